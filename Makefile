@@ -1,0 +1,65 @@
+# Market Link — the two commands are `make run` and `make test`; the rest are the steps they use.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+# Tests run on PostgreSQL and Redis (see README); override to use other servers.
+TEST_ENV := MARKET_ENV=test DJANGO_SETTINGS_MODULE=tests.settings
+
+.PHONY: help setup run test lint format migrations-check schema schema-check compose-check services system-packages messages bench clean
+
+help:
+	@echo "make run    – set up, migrate SQLite, seed the demo, start web + worker + beat (no server needed)"
+	@echo "make test   – set up, start PostgreSQL/Redis if needed, lint, check migrations/schema/compose, run pytest"
+	@echo "make lint | format | schema | messages | bench | clean"
+
+setup: $(VENV)/.synced
+
+$(VENV)/.synced: pyproject.toml uv.lock
+	@scripts/bootstrap
+	@touch $@
+
+system-packages:
+	@scripts/system-packages
+
+messages: setup
+	@$(PY) manage.py compilemessages --ignore '.venv/*' -v0
+
+run: setup messages
+	@$(PY) manage.py migrate --noinput -v0
+	@$(PY) manage.py seed_demo
+	@exec $(PY) manage.py run_local --port $(PORT)
+
+services:
+	@scripts/ensure-services
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+migrations-check: setup
+	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
+
+schema: setup
+	$(TEST_ENV) $(PY) manage.py spectacular --validate --fail-on-warn --file docs/openapi.yaml
+
+schema-check: setup
+	@$(TEST_ENV) $(PY) manage.py spectacular --validate --fail-on-warn --file $(VENV)/openapi.current.yaml
+	@diff -q docs/openapi.yaml $(VENV)/openapi.current.yaml >/dev/null || { echo "docs/openapi.yaml is stale: run 'make schema' and commit it"; exit 1; }
+
+compose-check: setup
+	@$$($(PY) -c 'import compose, pathlib; print(pathlib.Path(compose.__file__).parent / "docker-compose")') -f docker-compose.yml config -q
+
+test: setup system-packages messages services lint migrations-check schema-check compose-check
+	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+bench: setup services
+	$(TEST_ENV) $(PY) -m bench $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,21 @@
+"""What every page's shell needs: the actor, their organisations, the languages, the navigation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from frontend.navigation import navigation_for
+from market.organisations.selectors import user_organisations
+
+
+def shell(request: HttpRequest) -> dict[str, Any]:
+    actor = getattr(request, "actor", None)
+    if actor is None or not actor.is_authenticated:
+        return {"actor": actor, "navigation": navigation_for(None)}
+    return {
+        "actor": actor,
+        "my_memberships": user_organisations(user=actor.user),
+        "navigation": navigation_for(actor),
+    }

@@ -1,0 +1,87 @@
+"""Navigation and dashboard cards per role. Later capabilities add their entries to these tables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from market.organisations.models import OrganisationKind
+from market.organisations.permissions import Actor
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str | Promise
+    url_name: str
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+
+@dataclass(frozen=True)
+class Card:
+    title: str | Promise
+    text: str | Promise
+    url_name: str | None = None
+
+    @property
+    def url(self) -> str | None:
+        return reverse(self.url_name) if self.url_name else None
+
+
+PUBLIC_LINKS = [Link(_("Home"), "frontend:home")]
+
+SELLER_LINKS = [
+    Link(_("Dashboard"), "frontend:dashboard"),
+    Link(_("Organisation"), "frontend:organisation"),
+]
+BUYER_LINKS = [
+    Link(_("Dashboard"), "frontend:dashboard"),
+    Link(_("Organisation"), "frontend:organisation"),
+]
+STAFF_LINKS = [
+    Link(_("Dashboard"), "frontend:dashboard"),
+    Link(_("Verification"), "frontend:staff-verification"),
+    Link(_("Organisation"), "frontend:organisation"),
+]
+
+SELLER_CARDS = [
+    Card(_("Products"), _("List your rice, seafood, fruit and crafts with prices per quantity and harvest lots.")),
+    Card(_("Orders"), _("Confirm, ship and invoice the orders buyers place with you.")),
+    Card(_("Quotations"), _("Answer buyers' requests for quotation.")),
+    Card(_("Trade fairs"), _("Apply for booths and meet buyers at the alliance's fairs.")),
+    Card(
+        _("Members"), _("Invite the people who work with you and choose their roles."), "frontend:organisation-members"
+    ),
+]
+BUYER_CARDS = [
+    Card(_("Catalogue"), _("Find products from verified cooperatives, with or without diacritics.")),
+    Card(_("Orders"), _("Order in bulk from several cooperatives in one checkout.")),
+    Card(_("Requests for quotation"), _("Ask cooperatives for offers on the volumes you need.")),
+    Card(_("Trade fairs"), _("Book meetings with exhibitors at the alliance's fairs.")),
+    Card(_("API tokens"), _("Connect your ERP to Market Link."), "frontend:organisation-tokens"),
+]
+STAFF_CARDS = [
+    Card(_("Verification queue"), _("Check new organisations' tax codes and details."), "frontend:staff-verification"),
+    Card(_("Trade fairs"), _("Floor plans, booths, subsidies, applications and meetings.")),
+    Card(_("Payments"), _("Payments, bank statements, reconciliation and settlements.")),
+    Card(_("Reports"), _("What the alliance's members sold and met.")),
+]
+
+
+def navigation_for(actor: Actor | None) -> list[Link]:
+    if actor is None or actor.organisation is None:
+        return PUBLIC_LINKS
+    if actor.is_alliance_staff:
+        return STAFF_LINKS
+    return BUYER_LINKS if actor.organisation.kind == OrganisationKind.BUYER else SELLER_LINKS
+
+
+def dashboard_cards_for(actor: Actor) -> list[Card]:
+    if actor.is_alliance_staff:
+        return STAFF_CARDS
+    return BUYER_CARDS if actor.is_buyer else SELLER_CARDS

@@ -1,0 +1,42 @@
+"""Template filters that format money, quantities and Vietnamese addresses the locale's way."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django import template
+from django.utils.formats import number_format
+
+from market.core.money import Money
+from market.core.quantity import UNIT_SYMBOLS
+
+register = template.Library()
+
+
+@register.filter
+def vnd(value: Money | int | Decimal | str | None) -> str:
+    """1500000 -> '1.500.000 ₫' in Vietnamese, '1,500,000 ₫' in English."""
+    if value is None or value == "":
+        return ""
+    amount = value.amount if isinstance(value, Money) else value
+    try:
+        amount = Decimal(amount)
+    except (InvalidOperation, TypeError, ValueError):
+        return ""
+    return f"{number_format(amount, decimal_pos=0, force_grouping=True)}\u00a0₫"
+
+
+@register.filter
+def qty(value: Decimal | int | str | None, unit: str = "") -> str:
+    """Decimal quantity with grouping and no trailing zeros: 9860.000 kg -> '9.860 kg'."""
+    if value is None or value == "":
+        return ""
+    try:
+        number = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        return ""
+    normalised = number.normalize()
+    places = max(0, -normalised.as_tuple().exponent)
+    text = number_format(number, decimal_pos=places, force_grouping=True)
+    symbol = UNIT_SYMBOLS.get(unit, unit)
+    return f"{text}\u00a0{symbol}" if symbol else text

@@ -1,0 +1,36 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from frontend.views import auth, organisations, staff
+
+app_name = "frontend"
+
+urlpatterns = [
+    path("", organisations.home, name="home"),
+    path("login/", auth.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("sign-up/", auth.sign_up, name="sign-up"),
+    path("language/", auth.set_language, name="set-language"),
+    path("invitations/<str:token>/", auth.invitation, name="invitation"),
+    path("account/", organisations.account, name="account"),
+    path("dashboard/", organisations.dashboard, name="dashboard"),
+    path("no-organisation/", organisations.no_organisation, name="no-organisation"),
+    path("organisation/", organisations.organisation, name="organisation"),
+    path("organisation/edit/", organisations.organisation_edit, name="organisation-edit"),
+    path("organisation/resubmit/", organisations.organisation_resubmit, name="organisation-resubmit"),
+    path("organisation/switch/", organisations.switch_organisation, name="organisation-switch"),
+    path("organisation/members/", organisations.members, name="organisation-members"),
+    path("organisation/members/<int:membership_id>/role/", organisations.member_change_role, name="member-change-role"),
+    path("organisation/members/<int:membership_id>/remove/", organisations.member_remove, name="member-remove"),
+    path(
+        "organisation/invitations/<int:invitation_id>/revoke/",
+        organisations.invitation_revoke,
+        name="invitation-revoke",
+    ),
+    path("organisation/tokens/", organisations.tokens, name="organisation-tokens"),
+    path("organisation/tokens/<int:token_id>/revoke/", organisations.token_revoke, name="token-revoke"),
+    path("cooperatives/<int:organisation_id>/", organisations.cooperative, name="cooperative"),
+    path("geo/communes/", organisations.communes, name="communes"),
+    path("staff/verification/", staff.verification_queue, name="staff-verification"),
+    path("staff/verification/<int:organisation_id>/", staff.verification_detail, name="staff-verification-detail"),
+]

@@ -1,0 +1,45 @@
+"""Writes of the shared kernel."""
+
+from __future__ import annotations
+
+import socket
+from typing import Any, Protocol
+
+from django.db import models
+from django.utils import timezone
+
+from market.core.logging import request_id_var
+from market.core.models import AuditEvent, Heartbeat
+
+
+class ActorLike(Protocol):
+    """Who acts: a user, possibly on behalf of an organisation (None for the system)."""
+
+    @property
+    def user(self) -> Any: ...
+
+    @property
+    def organisation(self) -> Any: ...
+
+
+def audit_record(
+    *, actor: ActorLike | None, action: str, target: models.Model, data: dict[str, Any] | None = None
+) -> AuditEvent:
+    user = getattr(actor, "user", None)
+    organisation = getattr(actor, "organisation", None)
+    return AuditEvent.objects.create(
+        actor_user=user if getattr(user, "pk", None) else None,
+        actor_organisation=organisation if getattr(organisation, "pk", None) else None,
+        action=action,
+        target_type=target._meta.label_lower,
+        target_id=str(target.pk),
+        data=data or {},
+        request_id=request_id_var.get() if request_id_var.get() != "-" else "",
+    )
+
+
+def heartbeat_record(*, name: str) -> Heartbeat:
+    heartbeat, _ = Heartbeat.objects.update_or_create(
+        name=name, defaults={"last_seen": timezone.now(), "hostname": socket.gethostname()}
+    )
+    return heartbeat

@@ -1,0 +1,33 @@
+"""Who a request acts as: the user, the organisation they picked (or their token's), and their role."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from market.organisations.models import ApiToken, Membership
+from market.organisations.permissions import Actor
+
+
+def resolve_actor(user: Any, token: ApiToken | None = None) -> Actor:
+    """An API token acts for its own organisation; a session for the user's acting organisation,
+    falling back to their oldest membership when that one is gone."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return Actor.anonymous()
+    memberships = Membership.objects.select_related("organisation").filter(user=user)
+    if token is not None:
+        membership = memberships.filter(organisation_id=token.organisation_id).first()
+    else:
+        membership = None
+        if user.acting_organisation_id:
+            membership = memberships.filter(organisation_id=user.acting_organisation_id).first()
+        if membership is None:
+            membership = memberships.order_by("created_at", "id").first()
+    if membership is None:
+        return Actor(user=user, organisation=None, role=None)
+    return Actor(user=user, organisation=membership.organisation, role=membership.role)
+
+
+def actor_for_request(request: Any) -> Actor:
+    """Works for Django and DRF requests; DRF sets `auth` to the ApiToken when one was used."""
+    token = getattr(request, "auth", None)
+    return resolve_actor(getattr(request, "user", None), token if isinstance(token, ApiToken) else None)

@@ -1,0 +1,79 @@
+"""API tokens for integrations: `Authorization: Bearer ml_<prefix>_<secret>`."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions
+
+from market.organisations.models import ApiToken, Membership, User
+
+TOKEN_PREFIX = "ml"  # noqa: S105 (a label, not a secret)
+_LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_token_parts() -> tuple[str, str]:
+    """(prefix, secret): the prefix finds the row, the secret proves possession."""
+    return secrets.token_hex(5), secrets.token_urlsafe(32)
+
+
+def format_token(prefix: str, secret: str) -> str:
+    return f"{TOKEN_PREFIX}_{prefix}_{secret}"
+
+
+class ApiTokenAuthentication(authentication.BaseAuthentication):
+    keywords = ("bearer", "token")
+
+    def authenticate(self, request) -> tuple[User, ApiToken] | None:
+        header = authentication.get_authorization_header(request).decode("latin-1").split()
+        if not header or header[0].lower() not in self.keywords:
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed(_("The Authorization header must be 'Bearer <token>'."))
+        token = self._token(header[1])
+        now = timezone.now()
+        if token.last_used_at is None or now - token.last_used_at > _LAST_USED_RESOLUTION:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        return token.user, token
+
+    def _token(self, raw: str) -> ApiToken:
+        invalid = exceptions.AuthenticationFailed(_("Invalid or revoked API token."))
+        parts = raw.split("_", 2)
+        if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
+            raise invalid
+        token = (
+            ApiToken.objects.select_related("user", "organisation")
+            .filter(prefix=parts[1], revoked_at__isnull=True)
+            .first()
+        )
+        if token is None or not hmac.compare_digest(token.key_hash, hash_secret(parts[2])):
+            raise invalid
+        if not token.user.is_active:
+            raise invalid
+        # A token dies with its user's membership in the organisation.
+        if not Membership.objects.filter(user_id=token.user_id, organisation_id=token.organisation_id).exists():
+            raise invalid
+        return token
+
+    def authenticate_header(self, request) -> str:
+        return 'Bearer realm="api"'
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    """Documents the token scheme in the OpenAPI schema."""
+
+    target_class = "market.organisations.authentication.ApiTokenAuthentication"
+    name = "apiToken"
+
+    def get_security_definition(self, auto_schema: object) -> dict[str, str]:
+        return {"type": "http", "scheme": "bearer", "bearerFormat": "ml_<prefix>_<secret>"}

@@ -1,0 +1,57 @@
+"""Request-level wiring for organisations: who acts, and in which language."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+from django.utils.functional import SimpleLazyObject
+
+from market.organisations.actors import actor_for_request
+
+SUPPORTED_LANGUAGES = {code for code, _name in settings.LANGUAGES}
+
+
+class ActorMiddleware:
+    """`request.actor` for pages (the API resolves its own after token authentication)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.actor = SimpleLazyObject(lambda: actor_for_request(request))  # type: ignore[attr-defined]
+        return self.get_response(request)
+
+
+def request_language(request: HttpRequest) -> str:
+    """Vietnamese unless the person chose otherwise: their saved language, then the switcher's cookie.
+
+    Pages ignore the browser's Accept-Language on purpose: a phone set to English in a Vietnamese
+    cooperative should still open the site in Vietnamese until someone switches. API clients set it
+    explicitly, so the API honours it.
+    """
+    if request.path.startswith("/api/") and request.headers.get("Accept-Language"):
+        return translation.get_language_from_request(request)
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.language in SUPPORTED_LANGUAGES:
+        return user.language
+    cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    return cookie if cookie in SUPPORTED_LANGUAGES else settings.LANGUAGE_CODE
+
+
+class LanguageMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        language = request_language(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        patch_vary_headers(response, ("Cookie",))
+        translation.deactivate()
+        return response

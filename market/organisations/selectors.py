@@ -1,0 +1,124 @@
+"""Reads, already scoped to the caller: a foreign id answers exactly as a missing one (NotFound)."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from market.core.errors import NotFound
+from market.organisations.authentication import hash_secret
+from market.organisations.models import (
+    SELLER_KINDS,
+    ApiToken,
+    Invitation,
+    Membership,
+    Organisation,
+    VerificationStatus,
+)
+from market.organisations.permissions import MEMBERS_VIEW, ORGANISATIONS_VIEW_ALL, Actor
+
+
+def organisation_list_for(
+    *, actor: Actor, status: str | None = None, kind: str | None = None, search: str | None = None
+) -> QuerySet[Organisation]:
+    if not actor.is_authenticated:
+        return Organisation.objects.none()
+    queryset = Organisation.objects.all()
+    if not actor.can(ORGANISATIONS_VIEW_ALL):
+        queryset = queryset.filter(memberships__user=actor.user)
+    if status:
+        queryset = queryset.filter(verification_status=status)
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    if search:
+        term = search.strip()
+        queryset = queryset.filter(
+            Q(name__icontains=term) | Q(legal_name__icontains=term) | Q(tax_code__startswith=term)
+        )
+    return queryset.distinct() if not actor.can(ORGANISATIONS_VIEW_ALL) else queryset
+
+
+def organisation_get_for(*, actor: Actor, organisation_id: int) -> Organisation:
+    organisation = organisation_list_for(actor=actor).filter(pk=organisation_id).first()
+    if organisation is None:
+        raise NotFound()
+    return organisation
+
+
+def verification_queue(*, actor: Actor, status: str = VerificationStatus.PENDING) -> QuerySet[Organisation]:
+    if not actor.can(ORGANISATIONS_VIEW_ALL):
+        return Organisation.objects.none()
+    return Organisation.objects.filter(verification_status=status).order_by("created_at", "id")
+
+
+def seller_public_get(*, organisation_id: int) -> Organisation:
+    """A verified cooperative's public card: what any visitor may see."""
+    organisation = Organisation.objects.filter(
+        pk=organisation_id, kind__in=SELLER_KINDS, verification_status=VerificationStatus.VERIFIED
+    ).first()
+    if organisation is None:
+        raise NotFound()
+    return organisation
+
+
+def _can_view_members(actor: Actor, organisation_id: int) -> bool:
+    own = actor.organisation_id == organisation_id and actor.can(MEMBERS_VIEW)
+    return own or actor.can(ORGANISATIONS_VIEW_ALL)
+
+
+def membership_list_for(*, actor: Actor, organisation_id: int) -> QuerySet[Membership]:
+    if not _can_view_members(actor, organisation_id):
+        raise NotFound()
+    return (
+        Membership.objects.filter(organisation_id=organisation_id)
+        .select_related("user")
+        .order_by("user__full_name", "id")
+    )
+
+
+def membership_get_for(*, actor: Actor, membership_id: int) -> Membership:
+    membership = Membership.objects.select_related("user", "organisation").filter(pk=membership_id).first()
+    if membership is None or not _can_view_members(actor, membership.organisation_id):
+        raise NotFound()
+    return membership
+
+
+def invitation_list_for(*, actor: Actor, organisation_id: int) -> QuerySet[Invitation]:
+    if not _can_view_members(actor, organisation_id):
+        raise NotFound()
+    return Invitation.objects.filter(
+        organisation_id=organisation_id, accepted_at__isnull=True, revoked_at__isnull=True
+    ).select_related("invited_by")
+
+
+def invitation_get_for(*, actor: Actor, invitation_id: int) -> Invitation:
+    invitation = Invitation.objects.select_related("organisation").filter(pk=invitation_id).first()
+    if invitation is None or not _can_view_members(actor, invitation.organisation_id):
+        raise NotFound()
+    return invitation
+
+
+def api_token_list_for(*, actor: Actor) -> QuerySet[ApiToken]:
+    if actor.organisation is None:
+        return ApiToken.objects.none()
+    return ApiToken.objects.filter(organisation_id=actor.organisation_id).select_related("user")
+
+
+def api_token_get_for(*, actor: Actor, token_id: int) -> ApiToken:
+    token = api_token_list_for(actor=actor).filter(pk=token_id).first()
+    if token is None:
+        raise NotFound()
+    return token
+
+
+def user_organisations(*, user) -> list[Membership]:
+    """The organisations a user can act for, for the switcher."""
+    return list(Membership.objects.filter(user=user).select_related("organisation").order_by("organisation__name"))
+
+
+def invitation_open_by_token(*, token: str) -> Invitation:
+    """Anyone holding the link may see whom it invites and where; nothing else."""
+    invitation = Invitation.objects.select_related("organisation").filter(token_hash=hash_secret(token)).first()
+    if invitation is None or not invitation.is_open:
+        raise NotFound(_("This invitation link is invalid, expired or already used."))
+    return invitation
