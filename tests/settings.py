@@ -4,8 +4,8 @@ import os
 
 os.environ["MARKET_ENV"] = "test"
 
-from market.settings import *  # noqa: E402, F403
-from market.settings import REST_FRAMEWORK  # noqa: E402
+from market.settings import *  # noqa: F403
+from market.settings import REST_FRAMEWORK
 
 # Hashing for speed only; production keeps Django's default (PBKDF2).
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -15,9 +15,10 @@ def nfc(text: str) -> str:
 
 def fold(text: str) -> str:
     """The searched form: 'ĐẶC SẢN  Gạo ST25' -> 'dac san gao st25'."""
-    decomposed = unicodedata.normalize("NFD", text.translate(_LETTER_MAP))
+    # Case first: casefold can itself produce combining marks (İ -> i + dot), which NFD then strips.
+    decomposed = unicodedata.normalize("NFD", text.casefold().translate(_LETTER_MAP))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _SPACES.sub(" ", stripped.casefold().translate(_LETTER_MAP)).strip()
+    return _SPACES.sub(" ", stripped).strip()
 
 
 def ascii_reference(text: str, *, max_length: int) -> str:

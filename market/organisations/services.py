@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,6 +34,7 @@ from market.organisations.permissions import (
     ORGANISATION_BANK_UPDATE,
     ORGANISATION_UPDATE,
     ORGANISATIONS_VERIFY,
+    ORGANISATIONS_VIEW_ALL,
     TOKENS_MANAGE,
     Actor,
 )
@@ -276,8 +278,13 @@ def organisation_update(*, actor: Actor, organisation: Organisation, data: dict[
 
 
 def _require_own(actor: Actor, organisation: Organisation) -> None:
-    if actor.organisation is None or actor.organisation.pk != organisation.pk:
-        raise NotFound()
+    """Only members acting for the organisation change it. Staff, who can see it, are told no;
+    everyone else cannot tell it from a missing one."""
+    if actor.organisation is not None and actor.organisation.pk == organisation.pk:
+        return
+    if actor.can(ORGANISATIONS_VIEW_ALL):
+        raise PermissionDenied()
+    raise NotFound()
 
 
 def _verification_move(*, actor: Actor | None, organisation: Organisation, to: str, note: str = "") -> Organisation:
@@ -349,11 +356,9 @@ def invitation_create(*, actor: Actor, organisation: Organisation, email: str, r
         raise PermissionDenied(_("Only an owner can invite another owner."))
     email = User.objects.normalize_email(email).strip().lower()
     try:
-        Invitation(
-            organisation=organisation, email=email, role=role, token_hash="x" * 64, expires_at=timezone.now()
-        ).full_clean(validate_unique=False, validate_constraints=False)
+        validate_email(email)
     except ValidationError as exc:
-        raise _validation_failed(exc) from None
+        raise ValidationFailed(fields={"email": exc.messages}) from None
     if Membership.objects.filter(organisation=organisation, user__email__iexact=email).exists():
         raise Conflict(_("This person is already a member."), fields={"email": [_("Already a member.")]})
     # A new invitation replaces an open one for the same address.

@@ -7,7 +7,8 @@ import re
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength
+from stdnum.exceptions import InvalidChecksum
+from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.vn import mst
 
 from market.organisations import banks, geo
@@ -21,7 +22,7 @@ def normalise_tax_code(value: str) -> str:
         raise ValidationError(
             _("This tax code's check digit is wrong; please check the number."), code="checksum"
         ) from None
-    except (InvalidLength, InvalidFormat):
+    except StdnumError:
         raise ValidationError(
             _("A tax code has 10 digits, or 13 for a branch (e.g. 0312345678-001)."), code="format"
         ) from None

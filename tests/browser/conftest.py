@@ -1,0 +1,61 @@
+"""Playwright on Debian's chromium (never `playwright install`), phone-sized pages and axe scans."""
+
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"width": 360, "height": 780}
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args, chromium_path):
+    return {**browser_type_launch_args, "executable_path": chromium_path, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": PHONE, "locale": "en-US"}
+
+
+@pytest.fixture
+def page(page: Page, live_server) -> Page:
+    """A phone-sized page that fails the test on any request to another host."""
+    foreign: list[str] = []
+    page.on("request", lambda request: _note_foreign(request.url, live_server.url, foreign))
+    yield page
+    assert not foreign, f"pages loaded assets from other hosts: {foreign}"
+
+
+def _note_foreign(url: str, base: str, foreign: list[str]) -> None:
+    if not (url.startswith(base) or url.startswith(("data:", "blob:", "about:"))):
+        foreign.append(url)
+
+
+_axe = Axe()
+
+
+def assert_accessible(page: Page) -> None:
+    """No serious or critical axe violation on the current page."""
+    results = _axe.run(page)
+    bad = [v for v in results.response["violations"] if v["impact"] in {"serious", "critical"}]
+    assert not bad, "\n".join(
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']]}" for v in bad
+    )
+
+
+def assert_fits_phone(page: Page) -> None:
+    """Nothing forces sideways scrolling at 360 px."""
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"page is {overflow}px wider than the phone"

@@ -1,0 +1,143 @@
+import pytest
+
+from market.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from market.core.models import AuditEvent
+from market.organisations import selectors, services
+from market.organisations.models import Membership, Organisation, Role, User, VerificationStatus
+from market.organisations.permissions import Actor
+from tests.factories import member
+
+pytestmark = pytest.mark.django_db
+
+ORG = {"name": "HTX Mới", "legal_name": "Hợp tác xã Mới", "tax_code": "0100109106", "province_code": 91}
+
+
+def actor_of(user: User) -> Actor:
+    membership = Membership.objects.select_related("organisation").get(user=user, organisation=user.acting_organisation)
+    return Actor(user=user, organisation=membership.organisation, role=membership.role)
+
+
+def test_sign_up_creates_pending_organisation_with_owner():
+    user = services.sign_up(
+        email="An@Example.VN",
+        password="a-long-password-1",
+        full_name="An",
+        language="vi",
+        kind="cooperative",
+        organisation=ORG,
+    )
+    assert user.email == "an@example.vn"
+    organisation = user.acting_organisation
+    assert organisation.verification_status == VerificationStatus.PENDING
+    assert Membership.objects.get(user=user).role == Role.OWNER
+    assert AuditEvent.objects.filter(action="organisation.registered", actor_user=user).exists()
+
+
+def test_sign_up_is_all_or_nothing():
+    with pytest.raises(ValidationFailed) as exc:
+        services.sign_up(
+            email="b@example.vn", password="short", full_name="B", language="vi", kind="cooperative",
+            organisation=ORG | {"tax_code": "0100109107"},
+        )  # fmt: skip
+    assert {"password", "tax_code"} <= set(exc.value.fields)
+    assert not User.objects.filter(email="b@example.vn").exists()
+    assert not Organisation.objects.exists()
+
+
+def test_sign_up_refuses_an_existing_email(coop_owner):
+    with pytest.raises(ValidationFailed) as exc:
+        services.sign_up(
+            email=coop_owner.email.upper(), password="a-long-password-1", full_name="X", language="vi",
+            kind="buyer", organisation=ORG,
+        )  # fmt: skip
+    assert "email" in exc.value.fields
+
+
+def test_changing_tax_code_of_verified_organisation_sends_it_back(coop_owner, cooperative):
+    services.organisation_update(actor=actor_of(coop_owner), organisation=cooperative, data={"tax_code": "0100109106"})
+    cooperative.refresh_from_db()
+    assert cooperative.verification_status == VerificationStatus.PENDING
+
+
+def test_only_owner_changes_bank_account(coop_manager, cooperative):
+    with pytest.raises(PermissionDenied):
+        services.organisation_update(
+            actor=actor_of(coop_manager),
+            organisation=cooperative,
+            data={"bank_bin": "970436", "bank_account_number": "0561000123456", "bank_account_holder": "HTX"},
+        )
+
+
+def test_reject_needs_a_reason_and_resubmit_returns_to_pending(staff_user, coop_owner, cooperative):
+    staff = actor_of(staff_user)
+    with pytest.raises(ValidationFailed):
+        services.organisation_reject(actor=staff, organisation=cooperative, reason=" ")
+    services.organisation_reject(actor=staff, organisation=cooperative, reason="Sai tên pháp lý")
+    cooperative.refresh_from_db()
+    assert (cooperative.verification_status, cooperative.verification_note) == ("rejected", "Sai tên pháp lý")
+    services.organisation_resubmit(actor=actor_of(coop_owner), organisation=cooperative)
+    cooperative.refresh_from_db()
+    assert cooperative.verification_status == "pending"
+    with pytest.raises(Conflict):
+        services.organisation_resubmit(actor=actor_of(coop_owner), organisation=cooperative)
+
+
+def test_last_owner_cannot_leave_or_be_demoted(coop_owner, cooperative):
+    owner = actor_of(coop_owner)
+    membership = Membership.objects.get(user=coop_owner)
+    with pytest.raises(Conflict):
+        services.membership_change_role(actor=owner, membership=membership, role=Role.STAFF)
+    with pytest.raises(Conflict):
+        services.membership_remove(actor=owner, membership=membership)
+    second = member(cooperative, Role.OWNER)
+    services.membership_change_role(actor=owner, membership=Membership.objects.get(user=second), role=Role.MANAGER)
+    assert Membership.objects.get(user=second).role == Role.MANAGER
+
+
+def test_manager_cannot_touch_owners(coop_owner, coop_manager):
+    manager = actor_of(coop_manager)
+    with pytest.raises(PermissionDenied):
+        services.membership_remove(actor=manager, membership=Membership.objects.get(user=coop_owner))
+    with pytest.raises(PermissionDenied):
+        services.invitation_create(
+            actor=manager, organisation=manager.organisation, email="x@test.example", role="owner"
+        )
+
+
+def test_invitation_flow(coop_owner, cooperative):
+    invitation, token = services.invitation_create(
+        actor=actor_of(coop_owner), organisation=cooperative, email="Mai@Test.Example", role=Role.STAFF
+    )
+    assert invitation.email == "mai@test.example"
+    assert token not in invitation.token_hash
+    stranger = User.objects.create_user("other@test.example", "pw-long-enough", full_name="Other")
+    with pytest.raises(PermissionDenied):
+        services.invitation_accept(user=stranger, token=token)
+    mai = User.objects.create_user("mai@test.example", "pw-long-enough", full_name="Mai")
+    membership = services.invitation_accept(user=mai, token=token)
+    assert (membership.organisation, membership.role) == (cooperative, Role.STAFF)
+    mai.refresh_from_db()
+    assert mai.acting_organisation == cooperative
+    with pytest.raises(NotFound):
+        services.invitation_accept(user=mai, token=token)
+
+
+def test_removing_a_member_revokes_their_tokens(coop_owner, coop_manager, cooperative):
+    token, _secret = services.api_token_create(actor=actor_of(coop_manager), name="ERP")
+    services.membership_remove(actor=actor_of(coop_owner), membership=Membership.objects.get(user=coop_manager))
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+
+
+def test_switching_acting_organisation(coop_owner, other_cooperative, cooperative):
+    member_elsewhere = Membership.objects.create(user=coop_owner, organisation=other_cooperative, role=Role.STAFF)
+    services.acting_organisation_switch(user=coop_owner, organisation_id=member_elsewhere.organisation_id)
+    assert actor_of(coop_owner).organisation == other_cooperative
+    with pytest.raises(NotFound):
+        services.acting_organisation_switch(user=coop_owner, organisation_id=987654)
+
+
+def test_verification_queue_is_staff_only(staff_user, coop_owner, cooperative):
+    Organisation.objects.filter(pk=cooperative.pk).update(verification_status="pending")
+    assert list(selectors.verification_queue(actor=actor_of(staff_user))) == [cooperative]
+    assert list(selectors.verification_queue(actor=actor_of(coop_owner))) == []
