@@ -5,3 +5,9 @@ class PaymentsConfig(AppConfig):
     name = "market.payments"
     label = "payments"
     verbose_name = "Payments"
+
+    def ready(self) -> None:
+        from market.core.demo import register_seeder
+        from market.payments.demo import seed_payments
+
+        register_seeder("payments", seed_payments, order=50)
