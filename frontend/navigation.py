@@ -46,6 +46,7 @@ BUYER_LINKS = [
 STAFF_LINKS = [
     Link(_("Dashboard"), "frontend:dashboard"),
     Link(_("Verification"), "frontend:staff-verification"),
+    Link(_("Payments"), "frontend:staff-payments"),
     Link(_("Organisation"), "frontend:organisation"),
 ]
 
@@ -68,7 +69,7 @@ BUYER_CARDS = [
 STAFF_CARDS = [
     Card(_("Verification queue"), _("Check new organisations' tax codes and details."), "frontend:staff-verification"),
     Card(_("Trade fairs"), _("Floor plans, booths, subsidies, applications and meetings.")),
-    Card(_("Payments"), _("Payments, bank statements, reconciliation and settlements.")),
+    Card(_("Payments"), _("Payments, bank statements, reconciliation and settlements."), "frontend:staff-payments"),
     Card(_("Reports"), _("What the alliance's members sold and met.")),
 ]
 

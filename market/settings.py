@@ -263,7 +263,7 @@ STRIPE_LOCAL = not STRIPE_SECRET_KEY and not PRODUCTION
 if STRIPE_LOCAL:
     STRIPE_SECRET_KEY = "sk_test_localstripe"  # noqa: S105 (localstripe accepts any sk_ key)
     STRIPE_PUBLISHABLE_KEY = STRIPE_PUBLISHABLE_KEY or "pk_test_localstripe"
-    STRIPE_WEBHOOK_SECRET = STRIPE_WEBHOOK_SECRET or "whsec_localstripe_dev_only"  # noqa: S105
+    STRIPE_WEBHOOK_SECRET = STRIPE_WEBHOOK_SECRET or "whsec_localstripe_dev_only"
     STRIPE_API_BASE = STRIPE_API_BASE or "http://127.0.0.1:8420"
 # Bank notifications (Casso/SePay-shaped, relayed) are signed with this shared secret.
 BANK_WEBHOOK_SECRET = env("BANK_WEBHOOK_SECRET", "" if PRODUCTION else "bank_whsec_dev_only")

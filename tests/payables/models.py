@@ -14,6 +14,9 @@ class TestInvoice(models.Model):
     amount = vnd_field()
     payment_status = models.CharField(max_length=20, default="unpaid")
 
+    def __str__(self) -> str:
+        return self.number
+
 
 class TestInvoiceCallback(models.Model):
     """Every callback the payments service made, to count effects."""
@@ -25,3 +28,6 @@ class TestInvoiceCallback(models.Model):
     payment_id = models.BigIntegerField()
     status = models.CharField(max_length=20)
     amount_paid = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.callback} {self.status}"

@@ -88,7 +88,9 @@ def card_token(server: LocalStripeThread, number: str = "4242424242424242") -> s
         return json.loads(response.read())["id"]
 
 
-def sign_stripe(payload: dict[str, Any] | bytes, secret: str | None = None, timestamp: int | None = None) -> tuple[bytes, str]:
+def sign_stripe(
+    payload: dict[str, Any] | bytes, secret: str | None = None, timestamp: int | None = None
+) -> tuple[bytes, str]:
     """Body and Stripe-Signature header, signed like Stripe signs (HMAC-SHA256 over 't.body')."""
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
     timestamp = int(time.time()) if timestamp is None else timestamp
@@ -124,7 +126,9 @@ def make_invoice(payer: Organisation, payee: Organisation) -> Callable[..., Paya
     """make_invoice(amount) -> the Payable of a new test invoice, opened through payable_open."""
     counter = iter(range(1, 10_000))
 
-    def make(amount: int = 1_500_000, *, payer_org: Organisation | None = None, payee_org: Organisation | None = None) -> Payable:
+    def make(
+        amount: int = 1_500_000, *, payer_org: Organisation | None = None, payee_org: Organisation | None = None
+    ) -> Payable:
         invoice = TestInvoice.objects.create(
             number=f"HD{next(counter):04d}-{time.monotonic_ns() % 100000}",
             payer=payer_org or payer,

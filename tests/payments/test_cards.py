@@ -8,12 +8,12 @@ import urllib.request
 import pytest
 
 from market.core.money import Money, to_minor_units
+from market.organisations.actors import resolve_actor
+from market.organisations.models import Role
 from market.organisations.permissions import Actor
 from market.payments import services
 from market.payments import stripe_gateway as gateway
 from market.payments.models import PayableStatus, PaymentEvent, PaymentState, RefundState
-from market.organisations.actors import resolve_actor
-from market.organisations.models import Role
 from tests.factories import member
 from tests.payables.models import TestInvoiceCallback
 from tests.payments.conftest import WRITES, card_token, invoice_of
@@ -59,7 +59,8 @@ def test_a_vnd_payment_intent_succeeds_for_exactly_1500000(localstripe, make_inv
     assert intent["currency"] == "vnd"
     assert intent["status"] == "succeeded"
     payable.refresh_from_db()
-    assert payable.status == PayableStatus.PAID and payable.amount_paid == 1_500_000
+    assert payable.status == PayableStatus.PAID
+    assert payable.amount_paid == 1_500_000
     invoice = invoice_of(payable)
     assert invoice.payment_status == PayableStatus.PAID
     assert list(invoice.callbacks.values_list("callback", flat=True)) == ["succeeded"]
@@ -80,7 +81,8 @@ def test_a_declined_card_fails_and_another_card_then_pays(localstripe, make_invo
     paid, _secret = services.card_payment_start(
         actor=payer_actor, payable=payable, token_id=card_token(localstripe, VISA)
     )
-    assert paid.state == PaymentState.SUCCEEDED and paid.pk != failed.pk
+    assert paid.state == PaymentState.SUCCEEDED
+    assert paid.pk != failed.pk
     assert list(invoice_of(payable).callbacks.values_list("callback", flat=True)) == ["failed", "succeeded"]
 
 
@@ -136,9 +138,11 @@ def test_partial_then_full_refund(localstripe, make_invoice, payer_actor, staff_
     payable = make_invoice(1_500_000)
     payment, _ = services.card_payment_start(actor=payer_actor, payable=payable, token_id=card_token(localstripe))
     refund = services.refund_create(actor=staff_actor, payment=payment, amount=500_000, reason="Thiếu 1 bao gạo")
-    assert refund.state == RefundState.SUCCEEDED and refund.provider_reference.startswith("re_")
+    assert refund.state == RefundState.SUCCEEDED
+    assert refund.provider_reference.startswith("re_")
     payment.refresh_from_db()
-    assert payment.state == PaymentState.PARTIALLY_REFUNDED and payment.amount_refunded == 500_000
+    assert payment.state == PaymentState.PARTIALLY_REFUNDED
+    assert payment.amount_refunded == 500_000
     payable.refresh_from_db()
     assert payable.status == PayableStatus.PARTIALLY_REFUNDED
     from market.core.errors import ValidationFailed
@@ -147,7 +151,8 @@ def test_partial_then_full_refund(localstripe, make_invoice, payer_actor, staff_
         services.refund_create(actor=staff_actor, payment=payment, amount=1_000_001, reason="quá")
     services.refund_create(actor=staff_actor, payment=payment, amount=1_000_000, reason="Hủy đơn")
     payment.refresh_from_db()
-    assert payment.state == PaymentState.REFUNDED and payment.amount_refunded == 1_500_000
+    assert payment.state == PaymentState.REFUNDED
+    assert payment.amount_refunded == 1_500_000
     assert invoice_of(payable).payment_status == PayableStatus.REFUNDED
     assert [key for path, key in WRITES if path == "/v1/refunds"] == [
         f"ml-refund-{r.pk}" for r in payment.refunds.order_by("pk")
@@ -177,7 +182,8 @@ def test_a_refund_the_bank_refuses_is_recorded_as_failed(localstripe, recorded, 
     assert refund.state == RefundState.FAILED
     assert refund.failure_message == "expired_or_canceled_card"
     payment.refresh_from_db()
-    assert payment.state == PaymentState.SUCCEEDED and payment.amount_refunded == 0
+    assert payment.state == PaymentState.SUCCEEDED
+    assert payment.amount_refunded == 0
 
 
 def test_a_refund_stripe_rejects_is_recorded_as_failed(localstripe, make_invoice, payer_actor, staff_actor):
@@ -186,7 +192,8 @@ def test_a_refund_stripe_rejects_is_recorded_as_failed(localstripe, make_invoice
     type(payment).objects.filter(pk=payment.pk).update(provider_reference="pi_unknown_at_stripe")
     payment.refresh_from_db()
     refund = services.refund_create(actor=staff_actor, payment=payment, amount=100_000, reason="Trả lại")
-    assert refund.state == RefundState.FAILED and refund.failure_message
+    assert refund.state == RefundState.FAILED
+    assert refund.failure_message
     payment.refresh_from_db()
     assert payment.state == PaymentState.SUCCEEDED
     assert not PaymentEvent.objects.filter(payment=payment, to_state__contains="refund").exists()

@@ -60,12 +60,15 @@ def test_every_kind_of_mismatch_is_found_with_its_cause(make_invoice):
     record("pi_dispute", 500_000, disputed=True)
     payment(make_invoice(600_000), 600_000, "pi_nowhere")
     record("pi_stranger", 700_000)
-    Payment.objects.create(payable=make_invoice(800_000), provider=Provider.STRIPE, amount=800_000)  # never reached Stripe
+    Payment.objects.create(
+        payable=make_invoice(800_000), provider=Provider.STRIPE, amount=800_000
+    )  # never reached Stripe
     Payment.objects.update(updated_at=NOW() - timedelta(hours=1))
 
     run = reconciliation_run(sweep=False, grace=timedelta(minutes=10))
     assert run.status == "completed"
-    assert run.payments_checked == 7 and run.provider_records_checked == 6
+    assert run.payments_checked == 7
+    assert run.provider_records_checked == 6
     found = kinds()
     assert (DiscrepancyKind.AMOUNT, "pi_amount") in found
     assert (DiscrepancyKind.STATE, "pi_state") in found
@@ -98,7 +101,7 @@ def test_a_notified_transfer_missing_from_every_statement(make_invoice):
     assert tx.status == TransactionStatus.MATCHED
     Payment.objects.update(updated_at=NOW() - timedelta(hours=1))
     reconciliation_run(sweep=False, grace=timedelta(minutes=10))
-    assert kinds() == [(DiscrepancyKind.NOT_ON_STATEMENT, f"7700201099999/SEPAY-1")]
+    assert kinds() == [(DiscrepancyKind.NOT_ON_STATEMENT, "7700201099999/SEPAY-1")]
     BankTransaction.objects.update(seen_on_statement=True)
     Discrepancy.objects.all().delete()
     reconciliation_run(sweep=False, grace=timedelta(minutes=10))
@@ -116,6 +119,7 @@ def test_staff_resolve_with_a_note(make_invoice, alliance, coop_owner):
         services.discrepancy_resolve(actor=staff, discrepancy_id=discrepancy.pk, note=" ")
     services.discrepancy_resolve(actor=staff, discrepancy_id=discrepancy.pk, note="Thanh toán thử trên dashboard")
     discrepancy.refresh_from_db()
-    assert discrepancy.status == "resolved" and discrepancy.resolved_by_id == staff.user.pk
+    assert discrepancy.status == "resolved"
+    assert discrepancy.resolved_by_id == staff.user.pk
     reconciliation_run(sweep=False, grace=timedelta(0))
     assert Discrepancy.objects.filter(status="open").count() == 0, "a resolved finding is not reopened"

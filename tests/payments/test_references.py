@@ -7,7 +7,10 @@ def test_new_references_are_short_ascii_and_valid():
     seen = {references.new_reference() for _ in range(2000)}
     assert len(seen) == 2000
     for reference in seen:
-        assert len(reference) == 10 and reference.isascii() and reference.isalnum() and reference.isupper()
+        assert len(reference) == 10
+        assert reference.isascii()
+        assert reference.isalnum()
+        assert reference.isupper()
         assert references.is_valid(reference)
         assert not set(reference[2:]) & set("01ILO")
 

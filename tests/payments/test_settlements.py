@@ -55,19 +55,29 @@ def test_commission_rounds_half_up_to_the_dong():
 def test_a_run_owes_each_cooperative_its_card_money_less_commission(make_invoice, payee, manager):
     yesterday = timezone.localdate() - timedelta(days=1)
     CommissionRate.objects.create(rate_percent=Decimal("2.50"), valid_from=date(2025, 1, 1))
-    other = OrganisationFactory(kind=OrganisationKind.COOPERATIVE, bank_bin="970436", bank_account_number="0561000123456",
-                                bank_account_holder="HTX KHAC")  # fmt: skip
+    other = OrganisationFactory(
+        kind=OrganisationKind.COOPERATIVE,
+        bank_bin="970436",
+        bank_account_number="0561000123456",
+        bank_account_holder="HTX KHAC",
+    )
     CommissionRate.objects.create(rate_percent=Decimal("1.00"), valid_from=date(2025, 1, 1), payee=other)
     card_payment(make_invoice(1_500_000), 1_500_000)
     card_payment(make_invoice(333_333), 333_333)
     refunded = card_payment(make_invoice(1_000_000), 1_000_000)
     Refund.objects.create(
-        payment=refunded, amount=200_000, reason="thiếu hàng", state=RefundState.SUCCEEDED, succeeded_at=timezone.now() - timedelta(days=2)
+        payment=refunded,
+        amount=200_000,
+        reason="thiếu hàng",
+        state=RefundState.SUCCEEDED,
+        succeeded_at=timezone.now() - timedelta(days=2),
     )
     card_payment(make_invoice(2_000_000, payee_org=other), 2_000_000)
     card_payment(make_invoice(900_000), 900_000, days_ago=0)  # today: next period
 
-    run = services.settlement_run_create(actor=manager, period_start=yesterday - timedelta(days=30), period_end=yesterday)
+    run = services.settlement_run_create(
+        actor=manager, period_start=yesterday - timedelta(days=30), period_end=yesterday
+    )
     ours = run.settlements.get(payee=payee)
     assert ours.gross == 1_500_000 + 333_333 + 1_000_000 - 200_000
     assert ours.commission == 37_500 + 8_333 + 25_000 - 5_000
@@ -77,19 +87,23 @@ def test_a_run_owes_each_cooperative_its_card_money_less_commission(make_invoice
     assert run.net == ours.net + theirs.net
 
     csv_text = payout_csv(run)
-    assert "7700201099999" in csv_text and str(ours.net) in csv_text and "0561000123456" in csv_text
+    assert "7700201099999" in csv_text
+    assert str(ours.net) in csv_text
+    assert "0561000123456" in csv_text
 
     services.settlement_mark_paid(actor=manager, settlement_id=ours.pk, bank_reference="FT26325000111")
     with pytest.raises(Conflict):
         services.settlement_mark_paid(actor=manager, settlement_id=ours.pk, bank_reference="FT26325000112")
     ours.refresh_from_db()
-    assert ours.state == SettlementState.PAID and ours.paid_reference == "FT26325000111"
+    assert ours.state == SettlementState.PAID
+    assert ours.paid_reference == "FT26325000111"
     assert str(ours.net) not in payout_csv(run), "a paid settlement leaves the payout file"
 
     second = services.settlement_run_create(
         actor=manager, period_start=yesterday - timedelta(days=30), period_end=yesterday
     )
-    assert second.settlements.count() == 0 and second.net == 0, "nothing is paid twice"
+    assert second.settlements.count() == 0, "nothing is paid twice"
+    assert second.net == 0
     assert SettlementItem.objects.count() == 5  # 4 payments and 1 refund; today's payment waits
 
 
@@ -97,10 +111,20 @@ def test_a_refund_after_settlement_is_deducted_from_the_next_one(make_invoice, p
     yesterday = timezone.localdate() - timedelta(days=1)
     CommissionRate.objects.create(rate_percent=Decimal("2.00"), valid_from=date(2025, 1, 1))
     paid = card_payment(make_invoice(1_000_000), 1_000_000, days_ago=3)
-    services.settlement_run_create(actor=manager, period_start=yesterday - timedelta(days=5), period_end=yesterday - timedelta(days=2))
-    Refund.objects.create(payment=paid, amount=100_000, reason="x", state=RefundState.SUCCEEDED, succeeded_at=timezone.now() - timedelta(days=2))
+    services.settlement_run_create(
+        actor=manager, period_start=yesterday - timedelta(days=5), period_end=yesterday - timedelta(days=2)
+    )
+    Refund.objects.create(
+        payment=paid,
+        amount=100_000,
+        reason="x",
+        state=RefundState.SUCCEEDED,
+        succeeded_at=timezone.now() - timedelta(days=2),
+    )
     card_payment(make_invoice(500_000), 500_000, days_ago=2)
-    run = services.settlement_run_create(actor=manager, period_start=yesterday - timedelta(days=1), period_end=yesterday)
+    run = services.settlement_run_create(
+        actor=manager, period_start=yesterday - timedelta(days=1), period_end=yesterday
+    )
     settlement = run.settlements.get()
     assert settlement.gross == 500_000 - 100_000
     assert settlement.commission == 10_000 - 2_000

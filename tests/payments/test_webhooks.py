@@ -3,11 +3,11 @@ that re-reads the object from Stripe and only moves state forward."""
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 import urllib.error
 import urllib.request
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -41,10 +41,7 @@ def post_event(client, event: dict[str, Any] | bytes, signature: str | None = No
 
 
 def stripe_events(event_type: str) -> list[dict[str, Any]]:
-    return [
-        gateway.as_dict(e)
-        for e in gateway.client().v1.events.list({"type": event_type}).auto_paging_iter()
-    ]
+    return [gateway.as_dict(e) for e in gateway.client().v1.events.list({"type": event_type}).auto_paging_iter()]
 
 
 def pending_3ds_payment(localstripe, make_invoice, payer_user, amount: int = 1_500_000) -> tuple[Payment, str]:
@@ -69,14 +66,22 @@ class TestSignature:
         assert post_event(client, event, signature="").status_code == 400
         assert post_event(client, event, signature="t=1,v1=deadbeef").status_code == 400
         body, header = sign_stripe(event, secret="whsec_someone_else")
-        assert client.post(URL, data=body, content_type="application/json", HTTP_STRIPE_SIGNATURE=header).status_code == 400
+        assert (
+            client.post(URL, data=body, content_type="application/json", HTTP_STRIPE_SIGNATURE=header).status_code
+            == 400
+        )
         body, header = sign_stripe(event)
         tampered = body.replace(b"pi_1", b"pi_2")
         response = client.post(URL, data=tampered, content_type="application/json", HTTP_STRIPE_SIGNATURE=header)
         assert response.status_code == 400
         assert response.json()["error"]["code"] == "bad_signature"
         old_body, old_header = sign_stripe(event, timestamp=int(time.time()) - 3600)  # a replay
-        assert client.post(URL, data=old_body, content_type="application/json", HTTP_STRIPE_SIGNATURE=old_header).status_code == 400
+        assert (
+            client.post(
+                URL, data=old_body, content_type="application/json", HTTP_STRIPE_SIGNATURE=old_header
+            ).status_code
+            == 400
+        )
         assert not WebhookEvent.objects.exists()
 
     def test_types_we_do_not_handle_are_answered_200_and_ignored(self, client, localstripe):
@@ -116,12 +121,12 @@ def test_the_same_event_five_times_concurrently_has_one_effect(
 
     def send() -> None:
         start.wait()
-        request = urllib.request.Request(
+        request = urllib.request.Request(  # noqa: S310 (loopback)
             live_server.url + URL,
             data=body,
             headers={"Content-Type": "application/json", "Stripe-Signature": header},
         )
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (loopback)
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
             answers.append(response.status)
 
     threads = [threading.Thread(target=send) for _ in range(5)]
@@ -149,7 +154,13 @@ def test_an_old_failure_arriving_after_success_changes_nothing(client, localstri
         "object": "event",
         "type": "payment_intent.payment_failed",
         "created": succeeded["created"] - 60,
-        "data": {"object": {"id": payment.provider_reference, "object": "payment_intent", "status": "requires_payment_method"}},
+        "data": {
+            "object": {
+                "id": payment.provider_reference,
+                "object": "payment_intent",
+                "status": "requires_payment_method",
+            }
+        },
     }
     post_event(client, succeeded)
     post_event(client, stale_failure)
@@ -189,11 +200,19 @@ def dispute_payload(payment: Payment, status: str, dispute_id: str = "du_1Pdispu
 
 
 def dispute_event(event_id: str, event_type: str, dispute: dict[str, Any]) -> dict[str, Any]:
-    return {"id": event_id, "object": "event", "type": event_type, "created": int(time.time()), "data": {"object": dispute}}
+    return {
+        "id": event_id,
+        "object": "event",
+        "type": event_type,
+        "created": int(time.time()),
+        "data": {"object": dispute},
+    }
 
 
 @pytest.mark.django_db
-def test_a_dispute_is_recorded_and_a_lost_one_counts_as_refunded(client, localstripe, recorded, make_invoice, payer_user):
+def test_a_dispute_is_recorded_and_a_lost_one_counts_as_refunded(
+    client, localstripe, recorded, make_invoice, payer_user
+):
     payable = make_invoice(1_500_000)
     payment, _ = services.card_payment_start(
         actor=resolve_actor(payer_user), payable=payable, token_id=card_token(localstripe)
@@ -213,7 +232,8 @@ def test_a_dispute_is_recorded_and_a_lost_one_counts_as_refunded(client, localst
     payment.refresh_from_db()
     payable.refresh_from_db()
     assert payment.state == PaymentState.REFUNDED
-    assert payable.status == PayableStatus.REFUNDED and payable.amount_refunded == 1_500_000
+    assert payable.status == PayableStatus.REFUNDED
+    assert payable.amount_refunded == 1_500_000
     assert list(TestInvoiceCallback.objects.values_list("callback", flat=True)) == ["succeeded", "disputed", "disputed"]
 
 
@@ -249,7 +269,8 @@ def test_a_refund_made_in_the_dashboard_arrives_by_charge_event(client, localstr
     post_event(client, event)
     process_all()
     payment.refresh_from_db()
-    assert payment.state == PaymentState.PARTIALLY_REFUNDED and payment.amount_refunded == 400_000
+    assert payment.state == PaymentState.PARTIALLY_REFUNDED
+    assert payment.amount_refunded == 400_000
     assert Refund.objects.get().provider_reference == refund["id"]
 
 
@@ -257,13 +278,14 @@ def test_a_refund_made_in_the_dashboard_arrives_by_charge_event(client, localstr
 def test_a_webhook_lost_while_we_were_down_is_repaired_by_the_sweep(localstripe, make_invoice, payer_user):
     payment, _ = pending_3ds_payment(localstripe, make_invoice, payer_user)
     assert not WebhookEvent.objects.exists()  # nothing reached us
-    run = reconciliation_run(grace=__import__("datetime").timedelta(0))
+    run = reconciliation_run(grace=timedelta(0))
     payment.refresh_from_db()
     assert payment.state == PaymentState.SUCCEEDED
     assert invoice_of(payment.payable).payment_status == PayableStatus.PAID
-    assert run.status == "completed" and run.events_repaired >= 1
+    assert run.status == "completed"
+    assert run.events_repaired >= 1
     assert WebhookEvent.objects.filter(source="sweep", type="payment_intent.succeeded").count() == 1
-    again = reconciliation_run(grace=__import__("datetime").timedelta(0))
+    again = reconciliation_run(grace=timedelta(0))
     assert again.events_repaired == 0
     assert ReconciliationRun.objects.count() == 2
     assert list(TestInvoiceCallback.objects.values_list("callback", flat=True)) == ["succeeded"]
