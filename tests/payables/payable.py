@@ -21,7 +21,6 @@ class TestInvoicePayable(PayableKind):
             payee=obj.payee,
             description=f"Hóa đơn {obj.number}",
             account=ReceivingAccount.of(obj.payee),
-            return_url=f"/test-invoices/{obj.pk}/",
         )
 
     def _record(self, obj: TestInvoice, update: PaymentUpdate, callback: str) -> None:
