@@ -343,7 +343,16 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "PaymentStateEnum": "market.payments.models.PaymentState",
+        "PayableStatusEnum": "market.payments.models.PayableStatus",
+        "RefundStateEnum": "market.payments.models.RefundState",
+        "SettlementStateEnum": "market.payments.models.SettlementState",
+        "BankTransactionStatusEnum": "market.payments.models.TransactionStatus",
+        "StatementStatusEnum": "market.payments.models.StatementImport.Status",
+        "ReconciliationRunStatusEnum": "market.payments.models.RunStatus",
+        "DiscrepancyStatusEnum": "market.payments.models.DiscrepancyStatus",
+    },
 }
 
 # --- logging: one JSON line per event, with the request id, never a secret ---------------------------
