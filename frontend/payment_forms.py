@@ -39,8 +39,10 @@ class RefundForm(forms.Form):
 
 
 class SettlementRunForm(forms.Form):
-    period_start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    period_end = forms.DateField(label=_("To (inclusive)"), widget=forms.DateInput(attrs={"type": "date"}))
+    period_start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    period_end = forms.DateField(
+        label=_("To (inclusive)"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
 
 class MarkPaidForm(forms.Form):

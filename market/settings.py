@@ -271,6 +271,8 @@ BANK_WEBHOOK_SECRET = env("BANK_WEBHOOK_SECRET", "" if PRODUCTION else "bank_whs
 PAYMENTS_RECONCILE_GRACE = timedelta(minutes=int(env("PAYMENTS_RECONCILE_GRACE_MINUTES", "10")))
 # A transfer the bank notified must appear on an imported statement within this time.
 PAYMENTS_STATEMENT_GRACE = timedelta(days=int(env("PAYMENTS_STATEMENT_GRACE_DAYS", "3")))
+# PostgreSQL memory per join while reconciling (hash joins over millions of references stay in memory).
+PAYMENTS_RECONCILE_WORK_MEM = env("PAYMENTS_RECONCILE_WORK_MEM", "64MB")
 # The first sweep reads Stripe events this far back (Stripe keeps events for 30 days).
 PAYMENTS_SWEEP_FIRST_LOOKBACK = timedelta(days=30)
 

@@ -84,7 +84,9 @@ def test_a_declined_card_says_so(page: Page, live_server, localstripe, make_invo
     assert Payable.objects.get(pk=payable.pk).status == "unpaid"
 
 
-def test_pay_by_vietqr_recognised_from_the_statement(page: Page, live_server, localstripe, make_invoice, payer_user, alliance, tmp_path):
+def test_pay_by_vietqr_recognised_from_the_statement(
+    page: Page, live_server, localstripe, make_invoice, payer_user, alliance, tmp_path
+):
     payable = make_invoice(2_750_000)
     log_in(page, live_server.url, payer_user.email)
     page.goto(f"{live_server.url}/pay/{payable.reference}/")

@@ -207,6 +207,21 @@ _EXPECTED_STATE = f"""
 
 
 def _compare(run: ReconciliationRun, *, cutoff: datetime) -> None:
+    """The joins run in PostgreSQL; give them room to hash a million references in memory (the setting is
+    per operation and bounded), then put the session back as it was."""
+    if connection.vendor != "postgresql":
+        _compare_rows(run, cutoff=cutoff)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET work_mem = %s", [settings.PAYMENTS_RECONCILE_WORK_MEM])
+    try:
+        _compare_rows(run, cutoff=cutoff)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET work_mem")
+
+
+def _compare_rows(run: ReconciliationRun, *, cutoff: datetime) -> None:
     writer = _Writer(run)
     payment, record, tx = Payment._meta.db_table, ProviderRecord._meta.db_table, BankTransaction._meta.db_table
     dispute = "payments_dispute"
