@@ -13,7 +13,6 @@ from market.payments.models import Payable, PaymentState
 from tests.browser.conftest import assert_accessible, assert_fits_phone
 from tests.factories import TEST_PASSWORD, member
 from tests.payables.models import TestInvoice
-from tests.payments.conftest import localstripe, localstripe_server, make_invoice, payee, payer, payer_user  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

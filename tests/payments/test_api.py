@@ -28,7 +28,7 @@ from market.payments.models import (
 )
 from market.payments.services.reconciliation import reconciliation_run
 from tests.factories import member
-from tests.payments.conftest import card_token
+from tests.payments.fixtures import card_token
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1/payments"

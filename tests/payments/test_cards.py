@@ -16,7 +16,7 @@ from market.payments import stripe_gateway as gateway
 from market.payments.models import PayableStatus, PaymentEvent, PaymentState, RefundState
 from tests.factories import member
 from tests.payables.models import TestInvoiceCallback
-from tests.payments.conftest import WRITES, card_token, invoice_of
+from tests.payments.fixtures import WRITES, card_token, invoice_of
 
 pytestmark = pytest.mark.django_db
 

@@ -28,7 +28,7 @@ from market.payments.models import (
 )
 from market.payments.services.reconciliation import reconciliation_run
 from tests.payables.models import TestInvoiceCallback
-from tests.payments.conftest import card_token, invoice_of, sign_stripe
+from tests.payments.fixtures import card_token, invoice_of, sign_stripe
 from tests.payments.test_cards import THREE_D_SECURE, authenticate_3ds
 
 URL = "/api/v1/payments/webhooks/stripe/"

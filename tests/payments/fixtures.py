@@ -1,5 +1,6 @@
-"""Payments fixtures: localstripe on 127.0.0.1 (a free port), recorded Stripe objects for what localstripe
-lacks, signed events, and invoices of the test app's payable kind ("test.invoice", tests/payables)."""
+"""Payments fixtures, registered for the whole suite in tests/conftest.py: localstripe on 127.0.0.1 (a free
+port), recorded Stripe objects for what localstripe lacks, signed events, and invoices of the test app's
+payable kind ("test.invoice", tests/payables)."""
 
 from __future__ import annotations
 
