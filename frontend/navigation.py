@@ -37,10 +37,12 @@ PUBLIC_LINKS = [Link(_("Home"), "frontend:home")]
 
 SELLER_LINKS = [
     Link(_("Dashboard"), "frontend:dashboard"),
+    Link(_("Payments"), "frontend:payments"),
     Link(_("Organisation"), "frontend:organisation"),
 ]
 BUYER_LINKS = [
     Link(_("Dashboard"), "frontend:dashboard"),
+    Link(_("Payments"), "frontend:payments"),
     Link(_("Organisation"), "frontend:organisation"),
 ]
 STAFF_LINKS = [
@@ -55,6 +57,7 @@ SELLER_CARDS = [
     Card(_("Orders"), _("Confirm, ship and invoice the orders buyers place with you.")),
     Card(_("Quotations"), _("Answer buyers' requests for quotation.")),
     Card(_("Trade fairs"), _("Apply for booths and meet buyers at the alliance's fairs.")),
+    Card(_("Payments"), _("What buyers paid you, and what you owe for booth fees."), "frontend:payments"),
     Card(
         _("Members"), _("Invite the people who work with you and choose their roles."), "frontend:organisation-members"
     ),
@@ -64,6 +67,7 @@ BUYER_CARDS = [
     Card(_("Orders"), _("Order in bulk from several cooperatives in one checkout.")),
     Card(_("Requests for quotation"), _("Ask cooperatives for offers on the volumes you need.")),
     Card(_("Trade fairs"), _("Book meetings with exhibitors at the alliance's fairs.")),
+    Card(_("Payments"), _("Pay by bank transfer (VietQR) or card, and see what you paid."), "frontend:payments"),
     Card(_("API tokens"), _("Connect your ERP to Market Link."), "frontend:organisation-tokens"),
 ]
 STAFF_CARDS = [

@@ -34,6 +34,7 @@ urlpatterns = [
     path("staff/verification/", staff.verification_queue, name="staff-verification"),
     path("staff/verification/<int:organisation_id>/", staff.verification_detail, name="staff-verification-detail"),
     # payments: the pay page of any payable, and the alliance's payment back office
+    path("payments/", payments.payments_mine, name="payments"),
     path("pay/<str:reference>/", payments.pay, name="pay"),
     path("pay/<str:reference>/status/", payments.pay_status, name="pay-status"),
     path("pay/<str:reference>/qr.png", payments.pay_qr, name="pay-qr"),

@@ -157,6 +157,14 @@ def pay_card_refresh(request: HttpRequest, reference: str, payment_id: int) -> J
     return _card_answer(request, payable, payment)
 
 
+@actor_required()
+def payments_mine(request: HttpRequest) -> HttpResponse:
+    """What the acting organisation has to pay and what it is paid, newest first."""
+    actor = request.actor  # type: ignore[attr-defined]
+    payables, older = _older(selectors.payable_list_for(actor=actor).order_by("-pk"), request)
+    return render(request, "frontend/payments/mine.html", {"payables": payables, "older": older})
+
+
 # --- back office ---------------------------------------------------------------------------------
 def _older(queryset, request: HttpRequest):
     """Keyset pages: `?before=<id>` — no COUNT over the table."""

@@ -94,3 +94,25 @@ def test_queue_item_apply_through_the_page(client, make_invoice, staff):
     assert ok.status_code == 302
     payable.refresh_from_db()
     assert payable.status == "paid"
+
+
+def test_my_payments_lists_what_we_pay_and_are_paid(client, make_invoice, payer_user, payee, coop_owner):
+    payable = make_invoice(1_500_000)
+    page = login(client, payer_user).get(reverse("frontend:payments"))
+    assert payable.reference in page.content.decode()
+    assert (
+        payable.reference in login(client, member(payee, Role.STAFF)).get(reverse("frontend:payments")).content.decode()
+    )
+    assert payable.reference not in login(client, coop_owner).get(reverse("frontend:payments")).content.decode()
+
+
+def test_the_demo_can_be_paid_end_to_end():
+    """seed_demo's stand-in orders are real payables: twice seeded, the same rows; one already paid."""
+    from django.core.management import call_command
+
+    from market.payments.models import Payable
+
+    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", verbosity=0)
+    statuses = sorted(Payable.objects.filter(kind="demo.order").values_list("status", flat=True))
+    assert statuses == ["paid", "unpaid", "unpaid"]
