@@ -197,3 +197,19 @@ def test_a_refund_stripe_rejects_is_recorded_as_failed(localstripe, make_invoice
     payment.refresh_from_db()
     assert payment.state == PaymentState.SUCCEEDED
     assert not PaymentEvent.objects.filter(payment=payment, to_state__contains="refund").exists()
+
+
+def test_a_new_attempt_cancels_one_left_waiting_for_3d_secure(localstripe, make_invoice, payer_actor):
+    payable = make_invoice(1_200_000)
+    abandoned, _secret = services.card_payment_start(
+        actor=payer_actor, payable=payable, token_id=card_token(localstripe, THREE_D_SECURE)
+    )
+    assert abandoned.provider_status == "requires_action"
+    paid, _ = services.card_payment_start(actor=payer_actor, payable=payable, token_id=card_token(localstripe, VISA))
+    abandoned.refresh_from_db()
+    assert abandoned.state == PaymentState.CANCELLED
+    assert gateway.payment_intent_retrieve(abandoned.provider_reference)["status"] == "canceled"
+    assert paid.state == PaymentState.SUCCEEDED
+    payable.refresh_from_db()
+    assert payable.amount_paid == 1_200_000
+    assert (f"/v1/payment_intents/{abandoned.provider_reference}/cancel", f"ml-pi-{abandoned.pk}-cancel") in WRITES

@@ -57,6 +57,8 @@ def card_payment_start(*, actor: Actor, payable: Payable, token_id: str, client_
         raise Conflict(_("Card payments are not available at the moment; pay by bank transfer."))
     if not token_id.startswith("tok_"):
         raise ValidationFailed(fields={"token": [_("The card could not be read; enter it again.")]})
+    if not client_key or not Payment.objects.filter(payable=payable, client_key=client_key).exists():
+        _cancel_abandoned_attempts(payable)
     with transaction.atomic():
         locked = Payable.objects.select_for_update().get(pk=payable.pk)
         if client_key:
@@ -65,13 +67,6 @@ def card_payment_start(*, actor: Actor, payable: Payable, token_id: str, client_
                 return existing, ""
         if locked.status == PayableStatus.CANCELLED:
             raise Conflict(_("This payment was cancelled."))
-        if (
-            Payment.objects.filter(payable=locked, provider=Provider.STRIPE, state=S.PENDING)
-            .exclude(provider_reference="")
-            .exists()
-            and locked.outstanding == 0
-        ):
-            raise Conflict(_("A card payment is already in progress."))
         if locked.outstanding <= 0:
             raise Conflict(_("This is already paid."))
         payment = Payment.objects.create(
@@ -119,6 +114,20 @@ def card_payment_start(*, actor: Actor, payable: Payable, token_id: str, client_
         raise Conflict(_("The card service did not answer; nothing was charged. Try again in a moment.")) from None
     payment, _moved = payment_sync_from_intent(intent=intent, source="api")
     return payment, intent.get("client_secret", "") if payment.provider_status == "requires_action" else ""
+
+
+def _cancel_abandoned_attempts(payable: Payable) -> None:
+    """A new card attempt replaces earlier ones still waiting (3-D Secure left half-way): they are cancelled at
+    Stripe first, so two attempts can never both be charged. One that succeeded meanwhile is recorded as such."""
+    pending = Payment.objects.filter(payable=payable, provider=Provider.STRIPE, state=S.PENDING).exclude(
+        provider_reference=""
+    )
+    for attempt in pending:
+        try:
+            intent = gateway.payment_intent_cancel(payment_id=attempt.pk, intent_id=attempt.provider_reference)
+        except stripe.StripeError:
+            intent = gateway.payment_intent_retrieve(attempt.provider_reference)
+        payment_sync_from_intent(intent=intent, source="api")
 
 
 def card_payment_refresh(*, actor: Actor, payment: Payment) -> Payment:
