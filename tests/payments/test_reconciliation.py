@@ -123,3 +123,23 @@ def test_staff_resolve_with_a_note(make_invoice, alliance, coop_owner):
     assert discrepancy.resolved_by_id == staff.user.pk
     reconciliation_run(sweep=False, grace=timedelta(0))
     assert Discrepancy.objects.filter(status="open").count() == 0, "a resolved finding is not reopened"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.worker
+def test_staff_ask_for_a_run_and_a_real_worker_does_it(api, alliance, localstripe, celery_worker_process):
+    import time
+
+    celery_worker_process(concurrency=1)
+    record("pi_stranger", 700_000)
+    response = api(member(alliance, Role.STAFF)).post("/api/v1/payments/reconciliation-runs/")
+    assert response.status_code == 202
+    from market.payments.models import ReconciliationRun
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and ReconciliationRun.objects.get().status == "running":
+        time.sleep(0.3)
+    run = ReconciliationRun.objects.get()
+    assert run.status == "completed", run.error
+    assert run.trigger == "staff"
+    assert kinds() == [(DiscrepancyKind.MISSING_LOCALLY, "pi_stranger")]
