@@ -37,15 +37,18 @@ PUBLIC_LINKS = [Link(_("Home"), "frontend:home")]
 
 SELLER_LINKS = [
     Link(_("Dashboard"), "frontend:dashboard"),
+    Link(_("Payments"), "frontend:payments"),
     Link(_("Organisation"), "frontend:organisation"),
 ]
 BUYER_LINKS = [
     Link(_("Dashboard"), "frontend:dashboard"),
+    Link(_("Payments"), "frontend:payments"),
     Link(_("Organisation"), "frontend:organisation"),
 ]
 STAFF_LINKS = [
     Link(_("Dashboard"), "frontend:dashboard"),
     Link(_("Verification"), "frontend:staff-verification"),
+    Link(_("Payments"), "frontend:staff-payments"),
     Link(_("Organisation"), "frontend:organisation"),
 ]
 
@@ -54,6 +57,7 @@ SELLER_CARDS = [
     Card(_("Orders"), _("Confirm, ship and invoice the orders buyers place with you.")),
     Card(_("Quotations"), _("Answer buyers' requests for quotation.")),
     Card(_("Trade fairs"), _("Apply for booths and meet buyers at the alliance's fairs.")),
+    Card(_("Payments"), _("What buyers paid you, and what you owe for booth fees."), "frontend:payments"),
     Card(
         _("Members"), _("Invite the people who work with you and choose their roles."), "frontend:organisation-members"
     ),
@@ -63,12 +67,13 @@ BUYER_CARDS = [
     Card(_("Orders"), _("Order in bulk from several cooperatives in one checkout.")),
     Card(_("Requests for quotation"), _("Ask cooperatives for offers on the volumes you need.")),
     Card(_("Trade fairs"), _("Book meetings with exhibitors at the alliance's fairs.")),
+    Card(_("Payments"), _("Pay by bank transfer (VietQR) or card, and see what you paid."), "frontend:payments"),
     Card(_("API tokens"), _("Connect your ERP to Market Link."), "frontend:organisation-tokens"),
 ]
 STAFF_CARDS = [
     Card(_("Verification queue"), _("Check new organisations' tax codes and details."), "frontend:staff-verification"),
     Card(_("Trade fairs"), _("Floor plans, booths, subsidies, applications and meetings.")),
-    Card(_("Payments"), _("Payments, bank statements, reconciliation and settlements.")),
+    Card(_("Payments"), _("Payments, bank statements, reconciliation and settlements."), "frontend:staff-payments"),
     Card(_("Reports"), _("What the alliance's members sold and met.")),
 ]
 

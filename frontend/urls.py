@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from frontend.views import auth, organisations, staff
+from frontend.views import auth, organisations, payments, staff
 
 app_name = "frontend"
 
@@ -33,4 +33,25 @@ urlpatterns = [
     path("geo/communes/", organisations.communes, name="communes"),
     path("staff/verification/", staff.verification_queue, name="staff-verification"),
     path("staff/verification/<int:organisation_id>/", staff.verification_detail, name="staff-verification-detail"),
+    # payments: the pay page of any payable, and the alliance's payment back office
+    path("payments/", payments.payments_mine, name="payments"),
+    path("pay/<str:reference>/", payments.pay, name="pay"),
+    path("pay/<str:reference>/status/", payments.pay_status, name="pay-status"),
+    path("pay/<str:reference>/qr.png", payments.pay_qr, name="pay-qr"),
+    path("pay/<str:reference>/card/", payments.pay_card, name="pay-card"),
+    path("pay/<str:reference>/card/<int:payment_id>/refresh/", payments.pay_card_refresh, name="pay-card-refresh"),
+    path("staff/payments/", payments.staff_payments, name="staff-payments"),
+    path("staff/payments/<int:payment_id>/", payments.staff_payment, name="staff-payment"),
+    path("staff/payments/statements/", payments.staff_statements, name="staff-statements"),
+    path("staff/payments/statements/<int:statement_id>/", payments.staff_statement, name="staff-statement"),
+    path("staff/payments/queue/", payments.staff_queue, name="staff-queue"),
+    path("staff/payments/queue/<int:transaction_id>/", payments.staff_queue_item, name="staff-queue-item"),
+    path("staff/payments/reconciliation/", payments.staff_reconciliation, name="staff-reconciliation"),
+    path(
+        "staff/payments/reconciliation/<int:run_id>/",
+        payments.staff_reconciliation_run,
+        name="staff-reconciliation-run",
+    ),
+    path("staff/payments/settlements/", payments.staff_settlements, name="staff-settlements"),
+    path("staff/payments/settlements/<int:run_id>/", payments.staff_settlement_run, name="staff-settlement-run"),
 ]

@@ -7,6 +7,7 @@ MARKET_ENV picks the defaults:
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -253,7 +254,27 @@ STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
 # Set to a localstripe address (http://127.0.0.1:8420) to run card payments without Stripe.
 STRIPE_API_BASE = env("STRIPE_API_BASE")
+# Pinned: the SDK sends it on every call; set the same version on the webhook endpoint in the dashboard.
 STRIPE_API_VERSION = "2026-10-28.endive"
+# Without a secret key (outside production) card payments run against localstripe, a local Stripe test
+# server that `make run` starts on loopback (run_local); real test keys switch to Stripe. In production
+# an empty key simply turns card payments off (buyers pay by bank transfer).
+STRIPE_LOCAL = not STRIPE_SECRET_KEY and not PRODUCTION
+if STRIPE_LOCAL:
+    STRIPE_SECRET_KEY = "sk_test_localstripe"  # noqa: S105 (localstripe accepts any sk_ key)
+    STRIPE_PUBLISHABLE_KEY = STRIPE_PUBLISHABLE_KEY or "pk_test_localstripe"
+    STRIPE_WEBHOOK_SECRET = STRIPE_WEBHOOK_SECRET or "whsec_localstripe_dev_only"
+    STRIPE_API_BASE = STRIPE_API_BASE or "http://127.0.0.1:8420"
+# Bank notifications (Casso/SePay-shaped, relayed) are signed with this shared secret.
+BANK_WEBHOOK_SECRET = env("BANK_WEBHOOK_SECRET", "" if PRODUCTION else "bank_whsec_dev_only")
+# Reconciliation leaves payments younger than this alone (they are still moving).
+PAYMENTS_RECONCILE_GRACE = timedelta(minutes=int(env("PAYMENTS_RECONCILE_GRACE_MINUTES", "10")))
+# A transfer the bank notified must appear on an imported statement within this time.
+PAYMENTS_STATEMENT_GRACE = timedelta(days=int(env("PAYMENTS_STATEMENT_GRACE_DAYS", "3")))
+# PostgreSQL memory per join while reconciling (hash joins over millions of references stay in memory).
+PAYMENTS_RECONCILE_WORK_MEM = env("PAYMENTS_RECONCILE_WORK_MEM", "64MB")
+# The first sweep reads Stripe events this far back (Stripe keeps events for 30 days).
+PAYMENTS_SWEEP_FIRST_LOOKBACK = timedelta(days=30)
 
 # --- celery --------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
@@ -283,6 +304,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Periodic jobs. Each app adds its entries here, next to the task they call.
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "market.core.tasks.worker_heartbeat", "schedule": 60.0},
+    # Provider events stored but not processed (a lost task, Redis down) are sent again.
+    "payments-relay-webhook-events": {"task": "market.payments.tasks.relay_webhook_events", "schedule": 60.0},
+    # Sweep Stripe since the watermark and compare payments, provider records and statement lines.
+    "payments-reconciliation": {"task": "market.payments.tasks.run_reconciliation", "schedule": 15 * 60.0},
 }
 
 # --- API -----------------------------------------------------------------------------------------
@@ -321,7 +346,16 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "PaymentStateEnum": "market.payments.models.PaymentState",
+        "PayableStatusEnum": "market.payments.models.PayableStatus",
+        "RefundStateEnum": "market.payments.models.RefundState",
+        "SettlementStateEnum": "market.payments.models.SettlementState",
+        "BankTransactionStatusEnum": "market.payments.models.TransactionStatus",
+        "StatementStatusEnum": "market.payments.models.StatementImport.Status",
+        "ReconciliationRunStatusEnum": "market.payments.models.RunStatus",
+        "DiscrepancyStatusEnum": "market.payments.models.DiscrepancyStatus",
+    },
 }
 
 # --- logging: one JSON line per event, with the request id, never a secret ---------------------------

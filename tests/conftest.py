@@ -18,6 +18,9 @@ from rest_framework.test import APIClient
 from market.organisations.models import Organisation, OrganisationKind, Role, User
 from tests.factories import OrganisationFactory, member
 
+# Payments' fixtures (localstripe, the test payable kind's invoices) serve the payment and browser tests.
+pytest_plugins = ["tests.payments.fixtures"]
+
 # pytest-django's live_server runs beside sync Playwright in one thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 

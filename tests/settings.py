@@ -5,7 +5,10 @@ import os
 os.environ["MARKET_ENV"] = "test"
 
 from market.settings import *  # noqa: F403
-from market.settings import REST_FRAMEWORK
+from market.settings import INSTALLED_APPS, REST_FRAMEWORK
+
+# A test-only app with a real payable kind registered through the payments registry (tests/payables).
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.payables"]
 
 # Hashing for speed only; production keeps Django's default (PBKDF2).
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

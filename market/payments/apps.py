@@ -5,3 +5,12 @@ class PaymentsConfig(AppConfig):
     name = "market.payments"
     label = "payments"
     verbose_name = "Payments"
+
+    def ready(self) -> None:
+        from market.core.demo import register_seeder
+        from market.payments.demo import DemoOrderPayable, seed_payments
+        from market.payments.registry import register
+
+        register_seeder("payments", seed_payments, order=50)
+        # Demo-only stand-in for order checkouts; the orders app registers the real kind.
+        register(DemoOrderPayable())

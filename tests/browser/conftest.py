@@ -30,16 +30,23 @@ def browser_context_args(browser_context_args):
 
 
 @pytest.fixture
-def page(page: Page, live_server) -> Page:
+def extra_allowed_origins() -> list[str]:
+    """Other local servers a test's pages may load from (e.g. localstripe on 127.0.0.1); never the internet."""
+    return []
+
+
+@pytest.fixture
+def page(page: Page, live_server, extra_allowed_origins) -> Page:
     """A phone-sized page that fails the test on any request to another host."""
     foreign: list[str] = []
-    page.on("request", lambda request: _note_foreign(request.url, live_server.url, foreign))
+    allowed = (live_server.url, *extra_allowed_origins)
+    page.on("request", lambda request: _note_foreign(request.url, allowed, foreign))
     yield page
     assert not foreign, f"pages loaded assets from other hosts: {foreign}"
 
 
-def _note_foreign(url: str, base: str, foreign: list[str]) -> None:
-    if not (url.startswith(base) or url.startswith(("data:", "blob:", "about:"))):
+def _note_foreign(url: str, allowed: tuple[str, ...], foreign: list[str]) -> None:
+    if not (url.startswith(allowed) or url.startswith(("data:", "blob:", "about:"))):
         foreign.append(url)
 
 

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -71,6 +72,19 @@ def test_make_run_serves_pages_api_and_runs_tasks(tmp_path):
         assert "chunhiem@htx-tanhiep.example" in output, "the demo logins are printed"
         assert f"{base}/" in output, "the URL is printed"
         assert (tmp_path / "var" / "market.sqlite3").exists()
+
+        # No Stripe key: card payments run against localstripe on loopback, Stripe.js included.
+        found = wait_for(
+            lambda: re.search(r"localstripe \(test mode\) at (http://127\.0\.0\.1:\d+)", log.read_text()),
+            30,
+            "localstripe",
+            process,
+            log,
+        )
+        stripe_base = found.group(1)
+        status, script = wait_for(lambda: (r := get(f"{stripe_base}/js.stripe.com/v3/"))[0] == 200 and r, 60,
+                                  "localstripe's Stripe.js", process, log)  # fmt: skip
+        assert b"Stripe" in script
 
         # A task sent through the filesystem broker is executed by the worker that make run started.
         send = "import django; django.setup(); from market.core.tasks import worker_heartbeat; worker_heartbeat.delay()"

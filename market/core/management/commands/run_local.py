@@ -1,4 +1,5 @@
-"""Runs the whole zero-setup stack in the foreground: web (gunicorn), Celery worker and beat.
+"""Runs the whole zero-setup stack in the foreground: web (gunicorn), Celery worker and beat — and, when no
+Stripe key is configured, localstripe (a local Stripe test server) on 127.0.0.1 for card payments.
 
 `make run` calls this after migrating and seeding. Ctrl-C (or SIGTERM) stops every process cleanly.
 """
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -32,6 +34,15 @@ class Command(BaseCommand):
         ensure_broker_folders()
         settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
         python = sys.executable
+        child_env = dict(os.environ)
+        stripe_line = ""
+        if settings.STRIPE_LOCAL:
+            # Card payments against localstripe, bound to loopback, on a free port that web, worker and
+            # beat are told about; its webhooks come back to our endpoint signed with the local secret.
+            stripe_port = int(os.environ.get("LOCALSTRIPE_PORT") or _free_port())
+            stripe_base = f"http://127.0.0.1:{stripe_port}"
+            child_env["STRIPE_API_BASE"] = stripe_base
+            stripe_line = f"Card payments: localstripe (test mode) at {stripe_base}; test card 4242 4242 4242 4242."
         commands = {
             "web": [
                 python, "-m", "gunicorn", "market.wsgi:application",
@@ -46,7 +57,13 @@ class Command(BaseCommand):
                 "--loglevel", "INFO", "--schedule", str(settings.CELERY_BEAT_SCHEDULE_FILENAME),
             ],
         }  # fmt: skip
-        processes = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}  # noqa: S603
+        if settings.STRIPE_LOCAL:
+            commands["localstripe"] = [
+                python, "-m", "market.payments.localstripe", "--host", "127.0.0.1", "--port", str(stripe_port),
+                "--webhook-url", f"http://127.0.0.1:{port}/api/v1/payments/webhooks/stripe/",
+                "--webhook-secret", settings.STRIPE_WEBHOOK_SECRET,
+            ]  # fmt: skip
+        processes = {name: subprocess.Popen(cmd, env=child_env) for name, cmd in commands.items()}  # noqa: S603
         stopping = False
 
         def stop(signum: int, frame: FrameType | None) -> None:
@@ -57,6 +74,8 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         url = f"http://{host}:{port}/"
         self.stdout.write(self.style.SUCCESS(f"Market Link is running at {url}  (API docs: {url}api/docs/)"))
+        if stripe_line:
+            self.stdout.write(stripe_line)
         self.stdout.write("Press Ctrl-C to stop web, worker and beat.")
         exit_code = 0
         try:
@@ -84,3 +103,9 @@ class Command(BaseCommand):
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

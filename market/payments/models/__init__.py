@@ -1,0 +1,66 @@
+"""Payments' tables: payables and payments, provider events, bank statements, reconciliation, settlements."""
+
+from market.payments.models.bank import BankTransaction, MatchReason, StatementImport, TransactionStatus
+from market.payments.models.payments import (
+    COLLECTED_STATES,
+    COLLECTED_STATES_LIST,
+    Dispute,
+    Payable,
+    PayableStatus,
+    Payment,
+    PaymentEvent,
+    PaymentState,
+    Provider,
+    Refund,
+    RefundState,
+    WebhookEvent,
+    WebhookEventStatus,
+)
+from market.payments.models.reconciliation import (
+    Discrepancy,
+    DiscrepancyKind,
+    DiscrepancyStatus,
+    ProviderRecord,
+    ReconciliationRun,
+    RunStatus,
+    SweepWatermark,
+)
+from market.payments.models.settlements import (
+    CommissionRate,
+    Settlement,
+    SettlementItem,
+    SettlementRun,
+    SettlementState,
+)
+
+__all__ = [
+    "COLLECTED_STATES",
+    "COLLECTED_STATES_LIST",
+    "BankTransaction",
+    "CommissionRate",
+    "Discrepancy",
+    "DiscrepancyKind",
+    "DiscrepancyStatus",
+    "Dispute",
+    "MatchReason",
+    "Payable",
+    "PayableStatus",
+    "Payment",
+    "PaymentEvent",
+    "PaymentState",
+    "Provider",
+    "ProviderRecord",
+    "ReconciliationRun",
+    "Refund",
+    "RefundState",
+    "RunStatus",
+    "Settlement",
+    "SettlementItem",
+    "SettlementRun",
+    "SettlementState",
+    "StatementImport",
+    "SweepWatermark",
+    "TransactionStatus",
+    "WebhookEvent",
+    "WebhookEventStatus",
+]

@@ -1,0 +1,294 @@
+"""Payables (what is to be paid), payments (each attempt or transfer), their event log, refunds, disputes,
+and the store of provider events (webhooks and sweeps)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from market.core.fields import vnd_field
+from market.core.models import TimeStampedModel
+from market.core.money import Money
+
+
+class Provider(models.TextChoices):
+    STRIPE = "stripe", _("Card (Stripe)")
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer (VietQR)")
+
+
+class PayableStatus(models.TextChoices):
+    UNPAID = "unpaid", _("Unpaid")
+    PARTIALLY_PAID = "partially_paid", _("Partly paid")
+    PAID = "paid", _("Paid")
+    PARTIALLY_REFUNDED = "partially_refunded", _("Partly refunded")
+    REFUNDED = "refunded", _("Refunded")
+    DISPUTED = "disputed", _("Disputed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Payable(TimeStampedModel):
+    """Payments' own record of one registered payable object (an order checkout, a booth fee…).
+
+    Holds the short reference buyers write in the transfer note, a snapshot of what is due and to which
+    account, and running totals kept by the payments service.
+    """
+
+    kind = models.CharField(_("kind"), max_length=64)
+    object_id = models.CharField(max_length=64)
+    reference = models.CharField(_("reference"), max_length=16, unique=True)
+    description = models.CharField(_("description"), max_length=255)
+    amount = vnd_field(_("amount due"))
+    currency = models.CharField(max_length=3, default="VND")
+    payer = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("payer")
+    )
+    payee = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("payee")
+    )
+    account_bin = models.CharField(max_length=6, blank=True)
+    account_number = models.CharField(max_length=19, blank=True)
+    account_holder = models.CharField(max_length=120, blank=True)
+    return_url = models.CharField(max_length=300, blank=True)
+    amount_paid = vnd_field(_("paid"), default=0)
+    amount_refunded = vnd_field(_("refunded"), default=0)
+    status = models.CharField(
+        _("payment status"), max_length=20, choices=PayableStatus.choices, default=PayableStatus.UNPAID
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("payable")
+        verbose_name_plural = _("payables")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "object_id"], name="payable_kind_object_unique"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="payable_amount_not_negative"),
+            models.CheckConstraint(condition=Q(amount_paid__gte=0), name="payable_paid_not_negative"),
+            models.CheckConstraint(
+                condition=Q(amount_refunded__gte=0, amount_refunded__lte=F("amount_paid")),
+                name="payable_refunded_within_paid",
+            ),
+            models.CheckConstraint(condition=Q(status__in=PayableStatus.values), name="payable_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} · {self.description}"
+
+    @property
+    def money(self) -> Money:
+        return Money(self.amount, self.currency)
+
+    @property
+    def outstanding(self) -> int:
+        return max(0, self.amount - (self.amount_paid - self.amount_refunded))
+
+    @property
+    def pay_url(self) -> str:
+        return reverse("frontend:pay", args=[self.reference])
+
+    @property
+    def has_bank_account(self) -> bool:
+        return bool(self.account_bin and self.account_number)
+
+
+class PaymentState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
+    PARTIALLY_REFUNDED = "partially_refunded", _("Partly refunded")
+    REFUNDED = "refunded", _("Refunded")
+    DISPUTED = "disputed", _("Disputed")
+
+
+# States in which the money was received (and may be settled, refunded or disputed).
+COLLECTED_STATES = frozenset(
+    {PaymentState.SUCCEEDED, PaymentState.PARTIALLY_REFUNDED, PaymentState.REFUNDED, PaymentState.DISPUTED}
+)
+
+
+class Payment(TimeStampedModel):
+    """One card attempt (a Stripe PaymentIntent) or one recognised bank transfer."""
+
+    payable = models.ForeignKey(Payable, on_delete=models.PROTECT, related_name="payments")
+    provider = models.CharField(_("method"), max_length=16, choices=Provider.choices)
+    state = models.CharField(_("state"), max_length=20, choices=PaymentState.choices, default=PaymentState.PENDING)
+    amount = vnd_field(_("amount"))
+    currency = models.CharField(max_length=3, default="VND")
+    amount_refunded = vnd_field(_("refunded"), default=0)
+    provider_reference = models.CharField(_("provider reference"), max_length=255, blank=True)
+    provider_charge = models.CharField(max_length=255, blank=True)
+    provider_status = models.CharField(max_length=40, blank=True)
+    failure_code = models.CharField(max_length=80, blank=True)
+    failure_message = models.CharField(max_length=500, blank=True)
+    card_brand = models.CharField(max_length=20, blank=True)
+    card_last4 = models.CharField(max_length=4, blank=True)
+    bank_transaction = models.OneToOneField(
+        "payments.BankTransaction", null=True, blank=True, on_delete=models.PROTECT, related_name="payment"
+    )
+    client_key = models.CharField(max_length=100, blank=True, help_text="The Idempotency-Key the payer sent.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    succeeded_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "provider_reference"],
+                condition=~Q(provider_reference=""),
+                name="payment_provider_reference_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["payable", "client_key"], condition=~Q(client_key=""), name="payment_client_key_unique"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(amount_refunded__gte=0, amount_refunded__lte=F("amount")),
+                name="payment_refunded_within_amount",
+            ),
+            models.CheckConstraint(condition=Q(state__in=PaymentState.values), name="payment_state_valid"),
+            models.CheckConstraint(condition=Q(provider__in=Provider.values), name="payment_provider_valid"),
+            models.CheckConstraint(
+                condition=Q(succeeded_at__isnull=True) | ~Q(state__in=["pending", "failed", "cancelled"]),
+                name="payment_succeeded_at_only_when_collected",
+            ),
+        ]
+        indexes = [models.Index(fields=["provider", "state"], name="payment_provider_state_idx")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_provider_display()} {self.amount} {self.currency} ({self.state})"
+
+    @property
+    def money(self) -> Money:
+        return Money(self.amount, self.currency)
+
+    @property
+    def refundable(self) -> int:
+        return self.amount - self.amount_refunded
+
+
+class PaymentEvent(models.Model):
+    """Every change of a payment's state, with what caused it."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="events")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    from_state = models.CharField(max_length=20, blank=True)
+    to_state = models.CharField(max_length=20)
+    source = models.CharField(max_length=20)  # api, webhook, sweep, statement, staff, system
+    provider_event_id = models.CharField(max_length=255, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    note = models.CharField(max_length=500, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("payment event")
+        verbose_name_plural = _("payment events")
+
+    def __str__(self) -> str:
+        return f"{self.payment_id}: {self.from_state or '∅'} → {self.to_state}"
+
+
+class RefundState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SUCCEEDED = "succeeded", _("Refunded")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Refund(TimeStampedModel):
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    amount = vnd_field(_("amount"))
+    state = models.CharField(max_length=12, choices=RefundState.choices, default=RefundState.PENDING)
+    provider_reference = models.CharField(max_length=255, blank=True)
+    reason = models.CharField(_("reason"), max_length=500)
+    failure_message = models.CharField(max_length=500, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    succeeded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider_reference"], condition=~Q(provider_reference=""), name="refund_reference_unique"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+            models.CheckConstraint(condition=Q(state__in=RefundState.values), name="refund_state_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"refund #{self.pk} {self.amount} ({self.state})"
+
+
+class Dispute(TimeStampedModel):
+    """A card dispute (chargeback) as Stripe reports it."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="disputes")
+    provider_reference = models.CharField(max_length=255, unique=True)
+    amount = vnd_field(_("amount"))
+    reason = models.CharField(max_length=60, blank=True)
+    status = models.CharField(max_length=40)
+    evidence_due_by = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("dispute")
+        verbose_name_plural = _("disputes")
+
+    def __str__(self) -> str:
+        return f"{self.provider_reference} ({self.status})"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in {"won", "lost", "warning_closed"}
+
+
+class WebhookEventStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    PROCESSED = "processed", _("Processed")
+    IGNORED = "ignored", _("Ignored")
+    FAILED = "failed", _("Failed")
+
+
+class WebhookEvent(models.Model):
+    """A provider event (Stripe event, bank notification), stored once under its provider id.
+
+    The row is written by the webhook view (or the sweep) before anything else happens, so it is also the
+    outbox: a Celery task processes it, and a periodic relay picks up any that a lost task left behind.
+    """
+
+    provider = models.CharField(max_length=16, choices=Provider.choices)
+    event_id = models.CharField(max_length=255)
+    type = models.CharField(max_length=100)
+    payload = models.JSONField()
+    source = models.CharField(max_length=12, default="webhook")  # webhook | sweep
+    status = models.CharField(max_length=12, choices=WebhookEventStatus.choices, default=WebhookEventStatus.RECEIVED)
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("provider event")
+        verbose_name_plural = _("provider events")
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "event_id"], name="webhook_event_unique"),
+            models.CheckConstraint(
+                condition=Q(status__in=WebhookEventStatus.values), name="webhook_event_status_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "received_at"], name="webhook_event_pending_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.event_id} {self.type}"
+
+
+COLLECTED_STATES_LIST = sorted(COLLECTED_STATES)

@@ -1,0 +1,162 @@
+"""The payable registry: how orders, fairs and later apps plug their "things to pay" into payments.
+
+Payments sit at the bottom of the house (``market.*``) and never import orders or fairs. Each app that
+wants to be paid registers a *payable kind* in its ``AppConfig.ready()``. A kind tells payments, for one of
+its objects: the amount, who pays, who is paid, a description, the bank account that receives a VietQR
+transfer, and where to send the payer afterwards. Payments calls the kind back — inside the same database
+transaction as the payment's state change — when a payment succeeds, fails, is refunded or disputed. That
+callback is the only way an app's own "payment status" moves, so it moves only through the payments
+service and never on its own.
+
+Example (what ``orders/payables.py`` will look like)::
+
+    from market.core.money import Money
+    from market.payments.registry import PayableInfo, PayableKind, PaymentUpdate, ReceivingAccount, register
+
+    class CheckoutPayable(PayableKind):
+        name = "orders.checkout"          # stored with every payment; never rename
+        label = _("Order checkout")
+
+        def load(self, object_id: str) -> Checkout | None:
+            return Checkout.objects.select_related("buyer", "cooperative").filter(pk=object_id).first()
+
+        def describe(self, checkout: Checkout) -> PayableInfo:
+            return PayableInfo(
+                amount=Money.vnd(checkout.total),
+                payer=checkout.buyer,
+                payee=checkout.cooperative,                      # fairs: the alliance
+                description=f"Đơn hàng {checkout.number}",
+                account=ReceivingAccount.of(checkout.cooperative),  # None: VietQR not offered
+                return_url=reverse("frontend:order", args=[checkout.pk]),
+            )
+
+        def on_succeeded(self, checkout: Checkout, update: PaymentUpdate) -> None:
+            checkout_payment_status_set(checkout=checkout, status=update.status)   # orders' own service
+
+        on_failed = on_refunded = on_disputed = on_succeeded
+
+    # orders/apps.py
+    class OrdersConfig(AppConfig):
+        def ready(self) -> None:
+            from market.payments.registry import register
+            from orders.payables import CheckoutPayable
+            register(CheckoutPayable())
+
+    # orders/services.py, when a checkout is placed:
+    payable = payments.services.payable_open(kind="orders.checkout", object_id=str(checkout.pk))
+    redirect(payable.pay_url)          # /pay/<reference>/ : VietQR and card tabs
+
+``payable_open`` creates (or refreshes, while nothing is paid) the payments-side row with its unique short
+reference; ``payable_cancel`` cancels it when the order is cancelled; the template tag
+``{% payable_status "orders.checkout" checkout.pk %}`` shows the payment status on the order page.
+Callbacks must only update the app's own rows: if one raises, the payment change is rolled back with it
+and the webhook task retries later.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from django.utils.functional import Promise
+
+from market.core.errors import NotFound
+from market.core.money import Money
+
+if TYPE_CHECKING:
+    from market.organisations.models import Organisation
+    from market.payments.models import Payable, Payment
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivingAccount:
+    """A bank account a VietQR transfer goes to: NAPAS bank BIN, account number and holder."""
+
+    bank_bin: str
+    account_number: str
+    account_holder: str
+
+    @classmethod
+    def of(cls, organisation: Organisation) -> ReceivingAccount | None:
+        if not (organisation.bank_bin and organisation.bank_account_number):
+            return None
+        return cls(organisation.bank_bin, organisation.bank_account_number, organisation.bank_account_holder)
+
+
+@dataclass(frozen=True, slots=True)
+class PayableInfo:
+    amount: Money
+    payer: Organisation
+    payee: Organisation
+    description: str
+    account: ReceivingAccount | None
+    return_url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentUpdate:
+    """What a callback receives: the payment that changed and where the payable stands now."""
+
+    payable: Payable
+    payment: Payment
+    status: str  # a PayableStatus value
+    amount_due: Money
+    amount_paid: Money
+    amount_refunded: Money
+
+    @property
+    def fully_paid(self) -> bool:
+        return self.amount_paid.amount - self.amount_refunded.amount >= self.amount_due.amount
+
+
+class PayableKind:
+    """Subclass, set `name` and `label`, implement `load` and `describe`; override the callbacks you need."""
+
+    name: ClassVar[str] = ""
+    label: ClassVar[str | Promise] = ""
+
+    def load(self, object_id: str) -> Any | None:
+        raise NotImplementedError
+
+    def describe(self, obj: Any) -> PayableInfo:
+        raise NotImplementedError
+
+    def on_succeeded(self, obj: Any, update: PaymentUpdate) -> None:
+        """A payment succeeded (card captured, or a bank transfer recognised)."""
+
+    def on_failed(self, obj: Any, update: PaymentUpdate) -> None:
+        """A card payment attempt failed or was cancelled; the payable may still be paid another way."""
+
+    def on_refunded(self, obj: Any, update: PaymentUpdate) -> None:
+        """A refund (partial or full) went through."""
+
+    def on_disputed(self, obj: Any, update: PaymentUpdate) -> None:
+        """A card payment was disputed, or its dispute closed (won or lost)."""
+
+
+_KINDS: dict[str, PayableKind] = {}
+
+
+def register(kind: PayableKind) -> PayableKind:
+    if not kind.name or "." not in kind.name:
+        raise ValueError("A payable kind needs a dotted name such as 'orders.checkout'.")
+    existing = _KINDS.get(kind.name)
+    if existing is not None and type(existing) is not type(kind):
+        raise ValueError(f"Payable kind {kind.name!r} is already registered by {type(existing).__name__}.")
+    _KINDS[kind.name] = kind
+    return kind
+
+
+def unregister(name: str) -> None:
+    _KINDS.pop(name, None)
+
+
+def get(name: str) -> PayableKind:
+    try:
+        return _KINDS[name]
+    except KeyError:
+        raise NotFound() from None
+
+
+def kinds() -> list[PayableKind]:
+    return sorted(_KINDS.values(), key=lambda kind: kind.name)

@@ -1,0 +1,134 @@
+"""Reads, scoped to the caller: a payer or payee sees its own payables and payments, alliance staff all."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from market.core.errors import NotFound
+from market.organisations.permissions import Actor
+from market.payments.models import (
+    BankTransaction,
+    Discrepancy,
+    DiscrepancyStatus,
+    Payable,
+    Payment,
+    ReconciliationRun,
+    SettlementRun,
+    StatementImport,
+    TransactionStatus,
+)
+from market.payments.permissions import PAYMENTS_MANAGE, SETTLEMENTS_MANAGE
+
+
+def _parties(actor: Actor, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}payer_id": actor.organisation_id}) | Q(**{f"{prefix}payee_id": actor.organisation_id})
+
+
+def payable_list_for(*, actor: Actor) -> QuerySet[Payable]:
+    if not actor.is_authenticated or actor.organisation is None:
+        return Payable.objects.none()
+    queryset = Payable.objects.select_related("payer", "payee")
+    return queryset if actor.can(PAYMENTS_MANAGE) else queryset.filter(_parties(actor))
+
+
+def payable_get_for(*, actor: Actor, reference: str) -> Payable:
+    payable = payable_list_for(actor=actor).filter(reference=reference.strip().upper()).first()
+    if payable is None:
+        raise NotFound()
+    return payable
+
+
+def payable_for_object(*, actor: Actor, kind: str, object_id: str | int) -> Payable | None:
+    return payable_list_for(actor=actor).filter(kind=kind, object_id=str(object_id)).first()
+
+
+def payment_list_for(
+    *, actor: Actor, state: str | None = None, provider: str | None = None, search: str | None = None
+) -> QuerySet[Payment]:
+    if not actor.is_authenticated or actor.organisation is None:
+        return Payment.objects.none()
+    queryset = Payment.objects.select_related("payable", "payable__payer", "payable__payee")
+    if not actor.can(PAYMENTS_MANAGE):
+        queryset = queryset.filter(_parties(actor, "payable__"))
+    if state:
+        queryset = queryset.filter(state=state)
+    if provider:
+        queryset = queryset.filter(provider=provider)
+    if search:
+        term = search.strip()
+        queryset = queryset.filter(
+            Q(payable__reference__iexact=term) | Q(provider_reference=term) | Q(payable__description__icontains=term)
+        )
+    return queryset.order_by("-pk")
+
+
+def payment_get_for(*, actor: Actor, payment_id: int) -> Payment:
+    payment = payment_list_for(actor=actor).filter(pk=payment_id).first()
+    if payment is None:
+        raise NotFound()
+    return payment
+
+
+def review_queue(*, actor: Actor, status: str = TransactionStatus.NEEDS_REVIEW) -> QuerySet[BankTransaction]:
+    if not actor.can(PAYMENTS_MANAGE):
+        return BankTransaction.objects.none()
+    return BankTransaction.objects.filter(status=status).select_related("payable").order_by("booked_at", "pk")
+
+
+def bank_transaction_get_for(*, actor: Actor, transaction_id: int) -> BankTransaction:
+    tx = BankTransaction.objects.select_related("payable", "statement").filter(pk=transaction_id).first()
+    if tx is None or not actor.can(PAYMENTS_MANAGE):
+        raise NotFound()
+    return tx
+
+
+def statement_list_for(*, actor: Actor) -> QuerySet[StatementImport]:
+    if not actor.can(PAYMENTS_MANAGE):
+        return StatementImport.objects.none()
+    return StatementImport.objects.defer("content").select_related("uploaded_by").order_by("-pk")
+
+
+def statement_get_for(*, actor: Actor, statement_id: int) -> StatementImport:
+    statement = StatementImport.objects.filter(pk=statement_id).first()
+    if statement is None or not actor.can(PAYMENTS_MANAGE):
+        raise NotFound()
+    return statement
+
+
+def reconciliation_runs_for(*, actor: Actor) -> QuerySet[ReconciliationRun]:
+    if not actor.can(PAYMENTS_MANAGE):
+        return ReconciliationRun.objects.none()
+    return ReconciliationRun.objects.select_related("requested_by").order_by("-pk")
+
+
+def reconciliation_run_get_for(*, actor: Actor, run_id: int) -> ReconciliationRun:
+    run = reconciliation_runs_for(actor=actor).filter(pk=run_id).first()
+    if run is None:
+        raise NotFound()
+    return run
+
+
+def discrepancy_list_for(
+    *, actor: Actor, run_id: int | None = None, status: str | None = DiscrepancyStatus.OPEN
+) -> QuerySet[Discrepancy]:
+    if not actor.can(PAYMENTS_MANAGE):
+        return Discrepancy.objects.none()
+    queryset = Discrepancy.objects.select_related("payment", "resolved_by")
+    if run_id is not None:
+        queryset = queryset.filter(run_id=run_id)
+    if status:
+        queryset = queryset.filter(status=status)
+    return queryset.order_by("-pk")
+
+
+def settlement_runs_for(*, actor: Actor) -> QuerySet[SettlementRun]:
+    if not actor.can(SETTLEMENTS_MANAGE) and not actor.can(PAYMENTS_MANAGE):
+        return SettlementRun.objects.none()
+    return SettlementRun.objects.order_by("-pk")
+
+
+def settlement_run_get_for(*, actor: Actor, run_id: int) -> SettlementRun:
+    run = settlement_runs_for(actor=actor).filter(pk=run_id).first()
+    if run is None:
+        raise NotFound()
+    return run

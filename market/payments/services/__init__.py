@@ -1,0 +1,52 @@
+"""Every write to payments. Nothing else moves a payment's state: see `transitions.payment_transition`."""
+
+from market.payments.services.bank import (
+    bank_transaction_apply,
+    bank_transaction_dismiss,
+    bank_transaction_record,
+    statement_apply,
+    statement_discard,
+    statement_upload,
+)
+from market.payments.services.cards import (
+    card_payment_refresh,
+    card_payment_start,
+    dispute_sync,
+    payment_sync_from_intent,
+    refund_create,
+    refund_sync,
+)
+from market.payments.services.payables import payable_cancel, payable_open
+from market.payments.services.reconciliation import discrepancy_resolve, reconciliation_run
+from market.payments.services.settlements import (
+    settlement_mark_paid,
+    settlement_run_cancel,
+    settlement_run_create,
+)
+from market.payments.services.transitions import payment_transition
+from market.payments.services.webhooks import webhook_event_process, webhook_event_store
+
+__all__ = [
+    "bank_transaction_apply",
+    "bank_transaction_dismiss",
+    "bank_transaction_record",
+    "card_payment_refresh",
+    "card_payment_start",
+    "discrepancy_resolve",
+    "dispute_sync",
+    "payable_cancel",
+    "payable_open",
+    "payment_sync_from_intent",
+    "payment_transition",
+    "reconciliation_run",
+    "refund_create",
+    "refund_sync",
+    "settlement_mark_paid",
+    "settlement_run_cancel",
+    "settlement_run_create",
+    "statement_apply",
+    "statement_discard",
+    "statement_upload",
+    "webhook_event_process",
+    "webhook_event_store",
+]

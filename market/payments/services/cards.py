@@ -1,0 +1,384 @@
+"""Card payments through Stripe: start an attempt, follow it (3-D Secure, webhooks, sweeps), refunds, disputes.
+
+Every change of state goes through `payment_transition`, from the PaymentIntent as Stripe reports it *now*
+(re-read, never taken from a possibly stale event body), so repeated and out-of-order events are harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+import stripe
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from market.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from market.core.money import Money
+from market.core.services import audit_record
+from market.organisations.permissions import Actor
+from market.payments import stripe_gateway as gateway
+from market.payments.models import (
+    Dispute,
+    Payable,
+    PayableStatus,
+    Payment,
+    PaymentState,
+    Provider,
+    ProviderRecord,
+    Refund,
+    RefundState,
+)
+from market.payments.permissions import PAYMENTS_PAY, PAYMENTS_REFUND
+from market.payments.services.transitions import lock_payment, payment_record_created, payment_transition
+
+logger = logging.getLogger(__name__)
+S = PaymentState
+
+
+def _id(value: Any) -> str:
+    """An expandable Stripe field: an id string, or the expanded object."""
+    if isinstance(value, dict):
+        return value.get("id", "")
+    return value or ""
+
+
+def card_payment_start(*, actor: Actor, payable: Payable, token_id: str, client_key: str = "") -> tuple[Payment, str]:
+    """Pay what is outstanding with the card behind a Stripe.js token. Returns (payment, client_secret):
+    the secret is only needed when the card asks for 3-D Secure (`payment.provider_status ==
+    "requires_action"`); the page then lets Stripe.js authenticate and calls `card_payment_refresh`."""
+    actor.require(PAYMENTS_PAY)
+    if actor.organisation_id != payable.payer_id:
+        raise PermissionDenied(_("Only the paying organisation can pay this."))
+    if not gateway.enabled():
+        raise Conflict(_("Card payments are not available at the moment; pay by bank transfer."))
+    if not token_id.startswith("tok_"):
+        raise ValidationFailed(fields={"token": [_("The card could not be read; enter it again.")]})
+    if not client_key or not Payment.objects.filter(payable=payable, client_key=client_key).exists():
+        _cancel_abandoned_attempts(payable)
+    with transaction.atomic():
+        locked = Payable.objects.select_for_update().get(pk=payable.pk)
+        if client_key:
+            existing = Payment.objects.filter(payable=locked, client_key=client_key).first()
+            if existing is not None:
+                return existing, ""
+        if locked.status == PayableStatus.CANCELLED:
+            raise Conflict(_("This payment was cancelled."))
+        if locked.outstanding <= 0:
+            raise Conflict(_("This is already paid."))
+        payment = Payment.objects.create(
+            payable=locked,
+            provider=Provider.STRIPE,
+            amount=locked.outstanding,
+            currency=locked.currency,
+            client_key=client_key[:100],
+            created_by=actor.user,
+        )
+        payment_record_created(payment=payment, source="api", actor=actor)
+    try:
+        intent = gateway.payment_intent_create(
+            payment_id=payment.pk,
+            money=Money(payment.amount, payment.currency),
+            token_id=token_id,
+            reference=payable.reference,
+            payable_kind=payable.kind,
+        )
+    except stripe.CardError as error:
+        body = getattr(error, "error", None)
+        intent_id = _id(getattr(body, "payment_intent", None)) if body else ""
+        if intent_id:
+            payment, _moved = payment_sync_from_intent(intent=gateway.payment_intent_retrieve(intent_id), source="api")
+            return payment, ""
+        payment, _moved = payment_transition(
+            payment_id=payment.pk,
+            to_state=S.FAILED,
+            source="api",
+            actor=actor,
+            fields={
+                "failure_code": (error.code or "card_declined")[:80],
+                "failure_message": str(error.user_message or error)[:500],
+            },
+        )
+        return payment, ""
+    except stripe.StripeError as error:
+        logger.warning("stripe error for payment %s: %s", payment.pk, error)
+        payment_transition(
+            payment_id=payment.pk,
+            to_state=S.FAILED,
+            source="api",
+            fields={"failure_code": "provider_error", "failure_message": str(error.user_message or error)[:500]},
+        )
+        raise Conflict(_("The card service did not answer; nothing was charged. Try again in a moment.")) from None
+    payment, _moved = payment_sync_from_intent(intent=intent, source="api")
+    return payment, intent.get("client_secret", "") if payment.provider_status == "requires_action" else ""
+
+
+def _cancel_abandoned_attempts(payable: Payable) -> None:
+    """A new card attempt replaces earlier ones still waiting (3-D Secure left half-way): they are cancelled at
+    Stripe first, so two attempts can never both be charged. One that succeeded meanwhile is recorded as such."""
+    pending = Payment.objects.filter(payable=payable, provider=Provider.STRIPE, state=S.PENDING).exclude(
+        provider_reference=""
+    )
+    for attempt in pending:
+        try:
+            intent = gateway.payment_intent_cancel(payment_id=attempt.pk, intent_id=attempt.provider_reference)
+        except stripe.StripeError:
+            intent = gateway.payment_intent_retrieve(attempt.provider_reference)
+        payment_sync_from_intent(intent=intent, source="api")
+
+
+def card_payment_refresh(*, actor: Actor, payment: Payment) -> Payment:
+    """After 3-D Secure in the browser: read the intent again and record what Stripe says."""
+    if (
+        actor.organisation_id not in (payment.payable.payer_id, payment.payable.payee_id)
+        and not actor.is_alliance_staff
+    ):
+        raise NotFound()
+    if payment.provider != Provider.STRIPE or not payment.provider_reference:
+        return payment
+    updated, _moved = payment_sync_from_intent(
+        intent=gateway.payment_intent_retrieve(payment.provider_reference), source="api"
+    )
+    return updated
+
+
+def _state_for_intent(intent: dict[str, Any]) -> str:
+    status = intent.get("status")
+    if status == "succeeded":
+        return S.SUCCEEDED
+    if status == "canceled":
+        return S.CANCELLED
+    if status == "requires_payment_method" and intent.get("last_payment_error"):
+        return S.FAILED
+    return S.PENDING
+
+
+def provider_record_upsert(
+    *, reference: str, amount: int, currency: str, status: str, created: int, refunded: int = 0, disputed: bool = False
+) -> None:
+    ProviderRecord.objects.update_or_create(
+        provider=Provider.STRIPE,
+        reference=reference,
+        defaults={
+            "amount": amount,
+            "currency": currency.upper(),
+            "status": status,
+            "amount_refunded": refunded,
+            "disputed": disputed,
+            "created": datetime.fromtimestamp(created or 0, tz=UTC),
+        },
+    )
+
+
+def payment_sync_from_intent(
+    *, intent: dict[str, Any], source: str, provider_event_id: str = ""
+) -> tuple[Payment | None, bool]:
+    """Record a PaymentIntent as Stripe reports it. Unknown intents (not ours) change nothing here; the
+    provider record keeps them for reconciliation ("missing locally")."""
+    charge = intent.get("latest_charge")
+    charge_id = _id(charge)
+    refunded = charge.get("amount_refunded", 0) if isinstance(charge, dict) else 0
+    disputed = bool(charge.get("disputed")) if isinstance(charge, dict) else False
+    provider_record_upsert(
+        reference=intent["id"],
+        amount=int(intent["amount"]),
+        currency=intent["currency"],
+        status=intent.get("status", ""),
+        created=int(intent.get("created", 0)),
+        refunded=int(refunded or 0),
+        disputed=disputed,
+    )
+    payment = Payment.objects.filter(provider=Provider.STRIPE, provider_reference=intent["id"]).first()
+    if payment is None:
+        payment_id = (intent.get("metadata") or {}).get("payment_id")
+        payment = Payment.objects.filter(pk=payment_id, provider=Provider.STRIPE).first() if payment_id else None
+    if payment is None:
+        logger.info("payment intent %s is not one of ours", intent["id"])
+        return None, False
+    target = _state_for_intent(intent)
+    error = intent.get("last_payment_error") or {}
+    fields: dict[str, Any] = {
+        "provider_reference": intent["id"],
+        "provider_status": intent.get("status", "")[:40],
+        "provider_charge": charge_id,
+    }
+    if target == S.FAILED:
+        fields["failure_code"] = (error.get("code") or error.get("decline_code") or "declined")[:80]
+        fields["failure_message"] = (error.get("message") or "")[:500]
+    amount_ok = int(intent["amount"]) == payment.amount and intent["currency"].upper() == payment.currency
+    if target == S.SUCCEEDED and not amount_ok:
+        logger.warning("payment %s: intent %s amount/currency differ; not applied", payment.pk, intent["id"])
+        target = payment.state
+    try:
+        return payment_transition(
+            payment_id=payment.pk, to_state=target, source=source, provider_event_id=provider_event_id, fields=fields
+        )
+    except IntegrityError:  # the intent id is already on another payment: leave it to reconciliation
+        logger.warning("intent %s already recorded on another payment", intent["id"])
+        return payment, False
+
+
+# --- refunds -------------------------------------------------------------------------------------
+def refund_create(*, actor: Actor, payment: Payment, amount: int, reason: str) -> Refund:
+    """Refund part or all of a card payment. A refused refund is recorded as failed with Stripe's reason."""
+    actor.require(PAYMENTS_REFUND)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationFailed(fields={"reason": [_("Say why the money goes back.")]})
+    with transaction.atomic():
+        _payable, locked = lock_payment(payment.pk)
+        if locked.provider != Provider.STRIPE:
+            raise Conflict(_("Bank transfers are refunded by a bank transfer back; record it with a note."))
+        if locked.state not in (S.SUCCEEDED, S.PARTIALLY_REFUNDED):
+            raise Conflict(_("Only a succeeded card payment can be refunded."))
+        pending = (
+            Refund.objects.filter(payment=locked, state=RefundState.PENDING).aggregate(total=Sum("amount"))["total"]
+            or 0
+        )
+        available = locked.amount - locked.amount_refunded - pending
+        if amount <= 0 or amount > available:
+            raise ValidationFailed(
+                fields={"amount": [_("Enter an amount between 1 and %(max)s đồng.") % {"max": f"{available:,}"}]}
+            )
+        refund = Refund.objects.create(payment=locked, amount=amount, reason=reason[:500], requested_by=actor.user)
+        audit_record(actor=actor, action="payments.refund_requested", target=locked, data={"amount": amount})
+    try:
+        data = gateway.refund_create(
+            refund_id=refund.pk, intent_id=payment.provider_reference, amount=Money(amount, payment.currency)
+        )
+    except stripe.StripeError as error:
+        with transaction.atomic():
+            refund = Refund.objects.select_for_update().get(pk=refund.pk)
+            refund.state = RefundState.FAILED
+            refund.failure_message = str(error.user_message or error)[:500]
+            refund.save(update_fields=["state", "failure_message", "updated_at"])
+            audit_record(actor=actor, action="payments.refund_failed", target=payment, data={"refund": refund.pk})
+        return refund
+    return refund_sync(data=data, source="api")
+
+
+_REFUND_STATES = {
+    "succeeded": RefundState.SUCCEEDED,
+    "failed": RefundState.FAILED,
+    "canceled": RefundState.CANCELLED,
+}
+
+
+def refund_sync(*, data: dict[str, Any], source: str, provider_event_id: str = "") -> Refund | None:
+    """Record a refund as Stripe reports it; a succeeded refund moves the payment (forward only)."""
+    with transaction.atomic():
+        refund = Refund.objects.select_for_update().filter(provider_reference=data["id"]).first()
+        if refund is None:
+            refund_id = (data.get("metadata") or {}).get("refund_id")
+            refund = Refund.objects.select_for_update().filter(pk=refund_id).first() if refund_id else None
+        if refund is None:
+            payment = Payment.objects.filter(
+                provider=Provider.STRIPE, provider_reference=_id(data.get("payment_intent"))
+            ).first()
+            if payment is None and data.get("charge"):
+                payment = Payment.objects.filter(provider=Provider.STRIPE, provider_charge=_id(data["charge"])).first()
+            if payment is None:
+                logger.info("refund %s is for no payment of ours", data["id"])
+                return None
+            refund = Refund.objects.create(
+                payment=payment, amount=int(data["amount"]), reason=_("Refunded in the Stripe dashboard")
+            )
+        target = _REFUND_STATES.get(data.get("status", ""), RefundState.PENDING)
+        changed = ["provider_reference", "updated_at"]
+        refund.provider_reference = data["id"]
+        if refund.state == RefundState.PENDING and target != RefundState.PENDING:
+            refund.state = target
+            changed.append("state")
+            if target == RefundState.FAILED:
+                refund.failure_message = (data.get("failure_reason") or _("The bank refused the refund."))[:500]
+                changed.append("failure_message")
+            if target == RefundState.SUCCEEDED:
+                refund.succeeded_at = timezone.now()
+                changed.append("succeeded_at")
+        elif target != refund.state:
+            logger.info("refund %s: %s -> %s ignored (not forward)", refund.pk, refund.state, target)
+            target = None  # type: ignore[assignment]
+        refund.save(update_fields=changed)
+        if target == RefundState.SUCCEEDED and "state" in changed:
+            _payable, payment = lock_payment(refund.payment_id)
+            refunded = payment.amount_refunded + refund.amount
+            state = S.REFUNDED if refunded >= payment.amount else S.PARTIALLY_REFUNDED
+            if payment.state == S.DISPUTED:
+                state = S.DISPUTED
+            payment_transition(
+                payment_id=payment.pk,
+                to_state=state,
+                source=source,
+                provider_event_id=provider_event_id,
+                fields={"amount_refunded": min(refunded, payment.amount)},
+                callback="on_refunded",
+                note=refund.reason,
+            )
+        return refund
+
+
+# --- disputes ------------------------------------------------------------------------------------
+_DISPUTE_RANK = {
+    "warning_needs_response": 0,
+    "needs_response": 0,
+    "warning_under_review": 1,
+    "under_review": 1,
+    "warning_closed": 2,
+    "won": 2,
+    "lost": 2,
+}
+
+
+def dispute_sync(*, data: dict[str, Any], source: str, provider_event_id: str = "") -> Dispute | None:
+    """Record a dispute as Stripe reports it: open → payment disputed; won → back to collected; lost →
+    the money went back to the card holder (counted as refunded)."""
+    charge_id = _id(data.get("charge"))
+    intent_id = _id(data.get("payment_intent"))
+    payment = (
+        Payment.objects.filter(provider=Provider.STRIPE)
+        .filter(**({"provider_reference": intent_id} if intent_id else {"provider_charge": charge_id}))
+        .first()
+    )
+    if payment is None:
+        logger.info("dispute %s is for no payment of ours", data["id"])
+        return None
+    status = data.get("status", "needs_response")
+    with transaction.atomic():
+        _payable, locked = lock_payment(payment.pk)
+        dispute, created = Dispute.objects.select_for_update().get_or_create(
+            provider_reference=data["id"],
+            defaults={
+                "payment": locked,
+                "amount": int(data["amount"]),
+                "reason": data.get("reason", "")[:60],
+                "status": status,
+            },
+        )
+        changed = created
+        if not created and _DISPUTE_RANK.get(status, 0) > _DISPUTE_RANK.get(dispute.status, 0):
+            dispute.status = status
+            changed = True
+        if dispute.is_closed and dispute.closed_at is None:
+            dispute.closed_at = timezone.now()
+        due = (data.get("evidence_details") or {}).get("due_by")
+        if due:
+            dispute.evidence_due_by = datetime.fromtimestamp(int(due), tz=UTC)
+        dispute.save()
+        if dispute.status == "lost":
+            target = S.REFUNDED
+        elif dispute.is_closed:
+            target = S.PARTIALLY_REFUNDED if locked.amount_refunded else S.SUCCEEDED
+        else:
+            target = S.DISPUTED
+        payment_transition(
+            payment_id=locked.pk,
+            to_state=target,
+            source=source,
+            provider_event_id=provider_event_id,
+            callback="on_disputed" if changed else None,
+            note=f"dispute {dispute.provider_reference}: {dispute.status}",
+        )
+        return dispute

@@ -1,0 +1,125 @@
+"""Payables: the payments-side record of an app's object to be paid, its reference and running totals."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from market.core.errors import Conflict, NotFound
+from market.core.money import Money
+from market.core.services import audit_record
+from market.payments import references, registry
+from market.payments.models import COLLECTED_STATES_LIST, Dispute, Payable, PayableStatus, Payment, PaymentState
+from market.payments.registry import PayableInfo, PaymentUpdate
+
+logger = logging.getLogger(__name__)
+
+
+def _apply_info(payable: Payable, info: PayableInfo) -> None:
+    payable.description = info.description[:255]
+    payable.amount = int(info.amount.amount) if info.amount.currency == "VND" else info.amount.amount
+    payable.currency = info.amount.currency
+    payable.payer = info.payer
+    payable.payee = info.payee
+    payable.return_url = info.return_url[:300]
+    account = info.account
+    payable.account_bin = account.bank_bin if account else ""
+    payable.account_number = account.account_number if account else ""
+    payable.account_holder = account.account_holder if account else ""
+
+
+def payable_open(*, kind: str, object_id: str | int) -> Payable:
+    """Create (or, while nothing is paid, refresh) the payable for an app's object; returns it with its
+    reference and pay URL. Safe to call again and concurrently: one row per (kind, object)."""
+    payable_kind = registry.get(kind)
+    obj = payable_kind.load(str(object_id))
+    if obj is None:
+        raise NotFound()
+    info = payable_kind.describe(obj)
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                payable = Payable.objects.select_for_update().filter(kind=kind, object_id=str(object_id)).first()
+                if payable is None:
+                    payable = Payable(kind=kind, object_id=str(object_id), reference=references.new_reference())
+                    _apply_info(payable, info)
+                    payable.save()
+                    audit_record(actor=None, action="payments.payable_opened", target=payable, data={"kind": kind})
+                elif payable.amount_paid == 0 and payable.status == PayableStatus.UNPAID:
+                    _apply_info(payable, info)
+                    payable.save()
+                return payable
+        except IntegrityError:
+            continue  # a concurrent open, or (rarely) a reference collision: read again
+    raise Conflict(_("The payment reference could not be created; try again."))
+
+
+@transaction.atomic
+def payable_cancel(*, kind: str, object_id: str | int) -> Payable | None:
+    """The app cancelled its object (an order, an application): nothing more may be paid on it.
+
+    Pending card attempts are left to expire; money already received stays recorded and must be refunded.
+    """
+    payable = Payable.objects.select_for_update().filter(kind=kind, object_id=str(object_id)).first()
+    if payable is None:
+        return None
+    if payable.status != PayableStatus.CANCELLED:
+        payable.status = PayableStatus.CANCELLED
+        payable.save(update_fields=["status", "updated_at"])
+        audit_record(actor=None, action="payments.payable_cancelled", target=payable)
+    return payable
+
+
+def derive_status(payable: Payable, *, disputed: bool) -> str:
+    if payable.status == PayableStatus.CANCELLED:
+        return PayableStatus.CANCELLED
+    if disputed:
+        return PayableStatus.DISPUTED
+    if payable.amount_refunded > 0:
+        if payable.amount_refunded >= payable.amount_paid:
+            return PayableStatus.REFUNDED
+        return PayableStatus.PARTIALLY_REFUNDED
+    if payable.amount_paid <= 0:
+        return PayableStatus.UNPAID
+    if payable.amount_paid < payable.amount:
+        return PayableStatus.PARTIALLY_PAID
+    return PayableStatus.PAID
+
+
+def payable_recompute(payable: Payable) -> Payable:
+    """Totals and status from the payable's payments. Call with the payable row locked."""
+    payments = Payment.objects.filter(payable=payable)
+    collected = payments.filter(state__in=COLLECTED_STATES_LIST)
+    paid = collected.aggregate(total=Sum("amount"))["total"] or 0
+    refunded = collected.aggregate(total=Sum("amount_refunded"))["total"] or 0
+    lost = Dispute.objects.filter(payment__payable=payable, status="lost").aggregate(total=Sum("amount"))["total"]
+    payable.amount_paid = paid
+    payable.amount_refunded = min(paid, refunded + (lost or 0))
+    payable.status = derive_status(payable, disputed=collected.filter(state=PaymentState.DISPUTED).exists())
+    payable.save(update_fields=["amount_paid", "amount_refunded", "status", "updated_at"])
+    return payable
+
+
+def notify_payable_kind(payable: Payable, payment: Payment, callback: str) -> None:
+    """Call the registered kind back (inside the caller's transaction)."""
+    try:
+        kind = registry.get(payable.kind)
+    except NotFound:
+        logger.warning("payable kind %s is not registered; callback %s skipped", payable.kind, callback)
+        return
+    obj = kind.load(payable.object_id)
+    if obj is None:
+        logger.warning("payable %s (%s:%s) no longer exists", payable.reference, payable.kind, payable.object_id)
+        return
+    update = PaymentUpdate(
+        payable=payable,
+        payment=payment,
+        status=payable.status,
+        amount_due=Money(payable.amount, payable.currency),
+        amount_paid=Money(payable.amount_paid, payable.currency),
+        amount_refunded=Money(payable.amount_refunded, payable.currency),
+    )
+    getattr(kind, callback)(obj, update)

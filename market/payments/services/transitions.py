@@ -1,0 +1,125 @@
+"""The payment state machine: the only code that changes `Payment.state`.
+
+Moves go forward only. A late or repeated provider event that would move a payment backwards (a
+`payment_failed` after `succeeded`) changes nothing; staff actions that try it get a Conflict.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from market.core.errors import Conflict
+from market.payments.models import Payable, Payment, PaymentEvent, PaymentState
+from market.payments.services.payables import notify_payable_kind, payable_recompute
+
+logger = logging.getLogger(__name__)
+S = PaymentState
+
+ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    S.PENDING: frozenset({S.SUCCEEDED, S.FAILED, S.CANCELLED}),
+    # A declined card intent may be retried and then succeed; a later success wins over an earlier failure.
+    S.FAILED: frozenset({S.SUCCEEDED, S.CANCELLED}),
+    S.SUCCEEDED: frozenset({S.PARTIALLY_REFUNDED, S.REFUNDED, S.DISPUTED}),
+    S.PARTIALLY_REFUNDED: frozenset({S.REFUNDED, S.DISPUTED}),
+    # A dispute closes won (back to what refunds say) or lost (the money went back: refunded).
+    S.DISPUTED: frozenset({S.SUCCEEDED, S.PARTIALLY_REFUNDED, S.REFUNDED}),
+    S.REFUNDED: frozenset(),
+    S.CANCELLED: frozenset(),
+}
+
+CALLBACKS = {
+    S.SUCCEEDED: "on_succeeded",
+    S.FAILED: "on_failed",
+    S.CANCELLED: "on_failed",
+    S.PARTIALLY_REFUNDED: "on_refunded",
+    S.REFUNDED: "on_refunded",
+    S.DISPUTED: "on_disputed",
+}
+
+
+def lock_payment(payment_id: int) -> tuple[Payable, Payment]:
+    """Lock in one fixed order everywhere — payable, then payment — so that two workers never deadlock."""
+    payable_id = Payment.objects.values_list("payable_id", flat=True).get(pk=payment_id)
+    payable = Payable.objects.select_for_update().get(pk=payable_id)
+    payment = Payment.objects.select_for_update().get(pk=payment_id)
+    return payable, payment
+
+
+def payment_transition(
+    *,
+    payment_id: int,
+    to_state: str,
+    source: str,
+    actor: Any = None,
+    provider_event_id: str = "",
+    note: str = "",
+    fields: dict[str, Any] | None = None,
+    strict: bool = False,
+    callback: str | None = None,
+) -> tuple[Payment, bool]:
+    """Move a payment to `to_state` (and set `fields`), record the event, update the payable and call its
+    kind back. Returns (payment, moved). Not allowed: nothing changes; raises Conflict if `strict`."""
+    with transaction.atomic():
+        payable, payment = lock_payment(payment_id)
+        fields = dict(fields or {})
+        changed = [name for name, value in fields.items() if getattr(payment, name) != value]
+        for name in changed:
+            setattr(payment, name, fields[name])
+        from_state = payment.state
+        moved = False
+        if to_state != from_state:
+            if to_state not in ALLOWED_TRANSITIONS[from_state]:
+                if strict:
+                    raise Conflict(
+                        _("A payment that is %(from)s cannot become %(to)s.")
+                        % {"from": PaymentState(from_state).label, "to": PaymentState(to_state).label}
+                    )
+                logger.info("payment %s: %s -> %s ignored (not forward)", payment.pk, from_state, to_state)
+                if changed:
+                    payment.save(update_fields=[*changed, "updated_at"])
+                return payment, False
+            payment.state = to_state
+            changed.append("state")
+            if to_state == S.SUCCEEDED and payment.succeeded_at is None:
+                payment.succeeded_at = timezone.now()
+                changed.append("succeeded_at")
+            moved = True
+        if changed:
+            payment.save(update_fields=[*set(changed), "updated_at"])
+        if moved:
+            PaymentEvent.objects.create(
+                payment=payment,
+                from_state=from_state,
+                to_state=to_state,
+                source=source,
+                provider_event_id=provider_event_id,
+                actor=getattr(actor, "user", None) if getattr(getattr(actor, "user", None), "pk", None) else None,
+                note=note[:500],
+                data={k: str(v) for k, v in fields.items()},
+            )
+        if moved or callback:
+            payable_recompute(payable)
+            name = callback or CALLBACKS.get(to_state)
+            if from_state == S.DISPUTED and moved:
+                name = "on_disputed"
+            if name:
+                notify_payable_kind(payable, payment, name)
+        return payment, moved
+
+
+def payment_record_created(*, payment: Payment, source: str, actor: Any = None, note: str = "") -> None:
+    """The first event of a payment (∅ → pending)."""
+    user = getattr(actor, "user", None)
+    PaymentEvent.objects.create(
+        payment=payment,
+        from_state="",
+        to_state=payment.state,
+        source=source,
+        actor=user if getattr(user, "pk", None) else None,
+        note=note[:500],
+    )

@@ -1,0 +1,212 @@
+"""Provider events: stored once under their provider id (the webhook view and the sweep both call
+`webhook_event_store`), then processed by a Celery task that re-reads the object from the provider and
+moves state forward only.
+
+Bank notifications come from services such as Casso or SePay (one JSON per incoming transfer). Both shapes
+are accepted; the body must be signed with BANK_WEBHOOK_SECRET (see `market.payments.bank_webhook`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from market.payments import stripe_gateway as gateway
+from market.payments.models import Provider, WebhookEvent, WebhookEventStatus
+from market.payments.services.bank import bank_transaction_record
+from market.payments.services.cards import dispute_sync, payment_sync_from_intent, provider_record_upsert, refund_sync
+from market.payments.statements import VIETNAM, parse_datetime
+
+logger = logging.getLogger(__name__)
+
+
+def webhook_event_store(
+    *, provider: str, event_id: str, type: str, payload: dict[str, Any], source: str = "webhook"
+) -> tuple[WebhookEvent, bool]:
+    """Store an event once. Returns (event, created); a duplicate returns the first row and False."""
+    try:
+        with transaction.atomic():
+            event = WebhookEvent.objects.create(
+                provider=provider, event_id=event_id[:255], type=type[:100], payload=payload, source=source
+            )
+    except IntegrityError:
+        return WebhookEvent.objects.get(provider=provider, event_id=event_id[:255]), False
+    from market.payments.tasks import process_webhook_event
+
+    def enqueue() -> None:
+        try:
+            process_webhook_event.delay(event.pk)
+        except Exception:  # broker down: the relay (beat) picks the stored event up later
+            logger.warning("could not enqueue provider event %s; the relay will", event.pk, exc_info=True)
+
+    transaction.on_commit(enqueue)
+    return event, True
+
+
+STRIPE_PAYMENT_INTENT_EVENTS = frozenset(
+    {
+        "payment_intent.succeeded",
+        "payment_intent.payment_failed",
+        "payment_intent.canceled",
+        "payment_intent.processing",
+        "payment_intent.requires_action",
+        "payment_intent.amount_capturable_updated",
+        "payment_intent.partially_funded",
+        "payment_intent.created",
+    }
+)
+STRIPE_CHARGE_EVENTS = frozenset(
+    {"charge.succeeded", "charge.failed", "charge.captured", "charge.updated", "charge.refunded", "charge.expired"}
+)
+STRIPE_REFUND_EVENTS = frozenset({"charge.refund.updated", "refund.created", "refund.updated", "refund.failed"})
+STRIPE_HANDLED = STRIPE_PAYMENT_INTENT_EVENTS | STRIPE_CHARGE_EVENTS | STRIPE_REFUND_EVENTS
+
+
+def _is_dispute(event_type: str) -> bool:
+    return event_type.startswith("charge.dispute.")
+
+
+def stripe_event_handled(event_type: str) -> bool:
+    return event_type in STRIPE_HANDLED or _is_dispute(event_type)
+
+
+def _process_stripe(event: WebhookEvent) -> bool:
+    """Re-read the event's object from Stripe and record it. False when the type is not ours to handle."""
+    obj = (event.payload.get("data") or {}).get("object") or {}
+    object_id = obj.get("id", "")
+    kind = event.type
+    source = event.source
+    if kind in STRIPE_PAYMENT_INTENT_EVENTS:
+        payment_sync_from_intent(
+            intent=gateway.payment_intent_retrieve(object_id), source=source, provider_event_id=event.event_id
+        )
+    elif kind in STRIPE_CHARGE_EVENTS:
+        charge = gateway.charge_retrieve(object_id)
+        intent_id = charge.get("payment_intent")
+        intent_id = intent_id.get("id") if isinstance(intent_id, dict) else intent_id
+        if intent_id:
+            payment_sync_from_intent(
+                intent=gateway.payment_intent_retrieve(intent_id), source=source, provider_event_id=event.event_id
+            )
+        else:
+            provider_record_upsert(
+                reference=charge["id"],
+                amount=int(charge["amount"]),
+                currency=charge["currency"],
+                status=charge.get("status", ""),
+                created=int(charge.get("created", 0)),
+                refunded=int(charge.get("amount_refunded") or 0),
+                disputed=bool(charge.get("disputed")),
+            )
+        if kind == "charge.refunded":
+            for refund in gateway.refunds_for_charge(charge["id"]):
+                refund_sync(data=refund, source=source, provider_event_id=event.event_id)
+    elif kind in STRIPE_REFUND_EVENTS:
+        refund_sync(data=gateway.refund_retrieve(object_id), source=source, provider_event_id=event.event_id)
+    elif _is_dispute(kind):
+        dispute_sync(data=gateway.dispute_retrieve(object_id), source=source, provider_event_id=event.event_id)
+    else:
+        return False
+    return True
+
+
+# --- bank notifications ----------------------------------------------------------------------------
+def bank_notification_transfers(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """Casso (`{"error": 0, "data": {...}}` or a list) or SePay (`{"id", "transferAmount", ...}`) bodies as
+    our transfer fields."""
+    transfers: list[dict[str, Any]] = []
+    if "transferAmount" in payload:  # SePay
+        amount = int(payload["transferAmount"])
+        if payload.get("transferType") == "out":
+            amount = -amount
+        transfers.append(
+            {
+                "bank_reference": str(payload.get("referenceCode") or f"sepay-{payload['id']}"),
+                "account_number": str(payload.get("accountNumber") or ""),
+                "booked_at": payload.get("transactionDate") or "",
+                "amount": amount,
+                "description": str(payload.get("content") or payload.get("description") or ""),
+                "counterparty": "",
+            }
+        )
+    elif "data" in payload:  # Casso (v2 object, or v1 list)
+        items = payload["data"] if isinstance(payload["data"], list) else [payload["data"]]
+        for item in items:
+            transfers.append(
+                {
+                    "bank_reference": str(item.get("reference") or item.get("tid") or f"casso-{item['id']}"),
+                    "account_number": str(item.get("accountNumber") or item.get("bank_sub_acc_id") or ""),
+                    "booked_at": item.get("transactionDateTime") or item.get("when") or "",
+                    "amount": int(item["amount"]),
+                    "description": str(item.get("description") or ""),
+                    "counterparty": str(item.get("counterAccountName") or ""),
+                }
+            )
+    else:
+        raise ValueError("Neither a Casso nor a SePay notification")
+    return transfers
+
+
+def bank_notification_id(payload: dict[str, Any]) -> str:
+    if "transferAmount" in payload:
+        return f"sepay:{payload['id']}"
+    items = payload["data"] if isinstance(payload.get("data"), list) else [payload.get("data") or {}]
+    ids = ",".join(str(item.get("id", "")) for item in items)
+    if ids.strip(","):
+        return f"casso:{ids}"[:255]
+    return "body:" + hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def _process_bank(event: WebhookEvent) -> bool:
+    for transfer in bank_notification_transfers(event.payload):
+        try:
+            booked_at = parse_datetime(str(transfer["booked_at"]))
+        except ValueError:
+            booked_at = timezone.now().astimezone(VIETNAM)
+        bank_transaction_record(
+            account_number=transfer["account_number"][:19],
+            bank_reference=transfer["bank_reference"][:120],
+            booked_at=booked_at,
+            amount=transfer["amount"],
+            description=transfer["description"],
+            counterparty=transfer["counterparty"],
+            source="webhook",
+        )
+    return True
+
+
+def webhook_event_process(*, event_id: int) -> str:
+    """Process a stored event once. Safe to run twice and concurrently: a second run finds it done (or
+    locked by the first) and does nothing."""
+    with transaction.atomic():
+        event = (
+            WebhookEvent.objects.select_for_update(skip_locked=True)
+            .filter(pk=event_id, status__in=[WebhookEventStatus.RECEIVED, WebhookEventStatus.FAILED])
+            .first()
+        )
+        if event is None:
+            return "skipped"
+        handled = _process_stripe(event) if event.provider == Provider.STRIPE else _process_bank(event)
+        event.status = WebhookEventStatus.PROCESSED if handled else WebhookEventStatus.IGNORED
+        event.processed_at = timezone.now()
+        event.attempts += 1
+        event.error = ""
+        event.save(update_fields=["status", "processed_at", "attempts", "error"])
+        return event.status
+
+
+def webhook_event_failed(*, event_id: int, error: str) -> None:
+    WebhookEvent.objects.filter(pk=event_id).exclude(status=WebhookEventStatus.PROCESSED).update(
+        status=WebhookEventStatus.FAILED, error=error[:2000], attempts=F("attempts") + 1
+    )
+
+
+def stripe_event_created(payload: dict[str, Any]) -> datetime:
+    return datetime.fromtimestamp(int(payload.get("created", 0)), tz=UTC)

@@ -1,0 +1,135 @@
+"""The one place that talks to Stripe, with the official SDK, the pinned API version and idempotency keys.
+
+Every write call carries a deterministic idempotency key derived from our own row (`ml-pi-<payment id>`,
+`ml-refund-<refund id>`…), so a retried request can never create a second charge or refund.
+
+Without STRIPE_SECRET_KEY outside production the SDK talks to localstripe (a local Stripe test server, see
+`market.payments.localstripe`). localstripe cannot turn a Stripe.js token into a PaymentMethod; that one
+difference is in `_card_params` and nowhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import stripe
+from django.conf import settings
+
+from market.core.money import Money, to_minor_units
+
+
+class CardsUnavailable(Exception):
+    pass
+
+
+def enabled() -> bool:
+    return bool(settings.STRIPE_SECRET_KEY)
+
+
+def is_local() -> bool:
+    return bool(settings.STRIPE_API_BASE)
+
+
+def client() -> stripe.StripeClient:
+    if not enabled():
+        raise CardsUnavailable("Card payments are not configured (STRIPE_SECRET_KEY).")
+    base = {"api": settings.STRIPE_API_BASE} if settings.STRIPE_API_BASE else None
+    return stripe.StripeClient(
+        settings.STRIPE_SECRET_KEY,
+        stripe_version=settings.STRIPE_API_VERSION,
+        base_addresses=base,
+        max_network_retries=2,
+    )
+
+
+def js_url() -> str:
+    """Stripe.js. In production it must be loaded from js.stripe.com (PCI: never self-hosted) — the one asset
+    the site loads from another host. Locally and in tests it is localstripe's replacement on loopback."""
+    if is_local():
+        return f"{settings.STRIPE_API_BASE.rstrip('/')}/js.stripe.com/v3/"
+    return "https://js.stripe.com/v3/"
+
+
+def as_dict(obj: Any) -> dict[str, Any]:
+    if isinstance(obj, dict):
+        return obj
+    return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
+
+
+def _card_params(token_id: str) -> dict[str, Any]:
+    if is_local():
+        # localstripe: a token's card is usable as a payment method; it has no payment_method_data.
+        token = as_dict(client().v1.tokens.retrieve(token_id))
+        return {"payment_method": token["card"]["id"]}
+    return {"payment_method_data": {"type": "card", "card": {"token": token_id}}}
+
+
+def payment_intent_create(
+    *, payment_id: int, money: Money, token_id: str, reference: str, payable_kind: str
+) -> dict[str, Any]:
+    """Create and confirm a PaymentIntent for our payment `payment_id` (one attempt = one intent)."""
+    params: dict[str, Any] = {
+        "amount": to_minor_units(money),
+        "currency": money.currency.lower(),
+        "confirm": True,
+        "payment_method_types": ["card"],
+        "metadata": {"payment_id": str(payment_id), "reference": reference, "payable_kind": payable_kind},
+        **_card_params(token_id),
+    }
+    intent = client().v1.payment_intents.create(params, {"idempotency_key": f"ml-pi-{payment_id}-create"})
+    return as_dict(intent)
+
+
+def payment_intent_retrieve(intent_id: str) -> dict[str, Any]:
+    return as_dict(client().v1.payment_intents.retrieve(intent_id))
+
+
+def payment_intent_cancel(*, payment_id: int, intent_id: str) -> dict[str, Any]:
+    return as_dict(client().v1.payment_intents.cancel(intent_id, {}, {"idempotency_key": f"ml-pi-{payment_id}-cancel"}))
+
+
+def refund_create(*, refund_id: int, intent_id: str, amount: Money) -> dict[str, Any]:
+    params = {"payment_intent": intent_id, "amount": to_minor_units(amount), "metadata": {"refund_id": str(refund_id)}}
+    return as_dict(client().v1.refunds.create(params, {"idempotency_key": f"ml-refund-{refund_id}"}))
+
+
+def refund_retrieve(refund_id: str) -> dict[str, Any]:
+    return as_dict(client().v1.refunds.retrieve(refund_id))
+
+
+def refunds_for_charge(charge_id: str) -> list[dict[str, Any]]:
+    return [as_dict(r) for r in client().v1.refunds.list({"charge": charge_id, "limit": 100}).auto_paging_iter()]
+
+
+def charge_retrieve(charge_id: str) -> dict[str, Any]:
+    return as_dict(client().v1.charges.retrieve(charge_id))
+
+
+def dispute_retrieve(dispute_id: str) -> dict[str, Any]:
+    return as_dict(client().v1.disputes.retrieve(dispute_id))
+
+
+def event_retrieve(event_id: str) -> dict[str, Any]:
+    return as_dict(client().v1.events.retrieve(event_id))
+
+
+def events_since(created_gte: int) -> Iterator[dict[str, Any]]:
+    """Every event created at or after the watermark, oldest pages first as Stripe pages them."""
+    listing = client().v1.events.list({"created": {"gte": created_gte}, "limit": 100})
+    for event in listing.auto_paging_iter():
+        yield as_dict(event)
+
+
+def charges_since(created_gt: int) -> Iterator[dict[str, Any]]:
+    listing = client().v1.charges.list({"created": {"gt": created_gt}, "limit": 100})
+    for charge in listing.auto_paging_iter():
+        yield as_dict(charge)
+
+
+def verify_webhook(payload: bytes, signature: str | None) -> None:
+    """Raises stripe.SignatureVerificationError unless the raw body carries our endpoint's signature."""
+    secret = settings.STRIPE_WEBHOOK_SECRET
+    if not secret:
+        raise stripe.SignatureVerificationError("No webhook secret configured", signature)
+    stripe.WebhookSignature.verify_header(payload.decode("utf-8"), signature or "", secret, tolerance=300)

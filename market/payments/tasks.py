@@ -1,0 +1,60 @@
+"""Thin Celery tasks: they take ids, call a service, and are safe to run twice."""
+
+from __future__ import annotations
+
+import logging
+import random
+from datetime import timedelta
+
+import stripe
+from celery import shared_task
+from django.utils import timezone
+
+from market.payments.models import ReconciliationRun, WebhookEvent, WebhookEventStatus
+from market.payments.services.reconciliation import reconciliation_run
+from market.payments.services.webhooks import webhook_event_failed, webhook_event_process
+
+logger = logging.getLogger(__name__)
+MAX_ATTEMPTS = 8
+
+
+@shared_task(name="market.payments.tasks.process_webhook_event", bind=True, max_retries=MAX_ATTEMPTS)
+def process_webhook_event(self, event_id: int) -> str:
+    """Re-read the event's object from the provider and record it (forward only)."""
+    try:
+        return webhook_event_process(event_id=event_id)
+    except (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError) as error:
+        webhook_event_failed(event_id=event_id, error=str(error))
+        delay = min(600, 2**self.request.retries * 5) + random.uniform(0, 3)
+        raise self.retry(exc=error, countdown=delay) from None
+    except Exception as error:
+        webhook_event_failed(event_id=event_id, error=repr(error))
+        logger.exception("provider event %s failed", event_id)
+        return "failed"
+
+
+@shared_task(name="market.payments.tasks.relay_webhook_events")
+def relay_webhook_events() -> int:
+    """The outbox relay: events stored but not processed (a lost task, Redis down) are sent again."""
+    stale = timezone.now() - timedelta(seconds=60)
+    ids = list(
+        WebhookEvent.objects.filter(
+            status__in=[WebhookEventStatus.RECEIVED, WebhookEventStatus.FAILED],
+            received_at__lt=stale,
+            attempts__lt=MAX_ATTEMPTS,
+        )
+        .order_by("received_at")
+        .values_list("pk", flat=True)[:500]
+    )
+    for event_id in ids:
+        process_webhook_event.delay(event_id)
+    return len(ids)
+
+
+@shared_task(name="market.payments.tasks.run_reconciliation")
+def run_reconciliation(run_id: int | None = None) -> int:
+    """Beat runs it with no id; a staff request passes its run."""
+    run = ReconciliationRun.objects.filter(pk=run_id).first() if run_id else None
+    if run is not None and run.finished_at is not None:
+        return run.pk
+    return reconciliation_run(run=run).pk

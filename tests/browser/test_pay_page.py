@@ -1,0 +1,129 @@
+"""Pay a payable by card through our page with localstripe's Stripe.js (3-D Secure included), and by
+VietQR, recognised when alliance staff upload the bank statement — in chromium at phone width."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from market.organisations.models import Role
+from market.payments.models import Payable, PaymentState
+from tests.browser.conftest import assert_accessible, assert_fits_phone
+from tests.factories import TEST_PASSWORD, member
+from tests.payables.models import TestInvoice
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def extra_allowed_origins(localstripe) -> list[str]:
+    return [localstripe.url]  # Stripe.js is localstripe's replacement, on loopback
+
+
+def check(page: Page) -> None:
+    assert_accessible(page)
+    assert_fits_phone(page)
+
+
+def log_in(page: Page, base: str, email: str) -> None:
+    page.goto(f"{base}/login/")
+    page.locator("#id_username").fill(email)
+    page.locator("#id_password").fill(TEST_PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(re.compile(r".*/dashboard/"))
+
+
+def log_out(page: Page) -> None:
+    page.locator("form[action='/logout/'] button").click()
+    page.wait_for_url(re.compile(r".*/$"))
+
+
+def fill_card(page: Page, number: str) -> None:
+    element = page.locator("#card-element")
+    element.locator("input[placeholder=number]").fill(number)
+    element.locator("input[placeholder=exp_month]").fill("12")
+    element.locator("input[placeholder=exp_year]").fill("30")
+    element.locator("input[placeholder=cvc]").fill("123")
+
+
+@pytest.mark.parametrize("number", ["4242424242424242", "4000002500003155"], ids=["visa", "3d-secure"])
+def test_pay_by_card_on_our_page(page: Page, live_server, localstripe, make_invoice, payer_user, number):
+    payable = make_invoice(1_500_000)
+    log_in(page, live_server.url, payer_user.email)
+    page.goto(f"{live_server.url}/pay/{payable.reference}/")
+    expect(page.locator(".vietqr svg")).to_be_visible()
+    check(page)
+    page.locator(".pay-tabs a").nth(1).click()
+    expect(page.locator("#card-element input").first).to_be_visible()
+    check(page)
+    fill_card(page, number)
+    page.locator("#card-pay").click()
+    if number == "4000002500003155":
+        page.get_by_role("button", name="Complete authentication").click()  # localstripe's 3-D Secure dialog
+    expect(page.locator(".pay-status .badge")).to_have_class(re.compile("pay-paid"), timeout=15_000)
+    check(page)
+    payable.refresh_from_db()
+    assert payable.status == "paid"
+    payment = payable.payments.get()
+    assert payment.state == PaymentState.SUCCEEDED
+    assert payment.amount == 1_500_000
+    assert TestInvoice.objects.get(pk=payable.object_id).payment_status == "paid"
+
+
+def test_a_declined_card_says_so(page: Page, live_server, localstripe, make_invoice, payer_user):
+    payable = make_invoice(900_000)
+    log_in(page, live_server.url, payer_user.email)
+    page.goto(f"{live_server.url}/pay/{payable.reference}/?method=card")
+    fill_card(page, "4000000000000341")
+    page.locator("#card-pay").click()
+    expect(page.locator("#card-status")).to_have_class(re.compile("error"), timeout=15_000)
+    check(page)
+    assert Payable.objects.get(pk=payable.pk).status == "unpaid"
+
+
+def test_pay_by_vietqr_recognised_from_the_statement(
+    page: Page, live_server, localstripe, make_invoice, payer_user, alliance, tmp_path
+):
+    payable = make_invoice(2_750_000)
+    log_in(page, live_server.url, payer_user.email)
+    page.goto(f"{live_server.url}/pay/{payable.reference}/")
+    reference = page.locator("dl.transfer strong.mono").inner_text()
+    assert reference == payable.reference
+    expect(page.locator(".pay-status .badge")).to_have_class(re.compile("pay-unpaid"))
+    check(page)
+    log_out(page)
+
+    # The buyer's bank transfer shows on the cooperative's account statement; staff upload it.
+    statement = tmp_path / "saoke-agribank.csv"
+    statement.write_text(
+        "Sao kê tài khoản 7700201099999\n"
+        "Ngày GD,Số CT,Số tiền ghi nợ,Số tiền ghi có,Nội dung\n"
+        f"21/11/2026 09:15,AG7788,,2.750.000,IBFT {reference} CONG TY THUC PHAM\n"
+        "21/11/2026 10:00,AG7789,,120.000,chuyen tien nham\n",
+        encoding="utf-8",
+    )
+    staff = member(alliance, Role.STAFF)
+    log_in(page, live_server.url, staff.email)
+    page.goto(f"{live_server.url}/staff/payments/statements/")
+    check(page)
+    page.locator("#id_file").set_input_files(str(statement))
+    page.locator("#id_account_number").fill("7700201099999")
+    page.locator("main form[enctype] button[type=submit]").click()
+    expect(page.locator("tr.outcome-apply")).to_have_count(1)
+    expect(page.locator("tr.outcome-review")).to_have_count(1)
+    check(page)
+    page.locator("button[name=action][value=apply]").click()
+    expect(page.locator(".notice.success")).to_be_visible()
+    check(page)
+    page.goto(f"{live_server.url}/staff/payments/queue/")
+    expect(page.get_by_text("chuyen tien nham")).to_be_visible()
+    check(page)
+    log_out(page)
+
+    log_in(page, live_server.url, payer_user.email)
+    page.goto(f"{live_server.url}/pay/{payable.reference}/")
+    expect(page.locator(".pay-status .badge")).to_have_class(re.compile("pay-paid"))
+    check(page)
+    assert TestInvoice.objects.get(pk=payable.object_id).payment_status == "paid"

@@ -1,0 +1,118 @@
+"""Payment pages render for who may see them, refuse the others, and keep their query counts flat."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from market.organisations.models import Role
+from market.payments import services
+from market.payments.models import BankTransaction, MatchReason, TransactionStatus
+from tests.factories import member
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff(alliance):
+    return member(alliance, Role.STAFF)
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+def test_pay_page_shows_the_vietqr_transfer_details(client, make_invoice, payer_user):
+    payable = make_invoice(1_500_000)
+    page = login(client, payer_user).get(reverse("frontend:pay", args=[payable.reference]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert payable.reference in html
+    assert "7700201099999" in html
+    assert "1.500.000" in html
+    assert "<svg" in html
+    qr = client.get(reverse("frontend:pay-qr", args=[payable.reference]))
+    assert qr.status_code == 200
+    assert qr["Content-Type"] == "image/png"
+
+
+def test_pay_page_is_the_payers_payees_and_staffs_only(client, make_invoice, payer_user, coop_owner, staff, payee):
+    payable = make_invoice(500_000)
+    url = reverse("frontend:pay", args=[payable.reference])
+    assert client.get(url).status_code == 302  # anonymous: to the login page
+    assert login(client, coop_owner).get(url).status_code == 404  # another organisation
+    assert login(client, member(payee, Role.STAFF)).get(url).status_code == 200
+    assert login(client, staff).get(url).status_code == 200
+    assert login(client, payer_user).get(url + "?method=card").status_code == 200
+
+
+def test_staff_pages_render(client, make_invoice, staff):
+    payable = make_invoice(1_500_000)
+    tx, _ = services.bank_transaction_record(
+        account_number="7700201099999", bank_reference="FT1", booked_at=timezone.now(),
+        amount=1_000_000, description=payable.reference, source="statement",
+    )  # fmt: skip
+    login(client, staff)
+    for name in ["staff-payments", "staff-statements", "staff-queue", "staff-reconciliation", "staff-settlements"]:
+        assert client.get(reverse(f"frontend:{name}")).status_code == 200, name
+    assert client.get(reverse("frontend:staff-queue-item", args=[tx.pk])).status_code == 200
+
+
+def test_staff_pages_refuse_everyone_else(client, coop_owner, payer_user):
+    for user in (coop_owner, payer_user):
+        login(client, user)
+        for name in ["staff-payments", "staff-statements", "staff-queue", "staff-reconciliation", "staff-settlements"]:
+            assert client.get(reverse(f"frontend:{name}")).status_code == 403, name
+
+
+def test_payments_list_query_count_does_not_grow(client, make_invoice, staff, django_assert_max_num_queries):
+    login(client, staff)
+    for index in range(30):
+        services.bank_transaction_record(
+            account_number="7700201099999", bank_reference=f"FTQ{index}",
+            booked_at=timezone.now(), amount=10_000,
+            description=make_invoice(10_000).reference, source="statement",
+        )  # fmt: skip
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("frontend:staff-payments")).status_code == 200
+
+
+def test_queue_item_apply_through_the_page(client, make_invoice, staff):
+    payable = make_invoice(1_500_000)
+    tx = BankTransaction.objects.create(
+        account_number="7700201099999", bank_reference="FTP1", booked_at=timezone.now(),
+        amount=1_500_000, description="khong ghi ma", source="statement", status=TransactionStatus.NEEDS_REVIEW,
+        reason=MatchReason.UNMATCHED,
+    )  # fmt: skip
+    login(client, staff)
+    url = reverse("frontend:staff-queue-item", args=[tx.pk])
+    bad = client.post(url, {"action": "apply", "apply-reference": payable.reference, "apply-note": ""})
+    assert bad.status_code == 400
+    ok = client.post(url, {"action": "apply", "apply-reference": payable.reference, "apply-note": "Khách gọi điện"})
+    assert ok.status_code == 302
+    payable.refresh_from_db()
+    assert payable.status == "paid"
+
+
+def test_my_payments_lists_what_we_pay_and_are_paid(client, make_invoice, payer_user, payee, coop_owner):
+    payable = make_invoice(1_500_000)
+    page = login(client, payer_user).get(reverse("frontend:payments"))
+    assert payable.reference in page.content.decode()
+    assert (
+        payable.reference in login(client, member(payee, Role.STAFF)).get(reverse("frontend:payments")).content.decode()
+    )
+    assert payable.reference not in login(client, coop_owner).get(reverse("frontend:payments")).content.decode()
+
+
+def test_the_demo_can_be_paid_end_to_end():
+    """seed_demo's stand-in orders are real payables: twice seeded, the same rows; one already paid."""
+    from django.core.management import call_command
+
+    from market.payments.models import Payable
+
+    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", verbosity=0)
+    statuses = sorted(Payable.objects.filter(kind="demo.order").values_list("status", flat=True))
+    assert statuses == ["paid", "unpaid", "unpaid"]
