@@ -46,6 +46,7 @@ BUYER_LINKS = [
 STAFF_LINKS = [
     Link(_("Dashboard"), "frontend:dashboard"),
     Link(_("Verification"), "frontend:staff-verification"),
+    Link(_("Deliveries"), "frontend:staff-notifications"),
     Link(_("Organisation"), "frontend:organisation"),
 ]
 
@@ -67,6 +68,11 @@ BUYER_CARDS = [
 ]
 STAFF_CARDS = [
     Card(_("Verification queue"), _("Check new organisations' tax codes and details."), "frontend:staff-verification"),
+    Card(
+        _("Notifications"),
+        _("Every e-mail, Zalo and SMS message: what left, what failed, and sending it again; the templates."),
+        "frontend:staff-notifications",
+    ),
     Card(_("Trade fairs"), _("Floor plans, booths, subsidies, applications and meetings.")),
     Card(_("Payments"), _("Payments, bank statements, reconciliation and settlements.")),
     Card(_("Reports"), _("What the alliance's members sold and met.")),

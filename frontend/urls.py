@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from frontend.views import auth, organisations, staff
+from frontend.views import auth, notifications, organisations, staff
 
 app_name = "frontend"
 
@@ -33,4 +33,20 @@ urlpatterns = [
     path("geo/communes/", organisations.communes, name="communes"),
     path("staff/verification/", staff.verification_queue, name="staff-verification"),
     path("staff/verification/<int:organisation_id>/", staff.verification_detail, name="staff-verification-detail"),
+    path("notifications/", notifications.inbox, name="notifications"),
+    path("notifications/bell/", notifications.bell, name="notification-bell"),
+    path("notifications/preferences/", notifications.preferences, name="notification-preferences"),
+    path("notifications/<int:notification_id>/open/", notifications.notification_open, name="notification-open"),
+    path("staff/notifications/", notifications.delivery_log, name="staff-notifications"),
+    path(
+        "staff/notifications/<int:notification_id>/",
+        notifications.delivery_detail,
+        name="staff-notification-detail",
+    ),
+    path("staff/notifications/templates/", notifications.template_list, name="staff-notification-templates"),
+    path(
+        "staff/notifications/templates/<str:kind_name>/",
+        notifications.template_preview,
+        name="staff-notification-template",
+    ),
 ]

@@ -10,6 +10,7 @@ from market.core.views import healthz
 
 api_v1 = [
     path("", include("market.organisations.urls")),
+    path("", include("market.notifications.urls")),
 ]
 
 urlpatterns = [
