@@ -207,7 +207,8 @@ def _deliver(
     def hand_over() -> None:
         nonlocal handed
         now = timezone.now()
-        lease = now + timedelta(seconds=max(relay_settings().claim_lease, 3 * adapter.timeout))
+        # Long enough for the provider's answer: a live worker is never declared lost while it waits.
+        lease = now + timedelta(seconds=relay_settings().claim_lease + 2 * adapter.timeout)
         moved = Notification.objects.filter(pk=row.pk, status=Status.SENDING, claim_token=row.claim_token).update(
             status=Status.DELIVERING, lease_expires_at=lease, updated_at=now
         )
