@@ -244,11 +244,11 @@ def _channels_for(
     kind: NotificationKind, allowed: set[str], person: _Recipient, prefs: dict[tuple[int, str, str], bool]
 ) -> list[str]:
     if person.user is None:
-        wanted = [
-            channel
-            for channel in (Channel.EMAIL, Channel.ZALO, Channel.SMS)
-            if channel in allowed and (person.email if channel == Channel.EMAIL else person.phone)
-        ]
+        wanted = [Channel.EMAIL] if person.email and Channel.EMAIL in allowed else []
+        if person.phone:
+            # Someone known only by a phone number gets one message: by Zalo if it can carry it, else SMS.
+            usable = [c for c in PHONE_CHANNELS if c in allowed and channel_available_for(c, kind.name)]
+            wanted += usable[:1]
     else:
         wanted = []
         for channel in CHANNEL_ORDER:
