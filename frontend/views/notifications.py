@@ -180,6 +180,9 @@ def delivery_log(request: HttpRequest) -> HttpResponse:
     rows = list(queryset[: LOG_PAGE + 1])
     more = len(rows) > LOG_PAGE
     rows = rows[:LOG_PAGE]
+    labels = {kind.name: kind.label for kind in selectors.kinds_for_staff(actor=actor)}
+    for row in rows:
+        row.kind_label = labels.get(row.kind, row.kind)
     query = request.GET.copy()
     query.pop("before", None)
     older = None
@@ -250,9 +253,7 @@ def template_preview(request: HttpRequest, kind_name: str) -> HttpResponse:
     sample = dict(kind.sample_context)
     context: dict[str, Any] = {"kind": kind, "language": language, "sample": sorted(sample.items())}
     try:
-        email = render_email(
-            kind, sample, language=language, recipient_name="Nguyễn Văn An", organisation_name="HTX Lúa gạo Tân Hiệp"
-        )
+        email = render_email(kind, sample, language=language, recipient_name="Nguyễn Văn An")
         context.update(
             email=email,
             inbox_line=render_inbox_line(kind, sample, language=language),
