@@ -367,7 +367,14 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        # The foundation's name for organisation verification, kept stable now that other "status" enums exist.
+        "StatusEnum": "market.organisations.models.VerificationStatus",
+        "DeliveryStatusEnum": "market.notifications.models.Status",
+        "NotificationChannelEnum": "market.notifications.models.Channel",
+        "NotificationGroupEnum": "market.notifications.models.Group",
+        "DeliveryAttemptOutcomeEnum": "market.notifications.models.AttemptOutcome",
+    },
 }
 
 # --- logging: one JSON line per event, with the request id, never a secret ---------------------------
