@@ -49,11 +49,18 @@ def site_url(path: str) -> str:
 
 
 def preferences_url() -> str:
-    try:
-        path = reverse("frontend:notification-preferences")
-    except NoReverseMatch:
-        path = "/notifications/preferences/"
-    return site_url(path)
+    """Where a person changes what they receive (in every e-mail's footer and List-Unsubscribe)."""
+    key = (settings.SITE_URL, settings.ROOT_URLCONF)
+    if _PREFERENCES_URL.get("key") != key:
+        try:
+            path = reverse("frontend:notification-preferences")
+        except NoReverseMatch:
+            path = "/notifications/preferences/"
+        _PREFERENCES_URL.update(key=key, url=site_url(path))
+    return _PREFERENCES_URL["url"]
+
+
+_PREFERENCES_URL: dict[str, Any] = {}
 
 
 def kind_link(kind: NotificationKind, context: Mapping[str, Any]) -> str:
