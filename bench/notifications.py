@@ -132,7 +132,7 @@ def main(argv: list[str]) -> int:
                     ],
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
-                )  # fmt: skip
+                )
             )
             broker = f"redis://127.0.0.1:{redis_port}/0"
             time.sleep(0.5)
@@ -198,7 +198,7 @@ def main(argv: list[str]) -> int:
                     env=env,
                     stdout=log.open("w"),
                     stderr=subprocess.STDOUT,
-                )  # fmt: skip
+                )
             )
         processes.append(
             subprocess.Popen(
@@ -207,7 +207,7 @@ def main(argv: list[str]) -> int:
                 env=env,
                 stdout=(scratch / "beat.log").open("w"),
                 stderr=subprocess.STDOUT,
-            )  # fmt: skip
+            )
         )
         wait_for(lambda: all(" ready." in log.read_text(errors="replace") for log in logs), 120, "the workers")
         print(f"{args.workers} workers ready; writing {events} events × {args.members} members …", flush=True)
