@@ -267,6 +267,7 @@ NOTIFICATIONS_PHONE_MAX_ATTEMPTS = int(env("NOTIFICATIONS_PHONE_MAX_ATTEMPTS", "
 NOTIFICATIONS_RETRY_BASE_SECONDS = float(env("NOTIFICATIONS_RETRY_BASE_SECONDS", "30"))
 NOTIFICATIONS_RETRY_MAX_SECONDS = float(env("NOTIFICATIONS_RETRY_MAX_SECONDS", str(6 * 3600)))
 NOTIFICATIONS_DIGEST_HOUR = int(env("NOTIFICATIONS_DIGEST_HOUR", "17"))
+NOTIFICATIONS_RETENTION_DAYS = int(env("NOTIFICATIONS_RETENTION_DAYS", "365"))
 # A folder searched before the built-in notification templates (same paths), to edit them without code.
 NOTIFICATIONS_TEMPLATES_DIR = env("NOTIFICATIONS_TEMPLATES_DIR")
 if NOTIFICATIONS_TEMPLATES_DIR:
@@ -329,6 +330,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "market.notifications.tasks.compose_digests",
         "schedule": crontab(hour=NOTIFICATIONS_DIGEST_HOUR, minute=0),
     },
+    "notifications-prune": {"task": "market.notifications.tasks.prune", "schedule": crontab(hour=3, minute=30)},
 }
 
 # --- API -----------------------------------------------------------------------------------------

@@ -181,6 +181,11 @@ def deliver_batch(rows: list[Notification], *, stats: RelayStats, rng: Any) -> N
                 except DeliveryError as exc:
                     _finish_error(row, adapter, exc, False, stats, rng)
                     continue
+                except Exception as exc:
+                    # A bug in a template, a link or a context: it would fail the same way every time.
+                    logger.exception("notification could not be prepared", extra={"notification": row.pk})
+                    _finish_error(row, adapter, _Unknown(f"could not be prepared: {exc!r}"), False, stats, rng)
+                    continue
                 if session is None:
                     session = adapter.open()
                 _deliver(row, kind, adapter, session, message, stats, rng)

@@ -69,8 +69,9 @@ def kind_link(kind: NotificationKind, context: Mapping[str, Any]) -> str:
         return ""
     try:
         return str(kind.link(context) or "")
-    except (KeyError, TypeError, ValueError, NoReverseMatch):
-        logger.warning("notification link failed", extra={"kind": kind.name})
+    except Exception:
+        # A broken link must never break the inbox page or hold up a message: it goes without one.
+        logger.exception("notification link failed", extra={"kind": kind.name})
         return ""
 
 

@@ -391,19 +391,24 @@ def notification_resend(*, actor: Any, notification: Notification) -> Notificati
 DIGEST_KIND = "notifications.daily_digest"
 
 
-def digest_compose(*, now: datetime | None = None, limit_users: int = 1000) -> int:
+def digest_compose(*, now: datetime | None = None) -> int:
     """One digest e-mail per person with held messages; each held row ends in exactly one digest."""
     now = now or timezone.now()
-    user_ids = list(
-        Notification.objects.filter(status=Status.HELD)
-        .values_list("recipient_user_id", flat=True)
-        .distinct()[:limit_users]
-    )
     composed = 0
-    for user_id in user_ids:
-        if _digest_for_user(user_id=user_id, now=now):
-            composed += 1
-    return composed
+    last = 0
+    while True:
+        user_ids = list(
+            Notification.objects.filter(status=Status.HELD, recipient_user_id__gt=last)
+            .order_by("recipient_user_id")
+            .values_list("recipient_user_id", flat=True)
+            .distinct()[:500]
+        )
+        if not user_ids:
+            return composed
+        for user_id in user_ids:
+            if _digest_for_user(user_id=user_id, now=now):
+                composed += 1
+        last = user_ids[-1]
 
 
 @transaction.atomic
@@ -433,6 +438,23 @@ def _digest_for_user(*, user_id: int, now: datetime) -> bool:
     )  # fmt: skip
     Notification.objects.filter(pk__in=held).update(status=Status.DIGESTED, digest=digest, sent_at=now)
     return True
+
+
+def outbox_prune(*, now: datetime | None = None, days: int | None = None, batch: int = 5000) -> int:
+    """Forget what was settled long ago: delivered, digested or failed rows and read inbox entries older than
+    NOTIFICATIONS_RETENTION_DAYS (unread inbox entries stay). Their dedup keys go with them."""
+    days = days if days is not None else int(getattr(settings, "NOTIFICATIONS_RETENTION_DAYS", 365))
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    settled = models.Q(status__in=[Status.SENT, Status.DIGESTED, Status.FAILED]) & (
+        ~models.Q(channel=Channel.IN_APP) | models.Q(read_at__isnull=False)
+    )
+    deleted = 0
+    while True:
+        ids = list(Notification.objects.filter(settled, created_at__lt=cutoff).values_list("id", flat=True)[:batch])
+        if not ids:
+            return deleted
+        # Digests point at their items (SET_NULL); deleting in id order keeps each batch small.
+        deleted += Notification.objects.filter(pk__in=ids).delete()[1].get("notifications.Notification", 0)
 
 
 def next_retry_delay(*, attempt: int, base: float, cap: float, rng: Any) -> timedelta:

@@ -8,7 +8,7 @@ import socket
 from celery import shared_task
 
 from market.notifications.relay import relay_outbox
-from market.notifications.services import digest_compose
+from market.notifications.services import digest_compose, outbox_prune
 
 
 @shared_task(name="market.notifications.tasks.relay", bind=True, ignore_result=True)
@@ -23,3 +23,9 @@ def relay(self) -> dict[str, int]:
 def compose_digests() -> int:
     """Daily: one summary e-mail per person who chose the digest; the relay then sends them."""
     return digest_compose()
+
+
+@shared_task(name="market.notifications.tasks.prune", ignore_result=True)
+def prune() -> int:
+    """Daily: forget settled notifications older than NOTIFICATIONS_RETENTION_DAYS."""
+    return outbox_prune()

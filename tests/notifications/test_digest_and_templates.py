@@ -106,3 +106,29 @@ def test_an_operator_overrides_a_template_without_code(tmp_path, settings):
     email = render_email(kind, {"organisation_name": "HTX Tân Hiệp"}, language="vi")
     assert email.subject == "Chúc mừng HTX Tân Hiệp!"
     assert "Liên minh HTX đã kiểm tra" in email.text  # the other files keep their defaults
+
+
+def test_settled_rows_are_forgotten_after_the_retention_period(cooperative):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from market.notifications.services import outbox_prune
+
+    user = member(cooperative, Role.OWNER)
+    for occurrence in ("old", "new"):
+        tell(user, cooperative, occurrence=occurrence)
+    old = Notification.objects.filter(occurrence="old")
+    old.filter(channel=Channel.EMAIL).update(status=Status.SENT)
+    old.update(created_at=timezone.now() - timedelta(days=400))
+    unread_old_in_app = old.get(channel=Channel.IN_APP)
+
+    assert outbox_prune(days=365) == 1  # the old e-mail; the unread inbox entry stays
+
+    assert set(Notification.objects.values_list("occurrence", "channel")) == {
+        ("old", "in_app"),
+        ("new", "in_app"),
+        ("new", "email"),
+    }
+    Notification.objects.filter(pk=unread_old_in_app.pk).update(read_at=timezone.now())
+    assert outbox_prune(days=365) == 1

@@ -293,3 +293,56 @@ def test_the_invitation_link_is_blanked_once_sent_and_never_shown(smtp, cooperat
     row.refresh_from_db()
     assert row.status == Status.SENT
     assert row.context["accept_url"] == ""
+
+
+def test_a_kind_whose_templates_are_missing_fails_at_once(smtp, cooperative):
+    from market.notifications import registry
+    from market.notifications.models import Group
+    from market.notifications.registry import NotificationKind, register_kind
+
+    register_kind(NotificationKind(name="tests.missing", group=Group.ORDERS, label="x", template="notifications/none"))
+    try:
+        member(cooperative, Role.OWNER)
+        with transaction.atomic():
+            notify(
+                kind="tests.missing", recipients=[cooperative], context={}, object_ref=cooperative, channels=["email"]
+            )
+        stats = relay_outbox(worker="test")
+    finally:
+        registry._KINDS.pop("tests.missing")
+    row = email_row()
+    assert (stats.failed, row.status, smtp.count()) == (1, Status.FAILED, 0)
+    assert "missing template notifications/none/vi/subject.txt" in row.last_error
+
+
+def test_a_broken_link_neither_blocks_the_message_nor_the_inbox(smtp, cooperative, client):
+    from market.notifications import registry
+    from market.notifications.models import Group
+    from market.notifications.registry import NotificationKind, register_kind
+
+    def broken_link(context):
+        raise RuntimeError("a bug in the link")
+
+    register_kind(
+        NotificationKind(
+            name="tests.broken",
+            group=Group.ORDERS,
+            label="broken",
+            template="notifications/organisations/verified",
+            link=broken_link,
+        )
+    )
+    try:
+        user = member(cooperative, Role.OWNER)
+        with transaction.atomic():
+            notify(
+                kind="tests.broken", recipients=[user], context={"organisation_name": "HTX A"}, object_ref=cooperative
+            )
+        relay_outbox(worker="test")
+        client.force_login(user)
+        page = client.get("/notifications/")
+    finally:
+        registry._KINDS.pop("tests.broken")
+    assert (email_row().status, smtp.count()) == (Status.SENT, 1)
+    assert page.status_code == 200
+    assert "HTX A đã được Liên minh HTX xác minh." in page.content.decode()
