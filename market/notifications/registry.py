@@ -1,4 +1,5 @@
-"""The registry of notification kinds. Each app declares its kinds in its AppConfig.ready():
+"""The registry of notification kinds. Each app declares its kinds in its AppConfig.ready() (the organisations
+app does it in market/organisations/notifications.py, called from OrganisationsConfig.ready()):
 
     from market.notifications.registry import NotificationKind, register_kind
     from market.notifications.models import Group
@@ -6,12 +7,15 @@
     register_kind(NotificationKind(
         name="orders.placed",                       # app label + event, used by notify(kind=...)
         group=Group.ORDERS,                          # what the person chooses channels for
-        label=_("An order was placed with you"),     # shown to staff and on the preferences page
+        label=_("An order was placed with you"),     # shown to staff (delivery log, template previews)
         template="notifications/orders/placed",      # folder holding vi/ and en/ with the files below
         link=lambda ctx: f"/orders/{ctx['order_id']}/",
         zalo_params={"order_code": "order_reference", "customer_name": "buyer_name"},
         sample_context={"order_id": 1, "order_reference": "DH-000123", "buyer_name": "Sài Gòn Xanh"},
     ))
+
+Optional: `channels` (default all four), `essential=True` (ignores opt-outs: invitations, security),
+`digestible=False` (never waits for the daily digest), `secret_context` (keys blanked after sending).
 
 Template files (per language folder, `vi/` and `en/`):
     subject.txt   one line, the e-mail subject

@@ -38,6 +38,8 @@ Rules worth knowing:
 - `channels=` narrows the kind's channels for this call (e.g. ["in_app"]); it never adds channels the
   person switched off, except for kinds registered as `essential`.
 - `send_after=` delays delivery (a reminder the day before a meeting).
+- It returns nothing. It refuses loudly: RuntimeError outside a transaction, ImproperlyConfigured for a kind
+  nobody registered, ValueError for a context that is not JSON or an invalid address.
 """
 
 from __future__ import annotations
