@@ -116,6 +116,9 @@ def recover_expired_leases(*, now: datetime | None = None, limit: int = 500) -> 
                 else:
                     _set(row, status=Status.FAILED, claim_token="", lease_expires_at=None, last_error=note)
                     _close_attempt(row, AttemptOutcome.FAILED, f"no attempts left: {note}", now)
+                    fallback_to_email(
+                        row=Notification.objects.select_related("recipient_user").get(pk=row.pk), reason=note
+                    )
             else:
                 note = (
                     "the worker stopped after handing the message to the provider, before its answer; it most "

@@ -280,3 +280,19 @@ def test_a_phone_number_alone_gets_one_message_zalo_first(zalo, provider_server,
             object_ref=cooperative,
         )
     assert list(Notification.objects.values_list("channel", flat=True)) == [Channel.ZALO]
+
+
+def test_a_zalo_message_whose_last_attempt_was_interrupted_goes_by_email(zalo, cooperative, settings, mailoutbox):
+    settings.NOTIFICATIONS_PHONE_MAX_ATTEMPTS = 1
+    phone_member(cooperative, "zalo")
+    announce(cooperative)
+    claim_batch(worker="dead", limit=10)  # its only attempt; the worker dies before the hand-over
+    Notification.objects.update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+
+    relay_outbox(worker="test")
+
+    zns = Notification.objects.get(channel=Channel.ZALO)
+    assert zns.status == Status.FAILED
+    assert Notification.objects.get(channel=Channel.EMAIL).fallback_for == zns
+    assert len(mailoutbox) == 1
+    assert zalo.zns == []
