@@ -76,8 +76,12 @@ def test_a_temporary_smtp_failure_is_retried_by_the_worker(relay_worker, smtp_se
     assert list(row.delivery_attempts.values_list("outcome", flat=True)) == ["retry", "retry", "sent"]
 
 
-def test_redis_down_while_events_happen(private_redis, relay_worker, smtp_server, staff_user):
-    relay_worker(broker=private_redis.url)
+def test_redis_down_while_events_happen(private_redis, relay_worker, smtp_server, staff_user, settings):
+    # One Redis is both the broker and the web process's cache, as in production.
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": private_redis.url}
+    }
+    relay_worker(broker=private_redis.url, REDIS_URL=private_redis.url)
     first, _ = pending_cooperative("HTX Lúa gạo Tân Hiệp")
     verify_through_the_page(staff_user, first)
     wait_until(lambda: smtp_server.count() == 1, what="the e-mail sent while Redis is up")
