@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from frontend.navigation import navigation_for
+from market.notifications.selectors import unread_count
 from market.organisations.selectors import user_organisations
 
 
@@ -18,4 +19,6 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         "actor": actor,
         "my_memberships": user_organisations(user=actor.user),
         "navigation": navigation_for(actor),
+        # The bell in the top bar; a view that changes it (the inbox) passes its own value.
+        "unread_notifications": unread_count(user=actor.user),
     }

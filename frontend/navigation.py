@@ -49,6 +49,7 @@ STAFF_LINKS = [
     Link(_("Dashboard"), "frontend:dashboard"),
     Link(_("Verification"), "frontend:staff-verification"),
     Link(_("Payments"), "frontend:staff-payments"),
+    Link(_("Deliveries"), "frontend:staff-notifications"),
     Link(_("Organisation"), "frontend:organisation"),
 ]
 
@@ -72,6 +73,11 @@ BUYER_CARDS = [
 ]
 STAFF_CARDS = [
     Card(_("Verification queue"), _("Check new organisations' tax codes and details."), "frontend:staff-verification"),
+    Card(
+        _("Notifications"),
+        _("Every e-mail, Zalo and SMS message: what left, what failed, and sending it again; the templates."),
+        "frontend:staff-notifications",
+    ),
     Card(_("Trade fairs"), _("Floor plans, booths, subsidies, applications and meetings.")),
     Card(_("Payments"), _("Payments, bank statements, reconciliation and settlements."), "frontend:staff-payments"),
     Card(_("Reports"), _("What the alliance's members sold and met.")),

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from frontend.views import auth, organisations, payments, staff
+from frontend.views import auth, notifications, organisations, payments, staff
 
 app_name = "frontend"
 
@@ -54,4 +54,20 @@ urlpatterns = [
     ),
     path("staff/payments/settlements/", payments.staff_settlements, name="staff-settlements"),
     path("staff/payments/settlements/<int:run_id>/", payments.staff_settlement_run, name="staff-settlement-run"),
+    path("notifications/", notifications.inbox, name="notifications"),
+    path("notifications/bell/", notifications.bell, name="notification-bell"),
+    path("notifications/preferences/", notifications.preferences, name="notification-preferences"),
+    path("notifications/<int:notification_id>/open/", notifications.notification_open, name="notification-open"),
+    path("staff/notifications/", notifications.delivery_log, name="staff-notifications"),
+    path(
+        "staff/notifications/<int:notification_id>/",
+        notifications.delivery_detail,
+        name="staff-notification-detail",
+    ),
+    path("staff/notifications/templates/", notifications.template_list, name="staff-notification-templates"),
+    path(
+        "staff/notifications/templates/<str:kind_name>/",
+        notifications.template_preview,
+        name="staff-notification-template",
+    ),
 ]

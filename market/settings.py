@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -244,7 +245,7 @@ EMAIL_PORT = int(env("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = env("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
-EMAIL_TIMEOUT = 20
+EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "20"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Market Link <no-reply@marketlink.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -276,6 +277,39 @@ PAYMENTS_RECONCILE_WORK_MEM = env("PAYMENTS_RECONCILE_WORK_MEM", "64MB")
 # The first sweep reads Stripe events this far back (Stripe keeps events for 30 days).
 PAYMENTS_SWEEP_FIRST_LOOKBACK = timedelta(days=30)
 
+# --- notifications -------------------------------------------------------------------------------
+# The relay (beat + task) that delivers the outbox; see market/notifications/relay.py.
+NOTIFICATIONS_RELAY_INTERVAL_SECONDS = float(env("NOTIFICATIONS_RELAY_INTERVAL_SECONDS", "5"))
+NOTIFICATIONS_RELAY_TIME_BUDGET_SECONDS = float(env("NOTIFICATIONS_RELAY_TIME_BUDGET_SECONDS", "25"))
+NOTIFICATIONS_BATCH_SIZE = int(env("NOTIFICATIONS_BATCH_SIZE", "50"))
+NOTIFICATIONS_CLAIM_LEASE_SECONDS = float(env("NOTIFICATIONS_CLAIM_LEASE_SECONDS", "120"))
+NOTIFICATIONS_MAX_ATTEMPTS = int(env("NOTIFICATIONS_MAX_ATTEMPTS", "10"))
+NOTIFICATIONS_PHONE_MAX_ATTEMPTS = int(env("NOTIFICATIONS_PHONE_MAX_ATTEMPTS", "4"))
+NOTIFICATIONS_RETRY_BASE_SECONDS = float(env("NOTIFICATIONS_RETRY_BASE_SECONDS", "30"))
+NOTIFICATIONS_RETRY_MAX_SECONDS = float(env("NOTIFICATIONS_RETRY_MAX_SECONDS", str(6 * 3600)))
+NOTIFICATIONS_DIGEST_HOUR = int(env("NOTIFICATIONS_DIGEST_HOUR", "17"))
+NOTIFICATIONS_RETENTION_DAYS = int(env("NOTIFICATIONS_RETENTION_DAYS", "365"))
+# A folder searched before the built-in notification templates (same paths), to edit them without code.
+NOTIFICATIONS_TEMPLATES_DIR = env("NOTIFICATIONS_TEMPLATES_DIR")
+if NOTIFICATIONS_TEMPLATES_DIR:
+    TEMPLATES[0]["DIRS"] = [NOTIFICATIONS_TEMPLATES_DIR, *TEMPLATES[0]["DIRS"]]
+# Zalo Notification Service (ZNS); disabled unless the app id, secret and at least one template are set.
+ZALO_APP_ID = env("ZALO_APP_ID")
+ZALO_APP_SECRET = env("ZALO_APP_SECRET")
+ZALO_REFRESH_TOKEN = env("ZALO_REFRESH_TOKEN")
+ZALO_ZNS_TEMPLATES = env("ZALO_ZNS_TEMPLATES")
+ZALO_ZNS_API_URL = env("ZALO_ZNS_API_URL", "https://business.openapi.zalo.me")
+ZALO_OAUTH_URL = env("ZALO_OAUTH_URL", "https://oauth.zaloapp.com")
+ZALO_ZNS_DEVELOPMENT_MODE = env_bool("ZALO_ZNS_DEVELOPMENT_MODE", False)
+# SMS through eSMS.vn; disabled unless the key, secret and brandname are set.
+ESMS_API_KEY = env("ESMS_API_KEY")
+ESMS_SECRET_KEY = env("ESMS_SECRET_KEY")
+ESMS_BRANDNAME = env("ESMS_BRANDNAME")
+ESMS_API_URL = env("ESMS_API_URL", "https://rest.esms.vn")
+ESMS_SANDBOX = env_bool("ESMS_SANDBOX", False)
+ESMS_UNICODE = env_bool("ESMS_UNICODE", False)
+ESMS_CALLBACK_URL = env("ESMS_CALLBACK_URL")
+
 # --- celery --------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
 CELERY_BROKER_FOLDER = VAR_DIR / "broker"
@@ -291,6 +325,9 @@ else:
     # Longer than the longest task's hard time limit, or Redis hands an unacknowledged task to a
     # second worker while the first is still running it.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+# A Redis outage delays work but never stops a worker: it reconnects for as long as it takes.
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -308,6 +345,18 @@ CELERY_BEAT_SCHEDULE = {
     "payments-relay-webhook-events": {"task": "market.payments.tasks.relay_webhook_events", "schedule": 60.0},
     # Sweep Stripe since the watermark and compare payments, provider records and statement lines.
     "payments-reconciliation": {"task": "market.payments.tasks.run_reconciliation", "schedule": 15 * 60.0},
+    # Delivers the notification outbox. A relay not started within a few intervals is dropped: the next
+    # one does the same work, so a backlog of relays never piles up behind a busy worker.
+    "notifications-relay": {
+        "task": "market.notifications.tasks.relay",
+        "schedule": NOTIFICATIONS_RELAY_INTERVAL_SECONDS,
+        "options": {"expires": max(10.0, 3 * NOTIFICATIONS_RELAY_INTERVAL_SECONDS)},
+    },
+    "notifications-daily-digest": {
+        "task": "market.notifications.tasks.compose_digests",
+        "schedule": crontab(hour=NOTIFICATIONS_DIGEST_HOUR, minute=0),
+    },
+    "notifications-prune": {"task": "market.notifications.tasks.prune", "schedule": crontab(hour=3, minute=30)},
 }
 
 # --- API -----------------------------------------------------------------------------------------
@@ -355,6 +404,12 @@ SPECTACULAR_SETTINGS = {
         "StatementStatusEnum": "market.payments.models.StatementImport.Status",
         "ReconciliationRunStatusEnum": "market.payments.models.RunStatus",
         "DiscrepancyStatusEnum": "market.payments.models.DiscrepancyStatus",
+        # The foundation's name for organisation verification, kept stable now that other "status" enums exist.
+        "StatusEnum": "market.organisations.models.VerificationStatus",
+        "DeliveryStatusEnum": "market.notifications.models.Status",
+        "NotificationChannelEnum": "market.notifications.models.Channel",
+        "NotificationGroupEnum": "market.notifications.models.Group",
+        "DeliveryAttemptOutcomeEnum": "market.notifications.models.AttemptOutcome",
     },
 }
 

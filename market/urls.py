@@ -11,6 +11,7 @@ from market.core.views import healthz
 api_v1 = [
     path("", include("market.organisations.urls")),
     path("", include("market.payments.urls")),
+    path("", include("market.notifications.urls")),
 ]
 
 urlpatterns = [

@@ -133,7 +133,7 @@ def members(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("Invitation created. Send this link to %(email)s: %(url)s")
+                _("Invitation created: we are e-mailing it to %(email)s. You can also share this link: %(url)s")
                 % {"email": invitation.email, "url": invitation_accept_url(token)},
             )
             return redirect("frontend:organisation-members")

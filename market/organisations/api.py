@@ -26,6 +26,7 @@ from market.organisations.models import (
     VerificationStatus,
 )
 from market.organisations.permissions import ORGANISATIONS_VERIFY, TOKENS_MANAGE
+from market.organisations.services import invitation_accept_url
 
 
 # --- output --------------------------------------------------------------------------------------
@@ -393,10 +394,6 @@ class InvitationListView(ActorAPIView):
         invitation, token = services.invitation_create(actor=self.actor, organisation=organisation, **data)
         body = InvitationOut(invitation).data | {"token": token, "accept_url": invitation_accept_url(token)}
         return Response(body, status=status.HTTP_201_CREATED)
-
-
-def invitation_accept_url(token: str) -> str:
-    return f"{settings.SITE_URL}/invitations/{token}/"
 
 
 class InvitationRevokeView(ActorAPIView):

@@ -9,5 +9,7 @@ class OrganisationsConfig(AppConfig):
     def ready(self) -> None:
         from market.core.demo import register_seeder
         from market.organisations.demo import seed_organisations
+        from market.organisations.notifications import register_notification_kinds
 
         register_seeder("organisations", seed_organisations, order=10)
+        register_notification_kinds()

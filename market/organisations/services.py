@@ -6,6 +6,7 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -16,6 +17,8 @@ from django.utils.translation import gettext as _
 from market.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from market.core.services import audit_record
 from market.core.text import nfc
+from market.notifications.services import Address, notify
+from market.organisations import notifications as kinds
 from market.organisations import validators
 from market.organisations.authentication import format_token, hash_secret, new_token_parts
 from market.organisations.models import (
@@ -302,12 +305,26 @@ def _verification_move(*, actor: Actor | None, organisation: Organisation, to: s
     organisation.save(
         update_fields=["verification_status", "verification_note", "verified_at", "verified_by", "updated_at"]
     )
-    audit_record(
+    event = audit_record(
         actor=actor,
         action=f"organisation.verification.{to}",
         target=organisation,
         data={"from": current, "note": note},
     )
+    if to in (VerificationStatus.VERIFIED, VerificationStatus.REJECTED):
+        # Each decision is its own occurrence: a verification revoked and granted again is told again.
+        notify(
+            kind=kinds.VERIFIED if to == VerificationStatus.VERIFIED else kinds.REJECTED,
+            recipients=[organisation],
+            context={
+                "organisation_id": organisation.pk,
+                "organisation_name": organisation.name,
+                "is_seller": organisation.is_seller,
+                "reason": note,
+            },
+            object_ref=organisation,
+            occurrence=f"decision-{event.pk}",
+        )
     return organisation
 
 
@@ -375,7 +392,25 @@ def invitation_create(*, actor: Actor, organisation: Organisation, email: str, r
         expires_at=timezone.now() + INVITATION_LIFETIME,
     )
     audit_record(actor=actor, action="invitation.created", target=invitation, data={"email": email, "role": role})
+    inviter = actor.user
+    notify(
+        kind=kinds.INVITATION,
+        # Usually someone without an account: the address itself, in the inviter's language.
+        recipients=[Address(email=email, language=getattr(inviter, "language", "") or settings.LANGUAGE_CODE)],
+        context={
+            "inviting_organisation": organisation.name,
+            "inviter_name": getattr(inviter, "full_name", "") or organisation.name,
+            "role": role,
+            "accept_url": invitation_accept_url(token),
+            "expires_on": timezone.localdate(invitation.expires_at).isoformat(),
+        },
+        object_ref=invitation,
+    )
     return invitation, token
+
+
+def invitation_accept_url(token: str) -> str:
+    return f"{settings.SITE_URL}/invitations/{token}/"
 
 
 @transaction.atomic

@@ -1,0 +1,465 @@
+"""Writes of the notifications app. `notify()` is the one every other app calls.
+
+notify(): the transactional outbox
+==================================
+
+Call it inside your own business transaction, right after the change it announces::
+
+    from django.db import transaction
+    from market.notifications.services import Address, notify
+
+    @transaction.atomic
+    def order_confirm(*, actor: Actor, order: Order) -> Order:
+        ...                                             # lock, validate, save the order
+        audit_record(actor=actor, action="order.confirmed", target=order)
+        notify(
+            kind="orders.confirmed",                    # registered in OrdersConfig.ready(), see registry.py
+            recipients=[order.buyer],                   # Organisation -> its members; or Users, e-mail
+                                                        # addresses, Address(email=..., language="en")
+            context={"order_id": order.pk, "order_reference": order.reference, "total_vnd": 1500000},
+            object_ref=order,                           # a model instance, or ("orders.order", 42)
+        )
+        return order
+
+What it does: for every recipient and every channel their preferences allow (in-app, e-mail, Zalo, SMS),
+it writes one outbox row in the caller's transaction and returns. Nothing is sent from the request: if the
+transaction rolls back the rows vanish with it; once it commits, the relay (a Celery beat job) delivers
+them, retrying with backoff, even if Redis was down when the change happened.
+
+Rules worth knowing:
+- One row per (kind, object_ref, occurrence, recipient, channel), enforced by a unique constraint: calling
+  notify() twice for the same event writes nothing the second time. When one object legitimately causes the
+  same kind again (a second shipment, a verification decided anew), pass `occurrence=` something that names
+  this time (the shipment id, the audit event id).
+- `context` must be JSON (ints for VND amounts, ISO strings for dates); templates format it. It is rendered
+  when the message is sent, in the recipient's language at that time.
+- Zalo and SMS need a phone number, the provider's configuration and (Zalo) an approved template; when any
+  is missing, or the provider refuses for good, the message goes by e-mail instead.
+- `channels=` narrows the kind's channels for this call (e.g. ["in_app"]); it never adds channels the
+  person switched off, except for kinds registered as `essential`.
+- `send_after=` delays delivery (a reminder the day before a meeting).
+- It returns nothing. It refuses loudly: RuntimeError outside a transaction, ImproperlyConfigured for a kind
+  nobody registered, ValueError for a context that is not JSON or an invalid address.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import validate_email
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from market.core.errors import Conflict, NotFound, ValidationFailed
+from market.core.services import audit_record
+from market.notifications.config import channel_available_for, max_attempts_for
+from market.notifications.models import (
+    PHONE_CHANNELS,
+    Channel,
+    ChannelPreference,
+    Group,
+    Notification,
+    NotificationSettings,
+    Status,
+)
+from market.notifications.permissions import NOTIFICATIONS_MANAGE
+from market.notifications.registry import NotificationKind, get_kind
+from market.organisations.models import Membership, Organisation, User
+
+# What a person gets when they have not chosen: in the app and by e-mail; Zalo and SMS are opt-in.
+DEFAULT_ENABLED: dict[str, bool] = {Channel.IN_APP: True, Channel.EMAIL: True, Channel.ZALO: False, Channel.SMS: False}
+CHANNEL_ORDER = (Channel.IN_APP, Channel.EMAIL, Channel.ZALO, Channel.SMS)
+# Rows staff may send again.
+RESENDABLE = frozenset({Status.FAILED, Status.UNCONFIRMED})
+
+
+@dataclass(frozen=True)
+class Address:
+    """Someone without an account (yet): an e-mail address and/or a phone number, and their language."""
+
+    email: str = ""
+    phone: str = ""
+    language: str = ""
+
+
+@dataclass(frozen=True)
+class _Recipient:
+    key: str
+    user: User | None
+    email: str
+    phone: str
+    language: str
+    organisation: Organisation | None
+
+
+RecipientLike = User | Organisation | Address | str
+
+
+# --- notify --------------------------------------------------------------------------------------
+def notify(
+    *,
+    kind: str,
+    recipients: Iterable[RecipientLike],
+    context: Mapping[str, Any],
+    object_ref: models.Model | tuple[str, str | int],
+    channels: Collection[str] | None = None,
+    occurrence: str = "",
+    send_after: datetime | None = None,
+) -> None:
+    """Write the outbox rows announcing `kind` about `object_ref` to `recipients` (see the module docstring)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError(
+            "notify() must run inside the business transaction that makes the change (transaction.atomic), "
+            "so that the change and its notifications commit together."
+        )
+    spec = get_kind(kind)
+    object_type, object_id = _object_ref(object_ref)
+    payload = _json_context(context)
+    allowed = set(spec.channels) if channels is None else set(spec.channels) & set(channels)
+    if channels is not None and set(channels) - set(Channel.values):
+        raise ValueError(f"Unknown channels: {sorted(set(channels) - set(Channel.values))}")
+    people = _resolve(recipients)
+    if not people or not allowed:
+        return
+    user_ids = [p.user.pk for p in people if p.user is not None]
+    prefs, digest_users = _preferences(user_ids)
+    now = timezone.now()
+    due = send_after or now
+    rows: list[Notification] = []
+    for person in people:
+        for channel in _channels_for(spec, allowed, person, prefs):
+            held = (
+                channel == Channel.EMAIL
+                and spec.digestible
+                and not spec.essential
+                and person.user is not None
+                and person.user.pk in digest_users
+            )
+            status = Status.SENT if channel == Channel.IN_APP else (Status.HELD if held else Status.PENDING)
+            rows.append(
+                Notification(
+                    kind=spec.name,
+                    group=spec.group,
+                    channel=channel,
+                    recipient_key=person.key,
+                    recipient_user=person.user,
+                    recipient_address=_address_for(person, channel),
+                    organisation=person.organisation,
+                    language=person.language,
+                    object_type=object_type,
+                    object_id=object_id,
+                    occurrence=occurrence[:64],
+                    context=payload,
+                    status=status,
+                    attempts_left=max_attempts_for(channel),
+                    next_attempt_at=due,
+                    sent_at=due if channel == Channel.IN_APP else None,
+                )
+            )
+    # The unique constraint drops what was already written for this event: never a second row.
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def _object_ref(ref: models.Model | tuple[str, str | int]) -> tuple[str, str]:
+    if isinstance(ref, models.Model):
+        if ref.pk is None:
+            raise ValueError("notify(object_ref=...) needs a saved object")
+        return ref._meta.label_lower, str(ref.pk)
+    object_type, object_id = ref
+    if not object_type or object_id in (None, ""):
+        raise ValueError("notify(object_ref=...) needs a type and an id")
+    return str(object_type)[:80], str(object_id)[:64]
+
+
+def _json_context(context: Mapping[str, Any]) -> dict[str, Any]:
+    try:
+        return json.loads(json.dumps(dict(context), cls=DjangoJSONEncoder))
+    except TypeError as exc:
+        raise ValueError(f"notify(context=...) must be JSON (ints for money, ISO dates): {exc}") from None
+
+
+def _resolve(recipients: Iterable[RecipientLike]) -> list[_Recipient]:
+    default_language = settings.LANGUAGE_CODE
+    people: dict[str, _Recipient] = {}
+    addresses: list[Address] = []
+
+    def add_user(user: User, organisation: Organisation | None = None) -> None:
+        if not user.is_active:
+            return
+        key = f"user:{user.pk}"
+        if key not in people:
+            people[key] = _Recipient(key, user, user.email, user.phone, user.language, organisation)
+
+    for item in recipients:
+        if isinstance(item, User):
+            add_user(item)
+        elif isinstance(item, Organisation):
+            for membership in Membership.objects.filter(organisation=item).select_related("user"):
+                add_user(membership.user, item)
+        elif isinstance(item, Address):
+            addresses.append(item)
+        elif isinstance(item, str):
+            addresses.append(Address(email=item))
+        else:
+            raise TypeError(f"notify() cannot send to {type(item).__name__}")
+
+    emails = {a.email.strip().lower() for a in addresses if a.email}
+    known = {u.email.lower(): u for u in User.objects.filter(email__in=emails)} if emails else {}
+    for address in addresses:
+        email = address.email.strip().lower()
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError:
+                raise ValueError(f"notify() got an invalid e-mail address: {address.email!r}") from None
+            if email in known:
+                # Someone who already has an account gets it in their language, and in the app too.
+                add_user(known[email])
+                continue
+        phone = address.phone.strip()
+        if not email and not phone:
+            raise ValueError("notify() got an Address without e-mail or phone")
+        key = f"email:{email}" if email else f"phone:{phone}"
+        people.setdefault(key, _Recipient(key, None, email, phone, address.language or default_language, None))
+    return list(people.values())
+
+
+def _preferences(user_ids: list[int]) -> tuple[dict[tuple[int, str, str], bool], set[int]]:
+    if not user_ids:
+        return {}, set()
+    prefs = {(p.user_id, p.group, p.channel): p.enabled for p in ChannelPreference.objects.filter(user_id__in=user_ids)}
+    digest = set(
+        NotificationSettings.objects.filter(user_id__in=user_ids, daily_digest=True).values_list("user_id", flat=True)
+    )
+    return prefs, digest
+
+
+def _channels_for(
+    kind: NotificationKind, allowed: set[str], person: _Recipient, prefs: dict[tuple[int, str, str], bool]
+) -> list[str]:
+    if person.user is None:
+        wanted = [Channel.EMAIL] if person.email and Channel.EMAIL in allowed else []
+        if person.phone:
+            # Someone known only by a phone number gets one message: by Zalo if it can carry it, else SMS.
+            usable = [c for c in PHONE_CHANNELS if c in allowed and channel_available_for(c, kind.name)]
+            wanted += usable[:1]
+    else:
+        wanted = []
+        for channel in CHANNEL_ORDER:
+            if channel not in allowed:
+                continue
+            enabled = prefs.get((person.user.pk, kind.group, channel), DEFAULT_ENABLED[channel])
+            if kind.essential and channel in (Channel.IN_APP, Channel.EMAIL):
+                enabled = True
+            if enabled:
+                wanted.append(channel)
+    chosen: list[str] = []
+    for channel in wanted:
+        if channel in PHONE_CHANNELS and not (person.phone and channel_available_for(channel, kind.name)):
+            # No phone, no provider or no approved template: e-mail carries it instead.
+            channel = Channel.EMAIL
+            if channel not in allowed or not person.email:
+                continue
+        if channel not in chosen:
+            chosen.append(channel)
+    return chosen
+
+
+def _address_for(person: _Recipient, channel: str) -> str:
+    if person.user is not None:
+        return ""  # read from the user when sending: a corrected address still reaches them
+    return person.email if channel == Channel.EMAIL else person.phone
+
+
+def fallback_to_email(*, row: Notification, reason: str) -> bool:
+    """After Zalo/SMS failed for good: the same event by e-mail (a no-op when an e-mail row exists)."""
+    if row.channel not in PHONE_CHANNELS:
+        return False
+    email = row.recipient_user.email if row.recipient_user_id and row.recipient_user else ""
+    if not email and "@" in row.recipient_address:
+        email = row.recipient_address
+    if not email:
+        return False
+    created = Notification.objects.bulk_create(
+        [
+            Notification(
+                kind=row.kind,
+                group=row.group,
+                channel=Channel.EMAIL,
+                recipient_key=row.recipient_key,
+                recipient_user_id=row.recipient_user_id,
+                recipient_address="" if row.recipient_user_id else email,
+                organisation_id=row.organisation_id,
+                language=row.language,
+                object_type=row.object_type,
+                object_id=row.object_id,
+                occurrence=row.occurrence,
+                context=row.context,
+                status=Status.PENDING,
+                attempts_left=max_attempts_for(Channel.EMAIL),
+                fallback_for=row,
+                last_error="",
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    return bool(created)
+
+
+# --- the inbox -----------------------------------------------------------------------------------
+def _inbox(user: User) -> models.QuerySet[Notification]:
+    return Notification.objects.filter(
+        recipient_user=user, channel=Channel.IN_APP, status=Status.SENT, next_attempt_at__lte=timezone.now()
+    )
+
+
+def inbox_mark_read(*, user: User, notification_ids: Collection[int]) -> int:
+    if not notification_ids:
+        return 0
+    return _inbox(user).filter(pk__in=list(notification_ids), read_at__isnull=True).update(read_at=timezone.now())
+
+
+def inbox_mark_all_read(*, user: User) -> int:
+    return _inbox(user).filter(read_at__isnull=True).update(read_at=timezone.now())
+
+
+def inbox_open(*, user: User, notification_id: int) -> Notification:
+    """Marks one inbox entry read and returns it (its link is where the person goes next)."""
+    notification = _inbox(user).filter(pk=notification_id).first()
+    if notification is None:
+        raise NotFound()
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at", "updated_at"])
+    return notification
+
+
+# --- preferences ---------------------------------------------------------------------------------
+@transaction.atomic
+def preferences_update(*, actor: Any, enabled: Mapping[tuple[str, str], bool], daily_digest: bool) -> None:
+    """Set the person's channel choices per group; pairs not given keep their current value."""
+    user = actor.user
+    if user is None or not user.is_authenticated:
+        raise NotFound()
+    bad = [pair for pair in enabled if pair[0] not in Group.values or pair[1] not in Channel.values]
+    if bad:
+        raise ValidationFailed(fields={"preferences": [_("Unknown group or channel: %(pairs)s") % {"pairs": bad}]})
+    for (group, channel), on in enabled.items():
+        ChannelPreference.objects.update_or_create(
+            user=user, group=group, channel=channel, defaults={"enabled": bool(on)}
+        )
+    NotificationSettings.objects.update_or_create(user=user, defaults={"daily_digest": bool(daily_digest)})
+    audit_record(
+        actor=actor,
+        action="notifications.preferences_updated",
+        target=user,
+        data={"enabled": {f"{g}:{c}": bool(v) for (g, c), v in enabled.items()}, "daily_digest": daily_digest},
+    )
+
+
+# --- staff ---------------------------------------------------------------------------------------
+@transaction.atomic
+def notification_resend(*, actor: Any, notification: Notification) -> Notification:
+    """Staff send a failed or unconfirmed message again (a fresh set of attempts)."""
+    actor.require(NOTIFICATIONS_MANAGE)
+    row = Notification.objects.select_for_update().get(pk=notification.pk)
+    if row.status not in RESENDABLE:
+        raise Conflict(
+            _("Only failed or unconfirmed messages can be sent again; this one is %(status)s.")
+            % {"status": Status(row.status).label}
+        )
+    previous = row.status
+    row.status = Status.PENDING
+    row.next_attempt_at = timezone.now()
+    row.attempts_left = max_attempts_for(row.channel)
+    row.claim_token = ""
+    row.lease_expires_at = None
+    row.save(
+        update_fields=["status", "next_attempt_at", "attempts_left", "claim_token", "lease_expires_at", "updated_at"]
+    )
+    audit_record(actor=actor, action="notification.resent", target=row, data={"from": previous})
+    return row
+
+
+# --- the daily digest ----------------------------------------------------------------------------
+DIGEST_KIND = "notifications.daily_digest"
+
+
+def digest_compose(*, now: datetime | None = None) -> int:
+    """One digest e-mail per person with held messages; each held row ends in exactly one digest."""
+    now = now or timezone.now()
+    composed = 0
+    last = 0
+    while True:
+        user_ids = list(
+            Notification.objects.filter(status=Status.HELD, recipient_user_id__gt=last)
+            .order_by("recipient_user_id")
+            .values_list("recipient_user_id", flat=True)
+            .distinct()[:500]
+        )
+        if not user_ids:
+            return composed
+        for user_id in user_ids:
+            if _digest_for_user(user_id=user_id, now=now):
+                composed += 1
+        last = user_ids[-1]
+
+
+@transaction.atomic
+def _digest_for_user(*, user_id: int, now: datetime) -> bool:
+    held = list(
+        Notification.objects.select_for_update(skip_locked=True)
+        .filter(recipient_user_id=user_id, status=Status.HELD)
+        .order_by("id")
+        .values_list("id", flat=True)[:200]
+    )
+    user = User.objects.filter(pk=user_id).first()
+    if not held or user is None:
+        return False
+    day = timezone.localdate(now).isoformat()
+    occurrence = f"{day}#{held[0]}"
+    notify(
+        kind=DIGEST_KIND,
+        recipients=[user],
+        context={"items": held, "count": len(held), "day": day},
+        object_ref=("notifications.digest", user_id),
+        channels=[Channel.EMAIL],
+        occurrence=occurrence,
+    )
+    digest = Notification.objects.get(
+        kind=DIGEST_KIND, object_type="notifications.digest", object_id=str(user_id), occurrence=occurrence,
+        recipient_key=f"user:{user_id}", channel=Channel.EMAIL,
+    )  # fmt: skip
+    Notification.objects.filter(pk__in=held).update(status=Status.DIGESTED, digest=digest, sent_at=now)
+    return True
+
+
+def outbox_prune(*, now: datetime | None = None, days: int | None = None, batch: int = 5000) -> int:
+    """Forget what was settled long ago: delivered, digested or failed rows and read inbox entries older than
+    NOTIFICATIONS_RETENTION_DAYS (unread inbox entries stay). Their dedup keys go with them."""
+    days = days if days is not None else int(getattr(settings, "NOTIFICATIONS_RETENTION_DAYS", 365))
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    settled = models.Q(status__in=[Status.SENT, Status.DIGESTED, Status.FAILED]) & (
+        ~models.Q(channel=Channel.IN_APP) | models.Q(read_at__isnull=False)
+    )
+    deleted = 0
+    while True:
+        ids = list(Notification.objects.filter(settled, created_at__lt=cutoff).values_list("id", flat=True)[:batch])
+        if not ids:
+            return deleted
+        # Digests point at their items (SET_NULL); deleting in id order keeps each batch small.
+        deleted += Notification.objects.filter(pk__in=ids).delete()[1].get("notifications.Notification", 0)
+
+
+def next_retry_delay(*, attempt: int, base: float, cap: float, rng: Any) -> timedelta:
+    """Exponential backoff with "equal jitter": half the step fixed, half random (never two retries in step)."""
+    step = min(cap, base * (2 ** max(0, attempt - 1)))
+    return timedelta(seconds=step / 2 + rng.uniform(0, step / 2))

@@ -1,0 +1,36 @@
+"""Filters for notification templates (money the locale's way), usable without the frontend app."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from django import template
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.formats import number_format
+
+register = template.Library()
+
+
+@register.filter
+def vnd(value: int | Decimal | str | None) -> str:
+    """1500000 -> '1.500.000 ₫' in Vietnamese, '1,500,000 ₫' in English."""
+    if value is None or value == "":
+        return ""
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, TypeError, ValueError):
+        return ""
+    return f"{number_format(amount, decimal_pos=0, force_grouping=True)}\u00a0₫"
+
+
+@register.filter
+def as_date(value: str | None) -> date | datetime | str:
+    """An ISO date or datetime string from a notification's JSON context, for the `date` filter."""
+    if not value or not isinstance(value, str):
+        return value or ""
+    parsed = parse_datetime(value) if "T" in value else parse_date(value)
+    if isinstance(parsed, datetime) and timezone.is_aware(parsed):
+        return timezone.localtime(parsed)
+    return parsed or value

@@ -1,0 +1,77 @@
+"""The notifications this app sends, registered in OrganisationsConfig.ready(). Templates are in
+templates/notifications/organisations/<event>/<language>/."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from market.notifications.models import Channel, Group
+from market.notifications.registry import NotificationKind, register_kind
+
+VERIFIED = "organisations.verified"
+REJECTED = "organisations.rejected"
+INVITATION = "organisations.invitation"
+
+
+def _organisation_page(context: Mapping[str, Any]) -> str:
+    return reverse("frontend:organisation")
+
+
+def _invitation_link(context: Mapping[str, Any]) -> str:
+    return str(context.get("accept_url") or "")
+
+
+def register_notification_kinds() -> None:
+    register_kind(
+        NotificationKind(
+            name=VERIFIED,
+            group=Group.ACCOUNT,
+            label=_("Your organisation was verified"),
+            template="notifications/organisations/verified",
+            link=_organisation_page,
+            zalo_params={"ten_to_chuc": "organisation_name"},
+            sample_context={"organisation_id": 1, "organisation_name": "HTX Lúa gạo Tân Hiệp", "is_seller": True},
+        )
+    )
+    register_kind(
+        NotificationKind(
+            name=REJECTED,
+            group=Group.ACCOUNT,
+            label=_("Your organisation could not be verified"),
+            template="notifications/organisations/rejected",
+            link=_organisation_page,
+            zalo_params={"ten_to_chuc": "organisation_name", "ly_do": "reason"},
+            sample_context={
+                "organisation_id": 1,
+                "organisation_name": "HTX Dừa Chợ Lách",
+                "reason": "Tên pháp lý không khớp với giấy chứng nhận đăng ký HTX; vui lòng tải lên bản chụp.",
+                "is_seller": True,
+            },
+        )
+    )
+    register_kind(
+        NotificationKind(
+            name=INVITATION,
+            group=Group.ACCOUNT,
+            label=_("Invitation to join an organisation"),
+            template="notifications/organisations/invitation",
+            # The invited person may have no account and no preferences yet: always by e-mail (and in the
+            # app when they already have an account).
+            channels=frozenset({Channel.EMAIL, Channel.IN_APP}),
+            essential=True,
+            digestible=False,
+            link=_invitation_link,
+            secret_context=frozenset({"accept_url"}),
+            sample_context={
+                "inviting_organisation": "HTX Lúa gạo Tân Hiệp",
+                "inviter_name": "Nguyễn Văn Hùng",
+                "role": "staff",
+                "accept_url": "http://127.0.0.1:8000/invitations/sample-token/",
+                "expires_on": "2026-03-23",
+            },
+        )
+    )

@@ -1,0 +1,168 @@
+"""Real Celery workers (with beat) on Redis and a real SMTP server on loopback: the outbox survives Redis
+outages, killed workers and concurrent relays; messages are counted at the SMTP server."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from django.db import transaction
+from django.test import Client
+
+from market.notifications.models import AttemptOutcome, Channel, DeliveryAttempt, Notification, Status
+from market.notifications.services import Address, notify
+from market.organisations.models import Organisation, Role, VerificationStatus
+from tests.factories import OrganisationFactory, member
+from tests.notifications.conftest import wait_until
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker, pytest.mark.slow]
+
+
+def verify_through_the_page(staff_user, organisation: Organisation) -> None:
+    client = Client()
+    client.force_login(staff_user)
+    response = client.post(f"/staff/verification/{organisation.pk}/", {"decision": "verify"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    organisation.refresh_from_db()
+    assert organisation.verification_status == VerificationStatus.VERIFIED
+
+
+def pending_cooperative(name: str) -> tuple[Organisation, object]:
+    organisation = OrganisationFactory(name=name, verification_status=VerificationStatus.PENDING)
+    owner = member(organisation, Role.OWNER, language="vi")
+    return organisation, owner
+
+
+def email_rows(**filters):
+    return Notification.objects.filter(channel=Channel.EMAIL, **filters)
+
+
+def settle(seconds: float = 2.0) -> None:
+    """Give a duplicate every chance to arrive before counting (the assertions never depend on timing)."""
+    time.sleep(seconds)
+
+
+def test_a_verified_cooperative_gets_exactly_one_email_in_vietnamese(relay_worker, smtp_server, staff_user):
+    relay_worker()
+    cooperative, owner = pending_cooperative("HTX Mật ong U Minh")
+
+    verify_through_the_page(staff_user, cooperative)
+
+    wait_until(lambda: smtp_server.count() >= 1, what="the e-mail")
+    settle()
+    [message] = smtp_server.messages
+    assert str(message["To"]) == owner.email
+    assert str(message["Subject"]).strip() == "HTX Mật ong U Minh đã được xác minh trên Market Link"
+    assert "Liên minh HTX đã kiểm tra và xác minh" in message.get_body(("plain",)).get_content()
+    row = email_rows().get()
+    assert (row.status, row.attempts) == (Status.SENT, 1)
+    assert Notification.objects.get(channel=Channel.IN_APP).read_at is None
+
+
+def test_a_temporary_smtp_failure_is_retried_by_the_worker(relay_worker, smtp_server, cooperative):
+    owner = member(cooperative, Role.OWNER)
+    smtp_server.rcpt_replies = ["451 4.3.0 Try again later", "421 4.7.0 Too busy"]
+    relay_worker()
+    with transaction.atomic():
+        notify(
+            kind="organisations.verified", recipients=[owner], context={}, object_ref=cooperative, channels=["email"]
+        )
+
+    wait_until(lambda: email_rows(status=Status.SENT).exists(), what="the retried e-mail")
+    settle(1)
+    row = email_rows().get()
+    assert (row.attempts, smtp_server.count()) == (3, 1)
+    assert list(row.delivery_attempts.values_list("outcome", flat=True)) == ["retry", "retry", "sent"]
+
+
+def test_redis_down_while_events_happen(private_redis, relay_worker, smtp_server, staff_user, settings):
+    # One Redis is both the broker and the web process's cache, as in production.
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": private_redis.url}
+    }
+    relay_worker(broker=private_redis.url, REDIS_URL=private_redis.url)
+    first, _ = pending_cooperative("HTX Lúa gạo Tân Hiệp")
+    verify_through_the_page(staff_user, first)
+    wait_until(lambda: smtp_server.count() == 1, what="the e-mail sent while Redis is up")
+
+    private_redis.stop()
+    later = [pending_cooperative(f"HTX Khóm Tắc Cậu {i}")[0] for i in range(3)]
+    for organisation in later:
+        verify_through_the_page(staff_user, organisation)  # the business change succeeds without Redis
+    settle(3)
+    assert smtp_server.count() == 1
+    assert email_rows(status=Status.PENDING).count() == 3  # waiting in the outbox, not lost
+
+    private_redis.start()
+
+    wait_until(lambda: smtp_server.count() >= 4, timeout=90, what="the e-mails after Redis came back")
+    settle()
+    ids = smtp_server.notification_ids()
+    assert len(ids) == len(set(ids)) == 4
+    assert email_rows(status=Status.SENT).count() == 4
+
+
+def test_worker_killed_before_handing_the_message_over(relay_worker, smtp_server, cooperative):
+    member(cooperative, Role.OWNER)
+    smtp_server.hold_rcpt = threading.Event()  # the server stalls at RCPT: the message is mid-send
+    first = relay_worker()
+    with transaction.atomic():
+        notify(kind="organisations.verified", recipients=[cooperative], context={}, object_ref=cooperative)
+    assert smtp_server.reached.wait(60), first.output()[-3000:]
+    assert email_rows().get().status == Status.SENDING
+
+    first.kill()
+    stalled, smtp_server.hold_rcpt = smtp_server.hold_rcpt, None
+    stalled.set()
+    relay_worker()
+
+    wait_until(lambda: email_rows(status=Status.SENT).exists(), what="delivery after the restart")
+    settle()
+    row = email_rows().get()
+    assert smtp_server.count() == 1
+    assert row.attempts == 2
+    outcomes = list(DeliveryAttempt.objects.filter(notification=row).values_list("outcome", flat=True))
+    assert outcomes == [AttemptOutcome.INTERRUPTED, AttemptOutcome.SENT]
+
+
+def test_worker_killed_after_handing_the_message_over(relay_worker, smtp_server, cooperative):
+    member(cooperative, Role.OWNER)
+    smtp_server.hold_after_data = threading.Event()  # the server has the whole message, the "250" waits
+    first = relay_worker()
+    with transaction.atomic():
+        notify(kind="organisations.verified", recipients=[cooperative], context={}, object_ref=cooperative)
+    assert smtp_server.reached.wait(60), first.output()[-3000:]
+    assert email_rows().get().status == Status.DELIVERING
+
+    first.kill()
+    stalled, smtp_server.hold_after_data = smtp_server.hold_after_data, None
+    stalled.set()
+    relay_worker()
+
+    wait_until(lambda: email_rows(status=Status.UNCONFIRMED).exists(), what="the row to be marked unconfirmed")
+    settle(3)
+    assert smtp_server.count() == 1  # delivered exactly once: the server had it, nobody sent it again
+    row = email_rows().get()
+    assert (row.status, row.attempts) == (Status.UNCONFIRMED, 1)
+
+
+def test_two_workers_with_their_own_relays_never_send_a_row_twice(relay_worker, smtp_server, cooperative):
+    smtp_server.delay = 0.02
+    relay_worker(concurrency=2, NOTIFICATIONS_BATCH_SIZE="5")
+    relay_worker(concurrency=2, NOTIFICATIONS_BATCH_SIZE="5")
+    with transaction.atomic():
+        notify(
+            kind="organisations.verified",
+            recipients=[Address(email=f"thanh-vien-{i}@test.example") for i in range(150)],
+            context={"organisation_name": cooperative.name},
+            object_ref=cooperative,
+        )
+
+    wait_until(lambda: smtp_server.count() >= 150, timeout=120, what="150 e-mails")
+    settle()
+    ids = smtp_server.notification_ids()
+    assert len(ids) == len(set(ids)) == 150
+    assert email_rows(status=Status.SENT).count() == 150
+    workers = {name.rsplit(":", 1)[0] for name in email_rows().values_list("claimed_by", flat=True)}
+    assert len(workers) == 2, workers
