@@ -149,7 +149,14 @@ if PRODUCTION and not REDIS_URL:
     raise ImproperlyConfigured("Production needs REDIS_URL (redis://host:6379/0).")
 
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Fails open while Redis is down (market/core/cache.py): rate limits and cached reads pause, requests go on.
+    CACHES = {
+        "default": {
+            "BACKEND": "market.core.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
+        }
+    }
 else:
     # A file cache is shared by every process of the zero-setup default (web, worker, beat).
     CACHES = {

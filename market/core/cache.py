@@ -1,0 +1,55 @@
+"""A Redis cache that degrades to "nothing cached" while Redis is unreachable.
+
+The cache holds only what can be recomputed (rate-limit counters, cached reads). When Redis is down a
+request must still be served — an order placed through the API is written to PostgreSQL and its
+notifications wait in the outbox — so every cache call fails open: reads miss, writes are dropped, and
+a warning is logged. Short socket timeouts (see settings) keep each failed call cheap.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
+_UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
+
+
+def _fail_open(default: Callable[..., Any]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def decorator(method: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(method)
+        def wrapped(self: ResilientRedisCache, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return method(self, *args, **kwargs)
+            except _UNREACHABLE as exc:
+                logger.warning(
+                    "cache unavailable, continuing without it", extra={"operation": method.__name__, "error": str(exc)}
+                )
+                return default(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def _default_arg(key: Any, default: Any = None, *args: Any, **kwargs: Any) -> Any:
+    return kwargs.get("default", default)
+
+
+class ResilientRedisCache(RedisCache):
+    get = _fail_open(_default_arg)(RedisCache.get)
+    set = _fail_open(lambda *a, **k: None)(RedisCache.set)
+    add = _fail_open(lambda *a, **k: False)(RedisCache.add)
+    touch = _fail_open(lambda *a, **k: False)(RedisCache.touch)
+    delete = _fail_open(lambda *a, **k: False)(RedisCache.delete)
+    get_many = _fail_open(lambda *a, **k: {})(RedisCache.get_many)
+    set_many = _fail_open(lambda *a, **k: [])(RedisCache.set_many)
+    delete_many = _fail_open(lambda *a, **k: None)(RedisCache.delete_many)
+    has_key = _fail_open(lambda *a, **k: False)(RedisCache.has_key)
+    clear = _fail_open(lambda *a, **k: False)(RedisCache.clear)

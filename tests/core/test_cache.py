@@ -1,0 +1,50 @@
+"""When Redis is unreachable the cache fails open: API requests (whose rate limits live in the cache)
+are still served, and what they write is written."""
+
+import socket
+
+import pytest
+from django.core.cache import cache
+from django.test import override_settings
+
+from market.organisations.models import User
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def unreachable_redis():
+    location = f"redis://127.0.0.1:{closed_port()}/0"
+    caches = {
+        "default": {
+            "BACKEND": "market.core.cache.ResilientRedisCache",
+            "LOCATION": location,
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    with override_settings(CACHES=caches):
+        yield
+
+
+def test_reads_miss_and_writes_are_dropped(unreachable_redis):
+    cache.set("k", "v")
+    assert cache.get("k") is None
+    assert cache.get("k", "fallback") == "fallback"
+    assert cache.get_many(["a", "b"]) == {}
+    assert cache.add("k", "v") is False
+
+
+@pytest.mark.django_db
+def test_throttled_api_write_succeeds_without_redis(unreachable_redis, api, coop_owner):
+    response = api(coop_owner).patch("/api/v1/me/", {"full_name": "Vẫn lưu được"}, format="json")
+    assert response.status_code == 200
+    assert User.objects.get(pk=coop_owner.pk).full_name == "Vẫn lưu được"
+
+
+def test_a_live_redis_still_caches():
+    cache.set("market-cache-probe", "v", 5)
+    assert cache.get("market-cache-probe") == "v"
