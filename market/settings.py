@@ -56,6 +56,11 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # Public base URL, used where a link leaves the site (QR codes, e-mails).
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# The load benchmarks (bench/) mount a bare /bench/ping view to compare against; never in production.
+MARKET_BENCH = env_bool("MARKET_BENCH", False)
+if PRODUCTION and MARKET_BENCH:
+    raise ImproperlyConfigured("MARKET_BENCH is for benchmarks only and cannot be on in production.")
+
 # --- applications --------------------------------------------------------------------------------
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -219,8 +224,15 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Files only their owners and staff may read (certificate scans): outside MEDIA_ROOT, served by views
+# that check permissions, never by a static route.
+PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": None},
+    },
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if PRODUCTION
