@@ -1,3 +1,5 @@
+# ruff: noqa: E501
+# (the demo data tables read better one product per line)
 """Demo catalogue: about 60 products of the demo cooperatives with price tiers, harvest lots and their
 traceability events, and certificates (some expiring soon, one expired, one pending, one rejected).
 
@@ -293,7 +295,10 @@ def demo_gtin(serial: int) -> str:
 
 def _owner(organisation: Organisation) -> Actor:
     membership = (
-        Membership.objects.filter(organisation=organisation, role=Role.OWNER).select_related("user").order_by("id").first()
+        Membership.objects.filter(organisation=organisation, role=Role.OWNER)
+        .select_related("user")
+        .order_by("id")
+        .first()
     )
     assert membership is not None, organisation
     return Actor(user=membership.user, organisation=organisation, role=Role.OWNER)

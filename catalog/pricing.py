@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
@@ -91,7 +92,7 @@ def validate_tiers(
     if problems:
         raise ValidationFailed(fields={field: sorted(set(problems), key=problems.index)})
     ordered = sorted(tiers, key=lambda t: t.min_quantity)
-    for previous, current in zip(ordered, ordered[1:], strict=False):
+    for previous, current in pairwise(ordered):
         if previous.min_quantity == current.min_quantity:
             problems.append(
                 _("Two tiers start at %(q)s: tiers must not overlap.") % {"q": fmt_quantity(current.min_quantity, unit)}

@@ -90,5 +90,6 @@ __all__ = [
     "product_visible_get",
     "public_products",
     "quantity_validate",
+    "trace_view",
     "vat_categories",
 ]

@@ -42,16 +42,17 @@ def product_list_for(
         queryset = queryset.annotate(_doc=Fold("search_text"))
         for term in terms:
             queryset = queryset.filter(_doc__contains=term)
-    return queryset.select_related("category", "cooperative").prefetch_related(_TIERS)
+    return queryset.select_related("category", "cooperative")
 
 
-def _with_details(queryset: QuerySet[Product]) -> QuerySet[Product]:
+def with_details(queryset: QuerySet[Product]) -> QuerySet[Product]:
+    """What a product page or the detail API needs, in a constant number of queries."""
     return queryset.select_related("cooperative", "category__parent", "vat_category").prefetch_related(_TIERS, _IMAGES)
 
 
 def product_get_for(*, actor: Actor, product_id: int) -> Product:
     """A product its cooperative (or alliance staff) may edit; NotFound for anyone else."""
-    product = _with_details(product_list_for(actor=actor)).filter(pk=product_id).first()
+    product = with_details(product_list_for(actor=actor)).filter(pk=product_id).first()
     if product is None:
         raise NotFound()
     return product
@@ -59,7 +60,7 @@ def product_get_for(*, actor: Actor, product_id: int) -> Product:
 
 def product_public_get(*, product_id: int) -> Product:
     """A published product of a verified cooperative."""
-    product = _with_details(public_products()).filter(pk=product_id).first()
+    product = with_details(public_products()).filter(pk=product_id).first()
     if product is None:
         raise NotFound()
     return product
@@ -68,7 +69,7 @@ def product_public_get(*, product_id: int) -> Product:
 def product_visible_get(*, actor: Actor, product_id: int) -> Product:
     """What GET /products/{id}/ answers: the owner (or staff) sees every status, others the public one."""
     if actor.is_seller or actor.can(CATALOG_VIEW_ALL):
-        product = _with_details(product_list_for(actor=actor)).filter(pk=product_id).first()
+        product = with_details(product_list_for(actor=actor)).filter(pk=product_id).first()
         if product is not None:
             return product
     return product_public_get(product_id=product_id)

@@ -128,9 +128,12 @@ def _apply_lot_fields(lot: HarvestLot, data: Mapping[str, Any]) -> tuple[list[st
         errors["code"] = [_("Enter the lot code printed on the packages.")]
     if lot.quantity_produced is None and "quantity_produced" not in errors:
         errors["quantity_produced"] = [_("Enter the quantity harvested or produced, above zero.")]
-    elif lot.quantity_produced is not None and lot.product.unit in pricing.WHOLE_UNITS:
-        if lot.quantity_produced != lot.quantity_produced.to_integral_value():
-            errors["quantity_produced"] = [_("This unit is counted in whole pieces: use a whole number.")]
+    elif (
+        lot.quantity_produced is not None
+        and lot.product.unit in pricing.WHOLE_UNITS
+        and lot.quantity_produced != lot.quantity_produced.to_integral_value()
+    ):
+        errors["quantity_produced"] = [_("This unit is counted in whole pieces: use a whole number.")]
     for name, limit in (("plot", 200), ("note", 500)):
         if len(getattr(lot, name) or "") > limit:
             errors[name] = [_("At most %(n)s characters.") % {"n": limit}]
@@ -140,9 +143,12 @@ def _apply_lot_fields(lot: HarvestLot, data: Mapping[str, Any]) -> tuple[list[st
         except ValidationError as exc:
             for messages in exc.message_dict.values():
                 errors.setdefault("origin_commune_code", []).extend(messages)
-    if lot.code and "code" not in errors:
-        if HarvestLot.objects.filter(product_id=lot.product_id, code=lot.code).exclude(pk=lot.pk).exists():
-            errors["code"] = [_("This product already has a lot with this code.")]
+    if (
+        lot.code
+        and "code" not in errors
+        and HarvestLot.objects.filter(product_id=lot.product_id, code=lot.code).exclude(pk=lot.pk).exists()
+    ):
+        errors["code"] = [_("This product already has a lot with this code.")]
     return changed, errors
 
 

@@ -259,9 +259,12 @@ def _apply_fields(product: Product, data: Mapping[str, Any]) -> tuple[list[str],
         taken = Product.objects.filter(cooperative_id=product.cooperative_id, sku=product.sku).exclude(pk=product.pk)
         if taken.exists():
             errors["sku"] = [_("Another of your products already uses this code.")]
-    if product.gtin and "gtin" not in errors:
-        if Product.objects.filter(gtin=product.gtin).exclude(pk=product.pk).exists():
-            errors["gtin"] = [_("Another product already has this GTIN; each trade item has its own.")]
+    if (
+        product.gtin
+        and "gtin" not in errors
+        and Product.objects.filter(gtin=product.gtin).exclude(pk=product.pk).exists()
+    ):
+        errors["gtin"] = [_("Another product already has this GTIN; each trade item has its own.")]
     return changed, errors
 
 
