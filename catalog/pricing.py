@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import pairwise
 from decimal import Decimal, InvalidOperation
+from itertools import pairwise
 
 from django.utils.translation import gettext as _
 
