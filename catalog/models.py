@@ -7,11 +7,12 @@ only by the services in the same transaction as the rows they come from.
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.files.storage import Storage, storages
+from django.core.files.storage import FileSystemStorage, Storage
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -288,9 +289,27 @@ def _scan_path(instance: Certificate, filename: str) -> str:
     return f"catalog/certificates/{filename}"
 
 
+class PrivateMediaStorage(FileSystemStorage):
+    """Files under settings.PRIVATE_MEDIA_ROOT (read at each use), never served by a static route."""
+
+    def __init__(self) -> None:
+        super().__init__(base_url=None)
+
+    @property  # type: ignore[override]
+    def base_location(self) -> str:
+        return str(settings.PRIVATE_MEDIA_ROOT)
+
+    @property  # type: ignore[override]
+    def location(self) -> str:
+        return os.path.abspath(self.base_location)
+
+
+_PRIVATE_STORAGE = PrivateMediaStorage()
+
+
 def private_storage() -> Storage:
     """Certificate scans: outside MEDIA_ROOT, read only through a view that checks who asks."""
-    return storages["private"]
+    return _PRIVATE_STORAGE
 
 
 class CertificateQuerySet(models.QuerySet["Certificate"]):
