@@ -343,7 +343,8 @@ def product_create(*, actor: Actor, data: Mapping[str, Any], tiers: Iterable[Any
     product.order_multiple = None  # type: ignore[assignment]
     _changed, errors = _apply_fields(product, data)
     specs: list[pricing.TierSpec] | None = None
-    if tiers is not None:
+    tiers = list(tiers) if tiers is not None else []
+    if tiers:  # a draft may start without prices; publishing needs them
         try:
             specs = tier_specs(tiers)
             if not any(name in errors for name in ("moq", "order_multiple", "unit")):

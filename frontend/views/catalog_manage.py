@@ -103,7 +103,7 @@ def product_edit(request: HttpRequest, product_id: int) -> HttpResponse:
     form = ProductForm(request.POST or None, initial=ProductForm.initial_for(item))
     if request.method == "POST" and form.is_valid():
         try:
-            services.product_update(actor=actor, product=item, data=form.product_data(), tiers=form.tiers())
+            services.product_update(actor=actor, product=item, data=form.product_data(), tiers=form.tiers() or None)
         except ApplicationError as exc:
             _tier_errors_to_form(form, exc)
         else:
