@@ -105,10 +105,11 @@ def price_text(value: Any) -> str:
         return ""
     if isinstance(value, float):
         return format(Decimal(repr(value)).normalize(), "f")
-    text = str(value).strip()
+    original = str(value).strip()
+    text = original
     for noise in ("₫", "đ", "Đ", "VND", "vnd", " ", "\u00a0", ".", ","):
         text = text.replace(noise, "")
-    return text
+    return text if text.isdigit() else original
 
 
 def _rows_from_csv(data: bytes) -> list[list[str]]:

@@ -566,12 +566,12 @@ class ExportView(ActorAPIView):
     capabilities = {"GET": PRODUCTS_MANAGE}
 
     @extend_schema(
-        parameters=[OpenApiParameter("format", str, enum=["csv", "xlsx"])],
+        parameters=[OpenApiParameter("type", str, enum=["csv", "xlsx"], description="Spreadsheet type (csv).")],
         responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)},
         tags=["catalogue"],
     )
     def get(self, request: Request) -> HttpResponse:
-        fmt = request.query_params.get("format", "csv")
+        fmt = request.query_params.get("type", "csv")
         body, content_type, name = selectors.catalogue_export(actor=self.actor, fmt=fmt)
         response = HttpResponse(body, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -22,7 +22,7 @@ def catalogue_export(*, actor: Actor, fmt: str) -> tuple[bytes, str, str]:
     """(file bytes, content type, file name) of every product of the actor's cooperative."""
     actor.require(PRODUCTS_MANAGE)
     if fmt not in CONTENT_TYPES:
-        raise ValidationFailed(fields={"format": [_("Choose csv or xlsx.")]})
+        raise ValidationFailed(fields={"type": [_("Choose csv or xlsx.")]})
     products = (
         Product.objects.filter(cooperative_id=actor.organisation_id)
         .select_related("category", "vat_category")

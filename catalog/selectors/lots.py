@@ -49,6 +49,7 @@ def lots_in_stock(*, product: Product, on: date | None = None) -> list[HarvestLo
     return list(
         HarvestLot.objects.filter(product=product, status=LotStatus.PUBLISHED, quantity_available__gt=0)
         .filter(Q(expiry_date__isnull=True) | Q(expiry_date__gte=day))
+        .select_related("product")
         .order_by("expiry_date", "harvest_date", "id")
     )
 

@@ -446,7 +446,7 @@ def catalogue_import(request: HttpRequest) -> HttpResponse:
 
 @actor_required(PRODUCTS_MANAGE)
 def catalogue_export(request: HttpRequest) -> HttpResponse:
-    body, content_type, name = selectors.catalogue_export(actor=_actor(request), fmt=request.GET.get("format", "csv"))
+    body, content_type, name = selectors.catalogue_export(actor=_actor(request), fmt=request.GET.get("type", "csv"))
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
