@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import FileResponse, HttpResponse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -50,7 +51,7 @@ def _int_param(request: Request, name: str) -> int | None:
     if not raw:
         return None
     if not raw.isdigit():
-        raise ValidationFailed(fields={name: ["Enter a whole number."]})
+        raise ValidationFailed(fields={name: [_("Enter a whole number.")]})
     return int(raw)
 
 
@@ -280,7 +281,7 @@ class ProductImageListView(ActorAPIView):
         product = selectors.product_get_for(actor=self.actor, product_id=product_id)
         upload = request.FILES.get("image")
         if upload is None:
-            raise ValidationFailed(fields={"image": ["Attach a photo in the 'image' field."]})
+            raise ValidationFailed(fields={"image": [_("Attach a photo in the 'image' field.")]})
         image = services.product_image_add(
             actor=self.actor, product=product, upload=upload, alt_text=request.data.get("alt_text", "")
         )
@@ -320,7 +321,7 @@ class LotListView(ActorAPIView):
         data = _valid(s.LotIn, request)
         product_id = data.pop("product", None)
         if not product_id:
-            raise ValidationFailed(fields={"product": ["Choose the product this lot belongs to."]})
+            raise ValidationFailed(fields={"product": [_("Choose the product this lot belongs to.")]})
         product = selectors.product_get_for(actor=self.actor, product_id=product_id)
         certificate_ids = data.pop("certificates", [])
         lot = services.lot_create(actor=self.actor, product=product, data=data, certificate_ids=certificate_ids)
@@ -544,7 +545,7 @@ class ImportListView(ActorAPIView):
     def post(self, request: Request) -> Response:
         upload = request.FILES.get("file")
         if upload is None:
-            raise ValidationFailed(fields={"file": ["Attach a CSV or XLSX file in the 'file' field."]})
+            raise ValidationFailed(fields={"file": [_("Attach a CSV or XLSX file in the 'file' field.")]})
         batch, rows = services.import_preview(actor=self.actor, upload=upload, file_name=upload.name)
         return Response(_import_body(batch, rows), status=status.HTTP_201_CREATED)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 
 from tests.catalog.factories import make_certificate, make_lot, make_product
 
@@ -14,6 +15,13 @@ def _media(settings, tmp_path: Path) -> None:
     """Every upload lands in this test's own folders (so 'nothing stored' can be checked)."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+
+
+@pytest.fixture
+def english():
+    """Messages from services called directly, in English (the site's default is Vietnamese)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

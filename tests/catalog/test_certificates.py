@@ -29,7 +29,10 @@ def test_a_badge_disappears_the_day_after_expiry_without_any_job(rice, alliance)
     # The same certificate row, untouched: only the date asked about changed.
     assert Certificate.objects.get(pk=certificate.pk).status == CertificateStatus.VERIFIED
     assert set(selectors.product_page(query=ProductQuery(certificate="vietgap"), on=last_day).products) == {rice}
-    assert selectors.product_page(query=ProductQuery(certificate="vietgap"), on=last_day + timedelta(days=1)).products == []
+    assert (
+        selectors.product_page(query=ProductQuery(certificate="vietgap"), on=last_day + timedelta(days=1)).products
+        == []
+    )
 
 
 def test_today_is_read_at_query_time(rice, alliance):

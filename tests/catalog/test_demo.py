@@ -11,13 +11,15 @@ pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 def counts() -> dict[str, int]:
-    return {model.__name__: model.objects.count() for model in (Product, PriceTier, HarvestLot, TraceEvent, Certificate)}
+    return {
+        model.__name__: model.objects.count() for model in (Product, PriceTier, HarvestLot, TraceEvent, Certificate)
+    }
 
 
 def test_seed_demo_twice_gives_the_same_catalogue():
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115, PTH123
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     first = counts()
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115, PTH123
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert counts() == first
     assert 55 <= first["Product"] <= 65
     assert Product.objects.filter(status="published").count() >= 55

@@ -12,7 +12,7 @@ from catalog.models import ImportBatch, Product
 from market.core.errors import Conflict, ValidationFailed
 from tests.catalog.factories import actor_for, make_product
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 HEADER = ["sku", "name_vi", "name_en", "category", "unit", "moq", "order_multiple", "vat_category",
           "tier_1_from", "tier_1_price", "tier_2_from", "tier_2_price"]  # fmt: skip
@@ -47,7 +47,9 @@ def test_three_bad_rows_out_of_500_apply_nothing_and_are_listed(cooperative, coo
     rows[41][6] = "30"  # moq 100 is not a multiple of 30
     rows[250][9] = "ba mươi nghìn"  # not a price
     rows[499][3] = "khong-co"  # unknown category
-    response = api(coop_owner).post("/api/v1/catalogue-imports/", {"file": csv_file(rows)}, format="multipart")
+    client = api(coop_owner)
+    response = client.post("/api/v1/catalogue-imports/", {"file": csv_file(rows)}, format="multipart",
+                           HTTP_ACCEPT_LANGUAGE="en")  # fmt: skip
     assert response.status_code == 201, response.json()
     body = response.json()
     assert (body["row_count"], body["error_count"]) == (500, 3)
@@ -58,7 +60,7 @@ def test_three_bad_rows_out_of_500_apply_nothing_and_are_listed(cooperative, coo
     assert any("category" in e for e in bad[501])
     assert not Product.objects.exists()
 
-    applied = api(coop_owner).post(f"/api/v1/catalogue-imports/{body['id']}/apply/")
+    applied = client.post(f"/api/v1/catalogue-imports/{body['id']}/apply/")
     assert applied.status_code == 400
     assert sorted(applied.json()["error"]["fields"]) == ["row 252", "row 43", "row 501"]
     assert not Product.objects.exists()

@@ -13,6 +13,7 @@ from market.core.money import Money
 from tests.catalog.factories import actor_for
 
 MULTIPLE = Decimal("5")
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @st.composite

@@ -11,7 +11,7 @@ from market.organisations.models import Role, VerificationStatus
 from tests.catalog.factories import actor_for, make_product
 from tests.factories import OrganisationFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 BASE = {"category": "gao-thom", "name_vi": "Gạo ST25", "unit": "kg", "moq": "100", "vat_category": "vat-5"}
 

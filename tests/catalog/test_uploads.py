@@ -26,7 +26,9 @@ def png_header_only(width: int, height: int) -> bytes:
 
 
 def upload(api, user, product, file):
-    return api(user).post(f"/api/v1/products/{product.pk}/images/", {"image": file}, format="multipart")
+    return api(user).post(
+        f"/api/v1/products/{product.pk}/images/", {"image": file}, format="multipart", HTTP_ACCEPT_LANGUAGE="en"
+    )
 
 
 def test_a_photo_is_stored_reencoded_with_a_thumbnail(api, coop_owner, rice, stored_files):
@@ -80,7 +82,9 @@ def test_certificate_scans_must_be_pdf_or_image(api, cooperative, coop_owner, st
     data = {"kind": "vietgap", "number": "VG-1", "issuer": "Sở NN&MT", "valid_from": "2026-01-01",
             "valid_to": "2027-12-31", "scope": "cooperative"}  # fmt: skip
     bad = SimpleUploadedFile("scan.pdf", b"MZ\x90\x00 an executable", content_type="application/pdf")
-    response = api(coop_owner).post("/api/v1/certificates/", {**data, "scan": bad}, format="multipart")
+    response = api(coop_owner).post(
+        "/api/v1/certificates/", {**data, "scan": bad}, format="multipart", HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 400
     assert "PDF, JPEG or PNG" in " ".join(response.json()["error"]["fields"]["scan"])
     assert not Certificate.objects.exists()
