@@ -94,10 +94,14 @@ def test_lot_create_and_event_matrix(api, people, cooperative, who, expected):
     lot = make_lot(product, code="EXISTING")
     lots, events = snapshot(HarvestLot), snapshot(TraceEvent)
     client = api(people[who])
-    created = client.post("/api/v1/lots/", {"product": product.pk, "code": "NEW-1", "quantity_produced": "100",
-                                            "harvest_date": str(timezone.localdate())})  # fmt: skip
-    event = client.post(f"/api/v1/lots/{lot.pk}/events/", {"kind": "note", "occurred_at": timezone.now().isoformat(),
-                                                            "description": "Kiểm tra kho"})  # fmt: skip
+    created = client.post(
+        "/api/v1/lots/",
+        {"product": product.pk, "code": "NEW-1", "quantity_produced": "100", "harvest_date": str(timezone.localdate())},
+    )
+    event = client.post(
+        f"/api/v1/lots/{lot.pk}/events/",
+        {"kind": "note", "occurred_at": timezone.now().isoformat(), "description": "Kiểm tra kho"},
+    )
     assert created.status_code in expected, created.content
     assert event.status_code in expected, event.content
     if created.status_code != 201:
@@ -127,8 +131,15 @@ def test_a_published_lot_cannot_be_patched(api, people, cooperative):
 def test_certificate_matrix(api, people, cooperative, who, create, update, verify):
     certificate = make_certificate(cooperative, verified=False)
     client = api(people[who])
-    data = {"kind": "haccp", "number": "HACCP-1", "issuer": "Bureau Veritas", "valid_from": "2026-01-01",
-            "valid_to": "2028-01-01", "scope": "cooperative", "scan": scan_pdf()}  # fmt: skip
+    data = {
+        "kind": "haccp",
+        "number": "HACCP-1",
+        "issuer": "Bureau Veritas",
+        "valid_from": "2026-01-01",
+        "valid_to": "2028-01-01",
+        "scope": "cooperative",
+        "scan": scan_pdf(),
+    }
     assert client.post("/api/v1/certificates/", data, format="multipart").status_code in create
     before = list(Certificate.objects.filter(pk=certificate.pk).values())
     patched = client.patch(f"/api/v1/certificates/{certificate.pk}/", {"number": "SỬA-1"}, format="multipart")
@@ -158,8 +169,9 @@ def _products(cooperative, count: int) -> None:
     certificate = make_certificate(cooperative, kind="ocop", ocop_stars=4, number=f"OCOP-{count}")
     made = []
     for n in range(count):
-        product = make_product(cooperative, name=f"Gạo thơm {count}-{n}",
-                               tiers=[("100", 32000), ("500", 30000), ("1000", 29000)])  # fmt: skip
+        product = make_product(
+            cooperative, name=f"Gạo thơm {count}-{n}", tiers=[("100", 32000), ("500", 30000), ("1000", 29000)]
+        )
         make_lot(product, code=f"L{n}")
         made.append(product)
     certificate.products.set(made)
@@ -167,8 +179,9 @@ def _products(cooperative, count: int) -> None:
     certificate.save()
 
 
-@pytest.mark.parametrize("path", ["/api/v1/products/?page_size={n}", "/api/v1/products/?search=gao+thom&ocop_min=4"
-                                  "&in_stock=1&page_size={n}"])  # fmt: skip
+@pytest.mark.parametrize(
+    "path", ["/api/v1/products/?page_size={n}", "/api/v1/products/?search=gao+thom&ocop_min=4&in_stock=1&page_size={n}"]
+)
 def test_list_query_count_does_not_grow_with_the_page(api, cooperative, alliance, path):
     _products(cooperative, 3)
     client = api(None)

@@ -48,8 +48,9 @@ def test_today_is_read_at_query_time(rice, alliance):
 def test_pending_and_rejected_certificates_never_show(rice, alliance, staff_user):
     pending = make_certificate(rice.cooperative, verified=False, number="P")
     rejected = make_certificate(rice.cooperative, kind="organic", verified=False, number="R")
-    services.certificate_reject(actor=actor_for(alliance, Role.STAFF, staff_user), certificate=rejected,
-                                reason="Bản chụp không đọc được")  # fmt: skip
+    services.certificate_reject(
+        actor=actor_for(alliance, Role.STAFF, staff_user), certificate=rejected, reason="Bản chụp không đọc được"
+    )
     assert badge_kinds(rice) == []
     assert selectors.product_facets(query=ProductQuery()).certificate == []
     services.certificate_verify(actor=actor_for(alliance, Role.STAFF, staff_user), certificate=pending)
@@ -58,8 +59,9 @@ def test_pending_and_rejected_certificates_never_show(rice, alliance, staff_user
 
 def test_product_scope_covers_only_the_products_named(cooperative, alliance):
     rice = make_product(cooperative, name="Gạo ST25")
-    honey = make_product(cooperative, name="Mật ong", category="mat-ong", moq="10", order_multiple="1",
-                         tiers=[("10", 290000)])  # fmt: skip
+    honey = make_product(
+        cooperative, name="Mật ong", category="mat-ong", moq="10", order_multiple="1", tiers=[("10", 290000)]
+    )
     make_certificate(cooperative, kind="ocop", ocop_stars=4, products=[honey], number="OCOP-1")
     assert badge_kinds(rice) == []
     assert [b.label for b in selectors.badges_for([honey])[honey.pk]] == ["OCOP 4★"]
@@ -95,10 +97,14 @@ def test_certificate_rules(cooperative, coop_owner, data, field):
     today = timezone.localdate()
     valid_to_days = data.pop("valid_to_days", 365)
     payload = {
-        "kind": "vietgap", "number": "X-1", "issuer": "Sở NN&MT", "valid_from": today - timedelta(days=10),
+        "kind": "vietgap",
+        "number": "X-1",
+        "issuer": "Sở NN&MT",
+        "valid_from": today - timedelta(days=10),
         "valid_to": today + timedelta(days=valid_to_days) if valid_to_days is not None else None,
-        "scope": "cooperative", **data,
-    }  # fmt: skip
+        "scope": "cooperative",
+        **data,
+    }
     with pytest.raises(ValidationFailed) as error:
         services.certificate_create(actor=actor_for(cooperative), data=payload, scan=scan_pdf())
     assert field in error.value.fields
@@ -108,10 +114,16 @@ def test_certificate_rules(cooperative, coop_owner, data, field):
 def test_a_geographical_indication_may_have_no_end(cooperative, coop_owner):
     certificate = services.certificate_create(
         actor=actor_for(cooperative),
-        data={"kind": "gi", "number": "CDDL-00001", "issuer": "Cục Sở hữu trí tuệ",
-              "valid_from": timezone.localdate(), "valid_to": None, "scope": "cooperative"},
+        data={
+            "kind": "gi",
+            "number": "CDDL-00001",
+            "issuer": "Cục Sở hữu trí tuệ",
+            "valid_from": timezone.localdate(),
+            "valid_to": None,
+            "scope": "cooperative",
+        },
         scan=scan_pdf(),
-    )  # fmt: skip
+    )
     assert certificate.valid_to is None
 
 
@@ -149,8 +161,9 @@ class TestExpiryWarning:
         certificate = make_certificate(cooperative, valid_to=today + timedelta(days=20))
         services.certificate_expiry_warning_mark_sent(certificate_id=certificate.pk, expiry_date=certificate.valid_to)
         assert not selectors.certificates_due_expiry_warning(on=today).exists()
-        services.certificate_update(actor=actor_for(cooperative), certificate=certificate,
-                                    data={"valid_to": today + timedelta(days=25)})  # fmt: skip
+        services.certificate_update(
+            actor=actor_for(cooperative), certificate=certificate, data={"valid_to": today + timedelta(days=25)}
+        )
         services.certificate_verify(actor=actor_for(alliance, Role.STAFF), certificate=certificate)
         assert list(selectors.certificates_due_expiry_warning(on=today)) == [certificate]
         # A mark for an old expiry date changes nothing.

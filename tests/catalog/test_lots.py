@@ -32,11 +32,26 @@ def test_a_published_lot_is_immutable_and_corrections_are_events(rice_lot):
         services.lot_update(actor=actor, lot=rice_lot, data={"harvest_date": timezone.localdate(), "plot": "Khác"})
     assert HarvestLot.objects.values().get(pk=rice_lot.pk) == before
 
-    harvest = services.trace_event_add(actor=actor, lot=rice_lot, data={
-        "kind": "harvest", "occurred_at": timezone.now() - timedelta(days=9), "description": "Thu hoạch 4.800 kg",
-        "quantity": "4800"})  # fmt: skip
-    fix = services.trace_event_add(actor=actor, lot=rice_lot, data={
-        "kind": "correction", "occurred_at": timezone.now(), "description": "Đúng là 5.000 kg", "corrects": harvest.pk})  # fmt: skip
+    harvest = services.trace_event_add(
+        actor=actor,
+        lot=rice_lot,
+        data={
+            "kind": "harvest",
+            "occurred_at": timezone.now() - timedelta(days=9),
+            "description": "Thu hoạch 4.800 kg",
+            "quantity": "4800",
+        },
+    )
+    fix = services.trace_event_add(
+        actor=actor,
+        lot=rice_lot,
+        data={
+            "kind": "correction",
+            "occurred_at": timezone.now(),
+            "description": "Đúng là 5.000 kg",
+            "corrects": harvest.pk,
+        },
+    )
     assert fix.corrects == harvest
     view = selectors.trace_view(lot=rice_lot)
     assert [e.kind for e in view.internal] == ["harvest", "correction"]
@@ -64,10 +79,23 @@ def test_event_rules(rice_lot, data, field):
 
 
 def test_events_are_sorted_one_step_back_and_forward(rice_lot):
-    services.trace_event_record(lot=rice_lot, kind="supply", occurred_at=timezone.now() - timedelta(days=11),
-                                description="Lúa tươi", party="Hộ Nguyễn Văn Bé", quantity="5000")  # fmt: skip
-    services.trace_event_record(lot=rice_lot, kind="shipment", occurred_at=timezone.now(), description="Giao hàng",
-                                party="Sài Gòn Xanh Foods", party_reference="DH-00042", quantity="1000")  # fmt: skip
+    services.trace_event_record(
+        lot=rice_lot,
+        kind="supply",
+        occurred_at=timezone.now() - timedelta(days=11),
+        description="Lúa tươi",
+        party="Hộ Nguyễn Văn Bé",
+        quantity="5000",
+    )
+    services.trace_event_record(
+        lot=rice_lot,
+        kind="shipment",
+        occurred_at=timezone.now(),
+        description="Giao hàng",
+        party="Sài Gòn Xanh Foods",
+        party_reference="DH-00042",
+        quantity="1000",
+    )
     view = selectors.trace_view(lot=rice_lot)
     assert [e.party for e in view.back] == ["Hộ Nguyễn Văn Bé"]
     assert [e.party for e in view.forward] == ["Sài Gòn Xanh Foods"]

@@ -20,8 +20,9 @@ def logged_in(user) -> Client:
 
 def test_public_catalogue_search_and_facets(cooperative, alliance):
     rice = make_product(cooperative, name="Gạo ST25 Tân Hiệp")
-    make_product(cooperative, name="Mật ong U Minh", category="mat-ong", moq="10", order_multiple="1",
-                 tiers=[("10", 290000)])  # fmt: skip
+    make_product(
+        cooperative, name="Mật ong U Minh", category="mat-ong", moq="10", order_multiple="1", tiers=[("10", 290000)]
+    )
     make_certificate(cooperative, kind="ocop", ocop_stars=4, products=[rice], number="OCOP-1")
     client = Client()
     page = client.get("/catalogue/", {"search": "gao st25"}).content.decode()
@@ -74,10 +75,19 @@ def test_cooperative_pages_refuse_buyers(buyer, path):
 def test_create_a_product_with_tiers_from_the_form(cooperative, coop_owner):
     client = logged_in(coop_owner)
     form = {
-        "name_vi": "Gạo ST25 túi 5 kg", "category": "2", "unit": "kg", "moq": "100", "order_multiple": "5",
-        "vat_category": "vat-5", "origin_province_code": "91", "origin_commune_code": "31078",
-        "tier_1_from": "100", "tier_1_price": "34.000", "tier_2_from": "1000", "tier_2_price": "35000",
-    }  # fmt: skip
+        "name_vi": "Gạo ST25 túi 5 kg",
+        "category": "2",
+        "unit": "kg",
+        "moq": "100",
+        "order_multiple": "5",
+        "vat_category": "vat-5",
+        "origin_province_code": "91",
+        "origin_commune_code": "31078",
+        "tier_1_from": "100",
+        "tier_1_price": "34.000",
+        "tier_2_from": "1000",
+        "tier_2_price": "35000",
+    }
     from catalog.models import Category
 
     form["category"] = str(Category.objects.get(slug="gao-thom").pk)
@@ -100,13 +110,27 @@ def test_create_a_product_with_tiers_from_the_form(cooperative, coop_owner):
 
 def test_lot_page_records_events_and_prints_labels(cooperative, coop_owner, rice):
     client = logged_in(coop_owner)
-    response = client.post(f"/my/products/{rice.pk}/lots/new/", {
-        "code": "ST25-2026-04", "quantity_produced": "3000", "harvest_date": str(timezone.localdate()),
-        "origin_province_code": "91", "origin_commune_code": "31078"})  # fmt: skip
+    response = client.post(
+        f"/my/products/{rice.pk}/lots/new/",
+        {
+            "code": "ST25-2026-04",
+            "quantity_produced": "3000",
+            "harvest_date": str(timezone.localdate()),
+            "origin_province_code": "91",
+            "origin_commune_code": "31078",
+        },
+    )
     assert response.status_code == 302
     lot = HarvestLot.objects.get(code="ST25-2026-04")
-    event = client.post(f"/my/lots/{lot.pk}/", {"form": "event", "kind": "harvest", "description": "Thu hoạch",
-                                                "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")})  # fmt: skip
+    event = client.post(
+        f"/my/lots/{lot.pk}/",
+        {
+            "form": "event",
+            "kind": "harvest",
+            "description": "Thu hoạch",
+            "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
     assert event.status_code == 302
     assert lot.events.count() == 1
     client.post(f"/my/lots/{lot.pk}/", {"form": "publish"})
@@ -120,9 +144,18 @@ def test_lot_page_records_events_and_prints_labels(cooperative, coop_owner, rice
 
 def test_certificate_review_flow(cooperative, coop_owner, alliance, staff_user):
     owner = logged_in(coop_owner)
-    response = owner.post("/my/certificates/", {
-        "kind": "vietgap", "number": "VG-77", "issuer": "Sở NN&MT", "valid_from": "2026-01-01",
-        "valid_to": "2027-12-31", "scope": "cooperative", "scan": scan_pdf()})  # fmt: skip
+    response = owner.post(
+        "/my/certificates/",
+        {
+            "kind": "vietgap",
+            "number": "VG-77",
+            "issuer": "Sở NN&MT",
+            "valid_from": "2026-01-01",
+            "valid_to": "2027-12-31",
+            "scope": "cooperative",
+            "scan": scan_pdf(),
+        },
+    )
     assert response.status_code == 302
     certificate = Certificate.objects.get()
     staff = logged_in(staff_user)
@@ -137,8 +170,10 @@ def test_certificate_review_flow(cooperative, coop_owner, alliance, staff_user):
 def test_import_page_previews_then_applies(cooperative, coop_owner):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    content = ("sku,name_vi,category,unit,moq,vat_category,tier_1_from,tier_1_price\n"
-               "G-1,Gạo ST25,gao-thom,kg,100,vat-5,100,30000\n").encode()  # fmt: skip
+    content = (
+        "sku,name_vi,category,unit,moq,vat_category,tier_1_from,tier_1_price\n"
+        "G-1,Gạo ST25,gao-thom,kg,100,vat-5,100,30000\n"
+    ).encode()
     client = logged_in(coop_owner)
     preview = client.post("/my/products/import/", {"file": SimpleUploadedFile("a.csv", content)})
     assert preview.status_code == 200

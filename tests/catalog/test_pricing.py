@@ -52,8 +52,12 @@ def test_any_overlap_is_refused(data, draw):
     moq, tiers = data
     duplicate = draw.draw(st.sampled_from(tiers))
     with pytest.raises(ValidationFailed) as error:
-        pricing.validate_tiers([*tiers, TierSpec(duplicate.min_quantity, duplicate.unit_price)], moq=moq,
-                               order_multiple=MULTIPLE, unit="kg")  # fmt: skip
+        pricing.validate_tiers(
+            [*tiers, TierSpec(duplicate.min_quantity, duplicate.unit_price)],
+            moq=moq,
+            order_multiple=MULTIPLE,
+            unit="kg",
+        )
     assert any("overlap" in message for message in error.value.fields["price_tiers"])
 
 
@@ -91,10 +95,16 @@ def test_price_for_quantity_from_the_database_matches_the_rule(cooperative, data
     actor = actor_for(cooperative)
     product = services.product_create(
         actor=actor,
-        data={"category": "gao-thom", "name_vi": "Gạo thử", "unit": "kg", "moq": moq, "order_multiple": MULTIPLE,
-              "vat_category": "vat-5"},
+        data={
+            "category": "gao-thom",
+            "name_vi": "Gạo thử",
+            "unit": "kg",
+            "moq": moq,
+            "order_multiple": MULTIPLE,
+            "vat_category": "vat-5",
+        },
         tiers=[{"min_quantity": t.min_quantity, "unit_price": t.unit_price} for t in tiers],
-    )  # fmt: skip
+    )
     quantity = moq + MULTIPLE * extra
     quote = selectors.price_for_quantity(product=product, quantity=quantity)
     expected = pricing.tier_for(pricing.validate_tiers(tiers, moq=moq, order_multiple=MULTIPLE, unit="kg"), quantity)
@@ -136,8 +146,9 @@ def test_a_new_moq_must_still_fit_the_tiers(rice):
     rice.refresh_from_db()
     assert rice.moq == Decimal(100)
     # Changing both together works.
-    services.product_update(actor=actor, product=rice, data={"moq": "2000"}, tiers=[{"min_quantity": "2000",
-                            "unit_price": 28000}])  # fmt: skip
+    services.product_update(
+        actor=actor, product=rice, data={"moq": "2000"}, tiers=[{"min_quantity": "2000", "unit_price": 28000}]
+    )
     rice.refresh_from_db()
     assert (rice.moq, rice.price_from, rice.price_at_moq) == (Decimal(2000), 28000, 28000)
 

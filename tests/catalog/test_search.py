@@ -27,27 +27,50 @@ def catalogue(cooperative, alliance):
         "st25_brown": make_product(cooperative, name="Gạo lứt ST25", tiers=[("100", 45000)]),
         "st24": make_product(cooperative, name="Gạo ST24", tiers=[("100", 27000)]),
         "fish_sauce": make_product(
-            fish, name="Nước mắm Phú Quốc 40 độ đạm", category="nuoc-mam", unit="chai", moq="48",
-            order_multiple="24", tiers=[("48", 98000)], origin_note="Dương Đông, Phú Quốc",
+            fish,
+            name="Nước mắm Phú Quốc 40 độ đạm",
+            category="nuoc-mam",
+            unit="chai",
+            moq="48",
+            order_multiple="24",
+            tiers=[("48", 98000)],
+            origin_note="Dương Đông, Phú Quốc",
         ),
         "pepper": make_product(
-            pepper, name="Tiêu đen Phú Quốc", category="ho-tieu", moq="20", order_multiple="1",
+            pepper,
+            name="Tiêu đen Phú Quốc",
+            category="ho-tieu",
+            moq="20",
+            order_multiple="1",
             tiers=[("20", 185000)],
         ),
         "honey": make_product(
-            cooperative, name="Mật ong rừng tràm U Minh", category="mat-ong", moq="10", order_multiple="1",
+            cooperative,
+            name="Mật ong rừng tràm U Minh",
+            category="mat-ong",
+            moq="10",
+            order_multiple="1",
             tiers=[("10", 290000)],
         ),
         "sugar": make_product(
-            cooperative, name="Đường thốt nốt Bảy Núi", category="thuc-pham-che-bien", moq="10",
-            order_multiple="1", tiers=[("10", 60000)],
+            cooperative,
+            name="Đường thốt nốt Bảy Núi",
+            category="thuc-pham-che-bien",
+            moq="10",
+            order_multiple="1",
+            tiers=[("10", 60000)],
         ),
         "basket": make_product(
-            weavers, name="Giỏ lục bình đan tay", category="dan-lat", unit="cai", moq="20", order_multiple="10",
+            weavers,
+            name="Giỏ lục bình đan tay",
+            category="dan-lat",
+            unit="cai",
+            moq="20",
+            order_multiple="10",
             tiers=[("20", 145000)],
         ),
         "draft": make_product(cooperative, name="Gạo ST25 chưa đăng", publish=False),
-    }  # fmt: skip
+    }
     return products
 
 
@@ -97,8 +120,9 @@ def test_filters(catalogue, cooperative):
     # A parent category includes its children (gạo -> gạo thơm).
     assert set(found("", category=selectors.category_by_key("gao").id)) == rice_ids
     assert set(found("", cooperative=cooperative.pk, price_max=30000)) == {
-        catalogue["st25"].pk, catalogue["st24"].pk,
-    }  # fmt: skip
+        catalogue["st25"].pk,
+        catalogue["st24"].pk,
+    }
     assert set(found("", price_min=100000)) == {catalogue[k].pk for k in ("pepper", "honey", "basket")}
     assert set(found("", moq_max=Decimal("10"))) == {catalogue["honey"].pk, catalogue["sugar"].pk}
     assert found("", province=1) == []
@@ -106,8 +130,12 @@ def test_filters(catalogue, cooperative):
 
 def test_in_stock_counts_published_unexpired_lots_with_stock(catalogue):
     make_lot(catalogue["st25"], code="A1")
-    make_lot(catalogue["honey"], code="OLD", harvest_date=timezone.localdate() - timedelta(days=400),
-             expiry_date=timezone.localdate() - timedelta(days=1))  # fmt: skip
+    make_lot(
+        catalogue["honey"],
+        code="OLD",
+        harvest_date=timezone.localdate() - timedelta(days=400),
+        expiry_date=timezone.localdate() - timedelta(days=1),
+    )
     make_lot(catalogue["sugar"], code="DRAFT", publish=False)
     assert found("", in_stock=True) == [catalogue["st25"].pk]
 
@@ -115,8 +143,9 @@ def test_in_stock_counts_published_unexpired_lots_with_stock(catalogue):
 def test_certificate_and_ocop_filters(catalogue, cooperative, alliance):
     make_certificate(cooperative, kind="vietgap")  # the whole cooperative
     make_certificate(cooperative, kind="ocop", ocop_stars=4, products=[catalogue["honey"]], number="OCOP-1")
-    make_certificate(cooperative, kind="ocop", ocop_stars=5, products=[catalogue["st25"]], verified=False,
-                     number="OCOP-2")  # fmt: skip
+    make_certificate(
+        cooperative, kind="ocop", ocop_stars=5, products=[catalogue["st25"]], verified=False, number="OCOP-2"
+    )
     vietgap = set(found("", certificate="vietgap"))
     assert vietgap == {catalogue[k].pk for k in ("st25", "st25_brown", "st24", "honey", "sugar")}
     assert found("", ocop_min=4) == [catalogue["honey"].pk]
@@ -127,9 +156,12 @@ def test_facet_counts_follow_the_other_filters(catalogue, cooperative, alliance)
     make_certificate(cooperative, kind="ocop", ocop_stars=4, products=[catalogue["honey"]], number="OCOP-1")
     make_certificate(cooperative, kind="ocop", ocop_stars=3, products=[catalogue["st25"]], number="OCOP-3")
     make_certificate(
-        cooperative, kind="vietgap", number="OLD", valid_from=timezone.localdate() - timedelta(days=800),
+        cooperative,
+        kind="vietgap",
+        number="OLD",
+        valid_from=timezone.localdate() - timedelta(days=800),
         valid_to=timezone.localdate() - timedelta(days=1),
-    )  # fmt: skip
+    )
     facets = selectors.product_facets(query=ProductQuery())
     assert facets.total == 8
     assert {f.value: f.count for f in facets.certificate} == {"ocop": 2}  # the expired VietGAP never counts

@@ -49,16 +49,24 @@ def test_a_photo_is_stored_reencoded_with_a_thumbnail(api, coop_owner, rice, sto
 @pytest.mark.parametrize(
     ("file", "message"),
     [
-        (SimpleUploadedFile("photo.jpg", b"this is not a photo at all", content_type="image/jpeg"), "JPEG, PNG or WebP"),
+        (
+            SimpleUploadedFile("photo.jpg", b"this is not a photo at all", content_type="image/jpeg"),
+            "JPEG, PNG or WebP",
+        ),
         (SimpleUploadedFile("scan.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf"), "JPEG, PNG or WebP"),
         (SimpleUploadedFile("bomb.png", png_header_only(30000, 30000), content_type="image/png"), "too many pixels"),
         (SimpleUploadedFile("wide.png", png_header_only(12000, 400), content_type="image/png"), "too many pixels"),
         (jpeg_upload((200, 200)), "too small"),
-        (SimpleUploadedFile("huge.jpg", b"\xff\xd8\xff\xe0" + b"0" * (9 * 1024 * 1024), content_type="image/jpeg"),
-         "larger than"),
-        (SimpleUploadedFile("cut.png", png_upload((800, 600)).read()[:200], content_type="image/png"), "could not be read"),
+        (
+            SimpleUploadedFile("huge.jpg", b"\xff\xd8\xff\xe0" + b"0" * (9 * 1024 * 1024), content_type="image/jpeg"),
+            "larger than",
+        ),
+        (
+            SimpleUploadedFile("cut.png", png_upload((800, 600)).read()[:200], content_type="image/png"),
+            "could not be read",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_photos_are_refused_and_nothing_is_stored(api, coop_owner, rice, stored_files, file, message):
     response = upload(api, coop_owner, rice, file)
     assert response.status_code == 400
@@ -79,8 +87,14 @@ def test_photos_are_removed_with_their_files(api, coop_owner, rice, stored_files
 
 
 def test_certificate_scans_must_be_pdf_or_image(api, cooperative, coop_owner, stored_files):
-    data = {"kind": "vietgap", "number": "VG-1", "issuer": "Sở NN&MT", "valid_from": "2026-01-01",
-            "valid_to": "2027-12-31", "scope": "cooperative"}  # fmt: skip
+    data = {
+        "kind": "vietgap",
+        "number": "VG-1",
+        "issuer": "Sở NN&MT",
+        "valid_from": "2026-01-01",
+        "valid_to": "2027-12-31",
+        "scope": "cooperative",
+    }
     bad = SimpleUploadedFile("scan.pdf", b"MZ\x90\x00 an executable", content_type="application/pdf")
     response = api(coop_owner).post(
         "/api/v1/certificates/", {**data, "scan": bad}, format="multipart", HTTP_ACCEPT_LANGUAGE="en"
