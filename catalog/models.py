@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from catalog.search import Fold
 from market.core.fields import quantity_field, vnd_field
 from market.core.models import TimeStampedModel
 from market.core.money import Money
@@ -133,6 +134,12 @@ class Product(TimeStampedModel):
     price_at_moq = vnd_field(_("unit price at the minimum order"), null=True, blank=True)
     cover_thumbnail = models.CharField(max_length=255, blank=True)
     search_text = models.TextField(blank=True)
+    # Folded by the database (market_fold = lower(unaccent()) on PostgreSQL, Python's fold() on SQLite) and
+    # stored, so that search reads them instead of folding every candidate row again.
+    search_folded = models.GeneratedField(
+        expression=Fold("search_text"), output_field=models.TextField(), db_persist=True
+    )
+    name_folded = models.GeneratedField(expression=Fold("name_vi"), output_field=models.TextField(), db_persist=True)
 
     class Meta:
         ordering = ["-id"]

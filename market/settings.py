@@ -292,6 +292,10 @@ CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "market.core.tasks.worker_heartbeat", "schedule": 60.0},
 }
 
+# Seconds a rendered public catalogue page may be served from the cache. Entries are also dropped at once
+# by any catalogue change (a version number in the key) and at midnight (certificates expire by date).
+CATALOG_LIST_CACHE_SECONDS = int(env("CATALOG_LIST_CACHE_SECONDS", "60"))
+
 # --- API -----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import FileResponse, HttpResponse
 from django.utils.http import urlencode
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from catalog import selectors, services
 from catalog.api import serializers as s
+from catalog.cache import cached_with_version
 from catalog.models import CertificateKind, CertificateStatus, LotStatus, ProductStatus
 from catalog.permissions import (
     CATALOG_IMPORT,
@@ -133,7 +137,23 @@ class ProductListView(ActorAPIView):
         tags=["catalogue"],
         auth=[],
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponse:
+        """Public and the same for everyone: the rendered page is cached per query, language, day and
+        catalogue version (every catalogue write bumps it), for CATALOG_LIST_CACHE_SECONDS at most."""
+        seconds = settings.CATALOG_LIST_CACHE_SECONDS
+        if seconds <= 0:
+            return Response(self._page(request))
+        body, hit = cached_with_version(
+            "product-list",
+            {"path": request.get_full_path(), "language": get_language(), "host": request.get_host()},
+            lambda: JSONRenderer().render(self._page(request)),
+            timeout=seconds,
+        )
+        response = HttpResponse(body, content_type="application/json")
+        response["X-Cache"] = "hit" if hit else "miss"
+        return response
+
+    def _page(self, request: Request) -> dict[str, Any]:
         query = selectors.ProductQuery.from_params(request.query_params)
         page_size = _int_param(request, "page_size") or selectors.browse.DEFAULT_PAGE_SIZE
         page = selectors.product_page(
@@ -147,7 +167,7 @@ class ProductListView(ActorAPIView):
                 params["page_size"] = page_size
             next_url = request.build_absolute_uri(request.path) + "?" + urlencode(params)
         results = [s.product_card(p, page.badges.get(p.pk, []), categories) for p in page.products]
-        return Response({"next": next_url, "sort": page.sort, "results": results})
+        return {"next": next_url, "sort": page.sort, "results": results}
 
     @extend_schema(request=s.ProductIn, responses={201: s.ProductDetailOut}, tags=["catalogue"])
     def post(self, request: Request) -> Response:

@@ -48,7 +48,7 @@ from catalog.models import (
     Product,
     ProductStatus,
 )
-from catalog.search import Fold, query_terms
+from catalog.search import query_terms
 from catalog.selectors.categories import category_by_key, category_descendant_ids, category_tree
 from market.core.errors import ValidationFailed
 from market.organisations import geo
@@ -223,26 +223,24 @@ def _search(queryset: QuerySet[Product], text: str) -> QuerySet[Product]:
     terms = query_terms(text)
     if not terms:
         return queryset
-    queryset = queryset.annotate(_doc=Fold("search_text"))
     if _is_postgres():
         condition = Q()
         for term in terms:
             # A substring (prefixes, codes like 'st25') or a word within typo distance (trigram).
-            condition &= Q(_doc__contains=term) | Q(_doc__trigram_word_similar=term)
+            condition &= Q(search_folded__contains=term) | Q(search_folded__trigram_word_similar=term)
         phrase = " ".join(terms)
-        rank = TrigramWordSimilarity(Value(phrase), Fold("name_vi")) * 2 + TrigramWordSimilarity(
-            Value(phrase), F("_doc")
+        rank = TrigramWordSimilarity(Value(phrase), F("name_folded")) * 2 + TrigramWordSimilarity(
+            Value(phrase), F("search_folded")
         )
         return queryset.filter(condition).annotate(rank_key=Cast(rank * 1_000_000, IntegerField()))
     # SQLite: every word must appear in the folded text; names that hold more of them rank first.
     condition = Q()
     for term in terms:
-        condition &= Q(_doc__contains=term)
-    queryset = queryset.annotate(_name=Fold("name_vi")).filter(condition)
-    rank = sum((Case(When(_name__contains=term, then=Value(2)), default=Value(0)) for term in terms), Value(0)) + sum(
-        (Value(1) for _term in terms), Value(0)
-    )
-    return queryset.annotate(rank_key=Cast(rank, IntegerField()))
+        condition &= Q(search_folded__contains=term)
+    rank = sum(
+        (Case(When(name_folded__contains=term, then=Value(2)), default=Value(0)) for term in terms), Value(0)
+    ) + sum((Value(1) for _term in terms), Value(0))
+    return queryset.filter(condition).annotate(rank_key=Cast(rank, IntegerField()))
 
 
 def filtered_products(query: ProductQuery, *, on: date | None = None) -> QuerySet[Product]:
@@ -333,7 +331,6 @@ def list_queryset(queryset: QuerySet[Product], *, on: date) -> QuerySet[Product]
     return (
         queryset.select_related("cooperative")
         .only(*LIST_FIELDS)
-        .annotate(in_stock=in_stock_exists(on=on))
         .prefetch_related(
             Prefetch(
                 "price_tiers",
@@ -343,6 +340,24 @@ def list_queryset(queryset: QuerySet[Product], *, on: date) -> QuerySet[Product]
             )
         )
     )
+
+
+def mark_in_stock(products: list[Product], *, on: date) -> None:
+    """Set `in_stock` on each product with one query over the page's lots (an EXISTS per row in the
+    SELECT list made PostgreSQL hash every lot in the table)."""
+    ids = [p.pk for p in products]
+    stocked = (
+        set(
+            HarvestLot.objects.filter(product_id__in=ids, status=LotStatus.PUBLISHED, quantity_available__gt=0)
+            .filter(Q(expiry_date__isnull=True) | Q(expiry_date__gte=on))
+            .values_list("product_id", flat=True)
+            .distinct()
+        )
+        if ids
+        else set()
+    )
+    for product in products:
+        product.in_stock = product.pk in stocked  # type: ignore[attr-defined]
 
 
 def product_page(
@@ -365,6 +380,7 @@ def product_page(
         rows = rows[:page_size]
         last = rows[-1]
         next_cursor = encode_cursor(sort, getattr(last, name), last.pk)
+    mark_in_stock(rows, on=day)
     return ProductPage(products=rows, next_cursor=next_cursor, badges=badges_for(rows, on=day), sort=sort)
 
 

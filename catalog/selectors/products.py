@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from catalog import pricing
 from catalog.models import Certificate, CertificateScope, PriceTier, Product, ProductImage, ProductStatus
 from catalog.permissions import CATALOG_VIEW_ALL
-from catalog.search import Fold, query_terms
+from catalog.search import query_terms
 from catalog.selectors.browse import public_products
 from market.core.errors import NotFound, ValidationFailed
 from market.core.money import Money
@@ -39,9 +39,8 @@ def product_list_for(
         queryset = queryset.filter(status=status)
     terms = query_terms(search or "")
     if terms:
-        queryset = queryset.annotate(_doc=Fold("search_text"))
         for term in terms:
-            queryset = queryset.filter(_doc__contains=term)
+            queryset = queryset.filter(search_folded__contains=term)
     return queryset.select_related("category", "cooperative")
 
 

@@ -74,6 +74,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("catalog", "0002_search_unaccent_trigram")]
+    dependencies = [("catalog", "0003_search_trigram_index")]
 
     operations = [migrations.RunPython(forwards, backwards)]
