@@ -42,6 +42,7 @@ from catalog.models import (
     Certificate,
     CertificateKind,
     CertificateScope,
+    CertificateStatus,
     HarvestLot,
     LotStatus,
     PriceTier,
@@ -220,27 +221,32 @@ def _is_postgres() -> bool:
 
 
 def _search(queryset: QuerySet[Product], text: str) -> QuerySet[Product]:
+    """Every word must be found in the folded text (name, cooperative, origin, category, description).
+
+    As typed first: a substring match, cheap on the trigram index. Only when that finds nothing at all
+    does each word also match words within typo distance (pg_trgm word similarity), so 'nuoc mam phu
+    quok' still finds the fish sauce while 'gao st25' does not drift to ST24. Ranked by how well the
+    phrase matches the product name."""
     terms = query_terms(text)
     if not terms:
         return queryset
-    if _is_postgres():
-        condition = Q()
-        for term in terms:
-            # A substring (prefixes, codes like 'st25') or a word within typo distance (trigram).
-            condition &= Q(search_folded__contains=term) | Q(search_folded__trigram_word_similar=term)
-        phrase = " ".join(terms)
-        rank = TrigramWordSimilarity(Value(phrase), F("name_folded")) * 2 + TrigramWordSimilarity(
-            Value(phrase), F("search_folded")
-        )
-        return queryset.filter(condition).annotate(rank_key=Cast(rank * 1_000_000, IntegerField()))
-    # SQLite: every word must appear in the folded text; names that hold more of them rank first.
-    condition = Q()
+    exact = Q()
     for term in terms:
-        condition &= Q(search_folded__contains=term)
+        exact &= Q(search_folded__contains=term)
+    if _is_postgres():
+        matches = queryset.filter(exact)
+        if not matches.exists():
+            fuzzy = Q()
+            for term in terms:
+                fuzzy &= Q(search_folded__contains=term) | Q(search_folded__trigram_word_similar=term)
+            matches = queryset.filter(fuzzy)
+        rank = TrigramWordSimilarity(Value(" ".join(terms)), F("name_folded"))
+        return matches.annotate(rank_key=Cast(rank * 1_000_000, IntegerField()))
+    # SQLite (the zero-setup default): substring matches only; names that hold more of the words first.
     rank = sum(
-        (Case(When(name_folded__contains=term, then=Value(2)), default=Value(0)) for term in terms), Value(0)
-    ) + sum((Value(1) for _term in terms), Value(0))
-    return queryset.filter(condition).annotate(rank_key=Cast(rank, IntegerField()))
+        (Case(When(name_folded__contains=term, then=Value(1)), default=Value(0)) for term in terms), Value(0)
+    )
+    return queryset.filter(exact).annotate(rank_key=Cast(rank, IntegerField()))
 
 
 def filtered_products(query: ProductQuery, *, on: date | None = None) -> QuerySet[Product]:
@@ -350,6 +356,7 @@ def mark_in_stock(products: list[Product], *, on: date) -> None:
         set(
             HarvestLot.objects.filter(product_id__in=ids, status=LotStatus.PUBLISHED, quantity_available__gt=0)
             .filter(Q(expiry_date__isnull=True) | Q(expiry_date__gte=on))
+            .order_by()
             .values_list("product_id", flat=True)
             .distinct()
         )
@@ -392,14 +399,24 @@ def badges_for(products: list[Product], *, on: date | None = None) -> dict[int, 
     day = on or timezone.localdate()
     ids = [p.pk for p in products]
     cooperatives = {p.cooperative_id for p in products}
-    rows = (
+    # Two index-friendly halves in one round trip: cooperative-wide certificates by cooperative, and
+    # product certificates through the link table by product.
+    in_force = Q(
+        certificate__status=CertificateStatus.VERIFIED, certificate__valid_from__lte=day
+    ) & (Q(certificate__valid_to__isnull=True) | Q(certificate__valid_to__gte=day))
+    named = (
+        Certificate.products.through.objects.filter(in_force, product_id__in=ids)
+        .order_by()
+        .values_list("certificate__kind", "certificate__ocop_stars", "certificate__scope", "certificate__cooperative_id",
+                     "product_id")
+    )  # fmt: skip
+    wide = (
         Certificate.objects.in_force(day)
-        .filter(
-            Q(scope=CertificateScope.COOPERATIVE, cooperative_id__in=cooperatives)
-            | Q(scope=CertificateScope.PRODUCTS, products__in=ids)
-        )
-        .values_list("kind", "ocop_stars", "scope", "cooperative_id", "products")
+        .filter(scope=CertificateScope.COOPERATIVE, cooperative_id__in=cooperatives)
+        .order_by()
+        .values_list("kind", "ocop_stars", "scope", "cooperative_id", Value(None, output_field=IntegerField()))
     )
+    rows = wide.union(named, all=True)
     per_product: dict[int, dict[str, int | None]] = {pk: {} for pk in ids}
     by_cooperative: dict[int, list[int]] = {}
     for product in products:
