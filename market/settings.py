@@ -152,7 +152,8 @@ if PRODUCTION and not REDIS_URL:
     raise ImproperlyConfigured("Production needs REDIS_URL (redis://host:6379/0).")
 
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Django's Redis cache, reusing its client object (market/core/cache.py).
+    CACHES = {"default": {"BACKEND": "market.core.cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
     # A file cache is shared by every process of the zero-setup default (web, worker, beat).
     CACHES = {
@@ -332,7 +333,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "CertificateKindEnum": "catalog.models.CertificateKind",
+        "TraceEventKindEnum": "catalog.models.TraceEventKind",
+    },
 }
 
 # --- logging: one JSON line per event, with the request id, never a secret ---------------------------

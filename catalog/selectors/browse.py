@@ -243,9 +243,7 @@ def _search(queryset: QuerySet[Product], text: str) -> QuerySet[Product]:
         rank = TrigramWordSimilarity(Value(" ".join(terms)), F("name_folded"))
         return matches.annotate(rank_key=Cast(rank * 1_000_000, IntegerField()))
     # SQLite (the zero-setup default): substring matches only; names that hold more of the words first.
-    rank = sum(
-        (Case(When(name_folded__contains=term, then=Value(1)), default=Value(0)) for term in terms), Value(0)
-    )
+    rank = sum((Case(When(name_folded__contains=term, then=Value(1)), default=Value(0)) for term in terms), Value(0))
     return queryset.filter(exact).annotate(rank_key=Cast(rank, IntegerField()))
 
 
@@ -401,15 +399,20 @@ def badges_for(products: list[Product], *, on: date | None = None) -> dict[int, 
     cooperatives = {p.cooperative_id for p in products}
     # Two index-friendly halves in one round trip: cooperative-wide certificates by cooperative, and
     # product certificates through the link table by product.
-    in_force = Q(
-        certificate__status=CertificateStatus.VERIFIED, certificate__valid_from__lte=day
-    ) & (Q(certificate__valid_to__isnull=True) | Q(certificate__valid_to__gte=day))
+    in_force = Q(certificate__status=CertificateStatus.VERIFIED, certificate__valid_from__lte=day) & (
+        Q(certificate__valid_to__isnull=True) | Q(certificate__valid_to__gte=day)
+    )
     named = (
         Certificate.products.through.objects.filter(in_force, product_id__in=ids)
         .order_by()
-        .values_list("certificate__kind", "certificate__ocop_stars", "certificate__scope", "certificate__cooperative_id",
-                     "product_id")
-    )  # fmt: skip
+        .values_list(
+            "certificate__kind",
+            "certificate__ocop_stars",
+            "certificate__scope",
+            "certificate__cooperative_id",
+            "product_id",
+        )
+    )
     wide = (
         Certificate.objects.in_force(day)
         .filter(scope=CertificateScope.COOPERATIVE, cooperative_id__in=cooperatives)
