@@ -75,7 +75,8 @@ def test_make_run_serves_pages_api_and_runs_tasks(tmp_path):
         status, body = get(f"{base}/api/v1/products/?search=nuoc+mam+phu+quoc")
         assert status == 200
         names = [p["name_vi"] for p in json.loads(body)["results"]]
-        assert names and all("Nước mắm" in name or "Phú Quốc" in name for name in names[:3]), names
+        assert names
+        assert all("Nước mắm" in name or "Phú Quốc" in name for name in names[:3]), names
         status, body = get(f"{base}/catalogue/?search=gao+st25")
         assert status == 200
         assert "Gạo ST25" in body.decode()
