@@ -115,7 +115,7 @@ def product_card(product: Product, badges: list[Badge], categories: dict[int, An
         "currency": "VND",
         "price_from": product.price_from,
         "price_at_moq": product.price_at_moq,
-        "price_tiers": tiers_list(list(product.price_tiers.all())),
+        "price_tiers": [{"min_quantity": dec(q), "unit_price": price} for q, price in product.tier_list],
         "cooperative": {"id": product.cooperative.pk, "name": product.cooperative.name},
         "category": {"id": category.id, "slug": category.slug, "name": category.name} if category else None,
         "origin_province": unit_dict(product.origin_province_code, "province"),

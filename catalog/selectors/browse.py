@@ -26,7 +26,6 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Value,
@@ -331,19 +330,23 @@ class ProductPage:
 
 
 def list_queryset(queryset: QuerySet[Product], *, on: date) -> QuerySet[Product]:
-    """The columns and relations a product card needs, in one query (tiers prefetched in one more)."""
-    return (
-        queryset.select_related("cooperative")
-        .only(*LIST_FIELDS)
-        .prefetch_related(
-            Prefetch(
-                "price_tiers",
-                queryset=PriceTier.objects.order_by("min_quantity").only(
-                    "id", "product_id", "min_quantity", "unit_price"
-                ),
-            )
-        )
-    )
+    """The columns and the cooperative a product card needs, in one query."""
+    return queryset.select_related("cooperative").only(*LIST_FIELDS)
+
+
+def attach_tiers(products: list[Product]) -> None:
+    """Set `tier_list` [(min_quantity, unit_price), …] on each product with one query."""
+    ids = [p.pk for p in products]
+    tiers: dict[int, list[tuple[Decimal, int]]] = {pk: [] for pk in ids}
+    if ids:
+        for product_id, quantity, price in (
+            PriceTier.objects.filter(product_id__in=ids)
+            .order_by("product_id", "min_quantity")
+            .values_list("product_id", "min_quantity", "unit_price")
+        ):
+            tiers[product_id].append((quantity, price))
+    for product in products:
+        product.tier_list = tiers[product.pk]  # type: ignore[attr-defined]
 
 
 def mark_in_stock(products: list[Product], *, on: date) -> None:
@@ -386,7 +389,46 @@ def product_page(
         last = rows[-1]
         next_cursor = encode_cursor(sort, getattr(last, name), last.pk)
     mark_in_stock(rows, on=day)
+    attach_tiers(rows)
     return ProductPage(products=rows, next_cursor=next_cursor, badges=badges_for(rows, on=day), sort=sort)
+
+
+def _in_list(values: list[int]) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _badge_rows(product_ids: list[int], cooperative_ids: list[int], day: date) -> list[tuple]:
+    """(kind, stars, scope, cooperative, product or None) of certificates in force: cooperative-wide ones by
+    cooperative, product ones through the link table by product; two index-friendly halves, one round trip.
+    Plain SQL: this runs on every catalogue page, and building it with the ORM cost more than running it."""
+    certificate = Certificate._meta.db_table
+    link = Certificate.products.through._meta.db_table
+    sql = f"""
+        SELECT c.kind, c.ocop_stars, c.scope, c.cooperative_id, NULL
+          FROM {certificate} c
+         WHERE c.scope = %s AND c.cooperative_id IN ({_in_list(cooperative_ids)})
+           AND c.status = %s AND c.valid_from <= %s AND (c.valid_to IS NULL OR c.valid_to >= %s)
+        UNION ALL
+        SELECT c.kind, c.ocop_stars, c.scope, c.cooperative_id, l.product_id
+          FROM {link} l JOIN {certificate} c ON c.id = l.certificate_id
+         WHERE l.product_id IN ({_in_list(product_ids)})
+           AND c.status = %s AND c.valid_from <= %s AND (c.valid_to IS NULL OR c.valid_to >= %s)
+    """  # noqa: S608 (table names from the models; every value is a parameter)
+    verified = CertificateStatus.VERIFIED.value
+    params = [
+        CertificateScope.COOPERATIVE.value,
+        *cooperative_ids,
+        verified,
+        day,
+        day,
+        *product_ids,
+        verified,
+        day,
+        day,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def badges_for(products: list[Product], *, on: date | None = None) -> dict[int, list[Badge]]:
@@ -397,29 +439,7 @@ def badges_for(products: list[Product], *, on: date | None = None) -> dict[int, 
     day = on or timezone.localdate()
     ids = [p.pk for p in products]
     cooperatives = {p.cooperative_id for p in products}
-    # Two index-friendly halves in one round trip: cooperative-wide certificates by cooperative, and
-    # product certificates through the link table by product.
-    in_force = Q(certificate__status=CertificateStatus.VERIFIED, certificate__valid_from__lte=day) & (
-        Q(certificate__valid_to__isnull=True) | Q(certificate__valid_to__gte=day)
-    )
-    named = (
-        Certificate.products.through.objects.filter(in_force, product_id__in=ids)
-        .order_by()
-        .values_list(
-            "certificate__kind",
-            "certificate__ocop_stars",
-            "certificate__scope",
-            "certificate__cooperative_id",
-            "product_id",
-        )
-    )
-    wide = (
-        Certificate.objects.in_force(day)
-        .filter(scope=CertificateScope.COOPERATIVE, cooperative_id__in=cooperatives)
-        .order_by()
-        .values_list("kind", "ocop_stars", "scope", "cooperative_id", Value(None, output_field=IntegerField()))
-    )
-    rows = wide.union(named, all=True)
+    rows = _badge_rows(ids, sorted(cooperatives), day)
     per_product: dict[int, dict[str, int | None]] = {pk: {} for pk in ids}
     by_cooperative: dict[int, list[int]] = {}
     for product in products:
