@@ -65,6 +65,7 @@ test: setup system-packages messages services lint migrations-check schema-check
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: setup services
+	@scripts/system-packages --bench
 	$(TEST_ENV) $(PY) -m bench $(BENCH_ARGS)
 
 clean:

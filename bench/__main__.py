@@ -8,6 +8,7 @@ import importlib
 import sys
 
 BENCHMARKS = {
+    "catalog": "bench.catalog",
     "notifications": "bench.notifications",
     "payments": "bench.payments",
 }

@@ -1,1 +1,584 @@
-"""Filled in by the catalog issue."""
+"""The catalogue: categories, products with price tiers and images, harvest lots with their traceability
+events, certificates, VAT categories and import batches.
+
+Columns derived from other rows (a product's `price_from`, `cover_thumbnail`, `search_text`) are written
+only by the services in the same transaction as the rows they come from.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage, Storage
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from catalog.search import Fold
+from market.core.fields import quantity_field, vnd_field
+from market.core.models import TimeStampedModel
+from market.core.money import Money
+from market.core.quantity import UNIT_SYMBOLS, Unit
+from market.organisations import geo
+
+
+def localised(obj: models.Model, field: str) -> str:
+    """The English text when English is active and filled in, the Vietnamese otherwise."""
+    if (get_language() or "vi").startswith("en"):
+        value = getattr(obj, f"{field}_en", "")
+        if value:
+            return value
+    return getattr(obj, f"{field}_vi")
+
+
+# --- reference data ------------------------------------------------------------------------------
+class Category(models.Model):
+    """A node of the category tree (gạo, thủy sản, trái cây, …) with Vietnamese and English names."""
+
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+    name_vi = models.CharField(_("name (Vietnamese)"), max_length=120)
+    name_en = models.CharField(_("name (English)"), max_length=120)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "name_vi", "id"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return self.name_vi
+
+    @property
+    def name(self) -> str:
+        return localised(self, "name")
+
+
+class VatCategory(models.Model):
+    """A VAT treatment and its rate, kept as data because the rates change by law (Law 48/2024)."""
+
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    name_vi = models.CharField(_("name (Vietnamese)"), max_length=160)
+    name_en = models.CharField(_("name (English)"), max_length=160)
+    subject_to_vat = models.BooleanField(_("subject to VAT"), default=True)
+    rate_percent = models.DecimalField(_("rate (%)"), max_digits=5, decimal_places=2, default=Decimal(0))
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "code"]
+        verbose_name = _("VAT category")
+        verbose_name_plural = _("VAT categories")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rate_percent__gte=0, rate_percent__lte=100), name="vat_category_rate_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name_vi
+
+    @property
+    def name(self) -> str:
+        return localised(self, "name")
+
+
+# --- products ------------------------------------------------------------------------------------
+class ProductStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    DELISTED = "delisted", _("Delisted")
+
+
+class Product(TimeStampedModel):
+    cooperative = models.ForeignKey(
+        "organisations.Organisation", verbose_name=_("cooperative"), on_delete=models.PROTECT, related_name="products"
+    )
+    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="+")
+    sku = models.CharField(
+        _("product code (SKU)"), max_length=40, blank=True, help_text=_("Your own code; import uses it to update rows.")
+    )
+    name_vi = models.CharField(_("name (Vietnamese)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    description_vi = models.TextField(_("description (Vietnamese)"), max_length=4000, blank=True)
+    description_en = models.TextField(_("description (English)"), max_length=4000, blank=True)
+    unit = models.CharField(_("sales unit"), max_length=8, choices=Unit.choices)
+    moq = quantity_field(_("minimum order quantity"))
+    order_multiple = quantity_field(_("order multiple"))
+    gtin = models.CharField(_("GTIN"), max_length=14, blank=True, help_text=_("Stored as GTIN-14."))
+    vat_category = models.ForeignKey(
+        VatCategory, verbose_name=_("VAT category"), on_delete=models.PROTECT, related_name="+"
+    )
+    # What the package and its label say.
+    packaging = models.CharField(_("packaging"), max_length=200, blank=True)
+    net_content = models.CharField(_("net content"), max_length=60, blank=True)
+    ingredients = models.CharField(_("ingredients"), max_length=500, blank=True)
+    storage_instructions = models.CharField(_("storage"), max_length=300, blank=True)
+    usage_instructions = models.CharField(_("how to use"), max_length=300, blank=True)
+    shelf_life_days = models.PositiveIntegerField(_("shelf life (days)"), null=True, blank=True)
+    origin_province_code = models.PositiveSmallIntegerField(_("province of origin"))
+    origin_commune_code = models.PositiveIntegerField(_("commune of origin"), null=True, blank=True)
+    origin_note = models.CharField(_("origin details"), max_length=200, blank=True)
+
+    status = models.CharField(_("status"), max_length=12, choices=ProductStatus.choices, default=ProductStatus.DRAFT)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+
+    # Derived, written by the services only.
+    price_from = vnd_field(_("lowest unit price"), null=True, blank=True)
+    price_at_moq = vnd_field(_("unit price at the minimum order"), null=True, blank=True)
+    cover_thumbnail = models.CharField(max_length=255, blank=True)
+    search_text = models.TextField(blank=True)
+    # Folded by the database (market_fold = lower(unaccent()) on PostgreSQL, Python's fold() on SQLite) and
+    # stored, so that search reads them instead of folding every candidate row again.
+    search_folded = models.GeneratedField(
+        expression=Fold("search_text"), output_field=models.TextField(), db_persist=True
+    )
+    name_folded = models.GeneratedField(expression=Fold("name_vi"), output_field=models.TextField(), db_persist=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        constraints = [
+            models.UniqueConstraint(fields=["cooperative", "sku"], condition=~Q(sku=""), name="product_sku_unique"),
+            models.UniqueConstraint(fields=["gtin"], condition=~Q(gtin=""), name="product_gtin_unique"),
+            models.CheckConstraint(condition=Q(status__in=ProductStatus.values), name="product_status_valid"),
+            models.CheckConstraint(condition=Q(unit__in=Unit.values), name="product_unit_valid"),
+            models.CheckConstraint(condition=Q(moq__gt=0), name="product_moq_positive"),
+            models.CheckConstraint(condition=Q(order_multiple__gt=0), name="product_order_multiple_positive"),
+            # A published product always has a price for every quantity from its minimum order.
+            models.CheckConstraint(
+                condition=~Q(status=ProductStatus.PUBLISHED) | Q(price_from__isnull=False, published_at__isnull=False),
+                name="product_published_has_price",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["-published_at", "-id"],
+                condition=Q(status=ProductStatus.PUBLISHED),
+                name="product_newest_idx",
+            ),
+            models.Index(
+                fields=["price_from", "id"], condition=Q(status=ProductStatus.PUBLISHED), name="product_price_idx"
+            ),
+            models.Index(
+                fields=["category", "-published_at", "-id"],
+                condition=Q(status=ProductStatus.PUBLISHED),
+                name="product_category_idx",
+            ),
+            models.Index(fields=["origin_province_code"], name="product_province_idx"),
+            models.Index(fields=["cooperative", "status"], name="product_cooperative_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name_vi
+
+    @property
+    def name(self) -> str:
+        return localised(self, "name")
+
+    @property
+    def description(self) -> str:
+        return localised(self, "description")
+
+    @property
+    def unit_symbol(self) -> str:
+        return UNIT_SYMBOLS.get(self.unit, self.unit)
+
+    @property
+    def origin_province_name(self) -> str:
+        unit = geo.province(self.origin_province_code)
+        return unit.name if unit else ""
+
+    @property
+    def origin_commune_name(self) -> str:
+        unit = geo.commune(self.origin_commune_code)
+        return unit.name if unit else ""
+
+    @property
+    def origin_display(self) -> str:
+        parts = (self.origin_note, self.origin_commune_name, self.origin_province_name)
+        return ", ".join(part for part in parts if part)
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == ProductStatus.PUBLISHED
+
+    @property
+    def price_from_money(self) -> Money | None:
+        return Money.vnd(self.price_from) if self.price_from is not None else None
+
+
+class PriceTier(models.Model):
+    """From `min_quantity` (in the product's unit) up to the next tier, each unit costs `unit_price`."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="price_tiers")
+    min_quantity = quantity_field(_("from quantity"))
+    unit_price = vnd_field(_("unit price (VND)"))
+
+    class Meta:
+        ordering = ["product", "min_quantity"]
+        verbose_name = _("price tier")
+        verbose_name_plural = _("price tiers")
+        constraints = [
+            models.UniqueConstraint(fields=["product", "min_quantity"], name="price_tier_unique_start"),
+            models.CheckConstraint(condition=Q(min_quantity__gt=0), name="price_tier_quantity_positive"),
+            models.CheckConstraint(condition=Q(unit_price__gt=0), name="price_tier_price_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"≥ {self.min_quantity.normalize():f}: {self.unit_price} ₫"
+
+    @property
+    def price(self) -> Money:
+        return Money.vnd(self.unit_price)
+
+
+def _image_path(instance: ProductImage, filename: str) -> str:
+    return f"catalog/images/{filename}"
+
+
+def _thumbnail_path(instance: ProductImage, filename: str) -> str:
+    return f"catalog/thumbnails/{filename}"
+
+
+class ProductImage(models.Model):
+    """A photo, re-encoded on upload (metadata such as GPS stripped), with a square thumbnail."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
+    image = models.FileField(_("image"), upload_to=_image_path, max_length=255)
+    thumbnail = models.FileField(_("thumbnail"), upload_to=_thumbnail_path, max_length=255)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    alt_text = models.CharField(_("description of the photo"), max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["product", "position", "id"]
+        verbose_name = _("product image")
+        verbose_name_plural = _("product images")
+
+    def __str__(self) -> str:
+        return self.image.name
+
+
+# --- certificates --------------------------------------------------------------------------------
+class CertificateKind(models.TextChoices):
+    VIETGAP = "vietgap", _("VietGAP")
+    GLOBALGAP = "globalgap", _("GlobalG.A.P.")
+    ORGANIC = "organic", _("Organic (TCVN 11041)")
+    OCOP = "ocop", _("OCOP")
+    GI = "gi", _("Geographical indication (right to use)")
+    FOOD_SAFETY = "food_safety", _("Food-safety facility")
+    HACCP = "haccp", _("HACCP / ISO 22000")
+    OTHER = "other", _("Other")
+
+
+class CertificateScope(models.TextChoices):
+    COOPERATIVE = "cooperative", _("The whole cooperative")
+    PRODUCTS = "products", _("Chosen products")
+
+
+class CertificateStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting review")
+    VERIFIED = "verified", _("Verified")
+    REJECTED = "rejected", _("Rejected")
+
+
+def _scan_path(instance: Certificate, filename: str) -> str:
+    return f"catalog/certificates/{filename}"
+
+
+class PrivateMediaStorage(FileSystemStorage):
+    """Files under settings.PRIVATE_MEDIA_ROOT (read at each use), never served by a static route."""
+
+    def __init__(self) -> None:
+        super().__init__(base_url=None)
+
+    @property  # type: ignore[override]
+    def base_location(self) -> str:
+        return str(settings.PRIVATE_MEDIA_ROOT)
+
+    @property  # type: ignore[override]
+    def location(self) -> str:
+        return os.path.abspath(self.base_location)
+
+
+_PRIVATE_STORAGE = PrivateMediaStorage()
+
+
+def private_storage() -> Storage:
+    """Certificate scans: outside MEDIA_ROOT, read only through a view that checks who asks."""
+    return _PRIVATE_STORAGE
+
+
+class CertificateQuerySet(models.QuerySet["Certificate"]):
+    def in_force(self, on: date | None = None) -> CertificateQuerySet:
+        """Verified and valid on `on` (today in Vietnam by default): what may show as a badge or count.
+
+        Computed from the dates at query time, so a certificate stops counting the day after it expires
+        without any job running.
+        """
+        day = on or timezone.localdate()
+        return self.filter(status=CertificateStatus.VERIFIED, valid_from__lte=day).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=day)
+        )
+
+
+class Certificate(TimeStampedModel):
+    cooperative = models.ForeignKey(
+        "organisations.Organisation",
+        verbose_name=_("cooperative"),
+        on_delete=models.PROTECT,
+        related_name="certificates",
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=CertificateKind.choices)
+    number = models.CharField(_("certificate number"), max_length=80)
+    issuer = models.CharField(_("issued by"), max_length=200)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid until"), null=True, blank=True)
+    ocop_stars = models.PositiveSmallIntegerField(_("OCOP stars"), null=True, blank=True)
+    scope = models.CharField(_("covers"), max_length=12, choices=CertificateScope.choices)
+    products = models.ManyToManyField(Product, verbose_name=_("products"), blank=True, related_name="certificates")
+    scan = models.FileField(_("scan"), upload_to=_scan_path, storage=private_storage, max_length=255, blank=True)
+    scan_content_type = models.CharField(max_length=40, blank=True)
+
+    status = models.CharField(
+        _("review"), max_length=10, choices=CertificateStatus.choices, default=CertificateStatus.PENDING
+    )
+    review_note = models.CharField(_("reason"), max_length=500, blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The expiry date the 30-day warning was last sent for: renewing (a new valid_to) re-arms it.
+    expiry_warning_sent_for = models.DateField(null=True, blank=True)
+
+    objects = CertificateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-valid_to", "-id"]
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=CertificateKind.values), name="certificate_kind_valid"),
+            models.CheckConstraint(condition=Q(scope__in=CertificateScope.values), name="certificate_scope_valid"),
+            models.CheckConstraint(condition=Q(status__in=CertificateStatus.values), name="certificate_status_valid"),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="certificate_dates_ordered",
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind=CertificateKind.OCOP) & Q(ocop_stars__gte=3, ocop_stars__lte=5))
+                | (~Q(kind=CertificateKind.OCOP) & Q(ocop_stars__isnull=True)),
+                name="certificate_ocop_stars",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "kind", "valid_to"], name="certificate_in_force_idx"),
+            models.Index(fields=["cooperative", "status"], name="certificate_cooperative_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number}"
+
+    def is_in_force(self, on: date | None = None) -> bool:
+        day = on or timezone.localdate()
+        return (
+            self.status == CertificateStatus.VERIFIED
+            and self.valid_from <= day
+            and (self.valid_to is None or self.valid_to >= day)
+        )
+
+    @property
+    def badge_label(self) -> str:
+        if self.kind == CertificateKind.OCOP and self.ocop_stars:
+            return f"OCOP {self.ocop_stars}★"
+        return str(self.get_kind_display())
+
+
+# --- harvest lots and traceability ---------------------------------------------------------------
+class LotStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class HarvestLot(TimeStampedModel):
+    """A harvest or production lot. Once published its record never changes (corrections are events);
+    only `quantity_available` moves, through the stock services."""
+
+    product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="lots")
+    code = models.CharField(_("lot code"), max_length=20)
+    public_id = models.CharField(max_length=16, unique=True, editable=False)
+    status = models.CharField(_("status"), max_length=10, choices=LotStatus.choices, default=LotStatus.DRAFT)
+    quantity_produced = quantity_field(_("quantity harvested / produced"))
+    quantity_available = quantity_field(_("quantity available"))
+    harvest_date = models.DateField(_("harvest / production date"))
+    expiry_date = models.DateField(_("best before / expiry"), null=True, blank=True)
+    origin_province_code = models.PositiveSmallIntegerField(_("province of origin"))
+    origin_commune_code = models.PositiveIntegerField(_("commune of origin"), null=True, blank=True)
+    plot = models.CharField(_("plot / raw-material area"), max_length=200, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    certificates = models.ManyToManyField(
+        Certificate, verbose_name=_("certificates in force"), blank=True, related_name="lots"
+    )
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-harvest_date", "-id"]
+        verbose_name = _("harvest lot")
+        verbose_name_plural = _("harvest lots")
+        constraints = [
+            models.UniqueConstraint(fields=["product", "code"], name="lot_code_unique_per_product"),
+            models.CheckConstraint(condition=Q(quantity_available__gte=0), name="lot_quantity_available_not_negative"),
+            models.CheckConstraint(condition=Q(quantity_produced__gt=0), name="lot_quantity_produced_positive"),
+            models.CheckConstraint(condition=Q(status__in=LotStatus.values), name="lot_status_valid"),
+            models.CheckConstraint(
+                condition=Q(expiry_date__isnull=True) | Q(expiry_date__gte=models.F("harvest_date")),
+                name="lot_expiry_after_harvest",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["product", "expiry_date"],
+                condition=Q(status=LotStatus.PUBLISHED, quantity_available__gt=0),
+                name="lot_in_stock_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product} · {self.code}"
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == LotStatus.PUBLISHED
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == LotStatus.DRAFT
+
+    def is_expired(self, on: date | None = None) -> bool:
+        return self.expiry_date is not None and self.expiry_date < (on or timezone.localdate())
+
+    @property
+    def origin_province_name(self) -> str:
+        unit = geo.province(self.origin_province_code)
+        return unit.name if unit else ""
+
+    @property
+    def origin_commune_name(self) -> str:
+        unit = geo.commune(self.origin_commune_code)
+        return unit.name if unit else ""
+
+    @property
+    def origin_display(self) -> str:
+        parts = (self.plot, self.origin_commune_name, self.origin_province_name)
+        return ", ".join(part for part in parts if part)
+
+
+class TraceEventKind(models.TextChoices):
+    INPUT = "input", _("Input used (seed, feed, fertiliser, packaging)")
+    SUPPLY = "supply", _("Raw material from a member household")
+    HARVEST = "harvest", _("Harvest")
+    PROCESSING = "processing", _("Processing")
+    PACKING = "packing", _("Packing")
+    QUALITY_CHECK = "quality_check", _("Quality check")
+    SHIPMENT = "shipment", _("Shipment")
+    CORRECTION = "correction", _("Correction")
+    NOTE = "note", _("Note")
+
+
+class TraceDirection(models.TextChoices):
+    BACK = "back", _("One step back")
+    INTERNAL = "internal", _("At the cooperative")
+    FORWARD = "forward", _("One step forward")
+
+
+EVENT_DIRECTIONS: dict[str, str] = {
+    TraceEventKind.INPUT: TraceDirection.BACK,
+    TraceEventKind.SUPPLY: TraceDirection.BACK,
+    TraceEventKind.SHIPMENT: TraceDirection.FORWARD,
+}
+
+
+class TraceEvent(models.Model):
+    """One traceability event of a lot: one step back (inputs, member households), what the cooperative
+    did, or one step forward (shipments). Append-only: a mistake is fixed by a correction event."""
+
+    lot = models.ForeignKey(HarvestLot, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("kind"), max_length=16, choices=TraceEventKind.choices)
+    occurred_at = models.DateTimeField(_("when"))
+    description = models.CharField(_("what happened"), max_length=1000)
+    party = models.CharField(
+        _("who"), max_length=200, blank=True, help_text=_("Member household, supplier or consignee.")
+    )
+    party_reference = models.CharField(_("their reference"), max_length=60, blank=True)
+    quantity = quantity_field(_("quantity"), null=True, blank=True)
+    unit = models.CharField(_("unit"), max_length=8, choices=Unit.choices, blank=True)
+    location = models.CharField(_("where"), max_length=200, blank=True)
+    document_reference = models.CharField(_("document"), max_length=100, blank=True)
+    corrects = models.ForeignKey(
+        "self", verbose_name=_("corrects"), null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+        verbose_name = _("traceability event")
+        verbose_name_plural = _("traceability events")
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=TraceEventKind.values), name="trace_event_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(quantity__isnull=True) | Q(quantity__gt=0), name="trace_event_quantity_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.occurred_at:%Y-%m-%d}"
+
+    @property
+    def direction(self) -> str:
+        return EVENT_DIRECTIONS.get(self.kind, TraceDirection.INTERNAL)
+
+    def get_direction_display(self) -> str:
+        return str(TraceDirection(self.direction).label)
+
+
+# --- bulk import ---------------------------------------------------------------------------------
+class ImportStatus(models.TextChoices):
+    PREVIEWED = "previewed", _("Checked, not applied")
+    APPLIED = "applied", _("Applied")
+
+
+class ImportBatch(TimeStampedModel):
+    """An uploaded spreadsheet of products and price tiers: checked first (dry run), applied all at once."""
+
+    cooperative = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    file_name = models.CharField(max_length=255)
+    rows = models.JSONField(default=list)
+    row_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.PREVIEWED)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+    def __str__(self) -> str:
+        return self.file_name

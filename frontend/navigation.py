@@ -33,16 +33,21 @@ class Card:
         return reverse(self.url_name) if self.url_name else None
 
 
-PUBLIC_LINKS = [Link(_("Home"), "frontend:home")]
+PUBLIC_LINKS = [Link(_("Home"), "frontend:home"), Link(_("Catalogue"), "frontend:catalogue")]
 
 SELLER_LINKS = [
     Link(_("Dashboard"), "frontend:dashboard"),
     Link(_("Payments"), "frontend:payments"),
+    Link(_("My products"), "frontend:my-products"),
+    Link(_("Lots"), "frontend:my-lots"),
+    Link(_("Certificates"), "frontend:my-certificates"),
+    Link(_("Catalogue"), "frontend:catalogue"),
     Link(_("Organisation"), "frontend:organisation"),
 ]
 BUYER_LINKS = [
     Link(_("Dashboard"), "frontend:dashboard"),
     Link(_("Payments"), "frontend:payments"),
+    Link(_("Catalogue"), "frontend:catalogue"),
     Link(_("Organisation"), "frontend:organisation"),
 ]
 STAFF_LINKS = [
@@ -50,11 +55,23 @@ STAFF_LINKS = [
     Link(_("Verification"), "frontend:staff-verification"),
     Link(_("Payments"), "frontend:staff-payments"),
     Link(_("Deliveries"), "frontend:staff-notifications"),
+    Link(_("Certificates"), "frontend:staff-certificates"),
+    Link(_("Catalogue"), "frontend:catalogue"),
     Link(_("Organisation"), "frontend:organisation"),
 ]
 
 SELLER_CARDS = [
-    Card(_("Products"), _("List your rice, seafood, fruit and crafts with prices per quantity and harvest lots.")),
+    Card(
+        _("Products"),
+        _("List your rice, seafood, fruit and crafts with prices per quantity and harvest lots."),
+        "frontend:my-products",
+    ),
+    Card(_("Harvest lots"), _("Record lots and their trace, print QR labels for the packages."), "frontend:my-lots"),
+    Card(
+        _("Certificates"),
+        _("VietGAP, OCOP, organic and more: the alliance checks them, buyers see the badges."),
+        "frontend:my-certificates",
+    ),
     Card(_("Orders"), _("Confirm, ship and invoice the orders buyers place with you.")),
     Card(_("Quotations"), _("Answer buyers' requests for quotation.")),
     Card(_("Trade fairs"), _("Apply for booths and meet buyers at the alliance's fairs.")),
@@ -64,7 +81,9 @@ SELLER_CARDS = [
     ),
 ]
 BUYER_CARDS = [
-    Card(_("Catalogue"), _("Find products from verified cooperatives, with or without diacritics.")),
+    Card(
+        _("Catalogue"), _("Find products from verified cooperatives, with or without diacritics."), "frontend:catalogue"
+    ),
     Card(_("Orders"), _("Order in bulk from several cooperatives in one checkout.")),
     Card(_("Requests for quotation"), _("Ask cooperatives for offers on the volumes you need.")),
     Card(_("Trade fairs"), _("Book meetings with exhibitors at the alliance's fairs.")),
@@ -77,6 +96,11 @@ STAFF_CARDS = [
         _("Notifications"),
         _("Every e-mail, Zalo and SMS message: what left, what failed, and sending it again; the templates."),
         "frontend:staff-notifications",
+    ),
+    Card(
+        _("Certificate review"),
+        _("Check cooperatives' certificates against their scans before badges show."),
+        "frontend:staff-certificates",
     ),
     Card(_("Trade fairs"), _("Floor plans, booths, subsidies, applications and meetings.")),
     Card(_("Payments"), _("Payments, bank statements, reconciliation and settlements."), "frontend:staff-payments"),

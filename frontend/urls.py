@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from frontend.views import auth, notifications, organisations, payments, staff
+from frontend.views import auth, catalog, catalog_manage, notifications, organisations, payments, staff, staff_catalog
 
 app_name = "frontend"
 
@@ -70,4 +70,31 @@ urlpatterns = [
         notifications.template_preview,
         name="staff-notification-template",
     ),
+    # catalogue (public)
+    path("catalogue/", catalog.catalogue, name="catalogue"),
+    path("products/<int:product_id>/", catalog.product, name="product"),
+    path("trace/<str:public_id>/", catalog.trace, name="trace"),
+    path("01/<str:gtin>/10/<str:lot_code>", catalog.digital_link, name="digital-link"),
+    # catalogue (the cooperative's own)
+    path("my/products/", catalog_manage.products, name="my-products"),
+    path("my/products/new/", catalog_manage.product_new, name="my-product-new"),
+    path("my/products/import/", catalog_manage.catalogue_import, name="my-import"),
+    path("my/products/export/", catalog_manage.catalogue_export, name="my-export"),
+    path("my/products/<int:product_id>/", catalog_manage.product_detail, name="my-product"),
+    path("my/products/<int:product_id>/edit/", catalog_manage.product_edit, name="my-product-edit"),
+    path("my/products/<int:product_id>/status/", catalog_manage.product_status, name="my-product-status"),
+    path(
+        "my/products/<int:product_id>/photos/<int:image_id>/remove/",
+        catalog_manage.product_image_remove,
+        name="my-product-image-remove",
+    ),
+    path("my/products/<int:product_id>/lots/new/", catalog_manage.lot_new, name="my-lot-new"),
+    path("my/lots/", catalog_manage.lots, name="my-lots"),
+    path("my/lots/<int:lot_id>/", catalog_manage.lot_detail, name="my-lot"),
+    path("my/lots/<int:lot_id>/edit/", catalog_manage.lot_edit, name="my-lot-edit"),
+    path("my/lots/<int:lot_id>/labels/", catalog_manage.lot_labels, name="my-lot-labels"),
+    path("my/certificates/", catalog_manage.certificates, name="my-certificates"),
+    path("my/certificates/<int:certificate_id>/", catalog_manage.certificate_edit, name="my-certificate"),
+    path("staff/certificates/", staff_catalog.certificate_queue, name="staff-certificates"),
+    path("staff/certificates/<int:certificate_id>/", staff_catalog.certificate_review, name="staff-certificate"),
 ]

@@ -58,6 +58,11 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # Public base URL, used where a link leaves the site (QR codes, e-mails).
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# The load benchmarks (bench/) mount a bare /bench/ping view to compare against; never in production.
+MARKET_BENCH = env_bool("MARKET_BENCH", False)
+if PRODUCTION and MARKET_BENCH:
+    raise ImproperlyConfigured("MARKET_BENCH is for benchmarks only and cannot be on in production.")
+
 # --- applications --------------------------------------------------------------------------------
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -149,7 +154,8 @@ if PRODUCTION and not REDIS_URL:
     raise ImproperlyConfigured("Production needs REDIS_URL (redis://host:6379/0).")
 
 if REDIS_URL:
-    # Fails open while Redis is down (market/core/cache.py): rate limits and cached reads pause, requests go on.
+    # market/core/cache.py: reuses one Redis client per cache, and fails open while Redis is down (rate limits
+    # and cached reads pause, requests go on).
     CACHES = {
         "default": {
             "BACKEND": "market.core.cache.ResilientRedisCache",
@@ -228,6 +234,9 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Files only their owners and staff may read (certificate scans): outside MEDIA_ROOT, served by views
+# that check permissions, never by a static route.
+PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -366,6 +375,10 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-prune": {"task": "market.notifications.tasks.prune", "schedule": crontab(hour=3, minute=30)},
 }
 
+# Seconds a rendered public catalogue page may be served from the cache. Entries are also dropped at once
+# by any catalogue change (a version number in the key) and at midnight (certificates expire by date).
+CATALOG_LIST_CACHE_SECONDS = int(env("CATALOG_LIST_CACHE_SECONDS", "60"))
+
 # --- API -----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -386,8 +399,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "market.core.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"anon": "60/minute", "user": "600/minute"},
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "market.core.throttling.AnonWindowThrottle",
+        "market.core.throttling.UserWindowThrottle",
     ],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "COERCE_DECIMAL_TO_STRING": True,
@@ -417,6 +430,8 @@ SPECTACULAR_SETTINGS = {
         "NotificationChannelEnum": "market.notifications.models.Channel",
         "NotificationGroupEnum": "market.notifications.models.Group",
         "DeliveryAttemptOutcomeEnum": "market.notifications.models.AttemptOutcome",
+        "CertificateKindEnum": "catalog.models.CertificateKind",
+        "TraceEventKindEnum": "catalog.models.TraceEventKind",
     },
 }
 

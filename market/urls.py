@@ -6,12 +6,14 @@ from django.urls import include, path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from catalog import views as catalog_views
 from market.core.views import healthz
 
 api_v1 = [
     path("", include("market.organisations.urls")),
     path("", include("market.payments.urls")),
     path("", include("market.notifications.urls")),
+    path("", include("catalog.urls")),
 ]
 
 urlpatterns = [
@@ -20,8 +22,16 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("catalog-media/<path:name>", catalog_views.catalog_media, name="catalog-media"),
+    path("trace/<str:public_id>/qr.png", catalog_views.lot_qr, name="catalog-lot-qr"),
     path("", include("frontend.urls")),
 ]
+
+if settings.MARKET_BENCH:
+    # Only for `make bench` (never in production: settings refuse MARKET_BENCH there).
+    from bench.views import ping
+
+    urlpatterns.insert(0, path("bench/ping", ping, name="bench-ping"))
 
 if settings.DEBUG:
     urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]

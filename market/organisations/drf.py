@@ -6,8 +6,10 @@ from functools import cached_property
 from typing import Any
 
 from rest_framework import permissions
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from market.core.throttling import throttles_for
 from market.organisations.actors import actor_for_request
 from market.organisations.permissions import Actor, Capability
 
@@ -23,6 +25,12 @@ class ActorAPIView(APIView):
 
     def get_permissions(self) -> list[Any]:
         return [*super().get_permissions(), HasCapability()]
+
+    def get_throttles(self) -> list[Any]:
+        # A view that sets its own throttle_classes (a provider's webhook: none) keeps them.
+        if self.throttle_classes is not api_settings.DEFAULT_THROTTLE_CLASSES:
+            return super().get_throttles()
+        return throttles_for(self.request)
 
 
 class HasCapability(permissions.BasePermission):

@@ -72,6 +72,15 @@ def test_make_run_serves_pages_api_and_runs_tasks(tmp_path):
         assert "chunhiem@htx-tanhiep.example" in output, "the demo logins are printed"
         assert f"{base}/" in output, "the URL is printed"
         assert (tmp_path / "var" / "market.sqlite3").exists()
+        # The catalogue searches without diacritics on SQLite too (Python folding registered on the connection).
+        status, body = get(f"{base}/api/v1/products/?search=nuoc+mam+phu+quoc")
+        assert status == 200
+        names = [p["name_vi"] for p in json.loads(body)["results"]]
+        assert names
+        assert all("Nước mắm" in name or "Phú Quốc" in name for name in names[:3]), names
+        status, body = get(f"{base}/catalogue/?search=gao+st25")
+        assert status == 200
+        assert "Gạo ST25" in body.decode()
 
         # No Stripe key: card payments run against localstripe on loopback, Stripe.js included.
         found = wait_for(

@@ -1,0 +1,120 @@
+"""The back office: every catalogue model. Status moves and verification go through the services and
+pages; here those fields are read-only."""
+
+from django.contrib import admin
+
+from catalog.models import (
+    Category,
+    Certificate,
+    HarvestLot,
+    ImportBatch,
+    PriceTier,
+    Product,
+    ProductImage,
+    TraceEvent,
+    VatCategory,
+)
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name_vi", "name_en", "slug", "parent", "position"]
+    list_filter = ["parent"]
+    search_fields = ["name_vi", "name_en", "slug"]
+    prepopulated_fields = {"slug": ["name_en"]}
+
+
+@admin.register(VatCategory)
+class VatCategoryAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_vi", "subject_to_vat", "rate_percent", "position"]
+
+
+class PriceTierInline(admin.TabularInline):
+    model = PriceTier
+    extra = 0
+    readonly_fields = ["min_quantity", "unit_price"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:  # tiers are validated as a set by the service
+        return False
+
+
+class ProductImageInline(admin.TabularInline):
+    model = ProductImage
+    extra = 0
+    fields = ["image", "thumbnail", "width", "height", "alt_text", "position"]
+    readonly_fields = ["image", "thumbnail", "width", "height"]
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["name_vi", "cooperative", "category", "unit", "moq", "price_from", "status", "published_at"]
+    list_filter = ["status", "category", "unit", "vat_category"]
+    search_fields = ["name_vi", "name_en", "sku", "gtin", "cooperative__name"]
+    list_select_related = ["cooperative", "category"]
+    raw_id_fields = ["cooperative"]
+    readonly_fields = ["status", "published_at", "price_from", "price_at_moq", "cover_thumbnail", "search_text"]
+    inlines = [PriceTierInline, ProductImageInline]
+
+
+@admin.register(PriceTier)
+class PriceTierAdmin(admin.ModelAdmin):
+    list_display = ["product", "min_quantity", "unit_price"]
+    raw_id_fields = ["product"]
+    readonly_fields = ["product", "min_quantity", "unit_price"]
+
+
+@admin.register(ProductImage)
+class ProductImageAdmin(admin.ModelAdmin):
+    list_display = ["product", "position", "width", "height", "created_at"]
+    raw_id_fields = ["product"]
+
+
+class TraceEventInline(admin.TabularInline):
+    model = TraceEvent
+    fk_name = "lot"
+    extra = 0
+    can_delete = False
+    fields = ["kind", "occurred_at", "description", "party", "quantity", "unit", "corrects"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:  # append-only, through the service
+        return False
+
+
+@admin.register(HarvestLot)
+class HarvestLotAdmin(admin.ModelAdmin):
+    list_display = ["code", "product", "status", "harvest_date", "expiry_date", "quantity_available"]
+    list_filter = ["status"]
+    search_fields = ["code", "public_id", "product__name_vi", "product__gtin"]
+    raw_id_fields = ["product"]
+    filter_horizontal = ["certificates"]
+    readonly_fields = ["public_id", "status", "published_at", "quantity_available"]
+    inlines = [TraceEventInline]
+
+
+@admin.register(TraceEvent)
+class TraceEventAdmin(admin.ModelAdmin):
+    list_display = ["lot", "kind", "occurred_at", "party", "created_at"]
+    list_filter = ["kind"]
+    raw_id_fields = ["lot", "corrects", "recorded_by"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Certificate)
+class CertificateAdmin(admin.ModelAdmin):
+    list_display = ["number", "kind", "ocop_stars", "cooperative", "valid_from", "valid_to", "status"]
+    list_filter = ["status", "kind", "scope"]
+    search_fields = ["number", "issuer", "cooperative__name"]
+    raw_id_fields = ["cooperative"]
+    filter_horizontal = ["products"]
+    readonly_fields = ["status", "review_note", "reviewed_at", "reviewed_by", "expiry_warning_sent_for"]
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(admin.ModelAdmin):
+    list_display = ["file_name", "cooperative", "row_count", "error_count", "status", "created_at"]
+    list_filter = ["status"]
+    readonly_fields = [f.name for f in ImportBatch._meta.fields]

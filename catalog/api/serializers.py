@@ -1,0 +1,574 @@
+"""Input and output shapes of the catalogue API. Lists are built as plain dicts (cheap); these
+serializers describe them for the schema, and a test keeps the two in step."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from catalog import selectors
+from catalog.models import (
+    Certificate,
+    CertificateKind,
+    CertificateScope,
+    HarvestLot,
+    PriceTier,
+    Product,
+    ProductImage,
+    TraceDirection,
+    TraceEvent,
+    TraceEventKind,
+)
+from catalog.selectors.browse import Badge
+from market.core.quantity import UNIT_SYMBOLS, Unit
+from market.organisations import geo
+
+
+def dec(value: Decimal | None) -> str | None:
+    return None if value is None else format(value, "f")
+
+
+def image_url(name: str) -> str | None:
+    return reverse("catalog-media", kwargs={"name": name}) if name else None
+
+
+def unit_dict(code: int | None, kind: str) -> dict[str, Any] | None:
+    unit = geo.province(code) if kind == "province" else geo.commune(code)
+    return {"code": unit.code, "name": unit.name} if unit else None
+
+
+# --- shared pieces -------------------------------------------------------------------------------
+class UnitRefOut(serializers.Serializer):
+    code = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class TierOut(serializers.Serializer):
+    min_quantity = serializers.DecimalField(max_digits=14, decimal_places=3)
+    unit_price = serializers.IntegerField(help_text="Whole đồng per unit.")
+
+
+class BadgeOut(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=CertificateKind.choices)
+    label = serializers.CharField()
+    ocop_stars = serializers.IntegerField(allow_null=True)
+
+
+class CooperativeRefOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class CategoryRefOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.CharField()
+    name = serializers.CharField()
+
+
+def tiers_list(tiers: list[PriceTier]) -> list[dict[str, Any]]:
+    return [{"min_quantity": dec(t.min_quantity), "unit_price": t.unit_price} for t in tiers]
+
+
+def badges_list(badges: list[Badge]) -> list[dict[str, Any]]:
+    return [{"kind": b.kind, "label": b.label, "ocop_stars": b.ocop_stars} for b in badges]
+
+
+# --- products: list cards ------------------------------------------------------------------------
+class ProductCardOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    name_vi = serializers.CharField()
+    name_en = serializers.CharField()
+    unit = serializers.ChoiceField(choices=Unit.choices)
+    unit_symbol = serializers.CharField()
+    moq = serializers.DecimalField(max_digits=14, decimal_places=3)
+    order_multiple = serializers.DecimalField(max_digits=14, decimal_places=3)
+    currency = serializers.CharField()
+    price_from = serializers.IntegerField(help_text="Lowest unit price over all tiers (whole đồng).")
+    price_at_moq = serializers.IntegerField(help_text="Unit price at the minimum order (whole đồng).")
+    price_tiers = TierOut(many=True)
+    cooperative = CooperativeRefOut()
+    category = CategoryRefOut()
+    origin_province = UnitRefOut(allow_null=True)
+    badges = BadgeOut(many=True)
+    in_stock = serializers.BooleanField()
+    thumbnail_url = serializers.CharField(allow_null=True)
+    published_at = serializers.DateTimeField()
+
+
+def product_card(product: Product, badges: list[Badge], categories: dict[int, Any]) -> dict[str, Any]:
+    category = categories.get(product.category_id)
+    return {
+        "id": product.pk,
+        "name": product.name,
+        "name_vi": product.name_vi,
+        "name_en": product.name_en,
+        "unit": product.unit,
+        "unit_symbol": UNIT_SYMBOLS.get(product.unit, product.unit),
+        "moq": dec(product.moq),
+        "order_multiple": dec(product.order_multiple),
+        "currency": "VND",
+        "price_from": product.price_from,
+        "price_at_moq": product.price_at_moq,
+        "price_tiers": [{"min_quantity": dec(q), "unit_price": price} for q, price in product.tier_list],
+        "cooperative": {"id": product.cooperative.pk, "name": product.cooperative.name},
+        "category": {"id": category.id, "slug": category.slug, "name": category.name} if category else None,
+        "origin_province": unit_dict(product.origin_province_code, "province"),
+        "badges": badges_list(badges),
+        "in_stock": bool(getattr(product, "in_stock", False)),
+        "thumbnail_url": image_url(product.cover_thumbnail),
+        "published_at": product.published_at.isoformat().replace("+00:00", "Z") if product.published_at else None,
+    }
+
+
+class ProductPageOut(serializers.Serializer):
+    next = serializers.CharField(allow_null=True, help_text="The next page's URL, or null on the last page.")
+    sort = serializers.CharField()
+    results = ProductCardOut(many=True)
+
+
+class FacetValueOut(serializers.Serializer):
+    value = serializers.CharField()
+    label = serializers.CharField()
+    count = serializers.IntegerField()
+    depth = serializers.IntegerField()
+
+
+class FacetsOut(serializers.Serializer):
+    total = serializers.IntegerField()
+    in_stock = serializers.IntegerField()
+    category = FacetValueOut(many=True)
+    province = FacetValueOut(many=True)
+    certificate = FacetValueOut(many=True)
+    ocop_min = FacetValueOut(many=True)
+
+
+# --- products: detail ----------------------------------------------------------------------------
+class ImageOut(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ProductImage
+        fields = ["id", "url", "thumbnail_url", "width", "height", "alt_text", "position"]
+
+    def get_url(self, obj: ProductImage) -> str:
+        return image_url(obj.image.name) or ""
+
+    def get_thumbnail_url(self, obj: ProductImage) -> str:
+        return image_url(obj.thumbnail.name) or ""
+
+
+class VatOut(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    subject_to_vat = serializers.BooleanField()
+    rate_percent = serializers.DecimalField(max_digits=5, decimal_places=2)
+
+
+class LotBriefOut(serializers.ModelSerializer):
+    trace_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = HarvestLot
+        fields = ["id", "code", "quantity_available", "harvest_date", "expiry_date", "trace_url"]
+
+    def get_trace_url(self, obj: HarvestLot) -> str:
+        return selectors.lot_qr_url(obj)
+
+
+class CertificateBriefOut(serializers.ModelSerializer):
+    label = serializers.CharField(source="badge_label")
+
+    class Meta:
+        model = Certificate
+        fields = ["id", "kind", "label", "number", "issuer", "valid_from", "valid_to", "ocop_stars"]
+
+
+class ProductDetailOut(serializers.ModelSerializer):
+    name = serializers.CharField()
+    description = serializers.CharField()
+    unit_symbol = serializers.CharField()
+    currency = serializers.SerializerMethodField()
+    price_tiers = serializers.SerializerMethodField()
+    cooperative = serializers.SerializerMethodField()
+    category = serializers.SerializerMethodField()
+    vat_category = serializers.SerializerMethodField()
+    origin_province = serializers.SerializerMethodField()
+    origin_commune = serializers.SerializerMethodField()
+    images = ImageOut(many=True)
+    badges = serializers.SerializerMethodField()
+    certificates = serializers.SerializerMethodField()
+    lots_in_stock = serializers.SerializerMethodField()
+    stock_available = serializers.SerializerMethodField()
+    gtin_issuer = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Product
+        fields = [
+            "id",
+            "status",
+            "sku",
+            "name",
+            "name_vi",
+            "name_en",
+            "description",
+            "description_vi",
+            "description_en",
+            "unit",
+            "unit_symbol",
+            "moq",
+            "order_multiple",
+            "currency",
+            "price_from",
+            "price_at_moq",
+            "price_tiers",
+            "gtin",
+            "gtin_issuer",
+            "vat_category",
+            "packaging",
+            "net_content",
+            "ingredients",
+            "storage_instructions",
+            "usage_instructions",
+            "shelf_life_days",
+            "origin_province",
+            "origin_commune",
+            "origin_note",
+            "cooperative",
+            "category",
+            "images",
+            "badges",
+            "certificates",
+            "lots_in_stock",
+            "stock_available",
+            "published_at",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_currency(self, obj: Product) -> str:
+        return "VND"
+
+    @extend_schema_field(TierOut(many=True))
+    def get_price_tiers(self, obj: Product) -> list[dict[str, Any]]:
+        return tiers_list(selectors.price_tiers_for(product=obj))
+
+    @extend_schema_field(CooperativeRefOut)
+    def get_cooperative(self, obj: Product) -> dict[str, Any]:
+        return {"id": obj.cooperative.pk, "name": obj.cooperative.name}
+
+    @extend_schema_field(CategoryRefOut)
+    def get_category(self, obj: Product) -> dict[str, Any]:
+        return {"id": obj.category.pk, "slug": obj.category.slug, "name": obj.category.name}
+
+    @extend_schema_field(VatOut)
+    def get_vat_category(self, obj: Product) -> dict[str, Any]:
+        vat = obj.vat_category
+        return {
+            "code": vat.code,
+            "name": vat.name,
+            "subject_to_vat": vat.subject_to_vat,
+            "rate_percent": dec(vat.rate_percent),
+        }
+
+    @extend_schema_field(UnitRefOut(allow_null=True))
+    def get_origin_province(self, obj: Product) -> dict[str, Any] | None:
+        return unit_dict(obj.origin_province_code, "province")
+
+    @extend_schema_field(UnitRefOut(allow_null=True))
+    def get_origin_commune(self, obj: Product) -> dict[str, Any] | None:
+        return unit_dict(obj.origin_commune_code, "commune")
+
+    @extend_schema_field(BadgeOut(many=True))
+    def get_badges(self, obj: Product) -> list[dict[str, Any]]:
+        return badges_list(selectors.badges_for([obj]).get(obj.pk, []))
+
+    @extend_schema_field(CertificateBriefOut(many=True))
+    def get_certificates(self, obj: Product) -> list[dict[str, Any]]:
+        return CertificateBriefOut(selectors.certificates_in_force_for(product=obj), many=True).data
+
+    @extend_schema_field(LotBriefOut(many=True))
+    def get_lots_in_stock(self, obj: Product) -> list[dict[str, Any]]:
+        return LotBriefOut(selectors.lots_in_stock(product=obj), many=True).data
+
+    @extend_schema_field(serializers.DecimalField(max_digits=14, decimal_places=3))
+    def get_stock_available(self, obj: Product) -> str:
+        return dec(selectors.product_stock_available(product=obj)) or "0"
+
+    def get_gtin_issuer(self, obj: Product) -> str:
+        from catalog.gs1 import gtin_prefix_usage
+
+        return gtin_prefix_usage(obj.gtin) if obj.gtin else ""
+
+
+class PriceQuoteOut(serializers.Serializer):
+    quantity = serializers.DecimalField(max_digits=14, decimal_places=3)
+    unit = serializers.ChoiceField(choices=Unit.choices)
+    currency = serializers.CharField()
+    unit_price = serializers.IntegerField()
+    tier_min_quantity = serializers.DecimalField(max_digits=14, decimal_places=3)
+    total = serializers.IntegerField()
+
+
+# --- products: input -----------------------------------------------------------------------------
+class TierIn(serializers.Serializer):
+    min_quantity = serializers.DecimalField(max_digits=14, decimal_places=3, min_value=Decimal("0.001"))
+    unit_price = serializers.IntegerField(min_value=1)
+
+
+class ProductIn(serializers.Serializer):
+    category = serializers.CharField(max_length=60, help_text="Category id or slug.")
+    sku = serializers.CharField(max_length=40, allow_blank=True, required=False)
+    name_vi = serializers.CharField(max_length=200)
+    name_en = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    description_vi = serializers.CharField(max_length=4000, allow_blank=True, required=False)
+    description_en = serializers.CharField(max_length=4000, allow_blank=True, required=False)
+    unit = serializers.ChoiceField(choices=Unit.choices)
+    moq = serializers.DecimalField(max_digits=14, decimal_places=3)
+    order_multiple = serializers.DecimalField(max_digits=14, decimal_places=3, required=False)
+    gtin = serializers.CharField(max_length=20, allow_blank=True, required=False)
+    vat_category = serializers.CharField(max_length=30, help_text="VAT category code, e.g. vat-5.")
+    packaging = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    net_content = serializers.CharField(max_length=60, allow_blank=True, required=False)
+    ingredients = serializers.CharField(max_length=500, allow_blank=True, required=False)
+    storage_instructions = serializers.CharField(max_length=300, allow_blank=True, required=False)
+    usage_instructions = serializers.CharField(max_length=300, allow_blank=True, required=False)
+    shelf_life_days = serializers.IntegerField(min_value=1, max_value=3650, allow_null=True, required=False)
+    origin_province_code = serializers.IntegerField(min_value=1, required=False)
+    origin_commune_code = serializers.IntegerField(min_value=1, allow_null=True, required=False)
+    origin_note = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    price_tiers = TierIn(many=True, required=False, help_text="Replaces every tier when given.")
+
+
+class TiersIn(serializers.Serializer):
+    price_tiers = TierIn(many=True)
+
+
+class ImageIn(serializers.Serializer):
+    image = serializers.FileField()
+    alt_text = serializers.CharField(max_length=200, allow_blank=True, required=False)
+
+
+# --- lots ----------------------------------------------------------------------------------------
+class LotProductOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    unit = serializers.ChoiceField(choices=Unit.choices)
+
+
+class LotOut(serializers.ModelSerializer):
+    product = serializers.SerializerMethodField()
+    origin_province = serializers.SerializerMethodField()
+    origin_commune = serializers.SerializerMethodField()
+    certificates = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    trace_url = serializers.SerializerMethodField()
+    qr_png_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = HarvestLot
+        fields = [
+            "id",
+            "product",
+            "code",
+            "status",
+            "quantity_produced",
+            "quantity_available",
+            "harvest_date",
+            "expiry_date",
+            "origin_province",
+            "origin_commune",
+            "plot",
+            "note",
+            "certificates",
+            "public_id",
+            "trace_url",
+            "qr_png_url",
+            "published_at",
+            "created_at",
+        ]
+
+    @extend_schema_field(LotProductOut)
+    def get_product(self, obj: HarvestLot) -> dict[str, Any]:
+        return {"id": obj.product_id, "name": obj.product.name, "unit": obj.product.unit}
+
+    @extend_schema_field(UnitRefOut(allow_null=True))
+    def get_origin_province(self, obj: HarvestLot) -> dict[str, Any] | None:
+        return unit_dict(obj.origin_province_code, "province")
+
+    @extend_schema_field(UnitRefOut(allow_null=True))
+    def get_origin_commune(self, obj: HarvestLot) -> dict[str, Any] | None:
+        return unit_dict(obj.origin_commune_code, "commune")
+
+    def get_trace_url(self, obj: HarvestLot) -> str:
+        return selectors.lot_qr_url(obj)
+
+    def get_qr_png_url(self, obj: HarvestLot) -> str:
+        return settings.SITE_URL + reverse("catalog-lot-qr", kwargs={"public_id": obj.public_id})
+
+
+class LotIn(serializers.Serializer):
+    product = serializers.IntegerField(required=False, help_text="Required when creating.")
+    code = serializers.CharField(max_length=20)
+    quantity_produced = serializers.DecimalField(max_digits=14, decimal_places=3)
+    harvest_date = serializers.DateField()
+    expiry_date = serializers.DateField(allow_null=True, required=False)
+    origin_province_code = serializers.IntegerField(min_value=1, required=False)
+    origin_commune_code = serializers.IntegerField(min_value=1, allow_null=True, required=False)
+    plot = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    note = serializers.CharField(max_length=500, allow_blank=True, required=False)
+    certificates = serializers.ListField(child=serializers.IntegerField(), required=False)
+
+
+class ReasonIn(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+
+
+class EventOut(serializers.ModelSerializer):
+    direction = serializers.ChoiceField(choices=TraceDirection.choices)
+
+    class Meta:
+        model = TraceEvent
+        fields = [
+            "id",
+            "kind",
+            "direction",
+            "occurred_at",
+            "description",
+            "party",
+            "party_reference",
+            "quantity",
+            "unit",
+            "location",
+            "document_reference",
+            "corrects",
+            "created_at",
+        ]
+
+
+class EventIn(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=TraceEventKind.choices)
+    occurred_at = serializers.DateTimeField()
+    description = serializers.CharField(max_length=1000)
+    party = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    party_reference = serializers.CharField(max_length=60, allow_blank=True, required=False)
+    quantity = serializers.DecimalField(max_digits=14, decimal_places=3, allow_null=True, required=False)
+    unit = serializers.ChoiceField(choices=Unit.choices, allow_blank=True, required=False)
+    location = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    document_reference = serializers.CharField(max_length=100, allow_blank=True, required=False)
+    corrects = serializers.IntegerField(allow_null=True, required=False)
+
+
+# --- certificates --------------------------------------------------------------------------------
+class CertificateOut(serializers.ModelSerializer):
+    cooperative = serializers.SerializerMethodField()
+    products = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    in_force = serializers.SerializerMethodField()
+    scan_url = serializers.SerializerMethodField()
+    label = serializers.CharField(source="badge_label")
+
+    class Meta:
+        model = Certificate
+        fields = [
+            "id",
+            "cooperative",
+            "kind",
+            "label",
+            "number",
+            "issuer",
+            "valid_from",
+            "valid_to",
+            "ocop_stars",
+            "scope",
+            "products",
+            "status",
+            "review_note",
+            "reviewed_at",
+            "in_force",
+            "scan_url",
+            "created_at",
+        ]
+
+    @extend_schema_field(CooperativeRefOut)
+    def get_cooperative(self, obj: Certificate) -> dict[str, Any]:
+        return {"id": obj.cooperative_id, "name": obj.cooperative.name}
+
+    def get_in_force(self, obj: Certificate) -> bool:
+        return obj.is_in_force()
+
+    def get_scan_url(self, obj: Certificate) -> str | None:
+        return reverse("catalog:certificate-scan", kwargs={"certificate_id": obj.pk}) if obj.scan else None
+
+
+class CertificateIn(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=CertificateKind.choices)
+    number = serializers.CharField(max_length=80)
+    issuer = serializers.CharField(max_length=200)
+    valid_from = serializers.DateField()
+    valid_to = serializers.DateField(allow_null=True, required=False)
+    ocop_stars = serializers.IntegerField(min_value=3, max_value=5, allow_null=True, required=False)
+    scope = serializers.ChoiceField(choices=CertificateScope.choices)
+    products = serializers.ListField(child=serializers.IntegerField(), required=False)
+    scan = serializers.FileField(required=False, help_text="PDF, JPEG or PNG; required when creating.")
+
+
+# --- trace ---------------------------------------------------------------------------------------
+class TraceCertificateOut(CertificateBriefOut):
+    in_force_now = serializers.BooleanField()
+    in_force_at_harvest = serializers.BooleanField()
+
+    class Meta(CertificateBriefOut.Meta):
+        fields = [*CertificateBriefOut.Meta.fields, "in_force_now", "in_force_at_harvest"]
+
+
+class TraceOut(serializers.Serializer):
+    lot = serializers.DictField()
+    product = serializers.DictField()
+    cooperative = serializers.DictField()
+    qr_url = serializers.CharField()
+    withdrawn = serializers.BooleanField()
+    expired = serializers.BooleanField()
+    badges = BadgeOut(many=True)
+    certificates = TraceCertificateOut(many=True)
+    one_step_back = EventOut(many=True)
+    at_the_cooperative = EventOut(many=True)
+    one_step_forward = EventOut(many=True)
+
+
+# --- import --------------------------------------------------------------------------------------
+class ImportIn(serializers.Serializer):
+    file = serializers.FileField(help_text="CSV (UTF-8) or XLSX, one product per row.")
+
+
+class ImportRowOut(serializers.Serializer):
+    row = serializers.IntegerField()
+    sku = serializers.CharField()
+    name = serializers.CharField()
+    action = serializers.ChoiceField(choices=[("create", "create"), ("update", "update")])
+    errors = serializers.ListField(child=serializers.CharField())
+
+
+class ImportOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    file_name = serializers.CharField()
+    status = serializers.CharField()
+    row_count = serializers.IntegerField()
+    error_count = serializers.IntegerField()
+    created_count = serializers.IntegerField()
+    updated_count = serializers.IntegerField()
+    rows = ImportRowOut(many=True, required=False)
+
+
+class CategoryOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.CharField()
+    parent_id = serializers.IntegerField(allow_null=True)
+    name = serializers.CharField()
+    name_vi = serializers.CharField()
+    name_en = serializers.CharField()
+    depth = serializers.IntegerField()

@@ -1,0 +1,75 @@
+"""Cached catalogue reads (category tree, facet counts) are keyed by a version number that every catalogue
+write bumps after its transaction commits, and by today's date (certificates expire by date). A stale
+entry is never read: a new version makes a new key, and old keys age out."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+VERSION_KEY = "catalog:version"
+DEFAULT_TIMEOUT = 300
+T = TypeVar("T")
+
+
+def catalog_version() -> int:
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        # A random start so that a cache flushed and refilled never meets a key from before.
+        version = int.from_bytes(hashlib.sha256(str(timezone.now()).encode()).digest()[:4], "big")
+        cache.add(VERSION_KEY, version, timeout=None)
+        version = cache.get(VERSION_KEY, version)
+    return int(version)
+
+
+def _bump() -> None:
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:
+        catalog_version()
+        cache.incr(VERSION_KEY)
+
+
+def catalog_changed() -> None:
+    """Call from a service after a write that changes what buyers see. Bumps now and again at commit:
+    a reader that cached the old rows between the two bumps is overtaken by the second one."""
+    _bump()
+    transaction.on_commit(_bump)
+
+
+def cached(name: str, params: dict[str, Any], compute: Callable[[], T], timeout: int = DEFAULT_TIMEOUT) -> T:
+    """`compute()` once per (name, params, catalogue version, today)."""
+    material = json.dumps(params, sort_keys=True, default=str)
+    digest = hashlib.sha256(material.encode()).hexdigest()[:32]
+    key = f"catalog:{name}:{catalog_version()}:{timezone.localdate().isoformat()}:{digest}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, timeout)
+    return value
+
+
+def cached_with_version(
+    name: str, params: dict[str, Any], compute: Callable[[], T], timeout: int = DEFAULT_TIMEOUT
+) -> tuple[T, bool]:
+    """Like `cached`, in one cache round trip on a hit: the entry carries the catalogue version it was
+    computed at and counts only while that is still the current version. Returns (value, was_hit)."""
+    material = json.dumps(params, sort_keys=True, default=str)
+    digest = hashlib.sha256(material.encode()).hexdigest()[:32]
+    key = f"catalog:{name}:{timezone.localdate().isoformat()}:{digest}"
+    found = cache.get_many([VERSION_KEY, key])
+    version = found.get(VERSION_KEY)
+    entry = found.get(key)
+    if version is not None and entry is not None and entry[0] == version:
+        return entry[1], True
+    if version is None:
+        version = catalog_version()
+    value = compute()
+    cache.set(key, (version, value), timeout)
+    return value, False

@@ -1,0 +1,93 @@
+"""The category tree, read once per catalogue version and cached."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import get_language
+
+from catalog.cache import cached
+from catalog.models import Category, VatCategory
+
+
+@dataclass(frozen=True)
+class CategoryNode:
+    id: int
+    slug: str
+    parent_id: int | None
+    name_vi: str
+    name_en: str
+    position: int
+    depth: int
+
+    @property
+    def name(self) -> str:
+        if (get_language() or "vi").startswith("en") and self.name_en:
+            return self.name_en
+        return self.name_vi
+
+
+def _load() -> list[CategoryNode]:
+    rows = list(Category.objects.order_by("position", "name_vi", "id").values())
+    by_parent: dict[int | None, list[dict]] = {}
+    for row in rows:
+        by_parent.setdefault(row["parent_id"], []).append(row)
+    ordered: list[CategoryNode] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        for row in by_parent.get(parent, []):
+            ordered.append(
+                CategoryNode(
+                    id=row["id"],
+                    slug=row["slug"],
+                    parent_id=row["parent_id"],
+                    name_vi=row["name_vi"],
+                    name_en=row["name_en"],
+                    position=row["position"],
+                    depth=depth,
+                )
+            )
+            walk(row["id"], depth + 1)
+
+    walk(None, 0)
+    return ordered
+
+
+def category_tree() -> list[CategoryNode]:
+    """Every category, parents before their children (depth-first, by position)."""
+    return cached("categories", {}, _load, timeout=3600)
+
+
+def category_by_key(key: int | str | None) -> CategoryNode | None:
+    """A category by id or slug."""
+    if key in (None, ""):
+        return None
+    for node in category_tree():
+        if str(node.id) == str(key) or node.slug == str(key):
+            return node
+    return None
+
+
+def category_descendant_ids(category_id: int) -> list[int]:
+    """The category and everything below it."""
+    tree = category_tree()
+    wanted = {category_id}
+    for node in tree:  # parents come first, so one pass is enough
+        if node.parent_id in wanted:
+            wanted.add(node.id)
+    return sorted(wanted)
+
+
+def category_path(category_id: int) -> list[CategoryNode]:
+    """From the root down to the category (for breadcrumbs)."""
+    index = {node.id: node for node in category_tree()}
+    path: list[CategoryNode] = []
+    node = index.get(category_id)
+    while node is not None:
+        path.insert(0, node)
+        node = index.get(node.parent_id) if node.parent_id else None
+    return path
+
+
+def vat_categories() -> list[VatCategory]:
+    return list(VatCategory.objects.order_by("position", "code"))

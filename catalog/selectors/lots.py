@@ -1,0 +1,157 @@
+"""Reads of harvest lots: a cooperative's own lots, lots in stock (what orders sell from), the public
+trace page and the GS1 Digital Link resolver."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.utils import timezone
+
+from catalog import gs1
+from catalog.models import Certificate, HarvestLot, LotStatus, Product, TraceDirection, TraceEvent
+from catalog.permissions import CATALOG_VIEW_ALL
+from catalog.selectors.browse import Badge, badges_for
+from market.core.errors import NotFound
+from market.organisations.permissions import Actor
+
+PUBLIC_STATUSES = (LotStatus.PUBLISHED, LotStatus.WITHDRAWN)
+
+
+def lot_list_for(*, actor: Actor, product_id: int | None = None, status: str | None = None) -> QuerySet[HarvestLot]:
+    """The actor's cooperative's lots (alliance staff: all)."""
+    if actor.can(CATALOG_VIEW_ALL):
+        queryset = HarvestLot.objects.all()
+    elif actor.is_seller:
+        queryset = HarvestLot.objects.filter(product__cooperative_id=actor.organisation_id)
+    else:
+        return HarvestLot.objects.none()
+    if product_id:
+        queryset = queryset.filter(product_id=product_id)
+    if status:
+        queryset = queryset.filter(status=status)
+    return queryset.select_related("product", "product__cooperative")
+
+
+def lot_get_for(*, actor: Actor, lot_id: int) -> HarvestLot:
+    lot = lot_list_for(actor=actor).prefetch_related("certificates").filter(pk=lot_id).first()
+    if lot is None:
+        raise NotFound()
+    return lot
+
+
+def lots_in_stock(*, product: Product, on: date | None = None) -> list[HarvestLot]:
+    """Published, unexpired lots with stock, first to expire first (the order to sell them in)."""
+    day = on or timezone.localdate()
+    return list(
+        HarvestLot.objects.filter(product=product, status=LotStatus.PUBLISHED, quantity_available__gt=0)
+        .filter(Q(expiry_date__isnull=True) | Q(expiry_date__gte=day))
+        .select_related("product")
+        .order_by("expiry_date", "harvest_date", "id")
+    )
+
+
+def product_stock_available(*, product: Product, on: date | None = None) -> Decimal:
+    """Everything sellable now, in the product's unit."""
+    day = on or timezone.localdate()
+    total = (
+        HarvestLot.objects.filter(product=product, status=LotStatus.PUBLISHED, quantity_available__gt=0)
+        .filter(Q(expiry_date__isnull=True) | Q(expiry_date__gte=day))
+        .aggregate(total=Sum("quantity_available"))["total"]
+    )
+    return total or Decimal(0)
+
+
+def lot_events(*, lot: HarvestLot) -> list[TraceEvent]:
+    return list(lot.events.select_related("corrects").order_by("occurred_at", "id"))
+
+
+def _public_lots() -> QuerySet[HarvestLot]:
+    return HarvestLot.objects.filter(status__in=PUBLIC_STATUSES).select_related(
+        "product", "product__cooperative", "product__category"
+    )
+
+
+def lot_public_get(*, public_id: str) -> HarvestLot:
+    """A published (or withdrawn) lot by its public id: what the internal QR path opens."""
+    lot = _public_lots().filter(public_id=public_id).first()
+    if lot is None:
+        raise NotFound()
+    return lot
+
+
+def lot_by_digital_link(*, gtin14: str, lot_code: str) -> HarvestLot:
+    """The lot a GS1 Digital Link (/01/{gtin}/10/{lot}) names."""
+    try:
+        gtin14 = gs1.normalise_gtin(gtin14)
+    except Exception:
+        raise NotFound() from None
+    lot = _public_lots().filter(product__gtin=gtin14, code=lot_code.upper()).first()
+    if lot is None:
+        raise NotFound()
+    return lot
+
+
+def lot_qr_url(lot: HarvestLot) -> str:
+    """What the lot's QR code holds: the GS1 Digital Link when the product has a GTIN, else our path."""
+    if lot.product.gtin:
+        return gs1.digital_link(settings.SITE_URL, lot.product.gtin, lot.code, lot.expiry_date)
+    return f"{settings.SITE_URL}/trace/{lot.public_id}/"
+
+
+@dataclass
+class CertificateView:
+    certificate: Certificate
+    in_force_now: bool
+    in_force_at_harvest: bool
+
+
+@dataclass
+class TraceView:
+    """Everything the public trace page and trace API show for one lot."""
+
+    lot: HarvestLot
+    product: Product
+    qr_url: str
+    badges: list[Badge]
+    certificates: list[CertificateView]
+    back: list[TraceEvent] = field(default_factory=list)
+    internal: list[TraceEvent] = field(default_factory=list)
+    forward: list[TraceEvent] = field(default_factory=list)
+    expired: bool = False
+    withdrawn: bool = False
+
+
+def trace_view(*, lot: HarvestLot, on: date | None = None) -> TraceView:
+    day = on or timezone.localdate()
+    product = lot.product
+    certificates = [
+        CertificateView(
+            certificate=c, in_force_now=c.is_in_force(day), in_force_at_harvest=c.is_in_force(lot.harvest_date)
+        )
+        for c in lot.certificates.order_by("kind", "-valid_to")
+    ]
+    events = list(
+        lot.events.prefetch_related(Prefetch("corrections", queryset=TraceEvent.objects.order_by("id"))).order_by(
+            "occurred_at", "id"
+        )
+    )
+    view = TraceView(
+        lot=lot,
+        product=product,
+        qr_url=lot_qr_url(lot),
+        badges=badges_for([product], on=day).get(product.pk, []),
+        certificates=certificates,
+        expired=lot.is_expired(day),
+        withdrawn=lot.status == LotStatus.WITHDRAWN,
+    )
+    for event in events:
+        {
+            TraceDirection.BACK: view.back,
+            TraceDirection.INTERNAL: view.internal,
+            TraceDirection.FORWARD: view.forward,
+        }[event.direction].append(event)
+    return view

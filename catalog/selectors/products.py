@@ -1,0 +1,139 @@
+"""Reads of products: a cooperative's own list, one product as its owner or the public sees it, prices
+of quantities and order-quantity rules (what orders reuse)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from catalog import pricing
+from catalog.models import Certificate, CertificateScope, PriceTier, Product, ProductImage, ProductStatus
+from catalog.permissions import CATALOG_VIEW_ALL
+from catalog.search import query_terms
+from catalog.selectors.browse import public_products
+from market.core.errors import NotFound, ValidationFailed
+from market.core.money import Money
+from market.organisations.permissions import Actor
+
+_TIERS = Prefetch("price_tiers", queryset=PriceTier.objects.order_by("min_quantity"))
+_IMAGES = Prefetch("images", queryset=ProductImage.objects.order_by("position", "id"))
+
+
+def product_list_for(
+    *, actor: Actor, status: str | None = None, search: str | None = None, cooperative_id: int | None = None
+) -> QuerySet[Product]:
+    """The actor's cooperative's products in every status (alliance staff: any cooperative's)."""
+    if actor.can(CATALOG_VIEW_ALL):
+        queryset = Product.objects.all()
+        if cooperative_id:
+            queryset = queryset.filter(cooperative_id=cooperative_id)
+    elif actor.is_seller:
+        queryset = Product.objects.filter(cooperative_id=actor.organisation_id)
+    else:
+        return Product.objects.none()
+    if status:
+        queryset = queryset.filter(status=status)
+    terms = query_terms(search or "")
+    if terms:
+        for term in terms:
+            queryset = queryset.filter(search_folded__contains=term)
+    return queryset.select_related("category", "cooperative")
+
+
+def with_details(queryset: QuerySet[Product]) -> QuerySet[Product]:
+    """What a product page or the detail API needs, in a constant number of queries."""
+    return queryset.select_related("cooperative", "category__parent", "vat_category").prefetch_related(_TIERS, _IMAGES)
+
+
+def product_get_for(*, actor: Actor, product_id: int) -> Product:
+    """A product its cooperative (or alliance staff) may edit; NotFound for anyone else."""
+    product = with_details(product_list_for(actor=actor)).filter(pk=product_id).first()
+    if product is None:
+        raise NotFound()
+    return product
+
+
+def product_public_get(*, product_id: int) -> Product:
+    """A published product of a verified cooperative."""
+    product = with_details(public_products()).filter(pk=product_id).first()
+    if product is None:
+        raise NotFound()
+    return product
+
+
+def product_visible_get(*, actor: Actor, product_id: int) -> Product:
+    """What GET /products/{id}/ answers: the owner (or staff) sees every status, others the public one."""
+    if actor.is_seller or actor.can(CATALOG_VIEW_ALL):
+        product = with_details(product_list_for(actor=actor)).filter(pk=product_id).first()
+        if product is not None:
+            return product
+    return product_public_get(product_id=product_id)
+
+
+def price_tiers_for(*, product: Product) -> list[PriceTier]:
+    return sorted(product.price_tiers.all(), key=lambda t: t.min_quantity)
+
+
+def certificates_in_force_for(*, product: Product, on: date | None = None) -> list[Certificate]:
+    """Verified certificates valid today that cover the product (cooperative-wide or naming it)."""
+    return list(
+        Certificate.objects.in_force(on)
+        .filter(
+            Q(scope=CertificateScope.COOPERATIVE, cooperative_id=product.cooperative_id)
+            | Q(scope=CertificateScope.PRODUCTS, products=product)
+        )
+        .distinct()
+        .order_by("kind", "-valid_to")
+    )
+
+
+# --- prices and quantities (the orders app calls these) ------------------------------------------
+def quantity_validate(*, product: Product, quantity: Any) -> Decimal:
+    """The quantity as a Decimal when a buyer may order it (≥ MOQ, a multiple of the order multiple),
+    else ValidationFailed on field 'quantity' with a message that suggests valid quantities."""
+    number = pricing.as_quantity(quantity)
+    if number is None:
+        raise ValidationFailed(fields={"quantity": [_("Enter a number with at most 3 decimals, zero or more.")]})
+    problems = pricing.quantity_errors(
+        quantity=number, moq=product.moq, order_multiple=product.order_multiple, unit=product.unit
+    )
+    if problems:
+        raise ValidationFailed(fields={"quantity": problems})
+    return number
+
+
+def price_for_quantity(*, product: Product, quantity: Any) -> pricing.PriceQuote:
+    """What `quantity` (in the product's unit) costs: the unit price of the tier holding it and the
+    line total rounded half-up to whole đồng. Validates the quantity first."""
+    number = quantity_validate(product=product, quantity=quantity)
+    tiers = price_tiers_for(product=product)
+    specs = [pricing.TierSpec(t.min_quantity, t.unit_price) for t in tiers]
+    spec = pricing.tier_for(specs, number)
+    if spec is None:
+        raise ValidationFailed(fields={"quantity": [_("This product has no price yet.")]})
+    tier = next(t for t in tiers if t.min_quantity == spec.min_quantity)
+    unit_price = Money.vnd(spec.unit_price)
+    return pricing.PriceQuote(
+        quantity=number,
+        unit=product.unit,
+        unit_price=unit_price,
+        tier_min_quantity=spec.min_quantity,
+        tier_id=tier.pk,
+        total=unit_price * number,
+    )
+
+
+def product_for_order(*, product_id: int) -> Product:
+    """A product a buyer can order now (published, verified cooperative), with its tiers, row not locked."""
+    product = public_products().select_related("cooperative").prefetch_related(_TIERS).filter(pk=product_id).first()
+    if product is None:
+        raise NotFound()
+    return product
+
+
+def is_orderable(product: Product) -> bool:
+    return product.status == ProductStatus.PUBLISHED and product.cooperative.is_verified

@@ -1,0 +1,67 @@
+"""Every write to the catalogue. Keyword-only, one transaction each, capability checked, audited.
+
+For the orders app: `lots_lock`, `lot_stock_take`, `lot_stock_return` move stock; `trace_event_record`
+appends a shipment to a lot's trace. Prices and quantity rules are reads: see `catalog.selectors`.
+"""
+
+from catalog.services.certificates import (
+    certificate_create,
+    certificate_expiry_warning_mark_sent,
+    certificate_reject,
+    certificate_update,
+    certificate_verify,
+)
+from catalog.services.imports import check_rows, import_apply, import_preview
+from catalog.services.lots import (
+    lot_create,
+    lot_publish,
+    lot_stock_adjust,
+    lot_stock_return,
+    lot_stock_take,
+    lot_update,
+    lot_withdraw,
+    lots_lock,
+    trace_event_add,
+    trace_event_record,
+)
+from catalog.services.products import (
+    product_create,
+    product_delist,
+    product_image_add,
+    product_image_remove,
+    product_price_tiers_set,
+    product_publish,
+    product_update,
+    refresh_search_text,
+    search_document,
+)
+
+__all__ = [
+    "certificate_create",
+    "certificate_expiry_warning_mark_sent",
+    "certificate_reject",
+    "certificate_update",
+    "certificate_verify",
+    "check_rows",
+    "import_apply",
+    "import_preview",
+    "lot_create",
+    "lot_publish",
+    "lot_stock_adjust",
+    "lot_stock_return",
+    "lot_stock_take",
+    "lot_update",
+    "lot_withdraw",
+    "lots_lock",
+    "product_create",
+    "product_delist",
+    "product_image_add",
+    "product_image_remove",
+    "product_price_tiers_set",
+    "product_publish",
+    "product_update",
+    "refresh_search_text",
+    "search_document",
+    "trace_event_add",
+    "trace_event_record",
+]
