@@ -373,6 +373,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=NOTIFICATIONS_DIGEST_HOUR, minute=0),
     },
     "notifications-prune": {"task": "market.notifications.tasks.prune", "schedule": crontab(hour=3, minute=30)},
+    # Cooperatives hear 30 days ahead that a certificate expires (badges stop by themselves on the day).
+    "catalog-certificate-expiry-warnings": {
+        "task": "catalog.tasks.warn_expiring_certificates",
+        "schedule": crontab(hour=7, minute=0),
+    },
 }
 
 # Seconds a rendered public catalogue page may be served from the cache. Entries are also dropped at once

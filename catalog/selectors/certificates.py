@@ -55,7 +55,7 @@ def certificates_due_expiry_warning(
     cooperative has not been warned for that expiry date yet.
 
     A daily job sends one warning per certificate and expiry date (on the 30th day before, or on the
-    first run after that if a day was missed), then calls `certificate_expiry_warning_mark_sent`.
+    first run after that if a day was missed), through `catalog.services.certificate_expiry_warn`.
     Renewing the certificate (a new `valid_to`) makes it due again for the new date.
     """
     day = on or timezone.localdate()

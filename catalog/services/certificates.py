@@ -18,11 +18,13 @@ from django.utils.translation import gettext as _
 from catalog import uploads
 from catalog.cache import catalog_changed
 from catalog.models import Certificate, CertificateKind, CertificateScope, CertificateStatus, Product
+from catalog.notifications import CERTIFICATE_EXPIRING
 from catalog.permissions import CERTIFICATES_MANAGE, CERTIFICATES_VERIFY
 from catalog.services.common import raise_if, require_own
 from market.core.errors import Conflict, ValidationFailed
 from market.core.services import audit_record
 from market.core.text import nfc
+from market.notifications.services import notify
 from market.organisations.permissions import Actor
 
 CERTIFICATE_FIELDS = ("kind", "number", "issuer", "valid_from", "valid_to", "ocop_stars", "scope")
@@ -261,12 +263,31 @@ def certificate_reject(*, actor: Actor, certificate: Certificate, reason: str) -
     return _review(actor=actor, certificate=certificate, to=CertificateStatus.REJECTED, note=reason)
 
 
-def certificate_expiry_warning_mark_sent(*, certificate_id: int, expiry_date: date) -> bool:
-    """Record that the 30-day warning for this expiry date went out. True only for the call that marked
-    it, so a daily job run twice (or by two workers) warns once; a renewal (new valid_to) re-arms it."""
-    updated = (
-        Certificate.objects.filter(pk=certificate_id, valid_to=expiry_date)
-        .exclude(expiry_warning_sent_for=expiry_date)
-        .update(expiry_warning_sent_for=expiry_date)
-    )
-    return updated == 1
+def certificate_expiry_warn(*, certificate_id: int, expiry_date: date) -> bool:
+    """Warn the cooperative that a certificate expires on `expiry_date`: mark the warning and write its
+    notification in one transaction. True only for the call that marked it, so a daily job run twice (or by
+    two workers) warns once; a renewal (new valid_to) re-arms it."""
+    with transaction.atomic():
+        updated = (
+            Certificate.objects.filter(pk=certificate_id, valid_to=expiry_date)
+            .exclude(expiry_warning_sent_for=expiry_date)
+            .update(expiry_warning_sent_for=expiry_date)
+        )
+        if updated != 1:
+            return False
+        certificate = Certificate.objects.select_related("cooperative").get(pk=certificate_id)
+        notify(
+            kind=CERTIFICATE_EXPIRING,
+            recipients=[certificate.cooperative],
+            context={
+                "certificate_id": certificate.pk,
+                "number": certificate.number,
+                "issuer": certificate.issuer,
+                "cooperative_name": certificate.cooperative.name,
+                "expires_on": expiry_date.isoformat(),
+                "days_left": (expiry_date - timezone.localdate()).days,
+            },
+            object_ref=certificate,
+            occurrence=expiry_date.isoformat(),
+        )
+    return True

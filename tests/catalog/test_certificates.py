@@ -9,9 +9,13 @@ from django.utils import timezone
 from catalog import selectors, services
 from catalog.models import Certificate, CertificateStatus
 from catalog.selectors import ProductQuery
+from catalog.tasks import warn_expiring_certificates
 from market.core.errors import Conflict, PermissionDenied, ValidationFailed
+from market.notifications.models import Notification
+from market.notifications.relay import relay_outbox
 from market.organisations.models import Role
 from tests.catalog.factories import actor_for, make_certificate, make_product, scan_pdf
+from tests.factories import member
 
 pytestmark = pytest.mark.django_db
 
@@ -151,15 +155,15 @@ class TestExpiryWarning:
         # Exactly 30 days before: the one expiring in 30 days is the only one due with a zero-day window.
         assert list(selectors.certificates_due_expiry_warning(on=today + timedelta(days=30), within_days=0)) == [in_30]
 
-        assert services.certificate_expiry_warning_mark_sent(certificate_id=in_10.pk, expiry_date=in_10.valid_to)
+        assert services.certificate_expiry_warn(certificate_id=in_10.pk, expiry_date=in_10.valid_to)
         # A second run (or a second worker) does not warn again.
-        assert not services.certificate_expiry_warning_mark_sent(certificate_id=in_10.pk, expiry_date=in_10.valid_to)
+        assert not services.certificate_expiry_warn(certificate_id=in_10.pk, expiry_date=in_10.valid_to)
         assert list(selectors.certificates_due_expiry_warning(on=today)) == [in_30]
 
     def test_renewal_re_arms_the_warning(self, cooperative, alliance):
         today = timezone.localdate()
         certificate = make_certificate(cooperative, valid_to=today + timedelta(days=20))
-        services.certificate_expiry_warning_mark_sent(certificate_id=certificate.pk, expiry_date=certificate.valid_to)
+        services.certificate_expiry_warn(certificate_id=certificate.pk, expiry_date=certificate.valid_to)
         assert not selectors.certificates_due_expiry_warning(on=today).exists()
         services.certificate_update(
             actor=actor_for(cooperative), certificate=certificate, data={"valid_to": today + timedelta(days=25)}
@@ -167,6 +171,40 @@ class TestExpiryWarning:
         services.certificate_verify(actor=actor_for(alliance, Role.STAFF), certificate=certificate)
         assert list(selectors.certificates_due_expiry_warning(on=today)) == [certificate]
         # A mark for an old expiry date changes nothing.
-        assert not services.certificate_expiry_warning_mark_sent(
+        assert not services.certificate_expiry_warn(
             certificate_id=certificate.pk, expiry_date=today + timedelta(days=20)
         )
+
+    def test_the_daily_job_warns_the_members_once_by_email_and_in_the_app(self, cooperative, alliance, mailoutbox):
+        owner = member(cooperative, Role.OWNER)
+        today = timezone.localdate()
+        due = make_certificate(cooperative, number="VG-AG-0142", valid_to=today + timedelta(days=30))
+        make_certificate(cooperative, number="VG-AG-0999", valid_to=today + timedelta(days=90))
+
+        assert warn_expiring_certificates() == 1
+        assert warn_expiring_certificates() == 0  # the next run (or a second worker) warns nobody again
+        rows = Notification.objects.filter(kind="catalog.certificate_expiring")
+        assert {(row.recipient_user_id, row.channel) for row in rows} == {(owner.pk, "email"), (owner.pk, "in_app")}
+        assert {row.object_id for row in rows} == {str(due.pk)}
+
+        relay_outbox(worker="test")
+        [message] = mailoutbox
+        assert message.to == [owner.email]
+        assert message.subject == "Giấy chứng nhận VG-AG-0142 hết hiệu lực sau 30 ngày"
+        assert due.valid_to.strftime("%d/%m/%Y") in message.body
+        assert f"/my/certificates/{due.pk}/" in message.body
+
+    def test_a_renewed_certificate_is_warned_again_for_its_new_date(self, cooperative, alliance):
+        member(cooperative, Role.OWNER)
+        today = timezone.localdate()
+        certificate = make_certificate(cooperative, valid_to=today + timedelta(days=10))
+        assert warn_expiring_certificates() == 1
+        services.certificate_update(
+            actor=actor_for(cooperative), certificate=certificate, data={"valid_to": today + timedelta(days=20)}
+        )
+        services.certificate_verify(actor=actor_for(alliance, Role.STAFF), certificate=certificate)
+        assert warn_expiring_certificates() == 1
+        occurrences = Notification.objects.filter(kind="catalog.certificate_expiring").values_list(
+            "occurrence", flat=True
+        )
+        assert set(occurrences) == {(today + timedelta(days=10)).isoformat(), (today + timedelta(days=20)).isoformat()}
