@@ -8,6 +8,7 @@ import urllib.request
 import pytest
 
 from market.core.money import Money, to_minor_units
+from market.notifications.models import Notification
 from market.organisations.actors import resolve_actor
 from market.organisations.models import Role
 from market.organisations.permissions import Actor
@@ -17,6 +18,17 @@ from market.payments.models import PayableStatus, PaymentEvent, PaymentState, Re
 from tests.factories import member
 from tests.payables.models import TestInvoiceCallback
 from tests.payments.fixtures import WRITES, card_token, invoice_of
+
+
+def announced(payable) -> list[tuple[str, int, int]]:
+    """(kind, organisation, payment) of the in-app payment notifications, in the order written."""
+    rows = Notification.objects.filter(kind__startswith="payments.", channel="in_app").order_by("pk")
+    return [
+        (row.kind, row.organisation_id, int(row.object_id))
+        for row in rows
+        if row.context["reference"] == payable.reference
+    ]
+
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +81,8 @@ def test_a_vnd_payment_intent_succeeds_for_exactly_1500000(localstripe, make_inv
     assert [key for path, key in WRITES if path == "/v1/payment_intents"] == [f"ml-pi-{payment.pk}-create"]
 
 
-def test_a_declined_card_fails_and_another_card_then_pays(localstripe, make_invoice, payer_actor):
+def test_a_declined_card_fails_and_another_card_then_pays(localstripe, make_invoice, payer_actor, payee):
+    member(payee, Role.OWNER)
     payable = make_invoice(800_000)
     failed, _secret = services.card_payment_start(
         actor=payer_actor, payable=payable, token_id=card_token(localstripe, DECLINES)
@@ -84,6 +97,12 @@ def test_a_declined_card_fails_and_another_card_then_pays(localstripe, make_invo
     assert paid.state == PaymentState.SUCCEEDED
     assert paid.pk != failed.pk
     assert list(invoice_of(payable).callbacks.values_list("callback", flat=True)) == ["failed", "succeeded"]
+    # The buyer hears of the failure; buyer and cooperative both hear of the money (members of each).
+    assert announced(payable) == [
+        ("payments.failed", payable.payer_id, failed.pk),
+        ("payments.received", payable.payer_id, paid.pk),
+        ("payments.received", payable.payee_id, paid.pk),
+    ]
 
 
 def test_3d_secure_card_needs_authentication_then_succeeds(localstripe, make_invoice, payer_actor):
@@ -162,6 +181,8 @@ def test_partial_then_full_refund(localstripe, make_invoice, payer_actor, staff_
         "refunded",
         "refunded",
     ]
+    refunds = Notification.objects.filter(kind="payments.refunded", channel="in_app", organisation=payable.payer)
+    assert sorted(row.context["amount_refunded"] for row in refunds) == [500_000, 1_500_000]
 
 
 def test_a_refund_the_bank_refuses_is_recorded_as_failed(localstripe, recorded, make_invoice, payer_actor, staff_actor):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from market.core.errors import Conflict
 from market.payments.models import Payable, Payment, PaymentEvent, PaymentState
+from market.payments.notifications import announce
 from market.payments.services.payables import notify_payable_kind, payable_recompute
 
 logger = logging.getLogger(__name__)
@@ -109,6 +110,7 @@ def payment_transition(
                 name = "on_disputed"
             if name:
                 notify_payable_kind(payable, payment, name)
+                announce(payable, payment, name)
         return payment, moved
 
 
