@@ -381,9 +381,9 @@ class CheckInView(ActorAPIView):
 
 def checkin_payload(result: services.CheckIn, counts: dict[str, int]) -> dict[str, Any]:
     badge = result.badge
-    message = (
-        _("Welcome, %(name)s: checked in.") if result.first_time else _("%(name)s is already checked in.")
-    ) % {"name": badge.organisation.name}
+    message = (_("Welcome, %(name)s: checked in.") if result.first_time else _("%(name)s is already checked in.")) % {
+        "name": badge.organisation.name
+    }
     return {
         "code": badge.code,
         "organisation": badge.organisation.name,

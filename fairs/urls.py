@@ -28,7 +28,9 @@ urlpatterns = [
         name="application-waitlist",
     ),
     path(
-        "fairs/applications/<int:application_id>/reject/", api.ApplicationRejectView.as_view(), name="application-reject"
+        "fairs/applications/<int:application_id>/reject/",
+        api.ApplicationRejectView.as_view(),
+        name="application-reject",
     ),
     path(
         "fairs/applications/<int:application_id>/withdraw/",
@@ -36,7 +38,9 @@ urlpatterns = [
         name="application-withdraw",
     ),
     path(
-        "fairs/applications/<int:application_id>/assign/", api.ApplicationAssignView.as_view(), name="application-assign"
+        "fairs/applications/<int:application_id>/assign/",
+        api.ApplicationAssignView.as_view(),
+        name="application-assign",
     ),
     path(
         "fairs/applications/<int:application_id>/release/",

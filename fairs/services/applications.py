@@ -53,7 +53,9 @@ MAX_PREFERENCES = 5
 
 
 def _lock_application(application_id: int) -> Application:
-    return Application.objects.select_for_update().select_related("fair", "cooperative").get(pk=application_id)
+    return (
+        Application.objects.select_for_update(of=("self",)).select_related("fair", "cooperative").get(pk=application_id)
+    )
 
 
 def _set_status(application: Application, status: str, *, actor: Actor | None, action: str, note: str = "") -> None:
@@ -261,7 +263,7 @@ def booth_assign(*, actor: Actor | None, application: Application, booth: Booth,
     booth lock makes the second wait and then see it taken; the partial unique index refuses it anyway."""
     if staff:
         require_staff(actor)  # type: ignore[arg-type]
-    locked_booth = Booth.objects.select_for_update().select_related("fair").get(pk=booth.pk)
+    locked_booth = Booth.objects.select_for_update(of=("self",)).select_related("fair").get(pk=booth.pk)
     locked = _lock_application(application.pk)
     if locked_booth.fair_id != locked.fair_id:
         raise NotFound()
@@ -281,7 +283,10 @@ def booth_assign(*, actor: Actor | None, application: Application, booth: Booth,
             % {"code": locked_booth.code, "name": taken.application.cooperative.name},
             code="booth_taken",
         )
-    if locked.status != ApplicationStatus.APPROVED and ApplicationStatus.APPROVED not in APPLICATION_TRANSITIONS[locked.status]:
+    if (
+        locked.status != ApplicationStatus.APPROVED
+        and ApplicationStatus.APPROVED not in APPLICATION_TRANSITIONS[locked.status]
+    ):
         raise Conflict(_("Only a submitted, waitlisted or approved application can get a booth."))
     if locked.status == ApplicationStatus.APPROVED and locked.fee_status == FeeStatus.PAID:
         raise Conflict(_("This exhibitor has paid for its booth; release it by hand before moving them."))

@@ -171,7 +171,9 @@ def _lock_meeting_for(actor: Actor, meeting_id: int, *, side: str) -> Meeting:
         raise NotFound()
     MeetingSlot.objects.select_for_update().get(pk=meeting.slot_id)
     meeting = (
-        Meeting.objects.select_for_update().select_related("fair", "slot", "buyer", "exhibitor").get(pk=meeting_id)
+        Meeting.objects.select_for_update(of=("self",))
+        .select_related("fair", "slot", "buyer", "exhibitor")
+        .get(pk=meeting_id)
     )
     party = meeting.exhibitor_id if side == "exhibitor" else meeting.buyer_id
     if actor.organisation_id != party:
@@ -329,7 +331,7 @@ def meeting_reminders(*, now: datetime | None = None, ahead: timedelta = timedel
     for pk in ids:
         with transaction.atomic():
             meeting = (
-                Meeting.objects.select_for_update()
+                Meeting.objects.select_for_update(of=("self",))
                 .select_related("fair", "slot", "buyer", "exhibitor", "table")
                 .get(pk=pk)
             )

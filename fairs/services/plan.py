@@ -219,7 +219,7 @@ def booth_create(*, actor: Actor, fair: Fair, hall: Hall, zone: Zone | None = No
 @transaction.atomic
 def booth_update(*, actor: Actor, booth: Booth, zone: Zone | str | None = "keep", **data: Any) -> Booth:
     require_staff(actor)
-    locked = Booth.objects.select_for_update().select_related("hall", "fair").get(pk=booth.pk)
+    locked = Booth.objects.select_for_update(of=("self",)).select_related("hall", "fair").get(pk=booth.pk)
     if locked.fair.status not in PLAN_EDIT_STATUSES:
         raise Conflict(_("The plan cannot change once the fair is running."))
     values = _booth_values(data, locked.hall, partial=True, current=locked)
@@ -244,7 +244,7 @@ def booth_update(*, actor: Actor, booth: Booth, zone: Zone | str | None = "keep"
 @transaction.atomic
 def booth_delete(*, actor: Actor, booth: Booth) -> None:
     require_staff(actor)
-    locked = Booth.objects.select_for_update().select_related("fair").get(pk=booth.pk)
+    locked = Booth.objects.select_for_update(of=("self",)).select_related("fair").get(pk=booth.pk)
     if locked.fair.status not in PLAN_EDIT_STATUSES:
         raise Conflict(_("The plan cannot change once the fair is running."))
     if BoothAssignment.objects.filter(booth=locked).exists():

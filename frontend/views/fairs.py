@@ -144,8 +144,12 @@ def fair_apply(request: HttpRequest, slug: str) -> HttpResponse:
     actor = _actor(request)
     fair = _fair(request, slug)
     booths = list(fair.booths.filter(blocked=False).select_related("zone").order_by("code"))
-    products = Product.objects.filter(cooperative=actor.organisation, status=ProductStatus.PUBLISHED).order_by("name_vi")
-    partners = Organisation.objects.filter(kind__in=SELLER_KINDS).exclude(pk=actor.organisation.pk).order_by("name")[:300]
+    products = Product.objects.filter(cooperative=actor.organisation, status=ProductStatus.PUBLISHED).order_by(
+        "name_vi"
+    )
+    partners = (
+        Organisation.objects.filter(kind__in=SELLER_KINDS).exclude(pk=actor.organisation.pk).order_by("name")[:300]
+    )
     values: dict[str, Any] = {"booth_type": BoothType.STANDARD}
     if request.method == "POST":
         post = request.POST
@@ -205,7 +209,9 @@ def application_detail(request: HttpRequest, application_id: int) -> HttpRespons
         action = request.POST.get("action", "")
         try:
             if action == "withdraw":
-                services.application_withdraw(actor=actor, application=application, reason=request.POST.get("reason", ""))
+                services.application_withdraw(
+                    actor=actor, application=application, reason=request.POST.get("reason", "")
+                )
                 messages.success(request, _("The application is withdrawn."))
             elif action == "approve" and staff:
                 services.application_approve(actor=actor, application=application)
@@ -273,9 +279,7 @@ def plan_editor(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             if action == "import" and request.FILES.get("file"):
                 result = services.plan_import_csv(actor=actor, fair=fair, content=request.FILES["file"].read())
-                messages.success(
-                    request, _("Imported: %(created)d new booths, %(updated)d updated.") % result
-                )
+                messages.success(request, _("Imported: %(created)d new booths, %(updated)d updated.") % result)
             elif action == "transition":
                 services.fair_transition(actor=actor, fair=fair, to=request.POST.get("to", ""))
                 messages.success(request, _("The fair's status changed."))
@@ -423,7 +427,8 @@ def matching(request: HttpRequest, slug: str) -> HttpResponse:
                     actor=actor, fair=fair, exhibitor=exhibitor, slot=slot, message=request.POST.get("message", "")
                 )
                 messages.success(
-                    request, _("Meeting requested with %(name)s. They will accept or decline.") % {"name": exhibitor.name}
+                    request,
+                    _("Meeting requested with %(name)s. They will accept or decline.") % {"name": exhibitor.name},
                 )
         except ApplicationError as exc:
             _error(request, exc)
@@ -535,7 +540,9 @@ def _report_csv(fair: Any, data: selectors.FairReport) -> HttpResponse:
     writer = csv.writer(response)
     writer.writerow(["section", "item", "value", "extra"])
     for zone in data.zones:
-        writer.writerow(["occupancy", zone["name"], zone["assigned"] + zone["held"], f"{zone['occupancy']}% of {zone['total']}"])
+        writer.writerow(
+            ["occupancy", zone["name"], zone["assigned"] + zone["held"], f"{zone['occupancy']}% of {zone['total']}"]
+        )
     if data.programme:
         writer.writerow(["subsidy", data.programme["name"], data.programme["spent"], data.programme["budget"]])
         writer.writerow(["subsidy_this_fair", data.programme["name"], data.programme["this_fair"], ""])
@@ -554,4 +561,3 @@ def _report_csv(fair: Any, data: selectors.FairReport) -> HttpResponse:
     for key, value in data.fees.items():
         writer.writerow(["fees", key, value, ""])
     return response
-

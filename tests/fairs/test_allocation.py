@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from fairs import services
 from fairs.models import Application, ApplicationStatus, BoothType
-from tests.fairs.factories import booth, cooperatives, hall_of, make_fair, make_programme, staff_actor
 from tests.catalog.factories import actor_for
+from tests.fairs.factories import booth, cooperatives, hall_of, make_fair, make_programme, staff_actor
 
 pytestmark = pytest.mark.django_db
 
@@ -122,7 +122,9 @@ def test_unpaid_fee_reminds_then_releases_to_the_waitlist(alliance):
     staff = staff_actor(alliance)
     late_payer, waiting = cooperatives(2)
     unpaid = services.booth_assign(
-        actor=staff, application=services.application_submit(actor=actor_for(late_payer), fair=fair), booth=booth(fair, "A-01")
+        actor=staff,
+        application=services.application_submit(actor=actor_for(late_payer), fair=fair),
+        booth=booth(fair, "A-01"),
     )
     queued = services.application_waitlist(
         actor=staff, application=services.application_submit(actor=actor_for(waiting), fair=fair)

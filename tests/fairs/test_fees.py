@@ -58,7 +58,9 @@ def test_budget_runs_out_in_order_and_is_never_overspent(alliance):
     staff = staff_actor(alliance)
     results = []
     for i, coop in enumerate(cooperatives(3)):
-        results.append(services.booth_assign(actor=staff, application=apply(coop, fair), booth=booth(fair, f"A-0{i + 1}")))
+        results.append(
+            services.booth_assign(actor=staff, application=apply(coop, fair), booth=booth(fair, f"A-0{i + 1}"))
+        )
 
     assert [a.subsidy for a in results] == [2_800_000, 2_200_000, 0]
     assert [a.amount_due for a in results] == [1_200_000, 1_800_000, 4_000_000]
