@@ -67,6 +67,10 @@ class HallLayout:
     booths: list[Any] = field(default_factory=list)
 
 
+def _u(metres: Decimal) -> int:
+    return int((Decimal(metres) * SCALE).to_integral_value())
+
+
 def plan_layout(fair: Any, *, show_names: bool) -> dict[str, Any]:
     rows = selectors.plan(fair=fair)
     halls: list[HallLayout] = []
@@ -80,14 +84,24 @@ def plan_layout(fair: Any, *, show_names: bool) -> dict[str, Any]:
             row.exhibitor = ""
         layout = by_hall.get(row.booth.hall_id)
         if layout is not None:
-            row.top = layout.top + row.booth.y  # type: ignore[attr-defined]
+            b = row.booth
+            row.svg = {  # type: ignore[attr-defined]
+                "x": _u(b.x),
+                "y": _u(layout.top + b.y),
+                "w": _u(b.width),
+                "h": _u(b.depth),
+                "cx": _u(b.x + b.width / 2),
+                "cy": _u(layout.top + b.y + b.depth / 2),
+            }
             layout.booths.append(row)
     width = max((h.width for h in halls), default=Decimal(60))
     height = max(top - HALL_GAP, Decimal(10))
+    for hall in halls:
+        hall.svg = {"y": _u(hall.top), "w": _u(hall.width), "h": _u(hall.depth), "label_y": _u(hall.top) + 14}  # type: ignore[attr-defined]
     return {
         "halls": halls,
-        "view_width": width,
-        "view_height": height + 4,
+        "view_width": _u(width) + 2,
+        "view_height": _u(height) + 2,
         "scale": SCALE,
         "counts": {s: sum(1 for r in rows if r.status == s) for s in ("free", "held", "assigned", "blocked")},
     }

@@ -114,7 +114,8 @@ def test_waitlist_is_offered_in_order_when_a_booth_is_freed(alliance):
     latest.refresh_from_db()
     assert later.status == ApplicationStatus.APPROVED
     assert later.assignments.get(released_at__isnull=True).booth.code == "A-01"
-    assert latest.status == ApplicationStatus.WAITLISTED and latest.waitlist_position == 2
+    assert latest.status == ApplicationStatus.WAITLISTED
+    assert latest.waitlist_position == 2
 
 
 def test_unpaid_fee_reminds_then_releases_to_the_waitlist(alliance):

@@ -93,7 +93,9 @@ def test_withdrawal_gives_the_subsidy_back_and_cancels_the_payable(alliance, coo
         actor=staff_actor(alliance), application=apply(cooperative, fair), booth=booth(fair, "A-01")
     )
     payable = Payable.objects.get(kind="fairs.booth_fee", object_id=str(application.pk))
-    assert payable.amount == 1_200_000 and payable.payee_id == alliance.pk and payable.payer_id == cooperative.pk
+    assert payable.amount == 1_200_000
+    assert payable.payee_id == alliance.pk
+    assert payable.payer_id == cooperative.pk
 
     from tests.catalog.factories import actor_for
 

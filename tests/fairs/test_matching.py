@@ -47,7 +47,8 @@ def test_badge_qr_decodes_to_a_code_that_checks_in_once(alliance, cooperative, f
     first = services.checkin_scan(actor=staff, fair=fair_with_exhibitor, code=decoded)
     second = services.checkin_scan(actor=staff, fair=fair_with_exhibitor, code=badge.code.lower())
 
-    assert first.first_time and first.badge.pk == badge.pk
+    assert first.first_time
+    assert first.badge.pk == badge.pk
     assert not second.first_time
     assert second.badge.checked_in_at == first.badge.checked_in_at
 
@@ -69,7 +70,8 @@ def test_meeting_request_accept_outcome(alliance, cooperative, fair_with_exhibit
     meeting = services.meeting_request(actor=buyer, fair=fair, exhibitor=cooperative, slot=slot, message="Xin gặp")
     assert Notification.objects.filter(kind="fairs.meeting_update", organisation=cooperative).exists()
     meeting = services.meeting_accept(actor=actor_for(cooperative), meeting=meeting)
-    assert meeting.status == MeetingStatus.ACCEPTED and meeting.table.name == "Bàn 1"
+    assert meeting.status == MeetingStatus.ACCEPTED
+    assert meeting.table.name == "Bàn 1"
 
     outcome = services.meeting_outcome_record(
         actor=buyer, meeting=meeting, kind="mou", volume="50", unit="tan", value=900_000_000, note="Biên bản ghi nhớ"
