@@ -373,6 +373,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=NOTIFICATIONS_DIGEST_HOUR, minute=0),
     },
     "notifications-prune": {"task": "market.notifications.tasks.prune", "schedule": crontab(hour=3, minute=30)},
+    # Overdue booth fees: a reminder, then (after the fair's grace days) the booth goes to the waitlist.
+    "fairs-fee-deadlines": {"task": "fairs.tasks.fee_deadlines", "schedule": crontab(hour=7, minute=0)},
+    "fairs-meeting-reminders": {"task": "fairs.tasks.meeting_reminders", "schedule": 15 * 60.0},
 }
 
 # Seconds a rendered public catalogue page may be served from the cache. Entries are also dropped at once
