@@ -38,8 +38,9 @@
       if (response.status === 204) return {};
       return response.json().then(function (data) {
         if (!response.ok) {
-          var detail = data.detail || data.message || "";
-          var fields = data.fields || data.errors || {};
+          var error = data.error || {};
+          var detail = error.message || data.detail || "";
+          var fields = error.fields || {};
           Object.keys(fields).forEach(function (k) {
             detail += " " + k + ": " + [].concat(fields[k]).join(" ");
           });
@@ -215,8 +216,9 @@
       };
       send("POST", api, body)
         .then(function (booth) {
-          say(root.dataset.msgAdded.replace("%s", booth.code));
-          return refresh(booth.id);
+          return refresh(booth.id).then(function () {
+            say(root.dataset.msgAdded.replace("%s", booth.code));
+          });
         })
         .catch(function (e) {
           say(e.message, true);
@@ -257,8 +259,9 @@
     var id = selected;
     send("PATCH", api + id + "/", body)
       .then(function (booth) {
-        say(root.dataset.msgSaved.replace("%s", booth.code));
-        return refresh(id);
+        return refresh(id).then(function () {
+          say(root.dataset.msgSaved.replace("%s", booth.code));
+        });
       })
       .catch(function (err) {
         say(err.message, true);
@@ -270,8 +273,9 @@
     var id = selected;
     send("DELETE", api + id + "/")
       .then(function () {
-        say(root.dataset.msgDeleted);
-        return refresh(null);
+        return refresh(null).then(function () {
+          say(root.dataset.msgDeleted);
+        });
       })
       .catch(function (err) {
         say(err.message, true);
@@ -284,10 +288,11 @@
     var id = selected;
     send("POST", assignUrl.replace("/0/", "/" + application + "/"), { booth: parseInt(id, 10) })
       .then(function (result) {
-        say(root.dataset.msgAssigned.replace("%s", result.booth).replace("%n", result.cooperative));
         var option = document.querySelector('#assign-to option[value="' + application + '"]');
         if (option) option.remove();
-        return refresh(id);
+        return refresh(id).then(function () {
+          say(root.dataset.msgAssigned.replace("%s", result.booth).replace("%n", result.cooperative));
+        });
       })
       .catch(function (err) {
         say(err.message, true);
