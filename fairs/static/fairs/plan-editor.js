@@ -189,7 +189,7 @@
         var body = { x: snap(d.x + d.dx).toFixed(2), y: snap(d.y + d.dy).toFixed(2) };
         send("PATCH", api + d.id + "/", body)
           .then(function (booth) {
-            say(root.dataset.msgMoved.replace("%s", booth.code));
+            say(root.dataset.msgMoved.replace("{code}", booth.code));
             return refresh(d.id);
           })
           .catch(function (e) {
@@ -217,7 +217,7 @@
       send("POST", api, body)
         .then(function (booth) {
           return refresh(booth.id).then(function () {
-            say(root.dataset.msgAdded.replace("%s", booth.code));
+            say(root.dataset.msgAdded.replace("{code}", booth.code));
           });
         })
         .catch(function (e) {
@@ -260,7 +260,7 @@
     send("PATCH", api + id + "/", body)
       .then(function (booth) {
         return refresh(id).then(function () {
-          say(root.dataset.msgSaved.replace("%s", booth.code));
+          say(root.dataset.msgSaved.replace("{code}", booth.code));
         });
       })
       .catch(function (err) {
@@ -291,7 +291,7 @@
         var option = document.querySelector('#assign-to option[value="' + application + '"]');
         if (option) option.remove();
         return refresh(id).then(function () {
-          say(root.dataset.msgAssigned.replace("%s", result.booth).replace("%n", result.cooperative));
+          say(root.dataset.msgAssigned.replace("{code}", result.booth).replace("{name}", result.cooperative));
         });
       })
       .catch(function (err) {
