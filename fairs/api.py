@@ -24,6 +24,7 @@ from fairs.models import (
     MeetingOutcome,
     MeetingSlot,
     OutcomeKind,
+    PlanStatus,
     Zone,
 )
 from fairs.permissions import FAIRS_APPLY, FAIRS_EXHIBIT, FAIRS_MANAGE, FAIRS_MEET
@@ -95,7 +96,7 @@ class BoothOut(serializers.ModelSerializer):
 
 class PlanBoothOut(serializers.Serializer):
     booth = BoothOut()
-    status = serializers.ChoiceField(choices=["free", "held", "assigned", "blocked"])
+    status = serializers.ChoiceField(choices=PlanStatus.choices)
     exhibitor = serializers.CharField()
 
 
@@ -171,7 +172,7 @@ class ApplicationIn(serializers.Serializer):
     note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
 
 
-class ReasonIn(serializers.Serializer):
+class FairReasonIn(serializers.Serializer):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
@@ -443,7 +444,7 @@ class _ApplicationVerb(ActorAPIView):
 
 
 class ApplicationApproveView(_ApplicationVerb):
-    input = ReasonIn
+    input = FairReasonIn
 
     @extend_schema(request=None, responses=ApplicationOut, tags=["fair applications"])
     def post(self, request: Request, application_id: int) -> Response:
@@ -454,9 +455,9 @@ class ApplicationApproveView(_ApplicationVerb):
 
 
 class ApplicationWaitlistView(_ApplicationVerb):
-    input = ReasonIn
+    input = FairReasonIn
 
-    @extend_schema(request=ReasonIn, responses=ApplicationOut, tags=["fair applications"])
+    @extend_schema(request=FairReasonIn, responses=ApplicationOut, tags=["fair applications"])
     def post(self, request: Request, application_id: int) -> Response:
         return super().post(request, application_id)
 
@@ -465,9 +466,9 @@ class ApplicationWaitlistView(_ApplicationVerb):
 
 
 class ApplicationRejectView(_ApplicationVerb):
-    input = ReasonIn
+    input = FairReasonIn
 
-    @extend_schema(request=ReasonIn, responses=ApplicationOut, tags=["fair applications"])
+    @extend_schema(request=FairReasonIn, responses=ApplicationOut, tags=["fair applications"])
     def post(self, request: Request, application_id: int) -> Response:
         return super().post(request, application_id)
 
@@ -477,13 +478,13 @@ class ApplicationRejectView(_ApplicationVerb):
 
 class ApplicationWithdrawView(_ApplicationVerb):
     capabilities = {"POST": FAIRS_APPLY}
-    input = ReasonIn
+    input = FairReasonIn
 
-    @extend_schema(request=ReasonIn, responses=ApplicationOut, tags=["fair applications"])
+    @extend_schema(request=FairReasonIn, responses=ApplicationOut, tags=["fair applications"])
     def post(self, request: Request, application_id: int) -> Response:
         application = _reload(self, application_id)
         services.application_withdraw(
-            actor=self.actor, application=application, reason=_valid(ReasonIn, request)["reason"]
+            actor=self.actor, application=application, reason=_valid(FairReasonIn, request)["reason"]
         )
         return Response(ApplicationOut(_reload(self, application_id)).data)
 
@@ -503,9 +504,9 @@ class ApplicationAssignView(_ApplicationVerb):
 
 
 class ApplicationReleaseView(_ApplicationVerb):
-    input = ReasonIn
+    input = FairReasonIn
 
-    @extend_schema(request=ReasonIn, responses=ApplicationOut, tags=["fair applications"])
+    @extend_schema(request=FairReasonIn, responses=ApplicationOut, tags=["fair applications"])
     def post(self, request: Request, application_id: int) -> Response:
         return super().post(request, application_id)
 
@@ -564,10 +565,10 @@ class MeetingAcceptView(_MeetingVerb):
 class MeetingDeclineView(_MeetingVerb):
     capabilities = {"POST": FAIRS_EXHIBIT}
 
-    @extend_schema(request=ReasonIn, responses=MeetingOut, tags=["fair meetings"])
+    @extend_schema(request=FairReasonIn, responses=MeetingOut, tags=["fair meetings"])
     def post(self, request: Request, meeting_id: int) -> Response:
         meeting = selectors.meeting_get_for(actor=self.actor, meeting_id=meeting_id)
-        services.meeting_decline(actor=self.actor, meeting=meeting, reason=_valid(ReasonIn, request)["reason"])
+        services.meeting_decline(actor=self.actor, meeting=meeting, reason=_valid(FairReasonIn, request)["reason"])
         return self.reply(meeting_id)
 
 

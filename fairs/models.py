@@ -187,6 +187,16 @@ class Booth(models.Model):
         return self.width * self.depth
 
 
+class PlanStatus(models.TextChoices):
+    """How a booth shows on the plan (derived, not stored): blocked; assigned (fee paid or fully subsidised);
+    held (assigned, fee awaited); free."""
+
+    FREE = "free", _("free")
+    HELD = "held", _("held")
+    ASSIGNED = "assigned", _("assigned")
+    BLOCKED = "blocked", _("blocked")
+
+
 # --- subsidies -----------------------------------------------------------------------------------
 class SubsidyProgramme(TimeStampedModel):
     """Money a funder puts up for booth fees: a budget, a share per booth type, a yearly cap per cooperative.

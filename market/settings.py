@@ -435,6 +435,12 @@ SPECTACULAR_SETTINGS = {
         "DeliveryAttemptOutcomeEnum": "market.notifications.models.AttemptOutcome",
         "CertificateKindEnum": "catalog.models.CertificateKind",
         "TraceEventKindEnum": "catalog.models.TraceEventKind",
+        "FairStatusEnum": "fairs.models.FairStatus",
+        "FairApplicationStatusEnum": "fairs.models.ApplicationStatus",
+        "BoothFeeStatusEnum": "fairs.models.FeeStatus",
+        "BoothPlanStatusEnum": "fairs.models.PlanStatus",
+        "MeetingStatusEnum": "fairs.models.MeetingStatus",
+        "MeetingOutcomeKindEnum": "fairs.models.OutcomeKind",
     },
 }
 
