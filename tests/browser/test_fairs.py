@@ -9,9 +9,10 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from fairs import services
-from fairs.models import Application, Booth, FairStatus, Meeting
+from fairs.models import Application, Badge, Booth, FairStatus, Meeting
 from market.organisations.models import OrganisationKind, Role
 from tests.browser.conftest import assert_accessible, assert_fits_phone
+from tests.catalog.factories import actor_for
 from tests.factories import TEST_PASSWORD, OrganisationFactory, member
 from tests.fairs.factories import make_fair, make_programme, staff_actor
 
@@ -109,4 +110,43 @@ def test_plan_application_assignment_and_meeting(page: Page, live_server):
         "requested",
     )
     page.goto(f"{base}/fairs/meetings/")
+    check(page)
+
+
+def test_staff_review_check_in_and_report(page: Page, live_server):
+    base = live_server.url
+    alliance = OrganisationFactory(kind=OrganisationKind.ALLIANCE, name="Liên minh HTX An Giang")
+    staff = member(alliance, Role.STAFF, language="en")
+    fair = make_fair(alliance, booths=3, programme=make_programme())
+    cooperative = OrganisationFactory(name="HTX Khóm Tắc Cậu")
+    services.application_submit(actor=actor_for(cooperative), fair=fair)
+
+    log_in(page, base, staff.email)
+    page.goto(f"{base}/staff/fairs/{fair.slug}/applications/")
+    check(page)
+    page.get_by_label("Status").select_option("submitted")
+    page.get_by_role("button", name="Filter").click()
+    page.get_by_role("link", name="HTX Khóm Tắc Cậu").click()
+    check(page)
+    page.get_by_label("Booth", exact=True).select_option(label="A-03 · Standard (3 × 3 m) · 4,000,000\u00a0₫")
+    page.get_by_role("button", name="Approve and assign").click()
+    expect(page.get_by_text("Booth A-03 assigned.")).to_be_visible()
+    expect(page.get_by_text("1,200,000\u00a0₫")).to_be_visible()
+    check(page)
+    badge = Badge.objects.get(fair=fair)
+
+    page.goto(f"{base}/staff/fairs/{fair.slug}/check-in/")
+    check(page)
+    page.get_by_label("Badge code").fill(badge.code)
+    page.get_by_role("button", name="Check in", exact=True).click()
+    expect(page.locator("#checkin-result")).to_have_text("Welcome, HTX Khóm Tắc Cậu: checked in.")
+    page.get_by_label("Badge code").fill(f"ML-{badge.code}")
+    page.get_by_role("button", name="Check in", exact=True).click()
+    expect(page.locator("#checkin-result")).to_have_text("HTX Khóm Tắc Cậu is already checked in.")
+    expect(page.locator("#checkin-count")).to_have_text("1 / 1", timeout=8000)
+    check(page)
+
+    page.goto(f"{base}/fairs/{fair.slug}/badges/")
+    check(page)
+    page.goto(f"{base}/staff/fairs/{fair.slug}/report/")
     check(page)

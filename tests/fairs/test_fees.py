@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 
 from fairs import services
 from fairs.models import Application, FeeStatus, SubsidyLedger, SubsidyProgramme
+from market.core.errors import ValidationFailed
 from market.organisations.models import VerificationStatus
 from market.payments.models import Payable, PayableStatus
 from tests.fairs.factories import apply, booth, cooperatives, make_fair, make_programme, staff_actor
@@ -128,3 +129,51 @@ def test_database_refuses_an_overspent_budget():
     programme = make_programme(budget=1_000)
     with pytest.raises(IntegrityError), transaction.atomic():
         SubsidyProgramme.objects.filter(pk=programme.pk).update(spent=1_001)
+
+
+def test_bank_transfer_of_the_share_marks_the_fee_paid_through_payments(alliance, cooperative):
+    """The cooperative transfers its share with the payment reference: payments recognises it from the bank
+    notification and calls the booth-fee kind back, which turns the booth from held to assigned."""
+    from django.utils import timezone
+
+    from fairs import selectors
+    from market.payments.services import bank_transaction_record
+
+    alliance.bank_bin, alliance.bank_account_number = "970405", "7700201012345"
+    alliance.save()
+    fair = make_fair(alliance, booths=1, programme=make_programme())
+    application = services.booth_assign(
+        actor=staff_actor(alliance), application=apply(cooperative, fair), booth=booth(fair, "A-01")
+    )
+    payable = Payable.objects.get(kind="fairs.booth_fee", object_id=str(application.pk))
+    assert payable.account_number == "7700201012345"
+
+    bank_transaction_record(
+        account_number="7700201012345",
+        bank_reference="FT2611230001",
+        booked_at=timezone.now(),
+        amount=1_200_000,
+        description=f"{payable.reference} phi gian hang",
+        source="webhook",
+    )
+
+    application.refresh_from_db()
+    assert application.fee_status == FeeStatus.PAID
+    assert selectors.plan(fair=fair)[0].status == "assigned"
+
+
+def test_plan_csv_import_is_all_or_nothing(alliance):
+    fair = make_fair(alliance)
+    staff = staff_actor(alliance)
+    good = "hall,zone,code,type,x,y,width,depth,price,power,water,cold_storage\n" + "\n".join(
+        f"Nhà B,Thủy sản,B-{i:02d},standard,{i * 4},2,3,3,4000000,1,1,{'1' if i % 2 else '0'}" for i in range(1, 6)
+    )
+    assert services.plan_import_csv(actor=staff, fair=fair, content=good.encode()) == {"created": 5, "updated": 0}
+    assert fair.booths.filter(cold_storage=True).count() == 3
+    bad = good.replace("B-03,standard,12", "B-03,standard,999").replace("B-05", "B-06")
+    with pytest.raises(ValidationFailed) as error:
+        services.plan_import_csv(actor=staff, fair=fair, content=bad.encode())
+    assert list(error.value.fields) == ["row 4"]
+    assert not fair.booths.filter(code="B-06").exists()  # nothing of the bad file was kept
+    again = services.plan_import_csv(actor=staff, fair=fair, content=good.encode())
+    assert again == {"created": 0, "updated": 5}
