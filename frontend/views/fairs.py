@@ -575,3 +575,94 @@ def _report_csv(fair: Any, data: selectors.FairReport) -> HttpResponse:
     for key, value in data.fees.items():
         writer.writerow(["fees", key, value, ""])
     return response
+
+
+# --- staff: new fair, matching slots and tables ------------------------------------------------------
+@actor_required(FAIRS_MANAGE)
+def fair_new(request: HttpRequest) -> HttpResponse:
+    from datetime import date
+
+    from fairs.models import SubsidyProgramme
+
+    actor = _actor(request)
+    values = request.POST if request.method == "POST" else {}
+    if request.method == "POST":
+        try:
+            dates = {
+                k: date.fromisoformat(request.POST.get(k, ""))
+                for k in ("starts_on", "ends_on", "applications_open_on", "applications_close_on")
+            }
+        except ValueError:
+            messages.error(request, _("Enter every date."))
+        else:
+            try:
+                programme = SubsidyProgramme.objects.filter(pk=request.POST.get("programme") or 0).first()
+                province = request.POST.get("province_code", "")
+                fair = services.fair_create(
+                    actor=actor,
+                    name_vi=request.POST.get("name_vi", ""),
+                    name_en=request.POST.get("name_en", ""),
+                    venue=request.POST.get("venue", ""),
+                    province_code=int(province) if province.isdigit() else 0,
+                    address_line=request.POST.get("address_line", ""),
+                    subsidy_programme=programme,
+                    **dates,
+                )
+            except ApplicationError as exc:
+                _error(request, exc)
+            else:
+                messages.success(request, _("The fair is created as a draft: add a hall and draw its booths."))
+                return redirect("frontend:fair-plan-editor", fair.slug)
+    return render(
+        request,
+        "frontend/fairs/fair_new.html",
+        {
+            "values": values,
+            "provinces": geo.province_choices(),
+            "programmes": selectors.programmes(actor=actor),
+        },
+    )
+
+
+@actor_required(FAIRS_MANAGE)
+def matching_setup(request: HttpRequest, slug: str) -> HttpResponse:
+    from datetime import date, datetime, time, timedelta
+
+    from django.utils import timezone
+
+    actor = _actor(request)
+    fair = _fair(request, slug)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "tables":
+                count = int(request.POST.get("count") or 0)
+                existing = fair.tables.count()
+                services.tables_create(
+                    actor=actor,
+                    fair=fair,
+                    names=[_("Table %(n)d") % {"n": existing + i + 1} for i in range(max(0, min(count, 100)))],
+                )
+                messages.success(request, _("Tables added."))
+            else:
+                day = date.fromisoformat(request.POST.get("day", ""))
+                first = time.fromisoformat(request.POST.get("first", "09:00"))
+                count = max(1, min(int(request.POST.get("count") or 1), 40))
+                minutes = max(10, min(int(request.POST.get("minutes") or 30), 240))
+                start = timezone.make_aware(datetime.combine(day, first))
+                services.slots_create(
+                    actor=actor,
+                    fair=fair,
+                    starts=[start + timedelta(minutes=minutes * i) for i in range(count)],
+                    minutes=minutes,
+                )
+                messages.success(request, _("Meeting times added."))
+        except ValueError:
+            messages.error(request, _("Enter a day, a first time and whole numbers."))
+        except ApplicationError as exc:
+            _error(request, exc)
+        return redirect("frontend:fair-matching-setup", fair.slug)
+    return render(
+        request,
+        "frontend/fairs/matching_setup.html",
+        {"fair": fair, "slots": fair.slots.all(), "tables": fair.tables.all()},
+    )
