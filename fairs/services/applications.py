@@ -1,7 +1,8 @@
 """Booth applications and assignments: submit, decide, assign (by hand or by the allocation), withdraw,
 release, and offer freed booths to the waitlist in order.
 
-Lock order everywhere: booth -> application -> subsidy programme -> subsidy ledger.
+Lock order everywhere: (fair, only for the waitlist and the allocation) -> booth -> application -> subsidy
+programme -> subsidy ledger.
 """
 
 from __future__ import annotations
@@ -195,6 +196,8 @@ def application_approve(*, actor: Actor, application: Application, booth: Booth 
 @transaction.atomic
 def application_waitlist(*, actor: Actor, application: Application, note: str = "") -> Application:
     require_staff(actor)
+    # Lock order as in the allocation: the fair (the waitlist's lock) before the application.
+    Fair.objects.select_for_update().filter(pk=application.fair_id).first()
     locked = _lock_application(application.pk)
     require_fair_status(locked.fair, ASSIGNING_STATUSES, _("Applications are decided while the fair is open."))
     _waitlist(locked, actor=actor, note=note)
