@@ -58,6 +58,23 @@ def test_plan_application_assignment_and_meeting(page: Page, live_server):
         expect(page.locator("#plan-status")).to_have_text(f"Booth A-0{n} added.")
     assert sorted(Booth.objects.filter(fair=fair).values_list("code", flat=True)) == ["A-01", "A-02", "A-03"]
     expect(page.locator("svg.fair-plan .booth.free")).to_have_count(3)
+    # Drag A-03 to the right, then edit A-01's attributes.
+    page.get_by_role("button", name="Add booths by clicking").click()
+    before = Booth.objects.get(fair=fair, code="A-03").x
+    rect = page.locator('svg.fair-plan .booth[data-code="A-03"] rect').bounding_box()
+    page.mouse.move(rect["x"] + rect["width"] / 2, rect["y"] + rect["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(rect["x"] + rect["width"] / 2 + 25, rect["y"] + rect["height"] / 2, steps=5)
+    page.mouse.up()
+    expect(page.locator("#plan-status")).to_have_text("Booth A-03 moved.")
+    assert Booth.objects.get(fair=fair, code="A-03").x > before
+    page.get_by_label("Booth", exact=True).select_option(label="A-01")
+    page.get_by_label("Price (VND)", exact=True).last.fill("3500000")
+    page.get_by_label("Cold storage", exact=True).check()
+    page.get_by_role("button", name="Save the booth").click()
+    expect(page.locator("#plan-status")).to_have_text("Booth A-01 saved.")
+    saved = Booth.objects.get(fair=fair, code="A-01")
+    assert (saved.price, saved.cold_storage) == (3_500_000, True)
     check(page)
     page.get_by_role("button", name="Open for applications").click()
     expect(page.get_by_text("The fair's status changed.")).to_be_visible()

@@ -189,8 +189,9 @@
         var body = { x: snap(d.x + d.dx).toFixed(2), y: snap(d.y + d.dy).toFixed(2) };
         send("PATCH", api + d.id + "/", body)
           .then(function (booth) {
-            say(root.dataset.msgMoved.replace("{code}", booth.code));
-            return refresh(d.id);
+            return refresh(d.id).then(function () {
+              say(root.dataset.msgMoved.replace("{code}", booth.code));
+            });
           })
           .catch(function (e) {
             say(e.message, true);
