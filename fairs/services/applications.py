@@ -260,8 +260,23 @@ def _booth_fits(booth: Booth, application: Application) -> bool:
     return not (application.needs_power and not booth.power)
 
 
+class _NoLongerWaiting(Exception):
+    """A waitlisted application was served by a concurrent offer while this one waited for its lock."""
+
+
+def _offer(*, actor: Actor | None, application: Application, booth: Booth) -> Application:
+    return booth_assign(actor=actor, application=application, booth=booth, staff=False, from_waitlist=True)
+
+
 @transaction.atomic
-def booth_assign(*, actor: Actor | None, application: Application, booth: Booth, staff: bool = True) -> Application:
+def booth_assign(
+    *,
+    actor: Actor | None,
+    application: Application,
+    booth: Booth,
+    staff: bool = True,
+    from_waitlist: bool = False,
+) -> Application:
     """Give `booth` to `application` (approving it if needed). Two staff assigning one booth at once: the
     booth lock makes the second wait and then see it taken; the partial unique index refuses it anyway."""
     if staff:
@@ -270,6 +285,8 @@ def booth_assign(*, actor: Actor | None, application: Application, booth: Booth,
     locked = _lock_application(application.pk)
     if locked_booth.fair_id != locked.fair_id:
         raise NotFound()
+    if from_waitlist and locked.status != ApplicationStatus.WAITLISTED:
+        raise _NoLongerWaiting()
     require_fair_status(locked.fair, ASSIGNING_STATUSES, _("Booths are assigned while the fair is open."))
     if locked_booth.blocked:
         raise Conflict(_("Booth %(code)s is blocked.") % {"code": locked_booth.code}, code="booth_blocked")
@@ -369,7 +386,11 @@ def waitlist_offer(*, booth: Booth, actor: Actor | None) -> Application | None:
         wanted = {p.booth_id for p in candidate.preferences.all()}
         suits_type = candidate.booth_type == booth.booth_type or booth.pk in wanted
         if suits_type and _booth_fits(booth, candidate):
-            booth_assign(actor=actor, application=candidate, booth=booth, staff=False)
+            try:
+                with transaction.atomic():
+                    _offer(actor=actor, application=candidate, booth=booth)
+            except _NoLongerWaiting:
+                continue  # served by a concurrent offer meanwhile: the next in line gets it
             return candidate
     return None
 

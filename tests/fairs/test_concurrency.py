@@ -173,3 +173,35 @@ def test_concurrent_accepts_never_double_book_a_table(alliance):
     assert results.count("no_table") == 2
     accepted = Meeting.objects.filter(slot=slot, status="accepted")
     assert accepted.values("table").distinct().count() == 4
+
+
+def test_concurrent_withdrawals_offer_freed_booths_to_the_waitlist_in_order(alliance):
+    """Two exhibitors withdraw at once: waitlist numbers 1 and 2 get the two booths, number 3 keeps
+    waiting, and nobody holds two booths or is moved from one to the other."""
+    from fairs.models import Application, ApplicationStatus
+
+    fair = make_fair(alliance, booths=2)
+    staff = staff_actor(alliance)
+    holders = []
+    for i, coop in enumerate(cooperatives(2)):
+        application = services.application_submit(actor=actor_for(coop), fair=fair)
+        holders.append(
+            (coop, services.booth_assign(actor=staff, application=application, booth=booth(fair, f"A-0{i + 1}")))
+        )
+    waiting = [
+        services.application_waitlist(
+            actor=staff, application=services.application_submit(actor=actor_for(c), fair=fair)
+        )
+        for c in OrganisationFactory.create_batch(3, kind=OrganisationKind.COOPERATIVE)
+    ]
+
+    results = race(
+        [(lambda c=c, a=a: services.application_withdraw(actor=actor_for(c), application=a)) for c, a in holders]
+    )
+
+    assert results == ["ok", "ok"]
+    statuses = [Application.objects.get(pk=w.pk).status for w in waiting]
+    assert statuses == [ApplicationStatus.APPROVED, ApplicationStatus.APPROVED, ApplicationStatus.WAITLISTED]
+    live = BoothAssignment.objects.filter(fair=fair, released_at__isnull=True)
+    assert sorted(live.values_list("application_id", flat=True)) == sorted(w.pk for w in waiting[:2])
+    assert not BoothAssignment.objects.filter(application__in=waiting, release_reason="moved").exists()
