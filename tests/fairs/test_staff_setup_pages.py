@@ -79,3 +79,30 @@ def test_staff_add_meeting_times_and_tables(alliance, staff_user, cooperative):
     assert client.get(url).status_code == 200
     assert _client(member(cooperative, Role.OWNER)).post(url, {"action": "tables", "count": "3"}).status_code == 403
     assert fair.tables.count() == 3
+
+
+def test_exhibitor_search_folds_diacritics_and_answers_htmx_with_the_list(alliance):
+    from fairs import services
+    from tests.factories import OrganisationFactory
+    from tests.fairs.factories import apply, booth, staff_actor
+
+    fair = make_fair(alliance, booths=2)
+    staff = staff_actor(alliance)
+    for name, code in (("HTX Nước mắm Hưng Thịnh", "A-01"), ("HTX Khóm Tắc Cậu", "A-02")):
+        services.booth_assign(
+            actor=staff, application=apply(OrganisationFactory(name=name), fair), booth=booth(fair, code)
+        )
+    url = reverse("frontend:fair-detail", args=[fair.slug])
+    client = Client()
+    # Before publication the directory stays empty (who got which booth is not public yet).
+    assert "Nước mắm" not in client.get(url, {"q": "nuoc mam"}).content.decode()
+    Fair.objects.filter(pk=fair.pk).update(status=FairStatus.PUBLISHED)
+
+    page = client.get(url, {"q": "nuoc mam"}).content.decode()
+    fragment = client.get(url, {"q": "khom", "partial": "exhibitors"}, HTTP_HX_REQUEST="true").content.decode()
+
+    assert "HTX Nước mắm Hưng Thịnh" in page
+    assert "HTX Khóm Tắc Cậu" not in page.split('id="exhibitors"')[1]
+    assert fragment.lstrip().startswith('<div id="exhibitors"')
+    assert "HTX Khóm Tắc Cậu" in fragment
+    assert "Nước mắm" not in fragment
