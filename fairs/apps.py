@@ -4,3 +4,14 @@ from django.apps import AppConfig
 class FairsConfig(AppConfig):
     name = "fairs"
     verbose_name = "Fairs"
+
+    def ready(self) -> None:
+        from fairs.demo import seed_fairs
+        from fairs.notifications import register_notification_kinds
+        from fairs.payables import BoothFeePayable
+        from market.core.demo import register_seeder
+        from market.payments.registry import register
+
+        register(BoothFeePayable())
+        register_notification_kinds()
+        register_seeder("fairs", seed_fairs, order=50)

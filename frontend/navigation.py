@@ -33,7 +33,11 @@ class Card:
         return reverse(self.url_name) if self.url_name else None
 
 
-PUBLIC_LINKS = [Link(_("Home"), "frontend:home"), Link(_("Catalogue"), "frontend:catalogue")]
+PUBLIC_LINKS = [
+    Link(_("Home"), "frontend:home"),
+    Link(_("Catalogue"), "frontend:catalogue"),
+    Link(_("Fairs"), "frontend:fair-list"),
+]
 
 SELLER_LINKS = [
     Link(_("Dashboard"), "frontend:dashboard"),
@@ -41,6 +45,8 @@ SELLER_LINKS = [
     Link(_("My products"), "frontend:my-products"),
     Link(_("Lots"), "frontend:my-lots"),
     Link(_("Certificates"), "frontend:my-certificates"),
+    Link(_("Fairs"), "frontend:fair-my-applications"),
+    Link(_("Meetings"), "frontend:fair-meetings"),
     Link(_("Catalogue"), "frontend:catalogue"),
     Link(_("Organisation"), "frontend:organisation"),
 ]
@@ -48,6 +54,8 @@ BUYER_LINKS = [
     Link(_("Dashboard"), "frontend:dashboard"),
     Link(_("Payments"), "frontend:payments"),
     Link(_("Catalogue"), "frontend:catalogue"),
+    Link(_("Fairs"), "frontend:fair-list"),
+    Link(_("Meetings"), "frontend:fair-meetings"),
     Link(_("Organisation"), "frontend:organisation"),
 ]
 STAFF_LINKS = [
@@ -56,6 +64,7 @@ STAFF_LINKS = [
     Link(_("Payments"), "frontend:staff-payments"),
     Link(_("Deliveries"), "frontend:staff-notifications"),
     Link(_("Certificates"), "frontend:staff-certificates"),
+    Link(_("Fairs"), "frontend:staff-fairs"),
     Link(_("Catalogue"), "frontend:catalogue"),
     Link(_("Organisation"), "frontend:organisation"),
 ]
@@ -74,7 +83,7 @@ SELLER_CARDS = [
     ),
     Card(_("Orders"), _("Confirm, ship and invoice the orders buyers place with you.")),
     Card(_("Quotations"), _("Answer buyers' requests for quotation.")),
-    Card(_("Trade fairs"), _("Apply for booths and meet buyers at the alliance's fairs.")),
+    Card(_("Trade fairs"), _("Apply for booths and meet buyers at the alliance's fairs."), "frontend:fair-list"),
     Card(_("Payments"), _("What buyers paid you, and what you owe for booth fees."), "frontend:payments"),
     Card(
         _("Members"), _("Invite the people who work with you and choose their roles."), "frontend:organisation-members"
@@ -86,7 +95,7 @@ BUYER_CARDS = [
     ),
     Card(_("Orders"), _("Order in bulk from several cooperatives in one checkout.")),
     Card(_("Requests for quotation"), _("Ask cooperatives for offers on the volumes you need.")),
-    Card(_("Trade fairs"), _("Book meetings with exhibitors at the alliance's fairs.")),
+    Card(_("Trade fairs"), _("Book meetings with exhibitors at the alliance's fairs."), "frontend:fair-list"),
     Card(_("Payments"), _("Pay by bank transfer (VietQR) or card, and see what you paid."), "frontend:payments"),
     Card(_("API tokens"), _("Connect your ERP to Market Link."), "frontend:organisation-tokens"),
 ]
@@ -102,7 +111,7 @@ STAFF_CARDS = [
         _("Check cooperatives' certificates against their scans before badges show."),
         "frontend:staff-certificates",
     ),
-    Card(_("Trade fairs"), _("Floor plans, booths, subsidies, applications and meetings.")),
+    Card(_("Trade fairs"), _("Floor plans, booths, subsidies, applications and meetings."), "frontend:staff-fairs"),
     Card(_("Payments"), _("Payments, bank statements, reconciliation and settlements."), "frontend:staff-payments"),
     Card(_("Reports"), _("What the alliance's members sold and met.")),
 ]

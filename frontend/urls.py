@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from frontend.fairs_urls import urlpatterns as fairs_urlpatterns
 from frontend.views import auth, catalog, catalog_manage, notifications, organisations, payments, staff, staff_catalog
 
 app_name = "frontend"
@@ -98,3 +99,6 @@ urlpatterns = [
     path("staff/certificates/", staff_catalog.certificate_queue, name="staff-certificates"),
     path("staff/certificates/<int:certificate_id>/", staff_catalog.certificate_review, name="staff-certificate"),
 ]
+
+# trade fairs
+urlpatterns += fairs_urlpatterns

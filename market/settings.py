@@ -378,6 +378,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "catalog.tasks.warn_expiring_certificates",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Overdue booth fees: a reminder, then (after the fair's grace days) the booth goes to the waitlist.
+    "fairs-fee-deadlines": {"task": "fairs.tasks.fee_deadlines", "schedule": crontab(hour=7, minute=0)},
+    "fairs-meeting-reminders": {"task": "fairs.tasks.meeting_reminders", "schedule": 15 * 60.0},
 }
 
 # Seconds a rendered public catalogue page may be served from the cache. Entries are also dropped at once
@@ -437,6 +440,12 @@ SPECTACULAR_SETTINGS = {
         "DeliveryAttemptOutcomeEnum": "market.notifications.models.AttemptOutcome",
         "CertificateKindEnum": "catalog.models.CertificateKind",
         "TraceEventKindEnum": "catalog.models.TraceEventKind",
+        "FairStatusEnum": "fairs.models.FairStatus",
+        "FairApplicationStatusEnum": "fairs.models.ApplicationStatus",
+        "BoothFeeStatusEnum": "fairs.models.FeeStatus",
+        "BoothPlanStatusEnum": "fairs.models.PlanStatus",
+        "MeetingStatusEnum": "fairs.models.MeetingStatus",
+        "MeetingOutcomeKindEnum": "fairs.models.OutcomeKind",
     },
 }
 
@@ -457,5 +466,8 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "axes": {"level": "WARNING"},
+        # WeasyPrint (fair report PDFs) logs every layout step at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }

@@ -1,0 +1,287 @@
+"""Demo fair: the Mekong Delta OCOP fair in Rạch Giá — two halls, 120 booths, a subsidy programme,
+applications in every state, check-ins, business-matching meetings and their outcomes.
+
+Idempotent: once the fair exists, the seeder leaves it as it is.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+
+from fairs import selectors, services
+from fairs.models import (
+    Application,
+    ApplicationStatus,
+    Badge,
+    BoothType,
+    Fair,
+    FairStatus,
+    Meeting,
+    SubsidyProgramme,
+    ZoneKind,
+)
+from market.core.demo import DEMO_PASSWORD, DemoContext
+from market.organisations.demo import demo_tax_code
+from market.organisations.models import Membership, Organisation, OrganisationKind, Role, User, VerificationStatus
+from market.organisations.permissions import Actor
+
+FAIR_SLUG = "hoi-cho-ocop-dbscl-rach-gia"
+
+# Extra exhibitors of the region (demo names; tax codes are made up with a valid check digit).
+EXTRA_COOPERATIVES = [
+    ("HTX Khô cá Rạch Giá", 91, "Phường Rạch Giá"),
+    ("HTX Bánh phồng tôm Kiên Lương", 91, ""),
+    ("HTX Mắm cá linh Châu Đốc", 91, ""),
+    ("HTX Đường thốt nốt Tri Tôn", 91, ""),
+    ("HTX Gạo Jasmine Giồng Riềng", 91, ""),
+    ("HTX Rau sạch Long Xuyên", 91, ""),
+    ("HTX Bưởi Năm Roi Bình Minh", 86, ""),
+    ("HTX Chôm chôm Chợ Gạo", 82, ""),
+    ("HTX Sầu riêng Cái Bè", 82, ""),
+    ("HTX Tôm lúa An Minh", 91, ""),
+    ("HTX Cá khô U Minh", 96, ""),
+    ("HTX Mật hoa dừa Trà Vinh", 86, ""),
+    ("HTX Nấm rơm Thoại Sơn", 91, ""),
+    ("HTX Bánh tráng Mỹ Lồng", 86, ""),
+    ("HTX Tinh dầu tràm Vĩnh Hưng", 91, ""),
+    ("HTX Lá dừa nước Hòn Đất", 91, ""),
+    ("HTX Thủ công tre trúc Gò Quao", 91, ""),
+    ("HTX Bò một nắng Châu Phú", 91, ""),
+    ("HTX Chuối sấy Hòa Bình", 96, ""),
+    ("HTX Đậu phộng Tịnh Biên", 91, ""),
+    ("HTX Gốm Vĩnh Long", 86, ""),
+    ("HTX Dưa lưới Vĩnh Thuận", 91, ""),
+    ("HTX Sen Đồng Tháp Mười", 82, ""),
+    ("HTX Ốc hương Phú Quốc", 91, ""),
+]
+
+
+def _owner(organisation: Organisation) -> Actor:
+    membership = Membership.objects.filter(organisation=organisation, role=Role.OWNER).select_related("user").first()
+    assert membership is not None, organisation
+    return Actor(user=membership.user, organisation=organisation, role=Role.OWNER)
+
+
+def _extra_cooperatives() -> list[Organisation]:
+    made = []
+    for i, (name, province, address) in enumerate(EXTRA_COOPERATIVES):
+        organisation, _ = Organisation.objects.get_or_create(
+            tax_code=demo_tax_code(300 + i),
+            defaults={
+                "kind": OrganisationKind.COOPERATIVE,
+                "name": name,
+                "legal_name": f"Hợp tác xã {name.removeprefix('HTX ')}",
+                "province_code": province,
+                "address_line": address,
+                "verification_status": VerificationStatus.VERIFIED,
+                "verified_at": timezone.now(),
+            },
+        )
+        email = f"htx{300 + i}@hoicho-demo.example"
+        user, created = User.objects.get_or_create(email=email, defaults={"full_name": f"Chủ nhiệm {name}"})
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.acting_organisation = organisation
+            user.save()
+        Membership.objects.get_or_create(user=user, organisation=organisation, defaults={"role": Role.OWNER})
+        made.append(organisation)
+    return made
+
+
+def _layout(actor: Actor, fair: Fair) -> None:
+    """Hall A: fresh produce and seafood; hall B: processed, OCOP and handicrafts. 60 booths each."""
+    halls = [
+        ("Nhà A", [("Nông sản tươi", ZoneKind.FRESH), ("Thủy sản", ZoneKind.SEAFOOD)]),
+        (
+            "Nhà B",
+            [
+                ("Sản phẩm OCOP", ZoneKind.OCOP),
+                ("Chế biến", ZoneKind.PROCESSED),
+                ("Thủ công mỹ nghệ", ZoneKind.HANDICRAFTS),
+            ],
+        ),
+    ]
+    for hall_index, (hall_name, zone_specs) in enumerate(halls):
+        hall = services.hall_create(actor=actor, fair=fair, name=hall_name, width_m=Decimal(64), depth_m=Decimal(34))
+        zones = [services.zone_create(actor=actor, fair=fair, hall=hall, name=n, kind=k) for n, k in zone_specs]
+        letter = "AB"[hall_index]
+        for n in range(60):
+            row, col = divmod(n, 15)
+            corner = col in (0, 14)
+            premium = row == 0 and 6 <= col <= 8
+            booth_type = BoothType.PREMIUM if premium else BoothType.CORNER if corner else BoothType.STANDARD
+            price = {BoothType.PREMIUM: 8_000_000, BoothType.CORNER: 5_000_000}.get(booth_type, 4_000_000)
+            zone = zones[min(len(zones) - 1, col * len(zones) // 15)]
+            services.booth_create(
+                actor=actor,
+                fair=fair,
+                hall=hall,
+                zone=zone,
+                code=f"{letter}-{n + 1:02d}",
+                booth_type=booth_type,
+                x=Decimal(1 + col * 4),
+                y=Decimal(2 + row * 8 + (0 if row % 2 == 0 else -1)),
+                price=price,
+                water=zone.kind == ZoneKind.SEAFOOD,
+                cold_storage=zone.kind == ZoneKind.SEAFOOD and col % 2 == 0,
+                blocked=(hall_index == 1 and n == 37),  # a pillar
+            )
+
+
+def seed_fairs(context: DemoContext) -> None:
+    if Fair.objects.filter(slug=FAIR_SLUG).exists():
+        context.notes.append("Fairs: the demo fair exists already; left as it is.")
+        return
+    alliance: Organisation = context.objects["alliance"]
+    staff = _owner(alliance)
+    today = timezone.localdate()
+    programme = SubsidyProgramme.objects.create(
+        name="Chương trình xúc tiến thương mại HTX năm 2026",
+        funder="Sở Công Thương tỉnh An Giang",
+        year=today.year,
+        budget=150_000_000,
+        rate_standard=Decimal(70),
+        rate_corner=Decimal(50),
+        rate_premium=Decimal(30),
+        rate_shared=Decimal(70),
+        yearly_cap=6_000_000,
+        eligible_kinds=[OrganisationKind.COOPERATIVE, OrganisationKind.COOPERATIVE_GROUP, OrganisationKind.UNION],
+        requires_verified=True,
+        first_time_priority=True,
+    )
+    fair = services.fair_create(
+        actor=staff,
+        slug=FAIR_SLUG,
+        name_vi="Hội chợ OCOP và Nông sản vùng Đồng bằng sông Cửu Long – Rạch Giá",
+        name_en="Mekong Delta OCOP and Farm Produce Fair – Rạch Giá",
+        venue="Quảng trường Trần Quang Khải",
+        province_code=91,
+        address_line="Đường Trần Quang Khải, Phường Rạch Giá",
+        starts_on=today + timedelta(days=14),
+        ends_on=today + timedelta(days=18),
+        applications_open_on=today - timedelta(days=30),
+        applications_close_on=today + timedelta(days=7),
+        rules_vi=(
+            "Mỗi HTX đăng ký tối đa một gian hàng. Trưng bày sản phẩm có nguồn gốc rõ ràng; hàng OCOP ghi rõ số sao."
+        ),
+        rules_en="One booth per cooperative. Products on show must be traceable; OCOP products show their stars.",
+        payment_days=7,
+        subsidy_programme=programme,
+    )
+    _layout(staff, fair)
+    services.fair_transition(actor=staff, fair=fair, to=FairStatus.OPEN)
+
+    demo_keys = [k for k, v in context.objects.items() if isinstance(v, Organisation) and v.is_seller and v.is_verified]
+    sellers = [context.objects[k] for k in demo_keys] + _extra_cooperatives()
+    products: dict[str, Any] = context.objects.get("catalog_products", {})
+    applications: list[Application] = []
+    for i, coop in enumerate(sellers):
+        own = [p.pk for p in products.values() if p.cooperative_id == coop.pk and p.status == "published"]
+        booth_type = BoothType.CORNER if i % 7 == 3 else BoothType.STANDARD
+        applications.append(
+            services.application_submit(
+                actor=_owner(coop),
+                fair=fair,
+                booth_type=booth_type,
+                products=own[:3],
+                samples="Hàng mẫu dùng thử cho khách" if i % 2 else "",
+                needs_cold_chain="Thủy sản" in coop.name or "Tôm" in coop.name,
+                needs_power=True,
+            )
+        )
+    services.allocation_run(actor=staff, fair=fair)
+    live = list(Application.objects.filter(fair=fair, status=ApplicationStatus.APPROVED).order_by("pk"))
+    for application in live[: len(live) // 2]:
+        if application.amount_due:
+            services.fee_mark_paid(application_id=application.pk, fully_paid=True)
+    if live:
+        services.application_withdraw(
+            actor=_owner(live[-1].cooperative), application=live[-1], reason="Trùng lịch thu hoạch"
+        )
+    late = [services.application_submit(actor=_owner(coop), fair=fair) for coop in _late_applicants(context, sellers)]
+    if late:
+        services.application_waitlist(actor=staff, application=late[0], note="Hết gian hàng tiêu chuẩn")
+    if len(late) > 1:
+        services.application_reject(
+            actor=staff, application=late[1], reason="Sản phẩm chưa có giấy chứng nhận an toàn thực phẩm còn hiệu lực."
+        )
+
+    services.fair_transition(actor=staff, fair=fair, to=FairStatus.ALLOCATION)
+    services.fair_transition(actor=staff, fair=fair, to=FairStatus.PUBLISHED)
+    _matching(context, staff, fair)
+    context.notes.append(
+        f"Fairs: {fair.name_vi} — {fair.booths.count()} booths, {fair.applications.count()} applications, "
+        f"{Meeting.objects.filter(fair=fair).count()} meetings. Staff: /staff/fairs/."
+    )
+
+
+def _late_applicants(context: DemoContext, sellers: list[Organisation]) -> list[Organisation]:
+    """Cooperatives that apply after the allocation: three more demo ones without an application yet."""
+    made = []
+    for i, name in enumerate(["HTX Bánh pía Sóc Trăng", "HTX Khô mực Hà Tiên", "HTX Muối Bạc Liêu"]):
+        organisation, _ = Organisation.objects.get_or_create(
+            tax_code=demo_tax_code(360 + i),
+            defaults={
+                "kind": OrganisationKind.COOPERATIVE,
+                "name": name,
+                "legal_name": f"Hợp tác xã {name.removeprefix('HTX ')}",
+                "province_code": 91,
+                "verification_status": VerificationStatus.VERIFIED,
+            },
+        )
+        user, created = User.objects.get_or_create(
+            email=f"htx{360 + i}@hoicho-demo.example", defaults={"full_name": f"Chủ nhiệm {name}"}
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.acting_organisation = organisation
+            user.save()
+        Membership.objects.get_or_create(user=user, organisation=organisation, defaults={"role": Role.OWNER})
+        made.append(organisation)
+    return made
+
+
+def _matching(context: DemoContext, staff: Actor, fair: Fair) -> None:
+    tz = timezone.get_current_timezone()
+    starts = [
+        timezone.make_aware(datetime.combine(fair.starts_on + timedelta(days=d), time(h, m)), tz)
+        for d in (0, 1)
+        for h, m in ((9, 0), (9, 30), (10, 0), (10, 30), (14, 0), (14, 30), (15, 0))
+    ]
+    slots = services.slots_create(actor=staff, fair=fair, starts=starts)
+    services.tables_create(actor=staff, fair=fair, names=[f"Bàn {i}" for i in range(1, 9)])
+    buyers = [v for v in context.objects.values() if isinstance(v, Organisation) and v.kind == OrganisationKind.BUYER]
+    exhibitors = [e.application.cooperative for e in selectors.exhibitors(fair=fair)]
+    outcomes = [
+        ("mou", "200", "tan", 3_600_000_000, "Biên bản ghi nhớ bao tiêu 200 tấn gạo ST25 vụ Đông Xuân"),
+        ("rfq", "5", "tan", 0, "Yêu cầu báo giá 5 tấn giao tháng 3"),
+        ("order", "1200", "chai", 96_000_000, "Đơn hàng nước mắm 40 độ đạm"),
+        ("interest", None, "", 0, "Quan tâm, hẹn thăm vùng nguyên liệu"),
+    ]
+    n = 0
+    for b_index, buyer in enumerate(buyers):
+        actor = _owner(buyer)
+        services.buyer_register(actor=actor, fair=fair, interests="Gạo thơm, nước mắm, trái cây sấy")
+        for k in range(4):
+            exhibitor = exhibitors[(b_index * 5 + k) % len(exhibitors)]
+            meeting = services.meeting_request(
+                actor=actor, fair=fair, exhibitor=exhibitor, slot=slots[k + b_index], message="Xin gặp trao đổi"
+            )
+            if k == 3:
+                services.meeting_decline(actor=_owner(exhibitor), meeting=meeting, reason="Bận nhận hàng mẫu")
+                continue
+            if k == 2 and b_index == 0:
+                continue  # stays requested
+            meeting = services.meeting_accept(actor=_owner(exhibitor), meeting=meeting)
+            kind, volume, unit, value, note = outcomes[n % len(outcomes)]
+            n += 1
+            if k == 0:
+                services.meeting_outcome_record(
+                    actor=actor, meeting=meeting, kind=kind, volume=volume, unit=unit, value=value, note=note
+                )
+    for badge in Badge.objects.filter(fair=fair).order_by("pk")[:12]:
+        services.checkin_scan(actor=staff, fair=fair, code=badge.code)

@@ -1,0 +1,12 @@
+"""What alliance staff, cooperatives and buyers may do at fairs."""
+
+from market.organisations.models import SELLER_KINDS, OrganisationKind
+from market.organisations.permissions import ALL_ROLES, MANAGING_ROLES, capability
+
+# Alliance staff run fairs: plans, programmes, reviews, assignment, check-in, the report.
+FAIRS_MANAGE = capability("fairs.manage", kinds={OrganisationKind.ALLIANCE})
+# A cooperative's owner or manager applies for a booth (and withdraws); every member sees the applications.
+FAIRS_APPLY = capability("fairs.apply", kinds=SELLER_KINDS, roles=MANAGING_ROLES)
+FAIRS_EXHIBIT = capability("fairs.exhibit", kinds=SELLER_KINDS, roles=ALL_ROLES)
+# Buyers register for a fair and request meetings.
+FAIRS_MEET = capability("fairs.meet", kinds={OrganisationKind.BUYER}, roles=ALL_ROLES)

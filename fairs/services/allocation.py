@@ -1,0 +1,120 @@
+"""Automatic booth allocation: preferences first, then the wanted type and zone, under priority rules.
+
+Order of service (fairness): first-time exhibitors first when the fair's subsidy programme says so, then
+verified cooperatives, then by submission time (first come, first served), ties by application number.
+Each cooperative holds at most one live application per fair, so no one gets two booths. An application
+gets its first free ranked booth that meets its needs (cold storage, water, power); without one, the first
+free booth of its type, in its wanted zone before the others; without one, it joins the waitlist — in the
+same order of service, so the waitlist order is the priority order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from fairs.models import Application, ApplicationStatus, Booth, BoothAssignment, Fair, FairStatus
+from fairs.services.applications import _booth_fits, _lock_application, _waitlist, booth_assign
+from fairs.services.common import require_fair_status, require_staff
+from market.core.services import audit_record
+from market.organisations.models import VerificationStatus
+from market.organisations.permissions import Actor
+
+
+@dataclass(frozen=True)
+class Allocation:
+    application_id: int
+    cooperative: str
+    booth_id: int | None
+    booth_code: str
+    rule: str  # "preference 1", "type", "type (other zone)", "waitlist"
+
+
+def _priority(application: Application, *, first_time_first: bool) -> tuple:
+    return (
+        0 if (first_time_first and application.first_time) else 1,
+        0 if application.cooperative.verification_status == VerificationStatus.VERIFIED else 1,
+        application.created_at,
+        application.pk,
+    )
+
+
+def allocation_plan(*, fair: Fair) -> list[Allocation]:
+    """What the allocation would do now, without changing anything."""
+    booths = list(Booth.objects.filter(fair=fair, blocked=False).order_by("code"))
+    taken = set(BoothAssignment.objects.filter(fair=fair, released_at__isnull=True).values_list("booth_id", flat=True))
+    has_booth = set(
+        BoothAssignment.objects.filter(fair=fair, released_at__isnull=True).values_list("application_id", flat=True)
+    )
+    pending = [
+        a
+        for a in Application.objects.filter(
+            fair=fair, status__in=[ApplicationStatus.SUBMITTED, ApplicationStatus.APPROVED]
+        )
+        .select_related("cooperative")
+        .prefetch_related("preferences")
+        if a.pk not in has_booth
+    ]
+    first_time_first = bool(fair.subsidy_programme and fair.subsidy_programme.first_time_priority)
+    pending.sort(key=lambda a: _priority(a, first_time_first=first_time_first))
+    by_id = {b.pk: b for b in booths}
+    plan: list[Allocation] = []
+    for application in pending:
+        chosen: Booth | None = None
+        rule = "waitlist"
+        for preference in application.preferences.all():
+            booth = by_id.get(preference.booth_id)
+            if booth is not None and booth.pk not in taken and _booth_fits(booth, application):
+                chosen, rule = booth, f"preference {preference.rank}"
+                break
+        if chosen is None:
+            typed = [
+                b
+                for b in booths
+                if b.booth_type == application.booth_type and b.pk not in taken and _booth_fits(b, application)
+            ]
+            in_zone = [b for b in typed if application.zone_id is None or b.zone_id == application.zone_id]
+            if in_zone:
+                chosen, rule = in_zone[0], "type"
+            elif typed:
+                chosen, rule = typed[0], "type (other zone)"
+        if chosen is not None:
+            taken.add(chosen.pk)
+        plan.append(
+            Allocation(
+                application_id=application.pk,
+                cooperative=application.cooperative.name,
+                booth_id=chosen.pk if chosen else None,
+                booth_code=chosen.code if chosen else "",
+                rule=rule,
+            )
+        )
+    return plan
+
+
+@transaction.atomic
+def allocation_run(*, actor: Actor, fair: Fair) -> list[Allocation]:
+    """Carry out the plan: assign (and approve) or waitlist, all or nothing. Staff adjust by hand afterwards."""
+    require_staff(actor)
+    locked_fair = Fair.objects.select_for_update().get(pk=fair.pk)
+    require_fair_status(
+        locked_fair,
+        frozenset({FairStatus.OPEN, FairStatus.ALLOCATION}),
+        "Run the allocation while applications are open or being allocated.",
+    )
+    plan = allocation_plan(fair=locked_fair)
+    for item in plan:
+        if item.booth_id is not None:
+            booth_assign(actor=actor, application=Application(pk=item.application_id), booth=Booth(pk=item.booth_id))
+        else:
+            application = _lock_application(item.application_id)
+            if application.status == ApplicationStatus.SUBMITTED:
+                _waitlist(application, actor=actor, note="allocation")
+    audit_record(
+        actor=actor,
+        action="fairs.allocation_run",
+        target=locked_fair,
+        data={"assigned": sum(1 for i in plan if i.booth_id), "waitlisted": sum(1 for i in plan if not i.booth_id)},
+    )
+    return plan

@@ -1,0 +1,144 @@
+"""Automatic allocation: a table of preference cases with the expected result, and the waitlist order."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from fairs import services
+from fairs.models import Application, ApplicationStatus, BoothType
+from tests.catalog.factories import actor_for
+from tests.fairs.factories import booth, cooperatives, hall_of, make_fair, make_programme, staff_actor
+
+pytestmark = pytest.mark.django_db
+
+
+def _setup(alliance):
+    """Booths A-01..A-04 standard (A-04 with cold storage), C-01 corner; zones: Fresh (A-01, A-02), OCOP (rest)."""
+    staff = staff_actor(alliance)
+    fair = make_fair(alliance, booths=4, programme=make_programme())
+    hall = hall_of(fair)
+    fresh = services.zone_create(actor=staff, fair=fair, hall=hall, name="Nông sản tươi", kind="fresh")
+    ocop = services.zone_create(actor=staff, fair=fair, hall=hall, name="OCOP", kind="ocop")
+    for code in ("A-01", "A-02"):
+        services.booth_update(actor=staff, booth=booth(fair, code), zone=fresh)
+    for code in ("A-03", "A-04"):
+        services.booth_update(actor=staff, booth=booth(fair, code), zone=ocop)
+    services.booth_update(actor=staff, booth=booth(fair, "A-04"), cold_storage=True)
+    services.booth_create(actor=staff, fair=fair, hall=hall, code="C-01", booth_type="corner", x=40, y=20, zone=ocop)
+    return fair, {"fresh": fresh, "ocop": ocop}
+
+
+def _submit(coop, fair, zones, spec):
+    prefs = [booth(fair, code).pk for code in spec.get("prefs", [])]
+    application = services.application_submit(
+        actor=actor_for(coop),
+        fair=fair,
+        booth_type=spec.get("type", BoothType.STANDARD),
+        zone=zones.get(spec.get("zone", "")),
+        preferences=prefs,
+        needs_cold_chain=spec.get("cold", False),
+    )
+    if spec.get("first_time") is False:
+        Application.objects.filter(pk=application.pk).update(first_time=False)
+    return application
+
+
+CASES = [
+    pytest.param([{"prefs": ["A-02", "A-01"]}], ["A-02"], id="first preference free"),
+    pytest.param([{"prefs": ["A-02"]}, {"prefs": ["A-02", "A-03"]}], ["A-02", "A-03"], id="second falls to rank 2"),
+    pytest.param([{"prefs": ["A-01"], "cold": True}], ["A-04"], id="cold chain overrides a booth without storage"),
+    pytest.param([{"type": "corner"}], ["C-01"], id="type without preferences"),
+    pytest.param([{"type": "corner"}, {"type": "corner"}], ["C-01", None], id="no booth of the type: waitlist"),
+    pytest.param([{"zone": "ocop"}], ["A-03"], id="wanted zone first"),
+    pytest.param(
+        [{"prefs": ["A-01"], "first_time": False}, {"prefs": ["A-01"]}],
+        ["A-02", "A-01"],
+        id="first-time exhibitor served first",
+    ),
+    pytest.param(
+        [{}, {}, {}, {}, {}],
+        ["A-01", "A-02", "A-03", "A-04", None],
+        id="first come first served, then waitlist",
+    ),
+]
+
+
+@pytest.mark.parametrize(("specs", "expected"), CASES)
+def test_allocation_cases(alliance, specs, expected):
+    fair, zones = _setup(alliance)
+    coops = cooperatives(len(specs))
+    applications = []
+    for coop, spec in zip(coops, specs, strict=True):
+        applications.append(_submit(coop, fair, zones, spec))
+
+    services.allocation_run(actor=staff_actor(alliance), fair=fair)
+
+    got = []
+    for application in applications:
+        application.refresh_from_db()
+        live = application.assignments.filter(released_at__isnull=True).first()
+        got.append(live.booth.code if live else None)
+        assert application.status == (ApplicationStatus.APPROVED if live else ApplicationStatus.WAITLISTED)
+    assert got == expected
+
+
+def test_plan_is_a_dry_run(alliance):
+    fair, zones = _setup(alliance)
+    _submit(cooperatives(1)[0], fair, zones, {"prefs": ["A-03"]})
+    plan = services.allocation_plan(fair=fair)
+    assert [(p.booth_code, p.rule) for p in plan] == [("A-03", "preference 1")]
+    assert not Application.objects.filter(status=ApplicationStatus.APPROVED).exists()
+
+
+def test_waitlist_is_offered_in_order_when_a_booth_is_freed(alliance):
+    fair = make_fair(alliance, booths=1, programme=make_programme())
+    staff = staff_actor(alliance)
+    first, second, third = cooperatives(3)
+    holder = services.application_submit(actor=actor_for(first), fair=fair)
+    later = services.application_submit(actor=actor_for(second), fair=fair)
+    latest = services.application_submit(actor=actor_for(third), fair=fair)
+    Application.objects.filter(pk=holder.pk).update(created_at=timezone.now() - timedelta(minutes=2))
+    Application.objects.filter(pk=later.pk).update(created_at=timezone.now() - timedelta(minutes=1))
+    services.allocation_run(actor=staff, fair=fair)
+    later.refresh_from_db()
+    latest.refresh_from_db()
+    # Order of service is submission time after priority: `later` was backdated before `latest`.
+    assert (later.waitlist_position, latest.waitlist_position) == (1, 2)
+
+    services.application_withdraw(actor=actor_for(first), application=holder)
+
+    later.refresh_from_db()
+    latest.refresh_from_db()
+    assert later.status == ApplicationStatus.APPROVED
+    assert later.assignments.get(released_at__isnull=True).booth.code == "A-01"
+    assert latest.status == ApplicationStatus.WAITLISTED
+    assert latest.waitlist_position == 2
+
+
+def test_unpaid_fee_reminds_then_releases_to_the_waitlist(alliance):
+    fair = make_fair(alliance, booths=1)
+    staff = staff_actor(alliance)
+    late_payer, waiting = cooperatives(2)
+    unpaid = services.booth_assign(
+        actor=staff,
+        application=services.application_submit(actor=actor_for(late_payer), fair=fair),
+        booth=booth(fair, "A-01"),
+    )
+    queued = services.application_waitlist(
+        actor=staff, application=services.application_submit(actor=actor_for(waiting), fair=fair)
+    )
+    after_deadline = timezone.now() + timedelta(days=fair.payment_days + 1)
+
+    assert services.fee_deadlines(now=after_deadline) == {"reminded": 1, "released": 0}
+    assert services.fee_deadlines(now=after_deadline) == {"reminded": 0, "released": 0}
+    after_grace = after_deadline + timedelta(days=fair.grace_days)
+    assert services.fee_deadlines(now=after_grace) == {"reminded": 0, "released": 1}
+
+    unpaid.refresh_from_db()
+    queued.refresh_from_db()
+    assert unpaid.status == ApplicationStatus.WITHDRAWN
+    assert queued.status == ApplicationStatus.APPROVED
+    assert queued.assignments.get(released_at__isnull=True).booth.code == "A-01"
