@@ -26,9 +26,11 @@ system-packages:
 messages: setup
 	@$(PY) manage.py compilemessages --ignore '.venv/*' -v0
 
-# After adding user-facing strings: collect them into locale/vi/LC_MESSAGES/django.po, then translate.
+# After adding user-facing strings: collect them into locale/vi/LC_MESSAGES/django.po and fill it from the
+# translation sources locale/vi/*.json (put the Vietnamese there: it merges cleanly, the .po does not).
 messages-update: setup
 	$(PY) manage.py makemessages -l vi --ignore '.venv/*' --ignore 'tests/*' --ignore 'bench/*' --ignore 'var/*'
+	$(PY) scripts/fill-translations
 
 run: setup messages
 	@mkdir -p "$${MARKET_VAR_DIR:-var}"

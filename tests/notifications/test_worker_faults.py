@@ -77,10 +77,8 @@ def test_a_temporary_smtp_failure_is_retried_by_the_worker(relay_worker, smtp_se
 
 
 def test_redis_down_while_events_happen(private_redis, relay_worker, smtp_server, staff_user, settings):
-    # One Redis is both the broker and the web process's cache, as in production.
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": private_redis.url}
-    }
+    # One Redis is both the broker and the web process's cache, with the production cache backend.
+    settings.CACHES = {**settings.CACHES, "default": {**settings.CACHES["default"], "LOCATION": private_redis.url}}
     relay_worker(broker=private_redis.url, REDIS_URL=private_redis.url)
     first, _ = pending_cooperative("HTX Lúa gạo Tân Hiệp")
     verify_through_the_page(staff_user, first)

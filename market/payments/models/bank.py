@@ -70,7 +70,7 @@ class BankTransaction(TimeStampedModel):
     amount = vnd_field(_("amount"))  # positive = credit, negative = debit
     currency = models.CharField(max_length=3, default="VND")
     description = models.CharField(_("transfer note"), max_length=500)
-    counterparty = models.CharField(_("from"), max_length=255, blank=True)
+    counterparty = models.CharField(_("sender"), max_length=255, blank=True)
     source = models.CharField(max_length=12)  # statement | webhook | staff
     statement = models.ForeignKey(
         StatementImport, null=True, blank=True, on_delete=models.SET_NULL, related_name="transactions"

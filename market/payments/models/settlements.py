@@ -16,7 +16,7 @@ from market.core.models import TimeStampedModel
 class CommissionRate(models.Model):
     """The alliance's commission on card money, as data: a rate from a date, optionally for one payee."""
 
-    rate_percent = models.DecimalField(_("rate (%)"), max_digits=5, decimal_places=2)
+    rate_percent = models.DecimalField(_("commission rate (%)"), max_digits=5, decimal_places=2)
     valid_from = models.DateField(_("valid from"))
     payee = models.ForeignKey(
         "organisations.Organisation",
