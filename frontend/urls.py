@@ -1,12 +1,24 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from frontend.views import auth, catalog, catalog_manage, notifications, organisations, payments, staff, staff_catalog
+from frontend.views import (
+    auth,
+    catalog,
+    catalog_manage,
+    notifications,
+    orders,
+    organisations,
+    payments,
+    staff,
+    staff_catalog,
+)
 
 app_name = "frontend"
 
 urlpatterns = [
     path("", organisations.home, name="home"),
+    # orders: cart, checkout, buyer and cooperative order pages, quotations
+    path("orders/<int:order_id>/", orders.order_detail, name="order-detail"),
     path("login/", auth.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("sign-up/", auth.sign_up, name="sign-up"),

@@ -373,6 +373,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=NOTIFICATIONS_DIGEST_HOUR, minute=0),
     },
     "notifications-prune": {"task": "market.notifications.tasks.prune", "schedule": crontab(hour=3, minute=30)},
+    # Unpaid orders past their payment window give their stock back.
+    "orders-expire-unpaid": {"task": "orders.tasks.expire_unpaid_orders", "schedule": 5 * 60.0},
 }
 
 # Seconds a rendered public catalogue page may be served from the cache. Entries are also dropped at once

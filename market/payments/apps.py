@@ -8,9 +8,6 @@ class PaymentsConfig(AppConfig):
 
     def ready(self) -> None:
         from market.core.demo import register_seeder
-        from market.payments.demo import DemoOrderPayable, seed_payments
-        from market.payments.registry import register
+        from market.payments.demo import seed_payments
 
         register_seeder("payments", seed_payments, order=50)
-        # Demo-only stand-in for order checkouts; the orders app registers the real kind.
-        register(DemoOrderPayable())
