@@ -6,13 +6,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-from decimal import Decimal
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from django.template.loader import render_to_string
-from django.utils.formats import number_format
 from django.utils import timezone, translation
+from django.utils.formats import number_format
 
 from market.core.words import vnd_in_words
 from orders.models import Invoice, InvoiceKind
@@ -91,7 +91,14 @@ def export_csv(invoices: Iterable[Invoice]) -> str:
     writer.writeheader()
     for row in _rows(invoices):
         lines = row["lines"] or [
-            {"name": row["reason"], "unit": "", "quantity": "", "unit_price": "", "amount": -g["taxable"], "vat_rate_percent": g["rate_percent"]}
+            {
+                "name": row["reason"],
+                "unit": "",
+                "quantity": "",
+                "unit_price": "",
+                "amount": -g["taxable"],
+                "vat_rate_percent": g["rate_percent"],
+            }
             for g in row["vat_breakdown"]
         ]
         for index, line in enumerate(lines, start=1):

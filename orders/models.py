@@ -126,7 +126,9 @@ class Checkout(TimeStampedModel):
                 fields=["buyer", "idempotency_key"], condition=~Q(idempotency_key=""), name="checkout_idempotency_key"
             ),
             models.CheckConstraint(
-                condition=Q(delivery_from__isnull=True) | Q(delivery_to__isnull=True) | Q(delivery_to__gte=F("delivery_from")),
+                condition=Q(delivery_from__isnull=True)
+                | Q(delivery_to__isnull=True)
+                | Q(delivery_to__gte=F("delivery_from")),
                 name="checkout_delivery_window_ordered",
             ),
         ]
@@ -326,6 +328,21 @@ class OrderEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.action} {self.from_status}->{self.to_status}"
 
+    @property
+    def label(self) -> str:
+        """What the timeline shows: the status reached, or what happened."""
+        if self.action == "placed":
+            return str(_("Placed"))
+        if self.action == "payment":
+            status = self.data.get("to", "")
+            return str(
+                _("Payment: %(status)s")
+                % {"status": PaymentStatus(status).label if status in PaymentStatus.values else status}
+            )
+        if self.to_status in OrderStatus.values:
+            return str(OrderStatus(self.to_status).label)
+        return self.action
+
 
 class Shipment(TimeStampedModel):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shipments")
@@ -394,9 +411,7 @@ class Invoice(TimeStampedModel):
         verbose_name_plural = _("invoices")
         constraints = [
             models.UniqueConstraint(fields=["cooperative", "symbol", "number"], name="invoice_number_unique"),
-            models.UniqueConstraint(
-                fields=["order"], condition=Q(kind="invoice"), name="invoice_one_per_order"
-            ),
+            models.UniqueConstraint(fields=["order"], condition=Q(kind="invoice"), name="invoice_one_per_order"),
             models.CheckConstraint(condition=Q(number__gte=1), name="invoice_number_positive"),
         ]
 

@@ -36,8 +36,16 @@ def register_notification_kinds() -> None:
     kinds = [
         (RECEIVED, _("A new order was placed with your cooperative"), {}),
         (PLACED, _("Your order was placed"), {}),
-        (CONFIRMED, _("The cooperative confirmed an order (or proposed changes)"), {"changes_proposed": False, "note": ""}),
-        (SHIPPED, _("An order was shipped"), {"shipment_number": 1, "carrier": "Xe tải HTX", "vehicle": "68C-123.45", "complete": True}),
+        (
+            CONFIRMED,
+            _("The cooperative confirmed an order (or proposed changes)"),
+            {"changes_proposed": False, "note": ""},
+        ),
+        (
+            SHIPPED,
+            _("An order was shipped"),
+            {"shipment_number": 1, "carrier": "Xe tải HTX", "vehicle": "68C-123.45", "complete": True},
+        ),
         (CANCELLED, _("An order was cancelled"), {"reason": "Hết hàng do mưa lớn."}),
     ]
     for name, label, extra in kinds:

@@ -133,7 +133,9 @@ def order_list_for(
             | Q(status=S.PLACED, created_at__lt=timezone.now() - timedelta(days=2))
         )
     if search:
-        queryset = queryset.filter(Q(number__icontains=search.strip()) | Q(checkout__po_number__icontains=search.strip()))
+        queryset = queryset.filter(
+            Q(number__icontains=search.strip()) | Q(checkout__po_number__icontains=search.strip())
+        )
     if cooperative_id:
         queryset = queryset.filter(cooperative_id=cooperative_id)
     if buyer_id:
@@ -150,7 +152,12 @@ def order_get_for(*, actor: Actor, order_id: int) -> Order:
         order_list_for(actor=actor)
         .prefetch_related(
             Prefetch("lines", queryset=OrderLine.objects.order_by("position", "id")),
-            Prefetch("events", queryset=OrderEvent.objects.select_related("actor_user", "actor_organisation").order_by("created_at", "id")),
+            Prefetch(
+                "events",
+                queryset=OrderEvent.objects.select_related("actor_user", "actor_organisation").order_by(
+                    "created_at", "id"
+                ),
+            ),
             Prefetch(
                 "shipments",
                 queryset=Shipment.objects.prefetch_related(
@@ -185,7 +192,9 @@ def shipment_list_for(*, actor: Actor, order_id: int | None = None) -> QuerySet[
     queryset = Shipment.objects.filter(order__in=orders)
     if order_id:
         queryset = queryset.filter(order_id=order_id)
-    return queryset.select_related("order").prefetch_related(Prefetch("lines", queryset=ShipmentLine.objects.order_by("id")))
+    return queryset.select_related("order").prefetch_related(
+        Prefetch("lines", queryset=ShipmentLine.objects.order_by("id"))
+    )
 
 
 def invoice_list_for(*, actor: Actor, order_id: int | None = None) -> QuerySet[Invoice]:
@@ -205,7 +214,6 @@ def invoice_get_for(*, actor: Actor, invoice_id: int) -> Invoice:
 
 def payable_for(order: Order) -> Any:
     from market.payments.models import Payable
-
     from orders.services.common import PAYABLE_KIND
 
     return Payable.objects.filter(kind=PAYABLE_KIND, object_id=str(order.pk)).first()
@@ -227,7 +235,9 @@ def sales_summary(*, actor: Actor, since: date | None = None) -> dict[str, list[
         .order_by("month")
     )
     by_buyer = list(
-        orders.values("buyer_id", "buyer__name").annotate(total=Sum("subtotal"), orders=Count("id")).order_by("-total")[:20]
+        orders.values("buyer_id", "buyer__name")
+        .annotate(total=Sum("subtotal"), orders=Count("id"))
+        .order_by("-total")[:20]
     )
     lines = OrderLine.objects.filter(order__in=orders)
     by_product = list(

@@ -206,7 +206,9 @@ class CheckoutOut(serializers.Serializer):
     orders = serializers.SerializerMethodField()
 
     def get_orders(self, obj: Any) -> list[dict[str, Any]]:
-        return OrderSummaryOut(obj.orders.select_related("buyer", "cooperative").order_by("cooperative_id"), many=True).data
+        return OrderSummaryOut(
+            obj.orders.select_related("buyer", "cooperative").order_by("cooperative_id"), many=True
+        ).data
 
 
 # --- verbs ---------------------------------------------------------------------------------------

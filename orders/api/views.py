@@ -210,7 +210,9 @@ class OrderConfirmView(ActorAPIView):
     @extend_schema(request=s.QuantitiesIn, responses=s.OrderOut, tags=TAGS)
     def post(self, request: Request, order_id: int) -> Response:
         data = _valid(s.QuantitiesIn, request)
-        services.order_confirm(actor=self.actor, order_id=order_id, quantities=data.get("quantities"), note=data["note"])
+        services.order_confirm(
+            actor=self.actor, order_id=order_id, quantities=data.get("quantities"), note=data["note"]
+        )
         return _order_response(self, order_id)
 
 
@@ -240,7 +242,9 @@ class OrderDeliverView(ActorAPIView):
     @extend_schema(request=s.QuantitiesIn, responses=s.OrderOut, tags=TAGS)
     def post(self, request: Request, order_id: int) -> Response:
         data = _valid(s.QuantitiesIn, request)
-        services.order_deliver(actor=self.actor, order_id=order_id, quantities=data.get("quantities"), note=data["note"])
+        services.order_deliver(
+            actor=self.actor, order_id=order_id, quantities=data.get("quantities"), note=data["note"]
+        )
         return _order_response(self, order_id)
 
 
@@ -311,7 +315,10 @@ class InvoiceExportView(ActorAPIView):
             OpenApiParameter("issued_from", OpenApiTypes.DATE),
             OpenApiParameter("issued_to", OpenApiTypes.DATE),
         ],
-        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR), (200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT)},
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR),
+            (200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT),
+        },
         tags=TAGS,
     )
     def get(self, request: Request) -> HttpResponse:
@@ -345,7 +352,9 @@ class SalesSummaryView(ActorAPIView):
 class RfqListView(ActorAPIView):
     capabilities = {"POST": RFQ_CREATE}
 
-    @extend_schema(parameters=[OpenApiParameter("status", str, enum=RfqStatus.values)], responses=s.RfqOut(many=True), tags=TAGS)
+    @extend_schema(
+        parameters=[OpenApiParameter("status", str, enum=RfqStatus.values)], responses=s.RfqOut(many=True), tags=TAGS
+    )
     def get(self, request: Request) -> Response:
         status_filter = request.query_params.get("status") or None
         return _paginated(self, selectors.rfq_list_for(actor=self.actor, status=status_filter), s.RfqOut)
@@ -354,7 +363,9 @@ class RfqListView(ActorAPIView):
     def post(self, request: Request) -> Response:
         data = _valid(s.RfqIn, request)
         rfq = services.rfq_create(actor=self.actor, data=data)
-        return Response(s.RfqOut(selectors.rfq_get_for(actor=self.actor, rfq_id=rfq.pk)).data, status=status.HTTP_201_CREATED)
+        return Response(
+            s.RfqOut(selectors.rfq_get_for(actor=self.actor, rfq_id=rfq.pk)).data, status=status.HTTP_201_CREATED
+        )
 
 
 class RfqDetailView(ActorAPIView):

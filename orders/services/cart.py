@@ -57,7 +57,9 @@ def check_line(*, product_id: int, lot_id: int | None, quantity: Any) -> tuple[A
 
 
 @transaction.atomic
-def cart_line_set(*, actor: Actor, product_id: int, quantity: Any, lot_id: int | None = None, add: bool = False) -> CartLine:
+def cart_line_set(
+    *, actor: Actor, product_id: int, quantity: Any, lot_id: int | None = None, add: bool = False
+) -> CartLine:
     """Put `quantity` of a product (from a lot, if chosen) in the cart; with add=True, add it to what the
     line already holds. Checks the product, MOQ, order multiple and stock."""
     cart = cart_for_update(actor=actor)
@@ -76,7 +78,9 @@ def cart_line_set(*, actor: Actor, product_id: int, quantity: Any, lot_id: int |
         line.quantity = number
         line.save(update_fields=["quantity", "updated_at"])
     cart.save(update_fields=["updated_at"])
-    audit_record(actor=actor, action="cart.line_set", target=cart, data={"product": product.pk, "quantity": str(number)})
+    audit_record(
+        actor=actor, action="cart.line_set", target=cart, data={"product": product.pk, "quantity": str(number)}
+    )
     return line
 
 

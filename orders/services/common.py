@@ -92,7 +92,14 @@ def record_event(
 
 
 def move(
-    order: Order, to: str, *, actor: Actor | None, action: str, note: str = "", data: Any = None, fields: Iterable[str] = ()
+    order: Order,
+    to: str,
+    *,
+    actor: Actor | None,
+    action: str,
+    note: str = "",
+    data: Any = None,
+    fields: Iterable[str] = (),
 ) -> Order:
     """Change the status of a locked order: validate against TRANSITIONS, stamp, save, record the event."""
     if not can_move(order, to):
@@ -133,7 +140,9 @@ def payment_refresh(order: Order) -> None:
         order.save(update_fields=["payment_status", "updated_at"])
 
 
-def release_stock(order: Order, *, actor: Actor | None, lines: Iterable[OrderLine] | None = None, keep: dict[int, Any] | None = None) -> None:
+def release_stock(
+    order: Order, *, actor: Actor | None, lines: Iterable[OrderLine] | None = None, keep: dict[int, Any] | None = None
+) -> None:
     """Return stock still held by the order's allocations to the lots, in lot-id order (no deadlocks).
 
     `keep` maps a line id to the quantity that line must go on holding (confirm with smaller quantities);

@@ -26,7 +26,9 @@ def _next_number(cooperative_id: int) -> tuple[str, int]:
     return row.invoice_symbol, row.last_invoice_number
 
 
-def _party(organisation: Any, *, tax_code: str = "", legal_name: str = "", address: str = "", email: str = "") -> dict[str, str]:
+def _party(
+    organisation: Any, *, tax_code: str = "", legal_name: str = "", address: str = "", email: str = ""
+) -> dict[str, str]:
     return {
         "name": organisation.name,
         "legal_name": legal_name or organisation.legal_name,
@@ -125,5 +127,7 @@ def credit_note_issue(*, order: Order, amount: int, reason: str, actor: Actor | 
         buyer=invoice.buyer,
         reason=reason[:500],
     )
-    audit_record(actor=actor, action="invoice.credit_note_issued", target=note, data={"order": order.pk, "amount": amount})
+    audit_record(
+        actor=actor, action="invoice.credit_note_issued", target=note, data={"order": order.pk, "amount": amount}
+    )
     return note

@@ -78,9 +78,7 @@ def _quantities(order: Order, raw: Mapping[Any, Any] | None, *, field: str) -> d
 
 # --- confirm -------------------------------------------------------------------------------------
 @transaction.atomic
-def order_confirm(
-    *, actor: Actor, order_id: int, quantities: Mapping[Any, Any] | None = None, note: str = ""
-) -> Order:
+def order_confirm(*, actor: Actor, order_id: int, quantities: Mapping[Any, Any] | None = None, note: str = "") -> Order:
     """The cooperative confirms. With smaller quantities for some lines (never more than ordered) the order
     waits for the buyer to accept them (`order_accept_changes`); otherwise it is confirmed at once."""
     order = lock_order(actor=actor, order_id=order_id, side="seller", capability=ORDERS_FULFIL)
@@ -94,7 +92,8 @@ def order_confirm(
         new = changes.get(line.pk, line.quantity_ordered)
         if new > line.quantity_ordered:
             errors[f"quantities.{line.pk}"] = [
-                _("You can confirm at most the %(q)s ordered.") % {"q": pricing.fmt_quantity(line.quantity_ordered, line.unit)}
+                _("You can confirm at most the %(q)s ordered.")
+                % {"q": pricing.fmt_quantity(line.quantity_ordered, line.unit)}
             ]
         elif new != line.quantity_confirmed:
             changed[str(line.pk)] = f"{new.normalize():f}"
@@ -119,7 +118,12 @@ def order_confirm(
         )
         return order
     move(order, S.CONFIRMED, actor=actor, action="confirmed", note=note)
-    notify(kind="orders.confirmed", recipients=[order.buyer], context=_context(order, changes_proposed=False, note=note), object_ref=order)
+    notify(
+        kind="orders.confirmed",
+        recipients=[order.buyer],
+        context=_context(order, changes_proposed=False, note=note),
+        object_ref=order,
+    )
     return order
 
 
@@ -199,7 +203,9 @@ def shipment_create(
     notify(
         kind="orders.shipped",
         recipients=[order.buyer],
-        context=_context(order, shipment_number=number, carrier=shipment.carrier, vehicle=shipment.vehicle, complete=complete),
+        context=_context(
+            order, shipment_number=number, carrier=shipment.carrier, vehicle=shipment.vehicle, complete=complete
+        ),
         object_ref=order,
         occurrence=f"shipment-{number}",
     )
@@ -363,7 +369,13 @@ def order_payment_status_set(*, order_id: int, status: str, paid: int, refunded:
     previous = order.payment_status
     order.payment_status = status
     order.save(update_fields=["payment_status", "updated_at"])
-    record_event(order, actor=None, action="payment", note="", data={"from": previous, "to": status, "paid": paid, "refunded": refunded})
+    record_event(
+        order,
+        actor=None,
+        action="payment",
+        note="",
+        data={"from": previous, "to": status, "paid": paid, "refunded": refunded},
+    )
 
 
 __all__ = [

@@ -100,7 +100,9 @@ def clean_details(*, actor: Actor, data: Mapping[str, Any]) -> dict[str, Any]:
     buyer = actor.organisation
     assert buyer is not None
     errors: dict[str, list[str]] = {}
-    text = {name: nfc(str(data.get(name) or "")) for name in DETAIL_FIELDS if name not in ("delivery_from", "delivery_to")}
+    text = {
+        name: nfc(str(data.get(name) or "")) for name in DETAIL_FIELDS if name not in ("delivery_from", "delivery_to")
+    }
     details: dict[str, Any] = {
         "delivery_address": text["delivery_address"] or buyer.full_address,
         "po_number": text["po_number"][:40],
@@ -157,9 +159,7 @@ def _replay(*, buyer_id: int, key: str, digest: str) -> Checkout | None:
     return existing
 
 
-def checkout_place(
-    *, actor: Actor, data: Mapping[str, Any], idempotency_key: str = ""
-) -> tuple[Checkout, bool]:
+def checkout_place(*, actor: Actor, data: Mapping[str, Any], idempotency_key: str = "") -> tuple[Checkout, bool]:
     """Place the acting buyer's cart: (checkout, created). A retry with the same key returns the same
     checkout with created=False."""
     actor.require(ORDERS_PLACE)
@@ -237,7 +237,7 @@ def place_items(*, actor: Actor, checkout: Checkout, items: Sequence[Item], sour
     left = {lot_id: lot.quantity_available for lot_id, lot in locked.items()}
     today = timezone.localdate()
     plans: list[list[tuple[int, Decimal]]] = []
-    for index, (item, product, _price, quantity) in enumerate(priced):
+    for index, (_item, product, _price, quantity) in enumerate(priced):
         need = quantity
         plan: list[tuple[int, Decimal]] = []
         for lot_id in candidates[index]:
@@ -294,7 +294,9 @@ def place_items(*, actor: Actor, checkout: Checkout, items: Sequence[Item], sour
                 unit=product.unit,
                 unit_price=unit_price,
                 vat_category_code=product.vat_category.code,
-                vat_rate_percent=product.vat_category.rate_percent if product.vat_category.subject_to_vat else Decimal(0),
+                vat_rate_percent=product.vat_category.rate_percent
+                if product.vat_category.subject_to_vat
+                else Decimal(0),
                 quantity_ordered=quantity,
                 quantity_confirmed=quantity,
                 position=position,

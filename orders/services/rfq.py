@@ -16,11 +16,11 @@ from catalog import pricing
 from catalog.models import Category, Product
 from catalog.selectors import product_for_order
 from market.core.errors import Conflict, NotFound, ValidationFailed
+from market.core.quantity import Unit
 from market.core.services import audit_record
 from market.core.text import nfc
 from market.organisations import geo
 from market.organisations.permissions import Actor
-from market.core.quantity import Unit
 from orders.models import Checkout, Order, OrderSource, Quote, QuoteStatus, Rfq, RfqStatus
 from orders.permissions import ORDERS_PLACE, QUOTE_SUBMIT, RFQ_CREATE
 from orders.services.placement import Item, clean_details, place_items, request_hash

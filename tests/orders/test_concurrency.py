@@ -32,7 +32,7 @@ def run_together(jobs: list[Callable[[], Any]]) -> list[Any]:
         try:
             barrier.wait(timeout=30)
             results[index] = job()
-        except Exception as error:  # noqa: BLE001 - the test inspects it
+        except Exception as error:
             results[index] = error
         finally:
             connections.close_all()
@@ -100,7 +100,8 @@ def test_the_same_key_sent_concurrently_places_one_checkout(buyer, cooperative):
     assert all(isinstance(r, tuple) for r in results), results
     assert len({checkout.pk for checkout, _created in results}) == 1
     assert sorted(created for _checkout, created in results) == [False] * 5 + [True]
-    assert Checkout.objects.count() == 1 and Order.objects.count() == 1
+    assert Checkout.objects.count() == 1
+    assert Order.objects.count() == 1
     lot.refresh_from_db()
     assert lot.quantity_available == D("900")
 

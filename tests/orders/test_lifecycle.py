@@ -45,7 +45,8 @@ def line_of(order):
 def test_confirm_as_placed(order, selling):
     services.order_confirm(actor=selling, order_id=order.pk)
     order.refresh_from_db()
-    assert order.status == S.CONFIRMED and order.confirmed_at is not None
+    assert order.status == S.CONFIRMED
+    assert order.confirmed_at is not None
     event = order.events.last()
     assert (event.action, event.from_status, event.to_status, event.actor_user_id) == (
         "confirmed", "placed", "confirmed", selling.user.pk,
@@ -109,13 +110,15 @@ def test_deliver_variable_weight_within_tolerance_reprices_and_invoices(order, s
     services.order_deliver(actor=selling, order_id=order.pk, quantities={line.pk: "986"})  # 1,4 % short
     order.refresh_from_db()
     line.refresh_from_db()
-    assert order.status == S.DELIVERED and line.quantity_delivered == D("986")
+    assert order.status == S.DELIVERED
+    assert line.quantity_delivered == D("986")
     assert (order.subtotal, order.vat_total, order.total, order.placed_total) == (
         28_594_000, 1_429_700, 30_023_700, 30_450_000,
     )  # fmt: skip
     assert Payable.objects.get(object_id=str(order.pk)).amount == 30_023_700
     invoice = Invoice.objects.get(order=order)
-    assert invoice.total == 30_023_700 and invoice.lines[0]["quantity"] == "986"
+    assert invoice.total == 30_023_700
+    assert invoice.lines[0]["quantity"] == "986"
     event = order.events.get(action="delivered")
     assert event.data == {"total_from": 30_450_000, "total_to": 30_023_700}
 
@@ -169,7 +172,8 @@ def test_buyer_cancels_before_confirmation_and_stock_returns(order, buying, rice
     services.order_cancel(actor=buying, order_id=order.pk)
     order.refresh_from_db()
     lot.refresh_from_db()
-    assert order.status == S.CANCELLED and lot.quantity_available == D("5000")
+    assert order.status == S.CANCELLED
+    assert lot.quantity_available == D("5000")
     assert Payable.objects.get(object_id=str(order.pk)).status == "cancelled"
 
 
@@ -269,7 +273,8 @@ def test_unpaid_orders_expire_and_release_stock(order, rice, buying):
     assert services.orders_expire_unpaid(now=later) == 0  # safe to run twice
     order.refresh_from_db()
     lot.refresh_from_db()
-    assert order.status == S.CANCELLED and order.events.last().action == "expired"
+    assert order.status == S.CANCELLED
+    assert order.events.last().action == "expired"
     assert lot.quantity_available == D("4900")
     assert Order.objects.get(pk=paid_too.pk).status == S.PLACED
 

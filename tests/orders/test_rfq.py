@@ -39,8 +39,12 @@ def test_quote_accepted_becomes_an_order_at_the_quoted_price(buying, selling, ri
     product, lot = rice
     rfq = services.rfq_create(actor=buying, data=rfq_data(product))
     other = actor_for(other_cooperative, Role.OWNER)
-    losing = services.quote_submit(actor=other, rfq_id=rfq.pk, data={"product": fish_sauce[0].pk, "quantity": "24", "unit_price": 90000})
-    quote = services.quote_submit(actor=selling, rfq_id=rfq.pk, data={"product": product.pk, "quantity": "2000", "unit_price": 27500})
+    losing = services.quote_submit(
+        actor=other, rfq_id=rfq.pk, data={"product": fish_sauce[0].pk, "quantity": "24", "unit_price": 90000}
+    )
+    quote = services.quote_submit(
+        actor=selling, rfq_id=rfq.pk, data={"product": product.pk, "quantity": "2000", "unit_price": 27500}
+    )
     # A cooperative sees its own quote only; the buyer sees both.
     assert [q.pk for q in quotes_for(actor=selling, rfq=rfq)] == [quote.pk]
     assert len(quotes_for(actor=buying, rfq=rfq)) == 2
@@ -59,7 +63,9 @@ def test_quote_accepted_becomes_an_order_at_the_quoted_price(buying, selling, ri
 
 def test_expired_quote_cannot_be_accepted(buying, selling, rice):
     rfq = services.rfq_create(actor=buying, data=rfq_data(rice[0]))
-    quote = services.quote_submit(actor=selling, rfq_id=rfq.pk, data={"product": rice[0].pk, "quantity": "100", "unit_price": 30000})
+    quote = services.quote_submit(
+        actor=selling, rfq_id=rfq.pk, data={"product": rice[0].pk, "quantity": "100", "unit_price": 30000}
+    )
     Quote.objects.filter(pk=quote.pk).update(valid_until=timezone.now() - timedelta(minutes=1))
     with pytest.raises(Conflict) as error:
         services.quote_accept(actor=buying, quote_id=quote.pk, data=DETAILS)
@@ -75,15 +81,27 @@ def test_rfq_rules_and_scoping(buying, selling, rice, cooperative, other_coopera
         services.rfq_create(actor=selling, data=rfq_data(rice[0]))
     rfq = services.rfq_create(actor=buying, data=rfq_data(rice[0]))
     assert list(rfq_list_for(actor=selling)) == [rfq]  # open requests are visible to cooperatives
-    services.quote_submit(actor=selling, rfq_id=rfq.pk, data={"product": rice[0].pk, "quantity": "100", "unit_price": 30000})
+    services.quote_submit(
+        actor=selling, rfq_id=rfq.pk, data={"product": rice[0].pk, "quantity": "100", "unit_price": 30000}
+    )
     with pytest.raises(Conflict):
-        services.quote_submit(actor=selling, rfq_id=rfq.pk, data={"product": rice[0].pk, "quantity": "100", "unit_price": 29000})
+        services.quote_submit(
+            actor=selling, rfq_id=rfq.pk, data={"product": rice[0].pk, "quantity": "100", "unit_price": 29000}
+        )
     # Only its own products can be quoted.
     with pytest.raises(ValidationFailed):
-        services.quote_submit(actor=actor_for(other_cooperative), rfq_id=rfq.pk, data={"product": rice[0].pk, "quantity": "1", "unit_price": 1})
+        services.quote_submit(
+            actor=actor_for(other_cooperative),
+            rfq_id=rfq.pk,
+            data={"product": rice[0].pk, "quantity": "1", "unit_price": 1},
+        )
     services.rfq_close(actor=buying, rfq_id=rfq.pk)
     with pytest.raises(Conflict):
-        services.quote_submit(actor=actor_for(other_cooperative), rfq_id=rfq.pk, data={"product": rice[0].pk, "quantity": "1", "unit_price": 1})
+        services.quote_submit(
+            actor=actor_for(other_cooperative),
+            rfq_id=rfq.pk,
+            data={"product": rice[0].pk, "quantity": "1", "unit_price": 1},
+        )
     with pytest.raises(NotFound):
         services.rfq_close(actor=selling, rfq_id=rfq.pk)
 
@@ -104,5 +122,6 @@ def test_rfq_api(api, buyer, cooperative, rice):
     assert [q["unit_price"] for q in detail["quotes"]] == [28000]
     accepted = api(buyer_user).post(f"/api/v1/quotes/{quote.json()['id']}/accept/", DETAILS, format="json")
     assert accepted.status_code == 201, accepted.content
-    assert accepted.json()["source"] == "quote" and accepted.json()["lines"][0]["unit_price"] == 28000
+    assert accepted.json()["source"] == "quote"
+    assert accepted.json()["lines"][0]["unit_price"] == 28000
     assert api(None).get("/api/v1/rfqs/").status_code in (401, 403)
