@@ -115,7 +115,8 @@ def clean_details(*, actor: Actor, data: Mapping[str, Any]) -> dict[str, Any]:
     if not details["delivery_address"]:
         errors["delivery_address"] = [_("Where should the goods go?")]
     tax_code = text["invoice_tax_code"] or buyer.tax_code
-    if tax_code:
+    # The organisation's own code was checked when it signed up; another one typed here is checked now.
+    if tax_code and tax_code != buyer.tax_code:
         try:
             tax_code = normalise_tax_code(tax_code)
         except ValidationError as error:
