@@ -62,6 +62,11 @@ def test_cooperative_confirms_and_ships_from_the_detail_page(client, buying, coo
     client.force_login(coop_user)
     inbox = client.get(reverse("frontend:orders")).content.decode()
     assert order.number in inbox
+    # Inputs carry plain quantities: "1.000" (grouped) would be read back as one kilogram.
+    assert (
+        f'name="quantity-{line.pk}" inputmode="decimal" value="1000"'
+        in client.get(reverse("frontend:order-detail", args=[order.pk])).content.decode()
+    )
     client.post(reverse("frontend:order-action", args=[order.pk, "confirm"]), {f"quantity-{line.pk}": "1000"})
     client.post(
         reverse("frontend:order-action", args=[order.pk, "ship"]),
