@@ -194,7 +194,7 @@ def run_race(base: str, buyers: list[tuple[int, str]], lot_id: int) -> dict[str,
     sold = sum((line.quantity_ordered for line in OrderLine.objects.filter(allocations__lot_id=lot_id)), Decimal(0))
     return {
         "concurrent_checkouts": len(buyers),
-        "stock": str(lot.quantity_produced.normalize()),
+        "stock": f"{lot.quantity_produced.normalize():f}",
         "sold": f"{sold.normalize():f}",
         "left": f"{lot.quantity_available.normalize():f}",
         "statuses": statuses,
