@@ -26,6 +26,7 @@ class CatalogConfig(AppConfig):
         from django.db.models.signals import post_migrate, post_save
 
         from catalog.demo import seed_catalog
+        from catalog.notifications import register_notification_kinds
         from catalog.reference import post_migrate_reference_data
         from catalog.search import register_sqlite_fold
         from market.core.demo import register_seeder
@@ -34,5 +35,6 @@ class CatalogConfig(AppConfig):
         connection_created.connect(register_sqlite_fold, dispatch_uid="catalog.sqlite_fold")
         post_save.connect(_organisation_saved, sender=Organisation, dispatch_uid="catalog.organisation_saved")
         register_seeder("catalog", seed_catalog, order=30)
+        register_notification_kinds()
         # Like content types: reference rows come back after a migrate or a (test) database flush.
         post_migrate.connect(post_migrate_reference_data, sender=self, dispatch_uid="catalog.reference_data")

@@ -1,7 +1,15 @@
-"""Background work of the catalogue.
+"""Background work of the catalogue: thin tasks that call a service and are safe to run twice.
 
-The daily 30-day certificate-expiry warning is written by the notifications work once its outbox exists:
-it reads `catalog.selectors.certificates_due_expiry_warning()`, writes one outbox row per certificate and
-calls `catalog.services.certificate_expiry_warning_mark_sent()` in the same transaction. Whether a
-certificate counts (badges, filters) never depends on a job: it is computed from its dates at query time.
+Whether a certificate counts (badges, filters) never depends on a job: it is computed from its dates at
+query time. The daily job only warns cooperatives 30 days before a certificate expires.
 """
+
+from celery import shared_task
+
+from catalog.services import certificate_expiry_warnings_send
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def send_certificate_expiry_warnings() -> int:
+    """One warning per certificate and expiry date, through the notifications outbox (beat, daily)."""
+    return certificate_expiry_warnings_send()

@@ -373,6 +373,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=NOTIFICATIONS_DIGEST_HOUR, minute=0),
     },
     "notifications-prune": {"task": "market.notifications.tasks.prune", "schedule": crontab(hour=3, minute=30)},
+    # Cooperatives hear 30 days ahead that a certificate expires (once per certificate and date).
+    "catalog-certificate-expiry-warnings": {
+        "task": "catalog.tasks.send_certificate_expiry_warnings",
+        "schedule": crontab(hour=7, minute=0),
+    },
     # Unpaid orders past their payment window give their stock back.
     "orders-expire-unpaid": {"task": "orders.tasks.expire_unpaid_orders", "schedule": 5 * 60.0},
 }

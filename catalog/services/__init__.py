@@ -7,6 +7,7 @@ appends a shipment to a lot's trace. Prices and quantity rules are reads: see `c
 from catalog.services.certificates import (
     certificate_create,
     certificate_expiry_warning_mark_sent,
+    certificate_expiry_warnings_send,
     certificate_reject,
     certificate_update,
     certificate_verify,
@@ -39,6 +40,7 @@ from catalog.services.products import (
 __all__ = [
     "certificate_create",
     "certificate_expiry_warning_mark_sent",
+    "certificate_expiry_warnings_send",
     "certificate_reject",
     "certificate_update",
     "certificate_verify",

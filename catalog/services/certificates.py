@@ -270,3 +270,36 @@ def certificate_expiry_warning_mark_sent(*, certificate_id: int, expiry_date: da
         .update(expiry_warning_sent_for=expiry_date)
     )
     return updated == 1
+
+
+def certificate_expiry_warnings_send(*, on: date | None = None) -> int:
+    """The daily job: warn each cooperative once, 30 days ahead, that a certificate is about to expire (its
+    badge stops counting that day). Each warning is marked and written to the outbox in one transaction, so a
+    second run, or a second worker, sends nothing more. Returns how many warnings were written."""
+    from catalog.notifications import CERTIFICATE_EXPIRING
+    from catalog.selectors import certificates_due_expiry_warning
+    from market.notifications.services import notify
+
+    sent = 0
+    for certificate in list(certificates_due_expiry_warning(on=on)):
+        assert certificate.valid_to is not None
+        with transaction.atomic():
+            if not certificate_expiry_warning_mark_sent(
+                certificate_id=certificate.pk, expiry_date=certificate.valid_to
+            ):
+                continue
+            notify(
+                kind=CERTIFICATE_EXPIRING,
+                recipients=[certificate.cooperative],
+                context={
+                    "certificate_id": certificate.pk,
+                    "certificate_label": certificate.badge_label,
+                    "number": certificate.number,
+                    "valid_to": certificate.valid_to.isoformat(),
+                    "cooperative_name": certificate.cooperative.name,
+                },
+                object_ref=certificate,
+                occurrence=certificate.valid_to.isoformat(),
+            )
+            sent += 1
+    return sent
