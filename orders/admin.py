@@ -6,7 +6,21 @@ from typing import Any
 
 from django.contrib import admin
 
-from orders.models import Invoice, Order, OrderEvent, OrderLine, Quote, Rfq, SellerSettings, Shipment
+from orders.models import (
+    Cart,
+    CartLine,
+    Checkout,
+    Invoice,
+    Order,
+    OrderAllocation,
+    OrderEvent,
+    OrderLine,
+    Quote,
+    Rfq,
+    SellerSettings,
+    Shipment,
+    ShipmentLine,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -76,3 +90,42 @@ class RfqAdmin(ReadOnlyAdmin):
 class QuoteAdmin(ReadOnlyAdmin):
     list_display = ["rfq", "cooperative", "unit_price", "quantity", "status", "valid_until"]
     list_filter = ["status"]
+
+
+@admin.register(Checkout)
+class CheckoutAdmin(ReadOnlyAdmin):
+    list_display = ["number", "buyer", "po_number", "total", "created_at"]
+    search_fields = ["number", "buyer__name", "po_number"]
+
+
+@admin.register(OrderLine)
+class OrderLineAdmin(ReadOnlyAdmin):
+    list_display = ["order", "product_name", "quantity_ordered", "quantity_confirmed", "quantity_delivered", "unit"]
+    search_fields = ["order__number", "product_name"]
+
+
+@admin.register(OrderAllocation)
+class OrderAllocationAdmin(ReadOnlyAdmin):
+    list_display = ["line", "lot", "quantity", "released"]
+
+
+@admin.register(OrderEvent)
+class OrderEventAdmin(ReadOnlyAdmin):
+    list_display = ["order", "action", "from_status", "to_status", "actor_user", "created_at"]
+    list_filter = ["action"]
+    search_fields = ["order__number"]
+
+
+@admin.register(ShipmentLine)
+class ShipmentLineAdmin(ReadOnlyAdmin):
+    list_display = ["shipment", "line", "quantity"]
+
+
+@admin.register(Cart)
+class CartAdmin(ReadOnlyAdmin):
+    list_display = ["buyer", "updated_at"]
+
+
+@admin.register(CartLine)
+class CartLineAdmin(ReadOnlyAdmin):
+    list_display = ["cart", "product", "lot", "quantity"]
