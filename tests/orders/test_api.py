@@ -381,3 +381,200 @@ def test_invoice_and_shipment_lists_query_counts(api, people, delivered, django_
         assert client.get("/api/v1/shipments/").status_code == 200
     with django_assert_max_num_queries(12):
         assert client.get(f"/api/v1/orders/{delivered.pk}/").status_code == 200
+
+
+# --- the remaining reads and writes --------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [("anonymous", DENIED), ("other_cooperative", (403,)), ("alliance_staff", (403,)), ("buyer", (200,))],
+)
+def test_cart_read_matrix(api, people, who, expected):
+    assert api(people[who]).get("/api/v1/cart/").status_code in expected
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [("anonymous", DENIED), ("other_buyer", (204,)), ("other_cooperative", (403,)), ("buyer", (204,))],
+)
+def test_cart_clear_matrix(api, people, buyer, rice, who, expected):
+    """Clearing touches only the caller's own cart."""
+    services.cart_line_set(actor=actor_for(buyer, Role.OWNER), product_id=rice[0].pk, quantity="100")
+    response = api(people[who]).delete("/api/v1/cart/")
+    assert response.status_code in expected
+    assert CartLine.objects.exists() is (who != "buyer")
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("anonymous", DENIED),
+        ("other_buyer", (404,)),
+        ("coop_staff", (404,)),
+        ("alliance_staff", (404,)),
+        ("buyer", (200,)),
+    ],
+)
+def test_checkout_detail_matrix(api, people, order, who, expected):
+    response = api(people[who]).get(f"/api/v1/checkouts/{order.checkout_id}/")
+    assert response.status_code in expected
+    if response.status_code == 200:
+        assert [o["number"] for o in response.json()["orders"]] == [order.number]
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("anonymous", DENIED),
+        ("other_buyer", (404,)),
+        ("other_cooperative", (404,)),
+        ("buyer", (200,)),
+        ("coop_staff", (200,)),
+        ("alliance_staff", (200,)),
+    ],
+)
+def test_invoice_detail_matrix(api, people, delivered, who, expected):
+    invoice = Invoice.objects.get(order=delivered)
+    response = api(people[who]).get(f"/api/v1/invoices/{invoice.pk}/")
+    assert response.status_code in expected
+    if response.status_code == 200:
+        assert response.json()["total"] == invoice.total
+
+
+@pytest.mark.parametrize(
+    ("who", "total"),
+    [
+        ("other_buyer", 0),
+        ("other_cooperative", 0),
+        ("buyer", 29_000_000),
+        ("coop_staff", 29_000_000),
+        ("alliance_staff", 29_000_000),
+    ],
+)
+def test_sales_summary_is_scoped(api, people, confirmed, who, total):
+    body = api(people[who]).get("/api/v1/sales-summary/").json()
+    assert sum(row["total"] for row in body["by_month"]) == total
+
+
+def test_sales_summary_anonymous_is_refused(api):
+    assert api(None).get("/api/v1/sales-summary/").status_code in DENIED
+
+
+@pytest.fixture
+def rfq(buyer, rice):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    return services.rfq_create(
+        actor=actor_for(buyer, Role.OWNER),
+        data={"title": "Gạo ST25 20 tấn", "product": rice[0].pk, "quantity": "20000", "unit": "kg",
+              "delivery_from": today + timedelta(days=5), "delivery_to": today + timedelta(days=15),
+              "delivery_province_code": 79},
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("anonymous", DENIED),
+        ("other_buyer", (404,)),
+        ("coop_staff", (200,)),
+        ("alliance_staff", (200,)),
+        ("buyer", (200,)),
+    ],
+)
+def test_rfq_detail_matrix(api, people, rfq, who, expected):
+    assert api(people[who]).get(f"/api/v1/rfqs/{rfq.pk}/").status_code in expected
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("anonymous", DENIED),
+        ("other_buyer", (404,)),
+        ("coop_staff", (404,)),
+        ("alliance_staff", (404,)),
+        ("buyer", (200,)),
+    ],
+)
+def test_rfq_close_matrix(api, people, rfq, who, expected):
+    before = snapshot()
+    check(api(people[who]).post(f"/api/v1/rfqs/{rfq.pk}/close/"), expected, before)
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("anonymous", DENIED),
+        ("buyer", (403,)),
+        ("alliance_staff", (403,)),
+        ("coop_staff", (403,)),
+        ("coop_owner", (201,)),
+    ],
+)
+def test_quote_submit_matrix(api, people, rfq, rice, who, expected):
+    before = snapshot()
+    response = api(people[who]).post(
+        f"/api/v1/rfqs/{rfq.pk}/quotes/",
+        {"product": rice[0].pk, "quantity": "20000", "unit_price": 28000},
+        format="json",
+    )
+    check(response, expected, before)
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("anonymous", DENIED),
+        ("other_buyer", (404,)),
+        ("other_cooperative", (404,)),
+        ("buyer", (404,)),
+        ("coop_owner", (200,)),
+    ],
+)
+def test_quote_withdraw_matrix(api, people, rfq, rice, cooperative, who, expected):
+    quote = services.quote_submit(
+        actor=actor_for(cooperative, Role.OWNER), rfq_id=rfq.pk,
+        data={"product": rice[0].pk, "quantity": "100", "unit_price": 28000},
+    )  # fmt: skip
+    before = snapshot()
+    check(api(people[who]).post(f"/api/v1/quotes/{quote.pk}/withdraw/"), expected, before)
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("anonymous", DENIED),
+        ("other_buyer", (404,)),
+        ("coop_owner", (404,)),
+        ("alliance_staff", (404,)),
+        ("buyer", (201,)),
+    ],
+)
+def test_quote_accept_matrix(api, people, rfq, rice, cooperative, who, expected):
+    quote = services.quote_submit(
+        actor=actor_for(cooperative, Role.OWNER), rfq_id=rfq.pk,
+        data={"product": rice[0].pk, "quantity": "100", "unit_price": 28000},
+    )  # fmt: skip
+    before = snapshot()
+    check(api(people[who]).post(f"/api/v1/quotes/{quote.pk}/accept/", DETAILS, format="json"), expected, before)
+
+
+def test_rfq_list_query_count(api, people, buyer, rice, django_assert_max_num_queries):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    actor = actor_for(buyer, Role.OWNER)
+    today = timezone.localdate()
+    for index in range(12):
+        services.rfq_create(
+            actor=actor,
+            data={"title": f"Gạo đợt {index}", "product": rice[0].pk, "quantity": "1000", "unit": "kg",
+                  "delivery_from": today, "delivery_to": today + timedelta(days=5), "delivery_province_code": 79},
+        )  # fmt: skip
+    client = api(people["coop_staff"])
+    with django_assert_max_num_queries(8):
+        response = client.get("/api/v1/rfqs/")
+    assert len(response.json()["results"]) == 12
