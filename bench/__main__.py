@@ -10,6 +10,7 @@ import sys
 BENCHMARKS = {
     "catalog": "bench.catalog",
     "notifications": "bench.notifications",
+    "orders": "bench.orders",
     "payments": "bench.payments",
 }
 

@@ -206,7 +206,7 @@ class CheckInOut(serializers.Serializer):
 class OutcomeOut(serializers.ModelSerializer):
     class Meta:
         model = MeetingOutcome
-        fields = ["id", "kind", "volume", "unit", "value", "note", "recorded_for", "created_at"]
+        fields = ["id", "kind", "volume", "unit", "value", "note", "recorded_for", "rfq", "order", "created_at"]
 
 
 class MeetingOut(serializers.ModelSerializer):
@@ -238,6 +238,15 @@ class OutcomeIn(serializers.Serializer):
     unit = serializers.ChoiceField(choices=Unit.choices, required=False, allow_blank=True, default="")
     value = serializers.IntegerField(min_value=0, required=False, default=0)
     note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+    rfq = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text="The buyer's request for quotation (kind rfq)."
+    )
+    order = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="An order the buyer placed with the exhibitor (kind order); its total becomes the value.",
+    )
 
 
 class TransitionIn(serializers.Serializer):
@@ -586,5 +595,8 @@ class MeetingOutcomeView(_MeetingVerb):
     @extend_schema(request=OutcomeIn, responses={201: OutcomeOut}, tags=["fair meetings"])
     def post(self, request: Request, meeting_id: int) -> Response:
         meeting = selectors.meeting_get_for(actor=self.actor, meeting_id=meeting_id)
-        outcome = services.meeting_outcome_record(actor=self.actor, meeting=meeting, **_valid(OutcomeIn, request))
+        data = _valid(OutcomeIn, request)
+        outcome = services.meeting_outcome_record(
+            actor=self.actor, meeting=meeting, rfq_id=data.pop("rfq"), order_id=data.pop("order"), **data
+        )
         return Response(OutcomeOut(outcome).data, status=201)

@@ -14,4 +14,4 @@ class FairsConfig(AppConfig):
 
         register(BoothFeePayable())
         register_notification_kinds()
-        register_seeder("fairs", seed_fairs, order=50)
+        register_seeder("fairs", seed_fairs, order=70)  # after orders: outcomes point at real ones

@@ -10,8 +10,10 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
+from catalog.models import Product, ProductStatus
 from fairs import selectors, services
 from fairs.models import (
     Application,
@@ -25,9 +27,12 @@ from fairs.models import (
     ZoneKind,
 )
 from market.core.demo import DEMO_PASSWORD, DemoContext
+from market.core.errors import ApplicationError
 from market.organisations.demo import demo_tax_code
 from market.organisations.models import Membership, Organisation, OrganisationKind, Role, User, VerificationStatus
 from market.organisations.permissions import Actor
+from orders import services as order_services
+from orders.models import Order, Rfq
 
 FAIR_SLUG = "hoi-cho-ocop-dbscl-rach-gia"
 
@@ -64,6 +69,40 @@ def _owner(organisation: Organisation) -> Actor:
     membership = Membership.objects.filter(organisation=organisation, role=Role.OWNER).select_related("user").first()
     assert membership is not None, organisation
     return Actor(user=membership.user, organisation=organisation, role=Role.OWNER)
+
+
+def _outcome_links(kind: str, meeting: Any) -> dict[str, int] | None:
+    """The real RFQ or order an RFQ/order outcome points at: the buyer's latest RFQ, or an order of the
+    exhibitor's first product in stock placed right after the meeting. None when there is none to be had."""
+    buyer = _owner(meeting.buyer)
+    if kind == "rfq":
+        rfq = Rfq.objects.filter(buyer=meeting.buyer).order_by("-pk").first()
+        return {"rfq_id": rfq.pk} if rfq else None
+    if kind != "order":
+        return {}
+    po = f"HOICHO-{meeting.pk}"
+    existing = Order.objects.filter(checkout__buyer=meeting.buyer, checkout__po_number=po).first()
+    if existing is not None:
+        return {"order_id": existing.pk}
+    product = (
+        Product.objects.filter(
+            cooperative=meeting.exhibitor, status=ProductStatus.PUBLISHED, lots__quantity_available__gt=0
+        )
+        .order_by("pk")
+        .first()
+    )
+    if product is None:
+        return None
+    try:
+        with transaction.atomic():
+            order_services.cart_clear(actor=buyer)
+            order_services.cart_line_set(actor=buyer, product_id=product.pk, quantity=product.moq)
+            checkout, _created = order_services.checkout_place(
+                actor=buyer, data={"po_number": po, "delivery_address": meeting.buyer.full_address}, idempotency_key=po
+            )
+    except ApplicationError:
+        return None
+    return {"order_id": checkout.orders.get().pk}
 
 
 def _extra_cooperatives() -> list[Organisation]:
@@ -280,8 +319,16 @@ def _matching(context: DemoContext, staff: Actor, fair: Fair) -> None:
             kind, volume, unit, value, note = outcomes[n % len(outcomes)]
             n += 1
             if k == 0:
+                links = _outcome_links(kind, meeting)
                 services.meeting_outcome_record(
-                    actor=actor, meeting=meeting, kind=kind, volume=volume, unit=unit, value=value, note=note
+                    actor=actor,
+                    meeting=meeting,
+                    kind=kind if links is not None else "interest",
+                    volume=volume,
+                    unit=unit,
+                    value=value,
+                    note=note,
+                    **(links or {}),
                 )
     for badge in Badge.objects.filter(fair=fair).order_by("pk")[:12]:
         services.checkin_scan(actor=staff, fair=fair, code=badge.code)

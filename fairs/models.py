@@ -28,7 +28,7 @@ class FairStatus(models.TextChoices):
     ALLOCATION = "allocation", _("Allocating booths")
     PUBLISHED = "published", _("Plan published")
     RUNNING = "running", _("Running")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", _("Finished")
 
 
 class Fair(TimeStampedModel):
@@ -550,11 +550,8 @@ class OutcomeKind(models.TextChoices):
 
 
 class MeetingOutcome(TimeStampedModel):
-    """What came of a meeting, recorded by either side.
-
-    Merge point: the orders app's RFQ and Order get nullable foreign keys here (`rfq`, `order`) so that an
-    outcome of kind rfq/order points at the real object; until then volume and value are typed in.
-    """
+    """What came of a meeting, recorded by either side. An RFQ or an order outcome points at the real RFQ or
+    order (the database refuses one without it); interest and MoUs carry a typed volume and value."""
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="outcomes")
     kind = models.CharField(_("outcome"), max_length=10, choices=OutcomeKind.choices)
@@ -566,7 +563,34 @@ class MeetingOutcome(TimeStampedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     recorded_for = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE, related_name="+")
+    rfq = models.ForeignKey(
+        "orders.Rfq",
+        verbose_name=_("request for quotation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="fair_outcomes",
+    )
+    order = models.ForeignKey(
+        "orders.Order",
+        verbose_name=_("order"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="fair_outcomes",
+    )
 
     class Meta:
         ordering = ["created_at", "id"]
-        constraints = [models.CheckConstraint(condition=Q(value__gte=0), name="outcome_value_not_negative")]
+        constraints = [
+            models.CheckConstraint(condition=Q(value__gte=0), name="outcome_value_not_negative"),
+            models.CheckConstraint(
+                condition=Q(kind=OutcomeKind.RFQ, rfq__isnull=False) | (~Q(kind=OutcomeKind.RFQ) & Q(rfq__isnull=True)),
+                name="outcome_rfq_iff_kind_rfq",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=OutcomeKind.ORDER, order__isnull=False)
+                | (~Q(kind=OutcomeKind.ORDER) & Q(order__isnull=True)),
+                name="outcome_order_iff_kind_order",
+            ),
+        ]

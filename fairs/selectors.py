@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 
 from catalog.models import Product, ProductStatus
 from fairs.models import (
@@ -33,6 +34,7 @@ from market.core.errors import NotFound
 from market.core.text import fold
 from market.organisations import geo
 from market.organisations.permissions import Actor
+from orders.models import Order, Rfq
 
 PUBLIC_STATUSES = (FairStatus.OPEN, FairStatus.ALLOCATION, FairStatus.PUBLISHED, FairStatus.RUNNING, FairStatus.CLOSED)
 PLAN_PUBLIC_STATUSES = (FairStatus.PUBLISHED, FairStatus.RUNNING, FairStatus.CLOSED)
@@ -302,7 +304,7 @@ def fair_report(*, fair: Fair) -> FairReport:
     outcome_rows = (
         MeetingOutcome.objects.filter(meeting__fair=fair)
         .values("kind")
-        .annotate(n=Count("pk"), value=Sum("value"))
+        .annotate(n=Count("pk"), value=Sum(Coalesce("order__total", "value")))
         .order_by("kind")
     )
     labels = dict(OutcomeKind.choices)
@@ -327,3 +329,31 @@ def fair_report(*, fair: Fair) -> FairReport:
         outcomes=outcomes,
         fees={k: v or 0 for k, v in fees.items()},
     )
+
+
+@dataclass
+class OutcomeLinks:
+    """What an outcome of one meeting may point at."""
+
+    rfqs: list[Rfq] = field(default_factory=list)
+    orders: list[Order] = field(default_factory=list)
+
+
+def outcome_links_for(*, meetings: list[Meeting], per_party: int = 30) -> dict[int, OutcomeLinks]:
+    """For each meeting, the buyer's latest requests for quotation and the buyer's latest orders with the
+    exhibitor (two queries for the whole list)."""
+    buyers = {m.buyer_id for m in meetings}
+    pairs = {(m.buyer_id, m.exhibitor_id) for m in meetings}
+    rfqs: dict[int, list[Rfq]] = defaultdict(list)
+    for rfq in Rfq.objects.filter(buyer_id__in=buyers).order_by("-created_at", "-pk"):
+        if len(rfqs[rfq.buyer_id]) < per_party:
+            rfqs[rfq.buyer_id].append(rfq)
+    orders: dict[tuple[int, int], list[Order]] = defaultdict(list)
+    candidates = Order.objects.filter(
+        buyer_id__in=buyers, cooperative_id__in={e for _b, e in pairs}, number__isnull=False
+    )
+    for order in candidates.order_by("-created_at", "-pk"):
+        key = (order.buyer_id, order.cooperative_id)
+        if key in pairs and len(orders[key]) < per_party:
+            orders[key].append(order)
+    return {m.pk: OutcomeLinks(rfqs=rfqs[m.buyer_id], orders=orders[(m.buyer_id, m.exhibitor_id)]) for m in meetings}

@@ -41,6 +41,8 @@ PUBLIC_LINKS = [
 
 SELLER_LINKS = [
     Link(_("Dashboard"), "frontend:dashboard"),
+    Link(_("Orders"), "frontend:orders"),
+    Link(_("Quotations"), "frontend:rfqs"),
     Link(_("Payments"), "frontend:payments"),
     Link(_("My products"), "frontend:my-products"),
     Link(_("Lots"), "frontend:my-lots"),
@@ -52,6 +54,9 @@ SELLER_LINKS = [
 ]
 BUYER_LINKS = [
     Link(_("Dashboard"), "frontend:dashboard"),
+    Link(_("Cart"), "frontend:cart"),
+    Link(_("Orders"), "frontend:orders"),
+    Link(_("Quotations"), "frontend:rfqs"),
     Link(_("Payments"), "frontend:payments"),
     Link(_("Catalogue"), "frontend:catalogue"),
     Link(_("Fairs"), "frontend:fair-list"),
@@ -62,6 +67,7 @@ STAFF_LINKS = [
     Link(_("Dashboard"), "frontend:dashboard"),
     Link(_("Verification"), "frontend:staff-verification"),
     Link(_("Payments"), "frontend:staff-payments"),
+    Link(_("Orders"), "frontend:orders"),
     Link(_("Deliveries"), "frontend:staff-notifications"),
     Link(_("Certificates"), "frontend:staff-certificates"),
     Link(_("Fairs"), "frontend:staff-fairs"),
@@ -81,8 +87,8 @@ SELLER_CARDS = [
         _("VietGAP, OCOP, organic and more: the alliance checks them, buyers see the badges."),
         "frontend:my-certificates",
     ),
-    Card(_("Orders"), _("Confirm, ship and invoice the orders buyers place with you.")),
-    Card(_("Quotations"), _("Answer buyers' requests for quotation.")),
+    Card(_("Orders"), _("Confirm, ship and invoice the orders buyers place with you."), "frontend:orders"),
+    Card(_("Quotations"), _("Answer buyers' requests for quotation."), "frontend:rfqs"),
     Card(_("Trade fairs"), _("Apply for booths and meet buyers at the alliance's fairs."), "frontend:fair-list"),
     Card(_("Payments"), _("What buyers paid you, and what you owe for booth fees."), "frontend:payments"),
     Card(
@@ -93,8 +99,8 @@ BUYER_CARDS = [
     Card(
         _("Catalogue"), _("Find products from verified cooperatives, with or without diacritics."), "frontend:catalogue"
     ),
-    Card(_("Orders"), _("Order in bulk from several cooperatives in one checkout.")),
-    Card(_("Requests for quotation"), _("Ask cooperatives for offers on the volumes you need.")),
+    Card(_("Orders"), _("Order in bulk from several cooperatives in one checkout."), "frontend:orders"),
+    Card(_("Requests for quotation"), _("Ask cooperatives for offers on the volumes you need."), "frontend:rfqs"),
     Card(_("Trade fairs"), _("Book meetings with exhibitors at the alliance's fairs."), "frontend:fair-list"),
     Card(_("Payments"), _("Pay by bank transfer (VietQR) or card, and see what you paid."), "frontend:payments"),
     Card(_("API tokens"), _("Connect your ERP to Market Link."), "frontend:organisation-tokens"),

@@ -2,12 +2,34 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from frontend.fairs_urls import urlpatterns as fairs_urlpatterns
-from frontend.views import auth, catalog, catalog_manage, notifications, organisations, payments, staff, staff_catalog
+from frontend.views import (
+    auth,
+    catalog,
+    catalog_manage,
+    notifications,
+    orders,
+    organisations,
+    payments,
+    staff,
+    staff_catalog,
+)
 
 app_name = "frontend"
 
 urlpatterns = [
     path("", organisations.home, name="home"),
+    # orders: cart, checkout, buyer and cooperative order pages, quotations
+    path("cart/", orders.cart, name="cart"),
+    path("checkout/", orders.checkout, name="checkout"),
+    path("checkouts/<int:checkout_id>/", orders.checkout_done, name="checkout-done"),
+    path("orders/", orders.order_list, name="orders"),
+    path("orders/sales/", orders.sales, name="sales"),
+    path("orders/<int:order_id>/", orders.order_detail, name="order-detail"),
+    path("orders/<int:order_id>/reorder/", orders.order_reorder, name="order-reorder"),
+    path("orders/<int:order_id>/<str:action>/", orders.order_action, name="order-action"),
+    path("invoices/<int:invoice_id>.pdf", orders.invoice_pdf, name="invoice-pdf"),
+    path("quotations/", orders.rfqs, name="rfqs"),
+    path("quotations/<int:rfq_id>/", orders.rfq, name="rfq"),
     path("login/", auth.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("sign-up/", auth.sign_up, name="sign-up"),

@@ -381,6 +381,8 @@ CELERY_BEAT_SCHEDULE = {
     # Overdue booth fees: a reminder, then (after the fair's grace days) the booth goes to the waitlist.
     "fairs-fee-deadlines": {"task": "fairs.tasks.fee_deadlines", "schedule": crontab(hour=7, minute=0)},
     "fairs-meeting-reminders": {"task": "fairs.tasks.meeting_reminders", "schedule": 15 * 60.0},
+    # Unpaid orders past their payment window give their stock back.
+    "orders-expire-unpaid": {"task": "orders.tasks.expire_unpaid_orders", "schedule": 5 * 60.0},
 }
 
 # Seconds a rendered public catalogue page may be served from the cache. Entries are also dropped at once

@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("market.notifications.urls")),
     path("", include("catalog.urls")),
     path("", include("fairs.urls")),
+    path("", include("orders.urls")),
 ]
 
 urlpatterns = [

@@ -4,3 +4,14 @@ from django.apps import AppConfig
 class OrdersConfig(AppConfig):
     name = "orders"
     verbose_name = "Orders"
+
+    def ready(self) -> None:
+        from market.core.demo import register_seeder
+        from market.payments.registry import register
+        from orders.demo import seed_orders
+        from orders.notifications import register_notification_kinds
+        from orders.payables import OrderPayable
+
+        register(OrderPayable())
+        register_notification_kinds()
+        register_seeder("orders", seed_orders, order=60)

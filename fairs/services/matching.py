@@ -43,6 +43,7 @@ from market.core.text import nfc
 from market.notifications.services import notify
 from market.organisations.models import Organisation
 from market.organisations.permissions import Actor
+from orders.models import Order, Rfq
 
 
 # --- check-in ------------------------------------------------------------------------------------
@@ -269,8 +270,12 @@ def meeting_outcome_record(
     unit: str = "",
     value: int = 0,
     note: str = "",
+    rfq_id: int | None = None,
+    order_id: int | None = None,
 ) -> MeetingOutcome:
-    """Either side records what came of the meeting; the meeting counts as held from then on."""
+    """Either side records what came of the meeting; the meeting counts as held from then on. An RFQ outcome
+    names the buyer's request for quotation, an order outcome an order the buyer placed with the exhibitor;
+    the order's total is then its value."""
     if actor.organisation_id not in (meeting.buyer_id, meeting.exhibitor_id):
         if require_staff_silently(actor):
             raise PermissionDenied()
@@ -297,6 +302,9 @@ def meeting_outcome_record(
             raise ValueError
     except (TypeError, ValueError):
         errors["value"] = [_("Enter the value in whole đồng.")]
+    rfq, order = _outcome_links(locked, kind=kind, rfq_id=rfq_id, order_id=order_id, errors=errors)
+    if order is not None:
+        value = order.total
     if errors:
         raise ValidationFailed(fields=errors)
     outcome = MeetingOutcome.objects.create(
@@ -308,12 +316,32 @@ def meeting_outcome_record(
         note=nfc(note)[:1000],
         recorded_by=actor.user,
         recorded_for=actor.organisation,
+        rfq=rfq,
+        order=order,
     )
     if locked.status != MeetingStatus.HELD:
         locked.status = MeetingStatus.HELD
         locked.save(update_fields=["status", "updated_at"])
     audit_record(actor=actor, action="fairs.meeting_outcome", target=locked, data={"kind": kind, "value": value})
     return outcome
+
+
+def _outcome_links(
+    meeting: Meeting, *, kind: str, rfq_id: int | None, order_id: int | None, errors: dict[str, list[str]]
+) -> tuple[Rfq | None, Order | None]:
+    """The RFQ or order an outcome of that kind must name, found only among this meeting's parties."""
+    rfq = order = None
+    if kind == OutcomeKind.RFQ:
+        rfq = Rfq.objects.filter(pk=rfq_id or 0, buyer_id=meeting.buyer_id).first()
+        if rfq is None:
+            errors["rfq"] = [_("Choose a request for quotation that this buyer sent.")]
+    elif kind == OutcomeKind.ORDER:
+        order = Order.objects.filter(
+            pk=order_id or 0, buyer_id=meeting.buyer_id, cooperative_id=meeting.exhibitor_id
+        ).first()
+        if order is None:
+            errors["order"] = [_("Choose an order that this buyer placed with this exhibitor.")]
+    return rfq, order
 
 
 def meeting_reminders(*, now: datetime | None = None, ahead: timedelta = timedelta(hours=2)) -> int:

@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 from django.utils.formats import number_format
+from django.utils.translation import get_language
 
 from market.core.money import Money
 from market.core.quantity import UNIT_SYMBOLS
@@ -40,3 +41,16 @@ def qty(value: Decimal | int | str | None, unit: str = "") -> str:
     text = number_format(number, decimal_pos=places, force_grouping=True)
     symbol = UNIT_SYMBOLS.get(unit, unit)
     return f"{text}\u00a0{symbol}" if symbol else text
+
+
+@register.filter
+def qty_input(value: Decimal | int | str | None) -> str:
+    """A quantity for an input field: no grouping (so "1.000" is never read back as one), the locale's
+    decimal mark (9,86 in Vietnamese): 1000.000 -> '1000', 9.860 -> '9,86'."""
+    if value is None or value == "":
+        return ""
+    try:
+        text = f"{Decimal(value).normalize():f}"
+    except (InvalidOperation, TypeError, ValueError):
+        return ""
+    return text.replace(".", ",") if (get_language() or "vi").startswith("vi") else text

@@ -488,6 +488,8 @@ def meetings(request: HttpRequest) -> HttpResponse:
                     unit=request.POST.get("unit", ""),
                     value=request.POST.get("value") or 0,
                     note=request.POST.get("note", ""),
+                    rfq_id=int(request.POST.get("rfq") or 0) or None,
+                    order_id=int(request.POST.get("order") or 0) or None,
                 )
                 messages.success(request, _("Outcome recorded."))
         except ApplicationError as exc:
@@ -495,7 +497,10 @@ def meetings(request: HttpRequest) -> HttpResponse:
         except ValueError:
             messages.error(request, _("Enter whole numbers."))
         return redirect("frontend:fair-meetings")
-    items = selectors.meetings_for(actor=actor)[:300]
+    items = list(selectors.meetings_for(actor=actor)[:300])
+    links = selectors.outcome_links_for(meetings=[m for m in items if m.status in ("accepted", "held")])
+    for item in items:
+        item.links = links.get(item.pk)
     return render(
         request,
         "frontend/fairs/meetings.html",

@@ -187,7 +187,7 @@ def test_buyers_see_only_their_meetings(api, matching, cooperative, other_cooper
     assert accepted.json()["table"] == "Bàn 1"
     outcome = api(users[1]).post(
         reverse("fairs:meeting-outcome", args=[meeting.pk]),
-        {"kind": "order", "volume": "2.5", "unit": "tan", "value": 45_000_000},
+        {"kind": "mou", "volume": "2.5", "unit": "tan", "value": 45_000_000},
         format="json",
     )
     assert outcome.status_code == 201, outcome.content

@@ -6,16 +6,20 @@ from datetime import timedelta
 
 import pytest
 import segno
+from django.db.models import F
 from django.utils import timezone
 
 from fairs import services
 from fairs.models import Badge, FairStatus, MeetingStatus
-from market.core.errors import Conflict, NotFound
+from fairs.selectors import fair_report, outcome_links_for
+from market.core.errors import Conflict, NotFound, ValidationFailed
 from market.notifications.models import Notification
 from market.organisations.models import OrganisationKind
+from orders import services as order_services
 from tests.catalog.factories import actor_for
 from tests.factories import OrganisationFactory
 from tests.fairs.factories import apply, booth, make_fair, staff_actor
+from tests.orders.factories import only_order, place, rfq_data, stocked_product
 
 pytestmark = pytest.mark.django_db
 
@@ -99,3 +103,52 @@ def test_only_exhibitors_of_the_fair_can_be_requested(alliance, other_cooperativ
     services.buyer_register(actor=buyer, fair=fair)
     with pytest.raises(NotFound):
         services.meeting_request(actor=buyer, fair=fair, exhibitor=other_cooperative, slot=fair.slots.first())
+
+
+def test_rfq_and_order_outcomes_point_at_the_real_objects_of_the_two_parties(
+    alliance, cooperative, other_cooperative, fair_with_exhibitor
+):
+    fair = fair_with_exhibitor
+    buyer = actor_for(OrganisationFactory(kind=OrganisationKind.BUYER))
+    services.buyer_register(actor=buyer, fair=fair)
+    meeting = services.meeting_request(actor=buyer, fair=fair, exhibitor=cooperative, slot=fair.slots.first())
+    meeting = services.meeting_accept(actor=actor_for(cooperative), meeting=meeting)
+    rice, _lot = stocked_product(cooperative)
+    sauce, _lot = stocked_product(other_cooperative, code="NM-01", name="Nước mắm Phú Quốc")
+    order = only_order(place(buyer, [(rice, "1000")], key="after-the-meeting"))
+    elsewhere = only_order(place(buyer, [(sauce, "100")], key="another-cooperative"))
+    rfq = order_services.rfq_create(actor=buyer, data=rfq_data(rice))
+
+    # An order outcome names an order of this buyer with this exhibitor; nothing is recorded otherwise.
+    for wrong in (None, elsewhere.pk, 999_999):
+        with pytest.raises(ValidationFailed) as refused:
+            services.meeting_outcome_record(actor=buyer, meeting=meeting, kind="order", order_id=wrong, value=5)
+        assert set(refused.value.fields) == {"order"}
+    with pytest.raises(ValidationFailed):
+        services.meeting_outcome_record(actor=buyer, meeting=meeting, kind="rfq")
+    assert not meeting.outcomes.exists()
+    assert outcome_links_for(meetings=[meeting])[meeting.pk].orders == [order]
+
+    linked = services.meeting_outcome_record(actor=buyer, meeting=meeting, kind="order", order_id=order.pk, value=5)
+    assert (linked.order, linked.value) == (order, order.total)  # the order's worth, not a typed figure
+    asked = services.meeting_outcome_record(actor=actor_for(cooperative), meeting=meeting, kind="rfq", rfq_id=rfq.pk)
+    assert (asked.rfq, asked.order) == (rfq, None)
+
+    # The report counts the linked order at its current total (delivered weight may change it later).
+    type(order).objects.filter(pk=order.pk).update(subtotal=F("subtotal") + 1_000, total=F("total") + 1_000)
+    by_kind = {row["kind"]: row for row in fair_report(fair=fair).outcomes}
+    assert (by_kind["order"]["count"], by_kind["order"]["value"]) == (1, order.total + 1_000)
+    assert by_kind["rfq"]["count"] == 1
+
+
+def test_the_database_refuses_an_order_outcome_without_its_order(alliance, cooperative, fair_with_exhibitor):
+    from django.db import IntegrityError, transaction
+
+    from fairs.models import MeetingOutcome
+
+    fair = fair_with_exhibitor
+    buyer = actor_for(OrganisationFactory(kind=OrganisationKind.BUYER))
+    services.buyer_register(actor=buyer, fair=fair)
+    meeting = services.meeting_request(actor=buyer, fair=fair, exhibitor=cooperative, slot=fair.slots.first())
+    with pytest.raises(IntegrityError), transaction.atomic():
+        MeetingOutcome.objects.create(meeting=meeting, kind="order", value=1, recorded_for=buyer.organisation)

@@ -104,15 +104,3 @@ def test_my_payments_lists_what_we_pay_and_are_paid(client, make_invoice, payer_
         payable.reference in login(client, member(payee, Role.STAFF)).get(reverse("frontend:payments")).content.decode()
     )
     assert payable.reference not in login(client, coop_owner).get(reverse("frontend:payments")).content.decode()
-
-
-def test_the_demo_can_be_paid_end_to_end():
-    """seed_demo's stand-in orders are real payables: twice seeded, the same rows; one already paid."""
-    from django.core.management import call_command
-
-    from market.payments.models import Payable
-
-    call_command("seed_demo", verbosity=0)
-    call_command("seed_demo", verbosity=0)
-    statuses = sorted(Payable.objects.filter(kind="demo.order").values_list("status", flat=True))
-    assert statuses == ["paid", "unpaid", "unpaid"]

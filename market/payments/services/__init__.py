@@ -16,7 +16,7 @@ from market.payments.services.cards import (
     refund_create,
     refund_sync,
 )
-from market.payments.services.payables import payable_cancel, payable_open
+from market.payments.services.payables import payable_amount_refresh, payable_cancel, payable_open
 from market.payments.services.reconciliation import discrepancy_resolve, reconciliation_run
 from market.payments.services.settlements import (
     settlement_mark_paid,
@@ -34,6 +34,7 @@ __all__ = [
     "card_payment_start",
     "discrepancy_resolve",
     "dispute_sync",
+    "payable_amount_refresh",
     "payable_cancel",
     "payable_open",
     "payment_sync_from_intent",

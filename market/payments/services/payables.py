@@ -73,6 +73,33 @@ def payable_cancel(*, kind: str, object_id: str | int) -> Payable | None:
     return payable
 
 
+@transaction.atomic
+def payable_amount_refresh(*, kind: str, object_id: str | int) -> Payable | None:
+    """The app's object now costs a different amount (delivered weight, accepted changes): set what is due
+    even after money arrived, and derive the status again (more due: partly paid; less: paid, with the
+    excess to refund). Returns None when no payable was opened; a cancelled payable is left alone."""
+    payable = Payable.objects.select_for_update().filter(kind=kind, object_id=str(object_id)).first()
+    if payable is None or payable.status == PayableStatus.CANCELLED:
+        return payable
+    payable_kind = registry.get(kind)
+    obj = payable_kind.load(str(object_id))
+    if obj is None:
+        raise NotFound()
+    info = payable_kind.describe(obj)
+    previous = payable.amount
+    _apply_info(payable, info)
+    payable.save()
+    payable = payable_recompute(payable)
+    if payable.amount != previous:
+        audit_record(
+            actor=None,
+            action="payments.payable_amount_changed",
+            target=payable,
+            data={"from": previous, "to": payable.amount},
+        )
+    return payable
+
+
 def derive_status(payable: Payable, *, disputed: bool) -> str:
     if payable.status == PayableStatus.CANCELLED:
         return PayableStatus.CANCELLED

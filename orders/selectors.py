@@ -1,0 +1,289 @@
+"""Every read of orders, scoped to the caller: a buyer sees its own orders, a cooperative the orders placed
+with it, alliance staff all of them. A foreign id answers exactly like a missing one (NotFound)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from catalog.selectors import price_for_quantity, product_stock_available
+from market.core.errors import ApplicationError, NotFound
+from market.organisations.permissions import Actor
+from orders.models import (
+    Cart,
+    CartLine,
+    Invoice,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+    Quote,
+    QuoteStatus,
+    Rfq,
+    RfqStatus,
+    Shipment,
+    ShipmentLine,
+)
+from orders.permissions import ORDERS_VIEW_ALL
+from orders.totals import totals_of
+
+S = OrderStatus
+
+
+# --- cart ----------------------------------------------------------------------------------------
+@dataclass
+class CartRow:
+    line: CartLine
+    unit_price: int | None
+    amount: int | None
+    vat_rate: Decimal
+    problem: str = ""
+
+
+@dataclass
+class CartGroup:
+    cooperative: Any
+    rows: list[CartRow]
+    subtotal: int
+    vat_total: int
+    total: int
+
+
+def cart_view(*, actor: Actor) -> list[CartGroup]:
+    """The acting buyer's cart, grouped by cooperative with each line priced at today's tier. A line that
+    can no longer be ordered as it is keeps its place with the reason."""
+    if actor.organisation_id is None or not actor.is_buyer:
+        return []
+    lines = list(
+        CartLine.objects.filter(cart__buyer_id=actor.organisation_id)
+        .select_related("product__cooperative", "product__vat_category", "lot")
+        .prefetch_related("product__price_tiers")
+        .order_by("product__cooperative_id", "id")
+    )
+    groups: dict[int, CartGroup] = {}
+    for line in lines:
+        product = line.product
+        vat = product.vat_category
+        rate = vat.rate_percent if vat.subject_to_vat else Decimal(0)
+        row = CartRow(line=line, unit_price=None, amount=None, vat_rate=rate)
+        try:
+            quote = price_for_quantity(product=product, quantity=line.quantity)
+            row.unit_price, row.amount = int(quote.unit_price.amount), int(quote.total.amount)
+        except ApplicationError as error:
+            row.problem = "; ".join(m for msgs in error.fields.values() for m in msgs) or error.message
+        group = groups.setdefault(product.cooperative_id, CartGroup(product.cooperative, [], 0, 0, 0))
+        group.rows.append(row)
+    for group in groups.values():
+        totals = totals_of((r.unit_price, r.line.quantity, r.vat_rate) for r in group.rows if r.unit_price is not None)
+        group.subtotal, group.vat_total, group.total = totals.subtotal, totals.vat_total, totals.total
+    return list(groups.values())
+
+
+def cart_count(*, actor: Actor) -> int:
+    if actor.organisation_id is None or not actor.is_buyer:
+        return 0
+    return CartLine.objects.filter(cart__buyer_id=actor.organisation_id).count()
+
+
+def cart_line_stock(line: CartLine) -> Decimal:
+    return line.lot.quantity_available if line.lot_id else product_stock_available(product=line.product)
+
+
+def cart_exists(*, actor: Actor) -> bool:
+    return Cart.objects.filter(buyer_id=actor.organisation_id, lines__isnull=False).exists()
+
+
+# --- orders --------------------------------------------------------------------------------------
+def order_list_for(
+    *,
+    actor: Actor,
+    status: str | None = None,
+    view: str | None = None,
+    search: str | None = None,
+    cooperative_id: int | None = None,
+    buyer_id: int | None = None,
+    placed_from: date | None = None,
+    placed_to: date | None = None,
+) -> QuerySet[Order]:
+    """Orders the actor may read. `view` narrows a cooperative's inbox: new, to_ship, overdue."""
+    if actor.can(ORDERS_VIEW_ALL):
+        queryset = Order.objects.all()
+    elif actor.organisation_id is not None and actor.is_buyer:
+        queryset = Order.objects.filter(buyer_id=actor.organisation_id)
+    elif actor.organisation_id is not None and actor.is_seller:
+        queryset = Order.objects.filter(cooperative_id=actor.organisation_id)
+    else:
+        return Order.objects.none()
+    if status:
+        queryset = queryset.filter(status=status)
+    today = timezone.localdate()
+    if view == "new":
+        queryset = queryset.filter(status__in=[S.PLACED, S.CHANGES_PROPOSED])
+    elif view == "to_ship":
+        queryset = queryset.filter(status__in=[S.CONFIRMED, S.PARTLY_SHIPPED])
+    elif view == "overdue":
+        queryset = queryset.filter(
+            Q(status__in=[S.CONFIRMED, S.PARTLY_SHIPPED], ship_by__lt=today)
+            | Q(status=S.PLACED, created_at__lt=timezone.now() - timedelta(days=2))
+        )
+    if search:
+        queryset = queryset.filter(
+            Q(number__icontains=search.strip()) | Q(checkout__po_number__icontains=search.strip())
+        )
+    if cooperative_id:
+        queryset = queryset.filter(cooperative_id=cooperative_id)
+    if buyer_id:
+        queryset = queryset.filter(buyer_id=buyer_id)
+    if placed_from:
+        queryset = queryset.filter(created_at__date__gte=placed_from)
+    if placed_to:
+        queryset = queryset.filter(created_at__date__lte=placed_to)
+    return queryset.select_related("buyer", "cooperative", "checkout")
+
+
+def order_get_for(*, actor: Actor, order_id: int) -> Order:
+    order = (
+        order_list_for(actor=actor)
+        .prefetch_related(
+            Prefetch("lines", queryset=OrderLine.objects.order_by("position", "id")),
+            Prefetch(
+                "events",
+                queryset=OrderEvent.objects.select_related("actor_user", "actor_organisation").order_by(
+                    "created_at", "id"
+                ),
+            ),
+            Prefetch(
+                "shipments",
+                queryset=Shipment.objects.prefetch_related(
+                    Prefetch("lines", queryset=ShipmentLine.objects.select_related("line"))
+                ).order_by("number"),
+            ),
+            Prefetch("invoices", queryset=Invoice.objects.order_by("issued_at", "id")),
+        )
+        .filter(pk=order_id)
+        .first()
+    )
+    if order is None:
+        raise NotFound()
+    return order
+
+
+def checkout_get_for(*, actor: Actor, checkout_id: int) -> Any:
+    from orders.models import Checkout
+
+    checkout = Checkout.objects.filter(pk=checkout_id, buyer_id=actor.organisation_id).first()
+    if checkout is None:
+        raise NotFound()
+    return checkout
+
+
+def checkout_orders(*, checkout: Any) -> list[Order]:
+    return list(checkout.orders.select_related("cooperative").order_by("cooperative_id"))
+
+
+def shipment_list_for(*, actor: Actor, order_id: int | None = None) -> QuerySet[Shipment]:
+    orders = order_list_for(actor=actor)
+    queryset = Shipment.objects.filter(order__in=orders)
+    if order_id:
+        queryset = queryset.filter(order_id=order_id)
+    return queryset.select_related("order").prefetch_related(
+        Prefetch("lines", queryset=ShipmentLine.objects.order_by("id"))
+    )
+
+
+def invoice_list_for(*, actor: Actor, order_id: int | None = None) -> QuerySet[Invoice]:
+    orders = order_list_for(actor=actor)
+    queryset = Invoice.objects.filter(order__in=orders)
+    if order_id:
+        queryset = queryset.filter(order_id=order_id)
+    return queryset.select_related("order")
+
+
+def invoice_get_for(*, actor: Actor, invoice_id: int) -> Invoice:
+    invoice = invoice_list_for(actor=actor).filter(pk=invoice_id).first()
+    if invoice is None:
+        raise NotFound()
+    return invoice
+
+
+def payable_for(order: Order) -> Any:
+    from market.payments.models import Payable
+    from orders.services.common import PAYABLE_KIND
+
+    return Payable.objects.filter(kind=PAYABLE_KIND, object_id=str(order.pk)).first()
+
+
+# --- sales summary -------------------------------------------------------------------------------
+SOLD = [S.CONFIRMED, S.PARTLY_SHIPPED, S.SHIPPED, S.DELIVERED, S.COMPLETED]
+
+
+def sales_summary(*, actor: Actor, since: date | None = None) -> dict[str, list[dict[str, Any]]]:
+    """The cooperative's sales (confirmed orders onwards, before VAT) by product, by buyer and by month."""
+    orders = order_list_for(actor=actor).filter(status__in=SOLD)
+    if since:
+        orders = orders.filter(created_at__date__gte=since)
+    by_month = list(
+        orders.annotate(month=TruncMonth("created_at"))
+        .values("month")
+        .annotate(total=Sum("subtotal"), orders=Count("id"))
+        .order_by("month")
+    )
+    by_buyer = list(
+        orders.values("buyer_id", "buyer__name")
+        .annotate(total=Sum("subtotal"), orders=Count("id"))
+        .order_by("-total")[:20]
+    )
+    lines = OrderLine.objects.filter(order__in=orders)
+    by_product = list(
+        lines.values("product_id", "product_name", "unit")
+        .annotate(orders=Count("order", distinct=True), quantity=Sum("quantity_confirmed"))
+        .order_by("-quantity")[:20]
+    )
+    amounts: dict[int, int] = {}
+    for line in lines.only("product_id", "unit_price", "quantity_confirmed", "quantity_delivered"):
+        amounts[line.product_id] = amounts.get(line.product_id, 0) + int(line.unit_price * line.billed_quantity)
+    for row in by_product:
+        row["total"] = amounts.get(row["product_id"], 0)
+    by_product.sort(key=lambda r: -r["total"])
+    return {"by_month": by_month, "by_buyer": by_buyer, "by_product": by_product}
+
+
+# --- quotations ----------------------------------------------------------------------------------
+def rfq_list_for(*, actor: Actor, status: str | None = None) -> QuerySet[Rfq]:
+    """A buyer's own requests; for a cooperative, the open ones it may quote on; staff: all."""
+    if actor.can(ORDERS_VIEW_ALL):
+        queryset = Rfq.objects.all()
+    elif actor.organisation_id is not None and actor.is_buyer:
+        queryset = Rfq.objects.filter(buyer_id=actor.organisation_id)
+    elif actor.organisation_id is not None and actor.is_seller:
+        queryset = Rfq.objects.filter(
+            Q(status=RfqStatus.OPEN, closes_at__gte=timezone.now()) | Q(quotes__cooperative_id=actor.organisation_id)
+        ).distinct()
+    else:
+        return Rfq.objects.none()
+    if status:
+        queryset = queryset.filter(status=status)
+    return queryset.select_related("buyer", "product", "category").annotate(
+        quote_count=Count("quotes", filter=Q(quotes__status=QuoteStatus.SUBMITTED), distinct=True)
+    )
+
+
+def rfq_get_for(*, actor: Actor, rfq_id: int) -> Rfq:
+    rfq = rfq_list_for(actor=actor).filter(pk=rfq_id).first()
+    if rfq is None:
+        raise NotFound()
+    return rfq
+
+
+def quotes_for(*, actor: Actor, rfq: Rfq) -> list[Quote]:
+    """The buyer (and staff) see every quote; a cooperative only its own."""
+    queryset = Quote.objects.filter(rfq=rfq).select_related("cooperative", "product")
+    if not (actor.can(ORDERS_VIEW_ALL) or rfq.buyer_id == actor.organisation_id):
+        queryset = queryset.filter(cooperative_id=actor.organisation_id)
+    return list(queryset.order_by("unit_price", "id"))

@@ -1,0 +1,110 @@
+"""The buyer's cart: lines checked (orderable product, MOQ, order multiple, stock) when added or changed.
+A cart line holds no stock; checkout checks everything again and takes it."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from catalog import pricing
+from catalog.models import HarvestLot, LotStatus
+from catalog.selectors import price_for_quantity, product_for_order, product_stock_available
+from market.core.errors import Conflict, NotFound, ValidationFailed
+from market.core.services import audit_record
+from market.organisations.permissions import Actor
+from orders.models import Cart, CartLine
+from orders.permissions import CART_MANAGE
+
+MAX_CART_LINES = 100
+
+
+def cart_for_update(*, actor: Actor) -> Cart:
+    """The acting buyer's cart row, created when missing, locked for update."""
+    actor.require(CART_MANAGE)
+    Cart.objects.get_or_create(buyer_id=actor.organisation_id)
+    return Cart.objects.select_for_update().get(buyer_id=actor.organisation_id)
+
+
+def _orderable_lot(product_id: int, lot_id: int | None) -> HarvestLot | None:
+    if lot_id is None:
+        return None
+    lot = HarvestLot.objects.filter(pk=lot_id, product_id=product_id, status=LotStatus.PUBLISHED).first()
+    if lot is None:
+        raise ValidationFailed(fields={"lot": [_("This lot is not on sale for this product.")]})
+    if lot.is_expired():
+        raise ValidationFailed(fields={"lot": [_("Lot %(code)s has expired.") % {"code": lot.code}]})
+    return lot
+
+
+def check_line(*, product_id: int, lot_id: int | None, quantity: Any) -> tuple[Any, HarvestLot | None, Decimal]:
+    """(product, lot, quantity) when a buyer may order it now; ValidationFailed/Conflict/NotFound otherwise."""
+    product = product_for_order(product_id=product_id)
+    lot = _orderable_lot(product.pk, lot_id)
+    quote = price_for_quantity(product=product, quantity=quantity)
+    available = lot.quantity_available if lot is not None else product_stock_available(product=product)
+    if quote.quantity > available:
+        if available <= 0:
+            raise Conflict(_("%(product)s is out of stock.") % {"product": product.name}, code="insufficient_stock")
+        raise Conflict(
+            _("Only %(available)s of %(product)s is in stock.")
+            % {"available": pricing.fmt_quantity(available, product.unit), "product": product.name},
+            code="insufficient_stock",
+        )
+    return product, lot, quote.quantity
+
+
+@transaction.atomic
+def cart_line_set(
+    *, actor: Actor, product_id: int, quantity: Any, lot_id: int | None = None, add: bool = False
+) -> CartLine:
+    """Put `quantity` of a product (from a lot, if chosen) in the cart; with add=True, add it to what the
+    line already holds. Checks the product, MOQ, order multiple and stock."""
+    cart = cart_for_update(actor=actor)
+    line = CartLine.objects.filter(cart=cart, product_id=product_id, lot_id=lot_id).first()
+    wanted = pricing.as_quantity(quantity)
+    if wanted is None:
+        raise ValidationFailed(fields={"quantity": [_("Enter a number with at most 3 decimals, zero or more.")]})
+    if add and line is not None:
+        wanted += line.quantity
+    product, lot, number = check_line(product_id=product_id, lot_id=lot_id, quantity=wanted)
+    if line is None:
+        if cart.lines.count() >= MAX_CART_LINES:
+            raise Conflict(_("A cart holds at most %(n)s lines; place an order first.") % {"n": MAX_CART_LINES})
+        line = CartLine.objects.create(cart=cart, product=product, lot=lot, quantity=number)
+    else:
+        line.quantity = number
+        line.save(update_fields=["quantity", "updated_at"])
+    cart.save(update_fields=["updated_at"])
+    audit_record(
+        actor=actor, action="cart.line_set", target=cart, data={"product": product.pk, "quantity": str(number)}
+    )
+    return line
+
+
+@transaction.atomic
+def cart_line_update(*, actor: Actor, line_id: int, quantity: Any) -> CartLine:
+    cart = cart_for_update(actor=actor)
+    line = CartLine.objects.filter(cart=cart, pk=line_id).first()
+    if line is None:
+        raise NotFound()
+    _product, _lot, number = check_line(product_id=line.product_id, lot_id=line.lot_id, quantity=quantity)
+    line.quantity = number
+    line.save(update_fields=["quantity", "updated_at"])
+    return line
+
+
+@transaction.atomic
+def cart_line_remove(*, actor: Actor, line_id: int) -> None:
+    cart = cart_for_update(actor=actor)
+    deleted, _rows = CartLine.objects.filter(cart=cart, pk=line_id).delete()
+    if not deleted:
+        raise NotFound()
+
+
+@transaction.atomic
+def cart_clear(*, actor: Actor) -> None:
+    cart = cart_for_update(actor=actor)
+    cart.lines.all().delete()

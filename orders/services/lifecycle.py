@@ -1,0 +1,391 @@
+"""Every change of an order after placement. Each verb locks the order (`lock_order`), checks the move
+against `common.TRANSITIONS` (`move`), saves with update_fields and records an event with the actor."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from catalog import pricing
+from catalog.services import trace_event_record
+from market.core.errors import Conflict, ValidationFailed
+from market.core.text import nfc
+from market.notifications.services import notify
+from market.organisations.permissions import Actor
+from orders.models import Order, OrderAllocation, OrderLine, OrderStatus, Shipment, ShipmentLine
+from orders.permissions import ORDERS_BUY, ORDERS_FULFIL, ORDERS_SELLER_CANCEL
+from orders.services.common import (
+    PAYABLE_KIND,
+    S,
+    can_move,
+    illegal,
+    lock_order,
+    move,
+    payment_refresh,
+    record_event,
+    release_stock,
+    reprice,
+    seller_settings,
+)
+
+SELLER_CANCELLABLE = frozenset({S.PLACED, S.CHANGES_PROPOSED, S.CONFIRMED})
+BUYER_CANCELLABLE = frozenset({S.PLACED, S.CHANGES_PROPOSED})
+
+
+def _context(order: Order, **extra: Any) -> dict[str, Any]:
+    return {
+        "order_id": order.pk,
+        "order_number": order.number,
+        "buyer_name": order.buyer.name,
+        "cooperative_name": order.cooperative.name,
+        "total_vnd": order.total,
+        **extra,
+    }
+
+
+def _quantities(order: Order, raw: Mapping[Any, Any] | None, *, field: str) -> dict[int, Decimal]:
+    """{line id: quantity} from the caller's {line id: quantity}; unknown lines and bad numbers are errors."""
+    lines = {line.pk: line for line in order.lines.all()}
+    result: dict[int, Decimal] = {}
+    errors: dict[str, list[str]] = {}
+    for key, value in (raw or {}).items():
+        try:
+            line_id = int(key)
+        except (TypeError, ValueError):
+            line_id = -1
+        if line_id not in lines:
+            errors[f"{field}.{key}"] = [_("This line is not part of the order.")]
+            continue
+        number = pricing.as_quantity(value)
+        if number is None:
+            errors[f"{field}.{key}"] = [_("Enter a number with at most 3 decimals, zero or more.")]
+            continue
+        if lines[line_id].unit in pricing.WHOLE_UNITS and number != number.to_integral_value():
+            errors[f"{field}.{key}"] = [_("This unit is counted in whole pieces: use a whole number.")]
+            continue
+        result[line_id] = number
+    if errors:
+        raise ValidationFailed(fields=errors)
+    return result
+
+
+# --- confirm -------------------------------------------------------------------------------------
+@transaction.atomic
+def order_confirm(*, actor: Actor, order_id: int, quantities: Mapping[Any, Any] | None = None, note: str = "") -> Order:
+    """The cooperative confirms. With smaller quantities for some lines (never more than ordered) the order
+    waits for the buyer to accept them (`order_accept_changes`); otherwise it is confirmed at once."""
+    order = lock_order(actor=actor, order_id=order_id, side="seller", capability=ORDERS_FULFIL)
+    if order.status != S.PLACED:
+        raise illegal(order, S.CONFIRMED)
+    changes = _quantities(order, quantities, field="quantities")
+    lines = list(order.lines.all())
+    errors: dict[str, list[str]] = {}
+    changed: dict[str, str] = {}
+    for line in lines:
+        new = changes.get(line.pk, line.quantity_ordered)
+        if new > line.quantity_ordered:
+            errors[f"quantities.{line.pk}"] = [
+                _("You can confirm at most the %(q)s ordered.")
+                % {"q": pricing.fmt_quantity(line.quantity_ordered, line.unit)}
+            ]
+        elif new != line.quantity_confirmed:
+            changed[str(line.pk)] = f"{new.normalize():f}"
+            line.quantity_confirmed = new
+    if errors:
+        raise ValidationFailed(fields=errors)
+    if changed and all(line.quantity_confirmed == 0 for line in lines):
+        raise ValidationFailed(
+            fields={"quantities": [_("You cannot confirm nothing: cancel the order with a reason instead.")]}
+        )
+    note = nfc(note)[:1000]
+    if changed:
+        for line in lines:
+            line.save(update_fields=["quantity_confirmed"])
+        move(order, S.CHANGES_PROPOSED, actor=actor, action="changes_proposed", note=note, data={"quantities": changed})
+        notify(
+            kind="orders.confirmed",
+            recipients=[order.buyer],
+            context=_context(order, changes_proposed=True, note=note),
+            object_ref=order,
+            occurrence="changes",
+        )
+        return order
+    move(order, S.CONFIRMED, actor=actor, action="confirmed", note=note)
+    notify(
+        kind="orders.confirmed",
+        recipients=[order.buyer],
+        context=_context(order, changes_proposed=False, note=note),
+        object_ref=order,
+    )
+    return order
+
+
+@transaction.atomic
+def order_accept_changes(*, actor: Actor, order_id: int) -> Order:
+    """The buyer accepts the cooperative's quantities: the difference goes back to stock, the order is
+    re-priced and confirmed."""
+    order = lock_order(actor=actor, order_id=order_id, side="buyer", capability=ORDERS_BUY)
+    if order.status != S.CHANGES_PROPOSED:
+        raise illegal(order, S.CONFIRMED)
+    lines = list(order.lines.all())
+    release_stock(order, actor=actor, lines=lines, keep={line.pk: line.quantity_confirmed for line in lines})
+    old, new = reprice(order)
+    move(order, S.CONFIRMED, actor=actor, action="changes_accepted", data={"total_from": old, "total_to": new})
+    payment_refresh(order)
+    notify(
+        kind="orders.confirmed",
+        recipients=[order.cooperative],
+        context=_context(order, changes_proposed=False, note=""),
+        object_ref=order,
+        occurrence="accepted",
+    )
+    return order
+
+
+# --- ship ----------------------------------------------------------------------------------------
+@transaction.atomic
+def shipment_create(
+    *,
+    actor: Actor,
+    order_id: int,
+    quantities: Mapping[Any, Any],
+    carrier: str = "",
+    vehicle: str = "",
+    tracking_note: str = "",
+    shipped_at: datetime | None = None,
+) -> Shipment:
+    """Ship some or all of what is left: per-line quantities up to the confirmed quantity. The order
+    becomes partly shipped, or shipped once every line is."""
+    order = lock_order(actor=actor, order_id=order_id, side="seller", capability=ORDERS_FULFIL)
+    if not (can_move(order, S.SHIPPED) or can_move(order, S.PARTLY_SHIPPED)):
+        raise illegal(order, S.SHIPPED)
+    wanted = {k: v for k, v in _quantities(order, quantities, field="quantities").items() if v > 0}
+    if not wanted:
+        raise ValidationFailed(fields={"quantities": [_("Enter what this shipment carries for at least one line.")]})
+    lines = {line.pk: line for line in OrderLine.objects.select_for_update().filter(order=order)}
+    errors: dict[str, list[str]] = {}
+    for line_id, quantity in wanted.items():
+        line = lines[line_id]
+        left = line.quantity_confirmed - line.quantity_shipped
+        if quantity > left:
+            errors[f"quantities.{line_id}"] = [
+                _("Only %(left)s of %(product)s is left to ship.")
+                % {"left": pricing.fmt_quantity(left, line.unit), "product": line.product_name}
+            ]
+    if errors:
+        raise ValidationFailed(fields=errors)
+    number = (order.shipments.aggregate(n=Max("number"))["n"] or 0) + 1
+    shipment = Shipment.objects.create(
+        order=order,
+        number=number,
+        carrier=nfc(carrier)[:120],
+        vehicle=nfc(vehicle)[:40],
+        tracking_note=nfc(tracking_note)[:500],
+        shipped_at=shipped_at or timezone.now(),
+        created_by=actor.user,
+    )
+    for line_id, quantity in wanted.items():
+        line = lines[line_id]
+        ShipmentLine.objects.create(shipment=shipment, line=line, quantity=quantity)
+        line.quantity_shipped += quantity
+        line.save(update_fields=["quantity_shipped"])
+        _trace_forward(order, line, quantity, shipment)
+    complete = all(line.quantity_shipped == line.quantity_confirmed for line in lines.values())
+    to = S.SHIPPED if complete else S.PARTLY_SHIPPED
+    move(order, to, actor=actor, action="shipped" if complete else "partly_shipped", data={"shipment": number})
+    notify(
+        kind="orders.shipped",
+        recipients=[order.buyer],
+        context=_context(
+            order, shipment_number=number, carrier=shipment.carrier, vehicle=shipment.vehicle, complete=complete
+        ),
+        object_ref=order,
+        occurrence=f"shipment-{number}",
+    )
+    return shipment
+
+
+def _trace_forward(order: Order, line: OrderLine, quantity: Decimal, shipment: Shipment) -> None:
+    """One step forward on the lots' trace: what left for which buyer (Circular 02/2024)."""
+    remaining = quantity
+    for allocation in OrderAllocation.objects.filter(line=line).select_related("lot").order_by("id"):
+        if remaining <= 0:
+            break
+        part = min(allocation.held, remaining)
+        if part <= 0:
+            continue
+        trace_event_record(
+            lot=allocation.lot,
+            kind="shipment",
+            occurred_at=shipment.shipped_at,
+            description=f"Giao theo đơn {order.number}",
+            party=order.buyer.legal_name or order.buyer.name,
+            party_reference=order.number or "",
+            quantity=part,
+            unit=line.unit,
+            document_reference=f"{order.number}/{shipment.number}",
+        )
+        remaining -= part
+
+
+# --- deliver, complete ---------------------------------------------------------------------------
+@transaction.atomic
+def order_deliver(*, actor: Actor, order_id: int, quantities: Mapping[Any, Any] | None = None, note: str = "") -> Order:
+    """Record what arrived. Bulk produce is variable weight: a delivered quantity may differ from the
+    shipped one within the cooperative's tolerance; the order is re-priced on what was delivered and the
+    payment side is told the new amount (more to pay, or an excess to refund). Outside it: refused."""
+    order = lock_order(actor=actor, order_id=order_id, side="seller", capability=ORDERS_FULFIL)
+    if order.status != S.SHIPPED:
+        raise illegal(order, S.DELIVERED)
+    given = _quantities(order, quantities, field="quantities")
+    tolerance = seller_settings(order.cooperative_id).weight_tolerance_percent
+    lines = list(OrderLine.objects.select_for_update().filter(order=order).order_by("position", "id"))
+    errors: dict[str, list[str]] = {}
+    for line in lines:
+        delivered = given.get(line.pk, line.quantity_shipped)
+        allowed = line.quantity_shipped * tolerance / Decimal(100)
+        if abs(delivered - line.quantity_shipped) > allowed:
+            errors[f"quantities.{line.pk}"] = [
+                _(
+                    "%(delivered)s differs from the %(shipped)s shipped by more than your tolerance of "
+                    "%(tolerance)s%%: check the weighing, or agree a correction with the buyer."
+                )
+                % {
+                    "delivered": pricing.fmt_quantity(delivered, line.unit),
+                    "shipped": pricing.fmt_quantity(line.quantity_shipped, line.unit),
+                    "tolerance": f"{tolerance.normalize():f}",
+                }
+            ]
+        line.quantity_delivered = delivered
+    if errors:
+        raise ValidationFailed(fields=errors)
+    for line in lines:
+        line.save(update_fields=["quantity_delivered"])
+    old, new = reprice(order)
+    move(
+        order,
+        S.DELIVERED,
+        actor=actor,
+        action="delivered",
+        note=nfc(note)[:1000],
+        data={"total_from": old, "total_to": new},
+    )
+    payment_refresh(order)
+    from orders.services.invoices import invoice_issue
+
+    invoice_issue(order=order, actor=actor)
+    return order
+
+
+@transaction.atomic
+def order_complete(*, actor: Actor, order_id: int) -> Order:
+    """The buyer (or the cooperative) closes a delivered order."""
+    side = "buyer" if actor.organisation_id is not None and actor.is_buyer else "seller"
+    order = lock_order(
+        actor=actor, order_id=order_id, side=side, capability=ORDERS_BUY if side == "buyer" else ORDERS_FULFIL
+    )
+    return move(order, S.COMPLETED, actor=actor, action="completed")
+
+
+# --- cancel --------------------------------------------------------------------------------------
+def _cancel(order: Order, *, actor: Actor | None, reason: str, action: str) -> Order:
+    if order.status not in SELLER_CANCELLABLE:
+        raise illegal(order, S.CANCELLED)
+    release_stock(order, actor=actor)
+    order.cancel_reason = reason[:500]
+    move(order, S.CANCELLED, actor=actor, action=action, note=reason, fields=["cancel_reason"])
+    from market.payments.services import payable_cancel
+
+    payable_cancel(kind=PAYABLE_KIND, object_id=order.pk)
+    notify(
+        kind="orders.cancelled",
+        recipients=[order.buyer, order.cooperative],
+        context=_context(order, reason=reason),
+        object_ref=order,
+    )
+    return order
+
+
+@transaction.atomic
+def order_cancel(*, actor: Actor, order_id: int, reason: str = "") -> Order:
+    """The buyer cancels before the cooperative confirmed; the cooperative (owner or manager) cancels
+    until it ships, with a reason. The stock goes back to the lots."""
+    reason = nfc(reason or "")
+    if actor.is_buyer:
+        order = lock_order(actor=actor, order_id=order_id, side="buyer", capability=ORDERS_BUY)
+        if order.status not in BUYER_CANCELLABLE:
+            if order.status in SELLER_CANCELLABLE:
+                raise Conflict(
+                    _("The cooperative has confirmed this order: ask them to cancel it."), code="illegal_transition"
+                )
+            raise illegal(order, S.CANCELLED)
+        return _cancel(order, actor=actor, reason=reason or _("Cancelled by the buyer."), action="cancelled_by_buyer")
+    order = lock_order(actor=actor, order_id=order_id, side="seller", capability=ORDERS_SELLER_CANCEL)
+    if len(reason) < 3:
+        raise ValidationFailed(fields={"reason": [_("Tell the buyer why the order is cancelled.")]})
+    return _cancel(order, actor=actor, reason=reason, action="cancelled_by_cooperative")
+
+
+def orders_expire_unpaid(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Cancel unpaid orders whose payment window has passed (before shipping), returning their stock.
+    Each order in its own transaction, locked and checked again, so a payment arriving meanwhile wins."""
+    now = now or timezone.now()
+    ids = list(
+        Order.objects.filter(
+            status__in=[S.PLACED, S.CHANGES_PROPOSED, S.CONFIRMED], payment_status="unpaid", payment_due_at__lt=now
+        )
+        .order_by("payment_due_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    done = 0
+    for order_id in ids:
+        with transaction.atomic():
+            order = (
+                Order.objects.select_for_update(of=("self",))
+                .select_related("buyer", "cooperative")
+                .filter(pk=order_id, payment_status="unpaid", payment_due_at__lt=now)
+                .first()
+            )
+            if order is None or order.status not in SELLER_CANCELLABLE:
+                continue
+            _cancel(order, actor=None, reason=_("The payment window expired."), action="expired")
+            done += 1
+    return done
+
+
+# --- payment status (called back by payments) ----------------------------------------------------
+@transaction.atomic
+def order_payment_status_set(*, order_id: int, status: str, paid: int, refunded: int) -> None:
+    order = Order.objects.select_for_update().filter(pk=order_id).first()
+    if order is None or order.payment_status == status:
+        return
+    previous = order.payment_status
+    order.payment_status = status
+    order.save(update_fields=["payment_status", "updated_at"])
+    record_event(
+        order,
+        actor=None,
+        action="payment",
+        note="",
+        data={"from": previous, "to": status, "paid": paid, "refunded": refunded},
+    )
+
+
+__all__ = [
+    "OrderStatus",
+    "order_accept_changes",
+    "order_cancel",
+    "order_complete",
+    "order_confirm",
+    "order_deliver",
+    "order_payment_status_set",
+    "orders_expire_unpaid",
+    "shipment_create",
+]

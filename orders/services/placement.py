@@ -1,0 +1,342 @@
+"""Placing a checkout: one order per cooperative, stock taken from the lots in one transaction.
+
+Stock is protected twice: the lots are locked in id order (so two checkouts touching the same lots in any
+order never deadlock) just before stock is taken, and the catalogue's CHECK (quantity_available >= 0)
+makes overselling impossible even for a caller that forgot the lock.
+
+Idempotency: a checkout row carrying (buyer, Idempotency-Key) and a hash of the request body is inserted
+first. A concurrent request with the same key waits on the unique index until the first commits, then
+finds its checkout; the same key with a different body is refused (422). A failed placement (not enough
+stock) rolls the row back with everything else, so the key can be tried again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+
+from catalog import pricing
+from catalog.models import HarvestLot, LotStatus
+from catalog.selectors import lots_in_stock, price_for_quantity, product_for_order
+from catalog.services import lot_stock_take, lots_lock
+from market.core.errors import ApplicationError, Conflict, ValidationFailed
+from market.core.services import audit_record
+from market.core.text import nfc
+from market.notifications.services import Address, notify
+from market.organisations.permissions import Actor
+from market.organisations.validators import normalise_tax_code
+from orders.models import (
+    Cart,
+    CartLine,
+    Checkout,
+    Order,
+    OrderAllocation,
+    OrderLine,
+    OrderSource,
+)
+from orders.permissions import ORDERS_PLACE
+from orders.services.common import PAYABLE_KIND, record_event, seller_settings
+from orders.totals import totals_of
+
+MAX_KEY_LENGTH = 100
+
+
+class IdempotencyMismatch(ApplicationError):
+    status_code = 422
+    default_code = "idempotency_key_reused"
+
+
+@dataclass(frozen=True)
+class Item:
+    """One thing to order: a product, optionally a lot, a quantity, and (for an accepted quote) the agreed
+    unit price instead of the tier price."""
+
+    product_id: int
+    quantity: Decimal
+    lot_id: int | None = None
+    unit_price: int | None = None
+
+
+DETAIL_FIELDS = (
+    "delivery_address",
+    "delivery_province_code",
+    "delivery_from",
+    "delivery_to",
+    "po_number",
+    "note",
+    "invoice_tax_code",
+    "invoice_legal_name",
+    "invoice_address",
+    "invoice_email",
+)
+
+
+def _as_date(value: Any, field: str, errors: dict[str, list[str]]) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value
+    parsed = parse_date(str(value))
+    if parsed is None:
+        errors[field] = [_("Enter a date as YYYY-MM-DD.")]
+    return parsed
+
+
+def clean_details(*, actor: Actor, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The checkout's delivery and invoice details, defaulting to the buyer's own; ValidationFailed lists
+    every problem."""
+    buyer = actor.organisation
+    assert buyer is not None
+    errors: dict[str, list[str]] = {}
+    text = {
+        name: nfc(str(data.get(name) or "")) for name in DETAIL_FIELDS if name not in ("delivery_from", "delivery_to")
+    }
+    details: dict[str, Any] = {
+        "delivery_address": text["delivery_address"] or buyer.full_address,
+        "po_number": text["po_number"][:40],
+        "note": text["note"][:1000],
+        "invoice_legal_name": text["invoice_legal_name"] or buyer.legal_name,
+        "invoice_address": text["invoice_address"] or buyer.full_address,
+        "invoice_email": (text["invoice_email"] or buyer.email or getattr(actor.user, "email", "")).lower(),
+        "delivery_province_code": None,
+    }
+    if not details["delivery_address"]:
+        errors["delivery_address"] = [_("Where should the goods go?")]
+    tax_code = text["invoice_tax_code"] or buyer.tax_code
+    # The organisation's own code was checked when it signed up; another one typed here is checked now.
+    if tax_code and tax_code != buyer.tax_code:
+        try:
+            tax_code = normalise_tax_code(tax_code)
+        except ValidationError as error:
+            errors["invoice_tax_code"] = list(error.messages)
+    details["invoice_tax_code"] = tax_code
+    try:
+        validate_email(details["invoice_email"])
+    except ValidationError:
+        errors["invoice_email"] = [_("Enter the e-mail address invoices go to.")]
+    province = text["delivery_province_code"]
+    if province:
+        if not province.isdigit():
+            errors["delivery_province_code"] = [_("Choose a province.")]
+        else:
+            details["delivery_province_code"] = int(province)
+    start = _as_date(data.get("delivery_from"), "delivery_from", errors)
+    end = _as_date(data.get("delivery_to"), "delivery_to", errors)
+    if start and end and end < start:
+        errors["delivery_to"] = [_("The delivery window must end on or after its first day.")]
+    if start and start < timezone.localdate():
+        errors["delivery_from"] = [_("The delivery window cannot start in the past.")]
+    details["delivery_from"], details["delivery_to"] = start, end
+    if errors:
+        raise ValidationFailed(fields=errors)
+    return details
+
+
+def request_hash(payload: Mapping[str, Any]) -> str:
+    canonical = json.dumps({k: payload[k] for k in sorted(payload)}, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _replay(*, buyer_id: int, key: str, digest: str) -> Checkout | None:
+    existing = Checkout.objects.filter(buyer_id=buyer_id, idempotency_key=key).first()
+    if existing is None:
+        return None
+    if existing.request_hash != digest:
+        raise IdempotencyMismatch(
+            _("This Idempotency-Key was already used for a different checkout; use a new key for a new one.")
+        )
+    return existing
+
+
+def checkout_place(*, actor: Actor, data: Mapping[str, Any], idempotency_key: str = "") -> tuple[Checkout, bool]:
+    """Place the acting buyer's cart: (checkout, created). A retry with the same key returns the same
+    checkout with created=False."""
+    actor.require(ORDERS_PLACE)
+    key = (idempotency_key or "").strip()
+    if len(key) > MAX_KEY_LENGTH:
+        raise ValidationFailed(fields={"idempotency_key": [_("At most 100 characters.")]})
+    digest = request_hash({k: data.get(k) for k in DETAIL_FIELDS})
+    assert actor.organisation_id is not None
+    if key:
+        existing = _replay(buyer_id=actor.organisation_id, key=key, digest=digest)
+        if existing is not None:
+            return existing, False
+    try:
+        with transaction.atomic():
+            checkout = _place_cart(actor=actor, data=data, key=key, digest=digest)
+    except IntegrityError:
+        # Another request with this key committed first (we waited on the unique index): answer with its
+        # checkout. Any other integrity problem is not ours to hide.
+        if key:
+            existing = _replay(buyer_id=actor.organisation_id, key=key, digest=digest)
+            if existing is not None:
+                return existing, False
+        raise
+    return checkout, True
+
+
+def _place_cart(*, actor: Actor, data: Mapping[str, Any], key: str, digest: str) -> Checkout:
+    details = clean_details(actor=actor, data=data)
+    checkout = Checkout.objects.create(
+        buyer_id=actor.organisation_id, placed_by=actor.user, idempotency_key=key, request_hash=digest, **details
+    )
+    cart = Cart.objects.select_for_update().filter(buyer_id=actor.organisation_id).first()
+    lines = list(CartLine.objects.filter(cart=cart).order_by("id")) if cart else []
+    if not lines:
+        raise Conflict(_("Your cart is empty: add products before placing an order."), code="cart_empty")
+    items = [Item(product_id=line.product_id, lot_id=line.lot_id, quantity=line.quantity) for line in lines]
+    place_items(actor=actor, checkout=checkout, items=items, source=OrderSource.CART)
+    CartLine.objects.filter(pk__in=[line.pk for line in lines]).delete()
+    return checkout
+
+
+def place_items(*, actor: Actor, checkout: Checkout, items: Sequence[Item], source: str) -> list[Order]:
+    """Create the checkout's orders (one per cooperative) from `items` and take their stock. Call inside a
+    transaction with the checkout row already created; raises (rolling everything back) when any line
+    cannot be ordered."""
+    priced = []
+    errors: dict[str, list[str]] = {}
+    for index, item in enumerate(items):
+        try:
+            product = product_for_order(product_id=item.product_id)
+            if item.unit_price is None:
+                quote = price_for_quantity(product=product, quantity=item.quantity)
+                unit_price, quantity = int(quote.unit_price.amount), quote.quantity
+            else:
+                unit_price, quantity = item.unit_price, item.quantity
+        except ApplicationError as error:
+            messages = [m for msgs in error.fields.values() for m in msgs] or [error.message]
+            errors[f"lines.{index}"] = messages
+            continue
+        priced.append((item, product, unit_price, quantity))
+    if errors:
+        raise ValidationFailed(_("Some lines cannot be ordered as they are; correct them in the cart."), fields=errors)
+
+    # Candidate lots: the chosen one, or the product's lots in stock, first to expire first.
+    candidates: dict[int, list[int]] = {}
+    for index, (item, product, _price, _quantity) in enumerate(priced):
+        if item.lot_id is not None:
+            candidates[index] = [item.lot_id]
+        else:
+            candidates[index] = [lot.pk for lot in lots_in_stock(product=product)]
+    all_lot_ids = {lot_id for ids in candidates.values() for lot_id in ids}
+    locked: dict[int, HarvestLot] = lots_lock(lot_ids=all_lot_ids) if all_lot_ids else {}
+
+    # Plan the allocations against the locked rows (a line may span lots; several lines may share a lot).
+    left = {lot_id: lot.quantity_available for lot_id, lot in locked.items()}
+    today = timezone.localdate()
+    plans: list[list[tuple[int, Decimal]]] = []
+    for index, (_item, product, _price, quantity) in enumerate(priced):
+        need = quantity
+        plan: list[tuple[int, Decimal]] = []
+        for lot_id in candidates[index]:
+            lot = locked[lot_id]
+            if lot.product_id != product.pk or lot.status != LotStatus.PUBLISHED or lot.is_expired(today):
+                continue
+            take = min(left[lot_id], need)
+            if take > 0:
+                plan.append((lot_id, take))
+                left[lot_id] -= take
+                need -= take
+            if need == 0:
+                break
+        if need > 0:
+            available = quantity - need
+            raise Conflict(
+                _("Not enough stock: %(product)s has only %(available)s left, you asked for %(wanted)s.")
+                % {
+                    "product": product.name,
+                    "available": pricing.fmt_quantity(available, product.unit),
+                    "wanted": pricing.fmt_quantity(quantity, product.unit),
+                },
+                code="insufficient_stock",
+            )
+        plans.append(plan)
+
+    # One order per cooperative, in cooperative-id order.
+    groups: dict[int, list[int]] = {}
+    for index, (_item, product, _price, _quantity) in enumerate(priced):
+        groups.setdefault(product.cooperative_id, []).append(index)
+    orders: list[Order] = []
+    now = timezone.now()
+    year = timezone.localdate().year
+    for cooperative_id in sorted(groups):
+        settings_row = seller_settings(cooperative_id)
+        order = Order.objects.create(
+            checkout=checkout,
+            buyer_id=checkout.buyer_id,
+            cooperative_id=cooperative_id,
+            source=source,
+            payment_due_at=now + timedelta(hours=settings_row.payment_window_hours),
+            ship_by=checkout.delivery_to or checkout.delivery_from,
+        )
+        order.number = f"DH{year % 100:02d}-{order.pk:07d}"
+        rows = []
+        for position, index in enumerate(groups[cooperative_id]):
+            item, product, unit_price, quantity = priced[index]
+            line = OrderLine.objects.create(
+                order=order,
+                product=product,
+                lot_id=item.lot_id,
+                product_name=product.name_vi,
+                sku=product.sku,
+                unit=product.unit,
+                unit_price=unit_price,
+                vat_category_code=product.vat_category.code,
+                vat_rate_percent=product.vat_category.rate_percent
+                if product.vat_category.subject_to_vat
+                else Decimal(0),
+                quantity_ordered=quantity,
+                quantity_confirmed=quantity,
+                position=position,
+            )
+            rows.append(line)
+            for lot_id, take in plans[index]:
+                lot_stock_take(lot=locked[lot_id], quantity=take, actor=actor, reference=order.number)
+                OrderAllocation.objects.create(line=line, lot_id=lot_id, quantity=take)
+        totals = totals_of((line.unit_price, line.quantity_ordered, line.vat_rate_percent) for line in rows)
+        order.subtotal, order.vat_total, order.total = totals.subtotal, totals.vat_total, totals.total
+        order.placed_total = totals.total
+        order.save(update_fields=["number", "subtotal", "vat_total", "total", "placed_total"])
+        record_event(order, actor=actor, action="placed", data={"total": order.total})
+        audit_record(actor=actor, action="order.placed", target=order, data={"total": order.total})
+        orders.append(order)
+    checkout.number = f"CK{year % 100:02d}-{checkout.pk:07d}"
+    checkout.total = sum(order.total for order in orders)
+    checkout.save(update_fields=["number", "total", "updated_at"])
+    _open_payables_and_notify(checkout=checkout, orders=orders)
+    return orders
+
+
+def _open_payables_and_notify(*, checkout: Checkout, orders: list[Order]) -> None:
+    from market.payments.services import payable_open
+
+    for order in orders:
+        payable_open(kind=PAYABLE_KIND, object_id=order.pk)
+        context = {
+            "order_id": order.pk,
+            "order_number": order.number,
+            "buyer_name": checkout.buyer.name,
+            "cooperative_name": order.cooperative.name,
+            "total_vnd": order.total,
+            "line_count": order.lines.count(),
+        }
+        notify(kind="orders.received", recipients=[order.cooperative], context=context, object_ref=order)
+        notify(
+            kind="orders.placed",
+            recipients=[checkout.buyer, Address(email=checkout.invoice_email)],
+            context=context,
+            object_ref=order,
+        )

@@ -1,0 +1,580 @@
+"""The orders API: permission matrices for every endpoint (denial changes nothing), Idempotency-Key,
+constant query counts on the lists, response shapes."""
+
+from __future__ import annotations
+
+import pytest
+
+from catalog.models import HarvestLot
+from market.organisations.models import OrganisationKind, Role
+from orders import services
+from orders.models import CartLine, Checkout, Invoice, Order, OrderEvent, OrderLine, Quote, Rfq, Shipment
+from tests.catalog.factories import actor_for
+from tests.factories import OrganisationFactory, member
+from tests.orders.factories import DETAILS, only_order, place
+
+pytestmark = pytest.mark.django_db
+
+DENIED = (401, 403)
+
+
+@pytest.fixture
+def people(cooperative, other_cooperative, buyer, alliance):
+    other_buyer = OrganisationFactory(kind=OrganisationKind.BUYER, name="Công ty khác")
+    return {
+        "anonymous": None,
+        "other_buyer": member(other_buyer, Role.OWNER),
+        "other_cooperative": member(other_cooperative, Role.OWNER),
+        "buyer": member(buyer, Role.STAFF),
+        "coop_staff": member(cooperative, Role.STAFF),
+        "coop_owner": member(cooperative, Role.OWNER),
+        "alliance_staff": member(alliance, Role.STAFF),
+    }
+
+
+def snapshot():
+    return [
+        list(model.objects.order_by("pk").values())
+        for model in (Order, OrderLine, OrderEvent, Shipment, Invoice, CartLine, Checkout, HarvestLot, Rfq, Quote)
+    ]
+
+
+@pytest.fixture
+def order(buying, rice):
+    return only_order(place(buying, [(rice[0], "1000")]))
+
+
+@pytest.fixture
+def confirmed(order, selling):
+    services.order_confirm(actor=selling, order_id=order.pk)
+    return order
+
+
+@pytest.fixture
+def shipped(confirmed, selling):
+    services.shipment_create(actor=selling, order_id=confirmed.pk, quantities={confirmed.lines.get().pk: "1000"})
+    return confirmed
+
+
+@pytest.fixture
+def delivered(shipped, selling):
+    services.order_deliver(actor=selling, order_id=shipped.pk)
+    return shipped
+
+
+def check(response, expected, before):
+    assert response.status_code in expected, (response.status_code, response.content[:300])
+    if response.status_code >= 400:
+        assert snapshot() == before
+
+
+# --- reads ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("anonymous", DENIED),
+        ("other_buyer", (404,)),
+        ("other_cooperative", (404,)),
+        ("buyer", (200,)),
+        ("coop_staff", (200,)),
+        ("alliance_staff", (200,)),
+    ],
+)
+def test_order_detail_matrix(api, people, order, who, expected):
+    response = api(people[who]).get(f"/api/v1/orders/{order.pk}/")
+    assert response.status_code in expected
+    if response.status_code == 200:
+        body = response.json()
+        assert body["number"] == order.number
+        assert body["lines"][0]["quantity_ordered"] == "1000"
+        assert body["pay_reference"].startswith("ML")
+
+
+@pytest.mark.parametrize(
+    ("who", "count"),
+    [("other_buyer", 0), ("other_cooperative", 0), ("buyer", 1), ("coop_staff", 1), ("alliance_staff", 1)],
+)
+def test_order_list_is_scoped(api, people, order, who, count):
+    response = api(people[who]).get("/api/v1/orders/")
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == count
+
+
+def test_order_list_anonymous_is_refused(api, order):
+    assert api(None).get("/api/v1/orders/").status_code in DENIED
+
+
+@pytest.mark.parametrize("path", ["/api/v1/invoices/", "/api/v1/shipments/", "/api/v1/invoices/export/?format=json"])
+@pytest.mark.parametrize(
+    ("who", "sees"),
+    [
+        ("other_buyer", False),
+        ("other_cooperative", False),
+        ("buyer", True),
+        ("coop_staff", True),
+        ("alliance_staff", True),
+    ],
+)
+def test_invoice_and_shipment_reads_are_scoped(api, people, delivered, path, who, sees):
+    response = api(people[who]).get(path)
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert (delivered.number in text) is sees if "export" in path else (len(response.json()["results"]) > 0) is sees
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("anonymous", DENIED),
+        ("other_buyer", (404,)),
+        ("other_cooperative", (404,)),
+        ("buyer", (200,)),
+        ("coop_staff", (200,)),
+        ("alliance_staff", (200,)),
+    ],
+)
+def test_invoice_pdf_matrix(api, people, delivered, who, expected):
+    invoice = Invoice.objects.get(order=delivered)
+    response = api(people[who]).get(f"/api/v1/invoices/{invoice.pk}/pdf/")
+    assert response.status_code in expected
+    if response.status_code == 200:
+        assert response["Content-Type"] == "application/pdf"
+        assert response.content.startswith(b"%PDF")
+
+
+# --- cart and checkout ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [("anonymous", DENIED), ("other_cooperative", (403,)), ("alliance_staff", (403,)), ("buyer", (201,))],
+)
+def test_cart_add_matrix(api, people, rice, who, expected):
+    before = snapshot()
+    response = api(people[who]).post("/api/v1/cart/lines/", {"product": rice[0].pk, "quantity": "150"}, format="json")
+    check(response, expected, before)
+    if response.status_code == 201:
+        body = response.json()
+        assert body["groups"][0]["lines"][0]["unit_price"] == 32000
+        assert body["total"] == 150 * 32000 * 105 // 100
+
+
+def test_cart_line_update_and_remove_are_the_buyers_own(api, people, rice):
+    response = api(people["buyer"]).post(
+        "/api/v1/cart/lines/", {"product": rice[0].pk, "quantity": "150"}, format="json"
+    )
+    line_id = response.json()["groups"][0]["lines"][0]["id"]
+    before = snapshot()
+    assert (
+        api(people["other_buyer"])
+        .patch(f"/api/v1/cart/lines/{line_id}/", {"quantity": "200"}, format="json")
+        .status_code
+        == 404
+    )
+    assert api(people["other_buyer"]).delete(f"/api/v1/cart/lines/{line_id}/").status_code == 404
+    assert snapshot() == before
+    bad = api(people["buyer"]).patch(f"/api/v1/cart/lines/{line_id}/", {"quantity": "120"}, format="json")
+    assert bad.status_code == 400
+    assert "quantity" in bad.json()["error"]["fields"]
+    assert (
+        api(people["buyer"]).patch(f"/api/v1/cart/lines/{line_id}/", {"quantity": "200"}, format="json").status_code
+        == 200
+    )
+    assert api(people["buyer"]).delete(f"/api/v1/cart/lines/{line_id}/").status_code == 204
+    assert not CartLine.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [("anonymous", DENIED), ("other_cooperative", (403,)), ("alliance_staff", (403,)), ("buyer", (201,))],
+)
+def test_checkout_matrix(api, people, buyer, rice, who, expected):
+    services.cart_line_set(actor=actor_for(buyer, Role.OWNER), product_id=rice[0].pk, quantity="100")
+    before = snapshot()
+    response = api(people[who]).post("/api/v1/checkouts/", DETAILS, format="json", HTTP_IDEMPOTENCY_KEY="k1")
+    check(response, expected, before)
+
+
+def test_unverified_buyer_cannot_place(api, buyer, rice):
+    buyer.verification_status = "pending"
+    buyer.save()
+    user = member(buyer, Role.OWNER)
+    services.cart_line_set(actor=actor_for(buyer, Role.OWNER, user), product_id=rice[0].pk, quantity="100")
+    response = api(user).post("/api/v1/checkouts/", DETAILS, format="json")
+    assert response.status_code == 403
+    assert "verified" in response.json()["error"]["message"] or "xác minh" in response.json()["error"]["message"]
+
+
+def test_idempotency_key_over_http(api, people, rice):
+    client = api(people["buyer"])
+    client.post("/api/v1/cart/lines/", {"product": rice[0].pk, "quantity": "100"}, format="json")
+    first = client.post("/api/v1/checkouts/", DETAILS, format="json", HTTP_IDEMPOTENCY_KEY="retry-1")
+    again = client.post("/api/v1/checkouts/", DETAILS, format="json", HTTP_IDEMPOTENCY_KEY="retry-1")
+    other = client.post(
+        "/api/v1/checkouts/", {**DETAILS, "po_number": "PO-X"}, format="json", HTTP_IDEMPOTENCY_KEY="retry-1"
+    )
+    assert (first.status_code, again.status_code, other.status_code) == (201, 200, 422)
+    assert first.json()["id"] == again.json()["id"]
+    assert other.json()["error"]["code"] == "idempotency_key_reused"
+    assert len(first.json()["orders"]) == 1
+    assert Checkout.objects.count() == 1
+
+
+def test_not_enough_stock_is_a_409_with_a_clear_message(api, people, rice):
+    client = api(people["buyer"])
+    client.post("/api/v1/cart/lines/", {"product": rice[0].pk, "quantity": "1000"}, format="json")
+    HarvestLot.objects.filter(pk=rice[1].pk).update(quantity_available=500)
+    response = client.post("/api/v1/checkouts/", DETAILS, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "insufficient_stock"
+
+
+# --- verbs ---------------------------------------------------------------------------------------
+SELLER_VERB = [
+    ("anonymous", DENIED),
+    ("other_buyer", (404,)),
+    ("other_cooperative", (404,)),
+    ("buyer", (403,)),
+    ("alliance_staff", (403,)),
+    ("coop_staff", (200, 201)),
+]
+
+
+@pytest.mark.parametrize(("who", "expected"), SELLER_VERB)
+def test_confirm_matrix(api, people, order, who, expected):
+    before = snapshot()
+    response = api(people[who]).post(f"/api/v1/orders/{order.pk}/confirm/", {}, format="json")
+    check(response, expected, before)
+    if response.status_code == 200:
+        assert response.json()["status"] == "confirmed"
+
+
+@pytest.mark.parametrize(("who", "expected"), SELLER_VERB)
+def test_ship_matrix(api, people, confirmed, who, expected):
+    line = confirmed.lines.get()
+    before = snapshot()
+    response = api(people[who]).post(
+        f"/api/v1/orders/{confirmed.pk}/ship/",
+        {"quantities": {str(line.pk): "400"}, "carrier": "Xe HTX", "vehicle": "68C-123.45"},
+        format="json",
+    )
+    check(response, expected, before)
+    if response.status_code == 201:
+        assert response.json()["lines"] == [{"line_id": line.pk, "quantity": "400"}]
+        assert Order.objects.get(pk=confirmed.pk).status == "partly_shipped"
+
+
+@pytest.mark.parametrize(("who", "expected"), SELLER_VERB)
+def test_deliver_matrix(api, people, shipped, who, expected):
+    line = shipped.lines.get()
+    before = snapshot()
+    response = api(people[who]).post(
+        f"/api/v1/orders/{shipped.pk}/deliver/", {"quantities": {str(line.pk): "990.5"}}, format="json"
+    )
+    check(response, expected, before)
+    if response.status_code == 200:
+        assert response.json()["lines"][0]["quantity_delivered"] == "990.5"
+        assert response.json()["invoices"][0]["kind"] == "invoice"
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("anonymous", DENIED),
+        ("other_buyer", (404,)),
+        ("other_cooperative", (404,)),
+        ("alliance_staff", (403,)),
+        ("coop_staff", (403,)),  # cooperative staff may not cancel
+        ("coop_owner", (200,)),
+        ("buyer", (200,)),
+    ],
+)
+def test_cancel_matrix(api, people, order, who, expected):
+    before = snapshot()
+    response = api(people[who]).post(f"/api/v1/orders/{order.pk}/cancel/", {"reason": "Hết hàng"}, format="json")
+    check(response, expected, before)
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("anonymous", DENIED),
+        ("other_buyer", (404,)),
+        ("other_cooperative", (404,)),
+        ("alliance_staff", (403,)),
+        ("coop_staff", (403,)),
+        ("buyer", (200,)),
+    ],
+)
+def test_accept_changes_matrix(api, people, order, selling, who, expected):
+    services.order_confirm(actor=selling, order_id=order.pk, quantities={order.lines.get().pk: "500"})
+    before = snapshot()
+    response = api(people[who]).post(f"/api/v1/orders/{order.pk}/accept-changes/")
+    check(response, expected, before)
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("anonymous", DENIED),
+        ("other_buyer", (404,)),
+        ("other_cooperative", (404,)),
+        ("alliance_staff", (403,)),
+        ("buyer", (200,)),
+        ("coop_staff", (200,)),
+    ],
+)
+def test_complete_matrix(api, people, delivered, who, expected):
+    before = snapshot()
+    response = api(people[who]).post(f"/api/v1/orders/{delivered.pk}/complete/")
+    check(response, expected, before)
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("anonymous", DENIED),
+        ("other_buyer", (404,)),
+        ("other_cooperative", (403,)),
+        ("alliance_staff", (403,)),
+        ("buyer", (200,)),
+    ],
+)
+def test_reorder_matrix(api, people, order, who, expected):
+    before = snapshot()
+    response = api(people[who]).post(f"/api/v1/orders/{order.pk}/reorder/")
+    check(response, expected, before)
+    if response.status_code == 200:
+        assert response.json() == {"added": 1, "problems": []}
+
+
+def test_illegal_transition_over_http_is_409_and_changes_nothing(api, people, order):
+    before = snapshot()
+    response = api(people["coop_staff"]).post(f"/api/v1/orders/{order.pk}/deliver/", {}, format="json")
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "illegal_transition"
+    assert snapshot() == before
+
+
+# --- query counts --------------------------------------------------------------------------------
+def test_order_list_query_count_does_not_grow(api, people, buyer, cooperative, django_assert_max_num_queries):
+    from tests.orders.factories import stocked_product
+
+    actor = actor_for(buyer, Role.OWNER)
+    product, _ = stocked_product(cooperative, quantity="100000")
+    for _i in range(3):
+        place(actor, [(product, "100")])
+    client = api(people["buyer"])
+    with django_assert_max_num_queries(8):
+        small = client.get("/api/v1/orders/")
+    for _i in range(12):
+        place(actor, [(product, "100")])
+    with django_assert_max_num_queries(8):
+        large = client.get("/api/v1/orders/")
+    assert len(small.json()["results"]) == 3
+    assert len(large.json()["results"]) == 15
+
+
+def test_invoice_and_shipment_lists_query_counts(api, people, delivered, django_assert_max_num_queries):
+    client = api(people["coop_staff"])
+    with django_assert_max_num_queries(8):
+        assert client.get("/api/v1/invoices/").status_code == 200
+    with django_assert_max_num_queries(9):
+        assert client.get("/api/v1/shipments/").status_code == 200
+    with django_assert_max_num_queries(12):
+        assert client.get(f"/api/v1/orders/{delivered.pk}/").status_code == 200
+
+
+# --- the remaining reads and writes --------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [("anonymous", DENIED), ("other_cooperative", (403,)), ("alliance_staff", (403,)), ("buyer", (200,))],
+)
+def test_cart_read_matrix(api, people, who, expected):
+    assert api(people[who]).get("/api/v1/cart/").status_code in expected
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [("anonymous", DENIED), ("other_buyer", (204,)), ("other_cooperative", (403,)), ("buyer", (204,))],
+)
+def test_cart_clear_matrix(api, people, buyer, rice, who, expected):
+    """Clearing touches only the caller's own cart."""
+    services.cart_line_set(actor=actor_for(buyer, Role.OWNER), product_id=rice[0].pk, quantity="100")
+    response = api(people[who]).delete("/api/v1/cart/")
+    assert response.status_code in expected
+    assert CartLine.objects.exists() is (who != "buyer")
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("anonymous", DENIED),
+        ("other_buyer", (404,)),
+        ("coop_staff", (404,)),
+        ("alliance_staff", (404,)),
+        ("buyer", (200,)),
+    ],
+)
+def test_checkout_detail_matrix(api, people, order, who, expected):
+    response = api(people[who]).get(f"/api/v1/checkouts/{order.checkout_id}/")
+    assert response.status_code in expected
+    if response.status_code == 200:
+        assert [o["number"] for o in response.json()["orders"]] == [order.number]
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("anonymous", DENIED),
+        ("other_buyer", (404,)),
+        ("other_cooperative", (404,)),
+        ("buyer", (200,)),
+        ("coop_staff", (200,)),
+        ("alliance_staff", (200,)),
+    ],
+)
+def test_invoice_detail_matrix(api, people, delivered, who, expected):
+    invoice = Invoice.objects.get(order=delivered)
+    response = api(people[who]).get(f"/api/v1/invoices/{invoice.pk}/")
+    assert response.status_code in expected
+    if response.status_code == 200:
+        assert response.json()["total"] == invoice.total
+
+
+@pytest.mark.parametrize(
+    ("who", "total"),
+    [
+        ("other_buyer", 0),
+        ("other_cooperative", 0),
+        ("buyer", 29_000_000),
+        ("coop_staff", 29_000_000),
+        ("alliance_staff", 29_000_000),
+    ],
+)
+def test_sales_summary_is_scoped(api, people, confirmed, who, total):
+    body = api(people[who]).get("/api/v1/sales-summary/").json()
+    assert sum(row["total"] for row in body["by_month"]) == total
+
+
+def test_sales_summary_anonymous_is_refused(api):
+    assert api(None).get("/api/v1/sales-summary/").status_code in DENIED
+
+
+@pytest.fixture
+def rfq(buyer, rice):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    return services.rfq_create(
+        actor=actor_for(buyer, Role.OWNER),
+        data={"title": "Gạo ST25 20 tấn", "product": rice[0].pk, "quantity": "20000", "unit": "kg",
+              "delivery_from": today + timedelta(days=5), "delivery_to": today + timedelta(days=15),
+              "delivery_province_code": 79},
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("anonymous", DENIED),
+        ("other_buyer", (404,)),
+        ("coop_staff", (200,)),
+        ("alliance_staff", (200,)),
+        ("buyer", (200,)),
+    ],
+)
+def test_rfq_detail_matrix(api, people, rfq, who, expected):
+    assert api(people[who]).get(f"/api/v1/rfqs/{rfq.pk}/").status_code in expected
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("anonymous", DENIED),
+        ("other_buyer", (404,)),
+        ("coop_staff", (404,)),
+        ("alliance_staff", (404,)),
+        ("buyer", (200,)),
+    ],
+)
+def test_rfq_close_matrix(api, people, rfq, who, expected):
+    before = snapshot()
+    check(api(people[who]).post(f"/api/v1/rfqs/{rfq.pk}/close/"), expected, before)
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("anonymous", DENIED),
+        ("buyer", (403,)),
+        ("alliance_staff", (403,)),
+        ("coop_staff", (403,)),
+        ("coop_owner", (201,)),
+    ],
+)
+def test_quote_submit_matrix(api, people, rfq, rice, who, expected):
+    before = snapshot()
+    response = api(people[who]).post(
+        f"/api/v1/rfqs/{rfq.pk}/quotes/",
+        {"product": rice[0].pk, "quantity": "20000", "unit_price": 28000},
+        format="json",
+    )
+    check(response, expected, before)
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("anonymous", DENIED),
+        ("other_buyer", (404,)),
+        ("other_cooperative", (404,)),
+        ("buyer", (404,)),
+        ("coop_owner", (200,)),
+    ],
+)
+def test_quote_withdraw_matrix(api, people, rfq, rice, cooperative, who, expected):
+    quote = services.quote_submit(
+        actor=actor_for(cooperative, Role.OWNER), rfq_id=rfq.pk,
+        data={"product": rice[0].pk, "quantity": "100", "unit_price": 28000},
+    )  # fmt: skip
+    before = snapshot()
+    check(api(people[who]).post(f"/api/v1/quotes/{quote.pk}/withdraw/"), expected, before)
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("anonymous", DENIED),
+        ("other_buyer", (404,)),
+        ("coop_owner", (404,)),
+        ("alliance_staff", (404,)),
+        ("buyer", (201,)),
+    ],
+)
+def test_quote_accept_matrix(api, people, rfq, rice, cooperative, who, expected):
+    quote = services.quote_submit(
+        actor=actor_for(cooperative, Role.OWNER), rfq_id=rfq.pk,
+        data={"product": rice[0].pk, "quantity": "100", "unit_price": 28000},
+    )  # fmt: skip
+    before = snapshot()
+    check(api(people[who]).post(f"/api/v1/quotes/{quote.pk}/accept/", DETAILS, format="json"), expected, before)
+
+
+def test_rfq_list_query_count(api, people, buyer, rice, django_assert_max_num_queries):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    actor = actor_for(buyer, Role.OWNER)
+    today = timezone.localdate()
+    for index in range(12):
+        services.rfq_create(
+            actor=actor,
+            data={"title": f"Gạo đợt {index}", "product": rice[0].pk, "quantity": "1000", "unit": "kg",
+                  "delivery_from": today, "delivery_to": today + timedelta(days=5), "delivery_province_code": 79},
+        )  # fmt: skip
+    client = api(people["coop_staff"])
+    with django_assert_max_num_queries(8):
+        response = client.get("/api/v1/rfqs/")
+    assert len(response.json()["results"]) == 12

@@ -1,0 +1,118 @@
+"""Stock under real concurrency on PostgreSQL: threads, each with its own connection and transaction."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.db import connection, connections
+
+from catalog.models import HarvestLot
+from market.core.errors import Conflict
+from market.organisations.models import OrganisationKind, Role
+from orders import services
+from orders.models import Checkout, Order, OrderLine
+from tests.catalog.factories import actor_for, make_lot, make_product
+from tests.factories import OrganisationFactory
+from tests.orders.factories import DETAILS
+
+pytestmark = pytest.mark.django_db(transaction=True)
+D = Decimal
+
+
+def run_together(jobs: list[Callable[[], Any]]) -> list[Any]:
+    """Start every job at once (a barrier), each on its own database connection; results or exceptions."""
+    barrier = threading.Barrier(len(jobs))
+    results: list[Any] = [None] * len(jobs)
+
+    def worker(index: int, job: Callable[[], Any]) -> None:
+        try:
+            barrier.wait(timeout=30)
+            results[index] = job()
+        except Exception as error:
+            results[index] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(i, job)) for i, job in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a checkout hung"
+    return results
+
+
+def buyers(n: int) -> list[Any]:
+    return [
+        actor_for(OrganisationFactory(kind=OrganisationKind.BUYER, name=f"Công ty {i}"), Role.OWNER) for i in range(n)
+    ]
+
+
+def test_buyers_racing_for_the_last_units_never_oversell(cooperative):
+    """12 buyers each want 100 kg of a lot holding 500 kg: exactly 5 win, the rest get 'not enough stock'."""
+    product = make_product(cooperative)
+    lot = make_lot(product, code="LAST", quantity="500")
+    actors = buyers(12)
+    for actor in actors:
+        services.cart_line_set(actor=actor, product_id=product.pk, lot_id=lot.pk, quantity="100")
+    results = run_together(
+        [lambda a=a: services.checkout_place(actor=a, data=DETAILS, idempotency_key="race") for a in actors]
+    )
+    wins = [r for r in results if isinstance(r, tuple)]
+    losses = [r for r in results if isinstance(r, Exception)]
+    assert len(wins) == 5, results
+    assert len(losses) == 7
+    assert all(isinstance(e, Conflict) and e.code == "insufficient_stock" for e in losses), losses
+    lot.refresh_from_db()
+    assert lot.quantity_available == 0
+    assert sum(line.quantity_ordered for line in OrderLine.objects.all()) == D("500")
+
+
+def test_two_checkouts_on_the_same_two_lots_in_opposite_order_never_deadlock(cooperative):
+    """Carts list lots A,B and B,A; many rounds at once: all succeed (stock suffices), none deadlocks."""
+    product_a = make_product(cooperative, name="Gạo A")
+    product_b = make_product(cooperative, name="Gạo B")
+    lot_a = make_lot(product_a, code="A", quantity="100000")
+    lot_b = make_lot(product_b, code="B", quantity="100000")
+    actors = buyers(8)
+    for index, actor in enumerate(actors):
+        pairs = [(product_a, lot_a), (product_b, lot_b)]
+        for product, lot in pairs if index % 2 == 0 else reversed(pairs):
+            services.cart_line_set(actor=actor, product_id=product.pk, lot_id=lot.pk, quantity="100")
+    results = run_together([lambda a=a: services.checkout_place(actor=a, data=DETAILS) for a in actors])
+    assert all(isinstance(r, tuple) for r in results), results
+    assert HarvestLot.objects.get(pk=lot_a.pk).quantity_available == D("99200")
+    assert HarvestLot.objects.get(pk=lot_b.pk).quantity_available == D("99200")
+
+
+def test_the_same_key_sent_concurrently_places_one_checkout(buyer, cooperative):
+    product = make_product(cooperative)
+    lot = make_lot(product, code="K", quantity="1000")
+    actor = actor_for(buyer, Role.OWNER)
+    services.cart_line_set(actor=actor, product_id=product.pk, quantity="100")
+    results = run_together(
+        [lambda: services.checkout_place(actor=actor, data=DETAILS, idempotency_key="double-click")] * 6
+    )
+    assert all(isinstance(r, tuple) for r in results), results
+    assert len({checkout.pk for checkout, _created in results}) == 1
+    assert sorted(created for _checkout, created in results) == [False] * 5 + [True]
+    assert Checkout.objects.count() == 1
+    assert Order.objects.count() == 1
+    lot.refresh_from_db()
+    assert lot.quantity_available == D("900")
+
+
+def test_the_database_refuses_negative_stock_even_without_the_lock(cooperative):
+    """The CHECK constraint is the last line of defence."""
+    from django.db import IntegrityError, transaction
+    from django.db.models import F
+
+    product = make_product(cooperative)
+    lot = make_lot(product, code="C", quantity="100")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        HarvestLot.objects.filter(pk=lot.pk).update(quantity_available=F("quantity_available") - 101)
+    assert connection.vendor == "postgresql"

@@ -1,0 +1,286 @@
+"""The order lifecycle: every verb, the transitions table, stock release, variable weight, expiry."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from catalog.models import HarvestLot, TraceEvent
+from market.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from market.organisations.models import Role
+from market.payments.models import Payable
+from orders import services
+from orders.models import Invoice, Order, OrderEvent, OrderLine, OrderStatus, SellerSettings, Shipment
+from orders.services.common import TRANSITIONS
+from tests.catalog.factories import actor_for
+from tests.orders.factories import only_order, place
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+S = OrderStatus
+
+
+@pytest.fixture
+def order(buying, rice):
+    product, _lot = rice
+    return only_order(place(buying, [(product, "1000")]))
+
+
+def state(order):
+    """Everything a rejected action must leave untouched."""
+    return (
+        list(Order.objects.filter(pk=order.pk).values()),
+        list(OrderLine.objects.filter(order=order).values()),
+        list(HarvestLot.objects.order_by("pk").values("pk", "quantity_available")),
+        OrderEvent.objects.filter(order=order).count(),
+        Shipment.objects.filter(order=order).count(),
+    )
+
+
+def line_of(order):
+    return order.lines.get()
+
+
+def test_confirm_as_placed(order, selling):
+    services.order_confirm(actor=selling, order_id=order.pk)
+    order.refresh_from_db()
+    assert order.status == S.CONFIRMED
+    assert order.confirmed_at is not None
+    event = order.events.last()
+    assert (event.action, event.from_status, event.to_status, event.actor_user_id) == (
+        "confirmed", "placed", "confirmed", selling.user.pk,
+    )  # fmt: skip
+
+
+def test_confirm_with_smaller_quantities_waits_for_the_buyer_then_releases_stock(order, selling, buying, rice):
+    _product, lot = rice
+    line = line_of(order)
+    services.order_confirm(actor=selling, order_id=order.pk, quantities={line.pk: "800"}, note="Mưa, thiếu hàng")
+    order.refresh_from_db()
+    assert order.status == S.CHANGES_PROPOSED
+    lot.refresh_from_db()
+    assert lot.quantity_available == D("4000")  # held until the buyer accepts
+    services.order_accept_changes(actor=buying, order_id=order.pk)
+    order.refresh_from_db()
+    lot.refresh_from_db()
+    assert order.status == S.CONFIRMED
+    assert lot.quantity_available == D("4200")
+    # The tier price is kept (the buyer accepted), the total follows the confirmed quantity.
+    assert (order.subtotal, order.vat_total, order.total) == (23_200_000, 1_160_000, 24_360_000)
+    assert Payable.objects.get(object_id=str(order.pk)).amount == 24_360_000
+
+
+def test_confirm_cannot_raise_quantities(order, selling, english):
+    line = line_of(order)
+    before = state(order)
+    with pytest.raises(ValidationFailed) as error:
+        services.order_confirm(actor=selling, order_id=order.pk, quantities={line.pk: "1200"})
+    assert "at most the 1000 kg ordered" in error.value.fields[f"quantities.{line.pk}"][0]
+    assert state(order) == before
+
+
+def test_ship_partly_then_fully_with_trace_events(order, selling):
+    services.order_confirm(actor=selling, order_id=order.pk)
+    line = line_of(order)
+    first = services.shipment_create(
+        actor=selling, order_id=order.pk, quantities={line.pk: "600"}, carrier="Xe HTX", vehicle="68C-123.45"
+    )
+    order.refresh_from_db()
+    assert (order.status, first.number) == (S.PARTLY_SHIPPED, 1)
+    with pytest.raises(ValidationFailed):
+        services.shipment_create(actor=selling, order_id=order.pk, quantities={line.pk: "500"})
+    second = services.shipment_create(actor=selling, order_id=order.pk, quantities={line.pk: "400"})
+    order.refresh_from_db()
+    assert (order.status, second.number) == (S.SHIPPED, 2)
+    forward = TraceEvent.objects.filter(kind="shipment").order_by("id")
+    assert [e.quantity for e in forward] == [D("600"), D("400")]
+    assert forward[0].party_reference == order.number
+
+
+def _shipped(order, selling):
+    services.order_confirm(actor=selling, order_id=order.pk)
+    line = line_of(order)
+    services.shipment_create(actor=selling, order_id=order.pk, quantities={line.pk: "1000"})
+    return line
+
+
+def test_deliver_variable_weight_within_tolerance_reprices_and_invoices(order, selling):
+    line = _shipped(order, selling)
+    services.order_deliver(actor=selling, order_id=order.pk, quantities={line.pk: "986"})  # 1,4 % short
+    order.refresh_from_db()
+    line.refresh_from_db()
+    assert order.status == S.DELIVERED
+    assert line.quantity_delivered == D("986")
+    assert (order.subtotal, order.vat_total, order.total, order.placed_total) == (
+        28_594_000, 1_429_700, 30_023_700, 30_450_000,
+    )  # fmt: skip
+    assert Payable.objects.get(object_id=str(order.pk)).amount == 30_023_700
+    invoice = Invoice.objects.get(order=order)
+    assert invoice.total == 30_023_700
+    assert invoice.lines[0]["quantity"] == "986"
+    event = order.events.get(action="delivered")
+    assert event.data == {"total_from": 30_450_000, "total_to": 30_023_700}
+
+
+def test_deliver_outside_tolerance_is_refused_and_changes_nothing(order, selling, english):
+    line = _shipped(order, selling)
+    before = state(order)
+    with pytest.raises(ValidationFailed) as error:
+        services.order_deliver(actor=selling, order_id=order.pk, quantities={line.pk: "970"})  # 3 % short
+    assert "more than your tolerance of 2%" in error.value.fields[f"quantities.{line.pk}"][0]
+    assert state(order) == before
+    SellerSettings.objects.filter(cooperative_id=order.cooperative_id).update(weight_tolerance_percent=5)
+    services.order_deliver(actor=selling, order_id=order.pk, quantities={line.pk: "970"})
+
+
+def test_delivered_after_payment_leaves_an_excess_to_refund(order, selling):
+    """Paid 30.450.000 ₫, delivered 986 kg: the payable is still paid, with 426.300 ₫ to give back."""
+    from market.payments.services import bank_transaction_record
+
+    payable = Payable.objects.get(object_id=str(order.pk))
+    bank_transaction_record(
+        account_number=payable.account_number or "x",
+        bank_reference="T-1",
+        booked_at=timezone.now(),
+        amount=payable.amount,
+        description=f"{payable.reference} thanh toan",
+        counterparty="CONG TY MUA HANG",
+        source="statement",
+    )
+    order.refresh_from_db()
+    assert order.payment_status == "paid"
+    line = _shipped(order, selling)
+    services.order_deliver(actor=selling, order_id=order.pk, quantities={line.pk: "986"})
+    payable.refresh_from_db()
+    assert (payable.amount, payable.amount_paid, payable.status) == (30_023_700, 30_450_000, "paid")
+    assert payable.amount_paid - payable.amount == 426_300
+
+
+def test_complete_after_delivery(order, selling, buying):
+    line = _shipped(order, selling)
+    with pytest.raises(Conflict):
+        services.order_complete(actor=buying, order_id=order.pk)
+    services.order_deliver(actor=selling, order_id=order.pk, quantities={line.pk: "1000"})
+    services.order_complete(actor=buying, order_id=order.pk)
+    order.refresh_from_db()
+    assert order.status == S.COMPLETED
+
+
+def test_buyer_cancels_before_confirmation_and_stock_returns(order, buying, rice):
+    _product, lot = rice
+    services.order_cancel(actor=buying, order_id=order.pk)
+    order.refresh_from_db()
+    lot.refresh_from_db()
+    assert order.status == S.CANCELLED
+    assert lot.quantity_available == D("5000")
+    assert Payable.objects.get(object_id=str(order.pk)).status == "cancelled"
+
+
+def test_buyer_cannot_cancel_a_confirmed_order(order, buying, selling, english):
+    services.order_confirm(actor=selling, order_id=order.pk)
+    before = state(order)
+    with pytest.raises(Conflict) as error:
+        services.order_cancel(actor=buying, order_id=order.pk)
+    assert "ask them to cancel" in error.value.message
+    assert state(order) == before
+
+
+def test_cooperative_cancels_with_a_reason_only_as_manager(order, cooperative, selling, english):
+    staff = actor_for(cooperative, Role.STAFF)
+    with pytest.raises(PermissionDenied):
+        services.order_cancel(actor=staff, order_id=order.pk, reason="Hết hàng")
+    with pytest.raises(ValidationFailed):
+        services.order_cancel(actor=selling, order_id=order.pk, reason="")
+    services.order_cancel(actor=selling, order_id=order.pk, reason="Hết hàng do mưa lớn")
+    order.refresh_from_db()
+    assert order.cancel_reason == "Hết hàng do mưa lớn"
+
+
+def test_other_organisations_cannot_touch_the_order(order, other_cooperative, alliance):
+    stranger = actor_for(other_cooperative, Role.OWNER)
+    staff = actor_for(alliance, Role.STAFF)
+    before = state(order)
+    with pytest.raises(NotFound):
+        services.order_confirm(actor=stranger, order_id=order.pk)
+    with pytest.raises(PermissionDenied):
+        services.order_confirm(actor=staff, order_id=order.pk)
+    assert state(order) == before
+
+
+ALL = list(S.values)
+
+
+def _drive(order, selling, buying, target):
+    """Bring an order to `target` through the services."""
+    line = line_of(order)
+    if target == S.CANCELLED:
+        services.order_cancel(actor=buying, order_id=order.pk)
+        return
+    if target == S.CHANGES_PROPOSED:
+        services.order_confirm(actor=selling, order_id=order.pk, quantities={line.pk: "500"})
+        return
+    if target == S.PLACED:
+        return
+    services.order_confirm(actor=selling, order_id=order.pk)
+    if target == S.CONFIRMED:
+        return
+    if target == S.PARTLY_SHIPPED:
+        services.shipment_create(actor=selling, order_id=order.pk, quantities={line.pk: "500"})
+        return
+    services.shipment_create(actor=selling, order_id=order.pk, quantities={line.pk: "1000"})
+    if target == S.SHIPPED:
+        return
+    services.order_deliver(actor=selling, order_id=order.pk)
+    if target == S.DELIVERED:
+        return
+    services.order_complete(actor=buying, order_id=order.pk)
+
+
+VERBS = {
+    S.CONFIRMED: lambda o, sel, buy: services.order_confirm(actor=sel, order_id=o.pk),
+    S.SHIPPED: lambda o, sel, buy: services.shipment_create(actor=sel, order_id=o.pk, quantities={line_of(o).pk: "1"}),
+    S.DELIVERED: lambda o, sel, buy: services.order_deliver(actor=sel, order_id=o.pk),
+    S.COMPLETED: lambda o, sel, buy: services.order_complete(actor=buy, order_id=o.pk),
+    S.CANCELLED: lambda o, sel, buy: services.order_cancel(actor=sel, order_id=o.pk, reason="Lý do thử"),
+}
+
+
+@pytest.mark.parametrize("start", ALL)
+@pytest.mark.parametrize("verb", list(VERBS))
+def test_every_illegal_transition_is_refused_and_changes_nothing(order, selling, buying, start, verb):
+    _drive(order, selling, buying, start)
+    order.refresh_from_db()
+    legal = verb in TRANSITIONS[start] or (verb == S.SHIPPED and S.PARTLY_SHIPPED in TRANSITIONS[start])
+    if verb == S.CONFIRMED and start == S.CHANGES_PROPOSED:
+        legal = False  # the buyer accepts changes; the cooperative cannot confirm again
+    if legal:
+        return  # the legal moves are covered above
+    before = state(order)
+    with pytest.raises(Conflict) as error:
+        VERBS[verb](order, selling, buying)
+    assert error.value.code == "illegal_transition"
+    assert state(order) == before
+
+
+def test_unpaid_orders_expire_and_release_stock(order, rice, buying):
+    _product, lot = rice
+    paid_too = only_order(place(buying, [(rice[0], "100")]))
+    Order.objects.filter(pk=paid_too.pk).update(payment_status="paid")
+    assert services.orders_expire_unpaid() == 0
+    later = timezone.now() + timedelta(hours=73)
+    assert services.orders_expire_unpaid(now=later) == 1
+    assert services.orders_expire_unpaid(now=later) == 0  # safe to run twice
+    order.refresh_from_db()
+    lot.refresh_from_db()
+    assert order.status == S.CANCELLED
+    assert order.events.last().action == "expired"
+    assert lot.quantity_available == D("4900")
+    assert Order.objects.get(pk=paid_too.pk).status == S.PLACED
+
+
+def test_expiry_task_runs_the_service(order):
+    from orders.tasks import expire_unpaid_orders
+
+    Order.objects.filter(pk=order.pk).update(payment_due_at=timezone.now() - timedelta(minutes=1))
+    assert expire_unpaid_orders.apply().get() == 1

@@ -1,0 +1,125 @@
+"""Order pages: the cart, a double-click-safe checkout, the order lists and the detail with its actions."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from market.organisations.models import Role
+from orders.models import CartLine, Checkout, Order
+from tests.factories import member
+from tests.orders.factories import only_order, place
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def buyer_user(buyer):
+    return member(buyer, Role.OWNER)
+
+
+@pytest.fixture
+def coop_user(cooperative):
+    return member(cooperative, Role.OWNER)
+
+
+def key_of(page):
+    return re.search(r'name="key" value="([0-9a-f]+)"', page.content.decode()).group(1)
+
+
+def test_cart_to_checkout_twice_places_once(client, buyer_user, rice, fish_sauce):
+    client.force_login(buyer_user)
+    client.post(reverse("frontend:cart"), {"action": "add", "product": rice[0].pk, "quantity": "150"})
+    client.post(reverse("frontend:cart"), {"action": "add", "product": fish_sauce[0].pk, "quantity": "24"})
+    cart = client.get(reverse("frontend:cart")).content.decode()
+    assert "Nước mắm Phú Quốc" in cart
+    assert "4.800.000" in cart
+    form = client.get(reverse("frontend:checkout"))
+    data = {"key": key_of(form), "delivery_address": "Kho 3, KCN Tân Tạo", "invoice_email": "kt@mua.example"}
+    first = client.post(reverse("frontend:checkout"), data)
+    second = client.post(reverse("frontend:checkout"), data)  # the double click
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"]
+    assert Checkout.objects.count() == 1
+    assert Order.objects.count() == 2
+    done = client.get(first["Location"]).content.decode()
+    assert done.count('class="card placed-order"') == 2
+    assert not CartLine.objects.exists()
+
+
+def test_add_to_cart_error_is_shown(client, buyer_user, rice):
+    client.force_login(buyer_user)
+    page = client.post(
+        reverse("frontend:cart"), {"action": "add", "product": rice[0].pk, "quantity": "120"}, follow=True
+    )
+    assert "150 kg" in page.content.decode()
+    assert not CartLine.objects.exists()
+
+
+def test_cooperative_confirms_and_ships_from_the_detail_page(client, buying, coop_user, rice):
+    order = only_order(place(buying, [(rice[0], "1000")]))
+    line = order.lines.get()
+    client.force_login(coop_user)
+    inbox = client.get(reverse("frontend:orders")).content.decode()
+    assert order.number in inbox
+    # Inputs carry plain quantities: "1.000" (grouped) would be read back as one kilogram.
+    assert (
+        f'name="quantity-{line.pk}" inputmode="decimal" value="1000"'
+        in client.get(reverse("frontend:order-detail", args=[order.pk])).content.decode()
+    )
+    client.post(reverse("frontend:order-action", args=[order.pk, "confirm"]), {f"quantity-{line.pk}": "1000"})
+    client.post(
+        reverse("frontend:order-action", args=[order.pk, "ship"]),
+        {f"quantity-{line.pk}": "400", "carrier": "Xe HTX", "vehicle": "68C-123.45"},
+    )
+    order.refresh_from_db()
+    assert order.status == "partly_shipped"
+    detail = client.get(reverse("frontend:order-detail", args=[order.pk])).content.decode()
+    assert "68C-123.45" in detail
+    assert "status-partly_shipped" in detail
+
+
+def test_order_pages_are_scoped(client, buying, rice, other_cooperative):
+    order = only_order(place(buying, [(rice[0], "100")]))
+    client.force_login(member(other_cooperative, Role.OWNER))
+    assert client.get(reverse("frontend:order-detail", args=[order.pk])).status_code == 404
+    assert client.post(reverse("frontend:order-action", args=[order.pk, "confirm"])).status_code == 404
+    assert Order.objects.get(pk=order.pk).status == "placed"
+    assert order.number not in client.get(reverse("frontend:orders")).content.decode()
+
+
+def test_sales_summary_draws_a_chart(client, buying, selling, coop_user, rice):
+    from orders import services
+
+    order = only_order(place(buying, [(rice[0], "1000")]))
+    services.order_confirm(actor=selling, order_id=order.pk)
+    client.force_login(coop_user)
+    page = client.get(reverse("frontend:sales")).content.decode()
+    assert "<svg" in page
+    assert "29.000.000" in page
+    assert "Gạo ST25" in page
+    assert "<script" not in page.split("<main", 1)[1]
+
+
+def test_buyer_history_filters_and_reorder(client, buying, buyer_user, rice):
+    order = only_order(place(buying, [(rice[0], "100")]))
+    client.force_login(buyer_user)
+    assert order.number in client.get(reverse("frontend:orders") + "?status=placed").content.decode()
+    assert order.number not in client.get(reverse("frontend:orders") + "?status=shipped").content.decode()
+    client.post(reverse("frontend:order-reorder", args=[order.pk]))
+    assert CartLine.objects.get().quantity == 100
+
+
+def test_invoice_pdf_download(client, buying, selling, buyer_user, rice):
+    from orders import services
+    from orders.models import Invoice
+
+    order = only_order(place(buying, [(rice[0], "100")]))
+    line = order.lines.get()
+    services.order_confirm(actor=selling, order_id=order.pk)
+    services.shipment_create(actor=selling, order_id=order.pk, quantities={line.pk: "100"})
+    services.order_deliver(actor=selling, order_id=order.pk)
+    client.force_login(buyer_user)
+    response = client.get(reverse("frontend:invoice-pdf", args=[Invoice.objects.get().pk]))
+    assert response.status_code == 200
+    assert response.content.startswith(b"%PDF")

@@ -1,0 +1,111 @@
+"""Requests for quotation: a buyer asks, cooperatives quote, the accepted quote becomes an order."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from catalog.models import HarvestLot
+from market.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from market.organisations.models import Role
+from orders import services
+from orders.models import Order, Quote, Rfq
+from orders.selectors import quotes_for, rfq_list_for
+from tests.catalog.factories import actor_for
+from tests.orders.factories import DETAILS, rfq_data
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+
+
+def test_quote_accepted_becomes_an_order_at_the_quoted_price(buying, selling, rice, other_cooperative, fish_sauce):
+    product, lot = rice
+    rfq = services.rfq_create(actor=buying, data=rfq_data(product))
+    other = actor_for(other_cooperative, Role.OWNER)
+    losing = services.quote_submit(
+        actor=other, rfq_id=rfq.pk, data={"product": fish_sauce[0].pk, "quantity": "24", "unit_price": 90000}
+    )
+    quote = services.quote_submit(
+        actor=selling, rfq_id=rfq.pk, data={"product": product.pk, "quantity": "2000", "unit_price": 27500}
+    )
+    # A cooperative sees its own quote only; the buyer sees both.
+    assert [q.pk for q in quotes_for(actor=selling, rfq=rfq)] == [quote.pk]
+    assert len(quotes_for(actor=buying, rfq=rfq)) == 2
+    order = services.quote_accept(actor=buying, quote_id=quote.pk, data=DETAILS)
+    line = order.lines.get()
+    assert (order.source, line.unit_price, line.quantity_ordered) == ("quote", 27500, D("2000"))
+    assert order.total == 55_000_000 + 2_750_000
+    assert HarvestLot.objects.get(pk=lot.pk).quantity_available == D("3000")
+    assert Rfq.objects.get(pk=rfq.pk).status == "awarded"
+    assert Quote.objects.get(pk=losing.pk).status == "declined"
+    assert Quote.objects.get(pk=quote.pk).order_id == order.pk
+    with pytest.raises(Conflict):
+        services.quote_accept(actor=buying, quote_id=quote.pk, data=DETAILS)
+    assert Order.objects.count() == 1
+
+
+def test_expired_quote_cannot_be_accepted(buying, selling, rice):
+    rfq = services.rfq_create(actor=buying, data=rfq_data(rice[0]))
+    quote = services.quote_submit(
+        actor=selling, rfq_id=rfq.pk, data={"product": rice[0].pk, "quantity": "100", "unit_price": 30000}
+    )
+    Quote.objects.filter(pk=quote.pk).update(valid_until=timezone.now() - timedelta(minutes=1))
+    with pytest.raises(Conflict) as error:
+        services.quote_accept(actor=buying, quote_id=quote.pk, data=DETAILS)
+    assert error.value.code == "quote_expired"
+    assert not Order.objects.exists()
+
+
+def test_rfq_rules_and_scoping(buying, selling, rice, cooperative, other_cooperative, english):
+    with pytest.raises(ValidationFailed) as error:
+        services.rfq_create(actor=buying, data={**rfq_data(), "category": None, "quantity": "0"})
+    assert {"category", "quantity"} <= set(error.value.fields)
+    with pytest.raises(PermissionDenied):
+        services.rfq_create(actor=selling, data=rfq_data(rice[0]))
+    rfq = services.rfq_create(actor=buying, data=rfq_data(rice[0]))
+    assert list(rfq_list_for(actor=selling)) == [rfq]  # open requests are visible to cooperatives
+    services.quote_submit(
+        actor=selling, rfq_id=rfq.pk, data={"product": rice[0].pk, "quantity": "100", "unit_price": 30000}
+    )
+    with pytest.raises(Conflict):
+        services.quote_submit(
+            actor=selling, rfq_id=rfq.pk, data={"product": rice[0].pk, "quantity": "100", "unit_price": 29000}
+        )
+    # Only its own products can be quoted.
+    with pytest.raises(ValidationFailed):
+        services.quote_submit(
+            actor=actor_for(other_cooperative),
+            rfq_id=rfq.pk,
+            data={"product": rice[0].pk, "quantity": "1", "unit_price": 1},
+        )
+    services.rfq_close(actor=buying, rfq_id=rfq.pk)
+    with pytest.raises(Conflict):
+        services.quote_submit(
+            actor=actor_for(other_cooperative),
+            rfq_id=rfq.pk,
+            data={"product": rice[0].pk, "quantity": "1", "unit_price": 1},
+        )
+    with pytest.raises(NotFound):
+        services.rfq_close(actor=selling, rfq_id=rfq.pk)
+
+
+def test_rfq_api(api, buyer, cooperative, rice):
+    from tests.factories import member
+
+    buyer_user, coop_user = member(buyer, Role.STAFF), member(cooperative, Role.MANAGER)
+    created = api(buyer_user).post("/api/v1/rfqs/", rfq_data(rice[0]), format="json")
+    assert created.status_code == 201, created.content
+    rfq_id = created.json()["id"]
+    assert api(coop_user).post("/api/v1/rfqs/", rfq_data(rice[0]), format="json").status_code == 403
+    quote = api(coop_user).post(
+        f"/api/v1/rfqs/{rfq_id}/quotes/", {"product": rice[0].pk, "quantity": "500", "unit_price": 28000}, format="json"
+    )
+    assert quote.status_code == 201, quote.content
+    detail = api(buyer_user).get(f"/api/v1/rfqs/{rfq_id}/").json()
+    assert [q["unit_price"] for q in detail["quotes"]] == [28000]
+    accepted = api(buyer_user).post(f"/api/v1/quotes/{quote.json()['id']}/accept/", DETAILS, format="json")
+    assert accepted.status_code == 201, accepted.content
+    assert accepted.json()["source"] == "quote"
+    assert accepted.json()["lines"][0]["unit_price"] == 28000
+    assert api(None).get("/api/v1/rfqs/").status_code in (401, 403)
