@@ -17,6 +17,10 @@ PLACED = "orders.placed"
 CONFIRMED = "orders.confirmed"
 SHIPPED = "orders.shipped"
 CANCELLED = "orders.cancelled"
+DELIVERED = "orders.delivered"
+RFQ_RECEIVED = "orders.rfq_received"
+QUOTE_RECEIVED = "orders.quote_received"
+QUOTE_ACCEPTED = "orders.quote_accepted"
 
 _SAMPLE = {
     "order_id": 1,
@@ -30,6 +34,20 @@ _SAMPLE = {
 
 def _order_page(context: Mapping[str, Any]) -> str:
     return reverse("frontend:order-detail", args=[context["order_id"]])
+
+
+def _rfq_page(context: Mapping[str, Any]) -> str:
+    return reverse("frontend:rfq", args=[context["rfq_id"]])
+
+
+_RFQ_SAMPLE = {
+    "rfq_id": 1,
+    "title": "Gạo thơm ST25 cho chuỗi bếp ăn, 20 tấn/quý",
+    "quantity": "20 tấn",
+    "buyer_name": "Công ty TNHH Sài Gòn Xanh",
+    "deliver_by": "2027-01-15",
+    "closes_at": "2026-12-01T17:00:00+07:00",
+}
 
 
 def register_notification_kinds() -> None:
@@ -47,6 +65,8 @@ def register_notification_kinds() -> None:
             {"shipment_number": 1, "carrier": "Xe tải HTX", "vehicle": "68C-123.45", "complete": True},
         ),
         (CANCELLED, _("An order was cancelled"), {"reason": "Hết hàng do mưa lớn."}),
+        (DELIVERED, _("An order was delivered and invoiced"), {"invoice_number": "1C26TAA-0000042"}),
+        (QUOTE_ACCEPTED, _("A buyer accepted your quote"), {}),
     ]
     for name, label, extra in kinds:
         event = name.split(".", 1)[1]
@@ -61,3 +81,31 @@ def register_notification_kinds() -> None:
                 sample_context={**_SAMPLE, **extra},
             )
         )
+    register_kind(
+        NotificationKind(
+            name=RFQ_RECEIVED,
+            group=Group.ORDERS,
+            label=_("A buyer asks for a quotation"),
+            template="notifications/orders/rfq_received",
+            link=_rfq_page,
+            zalo_params={"yeu_cau": "title", "so_luong": "quantity"},
+            sample_context=_RFQ_SAMPLE,
+        )
+    )
+    register_kind(
+        NotificationKind(
+            name=QUOTE_RECEIVED,
+            group=Group.ORDERS,
+            label=_("A cooperative sent you a quote"),
+            template="notifications/orders/quote_received",
+            link=_rfq_page,
+            zalo_params={"yeu_cau": "title", "don_gia": "unit_price"},
+            sample_context={
+                **_RFQ_SAMPLE,
+                "cooperative_name": "HTX Lúa gạo Tân Hiệp",
+                "unit_price": 27_800_000,
+                "unit": "tấn",
+                "valid_until": "2026-12-05T17:00:00+07:00",
+            },
+        )
+    )

@@ -280,7 +280,13 @@ def order_deliver(*, actor: Actor, order_id: int, quantities: Mapping[Any, Any] 
     payment_refresh(order)
     from orders.services.invoices import invoice_issue
 
-    invoice_issue(order=order, actor=actor)
+    invoice = invoice_issue(order=order, actor=actor)
+    notify(
+        kind="orders.delivered",
+        recipients=[order.buyer],
+        context=_context(order, invoice_number=invoice.display_number),
+        object_ref=order,
+    )
     return order
 
 

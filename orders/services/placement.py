@@ -333,7 +333,9 @@ def _open_payables_and_notify(*, checkout: Checkout, orders: list[Order]) -> Non
             "total_vnd": order.total,
             "line_count": order.lines.count(),
         }
-        notify(kind="orders.received", recipients=[order.cooperative], context=context, object_ref=order)
+        # An order from an accepted quote tells the cooperative its quote won (one message, not two).
+        received = "orders.quote_accepted" if order.source == OrderSource.QUOTE else "orders.received"
+        notify(kind=received, recipients=[order.cooperative], context=context, object_ref=order)
         notify(
             kind="orders.placed",
             recipients=[checkout.buyer, Address(email=checkout.invoice_email)],

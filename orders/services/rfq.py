@@ -13,13 +13,15 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from catalog import pricing
-from catalog.models import Category, Product
+from catalog.models import Category, Product, ProductStatus
 from catalog.selectors import product_for_order
 from market.core.errors import Conflict, NotFound, ValidationFailed
-from market.core.quantity import Unit
+from market.core.quantity import UNIT_SYMBOLS, Unit
 from market.core.services import audit_record
 from market.core.text import nfc
+from market.notifications.services import notify
 from market.organisations import geo
+from market.organisations.models import Organisation, VerificationStatus
 from market.organisations.permissions import Actor
 from orders.models import Checkout, Order, OrderSource, Quote, QuoteStatus, Rfq, RfqStatus
 from orders.permissions import ORDERS_PLACE, QUOTE_SUBMIT, RFQ_CREATE
@@ -41,7 +43,10 @@ def _price(value: Any, field: str, errors: dict[str, list[str]], *, required: bo
 
 
 @transaction.atomic
+@transaction.atomic
 def rfq_create(*, actor: Actor, data: Mapping[str, Any]) -> Rfq:
+    """A buyer asks for quotations; the cooperatives that could answer (the product's own, or every verified
+    one selling in the category) hear of it."""
     actor.require(RFQ_CREATE)
     errors: dict[str, list[str]] = {}
     title = nfc(str(data.get("title") or ""))
@@ -97,7 +102,35 @@ def rfq_create(*, actor: Actor, data: Mapping[str, Any]) -> Rfq:
         closes_at=closes_at,
     )
     audit_record(actor=actor, action="rfq.created", target=rfq)
+    notify(
+        kind="orders.rfq_received",
+        recipients=_cooperatives_to_ask(rfq),
+        context={
+            "rfq_id": rfq.pk,
+            "title": rfq.title,
+            "quantity": pricing.fmt_quantity(rfq.quantity, rfq.unit),
+            "buyer_name": rfq.buyer.name,
+            "deliver_by": rfq.delivery_to.isoformat(),
+            "closes_at": rfq.closes_at.isoformat(),
+        },
+        object_ref=rfq,
+    )
     return rfq
+
+
+def _cooperatives_to_ask(rfq: Rfq, limit: int = 200) -> list[Organisation]:
+    if rfq.product_id is not None:
+        return [rfq.product.cooperative]
+    sellers = (
+        Product.objects.filter(category=rfq.category, status=ProductStatus.PUBLISHED)
+        .values_list("cooperative_id", flat=True)
+        .distinct()
+    )
+    return list(
+        Organisation.objects.filter(pk__in=sellers, verification_status=VerificationStatus.VERIFIED).order_by("pk")[
+            :limit
+        ]
+    )
 
 
 def _own_rfq(actor: Actor, rfq_id: int) -> Rfq:
@@ -167,6 +200,20 @@ def quote_submit(*, actor: Actor, rfq_id: int, data: Mapping[str, Any]) -> Quote
         note=nfc(str(data.get("note") or ""))[:1000],
     )
     audit_record(actor=actor, action="quote.submitted", target=quote, data={"rfq": rfq.pk, "unit_price": unit_price})
+    notify(
+        kind="orders.quote_received",
+        recipients=[rfq.buyer],
+        context={
+            "rfq_id": rfq.pk,
+            "title": rfq.title,
+            "quantity": pricing.fmt_quantity(quote.quantity, rfq.unit),
+            "cooperative_name": quote.cooperative.name,
+            "unit_price": quote.unit_price,
+            "unit": UNIT_SYMBOLS.get(rfq.unit, rfq.unit),
+            "valid_until": quote.valid_until.isoformat(),
+        },
+        object_ref=quote,
+    )
     return quote
 
 

@@ -13,8 +13,10 @@ from django.test import Client
 from market.notifications.models import AttemptOutcome, Channel, DeliveryAttempt, Notification, Status
 from market.notifications.services import Address, notify
 from market.organisations.models import Organisation, Role, VerificationStatus
+from tests.catalog.factories import actor_for
 from tests.factories import OrganisationFactory, member
 from tests.notifications.conftest import wait_until
+from tests.orders.factories import only_order, place, stocked_product
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker, pytest.mark.slow]
 
@@ -58,6 +60,44 @@ def test_a_verified_cooperative_gets_exactly_one_email_in_vietnamese(relay_worke
     row = email_rows().get()
     assert (row.status, row.attempts) == (Status.SENT, 1)
     assert Notification.objects.get(channel=Channel.IN_APP).read_at is None
+
+
+def test_an_order_placed_gets_the_cooperative_exactly_one_email_in_vietnamese(
+    relay_worker, smtp_server, cooperative, buyer
+):
+    owner = member(cooperative, Role.OWNER, language="vi")
+    product, _lot = stocked_product(cooperative)
+    relay_worker()
+
+    order = only_order(place(actor_for(buyer, Role.OWNER), [(product, "1000")]))
+
+    wait_until(lambda: any(str(m["To"]) == owner.email for m in smtp_server.messages), what="the cooperative's e-mail")
+    settle()
+    [message] = [m for m in smtp_server.messages if str(m["To"]) == owner.email]
+    assert str(message["Subject"]).strip() == f"Đơn hàng mới {order.number} từ {buyer.name}"
+    assert "Vui lòng xác nhận" in message.get_body(("plain",)).get_content()
+
+
+def test_redis_down_while_orders_are_placed(private_redis, relay_worker, smtp_server, cooperative, buyer, settings):
+    settings.CACHES = {**settings.CACHES, "default": {**settings.CACHES["default"], "LOCATION": private_redis.url}}
+    owner = member(cooperative, Role.OWNER, language="vi")
+    product, _lot = stocked_product(cooperative)
+    buying = actor_for(buyer, Role.OWNER)
+    relay_worker(broker=private_redis.url, REDIS_URL=private_redis.url)
+    private_redis.stop()
+
+    orders = [only_order(place(buying, [(product, "100")], key=f"while-down-{i}")) for i in range(3)]
+    settle(3)
+    to_owner = email_rows(recipient_user=owner)
+    assert to_owner.filter(status=Status.PENDING).count() == 3  # the orders stand; their e-mails wait
+    assert not any(str(m["To"]) == owner.email for m in smtp_server.messages)
+
+    private_redis.start()
+
+    wait_until(lambda: to_owner.filter(status=Status.SENT).count() == 3, timeout=90, what="e-mails after Redis")
+    settle()
+    subjects = sorted(str(m["Subject"]).strip() for m in smtp_server.messages if str(m["To"]) == owner.email)
+    assert subjects == sorted(f"Đơn hàng mới {o.number} từ {buyer.name}" for o in orders)
 
 
 def test_a_temporary_smtp_failure_is_retried_by_the_worker(relay_worker, smtp_server, cooperative):
