@@ -81,31 +81,29 @@ def register_notification_kinds() -> None:
                 sample_context={**_SAMPLE, **extra},
             )
         )
-    register_kind(
-        NotificationKind(
-            name=RFQ_RECEIVED,
-            group=Group.ORDERS,
-            label=_("A buyer asks for a quotation"),
-            template="notifications/orders/rfq_received",
-            link=_rfq_page,
-            zalo_params={"yeu_cau": "title", "so_luong": "quantity"},
-            sample_context=_RFQ_SAMPLE,
-        )
-    )
-    register_kind(
-        NotificationKind(
-            name=QUOTE_RECEIVED,
-            group=Group.ORDERS,
-            label=_("A cooperative sent you a quote"),
-            template="notifications/orders/quote_received",
-            link=_rfq_page,
-            zalo_params={"yeu_cau": "title", "don_gia": "unit_price"},
-            sample_context={
-                **_RFQ_SAMPLE,
+    quotation_kinds = [
+        (RFQ_RECEIVED, _("A buyer asks for a quotation"), {"yeu_cau": "title", "so_luong": "quantity"}, {}),
+        (
+            QUOTE_RECEIVED,
+            _("A cooperative sent you a quote"),
+            {"yeu_cau": "title", "don_gia": "unit_price"},
+            {
                 "cooperative_name": "HTX Lúa gạo Tân Hiệp",
                 "unit_price": 27_800_000,
                 "unit": "tấn",
                 "valid_until": "2026-12-05T17:00:00+07:00",
             },
+        ),
+    ]
+    for name, label, zalo_params, extra in quotation_kinds:
+        register_kind(
+            NotificationKind(
+                name=name,
+                group=Group.ORDERS,
+                label=label,
+                template=f"notifications/orders/{name.split('.', 1)[1]}",
+                link=_rfq_page,
+                zalo_params=zalo_params,
+                sample_context={**_RFQ_SAMPLE, **extra},
+            )
         )
-    )

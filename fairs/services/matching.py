@@ -106,6 +106,17 @@ def exhibitor_at(fair: Fair, organisation_id: int) -> bool:
     ).exists()
 
 
+def _announce(meeting: Meeting, event: str, *, to: list[Organisation]) -> None:
+    """Tell one side (or both) that a meeting was requested, accepted, declined, cancelled or is near."""
+    notify(
+        kind=kinds.MEETING_UPDATE,
+        recipients=to,
+        context=_meeting_context(meeting, event),
+        object_ref=meeting,
+        occurrence=event,
+    )
+
+
 def _meeting_context(meeting: Meeting, event: str) -> dict[str, Any]:
     return {
         "meeting_id": meeting.pk,
@@ -156,13 +167,7 @@ def meeting_request(
     except IntegrityError:
         raise Conflict(_("This time was just booked; choose another slot."), code="slot_taken") from None
     audit_record(actor=actor, action="fairs.meeting_requested", target=meeting)
-    notify(
-        kind=kinds.MEETING_UPDATE,
-        recipients=[exhibitor],
-        context=_meeting_context(meeting, "requested"),
-        object_ref=meeting,
-        occurrence="requested",
-    )
+    _announce(meeting, "requested", to=[exhibitor])
     return meeting
 
 
@@ -209,13 +214,7 @@ def meeting_accept(*, actor: Actor, meeting: Meeting) -> Meeting:
     except IntegrityError:
         raise Conflict(_("This table was just taken; try again.")) from None
     audit_record(actor=actor, action="fairs.meeting_accepted", target=locked)
-    notify(
-        kind=kinds.MEETING_UPDATE,
-        recipients=[locked.buyer],
-        context=_meeting_context(locked, "accepted"),
-        object_ref=locked,
-        occurrence="accepted",
-    )
+    _announce(locked, "accepted", to=[locked.buyer])
     return locked
 
 
@@ -230,13 +229,7 @@ def meeting_decline(*, actor: Actor, meeting: Meeting, reason: str = "") -> Meet
     locked.table = None
     locked.save(update_fields=["status", "decline_reason", "table", "updated_at"])
     audit_record(actor=actor, action="fairs.meeting_declined", target=locked)
-    notify(
-        kind=kinds.MEETING_UPDATE,
-        recipients=[locked.buyer],
-        context=_meeting_context(locked, "declined"),
-        object_ref=locked,
-        occurrence="declined",
-    )
+    _announce(locked, "declined", to=[locked.buyer])
     return locked
 
 
@@ -250,13 +243,7 @@ def meeting_cancel(*, actor: Actor, meeting: Meeting) -> Meeting:
     locked.table = None
     locked.save(update_fields=["status", "table", "updated_at"])
     audit_record(actor=actor, action="fairs.meeting_cancelled", target=locked)
-    notify(
-        kind=kinds.MEETING_UPDATE,
-        recipients=[locked.exhibitor],
-        context=_meeting_context(locked, "cancelled"),
-        object_ref=locked,
-        occurrence="cancelled",
-    )
+    _announce(locked, "cancelled", to=[locked.exhibitor])
     return locked
 
 
@@ -367,13 +354,7 @@ def meeting_reminders(*, now: datetime | None = None, ahead: timedelta = timedel
                 continue
             meeting.reminder_sent_at = now
             meeting.save(update_fields=["reminder_sent_at", "updated_at"])
-            notify(
-                kind=kinds.MEETING_UPDATE,
-                recipients=[meeting.buyer, meeting.exhibitor],
-                context=_meeting_context(meeting, "reminder"),
-                object_ref=meeting,
-                occurrence="reminder",
-            )
+            _announce(meeting, "reminder", to=[meeting.buyer, meeting.exhibitor])
             sent += 1
     return sent
 
