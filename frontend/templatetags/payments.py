@@ -1,4 +1,4 @@
-"""`{% payable_status "orders.checkout" checkout.pk %}`: the payment status of any payable, for order pages."""
+"""`{% payable_status "orders.order" order.pk %}`: the payment status of any payable, for order pages."""
 
 from __future__ import annotations
 

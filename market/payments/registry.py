@@ -8,47 +8,13 @@ transaction as the payment's state change — when a payment succeeds, fails, is
 callback is the only way an app's own "payment status" moves, so it moves only through the payments
 service and never on its own.
 
-Example (what ``orders/payables.py`` will look like)::
-
-    from market.core.money import Money
-    from market.payments.registry import PayableInfo, PayableKind, PaymentUpdate, ReceivingAccount, register
-
-    class CheckoutPayable(PayableKind):
-        name = "orders.checkout"          # stored with every payment; never rename
-        label = _("Order checkout")
-
-        def load(self, object_id: str) -> Checkout | None:
-            return Checkout.objects.select_related("buyer", "cooperative").filter(pk=object_id).first()
-
-        def describe(self, checkout: Checkout) -> PayableInfo:
-            return PayableInfo(
-                amount=Money.vnd(checkout.total),
-                payer=checkout.buyer,
-                payee=checkout.cooperative,                      # fairs: the alliance
-                description=f"Đơn hàng {checkout.number}",
-                account=ReceivingAccount.of(checkout.cooperative),  # None: VietQR not offered
-                return_url=reverse("frontend:order", args=[checkout.pk]),
-            )
-
-        def on_succeeded(self, checkout: Checkout, update: PaymentUpdate) -> None:
-            checkout_payment_status_set(checkout=checkout, status=update.status)   # orders' own service
-
-        on_failed = on_refunded = on_disputed = on_succeeded
-
-    # orders/apps.py
-    class OrdersConfig(AppConfig):
-        def ready(self) -> None:
-            from market.payments.registry import register
-            from orders.payables import CheckoutPayable
-            register(CheckoutPayable())
-
-    # orders/services.py, when a checkout is placed:
-    payable = payments.services.payable_open(kind="orders.checkout", object_id=str(checkout.pk))
-    redirect(payable.pay_url)          # /pay/<reference>/ : VietQR and card tabs
+Two kinds are registered today: ``orders.order`` (``orders/payables.py``: one payable per order, because
+a checkout spans several cooperatives and each VietQR transfer goes into one cooperative's account) and
+``fairs.booth_fee`` (``fairs/payables.py``: the cooperative's share of a booth, paid to the alliance).
 
 ``payable_open`` creates (or refreshes, while nothing is paid) the payments-side row with its unique short
 reference; ``payable_cancel`` cancels it when the order is cancelled; the template tag
-``{% payable_status "orders.checkout" checkout.pk %}`` shows the payment status on the order page.
+``{% payable_status "orders.order" order.pk %}`` shows the payment status on the order page.
 Callbacks must only update the app's own rows: if one raises, the payment change is rolled back with it
 and the webhook task retries later.
 """
