@@ -43,6 +43,7 @@ from fairs.services.plan import (
     plan_import_csv,
     zone_create,
 )
+from fairs.services.programmes import programme_save
 
 __all__ = [
     "BOOTH_FEE_KIND",
@@ -76,6 +77,7 @@ __all__ = [
     "meeting_reminders",
     "meeting_request",
     "plan_import_csv",
+    "programme_save",
     "slots_create",
     "subsidy_eligibility",
     "subsidy_share",

@@ -10,8 +10,9 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import Product, ProductStatus
@@ -25,6 +26,7 @@ from fairs.models import (
     FairStatus,
     MeetingSlot,
     OutcomeKind,
+    SubsidyProgramme,
     Zone,
 )
 from fairs.permissions import FAIRS_APPLY, FAIRS_EXHIBIT, FAIRS_MANAGE, FAIRS_MEET
@@ -587,8 +589,6 @@ def _report_csv(fair: Any, data: selectors.FairReport) -> HttpResponse:
 def fair_new(request: HttpRequest) -> HttpResponse:
     from datetime import date
 
-    from fairs.models import SubsidyProgramme
-
     actor = _actor(request)
     values = request.POST if request.method == "POST" else {}
     if request.method == "POST":
@@ -633,8 +633,6 @@ def fair_new(request: HttpRequest) -> HttpResponse:
 def matching_setup(request: HttpRequest, slug: str) -> HttpResponse:
     from datetime import date, datetime, time, timedelta
 
-    from django.utils import timezone
-
     actor = _actor(request)
     fair = _fair(request, slug)
     if request.method == "POST":
@@ -670,4 +668,54 @@ def matching_setup(request: HttpRequest, slug: str) -> HttpResponse:
         request,
         "frontend/fairs/matching_setup.html",
         {"fair": fair, "slots": fair.slots.all(), "tables": fair.tables.all()},
+    )
+
+
+# --- subsidy programmes --------------------------------------------------------------------------
+PROGRAMME_FIELDS = ("name", "funder", "year", "budget", "yearly_cap", "requires_verified", "first_time_priority")
+
+
+def _programme_values(programme: SubsidyProgramme | None) -> dict[str, Any]:
+    """The form's starting values: the programme's, or sensible defaults for a new one."""
+    if programme is None:
+        return {
+            "year": timezone.localdate().year,
+            "rate_standard": 70,
+            "requires_verified": True,
+            "first_time_priority": True,
+            "eligible_kinds": ["cooperative"],
+        }
+    values: dict[str, Any] = {field: getattr(programme, field) for field in PROGRAMME_FIELDS}
+    values.update({f"rate_{kind}": getattr(programme, f"rate_{kind}").normalize() for kind in BoothType.values})
+    values.update(eligible_kinds=programme.eligible_kinds, eligible_provinces=programme.eligible_provinces)
+    return values
+
+
+@actor_required(FAIRS_MANAGE)
+def programmes(request: HttpRequest, programme_id: int | None = None) -> HttpResponse:
+    """Staff list the subsidy programmes with what each has committed, and create or change one."""
+    actor = _actor(request)
+    editing = get_object_or_404(selectors.programmes(actor=actor), pk=programme_id) if programme_id else None
+    values = _programme_values(editing)
+    if request.method == "POST":
+        data = {**request.POST.dict(), **{k: request.POST.getlist(k) for k in ("eligible_kinds", "eligible_provinces")}}
+        try:
+            saved = services.programme_save(actor=actor, data=data, programme_id=programme_id)
+        except ApplicationError as exc:
+            _error(request, exc)
+            values = {**data, "eligible_provinces": [int(c) for c in data["eligible_provinces"] if c.isdigit()]}
+        else:
+            messages.success(request, _("Programme %(name)s saved.") % {"name": saved.name})
+            return redirect("frontend:fair-programmes")
+    return render(
+        request,
+        "frontend/fairs/programmes.html",
+        {
+            "programmes": selectors.programmes(actor=actor),
+            "editing": editing,
+            "values": values,
+            "rates": [(f"rate_{kind}", label, values.get(f"rate_{kind}", "")) for kind, label in BoothType.choices],
+            "seller_kinds": [(k.value, k.label) for k in sorted(SELLER_KINDS)],
+            "provinces": geo.province_choices(),
+        },
     )

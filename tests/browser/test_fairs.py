@@ -139,6 +139,14 @@ def test_staff_review_check_in_and_report(page: Page, live_server):
     services.application_submit(actor=actor_for(cooperative), fair=fair)
 
     log_in(page, base, staff.email)
+    # The programme that pays for booths is set up on its own page.
+    page.goto(f"{base}/staff/fairs/programmes/")
+    page.get_by_role("link", name=fair.subsidy_programme.name).click()
+    page.get_by_label("Budget (VND)").fill("900000000")
+    page.get_by_role("button", name="Save the programme").click()
+    expect(page.get_by_role("cell", name="900,000,000 ₫").first).to_be_visible()
+    check(page)
+
     page.goto(f"{base}/staff/fairs/{fair.slug}/applications/")
     check(page)
     page.get_by_label("Status").select_option("submitted")

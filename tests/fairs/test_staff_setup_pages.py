@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from fairs.models import Fair, FairStatus
+from fairs import services
+from fairs.models import Fair, FairStatus, SubsidyProgramme
+from market.core.errors import ValidationFailed
 from market.organisations.models import Role
 from tests.factories import member
-from tests.fairs.factories import make_fair, make_programme
+from tests.fairs.factories import make_fair, make_programme, staff_actor
 
 pytestmark = pytest.mark.django_db
 
@@ -106,3 +109,66 @@ def test_exhibitor_search_folds_diacritics_and_answers_htmx_with_the_list(allian
     assert fragment.lstrip().startswith('<div id="exhibitors"')
     assert "HTX Khóm Tắc Cậu" in fragment
     assert "Nước mắm" not in fragment
+
+
+PROGRAMME_FORM = {
+    "name": "Hỗ trợ xúc tiến thương mại 2027",
+    "funder": "Sở Công Thương An Giang",
+    "year": "2027",
+    "budget": "500.000.000",
+    "yearly_cap": "15000000",
+    "rate_standard": "70",
+    "rate_corner": "50",
+    "rate_premium": "0",
+    "rate_shared": "80,5",
+    "eligible_kinds": ["cooperative", "cooperative_group"],
+    "eligible_provinces": ["91"],
+    "requires_verified": "1",
+}
+
+
+def test_staff_set_up_a_subsidy_programme_on_its_page(alliance, staff_user, cooperative):
+    client = _client(staff_user)
+    page = client.get(reverse("frontend:fair-programmes"))
+    assert page.status_code == 200
+    response = client.post(reverse("frontend:fair-programmes"), PROGRAMME_FORM)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    programme = SubsidyProgramme.objects.get(name="Hỗ trợ xúc tiến thương mại 2027")
+    assert (programme.budget, programme.yearly_cap, programme.year) == (500_000_000, 15_000_000, 2027)
+    assert (programme.rate_standard, programme.rate_shared) == (Decimal("70"), Decimal("80.5"))
+    assert (programme.eligible_kinds, programme.eligible_provinces) == (["cooperative", "cooperative_group"], [91])
+    assert (programme.requires_verified, programme.first_time_priority) == (True, False)
+    assert "500.000.000" in client.get(reverse("frontend:fair-programmes")).content.decode()
+
+    # Cooperatives cannot see or change programmes; nothing changes.
+    for user in (member(cooperative, Role.OWNER),):
+        assert _client(user).post(
+            reverse("frontend:fair-programme", args=[programme.pk]), PROGRAMME_FORM
+        ).status_code in (403, 404)
+    assert SubsidyProgramme.objects.count() == 1
+
+
+def test_a_budget_never_drops_below_what_is_committed_and_bad_input_changes_nothing(alliance, staff_user):
+    programme = make_programme(budget=100_000_000)
+    SubsidyProgramme.objects.filter(pk=programme.pk).update(spent=60_000_000)
+    staff = staff_actor(alliance)
+    with pytest.raises(ValidationFailed) as refused:
+        services.programme_save(actor=staff, programme_id=programme.pk, data={**PROGRAMME_FORM, "budget": "50000000"})
+    assert set(refused.value.fields) == {"budget"}
+    bad = {
+        **PROGRAMME_FORM,
+        "rate_corner": "120",
+        "year": "27",
+        "eligible_kinds": ["buyer"],
+        "eligible_provinces": ["1000"],
+    }
+    with pytest.raises(ValidationFailed) as refused:
+        services.programme_save(actor=staff, programme_id=programme.pk, data=bad)
+    assert set(refused.value.fields) == {"rate_corner", "year", "eligible_kinds", "eligible_provinces"}
+    programme.refresh_from_db()
+    assert (programme.budget, programme.spent) == (100_000_000, 60_000_000)
+
+    saved = services.programme_save(
+        actor=staff, programme_id=programme.pk, data={**PROGRAMME_FORM, "budget": "60000000"}
+    )
+    assert (saved.budget, saved.spent, saved.remaining) == (60_000_000, 60_000_000, 0)
