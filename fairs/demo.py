@@ -72,18 +72,12 @@ def _owner(organisation: Organisation) -> Actor:
 
 
 def _outcome_links(kind: str, meeting: Any) -> dict[str, int] | None:
-    """The real RFQ or order an RFQ/order outcome points at: the buyer's latest RFQ, or an order of the
-    exhibitor's first product in stock placed right after the meeting. None when there is none to be had."""
-    buyer = _owner(meeting.buyer)
-    if kind == "rfq":
-        rfq = Rfq.objects.filter(buyer=meeting.buyer).order_by("-pk").first()
-        return {"rfq_id": rfq.pk} if rfq else None
-    if kind != "order":
+    """The real RFQ or order an RFQ/order outcome points at, made through the orders services as the buyer
+    would after the meeting: a request for the exhibitor's first product in stock, or an order of it.
+    None when there is none to be had."""
+    if kind not in ("rfq", "order"):
         return {}
-    po = f"HOICHO-{meeting.pk}"
-    existing = Order.objects.filter(checkout__buyer=meeting.buyer, checkout__po_number=po).first()
-    if existing is not None:
-        return {"order_id": existing.pk}
+    buyer = _owner(meeting.buyer)
     product = (
         Product.objects.filter(
             cooperative=meeting.exhibitor, status=ProductStatus.PUBLISHED, lots__quantity_available__gt=0
@@ -91,6 +85,28 @@ def _outcome_links(kind: str, meeting: Any) -> dict[str, int] | None:
         .order_by("pk")
         .first()
     )
+    reference = f"HOICHO-{meeting.pk}"
+    if kind == "rfq":
+        rfq = Rfq.objects.filter(buyer=meeting.buyer, note=reference).first()
+        if rfq is None and product is not None:
+            today = timezone.localdate()
+            rfq = order_services.rfq_create(
+                actor=buyer,
+                data={
+                    "title": f"{product.name_vi}: 5 tấn giao tháng 3",
+                    "product": product.pk,
+                    "quantity": "5",
+                    "unit": "tan",
+                    "delivery_from": (today + timedelta(days=60)).isoformat(),
+                    "delivery_to": (today + timedelta(days=90)).isoformat(),
+                    "delivery_province_code": meeting.buyer.province_code,
+                    "note": reference,
+                },
+            )
+        return {"rfq_id": rfq.pk} if rfq else None
+    existing = Order.objects.filter(checkout__buyer=meeting.buyer, checkout__po_number=reference).first()
+    if existing is not None:
+        return {"order_id": existing.pk}
     if product is None:
         return None
     try:
@@ -98,7 +114,9 @@ def _outcome_links(kind: str, meeting: Any) -> dict[str, int] | None:
             order_services.cart_clear(actor=buyer)
             order_services.cart_line_set(actor=buyer, product_id=product.pk, quantity=product.moq)
             checkout, _created = order_services.checkout_place(
-                actor=buyer, data={"po_number": po, "delivery_address": meeting.buyer.full_address}, idempotency_key=po
+                actor=buyer,
+                data={"po_number": reference, "delivery_address": meeting.buyer.full_address},
+                idempotency_key=reference,
             )
     except ApplicationError:
         return None
