@@ -12,8 +12,10 @@ pytestmark = pytest.mark.django_db
 def test_seed_demo_orders_in_every_state_twice_the_same():
     call_command("seed_demo", verbosity=0)
     first = sorted(Order.objects.values_list("number", "status", "payment_status", "total"))
+    requests = sorted(Rfq.objects.values_list("buyer_id", "title"))
     call_command("seed_demo", verbosity=0)
     assert sorted(Order.objects.values_list("number", "status", "payment_status", "total")) == first
+    assert sorted(Rfq.objects.values_list("buyer_id", "title")) == requests
     assert {status for _n, status, _p, _t in first} == set(OrderStatus.values)
     # Orders are the real payable kind now (the payments app's stand-in is gone).
     kinds = set(Payable.objects.values_list("kind", flat=True))
@@ -22,4 +24,6 @@ def test_seed_demo_orders_in_every_state_twice_the_same():
     assert paid >= 5
     assert Payable.objects.filter(kind="orders.order", status="unpaid").exists()
     assert Order.objects.filter(status="delivered", invoices__isnull=False).exists()
-    assert Rfq.objects.count() == 1
+    # The buyers' open request, and the one a buyer sent after meeting an exhibitor at the demo fair.
+    assert Rfq.objects.filter(title__startswith="Gạo thơm ST25 cho chuỗi bếp ăn").count() == 1
+    assert Rfq.objects.filter(fair_outcomes__isnull=False).count() == 1
