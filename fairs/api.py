@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -438,12 +439,13 @@ class ApplicationDetailView(ActorAPIView):
         return Response(ApplicationOut(_reload(self, application_id)).data)
 
 
-class _ApplicationVerb(ActorAPIView):
+class _ApplicationVerb(ActorAPIView, ABC):
     capabilities = {"POST": FAIRS_MANAGE}
     input: type[serializers.Serializer] | None = None
 
+    @abstractmethod
     def act(self, application: Application, data: dict[str, Any]) -> None:
-        raise NotImplementedError
+        """Call the service this verb stands for."""
 
     def post(self, request: Request, application_id: int) -> Response:
         application = _reload(self, application_id)
@@ -491,11 +493,10 @@ class ApplicationWithdrawView(_ApplicationVerb):
 
     @extend_schema(request=FairReasonIn, responses=ApplicationOut, tags=["fair applications"])
     def post(self, request: Request, application_id: int) -> Response:
-        application = _reload(self, application_id)
-        services.application_withdraw(
-            actor=self.actor, application=application, reason=_valid(FairReasonIn, request)["reason"]
-        )
-        return Response(ApplicationOut(_reload(self, application_id)).data)
+        return super().post(request, application_id)
+
+    def act(self, application: Application, data: dict[str, Any]) -> None:
+        services.application_withdraw(actor=self.actor, application=application, reason=data["reason"])
 
 
 class ApplicationAssignView(_ApplicationVerb):

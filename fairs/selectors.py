@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
@@ -340,17 +341,23 @@ class OutcomeLinks:
 
 
 def outcome_links_for(*, meetings: list[Meeting], per_party: int = 30) -> dict[int, OutcomeLinks]:
-    """For each meeting, the buyer's latest requests for quotation and the buyer's latest orders with the
-    exhibitor (two queries for the whole list)."""
+    """For each meeting, the buyer's requests for quotation and orders with the exhibitor made from a month
+    before its fair on (what a meeting can have led to), latest first; two queries for the whole list."""
+    if not meetings:
+        return {}
     buyers = {m.buyer_id for m in meetings}
     pairs = {(m.buyer_id, m.exhibitor_id) for m in meetings}
+    since = min(m.fair.starts_on for m in meetings) - timedelta(days=30)
     rfqs: dict[int, list[Rfq]] = defaultdict(list)
-    for rfq in Rfq.objects.filter(buyer_id__in=buyers).order_by("-created_at", "-pk"):
+    for rfq in Rfq.objects.filter(buyer_id__in=buyers, created_at__date__gte=since).order_by("-created_at", "-pk"):
         if len(rfqs[rfq.buyer_id]) < per_party:
             rfqs[rfq.buyer_id].append(rfq)
     orders: dict[tuple[int, int], list[Order]] = defaultdict(list)
     candidates = Order.objects.filter(
-        buyer_id__in=buyers, cooperative_id__in={e for _b, e in pairs}, number__isnull=False
+        buyer_id__in=buyers,
+        cooperative_id__in={e for _b, e in pairs},
+        number__isnull=False,
+        created_at__date__gte=since,
     )
     for order in candidates.order_by("-created_at", "-pk"):
         key = (order.buyer_id, order.cooperative_id)

@@ -17,6 +17,7 @@ from text_unidecode import unidecode
 from fairs.models import Booth, BoothAssignment, BoothType, Fair, FairStatus, Hall, SubsidyProgramme, Zone, ZoneKind
 from fairs.services.common import FAIR_TRANSITIONS, PLAN_EDIT_STATUSES, check_transition, require_staff
 from market.core.errors import Conflict, NotFound, ValidationFailed
+from market.core.money import parse_vnd
 from market.core.services import audit_record
 from market.core.text import nfc
 from market.organisations import geo
@@ -173,7 +174,7 @@ def _booth_values(data: Mapping[str, Any], hall: Hall, *, partial: bool, current
             values[field] = _decimal(data.get(field, default), field, errors, positive=positive)
     if "price" in data or not partial:
         try:
-            price = int(str(data.get("price", 0)).replace(".", "").replace(",", "").strip() or 0)
+            price = parse_vnd(str(data.get("price", 0)))
             if price < 0:
                 raise ValueError
             values["price"] = price

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from fairs.models import BoothType, SubsidyProgramme
 from fairs.services.common import require_staff
 from market.core.errors import ValidationFailed
+from market.core.money import parse_vnd
 from market.core.services import audit_record
 from market.core.text import nfc
 from market.organisations import geo
@@ -24,11 +25,15 @@ MAX_VND = 10**13  # ten thousand billion đồng: beyond any provincial budget
 
 
 def _whole_dong(raw: Any, field: str, errors: dict[str, list[str]]) -> int:
-    text = str(raw if raw is not None else "").strip().replace(".", "").replace(" ", "")
-    if not text.isdigit() or int(text) > MAX_VND:
+    text = str(raw if raw is not None else "").strip()
+    try:
+        amount = parse_vnd(text) if text else -1
+    except ValueError:
+        amount = -1
+    if not 0 <= amount <= MAX_VND:
         errors[field] = [_("Enter whole đồng, e.g. 500000000.")]
         return 0
-    return int(text)
+    return amount
 
 
 def _rate(raw: Any, field: str, errors: dict[str, list[str]]) -> Decimal:

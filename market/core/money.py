@@ -6,8 +6,11 @@ talks to providers is `to_minor_units`; it reads the exponent from the table bel
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils.translation import gettext as _
 
 # Exponent of the minor unit per currency (ISO 4217). Zero-decimal currencies are what Stripe calls them.
 CURRENCY_EXPONENTS: dict[str, int] = {"VND": 0, "USD": 2, "EUR": 2, "JPY": 0, "KRW": 0, "SGD": 2, "THB": 2}
@@ -119,3 +122,27 @@ def sum_money(items: list[Money] | tuple[Money, ...], currency: str = DEFAULT_CU
 def percent_of(money: Money, rate_percent: Decimal) -> Money:
     """`rate_percent` of `money`, rounded half-up to the currency's minor unit (VAT, commission)."""
     return Money(money.amount * Decimal(rate_percent) / Decimal(100), money.currency)
+
+
+_GROUPED = re.compile(r"^\d{1,3}([.,]\d{3})+$")
+_DECIMAL = re.compile(r"^\d+([.,]\d{1,2})?$")
+
+
+def parse_vnd(text: str) -> int:
+    """Whole đồng as people and banks write them: '1.500.000', '1,500,000', '1500000', '1500000.00',
+    '-250.000', '(250,000)'. Raises ValueError on anything else, decimals of đồng included."""
+    raw = re.sub(r"(?i)\s|vnd|đ|₫", "", text or "")
+    if raw in {"", "-"}:
+        return 0
+    negative = raw.startswith("-") or (raw.startswith("(") and raw.endswith(")"))
+    raw = raw.strip("-+()")
+    if _GROUPED.match(raw):
+        value = int(re.sub(r"[.,]", "", raw))
+    elif _DECIMAL.match(raw):
+        whole, _sep, fraction = raw.replace(",", ".").partition(".")
+        if fraction.strip("0"):
+            raise ValueError(_("VND amounts have no decimals: %(value)s") % {"value": text})
+        value = int(whole)
+    else:
+        raise ValueError(_("Not an amount: %(value)s") % {"value": text})
+    return -value if negative else value

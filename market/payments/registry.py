@@ -21,6 +21,7 @@ and the webhook task retries later.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -75,28 +76,30 @@ class PaymentUpdate:
         return self.amount_paid.amount - self.amount_refunded.amount >= self.amount_due.amount
 
 
-class PayableKind:
+class PayableKind(ABC):
     """Subclass, set `name` and `label`, implement `load` and `describe`; override the callbacks you need."""
 
     name: ClassVar[str] = ""
     label: ClassVar[str | Promise] = ""
 
+    @abstractmethod
     def load(self, object_id: str) -> Any | None:
-        raise NotImplementedError
+        """The app's object, or None when it no longer exists."""
 
+    @abstractmethod
     def describe(self, obj: Any) -> PayableInfo:
-        raise NotImplementedError
+        """What is owed, by whom, to whom, into which account."""
 
-    def on_succeeded(self, obj: Any, update: PaymentUpdate) -> None:
+    def on_succeeded(self, obj: Any, update: PaymentUpdate) -> None:  # noqa: B027 (optional hook)
         """A payment succeeded (card captured, or a bank transfer recognised)."""
 
-    def on_failed(self, obj: Any, update: PaymentUpdate) -> None:
+    def on_failed(self, obj: Any, update: PaymentUpdate) -> None:  # noqa: B027 (optional hook)
         """A card payment attempt failed or was cancelled; the payable may still be paid another way."""
 
-    def on_refunded(self, obj: Any, update: PaymentUpdate) -> None:
+    def on_refunded(self, obj: Any, update: PaymentUpdate) -> None:  # noqa: B027 (optional hook)
         """A refund (partial or full) went through."""
 
-    def on_disputed(self, obj: Any, update: PaymentUpdate) -> None:
+    def on_disputed(self, obj: Any, update: PaymentUpdate) -> None:  # noqa: B027 (optional hook)
         """A card payment was disputed, or its dispute closed (won or lost)."""
 
 

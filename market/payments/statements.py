@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from market.core.money import parse_vnd
 from market.core.text import fold, nfc
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -164,29 +165,6 @@ class ParsedStatement:
     error: str = ""
 
 
-_GROUPED = re.compile(r"^\d{1,3}([.,]\d{3})+$")
-_DECIMAL = re.compile(r"^\d+([.,]\d{1,2})?$")
-
-
-def parse_amount(text: str) -> int:
-    """Whole đồng from '1.500.000', '1,500,000', '1500000', '1500000.00', '-250.000', '(250,000)'."""
-    raw = re.sub(r"(?i)\s|vnd|đ|₫", "", text or "")
-    if raw in {"", "-"}:
-        return 0
-    negative = raw.startswith("-") or (raw.startswith("(") and raw.endswith(")"))
-    raw = raw.strip("-+()")
-    if _GROUPED.match(raw):
-        value = int(re.sub(r"[.,]", "", raw))
-    elif _DECIMAL.match(raw):
-        whole, _sep, fraction = raw.replace(",", ".").partition(".")
-        if fraction.strip("0"):
-            raise ValueError(_("VND amounts have no decimals: %(value)s") % {"value": text})
-        value = int(whole)
-    else:
-        raise ValueError(_("Not an amount: %(value)s") % {"value": text})
-    return -value if negative else value
-
-
 _DATE_FORMATS = (
     "%d/%m/%Y %H:%M:%S",
     "%d/%m/%Y %H:%M",
@@ -254,9 +232,9 @@ def _parse_rows(
         try:
             line.booked_at = parse_datetime(cell(row, "booked_at"))
             if "amount" in columns:
-                line.amount = parse_amount(cell(row, "amount"))
+                line.amount = parse_vnd(cell(row, "amount"))
             else:
-                line.amount = parse_amount(cell(row, "credit")) - abs(parse_amount(cell(row, "debit")))
+                line.amount = parse_vnd(cell(row, "credit")) - abs(parse_vnd(cell(row, "debit")))
         except ValueError as error:
             line.error = str(error)
         line.description = nfc(cell(row, "description"))[:500]

@@ -16,6 +16,7 @@ from catalog import pricing
 from catalog.models import Category, Product, ProductStatus
 from catalog.selectors import product_for_order
 from market.core.errors import Conflict, NotFound, ValidationFailed
+from market.core.money import parse_vnd
 from market.core.quantity import UNIT_SYMBOLS, Unit
 from market.core.services import audit_record
 from market.core.text import nfc
@@ -35,11 +36,14 @@ def _price(value: Any, field: str, errors: dict[str, list[str]], *, required: bo
         if required:
             errors[field] = [_("Enter a unit price in đồng.")]
         return None
-    text = str(value).strip().replace(".", "").replace(" ", "")
-    if not text.isdigit() or not 0 < int(text) <= MAX_PRICE:
+    try:
+        price = parse_vnd(str(value))
+    except ValueError:
+        price = 0
+    if not 0 < price <= MAX_PRICE:
         errors[field] = [_("A unit price must be a whole number of đồng above zero.")]
         return None
-    return int(text)
+    return price
 
 
 @transaction.atomic

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 import segno
@@ -128,6 +128,11 @@ def test_rfq_and_order_outcomes_point_at_the_real_objects_of_the_two_parties(
         services.meeting_outcome_record(actor=buyer, meeting=meeting, kind="rfq")
     assert not meeting.outcomes.exists()
     assert outcome_links_for(meetings=[meeting])[meeting.pk].orders == [order]
+    # What the buyer ordered long before the fair is not what the meeting led to.
+    months_ago = fair.starts_on - timedelta(days=31)
+    type(order).objects.filter(pk=order.pk).update(created_at=timezone.make_aware(datetime.combine(months_ago, time())))
+    assert outcome_links_for(meetings=[meeting])[meeting.pk].orders == []
+    type(order).objects.filter(pk=order.pk).update(created_at=timezone.now())
 
     linked = services.meeting_outcome_record(actor=buyer, meeting=meeting, kind="order", order_id=order.pk, value=5)
     assert (linked.order, linked.value) == (order, order.total)  # the order's worth, not a typed figure

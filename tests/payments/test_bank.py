@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from market.core.errors import Conflict, PermissionDenied, ValidationFailed
+from market.core.money import parse_vnd
 from market.organisations.actors import resolve_actor
 from market.organisations.models import Role
 from market.payments import bank_webhook, services
@@ -24,7 +25,7 @@ from market.payments.models import (
     WebhookEvent,
 )
 from market.payments.services.bank import statement_preview
-from market.payments.statements import parse_amount, parse_statement
+from market.payments.statements import parse_statement
 from tests.factories import member
 from tests.payables.models import TestInvoiceCallback
 from tests.payments.fixtures import invoice_of
@@ -239,12 +240,12 @@ class TestStatementImport:
      ("-250.000", -250000), ("(250,000)", -250000), ("", 0), ("2.500.000 VND", 2500000)],
 )  # fmt: skip
 def test_amounts_the_way_banks_write_them(text, value):
-    assert parse_amount(text) == value
+    assert parse_vnd(text) == value
 
 
 def test_amounts_with_decimals_are_refused():
     with pytest.raises(ValueError, match=r"1500000\.50"):
-        parse_amount("1500000.50")
+        parse_vnd("1500000.50")
 
 
 BANK_URL = "/api/v1/payments/webhooks/bank/"
