@@ -6,8 +6,10 @@ from datetime import datetime, time, timedelta
 
 import pytest
 import segno
+import zxingcpp
 from django.db.models import F
 from django.utils import timezone
+from PIL import Image
 
 from fairs import services
 from fairs.models import Badge, FairStatus, MeetingStatus
@@ -39,9 +41,6 @@ def fair_with_exhibitor(alliance, cooperative):
 
 
 def test_badge_qr_decodes_to_a_code_that_checks_in_once(alliance, cooperative, fair_with_exhibitor, tmp_path):
-    zxingcpp = pytest.importorskip("zxingcpp")
-    from PIL import Image
-
     badge = Badge.objects.get(fair=fair_with_exhibitor, organisation=cooperative)
     path = tmp_path / "badge.png"
     segno.make(services.badge_payload(badge), error="m").save(str(path), scale=8, light="white")
