@@ -36,7 +36,7 @@ def test_token_is_stored_hashed_and_shown_once(token, api):
     secret, owner = token
     listed = api(owner).get("/api/v1/tokens/").json()["results"][0]
     assert "token" not in listed
-    assert secret.split("_")[2] not in str(listed)
+    assert secret.split("_", 2)[2] not in str(listed)  # the secret itself may contain "_"
 
 
 @pytest.mark.parametrize("header", ["Bearer ml_nope_nope", "Bearer garbage", "Bearer", "Token a b"])
