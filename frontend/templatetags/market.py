@@ -5,10 +5,10 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from django import template
-from django.utils.formats import number_format
 from django.utils.translation import get_language
 
 from market.core.money import Money
+from market.core.parsing import format_decimal, format_money, machine_number
 from market.core.quantity import UNIT_SYMBOLS
 
 register = template.Library()
@@ -24,7 +24,7 @@ def vnd(value: Money | int | Decimal | str | None) -> str:
         amount = Decimal(amount)
     except (InvalidOperation, TypeError, ValueError):
         return ""
-    return f"{number_format(amount, decimal_pos=0, force_grouping=True)}\u00a0₫"
+    return format_money(amount) if amount.is_finite() else ""
 
 
 @register.filter
@@ -36,9 +36,9 @@ def qty(value: Decimal | int | str | None, unit: str = "") -> str:
         number = Decimal(value)
     except (InvalidOperation, TypeError, ValueError):
         return ""
-    normalised = number.normalize()
-    places = max(0, -normalised.as_tuple().exponent)
-    text = number_format(number, decimal_pos=places, force_grouping=True)
+    if not number.is_finite():
+        return ""
+    text = format_decimal(number)
     symbol = UNIT_SYMBOLS.get(unit, unit)
     return f"{text}\u00a0{symbol}" if symbol else text
 
@@ -54,3 +54,14 @@ def qty_input(value: Decimal | int | str | None) -> str:
     except (InvalidOperation, TypeError, ValueError):
         return ""
     return text.replace(".", ",") if (get_language() or "vi").startswith("vi") else text
+
+
+@register.filter
+def machine(value: Decimal | int | float | str | None, places: int = 3) -> str:
+    """A number the browser reads (SVG geometry, data attributes, type=number): 3.50 -> '3.5' in any language."""
+    if value is None or value == "":
+        return ""
+    try:
+        return machine_number(Decimal(str(value)), places=int(places))
+    except (InvalidOperation, TypeError, ValueError):
+        return ""

@@ -1,0 +1,311 @@
+"""One input schema per command, read the same way from the API's JSON and from a page's form post.
+
+A schema is a DRF serializer whose fields come from here. Each field reads its value in the request's input
+mode: JSON carries canonical values (1000.5, "2026-03-09"); a form post carries what a person typed in the
+active language ("1.000,5", "09/03/2026"), read by `market.core.parsing`. Limits and messages live on the
+field, once: the API documents them (OpenAPI) and the pages render them (`frontend.schema_forms`).
+
+    fields = read_input(QuoteInput, request.data, mode=input_mode(request))
+    quote = services.quote_submit(actor=actor, rfq_id=rfq_id, **fields)
+
+`read_input` raises `ValidationFailed` with a message per field; nothing is ever truncated or guessed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, time
+from decimal import Decimal
+from enum import Enum, StrEnum
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_stubs_ext import StrOrPromise
+from rest_framework import serializers
+from rest_framework.request import Request
+
+from market.core import parsing
+from market.core.errors import ValidationFailed
+from market.core.text import nfc
+
+# The largest id a column holds; a longer one is an error, not an overflow.
+MAX_ID = 2**63 - 1
+# Whole đồng: no price, total or budget is a thousand billion đồng or more.
+MAX_VND = 999_999_999_999
+# Quantity columns hold 14 digits with 3 decimals.
+MAX_QUANTITY = Decimal("99999999999.999")
+
+
+class InputMode(StrEnum):
+    JSON = "json"  # canonical values: the API's JSON
+    FORM = "form"  # what a person typed, in the active language: pages and form-encoded API calls
+
+
+FORM_MEDIA_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def input_mode(request: Request) -> InputMode:
+    """Form-encoded bodies were typed by a person; JSON is canonical."""
+    content_type = (request.content_type or "").split(";")[0].strip()
+    return InputMode.FORM if content_type in FORM_MEDIA_TYPES else InputMode.JSON
+
+
+def _mode(field: serializers.Field) -> InputMode:
+    return InputMode(field.context.get("input_mode", InputMode.JSON))
+
+
+def _fail(error: parsing.ParseError) -> serializers.ValidationError:
+    return serializers.ValidationError(error.message, code="invalid")
+
+
+class _BoundsMixin:
+    """Bounds checked with messages that show the bound the way the person writes numbers."""
+
+    lower: Decimal | None
+    upper: Decimal | None
+    money: bool = False
+
+    def _show(self, value: Decimal) -> str:
+        return parsing.format_money(value) if self.money else parsing.format_decimal(value)
+
+    def check_bounds(self, value: Decimal) -> None:
+        if self.lower is not None and value < self.lower:
+            raise serializers.ValidationError(
+                _("Enter at least %(bound)s.") % {"bound": self._show(self.lower)}, code="min_value"
+            )
+        if self.upper is not None and value > self.upper:
+            raise serializers.ValidationError(
+                _("Enter at most %(bound)s.") % {"bound": self._show(self.upper)}, code="max_value"
+            )
+
+    def describe_bounds(self) -> str:
+        """For help text: 'From 1 to 100.'"""
+        if self.lower is not None and self.upper is not None:
+            return _("From %(low)s to %(high)s.") % {"low": self._show(self.lower), "high": self._show(self.upper)}
+        if self.lower is not None and self.lower > 0:
+            return _("At least %(low)s.") % {"low": self._show(self.lower)}
+        return ""
+
+
+class DecimalInput(_BoundsMixin, serializers.DecimalField):
+    """A decimal (quantities, hectares, percentages). `places` decimals at most; bounds inclusive."""
+
+    inputmode = "decimal"
+
+    def __init__(
+        self,
+        *,
+        places: int = 3,
+        max_digits: int = 14,
+        min_value: Decimal | int | None = 0,
+        max_value: Decimal | int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.lower = None if min_value is None else Decimal(min_value)
+        limit = Decimal(10) ** (max_digits - places) - Decimal(1).scaleb(-places)
+        self.upper = limit if max_value is None else min(Decimal(max_value), limit)
+        super().__init__(max_digits=max_digits, decimal_places=places, coerce_to_string=True, **kwargs)
+        # Bounds are checked here with localised messages; DRF's own validators would repeat them in English.
+        self.validators = [v for v in self.validators if not hasattr(v, "limit_value")]
+        self.min_value, self.max_value = self.lower, self.upper
+
+    @property
+    def places(self) -> int:
+        return self.decimal_places or 0
+
+    def parse_typed(self, text: str) -> Decimal:
+        return parsing.parse_decimal(text, places=self.places, allow_negative=self._negative_allowed)
+
+    @property
+    def _negative_allowed(self) -> bool:
+        return self.lower is None or self.lower < 0
+
+    def to_internal_value(self, data: Any) -> Decimal:
+        try:
+            if _mode(self) == InputMode.FORM and isinstance(data, str):
+                value = self.parse_typed(data)
+            else:
+                value = parsing.parse_canonical_decimal(data, places=self.places, allow_negative=self._negative_allowed)
+        except parsing.ParseError as error:
+            raise _fail(error) from None
+        self.check_bounds(value)
+        return value
+
+
+class QuantityInput(DecimalInput):
+    """A quantity in the unit the context names (`context["unit"]`); a person may write another mass unit
+    ("1,5 tấn" for a kg field). Zero is refused unless `allow_zero`."""
+
+    def __init__(self, *, allow_zero: bool = False, **kwargs: Any) -> None:
+        kwargs.setdefault("max_value", MAX_QUANTITY)
+        kwargs.setdefault("min_value", 0 if allow_zero else Decimal("0.001"))
+        super().__init__(places=3, max_digits=14, **kwargs)
+
+    def parse_typed(self, text: str) -> Decimal:
+        return parsing.parse_quantity(text, unit=self.context.get("unit"), places=3)
+
+
+class MoneyInput(_BoundsMixin, serializers.IntegerField):
+    """Whole đồng: "1.500.000 ₫", "25k", "1,5 triệu" on pages; an integer (or its string) in JSON."""
+
+    inputmode = "numeric"
+    money = True
+
+    def __init__(self, *, min_value: int | None = 0, max_value: int = MAX_VND, **kwargs: Any) -> None:
+        self.lower = None if min_value is None else Decimal(min_value)
+        self.upper = Decimal(max_value)
+        super().__init__(min_value=min_value, max_value=max_value, **kwargs)
+        self.validators = [v for v in self.validators if not hasattr(v, "limit_value")]
+
+    def to_internal_value(self, data: Any) -> int:
+        negative = self.lower is None or self.lower < 0
+        try:
+            if _mode(self) == InputMode.FORM and isinstance(data, str):
+                value = Decimal(parsing.parse_money(data, allow_negative=negative))
+            else:
+                value = Decimal(parsing.parse_canonical_integer(data, allow_negative=negative))
+        except parsing.ParseError as error:
+            raise _fail(error) from None
+        self.check_bounds(value)
+        return int(value)
+
+
+class IntegerInput(_BoundsMixin, serializers.IntegerField):
+    """A count typed by a person ("1.000" in vi is a thousand)."""
+
+    inputmode = "numeric"
+
+    def __init__(self, *, min_value: int | None = 0, max_value: int = MAX_ID, **kwargs: Any) -> None:
+        self.lower = None if min_value is None else Decimal(min_value)
+        self.upper = Decimal(max_value)
+        super().__init__(min_value=min_value, max_value=max_value, **kwargs)
+        self.validators = [v for v in self.validators if not hasattr(v, "limit_value")]
+
+    def to_internal_value(self, data: Any) -> int:
+        negative = self.lower is None or self.lower < 0
+        try:
+            if _mode(self) == InputMode.FORM and isinstance(data, str):
+                value = Decimal(parsing.parse_integer(data, allow_negative=negative))
+            else:
+                value = Decimal(parsing.parse_canonical_integer(data, allow_negative=negative))
+        except parsing.ParseError as error:
+            raise _fail(error) from None
+        self.check_bounds(value)
+        return int(value)
+
+
+class IdInput(serializers.IntegerField):
+    """The id of a row: a positive integer a column can hold. Anything else is a clear 400, never a 500."""
+
+    default_error_messages = {"invalid": gettext_lazy("Choose an item from the list.")}
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
+
+    def to_internal_value(self, data: Any) -> int:
+        text = str(data).strip() if isinstance(data, int | str) and not isinstance(data, bool) else ""
+        if not text.isascii() or not text.isdigit() or len(text) > 19 or not 1 <= int(text) <= MAX_ID:
+            self.fail("invalid")
+        return int(text)
+
+
+class TextInput(serializers.CharField):
+    """Text stored NFC and trimmed; longer than `max_length` is an error, never cut."""
+
+    def __init__(self, *, max_length: int, multiline: bool = False, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_blank", not kwargs.get("required", True))
+        self.multiline = multiline
+        messages: dict[str, StrOrPromise] = {"max_length": gettext_lazy("Write at most {max_length} characters.")}
+        super().__init__(max_length=max_length, error_messages=messages, **kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        return nfc(super().to_internal_value(data))
+
+
+class DateInput(serializers.DateField):
+    """dd/mm/yyyy typed on pages (or yyyy-mm-dd from a date picker); ISO 8601 in JSON."""
+
+    def to_internal_value(self, value: Any) -> date:
+        if isinstance(value, datetime):
+            self.fail("datetime")
+        if isinstance(value, date):
+            return value
+        try:
+            if _mode(self) == InputMode.FORM:
+                return parsing.parse_date(value)
+            if isinstance(value, str) and parsing.ISO_DATE.match(value.strip()):
+                return parsing.parse_date(value)
+        except parsing.ParseError as error:
+            raise _fail(error) from None
+        raise serializers.ValidationError(_("Send the date as yyyy-mm-dd."), code="invalid")
+
+
+class DateTimeInput(serializers.DateTimeField):
+    """A moment, always time-zone aware: "dd/mm/yyyy hh:mm" on pages, ISO 8601 in JSON."""
+
+    def to_internal_value(self, value: Any) -> datetime:
+        if _mode(self) == InputMode.FORM and isinstance(value, str):
+            try:
+                return parsing.parse_datetime(value)
+            except parsing.ParseError as error:
+                raise _fail(error) from None
+        return super().to_internal_value(value)
+
+
+class TimeInput(serializers.TimeField):
+    """14:30, 14h30 on pages; hh:mm[:ss] in JSON."""
+
+    def to_internal_value(self, value: Any) -> time:
+        if isinstance(value, str):
+            try:
+                return parsing.parse_time(value)
+            except parsing.ParseError as error:
+                raise _fail(error) from None
+        return super().to_internal_value(value)
+
+
+class ChoiceInput(serializers.ChoiceField):
+    """One of an enum's values; the validated value is the enum member."""
+
+    def __init__(self, enum: type[Enum], **kwargs: Any) -> None:
+        self.enum = enum
+        choices = getattr(enum, "choices", None) or [(member.value, member.name) for member in enum]
+        super().__init__(choices=choices, **kwargs)
+        self.error_messages["invalid_choice"] = gettext_lazy("Choose one of the options.")
+
+    def to_internal_value(self, data: Any) -> Any:
+        if data == "" and self.allow_blank:
+            return data
+        return self.enum(super().to_internal_value(data))
+
+
+def flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested error detail as {"tiers.0.unit_price": ["message", ...]}."""
+    if isinstance(detail, Mapping):
+        fields: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            fields.update(flatten_errors(value, f"{prefix}.{key}" if prefix else str(key)))
+        return fields
+    if isinstance(detail, list) and any(isinstance(item, Mapping | list) for item in detail):
+        fields = {}
+        for index, item in enumerate(detail):
+            fields.update(flatten_errors(item, f"{prefix}.{index}" if prefix else str(index)))
+        return fields
+    items = detail if isinstance(detail, list) else [detail]
+    return {prefix or "non_field_errors": [str(item) for item in items if item]}
+
+
+def read_input(
+    schema: type[serializers.Serializer],
+    data: Any,
+    *,
+    mode: InputMode,
+    context: Mapping[str, Any] | None = None,
+    partial: bool = False,
+) -> dict[str, Any]:
+    """The command's typed values, or `ValidationFailed` with every field's message."""
+    bound = schema(data=data, context={**(context or {}), "input_mode": mode}, partial=partial)
+    if not bound.is_valid():
+        raise ValidationFailed(fields=flatten_errors(bound.errors))
+    return dict(bound.validated_data)

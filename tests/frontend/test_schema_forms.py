@@ -1,0 +1,56 @@
+"""Page forms render from the command's schema and validate with it: one limit, one message, one parse."""
+
+from datetime import date
+from decimal import Decimal
+
+from django.http import QueryDict
+from django.utils import translation
+from rest_framework import serializers
+
+from frontend.schema_forms import SchemaForm
+from market.core import inputs
+from market.core.quantity import Unit
+
+
+class LotLike(serializers.Serializer):
+    code = inputs.TextInput(max_length=20, label="Lot code", help_text="As printed.")
+    quantity = inputs.QuantityInput(label="Quantity")
+    price = inputs.MoneyInput(min_value=1, max_value=1_000_000, label="Price")
+    harvested = inputs.DateInput(label="Harvest date")
+    unit = inputs.ChoiceInput(Unit, required=False)
+    note = inputs.TextInput(max_length=500, multiline=True, required=False)
+
+
+def test_fields_render_with_input_modes_limits_and_bounds_in_the_help_text():
+    with translation.override("vi"):
+        form = SchemaForm(schema=LotLike, initial={"quantity": Decimal(1000), "price": 29000})
+        html = form.as_div()
+        assert 'maxlength="20"' in html
+        assert 'inputmode="decimal"' in html
+        assert 'inputmode="numeric"' in html
+        assert 'type="date"' in html
+        assert "<textarea" in html
+        assert 'value="1.000"' in html
+        assert 'value="29.000"' in html
+        assert "Từ 1\u00a0₫ đến 1.000.000\u00a0₫." in str(form["price"].help_text)
+
+
+def test_a_post_is_read_by_the_schema_and_errors_sit_next_to_their_fields():
+    data = QueryDict(mutable=True)
+    data.update({"code": "ST25-01", "quantity": "1.000", "price": "29.000 ₫", "harvested": "09/03/2026"})
+    with translation.override("vi"):
+        form = SchemaForm(data, schema=LotLike)
+        assert form.is_valid(), form.errors
+        assert form.cleaned_data == {
+            "code": "ST25-01",
+            "quantity": Decimal(1000),
+            "price": 29000,
+            "harvested": date(2026, 3, 9),
+        }
+        data["quantity"] = "1,500"
+        data["price"] = "2.000.000"
+        form = SchemaForm(data, schema=LotLike)
+        assert not form.is_valid()
+        assert set(form.errors) == {"quantity", "price"}
+        # What the person typed stays in the field.
+        assert 'value="1,500"' in str(form["quantity"])
