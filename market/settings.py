@@ -438,6 +438,7 @@ SPECTACULAR_SETTINGS = {
         "StatusEnum": "market.organisations.models.VerificationStatus",
         "DeliveryStatusEnum": "market.notifications.models.Status",
         "NotificationChannelEnum": "market.notifications.models.Channel",
+        "MemberKindEnum": "catalog.supply.models.MemberKind",
         "NotificationGroupEnum": "market.notifications.models.Group",
         "DeliveryAttemptOutcomeEnum": "market.notifications.models.AttemptOutcome",
         "CertificateKindEnum": "catalog.models.CertificateKind",

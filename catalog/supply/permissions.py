@@ -16,5 +16,7 @@ SUPPLY_STATEMENTS = capability("supply.statements", kinds=SELLER_KINDS, roles=MA
 DEMAND_BOARD_VIEW = capability("supply.demand_board", kinds=SELLER_KINDS, roles=ALL_ROLES)
 # Processors (buyers) and alliance staff read the supply outlook, aggregated by category, province and month.
 OUTLOOK_VIEW = capability("supply.outlook", kinds={OrganisationKind.BUYER, OrganisationKind.ALLIANCE})
+# Who may open the supply records at all (the selectors then show a cooperative only its own).
+SUPPLY_READ = capability("supply.read", kinds=SELLER_KINDS | {OrganisationKind.ALLIANCE}, roles=ALL_ROLES)
 # Alliance staff read every cooperative's supply records (support, verification of areas); they change none.
 SUPPLY_VIEW_ALL = capability("supply.view_all", kinds={OrganisationKind.ALLIANCE})

@@ -11,9 +11,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.utils.translation import gettext as _
 
 from catalog.supply.models import Intake, MemberHousehold, Season
-from catalog.supply.permissions import SUPPLY_STATEMENTS, SUPPLY_VIEW_ALL
+from catalog.supply.permissions import SUPPLY_STATEMENTS, SUPPLY_VIEW, SUPPLY_VIEW_ALL
 from catalog.supply.spreadsheets import Sheet
-from market.core.errors import NotFound
+from market.core.errors import NotFound, PermissionDenied
 from market.core.text import fold
 from market.organisations.permissions import Actor
 
@@ -78,6 +78,8 @@ def season_statement(*, actor: Actor, season_id: int) -> Statement:
         season = Season.objects.filter(pk=season_id).first()
     elif actor.can(SUPPLY_STATEMENTS):
         season = Season.objects.filter(pk=season_id, cooperative_id=actor.organisation_id).first()
+    elif actor.can(SUPPLY_VIEW):
+        raise PermissionDenied()  # a member whose role does not see what members are owed
     else:
         season = None
     if season is None:
