@@ -7,12 +7,17 @@ Which rows an id may name (the cooperative's own plots, households, certificates
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from catalog.supply import geometry
 from catalog.supply.models import MemberKind
+from market.core.errors import ValidationFailed
 from market.core.inputs import (
     ChoiceInput,
     DateInput,
@@ -62,10 +67,27 @@ class PlotInput(serializers.Serializer):
     note = TextInput(max_length=300, required=False, label=_("Note"))
 
 
-class OutlineInput(serializers.Serializer):
-    """A plot's outline: GeoJSON (an object in JSON, its text in a form); empty clears it."""
+@extend_schema_field(OpenApiTypes.OBJECT)
+class OutlineField(serializers.Field):
+    """A GeoJSON Polygon or MultiPolygon ([longitude, latitude], WGS 84): an object in JSON, its text in a
+    form; empty means no outline. Read (rings closed, coordinates checked) by `geometry.read_outline`."""
 
-    polygon = serializers.JSONField(
+    def to_internal_value(self, data: Any) -> dict[str, Any] | None:
+        if data in ("", {}):
+            return None
+        try:
+            return geometry.read_outline(data)
+        except ValidationFailed as error:
+            raise serializers.ValidationError([m for ms in error.fields.values() for m in ms]) from None
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
+class OutlineInput(serializers.Serializer):
+    """A plot's outline; empty (or null) clears it."""
+
+    polygon = OutlineField(
         required=False,
         allow_null=True,
         label=_("Outline (GeoJSON)"),

@@ -54,3 +54,21 @@ def test_a_post_is_read_by_the_schema_and_errors_sit_next_to_their_fields():
         assert set(form.errors) == {"quantity", "price"}
         # What the person typed stays in the field.
         assert 'value="1,500"' in str(form["quantity"])
+
+
+class AreaLike(serializers.Serializer):
+    certificates = serializers.ListField(child=inputs.IdInput(), required=False)
+
+
+def test_a_list_of_ids_with_choices_renders_as_checkboxes_and_reads_every_ticked_one():
+    form = SchemaForm(
+        schema=AreaLike, choices={"certificates": [(3, "VietGAP"), (4, "OCOP")]}, initial={"certificates": [4]}
+    )
+    html = form.as_div()
+    assert html.count('type="checkbox"') == 2
+    assert 'value="4" checked' in html.replace(' id="id_certificates_1"', "")
+    data = QueryDict(mutable=True)
+    data.setlist("certificates", ["3", "4"])
+    form = SchemaForm(data, schema=AreaLike, choices={"certificates": [(3, "VietGAP"), (4, "OCOP")]})
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data == {"certificates": [3, 4]}
