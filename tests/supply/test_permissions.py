@@ -100,7 +100,8 @@ ENDPOINTS: list[tuple[str, str, Callable, Callable | None, dict]] = [
     ("seasons", "get", lambda w, i: "/api/v1/supply/seasons/", None, LIST),
     ("season detail", "get", lambda w, i: f"/api/v1/supply/seasons/{w.season.pk}/", None, READ),
     ("season price", "post", lambda w, i: f"/api/v1/supply/seasons/{w.season.pk}/prices/",
-     lambda w: {"category": w.rice.pk, "grade": "Loại 2", "price_per_kg": 7000}, MANAGE | {"owner": 201, "manager": 201}),
+     lambda w: {"category": w.rice.pk, "grade": "Loại 2", "price_per_kg": 7000},
+     MANAGE | {"owner": 201, "manager": 201}),
     ("statement", "get", lambda w, i: f"/api/v1/supply/seasons/{w.season.pk}/statement/", None, READ | {"staff": 403}),
     ("statement xlsx", "get", lambda w, i: f"/api/v1/supply/seasons/{w.season.pk}/statement.xlsx", None,
      READ | {"staff": 403}),
@@ -114,7 +115,8 @@ ENDPOINTS: list[tuple[str, str, Callable, Callable | None, dict]] = [
      {"owner": 201, "manager": 201, "staff": 201, "other": 400, "buyer": 403, "alliance": 403, "anonymous": 403}),
     ("intake detail", "get", lambda w, i: f"/api/v1/supply/intakes/{i.pk}/", None, READ),
     ("intake update", "put", lambda w, i: f"/api/v1/supply/intakes/{i.pk}/", intake_body, MANAGE | {"staff": 200}),
-    ("intake delete", "delete", lambda w, i: f"/api/v1/supply/intakes/{i.pk}/", None, MANAGE | {"owner": 204, "manager": 204}),
+    ("intake delete", "delete", lambda w, i: f"/api/v1/supply/intakes/{i.pk}/", None,
+     MANAGE | {"owner": 204, "manager": 204}),
     ("lot from intakes", "post", lambda w, i: "/api/v1/supply/lots/from-intakes/",
      lambda w: {"intakes": [Intake.objects.filter(lot__isnull=True).first().pk], "product": w.product.pk,
                 "code": "LT-API-01"},
@@ -185,7 +187,8 @@ def test_page_matrix(world, people, role, name, url, expected):
         client.force_login(users[role])
     response = client.get(url(world, intake))
     if role == "anonymous":
-        assert response.status_code == 302 and "/login/" in response["Location"]
+        assert response.status_code == 302
+        assert "/login/" in response["Location"]
     else:
         assert response.status_code == expected[role], (name, role)
 
