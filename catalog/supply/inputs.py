@@ -184,10 +184,19 @@ class IntakeInput(serializers.Serializer):
     note = TextInput(max_length=300, required=False, label=_("Note"))
 
 
+TICK_INTAKES = _("Tick the intakes that make the lot.")
+
+
 class LotFromIntakesInput(serializers.Serializer):
     """A new draft lot of `product` from intakes; or, with `lot`, more intakes into a draft lot."""
 
-    intakes = serializers.ListField(child=IdInput(), min_length=1, max_length=2000, label=_("Intakes"))
+    intakes = serializers.ListField(
+        child=IdInput(),
+        min_length=1,
+        max_length=2000,
+        label=_("Intakes"),
+        error_messages={"required": TICK_INTAKES, "min_length": TICK_INTAKES, "not_a_list": TICK_INTAKES},
+    )
     product = IdInput(required=False, allow_null=True, label=_("Product"))
     code = TextInput(max_length=20, required=False, label=_("Lot code"))
     harvest_date = DateInput(

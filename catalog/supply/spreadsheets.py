@@ -243,7 +243,7 @@ class Sheet:
 
 def _cell(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return format(value.normalize(), "f") if value == value.to_integral_value() else format(value, "f")
+        return format(value.normalize(), "f")
     return value
 
 

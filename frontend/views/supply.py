@@ -654,7 +654,7 @@ def _lot_form(request: MemberRequest, data: Any = None) -> SchemaForm:
             "product": [(p.pk, p.name) for p in products.order_by("name_vi")],
             "lot": [(lot.pk, f"{lot.code} · {lot.product.name}") for lot in drafts.order_by("-pk")],
         },
-        exclude=["intakes"],
+        exclude=["intakes"],  # ticked in the list's rows as lot-intakes
         prefix="lot",
     )
 
@@ -677,10 +677,10 @@ def intakes(request: MemberRequest) -> HttpResponse:
     chosen: list[int] = []
     if request.method == "POST":
         actor.require(INTAKE_RECORD)
-        chosen = [int(v) for v in request.POST.getlist("intakes") if v.isdigit()]
+        chosen = [int(v) for v in request.POST.getlist("lot-intakes") if v.isdigit()]
         if lot_form.is_valid():
             try:
-                lot = services.lot_build_from_intakes(actor=actor, intakes=chosen, **lot_form.cleaned_data)
+                lot = services.lot_build_from_intakes(actor=actor, **lot_form.cleaned_data)
             except ApplicationError as error:
                 lot_form.add_service_errors(error)
             else:

@@ -42,15 +42,22 @@ class HouseholdValues:
     name_consent_on: date | None = None
 
 
+def _phone_checked(text: str) -> tuple[str, list[str]]:
+    """(E.164 phone or "", its problems)."""
+    if not text:
+        return "", []
+    try:
+        return validators.normalise_phone(text), []
+    except ValidationError as error:
+        return "", error.messages
+
+
 def _checked(values: HouseholdValues) -> tuple[str, dict[str, list[str]]]:
     """The stored phone (E.164) and every field error of `values`."""
     errors: dict[str, list[str]] = {}
-    phone = ""
-    if values.phone:
-        try:
-            phone = validators.normalise_phone(values.phone)
-        except ValidationError as error:
-            errors["phone"] = error.messages
+    phone, problems = _phone_checked(values.phone)
+    if problems:
+        errors["phone"] = problems
     try:
         validators.validate_province_code(values.province_code)
     except ValidationError as error:
@@ -234,6 +241,8 @@ def _row_values(row: dict[str, str], register: _Register) -> tuple[HouseholdValu
     unknown = [c for c in codes if c not in register.plots]
     if unknown:
         problems.append(_("plots: your cooperative has no plot %(codes)s.") % {"codes": ", ".join(unknown)})
+    _phone, phone_problems = _phone_checked(row.get("phone", ""))
+    problems += [f"phone: {message}" for message in phone_problems]
     if problems or kind is None or province is None or commune is None or public is None:
         return None, codes, problems
     values = HouseholdValues(
