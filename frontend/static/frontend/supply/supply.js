@@ -45,12 +45,7 @@
       }
       status.textContent = svg.dataset.cornersLabel + " " + String(corners.length);
     }
-    try {
-      var current = JSON.parse(field.value || "null");
-      if (current && current.type === "Polygon") {
-        corners = current.coordinates[0].slice(0, -1);
-      }
-    } catch (e) { corners = []; }
+    // The saved outline stays in the field (and highlighted on the map) until the first tap starts a new one.
 
     svg.addEventListener("click", function (event) {
       event.preventDefault();
@@ -75,7 +70,7 @@
         }, function () { status.textContent = svg.dataset.noGpsLabel; }, { enableHighAccuracy: true, timeout: 20000 });
       }
     });
-    render();
+    status.textContent = svg.dataset.cornersLabel + " 0";
   }
 
   document.addEventListener("DOMContentLoaded", function () {
