@@ -159,7 +159,7 @@ class Projection:
 
 
 def projection_for(outlines: Iterable[dict[str, Any] | None], *, width: float = 1000, margin: float = 24) -> Projection:
-    """A projection that fits every outline into the drawing; a 1 km square around them when there is one point."""
+    """A projection that fits every outline into the drawing (at least 200 m across, so a lone field stays readable)."""
     positions = [p for outline in outlines for polygon in polygons_of(outline) for ring in polygon for p in ring]
     if not positions:
         positions = [(105.0, 10.0)]  # nothing drawn yet: a neutral frame (the page says so)
@@ -167,7 +167,7 @@ def projection_for(outlines: Iterable[dict[str, Any] | None], *, width: float = 
     lats = [lat for _lon, lat in positions]
     west, east, south, north = min(lons), max(lons), min(lats), max(lats)
     cos_lat = math.cos(math.radians((south + north) / 2))
-    span = max((east - west) * cos_lat, north - south, 0.009)  # at least about a kilometre across
+    span = max((east - west) * cos_lat, north - south, 0.002)  # at least about 200 m across
     scale = (width - 2 * margin) / span
     height = 2 * margin + (north - south) * scale
     return Projection(west, north, scale, cos_lat, margin, width, max(height, width / 3))

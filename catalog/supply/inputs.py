@@ -158,8 +158,9 @@ class ConsentInput(serializers.Serializer):
 
 
 class IntakeInput(serializers.Serializer):
-    household = IdInput(label=_("Household"))
+    # The plot first: choosing it on the page chooses the household that farms it.
     plot = IdInput(label=_("Plot"))
+    household = IdInput(label=_("Household"))
     received_on = DateInput(label=_("Received on"))
     weight_kg = QuantityInput(label=_("Weight (kg)"), help_text=_("Net weight on the scale, e.g. 1.250,5"))
     grade = TextInput(max_length=40, required=False, label=_("Grade"))
