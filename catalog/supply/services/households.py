@@ -322,8 +322,6 @@ def household_import_apply(*, actor: Actor, import_id: int) -> HouseholdImport:
     with transaction.atomic():
         batch = HouseholdImport.objects.select_for_update().filter(pk=import_id).first()
         batch = addressable(actor, batch, lambda b: b.cooperative_id)
-        if batch.cooperative_id != actor.organisation_id:
-            raise ValidationFailed(_("Only the cooperative that uploaded the file can apply it."))
         if batch.status != HouseholdImportStatus.PREVIEWED:
             raise Conflict(_("This file was already applied."))
         cooperative = acting_cooperative(actor)
