@@ -23,7 +23,7 @@ from catalog import selectors as catalog_selectors
 from catalog.models import CertificateStatus, HarvestLot, LotStatus, Product
 from catalog.supply import inputs, policy, selectors, services
 from catalog.supply.api.views import statement_response
-from catalog.supply.models import MemberHousehold, Plot, RawMaterialArea, Season
+from catalog.supply.models import MemberHousehold, Plot, RawMaterialArea, Season, SeasonPrice
 from catalog.supply.permissions import (
     DEMAND_BOARD_VIEW,
     INTAKE_RECORD,
@@ -566,7 +566,7 @@ def _plot_options(request: MemberRequest) -> list[Plot]:
 
 
 def _intake_form(request: MemberRequest, plots: Sequence[Plot], initial: dict[str, Any]) -> SchemaForm:
-    return SchemaForm(
+    form = SchemaForm(
         request.POST if request.method == "POST" else None,
         schema=inputs.IntakeInput,
         context=inputs.KG,
@@ -577,6 +577,14 @@ def _intake_form(request: MemberRequest, plots: Sequence[Plot], initial: dict[st
             "season": _season_choices(request),
         },
     )
+    form.fields["grade"].widget.attrs["list"] = "grade-options"  # the grades the season prices, offered
+    return form
+
+
+def _grades(request: MemberRequest) -> list[str]:
+    """The grades the cooperative's seasons price, to pick from instead of typing."""
+    prices = SeasonPrice.objects.filter(season__cooperative_id=request.actor.organisation_id).exclude(grade="")
+    return sorted(set(prices.values_list("grade", flat=True)))
 
 
 @actor_required(INTAKE_RECORD)
@@ -599,7 +607,12 @@ def intake_new(request: MemberRequest) -> HttpResponse:
     return render(
         request,
         "frontend/supply/intake_form.html",
-        {"form": form, "intake": None, "plot_households": {p.pk: p.household_id for p in plots}},
+        {
+            "form": form,
+            "intake": None,
+            "plot_households": {p.pk: p.household_id for p in plots},
+            "grades": _grades(request),
+        },
         status=_bad(form),
     )
 
@@ -629,7 +642,13 @@ def intake_detail(request: MemberRequest, intake_id: int) -> HttpResponse:
     return render(
         request,
         "frontend/supply/intake_form.html",
-        {"form": form, "intake": intake, "actions": actions, "plot_households": {p.pk: p.household_id for p in plots}},
+        {
+            "form": form,
+            "intake": intake,
+            "actions": actions,
+            "plot_households": {p.pk: p.household_id for p in plots},
+            "grades": _grades(request),
+        },
         status=_bad(form),
     )
 

@@ -67,6 +67,14 @@ def test_recording_an_intake_reads_vietnamese_numbers(world):
     assert Intake.objects.count() == 1
 
 
+def test_the_intake_form_offers_the_priced_grades_and_the_plots_farmers(world):
+    html = logged_in(world.staff.user).get("/supply/intakes/new/").content.decode()
+    assert 'list="grade-options"' in html
+    assert '<option value="Loại 1">' in html
+    farmers = json.loads(html.split('id="plot-households" type="application/json">')[1].split("</script>")[0])
+    assert farmers == {str(p.pk): h.pk for p, h in zip(world.plots, world.households, strict=True)}
+
+
 def test_a_weight_in_tonnes_is_read_as_kilograms(world):
     logged_in(world.owner.user).post("/supply/intakes/new/", {
         "household": world.households[0].pk, "plot": world.plots[0].pk,
