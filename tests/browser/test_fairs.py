@@ -41,8 +41,8 @@ def test_plan_application_assignment_and_meeting(page: Page, live_server):
     buyer = member(OrganisationFactory(kind=OrganisationKind.BUYER, name="Sài Gòn Xanh Foods"), language="en")
     # The alliance pays the whole standard booth: the booth is "assigned" as soon as staff assign it.
     fair = make_fair(alliance, status=FairStatus.DRAFT, programme=make_programme(rate_standard=100))
-    services.slots_create(actor=staff_actor(alliance), fair=fair, starts=[timezone.now() + timedelta(days=31)])
-    services.tables_create(actor=staff_actor(alliance), fair=fair, names=["Bàn 1"])
+    services.slots_create(actor=staff_actor(alliance), fair_id=fair.pk, starts=[timezone.now() + timedelta(days=31)])
+    services.tables_create(actor=staff_actor(alliance), fair_id=fair.pk, names=["Bàn 1"])
 
     # Staff draw three booths by clicking the hall.
     log_in(page, base, staff.email)
