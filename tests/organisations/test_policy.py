@@ -78,5 +78,5 @@ def test_a_conflict_message_may_name_the_objects_state():
     policy: Policy[Action, Thing] = Policy(
         {Action.CONFIRM: Rule(SELL, party=sellers, when=lambda t: False, conflict=lambda t: f"Still {t.status}.")}
     )
-    with pytest.raises(Conflict, match="Still shipped."):
+    with pytest.raises(Conflict, match=r"Still shipped\."):
         policy.authorize(actor=actor_of(seller, Role.OWNER), obj=Thing(seller.pk, "shipped"), action=Action.CONFIRM)
