@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from fairs import selectors
 from fairs.models import Fair
@@ -86,10 +87,17 @@ def plan_layout(fair: Fair, *, show_names: bool) -> dict[str, Any]:
         layout.booths.append({"row": row, "x": x, "y": y, "w": w, "h": h, "cx": x + w // 2, "cy": y + h // 2})
     width = max((h.width for h in halls), default=_u(Decimal(60)))
     height = max(_u(top - HALL_GAP), _u(Decimal(10)))
+    counts = selectors.plan_counts(rows)
+    # Written here, not in the SVG template: makemessages reads .py and .html, never .svg.
+    title = _("Floor plan of %(name)s: %(free)s free, %(held)s held, %(assigned)s assigned booths") % {
+        "name": fair.name,
+        **counts,
+    }
     return {
         "halls": halls,
         "view_width": width + 2,
         "view_height": height + 2,
         "scale": SCALE,
-        "counts": selectors.plan_counts(rows),
+        "counts": counts,
+        "plan_title": title,
     }

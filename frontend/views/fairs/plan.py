@@ -19,7 +19,7 @@ from fairs.policy import BoothAction
 from frontend.decorators import actor_required
 from frontend.schema_forms import SchemaForm
 from frontend.views.fairs.common import fair_of, invalid, plan_layout, tell
-from market.core.errors import ApplicationError
+from market.core.errors import ApplicationError, ValidationFailed
 from market.organisations import geo
 from market.organisations.http import MemberRequest
 
@@ -236,7 +236,7 @@ def plan_booth_act(request: MemberRequest, slug: str, booth_id: int, verb: str) 
                 return _panel(request, fair, booth, form=form, status=400)
             try:
                 services.booth_update(actor=actor, booth_id=booth.pk, spec=inputs.booth_spec(form.cleaned_data))
-            except ApplicationError as error:
+            except ValidationFailed as error:
                 form.add_service_errors(error)
                 return _panel(request, fair, booth, form=form, status=400)
             done = _("Booth %(code)s saved.") % {"code": form.cleaned_data["code"]}
