@@ -506,14 +506,13 @@ class OutcomeInput(serializers.Serializer):
         allow_null=True,
         default=None,
         label=gettext_lazy("Request for quotation (for an RFQ outcome)"),
-        help_text="The buyer's request for quotation (kind rfq).",
     )
     order_id = inputs.IdInput(
         required=False,
         allow_null=True,
         default=None,
         label=gettext_lazy("Order (for an order outcome)"),
-        help_text="An order the buyer placed with the exhibitor (kind order); its total becomes the value.",
+        help_text=gettext_lazy("An order the buyer placed with the exhibitor; its total becomes the value."),
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
