@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 
 from fairs import selectors
 from fairs.models import Fair
-from frontend.schema_forms import SchemaForm
 from market.core.errors import ApplicationError, NotFound
 from market.organisations.http import ActorRequest
 
@@ -37,11 +36,6 @@ def tell(request: HttpRequest, error: ApplicationError) -> None:
     """A refusal that has no form field to sit next to: its message and the fields' messages, at the top."""
     details = " ".join(message for messages_ in error.fields.values() for message in messages_)
     messages.error(request, f"{error.message} {details}".strip())
-
-
-def form_failed(form: SchemaForm, error: ApplicationError) -> None:
-    """A service's refusal shown in the form it came from (field messages next to their fields)."""
-    form.add_service_errors(error)
 
 
 def invalid(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
