@@ -41,11 +41,11 @@ def _text_attrs(field: serializers.Field) -> dict[str, str]:
 def form_field(field: serializers.Field, choices: Choices | None = None) -> forms.Field:
     """The Django form field that renders `field` (validation is the schema's, so these accept anything)."""
     common: dict[str, Any] = {"label": field.label, "required": field.required, "help_text": _help(field)}
-    if isinstance(field, serializers.ListField) and choices is not None:
-        # A list of ids to pick among the rows the page offers (the certificates covering an area…).
-        return forms.MultipleChoiceField(choices=list(choices), widget=forms.CheckboxSelectMultiple, **common)
     if isinstance(field, serializers.ChoiceField) and not isinstance(field, serializers.MultipleChoiceField):
         choices = list(field.choices.items()) if choices is None else choices
+    if isinstance(field, serializers.ListField) and choices is not None:
+        # A list of ids chosen from the given options: checkboxes (the page may lay them out itself).
+        return forms.MultipleChoiceField(choices=list(choices), widget=forms.CheckboxSelectMultiple, **common)
     if choices is not None:
         options = list(choices)
         if not field.required or field.allow_null:

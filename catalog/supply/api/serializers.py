@@ -126,7 +126,7 @@ ImportRowOut = inline_serializer(
         "row": serializers.IntegerField(),
         "code": serializers.CharField(),
         "name": serializers.CharField(),
-        "action": serializers.ChoiceField(choices=["create", "update"]),
+        "action": serializers.CharField(help_text='"create" or "update": what applying the file does to it.'),
         "errors": serializers.ListField(child=serializers.CharField()),
     },
     many=True,
