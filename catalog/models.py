@@ -582,3 +582,6 @@ class ImportBatch(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.file_name
+
+
+from catalog.supply.models import *  # noqa: E402, F403  (supply's models belong to this app)
