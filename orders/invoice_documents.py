@@ -16,6 +16,7 @@ from django.utils.formats import number_format
 
 from market.core.words import vnd_in_words
 from orders.models import Invoice, InvoiceKind
+from orders.totals import NOT_SUBJECT
 
 
 def _quantity_text(value: str) -> str:
@@ -26,11 +27,24 @@ def _quantity_text(value: str) -> str:
     return number_format(number, decimal_pos=places, force_grouping=True)
 
 
+def rate_of(row: dict[str, Any], percent_key: str) -> str:
+    """What the rate column prints: 'KCT' for goods not subject to VAT, else '5%'. Rows stored before the
+    distinction was kept carry only the percentage."""
+    return str(row.get("vat_rate") or row.get("rate") or f"{Decimal(str(row[percent_key])).normalize():f}%")
+
+
 def invoice_context(invoice: Invoice) -> dict[str, Any]:
-    lines = [{**line, "quantity": _quantity_text(line["quantity"])} for line in invoice.lines]
+    lines = [
+        {**line, "quantity": _quantity_text(line["quantity"]), "vat_rate": rate_of(line, "vat_rate_percent")}
+        for line in invoice.lines
+    ]
     return {
         "invoice": invoice,
         "lines": lines,
+        "vat_lines": [
+            {**group, "rate": rate_of(group, "rate_percent"), "exempt": rate_of(group, "rate_percent") == NOT_SUBJECT}
+            for group in invoice.vat_breakdown
+        ],
         "is_credit_note": invoice.kind == InvoiceKind.CREDIT_NOTE,
         "issued": timezone.localtime(invoice.issued_at),
         "total_in_words": vnd_in_words(invoice.total),
@@ -61,8 +75,8 @@ def _rows(invoices: Iterable[Invoice]) -> Iterable[dict[str, Any]]:
             "corrects": invoice.corrects.display_number if invoice.corrects_id else "",
             "seller": invoice.seller,
             "buyer": invoice.buyer,
-            "lines": invoice.lines,
-            "vat_breakdown": invoice.vat_breakdown,
+            "lines": [{**line, "vat_rate": rate_of(line, "vat_rate_percent")} for line in invoice.lines],
+            "vat_breakdown": [{**group, "rate": rate_of(group, "rate_percent")} for group in invoice.vat_breakdown],
             "subtotal": invoice.subtotal,
             "vat_total": invoice.vat_total,
             "total": invoice.total,
@@ -79,7 +93,7 @@ def export_json(invoices: Iterable[Invoice]) -> str:
 CSV_COLUMNS = [
     "kind", "symbol", "number", "issued_at", "order_number", "corrects",
     "seller_tax_code", "seller_legal_name", "buyer_tax_code", "buyer_legal_name", "buyer_address", "buyer_email",
-    "line_no", "item_name", "unit", "quantity", "unit_price", "amount", "vat_rate_percent",
+    "line_no", "item_name", "unit", "quantity", "unit_price", "amount", "vat_rate", "vat_rate_percent",
     "invoice_subtotal", "invoice_vat_total", "invoice_total", "currency",
 ]  # fmt: skip
 
@@ -97,6 +111,7 @@ def export_csv(invoices: Iterable[Invoice]) -> str:
                 "quantity": "",
                 "unit_price": "",
                 "amount": -g["taxable"],
+                "vat_rate": g["rate"],
                 "vat_rate_percent": g["rate_percent"],
             }
             for g in row["vat_breakdown"]
@@ -122,6 +137,7 @@ def export_csv(invoices: Iterable[Invoice]) -> str:
                     "quantity": line["quantity"],
                     "unit_price": line["unit_price"],
                     "amount": line["amount"],
+                    "vat_rate": line["vat_rate"],
                     "vat_rate_percent": line["vat_rate_percent"],
                     "invoice_subtotal": row["subtotal"],
                     "invoice_vat_total": row["vat_total"],

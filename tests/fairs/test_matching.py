@@ -21,7 +21,7 @@ from orders import services as order_services
 from tests.catalog.factories import actor_for
 from tests.factories import OrganisationFactory
 from tests.fairs.factories import apply, booth, make_fair, staff_actor
-from tests.orders.factories import only_order, place, rfq_data, stocked_product
+from tests.orders.factories import only_order, place, rfq_request, stocked_product
 
 pytestmark = pytest.mark.django_db
 
@@ -116,7 +116,7 @@ def test_rfq_and_order_outcomes_point_at_the_real_objects_of_the_two_parties(
     sauce, _lot = stocked_product(other_cooperative, code="NM-01", name="Nước mắm Phú Quốc")
     order = only_order(place(buyer, [(rice, "1000")], key="after-the-meeting"))
     elsewhere = only_order(place(buyer, [(sauce, "100")], key="another-cooperative"))
-    rfq = order_services.rfq_create(actor=buyer, data=rfq_data(rice))
+    rfq = order_services.rfq_create(actor=buyer, request=rfq_request(rice))
 
     # An order outcome names an order of this buyer with this exhibitor; nothing is recorded otherwise.
     for wrong in (None, elsewhere.pk, 999_999):

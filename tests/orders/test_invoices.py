@@ -21,8 +21,8 @@ D = Decimal
 def deliver(order, selling, quantity=None):
     line = order.lines.get()
     services.order_confirm(actor=selling, order_id=order.pk)
-    services.shipment_create(actor=selling, order_id=order.pk, quantities={line.pk: str(line.quantity_confirmed)})
-    services.order_deliver(actor=selling, order_id=order.pk, quantities={line.pk: quantity} if quantity else None)
+    services.shipment_create(actor=selling, order_id=order.pk, quantities={line.pk: line.quantity_confirmed})
+    services.order_deliver(actor=selling, order_id=order.pk, quantities={line.pk: D(quantity)} if quantity else None)
     return Invoice.objects.get(order=order, kind=InvoiceKind.INVOICE)
 
 
@@ -63,7 +63,7 @@ def test_credit_note_splits_over_vat_rates(buying, selling, rice):
     assert invoice.total == 3_360_000
     note = services.credit_note_issue(order=order, amount=336_000, reason="Hàng ẩm, giảm giá")
     assert (note.kind, note.corrects_id, note.number) == ("credit_note", invoice.pk, 2)
-    assert note.vat_breakdown == [{"rate_percent": "5", "taxable": 320_000, "vat": 16_000}]
+    assert note.vat_breakdown == [{"rate": "5%", "rate_percent": "5", "taxable": 320_000, "vat": 16_000}]
     assert "ĐIỀU CHỈNH" in pdf_text(note).upper()
     from market.core.errors import Conflict
 
@@ -80,7 +80,7 @@ def test_export_for_e_invoice_providers(buying, selling, rice, fish_sauce, coope
     assert row["seller"]["tax_code"] == cooperative.tax_code
     assert row["lines"][0] == {
         "name": "Gạo ST25 Tân Hiệp", "unit": "kg", "quantity": "986", "unit_price": 29000, "amount": 28_594_000,
-        "vat_rate_percent": "5",
+        "vat_rate": "5%", "vat_rate_percent": "5",
     }  # fmt: skip
     rows = list(csv.DictReader(io.StringIO(export_csv(Invoice.objects.all()).lstrip("\ufeff"))))
     assert rows[0]["item_name"] == "Gạo ST25 Tân Hiệp"
