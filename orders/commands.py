@@ -45,10 +45,10 @@ class RfqRequest:
 
     title: str
     quantity: Decimal
-    unit: Unit
     delivery_from: date
     delivery_to: date
     delivery_province_code: int
+    unit: Unit | None = None  # the product's own when not given
     product_id: int | None = None
     category_id: int | None = None
     target_unit_price: int | None = None

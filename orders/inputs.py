@@ -181,7 +181,7 @@ class LineQuantities(serializers.DictField):
             if form and str(value).strip() == "":
                 continue
             field = _LineQuantity(unit=units.get(int(text)))
-            field.bind(field_name=text, parent=self)
+            field.bind(field_name=text, parent=self.root)
             try:
                 result[int(text)] = field.run_validation(value)
             except serializers.ValidationError as error:

@@ -23,7 +23,8 @@ def _quantity_text(value: str) -> str:
     if not value:
         return ""
     number = Decimal(value)
-    places = max(0, -number.normalize().as_tuple().exponent)
+    exponent = number.normalize().as_tuple().exponent
+    places = max(0, -exponent) if isinstance(exponent, int) else 0
     return number_format(number, decimal_pos=places, force_grouping=True)
 
 
@@ -72,7 +73,7 @@ def _rows(invoices: Iterable[Invoice]) -> Iterable[dict[str, Any]]:
             "number": invoice.number,
             "issued_at": timezone.localtime(invoice.issued_at).isoformat(),
             "order_number": invoice.order.number,
-            "corrects": invoice.corrects.display_number if invoice.corrects_id else "",
+            "corrects": invoice.corrects.display_number if invoice.corrects is not None else "",
             "seller": invoice.seller,
             "buyer": invoice.buyer,
             "lines": [{**line, "vat_rate": rate_of(line, "vat_rate_percent")} for line in invoice.lines],

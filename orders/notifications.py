@@ -8,6 +8,7 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from market.notifications.models import Group
 from market.notifications.registry import NotificationKind, register_kind
@@ -53,7 +54,7 @@ _RFQ_SAMPLE = {
 
 
 def register_notification_kinds() -> None:
-    kinds = [
+    kinds: list[tuple[str, StrOrPromise, dict[str, Any]]] = [
         (RECEIVED, _("A new order was placed with your cooperative"), {}),
         (PLACED, _("Your order was placed"), {}),
         (

@@ -34,7 +34,7 @@ from orders.models import (
 )
 from orders.permissions import ORDERS_VIEW_ALL
 from orders.policy import Balance, CartState
-from orders.totals import TaxedAmount, totals_of
+from orders.totals import TaxedAmount, line_amount, totals_of
 
 S = OrderStatus
 
@@ -315,26 +315,29 @@ def sales_summary(*, actor: Actor, since: date | None = None) -> dict[str, list[
     orders = order_list_for(actor=actor).filter(status__in=SOLD)
     if since:
         orders = orders.filter(created_at__date__gte=since)
-    by_month = list(
+    months = (
         orders.annotate(month=TruncMonth("created_at"))
         .values("month")
         .annotate(total=Sum("subtotal"), orders=Count("id"))
         .order_by("month")
     )
-    by_buyer = list(
+    buyers = (
         orders.values("buyer_id", "buyer__name")
         .annotate(total=Sum("subtotal"), orders=Count("id"))
         .order_by("-total")[:20]
     )
     lines = OrderLine.objects.filter(order__in=orders)
-    by_product = list(
+    products = (
         lines.values("product_id", "product_name", "unit")
         .annotate(orders=Count("order", distinct=True), quantity=Sum("quantity_confirmed"))
         .order_by("-quantity")[:20]
     )
+    by_month: list[dict[str, Any]] = [dict(row) for row in months]
+    by_buyer: list[dict[str, Any]] = [dict(row) for row in buyers]
+    by_product: list[dict[str, Any]] = [dict(row) for row in products]
     amounts: dict[int, int] = {}
     for line in lines.only("product_id", "unit_price", "quantity_confirmed", "quantity_delivered"):
-        amounts[line.product_id] = amounts.get(line.product_id, 0) + int(line.unit_price * line.billed_quantity)
+        amounts[line.product_id] = amounts.get(line.product_id, 0) + line_amount(line.unit_price, line.billed_quantity)
     for row in by_product:
         row["total"] = amounts.get(row["product_id"], 0)
     by_product.sort(key=lambda r: -r["total"])

@@ -86,7 +86,6 @@ class OrderSummaryOut(serializers.Serializer):
     buyer_name = serializers.CharField(source="buyer.name")
     cooperative_id = serializers.IntegerField()
     cooperative_name = serializers.CharField(source="cooperative.name")
-    source = serializers.CharField()
     status = serializers.CharField()
     payment_status = serializers.CharField()
     subtotal = serializers.IntegerField()
@@ -97,6 +96,10 @@ class OrderSummaryOut(serializers.Serializer):
     ship_by = serializers.DateField(allow_null=True)
     created_at = serializers.DateTimeField()
 
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # "source" is also an attribute of every DRF field: declared here, not as a class attribute.
+        return {**super().get_fields(), "source": serializers.CharField()}
+
 
 class OrderEventOut(serializers.Serializer):
     action = serializers.CharField()
@@ -105,8 +108,11 @@ class OrderEventOut(serializers.Serializer):
     actor_name = serializers.SerializerMethodField()
     actor_organisation = serializers.SerializerMethodField()
     note = serializers.CharField()
-    data = serializers.JSONField()
     created_at = serializers.DateTimeField()
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # "data" is also the serializer's output property: declared here, not as a class attribute.
+        return {**super().get_fields(), "data": serializers.JSONField()}
 
     def get_actor_name(self, obj: Any) -> str:
         return obj.actor_user.full_name if obj.actor_user else ""

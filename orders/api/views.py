@@ -40,7 +40,7 @@ def _query(view: ActorAPIView, schema: type[serializers.Serializer]) -> dict[str
 def _paginated(view: ActorAPIView, queryset: Any, serializer_class: Any, ordering: str = "-pk", **ctx: Any) -> Any:
     paginator = CursorPagination()
     paginator.ordering = ordering
-    page = paginator.paginate_queryset(queryset, view.request, view=view) or []
+    page: list[Any] = paginator.paginate_queryset(queryset, view.request, view=view) or []
     return paginator.get_paginated_response(serializer_class(page, many=True, context=ctx).data)
 
 

@@ -161,8 +161,9 @@ def checkout_place(*, actor: Actor, details: CheckoutDetails, idempotency_key: s
 
 def _place_cart(*, actor: Actor, details: CheckoutDetails, key: str, digest: str) -> Checkout:
     resolved = resolve_details(actor=actor, details=details)
+    assert actor.organisation is not None
     checkout = Checkout.objects.create(
-        buyer_id=actor.organisation_id, placed_by=actor.user, idempotency_key=key, request_hash=digest, **resolved
+        buyer=actor.organisation, placed_by=actor.user, idempotency_key=key, request_hash=digest, **resolved
     )
     cart = Cart.objects.select_for_update().filter(buyer_id=actor.organisation_id).first()
     view = cart_view(actor=actor)

@@ -68,8 +68,9 @@ def rfq_create(*, actor: Actor, request: RfqRequest) -> Rfq:
     if errors:
         raise ValidationFailed(fields=errors)
     assert unit is not None
+    assert actor.organisation is not None
     rfq = Rfq.objects.create(
-        buyer_id=actor.organisation_id,
+        buyer=actor.organisation,
         created_by=actor.user,
         title=request.title,
         product=product,
@@ -167,9 +168,10 @@ def quote_submit(
     expires = end_of_day(valid_until) if valid_until else timezone.now() + timedelta(days=DEFAULT_OPEN_DAYS)
     if expires <= timezone.now():
         raise ValidationFailed(fields={"valid_until": [_("A quote must be valid for some time from now.")]})
+    assert actor.organisation is not None
     quote = Quote.objects.create(
         rfq=rfq,
-        cooperative_id=actor.organisation_id,
+        cooperative=actor.organisation,
         created_by=actor.user,
         product=product,
         unit=product.unit,
