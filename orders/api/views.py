@@ -336,6 +336,10 @@ class InvoicePdfView(ActorAPIView):
 class InvoiceExportView(ActorAPIView):
     """Invoice data for a licensed e-invoice provider: CSV (one row per line) or JSON."""
 
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+        # ?format= chooses the export's own format (InvoiceExportInput), not one of DRF's renderers.
+        return super().perform_content_negotiation(request, force=True)
+
     @extend_schema(
         parameters=[inputs.InvoiceExportInput],
         responses={
