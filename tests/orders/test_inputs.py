@@ -54,9 +54,7 @@ def test_the_api_reads_json_canonically_and_form_bodies_as_typed(api, buyer_user
     assert "quantity" in refused.json()["error"]["fields"]
     CartLine.objects.all().delete()
     with translation.override("vi"):
-        typed = client.post(
-            "/api/v1/cart/lines/", {"product": rice[0].pk, "quantity": "1,5 tấn"}, format="multipart"
-        )
+        typed = client.post("/api/v1/cart/lines/", {"product": rice[0].pk, "quantity": "1,5 tấn"}, format="multipart")
     assert typed.status_code == 201, typed.content
     assert CartLine.objects.get().quantity == D(1500)
 
@@ -69,8 +67,8 @@ def test_per_line_quantities_read_in_each_lines_unit():
             inputs.DeliverInput,
             posted,
             mode=InputMode.FORM,
-        context={"line_units": {7: "kg", 8: "chai", 9: "kg"}},
-    )
+            context={"line_units": {7: "kg", 8: "chai", 9: "kg"}},
+        )
     assert fields == {"quantities": {7: D(1200), 8: D(24)}, "note": "Cân tại kho"}
     with translation.override("vi"), pytest.raises(ValidationFailed) as refused:
         read_input(
