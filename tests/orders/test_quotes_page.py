@@ -58,12 +58,14 @@ def test_a_quote_valid_until_a_day_is_stored_to_the_end_of_that_day(coop_page, r
 def test_the_quote_form_reads_the_requests_unit_and_keeps_what_was_typed_when_refused(coop_page, rfq, rice):
     form = coop_page.get(reverse("frontend:rfq", args=[rfq.pk])).content.decode()
     assert 'value="2.000"' in form  # 2 tấn asked, offered in the product's kg
-    assert "Số lượng (kg)" in form and "Đơn giá (₫/kg)" in form
+    assert "Số lượng (kg)" in form
+    assert "Đơn giá (₫/kg)" in form
 
     response = quote(coop_page, rfq, product=rice[0].pk, quantity="2 tấn", unit_price="0", note="Gạo vụ Đông Xuân")
     page = response.content.decode()
     assert response.status_code == 400
-    assert 'value="2 tấn"' in page and "Gạo vụ Đông Xuân" in page
+    assert 'value="2 tấn"' in page
+    assert "Gạo vụ Đông Xuân" in page
     assert not Quote.objects.exists()
 
     assert quote(coop_page, rfq, product=rice[0].pk, quantity="2 tấn", unit_price="29.000").status_code == 302
