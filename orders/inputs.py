@@ -14,6 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
@@ -316,13 +317,13 @@ class RfqPageInput(serializers.Serializer):
 
 
 # --- list filters (query parameters, API and pages alike) ----------------------------------------
-class Inbox(StrEnum):
+class Inbox(models.TextChoices):
     """A cooperative's order inbox: what needs it now."""
 
-    NEW = "new"
-    TO_SHIP = "to_ship"
-    OVERDUE = "overdue"
-    ALL = "all"
+    NEW = "new", gettext_lazy("New")
+    TO_SHIP = "to_ship", gettext_lazy("To ship")
+    OVERDUE = "overdue", gettext_lazy("Overdue")
+    ALL = "all", gettext_lazy("All")
 
 
 class OrderFilterInput(serializers.Serializer):

@@ -203,14 +203,6 @@ def checkout_done(request: MemberRequest, checkout_id: int) -> HttpResponse:
 
 
 # --- lists ---------------------------------------------------------------------------------------
-INBOX_VIEWS = [
-    (inputs.Inbox.NEW, _("New")),
-    (inputs.Inbox.TO_SHIP, _("To ship")),
-    (inputs.Inbox.OVERDUE, _("Overdue")),
-    (inputs.Inbox.ALL, _("All")),
-]
-
-
 @actor_required()
 def order_list(request: MemberRequest) -> HttpResponse:
     """A buyer's order history (filters), a cooperative's inbox (new, to ship, overdue), staff: all."""
@@ -232,7 +224,7 @@ def order_list(request: MemberRequest) -> HttpResponse:
             "orders": orders,
             "form": form,
             "is_seller": actor.is_seller,
-            "views": INBOX_VIEWS,
+            "views": inputs.Inbox.choices,
             "view": view,
             "today": timezone.localdate(),
         },
