@@ -30,13 +30,12 @@ from market.core.inputs import (
     MoneyInput,
     QuantityInput,
     TextInput,
+    read_input,
 )
 from market.core.quantity import Unit
 from market.organisations import geo
 from orders.commands import CheckoutDetails, RfqRequest
 from orders.models import Checkout, OrderStatus, Quote, Rfq, RfqStatus, Shipment
-
-__all__ = ["InputMode"]
 
 
 def _length(model: Any, name: str) -> int:
@@ -62,6 +61,14 @@ class CartLineInput(serializers.Serializer):
     lot = IdInput(required=False, allow_null=True, label=gettext_lazy("Lot"))
     quantity = QuantityInput(label=gettext_lazy("Quantity"))
     add = serializers.BooleanField(required=False, default=False)
+
+
+def read_cart_line(data: Any, mode: InputMode) -> dict[str, Any]:
+    """The cart line's values, the quantity read in the product's unit ("1,5 tấn" for a kg product)."""
+    from orders.selectors import product_unit
+
+    unit = product_unit(product_id=posted_id(data, "product"))
+    return read_input(CartLineInput, data, mode=mode, context={"unit": unit})
 
 
 class CartQuantityInput(serializers.Serializer):
@@ -297,6 +304,14 @@ class QuoteInput(serializers.Serializer):
     unit_price = MoneyInput(min_value=1, max_value=MAX_UNIT_PRICE, label=gettext_lazy("Unit price"))
     valid_until = DateInput(required=False, allow_null=True, label=gettext_lazy("Valid until"))
     note = TextInput(max_length=_length(Quote, "note"), multiline=True, required=False, label=gettext_lazy("Note"))
+
+
+def read_quote(data: Any, mode: InputMode) -> dict[str, Any]:
+    """The quote's values, its quantity read in the quoted product's unit."""
+    from orders.selectors import product_unit
+
+    unit = product_unit(product_id=posted_id(data, "product"))
+    return read_input(QuoteInput, data, mode=mode, context={"unit": unit})
 
 
 class QuoteRefInput(serializers.Serializer):

@@ -3,6 +3,7 @@ with it, alliance staff all of them. A foreign id answers exactly like a missing
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -194,6 +195,21 @@ def order_list_for(
     return queryset.select_related("buyer", "cooperative", "checkout")
 
 
+def orders_filtered(*, actor: Actor, fields: Mapping[str, Any]) -> QuerySet[Order]:
+    """The orders a list filter selects (orders.inputs.OrderFilterInput's values), for the API and the pages."""
+    view = fields.get("view")
+    return order_list_for(
+        actor=actor,
+        status=fields.get("status"),
+        view=None if view in (None, "all") else view,
+        search=fields.get("search") or None,
+        cooperative_id=fields.get("cooperative"),
+        buyer_id=fields.get("buyer"),
+        placed_from=fields.get("placed_from"),
+        placed_to=fields.get("placed_to"),
+    )
+
+
 def order_line_units(*, actor: Actor, order_id: int) -> dict[int, str]:
     """{line id: unit} of an order the actor may read (empty otherwise), to read quantities typed for it."""
     lines = OrderLine.objects.filter(order__in=order_list_for(actor=actor), order_id=order_id)
@@ -264,6 +280,16 @@ def invoice_list_for(*, actor: Actor, order_id: int | None = None) -> QuerySet[I
     if order_id:
         queryset = queryset.filter(order_id=order_id)
     return queryset.select_related("order")
+
+
+def invoices_filtered(*, actor: Actor, fields: Mapping[str, Any]) -> QuerySet[Invoice]:
+    """The invoices a list filter selects (orders.inputs.InvoiceFilterInput's values)."""
+    queryset = invoice_list_for(actor=actor, order_id=fields.get("order"))
+    if fields.get("issued_from"):
+        queryset = queryset.filter(issued_at__date__gte=fields["issued_from"])
+    if fields.get("issued_to"):
+        queryset = queryset.filter(issued_at__date__lte=fields["issued_to"])
+    return queryset
 
 
 def invoice_get_for(*, actor: Actor, invoice_id: int) -> Invoice:

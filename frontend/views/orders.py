@@ -40,7 +40,6 @@ from market.organisations.http import MemberRequest
 from market.organisations.permissions import Actor
 from market.payments.permissions import PAYMENTS_REFUND
 from orders import inputs, selectors, services
-from orders.api.views import order_queryset, read_cart_line
 from orders.models import Order, OrderLine, Rfq
 from orders.permissions import CART_MANAGE, ORDERS_VIEW_ALL, RFQ_CREATE
 from orders.policy import (
@@ -120,7 +119,7 @@ def cart(request: MemberRequest) -> HttpResponse:
     action = page["action"]
     if action == inputs.CartPageAction.ADD:
         try:
-            line = read_cart_line(request.POST, InputMode.FORM)
+            line = inputs.read_cart_line(request.POST, InputMode.FORM)
             services.cart_line_set(
                 actor=actor, product_id=line["product"], lot_id=line.get("lot"), quantity=line["quantity"], add=True
             )
@@ -184,7 +183,7 @@ def checkout(request: MemberRequest) -> HttpResponse:
         {
             "cart": cart_now,
             "form": form,
-            "key": request.POST.get("key") if form.is_bound else uuid.uuid4().hex,
+            "key": form.data.get("key") if form.is_bound else uuid.uuid4().hex,
             "actions": checkout_actions(actor=actor, cart=cart_now.state),
         },
         status=400 if form.errors else 200,
@@ -213,7 +212,9 @@ def order_list(request: MemberRequest) -> HttpResponse:
         fields = dict(form.cleaned_data)
     view = fields.get("view") or (inputs.Inbox.NEW if actor.is_seller else inputs.Inbox.ALL)
     orders = (
-        list(order_queryset(actor, {**fields, "view": view}).order_by("-created_at", "-id")[:100])
+        list(
+            selectors.orders_filtered(actor=actor, fields={**fields, "view": view}).order_by("-created_at", "-id")[:100]
+        )
         if not form.errors
         else []
     )

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -108,20 +107,12 @@ class CartView(ActorAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-def read_cart_line(data: Any, mode: InputMode) -> dict[str, Any]:
-    """The cart line's values, the quantity read in the product's unit ("1,5 tấn" for a kg product)."""
-    product_id = inputs.posted_id(data, "product")
-    return read_input(
-        inputs.CartLineInput, data, mode=mode, context={"unit": selectors.product_unit(product_id=product_id)}
-    )
-
-
 class CartLineListView(ActorAPIView):
     capabilities = {"POST": CART_MANAGE}
 
     @extend_schema(request=inputs.CartLineInput, responses={201: s.CartOut}, tags=TAGS)
     def post(self, request: Request) -> Response:
-        data = read_cart_line(request.data, input_mode(request))
+        data = inputs.read_cart_line(request.data, input_mode(request))
         services.cart_line_set(
             actor=self.actor,
             product_id=data["product"],
@@ -181,21 +172,6 @@ class CheckoutDetailView(ActorAPIView):
 
 
 # --- orders --------------------------------------------------------------------------------------
-def order_queryset(actor: Actor, fields: dict[str, Any]) -> QuerySet[Order]:
-    """The orders a filter (OrderFilterInput's values) selects, for the API and the pages alike."""
-    view = fields.get("view")
-    return selectors.order_list_for(
-        actor=actor,
-        status=fields.get("status"),
-        view=None if view in (None, inputs.Inbox.ALL) else view,
-        search=fields.get("search") or None,
-        cooperative_id=fields.get("cooperative"),
-        buyer_id=fields.get("buyer"),
-        placed_from=fields.get("placed_from"),
-        placed_to=fields.get("placed_to"),
-    )
-
-
 class OrderListView(ActorAPIView):
     @extend_schema(
         parameters=[inputs.OrderFilterInput, OpenApiParameter("cursor", str)],
@@ -203,7 +179,11 @@ class OrderListView(ActorAPIView):
         tags=TAGS,
     )
     def get(self, request: Request) -> Response:
-        return _paginated(self, order_queryset(self.actor, _query(self, inputs.OrderFilterInput)), s.OrderSummaryOut)
+        return _paginated(
+            self,
+            selectors.orders_filtered(actor=self.actor, fields=_query(self, inputs.OrderFilterInput)),
+            s.OrderSummaryOut,
+        )
 
 
 class OrderDetailView(ActorAPIView):
@@ -301,19 +281,14 @@ class ShipmentListView(ActorAPIView):
 
 
 # --- invoices ------------------------------------------------------------------------------------
-def invoice_queryset(actor: Actor, fields: dict[str, Any]) -> QuerySet[Any]:
-    queryset = selectors.invoice_list_for(actor=actor, order_id=fields.get("order"))
-    if fields.get("issued_from"):
-        queryset = queryset.filter(issued_at__date__gte=fields["issued_from"])
-    if fields.get("issued_to"):
-        queryset = queryset.filter(issued_at__date__lte=fields["issued_to"])
-    return queryset
-
-
 class InvoiceListView(ActorAPIView):
     @extend_schema(parameters=[inputs.InvoiceFilterInput], responses=s.InvoiceOut(many=True), tags=TAGS)
     def get(self, request: Request) -> Response:
-        return _paginated(self, invoice_queryset(self.actor, _query(self, inputs.InvoiceFilterInput)), s.InvoiceOut)
+        return _paginated(
+            self,
+            selectors.invoices_filtered(actor=self.actor, fields=_query(self, inputs.InvoiceFilterInput)),
+            s.InvoiceOut,
+        )
 
 
 class InvoiceDetailView(ActorAPIView):
@@ -352,7 +327,7 @@ class InvoiceExportView(ActorAPIView):
         from orders.invoice_documents import export_csv, export_json
 
         fields = _query(self, inputs.InvoiceExportInput)
-        queryset = invoice_queryset(self.actor, fields).order_by("issued_at", "id")
+        queryset = selectors.invoices_filtered(actor=self.actor, fields=fields).order_by("issued_at", "id")
         if fields["format"] == inputs.ExportFormat.CSV:
             response = HttpResponse(export_csv(queryset), content_type="text/csv; charset=utf-8")
             response["Content-Disposition"] = 'attachment; filename="invoices.csv"'
@@ -408,20 +383,12 @@ class RfqCloseView(ActorAPIView):
         return Response(rfq_detail_body(self.actor, rfq_id))
 
 
-def read_quote(data: Any, mode: InputMode) -> dict[str, Any]:
-    """The quote's values, its quantity read in the quoted product's unit."""
-    product_id = inputs.posted_id(data, "product")
-    return read_input(
-        inputs.QuoteInput, data, mode=mode, context={"unit": selectors.product_unit(product_id=product_id)}
-    )
-
-
 class QuoteListView(ActorAPIView):
     capabilities = {"POST": QUOTE_SUBMIT}
 
     @extend_schema(request=inputs.QuoteInput, responses={201: s.QuoteOut}, tags=TAGS)
     def post(self, request: Request, rfq_id: int) -> Response:
-        data = read_quote(request.data, input_mode(request))
+        data = inputs.read_quote(request.data, input_mode(request))
         quote = services.quote_submit(
             actor=self.actor,
             rfq_id=rfq_id,
