@@ -161,7 +161,7 @@ def prepare_race(stock: int, buyers: list[tuple[int, str]]) -> int:
         membership = Membership.objects.select_related("user", "organisation").get(organisation_id=org_id)
         actor = Actor(user=membership.user, organisation=membership.organisation, role=membership.role)
         cart_clear(actor=actor)
-        cart_line_set(actor=actor, product_id=product.pk, lot_id=lot.pk, quantity=1)
+        cart_line_set(actor=actor, product_id=product.pk, lot_id=lot.pk, quantity=Decimal(1))
     return lot.pk
 
 

@@ -34,6 +34,7 @@ from market.organisations.demo import demo_tax_code
 from market.organisations.models import Membership, Organisation, OrganisationKind, Role, User, VerificationStatus
 from market.organisations.permissions import Actor
 from orders import services as order_services
+from orders.commands import CheckoutDetails, RfqRequest
 from orders.models import Order, Rfq
 
 FAIR_SLUG = "hoi-cho-ocop-dbscl-rach-gia"
@@ -94,16 +95,16 @@ def _outcome_links(kind: OutcomeKind, meeting: Meeting) -> dict[str, int] | None
             today = timezone.localdate()
             rfq = order_services.rfq_create(
                 actor=buyer,
-                data={
-                    "title": f"{product.name_vi}: 5 tấn giao tháng 3",
-                    "product": product.pk,
-                    "quantity": "5",
-                    "unit": "tan",
-                    "delivery_from": (today + timedelta(days=60)).isoformat(),
-                    "delivery_to": (today + timedelta(days=90)).isoformat(),
-                    "delivery_province_code": meeting.buyer.province_code,
-                    "note": reference,
-                },
+                request=RfqRequest(
+                    title=f"{product.name_vi}: 5 tấn giao tháng 3",
+                    product_id=product.pk,
+                    quantity=Decimal(5),
+                    unit=Unit.TAN,
+                    delivery_from=today + timedelta(days=60),
+                    delivery_to=today + timedelta(days=90),
+                    delivery_province_code=meeting.buyer.province_code,
+                    note=reference,
+                ),
             )
         return {"rfq_id": rfq.pk} if rfq else None
     existing = Order.objects.filter(checkout__buyer=meeting.buyer, checkout__po_number=reference).first()
@@ -117,7 +118,7 @@ def _outcome_links(kind: OutcomeKind, meeting: Meeting) -> dict[str, int] | None
             order_services.cart_line_set(actor=buyer, product_id=product.pk, quantity=product.moq)
             checkout, _created = order_services.checkout_place(
                 actor=buyer,
-                data={"po_number": reference, "delivery_address": meeting.buyer.full_address},
+                details=CheckoutDetails(po_number=reference, delivery_address=meeting.buyer.full_address),
                 idempotency_key=reference,
             )
     except ApplicationError:

@@ -46,8 +46,8 @@ class OrderLineInline(admin.TabularInline):
     model = OrderLine
     extra = 0
     can_delete = False
-    fields = ["product_name", "unit", "unit_price", "vat_rate_percent", "quantity_ordered", "quantity_confirmed",
-              "quantity_shipped", "quantity_delivered"]  # fmt: skip
+    fields = ("product_name", "unit", "unit_price", "vat_exempt", "vat_rate_percent", "quantity_ordered",
+              "quantity_confirmed", "quantity_shipped", "quantity_delivered")  # fmt: skip
     readonly_fields = fields
 
 
@@ -55,7 +55,7 @@ class OrderEventInline(admin.TabularInline):
     model = OrderEvent
     extra = 0
     can_delete = False
-    fields = ["created_at", "action", "from_status", "to_status", "actor_user", "actor_organisation", "note"]
+    fields = ("created_at", "action", "from_status", "to_status", "actor_user", "actor_organisation", "note")
     readonly_fields = fields
 
 

@@ -16,9 +16,11 @@ from django.utils import timezone
 from catalog.models import Product
 from market.core.demo import DemoContext
 from market.core.errors import ApplicationError
+from market.core.quantity import Unit
 from market.organisations.models import Membership, Organisation, Role
 from market.organisations.permissions import Actor
 from orders import services
+from orders.commands import CheckoutDetails, RfqRequest
 from orders.models import Checkout, Order, OrderEvent, OrderStatus, Rfq
 
 S = OrderStatus
@@ -144,7 +146,9 @@ def seed_orders(context: DemoContext) -> None:
                     product = products[sku]
                     services.cart_line_set(actor=actor, product_id=product.pk, quantity=product.moq * times)
                 checkout, _created = services.checkout_place(
-                    actor=actor, data={"po_number": po, "delivery_address": buyer.full_address}, idempotency_key=po
+                    actor=actor,
+                    details=CheckoutDetails(po_number=po, delivery_address=buyer.full_address),
+                    idempotency_key=po,
                 )
                 for order in checkout.orders.all():
                     _drive(order, target, paid, placed_at)
@@ -160,17 +164,17 @@ def seed_orders(context: DemoContext) -> None:
         today = timezone.localdate()
         services.rfq_create(
             actor=_actor(buyer),
-            data={
-                "title": "Gạo thơm ST25 cho chuỗi bếp ăn, 20 tấn/quý",
-                "category": Category.objects.get(slug="gao-thom").pk,
-                "quantity": "20",
-                "unit": "tan",
-                "delivery_from": (today + timedelta(days=14)).isoformat(),
-                "delivery_to": (today + timedelta(days=45)).isoformat(),
-                "delivery_province_code": buyer.province_code,
-                "target_unit_price": 27_500_000,
-                "note": "Giao làm 4 đợt tại kho Tân Tạo; cần VietGAP và hóa đơn GTGT.",
-            },
+            request=RfqRequest(
+                title="Gạo thơm ST25 cho chuỗi bếp ăn, 20 tấn/quý",
+                category_id=Category.objects.get(slug="gao-thom").pk,
+                quantity=Decimal(20),
+                unit=Unit.TAN,
+                delivery_from=today + timedelta(days=14),
+                delivery_to=today + timedelta(days=45),
+                delivery_province_code=buyer.province_code,
+                target_unit_price=27_500_000,
+                note="Giao làm 4 đợt tại kho Tân Tạo; cần VietGAP và hóa đơn GTGT.",
+            ),
         )
     count = Order.objects.filter(checkout__po_number__startswith="DEMO-").count()
     context.notes.append(

@@ -16,21 +16,36 @@ from django.utils.formats import number_format
 
 from market.core.words import vnd_in_words
 from orders.models import Invoice, InvoiceKind
+from orders.totals import NOT_SUBJECT
 
 
 def _quantity_text(value: str) -> str:
     if not value:
         return ""
     number = Decimal(value)
-    places = max(0, -number.normalize().as_tuple().exponent)
+    exponent = number.normalize().as_tuple().exponent
+    places = max(0, -exponent) if isinstance(exponent, int) else 0
     return number_format(number, decimal_pos=places, force_grouping=True)
 
 
+def rate_of(row: dict[str, Any], percent_key: str) -> str:
+    """What the rate column prints: 'KCT' for goods not subject to VAT, else '5%'. Rows stored before the
+    distinction was kept carry only the percentage."""
+    return str(row.get("vat_rate") or row.get("rate") or f"{Decimal(str(row[percent_key])).normalize():f}%")
+
+
 def invoice_context(invoice: Invoice) -> dict[str, Any]:
-    lines = [{**line, "quantity": _quantity_text(line["quantity"])} for line in invoice.lines]
+    lines = [
+        {**line, "quantity": _quantity_text(line["quantity"]), "vat_rate": rate_of(line, "vat_rate_percent")}
+        for line in invoice.lines
+    ]
     return {
         "invoice": invoice,
         "lines": lines,
+        "vat_lines": [
+            {**group, "rate": rate_of(group, "rate_percent"), "exempt": rate_of(group, "rate_percent") == NOT_SUBJECT}
+            for group in invoice.vat_breakdown
+        ],
         "is_credit_note": invoice.kind == InvoiceKind.CREDIT_NOTE,
         "issued": timezone.localtime(invoice.issued_at),
         "total_in_words": vnd_in_words(invoice.total),
@@ -58,11 +73,11 @@ def _rows(invoices: Iterable[Invoice]) -> Iterable[dict[str, Any]]:
             "number": invoice.number,
             "issued_at": timezone.localtime(invoice.issued_at).isoformat(),
             "order_number": invoice.order.number,
-            "corrects": invoice.corrects.display_number if invoice.corrects_id else "",
+            "corrects": invoice.corrects.display_number if invoice.corrects is not None else "",
             "seller": invoice.seller,
             "buyer": invoice.buyer,
-            "lines": invoice.lines,
-            "vat_breakdown": invoice.vat_breakdown,
+            "lines": [{**line, "vat_rate": rate_of(line, "vat_rate_percent")} for line in invoice.lines],
+            "vat_breakdown": [{**group, "rate": rate_of(group, "rate_percent")} for group in invoice.vat_breakdown],
             "subtotal": invoice.subtotal,
             "vat_total": invoice.vat_total,
             "total": invoice.total,
@@ -79,7 +94,7 @@ def export_json(invoices: Iterable[Invoice]) -> str:
 CSV_COLUMNS = [
     "kind", "symbol", "number", "issued_at", "order_number", "corrects",
     "seller_tax_code", "seller_legal_name", "buyer_tax_code", "buyer_legal_name", "buyer_address", "buyer_email",
-    "line_no", "item_name", "unit", "quantity", "unit_price", "amount", "vat_rate_percent",
+    "line_no", "item_name", "unit", "quantity", "unit_price", "amount", "vat_rate", "vat_rate_percent",
     "invoice_subtotal", "invoice_vat_total", "invoice_total", "currency",
 ]  # fmt: skip
 
@@ -97,6 +112,7 @@ def export_csv(invoices: Iterable[Invoice]) -> str:
                 "quantity": "",
                 "unit_price": "",
                 "amount": -g["taxable"],
+                "vat_rate": g["rate"],
                 "vat_rate_percent": g["rate_percent"],
             }
             for g in row["vat_breakdown"]
@@ -122,6 +138,7 @@ def export_csv(invoices: Iterable[Invoice]) -> str:
                     "quantity": line["quantity"],
                     "unit_price": line["unit_price"],
                     "amount": line["amount"],
+                    "vat_rate": line["vat_rate"],
                     "vat_rate_percent": line["vat_rate_percent"],
                     "invoice_subtotal": row["subtotal"],
                     "invoice_vat_total": row["vat_total"],

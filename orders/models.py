@@ -16,9 +16,14 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from market.core.fields import quantity_field, vnd_field
+from market.core.inputs import MAX_VND
 from market.core.models import TimeStampedModel
 from market.core.money import Money
 from market.core.quantity import UNIT_SYMBOLS, Unit
+
+# The most an order (VAT included), or one of its lines, may be worth: a thousand billion đồng less one. A
+# larger amount is refused with this limit named, never left to overflow a column.
+MAX_ORDER_TOTAL = MAX_VND
 
 
 # --- per-cooperative settings --------------------------------------------------------------------
@@ -204,6 +209,7 @@ class Order(TimeStampedModel):
                 condition=Q(subtotal__gte=0, vat_total__gte=0, total=F("subtotal") + F("vat_total")),
                 name="order_totals_add_up",
             ),
+            models.CheckConstraint(condition=Q(total__lte=MAX_ORDER_TOTAL), name="order_total_bounded"),
         ]
         indexes = [
             models.Index(fields=["buyer", "-created_at"], name="order_buyer_idx"),
@@ -241,6 +247,8 @@ class OrderLine(models.Model):
     unit = models.CharField(_("unit"), max_length=8, choices=Unit.choices)
     unit_price = vnd_field(_("unit price"))
     vat_category_code = models.CharField(max_length=30)
+    # Goods not subject to VAT print "KCT" on the invoice: a different line from a 0 % rate (exports).
+    vat_exempt = models.BooleanField(_("not subject to VAT"), default=False)
     vat_rate_percent = models.DecimalField(_("VAT rate (%)"), max_digits=5, decimal_places=2)
     quantity_ordered = quantity_field(_("ordered"))
     quantity_confirmed = quantity_field(_("confirmed"))
@@ -263,10 +271,19 @@ class OrderLine(models.Model):
                 name="order_line_shipped_within_confirmed",
             ),
             models.CheckConstraint(condition=Q(unit_price__gte=0), name="order_line_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(vat_exempt=False) | Q(vat_rate_percent=0), name="order_line_exempt_has_no_rate"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.product_name} × {self.quantity_ordered}"
+
+    @property
+    def vat_rate_label(self) -> str:
+        from orders.totals import vat_rate_label
+
+        return vat_rate_label(exempt=self.vat_exempt, rate_percent=self.vat_rate_percent)
 
     @property
     def unit_symbol(self) -> str:
@@ -303,6 +320,16 @@ class OrderAllocation(models.Model):
         return self.quantity - self.released
 
 
+# Timeline labels of the events that are not a status reached.
+EVENT_LABELS = {
+    "placed": _("Placed"),
+    "over_paid": _("Delivered for less than was paid"),
+    "balance_refunded": _("Balance refunded to the buyer"),
+    "balance_refund_requested": _("Card refund of the balance requested"),
+    "balance_credited": _("Balance kept as credit for the buyer"),
+}
+
+
 class OrderEvent(models.Model):
     """One step of an order's timeline: a status change or a notable action, with who did it."""
 
@@ -331,8 +358,8 @@ class OrderEvent(models.Model):
     @property
     def label(self) -> str:
         """What the timeline shows: the status reached, or what happened."""
-        if self.action == "placed":
-            return str(_("Placed"))
+        if self.action in EVENT_LABELS:
+            return str(EVENT_LABELS[self.action])
         if self.action == "payment":
             status = self.data.get("to", "")
             return str(
@@ -479,6 +506,8 @@ class Quote(TimeStampedModel):
     cooperative = models.ForeignKey("organisations.Organisation", on_delete=models.PROTECT, related_name="quotes")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT, related_name="+")
+    # The quoted product's sales unit: the quantity and the unit price are in it, as the order will be.
+    unit = models.CharField(_("unit"), max_length=8, choices=Unit.choices)
     quantity = quantity_field(_("quantity"))
     unit_price = vnd_field(_("unit price"))
     valid_until = models.DateTimeField(_("valid until"))
@@ -501,3 +530,14 @@ class Quote(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.cooperative} · {self.unit_price} ₫"
+
+    @property
+    def unit_symbol(self) -> str:
+        return UNIT_SYMBOLS.get(self.unit, self.unit)
+
+    @property
+    def amount(self) -> int:
+        """Quantity × unit price, before VAT, in whole đồng."""
+        from orders.totals import line_amount
+
+        return line_amount(self.unit_price, self.quantity)

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from market.notifications.models import Group
 from market.notifications.registry import NotificationKind, register_kind
@@ -21,6 +22,8 @@ DELIVERED = "orders.delivered"
 RFQ_RECEIVED = "orders.rfq_received"
 QUOTE_RECEIVED = "orders.quote_received"
 QUOTE_ACCEPTED = "orders.quote_accepted"
+BALANCE_DUE = "orders.balance_due"
+BALANCE_CREDITED = "orders.balance_credited"
 
 _SAMPLE = {
     "order_id": 1,
@@ -51,7 +54,7 @@ _RFQ_SAMPLE = {
 
 
 def register_notification_kinds() -> None:
-    kinds = [
+    kinds: list[tuple[str, StrOrPromise, dict[str, Any]]] = [
         (RECEIVED, _("A new order was placed with your cooperative"), {}),
         (PLACED, _("Your order was placed"), {}),
         (
@@ -67,6 +70,16 @@ def register_notification_kinds() -> None:
         (CANCELLED, _("An order was cancelled"), {"reason": "Hết hàng do mưa lớn."}),
         (DELIVERED, _("An order was delivered and invoiced"), {"invoice_number": "1C26TAA-0000042"}),
         (QUOTE_ACCEPTED, _("A buyer accepted your quote"), {}),
+        (
+            BALANCE_DUE,
+            _("An order was delivered for less than was paid"),
+            {"total_vnd": 14_790_000, "paid_vnd": 15_000_000, "balance_vnd": 210_000},
+        ),
+        (
+            BALANCE_CREDITED,
+            _("An over-payment was kept as credit for the next order"),
+            {"balance_vnd": 210_000, "note": ""},
+        ),
     ]
     for name, label, extra in kinds:
         event = name.split(".", 1)[1]

@@ -57,7 +57,8 @@ class OrderPayable(PayableKind):
 
     def on_refunded(self, obj: Order, update: PaymentUpdate) -> None:
         """A refund went through: mirror the status and, once the order is invoiced, issue a credit note for
-        what was refunded and not yet credited."""
+        what was refunded of the invoiced amount. A refund of what was paid beyond the invoice (a weighed
+        delivery lighter than paid for) corrects no invoice: it gives back money that was never owed."""
         from orders.services.invoices import credit_note_issue
 
         self._sync(obj, update)
@@ -65,6 +66,8 @@ class OrderPayable(PayableKind):
         if invoice is None:
             return
         credited = Invoice.objects.filter(corrects=invoice).aggregate(total=Sum("total"))["total"] or 0
-        due = min(int(update.amount_refunded.amount), invoice.total) - credited
+        paid, refunded = int(update.amount_paid.amount), int(update.amount_refunded.amount)
+        beyond_invoice = max(0, paid - invoice.total)
+        due = min(refunded - beyond_invoice, invoice.total) - credited
         if due > 0:
             credit_note_issue(order=obj, amount=due, reason="Hoàn tiền cho người mua")

@@ -18,3 +18,6 @@ ORDERS_VIEW_ALL = capability("orders.view_all", kinds={OrganisationKind.ALLIANCE
 # Requests for quotation.
 RFQ_CREATE = capability("orders.rfq_create", kinds={OrganisationKind.BUYER}, roles=ALL_ROLES, verified=True)
 QUOTE_SUBMIT = capability("orders.quote_submit", kinds=SELLER_KINDS, roles=MANAGING_ROLES, verified=True)
+# The cooperative's owner or manager settles a balance paid beyond what was delivered: it records the bank
+# transfer that sent it back, or keeps it as credit for the buyer's next order.
+ORDERS_SETTLE_BALANCE = capability("orders.settle_balance", kinds=SELLER_KINDS, roles=MANAGING_ROLES)

@@ -3,18 +3,21 @@ with it, alliance staff all of them. A foreign id answers exactly like a missing
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from catalog.models import Product
 from catalog.selectors import price_for_quantity, product_stock_available
 from market.core.errors import ApplicationError, NotFound
 from market.organisations.permissions import Actor
+from market.payments.models import Payable, Payment, PaymentState, Provider
 from orders.models import (
     Cart,
     CartLine,
@@ -31,7 +34,8 @@ from orders.models import (
     ShipmentLine,
 )
 from orders.permissions import ORDERS_VIEW_ALL
-from orders.totals import totals_of
+from orders.policy import Balance, CartState
+from orders.totals import TaxedAmount, line_amount, totals_of
 
 S = OrderStatus
 
@@ -43,6 +47,7 @@ class CartRow:
     unit_price: int | None
     amount: int | None
     vat_rate: Decimal
+    vat_exempt: bool
     problem: str = ""
 
 
@@ -55,11 +60,38 @@ class CartGroup:
     total: int
 
 
-def cart_view(*, actor: Actor) -> list[CartGroup]:
-    """The acting buyer's cart, grouped by cooperative with each line priced at today's tier. A line that
-    can no longer be ordered as it is keeps its place with the reason."""
+@dataclass
+class CartView:
+    groups: list[CartGroup]
+
+    @property
+    def total(self) -> int:
+        return sum(group.total for group in self.groups)
+
+    @property
+    def state(self) -> CartState:
+        """What the checkout policy decides on."""
+        rows = [row for group in self.groups for row in group.rows]
+        return CartState(line_count=len(rows), problem_count=sum(1 for row in rows if row.problem))
+
+    def problems(self) -> dict[str, list[str]]:
+        return {
+            f"lines.{row.line.pk}": [f"{row.line.product.name}: {row.problem}"]
+            for group in self.groups
+            for row in group.rows
+            if row.problem
+        }
+
+
+def _message(error: ApplicationError) -> str:
+    return "; ".join(m for msgs in error.fields.values() for m in msgs) or error.message
+
+
+def cart_view(*, actor: Actor) -> CartView:
+    """The acting buyer's cart, grouped by cooperative with each line priced at today's tier, in a constant
+    number of queries. A line that can no longer be ordered as it is keeps its place with the reason."""
     if actor.organisation_id is None or not actor.is_buyer:
-        return []
+        return CartView(groups=[])
     lines = list(
         CartLine.objects.filter(cart__buyer_id=actor.organisation_id)
         .select_related("product__cooperative", "product__vat_category", "lot")
@@ -71,18 +103,27 @@ def cart_view(*, actor: Actor) -> list[CartGroup]:
         product = line.product
         vat = product.vat_category
         rate = vat.rate_percent if vat.subject_to_vat else Decimal(0)
-        row = CartRow(line=line, unit_price=None, amount=None, vat_rate=rate)
+        row = CartRow(line=line, unit_price=None, amount=None, vat_rate=rate, vat_exempt=not vat.subject_to_vat)
         try:
             quote = price_for_quantity(product=product, quantity=line.quantity)
             row.unit_price, row.amount = int(quote.unit_price.amount), int(quote.total.amount)
+            totals_of([TaxedAmount(row.unit_price, line.quantity, rate, exempt=row.vat_exempt)])
         except ApplicationError as error:
-            row.problem = "; ".join(m for msgs in error.fields.values() for m in msgs) or error.message
+            row.problem = _message(error)
         group = groups.setdefault(product.cooperative_id, CartGroup(product.cooperative, [], 0, 0, 0))
         group.rows.append(row)
     for group in groups.values():
-        totals = totals_of((r.unit_price, r.line.quantity, r.vat_rate) for r in group.rows if r.unit_price is not None)
+        priced = [r for r in group.rows if r.unit_price is not None and not r.problem]
+        try:
+            totals = totals_of(
+                TaxedAmount(r.unit_price or 0, r.line.quantity, r.vat_rate, r.vat_exempt) for r in priced
+            )
+        except ApplicationError as error:
+            for row in priced:
+                row.problem = _message(error)
+            continue
         group.subtotal, group.vat_total, group.total = totals.subtotal, totals.vat_total, totals.total
-    return list(groups.values())
+    return CartView(groups=list(groups.values()))
 
 
 def cart_count(*, actor: Actor) -> int:
@@ -92,7 +133,14 @@ def cart_count(*, actor: Actor) -> int:
 
 
 def cart_line_stock(line: CartLine) -> Decimal:
-    return line.lot.quantity_available if line.lot_id else product_stock_available(product=line.product)
+    return line.lot.quantity_available if line.lot is not None else product_stock_available(product=line.product)
+
+
+def product_unit(*, product_id: int | None) -> str | None:
+    """The sales unit of a product, for reading a quantity typed for it ("1,5 tấn" on a kg product)."""
+    if product_id is None:
+        return None
+    return Product.objects.filter(pk=product_id).values_list("unit", flat=True).first()
 
 
 def cart_exists(*, actor: Actor) -> bool:
@@ -145,6 +193,35 @@ def order_list_for(
     if placed_to:
         queryset = queryset.filter(created_at__date__lte=placed_to)
     return queryset.select_related("buyer", "cooperative", "checkout")
+
+
+def orders_filtered(*, actor: Actor, fields: Mapping[str, Any]) -> QuerySet[Order]:
+    """The orders a list filter selects (orders.inputs.OrderFilterInput's values), for the API and the pages."""
+    view = fields.get("view")
+    return order_list_for(
+        actor=actor,
+        status=fields.get("status"),
+        view=None if view in (None, "all") else view,
+        search=fields.get("search") or None,
+        cooperative_id=fields.get("cooperative"),
+        buyer_id=fields.get("buyer"),
+        placed_from=fields.get("placed_from"),
+        placed_to=fields.get("placed_to"),
+    )
+
+
+def order_line_units(*, actor: Actor, order_id: int) -> dict[int, str]:
+    """{line id: unit} of an order the actor may read (empty otherwise), to read quantities typed for it."""
+    lines = OrderLine.objects.filter(order__in=order_list_for(actor=actor), order_id=order_id)
+    return dict(lines.values_list("pk", "unit"))
+
+
+def cart_line_unit(*, actor: Actor, line_id: int) -> str | None:
+    return (
+        CartLine.objects.filter(cart__buyer_id=actor.organisation_id, pk=line_id)
+        .values_list("product__unit", flat=True)
+        .first()
+    )
 
 
 def order_get_for(*, actor: Actor, order_id: int) -> Order:
@@ -205,6 +282,16 @@ def invoice_list_for(*, actor: Actor, order_id: int | None = None) -> QuerySet[I
     return queryset.select_related("order")
 
 
+def invoices_filtered(*, actor: Actor, fields: Mapping[str, Any]) -> QuerySet[Invoice]:
+    """The invoices a list filter selects (orders.inputs.InvoiceFilterInput's values)."""
+    queryset = invoice_list_for(actor=actor, order_id=fields.get("order"))
+    if fields.get("issued_from"):
+        queryset = queryset.filter(issued_at__date__gte=fields["issued_from"])
+    if fields.get("issued_to"):
+        queryset = queryset.filter(issued_at__date__lte=fields["issued_to"])
+    return queryset
+
+
 def invoice_get_for(*, actor: Actor, invoice_id: int) -> Invoice:
     invoice = invoice_list_for(actor=actor).filter(pk=invoice_id).first()
     if invoice is None:
@@ -212,11 +299,37 @@ def invoice_get_for(*, actor: Actor, invoice_id: int) -> Invoice:
     return invoice
 
 
-def payable_for(order: Order) -> Any:
-    from market.payments.models import Payable
+def payable_for(order: Order) -> Payable | None:
     from orders.services.common import PAYABLE_KIND
 
     return Payable.objects.filter(kind=PAYABLE_KIND, object_id=str(order.pk)).first()
+
+
+REFUNDABLE_STATES = (PaymentState.SUCCEEDED, PaymentState.PARTIALLY_REFUNDED)
+
+
+def order_balance(*, order: Order, payable: Payable | None) -> Balance:
+    """What the buyer paid against what the order costs now, and how a balance owed back could go back."""
+    from market.payments.services.balances import unsettled_overpayment
+
+    if payable is None:
+        return Balance(order=order, payable=None)
+    over_paid = unsettled_overpayment(payable) if payable.overpaid > 0 else 0
+    if over_paid <= 0:
+        return Balance(order=order, payable=payable)
+    left = {
+        row["provider"]: int(row["left"] or 0)
+        for row in Payment.objects.filter(payable=payable, state__in=REFUNDABLE_STATES)
+        .values("provider")
+        .annotate(left=Sum(F("amount") - F("amount_refunded")))
+    }
+    return Balance(
+        order=order,
+        payable=payable,
+        over_paid=over_paid,
+        refundable_by_card=left.get(Provider.STRIPE, 0),
+        refundable_by_transfer=left.get(Provider.BANK_TRANSFER, 0),
+    )
 
 
 # --- sales summary -------------------------------------------------------------------------------
@@ -228,26 +341,29 @@ def sales_summary(*, actor: Actor, since: date | None = None) -> dict[str, list[
     orders = order_list_for(actor=actor).filter(status__in=SOLD)
     if since:
         orders = orders.filter(created_at__date__gte=since)
-    by_month = list(
+    months = (
         orders.annotate(month=TruncMonth("created_at"))
         .values("month")
         .annotate(total=Sum("subtotal"), orders=Count("id"))
         .order_by("month")
     )
-    by_buyer = list(
+    buyers = (
         orders.values("buyer_id", "buyer__name")
         .annotate(total=Sum("subtotal"), orders=Count("id"))
         .order_by("-total")[:20]
     )
     lines = OrderLine.objects.filter(order__in=orders)
-    by_product = list(
+    products = (
         lines.values("product_id", "product_name", "unit")
         .annotate(orders=Count("order", distinct=True), quantity=Sum("quantity_confirmed"))
         .order_by("-quantity")[:20]
     )
+    by_month: list[dict[str, Any]] = [dict(row) for row in months]
+    by_buyer: list[dict[str, Any]] = [dict(row) for row in buyers]
+    by_product: list[dict[str, Any]] = [dict(row) for row in products]
     amounts: dict[int, int] = {}
     for line in lines.only("product_id", "unit_price", "quantity_confirmed", "quantity_delivered"):
-        amounts[line.product_id] = amounts.get(line.product_id, 0) + int(line.unit_price * line.billed_quantity)
+        amounts[line.product_id] = amounts.get(line.product_id, 0) + line_amount(line.unit_price, line.billed_quantity)
     for row in by_product:
         row["total"] = amounts.get(row["product_id"], 0)
     by_product.sort(key=lambda r: -r["total"])

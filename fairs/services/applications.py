@@ -359,7 +359,7 @@ def _release_and_offer(application: Application, *, booth: Booth, actor: Actor, 
 def waitlist_offer(*, booth: Booth, actor: Actor | None) -> Application | None:
     """Offer a freed booth to the first waitlisted application (in waitlist order) that it suits.
     Runs inside the caller's transaction with the booth locked."""
-    if not BOOTH_POLICY.rules[BoothAction.ASSIGN].when(booth_state(booth)):
+    if BOOTH_POLICY.state_refusal(BoothAction.ASSIGN, booth_state(booth)) is not None:
         return None
     candidates = (
         Application.objects.filter(fair_id=booth.fair_id, status=ApplicationStatus.WAITLISTED)

@@ -10,11 +10,14 @@ in which it is possible. From that one table:
   PermissionDenied (403: not your side, or your role may not) or Conflict (409: not in this state).
 
 So a button is shown exactly when the service would accept the press.
+
+An action may have several rules, one per side that may take it (the buyer cancels before the cooperative
+confirms; the cooperative's managers until it ships): it is possible when any of them permits it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Generic, TypeVar
@@ -52,16 +55,33 @@ class Rule(Generic[Obj]):
 
 
 class Policy(Generic[A, Obj]):
-    def __init__(self, rules: Mapping[A, Rule[Obj]]) -> None:
-        self.rules = dict(rules)
+    def __init__(self, rules: Mapping[A, Rule[Obj] | Sequence[Rule[Obj]]]) -> None:
+        self.alternatives: dict[A, tuple[Rule[Obj], ...]] = {
+            action: (rule,) if isinstance(rule, Rule) else tuple(rule) for action, rule in rules.items()
+        }
 
     def actions(self, *, actor: Actor, obj: Obj) -> frozenset[A]:
-        return frozenset(action for action, rule in self.rules.items() if rule.permits(actor, obj))
+        return frozenset(
+            action for action, rules in self.alternatives.items() if any(r.permits(actor, obj) for r in rules)
+        )
+
+    def state_refusal(self, action: A, obj: Obj) -> str | None:
+        """Why the object's state does not allow the action (whoever asks), or None when it does: for pages
+        that explain before showing a form."""
+        rules = self.alternatives[action]
+        if any(rule.when(obj) for rule in rules):
+            return None
+        conflict = rules[0].conflict
+        return conflict(obj) if callable(conflict) else str(conflict)
 
     def authorize(self, *, actor: Actor, obj: Obj, action: A) -> None:
-        rule = self.rules[action]
-        actor.require(rule.capability)
-        if not rule.party(actor, obj):
+        rules = self.alternatives[action]
+        held = [rule for rule in rules if actor.can(rule.capability)]
+        if not held:
+            actor.require(rules[0].capability)  # raises the most helpful refusal
+        sided = [rule for rule in held if rule.party(actor, obj)]
+        if not sided:
             raise PermissionDenied()
-        if not rule.when(obj):
-            raise Conflict(rule.conflict(obj) if callable(rule.conflict) else str(rule.conflict))
+        if not any(rule.when(obj) for rule in sided):
+            conflict = sided[0].conflict
+            raise Conflict(conflict(obj) if callable(conflict) else str(conflict))

@@ -1,38 +1,22 @@
-"""Shapes of the orders API. Input serializers check types only; the services check the rules."""
+"""Shapes of the orders API's answers. What it reads is in orders/inputs.py (one schema per command); what
+an actor may do next is `allowed_actions` on every detail resource (orders/policy.py)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from orders.policy import OrderAction, QuoteAction, RfqAction, quote_actions, rfq_actions
 
 
 def dec(value: Decimal | None) -> str | None:
     return None if value is None else f"{value.normalize():f}"
 
 
-class QuantityField(serializers.CharField):
-    """A decimal quantity written as a string ("9.86"); a JSON number is accepted too."""
-
-    def to_internal_value(self, data: Any) -> str:
-        if isinstance(data, float):
-            data = repr(data)
-        return super().to_internal_value(str(data))
-
-
 # --- cart ----------------------------------------------------------------------------------------
-class CartLineIn(serializers.Serializer):
-    product = serializers.IntegerField(min_value=1)
-    lot = serializers.IntegerField(min_value=1, required=False, allow_null=True)
-    quantity = QuantityField(max_length=20)
-    add = serializers.BooleanField(required=False, default=False)
-
-
-class CartLineUpdateIn(serializers.Serializer):
-    quantity = QuantityField(max_length=20)
-
-
 class CartRowOut(serializers.Serializer):
     id = serializers.IntegerField()
     product_id = serializers.IntegerField()
@@ -43,6 +27,7 @@ class CartRowOut(serializers.Serializer):
     unit_price = serializers.IntegerField(allow_null=True)
     amount = serializers.IntegerField(allow_null=True)
     vat_rate_percent = serializers.CharField()
+    vat_exempt = serializers.BooleanField()
     problem = serializers.CharField()
 
 
@@ -58,22 +43,10 @@ class CartGroupOut(serializers.Serializer):
 class CartOut(serializers.Serializer):
     groups = CartGroupOut(many=True)
     total = serializers.IntegerField()
+    allowed_actions = serializers.ListField(child=serializers.CharField())
 
 
 # --- checkout ------------------------------------------------------------------------------------
-class CheckoutIn(serializers.Serializer):
-    delivery_address = serializers.CharField(max_length=500, required=False, allow_blank=True)
-    delivery_province_code = serializers.IntegerField(required=False, allow_null=True)
-    delivery_from = serializers.DateField(required=False, allow_null=True)
-    delivery_to = serializers.DateField(required=False, allow_null=True)
-    po_number = serializers.CharField(max_length=40, required=False, allow_blank=True)
-    note = serializers.CharField(max_length=1000, required=False, allow_blank=True)
-    invoice_tax_code = serializers.CharField(max_length=14, required=False, allow_blank=True)
-    invoice_legal_name = serializers.CharField(max_length=255, required=False, allow_blank=True)
-    invoice_address = serializers.CharField(max_length=500, required=False, allow_blank=True)
-    invoice_email = serializers.CharField(max_length=254, required=False, allow_blank=True)
-
-
 class OrderLineOut(serializers.Serializer):
     id = serializers.IntegerField()
     product_id = serializers.IntegerField()
@@ -83,6 +56,7 @@ class OrderLineOut(serializers.Serializer):
     unit = serializers.CharField()
     unit_price = serializers.IntegerField()
     vat_rate_percent = serializers.SerializerMethodField()
+    vat_rate = serializers.CharField(source="vat_rate_label", help_text="'KCT' (not subject to VAT) or '5%'.")
     quantity_ordered = serializers.SerializerMethodField()
     quantity_confirmed = serializers.SerializerMethodField()
     quantity_shipped = serializers.SerializerMethodField()
@@ -112,7 +86,6 @@ class OrderSummaryOut(serializers.Serializer):
     buyer_name = serializers.CharField(source="buyer.name")
     cooperative_id = serializers.IntegerField()
     cooperative_name = serializers.CharField(source="cooperative.name")
-    source = serializers.CharField()
     status = serializers.CharField()
     payment_status = serializers.CharField()
     subtotal = serializers.IntegerField()
@@ -123,6 +96,10 @@ class OrderSummaryOut(serializers.Serializer):
     ship_by = serializers.DateField(allow_null=True)
     created_at = serializers.DateTimeField()
 
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # "source" is also an attribute of every DRF field: declared here, not as a class attribute.
+        return {**super().get_fields(), "source": serializers.CharField()}
+
 
 class OrderEventOut(serializers.Serializer):
     action = serializers.CharField()
@@ -131,8 +108,11 @@ class OrderEventOut(serializers.Serializer):
     actor_name = serializers.SerializerMethodField()
     actor_organisation = serializers.SerializerMethodField()
     note = serializers.CharField()
-    data = serializers.JSONField()
     created_at = serializers.DateTimeField()
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # "data" is also the serializer's output property: declared here, not as a class attribute.
+        return {**super().get_fields(), "data": serializers.JSONField()}
 
     def get_actor_name(self, obj: Any) -> str:
         return obj.actor_user.full_name if obj.actor_user else ""
@@ -160,6 +140,13 @@ class ShipmentOut(serializers.Serializer):
     lines = ShipmentLineOut(many=True)
 
 
+class VatLineOut(serializers.Serializer):
+    rate = serializers.CharField(help_text="'KCT' for goods not subject to VAT, else the rate ('0%', '5%').")
+    rate_percent = serializers.CharField()
+    taxable = serializers.IntegerField()
+    vat = serializers.IntegerField()
+
+
 class InvoiceOut(serializers.Serializer):
     id = serializers.IntegerField()
     order_id = serializers.IntegerField()
@@ -171,9 +158,21 @@ class InvoiceOut(serializers.Serializer):
     subtotal = serializers.IntegerField()
     vat_total = serializers.IntegerField()
     total = serializers.IntegerField()
-    vat_breakdown = serializers.JSONField()
+    vat_breakdown = serializers.SerializerMethodField()
     corrects_id = serializers.IntegerField(allow_null=True)
     reason = serializers.CharField()
+
+    @extend_schema_field(VatLineOut(many=True))
+    def get_vat_breakdown(self, obj: Any) -> list[dict[str, Any]]:
+        from orders.invoice_documents import rate_of
+
+        return [{**group, "rate": rate_of(group, "rate_percent")} for group in obj.vat_breakdown]
+
+
+class BalanceOut(serializers.Serializer):
+    paid = serializers.IntegerField(help_text="Paid towards the order: received, less refunds and credit kept.")
+    outstanding = serializers.IntegerField(help_text="Still to pay.")
+    over_paid = serializers.IntegerField(help_text="Paid beyond what the order costs, not yet settled.")
 
 
 class OrderOut(OrderSummaryOut):
@@ -183,10 +182,22 @@ class OrderOut(OrderSummaryOut):
     invoices = InvoiceOut(many=True)
     cancel_reason = serializers.CharField()
     pay_reference = serializers.SerializerMethodField()
+    balance = serializers.SerializerMethodField()
+    allowed_actions = serializers.SerializerMethodField()
 
     def get_pay_reference(self, obj: Any) -> str:
-        payable = self.context.get("payable")
-        return payable.reference if payable else ""
+        balance = self.context["balance"]
+        return balance.payable.reference if balance.payable else ""
+
+    @extend_schema_field(BalanceOut)
+    def get_balance(self, obj: Any) -> dict[str, int]:
+        balance = self.context["balance"]
+        paid = balance.payable.net_paid if balance.payable else 0
+        return {"paid": paid, "outstanding": balance.outstanding, "over_paid": balance.over_paid}
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=[a.value for a in OrderAction])))
+    def get_allowed_actions(self, obj: Any) -> list[str]:
+        return sorted(self.context["actions"])
 
 
 class CheckoutOut(serializers.Serializer):
@@ -205,72 +216,43 @@ class CheckoutOut(serializers.Serializer):
     created_at = serializers.DateTimeField()
     orders = serializers.SerializerMethodField()
 
-    def get_orders(self, obj: Any) -> list[dict[str, Any]]:
+    @extend_schema_field(OrderSummaryOut(many=True))
+    def get_orders(self, obj: Any) -> Any:
         return OrderSummaryOut(
             obj.orders.select_related("buyer", "cooperative").order_by("cooperative_id"), many=True
         ).data
 
 
 # --- verbs ---------------------------------------------------------------------------------------
-class QuantitiesIn(serializers.Serializer):
-    quantities = serializers.DictField(child=QuantityField(max_length=20), required=False)
-    note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
-
-
-class ShipIn(serializers.Serializer):
-    quantities = serializers.DictField(child=QuantityField(max_length=20))
-    carrier = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
-    vehicle = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
-    tracking_note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
-
-
-class CancelIn(serializers.Serializer):
-    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
-
-
 class ReorderOut(serializers.Serializer):
     added = serializers.IntegerField()
     problems = serializers.ListField(child=serializers.CharField())
 
 
 # --- quotations ----------------------------------------------------------------------------------
-class RfqIn(serializers.Serializer):
-    title = serializers.CharField(max_length=200)
-    product = serializers.IntegerField(required=False, allow_null=True)
-    category = serializers.IntegerField(required=False, allow_null=True)
-    quantity = QuantityField(max_length=20)
-    unit = serializers.CharField(max_length=8, required=False, allow_blank=True)
-    delivery_from = serializers.DateField()
-    delivery_to = serializers.DateField()
-    delivery_province_code = serializers.IntegerField()
-    target_unit_price = serializers.IntegerField(required=False, allow_null=True)
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
-    closes_at = serializers.DateTimeField(required=False, allow_null=True)
-
-
-class QuoteIn(serializers.Serializer):
-    product = serializers.IntegerField()
-    quantity = QuantityField(max_length=20)
-    unit_price = serializers.IntegerField()
-    valid_until = serializers.DateTimeField(required=False, allow_null=True)
-    note = serializers.CharField(max_length=1000, required=False, allow_blank=True)
-
-
 class QuoteOut(serializers.Serializer):
     id = serializers.IntegerField()
     rfq_id = serializers.IntegerField()
     cooperative_id = serializers.IntegerField()
     cooperative_name = serializers.CharField(source="cooperative.name")
     product_id = serializers.IntegerField()
+    product_name = serializers.CharField(source="product.name")
     quantity = serializers.SerializerMethodField()
+    unit = serializers.CharField(help_text="The quoted product's unit; quantity and unit price are in it.")
     unit_price = serializers.IntegerField()
+    amount = serializers.IntegerField(help_text="Quantity × unit price, before VAT.")
     valid_until = serializers.DateTimeField()
     note = serializers.CharField()
     status = serializers.CharField()
     order_id = serializers.IntegerField(allow_null=True)
+    allowed_actions = serializers.SerializerMethodField()
 
     def get_quantity(self, obj: Any) -> str:
         return dec(obj.quantity) or "0"
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=[a.value for a in QuoteAction])))
+    def get_allowed_actions(self, obj: Any) -> list[str]:
+        return sorted(quote_actions(actor=self.context["actor"], quote=obj))
 
 
 class RfqOut(serializers.Serializer):
@@ -293,3 +275,16 @@ class RfqOut(serializers.Serializer):
 
     def get_quantity(self, obj: Any) -> str:
         return dec(obj.quantity) or "0"
+
+
+class RfqDetailOut(RfqOut):
+    quotes = serializers.SerializerMethodField()
+    allowed_actions = serializers.SerializerMethodField()
+
+    @extend_schema_field(QuoteOut(many=True))
+    def get_quotes(self, obj: Any) -> Any:
+        return QuoteOut(self.context["quotes"], many=True, context=self.context).data
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=[a.value for a in RfqAction])))
+    def get_allowed_actions(self, obj: Any) -> list[str]:
+        return sorted(rfq_actions(actor=self.context["actor"], rfq=obj))

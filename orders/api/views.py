@@ -1,60 +1,67 @@
-"""The orders API: thin views over orders.selectors and orders.services."""
+"""The orders API: thin views over orders.selectors and orders.services. Bodies and query parameters are read
+by the schemas of orders/inputs.py (JSON canonically, form-encoded bodies as a person types); detail
+resources carry `allowed_actions` from orders/policy.py."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.http import HttpResponse
-from django.utils.dateparse import parse_date
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from market.core.errors import ValidationFailed
+from market.core.inputs import InputMode, input_mode, read_input
 from market.core.pagination import CursorPagination
 from market.organisations.drf import ActorAPIView
-from orders import selectors, services
+from market.organisations.permissions import Actor
+from orders import inputs, selectors, services
 from orders.api import serializers as s
-from orders.models import OrderStatus, RfqStatus
+from orders.models import Order
 from orders.permissions import CART_MANAGE, ORDERS_PLACE, QUOTE_SUBMIT, RFQ_CREATE
+from orders.policy import checkout_actions, order_actions
 
 TAGS = ["orders"]
 
 
-def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
+def _body(view: ActorAPIView, schema: type[serializers.Serializer], **context: Any) -> dict[str, Any]:
+    request = view.request
+    return read_input(schema, request.data, mode=input_mode(request), context=context)
 
 
-def _paginated(view: ActorAPIView, queryset: Any, serializer_class: Any, ordering: str = "-pk") -> Response:
+def _query(view: ActorAPIView, schema: type[serializers.Serializer]) -> dict[str, Any]:
+    """Query parameters are text a person or a program typed: read like a form, the same as the pages."""
+    return read_input(schema, view.request.query_params, mode=InputMode.FORM)
+
+
+def _paginated(view: ActorAPIView, queryset: Any, serializer_class: Any, ordering: str = "-pk", **ctx: Any) -> Any:
     paginator = CursorPagination()
     paginator.ordering = ordering
-    page = paginator.paginate_queryset(queryset, view.request, view=view)
-    return paginator.get_paginated_response(serializer_class(page, many=True).data)
+    page: list[Any] = paginator.paginate_queryset(queryset, view.request, view=view) or []
+    return paginator.get_paginated_response(serializer_class(page, many=True, context=ctx).data)
 
 
-def _date_param(request: Request, name: str) -> Any:
-    raw = request.query_params.get(name, "")
-    if not raw:
-        return None
-    value = parse_date(raw)
-    if value is None:
-        raise ValidationFailed(fields={name: [_("Enter a date as YYYY-MM-DD.")]})
-    return value
+def order_body(actor: Actor, order: Order) -> Any:
+    balance = selectors.order_balance(order=order, payable=selectors.payable_for(order))
+    actions = order_actions(actor=actor, balance=balance)
+    return s.OrderOut(order, context={"balance": balance, "actions": actions}).data
 
 
 def _order_response(view: ActorAPIView, order_id: int, code: int = status.HTTP_200_OK) -> Response:
     order = selectors.order_get_for(actor=view.actor, order_id=order_id)
-    return Response(s.OrderOut(order, context={"payable": selectors.payable_for(order)}).data, status=code)
+    return Response(order_body(view.actor, order), status=code)
+
+
+def _line_units(view: ActorAPIView, order_id: int) -> dict[int, str]:
+    """Each line's unit, so that a quantity typed in a form-encoded body reads in it."""
+    return selectors.order_line_units(actor=view.actor, order_id=order_id)
 
 
 # --- cart ----------------------------------------------------------------------------------------
-def _cart_body(actor: Any) -> dict[str, Any]:
-    groups = selectors.cart_view(actor=actor)
+def _cart_body(actor: Actor) -> dict[str, Any]:
+    cart = selectors.cart_view(actor=actor)
     return {
         "groups": [
             {
@@ -71,6 +78,7 @@ def _cart_body(actor: Any) -> dict[str, Any]:
                         "unit_price": r.unit_price,
                         "amount": r.amount,
                         "vat_rate_percent": s.dec(r.vat_rate),
+                        "vat_exempt": r.vat_exempt,
                         "problem": r.problem,
                     }
                     for r in g.rows
@@ -79,9 +87,10 @@ def _cart_body(actor: Any) -> dict[str, Any]:
                 "vat_total": g.vat_total,
                 "total": g.total,
             }
-            for g in groups
+            for g in cart.groups
         ],
-        "total": sum(g.total for g in groups),
+        "total": cart.total,
+        "allowed_actions": sorted(checkout_actions(actor=actor, cart=cart.state)),
     }
 
 
@@ -101,15 +110,15 @@ class CartView(ActorAPIView):
 class CartLineListView(ActorAPIView):
     capabilities = {"POST": CART_MANAGE}
 
-    @extend_schema(request=s.CartLineIn, responses={201: s.CartOut}, tags=TAGS)
+    @extend_schema(request=inputs.CartLineInput, responses={201: s.CartOut}, tags=TAGS)
     def post(self, request: Request) -> Response:
-        data = _valid(s.CartLineIn, request)
+        data = inputs.read_cart_line(request.data, input_mode(request))
         services.cart_line_set(
             actor=self.actor,
             product_id=data["product"],
             lot_id=data.get("lot"),
             quantity=data["quantity"],
-            add=data.get("add", False),
+            add=data["add"],
         )
         return Response(_cart_body(self.actor), status=status.HTTP_201_CREATED)
 
@@ -117,9 +126,10 @@ class CartLineListView(ActorAPIView):
 class CartLineDetailView(ActorAPIView):
     capabilities = {"PATCH": CART_MANAGE, "DELETE": CART_MANAGE}
 
-    @extend_schema(request=s.CartLineUpdateIn, responses=s.CartOut, tags=TAGS)
+    @extend_schema(request=inputs.CartQuantityInput, responses=s.CartOut, tags=TAGS)
     def patch(self, request: Request, line_id: int) -> Response:
-        data = _valid(s.CartLineUpdateIn, request)
+        unit = selectors.cart_line_unit(actor=self.actor, line_id=line_id)
+        data = _body(self, inputs.CartQuantityInput, unit=unit)
         services.cart_line_update(actor=self.actor, line_id=line_id, quantity=data["quantity"])
         return Response(_cart_body(self.actor))
 
@@ -134,22 +144,23 @@ class CheckoutListView(ActorAPIView):
     capabilities = {"POST": ORDERS_PLACE}
 
     @extend_schema(
-        request=s.CheckoutIn,
+        request=inputs.CheckoutInput,
         parameters=[
             OpenApiParameter(
                 "Idempotency-Key",
                 str,
                 location=OpenApiParameter.HEADER,
-                description="Retrying with the same key returns the same checkout (200); another body → 422.",
+                description="Retrying with the same key returns the same checkout (200); another body → 422. "
+                "At most 100 characters.",
             )
         ],
         responses={201: s.CheckoutOut, 200: s.CheckoutOut},
         tags=TAGS,
     )
     def post(self, request: Request) -> Response:
-        data = _valid(s.CheckoutIn, request)
+        details = inputs.checkout_details(_body(self, inputs.CheckoutInput))
         checkout, created = services.checkout_place(
-            actor=self.actor, data=data, idempotency_key=request.headers.get("Idempotency-Key", "")
+            actor=self.actor, details=details, idempotency_key=request.headers.get("Idempotency-Key", "")
         )
         return Response(s.CheckoutOut(checkout).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
@@ -163,41 +174,16 @@ class CheckoutDetailView(ActorAPIView):
 # --- orders --------------------------------------------------------------------------------------
 class OrderListView(ActorAPIView):
     @extend_schema(
-        parameters=[
-            OpenApiParameter("status", str, enum=OrderStatus.values),
-            OpenApiParameter("view", str, enum=["new", "to_ship", "overdue"]),
-            OpenApiParameter("search", str, description="Order or PO number."),
-            OpenApiParameter("cooperative", int),
-            OpenApiParameter("buyer", int),
-            OpenApiParameter("placed_from", OpenApiTypes.DATE),
-            OpenApiParameter("placed_to", OpenApiTypes.DATE),
-            OpenApiParameter("cursor", str),
-        ],
+        parameters=[inputs.OrderFilterInput, OpenApiParameter("cursor", str)],
         responses=s.OrderSummaryOut(many=True),
         tags=TAGS,
     )
     def get(self, request: Request) -> Response:
-        params = request.query_params
-        if params.get("status") and params["status"] not in OrderStatus.values:
-            raise ValidationFailed(fields={"status": [_("Unknown status.")]})
-
-        def number(name: str) -> int | None:
-            raw = params.get(name, "")
-            if raw and not raw.isdigit():
-                raise ValidationFailed(fields={name: [_("Enter a whole number.")]})
-            return int(raw) if raw else None
-
-        queryset = selectors.order_list_for(
-            actor=self.actor,
-            status=params.get("status") or None,
-            view=params.get("view") or None,
-            search=params.get("search") or None,
-            cooperative_id=number("cooperative"),
-            buyer_id=number("buyer"),
-            placed_from=_date_param(request, "placed_from"),
-            placed_to=_date_param(request, "placed_to"),
+        return _paginated(
+            self,
+            selectors.orders_filtered(actor=self.actor, fields=_query(self, inputs.OrderFilterInput)),
+            s.OrderSummaryOut,
         )
-        return _paginated(self, queryset, s.OrderSummaryOut)
 
 
 class OrderDetailView(ActorAPIView):
@@ -207,11 +193,11 @@ class OrderDetailView(ActorAPIView):
 
 
 class OrderConfirmView(ActorAPIView):
-    @extend_schema(request=s.QuantitiesIn, responses=s.OrderOut, tags=TAGS)
+    @extend_schema(request=inputs.ConfirmInput, responses=s.OrderOut, tags=TAGS)
     def post(self, request: Request, order_id: int) -> Response:
-        data = _valid(s.QuantitiesIn, request)
+        data = _body(self, inputs.ConfirmInput, line_units=_line_units(self, order_id))
         services.order_confirm(
-            actor=self.actor, order_id=order_id, quantities=data.get("quantities"), note=data["note"]
+            actor=self.actor, order_id=order_id, quantities=data.get("quantities"), note=data.get("note", "")
         )
         return _order_response(self, order_id)
 
@@ -224,26 +210,19 @@ class OrderAcceptChangesView(ActorAPIView):
 
 
 class OrderShipView(ActorAPIView):
-    @extend_schema(request=s.ShipIn, responses={201: s.ShipmentOut}, tags=TAGS)
+    @extend_schema(request=inputs.ShipInput, responses={201: s.ShipmentOut}, tags=TAGS)
     def post(self, request: Request, order_id: int) -> Response:
-        data = _valid(s.ShipIn, request)
-        shipment = services.shipment_create(
-            actor=self.actor,
-            order_id=order_id,
-            quantities=data["quantities"],
-            carrier=data["carrier"],
-            vehicle=data["vehicle"],
-            tracking_note=data["tracking_note"],
-        )
+        data = _body(self, inputs.ShipInput, line_units=_line_units(self, order_id))
+        shipment = services.shipment_create(actor=self.actor, order_id=order_id, **data)
         return Response(s.ShipmentOut(shipment).data, status=status.HTTP_201_CREATED)
 
 
 class OrderDeliverView(ActorAPIView):
-    @extend_schema(request=s.QuantitiesIn, responses=s.OrderOut, tags=TAGS)
+    @extend_schema(request=inputs.DeliverInput, responses=s.OrderOut, tags=TAGS)
     def post(self, request: Request, order_id: int) -> Response:
-        data = _valid(s.QuantitiesIn, request)
+        data = _body(self, inputs.DeliverInput, line_units=_line_units(self, order_id))
         services.order_deliver(
-            actor=self.actor, order_id=order_id, quantities=data.get("quantities"), note=data["note"]
+            actor=self.actor, order_id=order_id, quantities=data.get("quantities"), note=data.get("note", "")
         )
         return _order_response(self, order_id)
 
@@ -256,10 +235,30 @@ class OrderCompleteView(ActorAPIView):
 
 
 class OrderCancelView(ActorAPIView):
-    @extend_schema(request=s.CancelIn, responses=s.OrderOut, tags=TAGS)
+    @extend_schema(request=inputs.CancelInput, responses=s.OrderOut, tags=TAGS)
     def post(self, request: Request, order_id: int) -> Response:
-        data = _valid(s.CancelIn, request)
-        services.order_cancel(actor=self.actor, order_id=order_id, reason=data["reason"])
+        data = _body(self, inputs.CancelInput)
+        services.order_cancel(actor=self.actor, order_id=order_id, reason=data.get("reason", ""))
+        return _order_response(self, order_id)
+
+
+class OrderBalanceRefundView(ActorAPIView):
+    """Give back what was paid beyond the order's amount, the way it was paid."""
+
+    @extend_schema(request=inputs.BalanceRefundInput, responses=s.OrderOut, tags=TAGS)
+    def post(self, request: Request, order_id: int) -> Response:
+        data = _body(self, inputs.BalanceRefundInput)
+        services.order_balance_refund(actor=self.actor, order_id=order_id, **data)
+        return _order_response(self, order_id)
+
+
+class OrderBalanceCreditView(ActorAPIView):
+    """Keep what was paid beyond the order's amount as credit for the buyer's next order."""
+
+    @extend_schema(request=inputs.BalanceCreditInput, responses=s.OrderOut, tags=TAGS)
+    def post(self, request: Request, order_id: int) -> Response:
+        data = _body(self, inputs.BalanceCreditInput)
+        services.order_balance_credit(actor=self.actor, order_id=order_id, **data)
         return _order_response(self, order_id)
 
 
@@ -273,20 +272,23 @@ class OrderReorderView(ActorAPIView):
 
 
 class ShipmentListView(ActorAPIView):
-    @extend_schema(parameters=[OpenApiParameter("order", int)], responses=s.ShipmentOut(many=True), tags=TAGS)
+    @extend_schema(parameters=[inputs.ShipmentFilterInput], responses=s.ShipmentOut(many=True), tags=TAGS)
     def get(self, request: Request) -> Response:
-        raw = request.query_params.get("order", "")
-        queryset = selectors.shipment_list_for(actor=self.actor, order_id=int(raw) if raw.isdigit() else None)
-        return _paginated(self, queryset, s.ShipmentOut)
+        fields = _query(self, inputs.ShipmentFilterInput)
+        return _paginated(
+            self, selectors.shipment_list_for(actor=self.actor, order_id=fields.get("order")), s.ShipmentOut
+        )
 
 
 # --- invoices ------------------------------------------------------------------------------------
 class InvoiceListView(ActorAPIView):
-    @extend_schema(parameters=[OpenApiParameter("order", int)], responses=s.InvoiceOut(many=True), tags=TAGS)
+    @extend_schema(parameters=[inputs.InvoiceFilterInput], responses=s.InvoiceOut(many=True), tags=TAGS)
     def get(self, request: Request) -> Response:
-        raw = request.query_params.get("order", "")
-        queryset = selectors.invoice_list_for(actor=self.actor, order_id=int(raw) if raw.isdigit() else None)
-        return _paginated(self, queryset, s.InvoiceOut)
+        return _paginated(
+            self,
+            selectors.invoices_filtered(actor=self.actor, fields=_query(self, inputs.InvoiceFilterInput)),
+            s.InvoiceOut,
+        )
 
 
 class InvoiceDetailView(ActorAPIView):
@@ -309,12 +311,12 @@ class InvoicePdfView(ActorAPIView):
 class InvoiceExportView(ActorAPIView):
     """Invoice data for a licensed e-invoice provider: CSV (one row per line) or JSON."""
 
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+        # ?format= chooses the export's own format (InvoiceExportInput), not one of DRF's renderers.
+        return super().perform_content_negotiation(request, force=True)
+
     @extend_schema(
-        parameters=[
-            OpenApiParameter("format", str, enum=["csv", "json"]),
-            OpenApiParameter("issued_from", OpenApiTypes.DATE),
-            OpenApiParameter("issued_to", OpenApiTypes.DATE),
-        ],
+        parameters=[inputs.InvoiceExportInput],
         responses={
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR),
             (200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT),
@@ -324,13 +326,9 @@ class InvoiceExportView(ActorAPIView):
     def get(self, request: Request) -> HttpResponse:
         from orders.invoice_documents import export_csv, export_json
 
-        queryset = selectors.invoice_list_for(actor=self.actor).order_by("issued_at", "id")
-        start, end = _date_param(request, "issued_from"), _date_param(request, "issued_to")
-        if start:
-            queryset = queryset.filter(issued_at__date__gte=start)
-        if end:
-            queryset = queryset.filter(issued_at__date__lte=end)
-        if request.query_params.get("format", "json") == "csv":
+        fields = _query(self, inputs.InvoiceExportInput)
+        queryset = selectors.invoices_filtered(actor=self.actor, fields=fields).order_by("issued_at", "id")
+        if fields["format"] == inputs.ExportFormat.CSV:
             response = HttpResponse(export_csv(queryset), content_type="text/csv; charset=utf-8")
             response["Content-Disposition"] = 'attachment; filename="invoices.csv"'
             return response
@@ -338,71 +336,81 @@ class InvoiceExportView(ActorAPIView):
 
 
 class SalesSummaryView(ActorAPIView):
-    @extend_schema(parameters=[OpenApiParameter("since", OpenApiTypes.DATE)], responses=OpenApiTypes.OBJECT, tags=TAGS)
+    @extend_schema(parameters=[inputs.SalesFilterInput], responses=OpenApiTypes.OBJECT, tags=TAGS)
     def get(self, request: Request) -> Response:
-        summary = selectors.sales_summary(actor=self.actor, since=_date_param(request, "since"))
-        for row in summary["by_month"]:
-            row["month"] = row["month"].date().isoformat()[:7]
-        for row in summary["by_product"]:
-            row["quantity"] = s.dec(row["quantity"])
-        return Response(summary)
-
-
-# --- quotations ----------------------------------------------------------------------------------
-class RfqListView(ActorAPIView):
-    capabilities = {"POST": RFQ_CREATE}
-
-    @extend_schema(
-        parameters=[OpenApiParameter("status", str, enum=RfqStatus.values)], responses=s.RfqOut(many=True), tags=TAGS
-    )
-    def get(self, request: Request) -> Response:
-        status_filter = request.query_params.get("status") or None
-        return _paginated(self, selectors.rfq_list_for(actor=self.actor, status=status_filter), s.RfqOut)
-
-    @extend_schema(request=s.RfqIn, responses={201: s.RfqOut}, tags=TAGS)
-    def post(self, request: Request) -> Response:
-        data = _valid(s.RfqIn, request)
-        rfq = services.rfq_create(actor=self.actor, data=data)
+        fields = _query(self, inputs.SalesFilterInput)
+        summary = selectors.sales_summary(actor=self.actor, since=fields.get("since"))
         return Response(
-            s.RfqOut(selectors.rfq_get_for(actor=self.actor, rfq_id=rfq.pk)).data, status=status.HTTP_201_CREATED
+            {
+                "by_month": [{**row, "month": row["month"].date().isoformat()[:7]} for row in summary["by_month"]],
+                "by_buyer": summary["by_buyer"],
+                "by_product": [{**row, "quantity": s.dec(row["quantity"])} for row in summary["by_product"]],
+            }
         )
 
 
+# --- quotations ----------------------------------------------------------------------------------
+def rfq_detail_body(actor: Actor, rfq_id: int) -> Any:
+    rfq = selectors.rfq_get_for(actor=actor, rfq_id=rfq_id)
+    quotes = selectors.quotes_for(actor=actor, rfq=rfq)
+    return s.RfqDetailOut(rfq, context={"actor": actor, "quotes": quotes}).data
+
+
+class RfqListView(ActorAPIView):
+    capabilities = {"POST": RFQ_CREATE}
+
+    @extend_schema(parameters=[inputs.RfqFilterInput], responses=s.RfqOut(many=True), tags=TAGS)
+    def get(self, request: Request) -> Response:
+        fields = _query(self, inputs.RfqFilterInput)
+        return _paginated(self, selectors.rfq_list_for(actor=self.actor, status=fields.get("status")), s.RfqOut)
+
+    @extend_schema(request=inputs.RfqInput, responses={201: s.RfqDetailOut}, tags=TAGS)
+    def post(self, request: Request) -> Response:
+        rfq = services.rfq_create(actor=self.actor, request=inputs.rfq_request(_body(self, inputs.RfqInput)))
+        return Response(rfq_detail_body(self.actor, rfq.pk), status=status.HTTP_201_CREATED)
+
+
 class RfqDetailView(ActorAPIView):
-    @extend_schema(responses=s.RfqOut, tags=TAGS)
+    @extend_schema(responses=s.RfqDetailOut, tags=TAGS)
     def get(self, request: Request, rfq_id: int) -> Response:
-        rfq = selectors.rfq_get_for(actor=self.actor, rfq_id=rfq_id)
-        body = dict(s.RfqOut(rfq).data)
-        body["quotes"] = s.QuoteOut(selectors.quotes_for(actor=self.actor, rfq=rfq), many=True).data
-        return Response(body)
+        return Response(rfq_detail_body(self.actor, rfq_id))
 
 
 class RfqCloseView(ActorAPIView):
-    @extend_schema(request=None, responses=s.RfqOut, tags=TAGS)
+    @extend_schema(request=None, responses=s.RfqDetailOut, tags=TAGS)
     def post(self, request: Request, rfq_id: int) -> Response:
         services.rfq_close(actor=self.actor, rfq_id=rfq_id)
-        return Response(s.RfqOut(selectors.rfq_get_for(actor=self.actor, rfq_id=rfq_id)).data)
+        return Response(rfq_detail_body(self.actor, rfq_id))
 
 
 class QuoteListView(ActorAPIView):
     capabilities = {"POST": QUOTE_SUBMIT}
 
-    @extend_schema(request=s.QuoteIn, responses={201: s.QuoteOut}, tags=TAGS)
+    @extend_schema(request=inputs.QuoteInput, responses={201: s.QuoteOut}, tags=TAGS)
     def post(self, request: Request, rfq_id: int) -> Response:
-        data = _valid(s.QuoteIn, request)
-        quote = services.quote_submit(actor=self.actor, rfq_id=rfq_id, data=data)
-        return Response(s.QuoteOut(quote).data, status=status.HTTP_201_CREATED)
+        data = inputs.read_quote(request.data, input_mode(request))
+        quote = services.quote_submit(
+            actor=self.actor,
+            rfq_id=rfq_id,
+            product_id=data["product"],
+            quantity=data["quantity"],
+            unit_price=data["unit_price"],
+            valid_until=data.get("valid_until"),
+            note=data.get("note", ""),
+        )
+        return Response(s.QuoteOut(quote, context={"actor": self.actor}).data, status=status.HTTP_201_CREATED)
 
 
 class QuoteWithdrawView(ActorAPIView):
     @extend_schema(request=None, responses=s.QuoteOut, tags=TAGS)
     def post(self, request: Request, quote_id: int) -> Response:
-        return Response(s.QuoteOut(services.quote_withdraw(actor=self.actor, quote_id=quote_id)).data)
+        quote = services.quote_withdraw(actor=self.actor, quote_id=quote_id)
+        return Response(s.QuoteOut(quote, context={"actor": self.actor}).data)
 
 
 class QuoteAcceptView(ActorAPIView):
-    @extend_schema(request=s.CheckoutIn, responses={201: s.OrderOut}, tags=TAGS)
+    @extend_schema(request=inputs.CheckoutInput, responses={201: s.OrderOut}, tags=TAGS)
     def post(self, request: Request, quote_id: int) -> Response:
-        data = _valid(s.CheckoutIn, request)
-        order = services.quote_accept(actor=self.actor, quote_id=quote_id, data=data)
+        details = inputs.checkout_details(_body(self, inputs.CheckoutInput))
+        order = services.quote_accept(actor=self.actor, quote_id=quote_id, details=details)
         return _order_response(self, order.pk, status.HTTP_201_CREATED)

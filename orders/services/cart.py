@@ -1,22 +1,22 @@
-"""The buyer's cart: lines checked (orderable product, MOQ, order multiple, stock) when added or changed.
-A cart line holds no stock; checkout checks everything again and takes it."""
+"""The buyer's cart: lines checked (orderable product, MOQ, order multiple, stock, the bound on an order's
+worth) when added or changed. A cart line holds no stock; checkout checks everything again and takes it."""
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from catalog import pricing
-from catalog.models import HarvestLot, LotStatus
+from catalog.models import HarvestLot, LotStatus, Product
 from catalog.selectors import price_for_quantity, product_for_order, product_stock_available
 from market.core.errors import Conflict, NotFound, ValidationFailed
 from market.core.services import audit_record
 from market.organisations.permissions import Actor
 from orders.models import Cart, CartLine
 from orders.permissions import CART_MANAGE
+from orders.totals import TaxedAmount, totals_of
 
 MAX_CART_LINES = 100
 
@@ -39,11 +39,13 @@ def _orderable_lot(product_id: int, lot_id: int | None) -> HarvestLot | None:
     return lot
 
 
-def check_line(*, product_id: int, lot_id: int | None, quantity: Any) -> tuple[Any, HarvestLot | None, Decimal]:
+def check_line(*, product_id: int, lot_id: int | None, quantity: Decimal) -> tuple[Product, HarvestLot | None, Decimal]:
     """(product, lot, quantity) when a buyer may order it now; ValidationFailed/Conflict/NotFound otherwise."""
     product = product_for_order(product_id=product_id)
     lot = _orderable_lot(product.pk, lot_id)
     quote = price_for_quantity(product=product, quantity=quantity)
+    vat = product.vat_category
+    totals_of([TaxedAmount(int(quote.unit_price.amount), quote.quantity, vat.rate_percent, not vat.subject_to_vat)])
     available = lot.quantity_available if lot is not None else product_stock_available(product=product)
     if quote.quantity > available:
         if available <= 0:
@@ -58,17 +60,13 @@ def check_line(*, product_id: int, lot_id: int | None, quantity: Any) -> tuple[A
 
 @transaction.atomic
 def cart_line_set(
-    *, actor: Actor, product_id: int, quantity: Any, lot_id: int | None = None, add: bool = False
+    *, actor: Actor, product_id: int, quantity: Decimal, lot_id: int | None = None, add: bool = False
 ) -> CartLine:
     """Put `quantity` of a product (from a lot, if chosen) in the cart; with add=True, add it to what the
     line already holds. Checks the product, MOQ, order multiple and stock."""
     cart = cart_for_update(actor=actor)
     line = CartLine.objects.filter(cart=cart, product_id=product_id, lot_id=lot_id).first()
-    wanted = pricing.as_quantity(quantity)
-    if wanted is None:
-        raise ValidationFailed(fields={"quantity": [_("Enter a number with at most 3 decimals, zero or more.")]})
-    if add and line is not None:
-        wanted += line.quantity
+    wanted = quantity + line.quantity if add and line is not None else quantity
     product, lot, number = check_line(product_id=product_id, lot_id=lot_id, quantity=wanted)
     if line is None:
         if cart.lines.count() >= MAX_CART_LINES:
@@ -85,7 +83,7 @@ def cart_line_set(
 
 
 @transaction.atomic
-def cart_line_update(*, actor: Actor, line_id: int, quantity: Any) -> CartLine:
+def cart_line_update(*, actor: Actor, line_id: int, quantity: Decimal) -> CartLine:
     cart = cart_for_update(actor=actor)
     line = CartLine.objects.filter(cart=cart, pk=line_id).first()
     if line is None:

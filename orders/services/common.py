@@ -1,35 +1,28 @@
-"""Helpers the orders services share: the transitions table, locking an order for its buyer or seller,
-recording events, recomputing totals and keeping the payments side in step."""
+"""Helpers the orders services share: moving an order through the transitions table (orders/transitions.py),
+locking an order for a party, recording events, recomputing totals and keeping the payments side in step."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from market.core.errors import Conflict, NotFound, PermissionDenied
+from catalog import pricing
+from market.core.errors import Conflict, NotFound, ValidationFailed
 from market.core.services import audit_record
-from market.organisations.permissions import Actor, Capability
+from market.organisations.permissions import Actor
+from market.payments.models import Payable
 from orders.models import Order, OrderAllocation, OrderEvent, OrderLine, OrderStatus, SellerSettings
 from orders.permissions import ORDERS_VIEW_ALL
-from orders.totals import Totals, totals_of
+from orders.totals import TaxedAmount, Totals, totals_of
+from orders.transitions import TRANSITIONS, OrderAction
 
 S = OrderStatus
 
-# from -> the statuses an order may move to. Every status change goes through `move()`, which checks this.
-TRANSITIONS: dict[str, frozenset[str]] = {
-    S.PLACED: frozenset({S.CONFIRMED, S.CHANGES_PROPOSED, S.CANCELLED}),
-    S.CHANGES_PROPOSED: frozenset({S.CONFIRMED, S.CANCELLED}),
-    S.CONFIRMED: frozenset({S.PARTLY_SHIPPED, S.SHIPPED, S.CANCELLED}),
-    S.PARTLY_SHIPPED: frozenset({S.PARTLY_SHIPPED, S.SHIPPED}),
-    S.SHIPPED: frozenset({S.DELIVERED}),
-    S.DELIVERED: frozenset({S.COMPLETED}),
-    S.COMPLETED: frozenset(),
-    S.CANCELLED: frozenset(),
-}
 
 # When each status is reached, this timestamp is set.
 STAMPS: dict[str, str] = {
@@ -41,10 +34,6 @@ STAMPS: dict[str, str] = {
 }
 
 PAYABLE_KIND = "orders.order"
-
-
-def can_move(order: Order, to: str) -> bool:
-    return to in TRANSITIONS.get(order.status, frozenset())
 
 
 def illegal(order: Order, to: str) -> Conflict:
@@ -59,20 +48,20 @@ def lines_prefetch() -> Prefetch:
     return Prefetch("lines", queryset=OrderLine.objects.order_by("position", "id"))
 
 
-def lock_order(*, actor: Actor, order_id: int, side: str, capability: Capability) -> Order:
-    """The order row locked for update, when `actor` is its buyer (side='buyer') or its cooperative
-    (side='seller'). Others get NotFound, alliance staff (who may read it) PermissionDenied; the capability
-    is checked after scoping, so a foreign order is never told apart from a missing one."""
-    order = Order.objects.select_for_update(of=("self",)).select_related("checkout", "buyer", "cooperative")
-    order = order.filter(pk=order_id).first()
-    if order is None:
+def lock_order(*, actor: Actor, order_id: int) -> Order:
+    """The order row locked for update, when `actor` may read it (its buyer, its cooperative, alliance
+    staff); anyone else gets NotFound, so a foreign order is never told apart from a missing one. What the
+    actor may do to it is the order policy's answer (orders/policy.py)."""
+    order = (
+        Order.objects.select_for_update(of=("self",))
+        .select_related("checkout", "buyer", "cooperative")
+        .filter(pk=order_id)
+        .first()
+    )
+    if order is None or not (
+        actor.organisation_id in (order.buyer_id, order.cooperative_id) or actor.can(ORDERS_VIEW_ALL)
+    ):
         raise NotFound()
-    own = order.buyer_id if side == "buyer" else order.cooperative_id
-    if actor.organisation_id != own:
-        if actor.can(ORDERS_VIEW_ALL) or actor.organisation_id in (order.buyer_id, order.cooperative_id):
-            raise PermissionDenied()
-        raise NotFound()
-    actor.require(capability)
     return order
 
 
@@ -86,7 +75,7 @@ def record_event(
         to_status=order.status if from_status else "",
         actor_user=actor.user if actor and actor.user is not None and actor.user.pk else None,
         actor_organisation=actor.organisation if actor else None,
-        note=note[:1000],
+        note=note,
         data=data or {},
     )
 
@@ -95,14 +84,16 @@ def move(
     order: Order,
     to: str,
     *,
+    verb: OrderAction,
     actor: Actor | None,
     action: str,
     note: str = "",
     data: Any = None,
     fields: Iterable[str] = (),
 ) -> Order:
-    """Change the status of a locked order: validate against TRANSITIONS, stamp, save, record the event."""
-    if not can_move(order, to):
+    """Change the status of a locked order by `verb`: validate against TRANSITIONS, stamp, save, record the
+    event (`action` names it on the timeline)."""
+    if to not in TRANSITIONS[order.status].get(verb, frozenset()):
         raise illegal(order, to)
     previous = order.status
     order.status = to
@@ -117,8 +108,28 @@ def move(
     return order
 
 
-def order_totals(lines: Iterable[OrderLine]) -> Totals:
-    return totals_of((line.unit_price, line.billed_quantity, line.vat_rate_percent) for line in lines)
+def taxed(line: OrderLine, quantity: Decimal) -> TaxedAmount:
+    return TaxedAmount(line.unit_price, quantity, line.vat_rate_percent, exempt=line.vat_exempt)
+
+
+def order_totals(lines: Iterable[OrderLine], *, field: str = "quantities") -> Totals:
+    return totals_of((taxed(line, line.billed_quantity) for line in lines), field=field)
+
+
+def line_quantities(order: Order, given: Mapping[int, Decimal]) -> dict[int, Decimal]:
+    """`given` {line id: quantity} checked against the order: every id one of its lines, pieces whole."""
+    lines = {line.pk: line for line in order.lines.all()}
+    errors: dict[str, list[str]] = {}
+    for line_id, number in given.items():
+        if line_id not in lines:
+            errors[f"quantities.{line_id}"] = [_("This line is not part of the order.")]
+        elif number < 0:
+            errors[f"quantities.{line_id}"] = [_("Enter a number of zero or more.")]
+        elif lines[line_id].unit in pricing.WHOLE_UNITS and number != number.to_integral_value():
+            errors[f"quantities.{line_id}"] = [_("This unit is counted in whole pieces: use a whole number.")]
+    if errors:
+        raise ValidationFailed(fields=errors)
+    return dict(given)
 
 
 def reprice(order: Order) -> tuple[int, int]:
@@ -130,14 +141,15 @@ def reprice(order: Order) -> tuple[int, int]:
     return old, order.total
 
 
-def payment_refresh(order: Order) -> None:
-    """Tell payments what is due now, and mirror its status on the order."""
+def payment_refresh(order: Order) -> Payable | None:
+    """Tell payments what is due now, and mirror its status on the order. Returns the payable (locked)."""
     from market.payments.services import payable_amount_refresh
 
     payable = payable_amount_refresh(kind=PAYABLE_KIND, object_id=order.pk)
     if payable is not None and payable.status != order.payment_status:
         order.payment_status = payable.status
         order.save(update_fields=["payment_status", "updated_at"])
+    return payable
 
 
 def release_stock(

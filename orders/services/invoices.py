@@ -67,6 +67,7 @@ def invoice_issue(*, order: Order, actor: Actor | None) -> Invoice:
                 "quantity": f"{line.billed_quantity.normalize():f}",
                 "unit_price": line.unit_price,
                 "amount": line_amount(line.unit_price, line.billed_quantity),
+                "vat_rate": line.vat_rate_label,
                 "vat_rate_percent": f"{line.vat_rate_percent.normalize():f}",
             }
             for line in lines
@@ -108,7 +109,8 @@ def credit_note_issue(*, order: Order, amount: int, reason: str, actor: Actor | 
         remaining -= share
         rate = group["rate_percent"]
         taxable = int((Decimal(share) * 100 / (100 + Decimal(rate))).to_integral_value())
-        groups.append({"rate_percent": rate, "taxable": taxable, "vat": share - taxable})
+        label = group.get("rate") or f"{Decimal(rate).normalize():f}%"
+        groups.append({"rate": label, "rate_percent": rate, "taxable": taxable, "vat": share - taxable})
     symbol, number = _next_number(order.cooperative_id)
     note = Invoice.objects.create(
         order=order,
@@ -125,7 +127,7 @@ def credit_note_issue(*, order: Order, amount: int, reason: str, actor: Actor | 
         vat_breakdown=groups,
         seller=invoice.seller,
         buyer=invoice.buyer,
-        reason=reason[:500],
+        reason=reason,
     )
     audit_record(
         actor=actor, action="invoice.credit_note_issued", target=note, data={"order": order.pk, "amount": amount}

@@ -1,5 +1,8 @@
-"""Every change of an order after placement. Each verb locks the order (`lock_order`), checks the move
-against `common.TRANSITIONS` (`move`), saves with update_fields and records an event with the actor."""
+"""Every change of an order after placement. Each verb locks the order (`lock_order`), asks the order policy
+(`orders.policy.order_authorize`: 403 for the wrong side or role, 409 for the wrong state), moves it through
+`common.TRANSITIONS` (`move`), saves with update_fields and records an event with the actor.
+
+Quantities arrive typed: {line id: Decimal} read by the input schemas (orders/inputs.py)."""
 
 from __future__ import annotations
 
@@ -15,17 +18,15 @@ from django.utils.translation import gettext as _
 
 from catalog import pricing
 from catalog.services import trace_event_record
-from market.core.errors import Conflict, ValidationFailed
-from market.core.text import nfc
+from market.core.errors import ValidationFailed
 from market.notifications.services import notify
 from market.organisations.permissions import Actor
-from orders.models import Order, OrderAllocation, OrderLine, OrderStatus, Shipment, ShipmentLine
-from orders.permissions import ORDERS_BUY, ORDERS_FULFIL, ORDERS_SELLER_CANCEL
+from orders.models import Order, OrderAllocation, OrderLine, Shipment, ShipmentLine
+from orders.policy import order_authorize
 from orders.services.common import (
     PAYABLE_KIND,
     S,
-    can_move,
-    illegal,
+    line_quantities,
     lock_order,
     move,
     payment_refresh,
@@ -34,9 +35,7 @@ from orders.services.common import (
     reprice,
     seller_settings,
 )
-
-SELLER_CANCELLABLE = frozenset({S.PLACED, S.CHANGES_PROPOSED, S.CONFIRMED})
-BUYER_CANCELLABLE = frozenset({S.PLACED, S.CHANGES_PROPOSED})
+from orders.transitions import A, statuses_allowing
 
 
 def _context(order: Order, **extra: Any) -> dict[str, Any]:
@@ -50,41 +49,16 @@ def _context(order: Order, **extra: Any) -> dict[str, Any]:
     }
 
 
-def _quantities(order: Order, raw: Mapping[Any, Any] | None, *, field: str) -> dict[int, Decimal]:
-    """{line id: quantity} from the caller's {line id: quantity}; unknown lines and bad numbers are errors."""
-    lines = {line.pk: line for line in order.lines.all()}
-    result: dict[int, Decimal] = {}
-    errors: dict[str, list[str]] = {}
-    for key, value in (raw or {}).items():
-        try:
-            line_id = int(key)
-        except (TypeError, ValueError):
-            line_id = -1
-        if line_id not in lines:
-            errors[f"{field}.{key}"] = [_("This line is not part of the order.")]
-            continue
-        number = pricing.as_quantity(value)
-        if number is None:
-            errors[f"{field}.{key}"] = [_("Enter a number with at most 3 decimals, zero or more.")]
-            continue
-        if lines[line_id].unit in pricing.WHOLE_UNITS and number != number.to_integral_value():
-            errors[f"{field}.{key}"] = [_("This unit is counted in whole pieces: use a whole number.")]
-            continue
-        result[line_id] = number
-    if errors:
-        raise ValidationFailed(fields=errors)
-    return result
-
-
 # --- confirm -------------------------------------------------------------------------------------
 @transaction.atomic
-def order_confirm(*, actor: Actor, order_id: int, quantities: Mapping[Any, Any] | None = None, note: str = "") -> Order:
+def order_confirm(
+    *, actor: Actor, order_id: int, quantities: Mapping[int, Decimal] | None = None, note: str = ""
+) -> Order:
     """The cooperative confirms. With smaller quantities for some lines (never more than ordered) the order
     waits for the buyer to accept them (`order_accept_changes`); otherwise it is confirmed at once."""
-    order = lock_order(actor=actor, order_id=order_id, side="seller", capability=ORDERS_FULFIL)
-    if order.status != S.PLACED:
-        raise illegal(order, S.CONFIRMED)
-    changes = _quantities(order, quantities, field="quantities")
+    order = lock_order(actor=actor, order_id=order_id)
+    order_authorize(actor=actor, order=order, action=A.CONFIRM)
+    changes = line_quantities(order, quantities or {})
     lines = list(order.lines.all())
     errors: dict[str, list[str]] = {}
     changed: dict[str, str] = {}
@@ -104,11 +78,18 @@ def order_confirm(*, actor: Actor, order_id: int, quantities: Mapping[Any, Any] 
         raise ValidationFailed(
             fields={"quantities": [_("You cannot confirm nothing: cancel the order with a reason instead.")]}
         )
-    note = nfc(note)[:1000]
     if changed:
         for line in lines:
             line.save(update_fields=["quantity_confirmed"])
-        move(order, S.CHANGES_PROPOSED, actor=actor, action="changes_proposed", note=note, data={"quantities": changed})
+        move(
+            order,
+            S.CHANGES_PROPOSED,
+            verb=A.CONFIRM,
+            actor=actor,
+            action="changes_proposed",
+            note=note,
+            data={"quantities": changed},
+        )
         notify(
             kind="orders.confirmed",
             recipients=[order.buyer],
@@ -117,7 +98,7 @@ def order_confirm(*, actor: Actor, order_id: int, quantities: Mapping[Any, Any] 
             occurrence="changes",
         )
         return order
-    move(order, S.CONFIRMED, actor=actor, action="confirmed", note=note)
+    move(order, S.CONFIRMED, verb=A.CONFIRM, actor=actor, action="confirmed", note=note)
     notify(
         kind="orders.confirmed",
         recipients=[order.buyer],
@@ -131,13 +112,19 @@ def order_confirm(*, actor: Actor, order_id: int, quantities: Mapping[Any, Any] 
 def order_accept_changes(*, actor: Actor, order_id: int) -> Order:
     """The buyer accepts the cooperative's quantities: the difference goes back to stock, the order is
     re-priced and confirmed."""
-    order = lock_order(actor=actor, order_id=order_id, side="buyer", capability=ORDERS_BUY)
-    if order.status != S.CHANGES_PROPOSED:
-        raise illegal(order, S.CONFIRMED)
+    order = lock_order(actor=actor, order_id=order_id)
+    order_authorize(actor=actor, order=order, action=A.ACCEPT_CHANGES)
     lines = list(order.lines.all())
     release_stock(order, actor=actor, lines=lines, keep={line.pk: line.quantity_confirmed for line in lines})
     old, new = reprice(order)
-    move(order, S.CONFIRMED, actor=actor, action="changes_accepted", data={"total_from": old, "total_to": new})
+    move(
+        order,
+        S.CONFIRMED,
+        verb=A.ACCEPT_CHANGES,
+        actor=actor,
+        action="changes_accepted",
+        data={"total_from": old, "total_to": new},
+    )
     payment_refresh(order)
     notify(
         kind="orders.confirmed",
@@ -155,7 +142,7 @@ def shipment_create(
     *,
     actor: Actor,
     order_id: int,
-    quantities: Mapping[Any, Any],
+    quantities: Mapping[int, Decimal],
     carrier: str = "",
     vehicle: str = "",
     tracking_note: str = "",
@@ -163,12 +150,13 @@ def shipment_create(
 ) -> Shipment:
     """Ship some or all of what is left: per-line quantities up to the confirmed quantity. The order
     becomes partly shipped, or shipped once every line is."""
-    order = lock_order(actor=actor, order_id=order_id, side="seller", capability=ORDERS_FULFIL)
-    if not (can_move(order, S.SHIPPED) or can_move(order, S.PARTLY_SHIPPED)):
-        raise illegal(order, S.SHIPPED)
-    wanted = {k: v for k, v in _quantities(order, quantities, field="quantities").items() if v > 0}
+    order = lock_order(actor=actor, order_id=order_id)
+    order_authorize(actor=actor, order=order, action=A.SHIP)
+    wanted = {k: v for k, v in line_quantities(order, quantities).items() if v > 0}
     if not wanted:
         raise ValidationFailed(fields={"quantities": [_("Enter what this shipment carries for at least one line.")]})
+    if shipped_at is not None and shipped_at > timezone.now():
+        raise ValidationFailed(fields={"shipped_at": [_("A shipment cannot leave in the future.")]})
     lines = {line.pk: line for line in OrderLine.objects.select_for_update().filter(order=order)}
     errors: dict[str, list[str]] = {}
     for line_id, quantity in wanted.items():
@@ -185,9 +173,9 @@ def shipment_create(
     shipment = Shipment.objects.create(
         order=order,
         number=number,
-        carrier=nfc(carrier)[:120],
-        vehicle=nfc(vehicle)[:40],
-        tracking_note=nfc(tracking_note)[:500],
+        carrier=carrier,
+        vehicle=vehicle,
+        tracking_note=tracking_note,
         shipped_at=shipped_at or timezone.now(),
         created_by=actor.user,
     )
@@ -199,7 +187,14 @@ def shipment_create(
         _trace_forward(order, line, quantity, shipment)
     complete = all(line.quantity_shipped == line.quantity_confirmed for line in lines.values())
     to = S.SHIPPED if complete else S.PARTLY_SHIPPED
-    move(order, to, actor=actor, action="shipped" if complete else "partly_shipped", data={"shipment": number})
+    move(
+        order,
+        to,
+        verb=A.SHIP,
+        actor=actor,
+        action="shipped" if complete else "partly_shipped",
+        data={"shipment": number},
+    )
     notify(
         kind="orders.shipped",
         recipients=[order.buyer],
@@ -237,14 +232,17 @@ def _trace_forward(order: Order, line: OrderLine, quantity: Decimal, shipment: S
 
 # --- deliver, complete ---------------------------------------------------------------------------
 @transaction.atomic
-def order_deliver(*, actor: Actor, order_id: int, quantities: Mapping[Any, Any] | None = None, note: str = "") -> Order:
+def order_deliver(
+    *, actor: Actor, order_id: int, quantities: Mapping[int, Decimal] | None = None, note: str = ""
+) -> Order:
     """Record what arrived. Bulk produce is variable weight: a delivered quantity may differ from the
     shipped one within the cooperative's tolerance; the order is re-priced on what was delivered and the
-    payment side is told the new amount (more to pay, or an excess to refund). Outside it: refused."""
-    order = lock_order(actor=actor, order_id=order_id, side="seller", capability=ORDERS_FULFIL)
-    if order.status != S.SHIPPED:
-        raise illegal(order, S.DELIVERED)
-    given = _quantities(order, quantities, field="quantities")
+    payment side is told the new amount. A delivery lighter than what was already paid leaves a balance
+    owed to the buyer: both sides hear of it and the order page offers to settle it. Outside the
+    tolerance: refused."""
+    order = lock_order(actor=actor, order_id=order_id)
+    order_authorize(actor=actor, order=order, action=A.DELIVER)
+    given = line_quantities(order, quantities or {})
     tolerance = seller_settings(order.cooperative_id).weight_tolerance_percent
     lines = list(OrderLine.objects.select_for_update().filter(order=order).order_by("position", "id"))
     errors: dict[str, list[str]] = {}
@@ -272,12 +270,13 @@ def order_deliver(*, actor: Actor, order_id: int, quantities: Mapping[Any, Any] 
     move(
         order,
         S.DELIVERED,
+        verb=A.DELIVER,
         actor=actor,
         action="delivered",
-        note=nfc(note)[:1000],
+        note=note,
         data={"total_from": old, "total_to": new},
     )
-    payment_refresh(order)
+    payable = payment_refresh(order)
     from orders.services.invoices import invoice_issue
 
     invoice = invoice_issue(order=order, actor=actor)
@@ -287,26 +286,26 @@ def order_deliver(*, actor: Actor, order_id: int, quantities: Mapping[Any, Any] 
         context=_context(order, invoice_number=invoice.display_number),
         object_ref=order,
     )
+    if payable is not None and payable.overpaid > 0:
+        from orders.services.balances import announce_over_payment
+
+        announce_over_payment(order, payable=payable, actor=actor)
     return order
 
 
 @transaction.atomic
 def order_complete(*, actor: Actor, order_id: int) -> Order:
     """The buyer (or the cooperative) closes a delivered order."""
-    side = "buyer" if actor.organisation_id is not None and actor.is_buyer else "seller"
-    order = lock_order(
-        actor=actor, order_id=order_id, side=side, capability=ORDERS_BUY if side == "buyer" else ORDERS_FULFIL
-    )
-    return move(order, S.COMPLETED, actor=actor, action="completed")
+    order = lock_order(actor=actor, order_id=order_id)
+    order_authorize(actor=actor, order=order, action=A.COMPLETE)
+    return move(order, S.COMPLETED, verb=A.COMPLETE, actor=actor, action="completed")
 
 
 # --- cancel --------------------------------------------------------------------------------------
 def _cancel(order: Order, *, actor: Actor | None, reason: str, action: str) -> Order:
-    if order.status not in SELLER_CANCELLABLE:
-        raise illegal(order, S.CANCELLED)
     release_stock(order, actor=actor)
-    order.cancel_reason = reason[:500]
-    move(order, S.CANCELLED, actor=actor, action=action, note=reason, fields=["cancel_reason"])
+    order.cancel_reason = reason
+    move(order, S.CANCELLED, verb=A.CANCEL, actor=actor, action=action, note=reason, fields=["cancel_reason"])
     from market.payments.services import payable_cancel
 
     payable_cancel(kind=PAYABLE_KIND, object_id=order.pk)
@@ -323,17 +322,10 @@ def _cancel(order: Order, *, actor: Actor | None, reason: str, action: str) -> O
 def order_cancel(*, actor: Actor, order_id: int, reason: str = "") -> Order:
     """The buyer cancels before the cooperative confirmed; the cooperative (owner or manager) cancels
     until it ships, with a reason. The stock goes back to the lots."""
-    reason = nfc(reason or "")
-    if actor.is_buyer:
-        order = lock_order(actor=actor, order_id=order_id, side="buyer", capability=ORDERS_BUY)
-        if order.status not in BUYER_CANCELLABLE:
-            if order.status in SELLER_CANCELLABLE:
-                raise Conflict(
-                    _("The cooperative has confirmed this order: ask them to cancel it."), code="illegal_transition"
-                )
-            raise illegal(order, S.CANCELLED)
+    order = lock_order(actor=actor, order_id=order_id)
+    order_authorize(actor=actor, order=order, action=A.CANCEL)
+    if actor.organisation_id == order.buyer_id:
         return _cancel(order, actor=actor, reason=reason or _("Cancelled by the buyer."), action="cancelled_by_buyer")
-    order = lock_order(actor=actor, order_id=order_id, side="seller", capability=ORDERS_SELLER_CANCEL)
     if len(reason) < 3:
         raise ValidationFailed(fields={"reason": [_("Tell the buyer why the order is cancelled.")]})
     return _cancel(order, actor=actor, reason=reason, action="cancelled_by_cooperative")
@@ -342,11 +334,13 @@ def order_cancel(*, actor: Actor, order_id: int, reason: str = "") -> Order:
 def orders_expire_unpaid(*, now: datetime | None = None, limit: int = 500) -> int:
     """Cancel unpaid orders whose payment window has passed (before shipping), returning their stock.
     Each order in its own transaction, locked and checked again, so a payment arriving meanwhile wins."""
+    from orders.models import PaymentStatus
+
     now = now or timezone.now()
+    cancellable = statuses_allowing(A.CANCEL)
+    unpaid = {"payment_status": PaymentStatus.UNPAID, "payment_due_at__lt": now}
     ids = list(
-        Order.objects.filter(
-            status__in=[S.PLACED, S.CHANGES_PROPOSED, S.CONFIRMED], payment_status="unpaid", payment_due_at__lt=now
-        )
+        Order.objects.filter(status__in=cancellable, **unpaid)
         .order_by("payment_due_at")
         .values_list("pk", flat=True)[:limit]
     )
@@ -356,10 +350,10 @@ def orders_expire_unpaid(*, now: datetime | None = None, limit: int = 500) -> in
             order = (
                 Order.objects.select_for_update(of=("self",))
                 .select_related("buyer", "cooperative")
-                .filter(pk=order_id, payment_status="unpaid", payment_due_at__lt=now)
+                .filter(pk=order_id, status__in=cancellable, **unpaid)
                 .first()
             )
-            if order is None or order.status not in SELLER_CANCELLABLE:
+            if order is None:
                 continue
             _cancel(order, actor=None, reason=_("The payment window expired."), action="expired")
             done += 1
@@ -382,16 +376,3 @@ def order_payment_status_set(*, order_id: int, status: str, paid: int, refunded:
         note="",
         data={"from": previous, "to": status, "paid": paid, "refunded": refunded},
     )
-
-
-__all__ = [
-    "OrderStatus",
-    "order_accept_changes",
-    "order_cancel",
-    "order_complete",
-    "order_confirm",
-    "order_deliver",
-    "order_payment_status_set",
-    "orders_expire_unpaid",
-    "shipment_create",
-]

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -24,7 +24,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from catalog import pricing
@@ -33,10 +32,11 @@ from catalog.selectors import lots_in_stock, price_for_quantity, product_for_ord
 from catalog.services import lot_stock_take, lots_lock
 from market.core.errors import ApplicationError, Conflict, ValidationFailed
 from market.core.services import audit_record
-from market.core.text import nfc
 from market.notifications.services import Address, notify
+from market.organisations import geo
 from market.organisations.permissions import Actor
 from market.organisations.validators import normalise_tax_code
+from orders.commands import CheckoutDetails
 from orders.models import (
     Cart,
     CartLine,
@@ -47,7 +47,9 @@ from orders.models import (
     OrderSource,
 )
 from orders.permissions import ORDERS_PLACE
-from orders.services.common import PAYABLE_KIND, record_event, seller_settings
+from orders.policy import CHECKOUT_POLICY, CheckoutAction
+from orders.selectors import cart_view
+from orders.services.common import PAYABLE_KIND, record_event, seller_settings, taxed
 from orders.totals import totals_of
 
 MAX_KEY_LENGTH = 100
@@ -69,83 +71,51 @@ class Item:
     unit_price: int | None = None
 
 
-DETAIL_FIELDS = (
-    "delivery_address",
-    "delivery_province_code",
-    "delivery_from",
-    "delivery_to",
-    "po_number",
-    "note",
-    "invoice_tax_code",
-    "invoice_legal_name",
-    "invoice_address",
-    "invoice_email",
-)
-
-
-def _as_date(value: Any, field: str, errors: dict[str, list[str]]) -> date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, date):
-        return value
-    parsed = parse_date(str(value))
-    if parsed is None:
-        errors[field] = [_("Enter a date as YYYY-MM-DD.")]
-    return parsed
-
-
-def clean_details(*, actor: Actor, data: Mapping[str, Any]) -> dict[str, Any]:
-    """The checkout's delivery and invoice details, defaulting to the buyer's own; ValidationFailed lists
-    every problem."""
+def resolve_details(*, actor: Actor, details: CheckoutDetails) -> dict[str, Any]:
+    """The checkout row's delivery and invoice fields: blanks default to the buyer's own; ValidationFailed
+    lists every problem (the meaning of a value: a province that exists, a window that is not past)."""
     buyer = actor.organisation
     assert buyer is not None
     errors: dict[str, list[str]] = {}
-    text = {
-        name: nfc(str(data.get(name) or "")) for name in DETAIL_FIELDS if name not in ("delivery_from", "delivery_to")
+    resolved: dict[str, Any] = {
+        "delivery_address": details.delivery_address or buyer.full_address,
+        "delivery_province_code": details.delivery_province_code,
+        "delivery_from": details.delivery_from,
+        "delivery_to": details.delivery_to,
+        "po_number": details.po_number,
+        "note": details.note,
+        "invoice_legal_name": details.invoice_legal_name or buyer.legal_name,
+        "invoice_address": details.invoice_address or buyer.full_address,
+        "invoice_email": (details.invoice_email or buyer.email or getattr(actor.user, "email", "")).lower(),
     }
-    details: dict[str, Any] = {
-        "delivery_address": text["delivery_address"] or buyer.full_address,
-        "po_number": text["po_number"][:40],
-        "note": text["note"][:1000],
-        "invoice_legal_name": text["invoice_legal_name"] or buyer.legal_name,
-        "invoice_address": text["invoice_address"] or buyer.full_address,
-        "invoice_email": (text["invoice_email"] or buyer.email or getattr(actor.user, "email", "")).lower(),
-        "delivery_province_code": None,
-    }
-    if not details["delivery_address"]:
+    if not resolved["delivery_address"]:
         errors["delivery_address"] = [_("Where should the goods go?")]
-    tax_code = text["invoice_tax_code"] or buyer.tax_code
+    tax_code = details.invoice_tax_code or buyer.tax_code
     # The organisation's own code was checked when it signed up; another one typed here is checked now.
     if tax_code and tax_code != buyer.tax_code:
         try:
             tax_code = normalise_tax_code(tax_code)
         except ValidationError as error:
             errors["invoice_tax_code"] = list(error.messages)
-    details["invoice_tax_code"] = tax_code
+    resolved["invoice_tax_code"] = tax_code
     try:
-        validate_email(details["invoice_email"])
+        validate_email(resolved["invoice_email"])
     except ValidationError:
         errors["invoice_email"] = [_("Enter the e-mail address invoices go to.")]
-    province = text["delivery_province_code"]
-    if province:
-        if not province.isdigit():
-            errors["delivery_province_code"] = [_("Choose a province.")]
-        else:
-            details["delivery_province_code"] = int(province)
-    start = _as_date(data.get("delivery_from"), "delivery_from", errors)
-    end = _as_date(data.get("delivery_to"), "delivery_to", errors)
+    if details.delivery_province_code is not None and geo.province(details.delivery_province_code) is None:
+        errors["delivery_province_code"] = [_("Choose a province.")]
+    start, end = details.delivery_from, details.delivery_to
     if start and end and end < start:
         errors["delivery_to"] = [_("The delivery window must end on or after its first day.")]
     if start and start < timezone.localdate():
         errors["delivery_from"] = [_("The delivery window cannot start in the past.")]
-    details["delivery_from"], details["delivery_to"] = start, end
     if errors:
         raise ValidationFailed(fields=errors)
-    return details
+    return resolved
 
 
-def request_hash(payload: Mapping[str, Any]) -> str:
-    canonical = json.dumps({k: payload[k] for k in sorted(payload)}, sort_keys=True, default=str, ensure_ascii=False)
+def request_hash(details: CheckoutDetails) -> str:
+    canonical = json.dumps(details.canonical(), sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -160,14 +130,16 @@ def _replay(*, buyer_id: int, key: str, digest: str) -> Checkout | None:
     return existing
 
 
-def checkout_place(*, actor: Actor, data: Mapping[str, Any], idempotency_key: str = "") -> tuple[Checkout, bool]:
+def checkout_place(*, actor: Actor, details: CheckoutDetails, idempotency_key: str = "") -> tuple[Checkout, bool]:
     """Place the acting buyer's cart: (checkout, created). A retry with the same key returns the same
     checkout with created=False."""
     actor.require(ORDERS_PLACE)
-    key = (idempotency_key or "").strip()
+    key = idempotency_key.strip()
     if len(key) > MAX_KEY_LENGTH:
-        raise ValidationFailed(fields={"idempotency_key": [_("At most 100 characters.")]})
-    digest = request_hash({k: data.get(k) for k in DETAIL_FIELDS})
+        raise ValidationFailed(
+            fields={"idempotency_key": [_("Write at most %(n)s characters.") % {"n": MAX_KEY_LENGTH}]}
+        )
+    digest = request_hash(details)
     assert actor.organisation_id is not None
     if key:
         existing = _replay(buyer_id=actor.organisation_id, key=key, digest=digest)
@@ -175,7 +147,7 @@ def checkout_place(*, actor: Actor, data: Mapping[str, Any], idempotency_key: st
             return existing, False
     try:
         with transaction.atomic():
-            checkout = _place_cart(actor=actor, data=data, key=key, digest=digest)
+            checkout = _place_cart(actor=actor, details=details, key=key, digest=digest)
     except IntegrityError:
         # Another request with this key committed first (we waited on the unique index): answer with its
         # checkout. Any other integrity problem is not ours to hide.
@@ -187,15 +159,23 @@ def checkout_place(*, actor: Actor, data: Mapping[str, Any], idempotency_key: st
     return checkout, True
 
 
-def _place_cart(*, actor: Actor, data: Mapping[str, Any], key: str, digest: str) -> Checkout:
-    details = clean_details(actor=actor, data=data)
+def _place_cart(*, actor: Actor, details: CheckoutDetails, key: str, digest: str) -> Checkout:
+    resolved = resolve_details(actor=actor, details=details)
+    assert actor.organisation is not None
     checkout = Checkout.objects.create(
-        buyer_id=actor.organisation_id, placed_by=actor.user, idempotency_key=key, request_hash=digest, **details
+        buyer=actor.organisation, placed_by=actor.user, idempotency_key=key, request_hash=digest, **resolved
     )
     cart = Cart.objects.select_for_update().filter(buyer_id=actor.organisation_id).first()
+    view = cart_view(actor=actor)
+    if view.state.problem_count:
+        raise ValidationFailed(
+            _("Some lines cannot be ordered as they are; correct them in the cart."), fields=view.problems()
+        )
+    try:
+        CHECKOUT_POLICY.authorize(actor=actor, obj=view.state, action=CheckoutAction.PLACE)
+    except Conflict as error:  # nothing to place: API clients know this by its code
+        raise Conflict(error.message, code="cart_empty") from None
     lines = list(CartLine.objects.filter(cart=cart).order_by("id")) if cart else []
-    if not lines:
-        raise Conflict(_("Your cart is empty: add products before placing an order."), code="cart_empty")
     items = [Item(product_id=line.product_id, lot_id=line.lot_id, quantity=line.quantity) for line in lines]
     place_items(actor=actor, checkout=checkout, items=items, source=OrderSource.CART)
     CartLine.objects.filter(pk__in=[line.pk for line in lines]).delete()
@@ -295,6 +275,7 @@ def place_items(*, actor: Actor, checkout: Checkout, items: Sequence[Item], sour
                 unit=product.unit,
                 unit_price=unit_price,
                 vat_category_code=product.vat_category.code,
+                vat_exempt=not product.vat_category.subject_to_vat,
                 vat_rate_percent=product.vat_category.rate_percent
                 if product.vat_category.subject_to_vat
                 else Decimal(0),
@@ -306,7 +287,7 @@ def place_items(*, actor: Actor, checkout: Checkout, items: Sequence[Item], sour
             for lot_id, take in plans[index]:
                 lot_stock_take(lot=locked[lot_id], quantity=take, actor=actor, reference=order.number)
                 OrderAllocation.objects.create(line=line, lot_id=lot_id, quantity=take)
-        totals = totals_of((line.unit_price, line.quantity_ordered, line.vat_rate_percent) for line in rows)
+        totals = totals_of((taxed(line, line.quantity_ordered) for line in rows), field="lines")
         order.subtotal, order.vat_total, order.total = totals.subtotal, totals.vat_total, totals.total
         order.placed_total = totals.total
         order.save(update_fields=["number", "subtotal", "vat_total", "total", "placed_total"])

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils.translation import gettext as _
 
-from market.core.errors import ApplicationError, Conflict
+from market.core.errors import ApplicationError
 from market.organisations.permissions import Actor
+from orders.policy import ORDER_POLICY
 from orders.selectors import order_get_for
 from orders.services.cart import cart_line_set
+from orders.transitions import A
 
 
 @transaction.atomic
@@ -16,8 +17,7 @@ def reorder_to_cart(*, actor: Actor, order_id: int) -> tuple[int, list[str]]:
     """(lines added, problems): each line of the order goes to the cart with its ordered quantity; a
     product no longer on sale, or without enough stock, is reported instead of failing the rest."""
     order = order_get_for(actor=actor, order_id=order_id)
-    if order.buyer_id != actor.organisation_id:
-        raise Conflict(_("Only the buyer can reorder."))
+    ORDER_POLICY.authorize(actor=actor, obj=order, action=A.REORDER)
     added, problems = 0, []
     for line in order.lines.all():
         try:

@@ -1,108 +1,87 @@
 """Requests for quotation and quotes. An accepted quote becomes an order through the same placement
-service as a cart (`place_items`), at the quoted unit price, taking stock the same way."""
+service as a cart (`place_items`), at the quoted unit price, taking stock the same way, delivered in the
+request's window and province unless the buyer gives others.
+
+A quote is in the quoted product's own sales unit (as the order will be): a request for "2 tấn" answered
+with a product sold by the kg is quoted as 2.000 kg at a price per kg. It must be a quantity a buyer may
+order (minimum, order multiple) that is in stock, so accepting it does not fail on what was known."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import timedelta
-from typing import Any
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from catalog import pricing
 from catalog.models import Category, Product, ProductStatus
-from catalog.selectors import product_for_order
-from market.core.errors import Conflict, NotFound, ValidationFailed
-from market.core.money import parse_vnd
-from market.core.quantity import UNIT_SYMBOLS, Unit
+from catalog.selectors import price_for_quantity, product_for_order, product_stock_available
+from market.core.errors import ApplicationError, Conflict, NotFound, ValidationFailed
+from market.core.quantity import UNIT_SYMBOLS, is_mass_unit
 from market.core.services import audit_record
-from market.core.text import nfc
 from market.notifications.services import notify
 from market.organisations import geo
 from market.organisations.models import Organisation, VerificationStatus
 from market.organisations.permissions import Actor
+from orders.commands import CheckoutDetails, RfqRequest
 from orders.models import Checkout, Order, OrderSource, Quote, QuoteStatus, Rfq, RfqStatus
-from orders.permissions import ORDERS_PLACE, QUOTE_SUBMIT, RFQ_CREATE
-from orders.services.placement import Item, clean_details, place_items, request_hash
+from orders.permissions import RFQ_CREATE
+from orders.policy import QUOTE_POLICY, RFQ_POLICY, QuoteAction, RfqAction
+from orders.services.placement import Item, place_items, request_hash, resolve_details
+from orders.totals import TaxedAmount, totals_of
 
-MAX_PRICE = pricing.MAX_UNIT_PRICE
-
-
-def _price(value: Any, field: str, errors: dict[str, list[str]], *, required: bool) -> int | None:
-    if value in (None, ""):
-        if required:
-            errors[field] = [_("Enter a unit price in đồng.")]
-        return None
-    try:
-        price = parse_vnd(str(value))
-    except ValueError:
-        price = 0
-    if not 0 < price <= MAX_PRICE:
-        errors[field] = [_("A unit price must be a whole number of đồng above zero.")]
-        return None
-    return price
+# How long a request takes quotes, and a quote stays valid, when nobody says.
+DEFAULT_OPEN_DAYS = 7
 
 
 @transaction.atomic
-@transaction.atomic
-def rfq_create(*, actor: Actor, data: Mapping[str, Any]) -> Rfq:
+def rfq_create(*, actor: Actor, request: RfqRequest) -> Rfq:
     """A buyer asks for quotations; the cooperatives that could answer (the product's own, or every verified
     one selling in the category) hear of it."""
     actor.require(RFQ_CREATE)
     errors: dict[str, list[str]] = {}
-    title = nfc(str(data.get("title") or ""))
-    if len(title) < 3:
-        errors["title"] = [_("Say what you need, e.g. “Gạo ST25, 20 tấn”.")]
     product = category = None
-    if data.get("product"):
-        product = Product.objects.filter(pk=data["product"]).first()
+    if request.product_id is not None:
+        product = Product.objects.filter(pk=request.product_id, status=ProductStatus.PUBLISHED).first()
         if product is None:
             errors["product"] = [_("Choose a product from the catalogue.")]
-    if data.get("category"):
-        category = Category.objects.filter(pk=data["category"]).first()
+    if request.category_id is not None:
+        category = Category.objects.filter(pk=request.category_id).first()
         if category is None:
             errors["category"] = [_("Choose a category.")]
-    if product is None and category is None and not errors.get("product"):
+    if product is None and category is None and not errors:
         errors["category"] = [_("Choose a product or a category.")]
-    quantity = pricing.as_quantity(data.get("quantity"))
-    if not quantity:
-        errors["quantity"] = [_("Enter a quantity above zero.")]
-    unit = str(data.get("unit") or (product.unit if product else ""))
-    if unit not in Unit.values:
+    unit = request.unit or (product.unit if product is not None else None)
+    if unit is None:
         errors["unit"] = [_("Choose a unit.")]
-    start = parse_date(str(data.get("delivery_from") or ""))
-    end = parse_date(str(data.get("delivery_to") or ""))
-    if start is None:
-        errors["delivery_from"] = [_("Enter a date as YYYY-MM-DD.")]
-    if end is None:
-        errors["delivery_to"] = [_("Enter a date as YYYY-MM-DD.")]
-    if start and end and end < start:
+    if request.delivery_to < request.delivery_from:
         errors["delivery_to"] = [_("The delivery window must end on or after its first day.")]
-    province = data.get("delivery_province_code")
-    if not str(province or "").isdigit() or geo.province(int(province)) is None:
+    if request.delivery_from < timezone.localdate():
+        errors["delivery_from"] = [_("The delivery window cannot start in the past.")]
+    if geo.province(request.delivery_province_code) is None:
         errors["delivery_province_code"] = [_("Choose a province.")]
-    target = _price(data.get("target_unit_price"), "target_unit_price", errors, required=False)
-    closes_at = parse_datetime(str(data.get("closes_at") or "")) if data.get("closes_at") else None
-    if closes_at is None:
-        closes_at = timezone.now() + timedelta(days=7)
+    closes_at = request.closes_at or timezone.now() + timedelta(days=DEFAULT_OPEN_DAYS)
+    if closes_at <= timezone.now():
+        errors["closes_at"] = [_("Give the cooperatives some time to answer: a moment in the future.")]
     if errors:
         raise ValidationFailed(fields=errors)
+    assert unit is not None
+    assert actor.organisation is not None
     rfq = Rfq.objects.create(
-        buyer_id=actor.organisation_id,
+        buyer=actor.organisation,
         created_by=actor.user,
-        title=title[:200],
+        title=request.title,
         product=product,
         category=category or (product.category if product else None),
-        quantity=quantity,
+        quantity=request.quantity,
         unit=unit,
-        delivery_from=start,
-        delivery_to=end,
-        delivery_province_code=int(province),
-        target_unit_price=target,
-        note=nfc(str(data.get("note") or ""))[:2000],
+        delivery_from=request.delivery_from,
+        delivery_to=request.delivery_to,
+        delivery_province_code=request.delivery_province_code,
+        target_unit_price=request.target_unit_price,
+        note=request.note,
         closes_at=closes_at,
     )
     audit_record(actor=actor, action="rfq.created", target=rfq)
@@ -123,7 +102,7 @@ def rfq_create(*, actor: Actor, data: Mapping[str, Any]) -> Rfq:
 
 
 def _cooperatives_to_ask(rfq: Rfq, limit: int = 200) -> list[Organisation]:
-    if rfq.product_id is not None:
+    if rfq.product is not None:
         return [rfq.product.cooperative]
     sellers = (
         Product.objects.filter(category=rfq.category, status=ProductStatus.PUBLISHED)
@@ -137,19 +116,19 @@ def _cooperatives_to_ask(rfq: Rfq, limit: int = 200) -> list[Organisation]:
     )
 
 
-def _own_rfq(actor: Actor, rfq_id: int) -> Rfq:
-    rfq = Rfq.objects.select_for_update().filter(pk=rfq_id, buyer_id=actor.organisation_id).first()
-    if rfq is None:
+def _lock_rfq(actor: Actor, rfq_id: int, *, own: bool) -> Rfq:
+    """The request locked: the buyer's own (`own`), or one a cooperative may answer. A request the actor
+    may not see answers like a missing one."""
+    rfq = Rfq.objects.select_for_update().filter(pk=rfq_id).first()
+    if rfq is None or (rfq.buyer_id == actor.organisation_id) is not own:
         raise NotFound()
-    actor.require(RFQ_CREATE)
     return rfq
 
 
 @transaction.atomic
 def rfq_close(*, actor: Actor, rfq_id: int) -> Rfq:
-    rfq = _own_rfq(actor, rfq_id)
-    if rfq.status != RfqStatus.OPEN:
-        raise Conflict(_("This request is no longer open."), code="illegal_transition")
+    rfq = _lock_rfq(actor, rfq_id, own=True)
+    RFQ_POLICY.authorize(actor=actor, obj=rfq, action=RfqAction.CLOSE)
     rfq.status = RfqStatus.CLOSED
     rfq.save(update_fields=["status", "updated_at"])
     Quote.objects.filter(rfq=rfq, status=QuoteStatus.SUBMITTED).update(status=QuoteStatus.DECLINED)
@@ -157,51 +136,49 @@ def rfq_close(*, actor: Actor, rfq_id: int) -> Rfq:
     return rfq
 
 
+def end_of_day(day: date) -> datetime:
+    """The last minute of `day` where the cooperative is (the site's time zone), aware."""
+    return timezone.make_aware(datetime.combine(day, time(23, 59)), timezone.get_current_timezone())
+
+
+def quote_quantity_in_request_unit(quote_unit: str, rfq: Rfq) -> bool:
+    """Whether a product sold in `quote_unit` can answer the request (same unit, or both by mass)."""
+    return quote_unit == rfq.unit or (is_mass_unit(quote_unit) and is_mass_unit(rfq.unit))
+
+
 @transaction.atomic
-def quote_submit(*, actor: Actor, rfq_id: int, data: Mapping[str, Any]) -> Quote:
-    """A cooperative offers one of its published products for an open request (one open quote each)."""
-    actor.require(QUOTE_SUBMIT)
-    rfq = Rfq.objects.select_for_update().filter(pk=rfq_id).first()
-    if rfq is None or rfq.buyer_id == actor.organisation_id:
-        raise NotFound()
-    if rfq.status != RfqStatus.OPEN or rfq.closes_at < timezone.now():
-        raise Conflict(_("This request no longer takes quotes."), code="rfq_closed")
-    errors: dict[str, list[str]] = {}
-    product = Product.objects.filter(pk=data.get("product") or 0, cooperative_id=actor.organisation_id).first()
-    if product is None:
-        errors["product"] = [_("Choose one of your published products.")]
-    else:
-        try:
-            product_for_order(product_id=product.pk)
-        except NotFound:
-            errors["product"] = [_("Publish the product before quoting it.")]
-    quantity = pricing.as_quantity(data.get("quantity"))
-    if not quantity:
-        errors["quantity"] = [_("Enter a quantity above zero.")]
-    unit_price = _price(data.get("unit_price"), "unit_price", errors, required=True)
-    valid_until = parse_datetime(str(data.get("valid_until") or "")) if data.get("valid_until") else None
-    if valid_until is None:
-        day = parse_date(str(data.get("valid_until") or ""))
-        valid_until = (
-            timezone.make_aware(timezone.datetime(day.year, day.month, day.day, 23, 59))
-            if day
-            else timezone.now() + timedelta(days=7)
-        )
-    if valid_until <= timezone.now():
-        errors["valid_until"] = [_("A quote must be valid for some time from now.")]
-    if errors:
-        raise ValidationFailed(fields=errors)
+def quote_submit(
+    *,
+    actor: Actor,
+    rfq_id: int,
+    product_id: int,
+    quantity: Decimal,
+    unit_price: int,
+    valid_until: date | None = None,
+    note: str = "",
+) -> Quote:
+    """A cooperative offers one of its published products for an open request (one open quote each), in the
+    product's unit, valid until the end of `valid_until` (a week when not given)."""
+    rfq = _lock_rfq(actor, rfq_id, own=False)
     if Quote.objects.filter(rfq=rfq, cooperative_id=actor.organisation_id, status=QuoteStatus.SUBMITTED).exists():
         raise Conflict(_("You already have an open quote here; withdraw it to send another."), code="quote_exists")
+    RFQ_POLICY.authorize(actor=actor, obj=rfq, action=RfqAction.QUOTE)
+    product = _quotable_product(actor, product_id)
+    _check_quote(rfq=rfq, product=product, quantity=quantity, unit_price=unit_price)
+    expires = end_of_day(valid_until) if valid_until else timezone.now() + timedelta(days=DEFAULT_OPEN_DAYS)
+    if expires <= timezone.now():
+        raise ValidationFailed(fields={"valid_until": [_("A quote must be valid for some time from now.")]})
+    assert actor.organisation is not None
     quote = Quote.objects.create(
         rfq=rfq,
-        cooperative_id=actor.organisation_id,
+        cooperative=actor.organisation,
         created_by=actor.user,
         product=product,
+        unit=product.unit,
         quantity=quantity,
         unit_price=unit_price,
-        valid_until=valid_until,
-        note=nfc(str(data.get("note") or ""))[:1000],
+        valid_until=expires,
+        note=note,
     )
     audit_record(actor=actor, action="quote.submitted", target=quote, data={"rfq": rfq.pk, "unit_price": unit_price})
     notify(
@@ -210,10 +187,10 @@ def quote_submit(*, actor: Actor, rfq_id: int, data: Mapping[str, Any]) -> Quote
         context={
             "rfq_id": rfq.pk,
             "title": rfq.title,
-            "quantity": pricing.fmt_quantity(quote.quantity, rfq.unit),
+            "quantity": pricing.fmt_quantity(quote.quantity, quote.unit),
             "cooperative_name": quote.cooperative.name,
             "unit_price": quote.unit_price,
-            "unit": UNIT_SYMBOLS.get(rfq.unit, rfq.unit),
+            "unit": UNIT_SYMBOLS.get(quote.unit, quote.unit),
             "valid_until": quote.valid_until.isoformat(),
         },
         object_ref=quote,
@@ -221,14 +198,52 @@ def quote_submit(*, actor: Actor, rfq_id: int, data: Mapping[str, Any]) -> Quote
     return quote
 
 
+def _quotable_product(actor: Actor, product_id: int) -> Product:
+    product = Product.objects.filter(pk=product_id, cooperative_id=actor.organisation_id).first()
+    if product is None:
+        raise ValidationFailed(fields={"product": [_("Choose one of your published products.")]})
+    try:
+        return product_for_order(product_id=product.pk)
+    except NotFound:
+        raise ValidationFailed(fields={"product": [_("Publish the product before quoting it.")]}) from None
+
+
+def _check_quote(*, rfq: Rfq, product: Product, quantity: Decimal, unit_price: int) -> None:
+    """The quantity in the product's unit, orderable (minimum, multiple), in stock, and worth at most the
+    bound on an order; the product answers the request's unit."""
+    if not quote_quantity_in_request_unit(product.unit, rfq):
+        raise ValidationFailed(
+            fields={
+                "product": [
+                    _("The request is counted in %(unit)s; quote a product sold in %(unit)s.")
+                    % {"unit": UNIT_SYMBOLS.get(rfq.unit, rfq.unit)}
+                ]
+            }
+        )
+    try:
+        price_for_quantity(product=product, quantity=quantity)
+    except ApplicationError as error:
+        raise ValidationFailed(fields={"quantity": error.fields.get("quantity") or [error.message]}) from None
+    available = product_stock_available(product=product)
+    if quantity > available:
+        raise ValidationFailed(
+            fields={
+                "quantity": [
+                    _("Only %(available)s of %(product)s is in stock: quote what you can deliver.")
+                    % {"available": pricing.fmt_quantity(available, product.unit), "product": product.name}
+                ]
+            }
+        )
+    vat = product.vat_category
+    totals_of([TaxedAmount(unit_price, quantity, vat.rate_percent, not vat.subject_to_vat)])
+
+
 @transaction.atomic
 def quote_withdraw(*, actor: Actor, quote_id: int) -> Quote:
-    quote = Quote.objects.select_for_update().filter(pk=quote_id, cooperative_id=actor.organisation_id).first()
-    if quote is None:
+    quote = Quote.objects.select_for_update().select_related("rfq").filter(pk=quote_id).first()
+    if quote is None or quote.cooperative_id != actor.organisation_id:
         raise NotFound()
-    actor.require(QUOTE_SUBMIT)
-    if quote.status != QuoteStatus.SUBMITTED:
-        raise Conflict(_("Only an open quote can be withdrawn."), code="illegal_transition")
+    QUOTE_POLICY.authorize(actor=actor, obj=quote, action=QuoteAction.WITHDRAW)
     quote.status = QuoteStatus.WITHDRAWN
     quote.save(update_fields=["status", "updated_at"])
     audit_record(actor=actor, action="quote.withdrawn", target=quote)
@@ -236,22 +251,27 @@ def quote_withdraw(*, actor: Actor, quote_id: int) -> Quote:
 
 
 @transaction.atomic
-def quote_accept(*, actor: Actor, quote_id: int, data: Mapping[str, Any] | None = None) -> Order:
+def quote_accept(*, actor: Actor, quote_id: int, details: CheckoutDetails | None = None) -> Order:
     """The buyer accepts a valid quote: it becomes an order at the quoted price (stock taken as for a cart),
-    the request is awarded and the other quotes are declined."""
-    quote = Quote.objects.select_for_update().select_related("rfq").filter(pk=quote_id).first()
-    if quote is None or quote.rfq.buyer_id != actor.organisation_id:
+    delivered in the request's window and province unless `details` say otherwise; the request is awarded
+    and the other quotes are declined."""
+    found = Quote.objects.select_related("rfq").filter(pk=quote_id).first()
+    if found is None or found.rfq.buyer_id != actor.organisation_id:
         raise NotFound()
-    actor.require(ORDERS_PLACE)
-    rfq = Rfq.objects.select_for_update().get(pk=quote.rfq_id)
-    if quote.status != QuoteStatus.SUBMITTED or rfq.status != RfqStatus.OPEN:
-        raise Conflict(_("This quote can no longer be accepted."), code="illegal_transition")
-    if quote.valid_until < timezone.now():
-        raise Conflict(_("This quote expired; ask the cooperative for a new one."), code="quote_expired")
-    payload = dict(data or {})
-    details = clean_details(actor=actor, data=payload)
+    rfq = Rfq.objects.select_for_update().get(pk=found.rfq_id)
+    quote = Quote.objects.select_for_update().select_related("rfq").get(pk=quote_id)
+    try:
+        QUOTE_POLICY.authorize(actor=actor, obj=quote, action=QuoteAction.ACCEPT)
+    except Conflict as error:
+        if quote.status == QuoteStatus.SUBMITTED and quote.valid_until < timezone.now():
+            raise Conflict(_("This quote expired; ask the cooperative for a new one."), code="quote_expired") from None
+        raise Conflict(error.message, code="illegal_transition") from None
+    details = _with_request_delivery(details or CheckoutDetails(), rfq)
     checkout = Checkout.objects.create(
-        buyer_id=actor.organisation_id, placed_by=actor.user, request_hash=request_hash(payload), **details
+        buyer_id=actor.organisation_id,
+        placed_by=actor.user,
+        request_hash=request_hash(details),
+        **resolve_details(actor=actor, details=details),
     )
     orders = place_items(
         actor=actor,
@@ -267,3 +287,18 @@ def quote_accept(*, actor: Actor, quote_id: int, data: Mapping[str, Any] | None 
     rfq.save(update_fields=["status", "updated_at"])
     audit_record(actor=actor, action="quote.accepted", target=quote, data={"order": orders[0].pk})
     return orders[0]
+
+
+def _with_request_delivery(details: CheckoutDetails, rfq: Rfq) -> CheckoutDetails:
+    """The request's delivery window (what is left of it) and province, where the buyer gave none."""
+    from dataclasses import replace
+
+    if details.delivery_from is None and details.delivery_to is None:
+        today = timezone.localdate()
+        start = max(rfq.delivery_from, today)
+        details = replace(
+            details, delivery_from=start, delivery_to=rfq.delivery_to if rfq.delivery_to >= start else None
+        )
+    if details.delivery_province_code is None:
+        details = replace(details, delivery_province_code=rfq.delivery_province_code)
+    return details

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
@@ -17,11 +19,18 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PHONE = {"width": 360, "height": 780}
+# A Vietnamese browser: date inputs lay out and read dd/mm/yyyy as typed (Debian's chromium-l10n has the locale).
+VIETNAMESE_BROWSER = {"LANGUAGE": "vi", "LANG": "vi_VN.UTF-8"}
 
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args, chromium_path):
-    return {**browser_type_launch_args, "executable_path": chromium_path, "args": CHROMIUM_ARGS}
+    return {
+        **browser_type_launch_args,
+        "executable_path": chromium_path,
+        "args": CHROMIUM_ARGS,
+        "env": {**os.environ, **VIETNAMESE_BROWSER},
+    }
 
 
 @pytest.fixture(scope="session")

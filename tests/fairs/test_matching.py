@@ -28,7 +28,7 @@ from orders import services as order_services
 from tests.catalog.factories import actor_for
 from tests.factories import OrganisationFactory, member
 from tests.fairs.factories import add_slots, apply, assign, make_fair, publish, staff_actor
-from tests.orders.factories import only_order, place, rfq_data, stocked_product
+from tests.orders.factories import only_order, place, rfq_request, stocked_product
 
 pytestmark = pytest.mark.django_db
 
@@ -261,7 +261,7 @@ def test_rfq_and_order_outcomes_point_at_the_real_objects_of_the_two_parties(
     sauce, _lot = stocked_product(other_cooperative, code="NM-01", name="Nước mắm Phú Quốc")
     order = only_order(place(buyer, [(rice, "1000")], key="after-the-meeting"))
     elsewhere = only_order(place(buyer, [(sauce, "100")], key="another-cooperative"))
-    rfq = order_services.rfq_create(actor=buyer, data=rfq_data(rice))
+    rfq = order_services.rfq_create(actor=buyer, request=rfq_request(rice))
 
     # An order outcome names an order of this buyer with this exhibitor; nothing is recorded otherwise.
     for wrong in (None, elsewhere.pk, 999_999):
@@ -303,7 +303,7 @@ def test_the_report_counts_an_outcome_once_when_both_sides_record_it(alliance, c
     buyer, meeting = _meeting(fair, cooperative)
     rice, _lot = stocked_product(cooperative)
     order = only_order(place(buyer, [(rice, "1050")], key="signed-at-the-fair"))
-    rfq = order_services.rfq_create(actor=buyer, data=rfq_data(rice))
+    rfq = order_services.rfq_create(actor=buyer, request=rfq_request(rice))
     exhibitor = actor_for(cooperative)
     for side in (buyer, exhibitor):
         for outcome in (

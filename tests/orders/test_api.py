@@ -3,6 +3,8 @@ constant query counts on the lists, response shapes."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from catalog.models import HarvestLot
@@ -11,8 +13,9 @@ from orders import services
 from orders.models import CartLine, Checkout, Invoice, Order, OrderEvent, OrderLine, Quote, Rfq, Shipment
 from tests.catalog.factories import actor_for
 from tests.factories import OrganisationFactory, member
-from tests.orders.factories import DETAILS, only_order, place
+from tests.orders.factories import DETAILS, only_order, place, rfq_request
 
+D = Decimal
 pytestmark = pytest.mark.django_db
 
 DENIED = (401, 403)
@@ -52,7 +55,7 @@ def confirmed(order, selling):
 
 @pytest.fixture
 def shipped(confirmed, selling):
-    services.shipment_create(actor=selling, order_id=confirmed.pk, quantities={confirmed.lines.get().pk: "1000"})
+    services.shipment_create(actor=selling, order_id=confirmed.pk, quantities={confirmed.lines.get().pk: D("1000")})
     return confirmed
 
 
@@ -187,7 +190,7 @@ def test_cart_line_update_and_remove_are_the_buyers_own(api, people, rice):
     [("anonymous", DENIED), ("other_cooperative", (403,)), ("alliance_staff", (403,)), ("buyer", (201,))],
 )
 def test_checkout_matrix(api, people, buyer, rice, who, expected):
-    services.cart_line_set(actor=actor_for(buyer, Role.OWNER), product_id=rice[0].pk, quantity="100")
+    services.cart_line_set(actor=actor_for(buyer, Role.OWNER), product_id=rice[0].pk, quantity=D("100"))
     before = snapshot()
     response = api(people[who]).post("/api/v1/checkouts/", DETAILS, format="json", HTTP_IDEMPOTENCY_KEY="k1")
     check(response, expected, before)
@@ -197,7 +200,7 @@ def test_unverified_buyer_cannot_place(api, buyer, rice):
     buyer.verification_status = "pending"
     buyer.save()
     user = member(buyer, Role.OWNER)
-    services.cart_line_set(actor=actor_for(buyer, Role.OWNER, user), product_id=rice[0].pk, quantity="100")
+    services.cart_line_set(actor=actor_for(buyer, Role.OWNER, user), product_id=rice[0].pk, quantity=D("100"))
     response = api(user).post("/api/v1/checkouts/", DETAILS, format="json")
     assert response.status_code == 403
     assert "verified" in response.json()["error"]["message"] or "xác minh" in response.json()["error"]["message"]
@@ -305,7 +308,7 @@ def test_cancel_matrix(api, people, order, who, expected):
     ],
 )
 def test_accept_changes_matrix(api, people, order, selling, who, expected):
-    services.order_confirm(actor=selling, order_id=order.pk, quantities={order.lines.get().pk: "500"})
+    services.order_confirm(actor=selling, order_id=order.pk, quantities={order.lines.get().pk: D("500")})
     before = snapshot()
     response = api(people[who]).post(f"/api/v1/orders/{order.pk}/accept-changes/")
     check(response, expected, before)
@@ -398,7 +401,7 @@ def test_cart_read_matrix(api, people, who, expected):
 )
 def test_cart_clear_matrix(api, people, buyer, rice, who, expected):
     """Clearing touches only the caller's own cart."""
-    services.cart_line_set(actor=actor_for(buyer, Role.OWNER), product_id=rice[0].pk, quantity="100")
+    services.cart_line_set(actor=actor_for(buyer, Role.OWNER), product_id=rice[0].pk, quantity=D("100"))
     response = api(people[who]).delete("/api/v1/cart/")
     assert response.status_code in expected
     assert CartLine.objects.exists() is (who != "buyer")
@@ -461,17 +464,10 @@ def test_sales_summary_anonymous_is_refused(api):
 
 @pytest.fixture
 def rfq(buyer, rice):
-    from datetime import timedelta
 
-    from django.utils import timezone
-
-    today = timezone.localdate()
     return services.rfq_create(
-        actor=actor_for(buyer, Role.OWNER),
-        data={"title": "Gạo ST25 20 tấn", "product": rice[0].pk, "quantity": "20000", "unit": "kg",
-              "delivery_from": today + timedelta(days=5), "delivery_to": today + timedelta(days=15),
-              "delivery_province_code": 79},
-    )  # fmt: skip
+        actor=actor_for(buyer, Role.OWNER), request=rfq_request(rice[0], title="Gạo ST25 20 tấn", quantity=D(20000))
+    )
 
 
 @pytest.mark.parametrize(
@@ -517,7 +513,7 @@ def test_quote_submit_matrix(api, people, rfq, rice, who, expected):
     before = snapshot()
     response = api(people[who]).post(
         f"/api/v1/rfqs/{rfq.pk}/quotes/",
-        {"product": rice[0].pk, "quantity": "20000", "unit_price": 28000},
+        {"product": rice[0].pk, "quantity": "2000", "unit_price": 28000},
         format="json",
     )
     check(response, expected, before)
@@ -536,7 +532,7 @@ def test_quote_submit_matrix(api, people, rfq, rice, who, expected):
 def test_quote_withdraw_matrix(api, people, rfq, rice, cooperative, who, expected):
     quote = services.quote_submit(
         actor=actor_for(cooperative, Role.OWNER), rfq_id=rfq.pk,
-        data={"product": rice[0].pk, "quantity": "100", "unit_price": 28000},
+        product_id=rice[0].pk, quantity=D("100"), unit_price=28000,
     )  # fmt: skip
     before = snapshot()
     check(api(people[who]).post(f"/api/v1/quotes/{quote.pk}/withdraw/"), expected, before)
@@ -555,26 +551,48 @@ def test_quote_withdraw_matrix(api, people, rfq, rice, cooperative, who, expecte
 def test_quote_accept_matrix(api, people, rfq, rice, cooperative, who, expected):
     quote = services.quote_submit(
         actor=actor_for(cooperative, Role.OWNER), rfq_id=rfq.pk,
-        data={"product": rice[0].pk, "quantity": "100", "unit_price": 28000},
+        product_id=rice[0].pk, quantity=D("100"), unit_price=28000,
     )  # fmt: skip
     before = snapshot()
     check(api(people[who]).post(f"/api/v1/quotes/{quote.pk}/accept/", DETAILS, format="json"), expected, before)
 
 
 def test_rfq_list_query_count(api, people, buyer, rice, django_assert_max_num_queries):
-    from datetime import timedelta
-
-    from django.utils import timezone
 
     actor = actor_for(buyer, Role.OWNER)
-    today = timezone.localdate()
     for index in range(12):
-        services.rfq_create(
-            actor=actor,
-            data={"title": f"Gạo đợt {index}", "product": rice[0].pk, "quantity": "1000", "unit": "kg",
-                  "delivery_from": today, "delivery_to": today + timedelta(days=5), "delivery_province_code": 79},
-        )  # fmt: skip
+        services.rfq_create(actor=actor, request=rfq_request(rice[0], title=f"Gạo đợt {index}", quantity=D(1000)))
     client = api(people["coop_staff"])
     with django_assert_max_num_queries(8):
         response = client.get("/api/v1/rfqs/")
     assert len(response.json()["results"]) == 12
+
+
+@pytest.mark.parametrize(
+    ("who", "actions"),
+    [
+        ("buyer", ["cancel", "pay", "reorder"]),
+        ("coop_staff", ["confirm"]),  # staff members confirm; only owners and managers cancel
+        ("coop_owner", ["cancel", "confirm"]),
+        ("alliance_staff", []),
+    ],
+)
+def test_order_detail_lists_the_allowed_actions(api, people, order, who, actions):
+    assert api(people[who]).get(f"/api/v1/orders/{order.pk}/").json()["allowed_actions"] == actions
+
+
+def test_rfq_detail_lists_the_allowed_actions_of_the_request_and_its_quotes(api, people, rfq, rice, cooperative):
+    services.quote_submit(
+        actor=actor_for(cooperative, Role.OWNER),
+        rfq_id=rfq.pk,
+        product_id=rice[0].pk,
+        quantity=D(100),
+        unit_price=28000,
+    )
+    as_buyer = api(people["buyer"]).get(f"/api/v1/rfqs/{rfq.pk}/").json()
+    assert as_buyer["allowed_actions"] == ["close"]
+    assert [q["allowed_actions"] for q in as_buyer["quotes"]] == [["accept"]]
+    assert [(q["unit"], q["amount"]) for q in as_buyer["quotes"]] == [("kg", 2_800_000)]
+    as_owner = api(people["coop_owner"]).get(f"/api/v1/rfqs/{rfq.pk}/").json()
+    assert as_owner["allowed_actions"] == []  # its quote is open: withdraw it to send another
+    assert [q["allowed_actions"] for q in as_owner["quotes"]] == [["withdraw"]]

@@ -14,6 +14,7 @@ from catalog.models import HarvestLot
 from market.core.errors import Conflict
 from market.organisations.models import OrganisationKind, Role
 from orders import services
+from orders.commands import CheckoutDetails
 from orders.models import Checkout, Order, OrderLine
 from tests.catalog.factories import actor_for, make_lot, make_product
 from tests.factories import OrganisationFactory
@@ -58,9 +59,12 @@ def test_buyers_racing_for_the_last_units_never_oversell(cooperative):
     lot = make_lot(product, code="LAST", quantity="500")
     actors = buyers(12)
     for actor in actors:
-        services.cart_line_set(actor=actor, product_id=product.pk, lot_id=lot.pk, quantity="100")
+        services.cart_line_set(actor=actor, product_id=product.pk, lot_id=lot.pk, quantity=D("100"))
     results = run_together(
-        [lambda a=a: services.checkout_place(actor=a, data=DETAILS, idempotency_key="race") for a in actors]
+        [
+            lambda a=a: services.checkout_place(actor=a, details=CheckoutDetails(**DETAILS), idempotency_key="race")
+            for a in actors
+        ]
     )
     wins = [r for r in results if isinstance(r, tuple)]
     losses = [r for r in results if isinstance(r, Exception)]
@@ -82,8 +86,10 @@ def test_two_checkouts_on_the_same_two_lots_in_opposite_order_never_deadlock(coo
     for index, actor in enumerate(actors):
         pairs = [(product_a, lot_a), (product_b, lot_b)]
         for product, lot in pairs if index % 2 == 0 else reversed(pairs):
-            services.cart_line_set(actor=actor, product_id=product.pk, lot_id=lot.pk, quantity="100")
-    results = run_together([lambda a=a: services.checkout_place(actor=a, data=DETAILS) for a in actors])
+            services.cart_line_set(actor=actor, product_id=product.pk, lot_id=lot.pk, quantity=D("100"))
+    results = run_together(
+        [lambda a=a: services.checkout_place(actor=a, details=CheckoutDetails(**DETAILS)) for a in actors]
+    )
     assert all(isinstance(r, tuple) for r in results), results
     assert HarvestLot.objects.get(pk=lot_a.pk).quantity_available == D("99200")
     assert HarvestLot.objects.get(pk=lot_b.pk).quantity_available == D("99200")
@@ -93,9 +99,14 @@ def test_the_same_key_sent_concurrently_places_one_checkout(buyer, cooperative):
     product = make_product(cooperative)
     lot = make_lot(product, code="K", quantity="1000")
     actor = actor_for(buyer, Role.OWNER)
-    services.cart_line_set(actor=actor, product_id=product.pk, quantity="100")
+    services.cart_line_set(actor=actor, product_id=product.pk, quantity=D("100"))
     results = run_together(
-        [lambda: services.checkout_place(actor=actor, data=DETAILS, idempotency_key="double-click")] * 6
+        [
+            lambda: services.checkout_place(
+                actor=actor, details=CheckoutDetails(**DETAILS), idempotency_key="double-click"
+            )
+        ]
+        * 6
     )
     assert all(isinstance(r, tuple) for r in results), results
     assert len({checkout.pk for checkout, _created in results}) == 1

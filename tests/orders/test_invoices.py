@@ -21,8 +21,8 @@ D = Decimal
 def deliver(order, selling, quantity=None):
     line = order.lines.get()
     services.order_confirm(actor=selling, order_id=order.pk)
-    services.shipment_create(actor=selling, order_id=order.pk, quantities={line.pk: str(line.quantity_confirmed)})
-    services.order_deliver(actor=selling, order_id=order.pk, quantities={line.pk: quantity} if quantity else None)
+    services.shipment_create(actor=selling, order_id=order.pk, quantities={line.pk: line.quantity_confirmed})
+    services.order_deliver(actor=selling, order_id=order.pk, quantities={line.pk: D(quantity)} if quantity else None)
     return Invoice.objects.get(order=order, kind=InvoiceKind.INVOICE)
 
 
@@ -63,7 +63,7 @@ def test_credit_note_splits_over_vat_rates(buying, selling, rice):
     assert invoice.total == 3_360_000
     note = services.credit_note_issue(order=order, amount=336_000, reason="Hàng ẩm, giảm giá")
     assert (note.kind, note.corrects_id, note.number) == ("credit_note", invoice.pk, 2)
-    assert note.vat_breakdown == [{"rate_percent": "5", "taxable": 320_000, "vat": 16_000}]
+    assert note.vat_breakdown == [{"rate": "5%", "rate_percent": "5", "taxable": 320_000, "vat": 16_000}]
     assert "ĐIỀU CHỈNH" in pdf_text(note).upper()
     from market.core.errors import Conflict
 
@@ -80,7 +80,7 @@ def test_export_for_e_invoice_providers(buying, selling, rice, fish_sauce, coope
     assert row["seller"]["tax_code"] == cooperative.tax_code
     assert row["lines"][0] == {
         "name": "Gạo ST25 Tân Hiệp", "unit": "kg", "quantity": "986", "unit_price": 29000, "amount": 28_594_000,
-        "vat_rate_percent": "5",
+        "vat_rate": "5%", "vat_rate_percent": "5",
     }  # fmt: skip
     rows = list(csv.DictReader(io.StringIO(export_csv(Invoice.objects.all()).lstrip("\ufeff"))))
     assert rows[0]["item_name"] == "Gạo ST25 Tân Hiệp"
@@ -111,3 +111,48 @@ def test_a_refund_through_payments_issues_a_credit_note(buying, selling, rice):
     assert [n.total for n in notes] == [100_000]
     order.refresh_from_db()
     assert order.payment_status == "partially_refunded"
+
+
+def test_goods_not_subject_to_vat_print_kct_apart_from_a_zero_rate(buying, selling, cooperative):
+    """Invoices printed "Thuế suất 0%" for goods "không chịu thuế GTGT": on a Vietnamese VAT invoice those are
+    "KCT", a different line from the 0 % of exports."""
+    from catalog.models import VatCategory
+    from tests.catalog.factories import make_lot, make_product
+
+    VatCategory.objects.create(code="xuat-khau", name_vi="Thuế suất 0%", name_en="0%", rate_percent=0)
+    paddy = make_product(cooperative, name="Lúa tươi", vat_category="khong-chiu-thue", tiers=[("100", 8000)])
+    export = make_product(cooperative, name="Gạo xuất khẩu", vat_category="xuat-khau", tiers=[("100", 20000)])
+    rice = make_product(cooperative, name="Gạo thơm", tiers=[("100", 30000)])
+    for index, product in enumerate((paddy, export, rice)):
+        make_lot(product, code=f"L-{index}", quantity="1000")
+    order = only_order(place(buying, [(paddy, "100"), (export, "100"), (rice, "100")]))
+    lines = list(order.lines.order_by("position"))
+    assert [line.vat_rate_label for line in lines] == ["KCT", "0%", "5%"]
+    services.order_confirm(actor=selling, order_id=order.pk)
+    services.shipment_create(actor=selling, order_id=order.pk, quantities={line.pk: D(100) for line in lines})
+    services.order_deliver(actor=selling, order_id=order.pk)
+    invoice = Invoice.objects.get(order=order, kind=InvoiceKind.INVOICE)
+    assert [(g["rate"], g["taxable"], g["vat"]) for g in invoice.vat_breakdown] == [
+        ("KCT", 800_000, 0),
+        ("0%", 2_000_000, 0),
+        ("5%", 3_000_000, 150_000),
+    ]
+    text = pdf_text(invoice)
+    assert "Lúa tươi" in text
+    assert " KCT " in f" {text} "
+    assert text.count("KCT") == 2  # the line and its row in the VAT table
+    assert text.count("0%") == 2  # the export line and its row: never the paddy's
+    rows = list(csv.DictReader(io.StringIO(export_csv([invoice]).lstrip("\ufeff"))))
+    assert [row["vat_rate"] for row in rows] == ["KCT", "0%", "5%"]
+
+
+def test_an_invoice_stored_before_kct_still_prints_its_rates(buying, selling, rice):
+    order = only_order(place(buying, [(rice[0], "100")]))
+    invoice = deliver(order, selling)
+    Invoice.objects.filter(pk=invoice.pk).update(
+        lines=[{k: v for k, v in line.items() if k != "vat_rate"} for line in invoice.lines],
+        vat_breakdown=[{k: v for k, v in g.items() if k != "rate"} for g in invoice.vat_breakdown],
+    )
+    invoice.refresh_from_db()
+    assert "5%" in pdf_text(invoice)
+    assert json.loads(export_json([invoice]))["invoices"][0]["lines"][0]["vat_rate"] == "5%"

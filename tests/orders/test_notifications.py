@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from catalog.models import Category
 from market.notifications.models import Channel, Notification
 from orders import services
-from tests.orders.factories import DETAILS, only_order, place, rfq_data
+from orders.commands import CheckoutDetails
+from tests.orders.factories import DETAILS, only_order, place, rfq_request
 
+D = Decimal
 pytestmark = pytest.mark.django_db
 
 
@@ -29,8 +33,8 @@ def test_an_order_tells_the_cooperative_and_the_buyer_and_its_delivery_sends_the
 
     services.order_confirm(actor=selling, order_id=order.pk)
     line = order.lines.get()
-    services.shipment_create(actor=selling, order_id=order.pk, quantities={line.pk: "1000"})
-    services.order_deliver(actor=selling, order_id=order.pk, quantities={line.pk: "990"})
+    services.shipment_create(actor=selling, order_id=order.pk, quantities={line.pk: D("1000")})
+    services.order_deliver(actor=selling, order_id=order.pk, quantities={line.pk: D("990")})
     assert told("orders.delivered") == [(buyer.pk, str(order.pk))]
     delivered = Notification.objects.get(kind="orders.delivered", channel=Channel.IN_APP)
     assert delivered.context["invoice_number"] == order.invoices.get().display_number
@@ -40,21 +44,21 @@ def test_an_order_tells_the_cooperative_and_the_buyer_and_its_delivery_sends_the
 def test_a_request_reaches_the_cooperatives_that_sell_it_and_quotes_reach_the_buyer(
     buying, selling, rice, fish_sauce, cooperative, other_cooperative, buyer
 ):
-    by_product = services.rfq_create(actor=buying, data=rfq_data(rice[0]))
+    by_product = services.rfq_create(actor=buying, request=rfq_request(rice[0]))
     assert told("orders.rfq_received") == [(cooperative.pk, str(by_product.pk))]
 
     Notification.objects.all().delete()
     sauce_category = Category.objects.get(slug="nuoc-mam")
-    by_category = services.rfq_create(actor=buying, data={**rfq_data(), "category": sauce_category.pk})
+    by_category = services.rfq_create(actor=buying, request=rfq_request(category_id=sauce_category.pk))
     assert told("orders.rfq_received") == [(other_cooperative.pk, str(by_category.pk))]  # rice sellers are not asked
 
     quote = services.quote_submit(
-        actor=selling, rfq_id=by_product.pk, data={"product": rice[0].pk, "quantity": "1000", "unit_price": 30000}
+        actor=selling, rfq_id=by_product.pk, product_id=rice[0].pk, quantity=D("1000"), unit_price=30000
     )
     assert told("orders.quote_received") == [(buyer.pk, str(quote.pk))]
     assert Notification.objects.get(kind="orders.quote_received", channel=Channel.IN_APP).context["unit"] == "kg"
 
-    order = services.quote_accept(actor=buying, quote_id=quote.pk, data=DETAILS)
+    order = services.quote_accept(actor=buying, quote_id=quote.pk, details=CheckoutDetails(**DETAILS))
     # One message to the cooperative for the order its quote won, not a second "new order" one.
     assert told("orders.quote_accepted") == [(cooperative.pk, str(order.pk))]
     assert told("orders.received") == []

@@ -1,6 +1,7 @@
 """Order pages: the cart, a double-click-safe checkout, the order lists and the detail with its actions."""
 
 import re
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -10,6 +11,7 @@ from orders.models import CartLine, Checkout, Order
 from tests.factories import member
 from tests.orders.factories import only_order, place
 
+D = Decimal
 pytestmark = pytest.mark.django_db
 
 
@@ -62,15 +64,15 @@ def test_cooperative_confirms_and_ships_from_the_detail_page(client, buying, coo
     client.force_login(coop_user)
     inbox = client.get(reverse("frontend:orders")).content.decode()
     assert order.number in inbox
-    # Inputs carry plain quantities: "1.000" (grouped) would be read back as one kilogram.
-    assert (
-        f'name="quantity-{line.pk}" inputmode="decimal" value="1000"'
-        in client.get(reverse("frontend:order-detail", args=[order.pk])).content.decode()
-    )
-    client.post(reverse("frontend:order-action", args=[order.pk, "confirm"]), {f"quantity-{line.pk}": "1000"})
+    # The quantity is shown the way a Vietnamese person writes it, and reads back as itself.
+    page = client.get(reverse("frontend:order-detail", args=[order.pk])).content.decode()
+    assert f'name="quantities.{line.pk}" inputmode="decimal" autocomplete="off" value="1.000"' in page
+    client.post(reverse("frontend:order-action", args=[order.pk, "confirm"]), {f"quantities.{line.pk}": "1.000"})
+    order.refresh_from_db()
+    assert order.status == "confirmed"
     client.post(
         reverse("frontend:order-action", args=[order.pk, "ship"]),
-        {f"quantity-{line.pk}": "400", "carrier": "Xe HTX", "vehicle": "68C-123.45"},
+        {f"quantities.{line.pk}": "400", "ship-carrier": "Xe HTX", "ship-vehicle": "68C-123.45"},
     )
     order.refresh_from_db()
     assert order.status == "partly_shipped"
@@ -117,7 +119,7 @@ def test_invoice_pdf_download(client, buying, selling, buyer_user, rice):
     order = only_order(place(buying, [(rice[0], "100")]))
     line = order.lines.get()
     services.order_confirm(actor=selling, order_id=order.pk)
-    services.shipment_create(actor=selling, order_id=order.pk, quantities={line.pk: "100"})
+    services.shipment_create(actor=selling, order_id=order.pk, quantities={line.pk: D("100")})
     services.order_deliver(actor=selling, order_id=order.pk)
     client.force_login(buyer_user)
     response = client.get(reverse("frontend:invoice-pdf", args=[Invoice.objects.get().pk]))

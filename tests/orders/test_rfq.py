@@ -8,31 +8,35 @@ from django.utils import timezone
 
 from catalog.models import HarvestLot
 from market.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from market.core.inputs import InputMode, read_input
 from market.organisations.models import Role
 from orders import services
+from orders.commands import CheckoutDetails
+from orders.inputs import RfqInput
 from orders.models import Order, Quote, Rfq
 from orders.selectors import quotes_for, rfq_list_for
 from tests.catalog.factories import actor_for
-from tests.orders.factories import DETAILS, rfq_data
+from tests.orders.factories import DETAILS, rfq_data, rfq_request, stocked_product
 
 pytestmark = pytest.mark.django_db
 D = Decimal
 
 
-def test_quote_accepted_becomes_an_order_at_the_quoted_price(buying, selling, rice, other_cooperative, fish_sauce):
+def test_quote_accepted_becomes_an_order_at_the_quoted_price(buying, selling, rice, other_cooperative):
     product, lot = rice
-    rfq = services.rfq_create(actor=buying, data=rfq_data(product))
+    rfq = services.rfq_create(actor=buying, request=rfq_request(product))
     other = actor_for(other_cooperative, Role.OWNER)
+    other_rice, _lot = stocked_product(other_cooperative, code="KHAC-01")
     losing = services.quote_submit(
-        actor=other, rfq_id=rfq.pk, data={"product": fish_sauce[0].pk, "quantity": "24", "unit_price": 90000}
+        actor=other, rfq_id=rfq.pk, product_id=other_rice.pk, quantity=D("2000"), unit_price=28000
     )
     quote = services.quote_submit(
-        actor=selling, rfq_id=rfq.pk, data={"product": product.pk, "quantity": "2000", "unit_price": 27500}
+        actor=selling, rfq_id=rfq.pk, product_id=product.pk, quantity=D("2000"), unit_price=27500
     )
     # A cooperative sees its own quote only; the buyer sees both.
     assert [q.pk for q in quotes_for(actor=selling, rfq=rfq)] == [quote.pk]
     assert len(quotes_for(actor=buying, rfq=rfq)) == 2
-    order = services.quote_accept(actor=buying, quote_id=quote.pk, data=DETAILS)
+    order = services.quote_accept(actor=buying, quote_id=quote.pk, details=CheckoutDetails(**DETAILS))
     line = order.lines.get()
     assert (order.source, line.unit_price, line.quantity_ordered) == ("quote", 27500, D("2000"))
     assert order.total == 55_000_000 + 2_750_000
@@ -41,50 +45,53 @@ def test_quote_accepted_becomes_an_order_at_the_quoted_price(buying, selling, ri
     assert Quote.objects.get(pk=losing.pk).status == "declined"
     assert Quote.objects.get(pk=quote.pk).order_id == order.pk
     with pytest.raises(Conflict):
-        services.quote_accept(actor=buying, quote_id=quote.pk, data=DETAILS)
+        services.quote_accept(actor=buying, quote_id=quote.pk, details=CheckoutDetails(**DETAILS))
     assert Order.objects.count() == 1
 
 
 def test_expired_quote_cannot_be_accepted(buying, selling, rice):
-    rfq = services.rfq_create(actor=buying, data=rfq_data(rice[0]))
+    rfq = services.rfq_create(actor=buying, request=rfq_request(rice[0]))
     quote = services.quote_submit(
-        actor=selling, rfq_id=rfq.pk, data={"product": rice[0].pk, "quantity": "100", "unit_price": 30000}
+        actor=selling, rfq_id=rfq.pk, product_id=rice[0].pk, quantity=D("100"), unit_price=30000
     )
     Quote.objects.filter(pk=quote.pk).update(valid_until=timezone.now() - timedelta(minutes=1))
     with pytest.raises(Conflict) as error:
-        services.quote_accept(actor=buying, quote_id=quote.pk, data=DETAILS)
+        services.quote_accept(actor=buying, quote_id=quote.pk, details=CheckoutDetails(**DETAILS))
     assert error.value.code == "quote_expired"
     assert not Order.objects.exists()
 
 
 def test_rfq_rules_and_scoping(buying, selling, rice, cooperative, other_cooperative, english):
     with pytest.raises(ValidationFailed) as error:
-        services.rfq_create(actor=buying, data={**rfq_data(), "category": None, "quantity": "0"})
-    assert {"category", "quantity"} <= set(error.value.fields)
+        read_input(RfqInput, {**rfq_data(), "quantity": "0"}, mode=InputMode.JSON)
+    assert set(error.value.fields) == {"quantity"}
+    with pytest.raises(ValidationFailed) as error:
+        services.rfq_create(actor=buying, request=rfq_request(category_id=None))
+    assert set(error.value.fields) == {"category"}
     with pytest.raises(PermissionDenied):
-        services.rfq_create(actor=selling, data=rfq_data(rice[0]))
-    rfq = services.rfq_create(actor=buying, data=rfq_data(rice[0]))
+        services.rfq_create(actor=selling, request=rfq_request(rice[0]))
+    rfq = services.rfq_create(actor=buying, request=rfq_request(rice[0]))
     assert list(rfq_list_for(actor=selling)) == [rfq]  # open requests are visible to cooperatives
-    services.quote_submit(
-        actor=selling, rfq_id=rfq.pk, data={"product": rice[0].pk, "quantity": "100", "unit_price": 30000}
-    )
+    services.quote_submit(actor=selling, rfq_id=rfq.pk, product_id=rice[0].pk, quantity=D("100"), unit_price=30000)
     with pytest.raises(Conflict):
-        services.quote_submit(
-            actor=selling, rfq_id=rfq.pk, data={"product": rice[0].pk, "quantity": "100", "unit_price": 29000}
-        )
+        services.quote_submit(actor=selling, rfq_id=rfq.pk, product_id=rice[0].pk, quantity=D("100"), unit_price=29000)
     # Only its own products can be quoted.
     with pytest.raises(ValidationFailed):
         services.quote_submit(
             actor=actor_for(other_cooperative),
             rfq_id=rfq.pk,
-            data={"product": rice[0].pk, "quantity": "1", "unit_price": 1},
+            product_id=rice[0].pk,
+            quantity=D("1"),
+            unit_price=1,
         )
     services.rfq_close(actor=buying, rfq_id=rfq.pk)
     with pytest.raises(Conflict):
         services.quote_submit(
             actor=actor_for(other_cooperative),
             rfq_id=rfq.pk,
-            data={"product": rice[0].pk, "quantity": "1", "unit_price": 1},
+            product_id=rice[0].pk,
+            quantity=D("1"),
+            unit_price=1,
         )
     with pytest.raises(NotFound):
         services.rfq_close(actor=selling, rfq_id=rfq.pk)

@@ -80,3 +80,50 @@ def test_a_conflict_message_may_name_the_objects_state():
     )
     with pytest.raises(Conflict, match=r"Still shipped\."):
         policy.authorize(actor=actor_of(seller, Role.OWNER), obj=Thing(seller.pk, "shipped"), action=Action.CONFIRM)
+
+
+BUY = capability("test.buy", kinds={OrganisationKind.BUYER})
+
+
+@dataclass
+class Deal:
+    seller_id: int
+    buyer_id: int
+    status: str
+
+
+TWO_SIDED: Policy[Action, Deal] = Policy(
+    {
+        Action.CANCEL: (
+            Rule(BUY, party=lambda a, d: a.organisation_id == d.buyer_id, when=lambda d: d.status == "placed",
+                 conflict="ask the seller"),
+            Rule(SELL_MANAGE, party=lambda a, d: a.organisation_id == d.seller_id,
+                 when=lambda d: d.status in {"placed", "confirmed"}),
+        ),
+    }
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("status", ["placed", "confirmed", "shipped"])
+@pytest.mark.parametrize(
+    ("side", "role"),
+    [("buyer", Role.STAFF), ("seller", Role.OWNER), ("seller", Role.STAFF), ("stranger", Role.OWNER)],
+)
+def test_an_action_with_a_rule_per_side_is_possible_when_one_of_them_permits_it(status, side, role):
+    seller = OrganisationFactory(kind=OrganisationKind.COOPERATIVE)
+    buyer = OrganisationFactory(kind=OrganisationKind.BUYER)
+    acting = {"buyer": buyer, "seller": seller, "stranger": OrganisationFactory(kind=OrganisationKind.BUYER)}[side]
+    actor = actor_of(acting, role)
+    deal = Deal(seller_id=seller.pk, buyer_id=buyer.pk, status=status)
+    expected = (side == "buyer" and status == "placed") or (
+        side == "seller" and role == Role.OWNER and status != "shipped"
+    )
+    assert (Action.CANCEL in TWO_SIDED.actions(actor=actor, obj=deal)) is expected
+    if expected:
+        TWO_SIDED.authorize(actor=actor, obj=deal, action=Action.CANCEL)
+        return
+    refusal = Conflict if (side == "buyer" or (side == "seller" and role == Role.OWNER)) else PermissionDenied
+    with pytest.raises(refusal) as caught:
+        TWO_SIDED.authorize(actor=actor, obj=deal, action=Action.CANCEL)
+    if side == "buyer":
+        assert caught.value.message == "ask the seller"

@@ -76,9 +76,8 @@ def fair_apply(request: MemberRequest, slug: str) -> HttpResponse:
     fair = fair_of(request, slug)
     assert actor.organisation is not None
     state = policy.fair_state(actor=actor, fair=fair)
-    rule = policy.FAIR_POLICY.rules[FairAction.APPLY]
-    if not rule.when(state):
-        refusal = rule.conflict(state) if callable(rule.conflict) else str(rule.conflict)
+    refusal = policy.FAIR_POLICY.state_refusal(FairAction.APPLY, state)
+    if refusal is not None:
         context = {"fair": fair, "refusal": refusal, "mine": selectors.live_application(actor=actor, fair=fair)}
         return render(request, "frontend/fairs/apply.html", context)
     outlook = selectors.fee_outlook(fair=fair, cooperative=actor.organisation)

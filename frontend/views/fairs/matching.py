@@ -273,12 +273,11 @@ def tables_add(request: MemberRequest, slug: str) -> HttpResponse:
 # --- staff: check-in ---------------------------------------------------------------------------------
 def _checkin_context(request: ActorRequest, fair: Fair) -> dict[str, Any]:
     state = policy.fair_state(actor=request.actor, fair=fair)
-    rule = policy.FAIR_POLICY.rules[FairAction.CHECK_IN]
     return {
         "fair": fair,
         "counts": selectors.checkin_counts(fair=fair),
         "actions": policy.FAIR_POLICY.actions(actor=request.actor, obj=state),
-        "closed": "" if rule.when(state) else (rule.conflict(state) if callable(rule.conflict) else str(rule.conflict)),
+        "closed": policy.FAIR_POLICY.state_refusal(FairAction.CHECK_IN, state) or "",
     }
 
 

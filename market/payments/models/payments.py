@@ -54,6 +54,8 @@ class Payable(TimeStampedModel):
     return_url = models.CharField(max_length=300, blank=True)
     amount_paid = vnd_field(_("paid"), default=0)
     amount_refunded = vnd_field(_("refunded"), default=0)
+    # Paid beyond what was owed and kept by the payee as credit for the payer (not given back).
+    amount_credited = vnd_field(_("kept as credit"), default=0)
     status = models.CharField(
         _("payment status"), max_length=20, choices=PayableStatus.choices, default=PayableStatus.UNPAID
     )
@@ -71,6 +73,7 @@ class Payable(TimeStampedModel):
                 name="payable_refunded_within_paid",
             ),
             models.CheckConstraint(condition=Q(status__in=PayableStatus.values), name="payable_status_valid"),
+            models.CheckConstraint(condition=Q(amount_credited__gte=0), name="payable_credited_not_negative"),
         ]
 
     def __str__(self) -> str:
@@ -81,8 +84,19 @@ class Payable(TimeStampedModel):
         return Money(self.amount, self.currency)
 
     @property
+    def net_paid(self) -> int:
+        """What the payer has paid towards this payable: received, less refunded and less kept as credit."""
+        return self.amount_paid - self.amount_refunded - self.amount_credited
+
+    @property
     def outstanding(self) -> int:
-        return max(0, self.amount - (self.amount_paid - self.amount_refunded))
+        return max(0, self.amount - self.net_paid)
+
+    @property
+    def overpaid(self) -> int:
+        """Paid beyond what is owed (all of it once cancelled), not yet refunded or kept as credit."""
+        owed = 0 if self.status == PayableStatus.CANCELLED else self.amount
+        return max(0, self.net_paid - owed)
 
     @property
     def pay_url(self) -> str:

@@ -90,6 +90,7 @@ class DiscrepancyKind(models.TextChoices):
     STALE_PENDING = "stale_pending", _("Pending for too long")
     NOT_ON_STATEMENT = "not_on_statement", _("Transfer not on any statement")
     UNMATCHED_TRANSFER = "unmatched_transfer", _("Transfer waiting for review")
+    OVERPAID = "overpaid", _("Over-payment not settled")
 
 
 class DiscrepancyStatus(models.TextChoices):

@@ -1,5 +1,6 @@
 """Every write to payments. Nothing else moves a payment's state: see `transitions.payment_transition`."""
 
+from market.payments.services.balances import overpayment_refund_claim, payable_credit, transfer_refund_record
 from market.payments.services.bank import (
     bank_transaction_apply,
     bank_transaction_dismiss,
@@ -14,6 +15,7 @@ from market.payments.services.cards import (
     dispute_sync,
     payment_sync_from_intent,
     refund_create,
+    refund_send,
     refund_sync,
 )
 from market.payments.services.payables import payable_amount_refresh, payable_cancel, payable_open
@@ -34,13 +36,16 @@ __all__ = [
     "card_payment_start",
     "discrepancy_resolve",
     "dispute_sync",
+    "overpayment_refund_claim",
     "payable_amount_refresh",
     "payable_cancel",
+    "payable_credit",
     "payable_open",
     "payment_sync_from_intent",
     "payment_transition",
     "reconciliation_run",
     "refund_create",
+    "refund_send",
     "refund_sync",
     "settlement_mark_paid",
     "settlement_run_cancel",
@@ -48,6 +53,7 @@ __all__ = [
     "statement_apply",
     "statement_discard",
     "statement_upload",
+    "transfer_refund_record",
     "webhook_event_process",
     "webhook_event_store",
 ]

@@ -245,6 +245,13 @@ def refund_create(*, actor: Actor, payment: Payment, amount: int, reason: str) -
             )
         refund = Refund.objects.create(payment=locked, amount=amount, reason=reason[:500], requested_by=actor.user)
         audit_record(actor=actor, action="payments.refund_requested", target=locked, data={"amount": amount})
+    return refund_send(actor=actor, refund=refund)
+
+
+def refund_send(*, actor: Actor, refund: Refund) -> Refund:
+    """Ask Stripe for a pending refund claimed (and committed) before: no row lock is held meanwhile."""
+    payment = refund.payment
+    amount = refund.amount
     try:
         data = gateway.refund_create(
             refund_id=refund.pk, intent_id=payment.provider_reference, amount=Money(amount, payment.currency)

@@ -30,6 +30,8 @@ from market.payments.models import (
     Discrepancy,
     DiscrepancyKind,
     DiscrepancyStatus,
+    Payable,
+    PayableStatus,
     Payment,
     Provider,
     ProviderRecord,
@@ -371,6 +373,25 @@ def _compare_rows(run: ReconciliationRun, *, cutoff: datetime) -> None:
                 _("only notified"),
                 _("Notified by the bank but on no imported statement: import that day's statement."),
             )
+    # Payables holding more than is owed (a weighed delivery lighter than what was paid, a cancelled one
+    # already paid): the payer is owed the difference until it is refunded or kept as credit.
+    payable = Payable._meta.db_table
+    sql = f"""
+        SELECT p.reference, p.amount, p.amount_paid - p.amount_refunded - p.amount_credited
+        FROM {payable} p
+        WHERE p.updated_at < %s
+          AND p.amount_paid - p.amount_refunded - p.amount_credited > CASE WHEN p.status = %s THEN 0 ELSE p.amount END
+    """  # noqa: S608 (table names and constants, never input)
+    for ref, owed, kept in _stream(sql, [cutoff, PayableStatus.CANCELLED]):
+        writer.add(
+            K.OVERPAID,
+            "",
+            ref,
+            None,
+            owed,
+            kept,
+            _("Paid more than is owed: refund the difference or keep it as credit, from the order page."),
+        )
     writer.flush()
     run.discrepancies_found = writer.found
 
