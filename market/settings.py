@@ -330,11 +330,15 @@ ESMS_CALLBACK_URL = env("ESMS_CALLBACK_URL")
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
 CELERY_BROKER_FOLDER = VAR_DIR / "broker"
 if CELERY_BROKER_URL.startswith("filesystem://"):
+    # kombu's filesystem transport can hand a worker a half-written message; ours writes each one aside and
+    # renames it into the queue (market/core/broker.py says why and how).
+    CELERY_BROKER_TRANSPORT = "market.core.broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_FOLDER / "queue"),
         "data_folder_out": str(CELERY_BROKER_FOLDER / "queue"),
         "processed_folder": str(CELERY_BROKER_FOLDER / "processed"),
         "control_folder": str(CELERY_BROKER_FOLDER / "control"),
+        "temp_folder": str(CELERY_BROKER_FOLDER / "tmp"),
         "store_processed": False,
     }
 else:
