@@ -4,6 +4,7 @@ review queue, check-in and report; badges; business matching."""
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,6 +35,7 @@ from fairs.permissions import FAIRS_APPLY, FAIRS_EXHIBIT, FAIRS_MANAGE, FAIRS_ME
 from fairs.services.common import FAIR_TRANSITIONS
 from frontend.decorators import actor_required
 from market.core.errors import ApplicationError, NotFound
+from market.core.http import generated_file
 from market.core.quantity import Unit
 from market.organisations import geo
 from market.organisations.models import SELLER_KINDS, Organisation
@@ -116,7 +119,12 @@ def _names_public(request: HttpRequest, fair: Any) -> bool:
 def fair_plan_svg(request: HttpRequest, slug: str) -> HttpResponse:
     fair = _fair(request, slug)
     context = {"fair": fair, **plan_layout(fair, show_names=_names_public(request, fair)), "standalone": True}
-    return render(request, "frontend/fairs/plan.svg", context, content_type="image/svg+xml")
+    # Once published the plan is the same for everyone (per language: LanguageMiddleware varies on Cookie);
+    # before that staff see exhibitor names others do not.
+    return generated_file(
+        request, render_to_string("frontend/fairs/plan.svg", context, request=request),
+        content_type="image/svg+xml", public=fair.status in selectors.PLAN_PUBLIC_STATUSES, max_age=300,
+    )  # fmt: skip
 
 
 def fair_plan(request: HttpRequest, slug: str) -> HttpResponse:
@@ -419,9 +427,8 @@ def badge_qr(request: HttpRequest, slug: str, code: str) -> HttpResponse:
     if badge is None:
         raise Http404()
     qr = segno.make(services.badge_payload(badge), error="m")
-    response = HttpResponse(qr.svg_inline(scale=6, light="white", dark="black"), content_type="image/svg+xml")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    svg = qr.svg_inline(scale=6, light="white", dark="black")
+    return generated_file(request, svg, content_type="image/svg+xml", public=False, max_age=3600)
 
 
 # --- business matching ---------------------------------------------------------------------------
@@ -541,24 +548,26 @@ def report(request: HttpRequest, slug: str, fmt: str = "html") -> HttpResponse:
         "meetings_booked": sum(data.meetings.get(s, 0) for s in ("requested", "accepted", "held")),
     }
     if fmt == "csv":
-        return _report_csv(fair, data)
+        return generated_file(
+            request, _report_csv(data), content_type="text/csv; charset=utf-8", public=False,
+            filename=f"bao-cao-{fair.slug}.csv", disposition="attachment",
+        )  # fmt: skip
     if fmt == "pdf":
-        from django.template.loader import render_to_string
         from weasyprint import HTML
 
         html = render_to_string("frontend/fairs/report_pdf.html", context, request=request)
         pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
-        response = HttpResponse(pdf, content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="bao-cao-{fair.slug}.pdf"'
-        return response
+        return generated_file(
+            request, pdf, content_type="application/pdf", public=False, filename=f"bao-cao-{fair.slug}.pdf",
+            disposition="attachment",
+        )  # fmt: skip
     return render(request, "frontend/fairs/report.html", context)
 
 
-def _report_csv(fair: Any, data: selectors.FairReport) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="bao-cao-{fair.slug}.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response)
+def _report_csv(data: selectors.FairReport) -> str:
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
     writer.writerow(["section", "item", "value", "extra"])
     for zone in data.zones:
         writer.writerow(
@@ -581,7 +590,7 @@ def _report_csv(fair: Any, data: selectors.FairReport) -> HttpResponse:
         writer.writerow(["outcomes", outcome["kind"], outcome["count"], outcome["value"]])
     for key, value in data.fees.items():
         writer.writerow(["fees", key, value, ""])
-    return response
+    return out.getvalue()
 
 
 # --- staff: new fair, matching slots and tables ------------------------------------------------------

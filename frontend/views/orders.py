@@ -21,6 +21,7 @@ from catalog.models import Category
 from frontend.decorators import actor_required
 from frontend.order_charts import bar_chart_svg
 from market.core.errors import ApplicationError
+from market.core.http import generated_file
 from market.core.quantity import Unit
 from market.organisations import geo
 from orders import selectors, services
@@ -283,9 +284,10 @@ def invoice_pdf(request: HttpRequest, invoice_id: int) -> HttpResponse:
     from orders.invoice_documents import invoice_pdf as render_pdf
 
     invoice = selectors.invoice_get_for(actor=request.actor, invoice_id=invoice_id)  # type: ignore[attr-defined]
-    response = HttpResponse(render_pdf(invoice), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{invoice.display_number}.pdf"'
-    return response
+    return generated_file(
+        request, render_pdf(invoice), content_type="application/pdf", public=False,
+        filename=f"{invoice.display_number}.pdf",
+    )  # fmt: skip
 
 
 # --- sales summary -------------------------------------------------------------------------------
