@@ -10,6 +10,7 @@ from frontend.views import (
     orders,
     organisations,
     payments,
+    site,
     staff,
     staff_catalog,
 )
@@ -18,6 +19,8 @@ app_name = "frontend"
 
 urlpatterns = [
     path("", organisations.home, name="home"),
+    path("robots.txt", site.robots_txt, name="robots"),
+    path("favicon.ico", site.favicon, name="favicon"),
     # orders: cart, checkout, buyer and cooperative order pages, quotations
     path("cart/", orders.cart, name="cart"),
     path("checkout/", orders.checkout, name="checkout"),

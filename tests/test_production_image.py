@@ -1,5 +1,6 @@
 """The production image serves its pages: the Dockerfile's own collectstatic writes the manifest that
-production's storage needs, and the Dockerfile's own gunicorn command serves the main pages without a 500.
+production's storage needs, and the Dockerfile's own gunicorn command serves the main pages, /robots.txt and
+/favicon.ico without a 500.
 
 No Docker engine here: the commands are read out of the Dockerfile and run on this machine, with production
 settings pointing at the test PostgreSQL and Redis, so this test breaks when the Dockerfile drifts.
@@ -21,6 +22,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import brotli
 import pytest
 from django.conf import settings
 from django.core.management import call_command
@@ -185,6 +187,13 @@ def test_production_serves_the_main_pages(production_server: str):
             failures[page] = status
         assets.update(re.findall(r"""(/static/[^"'\s?#)]+)""", body.decode(errors="replace")))
     assert not failures, failures
+    for path, content_type in [("/robots.txt", "text/plain; charset=utf-8"), ("/favicon.ico", "image/svg+xml")]:
+        status, headers, _body = get(production_server + path)
+        assert (status, headers["Content-Type"]) == (200, content_type), path
+    # Pages go out compressed (brotli) in production too.
+    status, headers, body = get(production_server + "/catalogue/", **{"Accept-Encoding": "gzip, deflate, br"})
+    assert headers["Content-Encoding"] == "br"
+    assert brotli.decompress(body).startswith(b"<!doctype html>")
     # Every asset a page links to is served (hashed names from the manifest, compressed variants).
     assert any(re.search(r"/static/frontend/app\.[0-9a-f]{12}\.css", a) for a in assets), sorted(assets)
     for asset in sorted(assets):
