@@ -89,7 +89,8 @@ class Command(BaseCommand):
         try:
             while not stopping:
                 for child in children.values():
-                    if line := child.supervise():
+                    # After Ctrl-C the children die of it too: that is no reason to start them again.
+                    if not stopping and (line := child.supervise()):
                         self._log(line)
                 time.sleep(0.5)
         finally:
