@@ -19,7 +19,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 def env(name: str, default: str = "") -> str:
-    return os.environ.get(name, default)
+    # Empty means unset: `cp .env.example .env` (docker compose) sets every listed variable, most to "".
+    return os.environ.get(name) or default
 
 
 def env_bool(name: str, default: bool) -> bool:

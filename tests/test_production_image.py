@@ -32,6 +32,7 @@ from fairs.models import Fair
 from fairs.selectors import PLAN_PUBLIC_STATUSES
 from market.organisations.models import Organisation, OrganisationKind
 from tests.conftest import child_database_url
+from tests.test_deployment import env_example
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
@@ -113,12 +114,12 @@ def production_server(static_root: Path, tmp_path: Path) -> Iterator[str]:
     command += ["--control-socket", str(tmp_path / "gunicorn.ctl")]
     dropped = {"DJANGO_SETTINGS_MODULE", "MARKET_ENV", "SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env = {k: v for k, v in os.environ.items() if k not in dropped and not k.startswith("PYTEST")}
-    env |= {
+    # As docker compose runs it: .env.example copied to .env (its empty values included), then the secrets.
+    env |= env_example() | {
         "MARKET_ENV": "production",
         "SECRET_KEY": secrets.token_urlsafe(64),
         "DATABASE_URL": child_database_url(),
         "REDIS_URL": settings.REDIS_URL,
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "ALLOWED_HOSTS": "127.0.0.1",
         "STATIC_ROOT": str(static_root),
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
@@ -180,6 +181,8 @@ def test_production_serves_the_main_pages(production_server: str):
         "/admin/login/",
         "/api/docs/",
     ]
+    status, _headers, body = get(production_server + "/healthz")
+    assert (status, json.loads(body)["broker"]) == (200, True), body
     failures, assets = {}, set()
     for page in pages:
         status, _headers, body = get(production_server + page)
