@@ -35,7 +35,7 @@ from fairs.permissions import FAIRS_APPLY, FAIRS_EXHIBIT, FAIRS_MANAGE, FAIRS_ME
 from fairs.services.common import FAIR_TRANSITIONS
 from frontend.decorators import actor_required
 from market.core.errors import ApplicationError, NotFound
-from market.core.http import generated_file
+from market.core.http import REVALIDATE, generated_file
 from market.core.quantity import Unit
 from market.organisations import geo
 from market.organisations.models import SELLER_KINDS, Organisation
@@ -119,12 +119,14 @@ def _names_public(request: HttpRequest, fair: Any) -> bool:
 def fair_plan_svg(request: HttpRequest, slug: str) -> HttpResponse:
     fair = _fair(request, slug)
     context = {"fair": fair, **plan_layout(fair, show_names=_names_public(request, fair)), "standalone": True}
-    # Once published the plan is the same for everyone (per language: LanguageMiddleware varies on Cookie);
-    # before that staff see exhibitor names others do not.
+    # Once published the plan is the same for everyone (per language: LanguageMiddleware varies on Cookie)
+    # and may be kept a few minutes; before that staff see exhibitor names others do not, and it changes as
+    # they draw. The plan editor asks for it with `cache: "no-cache"`.
+    public = fair.status in selectors.PLAN_PUBLIC_STATUSES
+    svg = render_to_string("frontend/fairs/plan.svg", context, request=request)
     return generated_file(
-        request, render_to_string("frontend/fairs/plan.svg", context, request=request),
-        content_type="image/svg+xml", public=fair.status in selectors.PLAN_PUBLIC_STATUSES, max_age=300,
-    )  # fmt: skip
+        request, svg, content_type="image/svg+xml", public=public, max_age=300 if public else REVALIDATE
+    )
 
 
 def fair_plan(request: HttpRequest, slug: str) -> HttpResponse:

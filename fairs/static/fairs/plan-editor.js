@@ -84,7 +84,9 @@
   }
 
   function refresh(selectId) {
-    return fetch(svgUrl, { credentials: "same-origin" })
+    // The plan may sit in the browser's cache for a few minutes: the editor needs it as it is now (a 304
+    // when nothing changed).
+    return fetch(svgUrl, { credentials: "same-origin", cache: "no-cache" })
       .then(function (r) {
         return r.text();
       })
