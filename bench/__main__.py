@@ -12,6 +12,7 @@ BENCHMARKS = {
     "notifications": "bench.notifications",
     "orders": "bench.orders",
     "payments": "bench.payments",
+    "soak": "bench.soak",
 }
 
 

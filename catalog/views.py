@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.utils.cache import get_conditional_response
+from django.utils.http import quote_etag
 from django.views.decorators.http import require_GET
 
 from catalog import selectors
 from catalog.qr import qr_png
 from market.core.errors import NotFound
+from market.core.http import generated_file
 
 PUBLIC_PREFIXES = ("catalog/images/", "catalog/thumbnails/")
 
 
 @require_GET
-def catalog_media(request: HttpRequest, name: str) -> FileResponse:
-    """Product photos and thumbnails. Their names are content hashes, so they never change."""
+def catalog_media(request: HttpRequest, name: str) -> HttpResponse:
+    """Product photos and thumbnails. Their names are content hashes, so they never change (nor their ETag)."""
     if not name.startswith(PUBLIC_PREFIXES) or ".." in name or "\\" in name or not default_storage.exists(name):
         raise Http404()
-    response = FileResponse(default_storage.open(name, "rb"), content_type="image/jpeg")
+    etag = quote_etag(hashlib.sha256(name.encode()).hexdigest()[:32])
+    response = get_conditional_response(request, etag=etag) or FileResponse(
+        default_storage.open(name, "rb"), content_type="image/jpeg"
+    )
+    response["ETag"] = etag
     response["Cache-Control"] = "public, max-age=31536000, immutable"
     return response
 
@@ -30,7 +39,8 @@ def lot_qr(request: HttpRequest, public_id: str) -> HttpResponse:
         lot = selectors.lot_public_get(public_id=public_id)
     except NotFound:
         raise Http404() from None
-    response = HttpResponse(qr_png(selectors.lot_qr_url(lot)), content_type="image/png")
-    response["Cache-Control"] = "public, max-age=86400"
-    response["Content-Disposition"] = f'inline; filename="lot-{lot.code}.png"'
-    return response
+    # A published lot never changes; the day bounds a change of SITE_URL.
+    return generated_file(
+        request, qr_png(selectors.lot_qr_url(lot)), content_type="image/png", public=True, max_age=86400,
+        filename=f"lot-{lot.code}.png",
+    )  # fmt: skip

@@ -11,6 +11,7 @@ from frontend.views import (
     orders,
     organisations,
     payments,
+    site,
     staff,
     staff_catalog,
 )
@@ -19,6 +20,8 @@ app_name = "frontend"
 
 urlpatterns = [
     path("", organisations.home, name="home"),
+    path("robots.txt", site.robots_txt, name="robots"),
+    path("favicon.ico", site.favicon, name="favicon"),
     # orders: cart, checkout, buyer and cooperative order pages, quotations
     path("cart/", orders.cart, name="cart"),
     path("checkout/", orders.checkout, name="checkout"),

@@ -23,9 +23,9 @@ def _use_django_logging(**_kwargs: object) -> None:
 
 
 def ensure_broker_folders() -> None:
-    """kombu's filesystem transport needs its folders to exist before any process uses them."""
+    """The filesystem transport (market/core/broker.py) needs its folders before any process uses them."""
     from django.conf import settings
 
     if settings.CELERY_BROKER_URL.startswith("filesystem://"):
-        for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
+        for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder", "temp_folder"):
             os.makedirs(settings.CELERY_BROKER_TRANSPORT_OPTIONS[key], exist_ok=True)

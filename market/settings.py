@@ -19,7 +19,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 def env(name: str, default: str = "") -> str:
-    return os.environ.get(name, default)
+    # Empty means unset: `cp .env.example .env` (docker compose) sets every listed variable, most to "".
+    return os.environ.get(name) or default
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -94,6 +95,8 @@ MIDDLEWARE = [
     "market.core.logging.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise (static files come precompressed) and above everything that writes the body.
+    "market.core.compression.CompressionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -330,11 +333,15 @@ ESMS_CALLBACK_URL = env("ESMS_CALLBACK_URL")
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
 CELERY_BROKER_FOLDER = VAR_DIR / "broker"
 if CELERY_BROKER_URL.startswith("filesystem://"):
+    # kombu's filesystem transport can hand a worker a half-written message; ours writes each one aside and
+    # renames it into the queue (market/core/broker.py says why and how).
+    CELERY_BROKER_TRANSPORT = "market.core.broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_FOLDER / "queue"),
         "data_folder_out": str(CELERY_BROKER_FOLDER / "queue"),
         "processed_folder": str(CELERY_BROKER_FOLDER / "processed"),
         "control_folder": str(CELERY_BROKER_FOLDER / "control"),
+        "temp_folder": str(CELERY_BROKER_FOLDER / "tmp"),
         "store_processed": False,
     }
 else:

@@ -48,6 +48,31 @@ def test_production_passes_check_deploy():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def env_example() -> dict[str, str]:
+    """The variables of .env.example as docker compose's env_file sets them (empty ones set, to "")."""
+    lines = (ROOT / ".env.example").read_text().splitlines()
+    return dict(line.split("=", 1) for line in lines if line.strip() and not line.startswith("#"))
+
+
+def test_production_with_env_example_copied_to_env_falls_back_on_defaults_for_empty_values():
+    """README: `cp .env.example .env`, fill in the secrets, `docker compose up`. Its empty variables mean
+    "the default", not "empty": an empty STATIC_ROOT would serve no static files (500 on every page), an
+    empty CELERY_BROKER_URL would send tasks to amqp://localhost and an empty EMAIL_BACKEND would send none."""
+    code = (
+        "from django.conf import settings as s; import json; print(json.dumps([str(s.STATIC_ROOT), "
+        "s.CELERY_BROKER_URL, s.EMAIL_BACKEND, s.LANGUAGE_CODE]))"
+    )
+    secrets_set = {"SECRET_KEY": secrets.token_urlsafe(64), "ALLOWED_HOSTS": "market.lienminh-angiang.example"}
+    compose_sets = {k: PRODUCTION[k] for k in ("MARKET_ENV", "DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")}
+    result = manage("shell", "-c", code, **(env_example() | secrets_set | compose_sets))
+    assert result.returncode == 0, result.stderr
+    static_root, broker, email, language = json.loads(result.stdout.splitlines()[-1])
+    assert static_root == str(ROOT / "staticfiles"), "where the image's collectstatic wrote"
+    assert broker == PRODUCTION["REDIS_URL"]
+    assert email == "django.core.mail.backends.smtp.EmailBackend"
+    assert language == "vi"
+
+
 def test_compose_file_is_valid_and_complete():
     env = dict(os.environ, POSTGRES_PASSWORD="validation-only")
     quiet = subprocess.run(

@@ -32,6 +32,7 @@ from frontend.order_charts import bar_chart_svg
 from frontend.schema_forms import SchemaForm
 from frontend.templatetags.market import qty
 from market.core.errors import ApplicationError
+from market.core.http import generated_file
 from market.core.inputs import InputMode, read_input
 from market.core.parsing import format_input_decimal
 from market.core.quantity import UNIT_SYMBOLS, Unit, convert, is_mass_unit
@@ -442,9 +443,10 @@ def invoice_pdf(request: MemberRequest, invoice_id: int) -> HttpResponse:
     from orders.invoice_documents import invoice_pdf as render_pdf
 
     invoice = selectors.invoice_get_for(actor=request.actor, invoice_id=invoice_id)
-    response = HttpResponse(render_pdf(invoice), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{invoice.display_number}.pdf"'
-    return response
+    return generated_file(
+        request, render_pdf(invoice), content_type="application/pdf", public=False,
+        filename=f"{invoice.display_number}.pdf",
+    )  # fmt: skip
 
 
 # --- sales summary -------------------------------------------------------------------------------

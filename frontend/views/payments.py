@@ -25,6 +25,7 @@ from frontend.payment_forms import (
     StatementUploadForm,
 )
 from market.core.errors import ApplicationError
+from market.core.http import generated_file
 from market.organisations.banks import bank_by_bin
 from market.payments import selectors, services, vietqr
 from market.payments import stripe_gateway as gateway
@@ -100,9 +101,11 @@ def pay_qr(request: HttpRequest, reference: str) -> HttpResponse:
         bank_bin=payable.account_bin, account_number=payable.account_number, amount=payable.outstanding,
         note=payable.reference,
     )  # fmt: skip
-    response = HttpResponse(vietqr.qr_png(payload), content_type="image/png")
-    response["Content-Disposition"] = f'attachment; filename="vietqr-{payable.reference}.png"'
-    return response
+    # The amount follows what is still owed: checked again on every use.
+    return generated_file(
+        request, vietqr.qr_png(payload), content_type="image/png", public=False,
+        filename=f"vietqr-{payable.reference}.png", disposition="attachment",
+    )  # fmt: skip
 
 
 def _card_answer(request: HttpRequest, payable, payment, secret: str = "") -> JsonResponse:

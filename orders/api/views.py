@@ -13,6 +13,7 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from market.core.http import generated_file
 from market.core.inputs import InputMode, input_mode, read_input
 from market.core.pagination import CursorPagination
 from market.organisations.drf import ActorAPIView
@@ -303,9 +304,10 @@ class InvoicePdfView(ActorAPIView):
         from orders.invoice_documents import invoice_pdf
 
         invoice = selectors.invoice_get_for(actor=self.actor, invoice_id=invoice_id)
-        response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="{invoice.display_number}.pdf"'
-        return response
+        return generated_file(
+            request, invoice_pdf(invoice), content_type="application/pdf", public=False,
+            filename=f"{invoice.display_number}.pdf",
+        )  # fmt: skip
 
 
 class InvoiceExportView(ActorAPIView):

@@ -44,6 +44,8 @@ def test_a_photo_is_stored_reencoded_with_a_thumbnail(api, coop_owner, rice, sto
     served = api(None).get(response.json()["thumbnail_url"])
     assert served.status_code == 200
     assert served["Cache-Control"].startswith("public")
+    again = api(None).get(response.json()["thumbnail_url"], HTTP_IF_NONE_MATCH=served["ETag"])
+    assert again.status_code == 304
 
 
 @pytest.mark.parametrize(

@@ -6,11 +6,13 @@ from __future__ import annotations
 import segno
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 
 from fairs import inputs, policy, selectors, services
-from fairs.lifecycle import FAIR_TRANSITIONS
+from fairs.lifecycle import FAIR_TRANSITIONS, PLAN_PUBLIC_STATUSES
 from frontend.decorators import actor_required
 from frontend.views.fairs.common import fair_of, plan_layout
+from market.core.http import REVALIDATE, generated_file
 from market.organisations.http import ActorRequest, MemberRequest
 
 
@@ -47,7 +49,14 @@ def fair_plan_svg(request: ActorRequest, slug: str) -> HttpResponse:
         **plan_layout(fair, show_names=selectors.names_public(actor=request.actor, fair=fair)),
         "standalone": True,
     }
-    return render(request, "frontend/fairs/plan.svg", context, content_type="image/svg+xml")
+    # Once published the plan is the same for everyone (per language: LanguageMiddleware varies on Cookie)
+    # and may be kept a few minutes; before that staff see exhibitor names others do not, and it changes as
+    # they draw. The plan editor asks for it with `cache: "no-cache"`.
+    public = fair.status in PLAN_PUBLIC_STATUSES
+    svg = render_to_string("frontend/fairs/plan.svg", context, request=request)
+    return generated_file(
+        request, svg, content_type="image/svg+xml", public=public, max_age=300 if public else REVALIDATE
+    )
 
 
 def fair_plan(request: ActorRequest, slug: str) -> HttpResponse:
@@ -82,6 +91,5 @@ def badge_qr(request: MemberRequest, slug: str, code: str) -> HttpResponse:
     badge = selectors.badges_for(actor=request.actor, fair=fair).filter(code=code).first()
     if badge is None:
         raise Http404()
-    response = HttpResponse(badge_svg(services.badge_payload(badge)), content_type="image/svg+xml")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    svg = badge_svg(services.badge_payload(badge))
+    return generated_file(request, svg, content_type="image/svg+xml", public=False, max_age=3600)

@@ -4,6 +4,7 @@ meetings and what came of them, as a page, a CSV and a PDF."""
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass
 
 from django.http import HttpResponse
@@ -12,10 +13,10 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from fairs import selectors
-from fairs.models import Fair
 from fairs.permissions import FAIRS_MANAGE
 from frontend.decorators import actor_required
 from frontend.views.fairs.common import fair_of
+from market.core.http import generated_file
 from market.organisations.http import MemberRequest
 
 BAR_WIDTH = 300  # SVG units of the longest bar
@@ -54,7 +55,10 @@ def report(request: MemberRequest, slug: str, fmt: str = "html") -> HttpResponse
     fair = fair_of(request, slug)
     data = selectors.fair_report(fair=fair)
     if fmt == "csv":
-        return _report_csv(fair, data)
+        return generated_file(
+            request, _report_csv(data), content_type="text/csv; charset=utf-8", public=False,
+            filename=f"bao-cao-{fair.slug}.csv", disposition="attachment",
+        )  # fmt: skip
     context = {
         "fair": fair,
         "report": data,
@@ -67,18 +71,18 @@ def report(request: MemberRequest, slug: str, fmt: str = "html") -> HttpResponse
 
         html = render_to_string("frontend/fairs/report_pdf.html", context, request=request)
         pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
-        response = HttpResponse(pdf, content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="bao-cao-{fair.slug}.pdf"'
-        return response
+        return generated_file(
+            request, pdf, content_type="application/pdf", public=False, filename=f"bao-cao-{fair.slug}.pdf",
+            disposition="attachment",
+        )  # fmt: skip
     return render(request, "frontend/fairs/report.html", context)
 
 
-def _report_csv(fair: Fair, data: selectors.FairReport) -> HttpResponse:
+def _report_csv(data: selectors.FairReport) -> str:
     """One row per figure: the section and item as codes (for formulas) and as words (for people)."""
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="bao-cao-{fair.slug}.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response)
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
     writer.writerow(["section", "item", _("Item"), "value", "extra"])
     for zone in data.zones:
         occupied = zone["assigned"] + zone["held"]
@@ -102,4 +106,4 @@ def _report_csv(fair: Fair, data: selectors.FairReport) -> HttpResponse:
         writer.writerow(["outcomes", outcome.kind.value, outcome.kind.label, outcome.count, outcome.value])
     for key, label in (("price", _("Booth prices")), ("subsidy", _("Subsidy")), ("due", _("Due")), ("paid", _("Paid"))):
         writer.writerow(["fees", key, label, data.fees[key], ""])
-    return response
+    return out.getvalue()

@@ -1,7 +1,8 @@
 """Runs the whole zero-setup stack in the foreground: web (gunicorn), Celery worker and beat — and, when no
 Stripe key is configured, localstripe (a local Stripe test server) on 127.0.0.1 for card payments.
 
-`make run` calls this after migrating and seeding. Ctrl-C (or SIGTERM) stops every process cleanly.
+`make run` calls this after migrating and seeding. A process that dies is started again (with a growing pause
+if it keeps dying) and the others keep running; Ctrl-C (or SIGTERM) stops every process cleanly.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta
 from types import FrameType
 
 from django.conf import settings
@@ -20,6 +22,9 @@ from django.core.management.base import BaseCommand
 from market.celery import ensure_broker_folders
 
 STOP_GRACE_SECONDS = 15
+# A child that ran this long before dying is restarted after 1 s again; quicker deaths double the pause.
+STABLE_AFTER_SECONDS = 60
+MAX_RESTART_DELAY_SECONDS = 60
 
 
 class Command(BaseCommand):
@@ -47,6 +52,8 @@ class Command(BaseCommand):
             "web": [
                 python, "-m", "gunicorn", "market.wsgi:application",
                 "--bind", f"{host}:{port}", "--workers", str(web_workers), "--access-logfile", "-",
+                # gunicorn 27 shares one control socket per user by default; several sites run on one machine.
+                "--control-socket", str(settings.VAR_DIR / "gunicorn.ctl"),
             ],
             "worker": [
                 python, "-m", "celery", "-A", "market", "worker",
@@ -63,7 +70,9 @@ class Command(BaseCommand):
                 "--webhook-url", f"http://127.0.0.1:{port}/api/v1/payments/webhooks/stripe/",
                 "--webhook-secret", settings.STRIPE_WEBHOOK_SECRET,
             ]  # fmt: skip
-        processes = {name: subprocess.Popen(cmd, env=child_env) for name, cmd in commands.items()}  # noqa: S603
+        children = {name: Child(name, command, child_env) for name, command in commands.items()}
+        for child in children.values():
+            self._log(child.start())
         stopping = False
 
         def stop(signum: int, frame: FrameType | None) -> None:
@@ -77,32 +86,65 @@ class Command(BaseCommand):
         if stripe_line:
             self.stdout.write(stripe_line)
         self.stdout.write("Press Ctrl-C to stop web, worker and beat.")
-        exit_code = 0
         try:
             while not stopping:
-                for name, process in processes.items():
-                    if process.poll() is not None:
-                        self.stderr.write(f"{name} exited with {process.returncode}; stopping the rest.")
-                        exit_code = 1
-                        stopping = True
+                for child in children.values():
+                    # After Ctrl-C the children die of it too: that is no reason to start them again.
+                    if not stopping and (line := child.supervise()):
+                        self._log(line)
                 time.sleep(0.5)
         finally:
-            self._stop_all(processes)
+            _stop_all([child.process for child in children.values() if child.process is not None])
         self.stdout.write("Stopped.")
-        if exit_code:
-            sys.exit(exit_code)
 
-    def _stop_all(self, processes: dict[str, subprocess.Popen]) -> None:
-        for process in processes.values():
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + STOP_GRACE_SECONDS
-        for process in processes.values():
-            try:
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    def _log(self, line: str) -> None:
+        self.stderr.write(f"[run_local {datetime.now().astimezone():%Y-%m-%d %H:%M:%S%z}] {line}")
+
+
+class Child:
+    """One process of the stack. A child that dies is started again after a pause that doubles with each
+    quick death (1 s up to a minute), so a crash-looping child does not spin while the rest keep serving."""
+
+    def __init__(self, name: str, command: list[str], env: dict[str, str]) -> None:
+        self.name, self.command, self.env = name, command, env
+        self.process: subprocess.Popen | None = None
+        self.started_at = 0.0
+        self.restart_at: float | None = None
+        self.quick_deaths = 0
+
+    def start(self) -> str:
+        self.process = subprocess.Popen(self.command, env=self.env)  # noqa: S603
+        self.started_at, self.restart_at = time.monotonic(), None
+        return f"started {self.name} (pid {self.process.pid})"
+
+    def supervise(self) -> str | None:
+        """Notice a death and schedule the restart, or restart when it is due; returns what to log."""
+        now = time.monotonic()
+        if self.restart_at is not None:
+            return self.start() if now >= self.restart_at else None
+        if self.process is None or self.process.poll() is None:
+            return None
+        self.quick_deaths = self.quick_deaths + 1 if now - self.started_at < STABLE_AFTER_SECONDS else 1
+        delay = min(MAX_RESTART_DELAY_SECONDS, 2 ** (self.quick_deaths - 1))
+        self.restart_at = now + delay
+        when = datetime.now().astimezone() + timedelta(seconds=delay)
+        return (
+            f"{self.name} (pid {self.process.pid}) exited with code {self.process.returncode}; "
+            f"restarting it in {delay} s, at {when:%H:%M:%S}"
+        )
+
+
+def _stop_all(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + STOP_GRACE_SECONDS
+    for process in processes:
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def _free_port() -> int:
