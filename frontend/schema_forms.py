@@ -43,6 +43,9 @@ def form_field(field: serializers.Field, choices: Choices | None = None) -> form
     common: dict[str, Any] = {"label": field.label, "required": field.required, "help_text": _help(field)}
     if isinstance(field, serializers.ChoiceField) and not isinstance(field, serializers.MultipleChoiceField):
         choices = list(field.choices.items()) if choices is None else choices
+    if choices is not None and isinstance(field, serializers.ListField):
+        # Several rows chosen from a list the page gives (the certificates a lot has): checkboxes.
+        return forms.MultipleChoiceField(choices=list(choices), widget=forms.CheckboxSelectMultiple, **common)
     if choices is not None:
         options = list(choices)
         if not field.required or field.allow_null:

@@ -83,10 +83,10 @@ def test_create_a_product_with_tiers_from_the_form(cooperative, coop_owner):
         "vat_category": "vat-5",
         "origin_province_code": "91",
         "origin_commune_code": "31078",
-        "tier_1_from": "100",
-        "tier_1_price": "34.000",
-        "tier_2_from": "1000",
-        "tier_2_price": "35000",
+        "price_tiers[0]min_quantity": "100",
+        "price_tiers[0]unit_price": "34.000",
+        "price_tiers[1]min_quantity": "1.000",
+        "price_tiers[1]unit_price": "35000",
     }
     from catalog.models import Category
 
@@ -95,7 +95,7 @@ def test_create_a_product_with_tiers_from_the_form(cooperative, coop_owner):
     assert refused.status_code == 400
     assert "goes up" in refused.content.decode() or "tăng" in refused.content.decode()
     assert not Product.objects.exists()
-    form["tier_2_price"] = "32.000"
+    form["price_tiers[1]unit_price"] = "32.000"
     response = client.post("/my/products/new/", form)
     assert response.status_code == 302
     product = Product.objects.get()
@@ -115,7 +115,7 @@ def test_lot_page_records_events_and_prints_labels(cooperative, coop_owner, rice
         {
             "code": "ST25-2026-04",
             "quantity_produced": "3000",
-            "harvest_date": str(timezone.localdate()),
+            "harvest_date": timezone.localdate().strftime("%d/%m/%Y"),
             "origin_province_code": "91",
             "origin_commune_code": "31078",
         },
@@ -125,7 +125,7 @@ def test_lot_page_records_events_and_prints_labels(cooperative, coop_owner, rice
     event = client.post(
         f"/my/lots/{lot.pk}/",
         {
-            "form": "event",
+            "action": "add_event",
             "kind": "harvest",
             "description": "Thu hoạch",
             "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
@@ -133,7 +133,7 @@ def test_lot_page_records_events_and_prints_labels(cooperative, coop_owner, rice
     )
     assert event.status_code == 302
     assert lot.events.count() == 1
-    client.post(f"/my/lots/{lot.pk}/", {"form": "publish"})
+    client.post(f"/my/lots/{lot.pk}/", {"action": "publish"})
     lot.refresh_from_db()
     assert lot.status == "published"
     labels = client.get(f"/my/lots/{lot.pk}/labels/", {"layout": "a4-14", "sheets": "2"}).content.decode()
@@ -150,8 +150,8 @@ def test_certificate_review_flow(cooperative, coop_owner, alliance, staff_user):
             "kind": "vietgap",
             "number": "VG-77",
             "issuer": "Sở NN&MT",
-            "valid_from": "2026-01-01",
-            "valid_to": "2027-12-31",
+            "valid_from": "01/01/2026",
+            "valid_to": "31/12/2027",
             "scope": "cooperative",
             "scan": scan_pdf(),
         },
@@ -161,7 +161,7 @@ def test_certificate_review_flow(cooperative, coop_owner, alliance, staff_user):
     staff = logged_in(staff_user)
     assert "VG-77" in staff.get("/staff/certificates/").content.decode()
     assert staff.get(f"/api/v1/certificates/{certificate.pk}/scan/").status_code == 200
-    staff.post(f"/staff/certificates/{certificate.pk}/", {"decision": "verify"})
+    staff.post(f"/staff/certificates/{certificate.pk}/", {"action": "verify"})
     assert Certificate.objects.get().status == CertificateStatus.VERIFIED
     assert logged_in(coop_owner).get("/staff/certificates/").status_code == 403
     assert logged_in(member(cooperative, Role.STAFF)).get("/my/certificates/").status_code == 403

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from catalog import selectors
+from catalog.inputs import product_query
 from catalog.selectors import ProductQuery
 from market.core.errors import ValidationFailed
 from tests.catalog.factories import make_certificate, make_lot, make_product
@@ -203,9 +204,9 @@ def test_a_tampered_cursor_is_refused(catalogue):
 
 
 def test_query_parameters_are_checked():
-    query = ProductQuery.from_params({"search": "gao", "category": "gao-thom", "ocop_min": "4", "in_stock": "1"})
+    query = product_query({"search": "gao", "category": "gao-thom", "ocop_min": "4", "in_stock": "1"})
     assert query.category == selectors.category_by_key("gao-thom").id
     assert query.in_stock
     with pytest.raises(ValidationFailed) as error:
-        ProductQuery.from_params({"certificate": "gold", "ocop_min": "7", "sort": "random", "province": "999"})
-    assert set(error.value.fields) == {"certificate", "ocop_min", "sort", "province"}
+        product_query({"certificate": "gold", "ocop_min": "7", "sort": "random", "province": "999", "order": "abc"})
+    assert set(error.value.fields) == {"certificate", "ocop_min", "sort", "province", "order"}

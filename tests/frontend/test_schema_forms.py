@@ -54,3 +54,17 @@ def test_a_post_is_read_by_the_schema_and_errors_sit_next_to_their_fields():
         assert set(form.errors) == {"quantity", "price"}
         # What the person typed stays in the field.
         assert 'value="1,500"' in str(form["quantity"])
+
+
+class Chosen(serializers.Serializer):
+    certificates = serializers.ListField(child=inputs.IdInput(), required=False, label="Certificates")
+
+
+def test_a_list_of_ids_chosen_from_the_page_s_choices_renders_as_checkboxes_and_reads_every_box():
+    form = SchemaForm(schema=Chosen, choices={"certificates": [("3", "VietGAP"), ("7", "OCOP 4★")]})
+    assert form.as_div().count('type="checkbox"') == 2
+    data = QueryDict(mutable=True)
+    data.setlist("certificates", ["3", "7"])
+    bound = SchemaForm(data, schema=Chosen, choices={"certificates": [("3", "VietGAP"), ("7", "OCOP 4★")]})
+    assert bound.is_valid(), bound.errors
+    assert bound.cleaned_data == {"certificates": [3, 7]}
