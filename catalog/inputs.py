@@ -43,7 +43,8 @@ def _text(data: Any) -> str:
 
 
 # --- references read from what people write ---------------------------------------------------------
-class CategoryChoice(serializers.CharField):
+@extend_schema_field({"type": "string", "description": "Category id, slug or name."})
+class CategoryChoice(serializers.Field):
     """A category by id, slug or name (either language, with or without diacritics); the value is its id."""
 
     def to_internal_value(self, data: Any) -> int:
@@ -55,8 +56,12 @@ class CategoryChoice(serializers.CharField):
             )
         return node.id
 
+    def to_representation(self, value: Any) -> Any:
+        return value
 
-class VatChoice(serializers.CharField):
+
+@extend_schema_field({"type": "string", "description": "VAT category code, name or rate."})
+class VatChoice(serializers.Field):
     """A VAT category by code ("vat-5"), name, rate ("5%") or "KCT"; the value is its id."""
 
     def to_internal_value(self, data: Any) -> int:
@@ -69,6 +74,9 @@ class VatChoice(serializers.CharField):
                 code="invalid",
             )
         return vat.pk
+
+    def to_representation(self, value: Any) -> Any:
+        return value
 
 
 def _province_names() -> dict[str, int]:
@@ -206,8 +214,8 @@ class UnitAwareInput(serializers.Serializer):
 
     def to_internal_value(self, data: Any) -> Any:
         unit = unit_of(data)
-        if unit is not None:
-            self._context["unit"] = unit
+        if unit is not None and isinstance(self.context, dict):
+            self.context["unit"] = unit
         return super().to_internal_value(data)
 
 
@@ -372,7 +380,7 @@ class EventInput(UnitAwareInput):
 
 def event_values(fields: Mapping[str, Any]) -> dict[str, Any]:
     """The event's keyword arguments for `trace_event_add` (the API's `corrects` is the event's id)."""
-    values = dict(fields)
+    values: dict[str, Any] = dict(fields)
     values["corrects_id"] = values.pop("corrects", None)
     if not values.get("unit"):
         values.pop("unit", None)
@@ -429,7 +437,6 @@ class ImportInput(serializers.Serializer):
     )
     default_vat_category = VatChoice(
         required=False,
-        allow_blank=True,
         label=gettext_lazy("VAT category for rows that give none"),
         help_text=gettext_lazy("Rows with their own VAT category keep it."),
     )

@@ -31,8 +31,9 @@ class TierSpec:
 
 
 def fmt_quantity(value: Decimal, unit: str = "") -> str:
-    """A quantity in a message, written the reader's way: '1.000,5 kg' in Vietnamese."""
-    return f"{format_decimal(value)} {UNIT_SYMBOLS.get(unit, unit)}".strip()
+    """A quantity in a message, with the reader's decimal mark ('0,5 kg' in Vietnamese) and no grouping
+    (so that it can be typed back as it is)."""
+    return f"{format_decimal(value, grouping=False)} {UNIT_SYMBOLS.get(unit, unit)}".strip()
 
 
 def as_quantity(value: object) -> Decimal | None:

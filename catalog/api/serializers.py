@@ -63,10 +63,28 @@ class TierOut(serializers.Serializer):
     unit_price = serializers.IntegerField(help_text="Whole đồng per unit.")
 
 
-class BadgeOut(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=CertificateKind.choices)
-    label = serializers.CharField()
-    ocop_stars = serializers.IntegerField(allow_null=True)
+def shape(name: str, fields: dict[str, serializers.Field]) -> type[serializers.Serializer]:
+    """An output shape with a field named like a Serializer attribute (`label`, `errors`)."""
+    return type(name, (serializers.Serializer,), fields)
+
+
+BadgeOut = shape(
+    "BadgeOut",
+    {
+        "kind": serializers.ChoiceField(choices=CertificateKind.choices),
+        "label": serializers.CharField(),
+        "ocop_stars": serializers.IntegerField(allow_null=True),
+    },
+)
+
+
+class WithBadgeLabel(serializers.ModelSerializer):
+    """A certificate's `label`: its badge text ("OCOP 4★"), added here because Serializer has a `label`."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        fields["label"] = serializers.CharField(source="badge_label", read_only=True)
+        return fields
 
 
 class CooperativeRefOut(serializers.Serializer):
@@ -148,11 +166,15 @@ class ProductPageOut(serializers.Serializer):
     results = ProductCardOut(many=True)
 
 
-class FacetValueOut(serializers.Serializer):
-    value = serializers.CharField()
-    label = serializers.CharField()
-    count = serializers.IntegerField()
-    depth = serializers.IntegerField()
+FacetValueOut = shape(
+    "FacetValueOut",
+    {
+        "value": serializers.CharField(),
+        "label": serializers.CharField(),
+        "count": serializers.IntegerField(),
+        "depth": serializers.IntegerField(),
+    },
+)
 
 
 class FacetsOut(serializers.Serializer):
@@ -174,10 +196,10 @@ class ImageOut(serializers.ModelSerializer):
         fields = ["id", "url", "thumbnail_url", "width", "height", "alt_text", "position"]
 
     def get_url(self, obj: ProductImage) -> str:
-        return image_url(obj.image.name) or ""
+        return image_url(obj.image.name or "") or ""
 
     def get_thumbnail_url(self, obj: ProductImage) -> str:
-        return image_url(obj.thumbnail.name) or ""
+        return image_url(obj.thumbnail.name or "") or ""
 
 
 class VatOut(serializers.Serializer):
@@ -198,12 +220,10 @@ class LotBriefOut(serializers.ModelSerializer):
         return selectors.lot_qr_url(obj)
 
 
-class CertificateBriefOut(serializers.ModelSerializer):
-    label = serializers.CharField(source="badge_label")
-
+class CertificateBriefOut(WithBadgeLabel):
     class Meta:
         model = Certificate
-        fields = ["id", "kind", "label", "number", "issuer", "valid_from", "valid_to", "ocop_stars"]
+        fields = ["id", "kind", "number", "issuer", "valid_from", "valid_to", "ocop_stars"]
 
 
 class ProductDetailOut(serializers.ModelSerializer):
@@ -314,11 +334,11 @@ class ProductDetailOut(serializers.ModelSerializer):
 
     @extend_schema_field(CertificateBriefOut(many=True))
     def get_certificates(self, obj: Product) -> list[dict[str, Any]]:
-        return CertificateBriefOut(selectors.certificates_in_force_for(product=obj), many=True).data
+        return list(CertificateBriefOut(selectors.certificates_in_force_for(product=obj), many=True).data)
 
     @extend_schema_field(LotBriefOut(many=True))
     def get_lots_in_stock(self, obj: Product) -> list[dict[str, Any]]:
-        return LotBriefOut(selectors.lots_in_stock(product=obj), many=True).data
+        return list(LotBriefOut(selectors.lots_in_stock(product=obj), many=True).data)
 
     @extend_schema_field(serializers.DecimalField(max_digits=14, decimal_places=3))
     def get_stock_available(self, obj: Product) -> str:
@@ -348,7 +368,9 @@ class LotOut(serializers.ModelSerializer):
     product = serializers.SerializerMethodField()
     origin_province = serializers.SerializerMethodField()
     origin_commune = serializers.SerializerMethodField()
-    certificates = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    certificates: serializers.PrimaryKeyRelatedField[Certificate] = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True
+    )
     trace_url = serializers.SerializerMethodField()
     qr_png_url = serializers.SerializerMethodField()
     allowed_actions = serializers.SerializerMethodField(help_text=ALLOWED_ACTIONS_HELP)
@@ -423,12 +445,13 @@ class EventOut(serializers.ModelSerializer):
 
 
 # --- certificates --------------------------------------------------------------------------------
-class CertificateOut(serializers.ModelSerializer):
+class CertificateOut(WithBadgeLabel):
     cooperative = serializers.SerializerMethodField()
-    products = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    products: serializers.PrimaryKeyRelatedField[Product] = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True
+    )
     in_force = serializers.SerializerMethodField()
     scan_url = serializers.SerializerMethodField()
-    label = serializers.CharField(source="badge_label")
     allowed_actions = serializers.SerializerMethodField(help_text=ALLOWED_ACTIONS_HELP)
 
     class Meta:
@@ -437,7 +460,6 @@ class CertificateOut(serializers.ModelSerializer):
             "id",
             "cooperative",
             "kind",
-            "label",
             "number",
             "issuer",
             "valid_from",
@@ -493,12 +515,16 @@ class TraceOut(serializers.Serializer):
 
 
 # --- import --------------------------------------------------------------------------------------
-class ImportRowOut(serializers.Serializer):
-    row = serializers.IntegerField()
-    sku = serializers.CharField()
-    name = serializers.CharField()
-    action = serializers.ChoiceField(choices=[("create", "create"), ("update", "update")])
-    errors = serializers.ListField(child=serializers.CharField())
+ImportRowOut = shape(
+    "ImportRowOut",
+    {
+        "row": serializers.IntegerField(),
+        "sku": serializers.CharField(),
+        "name": serializers.CharField(),
+        "action": serializers.ChoiceField(choices=[("create", "create"), ("update", "update")]),
+        "errors": serializers.ListField(child=serializers.CharField()),
+    },
+)
 
 
 class ImportOut(serializers.Serializer):

@@ -333,7 +333,7 @@ def _badge_rows(product_ids: list[int], cooperative_ids: list[int], day: date) -
            AND c.status = %s AND c.valid_from <= %s AND (c.valid_to IS NULL OR c.valid_to >= %s)
     """  # noqa: S608 (table names from the models; every value is a parameter)
     verified = CertificateStatus.VERIFIED.value
-    params = [
+    params: list[Any] = [
         CertificateScope.COOPERATIVE.value,
         *cooperative_ids,
         verified,
@@ -407,7 +407,7 @@ def _certificate_counts(queryset: QuerySet[Product], day: date) -> tuple[dict[st
     certificate = Certificate._meta.db_table
     through = Certificate.products.through._meta.db_table
     in_force = "c.status = %s AND c.valid_from <= %s AND (c.valid_to IS NULL OR c.valid_to >= %s)"
-    force_params = ["verified", day, day]
+    force_params: list[Any] = [CertificateStatus.VERIFIED.value, day, day]
     covered = f"""
         SELECT p.id AS pid, c.kind AS kind, c.ocop_stars AS stars
           FROM ({inner_sql}) p
@@ -420,7 +420,14 @@ def _certificate_counts(queryset: QuerySet[Product], day: date) -> tuple[dict[st
           JOIN {certificate} c ON c.id = cp.certificate_id AND c.scope = %s
          WHERE {in_force}
     """  # noqa: S608 (table names come from the models; values are parameters)
-    params = [*inner_params, "cooperative", *force_params, *inner_params, "products", *force_params]
+    params = [
+        *inner_params,
+        CertificateScope.COOPERATIVE.value,
+        *force_params,
+        *inner_params,
+        CertificateScope.PRODUCTS.value,
+        *force_params,
+    ]
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT kind, COUNT(DISTINCT pid) FROM ({covered}) x GROUP BY kind", params)  # noqa: S608
         kinds = {kind: count for kind, count in cursor.fetchall()}

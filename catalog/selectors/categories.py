@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.translation import get_language
 
@@ -30,7 +31,7 @@ class CategoryNode:
 
 def _load() -> list[CategoryNode]:
     rows = list(Category.objects.order_by("position", "name_vi", "id").values())
-    by_parent: dict[int | None, list[dict]] = {}
+    by_parent: dict[int | None, list[Any]] = {}
     for row in rows:
         by_parent.setdefault(row["parent_id"], []).append(row)
     ordered: list[CategoryNode] = []

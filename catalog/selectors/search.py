@@ -84,9 +84,9 @@ def _phrases() -> dict[tuple[str, ...], tuple[int, ...] | None]:
             continue
         ids_of: set[int] = set()
         for slug in slugs:
-            node = category_by_key(slug)
-            if node is not None:
-                ids_of.update(category_descendant_ids(node.id))
+            named = category_by_key(slug)
+            if named is not None:
+                ids_of.update(category_descendant_ids(named.id))
         phrases.setdefault(key, tuple(sorted(ids_of)))
     return phrases
 

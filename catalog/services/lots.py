@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -266,7 +266,8 @@ def trace_event_record(
     texts = {"description": description, "party": party, "party_reference": party_reference, "location": location,
              "document_reference": document_reference}  # fmt: skip
     for name, text in texts.items():
-        limit = TraceEvent._meta.get_field(name).max_length or 0
+        column = TraceEvent._meta.get_field(name)
+        limit = column.max_length if isinstance(column, models.CharField) and column.max_length else len(text)
         if len(text) > limit:
             errors.setdefault(name, []).append(_("Write at most %(n)s characters.") % {"n": limit})
     if quantity is not None and quantity <= 0:

@@ -356,7 +356,7 @@ def product_publish_many(*, actor: Actor, product_ids: Sequence[int]) -> BulkPub
 # --- photos --------------------------------------------------------------------------------------
 def _refresh_cover(product: Product) -> None:
     first = product.images.order_by("position", "id").first()
-    cover = first.thumbnail.name if first else ""
+    cover = (first.thumbnail.name or "") if first else ""
     if product.cover_thumbnail != cover:
         product.cover_thumbnail = cover
         product.save(update_fields=["cover_thumbnail"])
@@ -378,10 +378,10 @@ def product_image_add(*, actor: Actor, product_id: int, upload: IO[bytes], alt_t
         alt_text=alt_text,
         position=count,
     )
-    image.image.save(processed.image.name, processed.image, save=False)
-    image.thumbnail.save(processed.thumbnail.name, processed.thumbnail, save=False)
+    image.image.save(processed.image.name or "photo.jpg", processed.image, save=False)
+    image.thumbnail.save(processed.thumbnail.name or "thumbnail.jpg", processed.thumbnail, save=False)
     # Files are written before the row: if saving the row fails, remove them again.
-    stored = [image.image.name, image.thumbnail.name]
+    stored = [name for name in (image.image.name, image.thumbnail.name) if name]
     try:
         image.save()
         _refresh_cover(product)
@@ -402,7 +402,7 @@ def product_image_remove(*, actor: Actor, product_id: int, image_id: int) -> Non
     image = product.images.filter(pk=image_id).first()
     if image is None:
         raise NotFound()
-    names = [image.image.name, image.thumbnail.name]
+    names = [name for name in (image.image.name, image.thumbnail.name) if name]
     storage = image.image.storage
     image_id = image.pk
     image.delete()
@@ -412,6 +412,11 @@ def product_image_remove(*, actor: Actor, product_id: int, image_id: int) -> Non
             other.save(update_fields=["position"])
     _refresh_cover(product)
     audit_record(actor=actor, action="product.image_removed", target=product, data={"image": image_id})
-    transaction.on_commit(lambda: [storage.delete(name) for name in names])
+
+    def delete_files() -> None:
+        for name in names:
+            storage.delete(name)
+
+    transaction.on_commit(delete_files)
     if product.status == ProductStatus.PUBLISHED:
         catalog_changed()

@@ -18,7 +18,7 @@ from catalog.commands import Sort
 from catalog.models import CertificateKind, HarvestLot, Product
 from catalog.policy import allowed, product_actions
 from catalog.pricing import PriceQuote
-from frontend.schema_forms import SchemaForm
+from frontend.schema_forms import Choices, SchemaForm
 from market.core import inputs as core_inputs
 from market.core.errors import ApplicationError
 from market.core.parsing import format_input_decimal, format_money
@@ -53,7 +53,7 @@ def _link(query: selectors.ProductQuery, **changes: Any) -> str:
 def filter_form(request: ActorRequest) -> SchemaForm:
     """The filters as a form read by the same schema as GET /api/v1/products/: what was typed stays, with
     its error next to it."""
-    choices = {
+    choices: dict[str, Choices] = {
         "category": [(str(n.id), "\u2003" * n.depth + n.name) for n in selectors.category_tree()],
         "province": [(str(code), name) for code, name in geo.province_choices()],
         "ocop_min": [(str(n), _("%(n)s★ or more") % {"n": n}) for n in (3, 4, 5)],
@@ -136,13 +136,13 @@ class PagePart(StrEnum):
 
 class ProductPageQuery(serializers.Serializer):
     quantity = core_inputs.QuantityInput(required=False)
-    partial = core_inputs.ChoiceInput(PagePart, required=False)
+    part = core_inputs.ChoiceInput(PagePart, required=False)
 
 
 def _quote(product: Product, params: Any) -> tuple[PriceQuote | None, str | None, PagePart | None]:
     """(the price of the quantity asked, or why there is none, and which part of the page is asked for)."""
     values, errors = inputs.read_query_leniently(ProductPageQuery, params, context={"unit": product.unit})
-    part = values.get("partial")
+    part = values.get("part")
     if errors.get("quantity"):
         return None, "; ".join(errors["quantity"]), part
     quantity = values.get("quantity") or product.moq  # the box starts at the minimum order
@@ -177,7 +177,7 @@ def product(request: ActorRequest, product_id: int) -> HttpResponse:
             schema=ProductPageQuery,
             initial={"quantity": item.moq},
             context={"unit": item.unit},
-            exclude=("partial",),
+            exclude=("part",),
         ),
         "quote": quote,
         "quote_error": quote_error,

@@ -53,7 +53,7 @@ def test_product_page_prices_a_quantity(rice):
     client = Client()
     page = client.get(f"/products/{rice.pk}/", {"quantity": "1500"}).content.decode()
     assert "43.500.000" in page
-    partial = client.get(f"/products/{rice.pk}/", {"quantity": "120", "partial": "quote"}, HTTP_HX_REQUEST="true")
+    partial = client.get(f"/products/{rice.pk}/", {"quantity": "120", "part": "quote"}, HTTP_HX_REQUEST="true")
     assert "<html" not in partial.content.decode()
     assert "150 kg" in partial.content.decode()
 
