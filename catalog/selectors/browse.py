@@ -17,6 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -403,7 +404,10 @@ class Facets:
 
 def _certificate_counts(queryset: QuerySet[Product], day: date) -> tuple[dict[str, int], dict[int, int]]:
     """Products per certificate kind, and products per best OCOP star rating, for the filtered set."""
-    inner_sql, inner_params = queryset.values("id", "cooperative_id").query.sql_with_params()
+    try:
+        inner_sql, inner_params = queryset.values("id", "cooperative_id").query.sql_with_params()
+    except EmptyResultSet:  # a search that cannot match anything
+        return {}, {}
     certificate = Certificate._meta.db_table
     through = Certificate.products.through._meta.db_table
     in_force = "c.status = %s AND c.valid_from <= %s AND (c.valid_to IS NULL OR c.valid_to >= %s)"
