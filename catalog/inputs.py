@@ -118,12 +118,17 @@ class CommuneChoice(serializers.Field):
         return value
 
 
+def _unit_key(text: str) -> str:
+    """How a unit's name is compared: folded, without spaces ("Chai 500 ml" = "chai500ml")."""
+    return fold(text).replace(" ", "")
+
+
 def _unit_words() -> dict[str, str]:
-    """Folded words people write for units ("tấn", "bao 50kg", "chai 500ml", "hũ") -> the unit's code."""
-    words = {fold(word): unit for word, unit in UNIT_WORDS.items()}
+    """What people write for units ("tấn", "bao 50kg", "chai 500 ml", "hũ"), by `_unit_key` -> the unit's code."""
+    words = {_unit_key(word): unit for word, unit in UNIT_WORDS.items()}
     for unit, symbol in UNIT_SYMBOLS.items():
-        for word in (unit, symbol, fold(symbol), fold(symbol).replace(" ", "")):
-            words[fold(word)] = unit
+        words[_unit_key(unit)] = unit
+        words[_unit_key(symbol)] = unit
     return words
 
 
@@ -136,7 +141,7 @@ class UnitChoice(inputs.ChoiceInput):
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, str) and data.strip() and data.strip() not in Unit.values:
-            data = _unit_words().get(fold(data), data)
+            data = _unit_words().get(_unit_key(data), data)
         return super().to_internal_value(data)
 
 
@@ -145,7 +150,7 @@ def unit_of(data: Any) -> str | None:
     raw = data.get("unit") if isinstance(data, Mapping) or hasattr(data, "getlist") else None
     if not isinstance(raw, str) or not raw.strip():
         return None
-    return raw.strip() if raw.strip() in Unit.values else _unit_words().get(fold(raw))
+    return raw.strip() if raw.strip() in Unit.values else _unit_words().get(_unit_key(raw))
 
 
 class GtinInput(inputs.TextInput):
