@@ -268,7 +268,7 @@ def test_the_vat_category_is_asked_once_with_the_choices_and_a_default_can_be_gi
     assert len(errors) == 1  # not "Give the VAT category" and "Choose a VAT category from the list"
     assert "vat-5" in errors[0]
     assert "vat_category" not in errors[0]  # the column's label, not a raw field name
-    batch, results = preview_vi(cooperative, vi_csv_again(sheet), default_vat_category_id=vat("vat-5").pk)
+    _batch, results = preview_vi(cooperative, vi_csv_again(sheet), default_vat_category_id=vat("vat-5").pk)
     assert results[0].errors == []
 
 
