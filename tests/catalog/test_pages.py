@@ -1,5 +1,7 @@
 """Catalogue pages through Django's test client: who sees what, forms that report per field."""
 
+from dataclasses import replace
+
 import pytest
 from django.test import Client
 from django.utils import timezone
@@ -183,3 +185,101 @@ def test_import_page_previews_then_applies(cooperative, coop_owner):
     assert Product.objects.get().sku == "G-1"
     export = client.get("/my/products/export/?type=xlsx")
     assert export["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_certificate_history_is_in_words_not_codes(cooperative, coop_owner, alliance, staff_user):
+    """The review page listed "certificate.created", "certificate.rejected"… on a Vietnamese page."""
+    from catalog import services
+    from catalog.commands import CertificateDetails
+    from tests.catalog.factories import actor_for
+
+    certificate = make_certificate(cooperative, verified=False)
+    staff = actor_for(alliance, Role.STAFF, staff_user)
+    services.certificate_reject(actor=staff, certificate_id=certificate.pk, reason="Bản chụp mờ, chụp lại giúp")
+    details = CertificateDetails.of(Certificate.objects.get())
+    services.certificate_update(
+        actor=actor_for(cooperative), certificate_id=certificate.pk, details=replace(details, number="VG-2025-009")
+    )
+    services.certificate_verify(actor=staff, certificate_id=certificate.pk)
+    page = logged_in(staff_user).get(f"/staff/certificates/{certificate.pk}/", HTTP_ACCEPT_LANGUAGE="vi")
+    text = page.content.decode()
+    assert "certificate." not in text
+    for words in ("Đã gửi thẩm định", "Bị từ chối", "Hợp tác xã đã sửa và gửi thẩm định lại", "Số giấy chứng nhận"):
+        assert words in text, words
+    assert "Bản chụp mờ, chụp lại giúp" in text
+
+
+def test_prices_sort_and_filter_per_kg_whatever_the_unit(cooperative, alliance):
+    """15.700.000 ₫/tấn is 15.700 ₫/kg: it sorted after 29.000 ₫/kg when unit prices were compared."""
+    paddy = make_product(cooperative, name="Lúa tươi OM18", unit="tan", moq="1", order_multiple="1",
+                         tiers=[("1", 15_700_000)])  # fmt: skip
+    rice = make_product(cooperative, name="Gạo ST25", tiers=[("100", 29000)])
+    client = Client()
+    body = client.get("/api/v1/products/", {"sort": "price_asc"}).json()
+    assert [p["id"] for p in body["results"]] == [paddy.pk, rice.pk]
+    assert body["results"][0]["price_per_base_unit"] == 15_700
+    assert [p["id"] for p in client.get("/api/v1/products/", {"price_max": "20000"}).json()["results"]] == [paddy.pk]
+    page = client.get("/catalogue/", {"sort": "price_asc"}, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert page.index("Lúa tươi OM18") < page.index("Gạo ST25")
+    assert "Giá được so sánh theo kg" in page  # the basis is said on the page
+    assert "15.700\u00a0₫/kg" in page
+
+
+def test_the_filter_panel_starts_closed_so_that_products_come_first_on_a_phone(cooperative):
+    make_product(cooperative, name="Gạo ST25")
+    page = Client().get("/catalogue/", {"search": "gao", "ocop_min": "3"}).content.decode()
+    filters = page.split('<aside class="filters"', 1)[1].split("</aside>", 1)[0]
+    assert '<details class="card">' in filters  # never rendered open; wide screens open it themselves
+
+
+def test_the_product_page_has_one_quantity_box_for_price_and_cart(rice, buyer):
+    """The page had a calculator box and an add-to-cart box; now one box does both."""
+    make_lot(rice)
+    page = logged_in(member(buyer)).get(f"/products/{rice.pk}/").content.decode()
+    assert page.count('name="quantity"') == 1
+    form = page.split('class="quote-form', 1)[1].split("</form>", 1)[0]
+    assert 'action="/cart/"' in form or "/cart" in form
+    for name in ("product", "quantity", "action", "next"):
+        assert f'name="{name}"' in form
+    assert 'value="100"' in form  # starts at the minimum order
+    assert "3.200.000" in page  # …and its price is shown
+
+
+def test_chosen_drafts_are_published_together(cooperative, coop_owner):
+    drafts = [make_product(cooperative, name=f"Gạo nháp {n}", publish=False) for n in range(3)]
+    client = logged_in(coop_owner)
+    listing = client.get("/my/products/").content.decode()
+    assert listing.count('name="products"') == 3
+    response = client.post("/my/products/", {"products": [p.pk for p in drafts[:2]], "action": "publish"})
+    assert response.status_code == 302
+    assert Product.objects.filter(status=ProductStatus.PUBLISHED).count() == 2
+
+
+def test_the_product_form_shows_values_it_reads_back(cooperative, coop_owner):
+    """Inputs showed values the parser read differently (an MOQ of 1.000 kg came back as 1 kg)."""
+    import re
+
+    product = make_product(
+        cooperative,
+        name="Gạo bao",
+        moq="1000",
+        order_multiple="0.5",
+        tiers=[("1000", 15_700_000), ("5000", 15_500_000)],
+    )
+    client = logged_in(coop_owner)
+    page = client.get(f"/my/products/{product.pk}/edit/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    form = page.split('<form class="stack" method="post"', 1)[1].split("</form>", 1)[0]
+    values = dict(re.findall(r'<input type="text" name="([^"]+)" value="([^"]*)"', form))
+    values.update(re.findall(r'<input[^>]*name="(price_tiers\[\d\][a-z_]+)" value="([^"]*)"', form))
+    assert values["moq"] == "1.000"
+    assert values["order_multiple"] == "0,5"
+    assert values["price_tiers[0]unit_price"] == "15.700.000"
+    selects = dict(re.findall(r'<select name="([^"]+)"[^>]*>.*?<option value="([^"]*)" selected', form, re.S))
+    posted = {**values, **selects, "name_vi": product.name_vi}
+    before = Product.objects.values().get(pk=product.pk)
+    response = client.post(f"/my/products/{product.pk}/edit/", posted, HTTP_ACCEPT_LANGUAGE="vi")
+    assert response.status_code == 302, response.content.decode()[:2000]
+    after = Product.objects.values().get(pk=product.pk)
+    assert {k: v for k, v in after.items() if k != "updated_at"} == {
+        k: v for k, v in before.items() if k != "updated_at"
+    }
