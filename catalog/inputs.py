@@ -540,7 +540,8 @@ def read_query_leniently(
         return read_query(schema, params, context=context), {}
     except ValidationFailed as error:
         known = set(schema().fields)
-        good = {name: value for name, value in params.items() if name not in error.fields and name in known}
+        # The right ones again (a filter left empty is no filter), without those in error.
+        good = {k: v for k, v in params.items() if k in known and k not in error.fields and v not in ("", None)}
         return read_query(schema, good, context=context), error.fields
 
 

@@ -56,6 +56,25 @@ def _watch_province(form: SchemaForm) -> None:
         )
 
 
+DATE_FORMAT = "%d/%m/%Y"
+
+
+def typed_dates(form: SchemaForm) -> SchemaForm:
+    """Dates typed the way people here write them and every message asks for them (dd/mm/yyyy, "hh:mm"
+    after it for a moment), rather than a picker whose order of day and month depends on the browser."""
+    hint = {"inputmode": "numeric", "autocomplete": "off"}
+    for name, field in form.schema_fields.items():
+        if name not in form.fields:
+            continue
+        if isinstance(field, serializers.DateTimeField):
+            attrs = {**hint, "placeholder": _("dd/mm/yyyy hh:mm")}
+            form.fields[name].widget = forms.DateTimeInput(format=f"{DATE_FORMAT} %H:%M", attrs=attrs)
+        elif isinstance(field, serializers.DateField):
+            attrs = {**hint, "placeholder": _("dd/mm/yyyy")}
+            form.fields[name].widget = forms.DateInput(format=DATE_FORMAT, attrs=attrs)
+    return form
+
+
 def _posted_or_initial(data: Any, initial: Mapping[str, Any] | None, name: str) -> Any:
     if data is not None and hasattr(data, "get") and data.get(name) not in (None, ""):
         return data.get(name)
@@ -205,7 +224,7 @@ def lot_form(
         data, schema=LotInput, initial=initial, choices=choices, context={"unit": unit}, exclude=("product",)
     )
     _watch_province(form)
-    return form
+    return typed_dates(form)
 
 
 def event_form(data: QueryDict | None, *, events: Sequence[TraceEvent], unit: str) -> SchemaForm:
@@ -214,13 +233,15 @@ def event_form(data: QueryDict | None, *, events: Sequence[TraceEvent], unit: st
         (str(e.pk), f"{format_date(e.occurred_at.date())} · {e.get_kind_display()} · {e.description[:40]}")
         for e in events
     ]
-    return SchemaForm(
+    now = timezone.localtime()
+    form = SchemaForm(
         data,
         schema=EventInput,
-        initial={"occurred_at": timezone.localtime().replace(second=0, microsecond=0)},
+        initial={"occurred_at": f"{format_date(now.date())} {now:%H:%M}"},
         choices={"corrects": corrections},
         context={"unit": unit},
     )
+    return typed_dates(form)
 
 
 # --- certificates --------------------------------------------------------------------------------
@@ -230,13 +251,14 @@ OCOP_STARS: Choices = [("3", "3★"), ("4", "4★"), ("5", "5★")]
 def certificate_form(
     data: QueryDict | None, files: Any = None, *, products: Sequence[Product], initial: Mapping[str, Any] | None = None
 ) -> SchemaForm:
-    return SchemaForm(
+    form = SchemaForm(
         data,
         files,
         schema=CertificateInput,
         initial=initial,
         choices={"products": [(str(p.pk), p.name) for p in products], "ocop_stars": OCOP_STARS},
     )
+    return typed_dates(form)
 
 
 # --- a page's verbs ------------------------------------------------------------------------------

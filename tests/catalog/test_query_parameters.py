@@ -84,7 +84,20 @@ def test_the_catalogue_page_shows_a_huge_price_as_an_error_not_a_500(catalogue):
     assert HUGE in page  # what was typed stays in the box
 
 
-@pytest.mark.parametrize("query", ["sort=bogus", "order=abc", f"cooperative={TWENTY_DIGITS}", "ocop_min=9"])
+# The filter form sends every field, the empty ones too.
+EMPTY_FILTERS = "search=&category=&province=&certificate=&ocop_min=&price_min=&moq_max=&cooperative="
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "sort=bogus",
+        "order=abc",
+        f"cooperative={TWENTY_DIGITS}",
+        "ocop_min=9",
+        f"{EMPTY_FILTERS}&price_max={HUGE}&sort=price_asc",
+    ],
+)
 def test_the_catalogue_page_shows_bad_parameters(catalogue, query):
     response = Client().get(f"/catalogue/?{query}", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
