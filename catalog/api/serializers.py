@@ -122,7 +122,9 @@ class ProductCardOut(serializers.Serializer):
     price_per_base_unit = serializers.IntegerField(
         help_text="Lowest price per base unit (whole đồng): what the catalogue sorts and filters prices by."
     )
-    base_unit = serializers.CharField(help_text="What price_per_base_unit is per: kg (mass), lit (volume), else the unit.")
+    base_unit = serializers.CharField(
+        help_text="What price_per_base_unit is per: kg (mass), lit (volume), else the unit."
+    )
     price_tiers = TierOut(many=True)
     cooperative = CooperativeRefOut()
     category = CategoryRefOut()

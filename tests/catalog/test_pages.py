@@ -283,3 +283,14 @@ def test_the_product_form_shows_values_it_reads_back(cooperative, coop_owner):
     assert {k: v for k, v in after.items() if k != "updated_at"} == {
         k: v for k, v in before.items() if k != "updated_at"
     }
+
+
+def test_label_geometry_is_written_for_the_browser_not_the_reader(cooperative, coop_owner, rice_lot):
+    """Sizes like 99.1 mm were written "99,1mm" on a Vietnamese page, which CSS ignores."""
+    page = logged_in(coop_owner).get(
+        f"/my/lots/{rice_lot.pk}/labels/", {"layout": "a4-14", "sheets": "1"}, HTTP_ACCEPT_LANGUAGE="vi"
+    )
+    css = page.content.decode().split("<style>", 1)[1].split("</style>", 1)[0]
+    assert "99.1mm" in css
+    assert "15.15mm" in css
+    assert "," not in css.split(".sheet {", 1)[1].split("}", 1)[0].replace(", ", "")
