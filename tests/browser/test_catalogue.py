@@ -66,7 +66,8 @@ def test_a_buyer_finds_compares_prices_and_orders_with_one_quantity_box(page: Pa
     expect(page.get_by_role("link", name="Nước mắm Phú Quốc 40 độ đạm")).to_be_visible()
     # On a phone the filters wait behind their summary: the first product is on the first screen.
     top = page.locator(".product-card").first.bounding_box()
-    assert top is not None and top["y"] < PHONE["height"], top
+    assert top is not None
+    assert top["y"] < PHONE["height"], top
     check(page)
 
     # Only punctuation: no results, and a message that says why.
