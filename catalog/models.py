@@ -602,12 +602,15 @@ class ImportStatus(models.TextChoices):
     APPLIED = "applied", _("Applied")
 
 
+FILE_NAME_LENGTH = 255
+
+
 class ImportBatch(TimeStampedModel):
     """An uploaded spreadsheet of products and price tiers: checked first (dry run), applied all at once."""
 
     cooperative = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE, related_name="+")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    file_name = models.CharField(max_length=255)
+    file_name = models.CharField(max_length=FILE_NAME_LENGTH)
     rows = models.JSONField(default=list)
     # {column: the header it had in the file} (errors name columns as the person wrote them), and the headers
     # no column was read from (the preview says so).

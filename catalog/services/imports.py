@@ -20,7 +20,7 @@ from rest_framework import serializers
 from catalog import pricing, spreadsheets
 from catalog.commands import ProductDetails
 from catalog.inputs import ProductInput, product_details, product_tiers
-from catalog.models import ImportBatch, ImportStatus, Product, VatCategory
+from catalog.models import FILE_NAME_LENGTH, ImportBatch, ImportStatus, Product, VatCategory
 from catalog.permissions import CATALOG_IMPORT, PRODUCTS_PUBLISH
 from catalog.selectors.categories import vat_categories
 from catalog.services.products import product_check, product_create, product_publish_many, product_update
@@ -288,11 +288,13 @@ def import_preview(
         raise ValidationFailed(
             fields={"publish": [_("Publishing needs an owner or manager of a cooperative the alliance has verified.")]}
         )
+    if len(file_name) > FILE_NAME_LENGTH:
+        raise ValidationFailed(fields={"file": [_("The file's name is too long; give it a shorter one.")]})
     table = spreadsheets.read_table(upload, file_name)
     batch = ImportBatch(
         cooperative=cooperative,
         created_by=actor.user if getattr(actor.user, "pk", None) else None,
-        file_name=file_name[-255:],
+        file_name=file_name,
         rows=table.rows,
         headers=table.headers,
         ignored_columns=table.ignored,

@@ -294,3 +294,27 @@ def test_label_geometry_is_written_for_the_browser_not_the_reader(cooperative, c
     assert "99.1mm" in css
     assert "15.15mm" in css
     assert "," not in css.split(".sheet {", 1)[1].split("}", 1)[0].replace(", ", "")
+
+
+def test_the_import_page_lists_the_choices_and_says_which_columns_it_did_not_read(cooperative, coop_owner):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = logged_in(coop_owner)
+    page = client.get("/my/products/import/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    for listed in ("vat-5", "khong-chiu-thue", "gao-thom", "chai500", "hũ", "Loại thuế GTGT cho các dòng không ghi"):
+        assert listed in page, listed
+    sheet = "Mã SP;Tên sản phẩm;Danh mục;ĐVT;Đặt hàng tối thiểu;Giá;Giá sỉ\n" + "".join(
+        f"G-{n};Gạo thơm {n};Gạo thơm;kg;100;30.000;28.000\n" for n in range(25)
+    )
+    upload = SimpleUploadedFile("hang.csv", sheet.encode(), content_type="text/csv")
+    preview = client.post(
+        "/my/products/import/",
+        {"file": upload, "default_vat_category": "vat-5", "publish": "on"},
+        HTTP_ACCEPT_LANGUAGE="vi",
+    ).content.decode()
+    assert "Các cột sau không được đọc" in preview
+    assert "Giá sỉ" in preview
+    assert "Sản phẩm mới sẽ được đăng bán ngay." in preview
+    batch_id = preview.split('name="apply" value="', 1)[1].split('"', 1)[0]
+    assert client.post("/my/products/import/", {"apply": batch_id}).status_code == 302
+    assert Product.objects.filter(status=ProductStatus.PUBLISHED).count() == 25  # one click, not 25
