@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -305,8 +304,3 @@ def label_form(data: QueryDict | None) -> SchemaForm:
         initial={"layout": LabelLayout.A4_24, "sheets": 1},
         choices={"layout": [(key, spec["label"]) for key, spec in LABEL_LAYOUTS.items()]},
     )
-
-
-def quantity_text(value: Decimal | None) -> str:
-    """A quantity as the product page's quantity box shows it (and reads it back)."""
-    return format_input_decimal(value) if value is not None else ""
