@@ -227,7 +227,7 @@ class UnitAwareInput(serializers.Serializer):
 class ProductInput(UnitAwareInput):
     name_vi = inputs.TextInput(max_length=200, label=gettext_lazy("Name in Vietnamese"))
     name_en = inputs.TextInput(max_length=200, required=False, label=gettext_lazy("Name in English"))
-    category = CategoryChoice(label=gettext_lazy("Category"), help_text="Category id or slug (or its name).")
+    category = CategoryChoice(label=gettext_lazy("Category"))
     sku = inputs.TextInput(
         max_length=40,
         required=False,
@@ -244,7 +244,7 @@ class ProductInput(UnitAwareInput):
         label=gettext_lazy("Order multiple"),
         help_text=gettext_lazy("Buyers order in multiples of this, e.g. 25 for 25 kg sacks."),
     )
-    vat_category = VatChoice(label=gettext_lazy("VAT category"), help_text="VAT category code, e.g. vat-5.")
+    vat_category = VatChoice(label=gettext_lazy("VAT category"))
     gtin = GtinInput(
         required=False,
         label=gettext_lazy("GTIN (barcode number)"),
@@ -480,15 +480,17 @@ class ProductQueryInput(PageQuery):
         help_text="Words to find; diacritics and case do not matter.",
     )  # fmt: skip
     category = CategoryChoice(
-        required=False, label=gettext_lazy("Category"), help_text="Category id or slug (includes sub-categories)."
+        required=False, label=gettext_lazy("Category"), help_text=gettext_lazy("Its sub-categories too.")
     )
-    province = ProvinceChoice(required=False, label=gettext_lazy("Province of origin"), help_text="Province code.")
+    province = ProvinceChoice(required=False, label=gettext_lazy("Province of origin"))
     certificate = inputs.ChoiceInput(CertificateKind, required=False, label=gettext_lazy("Certificate"))
     ocop_min = inputs.IntegerInput(min_value=3, max_value=5, required=False, label=gettext_lazy("OCOP stars"))
     price_min = inputs.MoneyInput(required=False, label=gettext_lazy("Price from (₫)"), help_text=PRICE_BASIS)
     price_max = inputs.MoneyInput(required=False, label=gettext_lazy("Price to (₫)"), help_text=PRICE_BASIS)
     moq_max = inputs.QuantityInput(
-        required=False, label=gettext_lazy("Minimum order at most"), help_text="In the product's unit."
+        required=False,
+        label=gettext_lazy("Minimum order at most"),
+        help_text=gettext_lazy("In each product's own unit."),
     )
     in_stock = YesNo(required=False, default=False, label=gettext_lazy("In stock only"))
     cooperative = inputs.IdInput(required=False, label=gettext_lazy("Cooperative"))

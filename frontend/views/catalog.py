@@ -60,7 +60,6 @@ def filter_form(request: ActorRequest) -> SchemaForm:
         "sort": [(sort.value, label) for sort, label in SORT_LABELS.items()],
     }
     form = SchemaForm(request.GET or None, schema=inputs.ProductQueryInput, choices=choices, exclude=FILTER_EXCLUDED)
-    form.fields["moq_max"].help_text = ""
     form.fields["cooperative"].widget = form.fields["cooperative"].hidden_widget()
     return form
 
