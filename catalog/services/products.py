@@ -54,6 +54,7 @@ def search_document(product: Product, cooperative: Organisation | None = None) -
     if parent is not None:
         parts += [parent.name_vi, parent.name_en]
     parts += [product.origin_note, product.origin_commune_name, product.origin_province_name]
+    # The start of the descriptions is enough to find a product by, and keeps the trigram index small.
     parts += [product.description_vi[:600], product.description_en[:600]]
     return nfc(" · ".join(part for part in parts if part))
 

@@ -7,6 +7,8 @@ action of the object's policy (`catalog.policy`), shown only when the service wo
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -287,7 +289,7 @@ def lot_edit(request: MemberRequest, lot_id: int) -> HttpResponse:
         return redirect("frontend:my-lot", lot_id=lot.pk)
     certificates = _certificates_for_product(actor, lot.product)
     details = LotDetails.of(lot)
-    initial = {**{name: getattr(details, name) for name in LotDetails.__dataclass_fields__}}
+    initial = asdict(details)
     initial["certificates"] = [str(c.pk) for c in lot.certificates.all()]
     form = lot_form(request.POST or None, initial=initial, certificates=certificates, unit=lot.product.unit)
     if request.method == "POST" and form.is_valid():
@@ -445,7 +447,7 @@ def certificate_edit(request: MemberRequest, certificate_id: int) -> HttpRespons
     if request.method == "POST" and "action" in request.POST:
         return _certificate_verb(request, certificate)
     own_products = list(selectors.product_list_for(actor=actor).order_by("name_vi"))
-    initial = {name: getattr(details, name) for name in CertificateDetails.__dataclass_fields__}
+    initial = asdict(details)
     initial["products"] = [str(p.pk) for p in certificate.products.all()]
     form = certificate_form(request.POST or None, request.FILES or None, initial=initial, products=own_products)
     if request.method == "POST" and form.is_valid():
