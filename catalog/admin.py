@@ -70,13 +70,16 @@ class ProductImageAdmin(admin.ModelAdmin):
     raw_id_fields = ["product"]
 
 
+EVENT_COLUMNS = ("kind", "occurred_at", "description", "party", "quantity", "unit", "corrects")
+
+
 class TraceEventInline(admin.TabularInline):
     model = TraceEvent
     fk_name = "lot"
     extra = 0
     can_delete = False
-    fields = ["kind", "occurred_at", "description", "party", "quantity", "unit", "corrects"]
-    readonly_fields = fields
+    fields = EVENT_COLUMNS
+    readonly_fields = EVENT_COLUMNS
 
     def has_add_permission(self, request, obj=None) -> bool:  # append-only, through the service
         return False

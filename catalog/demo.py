@@ -12,13 +12,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
 
 from catalog import gs1, services
-from catalog.models import Certificate, HarvestLot, LotStatus, Product, ProductStatus
+from catalog.commands import CertificateDetails, LotDetails, ProductDetails
+from catalog.models import (
+    Certificate,
+    CertificateKind,
+    CertificateScope,
+    CertificateStatus,
+    HarvestLot,
+    LotStatus,
+    Product,
+    ProductStatus,
+    TraceEventKind,
+    VatCategory,
+)
+from catalog.pricing import TierSpec
+from catalog.selectors.categories import category_by_key
 from market.core.demo import DemoContext
+from market.core.quantity import Unit
 from market.organisations.models import Membership, Organisation, Role
 from market.organisations.permissions import Actor
 
@@ -238,7 +254,7 @@ class DemoCertificate:
     valid_to_days: int | None  # days after today (negative: already expired)
     products: tuple[str, ...] = ()  # skus; empty = the whole cooperative
     ocop_stars: int | None = None
-    status: str = "verified"
+    status: str = CertificateStatus.VERIFIED
     note: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -255,7 +271,7 @@ CERTIFICATES: tuple[DemoCertificate, ...] = (
     DemoCertificate("coop_phuquoc_fishsauce", "HACCP-VN-2025-3321", "haccp", "Bureau Veritas Việt Nam", 200, 895),
     DemoCertificate("coop_phuquoc_pepper", "OCOP-AG-2025-077", "ocop", OCOP_AG, 120, 970, ("HTPQ-DEN", "HTPQ-DO"), ocop_stars=4),
     DemoCertificate("coop_phuquoc_pepper", "HC-PQ-2025-014", "organic", "Trung tâm Kỹ thuật Tiêu chuẩn Đo lường Chất lượng 3", 60, 670,
-                    ("HTPQ-DO",), status="rejected", note="Bản chụp mờ, không đọc được số chứng nhận; vui lòng tải lên bản rõ hơn."),
+                    ("HTPQ-DO",), status=CertificateStatus.REJECTED, note="Bản chụp mờ, không đọc được số chứng nhận; vui lòng tải lên bản rõ hơn."),
     DemoCertificate("coop_uminh_honey", "OCOP-AG-2024-102", "ocop", OCOP_AG, 400, 25, ("UM-TRAM-500",), ocop_stars=3),
     DemoCertificate("coop_uminh_honey", "ATTP-UM-2024-009", "food_safety", "Chi cục An toàn vệ sinh thực phẩm", 600, 495),
     DemoCertificate("coop_hondat_shrimp", "OCOP-AG-2025-055", "ocop", OCOP_AG, 200, 895, ("HD-TOMKHO",), ocop_stars=4),
@@ -271,7 +287,7 @@ CERTIFICATES: tuple[DemoCertificate, ...] = (
     DemoCertificate("coop_namcan_crab", "OCOP-CM-2024-088", "ocop", "UBND tỉnh Cà Mau", 420, 12, ("NC-CUAGACH",), ocop_stars=4),
     DemoCertificate("coop_namcan_crab", "ASC-VN-2025-017", "other", "Aquaculture Stewardship Council", 100, 995, ("NC-TOMSU",)),
     DemoCertificate("coop_kienluong_pending", "ATTP-KL-2026-003", "food_safety", "Chi cục An toàn vệ sinh thực phẩm", 30, 1065,
-                    status="pending"),
+                    status=CertificateStatus.PENDING),
 )
 # fmt: on
 
@@ -304,8 +320,14 @@ def _owner(organisation: Organisation) -> Actor:
     return Actor(user=membership.user, organisation=organisation, role=Role.OWNER)
 
 
-def _tiers(spec: DemoProduct) -> list[dict[str, Any]]:
-    return [{"min_quantity": q, "unit_price": p} for q, p in spec.tiers]
+def _tiers(spec: DemoProduct) -> list[TierSpec]:
+    return [TierSpec(Decimal(q), p) for q, p in spec.tiers]
+
+
+def _category_id(slug: str) -> int:
+    node = category_by_key(slug)
+    assert node is not None, slug
+    return node.id
 
 
 def _seed_products(context: DemoContext) -> dict[str, Product]:
@@ -315,25 +337,25 @@ def _seed_products(context: DemoContext) -> dict[str, Product]:
         actor = _owner(cooperative)
         product = Product.objects.filter(cooperative=cooperative, sku=spec.sku).first()
         if product is None:
-            data = {
-                "sku": spec.sku,
-                "name_vi": spec.name_vi,
-                "name_en": spec.name_en,
-                "category": spec.category,
-                "unit": spec.unit,
-                "moq": spec.moq,
-                "order_multiple": spec.multiple,
-                "vat_category": spec.vat,
-                "description_vi": spec.description,
-                "packaging": spec.packaging,
-                "net_content": spec.net_content,
-                "shelf_life_days": spec.shelf_life_days,
-                "origin_note": spec.origin_note,
-                "gtin": demo_gtin(serial) if spec.gtin else "",
-            }
-            product = services.product_create(actor=actor, data=data, tiers=_tiers(spec))
-        if spec.publish and product.status == ProductStatus.DRAFT and cooperative.is_verified:
-            product = services.product_publish(actor=actor, product=product)
+            details = ProductDetails(
+                sku=spec.sku,
+                name_vi=spec.name_vi,
+                name_en=spec.name_en,
+                category_id=_category_id(spec.category),
+                unit=Unit(spec.unit),
+                moq=Decimal(spec.moq),
+                order_multiple=Decimal(spec.multiple),
+                vat_category_id=VatCategory.objects.get(code=spec.vat).pk,
+                description_vi=spec.description,
+                packaging=spec.packaging,
+                net_content=spec.net_content,
+                shelf_life_days=spec.shelf_life_days,
+                origin_note=spec.origin_note,
+                gtin=demo_gtin(serial) if spec.gtin else "",
+            )
+            product = services.product_create(actor=actor, details=details, tiers=_tiers(spec))
+        if spec.publish and product.is_draft and cooperative.is_verified:
+            product = services.product_publish(actor=actor, product_id=product.pk)
         products[spec.sku] = product
     return products
 
@@ -349,24 +371,25 @@ def _seed_certificates(context: DemoContext, products: dict[str, Product]) -> di
         certificate = Certificate.objects.filter(cooperative=cooperative, number=spec.number).first()
         if certificate is None:
             scan = SimpleUploadedFile(f"{spec.number}.pdf", _demo_pdf(spec.number), content_type="application/pdf")
+            valid_to = today + timedelta(days=spec.valid_to_days) if spec.valid_to_days is not None else None
             certificate = services.certificate_create(
                 actor=_owner(cooperative),
-                data={
-                    "kind": spec.kind,
-                    "number": spec.number,
-                    "issuer": spec.issuer,
-                    "valid_from": today - timedelta(days=spec.valid_from_days),
-                    "valid_to": today + timedelta(days=spec.valid_to_days) if spec.valid_to_days is not None else None,
-                    "ocop_stars": spec.ocop_stars,
-                    "scope": "products" if spec.products else "cooperative",
-                },
+                details=CertificateDetails(
+                    kind=CertificateKind(spec.kind),
+                    number=spec.number,
+                    issuer=spec.issuer,
+                    valid_from=today - timedelta(days=spec.valid_from_days),
+                    valid_to=valid_to,
+                    ocop_stars=spec.ocop_stars,
+                    scope=CertificateScope.PRODUCTS if spec.products else CertificateScope.COOPERATIVE,
+                ),
                 scan=scan,
                 product_ids=[products[sku].pk for sku in spec.products],
             )
-            if spec.status == "verified":
-                certificate = services.certificate_verify(actor=staff, certificate=certificate)
-            elif spec.status == "rejected":
-                certificate = services.certificate_reject(actor=staff, certificate=certificate, reason=spec.note)
+            if spec.status == CertificateStatus.VERIFIED:
+                certificate = services.certificate_verify(actor=staff, certificate_id=certificate.pk)
+            elif spec.status == CertificateStatus.REJECTED:
+                certificate = services.certificate_reject(actor=staff, certificate_id=certificate.pk, reason=spec.note)
         certificates[spec.number] = certificate
     return certificates
 
@@ -398,15 +421,15 @@ def _seed_lots(context: DemoContext, products: dict[str, Product], certificates:
     created = 0
     for spec in PRODUCTS:
         product = products[spec.sku]
-        if product.status == ProductStatus.DRAFT:
+        if product.is_draft:
             continue
         actor = _owner(product.cooperative)
         in_force = [
             c
             for c in certificates.values()
             if c.cooperative_id == product.cooperative_id
-            and c.status == "verified"
-            and (c.scope == "cooperative" or c.products.filter(pk=product.pk).exists())
+            and c.is_verified
+            and (c.covers_whole_cooperative or c.products.filter(pk=product.pk).exists())
         ]
         for index, (code, quantity, days_ago, expires_in) in enumerate(spec.lots):
             if HarvestLot.objects.filter(product=product, code=code).exists():
@@ -414,17 +437,17 @@ def _seed_lots(context: DemoContext, products: dict[str, Product], certificates:
             harvest = today - timedelta(days=days_ago)
             lot = services.lot_create(
                 actor=actor,
-                product=product,
-                data={
-                    "code": code,
-                    "quantity_produced": quantity,
-                    "harvest_date": harvest,
-                    "expiry_date": today + timedelta(days=expires_in) if expires_in is not None else None,
-                },
+                product_id=product.pk,
+                details=LotDetails(
+                    code=code,
+                    quantity_produced=Decimal(quantity),
+                    harvest_date=harvest,
+                    expiry_date=today + timedelta(days=expires_in) if expires_in is not None else None,
+                ),
                 certificate_ids=[c.pk for c in in_force if c.is_in_force(harvest)],
             )
             _events(actor, lot, harvest, index)
-            lot = services.lot_publish(actor=actor, lot=lot)
+            lot = services.lot_publish(actor=actor, lot_id=lot.pk)
             if index == 1:
                 # An older lot that has mostly sold: its stock went out with shipments.
                 keep = max((lot.quantity_available / 20).to_integral_value(), 1)
@@ -433,7 +456,7 @@ def _seed_lots(context: DemoContext, products: dict[str, Product], certificates:
                     services.lot_stock_take(lot=lot, quantity=sold, actor=actor, reference="demo")
                     services.trace_event_record(
                         lot=lot,
-                        kind="shipment",
+                        kind=TraceEventKind.SHIPMENT,
                         occurred_at=_at(harvest + timedelta(days=20), 8),
                         description="Giao hàng theo đơn",
                         party=BUYERS[index % len(BUYERS)],
@@ -465,18 +488,17 @@ def _events(actor: Actor, lot: HarvestLot, harvest: Any, index: int) -> None:
         ("packing", harvest + timedelta(days=2), f"Đóng gói, dán nhãn lô {lot.code}", "", ""),
     ]  # fmt: skip
     for kind, day, description, party, reference in steps:
+        weighed = kind in (TraceEventKind.SUPPLY, TraceEventKind.HARVEST)
         services.trace_event_add(
             actor=actor,
-            lot=lot,
-            data={
-                "kind": kind,
-                "occurred_at": _at(day, 7),
-                "description": description,
-                "party": party,
-                "party_reference": reference,
-                "quantity": lot.quantity_produced if kind in ("supply", "harvest") else None,
-                "unit": product.unit if kind in ("supply", "harvest") else "",
-            },
+            lot_id=lot.pk,
+            kind=TraceEventKind(kind),
+            occurred_at=_at(day, 7),
+            description=description,
+            party=party,
+            party_reference=reference,
+            quantity=lot.quantity_produced if weighed else None,
+            unit=product.unit if weighed else "",
         )
 
 
@@ -484,7 +506,7 @@ def seed_catalog(context: DemoContext) -> None:
     products = _seed_products(context)
     certificates = _seed_certificates(context, products)
     _seed_lots(context, products, certificates)
-    published = sum(1 for p in products.values() if Product.objects.filter(pk=p.pk, status="published").exists())
+    published = Product.objects.filter(pk__in=[p.pk for p in products.values()], status=ProductStatus.PUBLISHED).count()
     lots = HarvestLot.objects.filter(status=LotStatus.PUBLISHED, product__in=products.values()).count()
     context.notes.append(f"Catalogue: {published} published products, {lots} published lots with trace pages.")
     context.objects["catalog_products"] = products

@@ -23,7 +23,7 @@ from catalog.search import Fold
 from market.core.fields import quantity_field, vnd_field
 from market.core.models import TimeStampedModel
 from market.core.money import Money
-from market.core.quantity import UNIT_SYMBOLS, Unit
+from market.core.quantity import UNIT_SYMBOLS, Unit, base_unit
 from market.organisations import geo
 
 
@@ -132,6 +132,9 @@ class Product(TimeStampedModel):
     # Derived, written by the services only.
     price_from = vnd_field(_("lowest unit price"), null=True, blank=True)
     price_at_moq = vnd_field(_("unit price at the minimum order"), null=True, blank=True)
+    # The lowest unit price per kg (per litre, per piece: see quantity.base_unit): what the catalogue sorts and
+    # filters by, so that 15.700.000 ₫/tấn is compared with 29.000 ₫/kg as 15.700 ₫/kg.
+    price_per_base_unit = vnd_field(_("lowest price per base unit"), null=True, blank=True)
     cover_thumbnail = models.CharField(max_length=255, blank=True)
     search_text = models.TextField(blank=True)
     # Folded by the database (market_fold = lower(unaccent()) on PostgreSQL, Python's fold() on SQLite) and
@@ -140,6 +143,10 @@ class Product(TimeStampedModel):
         expression=Fold("search_text"), output_field=models.TextField(), db_persist=True
     )
     name_folded = models.GeneratedField(expression=Fold("name_vi"), output_field=models.TextField(), db_persist=True)
+
+    # Not columns: set on the products of a catalogue page (catalog.selectors.browse), read by its cards.
+    tier_list: list[tuple[Decimal, int]]
+    in_stock: bool
 
     class Meta:
         ordering = ["-id"]
@@ -165,7 +172,9 @@ class Product(TimeStampedModel):
                 name="product_newest_idx",
             ),
             models.Index(
-                fields=["price_from", "id"], condition=Q(status=ProductStatus.PUBLISHED), name="product_price_idx"
+                fields=["price_per_base_unit", "id"],
+                condition=Q(status=ProductStatus.PUBLISHED),
+                name="product_base_price_idx",
             ),
             models.Index(
                 fields=["category", "-published_at", "-id"],
@@ -192,6 +201,17 @@ class Product(TimeStampedModel):
         return UNIT_SYMBOLS.get(self.unit, self.unit)
 
     @property
+    def base_unit_symbol(self) -> str:
+        """What `price_per_base_unit` is per: kg, lít, or the unit itself."""
+        base = base_unit(self.unit)
+        return UNIT_SYMBOLS.get(base, base)
+
+    @property
+    def priced_per_base_unit(self) -> bool:
+        """Whether the unit differs from its base (a tấn, a 500 ml bottle), so the price per base says more."""
+        return base_unit(self.unit) != self.unit
+
+    @property
     def origin_province_name(self) -> str:
         unit = geo.province(self.origin_province_code)
         return unit.name if unit else ""
@@ -209,6 +229,10 @@ class Product(TimeStampedModel):
     @property
     def is_published(self) -> bool:
         return self.status == ProductStatus.PUBLISHED
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == ProductStatus.DRAFT
 
     @property
     def price_from_money(self) -> Money | None:
@@ -266,7 +290,7 @@ class ProductImage(models.Model):
         verbose_name_plural = _("product images")
 
     def __str__(self) -> str:
-        return self.image.name
+        return self.image.name or ""
 
 
 # --- certificates --------------------------------------------------------------------------------
@@ -302,11 +326,11 @@ class PrivateMediaStorage(FileSystemStorage):
     def __init__(self) -> None:
         super().__init__(base_url=None)
 
-    @property  # type: ignore[override]
+    @property
     def base_location(self) -> str:
         return str(settings.PRIVATE_MEDIA_ROOT)
 
-    @property  # type: ignore[override]
+    @property
     def location(self) -> str:
         return os.path.abspath(self.base_location)
 
@@ -389,6 +413,14 @@ class Certificate(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.number}"
 
+    @property
+    def is_verified(self) -> bool:
+        return self.status == CertificateStatus.VERIFIED
+
+    @property
+    def covers_whole_cooperative(self) -> bool:
+        return self.scope == CertificateScope.COOPERATIVE
+
     def is_in_force(self, on: date | None = None) -> bool:
         day = on or timezone.localdate()
         return (
@@ -464,6 +496,15 @@ class HarvestLot(TimeStampedModel):
     @property
     def is_editable(self) -> bool:
         return self.status == LotStatus.DRAFT
+
+    @property
+    def has_public_page(self) -> bool:
+        """Published or withdrawn: its trace page and QR code are public (a recall is shown there)."""
+        return self.status in (LotStatus.PUBLISHED, LotStatus.WITHDRAWN)
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.status == LotStatus.WITHDRAWN
 
     def is_expired(self, on: date | None = None) -> bool:
         return self.expiry_date is not None and self.expiry_date < (on or timezone.localdate())
@@ -561,13 +602,27 @@ class ImportStatus(models.TextChoices):
     APPLIED = "applied", _("Applied")
 
 
+FILE_NAME_LENGTH = 255
+
+
 class ImportBatch(TimeStampedModel):
     """An uploaded spreadsheet of products and price tiers: checked first (dry run), applied all at once."""
 
     cooperative = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE, related_name="+")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    file_name = models.CharField(max_length=255)
+    file_name = models.CharField(max_length=FILE_NAME_LENGTH)
     rows = models.JSONField(default=list)
+    # {column: the header it had in the file} (errors name columns as the person wrote them), and the headers
+    # no column was read from (the preview says so).
+    headers = models.JSONField(default=dict)
+    ignored_columns = models.JSONField(default=list)
+    default_vat_category = models.ForeignKey(
+        VatCategory, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    publish_new = models.BooleanField(default=False)
+    published_count = models.PositiveIntegerField(default=0)
+    # [[product name, why it stayed a draft], …] when publishing the new products was asked for.
+    publish_refused = models.JSONField(default=list)
     row_count = models.PositiveIntegerField(default=0)
     error_count = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.PREVIEWED)

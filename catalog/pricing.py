@@ -16,13 +16,12 @@ from django.utils.translation import gettext as _
 
 from market.core.errors import ValidationFailed
 from market.core.money import Money
-from market.core.quantity import QUANTITY_DECIMAL_PLACES, UNIT_SYMBOLS, Unit
+from market.core.parsing import format_decimal
+from market.core.quantity import QUANTITY_DECIMAL_PLACES, UNIT_SYMBOLS, WHOLE_UNITS
 
 MAX_TIERS = 10
 MAX_UNIT_PRICE = 10_000_000_000  # ten billion đồng per unit is a typo, not a price
 MAX_QUANTITY = Decimal("99999999999")  # fits quantity_field (14 digits, 3 decimals)
-# Units counted in whole pieces: a buyer cannot order 2.5 bottles. Mass units (kg, tạ, tấn) take decimals.
-WHOLE_UNITS = frozenset({Unit.BAO_25, Unit.BAO_50, Unit.THUNG, Unit.CHAI, Unit.CAI})
 
 
 @dataclass(frozen=True)
@@ -32,8 +31,9 @@ class TierSpec:
 
 
 def fmt_quantity(value: Decimal, unit: str = "") -> str:
-    text = f"{value.normalize():f}"
-    return f"{text} {UNIT_SYMBOLS.get(unit, unit)}".strip()
+    """A quantity in a message, with the reader's decimal mark ('0,5 kg' in Vietnamese) and no grouping
+    (so that it can be typed back as it is)."""
+    return f"{format_decimal(value, grouping=False)} {UNIT_SYMBOLS.get(unit, unit)}".strip()
 
 
 def as_quantity(value: object) -> Decimal | None:

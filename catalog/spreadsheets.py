@@ -7,6 +7,8 @@ import csv
 import io
 import zipfile
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import Decimal
 from typing import IO, Any
 
@@ -14,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from market.core.errors import ValidationFailed
-from market.core.quantity import UNIT_SYMBOLS, Unit
+from market.core.parsing import format_input_decimal
 from market.core.text import fold, nfc
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -25,91 +27,121 @@ PRODUCT_COLUMNS: list[tuple[str, Any]] = [
     ("sku", gettext_lazy("Your product code; rows with the same code update that product.")),
     ("name_vi", gettext_lazy("Name in Vietnamese.")),
     ("name_en", gettext_lazy("Name in English (optional).")),
-    ("category", gettext_lazy("Category code, e.g. gao-thom, or its name.")),
-    ("unit", gettext_lazy("kg, ta, tan, bao25, bao50, thung, chai or cai.")),
+    ("category", gettext_lazy("Category: its name (e.g. Gạo thơm) or code (gao-thom), as listed below.")),
+    ("unit", gettext_lazy("Unit: its name (kg, tấn, bao 50 kg, chai 500 ml, hũ…) or code, as listed below.")),
     ("moq", gettext_lazy("Minimum order quantity, in the unit.")),
     ("order_multiple", gettext_lazy("Buyers order in multiples of this.")),
     ("gtin", gettext_lazy("Barcode number (optional).")),
-    ("vat_category", gettext_lazy("VAT category code, e.g. vat-5.")),
+    ("vat_category", gettext_lazy("VAT category: its code, name or rate (5%, KCT…), as listed below.")),
     ("description_vi", gettext_lazy("Description in Vietnamese (optional).")),
     ("description_en", gettext_lazy("Description in English (optional).")),
     ("packaging", gettext_lazy("Packaging (optional).")),
     ("net_content", gettext_lazy("Net content on the label (optional).")),
     ("shelf_life_days", gettext_lazy("Shelf life in days (optional).")),
+    ("origin_province", gettext_lazy("Province of origin (optional; your cooperative's when empty).")),
     ("origin_note", gettext_lazy("Where it comes from: field, village, island (optional).")),
 ]
 TIER_HEADERS: list[tuple[str, str]] = [(f"tier_{n}_from", f"tier_{n}_price") for n in range(1, TIER_COLUMNS + 1)]
 HEADERS: list[str] = [name for name, _help in PRODUCT_COLUMNS] + [h for pair in TIER_HEADERS for h in pair]
+# One price from the minimum order, for lists that have a single price column.
+PRICE_COLUMN = "price"
+KNOWN_COLUMNS = frozenset({*HEADERS, PRICE_COLUMN})
 
-# Vietnamese headers people type, folded (lower case, no diacritics, single spaces).
+# Vietnamese (and plain English) headers people type, folded (lower case, no diacritics, single spaces).
 HEADER_ALIASES: dict[str, str] = {
     "ma san pham": "sku",
     "ma sp": "sku",
+    "ma hang": "sku",
     "ten san pham": "name_vi",
+    "ten hang": "name_vi",
     "ten tieng viet": "name_vi",
     "ten tieng anh": "name_en",
     "danh muc": "category",
     "nhom hang": "category",
+    "loai hang": "category",
     "don vi": "unit",
     "don vi tinh": "unit",
+    "dvt": "unit",
     "dat hang toi thieu": "moq",
     "so luong toi thieu": "moq",
     "boi so dat hang": "order_multiple",
     "ma vach": "gtin",
     "thue gtgt": "vat_category",
+    "thue suat": "vat_category",
+    "thue": "vat_category",
+    "vat": "vat_category",
     "mo ta": "description_vi",
     "mo ta tieng anh": "description_en",
     "dong goi": "packaging",
+    "quy cach dong goi": "packaging",
     "khoi luong tinh": "net_content",
     "han su dung (ngay)": "shelf_life_days",
+    "tinh": "origin_province",
+    "tinh xuat xu": "origin_province",
+    "xuat xu (tinh)": "origin_province",
     "xuat xu": "origin_note",
+    "gia": PRICE_COLUMN,
+    "don gia": PRICE_COLUMN,
+    "gia ban": PRICE_COLUMN,
+    "unit price": PRICE_COLUMN,
 }
 for _n in range(1, TIER_COLUMNS + 1):
     HEADER_ALIASES[f"bac {_n} tu"] = f"tier_{_n}_from"
     HEADER_ALIASES[f"bac {_n} gia"] = f"tier_{_n}_price"
-
-_UNIT_WORDS: dict[str, str] = {fold(symbol): code for code, symbol in UNIT_SYMBOLS.items()}
-_UNIT_WORDS.update({code: code for code in Unit.values})
-_UNIT_WORDS.update({"bao 25": Unit.BAO_25, "bao 50": Unit.BAO_50, "bao 25kg": Unit.BAO_25, "bao 50kg": Unit.BAO_50})
+# Words that make an unread column look like a price: the preview says it was not used.
+_PRICE_WORDS = ("gia", "price", "don gia", "vnd")
 
 
 def _header_key(text: Any) -> str:
     folded = fold(str(text or "")).replace("_", " ").strip()
     canonical = folded.replace(" ", "_")
-    if canonical in HEADERS:
+    if canonical in KNOWN_COLUMNS:
         return canonical
     return HEADER_ALIASES.get(folded, "")
 
 
-def unit_code(value: str) -> str | None:
-    return _UNIT_WORDS.get(fold(value or "").replace("  ", " "))
+def looks_like_price(header: str) -> bool:
+    words = fold(header).replace("_", " ")
+    return any(word in words.split() or word in words for word in _PRICE_WORDS)
 
 
-def quantity_text(value: Any) -> str:
-    """A quantity cell as text a Decimal accepts: '0,5' -> '0.5'; numbers from XLSX without float noise."""
-    if value is None:
+Cell = str | int | dict[str, str]
+
+
+def cell_value(cell: Any) -> Cell:
+    """A cell as stored with the batch (JSON): text as typed (NFC), whole numbers as numbers, other numbers
+    from Excel as {"n": "1.125"} (their exact decimal, never re-read as text in the person's language)."""
+    if cell is None:
         return ""
-    if isinstance(value, float):
-        return format(Decimal(repr(value)).normalize(), "f")
-    text = str(value).strip().replace(" ", "").replace("\u00a0", "")
-    if "," in text and "." not in text:
-        text = text.replace(",", ".")
-    elif "," in text and "." in text:
-        text = text.replace(".", "").replace(",", ".")
-    return text
+    if isinstance(cell, bool):
+        return str(cell)
+    if isinstance(cell, int):
+        return cell
+    if isinstance(cell, float | Decimal):
+        number = Decimal(repr(cell)) if isinstance(cell, float) else cell
+        if number == number.to_integral_value():
+            return int(number)
+        return {"n": format(number.normalize(), "f")}
+    if isinstance(cell, datetime | date):
+        return cell.strftime("%d/%m/%Y")
+    return nfc(str(cell))
 
 
-def price_text(value: Any) -> str:
-    """A price cell: '1.500.000 ₫', '25,000', 25000.0 -> '25000' (whole đồng)."""
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return format(Decimal(repr(value)).normalize(), "f")
-    original = str(value).strip()
-    text = original
-    for noise in ("₫", "đ", "Đ", "VND", "vnd", " ", "\u00a0", ".", ","):
-        text = text.replace(noise, "")
-    return text if text.isdigit() else original
+def typed_cell(value: Cell) -> str | int | Decimal:
+    """What the import's schema reads: text in the person's language, numbers as numbers."""
+    if isinstance(value, dict):
+        return Decimal(value["n"])
+    return value
+
+
+@dataclass
+class Table:
+    """The data rows of a sheet as {column: cell} (with the spreadsheet row number under "_row"), the
+    header each column had in the file, and the headers no column was read from."""
+
+    rows: list[dict[str, Cell]]
+    headers: dict[str, str] = field(default_factory=dict)
+    ignored: list[str] = field(default_factory=list)
 
 
 def _rows_from_csv(data: bytes) -> list[list[str]]:
@@ -173,8 +205,8 @@ def read_cells(upload: IO[bytes], file_name: str) -> list[list[Any]]:
     return _rows_from_csv(data)
 
 
-def read_table(upload: IO[bytes], file_name: str) -> list[dict[str, str]]:
-    """The data rows as {column: text}, with the row number people see in Excel under '_row'."""
+def read_table(upload: IO[bytes], file_name: str) -> Table:
+    """The sheet's rows, which header each column had, and which columns were not read."""
     raw_rows = read_cells(upload, file_name)
     if not raw_rows:
         raise ValidationFailed(fields={"file": [_("The file is empty.")]})
@@ -186,28 +218,25 @@ def read_table(upload: IO[bytes], file_name: str) -> list[dict[str, str]]:
             _("The first row must name the columns."),
             fields={"file": [_("Missing columns: %(names)s.") % {"names": ", ".join(missing)}]},
         )
-    rows: list[dict[str, str]] = []
+    titles = [nfc(str(cell)) if cell is not None else "" for cell in raw_rows[0]]
+    table = Table(
+        rows=[],
+        headers={key: title for key, title in zip(header, titles, strict=False) if key},
+        ignored=[title for key, title in zip(header, titles, strict=False) if not key and title],
+    )
     for index, raw in enumerate(raw_rows[1:], start=2):
         if all(cell in (None, "") or (isinstance(cell, str) and not cell.strip()) for cell in raw):
             continue
-        row: dict[str, str] = {"_row": str(index)}
+        row: dict[str, Cell] = {"_row": str(index)}
         for key, cell in zip(header, raw, strict=False):
-            if not key:
-                continue
-            if key == "moq" or key == "order_multiple" or key.endswith("_from"):
-                row[key] = quantity_text(cell)
-            elif key.endswith("_price"):
-                row[key] = price_text(cell)
-            elif isinstance(cell, float) and cell == int(cell):
-                row[key] = str(int(cell))
-            else:
-                row[key] = nfc(str(cell)) if cell is not None else ""
-        rows.append(row)
-    if len(rows) > MAX_ROWS:
+            if key:
+                row[key] = cell_value(cell)
+        table.rows.append(row)
+    if len(table.rows) > MAX_ROWS:
         raise ValidationFailed(fields={"file": [_("At most %(n)s products per file; split it.") % {"n": MAX_ROWS}]})
-    if not rows:
+    if not table.rows:
         raise ValidationFailed(fields={"file": [_("The file has a header but no products.")]})
-    return rows
+    return table
 
 
 # --- export --------------------------------------------------------------------------------------
@@ -230,6 +259,7 @@ def export_rows(products: Iterable[Any]) -> list[list[Any]]:
             product.packaging,
             product.net_content,
             product.shelf_life_days or "",
+            product.origin_province_name,
             product.origin_note,
         ]
         for index in range(TIER_COLUMNS):
@@ -246,7 +276,8 @@ def write_csv(rows: list[list[Any]]) -> bytes:
     writer = csv.writer(out)
     writer.writerow(HEADERS)
     for row in rows:
-        writer.writerow([format(v, "f") if isinstance(v, Decimal) else v for v in row])
+        # Numbers as the person's language writes them, never ambiguous when read back (1,125 kg is "1,1250").
+        writer.writerow([format_input_decimal(v) if isinstance(v, Decimal) else v for v in row])
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM makes Excel read UTF-8
 
 

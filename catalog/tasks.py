@@ -16,4 +16,4 @@ from catalog.services import certificate_expiry_warn
 def warn_expiring_certificates() -> int:
     """One warning per certificate and expiry date; safe to run twice (the service marks before it warns)."""
     due = list(certificates_due_expiry_warning().values_list("pk", "valid_to"))
-    return sum(certificate_expiry_warn(certificate_id=pk, expiry_date=valid_to) for pk, valid_to in due)
+    return sum(certificate_expiry_warn(certificate_id=pk, expiry_date=valid_to) for pk, valid_to in due if valid_to)

@@ -62,7 +62,7 @@ def process_product_image(upload: IO[bytes], *, field: str = "image") -> Process
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            picture = Image.open(io.BytesIO(data))
+            picture: Image.Image = Image.open(io.BytesIO(data))
             # The header alone tells the size: refuse before decoding a single pixel.
             width, height = picture.size
             if width * height > MAX_IMAGE_PIXELS or max(width, height) > MAX_IMAGE_SIDE:
@@ -137,7 +137,7 @@ def process_certificate_scan(upload: IO[bytes], *, field: str = "scan") -> Proce
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("error", Image.DecompressionBombWarning)
-                picture = Image.open(io.BytesIO(data))
+                picture: Image.Image = Image.open(io.BytesIO(data))
                 width, height = picture.size
                 if width * height > MAX_IMAGE_PIXELS:
                     raise _too_many_pixels(field)

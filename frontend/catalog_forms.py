@@ -1,312 +1,306 @@
-"""Forms of the catalogue pages. They check shape; the catalogue services check meaning per field."""
+"""The catalogue pages' forms, rendered from the commands' schemas (`catalog.inputs`) and validated by them
+(`frontend.schema_forms.SchemaForm`): one parse, one limit, one message for the page and the API. What
+is here is only what a page adds: the choices it offers, the order of its sections, and the price-tier table."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from django import forms
+from django.http import QueryDict
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from rest_framework import serializers
 
 from catalog import selectors
-from catalog.models import (
-    CertificateKind,
-    CertificateScope,
-    Product,
-    TraceEventKind,
-)
+from catalog.inputs import CertificateInput, EventInput, LotInput, ProductInput, TierInput
+from catalog.models import Certificate, Product, TraceEvent
 from catalog.spreadsheets import TIER_COLUMNS
-from market.core.quantity import Unit
+from frontend.schema_forms import Choices, SchemaForm
+from market.core import inputs
+from market.core.errors import ApplicationError, ValidationFailed
+from market.core.parsing import format_date, format_decimal, format_input_decimal
 from market.organisations import geo
 
-QUANTITY_ATTRS = {"inputmode": "decimal", "autocomplete": "off"}
-MONEY_ATTRS = {"inputmode": "numeric", "autocomplete": "off"}
+
+def category_choices() -> Choices:
+    return [(str(node.id), "\u2003" * node.depth + node.name) for node in selectors.category_tree()]
 
 
-def category_choices() -> list[tuple[str, str]]:
-    return [("", _("Choose a category"))] + [
-        (str(node.id), "\u2003" * node.depth + node.name) for node in selectors.category_tree()
-    ]
+def vat_choices() -> Choices:
+    return [(vat.code, vat.name) for vat in selectors.vat_categories()]
 
 
-class ProvinceCommuneMixin(forms.Form):
-    """Province then commune, the commune list refreshed by htmx when the province changes."""
+def geo_choices(province: Any) -> dict[str, Choices]:
+    """Provinces, and the communes of the chosen one (htmx refreshes them when the province changes)."""
+    try:
+        code = int(province) if province not in (None, "") else None
+    except (TypeError, ValueError):
+        code = None
+    return {
+        "origin_province_code": [(str(c), name) for c, name in geo.province_choices()],
+        "origin_commune_code": [(str(c), name) for c, name in geo.commune_choices(code)],
+    }
 
-    province_field = "origin_province_code"
-    commune_field = "origin_commune_code"
 
-    def setup_geo(self) -> None:
-        self.fields[self.province_field].choices = [("", _("Choose a province")), *geo.province_choices()]
-        raw = (
-            self.data.get(self.add_prefix(self.province_field))
-            if self.is_bound
-            else self.initial.get(self.province_field)
-        )
-        try:
-            province = int(raw) if raw else None
-        except (TypeError, ValueError):
-            province = None
-        self.fields[self.commune_field].choices = [("", _("Choose a commune")), *geo.commune_choices(province)]
-        self.fields[self.province_field].widget.attrs.update(
-            {
-                "hx-get": "/geo/communes/",
-                "hx-target": f"#id_{self.add_prefix(self.commune_field)}",
-                "hx-trigger": "change",
-            }
+def _watch_province(form: SchemaForm) -> None:
+    field = form.fields.get("origin_province_code")
+    if field is not None:
+        field.widget.attrs.update(
+            {"hx-get": "/geo/communes/", "hx-target": f"#{form['origin_commune_code'].auto_id}", "hx-trigger": "change"}
         )
 
 
-class ProductForm(ProvinceCommuneMixin):
-    name_vi = forms.CharField(label=_("Name in Vietnamese"), max_length=200)
-    name_en = forms.CharField(label=_("Name in English"), max_length=200, required=False)
-    category = forms.ChoiceField(label=_("Category"))
-    sku = forms.CharField(
-        label=_("Your product code (SKU)"), max_length=40, required=False, help_text=_("Used by imports to update it.")
-    )
-    unit = forms.ChoiceField(label=_("Sales unit"), choices=Unit.choices)
-    moq = forms.CharField(
-        label=_("Minimum order"), max_length=20, widget=forms.TextInput(attrs=QUANTITY_ATTRS),
-        help_text=_("In the sales unit, e.g. 100 (kg) or 0.5 (tấn)."),
-    )  # fmt: skip
-    order_multiple = forms.CharField(
-        label=_("Order multiple"), max_length=20, required=False, widget=forms.TextInput(attrs=QUANTITY_ATTRS),
-        help_text=_("Buyers order in multiples of this, e.g. 25 for 25 kg sacks."),
-    )  # fmt: skip
-    vat_category = forms.ChoiceField(label=_("VAT category"))
-    gtin = forms.CharField(
-        label=_("GTIN (barcode number)"), max_length=20, required=False,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-        help_text=_("Only a number GS1 Vietnam gave you (starts with 893); never make one up."),
-    )  # fmt: skip
-    description_vi = forms.CharField(
-        label=_("Description in Vietnamese"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4000, required=False
-    )
-    description_en = forms.CharField(
-        label=_("Description in English"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000, required=False
-    )
-    packaging = forms.CharField(label=_("Packaging"), max_length=200, required=False)
-    net_content = forms.CharField(label=_("Net content"), max_length=60, required=False)
-    ingredients = forms.CharField(label=_("Ingredients"), max_length=500, required=False)
-    storage_instructions = forms.CharField(label=_("Storage"), max_length=300, required=False)
-    usage_instructions = forms.CharField(label=_("How to use"), max_length=300, required=False)
-    shelf_life_days = forms.IntegerField(label=_("Shelf life (days)"), min_value=1, max_value=3650, required=False)
-    origin_province_code = forms.TypedChoiceField(label=_("Province of origin"), coerce=int)
-    origin_commune_code = forms.TypedChoiceField(
-        label=_("Commune of origin"), coerce=int, required=False, empty_value=None
-    )
-    origin_note = forms.CharField(
-        label=_("Origin details"), max_length=200, required=False, help_text=_("Field, hamlet or island.")
-    )
+DATE_FORMAT = "%d/%m/%Y"
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.tier_errors: list[str] = []
-        self.fields["category"].choices = category_choices()
-        self.fields["vat_category"].choices = [("", _("Choose a VAT category"))] + [
-            (v.code, v.name) for v in selectors.vat_categories()
-        ]
-        self.setup_geo()
-        for number in range(1, TIER_COLUMNS + 1):
-            self.fields[f"tier_{number}_from"] = forms.CharField(
-                label=_("Tier %(n)s: from quantity") % {"n": number}, max_length=20, required=False,
-                widget=forms.TextInput(attrs=QUANTITY_ATTRS),
-            )  # fmt: skip
-            self.fields[f"tier_{number}_price"] = forms.CharField(
-                label=_("Tier %(n)s: unit price (₫)") % {"n": number}, max_length=20, required=False,
-                widget=forms.TextInput(attrs=MONEY_ATTRS),
-            )  # fmt: skip
 
-    detail_fields = (
-        "name_vi", "name_en", "category", "sku", "unit", "moq", "order_multiple", "vat_category", "gtin",
-        "description_vi", "description_en",
-    )  # fmt: skip
+def typed_dates(form: SchemaForm) -> SchemaForm:
+    """Dates typed the way people here write them and every message asks for them (dd/mm/yyyy, "hh:mm"
+    after it for a moment), rather than a picker whose order of day and month depends on the browser."""
+    hint = {"inputmode": "numeric", "autocomplete": "off"}
+    for name, field in form.schema_fields.items():
+        if name not in form.fields:
+            continue
+        if isinstance(field, serializers.DateTimeField):
+            attrs = {**hint, "placeholder": _("dd/mm/yyyy hh:mm")}
+            form.fields[name].widget = forms.DateTimeInput(format=f"{DATE_FORMAT} %H:%M", attrs=attrs)
+        elif isinstance(field, serializers.DateField):
+            attrs = {**hint, "placeholder": _("dd/mm/yyyy")}
+            form.fields[name].widget = forms.DateInput(format=DATE_FORMAT, attrs=attrs)
+    return form
+
+
+def _posted_or_initial(data: Any, initial: Mapping[str, Any] | None, name: str) -> Any:
+    if data is not None and hasattr(data, "get") and data.get(name) not in (None, ""):
+        return data.get(name)
+    return (initial or {}).get(name)
+
+
+# --- products ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TierCell:
+    name: str
+    label: str
+    value: str
+    inputmode: str
+    errors: list[str]
+
+    @property
+    def id(self) -> str:
+        return "id_" + self.name.replace("[", "_").replace("]", "_")
+
+
+@dataclass(frozen=True)
+class TierRow:
+    start: TierCell
+    price: TierCell
+
+    @property
+    def cells(self) -> tuple[TierCell, TierCell]:
+        return (self.start, self.price)
+
+
+class ProductForm(SchemaForm):
+    """The product page form: details, price tiers (rows of `price_tiers[n]…`), label, origin."""
+
+    detail_fields = ("name_vi", "name_en", "category", "sku", "unit", "moq", "order_multiple", "vat_category",
+                     "gtin", "description_vi", "description_en")  # fmt: skip
     label_fields = ("packaging", "net_content", "ingredients", "storage_instructions", "usage_instructions",
                     "shelf_life_days")  # fmt: skip
     origin_fields = ("origin_province_code", "origin_commune_code", "origin_note")
 
-    def section(self, names: tuple[str, ...]) -> list[forms.BoundField]:
+    def __init__(
+        self, data: QueryDict | None = None, *, initial: Mapping[str, Any] | None = None, unit: str | None = None
+    ) -> None:
+        province = _posted_or_initial(data, initial, "origin_province_code")
+        choices = {"category": category_choices(), "vat_category": vat_choices(), **geo_choices(province)}
+        super().__init__(data, schema=ProductInput, initial=initial, choices=choices, context={"unit": unit})
+        _watch_province(self)
+        self.initial_tiers: list[Any] = list((initial or {}).get("price_tiers") or [])
+        self.tier_errors: dict[tuple[int, str], list[str]] = {}
+        self.tier_list_errors: list[str] = []
+
+    def _section(self, names: Sequence[str]) -> list[forms.BoundField]:
         return [self[name] for name in names]
 
     @property
     def detail_section(self) -> list[forms.BoundField]:
-        return self.section(self.detail_fields)
+        return self._section(self.detail_fields)
 
     @property
     def label_section(self) -> list[forms.BoundField]:
-        return self.section(self.label_fields)
+        return self._section(self.label_fields)
 
     @property
     def origin_section(self) -> list[forms.BoundField]:
-        return self.section(self.origin_fields)
+        return self._section(self.origin_fields)
+
+    def _filled_rows(self) -> list[int]:
+        """The tier rows the person filled in (the schema numbers only those)."""
+        if not self.is_bound:
+            return []
+        return [
+            row
+            for row in range(TIER_COLUMNS)
+            if any(str(self.data.get(f"price_tiers[{row}]{name}", "")).strip() for name in TierInput().fields)
+        ]
+
+    def add_service_errors(self, error: ApplicationError) -> None:
+        """Tier errors next to their cells (or above the table); the rest next to their fields."""
+        rest: dict[str, list[str]] = {}
+        filled = self._filled_rows()
+        for name, messages in error.fields.items():
+            parts = name.split(".")
+            if parts[0] != "price_tiers":
+                rest[name] = messages
+            elif len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < len(filled):
+                self.tier_errors.setdefault((filled[int(parts[1])], parts[2]), []).extend(messages)
+            else:
+                self.tier_list_errors.extend(messages)
+        if rest or not error.fields:
+            super().add_service_errors(ValidationFailed(error.message, fields=rest))
+        if self.tier_errors or self.tier_list_errors:
+            self.add_error(None, _("Check the price tiers."))
 
     @property
-    def tier_rows(self) -> list[tuple[int, forms.BoundField, forms.BoundField]]:
-        return [(n, self[f"tier_{n}_from"], self[f"tier_{n}_price"]) for n in range(1, TIER_COLUMNS + 1)]
-
-    def product_data(self) -> dict[str, Any]:
-        names = (*self.detail_fields, *self.label_fields, *self.origin_fields)
-        data = {name: self.cleaned_data.get(name) for name in names}
-        if not data.get("order_multiple"):
-            data.pop("order_multiple")
-        return data
-
-    def tiers(self) -> list[dict[str, Any]]:
+    def tier_rows(self) -> list[TierRow]:
         rows = []
-        for number in range(1, TIER_COLUMNS + 1):
-            start = (self.cleaned_data.get(f"tier_{number}_from") or "").strip().replace(",", ".")
-            price = (self.cleaned_data.get(f"tier_{number}_price") or "").strip()
-            for noise in (".", ",", " ", "₫", "\u00a0"):
-                price = price.replace(noise, "")
-            if start or price:
-                rows.append({"min_quantity": start, "unit_price": int(price) if price.isdigit() else price})
+        for row in range(TIER_COLUMNS):
+            start, price = f"price_tiers[{row}]min_quantity", f"price_tiers[{row}]unit_price"
+            if self.is_bound:
+                start_value, price_value = str(self.data.get(start, "")), str(self.data.get(price, ""))
+            elif row < len(self.initial_tiers):
+                tier = self.initial_tiers[row]
+                start_value, price_value = format_input_decimal(tier.min_quantity), format_decimal(tier.unit_price)
+            else:
+                start_value = price_value = ""
+            number = {"n": row + 1}
+            start_errors = self.tier_errors.get((row, "min_quantity"), [])
+            price_errors = self.tier_errors.get((row, "unit_price"), [])
+            rows.append(
+                TierRow(
+                    start=TierCell(
+                        start, _("Tier %(n)s: from quantity") % number, start_value, "decimal", start_errors
+                    ),
+                    price=TierCell(
+                        price, _("Tier %(n)s: unit price (₫)") % number, price_value, "numeric", price_errors
+                    ),
+                )
+            )
         return rows
 
-    @classmethod
-    def initial_for(cls, product: Product) -> dict[str, Any]:
-        initial = {name: getattr(product, name) for name in cls.base_fields if hasattr(product, name)}
+    @staticmethod
+    def initial_for(product: Product) -> dict[str, Any]:
+        initial: dict[str, Any] = {
+            name: getattr(product, name)
+            for name in (*ProductForm.detail_fields, *ProductForm.label_fields, *ProductForm.origin_fields)
+            if name not in ("category", "vat_category")
+        }
         initial["category"] = str(product.category_id)
         initial["vat_category"] = product.vat_category.code
-        initial["moq"] = f"{product.moq.normalize():f}"
-        initial["order_multiple"] = f"{product.order_multiple.normalize():f}"
-        initial["gtin"] = product.gtin.lstrip("0") if product.gtin else ""
-        for number, tier in enumerate(selectors.price_tiers_for(product=product), start=1):
-            initial[f"tier_{number}_from"] = f"{tier.min_quantity.normalize():f}"
-            initial[f"tier_{number}_price"] = str(tier.unit_price)
+        initial["gtin"] = product.gtin.lstrip("0")
+        initial["price_tiers"] = selectors.price_tiers_for(product=product)
         return initial
 
 
-class ImageForm(forms.Form):
-    image = forms.FileField(
-        label=_("Photo"), help_text=_("JPEG, PNG or WebP, at least 300 × 300 pixels, at most 8 MB.")
+# --- lots ----------------------------------------------------------------------------------------
+def lot_form(
+    data: QueryDict | None,
+    *,
+    initial: Mapping[str, Any],
+    certificates: Sequence[Certificate],
+    unit: str,
+) -> SchemaForm:
+    choices = {
+        **geo_choices(_posted_or_initial(data, initial, "origin_province_code")),
+        "certificates": [(str(c.pk), f"{c.badge_label} · {c.number}") for c in certificates],
+    }
+    form = SchemaForm(
+        data, schema=LotInput, initial=initial, choices=choices, context={"unit": unit}, exclude=("product",)
     )
-    alt_text = forms.CharField(
-        label=_("What the photo shows"), max_length=200, required=False, help_text=_("Read aloud to blind visitors.")
+    _watch_province(form)
+    return typed_dates(form)
+
+
+def event_form(data: QueryDict | None, *, events: Sequence[TraceEvent], unit: str) -> SchemaForm:
+
+    corrections = [
+        (str(e.pk), f"{format_date(e.occurred_at.date())} · {e.get_kind_display()} · {e.description[:40]}")
+        for e in events
+    ]
+    now = timezone.localtime()
+    form = SchemaForm(
+        data,
+        schema=EventInput,
+        initial={"occurred_at": f"{format_date(now.date())} {now:%H:%M}"},
+        choices={"corrects": corrections},
+        context={"unit": unit},
     )
+    return typed_dates(form)
 
 
-class LotForm(ProvinceCommuneMixin):
-    code = forms.CharField(
-        label=_("Lot code"), max_length=20, help_text=_("As printed on the packages, e.g. ST25-2026-03.")
+# --- certificates --------------------------------------------------------------------------------
+OCOP_STARS: Choices = [("3", "3★"), ("4", "4★"), ("5", "5★")]
+
+
+def certificate_form(
+    data: QueryDict | None, files: Any = None, *, products: Sequence[Product], initial: Mapping[str, Any] | None = None
+) -> SchemaForm:
+    form = SchemaForm(
+        data,
+        files,
+        schema=CertificateInput,
+        initial=initial,
+        choices={"products": [(str(p.pk), p.name) for p in products], "ocop_stars": OCOP_STARS},
     )
-    quantity_produced = forms.CharField(
-        label=_("Quantity harvested / produced"), max_length=20, widget=forms.TextInput(attrs=QUANTITY_ATTRS)
-    )
-    harvest_date = forms.DateField(label=_("Harvest / production date"), widget=forms.DateInput(attrs={"type": "date"}))
-    expiry_date = forms.DateField(
-        label=_("Best before / expiry"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    origin_province_code = forms.TypedChoiceField(label=_("Province of origin"), coerce=int)
-    origin_commune_code = forms.TypedChoiceField(
-        label=_("Commune of origin"), coerce=int, required=False, empty_value=None
-    )
-    plot = forms.CharField(label=_("Plot / raw-material area"), max_length=200, required=False)
-    note = forms.CharField(label=_("Note"), max_length=500, required=False)
-    certificates = forms.MultipleChoiceField(
-        label=_("Certificates in force"), required=False, widget=forms.CheckboxSelectMultiple
-    )
-
-    def __init__(self, *args: Any, certificates: list[Any] | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.setup_geo()
-        self.fields["certificates"].choices = [
-            (str(c.pk), f"{c.badge_label} · {c.number}") for c in (certificates or [])
-        ]
-
-    def lot_data(self) -> dict[str, Any]:
-        return {k: v for k, v in self.cleaned_data.items() if k != "certificates"}
-
-    def certificate_ids(self) -> list[int]:
-        return [int(i) for i in self.cleaned_data.get("certificates") or []]
+    return typed_dates(form)
 
 
-class EventForm(forms.Form):
-    kind = forms.ChoiceField(label=_("What kind of event"), choices=TraceEventKind.choices)
-    occurred_at = forms.DateTimeField(
-        label=_("When"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-    )
-    description = forms.CharField(label=_("What happened"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
-    party = forms.CharField(
-        label=_("Who"), max_length=200, required=False, help_text=_("Member household, supplier or consignee.")
-    )
-    party_reference = forms.CharField(label=_("Their reference"), max_length=60, required=False)
-    quantity = forms.CharField(
-        label=_("Quantity"), max_length=20, required=False, widget=forms.TextInput(attrs=QUANTITY_ATTRS)
-    )
-    location = forms.CharField(label=_("Where"), max_length=200, required=False)
-    document_reference = forms.CharField(label=_("Document"), max_length=100, required=False)
-    corrects = forms.TypedChoiceField(
-        label=_("Corrects the event"), coerce=int, required=False, empty_value=None,
-        help_text=_("Only for a correction: the earlier event it fixes."),
-    )  # fmt: skip
+# --- a page's verbs ------------------------------------------------------------------------------
+def posted_action(data: QueryDict, actions: type[StrEnum]) -> Any:
+    """Which action button was pressed (`name="action"`), read like any other field: an unknown one is a
+    clear error, never a silent default."""
 
-    def __init__(self, *args: Any, events: list[Any] | None = None, **kwargs: Any) -> None:
-        kwargs.setdefault("initial", {}).setdefault(
-            "occurred_at", timezone.localtime().replace(second=0, microsecond=0)
-        )
-        super().__init__(*args, **kwargs)
-        self.fields["corrects"].choices = [("", "—")] + [
-            (str(e.pk), f"{e.occurred_at:%d/%m/%Y} · {e.get_kind_display()} · {e.description[:40]}")
-            for e in events or []
-        ]
+    class ActionInput(serializers.Serializer):
+        action = inputs.ChoiceInput(actions)
+
+    return inputs.read_input(ActionInput, data, mode=inputs.InputMode.FORM)["action"]
 
 
-class StockForm(forms.Form):
-    quantity_available = forms.CharField(
-        label=_("Available now"), max_length=20, widget=forms.TextInput(attrs=QUANTITY_ATTRS)
-    )
-    reason = forms.CharField(label=_("Why it changed"), max_length=200, help_text=_("Recount, spoilage, samples…"))
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
-
-
-class CertificateForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind"), choices=CertificateKind.choices)
-    ocop_stars = forms.TypedChoiceField(
-        label=_("OCOP stars"), coerce=int, required=False, empty_value=None,
-        choices=[("", "—"), ("3", "3★"), ("4", "4★"), ("5", "5★")],
-    )  # fmt: skip
-    number = forms.CharField(label=_("Certificate number"), max_length=80)
-    issuer = forms.CharField(label=_("Issued by"), max_length=200)
-    valid_from = forms.DateField(label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"}))
-    valid_to = forms.DateField(
-        label=_("Valid until"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
-        help_text=_("Leave empty only for a geographical indication without an end date."),
-    )  # fmt: skip
-    scope = forms.ChoiceField(label=_("Covers"), choices=CertificateScope.choices, widget=forms.RadioSelect)
-    products = forms.MultipleChoiceField(label=_("Products"), required=False, widget=forms.CheckboxSelectMultiple)
-    scan = forms.FileField(
-        label=_("Scan or photo of the certificate"), required=False,
-        help_text=_("PDF, JPEG or PNG, at most 10 MB. The alliance checks it before the badge shows."),
-    )  # fmt: skip
-
-    def __init__(self, *args: Any, products: list[Any] | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["products"].choices = [(str(p.pk), p.name) for p in products or []]
-
-    def certificate_data(self) -> dict[str, Any]:
-        return {k: v for k, v in self.cleaned_data.items() if k not in ("products", "scan")}
-
-
-class ImportForm(forms.Form):
-    file = forms.FileField(label=_("Spreadsheet"), help_text=_("CSV (UTF-8) or Excel .xlsx, at most 5 MB."))
-
-
+# --- labels --------------------------------------------------------------------------------------
 LABEL_LAYOUTS: dict[str, dict[str, Any]] = {
     # A4 sticker sheets sold in Vietnam (Tomy / Decal A4): columns × rows, label size and sheet margins in mm.
-    "a4-24": {"label": _("24 per sheet · 70 × 37 mm"), "cols": 3, "rows": 8, "w": 70, "h": 37, "top": 0.5, "left": 0},
-    "a4-14": {"label": _("14 per sheet · 99.1 × 38.1 mm"), "cols": 2, "rows": 7, "w": 99.1, "h": 38.1, "top": 15.15,
-              "left": 4.65},
-    "a4-8": {"label": _("8 per sheet · 99.1 × 67.7 mm"), "cols": 2, "rows": 4, "w": 99.1, "h": 67.7, "top": 13.1,
-             "left": 4.65},
-    "a4-40": {"label": _("40 per sheet · 52.5 × 29.7 mm (QR and lot only)"), "cols": 4, "rows": 10, "w": 52.5,
-              "h": 29.7, "top": 0, "left": 0},
+    "a4-24": {"label": gettext_lazy("24 per sheet · 70 × 37 mm"), "cols": 3, "rows": 8, "w": 70, "h": 37,
+              "top": 0.5, "left": 0},
+    "a4-14": {"label": gettext_lazy("14 per sheet · 99.1 × 38.1 mm"), "cols": 2, "rows": 7, "w": 99.1, "h": 38.1,
+              "top": 15.15, "left": 4.65},
+    "a4-8": {"label": gettext_lazy("8 per sheet · 99.1 × 67.7 mm"), "cols": 2, "rows": 4, "w": 99.1, "h": 67.7,
+             "top": 13.1, "left": 4.65},
+    "a4-40": {"label": gettext_lazy("40 per sheet · 52.5 × 29.7 mm (QR and lot only)"), "cols": 4, "rows": 10,
+              "w": 52.5, "h": 29.7, "top": 0, "left": 0},
 }  # fmt: skip
 
 
-class LabelForm(forms.Form):
-    layout = forms.ChoiceField(
-        label=_("Sticker paper"), choices=[(key, spec["label"]) for key, spec in LABEL_LAYOUTS.items()], initial="a4-24"
+class LabelLayout(StrEnum):
+    A4_24 = "a4-24"
+    A4_14 = "a4-14"
+    A4_8 = "a4-8"
+    A4_40 = "a4-40"
+
+
+class LabelQuery(serializers.Serializer):
+    layout = inputs.ChoiceInput(LabelLayout, label=gettext_lazy("Sticker paper"))
+    sheets = inputs.IntegerInput(min_value=1, max_value=20, label=gettext_lazy("Sheets"))
+
+
+def label_form(data: QueryDict | None) -> SchemaForm:
+    return SchemaForm(
+        data,
+        schema=LabelQuery,
+        initial={"layout": LabelLayout.A4_24, "sheets": 1},
+        choices={"layout": [(key, spec["label"]) for key, spec in LABEL_LAYOUTS.items()]},
     )
-    sheets = forms.IntegerField(label=_("Sheets"), min_value=1, max_value=20, initial=1)

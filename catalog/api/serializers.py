@@ -12,21 +12,31 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalog import selectors
+from catalog.gs1 import gtin_prefix_usage
 from catalog.models import (
     Certificate,
     CertificateKind,
-    CertificateScope,
     HarvestLot,
     PriceTier,
     Product,
     ProductImage,
     TraceDirection,
     TraceEvent,
-    TraceEventKind,
 )
+from catalog.policy import allowed, certificate_actions, lot_actions, product_actions
 from catalog.selectors.browse import Badge
-from market.core.quantity import UNIT_SYMBOLS, Unit
+from market.core.quantity import UNIT_SYMBOLS, Unit, base_unit
 from market.organisations import geo
+from market.organisations.permissions import Actor
+
+
+def context_actor(serializer: serializers.Field) -> Actor:
+    """Who asks (views put the actor in the serializer's context): whose `allowed_actions` these are."""
+    actor = serializer.context.get("actor")
+    return actor if isinstance(actor, Actor) else Actor.anonymous()
+
+
+ALLOWED_ACTIONS_HELP = "What the caller may do with it now (the verbs of its action endpoints)."
 
 
 def dec(value: Decimal | None) -> str | None:
@@ -53,10 +63,28 @@ class TierOut(serializers.Serializer):
     unit_price = serializers.IntegerField(help_text="Whole đồng per unit.")
 
 
-class BadgeOut(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=CertificateKind.choices)
-    label = serializers.CharField()
-    ocop_stars = serializers.IntegerField(allow_null=True)
+def shape(name: str, fields: dict[str, serializers.Field]) -> type[serializers.Serializer]:
+    """An output shape with a field named like a Serializer attribute (`label`, `errors`)."""
+    return type(name, (serializers.Serializer,), fields)
+
+
+BadgeOut = shape(
+    "BadgeOut",
+    {
+        "kind": serializers.ChoiceField(choices=CertificateKind.choices),
+        "label": serializers.CharField(),
+        "ocop_stars": serializers.IntegerField(allow_null=True),
+    },
+)
+
+
+class WithBadgeLabel(serializers.ModelSerializer):
+    """A certificate's `label`: its badge text ("OCOP 4★"), added here because Serializer has a `label`."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        fields["label"] = serializers.CharField(source="badge_label", read_only=True)
+        return fields
 
 
 class CooperativeRefOut(serializers.Serializer):
@@ -91,6 +119,12 @@ class ProductCardOut(serializers.Serializer):
     currency = serializers.CharField()
     price_from = serializers.IntegerField(help_text="Lowest unit price over all tiers (whole đồng).")
     price_at_moq = serializers.IntegerField(help_text="Unit price at the minimum order (whole đồng).")
+    price_per_base_unit = serializers.IntegerField(
+        help_text="Lowest price per base unit (whole đồng): what the catalogue sorts and filters prices by."
+    )
+    base_unit = serializers.CharField(
+        help_text="What price_per_base_unit is per: kg (mass), lit (volume), else the unit."
+    )
     price_tiers = TierOut(many=True)
     cooperative = CooperativeRefOut()
     category = CategoryRefOut()
@@ -115,12 +149,14 @@ def product_card(product: Product, badges: list[Badge], categories: dict[int, An
         "currency": "VND",
         "price_from": product.price_from,
         "price_at_moq": product.price_at_moq,
+        "price_per_base_unit": product.price_per_base_unit,
+        "base_unit": base_unit(product.unit),
         "price_tiers": [{"min_quantity": dec(q), "unit_price": price} for q, price in product.tier_list],
         "cooperative": {"id": product.cooperative.pk, "name": product.cooperative.name},
         "category": {"id": category.id, "slug": category.slug, "name": category.name} if category else None,
         "origin_province": unit_dict(product.origin_province_code, "province"),
         "badges": badges_list(badges),
-        "in_stock": bool(getattr(product, "in_stock", False)),
+        "in_stock": product.in_stock,
         "thumbnail_url": image_url(product.cover_thumbnail),
         "published_at": product.published_at.isoformat().replace("+00:00", "Z") if product.published_at else None,
     }
@@ -132,11 +168,15 @@ class ProductPageOut(serializers.Serializer):
     results = ProductCardOut(many=True)
 
 
-class FacetValueOut(serializers.Serializer):
-    value = serializers.CharField()
-    label = serializers.CharField()
-    count = serializers.IntegerField()
-    depth = serializers.IntegerField()
+FacetValueOut = shape(
+    "FacetValueOut",
+    {
+        "value": serializers.CharField(),
+        "label": serializers.CharField(),
+        "count": serializers.IntegerField(),
+        "depth": serializers.IntegerField(),
+    },
+)
 
 
 class FacetsOut(serializers.Serializer):
@@ -158,10 +198,10 @@ class ImageOut(serializers.ModelSerializer):
         fields = ["id", "url", "thumbnail_url", "width", "height", "alt_text", "position"]
 
     def get_url(self, obj: ProductImage) -> str:
-        return image_url(obj.image.name) or ""
+        return image_url(obj.image.name or "") or ""
 
     def get_thumbnail_url(self, obj: ProductImage) -> str:
-        return image_url(obj.thumbnail.name) or ""
+        return image_url(obj.thumbnail.name or "") or ""
 
 
 class VatOut(serializers.Serializer):
@@ -182,12 +222,10 @@ class LotBriefOut(serializers.ModelSerializer):
         return selectors.lot_qr_url(obj)
 
 
-class CertificateBriefOut(serializers.ModelSerializer):
-    label = serializers.CharField(source="badge_label")
-
+class CertificateBriefOut(WithBadgeLabel):
     class Meta:
         model = Certificate
-        fields = ["id", "kind", "label", "number", "issuer", "valid_from", "valid_to", "ocop_stars"]
+        fields = ["id", "kind", "number", "issuer", "valid_from", "valid_to", "ocop_stars"]
 
 
 class ProductDetailOut(serializers.ModelSerializer):
@@ -207,6 +245,7 @@ class ProductDetailOut(serializers.ModelSerializer):
     lots_in_stock = serializers.SerializerMethodField()
     stock_available = serializers.SerializerMethodField()
     gtin_issuer = serializers.SerializerMethodField()
+    allowed_actions = serializers.SerializerMethodField(help_text=ALLOWED_ACTIONS_HELP)
 
     class Meta:
         model = Product
@@ -227,6 +266,7 @@ class ProductDetailOut(serializers.ModelSerializer):
             "currency",
             "price_from",
             "price_at_moq",
+            "price_per_base_unit",
             "price_tiers",
             "gtin",
             "gtin_issuer",
@@ -250,7 +290,12 @@ class ProductDetailOut(serializers.ModelSerializer):
             "published_at",
             "created_at",
             "updated_at",
+            "allowed_actions",
         ]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_allowed_actions(self, obj: Product) -> list[str]:
+        return allowed(product_actions(actor=context_actor(self), obj=obj))
 
     def get_currency(self, obj: Product) -> str:
         return "VND"
@@ -291,19 +336,17 @@ class ProductDetailOut(serializers.ModelSerializer):
 
     @extend_schema_field(CertificateBriefOut(many=True))
     def get_certificates(self, obj: Product) -> list[dict[str, Any]]:
-        return CertificateBriefOut(selectors.certificates_in_force_for(product=obj), many=True).data
+        return list(CertificateBriefOut(selectors.certificates_in_force_for(product=obj), many=True).data)
 
     @extend_schema_field(LotBriefOut(many=True))
     def get_lots_in_stock(self, obj: Product) -> list[dict[str, Any]]:
-        return LotBriefOut(selectors.lots_in_stock(product=obj), many=True).data
+        return list(LotBriefOut(selectors.lots_in_stock(product=obj), many=True).data)
 
     @extend_schema_field(serializers.DecimalField(max_digits=14, decimal_places=3))
     def get_stock_available(self, obj: Product) -> str:
         return dec(selectors.product_stock_available(product=obj)) or "0"
 
     def get_gtin_issuer(self, obj: Product) -> str:
-        from catalog.gs1 import gtin_prefix_usage
-
         return gtin_prefix_usage(obj.gtin) if obj.gtin else ""
 
 
@@ -314,45 +357,6 @@ class PriceQuoteOut(serializers.Serializer):
     unit_price = serializers.IntegerField()
     tier_min_quantity = serializers.DecimalField(max_digits=14, decimal_places=3)
     total = serializers.IntegerField()
-
-
-# --- products: input -----------------------------------------------------------------------------
-class TierIn(serializers.Serializer):
-    min_quantity = serializers.DecimalField(max_digits=14, decimal_places=3, min_value=Decimal("0.001"))
-    unit_price = serializers.IntegerField(min_value=1)
-
-
-class ProductIn(serializers.Serializer):
-    category = serializers.CharField(max_length=60, help_text="Category id or slug.")
-    sku = serializers.CharField(max_length=40, allow_blank=True, required=False)
-    name_vi = serializers.CharField(max_length=200)
-    name_en = serializers.CharField(max_length=200, allow_blank=True, required=False)
-    description_vi = serializers.CharField(max_length=4000, allow_blank=True, required=False)
-    description_en = serializers.CharField(max_length=4000, allow_blank=True, required=False)
-    unit = serializers.ChoiceField(choices=Unit.choices)
-    moq = serializers.DecimalField(max_digits=14, decimal_places=3)
-    order_multiple = serializers.DecimalField(max_digits=14, decimal_places=3, required=False)
-    gtin = serializers.CharField(max_length=20, allow_blank=True, required=False)
-    vat_category = serializers.CharField(max_length=30, help_text="VAT category code, e.g. vat-5.")
-    packaging = serializers.CharField(max_length=200, allow_blank=True, required=False)
-    net_content = serializers.CharField(max_length=60, allow_blank=True, required=False)
-    ingredients = serializers.CharField(max_length=500, allow_blank=True, required=False)
-    storage_instructions = serializers.CharField(max_length=300, allow_blank=True, required=False)
-    usage_instructions = serializers.CharField(max_length=300, allow_blank=True, required=False)
-    shelf_life_days = serializers.IntegerField(min_value=1, max_value=3650, allow_null=True, required=False)
-    origin_province_code = serializers.IntegerField(min_value=1, required=False)
-    origin_commune_code = serializers.IntegerField(min_value=1, allow_null=True, required=False)
-    origin_note = serializers.CharField(max_length=200, allow_blank=True, required=False)
-    price_tiers = TierIn(many=True, required=False, help_text="Replaces every tier when given.")
-
-
-class TiersIn(serializers.Serializer):
-    price_tiers = TierIn(many=True)
-
-
-class ImageIn(serializers.Serializer):
-    image = serializers.FileField()
-    alt_text = serializers.CharField(max_length=200, allow_blank=True, required=False)
 
 
 # --- lots ----------------------------------------------------------------------------------------
@@ -366,9 +370,12 @@ class LotOut(serializers.ModelSerializer):
     product = serializers.SerializerMethodField()
     origin_province = serializers.SerializerMethodField()
     origin_commune = serializers.SerializerMethodField()
-    certificates = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    certificates: serializers.PrimaryKeyRelatedField[Certificate] = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True
+    )
     trace_url = serializers.SerializerMethodField()
     qr_png_url = serializers.SerializerMethodField()
+    allowed_actions = serializers.SerializerMethodField(help_text=ALLOWED_ACTIONS_HELP)
 
     class Meta:
         model = HarvestLot
@@ -391,7 +398,12 @@ class LotOut(serializers.ModelSerializer):
             "qr_png_url",
             "published_at",
             "created_at",
+            "allowed_actions",
         ]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_allowed_actions(self, obj: HarvestLot) -> list[str]:
+        return allowed(lot_actions(actor=context_actor(self), obj=obj))
 
     @extend_schema_field(LotProductOut)
     def get_product(self, obj: HarvestLot) -> dict[str, Any]:
@@ -410,23 +422,6 @@ class LotOut(serializers.ModelSerializer):
 
     def get_qr_png_url(self, obj: HarvestLot) -> str:
         return settings.SITE_URL + reverse("catalog-lot-qr", kwargs={"public_id": obj.public_id})
-
-
-class LotIn(serializers.Serializer):
-    product = serializers.IntegerField(required=False, help_text="Required when creating.")
-    code = serializers.CharField(max_length=20)
-    quantity_produced = serializers.DecimalField(max_digits=14, decimal_places=3)
-    harvest_date = serializers.DateField()
-    expiry_date = serializers.DateField(allow_null=True, required=False)
-    origin_province_code = serializers.IntegerField(min_value=1, required=False)
-    origin_commune_code = serializers.IntegerField(min_value=1, allow_null=True, required=False)
-    plot = serializers.CharField(max_length=200, allow_blank=True, required=False)
-    note = serializers.CharField(max_length=500, allow_blank=True, required=False)
-    certificates = serializers.ListField(child=serializers.IntegerField(), required=False)
-
-
-class ReasonIn(serializers.Serializer):
-    reason = serializers.CharField(max_length=500)
 
 
 class EventOut(serializers.ModelSerializer):
@@ -451,26 +446,15 @@ class EventOut(serializers.ModelSerializer):
         ]
 
 
-class EventIn(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=TraceEventKind.choices)
-    occurred_at = serializers.DateTimeField()
-    description = serializers.CharField(max_length=1000)
-    party = serializers.CharField(max_length=200, allow_blank=True, required=False)
-    party_reference = serializers.CharField(max_length=60, allow_blank=True, required=False)
-    quantity = serializers.DecimalField(max_digits=14, decimal_places=3, allow_null=True, required=False)
-    unit = serializers.ChoiceField(choices=Unit.choices, allow_blank=True, required=False)
-    location = serializers.CharField(max_length=200, allow_blank=True, required=False)
-    document_reference = serializers.CharField(max_length=100, allow_blank=True, required=False)
-    corrects = serializers.IntegerField(allow_null=True, required=False)
-
-
 # --- certificates --------------------------------------------------------------------------------
-class CertificateOut(serializers.ModelSerializer):
+class CertificateOut(WithBadgeLabel):
     cooperative = serializers.SerializerMethodField()
-    products = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    products: serializers.PrimaryKeyRelatedField[Product] = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True
+    )
     in_force = serializers.SerializerMethodField()
     scan_url = serializers.SerializerMethodField()
-    label = serializers.CharField(source="badge_label")
+    allowed_actions = serializers.SerializerMethodField(help_text=ALLOWED_ACTIONS_HELP)
 
     class Meta:
         model = Certificate
@@ -478,7 +462,6 @@ class CertificateOut(serializers.ModelSerializer):
             "id",
             "cooperative",
             "kind",
-            "label",
             "number",
             "issuer",
             "valid_from",
@@ -492,7 +475,12 @@ class CertificateOut(serializers.ModelSerializer):
             "in_force",
             "scan_url",
             "created_at",
+            "allowed_actions",
         ]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_allowed_actions(self, obj: Certificate) -> list[str]:
+        return allowed(certificate_actions(actor=context_actor(self), obj=obj))
 
     @extend_schema_field(CooperativeRefOut)
     def get_cooperative(self, obj: Certificate) -> dict[str, Any]:
@@ -503,18 +491,6 @@ class CertificateOut(serializers.ModelSerializer):
 
     def get_scan_url(self, obj: Certificate) -> str | None:
         return reverse("catalog:certificate-scan", kwargs={"certificate_id": obj.pk}) if obj.scan else None
-
-
-class CertificateIn(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=CertificateKind.choices)
-    number = serializers.CharField(max_length=80)
-    issuer = serializers.CharField(max_length=200)
-    valid_from = serializers.DateField()
-    valid_to = serializers.DateField(allow_null=True, required=False)
-    ocop_stars = serializers.IntegerField(min_value=3, max_value=5, allow_null=True, required=False)
-    scope = serializers.ChoiceField(choices=CertificateScope.choices)
-    products = serializers.ListField(child=serializers.IntegerField(), required=False)
-    scan = serializers.FileField(required=False, help_text="PDF, JPEG or PNG; required when creating.")
 
 
 # --- trace ---------------------------------------------------------------------------------------
@@ -541,16 +517,16 @@ class TraceOut(serializers.Serializer):
 
 
 # --- import --------------------------------------------------------------------------------------
-class ImportIn(serializers.Serializer):
-    file = serializers.FileField(help_text="CSV (UTF-8) or XLSX, one product per row.")
-
-
-class ImportRowOut(serializers.Serializer):
-    row = serializers.IntegerField()
-    sku = serializers.CharField()
-    name = serializers.CharField()
-    action = serializers.ChoiceField(choices=[("create", "create"), ("update", "update")])
-    errors = serializers.ListField(child=serializers.CharField())
+ImportRowOut = shape(
+    "ImportRowOut",
+    {
+        "row": serializers.IntegerField(),
+        "sku": serializers.CharField(),
+        "name": serializers.CharField(),
+        "action": serializers.ChoiceField(choices=[("create", "create"), ("update", "update")]),
+        "errors": serializers.ListField(child=serializers.CharField()),
+    },
+)
 
 
 class ImportOut(serializers.Serializer):
@@ -559,8 +535,17 @@ class ImportOut(serializers.Serializer):
     status = serializers.CharField()
     row_count = serializers.IntegerField()
     error_count = serializers.IntegerField()
+    ignored_columns = serializers.ListField(
+        child=serializers.CharField(), help_text="Headers of the file no column was read from."
+    )
+    publish_new = serializers.BooleanField()
     created_count = serializers.IntegerField()
     updated_count = serializers.IntegerField()
+    published_count = serializers.IntegerField()
+    publish_refused = serializers.ListField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="[product name, why it stayed a draft] for each new product that could not be published.",
+    )
     rows = ImportRowOut(many=True, required=False)
 
 

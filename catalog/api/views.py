@@ -1,14 +1,15 @@
-"""The catalogue API: thin views over the selectors and services."""
+"""The catalogue API: thin views over the selectors and services. Bodies and query parameters are read by
+the schemas of `catalog.inputs` (the same ones the pages use); detail resources carry `allowed_actions`."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.conf import settings
-from django.http import FileResponse, HttpResponse
+from django.db.models import QuerySet
+from django.http import FileResponse, HttpResponse, HttpResponseBase
 from django.utils.http import urlencode
 from django.utils.translation import get_language
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -18,10 +19,10 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from catalog import selectors, services
+from catalog import inputs, selectors, services
 from catalog.api import serializers as s
 from catalog.cache import cached_with_version
-from catalog.models import CertificateKind, CertificateStatus, LotStatus, ProductStatus
+from catalog.commands import CertificateDetails, LotDetails, ProductDetails
 from catalog.permissions import (
     CATALOG_IMPORT,
     CERTIFICATES_MANAGE,
@@ -31,46 +32,40 @@ from catalog.permissions import (
     PRODUCTS_MANAGE,
     PRODUCTS_PUBLISH,
 )
-from catalog.selectors.browse import SORTS
-from market.core.errors import NotFound, ValidationFailed
+from market.core.errors import NotFound
+from market.core.inputs import IdInput, input_mode, read_input
 from market.core.pagination import CursorPagination
 from market.organisations.drf import ActorAPIView
 
 
-def _valid(serializer_class: type[serializers.Serializer], request: Request, *, partial: bool = False) -> dict:
-    serializer = serializer_class(data=request.data, partial=partial)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
+def _body(view: ActorAPIView, schema: type[serializers.Serializer], **options: Any) -> dict[str, Any]:
+    """The request body read by the command's schema (JSON canonically, a form post as typed)."""
+    return read_input(schema, view.request.data, mode=input_mode(view.request), **options)
 
 
-def _paginated(view: ActorAPIView, queryset: Any, serializer_class: Any, ordering: str = "-pk") -> Response:
+def _out(view: ActorAPIView) -> dict[str, Any]:
+    """Serializer context: whose `allowed_actions` the resources show."""
+    return {"actor": view.actor}
+
+
+def _paginated(view: ActorAPIView, queryset: QuerySet[Any], serializer_class: Any) -> Response:
     paginator = CursorPagination()
-    paginator.ordering = ordering
-    page = paginator.paginate_queryset(queryset, view.request, view=view)
-    return paginator.get_paginated_response(serializer_class(page, many=True).data)
+    page = paginator.paginate_queryset(queryset, view.request, view=view) or []
+    return paginator.get_paginated_response(serializer_class(page, many=True, context=_out(view)).data)
 
 
-def _int_param(request: Request, name: str) -> int | None:
-    raw = request.query_params.get(name, "")
-    if not raw:
-        return None
-    if not raw.isdigit():
-        raise ValidationFailed(fields={name: [_("Enter a whole number.")]})
-    return int(raw)
+def _query_parameters(schema: type[serializers.Serializer]) -> list[OpenApiParameter]:
+    """The list's query parameters, documented from the schema that reads them."""
+    parameters = []
+    for name, field in schema().fields.items():
+        kind: Any = int if isinstance(field, serializers.IntegerField) else (
+            bool if isinstance(field, serializers.BooleanField) else str)  # fmt: skip
+        enum = list(field.choices) if isinstance(field, serializers.ChoiceField) else None
+        parameters.append(OpenApiParameter(name, kind, enum=enum, description=str(field.help_text or "")))
+    return parameters
 
 
-FILTER_PARAMETERS = [
-    OpenApiParameter("search", str, description="Words to find; diacritics and case do not matter."),
-    OpenApiParameter("category", str, description="Category id or slug (includes sub-categories)."),
-    OpenApiParameter("province", int, description="Province code of origin."),
-    OpenApiParameter("certificate", str, enum=CertificateKind.values),
-    OpenApiParameter("ocop_min", int, enum=[3, 4, 5]),
-    OpenApiParameter("price_min", int, description="Lowest unit price at least this (đồng)."),
-    OpenApiParameter("price_max", int, description="Lowest unit price at most this (đồng)."),
-    OpenApiParameter("moq_max", str, description="Minimum order at most this quantity."),
-    OpenApiParameter("in_stock", bool),
-    OpenApiParameter("cooperative", int),
-]
+PRODUCT_QUERY_PARAMETERS = _query_parameters(inputs.ProductQueryInput)
 
 
 # --- reference -----------------------------------------------------------------------------------
@@ -127,18 +122,13 @@ class ProductListView(ActorAPIView):
         return super().get_permissions()
 
     @extend_schema(
-        parameters=[
-            *FILTER_PARAMETERS,
-            OpenApiParameter("sort", str, enum=list(SORTS)),
-            OpenApiParameter("cursor", str),
-            OpenApiParameter("page_size", int, description="1–100, default 24."),
-        ],
+        parameters=PRODUCT_QUERY_PARAMETERS,
         responses=s.ProductPageOut,
         tags=["catalogue"],
         auth=[],
         operation_id="products_list",
     )
-    def get(self, request: Request) -> HttpResponse:
+    def get(self, request: Request) -> HttpResponseBase:
         """Public and the same for everyone: the rendered page is cached per query, language, day and
         catalogue version (every catalogue write bumps it), for CATALOG_LIST_CACHE_SECONDS at most."""
         seconds = settings.CATALOG_LIST_CACHE_SECONDS
@@ -155,11 +145,10 @@ class ProductListView(ActorAPIView):
         return response
 
     def _page(self, request: Request) -> dict[str, Any]:
-        query = selectors.ProductQuery.from_params(request.query_params)
-        page_size = _int_param(request, "page_size") or selectors.browse.DEFAULT_PAGE_SIZE
-        page = selectors.product_page(
-            query=query, cursor=request.query_params.get("cursor") or None, page_size=page_size
-        )
+        values = inputs.read_query(inputs.ProductQueryInput, request.query_params)
+        query = selectors.ProductQuery.from_values(values)
+        page_size = values.get("page_size") or selectors.browse.DEFAULT_PAGE_SIZE
+        page = selectors.product_page(query=query, cursor=values.get("cursor") or None, page_size=page_size)
         categories = {n.id: n for n in selectors.category_tree()}
         next_url = None
         if page.next_cursor:
@@ -170,21 +159,22 @@ class ProductListView(ActorAPIView):
         results = [s.product_card(p, page.badges.get(p.pk, []), categories) for p in page.products]
         return {"next": next_url, "sort": page.sort, "results": results}
 
-    @extend_schema(request=s.ProductIn, responses={201: s.ProductDetailOut}, tags=["catalogue"])
+    @extend_schema(request=inputs.ProductInput, responses={201: s.ProductDetailOut}, tags=["catalogue"])
     def post(self, request: Request) -> Response:
-        data = _valid(s.ProductIn, request)
-        tiers = data.pop("price_tiers", None)
-        product = services.product_create(actor=self.actor, data=data, tiers=tiers)
+        fields = _body(self, inputs.ProductInput)
+        product = services.product_create(
+            actor=self.actor, details=inputs.product_details(fields), tiers=inputs.product_tiers(fields)
+        )
         product = selectors.product_get_for(actor=self.actor, product_id=product.pk)
-        return Response(s.ProductDetailOut(product).data, status=status.HTTP_201_CREATED)
+        return Response(s.ProductDetailOut(product, context=_out(self)).data, status=status.HTTP_201_CREATED)
 
 
 class ProductFacetsView(ActorAPIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(parameters=FILTER_PARAMETERS, responses=s.FacetsOut, tags=["catalogue"], auth=[])
+    @extend_schema(parameters=PRODUCT_QUERY_PARAMETERS, responses=s.FacetsOut, tags=["catalogue"], auth=[])
     def get(self, request: Request) -> Response:
-        facets = selectors.product_facets(query=selectors.ProductQuery.from_params(request.query_params))
+        facets = selectors.product_facets(query=inputs.product_query(request.query_params))
         as_list = lambda values: [vars(v) for v in values]  # noqa: E731
         return Response(
             {
@@ -200,15 +190,14 @@ class ProductFacetsView(ActorAPIView):
 
 class MyProductListView(ActorAPIView):
     @extend_schema(
-        parameters=[OpenApiParameter("status", str, enum=ProductStatus.values), OpenApiParameter("search", str)],
+        parameters=_query_parameters(inputs.MyProductQueryInput),
         responses=s.ProductDetailOut(many=True),
         tags=["catalogue"],
     )
     def get(self, request: Request) -> Response:
+        values = inputs.read_query(inputs.MyProductQueryInput, request.query_params)
         queryset = (
-            selectors.product_list_for(
-                actor=self.actor, status=request.query_params.get("status"), search=request.query_params.get("search")
-            )
+            selectors.product_list_for(actor=self.actor, status=values.get("status"), search=values.get("search"))
             .select_related("vat_category", "category__parent")
             .prefetch_related("images")
         )
@@ -223,15 +212,22 @@ class ProductDetailView(ActorAPIView):
 
     @extend_schema(responses=s.ProductDetailOut, tags=["catalogue"])
     def get(self, request: Request, product_id: int) -> Response:
-        return Response(s.ProductDetailOut(selectors.product_visible_get(actor=self.actor, product_id=product_id)).data)
+        product = selectors.product_visible_get(actor=self.actor, product_id=product_id)
+        return Response(s.ProductDetailOut(product, context=_out(self)).data)
 
-    @extend_schema(request=s.ProductIn, responses=s.ProductDetailOut, tags=["catalogue"])
+    @extend_schema(request=inputs.ProductInput, responses=s.ProductDetailOut, tags=["catalogue"])
     def patch(self, request: Request, product_id: int) -> Response:
+        """Only the fields sent change; `price_tiers`, when sent, replaces every tier."""
         product = selectors.product_get_for(actor=self.actor, product_id=product_id)
-        data = _valid(s.ProductIn, request, partial=True)
-        tiers = data.pop("price_tiers", None)
-        services.product_update(actor=self.actor, product=product, data=data, tiers=tiers)
-        return Response(s.ProductDetailOut(selectors.product_get_for(actor=self.actor, product_id=product_id)).data)
+        fields = _body(self, inputs.ProductInput, partial=True, context={"unit": product.unit})
+        services.product_update(
+            actor=self.actor,
+            product_id=product.pk,
+            details=inputs.product_details(fields, base=ProductDetails.of(product)),
+            tiers=inputs.product_tiers(fields),
+        )
+        product = selectors.product_get_for(actor=self.actor, product_id=product_id)
+        return Response(s.ProductDetailOut(product, context=_out(self)).data)
 
 
 class ProductPublishView(ActorAPIView):
@@ -239,9 +235,9 @@ class ProductPublishView(ActorAPIView):
 
     @extend_schema(request=None, responses=s.ProductDetailOut, tags=["catalogue"])
     def post(self, request: Request, product_id: int) -> Response:
+        services.product_publish(actor=self.actor, product_id=product_id)
         product = selectors.product_get_for(actor=self.actor, product_id=product_id)
-        services.product_publish(actor=self.actor, product=product)
-        return Response(s.ProductDetailOut(selectors.product_get_for(actor=self.actor, product_id=product_id)).data)
+        return Response(s.ProductDetailOut(product, context=_out(self)).data)
 
 
 class ProductDelistView(ActorAPIView):
@@ -249,9 +245,9 @@ class ProductDelistView(ActorAPIView):
 
     @extend_schema(request=None, responses=s.ProductDetailOut, tags=["catalogue"])
     def post(self, request: Request, product_id: int) -> Response:
+        services.product_delist(actor=self.actor, product_id=product_id)
         product = selectors.product_get_for(actor=self.actor, product_id=product_id)
-        services.product_delist(actor=self.actor, product=product)
-        return Response(s.ProductDetailOut(selectors.product_get_for(actor=self.actor, product_id=product_id)).data)
+        return Response(s.ProductDetailOut(product, context=_out(self)).data)
 
 
 class PriceTierView(ActorAPIView):
@@ -265,22 +261,28 @@ class PriceTierView(ActorAPIView):
         product = selectors.product_visible_get(actor=self.actor, product_id=product_id)
         return Response(s.tiers_list(selectors.price_tiers_for(product=product)))
 
-    @extend_schema(request=s.TiersIn, responses=s.TierOut(many=True), tags=["catalogue"])
+    @extend_schema(request=inputs.TiersInput, responses=s.TierOut(many=True), tags=["catalogue"])
     def put(self, request: Request, product_id: int) -> Response:
         product = selectors.product_get_for(actor=self.actor, product_id=product_id)
-        tiers = _valid(s.TiersIn, request)["price_tiers"]
-        return Response(s.tiers_list(services.product_price_tiers_set(actor=self.actor, product=product, tiers=tiers)))
+        fields = _body(self, inputs.TiersInput, context={"unit": product.unit})
+        tiers = services.product_price_tiers_set(
+            actor=self.actor, product_id=product.pk, tiers=inputs.tier_specs(fields["price_tiers"])
+        )
+        return Response(s.tiers_list(tiers))
 
 
 class PriceQuoteView(ActorAPIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
-        parameters=[OpenApiParameter("quantity", str, required=True)], responses=s.PriceQuoteOut, tags=["catalogue"]
+        parameters=[OpenApiParameter("quantity", str, required=True, description="In the product's unit.")],
+        responses=s.PriceQuoteOut,
+        tags=["catalogue"],
     )
     def get(self, request: Request, product_id: int) -> Response:
         product = selectors.product_visible_get(actor=self.actor, product_id=product_id)
-        quote = selectors.price_for_quantity(product=product, quantity=request.query_params.get("quantity", ""))
+        quantity = inputs.read_query(inputs.QuantityQuery, request.query_params, context={"unit": product.unit})
+        quote = selectors.price_for_quantity(product=product, quantity=quantity["quantity"])
         return Response(
             {
                 "quantity": s.dec(quote.quantity),
@@ -297,14 +299,12 @@ class ProductImageListView(ActorAPIView):
     capabilities = {"POST": PRODUCTS_MANAGE}
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(request={"multipart/form-data": s.ImageIn}, responses={201: s.ImageOut}, tags=["catalogue"])
+    @extend_schema(request={"multipart/form-data": inputs.ImageInput}, responses={201: s.ImageOut}, tags=["catalogue"])
     def post(self, request: Request, product_id: int) -> Response:
         product = selectors.product_get_for(actor=self.actor, product_id=product_id)
-        upload = request.FILES.get("image")
-        if upload is None:
-            raise ValidationFailed(fields={"image": [_("Attach a photo in the 'image' field.")]})
+        fields = _body(self, inputs.ImageInput)
         image = services.product_image_add(
-            actor=self.actor, product=product, upload=upload, alt_text=request.data.get("alt_text", "")
+            actor=self.actor, product_id=product.pk, upload=fields["image"], alt_text=fields.get("alt_text", "")
         )
         return Response(s.ImageOut(image).data, status=status.HTTP_201_CREATED)
 
@@ -315,10 +315,7 @@ class ProductImageDetailView(ActorAPIView):
     @extend_schema(responses={204: None}, tags=["catalogue"])
     def delete(self, request: Request, product_id: int, image_id: int) -> Response:
         product = selectors.product_get_for(actor=self.actor, product_id=product_id)
-        image = product.images.filter(pk=image_id).first()
-        if image is None:
-            raise NotFound()
-        services.product_image_remove(actor=self.actor, image=image)
+        services.product_image_remove(actor=self.actor, product_id=product.pk, image_id=image_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -326,27 +323,31 @@ class ProductImageDetailView(ActorAPIView):
 class LotListView(ActorAPIView):
     capabilities = {"GET": LOTS_MANAGE, "POST": LOTS_MANAGE}
 
-    @extend_schema(
-        parameters=[OpenApiParameter("product", int), OpenApiParameter("status", str, enum=LotStatus.values)],
-        responses=s.LotOut(many=True),
-        tags=["lots"],
-    )
+    @extend_schema(parameters=_query_parameters(inputs.LotQueryInput), responses=s.LotOut(many=True), tags=["lots"])
     def get(self, request: Request) -> Response:
+        values = inputs.read_query(inputs.LotQueryInput, request.query_params)
         queryset = selectors.lot_list_for(
-            actor=self.actor, product_id=_int_param(request, "product"), status=request.query_params.get("status")
+            actor=self.actor, product_id=values.get("product"), status=values.get("status")
         ).prefetch_related("certificates")
         return _paginated(self, queryset, s.LotOut)
 
-    @extend_schema(request=s.LotIn, responses={201: s.LotOut}, tags=["lots"])
+    @extend_schema(request=inputs.LotInput, responses={201: s.LotOut}, tags=["lots"])
     def post(self, request: Request) -> Response:
-        data = _valid(s.LotIn, request)
-        product_id = data.pop("product", None)
-        if not product_id:
-            raise ValidationFailed(fields={"product": [_("Choose the product this lot belongs to.")]})
+        product_id = _body(self, _ProductRef)["product"]
         product = selectors.product_get_for(actor=self.actor, product_id=product_id)
-        certificate_ids = data.pop("certificates", [])
-        lot = services.lot_create(actor=self.actor, product=product, data=data, certificate_ids=certificate_ids)
-        return Response(s.LotOut(lot).data, status=status.HTTP_201_CREATED)
+        fields = _body(self, inputs.LotInput, context={"unit": product.unit})
+        lot = services.lot_create(
+            actor=self.actor,
+            product_id=product.pk,
+            details=inputs.lot_details(fields),
+            certificate_ids=fields.get("certificates", []),
+        )
+        lot = selectors.lot_get_for(actor=self.actor, lot_id=lot.pk)
+        return Response(s.LotOut(lot, context=_out(self)).data, status=status.HTTP_201_CREATED)
+
+
+class _ProductRef(serializers.Serializer):
+    product = IdInput(help_text="The product the lot belongs to.")
 
 
 class LotDetailView(ActorAPIView):
@@ -354,16 +355,19 @@ class LotDetailView(ActorAPIView):
 
     @extend_schema(responses=s.LotOut, tags=["lots"])
     def get(self, request: Request, lot_id: int) -> Response:
-        return Response(s.LotOut(selectors.lot_get_for(actor=self.actor, lot_id=lot_id)).data)
+        return Response(s.LotOut(selectors.lot_get_for(actor=self.actor, lot_id=lot_id), context=_out(self)).data)
 
-    @extend_schema(request=s.LotIn, responses=s.LotOut, tags=["lots"])
+    @extend_schema(request=inputs.LotInput, responses=s.LotOut, tags=["lots"])
     def patch(self, request: Request, lot_id: int) -> Response:
         lot = selectors.lot_get_for(actor=self.actor, lot_id=lot_id)
-        data = _valid(s.LotIn, request, partial=True)
-        data.pop("product", None)
-        certificate_ids = data.pop("certificates", None)
-        lot = services.lot_update(actor=self.actor, lot=lot, data=data, certificate_ids=certificate_ids)
-        return Response(s.LotOut(selectors.lot_get_for(actor=self.actor, lot_id=lot.pk)).data)
+        fields = _body(self, inputs.LotInput, partial=True, context={"unit": lot.product.unit})
+        services.lot_update(
+            actor=self.actor,
+            lot_id=lot.pk,
+            details=inputs.lot_details(fields, base=LotDetails.of(lot)),
+            certificate_ids=fields.get("certificates"),
+        )
+        return Response(s.LotOut(selectors.lot_get_for(actor=self.actor, lot_id=lot_id), context=_out(self)).data)
 
 
 class LotPublishView(ActorAPIView):
@@ -371,19 +375,19 @@ class LotPublishView(ActorAPIView):
 
     @extend_schema(request=None, responses=s.LotOut, tags=["lots"])
     def post(self, request: Request, lot_id: int) -> Response:
-        lot = selectors.lot_get_for(actor=self.actor, lot_id=lot_id)
-        services.lot_publish(actor=self.actor, lot=lot)
-        return Response(s.LotOut(selectors.lot_get_for(actor=self.actor, lot_id=lot_id)).data)
+        selectors.lot_get_for(actor=self.actor, lot_id=lot_id)
+        services.lot_publish(actor=self.actor, lot_id=lot_id)
+        return Response(s.LotOut(selectors.lot_get_for(actor=self.actor, lot_id=lot_id), context=_out(self)).data)
 
 
 class LotWithdrawView(ActorAPIView):
     capabilities = {"POST": LOTS_PUBLISH}
 
-    @extend_schema(request=s.ReasonIn, responses=s.LotOut, tags=["lots"])
+    @extend_schema(request=inputs.ReasonInput, responses=s.LotOut, tags=["lots"])
     def post(self, request: Request, lot_id: int) -> Response:
-        lot = selectors.lot_get_for(actor=self.actor, lot_id=lot_id)
-        services.lot_withdraw(actor=self.actor, lot=lot, reason=_valid(s.ReasonIn, request)["reason"])
-        return Response(s.LotOut(selectors.lot_get_for(actor=self.actor, lot_id=lot_id)).data)
+        selectors.lot_get_for(actor=self.actor, lot_id=lot_id)
+        services.lot_withdraw(actor=self.actor, lot_id=lot_id, reason=_body(self, inputs.ReasonInput)["reason"])
+        return Response(s.LotOut(selectors.lot_get_for(actor=self.actor, lot_id=lot_id), context=_out(self)).data)
 
 
 class LotEventListView(ActorAPIView):
@@ -394,10 +398,11 @@ class LotEventListView(ActorAPIView):
         lot = selectors.lot_get_for(actor=self.actor, lot_id=lot_id)
         return Response(s.EventOut(selectors.lot_events(lot=lot), many=True).data)
 
-    @extend_schema(request=s.EventIn, responses={201: s.EventOut}, tags=["lots"])
+    @extend_schema(request=inputs.EventInput, responses={201: s.EventOut}, tags=["lots"])
     def post(self, request: Request, lot_id: int) -> Response:
         lot = selectors.lot_get_for(actor=self.actor, lot_id=lot_id)
-        event = services.trace_event_add(actor=self.actor, lot=lot, data=_valid(s.EventIn, request))
+        fields = _body(self, inputs.EventInput, context={"unit": lot.product.unit})
+        event = services.trace_event_add(actor=self.actor, lot_id=lot.pk, **inputs.event_values(fields))
         return Response(s.EventOut(event).data, status=status.HTTP_201_CREATED)
 
 
@@ -407,32 +412,34 @@ class CertificateListView(ActorAPIView):
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("status", str, enum=CertificateStatus.values),
-            OpenApiParameter("kind", str, enum=CertificateKind.values),
-            OpenApiParameter("cooperative", int, description="Alliance staff only."),
-        ],
+        parameters=_query_parameters(inputs.CertificateQueryInput),
         responses=s.CertificateOut(many=True),
         tags=["certificates"],
     )
     def get(self, request: Request) -> Response:
+        values = inputs.read_query(inputs.CertificateQueryInput, request.query_params)
         queryset = selectors.certificate_list_for(
             actor=self.actor,
-            status=request.query_params.get("status"),
-            kind=request.query_params.get("kind"),
-            cooperative_id=_int_param(request, "cooperative"),
+            status=values.get("status"),
+            kind=values.get("kind"),
+            cooperative_id=values.get("cooperative"),
         )
         return _paginated(self, queryset, s.CertificateOut)
 
     @extend_schema(
-        request={"multipart/form-data": s.CertificateIn}, responses={201: s.CertificateOut}, tags=["certificates"]
+        request={"multipart/form-data": inputs.CertificateInput},
+        responses={201: s.CertificateOut},
+        tags=["certificates"],
     )
     def post(self, request: Request) -> Response:
-        data = _valid(s.CertificateIn, request)
-        scan = data.pop("scan", None)
-        product_ids = data.pop("products", [])
-        certificate = services.certificate_create(actor=self.actor, data=data, scan=scan, product_ids=product_ids)
-        return Response(s.CertificateOut(certificate).data, status=status.HTTP_201_CREATED)
+        fields = _body(self, inputs.CertificateInput)
+        certificate = services.certificate_create(
+            actor=self.actor,
+            details=inputs.certificate_details(fields),
+            scan=fields.get("scan"),
+            product_ids=fields.get("products", []),
+        )
+        return Response(s.CertificateOut(certificate, context=_out(self)).data, status=status.HTTP_201_CREATED)
 
 
 class CertificateDetailView(ActorAPIView):
@@ -440,20 +447,38 @@ class CertificateDetailView(ActorAPIView):
 
     @extend_schema(responses=s.CertificateOut, tags=["certificates"])
     def get(self, request: Request, certificate_id: int) -> Response:
-        return Response(
-            s.CertificateOut(selectors.certificate_get_for(actor=self.actor, certificate_id=certificate_id)).data
-        )
+        certificate = selectors.certificate_get_for(actor=self.actor, certificate_id=certificate_id)
+        return Response(s.CertificateOut(certificate, context=_out(self)).data)
 
-    @extend_schema(request={"multipart/form-data": s.CertificateIn}, responses=s.CertificateOut, tags=["certificates"])
+    @extend_schema(
+        request={"multipart/form-data": inputs.CertificateInput}, responses=s.CertificateOut, tags=["certificates"]
+    )
     def patch(self, request: Request, certificate_id: int) -> Response:
         certificate = selectors.certificate_get_for(actor=self.actor, certificate_id=certificate_id)
-        data = _valid(s.CertificateIn, request, partial=True)
-        scan = data.pop("scan", None)
-        product_ids = data.pop("products", None)
+        fields = _body(self, inputs.CertificateInput, partial=True)
         certificate = services.certificate_update(
-            actor=self.actor, certificate=certificate, data=data, product_ids=product_ids, scan=scan
+            actor=self.actor,
+            certificate_id=certificate.pk,
+            details=inputs.certificate_details(fields, base=CertificateDetails.of(certificate)),
+            product_ids=fields.get("products"),
+            scan=fields.get("scan"),
         )
-        return Response(s.CertificateOut(certificate).data)
+        return Response(s.CertificateOut(certificate, context=_out(self)).data)
+
+
+def _certificate_verb(view: ActorAPIView, certificate_id: int, verb: Any, **values: Any) -> Response:
+    selectors.certificate_get_for(actor=view.actor, certificate_id=certificate_id)
+    certificate = verb(actor=view.actor, certificate_id=certificate_id, **values)
+    return Response(s.CertificateOut(certificate, context=_out(view)).data)
+
+
+class CertificateSubmitView(ActorAPIView):
+    capabilities = {"POST": CERTIFICATES_MANAGE}
+
+    @extend_schema(request=None, responses=s.CertificateOut, tags=["certificates"])
+    def post(self, request: Request, certificate_id: int) -> Response:
+        """Send a rejected certificate back for review, unchanged."""
+        return _certificate_verb(self, certificate_id, services.certificate_submit)
 
 
 class CertificateVerifyView(ActorAPIView):
@@ -461,25 +486,31 @@ class CertificateVerifyView(ActorAPIView):
 
     @extend_schema(request=None, responses=s.CertificateOut, tags=["certificates"])
     def post(self, request: Request, certificate_id: int) -> Response:
-        certificate = selectors.certificate_get_for(actor=self.actor, certificate_id=certificate_id)
-        return Response(s.CertificateOut(services.certificate_verify(actor=self.actor, certificate=certificate)).data)
+        return _certificate_verb(self, certificate_id, services.certificate_verify)
 
 
 class CertificateRejectView(ActorAPIView):
     capabilities = {"POST": CERTIFICATES_VERIFY}
 
-    @extend_schema(request=s.ReasonIn, responses=s.CertificateOut, tags=["certificates"])
+    @extend_schema(request=inputs.ReasonInput, responses=s.CertificateOut, tags=["certificates"])
     def post(self, request: Request, certificate_id: int) -> Response:
-        certificate = selectors.certificate_get_for(actor=self.actor, certificate_id=certificate_id)
-        reason = _valid(s.ReasonIn, request)["reason"]
-        return Response(
-            s.CertificateOut(services.certificate_reject(actor=self.actor, certificate=certificate, reason=reason)).data
-        )
+        reason = _body(self, inputs.ReasonInput)["reason"]
+        return _certificate_verb(self, certificate_id, services.certificate_reject, reason=reason)
+
+
+class CertificateRevokeView(ActorAPIView):
+    capabilities = {"POST": CERTIFICATES_VERIFY}
+
+    @extend_schema(request=inputs.ReasonInput, responses=s.CertificateOut, tags=["certificates"])
+    def post(self, request: Request, certificate_id: int) -> Response:
+        """Withdraw a verified certificate; its badge goes at once."""
+        reason = _body(self, inputs.ReasonInput)["reason"]
+        return _certificate_verb(self, certificate_id, services.certificate_revoke, reason=reason)
 
 
 class CertificateScanView(ActorAPIView):
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY}, tags=["certificates"])
-    def get(self, request: Request, certificate_id: int) -> HttpResponse:
+    def get(self, request: Request, certificate_id: int) -> HttpResponseBase:
         certificate = selectors.certificate_get_for(actor=self.actor, certificate_id=certificate_id)
         if not certificate.scan:
             raise NotFound()
@@ -538,15 +569,19 @@ class TraceView(ActorAPIView):
 
 
 # --- import and export ---------------------------------------------------------------------------
-def _import_body(batch: Any, rows: list[Any] | None) -> dict[str, Any]:
+def import_body(batch: Any, rows: list[Any] | None) -> dict[str, Any]:
     body = {
         "id": batch.pk,
         "file_name": batch.file_name,
         "status": batch.status,
         "row_count": batch.row_count,
         "error_count": batch.error_count,
+        "ignored_columns": batch.ignored_columns,
+        "publish_new": batch.publish_new,
         "created_count": batch.created_count,
         "updated_count": batch.updated_count,
+        "published_count": batch.published_count,
+        "publish_refused": batch.publish_refused,
     }
     if rows is not None:
         body["rows"] = [r.as_dict() for r in rows]
@@ -558,17 +593,22 @@ class ImportListView(ActorAPIView):
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(
-        request={"multipart/form-data": s.ImportIn},
+        request={"multipart/form-data": inputs.ImportInput},
         responses={201: s.ImportOut},
         tags=["catalogue"],
         description="Checks the file without changing any product (dry run); apply it with .../apply/.",
     )
     def post(self, request: Request) -> Response:
-        upload = request.FILES.get("file")
-        if upload is None:
-            raise ValidationFailed(fields={"file": [_("Attach a CSV or XLSX file in the 'file' field.")]})
-        batch, rows = services.import_preview(actor=self.actor, upload=upload, file_name=upload.name)
-        return Response(_import_body(batch, rows), status=status.HTTP_201_CREATED)
+        fields = _body(self, inputs.ImportInput)
+        upload = fields["file"]
+        batch, rows = services.import_preview(
+            actor=self.actor,
+            upload=upload,
+            file_name=upload.name,
+            default_vat_category_id=fields.get("default_vat_category") or None,
+            publish=fields.get("publish", False),
+        )
+        return Response(import_body(batch, rows), status=status.HTTP_201_CREATED)
 
 
 class ImportApplyView(ActorAPIView):
@@ -576,25 +616,22 @@ class ImportApplyView(ActorAPIView):
 
     @extend_schema(request=None, responses={200: s.ImportOut}, tags=["catalogue"])
     def post(self, request: Request, import_id: int) -> Response:
-        from catalog.models import ImportBatch
-
-        batch = ImportBatch.objects.filter(pk=import_id, cooperative_id=self.actor.organisation_id).first()
-        if batch is None:
-            raise NotFound()
-        return Response(_import_body(services.import_apply(actor=self.actor, batch=batch), None))
+        return Response(import_body(services.import_apply(actor=self.actor, batch_id=import_id), None))
 
 
 class ExportView(ActorAPIView):
     capabilities = {"GET": PRODUCTS_MANAGE}
 
     @extend_schema(
-        parameters=[OpenApiParameter("type", str, enum=["csv", "xlsx"], description="Spreadsheet type (csv).")],
+        parameters=_query_parameters(inputs.ExportQuery),
         responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)},
         tags=["catalogue"],
     )
     def get(self, request: Request) -> HttpResponse:
-        fmt = request.query_params.get("type", "csv")
-        body, content_type, name = selectors.catalogue_export(actor=self.actor, fmt=fmt)
+        values = inputs.read_query(inputs.ExportQuery, request.query_params)
+        body, content_type, name = selectors.catalogue_export(
+            actor=self.actor, fmt=values.get("type") or selectors.ExportType.CSV
+        )
         response = HttpResponse(body, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response

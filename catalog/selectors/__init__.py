@@ -18,9 +18,11 @@ from catalog.selectors.browse import (
 from catalog.selectors.categories import (
     category_by_key,
     category_descendant_ids,
+    category_lookup,
     category_path,
     category_tree,
     vat_categories,
+    vat_category_lookup,
 )
 from catalog.selectors.certificates import (
     certificate_get_for,
@@ -28,7 +30,7 @@ from catalog.selectors.certificates import (
     certificate_review_queue,
     certificates_due_expiry_warning,
 )
-from catalog.selectors.exports import catalogue_export
+from catalog.selectors.exports import ExportType, catalogue_export, import_batch_for
 from catalog.selectors.lots import (
     TraceView,
     lot_by_digital_link,
@@ -52,17 +54,21 @@ from catalog.selectors.products import (
     product_visible_get,
     quantity_validate,
 )
+from catalog.selectors.search import SearchPlan, plan_search
 
 __all__ = [
     "Badge",
+    "ExportType",
     "Facets",
     "ProductPage",
     "ProductQuery",
+    "SearchPlan",
     "TraceView",
     "badges_for",
     "catalogue_export",
     "category_by_key",
     "category_descendant_ids",
+    "category_lookup",
     "category_path",
     "category_tree",
     "certificate_get_for",
@@ -71,6 +77,7 @@ __all__ = [
     "certificates_due_expiry_warning",
     "certificates_in_force_for",
     "filtered_products",
+    "import_batch_for",
     "lot_by_digital_link",
     "lot_events",
     "lot_get_for",
@@ -78,6 +85,7 @@ __all__ = [
     "lot_public_get",
     "lot_qr_url",
     "lots_in_stock",
+    "plan_search",
     "price_for_quantity",
     "price_tiers_for",
     "product_facets",
@@ -92,4 +100,5 @@ __all__ = [
     "quantity_validate",
     "trace_view",
     "vat_categories",
+    "vat_category_lookup",
 ]

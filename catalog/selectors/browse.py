@@ -12,31 +12,19 @@ import base64
 import binascii
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.postgres.search import TrigramWordSimilarity
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import (
-    Case,
-    Count,
-    Exists,
-    F,
-    IntegerField,
-    OuterRef,
-    Q,
-    QuerySet,
-    Value,
-    When,
-)
-from django.db.models.functions import Cast
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog import pricing
 from catalog.cache import cached
+from catalog.commands import Sort
 from catalog.models import (
     Certificate,
     CertificateKind,
@@ -48,13 +36,14 @@ from catalog.models import (
     Product,
     ProductStatus,
 )
-from catalog.search import query_terms
-from catalog.selectors.categories import category_by_key, category_descendant_ids, category_tree
+from catalog.selectors.categories import category_descendant_ids, category_tree
+from catalog.selectors.search import SearchPlan, plan_search, search
 from market.core.errors import ValidationFailed
+from market.core.parsing import machine_number
 from market.organisations import geo
 from market.organisations.models import VerificationStatus
 
-SORTS = ("relevance", "newest", "price_asc", "price_desc")
+SORTS = tuple(sort.value for sort in Sort)
 DEFAULT_PAGE_SIZE = 24
 MAX_PAGE_SIZE = 100
 BADGE_ORDER = [kind.value for kind in CertificateKind]
@@ -67,6 +56,7 @@ LIST_FIELDS = (
     "order_multiple",
     "price_from",
     "price_at_moq",
+    "price_per_base_unit",
     "cover_thumbnail",
     "origin_province_code",
     "published_at",
@@ -82,7 +72,9 @@ LIST_FIELDS = (
 
 @dataclass(frozen=True)
 class ProductQuery:
-    """What a buyer asked for. Build it from request parameters with `from_params`."""
+    """What a buyer asked for: built from request parameters by `catalog.inputs.product_query`, the one
+    parser of the catalogue page, GET /products/ and /products/facets/. Prices are per base unit (kg, litre,
+    piece)."""
 
     search: str = ""
     category: int | None = None
@@ -97,69 +89,26 @@ class ProductQuery:
     sort: str = ""
 
     @classmethod
-    def from_params(cls, params: Mapping[str, Any]) -> ProductQuery:
-        """Lenient where it is harmless (blank = no filter), strict where a typo would mislead."""
-        errors: dict[str, list[str]] = {}
+    def from_values(cls, values: Mapping[str, Any]) -> ProductQuery:
+        """From the typed values of `catalog.inputs.ProductQueryInput` (read them with
+        `catalog.inputs.product_query`); paging parameters are not part of the query."""
+        names = {f.name for f in fields(cls)}
+        kept: dict[str, Any] = {name: value for name, value in values.items() if name in names}
+        for name in ("certificate", "sort"):
+            if name in kept:
+                kept[name] = str(kept[name].value) if kept[name] else kept[name]
+        return cls(**kept)
 
-        def text(name: str) -> str:
-            value = params.get(name)
-            return str(value).strip() if value is not None else ""
-
-        def integer(name: str, low: int = 0) -> int | None:
-            raw = text(name).replace(".", "").replace(",", "")
-            if not raw:
-                return None
-            if not raw.isdigit() or int(raw) < low:
-                errors[name] = [_("Enter a whole number.")]
-                return None
-            return int(raw)
-
-        category = None
-        if text("category"):
-            node = category_by_key(text("category"))
-            if node is None:
-                errors["category"] = [_("Unknown category.")]
-            else:
-                category = node.id
-        certificate = text("certificate") or None
-        if certificate and certificate not in CertificateKind.values:
-            errors["certificate"] = [_("Unknown kind of certificate.")]
-        ocop_min = integer("ocop_min")
-        if ocop_min is not None and ocop_min not in (3, 4, 5):
-            errors["ocop_min"] = [_("OCOP stars are 3, 4 or 5.")]
-        moq_max = None
-        if text("moq_max"):
-            moq_max = pricing.as_quantity(text("moq_max").replace(",", "."))
-            if moq_max is None:
-                errors["moq_max"] = [_("Enter a number.")]
-        sort = text("sort")
-        if sort and sort not in SORTS:
-            errors["sort"] = [_("Sort by relevance, newest, price_asc or price_desc.")]
-        province = integer("province", 1)
-        if province is not None and geo.province(province) is None:
-            errors["province"] = [_("Unknown province.")]
-        query = cls(
-            search=text("search")[:200] or text("q")[:200],
-            category=category,
-            province=province,
-            certificate=certificate if "certificate" not in errors else None,
-            ocop_min=ocop_min,
-            price_min=integer("price_min"),
-            price_max=integer("price_max"),
-            moq_max=moq_max,
-            in_stock=text("in_stock").lower() in {"1", "true", "yes", "on"},
-            cooperative=integer("cooperative", 1),
-            sort=sort,
-        )
-        if errors:
-            raise ValidationFailed(fields=errors)
-        return query
+    @property
+    def search_plan(self) -> SearchPlan:
+        return plan_search(self.search)
 
     @property
     def effective_sort(self) -> str:
-        if self.sort == "relevance" and not query_terms(self.search):
-            return "newest"
-        return self.sort or ("relevance" if query_terms(self.search) else "newest")
+        searching = bool(self.search_plan.terms)
+        if self.sort == Sort.RELEVANCE and not searching:
+            return Sort.NEWEST
+        return self.sort or (Sort.RELEVANCE if searching else Sort.NEWEST)
 
     def as_params(self) -> dict[str, Any]:
         """The non-empty parameters (for links and cache keys)."""
@@ -171,7 +120,7 @@ class ProductQuery:
             "ocop_min": self.ocop_min,
             "price_min": self.price_min,
             "price_max": self.price_max,
-            "moq_max": str(self.moq_max) if self.moq_max is not None else None,
+            "moq_max": machine_number(self.moq_max) if self.moq_max is not None else None,
             "in_stock": "1" if self.in_stock else None,
             "cooperative": self.cooperative,
             "sort": self.sort,
@@ -215,37 +164,6 @@ def in_stock_exists(*, on: date) -> Exists:
     )
 
 
-def _is_postgres() -> bool:
-    return connection.vendor == "postgresql"
-
-
-def _search(queryset: QuerySet[Product], text: str) -> QuerySet[Product]:
-    """Every word must be found in the folded text (name, cooperative, origin, category, description).
-
-    As typed first: a substring match, cheap on the trigram index. Only when that finds nothing at all
-    does each word also match words within typo distance (pg_trgm word similarity), so 'nuoc mam phu
-    quok' still finds the fish sauce while 'gao st25' does not drift to ST24. Ranked by how well the
-    phrase matches the product name."""
-    terms = query_terms(text)
-    if not terms:
-        return queryset
-    exact = Q()
-    for term in terms:
-        exact &= Q(search_folded__contains=term)
-    if _is_postgres():
-        matches = queryset.filter(exact)
-        if not matches.exists():
-            fuzzy = Q()
-            for term in terms:
-                fuzzy &= Q(search_folded__contains=term) | Q(search_folded__trigram_word_similar=term)
-            matches = queryset.filter(fuzzy)
-        rank = TrigramWordSimilarity(Value(" ".join(terms)), F("name_folded"))
-        return matches.annotate(rank_key=Cast(rank * 1_000_000, IntegerField()))
-    # SQLite (the zero-setup default): substring matches only; names that hold more of the words first.
-    rank = sum((Case(When(name_folded__contains=term, then=Value(1)), default=Value(0)) for term in terms), Value(0))
-    return queryset.filter(exact).annotate(rank_key=Cast(rank, IntegerField()))
-
-
 def filtered_products(query: ProductQuery, *, on: date | None = None) -> QuerySet[Product]:
     """Public products matching the search and every filter (unordered)."""
     day = on or timezone.localdate()
@@ -257,9 +175,9 @@ def filtered_products(query: ProductQuery, *, on: date | None = None) -> QuerySe
     if query.cooperative is not None:
         queryset = queryset.filter(cooperative_id=query.cooperative)
     if query.price_min is not None:
-        queryset = queryset.filter(price_from__gte=query.price_min)
+        queryset = queryset.filter(price_per_base_unit__gte=query.price_min)
     if query.price_max is not None:
-        queryset = queryset.filter(price_from__lte=query.price_max)
+        queryset = queryset.filter(price_per_base_unit__lte=query.price_max)
     if query.moq_max is not None:
         queryset = queryset.filter(moq__lte=query.moq_max)
     if query.certificate:
@@ -268,15 +186,16 @@ def filtered_products(query: ProductQuery, *, on: date | None = None) -> QuerySe
         queryset = queryset.filter(certified_q(on=day, ocop_min=query.ocop_min))
     if query.in_stock:
         queryset = queryset.filter(in_stock_exists(on=day))
-    return _search(queryset, query.search)
+    return search(queryset, query.search)
 
 
 # --- keyset pages --------------------------------------------------------------------------------
 _SORT_KEYS: dict[str, tuple[str, bool]] = {  # sort -> (field, descending)
-    "newest": ("published_at", True),
-    "price_asc": ("price_from", False),
-    "price_desc": ("price_from", True),
-    "relevance": ("rank_key", True),
+    Sort.NEWEST: ("published_at", True),
+    # Per kg (litre, piece): 15.700.000 ₫/tấn sorts as 15.700 ₫/kg, before 29.000 ₫/kg.
+    Sort.PRICE_ASC: ("price_per_base_unit", False),
+    Sort.PRICE_DESC: ("price_per_base_unit", True),
+    Sort.RELEVANCE: ("rank_key", True),
 }
 
 
@@ -297,7 +216,7 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
             raise invalid
     except (ValueError, KeyError, TypeError, binascii.Error, json.JSONDecodeError):
         raise invalid from None
-    if sort == "newest":
+    if sort == Sort.NEWEST:
         try:
             value = datetime.fromisoformat(value)
         except (TypeError, ValueError):
@@ -326,7 +245,7 @@ class ProductPage:
     products: list[Product]
     next_cursor: str | None
     badges: dict[int, list[Badge]] = field(default_factory=dict)
-    sort: str = "newest"
+    sort: str = Sort.NEWEST
 
 
 def list_queryset(queryset: QuerySet[Product], *, on: date) -> QuerySet[Product]:
@@ -346,7 +265,7 @@ def attach_tiers(products: list[Product]) -> None:
         ):
             tiers[product_id].append((quantity, price))
     for product in products:
-        product.tier_list = tiers[product.pk]  # type: ignore[attr-defined]
+        product.tier_list = tiers[product.pk]
 
 
 def mark_in_stock(products: list[Product], *, on: date) -> None:
@@ -365,7 +284,7 @@ def mark_in_stock(products: list[Product], *, on: date) -> None:
         else set()
     )
     for product in products:
-        product.in_stock = product.pk in stocked  # type: ignore[attr-defined]
+        product.in_stock = product.pk in stocked
 
 
 def product_page(
@@ -376,8 +295,8 @@ def product_page(
     sort = query.effective_sort
     name, descending = _SORT_KEYS[sort]
     queryset = filtered_products(query, on=day)
-    if sort == "relevance" and "rank_key" not in queryset.query.annotations:
-        sort, (name, descending) = "newest", _SORT_KEYS["newest"]
+    if sort == Sort.RELEVANCE and "rank_key" not in queryset.query.annotations:
+        sort, (name, descending) = Sort.NEWEST, _SORT_KEYS[Sort.NEWEST]
     if cursor:
         value, pk = decode_cursor(cursor, sort)
         queryset = _after(queryset, sort, value, pk)
@@ -415,7 +334,7 @@ def _badge_rows(product_ids: list[int], cooperative_ids: list[int], day: date) -
            AND c.status = %s AND c.valid_from <= %s AND (c.valid_to IS NULL OR c.valid_to >= %s)
     """  # noqa: S608 (table names from the models; every value is a parameter)
     verified = CertificateStatus.VERIFIED.value
-    params = [
+    params: list[Any] = [
         CertificateScope.COOPERATIVE.value,
         *cooperative_ids,
         verified,
@@ -485,11 +404,14 @@ class Facets:
 
 def _certificate_counts(queryset: QuerySet[Product], day: date) -> tuple[dict[str, int], dict[int, int]]:
     """Products per certificate kind, and products per best OCOP star rating, for the filtered set."""
-    inner_sql, inner_params = queryset.values("id", "cooperative_id").query.sql_with_params()
+    try:
+        inner_sql, inner_params = queryset.values("id", "cooperative_id").query.sql_with_params()
+    except EmptyResultSet:  # a search that cannot match anything
+        return {}, {}
     certificate = Certificate._meta.db_table
     through = Certificate.products.through._meta.db_table
     in_force = "c.status = %s AND c.valid_from <= %s AND (c.valid_to IS NULL OR c.valid_to >= %s)"
-    force_params = ["verified", day, day]
+    force_params: list[Any] = [CertificateStatus.VERIFIED.value, day, day]
     covered = f"""
         SELECT p.id AS pid, c.kind AS kind, c.ocop_stars AS stars
           FROM ({inner_sql}) p
@@ -502,7 +424,14 @@ def _certificate_counts(queryset: QuerySet[Product], day: date) -> tuple[dict[st
           JOIN {certificate} c ON c.id = cp.certificate_id AND c.scope = %s
          WHERE {in_force}
     """  # noqa: S608 (table names come from the models; values are parameters)
-    params = [*inner_params, "cooperative", *force_params, *inner_params, "products", *force_params]
+    params = [
+        *inner_params,
+        CertificateScope.COOPERATIVE.value,
+        *force_params,
+        *inner_params,
+        CertificateScope.PRODUCTS.value,
+        *force_params,
+    ]
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT kind, COUNT(DISTINCT pid) FROM ({covered}) x GROUP BY kind", params)  # noqa: S608
         kinds = {kind: count for kind, count in cursor.fetchall()}

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.translation import get_language
 
 from catalog.cache import cached
 from catalog.models import Category, VatCategory
+from market.core.text import fold
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,7 @@ class CategoryNode:
 
 def _load() -> list[CategoryNode]:
     rows = list(Category.objects.order_by("position", "name_vi", "id").values())
-    by_parent: dict[int | None, list[dict]] = {}
+    by_parent: dict[int | None, list[Any]] = {}
     for row in rows:
         by_parent.setdefault(row["parent_id"], []).append(row)
     ordered: list[CategoryNode] = []
@@ -68,6 +70,22 @@ def category_by_key(key: int | str | None) -> CategoryNode | None:
     return None
 
 
+def category_lookup(text: str) -> CategoryNode | None:
+    """A category by id, slug or name in either language, with or without diacritics ("Gạo thơm",
+    "gao thom", "Fragrant rice", "gao-thom", "2"): how people name one in a spreadsheet or a link."""
+    key = text.strip()
+    if not key:
+        return None
+    found = category_by_key(key)
+    if found is not None:
+        return found
+    folded = fold(key)
+    for node in category_tree():
+        if folded in (fold(node.name_vi), fold(node.name_en)):
+            return node
+    return None
+
+
 def category_descendant_ids(category_id: int) -> list[int]:
     """The category and everything below it."""
     tree = category_tree()
@@ -91,3 +109,28 @@ def category_path(category_id: int) -> list[CategoryNode]:
 
 def vat_categories() -> list[VatCategory]:
     return list(VatCategory.objects.order_by("position", "code"))
+
+
+def _vat_names(vat: VatCategory) -> set[str]:
+    """What people write for a VAT category: its code, its names, its rate ("5%", "5 %", "5"), and for goods
+    outside VAT "KCT" or "không chịu thuế" (all folded)."""
+    names = {fold(vat.code), fold(vat.name_vi), fold(vat.name_en)}
+    # The short name before any explanation in brackets: "Thuế suất 5%", "Không chịu thuế GTGT".
+    names |= {fold(vat.name_vi.split("(")[0]), fold(vat.name_en.split("(")[0])}
+    if vat.subject_to_vat:
+        rate = f"{vat.rate_percent.normalize():f}"
+        names |= {rate, f"{rate}%", f"{rate} %", f"vat {rate}%", f"thue suat {rate}%"}
+    else:
+        names |= {"kct", "khong chiu thue", "khong chiu thue gtgt", "not subject to vat"}
+    return {name.strip() for name in names if name.strip()}
+
+
+def vat_category_lookup(text: str) -> VatCategory | None:
+    """A VAT category by code, name, rate or "KCT"; None when the text names none of them."""
+    folded = fold(text)
+    if not folded:
+        return None
+    for vat in vat_categories():
+        if folded in _vat_names(vat):
+            return vat
+    return None

@@ -2,27 +2,32 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from django.db.models import Prefetch
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from catalog import spreadsheets
-from catalog.models import PriceTier, Product
+from catalog.models import ImportBatch, PriceTier, Product
 from catalog.permissions import PRODUCTS_MANAGE
-from market.core.errors import ValidationFailed
+from market.core.errors import NotFound
 from market.organisations.permissions import Actor
 
+
+class ExportType(StrEnum):
+    CSV = "csv"
+    XLSX = "xlsx"
+
+
 CONTENT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ExportType.CSV: "text/csv; charset=utf-8",
+    ExportType.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
 
-def catalogue_export(*, actor: Actor, fmt: str) -> tuple[bytes, str, str]:
+def catalogue_export(*, actor: Actor, fmt: ExportType) -> tuple[bytes, str, str]:
     """(file bytes, content type, file name) of every product of the actor's cooperative."""
     actor.require(PRODUCTS_MANAGE)
-    if fmt not in CONTENT_TYPES:
-        raise ValidationFailed(fields={"type": [_("Choose csv or xlsx.")]})
     products = (
         Product.objects.filter(cooperative_id=actor.organisation_id)
         .select_related("category", "vat_category")
@@ -30,6 +35,14 @@ def catalogue_export(*, actor: Actor, fmt: str) -> tuple[bytes, str, str]:
         .order_by("sku", "id")
     )
     rows = spreadsheets.export_rows(products)
-    body = spreadsheets.write_csv(rows) if fmt == "csv" else spreadsheets.write_xlsx(rows)
+    body = spreadsheets.write_csv(rows) if fmt == ExportType.CSV else spreadsheets.write_xlsx(rows)
     name = f"catalogue-{timezone.localdate():%Y%m%d}.{fmt}"
     return body, CONTENT_TYPES[fmt], name
+
+
+def import_batch_for(*, actor: Actor, batch_id: int) -> ImportBatch:
+    """An import of the actor's cooperative (another one's answers like a missing one)."""
+    batch = ImportBatch.objects.filter(pk=batch_id, cooperative_id=actor.organisation_id).first()
+    if batch is None:
+        raise NotFound()
+    return batch

@@ -153,5 +153,5 @@ def trace_view(*, lot: HarvestLot, on: date | None = None) -> TraceView:
             TraceDirection.BACK: view.back,
             TraceDirection.INTERNAL: view.internal,
             TraceDirection.FORWARD: view.forward,
-        }[event.direction].append(event)
+        }[TraceDirection(event.direction)].append(event)
     return view

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
@@ -92,7 +91,7 @@ def certificates_in_force_for(*, product: Product, on: date | None = None) -> li
 
 
 # --- prices and quantities (the orders app calls these) ------------------------------------------
-def quantity_validate(*, product: Product, quantity: Any) -> Decimal:
+def quantity_validate(*, product: Product, quantity: Decimal) -> Decimal:
     """The quantity as a Decimal when a buyer may order it (≥ MOQ, a multiple of the order multiple),
     else ValidationFailed on field 'quantity' with a message that suggests valid quantities."""
     number = pricing.as_quantity(quantity)
@@ -106,7 +105,7 @@ def quantity_validate(*, product: Product, quantity: Any) -> Decimal:
     return number
 
 
-def price_for_quantity(*, product: Product, quantity: Any) -> pricing.PriceQuote:
+def price_for_quantity(*, product: Product, quantity: Decimal) -> pricing.PriceQuote:
     """What `quantity` (in the product's unit) costs: the unit price of the tier holding it and the
     line total rounded half-up to whole đồng. Validates the quantity first."""
     number = quantity_validate(product=product, quantity=quantity)

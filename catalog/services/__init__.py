@@ -1,4 +1,5 @@
-"""Every write to the catalogue. Keyword-only, one transaction each, capability checked, audited.
+"""Every write to the catalogue. Keyword-only, typed (`catalog.commands`), one transaction each, authorised
+by the policies (`catalog.policy`), audited.
 
 For the orders app: `lots_lock`, `lot_stock_take`, `lot_stock_return` move stock; `trace_event_record`
 appends a shipment to a lot's trace. Prices and quantity rules are reads: see `catalog.selectors`.
@@ -8,6 +9,8 @@ from catalog.services.certificates import (
     certificate_create,
     certificate_expiry_warn,
     certificate_reject,
+    certificate_revoke,
+    certificate_submit,
     certificate_update,
     certificate_verify,
 )
@@ -25,21 +28,27 @@ from catalog.services.lots import (
     trace_event_record,
 )
 from catalog.services.products import (
+    BulkPublished,
+    product_check,
     product_create,
     product_delist,
     product_image_add,
     product_image_remove,
     product_price_tiers_set,
     product_publish,
+    product_publish_many,
     product_update,
     refresh_search_text,
     search_document,
 )
 
 __all__ = [
+    "BulkPublished",
     "certificate_create",
     "certificate_expiry_warn",
     "certificate_reject",
+    "certificate_revoke",
+    "certificate_submit",
     "certificate_update",
     "certificate_verify",
     "check_rows",
@@ -53,12 +62,14 @@ __all__ = [
     "lot_update",
     "lot_withdraw",
     "lots_lock",
+    "product_check",
     "product_create",
     "product_delist",
     "product_image_add",
     "product_image_remove",
     "product_price_tiers_set",
     "product_publish",
+    "product_publish_many",
     "product_update",
     "refresh_search_text",
     "search_document",

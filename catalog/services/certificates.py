@@ -6,37 +6,32 @@ is decided from its dates at query time; nothing here runs on the expiry date.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
+from dataclasses import fields
 from datetime import date
 from typing import IO, Any
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from catalog import uploads
 from catalog.cache import catalog_changed
+from catalog.commands import CertificateDetails
 from catalog.models import Certificate, CertificateKind, CertificateScope, CertificateStatus, Product
 from catalog.notifications import CERTIFICATE_EXPIRING
-from catalog.permissions import CERTIFICATES_MANAGE, CERTIFICATES_VERIFY
-from catalog.services.common import raise_if, require_own
-from market.core.errors import Conflict, ValidationFailed
+from catalog.permissions import CERTIFICATES_MANAGE
+from catalog.policy import CERTIFICATE_POLICY, CertificateAction
+from catalog.services.common import hide_from_strangers, raise_if
+from market.core.errors import NotFound, ValidationFailed
+from market.core.parsing import format_date
 from market.core.services import audit_record
-from market.core.text import nfc
 from market.notifications.services import notify
 from market.organisations.permissions import Actor
 
-CERTIFICATE_FIELDS = ("kind", "number", "issuer", "valid_from", "valid_to", "ocop_stars", "scope")
 # Kinds whose grant may have no end date (a geographical indication does not expire).
 OPEN_ENDED_KINDS = frozenset({CertificateKind.GI, CertificateKind.OTHER})
 OCOP_VALIDITY_MONTHS = 36
-
-REVIEW_TRANSITIONS: dict[str, frozenset[str]] = {
-    CertificateStatus.PENDING: frozenset({CertificateStatus.VERIFIED, CertificateStatus.REJECTED}),
-    CertificateStatus.REJECTED: frozenset({CertificateStatus.VERIFIED, CertificateStatus.PENDING}),
-    CertificateStatus.VERIFIED: frozenset({CertificateStatus.REJECTED, CertificateStatus.PENDING}),
-}
 
 
 def _add_months(day: date, months: int) -> date:
@@ -51,81 +46,44 @@ def _add_months(day: date, months: int) -> date:
     raise ValueError(day)
 
 
-def _apply(certificate: Certificate, data: Mapping[str, Any]) -> tuple[list[str], dict[str, list[str]]]:
-    errors: dict[str, list[str]] = {}
-    changed: list[str] = []
-    for field, raw in data.items():
-        if field not in CERTIFICATE_FIELDS:
-            continue
-        value = raw
-        if field in ("number", "issuer"):
-            value = nfc(str(value or ""))
-        elif field in ("valid_from", "valid_to"):
-            if value in (None, ""):
-                value = None
-            elif not isinstance(value, date):
-                value = parse_date(str(value))
-                if value is None:
-                    errors[field] = [_("Enter a date as dd/mm/yyyy.")]
-                    continue
-        elif field == "ocop_stars":
-            if value in (None, ""):
-                value = None
-            else:
-                try:
-                    value = int(value)
-                except (TypeError, ValueError):
-                    errors[field] = [_("OCOP stars are 3, 4 or 5.")]
-                    continue
-        elif field == "kind" and value not in CertificateKind.values:
-            errors[field] = [_("Choose a kind of certificate from the list.")]
-            continue
-        elif field == "scope" and value not in CertificateScope.values:
-            errors[field] = [_("Choose whether it covers the whole cooperative or chosen products.")]
-            continue
-        if getattr(certificate, field) != value:
-            setattr(certificate, field, value)
-            changed.append(field)
+def _apply(certificate: Certificate, details: CertificateDetails) -> list[str]:
+    values: dict[str, Any] = {f.name: getattr(details, f.name) for f in fields(details)}
+    if values["kind"] != CertificateKind.OCOP:
+        values["ocop_stars"] = None  # stars belong to OCOP only
+    changed = []
+    for name, value in values.items():
+        if getattr(certificate, name, None) != value:
+            setattr(certificate, name, value)
+            changed.append(name)
+    return changed
 
-    if not certificate.kind and "kind" not in errors:
-        errors["kind"] = [_("Choose a kind of certificate from the list.")]
-    if not certificate.number and "number" not in errors:
+
+def _errors(certificate: Certificate) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if not certificate.number:
         errors["number"] = [_("Enter the number printed on the certificate.")]
-    elif len(certificate.number) > 80:
-        errors["number"] = [_("At most %(n)s characters.") % {"n": 80}]
-    if not certificate.issuer and "issuer" not in errors:
+    if not certificate.issuer:
         errors["issuer"] = [_("Enter who issued it, e.g. the provincial Department of Agriculture.")]
-    elif len(certificate.issuer) > 200:
-        errors["issuer"] = [_("At most %(n)s characters.") % {"n": 200}]
-    if not certificate.scope and "scope" not in errors:
-        errors["scope"] = [_("Choose whether it covers the whole cooperative or chosen products.")]
-    if certificate.valid_from is None and "valid_from" not in errors:
-        errors["valid_from"] = [_("Enter the date it was issued or takes effect.")]
-    if certificate.valid_to is None and certificate.kind and certificate.kind not in OPEN_ENDED_KINDS:
+    if certificate.valid_to is None and certificate.kind not in OPEN_ENDED_KINDS:
         errors.setdefault("valid_to", []).append(_("Enter the date it expires."))
-    if certificate.valid_from and certificate.valid_to and certificate.valid_to < certificate.valid_from:
+    if certificate.valid_to and certificate.valid_to < certificate.valid_from:
         errors.setdefault("valid_to", []).append(_("It cannot expire before it takes effect."))
     if certificate.kind == CertificateKind.OCOP:
         if certificate.ocop_stars not in (3, 4, 5):
             errors.setdefault("ocop_stars", []).append(_("OCOP stars are 3, 4 or 5."))
-        if certificate.valid_from and certificate.valid_to:
+        if certificate.valid_to:
             limit = _add_months(certificate.valid_from, OCOP_VALIDITY_MONTHS)
             if certificate.valid_to > limit:
                 errors.setdefault("valid_to", []).append(
                     _("An OCOP certificate is valid for at most 36 months (until %(day)s).")
-                    % {"day": limit.strftime("%d/%m/%Y")}
+                    % {"day": format_date(limit)}
                 )
-    elif certificate.ocop_stars is not None:
-        certificate.ocop_stars = None
-        changed.append("ocop_stars")
-    return changed, errors
+    return errors
 
 
-def _products_for(certificate: Certificate, product_ids: Iterable[int] | None) -> list[Product] | None:
-    if product_ids is None:
-        return None
-    ids = sorted({int(i) for i in product_ids})
-    products = list(Product.objects.filter(pk__in=ids, cooperative_id=certificate.cooperative_id))
+def _products_for(cooperative_id: int, product_ids: Iterable[int]) -> list[Product]:
+    ids = sorted(set(product_ids))
+    products = list(Product.objects.filter(pk__in=ids, cooperative_id=cooperative_id))
     if len(products) != len(ids):
         raise ValidationFailed(fields={"products": [_("Choose products of your own cooperative.")]})
     return products
@@ -133,16 +91,17 @@ def _products_for(certificate: Certificate, product_ids: Iterable[int] | None) -
 
 @transaction.atomic
 def certificate_create(
-    *, actor: Actor, data: Mapping[str, Any], scan: IO[bytes] | None, product_ids: Iterable[int] = ()
+    *, actor: Actor, details: CertificateDetails, scan: IO[bytes] | None, product_ids: Iterable[int] = ()
 ) -> Certificate:
     """Record a certificate with its scan; it counts once alliance staff verify it."""
     actor.require(CERTIFICATES_MANAGE)
     assert actor.organisation is not None
     certificate = Certificate(cooperative=actor.organisation, status=CertificateStatus.PENDING)
-    _changed, errors = _apply(certificate, data)
+    _apply(certificate, details)
+    errors = _errors(certificate)
     products: list[Product] = []
     try:
-        products = _products_for(certificate, product_ids) or []
+        products = _products_for(certificate.cooperative_id, product_ids)
     except ValidationFailed as exc:
         errors.update(exc.fields)
     if certificate.scope == CertificateScope.PRODUCTS and not products and "products" not in errors:
@@ -150,10 +109,11 @@ def certificate_create(
     if scan is None:
         errors["scan"] = [_("Attach a scan or photo of the certificate, so that the alliance can check it.")]
     raise_if(errors)
-    processed = uploads.process_certificate_scan(scan)  # type: ignore[arg-type]
+    assert scan is not None
+    processed = uploads.process_certificate_scan(scan)
     certificate.scan_content_type = processed.content_type
-    certificate.scan.save(processed.file.name, processed.file, save=False)
-    name = certificate.scan.name
+    certificate.scan.save(processed.file.name or "scan", processed.file, save=False)
+    name = certificate.scan.name or ""
     try:
         certificate.save()
     except Exception:
@@ -165,26 +125,43 @@ def certificate_create(
     return certificate
 
 
+def _locked(actor: Actor, certificate_id: int) -> Certificate:
+    certificate = Certificate.objects.select_for_update().filter(pk=certificate_id).first()
+    if certificate is None:
+        raise NotFound()
+    hide_from_strangers(actor, certificate.cooperative_id)
+    return certificate
+
+
+def _back_to_review(certificate: Certificate, fields: list[str]) -> None:
+    certificate.status = CertificateStatus.PENDING
+    certificate.review_note = ""
+    certificate.reviewed_at = None
+    certificate.reviewed_by = None
+    certificate.save(update_fields=[*fields, "status", "review_note", "reviewed_at", "reviewed_by", "updated_at"])
+
+
 @transaction.atomic
 def certificate_update(
     *,
     actor: Actor,
-    certificate: Certificate,
-    data: Mapping[str, Any],
+    certificate_id: int,
+    details: CertificateDetails,
     product_ids: Iterable[int] | None = None,
     scan: IO[bytes] | None = None,
 ) -> Certificate:
     """Change a certificate (a renewal, a new scan, other products). Any change sends it back for review."""
-    require_own(actor, certificate.cooperative_id)
-    actor.require(CERTIFICATES_MANAGE)
-    certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    certificate = _locked(actor, certificate_id)
+    CERTIFICATE_POLICY.authorize(actor=actor, obj=certificate, action=CertificateAction.EDIT)
     old_products = set(certificate.products.values_list("pk", flat=True))
-    changed, errors = _apply(certificate, data)
+    changed = _apply(certificate, details)
+    errors = _errors(certificate)
     products = None
-    try:
-        products = _products_for(certificate, product_ids)
-    except ValidationFailed as exc:
-        errors.update(exc.fields)
+    if product_ids is not None:
+        try:
+            products = _products_for(certificate.cooperative_id, product_ids)
+        except ValidationFailed as exc:
+            errors.update(exc.fields)
     if certificate.scope == CertificateScope.PRODUCTS and "products" not in errors:
         effective = products if products is not None else old_products
         if not effective:
@@ -197,14 +174,10 @@ def certificate_update(
     old_scan = certificate.scan.name if processed else None
     if processed is not None:
         certificate.scan_content_type = processed.content_type
-        certificate.scan.save(processed.file.name, processed.file, save=False)
+        certificate.scan.save(processed.file.name or "scan", processed.file, save=False)
         changed += ["scan", "scan_content_type"]
     was = certificate.status
-    certificate.status = CertificateStatus.PENDING
-    certificate.review_note = ""
-    certificate.reviewed_at = None
-    certificate.reviewed_by = None
-    certificate.save(update_fields=[*changed, "status", "review_note", "reviewed_at", "reviewed_by", "updated_at"])
+    _back_to_review(certificate, changed)
     if certificate.scope == CertificateScope.COOPERATIVE:
         certificate.products.clear()
     elif products is not None:
@@ -223,44 +196,62 @@ def certificate_update(
     return certificate
 
 
-def _review(*, actor: Actor, certificate: Certificate, to: str, note: str = "") -> Certificate:
-    certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+@transaction.atomic
+def certificate_submit(*, actor: Actor, certificate_id: int) -> Certificate:
+    """Ask the alliance to look at a rejected certificate again, as it is (the rejection was a mistake, or
+    the cooperative answered it outside the platform)."""
+    certificate = _locked(actor, certificate_id)
+    CERTIFICATE_POLICY.authorize(actor=actor, obj=certificate, action=CertificateAction.SUBMIT)
+    was = certificate.status
+    _back_to_review(certificate, [])
+    audit_record(actor=actor, action="certificate.submitted", target=certificate, data={"was": was})
+    return certificate
+
+
+def _review(*, actor: Actor, certificate: Certificate, to: str, action: str, note: str = "") -> Certificate:
     current = certificate.status
-    if to not in REVIEW_TRANSITIONS[current] or to == current:
-        raise Conflict(
-            _("A certificate that is %(current)s cannot become %(target)s.")
-            % {
-                "current": CertificateStatus(current).label.lower(),
-                "target": CertificateStatus(to).label.lower(),
-            }
-        )
     certificate.status = to
     certificate.review_note = note
     certificate.reviewed_at = timezone.now()
     certificate.reviewed_by = actor.user
     certificate.save(update_fields=["status", "review_note", "reviewed_at", "reviewed_by", "updated_at"])
-    audit_record(actor=actor, action=f"certificate.{to}", target=certificate, data={"from": current, "note": note})
+    audit_record(actor=actor, action=action, target=certificate, data={"from": current, "note": note})
     catalog_changed()
     return certificate
 
 
 @transaction.atomic
-def certificate_verify(*, actor: Actor, certificate: Certificate) -> Certificate:
-    actor.require(CERTIFICATES_VERIFY)
-    if not certificate.scan:
-        raise Conflict(_("There is no scan to check; ask the cooperative to attach one."))
-    return _review(actor=actor, certificate=certificate, to=CertificateStatus.VERIFIED)
+def certificate_verify(*, actor: Actor, certificate_id: int) -> Certificate:
+    certificate = _locked(actor, certificate_id)
+    CERTIFICATE_POLICY.authorize(actor=actor, obj=certificate, action=CertificateAction.VERIFY)
+    return _review(actor=actor, certificate=certificate, to=CertificateStatus.VERIFIED, action="certificate.verified")
+
+
+def _check_reason(reason: str) -> None:
+    if len(reason) < 5:
+        raise ValidationFailed(fields={"reason": [_("Tell the cooperative why, so that it can fix it.")]})
 
 
 @transaction.atomic
-def certificate_reject(*, actor: Actor, certificate: Certificate, reason: str) -> Certificate:
-    actor.require(CERTIFICATES_VERIFY)
-    reason = nfc(reason or "")
-    if len(reason) < 5:
-        raise ValidationFailed(fields={"reason": [_("Tell the cooperative why, so that it can fix it.")]})
-    if len(reason) > 500:
-        raise ValidationFailed(fields={"reason": [_("Keep the reason under 500 characters.")]})
-    return _review(actor=actor, certificate=certificate, to=CertificateStatus.REJECTED, note=reason)
+def certificate_reject(*, actor: Actor, certificate_id: int, reason: str) -> Certificate:
+    """Refuse a certificate waiting for review; the cooperative reads why."""
+    certificate = _locked(actor, certificate_id)
+    CERTIFICATE_POLICY.authorize(actor=actor, obj=certificate, action=CertificateAction.REJECT)
+    _check_reason(reason)
+    return _review(
+        actor=actor, certificate=certificate, to=CertificateStatus.REJECTED, action="certificate.rejected", note=reason
+    )
+
+
+@transaction.atomic
+def certificate_revoke(*, actor: Actor, certificate_id: int, reason: str) -> Certificate:
+    """Withdraw a verified certificate (revoked by its issuer, found false): its badge goes at once."""
+    certificate = _locked(actor, certificate_id)
+    CERTIFICATE_POLICY.authorize(actor=actor, obj=certificate, action=CertificateAction.REVOKE)
+    _check_reason(reason)
+    return _review(
+        actor=actor, certificate=certificate, to=CertificateStatus.REJECTED, action="certificate.revoked", note=reason
+    )
 
 
 def certificate_expiry_warn(*, certificate_id: int, expiry_date: date) -> bool:

@@ -3,157 +3,91 @@ and the stock API that orders use (lock, take, return)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from datetime import date, datetime, timedelta
+import secrets
+from collections.abc import Iterable
+from dataclasses import fields
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from catalog import gs1, pricing
 from catalog.cache import catalog_changed
+from catalog.commands import LotDetails
 from catalog.models import (
     Certificate,
     CertificateScope,
     HarvestLot,
     LotStatus,
     Product,
-    ProductStatus,
     TraceEvent,
     TraceEventKind,
 )
-from catalog.permissions import LOTS_MANAGE, LOTS_PUBLISH
-from catalog.services.common import raise_if, require_own
+from catalog.policy import LOT_POLICY, PRODUCT_POLICY, LotAction, ProductAction
+from catalog.services.common import hide_from_strangers, raise_if
 from market.core.errors import Conflict, NotFound, ValidationFailed
-from market.core.quantity import Unit
+from market.core.quantity import WHOLE_UNITS, Unit
 from market.core.services import audit_record
-from market.core.text import nfc
 from market.organisations import validators
 from market.organisations.permissions import Actor
 
-LOT_FIELDS = (
-    "code",
-    "quantity_produced",
-    "harvest_date",
-    "expiry_date",
-    "origin_province_code",
-    "origin_commune_code",
-    "plot",
-    "note",
-)
-EVENT_FIELDS = (
-    "kind",
-    "occurred_at",
-    "description",
-    "party",
-    "party_reference",
-    "quantity",
-    "unit",
-    "location",
-    "document_reference",
-    "corrects",
-)
-LOT_TRANSITIONS: dict[str, frozenset[str]] = {
-    LotStatus.DRAFT: frozenset({LotStatus.PUBLISHED}),
-    LotStatus.PUBLISHED: frozenset({LotStatus.WITHDRAWN}),
-    LotStatus.WITHDRAWN: frozenset(),
-}
 PUBLIC_ID_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/o, 1/l/i: read aloud over the phone
 
 
 def new_public_id() -> str:
-    import secrets
-
     return "".join(secrets.choice(PUBLIC_ID_ALPHABET) for _ in range(10))
 
 
-def _as_date(value: Any) -> date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    parsed = parse_date(str(value))
-    if parsed is None:
-        raise ValueError(value)
-    return parsed
+def _apply(lot: HarvestLot, details: LotDetails) -> list[str]:
+    """Set the details (the product's origin where none is given); return the columns that changed."""
+    product = lot.product
+    values: dict[str, Any] = {f.name: getattr(details, f.name) for f in fields(details)}
+    if values["origin_province_code"] is None:
+        values["origin_province_code"] = product.origin_province_code
+        values["origin_commune_code"] = values["origin_commune_code"] or product.origin_commune_code
+    if values["plot"] is None:
+        values["plot"] = product.origin_note
+    changed = []
+    for name, value in values.items():
+        if getattr(lot, name, None) != value:
+            setattr(lot, name, value)
+            changed.append(name)
+    return changed
 
 
-def _apply_lot_fields(lot: HarvestLot, data: Mapping[str, Any]) -> tuple[list[str], dict[str, list[str]]]:
+def _errors(lot: HarvestLot) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
-    changed: list[str] = []
-    for field, raw in data.items():
-        if field not in LOT_FIELDS:
-            continue
-        value = raw
-        try:
-            if field == "code":
-                value = nfc(str(value or "")).upper()
-                gs1.validate_lot_code(value)
-            elif field == "quantity_produced":
-                value = pricing.as_quantity(value)
-                if not value:
-                    raise ValidationError(_("Enter the quantity harvested or produced, above zero."))
-            elif field in ("harvest_date", "expiry_date"):
-                value = _as_date(value)
-            elif field == "origin_province_code":
-                value = int(value)
-                validators.validate_province_code(value)
-            elif field == "origin_commune_code":
-                value = int(value) if value not in (None, "") else None
-            elif field in ("plot", "note"):
-                value = nfc(str(value or ""))
-        except ValidationError as exc:
-            errors[field] = exc.messages
-            continue
-        except (TypeError, ValueError):
-            errors[field] = [_("This value is not valid.")]
-            continue
-        if getattr(lot, field) != value:
-            setattr(lot, field, value)
-            changed.append(field)
-    if lot.harvest_date is None and "harvest_date" not in errors:
-        errors["harvest_date"] = [_("Enter the harvest or production date.")]
-    elif lot.harvest_date and lot.harvest_date > timezone.localdate() + timedelta(days=1):
+    if not gs1.LOT_CODE_PATTERN.match(lot.code) or lot.code != lot.code.upper():
+        errors["code"] = [_("A lot code has 1 to 20 letters, digits, dots, dashes or underscores, e.g. ST25-2026-03.")]
+    if lot.harvest_date > timezone.localdate() + timedelta(days=1):
         errors["harvest_date"] = [_("The harvest date cannot be in the future.")]
-    if lot.expiry_date and lot.harvest_date and lot.expiry_date < lot.harvest_date:
+    if lot.expiry_date and lot.expiry_date < lot.harvest_date:
         errors["expiry_date"] = [_("The expiry date cannot be before the harvest date.")]
-    if not lot.code and "code" not in errors:
-        errors["code"] = [_("Enter the lot code printed on the packages.")]
-    if lot.quantity_produced is None and "quantity_produced" not in errors:
+    if lot.quantity_produced <= 0:
         errors["quantity_produced"] = [_("Enter the quantity harvested or produced, above zero.")]
-    elif (
-        lot.quantity_produced is not None
-        and lot.product.unit in pricing.WHOLE_UNITS
-        and lot.quantity_produced != lot.quantity_produced.to_integral_value()
-    ):
+    elif lot.product.unit in WHOLE_UNITS and lot.quantity_produced != lot.quantity_produced.to_integral_value():
         errors["quantity_produced"] = [_("This unit is counted in whole pieces: use a whole number.")]
-    for name, limit in (("plot", 200), ("note", 500)):
-        if len(getattr(lot, name) or "") > limit:
-            errors[name] = [_("At most %(n)s characters.") % {"n": limit}]
-    if "origin_province_code" not in errors and "origin_commune_code" not in errors:
+    try:
+        validators.validate_province_code(lot.origin_province_code)
+    except ValidationError as error:
+        errors["origin_province_code"] = error.messages
+    else:
         try:
             validators.validate_commune(lot.origin_province_code, lot.origin_commune_code)
-        except ValidationError as exc:
-            for messages in exc.message_dict.values():
-                errors.setdefault("origin_commune_code", []).extend(messages)
-    if (
-        lot.code
-        and "code" not in errors
-        and HarvestLot.objects.filter(product_id=lot.product_id, code=lot.code).exclude(pk=lot.pk).exists()
-    ):
+        except ValidationError as error:
+            errors["origin_commune_code"] = error.messages
+    if HarvestLot.objects.filter(product_id=lot.product_id, code=lot.code).exclude(pk=lot.pk).exists():
         errors["code"] = [_("This product already has a lot with this code.")]
-    return changed, errors
+    return errors
 
 
 def _certificates_for(lot: HarvestLot, certificate_ids: Iterable[int]) -> list[Certificate]:
-    ids = sorted({int(i) for i in certificate_ids})
+    ids = sorted(set(certificate_ids))
     certificates = list(
         Certificate.objects.filter(pk__in=ids, cooperative_id=lot.product.cooperative_id).prefetch_related("products")
     )
@@ -186,23 +120,18 @@ def _save_lot(lot: HarvestLot, fields: list[str] | None = None) -> None:
 
 @transaction.atomic
 def lot_create(
-    *, actor: Actor, product: Product, data: Mapping[str, Any], certificate_ids: Iterable[int] = ()
+    *, actor: Actor, product_id: int, details: LotDetails, certificate_ids: Iterable[int] = ()
 ) -> HarvestLot:
-    """A draft lot; its available quantity starts at the quantity produced."""
-    require_own(actor, product.cooperative_id)
-    actor.require(LOTS_MANAGE)
-    lot = HarvestLot(
-        product=product,
-        status=LotStatus.DRAFT,
-        origin_province_code=product.origin_province_code,
-        origin_commune_code=product.origin_commune_code,
-        plot=product.origin_note,
-        public_id=new_public_id(),
-    )
-    lot.quantity_produced = None  # type: ignore[assignment]
-    if "origin_province_code" in data and "origin_commune_code" not in data:
-        lot.origin_commune_code = None
-    _changed, errors = _apply_lot_fields(lot, data)
+    """A draft lot of the actor's product; its available quantity starts at the quantity produced."""
+    product = Product.objects.select_for_update(of=("self",)).select_related("cooperative").filter(pk=product_id)
+    found = product.first()
+    if found is None:
+        raise NotFound()
+    hide_from_strangers(actor, found.cooperative_id)
+    PRODUCT_POLICY.authorize(actor=actor, obj=found, action=ProductAction.ADD_LOT)
+    lot = HarvestLot(product=found, status=LotStatus.DRAFT, public_id=new_public_id())
+    _apply(lot, details)
+    errors = _errors(lot)
     certificates: list[Certificate] = []
     try:
         certificates = _certificates_for(lot, certificate_ids)
@@ -212,28 +141,31 @@ def lot_create(
     lot.quantity_available = lot.quantity_produced
     _save_lot(lot)
     lot.certificates.set(certificates)
-    audit_record(actor=actor, action="lot.created", target=lot, data={"product": product.pk, "code": lot.code})
+    audit_record(actor=actor, action="lot.created", target=lot, data={"product": found.pk, "code": lot.code})
     return lot
 
 
-def _locked(lot: HarvestLot) -> HarvestLot:
-    return HarvestLot.objects.select_for_update(of=("self",)).select_related("product").get(pk=lot.pk)
+def _locked(actor: Actor, lot_id: int) -> HarvestLot:
+    """The lot, its row locked; NotFound for another organisation."""
+    lot = HarvestLot.objects.select_for_update(of=("self",)).select_related("product").filter(pk=lot_id).first()
+    if lot is None:
+        raise NotFound()
+    hide_from_strangers(actor, lot.product.cooperative_id)
+    return lot
 
 
 @transaction.atomic
 def lot_update(
-    *, actor: Actor, lot: HarvestLot, data: Mapping[str, Any], certificate_ids: Iterable[int] | None = None
+    *, actor: Actor, lot_id: int, details: LotDetails, certificate_ids: Iterable[int] | None = None
 ) -> HarvestLot:
     """Edit a draft lot. A published lot is immutable: record a correction event instead."""
-    require_own(actor, lot.product.cooperative_id)
-    actor.require(LOTS_MANAGE)
-    lot = _locked(lot)
-    if lot.status != LotStatus.DRAFT:
-        raise Conflict(
-            _("A published lot cannot be changed. Record a correction event instead; buyers see both."),
-            code="lot_immutable",
-        )
-    changed, errors = _apply_lot_fields(lot, data)
+    lot = _locked(actor, lot_id)
+    try:
+        LOT_POLICY.authorize(actor=actor, obj=lot, action=LotAction.EDIT)
+    except Conflict as error:
+        raise Conflict(error.message, code="lot_immutable") from None
+    changed = _apply(lot, details)
+    errors = _errors(lot)
     certificates = None
     if certificate_ids is not None:
         try:
@@ -253,15 +185,15 @@ def lot_update(
 
 
 @transaction.atomic
-def lot_publish(*, actor: Actor, lot: HarvestLot) -> HarvestLot:
+def lot_publish(*, actor: Actor, lot_id: int) -> HarvestLot:
     """Make the lot's trace page public and its record immutable; its stock becomes sellable."""
-    require_own(actor, lot.product.cooperative_id)
-    actor.require(LOTS_PUBLISH)
-    lot = _locked(lot)
-    if LotStatus.PUBLISHED not in LOT_TRANSITIONS[lot.status]:
-        raise Conflict(_("This lot is already published or withdrawn."))
-    if lot.product.status == ProductStatus.DRAFT:
-        raise Conflict(_("Publish the product before its lots: the trace page shows it."))
+    lot = _locked(actor, lot_id)
+    try:
+        LOT_POLICY.authorize(actor=actor, obj=lot, action=LotAction.PUBLISH)
+    except Conflict:
+        if lot.is_editable and lot.product.is_draft:
+            raise Conflict(_("Publish the product before its lots: the trace page shows it.")) from None
+        raise
     for certificate in lot.certificates.all():
         if not certificate.is_in_force(lot.harvest_date):
             raise ValidationFailed(
@@ -284,16 +216,12 @@ def lot_publish(*, actor: Actor, lot: HarvestLot) -> HarvestLot:
 
 
 @transaction.atomic
-def lot_withdraw(*, actor: Actor, lot: HarvestLot, reason: str) -> HarvestLot:
+def lot_withdraw(*, actor: Actor, lot_id: int, reason: str) -> HarvestLot:
     """Recall a published lot: no longer sold; its trace page stays up and says why."""
-    require_own(actor, lot.product.cooperative_id)
-    actor.require(LOTS_PUBLISH)
-    reason = nfc(reason or "")
+    lot = _locked(actor, lot_id)
+    LOT_POLICY.authorize(actor=actor, obj=lot, action=LotAction.WITHDRAW)
     if len(reason) < 5:
         raise ValidationFailed(fields={"reason": [_("Say why, for the buyers who scan the label.")]})
-    lot = _locked(lot)
-    if LotStatus.WITHDRAWN not in LOT_TRANSITIONS[lot.status]:
-        raise Conflict(_("Only a published lot can be withdrawn."))
     lot.status = LotStatus.WITHDRAWN
     lot.save(update_fields=["status", "updated_at"])
     trace_event_record(
@@ -309,80 +237,104 @@ def lot_withdraw(*, actor: Actor, lot: HarvestLot, reason: str) -> HarvestLot:
 
 
 # --- traceability events -------------------------------------------------------------------------
-def _event_from(lot: HarvestLot, data: Mapping[str, Any]) -> TraceEvent:
+def trace_event_record(
+    *,
+    lot: HarvestLot,
+    kind: TraceEventKind | str,
+    occurred_at: datetime,
+    description: str,
+    party: str = "",
+    party_reference: str = "",
+    quantity: Decimal | None = None,
+    unit: str = "",
+    location: str = "",
+    document_reference: str = "",
+    corrects_id: int | None = None,
+    recorded_by: Any = None,
+) -> TraceEvent:
+    """Append an event without a permission check: for services that already checked (orders record their
+    shipments here). A quantity without a unit is in the product's unit."""
     errors: dict[str, list[str]] = {}
-    event = TraceEvent(lot=lot)
-    kind = data.get("kind")
     if kind not in TraceEventKind.values:
         errors["kind"] = [_("Choose what kind of event this is.")]
-    else:
-        event.kind = kind
-    occurred = data.get("occurred_at")
-    if isinstance(occurred, str):
-        occurred = parse_datetime(occurred) or (
-            datetime.combine(parse_date(occurred), datetime.min.time()) if parse_date(occurred) else None
-        )
-    elif isinstance(occurred, date) and not isinstance(occurred, datetime):
-        occurred = datetime.combine(occurred, datetime.min.time())
-    if not isinstance(occurred, datetime):
-        errors["occurred_at"] = [_("Enter when it happened.")]
-    else:
-        if timezone.is_naive(occurred):
-            occurred = timezone.make_aware(occurred)
-        if occurred > timezone.now() + timedelta(hours=1):
-            errors["occurred_at"] = [_("An event cannot be in the future.")]
-        event.occurred_at = occurred
-    event.description = nfc(str(data.get("description") or ""))
-    if not event.description:
+    if timezone.is_naive(occurred_at):
+        occurred_at = timezone.make_aware(occurred_at)
+    if occurred_at > timezone.now() + timedelta(hours=1):
+        errors["occurred_at"] = [_("An event cannot be in the future.")]
+    if not description.strip():
         errors["description"] = [_("Say what happened.")]
-    elif len(event.description) > 1000:
-        errors["description"] = [_("At most %(n)s characters.") % {"n": 1000}]
-    for name, limit in (("party", 200), ("party_reference", 60), ("location", 200), ("document_reference", 100)):
-        value = nfc(str(data.get(name) or ""))
-        if len(value) > limit:
-            errors[name] = [_("At most %(n)s characters.") % {"n": limit}]
-        setattr(event, name, value)
-    quantity = data.get("quantity")
-    if quantity not in (None, ""):
-        number = pricing.as_quantity(quantity)
-        if not number:
-            errors["quantity"] = [_("Enter a number above zero with at most 3 decimals, e.g. 25 or 0.5.")]
-        event.quantity = number
-        unit = data.get("unit") or lot.product.unit
-        if unit not in Unit.values:
-            errors["unit"] = [_("Choose a unit from the list.")]
-        event.unit = unit
-    corrects = data.get("corrects")
-    if corrects not in (None, ""):
-        corrected_id = corrects.pk if isinstance(corrects, TraceEvent) else corrects
-        target = TraceEvent.objects.filter(pk=corrected_id, lot_id=lot.pk).first()
-        if target is None:
+    texts = {"description": description, "party": party, "party_reference": party_reference, "location": location,
+             "document_reference": document_reference}  # fmt: skip
+    for name, text in texts.items():
+        column = TraceEvent._meta.get_field(name)
+        limit = column.max_length if isinstance(column, models.CharField) and column.max_length else len(text)
+        if len(text) > limit:
+            errors.setdefault(name, []).append(_("Write at most %(n)s characters.") % {"n": limit})
+    if quantity is not None and quantity <= 0:
+        errors["quantity"] = [_("Enter a quantity above zero.")]
+    if unit and unit not in Unit.values:
+        errors["unit"] = [_("Choose a unit from the list.")]
+    corrects = None
+    if corrects_id is not None:
+        corrects = TraceEvent.objects.filter(pk=corrects_id, lot_id=lot.pk).first()
+        if corrects is None:
             errors["corrects"] = [_("Choose an event of this lot.")]
-        event.corrects = target
-    if event.kind == TraceEventKind.CORRECTION and event.corrects is None and "corrects" not in errors:
+    if kind == TraceEventKind.CORRECTION and corrects_id is None:
         errors["corrects"] = [_("Choose the event this corrects.")]
-    if event.kind and event.kind != TraceEventKind.CORRECTION and event.corrects is not None:
+    if kind != TraceEventKind.CORRECTION and corrects_id is not None:
         errors["kind"] = [_("Only a correction refers to another event.")]
     raise_if(errors)
-    return event
-
-
-def trace_event_record(*, lot: HarvestLot, recorded_by: Any = None, **data: Any) -> TraceEvent:
-    """Append an event without a permission check: for services that already checked (orders record
-    their shipments here)."""
-    event = _event_from(lot, data)
-    event.recorded_by = recorded_by if getattr(recorded_by, "pk", None) else None
+    event = TraceEvent(
+        lot=lot,
+        kind=kind,
+        occurred_at=occurred_at,
+        description=description,
+        party=party,
+        party_reference=party_reference,
+        quantity=quantity,
+        unit=(unit or lot.product.unit) if quantity is not None else "",
+        location=location,
+        document_reference=document_reference,
+        corrects=corrects,
+        recorded_by=recorded_by if getattr(recorded_by, "pk", None) else None,
+    )
     event.save()
     return event
 
 
 @transaction.atomic
-def trace_event_add(*, actor: Actor, lot: HarvestLot, data: Mapping[str, Any]) -> TraceEvent:
+def trace_event_add(
+    *,
+    actor: Actor,
+    lot_id: int,
+    kind: TraceEventKind,
+    occurred_at: datetime,
+    description: str,
+    party: str = "",
+    party_reference: str = "",
+    quantity: Decimal | None = None,
+    unit: str = "",
+    location: str = "",
+    document_reference: str = "",
+    corrects_id: int | None = None,
+) -> TraceEvent:
     """Events are only ever appended, on drafts and published lots alike."""
-    require_own(actor, lot.product.cooperative_id)
-    actor.require(LOTS_MANAGE)
-    lot = _locked(lot)
-    event = trace_event_record(lot=lot, recorded_by=actor.user, **{k: v for k, v in data.items() if k in EVENT_FIELDS})
+    lot = _locked(actor, lot_id)
+    LOT_POLICY.authorize(actor=actor, obj=lot, action=LotAction.ADD_EVENT)
+    event = trace_event_record(
+        lot=lot,
+        kind=kind,
+        occurred_at=occurred_at,
+        description=description,
+        party=party,
+        party_reference=party_reference,
+        quantity=quantity,
+        unit=unit,
+        location=location,
+        document_reference=document_reference,
+        corrects_id=corrects_id,
+        recorded_by=actor.user,
+    )
     audit_record(actor=actor, action="lot.event_added", target=lot, data={"event": event.pk, "kind": event.kind})
     return event
 
@@ -399,7 +351,7 @@ def lots_lock(*, lot_ids: Iterable[int]) -> dict[int, HarvestLot]:
     return found
 
 
-def _stock_quantity(quantity: Any) -> Decimal:
+def _stock_quantity(quantity: Decimal) -> Decimal:
     number = pricing.as_quantity(quantity)
     if not number:
         raise ValidationFailed(fields={"quantity": [_("Enter a quantity above zero.")]})
@@ -462,30 +414,26 @@ def lot_stock_return(
 
 
 @transaction.atomic
-def lot_stock_adjust(*, actor: Actor, lot: HarvestLot, quantity_available: Any, reason: str) -> HarvestLot:
+def lot_stock_adjust(*, actor: Actor, lot_id: int, quantity_available: Decimal, reason: str) -> HarvestLot:
     """The cooperative counted its stock (spoilage, a recount): set what is available now."""
-    require_own(actor, lot.product.cooperative_id)
-    actor.require(LOTS_MANAGE)
-    reason = nfc(reason or "")
+    lot = _locked(actor, lot_id)
+    LOT_POLICY.authorize(actor=actor, obj=lot, action=LotAction.COUNT_STOCK)
     errors: dict[str, list[str]] = {}
-    number = pricing.as_quantity(quantity_available)
-    lot = _locked(lot)
-    if number is None:
-        errors["quantity_available"] = [_("Enter a number with at most 3 decimals, zero or more.")]
-    elif number > lot.quantity_produced:
+    if quantity_available > lot.quantity_produced:
         errors["quantity_available"] = [_("More than the lot ever held; correct the quantity produced instead.")]
+    elif lot.product.unit in WHOLE_UNITS and quantity_available != quantity_available.to_integral_value():
+        errors["quantity_available"] = [_("This unit is counted in whole pieces: use a whole number.")]
     if len(reason) < 3:
         errors["reason"] = [_("Say why the stock changed.")]
     raise_if(errors)
-    assert number is not None
     previous = lot.quantity_available
-    lot.quantity_available = number
+    lot.quantity_available = quantity_available
     lot.save(update_fields=["quantity_available", "updated_at"])
     audit_record(
         actor=actor,
         action="lot.stock_adjusted",
         target=lot,
-        data={"from": str(previous), "to": str(number), "reason": reason},
+        data={"from": str(previous), "to": str(quantity_available), "reason": reason},
     )
     catalog_changed()
     return lot

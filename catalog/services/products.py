@@ -1,8 +1,14 @@
-"""Writes to products: create and update (with their price tiers), publish and delist, photos."""
+"""Writes to products: create and update (with their price tiers), publish and delist, photos.
+
+Commands arrive typed (`catalog.commands.ProductDetails`, `pricing.TierSpec`): the schemas in
+`catalog.inputs` read what people and programs send. What needs the database (the category exists, the SKU is
+free, the tiers cover the minimum order) is checked here, every problem at once.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import IO, Any
 
@@ -11,92 +17,26 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog import gs1, pricing, uploads
+from catalog import pricing, uploads
 from catalog.cache import catalog_changed
-from catalog.models import (
-    Category,
-    PriceTier,
-    Product,
-    ProductImage,
-    ProductStatus,
-    VatCategory,
-)
-from catalog.permissions import PRODUCTS_MANAGE, PRODUCTS_PUBLISH
-from catalog.services.common import merge_errors, raise_if, require_own
-from market.core.errors import Conflict, ValidationFailed
-from market.core.quantity import Unit
+from catalog.commands import ProductDetails
+from catalog.models import Category, PriceTier, Product, ProductImage, ProductStatus, VatCategory
+from catalog.permissions import PRODUCTS_MANAGE
+from catalog.policy import PRODUCT_POLICY, PRODUCT_TRANSITIONS, ProductAction, has_price, may_become
+from catalog.services.common import hide_from_strangers, merge_errors, raise_if
+from market.core.errors import ApplicationError, Conflict, NotFound, ValidationFailed
+from market.core.quantity import price_per_base_unit
 from market.core.services import audit_record
 from market.core.text import nfc
 from market.organisations import validators
 from market.organisations.models import Organisation
 from market.organisations.permissions import Actor
 
-PRODUCT_FIELDS = (
-    "category",
-    "sku",
-    "name_vi",
-    "name_en",
-    "description_vi",
-    "description_en",
-    "unit",
-    "moq",
-    "order_multiple",
-    "gtin",
-    "vat_category",
-    "packaging",
-    "net_content",
-    "ingredients",
-    "storage_instructions",
-    "usage_instructions",
-    "shelf_life_days",
-    "origin_province_code",
-    "origin_commune_code",
-    "origin_note",
-)
-TEXT_FIELDS = (
-    "sku",
-    "name_vi",
-    "name_en",
-    "description_vi",
-    "description_en",
-    "packaging",
-    "net_content",
-    "ingredients",
-    "storage_instructions",
-    "usage_instructions",
-    "origin_note",
-)
 MAX_IMAGES = 8
-
-# Status moves: a draft is published once; a published product may be delisted and listed again.
-PRODUCT_TRANSITIONS: dict[str, frozenset[str]] = {
-    ProductStatus.DRAFT: frozenset({ProductStatus.PUBLISHED}),
-    ProductStatus.PUBLISHED: frozenset({ProductStatus.DELISTED}),
-    ProductStatus.DELISTED: frozenset({ProductStatus.PUBLISHED}),
-}
+QUANTITY_RULES = frozenset({"unit", "moq", "order_multiple"})
 
 
-# --- reference lookups ---------------------------------------------------------------------------
-def resolve_category(value: Any) -> Category | None:
-    if isinstance(value, Category):
-        return value
-    if value in (None, ""):
-        return None
-    if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
-        return Category.objects.filter(pk=int(value)).first()
-    return Category.objects.filter(slug=str(value).strip()).first()
-
-
-def resolve_vat_category(value: Any) -> VatCategory | None:
-    if isinstance(value, VatCategory):
-        return value
-    if value in (None, ""):
-        return None
-    if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
-        return VatCategory.objects.filter(pk=int(value)).first()
-    return VatCategory.objects.filter(code=str(value).strip()).first()
-
-
+# --- search ------------------------------------------------------------------------------------
 def search_document(product: Product, cooperative: Organisation | None = None) -> str:
     """Everything a buyer might type to find the product, in one NFC text (folded by the database)."""
     cooperative = cooperative or product.cooperative
@@ -110,10 +50,11 @@ def search_document(product: Product, cooperative: Organisation | None = None) -
         category.name_vi,
         category.name_en,
     ]
-    if category.parent_id:
-        parent = category.parent
+    parent = category.parent
+    if parent is not None:
         parts += [parent.name_vi, parent.name_en]
     parts += [product.origin_note, product.origin_commune_name, product.origin_province_name]
+    # The start of the descriptions is enough to find a product by, and keeps the trigram index small.
     parts += [product.description_vi[:600], product.description_en[:600]]
     return nfc(" · ".join(part for part in parts if part))
 
@@ -134,167 +75,56 @@ def refresh_search_text(*, cooperative_id: int) -> int:
 
 
 # --- validation ----------------------------------------------------------------------------------
-def _apply_fields(product: Product, data: Mapping[str, Any]) -> tuple[list[str], dict[str, list[str]]]:
-    """Normalise and set the given fields; return what changed and every field error."""
-    errors: dict[str, list[str]] = {}
-    changed: list[str] = []
-
-    def put(name: str, value: Any) -> None:
-        if getattr(product, name) != value:
+def _apply(product: Product, details: ProductDetails, cooperative: Organisation) -> list[str]:
+    """Set the details on the product; return the names of the columns that changed."""
+    values: dict[str, Any] = {f.name: getattr(details, f.name) for f in fields(details)}
+    if values["origin_province_code"] is None:
+        values["origin_province_code"] = cooperative.province_code
+        values["origin_commune_code"] = values["origin_commune_code"] or cooperative.commune_code
+    if values["order_multiple"] is None:
+        moq = values["moq"]
+        values["order_multiple"] = Decimal(1) if moq == moq.to_integral_value() else moq
+    changed = []
+    for name, value in values.items():
+        if getattr(product, name, None) != value:
             setattr(product, name, value)
-            changed.append(name)
+            changed.append(name.removesuffix("_id") if name.endswith("category_id") else name)
+    return changed
 
-    for field, raw in data.items():
-        if field not in PRODUCT_FIELDS:
-            continue
-        value = raw
-        if field in TEXT_FIELDS:
-            value = nfc(str(value or ""))
-        if field == "category":
-            category = resolve_category(value)
-            if category is None:
-                errors["category"] = [_("Choose a category from the list.")]
-                continue
-            if getattr(product, "category_id", None) != category.pk:
-                product.category = category
-                changed.append("category")
-            continue
-        if field == "vat_category":
-            vat = resolve_vat_category(value)
-            if vat is None:
-                errors["vat_category"] = [_("Choose a VAT category from the list.")]
-                continue
-            if getattr(product, "vat_category_id", None) != vat.pk:
-                product.vat_category = vat
-                changed.append("vat_category")
-            continue
-        if field == "unit":
-            if value not in Unit.values:
-                errors["unit"] = [_("Choose a unit from the list.")]
-                continue
-        elif field in ("moq", "order_multiple"):
-            number = pricing.as_quantity(value)
-            if number is None or number == 0:
-                errors[field] = [_("Enter a number above zero with at most 3 decimals, e.g. 25 or 0.5.")]
-                continue
-            value = number
-        elif field == "gtin":
-            if value:
-                try:
-                    value = gs1.normalise_gtin(value)
-                except ValidationError as exc:
-                    errors["gtin"] = exc.messages
-                    continue
-        elif field == "shelf_life_days":
-            if value in (None, ""):
-                value = None
-            else:
-                try:
-                    value = int(value)
-                except (TypeError, ValueError):
-                    errors[field] = [_("Enter a whole number of days.")]
-                    continue
-                if value <= 0 or value > 3650:
-                    errors[field] = [_("Enter a whole number of days.")]
-                    continue
-        elif field == "origin_province_code":
-            try:
-                value = int(value)
-                validators.validate_province_code(value)
-            except (TypeError, ValueError, ValidationError):
-                errors[field] = [_("Unknown province.")]
-                continue
-        elif field == "origin_commune_code":
-            if value in (None, ""):
-                value = None
-            else:
-                try:
-                    value = int(value)
-                except (TypeError, ValueError):
-                    errors[field] = [_("Unknown commune.")]
-                    continue
-        put(field, value)
 
-    if not errors.get("origin_province_code") and not errors.get("origin_commune_code"):
+def _errors(product: Product) -> dict[str, list[str]]:
+    """What is wrong with the product's details, every field at once."""
+    errors: dict[str, list[str]] = {}
+    if not product.name_vi:
+        errors["name_vi"] = [_("Give the product a Vietnamese name.")]
+    if not Category.objects.filter(pk=product.category_id).exists():
+        errors["category"] = [_("Choose a category from the list.")]
+    if not VatCategory.objects.filter(pk=product.vat_category_id).exists():
+        errors["vat_category"] = [_("Choose a VAT category from the list.")]
+    try:
+        validators.validate_province_code(product.origin_province_code)
+    except ValidationError as error:
+        errors["origin_province_code"] = error.messages
+    else:
         try:
             validators.validate_commune(product.origin_province_code, product.origin_commune_code)
-        except ValidationError as exc:
-            for messages in exc.message_dict.values():
-                errors.setdefault("origin_commune_code", []).extend(messages)
-
-    for name, max_length in (
-        ("name_vi", 200),
-        ("name_en", 200),
-        ("sku", 40),
-        ("packaging", 200),
-        ("net_content", 60),
-        ("ingredients", 500),
-        ("storage_instructions", 300),
-        ("usage_instructions", 300),
-        ("origin_note", 200),
-        ("description_vi", 4000),
-        ("description_en", 4000),
-    ):
-        if len(getattr(product, name) or "") > max_length:
-            errors.setdefault(name, []).append(_("At most %(n)s characters.") % {"n": max_length})
-    if not product.name_vi:
-        errors.setdefault("name_vi", []).append(_("Give the product a Vietnamese name."))
-    if not getattr(product, "category_id", None) and "category" not in errors:
-        errors["category"] = [_("Choose a category from the list.")]
-    if not getattr(product, "vat_category_id", None) and "vat_category" not in errors:
-        errors["vat_category"] = [_("Choose a VAT category from the list.")]
-    if not product.unit and "unit" not in errors:
-        errors["unit"] = [_("Choose a unit from the list.")]
-    if product.moq is None and "moq" not in errors:
-        errors["moq"] = [_("Enter the minimum order quantity.")]
-    if not any(name in errors for name in ("unit", "moq", "order_multiple")) and product.moq is not None:
-        if product.order_multiple is None:
-            product.order_multiple = Decimal(1) if product.moq == product.moq.to_integral_value() else product.moq
-            changed.append("order_multiple")
-        merge_errors(
-            errors,
-            pricing.product_quantity_errors(unit=product.unit, moq=product.moq, order_multiple=product.order_multiple),
-        )
-    if product.sku and "sku" not in errors:
+        except ValidationError as error:
+            errors["origin_commune_code"] = error.messages
+    merge_errors(
+        errors,
+        pricing.product_quantity_errors(unit=product.unit, moq=product.moq, order_multiple=product.order_multiple),
+    )
+    if product.sku:
         taken = Product.objects.filter(cooperative_id=product.cooperative_id, sku=product.sku).exclude(pk=product.pk)
         if taken.exists():
             errors["sku"] = [_("Another of your products already uses this code.")]
-    if (
-        product.gtin
-        and "gtin" not in errors
-        and Product.objects.filter(gtin=product.gtin).exclude(pk=product.pk).exists()
-    ):
+    if product.gtin and Product.objects.filter(gtin=product.gtin).exclude(pk=product.pk).exists():
         errors["gtin"] = [_("Another product already has this GTIN; each trade item has its own.")]
-    return changed, errors
+    return errors
 
 
-def tier_specs(tiers: Iterable[Any]) -> list[pricing.TierSpec]:
-    """Tiers given as TierSpec, PriceTier or {'min_quantity', 'unit_price'} -> TierSpec (or ValidationFailed)."""
-    specs: list[pricing.TierSpec] = []
-    problems: list[str] = []
-    for tier in tiers:
-        if isinstance(tier, pricing.TierSpec):
-            specs.append(tier)
-            continue
-        if isinstance(tier, PriceTier):
-            specs.append(pricing.TierSpec(tier.min_quantity, tier.unit_price))
-            continue
-        quantity = pricing.as_quantity(tier.get("min_quantity"))
-        price = tier.get("unit_price")
-        if isinstance(price, Decimal) and price == price.to_integral_value():
-            price = int(price)
-        elif isinstance(price, str) and price.strip().isdigit():
-            price = int(price.strip())
-        if quantity is None:
-            problems.append(_("A tier's quantity must be a number with at most 3 decimals."))
-            continue
-        if not isinstance(price, int) or isinstance(price, bool):
-            problems.append(_("A unit price must be a whole number of đồng above zero."))
-            continue
-        specs.append(pricing.TierSpec(quantity, price))
-    if problems:
-        raise ValidationFailed(fields={"price_tiers": sorted(set(problems))})
-    return specs
+def _checked_tiers(product: Product, tiers: Sequence[pricing.TierSpec]) -> list[pricing.TierSpec]:
+    return pricing.validate_tiers(tiers, moq=product.moq, order_multiple=product.order_multiple, unit=product.unit)
 
 
 def _write_tiers(product: Product, specs: Sequence[pricing.TierSpec]) -> None:
@@ -303,7 +133,18 @@ def _write_tiers(product: Product, specs: Sequence[pricing.TierSpec]) -> None:
         [PriceTier(product=product, min_quantity=t.min_quantity, unit_price=t.unit_price) for t in specs]
     )
     product.price_from = min(t.unit_price for t in specs)
-    product.price_at_moq = pricing.tier_for(specs, product.moq).unit_price  # type: ignore[union-attr]
+    _set_price_at_moq(product, specs)
+
+
+def _set_price_at_moq(product: Product, specs: Sequence[pricing.TierSpec]) -> None:
+    tier = pricing.tier_for(sorted(specs, key=lambda t: t.min_quantity), product.moq)
+    product.price_at_moq = tier.unit_price if tier else None
+
+
+def _set_base_price(product: Product) -> None:
+    """The lowest price per kg (litre, piece), kept in step with the lowest price and the unit."""
+    price = product.price_from
+    product.price_per_base_unit = price_per_base_unit(price, product.unit) if price is not None else None
 
 
 def _save(product: Product, *, fields: list[str] | None) -> None:
@@ -324,116 +165,136 @@ def _save(product: Product, *, fields: list[str] | None) -> None:
         raise
 
 
+def _locked(actor: Actor, product_id: int) -> Product:
+    """The product, its row locked; NotFound for another organisation (it cannot tell it from a missing one)."""
+    product = (
+        Product.objects.select_for_update(of=("self",))
+        .select_related("cooperative", "category__parent")
+        .filter(pk=product_id)
+        .first()
+    )
+    if product is None:
+        raise NotFound()
+    hide_from_strangers(actor, product.cooperative_id)
+    return product
+
+
+def _validated(
+    product: Product,
+    *,
+    changed: list[str],
+    tiers: Sequence[pricing.TierSpec] | None,
+    current: list[pricing.TierSpec],
+) -> tuple[list[pricing.TierSpec] | None, bool]:
+    """(the tiers in force after the change, whether they replace the current ones), or ValidationFailed
+    with every problem of the details and the tiers at once."""
+    errors = _errors(product)
+    replacing = tiers is not None and (bool(tiers) or bool(current))
+    specs: list[pricing.TierSpec] | None = None
+    if not QUANTITY_RULES & set(errors):
+        try:
+            if replacing:
+                specs = _checked_tiers(product, tiers or [])
+            elif current and QUANTITY_RULES & set(changed):
+                specs = _checked_tiers(product, current)
+        except ValidationFailed as exc:
+            if not replacing:
+                errors.setdefault("moq", []).append(
+                    _("The price tiers no longer fit the new minimum order or multiple; change them together.")
+                )
+            merge_errors(errors, exc.fields)
+    raise_if(errors)
+    return specs, replacing
+
+
+def _current_tiers(product: Product) -> list[pricing.TierSpec]:
+    if product.pk is None:
+        return []
+    return [pricing.TierSpec(t.min_quantity, t.unit_price) for t in product.price_tiers.order_by("min_quantity")]
+
+
+def product_check(
+    *, actor: Actor, details: ProductDetails, tiers: Sequence[pricing.TierSpec] | None, product: Product | None = None
+) -> dict[str, list[str]]:
+    """What creating (or updating `product`) with these details would refuse, without writing anything:
+    the spreadsheet import's dry run."""
+    cooperative = actor.organisation
+    assert cooperative is not None
+    probe = Product(cooperative=cooperative, status=ProductStatus.DRAFT) if product is None else product
+    changed = _apply(probe, details, cooperative)
+    try:
+        _validated(probe, changed=changed, tiers=tiers, current=_current_tiers(probe))
+    except ValidationFailed as error:
+        return error.fields
+    return {}
+
+
 # --- create and update ---------------------------------------------------------------------------
 @transaction.atomic
-def product_create(*, actor: Actor, data: Mapping[str, Any], tiers: Iterable[Any] | None = None) -> Product:
-    """A draft product of the actor's cooperative, with its price tiers when given."""
+def product_create(
+    *, actor: Actor, details: ProductDetails, tiers: Sequence[pricing.TierSpec] | None = None
+) -> Product:
+    """A draft product of the actor's cooperative, with its price tiers when given (a draft may start
+    without prices; publishing needs them)."""
     actor.require(PRODUCTS_MANAGE)
     cooperative = actor.organisation
     assert cooperative is not None
-    product = Product(
-        cooperative=cooperative,
-        status=ProductStatus.DRAFT,
-        origin_province_code=cooperative.province_code,
-        origin_commune_code=cooperative.commune_code,
-    )
-    if "origin_province_code" in data and "origin_commune_code" not in data:
-        product.origin_commune_code = None
-    product.moq = None  # type: ignore[assignment]
-    product.order_multiple = None  # type: ignore[assignment]
-    _changed, errors = _apply_fields(product, data)
-    specs: list[pricing.TierSpec] | None = None
-    tiers = list(tiers) if tiers is not None else []
-    if tiers:  # a draft may start without prices; publishing needs them
-        try:
-            specs = tier_specs(tiers)
-            if not any(name in errors for name in ("moq", "order_multiple", "unit")):
-                specs = pricing.validate_tiers(
-                    specs, moq=product.moq, order_multiple=product.order_multiple, unit=product.unit
-                )
-        except ValidationFailed as exc:
-            merge_errors(errors, exc.fields)
-    raise_if(errors)
+    product = Product(cooperative=cooperative, status=ProductStatus.DRAFT)
+    changed = _apply(product, details, cooperative)
+    specs, _replacing = _validated(product, changed=changed, tiers=tiers, current=[])
     product.search_text = search_document(product, cooperative)
     _save(product, fields=None)
     if specs:
         _write_tiers(product, specs)
-        product.save(update_fields=["price_from", "price_at_moq"])
+        _set_base_price(product)
+        product.save(update_fields=["price_from", "price_at_moq", "price_per_base_unit"])
     audit_record(actor=actor, action="product.created", target=product, data={"tiers": len(specs or [])})
     return product
 
 
 @transaction.atomic
 def product_update(
-    *, actor: Actor, product: Product, data: Mapping[str, Any], tiers: Iterable[Any] | None = None
+    *, actor: Actor, product_id: int, details: ProductDetails, tiers: Sequence[pricing.TierSpec] | None = None
 ) -> Product:
-    """Change a product's details and, when given, replace its price tiers; both are checked together
-    (a new minimum order must still be covered by the tiers)."""
-    require_own(actor, product.cooperative_id)
-    actor.require(PRODUCTS_MANAGE)
-    product = (
-        Product.objects.select_for_update(of=("self",))
-        .select_related("cooperative", "category__parent")
-        .get(pk=product.pk)
-    )
-    changed, errors = _apply_fields(product, data)
-    quantity_rules_ok = not any(name in errors for name in ("moq", "order_multiple", "unit"))
-    specs: list[pricing.TierSpec] | None = None
-    try:
-        if tiers is not None:
-            specs = tier_specs(tiers)
-        elif quantity_rules_ok and {"moq", "order_multiple", "unit"} & set(changed):
-            specs = tier_specs(product.price_tiers.all())
-            if not specs:
-                specs = None
-        if specs is not None and quantity_rules_ok:
-            specs = pricing.validate_tiers(
-                specs, moq=product.moq, order_multiple=product.order_multiple, unit=product.unit
-            )
-    except ValidationFailed as exc:
-        if tiers is None:
-            errors.setdefault("moq", []).append(
-                _("The price tiers no longer fit the new minimum order or multiple; change them together.")
-            )
-        merge_errors(errors, exc.fields)
-    raise_if(errors)
-    if tiers is not None and specs is not None:
+    """Change a product's details and, when `tiers` is given, replace its price tiers; both are checked
+    together (a new minimum order must still be covered by the tiers). An empty `tiers` removes no price:
+    a product that has prices keeps at least one."""
+    product = _locked(actor, product_id)
+    PRODUCT_POLICY.authorize(actor=actor, obj=product, action=ProductAction.EDIT)
+    changed = _apply(product, details, product.cooperative)
+    current = _current_tiers(product)
+    specs, replacing = _validated(product, changed=changed, tiers=tiers, current=current)
+    if replacing and specs is not None and specs != current:
         _write_tiers(product, specs)
         changed += ["price_from", "price_at_moq"]
     elif specs is not None and "moq" in changed:
-        product.price_at_moq = pricing.tier_for(specs, product.moq).unit_price  # type: ignore[union-attr]
+        _set_price_at_moq(product, specs)
         changed.append("price_at_moq")
     if not changed:
         return product
+    _set_base_price(product)
     product.search_text = search_document(product)
-    _save(product, fields=sorted({*changed, "search_text", "updated_at"}))
-    audit_record(
-        actor=actor,
-        action="product.updated",
-        target=product,
-        data={"fields": sorted(set(changed)), "tiers_replaced": tiers is not None},
-    )
+    _save(product, fields=sorted({*changed, "search_text", "price_per_base_unit", "updated_at"}))
+    audit_record(actor=actor, action="product.updated", target=product, data={"fields": sorted(set(changed))})
     if product.status == ProductStatus.PUBLISHED:
         catalog_changed()
     return product
 
 
 @transaction.atomic
-def product_price_tiers_set(*, actor: Actor, product: Product, tiers: Iterable[Any]) -> list[PriceTier]:
+def product_price_tiers_set(*, actor: Actor, product_id: int, tiers: Sequence[pricing.TierSpec]) -> list[PriceTier]:
     """Replace all price tiers of a product at once (tiers are only valid as a set)."""
-    product = product_update(actor=actor, product=product, data={}, tiers=tiers)
+    product = Product.objects.filter(pk=product_id).first()
+    if product is None:
+        raise NotFound()
+    hide_from_strangers(actor, product.cooperative_id)
+    product = product_update(actor=actor, product_id=product_id, details=ProductDetails.of(product), tiers=tiers)
     return list(product.price_tiers.order_by("min_quantity"))
 
 
 # --- status --------------------------------------------------------------------------------------
 def _move(*, actor: Actor, product: Product, to: str) -> Product:
-    product = Product.objects.select_for_update().get(pk=product.pk)
     current = product.status
-    if to not in PRODUCT_TRANSITIONS[current]:
-        raise Conflict(
-            _("A product that is %(current)s cannot become %(target)s.")
-            % {"current": ProductStatus(current).label.lower(), "target": ProductStatus(to).label.lower()}
-        )
     product.status = to
     fields = ["status", "updated_at"]
     if to == ProductStatus.PUBLISHED:
@@ -446,41 +307,67 @@ def _move(*, actor: Actor, product: Product, to: str) -> Product:
 
 
 @transaction.atomic
-def product_publish(*, actor: Actor, product: Product) -> Product:
-    """Show the product to buyers. Only a verified cooperative publishes, and only with prices."""
-    require_own(actor, product.cooperative_id)
-    actor.require(PRODUCTS_PUBLISH)
-    if not product.price_tiers.exists():
-        raise ValidationFailed(
-            _("Add the price (from the minimum order, per unit) before publishing."),
-            fields={"price_tiers": [_("Add at least one price tier.")]},
-        )
+def product_publish(*, actor: Actor, product_id: int) -> Product:
+    """Show the product to buyers. Only a verified cooperative's owner or manager publishes, and only a
+    product with prices."""
+    product = _locked(actor, product_id)
+    try:
+        PRODUCT_POLICY.authorize(actor=actor, obj=product, action=ProductAction.PUBLISH)
+    except Conflict:
+        if may_become(product.status, ProductStatus.PUBLISHED, PRODUCT_TRANSITIONS) and not has_price(product):
+            raise ValidationFailed(
+                _("Add the price (from the minimum order, per unit) before publishing."),
+                fields={"price_tiers": [_("Add at least one price tier.")]},
+            ) from None
+        raise
     return _move(actor=actor, product=product, to=ProductStatus.PUBLISHED)
 
 
 @transaction.atomic
-def product_delist(*, actor: Actor, product: Product) -> Product:
+def product_delist(*, actor: Actor, product_id: int) -> Product:
     """Take the product out of the catalogue; its lots' trace pages keep working."""
-    require_own(actor, product.cooperative_id)
-    actor.require(PRODUCTS_PUBLISH)
+    product = _locked(actor, product_id)
+    PRODUCT_POLICY.authorize(actor=actor, obj=product, action=ProductAction.DELIST)
     return _move(actor=actor, product=product, to=ProductStatus.DELISTED)
+
+
+@dataclass
+class BulkPublished:
+    published: list[Product] = field(default_factory=list)
+    # (the product's name or id, why it stayed as it was)
+    refused: list[tuple[str, str]] = field(default_factory=list)
+
+
+def product_publish_many(*, actor: Actor, product_ids: Sequence[int]) -> BulkPublished:
+    """Publish several products (the product list's bulk action, or an import's new drafts). Each one is
+    published on its own: one without a price stays a draft and is named with the reason."""
+    result = BulkPublished()
+    # Names of the actor's own products only: another cooperative's stays a number, as if missing.
+    own = Product.objects.filter(pk__in=product_ids, cooperative_id=actor.organisation_id)
+    names = dict(own.values_list("pk", "name_vi"))
+    for product_id in sorted(set(product_ids)):
+        try:
+            result.published.append(product_publish(actor=actor, product_id=product_id))
+        except ApplicationError as error:
+            reason = " ".join(m for ms in error.fields.values() for m in ms) or error.message
+            result.refused.append((names.get(product_id, str(product_id)), reason))
+    return result
 
 
 # --- photos --------------------------------------------------------------------------------------
 def _refresh_cover(product: Product) -> None:
     first = product.images.order_by("position", "id").first()
-    cover = first.thumbnail.name if first else ""
+    cover = (first.thumbnail.name or "") if first else ""
     if product.cover_thumbnail != cover:
         product.cover_thumbnail = cover
         product.save(update_fields=["cover_thumbnail"])
 
 
 @transaction.atomic
-def product_image_add(*, actor: Actor, product: Product, upload: IO[bytes], alt_text: str = "") -> ProductImage:
+def product_image_add(*, actor: Actor, product_id: int, upload: IO[bytes], alt_text: str = "") -> ProductImage:
     """Check the photo (type, size, pixels) before storing anything, then store it with a thumbnail."""
-    require_own(actor, product.cooperative_id)
-    actor.require(PRODUCTS_MANAGE)
-    product = Product.objects.select_for_update().get(pk=product.pk)
+    product = _locked(actor, product_id)
+    PRODUCT_POLICY.authorize(actor=actor, obj=product, action=ProductAction.EDIT)
     count = product.images.count()
     if count >= MAX_IMAGES:
         raise ValidationFailed(fields={"image": [_("At most %(n)s photos per product.") % {"n": MAX_IMAGES}]})
@@ -489,13 +376,13 @@ def product_image_add(*, actor: Actor, product: Product, upload: IO[bytes], alt_
         product=product,
         width=processed.width,
         height=processed.height,
-        alt_text=nfc(alt_text or "")[:200],
+        alt_text=alt_text,
         position=count,
     )
-    image.image.save(processed.image.name, processed.image, save=False)
-    image.thumbnail.save(processed.thumbnail.name, processed.thumbnail, save=False)
+    image.image.save(processed.image.name or "photo.jpg", processed.image, save=False)
+    image.thumbnail.save(processed.thumbnail.name or "thumbnail.jpg", processed.thumbnail, save=False)
     # Files are written before the row: if saving the row fails, remove them again.
-    stored = [image.image.name, image.thumbnail.name]
+    stored = [name for name in (image.image.name, image.thumbnail.name) if name]
     try:
         image.save()
         _refresh_cover(product)
@@ -510,11 +397,13 @@ def product_image_add(*, actor: Actor, product: Product, upload: IO[bytes], alt_
 
 
 @transaction.atomic
-def product_image_remove(*, actor: Actor, image: ProductImage) -> None:
-    product = image.product
-    require_own(actor, product.cooperative_id)
-    actor.require(PRODUCTS_MANAGE)
-    names = [image.image.name, image.thumbnail.name]
+def product_image_remove(*, actor: Actor, product_id: int, image_id: int) -> None:
+    product = _locked(actor, product_id)
+    PRODUCT_POLICY.authorize(actor=actor, obj=product, action=ProductAction.EDIT)
+    image = product.images.filter(pk=image_id).first()
+    if image is None:
+        raise NotFound()
+    names = [name for name in (image.image.name, image.thumbnail.name) if name]
     storage = image.image.storage
     image_id = image.pk
     image.delete()
@@ -524,6 +413,11 @@ def product_image_remove(*, actor: Actor, image: ProductImage) -> None:
             other.save(update_fields=["position"])
     _refresh_cover(product)
     audit_record(actor=actor, action="product.image_removed", target=product, data={"image": image_id})
-    transaction.on_commit(lambda: [storage.delete(name) for name in names])
+
+    def delete_files() -> None:
+        for name in names:
+            storage.delete(name)
+
+    transaction.on_commit(delete_files)
     if product.status == ProductStatus.PUBLISHED:
         catalog_changed()

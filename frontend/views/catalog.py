@@ -2,27 +2,42 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
+from rest_framework import serializers
 
-from catalog import selectors
-from catalog.models import CertificateKind
-from catalog.selectors.browse import SORTS
+from catalog import inputs, selectors
+from catalog.commands import Sort
+from catalog.models import CertificateKind, HarvestLot, Product
+from catalog.policy import allowed, product_actions
+from catalog.pricing import PriceQuote
+from frontend.schema_forms import Choices, SchemaForm
+from market.core import inputs as core_inputs
 from market.core.errors import ApplicationError
+from market.core.parsing import format_input_decimal, format_money
+from market.core.quantity import UNIT_SYMBOLS, base_unit
 from market.organisations import geo
+from market.organisations.http import ActorRequest
+
+# What the filter form shows; paging is the links' business and the search has its own box.
+FILTER_EXCLUDED = ("cursor", "page_size", "search")
+SORT_LABELS = {
+    Sort.RELEVANCE: gettext_lazy("Best match"),
+    Sort.NEWEST: gettext_lazy("Newest"),
+    Sort.PRICE_ASC: gettext_lazy("Price per kg: low to high"),
+    Sort.PRICE_DESC: gettext_lazy("Price per kg: high to low"),
+}
 
 
-def _query_or_errors(request: HttpRequest) -> tuple[selectors.ProductQuery, dict[str, list[str]]]:
-    try:
-        return selectors.ProductQuery.from_params(request.GET), {}
-    except ApplicationError as error:
-        # Keep what is valid; show what is not next to the filters.
-        clean = {k: v for k, v in request.GET.items() if k not in error.fields}
-        return selectors.ProductQuery.from_params(clean), error.fields
+def _is_htmx(request: ActorRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
 
 
 def _link(query: selectors.ProductQuery, **changes: Any) -> str:
@@ -35,28 +50,46 @@ def _link(query: selectors.ProductQuery, **changes: Any) -> str:
     return "?" + urlencode(params) if params else "?"
 
 
+def filter_form(request: ActorRequest) -> SchemaForm:
+    """The filters as a form read by the same schema as GET /api/v1/products/: what was typed stays, with
+    its error next to it."""
+    choices: dict[str, Choices] = {
+        "category": [(str(n.id), "\u2003" * n.depth + n.name) for n in selectors.category_tree()],
+        "province": [(str(code), name) for code, name in geo.province_choices()],
+        "ocop_min": [(str(n), _("%(n)s★ or more") % {"n": n}) for n in (3, 4, 5)],
+        "sort": [(sort.value, label) for sort, label in SORT_LABELS.items()],
+    }
+    form = SchemaForm(request.GET or None, schema=inputs.ProductQueryInput, choices=choices, exclude=FILTER_EXCLUDED)
+    form.fields["cooperative"].widget = form.fields["cooperative"].hidden_widget()
+    return form
+
+
 @require_GET
-def catalogue(request: HttpRequest) -> HttpResponse:
-    query, errors = _query_or_errors(request)
-    cursor = request.GET.get("cursor") or None
+def catalogue(request: ActorRequest) -> HttpResponse:
+    values, errors = inputs.read_query_leniently(inputs.ProductQueryInput, request.GET)
+    query = selectors.ProductQuery.from_values(values)
+    cursor = values.get("cursor") or None
     try:
         page = selectors.product_page(query=query, cursor=cursor)
-    except ApplicationError:
+    except ApplicationError as error:
+        errors = {**errors, **error.fields}
         page = selectors.product_page(query=query)
     facets = selectors.product_facets(query=query)
+    form = filter_form(request)
+    if request.GET:
+        form.is_valid()  # the same messages next to the filters
     category_names = {n.id: n.name for n in selectors.category_tree()}
     context = {
         "query": query,
+        "form": form,
         "errors": errors,
+        "error_messages": [m for ms in errors.values() for m in ms],
+        "unusable_search": query.search_plan.unusable,
         "page": page,
         "cards": [(p, page.badges.get(p.pk, []), category_names.get(p.category_id, "")) for p in page.products],
         "facets": facets,
         "next_link": _link(query, cursor=page.next_cursor) if page.next_cursor else None,
         "first_link": _link(query) if cursor else None,
-        "category_choices": [(str(n.id), "\u2003" * n.depth + n.name) for n in selectors.category_tree()],
-        "province_choices": geo.province_choices(),
-        "certificate_choices": CertificateKind.choices,
-        "sorts": SORTS,
         "active_filters": _active_filters(query, category_names),
         "facet_links": {
             "category": [(f, _link(query, category=f.value, cursor=None)) for f in facets.category],
@@ -66,7 +99,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
         },
         "in_stock_link": _link(query, in_stock="1"),
     }
-    template = "frontend/catalog/results.html" if request.htmx else "frontend/catalog/catalogue.html"
+    template = "frontend/catalog/results.html" if _is_htmx(request) else "frontend/catalog/catalogue.html"
     return render(request, template, context, status=400 if errors else 200)
 
 
@@ -86,27 +119,43 @@ def _active_filters(query: selectors.ProductQuery, category_names: dict[int, str
     if query.ocop_min:
         active.append((f"OCOP {query.ocop_min}★+", _link(query, ocop_min=None)))
     if query.price_min is not None:
-        active.append((f"≥ {query.price_min:,} ₫".replace(",", "."), _link(query, price_min=None)))
+        active.append((f"≥ {format_money(query.price_min)}", _link(query, price_min=None)))
     if query.price_max is not None:
-        active.append((f"≤ {query.price_max:,} ₫".replace(",", "."), _link(query, price_max=None)))
+        active.append((f"≤ {format_money(query.price_max)}", _link(query, price_max=None)))
     if query.moq_max is not None:
-        active.append((f"MOQ ≤ {query.moq_max.normalize():f}", _link(query, moq_max=None)))
+        active.append((_("MOQ ≤ %(q)s") % {"q": format_input_decimal(query.moq_max)}, _link(query, moq_max=None)))
     if query.in_stock:
-        active.append(("✓", _link(query, in_stock=None)))
+        active.append((_("In stock"), _link(query, in_stock=None)))
     return active
 
 
+class PagePart(StrEnum):
+    QUOTE = "quote"  # the price of the quantity typed, refreshed as the person types
+
+
+class ProductPageQuery(serializers.Serializer):
+    quantity = core_inputs.QuantityInput(required=False)
+    part = core_inputs.ChoiceInput(PagePart, required=False)
+
+
+def _quote(product: Product, params: Any) -> tuple[PriceQuote | None, str | None, PagePart | None]:
+    """(the price of the quantity asked, or why there is none, and which part of the page is asked for)."""
+    values, errors = inputs.read_query_leniently(ProductPageQuery, params, context={"unit": product.unit})
+    part = values.get("part")
+    if errors.get("quantity"):
+        return None, "; ".join(errors["quantity"]), part
+    quantity = values.get("quantity") or product.moq  # the box starts at the minimum order
+    try:
+        return selectors.price_for_quantity(product=product, quantity=quantity), None, part
+    except ApplicationError as error:
+        return None, "; ".join(m for ms in error.fields.values() for m in ms) or error.message, part
+
+
 @require_GET
-def product(request: HttpRequest, product_id: int) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+def product(request: ActorRequest, product_id: int) -> HttpResponse:
+    actor = request.actor
     item = selectors.product_visible_get(actor=actor, product_id=product_id)
-    quote, quote_error = None, None
-    quantity = request.GET.get("quantity", "").strip()
-    if quantity:
-        try:
-            quote = selectors.price_for_quantity(product=item, quantity=quantity.replace(",", "."))
-        except ApplicationError as error:
-            quote_error = "; ".join(m for ms in error.fields.values() for m in ms) or error.message
+    quote, quote_error, part = _quote(item, request.GET)
     tiers = selectors.price_tiers_for(product=item)
     context = {
         "product": item,
@@ -121,27 +170,35 @@ def product(request: HttpRequest, product_id: int) -> HttpResponse:
         "stock": selectors.product_stock_available(product=item),
         "images": list(item.images.all()),
         "path": selectors.category_path(item.category_id),
-        "quantity": quantity,
+        # The one quantity box (price and cart) keeps what was typed; it starts at the minimum order.
+        "quantity_form": SchemaForm(
+            request.GET or None,
+            schema=ProductPageQuery,
+            initial={"quantity": item.moq},
+            context={"unit": item.unit},
+            exclude=("part",),
+        ),
         "quote": quote,
         "quote_error": quote_error,
-        "is_owner": actor.organisation_id == item.cooperative_id,
+        "actions": allowed(product_actions(actor=actor, obj=item)),
+        "base_unit": UNIT_SYMBOLS.get(base_unit(item.unit), item.unit),
     }
-    if request.htmx and request.GET.get("partial") == "quote":
+    if _is_htmx(request) and part == PagePart.QUOTE:
         return render(request, "frontend/catalog/partials/quote.html", context)
     return render(request, "frontend/catalog/product.html", context)
 
 
-def _trace_page(request: HttpRequest, lot: Any) -> HttpResponse:
+def _trace_page(request: ActorRequest, lot: HarvestLot) -> HttpResponse:
     return render(request, "frontend/catalog/trace.html", {"trace": selectors.trace_view(lot=lot)})
 
 
 @require_GET
-def trace(request: HttpRequest, public_id: str) -> HttpResponse:
+def trace(request: ActorRequest, public_id: str) -> HttpResponse:
     """The internal QR path (/trace/<id>/) for lots of products without a GTIN."""
     return _trace_page(request, selectors.lot_public_get(public_id=public_id))
 
 
 @require_GET
-def digital_link(request: HttpRequest, gtin: str, lot_code: str) -> HttpResponse:
+def digital_link(request: ActorRequest, gtin: str, lot_code: str) -> HttpResponse:
     """GS1 Digital Link resolver: /01/{gtin14}/10/{lot}[?17=YYMMDD] opens the lot's trace page."""
     return _trace_page(request, selectors.lot_by_digital_link(gtin14=gtin, lot_code=lot_code))

@@ -1,9 +1,15 @@
-"""Quantities of goods with their sales unit. Mass units convert through kilograms; count units do not."""
+"""Quantities of goods with their sales unit. Mass units convert through kilograms; count units do not.
+
+Each unit also has a base for comparing prices across units (`base_unit`, `base_units_in`): a kilogram for
+mass units (a tấn holds 1,000), a litre for volumes (a 500 ml bottle holds 0.5), and the unit itself for goods
+counted in pieces (a jar is compared with jars). `WHOLE_UNITS` are counted in whole pieces: nobody orders
+2.5 bottles.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -15,8 +21,15 @@ class Unit(models.TextChoices):
     TAN = "tan", _("tấn (1,000 kg)")
     BAO_25 = "bao25", _("bao 25 kg")
     BAO_50 = "bao50", _("bao 50 kg")
+    LIT = "lit", _("lít (litre)")
     THUNG = "thung", _("thùng (carton)")
     CHAI = "chai", _("chai (bottle)")
+    CHAI_250 = "chai250", _("chai 250 ml (bottle)")
+    CHAI_500 = "chai500", _("chai 500 ml (bottle)")
+    CHAI_1L = "chai1l", _("chai 1 lít (bottle)")
+    HU = "hu", _("hũ (jar)")
+    HOP = "hop", _("hộp (box)")
+    GOI = "goi", _("gói (pack)")
     CAI = "cai", _("cái (piece)")
 
 
@@ -36,10 +49,31 @@ UNIT_SYMBOLS: dict[str, str] = {
     Unit.TAN: "tấn",
     Unit.BAO_25: "bao 25 kg",
     Unit.BAO_50: "bao 50 kg",
+    Unit.LIT: "lít",
     Unit.THUNG: "thùng",
     Unit.CHAI: "chai",
+    Unit.CHAI_250: "chai 250 ml",
+    Unit.CHAI_500: "chai 500 ml",
+    Unit.CHAI_1L: "chai 1 lít",
+    Unit.HU: "hũ",
+    Unit.HOP: "hộp",
+    Unit.GOI: "gói",
     Unit.CAI: "cái",
 }
+
+# Litres in one unit, for liquids sold by volume or in bottles of a stated size.
+LITRES_PER_UNIT: dict[str, Decimal] = {
+    Unit.LIT: Decimal(1),
+    Unit.CHAI_250: Decimal("0.25"),
+    Unit.CHAI_500: Decimal("0.5"),
+    Unit.CHAI_1L: Decimal(1),
+}
+
+# Counted in whole pieces (sacks, cartons, bottles, jars, boxes, packs, pieces); mass and litres take decimals.
+WHOLE_UNITS: frozenset[str] = frozenset(
+    {Unit.BAO_25, Unit.BAO_50, Unit.THUNG, Unit.CHAI, Unit.CHAI_250, Unit.CHAI_500, Unit.CHAI_1L, Unit.HU,
+     Unit.HOP, Unit.GOI, Unit.CAI}
+)  # fmt: skip
 
 QUANTITY_MAX_DIGITS = 14
 QUANTITY_DECIMAL_PLACES = 3
@@ -51,6 +85,26 @@ class IncompatibleUnits(ValueError):
 
 def is_mass_unit(unit: str) -> bool:
     return unit in KG_PER_UNIT
+
+
+def base_unit(unit: str) -> str:
+    """What prices of `unit` are compared in: kg for mass, lít for volume, the unit itself otherwise."""
+    if unit in KG_PER_UNIT:
+        return Unit.KG
+    if unit in LITRES_PER_UNIT:
+        return Unit.LIT
+    return unit
+
+
+def base_units_in(unit: str) -> Decimal:
+    """How many base units one `unit` holds: 1000 for a tấn, 0.5 for a 500 ml bottle, 1 for a jar."""
+    return KG_PER_UNIT.get(unit) or LITRES_PER_UNIT.get(unit) or Decimal(1)
+
+
+def price_per_base_unit(unit_price: int, unit: str) -> int:
+    """A unit price in whole đồng per base unit, rounded half up: 15.700.000 ₫/tấn -> 15.700 ₫/kg."""
+    per_base = Decimal(unit_price) / base_units_in(unit)
+    return int(per_base.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def convert(value: Decimal, from_unit: str, to_unit: str) -> Decimal:

@@ -14,9 +14,11 @@ def nfc(text: str) -> str:
 
 
 def fold(text: str) -> str:
-    """The searched form: 'ĐẶC SẢN  Gạo ST25' -> 'dac san gao st25'."""
-    # Case first: casefold can itself produce combining marks (İ -> i + dot), which NFD then strips.
-    decomposed = unicodedata.normalize("NFD", text.casefold().translate(_LETTER_MAP))
+    """The searched form: 'ĐẶC SẢN  Gạo ST25' -> 'dac san gao st25', full-width 'ＧＡＯ' -> 'gao'."""
+    # NFKC first (full-width and compatibility forms become their plain letters), then case: casefold can
+    # itself produce combining marks (İ -> i + dot), which NFD then strips.
+    compatible = unicodedata.normalize("NFKC", text)
+    decomposed = unicodedata.normalize("NFD", compatible.casefold().translate(_LETTER_MAP))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _SPACES.sub(" ", stripped).strip()
 

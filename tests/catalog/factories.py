@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -11,8 +12,18 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
-from catalog import services
-from catalog.models import Category, Certificate, HarvestLot, Product, VatCategory
+from catalog import gs1, pricing, services
+from catalog.commands import CertificateDetails, ProductDetails
+from catalog.models import (
+    Category,
+    Certificate,
+    CertificateKind,
+    CertificateScope,
+    HarvestLot,
+    Product,
+    VatCategory,
+)
+from market.core.quantity import Unit
 from market.organisations.models import Organisation, Role
 from market.organisations.permissions import Actor
 from tests.factories import member
@@ -41,6 +52,34 @@ def vat(code: str = "vat-5") -> VatCategory:
     return VatCategory.objects.get(code=code)
 
 
+def product_details(
+    *,
+    name: str = "Gạo ST25 Tân Hiệp",
+    category: str = "gao-thom",
+    unit: str = "kg",
+    moq: str = "100",
+    order_multiple: str | None = "50",
+    vat_category: str = "vat-5",
+    gtin: str = "",
+    **other: Any,
+) -> ProductDetails:
+    """Typed details from the short forms tests write (slugs, codes, quantities as text)."""
+    return ProductDetails(
+        name_vi=name,
+        category_id=Category.objects.get(slug=category).pk,
+        unit=Unit(unit),
+        moq=Decimal(moq),
+        order_multiple=Decimal(order_multiple) if order_multiple is not None else None,
+        vat_category_id=VatCategory.objects.get(code=vat_category).pk,
+        gtin=gs1.normalise_gtin(gtin) if gtin else "",
+        **other,
+    )
+
+
+def tier_specs(rows: list[tuple[str, int]]) -> list[pricing.TierSpec]:
+    return [pricing.TierSpec(Decimal(q), p) for q, p in rows]
+
+
 def make_product(
     cooperative: Organisation,
     *,
@@ -51,21 +90,12 @@ def make_product(
     **data: Any,
 ) -> Product:
     actor = actor or actor_for(cooperative)
-    fields = {
-        "category": data.pop("category", "gao-thom"),
-        "name_vi": name,
-        "unit": data.pop("unit", "kg"),
-        "moq": data.pop("moq", "100"),
-        "order_multiple": data.pop("order_multiple", "50"),
-        "vat_category": data.pop("vat_category", "vat-5"),
-        **data,
-    }
     tier_rows = tiers if tiers is not None else [("100", 32000), ("1000", 29000)]
     product = services.product_create(
-        actor=actor, data=fields, tiers=[{"min_quantity": q, "unit_price": p} for q, p in tier_rows]
+        actor=actor, details=product_details(name=name, **data), tiers=tier_specs(tier_rows)
     )
     if publish:
-        product = services.product_publish(actor=actor, product=product)
+        product = services.product_publish(actor=actor_for(cooperative), product_id=product.pk)
     return Product.objects.get(pk=product.pk)
 
 
@@ -86,25 +116,25 @@ def make_certificate(
     number: str = "VG-2025-001",
 ) -> Certificate:
     today = timezone.localdate()
-    data = {
-        "kind": kind,
-        "number": number,
-        "issuer": "Sở Nông nghiệp và Môi trường An Giang",
-        "valid_from": valid_from or today - timedelta(days=100),
-        "valid_to": valid_to if valid_to is not None else today + timedelta(days=300),
-        "ocop_stars": ocop_stars,
-        "scope": "products" if products else "cooperative",
-    }
+    details = CertificateDetails(
+        kind=CertificateKind(kind),
+        number=number,
+        issuer="Sở Nông nghiệp và Môi trường An Giang",
+        valid_from=valid_from or today - timedelta(days=100),
+        valid_to=valid_to if valid_to is not None else today + timedelta(days=300),
+        ocop_stars=ocop_stars,
+        scope=CertificateScope.PRODUCTS if products else CertificateScope.COOPERATIVE,
+    )
     certificate = services.certificate_create(
         actor=actor_for(cooperative, Role.OWNER),
-        data=data,
+        details=details,
         scan=scan_pdf(),
         product_ids=[p.pk for p in products or []],
     )
     if verified:
         if staff is None:
             staff = actor_for(Organisation.objects.filter(kind="alliance").first() or _alliance(), Role.STAFF)
-        certificate = services.certificate_verify(actor=staff, certificate=certificate)
+        certificate = services.certificate_verify(actor=staff, certificate_id=certificate.pk)
     return certificate
 
 
@@ -124,21 +154,26 @@ def make_lot(
     publish: bool = True,
     certificates: list[Certificate] | None = None,
 ) -> HarvestLot:
+    from catalog import inputs
+    from market.core.inputs import InputMode, read_input
+
     actor = actor_for(product.cooperative)
+    payload = {
+        "code": code,
+        "quantity_produced": quantity,
+        "harvest_date": str(harvest_date or timezone.localdate() - timedelta(days=10)),
+        "expiry_date": str(expiry_date) if expiry_date else None,
+        "plot": "Cánh đồng lớn Kênh 8",
+    }
+    fields = read_input(inputs.LotInput, payload, mode=InputMode.JSON, context={"unit": product.unit})
     lot = services.lot_create(
         actor=actor,
-        product=product,
-        data={
-            "code": code,
-            "quantity_produced": quantity,
-            "harvest_date": harvest_date or timezone.localdate() - timedelta(days=10),
-            "expiry_date": expiry_date,
-            "plot": "Cánh đồng lớn Kênh 8",
-        },
+        product_id=product.pk,
+        details=inputs.lot_details(fields),
         certificate_ids=[c.pk for c in certificates or []],
     )
     if publish:
-        lot = services.lot_publish(actor=actor, lot=lot)
+        lot = services.lot_publish(actor=actor, lot_id=lot.pk)
     return HarvestLot.objects.get(pk=lot.pk)
 
 
@@ -159,3 +194,23 @@ def jpeg_upload(size: tuple[int, int] = (800, 600), name: str = "photo.jpg") -> 
 
 
 D = Decimal
+
+
+def certificate_changed(actor: Actor, certificate: Certificate, **changes: Any) -> Certificate:
+    """Change some of a certificate's details through the service (as a PATCH does)."""
+    details = replace(CertificateDetails.of(certificate), **changes)
+    return services.certificate_update(actor=actor, certificate_id=certificate.pk, details=details)
+
+
+def certificate_from(actor: Actor, payload: dict[str, Any], **options: Any) -> Certificate:
+    """A certificate as the API reads it: the schema on JSON, then the service."""
+    from catalog import inputs
+    from market.core.inputs import InputMode, read_input
+
+    fields = read_input(inputs.CertificateInput, payload, mode=InputMode.JSON)
+    return services.certificate_create(
+        actor=actor,
+        details=inputs.certificate_details(fields),
+        product_ids=fields.get("products", []),
+        **options,
+    )

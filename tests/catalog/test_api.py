@@ -251,3 +251,35 @@ def test_the_public_list_is_cached_until_the_catalogue_changes(api, cooperative,
     assert fresh.json()["results"][0]["name_vi"] == "Gạo ST25 Tân Hiệp"
     api(coop_owner).post(f"/api/v1/products/{product.pk}/delist/")
     assert client.get("/api/v1/products/?search=gao").json()["results"] == []
+
+
+def test_detail_resources_say_what_the_caller_may_do(api, people, cooperative, alliance):
+    draft = make_product(cooperative, publish=False, name="Gạo nháp")
+    owner, staff_role = api(people["owner"]), api(people["member_without_role"])
+    assert owner.get(f"/api/v1/products/{draft.pk}/").json()["allowed_actions"] == [
+        "add_lot",
+        "edit",
+        "publish",
+    ]
+    assert staff_role.get(f"/api/v1/products/{draft.pk}/").json()["allowed_actions"] == ["add_lot", "edit"]
+    published = make_product(cooperative, name="Gạo đã đăng")
+    assert api(None).get(f"/api/v1/products/{published.pk}/").json()["allowed_actions"] == []
+    lot = make_lot(published)
+    assert owner.get(f"/api/v1/lots/{lot.pk}/").json()["allowed_actions"] == ["add_event", "count_stock", "withdraw"]
+    certificate = make_certificate(cooperative, verified=False)
+    assert owner.get(f"/api/v1/certificates/{certificate.pk}/").json()["allowed_actions"] == ["edit"]
+    staff = api(people["alliance_staff"]).get(f"/api/v1/certificates/{certificate.pk}/").json()
+    assert staff["allowed_actions"] == ["reject", "verify"]
+
+
+def test_a_rejected_certificate_can_be_sent_back_and_a_verified_one_revoked(api, people, cooperative, alliance):
+    certificate = make_certificate(cooperative, verified=False)
+    staff = api(people["alliance_staff"])
+    reason = {"reason": "Số giấy không khớp sổ cấp"}
+    assert staff.post(f"/api/v1/certificates/{certificate.pk}/revoke/", reason).status_code == 409
+    assert staff.post(f"/api/v1/certificates/{certificate.pk}/reject/", reason).status_code == 200
+    owner = api(people["owner"])
+    assert owner.post(f"/api/v1/certificates/{certificate.pk}/submit/").json()["status"] == "pending"
+    assert staff.post(f"/api/v1/certificates/{certificate.pk}/verify/").status_code == 200
+    revoked = staff.post(f"/api/v1/certificates/{certificate.pk}/revoke/", reason).json()
+    assert (revoked["status"], revoked["review_note"]) == ("rejected", reason["reason"])

@@ -14,7 +14,14 @@ from market.core.errors import Conflict, PermissionDenied, ValidationFailed
 from market.notifications.models import Notification
 from market.notifications.relay import relay_outbox
 from market.organisations.models import Role
-from tests.catalog.factories import actor_for, make_certificate, make_product, scan_pdf
+from tests.catalog.factories import (
+    actor_for,
+    certificate_changed,
+    certificate_from,
+    make_certificate,
+    make_product,
+    scan_pdf,
+)
 from tests.factories import member
 
 pytestmark = pytest.mark.django_db
@@ -53,11 +60,11 @@ def test_pending_and_rejected_certificates_never_show(rice, alliance, staff_user
     pending = make_certificate(rice.cooperative, verified=False, number="P")
     rejected = make_certificate(rice.cooperative, kind="organic", verified=False, number="R")
     services.certificate_reject(
-        actor=actor_for(alliance, Role.STAFF, staff_user), certificate=rejected, reason="Bản chụp không đọc được"
+        actor=actor_for(alliance, Role.STAFF, staff_user), certificate_id=rejected.pk, reason="Bản chụp không đọc được"
     )
     assert badge_kinds(rice) == []
     assert selectors.product_facets(query=ProductQuery()).certificate == []
-    services.certificate_verify(actor=actor_for(alliance, Role.STAFF, staff_user), certificate=pending)
+    services.certificate_verify(actor=actor_for(alliance, Role.STAFF, staff_user), certificate_id=pending.pk)
     assert badge_kinds(rice) == ["vietgap"]
 
 
@@ -74,13 +81,14 @@ def test_product_scope_covers_only_the_products_named(cooperative, alliance):
 def test_editing_a_verified_certificate_sends_it_back_for_review(rice, alliance):
     certificate = make_certificate(rice.cooperative)
     owner = actor_for(rice.cooperative)
-    services.certificate_update(actor=owner, certificate=certificate, data={"number": "VG-2025-002"})
+    certificate_changed(owner, certificate, number="VG-2025-002")
     certificate.refresh_from_db()
     assert certificate.status == CertificateStatus.PENDING
     assert badge_kinds(rice) == []
     # Saving without a change keeps it verified.
-    services.certificate_verify(actor=actor_for(alliance, Role.STAFF), certificate=certificate)
-    services.certificate_update(actor=owner, certificate=certificate, data={"number": "VG-2025-002"})
+    services.certificate_verify(actor=actor_for(alliance, Role.STAFF), certificate_id=certificate.pk)
+    certificate.refresh_from_db()
+    certificate_changed(owner, certificate, number="VG-2025-002")
     certificate.refresh_from_db()
     assert certificate.status == CertificateStatus.VERIFIED
 
@@ -104,25 +112,25 @@ def test_certificate_rules(cooperative, coop_owner, data, field):
         "kind": "vietgap",
         "number": "X-1",
         "issuer": "Sở NN&MT",
-        "valid_from": today - timedelta(days=10),
-        "valid_to": today + timedelta(days=valid_to_days) if valid_to_days is not None else None,
+        "valid_from": str(today - timedelta(days=10)),
+        "valid_to": str(today + timedelta(days=valid_to_days)) if valid_to_days is not None else None,
         "scope": "cooperative",
         **data,
     }
     with pytest.raises(ValidationFailed) as error:
-        services.certificate_create(actor=actor_for(cooperative), data=payload, scan=scan_pdf())
+        certificate_from(actor_for(cooperative), payload, scan=scan_pdf())
     assert field in error.value.fields
     assert not Certificate.objects.exists()
 
 
 def test_a_geographical_indication_may_have_no_end(cooperative, coop_owner):
-    certificate = services.certificate_create(
-        actor=actor_for(cooperative),
-        data={
+    certificate = certificate_from(
+        actor_for(cooperative),
+        {
             "kind": "gi",
             "number": "CDDL-00001",
             "issuer": "Cục Sở hữu trí tuệ",
-            "valid_from": timezone.localdate(),
+            "valid_from": str(timezone.localdate()),
             "valid_to": None,
             "scope": "cooperative",
         },
@@ -134,13 +142,13 @@ def test_a_geographical_indication_may_have_no_end(cooperative, coop_owner):
 def test_only_staff_verify_and_a_reason_is_needed_to_reject(rice, alliance):
     certificate = make_certificate(rice.cooperative, verified=False)
     with pytest.raises(PermissionDenied):
-        services.certificate_verify(actor=actor_for(rice.cooperative), certificate=certificate)
+        services.certificate_verify(actor=actor_for(rice.cooperative), certificate_id=certificate.pk)
     staff = actor_for(alliance, Role.STAFF)
     with pytest.raises(ValidationFailed):
-        services.certificate_reject(actor=staff, certificate=certificate, reason="no")
-    services.certificate_verify(actor=staff, certificate=certificate)
+        services.certificate_reject(actor=staff, certificate_id=certificate.pk, reason="no")
+    services.certificate_verify(actor=staff, certificate_id=certificate.pk)
     with pytest.raises(Conflict):
-        services.certificate_verify(actor=staff, certificate=certificate)
+        services.certificate_verify(actor=staff, certificate_id=certificate.pk)
 
 
 class TestExpiryWarning:
@@ -165,10 +173,8 @@ class TestExpiryWarning:
         certificate = make_certificate(cooperative, valid_to=today + timedelta(days=20))
         services.certificate_expiry_warn(certificate_id=certificate.pk, expiry_date=certificate.valid_to)
         assert not selectors.certificates_due_expiry_warning(on=today).exists()
-        services.certificate_update(
-            actor=actor_for(cooperative), certificate=certificate, data={"valid_to": today + timedelta(days=25)}
-        )
-        services.certificate_verify(actor=actor_for(alliance, Role.STAFF), certificate=certificate)
+        certificate_changed(actor_for(cooperative), certificate, valid_to=today + timedelta(days=25))
+        services.certificate_verify(actor=actor_for(alliance, Role.STAFF), certificate_id=certificate.pk)
         assert list(selectors.certificates_due_expiry_warning(on=today)) == [certificate]
         # A mark for an old expiry date changes nothing.
         assert not services.certificate_expiry_warn(
@@ -199,10 +205,8 @@ class TestExpiryWarning:
         today = timezone.localdate()
         certificate = make_certificate(cooperative, valid_to=today + timedelta(days=10))
         assert warn_expiring_certificates() == 1
-        services.certificate_update(
-            actor=actor_for(cooperative), certificate=certificate, data={"valid_to": today + timedelta(days=20)}
-        )
-        services.certificate_verify(actor=actor_for(alliance, Role.STAFF), certificate=certificate)
+        certificate_changed(actor_for(cooperative), certificate, valid_to=today + timedelta(days=20))
+        services.certificate_verify(actor=actor_for(alliance, Role.STAFF), certificate_id=certificate.pk)
         assert warn_expiring_certificates() == 1
         occurrences = Notification.objects.filter(kind="catalog.certificate_expiring").values_list(
             "occurrence", flat=True

@@ -1,6 +1,7 @@
 """Harvest lots: codes, publishing (then immutable), events and corrections, withdrawal, and stock."""
 
 import threading
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -8,12 +9,22 @@ import pytest
 from django.db import IntegrityError, close_old_connections, connection, transaction
 from django.utils import timezone
 
-from catalog import selectors, services
-from catalog.models import HarvestLot, LotStatus, TraceEvent
+from catalog import inputs, selectors, services
+from catalog.commands import LotDetails
+from catalog.models import HarvestLot, LotStatus, TraceEvent, TraceEventKind
 from market.core.errors import Conflict, ValidationFailed
+from market.core.inputs import InputMode, read_input
 from tests.catalog.factories import actor_for, make_certificate, make_lot, make_product
 
 pytestmark = pytest.mark.django_db
+
+
+def add_event(lot, **payload):
+    """An event as the API reads it (the schema, then the service)."""
+    fields = read_input(inputs.EventInput, payload, mode=InputMode.JSON, context={"unit": lot.product.unit})
+    return services.trace_event_add(
+        actor=actor_for(lot.product.cooperative), lot_id=lot.pk, **inputs.event_values(fields)
+    )
 
 
 def test_lot_codes_are_unique_per_product_only(rice, cooperative):
@@ -28,30 +39,22 @@ def test_lot_codes_are_unique_per_product_only(rice, cooperative):
 def test_a_published_lot_is_immutable_and_corrections_are_events(rice_lot):
     actor = actor_for(rice_lot.product.cooperative)
     before = HarvestLot.objects.values().get(pk=rice_lot.pk)
+    changed = replace(LotDetails.of(rice_lot), harvest_date=timezone.localdate(), plot="Khác")
     with pytest.raises(Conflict):
-        services.lot_update(actor=actor, lot=rice_lot, data={"harvest_date": timezone.localdate(), "plot": "Khác"})
+        services.lot_update(actor=actor, lot_id=rice_lot.pk, details=changed)
     assert HarvestLot.objects.values().get(pk=rice_lot.pk) == before
 
-    harvest = services.trace_event_add(
-        actor=actor,
-        lot=rice_lot,
-        data={
-            "kind": "harvest",
-            "occurred_at": timezone.now() - timedelta(days=9),
-            "description": "Thu hoạch 4.800 kg",
-            "quantity": "4800",
-        },
+    harvest = add_event(
+        rice_lot,
+        kind="harvest",
+        occurred_at=(timezone.now() - timedelta(days=9)).isoformat(),
+        description="Thu hoạch 4.800 kg",
+        quantity="4800",
     )
-    fix = services.trace_event_add(
-        actor=actor,
-        lot=rice_lot,
-        data={
-            "kind": "correction",
-            "occurred_at": timezone.now(),
-            "description": "Đúng là 5.000 kg",
-            "corrects": harvest.pk,
-        },
-    )
+    fix = add_event(
+        rice_lot, kind="correction", occurred_at=timezone.now().isoformat(), description="Đúng là 5.000 kg",
+        corrects=harvest.pk,
+    )  # fmt: skip
     assert fix.corrects == harvest
     view = selectors.trace_view(lot=rice_lot)
     assert [e.kind for e in view.internal] == ["harvest", "correction"]
@@ -69,11 +72,11 @@ def test_a_published_lot_is_immutable_and_corrections_are_events(rice_lot):
     ],
 )
 def test_event_rules(rice_lot, data, field):
-    payload = {"occurred_at": timezone.now(), "description": "Thu hoạch", **data}
+    payload = {"occurred_at": timezone.now().isoformat(), "description": "Thu hoạch", **data}
     if payload["occurred_at"] == "future":
-        payload["occurred_at"] = timezone.now() + timedelta(days=2)
+        payload["occurred_at"] = (timezone.now() + timedelta(days=2)).isoformat()
     with pytest.raises(ValidationFailed) as error:
-        services.trace_event_add(actor=actor_for(rice_lot.product.cooperative), lot=rice_lot, data=payload)
+        add_event(rice_lot, **payload)
     assert field in error.value.fields
     assert not TraceEvent.objects.filter(lot=rice_lot).exists()
 
@@ -81,20 +84,20 @@ def test_event_rules(rice_lot, data, field):
 def test_events_are_sorted_one_step_back_and_forward(rice_lot):
     services.trace_event_record(
         lot=rice_lot,
-        kind="supply",
+        kind=TraceEventKind.SUPPLY,
         occurred_at=timezone.now() - timedelta(days=11),
         description="Lúa tươi",
         party="Hộ Nguyễn Văn Bé",
-        quantity="5000",
+        quantity=Decimal(5000),
     )
     services.trace_event_record(
         lot=rice_lot,
-        kind="shipment",
+        kind=TraceEventKind.SHIPMENT,
         occurred_at=timezone.now(),
         description="Giao hàng",
         party="Sài Gòn Xanh Foods",
         party_reference="DH-00042",
-        quantity="1000",
+        quantity=Decimal(1000),
     )
     view = selectors.trace_view(lot=rice_lot)
     assert [e.party for e in view.back] == ["Hộ Nguyễn Văn Bé"]
@@ -105,18 +108,20 @@ def test_publishing_needs_a_published_product_and_certificates_in_force(cooperat
     draft_product = make_product(cooperative, publish=False)
     lot = make_lot(draft_product, publish=False)
     with pytest.raises(Conflict):
-        services.lot_publish(actor=actor_for(cooperative), lot=lot)
+        services.lot_publish(actor=actor_for(cooperative), lot_id=lot.pk)
     product = make_product(cooperative, name="Gạo ST24")
     pending = make_certificate(cooperative, verified=False)
     lot = make_lot(product, code="B-1", publish=False, certificates=[pending])
     with pytest.raises(ValidationFailed) as error:
-        services.lot_publish(actor=actor_for(cooperative), lot=lot)
+        services.lot_publish(actor=actor_for(cooperative), lot_id=lot.pk)
     assert "certificates" in error.value.fields
     assert HarvestLot.objects.get(pk=lot.pk).status == LotStatus.DRAFT
 
 
 def test_withdrawn_lots_are_not_sold_and_say_why(rice_lot):
-    services.lot_withdraw(actor=actor_for(rice_lot.product.cooperative), lot=rice_lot, reason="Độ ẩm vượt mức cho phép")
+    services.lot_withdraw(
+        actor=actor_for(rice_lot.product.cooperative), lot_id=rice_lot.pk, reason="Độ ẩm vượt mức cho phép"
+    )
     assert selectors.lots_in_stock(product=rice_lot.product) == []
     with pytest.raises(Conflict):
         services.lot_stock_take(lot=rice_lot, quantity=Decimal(10))

@@ -1,5 +1,6 @@
 """Price tiers: every quantity from the minimum order has exactly one price; bad tier sets are refused."""
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -7,10 +8,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from catalog import pricing, selectors, services
+from catalog.commands import ProductDetails
 from catalog.pricing import TierSpec
 from market.core.errors import ValidationFailed
 from market.core.money import Money
-from tests.catalog.factories import actor_for
+from tests.catalog.factories import actor_for, product_details
 
 MULTIPLE = Decimal("5")
 pytestmark = pytest.mark.usefixtures("english")
@@ -95,15 +97,8 @@ def test_price_for_quantity_from_the_database_matches_the_rule(cooperative, data
     actor = actor_for(cooperative)
     product = services.product_create(
         actor=actor,
-        data={
-            "category": "gao-thom",
-            "name_vi": "Gạo thử",
-            "unit": "kg",
-            "moq": moq,
-            "order_multiple": MULTIPLE,
-            "vat_category": "vat-5",
-        },
-        tiers=[{"min_quantity": t.min_quantity, "unit_price": t.unit_price} for t in tiers],
+        details=product_details(name="Gạo thử", moq=str(moq), order_multiple=str(MULTIPLE)),
+        tiers=tiers,
     )
     quantity = moq + MULTIPLE * extra
     quote = selectors.price_for_quantity(product=product, quantity=quantity)
@@ -116,22 +111,22 @@ def test_price_for_quantity_from_the_database_matches_the_rule(cooperative, data
 
 @pytest.mark.django_db
 def test_quantity_rules_suggest_what_can_be_ordered(rice):
-    assert selectors.quantity_validate(product=rice, quantity="150") == Decimal(150)
+    assert selectors.quantity_validate(product=rice, quantity=Decimal(150)) == Decimal(150)
     with pytest.raises(ValidationFailed) as below:
-        selectors.quantity_validate(product=rice, quantity="99")
+        selectors.quantity_validate(product=rice, quantity=Decimal(99))
     assert "100 kg" in below.value.fields["quantity"][0]
     with pytest.raises(ValidationFailed) as off:
-        selectors.quantity_validate(product=rice, quantity="120")
+        selectors.quantity_validate(product=rice, quantity=Decimal(120))
     assert "100 kg" in off.value.fields["quantity"][0]
     assert "150 kg" in off.value.fields["quantity"][0]
     with pytest.raises(ValidationFailed):
-        selectors.quantity_validate(product=rice, quantity="abc")
+        selectors.quantity_validate(product=rice, quantity=Decimal("0.0001"))
 
 
 @pytest.mark.django_db
 def test_price_quote_uses_the_tier_holding_the_quantity(rice):
-    assert selectors.price_for_quantity(product=rice, quantity="950").unit_price == Money.vnd(32000)
-    quote = selectors.price_for_quantity(product=rice, quantity="1000")
+    assert selectors.price_for_quantity(product=rice, quantity=Decimal(950)).unit_price == Money.vnd(32000)
+    quote = selectors.price_for_quantity(product=rice, quantity=Decimal(1000))
     assert quote.unit_price == Money.vnd(29000)
     assert quote.total == Money.vnd(29_000_000)
     assert quote.tier_id is not None
@@ -140,14 +135,15 @@ def test_price_quote_uses_the_tier_holding_the_quantity(rice):
 @pytest.mark.django_db
 def test_a_new_moq_must_still_fit_the_tiers(rice):
     actor = actor_for(rice.cooperative)
+    bigger = replace(ProductDetails.of(rice), moq=Decimal(2000))
     with pytest.raises(ValidationFailed) as error:
-        services.product_update(actor=actor, product=rice, data={"moq": "2000"})
+        services.product_update(actor=actor, product_id=rice.pk, details=bigger)
     assert "moq" in error.value.fields
     rice.refresh_from_db()
     assert rice.moq == Decimal(100)
     # Changing both together works.
     services.product_update(
-        actor=actor, product=rice, data={"moq": "2000"}, tiers=[{"min_quantity": "2000", "unit_price": 28000}]
+        actor=actor, product_id=rice.pk, details=bigger, tiers=[pricing.TierSpec(Decimal(2000), 28000)]
     )
     rice.refresh_from_db()
     assert (rice.moq, rice.price_from, rice.price_at_moq) == (Decimal(2000), 28000, 28000)

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from catalog import selectors
+from catalog.inputs import product_query
 from catalog.selectors import ProductQuery
 from market.core.errors import ValidationFailed
 from tests.catalog.factories import make_certificate, make_lot, make_product
@@ -203,9 +204,105 @@ def test_a_tampered_cursor_is_refused(catalogue):
 
 
 def test_query_parameters_are_checked():
-    query = ProductQuery.from_params({"search": "gao", "category": "gao-thom", "ocop_min": "4", "in_stock": "1"})
+    query = product_query({"search": "gao", "category": "gao-thom", "ocop_min": "4", "in_stock": "1"})
     assert query.category == selectors.category_by_key("gao-thom").id
     assert query.in_stock
     with pytest.raises(ValidationFailed) as error:
-        ProductQuery.from_params({"certificate": "gold", "ocop_min": "7", "sort": "random", "province": "999"})
-    assert set(error.value.fields) == {"certificate", "ocop_min", "sort", "province"}
+        product_query({"certificate": "gold", "ocop_min": "7", "sort": "random", "province": "999", "order": "abc"})
+    assert set(error.value.fields) == {"certificate", "ocop_min", "sort", "province", "order"}
+
+
+@pytest.fixture
+def more(catalogue, cooperative):
+    """A mango, shrimp and dried squid, for typo, category and group-word searches."""
+    return {
+        "mango": make_product(
+            cooperative, name="Xoài cát Hòa Lộc", category="xoai", moq="50", order_multiple="1",
+            tiers=[("50", 45000)],
+        ),
+        "shrimp": make_product(
+            cooperative, name="Tôm càng xanh", category="tom", moq="20", order_multiple="1", tiers=[("20", 280000)]
+        ),
+        "squid": make_product(
+            cooperative, name="Mực một nắng", category="hai-san-kho", moq="5", order_multiple="1",
+            tiers=[("5", 520000)],
+        ),
+    }  # fmt: skip
+
+
+def everything(catalogue, more):
+    return {**catalogue, **more}
+
+
+@pytest.mark.parametrize(
+    ("query", "must_find", "must_not_find"),
+    [
+        ("xoia cat", ["mango"], ["st25"]),  # two letters swapped
+        ("xaoi", ["mango"], ["st25"]),
+        ("dung thot not", ["sugar"], ["st25"]),  # a letter missing (duong)
+        ("gio luc binj", ["basket"], ["sugar"]),  # a letter wrong (binh)
+        ("mat ongg", ["honey"], ["st25"]),  # a letter too many
+        ("tomm cang xanh", ["shrimp"], ["honey"]),
+    ],
+)
+def test_one_typo_in_a_word_of_four_letters_or_more_is_forgiven(catalogue, more, query, must_find, must_not_find):
+    """Before: a one-letter typo found nothing (SQLite had no fuzzy path; PostgreSQL's threshold of 0.6 missed
+    short words)."""
+    result = found(query)
+    products = everything(catalogue, more)
+    for key in must_find:
+        assert products[key].pk in result, f"{query!r} should find {key}"
+    for key in must_not_find:
+        assert products[key].pk not in result, f"{query!r} should not find {key}"
+
+
+def test_digits_are_never_corrected(catalogue):
+    assert found("gao st26") == []
+
+
+@pytest.mark.parametrize(
+    ("query", "must_find", "must_not_find"),
+    [
+        ("trái cây", ["mango"], ["st25", "shrimp"]),  # a category's name
+        ("Fruit", ["mango"], ["st25"]),  # in English
+        ("hải sản", ["shrimp", "squid"], ["mango", "fish_sauce"]),  # what people call the seafood category
+        ("hoa quả", ["mango"], ["st25"]),  # fruit, as said in the north
+        ("đặc sản Phú Quốc", ["fish_sauce", "pepper"], ["basket"]),  # a region's specialities
+        ("đặc sản", ["st25", "mango", "fish_sauce"], []),
+        ("thủy sản tôm", ["shrimp"], ["squid"]),
+    ],
+)
+def test_a_category_or_a_group_word_finds_the_products_in_it(catalogue, more, query, must_find, must_not_find):
+    result = found(query)
+    products = everything(catalogue, more)
+    for key in must_find:
+        assert products[key].pk in result, f"{query!r} should find {key}"
+    for key in must_not_find:
+        assert products[key].pk not in result, f"{query!r} should not find {key}"
+
+
+def test_full_width_letters_are_folded(catalogue):
+    assert set(found("ＧＡＯ ＳＴ２５")) == set(found("gao st25")) != set()
+
+
+@pytest.mark.parametrize("query", ["!!!", "🙂🙂", "…", "★ ★"])
+def test_a_search_with_no_letter_or_digit_finds_nothing_and_says_so(catalogue, query, client):
+    """Before: punctuation or emoji alone showed the whole catalogue, with no "no results"."""
+    assert found(query) == []
+    body = client.get("/api/v1/products/", {"search": query}).json()
+    assert body["results"] == []
+    page = client.get("/catalogue/", {"search": query}).content.decode()
+    assert "không có chữ hay số nào để tìm" in page
+    assert 'class="product-card"' not in page
+
+
+def test_within_one_typo_rules():
+    from catalog.search import within_one_typo
+
+    assert within_one_typo("xoia", "xoai")
+    assert within_one_typo("quocc", "quoc")
+    assert within_one_typo("phuquok", "phuquoc")
+    assert not within_one_typo("gau", "gao")  # three letters: too short to guess
+    assert not within_one_typo("st26", "st25")  # digits: another product
+    assert not within_one_typo("xoai", "xoai")  # the same word is no correction
+    assert within_one_typo("thotnottt", "thotnot")  # eight letters or more: two typos

@@ -46,3 +46,31 @@ def test_quantity_refuses_floats_and_unknown_units():
         Quantity(1.5, Unit.KG)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="Unknown unit"):
         Quantity(Decimal(1), "pound")
+
+
+@pytest.mark.parametrize(
+    ("unit", "price", "per_base", "base"),
+    [
+        (Unit.TAN, 15_700_000, 15_700, Unit.KG),
+        (Unit.KG, 29_000, 29_000, Unit.KG),
+        (Unit.BAO_50, 1_650_000, 33_000, Unit.KG),
+        (Unit.CHAI_500, 45_000, 90_000, Unit.LIT),
+        (Unit.LIT, 80_000, 80_000, Unit.LIT),
+        (Unit.HU, 120_000, 120_000, Unit.HU),
+    ],
+)
+def test_prices_compare_per_base_unit(unit, price, per_base, base):
+    from market.core.quantity import base_unit, price_per_base_unit
+
+    assert base_unit(unit) == base
+    assert price_per_base_unit(price, unit) == per_base
+
+
+def test_jars_boxes_packs_and_bottles_are_counted_whole_and_litres_are_not():
+    from market.core.quantity import UNIT_SYMBOLS, WHOLE_UNITS
+
+    assert {Unit.HU, Unit.HOP, Unit.GOI, Unit.CHAI_500, Unit.CHAI_1L} <= WHOLE_UNITS
+    assert Unit.LIT not in WHOLE_UNITS
+    assert Unit.KG not in WHOLE_UNITS
+    assert UNIT_SYMBOLS[Unit.CHAI_1L] == "chai 1 lít"
+    assert set(UNIT_SYMBOLS) == set(Unit.values)

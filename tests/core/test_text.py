@@ -57,3 +57,10 @@ def test_nfc_composes_and_collapses_space():
 
 def test_ascii_reference_fits_a_transfer_note():
     assert ascii_reference("Đơn hàng #12 – Tân Hiệp", max_length=20) == "DONHANG12TANHIEP"
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"), [("ＧＡＯ ＳＴ２５", "gao st25"), ("ｎướｃ ｍắｍ", "nuoc mam"), ("ﬁsh", "fish")]
+)
+def test_fold_reads_full_width_and_compatibility_characters(text, folded):
+    assert fold(text) == folded
