@@ -382,9 +382,9 @@ class ApplicationApproveView(ActorAPIView):
 class ApplicationWaitlistView(ActorAPIView):
     capabilities = {"POST": FAIRS_MANAGE}
 
-    @extend_schema(request=inputs.ReasonInput, responses=ApplicationOut, tags=["fair applications"])
+    @extend_schema(request=inputs.ApplicationNoteInput, responses=ApplicationOut, tags=["fair applications"])
     def post(self, request: Request, application_id: int) -> Response:
-        note = _body(self, inputs.ReasonInput)["reason"]
+        note = _body(self, inputs.ApplicationNoteInput)["reason"]
         services.application_waitlist(actor=self.actor, application_id=application_id, note=note)
         return _application(self, application_id)
 
@@ -402,9 +402,9 @@ class ApplicationRejectView(ActorAPIView):
 class ApplicationWithdrawView(ActorAPIView):
     capabilities = {"POST": FAIRS_APPLY}
 
-    @extend_schema(request=inputs.ReasonInput, responses=ApplicationOut, tags=["fair applications"])
+    @extend_schema(request=inputs.ApplicationNoteInput, responses=ApplicationOut, tags=["fair applications"])
     def post(self, request: Request, application_id: int) -> Response:
-        reason = _body(self, inputs.ReasonInput)["reason"]
+        reason = _body(self, inputs.ApplicationNoteInput)["reason"]
         services.application_withdraw(actor=self.actor, application_id=application_id, reason=reason)
         return _application(self, application_id)
 
@@ -422,9 +422,9 @@ class ApplicationAssignView(ActorAPIView):
 class ApplicationReleaseView(ActorAPIView):
     capabilities = {"POST": FAIRS_MANAGE}
 
-    @extend_schema(request=inputs.ReasonInput, responses=ApplicationOut, tags=["fair applications"])
+    @extend_schema(request=inputs.ApplicationNoteInput, responses=ApplicationOut, tags=["fair applications"])
     def post(self, request: Request, application_id: int) -> Response:
-        reason = _body(self, inputs.ReasonInput)["reason"]
+        reason = _body(self, inputs.ApplicationNoteInput)["reason"]
         services.assignment_release(actor=self.actor, application_id=application_id, reason=reason)
         return _application(self, application_id)
 

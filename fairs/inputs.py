@@ -444,7 +444,7 @@ class ApplicationInput(serializers.Serializer):
         return tuple(value)
 
 
-class ReasonInput(serializers.Serializer):
+class ApplicationNoteInput(serializers.Serializer):
     reason = inputs.TextInput(max_length=500, required=False, default="", label=gettext_lazy("Reason or note"))
 
 

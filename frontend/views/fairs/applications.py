@@ -153,10 +153,10 @@ def _withdraw(actor: Actor, application_id: int, fields: Mapping[str, Any]) -> s
 VERBS: dict[ApplicationAction, Verb] = {
     ApplicationAction.ASSIGN_BOOTH: Verb(inputs.AssignInput, _assign),
     ApplicationAction.APPROVE: Verb(None, _approve),
-    ApplicationAction.WAITLIST: Verb(inputs.ReasonInput, _waitlist),
+    ApplicationAction.WAITLIST: Verb(inputs.ApplicationNoteInput, _waitlist),
     ApplicationAction.REJECT: Verb(inputs.RejectInput, _reject),
-    ApplicationAction.RELEASE_BOOTH: Verb(inputs.ReasonInput, _release),
-    ApplicationAction.WITHDRAW: Verb(inputs.ReasonInput, _withdraw),
+    ApplicationAction.RELEASE_BOOTH: Verb(inputs.ApplicationNoteInput, _release),
+    ApplicationAction.WITHDRAW: Verb(inputs.ApplicationNoteInput, _withdraw),
 }
 
 
