@@ -15,6 +15,9 @@ from catalog.models import (
     VatCategory,
 )
 
+# The supply side's models (catalog/supply/) have their admin next to them.
+from catalog.supply import admin as supply_admin  # noqa: F401
+
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):

@@ -39,6 +39,7 @@ DISALLOWED = (
     "/quotations/",
     "/sign-up/",
     "/staff/",
+    "/supply/",
     "/fairs/applications/",
     "/fairs/meetings/",
     # `*` is understood by the crawlers that matter (Google, Bing, Yandex, Cốc Cốc).
