@@ -33,6 +33,8 @@ urlpatterns = [
     path("login/", auth.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("sign-up/", auth.sign_up, name="sign-up"),
+    path("password-reset/", auth.password_reset, name="password-reset"),
+    path("password-reset/<str:uid>/<str:token>/", auth.password_reset_confirm, name="password-reset-confirm"),
     path("language/", auth.set_language, name="set-language"),
     path("invitations/<str:token>/", auth.invitation, name="invitation"),
     path("account/", organisations.account, name="account"),
@@ -56,6 +58,12 @@ urlpatterns = [
     path("geo/communes/", organisations.communes, name="communes"),
     path("staff/verification/", staff.verification_queue, name="staff-verification"),
     path("staff/verification/<int:organisation_id>/", staff.verification_detail, name="staff-verification-detail"),
+    path(
+        "staff/verification/<int:organisation_id>/verify/", staff.verification_verify, name="staff-verification-verify"
+    ),
+    path(
+        "staff/verification/<int:organisation_id>/reject/", staff.verification_reject, name="staff-verification-reject"
+    ),
     # payments: the pay page of any payable, and the alliance's payment back office
     path("payments/", payments.payments_mine, name="payments"),
     path("pay/<str:reference>/", payments.pay, name="pay"),

@@ -281,7 +281,7 @@ def test_the_invitation_link_is_blanked_once_sent_and_never_shown(smtp, cooperat
 
     actor = Actor(user=coop_owner, organisation=cooperative, role=Role.OWNER)
     _invitation, token = services.invitation_create(
-        actor=actor, organisation=cooperative, email="moi@test.example", role="staff"
+        actor=actor, organisation_id=cooperative.pk, email="moi@test.example", role=Role.STAFF
     )
     row = Notification.objects.get(kind="organisations.invitation")
     assert row.context["accept_url"].endswith(f"/invitations/{token}/")
