@@ -7,6 +7,7 @@ from market.payments.services.bank import (
     statement_apply,
     statement_discard,
     statement_upload,
+    transfer_report,
 )
 from market.payments.services.cards import (
     card_payment_refresh,
@@ -48,6 +49,7 @@ __all__ = [
     "statement_apply",
     "statement_discard",
     "statement_upload",
+    "transfer_report",
     "webhook_event_process",
     "webhook_event_store",
 ]
