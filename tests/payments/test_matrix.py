@@ -119,7 +119,7 @@ def test_payable_matrix(state, who, make_invoice, payer, payee, alliance, locals
             received_on=timezone.localdate(),
             bank_reference=f"REC-{payable.pk}",
             statement_line=payable.reference,
-        ),  # fmt: skip
+        ),
     }
     for action, press in presses.items():
         assert accepted(press) == (action.value in shown), (state, who, action)
