@@ -122,6 +122,11 @@ urlpatterns = [
         notifications.delivery_detail,
         name="staff-notification-detail",
     ),
+    path(
+        "staff/notifications/<int:notification_id>/resend/",
+        notifications.delivery_resend,
+        name="staff-notification-resend",
+    ),
     path("staff/notifications/templates/", notifications.template_list, name="staff-notification-templates"),
     path(
         "staff/notifications/templates/<str:kind_name>/",

@@ -141,6 +141,19 @@ class Notification(models.Model):
         return f"{self.kind} → {self.recipient_display} ({self.channel}, {self.status})"
 
     @property
+    def is_sent(self) -> bool:
+        return self.status == Status.SENT
+
+    @property
+    def is_waiting(self) -> bool:
+        """Waiting for its next attempt (the page shows when)."""
+        return self.status == Status.PENDING
+
+    @property
+    def is_unconfirmed(self) -> bool:
+        return self.status == Status.UNCONFIRMED
+
+    @property
     def recipient_display(self) -> str:
         if self.recipient_user_id and self.recipient_user is not None:
             return self.recipient_user.email
