@@ -368,4 +368,4 @@ class SignUpQuery(serializers.Serializer):
 
 
 class CommuneQuery(serializers.Serializer):
-    province_code = ProvinceInput()
+    province_code = ProvinceInput(required=False)
