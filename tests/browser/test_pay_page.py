@@ -133,7 +133,7 @@ def test_pay_by_vietqr_recognised_from_the_statement(
 def test_the_readmes_test_card_typed_with_spaces_and_a_four_digit_year_pays(
     page: Page, live_server, localstripe, make_invoice, payer_user
 ):
-    """"4242 4242 4242 4242", 12 / 2030 was refused with an English "Bad request"."""
+    """ "4242 4242 4242 4242", 12 / 2030 was refused with an English "Bad request"."""
     payable = make_invoice(1_200_000)
     log_in(page, live_server.url, payer_user.email)
     page.goto(f"{live_server.url}/pay/{payable.reference}/?method=card")

@@ -44,7 +44,9 @@ def test_unreadable_json_says_what_to_send(api, coop_owner):
     )
     assert response.status_code == 400
     assert message(response) == "Không đọc được nội dung yêu cầu: hãy gửi JSON hợp lệ hoặc một biểu mẫu."
-    english = api(coop_owner).post("/api/v1/tokens/", data="{", content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")
+    english = api(coop_owner).post(
+        "/api/v1/tokens/", data="{", content_type="application/json", HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert message(english) == "The request body could not be read: send valid JSON, or a form."
 
 

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def site_url(**env: str) -> str:
     clean = {k: v for k, v in os.environ.items() if k not in {"SITE_URL", "PORT", "DJANGO_SETTINGS_MODULE"}}
     code = "import django; django.setup(); from django.conf import settings; print(settings.SITE_URL)"
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [sys.executable, "-c", code],
         env={**clean, "MARKET_ENV": "development", "DJANGO_SETTINGS_MODULE": "market.settings", **env},
         cwd=ROOT,
