@@ -101,7 +101,10 @@ def test_every_target_of_the_main_pages_is_big_enough(page: Page, live_server, l
 def test_the_log_out_control_and_the_cart_quantity_are_finger_sized(page: Page, live_server, world):
     log_in(page, live_server.url, world["buyer"].email)
     log_out = page.locator("form[action='/logout/'] button").bounding_box()
-    assert log_out is not None and log_out["width"] >= 44 and log_out["height"] >= 44, log_out
+    assert log_out is not None
+    assert (log_out["width"], log_out["height"]) >= (44, 44), log_out
+    assert log_out["height"] >= 44, log_out
     page.goto(f"{live_server.url}/catalogue/")
     boxes = [box for box in (field.bounding_box() for field in page.locator("main input, main select").all()) if box]
-    assert boxes and all(box["height"] >= 24 for box in boxes), boxes
+    assert boxes
+    assert all(box["height"] >= 24 for box in boxes), boxes
