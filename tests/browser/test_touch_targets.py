@@ -102,7 +102,7 @@ def test_the_log_out_control_and_the_cart_quantity_are_finger_sized(page: Page, 
     log_in(page, live_server.url, world["buyer"].email)
     log_out = page.locator("form[action='/logout/'] button").bounding_box()
     assert log_out is not None
-    assert (log_out["width"], log_out["height"]) >= (44, 44), log_out
+    assert log_out["width"] >= 44, log_out
     assert log_out["height"] >= 44, log_out
     page.goto(f"{live_server.url}/catalogue/")
     boxes = [box for box in (field.bounding_box() for field in page.locator("main input, main select").all()) if box]
