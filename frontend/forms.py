@@ -48,8 +48,8 @@ def add_service_errors(form: forms.Form, error: ApplicationError) -> None:
 def _place_choices(data: Any, initial: Any, prefix: str | None = None) -> dict[str, Choices]:
     """Province and commune options; the communes of the province chosen (posted, or saved)."""
     key = f"{prefix}-province_code" if prefix else "province_code"
-    raw = data.get(key) if data is not None else (initial or {}).get("province_code")
-    province = int(raw) if str(raw or "").isdigit() and len(str(raw)) < 6 else None
+    raw = str((data.get(key) if data is not None else (initial or {}).get("province_code")) or "")
+    province = int(raw) if raw.isdigit() and len(raw) < 6 else None
     return {
         "province_code": [("", _("Choose a province")), *geo.province_choices()],
         "commune_code": geo.commune_choices(province),

@@ -9,6 +9,7 @@ MARKET_ENV picks the defaults:
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from celery.schedules import crontab
@@ -111,7 +112,7 @@ ROOT_URLCONF = "market.urls"
 WSGI_APPLICATION = "market.wsgi.application"
 ASGI_APPLICATION = "market.asgi.application"
 
-TEMPLATES = [
+TEMPLATES: list[dict[str, Any]] = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [],

@@ -448,7 +448,8 @@ def transfer_receipt(request: MemberRequest, transaction_id: int) -> FileRespons
     )
     if tx is None or not allowed or not tx.receipt:
         raise Http404()
-    return FileResponse(tx.receipt.open("rb"), as_attachment=False, filename=tx.receipt.name.rsplit("/", 1)[-1])
+    name = (tx.receipt.name or "").rsplit("/", 1)[-1]
+    return FileResponse(tx.receipt.open("rb"), as_attachment=False, filename=name)
 
 
 # --- back office: reconciliation -----------------------------------------------------------------

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from frontend.decorators import actor_required
 from frontend.forms import RejectForm
@@ -44,6 +44,7 @@ def _detail(request: MemberRequest, organisation_id: int, reject_form: RejectFor
     return render(request, "frontend/staff/verification_detail.html", context, status=status)
 
 
+@require_GET
 @actor_required(ORGANISATIONS_VERIFY)
 def verification_detail(request: MemberRequest, organisation_id: int) -> HttpResponse:
     return _detail(request, organisation_id, RejectForm())

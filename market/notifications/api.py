@@ -112,11 +112,16 @@ class DeliveryAttemptOut(serializers.ModelSerializer):
 
 
 class DeliveryDetailOut(DeliveryOut):
-    context = serializers.SerializerMethodField(help_text="Secrets (an invitation link) are hidden.")
     delivery_attempts = serializers.SerializerMethodField()
 
     class Meta(DeliveryOut.Meta):
-        fields = [*DeliveryOut.Meta.fields, "context", "delivery_attempts"]
+        fields = [*DeliveryOut.Meta.fields, "delivery_attempts"]
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # "context" names the serializer's own context as an attribute, so this field is added here.
+        fields = super().get_fields()
+        fields["context"] = serializers.SerializerMethodField(help_text="Secrets (an invitation link) are hidden.")
+        return fields
 
     @extend_schema_field(serializers.DictField())
     def get_context(self, obj: Notification) -> dict[str, Any]:

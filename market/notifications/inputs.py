@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
@@ -27,7 +29,7 @@ class DeliveryTab(serializers.ChoiceField):
 
     ALL, PROBLEMS, WAITING = "all", "problems", "waiting"
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(choices=[self.ALL, self.PROBLEMS, self.WAITING], **kwargs)
 
 

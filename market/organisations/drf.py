@@ -6,7 +6,6 @@ from functools import cached_property
 from typing import Any
 
 from rest_framework import permissions, serializers
-from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from market.core.throttling import throttles_for
@@ -34,7 +33,7 @@ class ActorAPIView(APIView):
 
     def get_throttles(self) -> list[Any]:
         # A view that sets its own throttle_classes (a provider's webhook: none) keeps them.
-        if self.throttle_classes is not api_settings.DEFAULT_THROTTLE_CLASSES:
+        if self.throttle_classes is not APIView.throttle_classes:
             return super().get_throttles()
         return throttles_for(self.request)
 

@@ -12,7 +12,6 @@ class ActorRequest(HttpRequest):
     """A page request: `actor` is set by ActorMiddleware (anonymous when nobody is logged in)."""
 
     actor: Actor
-    LANGUAGE_CODE: str  # set by LanguageMiddleware
 
 
 class MemberRequest(ActorRequest):

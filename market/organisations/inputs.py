@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
@@ -26,9 +27,10 @@ SELF_SERVICE_KINDS = tuple(kind for kind in OrganisationKind if kind != Organisa
 
 
 def _length(name: str) -> int:
-    length = Organisation._meta.get_field(name).max_length
-    assert isinstance(length, int), name
-    return length
+    field = Organisation._meta.get_field(name)
+    assert isinstance(field, models.CharField), name
+    assert field.max_length is not None, name
+    return field.max_length
 
 
 def _normalised(normalise: Any, value: str) -> str:

@@ -144,7 +144,7 @@ def invitation_get_for(*, actor: Actor, invitation_id: int) -> Invitation:
 def api_token_list_for(*, actor: Actor) -> QuerySet[ApiToken]:
     if actor.organisation is None:
         return ApiToken.objects.none()
-    return ApiToken.objects.filter(organisation_id=actor.organisation_id).select_related("user")
+    return ApiToken.objects.filter(organisation=actor.organisation).select_related("user")
 
 
 def api_token_get_for(*, actor: Actor, token_id: int) -> ApiToken:

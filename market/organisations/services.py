@@ -193,7 +193,10 @@ def _check_profile(*, kind: str, profile: OrganisationProfile, organisation_id: 
                 fields={"tax_code": [_("A tax code (MST) is required for this kind of organisation.")]}
             )
         return
-    if Organisation.objects.filter(tax_code=profile.tax_code).exclude(pk=organisation_id).exists():
+    others = Organisation.objects.filter(tax_code=profile.tax_code)
+    if organisation_id is not None:
+        others = others.exclude(pk=organisation_id)
+    if others.exists():
         raise ValidationFailed(fields={"tax_code": [TAX_CODE_TAKEN]})
 
 
@@ -511,7 +514,7 @@ def membership_change_role(*, actor: Actor, membership_id: int, role: Role) -> M
 @transaction.atomic
 def membership_remove(*, actor: Actor, membership_id: int) -> None:
     """A manager removes a member, or a member leaves (their own membership)."""
-    mine = Membership.objects.filter(pk=membership_id, user_id=getattr(actor.user, "pk", None)).exists()
+    mine = actor.user is not None and Membership.objects.filter(pk=membership_id, user_id=actor.user.pk).exists()
     membership = _membership_locked(actor, membership_id, MembershipAction.LEAVE if mine else MembershipAction.REMOVE)
     ApiToken.objects.filter(
         user_id=membership.user_id, organisation_id=membership.organisation_id, revoked_at__isnull=True
@@ -546,7 +549,7 @@ def api_token_create(*, actor: Actor, name: str) -> tuple[ApiToken, str]:
 @transaction.atomic
 def api_token_revoke(*, actor: Actor, token_id: int) -> ApiToken:
     actor.require(TOKENS_MANAGE)
-    token = ApiToken.objects.select_for_update().filter(pk=token_id, organisation_id=actor.organisation_id).first()
+    token = ApiToken.objects.select_for_update().filter(pk=token_id, organisation=actor.organisation).first()
     if token is None:
         raise NotFound()
     if token.revoked_at is None:

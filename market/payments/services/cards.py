@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import stripe
@@ -251,7 +252,7 @@ def refund_create(*, actor: Actor, payment_id: int, amount: int, reason: str) ->
         audit_record(actor=actor, action="payments.refund_requested", target=locked, data={"amount": amount})
     try:
         data = gateway.refund_create(
-            refund_id=refund.pk, intent_id=locked.provider_reference, amount=Money(amount, locked.currency)
+            refund_id=refund.pk, intent_id=locked.provider_reference, amount=Money(Decimal(amount), locked.currency)
         )
     except stripe.StripeError as error:
         with transaction.atomic():
@@ -304,9 +305,8 @@ def refund_sync(*, data: dict[str, Any], source: EventSource, provider_event_id:
                 changed.append("succeeded_at")
         elif target != refund.state:
             logger.info("refund %s: %s -> %s ignored (not forward)", refund.pk, refund.state, target)
-            target = None  # type: ignore[assignment]
         refund.save(update_fields=changed)
-        if target == RefundState.SUCCEEDED and "state" in changed:
+        if refund.state == RefundState.SUCCEEDED and "state" in changed:
             _payable, payment = lock_payment(refund.payment_id)
             refunded = payment.amount_refunded + refund.amount
             state = S.REFUNDED if refunded >= payment.amount else S.PARTIALLY_REFUNDED
@@ -325,7 +325,7 @@ def refund_sync(*, data: dict[str, Any], source: EventSource, provider_event_id:
 
 
 # --- disputes ------------------------------------------------------------------------------------
-_DISPUTE_RANK = {
+_DISPUTE_RANK: dict[str, int] = {
     DisputeStatus.WARNING_NEEDS_RESPONSE: 0,
     DisputeStatus.NEEDS_RESPONSE: 0,
     DisputeStatus.WARNING_UNDER_REVIEW: 1,

@@ -177,7 +177,8 @@ class _Writer:
     """Collects discrepancies and writes them in batches; the same facts are never stored twice."""
 
     def __init__(self, run: ReconciliationRun) -> None:
-        self.run, self.batch, self.found = run, [], 0
+        self.run, self.found = run, 0
+        self.batch: list[Discrepancy] = []
 
     def add(
         self, kind: str, provider: str, reference: str, payment_id: int | None, expected: Any, actual: Any, cause: str
