@@ -440,6 +440,8 @@ SPECTACULAR_SETTINGS = {
         "DiscrepancyStatusEnum": "market.payments.models.DiscrepancyStatus",
         # The foundation's name for organisation verification, kept stable now that other "status" enums exist.
         "StatusEnum": "market.organisations.models.VerificationStatus",
+        "OrganisationKindEnum": "market.organisations.models.OrganisationKind",
+        "DiscrepancyKindEnum": "market.payments.models.DiscrepancyKind",
         "DeliveryStatusEnum": "market.notifications.models.Status",
         "NotificationChannelEnum": "market.notifications.models.Channel",
         "NotificationGroupEnum": "market.notifications.models.Group",
