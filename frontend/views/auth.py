@@ -20,11 +20,10 @@ from frontend.forms import (
 )
 from frontend.schema_forms import SchemaForm
 from market.core.errors import ValidationFailed
-from market.core.inputs import read_query
+from market.core.inputs import InputMode, read_input, read_query
 from market.organisations import selectors, services
 from market.organisations.http import ActorRequest
-from market.organisations.inputs import NewPasswordInput, OrganisationProfile, SignUpQuery
-from market.organisations.middleware import SUPPORTED_LANGUAGES
+from market.organisations.inputs import LanguageSwitchInput, NewPasswordInput, OrganisationProfile, SignUpQuery
 from market.organisations.models import OrganisationKind, User
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -77,19 +76,18 @@ def sign_up(request: ActorRequest) -> HttpResponse:
 
 @require_POST
 def set_language(request: ActorRequest) -> HttpResponse:
-    language = request.POST.get("language", "")
-    next_url = request.POST.get("next") or "/"
+    fields = read_input(LanguageSwitchInput, request.POST, mode=InputMode.FORM)
+    language, next_url = fields["language"], fields.get("next") or "/"
     if not url_has_allowed_host_and_scheme(
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         next_url = "/"
     response = redirect(next_url)
-    if language in SUPPORTED_LANGUAGES:
-        if isinstance(request.user, User):
-            services.user_update(user=request.user, language=language)
-        response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax", secure=request.is_secure()
-        )
+    if isinstance(request.user, User):
+        services.user_update(user=request.user, language=language)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax", secure=request.is_secure()
+    )
     return response
 
 

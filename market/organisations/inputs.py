@@ -293,6 +293,13 @@ class AccountInput(serializers.Serializer):
     language = serializers.ChoiceField(choices=settings.LANGUAGES, label=gettext_lazy("Language"))
 
 
+class LanguageSwitchInput(serializers.Serializer):
+    """The language buttons of every page: the language, and the page to go back to."""
+
+    language = serializers.ChoiceField(choices=settings.LANGUAGES)
+    next = TextInput(max_length=2000, required=False)
+
+
 class ActingOrganisationInput(serializers.Serializer):
     organisation = IdInput(label=gettext_lazy("Organisation"))
 

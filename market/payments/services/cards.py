@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 import stripe
@@ -265,10 +266,19 @@ def refund_create(*, actor: Actor, payment_id: int, amount: int, reason: str) ->
     return refund_sync(data=data, source=EventSource.API) or refund
 
 
+class StripeRefundStatus(StrEnum):
+    PENDING = "pending"
+    REQUIRES_ACTION = "requires_action"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELED = "canceled"
+
+
+# Stripe's refund statuses as ours; the others (pending, requires_action) leave a refund pending.
 _REFUND_STATES = {
-    "succeeded": RefundState.SUCCEEDED,
-    "failed": RefundState.FAILED,
-    "canceled": RefundState.CANCELLED,
+    StripeRefundStatus.SUCCEEDED: RefundState.SUCCEEDED,
+    StripeRefundStatus.FAILED: RefundState.FAILED,
+    StripeRefundStatus.CANCELED: RefundState.CANCELLED,
 }
 
 
