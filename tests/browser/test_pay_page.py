@@ -167,3 +167,47 @@ def test_a_mistyped_card_is_explained_in_vietnamese_and_nothing_is_charged(
     expect(page.locator("#card-status")).to_contain_text(message)
     expect(page.locator("#card-status")).to_have_class(re.compile("error"))
     assert not payable.payments.exists()
+
+
+def test_a_cooperative_records_a_vietqr_transfer_its_own_account_received(
+    page: Page, live_server, localstripe, make_invoice, payee, alliance, tmp_path, settings
+):
+    """It could not: now its owner records the transfer (typed the Vietnamese way) with a receipt, and staff
+    apply it from the review queue once reference and amount match."""
+    from django.utils import timezone
+    from PIL import Image
+
+    from market.payments.models import BankTransaction
+
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    receipt = tmp_path / "bien-lai.png"
+    Image.new("RGB", (600, 400), "white").save(receipt)
+    payable = make_invoice(2_350_000)
+    owner = member(payee, Role.OWNER)
+    log_in(page, live_server.url, owner.email)
+    page.goto(f"{live_server.url}/pay/{payable.reference}/")
+    form = page.locator("form[action$='/transfers/']")
+    expect(form).to_be_visible()
+    check(page)
+    form.get_by_label("Số tiền đã nhận").fill("2.350.000 ₫")
+    form.get_by_label("Ngày nhận").fill(timezone.localdate().isoformat())
+    form.get_by_label("Số giao dịch ngân hàng").fill("FT26338 0099")
+    form.get_by_label("Nội dung chuyển khoản như ngân hàng hiển thị").fill(f"IBFT {payable.reference} CTY THU NGHIEM")
+    form.get_by_label("Ảnh hoặc PDF của biên lai").set_input_files(str(receipt))
+    form.locator("button[data-action=record_transfer]").click()
+    expect(page.locator(".notice.success")).to_be_visible()
+    expect(page.get_by_text("FT26338 0099")).to_be_visible()
+    check(page)
+    tx = BankTransaction.objects.get()
+    assert (tx.amount, tx.booked_at.date(), tx.reason) == (2_350_000, timezone.localdate(), "exact")
+    assert Payable.objects.get(pk=payable.pk).status == "unpaid"
+    log_out(page)
+
+    log_in(page, live_server.url, member(alliance, Role.STAFF).email)
+    page.goto(f"{live_server.url}/staff/payments/queue/{tx.pk}/")
+    check(page)
+    expect(page.get_by_role("link", name="Mở biên lai")).to_be_visible()
+    page.locator("#id_apply-note").fill("Đối chiếu biên lai khớp số tiền và mã")
+    page.locator("button[data-action=apply]").click()
+    expect(page.locator(".notice.success")).to_be_visible()
+    assert Payable.objects.get(pk=payable.pk).status == "paid"
