@@ -54,3 +54,12 @@ def test_a_post_is_read_by_the_schema_and_errors_sit_next_to_their_fields():
         assert set(form.errors) == {"quantity", "price"}
         # What the person typed stays in the field.
         assert 'value="1,500"' in str(form["quantity"])
+
+
+def test_a_password_field_renders_as_a_password_input():
+    class Account(serializers.Serializer):
+        password = serializers.CharField(style={"input_type": "password", "autocomplete": "new-password"})
+
+    html = SchemaForm(schema=Account).as_div()
+    assert 'type="password"' in html
+    assert 'autocomplete="new-password"' in html
