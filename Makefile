@@ -7,7 +7,7 @@ PORT ?= 8000
 # Tests run on PostgreSQL and Redis (see README); override to use other servers.
 TEST_ENV := MARKET_ENV=test DJANGO_SETTINGS_MODULE=tests.settings
 
-.PHONY: help setup run test lint typecheck format migrations-check schema schema-check compose-check services system-packages messages messages-update bench clean
+.PHONY: help setup run test lint format migrations-check schema schema-check compose-check services system-packages messages messages-update bench clean
 
 help:
 	@echo "make run    – set up, migrate SQLite, seed the demo, start web + worker + beat (no server needed)"
@@ -44,9 +44,6 @@ services:
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-
-# mypy with django-stubs over the product code (joins `lint` once every app is clean).
-typecheck: setup
 	MARKET_ENV=test $(VENV)/bin/mypy
 
 format: setup

@@ -6,6 +6,7 @@ import hashlib
 
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.cache import get_conditional_response
 from django.utils.http import quote_etag
 from django.views.decorators.http import require_GET
@@ -19,7 +20,7 @@ PUBLIC_PREFIXES = ("catalog/images/", "catalog/thumbnails/")
 
 
 @require_GET
-def catalog_media(request: HttpRequest, name: str) -> HttpResponse:
+def catalog_media(request: HttpRequest, name: str) -> HttpResponseBase:
     """Product photos and thumbnails. Their names are content hashes, so they never change (nor their ETag)."""
     if not name.startswith(PUBLIC_PREFIXES) or ".." in name or "\\" in name or not default_storage.exists(name):
         raise Http404()

@@ -392,9 +392,9 @@ class ApplicationWaitlistView(ActorAPIView):
 class ApplicationRejectView(ActorAPIView):
     capabilities = {"POST": FAIRS_MANAGE}
 
-    @extend_schema(request=inputs.RejectInput, responses=ApplicationOut, tags=["fair applications"])
+    @extend_schema(request=inputs.ApplicationRejectInput, responses=ApplicationOut, tags=["fair applications"])
     def post(self, request: Request, application_id: int) -> Response:
-        reason = _body(self, inputs.RejectInput)["reason"]
+        reason = _body(self, inputs.ApplicationRejectInput)["reason"]
         services.application_reject(actor=self.actor, application_id=application_id, reason=reason)
         return _application(self, application_id)
 

@@ -448,7 +448,7 @@ class ApplicationNoteInput(serializers.Serializer):
     reason = inputs.TextInput(max_length=500, required=False, default="", label=gettext_lazy("Reason or note"))
 
 
-class RejectInput(serializers.Serializer):
+class ApplicationRejectInput(serializers.Serializer):
     reason = inputs.TextInput(
         max_length=500,
         label=gettext_lazy("Reason"),

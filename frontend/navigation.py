@@ -26,11 +26,11 @@ class Link:
 class Card:
     title: str | Promise
     text: str | Promise
-    url_name: str | None = None
+    url_name: str
 
     @property
-    def url(self) -> str | None:
-        return reverse(self.url_name) if self.url_name else None
+    def url(self) -> str:
+        return reverse(self.url_name)
 
 
 PUBLIC_LINKS = [
@@ -133,7 +133,6 @@ STAFF_CARDS = [
     ),
     Card(_("Trade fairs"), _("Floor plans, booths, subsidies, applications and meetings."), "frontend:staff-fairs"),
     Card(_("Payments"), _("Payments, bank statements, reconciliation and settlements."), "frontend:staff-payments"),
-    Card(_("Reports"), _("What the alliance's members sold and met.")),
 ]
 
 

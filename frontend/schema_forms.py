@@ -68,6 +68,9 @@ def form_field(field: serializers.Field, choices: Choices | None = None) -> form
         return forms.CharField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"), **common)
     if isinstance(field, serializers.EmailField):
         return forms.CharField(widget=forms.EmailInput(attrs={"autocomplete": "email"}), **common)
+    if isinstance(field, serializers.CharField) and field.style.get("input_type") == "password":
+        autocomplete = field.style.get("autocomplete", "current-password")
+        return forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": autocomplete}), **common)
     if isinstance(field, inputs.TextInput) and field.multiline:
         attrs = {"rows": "4", "maxlength": str(field.max_length)}
         return forms.CharField(widget=forms.Textarea(attrs=attrs), **common)

@@ -37,6 +37,8 @@ urlpatterns = [
     path("login/", auth.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("sign-up/", auth.sign_up, name="sign-up"),
+    path("password-reset/", auth.password_reset, name="password-reset"),
+    path("password-reset/<str:uid>/<str:token>/", auth.password_reset_confirm, name="password-reset-confirm"),
     path("language/", auth.set_language, name="set-language"),
     path("invitations/<str:token>/", auth.invitation, name="invitation"),
     path("account/", organisations.account, name="account"),
@@ -60,6 +62,12 @@ urlpatterns = [
     path("geo/communes/", organisations.communes, name="communes"),
     path("staff/verification/", staff.verification_queue, name="staff-verification"),
     path("staff/verification/<int:organisation_id>/", staff.verification_detail, name="staff-verification-detail"),
+    path(
+        "staff/verification/<int:organisation_id>/verify/", staff.verification_verify, name="staff-verification-verify"
+    ),
+    path(
+        "staff/verification/<int:organisation_id>/reject/", staff.verification_reject, name="staff-verification-reject"
+    ),
     # payments: the pay page of any payable, and the alliance's payment back office
     path("payments/", payments.payments_mine, name="payments"),
     path("pay/<str:reference>/", payments.pay, name="pay"),
@@ -67,20 +75,47 @@ urlpatterns = [
     path("pay/<str:reference>/qr.png", payments.pay_qr, name="pay-qr"),
     path("pay/<str:reference>/card/", payments.pay_card, name="pay-card"),
     path("pay/<str:reference>/card/<int:payment_id>/refresh/", payments.pay_card_refresh, name="pay-card-refresh"),
+    path("pay/<str:reference>/transfers/", payments.pay_transfer_report, name="pay-transfer-report"),
+    path("transfers/<int:transaction_id>/receipt/", payments.transfer_receipt, name="transfer-receipt"),
     path("staff/payments/", payments.staff_payments, name="staff-payments"),
     path("staff/payments/<int:payment_id>/", payments.staff_payment, name="staff-payment"),
+    path("staff/payments/<int:payment_id>/refund/", payments.staff_payment_refund, name="staff-payment-refund"),
     path("staff/payments/statements/", payments.staff_statements, name="staff-statements"),
     path("staff/payments/statements/<int:statement_id>/", payments.staff_statement, name="staff-statement"),
+    path(
+        "staff/payments/statements/<int:statement_id>/apply/",
+        payments.staff_statement_apply,
+        name="staff-statement-apply",
+    ),
+    path(
+        "staff/payments/statements/<int:statement_id>/discard/",
+        payments.staff_statement_discard,
+        name="staff-statement-discard",
+    ),
     path("staff/payments/queue/", payments.staff_queue, name="staff-queue"),
     path("staff/payments/queue/<int:transaction_id>/", payments.staff_queue_item, name="staff-queue-item"),
+    path("staff/payments/queue/<int:transaction_id>/apply/", payments.staff_queue_apply, name="staff-queue-apply"),
+    path(
+        "staff/payments/queue/<int:transaction_id>/dismiss/", payments.staff_queue_dismiss, name="staff-queue-dismiss"
+    ),
     path("staff/payments/reconciliation/", payments.staff_reconciliation, name="staff-reconciliation"),
     path(
         "staff/payments/reconciliation/<int:run_id>/",
         payments.staff_reconciliation_run,
         name="staff-reconciliation-run",
     ),
+    path(
+        "staff/payments/reconciliation/<int:run_id>/discrepancies/<int:discrepancy_id>/resolve/",
+        payments.staff_discrepancy_resolve,
+        name="staff-discrepancy-resolve",
+    ),
     path("staff/payments/settlements/", payments.staff_settlements, name="staff-settlements"),
     path("staff/payments/settlements/<int:run_id>/", payments.staff_settlement_run, name="staff-settlement-run"),
+    path(
+        "staff/payments/settlements/<int:run_id>/<int:settlement_id>/mark-paid/",
+        payments.staff_settlement_mark_paid,
+        name="staff-settlement-mark-paid",
+    ),
     path("notifications/", notifications.inbox, name="notifications"),
     path("notifications/bell/", notifications.bell, name="notification-bell"),
     path("notifications/preferences/", notifications.preferences, name="notification-preferences"),
@@ -90,6 +125,11 @@ urlpatterns = [
         "staff/notifications/<int:notification_id>/",
         notifications.delivery_detail,
         name="staff-notification-detail",
+    ),
+    path(
+        "staff/notifications/<int:notification_id>/resend/",
+        notifications.delivery_resend,
+        name="staff-notification-resend",
     ),
     path("staff/notifications/templates/", notifications.template_list, name="staff-notification-templates"),
     path(

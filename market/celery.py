@@ -28,4 +28,4 @@ def ensure_broker_folders() -> None:
 
     if settings.CELERY_BROKER_URL.startswith("filesystem://"):
         for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder", "temp_folder"):
-            os.makedirs(settings.CELERY_BROKER_TRANSPORT_OPTIONS[key], exist_ok=True)
+            os.makedirs(str(settings.CELERY_BROKER_TRANSPORT_OPTIONS[key]), exist_ok=True)

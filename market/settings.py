@@ -9,6 +9,7 @@ MARKET_ENV picks the defaults:
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from celery.schedules import crontab
@@ -56,8 +57,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "localhost,127.0
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("Production needs ALLOWED_HOSTS.")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-# Public base URL, used where a link leaves the site (QR codes, e-mails).
-SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Public base URL, used where a link leaves the site (QR codes, e-mails); unset, it follows `make run`'s PORT.
+SITE_URL = env("SITE_URL", f"http://127.0.0.1:{env('PORT', '8000')}").rstrip("/")
 
 # The load benchmarks (bench/) mount a bare /bench/ping view to compare against; never in production.
 MARKET_BENCH = env_bool("MARKET_BENCH", False)
@@ -114,7 +115,7 @@ ROOT_URLCONF = "market.urls"
 WSGI_APPLICATION = "market.wsgi.application"
 ASGI_APPLICATION = "market.asgi.application"
 
-TEMPLATES = [
+TEMPLATES: list[dict[str, Any]] = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [],
@@ -190,6 +191,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "frontend:login"
 LOGIN_REDIRECT_URL = "frontend:dashboard"
 LOGOUT_REDIRECT_URL = "frontend:home"
+# Password reset links (e-mailed through the notifications outbox) work once, for two hours.
+PASSWORD_RESET_TIMEOUT = 2 * 60 * 60
 
 # Login throttling (django-axes): after AXES_FAILURE_LIMIT failures for one e-mail from one address,
 # logins are refused for AXES_COOLOFF_MINUTES, even with the right password.
@@ -197,6 +200,7 @@ AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(env("AXES_COOLOFF_MINUTES", "15")) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "market.organisations.authentication.login_username"  # "Muahang@" is "muahang@"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "frontend.views.auth.lockout"
 AXES_VERBOSE = False
@@ -448,6 +452,8 @@ SPECTACULAR_SETTINGS = {
         "DiscrepancyStatusEnum": "market.payments.models.DiscrepancyStatus",
         # The foundation's name for organisation verification, kept stable now that other "status" enums exist.
         "StatusEnum": "market.organisations.models.VerificationStatus",
+        "OrganisationKindEnum": "market.organisations.models.OrganisationKind",
+        "DiscrepancyKindEnum": "market.payments.models.DiscrepancyKind",
         "DeliveryStatusEnum": "market.notifications.models.Status",
         "NotificationChannelEnum": "market.notifications.models.Channel",
         "MemberKindEnum": "catalog.supply.models.MemberKind",

@@ -50,6 +50,7 @@ def _actor(organisation: Organisation, role: str = Role.OWNER) -> Actor:
 
 
 def _pay(order: Order, when: Any) -> None:
+    from market.payments.models import TransactionSource
     from market.payments.services import bank_transaction_record
     from orders.selectors import payable_for
 
@@ -63,7 +64,7 @@ def _pay(order: Order, when: Any) -> None:
         amount=payable.amount,
         description=f"{payable.reference} {order.buyer.name.upper()} TT DON HANG",
         counterparty=order.buyer.legal_name.upper(),
-        source="statement",
+        source=TransactionSource.STATEMENT,
     )
 
 

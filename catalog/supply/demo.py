@@ -21,10 +21,13 @@ from decimal import Decimal
 from django.utils import timezone
 
 from catalog import services as catalog_services
-from catalog.models import Category, Certificate, HarvestLot, Product
+from catalog.commands import ProductDetails
+from catalog.models import Category, Certificate, HarvestLot, Product, VatCategory
+from catalog.pricing import TierSpec
 from catalog.supply import services
 from catalog.supply.models import Intake, MemberHousehold, MemberKind, Plot, RawMaterialArea, Season
 from market.core.demo import DemoContext
+from market.core.quantity import Unit
 from market.organisations.models import Membership, Organisation, Role
 from market.organisations.permissions import Actor
 
@@ -222,24 +225,21 @@ PADDY_SKU = "TH-LUA-DT8"
 def _paddy_product(actor: Actor) -> Product:
     product = Product.objects.filter(cooperative=actor.organisation, sku=PADDY_SKU).first()
     if product is None:
-        product = catalog_services.product_create(
-            actor=actor,
-            data={
-                "sku": PADDY_SKU,
-                "category": "gao-thom",
-                "name_vi": "Lúa tươi Đài Thơm 8 (thu mua tại ruộng)",
-                "name_en": "Fresh Dai Thom 8 paddy (bought at the field)",
-                "description_vi": "Lúa tươi của hộ thành viên vùng Kênh 8, cân và đo độ ẩm tại ruộng, "
-                "giao cho nhà máy.",
-                "unit": "tan",
-                "moq": "10",
-                "order_multiple": "1",
-                "vat_category": "khong-chiu-thue",
-                "origin_note": "Cánh đồng lớn Kênh 8",
-            },
-            tiers=[{"min_quantity": "10", "unit_price": 7600000}, {"min_quantity": "100", "unit_price": 7450000}],
+        details = ProductDetails(
+            sku=PADDY_SKU,
+            category_id=Category.objects.get(slug="gao-thom").pk,
+            name_vi="Lúa tươi Đài Thơm 8 (thu mua tại ruộng)",
+            name_en="Fresh Dai Thom 8 paddy (bought at the field)",
+            description_vi="Lúa tươi của hộ thành viên vùng Kênh 8, cân và đo độ ẩm tại ruộng, giao cho nhà máy.",
+            unit=Unit.TAN,
+            moq=Decimal(10),
+            order_multiple=Decimal(1),
+            vat_category_id=VatCategory.objects.get(code="khong-chiu-thue").pk,
+            origin_note="Cánh đồng lớn Kênh 8",
         )
-        product = catalog_services.product_publish(actor=actor, product=product)
+        tiers = [TierSpec(Decimal(10), 7600000), TierSpec(Decimal(100), 7450000)]
+        product = catalog_services.product_create(actor=actor, details=details, tiers=tiers)
+        product = catalog_services.product_publish(actor=actor, product_id=product.pk)
     return product
 
 
@@ -277,7 +277,7 @@ def _seed_intakes(actor: Actor, area: RawMaterialArea, season: Season, calendar:
             actor=actor, intakes=[i.pk for i in intakes[:3]], product=product.pk, code=code
         )
         services.lot_build_from_intakes(actor=actor, intakes=[i.pk for i in intakes[3:30]], lot=lot.pk)
-        catalog_services.lot_publish(actor=actor, lot=lot)
+        catalog_services.lot_publish(actor=actor, lot_id=lot.pk)
 
 
 def seed_supply(context: DemoContext) -> None:

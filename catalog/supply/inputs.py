@@ -15,6 +15,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from catalog.inputs import LotCodeInput
 from catalog.supply import geometry
 from catalog.supply.models import MemberKind
 from market.core.errors import ValidationFailed
@@ -199,7 +200,7 @@ class LotFromIntakesInput(serializers.Serializer):
         error_messages={"required": TICK_INTAKES, "min_length": TICK_INTAKES, "not_a_list": TICK_INTAKES},
     )
     product = IdInput(required=False, allow_null=True, label=_("Product"))
-    code = TextInput(max_length=20, required=False, label=_("Lot code"))
+    code = LotCodeInput(required=False, label=_("Lot code"))
     harvest_date = DateInput(
         required=False, allow_null=True, label=_("Harvest date"), help_text=_("The last intake's day when empty.")
     )

@@ -1,4 +1,4 @@
-"""Sign-up, login, logout, language, invitations."""
+"""Sign-up, login, logout, password reset, language, invitations."""
 
 from __future__ import annotations
 
@@ -6,16 +6,25 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from frontend.forms import InvitedAccountForm, LoginForm, SignUpForm, add_service_errors
+from frontend.forms import (
+    InvitedAccountForm,
+    LoginForm,
+    PasswordResetRequestForm,
+    SignUpForm,
+)
+from frontend.schema_forms import SchemaForm
 from market.core.errors import ValidationFailed
+from market.core.inputs import InputMode, read_input, read_query
 from market.organisations import selectors, services
-from market.organisations.middleware import SUPPORTED_LANGUAGES
+from market.organisations.http import ActorRequest
+from market.organisations.inputs import LanguageSwitchInput, NewPasswordInput, OrganisationProfile, SignUpQuery
+from market.organisations.models import OrganisationKind, User
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -26,55 +35,63 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
-def lockout(request: HttpRequest, credentials: dict | None = None, *args: object, **kwargs: object) -> HttpResponse:
+def lockout(
+    request: ActorRequest, credentials: dict[str, str] | None = None, *args: object, **kwargs: object
+) -> HttpResponse:
     """django-axes calls this when an e-mail has failed too often from one address."""
     minutes = int(settings.AXES_COOLOFF_TIME * 60)
     return render(request, "frontend/auth/lockout.html", {"minutes": minutes}, status=429)
 
 
-def sign_up(request: HttpRequest) -> HttpResponse:
+def _status(*forms: SchemaForm) -> int:
+    return 400 if any(form.errors for form in forms) else 200
+
+
+def sign_up(request: ActorRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("frontend:dashboard")
-    form = SignUpForm(request.POST or None, initial={"kind": request.GET.get("kind", "cooperative")})
+    kind = read_query(SignUpQuery, request.GET).get("kind", OrganisationKind.COOPERATIVE)
+    form = SignUpForm(request.POST or None, initial={"kind": kind})
     if request.method == "POST" and form.is_valid():
+        fields = form.cleaned_data
         try:
             user = services.sign_up(
-                email=form.cleaned_data["email"],
-                password=form.cleaned_data["password"],
-                full_name=form.cleaned_data["full_name"],
+                email=fields["email"],
+                password=fields["password"],
+                full_name=fields["full_name"],
                 language=request.LANGUAGE_CODE,
-                kind=form.cleaned_data["kind"],
-                # The person registering is the first contact until the profile says otherwise.
-                organisation=form.organisation_data() | {"email": form.cleaned_data["email"]},
+                kind=fields["kind"],
+                # The person registering (their e-mail) is the first contact until the profile says otherwise.
+                profile=OrganisationProfile.from_input(fields),
             )
         except ValidationFailed as exc:
-            add_service_errors(form, exc)
+            form.add_service_errors(exc)
         else:
             login(request, user, backend=MODEL_BACKEND)
             messages.success(request, _("Welcome! The alliance will check your organisation's details soon."))
             return redirect("frontend:dashboard")
-    return render(request, "frontend/auth/sign_up.html", {"form": form}, status=400 if form.errors else 200)
+    form.order_fields(["kind", "name", "legal_name", "tax_code", "province_code", "commune_code"])
+    return render(request, "frontend/auth/sign_up.html", {"form": form}, status=_status(form))
 
 
 @require_POST
-def set_language(request: HttpRequest) -> HttpResponse:
-    language = request.POST.get("language", "")
-    next_url = request.POST.get("next") or "/"
+def set_language(request: ActorRequest) -> HttpResponse:
+    fields = read_input(LanguageSwitchInput, request.POST, mode=InputMode.FORM)
+    language, next_url = fields["language"], fields.get("next") or "/"
     if not url_has_allowed_host_and_scheme(
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         next_url = "/"
     response = redirect(next_url)
-    if language in SUPPORTED_LANGUAGES:
-        if request.user.is_authenticated:
-            services.user_update(user=request.user, language=language)
-        response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax", secure=request.is_secure()
-        )
+    if isinstance(request.user, User):
+        services.user_update(user=request.user, language=language)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax", secure=request.is_secure()
+    )
     return response
 
 
-def invitation(request: HttpRequest, token: str) -> HttpResponse:
+def invitation(request: ActorRequest, token: str) -> HttpResponse:
     """The link in an invitation: join with the current account, or create one for the invited address."""
     invite = selectors.invitation_open_by_token(token=token)
     form = InvitedAccountForm(request.POST or None) if not request.user.is_authenticated else None
@@ -85,19 +102,42 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
                     request, "frontend/auth/invitation.html", {"invitation": invite, "form": form}, status=400
                 )
             try:
-                user = services.user_create(
-                    email=invite.email,
-                    password=form.cleaned_data["password"],
-                    full_name=form.cleaned_data["full_name"],
-                    language=request.LANGUAGE_CODE,
-                )
+                user = services.user_create(email=invite.email, language=request.LANGUAGE_CODE, **form.cleaned_data)
             except ValidationFailed as exc:
-                add_service_errors(form, exc)
+                form.add_service_errors(exc)
                 return render(
                     request, "frontend/auth/invitation.html", {"invitation": invite, "form": form}, status=400
                 )
             login(request, user, backend=MODEL_BACKEND)
+        assert isinstance(request.user, User)
         membership = services.invitation_accept(user=request.user, token=token)
         messages.success(request, _("You joined %(name)s.") % {"name": membership.organisation.name})
         return redirect("frontend:dashboard")
     return render(request, "frontend/auth/invitation.html", {"invitation": invite, "form": form})
+
+
+# --- password reset ------------------------------------------------------------------------------
+def password_reset(request: ActorRequest) -> HttpResponse:
+    """Ask for a reset link. The page answers the same whether the address has an account or not."""
+    form = PasswordResetRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.password_reset_request(email=form.cleaned_data["email"])
+        return render(request, "frontend/auth/password_reset_sent.html", {"email": form.cleaned_data["email"]})
+    return render(request, "frontend/auth/password_reset.html", {"form": form}, status=_status(form))
+
+
+def password_reset_confirm(request: ActorRequest, uid: str, token: str) -> HttpResponse:
+    """The link in the e-mail: choose a new password (the link works once), then you are logged in."""
+    user = services.password_reset_user(uid=uid, token=token)
+    form = SchemaForm(request.POST or None, schema=NewPasswordInput)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.password_reset_confirm(uid=uid, token=token, password=form.cleaned_data["password"])
+        except ValidationFailed as exc:
+            form.add_service_errors(exc)
+        else:
+            login(request, user, backend=MODEL_BACKEND)
+            messages.success(request, _("Your new password is saved and you are logged in."))
+            return redirect("frontend:dashboard")
+    context = {"form": form, "email": user.email}
+    return render(request, "frontend/auth/password_reset_confirm.html", context, status=_status(form))

@@ -7,19 +7,24 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from frontend.decorators import actor_required
 from frontend.forms import add_service_errors
+from frontend.schema_forms import SchemaForm
 from market.core.errors import ApplicationError
+from market.core.inputs import read_query
 from market.notifications import selectors, services
 from market.notifications.config import channel_available_for, zalo_templates
-from market.notifications.models import Channel, Group, Status
+from market.notifications.inputs import DeliveryLogQuery, DeliveryTab, InboxQuery, TemplatePreviewQuery
+from market.notifications.models import Channel, Group, Notification, Status
 from market.notifications.permissions import NOTIFICATIONS_MANAGE
+from market.notifications.policy import delivery_actions
 from market.notifications.registry import TEMPLATE_PARTS, find_kind
 from market.notifications.rendering import (
     RenderError,
@@ -28,20 +33,22 @@ from market.notifications.rendering import (
     render_inbox_line,
     render_sms,
 )
+from market.organisations.http import ActorRequest, MemberRequest
 
 INBOX_PAGE = 30
 LOG_PAGE = 50
+WAITING = (Status.PENDING, Status.SENDING, Status.DELIVERING, Status.HELD)
 
 
 # --- the inbox and the bell ----------------------------------------------------------------------
 @login_required
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: MemberRequest) -> HttpResponse:
     """Opening the inbox marks what it shows as read; the page still shows which entries were new."""
     if request.method == "POST":
         services.inbox_mark_all_read(user=request.user)
         messages.success(request, _("All notifications are marked as read."))
         return redirect("frontend:notifications")
-    before = _int(request.GET.get("before"))
+    before = read_query(InboxQuery, request.GET).get("before")
     entries = selectors.inbox_for(user=request.user, before_id=before, limit=INBOX_PAGE + 1)
     more = len(entries) > INBOX_PAGE
     entries = entries[:INBOX_PAGE]
@@ -55,7 +62,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def notification_open(request: HttpRequest, notification_id: int) -> HttpResponse:
+def notification_open(request: MemberRequest, notification_id: int) -> HttpResponse:
     notification = services.inbox_open(user=request.user, notification_id=notification_id)
     entry = selectors.inbox_entry(notification)
     target = entry.link
@@ -64,7 +71,7 @@ def notification_open(request: HttpRequest, notification_id: int) -> HttpRespons
     return redirect("frontend:notifications")
 
 
-def bell(request: HttpRequest) -> HttpResponse:
+def bell(request: ActorRequest) -> HttpResponse:
     """The bell alone, for htmx to refresh the count now and then (204, nothing to swap, once logged out)."""
     if not request.user.is_authenticated:
         return HttpResponse(status=204)
@@ -108,22 +115,24 @@ class PreferencesForm(forms.Form):
             rows.append({"group": group, "label": label, "cells": cells})
         return rows
 
-    def choices(self) -> dict[tuple[str, str], bool]:
+    def choices(self) -> dict[tuple[Group, Channel], bool]:
         return {
-            (cell.group, cell.channel): bool(self.cleaned_data.get(_field_name(cell.group, cell.channel)))
+            (Group(cell.group), Channel(cell.channel)): bool(
+                self.cleaned_data.get(_field_name(cell.group, cell.channel))
+            )
             for cell in self.matrix.cells.values()
             if cell.available
         }
 
 
 @login_required
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: MemberRequest) -> HttpResponse:
     matrix = selectors.preferences_for(user=request.user)
     form = PreferencesForm(request.POST or None, matrix=matrix)
     if request.method == "POST" and form.is_valid():
         try:
             services.preferences_update(
-                actor=request.actor,  # type: ignore[attr-defined]
+                actor=request.actor,
                 enabled=form.choices(),
                 daily_digest=form.cleaned_data["daily_digest"],
             )
@@ -138,63 +147,55 @@ def preferences(request: HttpRequest) -> HttpResponse:
 
 
 # --- staff: the delivery log ---------------------------------------------------------------------
-class DeliveryFilterForm(forms.Form):
-    status = forms.ChoiceField(label=gettext_lazy("Status"), required=False)
-    channel = forms.ChoiceField(label=gettext_lazy("Channel"), required=False)
-    group = forms.ChoiceField(label=gettext_lazy("Group"), required=False)
-    kind = forms.ChoiceField(label=gettext_lazy("Kind"), required=False)
-    search = forms.CharField(
-        label=gettext_lazy("Recipient or object"),
-        required=False,
-        max_length=100,
-        help_text=gettext_lazy("E-mail, name, organisation, or the id of the order, invitation…"),
-    )
-    date_from = forms.DateField(
-        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+class DeliveryFilterForm(SchemaForm):
+    """The log's filters, rendered from the same schema that reads them (page and API)."""
 
-    def __init__(self, *args: Any, kinds: list[Any], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        everything = [("", _("All"))]
-        self.fields["status"].choices = everything + list(Status.choices)
-        self.fields["channel"].choices = everything + list(Channel.choices)
-        self.fields["group"].choices = everything + list(Group.choices)
-        self.fields["kind"].choices = everything + [(k.name, f"{k.label} ({k.name})") for k in kinds]
+    schema = DeliveryLogQuery
+
+    def __init__(self, data: Any, *, kinds: list[Any]) -> None:
+        everything = [("", gettext_lazy("All"))]
+        super().__init__(
+            data,
+            exclude=("problems", "tab", "before"),
+            choices={
+                "status": everything + list(Status.choices),
+                "channel": everything + list(Channel.choices),
+                "group": everything + list(Group.choices),
+                "kind": everything + [(k.name, k.label) for k in kinds],
+            },
+        )
 
 
 @actor_required(NOTIFICATIONS_MANAGE)
-def delivery_log(request: HttpRequest) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
-    tab = request.GET.get("tab", "all")
-    form = DeliveryFilterForm(request.GET or None, kinds=selectors.kinds_for_staff(actor=actor))
-    filters: dict[str, Any] = {}
-    if form.is_bound and form.is_valid():
-        filters = {key: value for key, value in form.cleaned_data.items() if value}
-    queryset = selectors.delivery_log_for(actor=actor, problems=tab == "problems", **filters)
-    if tab == "waiting":
-        queryset = queryset.filter(status__in=[Status.PENDING, Status.SENDING, Status.DELIVERING, Status.HELD])
-    before = _int(request.GET.get("before"))
+def delivery_log(request: MemberRequest) -> HttpResponse:
+    actor = request.actor
+    query = read_query(DeliveryLogQuery, request.GET)
+    tab = query.pop("tab", DeliveryTab.ALL)
+    before = query.pop("before", None)
+    kinds = selectors.kinds_for_staff(actor=actor)
+    filters = {key: value for key, value in query.items() if key != "problems"}
+    queryset = selectors.delivery_log_for(actor=actor, problems=tab == DeliveryTab.PROBLEMS, **filters)
+    if tab == DeliveryTab.WAITING:
+        queryset = queryset.filter(status__in=WAITING)
     if before:
         queryset = queryset.filter(pk__lt=before)
     rows = list(queryset[: LOG_PAGE + 1])
     more = len(rows) > LOG_PAGE
     rows = rows[:LOG_PAGE]
-    labels = {kind.name: kind.label for kind in selectors.kinds_for_staff(actor=actor)}
-    for row in rows:
-        row.kind_label = labels.get(row.kind, row.kind)
-    query = request.GET.copy()
-    query.pop("before", None)
+    labels = {kind.name: kind.label for kind in kinds}
+    query_string = request.GET.copy()
+    query_string.pop("before", None)
     older = None
     if more and rows:
-        query["before"] = str(rows[-1].pk)
-        older = f"?{query.urlencode()}"
+        query_string["before"] = str(rows[-1].pk)
+        older = f"?{query_string.urlencode()}"
     tab_query = request.GET.copy()
     for key in ("tab", "before"):
         tab_query.pop(key, None)
     context = {
-        "form": form,
-        "rows": rows,
+        "form": DeliveryFilterForm(request.GET if filters else None, kinds=kinds),
+        "filtered": bool(filters),
+        "rows": [(row, labels.get(row.kind, row.kind)) for row in rows],
         "older": older,
         "tab": tab,
         "tab_query": tab_query.urlencode(),
@@ -203,33 +204,41 @@ def delivery_log(request: HttpRequest) -> HttpResponse:
     return render(request, "frontend/notifications/staff_log.html", context)
 
 
-@actor_required(NOTIFICATIONS_MANAGE)
-def delivery_detail(request: HttpRequest, notification_id: int) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
-    row = selectors.delivery_get_for(actor=actor, notification_id=notification_id)
-    if request.method == "POST":
-        try:
-            services.notification_resend(actor=actor, notification=row)
-        except ApplicationError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("It will be sent again within a few seconds."))
-        return redirect("frontend:staff-notification-detail", notification_id=row.pk)
+def _delivery_page(request: MemberRequest, row: Notification) -> HttpResponse:
+    actor = request.actor
     kind = find_kind(row.kind)
     context = {
         "row": row,
         "kind": kind,
+        "actions": delivery_actions(actor=actor, notification=row),
         "attempts": selectors.delivery_attempts(actor=actor, notification=row),
         "context_items": sorted(masked_context(kind, row.context).items()),
-        "resendable": row.status in services.RESENDABLE,
     }
     return render(request, "frontend/notifications/staff_detail.html", context)
 
 
+@actor_required(NOTIFICATIONS_MANAGE)
+def delivery_detail(request: MemberRequest, notification_id: int) -> HttpResponse:
+    return _delivery_page(request, selectors.delivery_get_for(actor=request.actor, notification_id=notification_id))
+
+
+@require_POST
+@actor_required(NOTIFICATIONS_MANAGE)
+def delivery_resend(request: MemberRequest, notification_id: int) -> HttpResponse:
+    try:
+        row = services.notification_resend(actor=request.actor, notification_id=notification_id)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("It will be sent again within a few seconds."))
+        notification_id = row.pk
+    return redirect("frontend:staff-notification-detail", notification_id=notification_id)
+
+
 # --- staff: templates ----------------------------------------------------------------------------
 @actor_required(NOTIFICATIONS_MANAGE)
-def template_list(request: HttpRequest) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+def template_list(request: MemberRequest) -> HttpResponse:
+    actor = request.actor
     zalo = zalo_templates()
     kinds = [
         {
@@ -244,12 +253,10 @@ def template_list(request: HttpRequest) -> HttpResponse:
 
 
 @actor_required(NOTIFICATIONS_MANAGE)
-def template_preview(request: HttpRequest, kind_name: str) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+def template_preview(request: MemberRequest, kind_name: str) -> HttpResponse:
+    actor = request.actor
     kind = selectors.kind_for_staff(actor=actor, name=kind_name)
-    language = request.GET.get("language", "vi")
-    if language not in {"vi", "en"}:
-        language = "vi"
+    language = read_query(TemplatePreviewQuery, request.GET).get("language", "vi")
     sample = dict(kind.sample_context)
     context: dict[str, Any] = {"kind": kind, "language": language, "sample": sorted(sample.items())}
     try:
@@ -266,10 +273,3 @@ def template_preview(request: HttpRequest, kind_name: str) -> HttpResponse:
     context["zalo_params"] = [(param, key, sample.get(key, "")) for param, key in kind.zalo_params.items()]
     context["template_files"] = [kind.template_name(language, part) for part in TEMPLATE_PARTS]
     return render(request, "frontend/notifications/staff_template_preview.html", context)
-
-
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None

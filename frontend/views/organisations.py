@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -14,41 +14,52 @@ from django.views.decorators.http import require_GET, require_POST
 from frontend.decorators import actor_required
 from frontend.forms import (
     AccountForm,
+    ActingOrganisationForm,
     ApiTokenForm,
     BankAccountForm,
     InvitationForm,
     OrganisationForm,
     RoleForm,
-    add_service_errors,
 )
 from frontend.navigation import dashboard_cards_for
 from market.core.errors import ApplicationError
+from market.core.inputs import read_query
 from market.organisations import geo, selectors, services
-from market.organisations.api import invitation_accept_url
-from market.organisations.permissions import (
-    MEMBERS_MANAGE,
-    ORGANISATION_BANK_UPDATE,
-    ORGANISATION_UPDATE,
-    TOKENS_MANAGE,
+from market.organisations.http import ActorRequest, MemberRequest
+from market.organisations.inputs import (
+    BankAccount,
+    CommuneQuery,
+    OrganisationProfile,
+    bank_account_from,
+)
+from market.organisations.models import Organisation, User
+from market.organisations.permissions import TOKENS_MANAGE
+from market.organisations.policies import (
+    ORGANISATION_POLICY,
+    OrganisationAction,
+    invitation_actions,
+    membership_actions,
+    organisation_actions,
 )
 from market.organisations.selectors import verification_queue
+from market.organisations.services import invitation_accept_url
 
 
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: ActorRequest) -> HttpResponse:
     return render(request, "frontend/home.html")
 
 
 @login_required
-def no_organisation(request: HttpRequest) -> HttpResponse:
-    if request.actor.organisation is not None:  # type: ignore[attr-defined]
+def no_organisation(request: ActorRequest) -> HttpResponse:
+    if request.actor.organisation is not None:
         return redirect("frontend:dashboard")
     return render(request, "frontend/organisation/none.html")
 
 
 @actor_required()
-def dashboard(request: HttpRequest) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
-    context = {"cards": dashboard_cards_for(actor)}
+def dashboard(request: MemberRequest) -> HttpResponse:
+    actor = request.actor
+    context: dict[str, object] = {"cards": dashboard_cards_for(actor)}
     if actor.is_alliance_staff:
         context["pending_count"] = verification_queue(actor=actor).count()
     return render(request, "frontend/dashboard.html", context)
@@ -56,80 +67,88 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def switch_organisation(request: HttpRequest) -> HttpResponse:
+def switch_organisation(request: MemberRequest) -> HttpResponse:
+    form = ActingOrganisationForm(request.POST)
     try:
+        if not form.is_valid():
+            raise ApplicationError(_("You are not a member of that organisation."))
         organisation = services.acting_organisation_switch(
-            user=request.user, organisation_id=int(request.POST.get("organisation", 0))
+            user=request.user, organisation_id=form.cleaned_data["organisation"]
         )
-    except (ValueError, ApplicationError):
+    except ApplicationError:
         messages.error(request, _("You are not a member of that organisation."))
     else:
         messages.success(request, _("You are now acting for %(name)s.") % {"name": organisation.name})
     return redirect("frontend:dashboard")
 
 
+def _own(request: MemberRequest) -> Organisation:
+    organisation = request.actor.organisation
+    assert organisation is not None  # actor_required
+    return organisation
+
+
 @actor_required()
-def organisation(request: HttpRequest) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
-    return render(
-        request,
-        "frontend/organisation/profile.html",
-        {"organisation": actor.organisation, "can_edit": actor.can(ORGANISATION_UPDATE)},
-    )
+def organisation(request: MemberRequest) -> HttpResponse:
+    org = _own(request)
+    actions = organisation_actions(actor=request.actor, organisation=org)
+    return render(request, "frontend/organisation/profile.html", {"organisation": org, "actions": actions})
 
 
-@actor_required(ORGANISATION_UPDATE)
-def organisation_edit(request: HttpRequest) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
-    org = actor.organisation
-    initial = {name: getattr(org, name) for name in OrganisationForm.base_fields}
-    form = OrganisationForm(request.POST or None, initial=initial)
-    bank_initial = {name: getattr(org, name) for name in BankAccountForm.base_fields}
-    bank_form = BankAccountForm(request.POST or None, initial=bank_initial, prefix="bank")
-    can_bank = actor.can(ORGANISATION_BANK_UPDATE)
+@actor_required()
+def organisation_edit(request: MemberRequest) -> HttpResponse:
+    actor = request.actor
+    org = _own(request)
+    ORGANISATION_POLICY.authorize(actor=actor, obj=org, action=OrganisationAction.EDIT)
+    can_bank = OrganisationAction.EDIT_BANK in organisation_actions(actor=actor, organisation=org)
+    data = request.POST if request.method == "POST" else None
+    form = OrganisationForm(data, initial=_values(OrganisationProfile.of(org)))
+    bank = BankAccount.of(org)
+    bank_initial = {"bank_bin": bank.bank_bin, "bank_account_number": bank.account_number,
+                    "bank_account_holder": bank.holder} if bank else {}  # fmt: skip
+    bank_form = BankAccountForm(data if can_bank else None, initial=bank_initial, prefix="bank")
     if request.method == "POST" and form.is_valid() and (not can_bank or bank_form.is_valid()):
-        data = form.organisation_data()
-        if can_bank:
-            data |= bank_form.cleaned_data
         try:
-            services.organisation_update(actor=actor, organisation=org, data=data)
+            services.organisation_update(
+                actor=actor,
+                organisation_id=org.pk,
+                profile=OrganisationProfile.from_input(form.cleaned_data),
+                bank=bank_account_from(bank_form.cleaned_data) if can_bank else services.Keep.BANK,
+            )
         except ApplicationError as exc:
-            add_service_errors(form, exc)
-            for field in list(form.errors):
-                if field in bank_form.fields:
-                    bank_form.add_error(field, form.errors.pop(field))
+            form.add_service_errors(exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("frontend:organisation")
     status = 400 if form.errors or bank_form.errors else 200
-    return render(
-        request,
-        "frontend/organisation/edit.html",
-        {"form": form, "bank_form": bank_form, "can_bank": can_bank},
-        status=status,
-    )
+    context = {"form": form, "bank_form": bank_form, "can_bank": can_bank}
+    return render(request, "frontend/organisation/edit.html", context, status=status)
+
+
+def _values(profile: OrganisationProfile) -> dict[str, object]:
+    return {name: getattr(profile, name) for name in OrganisationProfile.__dataclass_fields__}
 
 
 @require_POST
-@actor_required(ORGANISATION_UPDATE)
-def organisation_resubmit(request: HttpRequest) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
-    services.organisation_resubmit(actor=actor, organisation=actor.organisation)
+@actor_required()
+def organisation_resubmit(request: MemberRequest) -> HttpResponse:
+    services.organisation_resubmit(actor=request.actor, organisation_id=_own(request).pk)
     messages.success(request, _("Sent to the alliance for verification again."))
     return redirect("frontend:organisation")
 
 
 @actor_required()
-def members(request: HttpRequest) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+def members(request: MemberRequest) -> HttpResponse:
+    actor = request.actor
+    org = _own(request)
     invite_form = InvitationForm(request.POST or None)
     if request.method == "POST" and invite_form.is_valid():
         try:
             invitation, token = services.invitation_create(
-                actor=actor, organisation=actor.organisation, **invite_form.cleaned_data
+                actor=actor, organisation_id=org.pk, **invite_form.cleaned_data
             )
         except ApplicationError as exc:
-            add_service_errors(invite_form, exc)
+            invite_form.add_service_errors(exc)
         else:
             messages.success(
                 request,
@@ -137,59 +156,66 @@ def members(request: HttpRequest) -> HttpResponse:
                 % {"email": invitation.email, "url": invitation_accept_url(token)},
             )
             return redirect("frontend:organisation-members")
+    memberships = [
+        (membership, membership_actions(actor=actor, membership=membership))
+        for membership in selectors.membership_list_for(actor=actor, organisation_id=org.pk)
+    ]
+    invitations = [
+        (invitation, invitation_actions(actor=actor, invitation=invitation))
+        for invitation in selectors.invitation_list_for(actor=actor, organisation_id=org.pk)
+    ]
     context = {
-        "memberships": selectors.membership_list_for(actor=actor, organisation_id=actor.organisation_id),
-        "invitations": selectors.invitation_list_for(actor=actor, organisation_id=actor.organisation_id),
+        "memberships": memberships,
+        "invitations": invitations,
         "invite_form": invite_form,
         "role_form": RoleForm(),
-        "can_manage": actor.can(MEMBERS_MANAGE),
+        "actions": organisation_actions(actor=actor, organisation=org),
     }
     return render(request, "frontend/organisation/members.html", context, status=400 if invite_form.errors else 200)
 
 
 @require_POST
 @actor_required()
-def member_change_role(request: HttpRequest, membership_id: int) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
-    membership = selectors.membership_get_for(actor=actor, membership_id=membership_id)
+def member_change_role(request: MemberRequest, membership_id: int) -> HttpResponse:
     form = RoleForm(request.POST)
     if form.is_valid():
-        services.membership_change_role(actor=actor, membership=membership, role=form.cleaned_data["role"])
+        services.membership_change_role(
+            actor=request.actor, membership_id=membership_id, role=form.cleaned_data["role"]
+        )
         messages.success(request, _("Role changed."))
+    else:
+        messages.error(request, _("Choose owner, manager or staff."))
     return redirect("frontend:organisation-members")
 
 
 @require_POST
 @actor_required()
-def member_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
-    membership = selectors.membership_get_for(actor=actor, membership_id=membership_id)
+def member_remove(request: MemberRequest, membership_id: int) -> HttpResponse:
+    membership = selectors.membership_get_for(actor=request.actor, membership_id=membership_id)
     leaving = membership.user_id == request.user.pk
-    services.membership_remove(actor=actor, membership=membership)
+    services.membership_remove(actor=request.actor, membership_id=membership.pk)
     messages.success(request, _("You left the organisation.") if leaving else _("Member removed."))
     return redirect("frontend:dashboard" if leaving else "frontend:organisation-members")
 
 
 @require_POST
-@actor_required(MEMBERS_MANAGE)
-def invitation_revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
-    invitation = selectors.invitation_get_for(actor=actor, invitation_id=invitation_id)
-    services.invitation_revoke(actor=actor, invitation=invitation)
+@actor_required()
+def invitation_revoke(request: MemberRequest, invitation_id: int) -> HttpResponse:
+    services.invitation_revoke(actor=request.actor, invitation_id=invitation_id)
     messages.success(request, _("Invitation withdrawn."))
     return redirect("frontend:organisation-members")
 
 
 @actor_required(TOKENS_MANAGE)
-def tokens(request: HttpRequest) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+def tokens(request: MemberRequest) -> HttpResponse:
+    actor = request.actor
     form = ApiTokenForm(request.POST or None)
     new_secret = None
     if request.method == "POST" and form.is_valid():
         try:
             _token, new_secret = services.api_token_create(actor=actor, name=form.cleaned_data["name"])
         except ApplicationError as exc:
-            add_service_errors(form, exc)
+            form.add_service_errors(exc)
         else:
             form = ApiTokenForm()
     context = {"tokens": selectors.api_token_list_for(actor=actor), "form": form, "new_secret": new_secret}
@@ -198,30 +224,27 @@ def tokens(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @actor_required(TOKENS_MANAGE)
-def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
-    services.api_token_revoke(actor=actor, token=selectors.api_token_get_for(actor=actor, token_id=token_id))
+def token_revoke(request: MemberRequest, token_id: int) -> HttpResponse:
+    services.api_token_revoke(actor=request.actor, token_id=token_id)
     messages.success(request, _("Token revoked. Integrations using it stop working now."))
     return redirect("frontend:organisation-tokens")
 
 
 @login_required
-def account(request: HttpRequest) -> HttpResponse:
-    user = request.user
+def account(request: MemberRequest) -> HttpResponse:
+    user: User = request.user
+    saving = request.method == "POST" and "save_account" in request.POST
+    changing = request.method == "POST" and "change_password" in request.POST
     form = AccountForm(
-        request.POST if "save_account" in request.POST else None,
+        request.POST if saving else None,
         initial={"full_name": user.full_name, "phone": user.phone, "language": user.language},
     )
-    password_form = PasswordChangeForm(user, request.POST if "change_password" in request.POST else None)
-    if request.method == "POST" and "save_account" in request.POST and form.is_valid():
-        try:
-            services.user_update(user=user, **form.cleaned_data)
-        except ApplicationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("frontend:account")
-    if request.method == "POST" and "change_password" in request.POST and password_form.is_valid():
+    password_form = PasswordChangeForm(user, request.POST if changing else None)
+    if saving and form.is_valid():
+        services.user_update(user=user, **form.cleaned_data)
+        messages.success(request, _("Saved."))
+        return redirect("frontend:account")
+    if changing and password_form.is_valid():
         password_form.save()
         update_session_auth_hash(request, password_form.user)
         messages.success(request, _("Password changed."))
@@ -230,7 +253,7 @@ def account(request: HttpRequest) -> HttpResponse:
     return render(request, "frontend/account.html", {"form": form, "password_form": password_form}, status=status)
 
 
-def cooperative(request: HttpRequest, organisation_id: int) -> HttpResponse:
+def cooperative(request: ActorRequest, organisation_id: int) -> HttpResponse:
     """A verified cooperative's public card."""
     return render(
         request,
@@ -240,10 +263,8 @@ def cooperative(request: HttpRequest, organisation_id: int) -> HttpResponse:
 
 
 @require_GET
-def communes(request: HttpRequest) -> HttpResponse:
+def communes(request: ActorRequest) -> HttpResponse:
     """htmx: the commune options of the chosen province."""
-    try:
-        province_code = int(request.GET.get("province_code", ""))
-    except ValueError:
-        province_code = 0
-    return render(request, "frontend/partials/commune_options.html", {"communes": geo.communes(province_code)})
+    province_code = read_query(CommuneQuery, request.GET).get("province_code")
+    options = geo.communes(province_code) if province_code else ()
+    return render(request, "frontend/partials/commune_options.html", {"communes": options})

@@ -1,12 +1,16 @@
-"""Payment pages: the pay page of any payable (VietQR and card), and the alliance's payment back office."""
+"""Payment pages: the pay page of any payable (VietQR and card; the payee records a transfer it received), and
+the alliance's payment back office. What each control may do comes from the payments policies."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any, TypeVar
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.db.models import Model, QuerySet
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,88 +19,155 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from frontend.decorators import actor_required
-from frontend.forms import add_service_errors
 from frontend.payment_forms import (
     ApplyTransferForm,
     MarkPaidForm,
     NoteForm,
+    ReceivedTransferForm,
     RefundForm,
     SettlementRunForm,
     StatementUploadForm,
 )
-from market.core.errors import ApplicationError
+from frontend.schema_forms import SchemaForm
+from market.core.errors import ApplicationError, NotFound
 from market.core.http import generated_file
+from market.core.inputs import InputMode, read_input, read_query
 from market.organisations.banks import bank_by_bin
+from market.organisations.http import MemberRequest
 from market.payments import selectors, services, vietqr
 from market.payments import stripe_gateway as gateway
+from market.payments.inputs import (
+    CardPaymentInput,
+    DiscrepancyListQuery,
+    PageQuery,
+    PaymentListQuery,
+    PayMethodQuery,
+    ReviewQueueQuery,
+    SettlementRunQuery,
+    idempotency_key,
+)
 from market.payments.models import (
+    BankTransaction,
     DiscrepancyStatus,
+    Payable,
+    Payment,
     PaymentState,
     Provider,
-    SettlementState,
+    RunStatus,
     TransactionStatus,
 )
-from market.payments.permissions import PAYMENTS_MANAGE, PAYMENTS_REFUND, SETTLEMENTS_MANAGE
-from market.payments.services.bank import statement_preview
+from market.payments.permissions import PAYMENTS_MANAGE, SETTLEMENTS_MANAGE
+from market.payments.policy import (
+    PayableAction,
+    discrepancy_actions,
+    payable_actions,
+    payment_actions,
+    settlement_actions,
+    statement_actions,
+    transfer_actions,
+)
+from market.payments.services.bank import LineOutcome, statement_preview
 from market.payments.services.reconciliation import reconciliation_request
 from market.payments.services.settlements import payout_csv
 
 PAGE = 50
+M = TypeVar("M", bound=Model)
+
+
+def _older(queryset: QuerySet[M], before: int | None) -> tuple[list[M], int | None]:
+    """Keyset pages: `?before=<id>` — no COUNT over the table."""
+    if before:
+        queryset = queryset.filter(pk__lt=before)
+    rows = list(queryset[: PAGE + 1])
+    older = rows[PAGE - 1].pk if len(rows) > PAGE else None
+    return rows[:PAGE], older
+
+
+def _page(request: MemberRequest) -> int | None:
+    return read_query(PageQuery, request.GET).get("before")
 
 
 # --- the pay page --------------------------------------------------------------------------------
-def _vietqr_context(payable) -> dict:
-    if not payable.has_bank_account or payable.outstanding <= 0:
+def _vietqr_context(payable: Payable) -> dict[str, Any]:
+    if not payable.has_bank_account:
         return {}
     payload = vietqr.build_payload(
         bank_bin=payable.account_bin, account_number=payable.account_number, amount=payable.outstanding,
         note=payable.reference,
     )  # fmt: skip
-    bank = bank_by_bin(payable.account_bin)
+    title = _("VietQR code for %(ref)s") % {"ref": payable.reference}
     return {
-        "qr_svg": mark_safe(vietqr.qr_svg(payload, title=_("VietQR code for %(ref)s") % {"ref": payable.reference})),  # noqa: S308 (segno's own SVG)
-        "bank": bank,
+        "qr_svg": mark_safe(vietqr.qr_svg(payload, title=title)),  # noqa: S308 (segno's own SVG)
+        "bank": bank_by_bin(payable.account_bin),
         "qr_amount": payable.outstanding,
     }
 
 
-@actor_required()
-def pay(request: HttpRequest, reference: str) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
-    payable = selectors.payable_get_for(actor=actor, reference=reference)
-    method = request.GET.get("method", "vietqr")
-    if method not in {"vietqr", "card"}:
+def _pay_page(request: MemberRequest, payable: Payable, transfer_form: SchemaForm | None = None) -> HttpResponse:
+    actor = request.actor
+    actions = payable_actions(actor=actor, payable=payable)
+    method = read_query(PayMethodQuery, request.GET).get("method", "vietqr")
+    if PayableAction.PAY_BY_CARD not in actions:
         method = "vietqr"
-    context = {
+    context: dict[str, Any] = {
         "payable": payable,
+        "actions": actions,
         "method": method,
-        "can_pay": actor.organisation_id == payable.payer_id
-        and payable.outstanding > 0
-        and payable.status != "cancelled",
-        "cards_enabled": gateway.enabled(),
         "payments": payable.payments.order_by("-pk")[:20],
-        **_vietqr_context(payable),
+        "reported": selectors.transfers_reported_for(actor=actor, payable=payable)[:20],
     }
-    if method == "card" and gateway.enabled():
+    if PayableAction.PAY_BY_TRANSFER in actions:
+        context.update(_vietqr_context(payable))
+    if PayableAction.RECORD_TRANSFER in actions:
+        context["transfer_form"] = transfer_form or ReceivedTransferForm(
+            initial={"amount": payable.outstanding, "received_on": timezone.localdate()}
+        )
+    if method == "card":
         context["stripe_js"] = gateway.js_url()
         context["publishable_key"] = gateway.settings.STRIPE_PUBLISHABLE_KEY
-    return render(request, "frontend/payments/pay.html", context)
+    status = 400 if transfer_form is not None and transfer_form.errors else 200
+    return render(request, "frontend/payments/pay.html", context, status=status)
+
+
+@actor_required()
+def pay(request: MemberRequest, reference: str) -> HttpResponse:
+    return _pay_page(request, selectors.payable_get_for(actor=request.actor, reference=reference))
+
+
+@require_POST
+@actor_required()
+def pay_transfer_report(request: MemberRequest, reference: str) -> HttpResponse:
+    """The payee records a transfer its own account received; staff check it before it counts."""
+    payable = selectors.payable_get_for(actor=request.actor, reference=reference)
+    form = ReceivedTransferForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.transfer_report(actor=request.actor, payable_id=payable.pk, **form.cleaned_data)
+        except ApplicationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(
+                request, _("Recorded. The alliance checks it against the amount due; this page shows when it counts.")
+            )
+            return redirect("frontend:pay", reference=payable.reference)
+    return _pay_page(request, payable, transfer_form=form)
 
 
 @require_GET
 @actor_required()
-def pay_status(request: HttpRequest, reference: str) -> HttpResponse:
-    payable = selectors.payable_get_for(actor=request.actor, reference=reference)  # type: ignore[attr-defined]
+def pay_status(request: MemberRequest, reference: str) -> HttpResponse:
+    payable = selectors.payable_get_for(actor=request.actor, reference=reference)
     return render(request, "frontend/payments/_status.html", {"payable": payable, "poll": True})
 
 
 @require_GET
 @actor_required()
-def pay_qr(request: HttpRequest, reference: str) -> HttpResponse:
+def pay_qr(request: MemberRequest, reference: str) -> HttpResponse:
     """The QR as a PNG to save on the phone and open in the banking app."""
-    payable = selectors.payable_get_for(actor=request.actor, reference=reference)  # type: ignore[attr-defined]
-    if not payable.has_bank_account or payable.outstanding <= 0:
-        return HttpResponse(status=404)
+    payable = selectors.payable_get_for(actor=request.actor, reference=reference)
+    actions = payable_actions(actor=request.actor, payable=payable)
+    if PayableAction.PAY_BY_TRANSFER not in actions or not payable.has_bank_account:
+        raise Http404()
     payload = vietqr.build_payload(
         bank_bin=payable.account_bin, account_number=payable.account_number, amount=payable.outstanding,
         note=payable.reference,
@@ -108,13 +179,14 @@ def pay_qr(request: HttpRequest, reference: str) -> HttpResponse:
     )  # fmt: skip
 
 
-def _card_answer(request: HttpRequest, payable, payment, secret: str = "") -> JsonResponse:
+def _card_answer(payable: Payable, payment: Payment, secret: str = "") -> JsonResponse:
     next_url = payable.return_url or reverse("frontend:pay", args=[payable.reference])
     messages_by_state = {
         PaymentState.SUCCEEDED: _("Payment received. Thank you!"),
         PaymentState.FAILED: payment.failure_message or _("The card was declined."),
         PaymentState.PENDING: _("Waiting for your bank to confirm…"),
     }
+    succeeded = payment.state == PaymentState.SUCCEEDED
     return JsonResponse(
         {
             "payment": payment.pk,
@@ -122,130 +194,125 @@ def _card_answer(request: HttpRequest, payable, payment, secret: str = "") -> Js
             "requires_action": bool(secret),
             "client_secret": secret,
             "refresh_url": reverse("frontend:pay-card-refresh", args=[payable.reference, payment.pk]),
-            "message": str(messages_by_state.get(payment.state, "")),
-            "next": next_url if payment.state == PaymentState.SUCCEEDED else "",
+            "message": str(messages_by_state.get(PaymentState(payment.state), "")),
+            "next": next_url if succeeded else "",
         }
     )
 
 
+def _card_error(error: ApplicationError) -> JsonResponse:
+    """A refusal the card form shows as it is: the first field's message, or the error's."""
+    message = next(iter(error.fields.values()))[0] if error.fields else error.message
+    return JsonResponse({"state": "error", "message": message}, status=error.status_code)
+
+
 @require_POST
 @actor_required()
-def pay_card(request: HttpRequest, reference: str) -> JsonResponse:
-    actor = request.actor  # type: ignore[attr-defined]
-    payable = selectors.payable_get_for(actor=actor, reference=reference)
+def pay_card(request: MemberRequest, reference: str) -> JsonResponse:
+    payable = selectors.payable_get_for(actor=request.actor, reference=reference)
     try:
-        token = json.loads(request.body or b"{}").get("token", "")
+        try:
+            body = json.loads(request.body or b"{}")
+        except ValueError:
+            body = {}
+        token = read_input(CardPaymentInput, body if isinstance(body, dict) else {}, mode=InputMode.JSON)["token"]
         payment, secret = services.card_payment_start(
-            actor=actor, payable=payable, token_id=str(token), client_key=request.headers.get("Idempotency-Key", "")
+            actor=request.actor, payable_id=payable.pk, token_id=token, client_key=idempotency_key(request.headers)
         )
     except ApplicationError as error:
-        return JsonResponse({"state": "error", "message": error.message}, status=error.status_code)
-    except ValueError:
-        return JsonResponse({"state": "error", "message": _("The card could not be read; enter it again.")}, status=400)
-    return _card_answer(request, payable, payment, secret)
+        return _card_error(error)
+    return _card_answer(payable, payment, secret)
 
 
 @require_POST
 @actor_required()
-def pay_card_refresh(request: HttpRequest, reference: str, payment_id: int) -> JsonResponse:
-    actor = request.actor  # type: ignore[attr-defined]
-    payable = selectors.payable_get_for(actor=actor, reference=reference)
+def pay_card_refresh(request: MemberRequest, reference: str, payment_id: int) -> JsonResponse:
+    payable = selectors.payable_get_for(actor=request.actor, reference=reference)
     payment = payable.payments.filter(pk=payment_id).first()
-    if payment is None:
-        return JsonResponse({"state": "error", "message": _("Not found.")}, status=404)
     try:
-        payment = services.card_payment_refresh(actor=actor, payment=payment)
+        if payment is None:
+            raise NotFound()
+        payment = services.card_payment_refresh(actor=request.actor, payment=payment)
     except ApplicationError as error:
-        return JsonResponse({"state": "error", "message": error.message}, status=error.status_code)
-    return _card_answer(request, payable, payment)
+        return _card_error(error)
+    return _card_answer(payable, payment)
 
 
 @actor_required()
-def payments_mine(request: HttpRequest) -> HttpResponse:
+def payments_mine(request: MemberRequest) -> HttpResponse:
     """What the acting organisation has to pay and what it is paid, newest first."""
-    actor = request.actor  # type: ignore[attr-defined]
-    payables, older = _older(selectors.payable_list_for(actor=actor).order_by("-pk"), request)
-    return render(request, "frontend/payments/mine.html", {"payables": payables, "older": older})
+    actor = request.actor
+    payables, older = _older(selectors.payable_list_for(actor=actor).order_by("-pk"), _page(request))
+    rows = [(payable, payable_actions(actor=actor, payable=payable)) for payable in payables]
+    return render(request, "frontend/payments/mine.html", {"rows": rows, "older": older})
 
 
-# --- back office ---------------------------------------------------------------------------------
-def _older(queryset, request: HttpRequest):
-    """Keyset pages: `?before=<id>` — no COUNT over the table."""
-    before = request.GET.get("before", "")
-    if before.isdigit():
-        queryset = queryset.filter(pk__lt=int(before))
-    rows = list(queryset[: PAGE + 1])
-    return rows[:PAGE], (rows[PAGE - 1].pk if len(rows) > PAGE else None)
-
-
+# --- back office: payments -----------------------------------------------------------------------
 @actor_required(PAYMENTS_MANAGE)
-def staff_payments(request: HttpRequest) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
-    state = request.GET.get("state") or None
-    provider = request.GET.get("provider") or None
-    search = request.GET.get("q", "").strip()
+def staff_payments(request: MemberRequest) -> HttpResponse:
+    actor = request.actor
+    query = read_query(PaymentListQuery, request.GET)
+    search = query.get("q") or query.get("search") or ""
     queryset = selectors.payment_list_for(
-        actor=actor,
-        state=state if state in PaymentState.values else None,
-        provider=provider if provider in Provider.values else None,
-        search=search or None,
+        actor=actor, state=query.get("state"), provider=query.get("provider"), search=search or None
     )
-    payments, older = _older(queryset, request)
-    return render(
-        request,
-        "frontend/payments/staff/payments.html",
-        {
-            "payments": payments,
-            "older": older,
-            "states": PaymentState.choices,
-            "providers": Provider.choices,
-            "state": state or "",
-            "provider": provider or "",
-            "q": search,
-            "queue_count": selectors.review_queue(actor=actor).count(),
-            "open_discrepancies": selectors.discrepancy_list_for(actor=actor).count(),
-        },
-    )
+    payments, older = _older(queryset, query.get("before"))
+    context = {
+        "payments": payments,
+        "older": older,
+        "states": PaymentState.choices,
+        "providers": Provider.choices,
+        "state": query.get("state", ""),
+        "provider": query.get("provider", ""),
+        "q": search,
+        "queue_count": selectors.review_queue(actor=actor).count(),
+        "open_discrepancies": selectors.discrepancy_list_for(actor=actor).count(),
+    }
+    return render(request, "frontend/payments/staff/payments.html", context)
+
+
+def _payment_page(request: MemberRequest, payment_id: int, form: SchemaForm | None = None) -> HttpResponse:
+    actor = request.actor
+    payment = selectors.payment_get_for(actor=actor, payment_id=payment_id)
+    context = {
+        "payment": payment,
+        "actions": payment_actions(actor=actor, payment=payment),
+        "events": payment.events.select_related("actor"),
+        "refunds": payment.refunds.all(),
+        "disputes": payment.disputes.all(),
+        "form": form or RefundForm(initial={"amount": payment.refundable}),
+    }
+    return render(request, "frontend/payments/staff/payment.html", context, status=400 if form else 200)
 
 
 @actor_required(PAYMENTS_MANAGE)
-def staff_payment(request: HttpRequest, payment_id: int) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
-    payment = selectors.payment_get_for(actor=actor, payment_id=payment_id)
-    form = RefundForm(request.POST or None, initial={"amount": payment.refundable})
-    if request.method == "POST" and form.is_valid():
+def staff_payment(request: MemberRequest, payment_id: int) -> HttpResponse:
+    return _payment_page(request, payment_id)
+
+
+@require_POST
+@actor_required(PAYMENTS_MANAGE)
+def staff_payment_refund(request: MemberRequest, payment_id: int) -> HttpResponse:
+    selectors.payment_get_for(actor=request.actor, payment_id=payment_id)
+    form = RefundForm(request.POST)
+    if form.is_valid():
         try:
-            refund = services.refund_create(actor=actor, payment=payment, **form.cleaned_data)
-            if refund.state == "failed":
+            refund = services.refund_create(actor=request.actor, payment_id=payment_id, **form.cleaned_data)
+        except ApplicationError as error:
+            form.add_service_errors(error)
+        else:
+            if refund.failure_message:
                 messages.error(request, _("The refund failed: %(reason)s") % {"reason": refund.failure_message})
             else:
                 messages.success(request, _("Refund sent."))
-            return redirect("frontend:staff-payment", payment_id=payment.pk)
-        except ApplicationError as error:
-            add_service_errors(form, error)
-    can_refund = (
-        actor.can(PAYMENTS_REFUND)
-        and payment.provider == Provider.STRIPE
-        and payment.state in (PaymentState.SUCCEEDED, PaymentState.PARTIALLY_REFUNDED)
-    )
-    return render(
-        request,
-        "frontend/payments/staff/payment.html",
-        {
-            "payment": payment,
-            "events": payment.events.select_related("actor"),
-            "refunds": payment.refunds.all(),
-            "disputes": payment.disputes.all(),
-            "form": form,
-            "can_refund": can_refund,
-        },
-        status=400 if form.errors else 200,
-    )
+            return redirect("frontend:staff-payment", payment_id=payment_id)
+    return _payment_page(request, payment_id, form)
 
 
+# --- back office: statements ---------------------------------------------------------------------
 @actor_required(PAYMENTS_MANAGE)
-def staff_statements(request: HttpRequest) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+def staff_statements(request: MemberRequest) -> HttpResponse:
+    actor = request.actor
     form = StatementUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -255,146 +322,210 @@ def staff_statements(request: HttpRequest) -> HttpResponse:
                 file_name=upload.name,
                 content=upload.read(),
                 bank_format=form.cleaned_data["bank_format"],
-                account_number=form.cleaned_data["account_number"].strip(),
+                account_number=form.cleaned_data["account_number"],
             )
-            return redirect("frontend:staff-statement", statement_id=statement.pk)
         except ApplicationError as error:
-            add_service_errors(form, error)
-    statements, older = _older(selectors.statement_list_for(actor=actor), request)
-    return render(
-        request,
-        "frontend/payments/staff/statements.html",
-        {"form": form, "statements": statements, "older": older},
-        status=400 if form.errors else 200,
-    )
+            form.add_service_errors(error)
+        else:
+            return redirect("frontend:staff-statement", statement_id=statement.pk)
+    statements, older = _older(selectors.statement_list_for(actor=actor), _page(request))
+    context = {"form": form, "statements": statements, "older": older}
+    return render(request, "frontend/payments/staff/statements.html", context, status=400 if form.errors else 200)
 
 
 @actor_required(PAYMENTS_MANAGE)
-def staff_statement(request: HttpRequest, statement_id: int) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+def staff_statement(request: MemberRequest, statement_id: int) -> HttpResponse:
+    actor = request.actor
     statement = selectors.statement_get_for(actor=actor, statement_id=statement_id)
-    if request.method == "POST":
-        try:
-            if request.POST.get("action") == "discard":
-                services.statement_discard(actor=actor, statement=statement)
-                messages.success(request, _("The statement was discarded."))
-                return redirect("frontend:staff-statements")
-            statement = services.statement_apply(actor=actor, statement=statement)
-            messages.success(
-                request,
-                _("Statement applied: %(new)s new lines, %(matched)s payments recognised, %(queued)s for review.")
-                % {"new": statement.lines_new, "matched": statement.lines_matched, "queued": statement.lines_queued},
-            )
-            return redirect("frontend:staff-statement", statement_id=statement.pk)
-        except ApplicationError as error:
-            messages.error(request, error.message)
-    lines, error = statement_preview(statement) if statement.status == "preview" else ([], "")
-    counts: dict[str, int] = {}
-    for line in lines:
-        counts[line.outcome] = counts.get(line.outcome, 0) + 1
-    return render(
-        request,
-        "frontend/payments/staff/statement.html",
-        {"statement": statement, "lines": lines[:500], "more": max(0, len(lines) - 500), "counts": counts,
-         "error": error},
-    )  # fmt: skip
+    actions = statement_actions(actor=actor, statement=statement)
+    lines, error = statement_preview(statement) if actions else ([], "")
+    counts = {outcome.value: sum(1 for line in lines if line.outcome == outcome) for outcome in LineOutcome}
+    context = {
+        "statement": statement,
+        "actions": actions,
+        "lines": lines[:500],
+        "more": max(0, len(lines) - 500),
+        "counts": counts,
+        "error": error,
+    }
+    return render(request, "frontend/payments/staff/statement.html", context)
 
 
+@require_POST
 @actor_required(PAYMENTS_MANAGE)
-def staff_queue(request: HttpRequest) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
-    status = request.GET.get("status", TransactionStatus.NEEDS_REVIEW)
-    if status not in TransactionStatus.values:
-        status = TransactionStatus.NEEDS_REVIEW
-    transfers, older = _older(selectors.review_queue(actor=actor, status=status).order_by("-pk"), request)
-    return render(
+def staff_statement_apply(request: MemberRequest, statement_id: int) -> HttpResponse:
+    statement = services.statement_apply(actor=request.actor, statement_id=statement_id)
+    messages.success(
         request,
-        "frontend/payments/staff/queue.html",
-        {"transfers": transfers, "older": older, "status": status, "statuses": TransactionStatus.choices},
+        _("Statement applied: %(new)s new lines, %(matched)s payments recognised, %(queued)s for review.")
+        % {"new": statement.lines_new, "matched": statement.lines_matched, "queued": statement.lines_queued},
     )
+    return redirect("frontend:staff-statement", statement_id=statement.pk)
 
 
+@require_POST
 @actor_required(PAYMENTS_MANAGE)
-def staff_queue_item(request: HttpRequest, transaction_id: int) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+def staff_statement_discard(request: MemberRequest, statement_id: int) -> HttpResponse:
+    services.statement_discard(actor=request.actor, statement_id=statement_id)
+    messages.success(request, _("The statement was discarded."))
+    return redirect("frontend:staff-statements")
+
+
+# --- back office: the review queue ---------------------------------------------------------------
+@actor_required(PAYMENTS_MANAGE)
+def staff_queue(request: MemberRequest) -> HttpResponse:
+    query = read_query(ReviewQueueQuery, request.GET)
+    status = query.get("status", TransactionStatus.NEEDS_REVIEW)
+    transfers, older = _older(
+        selectors.review_queue(actor=request.actor, status=status).order_by("-pk"), query.get("before")
+    )
+    context = {"transfers": transfers, "older": older, "status": status, "statuses": TransactionStatus.choices}
+    return render(request, "frontend/payments/staff/queue.html", context)
+
+
+def _queue_item_page(
+    request: MemberRequest,
+    transaction_id: int,
+    apply_form: SchemaForm | None = None,
+    dismiss_form: SchemaForm | None = None,
+) -> HttpResponse:
+    actor = request.actor
     tx = selectors.bank_transaction_get_for(actor=actor, transaction_id=transaction_id)
-    apply_form = ApplyTransferForm(request.POST if request.POST.get("action") == "apply" else None, prefix="apply")
-    dismiss_form = NoteForm(request.POST if request.POST.get("action") == "dismiss" else None, prefix="dismiss")
-    if request.method == "POST":
-        form = apply_form if request.POST.get("action") == "apply" else dismiss_form
-        if form.is_valid():
-            try:
-                if form is apply_form:
-                    services.bank_transaction_apply(
-                        actor=actor,
-                        transaction_id=tx.pk,
-                        note=form.cleaned_data["note"],
-                        reference=form.cleaned_data["reference"],
-                    )
-                    messages.success(request, _("The transfer was applied."))
-                else:
-                    services.bank_transaction_dismiss(actor=actor, transaction_id=tx.pk, note=form.cleaned_data["note"])
-                    messages.success(request, _("The transfer was dismissed."))
-                return redirect("frontend:staff-queue")
-            except ApplicationError as error:
-                add_service_errors(form, error)
-    bound = apply_form.errors or dismiss_form.errors
-    return render(
-        request,
-        "frontend/payments/staff/queue_item.html",
-        {"tx": tx, "apply_form": apply_form, "dismiss_form": dismiss_form},
-        status=400 if bound else 200,
-    )
+    context = {
+        "tx": tx,
+        "actions": transfer_actions(actor=actor, transfer=tx),
+        "apply_form": apply_form or ApplyTransferForm(prefix="apply"),
+        "dismiss_form": dismiss_form or NoteForm(prefix="dismiss"),
+    }
+    bound = apply_form is not None or dismiss_form is not None
+    return render(request, "frontend/payments/staff/queue_item.html", context, status=400 if bound else 200)
 
 
 @actor_required(PAYMENTS_MANAGE)
-def staff_reconciliation(request: HttpRequest) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+def staff_queue_item(request: MemberRequest, transaction_id: int) -> HttpResponse:
+    return _queue_item_page(request, transaction_id)
+
+
+@require_POST
+@actor_required(PAYMENTS_MANAGE)
+def staff_queue_apply(request: MemberRequest, transaction_id: int) -> HttpResponse:
+    selectors.bank_transaction_get_for(actor=request.actor, transaction_id=transaction_id)
+    form = ApplyTransferForm(request.POST, prefix="apply")
+    if form.is_valid():
+        try:
+            services.bank_transaction_apply(actor=request.actor, transaction_id=transaction_id, **form.cleaned_data)
+        except ApplicationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("The transfer was applied."))
+            return redirect("frontend:staff-queue")
+    return _queue_item_page(request, transaction_id, apply_form=form)
+
+
+@require_POST
+@actor_required(PAYMENTS_MANAGE)
+def staff_queue_dismiss(request: MemberRequest, transaction_id: int) -> HttpResponse:
+    selectors.bank_transaction_get_for(actor=request.actor, transaction_id=transaction_id)
+    form = NoteForm(request.POST, prefix="dismiss")
+    if form.is_valid():
+        try:
+            services.bank_transaction_dismiss(
+                actor=request.actor, transaction_id=transaction_id, note=form.cleaned_data["note"]
+            )
+        except ApplicationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("The transfer was dismissed."))
+            return redirect("frontend:staff-queue")
+    return _queue_item_page(request, transaction_id, dismiss_form=form)
+
+
+@require_GET
+@actor_required()
+def transfer_receipt(request: MemberRequest, transaction_id: int) -> FileResponse:
+    """The receipt a payee attached: for the payee that reported it and for alliance staff."""
+    tx = BankTransaction.objects.select_related("payable").filter(pk=transaction_id).first()
+    allowed = tx is not None and (
+        request.actor.can(PAYMENTS_MANAGE)
+        or (tx.payable is not None and tx.payable.payee_id == request.actor.organisation_id)
+    )
+    if tx is None or not allowed or not tx.receipt:
+        raise Http404()
+    name = (tx.receipt.name or "").rsplit("/", 1)[-1]
+    return FileResponse(tx.receipt.open("rb"), as_attachment=False, filename=name)
+
+
+# --- back office: reconciliation -----------------------------------------------------------------
+@actor_required(PAYMENTS_MANAGE)
+def staff_reconciliation(request: MemberRequest) -> HttpResponse:
+    actor = request.actor
     if request.method == "POST":
         try:
             reconciliation_request(actor=actor)
-            messages.success(request, _("Reconciliation started; the results appear here in a few minutes."))
         except ApplicationError as error:
             messages.error(request, error.message)
+        else:
+            messages.success(request, _("Reconciliation started; the results appear here in a few minutes."))
         return redirect("frontend:staff-reconciliation")
-    runs, older = _older(selectors.reconciliation_runs_for(actor=actor), request)
-    running = any(run.status == "running" for run in runs)
-    return render(
-        request,
-        "frontend/payments/staff/reconciliation.html",
-        {"runs": runs, "older": older, "running": running,
-         "open_count": selectors.discrepancy_list_for(actor=actor).count()},
-    )  # fmt: skip
+    runs, older = _older(selectors.reconciliation_runs_for(actor=actor), _page(request))
+    context = {
+        "runs": runs,
+        "older": older,
+        "running": any(run.status == RunStatus.RUNNING for run in runs),
+        "open_count": selectors.discrepancy_list_for(actor=actor).count(),
+    }
+    return render(request, "frontend/payments/staff/reconciliation.html", context)
+
+
+def _rows_with_actions(actor: Any, discrepancies: Sequence[Any]) -> list[tuple[Any, frozenset[Any]]]:
+    return [(d, discrepancy_actions(actor=actor, discrepancy=d)) for d in discrepancies]
+
+
+def _run_page(request: MemberRequest, run_id: int, failed: dict[int, SchemaForm] | None = None) -> HttpResponse:
+    actor = request.actor
+    run = selectors.reconciliation_run_get_for(actor=actor, run_id=run_id)
+    query = read_query(DiscrepancyListQuery, request.GET)
+    status = query.get("status", DiscrepancyStatus.OPEN)
+    discrepancies = list(selectors.discrepancy_list_for(actor=actor, run_id=run.pk, status=status)[:200])
+    context = {
+        "run": run,
+        "discrepancies": _rows_with_actions(actor, discrepancies),
+        "status": status,
+        "statuses": DiscrepancyStatus.choices,
+        "failed": failed or {},
+    }
+    return render(request, "frontend/payments/staff/reconciliation_run.html", context, status=400 if failed else 200)
 
 
 @actor_required(PAYMENTS_MANAGE)
-def staff_reconciliation_run(request: HttpRequest, run_id: int) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
-    run = selectors.reconciliation_run_get_for(actor=actor, run_id=run_id)
-    form = NoteForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+def staff_reconciliation_run(request: MemberRequest, run_id: int) -> HttpResponse:
+    return _run_page(request, run_id)
+
+
+@require_POST
+@actor_required(PAYMENTS_MANAGE)
+def staff_discrepancy_resolve(request: MemberRequest, run_id: int, discrepancy_id: int) -> HttpResponse:
+    run = selectors.reconciliation_run_get_for(actor=request.actor, run_id=run_id)
+    if not run.discrepancies.filter(pk=discrepancy_id).exists():
+        raise Http404()
+    form = NoteForm(request.POST, prefix=f"d{discrepancy_id}")
+    if form.is_valid():
         try:
             services.discrepancy_resolve(
-                actor=actor, discrepancy_id=int(request.POST.get("discrepancy", "0")), note=form.cleaned_data["note"]
+                actor=request.actor, discrepancy_id=discrepancy_id, note=form.cleaned_data["note"]
             )
+        except ApplicationError as error:
+            form.add_service_errors(error)
+        else:
             messages.success(request, _("Marked as resolved."))
             return redirect("frontend:staff-reconciliation-run", run_id=run.pk)
-        except (ApplicationError, ValueError) as error:
-            messages.error(request, getattr(error, "message", str(error)))
-    status = request.GET.get("status", DiscrepancyStatus.OPEN)
-    discrepancies = selectors.discrepancy_list_for(
-        actor=actor, run_id=run.pk, status=status if status in DiscrepancyStatus.values else None
-    )[:200]
-    return render(
-        request,
-        "frontend/payments/staff/reconciliation_run.html",
-        {"run": run, "discrepancies": discrepancies, "status": status, "statuses": DiscrepancyStatus.choices},
-    )
+    return _run_page(request, run.pk, failed={discrepancy_id: form})
 
 
+# --- back office: settlements --------------------------------------------------------------------
 @actor_required(PAYMENTS_MANAGE)
-def staff_settlements(request: HttpRequest) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+def staff_settlements(request: MemberRequest) -> HttpResponse:
+    actor = request.actor
     yesterday = timezone.localdate() - timedelta(days=1)
     form = SettlementRunForm(
         request.POST or None, initial={"period_start": yesterday.replace(day=1), "period_end": yesterday}
@@ -402,43 +533,56 @@ def staff_settlements(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             run = services.settlement_run_create(actor=actor, **form.cleaned_data)
-            return redirect("frontend:staff-settlement-run", run_id=run.pk)
         except ApplicationError as error:
-            add_service_errors(form, error)
-    runs, older = _older(selectors.settlement_runs_for(actor=actor), request)
-    return render(
-        request,
-        "frontend/payments/staff/settlements.html",
-        {"form": form, "runs": runs, "older": older, "can_settle": actor.can(SETTLEMENTS_MANAGE)},
-        status=400 if form.errors else 200,
-    )
+            form.add_service_errors(error)
+        else:
+            return redirect("frontend:staff-settlement-run", run_id=run.pk)
+    runs, older = _older(selectors.settlement_runs_for(actor=actor), _page(request))
+    context = {"form": form, "runs": runs, "older": older, "can_settle": actor.can(SETTLEMENTS_MANAGE)}
+    return render(request, "frontend/payments/staff/settlements.html", context, status=400 if form.errors else 200)
+
+
+def _settlement_run_page(
+    request: MemberRequest, run_id: int, failed: dict[int, SchemaForm] | None = None
+) -> HttpResponse:
+    actor = request.actor
+    run = selectors.settlement_run_get_for(actor=actor, run_id=run_id)
+    settlements = [(s, settlement_actions(actor=actor, settlement=s)) for s in run.settlements.select_related("payee")]
+    context = {
+        "run": run,
+        "settlements": settlements,
+        "can_settle": actor.can(SETTLEMENTS_MANAGE),
+        "failed": failed or {},
+    }
+    return render(request, "frontend/payments/staff/settlement_run.html", context, status=400 if failed else 200)
 
 
 @actor_required(PAYMENTS_MANAGE)
-def staff_settlement_run(request: HttpRequest, run_id: int) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
-    run = selectors.settlement_run_get_for(actor=actor, run_id=run_id)
-    if request.GET.get("format") == "csv":
-        actor.require(SETTLEMENTS_MANAGE)
+def staff_settlement_run(request: MemberRequest, run_id: int) -> HttpResponse:
+    if read_query(SettlementRunQuery, request.GET).get("format") == "csv":
+        request.actor.require(SETTLEMENTS_MANAGE)
+        run = selectors.settlement_run_get_for(actor=request.actor, run_id=run_id)
         response = HttpResponse(payout_csv(run), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="payout-{run.pk}.csv"'
         return response
-    form = MarkPaidForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    return _settlement_run_page(request, run_id)
+
+
+@require_POST
+@actor_required(PAYMENTS_MANAGE)
+def staff_settlement_mark_paid(request: MemberRequest, run_id: int, settlement_id: int) -> HttpResponse:
+    run = selectors.settlement_run_get_for(actor=request.actor, run_id=run_id)
+    if not run.settlements.filter(pk=settlement_id).exists():
+        raise Http404()
+    form = MarkPaidForm(request.POST, prefix=f"s{settlement_id}")
+    if form.is_valid():
         try:
             services.settlement_mark_paid(
-                actor=actor,
-                settlement_id=int(request.POST.get("settlement", "0")),
-                bank_reference=form.cleaned_data["bank_reference"],
+                actor=request.actor, settlement_id=settlement_id, bank_reference=form.cleaned_data["bank_reference"]
             )
+        except ApplicationError as error:
+            form.add_service_errors(error)
+        else:
             messages.success(request, _("Payout recorded."))
             return redirect("frontend:staff-settlement-run", run_id=run.pk)
-        except (ApplicationError, ValueError) as error:
-            messages.error(request, getattr(error, "message", str(error)))
-    settlements = run.settlements.select_related("payee")
-    return render(
-        request,
-        "frontend/payments/staff/settlement_run.html",
-        {"run": run, "settlements": settlements, "can_settle": actor.can(SETTLEMENTS_MANAGE),
-         "pending": SettlementState.PENDING},
-    )  # fmt: skip
+    return _settlement_run_page(request, run.pk, failed={settlement_id: form})

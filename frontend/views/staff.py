@@ -3,25 +3,27 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
 from frontend.decorators import actor_required
-from frontend.forms import RejectForm, add_service_errors
+from frontend.forms import RejectForm
 from market.core.errors import ApplicationError
-from market.core.models import AuditEvent
+from market.core.inputs import read_query
 from market.organisations import selectors, services
+from market.organisations.http import MemberRequest
+from market.organisations.inputs import VerificationQueueQuery
 from market.organisations.models import VerificationStatus
 from market.organisations.permissions import ORGANISATIONS_VERIFY
+from market.organisations.policies import organisation_actions
 
 
 @actor_required(ORGANISATIONS_VERIFY)
-def verification_queue(request: HttpRequest) -> HttpResponse:
-    status = request.GET.get("status", VerificationStatus.PENDING)
-    if status not in VerificationStatus.values:
-        status = VerificationStatus.PENDING
-    organisations = selectors.verification_queue(actor=request.actor, status=status)  # type: ignore[attr-defined]
+def verification_queue(request: MemberRequest) -> HttpResponse:
+    status = read_query(VerificationQueueQuery, request.GET).get("status", VerificationStatus.PENDING)
+    organisations = selectors.verification_queue(actor=request.actor, status=status)
     return render(
         request,
         "frontend/staff/verification_queue.html",
@@ -29,32 +31,45 @@ def verification_queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-@actor_required(ORGANISATIONS_VERIFY)
-def verification_detail(request: HttpRequest, organisation_id: int) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+def _detail(request: MemberRequest, organisation_id: int, reject_form: RejectForm, status: int = 200) -> HttpResponse:
+    actor = request.actor
     organisation = selectors.organisation_get_for(actor=actor, organisation_id=organisation_id)
-    reject_form = RejectForm(request.POST or None)
-    if request.method == "POST":
+    context = {
+        "organisation": organisation,
+        "actions": organisation_actions(actor=actor, organisation=organisation),
+        "reject_form": reject_form,
+        "history": selectors.organisation_history(actor=actor, organisation_id=organisation.pk),
+        "members": selectors.membership_list_for(actor=actor, organisation_id=organisation.pk),
+    }
+    return render(request, "frontend/staff/verification_detail.html", context, status=status)
+
+
+@require_GET
+@actor_required(ORGANISATIONS_VERIFY)
+def verification_detail(request: MemberRequest, organisation_id: int) -> HttpResponse:
+    return _detail(request, organisation_id, RejectForm())
+
+
+@require_POST
+@actor_required(ORGANISATIONS_VERIFY)
+def verification_verify(request: MemberRequest, organisation_id: int) -> HttpResponse:
+    organisation = services.organisation_verify(actor=request.actor, organisation_id=organisation_id)
+    messages.success(request, _("%(name)s is verified.") % {"name": organisation.name})
+    return redirect("frontend:staff-verification")
+
+
+@require_POST
+@actor_required(ORGANISATIONS_VERIFY)
+def verification_reject(request: MemberRequest, organisation_id: int) -> HttpResponse:
+    form = RejectForm(request.POST)
+    if form.is_valid():
         try:
-            if request.POST.get("decision") == "verify":
-                services.organisation_verify(actor=actor, organisation=organisation)
-                messages.success(request, _("%(name)s is verified.") % {"name": organisation.name})
-                return redirect("frontend:staff-verification")
-            if reject_form.is_valid():
-                services.organisation_reject(
-                    actor=actor, organisation=organisation, reason=reject_form.cleaned_data["reason"]
-                )
-                messages.success(request, _("%(name)s was rejected; they can see why.") % {"name": organisation.name})
-                return redirect("frontend:staff-verification")
+            organisation = services.organisation_reject(
+                actor=request.actor, organisation_id=organisation_id, reason=form.cleaned_data["reason"]
+            )
         except ApplicationError as exc:
-            add_service_errors(reject_form, exc)
-    history = AuditEvent.objects.filter(
-        target_type="organisations.organisation", target_id=str(organisation.pk)
-    ).select_related("actor_user")[:20]
-    members = selectors.membership_list_for(actor=actor, organisation_id=organisation.pk)
-    return render(
-        request,
-        "frontend/staff/verification_detail.html",
-        {"organisation": organisation, "reject_form": reject_form, "history": history, "members": members},
-        status=400 if reject_form.errors else 200,
-    )
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, _("%(name)s was rejected; they can see why.") % {"name": organisation.name})
+            return redirect("frontend:staff-verification")
+    return _detail(request, organisation_id, form, status=400)

@@ -59,6 +59,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return None
     if isinstance(exc, exceptions.ValidationError):
         body = error_body("validation_failed", _("Some fields are not valid."), _flatten(exc.detail))
+    elif isinstance(exc, exceptions.ParseError):
+        # DRF's parsers say "JSON parse error - <the decoder's English>": say what to send instead.
+        body = error_body("parse_error", _("The request body could not be read: send valid JSON, or a form."))
     else:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
         code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"

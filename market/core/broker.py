@@ -57,12 +57,12 @@ class Channel(filesystem.Channel):
         except OSError as exc:
             raise ChannelError(f"Cannot write {path!r}") from exc
 
-    def _put(self, queue: str, payload: Any, **kwargs: Any) -> None:
+    def _put(self, queue: str, message: Any) -> None:  # type: ignore[override]  # kombu's two bases disagree
         # The name sorts by time (the order workers read in) and ends with the queue, as kombu's does.
         name = f"{round(monotonic() * 1000)}_{uuid.uuid4()}.{queue}.msg"
-        self._write_atomically(os.path.join(self.data_folder_out, name), dumps(payload))
+        self._write_atomically(os.path.join(self.data_folder_out, name), dumps(message))
 
-    def _get(self, queue: str) -> Any:
+    def _get(self, queue: str, timeout: float | None = None) -> Any:
         wanted = f"{queue}.msg"
         for name in sorted(os.listdir(self.data_folder_in)):
             if name.partition(".")[2] != wanted:

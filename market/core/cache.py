@@ -26,6 +26,11 @@ UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 
 
 class ReusingRedisCacheClient(RedisCacheClient):
+    # Django's own (private) members this builds on; its type stubs leave them out.
+    _client: Callable[..., Any]
+    _get_connection_pool_index: Callable[[bool], int]
+    _get_connection_pool: Callable[[bool], Any]
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._clients: dict[int, Any] = {}

@@ -87,7 +87,7 @@ class CompressionMiddleware(MiddlewareMixin):
         patch_vary_headers(response, ("Accept-Encoding",))
         accepted = accepted_codings(request.META.get("HTTP_ACCEPT_ENCODING", ""))
         coding = "br" if "br" in accepted else "gzip" if "gzip" in accepted else None
-        if coding is None or (response.streaming and response.is_async):
+        if coding is None or (response.streaming and getattr(response, "is_async", False)):
             return response
         if response.streaming:
             content = response.streaming_content  # type: ignore[attr-defined]

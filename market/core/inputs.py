@@ -19,6 +19,7 @@ from decimal import Decimal
 from enum import Enum, StrEnum
 from typing import Any
 
+from django.http import QueryDict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_stubs_ext import StrOrPromise
@@ -309,3 +310,16 @@ def read_input(
     if not bound.is_valid():
         raise ValidationFailed(fields=flatten_errors(bound.errors))
     return dict(bound.validated_data)
+
+
+def read_query(
+    schema: type[serializers.Serializer], params: QueryDict, *, context: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """A list's query parameters (API and page filters): a blank parameter means "not given"; any other value
+    is read as a person types it, and a bad one is `ValidationFailed` (a 400 naming it), never ignored."""
+    given = QueryDict(mutable=True)
+    for key, values in params.lists():
+        kept = [value for value in values if value.strip()]
+        if kept:
+            given.setlist(key, kept)
+    return read_input(schema, given, mode=InputMode.FORM, context=context)

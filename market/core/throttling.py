@@ -9,6 +9,7 @@ the counter is down."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
@@ -17,15 +18,17 @@ from market.core.cache import UNREACHABLE
 
 
 class FixedWindowMixin:
+    # What DRF's SimpleRateThrottle, mixed in after this, provides.
     cache: Any
     rate: str | None
     num_requests: int
     duration: int
+    get_cache_key: Callable[[Any, Any], str | None]
 
     def allow_request(self, request: Any, view: Any) -> bool:
         if self.rate is None:
             return True
-        key = self.get_cache_key(request, view)  # type: ignore[attr-defined]
+        key = self.get_cache_key(request, view)
         if key is None:
             return True
         self.window_ends = (int(time.time()) // self.duration + 1) * self.duration

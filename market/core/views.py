@@ -28,7 +28,7 @@ def _database_ok() -> bool:
 def _broker_ok() -> bool:
     url = settings.CELERY_BROKER_URL
     if url.startswith("filesystem://"):
-        folder = settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"]
+        folder = str(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"])
         return os.path.isdir(folder) and os.access(folder, os.W_OK)
     try:
         import redis

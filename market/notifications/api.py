@@ -4,19 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import translation
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from market.core.inputs import input_mode, read_input, read_query
 from market.core.pagination import CursorPagination
 from market.notifications import selectors, services
-from market.notifications.models import Channel, DeliveryAttempt, Group, Notification, Status
+from market.notifications.inputs import DeliveryLogQuery, InboxQuery, PreferencesInput
+from market.notifications.models import Channel, DeliveryAttempt, Group, Notification
 from market.notifications.permissions import NOTIFICATIONS_MANAGE
+from market.notifications.policy import DELIVERY_POLICY
 from market.notifications.registry import find_kind
 from market.notifications.rendering import kind_link, masked_context, render_inbox_line
-from market.organisations.drf import ActorAPIView
+from market.organisations.drf import ActorAPIView, AllowedActionsField
+from market.organisations.models import User
 
 
 # --- output --------------------------------------------------------------------------------------
@@ -74,6 +79,7 @@ def _preferences_body(user: Any) -> dict[str, Any]:
 
 class DeliveryOut(serializers.ModelSerializer):
     recipient = serializers.CharField(source="recipient_display")
+    allowed_actions = AllowedActionsField(DELIVERY_POLICY)
 
     class Meta:
         model = Notification
@@ -95,6 +101,7 @@ class DeliveryOut(serializers.ModelSerializer):
             "last_error",
             "fallback_for_id",
             "created_at",
+            "allowed_actions",
         ]
 
 
@@ -105,11 +112,16 @@ class DeliveryAttemptOut(serializers.ModelSerializer):
 
 
 class DeliveryDetailOut(DeliveryOut):
-    context = serializers.SerializerMethodField(help_text="Secrets (an invitation link) are hidden.")
     delivery_attempts = serializers.SerializerMethodField()
 
     class Meta(DeliveryOut.Meta):
-        fields = [*DeliveryOut.Meta.fields, "context", "delivery_attempts"]
+        fields = [*DeliveryOut.Meta.fields, "delivery_attempts"]
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # "context" names the serializer's own context as an attribute, so this field is added here.
+        fields = super().get_fields()
+        fields["context"] = serializers.SerializerMethodField(help_text="Secrets (an invitation link) are hidden.")
+        return fields
 
     @extend_schema_field(serializers.DictField())
     def get_context(self, obj: Notification) -> dict[str, Any]:
@@ -117,99 +129,69 @@ class DeliveryDetailOut(DeliveryOut):
 
     @extend_schema_field(DeliveryAttemptOut(many=True))
     def get_delivery_attempts(self, obj: Notification) -> list[dict[str, Any]]:
-        return DeliveryAttemptOut(obj.delivery_attempts.order_by("number"), many=True).data
+        return list(DeliveryAttemptOut(obj.delivery_attempts.order_by("number"), many=True).data)
 
 
-# --- input ---------------------------------------------------------------------------------------
-class PreferenceIn(serializers.Serializer):
-    group = serializers.ChoiceField(choices=Group.choices)
-    channel = serializers.ChoiceField(choices=Channel.choices)
-    enabled = serializers.BooleanField()
-
-
-class PreferencesIn(serializers.Serializer):
-    daily_digest = serializers.BooleanField()
-    preferences = PreferenceIn(many=True, required=False)
-
-
-def _paginated(view: ActorAPIView, queryset, serializer_class) -> Response:
+def _paginated(view: ActorAPIView, queryset: QuerySet[Any], serializer_class: type[serializers.Serializer]) -> Response:
     paginator = CursorPagination()
-    page = paginator.paginate_queryset(queryset, view.request, view=view)
-    return paginator.get_paginated_response(serializer_class(page, many=True).data)
+    page: list[Any] | None = paginator.paginate_queryset(queryset, view.request, view=view)
+    return paginator.get_paginated_response(serializer_class(page, many=True, context=view.output_context).data)
+
+
+def _user(request: Request) -> User:
+    assert isinstance(request.user, User)  # these views require a login
+    return request.user
 
 
 # --- the inbox -----------------------------------------------------------------------------------
 class InboxView(ActorAPIView):
-    @extend_schema(
-        responses=InboxEntryOut(many=True),
-        parameters=[OpenApiParameter("unread", bool, description="Only unread entries.")],
-        tags=["notifications"],
-    )
+    @extend_schema(responses=InboxEntryOut(many=True), parameters=[InboxQuery], tags=["notifications"])
     def get(self, request: Request) -> Response:
-        unread = request.query_params.get("unread", "").lower() in {"1", "true", "yes"}
-        return _paginated(self, selectors.inbox_queryset_for(user=request.user, unread_only=unread), InboxEntryOut)
+        unread = bool(read_query(InboxQuery, request.query_params).get("unread"))
+        return _paginated(self, selectors.inbox_queryset_for(user=_user(request), unread_only=unread), InboxEntryOut)
 
 
 class UnreadCountView(ActorAPIView):
     @extend_schema(responses=UnreadCountOut, tags=["notifications"])
     def get(self, request: Request) -> Response:
-        return Response({"unread": selectors.unread_count(user=request.user)})
+        return Response({"unread": selectors.unread_count(user=_user(request))})
 
 
 class MarkReadView(ActorAPIView):
     @extend_schema(request=None, responses=InboxEntryOut, tags=["notifications"])
     def post(self, request: Request, notification_id: int) -> Response:
-        return Response(InboxEntryOut(services.inbox_open(user=request.user, notification_id=notification_id)).data)
+        return Response(InboxEntryOut(services.inbox_open(user=_user(request), notification_id=notification_id)).data)
 
 
 class MarkAllReadView(ActorAPIView):
     @extend_schema(request=None, responses=MarkedOut, tags=["notifications"])
     def post(self, request: Request) -> Response:
-        return Response({"marked": services.inbox_mark_all_read(user=request.user)})
+        return Response({"marked": services.inbox_mark_all_read(user=_user(request))})
 
 
 class PreferencesView(ActorAPIView):
     @extend_schema(responses=PreferencesOut, tags=["notifications"])
     def get(self, request: Request) -> Response:
-        return Response(_preferences_body(request.user))
+        return Response(_preferences_body(_user(request)))
 
-    @extend_schema(request=PreferencesIn, responses=PreferencesOut, tags=["notifications"])
+    @extend_schema(request=PreferencesInput, responses=PreferencesOut, tags=["notifications"])
     def put(self, request: Request) -> Response:
-        serializer = PreferencesIn(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        enabled = {(item["group"], item["channel"]): item["enabled"] for item in data.get("preferences", [])}
-        services.preferences_update(actor=self.actor, enabled=enabled, daily_digest=data["daily_digest"])
-        return Response(_preferences_body(request.user))
+        fields = read_input(PreferencesInput, request.data, mode=input_mode(request))
+        enabled = {(item["group"], item["channel"]): item["enabled"] for item in fields.get("preferences", [])}
+        services.preferences_update(actor=self.actor, enabled=enabled, daily_digest=fields["daily_digest"])
+        return Response(_preferences_body(_user(request)))
 
 
 # --- staff ---------------------------------------------------------------------------------------
 class DeliveryListView(ActorAPIView):
     capabilities = {"GET": NOTIFICATIONS_MANAGE}
 
-    @extend_schema(
-        responses=DeliveryOut(many=True),
-        parameters=[
-            OpenApiParameter("status", str, enum=Status.values),
-            OpenApiParameter("channel", str, enum=Channel.values),
-            OpenApiParameter("group", str, enum=Group.values),
-            OpenApiParameter("kind", str),
-            OpenApiParameter("search", str, description="Recipient e-mail, name, organisation or object id."),
-            OpenApiParameter("problems", bool, description="Only failed or unconfirmed deliveries."),
-        ],
-        tags=["notifications"],
-    )
+    @extend_schema(responses=DeliveryOut(many=True), parameters=[DeliveryLogQuery], tags=["notifications"])
     def get(self, request: Request) -> Response:
-        params = request.query_params
-        queryset = selectors.delivery_log_for(
-            actor=self.actor,
-            status=params.get("status"),
-            channel=params.get("channel"),
-            group=params.get("group"),
-            kind=params.get("kind"),
-            search=params.get("search"),
-            problems=params.get("problems", "").lower() in {"1", "true", "yes"},
-        )
+        query = read_query(DeliveryLogQuery, request.query_params)
+        query.pop("before", None)
+        query.pop("tab", None)
+        queryset = selectors.delivery_log_for(actor=self.actor, **query)
         return _paginated(self, queryset, DeliveryOut)
 
 
@@ -219,7 +201,7 @@ class DeliveryDetailView(ActorAPIView):
     @extend_schema(responses=DeliveryDetailOut, tags=["notifications"])
     def get(self, request: Request, notification_id: int) -> Response:
         row = selectors.delivery_get_for(actor=self.actor, notification_id=notification_id)
-        return Response(DeliveryDetailOut(row).data)
+        return Response(DeliveryDetailOut(row, context=self.output_context).data)
 
 
 class DeliveryResendView(ActorAPIView):
@@ -227,5 +209,5 @@ class DeliveryResendView(ActorAPIView):
 
     @extend_schema(request=None, responses=DeliveryOut, tags=["notifications"])
     def post(self, request: Request, notification_id: int) -> Response:
-        row = selectors.delivery_get_for(actor=self.actor, notification_id=notification_id)
-        return Response(DeliveryOut(services.notification_resend(actor=self.actor, notification=row)).data)
+        row = services.notification_resend(actor=self.actor, notification_id=notification_id)
+        return Response(DeliveryOut(row, context=self.output_context).data)

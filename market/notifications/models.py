@@ -116,13 +116,13 @@ class Notification(models.Model):
         ]
         indexes = [
             # What the relay claims, and the leases it recovers: small partial indexes.
-            models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="notification_due_idx"),
+            models.Index(fields=["next_attempt_at"], condition=Q(status=Status.PENDING), name="notification_due_idx"),
             models.Index(
                 fields=["lease_expires_at"],
                 condition=Q(status__in=["sending", "delivering"]),
                 name="notification_lease_idx",
             ),
-            models.Index(fields=["recipient_user"], condition=Q(status="held"), name="notification_held_idx"),
+            models.Index(fields=["recipient_user"], condition=Q(status=Status.HELD), name="notification_held_idx"),
             # The inbox and the bell.
             models.Index(
                 fields=["recipient_user", "-id"], condition=Q(channel="in_app"), name="notification_inbox_idx"
@@ -139,6 +139,19 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.recipient_display} ({self.channel}, {self.status})"
+
+    @property
+    def is_sent(self) -> bool:
+        return self.status == Status.SENT
+
+    @property
+    def is_waiting(self) -> bool:
+        """Waiting for its next attempt (the page shows when)."""
+        return self.status == Status.PENDING
+
+    @property
+    def is_unconfirmed(self) -> bool:
+        return self.status == Status.UNCONFIRMED
 
     @property
     def recipient_display(self) -> str:

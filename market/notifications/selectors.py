@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone, translation
+from django_stubs_ext import StrOrPromise
 
 from market.core.errors import NotFound
 from market.notifications.config import channel_configured
@@ -101,8 +102,8 @@ class PreferenceCell:
 
 @dataclass(frozen=True)
 class PreferenceMatrix:
-    groups: list[tuple[str, str]]
-    channels: list[tuple[str, str]]
+    groups: list[tuple[str, StrOrPromise]]
+    channels: list[tuple[str, StrOrPromise]]
     cells: dict[tuple[str, str], PreferenceCell]
     daily_digest: bool
     has_phone: bool
@@ -202,7 +203,7 @@ def delivery_counts(*, actor: Actor) -> dict[str, int]:
     """Rows per status that need attention (cheap: partial indexes cover pending and failed)."""
     _require_staff(actor)
     wanted = [Status.PENDING, Status.FAILED, Status.UNCONFIRMED, Status.HELD]
-    counts = dict.fromkeys(wanted, 0)
+    counts: dict[str, int] = dict.fromkeys(wanted, 0)
     for row in Notification.objects.filter(status__in=wanted).values("status").order_by().annotate(n=Count("id")):
         counts[row["status"]] = row["n"]
     return counts

@@ -58,7 +58,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from market.core.errors import Conflict, NotFound, ValidationFailed
+from market.core.errors import Conflict, NotFound
 from market.core.services import audit_record
 from market.notifications.config import channel_available_for, max_attempts_for
 from market.notifications.models import (
@@ -70,15 +70,14 @@ from market.notifications.models import (
     NotificationSettings,
     Status,
 )
-from market.notifications.permissions import NOTIFICATIONS_MANAGE
+from market.notifications.policy import DELIVERY_POLICY, DeliveryAction, delivery_actions
 from market.notifications.registry import NotificationKind, get_kind
 from market.organisations.models import Membership, Organisation, User
+from market.organisations.permissions import Actor
 
 # What a person gets when they have not chosen: in the app and by e-mail; Zalo and SMS are opt-in.
 DEFAULT_ENABLED: dict[str, bool] = {Channel.IN_APP: True, Channel.EMAIL: True, Channel.ZALO: False, Channel.SMS: False}
 CHANNEL_ORDER = (Channel.IN_APP, Channel.EMAIL, Channel.ZALO, Channel.SMS)
-# Rows staff may send again.
-RESENDABLE = frozenset({Status.FAILED, Status.UNCONFIRMED})
 
 
 @dataclass(frozen=True)
@@ -344,14 +343,11 @@ def inbox_open(*, user: User, notification_id: int) -> Notification:
 
 # --- preferences ---------------------------------------------------------------------------------
 @transaction.atomic
-def preferences_update(*, actor: Any, enabled: Mapping[tuple[str, str], bool], daily_digest: bool) -> None:
+def preferences_update(*, actor: Actor, enabled: Mapping[tuple[Group, Channel], bool], daily_digest: bool) -> None:
     """Set the person's channel choices per group; pairs not given keep their current value."""
     user = actor.user
     if user is None or not user.is_authenticated:
         raise NotFound()
-    bad = [pair for pair in enabled if pair[0] not in Group.values or pair[1] not in Channel.values]
-    if bad:
-        raise ValidationFailed(fields={"preferences": [_("Unknown group or channel: %(pairs)s") % {"pairs": bad}]})
     for (group, channel), on in enabled.items():
         ChannelPreference.objects.update_or_create(
             user=user, group=group, channel=channel, defaults={"enabled": bool(on)}
@@ -367,11 +363,13 @@ def preferences_update(*, actor: Any, enabled: Mapping[tuple[str, str], bool], d
 
 # --- staff ---------------------------------------------------------------------------------------
 @transaction.atomic
-def notification_resend(*, actor: Any, notification: Notification) -> Notification:
+def notification_resend(*, actor: Actor, notification_id: int) -> Notification:
     """Staff send a failed or unconfirmed message again (a fresh set of attempts)."""
-    actor.require(NOTIFICATIONS_MANAGE)
-    row = Notification.objects.select_for_update().get(pk=notification.pk)
-    if row.status not in RESENDABLE:
+    DELIVERY_POLICY.require_capability(actor=actor, action=DeliveryAction.RESEND)
+    row = Notification.objects.select_for_update().filter(pk=notification_id).first()
+    if row is None:
+        raise NotFound()
+    if DeliveryAction.RESEND not in delivery_actions(actor=actor, notification=row):
         raise Conflict(
             _("Only failed or unconfirmed messages can be sent again; this one is %(status)s.")
             % {"status": Status(row.status).label}

@@ -4,28 +4,40 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from market.core.errors import NotFound
+from market.core.errors import NotFound, ValidationFailed
+from market.core.inputs import flatten_errors, input_mode, read_input, read_query
 from market.core.pagination import CursorPagination
 from market.organisations import banks, geo, selectors, services
-from market.organisations.drf import ActorAPIView
-from market.organisations.models import (
-    ApiToken,
-    Invitation,
-    Membership,
-    Organisation,
-    OrganisationKind,
-    Role,
-    User,
-    VerificationStatus,
+from market.organisations.drf import ActorAPIView, AllowedActionsField
+from market.organisations.inputs import (
+    BANK_FIELDS,
+    AccountInput,
+    ActingOrganisationInput,
+    ApiTokenInput,
+    BankAccount,
+    BankAccountInput,
+    InvitationAcceptInput,
+    InvitationInput,
+    OrganisationListQuery,
+    OrganisationProfile,
+    OrganisationProfileInput,
+    OrganisationRegisterInput,
+    PasswordResetInput,
+    PasswordResetRequestInput,
+    RejectInput,
+    RoleInput,
+    bank_account_from,
 )
+from market.organisations.models import ApiToken, Invitation, Membership, Organisation, Role, User, VerificationStatus
 from market.organisations.permissions import ORGANISATIONS_VERIFY, TOKENS_MANAGE
+from market.organisations.policies import INVITATION_POLICY, MEMBERSHIP_POLICY, ORGANISATION_POLICY
 from market.organisations.services import invitation_accept_url
 
 
@@ -57,6 +69,7 @@ class OrganisationOut(serializers.ModelSerializer):
     commune = serializers.SerializerMethodField()
     bank = serializers.SerializerMethodField()
     verification = serializers.SerializerMethodField()
+    allowed_actions = AllowedActionsField(ORGANISATION_POLICY)
 
     class Meta:
         model = Organisation
@@ -77,6 +90,7 @@ class OrganisationOut(serializers.ModelSerializer):
             "bank",
             "verification",
             "created_at",
+            "allowed_actions",
         ]
 
     @extend_schema_field(UnitOut(allow_null=True))
@@ -126,7 +140,7 @@ class MeOut(serializers.ModelSerializer):
     @extend_schema_field(OrganisationOut(allow_null=True))
     def get_acting_organisation(self, obj: User) -> dict[str, Any] | None:
         actor = self.context["actor"]
-        return OrganisationOut(actor.organisation).data if actor.organisation else None
+        return OrganisationOut(actor.organisation, context=self.context).data if actor.organisation else None
 
     @extend_schema_field(serializers.ChoiceField(choices=Role.choices, allow_null=True))
     def get_role(self, obj: User) -> str | None:
@@ -134,23 +148,26 @@ class MeOut(serializers.ModelSerializer):
 
     @extend_schema_field(MembershipBriefOut(many=True))
     def get_memberships(self, obj: User) -> list[dict[str, Any]]:
-        return MembershipBriefOut(selectors.user_organisations(user=obj), many=True).data
+        return list(MembershipBriefOut(selectors.user_organisations(user=obj), many=True).data)
 
 
 class MembershipOut(serializers.ModelSerializer):
     user_id = serializers.IntegerField(source="user.id")
     email = serializers.EmailField(source="user.email")
     full_name = serializers.CharField(source="user.full_name")
+    allowed_actions = AllowedActionsField(MEMBERSHIP_POLICY)
 
     class Meta:
         model = Membership
-        fields = ["id", "organisation_id", "user_id", "email", "full_name", "role", "created_at"]
+        fields = ["id", "organisation_id", "user_id", "email", "full_name", "role", "created_at", "allowed_actions"]
 
 
 class InvitationOut(serializers.ModelSerializer):
+    allowed_actions = AllowedActionsField(INVITATION_POLICY)
+
     class Meta:
         model = Invitation
-        fields = ["id", "organisation_id", "email", "role", "expires_at", "created_at"]
+        fields = ["id", "organisation_id", "email", "role", "expires_at", "created_at", "allowed_actions"]
 
 
 class InvitationCreatedOut(InvitationOut):
@@ -178,145 +195,96 @@ class ApiTokenCreatedOut(ApiTokenOut):
 
 
 # --- input ---------------------------------------------------------------------------------------
-def _model_field_length(name: str) -> int:
-    return Organisation._meta.get_field(name).max_length
+class OrganisationUpdateIn(OrganisationProfileInput, BankAccountInput):
+    """PATCH: the profile and (owners) the bank account; only the fields sent change."""
 
 
-class OrganisationIn(serializers.Serializer):
-    name = serializers.CharField(max_length=_model_field_length("name"))
-    legal_name = serializers.CharField(max_length=_model_field_length("legal_name"))
-    tax_code = serializers.CharField(max_length=20, allow_blank=True, required=False)
-    description = serializers.CharField(max_length=4000, allow_blank=True, required=False)
-    province_code = serializers.IntegerField(min_value=1)
-    commune_code = serializers.IntegerField(min_value=1, allow_null=True, required=False)
-    address_line = serializers.CharField(
-        max_length=_model_field_length("address_line"), allow_blank=True, required=False
-    )
-    legacy_address = serializers.CharField(
-        max_length=_model_field_length("legacy_address"), allow_blank=True, required=False
-    )
-    phone = serializers.CharField(max_length=30, allow_blank=True, required=False)
-    email = serializers.EmailField(allow_blank=True, required=False)
-    website = serializers.URLField(allow_blank=True, required=False, max_length=200)
-    bank_bin = serializers.CharField(max_length=6, allow_blank=True, required=False)
-    bank_account_number = serializers.CharField(max_length=19, allow_blank=True, required=False)
-    bank_account_holder = serializers.CharField(
-        max_length=_model_field_length("bank_account_holder"), allow_blank=True, required=False
-    )
-
-
-class OrganisationCreateIn(OrganisationIn):
-    kind = serializers.ChoiceField(choices=[k for k in OrganisationKind.choices if k[0] != OrganisationKind.ALLIANCE])
-
-
-class MeIn(serializers.Serializer):
-    full_name = serializers.CharField(max_length=150, required=False)
-    language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
-    phone = serializers.CharField(max_length=30, allow_blank=True, required=False)
-
-
-class ActingOrganisationIn(serializers.Serializer):
-    organisation = serializers.IntegerField()
-
-
-class RejectIn(serializers.Serializer):
-    reason = serializers.CharField(max_length=500)
-
-
-class InvitationIn(serializers.Serializer):
-    email = serializers.EmailField()
-    role = serializers.ChoiceField(choices=Role.choices)
-
-
-class InvitationAcceptIn(serializers.Serializer):
-    token = serializers.CharField(max_length=100)
-
-
-class RoleIn(serializers.Serializer):
-    role = serializers.ChoiceField(choices=Role.choices)
-
-
-class ApiTokenIn(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
-
-
-def _valid(
-    serializer_class: type[serializers.Serializer], request: Request, *, partial: bool = False
-) -> dict[str, Any]:
-    serializer = serializer_class(data=request.data, partial=partial)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
-def _paginated(view: ActorAPIView, queryset, serializer_class, ordering: str = "-pk") -> Response:
+def _paginated(view: ActorAPIView, queryset: QuerySet[Any], serializer_class: type[serializers.Serializer]) -> Response:
     paginator = CursorPagination()
-    paginator.ordering = ordering
-    page = paginator.paginate_queryset(queryset, view.request, view=view)
-    return paginator.get_paginated_response(serializer_class(page, many=True).data)
+    paginator.ordering = "-pk"
+    page: list[Any] | None = paginator.paginate_queryset(queryset, view.request, view=view)
+    return paginator.get_paginated_response(serializer_class(page, many=True, context=view.output_context).data)
+
+
+def _user(request: Request) -> User:
+    """The logged-in person (these views require authentication)."""
+    assert isinstance(request.user, User)
+    return request.user
 
 
 # --- me ------------------------------------------------------------------------------------------
 class MeView(ActorAPIView):
     @extend_schema(responses=MeOut, operation_id="me_retrieve", tags=["me"])
     def get(self, request: Request) -> Response:
-        return Response(MeOut(request.user, context={"actor": self.actor}).data)
+        return Response(MeOut(_user(request), context={"actor": self.actor}).data)
 
-    @extend_schema(request=MeIn, responses=MeOut, operation_id="me_update", tags=["me"])
+    @extend_schema(request=AccountInput, responses=MeOut, operation_id="me_update", tags=["me"])
     def patch(self, request: Request) -> Response:
-        user = services.user_update(user=request.user, **_valid(MeIn, request, partial=True))
+        fields = read_input(AccountInput, request.data, mode=input_mode(request), partial=True)
+        user = services.user_update(user=_user(request), **fields)
         return Response(MeOut(user, context={"actor": self.actor}).data)
 
 
 class ActingOrganisationView(ActorAPIView):
-    @extend_schema(request=ActingOrganisationIn, responses=MeOut, tags=["me"])
+    @extend_schema(request=ActingOrganisationInput, responses=MeOut, tags=["me"])
     def post(self, request: Request) -> Response:
-        data = _valid(ActingOrganisationIn, request)
-        services.acting_organisation_switch(user=request.user, organisation_id=data["organisation"])
+        fields = read_input(ActingOrganisationInput, request.data, mode=input_mode(request))
+        services.acting_organisation_switch(user=_user(request), organisation_id=fields["organisation"])
         self.__dict__.pop("actor", None)
-        return Response(MeOut(request.user, context={"actor": self.actor}).data)
+        return Response(MeOut(_user(request), context={"actor": self.actor}).data)
 
 
 # --- organisations -------------------------------------------------------------------------------
 class OrganisationListView(ActorAPIView):
-    @extend_schema(
-        responses=OrganisationOut(many=True),
-        parameters=[
-            OpenApiParameter("status", str, enum=VerificationStatus.values),
-            OpenApiParameter("kind", str, enum=OrganisationKind.values),
-            OpenApiParameter("search", str),
-        ],
-        tags=["organisations"],
-    )
+    @extend_schema(responses=OrganisationOut(many=True), parameters=[OrganisationListQuery], tags=["organisations"])
     def get(self, request: Request) -> Response:
-        queryset = selectors.organisation_list_for(
-            actor=self.actor,
-            status=request.query_params.get("status"),
-            kind=request.query_params.get("kind"),
-            search=request.query_params.get("search"),
-        )
-        return _paginated(self, queryset, OrganisationOut)
+        query = read_query(OrganisationListQuery, request.query_params)
+        return _paginated(self, selectors.organisation_list_for(actor=self.actor, **query), OrganisationOut)
 
-    @extend_schema(request=OrganisationCreateIn, responses={201: OrganisationOut}, tags=["organisations"])
+    @extend_schema(request=OrganisationRegisterInput, responses={201: OrganisationOut}, tags=["organisations"])
     def post(self, request: Request) -> Response:
-        data = _valid(OrganisationCreateIn, request)
-        kind = data.pop("kind")
-        organisation = services.organisation_register(user=request.user, kind=kind, data=data)
-        return Response(OrganisationOut(organisation).data, status=status.HTTP_201_CREATED)
+        fields = read_input(OrganisationRegisterInput, request.data, mode=input_mode(request))
+        organisation = services.organisation_register(
+            user=_user(request),
+            kind=fields["kind"],
+            profile=OrganisationProfile.from_input(fields),
+            bank=bank_account_from(fields),
+        )
+        self.__dict__.pop("actor", None)  # the new organisation is the one acted for now
+        return Response(OrganisationOut(organisation, context=self.output_context).data, status=status.HTTP_201_CREATED)
 
 
 class OrganisationDetailView(ActorAPIView):
     @extend_schema(responses=OrganisationOut, tags=["organisations"])
     def get(self, request: Request, organisation_id: int) -> Response:
-        return Response(
-            OrganisationOut(selectors.organisation_get_for(actor=self.actor, organisation_id=organisation_id)).data
-        )
-
-    @extend_schema(request=OrganisationIn, responses=OrganisationOut, tags=["organisations"])
-    def patch(self, request: Request, organisation_id: int) -> Response:
         organisation = selectors.organisation_get_for(actor=self.actor, organisation_id=organisation_id)
-        data = _valid(OrganisationIn, request, partial=True)
-        organisation = services.organisation_update(actor=self.actor, organisation=organisation, data=data)
-        return Response(OrganisationOut(organisation).data)
+        return Response(OrganisationOut(organisation, context=self.output_context).data)
+
+    @extend_schema(request=OrganisationUpdateIn, responses=OrganisationOut, tags=["organisations"])
+    def patch(self, request: Request, organisation_id: int) -> Response:
+        """Only the fields sent change; the bank account's three fields are checked together with the current
+        ones."""
+        organisation = selectors.organisation_get_for(actor=self.actor, organisation_id=organisation_id)
+        fields = read_input(
+            OrganisationUpdateIn,
+            request.data,
+            mode=input_mode(request),
+            partial=True,
+            context={"province_code": organisation.province_code},
+        )
+        bank: services.BankChange = services.Keep.BANK
+        if any(name in fields for name in BANK_FIELDS):
+            try:
+                bank = bank_account_from(fields, base=BankAccount.of(organisation))
+            except serializers.ValidationError as error:
+                raise ValidationFailed(fields=flatten_errors(error.detail)) from None
+        organisation = services.organisation_update(
+            actor=self.actor,
+            organisation_id=organisation.pk,
+            profile=OrganisationProfile.from_input(fields, base=OrganisationProfile.of(organisation)),
+            bank=bank,
+        )
+        return Response(OrganisationOut(organisation, context=self.output_context).data)
 
 
 class OrganisationVerifyView(ActorAPIView):
@@ -324,31 +292,25 @@ class OrganisationVerifyView(ActorAPIView):
 
     @extend_schema(request=None, responses=OrganisationOut, tags=["verification"])
     def post(self, request: Request, organisation_id: int) -> Response:
-        organisation = selectors.organisation_get_for(actor=self.actor, organisation_id=organisation_id)
-        return Response(OrganisationOut(services.organisation_verify(actor=self.actor, organisation=organisation)).data)
+        organisation = services.organisation_verify(actor=self.actor, organisation_id=organisation_id)
+        return Response(OrganisationOut(organisation, context=self.output_context).data)
 
 
 class OrganisationRejectView(ActorAPIView):
     capabilities = {"POST": ORGANISATIONS_VERIFY}
 
-    @extend_schema(request=RejectIn, responses=OrganisationOut, tags=["verification"])
+    @extend_schema(request=RejectInput, responses=OrganisationOut, tags=["verification"])
     def post(self, request: Request, organisation_id: int) -> Response:
-        organisation = selectors.organisation_get_for(actor=self.actor, organisation_id=organisation_id)
-        reason = _valid(RejectIn, request)["reason"]
-        return Response(
-            OrganisationOut(
-                services.organisation_reject(actor=self.actor, organisation=organisation, reason=reason)
-            ).data
-        )
+        reason = read_input(RejectInput, request.data, mode=input_mode(request))["reason"]
+        organisation = services.organisation_reject(actor=self.actor, organisation_id=organisation_id, reason=reason)
+        return Response(OrganisationOut(organisation, context=self.output_context).data)
 
 
 class OrganisationResubmitView(ActorAPIView):
     @extend_schema(request=None, responses=OrganisationOut, tags=["verification"])
     def post(self, request: Request, organisation_id: int) -> Response:
-        organisation = selectors.organisation_get_for(actor=self.actor, organisation_id=organisation_id)
-        return Response(
-            OrganisationOut(services.organisation_resubmit(actor=self.actor, organisation=organisation)).data
-        )
+        organisation = services.organisation_resubmit(actor=self.actor, organisation_id=organisation_id)
+        return Response(OrganisationOut(organisation, context=self.output_context).data)
 
 
 # --- memberships and invitations -----------------------------------------------------------------
@@ -362,23 +324,23 @@ class MembershipListView(ActorAPIView):
 class MembershipDetailView(ActorAPIView):
     @extend_schema(responses=MembershipOut, tags=["memberships"])
     def get(self, request: Request, membership_id: int) -> Response:
-        return Response(MembershipOut(selectors.membership_get_for(actor=self.actor, membership_id=membership_id)).data)
+        membership = selectors.membership_get_for(actor=self.actor, membership_id=membership_id)
+        return Response(MembershipOut(membership, context=self.output_context).data)
 
     @extend_schema(responses={204: None}, tags=["memberships"])
     def delete(self, request: Request, membership_id: int) -> Response:
-        membership = selectors.membership_get_for(actor=self.actor, membership_id=membership_id)
-        services.membership_remove(actor=self.actor, membership=membership)
+        selectors.membership_get_for(actor=self.actor, membership_id=membership_id)
+        services.membership_remove(actor=self.actor, membership_id=membership_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MembershipChangeRoleView(ActorAPIView):
-    @extend_schema(request=RoleIn, responses=MembershipOut, tags=["memberships"])
+    @extend_schema(request=RoleInput, responses=MembershipOut, tags=["memberships"])
     def post(self, request: Request, membership_id: int) -> Response:
-        membership = selectors.membership_get_for(actor=self.actor, membership_id=membership_id)
-        role = _valid(RoleIn, request)["role"]
-        return Response(
-            MembershipOut(services.membership_change_role(actor=self.actor, membership=membership, role=role)).data
-        )
+        selectors.membership_get_for(actor=self.actor, membership_id=membership_id)
+        role = read_input(RoleInput, request.data, mode=input_mode(request))["role"]
+        membership = services.membership_change_role(actor=self.actor, membership_id=membership_id, role=role)
+        return Response(MembershipOut(membership, context=self.output_context).data)
 
 
 class InvitationListView(ActorAPIView):
@@ -387,27 +349,54 @@ class InvitationListView(ActorAPIView):
         queryset = selectors.invitation_list_for(actor=self.actor, organisation_id=organisation_id)
         return _paginated(self, queryset, InvitationOut)
 
-    @extend_schema(request=InvitationIn, responses={201: InvitationCreatedOut}, tags=["memberships"])
+    @extend_schema(request=InvitationInput, responses={201: InvitationCreatedOut}, tags=["memberships"])
     def post(self, request: Request, organisation_id: int) -> Response:
-        organisation = selectors.organisation_get_for(actor=self.actor, organisation_id=organisation_id)
-        data = _valid(InvitationIn, request)
-        invitation, token = services.invitation_create(actor=self.actor, organisation=organisation, **data)
-        body = InvitationOut(invitation).data | {"token": token, "accept_url": invitation_accept_url(token)}
+        selectors.organisation_get_for(actor=self.actor, organisation_id=organisation_id)
+        fields = read_input(InvitationInput, request.data, mode=input_mode(request))
+        invitation, token = services.invitation_create(actor=self.actor, organisation_id=organisation_id, **fields)
+        body = InvitationOut(invitation, context=self.output_context).data | {
+            "token": token,
+            "accept_url": invitation_accept_url(token),
+        }
         return Response(body, status=status.HTTP_201_CREATED)
 
 
 class InvitationRevokeView(ActorAPIView):
     @extend_schema(request=None, responses=InvitationOut, tags=["memberships"])
     def post(self, request: Request, invitation_id: int) -> Response:
-        invitation = selectors.invitation_get_for(actor=self.actor, invitation_id=invitation_id)
-        return Response(InvitationOut(services.invitation_revoke(actor=self.actor, invitation=invitation)).data)
+        selectors.invitation_get_for(actor=self.actor, invitation_id=invitation_id)
+        invitation = services.invitation_revoke(actor=self.actor, invitation_id=invitation_id)
+        return Response(InvitationOut(invitation, context=self.output_context).data)
 
 
 class InvitationAcceptView(ActorAPIView):
-    @extend_schema(request=InvitationAcceptIn, responses=MembershipOut, tags=["memberships"])
+    @extend_schema(request=InvitationAcceptInput, responses=MembershipOut, tags=["memberships"])
     def post(self, request: Request) -> Response:
-        token = _valid(InvitationAcceptIn, request)["token"]
-        return Response(MembershipOut(services.invitation_accept(user=request.user, token=token)).data)
+        token = read_input(InvitationAcceptInput, request.data, mode=input_mode(request))["token"]
+        membership = services.invitation_accept(user=_user(request), token=token)
+        self.__dict__.pop("actor", None)
+        return Response(MembershipOut(membership, context=self.output_context).data)
+
+
+# --- password reset (no login) -------------------------------------------------------------------
+class PasswordResetRequestView(ActorAPIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=PasswordResetRequestInput, responses={202: None}, tags=["me"], auth=[])
+    def post(self, request: Request) -> Response:
+        """E-mails a reset link when an account has this address; the answer is the same either way."""
+        email = read_input(PasswordResetRequestInput, request.data, mode=input_mode(request))["email"]
+        services.password_reset_request(email=email)
+        return Response(status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetConfirmView(ActorAPIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=PasswordResetInput, responses={204: None}, tags=["me"], auth=[])
+    def post(self, request: Request) -> Response:
+        services.password_reset_confirm(**read_input(PasswordResetInput, request.data, mode=input_mode(request)))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # --- API tokens ----------------------------------------------------------------------------------
@@ -418,9 +407,10 @@ class ApiTokenListView(ActorAPIView):
     def get(self, request: Request) -> Response:
         return _paginated(self, selectors.api_token_list_for(actor=self.actor), ApiTokenOut)
 
-    @extend_schema(request=ApiTokenIn, responses={201: ApiTokenCreatedOut}, tags=["tokens"])
+    @extend_schema(request=ApiTokenInput, responses={201: ApiTokenCreatedOut}, tags=["tokens"])
     def post(self, request: Request) -> Response:
-        token, secret = services.api_token_create(actor=self.actor, name=_valid(ApiTokenIn, request)["name"])
+        name = read_input(ApiTokenInput, request.data, mode=input_mode(request))["name"]
+        token, secret = services.api_token_create(actor=self.actor, name=name)
         return Response(ApiTokenOut(token).data | {"token": secret}, status=status.HTTP_201_CREATED)
 
 
@@ -429,8 +419,7 @@ class ApiTokenRevokeView(ActorAPIView):
 
     @extend_schema(request=None, responses=ApiTokenOut, tags=["tokens"])
     def post(self, request: Request, token_id: int) -> Response:
-        token = selectors.api_token_get_for(actor=self.actor, token_id=token_id)
-        return Response(ApiTokenOut(services.api_token_revoke(actor=self.actor, token=token)).data)
+        return Response(ApiTokenOut(services.api_token_revoke(actor=self.actor, token_id=token_id)).data)
 
 
 # --- reference lists (public) --------------------------------------------------------------------

@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Mapping
 from datetime import timedelta
+from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +18,13 @@ from market.organisations.models import ApiToken, Membership, User
 
 TOKEN_PREFIX = "ml"  # noqa: S105 (a label, not a secret)
 _LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def login_username(request: Any, credentials: Mapping[str, Any] | None = None) -> str:
+    """The e-mail a login attempt is for, as stored (lower case): django-axes counts failures per address,
+    so "Muahang@…" and "muahang@…" are one address."""
+    source: Any = credentials if credentials else getattr(request, "POST", {})
+    return str(source.get("username") or "").strip().lower()
 
 
 def hash_secret(secret: str) -> str:

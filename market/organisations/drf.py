@@ -5,13 +5,13 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
-from rest_framework import permissions
-from rest_framework.settings import api_settings
+from rest_framework import permissions, serializers
 from rest_framework.views import APIView
 
 from market.core.throttling import throttles_for
 from market.organisations.actors import actor_for_request
 from market.organisations.permissions import Actor, Capability
+from market.organisations.policy import Policy
 
 
 class ActorAPIView(APIView):
@@ -23,18 +23,41 @@ class ActorAPIView(APIView):
     def actor(self) -> Actor:
         return actor_for_request(self.request)
 
+    @property
+    def output_context(self) -> dict[str, Any]:
+        """What output serializers need: the actor (for `allowed_actions`) and the request."""
+        return {"actor": self.actor, "request": self.request}
+
     def get_permissions(self) -> list[Any]:
         return [*super().get_permissions(), HasCapability()]
 
     def get_throttles(self) -> list[Any]:
         # A view that sets its own throttle_classes (a provider's webhook: none) keeps them.
-        if self.throttle_classes is not api_settings.DEFAULT_THROTTLE_CLASSES:
+        if self.throttle_classes is not APIView.throttle_classes:
             return super().get_throttles()
         return throttles_for(self.request)
 
 
+class AllowedActionsField(serializers.Field):
+    """`allowed_actions` of a detail resource: what the serializer context's actor may do with it now
+    (docs/edge.md), sorted; empty without an actor."""
+
+    def __init__(self, policy: Policy[Any, Any], **kwargs: Any) -> None:
+        self.policy = policy
+        names = ", ".join(sorted(str(action) for action in policy.declared))
+        kwargs.setdefault("help_text", f"What you may do with it now: some of {names}.")
+        super().__init__(source="*", read_only=True, **kwargs)
+        self._spectacular_annotation = {"field": serializers.ListField(child=serializers.CharField())}
+
+    def to_representation(self, value: Any) -> list[str]:
+        actor = self.context.get("actor")
+        if actor is None:
+            return []
+        return sorted(str(action) for action in self.policy.actions(actor=actor, obj=value))
+
+
 class HasCapability(permissions.BasePermission):
-    def has_permission(self, request, view) -> bool:
+    def has_permission(self, request: Any, view: Any) -> bool:
         needed = getattr(view, "capabilities", {}).get(request.method)
         if needed is None:
             return True

@@ -7,11 +7,12 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from market.core.models import TimeStampedModel
-from market.organisations import geo
+from market.organisations import banks, geo
 
 
 class UserManager(BaseUserManager["User"]):
@@ -20,7 +21,7 @@ class UserManager(BaseUserManager["User"]):
     def _create_user(self, email: str, password: str | None, **extra: object) -> User:
         if not email:
             raise ValueError("Users need an e-mail address")
-        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user = self.model(email=email.strip().lower(), **extra)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -34,6 +35,10 @@ class UserManager(BaseUserManager["User"]):
         extra.setdefault("is_staff", True)
         extra.setdefault("is_superuser", True)
         return self._create_user(email, password, **extra)
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        """Log in by e-mail address in any case: addresses are stored lower-case (a database constraint)."""
+        return self.get(email=(username or "").strip().lower())
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -64,9 +69,17 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        constraints = [
+            # One account per address whatever its case: addresses are stored lower-case.
+            models.CheckConstraint(condition=Q(email=Lower("email")), name="user_email_lower_case"),
+        ]
 
     def __str__(self) -> str:
         return self.email
+
+    @classmethod
+    def normalize_username(cls, username: str) -> str:
+        return super().normalize_username(username).strip().lower()
 
     def get_full_name(self) -> str:
         return self.full_name
@@ -162,6 +175,14 @@ class Organisation(TimeStampedModel):
         return self.verification_status == VerificationStatus.VERIFIED
 
     @property
+    def awaits_verification(self) -> bool:
+        return self.verification_status == VerificationStatus.PENDING
+
+    @property
+    def is_rejected(self) -> bool:
+        return self.verification_status == VerificationStatus.REJECTED
+
+    @property
     def province_name(self) -> str:
         unit = geo.province(self.province_code)
         return unit.name if unit else ""
@@ -170,6 +191,11 @@ class Organisation(TimeStampedModel):
     def commune_name(self) -> str:
         unit = geo.commune(self.commune_code)
         return unit.name if unit else ""
+
+    @property
+    def bank_name(self) -> str:
+        bank = banks.bank_by_bin(self.bank_bin) if self.bank_bin else None
+        return bank.short_name if bank else ""
 
     @property
     def full_address(self) -> str:

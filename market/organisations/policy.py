@@ -65,20 +65,31 @@ class Policy(Generic[A, Obj]):
             action for action, rules in self.alternatives.items() if any(r.permits(actor, obj) for r in rules)
         )
 
+    @property
+    def declared(self) -> tuple[A, ...]:
+        """Every action the policy knows (for documentation: the API's `allowed_actions`)."""
+        return tuple(self.alternatives)
+
+    def require_capability(self, *, actor: Actor, action: A) -> None:
+        """The role check alone, for services that refuse a stranger before looking the object up."""
+        rules = self.alternatives[action]
+        if not any(actor.can(rule.capability) for rule in rules):
+            actor.require(rules[0].capability)  # raises the most helpful refusal
+
+    def refusal_message(self, action: A, obj: Obj) -> str:
+        conflict = self.alternatives[action][0].conflict
+        return conflict(obj) if callable(conflict) else str(conflict)
+
     def state_refusal(self, action: A, obj: Obj) -> str | None:
         """Why the object's state does not allow the action (whoever asks), or None when it does: for pages
         that explain before showing a form."""
-        rules = self.alternatives[action]
-        if any(rule.when(obj) for rule in rules):
+        if any(rule.when(obj) for rule in self.alternatives[action]):
             return None
-        conflict = rules[0].conflict
-        return conflict(obj) if callable(conflict) else str(conflict)
+        return self.refusal_message(action, obj)
 
     def authorize(self, *, actor: Actor, obj: Obj, action: A) -> None:
-        rules = self.alternatives[action]
-        held = [rule for rule in rules if actor.can(rule.capability)]
-        if not held:
-            actor.require(rules[0].capability)  # raises the most helpful refusal
+        self.require_capability(actor=actor, action=action)
+        held = [rule for rule in self.alternatives[action] if actor.can(rule.capability)]
         sided = [rule for rule in held if rule.party(actor, obj)]
         if not sided:
             raise PermissionDenied()

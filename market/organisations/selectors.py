@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.db.models import Q, QuerySet
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from market.core.errors import NotFound
+from market.core.models import AuditEvent
 from market.organisations.authentication import hash_secret
 from market.organisations.models import (
     SELLER_KINDS,
@@ -13,6 +19,7 @@ from market.organisations.models import (
     Invitation,
     Membership,
     Organisation,
+    User,
     VerificationStatus,
 )
 from market.organisations.permissions import MEMBERS_VIEW, ORGANISATIONS_VIEW_ALL, Actor
@@ -39,6 +46,7 @@ def organisation_list_for(
 
 
 def organisation_get_for(*, actor: Actor, organisation_id: int) -> Organisation:
+    """An organisation the actor may see: their own (any they are a member of), or any for alliance staff."""
     organisation = organisation_list_for(actor=actor).filter(pk=organisation_id).first()
     if organisation is None:
         raise NotFound()
@@ -49,6 +57,41 @@ def verification_queue(*, actor: Actor, status: str = VerificationStatus.PENDING
     if not actor.can(ORGANISATIONS_VIEW_ALL):
         return Organisation.objects.none()
     return Organisation.objects.filter(verification_status=status).order_by("created_at", "id")
+
+
+# What staff read in an organisation's history, for the audit actions recorded on it.
+HISTORY_LABELS: dict[str, str | Promise] = {
+    "organisation.registered": gettext_lazy("Registered"),
+    "organisation.updated": gettext_lazy("Profile changed"),
+    "organisation.verification.verified": gettext_lazy("Verified"),
+    "organisation.verification.rejected": gettext_lazy("Rejected"),
+    "organisation.verification.pending": gettext_lazy("Asked to be checked again"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    at: datetime
+    label: str | Promise
+    by: str
+    note: str
+
+
+def organisation_history(*, actor: Actor, organisation_id: int, limit: int = 20) -> list[HistoryEntry]:
+    """The organisation's registration, changes and verification decisions, newest first."""
+    organisation_get_for(actor=actor, organisation_id=organisation_id)
+    events = AuditEvent.objects.filter(
+        target_type="organisations.organisation", target_id=str(organisation_id)
+    ).select_related("actor_user")[:limit]
+    return [
+        HistoryEntry(
+            at=event.created_at,
+            label=HISTORY_LABELS.get(event.action, gettext_lazy("Other change")),
+            by=event.actor_user.email if event.actor_user else "",
+            note=str(event.data.get("note") or ""),
+        )
+        for event in events
+    ]
 
 
 def seller_public_get(*, organisation_id: int) -> Organisation:
@@ -101,7 +144,7 @@ def invitation_get_for(*, actor: Actor, invitation_id: int) -> Invitation:
 def api_token_list_for(*, actor: Actor) -> QuerySet[ApiToken]:
     if actor.organisation is None:
         return ApiToken.objects.none()
-    return ApiToken.objects.filter(organisation_id=actor.organisation_id).select_related("user")
+    return ApiToken.objects.filter(organisation=actor.organisation).select_related("user")
 
 
 def api_token_get_for(*, actor: Actor, token_id: int) -> ApiToken:
@@ -111,7 +154,7 @@ def api_token_get_for(*, actor: Actor, token_id: int) -> ApiToken:
     return token
 
 
-def user_organisations(*, user) -> list[Membership]:
+def user_organisations(*, user: User) -> list[Membership]:
     """The organisations a user can act for, for the switcher."""
     return list(Membership.objects.filter(user=user).select_related("organisation").order_by("organisation__name"))
 

@@ -1,26 +1,34 @@
-"""Every write to users, organisations, memberships, invitations and tokens."""
+"""Every write to users, organisations, memberships, invitations and tokens.
+
+Services take ids and typed values (`market.organisations.inputs` reads what people type) and authorise
+through the policy tables of `market.organisations.policies`.
+"""
 
 from __future__ import annotations
 
 import secrets
 from datetime import timedelta
-from typing import Any
+from enum import Enum
+from typing import Literal
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.encoding import force_bytes, force_str
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from market.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from market.core.services import audit_record
 from market.core.text import nfc
+from market.notifications.models import Channel
 from market.notifications.services import Address, notify
 from market.organisations import notifications as kinds
-from market.organisations import validators
 from market.organisations.authentication import format_token, hash_secret, new_token_parts
+from market.organisations.inputs import SELF_SERVICE_KINDS, BankAccount, OrganisationProfile
 from market.organisations.models import (
     TAX_CODE_OPTIONAL_KINDS,
     ApiToken,
@@ -32,99 +40,74 @@ from market.organisations.models import (
     User,
     VerificationStatus,
 )
-from market.organisations.permissions import (
-    MEMBERS_MANAGE,
-    ORGANISATION_BANK_UPDATE,
-    ORGANISATION_UPDATE,
-    ORGANISATIONS_VERIFY,
-    ORGANISATIONS_VIEW_ALL,
-    TOKENS_MANAGE,
-    Actor,
+from market.organisations.permissions import ORGANISATIONS_VIEW_ALL, TOKENS_MANAGE, Actor
+from market.organisations.policies import (
+    INVITATION_POLICY,
+    MEMBERSHIP_POLICY,
+    ORGANISATION_POLICY,
+    InvitationAction,
+    MembershipAction,
+    OrganisationAction,
+    can_move,
 )
 
 INVITATION_LIFETIME = timedelta(days=14)
-# Kinds anyone may register through sign-up; alliances are created by the operator.
-SELF_SERVICE_KINDS = frozenset(OrganisationKind.values) - {OrganisationKind.ALLIANCE}
-PROFILE_FIELDS = (
-    "name",
-    "legal_name",
-    "tax_code",
-    "description",
-    "province_code",
-    "commune_code",
-    "address_line",
-    "legacy_address",
-    "phone",
-    "email",
-    "website",
-)
-BANK_FIELDS = ("bank_bin", "bank_account_number", "bank_account_holder")
-TEXT_FIELDS = ("name", "legal_name", "description", "address_line", "legacy_address", "bank_account_holder")
-
-# Verification moves: pending -> verified | rejected; a rejected organisation that fixed its profile
-# goes back to pending; staff may revoke a verification or reverse a rejection.
-VERIFICATION_TRANSITIONS: dict[str, frozenset[str]] = {
-    VerificationStatus.PENDING: frozenset({VerificationStatus.VERIFIED, VerificationStatus.REJECTED}),
-    VerificationStatus.REJECTED: frozenset({VerificationStatus.PENDING, VerificationStatus.VERIFIED}),
-    VerificationStatus.VERIFIED: frozenset({VerificationStatus.REJECTED}),
-}
+TAX_CODE_TAKEN = _("An organisation with this tax code is already registered.")
 
 
-def _validation_failed(error: ValidationError) -> ValidationFailed:
-    fields = error.message_dict if hasattr(error, "error_dict") else {"non_field_errors": error.messages}
-    return ValidationFailed(fields=fields)
+class Keep(Enum):
+    """The bank account stays as it is (a profile edit that does not touch it)."""
+
+    BANK = "keep"
+
+
+BankChange = BankAccount | None | Literal[Keep.BANK]
 
 
 # --- users ---------------------------------------------------------------------------------------
-def user_create(*, email: str, password: str, full_name: str, language: str = "vi", phone: str = "") -> User:
-    email = User.objects.normalize_email(email).strip().lower()
-    errors: dict[str, list[str]] = {}
-    if User.objects.filter(email__iexact=email).exists():
-        errors["email"] = [_("An account with this e-mail already exists. Log in instead.")]
-    user = User(email=email, full_name=nfc(full_name), language=language)
-    if phone:
-        try:
-            user.phone = validators.normalise_phone(phone)
-        except ValidationError as exc:
-            errors["phone"] = exc.messages
+def _password_errors(password: str, user: User) -> list[str]:
     try:
         validate_password(password, user)
     except ValidationError as exc:
-        errors["password"] = exc.messages
-    try:
-        user.full_clean(exclude=["password", "email"] if "email" in errors else ["password"])
-    except ValidationError as exc:
-        for name, messages in exc.message_dict.items():
-            errors.setdefault(name, []).extend(messages)
+        return list(exc.messages)
+    return []
+
+
+def user_create(*, email: str, password: str, full_name: str, language: str = "vi", phone: str = "") -> User:
+    """A person's account. The e-mail address is compared without case: one account per address."""
+    email = email.strip().lower()
+    errors: dict[str, list[str]] = {}
+    if User.objects.filter(email=email).exists():
+        errors["email"] = [_("An account with this e-mail already exists. Log in instead.")]
+    user = User(email=email, full_name=nfc(full_name), language=language, phone=phone)
+    if password_errors := _password_errors(password, user):
+        errors["password"] = password_errors
     if errors:
         raise ValidationFailed(fields=errors)
     user.set_password(password)
-    user.save()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:  # the same address signed up a moment ago
+        raise ValidationFailed(
+            fields={"email": [_("An account with this e-mail already exists. Log in instead.")]}
+        ) from None
     return user
 
 
 def user_update(
     *, user: User, full_name: str | None = None, language: str | None = None, phone: str | None = None
 ) -> User:
-    changed: list[str] = []
-    if full_name is not None:
-        user.full_name = nfc(full_name)
-        changed.append("full_name")
-    if language is not None:
-        user.language = language
-        changed.append("language")
-    if phone is not None:
-        try:
-            user.phone = validators.normalise_phone(phone) if phone else ""
-        except ValidationError as exc:
-            raise ValidationFailed(fields={"phone": exc.messages}) from None
-        changed.append("phone")
-    try:
-        user.full_clean(exclude=["password"])
-    except ValidationError as exc:
-        raise _validation_failed(exc) from None
+    """The person's own details; None leaves a field as it is."""
+    changed = {
+        name: value
+        for name, value in (("full_name", full_name), ("language", language), ("phone", phone))
+        if value is not None and getattr(user, name) != value
+    }
+    for name, value in changed.items():
+        setattr(user, name, nfc(value) if name == "full_name" else value)
     if changed:
-        user.save(update_fields=changed)
+        user.save(update_fields=list(changed))
     return user
 
 
@@ -133,79 +116,132 @@ def acting_organisation_switch(*, user: User, organisation_id: int) -> Organisat
         Membership.objects.select_related("organisation").filter(user=user, organisation_id=organisation_id).first()
     )
     if membership is None:
-        raise NotFound()
+        raise NotFound(_("You are not a member of that organisation."))
     user.acting_organisation = membership.organisation
     user.save(update_fields=["acting_organisation"])
     return membership.organisation
 
 
-# --- organisations -------------------------------------------------------------------------------
-def _apply_fields(organisation: Organisation, data: dict[str, Any]) -> list[str]:
-    """Normalise and set the given fields; collect every field error before raising."""
-    errors: dict[str, list[str]] = {}
-    changed: list[str] = []
-    for field, value in data.items():
-        if field in TEXT_FIELDS and isinstance(value, str):
-            value = nfc(value)
-        try:
-            if field == "tax_code" and value:
-                value = validators.normalise_tax_code(value)
-            elif field == "phone" and value:
-                value = validators.normalise_phone(value)
-            elif field == "province_code":
-                validators.validate_province_code(value)
-            elif field == "bank_bin" and value:
-                validators.validate_bank_bin(value)
-            elif field == "bank_account_number" and value:
-                validators.validate_bank_account_number(value)
-        except ValidationError as exc:
-            errors[field] = exc.messages
-            continue
-        if getattr(organisation, field) != value:
-            setattr(organisation, field, value)
-            changed.append(field)
-    if "province_code" not in errors:
-        try:
-            validators.validate_commune(organisation.province_code, organisation.commune_code)
-        except ValidationError as exc:
-            for name, messages in exc.message_dict.items():
-                errors.setdefault(name, []).extend(messages)
-    if not organisation.tax_code and organisation.kind not in TAX_CODE_OPTIONAL_KINDS and "tax_code" not in errors:
-        errors["tax_code"] = [_("A tax code (MST) is required for this kind of organisation.")]
-    if organisation.tax_code and "tax_code" not in errors:
-        taken = Organisation.objects.filter(tax_code=organisation.tax_code).exclude(pk=organisation.pk).exists()
-        if taken:
-            errors["tax_code"] = [_("An organisation with this tax code is already registered.")]
-    bank_values = [getattr(organisation, name) for name in BANK_FIELDS]
-    if any(bank_values) and not all(bank_values):
-        for name in BANK_FIELDS:
-            if not getattr(organisation, name):
-                errors.setdefault(name, []).append(_("Fill in bank, account number and holder together."))
-    try:
-        organisation.full_clean(exclude=[*errors, "verified_by"])
-    except ValidationError as exc:
-        for name, messages in exc.message_dict.items():
-            errors.setdefault(name, []).extend(messages)
-    if errors:
-        raise ValidationFailed(fields=errors)
-    return changed
+# --- password reset ------------------------------------------------------------------------------
+# At most one reset e-mail per account in this window: asking again within it sends nothing new (the first
+# link still works), so the form cannot be used to flood someone's mailbox.
+RESET_WINDOW = timedelta(minutes=10)
+
+
+def password_reset_url(user: User) -> str:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    return f"{settings.SITE_URL}/password-reset/{uid}/{default_token_generator.make_token(user)}/"
 
 
 @transaction.atomic
-def organisation_register(*, user: User, kind: str, data: dict[str, Any]) -> Organisation:
-    """A user registers an organisation, becomes its owner and acts for it; staff verify it later."""
-    if kind not in SELF_SERVICE_KINDS:
-        raise ValidationFailed(fields={"kind": [_("Choose cooperative, cooperative group, union or buyer.")]})
-    organisation = Organisation(kind=kind, verification_status=VerificationStatus.PENDING)
-    allowed = {k: v for k, v in data.items() if k in (*PROFILE_FIELDS, *BANK_FIELDS)}
-    _apply_fields(organisation, allowed)
+def password_reset_request(*, email: str) -> None:
+    """E-mail a reset link to the account with this address, if there is one. The answer is the same
+    either way, so the form never tells who has an account."""
+    user = User.objects.filter(email=email.strip().lower(), is_active=True).first()
+    if user is None or not user.has_usable_password():
+        return
+    window = int(timezone.now().timestamp() // RESET_WINDOW.total_seconds())
+    notify(
+        kind=kinds.PASSWORD_RESET,
+        recipients=[user],
+        channels=[Channel.EMAIL],
+        context={
+            "reset_url": password_reset_url(user),
+            "valid_hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
+        },
+        object_ref=user,
+        occurrence=f"window-{window}",
+    )
+    audit_record(
+        actor=Actor(user=user, organisation=None, role=None), action="user.password_reset_requested", target=user
+    )
+
+
+def password_reset_user(*, uid: str, token: str) -> User:
+    """The account a reset link is for, while the link is valid (signed, unexpired, unused)."""
+    try:
+        pk = int(force_str(urlsafe_base64_decode(uid)))
+    except (TypeError, ValueError, OverflowError):
+        pk = 0
+    user = User.objects.filter(pk=pk, is_active=True).first() if 0 < pk < 2**63 else None
+    if user is None or not default_token_generator.check_token(user, token):
+        raise NotFound(_("This link is invalid, expired or already used. Ask for a new one."))
+    return user
+
+
+@transaction.atomic
+def password_reset_confirm(*, uid: str, token: str, password: str) -> User:
+    """Set a new password through a reset link. The link works once: the new password invalidates it."""
+    user = password_reset_user(uid=uid, token=token)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not default_token_generator.check_token(user, token):
+        raise NotFound(_("This link is invalid, expired or already used. Ask for a new one."))
+    if errors := _password_errors(password, user):
+        raise ValidationFailed(fields={"password": errors})
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit_record(actor=Actor(user=user, organisation=None, role=None), action="user.password_reset", target=user)
+    return user
+
+
+# --- organisations -------------------------------------------------------------------------------
+def _check_profile(*, kind: str, profile: OrganisationProfile, organisation_id: int | None = None) -> None:
+    """What the profile must satisfy beyond its shape: a tax code for legal entities, and only once."""
+    if not profile.tax_code:
+        if kind not in TAX_CODE_OPTIONAL_KINDS:
+            raise ValidationFailed(
+                fields={"tax_code": [_("A tax code (MST) is required for this kind of organisation.")]}
+            )
+        return
+    others = Organisation.objects.filter(tax_code=profile.tax_code)
+    if organisation_id is not None:
+        others = others.exclude(pk=organisation_id)
+    if others.exists():
+        raise ValidationFailed(fields={"tax_code": [TAX_CODE_TAKEN]})
+
+
+def _apply_profile(organisation: Organisation, profile: OrganisationProfile) -> list[str]:
+    changed = []
+    for name in OrganisationProfile.__dataclass_fields__:
+        new = getattr(profile, name)
+        if getattr(organisation, name) != new:
+            setattr(organisation, name, new)
+            changed.append(name)
+    return changed
+
+
+def _apply_bank(organisation: Organisation, bank: BankAccount | None) -> list[str]:
+    values = {
+        "bank_bin": bank.bank_bin if bank else "",
+        "bank_account_number": bank.account_number if bank else "",
+        "bank_account_holder": bank.holder if bank else "",
+    }
+    changed = [name for name, value in values.items() if getattr(organisation, name) != value]
+    for name in changed:
+        setattr(organisation, name, values[name])
+    return changed
+
+
+def _save_new(organisation: Organisation) -> None:
     try:
         with transaction.atomic():
             organisation.save()
-    except IntegrityError:
-        raise ValidationFailed(
-            fields={"tax_code": [_("An organisation with this tax code is already registered.")]}
-        ) from None
+    except IntegrityError:  # registered a moment ago with the same tax code
+        raise ValidationFailed(fields={"tax_code": [TAX_CODE_TAKEN]}) from None
+
+
+@transaction.atomic
+def organisation_register(
+    *, user: User, kind: OrganisationKind, profile: OrganisationProfile, bank: BankAccount | None = None
+) -> Organisation:
+    """A user registers an organisation, becomes its owner and acts for it; staff verify it later."""
+    if kind not in SELF_SERVICE_KINDS:
+        raise ValidationFailed(fields={"kind": [_("Choose cooperative, cooperative group, union or buyer.")]})
+    _check_profile(kind=kind, profile=profile)
+    organisation = Organisation(kind=kind, verification_status=VerificationStatus.PENDING)
+    _apply_profile(organisation, profile)
+    _apply_bank(organisation, bank)
+    _save_new(organisation)
     Membership.objects.create(user=user, organisation=organisation, role=Role.OWNER)
     user.acting_organisation = organisation
     user.save(update_fields=["acting_organisation"])
@@ -220,9 +256,10 @@ def organisation_register(*, user: User, kind: str, data: dict[str, Any]) -> Org
 
 @transaction.atomic
 def sign_up(
-    *, email: str, password: str, full_name: str, language: str, kind: str, organisation: dict[str, Any]
+    *, email: str, password: str, full_name: str, language: str, kind: OrganisationKind, profile: OrganisationProfile
 ) -> User:
-    """Account + organisation in one step; either both exist afterwards or neither does."""
+    """Account + organisation in one step; either both exist afterwards or neither does. Every problem is
+    reported at once."""
     field_errors: dict[str, list[str]] = {}
     user: User | None = None
     try:
@@ -231,11 +268,9 @@ def sign_up(
         field_errors.update(exc.fields)
     try:
         if user is None:
-            # Validate the organisation too, so the form shows every problem at once.
-            probe = Organisation(kind=kind)
-            _apply_fields(probe, {k: v for k, v in organisation.items() if k in (*PROFILE_FIELDS, *BANK_FIELDS)})
+            _check_profile(kind=kind, profile=profile)
         else:
-            organisation_register(user=user, kind=kind, data=organisation)
+            organisation_register(user=user, kind=kind, profile=profile)
     except ValidationFailed as exc:
         field_errors.update(exc.fields)
     if field_errors:
@@ -245,24 +280,34 @@ def sign_up(
     return user
 
 
-def _locked(organisation: Organisation) -> Organisation:
-    return Organisation.objects.select_for_update().get(pk=organisation.pk)
+def _authorized(actor: Actor, organisation_id: int, action: OrganisationAction) -> Organisation:
+    """The organisation, row-locked, once the policy allows `action`. A verb the actor's role never has is
+    refused before anything is looked up (403); an organisation they cannot see answers like a missing one."""
+    ORGANISATION_POLICY.require_capability(actor=actor, action=action)
+    visible = actor.organisation_id == organisation_id or actor.can(ORGANISATIONS_VIEW_ALL)
+    organisation = Organisation.objects.select_for_update().filter(pk=organisation_id).first() if visible else None
+    if organisation is None:
+        raise NotFound()
+    ORGANISATION_POLICY.authorize(actor=actor, obj=organisation, action=action)
+    return organisation
 
 
 @transaction.atomic
-def organisation_update(*, actor: Actor, organisation: Organisation, data: dict[str, Any]) -> Organisation:
-    _require_own(actor, organisation)
-    actor.require(ORGANISATION_UPDATE)
-    wanted = {k: v for k, v in data.items() if k in (*PROFILE_FIELDS, *BANK_FIELDS)}
-    if any(k in BANK_FIELDS for k in wanted) and not actor.can(ORGANISATION_BANK_UPDATE):
-        bank_changes = [k for k in BANK_FIELDS if k in wanted and wanted[k] != getattr(organisation, k)]
-        if bank_changes:
-            raise PermissionDenied(_("Only an owner can change the bank account."))
-    organisation = _locked(organisation)
-    changed = _apply_fields(organisation, wanted)
+def organisation_update(
+    *, actor: Actor, organisation_id: int, profile: OrganisationProfile, bank: BankChange = Keep.BANK
+) -> Organisation:
+    """The organisation's profile and (owners only) its bank account. A verified organisation whose legal
+    identity (tax code, legal name) changes is checked again."""
+    organisation = _authorized(actor, organisation_id, OrganisationAction.EDIT)
+    bank_changes = bank is not Keep.BANK and bank != BankAccount.of(organisation)
+    if bank_changes and OrganisationAction.EDIT_BANK not in ORGANISATION_POLICY.actions(actor=actor, obj=organisation):
+        raise PermissionDenied(_("Only an owner can change the bank account."))
+    _check_profile(kind=organisation.kind, profile=profile, organisation_id=organisation.pk)
+    changed = _apply_profile(organisation, profile)
+    if bank is not Keep.BANK:
+        changed += _apply_bank(organisation, bank)
     if not changed:
         return organisation
-    # A verified legal identity that changes must be checked again.
     reverify = organisation.verification_status == VerificationStatus.VERIFIED and (
         "tax_code" in changed or "legal_name" in changed
     )
@@ -270,7 +315,11 @@ def organisation_update(*, actor: Actor, organisation: Organisation, data: dict[
         organisation.verification_status = VerificationStatus.PENDING
         organisation.verification_note = ""
         changed += ["verification_status", "verification_note"]
-    organisation.save(update_fields=[*changed, "updated_at"])
+    try:
+        with transaction.atomic():
+            organisation.save(update_fields=[*changed, "updated_at"])
+    except IntegrityError:
+        raise ValidationFailed(fields={"tax_code": [TAX_CODE_TAKEN]}) from None
     audit_record(
         actor=actor,
         action="organisation.updated",
@@ -280,38 +329,31 @@ def organisation_update(*, actor: Actor, organisation: Organisation, data: dict[
     return organisation
 
 
-def _require_own(actor: Actor, organisation: Organisation) -> None:
-    """Only members acting for the organisation change it. Staff, who can see it, are told no;
-    everyone else cannot tell it from a missing one."""
-    if actor.organisation is not None and actor.organisation.pk == organisation.pk:
-        return
-    if actor.can(ORGANISATIONS_VIEW_ALL):
-        raise PermissionDenied()
-    raise NotFound()
-
-
-def _verification_move(*, actor: Actor | None, organisation: Organisation, to: str, note: str = "") -> Organisation:
-    organisation = _locked(organisation)
-    current = organisation.verification_status
-    if to not in VERIFICATION_TRANSITIONS[current]:
+def _verification_move(
+    *, actor: Actor, organisation: Organisation, to: VerificationStatus, note: str = ""
+) -> Organisation:
+    """Move a locked organisation's verification (the policy has authorised it)."""
+    current = VerificationStatus(organisation.verification_status)
+    if not can_move(organisation, to):
         raise Conflict(
             _("An organisation that is %(current)s cannot become %(target)s.")
-            % {"current": VerificationStatus(current).label, "target": VerificationStatus(to).label}
+            % {"current": current.label, "target": to.label}
         )
+    decided = to != VerificationStatus.PENDING
     organisation.verification_status = to
     organisation.verification_note = note
-    organisation.verified_at = timezone.now() if to != VerificationStatus.PENDING else None
-    organisation.verified_by = actor.user if actor and to != VerificationStatus.PENDING else None
+    organisation.verified_at = timezone.now() if decided else None
+    organisation.verified_by = actor.user if decided else None
     organisation.save(
         update_fields=["verification_status", "verification_note", "verified_at", "verified_by", "updated_at"]
     )
     event = audit_record(
         actor=actor,
-        action=f"organisation.verification.{to}",
+        action=f"organisation.verification.{to.value}",
         target=organisation,
-        data={"from": current, "note": note},
+        data={"from": current.value, "note": note},
     )
-    if to in (VerificationStatus.VERIFIED, VerificationStatus.REJECTED):
+    if decided:
         # Each decision is its own occurrence: a verification revoked and granted again is told again.
         notify(
             kind=kinds.VERIFIED if to == VerificationStatus.VERIFIED else kinds.REJECTED,
@@ -329,54 +371,54 @@ def _verification_move(*, actor: Actor | None, organisation: Organisation, to: s
 
 
 @transaction.atomic
-def organisation_verify(*, actor: Actor, organisation: Organisation) -> Organisation:
-    actor.require(ORGANISATIONS_VERIFY)
+def organisation_verify(*, actor: Actor, organisation_id: int) -> Organisation:
+    organisation = _authorized(actor, organisation_id, OrganisationAction.VERIFY)
     return _verification_move(actor=actor, organisation=organisation, to=VerificationStatus.VERIFIED)
 
 
 @transaction.atomic
-def organisation_reject(*, actor: Actor, organisation: Organisation, reason: str) -> Organisation:
-    actor.require(ORGANISATIONS_VERIFY)
-    reason = nfc(reason or "")
-    if len(reason) < 5:
+def organisation_reject(*, actor: Actor, organisation_id: int, reason: str) -> Organisation:
+    """Reject (or revoke a verification) with the reason the organisation reads to fix its profile."""
+    organisation = _authorized(actor, organisation_id, OrganisationAction.REJECT)
+    if not reason.strip():
         raise ValidationFailed(fields={"reason": [_("Tell the organisation why, so that it can fix it.")]})
-    if len(reason) > 500:
-        raise ValidationFailed(fields={"reason": [_("Keep the reason under 500 characters.")]})
     return _verification_move(actor=actor, organisation=organisation, to=VerificationStatus.REJECTED, note=reason)
 
 
 @transaction.atomic
-def organisation_resubmit(*, actor: Actor, organisation: Organisation) -> Organisation:
+def organisation_resubmit(*, actor: Actor, organisation_id: int) -> Organisation:
     """A rejected organisation asks to be checked again after fixing its profile."""
-    _require_own(actor, organisation)
-    actor.require(ORGANISATION_UPDATE)
+    organisation = _authorized(actor, organisation_id, OrganisationAction.RESUBMIT)
     return _verification_move(actor=actor, organisation=organisation, to=VerificationStatus.PENDING)
 
 
 # --- memberships and invitations -----------------------------------------------------------------
-def _require_manage_members(actor: Actor, organisation: Organisation) -> None:
-    _require_own(actor, organisation)
-    actor.require(MEMBERS_MANAGE)
-
-
-def _owner_count(organisation_id: int) -> int:
-    return Membership.objects.filter(organisation_id=organisation_id, role=Role.OWNER).count()
+def _membership_locked(actor: Actor, membership_id: int, action: MembershipAction) -> Membership:
+    MEMBERSHIP_POLICY.require_capability(actor=actor, action=action)
+    membership = (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("organisation", "user")
+        .filter(pk=membership_id)
+        .first()
+    )
+    if membership is None or not (
+        actor.organisation_id == membership.organisation_id or actor.can(ORGANISATIONS_VIEW_ALL)
+    ):
+        raise NotFound()
+    # Lock the organisation's owners too, so that two demotions at once cannot leave it without one.
+    list(Membership.objects.select_for_update().filter(organisation_id=membership.organisation_id, role=Role.OWNER))
+    MEMBERSHIP_POLICY.authorize(actor=actor, obj=membership, action=action)
+    return membership
 
 
 @transaction.atomic
-def invitation_create(*, actor: Actor, organisation: Organisation, email: str, role: str) -> tuple[Invitation, str]:
+def invitation_create(*, actor: Actor, organisation_id: int, email: str, role: Role) -> tuple[Invitation, str]:
     """Returns the invitation and its token; the token is shown once (in the link) and stored hashed."""
-    _require_manage_members(actor, organisation)
-    if role not in Role.values:
-        raise ValidationFailed(fields={"role": [_("Choose owner, manager or staff.")]})
+    organisation = _authorized(actor, organisation_id, OrganisationAction.INVITE)
     if role == Role.OWNER and actor.role != Role.OWNER:
         raise PermissionDenied(_("Only an owner can invite another owner."))
-    email = User.objects.normalize_email(email).strip().lower()
-    try:
-        validate_email(email)
-    except ValidationError as exc:
-        raise ValidationFailed(fields={"email": exc.messages}) from None
-    if Membership.objects.filter(organisation=organisation, user__email__iexact=email).exists():
+    email = email.strip().lower()
+    if Membership.objects.filter(organisation=organisation, user__email=email).exists():
         raise Conflict(_("This person is already a member."), fields={"email": [_("Already a member.")]})
     # A new invitation replaces an open one for the same address.
     Invitation.objects.filter(
@@ -414,10 +456,12 @@ def invitation_accept_url(token: str) -> str:
 
 
 @transaction.atomic
-def invitation_revoke(*, actor: Actor, invitation: Invitation) -> Invitation:
-    _require_manage_members(actor, invitation.organisation)
-    if invitation.accepted_at or invitation.revoked_at:
-        raise Conflict(_("This invitation is no longer open."))
+def invitation_revoke(*, actor: Actor, invitation_id: int) -> Invitation:
+    INVITATION_POLICY.require_capability(actor=actor, action=InvitationAction.REVOKE)
+    invitation = Invitation.objects.select_for_update().filter(pk=invitation_id).first()
+    if invitation is None or actor.organisation_id != invitation.organisation_id:
+        raise NotFound()
+    INVITATION_POLICY.authorize(actor=actor, obj=invitation, action=InvitationAction.REVOKE)
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at", "updated_at"])
     audit_record(actor=actor, action="invitation.revoked", target=invitation)
@@ -454,19 +498,12 @@ def invitation_accept(*, user: User, token: str) -> Membership:
 
 
 @transaction.atomic
-def membership_change_role(*, actor: Actor, membership: Membership, role: str) -> Membership:
-    _require_manage_members(actor, membership.organisation)
-    if role not in Role.values:
-        raise ValidationFailed(fields={"role": [_("Choose owner, manager or staff.")]})
-    membership = Membership.objects.select_for_update().get(pk=membership.pk)
-    if Role.OWNER in (role, membership.role) and actor.role != Role.OWNER:
+def membership_change_role(*, actor: Actor, membership_id: int, role: Role) -> Membership:
+    membership = _membership_locked(actor, membership_id, MembershipAction.CHANGE_ROLE)
+    if role == Role.OWNER and actor.role != Role.OWNER:
         raise PermissionDenied(_("Only an owner can grant or take away the owner role."))
     if membership.role == role:
         return membership
-    # Lock the organisation's owners so two demotions at once cannot leave it without one.
-    list(Membership.objects.select_for_update().filter(organisation_id=membership.organisation_id, role=Role.OWNER))
-    if membership.role == Role.OWNER and _owner_count(membership.organisation_id) <= 1:
-        raise Conflict(_("An organisation needs at least one owner. Make someone else owner first."))
     previous = membership.role
     membership.role = role
     membership.save(update_fields=["role", "updated_at"])
@@ -475,17 +512,10 @@ def membership_change_role(*, actor: Actor, membership: Membership, role: str) -
 
 
 @transaction.atomic
-def membership_remove(*, actor: Actor, membership: Membership) -> None:
-    leaving_self = actor.user is not None and membership.user_id == actor.user.pk
-    if leaving_self:
-        _require_own(actor, membership.organisation)
-    else:
-        _require_manage_members(actor, membership.organisation)
-        if membership.role == Role.OWNER and actor.role != Role.OWNER:
-            raise PermissionDenied(_("Only an owner can remove an owner."))
-    list(Membership.objects.select_for_update().filter(organisation_id=membership.organisation_id, role=Role.OWNER))
-    if membership.role == Role.OWNER and _owner_count(membership.organisation_id) <= 1:
-        raise Conflict(_("An organisation needs at least one owner. Make someone else owner first."))
+def membership_remove(*, actor: Actor, membership_id: int) -> None:
+    """A manager removes a member, or a member leaves (their own membership)."""
+    mine = actor.user is not None and Membership.objects.filter(pk=membership_id, user_id=actor.user.pk).exists()
+    membership = _membership_locked(actor, membership_id, MembershipAction.LEAVE if mine else MembershipAction.REMOVE)
     ApiToken.objects.filter(
         user_id=membership.user_id, organisation_id=membership.organisation_id, revoked_at__isnull=True
     ).update(revoked_at=timezone.now())
@@ -506,9 +536,6 @@ def membership_remove(*, actor: Actor, membership: Membership) -> None:
 def api_token_create(*, actor: Actor, name: str) -> tuple[ApiToken, str]:
     """Returns the token and its full secret, which is never shown again."""
     actor.require(TOKENS_MANAGE)
-    name = nfc(name or "")
-    if not name or len(name) > 100:
-        raise ValidationFailed(fields={"name": [_("Give the token a name of at most 100 characters, e.g. 'ERP'.")]})
     assert actor.user is not None
     assert actor.organisation is not None
     prefix, secret = new_token_parts()
@@ -520,9 +547,10 @@ def api_token_create(*, actor: Actor, name: str) -> tuple[ApiToken, str]:
 
 
 @transaction.atomic
-def api_token_revoke(*, actor: Actor, token: ApiToken) -> ApiToken:
+def api_token_revoke(*, actor: Actor, token_id: int) -> ApiToken:
     actor.require(TOKENS_MANAGE)
-    if token.organisation_id != actor.organisation_id:
+    token = ApiToken.objects.select_for_update().filter(pk=token_id, organisation=actor.organisation).first()
+    if token is None:
         raise NotFound()
     if token.revoked_at is None:
         token.revoked_at = timezone.now()

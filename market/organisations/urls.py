@@ -7,6 +7,8 @@ app_name = "organisations"
 urlpatterns = [
     path("me/", api.MeView.as_view(), name="me"),
     path("me/acting-organisation/", api.ActingOrganisationView.as_view(), name="me-acting-organisation"),
+    path("password-reset/", api.PasswordResetRequestView.as_view(), name="password-reset"),
+    path("password-reset/confirm/", api.PasswordResetConfirmView.as_view(), name="password-reset-confirm"),
     path("organisations/", api.OrganisationListView.as_view(), name="organisation-list"),
     path("organisations/<int:organisation_id>/", api.OrganisationDetailView.as_view(), name="organisation-detail"),
     path(

@@ -37,7 +37,7 @@ class PaymentEventInline(admin.TabularInline):
     model = PaymentEvent
     extra = 0
     can_delete = False
-    readonly_fields = ["created_at", "from_state", "to_state", "source", "provider_event_id", "actor", "note"]
+    readonly_fields = ("created_at", "from_state", "to_state", "source", "provider_event_id", "actor", "note")
     fields = readonly_fields
 
     def has_add_permission(self, request, obj=None) -> bool:

@@ -6,26 +6,41 @@ import json
 from typing import Any
 
 import stripe
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from market.core.api import error_body
+from market.core.inputs import input_mode, read_input, read_query
 from market.core.pagination import CursorPagination
-from market.organisations.drf import ActorAPIView
+from market.organisations.drf import ActorAPIView, AllowedActionsField
 from market.payments import bank_webhook, selectors, services, vietqr
 from market.payments import stripe_gateway as gateway
+from market.payments.inputs import (
+    ApplyTransferInput,
+    CardPaymentInput,
+    DiscrepancyListQuery,
+    MarkPaidInput,
+    NoteInput,
+    PaymentListQuery,
+    ReceivedTransferInput,
+    RefundInput,
+    ReviewQueueQuery,
+    SettlementRunInput,
+    StatementUploadInput,
+    idempotency_key,
+)
 from market.payments.models import (
     BankTransaction,
     Discrepancy,
     Payable,
     Payment,
-    PaymentState,
     Provider,
     ReconciliationRun,
     Refund,
@@ -34,8 +49,23 @@ from market.payments.models import (
     StatementImport,
     TransactionStatus,
 )
-from market.payments.permissions import PAYMENTS_MANAGE, PAYMENTS_PAY, PAYMENTS_REFUND, SETTLEMENTS_MANAGE
-from market.payments.services.bank import statement_preview
+from market.payments.permissions import (
+    PAYMENTS_MANAGE,
+    PAYMENTS_PAY,
+    PAYMENTS_RECORD_TRANSFER,
+    PAYMENTS_REFUND,
+    SETTLEMENTS_MANAGE,
+)
+from market.payments.policy import (
+    DISCREPANCY_POLICY,
+    PAYABLE_POLICY,
+    PAYMENT_POLICY,
+    SETTLEMENT_POLICY,
+    STATEMENT_POLICY,
+    TRANSFER_POLICY,
+    awaits_payment,
+)
+from market.payments.services.bank import LineOutcome, statement_preview
 from market.payments.services.reconciliation import reconciliation_request
 from market.payments.services.webhooks import bank_notification_id, bank_notification_transfers
 
@@ -48,13 +78,14 @@ class AckOut(serializers.Serializer):
 
 class PaymentOut(serializers.ModelSerializer):
     reference = serializers.CharField(source="payable.reference")
+    allowed_actions = AllowedActionsField(PAYMENT_POLICY)
 
     class Meta:
         model = Payment
         fields = [
             "id", "reference", "provider", "state", "amount", "currency", "amount_refunded", "provider_reference",
             "provider_status", "failure_code", "failure_message", "card_brand", "card_last4", "created_at",
-            "succeeded_at",
+            "succeeded_at", "allowed_actions",
         ]  # fmt: skip
 
 
@@ -80,17 +111,19 @@ class PayableOut(serializers.ModelSerializer):
     outstanding = serializers.IntegerField()
     pay_url = serializers.CharField()
     vietqr = serializers.SerializerMethodField()
+    allowed_actions = AllowedActionsField(PAYABLE_POLICY)
 
     class Meta:
         model = Payable
         fields = [
             "reference", "kind", "object_id", "description", "amount", "currency", "amount_paid", "amount_refunded",
-            "outstanding", "status", "payer", "payee", "pay_url", "vietqr",
+            "outstanding", "status", "payer", "payee", "pay_url", "vietqr", "allowed_actions",
         ]  # fmt: skip
 
     @extend_schema_field(VietQROut(allow_null=True))
     def get_vietqr(self, obj: Payable) -> dict[str, Any] | None:
-        if not obj.has_bank_account or obj.outstanding <= 0:
+        """The transfer details, while the payable awaits a bank transfer."""
+        if not (obj.has_bank_account and awaits_payment(obj)):
             return None
         return {
             "payload": vietqr.build_payload(
@@ -121,21 +154,29 @@ class RefundOut(serializers.ModelSerializer):
 
 class BankTransactionOut(serializers.ModelSerializer):
     reference = serializers.CharField(source="payable.reference", default=None)
+    has_receipt = serializers.SerializerMethodField()
+    allowed_actions = AllowedActionsField(TRANSFER_POLICY)
 
     class Meta:
         model = BankTransaction
         fields = [
             "id", "account_number", "bank_reference", "booked_at", "amount", "currency", "description",
-            "counterparty", "source", "status", "reason", "reference", "resolution_note",
+            "counterparty", "source", "status", "reason", "reference", "resolution_note", "has_receipt",
+            "allowed_actions",
         ]  # fmt: skip
+
+    def get_has_receipt(self, obj: BankTransaction) -> bool:
+        return bool(obj.receipt)
 
 
 class StatementOut(serializers.ModelSerializer):
+    allowed_actions = AllowedActionsField(STATEMENT_POLICY)
+
     class Meta:
         model = StatementImport
         fields = [
             "id", "account_number", "bank_format", "file_name", "status", "lines_total", "lines_new",
-            "lines_matched", "lines_queued", "created_at", "applied_at",
+            "lines_matched", "lines_queued", "created_at", "applied_at", "allowed_actions",
         ]  # fmt: skip
 
 
@@ -145,7 +186,7 @@ class PreviewLineOut(serializers.Serializer):
     amount = serializers.IntegerField()
     description = serializers.CharField()
     bank_reference = serializers.CharField()
-    outcome = serializers.ChoiceField(choices=["error", "known", "outgoing", "apply", "review"])
+    outcome = serializers.ChoiceField(choices=[outcome.value for outcome in LineOutcome])
     reason = serializers.CharField()
     reference = serializers.CharField(allow_null=True)
     error = serializers.CharField()
@@ -167,8 +208,8 @@ class StatementPreviewOut(StatementOut):
                 "amount": line.amount,
                 "description": line.description,
                 "bank_reference": line.bank_reference,
-                "outcome": line.outcome,
-                "reason": line.reason,
+                "outcome": line.outcome.value,
+                "reason": line.reason.value if line.reason else "",
                 "reference": line.payable.reference if line.payable else None,
                 "error": line.error,
             }
@@ -187,22 +228,25 @@ class RunOut(serializers.ModelSerializer):
 
 
 class DiscrepancyOut(serializers.ModelSerializer):
+    allowed_actions = AllowedActionsField(DISCREPANCY_POLICY)
+
     class Meta:
         model = Discrepancy
         fields = [
             "id", "run_id", "kind", "provider", "reference", "payment_id", "expected", "actual", "cause", "status",
-            "resolution_note", "resolved_at", "created_at",
+            "resolution_note", "resolved_at", "created_at", "allowed_actions",
         ]  # fmt: skip
 
 
 class SettlementOut(serializers.ModelSerializer):
     payee = serializers.CharField(source="payee.name")
+    allowed_actions = AllowedActionsField(SETTLEMENT_POLICY)
 
     class Meta:
         model = Settlement
         fields = [
             "id", "payee", "gross", "commission", "net", "state", "bank_bin", "account_number", "account_holder",
-            "transfer_note", "paid_at", "paid_reference",
+            "transfer_note", "paid_at", "paid_reference", "allowed_actions",
         ]  # fmt: skip
 
 
@@ -214,50 +258,14 @@ class SettlementRunOut(serializers.ModelSerializer):
         fields = ["id", "period_start", "period_end", "gross", "commission", "net", "created_at", "settlements"]
 
 
-# --- input ---------------------------------------------------------------------------------------
-class CardPaymentIn(serializers.Serializer):
-    token = serializers.CharField(max_length=255, help_text="A Stripe.js card token (tok_…).")
-
-
-class RefundIn(serializers.Serializer):
-    amount = serializers.IntegerField(min_value=1)
-    reason = serializers.CharField(max_length=500)
-
-
-class ApplyIn(serializers.Serializer):
-    reference = serializers.CharField(max_length=16, required=False, allow_blank=True)
-    note = serializers.CharField(max_length=500)
-
-
-class NoteIn(serializers.Serializer):
-    note = serializers.CharField(max_length=500)
-
-
-class StatementIn(serializers.Serializer):
-    file = serializers.FileField()
-    bank_format = serializers.CharField(max_length=20, default="auto")
-    account_number = serializers.CharField(max_length=19)
-
-
-class SettlementRunIn(serializers.Serializer):
-    period_start = serializers.DateField()
-    period_end = serializers.DateField()
-
-
-class MarkPaidIn(serializers.Serializer):
-    bank_reference = serializers.CharField(max_length=120)
-
-
-def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
-def _paginated(view: ActorAPIView, queryset, serializer_class) -> Response:
+def _paginated(view: ActorAPIView, queryset: QuerySet[Any], serializer_class: type[serializers.Serializer]) -> Response:
     paginator = CursorPagination()
-    page = paginator.paginate_queryset(queryset, view.request, view=view)
-    return paginator.get_paginated_response(serializer_class(page, many=True).data)
+    page: list[Any] | None = paginator.paginate_queryset(queryset, view.request, view=view)
+    return paginator.get_paginated_response(serializer_class(page, many=True, context=view.output_context).data)
+
+
+def _fields(schema: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+    return read_input(schema, request.data, mode=input_mode(request))
 
 
 # --- webhooks ------------------------------------------------------------------------------------
@@ -307,41 +315,56 @@ class BankWebhookView(_WebhookView):
 class PayableDetailView(ActorAPIView):
     @extend_schema(responses=PayableOut, tags=["payments"])
     def get(self, request: Request, reference: str) -> Response:
-        return Response(PayableOut(selectors.payable_get_for(actor=self.actor, reference=reference)).data)
+        payable = selectors.payable_get_for(actor=self.actor, reference=reference)
+        return Response(PayableOut(payable, context=self.output_context).data)
 
 
 class CardPaymentView(ActorAPIView):
     capabilities = {"POST": PAYMENTS_PAY}
 
     @extend_schema(
-        request=CardPaymentIn,
+        request=CardPaymentInput,
         responses={201: CardPaymentOut},
         parameters=[OpenApiParameter("Idempotency-Key", str, location=OpenApiParameter.HEADER, required=False)],
         tags=["payments"],
     )
     def post(self, request: Request, reference: str) -> Response:
         payable = selectors.payable_get_for(actor=self.actor, reference=reference)
-        token = _valid(CardPaymentIn, request)["token"]
+        token = _fields(CardPaymentInput, request)["token"]
         payment, secret = services.card_payment_start(
-            actor=self.actor, payable=payable, token_id=token, client_key=request.headers.get("Idempotency-Key", "")
+            actor=self.actor,
+            payable_id=payable.pk,
+            token_id=token,
+            client_key=idempotency_key(request.headers),
         )
-        return Response(PaymentOut(payment).data | {"client_secret": secret}, status=status.HTTP_201_CREATED)
+        body = PaymentOut(payment, context=self.output_context).data | {"client_secret": secret}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class TransferReportView(ActorAPIView):
+    """The payee records a transfer its own account received; it waits for staff (or the bank's statement)."""
+
+    capabilities = {"POST": PAYMENTS_RECORD_TRANSFER}
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(request=ReceivedTransferInput, responses={201: BankTransactionOut}, tags=["payments-bank"])
+    def post(self, request: Request, reference: str) -> Response:
+        payable = selectors.payable_get_for(actor=self.actor, reference=reference)
+        tx = services.transfer_report(
+            actor=self.actor, payable_id=payable.pk, **_fields(ReceivedTransferInput, request)
+        )
+        return Response(BankTransactionOut(tx, context=self.output_context).data, status=status.HTTP_201_CREATED)
 
 
 class PaymentListView(ActorAPIView):
-    @extend_schema(
-        responses=PaymentOut(many=True),
-        parameters=[
-            OpenApiParameter("state", str, enum=PaymentState.values),
-            OpenApiParameter("provider", str, enum=Provider.values),
-            OpenApiParameter("search", str),
-        ],
-        tags=["payments"],
-    )
+    @extend_schema(responses=PaymentOut(many=True), parameters=[PaymentListQuery], tags=["payments"])
     def get(self, request: Request) -> Response:
-        params = request.query_params
+        query = read_query(PaymentListQuery, request.query_params)
         queryset = selectors.payment_list_for(
-            actor=self.actor, state=params.get("state"), provider=params.get("provider"), search=params.get("search")
+            actor=self.actor,
+            state=query.get("state"),
+            provider=query.get("provider"),
+            search=query.get("search") or query.get("q"),
         )
         return _paginated(self, queryset, PaymentOut)
 
@@ -349,23 +372,25 @@ class PaymentListView(ActorAPIView):
 class PaymentDetailView(ActorAPIView):
     @extend_schema(responses=PaymentOut, tags=["payments"])
     def get(self, request: Request, payment_id: int) -> Response:
-        return Response(PaymentOut(selectors.payment_get_for(actor=self.actor, payment_id=payment_id)).data)
+        payment = selectors.payment_get_for(actor=self.actor, payment_id=payment_id)
+        return Response(PaymentOut(payment, context=self.output_context).data)
 
 
 class PaymentRefreshView(ActorAPIView):
     @extend_schema(request=None, responses=PaymentOut, tags=["payments"])
     def post(self, request: Request, payment_id: int) -> Response:
         payment = selectors.payment_get_for(actor=self.actor, payment_id=payment_id)
-        return Response(PaymentOut(services.card_payment_refresh(actor=self.actor, payment=payment)).data)
+        payment = services.card_payment_refresh(actor=self.actor, payment=payment)
+        return Response(PaymentOut(payment, context=self.output_context).data)
 
 
 class RefundCreateView(ActorAPIView):
     capabilities = {"POST": PAYMENTS_REFUND}
 
-    @extend_schema(request=RefundIn, responses={201: RefundOut}, tags=["payments"])
+    @extend_schema(request=RefundInput, responses={201: RefundOut}, tags=["payments"])
     def post(self, request: Request, payment_id: int) -> Response:
-        payment = selectors.payment_get_for(actor=self.actor, payment_id=payment_id)
-        refund = services.refund_create(actor=self.actor, payment=payment, **_valid(RefundIn, request))
+        selectors.payment_get_for(actor=self.actor, payment_id=payment_id)
+        refund = services.refund_create(actor=self.actor, payment_id=payment_id, **_fields(RefundInput, request))
         return Response(RefundOut(refund).data, status=status.HTTP_201_CREATED)
 
 
@@ -373,57 +398,53 @@ class RefundCreateView(ActorAPIView):
 class BankTransactionListView(ActorAPIView):
     capabilities = {"GET": PAYMENTS_MANAGE}
 
-    @extend_schema(
-        responses=BankTransactionOut(many=True),
-        parameters=[OpenApiParameter("status", str, enum=TransactionStatus.values)],
-        tags=["payments-bank"],
-    )
+    @extend_schema(responses=BankTransactionOut(many=True), parameters=[ReviewQueueQuery], tags=["payments-bank"])
     def get(self, request: Request) -> Response:
-        state = request.query_params.get("status") or TransactionStatus.NEEDS_REVIEW
-        return _paginated(self, selectors.review_queue(actor=self.actor, status=state), BankTransactionOut)
+        query = read_query(ReviewQueueQuery, request.query_params)
+        queryset = selectors.review_queue(actor=self.actor, status=query.get("status", TransactionStatus.NEEDS_REVIEW))
+        return _paginated(self, queryset, BankTransactionOut)
 
 
 class BankTransactionApplyView(ActorAPIView):
     capabilities = {"POST": PAYMENTS_MANAGE}
 
-    @extend_schema(request=ApplyIn, responses=BankTransactionOut, tags=["payments-bank"])
+    @extend_schema(request=ApplyTransferInput, responses=BankTransactionOut, tags=["payments-bank"])
     def post(self, request: Request, transaction_id: int) -> Response:
         selectors.bank_transaction_get_for(actor=self.actor, transaction_id=transaction_id)
-        data = _valid(ApplyIn, request)
-        tx = services.bank_transaction_apply(
-            actor=self.actor, transaction_id=transaction_id, note=data["note"], reference=data.get("reference", "")
-        )
-        return Response(BankTransactionOut(tx).data)
+        fields = _fields(ApplyTransferInput, request)
+        tx = services.bank_transaction_apply(actor=self.actor, transaction_id=transaction_id, **fields)
+        return Response(BankTransactionOut(tx, context=self.output_context).data)
 
 
 class BankTransactionDismissView(ActorAPIView):
     capabilities = {"POST": PAYMENTS_MANAGE}
 
-    @extend_schema(request=NoteIn, responses=BankTransactionOut, tags=["payments-bank"])
+    @extend_schema(request=NoteInput, responses=BankTransactionOut, tags=["payments-bank"])
     def post(self, request: Request, transaction_id: int) -> Response:
         selectors.bank_transaction_get_for(actor=self.actor, transaction_id=transaction_id)
-        tx = services.bank_transaction_dismiss(
-            actor=self.actor, transaction_id=transaction_id, note=_valid(NoteIn, request)["note"]
-        )
-        return Response(BankTransactionOut(tx).data)
+        note = _fields(NoteInput, request)["note"]
+        tx = services.bank_transaction_dismiss(actor=self.actor, transaction_id=transaction_id, note=note)
+        return Response(BankTransactionOut(tx, context=self.output_context).data)
 
 
 class StatementCreateView(ActorAPIView):
     capabilities = {"POST": PAYMENTS_MANAGE}
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(request=StatementIn, responses={201: StatementPreviewOut}, tags=["payments-bank"])
+    @extend_schema(request=StatementUploadInput, responses={201: StatementPreviewOut}, tags=["payments-bank"])
     def post(self, request: Request) -> Response:
-        data = _valid(StatementIn, request)
-        upload = data["file"]
+        fields = _fields(StatementUploadInput, request)
+        upload = fields["file"]
         statement = services.statement_upload(
             actor=self.actor,
             file_name=upload.name,
             content=upload.read(),
-            bank_format=data["bank_format"],
-            account_number=data["account_number"],
+            bank_format=fields["bank_format"],
+            account_number=fields["account_number"],
         )
-        return Response(StatementPreviewOut(statement).data, status=status.HTTP_201_CREATED)
+        return Response(
+            StatementPreviewOut(statement, context=self.output_context).data, status=status.HTTP_201_CREATED
+        )
 
 
 class StatementApplyView(ActorAPIView):
@@ -431,8 +452,17 @@ class StatementApplyView(ActorAPIView):
 
     @extend_schema(request=None, responses=StatementOut, tags=["payments-bank"])
     def post(self, request: Request, statement_id: int) -> Response:
-        statement = selectors.statement_get_for(actor=self.actor, statement_id=statement_id)
-        return Response(StatementOut(services.statement_apply(actor=self.actor, statement=statement)).data)
+        statement = services.statement_apply(actor=self.actor, statement_id=statement_id)
+        return Response(StatementOut(statement, context=self.output_context).data)
+
+
+class StatementDiscardView(ActorAPIView):
+    capabilities = {"POST": PAYMENTS_MANAGE}
+
+    @extend_schema(request=None, responses=StatementOut, tags=["payments-bank"])
+    def post(self, request: Request, statement_id: int) -> Response:
+        statement = services.statement_discard(actor=self.actor, statement_id=statement_id)
+        return Response(StatementOut(statement, context=self.output_context).data)
 
 
 # --- reconciliation ------------------------------------------------------------------------------
@@ -452,29 +482,22 @@ class DiscrepancyListView(ActorAPIView):
     capabilities = {"GET": PAYMENTS_MANAGE}
 
     @extend_schema(
-        responses=DiscrepancyOut(many=True),
-        parameters=[OpenApiParameter("run", int), OpenApiParameter("status", str, enum=["open", "resolved"])],
-        tags=["payments-reconciliation"],
+        responses=DiscrepancyOut(many=True), parameters=[DiscrepancyListQuery], tags=["payments-reconciliation"]
     )
     def get(self, request: Request) -> Response:
-        run = request.query_params.get("run")
-        queryset = selectors.discrepancy_list_for(
-            actor=self.actor,
-            run_id=int(run) if run and run.isdigit() else None,
-            status=request.query_params.get("status") or None,
-        )
+        query = read_query(DiscrepancyListQuery, request.query_params)
+        queryset = selectors.discrepancy_list_for(actor=self.actor, run_id=query.get("run"), status=query.get("status"))
         return _paginated(self, queryset, DiscrepancyOut)
 
 
 class DiscrepancyResolveView(ActorAPIView):
     capabilities = {"POST": PAYMENTS_MANAGE}
 
-    @extend_schema(request=NoteIn, responses=DiscrepancyOut, tags=["payments-reconciliation"])
+    @extend_schema(request=NoteInput, responses=DiscrepancyOut, tags=["payments-reconciliation"])
     def post(self, request: Request, discrepancy_id: int) -> Response:
-        discrepancy = services.discrepancy_resolve(
-            actor=self.actor, discrepancy_id=discrepancy_id, note=_valid(NoteIn, request)["note"]
-        )
-        return Response(DiscrepancyOut(discrepancy).data)
+        note = _fields(NoteInput, request)["note"]
+        discrepancy = services.discrepancy_resolve(actor=self.actor, discrepancy_id=discrepancy_id, note=note)
+        return Response(DiscrepancyOut(discrepancy, context=self.output_context).data)
 
 
 # --- settlements ---------------------------------------------------------------------------------
@@ -486,18 +509,19 @@ class SettlementRunListView(ActorAPIView):
         queryset = selectors.settlement_runs_for(actor=self.actor).prefetch_related("settlements__payee")
         return _paginated(self, queryset, SettlementRunOut)
 
-    @extend_schema(request=SettlementRunIn, responses={201: SettlementRunOut}, tags=["payments-settlements"])
+    @extend_schema(request=SettlementRunInput, responses={201: SettlementRunOut}, tags=["payments-settlements"])
     def post(self, request: Request) -> Response:
-        run = services.settlement_run_create(actor=self.actor, **_valid(SettlementRunIn, request))
-        return Response(SettlementRunOut(run).data, status=status.HTTP_201_CREATED)
+        run = services.settlement_run_create(actor=self.actor, **_fields(SettlementRunInput, request))
+        return Response(SettlementRunOut(run, context=self.output_context).data, status=status.HTTP_201_CREATED)
 
 
 class SettlementMarkPaidView(ActorAPIView):
     capabilities = {"POST": SETTLEMENTS_MANAGE}
 
-    @extend_schema(request=MarkPaidIn, responses=SettlementOut, tags=["payments-settlements"])
+    @extend_schema(request=MarkPaidInput, responses=SettlementOut, tags=["payments-settlements"])
     def post(self, request: Request, settlement_id: int) -> Response:
+        reference = _fields(MarkPaidInput, request)["bank_reference"]
         settlement = services.settlement_mark_paid(
-            actor=self.actor, settlement_id=settlement_id, bank_reference=_valid(MarkPaidIn, request)["bank_reference"]
+            actor=self.actor, settlement_id=settlement_id, bank_reference=reference
         )
-        return Response(SettlementOut(settlement).data)
+        return Response(SettlementOut(settlement, context=self.output_context).data)

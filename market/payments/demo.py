@@ -1,7 +1,9 @@
 """Demo data for payments: the alliance's commission rate and bank transfers waiting for review. The orders
 to pay (one already paid by bank transfer) are seeded by the orders app (orders/demo.py).
 
-Log in as alliance staff → Payments to see the payments, the review queue and reconciliation.
+Log in as alliance staff → Payments to see the payments, the review queue and reconciliation. To try a VietQR
+payment end to end, `seed_payments_sample` gives the buyer's newest unpaid order from HTX Lúa gạo Tân Hiệp a
+known reference, which `docs/sample-bank-statement.csv` pays (see the README).
 """
 
 from __future__ import annotations
@@ -12,7 +14,20 @@ from decimal import Decimal
 from django.utils import timezone
 
 from market.core.demo import DemoContext
-from market.payments.models import BankTransaction, CommissionRate, MatchReason, TransactionStatus
+from market.payments.models import (
+    BankTransaction,
+    CommissionRate,
+    MatchReason,
+    Payable,
+    PayableStatus,
+    TransactionSource,
+    TransactionStatus,
+)
+
+# The reference docs/sample-bank-statement.csv pays (a valid one: ML, 7 characters, check character).
+SAMPLE_REFERENCE = "MLDEMQR263"
+# The cooperative account that statement is for (HTX Lúa gạo Tân Hiệp's, in the demo).
+SAMPLE_ACCOUNT = "1020304050"
 
 
 def seed_payments(context: DemoContext) -> None:
@@ -38,10 +53,31 @@ def seed_payments(context: DemoContext) -> None:
                 "amount": amount,
                 "description": note,
                 "counterparty": who,
-                "source": "statement",
+                "source": TransactionSource.STATEMENT,
                 "seen_on_statement": True,
                 "status": TransactionStatus.NEEDS_REVIEW,
                 "reason": MatchReason.UNMATCHED,
             },
         )
     context.notes.append("Payments: two bank transfers wait in the staff review queue.")
+
+
+def seed_payments_sample(context: DemoContext) -> None:
+    """Pin the sample statement's reference on the buyer's newest unpaid order into the sample account (the
+    orders seeder, which runs before, placed it with a random one)."""
+    if Payable.objects.filter(reference=SAMPLE_REFERENCE).exists():
+        return
+    buyer = context.objects.get("buyer_saigonxanh")
+    payable = (
+        Payable.objects.filter(payer=buyer, account_number=SAMPLE_ACCOUNT, status=PayableStatus.UNPAID, amount_paid=0)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if payable is None:
+        return
+    payable.reference = SAMPLE_REFERENCE
+    payable.save(update_fields=["reference", "updated_at"])
+    context.notes.append(
+        f"Payments: {payable.description} waits for a VietQR transfer with the reference {SAMPLE_REFERENCE}; "
+        "docs/sample-bank-statement.csv pays it (see the README)."
+    )

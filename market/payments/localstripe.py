@@ -15,7 +15,6 @@ import asyncio
 import json
 import threading
 import urllib.request
-from typing import Any
 
 from aiohttp import web
 
@@ -61,7 +60,9 @@ class LocalStripeThread:
         await self.runner.setup()
         site = web.TCPSite(self.runner, self.host, self.port)
         await site.start()
-        sockets: Any = site._server.sockets  # type: ignore[union-attr]
+        server = site._server
+        assert isinstance(server, asyncio.Server), server  # started above: a listening asyncio server
+        sockets = server.sockets
         self.port = sockets[0].getsockname()[1]
 
     def stop(self) -> None:

@@ -14,6 +14,7 @@ from market.notifications.models import Group
 from market.notifications.registry import NotificationKind, register_kind
 from market.notifications.services import notify
 from market.payments.models import Payable, Payment
+from market.payments.registry import PayableEvent
 
 RECEIVED = "payments.received"
 FAILED = "payments.failed"
@@ -56,15 +57,19 @@ def register_notification_kinds() -> None:
         )
 
 
-# Which payable callbacks people hear about, and who: (kind, tell the payee too).
-ANNOUNCED = {"on_succeeded": (RECEIVED, True), "on_failed": (FAILED, False), "on_refunded": (REFUNDED, True)}
+# Which payable events people hear about, and who: (kind, tell the payee too).
+ANNOUNCED = {
+    PayableEvent.SUCCEEDED: (RECEIVED, True),
+    PayableEvent.FAILED: (FAILED, False),
+    PayableEvent.REFUNDED: (REFUNDED, True),
+}
 
 
-def announce(payable: Payable, payment: Payment, callback: str) -> None:
+def announce(payable: Payable, payment: Payment, event: PayableEvent) -> None:
     """Inside the transaction that moved the payment: tell the payer (and the payee) what happened."""
-    if callback not in ANNOUNCED:
+    if event not in ANNOUNCED:
         return
-    kind, to_payee = ANNOUNCED[callback]
+    kind, to_payee = ANNOUNCED[event]
     recipients = [payable.payer, payable.payee] if to_payee else [payable.payer]
     notify(
         kind=kind,

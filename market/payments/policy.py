@@ -1,5 +1,7 @@
-"""What a payer may do with a payable now: the pay page, the order and booth-fee pages and the payment
-services ask this one policy (docs/edge.md)."""
+"""What an actor may do now with payments' aggregates (docs/edge.md): a payable (pay it; its payee records a
+transfer received), a card payment (refund), a bank statement (apply, discard), a transfer in the review queue
+(apply, dismiss), a reconciliation discrepancy (resolve) and a settlement (mark paid). The pages show exactly
+these controls, the API returns them as `allowed_actions`, and the services authorise through them."""
 
 from __future__ import annotations
 
@@ -10,13 +12,34 @@ from django.utils.translation import gettext_lazy as _
 from market.organisations.permissions import Actor
 from market.organisations.policy import Policy, Rule
 from market.payments import stripe_gateway
-from market.payments.models import Payable, PayableStatus
-from market.payments.permissions import PAYMENTS_PAY
+from market.payments.models import (
+    BankTransaction,
+    Discrepancy,
+    DiscrepancyStatus,
+    MatchReason,
+    Payable,
+    Payment,
+    PaymentState,
+    Provider,
+    Settlement,
+    SettlementState,
+    StatementImport,
+    TransactionSource,
+    TransactionStatus,
+)
+from market.payments.permissions import (
+    PAYMENTS_MANAGE,
+    PAYMENTS_PAY,
+    PAYMENTS_RECORD_TRANSFER,
+    PAYMENTS_REFUND,
+    SETTLEMENTS_MANAGE,
+)
 
 
 class PayableAction(StrEnum):
     PAY_BY_TRANSFER = "pay_by_transfer"
     PAY_BY_CARD = "pay_by_card"
+    RECORD_TRANSFER = "record_transfer"
 
 
 def is_payer(actor: Actor, payable: Payable) -> bool:
@@ -25,11 +48,20 @@ def is_payer(actor: Actor, payable: Payable) -> bool:
 
 def awaits_payment(payable: Payable) -> bool:
     """Something is still owed and the payable was not called off."""
-    return payable.status != PayableStatus.CANCELLED and payable.outstanding > 0
+    return payable.awaits_payment
 
 
 def awaits_card_payment(payable: Payable) -> bool:
     return awaits_payment(payable) and stripe_gateway.enabled()
+
+
+def is_payee(actor: Actor, payable: Payable) -> bool:
+    return actor.organisation_id == payable.payee_id
+
+
+def awaits_transfer(payable: Payable) -> bool:
+    """Still owed, and payable by bank transfer into the payee's account."""
+    return awaits_payment(payable) and payable.has_bank_account
 
 
 NOT_PAYABLE = _("Nothing is owed on this, or it was cancelled.")
@@ -43,9 +75,146 @@ PAYABLE_POLICY: Policy[PayableAction, Payable] = Policy(
             when=awaits_card_payment,
             conflict=_("Card payments are not available for this now; pay by bank transfer."),
         ),
+        PayableAction.RECORD_TRANSFER: Rule(
+            PAYMENTS_RECORD_TRANSFER,
+            party=is_payee,
+            when=awaits_transfer,
+            conflict=_("Nothing is owed on this by bank transfer any more."),
+        ),
     }
 )
 
 
 def payable_actions(*, actor: Actor, payable: Payable) -> frozenset[PayableAction]:
     return PAYABLE_POLICY.actions(actor=actor, obj=payable)
+
+
+# --- card payments -------------------------------------------------------------------------------
+class PaymentAction(StrEnum):
+    REFUND = "refund"
+
+
+def is_refundable(payment: Payment) -> bool:
+    """Card money received and not all given back (bank transfers go back by a transfer, outside)."""
+    collected = payment.state in (PaymentState.SUCCEEDED, PaymentState.PARTIALLY_REFUNDED)
+    return payment.provider == Provider.STRIPE and collected and payment.refundable > 0
+
+
+PAYMENT_POLICY: Policy[PaymentAction, Payment] = Policy(
+    {
+        PaymentAction.REFUND: Rule(
+            PAYMENTS_REFUND, when=is_refundable, conflict=_("Only a succeeded card payment can be refunded.")
+        ),
+    }
+)
+
+
+def payment_actions(*, actor: Actor, payment: Payment) -> frozenset[PaymentAction]:
+    return PAYMENT_POLICY.actions(actor=actor, obj=payment)
+
+
+# --- bank statements -----------------------------------------------------------------------------
+class StatementAction(StrEnum):
+    APPLY = "apply"
+    DISCARD = "discard"
+
+
+def in_preview(statement: StatementImport) -> bool:
+    return statement.status == StatementImport.Status.PREVIEW
+
+
+DONE_STATEMENT = _("This statement was already applied or discarded.")
+
+STATEMENT_POLICY: Policy[StatementAction, StatementImport] = Policy(
+    {
+        StatementAction.APPLY: Rule(PAYMENTS_MANAGE, when=in_preview, conflict=DONE_STATEMENT),
+        StatementAction.DISCARD: Rule(PAYMENTS_MANAGE, when=in_preview, conflict=DONE_STATEMENT),
+    }
+)
+
+
+def statement_actions(*, actor: Actor, statement: StatementImport) -> frozenset[StatementAction]:
+    return STATEMENT_POLICY.actions(actor=actor, obj=statement)
+
+
+# --- transfers waiting for review ----------------------------------------------------------------
+class TransferAction(StrEnum):
+    APPLY = "apply"
+    DISMISS = "dismiss"
+
+
+def needs_review(transfer: BankTransaction) -> bool:
+    return transfer.status == TransactionStatus.NEEDS_REVIEW
+
+
+def is_reported_by_payee(transfer: BankTransaction) -> bool:
+    return transfer.source == TransactionSource.PAYEE
+
+
+def may_apply(transfer: BankTransaction) -> bool:
+    """Staff decide what a bank's line pays (partial and over payments included); a transfer the payee only
+    reported is applied as a statement line is: when its reference and amount match."""
+    if not needs_review(transfer):
+        return False
+    return not is_reported_by_payee(transfer) or transfer.reason == MatchReason.EXACT
+
+
+DEALT_WITH = _("This transfer was already dealt with.")
+
+TRANSFER_POLICY: Policy[TransferAction, BankTransaction] = Policy(
+    {
+        TransferAction.APPLY: Rule(
+            PAYMENTS_MANAGE,
+            when=may_apply,
+            conflict=_(
+                "A transfer the payee reported is applied only when its reference and amount match what is due; "
+                "dismiss it with the reason instead."
+            ),
+        ),
+        TransferAction.DISMISS: Rule(PAYMENTS_MANAGE, when=needs_review, conflict=DEALT_WITH),
+    }
+)
+
+
+def transfer_actions(*, actor: Actor, transfer: BankTransaction) -> frozenset[TransferAction]:
+    return TRANSFER_POLICY.actions(actor=actor, obj=transfer)
+
+
+# --- reconciliation ------------------------------------------------------------------------------
+class DiscrepancyAction(StrEnum):
+    RESOLVE = "resolve"
+
+
+DISCREPANCY_POLICY: Policy[DiscrepancyAction, Discrepancy] = Policy(
+    {
+        DiscrepancyAction.RESOLVE: Rule(
+            PAYMENTS_MANAGE,
+            when=lambda d: d.status == DiscrepancyStatus.OPEN,
+            conflict=_("This discrepancy is already resolved."),
+        ),
+    }
+)
+
+
+def discrepancy_actions(*, actor: Actor, discrepancy: Discrepancy) -> frozenset[DiscrepancyAction]:
+    return DISCREPANCY_POLICY.actions(actor=actor, obj=discrepancy)
+
+
+# --- settlements ---------------------------------------------------------------------------------
+class SettlementAction(StrEnum):
+    MARK_PAID = "mark_paid"
+
+
+SETTLEMENT_POLICY: Policy[SettlementAction, Settlement] = Policy(
+    {
+        SettlementAction.MARK_PAID: Rule(
+            SETTLEMENTS_MANAGE,
+            when=lambda s: s.state == SettlementState.PENDING,
+            conflict=_("This settlement is already paid."),
+        ),
+    }
+)
+
+
+def settlement_actions(*, actor: Actor, settlement: Settlement) -> frozenset[SettlementAction]:
+    return SETTLEMENT_POLICY.actions(actor=actor, obj=settlement)

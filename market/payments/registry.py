@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.utils.functional import Promise
@@ -76,6 +77,15 @@ class PaymentUpdate:
         return self.amount_paid.amount - self.amount_refunded.amount >= self.amount_due.amount
 
 
+class PayableEvent(StrEnum):
+    """What happened to a payable's money, as its kind and the people involved hear it."""
+
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    REFUNDED = "refunded"
+    DISPUTED = "disputed"
+
+
 class PayableKind(ABC):
     """Subclass, set `name` and `label`, implement `load` and `describe`; override the callbacks you need."""
 
@@ -101,6 +111,18 @@ class PayableKind(ABC):
 
     def on_disputed(self, obj: Any, update: PaymentUpdate) -> None:  # noqa: B027 (optional hook)
         """A card payment was disputed, or its dispute closed (won or lost)."""
+
+    def tell(self, event: PayableEvent, obj: Any, update: PaymentUpdate) -> None:
+        """Call the hook for `event` (payments calls this; apps override the hooks)."""
+        match event:
+            case PayableEvent.SUCCEEDED:
+                self.on_succeeded(obj, update)
+            case PayableEvent.FAILED:
+                self.on_failed(obj, update)
+            case PayableEvent.REFUNDED:
+                self.on_refunded(obj, update)
+            case PayableEvent.DISPUTED:
+                self.on_disputed(obj, update)
 
 
 _KINDS: dict[str, PayableKind] = {}

@@ -69,6 +69,13 @@ def payment_get_for(*, actor: Actor, payment_id: int) -> Payment:
     return payment
 
 
+def transfers_reported_for(*, actor: Actor, payable: Payable) -> QuerySet[BankTransaction]:
+    """The transfers the payee reported for a payable (its own and staff's view of them)."""
+    if actor.organisation_id != payable.payee_id and not actor.can(PAYMENTS_MANAGE):
+        return BankTransaction.objects.none()
+    return BankTransaction.objects.filter(payable=payable, reported_by__isnull=False).order_by("-pk")
+
+
 def review_queue(*, actor: Actor, status: str = TransactionStatus.NEEDS_REVIEW) -> QuerySet[BankTransaction]:
     if not actor.can(PAYMENTS_MANAGE):
         return BankTransaction.objects.none()

@@ -11,10 +11,12 @@ difference is in `_card_params` and nowhere else.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import stripe
 from django.conf import settings
+from stripe._base_address import BaseAddresses
+from stripe.params import PaymentIntentCreateParams, RefundCreateParams
 
 from market.core.money import Money, to_minor_units
 
@@ -34,7 +36,7 @@ def is_local() -> bool:
 def client() -> stripe.StripeClient:
     if not enabled():
         raise CardsUnavailable("Card payments are not configured (STRIPE_SECRET_KEY).")
-    base = {"api": settings.STRIPE_API_BASE} if settings.STRIPE_API_BASE else None
+    base: BaseAddresses | None = {"api": settings.STRIPE_API_BASE} if settings.STRIPE_API_BASE else None
     return stripe.StripeClient(
         settings.STRIPE_SECRET_KEY,
         stripe_version=settings.STRIPE_API_VERSION,
@@ -77,7 +79,9 @@ def payment_intent_create(
         "metadata": {"payment_id": str(payment_id), "reference": reference, "payable_kind": payable_kind},
         **_card_params(token_id),
     }
-    intent = client().v1.payment_intents.create(params, {"idempotency_key": f"ml-pi-{payment_id}-create"})
+    # The SDK's TypedDict has no `payment_method_data.card.token`, which the API accepts for a Stripe.js token.
+    typed = cast("PaymentIntentCreateParams", params)
+    intent = client().v1.payment_intents.create(typed, {"idempotency_key": f"ml-pi-{payment_id}-create"})
     return as_dict(intent)
 
 
@@ -90,7 +94,11 @@ def payment_intent_cancel(*, payment_id: int, intent_id: str) -> dict[str, Any]:
 
 
 def refund_create(*, refund_id: int, intent_id: str, amount: Money) -> dict[str, Any]:
-    params = {"payment_intent": intent_id, "amount": to_minor_units(amount), "metadata": {"refund_id": str(refund_id)}}
+    params: RefundCreateParams = {
+        "payment_intent": intent_id,
+        "amount": to_minor_units(amount),
+        "metadata": {"refund_id": str(refund_id)},
+    }
     return as_dict(client().v1.refunds.create(params, {"idempotency_key": f"ml-refund-{refund_id}"}))
 
 

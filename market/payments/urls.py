@@ -9,6 +9,7 @@ urlpatterns = [
     path("payments/webhooks/bank/", api.BankWebhookView.as_view(), name="webhook-bank"),
     path("payments/payables/<str:reference>/", api.PayableDetailView.as_view(), name="payable-detail"),
     path("payments/payables/<str:reference>/card-payments/", api.CardPaymentView.as_view(), name="card-payment"),
+    path("payments/payables/<str:reference>/transfers/", api.TransferReportView.as_view(), name="transfer-report"),
     path("payments/payments/", api.PaymentListView.as_view(), name="payment-list"),
     path("payments/payments/<int:payment_id>/", api.PaymentDetailView.as_view(), name="payment-detail"),
     path("payments/payments/<int:payment_id>/refresh/", api.PaymentRefreshView.as_view(), name="payment-refresh"),
@@ -26,6 +27,9 @@ urlpatterns = [
     ),
     path("payments/statements/", api.StatementCreateView.as_view(), name="statement-create"),
     path("payments/statements/<int:statement_id>/apply/", api.StatementApplyView.as_view(), name="statement-apply"),
+    path(
+        "payments/statements/<int:statement_id>/discard/", api.StatementDiscardView.as_view(), name="statement-discard"
+    ),
     path("payments/reconciliation-runs/", api.ReconciliationRunListView.as_view(), name="reconciliation-runs"),
     path("payments/discrepancies/", api.DiscrepancyListView.as_view(), name="discrepancy-list"),
     path(

@@ -40,12 +40,13 @@ def log_out(page: Page) -> None:
     page.wait_for_url(re.compile(r".*/$"))
 
 
-def fill_card(page: Page, number: str) -> None:
+def fill_card(page: Page, number: str, *, month: str = "12", year: str = "2030", cvc: str = "123") -> None:
+    """Type the card as people do: the number in groups of four, a four-digit year."""
     element = page.locator("#card-element")
-    element.locator("input[placeholder=number]").fill(number)
-    element.locator("input[placeholder=exp_month]").fill("12")
-    element.locator("input[placeholder=exp_year]").fill("30")
-    element.locator("input[placeholder=cvc]").fill("123")
+    element.locator(".card-number").fill(" ".join(number[i : i + 4] for i in range(0, len(number), 4)))
+    element.locator(".card-exp-month").fill(month)
+    element.locator(".card-exp-year").fill(year)
+    element.locator(".card-cvc").fill(cvc)
 
 
 @pytest.mark.parametrize("number", ["4242424242424242", "4000002500003155"], ids=["visa", "3d-secure"])
@@ -127,3 +128,86 @@ def test_pay_by_vietqr_recognised_from_the_statement(
     expect(page.locator(".pay-status .badge")).to_have_class(re.compile("pay-paid"))
     check(page)
     assert TestInvoice.objects.get(pk=payable.object_id).payment_status == "paid"
+
+
+def test_the_readmes_test_card_typed_with_spaces_and_a_four_digit_year_pays(
+    page: Page, live_server, localstripe, make_invoice, payer_user
+):
+    """ "4242 4242 4242 4242", 12 / 2030 was refused with an English "Bad request"."""
+    payable = make_invoice(1_200_000)
+    log_in(page, live_server.url, payer_user.email)
+    page.goto(f"{live_server.url}/pay/{payable.reference}/?method=card")
+    number = page.locator("#card-element .card-number")
+    expect(number).to_have_attribute("aria-label", "Số thẻ")
+    expect(page.locator("#card-element")).not_to_contain_text("localstripe")
+    fill_card(page, "4242424242424242", month="12", year="2030")
+    page.locator("#card-pay").click()
+    expect(page.locator(".pay-status .badge")).to_have_class(re.compile("pay-paid"), timeout=15_000)
+    assert Payable.objects.get(pk=payable.pk).status == "paid"
+
+
+@pytest.mark.parametrize(
+    ("number", "month", "year", "cvc", "message"),
+    [
+        ("4242424242424241", "12", "2030", "123", "Kiểm tra lại số thẻ"),
+        ("4242424242424242", "13", "2030", "123", "Kiểm tra lại ngày hết hạn"),
+        ("4242424242424242", "12", "2019", "123", "Kiểm tra lại ngày hết hạn"),
+        ("4242424242424242", "12", "30", "12", "Mã bảo mật là 3 hoặc 4 chữ số"),
+    ],
+    ids=["luhn", "month", "expired", "cvc"],
+)
+def test_a_mistyped_card_is_explained_in_vietnamese_and_nothing_is_charged(
+    page: Page, live_server, localstripe, make_invoice, payer_user, number, month, year, cvc, message
+):
+    payable = make_invoice(800_000)
+    log_in(page, live_server.url, payer_user.email)
+    page.goto(f"{live_server.url}/pay/{payable.reference}/?method=card")
+    fill_card(page, number, month=month, year=year, cvc=cvc)
+    page.locator("#card-pay").click()
+    expect(page.locator("#card-status")).to_contain_text(message)
+    expect(page.locator("#card-status")).to_have_class(re.compile("error"))
+    assert not payable.payments.exists()
+
+
+def test_a_cooperative_records_a_vietqr_transfer_its_own_account_received(
+    page: Page, live_server, localstripe, make_invoice, payee, alliance, tmp_path, settings
+):
+    """It could not: now its owner records the transfer (typed the Vietnamese way) with a receipt, and staff
+    apply it from the review queue once reference and amount match."""
+    from django.utils import timezone
+    from PIL import Image
+
+    from market.payments.models import BankTransaction
+
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    receipt = tmp_path / "bien-lai.png"
+    Image.new("RGB", (600, 400), "white").save(receipt)
+    payable = make_invoice(2_350_000)
+    owner = member(payee, Role.OWNER)
+    log_in(page, live_server.url, owner.email)
+    page.goto(f"{live_server.url}/pay/{payable.reference}/")
+    form = page.locator("form[action$='/transfers/']")
+    expect(form).to_be_visible()
+    check(page)
+    form.get_by_label("Số tiền đã nhận").fill("2.350.000 ₫")
+    form.get_by_label("Ngày nhận").fill(timezone.localdate().isoformat())
+    form.get_by_label("Số giao dịch ngân hàng").fill("FT26338 0099")
+    form.get_by_label("Nội dung chuyển khoản như ngân hàng hiển thị").fill(f"IBFT {payable.reference} CTY THU NGHIEM")
+    form.get_by_label("Ảnh hoặc PDF của biên lai").set_input_files(str(receipt))
+    form.locator("button[data-action=record_transfer]").click()
+    expect(page.locator(".notice.success")).to_be_visible()
+    expect(page.get_by_text("FT26338 0099")).to_be_visible()
+    check(page)
+    tx = BankTransaction.objects.get()
+    assert (tx.amount, tx.booked_at.date(), tx.reason) == (2_350_000, timezone.localdate(), "exact")
+    assert Payable.objects.get(pk=payable.pk).status == "unpaid"
+    log_out(page)
+
+    log_in(page, live_server.url, member(alliance, Role.STAFF).email)
+    page.goto(f"{live_server.url}/staff/payments/queue/{tx.pk}/")
+    check(page)
+    expect(page.get_by_role("link", name="Mở biên lai")).to_be_visible()
+    page.locator("#id_apply-note").fill("Đối chiếu biên lai khớp số tiền và mã")
+    page.locator("button[data-action=apply]").click()
+    expect(page.locator(".notice.success")).to_be_visible()
+    assert Payable.objects.get(pk=payable.pk).status == "paid"

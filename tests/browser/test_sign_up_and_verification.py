@@ -87,3 +87,33 @@ def test_cooperative_signs_up_staff_verifies_then_dashboard_in_both_languages(pa
     page.goto(f"{base}/organisation/")
     expect(page.get_by_text("Xã Vĩnh Thuận, An Giang")).to_be_visible()
     check(page)
+
+
+def test_a_forgotten_password_is_reset_by_email_and_the_address_works_in_any_case(page: Page, live_server, coop_owner):
+    """There was no password reset, and "Muahang@…" could not log in as "muahang@…"."""
+    from market.notifications.models import Notification
+
+    base = live_server.url
+    page.goto(f"{base}/login/")
+    page.get_by_role("link", name="Quên mật khẩu?").click()
+    check(page)
+    page.get_by_label("Email").fill(coop_owner.email.upper())
+    page.get_by_role("button", name="Gửi liên kết cho tôi").click()
+    expect(page.get_by_role("heading", name="Hãy kiểm tra e-mail")).to_be_visible()
+    check(page)
+
+    # The e-mail leaves through the outbox; its link is what the person opens.
+    link = Notification.objects.get(kind="organisations.password_reset").context["reset_url"]
+    link = re.sub(r"^https?://[^/]+", base, link)
+    page.goto(link)
+    page.get_by_label("Mật khẩu mới").fill("ong-mat-rung-u-minh-2027")
+    check(page)
+    page.get_by_role("button", name="Lưu mật khẩu mới").click()
+    expect(page.get_by_text("Đã lưu mật khẩu mới và bạn đã đăng nhập.")).to_be_visible()
+    log_out(page)
+
+    typed = coop_owner.email[0].upper() + coop_owner.email[1:]
+    log_in(page, base, typed, "ong-mat-rung-u-minh-2027")
+    expect(page).to_have_url(re.compile(r".*/dashboard/"))
+    page.goto(link)
+    expect(page.get_by_text("Liên kết này không còn hiệu lực")).to_be_visible()

@@ -13,6 +13,7 @@ from catalog.selectors import ProductQuery
 from market.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from market.core.inputs import InputMode, read_input
 from market.organisations import services as organisation_services
+from market.organisations.inputs import OrganisationProfile
 from market.organisations.models import Role, VerificationStatus
 from tests.catalog.factories import actor_for, make_product, product_details
 from tests.factories import OrganisationFactory
@@ -137,14 +138,16 @@ def test_alliance_staff_read_but_do_not_edit(rice, alliance):
 def test_products_of_a_cooperative_that_loses_verification_disappear(rice, alliance):
     assert selectors.product_page(query=ProductQuery()).products == [rice]
     organisation_services.organisation_reject(
-        actor=actor_for(alliance, Role.STAFF), organisation=rice.cooperative, reason="Giấy phép hết hạn"
+        actor=actor_for(alliance, Role.STAFF), organisation_id=rice.cooperative_id, reason="Giấy phép hết hạn"
     )
     assert selectors.product_page(query=ProductQuery()).products == []
 
 
 def test_renaming_the_cooperative_refreshes_its_products_search_text(rice):
     organisation_services.organisation_update(
-        actor=actor_for(rice.cooperative), organisation=rice.cooperative, data={"name": "HTX Đồng Xanh"}
+        actor=actor_for(rice.cooperative),
+        organisation_id=rice.cooperative_id,
+        profile=replace(OrganisationProfile.of(rice.cooperative), name="HTX Đồng Xanh"),
     )
     assert [p.pk for p in selectors.product_page(query=ProductQuery(search="dong xanh")).products] == [rice.pk]
 

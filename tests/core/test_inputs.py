@@ -112,3 +112,16 @@ def test_an_overlong_id_in_json_is_a_field_error():
     with pytest.raises(ValidationFailed) as caught:
         read_input(QuoteLike, {"quantity": 1, "unit_price": 1, "product": 10**20}, mode=InputMode.JSON)
     assert "product" in caught.value.fields
+
+
+def test_query_parameters_blank_means_not_given_and_bad_values_are_named():
+    class ListQuery(serializers.Serializer):
+        unit = inputs.ChoiceInput(Unit, required=False)
+        before = inputs.IdInput(required=False)
+        since = inputs.DateInput(required=False)
+
+    params = QueryDict("unit=&before=42&since=09/03/2026&page=2")
+    assert inputs.read_query(ListQuery, params) == {"before": 42, "since": date(2026, 3, 9)}
+    with pytest.raises(ValidationFailed) as caught:
+        inputs.read_query(ListQuery, QueryDict("unit=gallon&before=99999999999999999999"))
+    assert set(caught.value.fields) == {"unit", "before"}

@@ -93,7 +93,7 @@ def test_staff_verifies_from_the_queue(staff_user, cooperative):
     Organisation.objects.filter(pk=cooperative.pk).update(verification_status=VerificationStatus.PENDING)
     client = logged_in(staff_user)
     assert cooperative.name in client.get("/staff/verification/").content.decode()
-    response = client.post(f"/staff/verification/{cooperative.pk}/", {"decision": "verify"})
+    response = client.post(f"/staff/verification/{cooperative.pk}/verify/")
     assert response.status_code == 302
     cooperative.refresh_from_db()
     assert cooperative.verification_status == VerificationStatus.VERIFIED
@@ -101,9 +101,7 @@ def test_staff_verifies_from_the_queue(staff_user, cooperative):
 
 def test_staff_reject_needs_reason(staff_user, cooperative):
     Organisation.objects.filter(pk=cooperative.pk).update(verification_status=VerificationStatus.PENDING)
-    response = logged_in(staff_user).post(
-        f"/staff/verification/{cooperative.pk}/", {"decision": "reject", "reason": ""}
-    )
+    response = logged_in(staff_user).post(f"/staff/verification/{cooperative.pk}/reject/", {"reason": ""})
     assert response.status_code == 400
     cooperative.refresh_from_db()
     assert cooperative.verification_status == VerificationStatus.PENDING
@@ -150,7 +148,7 @@ def test_invitation_link_creates_account_and_joins(coop_owner, cooperative):
 
     _inv, token = services.invitation_create(
         actor=Actor(user=coop_owner, organisation=cooperative, role="owner"),
-        organisation=cooperative,
+        organisation_id=cooperative.pk,
         email="moi@test.example",
         role="staff",
     )

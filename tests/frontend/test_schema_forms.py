@@ -69,3 +69,12 @@ def test_a_list_of_ids_with_choices_renders_as_checkboxes_and_keeps_what_was_tic
     html = str(form["products"])
     assert html.count('type="checkbox"') == 3
     assert html.count("checked") == 2
+
+
+def test_a_password_field_renders_as_a_password_input():
+    class Account(serializers.Serializer):
+        password = serializers.CharField(style={"input_type": "password", "autocomplete": "new-password"})
+
+    html = SchemaForm(schema=Account).as_div()
+    assert 'type="password"' in html
+    assert 'autocomplete="new-password"' in html

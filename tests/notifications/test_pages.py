@@ -159,7 +159,7 @@ def failed_row(cooperative):
 def test_only_alliance_staff_see_deliveries(coop_owner, failed_row):
     assert logged_in(coop_owner).get("/staff/notifications/").status_code == 403
     assert logged_in(coop_owner).get(f"/staff/notifications/{failed_row.pk}/").status_code == 403
-    assert logged_in(coop_owner).post(f"/staff/notifications/{failed_row.pk}/").status_code == 403
+    assert logged_in(coop_owner).post(f"/staff/notifications/{failed_row.pk}/resend/").status_code == 403
     failed_row.refresh_from_db()
     assert failed_row.status == Status.FAILED
     assert logged_in(coop_owner).get("/staff/notifications/templates/").status_code == 403
@@ -197,13 +197,13 @@ def test_staff_see_a_delivery_without_its_secrets_and_resend_it(staff_user, fail
     assert "very-secret-token" not in page
     assert "Gửi lại" in page
 
-    response = client.post(f"/staff/notifications/{failed_row.pk}/")
+    response = client.post(f"/staff/notifications/{failed_row.pk}/resend/")
 
     assert response.status_code == 302
     failed_row.refresh_from_db()
     assert (failed_row.status, failed_row.attempts_left) == (Status.PENDING, 10)
     assert AuditEvent.objects.filter(action="notification.resent", target_id=str(failed_row.pk)).exists()
-    again = client.post(f"/staff/notifications/{failed_row.pk}/", follow=True).content.decode()
+    again = client.post(f"/staff/notifications/{failed_row.pk}/resend/", follow=True).content.decode()
     assert "Chỉ gửi lại được tin bị lỗi hoặc chưa xác nhận" in again
 
 

@@ -144,7 +144,7 @@ def test_a_permanent_refusal_is_recorded_and_staff_can_resend(smtp, cooperative,
     assert outcomes(row) == [AttemptOutcome.FAILED]
     assert relay_outbox(worker="test").claimed == 0  # never retried on its own
 
-    notification_resend(actor=Actor(user=staff_user, organisation=alliance, role=Role.STAFF), notification=row)
+    notification_resend(actor=Actor(user=staff_user, organisation=alliance, role=Role.STAFF), notification_id=row.pk)
     relay_outbox(worker="test")
 
     row.refresh_from_db()
@@ -210,7 +210,7 @@ def test_a_worker_lost_after_the_hand_over_is_unconfirmed_not_resent(smtp, coope
     assert outcomes(row) == [AttemptOutcome.UNCONFIRMED]
     assert relay_outbox(worker="other").claimed == 0
 
-    notification_resend(actor=Actor(user=staff_user, organisation=alliance, role=Role.STAFF), notification=row)
+    notification_resend(actor=Actor(user=staff_user, organisation=alliance, role=Role.STAFF), notification_id=row.pk)
     relay_outbox(worker="other")
     assert (email_row().status, smtp.count()) == (Status.SENT, 1)
 
@@ -281,7 +281,7 @@ def test_the_invitation_link_is_blanked_once_sent_and_never_shown(smtp, cooperat
 
     actor = Actor(user=coop_owner, organisation=cooperative, role=Role.OWNER)
     _invitation, token = services.invitation_create(
-        actor=actor, organisation=cooperative, email="moi@test.example", role="staff"
+        actor=actor, organisation_id=cooperative.pk, email="moi@test.example", role=Role.STAFF
     )
     row = Notification.objects.get(kind="organisations.invitation")
     assert row.context["accept_url"].endswith(f"/invitations/{token}/")

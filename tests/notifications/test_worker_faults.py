@@ -24,7 +24,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker, pytes
 def verify_through_the_page(staff_user, organisation: Organisation) -> None:
     client = Client()
     client.force_login(staff_user)
-    response = client.post(f"/staff/verification/{organisation.pk}/", {"decision": "verify"})
+    response = client.post(f"/staff/verification/{organisation.pk}/verify/")
     assert response.status_code == 302, response.content.decode()[:2000]
     organisation.refresh_from_db()
     assert organisation.verification_status == VerificationStatus.VERIFIED

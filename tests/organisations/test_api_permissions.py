@@ -41,7 +41,7 @@ def world(cooperative, other_cooperative, alliance) -> World:
     colleague = member(cooperative, Role.STAFF)
     owner_actor = Actor(user=owner, organisation=cooperative, role=Role.OWNER)
     invitation, _ = services.invitation_create(
-        actor=owner_actor, organisation=cooperative, email="new@test.example", role="staff"
+        actor=owner_actor, organisation_id=cooperative.pk, email="new@test.example", role=Role.STAFF
     )
     token, _ = services.api_token_create(actor=owner_actor, name="ERP")
     return World(

@@ -29,7 +29,7 @@ def pending():
 
 
 def test_verification_tells_every_member(staff, pending):
-    services.organisation_verify(actor=staff, organisation=pending)
+    services.organisation_verify(actor=staff, organisation_id=pending.pk)
     rows = Notification.objects.filter(kind="organisations.verified")
     assert rows.count() == 4  # two members, in the app and by e-mail
     event = AuditEvent.objects.get(action="organisation.verification.verified")
@@ -45,7 +45,7 @@ def test_verification_tells_every_member(staff, pending):
 
 
 def test_rejection_carries_the_reason(staff, pending):
-    services.organisation_reject(actor=staff, organisation=pending, reason="Giấy phép không khớp tên pháp lý")
+    services.organisation_reject(actor=staff, organisation_id=pending.pk, reason="Giấy phép không khớp tên pháp lý")
     row = Notification.objects.filter(kind="organisations.rejected", channel=Channel.EMAIL).first()
     assert row.context["reason"] == "Giấy phép không khớp tên pháp lý"
     assert not Notification.objects.filter(kind="organisations.verified").exists()
@@ -53,11 +53,11 @@ def test_rejection_carries_the_reason(staff, pending):
 
 def test_each_decision_is_told_again_but_resubmitting_is_not_told(staff, pending):
     owner = Actor(user=pending.memberships.get(role=Role.OWNER).user, organisation=pending, role=Role.OWNER)
-    services.organisation_reject(actor=staff, organisation=pending, reason="Thiếu giấy chứng nhận")
-    services.organisation_resubmit(actor=owner, organisation=pending)
-    services.organisation_verify(actor=staff, organisation=pending)
-    services.organisation_reject(actor=staff, organisation=pending, reason="Mã số thuế đã đổi")
-    services.organisation_verify(actor=staff, organisation=pending)
+    services.organisation_reject(actor=staff, organisation_id=pending.pk, reason="Thiếu giấy chứng nhận")
+    services.organisation_resubmit(actor=owner, organisation_id=pending.pk)
+    services.organisation_verify(actor=staff, organisation_id=pending.pk)
+    services.organisation_reject(actor=staff, organisation_id=pending.pk, reason="Mã số thuế đã đổi")
+    services.organisation_verify(actor=staff, organisation_id=pending.pk)
     per_kind = {
         kind: Notification.objects.filter(kind=kind, channel=Channel.EMAIL, recipient_user=owner.user).count()
         for kind in ("organisations.verified", "organisations.rejected")
@@ -69,7 +69,7 @@ def test_a_refused_decision_writes_nothing(pending, coop_owner):
     with pytest.raises(PermissionDenied):
         services.organisation_verify(
             actor=Actor(user=coop_owner, organisation=coop_owner.acting_organisation, role=Role.OWNER),
-            organisation=pending,
+            organisation_id=pending.pk,
         )
     assert not Notification.objects.exists()
 
@@ -78,7 +78,7 @@ def test_an_invitation_emails_the_address_in_the_inviters_language(cooperative):
     inviter = member(cooperative, Role.OWNER, language="en", full_name="Anna Smith")
     actor = Actor(user=inviter, organisation=cooperative, role=Role.OWNER)
     invitation, token = services.invitation_create(
-        actor=actor, organisation=cooperative, email="Moi@Test.Example", role="manager"
+        actor=actor, organisation_id=cooperative.pk, email="Moi@Test.Example", role=Role.MANAGER
     )
     row = Notification.objects.get()
     assert (row.kind, row.channel, row.status) == ("organisations.invitation", Channel.EMAIL, Status.PENDING)
@@ -93,7 +93,7 @@ def test_inviting_someone_who_has_an_account_reaches_them_in_the_app_too(coopera
     existing = UserFactory(email="da-co@test.example")
     services.invitation_create(
         actor=Actor(user=coop_owner, organisation=cooperative, role=Role.OWNER),
-        organisation=cooperative,
+        organisation_id=cooperative.pk,
         email="da-co@test.example",
         role="staff",
     )
@@ -105,6 +105,6 @@ def test_inviting_someone_who_has_an_account_reaches_them_in_the_app_too(coopera
 
 def test_a_new_invitation_for_the_same_address_is_emailed_again(cooperative, coop_owner):
     actor = Actor(user=coop_owner, organisation=cooperative, role=Role.OWNER)
-    services.invitation_create(actor=actor, organisation=cooperative, email="moi@test.example", role="staff")
-    services.invitation_create(actor=actor, organisation=cooperative, email="moi@test.example", role="staff")
+    services.invitation_create(actor=actor, organisation_id=cooperative.pk, email="moi@test.example", role=Role.STAFF)
+    services.invitation_create(actor=actor, organisation_id=cooperative.pk, email="moi@test.example", role=Role.STAFF)
     assert Notification.objects.filter(kind="organisations.invitation").count() == 2

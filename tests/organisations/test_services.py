@@ -1,15 +1,18 @@
+from dataclasses import replace
+
 import pytest
 
 from market.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from market.core.models import AuditEvent
 from market.organisations import selectors, services
-from market.organisations.models import Membership, Organisation, Role, User, VerificationStatus
+from market.organisations.inputs import BankAccount, OrganisationProfile
+from market.organisations.models import Membership, Organisation, OrganisationKind, Role, User, VerificationStatus
 from market.organisations.permissions import Actor
 from tests.factories import member
 
 pytestmark = pytest.mark.django_db
 
-ORG = {"name": "HTX Mới", "legal_name": "Hợp tác xã Mới", "tax_code": "0100109106", "province_code": 91}
+ORG = OrganisationProfile(name="HTX Mới", legal_name="Hợp tác xã Mới", tax_code="0100109106", province_code=91)
 
 
 def actor_of(user: User) -> Actor:
@@ -23,8 +26,8 @@ def test_sign_up_creates_pending_organisation_with_owner():
         password="a-long-password-1",
         full_name="An",
         language="vi",
-        kind="cooperative",
-        organisation=ORG,
+        kind=OrganisationKind.COOPERATIVE,
+        profile=ORG,
     )
     assert user.email == "an@example.vn"
     organisation = user.acting_organisation
@@ -33,28 +36,29 @@ def test_sign_up_creates_pending_organisation_with_owner():
     assert AuditEvent.objects.filter(action="organisation.registered", actor_user=user).exists()
 
 
-def test_sign_up_is_all_or_nothing():
+def test_sign_up_is_all_or_nothing(cooperative):
     with pytest.raises(ValidationFailed) as exc:
         services.sign_up(
-            email="b@example.vn", password="short", full_name="B", language="vi", kind="cooperative",
-            organisation=ORG | {"tax_code": "0100109107"},
+            email="b@example.vn", password="short", full_name="B", language="vi", kind=OrganisationKind.COOPERATIVE,
+            profile=replace(ORG, tax_code=cooperative.tax_code),
         )  # fmt: skip
     assert {"password", "tax_code"} <= set(exc.value.fields)
     assert not User.objects.filter(email="b@example.vn").exists()
-    assert not Organisation.objects.exists()
+    assert list(Organisation.objects.all()) == [cooperative]
 
 
 def test_sign_up_refuses_an_existing_email(coop_owner):
     with pytest.raises(ValidationFailed) as exc:
         services.sign_up(
             email=coop_owner.email.upper(), password="a-long-password-1", full_name="X", language="vi",
-            kind="buyer", organisation=ORG,
+            kind=OrganisationKind.BUYER, profile=ORG,
         )  # fmt: skip
     assert "email" in exc.value.fields
 
 
 def test_changing_tax_code_of_verified_organisation_sends_it_back(coop_owner, cooperative):
-    services.organisation_update(actor=actor_of(coop_owner), organisation=cooperative, data={"tax_code": "0100109106"})
+    profile = replace(OrganisationProfile.of(cooperative), tax_code="0100109106")
+    services.organisation_update(actor=actor_of(coop_owner), organisation_id=cooperative.pk, profile=profile)
     cooperative.refresh_from_db()
     assert cooperative.verification_status == VerificationStatus.PENDING
 
@@ -63,50 +67,53 @@ def test_only_owner_changes_bank_account(coop_manager, cooperative):
     with pytest.raises(PermissionDenied):
         services.organisation_update(
             actor=actor_of(coop_manager),
-            organisation=cooperative,
-            data={"bank_bin": "970436", "bank_account_number": "0561000123456", "bank_account_holder": "HTX"},
+            organisation_id=cooperative.pk,
+            profile=OrganisationProfile.of(cooperative),
+            bank=BankAccount("970436", "0561000123456", "HTX"),
         )
 
 
 def test_reject_needs_a_reason_and_resubmit_returns_to_pending(staff_user, coop_owner, cooperative):
     staff = actor_of(staff_user)
     with pytest.raises(ValidationFailed):
-        services.organisation_reject(actor=staff, organisation=cooperative, reason=" ")
-    services.organisation_reject(actor=staff, organisation=cooperative, reason="Sai tên pháp lý")
+        services.organisation_reject(actor=staff, organisation_id=cooperative.pk, reason=" ")
+    services.organisation_reject(actor=staff, organisation_id=cooperative.pk, reason="Sai tên pháp lý")
     cooperative.refresh_from_db()
     assert (cooperative.verification_status, cooperative.verification_note) == ("rejected", "Sai tên pháp lý")
-    services.organisation_resubmit(actor=actor_of(coop_owner), organisation=cooperative)
+    services.organisation_resubmit(actor=actor_of(coop_owner), organisation_id=cooperative.pk)
     cooperative.refresh_from_db()
     assert cooperative.verification_status == "pending"
     with pytest.raises(Conflict):
-        services.organisation_resubmit(actor=actor_of(coop_owner), organisation=cooperative)
+        services.organisation_resubmit(actor=actor_of(coop_owner), organisation_id=cooperative.pk)
 
 
 def test_last_owner_cannot_leave_or_be_demoted(coop_owner, cooperative):
     owner = actor_of(coop_owner)
     membership = Membership.objects.get(user=coop_owner)
     with pytest.raises(Conflict):
-        services.membership_change_role(actor=owner, membership=membership, role=Role.STAFF)
+        services.membership_change_role(actor=owner, membership_id=membership.pk, role=Role.STAFF)
     with pytest.raises(Conflict):
-        services.membership_remove(actor=owner, membership=membership)
+        services.membership_remove(actor=owner, membership_id=membership.pk)
     second = member(cooperative, Role.OWNER)
-    services.membership_change_role(actor=owner, membership=Membership.objects.get(user=second), role=Role.MANAGER)
+    services.membership_change_role(
+        actor=owner, membership_id=Membership.objects.get(user=second).pk, role=Role.MANAGER
+    )
     assert Membership.objects.get(user=second).role == Role.MANAGER
 
 
 def test_manager_cannot_touch_owners(coop_owner, coop_manager):
     manager = actor_of(coop_manager)
     with pytest.raises(PermissionDenied):
-        services.membership_remove(actor=manager, membership=Membership.objects.get(user=coop_owner))
+        services.membership_remove(actor=manager, membership_id=Membership.objects.get(user=coop_owner).pk)
     with pytest.raises(PermissionDenied):
         services.invitation_create(
-            actor=manager, organisation=manager.organisation, email="x@test.example", role="owner"
+            actor=manager, organisation_id=manager.organisation_id, email="x@test.example", role=Role.OWNER
         )
 
 
 def test_invitation_flow(coop_owner, cooperative):
     invitation, token = services.invitation_create(
-        actor=actor_of(coop_owner), organisation=cooperative, email="Mai@Test.Example", role=Role.STAFF
+        actor=actor_of(coop_owner), organisation_id=cooperative.pk, email="Mai@Test.Example", role=Role.STAFF
     )
     assert invitation.email == "mai@test.example"
     assert token not in invitation.token_hash
@@ -124,7 +131,7 @@ def test_invitation_flow(coop_owner, cooperative):
 
 def test_removing_a_member_revokes_their_tokens(coop_owner, coop_manager, cooperative):
     token, _secret = services.api_token_create(actor=actor_of(coop_manager), name="ERP")
-    services.membership_remove(actor=actor_of(coop_owner), membership=Membership.objects.get(user=coop_manager))
+    services.membership_remove(actor=actor_of(coop_owner), membership_id=Membership.objects.get(user=coop_manager).pk)
     token.refresh_from_db()
     assert token.revoked_at is not None
 

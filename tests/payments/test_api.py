@@ -102,7 +102,7 @@ def test_refunds_need_an_alliance_owner_or_manager(
     payable = make_invoice(1_500_000)
     payment, _ = services.card_payment_start(
         actor=resolve_actor(payer_user),
-        payable=payable, token_id=card_token(localstripe),
+        payable_id=payable.pk, token_id=card_token(localstripe),
     )  # fmt: skip
     url = f"{API}/payments/{payment.pk}/refunds/"
     body = {"amount": 500_000, "reason": "Thiếu hàng"}

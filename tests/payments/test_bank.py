@@ -10,10 +10,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from market.core.errors import Conflict, PermissionDenied, ValidationFailed
+from market.core.inputs import InputMode, read_input
 from market.core.money import parse_vnd
 from market.organisations.actors import resolve_actor
 from market.organisations.models import Role
 from market.payments import bank_webhook, services
+from market.payments.inputs import ApplyTransferInput
 from market.payments.models import (
     BankTransaction,
     MatchReason,
@@ -137,9 +139,10 @@ class TestQueue:
         tx, _ = transfer(700_000, "tien hang HTX", "FQ3")
         with pytest.raises(ValidationFailed):
             services.bank_transaction_apply(actor=staff, transaction_id=tx.pk, note="")
-        services.bank_transaction_apply(
-            actor=staff, transaction_id=tx.pk, note="Khách quên ghi mã", reference=payable.reference.lower()
-        )
+        typed = f"{payable.reference[:5].lower()} {payable.reference[5:]}"  # as staff may type it
+        fields = read_input(ApplyTransferInput, {"reference": typed, "note": "Khách quên ghi mã"}, mode=InputMode.FORM)
+        assert fields["reference"] == payable.reference
+        services.bank_transaction_apply(actor=staff, transaction_id=tx.pk, **fields)
         payable.refresh_from_db()
         assert payable.status == PayableStatus.PAID
 
@@ -188,11 +191,11 @@ class TestStatementImport:
             ("apply", MatchReason.EXACT),
             ("review", MatchReason.PARTIAL),
             ("review", MatchReason.UNMATCHED),
-            ("outgoing", ""),
+            ("outgoing", None),
             ("review", MatchReason.DUPLICATE),  # the same file already pays a
         ]
         assert not BankTransaction.objects.exists(), "a preview writes nothing"
-        services.statement_apply(actor=staff, statement=statement)
+        services.statement_apply(actor=staff, statement_id=statement.pk)
         statement.refresh_from_db()
         assert (statement.lines_new, statement.lines_matched, statement.lines_queued) == (5, 1, 3)
         a.refresh_from_db()
@@ -200,11 +203,11 @@ class TestStatementImport:
         assert a.status == PayableStatus.PAID
         assert b.status == PayableStatus.UNPAID
         with pytest.raises(Conflict):
-            services.statement_apply(actor=staff, statement=statement)
+            services.statement_apply(actor=staff, statement_id=statement.pk)
 
         again = upload(staff, content)
         assert {line.outcome for line in statement_preview(again)[0]} == {"known"}
-        services.statement_apply(actor=staff, statement=again)
+        services.statement_apply(actor=staff, statement_id=again.pk)
         again.refresh_from_db()
         assert again.lines_new == 0
         assert BankTransaction.objects.count() == 5
@@ -217,7 +220,7 @@ class TestStatementImport:
             f"FT26324001,2026-11-20 08:00:00,2250000,{payable.reference},{ACCOUNT},CONG TY A\n"
         )
         statement = upload(staff, content, account="")
-        services.statement_apply(actor=staff, statement=statement)
+        services.statement_apply(actor=staff, statement_id=statement.pk)
         payable.refresh_from_db()
         assert payable.status == PayableStatus.PAID
 

@@ -61,7 +61,7 @@ def test_vnd_is_zero_decimal_and_never_multiplied_by_100():
 def test_a_vnd_payment_intent_succeeds_for_exactly_1500000(localstripe, make_invoice, payer_actor):
     payable = make_invoice(1_500_000)
     payment, secret = services.card_payment_start(
-        actor=payer_actor, payable=payable, token_id=card_token(localstripe, VISA)
+        actor=payer_actor, payable_id=payable.pk, token_id=card_token(localstripe, VISA)
     )
     assert secret == ""
     assert payment.state == PaymentState.SUCCEEDED
@@ -85,14 +85,14 @@ def test_a_declined_card_fails_and_another_card_then_pays(localstripe, make_invo
     member(payee, Role.OWNER)
     payable = make_invoice(800_000)
     failed, _secret = services.card_payment_start(
-        actor=payer_actor, payable=payable, token_id=card_token(localstripe, DECLINES)
+        actor=payer_actor, payable_id=payable.pk, token_id=card_token(localstripe, DECLINES)
     )
     assert failed.state == PaymentState.FAILED
     assert failed.failure_code == "card_declined"
     payable.refresh_from_db()
     assert payable.status == PayableStatus.UNPAID
     paid, _secret = services.card_payment_start(
-        actor=payer_actor, payable=payable, token_id=card_token(localstripe, VISA)
+        actor=payer_actor, payable_id=payable.pk, token_id=card_token(localstripe, VISA)
     )
     assert paid.state == PaymentState.SUCCEEDED
     assert paid.pk != failed.pk
@@ -108,7 +108,7 @@ def test_a_declined_card_fails_and_another_card_then_pays(localstripe, make_invo
 def test_3d_secure_card_needs_authentication_then_succeeds(localstripe, make_invoice, payer_actor):
     payable = make_invoice(2_000_000)
     payment, secret = services.card_payment_start(
-        actor=payer_actor, payable=payable, token_id=card_token(localstripe, THREE_D_SECURE)
+        actor=payer_actor, payable_id=payable.pk, token_id=card_token(localstripe, THREE_D_SECURE)
     )
     assert payment.state == PaymentState.PENDING
     assert payment.provider_status == "requires_action"
@@ -122,7 +122,7 @@ def test_3d_secure_card_needs_authentication_then_succeeds(localstripe, make_inv
 def test_3d_secure_refused_fails_the_attempt(localstripe, make_invoice, payer_actor):
     payable = make_invoice(2_000_000)
     payment, secret = services.card_payment_start(
-        actor=payer_actor, payable=payable, token_id=card_token(localstripe, THREE_D_SECURE)
+        actor=payer_actor, payable_id=payable.pk, token_id=card_token(localstripe, THREE_D_SECURE)
     )
     authenticate_3ds(localstripe, payment.provider_reference, secret, success=False)
     payment = services.card_payment_refresh(actor=payer_actor, payment=payment)
@@ -133,8 +133,8 @@ def test_3d_secure_refused_fails_the_attempt(localstripe, make_invoice, payer_ac
 def test_the_same_idempotency_key_never_charges_twice(localstripe, make_invoice, payer_actor):
     payable = make_invoice(500_000)
     token = card_token(localstripe, VISA)
-    first, _ = services.card_payment_start(actor=payer_actor, payable=payable, token_id=token, client_key="k-1")
-    again, _ = services.card_payment_start(actor=payer_actor, payable=payable, token_id=token, client_key="k-1")
+    first, _ = services.card_payment_start(actor=payer_actor, payable_id=payable.pk, token_id=token, client_key="k-1")
+    again, _ = services.card_payment_start(actor=payer_actor, payable_id=payable.pk, token_id=token, client_key="k-1")
     assert again.pk == first.pk
     assert [path for path, _key in WRITES].count("/v1/payment_intents") == 1
 
@@ -145,18 +145,18 @@ def test_only_the_payer_may_pay_and_nothing_paid_twice(localstripe, make_invoice
 
     with pytest.raises(PermissionDenied):
         services.card_payment_start(
-            actor=resolve_actor(coop_owner), payable=payable, token_id=card_token(localstripe, VISA)
+            actor=resolve_actor(coop_owner), payable_id=payable.pk, token_id=card_token(localstripe, VISA)
         )
-    services.card_payment_start(actor=payer_actor, payable=payable, token_id=card_token(localstripe, VISA))
+    services.card_payment_start(actor=payer_actor, payable_id=payable.pk, token_id=card_token(localstripe, VISA))
     with pytest.raises(Conflict):
-        services.card_payment_start(actor=payer_actor, payable=payable, token_id=card_token(localstripe, VISA))
+        services.card_payment_start(actor=payer_actor, payable_id=payable.pk, token_id=card_token(localstripe, VISA))
     assert payable.payments.count() == 1
 
 
 def test_partial_then_full_refund(localstripe, make_invoice, payer_actor, staff_actor):
     payable = make_invoice(1_500_000)
-    payment, _ = services.card_payment_start(actor=payer_actor, payable=payable, token_id=card_token(localstripe))
-    refund = services.refund_create(actor=staff_actor, payment=payment, amount=500_000, reason="Thiếu 1 bao gạo")
+    payment, _ = services.card_payment_start(actor=payer_actor, payable_id=payable.pk, token_id=card_token(localstripe))
+    refund = services.refund_create(actor=staff_actor, payment_id=payment.pk, amount=500_000, reason="Thiếu 1 bao gạo")
     assert refund.state == RefundState.SUCCEEDED
     assert refund.provider_reference.startswith("re_")
     payment.refresh_from_db()
@@ -167,8 +167,8 @@ def test_partial_then_full_refund(localstripe, make_invoice, payer_actor, staff_
     from market.core.errors import ValidationFailed
 
     with pytest.raises(ValidationFailed):  # localstripe would accept it; we never over-refund
-        services.refund_create(actor=staff_actor, payment=payment, amount=1_000_001, reason="quá")
-    services.refund_create(actor=staff_actor, payment=payment, amount=1_000_000, reason="Hủy đơn")
+        services.refund_create(actor=staff_actor, payment_id=payment.pk, amount=1_000_001, reason="quá")
+    services.refund_create(actor=staff_actor, payment_id=payment.pk, amount=1_000_000, reason="Hủy đơn")
     payment.refresh_from_db()
     assert payment.state == PaymentState.REFUNDED
     assert payment.amount_refunded == 1_500_000
@@ -187,7 +187,7 @@ def test_partial_then_full_refund(localstripe, make_invoice, payer_actor, staff_
 
 def test_a_refund_the_bank_refuses_is_recorded_as_failed(localstripe, recorded, make_invoice, payer_actor, staff_actor):
     payable = make_invoice(1_500_000)
-    payment, _ = services.card_payment_start(actor=payer_actor, payable=payable, token_id=card_token(localstripe))
+    payment, _ = services.card_payment_start(actor=payer_actor, payable_id=payable.pk, token_id=card_token(localstripe))
     # Stripe answers a refund to an expired card with status "failed" (localstripe cannot): recorded payload.
     recorded[("POST", "/v1/refunds")] = {
         "id": "re_3PfailedRefund01",
@@ -199,7 +199,7 @@ def test_a_refund_the_bank_refuses_is_recorded_as_failed(localstripe, recorded, 
         "failure_reason": "expired_or_canceled_card",
         "metadata": {},
     }
-    refund = services.refund_create(actor=staff_actor, payment=payment, amount=300_000, reason="Trả lại")
+    refund = services.refund_create(actor=staff_actor, payment_id=payment.pk, amount=300_000, reason="Trả lại")
     assert refund.state == RefundState.FAILED
     assert refund.failure_message == "expired_or_canceled_card"
     payment.refresh_from_db()
@@ -209,10 +209,10 @@ def test_a_refund_the_bank_refuses_is_recorded_as_failed(localstripe, recorded, 
 
 def test_a_refund_stripe_rejects_is_recorded_as_failed(localstripe, make_invoice, payer_actor, staff_actor):
     payable = make_invoice(1_500_000)
-    payment, _ = services.card_payment_start(actor=payer_actor, payable=payable, token_id=card_token(localstripe))
+    payment, _ = services.card_payment_start(actor=payer_actor, payable_id=payable.pk, token_id=card_token(localstripe))
     type(payment).objects.filter(pk=payment.pk).update(provider_reference="pi_unknown_at_stripe")
     payment.refresh_from_db()
-    refund = services.refund_create(actor=staff_actor, payment=payment, amount=100_000, reason="Trả lại")
+    refund = services.refund_create(actor=staff_actor, payment_id=payment.pk, amount=100_000, reason="Trả lại")
     assert refund.state == RefundState.FAILED
     assert refund.failure_message
     payment.refresh_from_db()
@@ -223,10 +223,12 @@ def test_a_refund_stripe_rejects_is_recorded_as_failed(localstripe, make_invoice
 def test_a_new_attempt_cancels_one_left_waiting_for_3d_secure(localstripe, make_invoice, payer_actor):
     payable = make_invoice(1_200_000)
     abandoned, _secret = services.card_payment_start(
-        actor=payer_actor, payable=payable, token_id=card_token(localstripe, THREE_D_SECURE)
+        actor=payer_actor, payable_id=payable.pk, token_id=card_token(localstripe, THREE_D_SECURE)
     )
     assert abandoned.provider_status == "requires_action"
-    paid, _ = services.card_payment_start(actor=payer_actor, payable=payable, token_id=card_token(localstripe, VISA))
+    paid, _ = services.card_payment_start(
+        actor=payer_actor, payable_id=payable.pk, token_id=card_token(localstripe, VISA)
+    )
     abandoned.refresh_from_db()
     assert abandoned.state == PaymentState.CANCELLED
     assert gateway.payment_intent_retrieve(abandoned.provider_reference)["status"] == "canceled"

@@ -87,10 +87,10 @@ def test_queue_item_apply_through_the_page(client, make_invoice, staff):
         reason=MatchReason.UNMATCHED,
     )  # fmt: skip
     login(client, staff)
-    url = reverse("frontend:staff-queue-item", args=[tx.pk])
-    bad = client.post(url, {"action": "apply", "apply-reference": payable.reference, "apply-note": ""})
+    url = reverse("frontend:staff-queue-apply", args=[tx.pk])
+    bad = client.post(url, {"apply-reference": payable.reference, "apply-note": ""})
     assert bad.status_code == 400
-    ok = client.post(url, {"action": "apply", "apply-reference": payable.reference, "apply-note": "Khách gọi điện"})
+    ok = client.post(url, {"apply-reference": payable.reference, "apply-note": "Khách gọi điện"})
     assert ok.status_code == 302
     payable.refresh_from_db()
     assert payable.status == "paid"

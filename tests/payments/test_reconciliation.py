@@ -16,6 +16,7 @@ from market.payments.models import (
     BankTransaction,
     Discrepancy,
     DiscrepancyKind,
+    EventSource,
     Payment,
     PaymentState,
     Provider,
@@ -39,7 +40,7 @@ def record(reference: str, amount: int, status: str = "succeeded", **extra) -> P
 def payment(payable, amount: int, reference: str, state: str = PaymentState.SUCCEEDED) -> Payment:
     p = Payment.objects.create(payable=payable, provider=Provider.STRIPE, amount=amount, provider_reference=reference)
     if state != PaymentState.PENDING:
-        services.payment_transition(payment_id=p.pk, to_state=state, source="test")
+        services.payment_transition(payment_id=p.pk, to_state=state, source=EventSource.SYSTEM)
     return p
 
 

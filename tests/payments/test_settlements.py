@@ -15,6 +15,7 @@ from market.organisations.models import OrganisationKind, Role
 from market.payments import services
 from market.payments.models import (
     CommissionRate,
+    EventSource,
     Payment,
     PaymentState,
     Provider,
@@ -39,7 +40,7 @@ def card_payment(payable, amount: int, *, days_ago: int = 2) -> Payment:
     payment = Payment.objects.create(
         payable=payable, provider=Provider.STRIPE, amount=amount, provider_reference=f"pi_test_{payable.pk}_{amount}"
     )
-    services.payment_transition(payment_id=payment.pk, to_state=PaymentState.SUCCEEDED, source="test")
+    services.payment_transition(payment_id=payment.pk, to_state=PaymentState.SUCCEEDED, source=EventSource.SYSTEM)
     Payment.objects.filter(pk=payment.pk).update(succeeded_at=timezone.now() - timedelta(days=days_ago))
     payment.refresh_from_db()
     return payment

@@ -48,7 +48,7 @@ def pending_3ds_payment(localstripe, make_invoice, payer_user, amount: int = 1_5
     """A card payment whose buyer passed 3-D Secure at Stripe, but whose result we have not heard of yet."""
     payable = make_invoice(amount)
     payment, secret = services.card_payment_start(
-        actor=resolve_actor(payer_user), payable=payable, token_id=card_token(localstripe, THREE_D_SECURE)
+        actor=resolve_actor(payer_user), payable_id=payable.pk, token_id=card_token(localstripe, THREE_D_SECURE)
     )
     authenticate_3ds(localstripe, payment.provider_reference, secret)
     return payment, secret
@@ -215,7 +215,7 @@ def test_a_dispute_is_recorded_and_a_lost_one_counts_as_refunded(
 ):
     payable = make_invoice(1_500_000)
     payment, _ = services.card_payment_start(
-        actor=resolve_actor(payer_user), payable=payable, token_id=card_token(localstripe)
+        actor=resolve_actor(payer_user), payable_id=payable.pk, token_id=card_token(localstripe)
     )
     path = ("GET", "/v1/disputes/du_1PdisputeRecorded")
     recorded[path] = dispute_payload(payment, "needs_response")
@@ -241,7 +241,7 @@ def test_a_dispute_is_recorded_and_a_lost_one_counts_as_refunded(
 def test_a_dispute_closed_before_its_creation_event_arrives(client, localstripe, recorded, make_invoice, payer_user):
     payable = make_invoice(1_500_000)
     payment, _ = services.card_payment_start(
-        actor=resolve_actor(payer_user), payable=payable, token_id=card_token(localstripe)
+        actor=resolve_actor(payer_user), payable_id=payable.pk, token_id=card_token(localstripe)
     )
     won = dispute_payload(payment, "won")
     recorded[("GET", f"/v1/disputes/{won['id']}")] = won
@@ -257,7 +257,7 @@ def test_a_dispute_closed_before_its_creation_event_arrives(client, localstripe,
 def test_a_refund_made_in_the_dashboard_arrives_by_charge_event(client, localstripe, make_invoice, payer_user):
     payable = make_invoice(1_500_000)
     payment, _ = services.card_payment_start(
-        actor=resolve_actor(payer_user), payable=payable, token_id=card_token(localstripe)
+        actor=resolve_actor(payer_user), payable_id=payable.pk, token_id=card_token(localstripe)
     )
     refund = gateway.as_dict(
         gateway.client().v1.refunds.create({"payment_intent": payment.provider_reference, "amount": 400_000})

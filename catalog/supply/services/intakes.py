@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -11,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from catalog.commands import LotDetails
 from catalog.models import Certificate, CertificateScope, HarvestLot, Product
 from catalog.services import lot_create, lot_update
 from catalog.supply.models import Intake, MemberHousehold, Plot, PlotSeason
@@ -301,19 +303,17 @@ def _new_lot(
         raise ValidationFailed(fields={"code": [_("Enter the lot code printed on the packages.")]})
     day = harvest_date or max(intake.received_on for intake in chosen)
     province, commune, plots = _origin(chosen)
+    details = LotDetails(
+        code=code,
+        quantity_produced=_in_product_unit(kg, item),
+        harvest_date=day,
+        origin_province_code=province,
+        origin_commune_code=commune,
+        plot=plots,
+        note=_("Built from %(n)s intakes of member households.") % {"n": len(chosen)},
+    )
     return lot_create(
-        actor=actor,
-        product=item,
-        data={
-            "code": code,
-            "quantity_produced": _in_product_unit(kg, item),
-            "harvest_date": day,
-            "origin_province_code": province,
-            "origin_commune_code": commune,
-            "plot": plots,
-            "note": _("Built from %(n)s intakes of member households.") % {"n": len(chosen)},
-        },
-        certificate_ids=_covering_certificates(item, chosen, day),
+        actor=actor, product_id=item.pk, details=details, certificate_ids=_covering_certificates(item, chosen, day)
     )
 
 
@@ -337,17 +337,14 @@ def _extend(actor: Actor, lot_id: int, chosen: Sequence[Intake], kg: Decimal) ->
     kept = set(current.certificates.values_list("pk", flat=True)) & _covering_certificates(
         current.product, everything, current.harvest_date
     )
-    return lot_update(
-        actor=actor,
-        lot=current,
-        data={
-            "quantity_produced": current.quantity_produced + _in_product_unit(kg, current.product),
-            "origin_province_code": province,
-            "origin_commune_code": commune,
-            "plot": plots,
-        },
-        certificate_ids=kept,
+    details = replace(
+        LotDetails.of(current),
+        quantity_produced=current.quantity_produced + _in_product_unit(kg, current.product),
+        origin_province_code=province,
+        origin_commune_code=commune,
+        plot=plots,
     )
+    return lot_update(actor=actor, lot_id=current.pk, details=details, certificate_ids=kept)
 
 
 def intakes_daily_summary(*, day: date) -> int:

@@ -1,28 +1,92 @@
 /* Card payment on the pay page. Stripe.js (js.stripe.com in production; localstripe's replacement on
    loopback in development and tests) turns the card into a token; our server creates and confirms the
-   PaymentIntent; 3-D Secure is completed in Stripe.js; the server then reads the result back. */
+   PaymentIntent; 3-D Secure is completed in Stripe.js; the server then reads the result back.
+
+   localstripe's card element is four bare inputs that send exactly what was typed: "4242 4242 4242 4242"
+   with its spaces, and a year it prefixes with "20" ("2030" became "202030"), answered with an English
+   "Bad request". When that element is on the page, what people type is tidied first (digits only, a
+   two-digit year) and checked here with the page's own (Vietnamese) messages. Stripe's real element does all
+   of this itself and is left alone. */
 (function () {
   "use strict";
   var form = document.getElementById("card-form");
   if (!form || typeof Stripe === "undefined") { return; }
-  var stripe = Stripe(form.dataset.publishableKey);
+  var text = form.dataset;
+  var stripe = Stripe(text.publishableKey);
   var card = stripe.elements().create("card", { hidePostalCode: true });
   var mount = document.getElementById("card-element");
   card.mount(mount);
-  // localstripe's element uses bare inputs: give them names a screen reader can read.
-  mount.querySelectorAll("input").forEach(function (input) {
-    if (!input.getAttribute("aria-label")) { input.setAttribute("aria-label", input.placeholder || "card"); }
-  });
   var status = document.getElementById("card-status");
   var button = document.getElementById("card-pay");
   var csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
 
+  // --- localstripe's element: labels, tidying, checks -------------------------------------------
+  var local = card._inputs || null;
+  var LABELS = { number: text.labelNumber, exp_month: text.labelMonth, exp_year: text.labelYear,
+                 cvc: text.labelCvc, postal_code: text.labelPostal };
+  var MODES = { number: "numeric", exp_month: "numeric", exp_year: "numeric", cvc: "numeric", postal_code: "text" };
+  if (local) {
+    Array.prototype.slice.call(mount.children).forEach(function (node) {
+      if (node.tagName === "SPAN") { node.remove(); }  // its "localstripe: " caption
+    });
+    Object.keys(LABELS).forEach(function (field) {
+      var input = local[field];
+      if (!input) { return; }
+      input.setAttribute("aria-label", LABELS[field]);
+      input.setAttribute("placeholder", LABELS[field]);
+      input.setAttribute("inputmode", MODES[field]);
+      input.setAttribute("autocomplete", field === "number" ? "cc-number" : field === "cvc" ? "cc-csc" : "off");
+      input.classList.add("card-part", "card-" + field.replace("_", "-"));
+    });
+  }
+
+  function digits(value) { return String(value || "").replace(/\D/g, ""); }
+
+  function luhn(number) {
+    var sum = 0;
+    for (var i = 0; i < number.length; i += 1) {
+      var digit = Number(number.charAt(number.length - 1 - i));
+      if (i % 2 === 1) { digit *= 2; if (digit > 9) { digit -= 9; } }
+      sum += digit;
+    }
+    return sum % 10 === 0;
+  }
+
+  function set(field, value) {
+    var input = local[field];
+    input.value = value;
+    input.dispatchEvent(new Event("input", { bubbles: true }));  // localstripe rebuilds its value from this
+  }
+
+  /* Tidy what was typed into localstripe's inputs; answer the first problem in the page's language. */
+  function tidyLocalCard() {
+    var number = digits(local.number.value);
+    var month = digits(local.exp_month.value);
+    var year = digits(local.exp_year.value);
+    var cvc = digits(local.cvc.value);
+    if (month.length === 4 && !year) { year = month.slice(2); month = month.slice(0, 2); }  // "1230" in MM
+    if (year.length === 4) { year = year.slice(2); }
+    if (number.length < 13 || number.length > 19 || !luhn(number)) { return text.badNumber; }
+    var now = new Date();
+    var monthNumber = Number(month);
+    var fullYear = 2000 + Number(year);
+    var expired = fullYear < now.getFullYear() || (fullYear === now.getFullYear() && monthNumber < now.getMonth() + 1);
+    if (!month || monthNumber < 1 || monthNumber > 12 || year.length !== 2 || expired) { return text.badExpiry; }
+    if (cvc.length < 3 || cvc.length > 4) { return text.badCvc; }
+    set("number", number);
+    set("exp_month", month.length === 1 ? "0" + month : month);
+    set("exp_year", year);
+    set("cvc", cvc);
+    return "";
+  }
+
+  // --- paying -------------------------------------------------------------------------------------
   function key() {
     if (window.crypto && window.crypto.randomUUID) { return window.crypto.randomUUID(); }
     return String(Date.now()) + Math.random().toString(16).slice(2);
   }
-  function say(text, failed) {
-    status.textContent = text || "";
+  function say(message, failed) {
+    status.textContent = message || "";
     status.classList.toggle("error", Boolean(failed));
   }
   async function post(url, body, idempotencyKey) {
@@ -34,23 +98,31 @@
 
   form.addEventListener("submit", async function (event) {
     event.preventDefault();
+    if (local) {
+      var problem = tidyLocalCard();
+      if (problem) { say(problem, true); return; }
+    }
     button.disabled = true;
-    say(form.dataset.working);
+    say(text.working);
     try {
       var made = await stripe.createToken(card);
-      if (made.error) { say(made.error.message || form.dataset.failed, true); return; }
+      if (made.error) {
+        // Stripe's real element explains in the buyer's language; localstripe only says "Bad request".
+        say(local ? text.refused : (made.error.message || text.refused), true);
+        return;
+      }
       var answer = await post(form.action, { token: made.token.id }, key());
       if (answer.requires_action) {
         var confirmed = await stripe.confirmCardPayment(answer.client_secret);
-        if (confirmed && confirmed.error) { say(confirmed.error.message || form.dataset.failed, true); }
+        if (confirmed && confirmed.error) { say(local ? text.failed : (confirmed.error.message || text.failed), true); }
         answer = await post(answer.refresh_url, {});
       }
-      say(answer.message || form.dataset.failed, answer.state !== "succeeded" && answer.state !== "pending");
+      say(answer.message || text.failed, answer.state !== "succeeded" && answer.state !== "pending");
       if (answer.state === "succeeded") {
         window.setTimeout(function () { window.location.assign(answer.next || window.location.pathname); }, 800);
       }
     } catch (error) {
-      say(form.dataset.failed, true);
+      say(text.failed, true);
     } finally {
       button.disabled = false;
     }

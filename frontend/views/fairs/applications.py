@@ -154,7 +154,7 @@ VERBS: dict[ApplicationAction, Verb] = {
     ApplicationAction.ASSIGN_BOOTH: Verb(inputs.AssignInput, _assign),
     ApplicationAction.APPROVE: Verb(None, _approve),
     ApplicationAction.WAITLIST: Verb(inputs.ApplicationNoteInput, _waitlist),
-    ApplicationAction.REJECT: Verb(inputs.RejectInput, _reject),
+    ApplicationAction.REJECT: Verb(inputs.ApplicationRejectInput, _reject),
     ApplicationAction.RELEASE_BOOTH: Verb(inputs.ApplicationNoteInput, _release),
     ApplicationAction.WITHDRAW: Verb(inputs.ApplicationNoteInput, _withdraw),
 }

@@ -8,7 +8,7 @@ from market.notifications.channels.sms import SmsChannel
 from market.notifications.channels.zalo import ZaloChannel
 from market.notifications.models import Channel
 
-ADAPTERS: dict[str, ChannelAdapter] = {
+ADAPTERS: dict[Channel, ChannelAdapter] = {
     Channel.EMAIL: EmailChannel(),
     Channel.ZALO: ZaloChannel(),
     Channel.SMS: SmsChannel(),
@@ -16,4 +16,4 @@ ADAPTERS: dict[str, ChannelAdapter] = {
 
 
 def adapter_for(channel: str) -> ChannelAdapter:
-    return ADAPTERS[channel]
+    return ADAPTERS[Channel(channel)]

@@ -52,7 +52,11 @@ class ChannelAdapter(Protocol):
     # The provider drops a repeated request itself (eSMS RequestId): a crash after the hand-over may be
     # retried safely. SMTP and Zalo ZNS have no such key.
     idempotent: bool
-    timeout: float
+
+    @property
+    def timeout(self) -> float:
+        """Seconds a provider call may take."""
+        ...
 
     def prepare(self, row: Any, kind: Any) -> Any:
         """Render and address one outbox row; raises PermanentError when it cannot be sent."""

@@ -32,39 +32,39 @@ SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 _LEADING_DOT = re.compile(rb"(?m)^\.")
 
 
-class _HandOverData:
+class _HandOverData(smtplib.SMTP):
     """smtplib's DATA, with the hand-over between the body and the terminating dot."""
 
     hand_over: HandOver | None = None
 
     def connect(self, host: str = "localhost", port: int = 0, source_address: Any = None) -> tuple[int, bytes]:
-        reply = super().connect(host, port, source_address)  # type: ignore[misc]
+        reply = super().connect(host, port, source_address)
         # The final "." is a tiny write of its own: without TCP_NODELAY, Nagle's algorithm holds it until the
         # server acknowledges the body (a delayed ACK, ~40 ms per message).
-        with contextlib.suppress(OSError, AttributeError):
-            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # type: ignore[attr-defined]
+        if self.sock is not None:
+            with contextlib.suppress(OSError):
+                self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return reply
 
-    def data(self, msg: bytes | str) -> tuple[int, bytes]:  # type: ignore[override]
-        self.putcmd("data")  # type: ignore[attr-defined]
-        code, reply = self.getreply()  # type: ignore[attr-defined]
+    def data(self, msg: Any) -> tuple[int, bytes]:
+        self.putcmd("data")
+        code, reply = self.getreply()
         if code != 354:
             raise smtplib.SMTPDataError(code, reply)
-        if isinstance(msg, str):
-            msg = msg.encode("ascii")
-        body = _LEADING_DOT.sub(b"..", msg)
+        raw = msg.encode("ascii") if isinstance(msg, str) else bytes(msg)
+        body = _LEADING_DOT.sub(b"..", raw)
         if not body.endswith(b"\r\n"):
             body += b"\r\n"
-        self.send(body)  # type: ignore[attr-defined]
+        self.send(body)
         if self.hand_over is not None:
             # Raises LostClaim to abandon the message: the caller then drops the connection without
             # the ".", and the server throws the incomplete message away.
             self.hand_over()
-        self.send(b".\r\n")  # type: ignore[attr-defined]
-        return self.getreply()  # type: ignore[attr-defined]
+        self.send(b".\r\n")
+        return self.getreply()
 
 
-class HandOverSMTP(_HandOverData, smtplib.SMTP):
+class HandOverSMTP(_HandOverData):
     pass
 
 

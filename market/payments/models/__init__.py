@@ -1,16 +1,25 @@
 """Payments' tables: payables and payments, provider events, bank statements, reconciliation, settlements."""
 
-from market.payments.models.bank import BankTransaction, MatchReason, StatementImport, TransactionStatus
+from market.payments.models.bank import (
+    BankTransaction,
+    MatchReason,
+    StatementImport,
+    TransactionSource,
+    TransactionStatus,
+)
 from market.payments.models.payments import (
     COLLECTED_STATES,
     COLLECTED_STATES_LIST,
     Dispute,
+    DisputeStatus,
+    EventSource,
     Payable,
     PayableStatus,
     Payment,
     PaymentEvent,
     PaymentState,
     Provider,
+    ProviderStatus,
     Refund,
     RefundState,
     WebhookEvent,
@@ -23,6 +32,7 @@ from market.payments.models.reconciliation import (
     ProviderRecord,
     ReconciliationRun,
     RunStatus,
+    RunTrigger,
     SweepWatermark,
 )
 from market.payments.models.settlements import (
@@ -42,6 +52,8 @@ __all__ = [
     "DiscrepancyKind",
     "DiscrepancyStatus",
     "Dispute",
+    "DisputeStatus",
+    "EventSource",
     "MatchReason",
     "Payable",
     "PayableStatus",
@@ -50,16 +62,19 @@ __all__ = [
     "PaymentState",
     "Provider",
     "ProviderRecord",
+    "ProviderStatus",
     "ReconciliationRun",
     "Refund",
     "RefundState",
     "RunStatus",
+    "RunTrigger",
     "Settlement",
     "SettlementItem",
     "SettlementRun",
     "SettlementState",
     "StatementImport",
     "SweepWatermark",
+    "TransactionSource",
     "TransactionStatus",
     "WebhookEvent",
     "WebhookEventStatus",

@@ -9,6 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 from market.core.fields import vnd_field
 from market.core.models import TimeStampedModel
+from market.core.storage import private_storage
+
+
+def receipt_path(instance: BankTransaction, filename: str) -> str:
+    return f"payments/receipts/{filename}"
 
 
 class StatementImport(TimeStampedModel):
@@ -41,6 +46,12 @@ class StatementImport(TimeStampedModel):
         return f"{self.file_name} ({self.status})"
 
 
+class TransactionSource(models.TextChoices):
+    STATEMENT = "statement", _("Bank statement")
+    WEBHOOK = "webhook", _("Bank notification")
+    PAYEE = "payee", _("Recorded by the payee")
+
+
 class TransactionStatus(models.TextChoices):
     MATCHED = "matched", _("Matched and applied")
     NEEDS_REVIEW = "needs_review", _("Needs review")
@@ -71,7 +82,7 @@ class BankTransaction(TimeStampedModel):
     currency = models.CharField(max_length=3, default="VND")
     description = models.CharField(_("transfer note"), max_length=500)
     counterparty = models.CharField(_("sender"), max_length=255, blank=True)
-    source = models.CharField(max_length=12)  # statement | webhook | staff
+    source = models.CharField(max_length=12, choices=TransactionSource.choices)
     statement = models.ForeignKey(
         StatementImport, null=True, blank=True, on_delete=models.SET_NULL, related_name="transactions"
     )
@@ -86,6 +97,14 @@ class BankTransaction(TimeStampedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # A transfer the payee recorded from its own account (VietQR into a cooperative's bank): who, and the
+    # receipt (a photo or PDF) staff check it against.
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    receipt = models.FileField(
+        _("receipt"), upload_to=receipt_path, storage=private_storage, max_length=255, blank=True
+    )
 
     class Meta:
         ordering = ["-booked_at", "-id"]
@@ -95,10 +114,14 @@ class BankTransaction(TimeStampedModel):
             models.UniqueConstraint(fields=["account_number", "bank_reference"], name="bank_transaction_unique"),
             models.CheckConstraint(condition=Q(status__in=TransactionStatus.values), name="bank_tx_status_valid"),
             models.CheckConstraint(
-                condition=~Q(status="needs_review") | ~Q(reason=""), name="bank_tx_review_has_reason"
+                condition=~Q(status=TransactionStatus.NEEDS_REVIEW) | ~Q(reason=""), name="bank_tx_review_has_reason"
             ),
         ]
         indexes = [models.Index(fields=["status", "booked_at"], name="bank_tx_status_idx")]
 
     def __str__(self) -> str:
         return f"{self.account_number}/{self.bank_reference} {self.amount}"
+
+    @property
+    def needs_review(self) -> bool:
+        return self.status == TransactionStatus.NEEDS_REVIEW

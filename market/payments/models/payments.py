@@ -19,6 +19,32 @@ class Provider(models.TextChoices):
     BANK_TRANSFER = "bank_transfer", _("Bank transfer (VietQR)")
 
 
+class EventSource(models.TextChoices):
+    """What recorded a payment event or a provider event."""
+
+    API = "api", _("The payer's page")
+    WEBHOOK = "webhook", _("Provider notification")
+    SWEEP = "sweep", _("Reconciliation sweep")
+    STATEMENT = "statement", _("Bank statement")
+    STAFF = "staff", _("Alliance staff")
+    # The cooperative paid, recording a transfer its own account received or sent back.
+    PAYEE = "payee", _("The payee")
+    SYSTEM = "system", _("Market Link")
+
+
+class ProviderStatus(models.TextChoices):
+    """A payment's status at its provider: a Stripe PaymentIntent's, or a bank transfer credited."""
+
+    REQUIRES_PAYMENT_METHOD = "requires_payment_method", _("Waiting for a card")
+    REQUIRES_CONFIRMATION = "requires_confirmation", _("Waiting for confirmation")
+    REQUIRES_ACTION = "requires_action", _("Waiting for 3-D Secure")
+    PROCESSING = "processing", _("Processing")
+    REQUIRES_CAPTURE = "requires_capture", _("Authorised, not captured")
+    CANCELED = "canceled", _("Cancelled at the provider")
+    SUCCEEDED = "succeeded", _("Paid at the provider")
+    CREDITED = "credited", _("Credited to the account")
+
+
 class PayableStatus(models.TextChoices):
     UNPAID = "unpaid", _("Unpaid")
     PARTIALLY_PAID = "partially_paid", _("Partly paid")
@@ -106,6 +132,16 @@ class Payable(TimeStampedModel):
     def has_bank_account(self) -> bool:
         return bool(self.account_bin and self.account_number)
 
+    @property
+    def awaits_payment(self) -> bool:
+        """Something is still owed and the payable was not called off."""
+        return self.status != PayableStatus.CANCELLED and self.outstanding > 0
+
+    @property
+    def awaits_more_money(self) -> bool:
+        """Worth watching for a transfer (the pay page refreshes its status while this holds)."""
+        return self.status in (PayableStatus.UNPAID, PayableStatus.PARTIALLY_PAID)
+
 
 class PaymentState(models.TextChoices):
     PENDING = "pending", _("Pending")
@@ -134,7 +170,9 @@ class Payment(TimeStampedModel):
     amount_refunded = vnd_field(_("refunded"), default=0)
     provider_reference = models.CharField(_("provider reference"), max_length=255, blank=True)
     provider_charge = models.CharField(max_length=255, blank=True)
-    provider_status = models.CharField(max_length=40, blank=True)
+    provider_status = models.CharField(
+        _("status at the provider"), max_length=40, blank=True, choices=ProviderStatus.choices
+    )
     failure_code = models.CharField(max_length=80, blank=True)
     failure_message = models.CharField(max_length=500, blank=True)
     card_brand = models.CharField(max_length=20, blank=True)
@@ -167,7 +205,8 @@ class Payment(TimeStampedModel):
             models.CheckConstraint(condition=Q(state__in=PaymentState.values), name="payment_state_valid"),
             models.CheckConstraint(condition=Q(provider__in=Provider.values), name="payment_provider_valid"),
             models.CheckConstraint(
-                condition=Q(succeeded_at__isnull=True) | ~Q(state__in=["pending", "failed", "cancelled"]),
+                condition=Q(succeeded_at__isnull=True)
+                | ~Q(state__in=[PaymentState.PENDING, PaymentState.FAILED, PaymentState.CANCELLED]),
                 name="payment_succeeded_at_only_when_collected",
             ),
         ]
@@ -190,9 +229,9 @@ class PaymentEvent(models.Model):
 
     payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="events")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    from_state = models.CharField(max_length=20, blank=True)
-    to_state = models.CharField(max_length=20)
-    source = models.CharField(max_length=20)  # api, webhook, sweep, statement, staff, system
+    from_state = models.CharField(max_length=20, blank=True, choices=PaymentState.choices)
+    to_state = models.CharField(max_length=20, choices=PaymentState.choices)
+    source = models.CharField(max_length=20, choices=EventSource.choices)
     provider_event_id = models.CharField(max_length=255, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     note = models.CharField(max_length=500, blank=True)
@@ -240,6 +279,21 @@ class Refund(TimeStampedModel):
         return f"refund #{self.pk} {self.amount} ({self.state})"
 
 
+class DisputeStatus(models.TextChoices):
+    """Stripe's dispute statuses."""
+
+    WARNING_NEEDS_RESPONSE = "warning_needs_response", _("Inquiry: answer needed")
+    WARNING_UNDER_REVIEW = "warning_under_review", _("Inquiry under review")
+    WARNING_CLOSED = "warning_closed", _("Inquiry closed")
+    NEEDS_RESPONSE = "needs_response", _("Answer needed")
+    UNDER_REVIEW = "under_review", _("Under review")
+    WON = "won", _("Won")
+    LOST = "lost", _("Lost")
+
+
+CLOSED_DISPUTE_STATUSES = frozenset({DisputeStatus.WON, DisputeStatus.LOST, DisputeStatus.WARNING_CLOSED})
+
+
 class Dispute(TimeStampedModel):
     """A card dispute (chargeback) as Stripe reports it."""
 
@@ -247,7 +301,7 @@ class Dispute(TimeStampedModel):
     provider_reference = models.CharField(max_length=255, unique=True)
     amount = vnd_field(_("amount"))
     reason = models.CharField(max_length=60, blank=True)
-    status = models.CharField(max_length=40)
+    status = models.CharField(max_length=40, choices=DisputeStatus.choices)
     evidence_due_by = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 
@@ -261,7 +315,7 @@ class Dispute(TimeStampedModel):
 
     @property
     def is_closed(self) -> bool:
-        return self.status in {"won", "lost", "warning_closed"}
+        return self.status in CLOSED_DISPUTE_STATUSES
 
 
 class WebhookEventStatus(models.TextChoices):
@@ -282,7 +336,7 @@ class WebhookEvent(models.Model):
     event_id = models.CharField(max_length=255)
     type = models.CharField(max_length=100)
     payload = models.JSONField()
-    source = models.CharField(max_length=12, default="webhook")  # webhook | sweep
+    source = models.CharField(max_length=12, choices=EventSource.choices, default=EventSource.WEBHOOK)
     status = models.CharField(max_length=12, choices=WebhookEventStatus.choices, default=WebhookEventStatus.RECEIVED)
     attempts = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)

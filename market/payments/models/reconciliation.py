@@ -52,10 +52,15 @@ class RunStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class RunTrigger(models.TextChoices):
+    BEAT = "beat", _("Scheduled")
+    STAFF = "staff", _("Asked by staff")
+
+
 class ReconciliationRun(models.Model):
     started_at = models.DateTimeField(auto_now_add=True, db_index=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    trigger = models.CharField(max_length=12)  # beat | staff
+    trigger = models.CharField(max_length=12, choices=RunTrigger.choices)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     status = models.CharField(max_length=12, choices=RunStatus.choices, default=RunStatus.RUNNING)
     swept_from = models.DateTimeField(null=True, blank=True)
@@ -131,7 +136,8 @@ class Discrepancy(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=DiscrepancyKind.values), name="discrepancy_kind_valid"),
             models.CheckConstraint(
-                condition=Q(status="open") | ~Q(resolution_note=""), name="discrepancy_resolved_has_note"
+                condition=Q(status=DiscrepancyStatus.OPEN) | ~Q(resolution_note=""),
+                name="discrepancy_resolved_has_note",
             ),
         ]
         indexes = [models.Index(fields=["status", "-created_at"], name="discrepancy_status_idx")]

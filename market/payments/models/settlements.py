@@ -102,7 +102,8 @@ class Settlement(TimeStampedModel):
                 condition=Q(net=models.F("gross") - models.F("commission")), name="settlement_net_is_gross_less_fee"
             ),
             models.CheckConstraint(
-                condition=Q(state="pending", paid_at__isnull=True) | Q(state="paid", paid_at__isnull=False),
+                condition=Q(state=SettlementState.PENDING, paid_at__isnull=True)
+                | Q(state=SettlementState.PAID, paid_at__isnull=False),
                 name="settlement_paid_has_date",
             ),
         ]

@@ -8,6 +8,7 @@ from market.payments.services.bank import (
     statement_apply,
     statement_discard,
     statement_upload,
+    transfer_report,
 )
 from market.payments.services.cards import (
     card_payment_refresh,
@@ -54,6 +55,7 @@ __all__ = [
     "statement_discard",
     "statement_upload",
     "transfer_refund_record",
+    "transfer_report",
     "webhook_event_process",
     "webhook_event_store",
 ]

@@ -20,8 +20,9 @@ from django.utils.translation import gettext as _
 from market.core.errors import Conflict, PermissionDenied, ValidationFailed
 from market.core.services import audit_record
 from market.organisations.permissions import MANAGING_ROLES, Actor
-from market.payments.models import Payable, Payment, PaymentState, Provider, Refund, RefundState
+from market.payments.models import EventSource, Payable, Payment, PaymentState, Provider, Refund, RefundState
 from market.payments.permissions import PAYMENTS_REFUND
+from market.payments.registry import PayableEvent
 from market.payments.services.transitions import payment_transition
 
 REFUNDABLE_STATES = (PaymentState.SUCCEEDED, PaymentState.PARTIALLY_REFUNDED)
@@ -116,10 +117,10 @@ def transfer_refund_record(*, actor: Actor, payable_id: int, bank_reference: str
         payment_transition(
             payment_id=payment.pk,
             to_state=PaymentState.REFUNDED if refunded >= payment.amount else PaymentState.PARTIALLY_REFUNDED,
-            source="staff" if actor.can(PAYMENTS_REFUND) else "payee",
+            source=EventSource.STAFF if actor.can(PAYMENTS_REFUND) else EventSource.PAYEE,
             actor=actor,
             fields={"amount_refunded": refunded},
-            callback="on_refunded",
+            event=PayableEvent.REFUNDED,
             note=reason,
         )
     recorded = sum(part for _payment, part in parts)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 import stripe
@@ -16,23 +18,27 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from market.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from market.core.errors import Conflict, NotFound, ValidationFailed
 from market.core.money import Money
+from market.core.parsing import format_money
 from market.core.services import audit_record
 from market.organisations.permissions import Actor
 from market.payments import stripe_gateway as gateway
 from market.payments.models import (
     Dispute,
+    DisputeStatus,
+    EventSource,
     Payable,
-    PayableStatus,
     Payment,
     PaymentState,
     Provider,
     ProviderRecord,
+    ProviderStatus,
     Refund,
     RefundState,
 )
-from market.payments.permissions import PAYMENTS_PAY, PAYMENTS_REFUND
+from market.payments.policy import PAYABLE_POLICY, PAYMENT_POLICY, PayableAction, PaymentAction
+from market.payments.registry import PayableEvent
 from market.payments.services.transitions import lock_payment, payment_record_created, payment_transition
 
 logger = logging.getLogger(__name__)
@@ -46,38 +52,37 @@ def _id(value: Any) -> str:
     return value or ""
 
 
-def card_payment_start(*, actor: Actor, payable: Payable, token_id: str, client_key: str = "") -> tuple[Payment, str]:
+def card_payment_start(*, actor: Actor, payable_id: int, token_id: str, client_key: str = "") -> tuple[Payment, str]:
     """Pay what is outstanding with the card behind a Stripe.js token. Returns (payment, client_secret):
-    the secret is only needed when the card asks for 3-D Secure (`payment.provider_status ==
-    "requires_action"`); the page then lets Stripe.js authenticate and calls `card_payment_refresh`."""
-    actor.require(PAYMENTS_PAY)
-    if actor.organisation_id != payable.payer_id:
-        raise PermissionDenied(_("Only the paying organisation can pay this."))
-    if not gateway.enabled():
-        raise Conflict(_("Card payments are not available at the moment; pay by bank transfer."))
-    if not token_id.startswith("tok_"):
-        raise ValidationFailed(fields={"token": [_("The card could not be read; enter it again.")]})
-    if not client_key or not Payment.objects.filter(payable=payable, client_key=client_key).exists():
-        _cancel_abandoned_attempts(payable)
+    the secret is only needed when the card asks for 3-D Secure (`payment.provider_status` is
+    `requires_action`); the page then lets Stripe.js authenticate and calls `card_payment_refresh`.
+
+    The same `client_key` (the Idempotency-Key) answers with the same payment; the payable policy decides
+    who may pay and when (`PayableAction.PAY_BY_CARD`)."""
+    payable = Payable.objects.filter(pk=payable_id).first()
+    if payable is None:
+        raise NotFound()
+    if client_key:
+        existing = Payment.objects.filter(payable=payable, client_key=client_key).first()
+        if existing is not None:
+            return existing, ""
+    PAYABLE_POLICY.authorize(actor=actor, obj=payable, action=PayableAction.PAY_BY_CARD)
+    # Before any lock: this may call Stripe.
+    _cancel_abandoned_attempts(payable)
     with transaction.atomic():
         locked = Payable.objects.select_for_update().get(pk=payable.pk)
-        if client_key:
-            existing = Payment.objects.filter(payable=locked, client_key=client_key).first()
-            if existing is not None:
-                return existing, ""
-        if locked.status == PayableStatus.CANCELLED:
-            raise Conflict(_("This payment was cancelled."))
-        if locked.outstanding <= 0:
-            raise Conflict(_("This is already paid."))
+        if client_key and (existing := Payment.objects.filter(payable=locked, client_key=client_key).first()):
+            return existing, ""
+        PAYABLE_POLICY.authorize(actor=actor, obj=locked, action=PayableAction.PAY_BY_CARD)
         payment = Payment.objects.create(
             payable=locked,
             provider=Provider.STRIPE,
             amount=locked.outstanding,
             currency=locked.currency,
-            client_key=client_key[:100],
+            client_key=client_key,
             created_by=actor.user,
         )
-        payment_record_created(payment=payment, source="api", actor=actor)
+        payment_record_created(payment=payment, source=EventSource.API, actor=actor)
     try:
         intent = gateway.payment_intent_create(
             payment_id=payment.pk,
@@ -90,12 +95,14 @@ def card_payment_start(*, actor: Actor, payable: Payable, token_id: str, client_
         body = getattr(error, "error", None)
         intent_id = _id(getattr(body, "payment_intent", None)) if body else ""
         if intent_id:
-            payment, _moved = payment_sync_from_intent(intent=gateway.payment_intent_retrieve(intent_id), source="api")
-            return payment, ""
+            synced, _moved = payment_sync_from_intent(
+                intent=gateway.payment_intent_retrieve(intent_id), source=EventSource.API
+            )
+            return synced or payment, ""
         payment, _moved = payment_transition(
             payment_id=payment.pk,
             to_state=S.FAILED,
-            source="api",
+            source=EventSource.API,
             actor=actor,
             fields={
                 "failure_code": (error.code or "card_declined")[:80],
@@ -108,12 +115,13 @@ def card_payment_start(*, actor: Actor, payable: Payable, token_id: str, client_
         payment_transition(
             payment_id=payment.pk,
             to_state=S.FAILED,
-            source="api",
+            source=EventSource.API,
             fields={"failure_code": "provider_error", "failure_message": str(error.user_message or error)[:500]},
         )
         raise Conflict(_("The card service did not answer; nothing was charged. Try again in a moment.")) from None
-    payment, _moved = payment_sync_from_intent(intent=intent, source="api")
-    return payment, intent.get("client_secret", "") if payment.provider_status == "requires_action" else ""
+    synced, _moved = payment_sync_from_intent(intent=intent, source=EventSource.API)
+    payment = synced or payment
+    return payment, intent.get("client_secret", "") if payment.provider_status == ProviderStatus.REQUIRES_ACTION else ""
 
 
 def _cancel_abandoned_attempts(payable: Payable) -> None:
@@ -127,7 +135,7 @@ def _cancel_abandoned_attempts(payable: Payable) -> None:
             intent = gateway.payment_intent_cancel(payment_id=attempt.pk, intent_id=attempt.provider_reference)
         except stripe.StripeError:
             intent = gateway.payment_intent_retrieve(attempt.provider_reference)
-        payment_sync_from_intent(intent=intent, source="api")
+        payment_sync_from_intent(intent=intent, source=EventSource.API)
 
 
 def card_payment_refresh(*, actor: Actor, payment: Payment) -> Payment:
@@ -140,18 +148,18 @@ def card_payment_refresh(*, actor: Actor, payment: Payment) -> Payment:
     if payment.provider != Provider.STRIPE or not payment.provider_reference:
         return payment
     updated, _moved = payment_sync_from_intent(
-        intent=gateway.payment_intent_retrieve(payment.provider_reference), source="api"
+        intent=gateway.payment_intent_retrieve(payment.provider_reference), source=EventSource.API
     )
-    return updated
+    return updated or payment
 
 
-def _state_for_intent(intent: dict[str, Any]) -> str:
+def _state_for_intent(intent: dict[str, Any]) -> PaymentState:
     status = intent.get("status")
-    if status == "succeeded":
+    if status == ProviderStatus.SUCCEEDED:
         return S.SUCCEEDED
-    if status == "canceled":
+    if status == ProviderStatus.CANCELED:
         return S.CANCELLED
-    if status == "requires_payment_method" and intent.get("last_payment_error"):
+    if status == ProviderStatus.REQUIRES_PAYMENT_METHOD and intent.get("last_payment_error"):
         return S.FAILED
     return S.PENDING
 
@@ -174,7 +182,7 @@ def provider_record_upsert(
 
 
 def payment_sync_from_intent(
-    *, intent: dict[str, Any], source: str, provider_event_id: str = ""
+    *, intent: dict[str, Any], source: EventSource, provider_event_id: str = ""
 ) -> tuple[Payment | None, bool]:
     """Record a PaymentIntent as Stripe reports it. Unknown intents (not ours) change nothing here; the
     provider record keeps them for reconciliation ("missing locally")."""
@@ -211,7 +219,7 @@ def payment_sync_from_intent(
     amount_ok = int(intent["amount"]) == payment.amount and intent["currency"].upper() == payment.currency
     if target == S.SUCCEEDED and not amount_ok:
         logger.warning("payment %s: intent %s amount/currency differ; not applied", payment.pk, intent["id"])
-        target = payment.state
+        target = PaymentState(payment.state)
     try:
         return payment_transition(
             payment_id=payment.pk, to_state=target, source=source, provider_event_id=provider_event_id, fields=fields
@@ -222,18 +230,16 @@ def payment_sync_from_intent(
 
 
 # --- refunds -------------------------------------------------------------------------------------
-def refund_create(*, actor: Actor, payment: Payment, amount: int, reason: str) -> Refund:
+def refund_create(*, actor: Actor, payment_id: int, amount: int, reason: str) -> Refund:
     """Refund part or all of a card payment. A refused refund is recorded as failed with Stripe's reason."""
-    actor.require(PAYMENTS_REFUND)
-    reason = reason.strip()
-    if not reason:
+    PAYMENT_POLICY.require_capability(actor=actor, action=PaymentAction.REFUND)
+    if not reason.strip():
         raise ValidationFailed(fields={"reason": [_("Say why the money goes back.")]})
+    if not Payment.objects.filter(pk=payment_id).exists():
+        raise NotFound()
     with transaction.atomic():
-        _payable, locked = lock_payment(payment.pk)
-        if locked.provider != Provider.STRIPE:
-            raise Conflict(_("Bank transfers are refunded by a bank transfer back; record it with a note."))
-        if locked.state not in (S.SUCCEEDED, S.PARTIALLY_REFUNDED):
-            raise Conflict(_("Only a succeeded card payment can be refunded."))
+        _payable, locked = lock_payment(payment_id)
+        PAYMENT_POLICY.authorize(actor=actor, obj=locked, action=PaymentAction.REFUND)
         pending = (
             Refund.objects.filter(payment=locked, state=RefundState.PENDING).aggregate(total=Sum("amount"))["total"]
             or 0
@@ -241,9 +247,9 @@ def refund_create(*, actor: Actor, payment: Payment, amount: int, reason: str) -
         available = locked.amount - locked.amount_refunded - pending
         if amount <= 0 or amount > available:
             raise ValidationFailed(
-                fields={"amount": [_("Enter an amount between 1 and %(max)s đồng.") % {"max": f"{available:,}"}]}
+                fields={"amount": [_("Enter an amount of at most %(max)s.") % {"max": format_money(max(available, 0))}]}
             )
-        refund = Refund.objects.create(payment=locked, amount=amount, reason=reason[:500], requested_by=actor.user)
+        refund = Refund.objects.create(payment=locked, amount=amount, reason=reason, requested_by=actor.user)
         audit_record(actor=actor, action="payments.refund_requested", target=locked, data={"amount": amount})
     return refund_send(actor=actor, refund=refund)
 
@@ -254,7 +260,7 @@ def refund_send(*, actor: Actor, refund: Refund) -> Refund:
     amount = refund.amount
     try:
         data = gateway.refund_create(
-            refund_id=refund.pk, intent_id=payment.provider_reference, amount=Money(amount, payment.currency)
+            refund_id=refund.pk, intent_id=payment.provider_reference, amount=Money(Decimal(amount), payment.currency)
         )
     except stripe.StripeError as error:
         with transaction.atomic():
@@ -264,17 +270,26 @@ def refund_send(*, actor: Actor, refund: Refund) -> Refund:
             refund.save(update_fields=["state", "failure_message", "updated_at"])
             audit_record(actor=actor, action="payments.refund_failed", target=payment, data={"refund": refund.pk})
         return refund
-    return refund_sync(data=data, source="api")
+    return refund_sync(data=data, source=EventSource.API) or refund
 
 
+class StripeRefundStatus(StrEnum):
+    PENDING = "pending"
+    REQUIRES_ACTION = "requires_action"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELED = "canceled"
+
+
+# Stripe's refund statuses as ours; the others (pending, requires_action) leave a refund pending.
 _REFUND_STATES = {
-    "succeeded": RefundState.SUCCEEDED,
-    "failed": RefundState.FAILED,
-    "canceled": RefundState.CANCELLED,
+    StripeRefundStatus.SUCCEEDED: RefundState.SUCCEEDED,
+    StripeRefundStatus.FAILED: RefundState.FAILED,
+    StripeRefundStatus.CANCELED: RefundState.CANCELLED,
 }
 
 
-def refund_sync(*, data: dict[str, Any], source: str, provider_event_id: str = "") -> Refund | None:
+def refund_sync(*, data: dict[str, Any], source: EventSource, provider_event_id: str = "") -> Refund | None:
     """Record a refund as Stripe reports it; a succeeded refund moves the payment (forward only)."""
     with transaction.atomic():
         refund = Refund.objects.select_for_update().filter(provider_reference=data["id"]).first()
@@ -307,9 +322,8 @@ def refund_sync(*, data: dict[str, Any], source: str, provider_event_id: str = "
                 changed.append("succeeded_at")
         elif target != refund.state:
             logger.info("refund %s: %s -> %s ignored (not forward)", refund.pk, refund.state, target)
-            target = None  # type: ignore[assignment]
         refund.save(update_fields=changed)
-        if target == RefundState.SUCCEEDED and "state" in changed:
+        if refund.state == RefundState.SUCCEEDED and "state" in changed:
             _payable, payment = lock_payment(refund.payment_id)
             refunded = payment.amount_refunded + refund.amount
             state = S.REFUNDED if refunded >= payment.amount else S.PARTIALLY_REFUNDED
@@ -321,25 +335,25 @@ def refund_sync(*, data: dict[str, Any], source: str, provider_event_id: str = "
                 source=source,
                 provider_event_id=provider_event_id,
                 fields={"amount_refunded": min(refunded, payment.amount)},
-                callback="on_refunded",
+                event=PayableEvent.REFUNDED,
                 note=refund.reason,
             )
         return refund
 
 
 # --- disputes ------------------------------------------------------------------------------------
-_DISPUTE_RANK = {
-    "warning_needs_response": 0,
-    "needs_response": 0,
-    "warning_under_review": 1,
-    "under_review": 1,
-    "warning_closed": 2,
-    "won": 2,
-    "lost": 2,
+_DISPUTE_RANK: dict[str, int] = {
+    DisputeStatus.WARNING_NEEDS_RESPONSE: 0,
+    DisputeStatus.NEEDS_RESPONSE: 0,
+    DisputeStatus.WARNING_UNDER_REVIEW: 1,
+    DisputeStatus.UNDER_REVIEW: 1,
+    DisputeStatus.WARNING_CLOSED: 2,
+    DisputeStatus.WON: 2,
+    DisputeStatus.LOST: 2,
 }
 
 
-def dispute_sync(*, data: dict[str, Any], source: str, provider_event_id: str = "") -> Dispute | None:
+def dispute_sync(*, data: dict[str, Any], source: EventSource, provider_event_id: str = "") -> Dispute | None:
     """Record a dispute as Stripe reports it: open → payment disputed; won → back to collected; lost →
     the money went back to the card holder (counted as refunded)."""
     charge_id = _id(data.get("charge"))
@@ -352,7 +366,7 @@ def dispute_sync(*, data: dict[str, Any], source: str, provider_event_id: str = 
     if payment is None:
         logger.info("dispute %s is for no payment of ours", data["id"])
         return None
-    status = data.get("status", "needs_response")
+    status = data.get("status", DisputeStatus.NEEDS_RESPONSE)
     with transaction.atomic():
         _payable, locked = lock_payment(payment.pk)
         dispute, created = Dispute.objects.select_for_update().get_or_create(
@@ -374,7 +388,7 @@ def dispute_sync(*, data: dict[str, Any], source: str, provider_event_id: str = 
         if due:
             dispute.evidence_due_by = datetime.fromtimestamp(int(due), tz=UTC)
         dispute.save()
-        if dispute.status == "lost":
+        if dispute.status == DisputeStatus.LOST:
             target = S.REFUNDED
         elif dispute.is_closed:
             target = S.PARTIALLY_REFUNDED if locked.amount_refunded else S.SUCCEEDED
@@ -385,7 +399,7 @@ def dispute_sync(*, data: dict[str, Any], source: str, provider_event_id: str = 
             to_state=target,
             source=source,
             provider_event_id=provider_event_id,
-            callback="on_disputed" if changed else None,
+            event=PayableEvent.DISPUTED if changed else None,
             note=f"dispute {dispute.provider_reference}: {dispute.status}",
         )
         return dispute

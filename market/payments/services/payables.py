@@ -12,8 +12,16 @@ from market.core.errors import Conflict, NotFound
 from market.core.money import Money
 from market.core.services import audit_record
 from market.payments import references, registry
-from market.payments.models import COLLECTED_STATES_LIST, Dispute, Payable, PayableStatus, Payment, PaymentState
-from market.payments.registry import PayableInfo, PaymentUpdate
+from market.payments.models import (
+    COLLECTED_STATES_LIST,
+    Dispute,
+    DisputeStatus,
+    Payable,
+    PayableStatus,
+    Payment,
+    PaymentState,
+)
+from market.payments.registry import PayableEvent, PayableInfo, PaymentUpdate
 
 logger = logging.getLogger(__name__)
 
@@ -122,7 +130,9 @@ def payable_recompute(payable: Payable) -> Payable:
     collected = payments.filter(state__in=COLLECTED_STATES_LIST)
     paid = collected.aggregate(total=Sum("amount"))["total"] or 0
     refunded = collected.aggregate(total=Sum("amount_refunded"))["total"] or 0
-    lost = Dispute.objects.filter(payment__payable=payable, status="lost").aggregate(total=Sum("amount"))["total"]
+    lost = Dispute.objects.filter(payment__payable=payable, status=DisputeStatus.LOST).aggregate(total=Sum("amount"))[
+        "total"
+    ]
     payable.amount_paid = paid
     payable.amount_refunded = min(paid, refunded + (lost or 0))
     payable.status = derive_status(payable, disputed=collected.filter(state=PaymentState.DISPUTED).exists())
@@ -130,12 +140,12 @@ def payable_recompute(payable: Payable) -> Payable:
     return payable
 
 
-def notify_payable_kind(payable: Payable, payment: Payment, callback: str) -> None:
+def notify_payable_kind(payable: Payable, payment: Payment, event: PayableEvent) -> None:
     """Call the registered kind back (inside the caller's transaction)."""
     try:
         kind = registry.get(payable.kind)
     except NotFound:
-        logger.warning("payable kind %s is not registered; callback %s skipped", payable.kind, callback)
+        logger.warning("payable kind %s is not registered; %s not told", payable.kind, event)
         return
     obj = kind.load(payable.object_id)
     if obj is None:
@@ -149,4 +159,4 @@ def notify_payable_kind(payable: Payable, payment: Payment, callback: str) -> No
         amount_paid=Money(payable.amount_paid, payable.currency),
         amount_refunded=Money(payable.amount_refunded, payable.currency),
     )
-    getattr(kind, callback)(obj, update)
+    kind.tell(event, obj, update)

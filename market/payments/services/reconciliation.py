@@ -30,16 +30,21 @@ from market.payments.models import (
     Discrepancy,
     DiscrepancyKind,
     DiscrepancyStatus,
+    EventSource,
     Payable,
     PayableStatus,
     Payment,
+    PaymentState,
     Provider,
     ProviderRecord,
+    ProviderStatus,
     ReconciliationRun,
     RunStatus,
+    RunTrigger,
     SweepWatermark,
 )
 from market.payments.permissions import PAYMENTS_MANAGE
+from market.payments.policy import DISCREPANCY_POLICY, DiscrepancyAction
 from market.payments.services.cards import payment_sync_from_intent, provider_record_upsert
 from market.payments.services.webhooks import stripe_event_handled, webhook_event_process, webhook_event_store
 
@@ -55,7 +60,7 @@ def reconciliation_request(*, actor: Actor) -> ReconciliationRun:
         status=RunStatus.RUNNING, started_at__gte=timezone.now() - timedelta(minutes=30)
     ).exists():
         raise Conflict(_("A reconciliation is already running; wait for it to finish."))
-    run = ReconciliationRun.objects.create(trigger="staff", requested_by=actor.user)
+    run = ReconciliationRun.objects.create(trigger=RunTrigger.STAFF, requested_by=actor.user)
     audit_record(actor=actor, action="payments.reconciliation_requested", target=run)
     from market.payments.tasks import run_reconciliation
 
@@ -67,7 +72,7 @@ def reconciliation_run(
     *, run: ReconciliationRun | None = None, sweep: bool = True, grace: timedelta | None = None
 ) -> ReconciliationRun:
     """Do a whole run (beat calls it with no run; staff requests pass theirs)."""
-    run = run or ReconciliationRun.objects.create(trigger="beat")
+    run = run or ReconciliationRun.objects.create(trigger=RunTrigger.BEAT)
     grace = settings.PAYMENTS_RECONCILE_GRACE if grace is None else grace
     try:
         if sweep and gateway.enabled():
@@ -102,7 +107,11 @@ def _sweep_stripe(run: ReconciliationRun) -> None:
             if not stripe_event_handled(event.get("type", "")):
                 continue
             stored, is_new = webhook_event_store(
-                provider=Provider.STRIPE, event_id=event["id"], type=event["type"], payload=event, source="sweep"
+                provider=Provider.STRIPE,
+                event_id=event["id"],
+                type=event["type"],
+                payload=event,
+                source=EventSource.SWEEP,
             )
             if is_new:
                 run.events_repaired += 1
@@ -138,10 +147,10 @@ def _sweep_charge(charge: dict[str, Any]) -> None:
         and record is not None
         and record.amount_refunded == int(charge.get("amount_refunded") or 0)
         and record.disputed == bool(charge.get("disputed"))
-        and (charge.get("status") != "succeeded" or payment.state in COLLECTED_STATES_LIST)
+        and (charge.get("status") != ProviderStatus.SUCCEEDED or payment.state in COLLECTED_STATES_LIST)
     )
     if not in_step:
-        payment_sync_from_intent(intent=gateway.payment_intent_retrieve(intent_id), source="sweep")
+        payment_sync_from_intent(intent=gateway.payment_intent_retrieve(intent_id), source=EventSource.SWEEP)
 
 
 # --- comparison ----------------------------------------------------------------------------------
@@ -170,7 +179,8 @@ class _Writer:
     """Collects discrepancies and writes them in batches; the same facts are never stored twice."""
 
     def __init__(self, run: ReconciliationRun) -> None:
-        self.run, self.batch, self.found = run, [], 0
+        self.run, self.found = run, 0
+        self.batch: list[Discrepancy] = []
 
     def add(
         self, kind: str, provider: str, reference: str, payment_id: int | None, expected: Any, actual: Any, cause: str
@@ -198,14 +208,27 @@ class _Writer:
             self.batch = []
 
 
-_EXPECTED_STATE = f"""
-    CASE r.status
-      WHEN 'succeeded' THEN p.state IN ({", ".join(f"'{s}'" for s in COLLECTED_STATES_LIST)})
-      WHEN 'canceled' THEN p.state = 'cancelled'
-      WHEN 'requires_payment_method' THEN p.state IN ('failed', 'pending', 'cancelled')
-      ELSE p.state = 'pending'
-    END
-"""
+# Which of our states agree with a Stripe intent status (the rest must still be pending).
+AGREEING_STATES: dict[ProviderStatus, frozenset[PaymentState]] = {
+    ProviderStatus.SUCCEEDED: frozenset(PaymentState(state) for state in COLLECTED_STATES_LIST),
+    ProviderStatus.CANCELED: frozenset({PaymentState.CANCELLED}),
+    ProviderStatus.REQUIRES_PAYMENT_METHOD: frozenset(
+        {PaymentState.FAILED, PaymentState.PENDING, PaymentState.CANCELLED}
+    ),
+}
+
+
+def _sql_list(values: frozenset[PaymentState]) -> str:
+    return ", ".join(f"'{value.value}'" for value in sorted(values))
+
+
+_EXPECTED_STATE = (
+    "CASE r.status "
+    + " ".join(
+        f"WHEN '{status.value}' THEN p.state IN ({_sql_list(states)})" for status, states in AGREEING_STATES.items()
+    )
+    + f" ELSE p.state = '{PaymentState.PENDING.value}' END"
+)
 
 
 def _compare(run: ReconciliationRun, *, cutoff: datetime) -> None:
@@ -335,9 +358,9 @@ def _compare_rows(run: ReconciliationRun, *, cutoff: datetime) -> None:
     # Card attempts that never reached Stripe.
     sql = f"""
         SELECT p.id, p.amount FROM {payment} p
-        WHERE p.provider = %s AND p.provider_reference = '' AND p.state = 'pending' AND p.updated_at < %s
+        WHERE p.provider = %s AND p.provider_reference = '' AND p.state = %s AND p.updated_at < %s
     """  # noqa: S608 (table names and constants, never input)
-    for pid, amount in _stream(sql, stripe_p):
+    for pid, amount in _stream(sql, [Provider.STRIPE, PaymentState.PENDING, cutoff]):
         writer.add(
             K.STALE_PENDING,
             "stripe",
@@ -397,28 +420,24 @@ def _compare_rows(run: ReconciliationRun, *, cutoff: datetime) -> None:
 
 
 def _state_agrees(state: str, provider_status: str) -> bool:
-    if provider_status == "succeeded":
-        return state in COLLECTED_STATES_LIST
-    if provider_status == "canceled":
-        return state == "cancelled"
-    if provider_status == "requires_payment_method":
-        return state in ("failed", "pending", "cancelled")
-    return state == "pending"
+    agreeing = (
+        AGREEING_STATES.get(ProviderStatus(provider_status)) if provider_status in ProviderStatus.values else None
+    )
+    return state in agreeing if agreeing is not None else state == PaymentState.PENDING
 
 
 def discrepancy_resolve(*, actor: Actor, discrepancy_id: int, note: str) -> Discrepancy:
-    actor.require(PAYMENTS_MANAGE)
-    note = note.strip()
-    if not note:
+    """Staff write down what they found and did; the discrepancy policy decides when."""
+    DISCREPANCY_POLICY.require_capability(actor=actor, action=DiscrepancyAction.RESOLVE)
+    if not note.strip():
         raise ValidationFailed(fields={"note": [_("Write down what you found and did.")]})
     with transaction.atomic():
         discrepancy = Discrepancy.objects.select_for_update().filter(pk=discrepancy_id).first()
         if discrepancy is None:
             raise NotFound()
-        if discrepancy.status != DiscrepancyStatus.OPEN:
-            raise Conflict(_("This discrepancy is already resolved."))
+        DISCREPANCY_POLICY.authorize(actor=actor, obj=discrepancy, action=DiscrepancyAction.RESOLVE)
         discrepancy.status = DiscrepancyStatus.RESOLVED
-        discrepancy.resolution_note = note[:500]
+        discrepancy.resolution_note = note
         discrepancy.resolved_by = actor.user
         discrepancy.resolved_at = timezone.now()
         discrepancy.save(update_fields=["status", "resolution_note", "resolved_by", "resolved_at"])

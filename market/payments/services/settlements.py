@@ -25,6 +25,7 @@ from market.payments.models import (
     COLLECTED_STATES_LIST,
     CommissionRate,
     Dispute,
+    DisputeStatus,
     Payment,
     PaymentState,
     Provider,
@@ -36,6 +37,7 @@ from market.payments.models import (
     SettlementState,
 )
 from market.payments.permissions import SETTLEMENTS_MANAGE
+from market.payments.policy import SETTLEMENT_POLICY, SettlementAction
 from market.payments.statements import VIETNAM
 
 
@@ -134,7 +136,7 @@ def settlement_run_create(*, actor: Actor, period_start: date, period_end: date)
                 .select_related("payment__payable")
                 .filter(
                     payment__payable__payee__kind__in=kinds,
-                    status="lost",
+                    status=DisputeStatus.LOST,
                     closed_at__lt=until,
                     settlement_item__isnull=True,
                     payment__settlement_item__isnull=False,
@@ -188,9 +190,8 @@ def settlement_run_create(*, actor: Actor, period_start: date, period_end: date)
 
 def settlement_mark_paid(*, actor: Actor, settlement_id: int, bank_reference: str) -> Settlement:
     """Record the bank payout of one settlement. A settlement is paid once; a second attempt is refused."""
-    actor.require(SETTLEMENTS_MANAGE)
-    bank_reference = bank_reference.strip()
-    if not bank_reference:
+    SETTLEMENT_POLICY.require_capability(actor=actor, action=SettlementAction.MARK_PAID)
+    if not bank_reference.strip():
         raise ValidationFailed(fields={"bank_reference": [_("Enter the bank's reference of the transfer.")]})
     with transaction.atomic():
         settlement = Settlement.objects.select_for_update().filter(pk=settlement_id).first()
@@ -198,9 +199,10 @@ def settlement_mark_paid(*, actor: Actor, settlement_id: int, bank_reference: st
             raise NotFound()
         if settlement.state == SettlementState.PAID:
             raise Conflict(_("This settlement is already paid (%(ref)s).") % {"ref": settlement.paid_reference})
+        SETTLEMENT_POLICY.authorize(actor=actor, obj=settlement, action=SettlementAction.MARK_PAID)
         settlement.state = SettlementState.PAID
         settlement.paid_at = timezone.now()
-        settlement.paid_reference = bank_reference[:120]
+        settlement.paid_reference = bank_reference
         settlement.paid_by = actor.user
         settlement.save(update_fields=["state", "paid_at", "paid_reference", "paid_by", "updated_at"])
         audit_record(

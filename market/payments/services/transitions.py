@@ -14,8 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from market.core.errors import Conflict
-from market.payments.models import Payable, Payment, PaymentEvent, PaymentState
+from market.payments.models import EventSource, Payable, Payment, PaymentEvent, PaymentState
 from market.payments.notifications import announce
+from market.payments.registry import PayableEvent
 from market.payments.services.payables import notify_payable_kind, payable_recompute
 
 logger = logging.getLogger(__name__)
@@ -33,13 +34,14 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     S.CANCELLED: frozenset(),
 }
 
-CALLBACKS = {
-    S.SUCCEEDED: "on_succeeded",
-    S.FAILED: "on_failed",
-    S.CANCELLED: "on_failed",
-    S.PARTIALLY_REFUNDED: "on_refunded",
-    S.REFUNDED: "on_refunded",
-    S.DISPUTED: "on_disputed",
+# What the payable's kind (and the people) hear when a payment reaches a state.
+EVENTS: dict[PaymentState, PayableEvent] = {
+    S.SUCCEEDED: PayableEvent.SUCCEEDED,
+    S.FAILED: PayableEvent.FAILED,
+    S.CANCELLED: PayableEvent.FAILED,
+    S.PARTIALLY_REFUNDED: PayableEvent.REFUNDED,
+    S.REFUNDED: PayableEvent.REFUNDED,
+    S.DISPUTED: PayableEvent.DISPUTED,
 }
 
 
@@ -54,17 +56,20 @@ def lock_payment(payment_id: int) -> tuple[Payable, Payment]:
 def payment_transition(
     *,
     payment_id: int,
-    to_state: str,
-    source: str,
+    to_state: PaymentState,
+    source: EventSource,
     actor: Any = None,
     provider_event_id: str = "",
     note: str = "",
     fields: dict[str, Any] | None = None,
     strict: bool = False,
-    callback: str | None = None,
+    event: PayableEvent | None = None,
 ) -> tuple[Payment, bool]:
     """Move a payment to `to_state` (and set `fields`), record the event, update the payable and call its
-    kind back. Returns (payment, moved). Not allowed: nothing changes; raises Conflict if `strict`."""
+    kind back. Returns (payment, moved). Not allowed: nothing changes; raises Conflict if `strict`.
+
+    `event` tells the payable's kind about something that did not move the state (a further partial refund,
+    a dispute that changed)."""
     with transaction.atomic():
         payable, payment = lock_payment(payment_id)
         fields = dict(fields or {})
@@ -74,7 +79,7 @@ def payment_transition(
         from_state = payment.state
         moved = False
         if to_state != from_state:
-            if to_state not in ALLOWED_TRANSITIONS[from_state]:
+            if to_state not in ALLOWED_TRANSITIONS[PaymentState(from_state)]:
                 if strict:
                     raise Conflict(
                         _("A payment that is %(from)s cannot become %(to)s.")
@@ -100,21 +105,21 @@ def payment_transition(
                 source=source,
                 provider_event_id=provider_event_id,
                 actor=getattr(actor, "user", None) if getattr(getattr(actor, "user", None), "pk", None) else None,
-                note=note[:500],
+                note=note,
                 data={k: str(v) for k, v in fields.items()},
             )
-        if moved or callback:
+        if moved or event:
             payable_recompute(payable)
-            name = callback or CALLBACKS.get(to_state)
+            told = event or EVENTS.get(to_state)
             if from_state == S.DISPUTED and moved:
-                name = "on_disputed"
-            if name:
-                notify_payable_kind(payable, payment, name)
-                announce(payable, payment, name)
+                told = PayableEvent.DISPUTED
+            if told is not None:
+                notify_payable_kind(payable, payment, told)
+                announce(payable, payment, told)
         return payment, moved
 
 
-def payment_record_created(*, payment: Payment, source: str, actor: Any = None, note: str = "") -> None:
+def payment_record_created(*, payment: Payment, source: EventSource, actor: Any = None, note: str = "") -> None:
     """The first event of a payment (∅ → pending)."""
     user = getattr(actor, "user", None)
     PaymentEvent.objects.create(
@@ -123,5 +128,5 @@ def payment_record_created(*, payment: Payment, source: str, actor: Any = None, 
         to_state=payment.state,
         source=source,
         actor=user if getattr(user, "pk", None) else None,
-        note=note[:500],
+        note=note,
     )

@@ -19,7 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from market.payments import stripe_gateway as gateway
-from market.payments.models import Provider, WebhookEvent, WebhookEventStatus
+from market.payments.models import EventSource, Provider, TransactionSource, WebhookEvent, WebhookEventStatus
 from market.payments.services.bank import bank_transaction_record
 from market.payments.services.cards import dispute_sync, payment_sync_from_intent, provider_record_upsert, refund_sync
 from market.payments.statements import VIETNAM, parse_datetime
@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 
 
 def webhook_event_store(
-    *, provider: str, event_id: str, type: str, payload: dict[str, Any], source: str = "webhook"
+    *, provider: str, event_id: str, type: str, payload: dict[str, Any], source: EventSource = EventSource.WEBHOOK
 ) -> tuple[WebhookEvent, bool]:
     """Store an event once. Returns (event, created); a duplicate returns the first row and False."""
     try:
@@ -82,7 +82,7 @@ def _process_stripe(event: WebhookEvent) -> bool:
     obj = (event.payload.get("data") or {}).get("object") or {}
     object_id = obj.get("id", "")
     kind = event.type
-    source = event.source
+    source = EventSource(event.source)
     if kind in STRIPE_PAYMENT_INTENT_EVENTS:
         payment_sync_from_intent(
             intent=gateway.payment_intent_retrieve(object_id), source=source, provider_event_id=event.event_id
@@ -177,7 +177,7 @@ def _process_bank(event: WebhookEvent) -> bool:
             amount=transfer["amount"],
             description=transfer["description"],
             counterparty=transfer["counterparty"],
-            source="webhook",
+            source=TransactionSource.WEBHOOK,
         )
     return True
 
