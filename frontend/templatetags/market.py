@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from django import template
-from django.utils.translation import get_language
 
 from market.core.money import Money
 from market.core.parsing import format_decimal, format_money, machine_number
@@ -41,19 +40,6 @@ def qty(value: Decimal | int | str | None, unit: str = "") -> str:
     text = format_decimal(number)
     symbol = UNIT_SYMBOLS.get(unit, unit)
     return f"{text}\u00a0{symbol}" if symbol else text
-
-
-@register.filter
-def qty_input(value: Decimal | int | str | None) -> str:
-    """A quantity for an input field: no grouping (so "1.000" is never read back as one), the locale's
-    decimal mark (9,86 in Vietnamese): 1000.000 -> '1000', 9.860 -> '9,86'."""
-    if value is None or value == "":
-        return ""
-    try:
-        text = f"{Decimal(value).normalize():f}"
-    except (InvalidOperation, TypeError, ValueError):
-        return ""
-    return text.replace(".", ",") if (get_language() or "vi").startswith("vi") else text
 
 
 @register.filter

@@ -65,6 +65,9 @@ class _BoundsMixin:
 
     lower: Decimal | None
     upper: Decimal | None
+    # The bounds the schema states, told in the help text; not what a column merely can hold.
+    stated_lower: Decimal | None = None
+    stated_upper: Decimal | None = None
     money: bool = False
 
     def _show(self, value: Decimal) -> str:
@@ -82,11 +85,19 @@ class _BoundsMixin:
 
     def describe_bounds(self) -> str:
         """For help text: 'From 1 to 100.'"""
-        if self.lower is not None and self.upper is not None:
-            return _("From %(low)s to %(high)s.") % {"low": self._show(self.lower), "high": self._show(self.upper)}
-        if self.lower is not None and self.lower > 0:
-            return _("At least %(low)s.") % {"low": self._show(self.lower)}
+        low, high = self.stated_lower, self.stated_upper
+        if low is not None and high is not None:
+            return _("From %(low)s to %(high)s.") % {"low": self._show(low), "high": self._show(high)}
+        if high is not None:
+            return _("At most %(high)s.") % {"high": self._show(high)}
+        if low is not None:
+            return _("At least %(low)s.") % {"low": self._show(low)}
         return ""
+
+
+def _stated(bound: Decimal | int | None) -> Decimal | None:
+    """A bound worth telling: zero (the usual floor) goes without saying."""
+    return None if bound is None or bound == 0 else Decimal(bound)
 
 
 class DecimalInput(_BoundsMixin, serializers.DecimalField):
@@ -106,6 +117,7 @@ class DecimalInput(_BoundsMixin, serializers.DecimalField):
         self.lower = None if min_value is None else Decimal(min_value)
         limit = Decimal(10) ** (max_digits - places) - Decimal(1).scaleb(-places)
         self.upper = limit if max_value is None else min(Decimal(max_value), limit)
+        self.stated_lower, self.stated_upper = _stated(min_value), _stated(max_value)
         super().__init__(max_digits=max_digits, decimal_places=places, coerce_to_string=True, **kwargs)
         # Bounds are checked here with localised messages; DRF's own validators would repeat them in English.
         self.validators = [v for v in self.validators if not hasattr(v, "limit_value")]
@@ -139,61 +151,60 @@ class QuantityInput(DecimalInput):
     ("1,5 tấn" for a kg field). Zero is refused unless `allow_zero`."""
 
     def __init__(self, *, allow_zero: bool = False, **kwargs: Any) -> None:
-        kwargs.setdefault("max_value", MAX_QUANTITY)
+        stated = "min_value" in kwargs
         kwargs.setdefault("min_value", 0 if allow_zero else Decimal("0.001"))
         super().__init__(places=3, max_digits=14, **kwargs)
+        if not stated:
+            self.stated_lower = None  # "more than zero" needs no help text
 
     def parse_typed(self, text: str) -> Decimal:
         return parsing.parse_quantity(text, unit=self.context.get("unit"), places=3)
 
 
-class MoneyInput(_BoundsMixin, serializers.IntegerField):
+class _WholeNumberInput(_BoundsMixin, serializers.IntegerField):
+    """A whole number read from what a person typed (`parse_typed`) or from canonical JSON."""
+
+    inputmode = "numeric"
+    default_max: int = MAX_ID
+
+    def __init__(self, *, min_value: int | None = 0, max_value: int | None = None, **kwargs: Any) -> None:
+        self.lower = None if min_value is None else Decimal(min_value)
+        self.upper = Decimal(self.default_max if max_value is None else max_value)
+        self.stated_lower, self.stated_upper = _stated(min_value), _stated(max_value)
+        super().__init__(min_value=min_value, max_value=int(self.upper), **kwargs)
+        self.validators = [v for v in self.validators if not hasattr(v, "limit_value")]
+
+    def parse_typed(self, text: str, *, allow_negative: bool) -> int:
+        raise NotImplementedError
+
+    def to_internal_value(self, data: Any) -> int:
+        negative = self.lower is None or self.lower < 0
+        try:
+            if _mode(self) == InputMode.FORM and isinstance(data, str):
+                value = Decimal(self.parse_typed(data, allow_negative=negative))
+            else:
+                value = Decimal(parsing.parse_canonical_integer(data, allow_negative=negative))
+        except parsing.ParseError as error:
+            raise _fail(error) from None
+        self.check_bounds(value)
+        return int(value)
+
+
+class MoneyInput(_WholeNumberInput):
     """Whole đồng: "1.500.000 ₫", "25k", "1,5 triệu" on pages; an integer (or its string) in JSON."""
 
-    inputmode = "numeric"
     money = True
+    default_max = MAX_VND
 
-    def __init__(self, *, min_value: int | None = 0, max_value: int = MAX_VND, **kwargs: Any) -> None:
-        self.lower = None if min_value is None else Decimal(min_value)
-        self.upper = Decimal(max_value)
-        super().__init__(min_value=min_value, max_value=max_value, **kwargs)
-        self.validators = [v for v in self.validators if not hasattr(v, "limit_value")]
-
-    def to_internal_value(self, data: Any) -> int:
-        negative = self.lower is None or self.lower < 0
-        try:
-            if _mode(self) == InputMode.FORM and isinstance(data, str):
-                value = Decimal(parsing.parse_money(data, allow_negative=negative))
-            else:
-                value = Decimal(parsing.parse_canonical_integer(data, allow_negative=negative))
-        except parsing.ParseError as error:
-            raise _fail(error) from None
-        self.check_bounds(value)
-        return int(value)
+    def parse_typed(self, text: str, *, allow_negative: bool) -> int:
+        return parsing.parse_money(text, allow_negative=allow_negative)
 
 
-class IntegerInput(_BoundsMixin, serializers.IntegerField):
+class IntegerInput(_WholeNumberInput):
     """A count typed by a person ("1.000" in vi is a thousand)."""
 
-    inputmode = "numeric"
-
-    def __init__(self, *, min_value: int | None = 0, max_value: int = MAX_ID, **kwargs: Any) -> None:
-        self.lower = None if min_value is None else Decimal(min_value)
-        self.upper = Decimal(max_value)
-        super().__init__(min_value=min_value, max_value=max_value, **kwargs)
-        self.validators = [v for v in self.validators if not hasattr(v, "limit_value")]
-
-    def to_internal_value(self, data: Any) -> int:
-        negative = self.lower is None or self.lower < 0
-        try:
-            if _mode(self) == InputMode.FORM and isinstance(data, str):
-                value = Decimal(parsing.parse_integer(data, allow_negative=negative))
-            else:
-                value = Decimal(parsing.parse_canonical_integer(data, allow_negative=negative))
-        except parsing.ParseError as error:
-            raise _fail(error) from None
-        self.check_bounds(value)
-        return int(value)
+    def parse_typed(self, text: str, *, allow_negative: bool) -> int:
+        return parsing.parse_integer(text, allow_negative=allow_negative)
 
 
 class IdInput(serializers.IntegerField):
