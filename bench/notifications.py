@@ -102,13 +102,12 @@ def main(argv: list[str]) -> int:
 
     events = max(1, args.count // args.members)
     total = events * args.members
-    from bench.env import bench_database_url, database_name
+    from bench.env import bench_database_url, database_name, drop_database, ensure_database
 
-    base_name = settings.DATABASES["default"]["NAME"]
-    bench_name = database_name(bench_database_url(purpose="notify"))
-    settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = bench_name
-    print(f"creating database {bench_name} …", flush=True)
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    bench_url = bench_database_url(purpose="notify")
+    ensure_database(bench_url, recreate=True)  # a copy of the migrated template: seconds, not a migration
+    connection.close()
+    settings.DATABASES["default"]["NAME"] = connection.settings_dict["NAME"] = database_name(bench_url)
     scratch = Path(tempfile.mkdtemp(prefix="bench-notifications-"))
     processes: list[subprocess.Popen] = []
     sink = CountingSmtp()
@@ -272,7 +271,7 @@ def main(argv: list[str]) -> int:
                 process.kill()
         controller.stop()
         connection.close()
-        connection.creation.destroy_test_db(base_name, verbosity=0)
+        drop_database(bench_url)
         shutil.rmtree(scratch, ignore_errors=True)
 
 
