@@ -8,7 +8,7 @@ meeting per exhibitor, no buyer twice, clear 409s for everyone else and no 5xx."
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from bench.client import Answer, Client, race, server_errors, statuses
@@ -84,15 +84,15 @@ def ensure_fair(*, booths: int = 300, exhibitors: int = 200) -> Any:
 def meeting_race(base: str, fair: Any, *, buyers: int = 200, exhibitors: int = 20) -> dict[str, Any]:
     """`buyers` buyers race for one new slot, `buyers / exhibitors` of them for each exhibitor."""
     from django.urls import reverse
+    from django.utils import timezone
 
     from fairs import services
     from fairs.models import BoothAssignment, Meeting, MeetingSlot
 
     staff = _staff()
-    taken = MeetingSlot.objects.filter(fair=fair).count()
-    start = fair.starts_on
-    slot_start = timezone_aware(start) + timedelta(hours=8, minutes=30 * taken)
-    slot = services.slots_create(actor=staff, fair=fair, starts=[slot_start])[0]
+    taken = MeetingSlot.objects.filter(fair=fair).count()  # a new slot per run: 08:00, 08:30, … of day one
+    first_morning = timezone.make_aware(datetime.combine(fair.starts_on, time(8)))
+    slot = services.slots_create(actor=staff, fair=fair, starts=[first_morning + timedelta(minutes=30 * taken)])[0]
     exhibitor_ids = list(
         BoothAssignment.objects.filter(fair=fair, released_at__isnull=True)
         .order_by("booth_id")
@@ -126,11 +126,3 @@ def meeting_race(base: str, fair: Any, *, buyers: int = 200, exhibitors: int = 2
         "seconds": round(seconds, 2),
         "exact": booked.count() == len(exhibitor_ids) == per_exhibitor == per_buyer == created,
     }
-
-
-def timezone_aware(day: Any) -> Any:
-    from datetime import datetime, time
-
-    from django.utils import timezone
-
-    return timezone.make_aware(datetime.combine(day, time.min))

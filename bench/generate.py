@@ -127,6 +127,17 @@ CATALOGUE: dict[str, tuple[list[str], list[str], str, int, int, tuple[int, int]]
 }
 
 
+def _filler(field: models.Field, now: datetime) -> Callable[[], Any] | None:
+    """What a column the rows leave out gets: a timestamp, the field's default, NULL, or nothing (required)."""
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return lambda: now
+    if field.has_default() or (field.blank and field.empty_strings_allowed):
+        return lambda: field.get_db_prep_save(field.get_default(), connection)
+    if field.null:
+        return lambda: None
+    return None
+
+
 class Table:
     """COPY rows of one model given as {attname: value}. A column the rows leave out gets the field's
     default (so a column added later with a default needs no change here), an auto-increment key its
@@ -135,16 +146,7 @@ class Table:
     def __init__(self, model: type[models.Model], now: datetime) -> None:
         self.model = model
         self.fields = [f for f in model._meta.concrete_fields if not f.generated]
-        self.fillers: dict[str, Callable[[], Any] | None] = {}
-        for field in self.fields:
-            if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-                self.fillers[field.attname] = lambda: now
-            elif field.has_default() or (field.blank and field.empty_strings_allowed):
-                self.fillers[field.attname] = lambda f=field: f.get_db_prep_save(f.get_default(), connection)
-            elif field.null:
-                self.fillers[field.attname] = lambda: None
-            else:
-                self.fillers[field.attname] = None
+        self.fillers = {field.attname: _filler(field, now) for field in self.fields}
 
     def copy(self, rows: list[dict[str, Any]]) -> None:
         if not rows:
@@ -160,7 +162,7 @@ class Table:
         if missing:
             raise RuntimeError(f"bench/generate.py does not fill {', '.join(missing)}: add it to the generator")
         plan = [(f.attname, self.fillers[f.attname]) for f in fields]
-        columns = ", ".join(f.column for f in fields)
+        columns = ", ".join(str(f.column) for f in fields)
         sql = f"COPY {self.model._meta.db_table} ({columns}) FROM STDIN"
         with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
             for row in rows:
@@ -244,7 +246,7 @@ def _cooperatives(rng: random.Random, count: int) -> list[Organisation]:
 
 
 def _next_id(model: type[models.Model]) -> int:
-    return (model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+    return (model._default_manager.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
 
 
 def _reset_sequence(model: type[models.Model]) -> None:
@@ -411,7 +413,7 @@ def generate(*, products: int, cooperatives: int, seed: int = 25, progress: bool
 
     product_links_model = Certificate.products.through
     lot_links_model = HarvestLot.certificates.through
-    bulk = [Product, PriceTier, HarvestLot, Certificate, product_links_model, lot_links_model]
+    bulk: list[type[models.Model]] = [Product, PriceTier, HarvestLot, Certificate, product_links_model, lot_links_model]
     tables = {model: Table(model, now) for model in bulk}
     with transaction.atomic():
         say(f"{cooperatives} cooperatives")

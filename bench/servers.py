@@ -102,11 +102,14 @@ def start_gunicorn(*, name: str, app: str, env: dict[str, str], workers: int, sc
 
 
 @contextmanager
-def private_redis(scratch: Path) -> Iterator[str]:
-    """A Redis for this run alone (cache and broker), without persistence: nothing else on the machine
-    shares its keys or its queue. Yields its base URL (redis://127.0.0.1:PORT)."""
+def private_redis(scratch: Path) -> Iterator[dict[str, str]]:
+    """A Redis for this run alone, without persistence: nothing else on the machine shares its keys or its
+    queue. Yields the settings that point Market Link at it (cache on db 0, broker on db 1). Without a
+    redis-server binary (Redis in a container), yields the environment's REDIS_URL and CELERY_BROKER_URL."""
     if shutil.which("redis-server") is None:
-        raise RuntimeError("redis-server is missing (apt-get install redis-server)")
+        print("redis-server is not installed here: using REDIS_URL and CELERY_BROKER_URL as they are", flush=True)
+        yield {name: os.environ[name] for name in ("REDIS_URL", "CELERY_BROKER_URL") if name in os.environ}
+        return
     port = free_port()
     process = subprocess.Popen(
         [
@@ -136,7 +139,7 @@ def private_redis(scratch: Path) -> Iterator[str]:
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise RuntimeError("the private redis-server did not start") from None
                 time.sleep(0.1)
-        yield f"redis://127.0.0.1:{port}"
+        yield {"REDIS_URL": f"redis://127.0.0.1:{port}/0", "CELERY_BROKER_URL": f"redis://127.0.0.1:{port}/1"}
     finally:
         stop(process)
 

@@ -6,6 +6,7 @@ BENCH_PAGE_CACHE=off (the yardstick) turns off every cache of whole public respo
 configured. A new page cache must add its setting to PAGE_CACHE_SETTINGS so that "off" stays honest."""
 
 import os
+from typing import cast
 
 os.environ.setdefault("MARKET_ENV", "test")
 os.environ["MARKET_BENCH"] = "1"
@@ -24,7 +25,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"anon": "100000000/minute", "user": "100000000/minute"},
 }
 # Quiet servers; a Celery worker under benchmark logs at INFO (its "ready." line tells the harness it is up).
-LOGGING = {**LOGGING, "root": {**LOGGING["root"], "level": os.environ.get("BENCH_LOG_LEVEL", "WARNING")}}
+LOGGING = {**LOGGING, "root": {**cast(dict, LOGGING["root"]), "level": os.environ.get("BENCH_LOG_LEVEL", "WARNING")}}
 MIDDLEWARE = ["bench.instrument.CostHeadersMiddleware", *MIDDLEWARE]
 
 # Settings that cache whole public responses (seconds; 0 = off).

@@ -103,7 +103,7 @@ def resolve(
     """Every HTTP target, in report order. `base` is a running Market Link server (for the deep cursor)."""
     s = subjects
     list_query = {"page_size": "24"}
-    depth = min(products // 2, 50_000)
+    depth = min(products // 2, 20_000)
     targets = [
         _target("ping", "`/bench/ping` through Market Link's middleware", lambda: "/bench/ping", cache_column=False),
         _target(
@@ -150,6 +150,7 @@ def resolve(
             "page-cooperative",
             "cooperative public page",
             lambda: _url("frontend:cooperative", s.cooperative_id),
+            note="the public card, without the cooperative's products",
         ),
         _target("page-trace", "a lot's trace page", lambda: _url("frontend:trace", s.lot_public_id)),
     ]

@@ -101,8 +101,7 @@ def run_size(args: argparse.Namespace, outer_env: dict[str, str], say: Any) -> d
     scratch = Path(tempfile.mkdtemp(prefix="bench-report-"))
     report: dict[str, Any] = {"scenarios": []}
     try:
-        with private_redis(scratch) as redis:
-            extra = {"REDIS_URL": f"{redis}/0", "CELERY_BROKER_URL": f"{redis}/1"}
+        with private_redis(scratch) as extra:
             setup_django(database_url, **extra)
             fixtures = prepare_fixtures()
             report["machine"] = describe(database_url)

@@ -92,9 +92,9 @@ def measure(
         headers = {} if mode == "bare" else target.headers
         return wrk.run(url, duration=seconds, connections=connections, threads=threads, headers=headers).as_dict()
 
-    if warmup > 0:
+    if warmup > 0 and live:
         say(f"warming up ({len(live)} targets)")
-        run("bare", live[0] if live else Target("", ""), warmup)
+        run("bare", live[0], warmup)
         for target in live:
             for mode in rows[target.key]["modes"]:
                 run(mode, target, warmup)

@@ -46,9 +46,10 @@ def http_table(rows: list[dict[str, Any]]) -> list[str]:
             continue
         off = row["off"]
         on = row.get("on")
+        title = f"{row['title']} ({row['note']})" if row.get("note") else row["title"]
         bonus = f"{_num(on['rps'])} (×{_ratio(on['ratio'])}), {_ms(on['p99_ms'])}" if on else "–"
         lines.append(
-            f"| {row['title']} | {_num(off['rps'])} | **{_ratio(off['ratio'])}**{_spread(off)} | {_ms(off['p50_ms'])} "
+            f"| {title} | {_num(off['rps'])} | **{_ratio(off['ratio'])}**{_spread(off)} | {_ms(off['p50_ms'])} "
             f"| {_ms(off['p95_ms'])} | {_ms(off['p99_ms'])} | {off['errors']} | {_num(off['queries'])} "
             f"| {_num(off['redis'])} | {_num(off['bytes'])} | {bonus} |"
         )
@@ -132,7 +133,8 @@ def machine_lines(report: dict[str, Any]) -> list[str]:
         lines.append(
             f"- **Noise:** the bare view answered {_num(noise['rps_median'])} req/s (median of {noise['runs']} runs; "
             f"min {_num(noise['rps_min'])}, max {_num(noise['rps_max'])}, coefficient of variation "
-            f"{noise['cv_percent']} %); the ratio's min–max over rounds is shown next to each ratio."
+            f"{noise['cv_percent']} %; p99 {_ms(noise['p99_ms_median'])} ms); the ratio's min–max over rounds is "
+            "shown next to each ratio."
         )
     return lines
 
