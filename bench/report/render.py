@@ -65,7 +65,8 @@ def jobs_table(rows: list[dict[str, Any]]) -> list[str]:
         if row["status"] != "ok":
             lines.append(f"| {row['title']} | {row['status']} | | | | | | | {_cell(row['note'])} |")
             continue
-        rate = f"{_num(row.get('rate'), 1)} {row.get('unit', '')}".strip() if row.get("rate") is not None else "–"
+        value = row.get("rate")
+        rate = f"{_num(value, 1 if value < 100 else 0)} {row.get('unit', '')}".strip() if value is not None else "–"
         exact = {True: "yes", False: "**NO**", None: "–"}[row.get("exact")]
         lines.append(
             f"| {row['title']} | {rate} | {_ms(row.get('p50_ms'))} | {_ms(row.get('p95_ms'))} "
