@@ -12,7 +12,8 @@ TEST_ENV := MARKET_ENV=test DJANGO_SETTINGS_MODULE=tests.settings
 help:
 	@echo "make run    – set up, migrate SQLite, seed the demo, start web + worker + beat (no server needed)"
 	@echo "make test   – set up, start PostgreSQL/Redis if needed, lint, check migrations/schema/compose, run pytest"
-	@echo "make lint | format | schema | messages | bench | clean"
+	@echo "make bench  – the benchmark report: Market Link against a bare Django view, A/B (see README)"
+	@echo "make lint | format | schema | messages | clean"
 
 setup: $(VENV)/.synced
 
@@ -70,9 +71,13 @@ compose-check: setup
 test: setup system-packages messages services lint migrations-check schema-check compose-check
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
+# The benchmark report (bench/report): every read measured A/B against a bare Django view, then checkouts,
+# races, the webhook storm, reconciliation and the notification relay; generates the 100,000-product catalogue
+# when missing; writes bench/results/<time>.{json,md} and latest.md and prints the table (~30 min).
+# BENCH_ARGS="--scale 1000000" adds the reads at 1,000,000 products; "--duration 3 --rounds 1" for a quick look.
 bench: setup services
 	@scripts/system-packages --bench
-	$(TEST_ENV) $(PY) -m bench $(BENCH_ARGS)
+	$(TEST_ENV) $(PY) -m bench report $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache
