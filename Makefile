@@ -12,8 +12,7 @@ TEST_ENV := MARKET_ENV=test DJANGO_SETTINGS_MODULE=tests.settings
 help:
 	@echo "make run    – set up, migrate SQLite, seed the demo, start web + worker + beat (no server needed)"
 	@echo "make test   – set up, start PostgreSQL/Redis if needed, lint, check migrations/schema/compose, run pytest"
-	@echo "make bench  – the benchmark report: Market Link against a bare Django view, A/B (see README)"
-	@echo "make lint | format | schema | messages | clean"
+	@echo "make lint | format | schema | messages | bench | clean"
 
 setup: $(VENV)/.synced
 
