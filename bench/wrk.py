@@ -17,10 +17,10 @@ class WrkResult:
     requests: int
     seconds: float
     rps: float
-    p50_ms: float
-    p95_ms: float
-    p99_ms: float
-    max_ms: float
+    p50_ms: float | None  # None when no request completed within the run
+    p95_ms: float | None
+    p99_ms: float | None
+    max_ms: float | None
     bytes_per_request: float  # on the wire, headers included
     errors: int  # non-2xx/3xx answers + socket errors (connect, read, write, timeout)
     status_errors: int
@@ -42,14 +42,18 @@ def parse(output: str) -> WrkResult:
     seconds = raw["duration_us"] / 1e6
     requests = raw["requests"]
     sockets = raw["connect"] + raw["read"] + raw["write"] + raw["timeout"]
+
+    def ms(name: str) -> float | None:
+        return raw[name] / 1000 if requests else None
+
     return WrkResult(
         requests=requests,
         seconds=round(seconds, 3),
         rps=round(requests / seconds, 1) if seconds else 0.0,
-        p50_ms=raw["p50_us"] / 1000,
-        p95_ms=raw["p95_us"] / 1000,
-        p99_ms=raw["p99_us"] / 1000,
-        max_ms=raw["max_us"] / 1000,
+        p50_ms=ms("p50_us"),
+        p95_ms=ms("p95_us"),
+        p99_ms=ms("p99_us"),
+        max_ms=ms("max_us"),
         bytes_per_request=round(raw["bytes"] / requests, 1) if requests else 0.0,
         errors=raw["status"] + sockets,
         status_errors=raw["status"],
@@ -57,11 +61,24 @@ def parse(output: str) -> WrkResult:
     )
 
 
+# Longer than any run: a slow answer is measured as slow, never abandoned and sent again (which would pile
+# work on the server that the next run would pay for).
+TIMEOUT_S = 60
+
+
 def run(
     url: str, *, duration: float, connections: int, threads: int = 2, headers: dict[str, str] | None = None
 ) -> WrkResult:
-    command = ["wrk", f"-t{min(threads, connections)}", f"-c{connections}", f"-d{max(1, round(duration))}s",
-               "--timeout", "5s", "-s", str(SCRIPT)]  # fmt: skip
+    command = [
+        "wrk",
+        f"-t{min(threads, connections)}",
+        f"-c{connections}",
+        f"-d{max(1, round(duration))}s",
+        "--timeout",
+        f"{TIMEOUT_S}s",
+        "-s",
+        str(SCRIPT),
+    ]
     for name, value in (headers or {}).items():
         command += ["-H", f"{name}: {value}"]
     completed = subprocess.run([*command, url], capture_output=True, text=True, check=False)

@@ -125,6 +125,7 @@ def run_size(args: argparse.Namespace, outer_env: dict[str, str], say: Any) -> d
                     warmup=args.warmup,
                     connections=args.connections,
                     threads=args.threads,
+                    workers=args.workers,
                     say=say,
                 )
                 measured = {r["key"]: r for r in rows}

@@ -37,21 +37,24 @@ def _spread(figures: dict[str, Any]) -> str:
 def http_table(rows: list[dict[str, Any]]) -> list[str]:
     lines = [
         "| scenario | req/s | × bare (min–max) | p50 ms | p95 ms | p99 ms | errors | queries | Redis | bytes "
-        "| cache on: req/s (× bare), p99 ms |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "| alone ms | cache on: req/s (× bare), p99 ms |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for row in rows:
         if row["status"] != "ok":
-            lines.append(f"| {row['title']} | {row['status']}: {_cell(row['note'])} | | | | | | | | | |")
+            lines.append(f"| {row['title']} | {row['status']}: {_cell(row['note'])} | | | | | | | | | | |")
             continue
         off = row["off"]
         on = row.get("on")
-        title = f"{row['title']} ({row['note']})" if row.get("note") else row["title"]
+        notes = [row["note"]] if row.get("note") else []
+        if off.get("runs_without_an_answer"):
+            notes.append(f"no request completed in {off['runs_without_an_answer']} of {len(row['rounds'])} runs")
+        title = f"{row['title']} ({'; '.join(notes)})" if notes else row["title"]
         bonus = f"{_num(on['rps'])} (×{_ratio(on['ratio'])}), {_ms(on['p99_ms'])}" if on else "–"
         lines.append(
             f"| {title} | {_num(off['rps'])} | **{_ratio(off['ratio'])}**{_spread(off)} | {_ms(off['p50_ms'])} "
             f"| {_ms(off['p95_ms'])} | {_ms(off['p99_ms'])} | {off['errors']} | {_num(off['queries'])} "
-            f"| {_num(off['redis'])} | {_num(off['bytes'])} | {bonus} |"
+            f"| {_num(off['redis'])} | {_num(off['bytes'])} | {_ms(off.get('alone_ms'))} | {bonus} |"
         )
     return lines
 
@@ -79,14 +82,14 @@ def jobs_table(rows: list[dict[str, Any]]) -> list[str]:
 def reconciliation_table(row: dict[str, Any]) -> list[str]:
     lines = [
         "| payments | provider records | statement lines | discrepancies | time s | µs per payment "
-        "| peak memory above baseline |",
+        "| peak memory during the comparison |",
         "|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for size in row["metrics"]["sizes"]:
         lines.append(
             f"| {size['payments']:,} | {size['provider_records']:,} | {size['statement_lines']:,} "
             f"| {size['discrepancies']:,} | {size['seconds']:.2f} | {size['us_per_payment']} "
-            f"| {size['peak_above_baseline_mb']} MB |"
+            f"| +{size['peak_above_baseline_mb']} MB over {size['baseline_mb']} MB |"
         )
     return lines
 
@@ -95,8 +98,8 @@ def scale_table(base: dict[str, Any], other: dict[str, Any]) -> list[str]:
     a, b = base["catalogue"]["products"], other["catalogue"]["products"]
     lines = [
         f"| scenario | × bare at {a:,} | × bare at {b:,} | {b:,} ÷ {a:,} | p99 ms at {a:,} | p99 ms at {b:,} "
-        f"| queries at {b:,} |",
-        "|---|--:|--:|--:|--:|--:|--:|",
+        f"| alone ms at {a:,} | alone ms at {b:,} | queries at {b:,} |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     theirs = {r["key"]: r for r in other["scenarios"] if r["kind"] == "http"}
     for row in base["scenarios"]:
@@ -106,7 +109,8 @@ def scale_table(base: dict[str, Any], other: dict[str, Any]) -> list[str]:
         factor = big["ratio"] / mine["ratio"] if mine["ratio"] and big["ratio"] else None
         lines.append(
             f"| {row['title']} | {_ratio(mine['ratio'])} | {_ratio(big['ratio'])} | {_ratio(factor)} "
-            f"| {_ms(mine['p99_ms'])} | {_ms(big['p99_ms'])} | {_num(big['queries'])} |"
+            f"| {_ms(mine['p99_ms'])} | {_ms(big['p99_ms'])} | {_ms(mine.get('alone_ms'))} "
+            f"| {_ms(big.get('alone_ms'))} | {_num(big['queries'])} |"
         )
     return lines
 
@@ -154,7 +158,8 @@ def markdown(report: dict[str, Any]) -> str:
         "",
         "`× bare` is the target's req/s ÷ the bare view's req/s measured seconds before it in the same round "
         "(median over rounds). Queries, Redis round trips and bytes are per request (the server's counters). "
-        "The last column is a bonus: the same target with the page caches on.",
+        "`alone` is one request with the server otherwise idle. The last column is a bonus: the same target with "
+        "the page caches on.",
         "",
         *http_table(http),
         "",

@@ -127,12 +127,17 @@ def test_reads_are_measured_against_the_bare_view_with_their_costs(report):
     for row in reads:
         assert row["bare"]["rps"] > 0
         figures = row["off"]
-        assert figures["rps"] > 0
-        assert figures["ratio"] > 0
-        assert figures["p99_ms"] >= figures["p50_ms"] > 0
+        assert figures["ratio"] is not None
         assert figures["bytes"] > 0
         assert figures["queries"] is not None
         assert figures["redis"] is not None
+        assert figures["alone_ms"] > 0
+        if figures["requests"]:
+            assert figures["rps"] > 0
+            assert figures["p99_ms"] >= figures["p50_ms"] > 0
+        else:  # too slow to answer within the run: said so, never a made-up latency
+            assert figures["runs_without_an_answer"] == len(row["rounds"])
+            assert figures["p99_ms"] is None
         assert len(row["rounds"]) == 1
         assert set(row["rounds"][0]) == {"bare", *row["modes"]}
     catalogue = next(r for r in reads if r["key"] == "api-list")
