@@ -14,7 +14,7 @@
    a comparison table.
 
 Writes bench/results/<UTC time>.json and .md, copies the Markdown to bench/results/latest.md and prints it.
-Exits 1 when a scenario failed or a race was not exact.
+Exits 1 when a scenario failed or a race was not exact. `--render FILE.json` prints a saved report again.
 """
 
 from __future__ import annotations
@@ -62,6 +62,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--reconciliation", default="10000,100000,1000000", help="payment counts")
     p.add_argument("--notifications", type=int, default=2000, help="e-mails through the relay")
     p.add_argument("--results-dir", type=Path, default=RESULTS)
+    p.add_argument("--render", type=Path, metavar="JSON", help="print the Markdown of a saved report and stop")
     p.add_argument("--part", choices=["all", "http"], default="all", help=argparse.SUPPRESS)
     p.add_argument("--json-out", type=Path, help=argparse.SUPPRESS)
     return p.parse_args(argv)
@@ -293,6 +294,11 @@ def failed(report: dict[str, Any]) -> list[str]:
 
 def main(argv: list[str]) -> int:
     args = parse(argv)
+    if args.render:
+        from bench.report.render import markdown
+
+        print(markdown(json.loads(args.render.read_text())), end="")
+        return 0
     if not wrk.available():
         print("wrk is missing: `scripts/system-packages --bench` installs it (Debian package wrk)", file=sys.stderr)
         return 2

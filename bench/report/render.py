@@ -25,7 +25,9 @@ def _ms(value: float | None) -> str:
 def _ratio(value: float | None) -> str:
     if value is None:
         return "–"
-    return f"{value:.3f}" if value < 0.1 else f"{value:.2f}"
+    if value == 0:
+        return "0"
+    return f"{value:.2f}" if value >= 0.1 else f"{value:.3f}" if value >= 0.01 else f"{value:.4f}"
 
 
 def _spread(figures: dict[str, Any]) -> str:
@@ -34,7 +36,7 @@ def _spread(figures: dict[str, Any]) -> str:
     return f" ({_ratio(figures['ratio_min'])}–{_ratio(figures['ratio_max'])})"
 
 
-def http_table(rows: list[dict[str, Any]]) -> list[str]:
+def http_table(rows: list[dict[str, Any]], duration: float) -> list[str]:
     lines = [
         "| scenario | req/s | × bare (min–max) | p50 ms | p95 ms | p99 ms | errors | queries | Redis | bytes "
         "| alone ms | cache on: req/s (× bare), p99 ms |",
@@ -53,7 +55,7 @@ def http_table(rows: list[dict[str, Any]]) -> list[str]:
         bonus = f"{_num(on['rps'])} (×{_ratio(on['ratio'])}), {_ms(on['p99_ms'])}" if on else "–"
         lines.append(
             f"| {title} | {_num(off['rps'])} | **{_ratio(off['ratio'])}**{_spread(off)} | {_ms(off['p50_ms'])} "
-            f"| {_ms(off['p95_ms'])} | {_ms(off['p99_ms'])} | {off['errors']} | {_num(off['queries'])} "
+            f"| {_ms(off['p95_ms'])} | {_p99(off, duration)} | {off['errors']} | {_num(off['queries'])} "
             f"| {_num(off['redis'])} | {_num(off['bytes'])} | {_ms(off.get('alone_ms'))} | {bonus} |"
         )
     return lines
@@ -94,8 +96,15 @@ def reconciliation_table(row: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _p99(figures: dict[str, Any], duration: float) -> str:
+    if figures["p99_ms"] is None and not figures.get("requests"):
+        return f"none in {duration:g} s"
+    return _ms(figures["p99_ms"])
+
+
 def scale_table(base: dict[str, Any], other: dict[str, Any]) -> list[str]:
     a, b = base["catalogue"]["products"], other["catalogue"]["products"]
+    duration = other["settings"]["duration_s"]
     lines = [
         f"| scenario | × bare at {a:,} | × bare at {b:,} | {b:,} ÷ {a:,} | p99 ms at {a:,} | p99 ms at {b:,} "
         f"| alone ms at {a:,} | alone ms at {b:,} | queries at {b:,} |",
@@ -109,7 +118,7 @@ def scale_table(base: dict[str, Any], other: dict[str, Any]) -> list[str]:
         factor = big["ratio"] / mine["ratio"] if mine["ratio"] and big["ratio"] else None
         lines.append(
             f"| {row['title']} | {_ratio(mine['ratio'])} | {_ratio(big['ratio'])} | {_ratio(factor)} "
-            f"| {_ms(mine['p99_ms'])} | {_ms(big['p99_ms'])} | {_ms(mine.get('alone_ms'))} "
+            f"| {_p99(mine, duration)} | {_p99(big, duration)} | {_ms(mine.get('alone_ms'))} "
             f"| {_ms(big.get('alone_ms'))} | {_num(big['queries'])} |"
         )
     return lines
@@ -161,7 +170,7 @@ def markdown(report: dict[str, Any]) -> str:
         "`alone` is one request with the server otherwise idle. The last column is a bonus: the same target with "
         "the page caches on.",
         "",
-        *http_table(http),
+        *http_table(http, report["settings"]["duration_s"]),
         "",
         "## Writes, races and background work",
         "",
