@@ -93,6 +93,7 @@ def run_checkouts(
                 cart_adds.append(added)
                 (checkouts if placed.status == 201 else others).append(placed)
 
+    connections = min(connections, len(tokens))  # each connection acts for at least one buyer
     started = time.monotonic()
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(connections)]
     for thread in threads:
@@ -188,13 +189,12 @@ def main(argv: list[str]) -> int:
     )
     args = parser.parse_args(argv)
 
-    from bench.fixtures import buyers_with_tokens
-
     database_url = bench_database_url(args.products)
     ensure_database(database_url)
     setup_django(database_url)
     from django.core.management import call_command
 
+    from bench.fixtures import buyers_with_tokens
     from bench.generate import existing_size, generate
 
     call_command("migrate", verbosity=0)
