@@ -11,11 +11,11 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from django.conf import settings
 
-from bench import wrk
+from bench import env, wrk
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -77,9 +77,9 @@ TINY = [
 
 
 def smoke_database_url() -> str:
-    db = settings.DATABASES["default"]
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}_smoke"
+    """The bench databases of this test are named after DATABASE_URL's + "_smoke" (never the test database)."""
+    parts = urlsplit(env.base_database_url())
+    return urlunsplit(parts._replace(path=parts.path + "_smoke"))
 
 
 @pytest.fixture(scope="module")
@@ -87,12 +87,12 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str, subproc
     if not wrk.available():
         pytest.skip("wrk is missing: scripts/system-packages --bench installs it")
     results = tmp_path_factory.mktemp("bench-results")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
-    env.update(BENCH_DATABASE_URL=smoke_database_url(), PYTHONPATH=str(ROOT))
+    child_env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    child_env.update(BENCH_DATABASE_URL=smoke_database_url(), PYTHONPATH=str(ROOT))
     completed = subprocess.run(
         [sys.executable, "-m", "bench", "report", *TINY, "--results-dir", str(results)],
         cwd=ROOT,
-        env=env,
+        env=child_env,
         capture_output=True,
         text=True,
         timeout=1200,
