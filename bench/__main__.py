@@ -1,4 +1,7 @@
-"""`python -m bench [name] [options]`: run one benchmark, or all of them with their defaults (`make bench`).
+"""`python -m bench [name] [options]`: one benchmark; with no name, the whole report (`make bench`).
+
+    python -m bench report …          every scenario, A/B against a bare Django view; writes the report
+    python -m bench catalog generate  the 100,000-product catalogue (--products 1000000 for the big one)
 
 Each benchmark is a module with `main(argv) -> int`; add yours to BENCHMARKS."""
 
@@ -8,6 +11,7 @@ import importlib
 import sys
 
 BENCHMARKS = {
+    "report": "bench.report",
     "catalog": "bench.catalog",
     "notifications": "bench.notifications",
     "orders": "bench.orders",
@@ -21,15 +25,11 @@ def main(argv: list[str]) -> int:
         print(__doc__)
         print("benchmarks:", ", ".join(sorted(BENCHMARKS)))
         return 0
-    if argv and argv[0] not in BENCHMARKS:
-        print(f"unknown benchmark {argv[0]!r}; choose from: {', '.join(sorted(BENCHMARKS))}", file=sys.stderr)
+    name, rest = (argv[0], argv[1:]) if argv and not argv[0].startswith("-") else ("report", argv)
+    if name not in BENCHMARKS:
+        print(f"unknown benchmark {name!r}; choose from: {', '.join(sorted(BENCHMARKS))}", file=sys.stderr)
         return 2
-    chosen = [argv[0]] if argv else sorted(BENCHMARKS)
-    status = 0
-    for name in chosen:
-        module = importlib.import_module(BENCHMARKS[name])
-        status = max(status, module.main(argv[1:] if argv else []))
-    return status
+    return importlib.import_module(BENCHMARKS[name]).main(rest)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
     python -m bench notifications [--count 10000] [--members 10] [--workers 2] [--batch 50]
 
 What it does:
-1. creates a fresh PostgreSQL database (bench_<name of DATABASE_URL's database>), migrated;
+1. creates a fresh PostgreSQL database (<name of DATABASE_URL's database>_notify_bench), migrated;
 2. starts a private redis-server (the broker), an aiosmtpd server on 127.0.0.1 that counts what arrives,
    a Celery beat and `--workers` worker processes (concurrency 1 each) sending to that server;
 3. with the workers idle, writes count/members events through notify(), each in its own transaction and
@@ -11,8 +11,8 @@ What it does:
 4. waits until the SMTP server has them all, then reports the time, sends/s, and the duplicates and losses
    counted at the SMTP server (by the X-Market-Notification header of each message).
 
-Results go to stdout and bench/results/notifications-<time>.json. Speed depends on the machine: the figures
-in the README were measured on a 2-core machine shared with other work.
+Results go to stdout (and to --result FILE as JSON, which `python -m bench report` reads). Speed depends on
+the machine: the figures in the README were measured on a 2-core machine shared with other work.
 """
 
 from __future__ import annotations
@@ -82,6 +82,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
     parser.add_argument("--batch", type=int, default=50, help="rows a relay claims at a time")
     parser.add_argument("--timeout", type=float, default=1800, help="give up after this many seconds")
+    parser.add_argument("--result", type=Path, help="also write the result as JSON to this file")
     args = parser.parse_args(argv)
 
     import django
@@ -101,10 +102,12 @@ def main(argv: list[str]) -> int:
 
     events = max(1, args.count // args.members)
     total = events * args.members
-    base_name = settings.DATABASES["default"]["NAME"]
-    settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = f"bench_{base_name}"
-    print(f"creating database bench_{base_name} …", flush=True)
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    from bench.env import bench_database_url, database_name, drop_database, ensure_database
+
+    bench_url = bench_database_url(purpose="notify")
+    ensure_database(bench_url, recreate=True)  # a copy of the migrated template: seconds, not a migration
+    connection.close()
+    settings.DATABASES["default"]["NAME"] = connection.settings_dict["NAME"] = database_name(bench_url)
     scratch = Path(tempfile.mkdtemp(prefix="bench-notifications-"))
     processes: list[subprocess.Popen] = []
     sink = CountingSmtp()
@@ -254,9 +257,8 @@ def main(argv: list[str]) -> int:
             "attempts_histogram": {str(k): v for k, v in sorted(attempts.items())},
         }
         print(json.dumps(result, indent=2, ensure_ascii=False))
-        out = ROOT / "bench" / "results"
-        out.mkdir(parents=True, exist_ok=True)
-        (out / f"notifications-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json").write_text(json.dumps(result, indent=2))
+        if args.result:
+            args.result.write_text(json.dumps(result, indent=2, ensure_ascii=False))
         return 0 if duplicates == 0 and result["losses"] == 0 else 1
     finally:
         for process in reversed(processes):
@@ -269,7 +271,7 @@ def main(argv: list[str]) -> int:
                 process.kill()
         controller.stop()
         connection.close()
-        connection.creation.destroy_test_db(base_name, verbosity=0)
+        drop_database(bench_url)
         shutil.rmtree(scratch, ignore_errors=True)
 
 

@@ -1,0 +1,131 @@
+"""Where the benchmarks keep their data and how their processes are configured.
+
+Every benchmark database is DATABASE_URL's database name + a suffix ending in "_bench", created when
+missing, so a benchmark never touches real or test data:
+
+    <name>_bench          the 100,000-product catalogue (`python -m bench catalog generate`)
+    <name>_1m_bench       the 1,000,000-product catalogue (`--products 1000000`), and so on per size
+    <name>_recon_bench    the reconciliation benchmark's payments (truncated and refilled per size)
+    <name>_notify_bench   the notification relay's people and outbox (made afresh per run)
+    <name>_template_bench an empty, migrated database the others are cloned from (CREATE DATABASE … TEMPLATE
+                          copies it in a fraction of a second; migrating a fresh one takes half a minute)
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/market"
+DEFAULT_PRODUCTS = 100_000
+
+
+def size_label(products: int) -> str:
+    """100000 -> "100k", 1000000 -> "1m", 300 -> "300"."""
+    for divisor, suffix in ((1_000_000, "m"), (1_000, "k")):
+        if products >= divisor and products % divisor == 0:
+            return f"{products // divisor}{suffix}"
+    return str(products)
+
+
+def base_database_url() -> str:
+    """The database the bench names derive from: BENCH_DATABASE_URL, else DATABASE_URL (child processes of
+    the bench get BENCH_DATABASE_URL, since their DATABASE_URL is already a bench database)."""
+    return os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+
+
+def bench_database_url(products: int = DEFAULT_PRODUCTS, *, purpose: str = "") -> str:
+    parts = urlsplit(base_database_url())
+    name = parts.path.lstrip("/").removesuffix("_bench")
+    tag = purpose or ("" if products == DEFAULT_PRODUCTS else size_label(products))
+    return urlunsplit(parts._replace(path=f"/{name}{'_' + tag if tag else ''}_bench"))
+
+
+def default_cooperatives(products: int) -> int:
+    """500 cooperatives up to 250,000 products, then one per 500 products (2,000 at 1,000,000)."""
+    return max(500, products // 500)
+
+
+def database_name(database_url: str) -> str:
+    return urlsplit(database_url).path.lstrip("/")
+
+
+def _admin(database_url: str) -> str:
+    return urlunsplit(urlsplit(database_url)._replace(path="/postgres"))
+
+
+def _exists(conn: psycopg.Connection, name: str) -> bool:
+    return bool(conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone())
+
+
+def migrated_template() -> str:
+    """The name of the empty bench database at the latest migration (made when missing, migrated each time)."""
+    url = bench_database_url(purpose="template")
+    name = database_name(url)
+    with psycopg.connect(_admin(url), autocommit=True) as conn:
+        if not _exists(conn, name):
+            conn.execute(f'CREATE DATABASE "{name}"')
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "MARKET_ENV": "test",
+        "DJANGO_SETTINGS_MODULE": "market.settings",
+        "PYTHONPATH": str(ROOT),
+    }
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    return name
+
+
+def ensure_database(database_url: str, *, recreate: bool = False) -> None:
+    """Create the bench database when missing (or again with recreate), as a copy of the migrated template."""
+    name = database_name(database_url)
+    if not name.endswith("_bench"):
+        raise SystemExit(f"refusing to use {name!r} for a benchmark: its name must end in _bench")
+    with psycopg.connect(_admin(database_url), autocommit=True) as conn:
+        if recreate:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if _exists(conn, name):
+            return
+    template = migrated_template()
+    with psycopg.connect(_admin(database_url), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    print(f"created database {name} (a copy of {template})", flush=True)
+
+
+def drop_database(database_url: str) -> None:
+    name = database_name(database_url)
+    assert name.endswith("_bench"), name
+    with psycopg.connect(_admin(database_url), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def child_env(database_url: str, **extra: str) -> dict[str, str]:
+    """The environment of a Market Link process under benchmark (gunicorn, Celery, a step in a subprocess)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    env.update(
+        BENCH_DATABASE_URL=base_database_url(),
+        DJANGO_SETTINGS_MODULE="bench.settings",
+        MARKET_ENV="test",
+        DATABASE_URL=database_url,
+        MARKET_BENCH="1",
+        PYTHONPATH=str(ROOT),
+    )
+    env.update(extra)
+    return env
+
+
+def setup_django(database_url: str, **extra: str) -> None:
+    """Configure this process as a Market Link process on the bench database."""
+    os.environ.update(child_env(database_url, **extra))
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()

@@ -1,0 +1,168 @@
+"""The pages and API reads measured against the bare view (A/B), chosen in the bench database.
+
+A target whose page or endpoint does not exist yet (no URL by that name) is skipped with the reason, so
+that the report always lists it and the engineer who adds the page only has to name it here."""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, OuterRef
+from django.urls import NoReverseMatch, reverse
+
+SEARCH_FILTERS = {"search": "gao st25", "province": "91", "certificate": "vietgap"}
+DEEP_PAGE_SIZE = 100  # pages walked to reach the deep cursor (the measured page still has 24)
+
+
+@dataclass(frozen=True)
+class Target:
+    key: str
+    title: str
+    path: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    cache_column: bool = True  # also measured with the page cache on (a bonus column)
+    note: str = ""
+    skip: str = ""
+
+
+@dataclass(frozen=True)
+class Subjects:
+    """The rows the targets point at: a published, in-stock product of a verified cooperative with an OCOP
+    certificate, its newest lot, and that cooperative (one of the larger ones)."""
+
+    product_id: int
+    lot_id: int
+    lot_public_id: str
+    cooperative_id: int
+
+
+def pick_subjects() -> Subjects:
+    from catalog.models import Certificate, HarvestLot, LotStatus, Product, ProductStatus
+
+    stocked = HarvestLot.objects.filter(product=OuterRef("pk"), status=LotStatus.PUBLISHED, quantity_available__gt=0)
+    certified = Certificate.objects.filter(products=OuterRef("pk"), status="verified")
+    product = (
+        Product.objects.filter(status=ProductStatus.PUBLISHED, cooperative__verification_status="verified")
+        .filter(Exists(stocked), Exists(certified))
+        .order_by("pk")
+        .first()
+    )
+    if product is None:
+        raise RuntimeError("the bench catalogue has no published, in-stock, certified product")
+    lot = (
+        HarvestLot.objects.filter(product=product, status=LotStatus.PUBLISHED, quantity_available__gt=0)
+        .order_by("-harvest_date", "-pk")
+        .first()
+    )
+    assert lot is not None
+    return Subjects(
+        product_id=product.pk, lot_id=lot.pk, lot_public_id=lot.public_id, cooperative_id=product.cooperative_id
+    )
+
+
+class NotBuilt(Exception):
+    """The target's page or endpoint has no URL yet."""
+
+
+def _url(name: str, *args: object, query: dict[str, str] | None = None) -> str:
+    try:
+        path = reverse(name, args=args)
+    except NoReverseMatch:
+        raise NotBuilt(f"not built yet: no URL named {name}") from None
+    return path + ("?" + urllib.parse.urlencode(query) if query else "")
+
+
+def deep_cursor(base: str, depth: int) -> str:
+    """Follow the API's `next` links (DEEP_PAGE_SIZE a page) until `depth` products in; the cursor there."""
+    url = base + _url("catalog:product-list", query={"page_size": str(DEEP_PAGE_SIZE)})
+    cursor = ""
+    for _page in range(max(1, depth // DEEP_PAGE_SIZE)):
+        with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 (loopback)
+            next_url = json.load(response).get("next")
+        if not next_url:
+            break
+        cursor = urllib.parse.parse_qs(urllib.parse.urlsplit(next_url).query)["cursor"][0]
+        url = base + urllib.parse.urlsplit(next_url).path + "?" + urllib.parse.urlsplit(next_url).query
+    return cursor
+
+
+def _target(key: str, title: str, build: Callable[[], str], **options: object) -> Target:
+    try:
+        return Target(key=key, title=title, path=build(), **options)  # type: ignore[arg-type]
+    except NotBuilt as exc:
+        return Target(key=key, title=title, skip=str(exc))
+
+
+def resolve(
+    *, base: str, subjects: Subjects, products: int, lot_token: str, fair_slug: str | None, fair_error: str = ""
+) -> list[Target]:
+    """Every HTTP target, in report order. `base` is a running Market Link server (for the deep cursor)."""
+    s = subjects
+    list_query = {"page_size": "24"}
+    depth = min(products // 2, 20_000)
+    targets = [
+        _target("ping", "`/bench/ping` through Market Link's middleware", lambda: "/bench/ping", cache_column=False),
+        _target(
+            "api-list",
+            "API list `/api/v1/products/?page_size=24`",
+            lambda: _url("catalog:product-list", query=list_query),
+        ),
+        _target(
+            "api-deep",
+            f"API list, deep page (cursor {depth:,} products in)",
+            lambda: _url("catalog:product-list", query={**list_query, "cursor": deep_cursor(base, depth)}),
+        ),
+        _target(
+            "api-search-filters",
+            "API search `gao st25` + province + certificate",
+            lambda: _url("catalog:product-list", query={**SEARCH_FILTERS, **list_query}),
+        ),
+        _target(
+            "api-search-many",
+            "API search `gao` (many matches)",
+            lambda: _url("catalog:product-list", query={"search": "gao", **list_query}),
+        ),
+        _target("api-product", "API product detail", lambda: _url("catalog:product-detail", s.product_id)),
+        _target(
+            "api-lot",
+            "API lot detail (the cooperative's token)",
+            lambda: _url("catalog:lot-detail", s.lot_id),
+            headers={"Authorization": f"Bearer {lot_token}"},
+            cache_column=False,
+        ),
+        _target("api-trace", "API public trace of a lot", lambda: _url("catalog:trace", s.lot_public_id)),
+        _target("page-catalogue", "`/catalogue/` HTML", lambda: _url("frontend:catalogue")),
+        _target(
+            "page-catalogue-search",
+            "`/catalogue/` HTML, search + filters",
+            lambda: _url(
+                "frontend:catalogue",
+                query={"q": SEARCH_FILTERS["search"], **{k: v for k, v in SEARCH_FILTERS.items() if k != "search"}},
+            ),
+        ),
+        _target("page-product", "product HTML page", lambda: _url("frontend:product", s.product_id)),
+        _target("page-storefront", "cooperative storefront", lambda: _url("frontend:storefront", s.cooperative_id)),
+        _target(
+            "page-cooperative",
+            "cooperative public page",
+            lambda: _url("frontend:cooperative", s.cooperative_id),
+            note="the public card, without the cooperative's products",
+        ),
+        _target("page-trace", "a lot's trace page", lambda: _url("frontend:trace", s.lot_public_id)),
+    ]
+    if fair_slug:
+        targets.append(
+            _target(
+                "page-fair-plan",
+                "fair plan, 300 booths",
+                lambda: _url("frontend:fair-plan", fair_slug),
+                cache_column=False,
+            )
+        )
+    else:
+        targets.append(Target(key="page-fair-plan", title="fair plan, 300 booths", skip=fair_error or "no bench fair"))
+    return targets
