@@ -42,9 +42,12 @@ class Rule(Generic[Obj]):
     capability: Capability
     # The actor's relation to the object (e.g. the order's seller); failing it is a 403.
     party: Callable[[Actor, Obj], bool] = anyone
-    # Whether the object's state allows the action; failing it is a 409 with `conflict`.
+    # Whether the object's state allows the action; failing it is a 409 with `conflict`, a message or a
+    # function of the object that says which part of its state stands in the way.
     when: Callable[[Obj], bool] = always
-    conflict: str | Promise = field(default=_("This is not possible in the current state."))
+    conflict: str | Promise | Callable[[Obj], str | Promise] = field(
+        default=_("This is not possible in the current state.")
+    )
 
     def permits(self, actor: Actor, obj: Obj) -> bool:
         return actor.can(self.capability) and self.party(actor, obj) and self.when(obj)
@@ -63,4 +66,5 @@ class Policy(Generic[A, Obj]):
         if not rule.party(actor, obj):
             raise PermissionDenied()
         if not rule.when(obj):
-            raise Conflict(str(rule.conflict))
+            message = rule.conflict(obj) if callable(rule.conflict) else rule.conflict
+            raise Conflict(str(message))

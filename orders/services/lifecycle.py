@@ -19,7 +19,7 @@ from market.core.errors import Conflict, ValidationFailed
 from market.core.text import nfc
 from market.notifications.services import notify
 from market.organisations.permissions import Actor
-from orders.models import Order, OrderAllocation, OrderLine, OrderStatus, Shipment, ShipmentLine
+from orders.models import Order, OrderAllocation, OrderLine, OrderSource, OrderStatus, Shipment, ShipmentLine
 from orders.permissions import ORDERS_BUY, ORDERS_FULFIL, ORDERS_SELLER_CANCEL
 from orders.services.common import (
     PAYABLE_KIND,
@@ -244,6 +244,8 @@ def order_deliver(*, actor: Actor, order_id: int, quantities: Mapping[Any, Any] 
     order = lock_order(actor=actor, order_id=order_id, side="seller", capability=ORDERS_FULFIL)
     if order.status != S.SHIPPED:
         raise illegal(order, S.DELIVERED)
+    if order.source == OrderSource.CONTRACT:
+        raise Conflict(_("This contract call-off is weighed and graded at the buyer's intake, which records it."))
     given = _quantities(order, quantities, field="quantities")
     tolerance = seller_settings(order.cooperative_id).weight_tolerance_percent
     lines = list(OrderLine.objects.select_for_update().filter(order=order).order_by("position", "id"))
@@ -268,6 +270,12 @@ def order_deliver(*, actor: Actor, order_id: int, quantities: Mapping[Any, Any] 
         raise ValidationFailed(fields=errors)
     for line in lines:
         line.save(update_fields=["quantity_delivered"])
+    return _delivered(order, actor=actor, note=note)
+
+
+def _delivered(order: Order, *, actor: Actor, note: str) -> Order:
+    """The delivered quantities (and prices) are on the lines: re-price the order, move it to delivered,
+    tell payments the new amount, issue the invoice and tell the buyer."""
     old, new = reprice(order)
     move(
         order,
@@ -288,6 +296,28 @@ def order_deliver(*, actor: Actor, order_id: int, quantities: Mapping[Any, Any] 
         object_ref=order,
     )
     return order
+
+
+@transaction.atomic
+def order_receive_graded(
+    *, actor: Actor, order_id: int, line_id: int, quantity: Decimal, unit_price: int, note: str = ""
+) -> Order:
+    """A linkage contract's call-off arrives at the buyer's gate: the buyer records the accepted (net) weight
+    of a shipped order's line and the unit price its grading gives. The order is re-priced on them, payments
+    are told the new amount and the invoice is issued on what was accepted. The contract (linkage) computes
+    both numbers and authorises the intake; here the order must be the buyer's, shipped, from a contract."""
+    order = lock_order(actor=actor, order_id=order_id, side="buyer", capability=ORDERS_BUY)
+    if order.source != OrderSource.CONTRACT:
+        raise Conflict(_("Only a contract call-off is weighed and graded at the buyer's intake."))
+    if order.status != S.SHIPPED:
+        raise illegal(order, S.DELIVERED)
+    line = OrderLine.objects.select_for_update().filter(order=order, pk=line_id).first()
+    if line is None:
+        raise ValidationFailed(fields={"line": [_("This line is not part of the order.")]})
+    line.quantity_delivered = quantity
+    line.unit_price = unit_price
+    line.save(update_fields=["quantity_delivered", "unit_price"])
+    return _delivered(order, actor=actor, note=note)
 
 
 @transaction.atomic
@@ -392,6 +422,7 @@ __all__ = [
     "order_confirm",
     "order_deliver",
     "order_payment_status_set",
+    "order_receive_graded",
     "orders_expire_unpaid",
     "shipment_create",
 ]

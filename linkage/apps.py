@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+
+
+class LinkageConfig(AppConfig):
+    name = "linkage"
+    verbose_name = "Linkage contracts"
+
+    def ready(self) -> None:
+        from linkage.demo import seed_linkage
+        from linkage.notifications import register_notification_kinds
+        from linkage.payables import DepositPayable
+        from market.core.demo import register_seeder
+        from market.payments.registry import register
+
+        register(DepositPayable())
+        register_notification_kinds()
+        register_seeder("linkage", seed_linkage, order=65)  # after orders, before fairs
