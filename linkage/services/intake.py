@@ -56,7 +56,7 @@ def delivery_record(
     gives the accepted weight and the unit price, and its order is delivered and invoiced on them."""
     contract = lock_contract(actor=actor, contract_id=contract_id_of_call_off(call_off_id))
     release_cancelled_orders(contract, actor=actor)
-    call_off = CallOff.objects.select_for_update().select_related("order", "version").get(pk=call_off_id)
+    call_off = CallOff.objects.select_for_update(of=("self",)).select_related("order", "version").get(pk=call_off_id)
     call_off.contract = contract
     CALL_OFF_POLICY.authorize(actor=actor, obj=call_off, action=CallOffAction.RECORD_DELIVERY)
     version = call_off.version
