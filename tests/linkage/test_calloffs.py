@@ -25,7 +25,8 @@ pytestmark = pytest.mark.django_db
 def test_a_call_off_becomes_an_order_at_the_contract_price_without_taking_stock(contract):
     call = factories.call_off(contract, "25000")
     order = Order.objects.get(pk=call.order_id)
-    assert order.source == OrderSource.CONTRACT and order.buyer_id == contract.buyer_id
+    assert order.source == OrderSource.CONTRACT
+    assert order.buyer_id == contract.buyer_id
     assert order.payment_due_at is None  # the contract sets when to pay: it never expires unpaid
     line = order.lines.get()
     assert (line.quantity_ordered, line.unit_price) == (D(25000), 7000)
@@ -47,8 +48,10 @@ def test_the_reference_price_in_force_on_the_call_off_date_sets_the_price(proces
     )  # fmt: skip
     early = factories.call_off(contract, "10000", days=3)  # 6.800 + 100 < floor 7.000
     late = factories.call_off(contract, "10000", days=8)  # 7.300 + 100
-    assert early.unit_price == 7000 and early.price_basis["reference_price"] == 6800
-    assert late.unit_price == 7400 and late.price_basis["reference_on"] == (today + timedelta(days=6)).isoformat()
+    assert early.unit_price == 7000
+    assert early.price_basis["reference_price"] == 6800
+    assert late.unit_price == 7400
+    assert late.price_basis["reference_on"] == (today + timedelta(days=6)).isoformat()
 
 
 def test_a_market_price_needs_a_reference_price_in_force(processor, cooperative, alliance):
@@ -67,11 +70,14 @@ def test_the_intake_grades_the_delivery_and_reprices_the_order_and_invoice(contr
     delivery = factories.weigh(call, "12500", moisture="14.5", impurities="1", unfilled="2")
     assert (delivery.deduction, delivery.net_quantity, delivery.amount) == (D(75), D(12425), 86_975_000)
     order = Order.objects.get(pk=call.order_id)
-    assert order.status == OrderStatus.DELIVERED and order.total == 86_975_000
+    assert order.status == OrderStatus.DELIVERED
+    assert order.total == 86_975_000
     invoice = Invoice.objects.get(order=order)
-    assert invoice.total == 86_975_000 and invoice.lines[0]["quantity"] == "12425"
+    assert invoice.total == 86_975_000
+    assert invoice.lines[0]["quantity"] == "12425"
     contract.refresh_from_db()
-    assert contract.delivered_quantity == D(12425) and contract.delivered_value == 86_975_000
+    assert contract.delivered_quantity == D(12425)
+    assert contract.delivered_value == 86_975_000
     # What was called for the delivery is replaced by what was accepted.
     assert contract.called_quantity == D(12425)
     assert Notification.objects.filter(kind="linkage.delivery_recorded", organisation=contract.cooperative).exists()
@@ -111,7 +117,8 @@ def test_force_majeure_suspends_planned_call_offs_and_refuses_new_ones_until_it_
         evidence=evidence,
     )  # fmt: skip
     planned.refresh_from_db()
-    assert planned.status == CallOffStatus.SUSPENDED and planned.suspended_by == event
+    assert planned.status == CallOffStatus.SUSPENDED
+    assert planned.suspended_by == event
     with pytest.raises(Conflict, match="Force majeure"):
         factories.call_off(contract, "10000")
     assert Notification.objects.filter(kind="linkage.force_majeure", organisation=contract.buyer).exists()
@@ -175,6 +182,7 @@ def test_a_dispute_keeps_its_trail_and_staff_may_mediate(contract, alliance):
     services.dispute_reply(actor=actor_for(alliance, Role.MANAGER), dispute_id=dispute.pk, text="Đề nghị đo lại.")
     services.dispute_resolve(actor=factories.buyer_actor(contract), dispute_id=dispute.pk, resolution="Đo lại: 14,6 %.")
     dispute.refresh_from_db()
-    assert dispute.status == "resolved" and dispute.messages.count() == 2
+    assert dispute.status == "resolved"
+    assert dispute.messages.count() == 2
     with pytest.raises(Conflict):
         services.dispute_reply(actor=factories.coop_actor(contract), dispute_id=dispute.pk, text="Thêm")

@@ -33,12 +33,14 @@ pytestmark = pytest.mark.django_db
 
 def test_a_draft_needs_both_signatures_and_the_second_puts_it_in_force(processor, cooperative, product):
     contract = factories.draft(processor, cooperative, product)
-    assert contract.status == ContractStatus.DRAFT and contract.number.startswith("HDLK")
+    assert contract.status == ContractStatus.DRAFT
+    assert contract.number.startswith("HDLK")
     buyer, coop = actor_for(processor, Role.OWNER), actor_for(cooperative, Role.OWNER)
 
     services.version_sign(actor=buyer, contract_id=contract.pk)
     contract.refresh_from_db()
-    assert contract.status == ContractStatus.DRAFT and contract.version_in_force is None
+    assert contract.status == ContractStatus.DRAFT
+    assert contract.version_in_force is None
     # The buyer cannot sign twice; the cooperative is told there is a contract to sign.
     with pytest.raises(Conflict):
         services.version_sign(actor=buyer, contract_id=contract.pk)
@@ -51,9 +53,11 @@ def test_a_draft_needs_both_signatures_and_the_second_puts_it_in_force(processor
     contract = LinkageContract.objects.get(pk=contract.pk)
     version = contract.version_in_force
     assert contract.status == ContractStatus.ACTIVE
-    assert version.status == VersionStatus.IN_FORCE and version.signature_count == 2
+    assert version.status == VersionStatus.IN_FORCE
+    assert version.signature_count == 2
     assert version.terms_digest == terms_of(version).digest()
-    assert contract.committed_quantity == D(1_200_000) and contract.max_quantity == D(1_260_000)
+    assert contract.committed_quantity == D(1_200_000)
+    assert contract.max_quantity == D(1_260_000)
     # The schedule became a planned call-off; the clauses came from the configurable templates.
     assert [c.status for c in contract.call_offs.all()] == [CallOffStatus.PLANNED]
     assert version.clauses.count() == 9
@@ -87,15 +91,18 @@ def test_an_amendment_is_a_new_version_both_sign_and_the_history_keeps_every_ver
     services.version_sign(actor=coop, contract_id=contract.pk)
     contract.refresh_from_db()
     # One signature is not enough: version 1 is still in force.
-    assert contract.version_in_force.number == 1 and contract.committed_quantity == D(1_200_000)
+    assert contract.version_in_force.number == 1
+    assert contract.committed_quantity == D(1_200_000)
     assert Notification.objects.filter(kind="linkage.amendment_to_sign", organisation=contract.buyer).exists()
     services.version_sign(actor=buyer, contract_id=contract.pk)
     contract.refresh_from_db()
-    assert contract.version_in_force.number == 2 and contract.committed_quantity == D(1_300_000)
+    assert contract.version_in_force.number == 2
+    assert contract.committed_quantity == D(1_300_000)
     versions = list(contract.versions.order_by("number").values_list("number", "status"))
     assert versions == [(1, VersionStatus.SUPERSEDED), (2, VersionStatus.IN_FORCE)]
     actions = list(contract.events.values_list("action", flat=True))
-    assert actions.count(EventKind.SIGNED) == 4 and actions.count(EventKind.IN_FORCE) == 2
+    assert actions.count(EventKind.SIGNED) == 4
+    assert actions.count(EventKind.IN_FORCE) == 2
 
 
 def test_an_order_placed_under_version_1_keeps_its_price_and_grading(processor, cooperative, product):
@@ -140,7 +147,8 @@ def test_a_half_signed_draft_returns_to_drafting_and_an_unsigned_one_is_discarde
     services.version_sign(actor=actor_for(processor), contract_id=contract.pk)
     services.version_reopen(actor=actor_for(cooperative), contract_id=contract.pk, note="Sửa giá sàn")
     version = contract.versions.get()
-    assert version.signature_count == 0 and version.terms_digest == ""
+    assert version.signature_count == 0
+    assert version.terms_digest == ""
     services.version_update(
         actor=actor_for(cooperative), contract_id=contract.pk, terms=factories.rice_terms(product, base_price=7200)
     )
@@ -176,7 +184,8 @@ def test_termination_ends_the_schedule_and_refuses_later_call_offs(contract):
         actor=factories.coop_actor(contract), contract_id=contract.pk, reason="Bên mua không nhận hàng."
     )
     contract.refresh_from_db()
-    assert contract.status == ContractStatus.TERMINATED and contract.terminated_on == timezone.localdate()
+    assert contract.status == ContractStatus.TERMINATED
+    assert contract.terminated_on == timezone.localdate()
     assert set(contract.call_offs.values_list("status", flat=True)) == {CallOffStatus.CANCELLED}
     with pytest.raises(Conflict, match="terminated"):
         factories.call_off(contract)

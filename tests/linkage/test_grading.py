@@ -88,10 +88,12 @@ def test_graded_price_is_exact_never_negative_and_never_rises_as_quality_falls(
     table, measured, gross, base_price, worse_measure, step
 ):
     graded = grade(bands=table, measurements=measured, gross=gross, base_price=base_price)
-    assert isinstance(graded.unit_price, int) and isinstance(graded.amount, int)
+    assert isinstance(graded.unit_price, int)
+    assert isinstance(graded.amount, int)
     assert 0 <= graded.unit_price <= base_price
     assert graded.unit_price == base_price - graded.price_adjustment
-    assert 0 <= graded.deduction <= gross and graded.net == gross - graded.deduction
+    assert 0 <= graded.deduction <= gross
+    assert graded.net == gross - graded.deduction
     exact = (graded.net * graded.unit_price).quantize(D(1), rounding=ROUND_HALF_UP)
     assert graded.amount == int(exact) >= 0
 
