@@ -256,6 +256,15 @@ class DisputeResolveInput(serializers.Serializer):
     resolution = inputs.TextInput(max_length=2000, multiline=True, label=gettext_lazy("How it was settled"))
 
 
+class SignInput(serializers.Serializer):
+    terms_digest = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        help_text=gettext_lazy("The digest of the terms you read; signing fails if they changed since."),
+    )
+
+
 class ReasonInput(serializers.Serializer):
     reason = inputs.TextInput(max_length=1000, multiline=True, label=gettext_lazy("Reason"))
 

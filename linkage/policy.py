@@ -239,15 +239,14 @@ def _call_off_party(actor: Actor, call_off: CallOff) -> bool:
     return is_buyer(actor, call_off.contract)
 
 
-def awaits_intake(call_off: CallOff) -> bool:
+def intake_blocker(call_off: CallOff) -> str | None:
+    """Why this call-off cannot be weighed now, or None when it can."""
     order = call_off.order
-    return call_off.status == CallOffStatus.PLACED and order is not None and order.status == OrderStatus.SHIPPED
-
-
-def _intake_conflict(call_off: CallOff) -> str:
-    if call_off.status == CallOffStatus.PLACED:
+    if call_off.status != CallOffStatus.PLACED or order is None:
+        return _("Only an ordered call-off is weighed at intake.")
+    if order.status != OrderStatus.SHIPPED:
         return _("The cooperative has not dispatched this call-off yet: its order must be shipped first.")
-    return _("Only an ordered call-off is weighed at intake.")
+    return None
 
 
 CALL_OFF_POLICY: Policy[CallOffAction, CallOff] = Policy(
@@ -265,7 +264,10 @@ CALL_OFF_POLICY: Policy[CallOffAction, CallOff] = Policy(
             conflict=gettext_lazy("An ordered call-off is cancelled by cancelling its order."),
         ),
         CallOffAction.RECORD_DELIVERY: Rule(
-            LINKAGE_INTAKE, party=_call_off_party, when=awaits_intake, conflict=_intake_conflict
+            LINKAGE_INTAKE,
+            party=_call_off_party,
+            when=lambda c: intake_blocker(c) is None,
+            conflict=lambda c: intake_blocker(c) or "",
         ),
     }
 )

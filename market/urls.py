@@ -16,6 +16,7 @@ api_v1 = [
     path("", include("catalog.urls")),
     path("", include("fairs.urls")),
     path("", include("orders.urls")),
+    path("", include("linkage.urls")),
 ]
 
 urlpatterns = [

@@ -17,6 +17,7 @@ from django.db.models import Case, Count, DecimalField, F, IntegerField, QuerySe
 from django.db.models.functions import Coalesce
 
 from linkage.models import ContractStatus, LinkageContract, season_label
+from market.core.parsing import plain
 from market.core.quantity import KG_PER_UNIT, UNIT_SYMBOLS
 from market.organisations import geo
 
@@ -102,8 +103,8 @@ def _row(values: dict[str, Any], label: str) -> ReportRow:
         contracts=values["contracts"],
         hectares=Decimal(values["hectares"]).quantize(Decimal("0.01")),
         households=values["households"],
-        committed=Decimal(values["committed"]).quantize(Decimal("0.001")).normalize(),
-        delivered=Decimal(values["delivered"]).quantize(Decimal("0.001")).normalize(),
+        committed=plain(Decimal(values["committed"]).quantize(Decimal("0.001"))),
+        delivered=plain(Decimal(values["delivered"]).quantize(Decimal("0.001"))),
         committed_value=int(values["committed_value"]),
         delivered_value=int(values["delivered_value"]),
     )
