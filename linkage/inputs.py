@@ -31,9 +31,9 @@ MAX_MEASURE = Decimal(10_000)
 
 class GradingRuleInput(serializers.Serializer):
     measure = inputs.ChoiceInput(Measure, label=gettext_lazy("Measure"))
-    threshold = inputs.DecimalInput(places=3, max_value=MAX_MEASURE, label=gettext_lazy("From"))
+    threshold = inputs.DecimalInput(places=3, max_value=MAX_MEASURE, label=gettext_lazy("Threshold"))
     limit = inputs.DecimalInput(
-        places=3, max_value=MAX_MEASURE, required=False, allow_null=True, label=gettext_lazy("Up to")
+        places=3, max_value=MAX_MEASURE, required=False, allow_null=True, label=gettext_lazy("Band ends at")
     )
     effect = inputs.ChoiceInput(Effect, label=gettext_lazy("Effect"))
     rate = inputs.DecimalInput(places=3, max_value=Decimal(1_000_000), label=gettext_lazy("Rate per point"))

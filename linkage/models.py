@@ -410,8 +410,8 @@ class GradingRule(models.Model):
     version = models.ForeignKey(ContractVersion, on_delete=models.CASCADE, related_name="grading_rules")
     position = models.PositiveSmallIntegerField(default=0)
     measure = models.CharField(_("measure"), max_length=12, choices=Measure.choices)
-    threshold = measure_field(_("from"))
-    limit = measure_field(_("up to"), null=True, blank=True)
+    threshold = measure_field(_("threshold"))
+    limit = measure_field(_("band ends at"), null=True, blank=True)
     effect = models.CharField(_("effect"), max_length=8, choices=Effect.choices)
     rate = models.DecimalField(_("rate per point"), max_digits=12, decimal_places=3)
 

@@ -584,6 +584,7 @@ def intake(request: MemberRequest, call_off_id: int) -> HttpResponse:
         initial={"received_on": timezone.localdate()},
         exclude=exclude,
     )
+    form.fields["gross_quantity"].label = f"{form.fields['gross_quantity'].label} ({contract.unit_symbol})"
     allowed = CallOffAction.RECORD_DELIVERY in call_off_actions(actor=request.actor, call_off=call_off)
     if request.actor.organisation_id != contract.buyer_id:
         blocked = _("Only the processor's people weigh and grade deliveries.")
