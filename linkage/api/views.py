@@ -39,10 +39,10 @@ def _contract(actor: Actor, contract_id: int) -> Response:
 
 
 def _unit_of(actor: Actor, contract_id: int) -> str:
-    contract = selectors.contracts_for(actor=actor).filter(pk=contract_id).only("unit").first()
-    if contract is None:
+    unit = selectors.contracts_for(actor=actor).filter(pk=contract_id).values_list("unit", flat=True).first()
+    if unit is None:
         raise NotFound()
-    return contract.unit
+    return unit
 
 
 # --- contracts -----------------------------------------------------------------------------------

@@ -184,9 +184,10 @@ def force_majeure_end(*, actor: Actor, event_id: int, ends_on: date | None = Non
     another event still covers their date."""
     contract, event = _lock_event(actor, event_id)
     FORCE_MAJEURE_POLICY.authorize(actor=actor, obj=event, action=ForceMajeureAction.END)
-    day = ends_on or timezone.localdate()
-    if day < event.starts_on:
+    if ends_on is not None and ends_on < event.starts_on:
         raise ValidationFailed(fields={"ends_on": [_("The event must end on or after its first day.")]})
+    # An event announced ahead and over before it began is closed on its first day.
+    day = ends_on or max(timezone.localdate(), event.starts_on)
     event.ends_on, event.ended_at = day, timezone.now()
     event.save(update_fields=["ends_on", "ended_at", "updated_at"])
     for call_off in CallOff.objects.select_for_update().filter(suspended_by=event, status=CallOffStatus.SUSPENDED):
