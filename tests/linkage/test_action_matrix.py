@@ -110,11 +110,11 @@ def _press(actor: Actor, contract_id: int, action: ContractAction) -> None:
             place=False,
         ),
         ContractAction.RECORD_ADVANCE: lambda: services.advance_record(
-            actor=actor, contract_id=contract_id, kind=AdvanceKind.CASH, description="Tạm ứng", supplied_on=today, value=1,
+            actor=actor, contract_id=contract_id, kind=AdvanceKind.CASH, description="Ứng", supplied_on=today, value=1,
         ),
         ContractAction.DECLARE_FORCE_MAJEURE: lambda: services.force_majeure_declare(
-            actor=actor, contract_id=contract_id, kind=HazardKind.FLOOD, starts_on=today, ends_on=None, description="Lũ",
-            evidence=SimpleUploadedFile("a.pdf", MINIMAL_PDF, content_type="application/pdf"),
+            actor=actor, contract_id=contract_id, kind=HazardKind.FLOOD, starts_on=today, ends_on=None,
+            description="Lũ", evidence=SimpleUploadedFile("a.pdf", MINIMAL_PDF, content_type="application/pdf"),
         ),
         ContractAction.OPEN_DISPUTE: lambda: services.dispute_open(
             actor=actor, contract_id=contract_id, subject="Giá", text="Sai"

@@ -209,7 +209,7 @@ API: list[tuple[str, Callable[[World, APIClient], Any], dict[str, int]]] = [
                 "season_year": 2027,
             },
             format="json",
-        ),  # fmt: skip
+        ),
         # Another processor may draft with the same cooperative; a cooperative names a processor (400 here).
         codes(403, buyer_owner=201, other_buyer=201, coop_owner=400, other_coop=400),
     ),
