@@ -257,12 +257,19 @@ def contract_new(request: MemberRequest) -> HttpResponse:
         "delivery_place": buyer.full_address,
     }
     empty: dict[str, list[dict[str, str]]] = {"grading": [], "schedule": [], "clauses": []}
+    # Quantities are in the chosen product's unit ("1,5 tấn" is read into a kg product's 1500).
+    posted_product = request.POST.get("product", "")
+    unit = (
+        selectors.products_of(cooperative.pk).filter(pk=posted_product).values_list("unit", flat=True).first()
+        if posted_product.isdigit()
+        else None
+    )
     form, context = _terms_page(
         request,
         schema=inputs.ContractDraftInput,
         buyer_id=buyer.pk,
         cooperative_id=cooperative.pk,
-        unit=None,
+        unit=unit,
         initial=initial,
         rows=empty,
         area_ids=(),

@@ -24,7 +24,7 @@ from market.core.errors import ApplicationError
 from market.core.quantity import Unit
 from market.organisations import geo
 from orders import selectors, services
-from orders.models import OrderStatus, RfqStatus
+from orders.models import OrderSource, OrderStatus, RfqStatus
 from orders.permissions import CART_MANAGE, RFQ_CREATE
 from orders.services.common import TRANSITIONS
 
@@ -211,7 +211,8 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
             "can_confirm": is_seller and order.status == OrderStatus.PLACED,
             "can_accept": is_buyer and order.status == OrderStatus.CHANGES_PROPOSED,
             "can_ship": is_seller and OrderStatus.SHIPPED in allowed,
-            "can_deliver": is_seller and order.status == OrderStatus.SHIPPED,
+            # A contract call-off is weighed and graded at the buyer's intake (linkage), not recorded here.
+            "can_deliver": is_seller and order.status == OrderStatus.SHIPPED and order.source != OrderSource.CONTRACT,
             "can_complete": (is_seller or is_buyer) and order.status == OrderStatus.DELIVERED,
             "can_cancel": (is_seller and OrderStatus.CANCELLED in allowed)
             or (is_buyer and order.status in (OrderStatus.PLACED, OrderStatus.CHANGES_PROPOSED)),
