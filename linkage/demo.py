@@ -43,6 +43,7 @@ from linkage.models import (
 )
 from linkage.terms import ScheduledDelivery, Terms
 from market.core.demo import DemoContext
+from market.core.quantity import Unit
 from market.organisations.demo import DEMO_PASSWORD, demo_tax_code
 from market.organisations.models import Membership, Organisation, OrganisationKind, Role, User, VerificationStatus
 from market.organisations.permissions import Actor
@@ -175,7 +176,7 @@ def _series(publisher: Organisation, name: str, category: str, prices: list[tupl
             name=name,
             category_id=Category.objects.get(slug=category).pk,
             province_code=publisher.province_code,
-            unit="kg",
+            unit=Unit.KG,
         )
     for day, price in prices:
         services.price_publish(actor=_actor(publisher), series_id=series.pk, effective_on=day, price=price)

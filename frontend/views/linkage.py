@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -50,6 +50,7 @@ from linkage.policy import (
 from linkage.terms import Terms, terms_of
 from market.core.errors import ApplicationError, NotFound
 from market.core.parsing import format_date, format_input_decimal
+from market.core.quantity import Unit
 from market.organisations import geo
 from market.organisations.http import MemberRequest
 
@@ -441,7 +442,7 @@ def _posted(request: MemberRequest, schema: type[serializers.Serializer], **cont
     for name, errors in form.errors.items():
         label = form.fields[name].label if name in form.fields else ""
         for error in errors:
-            messages.error(request, f"{label}: {error}" if label else error)
+            messages.error(request, f"{label}: {error}" if label else str(error))
     return None
 
 
@@ -484,7 +485,7 @@ def contract_command(request: MemberRequest, contract_id: int, command: str) -> 
             else:
                 for errors in form.errors.values():
                     for error in errors:
-                        messages.error(request, error)
+                        messages.error(request, str(error))
         elif command == "advance":
             anchor = "advances"
             fields = _posted(request, inputs.AdvanceInput)
@@ -565,11 +566,12 @@ def _dispute_command(request: MemberRequest, dispute_id: int, command: str) -> i
 
 
 @actor_required(LINKAGE_VIEW)
-def evidence(request: MemberRequest, event_id: int) -> FileResponse:
-    """A force majeure event's evidence, for the parties and alliance staff only."""
+def evidence(request: MemberRequest, event_id: int) -> HttpResponse:
+    """A force majeure event's evidence (at most 10 MB), for the parties and alliance staff only."""
     for contract in selectors.contracts_for(actor=request.actor).filter(force_majeure__pk=event_id)[:1]:
         event = contract.force_majeure.get(pk=event_id)
-        return FileResponse(event.evidence.open("rb"), content_type=event.evidence_content_type or None)
+        with event.evidence.open("rb") as stored:
+            return HttpResponse(stored.read(), content_type=event.evidence_content_type or "application/octet-stream")
     raise Http404()
 
 
@@ -675,7 +677,7 @@ def reference_prices(request: MemberRequest) -> HttpResponse:
             try:
                 services.series_create(
                     actor=actor, name=fields["name"], category_id=fields["category"],
-                    province_code=fields["province_code"], unit=fields.get("unit") or "kg",
+                    province_code=fields["province_code"], unit=Unit(fields.get("unit") or Unit.KG),
                 )  # fmt: skip
                 return redirect("frontend:linkage-prices")
             except ApplicationError as error:

@@ -277,7 +277,7 @@ class SeriesOut(serializers.Serializer):
 
 
 class LinkageReportRowOut(serializers.Serializer):
-    label = serializers.CharField()
+    name = serializers.CharField(source="label", help_text="The cooperative or province (blank in totals).")
     season = serializers.CharField()
     category = serializers.CharField()
     unit = serializers.CharField()

@@ -19,6 +19,7 @@ from linkage.permissions import LINKAGE_REPORT, LINKAGE_VIEW, REFERENCE_PRICE_PU
 from market.core.errors import NotFound
 from market.core.inputs import InputMode, input_mode, read_input
 from market.core.pagination import CursorPagination
+from market.core.quantity import Unit
 from market.organisations.drf import ActorAPIView
 from market.organisations.permissions import Actor
 
@@ -319,7 +320,7 @@ class SeriesListView(ActorAPIView):
             name=fields["name"],
             category_id=fields["category"],
             province_code=fields["province_code"],
-            unit=fields.get("unit") or "kg",
+            unit=Unit(fields.get("unit") or Unit.KG),
         )
         return Response(out.SeriesOut(series).data, status=status.HTTP_201_CREATED)
 

@@ -9,6 +9,7 @@ are added in tấn; goods counted in other units (bottles, cartons) keep their u
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -90,10 +91,10 @@ def report_contracts(
         contracts = contracts.filter(season_kind=season_kind)
     if category_id:
         contracts = contracts.filter(category_id=category_id)
-    return contracts.annotate(shown_unit=_shown_unit())
+    return contracts
 
 
-def _row(values: dict[str, Any], label: str) -> ReportRow:
+def _row(values: Mapping[str, Any], label: str) -> ReportRow:
     season = season_label(values["season_kind"], values["season_year"]) if "season_kind" in values else ""
     return ReportRow(
         label=label,
@@ -113,7 +114,9 @@ def _row(values: dict[str, Any], label: str) -> ReportRow:
 def linkage_report(
     *, season_year: int | None = None, season_kind: str = "", category_id: int | None = None
 ) -> LinkageReport:
-    contracts = report_contracts(season_year=season_year, season_kind=season_kind, category_id=category_id)
+    contracts = report_contracts(season_year=season_year, season_kind=season_kind, category_id=category_id).annotate(
+        shown_unit=_shown_unit()
+    )
     groups = ("season_year", "season_kind", "category__name_vi", "shown_unit")
     by_coop = (
         contracts.values("cooperative_id", "cooperative__name", *groups)
@@ -130,8 +133,7 @@ def linkage_report(
         .annotate(**_aggregates())
         .order_by("season_year", "season_kind")
     )
-    total = contracts.values("shown_unit").annotate(**_aggregates()).order_by("-contracts")
-    totals = list(total)
+    totals = contracts.values("shown_unit").annotate(**_aggregates()).order_by("shown_unit")
     summary = _sum_rows([_row(values, "") for values in totals])
     return LinkageReport(
         by_cooperative=tuple(_row(values, values["cooperative__name"]) for values in by_coop),

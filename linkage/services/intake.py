@@ -101,7 +101,7 @@ def delivery_record(
     line = call_off.order.lines.get()
     order_receive_graded(
         actor=actor,
-        order_id=call_off.order_id,
+        order_id=call_off.order.pk,
         line_id=line.pk,
         quantity=grading.net,
         unit_price=grading.unit_price,

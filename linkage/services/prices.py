@@ -25,6 +25,7 @@ from market.organisations.permissions import Actor
 def series_create(*, actor: Actor, name: str, category_id: int, province_code: int, unit: Unit) -> ReferenceSeries:
     """A new price series published by the acting organisation."""
     actor.require(REFERENCE_PRICE_PUBLISH)
+    assert actor.organisation is not None
     errors: dict[str, list[str]] = {}
     if not Category.objects.filter(pk=category_id).exists():
         errors["category"] = [_("Choose a category.")]

@@ -4,6 +4,7 @@ contract in force between them."""
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from tests.linkage import factories
 
@@ -28,3 +29,10 @@ def product(cooperative):
 def contract(processor, cooperative, product, alliance):
     """1.200 tấn (in kg) ± 5 % at 7.000 ₫/kg fixed, the rice table, one scheduled delivery of 300 tấn."""
     return factories.sign_both(factories.draft(processor, cooperative, product))
+
+
+@pytest.fixture
+def english():
+    """Messages in English, for the tests that read them."""
+    with translation.override("en"):
+        yield

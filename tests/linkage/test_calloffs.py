@@ -19,7 +19,7 @@ from tests.catalog.factories import MINIMAL_PDF, actor_for
 from tests.linkage import factories
 from tests.linkage.factories import D
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def test_a_call_off_becomes_an_order_at_the_contract_price_without_taking_stock(contract):

@@ -28,7 +28,7 @@ from tests.catalog.factories import actor_for
 from tests.linkage import factories
 from tests.linkage.factories import D
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def test_a_draft_needs_both_signatures_and_the_second_puts_it_in_force(processor, cooperative, product):
