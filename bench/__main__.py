@@ -9,6 +9,7 @@ import sys
 
 BENCHMARKS = {
     "catalog": "bench.catalog",
+    "linkage": "bench.linkage",
     "notifications": "bench.notifications",
     "orders": "bench.orders",
     "payments": "bench.payments",
