@@ -29,6 +29,7 @@ class CatalogConfig(AppConfig):
         from catalog.notifications import register_notification_kinds
         from catalog.reference import post_migrate_reference_data
         from catalog.search import register_sqlite_fold
+        from catalog.supply.ready import supply_ready
         from market.core.demo import register_seeder
         from market.organisations.models import Organisation
 
@@ -36,5 +37,6 @@ class CatalogConfig(AppConfig):
         post_save.connect(_organisation_saved, sender=Organisation, dispatch_uid="catalog.organisation_saved")
         register_seeder("catalog", seed_catalog, order=30)
         register_notification_kinds()
+        supply_ready()
         # Like content types: reference rows come back after a migrate or a (test) database flush.
         post_migrate.connect(post_migrate_reference_data, sender=self, dispatch_uid="catalog.reference_data")

@@ -157,8 +157,9 @@ def _rows_from_xlsx(data: bytes) -> list[list[Any]]:
         workbook.close()
 
 
-def read_table(upload: IO[bytes], file_name: str) -> list[dict[str, str]]:
-    """The data rows as {column: text}, with the row number people see in Excel under '_row'."""
+def read_cells(upload: IO[bytes], file_name: str) -> list[list[Any]]:
+    """The cells of a CSV or of an XLSX file's first sheet, row by row (at most MAX_ROWS + 1 rows), after
+    checking its size and kind. Other imports (member households) read their files through this too."""
     upload.seek(0)
     data = upload.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
@@ -166,11 +167,15 @@ def read_table(upload: IO[bytes], file_name: str) -> list[dict[str, str]]:
             _("The file is larger than 5 MB; split it."), fields={"file": [_("The file is larger than 5 MB.")]}
         )
     if data[:4] == b"PK\x03\x04":
-        raw_rows = _rows_from_xlsx(data)
-    elif file_name.lower().endswith((".xlsx", ".xls")):
+        return _rows_from_xlsx(data)
+    if file_name.lower().endswith((".xlsx", ".xls")):
         raise ValidationFailed(fields={"file": [_("This Excel file could not be read; save it again as .xlsx.")]})
-    else:
-        raw_rows = _rows_from_csv(data)
+    return _rows_from_csv(data)
+
+
+def read_table(upload: IO[bytes], file_name: str) -> list[dict[str, str]]:
+    """The data rows as {column: text}, with the row number people see in Excel under '_row'."""
+    raw_rows = read_cells(upload, file_name)
     if not raw_rows:
         raise ValidationFailed(fields={"file": [_("The file is empty.")]})
     header = [_header_key(cell) for cell in raw_rows[0]]

@@ -1,10 +1,15 @@
-"""The fairs API under /api/v1/fairs/: thin views over the selectors and services, state changes as verbs."""
+"""The fairs API under /api/v1/fairs/: thin views over the selectors and services, state changes as verbs.
+
+Bodies and query parameters are read by the schemas of fairs.inputs (JSON canonically, form bodies the way
+people type); detail resources carry `allowed_actions` from fairs.policy.
+"""
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -12,41 +17,34 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from fairs import selectors, services
-from fairs.models import (
-    Application,
-    ApplicationStatus,
-    Booth,
-    BoothType,
-    Fair,
-    FairStatus,
-    Hall,
-    Meeting,
-    MeetingOutcome,
-    MeetingSlot,
-    OutcomeKind,
-    PlanStatus,
-    Zone,
-)
-from fairs.permissions import FAIRS_APPLY, FAIRS_EXHIBIT, FAIRS_MANAGE, FAIRS_MEET
-from market.core.errors import NotFound, ValidationFailed
+from fairs import inputs, policy, selectors, services
+from fairs.models import Application, Booth, Fair, Meeting, MeetingOutcome, PlanStatus
+from fairs.permissions import FAIRS_APPLY, FAIRS_EXHIBIT, FAIRS_MANAGE, FAIRS_MATCH, FAIRS_MEET
+from market.core.errors import NotFound
+from market.core.inputs import input_mode, read_input
 from market.core.pagination import CursorPagination
-from market.core.quantity import Unit
 from market.organisations.drf import ActorAPIView
-from market.organisations.models import Organisation
+from market.organisations.permissions import Actor
 
 
-def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
+def _body(view: ActorAPIView, schema: type[serializers.Serializer], *, partial: bool = False) -> dict[str, Any]:
+    return read_input(schema, view.request.data, mode=input_mode(view.request), partial=partial)
 
 
-def _paginated(view: ActorAPIView, queryset: Any, serializer_class: Any, ordering: str = "-pk") -> Response:
+def _paginated(view: ActorAPIView, queryset: QuerySet[Any], serializer_class: type[serializers.Serializer]) -> Response:
     paginator = CursorPagination()
-    paginator.ordering = ordering
+    paginator.ordering = "-pk"
     page = paginator.paginate_queryset(queryset, view.request, view=view)
-    return paginator.get_paginated_response(serializer_class(page, many=True).data)
+    return paginator.get_paginated_response(serializer_class(page, many=True, context={"actor": view.actor}).data)
+
+
+def _actor(serializer: serializers.Field | serializers.Serializer) -> Actor:
+    actor = serializer.context.get("actor")
+    return actor if isinstance(actor, Actor) else Actor.anonymous()
+
+
+def _sorted(actions: Iterable[str]) -> list[str]:
+    return sorted(str(action) for action in actions)
 
 
 # --- serializers ---------------------------------------------------------------------------------
@@ -65,10 +63,23 @@ class FairOut(serializers.ModelSerializer):
             "province_code",
             "starts_on",
             "ends_on",
+            "day_opens_at",
+            "day_closes_at",
+            "checkin_days_before",
             "applications_open_on",
             "applications_close_on",
             "status",
         ]
+
+
+class FairDetailOut(FairOut):
+    allowed_actions = serializers.SerializerMethodField()
+
+    class Meta(FairOut.Meta):
+        fields = [*FairOut.Meta.fields, "allowed_actions"]
+
+    def get_allowed_actions(self, obj: Fair) -> list[str]:
+        return _sorted(policy.fair_actions(actor=_actor(self), fair=obj))
 
 
 class BoothOut(serializers.ModelSerializer):
@@ -95,26 +106,20 @@ class BoothOut(serializers.ModelSerializer):
         ]
 
 
+class BoothDetailOut(BoothOut):
+    allowed_actions = serializers.SerializerMethodField()
+
+    class Meta(BoothOut.Meta):
+        fields = [*BoothOut.Meta.fields, "allowed_actions"]
+
+    def get_allowed_actions(self, obj: Booth) -> list[str]:
+        return _sorted(policy.booth_actions(actor=_actor(self), state=policy.booth_state(obj)))
+
+
 class PlanBoothOut(serializers.Serializer):
     booth = BoothOut()
     status = serializers.ChoiceField(choices=PlanStatus.choices)
     exhibitor = serializers.CharField()
-
-
-class BoothIn(serializers.Serializer):
-    hall = serializers.IntegerField(required=False)
-    zone = serializers.IntegerField(required=False, allow_null=True)
-    code = serializers.CharField(max_length=16, required=False)
-    booth_type = serializers.ChoiceField(choices=BoothType.choices, required=False)
-    x = serializers.DecimalField(max_digits=6, decimal_places=2, required=False)
-    y = serializers.DecimalField(max_digits=6, decimal_places=2, required=False)
-    width = serializers.DecimalField(max_digits=5, decimal_places=2, required=False)
-    depth = serializers.DecimalField(max_digits=5, decimal_places=2, required=False)
-    price = serializers.IntegerField(min_value=0, required=False)
-    power = serializers.BooleanField(required=False)
-    water = serializers.BooleanField(required=False)
-    cold_storage = serializers.BooleanField(required=False)
-    blocked = serializers.BooleanField(required=False)
 
 
 class ApplicationOut(serializers.ModelSerializer):
@@ -123,6 +128,7 @@ class ApplicationOut(serializers.ModelSerializer):
     fair = serializers.CharField(source="fair.slug")
     booth = serializers.SerializerMethodField()
     preferences = serializers.SerializerMethodField()
+    allowed_actions = serializers.SerializerMethodField()
 
     class Meta:
         model = Application
@@ -150,6 +156,7 @@ class ApplicationOut(serializers.ModelSerializer):
             "amount_due",
             "payment_due_on",
             "created_at",
+            "allowed_actions",
         ]
 
     def get_booth(self, obj: Application) -> str | None:
@@ -159,26 +166,8 @@ class ApplicationOut(serializers.ModelSerializer):
     def get_preferences(self, obj: Application) -> list[int]:
         return [p.booth_id for p in obj.preferences.all()]
 
-
-class ApplicationIn(serializers.Serializer):
-    booth_type = serializers.ChoiceField(choices=BoothType.choices, default=BoothType.STANDARD)
-    zone = serializers.IntegerField(required=False, allow_null=True)
-    preferences = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
-    products = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
-    co_exhibitors = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
-    samples = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
-    needs_cold_chain = serializers.BooleanField(default=False)
-    needs_power = serializers.BooleanField(default=False)
-    needs_water = serializers.BooleanField(default=False)
-    note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
-
-
-class FairReasonIn(serializers.Serializer):
-    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
-
-
-class AssignIn(serializers.Serializer):
-    booth = serializers.IntegerField()
+    def get_allowed_actions(self, obj: Application) -> list[str]:
+        return _sorted(policy.application_actions(actor=_actor(self), application=obj))
 
 
 class AllocationOut(serializers.Serializer):
@@ -187,10 +176,6 @@ class AllocationOut(serializers.Serializer):
     booth_id = serializers.IntegerField(allow_null=True)
     booth_code = serializers.CharField()
     rule = serializers.CharField()
-
-
-class CheckInIn(serializers.Serializer):
-    code = serializers.CharField(max_length=40)
 
 
 class CheckInOut(serializers.Serializer):
@@ -216,42 +201,32 @@ class MeetingOut(serializers.ModelSerializer):
     starts_at = serializers.DateTimeField(source="slot.starts_at")
     table = serializers.CharField(source="table.name", default="")
     outcomes = OutcomeOut(many=True)
+    allowed_actions = serializers.SerializerMethodField()
 
     class Meta:
         model = Meeting
         fields = ["id", "fair", "buyer", "buyer_id", "exhibitor", "exhibitor_id", "starts_at", "slot", "table"]
-        fields += ["status", "message", "decline_reason", "outcomes"]
+        fields += ["status", "message", "decline_reason", "outcomes", "allowed_actions"]
+
+    def get_allowed_actions(self, obj: Meeting) -> list[str]:
+        return _sorted(policy.meeting_actions(actor=_actor(self), meeting=obj))
 
 
-class MeetingIn(serializers.Serializer):
-    exhibitor = serializers.IntegerField()
-    slot = serializers.IntegerField()
-    message = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
-
-
-class RegisterIn(serializers.Serializer):
-    interests = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
-
-
-class OutcomeIn(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=OutcomeKind.choices)
-    volume = serializers.DecimalField(max_digits=14, decimal_places=3, required=False, allow_null=True)
-    unit = serializers.ChoiceField(choices=Unit.choices, required=False, allow_blank=True, default="")
-    value = serializers.IntegerField(min_value=0, required=False, default=0)
-    note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
-    rfq = serializers.IntegerField(
-        required=False, allow_null=True, default=None, help_text="The buyer's request for quotation (kind rfq)."
-    )
-    order = serializers.IntegerField(
-        required=False,
-        allow_null=True,
-        default=None,
-        help_text="An order the buyer placed with the exhibitor (kind order); its total becomes the value.",
-    )
-
-
-class TransitionIn(serializers.Serializer):
-    to = serializers.ChoiceField(choices=FairStatus.choices)
+def checkin_payload(result: services.CheckIn, counts: selectors.CheckinCounts) -> dict[str, Any]:
+    badge = result.badge
+    message = (_("Welcome, %(name)s: checked in.") if result.first_time else _("%(name)s is already checked in.")) % {
+        "name": badge.organisation.name
+    }
+    return {
+        "code": badge.code,
+        "organisation": badge.organisation.name,
+        "kind": badge.kind,
+        "first_time": result.first_time,
+        "checked_in_at": badge.checked_in_at,
+        "message": message,
+        "checked_in": counts.done,
+        "total": counts.total,
+    }
 
 
 # --- fairs and plans -----------------------------------------------------------------------------
@@ -266,74 +241,53 @@ class FairListView(ActorAPIView):
 class FairDetailView(ActorAPIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(responses=FairOut, tags=["fairs"])
+    @extend_schema(responses=FairDetailOut, tags=["fairs"])
     def get(self, request: Request, fair_id: int) -> Response:
-        return Response(FairOut(selectors.fair_get(actor=self.actor, fair_id=fair_id)).data)
+        fair = selectors.fair_get(actor=self.actor, fair_id=fair_id)
+        return Response(FairDetailOut(fair, context={"actor": self.actor}).data)
 
 
 class FairTransitionView(ActorAPIView):
     capabilities = {"POST": FAIRS_MANAGE}
 
-    @extend_schema(request=TransitionIn, responses=FairOut, tags=["fairs"])
+    @extend_schema(request=inputs.FairTransitionInput, responses=FairDetailOut, tags=["fairs"])
     def post(self, request: Request, fair_id: int) -> Response:
-        fair = selectors.fair_get(actor=self.actor, fair_id=fair_id)
-        fair = services.fair_transition(actor=self.actor, fair=fair, to=_valid(TransitionIn, request)["to"])
-        return Response(FairOut(fair).data)
-
-
-def _plan_visible(view: ActorAPIView, fair: Fair) -> None:
-    if fair.status not in selectors.PLAN_PUBLIC_STATUSES and not selectors.is_staff(view.actor):
-        # Before publication everyone may see the booths (to rank them) but not who got which.
-        raise NotFound()
+        transition = _body(self, inputs.FairTransitionInput)["action"]
+        fair = services.fair_transition(actor=self.actor, fair_id=fair_id, transition=transition)
+        return Response(FairDetailOut(fair, context={"actor": self.actor}).data)
 
 
 class PlanView(ActorAPIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(responses=PlanBoothOut(many=True), tags=["fairs"])
+    @extend_schema(responses=PlanBoothOut(many=True), parameters=[inputs.BoothFilter], tags=["fairs"])
     def get(self, request: Request, fair_id: int) -> Response:
         fair = selectors.fair_get(actor=self.actor, fair_id=fair_id)
-        rows = selectors.plan(fair=fair)
-        if fair.status not in selectors.PLAN_PUBLIC_STATUSES and not selectors.is_staff(self.actor):
-            for row in rows:
-                if row.status in ("held", "assigned"):
-                    row.exhibitor = ""
+        filters = inputs.read_filters(inputs.BoothFilter, request.query_params)
+        # Before publication everyone may see the booths (to rank them) but not who got which.
+        show = selectors.names_public(actor=self.actor, fair=fair)
+        rows = selectors.booths_filtered(fair=fair, show_names=show, **filters)
         return Response(PlanBoothOut(rows, many=True).data)
-
-
-def _hall(fair: Fair, hall_id: int | None) -> Hall:
-    hall = fair.halls.filter(pk=hall_id).first() if hall_id else fair.halls.first()
-    if hall is None:
-        raise ValidationFailed(fields={"hall": [_("Choose a hall of this fair.")]})
-    return hall
-
-
-def _zone(fair: Fair, zone_id: int | None) -> Zone | None:
-    if not zone_id:
-        return None
-    zone = Zone.objects.filter(fair=fair, pk=zone_id).first()
-    if zone is None:
-        raise ValidationFailed(fields={"zone": [_("Choose a zone of this fair.")]})
-    return zone
 
 
 class BoothListView(ActorAPIView):
     capabilities = {"POST": FAIRS_MANAGE}
     permission_classes = [AllowAny]
 
-    @extend_schema(responses=BoothOut(many=True), tags=["fairs"])
+    @extend_schema(responses=BoothOut(many=True), parameters=[inputs.BoothFilter], tags=["fairs"])
     def get(self, request: Request, fair_id: int) -> Response:
         fair = selectors.fair_get(actor=self.actor, fair_id=fair_id)
-        return Response(BoothOut(fair.booths.select_related("hall", "zone"), many=True).data)
+        filters = inputs.read_filters(inputs.BoothFilter, request.query_params)
+        rows = selectors.booths_filtered(fair=fair, show_names=False, **filters)
+        return Response(BoothOut([row.booth for row in rows], many=True).data)
 
-    @extend_schema(request=BoothIn, responses={201: BoothOut}, tags=["fairs"])
+    @extend_schema(request=inputs.BoothInput, responses={201: BoothDetailOut}, tags=["fairs"])
     def post(self, request: Request, fair_id: int) -> Response:
-        fair = selectors.fair_get(actor=self.actor, fair_id=fair_id)
-        data = _valid(BoothIn, request)
-        hall = _hall(fair, data.pop("hall", None))
-        zone = _zone(fair, data.pop("zone", None))
-        booth = services.booth_create(actor=self.actor, fair=fair, hall=hall, zone=zone, **data)
-        return Response(BoothOut(booth).data, status=201)
+        fields = _body(self, inputs.BoothInput)
+        booth = services.booth_create(
+            actor=self.actor, fair_id=fair_id, hall_id=fields.get("hall"), spec=inputs.booth_spec(fields)
+        )
+        return Response(BoothDetailOut(booth, context={"actor": self.actor}).data, status=201)
 
 
 class BoothDetailView(ActorAPIView):
@@ -341,27 +295,22 @@ class BoothDetailView(ActorAPIView):
 
     def _booth(self, fair_id: int, booth_id: int) -> Booth:
         fair = selectors.fair_get(actor=self.actor, fair_id=fair_id)
-        booth = fair.booths.filter(pk=booth_id).first()
+        booth = fair.booths.select_related("fair", "hall").filter(pk=booth_id).first()
         if booth is None:
             raise NotFound()
         return booth
 
-    @extend_schema(request=BoothIn, responses=BoothOut, tags=["fairs"])
+    @extend_schema(request=inputs.BoothInput, responses=BoothDetailOut, tags=["fairs"])
     def patch(self, request: Request, fair_id: int, booth_id: int) -> Response:
         booth = self._booth(fair_id, booth_id)
-        serializer = BoothIn(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        data.pop("hall", None)
-        zone: Any = "keep"
-        if "zone" in data:
-            zone = _zone(booth.fair, data.pop("zone"))
-        booth = services.booth_update(actor=self.actor, booth=booth, zone=zone, **data)
-        return Response(BoothOut(booth).data)
+        fields = _body(self, inputs.BoothInput, partial=True)
+        spec = inputs.booth_spec(fields, base=inputs.booth_spec_of(booth))
+        booth = services.booth_update(actor=self.actor, booth_id=booth.pk, spec=spec)
+        return Response(BoothDetailOut(booth, context={"actor": self.actor}).data)
 
     @extend_schema(responses={204: None}, tags=["fairs"])
     def delete(self, request: Request, fair_id: int, booth_id: int) -> Response:
-        services.booth_delete(actor=self.actor, booth=self._booth(fair_id, booth_id))
+        services.booth_delete(actor=self.actor, booth_id=self._booth(fair_id, booth_id).pk)
         return Response(status=204)
 
 
@@ -375,229 +324,184 @@ class AllocateView(ActorAPIView):
 
     @extend_schema(request=None, responses=AllocationOut(many=True), tags=["fairs"])
     def post(self, request: Request, fair_id: int) -> Response:
-        fair = selectors.fair_get(actor=self.actor, fair_id=fair_id)
-        return Response(AllocationOut(services.allocation_run(actor=self.actor, fair=fair), many=True).data)
+        return Response(AllocationOut(services.allocation_run(actor=self.actor, fair_id=fair_id), many=True).data)
 
 
 class CheckInView(ActorAPIView):
     capabilities = {"POST": FAIRS_MANAGE}
 
-    @extend_schema(request=CheckInIn, responses=CheckInOut, tags=["fairs"])
+    @extend_schema(request=inputs.CheckInInput, responses=CheckInOut, tags=["fairs"])
     def post(self, request: Request, fair_id: int) -> Response:
-        fair = selectors.fair_get(actor=self.actor, fair_id=fair_id)
-        result = services.checkin_scan(actor=self.actor, fair=fair, code=_valid(CheckInIn, request)["code"])
-        counts = selectors.checkin_counts(fair=fair)
-        return Response(checkin_payload(result, counts))
-
-
-def checkin_payload(result: services.CheckIn, counts: dict[str, int]) -> dict[str, Any]:
-    badge = result.badge
-    message = (_("Welcome, %(name)s: checked in.") if result.first_time else _("%(name)s is already checked in.")) % {
-        "name": badge.organisation.name
-    }
-    return {
-        "code": badge.code,
-        "organisation": badge.organisation.name,
-        "kind": badge.kind,
-        "first_time": result.first_time,
-        "checked_in_at": badge.checked_in_at,
-        "message": message,
-        "checked_in": counts["done"],
-        "total": counts["total"],
-    }
+        code = _body(self, inputs.CheckInInput)["code"]
+        result = services.checkin_scan(actor=self.actor, fair_id=fair_id, code=code)
+        return Response(checkin_payload(result, selectors.checkin_counts(fair=result.badge.fair)))
 
 
 # --- applications --------------------------------------------------------------------------------
+def _application(view: ActorAPIView, application_id: int) -> Response:
+    application = selectors.application_get_for(actor=view.actor, application_id=application_id)
+    return Response(ApplicationOut(application, context={"actor": view.actor}).data)
+
+
 class ApplicationListView(ActorAPIView):
     capabilities = {"POST": FAIRS_APPLY}
 
-    @extend_schema(responses=ApplicationOut(many=True), tags=["fair applications"])
+    @extend_schema(
+        responses=ApplicationOut(many=True), parameters=[inputs.ApplicationFilter], tags=["fair applications"]
+    )
     def get(self, request: Request, fair_id: int) -> Response:
         fair = selectors.fair_get(actor=self.actor, fair_id=fair_id)
-        status = request.query_params.get("status", "")
-        if status and status not in ApplicationStatus.values:
-            raise ValidationFailed(fields={"status": [_("Unknown status.")]})
-        qs = selectors.applications_for(actor=self.actor, fair=fair, status=status).prefetch_related("preferences")
+        filters = inputs.read_filters(inputs.ApplicationFilter, request.query_params)
+        qs = selectors.applications_for(actor=self.actor, fair=fair, **filters).prefetch_related("preferences")
         return _paginated(self, qs, ApplicationOut)
 
-    @extend_schema(request=ApplicationIn, responses={201: ApplicationOut}, tags=["fair applications"])
+    @extend_schema(request=inputs.ApplicationInput, responses={201: ApplicationOut}, tags=["fair applications"])
     def post(self, request: Request, fair_id: int) -> Response:
-        fair = selectors.fair_get(actor=self.actor, fair_id=fair_id)
-        data = _valid(ApplicationIn, request)
-        data["zone"] = _zone(fair, data.pop("zone", None))
-        application = services.application_submit(actor=self.actor, fair=fair, **data)
-        return Response(ApplicationOut(_reload(self, application.pk)).data, status=201)
-
-
-def _reload(view: ActorAPIView, application_id: int) -> Application:
-    return selectors.application_get_for(actor=view.actor, application_id=application_id)
+        application_request = inputs.ApplicationRequest(**_body(self, inputs.ApplicationInput))
+        application = services.application_submit(actor=self.actor, fair_id=fair_id, request=application_request)
+        response = _application(self, application.pk)
+        response.status_code = 201
+        return response
 
 
 class ApplicationDetailView(ActorAPIView):
     @extend_schema(responses=ApplicationOut, tags=["fair applications"])
     def get(self, request: Request, application_id: int) -> Response:
-        return Response(ApplicationOut(_reload(self, application_id)).data)
+        return _application(self, application_id)
 
 
-class _ApplicationVerb(ActorAPIView, ABC):
+class ApplicationApproveView(ActorAPIView):
     capabilities = {"POST": FAIRS_MANAGE}
-    input: type[serializers.Serializer] | None = None
-
-    @abstractmethod
-    def act(self, application: Application, data: dict[str, Any]) -> None:
-        """Call the service this verb stands for."""
-
-    def post(self, request: Request, application_id: int) -> Response:
-        application = _reload(self, application_id)
-        data = _valid(self.input, request) if self.input else {}
-        self.act(application, data)
-        return Response(ApplicationOut(_reload(self, application_id)).data)
-
-
-class ApplicationApproveView(_ApplicationVerb):
-    input = FairReasonIn
 
     @extend_schema(request=None, responses=ApplicationOut, tags=["fair applications"])
     def post(self, request: Request, application_id: int) -> Response:
-        return super().post(request, application_id)
-
-    def act(self, application: Application, data: dict[str, Any]) -> None:
-        services.application_approve(actor=self.actor, application=application)
+        services.application_approve(actor=self.actor, application_id=application_id)
+        return _application(self, application_id)
 
 
-class ApplicationWaitlistView(_ApplicationVerb):
-    input = FairReasonIn
+class ApplicationWaitlistView(ActorAPIView):
+    capabilities = {"POST": FAIRS_MANAGE}
 
-    @extend_schema(request=FairReasonIn, responses=ApplicationOut, tags=["fair applications"])
+    @extend_schema(request=inputs.ReasonInput, responses=ApplicationOut, tags=["fair applications"])
     def post(self, request: Request, application_id: int) -> Response:
-        return super().post(request, application_id)
+        note = _body(self, inputs.ReasonInput)["reason"]
+        services.application_waitlist(actor=self.actor, application_id=application_id, note=note)
+        return _application(self, application_id)
 
-    def act(self, application: Application, data: dict[str, Any]) -> None:
-        services.application_waitlist(actor=self.actor, application=application, note=data["reason"])
 
+class ApplicationRejectView(ActorAPIView):
+    capabilities = {"POST": FAIRS_MANAGE}
 
-class ApplicationRejectView(_ApplicationVerb):
-    input = FairReasonIn
-
-    @extend_schema(request=FairReasonIn, responses=ApplicationOut, tags=["fair applications"])
+    @extend_schema(request=inputs.RejectInput, responses=ApplicationOut, tags=["fair applications"])
     def post(self, request: Request, application_id: int) -> Response:
-        return super().post(request, application_id)
+        reason = _body(self, inputs.RejectInput)["reason"]
+        services.application_reject(actor=self.actor, application_id=application_id, reason=reason)
+        return _application(self, application_id)
 
-    def act(self, application: Application, data: dict[str, Any]) -> None:
-        services.application_reject(actor=self.actor, application=application, reason=data["reason"])
 
-
-class ApplicationWithdrawView(_ApplicationVerb):
+class ApplicationWithdrawView(ActorAPIView):
     capabilities = {"POST": FAIRS_APPLY}
-    input = FairReasonIn
 
-    @extend_schema(request=FairReasonIn, responses=ApplicationOut, tags=["fair applications"])
+    @extend_schema(request=inputs.ReasonInput, responses=ApplicationOut, tags=["fair applications"])
     def post(self, request: Request, application_id: int) -> Response:
-        return super().post(request, application_id)
+        reason = _body(self, inputs.ReasonInput)["reason"]
+        services.application_withdraw(actor=self.actor, application_id=application_id, reason=reason)
+        return _application(self, application_id)
 
-    def act(self, application: Application, data: dict[str, Any]) -> None:
-        services.application_withdraw(actor=self.actor, application=application, reason=data["reason"])
 
+class ApplicationAssignView(ActorAPIView):
+    capabilities = {"POST": FAIRS_MANAGE}
 
-class ApplicationAssignView(_ApplicationVerb):
-    input = AssignIn
-
-    @extend_schema(request=AssignIn, responses=ApplicationOut, tags=["fair applications"])
+    @extend_schema(request=inputs.AssignInput, responses=ApplicationOut, tags=["fair applications"])
     def post(self, request: Request, application_id: int) -> Response:
-        return super().post(request, application_id)
-
-    def act(self, application: Application, data: dict[str, Any]) -> None:
-        booth = Booth.objects.filter(fair_id=application.fair_id, pk=data["booth"]).first()
-        if booth is None:
-            raise ValidationFailed(fields={"booth": [_("Choose a booth of this fair.")]})
-        services.booth_assign(actor=self.actor, application=application, booth=booth)
+        booth_id = _body(self, inputs.AssignInput)["booth"]
+        services.booth_assign(actor=self.actor, application_id=application_id, booth_id=booth_id)
+        return _application(self, application_id)
 
 
-class ApplicationReleaseView(_ApplicationVerb):
-    input = FairReasonIn
+class ApplicationReleaseView(ActorAPIView):
+    capabilities = {"POST": FAIRS_MANAGE}
 
-    @extend_schema(request=FairReasonIn, responses=ApplicationOut, tags=["fair applications"])
+    @extend_schema(request=inputs.ReasonInput, responses=ApplicationOut, tags=["fair applications"])
     def post(self, request: Request, application_id: int) -> Response:
-        return super().post(request, application_id)
-
-    def act(self, application: Application, data: dict[str, Any]) -> None:
-        services.assignment_release(actor=self.actor, application=application, reason=data["reason"])
+        reason = _body(self, inputs.ReasonInput)["reason"]
+        services.assignment_release(actor=self.actor, application_id=application_id, reason=reason)
+        return _application(self, application_id)
 
 
 # --- business matching ---------------------------------------------------------------------------
 class RegisterView(ActorAPIView):
     capabilities = {"POST": FAIRS_MEET}
 
-    @extend_schema(request=RegisterIn, responses={201: None}, tags=["fair meetings"])
+    @extend_schema(request=inputs.RegisterInput, responses={201: None}, tags=["fair meetings"])
     def post(self, request: Request, fair_id: int) -> Response:
-        fair = selectors.fair_get(actor=self.actor, fair_id=fair_id)
-        services.buyer_register(actor=self.actor, fair=fair, interests=_valid(RegisterIn, request)["interests"])
+        interests = _body(self, inputs.RegisterInput)["interests"]
+        services.buyer_register(actor=self.actor, fair_id=fair_id, interests=interests)
         return Response(status=201)
+
+
+def _meeting(view: ActorAPIView, meeting_id: int) -> Response:
+    meeting = selectors.meeting_get_for(actor=view.actor, meeting_id=meeting_id)
+    return Response(MeetingOut(meeting, context={"actor": view.actor}).data)
 
 
 class MeetingListView(ActorAPIView):
     capabilities = {"POST": FAIRS_MEET}
 
-    @extend_schema(responses=MeetingOut(many=True), tags=["fair meetings"])
+    @extend_schema(responses=MeetingOut(many=True), parameters=[inputs.MeetingFilter], tags=["fair meetings"])
     def get(self, request: Request, fair_id: int) -> Response:
         fair = selectors.fair_get(actor=self.actor, fair_id=fair_id)
-        return _paginated(self, selectors.meetings_for(actor=self.actor, fair=fair), MeetingOut)
+        status = inputs.read_filters(inputs.MeetingFilter, request.query_params)["status"]
+        return _paginated(self, selectors.meetings_for(actor=self.actor, fair=fair, status=status), MeetingOut)
 
-    @extend_schema(request=MeetingIn, responses={201: MeetingOut}, tags=["fair meetings"])
+    @extend_schema(request=inputs.MeetingRequestInput, responses={201: MeetingOut}, tags=["fair meetings"])
     def post(self, request: Request, fair_id: int) -> Response:
-        fair = selectors.fair_get(actor=self.actor, fair_id=fair_id)
-        data = _valid(MeetingIn, request)
-        exhibitor = Organisation.objects.filter(pk=data["exhibitor"]).first()
-        slot = MeetingSlot.objects.filter(fair=fair, pk=data["slot"]).first()
-        if exhibitor is None or slot is None:
-            raise NotFound()
+        fields = _body(self, inputs.MeetingRequestInput)
         meeting = services.meeting_request(
-            actor=self.actor, fair=fair, exhibitor=exhibitor, slot=slot, message=data["message"]
+            actor=self.actor,
+            fair_id=fair_id,
+            exhibitor_id=fields["exhibitor"],
+            slot_id=fields["slot"],
+            message=fields["message"],
         )
-        return Response(MeetingOut(selectors.meeting_get_for(actor=self.actor, meeting_id=meeting.pk)).data, status=201)
+        response = _meeting(self, meeting.pk)
+        response.status_code = 201
+        return response
 
 
-class _MeetingVerb(ActorAPIView):
-    def reply(self, meeting_id: int) -> Response:
-        return Response(MeetingOut(selectors.meeting_get_for(actor=self.actor, meeting_id=meeting_id)).data)
-
-
-class MeetingAcceptView(_MeetingVerb):
+class MeetingAcceptView(ActorAPIView):
     capabilities = {"POST": FAIRS_EXHIBIT}
 
     @extend_schema(request=None, responses=MeetingOut, tags=["fair meetings"])
     def post(self, request: Request, meeting_id: int) -> Response:
-        meeting = selectors.meeting_get_for(actor=self.actor, meeting_id=meeting_id)
-        services.meeting_accept(actor=self.actor, meeting=meeting)
-        return self.reply(meeting_id)
+        services.meeting_accept(actor=self.actor, meeting_id=meeting_id)
+        return _meeting(self, meeting_id)
 
 
-class MeetingDeclineView(_MeetingVerb):
+class MeetingDeclineView(ActorAPIView):
     capabilities = {"POST": FAIRS_EXHIBIT}
 
-    @extend_schema(request=FairReasonIn, responses=MeetingOut, tags=["fair meetings"])
+    @extend_schema(request=inputs.DeclineInput, responses=MeetingOut, tags=["fair meetings"])
     def post(self, request: Request, meeting_id: int) -> Response:
-        meeting = selectors.meeting_get_for(actor=self.actor, meeting_id=meeting_id)
-        services.meeting_decline(actor=self.actor, meeting=meeting, reason=_valid(FairReasonIn, request)["reason"])
-        return self.reply(meeting_id)
+        reason = _body(self, inputs.DeclineInput)["reason"]
+        services.meeting_decline(actor=self.actor, meeting_id=meeting_id, reason=reason)
+        return _meeting(self, meeting_id)
 
 
-class MeetingCancelView(_MeetingVerb):
+class MeetingCancelView(ActorAPIView):
     capabilities = {"POST": FAIRS_MEET}
 
     @extend_schema(request=None, responses=MeetingOut, tags=["fair meetings"])
     def post(self, request: Request, meeting_id: int) -> Response:
-        meeting = selectors.meeting_get_for(actor=self.actor, meeting_id=meeting_id)
-        services.meeting_cancel(actor=self.actor, meeting=meeting)
-        return self.reply(meeting_id)
+        services.meeting_cancel(actor=self.actor, meeting_id=meeting_id)
+        return _meeting(self, meeting_id)
 
 
-class MeetingOutcomeView(_MeetingVerb):
-    @extend_schema(request=OutcomeIn, responses={201: OutcomeOut}, tags=["fair meetings"])
+class MeetingOutcomeView(ActorAPIView):
+    capabilities = {"POST": FAIRS_MATCH}
+
+    @extend_schema(request=inputs.OutcomeInput, responses={201: OutcomeOut}, tags=["fair meetings"])
     def post(self, request: Request, meeting_id: int) -> Response:
-        meeting = selectors.meeting_get_for(actor=self.actor, meeting_id=meeting_id)
-        data = _valid(OutcomeIn, request)
-        outcome = services.meeting_outcome_record(
-            actor=self.actor, meeting=meeting, rfq_id=data.pop("rfq"), order_id=data.pop("order"), **data
-        )
-        return Response(OutcomeOut(outcome).data, status=201)
+        outcome = inputs.OutcomeSpec(**_body(self, inputs.OutcomeInput))
+        recorded = services.meeting_outcome_record(actor=self.actor, meeting_id=meeting_id, outcome=outcome)
+        return Response(OutcomeOut(recorded).data, status=201)

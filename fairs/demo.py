@@ -6,7 +6,7 @@ Idempotent: once the fair exists, the seeder leaves it as it is.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -15,19 +15,21 @@ from django.utils import timezone
 
 from catalog.models import Product, ProductStatus
 from fairs import selectors, services
+from fairs.inputs import ApplicationRequest, BoothSpec, FairSpec, OutcomeSpec
+from fairs.lifecycle import FairTransition
 from fairs.models import (
     Application,
     ApplicationStatus,
-    Badge,
     BoothType,
     Fair,
-    FairStatus,
     Meeting,
+    OutcomeKind,
     SubsidyProgramme,
     ZoneKind,
 )
 from market.core.demo import DEMO_PASSWORD, DemoContext
 from market.core.errors import ApplicationError
+from market.core.quantity import Unit
 from market.organisations.demo import demo_tax_code
 from market.organisations.models import Membership, Organisation, OrganisationKind, Role, User, VerificationStatus
 from market.organisations.permissions import Actor
@@ -71,11 +73,11 @@ def _owner(organisation: Organisation) -> Actor:
     return Actor(user=membership.user, organisation=organisation, role=Role.OWNER)
 
 
-def _outcome_links(kind: str, meeting: Any) -> dict[str, int] | None:
+def _outcome_links(kind: OutcomeKind, meeting: Meeting) -> dict[str, int] | None:
     """The real RFQ or order an RFQ/order outcome points at, made through the orders services as the buyer
     would after the meeting: a request for the exhibitor's first product in stock, or an order of it.
     None when there is none to be had."""
-    if kind not in ("rfq", "order"):
+    if kind not in (OutcomeKind.RFQ, OutcomeKind.ORDER):
         return {}
     buyer = _owner(meeting.buyer)
     product = (
@@ -86,7 +88,7 @@ def _outcome_links(kind: str, meeting: Any) -> dict[str, int] | None:
         .first()
     )
     reference = f"HOICHO-{meeting.pk}"
-    if kind == "rfq":
+    if kind == OutcomeKind.RFQ:
         rfq = Rfq.objects.filter(buyer=meeting.buyer, note=reference).first()
         if rfq is None and product is not None:
             today = timezone.localdate()
@@ -163,8 +165,12 @@ def _layout(actor: Actor, fair: Fair) -> None:
         ),
     ]
     for hall_index, (hall_name, zone_specs) in enumerate(halls):
-        hall = services.hall_create(actor=actor, fair=fair, name=hall_name, width_m=Decimal(64), depth_m=Decimal(34))
-        zones = [services.zone_create(actor=actor, fair=fair, hall=hall, name=n, kind=k) for n, k in zone_specs]
+        hall = services.hall_create(
+            actor=actor, fair_id=fair.pk, name=hall_name, width_m=Decimal(64), depth_m=Decimal(34)
+        )
+        zones = [
+            services.zone_create(actor=actor, fair_id=fair.pk, hall_id=hall.pk, name=n, kind=k) for n, k in zone_specs
+        ]
         letter = "AB"[hall_index]
         for n in range(60):
             row, col = divmod(n, 15)
@@ -173,13 +179,10 @@ def _layout(actor: Actor, fair: Fair) -> None:
             booth_type = BoothType.PREMIUM if premium else BoothType.CORNER if corner else BoothType.STANDARD
             price = {BoothType.PREMIUM: 8_000_000, BoothType.CORNER: 5_000_000}.get(booth_type, 4_000_000)
             zone = zones[min(len(zones) - 1, col * len(zones) // 15)]
-            services.booth_create(
-                actor=actor,
-                fair=fair,
-                hall=hall,
-                zone=zone,
+            spec = BoothSpec(
                 code=f"{letter}-{n + 1:02d}",
                 booth_type=booth_type,
+                zone_id=zone.pk,
                 x=Decimal(1 + col * 4),
                 y=Decimal(2 + row * 8 + (0 if row % 2 == 0 else -1)),
                 price=price,
@@ -187,6 +190,7 @@ def _layout(actor: Actor, fair: Fair) -> None:
                 cold_storage=zone.kind == ZoneKind.SEAFOOD and col % 2 == 0,
                 blocked=(hall_index == 1 and n == 37),  # a pillar
             )
+            services.booth_create(actor=actor, fair_id=fair.pk, hall_id=hall.pk, spec=spec)
 
 
 def seed_fairs(context: DemoContext) -> None:
@@ -210,8 +214,7 @@ def seed_fairs(context: DemoContext) -> None:
         requires_verified=True,
         first_time_priority=True,
     )
-    fair = services.fair_create(
-        actor=staff,
+    spec = FairSpec(
         slug=FAIR_SLUG,
         name_vi="Hội chợ OCOP và Nông sản vùng Đồng bằng sông Cửu Long – Rạch Giá",
         name_en="Mekong Delta OCOP and Farm Produce Fair – Rạch Giá",
@@ -227,48 +230,51 @@ def seed_fairs(context: DemoContext) -> None:
         ),
         rules_en="One booth per cooperative. Products on show must be traceable; OCOP products show their stars.",
         payment_days=7,
-        subsidy_programme=programme,
+        subsidy_programme_id=programme.pk,
     )
+    fair = services.fair_create(actor=staff, spec=spec)
     _layout(staff, fair)
-    services.fair_transition(actor=staff, fair=fair, to=FairStatus.OPEN)
+    services.fair_transition(actor=staff, fair_id=fair.pk, transition=FairTransition.OPEN)
 
     demo_keys = [k for k, v in context.objects.items() if isinstance(v, Organisation) and v.is_seller and v.is_verified]
     sellers = [context.objects[k] for k in demo_keys] + _extra_cooperatives()
     products: dict[str, Any] = context.objects.get("catalog_products", {})
     applications: list[Application] = []
     for i, coop in enumerate(sellers):
-        own = [p.pk for p in products.values() if p.cooperative_id == coop.pk and p.status == "published"]
+        own = [p.pk for p in products.values() if p.cooperative_id == coop.pk and p.status == ProductStatus.PUBLISHED]
         booth_type = BoothType.CORNER if i % 7 == 3 else BoothType.STANDARD
-        applications.append(
-            services.application_submit(
-                actor=_owner(coop),
-                fair=fair,
-                booth_type=booth_type,
-                products=own[:3],
-                samples="Hàng mẫu dùng thử cho khách" if i % 2 else "",
-                needs_cold_chain="Thủy sản" in coop.name or "Tôm" in coop.name,
-                needs_power=True,
-            )
+        request = ApplicationRequest(
+            booth_type=booth_type,
+            products=tuple(own[:3]),
+            samples="Hàng mẫu dùng thử cho khách" if i % 2 else "",
+            needs_cold_chain="Thủy sản" in coop.name or "Tôm" in coop.name,
+            needs_power=True,
         )
-    services.allocation_run(actor=staff, fair=fair)
+        applications.append(services.application_submit(actor=_owner(coop), fair_id=fair.pk, request=request))
+    services.allocation_run(actor=staff, fair_id=fair.pk)
     live = list(Application.objects.filter(fair=fair, status=ApplicationStatus.APPROVED).order_by("pk"))
     for application in live[: len(live) // 2]:
         if application.amount_due:
             services.fee_mark_paid(application_id=application.pk, fully_paid=True)
     if live:
         services.application_withdraw(
-            actor=_owner(live[-1].cooperative), application=live[-1], reason="Trùng lịch thu hoạch"
+            actor=_owner(live[-1].cooperative), application_id=live[-1].pk, reason="Trùng lịch thu hoạch"
         )
-    late = [services.application_submit(actor=_owner(coop), fair=fair) for coop in _late_applicants(context, sellers)]
+    late = [
+        services.application_submit(actor=_owner(coop), fair_id=fair.pk, request=ApplicationRequest())
+        for coop in _late_applicants(context, sellers)
+    ]
     if late:
-        services.application_waitlist(actor=staff, application=late[0], note="Hết gian hàng tiêu chuẩn")
+        services.application_waitlist(actor=staff, application_id=late[0].pk, note="Hết gian hàng tiêu chuẩn")
     if len(late) > 1:
         services.application_reject(
-            actor=staff, application=late[1], reason="Sản phẩm chưa có giấy chứng nhận an toàn thực phẩm còn hiệu lực."
+            actor=staff,
+            application_id=late[1].pk,
+            reason="Sản phẩm chưa có giấy chứng nhận an toàn thực phẩm còn hiệu lực.",
         )
 
-    services.fair_transition(actor=staff, fair=fair, to=FairStatus.ALLOCATION)
-    services.fair_transition(actor=staff, fair=fair, to=FairStatus.PUBLISHED)
+    services.fair_transition(actor=staff, fair_id=fair.pk, transition=FairTransition.CLOSE_APPLICATIONS)
+    services.fair_transition(actor=staff, fair_id=fair.pk, transition=FairTransition.PUBLISH)
     _matching(context, staff, fair)
     context.notes.append(
         f"Fairs: {fair.name_vi} — {fair.booths.count()} booths, {fair.applications.count()} applications, "
@@ -303,50 +309,49 @@ def _late_applicants(context: DemoContext, sellers: list[Organisation]) -> list[
 
 
 def _matching(context: DemoContext, staff: Actor, fair: Fair) -> None:
-    tz = timezone.get_current_timezone()
-    starts = [
-        timezone.make_aware(datetime.combine(fair.starts_on + timedelta(days=d), time(h, m)), tz)
-        for d in (0, 1)
-        for h, m in ((9, 0), (9, 30), (10, 0), (10, 30), (14, 0), (14, 30), (15, 0))
-    ]
-    slots = services.slots_create(actor=staff, fair=fair, starts=starts)
-    services.tables_create(actor=staff, fair=fair, names=[f"Bàn {i}" for i in range(1, 9)])
+    for day in (fair.starts_on, fair.starts_on + timedelta(days=1)):
+        services.slots_create(actor=staff, fair_id=fair.pk, day=day, first=time(9, 0), count=4, minutes=30)
+        services.slots_create(actor=staff, fair_id=fair.pk, day=day, first=time(14, 0), count=3, minutes=30)
+    slots = list(fair.slots.order_by("starts_at"))
+    services.tables_create(actor=staff, fair_id=fair.pk, count=8)
     buyers = [v for v in context.objects.values() if isinstance(v, Organisation) and v.kind == OrganisationKind.BUYER]
     exhibitors = [e.application.cooperative for e in selectors.exhibitors(fair=fair)]
     outcomes = [
-        ("mou", "200", "tan", 3_600_000_000, "Biên bản ghi nhớ bao tiêu 200 tấn gạo ST25 vụ Đông Xuân"),
-        ("rfq", "5", "tan", 0, "Yêu cầu báo giá 5 tấn giao tháng 3"),
-        ("order", "1200", "chai", 96_000_000, "Đơn hàng nước mắm 40 độ đạm"),
-        ("interest", None, "", 0, "Quan tâm, hẹn thăm vùng nguyên liệu"),
+        (
+            OutcomeKind.MOU,
+            Decimal(200),
+            Unit.TAN,
+            3_600_000_000,
+            "Biên bản ghi nhớ bao tiêu 200 tấn gạo ST25 vụ Đông Xuân",
+        ),
+        (OutcomeKind.RFQ, Decimal(5), Unit.TAN, 0, "Yêu cầu báo giá 5 tấn giao tháng 3"),
+        (OutcomeKind.ORDER, Decimal(1200), Unit.CHAI, 96_000_000, "Đơn hàng nước mắm 40 độ đạm"),
+        (OutcomeKind.INTEREST, None, None, 0, "Quan tâm, hẹn thăm vùng nguyên liệu"),
     ]
     n = 0
     for b_index, buyer in enumerate(buyers):
         actor = _owner(buyer)
-        services.buyer_register(actor=actor, fair=fair, interests="Gạo thơm, nước mắm, trái cây sấy")
+        services.buyer_register(actor=actor, fair_id=fair.pk, interests="Gạo thơm, nước mắm, trái cây sấy")
         for k in range(4):
             exhibitor = exhibitors[(b_index * 5 + k) % len(exhibitors)]
             meeting = services.meeting_request(
-                actor=actor, fair=fair, exhibitor=exhibitor, slot=slots[k + b_index], message="Xin gặp trao đổi"
+                actor=actor,
+                fair_id=fair.pk,
+                exhibitor_id=exhibitor.pk,
+                slot_id=slots[k + b_index].pk,
+                message="Xin gặp trao đổi",
             )
             if k == 3:
-                services.meeting_decline(actor=_owner(exhibitor), meeting=meeting, reason="Bận nhận hàng mẫu")
+                services.meeting_decline(actor=_owner(exhibitor), meeting_id=meeting.pk, reason="Bận nhận hàng mẫu")
                 continue
             if k == 2 and b_index == 0:
                 continue  # stays requested
-            meeting = services.meeting_accept(actor=_owner(exhibitor), meeting=meeting)
+            meeting = services.meeting_accept(actor=_owner(exhibitor), meeting_id=meeting.pk)
             kind, volume, unit, value, note = outcomes[n % len(outcomes)]
             n += 1
             if k == 0:
                 links = _outcome_links(kind, meeting)
-                services.meeting_outcome_record(
-                    actor=actor,
-                    meeting=meeting,
-                    kind=kind if links is not None else "interest",
-                    volume=volume,
-                    unit=unit,
-                    value=value,
-                    note=note,
-                    **(links or {}),
-                )
-    for badge in Badge.objects.filter(fair=fair).order_by("pk")[:12]:
-        services.checkin_scan(actor=staff, fair=fair, code=badge.code)
+                outcome = OutcomeSpec(kind=kind, volume=volume, unit=unit, value=value, note=note, **(links or {}))
+                if links is None:
+                    outcome = OutcomeSpec(kind=OutcomeKind.INTEREST, note=note)
+                services.meeting_outcome_record(actor=actor, meeting_id=meeting.pk, outcome=outcome)

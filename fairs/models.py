@@ -8,6 +8,7 @@ budget or a cooperative's yearly cap spent past its limit, a party or a table bo
 
 from __future__ import annotations
 
+from datetime import date, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -52,6 +53,13 @@ class Fair(TimeStampedModel):
     grace_days = models.PositiveSmallIntegerField(
         _("days of grace after the reminder"), default=2, help_text=_("Unpaid booths are released after them.")
     )
+    day_opens_at = models.TimeField(_("opens at"), default=time(8, 0), help_text=_("Each day of the fair."))
+    day_closes_at = models.TimeField(_("closes at"), default=time(17, 0), help_text=_("Each day of the fair."))
+    checkin_days_before = models.PositiveSmallIntegerField(
+        _("check-in opens (days before the first day)"),
+        default=1,
+        help_text=_("Exhibitors set up the day before; badges are scanned from then to the last day."),
+    )
     rules_vi = models.TextField(_("rules (Vietnamese)"), blank=True, max_length=8000)
     rules_en = models.TextField(_("rules (English)"), blank=True, max_length=8000)
     status = models.CharField(_("status"), max_length=12, choices=FairStatus.choices, default=FairStatus.DRAFT)
@@ -73,6 +81,7 @@ class Fair(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(applications_close_on__gte=F("applications_open_on")), name="fair_window_ordered"
             ),
+            models.CheckConstraint(condition=Q(day_closes_at__gt=F("day_opens_at")), name="fair_day_has_hours"),
         ]
 
     def __str__(self) -> str:
@@ -89,6 +98,14 @@ class Fair(TimeStampedModel):
         if (get_language() or "vi").startswith("en") and self.rules_en:
             return self.rules_en
         return self.rules_vi
+
+    @property
+    def checkin_opens_on(self) -> date:
+        return self.starts_on - timedelta(days=self.checkin_days_before)
+
+    def checkin_open(self, today: date) -> bool:
+        """Badges are scanned from the set-up day(s) before the fair to its last day, never weeks ahead."""
+        return self.checkin_opens_on <= today <= self.ends_on
 
     @property
     def full_address(self) -> str:
@@ -336,7 +353,7 @@ class Application(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["fair", "cooperative"],
-                condition=Q(status__in=["submitted", "approved", "waitlisted"]),
+                condition=Q(status__in=list(LIVE_APPLICATION_STATUSES)),
                 name="application_one_live_per_cooperative",
             ),
             models.UniqueConstraint(
@@ -371,6 +388,21 @@ class ApplicationPreference(models.Model):
         return f"{self.rank}. {self.booth_id}"
 
 
+class ApplicationEventKind(models.TextChoices):
+    """What happened to an application, as its history shows it."""
+
+    SUBMITTED = "submitted", _("Application sent")
+    APPROVED = "approved", _("Approved")
+    WAITLISTED = "waitlisted", _("Put on the waitlist")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the cooperative")
+    ASSIGNED = "assigned", _("Booth assigned")
+    RELEASED = "released", _("Booth released")
+    RELEASED_UNPAID = "released_unpaid", _("Booth released: fee not paid in time")
+    FEE_REMINDER = "fee_reminder", _("Reminder to pay the booth fee")
+    FEE_PAID = "fee_paid", _("Booth fee paid")
+
+
 class ApplicationEvent(models.Model):
     """The application's history: each transition with who made it and why."""
 
@@ -379,9 +411,9 @@ class ApplicationEvent(models.Model):
     actor_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    from_status = models.CharField(max_length=12, blank=True)
-    to_status = models.CharField(max_length=12)
-    action = models.CharField(max_length=40)
+    from_status = models.CharField(max_length=12, blank=True, choices=ApplicationStatus.choices)
+    to_status = models.CharField(max_length=12, choices=ApplicationStatus.choices)
+    action = models.CharField(max_length=40, choices=ApplicationEventKind.choices)
     note = models.CharField(max_length=500, blank=True)
 
     class Meta:
@@ -497,7 +529,8 @@ class MeetingStatus(models.TextChoices):
     HELD = "held", _("Held")
 
 
-BOOKED = ["requested", "accepted", "held"]
+# A meeting in one of these statuses holds its slot for both parties and its table.
+BOOKED = [MeetingStatus.REQUESTED, MeetingStatus.ACCEPTED, MeetingStatus.HELD]
 
 
 class Meeting(TimeStampedModel):

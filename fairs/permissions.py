@@ -10,3 +10,5 @@ FAIRS_APPLY = capability("fairs.apply", kinds=SELLER_KINDS, roles=MANAGING_ROLES
 FAIRS_EXHIBIT = capability("fairs.exhibit", kinds=SELLER_KINDS, roles=ALL_ROLES)
 # Buyers register for a fair and request meetings.
 FAIRS_MEET = capability("fairs.meet", kinds={OrganisationKind.BUYER}, roles=ALL_ROLES)
+# Either side of a meeting (the buyer or the exhibiting cooperative) records what came of it.
+FAIRS_MATCH = capability("fairs.match", kinds=SELLER_KINDS | {OrganisationKind.BUYER}, roles=ALL_ROLES)

@@ -9,36 +9,39 @@ from datetime import timedelta
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce
 
 from catalog.models import Product, ProductStatus
+from fairs.lifecycle import PLAN_PUBLIC_STATUSES, PUBLIC_STATUSES
 from fairs.models import (
     BOOKED,
+    LIVE_APPLICATION_STATUSES,
     Application,
     ApplicationStatus,
     Badge,
+    BadgeKind,
     Booth,
     BoothAssignment,
-    BuyerRegistration,
+    BoothType,
     Fair,
-    FairStatus,
     FeeStatus,
     Meeting,
     MeetingOutcome,
     MeetingSlot,
     MeetingStatus,
     OutcomeKind,
+    PlanStatus,
+    SubsidyLedger,
     SubsidyProgramme,
 )
 from fairs.permissions import FAIRS_MANAGE
+from fairs.policy import live_assignment
+from fairs.subsidies import Eligibility, subsidy_eligibility, subsidy_share
 from market.core.errors import NotFound
 from market.core.text import fold
 from market.organisations import geo
+from market.organisations.models import Organisation
 from market.organisations.permissions import Actor
 from orders.models import Order, Rfq
-
-PUBLIC_STATUSES = (FairStatus.OPEN, FairStatus.ALLOCATION, FairStatus.PUBLISHED, FairStatus.RUNNING, FairStatus.CLOSED)
-PLAN_PUBLIC_STATUSES = (FairStatus.PUBLISHED, FairStatus.RUNNING, FairStatus.CLOSED)
 
 
 def is_staff(actor: Actor) -> bool:
@@ -59,6 +62,11 @@ def fair_get(*, actor: Actor, fair_id: int | None = None, slug: str | None = Non
     return fair
 
 
+def names_public(*, actor: Actor, fair: Fair) -> bool:
+    """Who got which booth is public once the plan is published; staff always see it."""
+    return fair.status in PLAN_PUBLIC_STATUSES or is_staff(actor)
+
+
 def programmes(*, actor: Actor) -> QuerySet[SubsidyProgramme]:
     return SubsidyProgramme.objects.all() if is_staff(actor) else SubsidyProgramme.objects.none()
 
@@ -67,15 +75,15 @@ def programmes(*, actor: Actor) -> QuerySet[SubsidyProgramme]:
 @dataclass
 class PlanBooth:
     booth: Booth
-    status: str  # free, held, assigned, blocked
+    status: PlanStatus
     exhibitor: str = ""
     exhibitor_id: int | None = None
     application_id: int | None = None
 
 
-def plan(*, fair: Fair) -> list[PlanBooth]:
+def plan(*, fair: Fair, show_names: bool = True) -> list[PlanBooth]:
     """Every booth with its status: blocked; assigned (paid or fully subsidised); held (assigned, fee
-    awaited); free."""
+    awaited); free. Without `show_names` the exhibitors stay hidden (before publication)."""
     live = {
         a.booth_id: a
         for a in BoothAssignment.objects.filter(fair=fair, released_at__isnull=True).select_related(
@@ -83,17 +91,94 @@ def plan(*, fair: Fair) -> list[PlanBooth]:
         )
     }
     rows = []
-    for booth in Booth.objects.filter(fair=fair).select_related("hall", "zone").order_by("hall__position", "code"):
+    for booth in (
+        Booth.objects.filter(fair=fair).select_related("hall", "zone", "fair").order_by("hall__position", "code")
+    ):
         assignment = live.get(booth.pk)
         if booth.blocked:
-            rows.append(PlanBooth(booth, "blocked"))
+            rows.append(PlanBooth(booth, PlanStatus.BLOCKED))
         elif assignment is None:
-            rows.append(PlanBooth(booth, "free"))
+            rows.append(PlanBooth(booth, PlanStatus.FREE))
         else:
             app = assignment.application
-            status = "assigned" if app.fee_status in (FeeStatus.PAID, FeeStatus.COVERED) else "held"
-            rows.append(PlanBooth(booth, status, app.cooperative.name, app.cooperative_id, app.pk))
+            paid = app.fee_status in (FeeStatus.PAID, FeeStatus.COVERED)
+            status = PlanStatus.ASSIGNED if paid else PlanStatus.HELD
+            if show_names:
+                rows.append(PlanBooth(booth, status, app.cooperative.name, app.cooperative_id, app.pk))
+            else:
+                rows.append(PlanBooth(booth, status))
     return rows
+
+
+def plan_counts(rows: list[PlanBooth]) -> dict[str, int]:
+    return {status.value: sum(1 for r in rows if r.status == status) for status in PlanStatus}
+
+
+def booths_filtered(
+    *,
+    fair: Fair,
+    hall: int | None = None,
+    status: PlanStatus | None = None,
+    booth_type: BoothType | None = None,
+    show_names: bool = True,
+) -> list[PlanBooth]:
+    """The plan's booths narrowed by the list's filters (fairs.inputs.BoothFilter)."""
+    return [
+        row
+        for row in plan(fair=fair, show_names=show_names)
+        if (hall is None or row.booth.hall_id == hall)
+        and (status is None or row.status == status)
+        and (booth_type is None or row.booth.booth_type == booth_type)
+    ]
+
+
+# --- what a booth would cost a cooperative -----------------------------------------------------------
+@dataclass(frozen=True)
+class BoothQuote:
+    booth: Booth
+    subsidy: int
+
+    @property
+    def price(self) -> int:
+        return self.booth.price
+
+    @property
+    def due(self) -> int:
+        return self.booth.price - self.subsidy
+
+
+@dataclass(frozen=True)
+class FeeOutlook:
+    """What the fair's subsidy programme would pay towards each free booth for this cooperative now: its
+    share, within what is left of the budget and of the cooperative's yearly cap. The subsidy is committed
+    (and may be less if the budget runs out meanwhile) when a booth is assigned."""
+
+    programme: SubsidyProgramme | None
+    eligibility: Eligibility | None
+    cap_left: int
+    quotes: list[BoothQuote]
+
+    def quote(self, booth_id: int) -> BoothQuote | None:
+        return next((q for q in self.quotes if q.booth.pk == booth_id), None)
+
+
+def fee_outlook(*, fair: Fair, cooperative: Organisation) -> FeeOutlook:
+    taken = BoothAssignment.objects.filter(fair=fair, released_at__isnull=True).values("booth_id")
+    booths = list(
+        Booth.objects.filter(fair=fair, blocked=False).exclude(pk__in=taken).select_related("zone").order_by("code")
+    )
+    programme = fair.subsidy_programme
+    if programme is None:
+        return FeeOutlook(None, None, 0, [BoothQuote(b, 0) for b in booths])
+    eligibility = subsidy_eligibility(programme=programme, cooperative=cooperative)
+    ledger = SubsidyLedger.objects.filter(programme=programme, cooperative=cooperative).first()
+    cap_left = (ledger.cap - ledger.used) if ledger else programme.yearly_cap
+    left = min(cap_left, programme.remaining) if eligibility.eligible else 0
+    quotes = [
+        BoothQuote(b, min(left, subsidy_share(programme=programme, booth_type=b.booth_type, price=b.price)))
+        for b in booths
+    ]
+    return FeeOutlook(programme, eligibility, cap_left, quotes)
 
 
 # --- applications --------------------------------------------------------------------------------
@@ -101,12 +186,14 @@ def applications_for(
     *,
     actor: Actor,
     fair: Fair | None = None,
-    status: str = "",
-    booth_type: str = "",
-    zone_id: int | None = None,
-    query: str = "",
-    province_code: int | None = None,
+    status: ApplicationStatus | None = None,
+    booth_type: BoothType | None = None,
+    zone: int | None = None,
+    province: int | None = None,
+    q: str = "",
 ) -> QuerySet[Application]:
+    """The applications the actor may see (staff: all; a cooperative: its own), narrowed by the review
+    list's filters (fairs.inputs.ApplicationFilter)."""
     qs = Application.objects.select_related("fair", "cooperative", "zone").prefetch_related(
         Prefetch(
             "assignments",
@@ -120,17 +207,16 @@ def applications_for(
         qs = qs.filter(cooperative_id=actor.organisation_id)
     if fair is not None:
         qs = qs.filter(fair=fair)
-    if status:
+    if status is not None:
         qs = qs.filter(status=status)
-    if booth_type:
+    if booth_type is not None:
         qs = qs.filter(booth_type=booth_type)
-    if zone_id:
-        qs = qs.filter(zone_id=zone_id)
-    if province_code:
-        qs = qs.filter(cooperative__province_code=province_code)
-    if query:
-        folded = fold(query)
-        qs = qs.filter(Q(cooperative__name__icontains=query) | Q(cooperative__name__icontains=folded))
+    if zone is not None:
+        qs = qs.filter(zone_id=zone)
+    if province is not None:
+        qs = qs.filter(cooperative__province_code=province)
+    if q:
+        qs = qs.filter(Q(cooperative__name__icontains=q) | Q(cooperative__name__icontains=fold(q)))
     return qs.order_by("status", "waitlist_position", "created_at", "pk")
 
 
@@ -141,11 +227,14 @@ def application_get_for(*, actor: Actor, application_id: int) -> Application:
     return application
 
 
+def live_application(*, actor: Actor, fair: Fair) -> Application | None:
+    """The actor's cooperative's current application to the fair (submitted, approved or waitlisted)."""
+    return applications_for(actor=actor, fair=fair).filter(status__in=LIVE_APPLICATION_STATUSES).first()
+
+
 def live_booth(application: Application) -> Booth | None:
-    live = getattr(application, "live_assignments", None)
-    if live is None:
-        live = list(application.assignments.filter(released_at__isnull=True).select_related("booth"))
-    return live[0].booth if live else None
+    live = live_assignment(application)
+    return live.booth if live else None
 
 
 def cooperative_history(*, actor: Actor, cooperative_id: int) -> QuerySet[Application]:
@@ -159,6 +248,15 @@ def cooperative_history(*, actor: Actor, cooperative_id: int) -> QuerySet[Applic
     )
 
 
+def booth_choices_for(application: Application) -> list[Booth]:
+    """Free booths of the application's fair for staff to assign: the applicant's ranked choices first (in
+    their order), then the others by code. The first is the one to offer."""
+    taken = BoothAssignment.objects.filter(fair_id=application.fair_id, released_at__isnull=True).values("booth_id")
+    free = {b.pk: b for b in Booth.objects.filter(fair_id=application.fair_id, blocked=False).exclude(pk__in=taken)}
+    ranked = [free.pop(p.booth_id) for p in application.preferences.order_by("rank") if p.booth_id in free]
+    return ranked + sorted(free.values(), key=lambda b: b.code)
+
+
 # --- exhibitors (public) -------------------------------------------------------------------------
 @dataclass
 class Exhibitor:
@@ -167,7 +265,7 @@ class Exhibitor:
     products: list[Product] = field(default_factory=list)
 
 
-def exhibitors(*, fair: Fair, query: str = "") -> list[Exhibitor]:
+def exhibitors(*, fair: Fair, q: str = "") -> list[Exhibitor]:
     assignments = (
         BoothAssignment.objects.filter(
             fair=fair, released_at__isnull=True, application__status=ApplicationStatus.APPROVED
@@ -181,7 +279,7 @@ def exhibitors(*, fair: Fair, query: str = "") -> list[Exhibitor]:
         )
         .order_by("booth__code")
     )
-    folded = fold(query) if query else ""
+    folded = fold(q) if q else ""
     found = []
     for assignment in assignments:
         app = assignment.application
@@ -195,7 +293,7 @@ def exhibitors(*, fair: Fair, query: str = "") -> list[Exhibitor]:
 
 
 # --- meetings ------------------------------------------------------------------------------------
-def meetings_for(*, actor: Actor, fair: Fair | None = None) -> QuerySet[Meeting]:
+def meetings_for(*, actor: Actor, fair: Fair | None = None, status: MeetingStatus | None = None) -> QuerySet[Meeting]:
     qs = Meeting.objects.select_related("fair", "slot", "buyer", "exhibitor", "table").prefetch_related("outcomes")
     if not is_staff(actor):
         if actor.organisation_id is None:
@@ -203,6 +301,8 @@ def meetings_for(*, actor: Actor, fair: Fair | None = None) -> QuerySet[Meeting]
         qs = qs.filter(Q(buyer_id=actor.organisation_id) | Q(exhibitor_id=actor.organisation_id))
     if fair is not None:
         qs = qs.filter(fair=fair)
+    if status is not None:
+        qs = qs.filter(status=status)
     return qs.order_by("slot__starts_at", "pk")
 
 
@@ -220,10 +320,6 @@ def free_slots(*, fair: Fair, buyer_id: int, exhibitor_id: int) -> list[MeetingS
     return list(MeetingSlot.objects.filter(fair=fair).exclude(pk__in=busy.values("slot_id")).order_by("starts_at"))
 
 
-def buyer_registered(*, fair: Fair, buyer_id: int | None) -> bool:
-    return bool(buyer_id) and BuyerRegistration.objects.filter(fair=fair, buyer_id=buyer_id).exists()
-
-
 def badges_for(*, actor: Actor, fair: Fair) -> QuerySet[Badge]:
     qs = Badge.objects.filter(fair=fair).select_related("organisation")
     if is_staff(actor):
@@ -231,22 +327,75 @@ def badges_for(*, actor: Actor, fair: Fair) -> QuerySet[Badge]:
     return qs.filter(organisation_id=actor.organisation_id) if actor.organisation_id else qs.none()
 
 
-def checkin_counts(*, fair: Fair) -> dict[str, int]:
-    rows = (
+@dataclass(frozen=True)
+class CheckinCounts:
+    exhibitor_done: int = 0
+    exhibitor_total: int = 0
+    buyer_done: int = 0
+    buyer_total: int = 0
+
+    @property
+    def done(self) -> int:
+        return self.exhibitor_done + self.buyer_done
+
+    @property
+    def total(self) -> int:
+        return self.exhibitor_total + self.buyer_total
+
+
+def checkin_counts(*, fair: Fair) -> CheckinCounts:
+    done: dict[str, int] = {}
+    total: dict[str, int] = {}
+    for kind, all_, checked in (
         Badge.objects.filter(fair=fair)
         .values("kind")
         .annotate(total=Count("pk"), done=Count("pk", filter=Q(checked_in_at__isnull=False)))
+        .values_list("kind", "total", "done")
+    ):
+        total[kind], done[kind] = all_, checked
+    return CheckinCounts(
+        exhibitor_done=done.get(BadgeKind.EXHIBITOR, 0),
+        exhibitor_total=total.get(BadgeKind.EXHIBITOR, 0),
+        buyer_done=done.get(BadgeKind.BUYER, 0),
+        buyer_total=total.get(BadgeKind.BUYER, 0),
     )
-    counts = {"exhibitor_total": 0, "exhibitor_done": 0, "buyer_total": 0, "buyer_done": 0}
-    for row in rows:
-        counts[f"{row['kind']}_total"] = row["total"]
-        counts[f"{row['kind']}_done"] = row["done"]
-    counts["done"] = counts["exhibitor_done"] + counts["buyer_done"]
-    counts["total"] = counts["exhibitor_total"] + counts["buyer_total"]
-    return counts
 
 
 # --- the report ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class OutcomeTotal:
+    kind: OutcomeKind
+    count: int
+    value: int
+
+
+def _outcome_key(outcome: MeetingOutcome) -> tuple[str, int | None]:
+    """What an outcome is about: the same order or RFQ however many meetings or sides record it; an MoU or
+    an interest belongs to its meeting (both sides may record the one MoU they signed)."""
+    if outcome.kind == OutcomeKind.ORDER:
+        return (OutcomeKind.ORDER, outcome.order_id)
+    if outcome.kind == OutcomeKind.RFQ:
+        return (OutcomeKind.RFQ, outcome.rfq_id)
+    return (outcome.kind, outcome.meeting_id)
+
+
+def outcome_totals(*, fair: Fair) -> list[OutcomeTotal]:
+    """Outcomes counted once each: the latest record of each wins (a correction); an order counts at its
+    current total (delivered weight may change it)."""
+    latest: dict[tuple[str, int | None], MeetingOutcome] = {}
+    for outcome in (
+        MeetingOutcome.objects.filter(meeting__fair=fair).select_related("order").order_by("created_at", "pk")
+    ):
+        latest[_outcome_key(outcome)] = outcome
+    totals: dict[OutcomeKind, tuple[int, int]] = {}
+    for outcome in latest.values():
+        kind = OutcomeKind(outcome.kind)
+        value = outcome.order.total if outcome.order is not None else outcome.value
+        count, total = totals.get(kind, (0, 0))
+        totals[kind] = (count + 1, total + value)
+    return [OutcomeTotal(kind, *totals[kind]) for kind in OutcomeKind if kind in totals]
+
+
 @dataclass
 class FairReport:
     fair: Fair
@@ -254,16 +403,24 @@ class FairReport:
     programme: dict[str, Any] | None
     by_province: list[tuple[str, int]]
     by_kind: list[tuple[str, int]]
-    applications: dict[str, int]
-    checkins: dict[str, int]
-    meetings: dict[str, int]
-    outcomes: list[dict[str, Any]]
+    applications: list[tuple[ApplicationStatus, int]]
+    checkins: CheckinCounts
+    meetings: list[tuple[MeetingStatus, int]]
+    outcomes: list[OutcomeTotal]
     fees: dict[str, int]
+
+    @property
+    def meetings_booked(self) -> int:
+        return sum(n for status, n in self.meetings if status in BOOKED)
+
+    @property
+    def meetings_held(self) -> int:
+        return sum(n for status, n in self.meetings if status == MeetingStatus.HELD)
 
 
 def fair_report(*, fair: Fair) -> FairReport:
     rows = plan(fair=fair)
-    per_zone: dict[str, Counter] = defaultdict(Counter)
+    per_zone: dict[str, Counter[str]] = defaultdict(Counter)
     for row in rows:
         name = row.booth.zone.name if row.booth.zone else row.booth.hall.name
         per_zone[name][row.status] += 1
@@ -272,11 +429,13 @@ def fair_report(*, fair: Fair) -> FairReport:
         {
             "name": name,
             "total": c["total"],
-            "assigned": c["assigned"],
-            "held": c["held"],
-            "free": c["free"],
-            "blocked": c["blocked"],
-            "occupancy": round(100 * (c["assigned"] + c["held"]) / max(1, c["total"] - c["blocked"])),
+            "assigned": c[PlanStatus.ASSIGNED],
+            "held": c[PlanStatus.HELD],
+            "free": c[PlanStatus.FREE],
+            "blocked": c[PlanStatus.BLOCKED],
+            "occupancy": round(
+                100 * (c[PlanStatus.ASSIGNED] + c[PlanStatus.HELD]) / max(1, c["total"] - c[PlanStatus.BLOCKED])
+            ),
         }
         for name, c in per_zone.items()
     ]
@@ -290,28 +449,14 @@ def fair_report(*, fair: Fair) -> FairReport:
         .select_related("cooperative")
         .only("cooperative__province_code", "cooperative__kind")
     )
-    provinces: Counter = Counter()
-    kinds: Counter = Counter()
+    provinces: Counter[str] = Counter()
+    kinds: Counter[str] = Counter()
     for app in exhibiting:
         unit = geo.province(app.cooperative.province_code)
         provinces[unit.name if unit else "?"] += 1
         kinds[app.cooperative.get_kind_display()] += 1
-    statuses = dict(
-        Application.objects.filter(fair=fair).values_list("status").annotate(n=Count("pk")).values_list("status", "n")
-    )
-    meetings = dict(
-        Meeting.objects.filter(fair=fair).values_list("status").annotate(n=Count("pk")).values_list("status", "n")
-    )
-    outcome_rows = (
-        MeetingOutcome.objects.filter(meeting__fair=fair)
-        .values("kind")
-        .annotate(n=Count("pk"), value=Sum(Coalesce("order__total", "value")))
-        .order_by("kind")
-    )
-    labels = dict(OutcomeKind.choices)
-    outcomes = [
-        {"kind": r["kind"], "label": labels[r["kind"]], "count": r["n"], "value": r["value"] or 0} for r in outcome_rows
-    ]
+    statuses = dict(Application.objects.filter(fair=fair).values_list("status").annotate(n=Count("pk")))
+    meetings = dict(Meeting.objects.filter(fair=fair).values_list("status").annotate(n=Count("pk")))
     fees = Application.objects.filter(fair=fair, status=ApplicationStatus.APPROVED).aggregate(
         price=Sum("price"),
         subsidy=Sum("subsidy"),
@@ -324,10 +469,10 @@ def fair_report(*, fair: Fair) -> FairReport:
         programme=programme,
         by_province=provinces.most_common(),
         by_kind=kinds.most_common(),
-        applications={s: statuses.get(s, 0) for s in ApplicationStatus.values},
+        applications=[(s, statuses.get(s.value, 0)) for s in ApplicationStatus],
         checkins=checkin_counts(fair=fair),
-        meetings={s: meetings.get(s, 0) for s in MeetingStatus.values},
-        outcomes=outcomes,
+        meetings=[(s, meetings.get(s.value, 0)) for s in MeetingStatus],
+        outcomes=outcome_totals(fair=fair),
         fees={k: v or 0 for k, v in fees.items()},
     )
 

@@ -43,6 +43,9 @@ def form_field(field: serializers.Field, choices: Choices | None = None) -> form
     common: dict[str, Any] = {"label": field.label, "required": field.required, "help_text": _help(field)}
     if isinstance(field, serializers.ChoiceField) and not isinstance(field, serializers.MultipleChoiceField):
         choices = list(field.choices.items()) if choices is None else choices
+    if isinstance(field, serializers.ListField) and choices is not None:
+        # A list of ids chosen from the given options: checkboxes (the page may lay them out itself).
+        return forms.MultipleChoiceField(choices=list(choices), widget=forms.CheckboxSelectMultiple, **common)
     if choices is not None:
         options = list(choices)
         if not field.required or field.allow_null:

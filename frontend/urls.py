@@ -3,6 +3,7 @@ from django.urls import path
 
 from frontend.fairs_urls import urlpatterns as fairs_urlpatterns
 from frontend.linkage_urls import urlpatterns as linkage_urlpatterns
+from frontend.supply_urls import urlpatterns as supply_urlpatterns
 from frontend.views import (
     auth,
     catalog,
@@ -127,3 +128,5 @@ urlpatterns = [
 urlpatterns += fairs_urlpatterns
 # linkage contracts
 urlpatterns += linkage_urlpatterns
+# supply: raw-material areas, households, intakes, the outlook
+urlpatterns += supply_urlpatterns

@@ -6,12 +6,15 @@ class LinkageConfig(AppConfig):
     verbose_name = "Linkage contracts"
 
     def ready(self) -> None:
+        from catalog.supply.registry import register_contracted_volume
         from linkage.demo import seed_linkage
         from linkage.notifications import register_notification_kinds
         from linkage.payables import DepositPayable
+        from linkage.selectors.outlook import contracted_kg
         from market.core.demo import register_seeder
         from market.payments.registry import register
 
         register(DepositPayable())
+        register_contracted_volume("linkage", contracted_kg)
         register_notification_kinds()
         register_seeder("linkage", seed_linkage, order=65)  # after orders, before fairs

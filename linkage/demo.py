@@ -3,7 +3,7 @@ dispatched, weighed and graded), dated around today so that the schedule, the fl
 alive:
 
 - a Kiên Giang rice processor (Công ty CP Lương thực Kiên Giang) contracts HTX Lúa gạo Tân Hiệp for the
-  winter–spring season: 200 ha of the Kênh 8 large field (80 households), 1.200 tấn ± 5 %, the higher of a
+  winter–spring season: the 200 ha of the Kênh 8 large field (the supply demo's area), 1.200 tấn ± 5 %, the higher of a
   floor price and the processor's weekly reference price, the moisture deduction table, seed and fertiliser
   advanced on credit, a deposit; four loads weighed, one at the gate, one dispute about moisture, and an
   amendment (+100 tấn) the processor signed and the cooperative has still to sign;
@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from catalog import services as catalog_services
 from catalog.models import Category, Product
-from catalog.supply.models import MemberHousehold, Plot, RawMaterialArea
+from catalog.supply.models import RawMaterialArea
 from linkage import services
 from linkage.grading import Band
 from linkage.models import (
@@ -136,36 +136,9 @@ def _product(cooperative: Organisation, sku: str, name: str, category: str) -> P
     )
 
 
-def _area(cooperative: Organisation, code: str, name: str, crop: str, category: str, households: int,
-          hectares: str) -> RawMaterialArea:  # fmt: skip
-    area, created = RawMaterialArea.objects.get_or_create(
-        cooperative=cooperative,
-        code=code,
-        defaults={
-            "name": name,
-            "category": Category.objects.get(slug=category),
-            "crop": crop,
-            "province_code": cooperative.province_code,
-        },
-    )
-    if created:
-        for index in range(households):
-            household = MemberHousehold.objects.create(
-                cooperative=cooperative,
-                code=f"{code}-{index + 1:03d}",
-                name=f"Hộ {('Nguyễn', 'Trần', 'Lê', 'Phạm', 'Huỳnh')[index % 5]} Văn {index + 1}",
-                province_code=cooperative.province_code,
-                commune_code=cooperative.commune_code or 0,
-            )
-            Plot.objects.create(
-                area=area,
-                code=f"{code}-T{index + 1:03d}",
-                province_code=cooperative.province_code,
-                commune_code=cooperative.commune_code or 0,
-                hectares=D(hectares),
-                household=household,
-            )
-    return area
+def _area(cooperative: Organisation, code: str) -> RawMaterialArea:
+    """The raw-material area the supply demo recorded for the cooperative (its plots and households)."""
+    return RawMaterialArea.objects.get(cooperative=cooperative, code=code)
 
 
 def _series(publisher: Organisation, name: str, category: str, prices: list[tuple[date, int]]) -> ReferenceSeries:
@@ -227,7 +200,7 @@ def _deliver(contract: LinkageContract, number: int, gross: str = "", **measured
 def _rice(context: DemoContext, today: date) -> None:
     processor, tanhiep = context.objects["processor_kiengiang"], context.objects["coop_tanhiep"]
     paddy = _product(tanhiep, "TH-LUA-DT8", "Lúa tươi Đài Thơm 8 (cánh đồng lớn)", "gao")
-    area = _area(tanhiep, "VNL-K8", "Cánh đồng lớn Kênh 8", "Lúa Đài Thơm 8", "gao", households=80, hectares="2.5")
+    area = _area(tanhiep, "TH-K8")
     weeks = [(today - timedelta(days=7 * w), 6900 + 50 * (8 - w)) for w in range(8, -1, -1)]
     series = _series(processor, "Lúa tươi Đài Thơm 8 tại ruộng", "gao", weeks)
     start = today - timedelta(days=40)
@@ -291,7 +264,7 @@ def _rice(context: DemoContext, today: date) -> None:
 def _shrimp_rice(context: DemoContext, today: date) -> None:
     buyer, myxuyen = context.objects["buyer_mekongexport"], context.objects["coop_mayxuyen_st25"]
     paddy = _product(myxuyen, "MX-LUA-ST25-TOM", "Lúa ST25 lúa – tôm (khô)", "gao-thom")
-    area = _area(myxuyen, "VNL-LT1", "Vùng lúa – tôm Hòa Tú", "Lúa ST25 luân canh tôm", "gao-thom", 24, "2.0")
+    area = _area(myxuyen, "MX-LT")
     start = today - timedelta(days=20)
     terms = Terms(
         product_id=paddy.pk,
@@ -336,7 +309,7 @@ def _pepper(context: DemoContext, today: date) -> None:
     processor, pepper = context.objects["processor_pepper"], context.objects["coop_phuquoc_pepper"]
     alliance = context.objects["alliance"]
     beans = _product(pepper, "HTPQ-NL-DEN", "Tiêu đen Phú Quốc nguyên liệu (chưa phân loại)", "ho-tieu")
-    area = _area(pepper, "VNL-KT", "Vườn tiêu Khu Tượng", "Hồ tiêu Phú Quốc", "ho-tieu", 18, "0.8")
+    area = _area(pepper, "PQ-KT")
     weeks = [(today - timedelta(days=7 * w), 148_000 + 1000 * (6 - w)) for w in range(6, -1, -1)]
     series = _series(alliance, "Tiêu đen Phú Quốc 550 g/l tại vườn", "ho-tieu", weeks)
     start = today - timedelta(days=30)

@@ -265,7 +265,7 @@ class SignInput(serializers.Serializer):
     )
 
 
-class ReasonInput(serializers.Serializer):
+class TerminationInput(serializers.Serializer):
     reason = inputs.TextInput(max_length=1000, multiline=True, label=gettext_lazy("Reason"))
 
 

@@ -379,6 +379,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "catalog.tasks.warn_expiring_certificates",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Each cooperative's managers get the day's intakes from member households in one evening summary.
+    "catalog-supply-intake-summaries": {
+        "task": "catalog.supply.tasks.send_intake_summaries",
+        "schedule": crontab(hour=19, minute=0),
+    },
     # Overdue booth fees: a reminder, then (after the fair's grace days) the booth goes to the waitlist.
     "fairs-fee-deadlines": {"task": "fairs.tasks.fee_deadlines", "schedule": crontab(hour=7, minute=0)},
     "fairs-meeting-reminders": {"task": "fairs.tasks.meeting_reminders", "schedule": 15 * 60.0},
@@ -446,6 +451,7 @@ SPECTACULAR_SETTINGS = {
         "StatusEnum": "market.organisations.models.VerificationStatus",
         "DeliveryStatusEnum": "market.notifications.models.Status",
         "NotificationChannelEnum": "market.notifications.models.Channel",
+        "MemberKindEnum": "catalog.supply.models.MemberKind",
         "NotificationGroupEnum": "market.notifications.models.Group",
         "DeliveryAttemptOutcomeEnum": "market.notifications.models.AttemptOutcome",
         "CertificateKindEnum": "catalog.models.CertificateKind",

@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("market.payments.urls")),
     path("", include("market.notifications.urls")),
     path("", include("catalog.urls")),
+    path("", include("catalog.supply.urls")),
     path("", include("fairs.urls")),
     path("", include("orders.urls")),
     path("", include("linkage.urls")),

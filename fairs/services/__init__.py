@@ -1,4 +1,4 @@
-"""Every write to fairs goes through these services (keyword-only, one transaction, audited)."""
+"""Every write to fairs goes through these services (keyword-only, typed, one transaction, audited)."""
 
 from fairs.services.allocation import Allocation, allocation_plan, allocation_run
 from fairs.services.applications import (
@@ -10,15 +10,11 @@ from fairs.services.applications import (
     assignment_release,
     badge_ensure,
     booth_assign,
+    booth_release,
     fee_deadlines,
     waitlist_offer,
 )
-from fairs.services.fees import (
-    BOOTH_FEE_KIND,
-    fee_mark_paid,
-    subsidy_eligibility,
-    subsidy_share,
-)
+from fairs.services.fees import BOOTH_FEE_KIND, fee_mark_paid
 from fairs.services.matching import (
     CheckIn,
     badge_payload,
@@ -40,7 +36,7 @@ from fairs.services.plan import (
     fair_create,
     fair_transition,
     hall_create,
-    plan_import_csv,
+    plan_import,
     zone_create,
 )
 from fairs.services.programmes import programme_save
@@ -62,6 +58,7 @@ __all__ = [
     "booth_assign",
     "booth_create",
     "booth_delete",
+    "booth_release",
     "booth_update",
     "buyer_register",
     "checkin_scan",
@@ -76,11 +73,9 @@ __all__ = [
     "meeting_outcome_record",
     "meeting_reminders",
     "meeting_request",
-    "plan_import_csv",
+    "plan_import",
     "programme_save",
     "slots_create",
-    "subsidy_eligibility",
-    "subsidy_share",
     "tables_create",
     "waitlist_offer",
     "zone_create",

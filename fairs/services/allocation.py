@@ -11,12 +11,15 @@ same order of service, so the waitlist order is the priority order.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import transaction
 
-from fairs.models import Application, ApplicationStatus, Booth, BoothAssignment, Fair, FairStatus
-from fairs.services.applications import _booth_fits, _lock_application, _waitlist, booth_assign
-from fairs.services.common import require_fair_status, require_staff
+from fairs.models import Application, ApplicationStatus, Booth, BoothAssignment, Fair
+from fairs.policy import FairAction
+from fairs.services.applications import assign, booth_fits, lock_application, waitlist_append
+from fairs.services.common import authorize_fair, fair_for
+from fairs.services.plan import lock_booth
 from market.core.services import audit_record
 from market.organisations.models import VerificationStatus
 from market.organisations.permissions import Actor
@@ -31,7 +34,7 @@ class Allocation:
     rule: str  # "preference 1", "type", "type (other zone)", "waitlist"
 
 
-def _priority(application: Application, *, first_time_first: bool) -> tuple:
+def _priority(application: Application, *, first_time_first: bool) -> tuple[int, int, datetime, int]:
     return (
         0 if (first_time_first and application.first_time) else 1,
         0 if application.cooperative.verification_status == VerificationStatus.VERIFIED else 1,
@@ -65,14 +68,14 @@ def allocation_plan(*, fair: Fair) -> list[Allocation]:
         rule = "waitlist"
         for preference in application.preferences.all():
             booth = by_id.get(preference.booth_id)
-            if booth is not None and booth.pk not in taken and _booth_fits(booth, application):
+            if booth is not None and booth.pk not in taken and booth_fits(booth, application):
                 chosen, rule = booth, f"preference {preference.rank}"
                 break
         if chosen is None:
             typed = [
                 b
                 for b in booths
-                if b.booth_type == application.booth_type and b.pk not in taken and _booth_fits(b, application)
+                if b.booth_type == application.booth_type and b.pk not in taken and booth_fits(b, application)
             ]
             in_zone = [b for b in typed if application.zone_id is None or b.zone_id == application.zone_id]
             if in_zone:
@@ -94,23 +97,20 @@ def allocation_plan(*, fair: Fair) -> list[Allocation]:
 
 
 @transaction.atomic
-def allocation_run(*, actor: Actor, fair: Fair) -> list[Allocation]:
-    """Carry out the plan: assign (and approve) or waitlist, all or nothing. Staff adjust by hand afterwards."""
-    require_staff(actor)
-    locked_fair = Fair.objects.select_for_update().get(pk=fair.pk)
-    require_fair_status(
-        locked_fair,
-        frozenset({FairStatus.OPEN, FairStatus.ALLOCATION}),
-        "Run the allocation while applications are open or being allocated.",
-    )
+def allocation_run(*, actor: Actor, fair_id: int) -> list[Allocation]:
+    """Carry out the plan: assign (and approve) or waitlist, all or nothing. Staff adjust by hand afterwards.
+    The fair stays locked throughout, so the plan cannot change under it."""
+    locked_fair = fair_for(actor, fair_id, lock=True)
+    authorize_fair(actor, locked_fair, FairAction.ALLOCATE)
     plan = allocation_plan(fair=locked_fair)
     for item in plan:
         if item.booth_id is not None:
-            booth_assign(actor=actor, application=Application(pk=item.application_id), booth=Booth(pk=item.booth_id))
+            booth = lock_booth(item.booth_id)
+            assign(actor=actor, application=lock_application(item.application_id), booth=booth)
         else:
-            application = _lock_application(item.application_id)
+            application = lock_application(item.application_id)
             if application.status == ApplicationStatus.SUBMITTED:
-                _waitlist(application, actor=actor, note="allocation")
+                waitlist_append(application, actor=actor)
     audit_record(
         actor=actor,
         action="fairs.allocation_run",

@@ -1,13 +1,14 @@
 """Booth applications and assignments: submit, decide, assign (by hand or by the allocation), withdraw,
 release, and offer freed booths to the waitlist in order.
 
-Lock order everywhere: (fair, only for the waitlist and the allocation) -> booth -> application -> subsidy
-programme -> subsidy ledger.
+Every public service resolves and locks what it changes, then asks the policies (fairs.policy) whether the
+actor may do it now. Lock order everywhere: (fair, only for the waitlist and the allocation) -> booth ->
+application -> subsidy programme -> subsidy ledger.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import secrets
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
@@ -17,9 +18,10 @@ from django.utils.translation import gettext as _
 
 from catalog.models import Product, ProductStatus
 from fairs import notifications as kinds
+from fairs.inputs import ApplicationRequest
 from fairs.models import (
-    LIVE_APPLICATION_STATUSES,
     Application,
+    ApplicationEventKind,
     ApplicationPreference,
     ApplicationStatus,
     Badge,
@@ -28,41 +30,51 @@ from fairs.models import (
     BoothAssignment,
     BoothType,
     Fair,
-    FairStatus,
     FeeStatus,
     Zone,
 )
-from fairs.permissions import FAIRS_APPLY
-from fairs.services.common import (
-    APPLICATION_TRANSITIONS,
-    ASSIGNING_STATUSES,
-    check_transition,
-    record,
-    require_fair_status,
-    require_own_application,
-    require_staff,
+from fairs.policy import (
+    APPLICATION_POLICY,
+    BOOTH_POLICY,
+    ApplicationAction,
+    BoothAction,
+    FairAction,
+    booth_state,
 )
+from fairs.selectors import applications_for
+from fairs.services.common import authorize_fair, fair_for, move, record
 from fairs.services.fees import fee_apply, fee_clear
+from fairs.services.plan import lock_booth
 from market.core.errors import Conflict, NotFound, ValidationFailed
 from market.core.services import audit_record
-from market.core.text import nfc
 from market.notifications.services import notify
 from market.organisations.models import SELLER_KINDS, Organisation
 from market.organisations.permissions import Actor
 
-MAX_PREFERENCES = 5
+
+def _visible(actor: Actor, application_id: int) -> Application:
+    """The application if the actor may know it exists (its cooperative, alliance staff), else NotFound."""
+    application = applications_for(actor=actor).filter(pk=application_id).first()
+    if application is None:
+        raise NotFound()
+    return application
 
 
-def _lock_application(application_id: int) -> Application:
+def lock_application(application_id: int) -> Application:
     return (
         Application.objects.select_for_update(of=("self",)).select_related("fair", "cooperative").get(pk=application_id)
     )
 
 
-def _set_status(application: Application, status: str, *, actor: Actor | None, action: str, note: str = "") -> None:
-    check_transition(APPLICATION_TRANSITIONS, application.status, status, _("booth application"))
-    previous = application.status
-    application.status = status
+def _set_status(
+    application: Application,
+    status: ApplicationStatus,
+    *,
+    actor: Actor | None,
+    kind: ApplicationEventKind,
+    note: str = "",
+) -> None:
+    previous = move(application, status)
     fields = ["status", "updated_at"]
     if status in (ApplicationStatus.APPROVED, ApplicationStatus.REJECTED, ApplicationStatus.WAITLISTED):
         application.decided_at = timezone.now()
@@ -71,21 +83,21 @@ def _set_status(application: Application, status: str, *, actor: Actor | None, a
         application.waitlist_position = None
         fields.append("waitlist_position")
     if note or status in (ApplicationStatus.REJECTED, ApplicationStatus.WITHDRAWN):
-        application.decision_reason = note[:500]
+        application.decision_reason = note
         fields.append("decision_reason")
     application.save(update_fields=fields)
-    record(application, actor=actor, action=action, from_status=previous, note=note)
-    audit_record(actor=actor, action=f"fairs.application_{action}", target=application, data={"from": previous})
+    record(application, actor=actor, kind=kind, from_status=previous, note=note)
+    audit_record(actor=actor, action=f"fairs.application_{kind}", target=application, data={"from": previous})
 
 
-def _notify_decision(application: Application, decision: str, *, booth: Booth | None = None) -> None:
+def _notify_decision(application: Application, decision: ApplicationEventKind, *, booth: Booth | None = None) -> None:
     notify(
         kind=kinds.APPLICATION_DECIDED,
         recipients=[application.cooperative],
         context={
             "application_id": application.pk,
             "fair_name": application.fair.name_vi,
-            "decision": decision,
+            "decision": decision.value,
             "reason": application.decision_reason,
             "booth_code": booth.code if booth else "",
             "price": application.price,
@@ -95,60 +107,39 @@ def _notify_decision(application: Application, decision: str, *, booth: Booth | 
             "waitlist_position": application.waitlist_position,
         },
         object_ref=application,
-        occurrence=f"{decision}:{booth.pk if booth else ''}:{timezone.now().timestamp():.0f}",
+        occurrence=f"{decision.value}:{booth.pk if booth else ''}:{timezone.now().timestamp():.0f}",
     )
 
 
 # --- submit --------------------------------------------------------------------------------------
-@transaction.atomic
-def application_submit(
-    *,
-    actor: Actor,
-    fair: Fair,
-    booth_type: str = BoothType.STANDARD,
-    zone: Zone | None = None,
-    preferences: Iterable[int] = (),
-    products: Iterable[int] = (),
-    co_exhibitors: Iterable[int] = (),
-    samples: str = "",
-    needs_cold_chain: bool = False,
-    needs_power: bool = False,
-    needs_water: bool = False,
-    note: str = "",
-) -> Application:
-    actor.require(FAIRS_APPLY)
-    cooperative = actor.organisation
-    assert cooperative is not None
-    today = timezone.localdate()
-    if fair.status != FairStatus.OPEN or not (fair.applications_open_on <= today <= fair.applications_close_on):
-        raise Conflict(_("This fair is not taking applications now."), code="fair_closed")
+def _request_errors(fair: Fair, cooperative: Organisation, request: ApplicationRequest) -> dict[str, list[str]]:
+    """What in the request does not fit this fair and this cooperative (ids of other fairs, others' products)."""
     errors: dict[str, list[str]] = {}
-    if booth_type not in BoothType.values:
-        errors["booth_type"] = [_("Choose standard, corner, premium or shared.")]
-    if zone is not None and zone.fair_id != fair.pk:
-        errors["zone"] = [_("This zone is not in this fair.")]
-    ranked = list(dict.fromkeys(int(b) for b in preferences))
-    if len(ranked) > MAX_PREFERENCES:
-        errors["preferences"] = [_("Rank at most %(n)d booths.") % {"n": MAX_PREFERENCES}]
-    booths = {b.pk: b for b in Booth.objects.filter(fair=fair, pk__in=ranked, blocked=False)}
-    if len(booths) != len(ranked):
+    if request.zone_id is not None and not Zone.objects.filter(fair=fair, pk=request.zone_id).exists():
+        errors["zone_id"] = [_("This zone is not in this fair.")]
+    offered = Booth.objects.filter(fair=fair, pk__in=request.preferences, blocked=False).count()
+    if offered != len(request.preferences):
         errors["preferences"] = [_("Some of the chosen booths are not offered at this fair.")]
-    product_ids = list(dict.fromkeys(int(p) for p in products))
-    own_products = list(
-        Product.objects.filter(pk__in=product_ids, cooperative=cooperative, status=ProductStatus.PUBLISHED)
-    )
-    if len(own_products) != len(product_ids):
+    own = Product.objects.filter(pk__in=request.products, cooperative=cooperative, status=ProductStatus.PUBLISHED)
+    if own.count() != len(request.products):
         errors["products"] = [_("Showcase only your own published products.")]
-    partner_ids = [int(o) for o in co_exhibitors if int(o) != cooperative.pk]
-    partners = list(Organisation.objects.filter(pk__in=partner_ids, kind__in=SELLER_KINDS))
-    if len(partners) != len(set(partner_ids)):
+    partners = [pk for pk in request.co_exhibitors if pk != cooperative.pk]
+    if Organisation.objects.filter(pk__in=partners, kind__in=SELLER_KINDS).count() != len(partners):
         errors["co_exhibitors"] = [_("Co-exhibitors must be cooperatives registered on Market Link.")]
-    if partners and booth_type != BoothType.SHARED:
+    elif partners and request.booth_type != BoothType.SHARED:
         errors["co_exhibitors"] = [_("Co-exhibitors share a booth: choose the shared booth type.")]
+    return errors
+
+
+@transaction.atomic
+def application_submit(*, actor: Actor, fair_id: int, request: ApplicationRequest) -> Application:
+    fair = fair_for(actor, fair_id)
+    authorize_fair(actor, fair, FairAction.APPLY)
+    cooperative = actor.organisation
+    assert cooperative is not None  # the policy asked for a cooperative's owner or manager
+    errors = _request_errors(fair, cooperative, request)
     if errors:
         raise ValidationFailed(fields=errors)
-    if Application.objects.filter(fair=fair, cooperative=cooperative, status__in=LIVE_APPLICATION_STATUSES).exists():
-        raise Conflict(_("Your cooperative has already applied to this fair."), code="already_applied")
     first_time = not BoothAssignment.objects.filter(
         application__cooperative=cooperative, application__fair__ends_on__lt=fair.starts_on
     ).exists()
@@ -158,99 +149,101 @@ def application_submit(
                 fair=fair,
                 cooperative=cooperative,
                 submitted_by=actor.user,
-                booth_type=booth_type,
-                zone=zone,
-                samples=nfc(samples)[:500],
-                needs_cold_chain=needs_cold_chain,
-                needs_power=needs_power,
-                needs_water=needs_water,
-                note=nfc(note)[:1000],
+                booth_type=request.booth_type,
+                zone_id=request.zone_id,
+                samples=request.samples,
+                needs_cold_chain=request.needs_cold_chain,
+                needs_power=request.needs_power,
+                needs_water=request.needs_water,
+                note=request.note,
                 first_time=first_time,
             )
     except IntegrityError:
         raise Conflict(_("Your cooperative has already applied to this fair."), code="already_applied") from None
     ApplicationPreference.objects.bulk_create(
-        [ApplicationPreference(application=application, booth_id=b, rank=i) for i, b in enumerate(ranked, start=1)]
+        [
+            ApplicationPreference(application=application, booth_id=booth_id, rank=rank)
+            for rank, booth_id in enumerate(request.preferences, start=1)
+        ]
     )
-    application.products.set(own_products)
-    application.co_exhibitors.set(partners)
-    record(application, actor=actor, action="submitted", from_status="")
+    application.products.set(request.products)
+    application.co_exhibitors.set([pk for pk in request.co_exhibitors if pk != cooperative.pk])
+    record(application, actor=actor, kind=ApplicationEventKind.SUBMITTED, from_status="")
     audit_record(actor=actor, action="fairs.application_submitted", target=application)
     return application
 
 
 # --- decisions -----------------------------------------------------------------------------------
 @transaction.atomic
-def application_approve(*, actor: Actor, application: Application, booth: Booth | None = None) -> Application:
-    """Approve; with a booth, assign it in the same transaction (lock order booth -> application)."""
-    require_staff(actor)
-    if booth is not None:
-        return booth_assign(actor=actor, application=application, booth=booth)
-    locked = _lock_application(application.pk)
-    require_fair_status(locked.fair, ASSIGNING_STATUSES, _("Applications are decided while the fair is open."))
-    _set_status(locked, ApplicationStatus.APPROVED, actor=actor, action="approved")
-    _notify_decision(locked, "approved")
+def application_approve(*, actor: Actor, application_id: int) -> Application:
+    _visible(actor, application_id)
+    locked = lock_application(application_id)
+    APPLICATION_POLICY.authorize(actor=actor, obj=locked, action=ApplicationAction.APPROVE)
+    _set_status(locked, ApplicationStatus.APPROVED, actor=actor, kind=ApplicationEventKind.APPROVED)
+    _notify_decision(locked, ApplicationEventKind.APPROVED)
     return locked
 
 
 @transaction.atomic
-def application_waitlist(*, actor: Actor, application: Application, note: str = "") -> Application:
-    require_staff(actor)
+def application_waitlist(*, actor: Actor, application_id: int, note: str = "") -> Application:
+    visible = _visible(actor, application_id)
     # Lock order as in the allocation: the fair (the waitlist's lock) before the application.
-    Fair.objects.select_for_update().filter(pk=application.fair_id).first()
-    locked = _lock_application(application.pk)
-    require_fair_status(locked.fair, ASSIGNING_STATUSES, _("Applications are decided while the fair is open."))
-    _waitlist(locked, actor=actor, note=note)
+    Fair.objects.select_for_update().filter(pk=visible.fair_id).first()
+    locked = lock_application(application_id)
+    APPLICATION_POLICY.authorize(actor=actor, obj=locked, action=ApplicationAction.WAITLIST)
+    waitlist_append(locked, actor=actor, note=note)
     return locked
 
 
-def _waitlist(application: Application, *, actor: Actor | None, note: str = "") -> None:
+def waitlist_append(application: Application, *, actor: Actor | None, note: str = "") -> None:
     # The fair row is the waitlist's lock: positions are handed out one at a time, in order.
     Fair.objects.select_for_update().filter(pk=application.fair_id).first()
     last = Application.objects.filter(fair_id=application.fair_id).aggregate(m=Max("waitlist_position"))["m"] or 0
-    _set_status(application, ApplicationStatus.WAITLISTED, actor=actor, action="waitlisted", note=note)
+    _set_status(application, ApplicationStatus.WAITLISTED, actor=actor, kind=ApplicationEventKind.WAITLISTED, note=note)
     application.waitlist_position = last + 1
     application.save(update_fields=["waitlist_position", "updated_at"])
-    _notify_decision(application, "waitlisted")
+    _notify_decision(application, ApplicationEventKind.WAITLISTED)
 
 
 @transaction.atomic
-def application_reject(*, actor: Actor, application: Application, reason: str) -> Application:
-    require_staff(actor)
-    reason = nfc(reason or "").strip()
+def application_reject(*, actor: Actor, application_id: int, reason: str) -> Application:
+    _visible(actor, application_id)
+    locked = lock_application(application_id)
+    APPLICATION_POLICY.authorize(actor=actor, obj=locked, action=ApplicationAction.REJECT)
     if len(reason) < 5:
         raise ValidationFailed(fields={"reason": [_("Tell the cooperative why, so that it can do better next time.")]})
-    locked = _lock_application(application.pk)
-    _set_status(locked, ApplicationStatus.REJECTED, actor=actor, action="rejected", note=reason)
-    _notify_decision(locked, "rejected")
+    _set_status(locked, ApplicationStatus.REJECTED, actor=actor, kind=ApplicationEventKind.REJECTED, note=reason)
+    _notify_decision(locked, ApplicationEventKind.REJECTED)
     return locked
 
 
 @transaction.atomic
-def application_withdraw(*, actor: Actor, application: Application, reason: str = "") -> Application:
+def application_withdraw(*, actor: Actor, application_id: int, reason: str = "") -> Application:
     """The cooperative withdraws; its booth (if any) is freed and offered to the waitlist."""
-    require_own_application(actor, application)
-    actor.require(FAIRS_APPLY)
-    return _end_application(
-        application_id=application.pk, actor=actor, action="withdrawn", reason=nfc(reason or "")[:500]
-    )
-
-
-def _end_application(*, application_id: int, actor: Actor | None, action: str, reason: str) -> Application:
+    _visible(actor, application_id)
     live = BoothAssignment.objects.filter(application_id=application_id, released_at__isnull=True).first()
-    booth = Booth.objects.select_for_update().get(pk=live.booth_id) if live else None
-    locked = _lock_application(application_id)
-    check_transition(APPLICATION_TRANSITIONS, locked.status, ApplicationStatus.WITHDRAWN, _("booth application"))
+    booth = lock_booth(live.booth_id) if live else None
+    locked = lock_application(application_id)
+    APPLICATION_POLICY.authorize(actor=actor, obj=locked, action=ApplicationAction.WITHDRAW)
+    return _end(locked, booth=booth, actor=actor, kind=ApplicationEventKind.WITHDRAWN, reason=reason)
+
+
+def _end(
+    application: Application, *, booth: Booth | None, actor: Actor | None, kind: ApplicationEventKind, reason: str
+) -> Application:
+    """Withdraw a locked application (the cooperative's choice, or an unpaid fee); its booth goes to the
+    waitlist."""
     if booth is not None:
-        _release(locked, booth=booth, reason=action)
-    _set_status(locked, ApplicationStatus.WITHDRAWN, actor=actor, action=action, note=reason)
+        _release(application, booth=booth, reason=kind)
+    _set_status(application, ApplicationStatus.WITHDRAWN, actor=actor, kind=kind, note=reason)
     if booth is not None:
         waitlist_offer(booth=booth, actor=actor)
-    return locked
+    return application
 
 
 # --- assignment ----------------------------------------------------------------------------------
-def _booth_fits(booth: Booth, application: Application) -> bool:
+def booth_fits(booth: Booth, application: Application) -> bool:
+    """The booth is offered and has what the application needs (cold storage, water, power)."""
     if booth.blocked:
         return False
     if application.needs_cold_chain and not booth.cold_storage:
@@ -260,57 +253,27 @@ def _booth_fits(booth: Booth, application: Application) -> bool:
     return not (application.needs_power and not booth.power)
 
 
-class _NoLongerWaiting(Exception):
-    """A waitlisted application was served by a concurrent offer while this one waited for its lock."""
-
-
-def _offer(*, actor: Actor | None, application: Application, booth: Booth) -> Application:
-    return booth_assign(actor=actor, application=application, booth=booth, staff=False, from_waitlist=True)
-
-
 @transaction.atomic
-def booth_assign(
-    *,
-    actor: Actor | None,
-    application: Application,
-    booth: Booth,
-    staff: bool = True,
-    from_waitlist: bool = False,
-) -> Application:
-    """Give `booth` to `application` (approving it if needed). Two staff assigning one booth at once: the
+def booth_assign(*, actor: Actor, application_id: int, booth_id: int) -> Application:
+    """Give a booth to an application (approving it if needed). Two staff assigning one booth at once: the
     booth lock makes the second wait and then see it taken; the partial unique index refuses it anyway."""
-    if staff:
-        require_staff(actor)  # type: ignore[arg-type]
-    locked_booth = Booth.objects.select_for_update(of=("self",)).select_related("fair").get(pk=booth.pk)
-    locked = _lock_application(application.pk)
-    if locked_booth.fair_id != locked.fair_id:
-        raise NotFound()
-    if from_waitlist and locked.status != ApplicationStatus.WAITLISTED:
-        raise _NoLongerWaiting()
-    require_fair_status(locked.fair, ASSIGNING_STATUSES, _("Booths are assigned while the fair is open."))
-    if locked_booth.blocked:
-        raise Conflict(_("Booth %(code)s is blocked.") % {"code": locked_booth.code}, code="booth_blocked")
-    taken = (
-        BoothAssignment.objects.filter(booth=locked_booth, released_at__isnull=True)
-        .select_related("application__cooperative")
-        .first()
-    )
-    if taken is not None:
-        if taken.application_id == locked.pk:
-            return locked
-        raise Conflict(
-            _("Booth %(code)s is already assigned to %(name)s.")
-            % {"code": locked_booth.code, "name": taken.application.cooperative.name},
-            code="booth_taken",
-        )
-    if (
-        locked.status != ApplicationStatus.APPROVED
-        and ApplicationStatus.APPROVED not in APPLICATION_TRANSITIONS[locked.status]
-    ):
-        raise Conflict(_("Only a submitted, waitlisted or approved application can get a booth."))
-    if locked.status == ApplicationStatus.APPROVED and locked.fee_status == FeeStatus.PAID:
-        raise Conflict(_("This exhibitor has paid for its booth; release it by hand before moving them."))
-    previous = BoothAssignment.objects.filter(application=locked, released_at__isnull=True).first()
+    visible = _visible(actor, application_id)
+    booth = lock_booth(booth_id)
+    if booth.fair_id != visible.fair_id:
+        raise ValidationFailed(fields={"booth": [_("Choose a booth of this fair.")]})
+    locked = lock_application(application_id)
+    state = booth_state(booth)
+    if state.live is not None and state.live.application_id == locked.pk:
+        return locked  # already theirs: pressing twice changes nothing
+    APPLICATION_POLICY.authorize(actor=actor, obj=locked, action=ApplicationAction.ASSIGN_BOOTH)
+    BOOTH_POLICY.authorize(actor=actor, obj=state, action=BoothAction.ASSIGN)
+    return assign(actor=actor, application=locked, booth=booth)
+
+
+def assign(*, actor: Actor | None, application: Application, booth: Booth) -> Application:
+    """Assign a locked, free booth to a locked application that may get one (checked by the caller: the
+    policy for staff, the allocation's plan, the waitlist's order). Moves it from its previous booth."""
+    previous = BoothAssignment.objects.filter(application=application, released_at__isnull=True).first()
     if previous is not None:
         previous.released_at = timezone.now()
         previous.release_reason = "moved"
@@ -318,29 +281,30 @@ def booth_assign(
     try:
         with transaction.atomic():
             BoothAssignment.objects.create(
-                fair_id=locked.fair_id,
-                booth=locked_booth,
-                application=locked,
-                assigned_by=actor.user if actor and getattr(actor.user, "pk", None) else None,
+                fair_id=application.fair_id,
+                booth=booth,
+                application=application,
+                assigned_by=actor.user if actor is not None and actor.user is not None else None,
             )
     except IntegrityError:
-        raise Conflict(_("Booth %(code)s was just assigned to someone else.") % {"code": locked_booth.code}) from None
-    if locked.status != ApplicationStatus.APPROVED:
-        _set_status(locked, ApplicationStatus.APPROVED, actor=actor, action="approved")
-    fee_apply(application=locked, booth=locked_booth)
-    record(locked, actor=actor, action="assigned", from_status=locked.status, note=locked_booth.code)
-    audit_record(actor=actor, action="fairs.booth_assigned", target=locked_booth, data={"application": locked.pk})
-    badge_ensure(fair=locked.fair, kind=BadgeKind.EXHIBITOR, organisation=locked.cooperative)
-    _notify_decision(locked, "assigned", booth=locked_booth)
+        raise Conflict(_("Booth %(code)s was just assigned to someone else.") % {"code": booth.code}) from None
+    if application.status != ApplicationStatus.APPROVED:
+        _set_status(application, ApplicationStatus.APPROVED, actor=actor, kind=ApplicationEventKind.APPROVED)
+    fee_apply(application=application, booth=booth)
+    record(
+        application, actor=actor, kind=ApplicationEventKind.ASSIGNED, from_status=application.status, note=booth.code
+    )
+    audit_record(actor=actor, action="fairs.booth_assigned", target=booth, data={"application": application.pk})
+    badge_ensure(fair=application.fair, kind=BadgeKind.EXHIBITOR, organisation=application.cooperative)
+    _notify_decision(application, ApplicationEventKind.ASSIGNED, booth=booth)
     if previous is not None:
-        old = Booth.objects.select_for_update().get(pk=previous.booth_id)
-        waitlist_offer(booth=old, actor=actor)
-    return locked
+        waitlist_offer(booth=lock_booth(previous.booth_id), actor=actor)
+    return application
 
 
 def _release(application: Application, *, booth: Booth, reason: str) -> None:
     BoothAssignment.objects.filter(application=application, booth=booth, released_at__isnull=True).update(
-        released_at=timezone.now(), release_reason=reason[:200]
+        released_at=timezone.now(), release_reason=reason
     )
     fee_clear(application=application)
     application.save(
@@ -357,41 +321,59 @@ def _release(application: Application, *, booth: Booth, reason: str) -> None:
 
 
 @transaction.atomic
-def assignment_release(*, actor: Actor, application: Application, reason: str) -> Application:
+def assignment_release(*, actor: Actor, application_id: int, reason: str = "") -> Application:
     """Staff take a booth back (the application stays approved, waiting for another booth)."""
-    require_staff(actor)
-    live = BoothAssignment.objects.filter(application_id=application.pk, released_at__isnull=True).first()
-    if live is None:
-        raise Conflict(_("This application has no booth to release."))
-    booth = Booth.objects.select_for_update().get(pk=live.booth_id)
-    locked = _lock_application(application.pk)
-    _release(locked, booth=booth, reason=reason or "released")
-    record(locked, actor=actor, action="released", from_status=locked.status, note=booth.code)
+    _visible(actor, application_id)
+    live = BoothAssignment.objects.filter(application_id=application_id, released_at__isnull=True).first()
+    booth = lock_booth(live.booth_id) if live else None
+    locked = lock_application(application_id)
+    APPLICATION_POLICY.authorize(actor=actor, obj=locked, action=ApplicationAction.RELEASE_BOOTH)
+    assert booth is not None  # the policy saw a live booth
+    return _release_and_offer(locked, booth=booth, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def booth_release(*, actor: Actor, booth_id: int, reason: str = "") -> Application:
+    """The same from the plan: free a booth; its application stays approved, waiting for another."""
+    booth = lock_booth(booth_id)
+    state = booth_state(booth)
+    BOOTH_POLICY.authorize(actor=actor, obj=state, action=BoothAction.RELEASE)
+    assert state.live is not None  # the policy saw it held
+    locked = lock_application(state.live.application_id)
+    return _release_and_offer(locked, booth=booth, actor=actor, reason=reason)
+
+
+def _release_and_offer(application: Application, *, booth: Booth, actor: Actor, reason: str) -> Application:
+    _release(application, booth=booth, reason=reason or ApplicationEventKind.RELEASED)
+    record(
+        application,
+        actor=actor,
+        kind=ApplicationEventKind.RELEASED,
+        from_status=application.status,
+        note=" · ".join(part for part in (booth.code, reason) if part),
+    )
     waitlist_offer(booth=booth, actor=actor)
-    return locked
+    return application
 
 
 def waitlist_offer(*, booth: Booth, actor: Actor | None) -> Application | None:
     """Offer a freed booth to the first waitlisted application (in waitlist order) that it suits.
     Runs inside the caller's transaction with the booth locked."""
-    if booth.blocked or booth.fair.status not in ASSIGNING_STATUSES:
+    if not BOOTH_POLICY.rules[BoothAction.ASSIGN].when(booth_state(booth)):
         return None
     candidates = (
         Application.objects.filter(fair_id=booth.fair_id, status=ApplicationStatus.WAITLISTED)
-        .select_related("fair", "cooperative")
         .prefetch_related("preferences")
         .order_by("waitlist_position", "pk")
     )
     for candidate in candidates:
         wanted = {p.booth_id for p in candidate.preferences.all()}
-        suits_type = candidate.booth_type == booth.booth_type or booth.pk in wanted
-        if suits_type and _booth_fits(booth, candidate):
-            try:
-                with transaction.atomic():
-                    _offer(actor=actor, application=candidate, booth=booth)
-            except _NoLongerWaiting:
-                continue  # served by a concurrent offer meanwhile: the next in line gets it
-            return candidate
+        if not ((candidate.booth_type == booth.booth_type or booth.pk in wanted) and booth_fits(booth, candidate)):
+            continue
+        locked = lock_application(candidate.pk)
+        if locked.status != ApplicationStatus.WAITLISTED:
+            continue  # served by a concurrent offer while this one waited for its lock: the next in line
+        return assign(actor=actor, application=locked, booth=booth)
     return None
 
 
@@ -399,9 +381,7 @@ def waitlist_offer(*, booth: Booth, actor: Actor | None) -> Application | None:
 BADGE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
 
-def badge_ensure(*, fair: Fair, kind: str, organisation: Organisation) -> Badge:
-    import secrets
-
+def badge_ensure(*, fair: Fair, kind: BadgeKind, organisation: Organisation) -> Badge:
     existing = Badge.objects.filter(fair=fair, kind=kind, organisation=organisation).first()
     if existing is not None:
         return existing
@@ -430,12 +410,12 @@ def fee_deadlines(*, now: datetime | None = None) -> dict[str, int]:
     for pk, reminder_sent_at, grace_days in due:
         if reminder_sent_at is None:
             with transaction.atomic():
-                locked = _lock_application(pk)
+                locked = lock_application(pk)
                 if locked.fee_status != FeeStatus.UNPAID or locked.reminder_sent_at is not None:
                     continue
                 locked.reminder_sent_at = now
                 locked.save(update_fields=["reminder_sent_at", "updated_at"])
-                record(locked, actor=None, action="fee_reminder", from_status=locked.status)
+                record(locked, actor=None, kind=ApplicationEventKind.FEE_REMINDER, from_status=locked.status)
                 notify(
                     kind=kinds.FEE_REMINDER,
                     recipients=[locked.cooperative],
@@ -451,15 +431,18 @@ def fee_deadlines(*, now: datetime | None = None) -> dict[str, int]:
                 reminded += 1
         elif timezone.localdate(reminder_sent_at) + timedelta(days=grace_days) <= today:
             with transaction.atomic():
-                current = Application.objects.get(pk=pk)
-                if current.fee_status != FeeStatus.UNPAID or current.status != ApplicationStatus.APPROVED:
+                live = BoothAssignment.objects.filter(application_id=pk, released_at__isnull=True).first()
+                booth = lock_booth(live.booth_id) if live else None
+                locked = lock_application(pk)
+                if locked.fee_status != FeeStatus.UNPAID or locked.status != ApplicationStatus.APPROVED:
                     continue
-                ended = _end_application(
-                    application_id=pk,
+                ended = _end(
+                    locked,
+                    booth=booth,
                     actor=None,
-                    action="released_unpaid",
+                    kind=ApplicationEventKind.RELEASED_UNPAID,
                     reason=_("The booth fee was not paid by the deadline."),
                 )
-                _notify_decision(ended, "released")
+                _notify_decision(ended, ApplicationEventKind.RELEASED)
                 released += 1
     return {"reminded": reminded, "released": released}

@@ -1,88 +1,64 @@
-"""Helpers the fair services share: transition tables, events, and who may touch what."""
+"""Helpers the fair services share: locking a fair as the policy sees it, and the application's history."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from fairs.models import (
-    Application,
-    ApplicationEvent,
-    ApplicationStatus,
-    Fair,
-    FairStatus,
-)
+from fairs.lifecycle import APPLICATION_TRANSITIONS
+from fairs.models import Application, ApplicationEvent, ApplicationEventKind, ApplicationStatus, Fair
 from fairs.permissions import FAIRS_MANAGE
-from market.core.errors import Conflict, NotFound, PermissionDenied
+from fairs.policy import FAIR_POLICY, FairAction, FairState, fair_state
+from fairs.selectors import fairs_visible
+from market.core.errors import Conflict, NotFound
 from market.organisations.permissions import Actor
-
-FAIR_TRANSITIONS: dict[str, frozenset[str]] = {
-    FairStatus.DRAFT: frozenset({FairStatus.OPEN}),
-    FairStatus.OPEN: frozenset({FairStatus.ALLOCATION}),
-    FairStatus.ALLOCATION: frozenset({FairStatus.OPEN, FairStatus.PUBLISHED}),
-    FairStatus.PUBLISHED: frozenset({FairStatus.RUNNING}),
-    FairStatus.RUNNING: frozenset({FairStatus.CLOSED}),
-    FairStatus.CLOSED: frozenset(),
-}
-
-APPLICATION_TRANSITIONS: dict[str, frozenset[str]] = {
-    ApplicationStatus.SUBMITTED: frozenset(
-        {
-            ApplicationStatus.APPROVED,
-            ApplicationStatus.WAITLISTED,
-            ApplicationStatus.REJECTED,
-            ApplicationStatus.WITHDRAWN,
-        }
-    ),
-    ApplicationStatus.WAITLISTED: frozenset(
-        {ApplicationStatus.APPROVED, ApplicationStatus.REJECTED, ApplicationStatus.WITHDRAWN}
-    ),
-    ApplicationStatus.APPROVED: frozenset({ApplicationStatus.WITHDRAWN}),
-    ApplicationStatus.REJECTED: frozenset(),
-    ApplicationStatus.WITHDRAWN: frozenset(),
-}
-
-# Booths may be assigned (by hand or by the allocation) while these are the fair's status.
-ASSIGNING_STATUSES = frozenset({FairStatus.OPEN, FairStatus.ALLOCATION, FairStatus.PUBLISHED, FairStatus.RUNNING})
-# The plan may be edited until the fair runs.
-PLAN_EDIT_STATUSES = frozenset({FairStatus.DRAFT, FairStatus.OPEN, FairStatus.ALLOCATION, FairStatus.PUBLISHED})
-# Buyers book meetings once the plan is out.
-MATCHING_STATUSES = frozenset({FairStatus.PUBLISHED, FairStatus.RUNNING})
 
 
 def require_staff(actor: Actor) -> None:
     actor.require(FAIRS_MANAGE)
 
 
-def require_own_application(actor: Actor, application: Application) -> None:
-    """The applying cooperative acts on its application; staff are told no; anyone else cannot tell it exists."""
-    if actor.organisation_id is not None and actor.organisation_id == application.cooperative_id:
-        return
-    if actor.can(FAIRS_MANAGE):
-        raise PermissionDenied()
-    raise NotFound()
+def fair_for(actor: Actor, fair_id: int, *, lock: bool = False) -> Fair:
+    """The fair the actor can see (staff: every fair; others: the public ones), else NotFound."""
+    qs = fairs_visible(actor=actor)
+    fair = (qs.select_for_update(of=("self",)) if lock else qs).filter(pk=fair_id).first()
+    if fair is None:
+        raise NotFound()
+    return fair
 
 
-def check_transition(table: dict[str, frozenset[str]], current: str, target: str, label: str) -> None:
-    if target not in table.get(current, frozenset()):
+def authorize_fair(actor: Actor, fair: Fair, action: FairAction) -> FairState:
+    state = fair_state(actor=actor, fair=fair)
+    FAIR_POLICY.authorize(actor=actor, obj=state, action=action)
+    return state
+
+
+def move(application: Application, target: ApplicationStatus) -> ApplicationStatus:
+    """Check the move against the lifecycle table (a second line behind the policy); the previous status."""
+    previous = ApplicationStatus(application.status)
+    if target not in APPLICATION_TRANSITIONS[previous]:
         raise Conflict(
-            _("A %(what)s cannot go from “%(current)s” to “%(target)s”.")
-            % {"what": label, "current": current, "target": target},
+            _("A booth application cannot go from “%(current)s” to “%(target)s”.")
+            % {"current": previous.label, "target": target.label},
             code="illegal_transition",
         )
+    application.status = target
+    return previous
 
 
-def record(application: Application, *, actor: Actor | None, action: str, from_status: str, note: str = "") -> None:
-    user = getattr(actor, "user", None)
+def record(
+    application: Application,
+    *,
+    actor: Actor | None,
+    kind: ApplicationEventKind,
+    from_status: str,
+    note: str = "",
+) -> None:
+    user = actor.user if actor is not None else None
     ApplicationEvent.objects.create(
         application=application,
-        actor_user=user if getattr(user, "pk", None) else None,
+        actor_user=user if user is not None and user.pk else None,
         from_status=from_status,
         to_status=application.status,
-        action=action,
-        note=note[:500],
+        action=kind,
+        note=note,
     )
-
-
-def require_fair_status(fair: Fair, allowed: frozenset[str], message: str) -> None:
-    if fair.status not in allowed:
-        raise Conflict(message, code="fair_status")

@@ -7,45 +7,20 @@ row is locked, and CHECK constraints (spent ≤ budget, used ≤ cap) make an ov
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import ROUND_FLOOR, Decimal
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fairs.models import Application, Booth, FeeStatus, SubsidyLedger, SubsidyProgramme
+from fairs.models import Application, ApplicationEventKind, Booth, FeeStatus, SubsidyLedger, SubsidyProgramme
+from fairs.services.common import record
+from fairs.subsidies import subsidy_eligibility, subsidy_share
 from market.core.errors import Conflict
 from market.organisations.models import Organisation
 
 BOOTH_FEE_KIND = "fairs.booth_fee"
-
-
-@dataclass(frozen=True)
-class Eligibility:
-    eligible: bool
-    reason: str = ""
-
-
-def subsidy_eligibility(*, programme: SubsidyProgramme, cooperative: Organisation) -> Eligibility:
-    if programme.eligible_kinds and cooperative.kind not in programme.eligible_kinds:
-        return Eligibility(False, _("This programme does not fund this kind of organisation."))
-    if programme.eligible_provinces and cooperative.province_code not in programme.eligible_provinces:
-        return Eligibility(False, _("This programme funds cooperatives of other provinces."))
-    if programme.requires_verified and not cooperative.is_verified:
-        return Eligibility(False, _("Only cooperatives verified by the alliance receive this subsidy."))
-    return Eligibility(True)
-
-
-def subsidy_share(*, programme: SubsidyProgramme, booth_type: str, price: int) -> int:
-    """The programme's share of a booth price, rounded down to the đồng (the funder never pays a fraction)."""
-    rate = programme.rate_for(booth_type)
-    if rate <= 0 or price <= 0:
-        return 0
-    share = (Decimal(price) * rate / Decimal(100)).to_integral_value(rounding=ROUND_FLOOR)
-    return min(int(share), price)
 
 
 def _reserve(*, programme_id: int, cooperative: Organisation, wanted: int) -> int:
@@ -158,7 +133,5 @@ def fee_mark_paid(*, application_id: int, fully_paid: bool) -> Application | Non
     application.fee_status = FeeStatus.PAID
     application.paid_at = timezone.now()
     application.save(update_fields=["fee_status", "paid_at", "updated_at"])
-    from fairs.services.common import record
-
-    record(application, actor=None, action="fee_paid", from_status=application.status)
+    record(application, actor=None, kind=ApplicationEventKind.FEE_PAID, from_status=application.status)
     return application

@@ -1,5 +1,5 @@
 """Check-in and business matching: buyer registration, meeting requests in slots, accept/decline with a
-table, reminders, outcomes.
+table, reminders, outcomes, and the meeting times and tables staff set up.
 
 No party is double-booked: the slot row is locked while a booking is decided (lock order: slot, then the
 meeting), and partial unique indexes refuse a second booked meeting of a buyer, an exhibitor or a table in
@@ -9,8 +9,8 @@ one slot.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -18,6 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fairs import notifications as kinds
+from fairs.inputs import OutcomeSpec
+from fairs.lifecycle import MEETING_TRANSITIONS
 from fairs.models import (
     BOOKED,
     ApplicationStatus,
@@ -33,13 +35,13 @@ from fairs.models import (
     MeetingTable,
     OutcomeKind,
 )
-from fairs.permissions import FAIRS_EXHIBIT, FAIRS_MEET
+from fairs.policy import MEETING_POLICY, FairAction, MeetingAction
+from fairs.selectors import meetings_for
 from fairs.services.applications import badge_ensure
-from fairs.services.common import MATCHING_STATUSES, require_fair_status, require_staff
-from market.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from market.core.quantity import Unit
+from fairs.services.common import authorize_fair, fair_for
+from market.core.errors import Conflict, NotFound, ValidationFailed
+from market.core.parsing import format_date
 from market.core.services import audit_record
-from market.core.text import nfc
 from market.notifications.services import notify
 from market.organisations.models import Organisation
 from market.organisations.permissions import Actor
@@ -53,19 +55,17 @@ class CheckIn:
     first_time: bool
 
 
-def checkin_scan(*, actor: Actor, fair: Fair, code: str) -> CheckIn:
-    """Check a badge in once. A second scan answers "already checked in" with the first scan's time."""
-    require_staff(actor)
-    code = "".join(ch for ch in (code or "").upper() if ch.isalnum())
-    if code.startswith("ML") and len(code) > 8:
-        code = code[-8:]
+def checkin_scan(*, actor: Actor, fair_id: int, code: str) -> CheckIn:
+    """Check a badge in once, within the fair's check-in window. A second scan answers "already checked in"
+    with the first scan's time. `code` is the badge's code (fairs.inputs.BadgeCodeInput reads a scan)."""
+    fair = fair_for(actor, fair_id)
+    authorize_fair(actor, fair, FairAction.CHECK_IN)
     badge = Badge.objects.filter(fair=fair, code=code).select_related("organisation").first()
     if badge is None:
-        raise NotFound(_("No badge of this fair has the code %(code)s.") % {"code": code or "—"})
+        raise NotFound(_("No badge of this fair has the code %(code)s.") % {"code": code})
     with transaction.atomic():
-        now = timezone.now()
         first = Badge.objects.filter(pk=badge.pk, checked_in_at__isnull=True).update(
-            checked_in_at=now, checked_in_by=actor.user
+            checked_in_at=timezone.now(), checked_in_by=actor.user
         )
         if first:
             audit_record(actor=actor, action="fairs.checked_in", target=badge)
@@ -80,20 +80,20 @@ def badge_payload(badge: Badge) -> str:
 
 # --- buyers --------------------------------------------------------------------------------------
 @transaction.atomic
-def buyer_register(*, actor: Actor, fair: Fair, interests: str = "") -> BuyerRegistration:
-    actor.require(FAIRS_MEET)
-    require_fair_status(fair, MATCHING_STATUSES, _("Buyers register once the fair's plan is published."))
-    registration, created = BuyerRegistration.objects.get_or_create(
-        fair=fair,
-        buyer=actor.organisation,
-        defaults={"registered_by": actor.user, "interests": nfc(interests)[:500]},
-    )
-    if not created and interests:
-        registration.interests = nfc(interests)[:500]
-        registration.save(update_fields=["interests", "updated_at"])
-    badge_ensure(fair=fair, kind=BadgeKind.BUYER, organisation=actor.organisation)  # type: ignore[arg-type]
-    if created:
-        audit_record(actor=actor, action="fairs.buyer_registered", target=registration)
+def buyer_register(*, actor: Actor, fair_id: int, interests: str = "") -> BuyerRegistration:
+    fair = fair_for(actor, fair_id)
+    authorize_fair(actor, fair, FairAction.REGISTER)
+    buyer = actor.organisation
+    assert buyer is not None  # the policy asked for a buyer
+    try:
+        with transaction.atomic():
+            registration = BuyerRegistration.objects.create(
+                fair=fair, buyer=buyer, registered_by=actor.user, interests=interests
+            )
+    except IntegrityError:
+        raise Conflict(_("You are already registered for this fair's business matching.")) from None
+    badge_ensure(fair=fair, kind=BadgeKind.BUYER, organisation=buyer)
+    audit_record(actor=actor, action="fairs.buyer_registered", target=registration)
     return registration
 
 
@@ -106,22 +106,32 @@ def exhibitor_at(fair: Fair, organisation_id: int) -> bool:
     ).exists()
 
 
-def _announce(meeting: Meeting, event: str, *, to: list[Organisation]) -> None:
+class MeetingEvent(StrEnum):
+    """What the meeting notification tells (its templates read these words)."""
+
+    REQUESTED = "requested"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+    REMINDER = "reminder"
+
+
+def _announce(meeting: Meeting, event: MeetingEvent, *, to: list[Organisation]) -> None:
     """Tell one side (or both) that a meeting was requested, accepted, declined, cancelled or is near."""
     notify(
         kind=kinds.MEETING_UPDATE,
         recipients=to,
         context=_meeting_context(meeting, event),
         object_ref=meeting,
-        occurrence=event,
+        occurrence=event.value,
     )
 
 
-def _meeting_context(meeting: Meeting, event: str) -> dict[str, Any]:
+def _meeting_context(meeting: Meeting, event: MeetingEvent) -> dict[str, Any]:
     return {
         "meeting_id": meeting.pk,
         "fair_name": meeting.fair.name_vi,
-        "event": event,
+        "event": event.value,
         "buyer_name": meeting.buyer.name,
         "exhibitor_name": meeting.exhibitor.name,
         "starts_at": timezone.localtime(meeting.slot.starts_at).strftime("%H:%M %d/%m/%Y"),
@@ -132,22 +142,19 @@ def _meeting_context(meeting: Meeting, event: str) -> dict[str, Any]:
 
 # --- meetings ------------------------------------------------------------------------------------
 @transaction.atomic
-def meeting_request(
-    *, actor: Actor, fair: Fair, exhibitor: Organisation, slot: MeetingSlot, message: str = ""
-) -> Meeting:
-    actor.require(FAIRS_MEET)
-    require_fair_status(fair, MATCHING_STATUSES, _("Meetings are booked once the fair's plan is published."))
-    if slot.fair_id != fair.pk:
-        raise NotFound()
-    if not BuyerRegistration.objects.filter(fair=fair, buyer=actor.organisation).exists():
-        raise Conflict(
-            _("Register for the fair's business matching before requesting meetings."), code="not_registered"
-        )
-    if not exhibitor_at(fair, exhibitor.pk):
-        raise NotFound(_("This cooperative does not exhibit at this fair."))
-    MeetingSlot.objects.select_for_update().get(pk=slot.pk)
+def meeting_request(*, actor: Actor, fair_id: int, exhibitor_id: int, slot_id: int, message: str = "") -> Meeting:
+    fair = fair_for(actor, fair_id)
+    authorize_fair(actor, fair, FairAction.BOOK_MEETING)
+    buyer = actor.organisation
+    assert buyer is not None  # the policy asked for a registered buyer
+    slot = MeetingSlot.objects.select_for_update().filter(fair=fair, pk=slot_id).first()
+    if slot is None:
+        raise ValidationFailed(fields={"slot": [_("Choose one of the fair's meeting times.")]})
+    exhibitor = Organisation.objects.filter(pk=exhibitor_id).first()
+    if exhibitor is None or not exhibitor_at(fair, exhibitor.pk):
+        raise ValidationFailed(fields={"exhibitor": [_("This cooperative does not exhibit at this fair.")]})
     booked = Meeting.objects.filter(slot=slot, status__in=BOOKED)
-    if booked.filter(buyer=actor.organisation).exists():
+    if booked.filter(buyer=buyer).exists():
         raise Conflict(_("You already have a meeting at this time."), code="buyer_busy")
     if booked.filter(exhibitor=exhibitor).exists():
         raise Conflict(
@@ -157,178 +164,130 @@ def meeting_request(
     try:
         with transaction.atomic():
             meeting = Meeting.objects.create(
-                fair=fair,
-                slot=slot,
-                buyer=actor.organisation,
-                exhibitor=exhibitor,
-                requested_by=actor.user,
-                message=nfc(message)[:500],
+                fair=fair, slot=slot, buyer=buyer, exhibitor=exhibitor, requested_by=actor.user, message=message
             )
     except IntegrityError:
         raise Conflict(_("This time was just booked; choose another slot."), code="slot_taken") from None
     audit_record(actor=actor, action="fairs.meeting_requested", target=meeting)
-    _announce(meeting, "requested", to=[exhibitor])
+    _announce(meeting, MeetingEvent.REQUESTED, to=[exhibitor])
     return meeting
 
 
-def _lock_meeting_for(actor: Actor, meeting_id: int, *, side: str) -> Meeting:
-    meeting = Meeting.objects.filter(pk=meeting_id).first()
-    if meeting is None:
+def _lock_meeting(actor: Actor, meeting_id: int, action: MeetingAction) -> Meeting:
+    """The meeting locked (slot first, then the meeting) and authorised; NotFound for those who may not know
+    it exists."""
+    visible = meetings_for(actor=actor).filter(pk=meeting_id).first()
+    if visible is None:
         raise NotFound()
-    MeetingSlot.objects.select_for_update().get(pk=meeting.slot_id)
+    MeetingSlot.objects.select_for_update().get(pk=visible.slot_id)
     meeting = (
         Meeting.objects.select_for_update(of=("self",))
-        .select_related("fair", "slot", "buyer", "exhibitor")
+        .select_related("fair", "slot", "buyer", "exhibitor", "table")
         .get(pk=meeting_id)
     )
-    party = meeting.exhibitor_id if side == "exhibitor" else meeting.buyer_id
-    if actor.organisation_id != party:
-        if actor.organisation_id in (meeting.buyer_id, meeting.exhibitor_id) or require_staff_silently(actor):
-            raise PermissionDenied()
-        raise NotFound()
+    MEETING_POLICY.authorize(actor=actor, obj=meeting, action=action)
     return meeting
 
 
-def require_staff_silently(actor: Actor) -> bool:
-    from fairs.permissions import FAIRS_MANAGE
-
-    return actor.can(FAIRS_MANAGE)
+def _move(meeting: Meeting, target: MeetingStatus) -> None:
+    if target not in MEETING_TRANSITIONS[MeetingStatus(meeting.status)]:
+        raise Conflict(_("This meeting cannot change that way now."), code="illegal_transition")
+    meeting.status = target
 
 
 @transaction.atomic
-def meeting_accept(*, actor: Actor, meeting: Meeting) -> Meeting:
+def meeting_accept(*, actor: Actor, meeting_id: int) -> Meeting:
     """The exhibitor accepts; the first free table in the slot is assigned."""
-    actor.require(FAIRS_EXHIBIT)
-    locked = _lock_meeting_for(actor, meeting.pk, side="exhibitor")
-    if locked.status != MeetingStatus.REQUESTED:
-        raise Conflict(_("Only a requested meeting can be accepted."), code="illegal_transition")
-    busy = Meeting.objects.filter(slot=locked.slot, status__in=BOOKED, table__isnull=False).values("table_id")
-    table = MeetingTable.objects.filter(fair=locked.fair).exclude(pk__in=busy).order_by("pk").first()
+    meeting = _lock_meeting(actor, meeting_id, MeetingAction.ACCEPT)
+    busy = Meeting.objects.filter(slot=meeting.slot, status__in=BOOKED, table__isnull=False).values("table_id")
+    table = MeetingTable.objects.filter(fair=meeting.fair).exclude(pk__in=busy).order_by("pk").first()
     if table is None:
         raise Conflict(_("Every meeting table is taken at this time; ask the buyer for another slot."), code="no_table")
-    locked.table = table
-    locked.status = MeetingStatus.ACCEPTED
+    meeting.table = table
+    _move(meeting, MeetingStatus.ACCEPTED)
     try:
         with transaction.atomic():
-            locked.save(update_fields=["table", "status", "updated_at"])
+            meeting.save(update_fields=["table", "status", "updated_at"])
     except IntegrityError:
         raise Conflict(_("This table was just taken; try again.")) from None
-    audit_record(actor=actor, action="fairs.meeting_accepted", target=locked)
-    _announce(locked, "accepted", to=[locked.buyer])
-    return locked
+    audit_record(actor=actor, action="fairs.meeting_accepted", target=meeting)
+    _announce(meeting, MeetingEvent.ACCEPTED, to=[meeting.buyer])
+    return meeting
 
 
 @transaction.atomic
-def meeting_decline(*, actor: Actor, meeting: Meeting, reason: str = "") -> Meeting:
-    actor.require(FAIRS_EXHIBIT)
-    locked = _lock_meeting_for(actor, meeting.pk, side="exhibitor")
-    if locked.status not in (MeetingStatus.REQUESTED, MeetingStatus.ACCEPTED):
-        raise Conflict(_("This meeting can no longer be declined."), code="illegal_transition")
-    locked.status = MeetingStatus.DECLINED
-    locked.decline_reason = nfc(reason)[:300]
-    locked.table = None
-    locked.save(update_fields=["status", "decline_reason", "table", "updated_at"])
-    audit_record(actor=actor, action="fairs.meeting_declined", target=locked)
-    _announce(locked, "declined", to=[locked.buyer])
-    return locked
+def meeting_decline(*, actor: Actor, meeting_id: int, reason: str = "") -> Meeting:
+    meeting = _lock_meeting(actor, meeting_id, MeetingAction.DECLINE)
+    _move(meeting, MeetingStatus.DECLINED)
+    meeting.decline_reason = reason
+    meeting.table = None
+    meeting.save(update_fields=["status", "decline_reason", "table", "updated_at"])
+    audit_record(actor=actor, action="fairs.meeting_declined", target=meeting)
+    _announce(meeting, MeetingEvent.DECLINED, to=[meeting.buyer])
+    return meeting
 
 
 @transaction.atomic
-def meeting_cancel(*, actor: Actor, meeting: Meeting) -> Meeting:
-    actor.require(FAIRS_MEET)
-    locked = _lock_meeting_for(actor, meeting.pk, side="buyer")
-    if locked.status not in (MeetingStatus.REQUESTED, MeetingStatus.ACCEPTED):
-        raise Conflict(_("This meeting can no longer be cancelled."), code="illegal_transition")
-    locked.status = MeetingStatus.CANCELLED
-    locked.table = None
-    locked.save(update_fields=["status", "table", "updated_at"])
-    audit_record(actor=actor, action="fairs.meeting_cancelled", target=locked)
-    _announce(locked, "cancelled", to=[locked.exhibitor])
-    return locked
+def meeting_cancel(*, actor: Actor, meeting_id: int) -> Meeting:
+    meeting = _lock_meeting(actor, meeting_id, MeetingAction.CANCEL)
+    _move(meeting, MeetingStatus.CANCELLED)
+    meeting.table = None
+    meeting.save(update_fields=["status", "table", "updated_at"])
+    audit_record(actor=actor, action="fairs.meeting_cancelled", target=meeting)
+    _announce(meeting, MeetingEvent.CANCELLED, to=[meeting.exhibitor])
+    return meeting
 
 
 @transaction.atomic
-def meeting_outcome_record(
-    *,
-    actor: Actor,
-    meeting: Meeting,
-    kind: str,
-    volume: Decimal | str | None = None,
-    unit: str = "",
-    value: int = 0,
-    note: str = "",
-    rfq_id: int | None = None,
-    order_id: int | None = None,
-) -> MeetingOutcome:
+def meeting_outcome_record(*, actor: Actor, meeting_id: int, outcome: OutcomeSpec) -> MeetingOutcome:
     """Either side records what came of the meeting; the meeting counts as held from then on. An RFQ outcome
     names the buyer's request for quotation, an order outcome an order the buyer placed with the exhibitor;
-    the order's total is then its value."""
-    if actor.organisation_id not in (meeting.buyer_id, meeting.exhibitor_id):
-        if require_staff_silently(actor):
-            raise PermissionDenied()
-        raise NotFound()
-    locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
-    if locked.status not in (MeetingStatus.ACCEPTED, MeetingStatus.HELD):
-        raise Conflict(_("Record an outcome for an accepted meeting."), code="illegal_transition")
-    errors: dict[str, list[str]] = {}
-    if kind not in OutcomeKind.values:
-        errors["kind"] = [_("Choose interest, RFQ, order or MoU.")]
-    quantity = None
-    if volume not in (None, ""):
-        try:
-            quantity = Decimal(str(volume).replace(",", "."))
-            if quantity <= 0:
-                raise InvalidOperation
-        except (InvalidOperation, ValueError):
-            errors["volume"] = [_("Enter a positive volume, e.g. 12.5.")]
-        if unit not in Unit.values:
-            errors["unit"] = [_("Choose the unit of the volume.")]
-    try:
-        value = int(value or 0)
-        if value < 0:
-            raise ValueError
-    except (TypeError, ValueError):
-        errors["value"] = [_("Enter the value in whole đồng.")]
-    rfq, order = _outcome_links(locked, kind=kind, rfq_id=rfq_id, order_id=order_id, errors=errors)
-    if order is not None:
-        value = order.total
-    if errors:
-        raise ValidationFailed(fields=errors)
-    outcome = MeetingOutcome.objects.create(
-        meeting=locked,
-        kind=kind,
-        volume=quantity,
-        unit=unit if quantity is not None else "",
-        value=value,
-        note=nfc(note)[:1000],
+    the order's total is then its value. Both sides may record the same outcome: the report counts it once."""
+    meeting = _lock_meeting(actor, meeting_id, MeetingAction.RECORD_OUTCOME)
+    side = actor.organisation
+    assert side is not None  # the policy asked for one of the two parties
+    rfq, order = _outcome_links(meeting, outcome)
+    recorded = MeetingOutcome.objects.create(
+        meeting=meeting,
+        kind=outcome.kind,
+        volume=outcome.volume,
+        unit=(outcome.unit or "") if outcome.volume is not None else "",
+        value=order.total if order is not None else outcome.value,
+        note=outcome.note,
         recorded_by=actor.user,
-        recorded_for=actor.organisation,
+        recorded_for=side,
         rfq=rfq,
         order=order,
     )
-    if locked.status != MeetingStatus.HELD:
-        locked.status = MeetingStatus.HELD
-        locked.save(update_fields=["status", "updated_at"])
-    audit_record(actor=actor, action="fairs.meeting_outcome", target=locked, data={"kind": kind, "value": value})
-    return outcome
+    if meeting.status != MeetingStatus.HELD:
+        _move(meeting, MeetingStatus.HELD)
+        meeting.save(update_fields=["status", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="fairs.meeting_outcome",
+        target=meeting,
+        data={"kind": outcome.kind, "value": recorded.value},
+    )
+    return recorded
 
 
-def _outcome_links(
-    meeting: Meeting, *, kind: str, rfq_id: int | None, order_id: int | None, errors: dict[str, list[str]]
-) -> tuple[Rfq | None, Order | None]:
+def _outcome_links(meeting: Meeting, outcome: OutcomeSpec) -> tuple[Rfq | None, Order | None]:
     """The RFQ or order an outcome of that kind must name, found only among this meeting's parties."""
-    rfq = order = None
-    if kind == OutcomeKind.RFQ:
-        rfq = Rfq.objects.filter(pk=rfq_id or 0, buyer_id=meeting.buyer_id).first()
+    if outcome.kind == OutcomeKind.RFQ:
+        rfq = Rfq.objects.filter(pk=outcome.rfq_id or 0, buyer_id=meeting.buyer_id).first()
         if rfq is None:
-            errors["rfq"] = [_("Choose a request for quotation that this buyer sent.")]
-    elif kind == OutcomeKind.ORDER:
+            raise ValidationFailed(fields={"rfq_id": [_("Choose a request for quotation that this buyer sent.")]})
+        return rfq, None
+    if outcome.kind == OutcomeKind.ORDER:
         order = Order.objects.filter(
-            pk=order_id or 0, buyer_id=meeting.buyer_id, cooperative_id=meeting.exhibitor_id
+            pk=outcome.order_id or 0, buyer_id=meeting.buyer_id, cooperative_id=meeting.exhibitor_id
         ).first()
         if order is None:
-            errors["order"] = [_("Choose an order that this buyer placed with this exhibitor.")]
-    return rfq, order
+            raise ValidationFailed(
+                fields={"order_id": [_("Choose an order that this buyer placed with this exhibitor.")]}
+            )
+        return None, order
+    return None, None
 
 
 def meeting_reminders(*, now: datetime | None = None, ahead: timedelta = timedelta(hours=2)) -> int:
@@ -354,24 +313,100 @@ def meeting_reminders(*, now: datetime | None = None, ahead: timedelta = timedel
                 continue
             meeting.reminder_sent_at = now
             meeting.save(update_fields=["reminder_sent_at", "updated_at"])
-            _announce(meeting, "reminder", to=[meeting.buyer, meeting.exhibitor])
+            _announce(meeting, MeetingEvent.REMINDER, to=[meeting.buyer, meeting.exhibitor])
             sent += 1
     return sent
 
 
+# --- meeting times and tables (staff) --------------------------------------------------------------
+def _hhmm(moment: time | datetime) -> str:
+    return moment.strftime("%H:%M")
+
+
+def _slot_errors(fair: Fair, day: date, first: time, count: int, minutes: int) -> dict[str, list[str]]:
+    """Meetings happen on a day of the fair, within its opening hours."""
+    if not fair.starts_on <= day <= fair.ends_on:
+        return {
+            "day": [
+                _("Choose a day of the fair, from %(first)s to %(last)s.")
+                % {"first": format_date(fair.starts_on), "last": format_date(fair.ends_on)}
+            ]
+        }
+    opens, closes = fair.day_opens_at, fair.day_closes_at
+    if not opens <= first < closes:
+        return {
+            "first": [
+                _("The fair is open from %(opens)s to %(closes)s; start the meetings within those hours.")
+                % {"opens": _hhmm(opens), "closes": _hhmm(closes)}
+            ]
+        }
+    start = datetime.combine(day, first)
+    end = start + timedelta(minutes=minutes * count)
+    closing = datetime.combine(day, closes)
+    if end > closing:
+        fit = (closing - start) // timedelta(minutes=minutes)
+        return {
+            "count": [
+                _(
+                    "%(count)d meetings of %(minutes)d minutes from %(first)s would end at %(end)s, after the fair "
+                    "closes at %(closes)s: ask for at most %(fit)d."
+                )
+                % {
+                    "count": count,
+                    "minutes": minutes,
+                    "first": _hhmm(first),
+                    "end": _hhmm(end) if end.date() == day else f"{_hhmm(end)} {format_date(end.date())}",
+                    "closes": _hhmm(closes),
+                    "fit": fit,
+                }
+            ]
+        }
+    return {}
+
+
 @transaction.atomic
-def slots_create(*, actor: Actor, fair: Fair, starts: list[datetime], minutes: int = 30) -> list[MeetingSlot]:
-    require_staff(actor)
-    made = []
-    for start in starts:
-        slot, _created = MeetingSlot.objects.get_or_create(
-            fair=fair, starts_at=start, defaults={"ends_at": start + timedelta(minutes=minutes)}
+def slots_create(*, actor: Actor, fair_id: int, day: date, first: time, count: int, minutes: int) -> list[MeetingSlot]:
+    """`count` meeting times of `minutes` each from `first` on `day`, back to back. Times already set the
+    same way are kept; times that would overlap others are refused."""
+    fair = fair_for(actor, fair_id, lock=True)
+    authorize_fair(actor, fair, FairAction.SET_UP_MATCHING)
+    errors = _slot_errors(fair, day, first, count, minutes)
+    if errors:
+        raise ValidationFailed(fields=errors)
+    zone = timezone.get_current_timezone()
+    start = timezone.make_aware(datetime.combine(day, first), zone)
+    wanted = [
+        (start + timedelta(minutes=minutes * i), start + timedelta(minutes=minutes * (i + 1))) for i in range(count)
+    ]
+    existing = list(MeetingSlot.objects.filter(fair=fair, starts_at__lt=wanted[-1][1], ends_at__gt=wanted[0][0]))
+    same = {(s.starts_at, s.ends_at): s for s in existing}
+    clash = [s for s in existing if (s.starts_at, s.ends_at) not in set(wanted)]
+    if clash:
+        raise ValidationFailed(
+            fields={
+                "first": [
+                    _("These times overlap the meeting time already set at %(time)s; start after it.")
+                    % {"time": _hhmm(timezone.localtime(clash[0].starts_at))}
+                ]
+            }
         )
-        made.append(slot)
+    made = [same.get(w) or MeetingSlot.objects.create(fair=fair, starts_at=w[0], ends_at=w[1]) for w in wanted]
+    audit_record(actor=actor, action="fairs.slots_created", target=fair, data={"day": day.isoformat(), "count": count})
     return made
 
 
 @transaction.atomic
-def tables_create(*, actor: Actor, fair: Fair, names: list[str]) -> list[MeetingTable]:
-    require_staff(actor)
-    return [MeetingTable.objects.get_or_create(fair=fair, name=nfc(n)[:40])[0] for n in names if n.strip()]
+def tables_create(*, actor: Actor, fair_id: int, count: int) -> list[MeetingTable]:
+    """`count` more meeting tables, numbered after the fair's last one."""
+    fair = fair_for(actor, fair_id, lock=True)
+    authorize_fair(actor, fair, FairAction.SET_UP_MATCHING)
+    existing = set(fair.tables.values_list("name", flat=True))
+    made: list[MeetingTable] = []
+    n = 0
+    while len(made) < count:
+        n += 1
+        name = _("Table %(n)d") % {"n": n}
+        if name not in existing:
+            made.append(MeetingTable.objects.create(fair=fair, name=name))
+    audit_record(actor=actor, action="fairs.tables_created", target=fair, data={"count": count})
+    return made

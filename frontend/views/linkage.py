@@ -418,7 +418,7 @@ def contract_detail(request: MemberRequest, contract_id: int) -> HttpResponse:
                 schema=inputs.DisputeInput,
                 choices={"call_off": [(r.call_off.pk, f"#{r.call_off.number}") for r in progress.rows]},
             ),
-            "reason_form": SchemaForm(schema=inputs.ReasonInput),
+            "reason_form": SchemaForm(schema=inputs.TerminationInput),
             "is_buyer": actor.organisation_id == contract.buyer_id,
         },
     )
@@ -468,7 +468,7 @@ def contract_command(request: MemberRequest, contract_id: int, command: str) -> 
             services.version_discard(actor=actor, contract_id=contract_id)
             messages.success(request, _("The draft was discarded."))
         elif command == "terminate":
-            fields = _posted(request, inputs.ReasonInput)
+            fields = _posted(request, inputs.TerminationInput)
             if fields is not None:
                 services.contract_terminate(actor=actor, contract_id=contract_id, reason=fields["reason"])
                 messages.success(request, _("The contract is terminated."))

@@ -129,9 +129,9 @@ class ContractDiscardView(ActorAPIView):
 
 
 class ContractTerminateView(ActorAPIView):
-    @extend_schema(request=inputs.ReasonInput, responses=out.ContractDetailOut, tags=TAGS)
+    @extend_schema(request=inputs.TerminationInput, responses=out.ContractDetailOut, tags=TAGS)
     def post(self, request: Request, contract_id: int) -> Response:
-        fields = _read(self, inputs.ReasonInput)
+        fields = _read(self, inputs.TerminationInput)
         services.contract_terminate(actor=self.actor, contract_id=contract_id, reason=fields["reason"])
         return _contract(self.actor, contract_id)
 

@@ -42,12 +42,10 @@ class Rule(Generic[Obj]):
     capability: Capability
     # The actor's relation to the object (e.g. the order's seller); failing it is a 403.
     party: Callable[[Actor, Obj], bool] = anyone
-    # Whether the object's state allows the action; failing it is a 409 with `conflict`, a message or a
-    # function of the object that says which part of its state stands in the way.
+    # Whether the object's state allows the action; failing it is a 409 with `conflict` (a message, or a
+    # function of the object when the message names its dates or figures).
     when: Callable[[Obj], bool] = always
-    conflict: str | Promise | Callable[[Obj], str | Promise] = field(
-        default=_("This is not possible in the current state.")
-    )
+    conflict: str | Promise | Callable[[Obj], str] = field(default=_("This is not possible in the current state."))
 
     def permits(self, actor: Actor, obj: Obj) -> bool:
         return actor.can(self.capability) and self.party(actor, obj) and self.when(obj)
@@ -66,5 +64,4 @@ class Policy(Generic[A, Obj]):
         if not rule.party(actor, obj):
             raise PermissionDenied()
         if not rule.when(obj):
-            message = rule.conflict(obj) if callable(rule.conflict) else rule.conflict
-            raise Conflict(str(message))
+            raise Conflict(rule.conflict(obj) if callable(rule.conflict) else str(rule.conflict))

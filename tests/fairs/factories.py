@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
 
 from fairs import services
-from fairs.models import Booth, BoothType, Fair, FairStatus, Hall, SubsidyProgramme
+from fairs.inputs import ApplicationRequest, BoothSpec, FairSpec
+from fairs.models import Application, Booth, BoothType, Fair, FairStatus, Hall, MeetingSlot, SubsidyProgramme
 from market.organisations.models import Organisation, OrganisationKind, Role
 from market.organisations.permissions import Actor
 from tests.catalog.factories import actor_for
@@ -46,34 +48,39 @@ def make_fair(
     status: str = FairStatus.OPEN,
     programme: SubsidyProgramme | None = None,
     price: int = 4_000_000,
-    booth_type: str = BoothType.STANDARD,
+    booth_type: BoothType = BoothType.STANDARD,
     name: str = "Hội chợ OCOP Rạch Giá",
+    starts_in: int = 30,
+    halls: int = 1,
 ) -> Fair:
+    """A fair starting in `starts_in` days (four days long), taking applications since yesterday, with a
+    60 × 40 m hall "Nhà A" and `booths` booths A-01… in rows of fifteen."""
     today = timezone.localdate()
     actor = staff_actor(alliance)
-    fair = services.fair_create(
-        actor=actor,
+    spec = FairSpec(
         name_vi=name,
         venue="Trung tâm Hội nghị tỉnh",
         province_code=91,
-        starts_on=today + timedelta(days=30),
-        ends_on=today + timedelta(days=33),
+        starts_on=today + timedelta(days=starts_in),
+        ends_on=today + timedelta(days=starts_in + 3),
         applications_open_on=today - timedelta(days=1),
-        applications_close_on=today + timedelta(days=20),
-        subsidy_programme=programme,
+        applications_close_on=today + timedelta(days=max(0, min(20, starts_in))),
+        subsidy_programme_id=programme.pk if programme else None,
     )
-    hall = services.hall_create(actor=actor, fair=fair, name="Nhà A", width_m=60, depth_m=40)
-    for i in range(booths):
-        services.booth_create(
-            actor=actor,
-            fair=fair,
-            hall=hall,
-            code=f"A-{i + 1:02d}",
-            booth_type=booth_type,
-            x=(i % 15) * 4,
-            y=(i // 15) * 4,
-            price=price,
+    fair = services.fair_create(actor=actor, spec=spec)
+    if halls:
+        hall = services.hall_create(
+            actor=actor, fair_id=fair.pk, name="Nhà A", width_m=Decimal(60), depth_m=Decimal(40)
         )
+        for i in range(booths):
+            booth_spec = BoothSpec(
+                code=f"A-{i + 1:02d}",
+                booth_type=booth_type,
+                x=Decimal((i % 15) * 4),
+                y=Decimal((i // 15) * 4),
+                price=price,
+            )
+            services.booth_create(actor=actor, fair_id=fair.pk, hall_id=hall.pk, spec=booth_spec)
     if status != FairStatus.DRAFT:
         Fair.objects.filter(pk=fair.pk).update(status=status)
         fair.refresh_from_db()
@@ -81,7 +88,9 @@ def make_fair(
 
 
 def hall_of(fair: Fair) -> Hall:
-    return fair.halls.first()  # type: ignore[return-value]
+    hall = fair.halls.first()
+    assert hall is not None
+    return hall
 
 
 def booth(fair: Fair, code: str) -> Booth:
@@ -92,8 +101,28 @@ def cooperatives(n: int, **fields: Any) -> list[Organisation]:
     return [OrganisationFactory(kind=OrganisationKind.COOPERATIVE, name=f"HTX Mẫu {i}", **fields) for i in range(n)]
 
 
-def apply(cooperative: Organisation, fair: Fair, **data: Any):
-    return services.application_submit(actor=actor_for(cooperative), fair=fair, **data)
+def apply(cooperative: Organisation, fair: Fair, **request: Any) -> Application:
+    return services.application_submit(
+        actor=actor_for(cooperative), fair_id=fair.pk, request=ApplicationRequest(**request)
+    )
+
+
+def assign(alliance: Organisation, application: Application, fair: Fair, code: str) -> Application:
+    return services.booth_assign(
+        actor=staff_actor(alliance), application_id=application.pk, booth_id=booth(fair, code).pk
+    )
+
+
+def add_slots(alliance: Organisation, fair: Fair, *, count: int = 2, first: time = time(9, 0)) -> list[MeetingSlot]:
+    return services.slots_create(
+        actor=staff_actor(alliance), fair_id=fair.pk, day=fair.starts_on, first=first, count=count, minutes=30
+    )
+
+
+def publish(fair: Fair) -> Fair:
+    Fair.objects.filter(pk=fair.pk).update(status=FairStatus.PUBLISHED)
+    fair.refresh_from_db()
+    return fair
 
 
 def same_day() -> date:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
 from fairs import services
-from fairs.models import Application, ApplicationStatus, BoothType
+from fairs.inputs import ApplicationRequest, BoothSpec, booth_spec_of
+from fairs.models import Application, ApplicationStatus, BoothType, ZoneKind
 from tests.catalog.factories import actor_for
-from tests.fairs.factories import booth, cooperatives, hall_of, make_fair, make_programme, staff_actor
+from tests.fairs.factories import apply, booth, cooperatives, hall_of, make_fair, make_programme, staff_actor
 
 pytestmark = pytest.mark.django_db
 
@@ -20,27 +23,36 @@ def _setup(alliance):
     staff = staff_actor(alliance)
     fair = make_fair(alliance, booths=4, programme=make_programme())
     hall = hall_of(fair)
-    fresh = services.zone_create(actor=staff, fair=fair, hall=hall, name="Nông sản tươi", kind="fresh")
-    ocop = services.zone_create(actor=staff, fair=fair, hall=hall, name="OCOP", kind="ocop")
+    fresh = services.zone_create(
+        actor=staff, fair_id=fair.pk, hall_id=hall.pk, name="Nông sản tươi", kind=ZoneKind.FRESH
+    )
+    ocop = services.zone_create(actor=staff, fair_id=fair.pk, hall_id=hall.pk, name="OCOP", kind=ZoneKind.OCOP)
+
+    def change(code: str, **changes: object) -> None:
+        current = booth(fair, code)
+        spec = replace(booth_spec_of(current), **changes)
+        services.booth_update(actor=staff, booth_id=current.pk, spec=spec)
+
     for code in ("A-01", "A-02"):
-        services.booth_update(actor=staff, booth=booth(fair, code), zone=fresh)
+        change(code, zone_id=fresh.pk)
     for code in ("A-03", "A-04"):
-        services.booth_update(actor=staff, booth=booth(fair, code), zone=ocop)
-    services.booth_update(actor=staff, booth=booth(fair, "A-04"), cold_storage=True)
-    services.booth_create(actor=staff, fair=fair, hall=hall, code="C-01", booth_type="corner", x=40, y=20, zone=ocop)
+        change(code, zone_id=ocop.pk)
+    change("A-04", cold_storage=True)
+    corner = BoothSpec(code="C-01", booth_type=BoothType.CORNER, x=Decimal(40), y=Decimal(20), zone_id=ocop.pk)
+    services.booth_create(actor=staff, fair_id=fair.pk, hall_id=hall.pk, spec=corner)
     return fair, {"fresh": fresh, "ocop": ocop}
 
 
 def _submit(coop, fair, zones, spec):
-    prefs = [booth(fair, code).pk for code in spec.get("prefs", [])]
-    application = services.application_submit(
-        actor=actor_for(coop),
-        fair=fair,
-        booth_type=spec.get("type", BoothType.STANDARD),
-        zone=zones.get(spec.get("zone", "")),
+    prefs = tuple(booth(fair, code).pk for code in spec.get("prefs", []))
+    zone = zones.get(spec.get("zone", ""))
+    request = ApplicationRequest(
+        booth_type=BoothType(spec.get("type", BoothType.STANDARD)),
+        zone_id=zone.pk if zone else None,
         preferences=prefs,
         needs_cold_chain=spec.get("cold", False),
     )
+    application = services.application_submit(actor=actor_for(coop), fair_id=fair.pk, request=request)
     if spec.get("first_time") is False:
         Application.objects.filter(pk=application.pk).update(first_time=False)
     return application
@@ -74,7 +86,7 @@ def test_allocation_cases(alliance, specs, expected):
     for coop, spec in zip(coops, specs, strict=True):
         applications.append(_submit(coop, fair, zones, spec))
 
-    services.allocation_run(actor=staff_actor(alliance), fair=fair)
+    services.allocation_run(actor=staff_actor(alliance), fair_id=fair.pk)
 
     got = []
     for application in applications:
@@ -97,18 +109,18 @@ def test_waitlist_is_offered_in_order_when_a_booth_is_freed(alliance):
     fair = make_fair(alliance, booths=1, programme=make_programme())
     staff = staff_actor(alliance)
     first, second, third = cooperatives(3)
-    holder = services.application_submit(actor=actor_for(first), fair=fair)
-    later = services.application_submit(actor=actor_for(second), fair=fair)
-    latest = services.application_submit(actor=actor_for(third), fair=fair)
+    holder = apply(first, fair)
+    later = apply(second, fair)
+    latest = apply(third, fair)
     Application.objects.filter(pk=holder.pk).update(created_at=timezone.now() - timedelta(minutes=2))
     Application.objects.filter(pk=later.pk).update(created_at=timezone.now() - timedelta(minutes=1))
-    services.allocation_run(actor=staff, fair=fair)
+    services.allocation_run(actor=staff, fair_id=fair.pk)
     later.refresh_from_db()
     latest.refresh_from_db()
     # Order of service is submission time after priority: `later` was backdated before `latest`.
     assert (later.waitlist_position, latest.waitlist_position) == (1, 2)
 
-    services.application_withdraw(actor=actor_for(first), application=holder)
+    services.application_withdraw(actor=actor_for(first), application_id=holder.pk)
 
     later.refresh_from_db()
     latest.refresh_from_db()
@@ -123,13 +135,9 @@ def test_unpaid_fee_reminds_then_releases_to_the_waitlist(alliance):
     staff = staff_actor(alliance)
     late_payer, waiting = cooperatives(2)
     unpaid = services.booth_assign(
-        actor=staff,
-        application=services.application_submit(actor=actor_for(late_payer), fair=fair),
-        booth=booth(fair, "A-01"),
+        actor=staff, application_id=apply(late_payer, fair).pk, booth_id=booth(fair, "A-01").pk
     )
-    queued = services.application_waitlist(
-        actor=staff, application=services.application_submit(actor=actor_for(waiting), fair=fair)
-    )
+    queued = services.application_waitlist(actor=staff, application_id=apply(waiting, fair).pk)
     after_deadline = timezone.now() + timedelta(days=fair.payment_days + 1)
 
     assert services.fee_deadlines(now=after_deadline) == {"reminded": 1, "released": 0}

@@ -10,10 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from fairs import services
-from fairs.models import Application, ApplicationStatus, Booth, FairStatus, Meeting
+from fairs.models import Application, ApplicationStatus, Badge, Booth, FairStatus, Meeting
 from market.organisations.models import OrganisationKind, Role
 from tests.factories import OrganisationFactory, member
-from tests.fairs.factories import apply, booth, make_fair, make_programme, staff_actor
+from tests.fairs.factories import add_slots, apply, booth, make_fair, make_programme, publish, staff_actor
 
 pytestmark = pytest.mark.django_db
 
@@ -138,8 +138,14 @@ def test_allocate_and_check_in_verbs(api, fair, cooperative, staff_user):
     assert [row["booth_code"] for row in dry] == ["A-01"]
     run = api(staff_user).post(reverse("fairs:fair-allocate", args=[fair.pk]))
     assert run.status_code == 200
-    code = cooperative.pk and services.badge_ensure(fair=fair, kind="exhibitor", organisation=cooperative).code
+    code = Badge.objects.get(fair=fair, organisation=cooperative).code
     url = reverse("fairs:fair-check-in", args=[fair.pk])
+    early = api(staff_user).post(url, {"code": code}, format="json")
+    assert early.status_code == 409  # the plan is not published and the fair is a month away
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    type(fair).objects.filter(pk=fair.pk).update(
+        status=FairStatus.PUBLISHED, starts_on=tomorrow, ends_on=tomorrow + timedelta(days=2)
+    )
     first = api(staff_user).post(url, {"code": code}, format="json").json()
     second = api(staff_user).post(url, {"code": f"ML-{code}"}, format="json").json()
     assert first["first_time"] is True
@@ -152,11 +158,10 @@ def test_allocate_and_check_in_verbs(api, fair, cooperative, staff_user):
 def matching(fair, alliance, cooperative, other_cooperative):
     staff = staff_actor(alliance)
     for coop, code in ((cooperative, "A-01"), (other_cooperative, "A-02")):
-        services.booth_assign(actor=staff, application=apply(coop, fair), booth=booth(fair, code))
-    type(fair).objects.filter(pk=fair.pk).update(status=FairStatus.PUBLISHED)
-    fair.refresh_from_db()
-    services.slots_create(actor=staff, fair=fair, starts=[timezone.now() + timedelta(days=30)])
-    services.tables_create(actor=staff, fair=fair, names=["Bàn 1", "Bàn 2"])
+        services.booth_assign(actor=staff, application_id=apply(coop, fair).pk, booth_id=booth(fair, code).pk)
+    publish(fair)
+    add_slots(alliance, fair, count=1)
+    services.tables_create(actor=staff, fair_id=fair.pk, count=2)
     return fair
 
 
@@ -184,7 +189,8 @@ def test_buyers_see_only_their_meetings(api, matching, cooperative, other_cooper
     assert Meeting.objects.get(pk=meeting.pk).status == "requested"
     accepted = api(member(other_cooperative)).post(accept)
     assert accepted.json()["status"] == "accepted"
-    assert accepted.json()["table"] == "Bàn 1"
+    assert accepted.json()["table"] == Meeting.objects.get(pk=meeting.pk).table.name
+    assert accepted.json()["allowed_actions"] == ["decline", "record_outcome"]
     outcome = api(users[1]).post(
         reverse("fairs:meeting-outcome", args=[meeting.pk]),
         {"kind": "mou", "volume": "2.5", "unit": "tan", "value": 45_000_000},

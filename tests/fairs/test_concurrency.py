@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import timedelta
 
 import pytest
 from django.db import close_old_connections, connection
-from django.utils import timezone
 
 from fairs import services
-from fairs.models import BoothAssignment, FairStatus, Meeting, SubsidyLedger, SubsidyProgramme
+from fairs.models import BoothAssignment, Meeting, MeetingStatus, SubsidyLedger, SubsidyProgramme
 from market.core.errors import Conflict
 from market.organisations.models import OrganisationKind, Role
 from tests.catalog.factories import actor_for
 from tests.factories import OrganisationFactory, member
-from tests.fairs.factories import booth, cooperatives, make_fair, make_programme, staff_actor
+from tests.fairs.factories import add_slots, apply, booth, cooperatives, make_fair, make_programme, publish, staff_actor
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -52,17 +50,21 @@ def test_twenty_staff_threads_assigning_ten_booths_never_double_book(alliance):
     """20 staff members, 20 applications, 10 booths: two threads race for each booth."""
     fair = make_fair(alliance, booths=10)
     staff = [actor_for(alliance, Role.STAFF, user=member(alliance, Role.STAFF)) for _ in range(20)]
-    applications = [services.application_submit(actor=actor_for(c), fair=fair) for c in cooperatives(20)]
+    applications = [apply(c, fair) for c in cooperatives(20)]
     booths = [booth(fair, f"A-{i + 1:02d}") for i in range(10)]
 
     jobs = [
-        (lambda s=staff[i], a=applications[i], b=booths[i % 10]: services.booth_assign(actor=s, application=a, booth=b))
+        (
+            lambda s=staff[i], a=applications[i], b=booths[i % 10]: services.booth_assign(
+                actor=s, application_id=a.pk, booth_id=b.pk
+            )
+        )
         for i in range(20)
     ]
     results = race(jobs)
 
     assert results.count("ok") == 10
-    assert results.count("booth_taken") == 10
+    assert results.count("conflict") == 10  # "Booth A-0n is already assigned to …"
     live = BoothAssignment.objects.filter(fair=fair, released_at__isnull=True)
     assert live.count() == 10
     assert live.values("booth").distinct().count() == 10
@@ -74,12 +76,12 @@ def test_concurrent_approvals_never_overspend_the_budget(alliance):
     programme = make_programme(budget=9_800_000, yearly_cap=10_000_000)
     fair = make_fair(alliance, booths=12, programme=programme)
     staff = staff_actor(alliance)
-    applications = [services.application_submit(actor=actor_for(c), fair=fair) for c in cooperatives(12)]
+    applications = [apply(c, fair) for c in cooperatives(12)]
     booths = [booth(fair, f"A-{i + 1:02d}") for i in range(12)]
 
     results = race(
         [
-            (lambda a=a, b=b: services.application_approve(actor=staff, application=a, booth=b))
+            (lambda a=a, b=b: services.booth_assign(actor=staff, application_id=a.pk, booth_id=b.pk))
             for a, b in zip(applications, booths, strict=True)
         ]
     )
@@ -99,9 +101,11 @@ def test_concurrent_approvals_never_pass_a_cooperatives_yearly_cap(alliance, coo
     pairs = []
     for i in range(6):
         fair = make_fair(alliance, booths=1, programme=programme, name=f"Hội chợ {i}")
-        pairs.append((services.application_submit(actor=actor_for(cooperative), fair=fair), booth(fair, "A-01")))
+        pairs.append((apply(cooperative, fair), booth(fair, "A-01")))
 
-    results = race([(lambda a=a, b=b: services.booth_assign(actor=staff, application=a, booth=b)) for a, b in pairs])
+    results = race(
+        [(lambda a=a, b=b: services.booth_assign(actor=staff, application_id=a.pk, booth_id=b.pk)) for a, b in pairs]
+    )
 
     assert results == ["ok"] * 6
     assert SubsidyLedger.objects.get(programme=programme, cooperative=cooperative).used == 5_600_000
@@ -114,21 +118,18 @@ def _matching_fair(alliance, exhibitors: int, tables: int):
     coops = cooperatives(exhibitors)
     for i, coop in enumerate(coops):
         services.booth_assign(
-            actor=staff,
-            application=services.application_submit(actor=actor_for(coop), fair=fair),
-            booth=booth(fair, f"A-{i + 1:02d}"),
+            actor=staff, application_id=apply(coop, fair).pk, booth_id=booth(fair, f"A-{i + 1:02d}").pk
         )
-    type(fair).objects.filter(pk=fair.pk).update(status=FairStatus.PUBLISHED)
-    fair.refresh_from_db()
-    slot = services.slots_create(actor=staff, fair=fair, starts=[timezone.now() + timedelta(days=30)])[0]
-    services.tables_create(actor=staff, fair=fair, names=[f"Bàn {i + 1}" for i in range(tables)])
+    publish(fair)
+    slot = add_slots(alliance, fair, count=1)[0]
+    services.tables_create(actor=staff, fair_id=fair.pk, count=tables)
     return fair, coops, slot
 
 
 def _buyer(fair):
     organisation = OrganisationFactory(kind=OrganisationKind.BUYER)
     actor = actor_for(organisation)
-    services.buyer_register(actor=actor, fair=fair)
+    services.buyer_register(actor=actor, fair_id=fair.pk)
     return actor
 
 
@@ -137,12 +138,15 @@ def test_concurrent_requests_never_double_book_an_exhibitor(alliance):
     buyers = [_buyer(fair) for _ in range(8)]
 
     results = race(
-        [(lambda b=b: services.meeting_request(actor=b, fair=fair, exhibitor=coops[0], slot=slot)) for b in buyers]
+        [
+            (lambda b=b: services.meeting_request(actor=b, fair_id=fair.pk, exhibitor_id=coops[0].pk, slot_id=slot.pk))
+            for b in buyers
+        ]
     )
 
     assert results.count("ok") == 1
     assert set(results) - {"ok"} <= {"exhibitor_busy", "slot_taken"}
-    assert Meeting.objects.filter(slot=slot, status="requested").count() == 1
+    assert Meeting.objects.filter(slot=slot, status=MeetingStatus.REQUESTED).count() == 1
 
 
 def test_concurrent_requests_never_double_book_a_buyer(alliance):
@@ -150,7 +154,10 @@ def test_concurrent_requests_never_double_book_a_buyer(alliance):
     buyer = _buyer(fair)
 
     results = race(
-        [(lambda c=c: services.meeting_request(actor=buyer, fair=fair, exhibitor=c, slot=slot)) for c in coops]
+        [
+            (lambda c=c: services.meeting_request(actor=buyer, fair_id=fair.pk, exhibitor_id=c.pk, slot_id=slot.pk))
+            for c in coops
+        ]
     )
 
     assert results.count("ok") == 1
@@ -160,18 +167,21 @@ def test_concurrent_requests_never_double_book_a_buyer(alliance):
 def test_concurrent_accepts_never_double_book_a_table(alliance):
     """Six exhibitors accept six meetings in one slot at once, with only four tables."""
     fair, coops, slot = _matching_fair(alliance, exhibitors=6, tables=4)
-    meetings = [services.meeting_request(actor=_buyer(fair), fair=fair, exhibitor=coop, slot=slot) for coop in coops]
+    meetings = [
+        services.meeting_request(actor=_buyer(fair), fair_id=fair.pk, exhibitor_id=coop.pk, slot_id=slot.pk)
+        for coop in coops
+    ]
 
     results = race(
         [
-            (lambda m=m, c=c: services.meeting_accept(actor=actor_for(c), meeting=m))
+            (lambda m=m, c=c: services.meeting_accept(actor=actor_for(c), meeting_id=m.pk))
             for m, c in zip(meetings, coops, strict=True)
         ]
     )
 
     assert results.count("ok") == 4
     assert results.count("no_table") == 2
-    accepted = Meeting.objects.filter(slot=slot, status="accepted")
+    accepted = Meeting.objects.filter(slot=slot, status=MeetingStatus.ACCEPTED)
     assert accepted.values("table").distinct().count() == 4
 
 
@@ -184,19 +194,22 @@ def test_concurrent_withdrawals_offer_freed_booths_to_the_waitlist_in_order(alli
     staff = staff_actor(alliance)
     holders = []
     for i, coop in enumerate(cooperatives(2)):
-        application = services.application_submit(actor=actor_for(coop), fair=fair)
+        application = apply(coop, fair)
         holders.append(
-            (coop, services.booth_assign(actor=staff, application=application, booth=booth(fair, f"A-0{i + 1}")))
+            (
+                coop,
+                services.booth_assign(
+                    actor=staff, application_id=application.pk, booth_id=booth(fair, f"A-0{i + 1}").pk
+                ),
+            )
         )
     waiting = [
-        services.application_waitlist(
-            actor=staff, application=services.application_submit(actor=actor_for(c), fair=fair)
-        )
+        services.application_waitlist(actor=staff, application_id=apply(c, fair).pk)
         for c in OrganisationFactory.create_batch(3, kind=OrganisationKind.COOPERATIVE)
     ]
 
     results = race(
-        [(lambda c=c, a=a: services.application_withdraw(actor=actor_for(c), application=a)) for c, a in holders]
+        [(lambda c=c, a=a: services.application_withdraw(actor=actor_for(c), application_id=a.pk)) for c, a in holders]
     )
 
     assert results == ["ok", "ok"]

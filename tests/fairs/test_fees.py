@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from fairs import services
-from fairs.models import Application, FeeStatus, SubsidyLedger, SubsidyProgramme
+from fairs.inputs import read_plan_csv
+from fairs.models import Application, FeeStatus, PlanStatus, SubsidyLedger, SubsidyProgramme
 from market.core.errors import ValidationFailed
 from market.organisations.models import VerificationStatus
 from market.payments.models import Payable, PayableStatus
@@ -30,7 +34,7 @@ def test_fee_is_price_minus_subsidy_in_whole_dong(alliance, cooperative, price, 
     fair = make_fair(alliance, booths=1, programme=programme, price=price)
     application = apply(cooperative, fair)
 
-    services.booth_assign(actor=staff_actor(alliance), application=application, booth=booth(fair, "A-01"))
+    services.booth_assign(actor=staff_actor(alliance), application_id=application.pk, booth_id=booth(fair, "A-01").pk)
 
     application.refresh_from_db()
     assert (application.price, application.subsidy, application.amount_due) == (price, subsidy, due)
@@ -46,8 +50,10 @@ def test_yearly_cap_limits_the_second_fair(alliance, cooperative):
     first = make_fair(alliance, booths=1, programme=programme, name="Hội chợ 1")
     second = make_fair(alliance, booths=1, programme=programme, name="Hội chợ 2")
 
-    services.booth_assign(actor=staff, application=apply(cooperative, first), booth=booth(first, "A-01"))
-    later = services.booth_assign(actor=staff, application=apply(cooperative, second), booth=booth(second, "A-01"))
+    services.booth_assign(actor=staff, application_id=apply(cooperative, first).pk, booth_id=booth(first, "A-01").pk)
+    later = services.booth_assign(
+        actor=staff, application_id=apply(cooperative, second).pk, booth_id=booth(second, "A-01").pk
+    )
 
     assert (later.subsidy, later.amount_due) == (200_000, 3_800_000)
     assert SubsidyLedger.objects.get(programme=programme, cooperative=cooperative).used == 3_000_000
@@ -60,7 +66,9 @@ def test_budget_runs_out_in_order_and_is_never_overspent(alliance):
     results = []
     for i, coop in enumerate(cooperatives(3)):
         results.append(
-            services.booth_assign(actor=staff, application=apply(coop, fair), booth=booth(fair, f"A-0{i + 1}"))
+            services.booth_assign(
+                actor=staff, application_id=apply(coop, fair).pk, booth_id=booth(fair, f"A-0{i + 1}").pk
+            )
         )
 
     assert [a.subsidy for a in results] == [2_800_000, 2_200_000, 0]
@@ -76,11 +84,13 @@ def test_ineligible_cooperatives_pay_the_full_price(alliance):
     elsewhere, unverified = cooperatives(1)[0], cooperatives(1, verification_status=VerificationStatus.PENDING)[0]
     programme.eligible_provinces = []
     programme.save()
-    unverified_app = services.booth_assign(actor=staff, application=apply(unverified, fair), booth=booth(fair, "A-01"))
+    unverified_app = services.booth_assign(
+        actor=staff, application_id=apply(unverified, fair).pk, booth_id=booth(fair, "A-01").pk
+    )
     programme.eligible_provinces = [79]
     programme.save()
     other_province_app = services.booth_assign(
-        actor=staff, application=apply(elsewhere, fair), booth=booth(fair, "A-02")
+        actor=staff, application_id=apply(elsewhere, fair).pk, booth_id=booth(fair, "A-02").pk
     )
 
     assert unverified_app.subsidy == other_province_app.subsidy == 0
@@ -91,7 +101,7 @@ def test_withdrawal_gives_the_subsidy_back_and_cancels_the_payable(alliance, coo
     programme = make_programme()
     fair = make_fair(alliance, booths=1, programme=programme)
     application = services.booth_assign(
-        actor=staff_actor(alliance), application=apply(cooperative, fair), booth=booth(fair, "A-01")
+        actor=staff_actor(alliance), application_id=apply(cooperative, fair).pk, booth_id=booth(fair, "A-01").pk
     )
     payable = Payable.objects.get(kind="fairs.booth_fee", object_id=str(application.pk))
     assert payable.amount == 1_200_000
@@ -100,7 +110,7 @@ def test_withdrawal_gives_the_subsidy_back_and_cancels_the_payable(alliance, coo
 
     from tests.catalog.factories import actor_for
 
-    services.application_withdraw(actor=actor_for(cooperative), application=application)
+    services.application_withdraw(actor=actor_for(cooperative), application_id=application.pk)
 
     programme.refresh_from_db()
     assert programme.spent == 0
@@ -114,15 +124,15 @@ def test_paid_fee_turns_the_booth_assigned(alliance, cooperative):
 
     fair = make_fair(alliance, booths=1, programme=make_programme())
     application = services.booth_assign(
-        actor=staff_actor(alliance), application=apply(cooperative, fair), booth=booth(fair, "A-01")
+        actor=staff_actor(alliance), application_id=apply(cooperative, fair).pk, booth_id=booth(fair, "A-01").pk
     )
-    assert [r.status for r in selectors.plan(fair=fair)] == ["held"]
+    assert [r.status for r in selectors.plan(fair=fair)] == [PlanStatus.HELD]
 
     services.fee_mark_paid(application_id=application.pk, fully_paid=True)
 
     assert Application.objects.get(pk=application.pk).fee_status == FeeStatus.PAID
     row = selectors.plan(fair=fair)[0]
-    assert (row.status, row.exhibitor) == ("assigned", cooperative.name)
+    assert (row.status, row.exhibitor) == (PlanStatus.ASSIGNED, cooperative.name)
 
 
 def test_database_refuses_an_overspent_budget():
@@ -143,7 +153,7 @@ def test_bank_transfer_of_the_share_marks_the_fee_paid_through_payments(alliance
     alliance.save()
     fair = make_fair(alliance, booths=1, programme=make_programme())
     application = services.booth_assign(
-        actor=staff_actor(alliance), application=apply(cooperative, fair), booth=booth(fair, "A-01")
+        actor=staff_actor(alliance), application_id=apply(cooperative, fair).pk, booth_id=booth(fair, "A-01").pk
     )
     payable = Payable.objects.get(kind="fairs.booth_fee", object_id=str(application.pk))
     assert payable.account_number == "7700201012345"
@@ -159,7 +169,7 @@ def test_bank_transfer_of_the_share_marks_the_fee_paid_through_payments(alliance
 
     application.refresh_from_db()
     assert application.fee_status == FeeStatus.PAID
-    assert selectors.plan(fair=fair)[0].status == "assigned"
+    assert selectors.plan(fair=fair)[0].status == PlanStatus.ASSIGNED
 
 
 def test_plan_csv_import_is_all_or_nothing(alliance):
@@ -168,12 +178,33 @@ def test_plan_csv_import_is_all_or_nothing(alliance):
     good = "hall,zone,code,type,x,y,width,depth,price,power,water,cold_storage\n" + "\n".join(
         f"Nhà B,Thủy sản,B-{i:02d},standard,{i * 4},2,3,3,4000000,1,1,{'1' if i % 2 else '0'}" for i in range(1, 6)
     )
-    assert services.plan_import_csv(actor=staff, fair=fair, content=good.encode()) == {"created": 5, "updated": 0}
+
+    def run(text: str) -> dict[str, int]:
+        with translation.override("en"):
+            return services.plan_import(actor=staff, fair_id=fair.pk, rows=read_plan_csv(text.encode()))
+
+    assert run(good) == {"created": 5, "updated": 0}
     assert fair.booths.filter(cold_storage=True).count() == 3
     bad = good.replace("B-03,standard,12", "B-03,standard,999").replace("B-05", "B-06")
     with pytest.raises(ValidationFailed) as error:
-        services.plan_import_csv(actor=staff, fair=fair, content=bad.encode())
-    assert list(error.value.fields) == ["row 4"]
+        run(bad)
+    assert list(error.value.fields) == ["line 4"]
     assert not fair.booths.filter(code="B-06").exists()  # nothing of the bad file was kept
-    again = services.plan_import_csv(actor=staff, fair=fair, content=good.encode())
-    assert again == {"created": 0, "updated": 5}
+    assert run(good) == {"created": 0, "updated": 5}
+
+
+def test_plan_csv_is_read_the_way_its_author_writes_numbers(alliance):
+    """A spreadsheet saved in Vietnamese: "3,5" m is three and a half, "4.000.000" is four million; a value
+    that is not a number names its line and column, and nothing is imported."""
+    fair = make_fair(alliance)
+    staff = staff_actor(alliance)
+    text = 'hall,code,x,y,width,price,cold_storage\nNhà A,c-01,"1,5",2,"3,5",4.000.000,có\n'
+    with translation.override("vi"):
+        rows = read_plan_csv(text.encode())
+        services.plan_import(actor=staff, fair_id=fair.pk, rows=rows)
+    made = booth(fair, "C-01")
+    assert (made.x, made.width, made.price, made.cold_storage) == (Decimal("1.5"), Decimal("3.5"), 4_000_000, True)
+    with translation.override("vi"), pytest.raises(ValidationFailed) as error:
+        read_plan_csv("hall,code,x,y\nNhà A,C-02,ba,2\n".encode())
+    assert list(error.value.fields) == ["dòng 2"]
+    assert error.value.fields["dòng 2"][0].startswith("x: ")

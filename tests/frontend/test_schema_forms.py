@@ -54,3 +54,18 @@ def test_a_post_is_read_by_the_schema_and_errors_sit_next_to_their_fields():
         assert set(form.errors) == {"quantity", "price"}
         # What the person typed stays in the field.
         assert 'value="1,500"' in str(form["quantity"])
+
+
+class Showcase(serializers.Serializer):
+    products = serializers.ListField(child=inputs.IdInput(), required=False, default=list, label="Products")
+
+
+def test_a_list_of_ids_with_choices_renders_as_checkboxes_and_keeps_what_was_ticked():
+    data = QueryDict(mutable=True)
+    data.setlist("products", ["2", "3"])
+    form = SchemaForm(data, schema=Showcase, choices={"products": [(1, "Gạo"), (2, "Nước mắm"), (3, "Khô cá")]})
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data == {"products": [2, 3]}
+    html = str(form["products"])
+    assert html.count('type="checkbox"') == 3
+    assert html.count("checked") == 2

@@ -1,14 +1,15 @@
-// Floor plan editor for alliance staff: click a hall to add a booth, drag a booth to move it, edit its
-// attributes, assign it to an application. Talks to /api/v1/fairs/… with the session; no libraries.
+// Floor plan editor for alliance staff. Click a hall to add a booth, drag a booth to move it: those two
+// send canonical JSON numbers to /api/v1/fairs/… (read from the plan's unlocalised data attributes). Click
+// a booth to open its panel, a server-rendered form (htmx) where staff type numbers the way they write them.
+// After any change the plan and its legend are redrawn from the server. No libraries besides htmx.
 (function () {
   "use strict";
   var root = document.getElementById("plan-editor");
   if (!root) return;
   var api = root.dataset.api; // …/booths/
-  var assignUrl = root.dataset.assign; // …/applications/0/assign/
-  var svgUrl = root.dataset.svg;
+  var panelUrl = root.dataset.panel; // the plan and its legend, redrawn
+  var boothUrl = root.dataset.booth; // …/booths/0/
   var status = document.getElementById("plan-status");
-  var form = document.getElementById("booth-form");
   var picker = document.getElementById("booth-picker");
   var addToggle = document.getElementById("add-mode");
   var selected = null;
@@ -33,18 +34,17 @@
       method: method,
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf(), Accept: "application/json" },
-      body: body ? JSON.stringify(body) : undefined,
+      body: JSON.stringify(body),
     }).then(function (response) {
-      if (response.status === 204) return {};
       return response.json().then(function (data) {
         if (!response.ok) {
           var error = data.error || {};
-          var detail = error.message || data.detail || "";
+          var parts = [error.message || response.statusText];
           var fields = error.fields || {};
-          Object.keys(fields).forEach(function (k) {
-            detail += " " + k + ": " + [].concat(fields[k]).join(" ");
+          Object.keys(fields).forEach(function (name) {
+            parts = parts.concat(fields[name]);
           });
-          throw new Error(detail.trim() || response.statusText);
+          throw new Error(root.dataset.msgFailed + " " + parts.join(" "));
         }
         return data;
       });
@@ -55,14 +55,17 @@
     return document.getElementById("fair-plan");
   }
 
+  function scale() {
+    return parseFloat(svg().dataset.scale || "10");
+  }
+
   function toMetres(event) {
     var s = svg();
     var point = s.createSVGPoint();
     point.x = event.clientX;
     point.y = event.clientY;
     var p = point.matrixTransform(s.getScreenCTM().inverse());
-    var scale = parseFloat(s.dataset.scale || "10");
-    return { x: p.x / scale, y: p.y / scale };
+    return { x: p.x / scale(), y: p.y / scale() };
   }
 
   function snap(v) {
@@ -72,35 +75,43 @@
   function nextCode() {
     var prefix = (document.getElementById("new-prefix").value || "A-").toUpperCase();
     var highest = 0;
-    svg().querySelectorAll(".booth").forEach(function (g) {
-      var code = g.dataset.code || "";
-      if (code.indexOf(prefix) === 0) {
-        var n = parseInt(code.slice(prefix.length), 10);
-        if (!isNaN(n) && n > highest) highest = n;
-      }
-    });
+    svg()
+      .querySelectorAll(".booth")
+      .forEach(function (g) {
+        var code = g.dataset.code || "";
+        if (code.indexOf(prefix) === 0) {
+          var n = parseInt(code.slice(prefix.length), 10);
+          if (!isNaN(n) && n > highest) highest = n;
+        }
+      });
     var next = String(highest + 1);
     return prefix + (next.length < 2 ? "0" + next : next);
   }
 
-  function refresh(selectId) {
-    return fetch(svgUrl, { credentials: "same-origin" })
-      .then(function (r) {
-        return r.text();
-      })
-      .then(function (text) {
-        var doc = new DOMParser().parseFromString(text, "image/svg+xml");
-        var fresh = document.importNode(doc.documentElement, true);
-        var old = svg();
-        old.parentNode.replaceChild(fresh, old);
-        bindSvg();
-        rebuildPicker();
-        if (selectId) select(selectId);
+  function boothGroup(id) {
+    return id ? svg().querySelector('.booth[data-booth="' + id + '"]') : null;
+  }
+
+  function highlight(id) {
+    svg()
+      .querySelectorAll(".booth.selected")
+      .forEach(function (g) {
+        g.classList.remove("selected");
       });
+    var g = boothGroup(id);
+    selected = g ? id : null;
+    if (picker) picker.value = selected || "";
+    if (g) g.classList.add("selected");
+  }
+
+  function openPanel(id) {
+    highlight(id);
+    if (!selected) return;
+    window.htmx.ajax("GET", boothUrl.replace("/0/", "/" + id + "/"), { target: "#booth-panel", swap: "innerHTML" });
   }
 
   function rebuildPicker() {
-    var current = picker.value;
+    if (!picker) return;
     picker.innerHTML = "";
     var empty = document.createElement("option");
     empty.value = "";
@@ -114,116 +125,116 @@
         o.textContent = g.dataset.code + (g.dataset.exhibitor ? " · " + g.dataset.exhibitor : "");
         picker.appendChild(o);
       });
-    picker.value = current;
-  }
-
-  function boothGroup(id) {
-    return svg().querySelector('.booth[data-booth="' + id + '"]');
-  }
-
-  function select(id) {
-    svg()
-      .querySelectorAll(".booth.selected")
-      .forEach(function (g) {
-        g.classList.remove("selected");
-      });
-    var g = boothGroup(id);
-    selected = g ? id : null;
     picker.value = selected || "";
-    form.hidden = !g;
-    if (!g) return;
-    g.classList.add("selected");
-    var d = g.dataset;
-    form.elements.code.value = d.code;
-    form.elements.booth_type.value = d.type;
-    form.elements.zone.value = d.zone || "";
-    form.elements.x.value = d.x;
-    form.elements.y.value = d.y;
-    form.elements.width.value = d.width;
-    form.elements.depth.value = d.depth;
-    form.elements.price.value = d.price;
-    form.elements.power.checked = d.power === "1";
-    form.elements.water.checked = d.water === "1";
-    form.elements.cold_storage.checked = d.cold === "1";
-    form.elements.blocked.checked = d.blocked === "1";
-    document.getElementById("booth-state").textContent = g.querySelector("title").textContent;
+  }
+
+  // The plan and the legend's counts come back from the server after every change.
+  function refresh(keep) {
+    return fetch(panelUrl, { credentials: "same-origin" })
+      .then(function (r) {
+        return r.text();
+      })
+      .then(function (html) {
+        document.getElementById("plan-panel").innerHTML = html;
+        bindSvg();
+        rebuildPicker();
+        highlight(keep);
+      });
+  }
+
+  // What a new booth copies from the selected one (its machine-readable data attributes).
+  function template() {
+    var d = (boothGroup(selected) || { dataset: {} }).dataset;
+    return {
+      width: d.width ? Number(d.width) : 3,
+      depth: d.depth ? Number(d.depth) : 3,
+      price: d.price ? Number(d.price) : 0,
+      zone: d.zone ? Number(d.zone) : null,
+      power: d.power ? d.power === "1" : true,
+      water: d.water === "1",
+      cold_storage: d.cold === "1",
+    };
+  }
+
+  function addAt(event, hall) {
+    var group = hall.closest(".hall-group");
+    var p = toMetres(event);
+    var top = Number(group.dataset.top) / scale();
+    var body = Object.assign(template(), {
+      hall: Number(hall.dataset.hall),
+      code: nextCode(),
+      booth_type: document.getElementById("new-type").value,
+      x: snap(p.x),
+      y: snap(p.y - top),
+    });
+    send("POST", api, body)
+      .then(function (booth) {
+        return refresh(String(booth.id)).then(function () {
+          say(root.dataset.msgAdded.replace("{code}", booth.code));
+          openPanel(String(booth.id));
+        });
+      })
+      .catch(function (e) {
+        say(e.message, true);
+      });
+  }
+
+  function moveBy(d) {
+    var body = { x: snap(d.x + d.dx), y: snap(d.y + d.dy) };
+    send("PATCH", api + d.id + "/", body)
+      .then(function (booth) {
+        return refresh(d.id).then(function () {
+          say(root.dataset.msgMoved.replace("{code}", booth.code));
+          openPanel(d.id);
+        });
+      })
+      .catch(function (e) {
+        say(e.message, true);
+        return refresh(d.id);
+      });
   }
 
   function bindSvg() {
     var s = svg();
+    if (!s) return;
     s.addEventListener("pointerdown", function (event) {
       var g = event.target.closest(".booth");
-      if (g) {
-        event.preventDefault();
-        var start = toMetres(event);
-        drag = {
-          id: g.dataset.booth,
-          group: g,
-          start: start,
-          x: parseFloat(g.dataset.x),
-          y: parseFloat(g.dataset.y),
-          moved: false,
-        };
-        s.setPointerCapture(event.pointerId);
-      }
+      if (!g) return;
+      event.preventDefault();
+      drag = {
+        id: g.dataset.booth,
+        group: g,
+        start: toMetres(event),
+        x: Number(g.dataset.x),
+        y: Number(g.dataset.y),
+        dx: 0,
+        dy: 0,
+        moved: false,
+      };
+      s.setPointerCapture(event.pointerId);
     });
     s.addEventListener("pointermove", function (event) {
       if (!drag) return;
       var p = toMetres(event);
-      var dx = p.x - drag.start.x;
-      var dy = p.y - drag.start.y;
-      if (Math.abs(dx) + Math.abs(dy) > 0.3) drag.moved = true;
-      var scale = parseFloat(s.dataset.scale || "10");
-      drag.group.setAttribute("transform", "translate(" + snap(dx) * scale + " " + snap(dy) * scale + ")");
-      drag.dx = dx;
-      drag.dy = dy;
+      drag.dx = p.x - drag.start.x;
+      drag.dy = p.y - drag.start.y;
+      if (Math.abs(drag.dx) + Math.abs(drag.dy) > 0.3) drag.moved = true;
+      drag.group.setAttribute(
+        "transform",
+        "translate(" + snap(drag.dx) * scale() + " " + snap(drag.dy) * scale() + ")"
+      );
     });
     s.addEventListener("pointerup", function (event) {
       if (drag) {
         var d = drag;
         drag = null;
-        if (!d.moved) {
-          select(d.id);
-          return;
-        }
-        var body = { x: snap(d.x + d.dx).toFixed(2), y: snap(d.y + d.dy).toFixed(2) };
-        send("PATCH", api + d.id + "/", body)
-          .then(function (booth) {
-            return refresh(d.id).then(function () {
-              say(root.dataset.msgMoved.replace("{code}", booth.code));
-            });
-          })
-          .catch(function (e) {
-            say(e.message, true);
-            return refresh(d.id);
-          });
+        if (d.moved) moveBy(d);
+        else openPanel(d.id);
         return;
       }
       if (!addToggle || addToggle.getAttribute("aria-pressed") !== "true") return;
       var hall = event.target.closest(".hall");
-      if (!hall) return;
-      var group = hall.closest(".hall-group");
-      var p = toMetres(event);
-      var top = parseFloat(group.dataset.top) / parseFloat(s.dataset.scale || "10");
-      var body = {
-        hall: parseInt(hall.dataset.hall, 10),
-        code: nextCode(),
-        booth_type: document.getElementById("new-type").value,
-        width: document.getElementById("new-width").value || "3",
-        depth: document.getElementById("new-depth").value || "3",
-        price: parseInt(document.getElementById("new-price").value || "0", 10),
-        x: snap(p.x).toFixed(2),
-        y: snap(p.y - top).toFixed(2),
-      };
-      send("POST", api, body)
-        .then(function (booth) {
-          return refresh(booth.id).then(function () {
-            say(root.dataset.msgAdded.replace("{code}", booth.code));
-          });
-        })
-        .catch(function (e) {
-          say(e.message, true);
-        });
+      if (hall) addAt(event, hall);
     });
   }
 
@@ -234,72 +245,15 @@
       root.classList.toggle("adding", on);
     });
   }
-
-  picker.addEventListener("change", function () {
-    select(picker.value);
-  });
-
-  form.addEventListener("submit", function (event) {
-    event.preventDefault();
-    if (!selected) return;
-    var e = form.elements;
-    var body = {
-      code: e.code.value,
-      booth_type: e.booth_type.value,
-      zone: e.zone.value ? parseInt(e.zone.value, 10) : null,
-      x: e.x.value,
-      y: e.y.value,
-      width: e.width.value,
-      depth: e.depth.value,
-      price: parseInt(e.price.value || "0", 10),
-      power: e.power.checked,
-      water: e.water.checked,
-      cold_storage: e.cold_storage.checked,
-      blocked: e.blocked.checked,
-    };
-    var id = selected;
-    send("PATCH", api + id + "/", body)
-      .then(function (booth) {
-        return refresh(id).then(function () {
-          say(root.dataset.msgSaved.replace("{code}", booth.code));
-        });
-      })
-      .catch(function (err) {
-        say(err.message, true);
-      });
-  });
-
-  document.getElementById("booth-delete").addEventListener("click", function () {
-    if (!selected) return;
-    var id = selected;
-    send("DELETE", api + id + "/")
-      .then(function () {
-        return refresh(null).then(function () {
-          say(root.dataset.msgDeleted);
-        });
-      })
-      .catch(function (err) {
-        say(err.message, true);
-      });
-  });
-
-  document.getElementById("booth-assign").addEventListener("click", function () {
-    var application = document.getElementById("assign-to").value;
-    if (!selected || !application) return;
-    var id = selected;
-    send("POST", assignUrl.replace("/0/", "/" + application + "/"), { booth: parseInt(id, 10) })
-      .then(function (result) {
-        var option = document.querySelector('#assign-to option[value="' + application + '"]');
-        if (option) option.remove();
-        return refresh(id).then(function () {
-          say(root.dataset.msgAssigned.replace("{code}", result.booth).replace("{name}", result.cooperative));
-        });
-      })
-      .catch(function (err) {
-        say(err.message, true);
-      });
+  if (picker) {
+    picker.addEventListener("change", function () {
+      openPanel(picker.value);
+    });
+  }
+  // The booth panel's forms answer with HX-Trigger: plan-changed when they changed something.
+  document.body.addEventListener("plan-changed", function () {
+    refresh(selected);
   });
 
   bindSvg();
-  rebuildPicker();
 })();

@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.formats import number_format
 
+from market.core.parsing import format_decimal
+
 register = template.Library()
 
 
@@ -23,6 +25,18 @@ def vnd(value: int | Decimal | str | None) -> str:
     except (InvalidOperation, TypeError, ValueError):
         return ""
     return f"{number_format(amount, decimal_pos=0, force_grouping=True)}\u00a0₫"
+
+
+@register.filter
+def quantity(value: int | Decimal | str | None) -> str:
+    """A quantity from a notification's JSON context, the locale's way without trailing zeros:
+    "18250.500" -> '18.250,5' in Vietnamese, '18,250.5' in English."""
+    if value is None or value == "":
+        return ""
+    try:
+        return format_decimal(Decimal(str(value)))
+    except (InvalidOperation, TypeError, ValueError):
+        return ""
 
 
 @register.filter

@@ -1,0 +1,61 @@
+"""Every write to supply. Keyword-only, one transaction each, authorised by the policies, audited."""
+
+from catalog.supply.services.areas import (
+    area_create,
+    area_outlines_import,
+    area_season_plan,
+    area_update,
+    plot_create,
+    plot_outline_set,
+    plot_season_remove,
+    plot_season_set,
+    plot_update,
+    season_create,
+    season_price_remove,
+    season_price_set,
+    season_update,
+)
+from catalog.supply.services.households import (
+    HouseholdValues,
+    RowResult,
+    household_consent_set,
+    household_create,
+    household_import_apply,
+    household_import_preview,
+    household_update,
+)
+from catalog.supply.services.intakes import (
+    intake_delete,
+    intake_record,
+    intake_update,
+    intakes_daily_summary,
+    lot_build_from_intakes,
+)
+
+__all__ = [
+    "HouseholdValues",
+    "RowResult",
+    "area_create",
+    "area_outlines_import",
+    "area_season_plan",
+    "area_update",
+    "household_consent_set",
+    "household_create",
+    "household_import_apply",
+    "household_import_preview",
+    "household_update",
+    "intake_delete",
+    "intake_record",
+    "intake_update",
+    "intakes_daily_summary",
+    "lot_build_from_intakes",
+    "plot_create",
+    "plot_outline_set",
+    "plot_season_remove",
+    "plot_season_set",
+    "plot_update",
+    "season_create",
+    "season_price_remove",
+    "season_price_set",
+    "season_update",
+]

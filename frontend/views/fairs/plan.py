@@ -1,0 +1,329 @@
+"""Alliance staff at work on a fair: the list, a new fair, the plan editor (halls, booths drawn and dragged,
+each booth's panel), the fair's steps and the allocation, the review queue and subsidy programmes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fairs import inputs, policy, selectors, services
+from fairs.lifecycle import FAIR_TRANSITIONS
+from fairs.models import LIVE_APPLICATION_STATUSES, Booth, BoothType, Fair, SubsidyProgramme
+from fairs.permissions import FAIRS_MANAGE
+from fairs.policy import BoothAction
+from frontend.decorators import actor_required
+from frontend.schema_forms import SchemaForm
+from frontend.views.fairs.common import fair_of, invalid, plan_layout, tell
+from market.core.errors import ApplicationError, ValidationFailed
+from market.organisations import geo
+from market.organisations.http import MemberRequest
+
+
+@actor_required(FAIRS_MANAGE)
+def staff_fairs(request: MemberRequest) -> HttpResponse:
+    fairs = selectors.fairs_visible(actor=request.actor).order_by("-starts_on")
+    return render(request, "frontend/fairs/staff_list.html", {"fairs": fairs})
+
+
+@actor_required(FAIRS_MANAGE)
+def fair_new(request: MemberRequest) -> HttpResponse:
+    form = SchemaForm(
+        request.POST if request.method == "POST" else None,
+        schema=inputs.FairInput,
+        initial={"province_code": 91},
+        choices={
+            "province_code": geo.province_choices(),
+            "subsidy_programme_id": [(p.pk, f"{p.name} ({p.year})") for p in selectors.programmes(actor=request.actor)],
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            fair = services.fair_create(actor=request.actor, spec=inputs.FairSpec(**form.cleaned_data))
+        except ApplicationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("The fair is created as a draft: add a hall and draw its booths."))
+            return redirect("frontend:fair-plan-editor", fair.slug)
+    if form.is_bound:
+        return invalid(request, "frontend/fairs/fair_new.html", {"form": form})
+    return render(request, "frontend/fairs/fair_new.html", {"form": form})
+
+
+# --- the plan editor -----------------------------------------------------------------------------
+def _editor_context(request: MemberRequest, fair: Fair, **forms: SchemaForm) -> dict[str, Any]:
+    return {
+        "fair": fair,
+        "actions": policy.fair_actions(actor=request.actor, fair=fair),
+        "transitions": [(t, FAIR_TRANSITIONS[t][1].label) for t in FAIR_TRANSITIONS],
+        "has_halls": fair.halls.exists(),
+        "booth_types": BoothType.choices,
+        "hall_form": forms.get("hall_form") or SchemaForm(schema=inputs.HallInput, prefix="hall"),
+        "import_form": forms.get("import_form") or SchemaForm(schema=inputs.PlanImportInput, prefix="import"),
+        **plan_layout(fair, show_names=True),
+    }
+
+
+@actor_required(FAIRS_MANAGE)
+def plan_editor(request: MemberRequest, slug: str) -> HttpResponse:
+    fair = fair_of(request, slug)
+    if request.GET.get("partial") == "plan":
+        # After a change the editor redraws the plan and its legend (the counts) from here.
+        return render(request, "frontend/fairs/_plan_panel.html", {"fair": fair, **plan_layout(fair, show_names=True)})
+    return render(request, "frontend/fairs/plan_editor.html", _editor_context(request, fair))
+
+
+def _back_to_editor(fair: Fair) -> HttpResponse:
+    return redirect("frontend:fair-plan-editor", fair.slug)
+
+
+@actor_required(FAIRS_MANAGE)
+def fair_transition(request: MemberRequest, slug: str) -> HttpResponse:
+    fair = fair_of(request, slug)
+    form = SchemaForm(request.POST, schema=inputs.FairTransitionInput)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.fair_transition(actor=request.actor, fair_id=fair.pk, transition=form.cleaned_data["action"])
+        except ApplicationError as error:
+            tell(request, error)
+        else:
+            messages.success(request, _("The fair's status changed."))
+    return _back_to_editor(fair)
+
+
+@actor_required(FAIRS_MANAGE)
+def fair_allocate(request: MemberRequest, slug: str) -> HttpResponse:
+    fair = fair_of(request, slug)
+    if request.method == "POST":
+        try:
+            plan = services.allocation_run(actor=request.actor, fair_id=fair.pk)
+        except ApplicationError as error:
+            tell(request, error)
+        else:
+            assigned = sum(1 for p in plan if p.booth_id)
+            messages.success(
+                request,
+                _("Allocation done: %(assigned)d booths assigned, %(waitlisted)d on the waitlist.")
+                % {"assigned": assigned, "waitlisted": len(plan) - assigned},
+            )
+    return _back_to_editor(fair)
+
+
+@actor_required(FAIRS_MANAGE)
+def hall_add(request: MemberRequest, slug: str) -> HttpResponse:
+    fair = fair_of(request, slug)
+    form = SchemaForm(request.POST if request.method == "POST" else None, schema=inputs.HallInput, prefix="hall")
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.hall_create(actor=request.actor, fair_id=fair.pk, **form.cleaned_data)
+        except ApplicationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("Hall added."))
+            return _back_to_editor(fair)
+    if not form.is_bound:
+        return _back_to_editor(fair)
+    return invalid(request, "frontend/fairs/plan_editor.html", _editor_context(request, fair, hall_form=form))
+
+
+@actor_required(FAIRS_MANAGE)
+def plan_import(request: MemberRequest, slug: str) -> HttpResponse:
+    fair = fair_of(request, slug)
+    if request.method != "POST":
+        return _back_to_editor(fair)
+    form = SchemaForm(request.POST, request.FILES, schema=inputs.PlanImportInput, prefix="import")
+    if form.is_valid():
+        try:
+            rows = inputs.read_plan_csv(form.cleaned_data["file"].read())
+            result = services.plan_import(actor=request.actor, fair_id=fair.pk, rows=rows)
+        except ApplicationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("Imported: %(created)d new booths, %(updated)d updated.") % result)
+            return _back_to_editor(fair)
+    return invalid(request, "frontend/fairs/plan_editor.html", _editor_context(request, fair, import_form=form))
+
+
+# --- one booth's panel ---------------------------------------------------------------------------
+def _booth(fair: Fair, booth_id: int) -> Booth:
+    booth = Booth.objects.select_related("fair", "hall", "zone").filter(fair=fair, pk=booth_id).first()
+    if booth is None:
+        raise Http404()
+    return booth
+
+
+def _booth_form(fair: Fair, booth: Booth, data: Any = None) -> SchemaForm:
+    spec = inputs.booth_spec_of(booth)
+    initial = {**spec.__dict__, "zone": spec.zone_id}
+    return SchemaForm(
+        data,
+        schema=inputs.BoothInput,
+        prefix="booth",
+        exclude=("hall",),
+        initial=initial,
+        choices={"zone": [(z.pk, z.name) for z in fair.zones.all()]},
+    )
+
+
+def _panel(
+    request: MemberRequest,
+    fair: Fair,
+    booth: Booth | None,
+    *,
+    form: SchemaForm | None = None,
+    assign_form: SchemaForm | None = None,
+    done: str = "",
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    context: dict[str, Any] = {"fair": fair, "booth": booth, "done": done, "error": error}
+    if booth is not None:
+        state = policy.booth_state(booth)
+        waiting = selectors.applications_for(actor=request.actor, fair=fair).filter(
+            status__in=LIVE_APPLICATION_STATUSES
+        )
+        context.update(
+            state=state,
+            actions=policy.booth_actions(actor=request.actor, state=state),
+            form=form or _booth_form(fair, booth),
+            assign_form=assign_form
+            or SchemaForm(
+                schema=inputs.BoothAssignInput,
+                prefix="assign",
+                choices={
+                    "application": [
+                        (a.pk, f"{a.cooperative.name} · {a.get_status_display()} · {a.get_booth_type_display()}")
+                        for a in waiting
+                        if selectors.live_booth(a) is None
+                    ]
+                },
+            ),
+        )
+    response = render(request, "frontend/fairs/_booth_panel.html", context, status=status)
+    if done:
+        response["HX-Trigger"] = "plan-changed"
+    return response
+
+
+@actor_required(FAIRS_MANAGE)
+def plan_booth(request: MemberRequest, slug: str, booth_id: int) -> HttpResponse:
+    """The booth's panel beside the plan: its form, and the buttons of what may be done with it now."""
+    fair = fair_of(request, slug)
+    return _panel(request, fair, _booth(fair, booth_id))
+
+
+@actor_required(FAIRS_MANAGE)
+def plan_booth_act(request: MemberRequest, slug: str, booth_id: int, verb: str) -> HttpResponse:
+    """A button of the booth's panel: save, assign, free or delete. Answers with the panel again (and tells
+    the editor to redraw the plan); a form that is not right comes back with what was typed."""
+    fair = fair_of(request, slug)
+    booth = _booth(fair, booth_id)
+    try:
+        action = BoothAction(verb)
+    except ValueError:
+        raise Http404() from None
+    if request.method != "POST":
+        return _panel(request, fair, booth)
+    actor = request.actor
+    try:
+        if action == BoothAction.EDIT:
+            form = _booth_form(fair, booth, request.POST)
+            if not form.is_valid():
+                return _panel(request, fair, booth, form=form, status=400)
+            try:
+                services.booth_update(actor=actor, booth_id=booth.pk, spec=inputs.booth_spec(form.cleaned_data))
+            except ValidationFailed as error:
+                form.add_service_errors(error)
+                return _panel(request, fair, booth, form=form, status=400)
+            done = _("Booth %(code)s saved.") % {"code": form.cleaned_data["code"]}
+        elif action == BoothAction.ASSIGN:
+            assign_form = SchemaForm(request.POST, schema=inputs.BoothAssignInput, prefix="assign")
+            if not assign_form.is_valid():
+                return _panel(request, fair, booth, assign_form=assign_form, status=400)
+            application = services.booth_assign(
+                actor=actor, application_id=assign_form.cleaned_data["application"], booth_id=booth.pk
+            )
+            done = _("Booth %(code)s assigned to %(name)s.") % {
+                "code": booth.code,
+                "name": application.cooperative.name,
+            }
+        elif action == BoothAction.RELEASE:
+            services.booth_release(actor=actor, booth_id=booth.pk)
+            done = _("Booth %(code)s is free again.") % {"code": booth.code}
+        else:
+            services.booth_delete(actor=actor, booth_id=booth.pk)
+            done = _("Booth %(code)s deleted.") % {"code": booth.code}
+    except ApplicationError as error:
+        return _panel(request, fair, _booth(fair, booth_id), error=error.message, status=error.status_code)
+    if not request.headers.get("HX-Request"):
+        messages.success(request, done)
+        return _back_to_editor(fair)
+    remaining = Booth.objects.select_related("fair", "hall", "zone").filter(pk=booth_id).first()
+    return _panel(request, fair, remaining, done=done)
+
+
+# --- the review queue ----------------------------------------------------------------------------
+@actor_required(FAIRS_MANAGE)
+def review_queue(request: MemberRequest, slug: str) -> HttpResponse:
+    fair = fair_of(request, slug)
+    filters = SchemaForm(
+        request.GET or None,
+        schema=inputs.ApplicationFilter,
+        choices={"zone": [(z.pk, z.name) for z in fair.zones.all()], "province": geo.province_choices()},
+    )
+    context: dict[str, Any] = {"fair": fair, "filters": filters, "applications": []}
+    if filters.is_bound and not filters.is_valid():
+        return invalid(request, "frontend/fairs/review.html", context)
+    chosen = filters.cleaned_data if filters.is_bound else {}
+    context["applications"] = selectors.applications_for(actor=request.actor, fair=fair, **chosen)[:300]
+    return render(request, "frontend/fairs/review.html", context)
+
+
+# --- subsidy programmes --------------------------------------------------------------------------
+def _programme_initial(programme: SubsidyProgramme | None) -> dict[str, Any]:
+    """The form's starting values: the programme's, or sensible defaults for a new one."""
+    if programme is None:
+        return {
+            "year": timezone.localdate().year,
+            "rate_standard": 70,
+            "requires_verified": True,
+            "first_time_priority": True,
+            "eligible_kinds": ["cooperative"],
+        }
+    names = ("name", "funder", "year", "budget", "yearly_cap", "requires_verified", "first_time_priority")
+    values: dict[str, Any] = {name: getattr(programme, name) for name in names}
+    values.update({name: getattr(programme, name) for name in inputs.RATE_FIELDS})
+    values.update(
+        eligible_kinds=programme.eligible_kinds, eligible_provinces=[str(c) for c in programme.eligible_provinces]
+    )
+    return values
+
+
+@actor_required(FAIRS_MANAGE)
+def programmes(request: MemberRequest, programme_id: int | None = None) -> HttpResponse:
+    """Staff list the subsidy programmes with what each has committed, and create or change one."""
+    actor = request.actor
+    editing = get_object_or_404(selectors.programmes(actor=actor), pk=programme_id) if programme_id else None
+    form = SchemaForm(
+        request.POST if request.method == "POST" else None,
+        schema=inputs.ProgrammeInput,
+        initial=_programme_initial(editing),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.programme_save(
+                actor=actor, programme_id=programme_id, spec=inputs.programme_spec(form.cleaned_data)
+            )
+        except ApplicationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("Programme %(name)s saved.") % {"name": saved.name})
+            return redirect("frontend:fair-programmes")
+    context = {"programmes": selectors.programmes(actor=actor), "editing": editing, "form": form}
+    if form.is_bound:
+        return invalid(request, "frontend/fairs/programmes.html", context)
+    return render(request, "frontend/fairs/programmes.html", context)

@@ -1,0 +1,87 @@
+"""The public fair pages: the list, a fair with its plan and exhibitor directory, the printable plan, and
+badges with their QR codes."""
+
+from __future__ import annotations
+
+import segno
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+
+from fairs import inputs, policy, selectors, services
+from fairs.lifecycle import FAIR_TRANSITIONS
+from frontend.decorators import actor_required
+from frontend.views.fairs.common import fair_of, plan_layout
+from market.organisations.http import ActorRequest, MemberRequest
+
+
+def fair_list(request: ActorRequest) -> HttpResponse:
+    fairs = selectors.fairs_visible(actor=request.actor).order_by("-starts_on")[:50]
+    return render(request, "frontend/fairs/list.html", {"fairs": fairs})
+
+
+def fair_detail(request: ActorRequest, slug: str) -> HttpResponse:
+    """The fair, its plan and its exhibitors; the buttons are what the visitor may do now (fairs.policy)."""
+    actor = request.actor
+    fair = fair_of(request, slug)
+    q = inputs.read_filters(inputs.ExhibitorFilter, request.GET)["q"]
+    show_names = selectors.names_public(actor=actor, fair=fair)
+    context = {
+        "fair": fair,
+        "exhibitors": selectors.exhibitors(fair=fair, q=q) if show_names else [],
+        "query": q,
+        "mine": selectors.live_application(actor=actor, fair=fair) if actor.is_seller else None,
+        "actions": policy.fair_actions(actor=actor, fair=fair),
+        "is_staff": selectors.is_staff(actor),
+        "transitions": [(t, FAIR_TRANSITIONS[t][1].label) for t in FAIR_TRANSITIONS],
+        **plan_layout(fair, show_names=show_names),
+    }
+    if request.headers.get("HX-Request") and request.GET.get("partial") == "exhibitors":
+        return render(request, "frontend/fairs/_exhibitors.html", context)
+    return render(request, "frontend/fairs/detail.html", context)
+
+
+def fair_plan_svg(request: ActorRequest, slug: str) -> HttpResponse:
+    fair = fair_of(request, slug)
+    context = {
+        "fair": fair,
+        **plan_layout(fair, show_names=selectors.names_public(actor=request.actor, fair=fair)),
+        "standalone": True,
+    }
+    return render(request, "frontend/fairs/plan.svg", context, content_type="image/svg+xml")
+
+
+def fair_plan(request: ActorRequest, slug: str) -> HttpResponse:
+    fair = fair_of(request, slug)
+    context = {"fair": fair, **plan_layout(fair, show_names=selectors.names_public(actor=request.actor, fair=fair))}
+    return render(request, "frontend/fairs/plan_print.html", context)
+
+
+@actor_required()
+def badges(request: MemberRequest, slug: str) -> HttpResponse:
+    fair = fair_of(request, slug)
+    items = selectors.badges_for(actor=request.actor, fair=fair)
+    if selectors.is_staff(request.actor):
+        items = items.order_by("kind", "organisation__name")
+    return render(request, "frontend/fairs/badges.html", {"fair": fair, "badges": items[:500]})
+
+
+def badge_svg(payload: str) -> bytes:
+    """The badge's QR code as a standalone SVG document: with its namespace (without it a browser shows an
+    <img> of it as broken, only the alt text) and a white background (so a printed or rasterised copy
+    decodes)."""
+    import io
+
+    buffer = io.BytesIO()
+    segno.make(payload, error="m").save(buffer, kind="svg", scale=6, light="white", dark="black", xmldecl=False)
+    return buffer.getvalue()
+
+
+@actor_required()
+def badge_qr(request: MemberRequest, slug: str, code: str) -> HttpResponse:
+    fair = fair_of(request, slug)
+    badge = selectors.badges_for(actor=request.actor, fair=fair).filter(code=code).first()
+    if badge is None:
+        raise Http404()
+    response = HttpResponse(badge_svg(services.badge_payload(badge)), content_type="image/svg+xml")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -1,0 +1,63 @@
+"""What each member delivered and is owed in a season, hand-checked, and its export."""
+
+import csv
+import io
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.test import Client
+
+from catalog.supply import selectors, services
+from market.core.errors import PermissionDenied
+from tests.supply.conftest import record
+
+pytestmark = pytest.mark.django_db
+
+
+def test_amounts_use_the_intake_price_then_the_grade_then_the_default(world):
+    record(world, 0, "1250.5", grade="Loại 1")  # 1250.5 × 7600 = 9 503 800
+    record(world, 0, "100.25", grade="loại 2")  # no price for Loại 2: the default 7200 → 721 800
+    record(world, 1, "980", unit_price=7850)  # its own price → 7 693 000
+    record(world, 2, "0.333", grade="Loại 1")  # 0.333 × 7600 = 2530.8 → 2531 (half up)
+    statement = selectors.season_statement(actor=world.owner, season_id=world.season.pk)
+    rows = {r.household.code: r for r in statement.rows}
+    assert rows["TV-001"].kg == Decimal("1350.75")
+    assert rows["TV-001"].amount == 9_503_800 + 721_800
+    assert rows["TV-002"].amount == 7_693_000
+    assert rows["TV-003"].amount == 2531
+    assert statement.total_amount == 9_503_800 + 721_800 + 7_693_000 + 2531
+    assert statement.unpriced_kg == 0
+
+
+def test_without_any_price_the_kilograms_are_shown_as_unpriced(world):
+    services.season_price_remove(actor=world.owner, price_id=world.season.prices.get(grade="").pk)
+    record(world, 0, "50", grade="Loại 3")
+    statement = selectors.season_statement(actor=world.owner, season_id=world.season.pk)
+    assert statement.rows[0].amount == 0
+    assert statement.unpriced_kg == Decimal(50)
+
+
+def test_exports_in_csv_and_excel(world):
+    record(world, 0, "1250.5", grade="Loại 1")
+    client = Client()
+    client.force_login(world.owner.user)
+    text = client.get(f"/supply/seasons/{world.season.pk}/statement.csv").content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[1][:2] == ["TV-001", "Nguyễn Văn Bé"]
+    assert rows[1][4:6] == ["1250.5", "9503800"]
+    data = client.get(f"/supply/seasons/{world.season.pk}/statement.xlsx").content
+    workbook = openpyxl.load_workbook(io.BytesIO(data))
+    assert len(workbook.worksheets) == 2
+    lines = list(workbook.worksheets[1].iter_rows(values_only=True))
+    assert lines[1][1:6] == ("TV-001", "Nguyễn Văn Bé", "K8-001", "Loại 1", 1250.5)
+    assert lines[1][8:10] == (7600, 9503800)
+
+
+def test_gate_staff_do_not_see_what_members_are_owed(world):
+    with pytest.raises(PermissionDenied):
+        selectors.season_statement(actor=world.staff, season_id=world.season.pk)
+    client = Client()
+    client.force_login(world.staff.user)
+    page = client.get(f"/supply/seasons/{world.season.pk}/").content.decode()
+    assert "statement.xlsx" not in page
