@@ -39,7 +39,7 @@ def test_the_demo_contracts_twice_the_same(settings, tmp_path):
     rice = LinkageContract.objects.get(cooperative__email="chunhiem@htx-tanhiep.example")
     terms = rice.version_in_force
     assert (rice.season_kind, rice.status) == (SeasonKind.WINTER_SPRING, ContractStatus.ACTIVE)
-    assert (rice.hectares, rice.households, rice.committed_quantity) == (D(200), 80, D(1_200_000))
+    assert (rice.hectares, rice.households, rice.committed_quantity) == (D(200), 60, D(1_200_000))
     assert (terms.price_rule, terms.base_price) == (PriceRule.HIGHER_OF, 6800)
     assert {r.measure for r in terms.grading_rules.all()} >= {"moisture", "impurities"}
     assert Delivery.objects.filter(contract=rice).count() == 4
