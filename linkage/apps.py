@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class LinkageConfig(AppConfig):
@@ -7,6 +8,7 @@ class LinkageConfig(AppConfig):
 
     def ready(self) -> None:
         from catalog.supply.registry import register_contracted_volume
+        from linkage.clauses import post_migrate_clause_templates
         from linkage.demo import seed_linkage
         from linkage.notifications import register_notification_kinds
         from linkage.payables import DepositPayable
@@ -18,3 +20,5 @@ class LinkageConfig(AppConfig):
         register_contracted_volume("linkage", contracted_kg)
         register_notification_kinds()
         register_seeder("linkage", seed_linkage, order=65)  # after orders, before fairs
+        # Like catalog's reference data: the clause templates come back after a migrate or a (test) flush.
+        post_migrate.connect(post_migrate_clause_templates, sender=self, dispatch_uid="linkage.clause_templates")

@@ -228,6 +228,15 @@ def _terms_page(
     return form, context
 
 
+def _chosen_unit(request: MemberRequest, cooperative_id: int, *, default: str | None) -> str | None:
+    """Quantities are in the chosen product's unit: "1,5 tấn" is read as 1500 for a product sold by the kg."""
+    posted = request.POST.get("product", "")
+    if not posted.isdigit():
+        return default
+    chosen = selectors.products_of(cooperative_id).filter(pk=posted).values_list("unit", flat=True).first()
+    return chosen or default
+
+
 def _row_errors(form: TermsForm) -> dict[str, list[str]]:
     return getattr(form, "row_errors", {})
 
@@ -258,19 +267,12 @@ def contract_new(request: MemberRequest) -> HttpResponse:
         "delivery_place": buyer.full_address,
     }
     empty: dict[str, list[dict[str, str]]] = {"grading": [], "schedule": [], "clauses": []}
-    # Quantities are in the chosen product's unit ("1,5 tấn" is read into a kg product's 1500).
-    posted_product = request.POST.get("product", "")
-    unit = (
-        selectors.products_of(cooperative.pk).filter(pk=posted_product).values_list("unit", flat=True).first()
-        if posted_product.isdigit()
-        else None
-    )
     form, context = _terms_page(
         request,
         schema=inputs.ContractDraftInput,
         buyer_id=buyer.pk,
         cooperative_id=cooperative.pk,
-        unit=unit,
+        unit=_chosen_unit(request, cooperative.pk, default=None),
         initial=initial,
         rows=empty,
         area_ids=(),
@@ -312,7 +314,7 @@ def _edit_terms(request: MemberRequest, contract_id: int, *, amend: bool) -> Htt
     source = contract.version_in_force if amend else contract.open_draft
     assert source is not None
     terms = terms_of(source)
-    unit = contract.unit if contract.version_in_force_id else None
+    unit = _chosen_unit(request, contract.cooperative_id, default=contract.unit)
     initial = _initial_of(terms) | ({"change_note": ""} if amend else {"change_note": terms.change_note})
     form, context = _terms_page(
         request,

@@ -190,3 +190,16 @@ def test_termination_ends_the_schedule_and_refuses_later_call_offs(contract):
     with pytest.raises(Conflict, match="terminated"):
         factories.call_off(contract)
     assert contract.call_offs.filter(status=CallOffStatus.PLACED).count() == 0
+
+
+def test_the_clause_templates_come_back_after_a_flush_and_keep_what_staff_wrote():
+    from django.apps import apps
+    from django.core.management.sql import emit_post_migrate_signal
+
+    from linkage.models import ClauseTemplate
+
+    ClauseTemplate.objects.filter(code="parties").update(title_vi="Các bên (sửa bởi Liên minh)")
+    ClauseTemplate.objects.filter(code="disputes").delete()
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default", apps=apps)
+    assert ClauseTemplate.objects.count() == 9
+    assert ClauseTemplate.objects.get(code="parties").title_vi == "Các bên (sửa bởi Liên minh)"
