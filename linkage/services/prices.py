@@ -55,6 +55,9 @@ def price_publish(*, actor: Actor, series_id: int, effective_on: date, price: in
     series = ReferenceSeries.objects.select_for_update().filter(pk=series_id).first()
     if series is None or series.publisher_id != actor.organisation_id:
         raise NotFound()
+    row = ReferencePrice.objects.filter(series=series, effective_on=effective_on).first()
+    if row is not None and row.price == price and row.note == note:
+        return row  # published already: nothing changes, nobody is told again
     row, _created = ReferencePrice.objects.update_or_create(
         series=series, effective_on=effective_on, defaults={"price": price, "note": note, "published_by": actor.user}
     )

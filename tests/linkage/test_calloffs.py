@@ -186,3 +186,17 @@ def test_a_dispute_keeps_its_trail_and_staff_may_mediate(contract, alliance):
     assert dispute.messages.count() == 2
     with pytest.raises(Conflict):
         services.dispute_reply(actor=factories.coop_actor(contract), dispute_id=dispute.pk, text="Thêm")
+
+
+def test_a_new_reference_price_is_announced_and_the_same_one_again_is_not(processor, cooperative, alliance):
+    reference = factories.series(processor)
+    factories.publish(reference, 7200)  # before any contract follows it: nobody to tell
+    contract = factories.contract_in_force(
+        processor, cooperative, price_rule=PriceRule.HIGHER_OF, base_price=7000, reference_series_id=reference.pk
+    )
+    told = Notification.objects.filter(kind="linkage.reference_price", organisation=contract.cooperative)
+    factories.publish(reference, 7200)  # published again unchanged (the demo does on every run)
+    assert not told.exists()
+    factories.publish(reference, 7300)
+    assert told.exists()
+    assert not Notification.objects.filter(kind="linkage.reference_price", organisation=processor).exists()
