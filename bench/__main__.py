@@ -13,6 +13,7 @@ import sys
 BENCHMARKS = {
     "report": "bench.report",
     "catalog": "bench.catalog",
+    "linkage": "bench.linkage",
     "notifications": "bench.notifications",
     "orders": "bench.orders",
     "payments": "bench.payments",

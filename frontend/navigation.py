@@ -43,6 +43,7 @@ SELLER_LINKS = [
     Link(_("Dashboard"), "frontend:dashboard"),
     Link(_("Orders"), "frontend:orders"),
     Link(_("Quotations"), "frontend:rfqs"),
+    Link(_("Contracts"), "frontend:linkage-contracts"),
     Link(_("Payments"), "frontend:payments"),
     Link(_("My products"), "frontend:my-products"),
     Link(_("Lots"), "frontend:my-lots"),
@@ -58,6 +59,7 @@ BUYER_LINKS = [
     Link(_("Cart"), "frontend:cart"),
     Link(_("Orders"), "frontend:orders"),
     Link(_("Quotations"), "frontend:rfqs"),
+    Link(_("Contracts"), "frontend:linkage-contracts"),
     Link(_("Supply outlook"), "frontend:supply-outlook"),
     Link(_("Payments"), "frontend:payments"),
     Link(_("Catalogue"), "frontend:catalogue"),
@@ -70,6 +72,8 @@ STAFF_LINKS = [
     Link(_("Verification"), "frontend:staff-verification"),
     Link(_("Payments"), "frontend:staff-payments"),
     Link(_("Orders"), "frontend:orders"),
+    Link(_("Contracts"), "frontend:linkage-contracts"),
+    Link(_("Linkage report"), "frontend:linkage-report"),
     Link(_("Deliveries"), "frontend:staff-notifications"),
     Link(_("Certificates"), "frontend:staff-certificates"),
     Link(_("Supply outlook"), "frontend:supply-outlook"),
@@ -98,6 +102,11 @@ SELLER_CARDS = [
     ),
     Card(_("Orders"), _("Confirm, ship and invoice the orders buyers place with you."), "frontend:orders"),
     Card(_("Quotations"), _("Answer buyers' requests for quotation."), "frontend:rfqs"),
+    Card(
+        _("Linkage contracts"),
+        _("Seasonal contracts with processors: sign, deliver call-offs, see what is owed."),
+        "frontend:linkage-contracts",
+    ),
     Card(_("Trade fairs"), _("Apply for booths and meet buyers at the alliance's fairs."), "frontend:fair-list"),
     Card(_("Payments"), _("What buyers paid you, and what you owe for booth fees."), "frontend:payments"),
     Card(
@@ -110,6 +119,11 @@ BUYER_CARDS = [
     ),
     Card(_("Orders"), _("Order in bulk from several cooperatives in one checkout."), "frontend:orders"),
     Card(_("Requests for quotation"), _("Ask cooperatives for offers on the volumes you need."), "frontend:rfqs"),
+    Card(
+        _("Linkage contracts"),
+        _("Contract a cooperative's season: call off deliveries, grade them at your gate."),
+        "frontend:linkage-contracts",
+    ),
     Card(
         _("Supply outlook"),
         _("Expected harvests of the cooperatives' raw-material areas by month, and what is not contracted yet."),
@@ -133,6 +147,11 @@ STAFF_CARDS = [
     ),
     Card(_("Trade fairs"), _("Floor plans, booths, subsidies, applications and meetings."), "frontend:staff-fairs"),
     Card(_("Payments"), _("Payments, bank statements, reconciliation and settlements."), "frontend:staff-payments"),
+    Card(
+        _("Linkage report"),
+        _("Contracts, hectares, households and volumes under linkage, by cooperative and season."),
+        "frontend:linkage-report",
+    ),
 ]
 
 

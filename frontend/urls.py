@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from frontend.fairs_urls import urlpatterns as fairs_urlpatterns
+from frontend.linkage_urls import urlpatterns as linkage_urlpatterns
 from frontend.supply_urls import urlpatterns as supply_urlpatterns
 from frontend.views import (
     auth,
@@ -168,5 +169,7 @@ urlpatterns = [
 
 # trade fairs
 urlpatterns += fairs_urlpatterns
+# linkage contracts
+urlpatterns += linkage_urlpatterns
 # supply: raw-material areas, households, intakes, the outlook
 urlpatterns += supply_urlpatterns

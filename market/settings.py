@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "market.notifications",
     "catalog",
     "orders",
+    "linkage",
     "fairs",
     "frontend",
 ]
@@ -399,11 +400,18 @@ CELERY_BEAT_SCHEDULE = {
     "fairs-meeting-reminders": {"task": "fairs.tasks.meeting_reminders", "schedule": 15 * 60.0},
     # Unpaid orders past their payment window give their stock back.
     "orders-expire-unpaid": {"task": "orders.tasks.expire_unpaid_orders", "schedule": 5 * 60.0},
+    # Linkage contracts: call-offs due soon are announced; late and short deliveries flagged.
+    "linkage-call-off-due": {"task": "linkage.tasks.call_off_due_notices", "schedule": crontab(hour=6, minute=30)},
+    "linkage-flag-deliveries": {"task": "linkage.tasks.flag_deliveries", "schedule": 60 * 60.0},
 }
 
 # Seconds a rendered public catalogue page may be served from the cache. Entries are also dropped at once
 # by any catalogue change (a version number in the key) and at midnight (certificates expire by date).
 CATALOG_LIST_CACHE_SECONDS = int(env("CATALOG_LIST_CACHE_SECONDS", "60"))
+# Linkage contracts: both parties hear of a call-off this many days before it is due; one still not
+# received this many days after its date is flagged late.
+LINKAGE_CALL_OFF_NOTICE_DAYS = int(env("LINKAGE_CALL_OFF_NOTICE_DAYS", "3"))
+LINKAGE_LATE_AFTER_DAYS = int(env("LINKAGE_LATE_AFTER_DAYS", "1"))
 
 # --- API -----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

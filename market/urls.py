@@ -17,6 +17,7 @@ api_v1 = [
     path("", include("catalog.supply.urls")),
     path("", include("fairs.urls")),
     path("", include("orders.urls")),
+    path("", include("linkage.urls")),
 ]
 
 urlpatterns = [

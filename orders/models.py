@@ -169,6 +169,7 @@ class OrderSource(models.TextChoices):
     CART = "cart", _("Cart")
     QUOTE = "quote", _("Accepted quote")
     REORDER = "reorder", _("Reorder")
+    CONTRACT = "contract", _("Linkage contract call-off")
 
 
 class Order(TimeStampedModel):

@@ -22,7 +22,7 @@ from market.organisations.policy import Policy, Rule
 from market.payments.models import Payable
 from market.payments.permissions import PAYMENTS_REFUND
 from market.payments.policy import PayableAction, payable_actions
-from orders.models import Order, Quote, QuoteStatus, Rfq, RfqStatus
+from orders.models import Order, OrderSource, Quote, QuoteStatus, Rfq, RfqStatus
 from orders.permissions import (
     CART_MANAGE,
     ORDERS_BUY,
@@ -51,6 +51,25 @@ def allows(verb: OrderAction) -> Callable[[Order], bool]:
     return lambda order: possible(order, verb)
 
 
+def from_contract(order: Order) -> bool:
+    """A linkage contract's call-off: weighed and graded at the buyer's gate, not recorded by the seller."""
+    return order.source == OrderSource.CONTRACT
+
+
+def seller_records_delivery(order: Order) -> bool:
+    return possible(order, A.DELIVER) and not from_contract(order)
+
+
+def graded_at_the_gate(order: Order) -> bool:
+    return possible(order, A.RECEIVE_GRADED) and from_contract(order)
+
+
+def _delivery_refusal(order: Order) -> str:
+    if from_contract(order):
+        return str(_("This contract call-off is weighed and graded at the buyer's intake, which records it."))
+    return str(_("The delivery is recorded once the whole order has been shipped."))
+
+
 def buyer_may_cancel(order: Order) -> bool:
     return possible(order, A.CANCEL) and order.status in BEFORE_CONFIRMATION
 
@@ -72,11 +91,12 @@ ORDER_POLICY: Policy[OrderAction, Order] = Policy(
             when=allows(A.SHIP),
             conflict=_("Only a confirmed order not yet fully shipped can be shipped."),
         ),
-        A.DELIVER: Rule(
-            ORDERS_FULFIL,
-            party=is_seller,
-            when=allows(A.DELIVER),
-            conflict=_("The delivery is recorded once the whole order has been shipped."),
+        A.DELIVER: Rule(ORDERS_FULFIL, party=is_seller, when=seller_records_delivery, conflict=_delivery_refusal),
+        A.RECEIVE_GRADED: Rule(
+            ORDERS_BUY,
+            party=is_buyer,
+            when=graded_at_the_gate,
+            conflict=_("Only a shipped contract call-off is weighed and graded at the buyer's intake."),
         ),
         A.COMPLETE: (
             Rule(

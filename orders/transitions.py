@@ -18,6 +18,7 @@ class OrderAction(StrEnum):
     ACCEPT_CHANGES = "accept_changes"
     SHIP = "ship"
     DELIVER = "deliver"  # record the weighed delivery
+    RECEIVE_GRADED = "receive_graded"  # a contract call-off weighed and graded at the buyer's gate
     COMPLETE = "complete"
     CANCEL = "cancel"
     PAY = "pay"
@@ -35,7 +36,7 @@ TRANSITIONS: dict[str, dict[OrderAction, frozenset[str]]] = {
     S.CHANGES_PROPOSED: {A.ACCEPT_CHANGES: frozenset({S.CONFIRMED}), A.CANCEL: frozenset({S.CANCELLED})},
     S.CONFIRMED: {A.SHIP: frozenset({S.PARTLY_SHIPPED, S.SHIPPED}), A.CANCEL: frozenset({S.CANCELLED})},
     S.PARTLY_SHIPPED: {A.SHIP: frozenset({S.PARTLY_SHIPPED, S.SHIPPED})},
-    S.SHIPPED: {A.DELIVER: frozenset({S.DELIVERED})},
+    S.SHIPPED: {A.DELIVER: frozenset({S.DELIVERED}), A.RECEIVE_GRADED: frozenset({S.DELIVERED})},
     S.DELIVERED: {A.COMPLETE: frozenset({S.COMPLETED})},
     S.COMPLETED: {},
     S.CANCELLED: {},

@@ -11,7 +11,7 @@ from tests.po import untranslated
 
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "locale" / "vi" / "LC_MESSAGES" / "django.po"
-SOURCE_DIRS = ["market", "catalog", "orders", "fairs", "frontend"]
+SOURCE_DIRS = ["market", "catalog", "orders", "linkage", "fairs", "frontend"]
 
 
 def test_committed_catalogue_is_complete():

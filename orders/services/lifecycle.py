@@ -35,7 +35,7 @@ from orders.services.common import (
     reprice,
     seller_settings,
 )
-from orders.transitions import A, statuses_allowing
+from orders.transitions import A, OrderAction, statuses_allowing
 
 
 def _context(order: Order, **extra: Any) -> dict[str, Any]:
@@ -266,11 +266,17 @@ def order_deliver(
         raise ValidationFailed(fields=errors)
     for line in lines:
         line.save(update_fields=["quantity_delivered"])
+    return _delivered(order, verb=A.DELIVER, actor=actor, note=note)
+
+
+def _delivered(order: Order, *, verb: OrderAction, actor: Actor, note: str) -> Order:
+    """The delivered quantities (and prices) are on the lines: re-price the order, move it to delivered,
+    tell payments the new amount, issue the invoice and tell the buyer."""
     old, new = reprice(order)
     move(
         order,
         S.DELIVERED,
-        verb=A.DELIVER,
+        verb=verb,
         actor=actor,
         action="delivered",
         note=note,
@@ -291,6 +297,25 @@ def order_deliver(
 
         announce_over_payment(order, payable=payable, actor=actor)
     return order
+
+
+@transaction.atomic
+def order_receive_graded(
+    *, actor: Actor, order_id: int, line_id: int, quantity: Decimal, unit_price: int, note: str = ""
+) -> Order:
+    """A linkage contract's call-off arrives at the buyer's gate: the buyer records the accepted (net) weight
+    of a shipped order's line and the unit price its grading gives. The order is re-priced on them, payments
+    are told the new amount and the invoice is issued on what was accepted. The contract (linkage) computes
+    both numbers and authorises the intake; the order policy says whether this order can be received so."""
+    order = lock_order(actor=actor, order_id=order_id)
+    order_authorize(actor=actor, order=order, action=A.RECEIVE_GRADED)
+    line = OrderLine.objects.select_for_update().filter(order=order, pk=line_id).first()
+    if line is None:
+        raise ValidationFailed(fields={"line": [_("This line is not part of the order.")]})
+    line.quantity_delivered = quantity
+    line.unit_price = unit_price
+    line.save(update_fields=["quantity_delivered", "unit_price"])
+    return _delivered(order, verb=A.RECEIVE_GRADED, actor=actor, note=note)
 
 
 @transaction.atomic

@@ -16,7 +16,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog import pricing
-from catalog.models import HarvestLot, LotStatus
+from catalog.models import HarvestLot, LotStatus, Product
 from catalog.selectors import lots_in_stock, price_for_quantity, product_for_order
 from catalog.services import lot_stock_take, lots_lock
 from market.core.errors import ApplicationError, Conflict, ValidationFailed
@@ -251,54 +251,113 @@ def place_items(*, actor: Actor, checkout: Checkout, items: Sequence[Item], sour
         groups.setdefault(product.cooperative_id, []).append(index)
     orders: list[Order] = []
     now = timezone.now()
-    year = timezone.localdate().year
     for cooperative_id in sorted(groups):
         settings_row = seller_settings(cooperative_id)
-        order = Order.objects.create(
+        indexes = groups[cooperative_id]
+        order, rows = order_create(
+            actor=actor,
             checkout=checkout,
-            buyer_id=checkout.buyer_id,
             cooperative_id=cooperative_id,
             source=source,
+            lines=[
+                PricedLine(product=product, quantity=quantity, unit_price=unit_price, lot_id=item.lot_id)
+                for item, product, unit_price, quantity in (priced[i] for i in indexes)
+            ],
             payment_due_at=now + timedelta(hours=settings_row.payment_window_hours),
-            ship_by=checkout.delivery_to or checkout.delivery_from,
         )
-        order.number = f"DH{year % 100:02d}-{order.pk:07d}"
-        rows = []
-        for position, index in enumerate(groups[cooperative_id]):
-            item, product, unit_price, quantity = priced[index]
-            line = OrderLine.objects.create(
-                order=order,
-                product=product,
-                lot_id=item.lot_id,
-                product_name=product.name_vi,
-                sku=product.sku,
-                unit=product.unit,
-                unit_price=unit_price,
-                vat_category_code=product.vat_category.code,
-                vat_exempt=not product.vat_category.subject_to_vat,
-                vat_rate_percent=product.vat_category.rate_percent
-                if product.vat_category.subject_to_vat
-                else Decimal(0),
-                quantity_ordered=quantity,
-                quantity_confirmed=quantity,
-                position=position,
-            )
-            rows.append(line)
+        for line, index in zip(rows, indexes, strict=True):
             for lot_id, take in plans[index]:
-                lot_stock_take(lot=locked[lot_id], quantity=take, actor=actor, reference=order.number)
+                lot_stock_take(lot=locked[lot_id], quantity=take, actor=actor, reference=order.number or "")
                 OrderAllocation.objects.create(line=line, lot_id=lot_id, quantity=take)
-        totals = totals_of((taxed(line, line.quantity_ordered) for line in rows), field="lines")
-        order.subtotal, order.vat_total, order.total = totals.subtotal, totals.vat_total, totals.total
-        order.placed_total = totals.total
-        order.save(update_fields=["number", "subtotal", "vat_total", "total", "placed_total"])
-        record_event(order, actor=actor, action="placed", data={"total": order.total})
-        audit_record(actor=actor, action="order.placed", target=order, data={"total": order.total})
         orders.append(order)
-    checkout.number = f"CK{year % 100:02d}-{checkout.pk:07d}"
+    _checkout_finish(checkout=checkout, orders=orders)
+    return orders
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    """One line of an order at an agreed unit price: tier-priced cart lines, or a linkage contract's call-off
+    (priced by the contract's rule, and taking no stock: the goods are harvested for the contract)."""
+
+    product: Product
+    quantity: Decimal
+    unit_price: int
+    lot_id: int | None = None
+
+
+def order_create(
+    *,
+    actor: Actor,
+    checkout: Checkout,
+    cooperative_id: int,
+    source: str,
+    lines: Sequence[PricedLine],
+    payment_due_at: datetime | None,
+) -> tuple[Order, list[OrderLine]]:
+    """One order of `checkout` with one cooperative, its lines snapshotting the products at the given unit
+    prices, its totals and its "placed" event. Call inside the placement's transaction; stock, payables and
+    notifications are the caller's (`place_items`, or `order_place_priced`)."""
+    order = Order.objects.create(
+        checkout=checkout,
+        buyer_id=checkout.buyer_id,
+        cooperative_id=cooperative_id,
+        source=source,
+        payment_due_at=payment_due_at,
+        ship_by=checkout.delivery_to or checkout.delivery_from,
+    )
+    order.number = f"DH{timezone.localdate().year % 100:02d}-{order.pk:07d}"
+    rows = [
+        OrderLine.objects.create(
+            order=order,
+            product=line.product,
+            lot_id=line.lot_id,
+            product_name=line.product.name_vi,
+            sku=line.product.sku,
+            unit=line.product.unit,
+            unit_price=line.unit_price,
+            vat_category_code=line.product.vat_category.code,
+            vat_exempt=not line.product.vat_category.subject_to_vat,
+            vat_rate_percent=line.product.vat_category.rate_percent
+            if line.product.vat_category.subject_to_vat
+            else Decimal(0),
+            quantity_ordered=line.quantity,
+            quantity_confirmed=line.quantity,
+            position=position,
+        )
+        for position, line in enumerate(lines)
+    ]
+    totals = totals_of((taxed(row, row.quantity_ordered) for row in rows), field="lines")
+    order.subtotal, order.vat_total, order.total = totals.subtotal, totals.vat_total, totals.total
+    order.placed_total = totals.total
+    order.save(update_fields=["number", "subtotal", "vat_total", "total", "placed_total"])
+    record_event(order, actor=actor, action="placed", data={"total": order.total})
+    audit_record(actor=actor, action="order.placed", target=order, data={"total": order.total})
+    return order, rows
+
+
+def order_place_priced(*, actor: Actor, checkout: Checkout, cooperative_id: int, lines: Sequence[PricedLine]) -> Order:
+    """Place one order with a cooperative at agreed prices, without taking stock: a linkage contract's
+    call-off (source CONTRACT). It has no payment window (the contract sets when the buyer pays, so it never
+    expires unpaid); its payable opens and both sides are told, as for a checkout. Call inside a transaction
+    with the checkout row created; the caller authorises (the contract's policy)."""
+    order, _rows = order_create(
+        actor=actor,
+        checkout=checkout,
+        cooperative_id=cooperative_id,
+        source=OrderSource.CONTRACT,
+        lines=lines,
+        payment_due_at=None,
+    )
+    _checkout_finish(checkout=checkout, orders=[order])
+    return order
+
+
+def _checkout_finish(*, checkout: Checkout, orders: list[Order]) -> None:
+    """Number the checkout, total its orders, open their payables and tell both sides."""
+    checkout.number = f"CK{timezone.localdate().year % 100:02d}-{checkout.pk:07d}"
     checkout.total = sum(order.total for order in orders)
     checkout.save(update_fields=["number", "total", "updated_at"])
     _open_payables_and_notify(checkout=checkout, orders=orders)
-    return orders
 
 
 def _open_payables_and_notify(*, checkout: Checkout, orders: list[Order]) -> None:

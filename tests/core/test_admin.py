@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.test import Client
 from django.urls import reverse
 
-OUR_APPS = ("core", "organisations", "payments", "notifications", "catalog", "orders", "fairs")
+OUR_APPS = ("core", "organisations", "payments", "notifications", "catalog", "orders", "linkage", "fairs")
 MODELS = [m for m in apps.get_models() if m._meta.app_label in OUR_APPS]
 
 

@@ -74,7 +74,8 @@ def test_generated_files_have_etags_cache_control_and_answer_304():
 
     # The QR is the payer's (only who may pay by transfer gets it).
     payable = next(p for p in Payable.objects.filter(status=PayableStatus.UNPAID) if p.has_bank_account)
-    assert_cached(client_of(payable.payer_id), reverse("frontend:pay-qr", args=[payable.reference]), "private, no-cache")
+    payer = client_of(payable.payer_id)
+    assert_cached(payer, reverse("frontend:pay-qr", args=[payable.reference]), "private, no-cache")
 
 
 def test_a_plan_not_yet_published_is_private():

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from market.core.models import AuditEvent
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
-OUR_APPS = ("core", "organisations", "payments", "notifications", "catalog", "orders", "fairs")
+OUR_APPS = ("core", "organisations", "payments", "notifications", "catalog", "orders", "linkage", "fairs")
 
 
 def counts() -> dict[str, int]:

@@ -1,0 +1,356 @@
+"""The linkage API (`/api/v1/linkage/…`): thin views over linkage.selectors and linkage.services. Every
+command reads its body with its schema from linkage/inputs.py; every state change is a verb endpoint."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import Serializer
+
+from linkage import inputs, selectors, services
+from linkage.api import serializers as out
+from linkage.models import AdvanceKind, HazardKind, SeasonKind
+from linkage.permissions import LINKAGE_REPORT, LINKAGE_VIEW, REFERENCE_PRICE_PUBLISH
+from market.core.errors import NotFound
+from market.core.inputs import InputMode, input_mode, read_input
+from market.core.pagination import CursorPagination
+from market.core.quantity import Unit
+from market.organisations.drf import ActorAPIView
+from market.organisations.permissions import Actor
+
+TAGS = ["linkage"]
+
+
+def _read(view: ActorAPIView, schema: type[Serializer], **context: Any) -> dict[str, Any]:
+    return read_input(schema, view.request.data, mode=input_mode(view.request), context=context)
+
+
+def _query(view: ActorAPIView, schema: type[Serializer]) -> dict[str, Any]:
+    return read_input(schema, view.request.query_params, mode=InputMode.FORM)
+
+
+def _contract(actor: Actor, contract_id: int) -> Response:
+    contract = selectors.contract_get_for(actor=actor, contract_id=contract_id)
+    return Response(out.ContractDetailOut(contract, context={"actor": actor}).data)
+
+
+def _unit_of(actor: Actor, contract_id: int) -> str:
+    unit = selectors.contracts_for(actor=actor).filter(pk=contract_id).values_list("unit", flat=True).first()
+    if unit is None:
+        raise NotFound()
+    return unit
+
+
+# --- contracts -----------------------------------------------------------------------------------
+class ContractListView(ActorAPIView):
+    capabilities = {"GET": LINKAGE_VIEW}
+
+    @extend_schema(parameters=[inputs.ContractFilterInput], responses=out.ContractOut(many=True), tags=TAGS)
+    def get(self, request: Request) -> Response:
+        filters = _query(self, inputs.ContractFilterInput)
+        contracts = selectors.contracts_for(
+            actor=self.actor, status=filters.get("status") or "", season_year=filters.get("season_year")
+        )
+        paginator = CursorPagination()
+        paginator.ordering = "-created_at"
+        page = paginator.paginate_queryset(contracts, request, view=self)
+        return paginator.get_paginated_response(out.ContractOut(page, many=True).data)
+
+    @extend_schema(request=inputs.ContractDraftInput, responses={201: out.ContractDetailOut}, tags=TAGS)
+    def post(self, request: Request) -> Response:
+        fields = _read(self, inputs.ContractDraftInput)
+        contract = services.contract_draft(
+            actor=self.actor,
+            counterparty_id=fields["counterparty"],
+            title=fields["title"],
+            season_kind=SeasonKind(fields["season_kind"]),
+            season_year=fields["season_year"],
+            terms=inputs.terms_from(fields),
+        )
+        response = _contract(self.actor, contract.pk)
+        response.status_code = status.HTTP_201_CREATED
+        return response
+
+
+class ContractDetailView(ActorAPIView):
+    capabilities = {"GET": LINKAGE_VIEW}
+
+    @extend_schema(responses=out.ContractDetailOut, tags=TAGS)
+    def get(self, request: Request, contract_id: int) -> Response:
+        return _contract(self.actor, contract_id)
+
+
+class ContractDraftView(ActorAPIView):
+    """The open draft's terms: changed by either party while nobody has signed it."""
+
+    @extend_schema(request=inputs.TermsInput, responses=out.ContractDetailOut, tags=TAGS)
+    def put(self, request: Request, contract_id: int) -> Response:
+        fields = _read(self, inputs.TermsInput, unit=_unit_of(self.actor, contract_id))
+        services.version_update(actor=self.actor, contract_id=contract_id, terms=inputs.terms_from(fields))
+        return _contract(self.actor, contract_id)
+
+
+class ContractAmendView(ActorAPIView):
+    @extend_schema(request=inputs.TermsInput, responses={201: out.ContractDetailOut}, tags=TAGS)
+    def post(self, request: Request, contract_id: int) -> Response:
+        fields = _read(self, inputs.TermsInput, unit=_unit_of(self.actor, contract_id))
+        services.contract_amend(actor=self.actor, contract_id=contract_id, terms=inputs.terms_from(fields))
+        response = _contract(self.actor, contract_id)
+        response.status_code = status.HTTP_201_CREATED
+        return response
+
+
+class ContractSignView(ActorAPIView):
+    @extend_schema(request=inputs.SignInput, responses=out.ContractDetailOut, tags=TAGS)
+    def post(self, request: Request, contract_id: int) -> Response:
+        fields = _read(self, inputs.SignInput)
+        services.version_sign(actor=self.actor, contract_id=contract_id, terms_digest=fields.get("terms_digest", ""))
+        return _contract(self.actor, contract_id)
+
+
+class ContractReopenView(ActorAPIView):
+    @extend_schema(request=inputs.ContractNoteInput, responses=out.ContractDetailOut, tags=TAGS)
+    def post(self, request: Request, contract_id: int) -> Response:
+        fields = _read(self, inputs.ContractNoteInput)
+        services.version_reopen(actor=self.actor, contract_id=contract_id, note=fields.get("note", ""))
+        return _contract(self.actor, contract_id)
+
+
+class ContractDiscardView(ActorAPIView):
+    @extend_schema(request=None, responses=out.ContractDetailOut, tags=TAGS)
+    def post(self, request: Request, contract_id: int) -> Response:
+        services.version_discard(actor=self.actor, contract_id=contract_id)
+        return _contract(self.actor, contract_id)
+
+
+class ContractTerminateView(ActorAPIView):
+    @extend_schema(request=inputs.TerminationInput, responses=out.ContractDetailOut, tags=TAGS)
+    def post(self, request: Request, contract_id: int) -> Response:
+        fields = _read(self, inputs.TerminationInput)
+        services.contract_terminate(actor=self.actor, contract_id=contract_id, reason=fields["reason"])
+        return _contract(self.actor, contract_id)
+
+
+class ContractCloseView(ActorAPIView):
+    @extend_schema(request=None, responses=out.ContractDetailOut, tags=TAGS)
+    def post(self, request: Request, contract_id: int) -> Response:
+        services.contract_close(actor=self.actor, contract_id=contract_id)
+        return _contract(self.actor, contract_id)
+
+
+class ContractVersionsView(ActorAPIView):
+    capabilities = {"GET": LINKAGE_VIEW}
+
+    @extend_schema(responses=out.VersionOut(many=True), tags=TAGS)
+    def get(self, request: Request, contract_id: int) -> Response:
+        contract = selectors.contract_get_for(actor=self.actor, contract_id=contract_id)
+        return Response(out.VersionOut(selectors.version_history(contract), many=True).data)
+
+
+class ContractStatementView(ActorAPIView):
+    capabilities = {"GET": LINKAGE_VIEW}
+
+    @extend_schema(responses=out.ContractStatementOut, tags=TAGS)
+    def get(self, request: Request, contract_id: int) -> Response:
+        contract = selectors.contract_get_for(actor=self.actor, contract_id=contract_id)
+        return Response(out.ContractStatementOut(selectors.contract_statement(contract)).data)
+
+
+# --- call-offs and intake ------------------------------------------------------------------------
+class CallOffListView(ActorAPIView):
+    @extend_schema(request=inputs.CallOffInput, responses={201: out.CallOffOut}, tags=TAGS)
+    def post(self, request: Request, contract_id: int) -> Response:
+        fields = _read(self, inputs.CallOffInput, unit=_unit_of(self.actor, contract_id))
+        call_off = services.call_off_add(
+            actor=self.actor,
+            contract_id=contract_id,
+            due_on=fields["due_on"],
+            quantity=fields["quantity"],
+            place=fields.get("place", True),
+        )
+        return _call_off(self.actor, call_off.pk, status.HTTP_201_CREATED)
+
+
+def _call_off(actor: Actor, call_off_id: int, code: int = status.HTTP_200_OK) -> Response:
+    call_off = selectors.call_off_get_for(actor=actor, call_off_id=call_off_id)
+    return Response(out.CallOffOut(call_off, context={"actor": actor}).data, status=code)
+
+
+class CallOffPlaceView(ActorAPIView):
+    @extend_schema(request=None, responses=out.CallOffOut, tags=TAGS)
+    def post(self, request: Request, call_off_id: int) -> Response:
+        services.call_off_place(actor=self.actor, call_off_id=call_off_id)
+        return _call_off(self.actor, call_off_id)
+
+
+class CallOffCancelView(ActorAPIView):
+    @extend_schema(request=None, responses=out.CallOffOut, tags=TAGS)
+    def post(self, request: Request, call_off_id: int) -> Response:
+        services.call_off_cancel(actor=self.actor, call_off_id=call_off_id)
+        return _call_off(self.actor, call_off_id)
+
+
+class DeliveryView(ActorAPIView):
+    """The intake at the processor's gate: weighed and measured, graded by the contract's table."""
+
+    @extend_schema(request=inputs.DeliveryInput, responses={201: out.CallOffOut}, tags=TAGS)
+    def post(self, request: Request, call_off_id: int) -> Response:
+        call_off = selectors.call_off_get_for(actor=self.actor, call_off_id=call_off_id)
+        fields = _read(self, inputs.DeliveryInput, unit=call_off.contract.unit)
+        services.delivery_record(
+            actor=self.actor,
+            call_off_id=call_off_id,
+            received_on=fields["received_on"],
+            gross_quantity=fields["gross_quantity"],
+            measurements=inputs.measurements_from(fields),
+            weigh_ticket=fields.get("weigh_ticket", ""),
+            vehicle=fields.get("vehicle", ""),
+            note=fields.get("note", ""),
+        )
+        return _call_off(self.actor, call_off_id, status.HTTP_201_CREATED)
+
+
+# --- advances, force majeure, disputes -----------------------------------------------------------
+class AdvanceListView(ActorAPIView):
+    @extend_schema(request=inputs.AdvanceInput, responses={201: out.AdvanceOut}, tags=TAGS)
+    def post(self, request: Request, contract_id: int) -> Response:
+        fields = _read(self, inputs.AdvanceInput)
+        advance = services.advance_record(
+            actor=self.actor,
+            contract_id=contract_id,
+            kind=AdvanceKind(fields["kind"]),
+            description=fields["description"],
+            supplied_on=fields["supplied_on"],
+            value=fields["value"],
+        )
+        return Response(out.AdvanceOut(advance).data, status=status.HTTP_201_CREATED)
+
+
+class AdvanceAcknowledgeView(ActorAPIView):
+    @extend_schema(request=None, responses=out.AdvanceOut, tags=TAGS)
+    def post(self, request: Request, advance_id: int) -> Response:
+        advance = services.advance_acknowledge(actor=self.actor, advance_id=advance_id)
+        return Response(out.AdvanceOut(advance).data)
+
+
+class ForceMajeureListView(ActorAPIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        request={"multipart/form-data": inputs.ForceMajeureInput}, responses={201: out.ForceMajeureOut}, tags=TAGS
+    )
+    def post(self, request: Request, contract_id: int) -> Response:
+        fields = _read(self, inputs.ForceMajeureInput)
+        event = services.force_majeure_declare(
+            actor=self.actor,
+            contract_id=contract_id,
+            kind=HazardKind(fields["kind"]),
+            starts_on=fields["starts_on"],
+            ends_on=fields.get("ends_on"),
+            description=fields["description"],
+            evidence=fields["evidence"],
+        )
+        return Response(out.ForceMajeureOut(event).data, status=status.HTTP_201_CREATED)
+
+
+class ForceMajeureAcknowledgeView(ActorAPIView):
+    @extend_schema(request=None, responses=out.ForceMajeureOut, tags=TAGS)
+    def post(self, request: Request, event_id: int) -> Response:
+        return Response(
+            out.ForceMajeureOut(services.force_majeure_acknowledge(actor=self.actor, event_id=event_id)).data
+        )
+
+
+class ForceMajeureEndView(ActorAPIView):
+    @extend_schema(request=None, responses=out.ForceMajeureOut, tags=TAGS)
+    def post(self, request: Request, event_id: int) -> Response:
+        return Response(out.ForceMajeureOut(services.force_majeure_end(actor=self.actor, event_id=event_id)).data)
+
+
+class DisputeListView(ActorAPIView):
+    @extend_schema(request=inputs.DisputeInput, responses={201: out.DisputeOut}, tags=TAGS)
+    def post(self, request: Request, contract_id: int) -> Response:
+        fields = _read(self, inputs.DisputeInput)
+        dispute = services.dispute_open(
+            actor=self.actor,
+            contract_id=contract_id,
+            subject=fields["subject"],
+            text=fields["text"],
+            call_off_id=fields.get("call_off"),
+        )
+        return Response(out.DisputeOut(dispute).data, status=status.HTTP_201_CREATED)
+
+
+class DisputeReplyView(ActorAPIView):
+    @extend_schema(request=inputs.DisputeReplyInput, responses={201: out.DisputeOut}, tags=TAGS)
+    def post(self, request: Request, dispute_id: int) -> Response:
+        fields = _read(self, inputs.DisputeReplyInput)
+        message = services.dispute_reply(actor=self.actor, dispute_id=dispute_id, text=fields["text"])
+        return Response(out.DisputeOut(message.dispute).data, status=status.HTTP_201_CREATED)
+
+
+class DisputeResolveView(ActorAPIView):
+    @extend_schema(request=inputs.DisputeResolveInput, responses=out.DisputeOut, tags=TAGS)
+    def post(self, request: Request, dispute_id: int) -> Response:
+        fields = _read(self, inputs.DisputeResolveInput)
+        dispute = services.dispute_resolve(actor=self.actor, dispute_id=dispute_id, resolution=fields["resolution"])
+        return Response(out.DisputeOut(dispute).data)
+
+
+# --- reference prices and the report -------------------------------------------------------------
+class SeriesListView(ActorAPIView):
+    capabilities = {"GET": LINKAGE_VIEW, "POST": REFERENCE_PRICE_PUBLISH}
+
+    @extend_schema(responses=out.SeriesOut(many=True), tags=TAGS)
+    def get(self, request: Request) -> Response:
+        series = list(selectors.series_for(actor=self.actor))
+        prices = selectors.latest_prices([s.pk for s in series])
+        return Response(out.SeriesOut(series, many=True, context={"prices": prices}).data)
+
+    @extend_schema(request=inputs.ReferenceSeriesInput, responses={201: out.SeriesOut}, tags=TAGS)
+    def post(self, request: Request) -> Response:
+        fields = _read(self, inputs.ReferenceSeriesInput)
+        series = services.series_create(
+            actor=self.actor,
+            name=fields["name"],
+            category_id=fields["category"],
+            province_code=fields["province_code"],
+            unit=Unit(fields.get("unit") or Unit.KG),
+        )
+        return Response(out.SeriesOut(series).data, status=status.HTTP_201_CREATED)
+
+
+class SeriesPriceView(ActorAPIView):
+    capabilities = {"POST": REFERENCE_PRICE_PUBLISH}
+
+    @extend_schema(request=inputs.ReferencePriceInput, responses={201: out.SeriesOut}, tags=TAGS)
+    def post(self, request: Request, series_id: int) -> Response:
+        fields = _read(self, inputs.ReferencePriceInput)
+        row = services.price_publish(
+            actor=self.actor,
+            series_id=series_id,
+            effective_on=fields["effective_on"],
+            price=fields["price"],
+            note=fields.get("note", ""),
+        )
+        prices = selectors.latest_prices([row.series_id])
+        return Response(out.SeriesOut(row.series, context={"prices": prices}).data, status=status.HTTP_201_CREATED)
+
+
+class ReportView(ActorAPIView):
+    capabilities = {"GET": LINKAGE_REPORT}
+
+    @extend_schema(parameters=[inputs.ReportFilterInput], responses=out.LinkageReportOut, tags=TAGS)
+    def get(self, request: Request) -> Response:
+        filters = _query(self, inputs.ReportFilterInput)
+        report = selectors.linkage_report(
+            season_year=filters.get("season_year"),
+            season_kind=filters.get("season_kind") or "",
+            category_id=filters.get("category"),
+        )
+        return Response(out.LinkageReportOut(report).data)

@@ -1,0 +1,24 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class LinkageConfig(AppConfig):
+    name = "linkage"
+    verbose_name = "Linkage contracts"
+
+    def ready(self) -> None:
+        from catalog.supply.registry import register_contracted_volume
+        from linkage.clauses import post_migrate_clause_templates
+        from linkage.demo import seed_linkage
+        from linkage.notifications import register_notification_kinds
+        from linkage.payables import DepositPayable
+        from linkage.selectors.outlook import contracted_kg
+        from market.core.demo import register_seeder
+        from market.payments.registry import register
+
+        register(DepositPayable())
+        register_contracted_volume("linkage", contracted_kg)
+        register_notification_kinds()
+        register_seeder("linkage", seed_linkage, order=65)  # after orders, before fairs
+        # Like catalog's reference data: the clause templates come back after a migrate or a (test) flush.
+        post_migrate.connect(post_migrate_clause_templates, sender=self, dispatch_uid="linkage.clause_templates")

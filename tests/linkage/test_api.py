@@ -1,0 +1,155 @@
+"""The linkage API: a season through JSON (canonical numbers) and a form-encoded intake (numbers as typed in
+Vietnamese), the statement, the versions, the report, and clear 400s for bad input."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from catalog.models import Category
+from linkage.models import CallOff, Delivery, LinkageContract
+from market.organisations.models import Role
+from tests.factories import member
+from tests.linkage import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def _terms(product, **extra):
+    today = timezone.localdate()
+    return {
+        "product": product.pk,
+        "grade_spec": "Lúa tươi OM 18, độ ẩm chuẩn 14 %",
+        "committed_quantity": "1200000",
+        "tolerance_percent": "5",
+        "delivery_place": "Nhà máy Thạnh Lộc",
+        "delivery_province_code": 91,
+        "price_rule": "fixed",
+        "base_price": 7000,
+        "starts_on": (today - timedelta(days=1)).isoformat(),
+        "ends_on": (today + timedelta(days=90)).isoformat(),
+        "grading": [
+            {"measure": "moisture", "threshold": "14", "limit": "17", "effect": "weight", "rate": "1.2"},
+            {"measure": "impurities", "threshold": "2", "limit": None, "effect": "weight", "rate": "1"},
+        ],
+        "schedule": [{"due_on": (today + timedelta(days=30)).isoformat(), "quantity": "300000"}],
+        **extra,
+    }
+
+
+def test_a_season_through_the_api(api, processor, cooperative, product, alliance):
+    buyer = member(processor, Role.OWNER)
+    chair = member(cooperative, Role.OWNER)
+    body = {
+        **_terms(product),
+        "counterparty": cooperative.pk,
+        "title": "Lúa Đông Xuân",
+        "season_kind": "winter_spring",
+        "season_year": 2027,
+    }
+    created = api(buyer).post(reverse("linkage:contract-list"), body, format="json")
+    assert created.status_code == 201, created.content
+    contract = created.json()
+    assert contract["status"] == "draft"
+    assert contract["draft"]["committed_quantity"] == "1200000"
+    assert "sign_as_buyer" in contract["allowed_actions"]
+    contract_id = contract["id"]
+
+    signed = api(buyer).post(
+        reverse("linkage:contract-sign", args=[contract_id]),
+        {"terms_digest": contract["draft"]["terms_digest"] or ""},
+        format="json",
+    )
+    assert signed.status_code == 200, signed.content
+    in_force = api(chair).post(reverse("linkage:contract-sign", args=[contract_id]), {}, format="json").json()
+    assert in_force["status"] == "active"
+    assert in_force["terms"]["number"] == 1
+    assert in_force["max_quantity"] == "1260000"
+
+    due = (timezone.localdate() + timedelta(days=3)).isoformat()
+    call = api(buyer).post(
+        reverse("linkage:call-off-list", args=[contract_id]), {"due_on": due, "quantity": "25000"}, format="json"
+    )
+    assert call.status_code == 201, call.content
+    call_off = call.json()
+    assert (call_off["status"], call_off["unit_price"], call_off["quantity"]) == ("placed", 7000, "25000")
+    factories.dispatch(CallOff.objects.get(pk=call_off["id"]))
+
+    # The gate clerk's phone posts the form as typed in Vietnamese.
+    clerk = member(processor, Role.STAFF)
+    with translation.override("vi"):
+        weighed = api(clerk).post(
+            reverse("linkage:call-off-delivery", args=[call_off["id"]]),
+            {"received_on": "05/12/2026", "gross_quantity": "12.500", "moisture": "14,5", "impurities": "1"},
+            format="multipart",
+        )
+    assert weighed.status_code == 201, weighed.content
+    delivery = weighed.json()["delivery"]
+    assert (delivery["net_quantity"], delivery["unit_price"], delivery["amount"]) == ("12425", 7000, 86_975_000)
+    assert Delivery.objects.get().received_on.isoformat() == "2026-12-05"
+
+    statement = api(chair).get(reverse("linkage:contract-statement", args=[contract_id])).json()
+    assert statement["invoiced"] == 86_975_000
+    assert statement["owed_by_buyer"] == 86_975_000
+
+    versions = api(chair).get(reverse("linkage:contract-versions", args=[contract_id])).json()
+    assert [v["status"] for v in versions] == ["in_force"]
+
+    report = api(member(alliance, Role.MANAGER)).get(reverse("linkage:report"), {"season_year": 2027}).json()
+    assert report["total"]["contracts"] == 1
+    assert Decimal(report["total"]["delivered"]) == Decimal("12.425")
+
+
+def test_bad_input_is_a_400_naming_the_field_and_nothing_is_stored(api, processor, cooperative, product):
+    buyer = member(processor, Role.OWNER)
+    body = {
+        **_terms(product, committed_quantity="1.200.000", base_price="7.000"),
+        "counterparty": cooperative.pk,
+        "title": "x",
+        "season_kind": "winter_spring",
+        "season_year": 2027,
+    }
+    response = api(buyer).post(reverse("linkage:contract-list"), body, format="json")
+    assert response.status_code == 400
+    assert {"committed_quantity", "base_price"} <= set(response.json()["error"]["fields"])
+    bad_band = _terms(product, grading=[{"measure": "moisture", "threshold": "17", "limit": "14", "effect": "weight",
+                                         "rate": "1"}])  # fmt: skip
+    body = {**bad_band, "counterparty": cooperative.pk, "title": "x", "season_kind": "year", "season_year": 2027}
+    response = api(buyer).post(reverse("linkage:contract-list"), body, format="json")
+    assert response.status_code == 400
+    assert "grading.0.limit" in response.json()["error"]["fields"]
+    assert not LinkageContract.objects.exists()
+
+
+def test_a_call_off_past_the_volume_is_a_409(api, contract):
+    buyer = member(contract.buyer, Role.MANAGER)
+    due = (timezone.localdate() + timedelta(days=3)).isoformat()
+    url = reverse("linkage:call-off-list", args=[contract.pk])
+    response = api(buyer).post(url, {"due_on": due, "quantity": "1300000"}, format="json")
+    assert response.status_code == 409
+    assert "1.260.000" in response.json()["error"]["message"] or "1,260,000" in response.json()["error"]["message"]
+    assert contract.call_offs.filter(status="placed").count() == 0
+
+
+def test_reference_prices_through_the_api(api, processor, cooperative, alliance):
+    manager = member(processor, Role.MANAGER)
+    created = api(manager).post(
+        reverse("linkage:series-list"),
+        {"name": "Lúa tươi OM 18 tại ruộng", "category": Category.objects.get(slug="gao").pk,
+         "province_code": 91},
+        format="json",
+    )  # fmt: skip
+    assert created.status_code == 201, created.content
+    series_id = created.json()["id"]
+    published = api(manager).post(
+        reverse("linkage:series-prices", args=[series_id]), {"effective_on": "2026-12-07", "price": 7150}, format="json"
+    )
+    assert published.status_code == 201
+    assert published.json()["prices"] == [{"effective_on": "2026-12-07", "price": 7150}]
+    # The cooperative reads the alliance's and its own, not the processor's unrelated series.
+    listed = api(member(cooperative, Role.STAFF)).get(reverse("linkage:series-list")).json()
+    assert series_id not in [s["id"] for s in listed]

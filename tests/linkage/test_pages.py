@@ -1,0 +1,120 @@
+"""The contract pages: who sees what, what the forms store (typed as people in Vietnam type), and the
+contract page's query count pinned whatever the number of deliveries."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from linkage.models import Delivery, LinkageContract
+from market.organisations.models import Role
+from tests.factories import member
+from tests.linkage import factories
+from tests.linkage.factories import D
+
+pytestmark = pytest.mark.django_db
+
+
+def _login(client, organisation, role=Role.OWNER):
+    user = member(organisation, role)
+    client.force_login(user)
+    return user
+
+
+def _deliver(contract: LinkageContract, count: int) -> None:
+    for index in range(count):
+        call = factories.dispatch(factories.call_off(contract, "1000", days=1 + index % 30))
+        factories.weigh(call, "1000", moisture="15", impurities="1", unfilled="1")
+
+
+def _page_queries(client, contract: LinkageContract) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("frontend:linkage-contract", args=[contract.pk]))
+    assert response.status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_the_contract_page_with_100_deliveries_has_a_pinned_query_count(client, contract):
+    _login(client, contract.buyer)
+    _deliver(contract, 2)
+    few = _page_queries(client, contract)
+    _deliver(contract, 98)
+    assert Delivery.objects.filter(contract=contract).count() == 100
+    many = _page_queries(client, contract)
+    assert few == many == 20
+
+
+def test_the_cooperative_is_not_offered_to_record_a_contract_delivery_on_the_order_page(client, contract):
+    call = factories.dispatch(factories.call_off(contract, "10000"))
+    _login(client, contract.cooperative, Role.STAFF)
+    page = client.get(reverse("frontend:order-detail", args=[call.order_id])).content.decode()
+    assert "/deliver/" not in page
+    assert "/ship/" not in page  # shipped already
+
+
+def test_the_intake_form_reads_vietnamese_numbers_and_keeps_what_was_typed_on_error(client, contract):
+    call = factories.dispatch(factories.call_off(contract, "20000"))
+    _login(client, contract.buyer, Role.STAFF)
+    url = reverse("frontend:linkage-intake", args=[call.pk])
+    form = client.get(url).content.decode()
+    assert 'name="moisture"' in form
+    assert 'name="density"' not in form
+    typed = {"received_on": timezone.localdate().isoformat(), "gross_quantity": "19.800", "moisture": "15,5",
+             "impurities": "1,5,"}  # fmt: skip
+    again = client.post(url, typed).content.decode()
+    assert 'value="15,5"' in again
+    assert 'value="19.800"' in again
+    assert not Delivery.objects.exists()
+    response = client.post(url, {**typed, "impurities": "2,5", "unfilled": "4"})
+    assert response.status_code == 302
+    delivery = Delivery.objects.get()
+    # 1,5 points at 1,2 + 0,5 point of impurities at 1 = 2,3 kg per 100 kg of 19.800 kg = 455,4 kg.
+    assert (delivery.gross_quantity, delivery.deduction, delivery.net_quantity) == (D(19800), D("455.4"), D("19344.6"))
+
+
+def test_the_terms_form_stores_what_was_typed_the_vietnamese_way(client, processor, cooperative, product):
+    _login(client, processor)
+    url = reverse("frontend:linkage-contract-new") + f"?with={cooperative.pk}"
+    today = timezone.localdate()
+    data = {
+        "title": "Lúa Hè Thu", "season_kind": "summer_autumn", "season_year": "2027", "counterparty": cooperative.pk,
+        "product": product.pk, "grade_spec": "Lúa tươi", "committed_quantity": "800.000", "tolerance_percent": "2,5",
+        "delivery_place": "Nhà máy", "delivery_province_code": "91", "price_rule": "fixed", "base_price": "7.250 ₫",
+        "premium": "0", "payment_days": "10", "deposit": "50 triệu", "advance_limit": "0",
+        "starts_on": today.isoformat(), "ends_on": (today + timedelta(days=90)).isoformat(),
+        "schedule[0]due_on": (today + timedelta(days=10)).isoformat(), "schedule[0]quantity": "1,5 tấn",
+        "schedule[1]due_on": "", "schedule[1]quantity": "",
+        "grading[0]measure": "moisture", "grading[0]threshold": "14", "grading[0]limit": "",
+        "grading[0]effect": "weight", "grading[0]rate": "1,25", "grading[1]measure": "moisture",
+        "grading[1]threshold": "", "grading[1]limit": "", "grading[1]effect": "weight", "grading[1]rate": "",
+    }  # fmt: skip
+    response = client.post(url, data)
+    assert response.status_code == 302
+    version = LinkageContract.objects.get().versions.get()
+    assert (version.committed_quantity, version.tolerance_percent) == (D(800_000), D("2.5"))
+    assert (version.base_price, version.deposit, version.payment_days) == (7250, 50_000_000, 10)
+    assert [(line.due_on, line.quantity) for line in version.schedule.all()] == [(today + timedelta(days=10), D(1500))]
+    assert [(r.threshold, r.limit, r.rate) for r in version.grading_rules.all()] == [(D(14), None, D("1.25"))]
+    assert version.clauses.count() == 9
+
+
+def test_a_grading_band_error_names_its_row(client, processor, cooperative, product):
+    _login(client, processor)
+    url = reverse("frontend:linkage-contract-new") + f"?with={cooperative.pk}"
+    today = timezone.localdate()
+    data = {
+        "title": "Lúa", "season_kind": "year", "season_year": "2027", "product": product.pk, "grade_spec": "Lúa",
+        "committed_quantity": "1.000", "delivery_place": "Nhà máy", "delivery_province_code": "91",
+        "price_rule": "fixed", "base_price": "7.000", "starts_on": today.isoformat(),
+        "ends_on": (today + timedelta(days=9)).isoformat(), "grading[0]measure": "moisture",
+        "grading[0]threshold": "17", "grading[0]limit": "14", "grading[0]effect": "weight", "grading[0]rate": "1",
+    }  # fmt: skip
+    page = client.post(url, data).content.decode()
+    assert "grading.0.limit" in page
+    assert 'value="17"' in page  # what was typed stays
+    assert not LinkageContract.objects.exists()
