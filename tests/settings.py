@@ -1,8 +1,24 @@
 """Settings for the test suite: MARKET_ENV=test (PostgreSQL + Redis), whatever the shell says."""
 
 import os
+import re
 
 os.environ["MARKET_ENV"] = "test"
+
+
+def _redis_of_worker(url: str, worker: str) -> str:
+    """pytest-xdist's worker gwN gets its own Redis databases, two above the ones configured per worker
+    (cache and broker), as pytest-django gives it its own test database. Child processes are handed the
+    shifted URLs (tests/conftest.py process_env) and have no worker id, so they are not shifted twice."""
+    index = int(worker.removeprefix("gw"))
+    return re.sub(r"/(\d+)$", lambda db: f"/{int(db.group(1)) + 2 * (index + 1)}", url)
+
+
+if worker := os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ["REDIS_URL"] = _redis_of_worker(os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0", worker)
+    os.environ["CELERY_BROKER_URL"] = _redis_of_worker(
+        os.environ.get("CELERY_BROKER_URL") or "redis://127.0.0.1:6379/1", worker
+    )
 
 from market.settings import *  # noqa: F403
 from market.settings import INSTALLED_APPS, REST_FRAMEWORK
