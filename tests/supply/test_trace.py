@@ -21,7 +21,7 @@ def published_lot_of_three(world) -> HarvestLot:
     lot = services.lot_build_from_intakes(
         actor=world.staff, intakes=[i.pk for i in intakes], product=world.product.pk, code="LT-DX27-01"
     )
-    return catalog_services.lot_publish(actor=world.owner, lot=lot)
+    return catalog_services.lot_publish(actor=world.owner, lot_id=lot.pk)
 
 
 def test_the_trace_page_shows_the_three_plots_and_names_only_households_that_agreed(world):
@@ -82,7 +82,7 @@ def test_lot_takes_the_certificates_covering_every_area_and_extends_while_a_draf
     assert list(lot.certificates.all()) == []
     assert set(Intake.objects.filter(lot=lot).values_list("pk", flat=True)) == {first.pk, other.pk}
     assert lot.plot == "B: B-1; TH-K8: K8-001"
-    catalog_services.lot_publish(actor=world.owner, lot=lot)
+    catalog_services.lot_publish(actor=world.owner, lot_id=lot.pk)
     with pytest.raises(Conflict):
         services.lot_build_from_intakes(actor=world.staff, intakes=[record(world, 2, "10").pk], lot=lot.pk)
 
