@@ -57,7 +57,8 @@ class Channel(filesystem.Channel):
         except OSError as exc:
             raise ChannelError(f"Cannot write {path!r}") from exc
 
-    def _put(self, queue: str, message: Any) -> None:  # type: ignore[override]  # kombu's two bases disagree
+    def _put(self, queue: str, message: Any, **kwargs: Any) -> None:  # type: ignore[override]  # bases disagree
+        # kwargs: what kombu passes along from publish (`mandatory` since 5.7); a file queue has no use for them.
         # The name sorts by time (the order workers read in) and ends with the queue, as kombu's does.
         name = f"{round(monotonic() * 1000)}_{uuid.uuid4()}.{queue}.msg"
         self._write_atomically(os.path.join(self.data_folder_out, name), dumps(message))

@@ -85,3 +85,19 @@ def test_exchange_tables_are_never_read_half_written_nor_lose_a_binding(tmp_path
         table = channel.get_table("fan")
     assert all(process.exitcode == 0 for process in binders)
     assert sorted(row.queue for row in table) == sorted(f"q-{w}-{n}" for w in range(4) for n in range(20))
+
+
+def test_a_task_sent_the_way_celery_and_beat_send_it_arrives(tmp_path: Path):
+    """Celery publishes with arguments kombu's own transport takes (kombu 5.7 adds `mandatory`): beat and
+    `.delay()` through our transport must not fail where kombu's would not."""
+    from celery import Celery
+
+    with connection(tmp_path) as conn:
+        options = conn.transport_options
+    app = Celery("broker-test", broker="filesystem://")
+    app.conf.update(broker_transport="market.core.broker:Transport", broker_transport_options=options)
+    app.send_task("market.tests.ping", args=[7])
+    with connection(tmp_path) as conn:
+        message = conn.SimpleQueue("celery").get(timeout=5)
+        assert message.headers["task"] == "market.tests.ping"
+        message.ack()
