@@ -146,7 +146,7 @@ def test_a_card_payment_is_refunded_through_stripe_by_alliance_managers(
     localstripe, order, selling, buying, alliance, cooperative
 ):
     payable = Payable.objects.get(object_id=str(order.pk))
-    payments.card_payment_start(actor=buying, payable=payable, token_id=card_token(localstripe))
+    payments.card_payment_start(actor=buying, payable_id=payable.pk, token_id=card_token(localstripe))
     deliver_light(order, selling)
     from orders.selectors import order_balance, payable_for
 

@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from catalog.models import Category, HarvestLot
 from catalog.supply.models import Intake, Plot
+from market.core.quantity import Unit
+from orders.commands import RfqRequest
 from orders.services.rfq import rfq_create
 from tests.catalog.factories import actor_for
 from tests.factories import member
@@ -132,15 +134,18 @@ def test_drawing_an_outline_on_the_page_saves_geojson_text(world):
 def test_the_demand_board_shows_matching_requests_and_the_certificates_asked_for(world, buyer):
     buyer_actor = actor_for(buyer)
     today = timezone.localdate()
-    window = {"quantity": "200", "unit": "tan", "delivery_from": (today + timedelta(days=30)).isoformat(),
-              "delivery_to": (today + timedelta(days=60)).isoformat()}  # fmt: skip
-    paddy = {"title": "Lúa tươi cho nhà máy, yêu cầu VietGAP", "category": world.rice.pk, "delivery_province_code": 91}
-    rfq_create(actor=buyer_actor, data=window | paddy)
-    organic = {"title": "Gạo hữu cơ", "note": "Cần chứng nhận hữu cơ TCVN 11041", "category": world.rice.parent_id,
-               "delivery_province_code": 79}  # fmt: skip
-    rfq_create(actor=buyer_actor, data=window | organic)
+    window = {"quantity": Decimal("200"), "unit": Unit.TAN, "delivery_from": today + timedelta(days=30),
+              "delivery_to": today + timedelta(days=60)}  # fmt: skip
+    paddy = RfqRequest(title="Lúa tươi cho nhà máy, yêu cầu VietGAP", category_id=world.rice.pk,
+                       delivery_province_code=91, **window)  # fmt: skip
+    rfq_create(actor=buyer_actor, request=paddy)
+    organic = RfqRequest(title="Gạo hữu cơ", note="Cần chứng nhận hữu cơ TCVN 11041", category_id=world.rice.parent_id,
+                         delivery_province_code=79, **window)  # fmt: skip
+    rfq_create(actor=buyer_actor, request=organic)
     shrimp = Category.objects.get(slug="tom").pk
-    rfq_create(actor=buyer_actor, data=window | {"title": "Tôm sú", "category": shrimp, "delivery_province_code": 91})
+    rfq_create(
+        actor=buyer_actor, request=RfqRequest(title="Tôm sú", category_id=shrimp, delivery_province_code=91, **window)
+    )
     html = logged_in(world.staff.user).get("/supply/demand/").content.decode()
     assert "Lúa tươi cho nhà máy" in html
     assert "Gạo hữu cơ" in html
