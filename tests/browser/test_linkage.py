@@ -128,7 +128,7 @@ def test_draft_sign_call_off_grade_at_the_gate_and_report(page: Page, live_serve
     page.goto(f"{base}/orders/{call_off.order_id}/")
     page.locator("form[action$='/confirm/'] button[type=submit]").click()
     expect(page.locator(".page-head .badge")).to_have_class("badge status-confirmed")
-    page.locator("#s-vehicle").fill("Ghe 68T-0457")
+    page.locator("#id_ship-vehicle").fill("Ghe 68T-0457")
     page.locator(".shipment-form button[type=submit]").click()
     expect(page.locator(".page-head .badge")).to_have_class("badge status-shipped")
 
