@@ -20,8 +20,8 @@ if worker := os.environ.get("PYTEST_XDIST_WORKER"):
         os.environ.get("CELERY_BROKER_URL") or "redis://127.0.0.1:6379/1", worker
     )
 
-from market.settings import *  # noqa: F403
-from market.settings import INSTALLED_APPS, REST_FRAMEWORK
+from market.settings import *  # noqa: F403, E402 (after the worker's Redis databases are chosen)
+from market.settings import INSTALLED_APPS, REST_FRAMEWORK  # noqa: E402
 
 # A test-only app with a real payable kind registered through the payments registry (tests/payables).
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.payables"]

@@ -211,7 +211,7 @@ def argument(demo: Demo, name: str, param: str, role: str) -> Any:
     from catalog.models import Certificate, HarvestLot, Product
     from catalog.supply.models import Intake, MemberHousehold, Plot, PlotSeason, RawMaterialArea, Season, SeasonPrice
     from fairs.models import Application, Badge, Booth, Fair, Meeting, SubsidyProgramme
-    from linkage.models import CallOff, ForceMajeure, LinkageContract
+    from linkage.models import CallOff, ForceMajeure
     from market.notifications.models import Notification
     from market.organisations.models import ApiToken, Invitation, Membership, Organisation, VerificationStatus
     from market.payments.models import BankTransaction, Discrepancy, Payment, Settlement, TransactionStatus
