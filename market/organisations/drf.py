@@ -5,19 +5,28 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
-from rest_framework import permissions, serializers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from rest_framework import exceptions, permissions, serializers
 from rest_framework.views import APIView
 
 from market.core.throttling import throttles_for
 from market.organisations.actors import actor_for_request
+from market.organisations.models import ApiScope, ApiToken
 from market.organisations.permissions import Actor, Capability
 from market.organisations.policy import Policy
 
+# The scope of an operation that any token may call: reference data (provinces, banks), the caller's own
+# identity, flows that act on a secret in the body rather than on the organisation.
+NO_SCOPE = None
+
 
 class ActorAPIView(APIView):
-    """An APIView that knows who acts. `capabilities` maps an HTTP method to what it needs."""
+    """An APIView that knows who acts. `capabilities` maps an HTTP method to what it needs; `required_scopes`
+    maps each HTTP method to the one `ApiScope` an API token needs for it (or `NO_SCOPE`)."""
 
     capabilities: dict[str, Capability] = {}
+    required_scopes: dict[str, ApiScope | None] = {}
 
     @cached_property
     def actor(self) -> Actor:
@@ -29,7 +38,7 @@ class ActorAPIView(APIView):
         return {"actor": self.actor, "request": self.request}
 
     def get_permissions(self) -> list[Any]:
-        return [*super().get_permissions(), HasCapability()]
+        return [*super().get_permissions(), HasScope(), HasCapability()]
 
     def get_throttles(self) -> list[Any]:
         # A view that sets its own throttle_classes (a provider's webhook: none) keeps them.
@@ -54,6 +63,44 @@ class AllowedActionsField(serializers.Field):
         if actor is None:
             return []
         return sorted(str(action) for action in self.policy.actions(actor=actor, obj=value))
+
+
+def required_scope(view: Any, method: str) -> ApiScope | None:
+    """The scope `view` declares for `method` (HEAD is a GET). A method it does not declare is closed to tokens."""
+    declared: dict[str, ApiScope | None] = getattr(view, "required_scopes", {})
+    method = "GET" if method == "HEAD" else method
+    if method not in declared:
+        raise UndeclaredScope()
+    return declared[method]
+
+
+class MissingScope(exceptions.PermissionDenied):
+    default_code = "missing_scope"
+
+    def __init__(self, scope: ApiScope) -> None:
+        self.scope = scope
+        super().__init__(
+            _("This API token lacks the scope “%(scope)s” (%(label)s) that this operation needs.")
+            % {"scope": scope.value, "label": scope.label}
+        )
+
+
+class UndeclaredScope(exceptions.PermissionDenied):
+    default_code = "missing_scope"
+    default_detail = gettext_lazy("This operation is not open to API tokens; use it on the website.")
+
+
+class HasScope(permissions.BasePermission):
+    """An API token reaches only the operations its scopes name; sessions are limited by role alone."""
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        token = request.auth
+        if not isinstance(token, ApiToken) or request.method == "OPTIONS":
+            return True
+        scope = required_scope(view, request.method)
+        if scope is None or token.grants(scope):
+            return True
+        raise MissingScope(scope)
 
 
 class HasCapability(permissions.BasePermission):
