@@ -37,8 +37,14 @@ class ActorAPIView(APIView):
         """What output serializers need: the actor (for `allowed_actions`) and the request."""
         return {"actor": self.actor, "request": self.request}
 
+    def check_permissions(self, request: Any) -> None:
+        # First, and outside get_permissions(): a view that is public for a method drops its permissions
+        # (the catalogue's GET), yet a token's scopes hold on every operation.
+        HasScope().has_permission(request, self)
+        super().check_permissions(request)
+
     def get_permissions(self) -> list[Any]:
-        return [*super().get_permissions(), HasScope(), HasCapability()]
+        return [*super().get_permissions(), HasCapability()]
 
     def get_throttles(self) -> list[Any]:
         # A view that sets its own throttle_classes (a provider's webhook: none) keeps them.
