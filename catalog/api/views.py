@@ -35,7 +35,7 @@ from catalog.permissions import (
 from market.core.errors import NotFound
 from market.core.inputs import IdInput, input_mode, read_input
 from market.core.pagination import CursorPagination
-from market.organisations.drf import ActorAPIView
+from market.organisations.drf import NO_SCOPE, ActorAPIView
 from market.organisations.models import ApiScope
 
 
@@ -115,8 +115,7 @@ class VatCategoryListView(ActorAPIView):
 class ProductListView(ActorAPIView):
     """The public catalogue (GET, anyone) and a cooperative creating a product (POST)."""
 
-    required_scopes = {"GET": ApiScope.CATALOGUE_READ, "POST": ApiScope.CATALOGUE_WRITE}
-
+    required_scopes = {"GET": NO_SCOPE, "POST": ApiScope.CATALOGUE_WRITE}  # GET: public, the same for everyone
     capabilities = {"POST": PRODUCTS_MANAGE}
 
     def get_permissions(self) -> list[Any]:
@@ -173,7 +172,7 @@ class ProductListView(ActorAPIView):
 
 
 class ProductFacetsView(ActorAPIView):
-    required_scopes = {"GET": ApiScope.CATALOGUE_READ}
+    required_scopes = {"GET": NO_SCOPE}  # public, the same for everyone
     permission_classes = [AllowAny]
 
     @extend_schema(parameters=PRODUCT_QUERY_PARAMETERS, responses=s.FacetsOut, tags=["catalogue"], auth=[])

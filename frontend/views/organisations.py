@@ -214,7 +214,8 @@ def _tokens_page(
     request: MemberRequest, form: ApiTokenForm, *, new_secret: str | None = None, status: int = 200
 ) -> HttpResponse:
     actor = request.actor
-    tokens = [(token, api_token_actions(actor=actor, token=token)) for token in selectors.api_token_list_for(actor=actor)]
+    listed = selectors.api_token_list_for(actor=actor)
+    tokens = [(token, api_token_actions(actor=actor, token=token)) for token in listed]
     context = {"tokens": tokens, "form": form, "new_secret": new_secret}
     response = render(request, "frontend/organisation/tokens.html", context, status=status)
     if new_secret:

@@ -97,14 +97,14 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
     target_class = "market.organisations.authentication.ApiTokenAuthentication"
     name = "apiToken"
 
-    def get_security_requirement(self, auto_schema: Any) -> dict[str, list[str]] | None:
+    def get_security_requirement(self, auto_schema: Any) -> dict[str, list[Any]] | list[dict[str, list[Any]]]:
         # Imported here: drf.py builds on the actors, which build on this module's neighbours.
         from market.organisations.drf import UndeclaredScope, required_scope
 
         try:
             scope = required_scope(auto_schema.view, auto_schema.method)
         except UndeclaredScope:
-            return None  # closed to tokens: only a session reaches it
+            return []  # closed to tokens: only a session reaches it
         return {self.name: [] if scope is None else [scope.value]}
 
     def get_security_definition(self, auto_schema: object) -> dict[str, str]:

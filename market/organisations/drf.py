@@ -17,15 +17,18 @@ from market.organisations.permissions import Actor, Capability
 from market.organisations.policy import Policy
 
 # The scope of an operation that any token may call: reference data (provinces, banks), the caller's own
-# identity, flows that act on a secret in the body rather than on the organisation.
+# identity, flows that act on a secret in the body rather than on the organisation, and what is public and
+# the same for everyone (the catalogue's list): a scope cannot guard what needs no login.
 NO_SCOPE = None
 
 
 class ActorAPIView(APIView):
-    """An APIView that knows who acts. `capabilities` maps an HTTP method to what it needs; `required_scopes`
-    maps each HTTP method to the one `ApiScope` an API token needs for it (or `NO_SCOPE`)."""
+    """An APIView that knows who acts. `capabilities` maps an HTTP method to what it needs."""
 
+    # (The docstring above is the OpenAPI description of every view without its own: keep it short.)
     capabilities: dict[str, Capability] = {}
+    # Each HTTP method -> the one ApiScope an API token needs for it, or NO_SCOPE; a method left out is
+    # closed to tokens (HasScope).
     required_scopes: dict[str, ApiScope | None] = {}
 
     @cached_property

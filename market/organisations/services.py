@@ -582,7 +582,7 @@ def _issue_token(
 
 def _token_locked(actor: Actor, token_id: int, action: ApiTokenAction) -> ApiToken:
     API_TOKEN_POLICY.require_capability(actor=actor, action=action)
-    token = ApiToken.objects.select_for_update().filter(pk=token_id, organisation_id=actor.organisation_id).first()
+    token = ApiToken.objects.select_for_update().filter(pk=token_id, organisation=actor.organisation).first()
     if token is None:
         raise NotFound()
     return token
