@@ -641,11 +641,10 @@ def api_token_rotate(
 
 @transaction.atomic
 def api_token_revoke(*, actor: Actor, token_id: int) -> ApiToken:
-    """Takes effect on the token's next request (every request reads it). Revoking twice changes nothing."""
+    """Takes effect on the token's next request (every request reads it)."""
     token = _token_locked(actor, token_id, ApiTokenAction.REVOKE)
-    if token.revoked_at is None:
-        API_TOKEN_POLICY.authorize(actor=actor, obj=token, action=ApiTokenAction.REVOKE)
-        token.revoked_at = timezone.now()
-        token.save(update_fields=["revoked_at", "updated_at"])
-        audit_record(actor=actor, action="api_token.revoked", target=token)
+    API_TOKEN_POLICY.authorize(actor=actor, obj=token, action=ApiTokenAction.REVOKE)
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at", "updated_at"])
+    audit_record(actor=actor, action="api_token.revoked", target=token)
     return token

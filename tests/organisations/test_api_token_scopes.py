@@ -6,22 +6,27 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from itertools import product
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from market.core.models import AuditEvent
 from market.organisations import services
+from market.organisations.actors import resolve_actor
 from market.organisations.authentication import ApiTokenAuthentication
 from market.organisations.drf import ActorAPIView, required_scope
 from market.organisations.models import ApiScope, ApiToken, Organisation, Role, User
 from market.organisations.permissions import Actor
+from market.organisations.policies import ApiTokenAction, api_token_actions
 from tests.factories import member
+from tests.matrix import accepted, shown_actions_in
 
 pytestmark = pytest.mark.django_db
 
@@ -300,3 +305,36 @@ def test_page_refuses_a_token_without_scopes_in_vietnamese(client, owner):
     assert response.status_code == 400
     assert "Hãy chọn ít nhất một quyền." in response.content.decode()
     assert not ApiToken.objects.exists()
+
+
+TOKEN_STATES = ["scoped", "legacy", "expired", "revoked"]
+
+
+@pytest.mark.parametrize(("viewer_role", "state"), list(product([Role.OWNER, Role.MANAGER, Role.STAFF], TOKEN_STATES)))
+def test_token_page_matrix(viewer_role, state, cooperative):
+    """Every control the token page shows is one the service accepts, and the other way round."""
+    owner = member(cooperative, Role.OWNER)
+    issue(cooperative, owner, {ApiScope.ORDERS_READ})
+    changes = {
+        "legacy": {"is_legacy": True, "expires_at": None},
+        "expired": {"expires_at": timezone.now() - timedelta(days=1)},
+        "revoked": {"revoked_at": timezone.now()},
+    }
+    ApiToken.objects.update(**changes.get(state, {}))
+    token = ApiToken.objects.get()
+    viewer = member(cooperative, viewer_role)
+    actor = resolve_actor(viewer)
+    client = Client()
+    client.force_login(viewer)
+    response = client.get("/organisation/tokens/")
+    shown = shown_actions_in(response.content, f"token-{token.pk}") if response.status_code == 200 else set()
+    assert shown == {action.value for action in api_token_actions(actor=actor, token=token)}
+    presses = {
+        ApiTokenAction.RENEW: lambda: services.api_token_renew(actor=actor, token_id=token.pk, expires_on=None),
+        ApiTokenAction.ROTATE: lambda: services.api_token_rotate(
+            actor=actor, token_id=token.pk, scopes=frozenset({ApiScope.ORDERS_READ}), expires_on=None
+        ),
+        ApiTokenAction.REVOKE: lambda: services.api_token_revoke(actor=actor, token_id=token.pk),
+    }
+    for action, press in presses.items():
+        assert accepted(press) == (action.value in shown), (viewer_role, state, action)
