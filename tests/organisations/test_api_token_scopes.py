@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 import yaml
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
@@ -20,7 +22,7 @@ from rest_framework.test import APIClient
 from market.core.models import AuditEvent
 from market.organisations import services
 from market.organisations.actors import resolve_actor
-from market.organisations.authentication import ApiTokenAuthentication
+from market.organisations.authentication import ApiTokenAuthentication, format_token, hash_secret
 from market.organisations.drf import ActorAPIView, required_scope
 from market.organisations.models import ApiScope, ApiToken, Organisation, Role, User
 from market.organisations.permissions import Actor
@@ -156,6 +158,28 @@ def test_a_legacy_token_keeps_every_scope(scope, buyer, owner):
     assert operation is not None
     response = call(bearer(legacy_token(buyer, owner)), operation)
     assert not refused_for_scope(response), response.content
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_marks_existing_tokens_legacy(buyer, owner):
+    """A token made before scopes keeps working, with every scope, until it is rotated."""
+    executor = MigrationExecutor(connection)
+    executor.migrate([("organisations", "0002_user_email_lower_case")])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO organisations_apitoken (created_at, updated_at, user_id, organisation_id, name, prefix,"
+            " key_hash, last_used_at, revoked_at) VALUES (now(), now(), %s, %s, 'ERP', 'abcdef0123', %s, null, null)",
+            [owner.pk, buyer.pk, hash_secret("s3cret")],
+        )
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    token = ApiToken.objects.get(prefix="abcdef0123")
+    assert token.is_legacy
+    assert token.expires_at is None
+    client = bearer(format_token("abcdef0123", "s3cret"))
+    for path in ("/api/v1/orders/", "/api/v1/rfqs/", "/api/v1/linkage/contracts/", "/api/v1/tokens/"):
+        assert client.get(path).status_code == 200, path
 
 
 def test_an_expired_token_is_refused_on_its_next_request(buyer, owner):
