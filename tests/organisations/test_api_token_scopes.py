@@ -17,7 +17,8 @@ from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
-from rest_framework.test import APIClient
+from rest_framework.response import Response
+from rest_framework.test import APIClient, APIRequestFactory, force_authenticate
 
 from market.core.models import AuditEvent
 from market.organisations import services
@@ -126,6 +127,24 @@ def test_each_operation_needs_exactly_its_declared_scope(operation, buyer, owner
         allowed = call(bearer(issue(buyer, owner, {scope})), operation)
     assert not refused_for_scope(allowed), allowed.content
     assert allowed.status_code < 500
+
+
+class _Undeclared(ActorAPIView):
+    """A view that forgot `required_scopes`."""
+
+    def get(self, request: Any) -> Response:
+        return Response({"ok": True})
+
+
+def test_an_operation_that_declares_no_scope_is_closed_to_tokens(buyer, owner):
+    view = _Undeclared.as_view()
+    secret = issue(buyer, owner, set(ApiScope))
+    refused = view(APIRequestFactory().get("/undeclared/", HTTP_AUTHORIZATION=f"Bearer {secret}"))
+    assert refused.status_code == 403
+    assert refused.data["error"]["code"] == "missing_scope"
+    by_session = APIRequestFactory().get("/undeclared/")
+    force_authenticate(by_session, user=owner)
+    assert view(by_session).status_code == 200
 
 
 def test_the_refusal_is_in_vietnamese(buyer, owner):
