@@ -316,6 +316,11 @@ def test_openapi_names_each_operations_scope():
             assert tokens == [[scope.value]], str(operation)
 
 
+def test_the_token_guide_lists_every_scope():
+    guide = (Path(__file__).parents[2] / "docs" / "api-tokens.md").read_text()
+    assert [scope for scope in ApiScope if f"| `{scope.value}` |" not in guide] == []
+
+
 # --- the token page ----------------------------------------------------------------------------------
 def test_page_creates_shows_the_secret_once_and_revokes(client, owner):
     client.force_login(owner)
