@@ -540,16 +540,15 @@ TOKEN_LONGEST_LIFETIME = timedelta(days=2 * 365)
 
 
 def _token_expiry(expires_on: date | None) -> datetime:
-    """A token lasts through the chosen day (local time), one year when none is chosen, two years at most."""
-    now = timezone.now()
+    """The end of the chosen day (local time): a year from today when none is chosen, two years at most."""
+    today = timezone.localdate()
     if expires_on is None:
-        return now + TOKEN_LIFETIME
-    today = timezone.localdate(now)
-    if expires_on <= today:
+        expires_on = today + TOKEN_LIFETIME
+    elif expires_on <= today:
         raise ValidationFailed(fields={"expires_on": _("Choose a day after today.")})
-    if expires_on > today + TOKEN_LONGEST_LIFETIME:
+    elif expires_on > today + TOKEN_LONGEST_LIFETIME:
         raise ValidationFailed(fields={"expires_on": _("A token lasts at most two years: choose an earlier day.")})
-    return timezone.make_aware(datetime.combine(expires_on + timedelta(days=1), time.min))
+    return timezone.make_aware(datetime.combine(expires_on, time.max))
 
 
 def _require_scopes_held(actor: Actor, scopes: frozenset[ApiScope]) -> None:
