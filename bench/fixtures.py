@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from market.organisations.models import Membership, Organisation, OrganisationKind, Role, User
+from market.organisations.models import ApiScope, Membership, Organisation, OrganisationKind, Role, User
 from market.organisations.permissions import Actor
 
 
@@ -16,10 +16,12 @@ def member_actor(organisation: Organisation, email: str, *, role: str = Role.OWN
 
 
 def api_token(organisation: Organisation, email: str) -> str:
-    """A fresh bearer token of an owner of `organisation` (a new one per call; old ones stay valid)."""
+    """A fresh bearer token of an owner of `organisation`, with every scope (a new one per call; old ones stay
+    valid)."""
     from market.organisations.services import api_token_create
 
-    _token, secret = api_token_create(actor=member_actor(organisation, email), name="bench")
+    actor = member_actor(organisation, email)
+    _token, secret = api_token_create(actor=actor, name="bench", scopes=frozenset(ApiScope), expires_on=None)
     return secret
 
 

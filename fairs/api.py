@@ -24,6 +24,7 @@ from market.core.errors import NotFound
 from market.core.inputs import input_mode, read_input
 from market.core.pagination import CursorPagination
 from market.organisations.drf import ActorAPIView
+from market.organisations.models import ApiScope
 from market.organisations.permissions import Actor
 
 
@@ -231,6 +232,7 @@ def checkin_payload(result: services.CheckIn, counts: selectors.CheckinCounts) -
 
 # --- fairs and plans -----------------------------------------------------------------------------
 class FairListView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.FAIRS}
     permission_classes = [AllowAny]
 
     @extend_schema(responses=FairOut(many=True), tags=["fairs"])
@@ -239,6 +241,7 @@ class FairListView(ActorAPIView):
 
 
 class FairDetailView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.FAIRS}
     permission_classes = [AllowAny]
 
     @extend_schema(responses=FairDetailOut, tags=["fairs"])
@@ -248,6 +251,7 @@ class FairDetailView(ActorAPIView):
 
 
 class FairTransitionView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.FAIRS}
     capabilities = {"POST": FAIRS_MANAGE}
 
     @extend_schema(request=inputs.FairTransitionInput, responses=FairDetailOut, tags=["fairs"])
@@ -258,6 +262,7 @@ class FairTransitionView(ActorAPIView):
 
 
 class PlanView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.FAIRS}
     permission_classes = [AllowAny]
 
     @extend_schema(responses=PlanBoothOut(many=True), parameters=[inputs.BoothFilter], tags=["fairs"])
@@ -271,6 +276,7 @@ class PlanView(ActorAPIView):
 
 
 class BoothListView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.FAIRS, "POST": ApiScope.FAIRS}
     capabilities = {"POST": FAIRS_MANAGE}
     permission_classes = [AllowAny]
 
@@ -291,6 +297,7 @@ class BoothListView(ActorAPIView):
 
 
 class BoothDetailView(ActorAPIView):
+    required_scopes = {"PATCH": ApiScope.FAIRS, "DELETE": ApiScope.FAIRS}
     capabilities = {"PATCH": FAIRS_MANAGE, "DELETE": FAIRS_MANAGE}
 
     def _booth(self, fair_id: int, booth_id: int) -> Booth:
@@ -315,6 +322,7 @@ class BoothDetailView(ActorAPIView):
 
 
 class AllocateView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.FAIRS, "POST": ApiScope.FAIRS}
     capabilities = {"GET": FAIRS_MANAGE, "POST": FAIRS_MANAGE}
 
     @extend_schema(responses=AllocationOut(many=True), tags=["fairs"], summary="Dry run of the allocation")
@@ -328,6 +336,7 @@ class AllocateView(ActorAPIView):
 
 
 class CheckInView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.FAIRS}
     capabilities = {"POST": FAIRS_MANAGE}
 
     @extend_schema(request=inputs.CheckInInput, responses=CheckInOut, tags=["fairs"])
@@ -344,6 +353,7 @@ def _application(view: ActorAPIView, application_id: int) -> Response:
 
 
 class ApplicationListView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.FAIRS, "POST": ApiScope.FAIRS}
     capabilities = {"POST": FAIRS_APPLY}
 
     @extend_schema(
@@ -365,12 +375,15 @@ class ApplicationListView(ActorAPIView):
 
 
 class ApplicationDetailView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.FAIRS}
+
     @extend_schema(responses=ApplicationOut, tags=["fair applications"])
     def get(self, request: Request, application_id: int) -> Response:
         return _application(self, application_id)
 
 
 class ApplicationApproveView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.FAIRS}
     capabilities = {"POST": FAIRS_MANAGE}
 
     @extend_schema(request=None, responses=ApplicationOut, tags=["fair applications"])
@@ -380,6 +393,7 @@ class ApplicationApproveView(ActorAPIView):
 
 
 class ApplicationWaitlistView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.FAIRS}
     capabilities = {"POST": FAIRS_MANAGE}
 
     @extend_schema(request=inputs.ApplicationNoteInput, responses=ApplicationOut, tags=["fair applications"])
@@ -390,6 +404,7 @@ class ApplicationWaitlistView(ActorAPIView):
 
 
 class ApplicationRejectView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.FAIRS}
     capabilities = {"POST": FAIRS_MANAGE}
 
     @extend_schema(request=inputs.ApplicationRejectInput, responses=ApplicationOut, tags=["fair applications"])
@@ -400,6 +415,7 @@ class ApplicationRejectView(ActorAPIView):
 
 
 class ApplicationWithdrawView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.FAIRS}
     capabilities = {"POST": FAIRS_APPLY}
 
     @extend_schema(request=inputs.ApplicationNoteInput, responses=ApplicationOut, tags=["fair applications"])
@@ -410,6 +426,7 @@ class ApplicationWithdrawView(ActorAPIView):
 
 
 class ApplicationAssignView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.FAIRS}
     capabilities = {"POST": FAIRS_MANAGE}
 
     @extend_schema(request=inputs.AssignInput, responses=ApplicationOut, tags=["fair applications"])
@@ -420,6 +437,7 @@ class ApplicationAssignView(ActorAPIView):
 
 
 class ApplicationReleaseView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.FAIRS}
     capabilities = {"POST": FAIRS_MANAGE}
 
     @extend_schema(request=inputs.ApplicationNoteInput, responses=ApplicationOut, tags=["fair applications"])
@@ -431,6 +449,7 @@ class ApplicationReleaseView(ActorAPIView):
 
 # --- business matching ---------------------------------------------------------------------------
 class RegisterView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.FAIRS}
     capabilities = {"POST": FAIRS_MEET}
 
     @extend_schema(request=inputs.RegisterInput, responses={201: None}, tags=["fair meetings"])
@@ -446,6 +465,7 @@ def _meeting(view: ActorAPIView, meeting_id: int) -> Response:
 
 
 class MeetingListView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.FAIRS, "POST": ApiScope.FAIRS}
     capabilities = {"POST": FAIRS_MEET}
 
     @extend_schema(responses=MeetingOut(many=True), parameters=[inputs.MeetingFilter], tags=["fair meetings"])
@@ -470,6 +490,7 @@ class MeetingListView(ActorAPIView):
 
 
 class MeetingAcceptView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.FAIRS}
     capabilities = {"POST": FAIRS_EXHIBIT}
 
     @extend_schema(request=None, responses=MeetingOut, tags=["fair meetings"])
@@ -479,6 +500,7 @@ class MeetingAcceptView(ActorAPIView):
 
 
 class MeetingDeclineView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.FAIRS}
     capabilities = {"POST": FAIRS_EXHIBIT}
 
     @extend_schema(request=inputs.DeclineInput, responses=MeetingOut, tags=["fair meetings"])
@@ -489,6 +511,7 @@ class MeetingDeclineView(ActorAPIView):
 
 
 class MeetingCancelView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.FAIRS}
     capabilities = {"POST": FAIRS_MEET}
 
     @extend_schema(request=None, responses=MeetingOut, tags=["fair meetings"])
@@ -498,6 +521,7 @@ class MeetingCancelView(ActorAPIView):
 
 
 class MeetingOutcomeView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.FAIRS}
     capabilities = {"POST": FAIRS_MATCH}
 
     @extend_schema(request=inputs.OutcomeInput, responses={201: OutcomeOut}, tags=["fair meetings"])

@@ -16,6 +16,7 @@ from market.organisations.inputs import (
     AccountInput,
     ActingOrganisationInput,
     ApiTokenInput,
+    ApiTokenRotateInput,
     BankAccountInput,
     InvitationInput,
     InvitedAccountInput,
@@ -120,6 +121,10 @@ class AccountForm(SchemaForm):
 
 class ApiTokenForm(SchemaForm):
     schema = ApiTokenInput
+
+
+class ApiTokenRotateForm(SchemaForm):
+    schema = ApiTokenRotateInput
 
 
 class InvitedAccountForm(SchemaForm):

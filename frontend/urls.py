@@ -58,6 +58,8 @@ urlpatterns = [
         name="invitation-revoke",
     ),
     path("organisation/tokens/", organisations.tokens, name="organisation-tokens"),
+    path("organisation/tokens/<int:token_id>/renew/", organisations.token_renew, name="token-renew"),
+    path("organisation/tokens/<int:token_id>/rotate/", organisations.token_rotate, name="token-rotate"),
     path("organisation/tokens/<int:token_id>/revoke/", organisations.token_revoke, name="token-revoke"),
     path("cooperatives/<int:organisation_id>/", organisations.cooperative, name="cooperative"),
     path("geo/communes/", organisations.communes, name="communes"),

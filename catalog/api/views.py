@@ -35,7 +35,8 @@ from catalog.permissions import (
 from market.core.errors import NotFound
 from market.core.inputs import IdInput, input_mode, read_input
 from market.core.pagination import CursorPagination
-from market.organisations.drf import ActorAPIView
+from market.organisations.drf import NO_SCOPE, ActorAPIView
+from market.organisations.models import ApiScope
 
 
 def _body(view: ActorAPIView, schema: type[serializers.Serializer], **options: Any) -> dict[str, Any]:
@@ -114,6 +115,7 @@ class VatCategoryListView(ActorAPIView):
 class ProductListView(ActorAPIView):
     """The public catalogue (GET, anyone) and a cooperative creating a product (POST)."""
 
+    required_scopes = {"GET": NO_SCOPE, "POST": ApiScope.CATALOGUE_WRITE}  # GET: public, the same for everyone
     capabilities = {"POST": PRODUCTS_MANAGE}
 
     def get_permissions(self) -> list[Any]:
@@ -170,6 +172,7 @@ class ProductListView(ActorAPIView):
 
 
 class ProductFacetsView(ActorAPIView):
+    required_scopes = {"GET": NO_SCOPE}  # public, the same for everyone
     permission_classes = [AllowAny]
 
     @extend_schema(parameters=PRODUCT_QUERY_PARAMETERS, responses=s.FacetsOut, tags=["catalogue"], auth=[])
@@ -189,6 +192,8 @@ class ProductFacetsView(ActorAPIView):
 
 
 class MyProductListView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.CATALOGUE_READ}
+
     @extend_schema(
         parameters=_query_parameters(inputs.MyProductQueryInput),
         responses=s.ProductDetailOut(many=True),
@@ -205,6 +210,8 @@ class MyProductListView(ActorAPIView):
 
 
 class ProductDetailView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.CATALOGUE_READ, "PATCH": ApiScope.CATALOGUE_WRITE}
+
     def get_permissions(self) -> list[Any]:
         if self.request.method == "GET":
             return []
@@ -231,6 +238,7 @@ class ProductDetailView(ActorAPIView):
 
 
 class ProductPublishView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.CATALOGUE_WRITE}
     capabilities = {"POST": PRODUCTS_PUBLISH}
 
     @extend_schema(request=None, responses=s.ProductDetailOut, tags=["catalogue"])
@@ -241,6 +249,7 @@ class ProductPublishView(ActorAPIView):
 
 
 class ProductDelistView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.CATALOGUE_WRITE}
     capabilities = {"POST": PRODUCTS_PUBLISH}
 
     @extend_schema(request=None, responses=s.ProductDetailOut, tags=["catalogue"])
@@ -251,6 +260,8 @@ class ProductDelistView(ActorAPIView):
 
 
 class PriceTierView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.CATALOGUE_READ, "PUT": ApiScope.CATALOGUE_WRITE}
+
     def get_permissions(self) -> list[Any]:
         if self.request.method == "GET":
             return []
@@ -272,6 +283,7 @@ class PriceTierView(ActorAPIView):
 
 
 class PriceQuoteView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.CATALOGUE_READ}
     permission_classes = [AllowAny]
 
     @extend_schema(
@@ -296,6 +308,7 @@ class PriceQuoteView(ActorAPIView):
 
 
 class ProductImageListView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.CATALOGUE_WRITE}
     capabilities = {"POST": PRODUCTS_MANAGE}
     parser_classes = [MultiPartParser, FormParser]
 
@@ -310,6 +323,7 @@ class ProductImageListView(ActorAPIView):
 
 
 class ProductImageDetailView(ActorAPIView):
+    required_scopes = {"DELETE": ApiScope.CATALOGUE_WRITE}
     capabilities = {"DELETE": PRODUCTS_MANAGE}
 
     @extend_schema(responses={204: None}, tags=["catalogue"])
@@ -321,6 +335,7 @@ class ProductImageDetailView(ActorAPIView):
 
 # --- lots ----------------------------------------------------------------------------------------
 class LotListView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.LOTS, "POST": ApiScope.LOTS}
     capabilities = {"GET": LOTS_MANAGE, "POST": LOTS_MANAGE}
 
     @extend_schema(parameters=_query_parameters(inputs.LotQueryInput), responses=s.LotOut(many=True), tags=["lots"])
@@ -351,6 +366,7 @@ class _ProductRef(serializers.Serializer):
 
 
 class LotDetailView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.LOTS, "PATCH": ApiScope.LOTS}
     capabilities = {"GET": LOTS_MANAGE, "PATCH": LOTS_MANAGE}
 
     @extend_schema(responses=s.LotOut, tags=["lots"])
@@ -371,6 +387,7 @@ class LotDetailView(ActorAPIView):
 
 
 class LotPublishView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.LOTS}
     capabilities = {"POST": LOTS_PUBLISH}
 
     @extend_schema(request=None, responses=s.LotOut, tags=["lots"])
@@ -381,6 +398,7 @@ class LotPublishView(ActorAPIView):
 
 
 class LotWithdrawView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.LOTS}
     capabilities = {"POST": LOTS_PUBLISH}
 
     @extend_schema(request=inputs.ReasonInput, responses=s.LotOut, tags=["lots"])
@@ -391,6 +409,7 @@ class LotWithdrawView(ActorAPIView):
 
 
 class LotEventListView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.LOTS, "POST": ApiScope.LOTS}
     capabilities = {"GET": LOTS_MANAGE, "POST": LOTS_MANAGE}
 
     @extend_schema(responses=s.EventOut(many=True), tags=["lots"])
@@ -408,6 +427,7 @@ class LotEventListView(ActorAPIView):
 
 # --- certificates --------------------------------------------------------------------------------
 class CertificateListView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.CATALOGUE_READ, "POST": ApiScope.CATALOGUE_WRITE}
     capabilities = {"POST": CERTIFICATES_MANAGE}
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
@@ -443,6 +463,7 @@ class CertificateListView(ActorAPIView):
 
 
 class CertificateDetailView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.CATALOGUE_READ, "PATCH": ApiScope.CATALOGUE_WRITE}
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     @extend_schema(responses=s.CertificateOut, tags=["certificates"])
@@ -473,6 +494,7 @@ def _certificate_verb(view: ActorAPIView, certificate_id: int, verb: Any, **valu
 
 
 class CertificateSubmitView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.CATALOGUE_WRITE}
     capabilities = {"POST": CERTIFICATES_MANAGE}
 
     @extend_schema(request=None, responses=s.CertificateOut, tags=["certificates"])
@@ -482,6 +504,7 @@ class CertificateSubmitView(ActorAPIView):
 
 
 class CertificateVerifyView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.CATALOGUE_WRITE}
     capabilities = {"POST": CERTIFICATES_VERIFY}
 
     @extend_schema(request=None, responses=s.CertificateOut, tags=["certificates"])
@@ -490,6 +513,7 @@ class CertificateVerifyView(ActorAPIView):
 
 
 class CertificateRejectView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.CATALOGUE_WRITE}
     capabilities = {"POST": CERTIFICATES_VERIFY}
 
     @extend_schema(request=inputs.ReasonInput, responses=s.CertificateOut, tags=["certificates"])
@@ -499,6 +523,7 @@ class CertificateRejectView(ActorAPIView):
 
 
 class CertificateRevokeView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.CATALOGUE_WRITE}
     capabilities = {"POST": CERTIFICATES_VERIFY}
 
     @extend_schema(request=inputs.ReasonInput, responses=s.CertificateOut, tags=["certificates"])
@@ -509,6 +534,8 @@ class CertificateRevokeView(ActorAPIView):
 
 
 class CertificateScanView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.CATALOGUE_READ}
+
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY}, tags=["certificates"])
     def get(self, request: Request, certificate_id: int) -> HttpResponseBase:
         certificate = selectors.certificate_get_for(actor=self.actor, certificate_id=certificate_id)
@@ -589,6 +616,7 @@ def import_body(batch: Any, rows: list[Any] | None) -> dict[str, Any]:
 
 
 class ImportListView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.CATALOGUE_WRITE}
     capabilities = {"POST": CATALOG_IMPORT}
     parser_classes = [MultiPartParser, FormParser]
 
@@ -612,6 +640,7 @@ class ImportListView(ActorAPIView):
 
 
 class ImportApplyView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.CATALOGUE_WRITE}
     capabilities = {"POST": CATALOG_IMPORT}
 
     @extend_schema(request=None, responses={200: s.ImportOut}, tags=["catalogue"])
@@ -620,6 +649,7 @@ class ImportApplyView(ActorAPIView):
 
 
 class ExportView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.CATALOGUE_READ}
     capabilities = {"GET": PRODUCTS_MANAGE}
 
     @extend_schema(

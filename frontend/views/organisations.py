@@ -8,6 +8,8 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -16,6 +18,7 @@ from frontend.forms import (
     AccountForm,
     ActingOrganisationForm,
     ApiTokenForm,
+    ApiTokenRotateForm,
     BankAccountForm,
     InvitationForm,
     OrganisationForm,
@@ -37,6 +40,7 @@ from market.organisations.permissions import TOKENS_MANAGE
 from market.organisations.policies import (
     ORGANISATION_POLICY,
     OrganisationAction,
+    api_token_actions,
     invitation_actions,
     membership_actions,
     organisation_actions,
@@ -206,20 +210,61 @@ def invitation_revoke(request: MemberRequest, invitation_id: int) -> HttpRespons
     return redirect("frontend:organisation-members")
 
 
+def _tokens_page(
+    request: MemberRequest, form: ApiTokenForm, *, new_secret: str | None = None, status: int = 200
+) -> HttpResponse:
+    actor = request.actor
+    listed = selectors.api_token_list_for(actor=actor)
+    tokens = [(token, api_token_actions(actor=actor, token=token)) for token in listed]
+    context = {"tokens": tokens, "form": form, "new_secret": new_secret}
+    response = render(request, "frontend/organisation/tokens.html", context, status=status)
+    if new_secret:
+        response["Cache-Control"] = "no-store"  # the secret must not be kept by the browser or a proxy
+    return response
+
+
 @actor_required(TOKENS_MANAGE)
 def tokens(request: MemberRequest) -> HttpResponse:
-    actor = request.actor
+    """The list, and a new token: its secret is on the answer to the POST and nowhere else, ever."""
     form = ApiTokenForm(request.POST or None)
-    new_secret = None
     if request.method == "POST" and form.is_valid():
         try:
-            _token, new_secret = services.api_token_create(actor=actor, name=form.cleaned_data["name"])
+            _token, secret = services.api_token_create(actor=request.actor, **form.cleaned_data)
         except ApplicationError as exc:
             form.add_service_errors(exc)
         else:
-            form = ApiTokenForm()
-    context = {"tokens": selectors.api_token_list_for(actor=actor), "form": form, "new_secret": new_secret}
-    return render(request, "frontend/organisation/tokens.html", context, status=400 if form.errors else 200)
+            return _tokens_page(request, ApiTokenForm(), new_secret=secret)
+    return _tokens_page(request, form, status=400 if form.errors else 200)
+
+
+@actor_required(TOKENS_MANAGE)
+def token_rotate(request: MemberRequest, token_id: int) -> HttpResponse:
+    """Replace a token (a legacy all-scopes one, or a leaked one) by a new scoped token of the same name."""
+    token = selectors.api_token_get_for(actor=request.actor, token_id=token_id)
+    initial = {} if token.is_legacy else {"scopes": token.scopes}
+    form = ApiTokenRotateForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            _new, secret = services.api_token_rotate(actor=request.actor, token_id=token.pk, **form.cleaned_data)
+        except ApplicationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, _("The old token stopped working; the new one replaces it."))
+            return _tokens_page(request, ApiTokenForm(), new_secret=secret)
+    context = {"token": token, "form": form}
+    return render(request, "frontend/organisation/token_rotate.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+@actor_required(TOKENS_MANAGE)
+def token_renew(request: MemberRequest, token_id: int) -> HttpResponse:
+    token = services.api_token_renew(actor=request.actor, token_id=token_id, expires_on=None)
+    messages.success(
+        request,
+        _("Token renewed: valid until %(date)s.")
+        % {"date": date_format(timezone.localtime(token.expires_at), "SHORT_DATE_FORMAT")},
+    )
+    return redirect("frontend:organisation-tokens")
 
 
 @require_POST

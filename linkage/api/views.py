@@ -21,6 +21,7 @@ from market.core.inputs import InputMode, input_mode, read_input
 from market.core.pagination import CursorPagination
 from market.core.quantity import Unit
 from market.organisations.drf import ActorAPIView
+from market.organisations.models import ApiScope
 from market.organisations.permissions import Actor
 
 TAGS = ["linkage"]
@@ -48,6 +49,7 @@ def _unit_of(actor: Actor, contract_id: int) -> str:
 
 # --- contracts -----------------------------------------------------------------------------------
 class ContractListView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.CONTRACTS, "POST": ApiScope.CONTRACTS}
     capabilities = {"GET": LINKAGE_VIEW}
 
     @extend_schema(parameters=[inputs.ContractFilterInput], responses=out.ContractOut(many=True), tags=TAGS)
@@ -78,6 +80,7 @@ class ContractListView(ActorAPIView):
 
 
 class ContractDetailView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.CONTRACTS}
     capabilities = {"GET": LINKAGE_VIEW}
 
     @extend_schema(responses=out.ContractDetailOut, tags=TAGS)
@@ -88,6 +91,8 @@ class ContractDetailView(ActorAPIView):
 class ContractDraftView(ActorAPIView):
     """The open draft's terms: changed by either party while nobody has signed it."""
 
+    required_scopes = {"PUT": ApiScope.CONTRACTS}
+
     @extend_schema(request=inputs.TermsInput, responses=out.ContractDetailOut, tags=TAGS)
     def put(self, request: Request, contract_id: int) -> Response:
         fields = _read(self, inputs.TermsInput, unit=_unit_of(self.actor, contract_id))
@@ -96,6 +101,8 @@ class ContractDraftView(ActorAPIView):
 
 
 class ContractAmendView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.CONTRACTS}
+
     @extend_schema(request=inputs.TermsInput, responses={201: out.ContractDetailOut}, tags=TAGS)
     def post(self, request: Request, contract_id: int) -> Response:
         fields = _read(self, inputs.TermsInput, unit=_unit_of(self.actor, contract_id))
@@ -106,6 +113,8 @@ class ContractAmendView(ActorAPIView):
 
 
 class ContractSignView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.CONTRACTS}
+
     @extend_schema(request=inputs.SignInput, responses=out.ContractDetailOut, tags=TAGS)
     def post(self, request: Request, contract_id: int) -> Response:
         fields = _read(self, inputs.SignInput)
@@ -114,6 +123,8 @@ class ContractSignView(ActorAPIView):
 
 
 class ContractReopenView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.CONTRACTS}
+
     @extend_schema(request=inputs.ContractNoteInput, responses=out.ContractDetailOut, tags=TAGS)
     def post(self, request: Request, contract_id: int) -> Response:
         fields = _read(self, inputs.ContractNoteInput)
@@ -122,6 +133,8 @@ class ContractReopenView(ActorAPIView):
 
 
 class ContractDiscardView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.CONTRACTS}
+
     @extend_schema(request=None, responses=out.ContractDetailOut, tags=TAGS)
     def post(self, request: Request, contract_id: int) -> Response:
         services.version_discard(actor=self.actor, contract_id=contract_id)
@@ -129,6 +142,8 @@ class ContractDiscardView(ActorAPIView):
 
 
 class ContractTerminateView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.CONTRACTS}
+
     @extend_schema(request=inputs.TerminationInput, responses=out.ContractDetailOut, tags=TAGS)
     def post(self, request: Request, contract_id: int) -> Response:
         fields = _read(self, inputs.TerminationInput)
@@ -137,6 +152,8 @@ class ContractTerminateView(ActorAPIView):
 
 
 class ContractCloseView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.CONTRACTS}
+
     @extend_schema(request=None, responses=out.ContractDetailOut, tags=TAGS)
     def post(self, request: Request, contract_id: int) -> Response:
         services.contract_close(actor=self.actor, contract_id=contract_id)
@@ -144,6 +161,7 @@ class ContractCloseView(ActorAPIView):
 
 
 class ContractVersionsView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.CONTRACTS}
     capabilities = {"GET": LINKAGE_VIEW}
 
     @extend_schema(responses=out.VersionOut(many=True), tags=TAGS)
@@ -153,6 +171,7 @@ class ContractVersionsView(ActorAPIView):
 
 
 class ContractStatementView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.CONTRACTS}
     capabilities = {"GET": LINKAGE_VIEW}
 
     @extend_schema(responses=out.ContractStatementOut, tags=TAGS)
@@ -163,6 +182,8 @@ class ContractStatementView(ActorAPIView):
 
 # --- call-offs and intake ------------------------------------------------------------------------
 class CallOffListView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.CONTRACTS}
+
     @extend_schema(request=inputs.CallOffInput, responses={201: out.CallOffOut}, tags=TAGS)
     def post(self, request: Request, contract_id: int) -> Response:
         fields = _read(self, inputs.CallOffInput, unit=_unit_of(self.actor, contract_id))
@@ -182,6 +203,8 @@ def _call_off(actor: Actor, call_off_id: int, code: int = status.HTTP_200_OK) ->
 
 
 class CallOffPlaceView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.CONTRACTS}
+
     @extend_schema(request=None, responses=out.CallOffOut, tags=TAGS)
     def post(self, request: Request, call_off_id: int) -> Response:
         services.call_off_place(actor=self.actor, call_off_id=call_off_id)
@@ -189,6 +212,8 @@ class CallOffPlaceView(ActorAPIView):
 
 
 class CallOffCancelView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.CONTRACTS}
+
     @extend_schema(request=None, responses=out.CallOffOut, tags=TAGS)
     def post(self, request: Request, call_off_id: int) -> Response:
         services.call_off_cancel(actor=self.actor, call_off_id=call_off_id)
@@ -197,6 +222,8 @@ class CallOffCancelView(ActorAPIView):
 
 class DeliveryView(ActorAPIView):
     """The intake at the processor's gate: weighed and measured, graded by the contract's table."""
+
+    required_scopes = {"POST": ApiScope.CONTRACTS}
 
     @extend_schema(request=inputs.DeliveryInput, responses={201: out.CallOffOut}, tags=TAGS)
     def post(self, request: Request, call_off_id: int) -> Response:
@@ -217,6 +244,8 @@ class DeliveryView(ActorAPIView):
 
 # --- advances, force majeure, disputes -----------------------------------------------------------
 class AdvanceListView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.CONTRACTS}
+
     @extend_schema(request=inputs.AdvanceInput, responses={201: out.AdvanceOut}, tags=TAGS)
     def post(self, request: Request, contract_id: int) -> Response:
         fields = _read(self, inputs.AdvanceInput)
@@ -232,6 +261,8 @@ class AdvanceListView(ActorAPIView):
 
 
 class AdvanceAcknowledgeView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.CONTRACTS}
+
     @extend_schema(request=None, responses=out.AdvanceOut, tags=TAGS)
     def post(self, request: Request, advance_id: int) -> Response:
         advance = services.advance_acknowledge(actor=self.actor, advance_id=advance_id)
@@ -239,6 +270,7 @@ class AdvanceAcknowledgeView(ActorAPIView):
 
 
 class ForceMajeureListView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.CONTRACTS}
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(
@@ -259,6 +291,8 @@ class ForceMajeureListView(ActorAPIView):
 
 
 class ForceMajeureAcknowledgeView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.CONTRACTS}
+
     @extend_schema(request=None, responses=out.ForceMajeureOut, tags=TAGS)
     def post(self, request: Request, event_id: int) -> Response:
         return Response(
@@ -267,12 +301,16 @@ class ForceMajeureAcknowledgeView(ActorAPIView):
 
 
 class ForceMajeureEndView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.CONTRACTS}
+
     @extend_schema(request=None, responses=out.ForceMajeureOut, tags=TAGS)
     def post(self, request: Request, event_id: int) -> Response:
         return Response(out.ForceMajeureOut(services.force_majeure_end(actor=self.actor, event_id=event_id)).data)
 
 
 class DisputeListView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.CONTRACTS}
+
     @extend_schema(request=inputs.DisputeInput, responses={201: out.DisputeOut}, tags=TAGS)
     def post(self, request: Request, contract_id: int) -> Response:
         fields = _read(self, inputs.DisputeInput)
@@ -287,6 +325,8 @@ class DisputeListView(ActorAPIView):
 
 
 class DisputeReplyView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.CONTRACTS}
+
     @extend_schema(request=inputs.DisputeReplyInput, responses={201: out.DisputeOut}, tags=TAGS)
     def post(self, request: Request, dispute_id: int) -> Response:
         fields = _read(self, inputs.DisputeReplyInput)
@@ -295,6 +335,8 @@ class DisputeReplyView(ActorAPIView):
 
 
 class DisputeResolveView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.CONTRACTS}
+
     @extend_schema(request=inputs.DisputeResolveInput, responses=out.DisputeOut, tags=TAGS)
     def post(self, request: Request, dispute_id: int) -> Response:
         fields = _read(self, inputs.DisputeResolveInput)
@@ -304,6 +346,7 @@ class DisputeResolveView(ActorAPIView):
 
 # --- reference prices and the report -------------------------------------------------------------
 class SeriesListView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.CONTRACTS, "POST": ApiScope.CONTRACTS}
     capabilities = {"GET": LINKAGE_VIEW, "POST": REFERENCE_PRICE_PUBLISH}
 
     @extend_schema(responses=out.SeriesOut(many=True), tags=TAGS)
@@ -326,6 +369,7 @@ class SeriesListView(ActorAPIView):
 
 
 class SeriesPriceView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.CONTRACTS}
     capabilities = {"POST": REFERENCE_PRICE_PUBLISH}
 
     @extend_schema(request=inputs.ReferencePriceInput, responses={201: out.SeriesOut}, tags=TAGS)
@@ -343,6 +387,7 @@ class SeriesPriceView(ActorAPIView):
 
 
 class ReportView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.CONTRACTS}
     capabilities = {"GET": LINKAGE_REPORT}
 
     @extend_schema(parameters=[inputs.ReportFilterInput], responses=out.LinkageReportOut, tags=TAGS)

@@ -21,7 +21,7 @@ from market.notifications.policy import DELIVERY_POLICY
 from market.notifications.registry import find_kind
 from market.notifications.rendering import kind_link, masked_context, render_inbox_line
 from market.organisations.drf import ActorAPIView, AllowedActionsField
-from market.organisations.models import User
+from market.organisations.models import ApiScope, User
 
 
 # --- output --------------------------------------------------------------------------------------
@@ -145,6 +145,8 @@ def _user(request: Request) -> User:
 
 # --- the inbox -----------------------------------------------------------------------------------
 class InboxView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.NOTIFICATIONS}
+
     @extend_schema(responses=InboxEntryOut(many=True), parameters=[InboxQuery], tags=["notifications"])
     def get(self, request: Request) -> Response:
         unread = bool(read_query(InboxQuery, request.query_params).get("unread"))
@@ -152,24 +154,32 @@ class InboxView(ActorAPIView):
 
 
 class UnreadCountView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.NOTIFICATIONS}
+
     @extend_schema(responses=UnreadCountOut, tags=["notifications"])
     def get(self, request: Request) -> Response:
         return Response({"unread": selectors.unread_count(user=_user(request))})
 
 
 class MarkReadView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.NOTIFICATIONS}
+
     @extend_schema(request=None, responses=InboxEntryOut, tags=["notifications"])
     def post(self, request: Request, notification_id: int) -> Response:
         return Response(InboxEntryOut(services.inbox_open(user=_user(request), notification_id=notification_id)).data)
 
 
 class MarkAllReadView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.NOTIFICATIONS}
+
     @extend_schema(request=None, responses=MarkedOut, tags=["notifications"])
     def post(self, request: Request) -> Response:
         return Response({"marked": services.inbox_mark_all_read(user=_user(request))})
 
 
 class PreferencesView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.NOTIFICATIONS, "PUT": ApiScope.NOTIFICATIONS}
+
     @extend_schema(responses=PreferencesOut, tags=["notifications"])
     def get(self, request: Request) -> Response:
         return Response(_preferences_body(_user(request)))
@@ -184,6 +194,7 @@ class PreferencesView(ActorAPIView):
 
 # --- staff ---------------------------------------------------------------------------------------
 class DeliveryListView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.NOTIFICATIONS}
     capabilities = {"GET": NOTIFICATIONS_MANAGE}
 
     @extend_schema(responses=DeliveryOut(many=True), parameters=[DeliveryLogQuery], tags=["notifications"])
@@ -196,6 +207,7 @@ class DeliveryListView(ActorAPIView):
 
 
 class DeliveryDetailView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.NOTIFICATIONS}
     capabilities = {"GET": NOTIFICATIONS_MANAGE}
 
     @extend_schema(responses=DeliveryDetailOut, tags=["notifications"])
@@ -205,6 +217,7 @@ class DeliveryDetailView(ActorAPIView):
 
 
 class DeliveryResendView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.NOTIFICATIONS}
     capabilities = {"POST": NOTIFICATIONS_MANAGE}
 
     @extend_schema(request=None, responses=DeliveryOut, tags=["notifications"])

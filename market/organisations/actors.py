@@ -24,7 +24,8 @@ def resolve_actor(user: Any, token: ApiToken | None = None) -> Actor:
             membership = memberships.order_by("created_at", "id").first()
     if membership is None:
         return Actor(user=user, organisation=None, role=None)
-    return Actor(user=user, organisation=membership.organisation, role=membership.role)
+    scopes = token.granted_scopes if token is not None else None
+    return Actor(user=user, organisation=membership.organisation, role=membership.role, scopes=scopes)
 
 
 def actor_for_request(request: Any) -> Actor:

@@ -62,10 +62,12 @@ class InvitationAdmin(admin.ModelAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ["name", "prefix", "user", "organisation", "last_used_at", "revoked_at"]
+    list_display = ["name", "prefix", "user", "organisation", "is_legacy", "expires_at", "last_used_at", "revoked_at"]
+    list_filter = ["is_legacy"]
     search_fields = ["name", "prefix", "user__email", "organisation__name"]
     exclude = ["key_hash"]
-    readonly_fields = ["prefix", "last_used_at"]
+    # Scopes, expiry and revocation change through the services (audited), from the token page or the API.
+    readonly_fields = ["prefix", "scopes", "is_legacy", "expires_at", "last_used_at", "last_used_ip", "revoked_at"]
 
     def has_add_permission(self, request) -> bool:  # the secret must come from api_token_create
         return False

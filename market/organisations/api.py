@@ -15,12 +15,14 @@ from market.core.errors import NotFound, ValidationFailed
 from market.core.inputs import flatten_errors, input_mode, read_input, read_query
 from market.core.pagination import CursorPagination
 from market.organisations import banks, geo, selectors, services
-from market.organisations.drf import ActorAPIView, AllowedActionsField
+from market.organisations.drf import NO_SCOPE, ActorAPIView, AllowedActionsField
 from market.organisations.inputs import (
     BANK_FIELDS,
     AccountInput,
     ActingOrganisationInput,
     ApiTokenInput,
+    ApiTokenRenewInput,
+    ApiTokenRotateInput,
     BankAccount,
     BankAccountInput,
     InvitationAcceptInput,
@@ -35,9 +37,18 @@ from market.organisations.inputs import (
     RoleInput,
     bank_account_from,
 )
-from market.organisations.models import ApiToken, Invitation, Membership, Organisation, Role, User, VerificationStatus
+from market.organisations.models import (
+    ApiScope,
+    ApiToken,
+    Invitation,
+    Membership,
+    Organisation,
+    Role,
+    User,
+    VerificationStatus,
+)
 from market.organisations.permissions import ORGANISATIONS_VERIFY, TOKENS_MANAGE
-from market.organisations.policies import INVITATION_POLICY, MEMBERSHIP_POLICY, ORGANISATION_POLICY
+from market.organisations.policies import API_TOKEN_POLICY, INVITATION_POLICY, MEMBERSHIP_POLICY, ORGANISATION_POLICY
 from market.organisations.services import invitation_accept_url
 
 
@@ -181,10 +192,30 @@ class InvitationCreatedOut(InvitationOut):
 class ApiTokenOut(serializers.ModelSerializer):
     user_email = serializers.EmailField(source="user.email")
     display = serializers.CharField(source="__str__")
+    scopes = serializers.SerializerMethodField(help_text="What it may reach (every scope when it is legacy).")
+    allowed_actions = AllowedActionsField(API_TOKEN_POLICY)
 
     class Meta:
         model = ApiToken
-        fields = ["id", "name", "display", "user_email", "organisation_id", "created_at", "last_used_at", "revoked_at"]
+        fields = [
+            "id",
+            "name",
+            "display",
+            "user_email",
+            "organisation_id",
+            "scopes",
+            "is_legacy",
+            "created_at",
+            "expires_at",
+            "last_used_at",
+            "last_used_ip",
+            "revoked_at",
+            "allowed_actions",
+        ]
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=ApiScope.choices)))
+    def get_scopes(self, token: ApiToken) -> list[str]:
+        return sorted(scope.value for scope in token.granted_scopes)
 
 
 class ApiTokenCreatedOut(ApiTokenOut):
@@ -214,6 +245,8 @@ def _user(request: Request) -> User:
 
 # --- me ------------------------------------------------------------------------------------------
 class MeView(ActorAPIView):
+    required_scopes = {"GET": NO_SCOPE, "PATCH": ApiScope.ORGANISATION}
+
     @extend_schema(responses=MeOut, operation_id="me_retrieve", tags=["me"])
     def get(self, request: Request) -> Response:
         return Response(MeOut(_user(request), context={"actor": self.actor}).data)
@@ -226,6 +259,8 @@ class MeView(ActorAPIView):
 
 
 class ActingOrganisationView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.ORGANISATION}
+
     @extend_schema(request=ActingOrganisationInput, responses=MeOut, tags=["me"])
     def post(self, request: Request) -> Response:
         fields = read_input(ActingOrganisationInput, request.data, mode=input_mode(request))
@@ -236,6 +271,8 @@ class ActingOrganisationView(ActorAPIView):
 
 # --- organisations -------------------------------------------------------------------------------
 class OrganisationListView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.ORGANISATION, "POST": ApiScope.ORGANISATION}
+
     @extend_schema(responses=OrganisationOut(many=True), parameters=[OrganisationListQuery], tags=["organisations"])
     def get(self, request: Request) -> Response:
         query = read_query(OrganisationListQuery, request.query_params)
@@ -255,6 +292,8 @@ class OrganisationListView(ActorAPIView):
 
 
 class OrganisationDetailView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.ORGANISATION, "PATCH": ApiScope.ORGANISATION}
+
     @extend_schema(responses=OrganisationOut, tags=["organisations"])
     def get(self, request: Request, organisation_id: int) -> Response:
         organisation = selectors.organisation_get_for(actor=self.actor, organisation_id=organisation_id)
@@ -288,6 +327,7 @@ class OrganisationDetailView(ActorAPIView):
 
 
 class OrganisationVerifyView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.ORGANISATION}
     capabilities = {"POST": ORGANISATIONS_VERIFY}
 
     @extend_schema(request=None, responses=OrganisationOut, tags=["verification"])
@@ -297,6 +337,7 @@ class OrganisationVerifyView(ActorAPIView):
 
 
 class OrganisationRejectView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.ORGANISATION}
     capabilities = {"POST": ORGANISATIONS_VERIFY}
 
     @extend_schema(request=RejectInput, responses=OrganisationOut, tags=["verification"])
@@ -307,6 +348,8 @@ class OrganisationRejectView(ActorAPIView):
 
 
 class OrganisationResubmitView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.ORGANISATION}
+
     @extend_schema(request=None, responses=OrganisationOut, tags=["verification"])
     def post(self, request: Request, organisation_id: int) -> Response:
         organisation = services.organisation_resubmit(actor=self.actor, organisation_id=organisation_id)
@@ -315,6 +358,8 @@ class OrganisationResubmitView(ActorAPIView):
 
 # --- memberships and invitations -----------------------------------------------------------------
 class MembershipListView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.ORGANISATION}
+
     @extend_schema(responses=MembershipOut(many=True), tags=["memberships"])
     def get(self, request: Request, organisation_id: int) -> Response:
         queryset = selectors.membership_list_for(actor=self.actor, organisation_id=organisation_id)
@@ -322,6 +367,8 @@ class MembershipListView(ActorAPIView):
 
 
 class MembershipDetailView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.ORGANISATION, "DELETE": ApiScope.ORGANISATION}
+
     @extend_schema(responses=MembershipOut, tags=["memberships"])
     def get(self, request: Request, membership_id: int) -> Response:
         membership = selectors.membership_get_for(actor=self.actor, membership_id=membership_id)
@@ -335,6 +382,8 @@ class MembershipDetailView(ActorAPIView):
 
 
 class MembershipChangeRoleView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.ORGANISATION}
+
     @extend_schema(request=RoleInput, responses=MembershipOut, tags=["memberships"])
     def post(self, request: Request, membership_id: int) -> Response:
         selectors.membership_get_for(actor=self.actor, membership_id=membership_id)
@@ -344,6 +393,8 @@ class MembershipChangeRoleView(ActorAPIView):
 
 
 class InvitationListView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.ORGANISATION, "POST": ApiScope.ORGANISATION}
+
     @extend_schema(responses=InvitationOut(many=True), tags=["memberships"])
     def get(self, request: Request, organisation_id: int) -> Response:
         queryset = selectors.invitation_list_for(actor=self.actor, organisation_id=organisation_id)
@@ -362,6 +413,8 @@ class InvitationListView(ActorAPIView):
 
 
 class InvitationRevokeView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.ORGANISATION}
+
     @extend_schema(request=None, responses=InvitationOut, tags=["memberships"])
     def post(self, request: Request, invitation_id: int) -> Response:
         selectors.invitation_get_for(actor=self.actor, invitation_id=invitation_id)
@@ -370,6 +423,8 @@ class InvitationRevokeView(ActorAPIView):
 
 
 class InvitationAcceptView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.ORGANISATION}
+
     @extend_schema(request=InvitationAcceptInput, responses=MembershipOut, tags=["memberships"])
     def post(self, request: Request) -> Response:
         token = read_input(InvitationAcceptInput, request.data, mode=input_mode(request))["token"]
@@ -380,6 +435,7 @@ class InvitationAcceptView(ActorAPIView):
 
 # --- password reset (no login) -------------------------------------------------------------------
 class PasswordResetRequestView(ActorAPIView):
+    required_scopes = {"POST": NO_SCOPE}
     permission_classes = [AllowAny]
 
     @extend_schema(request=PasswordResetRequestInput, responses={202: None}, tags=["me"], auth=[])
@@ -391,6 +447,7 @@ class PasswordResetRequestView(ActorAPIView):
 
 
 class PasswordResetConfirmView(ActorAPIView):
+    required_scopes = {"POST": NO_SCOPE}
     permission_classes = [AllowAny]
 
     @extend_schema(request=PasswordResetInput, responses={204: None}, tags=["me"], auth=[])
@@ -400,8 +457,16 @@ class PasswordResetConfirmView(ActorAPIView):
 
 
 # --- API tokens ----------------------------------------------------------------------------------
+def _token_created(view: ActorAPIView, token: ApiToken, secret: str) -> Response:
+    return Response(
+        ApiTokenOut(token, context=view.output_context).data | {"token": secret},
+        status=status.HTTP_201_CREATED,
+    )
+
+
 class ApiTokenListView(ActorAPIView):
     capabilities = {"GET": TOKENS_MANAGE, "POST": TOKENS_MANAGE}
+    required_scopes = {"GET": ApiScope.ORGANISATION, "POST": ApiScope.ORGANISATION}
 
     @extend_schema(responses=ApiTokenOut(many=True), tags=["tokens"])
     def get(self, request: Request) -> Response:
@@ -409,17 +474,41 @@ class ApiTokenListView(ActorAPIView):
 
     @extend_schema(request=ApiTokenInput, responses={201: ApiTokenCreatedOut}, tags=["tokens"])
     def post(self, request: Request) -> Response:
-        name = read_input(ApiTokenInput, request.data, mode=input_mode(request))["name"]
-        token, secret = services.api_token_create(actor=self.actor, name=name)
-        return Response(ApiTokenOut(token).data | {"token": secret}, status=status.HTTP_201_CREATED)
+        fields = read_input(ApiTokenInput, request.data, mode=input_mode(request))
+        token, secret = services.api_token_create(actor=self.actor, **fields)
+        return _token_created(self, token, secret)
+
+
+class ApiTokenRenewView(ActorAPIView):
+    capabilities = {"POST": TOKENS_MANAGE}
+    required_scopes = {"POST": ApiScope.ORGANISATION}
+
+    @extend_schema(request=ApiTokenRenewInput, responses=ApiTokenOut, tags=["tokens"])
+    def post(self, request: Request, token_id: int) -> Response:
+        fields = read_input(ApiTokenRenewInput, request.data, mode=input_mode(request))
+        token = services.api_token_renew(actor=self.actor, token_id=token_id, **fields)
+        return Response(ApiTokenOut(token, context=self.output_context).data)
+
+
+class ApiTokenRotateView(ActorAPIView):
+    capabilities = {"POST": TOKENS_MANAGE}
+    required_scopes = {"POST": ApiScope.ORGANISATION}
+
+    @extend_schema(request=ApiTokenRotateInput, responses={201: ApiTokenCreatedOut}, tags=["tokens"])
+    def post(self, request: Request, token_id: int) -> Response:
+        fields = read_input(ApiTokenRotateInput, request.data, mode=input_mode(request))
+        token, secret = services.api_token_rotate(actor=self.actor, token_id=token_id, **fields)
+        return _token_created(self, token, secret)
 
 
 class ApiTokenRevokeView(ActorAPIView):
     capabilities = {"POST": TOKENS_MANAGE}
+    required_scopes = {"POST": ApiScope.ORGANISATION}
 
     @extend_schema(request=None, responses=ApiTokenOut, tags=["tokens"])
     def post(self, request: Request, token_id: int) -> Response:
-        return Response(ApiTokenOut(services.api_token_revoke(actor=self.actor, token_id=token_id)).data)
+        token = services.api_token_revoke(actor=self.actor, token_id=token_id)
+        return Response(ApiTokenOut(token, context=self.output_context).data)
 
 
 # --- reference lists (public) --------------------------------------------------------------------
@@ -430,6 +519,7 @@ class BankOut(serializers.Serializer):
 
 
 class ProvinceListView(ActorAPIView):
+    required_scopes = {"GET": NO_SCOPE}
     permission_classes = [AllowAny]
 
     @extend_schema(responses=UnitOut(many=True), tags=["reference"])
@@ -438,6 +528,7 @@ class ProvinceListView(ActorAPIView):
 
 
 class CommuneListView(ActorAPIView):
+    required_scopes = {"GET": NO_SCOPE}
     permission_classes = [AllowAny]
 
     @extend_schema(responses=UnitOut(many=True), tags=["reference"])
@@ -448,6 +539,7 @@ class CommuneListView(ActorAPIView):
 
 
 class BankListView(ActorAPIView):
+    required_scopes = {"GET": NO_SCOPE}
     permission_classes = [AllowAny]
 
     @extend_schema(responses=BankOut(many=True), tags=["reference"])

@@ -5,19 +5,31 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
-from rest_framework import permissions, serializers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from rest_framework import exceptions, permissions, serializers
 from rest_framework.views import APIView
 
 from market.core.throttling import throttles_for
 from market.organisations.actors import actor_for_request
+from market.organisations.models import ApiScope, ApiToken
 from market.organisations.permissions import Actor, Capability
 from market.organisations.policy import Policy
+
+# The scope of an operation that any token may call: reference data (provinces, banks), the caller's own
+# identity, flows that act on a secret in the body rather than on the organisation, and what is public and
+# the same for everyone (the catalogue's list): a scope cannot guard what needs no login.
+NO_SCOPE = None
 
 
 class ActorAPIView(APIView):
     """An APIView that knows who acts. `capabilities` maps an HTTP method to what it needs."""
 
+    # (The docstring above is the OpenAPI description of every view without its own: keep it short.)
     capabilities: dict[str, Capability] = {}
+    # Each HTTP method -> the one ApiScope an API token needs for it, or NO_SCOPE; a method left out is
+    # closed to tokens (HasScope).
+    required_scopes: dict[str, ApiScope | None] = {}
 
     @cached_property
     def actor(self) -> Actor:
@@ -27,6 +39,12 @@ class ActorAPIView(APIView):
     def output_context(self) -> dict[str, Any]:
         """What output serializers need: the actor (for `allowed_actions`) and the request."""
         return {"actor": self.actor, "request": self.request}
+
+    def check_permissions(self, request: Any) -> None:
+        # First, and outside get_permissions(): a view that is public for a method drops its permissions
+        # (the catalogue's GET), yet a token's scopes hold on every operation.
+        HasScope().has_permission(request, self)
+        super().check_permissions(request)
 
     def get_permissions(self) -> list[Any]:
         return [*super().get_permissions(), HasCapability()]
@@ -54,6 +72,44 @@ class AllowedActionsField(serializers.Field):
         if actor is None:
             return []
         return sorted(str(action) for action in self.policy.actions(actor=actor, obj=value))
+
+
+def required_scope(view: Any, method: str) -> ApiScope | None:
+    """The scope `view` declares for `method` (HEAD is a GET). A method it does not declare is closed to tokens."""
+    declared: dict[str, ApiScope | None] = getattr(view, "required_scopes", {})
+    method = "GET" if method == "HEAD" else method
+    if method not in declared:
+        raise UndeclaredScope()
+    return declared[method]
+
+
+class MissingScope(exceptions.PermissionDenied):
+    default_code = "missing_scope"
+
+    def __init__(self, scope: ApiScope) -> None:
+        self.scope = scope
+        super().__init__(
+            _("This API token lacks the scope “%(scope)s” (%(label)s) that this operation needs.")
+            % {"scope": scope.value, "label": scope.label}
+        )
+
+
+class UndeclaredScope(exceptions.PermissionDenied):
+    default_code = "missing_scope"
+    default_detail = gettext_lazy("This operation is not open to API tokens; use it on the website.")
+
+
+class HasScope(permissions.BasePermission):
+    """An API token reaches only the operations its scopes name; sessions are limited by role alone."""
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        token = request.auth
+        if not isinstance(token, ApiToken) or request.method == "OPTIONS":
+            return True
+        scope = required_scope(view, request.method)
+        if scope is None or token.grants(scope):
+            return True
+        raise MissingScope(scope)
 
 
 class HasCapability(permissions.BasePermission):

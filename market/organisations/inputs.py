@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
-from market.core.inputs import ChoiceInput, IdInput, TextInput
+from market.core.inputs import ChoiceInput, DateInput, IdInput, TextInput
 from market.organisations import banks, geo, validators
-from market.organisations.models import Organisation, OrganisationKind, Role, VerificationStatus
+from market.organisations.models import ApiScope, Organisation, OrganisationKind, Role, VerificationStatus
 
 # Kinds anyone may register through sign-up; alliances are created by the operator.
 SELF_SERVICE_KINDS = tuple(kind for kind in OrganisationKind if kind != OrganisationKind.ALLIANCE)
@@ -338,8 +338,48 @@ class InvitedAccountInput(serializers.Serializer):
     password = PasswordInput(label=gettext_lazy("Choose a password"))
 
 
+class ScopesInput(serializers.MultipleChoiceField):
+    """At least one `ApiScope`; the validated value is a frozenset of members."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("label", gettext_lazy("Scopes"))
+        kwargs.setdefault(
+            "help_text", gettext_lazy("Only what the integration needs; it never does more than your role allows.")
+        )
+        super().__init__(choices=ApiScope.choices, allow_empty=False, **kwargs)
+        self.error_messages["empty"] = gettext_lazy("Choose at least one scope.")
+        self.error_messages["invalid_choice"] = gettext_lazy("Choose scopes from the list.")
+        self.error_messages["not_a_list"] = gettext_lazy("Send the scopes as a list.")
+
+    def to_internal_value(self, data: Any) -> frozenset[ApiScope]:  # type: ignore[override]
+        return frozenset(ApiScope(value) for value in super().to_internal_value(data))
+
+
+def _valid_until() -> DateInput:
+    return DateInput(
+        required=False,
+        allow_null=True,
+        default=None,
+        label=gettext_lazy("Valid until"),
+        help_text=gettext_lazy("At most two years ahead; one year from today if left empty."),
+    )
+
+
 class ApiTokenInput(serializers.Serializer):
     name = TextInput(max_length=100, label=gettext_lazy("Name"), help_text=gettext_lazy("What uses it, e.g. 'ERP'."))
+    scopes = ScopesInput()
+    expires_on = _valid_until()
+
+
+class ApiTokenRotateInput(serializers.Serializer):
+    """A new token of the same name replaces the old one, with these scopes and expiry."""
+
+    scopes = ScopesInput()
+    expires_on = _valid_until()
+
+
+class ApiTokenRenewInput(serializers.Serializer):
+    expires_on = _valid_until()
 
 
 class PasswordResetRequestInput(serializers.Serializer):

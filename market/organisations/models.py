@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
@@ -257,10 +259,34 @@ class Invitation(TimeStampedModel):
         return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
 
 
-class ApiToken(TimeStampedModel):
-    """A revocable key for an integration (a buyer's ERP): acts as its user for one organisation.
+class ApiScope(models.TextChoices):
+    """What an API token may reach. Each API operation declares the one scope it needs
+    (`required_scopes` on the view, checked by `market.organisations.drf.HasScope`)."""
 
-    Only a SHA-256 of the secret is kept; the prefix finds the row without scanning.
+    CATALOGUE_READ = "catalogue:read", _("Catalogue: read products and certificates")
+    CATALOGUE_WRITE = "catalogue:write", _("Catalogue: edit products, prices and certificates")
+    LOTS = "lots", _("Harvest lots and traceability")
+    SUPPLY = "supply", _("Raw-material areas, households and intakes")
+    ORDERS_READ = "orders:read", _("Orders: read orders, shipments and invoices")
+    ORDERS_PLACE = "orders:place", _("Orders: cart, checkout, receive and cancel")
+    ORDERS_FULFIL = "orders:fulfil", _("Orders: confirm, ship and deliver")
+    RFQS = "rfqs", _("Requests for quotation and quotes")
+    CONTRACTS = "contracts", _("Linkage contracts")
+    PAYMENTS_READ = "payments:read", _("Payments: read")
+    PAYMENTS_WRITE = "payments:write", _("Payments: pay, refund, reconcile")
+    FAIRS = "fairs", _("Trade fairs, booths and meetings")
+    NOTIFICATIONS = "notifications", _("Notifications")
+    ORGANISATION = "organisation", _("Organisation: profile, members and API tokens")
+    WEBHOOKS_MANAGE = "webhooks:manage", _("Webhooks: manage endpoints and deliveries")
+
+
+class ApiToken(TimeStampedModel):
+    """A revocable, expiring key for an integration (a buyer's ERP): acts as its user for one organisation,
+    within its scopes.
+
+    Only a SHA-256 of the secret is kept; the prefix finds the row without scanning. Tokens made before
+    scopes existed are `is_legacy`: they keep every scope of their user and never expire until an owner
+    rotates them (a new scoped token replaces them).
     """
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
@@ -268,17 +294,43 @@ class ApiToken(TimeStampedModel):
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(max_length=12, unique=True)
     key_hash = models.CharField(max_length=64)
+    scopes = models.JSONField(_("scopes"), default=list, blank=True)  # ApiScope values, sorted
+    is_legacy = models.BooleanField(_("legacy (all scopes)"), default=False)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    last_used_ip = models.GenericIPAddressField(_("last used from"), null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(is_legacy=True) | Q(expires_at__isnull=False), name="api_token_expires_unless_legacy"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} (ml_{self.prefix}_…)"
 
     @property
+    def granted_scopes(self) -> frozenset[ApiScope]:
+        if self.is_legacy:
+            return frozenset(ApiScope)
+        return frozenset(ApiScope(value) for value in self.scopes if value in ApiScope.values)
+
+    @property
+    def scope_list(self) -> list[ApiScope]:
+        """Its scopes in the order the token page lists them."""
+        return [scope for scope in ApiScope if self.grants(scope)]
+
+    def grants(self, scope: ApiScope) -> bool:
+        return self.is_legacy or scope.value in self.scopes
+
+    def is_expired(self, now: datetime | None = None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (now or timezone.now())
+
+    @property
     def is_active(self) -> bool:
-        return self.revoked_at is None
+        return self.revoked_at is None and not self.is_expired()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from market.core.errors import PermissionDenied
-from market.organisations.models import SELLER_KINDS, Organisation, OrganisationKind, Role, User
+from market.organisations.models import SELLER_KINDS, ApiScope, Organisation, OrganisationKind, Role, User
 
 ALL_ROLES = frozenset(Role.values)
 MANAGING_ROLES = frozenset({Role.OWNER, Role.MANAGER})
@@ -43,6 +43,8 @@ class Actor:
     user: User | None
     organisation: Organisation | None
     role: str | None
+    # What an API token may reach; None for a session (people are limited by their role alone).
+    scopes: frozenset[ApiScope] | None = None
 
     @classmethod
     def anonymous(cls) -> Actor:

@@ -8,13 +8,14 @@ from enum import StrEnum
 
 from django.utils.translation import gettext_lazy as _
 
-from market.organisations.models import Invitation, Membership, Organisation, Role, VerificationStatus
+from market.organisations.models import ApiToken, Invitation, Membership, Organisation, Role, VerificationStatus
 from market.organisations.permissions import (
     MEMBERS_MANAGE,
     MEMBERS_VIEW,
     ORGANISATION_BANK_UPDATE,
     ORGANISATION_UPDATE,
     ORGANISATIONS_VERIFY,
+    TOKENS_MANAGE,
     Actor,
 )
 from market.organisations.policy import Policy, Rule
@@ -156,3 +157,44 @@ INVITATION_POLICY: Policy[InvitationAction, Invitation] = Policy(
 
 def invitation_actions(*, actor: Actor, invitation: Invitation) -> frozenset[InvitationAction]:
     return INVITATION_POLICY.actions(actor=actor, obj=invitation)
+
+
+# --- API tokens ----------------------------------------------------------------------------------
+class ApiTokenAction(StrEnum):
+    RENEW = "renew"
+    ROTATE = "rotate"
+    REVOKE = "revoke"
+
+
+def is_own_organisations_token(actor: Actor, token: ApiToken) -> bool:
+    return actor.organisation_id == token.organisation_id
+
+
+def is_unrevoked(token: ApiToken) -> bool:
+    return token.revoked_at is None
+
+
+API_TOKEN_POLICY: Policy[ApiTokenAction, ApiToken] = Policy(
+    {
+        # A legacy token never expires: it is rotated into a scoped one, not renewed.
+        ApiTokenAction.RENEW: Rule(
+            TOKENS_MANAGE,
+            party=is_own_organisations_token,
+            when=lambda token: is_unrevoked(token) and not token.is_legacy,
+            conflict=_("Only a scoped token that is not revoked can be renewed; rotate a legacy token instead."),
+        ),
+        ApiTokenAction.ROTATE: Rule(
+            TOKENS_MANAGE,
+            party=is_own_organisations_token,
+            when=is_unrevoked,
+            conflict=_("This token is revoked."),
+        ),
+        ApiTokenAction.REVOKE: Rule(
+            TOKENS_MANAGE, party=is_own_organisations_token, when=is_unrevoked, conflict=_("This token is revoked.")
+        ),
+    }
+)
+
+
+def api_token_actions(*, actor: Actor, token: ApiToken) -> frozenset[ApiTokenAction]:
+    return API_TOKEN_POLICY.actions(actor=actor, obj=token)

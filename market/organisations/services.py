@@ -7,7 +7,7 @@ through the policy tables of `market.organisations.policies`.
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from enum import Enum
 from typing import Literal
 
@@ -31,6 +31,7 @@ from market.organisations.authentication import format_token, hash_secret, new_t
 from market.organisations.inputs import SELF_SERVICE_KINDS, BankAccount, OrganisationProfile
 from market.organisations.models import (
     TAX_CODE_OPTIONAL_KINDS,
+    ApiScope,
     ApiToken,
     Invitation,
     Membership,
@@ -42,9 +43,11 @@ from market.organisations.models import (
 )
 from market.organisations.permissions import ORGANISATIONS_VIEW_ALL, TOKENS_MANAGE, Actor
 from market.organisations.policies import (
+    API_TOKEN_POLICY,
     INVITATION_POLICY,
     MEMBERSHIP_POLICY,
     ORGANISATION_POLICY,
+    ApiTokenAction,
     InvitationAction,
     MembershipAction,
     OrganisationAction,
@@ -532,28 +535,115 @@ def membership_remove(*, actor: Actor, membership_id: int) -> None:
 
 
 # --- API tokens ----------------------------------------------------------------------------------
-@transaction.atomic
-def api_token_create(*, actor: Actor, name: str) -> tuple[ApiToken, str]:
-    """Returns the token and its full secret, which is never shown again."""
-    actor.require(TOKENS_MANAGE)
+TOKEN_LIFETIME = timedelta(days=365)
+TOKEN_LONGEST_LIFETIME = timedelta(days=2 * 365)
+
+
+def _token_expiry(expires_on: date | None) -> datetime:
+    """The end of the chosen day (local time): a year from today when none is chosen, two years at most."""
+    today = timezone.localdate()
+    if expires_on is None:
+        expires_on = today + TOKEN_LIFETIME
+    elif expires_on <= today:
+        raise ValidationFailed(fields={"expires_on": _("Choose a day after today.")})
+    elif expires_on > today + TOKEN_LONGEST_LIFETIME:
+        raise ValidationFailed(fields={"expires_on": _("A token lasts at most two years: choose an earlier day.")})
+    return timezone.make_aware(datetime.combine(expires_on, time.max))
+
+
+def _require_scopes_held(actor: Actor, scopes: frozenset[ApiScope]) -> None:
+    """A token may make or rotate tokens only within its own scopes, so no token can widen its reach."""
+    if actor.scopes is not None and not scopes <= actor.scopes:
+        missing = ", ".join(sorted(scopes - actor.scopes))
+        raise PermissionDenied(
+            _("This API token cannot grant scopes it does not have: %(scopes)s.") % {"scopes": missing}
+        )
+
+
+def _issue_token(
+    *, actor: Actor, name: str, scopes: frozenset[ApiScope], expires_on: date | None
+) -> tuple[ApiToken, str]:
     assert actor.user is not None
     assert actor.organisation is not None
+    _require_scopes_held(actor, scopes)
     prefix, secret = new_token_parts()
     token = ApiToken.objects.create(
-        user=actor.user, organisation=actor.organisation, name=name, prefix=prefix, key_hash=hash_secret(secret)
+        user=actor.user,
+        organisation=actor.organisation,
+        name=name,
+        prefix=prefix,
+        key_hash=hash_secret(secret),
+        scopes=sorted(scope.value for scope in scopes),
+        expires_at=_token_expiry(expires_on),
     )
-    audit_record(actor=actor, action="api_token.created", target=token, data={"name": name, "prefix": prefix})
     return token, format_token(prefix, secret)
+
+
+def _token_locked(actor: Actor, token_id: int, action: ApiTokenAction) -> ApiToken:
+    API_TOKEN_POLICY.require_capability(actor=actor, action=action)
+    token = ApiToken.objects.select_for_update().filter(pk=token_id, organisation=actor.organisation).first()
+    if token is None:
+        raise NotFound()
+    return token
+
+
+def _token_audit_data(token: ApiToken) -> dict[str, object]:
+    expires = token.expires_at.isoformat() if token.expires_at else None
+    return {"name": token.name, "prefix": token.prefix, "scopes": token.scopes, "expires_at": expires}
+
+
+@transaction.atomic
+def api_token_create(
+    *, actor: Actor, name: str, scopes: frozenset[ApiScope], expires_on: date | None
+) -> tuple[ApiToken, str]:
+    """Returns the token and its full secret, which is never shown again."""
+    actor.require(TOKENS_MANAGE)
+    token, secret = _issue_token(actor=actor, name=name, scopes=scopes, expires_on=expires_on)
+    audit_record(actor=actor, action="api_token.created", target=token, data=_token_audit_data(token))
+    return token, secret
+
+
+@transaction.atomic
+def api_token_renew(*, actor: Actor, token_id: int, expires_on: date | None) -> ApiToken:
+    """Moves the expiry (one year from now unless a day is chosen); the secret stays the same."""
+    token = _token_locked(actor, token_id, ApiTokenAction.RENEW)
+    API_TOKEN_POLICY.authorize(actor=actor, obj=token, action=ApiTokenAction.RENEW)
+    previous = token.expires_at
+    token.expires_at = _token_expiry(expires_on)
+    token.save(update_fields=["expires_at", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="api_token.renewed",
+        target=token,
+        data={"from": previous.isoformat() if previous else None, "to": token.expires_at.isoformat()},
+    )
+    return token
+
+
+@transaction.atomic
+def api_token_rotate(
+    *, actor: Actor, token_id: int, scopes: frozenset[ApiScope], expires_on: date | None
+) -> tuple[ApiToken, str]:
+    """Replaces a token (a legacy all-scopes one, or one whose secret may have leaked) by a new scoped token of
+    the same name: the old one stops working at once, the new secret is shown once."""
+    old = _token_locked(actor, token_id, ApiTokenAction.ROTATE)
+    API_TOKEN_POLICY.authorize(actor=actor, obj=old, action=ApiTokenAction.ROTATE)
+    old.revoked_at = timezone.now()
+    old.save(update_fields=["revoked_at", "updated_at"])
+    token, secret = _issue_token(actor=actor, name=old.name, scopes=scopes, expires_on=expires_on)
+    audit_record(
+        actor=actor, action="api_token.rotated", target=old, data={"replaced_by": token.pk, "was_legacy": old.is_legacy}
+    )
+    audit_record(actor=actor, action="api_token.created", target=token, data=_token_audit_data(token))
+    return token, secret
 
 
 @transaction.atomic
 def api_token_revoke(*, actor: Actor, token_id: int) -> ApiToken:
-    actor.require(TOKENS_MANAGE)
-    token = ApiToken.objects.select_for_update().filter(pk=token_id, organisation=actor.organisation).first()
-    if token is None:
-        raise NotFound()
-    if token.revoked_at is None:
-        token.revoked_at = timezone.now()
-        token.save(update_fields=["revoked_at", "updated_at"])
-        audit_record(actor=actor, action="api_token.revoked", target=token)
+    """Takes effect on the token's next request (every request reads it)."""
+    token = _token_locked(actor, token_id, ApiTokenAction.REVOKE)
+    API_TOKEN_POLICY.authorize(actor=actor, obj=token, action=ApiTokenAction.REVOKE)
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at", "updated_at"])
+    audit_record(actor=actor, action="api_token.revoked", target=token)
     return token

@@ -20,6 +20,7 @@ from market.core.api import error_body
 from market.core.inputs import input_mode, read_input, read_query
 from market.core.pagination import CursorPagination
 from market.organisations.drf import ActorAPIView, AllowedActionsField
+from market.organisations.models import ApiScope
 from market.payments import bank_webhook, selectors, services, vietqr
 from market.payments import stripe_gateway as gateway
 from market.payments.inputs import (
@@ -313,6 +314,8 @@ class BankWebhookView(_WebhookView):
 
 # --- paying --------------------------------------------------------------------------------------
 class PayableDetailView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.PAYMENTS_READ}
+
     @extend_schema(responses=PayableOut, tags=["payments"])
     def get(self, request: Request, reference: str) -> Response:
         payable = selectors.payable_get_for(actor=self.actor, reference=reference)
@@ -320,6 +323,7 @@ class PayableDetailView(ActorAPIView):
 
 
 class CardPaymentView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.PAYMENTS_WRITE}
     capabilities = {"POST": PAYMENTS_PAY}
 
     @extend_schema(
@@ -344,6 +348,8 @@ class CardPaymentView(ActorAPIView):
 class TransferReportView(ActorAPIView):
     """The payee records a transfer its own account received; it waits for staff (or the bank's statement)."""
 
+    required_scopes = {"POST": ApiScope.PAYMENTS_WRITE}
+
     capabilities = {"POST": PAYMENTS_RECORD_TRANSFER}
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
@@ -357,6 +363,8 @@ class TransferReportView(ActorAPIView):
 
 
 class PaymentListView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.PAYMENTS_READ}
+
     @extend_schema(responses=PaymentOut(many=True), parameters=[PaymentListQuery], tags=["payments"])
     def get(self, request: Request) -> Response:
         query = read_query(PaymentListQuery, request.query_params)
@@ -370,6 +378,8 @@ class PaymentListView(ActorAPIView):
 
 
 class PaymentDetailView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.PAYMENTS_READ}
+
     @extend_schema(responses=PaymentOut, tags=["payments"])
     def get(self, request: Request, payment_id: int) -> Response:
         payment = selectors.payment_get_for(actor=self.actor, payment_id=payment_id)
@@ -377,6 +387,8 @@ class PaymentDetailView(ActorAPIView):
 
 
 class PaymentRefreshView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.PAYMENTS_WRITE}
+
     @extend_schema(request=None, responses=PaymentOut, tags=["payments"])
     def post(self, request: Request, payment_id: int) -> Response:
         payment = selectors.payment_get_for(actor=self.actor, payment_id=payment_id)
@@ -385,6 +397,7 @@ class PaymentRefreshView(ActorAPIView):
 
 
 class RefundCreateView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.PAYMENTS_WRITE}
     capabilities = {"POST": PAYMENTS_REFUND}
 
     @extend_schema(request=RefundInput, responses={201: RefundOut}, tags=["payments"])
@@ -396,6 +409,7 @@ class RefundCreateView(ActorAPIView):
 
 # --- bank transfers and statements ---------------------------------------------------------------
 class BankTransactionListView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.PAYMENTS_READ}
     capabilities = {"GET": PAYMENTS_MANAGE}
 
     @extend_schema(responses=BankTransactionOut(many=True), parameters=[ReviewQueueQuery], tags=["payments-bank"])
@@ -406,6 +420,7 @@ class BankTransactionListView(ActorAPIView):
 
 
 class BankTransactionApplyView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.PAYMENTS_WRITE}
     capabilities = {"POST": PAYMENTS_MANAGE}
 
     @extend_schema(request=ApplyTransferInput, responses=BankTransactionOut, tags=["payments-bank"])
@@ -417,6 +432,7 @@ class BankTransactionApplyView(ActorAPIView):
 
 
 class BankTransactionDismissView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.PAYMENTS_WRITE}
     capabilities = {"POST": PAYMENTS_MANAGE}
 
     @extend_schema(request=NoteInput, responses=BankTransactionOut, tags=["payments-bank"])
@@ -428,6 +444,7 @@ class BankTransactionDismissView(ActorAPIView):
 
 
 class StatementCreateView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.PAYMENTS_WRITE}
     capabilities = {"POST": PAYMENTS_MANAGE}
     parser_classes = [MultiPartParser, FormParser]
 
@@ -448,6 +465,7 @@ class StatementCreateView(ActorAPIView):
 
 
 class StatementApplyView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.PAYMENTS_WRITE}
     capabilities = {"POST": PAYMENTS_MANAGE}
 
     @extend_schema(request=None, responses=StatementOut, tags=["payments-bank"])
@@ -457,6 +475,7 @@ class StatementApplyView(ActorAPIView):
 
 
 class StatementDiscardView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.PAYMENTS_WRITE}
     capabilities = {"POST": PAYMENTS_MANAGE}
 
     @extend_schema(request=None, responses=StatementOut, tags=["payments-bank"])
@@ -467,6 +486,7 @@ class StatementDiscardView(ActorAPIView):
 
 # --- reconciliation ------------------------------------------------------------------------------
 class ReconciliationRunListView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.PAYMENTS_READ, "POST": ApiScope.PAYMENTS_WRITE}
     capabilities = {"GET": PAYMENTS_MANAGE, "POST": PAYMENTS_MANAGE}
 
     @extend_schema(responses=RunOut(many=True), tags=["payments-reconciliation"])
@@ -479,6 +499,7 @@ class ReconciliationRunListView(ActorAPIView):
 
 
 class DiscrepancyListView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.PAYMENTS_READ}
     capabilities = {"GET": PAYMENTS_MANAGE}
 
     @extend_schema(
@@ -491,6 +512,7 @@ class DiscrepancyListView(ActorAPIView):
 
 
 class DiscrepancyResolveView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.PAYMENTS_WRITE}
     capabilities = {"POST": PAYMENTS_MANAGE}
 
     @extend_schema(request=NoteInput, responses=DiscrepancyOut, tags=["payments-reconciliation"])
@@ -502,6 +524,7 @@ class DiscrepancyResolveView(ActorAPIView):
 
 # --- settlements ---------------------------------------------------------------------------------
 class SettlementRunListView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.PAYMENTS_READ, "POST": ApiScope.PAYMENTS_WRITE}
     capabilities = {"GET": SETTLEMENTS_MANAGE, "POST": SETTLEMENTS_MANAGE}
 
     @extend_schema(responses=SettlementRunOut(many=True), tags=["payments-settlements"])
@@ -516,6 +539,7 @@ class SettlementRunListView(ActorAPIView):
 
 
 class SettlementMarkPaidView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.PAYMENTS_WRITE}
     capabilities = {"POST": SETTLEMENTS_MANAGE}
 
     @extend_schema(request=MarkPaidInput, responses=SettlementOut, tags=["payments-settlements"])

@@ -17,6 +17,7 @@ from market.core.http import generated_file
 from market.core.inputs import InputMode, input_mode, read_input
 from market.core.pagination import CursorPagination
 from market.organisations.drf import ActorAPIView
+from market.organisations.models import ApiScope
 from market.organisations.permissions import Actor
 from orders import inputs, selectors, services
 from orders.api import serializers as s
@@ -96,6 +97,7 @@ def _cart_body(actor: Actor) -> dict[str, Any]:
 
 
 class CartView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.ORDERS_PLACE, "DELETE": ApiScope.ORDERS_PLACE}
     capabilities = {"GET": CART_MANAGE, "DELETE": CART_MANAGE}
 
     @extend_schema(responses=s.CartOut, tags=TAGS)
@@ -109,6 +111,7 @@ class CartView(ActorAPIView):
 
 
 class CartLineListView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.ORDERS_PLACE}
     capabilities = {"POST": CART_MANAGE}
 
     @extend_schema(request=inputs.CartLineInput, responses={201: s.CartOut}, tags=TAGS)
@@ -125,6 +128,7 @@ class CartLineListView(ActorAPIView):
 
 
 class CartLineDetailView(ActorAPIView):
+    required_scopes = {"PATCH": ApiScope.ORDERS_PLACE, "DELETE": ApiScope.ORDERS_PLACE}
     capabilities = {"PATCH": CART_MANAGE, "DELETE": CART_MANAGE}
 
     @extend_schema(request=inputs.CartQuantityInput, responses=s.CartOut, tags=TAGS)
@@ -142,6 +146,7 @@ class CartLineDetailView(ActorAPIView):
 
 # --- checkouts -----------------------------------------------------------------------------------
 class CheckoutListView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.ORDERS_PLACE}
     capabilities = {"POST": ORDERS_PLACE}
 
     @extend_schema(
@@ -167,6 +172,8 @@ class CheckoutListView(ActorAPIView):
 
 
 class CheckoutDetailView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.ORDERS_READ}
+
     @extend_schema(responses=s.CheckoutOut, tags=TAGS)
     def get(self, request: Request, checkout_id: int) -> Response:
         return Response(s.CheckoutOut(selectors.checkout_get_for(actor=self.actor, checkout_id=checkout_id)).data)
@@ -174,6 +181,8 @@ class CheckoutDetailView(ActorAPIView):
 
 # --- orders --------------------------------------------------------------------------------------
 class OrderListView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.ORDERS_READ}
+
     @extend_schema(
         parameters=[inputs.OrderFilterInput, OpenApiParameter("cursor", str)],
         responses=s.OrderSummaryOut(many=True),
@@ -188,12 +197,16 @@ class OrderListView(ActorAPIView):
 
 
 class OrderDetailView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.ORDERS_READ}
+
     @extend_schema(responses=s.OrderOut, tags=TAGS)
     def get(self, request: Request, order_id: int) -> Response:
         return _order_response(self, order_id)
 
 
 class OrderConfirmView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.ORDERS_FULFIL}
+
     @extend_schema(request=inputs.ConfirmInput, responses=s.OrderOut, tags=TAGS)
     def post(self, request: Request, order_id: int) -> Response:
         data = _body(self, inputs.ConfirmInput, line_units=_line_units(self, order_id))
@@ -204,6 +217,8 @@ class OrderConfirmView(ActorAPIView):
 
 
 class OrderAcceptChangesView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.ORDERS_PLACE}
+
     @extend_schema(request=None, responses=s.OrderOut, tags=TAGS)
     def post(self, request: Request, order_id: int) -> Response:
         services.order_accept_changes(actor=self.actor, order_id=order_id)
@@ -211,6 +226,8 @@ class OrderAcceptChangesView(ActorAPIView):
 
 
 class OrderShipView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.ORDERS_FULFIL}
+
     @extend_schema(request=inputs.ShipInput, responses={201: s.ShipmentOut}, tags=TAGS)
     def post(self, request: Request, order_id: int) -> Response:
         data = _body(self, inputs.ShipInput, line_units=_line_units(self, order_id))
@@ -219,6 +236,8 @@ class OrderShipView(ActorAPIView):
 
 
 class OrderDeliverView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.ORDERS_FULFIL}
+
     @extend_schema(request=inputs.DeliverInput, responses=s.OrderOut, tags=TAGS)
     def post(self, request: Request, order_id: int) -> Response:
         data = _body(self, inputs.DeliverInput, line_units=_line_units(self, order_id))
@@ -229,6 +248,8 @@ class OrderDeliverView(ActorAPIView):
 
 
 class OrderCompleteView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.ORDERS_PLACE}
+
     @extend_schema(request=None, responses=s.OrderOut, tags=TAGS)
     def post(self, request: Request, order_id: int) -> Response:
         services.order_complete(actor=self.actor, order_id=order_id)
@@ -236,6 +257,8 @@ class OrderCompleteView(ActorAPIView):
 
 
 class OrderCancelView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.ORDERS_PLACE}
+
     @extend_schema(request=inputs.CancelInput, responses=s.OrderOut, tags=TAGS)
     def post(self, request: Request, order_id: int) -> Response:
         data = _body(self, inputs.CancelInput)
@@ -245,6 +268,8 @@ class OrderCancelView(ActorAPIView):
 
 class OrderBalanceRefundView(ActorAPIView):
     """Give back what was paid beyond the order's amount, the way it was paid."""
+
+    required_scopes = {"POST": ApiScope.PAYMENTS_WRITE}
 
     @extend_schema(request=inputs.BalanceRefundInput, responses=s.OrderOut, tags=TAGS)
     def post(self, request: Request, order_id: int) -> Response:
@@ -256,6 +281,8 @@ class OrderBalanceRefundView(ActorAPIView):
 class OrderBalanceCreditView(ActorAPIView):
     """Keep what was paid beyond the order's amount as credit for the buyer's next order."""
 
+    required_scopes = {"POST": ApiScope.PAYMENTS_WRITE}
+
     @extend_schema(request=inputs.BalanceCreditInput, responses=s.OrderOut, tags=TAGS)
     def post(self, request: Request, order_id: int) -> Response:
         data = _body(self, inputs.BalanceCreditInput)
@@ -264,6 +291,7 @@ class OrderBalanceCreditView(ActorAPIView):
 
 
 class OrderReorderView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.ORDERS_PLACE}
     capabilities = {"POST": CART_MANAGE}
 
     @extend_schema(request=None, responses=s.ReorderOut, tags=TAGS)
@@ -273,6 +301,8 @@ class OrderReorderView(ActorAPIView):
 
 
 class ShipmentListView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.ORDERS_READ}
+
     @extend_schema(parameters=[inputs.ShipmentFilterInput], responses=s.ShipmentOut(many=True), tags=TAGS)
     def get(self, request: Request) -> Response:
         fields = _query(self, inputs.ShipmentFilterInput)
@@ -283,6 +313,8 @@ class ShipmentListView(ActorAPIView):
 
 # --- invoices ------------------------------------------------------------------------------------
 class InvoiceListView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.ORDERS_READ}
+
     @extend_schema(parameters=[inputs.InvoiceFilterInput], responses=s.InvoiceOut(many=True), tags=TAGS)
     def get(self, request: Request) -> Response:
         return _paginated(
@@ -293,12 +325,16 @@ class InvoiceListView(ActorAPIView):
 
 
 class InvoiceDetailView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.ORDERS_READ}
+
     @extend_schema(responses=s.InvoiceOut, tags=TAGS)
     def get(self, request: Request, invoice_id: int) -> Response:
         return Response(s.InvoiceOut(selectors.invoice_get_for(actor=self.actor, invoice_id=invoice_id)).data)
 
 
 class InvoicePdfView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.ORDERS_READ}
+
     @extend_schema(responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY)}, tags=TAGS)
     def get(self, request: Request, invoice_id: int) -> HttpResponse:
         from orders.invoice_documents import invoice_pdf
@@ -312,6 +348,8 @@ class InvoicePdfView(ActorAPIView):
 
 class InvoiceExportView(ActorAPIView):
     """Invoice data for a licensed e-invoice provider: CSV (one row per line) or JSON."""
+
+    required_scopes = {"GET": ApiScope.ORDERS_READ}
 
     def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
         # ?format= chooses the export's own format (InvoiceExportInput), not one of DRF's renderers.
@@ -338,6 +376,8 @@ class InvoiceExportView(ActorAPIView):
 
 
 class SalesSummaryView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.ORDERS_READ}
+
     @extend_schema(parameters=[inputs.SalesFilterInput], responses=OpenApiTypes.OBJECT, tags=TAGS)
     def get(self, request: Request) -> Response:
         fields = _query(self, inputs.SalesFilterInput)
@@ -359,6 +399,7 @@ def rfq_detail_body(actor: Actor, rfq_id: int) -> Any:
 
 
 class RfqListView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.RFQS, "POST": ApiScope.RFQS}
     capabilities = {"POST": RFQ_CREATE}
 
     @extend_schema(parameters=[inputs.RfqFilterInput], responses=s.RfqOut(many=True), tags=TAGS)
@@ -373,12 +414,16 @@ class RfqListView(ActorAPIView):
 
 
 class RfqDetailView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.RFQS}
+
     @extend_schema(responses=s.RfqDetailOut, tags=TAGS)
     def get(self, request: Request, rfq_id: int) -> Response:
         return Response(rfq_detail_body(self.actor, rfq_id))
 
 
 class RfqCloseView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.RFQS}
+
     @extend_schema(request=None, responses=s.RfqDetailOut, tags=TAGS)
     def post(self, request: Request, rfq_id: int) -> Response:
         services.rfq_close(actor=self.actor, rfq_id=rfq_id)
@@ -386,6 +431,7 @@ class RfqCloseView(ActorAPIView):
 
 
 class QuoteListView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.RFQS}
     capabilities = {"POST": QUOTE_SUBMIT}
 
     @extend_schema(request=inputs.QuoteInput, responses={201: s.QuoteOut}, tags=TAGS)
@@ -404,6 +450,8 @@ class QuoteListView(ActorAPIView):
 
 
 class QuoteWithdrawView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.RFQS}
+
     @extend_schema(request=None, responses=s.QuoteOut, tags=TAGS)
     def post(self, request: Request, quote_id: int) -> Response:
         quote = services.quote_withdraw(actor=self.actor, quote_id=quote_id)
@@ -411,6 +459,8 @@ class QuoteWithdrawView(ActorAPIView):
 
 
 class QuoteAcceptView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.RFQS}
+
     @extend_schema(request=inputs.CheckoutInput, responses={201: s.OrderOut}, tags=TAGS)
     def post(self, request: Request, quote_id: int) -> Response:
         details = inputs.checkout_details(_body(self, inputs.CheckoutInput))

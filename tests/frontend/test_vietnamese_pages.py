@@ -130,8 +130,8 @@ def _users() -> dict[str, Any]:
 def _extras() -> dict[str, Any]:
     """What the demo has none of: a statement waiting for its preview, runs, an invitation link."""
     from market.organisations.actors import resolve_actor
-    from market.organisations.models import Role, User
-    from market.organisations.services import invitation_create, password_reset_url
+    from market.organisations.models import ApiScope, Role, User
+    from market.organisations.services import api_token_create, invitation_create, password_reset_url
     from market.payments.models import Payable
     from market.payments.services import reconciliation_run, settlement_run_create, statement_upload, transfer_report
 
@@ -146,6 +146,9 @@ def _extras() -> dict[str, Any]:
     _invitation, token = invitation_create(
         actor=coop, organisation_id=coop.organisation_id or 0, email="moi@htx-tanhiep.example", role=Role.STAFF
     )
+    api_token, _secret = api_token_create(
+        actor=coop, name="Phần mềm kế toán", scopes=frozenset({ApiScope.ORDERS_READ}), expires_on=None
+    )
     reset = password_reset_url(User.objects.get(email=DEMO_PASSWORD_USERS["buyer"])).rstrip("/").split("/")
     reported = transfer_report(
         actor=coop, payable_id=Payable.objects.filter(payee_id=coop.organisation_id, status="unpaid").first().pk,
@@ -157,6 +160,7 @@ def _extras() -> dict[str, Any]:
         "reconciliation": reconciliation_run(sweep=False),
         "settlement": settlement,
         "invitation_token": token,
+        "api_token": api_token,
         "reset": (reset[-2], reset[-1]),
         "reported": reported,
     }
@@ -213,7 +217,7 @@ def argument(demo: Demo, name: str, param: str, role: str) -> Any:
     from fairs.models import Application, Badge, Booth, Fair, Meeting, SubsidyProgramme
     from linkage.models import CallOff, ForceMajeure
     from market.notifications.models import Notification
-    from market.organisations.models import ApiToken, Invitation, Membership, Organisation, VerificationStatus
+    from market.organisations.models import Invitation, Membership, Organisation, VerificationStatus
     from market.payments.models import BankTransaction, Discrepancy, Payment, Settlement, TransactionStatus
     from orders.models import Checkout, Invoice, Order, Rfq
 
@@ -274,7 +278,7 @@ def argument(demo: Demo, name: str, param: str, role: str) -> Any:
         # Controls that only answer a form post (a GET is a 405): any row will do.
         "membership_id": lambda: _first(Membership.objects.all()).pk,
         "invitation_id": lambda: _first(Invitation.objects.all()).pk,
-        "token_id": lambda: ApiToken.objects.order_by("pk").values_list("pk", flat=True).first() or 1,
+        "token_id": lambda: demo.made["api_token"].pk,
         "discrepancy_id": lambda: Discrepancy.objects.order_by("pk").values_list("pk", flat=True).first() or 1,
         "settlement_id": lambda: Settlement.objects.order_by("pk").values_list("pk", flat=True).first() or 1,
         "image_id": lambda: 1,

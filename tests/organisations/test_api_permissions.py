@@ -10,7 +10,7 @@ import pytest
 
 from market.core.models import AuditEvent
 from market.organisations import services
-from market.organisations.models import ApiToken, Invitation, Membership, Organisation, Role
+from market.organisations.models import ApiScope, ApiToken, Invitation, Membership, Organisation, Role
 from market.organisations.permissions import Actor
 from tests.factories import member
 
@@ -43,7 +43,9 @@ def world(cooperative, other_cooperative, alliance) -> World:
     invitation, _ = services.invitation_create(
         actor=owner_actor, organisation_id=cooperative.pk, email="new@test.example", role=Role.STAFF
     )
-    token, _ = services.api_token_create(actor=owner_actor, name="ERP")
+    token, _ = services.api_token_create(
+        actor=owner_actor, name="ERP", scopes=frozenset({ApiScope.ORDERS_READ}), expires_on=None
+    )
     return World(
         coop=cooperative,
         users=users,
@@ -93,7 +95,7 @@ MATRIX: dict[str, tuple[str, str, dict | None, tuple[int, int, int, int, int]]] 
         (401, 404, 403, 200, 403)),
     "tokens_list": ("get", "/api/v1/tokens/", None,
         (401, 200, 403, 200, 403)),
-    "token_create": ("post", "/api/v1/tokens/", {"name": "Kế toán"},
+    "token_create": ("post", "/api/v1/tokens/", {"name": "Kế toán", "scopes": ["orders:read"]},
         (401, 201, 403, 201, 403)),
     "token_revoke": ("post", "/api/v1/tokens/{token}/revoke/", None,
         (401, 404, 403, 200, 403)),

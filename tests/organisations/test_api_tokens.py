@@ -13,7 +13,7 @@ def token(api, buyer):
     from tests.factories import member
 
     owner = member(buyer)
-    response = api(owner).post("/api/v1/tokens/", {"name": "ERP"}, format="json")
+    response = api(owner).post("/api/v1/tokens/", {"name": "ERP", "scopes": ["organisation"]}, format="json")
     assert response.status_code == 201
     return response.json()["token"], owner
 

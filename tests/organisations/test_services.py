@@ -6,7 +6,15 @@ from market.core.errors import Conflict, NotFound, PermissionDenied, ValidationF
 from market.core.models import AuditEvent
 from market.organisations import selectors, services
 from market.organisations.inputs import BankAccount, OrganisationProfile
-from market.organisations.models import Membership, Organisation, OrganisationKind, Role, User, VerificationStatus
+from market.organisations.models import (
+    ApiScope,
+    Membership,
+    Organisation,
+    OrganisationKind,
+    Role,
+    User,
+    VerificationStatus,
+)
 from market.organisations.permissions import Actor
 from tests.factories import member
 
@@ -130,7 +138,9 @@ def test_invitation_flow(coop_owner, cooperative):
 
 
 def test_removing_a_member_revokes_their_tokens(coop_owner, coop_manager, cooperative):
-    token, _secret = services.api_token_create(actor=actor_of(coop_manager), name="ERP")
+    token, _secret = services.api_token_create(
+        actor=actor_of(coop_manager), name="ERP", scopes=frozenset({ApiScope.ORDERS_READ}), expires_on=None
+    )
     services.membership_remove(actor=actor_of(coop_owner), membership_id=Membership.objects.get(user=coop_manager).pk)
     token.refresh_from_db()
     assert token.revoked_at is not None

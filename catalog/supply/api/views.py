@@ -30,6 +30,7 @@ from market.core.errors import ValidationFailed
 from market.core.inputs import InputMode, input_mode, read_input
 from market.core.pagination import CursorPagination
 from market.organisations.drf import ActorAPIView
+from market.organisations.models import ApiScope
 
 TAGS = ["supply"]
 
@@ -69,6 +70,7 @@ def _area_body(view: ActorAPIView, area: RawMaterialArea) -> dict[str, Any]:
 
 
 class AreaListView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.SUPPLY, "POST": ApiScope.SUPPLY}
     capabilities = {"GET": SUPPLY_READ, "POST": SUPPLY_MANAGE}
 
     @extend_schema(responses=s.AreaOut(many=True), tags=TAGS, operation_id="supply_areas_list")
@@ -82,6 +84,7 @@ class AreaListView(ActorAPIView):
 
 
 class AreaDetailView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.SUPPLY, "PUT": ApiScope.SUPPLY}
     capabilities = {"GET": SUPPLY_READ, "PUT": SUPPLY_MANAGE}
 
     @extend_schema(responses=s.AreaDetailOut, tags=TAGS)
@@ -117,6 +120,7 @@ def _plot_body(view: ActorAPIView, plot: Plot, *, detail: bool = False) -> dict[
 
 
 class AreaPlotListView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.SUPPLY, "POST": ApiScope.SUPPLY}
     capabilities = {"GET": SUPPLY_READ, "POST": SUPPLY_MANAGE}
 
     @extend_schema(responses=s.PlotOut(many=True), tags=TAGS)
@@ -132,6 +136,7 @@ class AreaPlotListView(ActorAPIView):
 
 
 class AreaSeasonPlanView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.SUPPLY}
     capabilities = {"POST": SUPPLY_MANAGE}
 
     @extend_schema(
@@ -146,6 +151,7 @@ class AreaSeasonPlanView(ActorAPIView):
 
 
 class AreaOutlineImportView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.SUPPLY}
     capabilities = {"POST": SUPPLY_MANAGE}
     parser_classes = [MultiPartParser, FormParser]
 
@@ -162,6 +168,7 @@ class AreaOutlineImportView(ActorAPIView):
 
 
 class PlotDetailView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.SUPPLY, "PUT": ApiScope.SUPPLY}
     capabilities = {"GET": SUPPLY_READ, "PUT": SUPPLY_MANAGE}
 
     @extend_schema(responses=s.PlotDetailOut, tags=TAGS)
@@ -175,6 +182,7 @@ class PlotDetailView(ActorAPIView):
 
 
 class PlotOutlineView(ActorAPIView):
+    required_scopes = {"PUT": ApiScope.SUPPLY}
     capabilities = {"PUT": SUPPLY_MANAGE}
     parser_classes = [JSONParser, FormParser]
 
@@ -191,6 +199,7 @@ class PlotOutlineView(ActorAPIView):
 
 
 class PlotSeasonListView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.SUPPLY}
     capabilities = {"POST": SUPPLY_MANAGE}
 
     @extend_schema(request=inputs.SeasonPlanInput, responses={201: s.PlotDetailOut}, tags=TAGS)
@@ -202,6 +211,7 @@ class PlotSeasonListView(ActorAPIView):
 
 
 class PlotSeasonDetailView(ActorAPIView):
+    required_scopes = {"DELETE": ApiScope.SUPPLY}
     capabilities = {"DELETE": SUPPLY_MANAGE}
 
     @extend_schema(responses={204: None}, tags=TAGS)
@@ -219,6 +229,7 @@ def _season_body(view: ActorAPIView, season: Season) -> dict[str, Any]:
 
 
 class SeasonListView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.SUPPLY, "POST": ApiScope.SUPPLY}
     capabilities = {"GET": SUPPLY_READ, "POST": SUPPLY_MANAGE}
 
     @extend_schema(responses=s.SupplySeasonOut(many=True), tags=TAGS)
@@ -232,6 +243,7 @@ class SeasonListView(ActorAPIView):
 
 
 class SeasonDetailView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.SUPPLY, "PUT": ApiScope.SUPPLY}
     capabilities = {"GET": SUPPLY_READ, "PUT": SUPPLY_MANAGE}
 
     @extend_schema(responses=s.SupplySeasonDetailOut, tags=TAGS)
@@ -245,6 +257,7 @@ class SeasonDetailView(ActorAPIView):
 
 
 class SeasonPriceListView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.SUPPLY}
     capabilities = {"POST": SUPPLY_MANAGE}
 
     @extend_schema(
@@ -259,6 +272,7 @@ class SeasonPriceListView(ActorAPIView):
 
 
 class SeasonPriceDetailView(ActorAPIView):
+    required_scopes = {"DELETE": ApiScope.SUPPLY}
     capabilities = {"DELETE": SUPPLY_MANAGE}
 
     @extend_schema(responses={204: None}, tags=TAGS)
@@ -268,6 +282,7 @@ class SeasonPriceDetailView(ActorAPIView):
 
 
 class StatementView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.SUPPLY}
     capabilities = {"GET": SUPPLY_READ}
 
     @extend_schema(
@@ -303,6 +318,7 @@ class StatementView(ActorAPIView):
 
 
 class StatementExportView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.SUPPLY}
     capabilities = {"GET": SUPPLY_READ}
 
     @extend_schema(
@@ -339,6 +355,7 @@ def _household_body(view: ActorAPIView, household: MemberHousehold) -> dict[str,
 
 
 class HouseholdListView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.SUPPLY, "POST": ApiScope.SUPPLY}
     capabilities = {"GET": SUPPLY_READ, "POST": SUPPLY_MANAGE}
 
     @extend_schema(responses=s.HouseholdOut(many=True), tags=TAGS)
@@ -352,6 +369,7 @@ class HouseholdListView(ActorAPIView):
 
 
 class HouseholdDetailView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.SUPPLY, "PUT": ApiScope.SUPPLY}
     capabilities = {"GET": SUPPLY_READ, "PUT": SUPPLY_MANAGE}
 
     @extend_schema(responses=s.HouseholdDetailOut, tags=TAGS)
@@ -367,6 +385,7 @@ class HouseholdDetailView(ActorAPIView):
 
 
 class HouseholdConsentView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.SUPPLY}
     capabilities = {"POST": SUPPLY_MANAGE}
 
     @extend_schema(
@@ -396,6 +415,7 @@ def _import_body(batch: HouseholdImport, rows: list[RowResult] | None) -> dict[s
 
 
 class HouseholdImportListView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.SUPPLY}
     capabilities = {"POST": SUPPLY_MANAGE}
     parser_classes = [MultiPartParser, FormParser]
 
@@ -413,6 +433,7 @@ class HouseholdImportListView(ActorAPIView):
 
 
 class HouseholdImportApplyView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.SUPPLY}
     capabilities = {"POST": SUPPLY_MANAGE}
 
     @extend_schema(request=None, responses=s.HouseholdImportOut, tags=TAGS)
@@ -428,6 +449,7 @@ def _intake_body(view: ActorAPIView, intake: Any) -> dict[str, Any]:
 
 
 class IntakeListView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.SUPPLY, "POST": ApiScope.SUPPLY}
     capabilities = {"GET": SUPPLY_READ, "POST": INTAKE_RECORD}
 
     @extend_schema(parameters=[inputs.IntakeFilter], responses=s.IntakeOut(many=True), tags=TAGS)
@@ -448,6 +470,7 @@ class IntakeListView(ActorAPIView):
 
 
 class IntakeDetailView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.SUPPLY, "PUT": ApiScope.SUPPLY, "DELETE": ApiScope.SUPPLY}
     capabilities = {"GET": SUPPLY_READ, "PUT": INTAKE_RECORD, "DELETE": SUPPLY_MANAGE}
 
     @extend_schema(responses=s.IntakeDetailOut, tags=TAGS)
@@ -482,6 +505,7 @@ def lot_built_body(lot: HarvestLot) -> dict[str, Any]:
 
 
 class LotFromIntakesView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.SUPPLY}
     capabilities = {"POST": INTAKE_RECORD}
 
     @extend_schema(
@@ -498,6 +522,7 @@ class LotFromIntakesView(ActorAPIView):
 
 # --- outlook and public origins ------------------------------------------------------------------
 class OutlookView(ActorAPIView):
+    required_scopes = {"GET": ApiScope.SUPPLY}
     capabilities = {"GET": OUTLOOK_VIEW}
 
     @extend_schema(
