@@ -85,7 +85,7 @@ def cached(name: str, params: dict[str, Any], compute: Callable[[], T], timeout:
     key = f"catalog:{name}:{catalog_version()}:{timezone.localdate().isoformat()}:{digest}"
     seen = _read.get()
     if seen is not None and key in seen:
-        return seen[key]  # type: ignore[no-any-return]
+        return seen[key]
     value = cache.get(key)
     if value is None:
         value = compute()

@@ -38,7 +38,7 @@ from catalog.models import (
     ProductStatus,
 )
 from catalog.selectors.categories import category_descendant_ids, category_subtrees, category_tree
-from catalog.selectors.search import SearchPlan, best_rank, can_correct, plan_search, search
+from catalog.selectors.search import SearchPlan, best_rank, can_correct, plan_search, rank_expression, search
 from market.core.errors import ValidationFailed
 from market.core.parsing import machine_number
 from market.organisations import geo
@@ -310,7 +310,11 @@ def _ranked_among_newest(
     a best-ranked match left out is older than each candidate, and among equal ranks the newer comes first.
     """
     candidates = queryset.order_by("-id").values("id")[:CANDIDATES]
-    counted = queryset.filter(pk__in=candidates).annotate(candidates=Window(Count("id")))
+    # Only the candidates' ids are filtered (not every filter again: that misled the planner into a
+    # nested loop over every cooperative), ranked, and counted.
+    counted = Product.objects.filter(pk__in=candidates).annotate(
+        rank_key=rank_expression(plan), candidates=Window(Count("id"))
+    )
     rows = _rows(counted, Sort.RELEVANCE, limit, on=on)
     if not rows or getattr(rows[0], "candidates") < CANDIDATES:  # noqa: B009 (an annotation)
         return rows
@@ -538,9 +542,9 @@ def _facet_counts(query: ProductQuery, day: date, *, corrected: bool) -> dict[st
                 cte_params.extend(params)
         base = bases[narrowed]
         if base is not None:
-            sql, params = _facet_sql(base, group, day)
-            arms.append(sql)
-            arm_params.extend(params)
+            arm, params_of_arm = _facet_sql(base, group, day)
+            arms.append(arm)
+            arm_params.extend(params_of_arm)
     counts: dict[str, Any] = {"total": 0, "in_stock": 0, "category": {}, "province": {}, "certificate": {}, "stars": {}}
     if not arms:
         return counts

@@ -191,9 +191,15 @@ def search(queryset: QuerySet[Product], text: str, *, corrected: bool = False) -
         fuzzy = _fuzzy_words(plan.words)
         if fuzzy is not None:
             matches = queryset.filter(groups & fuzzy)
+    return matches.annotate(rank_key=rank_expression(plan))
+
+
+def rank_expression(plan: SearchPlan) -> Cast:
+    """How well a product's name answers the search (higher is better): on PostgreSQL the trigram word
+    similarity of the phrase to the name, on SQLite how many of the words the name holds."""
     terms = plan.terms
     if connection.vendor == "postgresql":
         rank = TrigramWordSimilarity(" ".join(terms), F("name_folded"))
-        return matches.annotate(rank_key=Cast(rank * RANK_SCALE, IntegerField()))
+        return Cast(rank * RANK_SCALE, IntegerField())
     count = sum((Case(When(name_folded__contains=term, then=Value(1)), default=Value(0)) for term in terms), Value(0))
-    return matches.annotate(rank_key=Cast(count, IntegerField()))
+    return Cast(count, IntegerField())
