@@ -483,10 +483,15 @@ def _facet_sql(base: str, group: str, day: date) -> tuple[str, list[Any]]:
     (group, number, text, count). Names in the SQL come from this module and the models; values are
     parameters."""
     if group == "summary":
-        stocked, stocked_params = lots_for_sale(on=day).values("product_id").query.sql_with_params()
+        # A correlated EXISTS probes the lots index per product; `IN (lots for sale)` hashed every lot.
+        stocked, stocked_params = lots_for_sale(on=day).order_by().values("id").query.sql_with_params()
+        lot_product = (
+            f"{connection.ops.quote_name(HarvestLot._meta.db_table)}.{connection.ops.quote_name('product_id')}"
+        )
         sql = (
             f"SELECT 'total', CAST(NULL AS BIGINT), CAST(NULL AS TEXT), COUNT(*) FROM {base} "  # noqa: S608
-            f"UNION ALL SELECT 'in_stock', NULL, NULL, COUNT(*) FROM {base} WHERE {base}.id IN ({stocked})"
+            f"UNION ALL SELECT 'in_stock', NULL, NULL, COUNT(*) FROM {base} "
+            f"WHERE EXISTS ({stocked} AND {lot_product} = {base}.id)"
         )
         return sql, list(stocked_params)
     if group in ("category", "province"):
