@@ -141,7 +141,7 @@ def resolve(
             "`/catalogue/` HTML, search + filters",
             lambda: _url(
                 "frontend:catalogue",
-                query={"q": SEARCH_FILTERS["search"], **{k: v for k, v in SEARCH_FILTERS.items() if k != "search"}},
+                query=SEARCH_FILTERS,
             ),
         ),
         _target("page-product", "product HTML page", lambda: _url("frontend:product", s.product_id)),

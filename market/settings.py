@@ -152,6 +152,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif "postgresql" in DATABASES["default"]["ENGINE"]:
+    # No JIT: our statements are short, and compiling one whose estimate passes jit_above_cost took longer than
+    # running it (the catalogue's facet counts at 100,000 products: 335 ms of JIT for 70 ms of work).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0" if TESTING else "")

@@ -21,7 +21,7 @@ from rest_framework.response import Response
 
 from catalog import inputs, selectors, services
 from catalog.api import serializers as s
-from catalog.cache import cached_with_version
+from catalog.cache import cached_with_version, one_version
 from catalog.commands import CertificateDetails, LotDetails, ProductDetails
 from catalog.permissions import (
     CATALOG_IMPORT,
@@ -75,6 +75,7 @@ class CategoryListView(ActorAPIView):
     authentication_classes: list[Any] = []
 
     @extend_schema(responses=s.CategoryOut(many=True), tags=["catalogue"])
+    @one_version()
     def get(self, request: Request) -> Response:
         return Response(
             [
@@ -130,6 +131,7 @@ class ProductListView(ActorAPIView):
         auth=[],
         operation_id="products_list",
     )
+    @one_version()
     def get(self, request: Request) -> HttpResponseBase:
         """Public and the same for everyone: the rendered page is cached per query, language, day and
         catalogue version (every catalogue write bumps it), for CATALOG_LIST_CACHE_SECONDS at most."""
@@ -176,6 +178,7 @@ class ProductFacetsView(ActorAPIView):
     permission_classes = [AllowAny]
 
     @extend_schema(parameters=PRODUCT_QUERY_PARAMETERS, responses=s.FacetsOut, tags=["catalogue"], auth=[])
+    @one_version()
     def get(self, request: Request) -> Response:
         facets = selectors.product_facets(query=inputs.product_query(request.query_params))
         as_list = lambda values: [vars(v) for v in values]  # noqa: E731
@@ -218,6 +221,7 @@ class ProductDetailView(ActorAPIView):
         return super().get_permissions()
 
     @extend_schema(responses=s.ProductDetailOut, tags=["catalogue"])
+    @one_version()
     def get(self, request: Request, product_id: int) -> Response:
         product = selectors.product_visible_get(actor=self.actor, product_id=product_id)
         return Response(s.ProductDetailOut(product, context=_out(self)).data)

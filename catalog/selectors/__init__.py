@@ -10,6 +10,7 @@ from catalog.selectors.browse import (
     ProductPage,
     ProductQuery,
     badges_for,
+    badges_of,
     filtered_products,
     product_facets,
     product_page,
@@ -41,6 +42,7 @@ from catalog.selectors.lots import (
     lot_qr_url,
     lots_in_stock,
     product_stock_available,
+    stock_of,
     trace_view,
 )
 from catalog.selectors.products import (
@@ -65,6 +67,7 @@ __all__ = [
     "SearchPlan",
     "TraceView",
     "badges_for",
+    "badges_of",
     "catalogue_export",
     "category_by_key",
     "category_descendant_ids",
@@ -98,6 +101,7 @@ __all__ = [
     "product_visible_get",
     "public_products",
     "quantity_validate",
+    "stock_of",
     "trace_view",
     "vat_categories",
     "vat_category_lookup",

@@ -86,14 +86,22 @@ def category_lookup(text: str) -> CategoryNode | None:
     return None
 
 
-def category_descendant_ids(category_id: int) -> list[int]:
-    """The category and everything below it."""
-    tree = category_tree()
+def category_descendant_ids(category_id: int, tree: list[CategoryNode] | None = None) -> list[int]:
+    """The category and everything below it (in `tree` when the caller has read it already)."""
     wanted = {category_id}
-    for node in tree:  # parents come first, so one pass is enough
+    for node in category_tree() if tree is None else tree:  # parents come first, so one pass is enough
         if node.parent_id in wanted:
             wanted.add(node.id)
     return sorted(wanted)
+
+
+def category_subtrees(tree: list[CategoryNode]) -> dict[int, list[int]]:
+    """Every category's own id and its descendants' ids, from one tree in one pass (children last)."""
+    subtrees: dict[int, list[int]] = {node.id: [node.id] for node in tree}
+    for node in reversed(tree):  # children come after their parents: fold each into its parent
+        if node.parent_id is not None and node.parent_id in subtrees:
+            subtrees[node.parent_id].extend(subtrees[node.id])
+    return {key: sorted(ids) for key, ids in subtrees.items()}
 
 
 def category_path(category_id: int) -> list[CategoryNode]:

@@ -8,13 +8,13 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.db.models import Prefetch, QuerySet, Sum
 from django.utils import timezone
 
 from catalog import gs1
 from catalog.models import Certificate, HarvestLot, LotStatus, Product, TraceDirection, TraceEvent
 from catalog.permissions import CATALOG_VIEW_ALL
-from catalog.selectors.browse import Badge, badges_for
+from catalog.selectors.browse import Badge, badges_for, lots_for_sale
 from market.core.errors import NotFound
 from market.organisations.permissions import Actor
 
@@ -47,8 +47,8 @@ def lots_in_stock(*, product: Product, on: date | None = None) -> list[HarvestLo
     """Published, unexpired lots with stock, first to expire first (the order to sell them in)."""
     day = on or timezone.localdate()
     return list(
-        HarvestLot.objects.filter(product=product, status=LotStatus.PUBLISHED, quantity_available__gt=0)
-        .filter(Q(expiry_date__isnull=True) | Q(expiry_date__gte=day))
+        lots_for_sale(on=day)
+        .filter(product=product)
         .select_related("product")
         .order_by("expiry_date", "harvest_date", "id")
     )
@@ -57,12 +57,13 @@ def lots_in_stock(*, product: Product, on: date | None = None) -> list[HarvestLo
 def product_stock_available(*, product: Product, on: date | None = None) -> Decimal:
     """Everything sellable now, in the product's unit."""
     day = on or timezone.localdate()
-    total = (
-        HarvestLot.objects.filter(product=product, status=LotStatus.PUBLISHED, quantity_available__gt=0)
-        .filter(Q(expiry_date__isnull=True) | Q(expiry_date__gte=day))
-        .aggregate(total=Sum("quantity_available"))["total"]
-    )
+    total = lots_for_sale(on=day).filter(product=product).aggregate(total=Sum("quantity_available"))["total"]
     return total or Decimal(0)
+
+
+def stock_of(lots: list[HarvestLot]) -> Decimal:
+    """What `lots_in_stock` lots hold together: the product page's stock without a second query."""
+    return sum((lot.quantity_available for lot in lots), Decimal(0))
 
 
 def lot_events(*, lot: HarvestLot) -> list[TraceEvent]:

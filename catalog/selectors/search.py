@@ -22,7 +22,7 @@ from django.db.models.functions import Cast
 from catalog.cache import cached
 from catalog.models import Product, ProductStatus
 from catalog.search import query_terms, within_one_typo
-from catalog.selectors.categories import category_by_key, category_descendant_ids, category_tree
+from catalog.selectors.categories import category_subtrees, category_tree
 from market.organisations import geo
 
 # Words people search with that name a group of products rather than a word of their text (folded):
@@ -43,6 +43,11 @@ GROUP_WORDS: dict[str, tuple[str, ...] | None] = {
     "hang thu cong": ("thu-cong-my-nghe",),
     "do thu cong": ("thu-cong-my-nghe",),
 }  # fmt: skip
+
+
+# PostgreSQL's rank_key is the trigram word similarity (0..1) in millionths: 1,000,000 when the name holds
+# the words as typed.
+RANK_SCALE = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -69,10 +74,14 @@ class SearchPlan:
 
 
 def _phrases() -> dict[tuple[str, ...], tuple[int, ...] | None]:
-    """Word sequences that stand for a group of products: category names (both languages) and GROUP_WORDS."""
+    """Word sequences that stand for a group of products: category names (both languages) and GROUP_WORDS
+    (from one read of the category tree)."""
+    tree = category_tree()
+    subtrees = category_subtrees(tree)
+    by_slug = {node.slug: node.id for node in tree}
     phrases: dict[tuple[str, ...], tuple[int, ...] | None] = {}
-    for node in category_tree():
-        ids = tuple(category_descendant_ids(node.id))
+    for node in tree:
+        ids = tuple(subtrees[node.id])
         for name in (node.name_vi, node.name_en):
             words = tuple(query_terms(name, limit=12))
             if words:
@@ -84,9 +93,8 @@ def _phrases() -> dict[tuple[str, ...], tuple[int, ...] | None]:
             continue
         ids_of: set[int] = set()
         for slug in slugs:
-            named = category_by_key(slug)
-            if named is not None:
-                ids_of.update(category_descendant_ids(named.id))
+            if slug in by_slug:
+                ids_of.update(subtrees[by_slug[slug]])
         phrases.setdefault(key, tuple(sorted(ids_of)))
     return phrases
 
@@ -157,11 +165,21 @@ def _fuzzy_words(words: tuple[str, ...]) -> Q | None:
     return reduce(and_, conditions, Q()) if corrected else None
 
 
-def search(queryset: QuerySet[Product], text: str) -> QuerySet[Product]:
+def can_correct(plan: SearchPlan) -> bool:
+    """Whether a search found as typed would read differently with its typos corrected."""
+    return bool(plan.words) and _fuzzy_words(plan.words) is not None
+
+
+def best_rank(plan: SearchPlan) -> int:
+    """The highest `rank_key` a product can have for this search: its name holds every word as typed."""
+    return RANK_SCALE if connection.vendor == "postgresql" else len(plan.terms)
+
+
+def search(queryset: QuerySet[Product], text: str, *, corrected: bool = False) -> QuerySet[Product]:
     """The products matching `text`, annotated with `rank_key` (higher is better) when there is text.
 
-    As typed first (cheap on the trigram index); only when that finds nothing are the words' typos
-    corrected, so that "gao st25" never drifts to ST24."""
+    As typed, or with each word's typos corrected when `corrected` (the caller asks for that only when the
+    search as typed found nothing, so that "gao st25" never drifts to ST24)."""
     plan = plan_search(text)
     if plan.unusable:
         return queryset.none()
@@ -169,13 +187,19 @@ def search(queryset: QuerySet[Product], text: str) -> QuerySet[Product]:
         return queryset
     groups = reduce(and_, (_group_q(group) for group in plan.groups), Q())
     matches = queryset.filter(groups & _all_words(plan.words))
-    if plan.words and not matches.exists():
+    if corrected and plan.words:
         fuzzy = _fuzzy_words(plan.words)
         if fuzzy is not None:
             matches = queryset.filter(groups & fuzzy)
+    return matches.annotate(rank_key=rank_expression(plan))
+
+
+def rank_expression(plan: SearchPlan) -> Cast:
+    """How well a product's name answers the search (higher is better): on PostgreSQL the trigram word
+    similarity of the phrase to the name, on SQLite how many of the words the name holds."""
     terms = plan.terms
     if connection.vendor == "postgresql":
         rank = TrigramWordSimilarity(" ".join(terms), F("name_folded"))
-        return matches.annotate(rank_key=Cast(rank * 1_000_000, IntegerField()))
+        return Cast(rank * RANK_SCALE, IntegerField())
     count = sum((Case(When(name_folded__contains=term, then=Value(1)), default=Value(0)) for term in terms), Value(0))
-    return matches.annotate(rank_key=Cast(count, IntegerField()))
+    return Cast(count, IntegerField())

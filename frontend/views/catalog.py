@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 from rest_framework import serializers
 
 from catalog import inputs, selectors
+from catalog.cache import one_version
 from catalog.commands import Sort
 from catalog.models import CertificateKind, HarvestLot, Product
 from catalog.policy import allowed, product_actions
@@ -65,6 +66,7 @@ def filter_form(request: ActorRequest) -> SchemaForm:
 
 
 @require_GET
+@one_version()
 def catalogue(request: ActorRequest) -> HttpResponse:
     values, errors = inputs.read_query_leniently(inputs.ProductQueryInput, request.GET)
     query = selectors.ProductQuery.from_values(values)
@@ -74,7 +76,7 @@ def catalogue(request: ActorRequest) -> HttpResponse:
     except ApplicationError as error:
         errors = {**errors, **error.fields}
         page = selectors.product_page(query=query)
-    facets = selectors.product_facets(query=query)
+    facets = selectors.product_facets(query=query, corrected=page.corrected)
     form = filter_form(request)
     if request.GET:
         form.is_valid()  # the same messages next to the filters
@@ -152,11 +154,14 @@ def _quote(product: Product, params: Any) -> tuple[PriceQuote | None, str | None
 
 
 @require_GET
+@one_version()
 def product(request: ActorRequest, product_id: int) -> HttpResponse:
     actor = request.actor
     item = selectors.product_visible_get(actor=actor, product_id=product_id)
     quote, quote_error, part = _quote(item, request.GET)
     tiers = selectors.price_tiers_for(product=item)
+    certificates = selectors.certificates_in_force_for(product=item)  # read once: the list and the badges
+    lots = selectors.lots_in_stock(product=item)  # read once: the table and the stock
     context = {
         "product": item,
         "tiers": tiers,
@@ -164,10 +169,10 @@ def product(request: ActorRequest, product_id: int) -> HttpResponse:
         "tier_rows": [
             (tier, tiers[i + 1].min_quantity if i + 1 < len(tiers) else None) for i, tier in enumerate(tiers)
         ],
-        "badges": selectors.badges_for([item]).get(item.pk, []),
-        "certificates": selectors.certificates_in_force_for(product=item),
-        "lots": selectors.lots_in_stock(product=item),
-        "stock": selectors.product_stock_available(product=item),
+        "badges": selectors.badges_of(certificates),
+        "certificates": certificates,
+        "lots": lots,
+        "stock": selectors.stock_of(lots),
         "images": list(item.images.all()),
         "path": selectors.category_path(item.category_id),
         # The one quantity box (price and cart) keeps what was typed; it starts at the minimum order.
@@ -193,12 +198,14 @@ def _trace_page(request: ActorRequest, lot: HarvestLot) -> HttpResponse:
 
 
 @require_GET
+@one_version()
 def trace(request: ActorRequest, public_id: str) -> HttpResponse:
     """The internal QR path (/trace/<id>/) for lots of products without a GTIN."""
     return _trace_page(request, selectors.lot_public_get(public_id=public_id))
 
 
 @require_GET
+@one_version()
 def digital_link(request: ActorRequest, gtin: str, lot_code: str) -> HttpResponse:
     """GS1 Digital Link resolver: /01/{gtin14}/10/{lot}[?17=YYMMDD] opens the lot's trace page."""
     return _trace_page(request, selectors.lot_by_digital_link(gtin14=gtin, lot_code=lot_code))

@@ -1,0 +1,158 @@
+"""What a public catalogue read costs: SQL queries and Redis round trips per request, pinned so that an N+1
+(or a cache read per category: 62 Redis round trips per catalogue page before) cannot creep back in."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from redis.connection import AbstractConnection
+
+from catalog import selectors
+from catalog.selectors import browse
+from catalog.selectors.browse import ProductQuery
+from tests.catalog.factories import make_certificate, make_lot, make_product
+from tests.factories import member
+
+pytestmark = pytest.mark.django_db
+
+MAX_QUERIES = 8
+MAX_REDIS_WARM = 4  # the catalogue version, the category tree, the facet counts; a typo: the vocabulary
+MAX_REDIS_COLD = 10  # the same missed and written, and the vocabulary of a corrected search
+
+
+@pytest.fixture
+def redis_calls(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """Every command sent to Redis from now on (a pipeline counts once: it is one round trip)."""
+    calls: list[bytes] = []
+    original = AbstractConnection.send_packed_command
+
+    def counted(self, command, *args, **kwargs):
+        calls.append(command)
+        return original(self, command, *args, **kwargs)
+
+    monkeypatch.setattr(AbstractConnection, "send_packed_command", counted)
+    return calls
+
+
+@pytest.fixture
+def shop(cooperative, alliance):
+    rice = make_product(cooperative, name="Gạo ST25 Tân Hiệp", origin_province_code=91)
+    make_product(
+        cooperative, name="Mật ong U Minh", category="mat-ong", moq="10", order_multiple="1", tiers=[("10", 290000)]
+    )
+    lot = make_lot(rice)
+    make_certificate(cooperative, kind="ocop", ocop_stars=4, products=[rice], number="OCOP-1")
+    make_certificate(cooperative)
+    return {"rice": rice, "lot": lot, "cooperative": cooperative}
+
+
+def _paths(shop) -> dict[str, str]:
+    return {
+        "catalogue": "/catalogue/",
+        "search and filters": "/catalogue/?search=gao+st25&province=91&certificate=vietgap&in_stock=1&ocop_min=3",
+        "a typo corrected": "/catalogue/?search=mat+onggg",
+        "cooperative storefront": f"/catalogue/?cooperative={shop['cooperative'].pk}",
+        "cooperative card": f"/cooperatives/{shop['cooperative'].pk}/",
+        "product": f"/products/{shop['rice'].pk}/",
+        "trace": f"/trace/{shop['lot'].public_id}/",
+    }
+
+
+def _cost(client: Client, path: str, redis_calls: list[bytes]) -> tuple[int, int]:
+    redis_calls.clear()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    assert response.status_code == 200, path
+    return len(queries.captured_queries), len(redis_calls)
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "catalogue",
+        "search and filters",
+        "a typo corrected",
+        "cooperative storefront",
+        "cooperative card",
+        "product",
+        "trace",
+    ],
+)
+def test_public_pages_read_little_cold_or_warm(shop, redis_calls, page):
+    path = _paths(shop)[page]
+    client = Client()
+    cache.clear()
+    cold_queries, cold_redis = _cost(client, path, redis_calls)
+    warm_queries, warm_redis = _cost(client, path, redis_calls)
+    assert cold_queries <= MAX_QUERIES, (page, cold_queries)
+    assert warm_queries <= MAX_QUERIES, (page, warm_queries)
+    assert cold_redis <= MAX_REDIS_COLD, (page, cold_redis)
+    assert warm_redis <= MAX_REDIS_WARM, (page, warm_redis)
+
+
+def test_a_warm_catalogue_page_reads_the_products_only(shop, redis_calls):
+    """Once the tree and the facet counts are cached, a page is its products, their stock, tiers and badges."""
+    client = Client()
+    _cost(client, "/catalogue/", redis_calls)
+    queries, _redis = _cost(client, "/catalogue/", redis_calls)
+    assert queries == 4
+
+
+def test_a_buyer_pays_only_for_the_personal_parts(shop, buyer, redis_calls):
+    """Signed in: the session, the user, their organisations and the unread bell on top of what anyone pays."""
+    client = Client()
+    client.force_login(member(buyer))
+    for path in _paths(shop).values():
+        queries, redis = _cost(client, path, redis_calls)
+        assert queries <= MAX_QUERIES + 5, (path, queries)
+        assert redis <= MAX_REDIS_COLD, (path, redis)
+
+
+@pytest.fixture
+def rice_shelf(cooperative, alliance):
+    """Eight products: five whose names hold "gạo thơm" as typed, three that only mention rice."""
+    names = ["Gạo thơm Hòn Đất", "Gạo thơm Jasmine", "Cám gạo", "Gạo thơm ST24", "Bánh tráng gạo", "Gạo thơm lài"]
+    names += ["Bột gạo", "Gạo thơm Nàng Hoa"]
+    return [make_product(cooperative, name=name) for name in names]
+
+
+def _full_ranking(query: ProductQuery) -> list[int]:
+    """Every match ranked, as the page did before it ranked only the newest candidates."""
+    ranked = browse.filtered_products(query).order_by("-rank_key", "-id")
+    return list(ranked.values_list("id", flat=True))
+
+
+@pytest.mark.parametrize("candidates", [2, 3, 5, 100])
+@pytest.mark.parametrize("page_size", [1, 2, 3, 5])
+def test_relevance_pages_are_the_full_ranking_whatever_the_candidate_window(
+    rice_shelf, monkeypatch, candidates, page_size
+):
+    """Ranking the newest candidates first never changes a page: every page, walked by its cursor, is a
+    slice of the ranking of every match."""
+    monkeypatch.setattr(browse, "CANDIDATES", candidates)
+    for text in ["gao thom", "gao"]:
+        query = ProductQuery(search=text)
+        expected = _full_ranking(query)
+        seen: list[int] = []
+        cursor = None
+        while True:
+            page = selectors.product_page(query=query, cursor=cursor, page_size=page_size)
+            seen += [p.pk for p in page.products]
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+        assert seen == expected, (text, candidates, page_size)
+
+
+def test_a_search_found_as_typed_is_one_query_for_its_products(rice_shelf, django_assert_max_num_queries):
+    """No "does anything match" query before the page: the page's own query answers that."""
+    selectors.product_page(query=ProductQuery(search="gao thom"))  # the category tree, cached
+    with django_assert_max_num_queries(4):  # products, stock, tiers, badges
+        page = selectors.product_page(query=ProductQuery(search="gao thom"))
+    assert not page.corrected
+    # "Gạo thơm" is also a category: every product in it matches, the names holding the words first.
+    assert all(p.name_vi.startswith("Gạo thơm") for p in page.products[:5])
+    assert len(page.products) == 8
