@@ -323,6 +323,7 @@ class WebhookEventStatus(models.TextChoices):
     PROCESSED = "processed", _("Processed")
     IGNORED = "ignored", _("Ignored")
     FAILED = "failed", _("Failed")
+    REJECTED = "rejected", _("Rejected")  # signed, but not a body we can read: kept for staff, never processed
 
 
 class WebhookEvent(models.Model):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 from datetime import UTC, datetime
 from typing import Any
 
@@ -50,6 +51,28 @@ def webhook_event_store(
     return event, True
 
 
+# What a rejected body keeps for staff to read (the start of what arrived is enough to see what was wrong).
+REJECTED_BODY_KEPT = 20_000
+
+
+def webhook_event_reject(*, provider: str, body: bytes, error: str) -> WebhookEvent:
+    """Keep a signed body we cannot read, for staff to see, as a rejected event that nothing retries. The
+    same body sent again is the same row."""
+    text = body[:REJECTED_BODY_KEPT].decode("utf-8", "replace").replace("\x00", "\ufffd")  # jsonb refuses NUL
+    event, _created = WebhookEvent.objects.get_or_create(
+        provider=provider,
+        event_id="rejected:" + hashlib.sha256(body).hexdigest(),
+        defaults={
+            "type": "rejected",
+            "payload": {"body": text},
+            "status": WebhookEventStatus.REJECTED,
+            "error": error[:2000],
+            "processed_at": timezone.now(),
+        },
+    )
+    return event
+
+
 STRIPE_PAYMENT_INTENT_EVENTS = frozenset(
     {
         "payment_intent.succeeded",
@@ -67,6 +90,22 @@ STRIPE_CHARGE_EVENTS = frozenset(
 )
 STRIPE_REFUND_EVENTS = frozenset({"charge.refund.updated", "refund.created", "refund.updated", "refund.failed"})
 STRIPE_HANDLED = STRIPE_PAYMENT_INTENT_EVENTS | STRIPE_CHARGE_EVENTS | STRIPE_REFUND_EVENTS
+
+
+def stripe_event_fields(event: Any) -> tuple[str, str]:
+    """The id and type of a Stripe event body. Raises MalformedEvent when the body is not an event."""
+    if not isinstance(event, dict):
+        raise MalformedEvent("the body is not a JSON object")
+    event_id, event_type = event.get("id"), event.get("type")
+    if not (isinstance(event_id, str) and event_id and isinstance(event_type, str) and event_type):
+        raise MalformedEvent("an event without a text id and type")
+    data = event.get("data")
+    obj = data.get("object") if isinstance(data, dict) else None
+    if not isinstance(obj, dict) or not isinstance(obj.get("id", ""), str):
+        raise MalformedEvent("an event without a data.object")
+    if stripe_event_handled(event_type) and not obj.get("id"):
+        raise MalformedEvent(f"a {event_type} event without the object's id"[:200])
+    return event_id, event_type
 
 
 def _is_dispute(event_type: str) -> bool:
@@ -118,39 +157,74 @@ def _process_stripe(event: WebhookEvent) -> bool:
 
 
 # --- bank notifications ----------------------------------------------------------------------------
-def bank_notification_transfers(payload: dict[str, Any]) -> list[dict[str, Any]]:
+# Larger than any transfer a bank reports (and well inside PostgreSQL's bigint): a body claiming more is not
+# a notification we can trust.
+TRANSFER_AMOUNT_LIMIT = 10**15
+
+
+class MalformedEvent(ValueError):
+    """A correctly signed provider body that is not the shape we know: refused, kept for staff, not retried."""
+
+
+def _transfer_amount(value: Any) -> int:
+    """Whole đồng from a JSON number: integers, or floats that are whole and finite (1e400 is neither)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise MalformedEvent(f"amount is not a number: {value!r}"[:200])
+    if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
+        raise MalformedEvent(f"amount is not a whole number of đồng: {value!r}")
+    amount = int(value)
+    if abs(amount) >= TRANSFER_AMOUNT_LIMIT:
+        raise MalformedEvent(f"amount out of range: {amount}")
+    return amount
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def bank_notification_transfers(payload: Any) -> list[dict[str, Any]]:
     """Casso (`{"error": 0, "data": {...}}` or a list) or SePay (`{"id", "transferAmount", ...}`) bodies as
-    our transfer fields."""
+    our transfer fields. Raises MalformedEvent on anything else."""
+    if not isinstance(payload, dict):
+        raise MalformedEvent("the body is not a JSON object")
     transfers: list[dict[str, Any]] = []
     if "transferAmount" in payload:  # SePay
-        amount = int(payload["transferAmount"])
+        amount = _transfer_amount(payload["transferAmount"])
         if payload.get("transferType") == "out":
             amount = -amount
+        if payload.get("id") in (None, ""):
+            raise MalformedEvent("a SePay notification without its id")
         transfers.append(
             {
-                "bank_reference": str(payload.get("referenceCode") or f"sepay-{payload['id']}"),
-                "account_number": str(payload.get("accountNumber") or ""),
-                "booked_at": payload.get("transactionDate") or "",
+                "bank_reference": _text(payload.get("referenceCode") or f"sepay-{payload['id']}"),
+                "account_number": _text(payload.get("accountNumber")),
+                "booked_at": _text(payload.get("transactionDate")),
                 "amount": amount,
-                "description": str(payload.get("content") or payload.get("description") or ""),
+                "description": _text(payload.get("content") or payload.get("description")),
                 "counterparty": "",
             }
         )
     elif "data" in payload:  # Casso (v2 object, or v1 list)
         items = payload["data"] if isinstance(payload["data"], list) else [payload["data"]]
+        if not items:
+            raise MalformedEvent("a Casso notification without transfers")
         for item in items:
+            if not isinstance(item, dict):
+                raise MalformedEvent(f"a Casso transfer is not an object: {item!r}"[:200])
+            if not (item.get("reference") or item.get("tid") or item.get("id")):
+                raise MalformedEvent("a Casso transfer without reference, tid or id")
             transfers.append(
                 {
-                    "bank_reference": str(item.get("reference") or item.get("tid") or f"casso-{item['id']}"),
-                    "account_number": str(item.get("accountNumber") or item.get("bank_sub_acc_id") or ""),
-                    "booked_at": item.get("transactionDateTime") or item.get("when") or "",
-                    "amount": int(item["amount"]),
-                    "description": str(item.get("description") or ""),
-                    "counterparty": str(item.get("counterAccountName") or ""),
+                    "bank_reference": _text(item.get("reference") or item.get("tid") or f"casso-{item['id']}"),
+                    "account_number": _text(item.get("accountNumber") or item.get("bank_sub_acc_id")),
+                    "booked_at": _text(item.get("transactionDateTime") or item.get("when")),
+                    "amount": _transfer_amount(item.get("amount")),
+                    "description": _text(item.get("description")),
+                    "counterparty": _text(item.get("counterAccountName")),
                 }
             )
     else:
-        raise ValueError("Neither a Casso nor a SePay notification")
+        raise MalformedEvent("neither a Casso nor a SePay notification")
     return transfers
 
 
