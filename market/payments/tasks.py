@@ -8,11 +8,17 @@ from datetime import timedelta
 
 import stripe
 from celery import shared_task
+from django.db.models import Q
 from django.utils import timezone
 
 from market.payments.models import ReconciliationRun, WebhookEvent, WebhookEventStatus
 from market.payments.services.reconciliation import reconciliation_run
-from market.payments.services.webhooks import webhook_event_failed, webhook_event_process
+from market.payments.services.webhooks import (
+    CLAIM_EXPIRES,
+    CLAIMABLE,
+    webhook_event_failed,
+    webhook_event_process,
+)
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
@@ -37,12 +43,9 @@ def process_webhook_event(self, event_id: int) -> str:
 def relay_webhook_events() -> int:
     """The outbox relay: events stored but not processed (a lost task, Redis down) are sent again."""
     stale = timezone.now() - timedelta(seconds=60)
+    abandoned = Q(status=WebhookEventStatus.PROCESSING, claimed_at__lt=timezone.now() - CLAIM_EXPIRES)
     ids = list(
-        WebhookEvent.objects.filter(
-            status__in=[WebhookEventStatus.RECEIVED, WebhookEventStatus.FAILED],
-            received_at__lt=stale,
-            attempts__lt=MAX_ATTEMPTS,
-        )
+        WebhookEvent.objects.filter(CLAIMABLE | abandoned, received_at__lt=stale, attempts__lt=MAX_ATTEMPTS)
         .order_by("received_at")
         .values_list("pk", flat=True)[:500]
     )

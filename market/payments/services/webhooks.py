@@ -12,11 +12,13 @@ import hashlib
 import json
 import logging
 import math
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from market.payments import stripe_gateway as gateway
@@ -116,44 +118,51 @@ def stripe_event_handled(event_type: str) -> bool:
     return event_type in STRIPE_HANDLED or _is_dispute(event_type)
 
 
-def _process_stripe(event: WebhookEvent) -> bool:
-    """Re-read the event's object from Stripe and record it. False when the type is not ours to handle."""
+# A step that records what Stripe said; built after the network calls, run inside the record transaction.
+RecordStep = Callable[[], object]
+
+
+def _stripe_fetch(event: WebhookEvent) -> list[RecordStep] | None:
+    """Re-read the event's object from Stripe (network: no transaction is open) and return the steps that
+    record it. None when the type is not ours to handle."""
     obj = (event.payload.get("data") or {}).get("object") or {}
     object_id = obj.get("id", "")
     kind = event.type
-    source = EventSource(event.source)
+    recorded = {"source": EventSource(event.source), "provider_event_id": event.event_id}
+    steps: list[RecordStep] = []
     if kind in STRIPE_PAYMENT_INTENT_EVENTS:
-        payment_sync_from_intent(
-            intent=gateway.payment_intent_retrieve(object_id), source=source, provider_event_id=event.event_id
-        )
+        steps.append(partial(payment_sync_from_intent, intent=gateway.payment_intent_retrieve(object_id), **recorded))
     elif kind in STRIPE_CHARGE_EVENTS:
         charge = gateway.charge_retrieve(object_id)
         intent_id = charge.get("payment_intent")
         intent_id = intent_id.get("id") if isinstance(intent_id, dict) else intent_id
         if intent_id:
-            payment_sync_from_intent(
-                intent=gateway.payment_intent_retrieve(intent_id), source=source, provider_event_id=event.event_id
-            )
+            intent = gateway.payment_intent_retrieve(intent_id)
+            steps.append(partial(payment_sync_from_intent, intent=intent, **recorded))
         else:
-            provider_record_upsert(
-                reference=charge["id"],
-                amount=int(charge["amount"]),
-                currency=charge["currency"],
-                status=charge.get("status", ""),
-                created=int(charge.get("created", 0)),
-                refunded=int(charge.get("amount_refunded") or 0),
-                disputed=bool(charge.get("disputed")),
+            steps.append(
+                partial(
+                    provider_record_upsert,
+                    reference=charge["id"],
+                    amount=int(charge["amount"]),
+                    currency=charge["currency"],
+                    status=charge.get("status", ""),
+                    created=int(charge.get("created", 0)),
+                    refunded=int(charge.get("amount_refunded") or 0),
+                    disputed=bool(charge.get("disputed")),
+                )
             )
         if kind == "charge.refunded":
-            for refund in gateway.refunds_for_charge(charge["id"]):
-                refund_sync(data=refund, source=source, provider_event_id=event.event_id)
+            steps += [
+                partial(refund_sync, data=refund, **recorded) for refund in gateway.refunds_for_charge(charge["id"])
+            ]
     elif kind in STRIPE_REFUND_EVENTS:
-        refund_sync(data=gateway.refund_retrieve(object_id), source=source, provider_event_id=event.event_id)
+        steps.append(partial(refund_sync, data=gateway.refund_retrieve(object_id), **recorded))
     elif _is_dispute(kind):
-        dispute_sync(data=gateway.dispute_retrieve(object_id), source=source, provider_event_id=event.event_id)
+        steps.append(partial(dispute_sync, data=gateway.dispute_retrieve(object_id), **recorded))
     else:
-        return False
-    return True
+        return None
+    return steps
 
 
 # --- bank notifications ----------------------------------------------------------------------------
@@ -238,47 +247,67 @@ def bank_notification_id(payload: dict[str, Any]) -> str:
     return "body:" + hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
-def _process_bank(event: WebhookEvent) -> bool:
+def _bank_steps(event: WebhookEvent) -> list[RecordStep]:
+    """A bank notification carries everything in its body: nothing to ask over the network."""
+    steps: list[RecordStep] = []
     for transfer in bank_notification_transfers(event.payload):
         try:
             booked_at = parse_datetime(str(transfer["booked_at"]))
         except ValueError:
             booked_at = timezone.now().astimezone(VIETNAM)
-        bank_transaction_record(
-            account_number=transfer["account_number"][:19],
-            bank_reference=transfer["bank_reference"][:120],
-            booked_at=booked_at,
-            amount=transfer["amount"],
-            description=transfer["description"],
-            counterparty=transfer["counterparty"],
-            source=TransactionSource.WEBHOOK,
+        steps.append(
+            partial(
+                bank_transaction_record,
+                account_number=transfer["account_number"][:19],
+                bank_reference=transfer["bank_reference"][:120],
+                booked_at=booked_at,
+                amount=transfer["amount"],
+                description=transfer["description"],
+                counterparty=transfer["counterparty"],
+                source=TransactionSource.WEBHOOK,
+            )
         )
-    return True
+    return steps
+
+
+# A claim older than this is taken to be a worker that died mid-way; well beyond any Stripe call's timeout.
+CLAIM_EXPIRES = timedelta(minutes=10)
+CLAIMABLE = Q(status__in=[WebhookEventStatus.RECEIVED, WebhookEventStatus.FAILED])
+
+
+def webhook_event_claim(event_id: int) -> WebhookEvent | None:
+    """Take an event for processing with one conditional UPDATE (committed at once, no lock kept). None when
+    it is done, rejected, or claimed by another worker less than CLAIM_EXPIRES ago."""
+    now = timezone.now()
+    stale = Q(status=WebhookEventStatus.PROCESSING, claimed_at__lt=now - CLAIM_EXPIRES)
+    claimed = WebhookEvent.objects.filter(CLAIMABLE | stale, pk=event_id).update(
+        status=WebhookEventStatus.PROCESSING, claimed_at=now, attempts=F("attempts") + 1
+    )
+    return WebhookEvent.objects.get(pk=event_id) if claimed else None
 
 
 def webhook_event_process(*, event_id: int) -> str:
-    """Process a stored event once. Safe to run twice and concurrently: a second run finds it done (or
-    locked by the first) and does nothing."""
+    """Process a stored event: claim it (committed), ask the provider with no transaction open and no row
+    locked, then record the answer in one short transaction. Safe to run twice and concurrently: a second run
+    finds it claimed or done and does nothing; the record steps only move state forward."""
+    event = webhook_event_claim(event_id)
+    if event is None:
+        return "skipped"
+    steps = _stripe_fetch(event) if event.provider == Provider.STRIPE else _bank_steps(event)
     with transaction.atomic():
-        event = (
-            WebhookEvent.objects.select_for_update(skip_locked=True)
-            .filter(pk=event_id, status__in=[WebhookEventStatus.RECEIVED, WebhookEventStatus.FAILED])
-            .first()
-        )
-        if event is None:
-            return "skipped"
-        handled = _process_stripe(event) if event.provider == Provider.STRIPE else _process_bank(event)
-        event.status = WebhookEventStatus.PROCESSED if handled else WebhookEventStatus.IGNORED
+        for step in steps or []:
+            step()
+        event.status = WebhookEventStatus.IGNORED if steps is None else WebhookEventStatus.PROCESSED
         event.processed_at = timezone.now()
-        event.attempts += 1
         event.error = ""
-        event.save(update_fields=["status", "processed_at", "attempts", "error"])
-        return event.status
+        event.save(update_fields=["status", "processed_at", "error"])
+    return event.status
 
 
 def webhook_event_failed(*, event_id: int, error: str) -> None:
-    WebhookEvent.objects.filter(pk=event_id).exclude(status=WebhookEventStatus.PROCESSED).update(
-        status=WebhookEventStatus.FAILED, error=error[:2000], attempts=F("attempts") + 1
+    """A claimed event whose processing raised: back to the relay (its attempt was counted by the claim)."""
+    WebhookEvent.objects.filter(pk=event_id, status=WebhookEventStatus.PROCESSING).update(
+        status=WebhookEventStatus.FAILED, error=error[:2000]
     )
 
 
