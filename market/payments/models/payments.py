@@ -38,7 +38,7 @@ class ProviderStatus(models.TextChoices):
     REQUIRES_PAYMENT_METHOD = "requires_payment_method", _("Waiting for a card")
     REQUIRES_CONFIRMATION = "requires_confirmation", _("Waiting for confirmation")
     REQUIRES_ACTION = "requires_action", _("Waiting for 3-D Secure")
-    PROCESSING = "processing", _("Processing")
+    PROCESSING = "processing", _("Being processed")
     REQUIRES_CAPTURE = "requires_capture", _("Authorised, not captured")
     CANCELED = "canceled", _("Cancelled at the provider")
     SUCCEEDED = "succeeded", _("Paid at the provider")
@@ -320,7 +320,7 @@ class Dispute(TimeStampedModel):
 
 class WebhookEventStatus(models.TextChoices):
     RECEIVED = "received", _("Received")
-    PROCESSING = "processing", _("Processing")  # claimed by a worker (see `claimed_at`)
+    PROCESSING = "processing", _("Being processed")  # claimed by a worker (see `claimed_at`)
     PROCESSED = "processed", _("Processed")
     IGNORED = "ignored", _("Ignored")
     FAILED = "failed", _("Failed")
