@@ -20,11 +20,6 @@ class Migration(migrations.Migration):
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='payment',
-            name='provider_status',
-            field=models.CharField(blank=True, choices=[('requires_payment_method', 'Waiting for a card'), ('requires_confirmation', 'Waiting for confirmation'), ('requires_action', 'Waiting for 3-D Secure'), ('processing', 'Being processed'), ('requires_capture', 'Authorised, not captured'), ('canceled', 'Cancelled at the provider'), ('succeeded', 'Paid at the provider'), ('credited', 'Credited to the account')], max_length=40, verbose_name='status at the provider'),
-        ),
-        migrations.AlterField(
             model_name='webhookevent',
             name='status',
             field=models.CharField(choices=[('received', 'Received'), ('processing', 'Being processed'), ('processed', 'Processed'), ('ignored', 'Ignored'), ('failed', 'Failed'), ('rejected', 'Rejected')], default='received', max_length=12),

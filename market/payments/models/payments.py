@@ -38,7 +38,7 @@ class ProviderStatus(models.TextChoices):
     REQUIRES_PAYMENT_METHOD = "requires_payment_method", _("Waiting for a card")
     REQUIRES_CONFIRMATION = "requires_confirmation", _("Waiting for confirmation")
     REQUIRES_ACTION = "requires_action", _("Waiting for 3-D Secure")
-    PROCESSING = "processing", _("Being processed")
+    PROCESSING = "processing", _("Processing")
     REQUIRES_CAPTURE = "requires_capture", _("Authorised, not captured")
     CANCELED = "canceled", _("Cancelled at the provider")
     SUCCEEDED = "succeeded", _("Paid at the provider")
