@@ -411,10 +411,20 @@ class PaymentRefreshView(ActorAPIView):
 class RefundCreateView(ActorAPIView):
     capabilities = {"POST": PAYMENTS_REFUND}
 
-    @extend_schema(request=RefundInput, responses={201: RefundOut}, tags=["payments"])
+    @extend_schema(
+        request=RefundInput,
+        responses={201: RefundOut},
+        parameters=[OpenApiParameter("Idempotency-Key", str, location=OpenApiParameter.HEADER, required=False)],
+        tags=["payments"],
+    )
     def post(self, request: Request, payment_id: int) -> Response:
         selectors.payment_get_for(actor=self.actor, payment_id=payment_id)
-        refund = services.refund_create(actor=self.actor, payment_id=payment_id, **_fields(RefundInput, request))
+        refund = services.refund_create(
+            actor=self.actor,
+            payment_id=payment_id,
+            client_key=idempotency_key(request.headers),
+            **_fields(RefundInput, request),
+        )
         return Response(RefundOut(refund).data, status=status.HTTP_201_CREATED)
 
 
