@@ -153,6 +153,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# How long a transaction waits for a row lock on the locking paths (market/core/locking.py) before it answers
+# 503 "busy": a few seconds, never a hung worker.
+LOCK_TIMEOUT_SECONDS = float(env("LOCK_TIMEOUT_SECONDS", "5"))
 
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0" if TESTING else "")
 if PRODUCTION and not REDIS_URL:

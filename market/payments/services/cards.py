@@ -39,6 +39,7 @@ from market.payments.models import (
 )
 from market.payments.policy import PAYABLE_POLICY, PAYMENT_POLICY, PayableAction, PaymentAction
 from market.payments.registry import PayableEvent
+from market.payments.services.payables import lock_payable
 from market.payments.services.transitions import lock_payment, payment_record_created, payment_transition
 
 logger = logging.getLogger(__name__)
@@ -70,7 +71,7 @@ def card_payment_start(*, actor: Actor, payable_id: int, token_id: str, client_k
     # Before any lock: this may call Stripe.
     _cancel_abandoned_attempts(payable)
     with transaction.atomic():
-        locked = Payable.objects.select_for_update().get(pk=payable.pk)
+        locked = lock_payable(payable.pk)
         if client_key and (existing := Payment.objects.filter(payable=locked, client_key=client_key).first()):
             return existing, ""
         PAYABLE_POLICY.authorize(actor=actor, obj=locked, action=PayableAction.PAY_BY_CARD)
