@@ -354,8 +354,16 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 else:
     # Longer than the longest task's hard time limit, or Redis hands an unacknowledged task to a
-    # second worker while the first is still running it.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+    # second worker while the first is still running it. The socket timeouts bound every publish: a Redis that
+    # is down, or frozen (accepts connections, never answers), costs a request at most about a second and a
+    # half, never a hung web worker; what was to be sent waits in its outbox row for the relay.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 2 * 60 * 60,
+        "socket_connect_timeout": 1.0,
+        "socket_timeout": 1.5,
+    }
+# A publish that failed is not retried in the request: the outbox rows and periodic relays send it later.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0}
 # A Redis outage delays work but never stops a worker: it reconnects for as long as it takes.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
