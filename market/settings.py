@@ -152,6 +152,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+# PostgreSQL, per connection: a statement running (or waiting) longer than this is cancelled — a table locked
+# for minutes turns into quick 503s ("busy"), not a site that waits for everyone. 0 turns a limit off (a
+# long migration: run `migrate` with DATABASE_STATEMENT_TIMEOUT_SECONDS=0).
+DATABASE_STATEMENT_TIMEOUT_SECONDS = int(env("DATABASE_STATEMENT_TIMEOUT_SECONDS", "30"))
+DATABASE_LOCK_TIMEOUT_SECONDS = int(env("DATABASE_LOCK_TIMEOUT_SECONDS", "10"))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT_SECONDS}s -c lock_timeout={DATABASE_LOCK_TIMEOUT_SECONDS}s"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # How long a transaction waits for a row lock on the locking paths (market/core/locking.py) before it answers
 # 503 "busy": a few seconds, never a hung worker.
