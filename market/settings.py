@@ -293,6 +293,10 @@ STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
 STRIPE_API_BASE = env("STRIPE_API_BASE")
 # Pinned: the SDK sends it on every call; set the same version on the webhook endpoint in the dashboard.
 STRIPE_API_VERSION = "2026-10-28.endive"
+# A Stripe that does not answer holds a worker at most about timeout × (retries + 1): seconds, not the SDK's
+# 80-second default. Retries are safe: every write carries a deterministic idempotency key.
+STRIPE_TIMEOUT_SECONDS = float(env("STRIPE_TIMEOUT_SECONDS", "10"))
+STRIPE_MAX_NETWORK_RETRIES = int(env("STRIPE_MAX_NETWORK_RETRIES", "1"))
 # Without a secret key (outside production) card payments run against localstripe, a local Stripe test
 # server that `make run` starts on loopback (run_local); real test keys switch to Stripe. In production
 # an empty key simply turns card payments off (buyers pay by bank transfer).
