@@ -128,17 +128,24 @@ def _stripe_fetch(event: WebhookEvent) -> list[RecordStep] | None:
     obj = (event.payload.get("data") or {}).get("object") or {}
     object_id = obj.get("id", "")
     kind = event.type
-    recorded = {"source": EventSource(event.source), "provider_event_id": event.event_id}
+    source, event_id = EventSource(event.source), event.event_id
     steps: list[RecordStep] = []
     if kind in STRIPE_PAYMENT_INTENT_EVENTS:
-        steps.append(partial(payment_sync_from_intent, intent=gateway.payment_intent_retrieve(object_id), **recorded))
+        steps.append(
+            partial(
+                payment_sync_from_intent,
+                intent=gateway.payment_intent_retrieve(object_id),
+                source=source,
+                provider_event_id=event_id,
+            )
+        )
     elif kind in STRIPE_CHARGE_EVENTS:
         charge = gateway.charge_retrieve(object_id)
         intent_id = charge.get("payment_intent")
         intent_id = intent_id.get("id") if isinstance(intent_id, dict) else intent_id
         if intent_id:
             intent = gateway.payment_intent_retrieve(intent_id)
-            steps.append(partial(payment_sync_from_intent, intent=intent, **recorded))
+            steps.append(partial(payment_sync_from_intent, intent=intent, source=source, provider_event_id=event_id))
         else:
             steps.append(
                 partial(
@@ -154,12 +161,17 @@ def _stripe_fetch(event: WebhookEvent) -> list[RecordStep] | None:
             )
         if kind == "charge.refunded":
             steps += [
-                partial(refund_sync, data=refund, **recorded) for refund in gateway.refunds_for_charge(charge["id"])
+                partial(refund_sync, data=refund, source=source, provider_event_id=event_id)
+                for refund in gateway.refunds_for_charge(charge["id"])
             ]
     elif kind in STRIPE_REFUND_EVENTS:
-        steps.append(partial(refund_sync, data=gateway.refund_retrieve(object_id), **recorded))
+        steps.append(
+            partial(refund_sync, data=gateway.refund_retrieve(object_id), source=source, provider_event_id=event_id)
+        )
     elif _is_dispute(kind):
-        steps.append(partial(dispute_sync, data=gateway.dispute_retrieve(object_id), **recorded))
+        steps.append(
+            partial(dispute_sync, data=gateway.dispute_retrieve(object_id), source=source, provider_event_id=event_id)
+        )
     else:
         return None
     return steps
