@@ -8,6 +8,7 @@ Each benchmark is a module with `main(argv) -> int`; add yours to BENCHMARKS."""
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 BENCHMARKS = {
@@ -26,6 +27,9 @@ def main(argv: list[str]) -> int:
         print(__doc__)
         print("benchmarks:", ", ".join(sorted(BENCHMARKS)))
         return 0
+    # The generators load and index up to 1,000,000 products in statements that run for minutes: the site's
+    # 30-second statement limit (market/settings.py) is not for them.
+    os.environ.setdefault("DATABASE_STATEMENT_TIMEOUT_SECONDS", "0")
     name, rest = (argv[0], argv[1:]) if argv and not argv[0].startswith("-") else ("report", argv)
     if name not in BENCHMARKS:
         print(f"unknown benchmark {name!r}; choose from: {', '.join(sorted(BENCHMARKS))}", file=sys.stderr)

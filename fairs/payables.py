@@ -15,6 +15,7 @@ from market.payments.registry import PayableInfo, PayableKind, PaymentUpdate, Re
 class BoothFeePayable(PayableKind):
     name = BOOTH_FEE_KIND  # stored with every payment; never rename
     label = _("Fair booth fee")
+    owner_model = Application
 
     def load(self, object_id: str) -> Application | None:
         if not object_id.isdigit():

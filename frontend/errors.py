@@ -7,7 +7,8 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from market.core.errors import ApplicationError
+from market.core.errors import ApplicationError, Busy
+from market.core.locking import is_busy
 
 
 class ApplicationErrorPageMiddleware:
@@ -18,6 +19,8 @@ class ApplicationErrorPageMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if is_busy(exception):  # a lock or statement timeout: a calm 503, not a 500
+            exception = Busy()
         if request.path.startswith("/api/") or not isinstance(exception, ApplicationError):
             return None
         return render(

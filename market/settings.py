@@ -152,11 +152,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-elif "postgresql" in DATABASES["default"]["ENGINE"]:
+# PostgreSQL, per connection: a statement running (or waiting) longer than this is cancelled — a table locked
+# for minutes turns into quick 503s ("busy"), not a site that waits for everyone. 0 turns a limit off (a
+# long migration: run `migrate` with DATABASE_STATEMENT_TIMEOUT_SECONDS=0).
+DATABASE_STATEMENT_TIMEOUT_SECONDS = int(env("DATABASE_STATEMENT_TIMEOUT_SECONDS", "30"))
+DATABASE_LOCK_TIMEOUT_SECONDS = int(env("DATABASE_LOCK_TIMEOUT_SECONDS", "10"))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # No JIT: our statements are short, and compiling one whose estimate passes jit_above_cost took longer than
     # running it (the catalogue's facet counts at 100,000 products: 335 ms of JIT for 70 ms of work).
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c jit=off -c statement_timeout={DATABASE_STATEMENT_TIMEOUT_SECONDS}s"
+        f" -c lock_timeout={DATABASE_LOCK_TIMEOUT_SECONDS}s"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# How long a transaction waits for a row lock on the locking paths (market/core/locking.py) before it answers
+# 503 "busy": a few seconds, never a hung worker.
+LOCK_TIMEOUT_SECONDS = float(env("LOCK_TIMEOUT_SECONDS", "5"))
 
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0" if TESTING else "")
 if PRODUCTION and not REDIS_URL:
@@ -285,6 +296,10 @@ STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
 STRIPE_API_BASE = env("STRIPE_API_BASE")
 # Pinned: the SDK sends it on every call; set the same version on the webhook endpoint in the dashboard.
 STRIPE_API_VERSION = "2026-10-28.endive"
+# A Stripe that does not answer holds a worker at most about timeout × (retries + 1): seconds, not the SDK's
+# 80-second default. Retries are safe: every write carries a deterministic idempotency key.
+STRIPE_TIMEOUT_SECONDS = float(env("STRIPE_TIMEOUT_SECONDS", "10"))
+STRIPE_MAX_NETWORK_RETRIES = int(env("STRIPE_MAX_NETWORK_RETRIES", "1"))
 # Without a secret key (outside production) card payments run against localstripe, a local Stripe test
 # server that `make run` starts on loopback (run_local); real test keys switch to Stripe. In production
 # an empty key simply turns card payments off (buyers pay by bank transfer).
@@ -355,8 +370,16 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 else:
     # Longer than the longest task's hard time limit, or Redis hands an unacknowledged task to a
-    # second worker while the first is still running it.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+    # second worker while the first is still running it. The socket timeouts bound every publish: a Redis that
+    # is down, or frozen (accepts connections, never answers), costs a request at most about a second and a
+    # half, never a hung web worker; what was to be sent waits in its outbox row for the relay.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 2 * 60 * 60,
+        "socket_connect_timeout": 1.0,
+        "socket_timeout": 1.5,
+    }
+# A publish that failed is not retried in the request: the outbox rows and periodic relays send it later.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0}
 # A Redis outage delays work but never stops a worker: it reconnects for as long as it takes.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None

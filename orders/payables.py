@@ -20,6 +20,7 @@ from orders.services.common import PAYABLE_KIND
 class OrderPayable(PayableKind):
     name = PAYABLE_KIND
     label = _("Order")
+    owner_model = Order
 
     def load(self, object_id: str) -> Order | None:
         if not object_id.isdigit():

@@ -46,6 +46,7 @@ from fairs.services.common import authorize_fair, fair_for, move, record
 from fairs.services.fees import fee_apply, fee_clear
 from fairs.services.plan import lock_booth
 from market.core.errors import Conflict, NotFound, ValidationFailed
+from market.core.locking import bounded_lock_wait
 from market.core.services import audit_record
 from market.notifications.services import notify
 from market.organisations.models import SELLER_KINDS, Organisation
@@ -61,9 +62,12 @@ def _visible(actor: Actor, application_id: int) -> Application:
 
 
 def lock_application(application_id: int) -> Application:
-    return (
-        Application.objects.select_for_update(of=("self",)).select_related("fair", "cooperative").get(pk=application_id)
-    )
+    with bounded_lock_wait():
+        return (
+            Application.objects.select_for_update(of=("self",))
+            .select_related("fair", "cooperative")
+            .get(pk=application_id)
+        )
 
 
 def _set_status(

@@ -471,7 +471,7 @@ def staff_reconciliation(request: MemberRequest) -> HttpResponse:
     context = {
         "runs": runs,
         "older": older,
-        "running": any(run.status == RunStatus.RUNNING for run in runs),
+        "running": any(run.status in (RunStatus.QUEUED, RunStatus.RUNNING) for run in runs),
         "open_count": selectors.discrepancy_list_for(actor=actor).count(),
     }
     return render(request, "frontend/payments/staff/reconciliation.html", context)

@@ -12,7 +12,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from market.core.errors import ApplicationError
+from market.core.errors import ApplicationError, Busy
+from market.core.locking import is_busy
 from market.core.logging import request_id_var
 
 
@@ -42,6 +43,8 @@ def error_body(code: str, message: str, fields: dict[str, list[str]] | None = No
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if is_busy(exc):  # a lock or statement timeout on a path that did not say so itself
+        exc = Busy()
     if isinstance(exc, ApplicationError):
         return Response(error_body(exc.code, exc.message, exc.fields or None), status=exc.status_code)
     if isinstance(exc, DjangoValidationError):

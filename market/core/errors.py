@@ -54,3 +54,12 @@ class Conflict(ApplicationError):
     status_code = 409
     default_code = "conflict"
     default_message = _("This conflicts with the current state.")
+
+
+class Busy(ApplicationError):
+    """The rows this needs are held by another request for longer than we wait (`lock_timeout`), or the
+    database took too long (`statement_timeout`): nothing was changed, and trying again shortly works."""
+
+    status_code = 503
+    default_code = "busy"
+    default_message = _("Someone else is changing this right now. Nothing was saved; try again in a moment.")

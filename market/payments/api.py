@@ -68,7 +68,13 @@ from market.payments.policy import (
 )
 from market.payments.services.bank import LineOutcome, statement_preview
 from market.payments.services.reconciliation import reconciliation_request
-from market.payments.services.webhooks import bank_notification_id, bank_notification_transfers
+from market.payments.services.webhooks import (
+    MalformedEvent,
+    bank_notification_id,
+    bank_notification_transfers,
+    stripe_event_fields,
+    webhook_event_reject,
+)
 
 
 # --- output --------------------------------------------------------------------------------------
@@ -279,6 +285,18 @@ class _WebhookView(APIView):
     def bad(code: str, message: str) -> Response:
         return Response(error_body(code, message), status=status.HTTP_400_BAD_REQUEST)
 
+    def rejected(self, provider: Provider, body: bytes, error: Exception) -> Response:
+        """Signed by the provider but not a body we can read: kept for staff, answered 400, not retried."""
+        webhook_event_reject(provider=provider, body=body, error=f"{type(error).__name__}: {error}")
+        return self.bad("malformed_event", _("The event is signed but its body is not one we can read."))
+
+
+def _json_body(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError) as error:  # UnicodeDecodeError is a ValueError
+        raise MalformedEvent(f"not JSON: {error}") from None
+
 
 class StripeWebhookView(_WebhookView):
     @extend_schema(request=None, responses={200: AckOut}, tags=["payments-webhooks"], auth=[])
@@ -286,10 +304,13 @@ class StripeWebhookView(_WebhookView):
         payload = request.body
         try:
             gateway.verify_webhook(payload, request.META.get("HTTP_STRIPE_SIGNATURE"))
-            event = json.loads(payload)
-            event_id, event_type = event["id"], event["type"]
-        except (stripe.SignatureVerificationError, ValueError, KeyError, TypeError):
+        except (stripe.SignatureVerificationError, ValueError):
             return self.bad("bad_signature", _("The signature or the body is not valid."))
+        try:
+            event = _json_body(payload)
+            event_id, event_type = stripe_event_fields(event)
+        except MalformedEvent as error:
+            return self.rejected(Provider.STRIPE, payload, error)
         _event, created = services.webhook_event_store(
             provider=Provider.STRIPE, event_id=event_id, type=event_type, payload=event
         )
@@ -302,10 +323,13 @@ class BankWebhookView(_WebhookView):
         payload = request.body
         try:
             bank_webhook.verify(payload, request.META.get(bank_webhook.HEADER))
-            body = json.loads(payload)
-            bank_notification_transfers(body)
-        except (bank_webhook.BadSignature, ValueError, KeyError, TypeError):
+        except bank_webhook.BadSignature:
             return self.bad("bad_signature", _("The signature or the body is not valid."))
+        try:
+            body = _json_body(payload)
+            bank_notification_transfers(body)
+        except MalformedEvent as error:
+            return self.rejected(Provider.BANK_TRANSFER, payload, error)
         _event, created = services.webhook_event_store(
             provider=Provider.BANK_TRANSFER, event_id=bank_notification_id(body), type="transfer", payload=body
         )
@@ -400,10 +424,20 @@ class RefundCreateView(ActorAPIView):
     required_scopes = {"POST": ApiScope.PAYMENTS_WRITE}
     capabilities = {"POST": PAYMENTS_REFUND}
 
-    @extend_schema(request=RefundInput, responses={201: RefundOut}, tags=["payments"])
+    @extend_schema(
+        request=RefundInput,
+        responses={201: RefundOut},
+        parameters=[OpenApiParameter("Idempotency-Key", str, location=OpenApiParameter.HEADER, required=False)],
+        tags=["payments"],
+    )
     def post(self, request: Request, payment_id: int) -> Response:
         selectors.payment_get_for(actor=self.actor, payment_id=payment_id)
-        refund = services.refund_create(actor=self.actor, payment_id=payment_id, **_fields(RefundInput, request))
+        refund = services.refund_create(
+            actor=self.actor,
+            payment_id=payment_id,
+            client_key=idempotency_key(request.headers),
+            **_fields(RefundInput, request),
+        )
         return Response(RefundOut(refund).data, status=status.HTTP_201_CREATED)
 
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from django.db.models import Model
 from django.utils.functional import Promise
 
 from market.core.errors import NotFound
@@ -91,6 +92,9 @@ class PayableKind(ABC):
 
     name: ClassVar[str] = ""
     label: ClassVar[str | Promise] = ""
+    # The model of the app's object. Set it when the callbacks write the object's rows: payments then locks
+    # that row first, before the payable (see `lock_owner`).
+    owner_model: ClassVar[type[Model] | None] = None
 
     @abstractmethod
     def load(self, object_id: str) -> Any | None:
@@ -99,6 +103,12 @@ class PayableKind(ABC):
     @abstractmethod
     def describe(self, obj: Any) -> PayableInfo:
         """What is owed, by whom, to whom, into which account."""
+
+    def lock_owner(self, object_id: str) -> None:
+        """Lock the app's object (the payable's owner) for update. Payments calls it before it locks the
+        payable, so every path takes owner → payable → payment in that order (market/core/locking.py)."""
+        if self.owner_model is not None and object_id.isdigit():
+            list(self.owner_model._default_manager.select_for_update().filter(pk=int(object_id)).values_list("pk"))
 
     def on_succeeded(self, obj: Any, update: PaymentUpdate) -> None:  # noqa: B027 (optional hook)
         """A payment succeeded (card captured, or a bank transfer recognised)."""

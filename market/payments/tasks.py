@@ -8,11 +8,17 @@ from datetime import timedelta
 
 import stripe
 from celery import shared_task
+from django.db.models import Q
 from django.utils import timezone
 
-from market.payments.models import ReconciliationRun, WebhookEvent, WebhookEventStatus
-from market.payments.services.reconciliation import reconciliation_run
-from market.payments.services.webhooks import webhook_event_failed, webhook_event_process
+from market.payments.models import WebhookEvent, WebhookEventStatus
+from market.payments.services.reconciliation import reconciliation_claim, reconciliation_run
+from market.payments.services.webhooks import (
+    CLAIM_EXPIRES,
+    CLAIMABLE,
+    webhook_event_failed,
+    webhook_event_process,
+)
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
@@ -37,12 +43,9 @@ def process_webhook_event(self, event_id: int) -> str:
 def relay_webhook_events() -> int:
     """The outbox relay: events stored but not processed (a lost task, Redis down) are sent again."""
     stale = timezone.now() - timedelta(seconds=60)
+    abandoned = Q(status=WebhookEventStatus.PROCESSING, claimed_at__lt=timezone.now() - CLAIM_EXPIRES)
     ids = list(
-        WebhookEvent.objects.filter(
-            status__in=[WebhookEventStatus.RECEIVED, WebhookEventStatus.FAILED],
-            received_at__lt=stale,
-            attempts__lt=MAX_ATTEMPTS,
-        )
+        WebhookEvent.objects.filter(CLAIMABLE | abandoned, received_at__lt=stale, attempts__lt=MAX_ATTEMPTS)
         .order_by("received_at")
         .values_list("pk", flat=True)[:500]
     )
@@ -52,9 +55,8 @@ def relay_webhook_events() -> int:
 
 
 @shared_task(name="market.payments.tasks.run_reconciliation")
-def run_reconciliation(run_id: int | None = None) -> int:
-    """Beat runs it with no id; a staff request passes its run."""
-    run = ReconciliationRun.objects.filter(pk=run_id).first() if run_id else None
-    if run is not None and run.finished_at is not None:
-        return run.pk
-    return reconciliation_run(run=run).pk
+def run_reconciliation(run_id: int | None = None) -> int | None:
+    """Beat runs it with no id (it takes a staff request left queued, else runs on its own); a staff request
+    passes its run. Safe to run twice: a run already taken is not done again."""
+    run = reconciliation_claim(run_id=run_id)
+    return None if run is None else reconciliation_run(run=run).pk

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from catalog import pricing
 from market.core.errors import Conflict, NotFound, ValidationFailed
+from market.core.locking import bounded_lock_wait
 from market.core.services import audit_record
 from market.organisations.permissions import Actor
 from market.payments.models import Payable
@@ -52,12 +53,13 @@ def lock_order(*, actor: Actor, order_id: int) -> Order:
     """The order row locked for update, when `actor` may read it (its buyer, its cooperative, alliance
     staff); anyone else gets NotFound, so a foreign order is never told apart from a missing one. What the
     actor may do to it is the order policy's answer (orders/policy.py)."""
-    order = (
-        Order.objects.select_for_update(of=("self",))
-        .select_related("checkout", "buyer", "cooperative")
-        .filter(pk=order_id)
-        .first()
-    )
+    with bounded_lock_wait():
+        order = (
+            Order.objects.select_for_update(of=("self",))
+            .select_related("checkout", "buyer", "cooperative")
+            .filter(pk=order_id)
+            .first()
+        )
     if order is None or not (
         actor.organisation_id in (order.buyer_id, order.cooperative_id) or actor.can(ORDERS_VIEW_ALL)
     ):

@@ -301,5 +301,4 @@ class TestBankNotifications:
         payable = make_invoice(1_500_000)
         assert post_bank(client, self.sepay(payable), secret="not-the-secret").status_code == 400
         assert post_bank(client, self.sepay(payable), header="").status_code == 400
-        assert post_bank(client, {"hello": "world"}).status_code == 400
         assert not WebhookEvent.objects.exists()

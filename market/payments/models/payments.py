@@ -262,6 +262,7 @@ class Refund(TimeStampedModel):
     failure_message = models.CharField(max_length=500, blank=True)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     succeeded_at = models.DateTimeField(null=True, blank=True)
+    client_key = models.CharField(max_length=100, blank=True, help_text="The Idempotency-Key staff's client sent.")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -270,6 +271,9 @@ class Refund(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["provider_reference"], condition=~Q(provider_reference=""), name="refund_reference_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["payment", "client_key"], condition=~Q(client_key=""), name="refund_client_key_unique"
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
             models.CheckConstraint(condition=Q(state__in=RefundState.values), name="refund_state_valid"),
@@ -320,9 +324,11 @@ class Dispute(TimeStampedModel):
 
 class WebhookEventStatus(models.TextChoices):
     RECEIVED = "received", _("Received")
+    PROCESSING = "processing", _("Being processed")  # claimed by a worker (see `claimed_at`)
     PROCESSED = "processed", _("Processed")
     IGNORED = "ignored", _("Ignored")
     FAILED = "failed", _("Failed")
+    REJECTED = "rejected", _("Rejected")  # signed, but not a body we can read: kept for staff, never processed
 
 
 class WebhookEvent(models.Model):
@@ -341,6 +347,7 @@ class WebhookEvent(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -47,6 +47,7 @@ class SweepWatermark(models.Model):
 
 
 class RunStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting for a worker")  # asked for by staff; a worker (or the next scheduled run) takes it
     RUNNING = "running", _("Running")
     COMPLETED = "completed", _("Completed")
     FAILED = "failed", _("Failed")

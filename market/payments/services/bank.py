@@ -46,6 +46,7 @@ from market.payments.policy import (
     StatementAction,
     TransferAction,
 )
+from market.payments.services.payables import lock_payable
 from market.payments.services.transitions import payment_record_created, payment_transition
 from market.payments.statements import BANK_FORMATS, VIETNAM, parse_statement
 
@@ -95,10 +96,8 @@ def decide(
     found = references.find_references(description)
     if not found:
         return Decision(False, MatchReason.UNMATCHED, None)
-    payables = Payable.objects.filter(reference__in=found).select_related("payee")
-    if lock:
-        payables = payables.select_for_update(of=("self",))
-    candidates = list(payables)
+    payables = Payable.objects.filter(reference__in=found).select_related("payee").order_by("pk")
+    candidates = [lock_payable(payable.pk) for payable in payables] if lock else list(payables)
     if not candidates:
         return Decision(False, MatchReason.UNMATCHED, None)
     if len(candidates) > 1:
@@ -221,9 +220,9 @@ def transfer_report(
     if received_on > timezone.localdate():
         raise ValidationFailed(fields={"received_on": [_("This date is in the future.")]})
     with transaction.atomic():
-        payable = Payable.objects.select_for_update().filter(pk=payable_id).first()
-        if payable is None:
+        if not Payable.objects.filter(pk=payable_id).exists():
             raise NotFound()
+        payable = lock_payable(payable_id)
         PAYABLE_POLICY.authorize(actor=actor, obj=payable, action=PayableAction.RECORD_TRANSFER)
         decision = decide_for(payable, amount=amount, currency=payable.currency, outstanding=payable.outstanding)
         line = statement_line or payable.reference
@@ -488,11 +487,12 @@ def bank_transaction_apply(*, actor: Actor, transaction_id: int, note: str, refe
     with transaction.atomic():
         tx = _transfer_locked(actor, transaction_id, TransferAction.APPLY)
         if reference:
-            payable = Payable.objects.select_for_update().filter(reference=reference).first()
-            if payable is None:
+            payable_id = Payable.objects.filter(reference=reference).values_list("pk", flat=True).first()
+            if payable_id is None:
                 raise ValidationFailed(fields={"reference": [_("No payment has this reference.")]})
+            payable = lock_payable(payable_id)
         elif tx.payable_id:
-            payable = Payable.objects.select_for_update().get(pk=tx.payable_id)
+            payable = lock_payable(tx.payable_id)
         else:
             raise ValidationFailed(fields={"reference": [_("Enter the reference this transfer pays.")]})
         if payable.status == PayableStatus.CANCELLED:

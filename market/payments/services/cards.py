@@ -7,14 +7,14 @@ Every change of state goes through `payment_transition`, from the PaymentIntent 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
 import stripe
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -39,6 +39,7 @@ from market.payments.models import (
 )
 from market.payments.policy import PAYABLE_POLICY, PAYMENT_POLICY, PayableAction, PaymentAction
 from market.payments.registry import PayableEvent
+from market.payments.services.payables import lock_payable
 from market.payments.services.transitions import lock_payment, payment_record_created, payment_transition
 
 logger = logging.getLogger(__name__)
@@ -70,10 +71,12 @@ def card_payment_start(*, actor: Actor, payable_id: int, token_id: str, client_k
     # Before any lock: this may call Stripe.
     _cancel_abandoned_attempts(payable)
     with transaction.atomic():
-        locked = Payable.objects.select_for_update().get(pk=payable.pk)
+        locked = lock_payable(payable.pk)
         if client_key and (existing := Payment.objects.filter(payable=locked, client_key=client_key).first()):
             return existing, ""
         PAYABLE_POLICY.authorize(actor=actor, obj=locked, action=PayableAction.PAY_BY_CARD)
+        if _attempt_in_flight(locked):
+            raise Conflict(_("Another card payment for this is in progress. Wait for its result before paying again."))
         payment = Payment.objects.create(
             payable=locked,
             provider=Provider.STRIPE,
@@ -122,6 +125,20 @@ def card_payment_start(*, actor: Actor, payable_id: int, token_id: str, client_k
     synced, _moved = payment_sync_from_intent(intent=intent, source=EventSource.API)
     payment = synced or payment
     return payment, intent.get("client_secret", "") if payment.provider_status == ProviderStatus.REQUIRES_ACTION else ""
+
+
+# An attempt still pending this long after it was opened without reaching Stripe belongs to a process that
+# died before the call (a live one fails or answers well within the Stripe timeout); it no longer blocks.
+ATTEMPT_IN_FLIGHT = timedelta(minutes=5)
+
+
+def _attempt_in_flight(payable: Payable) -> bool:
+    """Another card attempt on this payable may still be charged: one opened (under the payable's lock) by
+    another tab and not yet answered, or one Stripe still holds as processing after the cancellations. Asked
+    with the payable locked, so two tabs cannot both open an attempt."""
+    pending = Payment.objects.filter(payable=payable, provider=Provider.STRIPE, state=S.PENDING)
+    opened_recently = Q(provider_reference="", created_at__gte=timezone.now() - ATTEMPT_IN_FLIGHT)
+    return pending.filter(opened_recently | ~Q(provider_reference="")).exists()
 
 
 def _cancel_abandoned_attempts(payable: Payable) -> None:
@@ -230,8 +247,11 @@ def payment_sync_from_intent(
 
 
 # --- refunds -------------------------------------------------------------------------------------
-def refund_create(*, actor: Actor, payment_id: int, amount: int, reason: str) -> Refund:
-    """Refund part or all of a card payment. A refused refund is recorded as failed with Stripe's reason."""
+def refund_create(*, actor: Actor, payment_id: int, amount: int, reason: str, client_key: str = "") -> Refund:
+    """Refund part or all of a card payment. A refused refund is recorded as failed with Stripe's reason.
+
+    The same `client_key` (the Idempotency-Key of a retried request) answers with the same refund; one that
+    never reached Stripe is sent again under the same Stripe key (`ml-refund-<id>`), so it is made once."""
     PAYMENT_POLICY.require_capability(actor=actor, action=PaymentAction.REFUND)
     if not reason.strip():
         raise ValidationFailed(fields={"reason": [_("Say why the money goes back.")]})
@@ -239,19 +259,30 @@ def refund_create(*, actor: Actor, payment_id: int, amount: int, reason: str) ->
         raise NotFound()
     with transaction.atomic():
         _payable, locked = lock_payment(payment_id)
-        PAYMENT_POLICY.authorize(actor=actor, obj=locked, action=PaymentAction.REFUND)
-        pending = (
-            Refund.objects.filter(payment=locked, state=RefundState.PENDING).aggregate(total=Sum("amount"))["total"]
-            or 0
-        )
-        available = locked.amount - locked.amount_refunded - pending
-        if amount <= 0 or amount > available:
-            raise ValidationFailed(
-                fields={"amount": [_("Enter an amount of at most %(max)s.") % {"max": format_money(max(available, 0))}]}
-            )
-        refund = Refund.objects.create(payment=locked, amount=amount, reason=reason, requested_by=actor.user)
-        audit_record(actor=actor, action="payments.refund_requested", target=locked, data={"amount": amount})
+        refund = Refund.objects.filter(payment=locked, client_key=client_key).first() if client_key else None
+        if refund is None:
+            refund = _refund_open(actor=actor, payment=locked, amount=amount, reason=reason, client_key=client_key)
+        elif refund.state != RefundState.PENDING or refund.provider_reference:
+            return refund  # a retried request that already has Stripe's answer
     return refund_send(actor=actor, refund=refund)
+
+
+def _refund_open(*, actor: Actor, payment: Payment, amount: int, reason: str, client_key: str) -> Refund:
+    """A pending refund row (the payment is locked by the caller), within what is left to refund."""
+    PAYMENT_POLICY.authorize(actor=actor, obj=payment, action=PaymentAction.REFUND)
+    pending = (
+        Refund.objects.filter(payment=payment, state=RefundState.PENDING).aggregate(total=Sum("amount"))["total"] or 0
+    )
+    available = payment.amount - payment.amount_refunded - pending
+    if amount <= 0 or amount > available:
+        raise ValidationFailed(
+            fields={"amount": [_("Enter an amount of at most %(max)s.") % {"max": format_money(max(available, 0))}]}
+        )
+    refund = Refund.objects.create(
+        payment=payment, amount=amount, reason=reason, requested_by=actor.user, client_key=client_key
+    )
+    audit_record(actor=actor, action="payments.refund_requested", target=payment, data={"amount": amount})
+    return refund
 
 
 def refund_send(*, actor: Actor, refund: Refund) -> Refund:

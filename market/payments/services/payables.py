@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from django.db import IntegrityError, transaction
@@ -9,6 +10,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from market.core.errors import Conflict, NotFound
+from market.core.locking import bounded_lock_wait
 from market.core.money import Money
 from market.core.services import audit_record
 from market.payments import references, registry
@@ -138,6 +140,16 @@ def payable_recompute(payable: Payable) -> Payable:
     payable.status = derive_status(payable, disputed=collected.filter(state=PaymentState.DISPUTED).exists())
     payable.save(update_fields=["amount_paid", "amount_refunded", "status", "updated_at"])
     return payable
+
+
+def lock_payable(payable_id: int) -> Payable:
+    """The payable locked for update, after its owner (the order, the application…): one lock order across
+    apps, owner → payable → payment, each wait bounded (market/core/locking.py). Raises Payable.DoesNotExist."""
+    kind_name, object_id = Payable.objects.values_list("kind", "object_id").get(pk=payable_id)
+    with bounded_lock_wait():
+        with contextlib.suppress(NotFound):  # a kind no longer registered has nothing of its own to lock
+            registry.get(kind_name).lock_owner(object_id)
+        return Payable.objects.select_for_update(of=("self",)).select_related("payee").get(pk=payable_id)
 
 
 def notify_payable_kind(payable: Payable, payment: Payment, event: PayableEvent) -> None:

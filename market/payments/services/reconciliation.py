@@ -12,13 +12,16 @@ import hashlib
 import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import stripe
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from market.core.errors import Conflict, NotFound, ValidationFailed
 from market.core.services import audit_record
@@ -53,25 +56,63 @@ CHUNK = 2000
 K = DiscrepancyKind
 
 
+# Told to staff on a queued run the broker would not take (stored untranslated; the page translates it).
+QUEUE_UNREACHABLE = gettext_noop(
+    "The task queue could not be reached; the run starts with the next scheduled reconciliation."
+)
+
+
+def _stranded_after() -> datetime:
+    """A run still running after the task's hard time limit has no worker left on it."""
+    return timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+
+
 def reconciliation_request(*, actor: Actor) -> ReconciliationRun:
-    """Staff ask for a run now; a worker does it (the page shows it running, then its results)."""
+    """Staff ask for a run now; a worker does it (the page shows it waiting, running, then its results)."""
     actor.require(PAYMENTS_MANAGE)
     if ReconciliationRun.objects.filter(
-        status=RunStatus.RUNNING, started_at__gte=timezone.now() - timedelta(minutes=30)
+        Q(status=RunStatus.QUEUED) | Q(status=RunStatus.RUNNING, started_at__gte=_stranded_after())
     ).exists():
         raise Conflict(_("A reconciliation is already running; wait for it to finish."))
-    run = ReconciliationRun.objects.create(trigger=RunTrigger.STAFF, requested_by=actor.user)
+    run = ReconciliationRun.objects.create(trigger=RunTrigger.STAFF, requested_by=actor.user, status=RunStatus.QUEUED)
     audit_record(actor=actor, action="payments.reconciliation_requested", target=run)
+    transaction.on_commit(partial(_enqueue, run_id=run.pk))
+    return run
+
+
+def _enqueue(*, run_id: int) -> None:
+    """Hand a queued run to a worker, after the commit. A broker that is down (or frozen: the publish gives
+    up after its socket timeout) leaves the run queued with a note staff see; the next scheduled run takes it."""
     from market.payments.tasks import run_reconciliation
 
-    transaction.on_commit(lambda: run_reconciliation.delay(run.pk))
-    return run
+    try:
+        run_reconciliation.delay(run_id)
+    except Exception:
+        logger.warning("could not enqueue reconciliation run %s; the scheduled run will take it", run_id, exc_info=True)
+        ReconciliationRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(error=QUEUE_UNREACHABLE)
+
+
+def reconciliation_claim(*, run_id: int | None) -> ReconciliationRun | None:
+    """The run a worker should do now, marked running: the given queued run, or (beat, no id) the oldest
+    queued request, else a new scheduled run. None when the given run was taken or done already. Runs left
+    running by a worker that died are closed as failed first."""
+    ReconciliationRun.objects.filter(status=RunStatus.RUNNING, started_at__lt=_stranded_after()).update(
+        status=RunStatus.FAILED,
+        finished_at=timezone.now(),
+        error=gettext_noop("The worker stopped before the run finished."),
+    )
+    queued = ReconciliationRun.objects.filter(status=RunStatus.QUEUED)
+    candidate = run_id or queued.order_by("started_at", "pk").values_list("pk", flat=True).first()
+    if candidate is None:
+        return ReconciliationRun.objects.create(trigger=RunTrigger.BEAT)
+    claimed = queued.filter(pk=candidate).update(status=RunStatus.RUNNING, started_at=timezone.now(), error="")
+    return ReconciliationRun.objects.get(pk=candidate) if claimed else None
 
 
 def reconciliation_run(
     *, run: ReconciliationRun | None = None, sweep: bool = True, grace: timedelta | None = None
 ) -> ReconciliationRun:
-    """Do a whole run (beat calls it with no run; staff requests pass theirs)."""
+    """Do a whole run (the task passes the run it claimed; tests and the bench may pass none)."""
     run = run or ReconciliationRun.objects.create(trigger=RunTrigger.BEAT)
     grace = settings.PAYMENTS_RECONCILE_GRACE if grace is None else grace
     try:

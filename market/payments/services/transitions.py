@@ -14,10 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from market.core.errors import Conflict
+from market.core.locking import bounded_lock_wait
 from market.payments.models import EventSource, Payable, Payment, PaymentEvent, PaymentState
 from market.payments.notifications import announce
 from market.payments.registry import PayableEvent
-from market.payments.services.payables import notify_payable_kind, payable_recompute
+from market.payments.services.payables import lock_payable, notify_payable_kind, payable_recompute
 
 logger = logging.getLogger(__name__)
 S = PaymentState
@@ -46,10 +47,12 @@ EVENTS: dict[PaymentState, PayableEvent] = {
 
 
 def lock_payment(payment_id: int) -> tuple[Payable, Payment]:
-    """Lock in one fixed order everywhere — payable, then payment — so that two workers never deadlock."""
+    """Lock in the one order used everywhere — the payable's owner, the payable, then the payment — so that a
+    payment callback and the owner's own services never deadlock (market/core/locking.py)."""
     payable_id = Payment.objects.values_list("payable_id", flat=True).get(pk=payment_id)
-    payable = Payable.objects.select_for_update().get(pk=payable_id)
-    payment = Payment.objects.select_for_update().get(pk=payment_id)
+    payable = lock_payable(payable_id)
+    with bounded_lock_wait():
+        payment = Payment.objects.select_for_update().get(pk=payment_id)
     return payable, payment
 
 

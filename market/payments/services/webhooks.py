@@ -11,11 +11,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from datetime import UTC, datetime
+import math
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from market.payments import stripe_gateway as gateway
@@ -50,6 +53,28 @@ def webhook_event_store(
     return event, True
 
 
+# What a rejected body keeps for staff to read (the start of what arrived is enough to see what was wrong).
+REJECTED_BODY_KEPT = 20_000
+
+
+def webhook_event_reject(*, provider: str, body: bytes, error: str) -> WebhookEvent:
+    """Keep a signed body we cannot read, for staff to see, as a rejected event that nothing retries. The
+    same body sent again is the same row."""
+    text = body[:REJECTED_BODY_KEPT].decode("utf-8", "replace").replace("\x00", "\ufffd")  # jsonb refuses NUL
+    event, _created = WebhookEvent.objects.get_or_create(
+        provider=provider,
+        event_id="rejected:" + hashlib.sha256(body).hexdigest(),
+        defaults={
+            "type": "rejected",
+            "payload": {"body": text},
+            "status": WebhookEventStatus.REJECTED,
+            "error": error[:2000],
+            "processed_at": timezone.now(),
+        },
+    )
+    return event
+
+
 STRIPE_PAYMENT_INTENT_EVENTS = frozenset(
     {
         "payment_intent.succeeded",
@@ -69,6 +94,22 @@ STRIPE_REFUND_EVENTS = frozenset({"charge.refund.updated", "refund.created", "re
 STRIPE_HANDLED = STRIPE_PAYMENT_INTENT_EVENTS | STRIPE_CHARGE_EVENTS | STRIPE_REFUND_EVENTS
 
 
+def stripe_event_fields(event: Any) -> tuple[str, str]:
+    """The id and type of a Stripe event body. Raises MalformedEvent when the body is not an event."""
+    if not isinstance(event, dict):
+        raise MalformedEvent("the body is not a JSON object")
+    event_id, event_type = event.get("id"), event.get("type")
+    if not (isinstance(event_id, str) and event_id and isinstance(event_type, str) and event_type):
+        raise MalformedEvent("an event without a text id and type")
+    data = event.get("data")
+    obj = data.get("object") if isinstance(data, dict) else None
+    if not isinstance(obj, dict) or not isinstance(obj.get("id", ""), str):
+        raise MalformedEvent("an event without a data.object")
+    if stripe_event_handled(event_type) and not obj.get("id"):
+        raise MalformedEvent(f"a {event_type} event without the object's id"[:200])
+    return event_id, event_type
+
+
 def _is_dispute(event_type: str) -> bool:
     return event_type.startswith("charge.dispute.")
 
@@ -77,80 +118,134 @@ def stripe_event_handled(event_type: str) -> bool:
     return event_type in STRIPE_HANDLED or _is_dispute(event_type)
 
 
-def _process_stripe(event: WebhookEvent) -> bool:
-    """Re-read the event's object from Stripe and record it. False when the type is not ours to handle."""
+# A step that records what Stripe said; built after the network calls, run inside the record transaction.
+RecordStep = Callable[[], object]
+
+
+def _stripe_fetch(event: WebhookEvent) -> list[RecordStep] | None:
+    """Re-read the event's object from Stripe (network: no transaction is open) and return the steps that
+    record it. None when the type is not ours to handle."""
     obj = (event.payload.get("data") or {}).get("object") or {}
     object_id = obj.get("id", "")
     kind = event.type
-    source = EventSource(event.source)
+    source, event_id = EventSource(event.source), event.event_id
+    steps: list[RecordStep] = []
     if kind in STRIPE_PAYMENT_INTENT_EVENTS:
-        payment_sync_from_intent(
-            intent=gateway.payment_intent_retrieve(object_id), source=source, provider_event_id=event.event_id
+        steps.append(
+            partial(
+                payment_sync_from_intent,
+                intent=gateway.payment_intent_retrieve(object_id),
+                source=source,
+                provider_event_id=event_id,
+            )
         )
     elif kind in STRIPE_CHARGE_EVENTS:
         charge = gateway.charge_retrieve(object_id)
         intent_id = charge.get("payment_intent")
         intent_id = intent_id.get("id") if isinstance(intent_id, dict) else intent_id
         if intent_id:
-            payment_sync_from_intent(
-                intent=gateway.payment_intent_retrieve(intent_id), source=source, provider_event_id=event.event_id
-            )
+            intent = gateway.payment_intent_retrieve(intent_id)
+            steps.append(partial(payment_sync_from_intent, intent=intent, source=source, provider_event_id=event_id))
         else:
-            provider_record_upsert(
-                reference=charge["id"],
-                amount=int(charge["amount"]),
-                currency=charge["currency"],
-                status=charge.get("status", ""),
-                created=int(charge.get("created", 0)),
-                refunded=int(charge.get("amount_refunded") or 0),
-                disputed=bool(charge.get("disputed")),
+            steps.append(
+                partial(
+                    provider_record_upsert,
+                    reference=charge["id"],
+                    amount=int(charge["amount"]),
+                    currency=charge["currency"],
+                    status=charge.get("status", ""),
+                    created=int(charge.get("created", 0)),
+                    refunded=int(charge.get("amount_refunded") or 0),
+                    disputed=bool(charge.get("disputed")),
+                )
             )
         if kind == "charge.refunded":
-            for refund in gateway.refunds_for_charge(charge["id"]):
-                refund_sync(data=refund, source=source, provider_event_id=event.event_id)
+            steps += [
+                partial(refund_sync, data=refund, source=source, provider_event_id=event_id)
+                for refund in gateway.refunds_for_charge(charge["id"])
+            ]
     elif kind in STRIPE_REFUND_EVENTS:
-        refund_sync(data=gateway.refund_retrieve(object_id), source=source, provider_event_id=event.event_id)
+        steps.append(
+            partial(refund_sync, data=gateway.refund_retrieve(object_id), source=source, provider_event_id=event_id)
+        )
     elif _is_dispute(kind):
-        dispute_sync(data=gateway.dispute_retrieve(object_id), source=source, provider_event_id=event.event_id)
+        steps.append(
+            partial(dispute_sync, data=gateway.dispute_retrieve(object_id), source=source, provider_event_id=event_id)
+        )
     else:
-        return False
-    return True
+        return None
+    return steps
 
 
 # --- bank notifications ----------------------------------------------------------------------------
-def bank_notification_transfers(payload: dict[str, Any]) -> list[dict[str, Any]]:
+# Larger than any transfer a bank reports (and well inside PostgreSQL's bigint): a body claiming more is not
+# a notification we can trust.
+TRANSFER_AMOUNT_LIMIT = 10**15
+
+
+class MalformedEvent(ValueError):
+    """A correctly signed provider body that is not the shape we know: refused, kept for staff, not retried."""
+
+
+def _transfer_amount(value: Any) -> int:
+    """Whole đồng from a JSON number: integers, or floats that are whole and finite (1e400 is neither)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise MalformedEvent(f"amount is not a number: {value!r}"[:200])
+    if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
+        raise MalformedEvent(f"amount is not a whole number of đồng: {value!r}")
+    amount = int(value)
+    if abs(amount) >= TRANSFER_AMOUNT_LIMIT:
+        raise MalformedEvent(f"amount out of range: {amount}")
+    return amount
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def bank_notification_transfers(payload: Any) -> list[dict[str, Any]]:
     """Casso (`{"error": 0, "data": {...}}` or a list) or SePay (`{"id", "transferAmount", ...}`) bodies as
-    our transfer fields."""
+    our transfer fields. Raises MalformedEvent on anything else."""
+    if not isinstance(payload, dict):
+        raise MalformedEvent("the body is not a JSON object")
     transfers: list[dict[str, Any]] = []
     if "transferAmount" in payload:  # SePay
-        amount = int(payload["transferAmount"])
+        amount = _transfer_amount(payload["transferAmount"])
         if payload.get("transferType") == "out":
             amount = -amount
+        if payload.get("id") in (None, ""):
+            raise MalformedEvent("a SePay notification without its id")
         transfers.append(
             {
-                "bank_reference": str(payload.get("referenceCode") or f"sepay-{payload['id']}"),
-                "account_number": str(payload.get("accountNumber") or ""),
-                "booked_at": payload.get("transactionDate") or "",
+                "bank_reference": _text(payload.get("referenceCode") or f"sepay-{payload['id']}"),
+                "account_number": _text(payload.get("accountNumber")),
+                "booked_at": _text(payload.get("transactionDate")),
                 "amount": amount,
-                "description": str(payload.get("content") or payload.get("description") or ""),
+                "description": _text(payload.get("content") or payload.get("description")),
                 "counterparty": "",
             }
         )
     elif "data" in payload:  # Casso (v2 object, or v1 list)
         items = payload["data"] if isinstance(payload["data"], list) else [payload["data"]]
+        if not items:
+            raise MalformedEvent("a Casso notification without transfers")
         for item in items:
+            if not isinstance(item, dict):
+                raise MalformedEvent(f"a Casso transfer is not an object: {item!r}"[:200])
+            if not (item.get("reference") or item.get("tid") or item.get("id")):
+                raise MalformedEvent("a Casso transfer without reference, tid or id")
             transfers.append(
                 {
-                    "bank_reference": str(item.get("reference") or item.get("tid") or f"casso-{item['id']}"),
-                    "account_number": str(item.get("accountNumber") or item.get("bank_sub_acc_id") or ""),
-                    "booked_at": item.get("transactionDateTime") or item.get("when") or "",
-                    "amount": int(item["amount"]),
-                    "description": str(item.get("description") or ""),
-                    "counterparty": str(item.get("counterAccountName") or ""),
+                    "bank_reference": _text(item.get("reference") or item.get("tid") or f"casso-{item['id']}"),
+                    "account_number": _text(item.get("accountNumber") or item.get("bank_sub_acc_id")),
+                    "booked_at": _text(item.get("transactionDateTime") or item.get("when")),
+                    "amount": _transfer_amount(item.get("amount")),
+                    "description": _text(item.get("description")),
+                    "counterparty": _text(item.get("counterAccountName")),
                 }
             )
     else:
-        raise ValueError("Neither a Casso nor a SePay notification")
+        raise MalformedEvent("neither a Casso nor a SePay notification")
     return transfers
 
 
@@ -164,47 +259,67 @@ def bank_notification_id(payload: dict[str, Any]) -> str:
     return "body:" + hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
-def _process_bank(event: WebhookEvent) -> bool:
+def _bank_steps(event: WebhookEvent) -> list[RecordStep]:
+    """A bank notification carries everything in its body: nothing to ask over the network."""
+    steps: list[RecordStep] = []
     for transfer in bank_notification_transfers(event.payload):
         try:
             booked_at = parse_datetime(str(transfer["booked_at"]))
         except ValueError:
             booked_at = timezone.now().astimezone(VIETNAM)
-        bank_transaction_record(
-            account_number=transfer["account_number"][:19],
-            bank_reference=transfer["bank_reference"][:120],
-            booked_at=booked_at,
-            amount=transfer["amount"],
-            description=transfer["description"],
-            counterparty=transfer["counterparty"],
-            source=TransactionSource.WEBHOOK,
+        steps.append(
+            partial(
+                bank_transaction_record,
+                account_number=transfer["account_number"][:19],
+                bank_reference=transfer["bank_reference"][:120],
+                booked_at=booked_at,
+                amount=transfer["amount"],
+                description=transfer["description"],
+                counterparty=transfer["counterparty"],
+                source=TransactionSource.WEBHOOK,
+            )
         )
-    return True
+    return steps
+
+
+# A claim older than this is taken to be a worker that died mid-way; well beyond any Stripe call's timeout.
+CLAIM_EXPIRES = timedelta(minutes=10)
+CLAIMABLE = Q(status__in=[WebhookEventStatus.RECEIVED, WebhookEventStatus.FAILED])
+
+
+def webhook_event_claim(event_id: int) -> WebhookEvent | None:
+    """Take an event for processing with one conditional UPDATE (committed at once, no lock kept). None when
+    it is done, rejected, or claimed by another worker less than CLAIM_EXPIRES ago."""
+    now = timezone.now()
+    stale = Q(status=WebhookEventStatus.PROCESSING, claimed_at__lt=now - CLAIM_EXPIRES)
+    claimed = WebhookEvent.objects.filter(CLAIMABLE | stale, pk=event_id).update(
+        status=WebhookEventStatus.PROCESSING, claimed_at=now, attempts=F("attempts") + 1
+    )
+    return WebhookEvent.objects.get(pk=event_id) if claimed else None
 
 
 def webhook_event_process(*, event_id: int) -> str:
-    """Process a stored event once. Safe to run twice and concurrently: a second run finds it done (or
-    locked by the first) and does nothing."""
+    """Process a stored event: claim it (committed), ask the provider with no transaction open and no row
+    locked, then record the answer in one short transaction. Safe to run twice and concurrently: a second run
+    finds it claimed or done and does nothing; the record steps only move state forward."""
+    event = webhook_event_claim(event_id)
+    if event is None:
+        return "skipped"
+    steps = _stripe_fetch(event) if event.provider == Provider.STRIPE else _bank_steps(event)
     with transaction.atomic():
-        event = (
-            WebhookEvent.objects.select_for_update(skip_locked=True)
-            .filter(pk=event_id, status__in=[WebhookEventStatus.RECEIVED, WebhookEventStatus.FAILED])
-            .first()
-        )
-        if event is None:
-            return "skipped"
-        handled = _process_stripe(event) if event.provider == Provider.STRIPE else _process_bank(event)
-        event.status = WebhookEventStatus.PROCESSED if handled else WebhookEventStatus.IGNORED
+        for step in steps or []:
+            step()
+        event.status = WebhookEventStatus.IGNORED if steps is None else WebhookEventStatus.PROCESSED
         event.processed_at = timezone.now()
-        event.attempts += 1
         event.error = ""
-        event.save(update_fields=["status", "processed_at", "attempts", "error"])
-        return event.status
+        event.save(update_fields=["status", "processed_at", "error"])
+    return event.status
 
 
 def webhook_event_failed(*, event_id: int, error: str) -> None:
-    WebhookEvent.objects.filter(pk=event_id).exclude(status=WebhookEventStatus.PROCESSED).update(
-        status=WebhookEventStatus.FAILED, error=error[:2000], attempts=F("attempts") + 1
+    """A claimed event whose processing raised: back to the relay (its attempt was counted by the claim)."""
+    WebhookEvent.objects.filter(pk=event_id, status=WebhookEventStatus.PROCESSING).update(
+        status=WebhookEventStatus.FAILED, error=error[:2000]
     )
 
 
