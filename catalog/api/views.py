@@ -13,7 +13,7 @@ from django.utils.translation import get_language
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -34,6 +34,7 @@ from catalog.permissions import (
 )
 from market.core.errors import NotFound
 from market.core.inputs import IdInput, input_mode, read_input
+from market.core.json_input import JSONParser
 from market.core.pagination import CursorPagination
 from market.organisations.drf import ActorAPIView
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import stripe
@@ -10,14 +9,16 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from market.core import json_input
 from market.core.api import error_body
 from market.core.inputs import input_mode, read_input, read_query
+from market.core.json_input import JSONParser
 from market.core.pagination import CursorPagination
 from market.organisations.drf import ActorAPIView, AllowedActionsField
 from market.payments import bank_webhook, selectors, services, vietqr
@@ -285,7 +286,7 @@ class StripeWebhookView(_WebhookView):
         payload = request.body
         try:
             gateway.verify_webhook(payload, request.META.get("HTTP_STRIPE_SIGNATURE"))
-            event = json.loads(payload)
+            event = json_input.loads(payload)
             event_id, event_type = event["id"], event["type"]
         except (stripe.SignatureVerificationError, ValueError, KeyError, TypeError):
             return self.bad("bad_signature", _("The signature or the body is not valid."))
@@ -301,7 +302,7 @@ class BankWebhookView(_WebhookView):
         payload = request.body
         try:
             bank_webhook.verify(payload, request.META.get(bank_webhook.HEADER))
-            body = json.loads(payload)
+            body = json_input.loads(payload)
             bank_notification_transfers(body)
         except (bank_webhook.BadSignature, ValueError, KeyError, TypeError):
             return self.bad("bad_signature", _("The signature or the body is not valid."))
