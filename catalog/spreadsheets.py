@@ -15,6 +15,7 @@ from typing import IO, Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from market.core.csv_input import csv_rows, decode_csv, sniff_delimiter
 from market.core.errors import ValidationFailed
 from market.core.parsing import format_input_decimal
 from market.core.text import fold, nfc
@@ -145,27 +146,9 @@ class Table:
 
 
 def _rows_from_csv(data: bytes) -> list[list[str]]:
-    for encoding in ("utf-8-sig", "cp1258"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - cp1258 decodes every byte string
-        raise ValidationFailed(_("The file is not UTF-8 text."))
-    sample = text[:4096]
-    try:
-        dialect = csv.Sniffer().sniff(sample.splitlines()[0] if sample else "", delimiters=",;\t")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        delimiter = ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    rows = []
-    for row in reader:
-        rows.append(row)
-        if len(rows) > MAX_ROWS + 1:
-            break
-    return rows
+    text = decode_csv(data)
+    delimiter = sniff_delimiter(text.splitlines()[0] if text else "")
+    return csv_rows(text, delimiter=delimiter, limit=MAX_ROWS + 2)
 
 
 def _rows_from_xlsx(data: bytes) -> list[list[Any]]:
