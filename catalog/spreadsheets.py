@@ -3,7 +3,6 @@ price tiers as column pairs. The same columns go out (export) and come back in (
 
 from __future__ import annotations
 
-import csv
 import io
 import zipfile
 from collections.abc import Iterable
@@ -17,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from market.core.csv_input import csv_rows, decode_csv, sniff_delimiter
 from market.core.errors import ValidationFailed
+from market.core.exports import CsvWriter, text_read_back, xlsx_row
 from market.core.parsing import format_input_decimal
 from market.core.text import fold, nfc
 
@@ -125,7 +125,7 @@ def cell_value(cell: Any) -> Cell:
         return {"n": format(number.normalize(), "f")}
     if isinstance(cell, datetime | date):
         return cell.strftime("%d/%m/%Y")
-    return nfc(str(cell))
+    return nfc(text_read_back(str(cell)))
 
 
 def typed_cell(value: Cell) -> str | int | Decimal:
@@ -256,7 +256,7 @@ def export_rows(products: Iterable[Any]) -> list[list[Any]]:
 
 def write_csv(rows: list[list[Any]]) -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = CsvWriter(out)
     writer.writerow(HEADERS)
     for row in rows:
         # Numbers as the person's language writes them, never ambiguous when read back (1,125 kg is "1,1250").
@@ -270,10 +270,9 @@ def write_xlsx(rows: list[list[Any]]) -> bytes:
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = "products"
-    sheet.append(HEADERS)
+    sheet.append(xlsx_row(HEADERS))
     for row in rows:
-        sheet.append([float(v) if isinstance(v, Decimal) and v != v.to_integral_value() else
-                      (int(v) if isinstance(v, Decimal) else v) for v in row])  # fmt: skip
+        sheet.append(xlsx_row(row))
     sheet.freeze_panes = "A2"
     out = io.BytesIO()
     workbook.save(out)
