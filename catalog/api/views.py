@@ -555,7 +555,7 @@ def trace_payload(view: selectors.TraceView) -> dict[str, Any]:
         "certificates": certificates,
         "one_step_back": s.EventOut(view.back, many=True).data,
         "at_the_cooperative": s.EventOut(view.internal, many=True).data,
-        "one_step_forward": s.EventOut(view.forward, many=True).data,
+        "one_step_forward": s.ForwardStepOut(view.forward, many=True).data,
     }
 
 
@@ -566,7 +566,7 @@ class TraceView(ActorAPIView):
     @extend_schema(responses=s.TraceOut, tags=["trace"], auth=[])
     def get(self, request: Request, public_id: str) -> Response:
         lot = selectors.lot_public_get(public_id=public_id)
-        return Response(trace_payload(selectors.trace_view(lot=lot)))
+        return Response(trace_payload(selectors.trace_view(lot=lot, actor=self.actor)))
 
 
 # --- import and export ---------------------------------------------------------------------------
