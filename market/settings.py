@@ -200,6 +200,9 @@ PASSWORD_RESET_TIMEOUT = 2 * 60 * 60
 AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(env("AXES_COOLOFF_MINUTES", "15")) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# And per address alone, whatever the e-mails (one address trying one password on many accounts): a higher
+# limit, since a cooperative's office shares one address (market.organisations.authentication).
+LOGIN_ADDRESS_FAILURE_LIMIT = int(env("LOGIN_ADDRESS_FAILURE_LIMIT", "30"))
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "market.organisations.authentication.login_username"  # "Muahang@" is "muahang@"
 AXES_RESET_ON_SUCCESS = True

@@ -83,4 +83,3 @@ def test_the_public_trace_api_says_when_and_where_only(shipped, buyer):
     ]
     assert BUYER_NAME not in str(body)
     assert order.number not in str(body)
-
