@@ -96,6 +96,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "market.core.logging.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "market.core.security.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Below WhiteNoise (static files come precompressed) and above everything that writes the body.
     "market.core.compression.CompressionMiddleware",
