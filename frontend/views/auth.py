@@ -70,7 +70,7 @@ def sign_up(request: ActorRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         fields = form.cleaned_data
         try:
-            user = services.sign_up(
+            services.sign_up(
                 email=fields["email"],
                 password=fields["password"],
                 full_name=fields["full_name"],
@@ -82,9 +82,9 @@ def sign_up(request: ActorRequest) -> HttpResponse:
         except ValidationFailed as exc:
             form.add_service_errors(exc)
         else:
-            login(request, user, backend=MODEL_BACKEND)
-            messages.success(request, _("Welcome! The alliance will check your organisation's details soon."))
-            return redirect("frontend:dashboard")
+            # The same page whether the address already had an account (its owner got an e-mail saying so)
+            # or not, so sign-up never tells who has an account.
+            return render(request, "frontend/auth/sign_up_sent.html", {"email": fields["email"]})
     form.order_fields(["kind", "name", "legal_name", "tax_code", "province_code", "commune_code"])
     return render(request, "frontend/auth/sign_up.html", {"form": form}, status=_status(form))
 
