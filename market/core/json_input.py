@@ -25,7 +25,8 @@ MAX_JSON_DEPTH = 64
 # A JSON string, escapes included (the unrolled form: linear, no backtracking).
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _NOT_A_BRACKET = bytes(sorted(set(range(256)) - set(b"[]{}")))
-_OPENING = frozenset(b"[{")
+# Objects and lists nest alike: both become square brackets.
+_ONE_KIND = bytes.maketrans(b"{}", b"[]")
 
 
 class JSONTooDeep(ApplicationError, ValueError):
@@ -39,16 +40,19 @@ class JSONTooDeep(ApplicationError, ValueError):
 
 
 def check_json_depth(data: bytes | str, *, limit: int = MAX_JSON_DEPTH) -> None:
-    """Raise JSONTooDeep when brackets outside strings nest deeper than `limit`."""
+    """Raise JSONTooDeep when brackets outside strings nest deeper than `limit`.
+
+    Each pass removes every innermost pair (one level everywhere) at C speed; nesting left after `limit`
+    passes is too deep. Unbalanced brackets are left for the decoder to refuse."""
     raw = data.encode() if isinstance(data, str) else data
-    depth = 0
-    for byte in _STRING.sub(b"", raw).translate(None, _NOT_A_BRACKET):
-        if byte in _OPENING:
-            depth += 1
-            if depth > limit:
-                raise JSONTooDeep()
-        else:
-            depth -= 1
+    brackets = _STRING.sub(b"", raw).translate(_ONE_KIND, _NOT_A_BRACKET)
+    for _level in range(limit):
+        inner = brackets.replace(b"[]", b"")
+        if inner == brackets:
+            return
+        brackets = inner
+    if b"[]" in brackets:
+        raise JSONTooDeep()
 
 
 def loads(data: bytes | str) -> Any:
