@@ -100,6 +100,15 @@ def owns_lot(actor: Actor, lot: HarvestLot) -> bool:
     return actor.organisation_id is not None and actor.organisation_id == lot.product.cooperative_id
 
 
+def sees_forward_detail(*, actor: Actor, lot: HarvestLot, buyer_id: int | None) -> bool:
+    """Who a lot's shipment went to (the buyer's legal name, the order number, the quantity) is for the lot's
+    cooperative, that buyer and the alliance's staff. Anyone else with the lot's link (a consumer scanning
+    the QR code, another buyer) reads only that it left on a date for a buyer in a province."""
+    if actor.is_alliance_staff or owns_lot(actor, lot):
+        return True
+    return buyer_id is not None and actor.organisation_id == buyer_id
+
+
 def lot_publishable(lot: HarvestLot) -> bool:
     """A draft lot of a product already shown to buyers (its trace page shows the product)."""
     return may_become(lot.status, LotStatus.PUBLISHED, LOT_TRANSITIONS) and lot.product.status != ProductStatus.DRAFT

@@ -3,7 +3,6 @@ price tiers as column pairs. The same columns go out (export) and come back in (
 
 from __future__ import annotations
 
-import csv
 import io
 import zipfile
 from collections.abc import Iterable
@@ -15,7 +14,9 @@ from typing import IO, Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from market.core.csv_input import csv_rows, decode_csv, sniff_delimiter
 from market.core.errors import ValidationFailed
+from market.core.exports import CsvWriter, text_read_back, xlsx_row
 from market.core.parsing import format_input_decimal
 from market.core.text import fold, nfc
 
@@ -124,7 +125,7 @@ def cell_value(cell: Any) -> Cell:
         return {"n": format(number.normalize(), "f")}
     if isinstance(cell, datetime | date):
         return cell.strftime("%d/%m/%Y")
-    return nfc(str(cell))
+    return nfc(text_read_back(str(cell)))
 
 
 def typed_cell(value: Cell) -> str | int | Decimal:
@@ -145,27 +146,9 @@ class Table:
 
 
 def _rows_from_csv(data: bytes) -> list[list[str]]:
-    for encoding in ("utf-8-sig", "cp1258"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - cp1258 decodes every byte string
-        raise ValidationFailed(_("The file is not UTF-8 text."))
-    sample = text[:4096]
-    try:
-        dialect = csv.Sniffer().sniff(sample.splitlines()[0] if sample else "", delimiters=",;\t")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        delimiter = ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    rows = []
-    for row in reader:
-        rows.append(row)
-        if len(rows) > MAX_ROWS + 1:
-            break
-    return rows
+    text = decode_csv(data)
+    delimiter = sniff_delimiter(text.splitlines()[0] if text else "")
+    return csv_rows(text, delimiter=delimiter, limit=MAX_ROWS + 2)
 
 
 def _rows_from_xlsx(data: bytes) -> list[list[Any]]:
@@ -273,7 +256,7 @@ def export_rows(products: Iterable[Any]) -> list[list[Any]]:
 
 def write_csv(rows: list[list[Any]]) -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = CsvWriter(out)
     writer.writerow(HEADERS)
     for row in rows:
         # Numbers as the person's language writes them, never ambiguous when read back (1,125 kg is "1,1250").
@@ -287,10 +270,9 @@ def write_xlsx(rows: list[list[Any]]) -> bytes:
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = "products"
-    sheet.append(HEADERS)
+    sheet.append(xlsx_row(HEADERS))
     for row in rows:
-        sheet.append([float(v) if isinstance(v, Decimal) and v != v.to_integral_value() else
-                      (int(v) if isinstance(v, Decimal) else v) for v in row])  # fmt: skip
+        sheet.append(xlsx_row(row))
     sheet.freeze_panes = "A2"
     out = io.BytesIO()
     workbook.save(out)

@@ -7,8 +7,6 @@ Query parameters of the lists (applications, booths, meetings, exhibitors) have 
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, time
@@ -30,6 +28,7 @@ from fairs.models import (
     PlanStatus,
 )
 from market.core import inputs
+from market.core.csv_input import csv_rows, decode_csv
 from market.core.errors import ValidationFailed
 from market.core.inputs import InputMode, read_input
 from market.core.quantity import Unit
@@ -300,23 +299,18 @@ MAX_CSV_ROWS = 2000
 def read_plan_csv(content: bytes) -> list[PlanRow]:
     """The booths of a plan spreadsheet, read the way the person who typed it writes numbers (the active
     language). Every bad row is reported at once, with its line; nothing is imported from a bad file."""
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValidationFailed(_("Save the spreadsheet as CSV in UTF-8 and try again.")) from None
-    reader = csv.DictReader(io.StringIO(text))
-    columns = [c.strip().lower() for c in reader.fieldnames or []]
+    header, *lines = csv_rows(decode_csv(content), delimiter=",", limit=MAX_CSV_ROWS + 2) or [[]]
+    lines = [cells for cells in lines if cells]  # blank lines are no booths
+    columns = [c.strip().lower() for c in header]
     if any(c not in columns for c in CSV_REQUIRED):
         raise ValidationFailed(_("The CSV needs the columns %(cols)s.") % {"cols": ", ".join(CSV_COLUMNS)})
     rows: list[PlanRow] = []
     errors: dict[str, list[str]] = {}
-    for line, raw in enumerate(reader, start=2):
+    for line, cells in enumerate(lines, start=2):
         if line - 1 > MAX_CSV_ROWS:
             raise ValidationFailed(_("Import at most %(n)d booths at a time.") % {"n": MAX_CSV_ROWS})
         data = {
-            column.strip().lower(): value.strip()
-            for column, value in raw.items()
-            if column and value is not None and value.strip()
+            column: value.strip() for column, value in zip(columns, cells, strict=False) if column and value.strip()
         }
         try:
             values = read_input(_PlanCsvRow, data, mode=InputMode.FORM)

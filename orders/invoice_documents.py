@@ -3,7 +3,6 @@ provider loads (CSV, one row per line; JSON, one object per invoice)."""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Iterable
@@ -14,6 +13,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.formats import number_format
 
+from market.core.exports import CsvDictWriter
 from market.core.words import vnd_in_words
 from orders.models import Invoice, InvoiceKind
 from orders.totals import NOT_SUBJECT
@@ -102,7 +102,7 @@ CSV_COLUMNS = [
 def export_csv(invoices: Iterable[Invoice]) -> str:
     out = io.StringIO()
     out.write("\ufeff")  # Excel opens UTF-8 with a BOM correctly
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
+    writer = CsvDictWriter(out, fieldnames=CSV_COLUMNS)
     writer.writeheader()
     for row in _rows(invoices):
         lines = row["lines"] or [

@@ -502,6 +502,15 @@ class TraceCertificateOut(CertificateBriefOut):
         fields = [*CertificateBriefOut.Meta.fields, "in_force_now", "in_force_at_harvest"]
 
 
+class ForwardStepOut(serializers.Serializer):
+    """A shipment of the lot: when and to which province; `event` (the buyer, the order, the quantity) only
+    for the lot's cooperative, that buyer and the alliance's staff, else null."""
+
+    shipped_at = serializers.DateTimeField()
+    province = serializers.CharField()
+    event = EventOut(allow_null=True)
+
+
 class TraceOut(serializers.Serializer):
     lot = serializers.DictField()
     product = serializers.DictField()
@@ -513,7 +522,7 @@ class TraceOut(serializers.Serializer):
     certificates = TraceCertificateOut(many=True)
     one_step_back = EventOut(many=True)
     at_the_cooperative = EventOut(many=True)
-    one_step_forward = EventOut(many=True)
+    one_step_forward = ForwardStepOut(many=True)
 
 
 # --- import --------------------------------------------------------------------------------------

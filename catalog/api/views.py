@@ -13,7 +13,7 @@ from django.utils.translation import get_language
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -34,6 +34,7 @@ from catalog.permissions import (
 )
 from market.core.errors import NotFound
 from market.core.inputs import IdInput, input_mode, read_input
+from market.core.json_input import JSONParser
 from market.core.pagination import CursorPagination
 from market.organisations.drf import NO_SCOPE, ActorAPIView
 from market.organisations.models import ApiScope
@@ -585,7 +586,7 @@ def trace_payload(view: selectors.TraceView) -> dict[str, Any]:
         "certificates": certificates,
         "one_step_back": s.EventOut(view.back, many=True).data,
         "at_the_cooperative": s.EventOut(view.internal, many=True).data,
-        "one_step_forward": s.EventOut(view.forward, many=True).data,
+        "one_step_forward": s.ForwardStepOut(view.forward, many=True).data,
     }
 
 
@@ -596,7 +597,7 @@ class TraceView(ActorAPIView):
     @extend_schema(responses=s.TraceOut, tags=["trace"], auth=[])
     def get(self, request: Request, public_id: str) -> Response:
         lot = selectors.lot_public_get(public_id=public_id)
-        return Response(trace_payload(selectors.trace_view(lot=lot)))
+        return Response(trace_payload(selectors.trace_view(lot=lot, actor=self.actor)))
 
 
 # --- import and export ---------------------------------------------------------------------------

@@ -39,6 +39,7 @@ from catalog.models import (
 )
 from catalog.selectors.categories import category_descendant_ids, category_subtrees, category_tree
 from catalog.selectors.search import SearchPlan, best_rank, can_correct, plan_search, rank_expression, search
+from market.core import json_input
 from market.core.errors import ValidationFailed
 from market.core.parsing import machine_number
 from market.organisations import geo
@@ -215,7 +216,7 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
     invalid = ValidationFailed(fields={"cursor": [_("This page link is no longer valid; start from the first page.")]})
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        data = json_input.loads(base64.urlsafe_b64decode(padded.encode()))
         value, pk = data["v"], int(data["id"])
         if data.get("s") != sort:
             raise invalid

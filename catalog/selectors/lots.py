@@ -4,9 +4,10 @@ trace page and the GS1 Digital Link resolver."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
+from django.apps import apps
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet, Sum
 from django.utils import timezone
@@ -14,8 +15,10 @@ from django.utils import timezone
 from catalog import gs1
 from catalog.models import Certificate, HarvestLot, LotStatus, Product, TraceDirection, TraceEvent
 from catalog.permissions import CATALOG_VIEW_ALL
+from catalog.policy import sees_forward_detail
 from catalog.selectors.browse import Badge, badges_for, lots_for_sale
 from market.core.errors import NotFound
+from market.organisations import geo
 from market.organisations.permissions import Actor
 
 PUBLIC_STATUSES = (LotStatus.PUBLISHED, LotStatus.WITHDRAWN)
@@ -110,6 +113,16 @@ class CertificateView:
     in_force_at_harvest: bool
 
 
+@dataclass(frozen=True)
+class ForwardStep:
+    """One step forward as the reader may see it: when and to which province a shipment left, and the full
+    event (buyer's name, order number, quantity) only for who may see it (`catalog.policy`)."""
+
+    shipped_at: datetime
+    province: str
+    event: TraceEvent | None
+
+
 @dataclass
 class TraceView:
     """Everything the public trace page and trace API show for one lot."""
@@ -121,12 +134,42 @@ class TraceView:
     certificates: list[CertificateView]
     back: list[TraceEvent] = field(default_factory=list)
     internal: list[TraceEvent] = field(default_factory=list)
-    forward: list[TraceEvent] = field(default_factory=list)
+    forward: list[ForwardStep] = field(default_factory=list)
     expired: bool = False
     withdrawn: bool = False
 
 
-def trace_view(*, lot: HarvestLot, on: date | None = None) -> TraceView:
+def _shipment_buyers(lot: HarvestLot, events: list[TraceEvent]) -> dict[str, tuple[int, int | None]]:
+    """{order number: (buyer id, delivery province code)} of the lot's cooperative's orders the shipment
+    events name. Read through the app registry: orders builds on the catalogue, not the other way round."""
+    numbers = {event.party_reference for event in events if event.party_reference}
+    if not numbers:
+        return {}
+    order_model = apps.get_model("orders", "Order")
+    rows = order_model.objects.filter(number__in=numbers, cooperative_id=lot.product.cooperative_id).values_list(
+        "number", "buyer_id", "checkout__delivery_province_code", "buyer__province_code"
+    )
+    return {number: (buyer_id, delivery or home) for number, buyer_id, delivery, home in rows if number}
+
+
+def _forward_steps(actor: Actor, lot: HarvestLot, events: list[TraceEvent]) -> list[ForwardStep]:
+    buyers = _shipment_buyers(lot, events)
+    steps = []
+    for event in events:
+        buyer_id, province_code = buyers.get(event.party_reference, (None, None))
+        province = geo.province(province_code)
+        steps.append(
+            ForwardStep(
+                shipped_at=event.occurred_at,
+                province=province.name if province else "",
+                event=event if sees_forward_detail(actor=actor, lot=lot, buyer_id=buyer_id) else None,
+            )
+        )
+    return steps
+
+
+def trace_view(*, lot: HarvestLot, actor: Actor, on: date | None = None) -> TraceView:
+    """The lot's trace as `actor` may read it (anyone with the lot's link may read the page)."""
     day = on or timezone.localdate()
     product = lot.product
     certificates = [
@@ -149,10 +192,12 @@ def trace_view(*, lot: HarvestLot, on: date | None = None) -> TraceView:
         expired=lot.is_expired(day),
         withdrawn=lot.status == LotStatus.WITHDRAWN,
     )
+    forward: list[TraceEvent] = []
     for event in events:
         {
             TraceDirection.BACK: view.back,
             TraceDirection.INTERNAL: view.internal,
-            TraceDirection.FORWARD: view.forward,
+            TraceDirection.FORWARD: forward,
         }[TraceDirection(event.direction)].append(event)
+    view.forward = _forward_steps(actor, lot, forward)
     return view

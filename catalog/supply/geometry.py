@@ -8,7 +8,6 @@ commune's fields the distortion is far below what a phone's GPS reads, and it ne
 from __future__ import annotations
 
 import itertools
-import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from market.core import json_input
 from market.core.errors import ValidationFailed
 from market.core.parsing import machine_number
 
@@ -82,7 +82,7 @@ def read_outline(value: Any) -> dict[str, Any]:
     Rings are closed, coordinates rounded to 7 decimals; anything else raises ValidationFailed."""
     if isinstance(value, str):
         try:
-            value = json.loads(value)
+            value = json_input.loads(value)
         except ValueError:
             raise _fail(_("This is not GeoJSON: paste or draw the outline again.")) from None
     if isinstance(value, dict) and value.get("type") == "Feature":
@@ -210,7 +210,7 @@ def read_feature_collection(data: bytes) -> list[tuple[str, Any]]:
     """The (plot code, geometry) pairs of an uploaded GeoJSON file. The code is the feature's property
     `code` (or `ma_thua`, `plot`, `name`); geometries are checked by `read_outline` when they are used."""
     try:
-        document = json.loads(data.decode("utf-8-sig"))
+        document = json_input.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError):
         raise _fail(_("This file is not GeoJSON (a JSON text)."), "file") from None
     if isinstance(document, dict) and document.get("type") == "Feature":

@@ -8,7 +8,6 @@ search, never guessed: a cell that cannot be read is a row error.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from catalog.spreadsheets import read_cells
 from catalog.supply.models import MemberKind
 from market.core import parsing
 from market.core.errors import ValidationFailed
+from market.core.exports import CsvWriter, xlsx_row
 from market.core.text import fold, nfc
 from market.organisations import geo
 
@@ -249,17 +249,11 @@ def _cell(value: Any) -> Any:
 
 def write_csv(sheet: Sheet) -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = CsvWriter(out)
     writer.writerow(sheet.headers)
     for row in sheet.rows:
         writer.writerow(["" if v is None else _cell(v) for v in row])
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM makes Excel read UTF-8
-
-
-def _xlsx_value(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    return value
 
 
 def write_xlsx(sheets: Sequence[Sheet]) -> bytes:
@@ -269,9 +263,9 @@ def write_xlsx(sheets: Sequence[Sheet]) -> bytes:
     workbook.remove(workbook.active)
     for sheet in sheets:
         page = workbook.create_sheet(sheet.title[:31])
-        page.append(list(sheet.headers))
+        page.append(xlsx_row(sheet.headers))
         for row in sheet.rows:
-            page.append([_xlsx_value(v) for v in row])
+            page.append(xlsx_row(row))
         page.freeze_panes = "A2"
     out = io.BytesIO()
     workbook.save(out)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
-from django.http import HttpResponse
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -22,6 +26,7 @@ from frontend.schema_forms import SchemaForm
 from market.core.errors import ValidationFailed
 from market.core.inputs import InputMode, read_input, read_query
 from market.organisations import selectors, services
+from market.organisations.authentication import login_address_failed, login_address_locked
 from market.organisations.http import ActorRequest
 from market.organisations.inputs import LanguageSwitchInput, NewPasswordInput, OrganisationProfile, SignUpQuery
 from market.organisations.models import OrganisationKind, User
@@ -34,9 +39,19 @@ class LoginView(auth_views.LoginView):
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if login_address_locked(request):
+            return lockout(request)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
+        if form.has_error(NON_FIELD_ERRORS, "invalid_login"):
+            login_address_failed(self.request)
+        return super().form_invalid(form)
+
 
 def lockout(
-    request: ActorRequest, credentials: dict[str, str] | None = None, *args: object, **kwargs: object
+    request: HttpRequest, credentials: dict[str, str] | None = None, *args: object, **kwargs: object
 ) -> HttpResponse:
     """django-axes calls this when an e-mail has failed too often from one address."""
     minutes = int(settings.AXES_COOLOFF_TIME * 60)
@@ -55,7 +70,7 @@ def sign_up(request: ActorRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         fields = form.cleaned_data
         try:
-            user = services.sign_up(
+            services.sign_up(
                 email=fields["email"],
                 password=fields["password"],
                 full_name=fields["full_name"],
@@ -67,9 +82,9 @@ def sign_up(request: ActorRequest) -> HttpResponse:
         except ValidationFailed as exc:
             form.add_service_errors(exc)
         else:
-            login(request, user, backend=MODEL_BACKEND)
-            messages.success(request, _("Welcome! The alliance will check your organisation's details soon."))
-            return redirect("frontend:dashboard")
+            # The same page whether the address already had an account (its owner got an e-mail saying so)
+            # or not, so sign-up never tells who has an account.
+            return render(request, "frontend/auth/sign_up_sent.html", {"email": fields["email"]})
     form.order_fields(["kind", "name", "legal_name", "tax_code", "province_code", "commune_code"])
     return render(request, "frontend/auth/sign_up.html", {"form": form}, status=_status(form))
 

@@ -194,7 +194,7 @@ def product(request: ActorRequest, product_id: int) -> HttpResponse:
 
 
 def _trace_page(request: ActorRequest, lot: HarvestLot) -> HttpResponse:
-    return render(request, "frontend/catalog/trace.html", {"trace": selectors.trace_view(lot=lot)})
+    return render(request, "frontend/catalog/trace.html", {"trace": selectors.trace_view(lot=lot, actor=request.actor)})
 
 
 @require_GET

@@ -392,7 +392,7 @@ def lot_labels(request: MemberRequest, lot_id: int) -> HttpResponse:
     if form.is_bound and form.is_valid():
         layout_key, sheets = str(form.cleaned_data["layout"]), form.cleaned_data["sheets"]
     layout = LABEL_LAYOUTS[layout_key]
-    trace = selectors.trace_view(lot=lot)
+    trace = selectors.trace_view(lot=lot, actor=request.actor)
     count = layout["cols"] * layout["rows"] * sheets
     context = {
         "lot": lot,

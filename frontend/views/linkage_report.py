@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable
 from typing import Any
@@ -19,6 +18,7 @@ from frontend.views.linkage import category_choices
 from linkage import inputs, selectors
 from linkage.models import SeasonKind
 from linkage.permissions import LINKAGE_REPORT
+from market.core.exports import CsvWriter, xlsx_row
 from market.organisations.http import MemberRequest
 
 CHART_ROWS = 15
@@ -67,10 +67,10 @@ def _csv(report: selectors.LinkageReport) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="bao-cao-lien-ket.csv"'
     response.write("\ufeff")  # Excel reads UTF-8 with a BOM
-    writer = csv.writer(response)
+    writer = CsvWriter(response)
     writer.writerow([_("Level"), *_columns()])
     for level, row in _all_rows(report):
-        writer.writerow([level, *(str(cell) for cell in _cells(row))])
+        writer.writerow([level, *_cells(row)])
     return response
 
 
@@ -81,9 +81,9 @@ def _xlsx(report: selectors.LinkageReport) -> HttpResponse:
     sheet = workbook.active
     assert sheet is not None
     sheet.title = _("Linkage report")[:31]
-    sheet.append([_("Level"), *_columns()])
+    sheet.append(xlsx_row([_("Level"), *_columns()]))
     for level, row in _all_rows(report):
-        sheet.append([level, *(float(c) if not isinstance(c, str | int) else c for c in _cells(row))])
+        sheet.append(xlsx_row([level, *_cells(row)]))
     out = io.BytesIO()
     workbook.save(out)
     response = HttpResponse(

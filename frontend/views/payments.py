@@ -3,7 +3,6 @@ the alliance's payment back office. What each control may do comes from the paym
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -29,6 +28,7 @@ from frontend.payment_forms import (
     StatementUploadForm,
 )
 from frontend.schema_forms import SchemaForm
+from market.core import json_input
 from market.core.errors import ApplicationError, NotFound
 from market.core.http import generated_file
 from market.core.inputs import InputMode, read_input, read_query
@@ -212,7 +212,7 @@ def pay_card(request: MemberRequest, reference: str) -> JsonResponse:
     payable = selectors.payable_get_for(actor=request.actor, reference=reference)
     try:
         try:
-            body = json.loads(request.body or b"{}")
+            body = json_input.loads(request.body or b"{}")
         except ValueError:
             body = {}
         token = read_input(CardPaymentInput, body if isinstance(body, dict) else {}, mode=InputMode.JSON)["token"]

@@ -9,6 +9,10 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from axes.helpers import get_client_ip_address
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -25,6 +29,26 @@ def login_username(request: Any, credentials: Mapping[str, Any] | None = None) -
     so "Muahang@…" and "muahang@…" are one address."""
     source: Any = credentials if credentials else getattr(request, "POST", {})
     return str(source.get("username") or "").strip().lower()
+
+
+def _address_key(request: HttpRequest) -> str:
+    return f"login-failures:{get_client_ip_address(request)}"
+
+
+def login_address_locked(request: HttpRequest) -> bool:
+    """Too many failed logins from this address, over all e-mails, within the cool-off time. django-axes
+    counts per e-mail and address; this catches one address trying one password on many accounts."""
+    return int(cache.get(_address_key(request)) or 0) >= settings.LOGIN_ADDRESS_FAILURE_LIMIT
+
+
+def login_address_failed(request: HttpRequest) -> None:
+    """Count a failed login against the address; the count lapses a cool-off time after the first."""
+    key = _address_key(request)
+    if not cache.add(key, 1, timeout=int(settings.AXES_COOLOFF_TIME * 3600)):
+        try:
+            cache.incr(key)
+        except ValueError:  # lapsed between the two calls
+            cache.add(key, 1, timeout=int(settings.AXES_COOLOFF_TIME * 3600))
 
 
 def hash_secret(secret: str) -> str:

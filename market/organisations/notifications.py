@@ -16,6 +16,8 @@ VERIFIED = "organisations.verified"
 REJECTED = "organisations.rejected"
 INVITATION = "organisations.invitation"
 PASSWORD_RESET = "organisations.password_reset"  # noqa: S105 (a notification kind)
+SIGNED_UP = "organisations.signed_up"
+SIGN_UP_EXISTING = "organisations.sign_up_existing"
 
 
 def _organisation_page(context: Mapping[str, Any]) -> str:
@@ -30,7 +32,35 @@ def _reset_link(context: Mapping[str, Any]) -> str:
     return str(context.get("reset_url") or "")
 
 
+def _login_link(context: Mapping[str, Any]) -> str:
+    return str(context.get("login_url") or "")
+
+
 def register_notification_kinds() -> None:
+    # Sign-up answers the same whether the address had an account; these e-mails tell the address's owner
+    # which it was. Sent whatever the preferences (there are none yet, or they were not asked): e-mail only.
+    sign_up_sample = {
+        "login_url": "http://127.0.0.1:8000/login/",
+        "password_reset_url": "http://127.0.0.1:8000/password-reset/",
+        "organisation_name": "HTX Mật ong Vĩnh Thuận",
+    }
+    for name, label in (
+        (SIGNED_UP, _("Your account was created")),
+        (SIGN_UP_EXISTING, _("Someone tried to sign up with your e-mail address")),
+    ):
+        register_kind(
+            NotificationKind(
+                name=name,
+                group=Group.ACCOUNT,
+                label=label,
+                template=f"notifications/organisations/{name.removeprefix('organisations.')}",
+                channels=frozenset({Channel.EMAIL}),
+                essential=True,
+                digestible=False,
+                link=_login_link,
+                sample_context=sign_up_sample,
+            )
+        )
     register_kind(
         NotificationKind(
             name=VERIFIED,

@@ -260,9 +260,19 @@ def organisation_register(
 @transaction.atomic
 def sign_up(
     *, email: str, password: str, full_name: str, language: str, kind: OrganisationKind, profile: OrganisationProfile
-) -> User:
+) -> User | None:
     """Account + organisation in one step; either both exist afterwards or neither does. Every problem is
-    reported at once."""
+    reported at once. The new account is told by e-mail where to log in.
+
+    An address that already has an account is never reported as taken (that would tell anyone who has an
+    account): the rest is checked the same way, nothing is created, the account's owner gets an e-mail
+    saying so, and None is returned. The page answers the same in both cases."""
+    email = email.strip().lower()
+    existing = User.objects.filter(email=email, is_active=True).first()
+    if existing is not None:
+        _sign_up_check(email=email, password=password, full_name=full_name, kind=kind, profile=profile)
+        _sign_up_tell(user=existing, kind=kinds.SIGN_UP_EXISTING)
+        return None
     field_errors: dict[str, list[str]] = {}
     user: User | None = None
     try:
@@ -280,7 +290,38 @@ def sign_up(
         transaction.set_rollback(True)
         raise ValidationFailed(fields=field_errors)
     assert user is not None
+    _sign_up_tell(user=user, kind=kinds.SIGNED_UP, organisation_name=profile.name)
     return user
+
+
+def _sign_up_check(*, email: str, password: str, full_name: str, kind: str, profile: OrganisationProfile) -> None:
+    """What a sign-up with a taken address would have been refused for, besides the address."""
+    errors: dict[str, list[str]] = {}
+    if password_errors := _password_errors(password, User(email=email, full_name=nfc(full_name))):
+        errors["password"] = password_errors
+    try:
+        _check_profile(kind=kind, profile=profile)
+    except ValidationFailed as exc:
+        errors.update(exc.fields)
+    if errors:
+        raise ValidationFailed(fields=errors)
+
+
+def _sign_up_tell(*, user: User, kind: str, organisation_name: str = "") -> None:
+    # One e-mail per account per window, however often the form is sent (like a password reset).
+    window = int(timezone.now().timestamp() // RESET_WINDOW.total_seconds())
+    notify(
+        kind=kind,
+        recipients=[user],
+        channels=[Channel.EMAIL],
+        context={
+            "login_url": f"{settings.SITE_URL}/login/",
+            "password_reset_url": f"{settings.SITE_URL}/password-reset/",
+            "organisation_name": organisation_name,
+        },
+        object_ref=user,
+        occurrence=f"window-{window}",
+    )
 
 
 def _authorized(actor: Actor, organisation_id: int, action: OrganisationAction) -> Organisation:

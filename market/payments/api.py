@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import stripe
@@ -10,14 +9,16 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from market.core import json_input
 from market.core.api import error_body
 from market.core.inputs import input_mode, read_input, read_query
+from market.core.json_input import JSONParser
 from market.core.pagination import CursorPagination
 from market.organisations.drf import ActorAPIView, AllowedActionsField
 from market.organisations.models import ApiScope
@@ -293,8 +294,8 @@ class _WebhookView(APIView):
 
 def _json_body(body: bytes) -> Any:
     try:
-        return json.loads(body)
-    except (ValueError, RecursionError) as error:  # UnicodeDecodeError is a ValueError
+        return json_input.loads(body)
+    except ValueError as error:  # UnicodeDecodeError and JSONTooDeep are ValueErrors
         raise MalformedEvent(f"not JSON: {error}") from None
 
 

@@ -21,9 +21,7 @@ every bank's current files).
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -33,6 +31,7 @@ from zoneinfo import ZoneInfo
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from market.core.csv_input import csv_rows, sniff_delimiter
 from market.core.money import parse_vnd
 from market.core.text import fold, nfc
 
@@ -190,13 +189,7 @@ def parse_datetime(text: str) -> datetime:
 
 def _rows(content: str) -> list[list[str]]:
     text = content.lstrip("\ufeff")
-    sample = text[:4096]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        delimiter = ","
-    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    return csv_rows(text, delimiter=sniff_delimiter(text))
 
 
 def parse_statement(content: str, *, bank_format: str = "auto", account_number: str = "") -> ParsedStatement:

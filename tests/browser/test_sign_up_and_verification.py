@@ -57,6 +57,10 @@ def test_cooperative_signs_up_staff_verifies_then_dashboard_in_both_languages(pa
     page.get_by_label("Mật khẩu").fill("mat-ong-rung-tram-2026")
     page.get_by_role("button", name="Đăng ký").click()
 
+    # The same answer whether the address had an account: check your e-mail, then log in.
+    expect(page.get_by_role("heading", name="Hãy kiểm tra e-mail")).to_be_visible()
+    check(page)
+    log_in(page, base, "hoa@ongmat-vinhthuan.example", "mat-ong-rung-tram-2026")
     expect(page.get_by_role("heading", name="HTX Mật ong Vĩnh Thuận")).to_be_visible()
     expect(page.get_by_text("Chờ xác minh").first).to_be_visible()
     check(page)

@@ -63,10 +63,12 @@ def test_language_switch_refuses_foreign_redirects():
     assert response["Location"] == "/"
 
 
-def test_sign_up_then_dashboard_shows_pending():
+def test_sign_up_then_log_in_and_the_dashboard_shows_pending():
     client = Client()
     response = client.post("/sign-up/", SIGN_UP)
-    assert response.status_code == 302, response.content.decode()[:2000]
+    assert response.status_code == 200, response.content.decode()[:2000]
+    assert "Hãy kiểm tra e-mail" in response.content.decode()
+    assert client.post("/login/", {"username": SIGN_UP["email"], "password": SIGN_UP["password"]}).status_code == 302
     organisation = Organisation.objects.get(tax_code="0100109106")
     assert organisation.commune_code == 30904
     assert organisation.phone == "+84912345678"

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -28,6 +28,7 @@ from catalog.supply.permissions import (
 from catalog.supply.services import RowResult
 from market.core.errors import ValidationFailed
 from market.core.inputs import InputMode, input_mode, read_input
+from market.core.json_input import JSONParser
 from market.core.pagination import CursorPagination
 from market.organisations.drf import ActorAPIView
 from market.organisations.models import ApiScope

@@ -3,7 +3,6 @@ meetings and what came of them, as a page, a CSV and a PDF."""
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 
@@ -16,6 +15,7 @@ from fairs import selectors
 from fairs.permissions import FAIRS_MANAGE
 from frontend.decorators import actor_required
 from frontend.views.fairs.common import fair_of
+from market.core.exports import CsvWriter
 from market.core.http import generated_file
 from market.organisations.http import MemberRequest
 
@@ -82,7 +82,7 @@ def _report_csv(data: selectors.FairReport) -> str:
     """One row per figure: the section and item as codes (for formulas) and as words (for people)."""
     out = io.StringIO()
     out.write("\ufeff")
-    writer = csv.writer(out)
+    writer = CsvWriter(out)
     writer.writerow(["section", "item", _("Item"), "value", "extra"])
     for zone in data.zones:
         occupied = zone["assigned"] + zone["held"]

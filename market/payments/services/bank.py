@@ -19,6 +19,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from market.core.csv_input import decode_csv
 from market.core.errors import Conflict, NotFound, ValidationFailed
 from market.core.services import audit_record
 from market.organisations.permissions import Actor
@@ -328,13 +329,7 @@ def statement_upload(
     actor.require(PAYMENTS_MANAGE)
     if bank_format != "auto" and bank_format not in BANK_FORMATS:
         raise ValidationFailed(fields={"bank_format": [_("Choose a statement format.")]})
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = content.decode("cp1258")
-        except UnicodeDecodeError:
-            raise ValidationFailed(fields={"file": [_("Save the statement as CSV in UTF-8.")]}) from None
+    text = decode_csv(content)
     parsed = parse_statement(text, bank_format=bank_format, account_number=account_number)
     if parsed.format is None:
         raise ValidationFailed(fields={"file": [parsed.error]})

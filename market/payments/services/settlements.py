@@ -5,7 +5,6 @@ paid out by bank transfer. Each payment, refund and lost dispute is counted in e
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from market.core.errors import Conflict, NotFound, ValidationFailed
+from market.core.exports import CsvWriter
 from market.core.services import audit_record
 from market.core.text import ascii_reference
 from market.organisations.models import Organisation, OrganisationKind
@@ -230,7 +230,7 @@ def settlement_run_cancel(*, actor: Actor, run_id: int) -> None:
 def payout_csv(run: SettlementRun) -> str:
     """The bank payout file: one row per settlement still to pay."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = CsvWriter(out)
     writer.writerow(["payee", "tax_code", "bank_bin", "account_number", "account_holder", "amount", "transfer_note"])
     for settlement in run.settlements.filter(state=SettlementState.PENDING).select_related("payee"):
         writer.writerow(

@@ -1,0 +1,78 @@
+"""Every CSV and XLSX file we write goes through here, so no cell becomes a live spreadsheet formula.
+
+A product named `=HYPERLINK("http://…","Bấm vào đây")` or a transfer note `@SUM(…)` is text a stranger typed;
+written as is, Excel and LibreOffice run it when the file is opened (CSV) or store it as a formula (XLSX).
+OWASP's recipe: text that begins with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`, so
+the spreadsheet shows it as text. A plain number written as text ("-1500000", "1,5") is left alone, and real
+numbers stay numbers (numeric cells in XLSX), so sums still work.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any, Protocol
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A number as text, in either convention ("-1.500.000", "-0,5", "+12"): a spreadsheet reads it as a number.
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)*")
+
+
+class _TextSink(Protocol):
+    def write(self, text: str, /) -> Any: ...
+
+
+def inert_text(text: str) -> str:
+    """The text, with a leading `'` when a spreadsheet would read it as a formula."""
+    if text.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def text_read_back(text: str) -> str:
+    """A cell of one of our own exports as it was before `inert_text`, so an export imports unchanged."""
+    if text.startswith("'") and inert_text(text[1:]) != text[1:]:
+        return text[1:]
+    return text
+
+
+def csv_cell(value: Any) -> Any:
+    """A CSV cell: text made inert; numbers, dates and blanks as they are."""
+    return inert_text(value) if isinstance(value, str) else value
+
+
+def xlsx_cell(value: Any) -> Any:
+    """An XLSX cell: text made inert (openpyxl stores text beginning with `=` as a formula); Decimals as
+    numeric cells (whole ones as integers)."""
+    if isinstance(value, str):
+        return inert_text(value)
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def xlsx_row(values: Iterable[Any]) -> list[Any]:
+    return [xlsx_cell(value) for value in values]
+
+
+class CsvWriter:
+    """`csv.writer` whose rows are made inert cell by cell."""
+
+    def __init__(self, out: _TextSink, **options: Any) -> None:
+        self._writer = csv.writer(out, **options)
+
+    def writerow(self, row: Iterable[Any]) -> None:
+        self._writer.writerow([csv_cell(value) for value in row])
+
+    def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
+        for row in rows:
+            self.writerow(row)
+
+
+class CsvDictWriter(csv.DictWriter):
+    """`csv.DictWriter` whose rows are made inert cell by cell."""
+
+    def writerow(self, rowdict: Mapping[str, Any]) -> Any:
+        return super().writerow({key: csv_cell(value) for key, value in rowdict.items()})
