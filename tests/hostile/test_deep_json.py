@@ -14,7 +14,7 @@ from market.core.errors import ValidationFailed
 from market.core.json_input import MAX_JSON_DEPTH, JSONTooDeep, check_json_depth
 from market.organisations.models import Role
 from market.payments import bank_webhook
-from market.payments.models import WebhookEvent
+from market.payments.models import WebhookEvent, WebhookEventStatus
 from tests.factories import member
 from tests.payments.fixtures import sign_stripe
 
@@ -66,23 +66,25 @@ def test_the_message_is_vietnamese_for_a_vietnamese_caller(db, buyer):
     assert "nested" not in response.json()["error"]["message"]
 
 
-def test_a_signed_deep_stripe_webhook_is_a_400_and_stores_nothing(db):
+def test_a_signed_deep_stripe_webhook_is_a_400_kept_as_rejected_for_staff(db):
     body, header = sign_stripe(DEEP)
     response = Client().post(
         "/api/v1/payments/webhooks/stripe/", body, content_type="application/json", HTTP_STRIPE_SIGNATURE=header
     )
     assert response.status_code == 400, response.content
-    assert not WebhookEvent.objects.exists()
+    # Signed but unreadable: kept for staff to see (issue 13), never processed or retried.
+    assert list(WebhookEvent.objects.values_list("status", flat=True)) == [WebhookEventStatus.REJECTED]
 
 
-def test_a_signed_deep_bank_webhook_is_a_400_and_stores_nothing(db):
+def test_a_signed_deep_bank_webhook_is_a_400_kept_as_rejected_for_staff(db):
     signature = bank_webhook.sign(DEEP_OBJECT, settings.BANK_WEBHOOK_SECRET)
     response = Client().post(
         "/api/v1/payments/webhooks/bank/", DEEP_OBJECT, content_type="application/json",
         HTTP_X_MARKET_SIGNATURE=signature,
     )  # fmt: skip
     assert response.status_code == 400, response.content
-    assert not WebhookEvent.objects.exists()
+    # Signed but unreadable: kept for staff to see (issue 13), never processed or retried.
+    assert list(WebhookEvent.objects.values_list("status", flat=True)) == [WebhookEventStatus.REJECTED]
 
 
 def test_a_deep_body_on_the_card_form_is_refused(db, make_invoice, payer_user):
