@@ -66,18 +66,23 @@ def _open(chart_id: str, title: str, rows: Sequence[tuple[str, int]], width: int
     )
 
 
+def _n(value: float) -> str:
+    return machine_number(Decimal(value), places=1)
+
+
 def bar_chart_svg(
     rows: Sequence[tuple[str, int]], *, chart_id: str, title: str, width: int = 640, height: int = 260
 ) -> SafeString:
-    """Vertical bars, one per (label, amount), scaled to the largest. Each bar carries its amount in
-    millions when there are few bars; with many (a year by month) only the largest does, so the labels
-    never overlap on a phone — the table has every figure."""
-    top, bottom, left = 24, 36, 8
+    """Vertical bars, one per (label, amount), scaled to the largest; a label may have a second line after
+    a newline (the year under a month). Each bar carries its amount in millions when there are few bars;
+    with many (a year by month) only the largest does, so that nothing overlaps on a phone — the table has
+    every figure. The end bars' amounts are anchored inwards so that they are never cut off."""
+    top, bottom, left = 24, 40, 8
     biggest = max((value for _label, value in rows), default=0) or 1
     slot = (width - left * 2) / max(len(rows), 1)
     bar = max(8.0, slot * 0.6)
     every_label = len(rows) <= 6
-    text = f'text-anchor="middle" font-size="14" {INK}'
+    font = f'font-size="12" {INK}'
     parts = [
         _open(chart_id, title, rows, width, height),
         f'<line x1="{left}" y1="{height - bottom}" x2="{width - left}" y2="{height - bottom}" stroke="#8d9189"/>',
@@ -86,17 +91,22 @@ def bar_chart_svg(
         h = (height - top - bottom) * value / biggest
         x = left + index * slot + (slot - bar) / 2
         y = height - bottom - h
-        centre = machine_number(Decimal(x + bar / 2), places=1)
+        centre = _n(x + bar / 2)
         parts.append(
-            f'<rect x="{machine_number(Decimal(x), places=1)}" y="{machine_number(Decimal(y), places=1)}" '
-            f'width="{machine_number(Decimal(bar), places=1)}" height="{machine_number(Decimal(h), places=1)}" '
-            f'fill="{BAR}" data-value="{value}"/>'
+            f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(bar)}" height="{_n(h)}" fill="{BAR}" data-value="{value}"/>'
         )
         if value and (every_label or value == biggest):
-            parts.append(
-                f'<text x="{centre}" y="{machine_number(Decimal(y - 6), places=1)}" {text}>{millions(value)}</text>'
-            )
-        parts.append(f'<text x="{centre}" y="{height - bottom + 18}" {text}>{escape(label)}</text>')
+            anchor, at = "middle", centre
+            if index == 0 and len(rows) > 1:
+                anchor, at = "start", _n(x)
+            elif index == len(rows) - 1 and len(rows) > 1:
+                anchor, at = "end", _n(x + bar)
+            parts.append(f'<text x="{at}" y="{_n(y - 6)}" text-anchor="{anchor}" {font}>{millions(value)}</text>')
+        lines = "".join(
+            f'<tspan x="{centre}" dy="{0 if number == 0 else 14}">{escape(line)}</tspan>'
+            for number, line in enumerate(label.split("\n"))
+        )
+        parts.append(f'<text y="{height - bottom + 16}" text-anchor="middle" {font}>{lines}</text>')
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text is escaped, every number a machine number
 

@@ -56,6 +56,11 @@ def _year_start() -> date:
     return orders.month_starts(months=MONTHS)[0]
 
 
+def _month_label(month: date, *, first: bool) -> str:
+    """ "03" under a bar, with the year on a second line under the first bar and each January."""
+    return f"{month:%m}\n{month:%Y}" if first or month.month == 1 else f"{month:%m}"
+
+
 def month_chart(*, actor: Actor, chart_id: str, title: str) -> Chart:
     months = orders.earned_by_month(actor=actor, months=MONTHS)
     return Chart(
@@ -64,7 +69,13 @@ def month_chart(*, actor: Actor, chart_id: str, title: str) -> Chart:
         label_heading=_("Month"),
         value_heading=_("Amount before VAT"),
         rows=[(row.month.strftime("%m/%Y"), row.total) for row in months],
-        svg=bar_chart_svg([(row.month.strftime("%m/%y"), row.total) for row in months], chart_id=chart_id, title=title),
+        svg=bar_chart_svg(
+            [(_month_label(row.month, first=index == 0), row.total) for index, row in enumerate(months)],
+            chart_id=chart_id,
+            title=title,
+            width=360,
+            height=220,
+        ),
     )
 
 
