@@ -120,7 +120,7 @@ def buyer_dashboard(actor: Actor) -> dict[str, Any]:
     contracts = linkage.linkage_figures(actor=actor)
     since = _year_start()
     figures = [
-        Figure(_("Open orders"), work.open_orders, _url("frontend:orders")),
+        Figure(_("Open orders"), work.open_orders, _url("frontend:orders", "view=open")),
         Figure(_("Payments due"), due_count, _url("frontend:payments"), amount=due_amount, urgent=due_count > 0),
         Figure(_("Being prepared by the cooperatives"), work.being_prepared, _url("frontend:orders", "view=to_ship")),
         Figure(_("Deliveries on the way"), work.on_the_way, _url("frontend:orders", "status=shipped")),
@@ -172,7 +172,7 @@ def staff_dashboard(actor: Actor) -> dict[str, Any]:
         *members,
         Figure(_("Waiting for verification"), pending, members_url, urgent=pending > 0),
         Figure(_("Orders in the last 12 months"), placed["placed"], _url("frontend:orders")),
-        Figure(_("Open orders"), placed["open"], _url("frontend:orders")),
+        Figure(_("Open orders"), placed["open"], _url("frontend:orders", "view=open")),
         Figure(
             _("Transfers awaiting review"), payments.review_queue(actor=actor).count(), _url("frontend:staff-queue")
         ),

@@ -149,6 +149,9 @@ def cart_exists(*, actor: Actor) -> bool:
 
 
 # --- orders --------------------------------------------------------------------------------------
+OPEN = ~Q(status__in=[S.COMPLETED, S.CANCELLED])
+
+
 def inbox_q(view: str) -> Q:
     """Which orders a cooperative's inbox tab holds (orders.inputs.Inbox): the list and the dashboard's
     counts read the same condition."""
@@ -160,6 +163,8 @@ def inbox_q(view: str) -> Q:
         return Q(status__in=[S.CONFIRMED, S.PARTLY_SHIPPED], ship_by__lt=timezone.localdate()) | Q(
             status=S.PLACED, created_at__lt=timezone.now() - timedelta(days=2)
         )
+    if view == "open":
+        return OPEN
     return Q()
 
 
@@ -383,7 +388,6 @@ EARNED = (
     Q(status__in=[S.DELIVERED, S.COMPLETED])
     | Q(payment_status__in=[PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED])
 ) & ~Q(status=S.CANCELLED)
-OPEN = ~Q(status__in=[S.COMPLETED, S.CANCELLED])
 
 
 @dataclass(frozen=True)
@@ -465,7 +469,7 @@ def seller_work(*, actor: Actor) -> SellerWork:
 def buyer_work(*, actor: Actor) -> BuyerWork:
     """The buyer's open orders, those the cooperatives are preparing and those on the way. One query."""
     counts = order_list_for(actor=actor).aggregate(
-        open_orders=Count("id", filter=OPEN),
+        open_orders=Count("id", filter=inbox_q("open")),
         being_prepared=Count("id", filter=inbox_q("to_ship")),
         on_the_way=Count("id", filter=Q(status=S.SHIPPED)),
     )
@@ -504,7 +508,7 @@ def order_counts(*, actor: Actor, since: date) -> dict[str, int]:
     """The orders the actor may read (staff: the marketplace's) placed since `since`, and those still open.
     One query."""
     return order_list_for(actor=actor).aggregate(
-        placed=Count("id", filter=Q(created_at__date__gte=since)), open=Count("id", filter=OPEN)
+        placed=Count("id", filter=Q(created_at__date__gte=since)), open=Count("id", filter=inbox_q("open"))
     )
 
 
