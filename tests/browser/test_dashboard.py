@@ -1,5 +1,5 @@
 """The dashboards on a phone (360 px, a Vietnamese browser): figures, charts and the tables behind them fit,
-and axe finds nothing serious, for a buyer, a cooperative and alliance staff."""
+the tables print with their charts, and axe finds nothing serious, for a buyer, a cooperative and staff."""
 
 from __future__ import annotations
 
@@ -37,8 +37,13 @@ def test_dashboards_fit_a_phone_and_pass_axe(page: Page, live_server, alliance, 
                                       (alliance, Role.STAFF, "gmv-chart")):  # fmt: skip
         log_in(page, live_server.url, member(organisation, role).email)
         expect(page.locator(f"svg#{chart}")).to_be_visible()
+        table = page.locator(f"table[data-chart='{chart}']")
+        page.emulate_media(media="print")
+        expect(table).to_be_visible()  # printed with its figures
+        page.emulate_media(media="screen")
+        expect(table).to_be_hidden()
         page.locator(f"details:has(table[data-chart='{chart}']) summary").click()
-        expect(page.locator(f"table[data-chart='{chart}']")).to_be_visible()
+        expect(table).to_be_visible()
         assert_accessible(page)
         assert_fits_phone(page)
         log_out(page)
