@@ -215,8 +215,11 @@ def test_buyer_dashboard_shows_orders_payments_and_spend(
     ]
 
 
-def test_a_buyer_sees_only_its_own_figures(buyer, buying, selling, rice, django_assert_max_num_queries):
+def test_each_organisation_sees_only_its_own_figures(
+    buyer, buying, selling, other_cooperative, rice, django_assert_max_num_queries
+):
     delivered(buying, selling, rice, "1000")
+    only_order(place(buying, [(rice, "100")]))
     other = OrganisationFactory(kind="buyer", name="Công ty Khác")
     response = dashboard(member(other, Role.OWNER), django_assert_max_num_queries)
     assert set(counts(response).values()) == {0}
@@ -226,6 +229,9 @@ def test_a_buyer_sees_only_its_own_figures(buyer, buying, selling, rice, django_
     assert "Hãy tìm sản phẩm trong danh mục" in spend
     assert f'href="{reverse("frontend:catalogue")}"' in spend
     assert f'href="{reverse("frontend:rfqs")}"' in products
+    response = dashboard(member(other_cooperative, Role.OWNER), django_assert_max_num_queries)
+    assert set(counts(response).values()) == {0}
+    assert "sales-chart" not in response.content.decode()
 
 
 # --- the alliance ------------------------------------------------------------------------------------
