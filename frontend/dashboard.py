@@ -31,6 +31,7 @@ from market.organisations import selectors as organisations
 from market.organisations.permissions import Actor
 from market.payments import selectors as payments
 from orders import selectors as orders
+from orders.inputs import Inbox
 
 MONTHS = 12
 TOP = 5
@@ -50,6 +51,11 @@ class Figure:
 
 def _url(name: str, query: str = "") -> str:
     return reverse(name) + (f"?{query}" if query else "")
+
+
+def _orders(view: Inbox) -> str:
+    """The order list's tab holding what a count counted (orders.selectors.inbox_q)."""
+    return _url("frontend:orders", f"view={view.value}")
 
 
 def _year_start() -> date:
@@ -97,9 +103,9 @@ def cooperative_dashboard(actor: Actor) -> dict[str, Any]:
     expiring = catalog.certificates_expiring(actor=actor)
     running_low = catalog.lots_running_low(actor=actor)
     figures = [
-        Figure(_("Orders to confirm"), work.to_confirm, _url("frontend:orders", "view=new")),
-        Figure(_("Orders to ship"), work.to_ship, _url("frontend:orders", "view=to_ship")),
-        Figure(_("Late orders"), work.overdue, _url("frontend:orders", "view=overdue"), urgent=work.overdue > 0),
+        Figure(_("Orders to confirm"), work.to_confirm, _orders(Inbox.NEW)),
+        Figure(_("Orders to ship"), work.to_ship, _orders(Inbox.TO_SHIP)),
+        Figure(_("Late orders"), work.overdue, _orders(Inbox.OVERDUE), urgent=work.overdue > 0),
         Figure(_("Requests for quotation to answer"), work.rfqs_to_answer, _url("frontend:rfqs", "status=open")),
         Figure(_("Contract deliveries due in 14 days"), contracts.call_offs_due, _url("frontend:linkage-contracts")),
         Figure(_("Certificates expiring within 30 days"), expiring.count(), _url("frontend:my-certificates")),
@@ -120,9 +126,9 @@ def buyer_dashboard(actor: Actor) -> dict[str, Any]:
     contracts = linkage.linkage_figures(actor=actor)
     since = _year_start()
     figures = [
-        Figure(_("Open orders"), work.open_orders, _url("frontend:orders", "view=open")),
+        Figure(_("Open orders"), work.open_orders, _orders(Inbox.OPEN)),
         Figure(_("Payments due"), due_count, _url("frontend:payments"), amount=due_amount, urgent=due_count > 0),
-        Figure(_("Being prepared by the cooperatives"), work.being_prepared, _url("frontend:orders", "view=to_ship")),
+        Figure(_("Being prepared by the cooperatives"), work.being_prepared, _orders(Inbox.TO_SHIP)),
         Figure(_("Deliveries on the way"), work.on_the_way, _url("frontend:orders", "status=shipped")),
         Figure(_("Contract deliveries due in 14 days"), contracts.call_offs_due, _url("frontend:linkage-contracts")),
     ]
@@ -172,7 +178,7 @@ def staff_dashboard(actor: Actor) -> dict[str, Any]:
         *members,
         Figure(_("Waiting for verification"), pending, members_url, urgent=pending > 0),
         Figure(_("Orders in the last 12 months"), placed["placed"], _url("frontend:orders")),
-        Figure(_("Open orders"), placed["open"], _url("frontend:orders", "view=open")),
+        Figure(_("Open orders"), placed["open"], _orders(Inbox.OPEN)),
         Figure(
             _("Transfers awaiting review"), payments.review_queue(actor=actor).count(), _url("frontend:staff-queue")
         ),

@@ -18,6 +18,7 @@ from catalog.selectors import price_for_quantity, product_stock_available
 from market.core.errors import ApplicationError, NotFound
 from market.organisations.permissions import Actor
 from market.payments.models import Payable, Payment, PaymentState, Provider
+from orders.inputs import Inbox
 from orders.models import (
     Cart,
     CartLine,
@@ -149,22 +150,19 @@ def cart_exists(*, actor: Actor) -> bool:
 
 
 # --- orders --------------------------------------------------------------------------------------
-OPEN = ~Q(status__in=[S.COMPLETED, S.CANCELLED])
-
-
 def inbox_q(view: str) -> Q:
-    """Which orders a cooperative's inbox tab holds (orders.inputs.Inbox): the list and the dashboard's
-    counts read the same condition."""
-    if view == "new":
+    """Which orders an inbox tab (orders.inputs.Inbox) holds: the list and the dashboards' counts read the
+    same condition. Any other value (the "all" tab) selects everything."""
+    if view == Inbox.NEW:
         return Q(status__in=[S.PLACED, S.CHANGES_PROPOSED])
-    if view == "to_ship":
+    if view == Inbox.TO_SHIP:
         return Q(status__in=[S.CONFIRMED, S.PARTLY_SHIPPED])
-    if view == "overdue":
+    if view == Inbox.OVERDUE:
         return Q(status__in=[S.CONFIRMED, S.PARTLY_SHIPPED], ship_by__lt=timezone.localdate()) | Q(
             status=S.PLACED, created_at__lt=timezone.now() - timedelta(days=2)
         )
-    if view == "open":
-        return OPEN
+    if view == Inbox.OPEN:
+        return ~Q(status__in=[S.COMPLETED, S.CANCELLED])
     return Q()
 
 
@@ -453,9 +451,9 @@ def seller_work(*, actor: Actor) -> SellerWork:
     are past their ship-by date or unanswered too long), and open requests for quotation it has not quoted
     on. Two queries."""
     counts = order_list_for(actor=actor).aggregate(
-        to_confirm=Count("id", filter=inbox_q("new")),
-        to_ship=Count("id", filter=inbox_q("to_ship")),
-        overdue=Count("id", filter=inbox_q("overdue")),
+        to_confirm=Count("id", filter=inbox_q(Inbox.NEW)),
+        to_ship=Count("id", filter=inbox_q(Inbox.TO_SHIP)),
+        overdue=Count("id", filter=inbox_q(Inbox.OVERDUE)),
     )
     rfqs = (
         rfq_list_for(actor=actor, status=RfqStatus.OPEN)
@@ -469,8 +467,8 @@ def seller_work(*, actor: Actor) -> SellerWork:
 def buyer_work(*, actor: Actor) -> BuyerWork:
     """The buyer's open orders, those the cooperatives are preparing and those on the way. One query."""
     counts = order_list_for(actor=actor).aggregate(
-        open_orders=Count("id", filter=inbox_q("open")),
-        being_prepared=Count("id", filter=inbox_q("to_ship")),
+        open_orders=Count("id", filter=inbox_q(Inbox.OPEN)),
+        being_prepared=Count("id", filter=inbox_q(Inbox.TO_SHIP)),
         on_the_way=Count("id", filter=Q(status=S.SHIPPED)),
     )
     return BuyerWork(**counts)
@@ -508,7 +506,7 @@ def order_counts(*, actor: Actor, since: date) -> dict[str, int]:
     """The orders the actor may read (staff: the marketplace's) placed since `since`, and those still open.
     One query."""
     return order_list_for(actor=actor).aggregate(
-        placed=Count("id", filter=Q(created_at__date__gte=since)), open=Count("id", filter=inbox_q("open"))
+        placed=Count("id", filter=Q(created_at__date__gte=since)), open=Count("id", filter=inbox_q(Inbox.OPEN))
     )
 
 
