@@ -57,12 +57,12 @@ def summary(rows: Sequence[tuple[str, int]]) -> str:
     }
 
 
-def _open(chart_id: str, title: str, rows: Sequence[tuple[str, int]], width: int, height: int) -> str:
+def _open(chart_id: str, title: str, description: str, width: int, height: int) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" class="chart" id="{chart_id}" '
         f'preserveAspectRatio="xMidYMid meet">'
-        f'<title id="{chart_id}-title">{escape(title)}</title><desc id="{chart_id}-desc">{escape(summary(rows))}</desc>'
+        f'<title id="{chart_id}-title">{escape(title)}</title><desc id="{chart_id}-desc">{escape(description)}</desc>'
     )
 
 
@@ -71,12 +71,19 @@ def _n(value: float) -> str:
 
 
 def bar_chart_svg(
-    rows: Sequence[tuple[str, int]], *, chart_id: str, title: str, width: int = 640, height: int = 260
+    rows: Sequence[tuple[str, int]],
+    *,
+    chart_id: str,
+    title: str,
+    description: str | None = None,
+    width: int = 640,
+    height: int = 260,
 ) -> SafeString:
     """Vertical bars, one per (label, amount), scaled to the largest; a label may have a second line after
-    a newline (the year under a month). Each bar carries its amount in millions when there are few bars;
-    with many (a year by month) only the largest does, so that nothing overlaps on a phone — the table has
-    every figure. The end bars' amounts are anchored inwards so that they are never cut off."""
+        a newline (the year under a month). Each bar carries its amount in millions when there are few bars;
+        with many (a year by month) only the largest does, so that nothing overlaps on a phone — the table has
+        every figure. The end bars' amounts are anchored inwards so that they are never cut off. The description
+    defaults to the `summary` of the rows (give one when the bars' labels are shortened)."""
     top, bottom, left = 24, 40, 8
     biggest = max((value for _label, value in rows), default=0) or 1
     slot = (width - left * 2) / max(len(rows), 1)
@@ -84,7 +91,7 @@ def bar_chart_svg(
     every_label = len(rows) <= 6
     font = f'font-size="12" {INK}'
     parts = [
-        _open(chart_id, title, rows, width, height),
+        _open(chart_id, title, description or summary(rows), width, height),
         f'<line x1="{left}" y1="{height - bottom}" x2="{width - left}" y2="{height - bottom}" stroke="#8d9189"/>',
     ]
     for index, (label, value) in enumerate(rows):
@@ -123,7 +130,7 @@ def ranking_svg(rows: Sequence[tuple[str, int]], *, chart_id: str, title: str, w
     height = row_height * max(len(rows), 1)
     biggest = max((value for _label, value in rows), default=0) or 1
     scale = Decimal(width - value_room) / Decimal(biggest)
-    parts = [_open(chart_id, title, rows, width, height)]
+    parts = [_open(chart_id, title, summary(rows), width, height)]
     for index, (label, value) in enumerate(rows):
         y = index * row_height
         length = Decimal(value) * scale

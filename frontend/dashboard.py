@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from catalog import selectors as catalog
 from catalog.selectors.lots import LOW_STOCK_SHARE
 from fairs import selectors as fairs
-from frontend.charts import Chart, bar_chart_svg, ranking_svg
+from frontend.charts import Chart, bar_chart_svg, ranking_svg, summary
 from linkage import selectors as linkage
 from market.organisations import selectors as organisations
 from market.organisations.permissions import Actor
@@ -69,16 +69,18 @@ def _month_label(month: date, *, first: bool) -> str:
 
 def month_chart(*, actor: Actor, chart_id: str, title: str) -> Chart:
     months = orders.earned_by_month(actor=actor, months=MONTHS)
+    rows = [(row.month.strftime("%m/%Y"), row.total) for row in months]
     return Chart(
         chart_id=chart_id,
         title=title,
         label_heading=_("Month"),
         value_heading=_("Amount before VAT"),
-        rows=[(row.month.strftime("%m/%Y"), row.total) for row in months],
+        rows=rows,
         svg=bar_chart_svg(
             [(_month_label(row.month, first=index == 0), row.total) for index, row in enumerate(months)],
             chart_id=chart_id,
             title=title,
+            description=summary(rows),
             width=360,
             height=220,
         ),

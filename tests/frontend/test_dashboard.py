@@ -299,7 +299,11 @@ def test_each_chart_is_an_accessible_svg_with_a_table_behind_it(
     assert 'role="img"' in svg
     assert 'aria-labelledby="sales-chart-title sales-chart-desc"' in svg
     assert '<title id="sales-chart-title">Doanh số theo tháng, 12 tháng gần nhất</title>' in svg
-    assert '<desc id="sales-chart-desc">Tổng cộng 29.000.000\u00a0₫' in svg
+    this_month = month_starts(months=1)[0].strftime("%m/%Y")
+    assert (
+        f'<desc id="sales-chart-desc">Tổng cộng 29.000.000\u00a0₫; lớn nhất là {this_month} với 29.000.000\u00a0₫.'
+        in svg
+    )
     assert 'data-value="29000000"' in svg  # machine numbers in the drawing, people's numbers in the table
     assert "29,0 tr" in svg
     assert page.index("</svg>", page.index('id="sales-chart"')) < page.index('<table data-chart="sales-chart">')
