@@ -23,15 +23,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from catalog import selectors as catalog
+from catalog.models import LotStatus
 from catalog.selectors.lots import LOW_STOCK_SHARE
 from fairs import selectors as fairs
 from frontend.charts import Chart, bar_chart_svg, ranking_svg, summary
 from linkage import selectors as linkage
+from linkage.models import ContractStatus
 from market.organisations import selectors as organisations
 from market.organisations.permissions import Actor
 from market.payments import selectors as payments
 from orders import selectors as orders
 from orders.inputs import Inbox
+from orders.models import OrderStatus, RfqStatus
 
 MONTHS = 12
 TOP = 5
@@ -108,10 +111,16 @@ def cooperative_dashboard(actor: Actor) -> dict[str, Any]:
         Figure(_("Orders to confirm"), work.to_confirm, _orders(Inbox.NEW)),
         Figure(_("Orders to ship"), work.to_ship, _orders(Inbox.TO_SHIP)),
         Figure(_("Late orders"), work.overdue, _orders(Inbox.OVERDUE), urgent=work.overdue > 0),
-        Figure(_("Requests for quotation to answer"), work.rfqs_to_answer, _url("frontend:rfqs", "status=open")),
+        Figure(
+            _("Requests for quotation to answer"),
+            work.rfqs_to_answer,
+            _url("frontend:rfqs", f"status={RfqStatus.OPEN.value}"),
+        ),
         Figure(_("Contract deliveries due in 14 days"), contracts.call_offs_due, _url("frontend:linkage-contracts")),
         Figure(_("Certificates expiring within 30 days"), expiring.count(), _url("frontend:my-certificates")),
-        Figure(_("Lots running low"), running_low.count(), _url("frontend:my-lots", "status=published")),
+        Figure(
+            _("Lots running low"), running_low.count(), _url("frontend:my-lots", f"status={LotStatus.PUBLISHED.value}")
+        ),
     ]
     return {
         "figures": figures,
@@ -131,7 +140,9 @@ def buyer_dashboard(actor: Actor) -> dict[str, Any]:
         Figure(_("Open orders"), work.open_orders, _orders(Inbox.OPEN)),
         Figure(_("Payments due"), due_count, _url("frontend:payments"), amount=due_amount, urgent=due_count > 0),
         Figure(_("Being prepared by the cooperatives"), work.being_prepared, _orders(Inbox.TO_SHIP)),
-        Figure(_("Deliveries on the way"), work.on_the_way, _url("frontend:orders", "status=shipped")),
+        Figure(
+            _("Deliveries on the way"), work.on_the_way, _url("frontend:orders", f"status={OrderStatus.SHIPPED.value}")
+        ),
         Figure(_("Contract deliveries due in 14 days"), contracts.call_offs_due, _url("frontend:linkage-contracts")),
     ]
     by_cooperative = orders.spend_by_cooperative(actor=actor, since=since, limit=TOP)
@@ -190,7 +201,9 @@ def staff_dashboard(actor: Actor) -> dict[str, Any]:
             _url("frontend:staff-reconciliation"),
         ),
         Figure(
-            _("Linkage contracts in force"), contracts.in_force, _url("frontend:linkage-contracts", "status=active")
+            _("Linkage contracts in force"),
+            contracts.in_force,
+            _url("frontend:linkage-contracts", f"status={ContractStatus.ACTIVE.value}"),
         ),
     ]
     return {
