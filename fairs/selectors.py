@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from catalog.models import Product, ProductStatus
 from fairs.lifecycle import PLAN_PUBLIC_STATUSES, PUBLIC_STATUSES
@@ -358,6 +359,29 @@ def checkin_counts(*, fair: Fair) -> CheckinCounts:
         exhibitor_total=total.get(BadgeKind.EXHIBITOR, 0),
         buyer_done=done.get(BadgeKind.BUYER, 0),
         buyer_total=total.get(BadgeKind.BUYER, 0),
+    )
+
+
+# --- the staff dashboard -------------------------------------------------------------------------
+def _per_fair(queryset: QuerySet[Any]) -> Coalesce:
+    """How many rows of `queryset` belong to the outer fair: a subquery each, so that counting
+    applications, booths and meetings together never multiplies the rows."""
+    counted = queryset.filter(fair=OuterRef("pk")).order_by().values("fair").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted), 0)
+
+
+def fair_outcomes(*, actor: Actor, limit: int = 5) -> list[Fair]:
+    """The latest fairs (by first day) with their outcomes so far: applications, approved, booths assigned
+    and meetings held, as `applied`, `approved`, `booths_assigned`, `meetings_held`. One query; staff only."""
+    if not is_staff(actor):
+        return []
+    return list(
+        Fair.objects.annotate(
+            applied=_per_fair(Application.objects.all()),
+            approved=_per_fair(Application.objects.filter(status=ApplicationStatus.APPROVED)),
+            booths_assigned=_per_fair(BoothAssignment.objects.filter(released_at__isnull=True)),
+            meetings_held=_per_fair(Meeting.objects.filter(status=MeetingStatus.HELD)),
+        ).order_by("-starts_on", "-id")[:limit]
     )
 
 

@@ -333,11 +333,13 @@ class RfqPageInput(serializers.Serializer):
 
 # --- list filters (query parameters, API and pages alike) ----------------------------------------
 class Inbox(models.TextChoices):
-    """A cooperative's order inbox: what needs it now."""
+    """A cooperative's order inbox: what needs it now (and, for anyone, the orders not yet completed or
+    cancelled)."""
 
     NEW = "new", gettext_lazy("New")
     TO_SHIP = "to_ship", gettext_lazy("To ship")
     OVERDUE = "overdue", gettext_lazy("Overdue")
+    OPEN = "open", gettext_lazy("Open orders")
     ALL = "all", gettext_lazy("All")
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from catalog.models import Product
@@ -18,6 +18,7 @@ from catalog.selectors import price_for_quantity, product_stock_available
 from market.core.errors import ApplicationError, NotFound
 from market.organisations.permissions import Actor
 from market.payments.models import Payable, Payment, PaymentState, Provider
+from orders.inputs import Inbox
 from orders.models import (
     Cart,
     CartLine,
@@ -26,6 +27,7 @@ from orders.models import (
     OrderEvent,
     OrderLine,
     OrderStatus,
+    PaymentStatus,
     Quote,
     QuoteStatus,
     Rfq,
@@ -148,6 +150,22 @@ def cart_exists(*, actor: Actor) -> bool:
 
 
 # --- orders --------------------------------------------------------------------------------------
+def inbox_q(view: str) -> Q:
+    """Which orders an inbox tab (orders.inputs.Inbox) holds: the list and the dashboards' counts read the
+    same condition. Any other value (the "all" tab) selects everything."""
+    if view == Inbox.NEW:
+        return Q(status__in=[S.PLACED, S.CHANGES_PROPOSED])
+    if view == Inbox.TO_SHIP:
+        return Q(status__in=[S.CONFIRMED, S.PARTLY_SHIPPED])
+    if view == Inbox.OVERDUE:
+        return Q(status__in=[S.CONFIRMED, S.PARTLY_SHIPPED], ship_by__lt=timezone.localdate()) | Q(
+            status=S.PLACED, created_at__lt=timezone.now() - timedelta(days=2)
+        )
+    if view == Inbox.OPEN:
+        return ~Q(status__in=[S.COMPLETED, S.CANCELLED])
+    return Q()
+
+
 def order_list_for(
     *,
     actor: Actor,
@@ -170,16 +188,8 @@ def order_list_for(
         return Order.objects.none()
     if status:
         queryset = queryset.filter(status=status)
-    today = timezone.localdate()
-    if view == "new":
-        queryset = queryset.filter(status__in=[S.PLACED, S.CHANGES_PROPOSED])
-    elif view == "to_ship":
-        queryset = queryset.filter(status__in=[S.CONFIRMED, S.PARTLY_SHIPPED])
-    elif view == "overdue":
-        queryset = queryset.filter(
-            Q(status__in=[S.CONFIRMED, S.PARTLY_SHIPPED], ship_by__lt=today)
-            | Q(status=S.PLACED, created_at__lt=timezone.now() - timedelta(days=2))
-        )
+    if view:
+        queryset = queryset.filter(inbox_q(view))
     if search:
         queryset = queryset.filter(
             Q(number__icontains=search.strip()) | Q(checkout__po_number__icontains=search.strip())
@@ -368,6 +378,136 @@ def sales_summary(*, actor: Actor, since: date | None = None) -> dict[str, list[
         row["total"] = amounts.get(row["product_id"], 0)
     by_product.sort(key=lambda r: -r["total"])
     return {"by_month": by_month, "by_buyer": by_buyer, "by_product": by_product}
+
+
+# --- dashboards ----------------------------------------------------------------------------------
+# Money that changed hands: orders delivered (or completed), and orders paid before delivery.
+EARNED = (
+    Q(status__in=[S.DELIVERED, S.COMPLETED])
+    | Q(payment_status__in=[PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED])
+) & ~Q(status=S.CANCELLED)
+
+
+@dataclass(frozen=True)
+class MonthTotal:
+    month: date  # the first day of the month
+    total: int
+
+
+@dataclass(frozen=True)
+class Share:
+    """One row of a "top five": who or what, and how much (before VAT)."""
+
+    label: str
+    total: int
+
+
+@dataclass(frozen=True)
+class SellerWork:
+    to_confirm: int
+    to_ship: int
+    overdue: int
+    rfqs_to_answer: int
+
+
+@dataclass(frozen=True)
+class BuyerWork:
+    open_orders: int
+    being_prepared: int
+    on_the_way: int
+
+
+def month_starts(*, months: int, today: date | None = None) -> list[date]:
+    """The first days of the last `months` months, the current one last."""
+    day = (today or timezone.localdate()).replace(day=1)
+    starts = [day]
+    while len(starts) < months:
+        day = (day - timedelta(days=1)).replace(day=1)
+        starts.append(day)
+    return starts[::-1]
+
+
+def earned_by_month(*, actor: Actor, months: int = 12) -> list[MonthTotal]:
+    """Before VAT, the orders the actor may read (a cooperative: its sales; staff: the marketplace's GMV)
+    that were delivered or paid, in the month they were delivered (placed, if paid before delivery);
+    every month shown, empty ones at zero. One query."""
+    starts = month_starts(months=months)
+    first = timezone.make_aware(datetime.combine(starts[0], time.min))
+    rows = (
+        order_list_for(actor=actor)
+        .filter(EARNED)
+        .annotate(month=TruncMonth(Coalesce("delivered_at", "created_at")))
+        .filter(month__gte=first)
+        .values("month")
+        .annotate(total=Sum("subtotal"))
+        .order_by()
+    )
+    totals = {timezone.localtime(row["month"]).date(): int(row["total"] or 0) for row in rows}
+    return [MonthTotal(month, totals.get(month, 0)) for month in starts]
+
+
+def seller_work(*, actor: Actor) -> SellerWork:
+    """What waits for the cooperative: new orders to confirm, confirmed ones to ship (and how many of those
+    are past their ship-by date or unanswered too long), and open requests for quotation it has not quoted
+    on. Two queries."""
+    counts = order_list_for(actor=actor).aggregate(
+        to_confirm=Count("id", filter=inbox_q(Inbox.NEW)),
+        to_ship=Count("id", filter=inbox_q(Inbox.TO_SHIP)),
+        overdue=Count("id", filter=inbox_q(Inbox.OVERDUE)),
+    )
+    rfqs = (
+        rfq_list_for(actor=actor, status=RfqStatus.OPEN)
+        .filter(closes_at__gte=timezone.now())
+        .exclude(quotes__cooperative_id=actor.organisation_id)
+        .count()
+    )
+    return SellerWork(rfqs_to_answer=rfqs, **counts)
+
+
+def buyer_work(*, actor: Actor) -> BuyerWork:
+    """The buyer's open orders, those the cooperatives are preparing and those on the way. One query."""
+    counts = order_list_for(actor=actor).aggregate(
+        open_orders=Count("id", filter=inbox_q(Inbox.OPEN)),
+        being_prepared=Count("id", filter=inbox_q(Inbox.TO_SHIP)),
+        on_the_way=Count("id", filter=Q(status=S.SHIPPED)),
+    )
+    return BuyerWork(**counts)
+
+
+def spend_by_cooperative(*, actor: Actor, since: date, limit: int = 5) -> list[Share]:
+    """The buyer's biggest suppliers since `since`: delivered or paid orders, before VAT. One query."""
+    rows = (
+        order_list_for(actor=actor, placed_from=since)
+        .filter(EARNED)
+        .values("cooperative_id", "cooperative__name")
+        .annotate(total=Sum("subtotal"))
+        .order_by("-total", "cooperative__name")[:limit]
+    )
+    return [Share(row["cooperative__name"], int(row["total"] or 0)) for row in rows]
+
+
+def spend_by_product(*, actor: Actor, since: date, limit: int = 5) -> list[Share]:
+    """The products the buyer spent most on since `since` (delivered or paid orders; a line counts at its
+    delivered quantity once known, else its confirmed one, like the invoice). One query."""
+    billed = ExpressionWrapper(
+        F("unit_price") * Coalesce("quantity_delivered", "quantity_confirmed"),
+        output_field=DecimalField(max_digits=32, decimal_places=3),
+    )
+    rows = (
+        OrderLine.objects.filter(order__in=order_list_for(actor=actor, placed_from=since).filter(EARNED))
+        .values("product_id")
+        .annotate(name=Max("product_name"), total=Sum(billed))
+        .order_by("-total", "name")[:limit]
+    )
+    return [Share(row["name"], int(row["total"] or 0)) for row in rows]
+
+
+def order_counts(*, actor: Actor, since: date) -> dict[str, int]:
+    """The orders the actor may read (staff: the marketplace's) placed since `since`, and those still open.
+    One query."""
+    return order_list_for(actor=actor).aggregate(
+        placed=Count("id", filter=Q(created_at__date__gte=since)), open=Count("id", filter=inbox_q(Inbox.OPEN))
+    )
 
 
 # --- quotations ----------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from catalog.selectors.certificates import (
     certificate_list_for,
     certificate_review_queue,
     certificates_due_expiry_warning,
+    certificates_expiring,
 )
 from catalog.selectors.exports import ExportType, catalogue_export, import_batch_for
 from catalog.selectors.lots import (
@@ -41,6 +42,7 @@ from catalog.selectors.lots import (
     lot_public_get,
     lot_qr_url,
     lots_in_stock,
+    lots_running_low,
     product_stock_available,
     stock_of,
     trace_view,
@@ -78,6 +80,7 @@ __all__ = [
     "certificate_list_for",
     "certificate_review_queue",
     "certificates_due_expiry_warning",
+    "certificates_expiring",
     "certificates_in_force_for",
     "filtered_products",
     "import_batch_for",
@@ -88,6 +91,7 @@ __all__ = [
     "lot_public_get",
     "lot_qr_url",
     "lots_in_stock",
+    "lots_running_low",
     "plan_search",
     "price_for_quantity",
     "price_tiers_for",

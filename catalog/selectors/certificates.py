@@ -34,6 +34,20 @@ def certificate_list_for(
     return queryset.select_related("cooperative", "reviewed_by").prefetch_related("products")
 
 
+def certificates_expiring(
+    *, actor: Actor, on: date | None = None, within_days: int = EXPIRY_WARNING_DAYS
+) -> QuerySet[Certificate]:
+    """The actor's cooperative's verified certificates that expire within `within_days` days of `on` (today
+    in Vietnam): the ones to renew now. Soonest first."""
+    day = on or timezone.localdate()
+    return (
+        certificate_list_for(actor=actor, status=CertificateStatus.VERIFIED)
+        .filter(valid_to__gte=day, valid_to__lte=day + timedelta(days=within_days))
+        .prefetch_related(None)
+        .order_by("valid_to", "id")
+    )
+
+
 def certificate_get_for(*, actor: Actor, certificate_id: int) -> Certificate:
     certificate = certificate_list_for(actor=actor).filter(pk=certificate_id).first()
     if certificate is None:

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.apps import apps
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import F, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from catalog import gs1
@@ -37,6 +37,22 @@ def lot_list_for(*, actor: Actor, product_id: int | None = None, status: str | N
     if status:
         queryset = queryset.filter(status=status)
     return queryset.select_related("product", "product__cooperative")
+
+
+# A published lot is running low once what is left is at most this share of what was harvested.
+LOW_STOCK_SHARE = Decimal("0.2")
+
+
+def lots_running_low(*, actor: Actor, on: date | None = None) -> QuerySet[HarvestLot]:
+    """The cooperative's published, unexpired lots with something left but no more than LOW_STOCK_SHARE of
+    their harvest: time to record the next lot. Least left (as a share) first."""
+    day = on or timezone.localdate()
+    return (
+        lot_list_for(actor=actor, status=LotStatus.PUBLISHED)
+        .filter(quantity_available__gt=0, quantity_available__lte=F("quantity_produced") * LOW_STOCK_SHARE)
+        .filter(Q(expiry_date__isnull=True) | Q(expiry_date__gte=day))
+        .order_by("quantity_available", "id")
+    )
 
 
 def lot_get_for(*, actor: Actor, lot_id: int) -> HarvestLot:

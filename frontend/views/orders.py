@@ -27,8 +27,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from catalog.models import Category
+from frontend.charts import bar_chart_svg
 from frontend.decorators import actor_required
-from frontend.order_charts import bar_chart_svg
 from frontend.schema_forms import SchemaForm
 from frontend.templatetags.market import qty
 from market.core.errors import ApplicationError
@@ -459,7 +459,9 @@ def sales(request: MemberRequest) -> HttpResponse:
         "frontend/orders/sales.html",
         {
             "summary": summary,
-            "chart": bar_chart_svg(months, title=_("Sales by month (before VAT)")) if months else "",
+            "chart": bar_chart_svg(months, chart_id="sales-by-month", title=_("Sales by month (before VAT)"))
+            if months
+            else "",
             "months": months,
         },
     )

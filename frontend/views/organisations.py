@@ -13,6 +13,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from frontend.dashboard import dashboard_for
 from frontend.decorators import actor_required
 from frontend.forms import (
     AccountForm,
@@ -24,7 +25,6 @@ from frontend.forms import (
     OrganisationForm,
     RoleForm,
 )
-from frontend.navigation import dashboard_cards_for
 from market.core.errors import ApplicationError
 from market.core.inputs import read_query
 from market.organisations import geo, selectors, services
@@ -45,7 +45,6 @@ from market.organisations.policies import (
     membership_actions,
     organisation_actions,
 )
-from market.organisations.selectors import verification_queue
 from market.organisations.services import invitation_accept_url
 
 
@@ -62,11 +61,7 @@ def no_organisation(request: ActorRequest) -> HttpResponse:
 
 @actor_required()
 def dashboard(request: MemberRequest) -> HttpResponse:
-    actor = request.actor
-    context: dict[str, object] = {"cards": dashboard_cards_for(actor)}
-    if actor.is_alliance_staff:
-        context["pending_count"] = verification_queue(actor=actor).count()
-    return render(request, "frontend/dashboard.html", context)
+    return render(request, "frontend/dashboard.html", dashboard_for(request.actor))
 
 
 @require_POST

@@ -2,6 +2,7 @@
 
 from linkage.selectors.contracts import (
     CallOffRow,
+    LinkageFigures,
     Progress,
     areas_of,
     call_off_get_for,
@@ -11,6 +12,7 @@ from linkage.selectors.contracts import (
     counterparties_for,
     expected_price,
     latest_prices,
+    linkage_figures,
     products_of,
     series_for,
     version_history,
@@ -20,6 +22,7 @@ from linkage.selectors.statement import Statement, StatementLine, contract_state
 
 __all__ = [
     "CallOffRow",
+    "LinkageFigures",
     "LinkageReport",
     "Progress",
     "ReportRow",
@@ -35,6 +38,7 @@ __all__ = [
     "deposit_payable",
     "expected_price",
     "latest_prices",
+    "linkage_figures",
     "linkage_report",
     "products_of",
     "series_for",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -47,6 +47,27 @@ def contracts_for(*, actor: Actor, status: str = "", season_year: int | None = N
     if season_year:
         contracts = contracts.filter(season_year=season_year)
     return contracts.order_by("-created_at", "-id")
+
+
+@dataclass(frozen=True)
+class LinkageFigures:
+    in_force: int
+    call_offs_due: int  # planned or ordered, due within CALL_OFFS_AHEAD days (or already late)
+
+
+CALL_OFFS_AHEAD = 14
+
+
+def linkage_figures(*, actor: Actor) -> LinkageFigures:
+    """The actor's contracts in force (staff: all) and their deliveries due in the next two weeks or late.
+    Two queries."""
+    contracts = contracts_for(actor=actor)
+    due = CallOff.objects.filter(
+        contract__in=contracts.filter(status=ContractStatus.ACTIVE).values("pk"),
+        status__in=[CallOffStatus.PLANNED, CallOffStatus.PLACED],
+        due_on__lte=timezone.localdate() + timedelta(days=CALL_OFFS_AHEAD),
+    ).count()
+    return LinkageFigures(in_force=contracts.filter(status=ContractStatus.ACTIVE).count(), call_offs_due=due)
 
 
 def _versions() -> Prefetch:

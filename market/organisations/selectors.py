@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,6 +19,7 @@ from market.organisations.models import (
     Invitation,
     Membership,
     Organisation,
+    OrganisationKind,
     User,
     VerificationStatus,
 )
@@ -57,6 +58,32 @@ def verification_queue(*, actor: Actor, status: str = VerificationStatus.PENDING
     if not actor.can(ORGANISATIONS_VIEW_ALL):
         return Organisation.objects.none()
     return Organisation.objects.filter(verification_status=status).order_by("created_at", "id")
+
+
+@dataclass(frozen=True, slots=True)
+class MemberCount:
+    kind: OrganisationKind
+    total: int
+    verified: int
+
+
+def member_counts(*, actor: Actor) -> list[MemberCount]:
+    """The alliance's member organisations by kind (itself left out), and how many of each are verified.
+    One query; staff only (anyone else reads an empty list)."""
+    if not actor.can(ORGANISATIONS_VIEW_ALL):
+        return []
+    rows = {
+        row["kind"]: row
+        for row in Organisation.objects.exclude(kind=OrganisationKind.ALLIANCE)
+        .values("kind")
+        .annotate(total=Count("id"), verified=Count("id", filter=Q(verification_status=VerificationStatus.VERIFIED)))
+        .order_by()
+    }
+    return [
+        MemberCount(kind, rows[kind]["total"], rows[kind]["verified"])
+        for kind in OrganisationKind
+        if kind != OrganisationKind.ALLIANCE and kind in rows
+    ]
 
 
 # What staff read in an organisation's history, for the audit actions recorded on it.

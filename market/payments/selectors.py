@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import Greatest
 
 from market.core.errors import NotFound
 from market.organisations.permissions import Actor
@@ -11,6 +12,7 @@ from market.payments.models import (
     Discrepancy,
     DiscrepancyStatus,
     Payable,
+    PayableStatus,
     Payment,
     ReconciliationRun,
     SettlementRun,
@@ -29,6 +31,20 @@ def payable_list_for(*, actor: Actor) -> QuerySet[Payable]:
         return Payable.objects.none()
     queryset = Payable.objects.select_related("payer", "payee")
     return queryset if actor.can(PAYMENTS_MANAGE) else queryset.filter(_parties(actor))
+
+
+def payments_due_for(*, actor: Actor) -> tuple[int, int]:
+    """What the acting organisation still has to pay: how many payables and how much in all. One query."""
+    if actor.organisation_id is None:
+        return 0, 0
+    due = Payable.objects.filter(
+        payer_id=actor.organisation_id, status__in=[PayableStatus.UNPAID, PayableStatus.PARTIALLY_PAID]
+    ).aggregate(
+        count=Count("id"),
+        # Payable.outstanding, row by row
+        amount=Sum(Greatest(F("amount") - F("amount_paid") + F("amount_refunded") + F("amount_credited"), 0)),
+    )
+    return due["count"], int(due["amount"] or 0)
 
 
 def payable_get_for(*, actor: Actor, reference: str) -> Payable:
