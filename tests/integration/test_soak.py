@@ -13,7 +13,7 @@ import pytest
 
 from tests.integration.test_make_run import ROOT, TEST_ONLY
 
-pytestmark = [pytest.mark.slow, pytest.mark.worker]
+pytestmark = [pytest.mark.slow, pytest.mark.worker, pytest.mark.long]
 MINUTES = 10
 
 
