@@ -46,6 +46,8 @@ def ensure_fair(*, booths: int = 300, exhibitors: int = 200) -> Any:
     from django.utils import timezone
 
     from fairs import services
+    from fairs.inputs import ApplicationRequest, FairSpec, read_plan_csv
+    from fairs.lifecycle import FairTransition
     from fairs.models import Booth, Fair, FairStatus
     from market.organisations.models import Organisation, OrganisationKind
 
@@ -56,8 +58,7 @@ def ensure_fair(*, booths: int = 300, exhibitors: int = 200) -> Any:
         raise RuntimeError(f"the bench fair {FAIR_SLUG} was left half made ({fair.status}); delete it to rebuild")
     staff = _staff()
     today = timezone.localdate()
-    fair = services.fair_create(
-        actor=staff,
+    spec = FairSpec(
         name_vi="Hội chợ thử tải 300 gian hàng",
         venue="Trung tâm Hội chợ Triển lãm An Giang",
         province_code=91,
@@ -67,32 +68,33 @@ def ensure_fair(*, booths: int = 300, exhibitors: int = 200) -> Any:
         applications_close_on=today + timedelta(days=20),
         slug=FAIR_SLUG,
     )
-    services.plan_import_csv(actor=staff, fair=fair, content=plan_csv(booths))
-    services.fair_transition(actor=staff, fair=fair, to=FairStatus.OPEN)
+    fair = services.fair_create(actor=staff, spec=spec)
+    services.plan_import(actor=staff, fair_id=fair.pk, rows=read_plan_csv(plan_csv(booths).encode()))
+    services.fair_transition(actor=staff, fair_id=fair.pk, transition=FairTransition.OPEN)
     cooperatives = Organisation.objects.filter(
         kind=OrganisationKind.COOPERATIVE, verification_status="verified"
     ).order_by("pk")[:exhibitors]
     for cooperative, booth in zip(cooperatives, Booth.objects.filter(fair=fair).order_by("pk"), strict=False):
         exhibitor = member_actor(cooperative, f"hoicho-{cooperative.pk}@bench.example")
-        application = services.application_submit(actor=exhibitor, fair=fair)
-        services.booth_assign(actor=staff, application=application, booth=booth)
-    services.fair_transition(actor=staff, fair=fair, to=FairStatus.ALLOCATION)
-    services.fair_transition(actor=staff, fair=fair, to=FairStatus.PUBLISHED)
+        application = services.application_submit(actor=exhibitor, fair_id=fair.pk, request=ApplicationRequest())
+        services.booth_assign(actor=staff, application_id=application.pk, booth_id=booth.pk)
+    services.fair_transition(actor=staff, fair_id=fair.pk, transition=FairTransition.CLOSE_APPLICATIONS)
+    services.fair_transition(actor=staff, fair_id=fair.pk, transition=FairTransition.PUBLISH)
+    fair.refresh_from_db()
     return fair
 
 
 def meeting_race(base: str, fair: Any, *, buyers: int = 200, exhibitors: int = 20) -> dict[str, Any]:
     """`buyers` buyers race for one new slot, `buyers / exhibitors` of them for each exhibitor."""
     from django.urls import reverse
-    from django.utils import timezone
 
     from fairs import services
     from fairs.models import BoothAssignment, Meeting, MeetingSlot
 
     staff = _staff()
     taken = MeetingSlot.objects.filter(fair=fair).count()  # a new slot per run: 08:00, 08:30, … of day one
-    first_morning = timezone.make_aware(datetime.combine(fair.starts_on, time(8)))
-    slot = services.slots_create(actor=staff, fair=fair, starts=[first_morning + timedelta(minutes=30 * taken)])[0]
+    first = (datetime.combine(fair.starts_on, time(8)) + timedelta(minutes=30 * taken)).time()
+    slot = services.slots_create(actor=staff, fair_id=fair.pk, day=fair.starts_on, first=first, count=1, minutes=30)[0]
     exhibitor_ids = list(
         BoothAssignment.objects.filter(fair=fair, released_at__isnull=True)
         .order_by("booth_id")
@@ -100,7 +102,9 @@ def meeting_race(base: str, fair: Any, *, buyers: int = 200, exhibitors: int = 2
     )
     racers = buyers_with_tokens(buyers, f"Meeting {uuid.uuid4().hex[:6]}")
     for organisation, _token in racers:
-        services.buyer_register(actor=member_actor(organisation, f"meeting-{organisation.pk}@bench.example"), fair=fair)
+        services.buyer_register(
+            actor=member_actor(organisation, f"meeting-{organisation.pk}@bench.example"), fair_id=fair.pk
+        )
     path = reverse("fairs:meeting-list", args=[fair.pk])
 
     def request(exhibitor_id: int) -> Any:

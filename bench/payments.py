@@ -52,9 +52,9 @@ def generate(n: int) -> None:
              payments_providerrecord, payments_banktransaction, payments_payable RESTART IDENTITY CASCADE;
     INSERT INTO payments_payable (created_at, updated_at, kind, object_id, reference, description, amount, currency,
         payer_id, payee_id, account_bin, account_number, account_holder, return_url, amount_paid, amount_refunded,
-        status)
+        amount_credited, status)
     SELECT now(), now(), 'bench.payable', g::text, 'BENCH' || g, 'bench', 1000000, 'VND', {payer.pk}, {payee.pk},
-           '970405', '7700201099999', 'BENCH', '', 0, 0, 'unpaid'
+           '970405', '7700201099999', 'BENCH', '', 0, 0, 0, 'unpaid'
     FROM generate_series(1, 1000) g;
     -- card payments and Stripe's records of them
     INSERT INTO payments_payment (created_at, updated_at, payable_id, provider, state, amount, currency,
@@ -77,9 +77,9 @@ def generate(n: int) -> None:
     FROM generate_series(1, {n} / 2000) g;                               -- unknown to us
     -- the statement and the bank payments it recognised
     INSERT INTO payments_banktransaction (created_at, updated_at, account_number, bank_reference, booked_at, amount,
-        currency, description, counterparty, source, seen_on_statement, status, reason, resolution_note)
+        currency, description, counterparty, source, seen_on_statement, status, reason, resolution_note, receipt)
     SELECT now(), now(), '7700201099999', 'FT' || g, now() - interval '10 days', 200000 + g % 7000, 'VND',
-           'BENCH' || ((g % 1000) + 1), '', 'statement', g % 1000 <> 7, 'matched', 'exact', ''
+           'BENCH' || ((g % 1000) + 1), '', 'statement', g % 1000 <> 7, 'matched', 'exact', '', ''
     FROM generate_series(1, {n}) g;
     INSERT INTO payments_payment (created_at, updated_at, payable_id, provider, state, amount, currency,
         amount_refunded, provider_reference, provider_charge, provider_status, failure_code, failure_message,
