@@ -1,9 +1,6 @@
 """Every page, in Vietnamese: each URL pattern of the site (the staff pages included) is rendered with the demo's
 real-looking data, as the role that sees it, and fails on an untranslated string, a raw code or an English
-sentence (see tests/frontend/vietnamese.py). A failure lists what it found on that page.
-
-Pages of the catalogue, orders and fairs that still show such text are expected failures, each with what was
-found, strict: once their team fixes them the case passes, fails as an unexpected pass, and its entry goes.
+sentence (see tests/frontend/vietnamese.py). A failure lists what it found on that page. No page is excused.
 """
 
 from __future__ import annotations
@@ -29,9 +26,6 @@ DEMO_PASSWORD_USERS = {
     "cooperative": "chunhiem@htx-tanhiep.example",
     "staff": "nhanvien@lienminh-angiang.example",
 }
-# Our own pages (organisations, accounts, payments, notifications, staff verification, the shell).
-PLATFORM_VIEWS = ("frontend.views.organisations", "frontend.views.auth", "frontend.views.payments",
-                  "frontend.views.notifications", "frontend.views.staff", "django.contrib.auth.views")  # fmt: skip
 
 
 def _frontend_patterns() -> list[tuple[str, str, str]]:
@@ -318,22 +312,9 @@ def url_of(demo: Demo, name: str, route: str, role: str) -> str:
     return reverse(f"frontend:{name}", kwargs={param: argument(demo, name, param, role) for param in params})
 
 
-# Pages of other teams that still show text a Vietnamese reader should not see (see the module docstring).
-FOREIGN_FAILURES: dict[str, str] = {
-    "fair-plan-editor": "fairs: the CSV help lists raw column names (cold_storage…) as running text, not as code",
-}
-
-
-def _mark(name: str, module: str, role: str) -> list[Any]:
-    reason = FOREIGN_FAILURES.get(f"{name}:{role}") or FOREIGN_FAILURES.get(name)
-    if reason and module not in PLATFORM_VIEWS:
-        return [pytest.mark.xfail(strict=True, reason=reason)]
-    return []
-
-
 @pytest.mark.parametrize(
     ("name", "route", "module", "role"),
-    [pytest.param(*case, id=f"{case[0]}:{case[3]}", marks=_mark(case[0], case[2], case[3])) for case in CASES],
+    [pytest.param(*case, id=f"{case[0]}:{case[3]}") for case in CASES],
 )
 def test_every_page_is_vietnamese(demo: Demo, name: str, route: str, module: str, role: str, db: None) -> None:
     client = Client()
