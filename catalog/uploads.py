@@ -6,15 +6,31 @@ from __future__ import annotations
 import hashlib
 import io
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO
 
 import filetype
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from market.core.errors import ValidationFailed
+
+
+@contextmanager
+def _truncated_images_refused() -> Iterator[None]:
+    """WeasyPrint sets Pillow's process-wide LOAD_TRUNCATED_IMAGES when it is imported (the first PDF an
+    invoice or report renders), after which a cut-off photo would be accepted with grey where it ends. A
+    photo we keep must decode whole, whatever else the process has imported."""
+    loading_truncated = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = loading_truncated
+
 
 MAX_IMAGE_BYTES = 8 * 1024 * 1024
 MAX_IMAGE_PIXELS = 40_000_000  # e.g. 8000 × 5000; larger is a decompression bomb or a mistake
@@ -70,7 +86,8 @@ def process_product_image(upload: IO[bytes], *, field: str = "image") -> Process
             if picture.format not in IMAGE_TYPES.values():
                 message = _("Send a photo in JPEG, PNG or WebP format.")
                 raise ValidationFailed(message, fields={field: [message]})
-            picture.load()
+            with _truncated_images_refused():
+                picture.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise _too_many_pixels(field) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):

@@ -52,7 +52,7 @@ def test_cooperative_types_vietnamese_numbers_and_dates_staff_verify(page: Page,
     staff = member(OrganisationFactory(kind="alliance", name="Liên minh HTX"), Role.STAFF)
 
     log_in(page, base, manager.email)
-    page.get_by_role("link", name="Sản phẩm của tôi").click()
+    page.get_by_role("link", name="Sản phẩm của tôi", exact=True).click()
     check(page)
     page.get_by_role("link", name="Sản phẩm mới").click()
     check(page)

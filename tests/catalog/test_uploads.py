@@ -115,3 +115,18 @@ def test_certificate_scans_must_be_pdf_or_image(api, cooperative, coop_owner, st
     assert "private" in stored_files()[0].parts
     assert api(coop_owner).get(response.json()["scan_url"]).status_code == 200
     assert api(None).get(response.json()["scan_url"]).status_code in (401, 403)
+
+
+def test_a_cut_off_photo_is_refused_after_the_process_has_rendered_a_pdf(api, coop_owner, rice, stored_files):
+    """Importing WeasyPrint (any invoice or report PDF) turns on Pillow's LOAD_TRUNCATED_IMAGES for the whole
+    process; a damaged photo must still be refused."""
+    import weasyprint  # noqa: F401
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES
+    cut = SimpleUploadedFile("cut.png", png_upload((800, 600)).read()[:200], content_type="image/png")
+    response = upload(api, coop_owner, rice, cut)
+    assert response.status_code == 400
+    assert "could not be read" in " ".join(response.json()["error"]["fields"]["image"])
+    assert stored_files() == []
+    assert ImageFile.LOAD_TRUNCATED_IMAGES  # left as WeasyPrint wants it
