@@ -13,6 +13,7 @@ field, once: the API documents them (OpenAPI) and the pages render them (`fronte
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -161,7 +162,7 @@ class QuantityInput(DecimalInput):
         return parsing.parse_quantity(text, unit=self.context.get("unit"), places=3)
 
 
-class _WholeNumberInput(_BoundsMixin, serializers.IntegerField):
+class _WholeNumberInput(_BoundsMixin, serializers.IntegerField, ABC):
     """A whole number read from what a person typed (`parse_typed`) or from canonical JSON."""
 
     inputmode = "numeric"
@@ -174,8 +175,9 @@ class _WholeNumberInput(_BoundsMixin, serializers.IntegerField):
         super().__init__(min_value=min_value, max_value=int(self.upper), **kwargs)
         self.validators = [v for v in self.validators if not hasattr(v, "limit_value")]
 
+    @abstractmethod
     def parse_typed(self, text: str, *, allow_negative: bool) -> int:
-        raise NotImplementedError
+        """What a person typed, read as this kind of whole number (money, a count, an id)."""
 
     def to_internal_value(self, data: Any) -> int:
         negative = self.lower is None or self.lower < 0
