@@ -1,7 +1,8 @@
 """Every read of the catalogue, scoped to the caller: a foreign id answers like a missing one.
 
 For the orders app: `price_for_quantity` (unit price Money + tier + line total), `quantity_validate`
-(MOQ and order multiple), `lots_in_stock` / `product_stock_available`, `product_for_order`.
+(MOQ and order multiple), `lots_in_stock` / `product_stock_available`, `product_for_order` (and
+`products_for_order` for a checkout's many).
 """
 
 from catalog.selectors.browse import (
@@ -56,6 +57,7 @@ from catalog.selectors.products import (
     product_list_for,
     product_public_get,
     product_visible_get,
+    products_for_order,
     quantity_validate,
 )
 from catalog.selectors.search import SearchPlan, plan_search
@@ -103,6 +105,7 @@ __all__ = [
     "product_public_get",
     "product_stock_available",
     "product_visible_get",
+    "products_for_order",
     "public_products",
     "quantity_validate",
     "stock_of",

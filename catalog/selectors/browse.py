@@ -158,11 +158,15 @@ def certified_q(*, on: date, kind: str | None = None, ocop_min: int | None = Non
     return Q(Exists(cooperative_wide)) | Q(Exists(named))
 
 
-def lots_for_sale(*, on: date) -> QuerySet[HarvestLot]:
+def for_sale(*, on: date) -> Q:
     """Published lots with stock that have not expired on `on`: what "in stock" means everywhere."""
-    return HarvestLot.objects.filter(status=LotStatus.PUBLISHED, quantity_available__gt=0).filter(
+    return Q(status=LotStatus.PUBLISHED, quantity_available__gt=0) & (
         Q(expiry_date__isnull=True) | Q(expiry_date__gte=on)
     )
+
+
+def lots_for_sale(*, on: date) -> QuerySet[HarvestLot]:
+    return HarvestLot.objects.filter(for_sale(on=on))
 
 
 def in_stock_exists(*, on: date) -> Exists:

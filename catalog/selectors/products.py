@@ -3,6 +3,7 @@ of quantities and order-quantity rules (what orders reuse)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 from decimal import Decimal
 
@@ -128,10 +129,22 @@ def price_for_quantity(*, product: Product, quantity: Decimal) -> pricing.PriceQ
 
 def product_for_order(*, product_id: int) -> Product:
     """A product a buyer can order now (published, verified cooperative), with its tiers, row not locked."""
-    product = public_products().select_related("cooperative").prefetch_related(_TIERS).filter(pk=product_id).first()
+    product = products_for_order(product_ids=[product_id]).get(product_id)
     if product is None:
         raise NotFound()
     return product
+
+
+def products_for_order(*, product_ids: Collection[int]) -> dict[int, Product]:
+    """The orderable products among `product_ids` by id, with cooperative, VAT category and tiers, in two
+    queries whatever their number (a checkout's lines); an id missing from the answer cannot be ordered."""
+    products = (
+        public_products()
+        .select_related("cooperative", "vat_category")
+        .prefetch_related(_TIERS)
+        .filter(pk__in=set(product_ids))
+    )
+    return {product.pk: product for product in products}
 
 
 def is_orderable(product: Product) -> bool:

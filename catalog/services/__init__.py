@@ -16,6 +16,7 @@ from catalog.services.certificates import (
 )
 from catalog.services.imports import check_rows, import_apply, import_preview
 from catalog.services.lots import (
+    StockTake,
     lot_create,
     lot_publish,
     lot_stock_adjust,
@@ -24,6 +25,8 @@ from catalog.services.lots import (
     lot_update,
     lot_withdraw,
     lots_lock,
+    lots_lock_for_order,
+    lots_stock_take_locked,
     trace_event_add,
     trace_event_record,
 )
@@ -44,6 +47,7 @@ from catalog.services.products import (
 
 __all__ = [
     "BulkPublished",
+    "StockTake",
     "certificate_create",
     "certificate_expiry_warn",
     "certificate_reject",
@@ -62,6 +66,8 @@ __all__ = [
     "lot_update",
     "lot_withdraw",
     "lots_lock",
+    "lots_lock_for_order",
+    "lots_stock_take_locked",
     "product_check",
     "product_create",
     "product_delist",

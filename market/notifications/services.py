@@ -103,6 +103,19 @@ RecipientLike = User | Organisation | Address | str
 
 
 # --- notify --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Message:
+    """One notify() call, for `notify_all`: the same arguments."""
+
+    kind: str
+    recipients: Collection[RecipientLike]
+    context: Mapping[str, Any]
+    object_ref: models.Model | tuple[str, str | int]
+    channels: Collection[str] | None = None
+    occurrence: str = ""
+    send_after: datetime | None = None
+
+
 def notify(
     *,
     kind: str,
@@ -114,26 +127,58 @@ def notify(
     send_after: datetime | None = None,
 ) -> None:
     """Write the outbox rows announcing `kind` about `object_ref` to `recipients` (see the module docstring)."""
+    notify_all(
+        [
+            Message(
+                kind=kind,
+                recipients=list(recipients),
+                context=context,
+                object_ref=object_ref,
+                channels=channels,
+                occurrence=occurrence,
+                send_after=send_after,
+            )
+        ]
+    )
+
+
+def notify_all(messages: Collection[Message]) -> None:
+    """notify() for several messages at once (a checkout telling both sides of each order): the recipients,
+    their preferences and the rows are read and written in a constant number of queries."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError(
             "notify() must run inside the business transaction that makes the change (transaction.atomic), "
             "so that the change and its notifications commit together."
         )
-    spec = get_kind(kind)
-    object_type, object_id = _object_ref(object_ref)
-    payload = _json_context(context)
-    allowed = set(spec.channels) if channels is None else set(spec.channels) & set(channels)
-    if channels is not None and set(channels) - set(Channel.values):
-        raise ValueError(f"Unknown channels: {sorted(set(channels) - set(Channel.values))}")
-    people = _resolve(recipients)
-    if not people or not allowed:
-        return
-    user_ids = [p.user.pk for p in people if p.user is not None]
+    for message in messages:
+        if message.channels is not None and set(message.channels) - set(Channel.values):
+            raise ValueError(f"Unknown channels: {sorted(set(message.channels) - set(Channel.values))}")
+    directory = _Directory.load(recipient for message in messages for recipient in message.recipients)
+    planned = [(message, directory.resolve(message.recipients)) for message in messages]
+    user_ids = sorted({p.user.pk for _m, people in planned for p in people if p.user is not None})
     prefs, digest_users = _preferences(user_ids)
     now = timezone.now()
-    due = send_after or now
     rows: list[Notification] = []
-    for person in people:
+    for message, people in planned:
+        rows += _rows(message, people, prefs, digest_users, now)
+    # The unique constraint drops what was already written for this event: never a second row.
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def _rows(
+    message: Message,
+    people: list[_Recipient],
+    prefs: dict[tuple[int, str, str], bool],
+    digest_users: set[int],
+    now: datetime,
+) -> list[Notification]:
+    spec = get_kind(message.kind)
+    object_type, object_id = _object_ref(message.object_ref)
+    payload = _json_context(message.context)
+    allowed = set(spec.channels) if message.channels is None else set(spec.channels) & set(message.channels)
+    due = message.send_after or now
+    rows: list[Notification] = []
+    for person in people if allowed else []:
         for channel in _channels_for(spec, allowed, person, prefs):
             held = (
                 channel == Channel.EMAIL
@@ -155,7 +200,7 @@ def notify(
                     language=person.language,
                     object_type=object_type,
                     object_id=object_id,
-                    occurrence=occurrence[:64],
+                    occurrence=message.occurrence[:64],
                     context=payload,
                     status=status,
                     attempts_left=max_attempts_for(channel),
@@ -163,8 +208,7 @@ def notify(
                     sent_at=due if channel == Channel.IN_APP else None,
                 )
             )
-    # The unique constraint drops what was already written for this event: never a second row.
-    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    return rows
 
 
 def _object_ref(ref: models.Model | tuple[str, str | int]) -> tuple[str, str]:
@@ -185,50 +229,77 @@ def _json_context(context: Mapping[str, Any]) -> dict[str, Any]:
         raise ValueError(f"notify(context=...) must be JSON (ints for money, ISO dates): {exc}") from None
 
 
-def _resolve(recipients: Iterable[RecipientLike]) -> list[_Recipient]:
-    default_language = settings.LANGUAGE_CODE
-    people: dict[str, _Recipient] = {}
-    addresses: list[Address] = []
+@dataclass(frozen=True)
+class _Directory:
+    """The members of every organisation and the accounts behind every e-mail address a batch of messages
+    names, read once (two queries at most)."""
 
-    def add_user(user: User, organisation: Organisation | None = None) -> None:
-        if not user.is_active:
-            return
-        key = f"user:{user.pk}"
-        if key not in people:
-            people[key] = _Recipient(key, user, user.email, user.phone, user.language, organisation)
+    members: dict[int, list[User]]
+    accounts: dict[str, User]
 
-    for item in recipients:
-        if isinstance(item, User):
-            add_user(item)
-        elif isinstance(item, Organisation):
-            for membership in Membership.objects.filter(organisation=item).select_related("user"):
-                add_user(membership.user, item)
-        elif isinstance(item, Address):
-            addresses.append(item)
-        elif isinstance(item, str):
-            addresses.append(Address(email=item))
-        else:
-            raise TypeError(f"notify() cannot send to {type(item).__name__}")
+    @classmethod
+    def load(cls, recipients: Iterable[RecipientLike]) -> _Directory:
+        organisation_ids: set[int] = set()
+        emails: set[str] = set()
+        for item in recipients:
+            if isinstance(item, Organisation):
+                organisation_ids.add(item.pk)
+            elif isinstance(item, Address | str):
+                email = (item if isinstance(item, str) else item.email).strip().lower()
+                if email:
+                    emails.add(email)
+            elif not isinstance(item, User):
+                raise TypeError(f"notify() cannot send to {type(item).__name__}")
+        members: dict[int, list[User]] = {}
+        if organisation_ids:
+            memberships = Membership.objects.filter(organisation_id__in=organisation_ids).select_related("user")
+            for membership in memberships.order_by("organisation_id", "id"):
+                members.setdefault(membership.organisation_id, []).append(membership.user)
+        # An address that is a member's own needs no second read (a buyer's invoice e-mail, usually).
+        accounts = {user.email.lower(): user for users in members.values() for user in users if user.email}
+        emails -= accounts.keys()
+        if emails:
+            accounts |= {user.email.lower(): user for user in User.objects.filter(email__in=emails)}
+        return cls(members=members, accounts=accounts)
 
-    emails = {a.email.strip().lower() for a in addresses if a.email}
-    known = {u.email.lower(): u for u in User.objects.filter(email__in=emails)} if emails else {}
-    for address in addresses:
-        email = address.email.strip().lower()
-        if email:
-            try:
-                validate_email(email)
-            except ValidationError:
-                raise ValueError(f"notify() got an invalid e-mail address: {address.email!r}") from None
-            if email in known:
-                # Someone who already has an account gets it in their language, and in the app too.
-                add_user(known[email])
-                continue
-        phone = address.phone.strip()
-        if not email and not phone:
-            raise ValueError("notify() got an Address without e-mail or phone")
-        key = f"email:{email}" if email else f"phone:{phone}"
-        people.setdefault(key, _Recipient(key, None, email, phone, address.language or default_language, None))
-    return list(people.values())
+    def resolve(self, recipients: Iterable[RecipientLike]) -> list[_Recipient]:
+        default_language = settings.LANGUAGE_CODE
+        people: dict[str, _Recipient] = {}
+        addresses: list[Address] = []
+
+        def add_user(user: User, organisation: Organisation | None = None) -> None:
+            if not user.is_active:
+                return
+            key = f"user:{user.pk}"
+            if key not in people:
+                people[key] = _Recipient(key, user, user.email, user.phone, user.language, organisation)
+
+        for item in recipients:
+            if isinstance(item, User):
+                add_user(item)
+            elif isinstance(item, Organisation):
+                for user in self.members.get(item.pk, []):
+                    add_user(user, item)
+            else:
+                addresses.append(Address(email=item) if isinstance(item, str) else item)
+
+        for address in addresses:
+            email = address.email.strip().lower()
+            if email:
+                try:
+                    validate_email(email)
+                except ValidationError:
+                    raise ValueError(f"notify() got an invalid e-mail address: {address.email!r}") from None
+                if email in self.accounts:
+                    # Someone who already has an account gets it in their language, and in the app too.
+                    add_user(self.accounts[email])
+                    continue
+            phone = address.phone.strip()
+            if not email and not phone:
+                raise ValueError("notify() got an Address without e-mail or phone")
+            key = f"email:{email}" if email else f"phone:{phone}"
+            people.setdefault(key, _Recipient(key, None, email, phone, address.language or default_language, None))
+        return list(people.values())
 
 
 def _preferences(user_ids: list[int]) -> tuple[dict[tuple[int, str, str], bool], set[int]]:

@@ -13,6 +13,10 @@ def resolve_actor(user: Any, token: ApiToken | None = None) -> Actor:
     falling back to their oldest membership when that one is gone."""
     if user is None or not getattr(user, "is_authenticated", False):
         return Actor.anonymous()
+    # ApiTokenAuthentication reads the user's role in the token's organisation with the token (`member_role`).
+    role = getattr(token, "member_role", None)
+    if token is not None and role is not None:
+        return Actor(user=user, organisation=token.organisation, role=role, scopes=token.granted_scopes)
     memberships = Membership.objects.select_related("organisation").filter(user=user)
     if token is not None:
         membership = memberships.filter(organisation_id=token.organisation_id).first()

@@ -12,6 +12,7 @@ from typing import Any
 from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -89,8 +90,11 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
             raise invalid
         # Read on every request, so a revocation takes effect on the very next one.
+        # The user's role in the token's organisation comes in the same query (the actor needs it).
+        role = Membership.objects.filter(user_id=OuterRef("user_id"), organisation_id=OuterRef("organisation_id"))
         token = (
             ApiToken.objects.select_related("user", "organisation")
+            .annotate(member_role=Subquery(role.values("role")[:1]))
             .filter(prefix=parts[1], revoked_at__isnull=True)
             .first()
         )
@@ -99,7 +103,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         if not token.user.is_active:
             raise invalid
         # A token dies with its user's membership in the organisation.
-        if not Membership.objects.filter(user_id=token.user_id, organisation_id=token.organisation_id).exists():
+        if token.member_role is None:
             raise invalid
         return token
 

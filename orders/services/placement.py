@@ -16,7 +16,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -28,11 +28,11 @@ from django.utils.translation import gettext as _
 
 from catalog import pricing
 from catalog.models import HarvestLot, LotStatus, Product
-from catalog.selectors import lots_in_stock, price_for_quantity, product_for_order
-from catalog.services import lot_stock_take, lots_lock
-from market.core.errors import ApplicationError, Conflict, ValidationFailed
+from catalog.selectors import price_for_quantity, products_for_order
+from catalog.services import StockTake, lots_lock_for_order, lots_stock_take_locked
+from market.core.errors import ApplicationError, Conflict, NotFound, ValidationFailed
 from market.core.services import audit_record
-from market.notifications.services import Address, notify
+from market.notifications.services import Address, Message, notify_all
 from market.organisations import geo
 from market.organisations.permissions import Actor
 from market.organisations.validators import normalise_tax_code
@@ -165,7 +165,8 @@ def _place_cart(*, actor: Actor, details: CheckoutDetails, key: str, digest: str
     checkout = Checkout.objects.create(
         buyer=actor.organisation, placed_by=actor.user, idempotency_key=key, request_hash=digest, **resolved
     )
-    cart = Cart.objects.select_for_update().filter(buyer_id=actor.organisation_id).first()
+    # The cart's row lock serialises this checkout with edits of the same cart; the view is read after it.
+    Cart.objects.select_for_update().filter(buyer_id=actor.organisation_id).first()
     view = cart_view(actor=actor)
     if view.state.problem_count:
         raise ValidationFailed(
@@ -175,7 +176,7 @@ def _place_cart(*, actor: Actor, details: CheckoutDetails, key: str, digest: str
         CHECKOUT_POLICY.authorize(actor=actor, obj=view.state, action=CheckoutAction.PLACE)
     except Conflict as error:  # nothing to place: API clients know this by its code
         raise Conflict(error.message, code="cart_empty") from None
-    lines = list(CartLine.objects.filter(cart=cart).order_by("id")) if cart else []
+    lines = sorted((row.line for group in view.groups for row in group.rows), key=lambda line: line.pk)
     items = [Item(product_id=line.product_id, lot_id=line.lot_id, quantity=line.quantity) for line in lines]
     place_items(actor=actor, checkout=checkout, items=items, source=OrderSource.CART)
     CartLine.objects.filter(pk__in=[line.pk for line in lines]).delete()
@@ -185,12 +186,15 @@ def _place_cart(*, actor: Actor, details: CheckoutDetails, key: str, digest: str
 def place_items(*, actor: Actor, checkout: Checkout, items: Sequence[Item], source: str) -> list[Order]:
     """Create the checkout's orders (one per cooperative) from `items` and take their stock. Call inside a
     transaction with the checkout row already created; raises (rolling everything back) when any line
-    cannot be ordered."""
+    cannot be ordered. The queries do not grow with the number of lines, only the rows written do."""
+    products = products_for_order(product_ids=[item.product_id for item in items])
     priced = []
     errors: dict[str, list[str]] = {}
     for index, item in enumerate(items):
         try:
-            product = product_for_order(product_id=item.product_id)
+            product = products.get(item.product_id)
+            if product is None:
+                raise NotFound()
             if item.unit_price is None:
                 quote = price_for_quantity(product=product, quantity=item.quantity)
                 unit_price, quantity = int(quote.unit_price.amount), quote.quantity
@@ -204,15 +208,17 @@ def place_items(*, actor: Actor, checkout: Checkout, items: Sequence[Item], sour
     if errors:
         raise ValidationFailed(_("Some lines cannot be ordered as they are; correct them in the cart."), fields=errors)
 
-    # Candidate lots: the chosen one, or the product's lots in stock, first to expire first.
-    candidates: dict[int, list[int]] = {}
-    for index, (item, product, _price, _quantity) in enumerate(priced):
-        if item.lot_id is not None:
-            candidates[index] = [item.lot_id]
-        else:
-            candidates[index] = [lot.pk for lot in lots_in_stock(product=product)]
-    all_lot_ids = {lot_id for ids in candidates.values() for lot_id in ids}
-    locked: dict[int, HarvestLot] = lots_lock(lot_ids=all_lot_ids) if all_lot_ids else {}
+    # Lock the chosen lots and the lots the other lines may sell from, in one query; a line without a chosen
+    # lot takes from its product's lots first to expire first.
+    locked = lots_lock_for_order(
+        lot_ids=[item.lot_id for item, *_rest in priced if item.lot_id is not None],
+        product_ids=[product.pk for item, product, *_rest in priced if item.lot_id is None],
+    )
+    by_expiry = sorted(locked.values(), key=_sell_first)
+    candidates = [
+        [item.lot_id] if item.lot_id is not None else [lot.pk for lot in by_expiry if lot.product_id == product.pk]
+        for item, product, _price, _quantity in priced
+    ]
 
     # Plan the allocations against the locked rows (a line may span lots; several lines may share a lot).
     left = {lot_id: lot.quantity_available for lot_id, lot in locked.items()}
@@ -245,11 +251,14 @@ def place_items(*, actor: Actor, checkout: Checkout, items: Sequence[Item], sour
             )
         plans.append(plan)
 
-    # One order per cooperative, in cooperative-id order.
+    # One order per cooperative, in cooperative-id order; the stock and the allocations of all of them are
+    # written together at the end.
     groups: dict[int, list[int]] = {}
     for index, (_item, product, _price, _quantity) in enumerate(priced):
         groups.setdefault(product.cooperative_id, []).append(index)
     orders: list[Order] = []
+    takes: list[StockTake] = []
+    allocations: list[OrderAllocation] = []
     now = timezone.now()
     for cooperative_id in sorted(groups):
         settings_row = seller_settings(cooperative_id)
@@ -265,13 +274,23 @@ def place_items(*, actor: Actor, checkout: Checkout, items: Sequence[Item], sour
             ],
             payment_due_at=now + timedelta(hours=settings_row.payment_window_hours),
         )
+        # What the payable and the messages read, already in hand.
+        order.buyer, order.cooperative = checkout.buyer, priced[indexes[0]][1].cooperative
         for line, index in zip(rows, indexes, strict=True):
             for lot_id, take in plans[index]:
-                lot_stock_take(lot=locked[lot_id], quantity=take, actor=actor, reference=order.number or "")
-                OrderAllocation.objects.create(line=line, lot_id=lot_id, quantity=take)
+                takes.append(StockTake(lot=locked[lot_id], quantity=take, reference=order.number or ""))
+                allocations.append(OrderAllocation(line=line, lot_id=lot_id, quantity=take))
         orders.append(order)
-    _checkout_finish(checkout=checkout, orders=orders)
+    lots_stock_take_locked(takes=takes, actor=actor)
+    OrderAllocation.objects.bulk_create(allocations)
+    _checkout_finish(checkout=checkout, placed=[(order, len(groups[order.cooperative_id])) for order in orders])
     return orders
+
+
+def _sell_first(lot: HarvestLot) -> tuple[bool, date, date, int]:
+    """Lots in the order they are sold: first to expire first (those that never expire last), then the
+    oldest harvest."""
+    return (lot.expiry_date is None, lot.expiry_date or date.min, lot.harvest_date, lot.pk)
 
 
 @dataclass(frozen=True)
@@ -306,8 +325,8 @@ def order_create(
         ship_by=checkout.delivery_to or checkout.delivery_from,
     )
     order.number = f"DH{timezone.localdate().year % 100:02d}-{order.pk:07d}"
-    rows = [
-        OrderLine.objects.create(
+    rows = OrderLine.objects.bulk_create(
+        OrderLine(
             order=order,
             product=line.product,
             lot_id=line.lot_id,
@@ -325,7 +344,7 @@ def order_create(
             position=position,
         )
         for position, line in enumerate(lines)
-    ]
+    )
     totals = totals_of((taxed(row, row.quantity_ordered) for row in rows), field="lines")
     order.subtotal, order.vat_total, order.total = totals.subtotal, totals.vat_total, totals.total
     order.placed_total = totals.total
@@ -340,7 +359,7 @@ def order_place_priced(*, actor: Actor, checkout: Checkout, cooperative_id: int,
     call-off (source CONTRACT). It has no payment window (the contract sets when the buyer pays, so it never
     expires unpaid); its payable opens and both sides are told, as for a checkout. Call inside a transaction
     with the checkout row created; the caller authorises (the contract's policy)."""
-    order, _rows = order_create(
+    order, rows = order_create(
         actor=actor,
         checkout=checkout,
         cooperative_id=cooperative_id,
@@ -348,37 +367,42 @@ def order_place_priced(*, actor: Actor, checkout: Checkout, cooperative_id: int,
         lines=lines,
         payment_due_at=None,
     )
-    _checkout_finish(checkout=checkout, orders=[order])
+    _checkout_finish(checkout=checkout, placed=[(order, len(rows))])
     return order
 
 
-def _checkout_finish(*, checkout: Checkout, orders: list[Order]) -> None:
-    """Number the checkout, total its orders, open their payables and tell both sides."""
+def _checkout_finish(*, checkout: Checkout, placed: list[tuple[Order, int]]) -> None:
+    """Number the checkout, total its orders (each with its number of lines), open their payables and tell
+    both sides."""
     checkout.number = f"CK{timezone.localdate().year % 100:02d}-{checkout.pk:07d}"
-    checkout.total = sum(order.total for order in orders)
+    checkout.total = sum(order.total for order, _lines in placed)
     checkout.save(update_fields=["number", "total", "updated_at"])
-    _open_payables_and_notify(checkout=checkout, orders=orders)
+    _open_payables_and_notify(checkout=checkout, placed=placed)
 
 
-def _open_payables_and_notify(*, checkout: Checkout, orders: list[Order]) -> None:
+def _open_payables_and_notify(*, checkout: Checkout, placed: list[tuple[Order, int]]) -> None:
     from market.payments.services import payable_open
 
-    for order in orders:
-        payable_open(kind=PAYABLE_KIND, object_id=order.pk)
+    messages: list[Message] = []
+    for order, line_count in placed:
+        payable_open(kind=PAYABLE_KIND, object_id=order.pk, obj=order)
         context = {
             "order_id": order.pk,
             "order_number": order.number,
             "buyer_name": checkout.buyer.name,
             "cooperative_name": order.cooperative.name,
             "total_vnd": order.total,
-            "line_count": order.lines.count(),
+            "line_count": line_count,
         }
         # An order from an accepted quote tells the cooperative its quote won (one message, not two).
         received = "orders.quote_accepted" if order.source == OrderSource.QUOTE else "orders.received"
-        notify(kind=received, recipients=[order.cooperative], context=context, object_ref=order)
-        notify(
-            kind="orders.placed",
-            recipients=[checkout.buyer, Address(email=checkout.invoice_email)],
-            context=context,
-            object_ref=order,
-        )
+        messages += [
+            Message(kind=received, recipients=[order.cooperative], context=context, object_ref=order),
+            Message(
+                kind="orders.placed",
+                recipients=[checkout.buyer, Address(email=checkout.invoice_email)],
+                context=context,
+                object_ref=order,
+            ),
+        ]
+    notify_all(messages)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
@@ -41,11 +42,13 @@ def _apply_info(payable: Payable, info: PayableInfo) -> None:
     payable.account_holder = account.account_holder if account else ""
 
 
-def payable_open(*, kind: str, object_id: str | int) -> Payable:
+def payable_open(*, kind: str, object_id: str | int, obj: Any = None) -> Payable:
     """Create (or, while nothing is paid, refresh) the payable for an app's object; returns it with its
-    reference and pay URL. Safe to call again and concurrently: one row per (kind, object)."""
+    reference and pay URL. Safe to call again and concurrently: one row per (kind, object). `obj`: the object
+    itself when the caller holds it with what the kind's describe() reads (saves loading it again)."""
     payable_kind = registry.get(kind)
-    obj = payable_kind.load(str(object_id))
+    if obj is None:
+        obj = payable_kind.load(str(object_id))
     if obj is None:
         raise NotFound()
     info = payable_kind.describe(obj)
