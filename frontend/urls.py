@@ -15,6 +15,7 @@ from frontend.views import (
     site,
     staff,
     staff_catalog,
+    storefront,
 )
 
 app_name = "frontend"
@@ -61,7 +62,7 @@ urlpatterns = [
     path("organisation/tokens/<int:token_id>/renew/", organisations.token_renew, name="token-renew"),
     path("organisation/tokens/<int:token_id>/rotate/", organisations.token_rotate, name="token-rotate"),
     path("organisation/tokens/<int:token_id>/revoke/", organisations.token_revoke, name="token-revoke"),
-    path("cooperatives/<int:organisation_id>/", organisations.cooperative, name="cooperative"),
+    path("cooperatives/<int:organisation_id>/", storefront.storefront, name="cooperative"),
     path("geo/communes/", organisations.communes, name="communes"),
     path("staff/verification/", staff.verification_queue, name="staff-verification"),
     path("staff/verification/<int:organisation_id>/", staff.verification_detail, name="staff-verification-detail"),

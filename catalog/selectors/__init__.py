@@ -59,6 +59,12 @@ from catalog.selectors.products import (
     quantity_validate,
 )
 from catalog.selectors.search import SearchPlan, plan_search
+from catalog.selectors.storefront import (
+    StorefrontPage,
+    cooperative_certificates_in_force,
+    cooperative_photos,
+    storefront_products,
+)
 
 __all__ = [
     "Badge",
@@ -67,6 +73,7 @@ __all__ = [
     "ProductPage",
     "ProductQuery",
     "SearchPlan",
+    "StorefrontPage",
     "TraceView",
     "badges_for",
     "badges_of",
@@ -79,6 +86,8 @@ __all__ = [
     "certificate_get_for",
     "certificate_list_for",
     "certificate_review_queue",
+    "cooperative_certificates_in_force",
+    "cooperative_photos",
     "certificates_due_expiry_warning",
     "certificates_expiring",
     "certificates_in_force_for",
@@ -106,6 +115,7 @@ __all__ = [
     "public_products",
     "quantity_validate",
     "stock_of",
+    "storefront_products",
     "trace_view",
     "vat_categories",
     "vat_category_lookup",

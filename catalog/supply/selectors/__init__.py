@@ -13,7 +13,7 @@ from catalog.supply.selectors.lists import (
     season_get_for,
     season_list_for,
 )
-from catalog.supply.selectors.maps import MapView, PlotShape, area_map
+from catalog.supply.selectors.maps import MapView, PlotShape, PublicArea, PublicSupply, area_map, public_supply
 from catalog.supply.selectors.outlook import (
     DemandMatch,
     Outlook,
@@ -41,6 +41,8 @@ __all__ = [
     "Outlook",
     "OutlookRow",
     "PlotShape",
+    "PublicArea",
+    "PublicSupply",
     "PriceBook",
     "Statement",
     "StatementRow",
@@ -57,6 +59,7 @@ __all__ = [
     "lot_origins",
     "plot_get_for",
     "plot_list_for",
+    "public_supply",
     "price_book",
     "season_get_for",
     "season_list_for",
