@@ -8,6 +8,7 @@ from frontend.views import (
     auth,
     catalog,
     catalog_manage,
+    guide,
     notifications,
     orders,
     organisations,
@@ -24,6 +25,8 @@ urlpatterns = [
     path("", organisations.home, name="home"),
     path("robots.txt", site.robots_txt, name="robots"),
     path("favicon.ico", site.favicon, name="favicon"),
+    path("design/", guide.design, name="design"),
+    path("help/<slug:role>/", guide.how_it_works, name="how-it-works"),
     # orders: cart, checkout, buyer and cooperative order pages, quotations
     path("cart/", orders.cart, name="cart"),
     path("checkout/", orders.checkout, name="checkout"),
