@@ -593,7 +593,9 @@ class SellerRecord:
         return None if self.on_time_rate is None else round(self.on_time_rate * 100)
 
 
-def _median_duration(queryset: QuerySet[Any], duration: Any, condition: Q, aggregate: dict[str, Any]) -> timedelta | None:
+def _median_duration(
+    queryset: QuerySet[Any], duration: Any, condition: Q, aggregate: dict[str, Any]
+) -> timedelta | None:
     """The median of `duration` over the rows matching `condition`: from `aggregate` (computed in the same
     query) on PostgreSQL; SQLite (the zero-setup default) has no percentile, so Python takes the median of
     the durations there."""
@@ -605,9 +607,11 @@ def _median_duration(queryset: QuerySet[Any], duration: Any, condition: Q, aggre
 
 
 def _median_of(duration: Any, condition: Q) -> dict[str, Any]:
-    return {"median": _Median(duration, filter=condition, output_field=DurationField())} if (
-        connection.vendor == "postgresql"
-    ) else {}
+    return (
+        {"median": _Median(duration, filter=condition, output_field=DurationField())}
+        if (connection.vendor == "postgresql")
+        else {}
+    )
 
 
 def seller_record(*, cooperative_id: int, now: datetime | None = None) -> SellerRecord:

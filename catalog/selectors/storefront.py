@@ -17,6 +17,17 @@ from catalog.selectors.browse import LIST_FIELDS, in_stock_exists, public_produc
 
 STOREFRONT_PAGE_SIZE = 12
 STOREFRONT_PHOTOS = 6
+PHOTO_FIELDS = (
+    "id",
+    "thumbnail",
+    "image",
+    "width",
+    "height",
+    "alt_text",
+    "product__id",
+    "product__name_vi",
+    "product__name_en",
+)
 
 
 def cooperative_certificates_in_force(*, cooperative_id: int, on: date | None = None) -> list[Certificate]:
@@ -48,14 +59,16 @@ def storefront_products(
     the page is read to know whether a next page exists: no COUNT over the catalogue."""
     number = max(1, page)
     start = (number - 1) * page_size
-    rows = list(
+    rows: list[Product] = list(
         public_products()
         .filter(cooperative_id=cooperative_id)
         .select_related("cooperative", "category")
         .only(*LIST_FIELDS, "category__name_vi", "category__name_en")
-        .annotate(in_stock=in_stock_exists(on=on or timezone.localdate()))
+        .annotate(has_stock=in_stock_exists(on=on or timezone.localdate()))
         .order_by("name_vi", "id")[start : start + page_size + 1]
     )
+    for product in rows:
+        product.in_stock = getattr(product, "has_stock")  # noqa: B009 (an annotation)
     return StorefrontPage(products=rows[:page_size], number=number, has_next=len(rows) > page_size)
 
 
@@ -69,6 +82,6 @@ def cooperative_photos(*, cooperative_id: int, limit: int = STOREFRONT_PHOTOS) -
             thumbnail=F("product__cover_thumbnail"),
         )
         .select_related("product")
-        .only("id", "thumbnail", "image", "width", "height", "alt_text", "product__id", "product__name_vi", "product__name_en")
+        .only(*PHOTO_FIELDS)
         .order_by("-product__published_at", "-product_id")[:limit]
     )

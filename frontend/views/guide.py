@@ -31,19 +31,82 @@ class Specimen:
 
 
 SPECIMENS = (
-    Specimen("typography", _("Typography"), _("System fonts; lines never tighter than 1.3 so that stacked marks (ệ, ặ, ỗ) are never clipped; long words wrap.")),
-    Specimen("colours", _("Colours"), _("Text colours reach at least 4.5:1 on white and on the page background.")),
-    Specimen("buttons", _("Buttons"), _("One primary action per area; every button is at least 44 × 44 px, small ones included.")),
-    Specimen("fields", _("Fields and validation"), _("A label above each field, help below it, and the server's message beside the field it concerns, in the user's language; the summary at the top says a field needs correcting.")),
-    Specimen("notices", _("Notices"), _("What happened, in one sentence; an error says how to fix it.")),
-    Specimen("badges", _("Status badges"), _("Statuses and certificates; the word carries the meaning, the colour only helps.")),
-    Specimen("tables", _("Tables that become cards"), _("Below 640 px each row becomes a card and each cell shows its column name (class responsive, data-label on each cell).")),
-    Specimen("tabs", _("Tabs"), _("One line that scrolls sideways; a shadow at an edge shows more tabs there, and the current tab is scrolled into view.")),
-    Specimen("empty", _("Empty states"), _("Say what is missing and what to do next, with the action as a button.")),
-    Specimen("cards", _("Cards and figures"), _("A count with what it counts, linking to the list it counts.")),
-    Specimen("facts", _("Facts and pages"), _("Label–value lists, and the pager of long lists (previous, next: no count over the whole table).")),
-    Specimen("print", _("Print"), _("Labels, badges, the floor plan and order pages print without the site's navigation; a Print button uses data-print (no inline script).")),
-)  # fmt: skip
+    Specimen(
+        "typography",
+        _("Typography"),
+        _(
+            "System fonts; lines never tighter than 1.3 so that stacked marks (ệ, ặ, ỗ) are never clipped; long "
+            "words wrap."
+        ),
+    ),
+    Specimen(
+        "colours",
+        _("Colours"),
+        _("Text colours reach at least 4.5:1 on white and on the page background."),
+    ),
+    Specimen(
+        "buttons",
+        _("Buttons"),
+        _("One primary action per area; every button is at least 44 × 44 px, small ones included."),
+    ),
+    Specimen(
+        "fields",
+        _("Fields and validation"),
+        _(
+            "A label above each field, help below it, and the server's message beside the field it concerns, in "
+            "the user's language; the summary at the top says a field needs correcting."
+        ),
+    ),
+    Specimen(
+        "notices",
+        _("Notices"),
+        _("What happened, in one sentence; an error says how to fix it."),
+    ),
+    Specimen(
+        "badges",
+        _("Status badges"),
+        _("Statuses and certificates; the word carries the meaning, the colour only helps."),
+    ),
+    Specimen(
+        "tables",
+        _("Tables that become cards"),
+        _(
+            "Below 640 px each row becomes a card and each cell shows its column name (class responsive, data-"
+            "label on each cell)."
+        ),
+    ),
+    Specimen(
+        "tabs",
+        _("Tabs"),
+        _(
+            "One line that scrolls sideways; a shadow at an edge shows more tabs there, and the current tab is "
+            "scrolled into view."
+        ),
+    ),
+    Specimen(
+        "empty",
+        _("Empty states"),
+        _("Say what is missing and what to do next, with the action as a button."),
+    ),
+    Specimen(
+        "cards",
+        _("Cards and figures"),
+        _("A count with what it counts, linking to the list it counts."),
+    ),
+    Specimen(
+        "facts",
+        _("Facts and pages"),
+        _("Label–value lists, and the pager of long lists (previous, next: no count over the whole table)."),
+    ),
+    Specimen(
+        "print",
+        _("Print"),
+        _(
+            "Labels, badges, the floor plan and order pages print without the site's navigation; a Print button "
+            "uses data-print (no inline script)."
+        ),
+    ),
+)
 
 ROLES = {"cooperative", "buyer", "staff"}
 

@@ -51,12 +51,34 @@ def traded(cooperative, buyer):
         return TODAY + timedelta(days=offset)
 
     # Confirmed after 1, 2, 3, 4 and 5 hours: median 3 hours.
-    _order(buying, item, days_ago=10, status=OrderStatus.DELIVERED, confirmed_at=at(1), ship_by=day(-5),
-           delivered_at=NOW - timedelta(days=6))  # on time
-    _order(buying, item, days_ago=10, status=OrderStatus.COMPLETED, confirmed_at=at(2), ship_by=day(-5),
-           delivered_at=NOW - timedelta(days=5), completed_at=NOW)  # on the day: on time
-    _order(buying, item, days_ago=10, status=OrderStatus.DELIVERED, confirmed_at=at(3), ship_by=day(-5),
-           delivered_at=NOW - timedelta(days=3))  # late
+    _order(
+        buying,
+        item,
+        days_ago=10,
+        status=OrderStatus.DELIVERED,
+        confirmed_at=at(1),
+        ship_by=day(-5),
+        delivered_at=NOW - timedelta(days=6),
+    )  # on time
+    _order(
+        buying,
+        item,
+        days_ago=10,
+        status=OrderStatus.COMPLETED,
+        confirmed_at=at(2),
+        ship_by=day(-5),
+        delivered_at=NOW - timedelta(days=5),
+        completed_at=NOW,
+    )  # on the day: on time
+    _order(
+        buying,
+        item,
+        days_ago=10,
+        status=OrderStatus.DELIVERED,
+        confirmed_at=at(3),
+        ship_by=day(-5),
+        delivered_at=NOW - timedelta(days=3),
+    )  # late
     _order(buying, item, days_ago=10, status=confirmed, confirmed_at=at(4), ship_by=day(-5))  # past due: late
     _order(buying, item, days_ago=10, status=confirmed, confirmed_at=at(5), ship_by=day(5))  # not due yet
     _order(buying, item, days_ago=10, status=OrderStatus.PLACED, ship_by=day(-1))  # unanswered and late
@@ -96,7 +118,8 @@ def test_storefront_shows_the_record_and_certificates_in_force_only(client: Clie
     assert response.status_code == 200
     html = response.content.decode()
     assert "VG-IN-FORCE" in html
-    assert "HC-EXPIRED" not in html and "GG-PENDING" not in html
+    assert "HC-EXPIRED" not in html  # expired yesterday
+    assert "GG-PENDING" not in html  # never verified
     figures = dict(re.findall(r'data-figure="([\w-]+)">.*?<span class="stat">([^<]+)</span>', html, re.DOTALL))
     assert figures == {"order-response": "3 giờ", "quote-response": "30 giờ", "on-time": "40 %"}
     assert traded[0].name in html  # its product is listed
@@ -108,7 +131,7 @@ def test_few_orders_say_not_enough_data(client: Client, cooperative, buyer):
     order_services.order_confirm(actor=actor_for(cooperative), order_id=order.pk)
     record = seller_record(cooperative_id=cooperative.pk)
     assert record.orders_answered == 1
-    assert record.order_response is None and record.on_time_rate is None and record.quote_response is None
+    assert (record.order_response, record.on_time_rate, record.quote_response) == (None, None, None)
     html = client.get(reverse("frontend:cooperative", args=[cooperative.pk])).content.decode()
     assert html.count("Chưa đủ dữ liệu") == 3
 
@@ -120,10 +143,12 @@ def test_no_buyer_or_household_is_named_and_the_areas_are_mapped(client: Client,
     order_services.order_confirm(actor=world.owner, order_id=order.pk)
     response = client.get(reverse("frontend:cooperative", args=[cooperative.pk]))
     html = response.content.decode()
-    assert buyer.name not in html and buying.user.full_name not in html
+    assert buyer.name not in html
+    assert buying.user.full_name not in html
     for household in world.households:
         assert household.name not in html  # even those who agreed to be named elsewhere
-    assert world.area.name in html and "7,5 ha" in html
+    assert world.area.name in html
+    assert "7,5 ha" in html
     assert html.count('class="map-shape"') == 3
     assert "/supply/" not in html  # no link into the cooperative's own pages
 
@@ -137,9 +162,10 @@ def test_seo_canonical_description_and_organization_data(client: Client, coopera
     assert f'<link rel="canonical" href="{url}">' in html
     assert '<meta name="description" content="Hợp tác xã trồng lúa ST25 &lt;b&gt;từ 2005&lt;/b&gt;' in html
     raw = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.DOTALL)
-    assert raw is not None and "<b>" not in raw.group(1)  # escaped inside the script element
+    assert raw is not None
+    assert "<b>" not in raw.group(1)  # escaped inside the script element
     data = json.loads(raw.group(1))
-    assert data["@type"] == "Organization" and data["name"] == cooperative.name and data["url"] == url
+    assert (data["@type"], data["name"], data["url"]) == ("Organization", cooperative.name, url)
     assert data["taxID"] == cooperative.tax_code
     assert [c["name"] for c in data["hasCredential"]] == ["OCOP 4★"]
     assert "<script>" not in html.replace('<script type="application/ld+json">', "")
@@ -158,9 +184,12 @@ def test_products_are_paged_without_counting(client: Client, cooperative):
         make_product(cooperative, name=f"Gạo {n:02d}")
     url = reverse("frontend:cooperative", args=[cooperative.pk])
     first = client.get(url).content.decode()
-    assert "Gạo 11" in first and "Gạo 12" not in first and f'href="{url}?page=2"' in first
+    assert "Gạo 11" in first
+    assert "Gạo 12" not in first
+    assert f'href="{url}?page=2"' in first
     second = client.get(url + "?page=2").content.decode()
-    assert "Gạo 12" in second and 'rel="next"' not in second
+    assert "Gạo 12" in second
+    assert 'rel="next"' not in second
     assert client.get(url + "?page=abc").status_code == 400
 
 
