@@ -293,6 +293,19 @@ def exhibitors(*, fair: Fair, q: str = "") -> list[Exhibitor]:
     return found
 
 
+def fairs_exhibited(*, cooperative_id: int, limit: int = 12) -> list[Fair]:
+    """The fairs whose published plan gives the cooperative a booth (approved, not released), newest first:
+    what its storefront lists as fairs attended (or, before the first day, coming). One query."""
+    booked = BoothAssignment.objects.filter(
+        released_at__isnull=True,
+        application__cooperative_id=cooperative_id,
+        application__status=ApplicationStatus.APPROVED,
+    ).values("fair_id")
+    return list(
+        Fair.objects.filter(pk__in=booked, status__in=PLAN_PUBLIC_STATUSES).order_by("-starts_on", "-id")[:limit]
+    )
+
+
 # --- meetings ------------------------------------------------------------------------------------
 def meetings_for(*, actor: Actor, fair: Fair | None = None, status: MeetingStatus | None = None) -> QuerySet[Meeting]:
     qs = Meeting.objects.select_related("fair", "slot", "buyer", "exhibitor", "table").prefetch_related("outcomes")

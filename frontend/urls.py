@@ -8,6 +8,7 @@ from frontend.views import (
     auth,
     catalog,
     catalog_manage,
+    guide,
     notifications,
     orders,
     organisations,
@@ -15,6 +16,7 @@ from frontend.views import (
     site,
     staff,
     staff_catalog,
+    storefront,
 )
 
 app_name = "frontend"
@@ -23,6 +25,8 @@ urlpatterns = [
     path("", organisations.home, name="home"),
     path("robots.txt", site.robots_txt, name="robots"),
     path("favicon.ico", site.favicon, name="favicon"),
+    path("design/", guide.design, name="design"),
+    path("help/<slug:role>/", guide.how_it_works, name="how-it-works"),
     # orders: cart, checkout, buyer and cooperative order pages, quotations
     path("cart/", orders.cart, name="cart"),
     path("checkout/", orders.checkout, name="checkout"),
@@ -61,7 +65,7 @@ urlpatterns = [
     path("organisation/tokens/<int:token_id>/renew/", organisations.token_renew, name="token-renew"),
     path("organisation/tokens/<int:token_id>/rotate/", organisations.token_rotate, name="token-rotate"),
     path("organisation/tokens/<int:token_id>/revoke/", organisations.token_revoke, name="token-revoke"),
-    path("cooperatives/<int:organisation_id>/", organisations.cooperative, name="cooperative"),
+    path("cooperatives/<int:organisation_id>/", storefront.storefront, name="cooperative"),
     path("geo/communes/", organisations.communes, name="communes"),
     path("staff/verification/", staff.verification_queue, name="staff-verification"),
     path("staff/verification/<int:organisation_id>/", staff.verification_detail, name="staff-verification-detail"),

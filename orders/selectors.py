@@ -3,14 +3,28 @@ with it, alliance staff all of them. A foreign id answers exactly like a missing
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Prefetch, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    Count,
+    DecimalField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Max,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+)
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
 from catalog.models import Product
@@ -543,3 +557,100 @@ def quotes_for(*, actor: Actor, rfq: Rfq) -> list[Quote]:
     if not (actor.can(ORDERS_VIEW_ALL) or rfq.buyer_id == actor.organisation_id):
         queryset = queryset.filter(cooperative_id=actor.organisation_id)
     return list(queryset.order_by("unit_price", "id"))
+
+
+# --- a cooperative's public record (its storefront) -----------------------------------------------
+RECORD_DAYS = 365
+# Below this many orders (or quotes) a median or a rate says more about luck than about the cooperative:
+# the storefront says "not enough data" instead.
+RECORD_MIN_SAMPLES = 5
+
+
+class _Median(Aggregate):
+    """PostgreSQL's percentile_cont(0.5): an ordered-set aggregate Django does not ship. A FILTER clause is
+    appended after WITHIN GROUP, which is where PostgreSQL expects it."""
+
+    function = "PERCENTILE_CONT"
+    name = "Median"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+
+
+@dataclass(frozen=True)
+class SellerRecord:
+    """How a cooperative answered and delivered over the last 12 months, for anyone to read. A figure is
+    None when it rests on fewer than RECORD_MIN_SAMPLES orders or quotes."""
+
+    orders_answered: int
+    order_response: timedelta | None  # median, order placed → confirmed
+    rfqs_answered: int
+    quote_response: timedelta | None  # median, request received → quote sent
+    deliveries_due: int  # orders with a ship-by date that were delivered, or are past it undelivered
+    deliveries_on_time: int
+    on_time_rate: float | None  # deliveries_on_time / deliveries_due
+
+    @property
+    def on_time_percent(self) -> int | None:
+        return None if self.on_time_rate is None else round(self.on_time_rate * 100)
+
+
+def _median_duration(
+    queryset: QuerySet[Any], duration: Any, condition: Q, aggregate: dict[str, Any]
+) -> timedelta | None:
+    """The median of `duration` over the rows matching `condition`: from `aggregate` (computed in the same
+    query) on PostgreSQL; SQLite (the zero-setup default) has no percentile, so Python takes the median of
+    the durations there."""
+    if connection.vendor == "postgresql":
+        value = aggregate.get("median")
+        return value if isinstance(value, timedelta) else None
+    values = sorted(queryset.filter(condition).annotate(d=duration).values_list("d", flat=True))
+    return statistics.median(values) if values else None
+
+
+def _median_of(duration: Any, condition: Q) -> dict[str, Any]:
+    return (
+        {"median": _Median(duration, filter=condition, output_field=DurationField())}
+        if (connection.vendor == "postgresql")
+        else {}
+    )
+
+
+def seller_record(*, cooperative_id: int, now: datetime | None = None) -> SellerRecord:
+    """The public record of a cooperative from its orders and quotes of the last RECORD_DAYS days: median
+    response times and the share of deliveries made by the ship-by date. Aggregated in the database: two
+    queries, whatever the number of orders (each on the cooperative's own index)."""
+    moment = now or timezone.now()
+    since = moment - timedelta(days=RECORD_DAYS)
+    today = timezone.localdate(moment)
+
+    orders = Order.objects.filter(cooperative_id=cooperative_id, created_at__gte=since).annotate(
+        delivered_on=TruncDate(Coalesce("delivered_at", "completed_at"))
+    )
+    answered = Q(confirmed_at__isnull=False)
+    order_wait = ExpressionWrapper(F("confirmed_at") - F("created_at"), output_field=DurationField())
+    # Due: a ship-by date, not cancelled, and either delivered or past the date (late by now, delivered or not).
+    due = Q(ship_by__isnull=False) & ~Q(status=S.CANCELLED) & (Q(delivered_on__isnull=False) | Q(ship_by__lt=today))
+    counted = orders.aggregate(
+        answered=Count("id", filter=answered),
+        due=Count("id", filter=due),
+        on_time=Count("id", filter=due & Q(delivered_on__lte=F("ship_by"))),
+        **_median_of(order_wait, answered),
+    )
+
+    quotes = Quote.objects.filter(cooperative_id=cooperative_id, created_at__gte=since)
+    quote_wait = ExpressionWrapper(F("created_at") - F("rfq__created_at"), output_field=DurationField())
+    quoted = quotes.aggregate(answered=Count("rfq_id", distinct=True), **_median_of(quote_wait, Q()))
+
+    def enough(samples: int) -> bool:
+        return samples >= RECORD_MIN_SAMPLES
+
+    order_median = _median_duration(orders, order_wait, answered, counted)
+    quote_median = _median_duration(quotes, quote_wait, Q(), quoted)
+    return SellerRecord(
+        orders_answered=counted["answered"],
+        order_response=order_median if enough(counted["answered"]) else None,
+        rfqs_answered=quoted["answered"],
+        quote_response=quote_median if enough(quoted["answered"]) else None,
+        deliveries_due=counted["due"],
+        deliveries_on_time=counted["on_time"],
+        on_time_rate=counted["on_time"] / counted["due"] if enough(counted["due"]) else None,
+    )

@@ -61,6 +61,12 @@ from catalog.selectors.products import (
     quantity_validate,
 )
 from catalog.selectors.search import SearchPlan, plan_search
+from catalog.selectors.storefront import (
+    StorefrontPage,
+    cooperative_certificates_in_force,
+    cooperative_photos,
+    storefront_products,
+)
 
 __all__ = [
     "Badge",
@@ -69,6 +75,7 @@ __all__ = [
     "ProductPage",
     "ProductQuery",
     "SearchPlan",
+    "StorefrontPage",
     "TraceView",
     "badges_for",
     "badges_of",
@@ -84,6 +91,8 @@ __all__ = [
     "certificates_due_expiry_warning",
     "certificates_expiring",
     "certificates_in_force_for",
+    "cooperative_certificates_in_force",
+    "cooperative_photos",
     "filtered_products",
     "import_batch_for",
     "lot_by_digital_link",
@@ -109,6 +118,7 @@ __all__ = [
     "public_products",
     "quantity_validate",
     "stock_of",
+    "storefront_products",
     "trace_view",
     "vat_categories",
     "vat_category_lookup",

@@ -398,7 +398,6 @@ def lot_labels(request: MemberRequest, lot_id: int) -> HttpResponse:
         "lot": lot,
         "form": form,
         "trace": trace,
-        "layout": layout,
         "layout_key": layout_key,
         "compact": layout["h"] < 35,
         "qr": qr_svg(trace.qr_url, scale=3),

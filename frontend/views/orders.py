@@ -226,6 +226,9 @@ def order_list(request: MemberRequest) -> HttpResponse:
             "orders": orders,
             "form": form,
             "is_seller": actor.is_seller,
+            "is_buyer": actor.is_buyer,
+            # An empty list says "nothing matches" (with a way out) rather than "no order yet".
+            "filtered": any(value not in (None, "") for name, value in fields.items() if name != "view"),
             "views": inputs.Inbox.choices,
             "view": view,
             "today": timezone.localdate(),

@@ -293,15 +293,6 @@ def account(request: MemberRequest) -> HttpResponse:
     return render(request, "frontend/account.html", {"form": form, "password_form": password_form}, status=status)
 
 
-def cooperative(request: ActorRequest, organisation_id: int) -> HttpResponse:
-    """A verified cooperative's public card."""
-    return render(
-        request,
-        "frontend/organisation/public.html",
-        {"organisation": selectors.seller_public_get(organisation_id=organisation_id)},
-    )
-
-
 @require_GET
 def communes(request: ActorRequest) -> HttpResponse:
     """htmx: the commune options of the chosen province."""

@@ -23,6 +23,7 @@ DISALLOWED = (
     "/checkouts/",
     "/contracts/",
     "/dashboard/",
+    "/design/",  # the design system's reference page: for the people who build pages, not for search
     "/geo/",
     "/healthz",
     "/invitations/",

@@ -228,7 +228,16 @@ class OrganisationProfileInput(_IdentityInput):
     """The profile an organisation edits (pages: the profile form; API: PATCH, partially, with the current
     province in `context["province_code"]`)."""
 
-    description = TextInput(max_length=4000, multiline=True, label=gettext_lazy("About us"), required=False)
+    description = TextInput(
+        max_length=4000,
+        multiline=True,
+        label=gettext_lazy("Our story"),
+        help_text=gettext_lazy(
+            "A cooperative's storefront shows it to every buyer: how you started, what you grow or make, "
+            "your members and what makes your products good."
+        ),
+        required=False,
+    )
     legacy_address = TextInput(
         max_length=_length("legacy_address"),
         label=gettext_lazy("Address before 2025"),

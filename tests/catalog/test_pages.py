@@ -1,6 +1,7 @@
 """Catalogue pages through Django's test client: who sees what, forms that report per field."""
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -286,14 +287,27 @@ def test_the_product_form_shows_values_it_reads_back(cooperative, coop_owner):
 
 
 def test_label_geometry_is_written_for_the_browser_not_the_reader(cooperative, coop_owner, rice_lot):
-    """Sizes like 99.1 mm were written "99,1mm" on a Vietnamese page, which CSS ignores."""
+    """Sizes like 99.1 mm were once written "99,1mm" on a Vietnamese page, which CSS ignores. The geometry now
+    lives in the stylesheet, one class per layout (no style element or attribute under the CSP): every layout
+    the form offers has its rule there, with the sizes of LABEL_LAYOUTS."""
+    from django.contrib.staticfiles import finders
+
+    from frontend.catalog_forms import LABEL_LAYOUTS
+
     page = logged_in(coop_owner).get(
         f"/my/lots/{rice_lot.pk}/labels/", {"layout": "a4-14", "sheets": "1"}, HTTP_ACCEPT_LANGUAGE="vi"
     )
-    css = page.content.decode().split("<style>", 1)[1].split("</style>", 1)[0]
-    assert "99.1mm" in css
-    assert "15.15mm" in css
-    assert "," not in css.split(".sheet {", 1)[1].split("}", 1)[0].replace(", ", "")
+    html = page.content.decode()
+    assert 'class="sheet layout-a4-14"' in html
+    assert "<style" not in html
+    assert "style=" not in html
+    assert "onclick" not in html
+    css = Path(finders.find("frontend/app.css")).read_text()
+    for key, spec in LABEL_LAYOUTS.items():
+        rule = css.split(f".sheet.layout-{key} {{", 1)[1].split("}", 1)[0]
+        assert f"repeat({spec['cols']}, {spec['w']}mm)" in rule, key
+        assert f"grid-auto-rows: {spec['h']}mm" in rule, key
+        assert f"{spec['top']}mm" in rule or spec["top"] == 0, key
 
 
 def test_the_import_page_lists_the_choices_and_says_which_columns_it_did_not_read(cooperative, coop_owner):

@@ -63,7 +63,7 @@ BUYER = {
 }
 COOPERATIVE = {"sales", "fair-my-applications", "fair-application", "fair-apply", "fair-badges"}
 EVERYONE = {"dashboard", "organisation", "organisation-members", "payments", "pay", "notifications",
-            "notification-preferences", "account", "orders", "order-detail"}  # fmt: skip
+            "notification-preferences", "account", "orders", "order-detail", "how-it-works"}  # fmt: skip
 
 
 STAFF = {"linkage-evidence"}  # a force majeure's evidence: the demo's is another cooperative's, staff see all
@@ -297,6 +297,7 @@ def argument(demo: Demo, name: str, param: str, role: str) -> Any:
         "kind": lambda: "call-off",
         "item_id": lambda: _first(CallOff.objects.filter(contract__cooperative=org)).pk,
         "event_id": lambda: _first(ForceMajeure.objects.exclude(evidence="")).pk,
+        "role": lambda: role,  # each role's own "how it works" page
     }
     if name == "password-reset-confirm" and param == "token":
         return demo.made["reset"][1]

@@ -13,7 +13,7 @@ from catalog.supply.selectors.lists import (
     season_get_for,
     season_list_for,
 )
-from catalog.supply.selectors.maps import MapView, PlotShape, area_map
+from catalog.supply.selectors.maps import MapView, PlotShape, PublicArea, PublicSupply, area_map, public_supply
 from catalog.supply.selectors.outlook import (
     DemandMatch,
     Outlook,
@@ -42,6 +42,8 @@ __all__ = [
     "OutlookRow",
     "PlotShape",
     "PriceBook",
+    "PublicArea",
+    "PublicSupply",
     "Statement",
     "StatementRow",
     "SupplyProfile",
@@ -58,6 +60,7 @@ __all__ = [
     "plot_get_for",
     "plot_list_for",
     "price_book",
+    "public_supply",
     "season_get_for",
     "season_list_for",
     "season_statement",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from catalog.supply import geometry
-from catalog.supply.models import Plot
+from catalog.supply.models import Plot, RawMaterialArea
 from market.core.parsing import machine_number
 
 
@@ -69,3 +69,42 @@ def area_map(*, plots: Sequence[Plot], width: float = 1000) -> MapView:
         height=machine_number(projection.height, 2),
         projection=projection,
     )
+
+
+@dataclass(frozen=True)
+class PublicArea:
+    """A raw-material area as a storefront shows it: no household, no plot detail beyond the count."""
+
+    area: RawMaterialArea
+    plots: int
+    hectares: Decimal
+
+
+@dataclass(frozen=True)
+class PublicSupply:
+    areas: list[PublicArea]
+    map: MapView | None  # None when no plot has an outline
+
+
+def public_supply(*, cooperative_id: int) -> PublicSupply:
+    """A cooperative's raw-material areas with their plots' total hectares, and one map of every outlined
+    plot, for its public storefront. One query; the households farming the plots are not read."""
+    plots = list(
+        Plot.objects.filter(area__cooperative_id=cooperative_id)
+        .select_related("area")
+        .only(
+            "id", "code", "hectares", "polygon", "area__id", "area__code", "area__name", "area__crop",
+            "area__province_code", "area__planting_area_code",
+        )
+        .order_by("area__code", "code", "id")
+    )  # fmt: skip
+    areas: dict[int, PublicArea] = {}
+    for plot in plots:
+        seen = areas.get(plot.area_id)
+        areas[plot.area_id] = PublicArea(
+            area=plot.area,
+            plots=(seen.plots if seen else 0) + 1,
+            hectares=(seen.hectares if seen else Decimal(0)) + plot.hectares,
+        )
+    outlined = any(plot.polygon for plot in plots)
+    return PublicSupply(areas=list(areas.values()), map=area_map(plots=plots, width=600) if outlined else None)

@@ -1,0 +1,124 @@
+"""A cooperative's public storefront: the page a buyer opens first. Its story, photos, certificates in force,
+products, raw-material areas on a map, the fairs it exhibited at and its record (response times, on-time
+deliveries). Every part is one read from its app's selectors: eight queries in all, whatever its size."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET
+from rest_framework import serializers
+
+from catalog import selectors as catalog
+from catalog.models import Certificate
+from catalog.supply import selectors as supply
+from fairs import selectors as fairs
+from market.core import inputs as core_inputs
+from market.organisations import selectors as organisations
+from market.organisations.http import ActorRequest
+from market.organisations.models import Organisation
+from orders import selectors as orders
+
+DESCRIPTION_CHARS = 160
+# The characters JSON may hold that would end or confuse the <script> element holding it.
+_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+class StorefrontQuery(serializers.Serializer):
+    page = core_inputs.IntegerInput(required=False, min_value=1, max_value=1000)
+
+
+def duration_text(value: timedelta | None) -> str:
+    """ "3 hours", "2 days": a median rounded to what a buyer plans with."""
+    if value is None:
+        return ""
+    hours = value.total_seconds() / 3600
+    if hours < 1:
+        minutes = max(1, round(value.total_seconds() / 60))
+        return ngettext("%(n)s minute", "%(n)s minutes", minutes) % {"n": minutes}
+    if hours < 48:
+        whole = round(hours)
+        return ngettext("%(n)s hour", "%(n)s hours", whole) % {"n": whole}
+    days = round(hours / 24)
+    return ngettext("%(n)s day", "%(n)s days", days) % {"n": days}
+
+
+def organisation_ld(organisation: Organisation, url: str, certificates: list[Certificate]) -> SafeString:
+    """schema.org Organization data for search engines, as JSON safe inside <script type="application/ld+json">
+    (data, not code: a Content-Security-Policy does not execute it)."""
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "Organization",
+        "name": organisation.name,
+        "legalName": organisation.legal_name,
+        "url": url,
+        "address": {
+            "@type": "PostalAddress",
+            "streetAddress": organisation.address_line,
+            "addressLocality": organisation.commune_name,
+            "addressRegion": organisation.province_name,
+            "addressCountry": "VN",
+        },
+    }
+    if organisation.tax_code:
+        data["taxID"] = organisation.tax_code
+    if organisation.description:
+        data["description"] = organisation.description
+    if organisation.phone:
+        data["telephone"] = organisation.phone
+    if organisation.website:
+        data["sameAs"] = [organisation.website]
+    if certificates:
+        data["hasCredential"] = [
+            {"@type": "EducationalOccupationalCredential", "name": c.badge_label, "identifier": c.number}
+            for c in certificates
+        ]
+    return mark_safe(json.dumps(data, ensure_ascii=False).translate(_SCRIPT_ESCAPES))  # noqa: S308 (escaped above)
+
+
+@require_GET
+def storefront(request: ActorRequest, organisation_id: int) -> HttpResponse:
+    """A verified cooperative's storefront; anyone may read it and search engines may index it."""
+    organisation = organisations.seller_public_get(organisation_id=organisation_id)
+    page_number = core_inputs.read_query(StorefrontQuery, request.GET).get("page") or 1
+    certificates = catalog.cooperative_certificates_in_force(cooperative_id=organisation.pk)
+    products = catalog.storefront_products(cooperative_id=organisation.pk, page=page_number)
+    path = reverse("frontend:cooperative", args=[organisation.pk])
+    canonical = settings.SITE_URL + path + (f"?page={products.number}" if products.number > 1 else "")
+    record = orders.seller_record(cooperative_id=organisation.pk)
+    description = Truncator(
+        organisation.description
+        or _("%(name)s, a cooperative in %(province)s: its products, certificates and record on Market Link.")
+        % {"name": organisation.name, "province": organisation.province_name}
+    ).chars(DESCRIPTION_CHARS)
+    context = {
+        "organisation": organisation,
+        "certificates": certificates,
+        "products": products,
+        "cards": [(p, [], p.category.name) for p in products.products],
+        "previous_link": f"{path}?page={products.number - 1}" if products.number > 2 else path,
+        "next_link": f"{path}?page={products.number + 1}",
+        "photos": catalog.cooperative_photos(cooperative_id=organisation.pk),
+        "supply": supply.public_supply(cooperative_id=organisation.pk),
+        "fairs": fairs.fairs_exhibited(cooperative_id=organisation.pk),
+        "today": timezone.localdate(),
+        "record": record,
+        "order_response": duration_text(record.order_response),
+        "quote_response": duration_text(record.quote_response),
+        "min_samples": orders.RECORD_MIN_SAMPLES,
+        "canonical": canonical,
+        "description": description,
+        "organisation_ld": organisation_ld(organisation, settings.SITE_URL + path, certificates),
+    }
+    return render(request, "frontend/organisation/storefront.html", context)
