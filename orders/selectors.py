@@ -234,10 +234,9 @@ def cart_line_unit(*, actor: Actor, line_id: int) -> str | None:
     )
 
 
-def order_get_for(*, actor: Actor, order_id: int) -> Order:
-    order = (
-        order_list_for(actor=actor)
-        .prefetch_related(
+def with_order_details(queryset: QuerySet[Order]) -> QuerySet[Order]:
+    """What the order's detail (OrderOut) reads, in a fixed number of queries."""
+    return queryset.prefetch_related(
             Prefetch("lines", queryset=OrderLine.objects.order_by("position", "id")),
             Prefetch(
                 "events",
@@ -253,9 +252,10 @@ def order_get_for(*, actor: Actor, order_id: int) -> Order:
             ),
             Prefetch("invoices", queryset=Invoice.objects.order_by("issued_at", "id")),
         )
-        .filter(pk=order_id)
-        .first()
-    )
+
+
+def order_get_for(*, actor: Actor, order_id: int) -> Order:
+    order = with_order_details(order_list_for(actor=actor)).filter(pk=order_id).first()
     if order is None:
         raise NotFound()
     return order

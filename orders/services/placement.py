@@ -32,10 +32,12 @@ from catalog.selectors import lots_in_stock, price_for_quantity, product_for_ord
 from catalog.services import lot_stock_take, lots_lock
 from market.core.errors import ApplicationError, Conflict, ValidationFailed
 from market.core.services import audit_record
+from market.integrations.registry import emit_event
 from market.notifications.services import Address, notify
 from market.organisations import geo
 from market.organisations.permissions import Actor
 from market.organisations.validators import normalise_tax_code
+from orders import webhooks
 from orders.commands import CheckoutDetails
 from orders.models import (
     Cart,
@@ -382,3 +384,4 @@ def _open_payables_and_notify(*, checkout: Checkout, orders: list[Order]) -> Non
             context=context,
             object_ref=order,
         )
+        emit_event(type=webhooks.ORDER_PLACED, obj=order, organisations=[checkout.buyer, order.cooperative])
