@@ -58,9 +58,7 @@ def parse_url(url: str) -> Target:
     path = parts.path or "/"
     if parts.query:
         path = f"{path}?{parts.query}"
-    return Target(
-        scheme=parts.scheme, host=host, port=port or (443 if parts.scheme == "https" else 80), path=path
-    )
+    return Target(scheme=parts.scheme, host=host, port=port or (443 if parts.scheme == "https" else 80), path=path)
 
 
 def address_refusal(address: IPAddress) -> str | None:
@@ -104,7 +102,9 @@ def resolve(target: Target) -> Target:
             )
         if str(address) not in addresses:
             addresses.append(str(address))
-    return Target(scheme=target.scheme, host=target.host, port=target.port, path=target.path, addresses=tuple(addresses))
+    return Target(
+        scheme=target.scheme, host=target.host, port=target.port, path=target.path, addresses=tuple(addresses)
+    )
 
 
 def validate_endpoint_url(url: str) -> str:

@@ -102,7 +102,7 @@ class DeliveryOut(serializers.ModelSerializer):
 
 class EventTypeOut(serializers.Serializer):
     name = serializers.CharField()
-    label = serializers.CharField()
+    title = serializers.CharField()
     sample = serializers.DictField(help_text="An example of the envelope's `data`.")
 
 
@@ -119,7 +119,7 @@ class EventTypeListView(ActorAPIView):
 
     @extend_schema(responses=EventTypeOut(many=True), tags=["webhooks"])
     def get(self, request: Request) -> Response:
-        types = [{"name": t.name, "label": str(t.label), "sample": dict(t.sample)} for t in subscribable_event_types()]
+        types = [{"name": t.name, "title": str(t.label), "sample": dict(t.sample)} for t in subscribable_event_types()]
         return Response(EventTypeOut(types, many=True).data)
 
 
@@ -210,7 +210,6 @@ class DeliveryListView(ActorAPIView):
             "attempt_log"
         )
         paginator = CursorPagination()
-        paginator.ordering = ("-created_at", "-id")
         page = paginator.paginate_queryset(queryset, request, view=self)
         return paginator.get_paginated_response(DeliveryOut(page, many=True, context=self.output_context).data)
 

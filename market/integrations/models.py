@@ -12,6 +12,7 @@ A delivery moves through these states (see relay.py):
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
@@ -50,7 +51,7 @@ class WebhookEndpoint(TimeStampedModel):
     def __str__(self) -> str:
         return self.url
 
-    def signing_secrets(self, now: object = None) -> list[str]:
+    def signing_secrets(self, now: datetime | None = None) -> list[str]:
         """The secrets each delivery is signed with now: the current one, and the previous one in its grace."""
         moment = now or timezone.now()
         secrets = [self.secret]

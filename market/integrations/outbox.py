@@ -12,7 +12,7 @@ from market.integrations.models import WebhookDelivery, WebhookEndpoint, Webhook
 def queue_event(
     *,
     organisation_id: int,
-    type: str,  # noqa: A002
+    type: str,
     object_type: str,
     object_id: str,
     occurrence: str,

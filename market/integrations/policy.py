@@ -15,7 +15,7 @@ from market.organisations.policy import Policy, Rule
 
 class EndpointAction(StrEnum):
     UPDATE = "update"
-    ROTATE_SECRET = "rotate_secret"
+    ROTATE_SECRET = "rotate_secret"  # noqa: S105 (an action name)
     ENABLE = "enable"
     DISABLE = "disable"
     PING = "ping"

@@ -87,7 +87,7 @@ def _ping_data(endpoint: Any) -> dict[str, Any]:
 
 def emit_event(
     *,
-    type: str,  # noqa: A002 (the envelope's field)
+    type: str,
     obj: models.Model,
     organisations: Iterable[Any],
     occurrence: str = "",

@@ -10,9 +10,15 @@ from market.integrations.permissions import WEBHOOKS_MANAGE
 from market.organisations.permissions import Actor
 
 
-def endpoint_list_for(*, actor: Actor) -> QuerySet[WebhookEndpoint]:
+def acting_organisation_id(actor: Actor) -> int:
+    """The organisation whose webhooks the actor manages (refused unless an owner or manager of one)."""
     actor.require(WEBHOOKS_MANAGE)
-    return WebhookEndpoint.objects.filter(organisation_id=actor.organisation_id).order_by("-id")
+    assert actor.organisation is not None  # require() refuses an actor without one
+    return actor.organisation.pk
+
+
+def endpoint_list_for(*, actor: Actor) -> QuerySet[WebhookEndpoint]:
+    return WebhookEndpoint.objects.filter(organisation_id=acting_organisation_id(actor)).order_by("-id")
 
 
 def endpoint_get_for(*, actor: Actor, endpoint_id: int) -> WebhookEndpoint:
@@ -24,17 +30,12 @@ def endpoint_get_for(*, actor: Actor, endpoint_id: int) -> WebhookEndpoint:
 
 def delivery_list_for(*, actor: Actor, endpoint_id: int) -> QuerySet[WebhookDelivery]:
     endpoint = endpoint_get_for(actor=actor, endpoint_id=endpoint_id)
-    return (
-        WebhookDelivery.objects.filter(endpoint=endpoint)
-        .select_related("event", "endpoint")
-        .order_by("-created_at", "-id")
-    )
+    return WebhookDelivery.objects.filter(endpoint=endpoint).select_related("event", "endpoint").order_by("-id")
 
 
 def delivery_get_for(*, actor: Actor, delivery_id: int) -> WebhookDelivery:
-    actor.require(WEBHOOKS_MANAGE)
     delivery = (
-        WebhookDelivery.objects.filter(pk=delivery_id, endpoint__organisation_id=actor.organisation_id)
+        WebhookDelivery.objects.filter(pk=delivery_id, endpoint__organisation_id=acting_organisation_id(actor))
         .select_related("event", "endpoint")
         .first()
     )

@@ -17,9 +17,9 @@ from market.integrations.config import webhook_settings
 from market.integrations.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from market.integrations.notifications import ENDPOINT_DISABLED
 from market.integrations.outbox import queue_event
-from market.integrations.permissions import WEBHOOKS_MANAGE
 from market.integrations.policy import DELIVERY_POLICY, ENDPOINT_POLICY, DeliveryAction, EndpointAction
 from market.integrations.registry import PING, get_event_type, json_data, subscribable_event_types
+from market.integrations.selectors import acting_organisation_id
 from market.notifications.services import notify
 from market.organisations.models import Role, User
 from market.organisations.permissions import Actor
@@ -45,31 +45,34 @@ def endpoint_create(
     *, actor: Actor, url: str, description: str, events: Collection[str]
 ) -> tuple[WebhookEndpoint, str]:
     """Returns the endpoint and its signing secret (shown once; rotate it to get a new one)."""
-    actor.require(WEBHOOKS_MANAGE)
+    organisation_id = acting_organisation_id(actor)
     checked_url = validate_endpoint_url(url)
     chosen = _checked_events(events)
-    if WebhookEndpoint.objects.filter(organisation_id=actor.organisation_id).count() >= MAX_ENDPOINTS_PER_ORGANISATION:
+    if WebhookEndpoint.objects.filter(organisation_id=organisation_id).count() >= MAX_ENDPOINTS_PER_ORGANISATION:
         raise ValidationFailed(
             _("An organisation may register at most %(count)d endpoints; remove one first.")
             % {"count": MAX_ENDPOINTS_PER_ORGANISATION}
         )
     secret = new_secret()
     endpoint = WebhookEndpoint.objects.create(
-        organisation=actor.organisation,
+        organisation_id=organisation_id,
         url=checked_url,
         description=description,
         events=chosen,
         secret=secret,
         created_by=actor.user,
     )
-    audit_record(actor=actor, action="webhook_endpoint.created", target=endpoint, data={"url": checked_url, "events": chosen})
+    audit_record(
+        actor=actor, action="webhook_endpoint.created", target=endpoint, data={"url": checked_url, "events": chosen}
+    )
     return endpoint, secret
 
 
 def _locked(actor: Actor, endpoint_id: int, action: EndpointAction) -> WebhookEndpoint:
     ENDPOINT_POLICY.require_capability(actor=actor, action=action)
+    organisation_id = acting_organisation_id(actor)
     endpoint = (
-        WebhookEndpoint.objects.select_for_update().filter(pk=endpoint_id, organisation_id=actor.organisation_id).first()
+        WebhookEndpoint.objects.select_for_update().filter(pk=endpoint_id, organisation_id=organisation_id).first()
     )
     if endpoint is None:
         raise NotFound()
@@ -87,7 +90,10 @@ def endpoint_update(
     endpoint.events = _checked_events(events)
     endpoint.save(update_fields=["url", "description", "events", "updated_at"])
     audit_record(
-        actor=actor, action="webhook_endpoint.updated", target=endpoint, data={"url": endpoint.url, "events": endpoint.events}
+        actor=actor,
+        action="webhook_endpoint.updated",
+        target=endpoint,
+        data={"url": endpoint.url, "events": endpoint.events},
     )
     return endpoint
 
@@ -110,7 +116,10 @@ def endpoint_rotate_secret(
     endpoint.secret = secret
     endpoint.save(update_fields=["secret", "previous_secret", "previous_secret_expires_at", "updated_at"])
     audit_record(
-        actor=actor, action="webhook_endpoint.secret_rotated", target=endpoint, data={"grace_hours": grace.total_seconds() / 3600}
+        actor=actor,
+        action="webhook_endpoint.secret_rotated",
+        target=endpoint,
+        data={"grace_hours": grace.total_seconds() / 3600},
     )
     return endpoint, secret
 
@@ -171,7 +180,8 @@ def endpoint_disable_failing(*, endpoint: WebhookEndpoint, now: datetime) -> Non
             "endpoint_id": endpoint.pk,
             "url": endpoint.url,
             "hours": hours,
-            "last_error": endpoint.deliveries.order_by("-updated_at").values_list("last_error", flat=True).first() or "",
+            "last_error": endpoint.deliveries.order_by("-updated_at").values_list("last_error", flat=True).first()
+            or "",
         },
         object_ref=endpoint,
         occurrence=now.isoformat()[:64],
@@ -194,7 +204,9 @@ def endpoint_ping(*, actor: Actor, endpoint_id: int) -> WebhookDelivery:
         endpoints=[endpoint],
     )
     audit_record(actor=actor, action="webhook_endpoint.pinged", target=endpoint)
-    return WebhookDelivery.objects.filter(endpoint=endpoint, event__type=PING).select_related("event").latest("created_at")
+    return (
+        WebhookDelivery.objects.filter(endpoint=endpoint, event__type=PING).select_related("event").latest("created_at")
+    )
 
 
 @transaction.atomic
@@ -205,7 +217,7 @@ def delivery_send_again(*, actor: Actor, delivery_id: int) -> WebhookDelivery:
     delivery = (
         WebhookDelivery.objects.select_for_update(of=("self",))
         .select_related("endpoint", "event")
-        .filter(pk=delivery_id, endpoint__organisation_id=actor.organisation_id)
+        .filter(pk=delivery_id, endpoint__organisation_id=acting_organisation_id(actor))
         .first()
     )
     if delivery is None:
@@ -223,4 +235,3 @@ def delivery_send_again(*, actor: Actor, delivery_id: int) -> WebhookDelivery:
     )
     audit_record(actor=actor, action="webhook_delivery.sent_again", target=delivery, data={"from": previous})
     return delivery
-

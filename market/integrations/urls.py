@@ -11,9 +11,13 @@ urlpatterns = [
         api.EndpointRotateSecretView.as_view(),
         name="webhook-endpoint-rotate-secret",
     ),
-    path("webhooks/endpoints/<int:endpoint_id>/enable/", api.EndpointEnableView.as_view(), name="webhook-endpoint-enable"),
     path(
-        "webhooks/endpoints/<int:endpoint_id>/disable/", api.EndpointDisableView.as_view(), name="webhook-endpoint-disable"
+        "webhooks/endpoints/<int:endpoint_id>/enable/", api.EndpointEnableView.as_view(), name="webhook-endpoint-enable"
+    ),
+    path(
+        "webhooks/endpoints/<int:endpoint_id>/disable/",
+        api.EndpointDisableView.as_view(),
+        name="webhook-endpoint-disable",
     ),
     path("webhooks/endpoints/<int:endpoint_id>/ping/", api.EndpointPingView.as_view(), name="webhook-endpoint-ping"),
     path(

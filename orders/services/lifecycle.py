@@ -22,6 +22,7 @@ from market.core.errors import ValidationFailed
 from market.integrations.registry import emit_event
 from market.notifications.services import notify
 from market.organisations.permissions import Actor
+from orders import webhooks
 from orders.models import Order, OrderAllocation, OrderLine, Shipment, ShipmentLine
 from orders.policy import order_authorize
 from orders.services.common import (
@@ -36,7 +37,6 @@ from orders.services.common import (
     reprice,
     seller_settings,
 )
-from orders import webhooks
 from orders.transitions import A, OrderAction, statuses_allowing
 
 

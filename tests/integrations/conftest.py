@@ -43,7 +43,7 @@ def receiver() -> Iterator[Receiver]:
     state: dict[str, Receiver] = {}
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        def do_POST(self) -> None:
             recv = state["receiver"]
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             recv.received.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
@@ -54,7 +54,7 @@ def receiver() -> Iterator[Receiver]:
             self.end_headers()
             self.wfile.write(payload)
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             return
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -4,6 +4,7 @@ addresses refused at registration and at delivery."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import shutil
@@ -87,7 +88,7 @@ def relay_until_settled(delivery: WebhookDelivery, *, limit: int = 100) -> list[
 def test_an_order_event_arrives_signed_and_the_docs_python_recipe_verifies_it(
     placed_order, endpoint_and_secret, receiver
 ):
-    endpoint, secret = endpoint_and_secret
+    _endpoint, secret = endpoint_and_secret
     stats = webhook_relay()
 
     assert stats.delivered == 1
@@ -107,14 +108,15 @@ def test_an_order_event_arrives_signed_and_the_docs_python_recipe_verifies_it(
     with pytest.raises(ValueError, match="no valid signature"):
         namespace["verify_webhook"](request.body, request.headers["market-link-signature"], "whsec_wrong")
     attempt = WebhookAttempt.objects.get()
-    assert attempt.succeeded and attempt.response_status == 200
+    assert attempt.succeeded
+    assert attempt.response_status == 200
     assert attempt.request_body.encode() == request.body
     assert attempt.duration_ms is not None
 
 
 @pytest.mark.skipif(shutil.which("php") is None, reason="php-cli is not installed (scripts/system-packages)")
 def test_the_docs_php_recipe_verifies_a_real_delivery(placed_order, endpoint_and_secret, receiver, tmp_path):
-    endpoint, secret = endpoint_and_secret
+    _endpoint, secret = endpoint_and_secret
     webhook_relay()
     [request] = receiver.received
     (tmp_path / "body.json").write_bytes(request.body)
@@ -125,10 +127,14 @@ def test_the_docs_php_recipe_verifies_a_real_delivery(placed_order, endpoint_and
         + 'echo $event["id"], " ", $event["type"], "\\n";\n'
     )
     header = request.headers["market-link-signature"]
-    good = subprocess.run(["php", str(script), str(tmp_path / "body.json"), header, secret], capture_output=True, text=True)
+    good = subprocess.run(
+        ["php", str(script), str(tmp_path / "body.json"), header, secret], capture_output=True, text=True
+    )
     assert good.returncode == 0, good.stderr + good.stdout
     assert good.stdout.split() == [request.headers["market-link-event-id"], "order.placed"]
-    bad = subprocess.run(["php", str(script), str(tmp_path / "body.json"), header, "whsec_x"], capture_output=True, text=True)
+    bad = subprocess.run(
+        ["php", str(script), str(tmp_path / "body.json"), header, "whsec_x"], capture_output=True, text=True
+    )
     assert bad.returncode != 0
     assert "no valid signature" in bad.stderr + bad.stdout
 
@@ -148,7 +154,7 @@ def test_a_receiver_failing_three_times_gets_the_same_event_each_time_then_once_
     assert {r.headers["market-link-event-id"] for r in receiver.received} == {delivery.event.public_id}
     assert len({r.body for r in receiver.received}) == 1
     # Exponential backoff (jitter pinned to its middle): 22.5 s, 45 s, 90 s with the 30 s base.
-    gaps = [(later - earlier).total_seconds() for earlier, later in zip(moments, moments[1:], strict=False)]
+    gaps = [(later - earlier).total_seconds() for earlier, later in itertools.pairwise(moments)]
     assert gaps == [22.5, 45.0, 90.0]
     log = list(WebhookAttempt.objects.filter(delivery=delivery).order_by("number"))
     assert [a.response_status for a in log] == [500, 500, 500, 200]
@@ -255,7 +261,7 @@ def test_private_and_plain_addresses_are_refused_at_registration(buying, url, se
 
 def test_an_address_that_became_private_is_refused_at_delivery(buying, cooperative, receiver, settings):
     # Registered while loopback was allowed (development); in production the same name now points inside.
-    endpoint, _secret = services.endpoint_create(
+    _endpoint, _secret = services.endpoint_create(
         actor=buying, url=f"http://localhost:{receiver.port}/hook", description="", events={"order.placed"}
     )
     product, _lot = stocked_product(cooperative)
@@ -275,7 +281,9 @@ def test_a_name_resolving_to_a_private_address_is_refused_after_resolution(buyin
     settings.WEBHOOKS_ALLOW_LOOPBACK = False
     # "localhost" is a name, not a literal: refused because of what it resolves to.
     with pytest.raises(ValidationFailed) as refused:
-        services.endpoint_create(actor=buying, url="https://localhost:8443/hook", description="", events={"order.placed"})
+        services.endpoint_create(
+            actor=buying, url="https://localhost:8443/hook", description="", events={"order.placed"}
+        )
     assert "loopback" in refused.value.fields["url"][0]
 
 
