@@ -141,6 +141,19 @@ class WebhookDelivery(models.Model):
     def __str__(self) -> str:
         return f"{self.event} → {self.endpoint} ({self.status})"
 
+    @property
+    def is_delivered(self) -> bool:
+        return self.status == DeliveryStatus.DELIVERED
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status == DeliveryStatus.FAILED
+
+    @property
+    def is_waiting(self) -> bool:
+        """Waiting for its next attempt (the page shows when)."""
+        return self.status == DeliveryStatus.PENDING
+
 
 class WebhookAttempt(models.Model):
     """One request to the endpoint, as it was sent and answered: the delivery log."""

@@ -88,9 +88,7 @@ def test_another_organisations_endpoint_is_not_found(erp, cooperative, receiver)
     assert WebhookEndpoint.objects.get().is_active
 
 
-@pytest.mark.parametrize(
-    ("language", "expected"), [("vi", "https://"), ("en", "must use https://")], ids=["vi", "en"]
-)
+@pytest.mark.parametrize(("language", "expected"), [("vi", "https://"), ("en", "must use https://")], ids=["vi", "en"])
 def test_a_plain_http_address_is_refused_with_a_clear_message(erp, settings, language, expected, buyer, owner):
     settings.WEBHOOKS_ALLOW_LOOPBACK = False
     client = token_client(buyer, owner, {ApiScope.WEBHOOKS_MANAGE}, language=language)
