@@ -23,7 +23,7 @@ from market.organisations.models import ApiScope
 SCOPE = ApiScope.WEBHOOKS_MANAGE
 
 
-class EndpointOut(serializers.ModelSerializer):
+class WebhookEndpointOut(serializers.ModelSerializer):
     events = serializers.ListField(child=serializers.CharField())
     has_previous_secret = serializers.SerializerMethodField(
         help_text="Whether the previous secret still signs (a second v1=) after a rotation."
@@ -52,14 +52,14 @@ class EndpointOut(serializers.ModelSerializer):
         return len(endpoint.signing_secrets()) > 1
 
 
-class EndpointWithSecretOut(EndpointOut):
+class WebhookEndpointWithSecretOut(WebhookEndpointOut):
     secret = serializers.CharField(help_text="The signing secret, shown once. Keep it in your receiver.")
 
-    class Meta(EndpointOut.Meta):
-        fields = [*EndpointOut.Meta.fields, "secret"]
+    class Meta(WebhookEndpointOut.Meta):
+        fields = [*WebhookEndpointOut.Meta.fields, "secret"]
 
 
-class AttemptOut(serializers.ModelSerializer):
+class WebhookAttemptOut(serializers.ModelSerializer):
     class Meta:
         model = WebhookAttempt
         fields = [
@@ -75,10 +75,10 @@ class AttemptOut(serializers.ModelSerializer):
         ]
 
 
-class DeliveryOut(serializers.ModelSerializer):
+class WebhookDeliveryOut(serializers.ModelSerializer):
     event_id = serializers.CharField(source="event.public_id")
     event_type = serializers.CharField(source="event.type")
-    attempt_log = AttemptOut(many=True, read_only=True)
+    attempt_log = WebhookAttemptOut(many=True, read_only=True)
     allowed_actions = AllowedActionsField(DELIVERY_POLICY)
 
     class Meta:
@@ -100,14 +100,14 @@ class DeliveryOut(serializers.ModelSerializer):
         ]
 
 
-class EventTypeOut(serializers.Serializer):
+class WebhookEventTypeOut(serializers.Serializer):
     name = serializers.CharField()
     title = serializers.CharField()
     sample = serializers.DictField(help_text="An example of the envelope's `data`.")
 
 
 def _endpoint(view: ActorAPIView, endpoint: WebhookEndpoint, *, secret: str | None = None, code: int = 200) -> Response:
-    data: dict[str, Any] = dict(EndpointOut(endpoint, context=view.output_context).data)
+    data: dict[str, Any] = dict(WebhookEndpointOut(endpoint, context=view.output_context).data)
     if secret is not None:
         data["secret"] = secret
     return Response(data, status=code)
@@ -117,23 +117,23 @@ class EventTypeListView(ActorAPIView):
     capabilities = {"GET": WEBHOOKS_MANAGE}
     required_scopes = {"GET": SCOPE}
 
-    @extend_schema(responses=EventTypeOut(many=True), tags=["webhooks"])
+    @extend_schema(responses=WebhookEventTypeOut(many=True), tags=["webhooks"])
     def get(self, request: Request) -> Response:
         types = [{"name": t.name, "title": str(t.label), "sample": dict(t.sample)} for t in subscribable_event_types()]
-        return Response(EventTypeOut(types, many=True).data)
+        return Response(WebhookEventTypeOut(types, many=True).data)
 
 
 class EndpointListView(ActorAPIView):
     capabilities = {"GET": WEBHOOKS_MANAGE, "POST": WEBHOOKS_MANAGE}
     required_scopes = {"GET": SCOPE, "POST": SCOPE}
 
-    @extend_schema(responses=EndpointOut(many=True), tags=["webhooks"])
+    @extend_schema(responses=WebhookEndpointOut(many=True), tags=["webhooks"])
     def get(self, request: Request) -> Response:
         paginator = CursorPagination()
         page = paginator.paginate_queryset(selectors.endpoint_list_for(actor=self.actor), request, view=self)
-        return paginator.get_paginated_response(EndpointOut(page, many=True, context=self.output_context).data)
+        return paginator.get_paginated_response(WebhookEndpointOut(page, many=True, context=self.output_context).data)
 
-    @extend_schema(request=EndpointInput, responses={201: EndpointWithSecretOut}, tags=["webhooks"])
+    @extend_schema(request=EndpointInput, responses={201: WebhookEndpointWithSecretOut}, tags=["webhooks"])
     def post(self, request: Request) -> Response:
         fields = read_input(EndpointInput, request.data, mode=input_mode(request))
         endpoint, secret = services.endpoint_create(actor=self.actor, **fields)
@@ -144,11 +144,11 @@ class EndpointDetailView(ActorAPIView):
     capabilities = {"GET": WEBHOOKS_MANAGE, "PUT": WEBHOOKS_MANAGE, "DELETE": WEBHOOKS_MANAGE}
     required_scopes = {"GET": SCOPE, "PUT": SCOPE, "DELETE": SCOPE}
 
-    @extend_schema(responses=EndpointOut, tags=["webhooks"])
+    @extend_schema(responses=WebhookEndpointOut, tags=["webhooks"])
     def get(self, request: Request, endpoint_id: int) -> Response:
         return _endpoint(self, selectors.endpoint_get_for(actor=self.actor, endpoint_id=endpoint_id))
 
-    @extend_schema(request=EndpointInput, responses=EndpointOut, tags=["webhooks"])
+    @extend_schema(request=EndpointInput, responses=WebhookEndpointOut, tags=["webhooks"])
     def put(self, request: Request, endpoint_id: int) -> Response:
         fields = read_input(EndpointInput, request.data, mode=input_mode(request))
         return _endpoint(self, services.endpoint_update(actor=self.actor, endpoint_id=endpoint_id, **fields))
@@ -163,7 +163,7 @@ class EndpointRotateSecretView(ActorAPIView):
     capabilities = {"POST": WEBHOOKS_MANAGE}
     required_scopes = {"POST": SCOPE}
 
-    @extend_schema(request=RotateSecretInput, responses=EndpointWithSecretOut, tags=["webhooks"])
+    @extend_schema(request=RotateSecretInput, responses=WebhookEndpointWithSecretOut, tags=["webhooks"])
     def post(self, request: Request, endpoint_id: int) -> Response:
         fields = read_input(RotateSecretInput, request.data, mode=input_mode(request))
         endpoint, secret = services.endpoint_rotate_secret(actor=self.actor, endpoint_id=endpoint_id, **fields)
@@ -174,7 +174,7 @@ class EndpointEnableView(ActorAPIView):
     capabilities = {"POST": WEBHOOKS_MANAGE}
     required_scopes = {"POST": SCOPE}
 
-    @extend_schema(request=None, responses=EndpointOut, tags=["webhooks"])
+    @extend_schema(request=None, responses=WebhookEndpointOut, tags=["webhooks"])
     def post(self, request: Request, endpoint_id: int) -> Response:
         return _endpoint(self, services.endpoint_enable(actor=self.actor, endpoint_id=endpoint_id))
 
@@ -183,7 +183,7 @@ class EndpointDisableView(ActorAPIView):
     capabilities = {"POST": WEBHOOKS_MANAGE}
     required_scopes = {"POST": SCOPE}
 
-    @extend_schema(request=None, responses=EndpointOut, tags=["webhooks"])
+    @extend_schema(request=None, responses=WebhookEndpointOut, tags=["webhooks"])
     def post(self, request: Request, endpoint_id: int) -> Response:
         return _endpoint(self, services.endpoint_disable(actor=self.actor, endpoint_id=endpoint_id))
 
@@ -192,10 +192,10 @@ class EndpointPingView(ActorAPIView):
     capabilities = {"POST": WEBHOOKS_MANAGE}
     required_scopes = {"POST": SCOPE}
 
-    @extend_schema(request=None, responses={202: DeliveryOut}, tags=["webhooks"])
+    @extend_schema(request=None, responses={202: WebhookDeliveryOut}, tags=["webhooks"])
     def post(self, request: Request, endpoint_id: int) -> Response:
         delivery = services.endpoint_ping(actor=self.actor, endpoint_id=endpoint_id)
-        return Response(DeliveryOut(delivery, context=self.output_context).data, status=status.HTTP_202_ACCEPTED)
+        return Response(WebhookDeliveryOut(delivery, context=self.output_context).data, status=status.HTTP_202_ACCEPTED)
 
 
 class DeliveryListView(ActorAPIView):
@@ -204,21 +204,21 @@ class DeliveryListView(ActorAPIView):
     capabilities = {"GET": WEBHOOKS_MANAGE}
     required_scopes = {"GET": SCOPE}
 
-    @extend_schema(responses=DeliveryOut(many=True), tags=["webhooks"])
+    @extend_schema(responses=WebhookDeliveryOut(many=True), tags=["webhooks"])
     def get(self, request: Request, endpoint_id: int) -> Response:
         queryset = selectors.delivery_list_for(actor=self.actor, endpoint_id=endpoint_id).prefetch_related(
             "attempt_log"
         )
         paginator = CursorPagination()
         page = paginator.paginate_queryset(queryset, request, view=self)
-        return paginator.get_paginated_response(DeliveryOut(page, many=True, context=self.output_context).data)
+        return paginator.get_paginated_response(WebhookDeliveryOut(page, many=True, context=self.output_context).data)
 
 
 class DeliverySendAgainView(ActorAPIView):
     capabilities = {"POST": WEBHOOKS_MANAGE}
     required_scopes = {"POST": SCOPE}
 
-    @extend_schema(request=None, responses={202: DeliveryOut}, tags=["webhooks"])
+    @extend_schema(request=None, responses={202: WebhookDeliveryOut}, tags=["webhooks"])
     def post(self, request: Request, delivery_id: int) -> Response:
         delivery = services.delivery_send_again(actor=self.actor, delivery_id=delivery_id)
-        return Response(DeliveryOut(delivery, context=self.output_context).data, status=status.HTTP_202_ACCEPTED)
+        return Response(WebhookDeliveryOut(delivery, context=self.output_context).data, status=status.HTTP_202_ACCEPTED)
