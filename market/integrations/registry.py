@@ -101,20 +101,16 @@ def emit_event(
     spec = get_event_type(type)
     if obj.pk is None:
         raise ValueError("emit_event(obj=...) needs a saved object")
+    candidates = {organisation.pk for organisation in organisations if organisation is not None}
+    listening = _listening(candidates, spec.name)  # a change nobody listens to costs this one query
+    if not listening:
+        return 0
+    # Serialised once for every organisation: the same API answer, whoever hears it.
+    data = json_data(spec.serialize(obj))
     queued = 0
-    data: dict[str, Any] | None = None
-    seen: set[int] = set()
-    for organisation in organisations:
-        if organisation is None or organisation.pk in seen:
-            continue
-        seen.add(organisation.pk)
-        if not _has_listener(organisation.pk, spec.name):
-            continue
-        if data is None:
-            # Serialised once, when the first listener is found: a change nobody listens to costs one query.
-            data = json_data(spec.serialize(obj))
+    for organisation_id in sorted(listening):
         queued += queue_event(
-            organisation_id=organisation.pk,
+            organisation_id=organisation_id,
             type=spec.name,
             object_type=obj._meta.label_lower,
             object_id=str(obj.pk),
@@ -125,12 +121,17 @@ def emit_event(
     return queued
 
 
-def _has_listener(organisation_id: int, type_name: str) -> bool:
+def _listening(organisation_ids: set[int], type_name: str) -> set[int]:
+    """Which of the organisations have an enabled endpoint listening for the type."""
     from market.integrations.models import WebhookEndpoint
 
-    return WebhookEndpoint.objects.filter(
-        organisation_id=organisation_id, is_active=True, events__contains=[type_name]
-    ).exists()
+    if not organisation_ids:
+        return set()
+    return set(
+        WebhookEndpoint.objects.filter(
+            organisation_id__in=organisation_ids, is_active=True, events__contains=[type_name]
+        ).values_list("organisation_id", flat=True)
+    )
 
 
 def json_data(data: Mapping[str, Any]) -> dict[str, Any]:

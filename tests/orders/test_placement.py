@@ -218,7 +218,8 @@ def test_checkout_details_are_validated(buying, rice, english):
 def test_checkout_queries_grow_only_with_the_rows_each_line_writes(buying, cooperative):
     """Placing a cart costs a constant number of queries plus what each line writes (its order line, the
     stock it takes, the lot's trace). Before the edge work: 46, 55 and 91 queries for 1, 2 and 5 lines; the
-    checkout policy added one query in all, none per line."""
+    checkout policy added one query in all, none per line; outgoing webhooks one per order placed (does an
+    endpoint of the buyer or the cooperative listen for order.placed?), none per line."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -232,6 +233,6 @@ def test_checkout_queries_grow_only_with_the_rows_each_line_writes(buying, coope
         with CaptureQueriesContext(connection) as queries:
             services.checkout_place(actor=buying, details=CheckoutDetails(**DETAILS))
         counts[size] = len(queries.captured_queries)
-    assert counts[1] <= 47
-    assert counts[2] <= 56
-    assert counts[5] <= 92
+    assert counts[1] <= 48
+    assert counts[2] <= 57
+    assert counts[5] <= 93
