@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -38,8 +39,9 @@ class Receiver:
         self.server.server_close()
 
 
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
+@contextmanager
+def running_receiver() -> Iterator[Receiver]:
+    """A receiver listening on 127.0.0.1 (a free port) for the duration of the block."""
     state: dict[str, Receiver] = {}
 
     class Handler(BaseHTTPRequestHandler):
@@ -61,6 +63,14 @@ def receiver() -> Iterator[Receiver]:
     state["receiver"] = Receiver(server)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield state["receiver"]
-    server.shutdown()
-    server.server_close()
+    try:
+        yield state["receiver"]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    with running_receiver() as running:
+        yield running
