@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from frontend.schema_forms import Choices, SchemaForm
 from market.core.errors import ApplicationError
+from market.integrations.inputs import EndpointInput, RotateSecretInput
 from market.organisations import banks, geo
 from market.organisations.inputs import (
     AccountInput,
@@ -125,6 +126,14 @@ class ApiTokenForm(SchemaForm):
 
 class ApiTokenRotateForm(SchemaForm):
     schema = ApiTokenRotateInput
+
+
+class WebhookEndpointForm(SchemaForm):
+    schema = EndpointInput
+
+
+class WebhookRotateSecretForm(SchemaForm):
+    schema = RotateSecretInput
 
 
 class InvitedAccountForm(SchemaForm):

@@ -17,6 +17,7 @@ from frontend.views import (
     staff,
     staff_catalog,
     storefront,
+    webhooks,
 )
 
 app_name = "frontend"
@@ -62,6 +63,17 @@ urlpatterns = [
         name="invitation-revoke",
     ),
     path("organisation/tokens/", organisations.tokens, name="organisation-tokens"),
+    path("organisation/webhooks/", webhooks.endpoint_list, name="webhooks"),
+    path("organisation/webhooks/<int:endpoint_id>/", webhooks.endpoint_detail, name="webhook-detail"),
+    path("organisation/webhooks/<int:endpoint_id>/rotate/", webhooks.endpoint_rotate, name="webhook-rotate"),
+    path("organisation/webhooks/<int:endpoint_id>/switch/", webhooks.endpoint_switch, name="webhook-switch"),
+    path("organisation/webhooks/<int:endpoint_id>/ping/", webhooks.endpoint_ping, name="webhook-ping"),
+    path("organisation/webhooks/<int:endpoint_id>/delete/", webhooks.endpoint_delete, name="webhook-delete"),
+    path(
+        "organisation/webhooks/deliveries/<int:delivery_id>/send-again/",
+        webhooks.delivery_send_again,
+        name="webhook-send-again",
+    ),
     path("organisation/tokens/<int:token_id>/renew/", organisations.token_renew, name="token-renew"),
     path("organisation/tokens/<int:token_id>/rotate/", organisations.token_rotate, name="token-rotate"),
     path("organisation/tokens/<int:token_id>/revoke/", organisations.token_revoke, name="token-revoke"),

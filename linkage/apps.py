@@ -13,12 +13,14 @@ class LinkageConfig(AppConfig):
         from linkage.notifications import register_notification_kinds
         from linkage.payables import DepositPayable
         from linkage.selectors.outlook import contracted_kg
+        from linkage.webhooks import register_webhook_event_types
         from market.core.demo import register_seeder
         from market.payments.registry import register
 
         register(DepositPayable())
         register_contracted_volume("linkage", contracted_kg)
         register_notification_kinds()
+        register_webhook_event_types()
         register_seeder("linkage", seed_linkage, order=65)  # after orders, before fairs
         # Like catalog's reference data: the clause templates come back after a migrate or a (test) flush.
         post_migrate.connect(post_migrate_clause_templates, sender=self, dispatch_uid="linkage.clause_templates")

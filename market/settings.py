@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "market.organisations",
     "market.payments",
     "market.notifications",
+    "market.integrations",
     "catalog",
     "orders",
     "linkage",
@@ -338,6 +339,23 @@ NOTIFICATIONS_DIGEST_HOUR = int(env("NOTIFICATIONS_DIGEST_HOUR", "17"))
 NOTIFICATIONS_RETENTION_DAYS = int(env("NOTIFICATIONS_RETENTION_DAYS", "365"))
 # A folder searched before the built-in notification templates (same paths), to edit them without code.
 NOTIFICATIONS_TEMPLATES_DIR = env("NOTIFICATIONS_TEMPLATES_DIR")
+
+# --- outgoing webhooks (docs/webhooks.md) --------------------------------------------------------
+# Plain http:// and loopback addresses (127.0.0.1, localhost) for a receiver on this computer: development
+# and tests only; production refuses them, like every private, link-local and reserved address.
+WEBHOOKS_ALLOW_LOOPBACK = env_bool("WEBHOOKS_ALLOW_LOOPBACK", not PRODUCTION)
+if PRODUCTION and WEBHOOKS_ALLOW_LOOPBACK:
+    raise ImproperlyConfigured("WEBHOOKS_ALLOW_LOOPBACK must be off in production (it would open SSRF).")
+WEBHOOKS_RELAY_INTERVAL_SECONDS = float(env("WEBHOOKS_RELAY_INTERVAL_SECONDS", "5"))
+WEBHOOKS_CONNECT_TIMEOUT_SECONDS = float(env("WEBHOOKS_CONNECT_TIMEOUT_SECONDS", "3"))
+WEBHOOKS_READ_TIMEOUT_SECONDS = float(env("WEBHOOKS_READ_TIMEOUT_SECONDS", "10"))
+# Retries with backoff and jitter for this long after the event; then the delivery fails, and an endpoint
+# that accepted nothing during the whole window is switched off (its owners are told).
+WEBHOOKS_RETRY_WINDOW_HOURS = float(env("WEBHOOKS_RETRY_WINDOW_HOURS", "72"))
+WEBHOOKS_RETRY_BASE_SECONDS = float(env("WEBHOOKS_RETRY_BASE_SECONDS", "30"))
+WEBHOOKS_RETRY_MAX_SECONDS = float(env("WEBHOOKS_RETRY_MAX_SECONDS", str(6 * 3600)))
+# After a secret rotation the old secret keeps signing (a second v1=) this long unless the rotation says.
+WEBHOOKS_SECRET_GRACE_HOURS = float(env("WEBHOOKS_SECRET_GRACE_HOURS", "24"))
 if NOTIFICATIONS_TEMPLATES_DIR:
     TEMPLATES[0]["DIRS"] = [NOTIFICATIONS_TEMPLATES_DIR, *TEMPLATES[0]["DIRS"]]
 # Zalo Notification Service (ZNS); disabled unless the app id, secret and at least one template are set.
@@ -410,6 +428,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "market.notifications.tasks.relay",
         "schedule": NOTIFICATIONS_RELAY_INTERVAL_SECONDS,
         "options": {"expires": max(10.0, 3 * NOTIFICATIONS_RELAY_INTERVAL_SECONDS)},
+    },
+    # Sends the outgoing webhooks' outbox (market/integrations/relay.py), dropped like the one above.
+    "webhooks-relay": {
+        "task": "market.integrations.tasks.relay_webhooks",
+        "schedule": WEBHOOKS_RELAY_INTERVAL_SECONDS,
+        "options": {"expires": max(10.0, 3 * WEBHOOKS_RELAY_INTERVAL_SECONDS)},
     },
     "notifications-daily-digest": {
         "task": "market.notifications.tasks.compose_digests",

@@ -11,7 +11,9 @@ class OrdersConfig(AppConfig):
         from orders.demo import seed_orders
         from orders.notifications import register_notification_kinds
         from orders.payables import OrderPayable
+        from orders.webhooks import register_webhook_event_types
 
         register(OrderPayable())
         register_notification_kinds()
+        register_webhook_event_types()
         register_seeder("orders", seed_orders, order=60)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from catalog.models import Product, ProductStatus
 from fairs import notifications as kinds
+from fairs import webhooks
 from fairs.inputs import ApplicationRequest
 from fairs.models import (
     Application,
@@ -48,6 +49,7 @@ from fairs.services.plan import lock_booth
 from market.core.errors import Conflict, NotFound, ValidationFailed
 from market.core.locking import bounded_lock_wait
 from market.core.services import audit_record
+from market.integrations.registry import emit_event
 from market.notifications.services import notify
 from market.organisations.models import SELLER_KINDS, Organisation
 from market.organisations.permissions import Actor
@@ -301,6 +303,12 @@ def assign(*, actor: Actor | None, application: Application, booth: Booth) -> Ap
     audit_record(actor=actor, action="fairs.booth_assigned", target=booth, data={"application": application.pk})
     badge_ensure(fair=application.fair, kind=BadgeKind.EXHIBITOR, organisation=application.cooperative)
     _notify_decision(application, ApplicationEventKind.ASSIGNED, booth=booth)
+    emit_event(
+        type=webhooks.BOOTH_ASSIGNED,
+        obj=application,
+        organisations=[application.cooperative],
+        occurrence=f"booth-{booth.pk}",
+    )
     if previous is not None:
         waitlist_offer(booth=lock_booth(previous.booth_id), actor=actor)
     return application

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fairs import notifications as kinds
+from fairs import webhooks
 from fairs.inputs import OutcomeSpec
 from fairs.lifecycle import MEETING_TRANSITIONS
 from fairs.models import (
@@ -42,6 +43,7 @@ from fairs.services.common import authorize_fair, fair_for
 from market.core.errors import Conflict, NotFound, ValidationFailed
 from market.core.parsing import format_date
 from market.core.services import audit_record
+from market.integrations.registry import emit_event
 from market.notifications.services import notify
 from market.organisations.models import Organisation
 from market.organisations.permissions import Actor
@@ -212,6 +214,7 @@ def meeting_accept(*, actor: Actor, meeting_id: int) -> Meeting:
         raise Conflict(_("This table was just taken; try again.")) from None
     audit_record(actor=actor, action="fairs.meeting_accepted", target=meeting)
     _announce(meeting, MeetingEvent.ACCEPTED, to=[meeting.buyer])
+    emit_event(type=webhooks.MEETING_BOOKED, obj=meeting, organisations=[meeting.buyer, meeting.exhibitor])
     return meeting
 
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from catalog.models import Product, ProductStatus
 from catalog.supply.models import Plot, RawMaterialArea
+from linkage import webhooks
 from linkage.models import (
     CallOff,
     CallOffStatus,
@@ -46,6 +47,7 @@ from linkage.services.common import contract_context, lock_contract, locked_tran
 from linkage.terms import Clause, Terms, terms_of
 from market.core.errors import Conflict, ValidationFailed
 from market.core.parsing import format_decimal
+from market.integrations.registry import emit_event
 from market.notifications.services import notify
 from market.organisations import geo
 from market.organisations.models import SELLER_KINDS, Organisation, OrganisationKind
@@ -319,6 +321,12 @@ def _put_in_force(contract: LinkageContract, version: ContractVersion, *, actor:
         recipients=[contract.buyer, contract.cooperative],
         context=contract_context(contract, version=version.number),
         object_ref=contract,
+        occurrence=f"v{version.number}",
+    )
+    emit_event(
+        type=webhooks.CONTRACT_SIGNED if version.number == 1 else webhooks.CONTRACT_AMENDED,
+        obj=contract,
+        organisations=[contract.buyer, contract.cooperative],
         occurrence=f"v{version.number}",
     )
 

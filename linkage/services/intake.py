@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from linkage import webhooks
 from linkage.grading import MissingMeasurement, grade
 from linkage.models import CallOff, CallOffStatus, Delivery, EventKind, LinkageContract, Measure
 from linkage.notifications import DELIVERY_RECORDED
@@ -26,6 +27,7 @@ from linkage.services.common import (
 from linkage.terms import bands_of
 from market.core.errors import ValidationFailed
 from market.core.parsing import format_decimal
+from market.integrations.registry import emit_event
 from market.notifications.services import notify
 from market.organisations.permissions import Actor
 from orders.services.lifecycle import order_receive_graded
@@ -130,4 +132,5 @@ def delivery_record(
         object_ref=contract,
         occurrence=f"delivery-{delivery.pk}",
     )
+    emit_event(type=webhooks.DELIVERY_GRADED, obj=delivery, organisations=[contract.buyer, contract.cooperative])
     return delivery

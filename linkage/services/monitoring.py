@@ -9,9 +9,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from linkage import webhooks
 from linkage.models import CallOff, CallOffStatus, EventKind
 from linkage.notifications import CALL_OFF_DUE, DELIVERY_LATE, DELIVERY_SHORT
 from linkage.services.common import contract_context, record_event
+from market.integrations.registry import emit_event
 from market.notifications.services import notify
 
 OPEN = (CallOffStatus.PLANNED, CallOffStatus.PLACED)
@@ -45,6 +47,12 @@ def call_off_due_notices(*, today: date | None = None) -> int:
                 recipients=[call_off.contract.buyer, call_off.contract.cooperative],
                 context=_call_off_context(call_off, ordered=call_off.status == CallOffStatus.PLACED),
                 object_ref=call_off,
+                occurrence=call_off.due_on.isoformat(),
+            )
+            emit_event(
+                type=webhooks.CALL_OFF_DUE,
+                obj=call_off,
+                organisations=[call_off.contract.buyer, call_off.contract.cooperative],
                 occurrence=call_off.due_on.isoformat(),
             )
         sent += 1

@@ -10,7 +10,9 @@ class PaymentsConfig(AppConfig):
         from market.core.demo import register_seeder
         from market.payments.demo import seed_payments, seed_payments_sample
         from market.payments.notifications import register_notification_kinds
+        from market.payments.webhooks import register_webhook_event_types
 
         register_seeder("payments", seed_payments, order=50)
         register_seeder("payments-sample", seed_payments_sample, order=65)  # after the orders it pays
         register_notification_kinds()
+        register_webhook_event_types()

@@ -15,6 +15,7 @@ from market.notifications.registry import NotificationKind, register_kind
 from market.notifications.services import notify
 from market.payments.models import Payable, Payment
 from market.payments.registry import PayableEvent
+from market.payments.webhooks import emit_payment_event
 
 RECEIVED = "payments.received"
 FAILED = "payments.failed"
@@ -66,7 +67,9 @@ ANNOUNCED = {
 
 
 def announce(payable: Payable, payment: Payment, event: PayableEvent) -> None:
-    """Inside the transaction that moved the payment: tell the payer (and the payee) what happened."""
+    """Inside the transaction that moved the payment: tell the payer (and the payee) what happened, and
+    their systems (webhooks)."""
+    emit_payment_event(payable, payment, event)
     if event not in ANNOUNCED:
         return
     kind, to_payee = ANNOUNCED[event]

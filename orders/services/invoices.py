@@ -12,7 +12,9 @@ from django.utils import timezone
 
 from market.core.errors import Conflict
 from market.core.services import audit_record
+from market.integrations.registry import emit_event
 from market.organisations.permissions import Actor
+from orders import webhooks
 from orders.models import Invoice, InvoiceKind, Order, SellerSettings
 from orders.services.common import order_totals, seller_settings
 from orders.totals import line_amount
@@ -84,6 +86,7 @@ def invoice_issue(*, order: Order, actor: Actor | None) -> Invoice:
         ),
     )
     audit_record(actor=actor, action="invoice.issued", target=invoice, data={"order": order.pk, "number": number})
+    emit_event(type=webhooks.INVOICE_ISSUED, obj=invoice, organisations=[order.buyer, order.cooperative])
     return invoice
 
 
@@ -132,4 +135,5 @@ def credit_note_issue(*, order: Order, amount: int, reason: str, actor: Actor | 
     audit_record(
         actor=actor, action="invoice.credit_note_issued", target=note, data={"order": order.pk, "amount": amount}
     )
+    emit_event(type=webhooks.INVOICE_ISSUED, obj=note, organisations=[order.buyer, order.cooperative])
     return note

@@ -19,8 +19,10 @@ from django.utils.translation import gettext as _
 from catalog import pricing
 from catalog.services import trace_event_record
 from market.core.errors import ValidationFailed
+from market.integrations.registry import emit_event
 from market.notifications.services import notify
 from market.organisations.permissions import Actor
+from orders import webhooks
 from orders.models import Order, OrderAllocation, OrderLine, Shipment, ShipmentLine
 from orders.policy import order_authorize
 from orders.services.common import (
@@ -105,6 +107,7 @@ def order_confirm(
         context=_context(order, changes_proposed=False, note=note),
         object_ref=order,
     )
+    emit_event(type=webhooks.ORDER_CONFIRMED, obj=order, organisations=[order.buyer, order.cooperative])
     return order
 
 
@@ -133,6 +136,7 @@ def order_accept_changes(*, actor: Actor, order_id: int) -> Order:
         object_ref=order,
         occurrence="accepted",
     )
+    emit_event(type=webhooks.ORDER_CONFIRMED, obj=order, organisations=[order.buyer, order.cooperative])
     return order
 
 
@@ -202,6 +206,12 @@ def shipment_create(
             order, shipment_number=number, carrier=shipment.carrier, vehicle=shipment.vehicle, complete=complete
         ),
         object_ref=order,
+        occurrence=f"shipment-{number}",
+    )
+    emit_event(
+        type=webhooks.ORDER_SHIPPED,
+        obj=order,
+        organisations=[order.buyer, order.cooperative],
         occurrence=f"shipment-{number}",
     )
     return shipment
@@ -292,6 +302,7 @@ def _delivered(order: Order, *, verb: OrderAction, actor: Actor, note: str) -> O
         context=_context(order, invoice_number=invoice.display_number),
         object_ref=order,
     )
+    emit_event(type=webhooks.ORDER_DELIVERED, obj=order, organisations=[order.buyer, order.cooperative])
     if payable is not None and payable.overpaid > 0:
         from orders.services.balances import announce_over_payment
 
@@ -340,6 +351,7 @@ def _cancel(order: Order, *, actor: Actor | None, reason: str, action: str) -> O
         context=_context(order, reason=reason),
         object_ref=order,
     )
+    emit_event(type=webhooks.ORDER_CANCELLED, obj=order, organisations=[order.buyer, order.cooperative])
     return order
 
 

@@ -32,10 +32,12 @@ from catalog.selectors import price_for_quantity, products_for_order
 from catalog.services import StockTake, lots_lock_for_order, lots_stock_take_locked
 from market.core.errors import ApplicationError, Conflict, NotFound, ValidationFailed
 from market.core.services import audit_record
+from market.integrations.registry import emit_event
 from market.notifications.services import Address, Message, notify_all
 from market.organisations import geo
 from market.organisations.permissions import Actor
 from market.organisations.validators import normalise_tax_code
+from orders import webhooks
 from orders.commands import CheckoutDetails
 from orders.models import (
     Cart,
@@ -405,4 +407,5 @@ def _open_payables_and_notify(*, checkout: Checkout, placed: list[tuple[Order, i
                 object_ref=order,
             ),
         ]
+        emit_event(type=webhooks.ORDER_PLACED, obj=order, organisations=[checkout.buyer, order.cooperative])
     notify_all(messages)

@@ -21,10 +21,12 @@ from catalog.selectors import price_for_quantity, product_for_order, product_sto
 from market.core.errors import ApplicationError, Conflict, NotFound, ValidationFailed
 from market.core.quantity import UNIT_SYMBOLS, is_mass_unit
 from market.core.services import audit_record
+from market.integrations.registry import emit_event
 from market.notifications.services import notify
 from market.organisations import geo
 from market.organisations.models import Organisation, VerificationStatus
 from market.organisations.permissions import Actor
+from orders import webhooks
 from orders.commands import CheckoutDetails, RfqRequest
 from orders.models import Checkout, Order, OrderSource, Quote, QuoteStatus, Rfq, RfqStatus
 from orders.permissions import RFQ_CREATE
@@ -85,9 +87,10 @@ def rfq_create(*, actor: Actor, request: RfqRequest) -> Rfq:
         closes_at=closes_at,
     )
     audit_record(actor=actor, action="rfq.created", target=rfq)
+    asked = _cooperatives_to_ask(rfq)
     notify(
         kind="orders.rfq_received",
-        recipients=_cooperatives_to_ask(rfq),
+        recipients=asked,
         context={
             "rfq_id": rfq.pk,
             "title": rfq.title,
@@ -98,6 +101,7 @@ def rfq_create(*, actor: Actor, request: RfqRequest) -> Rfq:
         },
         object_ref=rfq,
     )
+    emit_event(type=webhooks.RFQ_RECEIVED, obj=rfq, organisations=asked)
     return rfq
 
 
@@ -195,6 +199,7 @@ def quote_submit(
         },
         object_ref=quote,
     )
+    emit_event(type=webhooks.QUOTE_RECEIVED, obj=quote, organisations=[rfq.buyer])
     return quote
 
 
@@ -286,6 +291,7 @@ def quote_accept(*, actor: Actor, quote_id: int, details: CheckoutDetails | None
     rfq.status = RfqStatus.AWARDED
     rfq.save(update_fields=["status", "updated_at"])
     audit_record(actor=actor, action="quote.accepted", target=quote, data={"order": orders[0].pk})
+    emit_event(type=webhooks.QUOTE_ACCEPTED, obj=quote, organisations=[quote.cooperative])
     return orders[0]
 
 

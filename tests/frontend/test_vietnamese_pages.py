@@ -123,6 +123,7 @@ def _users() -> dict[str, Any]:
 
 def _extras() -> dict[str, Any]:
     """What the demo has none of: a statement waiting for its preview, runs, an invitation link."""
+    from market.integrations.services import endpoint_create, endpoint_ping
     from market.organisations.actors import resolve_actor
     from market.organisations.models import ApiScope, Role, User
     from market.organisations.services import api_token_create, invitation_create, password_reset_url
@@ -143,6 +144,10 @@ def _extras() -> dict[str, Any]:
     api_token, _secret = api_token_create(
         actor=coop, name="Phần mềm kế toán", scopes=frozenset({ApiScope.ORDERS_READ}), expires_on=None
     )
+    endpoint, _webhook_secret = endpoint_create(
+        actor=coop, url="http://127.0.0.1:9/market-link", description="MISA", events={"order.placed"}
+    )
+    ping = endpoint_ping(actor=coop, endpoint_id=endpoint.pk)
     reset = password_reset_url(User.objects.get(email=DEMO_PASSWORD_USERS["buyer"])).rstrip("/").split("/")
     reported = transfer_report(
         actor=coop, payable_id=Payable.objects.filter(payee_id=coop.organisation_id, status="unpaid").first().pk,
@@ -155,6 +160,8 @@ def _extras() -> dict[str, Any]:
         "settlement": settlement,
         "invitation_token": token,
         "api_token": api_token,
+        "webhook_endpoint": endpoint,
+        "webhook_delivery": ping,
         "reset": (reset[-2], reset[-1]),
         "reported": reported,
     }
@@ -273,6 +280,8 @@ def argument(demo: Demo, name: str, param: str, role: str) -> Any:
         "membership_id": lambda: _first(Membership.objects.all()).pk,
         "invitation_id": lambda: _first(Invitation.objects.all()).pk,
         "token_id": lambda: demo.made["api_token"].pk,
+        "endpoint_id": lambda: demo.made["webhook_endpoint"].pk,
+        "delivery_id": lambda: demo.made["webhook_delivery"].pk,
         "discrepancy_id": lambda: Discrepancy.objects.order_by("pk").values_list("pk", flat=True).first() or 1,
         "settlement_id": lambda: Settlement.objects.order_by("pk").values_list("pk", flat=True).first() or 1,
         "image_id": lambda: 1,

@@ -1,0 +1,224 @@
+"""The webhooks API (scope `webhooks:manage`, owners and managers of the acting organisation)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from market.core.inputs import input_mode, read_input
+from market.core.pagination import CursorPagination
+from market.integrations import selectors, services
+from market.integrations.inputs import EndpointInput, RotateSecretInput
+from market.integrations.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from market.integrations.permissions import WEBHOOKS_MANAGE
+from market.integrations.policy import DELIVERY_POLICY, ENDPOINT_POLICY
+from market.integrations.registry import subscribable_event_types
+from market.organisations.drf import ActorAPIView, AllowedActionsField
+from market.organisations.models import ApiScope
+
+SCOPE = ApiScope.WEBHOOKS_MANAGE
+
+
+class WebhookEndpointOut(serializers.ModelSerializer):
+    events = serializers.ListField(child=serializers.CharField())
+    has_previous_secret = serializers.SerializerMethodField(
+        help_text="Whether the previous secret still signs (a second v1=) after a rotation."
+    )
+    allowed_actions = AllowedActionsField(ENDPOINT_POLICY)
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = [
+            "id",
+            "url",
+            "description",
+            "events",
+            "is_active",
+            "disabled_at",
+            "disabled_reason",
+            "failing_since",
+            "previous_secret_expires_at",
+            "has_previous_secret",
+            "created_at",
+            "updated_at",
+            "allowed_actions",
+        ]
+
+    def get_has_previous_secret(self, endpoint: WebhookEndpoint) -> bool:
+        return len(endpoint.signing_secrets()) > 1
+
+
+class WebhookEndpointWithSecretOut(WebhookEndpointOut):
+    secret = serializers.CharField(help_text="The signing secret, shown once. Keep it in your receiver.")
+
+    class Meta(WebhookEndpointOut.Meta):
+        fields = [*WebhookEndpointOut.Meta.fields, "secret"]
+
+
+class WebhookAttemptOut(serializers.ModelSerializer):
+    class Meta:
+        model = WebhookAttempt
+        fields = [
+            "number",
+            "started_at",
+            "duration_ms",
+            "request_body",
+            "signature",
+            "response_status",
+            "response_excerpt",
+            "error",
+            "succeeded",
+        ]
+
+
+class WebhookDeliveryOut(serializers.ModelSerializer):
+    event_id = serializers.CharField(source="event.public_id")
+    event_type = serializers.CharField(source="event.type")
+    attempt_log = WebhookAttemptOut(many=True, read_only=True)
+    allowed_actions = AllowedActionsField(DELIVERY_POLICY)
+
+    class Meta:
+        model = WebhookDelivery
+        fields = [
+            "id",
+            "event_id",
+            "event_type",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "retry_until",
+            "delivered_at",
+            "last_status_code",
+            "last_error",
+            "created_at",
+            "attempt_log",
+            "allowed_actions",
+        ]
+
+
+class WebhookEventTypeOut(serializers.Serializer):
+    name = serializers.CharField()
+    title = serializers.CharField()
+    sample = serializers.DictField(help_text="An example of the envelope's `data`.")
+
+
+def _endpoint(view: ActorAPIView, endpoint: WebhookEndpoint, *, secret: str | None = None, code: int = 200) -> Response:
+    data: dict[str, Any] = dict(WebhookEndpointOut(endpoint, context=view.output_context).data)
+    if secret is not None:
+        data["secret"] = secret
+    return Response(data, status=code)
+
+
+class EventTypeListView(ActorAPIView):
+    capabilities = {"GET": WEBHOOKS_MANAGE}
+    required_scopes = {"GET": SCOPE}
+
+    @extend_schema(responses=WebhookEventTypeOut(many=True), tags=["webhooks"])
+    def get(self, request: Request) -> Response:
+        types = [{"name": t.name, "title": str(t.label), "sample": dict(t.sample)} for t in subscribable_event_types()]
+        return Response(WebhookEventTypeOut(types, many=True).data)
+
+
+class EndpointListView(ActorAPIView):
+    capabilities = {"GET": WEBHOOKS_MANAGE, "POST": WEBHOOKS_MANAGE}
+    required_scopes = {"GET": SCOPE, "POST": SCOPE}
+
+    @extend_schema(responses=WebhookEndpointOut(many=True), tags=["webhooks"])
+    def get(self, request: Request) -> Response:
+        paginator = CursorPagination()
+        page = paginator.paginate_queryset(selectors.endpoint_list_for(actor=self.actor), request, view=self)
+        return paginator.get_paginated_response(WebhookEndpointOut(page, many=True, context=self.output_context).data)
+
+    @extend_schema(request=EndpointInput, responses={201: WebhookEndpointWithSecretOut}, tags=["webhooks"])
+    def post(self, request: Request) -> Response:
+        fields = read_input(EndpointInput, request.data, mode=input_mode(request))
+        endpoint, secret = services.endpoint_create(actor=self.actor, **fields)
+        return _endpoint(self, endpoint, secret=secret, code=status.HTTP_201_CREATED)
+
+
+class EndpointDetailView(ActorAPIView):
+    capabilities = {"GET": WEBHOOKS_MANAGE, "PUT": WEBHOOKS_MANAGE, "DELETE": WEBHOOKS_MANAGE}
+    required_scopes = {"GET": SCOPE, "PUT": SCOPE, "DELETE": SCOPE}
+
+    @extend_schema(responses=WebhookEndpointOut, tags=["webhooks"])
+    def get(self, request: Request, endpoint_id: int) -> Response:
+        return _endpoint(self, selectors.endpoint_get_for(actor=self.actor, endpoint_id=endpoint_id))
+
+    @extend_schema(request=EndpointInput, responses=WebhookEndpointOut, tags=["webhooks"])
+    def put(self, request: Request, endpoint_id: int) -> Response:
+        fields = read_input(EndpointInput, request.data, mode=input_mode(request))
+        return _endpoint(self, services.endpoint_update(actor=self.actor, endpoint_id=endpoint_id, **fields))
+
+    @extend_schema(request=None, responses={204: None}, tags=["webhooks"])
+    def delete(self, request: Request, endpoint_id: int) -> Response:
+        services.endpoint_delete(actor=self.actor, endpoint_id=endpoint_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class EndpointRotateSecretView(ActorAPIView):
+    capabilities = {"POST": WEBHOOKS_MANAGE}
+    required_scopes = {"POST": SCOPE}
+
+    @extend_schema(request=RotateSecretInput, responses=WebhookEndpointWithSecretOut, tags=["webhooks"])
+    def post(self, request: Request, endpoint_id: int) -> Response:
+        fields = read_input(RotateSecretInput, request.data, mode=input_mode(request))
+        endpoint, secret = services.endpoint_rotate_secret(actor=self.actor, endpoint_id=endpoint_id, **fields)
+        return _endpoint(self, endpoint, secret=secret)
+
+
+class EndpointEnableView(ActorAPIView):
+    capabilities = {"POST": WEBHOOKS_MANAGE}
+    required_scopes = {"POST": SCOPE}
+
+    @extend_schema(request=None, responses=WebhookEndpointOut, tags=["webhooks"])
+    def post(self, request: Request, endpoint_id: int) -> Response:
+        return _endpoint(self, services.endpoint_enable(actor=self.actor, endpoint_id=endpoint_id))
+
+
+class EndpointDisableView(ActorAPIView):
+    capabilities = {"POST": WEBHOOKS_MANAGE}
+    required_scopes = {"POST": SCOPE}
+
+    @extend_schema(request=None, responses=WebhookEndpointOut, tags=["webhooks"])
+    def post(self, request: Request, endpoint_id: int) -> Response:
+        return _endpoint(self, services.endpoint_disable(actor=self.actor, endpoint_id=endpoint_id))
+
+
+class EndpointPingView(ActorAPIView):
+    capabilities = {"POST": WEBHOOKS_MANAGE}
+    required_scopes = {"POST": SCOPE}
+
+    @extend_schema(request=None, responses={202: WebhookDeliveryOut}, tags=["webhooks"])
+    def post(self, request: Request, endpoint_id: int) -> Response:
+        delivery = services.endpoint_ping(actor=self.actor, endpoint_id=endpoint_id)
+        return Response(WebhookDeliveryOut(delivery, context=self.output_context).data, status=status.HTTP_202_ACCEPTED)
+
+
+class DeliveryListView(ActorAPIView):
+    """The endpoint's delivery log, newest first, each with its attempts (request, response, duration)."""
+
+    capabilities = {"GET": WEBHOOKS_MANAGE}
+    required_scopes = {"GET": SCOPE}
+
+    @extend_schema(responses=WebhookDeliveryOut(many=True), tags=["webhooks"])
+    def get(self, request: Request, endpoint_id: int) -> Response:
+        queryset = selectors.delivery_list_for(actor=self.actor, endpoint_id=endpoint_id).prefetch_related(
+            "attempt_log"
+        )
+        paginator = CursorPagination()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        return paginator.get_paginated_response(WebhookDeliveryOut(page, many=True, context=self.output_context).data)
+
+
+class DeliverySendAgainView(ActorAPIView):
+    capabilities = {"POST": WEBHOOKS_MANAGE}
+    required_scopes = {"POST": SCOPE}
+
+    @extend_schema(request=None, responses={202: WebhookDeliveryOut}, tags=["webhooks"])
+    def post(self, request: Request, delivery_id: int) -> Response:
+        delivery = services.delivery_send_again(actor=self.actor, delivery_id=delivery_id)
+        return Response(WebhookDeliveryOut(delivery, context=self.output_context).data, status=status.HTTP_202_ACCEPTED)

@@ -1,0 +1,105 @@
+"""Organisation → Webhooks pages: they call the same services as the API; the secret is shown once; the
+buttons are exactly the policy's actions; Vietnamese by default."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from market.integrations import services
+from market.integrations.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from market.integrations.relay import webhook_relay
+from market.organisations.models import Role
+from tests.catalog.factories import actor_for
+from tests.factories import member
+from tests.integrations.conftest import Receiver
+from tests.matrix import shown_actions_in
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def owner(buyer):
+    return actor_for(buyer, Role.OWNER).user
+
+
+def test_the_page_registers_an_endpoint_and_shows_the_secret_once(client, owner, receiver: Receiver):
+    client.force_login(owner)
+    body = {"url": receiver.url, "description": "Phần mềm kế toán MISA", "events": ["order.placed", "invoice.issued"]}
+
+    created = client.post("/organisation/webhooks/", body, HTTP_ACCEPT_LANGUAGE="vi")
+
+    assert created.status_code == 200
+    assert created["Cache-Control"] == "no-store"
+    page = created.content.decode()
+    assert "Hãy sao chép khóa ký ngay" in page
+    secret = re.search(r'id="new-secret">([^<]+)<', page)[1]
+    endpoint = WebhookEndpoint.objects.get()
+    assert endpoint.secret == secret
+    assert endpoint.events == ["invoice.issued", "order.placed"]
+    assert endpoint.description == "Phần mềm kế toán MISA"
+    listed = client.get("/organisation/webhooks/").content.decode()
+    assert secret not in listed
+    assert secret not in client.get(f"/organisation/webhooks/{endpoint.pk}/").content.decode()
+
+
+def test_the_page_refuses_a_private_address_in_vietnamese(client, owner, settings):
+    settings.WEBHOOKS_ALLOW_LOOPBACK = False
+    client.force_login(owner)
+    body = {"url": "https://192.168.1.10/hook", "events": ["order.placed"]}
+    refused = client.post("/organisation/webhooks/", body, HTTP_ACCEPT_LANGUAGE="vi")
+    assert refused.status_code == 400
+    assert "đó là địa chỉ mạng nội bộ" in refused.content.decode()
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_the_page_needs_at_least_one_event(client, owner, receiver):
+    client.force_login(owner)
+    refused = client.post("/organisation/webhooks/", {"url": receiver.url}, HTTP_ACCEPT_LANGUAGE="vi")
+    assert refused.status_code == 400
+    assert "Hãy chọn ít nhất một sự kiện." in refused.content.decode()
+
+
+def test_the_log_shows_attempts_and_send_again_only_when_settled(client, owner, buyer, receiver):
+    client.force_login(owner)
+    endpoint, _secret = services.endpoint_create(
+        actor=actor_for(buyer, Role.OWNER), url=receiver.url, description="", events={"order.placed"}
+    )
+    receiver.answers = [500]
+    client.post(f"/organisation/webhooks/{endpoint.pk}/ping/")
+    webhook_relay()
+    delivery = WebhookDelivery.objects.get()
+
+    waiting = client.get(f"/organisation/webhooks/{endpoint.pk}/").content.decode()
+    assert "HTTP 500" in waiting
+    assert "receiver is having a bad day" in waiting
+    assert shown_actions_in(waiting, f"delivery-{delivery.pk}") == set()
+
+    WebhookDelivery.objects.update(status=DeliveryStatus.FAILED)
+    failed = client.get(f"/organisation/webhooks/{endpoint.pk}/").content.decode()
+    assert shown_actions_in(failed, f"delivery-{delivery.pk}") == {"send_again"}
+    assert client.post(f"/organisation/webhooks/deliveries/{delivery.pk}/send-again/").status_code == 302
+    webhook_relay()
+    assert len(receiver.received) == 2
+
+
+def test_disable_and_enable_from_the_page(client, owner, buyer, receiver):
+    client.force_login(owner)
+    endpoint, _secret = services.endpoint_create(
+        actor=actor_for(buyer, Role.OWNER), url=receiver.url, description="", events={"order.placed"}
+    )
+    client.post(f"/organisation/webhooks/{endpoint.pk}/switch/", {"action": "disable"})
+    endpoint.refresh_from_db()
+    assert not endpoint.is_active
+    page = client.get(f"/organisation/webhooks/{endpoint.pk}/").content.decode()
+    assert 'data-action="enable"' in page
+    assert 'data-action="ping"' not in page
+    client.post(f"/organisation/webhooks/{endpoint.pk}/switch/", {"action": "enable"})
+    endpoint.refresh_from_db()
+    assert endpoint.is_active
+
+
+def test_staff_members_cannot_open_the_pages(client, buyer):
+    client.force_login(member(buyer, Role.STAFF))
+    assert client.get("/organisation/webhooks/").status_code == 403
