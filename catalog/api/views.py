@@ -35,7 +35,7 @@ from catalog.permissions import (
 from market.core.errors import NotFound
 from market.core.inputs import IdInput, input_mode, read_input
 from market.core.json_input import JSONParser
-from market.core.pagination import CursorPagination
+from market.core.listing import ListEndpoint, list_response
 from market.organisations.drf import NO_SCOPE, ActorAPIView
 from market.organisations.models import ApiScope
 
@@ -51,9 +51,7 @@ def _out(view: ActorAPIView) -> dict[str, Any]:
 
 
 def _paginated(view: ActorAPIView, queryset: QuerySet[Any], serializer_class: Any) -> Response:
-    paginator = CursorPagination()
-    page = paginator.paginate_queryset(queryset, view.request, view=view) or []
-    return paginator.get_paginated_response(serializer_class(page, many=True, context=_out(view)).data)
+    return list_response(view, queryset, serializer_class, context=_out(view))
 
 
 def _query_parameters(schema: type[serializers.Serializer]) -> list[OpenApiParameter]:
@@ -195,7 +193,8 @@ class ProductFacetsView(ActorAPIView):
         )
 
 
-class MyProductListView(ActorAPIView):
+class MyProductListView(ListEndpoint, ActorAPIView):
+    list_filters = (inputs.MyProductQueryInput,)
     required_scopes = {"GET": ApiScope.CATALOGUE_READ}
 
     @extend_schema(
@@ -339,7 +338,8 @@ class ProductImageDetailView(ActorAPIView):
 
 
 # --- lots ----------------------------------------------------------------------------------------
-class LotListView(ActorAPIView):
+class LotListView(ListEndpoint, ActorAPIView):
+    list_filters = (inputs.LotQueryInput,)
     required_scopes = {"GET": ApiScope.LOTS, "POST": ApiScope.LOTS}
     capabilities = {"GET": LOTS_MANAGE, "POST": LOTS_MANAGE}
 
@@ -431,7 +431,8 @@ class LotEventListView(ActorAPIView):
 
 
 # --- certificates --------------------------------------------------------------------------------
-class CertificateListView(ActorAPIView):
+class CertificateListView(ListEndpoint, ActorAPIView):
+    list_filters = (inputs.CertificateQueryInput,)
     required_scopes = {"GET": ApiScope.CATALOGUE_READ, "POST": ApiScope.CATALOGUE_WRITE}
     capabilities = {"POST": CERTIFICATES_MANAGE}
     parser_classes = [MultiPartParser, FormParser, JSONParser]

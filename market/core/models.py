@@ -1,13 +1,54 @@
 """Shared base models: timestamps, the audit log, and the worker heartbeat."""
 
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, TypeVar
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+_M = TypeVar("_M", bound=models.Model)
 
-class TimeStampedModel(models.Model):
+
+class TimeStampedQuerySet(models.QuerySet[_M]):
+    """Writes that bypass save() still move `updated_at`: incremental sync (docs/api-sync.md) finds a change
+    only by it, and a bulk `.update()` or `bulk_update()` that forgot it would hide the change for good."""
+
+    def update(self, **kwargs: Any) -> int:
+        kwargs.setdefault("updated_at", timezone.now())
+        return super().update(**kwargs)
+
+    def bulk_update(self, objs: Iterable[_M], fields: Sequence[str], batch_size: int | None = None) -> int:
+        objs = list(objs)
+        now = timezone.now()
+        for obj in objs:
+            obj.updated_at = now  # type: ignore[attr-defined]
+        return super().bulk_update(objs, [*fields, "updated_at"] if "updated_at" not in fields else fields, batch_size)
+
+
+class ChangeTrackedModel(models.Model):
+    """A row whose every change moves an indexed `updated_at`: what incremental sync reads (docs/api-sync.md)."""
+
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, editable=False, db_index=True)
+
+    objects = TimeStampedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # `save(update_fields=[...])` writes only those columns: add updated_at so that the change is seen.
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "updated_at" not in update_fields:
+            kwargs["update_fields"] = [*update_fields, "updated_at"]
+        super().save(*args, **kwargs)
+
+
+class TimeStampedModel(ChangeTrackedModel):
     created_at = models.DateTimeField(_("created"), auto_now_add=True, editable=False)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True, editable=False)
 
     class Meta:
         abstract = True

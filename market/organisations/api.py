@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from market.core.errors import NotFound, ValidationFailed
 from market.core.inputs import flatten_errors, input_mode, read_input, read_query
-from market.core.pagination import CursorPagination
+from market.core.listing import ListEndpoint, list_response
 from market.organisations import banks, geo, selectors, services
 from market.organisations.drf import NO_SCOPE, ActorAPIView, AllowedActionsField
 from market.organisations.inputs import (
@@ -231,10 +231,7 @@ class OrganisationUpdateIn(OrganisationProfileInput, BankAccountInput):
 
 
 def _paginated(view: ActorAPIView, queryset: QuerySet[Any], serializer_class: type[serializers.Serializer]) -> Response:
-    paginator = CursorPagination()
-    paginator.ordering = "-pk"
-    page: list[Any] | None = paginator.paginate_queryset(queryset, view.request, view=view)
-    return paginator.get_paginated_response(serializer_class(page, many=True, context=view.output_context).data)
+    return list_response(view, queryset, serializer_class, context=view.output_context)
 
 
 def _user(request: Request) -> User:
@@ -270,7 +267,8 @@ class ActingOrganisationView(ActorAPIView):
 
 
 # --- organisations -------------------------------------------------------------------------------
-class OrganisationListView(ActorAPIView):
+class OrganisationListView(ListEndpoint, ActorAPIView):
+    list_filters = (OrganisationListQuery,)
     required_scopes = {"GET": ApiScope.ORGANISATION, "POST": ApiScope.ORGANISATION}
 
     @extend_schema(responses=OrganisationOut(many=True), parameters=[OrganisationListQuery], tags=["organisations"])
@@ -357,7 +355,7 @@ class OrganisationResubmitView(ActorAPIView):
 
 
 # --- memberships and invitations -----------------------------------------------------------------
-class MembershipListView(ActorAPIView):
+class MembershipListView(ListEndpoint, ActorAPIView):
     required_scopes = {"GET": ApiScope.ORGANISATION}
 
     @extend_schema(responses=MembershipOut(many=True), tags=["memberships"])
@@ -392,7 +390,7 @@ class MembershipChangeRoleView(ActorAPIView):
         return Response(MembershipOut(membership, context=self.output_context).data)
 
 
-class InvitationListView(ActorAPIView):
+class InvitationListView(ListEndpoint, ActorAPIView):
     required_scopes = {"GET": ApiScope.ORGANISATION, "POST": ApiScope.ORGANISATION}
 
     @extend_schema(responses=InvitationOut(many=True), tags=["memberships"])
@@ -464,7 +462,7 @@ def _token_created(view: ActorAPIView, token: ApiToken, secret: str) -> Response
     )
 
 
-class ApiTokenListView(ActorAPIView):
+class ApiTokenListView(ListEndpoint, ActorAPIView):
     capabilities = {"GET": TOKENS_MANAGE, "POST": TOKENS_MANAGE}
     required_scopes = {"GET": ApiScope.ORGANISATION, "POST": ApiScope.ORGANISATION}
 
