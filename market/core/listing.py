@@ -96,7 +96,10 @@ class SyncPosition:
 
 def parse_updated_since(value: str) -> datetime:
     """ISO 8601 with a time zone (`2026-12-04T08:00:00+07:00`, `…Z`): a time without one names no instant."""
-    moment = parse_datetime(value.strip())
+    try:
+        moment = parse_datetime(value.strip())
+    except ValueError:  # well formed but no such date (month 13)
+        moment = None
     if moment is None or timezone.is_naive(moment):
         raise ValidationFailed(
             _("updated_since must be an ISO 8601 date and time with a time zone, e.g. 2026-12-04T08:00:00+07:00."),
@@ -231,6 +234,7 @@ class ListEndpoint:
     request: Request
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        # Before authentication: a list's parameter names are public (OpenAPI), and a typo is a typo for anyone.
         if request.method in ("GET", "HEAD"):
             check_parameters(request.query_params.keys(), accepted_parameters(self.list_filters))
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
