@@ -226,8 +226,9 @@ class ListSchema(AutoSchema):
 
 
 class ListEndpoint:
-    """Mixin of every list view: `list_filters` names the schemas that read its own query parameters, and a
-    GET with any other parameter is a 400 naming it. Its GET answers with `list_response`."""
+    # Mixin of every list view: `list_filters` names the schemas that read its own query parameters, and a
+    # GET with any other parameter is a 400 naming it; its GET answers with `list_response`. (A comment, not a
+    # docstring: OpenAPI describes a view by the first docstring of its classes.)
 
     list_filters: tuple[type[serializers.Serializer], ...] = ()
     schema = ListSchema()
