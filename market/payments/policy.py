@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from django.utils.translation import gettext_lazy as _
 
+from market.organisations.models import ApiScope
 from market.organisations.permissions import Actor
 from market.organisations.policy import Policy, Rule
 from market.payments import stripe_gateway
@@ -81,7 +82,8 @@ PAYABLE_POLICY: Policy[PayableAction, Payable] = Policy(
             when=awaits_transfer,
             conflict=_("Nothing is owed on this by bank transfer any more."),
         ),
-    }
+    },
+    scopes=dict.fromkeys(PayableAction, ApiScope.PAYMENTS_WRITE),
 )
 
 
