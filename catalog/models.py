@@ -385,7 +385,7 @@ class Certificate(TimeStampedModel):
     # The expiry date the 30-day warning was last sent for: renewing (a new valid_to) re-arms it.
     expiry_warning_sent_for = models.DateField(null=True, blank=True)
 
-    objects = CertificateQuerySet.as_manager()
+    objects = CertificateQuerySet.as_manager()  # type: ignore[misc]  # the base's manager, with in_force()
 
     class Meta:
         ordering = ["-valid_to", "-id"]

@@ -32,6 +32,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
+from rest_framework.views import APIView
 
 from market.core.errors import ValidationFailed
 from market.core.pagination import CursorPagination
@@ -225,17 +226,16 @@ class ListSchema(AutoSchema):
         return parameters
 
 
-class ListEndpoint:
+class ListEndpoint(APIView):
     # Mixin of every list view: `list_filters` names the schemas that read its own query parameters, and a
     # GET with any other parameter is a 400 naming it; its GET answers with `list_response`. (A comment, not a
     # docstring: OpenAPI describes a view by the first docstring of its classes.)
 
     list_filters: tuple[type[serializers.Serializer], ...] = ()
     schema = ListSchema()
-    request: Request
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         # Before authentication: a list's parameter names are public (OpenAPI), and a typo is a typo for anyone.
         if request.method in ("GET", "HEAD"):
             check_parameters(request.query_params.keys(), accepted_parameters(self.list_filters))
-        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        super().initial(request, *args, **kwargs)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -21,12 +21,13 @@ class TimeStampedQuerySet(models.QuerySet[_M]):
         kwargs.setdefault("updated_at", timezone.now())
         return super().update(**kwargs)
 
-    def bulk_update(self, objs: Iterable[_M], fields: Sequence[str], batch_size: int | None = None) -> int:
+    def bulk_update(self, objs: Iterable[_M], fields: Iterable[str], batch_size: int | None = None) -> int:
         objs = list(objs)
+        names = list(fields)
         now = timezone.now()
         for obj in objs:
             obj.updated_at = now  # type: ignore[attr-defined]
-        return super().bulk_update(objs, [*fields, "updated_at"] if "updated_at" not in fields else fields, batch_size)
+        return super().bulk_update(objs, names if "updated_at" in names else [*names, "updated_at"], batch_size)
 
 
 class ChangeTrackedModel(models.Model):
