@@ -55,6 +55,28 @@ class TimeStampedModel(ChangeTrackedModel):
         abstract = True
 
 
+class Deletion(ChangeTrackedModel):
+    """A tombstone: a row of a synced list was deleted. Incremental sync (docs/api-sync.md) can only tell a
+    client about rows that exist, so a service that hard-deletes a synced row records one of these in the same
+    transaction; `GET /api/v1/deletions/?updated_since=` hands them out like any list."""
+
+    # The API resource the row was listed under, e.g. "supply.intake" (what the client deletes locally).
+    resource = models.CharField(max_length=60)
+    object_id = models.BigIntegerField()
+    # Whose list it was in: the organisation that sees the tombstone.
+    organisation = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE, related_name="+")
+    # The API token scope that reads the list (an ApiScope value): a token sees only its scopes' tombstones.
+    scope = models.CharField(max_length=40)
+
+    class Meta:
+        indexes = [models.Index(fields=["organisation", "updated_at", "id"], name="deletion_sync_idx")]
+        verbose_name = _("deletion")
+        verbose_name_plural = _("deletions")
+
+    def __str__(self) -> str:
+        return f"{self.resource}:{self.object_id} deleted"
+
+
 class AuditEvent(models.Model):
     """Who did what to which object, written by services in the same transaction as the change."""
 

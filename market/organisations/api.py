@@ -462,6 +462,23 @@ def _token_created(view: ActorAPIView, token: ApiToken, secret: str) -> Response
     )
 
 
+class DeletionOut(serializers.Serializer):
+    resource = serializers.CharField(help_text="The list the row was in, e.g. supply.intake.")
+    object_id = serializers.IntegerField(help_text="The deleted row's id in that list.")
+    updated_at = serializers.DateTimeField(help_text="When it was deleted.")
+
+
+class DeletionListView(ListEndpoint, ActorAPIView):
+    """Rows deleted from your organisation's synced lists (tombstones): sync them with `updated_since` like
+    any list and delete the rows from your copy (docs/api-sync.md). A token sees only its scopes' lists."""
+
+    required_scopes = {"GET": NO_SCOPE}  # each row is filtered by the scope of the list it was in
+
+    @extend_schema(responses=DeletionOut(many=True), tags=["sync"])
+    def get(self, request: Request) -> Response:
+        return list_response(self, selectors.deletions_for(actor=self.actor), DeletionOut, context={})
+
+
 class ApiTokenListView(ListEndpoint, ActorAPIView):
     capabilities = {"GET": TOKENS_MANAGE, "POST": TOKENS_MANAGE}
     required_scopes = {"GET": ApiScope.ORGANISATION, "POST": ApiScope.ORGANISATION}

@@ -18,11 +18,12 @@ from django.db import models
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from catalog import services as catalog_services
 from catalog.models import Product
 from market.core.listing import ListEndpoint, SyncPosition
 from market.core.models import ChangeTrackedModel, TimeStampedQuerySet
 from market.notifications.models import Notification
-from tests.catalog.factories import actor_for, make_product
+from tests.catalog.factories import actor_for, jpeg_upload, make_product
 from tests.orders.factories import only_order, place, stocked_product
 
 pytestmark = pytest.mark.django_db
@@ -220,3 +221,19 @@ def test_no_raw_sql_updates_a_tracked_table_without_updated_at():
                 if match.group(1) in tables and "updated_at" not in match.group("rest"):
                     offenders.append(f"{path}: {match.group(0)[:80]}")
     assert offenders == []
+
+
+def test_removing_a_product_image_that_is_not_the_cover_moves_the_products_updated_at(cooperative, tmp_path, settings):
+    """The API shows a product with its images: removing one is a change of the product that sync must see."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    seller = actor_for(cooperative)
+    product = make_product(cooperative)
+    catalog_services.product_image_add(actor=seller, product_id=product.pk, upload=jpeg_upload(name="a.jpg"))
+    second = catalog_services.product_image_add(actor=seller, product_id=product.pk, upload=jpeg_upload(name="b.jpg"))
+    stale = timezone.now() - timedelta(days=1)
+    Product.objects.filter(pk=product.pk).update(updated_at=stale)
+
+    catalog_services.product_image_remove(actor=seller, product_id=product.pk, image_id=second.pk)
+
+    assert Product.objects.get(pk=product.pk).updated_at > stale
