@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import FileResponse, HttpResponse, HttpResponseBase
 from django.utils.http import urlencode
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -32,10 +33,10 @@ from catalog.permissions import (
     PRODUCTS_MANAGE,
     PRODUCTS_PUBLISH,
 )
-from market.core.errors import NotFound
+from market.core.errors import NotFound, ValidationFailed
 from market.core.inputs import IdInput, input_mode, read_input
 from market.core.json_input import JSONParser
-from market.core.listing import ListEndpoint, list_response
+from market.core.listing import UPDATED_SINCE, ListEndpoint, list_response, wants_sync
 from market.organisations.drf import NO_SCOPE, ActorAPIView
 from market.organisations.models import ApiScope
 
@@ -134,6 +135,12 @@ class ProductListView(ActorAPIView):
     def get(self, request: Request) -> HttpResponseBase:
         """Public and the same for everyone: the rendered page is cached per query, language, day and
         catalogue version (every catalogue write bumps it), for CATALOG_LIST_CACHE_SECONDS at most."""
+        if wants_sync(request):
+            # Its pages follow the search's ranking, not (updated_at, id): say so rather than ignore the ask.
+            raise ValidationFailed(
+                _("The public catalogue does not sync; a cooperative syncs its own products with /my-products/."),
+                fields={UPDATED_SINCE: [_("Not available on this list.")]},
+            )
         seconds = settings.CATALOG_LIST_CACHE_SECONDS
         if seconds <= 0:
             return Response(self._page(request))

@@ -237,3 +237,9 @@ def test_removing_a_product_image_that_is_not_the_cover_moves_the_products_updat
     catalog_services.product_image_remove(actor=seller, product_id=product.pk, image_id=second.pk)
 
     assert Product.objects.get(pk=product.pk).updated_at > stale
+
+
+def test_the_public_catalogue_says_it_does_not_sync_instead_of_ignoring_updated_since(api):
+    response = api(None).get("/api/v1/products/", {"updated_since": "2026-12-01T00:00:00+07:00"})
+    assert response.status_code == 400
+    assert "/my-products/" in response.json()["error"]["message"]
