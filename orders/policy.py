@@ -222,7 +222,8 @@ CHECKOUT_POLICY: Policy[CheckoutAction, CartState] = Policy(
             when=lambda cart: cart.line_count > 0 and cart.problem_count == 0,
             conflict=_("Your cart is empty or has lines to correct: see the cart."),
         ),
-    }
+    },
+    scopes=dict.fromkeys(CheckoutAction, ApiScope.ORDERS_PLACE),
 )
 
 

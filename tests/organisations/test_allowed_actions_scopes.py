@@ -3,6 +3,7 @@ operation would answer 403 missing_scope is not offered. Sessions are limited by
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from typing import Any
 
@@ -113,3 +114,13 @@ def test_each_policy_action_names_the_scope_its_verb_endpoint_requires():
             assert view.required_scopes["POST"] == scope, (prefix, action)
             compared += 1
     assert compared >= 25
+
+
+def test_every_policy_names_a_scope_for_each_of_its_actions():
+    """A policy without its scope table would offer a token actions its scopes refuse (every policy module
+    is imported by the URLconf, so the garbage collector's view holds them all)."""
+    get_resolver().url_patterns  # noqa: B018  (imports every app's api, hence its policies)
+    policies = [obj for obj in gc.get_objects() if isinstance(obj, Policy)]
+    assert len(policies) >= 25
+    for policy in policies:
+        assert set(policy.scopes) == set(policy.declared), policy.declared
