@@ -32,6 +32,7 @@ from catalog.selectors.categories import category_lookup, vat_categories, vat_ca
 from catalog.selectors.exports import ExportType
 from market.core import inputs
 from market.core.errors import ValidationFailed
+from market.core.listing import UPDATED_SINCE
 from market.core.parsing import UNIT_WORDS
 from market.core.quantity import UNIT_SYMBOLS, Unit
 from market.core.text import fold
@@ -513,8 +514,8 @@ class CertificateQueryInput(PageQuery):
     cooperative = inputs.IdInput(required=False, help_text="Alliance staff only.")
 
 
-# Parameters a list answers to besides its filters (DRF's ?format=).
-FRAMEWORK_PARAMETERS = frozenset({"format"})
+# Parameters a list answers to besides its filters: DRF's ?format= and the incremental sync's (docs/api-sync.md).
+FRAMEWORK_PARAMETERS = frozenset({"format", UPDATED_SINCE})
 
 
 def read_query(

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.search import Fold
 from market.core.fields import quantity_field, vnd_field
-from market.core.models import TimeStampedModel
+from market.core.models import TimeStampedModel, TimeStampedQuerySet
 from market.core.money import Money
 from market.core.quantity import UNIT_SYMBOLS, Unit, base_unit
 from market.organisations import geo
@@ -343,7 +343,7 @@ def private_storage() -> Storage:
     return _PRIVATE_STORAGE
 
 
-class CertificateQuerySet(models.QuerySet["Certificate"]):
+class CertificateQuerySet(TimeStampedQuerySet["Certificate"]):
     def in_force(self, on: date | None = None) -> CertificateQuerySet:
         """Verified and valid on `on` (today in Vietnam by default): what may show as a badge or count.
 
@@ -385,7 +385,7 @@ class Certificate(TimeStampedModel):
     # The expiry date the 30-day warning was last sent for: renewing (a new valid_to) re-arms it.
     expiry_warning_sent_for = models.DateField(null=True, blank=True)
 
-    objects = CertificateQuerySet.as_manager()
+    objects = CertificateQuerySet.as_manager()  # type: ignore[misc]  # the base's manager, with in_force()
 
     class Meta:
         ordering = ["-valid_to", "-id"]

@@ -20,6 +20,7 @@ from catalog.permissions import (
     PRODUCTS_MANAGE,
     PRODUCTS_PUBLISH,
 )
+from market.organisations.models import ApiScope
 from market.organisations.permissions import Actor
 from market.organisations.policy import Policy, Rule
 
@@ -72,7 +73,8 @@ PRODUCT_POLICY: Policy[ProductAction, Product] = Policy(
             conflict=_("Only a published product can be delisted."),
         ),
         ProductAction.ADD_LOT: Rule(LOTS_MANAGE, party=owns_product),
-    }
+    },
+    scopes={**dict.fromkeys(ProductAction, ApiScope.CATALOGUE_WRITE), ProductAction.ADD_LOT: ApiScope.LOTS},
 )
 
 
@@ -142,7 +144,8 @@ LOT_POLICY: Policy[LotAction, HarvestLot] = Policy(
             when=lambda lot: lot.status == LotStatus.PUBLISHED,
             conflict=_("Only a published lot has stock to count."),
         ),
-    }
+    },
+    scopes=dict.fromkeys(LotAction, ApiScope.LOTS),
 )
 
 
@@ -200,7 +203,8 @@ CERTIFICATE_POLICY: Policy[CertificateAction, Certificate] = Policy(
             when=lambda c: c.status == CertificateStatus.VERIFIED,
             conflict=_("Only a verified certificate can be revoked."),
         ),
-    }
+    },
+    scopes=dict.fromkeys(CertificateAction, ApiScope.CATALOGUE_WRITE),
 )
 
 

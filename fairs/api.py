@@ -22,7 +22,7 @@ from fairs.models import Application, Booth, Fair, Meeting, MeetingOutcome, Plan
 from fairs.permissions import FAIRS_APPLY, FAIRS_EXHIBIT, FAIRS_MANAGE, FAIRS_MATCH, FAIRS_MEET
 from market.core.errors import NotFound
 from market.core.inputs import input_mode, read_input
-from market.core.pagination import CursorPagination
+from market.core.listing import ListEndpoint, list_response
 from market.organisations.drf import ActorAPIView
 from market.organisations.models import ApiScope
 from market.organisations.permissions import Actor
@@ -33,10 +33,7 @@ def _body(view: ActorAPIView, schema: type[serializers.Serializer], *, partial: 
 
 
 def _paginated(view: ActorAPIView, queryset: QuerySet[Any], serializer_class: type[serializers.Serializer]) -> Response:
-    paginator = CursorPagination()
-    paginator.ordering = "-pk"
-    page = paginator.paginate_queryset(queryset, view.request, view=view)
-    return paginator.get_paginated_response(serializer_class(page, many=True, context={"actor": view.actor}).data)
+    return list_response(view, queryset, serializer_class, context={"actor": view.actor})
 
 
 def _actor(serializer: serializers.Field | serializers.Serializer) -> Actor:
@@ -231,7 +228,7 @@ def checkin_payload(result: services.CheckIn, counts: selectors.CheckinCounts) -
 
 
 # --- fairs and plans -----------------------------------------------------------------------------
-class FairListView(ActorAPIView):
+class FairListView(ListEndpoint, ActorAPIView):
     required_scopes = {"GET": ApiScope.FAIRS}
     permission_classes = [AllowAny]
 
@@ -352,7 +349,8 @@ def _application(view: ActorAPIView, application_id: int) -> Response:
     return Response(ApplicationOut(application, context={"actor": view.actor}).data)
 
 
-class ApplicationListView(ActorAPIView):
+class ApplicationListView(ListEndpoint, ActorAPIView):
+    list_filters = (inputs.ApplicationFilter,)
     required_scopes = {"GET": ApiScope.FAIRS, "POST": ApiScope.FAIRS}
     capabilities = {"POST": FAIRS_APPLY}
 
@@ -464,7 +462,8 @@ def _meeting(view: ActorAPIView, meeting_id: int) -> Response:
     return Response(MeetingOut(meeting, context={"actor": view.actor}).data)
 
 
-class MeetingListView(ActorAPIView):
+class MeetingListView(ListEndpoint, ActorAPIView):
+    list_filters = (inputs.MeetingFilter,)
     required_scopes = {"GET": ApiScope.FAIRS, "POST": ApiScope.FAIRS}
     capabilities = {"POST": FAIRS_MEET}
 

@@ -41,6 +41,7 @@ from fairs.models import (
     MeetingStatus,
 )
 from fairs.permissions import FAIRS_APPLY, FAIRS_EXHIBIT, FAIRS_MANAGE, FAIRS_MATCH, FAIRS_MEET
+from market.organisations.models import ApiScope
 from market.organisations.permissions import Actor
 from market.organisations.policy import Policy, Rule
 from market.payments.permissions import PAYMENTS_PAY
@@ -189,7 +190,8 @@ FAIR_POLICY: Policy[FairAction, FairState] = Policy(
                 else _("Register for the fair's business matching before requesting meetings.")
             ),
         ),
-    }
+    },
+    scopes=dict.fromkeys(FairAction, ApiScope.FAIRS),
 )
 
 
@@ -280,7 +282,8 @@ APPLICATION_POLICY: Policy[ApplicationAction, Application] = Policy(
             when=lambda a: a.status == ApplicationStatus.APPROVED and a.fee_status == FeeStatus.UNPAID,
             conflict=gettext_lazy("Nothing is owed for this booth."),
         ),
-    }
+    },
+    scopes={**dict.fromkeys(ApplicationAction, ApiScope.FAIRS), ApplicationAction.PAY_FEE: ApiScope.PAYMENTS_WRITE},
 )
 
 
@@ -351,7 +354,8 @@ BOOTH_POLICY: Policy[BoothAction, BoothState] = Policy(
             when=lambda s: s.booth.fair.status in ASSIGNING_STATUSES and s.live is not None,
             conflict=gettext_lazy("This booth is free."),
         ),
-    }
+    },
+    scopes=dict.fromkeys(BoothAction, ApiScope.FAIRS),
 )
 
 
@@ -405,7 +409,8 @@ MEETING_POLICY: Policy[MeetingAction, Meeting] = Policy(
             when=lambda m: m.status in OUTCOME_STATUSES,
             conflict=gettext_lazy("Record an outcome for an accepted meeting."),
         ),
-    }
+    },
+    scopes=dict.fromkeys(MeetingAction, ApiScope.FAIRS),
 )
 
 

@@ -297,6 +297,12 @@ class ContractFilterInput(serializers.Serializer):
     )
 
 
+class DeliveryFilterInput(serializers.Serializer):
+    contract = inputs.IdInput(required=False, allow_null=True, label=gettext_lazy("Contract"))
+    received_from = inputs.DateInput(required=False, allow_null=True, label=gettext_lazy("Received from"))
+    received_to = inputs.DateInput(required=False, allow_null=True, label=gettext_lazy("Received until"))
+
+
 class ReportFilterInput(serializers.Serializer):
     season_year = inputs.IntegerInput(
         min_value=2020, max_value=2100, required=False, allow_null=True, label=gettext_lazy("Harvest year")

@@ -30,6 +30,7 @@ from linkage.permissions import (
     LINKAGE_NEGOTIATE,
 )
 from market.core.parsing import format_date, format_decimal
+from market.organisations.models import ApiScope
 from market.organisations.permissions import Actor
 from market.organisations.policy import Policy, Rule
 from orders.models import OrderStatus
@@ -196,7 +197,8 @@ CONTRACT_POLICY: Policy[ContractAction, LinkageContract] = Policy(
                 "A contract closes once its term has ended or its volume is delivered, with no call-off on order."
             ),
         ),
-    }
+    },
+    scopes=dict.fromkeys(ContractAction, ApiScope.CONTRACTS),
 )
 
 
@@ -269,7 +271,8 @@ CALL_OFF_POLICY: Policy[CallOffAction, CallOff] = Policy(
             when=lambda c: intake_blocker(c) is None,
             conflict=lambda c: intake_blocker(c) or "",
         ),
-    }
+    },
+    scopes=dict.fromkeys(CallOffAction, ApiScope.CONTRACTS),
 )
 
 
@@ -290,7 +293,8 @@ ADVANCE_POLICY: Policy[AdvanceAction, InputAdvance] = Policy(
             when=lambda advance: advance.acknowledged_at is None,
             conflict=gettext_lazy("Receipt of this advance is already confirmed."),
         ),
-    }
+    },
+    scopes=dict.fromkeys(AdvanceAction, ApiScope.CONTRACTS),
 )
 
 
@@ -321,7 +325,8 @@ FORCE_MAJEURE_POLICY: Policy[ForceMajeureAction, ForceMajeure] = Policy(
             when=lambda event: event.ended_at is None,
             conflict=gettext_lazy("This event is already over."),
         ),
-    }
+    },
+    scopes=dict.fromkeys(ForceMajeureAction, ApiScope.CONTRACTS),
 )
 
 
@@ -348,7 +353,8 @@ DISPUTE_POLICY: Policy[DisputeAction, Dispute] = Policy(
     {
         DisputeAction.REPLY: Rule(LINKAGE_DISPUTE, party=_dispute_party, when=_is_open, conflict=DISPUTE_CLOSED),
         DisputeAction.RESOLVE: Rule(LINKAGE_DISPUTE, party=_dispute_party, when=_is_open, conflict=DISPUTE_CLOSED),
-    }
+    },
+    scopes=dict.fromkeys(DisputeAction, ApiScope.CONTRACTS),
 )
 
 

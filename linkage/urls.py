@@ -28,6 +28,7 @@ urlpatterns = [
         name="force-majeure-list",
     ),
     path("linkage/contracts/<int:contract_id>/disputes/", api.DisputeListView.as_view(), name="dispute-list"),
+    path("linkage/deliveries/", api.DeliveryListView.as_view(), name="delivery-list"),
     path("linkage/call-offs/<int:call_off_id>/place/", api.CallOffPlaceView.as_view(), name="call-off-place"),
     path("linkage/call-offs/<int:call_off_id>/cancel/", api.CallOffCancelView.as_view(), name="call-off-cancel"),
     path("linkage/call-offs/<int:call_off_id>/delivery/", api.DeliveryView.as_view(), name="call-off-delivery"),

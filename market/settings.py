@@ -170,6 +170,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # How long a transaction waits for a row lock on the locking paths (market/core/locking.py) before it answers
 # 503 "busy": a few seconds, never a hung worker.
 LOCK_TIMEOUT_SECONDS = float(env("LOCK_TIMEOUT_SECONDS", "5"))
+# Incremental sync (`updated_since`, docs/api-sync.md) hands out rows only up to this many seconds before the
+# oldest open transaction (or now): more than the clock skew between the web hosts and the database.
+SYNC_SAFETY_LAG_SECONDS = float(env("SYNC_SAFETY_LAG_SECONDS", "2"))
 
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0" if TESTING else "")
 if PRODUCTION and not REDIS_URL:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from market.core.errors import Conflict
+from market.organisations.models import ApiScope
 from market.organisations.permissions import Actor
 from market.organisations.policy import Policy, Rule
 from market.payments.models import Payable
@@ -124,7 +125,12 @@ ORDER_POLICY: Policy[OrderAction, Order] = Policy(
             ),
         ),
         A.REORDER: Rule(CART_MANAGE, party=is_buyer),
-    }
+    },
+    scopes={
+        **dict.fromkeys((A.CONFIRM, A.SHIP, A.DELIVER), ApiScope.ORDERS_FULFIL),
+        **dict.fromkeys((A.ACCEPT_CHANGES, A.COMPLETE, A.CANCEL, A.REORDER), ApiScope.ORDERS_PLACE),
+        A.RECEIVE_GRADED: ApiScope.CONTRACTS,
+    },
 )
 
 
@@ -178,7 +184,8 @@ BALANCE_POLICY: Policy[OrderAction, Balance] = Policy(
             when=lambda b: b.over_paid > 0,
             conflict=_("Nothing is owed back to the buyer."),
         ),
-    }
+    },
+    scopes=dict.fromkeys((A.REFUND_BALANCE, A.CREDIT_BALANCE), ApiScope.PAYMENTS_WRITE),
 )
 
 
@@ -215,7 +222,8 @@ CHECKOUT_POLICY: Policy[CheckoutAction, CartState] = Policy(
             when=lambda cart: cart.line_count > 0 and cart.problem_count == 0,
             conflict=_("Your cart is empty or has lines to correct: see the cart."),
         ),
-    }
+    },
+    scopes=dict.fromkeys(CheckoutAction, ApiScope.ORDERS_PLACE),
 )
 
 
@@ -257,7 +265,8 @@ RFQ_POLICY: Policy[RfqAction, Rfq] = Policy(
             when=lambda rfq: rfq.status == RfqStatus.OPEN,
             conflict=_("This request is no longer open."),
         ),
-    }
+    },
+    scopes=dict.fromkeys(RfqAction, ApiScope.RFQS),
 )
 
 
@@ -300,7 +309,8 @@ QUOTE_POLICY: Policy[QuoteAction, Quote] = Policy(
             when=lambda quote: quote.status == QuoteStatus.SUBMITTED,
             conflict=_("Only an open quote can be withdrawn."),
         ),
-    }
+    },
+    scopes=dict.fromkeys(QuoteAction, ApiScope.RFQS),
 )
 
 

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import FileResponse, HttpResponse, HttpResponseBase
 from django.utils.http import urlencode
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -32,10 +33,10 @@ from catalog.permissions import (
     PRODUCTS_MANAGE,
     PRODUCTS_PUBLISH,
 )
-from market.core.errors import NotFound
+from market.core.errors import NotFound, ValidationFailed
 from market.core.inputs import IdInput, input_mode, read_input
 from market.core.json_input import JSONParser
-from market.core.pagination import CursorPagination
+from market.core.listing import UPDATED_SINCE, ListEndpoint, list_response, wants_sync
 from market.organisations.drf import NO_SCOPE, ActorAPIView
 from market.organisations.models import ApiScope
 
@@ -51,9 +52,7 @@ def _out(view: ActorAPIView) -> dict[str, Any]:
 
 
 def _paginated(view: ActorAPIView, queryset: QuerySet[Any], serializer_class: Any) -> Response:
-    paginator = CursorPagination()
-    page = paginator.paginate_queryset(queryset, view.request, view=view) or []
-    return paginator.get_paginated_response(serializer_class(page, many=True, context=_out(view)).data)
+    return list_response(view, queryset, serializer_class, context=_out(view))
 
 
 def _query_parameters(schema: type[serializers.Serializer]) -> list[OpenApiParameter]:
@@ -136,6 +135,12 @@ class ProductListView(ActorAPIView):
     def get(self, request: Request) -> HttpResponseBase:
         """Public and the same for everyone: the rendered page is cached per query, language, day and
         catalogue version (every catalogue write bumps it), for CATALOG_LIST_CACHE_SECONDS at most."""
+        if wants_sync(request):
+            # Its pages follow the search's ranking, not (updated_at, id): say so rather than ignore the ask.
+            raise ValidationFailed(
+                _("The public catalogue does not sync; a cooperative syncs its own products with /my-products/."),
+                fields={UPDATED_SINCE: [_("Not available on this list.")]},
+            )
         seconds = settings.CATALOG_LIST_CACHE_SECONDS
         if seconds <= 0:
             return Response(self._page(request))
@@ -195,7 +200,8 @@ class ProductFacetsView(ActorAPIView):
         )
 
 
-class MyProductListView(ActorAPIView):
+class MyProductListView(ListEndpoint, ActorAPIView):
+    list_filters = (inputs.MyProductQueryInput,)
     required_scopes = {"GET": ApiScope.CATALOGUE_READ}
 
     @extend_schema(
@@ -339,7 +345,8 @@ class ProductImageDetailView(ActorAPIView):
 
 
 # --- lots ----------------------------------------------------------------------------------------
-class LotListView(ActorAPIView):
+class LotListView(ListEndpoint, ActorAPIView):
+    list_filters = (inputs.LotQueryInput,)
     required_scopes = {"GET": ApiScope.LOTS, "POST": ApiScope.LOTS}
     capabilities = {"GET": LOTS_MANAGE, "POST": LOTS_MANAGE}
 
@@ -431,7 +438,8 @@ class LotEventListView(ActorAPIView):
 
 
 # --- certificates --------------------------------------------------------------------------------
-class CertificateListView(ActorAPIView):
+class CertificateListView(ListEndpoint, ActorAPIView):
+    list_filters = (inputs.CertificateQueryInput,)
     required_scopes = {"GET": ApiScope.CATALOGUE_READ, "POST": ApiScope.CATALOGUE_WRITE}
     capabilities = {"POST": CERTIFICATES_MANAGE}
     parser_classes = [MultiPartParser, FormParser, JSONParser]

@@ -356,11 +356,11 @@ def product_publish_many(*, actor: Actor, product_ids: Sequence[int]) -> BulkPub
 
 # --- photos --------------------------------------------------------------------------------------
 def _refresh_cover(product: Product) -> None:
+    """After its images changed: the cover, and the product's updated_at, which incremental sync reads (an
+    image added or removed changes the product as the API shows it)."""
     first = product.images.order_by("position", "id").first()
-    cover = (first.thumbnail.name or "") if first else ""
-    if product.cover_thumbnail != cover:
-        product.cover_thumbnail = cover
-        product.save(update_fields=["cover_thumbnail"])
+    product.cover_thumbnail = (first.thumbnail.name or "") if first else ""
+    product.save(update_fields=["cover_thumbnail", "updated_at"])
 
 
 @transaction.atomic

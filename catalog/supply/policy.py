@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.supply.models import Intake, MemberHousehold, Plot, RawMaterialArea, Season
 from catalog.supply.permissions import INTAKE_RECORD, SUPPLY_MANAGE
+from market.organisations.models import ApiScope
 from market.organisations.permissions import Actor
 from market.organisations.policy import Policy, Rule
 
@@ -70,21 +71,28 @@ class IntakeAction(StrEnum):
 
 
 AREA_POLICY: Policy[AreaAction, RawMaterialArea] = Policy(
-    {action: Rule(SUPPLY_MANAGE, party=owns_area) for action in AreaAction}
+    {action: Rule(SUPPLY_MANAGE, party=owns_area) for action in AreaAction},
+    scopes=dict.fromkeys(AreaAction, ApiScope.SUPPLY),
 )
-PLOT_POLICY: Policy[PlotAction, Plot] = Policy({action: Rule(SUPPLY_MANAGE, party=owns_plot) for action in PlotAction})
+PLOT_POLICY: Policy[PlotAction, Plot] = Policy(
+    {action: Rule(SUPPLY_MANAGE, party=owns_plot) for action in PlotAction},
+    scopes=dict.fromkeys(PlotAction, ApiScope.SUPPLY),
+)
 HOUSEHOLD_POLICY: Policy[HouseholdAction, MemberHousehold] = Policy(
-    {action: Rule(SUPPLY_MANAGE, party=owns_household) for action in HouseholdAction}
+    {action: Rule(SUPPLY_MANAGE, party=owns_household) for action in HouseholdAction},
+    scopes=dict.fromkeys(HouseholdAction, ApiScope.SUPPLY),
 )
 SEASON_POLICY: Policy[SeasonAction, Season] = Policy(
-    {action: Rule(SUPPLY_MANAGE, party=owns_season) for action in SeasonAction}
+    {action: Rule(SUPPLY_MANAGE, party=owns_season) for action in SeasonAction},
+    scopes=dict.fromkeys(SeasonAction, ApiScope.SUPPLY),
 )
 INTAKE_POLICY: Policy[IntakeAction, Intake] = Policy(
     {
         IntakeAction.EDIT: Rule(INTAKE_RECORD, party=owns_intake, when=not_in_a_lot, conflict=IN_A_LOT),
         IntakeAction.DELETE: Rule(SUPPLY_MANAGE, party=owns_intake, when=not_in_a_lot, conflict=IN_A_LOT),
         IntakeAction.BUILD_LOT: Rule(INTAKE_RECORD, party=owns_intake, when=not_in_a_lot, conflict=IN_A_LOT),
-    }
+    },
+    scopes=dict.fromkeys(IntakeAction, ApiScope.SUPPLY),
 )
 
 

@@ -113,6 +113,19 @@ class DeliveryOut(serializers.Serializer):
         return dec(delivery.net_quantity)
 
 
+class DeliveryListOut(DeliveryOut):
+    """A delivery with what an ERP needs to file it: the contract, the call-off and the order it closed."""
+
+    contract = serializers.IntegerField(source="contract_id")
+    contract_number = serializers.CharField(source="contract.number", allow_null=True)
+    call_off = serializers.IntegerField(source="call_off_id")
+    call_off_number = serializers.IntegerField(source="call_off.number")
+    order = serializers.IntegerField(source="call_off.order_id", allow_null=True)
+    unit = serializers.CharField(source="contract.unit")
+    note = serializers.CharField()
+    updated_at = serializers.DateTimeField()
+
+
 class CallOffOut(serializers.Serializer):
     id = serializers.IntegerField()
     number = serializers.IntegerField()

@@ -18,7 +18,7 @@ from linkage.models import AdvanceKind, HazardKind, SeasonKind
 from linkage.permissions import LINKAGE_REPORT, LINKAGE_VIEW, REFERENCE_PRICE_PUBLISH
 from market.core.errors import NotFound
 from market.core.inputs import InputMode, input_mode, read_input
-from market.core.pagination import CursorPagination
+from market.core.listing import ListEndpoint, list_response
 from market.core.quantity import Unit
 from market.organisations.drf import ActorAPIView
 from market.organisations.models import ApiScope
@@ -48,7 +48,8 @@ def _unit_of(actor: Actor, contract_id: int) -> str:
 
 
 # --- contracts -----------------------------------------------------------------------------------
-class ContractListView(ActorAPIView):
+class ContractListView(ListEndpoint, ActorAPIView):
+    list_filters = (inputs.ContractFilterInput,)
     required_scopes = {"GET": ApiScope.CONTRACTS, "POST": ApiScope.CONTRACTS}
     capabilities = {"GET": LINKAGE_VIEW}
 
@@ -58,10 +59,7 @@ class ContractListView(ActorAPIView):
         contracts = selectors.contracts_for(
             actor=self.actor, status=filters.get("status") or "", season_year=filters.get("season_year")
         )
-        paginator = CursorPagination()
-        paginator.ordering = "-created_at"
-        page = paginator.paginate_queryset(contracts, request, view=self)
-        return paginator.get_paginated_response(out.ContractOut(page, many=True).data)
+        return list_response(self, contracts, out.ContractOut, context={}, ordering="-created_at")
 
     @extend_schema(request=inputs.ContractDraftInput, responses={201: out.ContractDetailOut}, tags=TAGS)
     def post(self, request: Request) -> Response:
@@ -240,6 +238,25 @@ class DeliveryView(ActorAPIView):
             note=fields.get("note", ""),
         )
         return _call_off(self.actor, call_off_id, status.HTTP_201_CREATED)
+
+
+class DeliveryListView(ListEndpoint, ActorAPIView):
+    """Every intake recorded under the caller's contracts: what a processor's ERP pulls with `updated_since`."""
+
+    required_scopes = {"GET": ApiScope.CONTRACTS}
+    capabilities = {"GET": LINKAGE_VIEW}
+    list_filters = (inputs.DeliveryFilterInput,)
+
+    @extend_schema(parameters=[inputs.DeliveryFilterInput], responses=out.DeliveryListOut(many=True), tags=TAGS)
+    def get(self, request: Request) -> Response:
+        filters = _query(self, inputs.DeliveryFilterInput)
+        deliveries = selectors.deliveries_for(
+            actor=self.actor,
+            contract_id=filters.get("contract"),
+            received_from=filters.get("received_from"),
+            received_to=filters.get("received_to"),
+        )
+        return list_response(self, deliveries, out.DeliveryListOut, context={}, ordering="-received_on")
 
 
 # --- advances, force majeure, disputes -----------------------------------------------------------

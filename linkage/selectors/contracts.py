@@ -23,6 +23,7 @@ from linkage.models import (
     ContractEvent,
     ContractStatus,
     ContractVersion,
+    Delivery,
     Dispute,
     DisputeMessage,
     ForceMajeure,
@@ -47,6 +48,28 @@ def contracts_for(*, actor: Actor, status: str = "", season_year: int | None = N
     if season_year:
         contracts = contracts.filter(season_year=season_year)
     return contracts.order_by("-created_at", "-id")
+
+
+def deliveries_for(
+    *,
+    actor: Actor,
+    contract_id: int | None = None,
+    received_from: date | None = None,
+    received_to: date | None = None,
+) -> QuerySet[Delivery]:
+    """The intakes recorded under the caller's contracts (both parties see them; staff see all)."""
+    deliveries = Delivery.objects.select_related("contract", "call_off__order")
+    if not actor.is_alliance_staff:
+        deliveries = deliveries.filter(
+            Q(contract__buyer_id=actor.organisation_id) | Q(contract__cooperative_id=actor.organisation_id)
+        )
+    if contract_id is not None:
+        deliveries = deliveries.filter(contract_id=contract_id)
+    if received_from is not None:
+        deliveries = deliveries.filter(received_on__gte=received_from)
+    if received_to is not None:
+        deliveries = deliveries.filter(received_on__lte=received_to)
+    return deliveries.order_by("-received_on", "-id")
 
 
 @dataclass(frozen=True)

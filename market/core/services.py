@@ -10,7 +10,7 @@ from django.db import models
 from django.utils import timezone
 
 from market.core.logging import request_id_var
-from market.core.models import AuditEvent, Heartbeat
+from market.core.models import AuditEvent, Deletion, Heartbeat
 
 
 class ActorLike(Protocol):
@@ -56,6 +56,12 @@ def _audit_event(
         data=data or {},
         request_id=request_id_var.get() if request_id_var.get() != "-" else "",
     )
+
+
+def deletion_record(*, resource: str, obj: models.Model, organisation_id: int, scope: str) -> Deletion:
+    """Call in the transaction that deletes `obj`, a row of a synced list: clients syncing that list learn of
+    it from /api/v1/deletions/ instead of keeping it for ever. `scope`: the API token scope that reads it."""
+    return Deletion.objects.create(resource=resource, object_id=obj.pk, organisation_id=organisation_id, scope=scope)
 
 
 def heartbeat_record(*, name: str) -> Heartbeat:

@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from market.core.inputs import input_mode, read_input, read_query
-from market.core.pagination import CursorPagination
+from market.core.listing import ListEndpoint, list_response
 from market.notifications import selectors, services
 from market.notifications.inputs import DeliveryLogQuery, InboxQuery, PreferencesInput
 from market.notifications.models import Channel, DeliveryAttempt, Group, Notification
@@ -133,9 +133,7 @@ class DeliveryDetailOut(DeliveryOut):
 
 
 def _paginated(view: ActorAPIView, queryset: QuerySet[Any], serializer_class: type[serializers.Serializer]) -> Response:
-    paginator = CursorPagination()
-    page: list[Any] | None = paginator.paginate_queryset(queryset, view.request, view=view)
-    return paginator.get_paginated_response(serializer_class(page, many=True, context=view.output_context).data)
+    return list_response(view, queryset, serializer_class, context=view.output_context)
 
 
 def _user(request: Request) -> User:
@@ -144,7 +142,8 @@ def _user(request: Request) -> User:
 
 
 # --- the inbox -----------------------------------------------------------------------------------
-class InboxView(ActorAPIView):
+class InboxView(ListEndpoint, ActorAPIView):
+    list_filters = (InboxQuery,)
     required_scopes = {"GET": ApiScope.NOTIFICATIONS}
 
     @extend_schema(responses=InboxEntryOut(many=True), parameters=[InboxQuery], tags=["notifications"])
@@ -193,7 +192,8 @@ class PreferencesView(ActorAPIView):
 
 
 # --- staff ---------------------------------------------------------------------------------------
-class DeliveryListView(ActorAPIView):
+class DeliveryListView(ListEndpoint, ActorAPIView):
+    list_filters = (DeliveryLogQuery,)
     required_scopes = {"GET": ApiScope.NOTIFICATIONS}
     capabilities = {"GET": NOTIFICATIONS_MANAGE}
 

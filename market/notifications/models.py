@@ -21,6 +21,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from market.core.models import TimeStampedQuerySet
+
 
 class Group(models.TextChoices):
     """What a person chooses channels for. There is no marketing group: Market Link sends none."""
@@ -95,7 +97,10 @@ class Notification(models.Model):
     fallback_for = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="fallbacks")
     digest = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="digest_items")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    # Indexed: the inbox syncs by (updated_at, id) like every list (docs/api-sync.md).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    objects = TimeStampedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-id"]

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from market.notifications.models import Notification, Status
 from market.notifications.permissions import NOTIFICATIONS_MANAGE
+from market.organisations.models import ApiScope
 from market.organisations.permissions import Actor
 from market.organisations.policy import Policy, Rule
 
@@ -27,7 +28,8 @@ DELIVERY_POLICY: Policy[DeliveryAction, Notification] = Policy(
             when=lambda row: row.status in RESENDABLE,
             conflict=_("Only failed or unconfirmed messages can be sent again."),
         ),
-    }
+    },
+    scopes=dict.fromkeys(DeliveryAction, ApiScope.NOTIFICATIONS),
 )
 
 

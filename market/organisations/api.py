@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from market.core.errors import NotFound, ValidationFailed
 from market.core.inputs import flatten_errors, input_mode, read_input, read_query
-from market.core.pagination import CursorPagination
+from market.core.listing import ListEndpoint, list_response
 from market.organisations import banks, geo, selectors, services
 from market.organisations.drf import NO_SCOPE, ActorAPIView, AllowedActionsField
 from market.organisations.inputs import (
@@ -231,10 +231,7 @@ class OrganisationUpdateIn(OrganisationProfileInput, BankAccountInput):
 
 
 def _paginated(view: ActorAPIView, queryset: QuerySet[Any], serializer_class: type[serializers.Serializer]) -> Response:
-    paginator = CursorPagination()
-    paginator.ordering = "-pk"
-    page: list[Any] | None = paginator.paginate_queryset(queryset, view.request, view=view)
-    return paginator.get_paginated_response(serializer_class(page, many=True, context=view.output_context).data)
+    return list_response(view, queryset, serializer_class, context=view.output_context)
 
 
 def _user(request: Request) -> User:
@@ -270,7 +267,8 @@ class ActingOrganisationView(ActorAPIView):
 
 
 # --- organisations -------------------------------------------------------------------------------
-class OrganisationListView(ActorAPIView):
+class OrganisationListView(ListEndpoint, ActorAPIView):
+    list_filters = (OrganisationListQuery,)
     required_scopes = {"GET": ApiScope.ORGANISATION, "POST": ApiScope.ORGANISATION}
 
     @extend_schema(responses=OrganisationOut(many=True), parameters=[OrganisationListQuery], tags=["organisations"])
@@ -357,7 +355,7 @@ class OrganisationResubmitView(ActorAPIView):
 
 
 # --- memberships and invitations -----------------------------------------------------------------
-class MembershipListView(ActorAPIView):
+class MembershipListView(ListEndpoint, ActorAPIView):
     required_scopes = {"GET": ApiScope.ORGANISATION}
 
     @extend_schema(responses=MembershipOut(many=True), tags=["memberships"])
@@ -392,7 +390,7 @@ class MembershipChangeRoleView(ActorAPIView):
         return Response(MembershipOut(membership, context=self.output_context).data)
 
 
-class InvitationListView(ActorAPIView):
+class InvitationListView(ListEndpoint, ActorAPIView):
     required_scopes = {"GET": ApiScope.ORGANISATION, "POST": ApiScope.ORGANISATION}
 
     @extend_schema(responses=InvitationOut(many=True), tags=["memberships"])
@@ -464,7 +462,24 @@ def _token_created(view: ActorAPIView, token: ApiToken, secret: str) -> Response
     )
 
 
-class ApiTokenListView(ActorAPIView):
+class DeletionOut(serializers.Serializer):
+    resource = serializers.CharField(help_text="The list the row was in, e.g. supply.intake.")
+    object_id = serializers.IntegerField(help_text="The deleted row's id in that list.")
+    updated_at = serializers.DateTimeField(help_text="When it was deleted.")
+
+
+class DeletionListView(ListEndpoint, ActorAPIView):
+    """Rows deleted from your organisation's synced lists (tombstones): sync them with `updated_since` like
+    any list and delete the rows from your copy (docs/api-sync.md). A token sees only its scopes' lists."""
+
+    required_scopes = {"GET": NO_SCOPE}  # each row is filtered by the scope of the list it was in
+
+    @extend_schema(responses=DeletionOut(many=True), tags=["sync"])
+    def get(self, request: Request) -> Response:
+        return list_response(self, selectors.deletions_for(actor=self.actor), DeletionOut, context={})
+
+
+class ApiTokenListView(ListEndpoint, ActorAPIView):
     capabilities = {"GET": TOKENS_MANAGE, "POST": TOKENS_MANAGE}
     required_scopes = {"GET": ApiScope.ORGANISATION, "POST": ApiScope.ORGANISATION}
 

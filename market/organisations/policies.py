@@ -8,7 +8,15 @@ from enum import StrEnum
 
 from django.utils.translation import gettext_lazy as _
 
-from market.organisations.models import ApiToken, Invitation, Membership, Organisation, Role, VerificationStatus
+from market.organisations.models import (
+    ApiScope,
+    ApiToken,
+    Invitation,
+    Membership,
+    Organisation,
+    Role,
+    VerificationStatus,
+)
 from market.organisations.permissions import (
     MEMBERS_MANAGE,
     MEMBERS_VIEW,
@@ -75,7 +83,8 @@ ORGANISATION_POLICY: Policy[OrganisationAction, Organisation] = Policy(
             when=lambda o: can_move(o, VerificationStatus.REJECTED),
             conflict=_("This organisation is already rejected."),
         ),
-    }
+    },
+    scopes=dict.fromkeys(OrganisationAction, ApiScope.ORGANISATION),
 )
 
 
@@ -126,7 +135,8 @@ MEMBERSHIP_POLICY: Policy[MembershipAction, Membership] = Policy(
             MEMBERS_MANAGE, party=manages_another_member, when=keeps_an_owner, conflict=LAST_OWNER
         ),
         MembershipAction.LEAVE: Rule(MEMBERS_VIEW, party=is_own_membership, when=keeps_an_owner, conflict=LAST_OWNER),
-    }
+    },
+    scopes=dict.fromkeys(MembershipAction, ApiScope.ORGANISATION),
 )
 
 
@@ -151,7 +161,8 @@ INVITATION_POLICY: Policy[InvitationAction, Invitation] = Policy(
             when=is_pending,
             conflict=_("This invitation is no longer open."),
         ),
-    }
+    },
+    scopes=dict.fromkeys(InvitationAction, ApiScope.ORGANISATION),
 )
 
 
@@ -192,7 +203,8 @@ API_TOKEN_POLICY: Policy[ApiTokenAction, ApiToken] = Policy(
         ApiTokenAction.REVOKE: Rule(
             TOKENS_MANAGE, party=is_own_organisations_token, when=is_unrevoked, conflict=_("This token is revoked.")
         ),
-    }
+    },
+    scopes=dict.fromkeys(ApiTokenAction, ApiScope.ORGANISATION),
 )
 
 

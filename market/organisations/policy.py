@@ -22,10 +22,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Generic, TypeVar
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from market.core.errors import Conflict, PermissionDenied
+from market.organisations.models import ApiScope
 from market.organisations.permissions import Actor, Capability
 
 Obj = TypeVar("Obj")
@@ -55,15 +57,31 @@ class Rule(Generic[Obj]):
 
 
 class Policy(Generic[A, Obj]):
-    def __init__(self, rules: Mapping[A, Rule[Obj] | Sequence[Rule[Obj]]]) -> None:
+    def __init__(
+        self, rules: Mapping[A, Rule[Obj] | Sequence[Rule[Obj]]], *, scopes: Mapping[A, ApiScope] | None = None
+    ) -> None:
         self.alternatives: dict[A, tuple[Rule[Obj], ...]] = {
             action: (rule,) if isinstance(rule, Rule) else tuple(rule) for action, rule in rules.items()
         }
+        # The API token scope each action's operation requires (the view's `required_scopes`): an action the
+        # token's scopes would refuse is not offered in `allowed_actions`.
+        self.scopes: dict[A, ApiScope] = dict(scopes or {})
+        if scopes is not None and set(self.scopes) != set(self.alternatives):
+            raise ImproperlyConfigured(f"Policy scopes must name every action: {sorted(map(str, self.alternatives))}")
 
     def actions(self, *, actor: Actor, obj: Obj) -> frozenset[A]:
         return frozenset(
-            action for action, rules in self.alternatives.items() if any(r.permits(actor, obj) for r in rules)
+            action
+            for action, rules in self.alternatives.items()
+            if self.token_allows(actor, action) and any(r.permits(actor, obj) for r in rules)
         )
+
+    def token_allows(self, actor: Actor, action: A) -> bool:
+        """Sessions (no scopes) are limited by role alone; a token also by the scope the action's operation needs."""
+        if actor.scopes is None:
+            return True
+        scope = self.scopes.get(action)
+        return scope is None or scope in actor.scopes
 
     @property
     def declared(self) -> tuple[A, ...]:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from market.core.errors import NotFound
-from market.core.models import AuditEvent
+from market.core.models import AuditEvent, Deletion
 from market.organisations.authentication import hash_secret
 from market.organisations.models import (
     SELLER_KINDS,
@@ -172,6 +172,16 @@ def api_token_list_for(*, actor: Actor) -> QuerySet[ApiToken]:
     if actor.organisation is None:
         return ApiToken.objects.none()
     return ApiToken.objects.filter(organisation=actor.organisation).select_related("user")
+
+
+def deletions_for(*, actor: Actor) -> QuerySet[Deletion]:
+    """The tombstones of the actor's organisation's synced lists; through a token, only its scopes' lists."""
+    if actor.organisation is None:
+        return Deletion.objects.none()
+    deletions = Deletion.objects.filter(organisation=actor.organisation)
+    if actor.scopes is not None:
+        deletions = deletions.filter(scope__in=[scope.value for scope in actor.scopes])
+    return deletions
 
 
 def api_token_get_for(*, actor: Actor, token_id: int) -> ApiToken:

@@ -22,7 +22,7 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from market.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from market.core.services import audit_record
+from market.core.services import audit_record, deletion_record
 from market.core.text import nfc
 from market.notifications.models import Channel
 from market.notifications.services import Address, notify
@@ -55,6 +55,8 @@ from market.organisations.policies import (
 )
 
 INVITATION_LIFETIME = timedelta(days=14)
+# What a removed membership's tombstone names (GET /api/v1/deletions/, docs/api-sync.md).
+MEMBERSHIP_RESOURCE = "organisations.membership"
 TAX_CODE_TAKEN = _("An organisation with this tax code is already registered.")
 
 
@@ -571,6 +573,12 @@ def membership_remove(*, actor: Actor, membership_id: int) -> None:
         action="membership.removed",
         target=membership,
         data={"user": membership.user_id, "organisation": membership.organisation_id, "role": membership.role},
+    )
+    deletion_record(
+        resource=MEMBERSHIP_RESOURCE,
+        obj=membership,
+        organisation_id=membership.organisation_id,
+        scope=ApiScope.ORGANISATION,
     )
     membership.delete()
 

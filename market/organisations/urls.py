@@ -41,6 +41,7 @@ urlpatterns = [
     path("invitations/accept/", api.InvitationAcceptView.as_view(), name="invitation-accept"),
     path("invitations/<int:invitation_id>/revoke/", api.InvitationRevokeView.as_view(), name="invitation-revoke"),
     path("tokens/", api.ApiTokenListView.as_view(), name="token-list"),
+    path("deletions/", api.DeletionListView.as_view(), name="deletion-list"),
     path("tokens/<int:token_id>/renew/", api.ApiTokenRenewView.as_view(), name="token-renew"),
     path("tokens/<int:token_id>/rotate/", api.ApiTokenRotateView.as_view(), name="token-rotate"),
     path("tokens/<int:token_id>/revoke/", api.ApiTokenRevokeView.as_view(), name="token-revoke"),

@@ -19,7 +19,7 @@ from market.core import json_input
 from market.core.api import error_body
 from market.core.inputs import input_mode, read_input, read_query
 from market.core.json_input import JSONParser
-from market.core.pagination import CursorPagination
+from market.core.listing import ListEndpoint, list_response
 from market.organisations.drf import ActorAPIView, AllowedActionsField
 from market.organisations.models import ApiScope
 from market.payments import bank_webhook, selectors, services, vietqr
@@ -267,9 +267,7 @@ class SettlementRunOut(serializers.ModelSerializer):
 
 
 def _paginated(view: ActorAPIView, queryset: QuerySet[Any], serializer_class: type[serializers.Serializer]) -> Response:
-    paginator = CursorPagination()
-    page: list[Any] | None = paginator.paginate_queryset(queryset, view.request, view=view)
-    return paginator.get_paginated_response(serializer_class(page, many=True, context=view.output_context).data)
+    return list_response(view, queryset, serializer_class, context=view.output_context)
 
 
 def _fields(schema: type[serializers.Serializer], request: Request) -> dict[str, Any]:
@@ -387,7 +385,8 @@ class TransferReportView(ActorAPIView):
         return Response(BankTransactionOut(tx, context=self.output_context).data, status=status.HTTP_201_CREATED)
 
 
-class PaymentListView(ActorAPIView):
+class PaymentListView(ListEndpoint, ActorAPIView):
+    list_filters = (PaymentListQuery,)
     required_scopes = {"GET": ApiScope.PAYMENTS_READ}
 
     @extend_schema(responses=PaymentOut(many=True), parameters=[PaymentListQuery], tags=["payments"])
@@ -443,7 +442,8 @@ class RefundCreateView(ActorAPIView):
 
 
 # --- bank transfers and statements ---------------------------------------------------------------
-class BankTransactionListView(ActorAPIView):
+class BankTransactionListView(ListEndpoint, ActorAPIView):
+    list_filters = (ReviewQueueQuery,)
     required_scopes = {"GET": ApiScope.PAYMENTS_READ}
     capabilities = {"GET": PAYMENTS_MANAGE}
 
@@ -520,7 +520,7 @@ class StatementDiscardView(ActorAPIView):
 
 
 # --- reconciliation ------------------------------------------------------------------------------
-class ReconciliationRunListView(ActorAPIView):
+class ReconciliationRunListView(ListEndpoint, ActorAPIView):
     required_scopes = {"GET": ApiScope.PAYMENTS_READ, "POST": ApiScope.PAYMENTS_WRITE}
     capabilities = {"GET": PAYMENTS_MANAGE, "POST": PAYMENTS_MANAGE}
 
@@ -533,7 +533,8 @@ class ReconciliationRunListView(ActorAPIView):
         return Response(RunOut(reconciliation_request(actor=self.actor)).data, status=status.HTTP_202_ACCEPTED)
 
 
-class DiscrepancyListView(ActorAPIView):
+class DiscrepancyListView(ListEndpoint, ActorAPIView):
+    list_filters = (DiscrepancyListQuery,)
     required_scopes = {"GET": ApiScope.PAYMENTS_READ}
     capabilities = {"GET": PAYMENTS_MANAGE}
 
@@ -558,7 +559,7 @@ class DiscrepancyResolveView(ActorAPIView):
 
 
 # --- settlements ---------------------------------------------------------------------------------
-class SettlementRunListView(ActorAPIView):
+class SettlementRunListView(ListEndpoint, ActorAPIView):
     required_scopes = {"GET": ApiScope.PAYMENTS_READ, "POST": ApiScope.PAYMENTS_WRITE}
     capabilities = {"GET": SETTLEMENTS_MANAGE, "POST": SETTLEMENTS_MANAGE}
 

@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from django.utils.translation import gettext_lazy as _
 
+from market.organisations.models import ApiScope
 from market.organisations.permissions import Actor
 from market.organisations.policy import Policy, Rule
 from market.payments import stripe_gateway
@@ -81,7 +82,8 @@ PAYABLE_POLICY: Policy[PayableAction, Payable] = Policy(
             when=awaits_transfer,
             conflict=_("Nothing is owed on this by bank transfer any more."),
         ),
-    }
+    },
+    scopes=dict.fromkeys(PayableAction, ApiScope.PAYMENTS_WRITE),
 )
 
 
@@ -105,7 +107,8 @@ PAYMENT_POLICY: Policy[PaymentAction, Payment] = Policy(
         PaymentAction.REFUND: Rule(
             PAYMENTS_REFUND, when=is_refundable, conflict=_("Only a succeeded card payment can be refunded.")
         ),
-    }
+    },
+    scopes=dict.fromkeys(PaymentAction, ApiScope.PAYMENTS_WRITE),
 )
 
 
@@ -129,7 +132,8 @@ STATEMENT_POLICY: Policy[StatementAction, StatementImport] = Policy(
     {
         StatementAction.APPLY: Rule(PAYMENTS_MANAGE, when=in_preview, conflict=DONE_STATEMENT),
         StatementAction.DISCARD: Rule(PAYMENTS_MANAGE, when=in_preview, conflict=DONE_STATEMENT),
-    }
+    },
+    scopes=dict.fromkeys(StatementAction, ApiScope.PAYMENTS_WRITE),
 )
 
 
@@ -172,7 +176,8 @@ TRANSFER_POLICY: Policy[TransferAction, BankTransaction] = Policy(
             ),
         ),
         TransferAction.DISMISS: Rule(PAYMENTS_MANAGE, when=needs_review, conflict=DEALT_WITH),
-    }
+    },
+    scopes=dict.fromkeys(TransferAction, ApiScope.PAYMENTS_WRITE),
 )
 
 
@@ -192,7 +197,8 @@ DISCREPANCY_POLICY: Policy[DiscrepancyAction, Discrepancy] = Policy(
             when=lambda d: d.status == DiscrepancyStatus.OPEN,
             conflict=_("This discrepancy is already resolved."),
         ),
-    }
+    },
+    scopes=dict.fromkeys(DiscrepancyAction, ApiScope.PAYMENTS_WRITE),
 )
 
 
@@ -212,7 +218,8 @@ SETTLEMENT_POLICY: Policy[SettlementAction, Settlement] = Policy(
             when=lambda s: s.state == SettlementState.PENDING,
             conflict=_("This settlement is already paid."),
         ),
-    }
+    },
+    scopes=dict.fromkeys(SettlementAction, ApiScope.PAYMENTS_WRITE),
 )
 
 

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from market.core.http import generated_file
 from market.core.inputs import InputMode, input_mode, read_input
-from market.core.pagination import CursorPagination
+from market.core.listing import ListEndpoint, list_response
 from market.organisations.drf import ActorAPIView
 from market.organisations.models import ApiScope
 from market.organisations.permissions import Actor
@@ -39,10 +39,7 @@ def _query(view: ActorAPIView, schema: type[serializers.Serializer]) -> dict[str
 
 
 def _paginated(view: ActorAPIView, queryset: Any, serializer_class: Any, ordering: str = "-pk", **ctx: Any) -> Any:
-    paginator = CursorPagination()
-    paginator.ordering = ordering
-    page: list[Any] = paginator.paginate_queryset(queryset, view.request, view=view) or []
-    return paginator.get_paginated_response(serializer_class(page, many=True, context=ctx).data)
+    return list_response(view, queryset, serializer_class, context=ctx, ordering=ordering)
 
 
 def order_body(actor: Actor, order: Order) -> Any:
@@ -180,11 +177,12 @@ class CheckoutDetailView(ActorAPIView):
 
 
 # --- orders --------------------------------------------------------------------------------------
-class OrderListView(ActorAPIView):
+class OrderListView(ListEndpoint, ActorAPIView):
+    list_filters = (inputs.OrderFilterInput,)
     required_scopes = {"GET": ApiScope.ORDERS_READ}
 
     @extend_schema(
-        parameters=[inputs.OrderFilterInput, OpenApiParameter("cursor", str)],
+        parameters=[inputs.OrderFilterInput],
         responses=s.OrderSummaryOut(many=True),
         tags=TAGS,
     )
@@ -300,7 +298,8 @@ class OrderReorderView(ActorAPIView):
         return Response({"added": added, "problems": problems})
 
 
-class ShipmentListView(ActorAPIView):
+class ShipmentListView(ListEndpoint, ActorAPIView):
+    list_filters = (inputs.ShipmentFilterInput,)
     required_scopes = {"GET": ApiScope.ORDERS_READ}
 
     @extend_schema(parameters=[inputs.ShipmentFilterInput], responses=s.ShipmentOut(many=True), tags=TAGS)
@@ -312,7 +311,8 @@ class ShipmentListView(ActorAPIView):
 
 
 # --- invoices ------------------------------------------------------------------------------------
-class InvoiceListView(ActorAPIView):
+class InvoiceListView(ListEndpoint, ActorAPIView):
+    list_filters = (inputs.InvoiceFilterInput,)
     required_scopes = {"GET": ApiScope.ORDERS_READ}
 
     @extend_schema(parameters=[inputs.InvoiceFilterInput], responses=s.InvoiceOut(many=True), tags=TAGS)
@@ -398,7 +398,8 @@ def rfq_detail_body(actor: Actor, rfq_id: int) -> Any:
     return s.RfqDetailOut(rfq, context={"actor": actor, "quotes": quotes}).data
 
 
-class RfqListView(ActorAPIView):
+class RfqListView(ListEndpoint, ActorAPIView):
+    list_filters = (inputs.RfqFilterInput,)
     required_scopes = {"GET": ApiScope.RFQS, "POST": ApiScope.RFQS}
     capabilities = {"POST": RFQ_CREATE}
 

@@ -29,7 +29,7 @@ from catalog.supply.services import RowResult
 from market.core.errors import ValidationFailed
 from market.core.inputs import InputMode, input_mode, read_input
 from market.core.json_input import JSONParser
-from market.core.pagination import CursorPagination
+from market.core.listing import ListEndpoint, list_response
 from market.organisations.drf import ActorAPIView
 from market.organisations.models import ApiScope
 
@@ -46,10 +46,7 @@ def _query(view: ActorAPIView, schema: Any) -> dict[str, Any]:
 
 
 def _page(view: ActorAPIView, queryset: Any, serializer: Any) -> Response:
-    paginator = CursorPagination()
-    paginator.ordering = "-pk"
-    rows: list[Any] = paginator.paginate_queryset(queryset.order_by("-pk"), view.request, view=view) or []
-    return paginator.get_paginated_response(serializer(rows, many=True).data)
+    return list_response(view, queryset, serializer, context={})
 
 
 def _upload(request: Request) -> Any:
@@ -70,7 +67,7 @@ def _area_body(view: ActorAPIView, area: RawMaterialArea) -> dict[str, Any]:
     return body
 
 
-class AreaListView(ActorAPIView):
+class AreaListView(ListEndpoint, ActorAPIView):
     required_scopes = {"GET": ApiScope.SUPPLY, "POST": ApiScope.SUPPLY}
     capabilities = {"GET": SUPPLY_READ, "POST": SUPPLY_MANAGE}
 
@@ -355,7 +352,7 @@ def _household_body(view: ActorAPIView, household: MemberHousehold) -> dict[str,
     return body
 
 
-class HouseholdListView(ActorAPIView):
+class HouseholdListView(ListEndpoint, ActorAPIView):
     required_scopes = {"GET": ApiScope.SUPPLY, "POST": ApiScope.SUPPLY}
     capabilities = {"GET": SUPPLY_READ, "POST": SUPPLY_MANAGE}
 
@@ -449,7 +446,8 @@ def _intake_body(view: ActorAPIView, intake: Any) -> dict[str, Any]:
     return body
 
 
-class IntakeListView(ActorAPIView):
+class IntakeListView(ListEndpoint, ActorAPIView):
+    list_filters = (inputs.IntakeFilter,)
     required_scopes = {"GET": ApiScope.SUPPLY, "POST": ApiScope.SUPPLY}
     capabilities = {"GET": SUPPLY_READ, "POST": INTAKE_RECORD}
 

@@ -23,13 +23,15 @@ from catalog.supply.selectors import intake_day_totals
 from catalog.supply.services.common import acting_cooperative, addressable
 from market.core.errors import NotFound, ValidationFailed
 from market.core.quantity import Unit, convert
-from market.core.services import audit_record
-from market.organisations.models import Organisation
+from market.core.services import audit_record, deletion_record
+from market.organisations.models import ApiScope, Organisation
 from market.organisations.permissions import Actor
 
 # Lots built from intakes are weighed goods; a product counted in sacks, bottles or pieces is made elsewhere.
 WEIGHED_UNITS = frozenset({Unit.KG, Unit.TA, Unit.TAN})
 LOT_PLOT_TEXT_LIMIT = 200
+# What a deleted intake's tombstone names (GET /api/v1/deletions/, docs/api-sync.md).
+INTAKE_RESOURCE = "supply.intake"
 
 
 def _plot_season(plot: Plot, season_id: int | None, received_on: date) -> PlotSeason:
@@ -190,6 +192,7 @@ def intake_delete(*, actor: Actor, intake_id: int) -> None:
             "received_on": intake.received_on.isoformat(),
         },
     )
+    deletion_record(resource=INTAKE_RESOURCE, obj=intake, organisation_id=intake.cooperative_id, scope=ApiScope.SUPPLY)
     intake.delete()
 
 

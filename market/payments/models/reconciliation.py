@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from market.core.fields import vnd_field
+from market.core.models import ChangeTrackedModel
 
 
 class ProviderRecord(models.Model):
@@ -58,7 +59,7 @@ class RunTrigger(models.TextChoices):
     STAFF = "staff", _("Asked by staff")
 
 
-class ReconciliationRun(models.Model):
+class ReconciliationRun(ChangeTrackedModel):
     started_at = models.DateTimeField(auto_now_add=True, db_index=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     trigger = models.CharField(max_length=12, choices=RunTrigger.choices)
@@ -104,7 +105,7 @@ class DiscrepancyStatus(models.TextChoices):
     RESOLVED = "resolved", _("Resolved")
 
 
-class Discrepancy(models.Model):
+class Discrepancy(ChangeTrackedModel):
     """One mismatch a run found, with its cause; staff resolve it with a note.
 
     `key` identifies the mismatch and its facts: a later run that finds the same facts again does not add a
