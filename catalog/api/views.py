@@ -62,7 +62,8 @@ def _query_parameters(schema: type[serializers.Serializer]) -> list[OpenApiParam
         kind: Any = int if isinstance(field, serializers.IntegerField) else (
             bool if isinstance(field, serializers.BooleanField) else str)  # fmt: skip
         enum = list(field.choices) if isinstance(field, serializers.ChoiceField) else None
-        parameters.append(OpenApiParameter(name, kind, enum=enum, description=str(field.help_text or "")))
+        # The lazy text itself: the schema is rendered in its own language, not the one active at import.
+        parameters.append(OpenApiParameter(name, kind, enum=enum, description=field.help_text or ""))
     return parameters
 
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from market.integrations.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from market.integrations.permissions import WEBHOOKS_MANAGE
+from market.organisations.models import ApiScope
 from market.organisations.permissions import Actor
 from market.organisations.policy import Policy, Rule
 
@@ -51,7 +52,8 @@ ENDPOINT_POLICY: Policy[EndpointAction, WebhookEndpoint] = Policy(
             conflict=_("Enable the endpoint before sending it a test event."),
         ),
         EndpointAction.DELETE: Rule(WEBHOOKS_MANAGE, party=is_own_endpoint),
-    }
+    },
+    scopes=dict.fromkeys(EndpointAction, ApiScope.WEBHOOKS_MANAGE),
 )
 
 
@@ -71,7 +73,8 @@ DELIVERY_POLICY: Policy[DeliveryAction, WebhookDelivery] = Policy(
             when=lambda delivery: delivery.status in (DeliveryStatus.DELIVERED, DeliveryStatus.FAILED),
             conflict=_("This delivery is still being sent; wait until it is delivered or has failed."),
         ),
-    }
+    },
+    scopes=dict.fromkeys(DeliveryAction, ApiScope.WEBHOOKS_MANAGE),
 )
 
 

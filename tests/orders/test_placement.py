@@ -227,11 +227,11 @@ def test_checkout_queries_do_not_grow_with_its_lines(buying, cooperative):
 
     products = [stocked_product(cooperative, code=f"L{i}", name=f"Gạo ST25 lô {i}")[0] for i in range(5)]
     counts = {}
-    for size in (1, 2, 5):
-        for product in products[:size]:
+    for size in (0, 1, 2, 5):  # 0: a first checkout of one line, unmeasured (it makes the seller's settings)
+        for product in products[: size or 1]:
             services.cart_line_set(actor=buying, product_id=product.pk, quantity=D(100))
         with CaptureQueriesContext(connection) as queries:
             services.checkout_place(actor=buying, details=CheckoutDetails(**DETAILS))
         counts[size] = len(queries.captured_queries)
     assert counts[1] == counts[2] == counts[5]
-    assert counts[5] <= 28  # 28 with the savepoints the test's transaction adds
+    assert counts[5] <= 31  # with the savepoints the test's transaction adds
