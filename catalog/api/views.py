@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpResponse, HttpResponseBase
+from django.http import HttpResponse, HttpResponseBase
 from django.utils.http import urlencode
 from django.utils.translation import get_language
 from drf_spectacular.types import OpenApiTypes
@@ -36,6 +36,7 @@ from market.core.errors import NotFound
 from market.core.inputs import IdInput, input_mode, read_input
 from market.core.json_input import JSONParser
 from market.core.pagination import CursorPagination
+from market.core.storage import private_file_response
 from market.organisations.drf import NO_SCOPE, ActorAPIView
 from market.organisations.models import ApiScope
 
@@ -546,8 +547,9 @@ class CertificateScanView(ActorAPIView):
         certificate = selectors.certificate_get_for(actor=self.actor, certificate_id=certificate_id)
         if not certificate.scan:
             raise NotFound()
-        response = FileResponse(certificate.scan.open("rb"), content_type=certificate.scan_content_type)
-        response["Content-Disposition"] = f'inline; filename="certificate-{certificate.pk}"'
+        response = private_file_response(
+            certificate.scan, content_type=certificate.scan_content_type, filename=f"certificate-{certificate.pk}"
+        )
         response["Cache-Control"] = "private, no-store"
         return response
 

@@ -51,6 +51,7 @@ from linkage.terms import Terms, terms_of
 from market.core.errors import ApplicationError, NotFound
 from market.core.parsing import format_date, format_input_decimal
 from market.core.quantity import Unit
+from market.core.storage import private_file_response
 from market.organisations import geo
 from market.organisations.http import MemberRequest
 
@@ -572,8 +573,9 @@ def evidence(request: MemberRequest, event_id: int) -> HttpResponse:
     """A force majeure event's evidence (at most 10 MB), for the parties and alliance staff only."""
     for contract in selectors.contracts_for(actor=request.actor).filter(force_majeure__pk=event_id)[:1]:
         event = contract.force_majeure.get(pk=event_id)
-        with event.evidence.open("rb") as stored:
-            return HttpResponse(stored.read(), content_type=event.evidence_content_type or "application/octet-stream")
+        return private_file_response(
+            event.evidence, content_type=event.evidence_content_type or "application/octet-stream"
+        )
     raise Http404()
 
 
