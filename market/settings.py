@@ -13,6 +13,7 @@ from typing import Any
 
 import dj_database_url
 from celery.schedules import crontab
+from kombu import Queue
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -447,7 +448,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Queues, each with its own workers (docker-compose.yml, `make run`), so that one kind of work never waits
 # behind another: a stalled Stripe holds only the payments workers, a million-row reconciliation only the
 # bulk ones, and notifications keep flowing. Tasks not listed go to "default". docs/operations.md.
+# A worker started without --queues consumes all four (enough for a small site); docker-compose.yml and `make
+# run` give each its own.
 CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES = [Queue(name) for name in ("default", "payments", "notifications", "bulk")]
 CELERY_TASK_ROUTES = {
     "market.payments.tasks.process_webhook_event": {"queue": "payments"},
     "market.payments.tasks.relay_webhook_events": {"queue": "payments"},
