@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from django.contrib import messages
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -443,7 +444,7 @@ def staff_queue_dismiss(request: MemberRequest, transaction_id: int) -> HttpResp
 
 @require_GET
 @actor_required()
-def transfer_receipt(request: MemberRequest, transaction_id: int) -> HttpResponse:
+def transfer_receipt(request: MemberRequest, transaction_id: int) -> HttpResponseBase:
     """The receipt a payee attached: for the payee that reported it and for alliance staff."""
     tx = BankTransaction.objects.select_related("payable").filter(pk=transaction_id).first()
     allowed = tx is not None and (

@@ -15,11 +15,14 @@ another machine: the stack scales past one machine (docs/operations.md).
 from __future__ import annotations
 
 import os
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.db.models.fields.files import FieldFile
-from django.http import FileResponse, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
+from django.utils.functional import LazyObject
 from django.utils.http import content_disposition_header
 
 
@@ -43,15 +46,31 @@ def is_object_storage(storage: Storage) -> bool:
     return getattr(storage, "object_storage", False)
 
 
+class _ConfiguredPrivateStorage(LazyObject):
+    """settings.STORAGES["private"], looked up at each use: a FileField evaluates its storage once, when the
+    model is defined, and the configured storage may change after that (override_settings in tests)."""
+
+    @property
+    def _wrapped(self) -> Any:
+        return storages["private"]
+
+    @_wrapped.setter
+    def _wrapped(self, value: Any) -> None:
+        return None  # nothing is cached
+
+
+_PRIVATE_STORAGE = _ConfiguredPrivateStorage()
+
+
 def private_storage() -> Storage:
-    """The storage of files that views hand out only after checking who asks (used as a FileField's
-    `storage`: a callable, so that migrations do not record which one is configured)."""
-    return storages["private"]
+    """The storage of files that views hand out only after checking who asks (a FileField's `storage`:
+    a callable, so that migrations do not record which one is configured)."""
+    return cast(Storage, _PRIVATE_STORAGE)
 
 
 def private_file_response(
     file: FieldFile, *, content_type: str | None = None, filename: str | None = None, as_attachment: bool = False
-) -> HttpResponse:
+) -> HttpResponseBase:
     """Answer with a private file the caller has been checked for: the bytes from a local folder, or a
     redirect to a signed URL that expires after S3_SIGNED_URL_SECONDS (object storage serves the bytes;
     the web process is not tied up streaming them)."""
@@ -60,7 +79,8 @@ def private_file_response(
         parameters = {"ResponseContentDisposition": content_disposition_header(as_attachment, name) or ""}
         if content_type:
             parameters["ResponseContentType"] = content_type
-        response: HttpResponse = HttpResponseRedirect(file.storage.url(file.name or "", parameters=parameters))
+        storage: Any = file.storage  # an ObjectStorage: its url() takes S3 response parameters
+        response = HttpResponseRedirect(storage.url(file.name or "", parameters=parameters))
         # The signed URL is a short-lived credential: never cached, never sent on as a referrer.
         response["Cache-Control"] = "private, no-store"
         response["Referrer-Policy"] = "no-referrer"

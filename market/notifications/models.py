@@ -60,11 +60,13 @@ class ResendSafety(models.TextChoices):
     """What staff risk by sending a failed or unconfirmed row again (the delivery log shows it)."""
 
     SAFE = "safe", _("Safe to send again: the provider never accepted it")
-    MAY_DUPLICATE = "may_duplicate", _(
-        "Sending again may deliver it twice: the provider received the whole message but did not answer"
+    MAY_DUPLICATE = (
+        "may_duplicate",
+        _("Sending again may deliver it twice: the provider received the whole message but did not answer"),
     )
-    UNKNOWN = "unknown", _(
-        "Unknown: recorded before the message was complete (by an earlier version); it may never have arrived"
+    UNKNOWN = (
+        "unknown",
+        _("Unknown: recorded before the message was complete (by an earlier version); it may never have arrived"),
     )
 
 
