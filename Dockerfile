@@ -26,4 +26,7 @@ RUN MARKET_ENV=development python manage.py compilemessages --ignore '.venv/*' -
 
 USER market
 EXPOSE 8000
-CMD ["gunicorn", "market.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--access-logfile", "-"]
+# SIGTERM (docker stop, a rolling update) is gunicorn's graceful shutdown: it stops accepting, lets requests in
+# flight finish for up to --graceful-timeout seconds, then exits; compose gives it stop_grace_period: 40s.
+STOPSIGNAL SIGTERM
+CMD ["gunicorn", "market.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--graceful-timeout", "30", "--timeout", "60", "--access-logfile", "-"]

@@ -64,9 +64,9 @@ schema-check: setup
 	@$(TEST_ENV) $(PY) manage.py spectacular --lang en --validate --fail-on-warn --file $(VENV)/openapi.current.yaml
 	@diff -q docs/openapi.yaml $(VENV)/openapi.current.yaml >/dev/null || { echo "docs/openapi.yaml is stale: run 'make schema' and commit it"; exit 1; }
 
-# POSTGRES_PASSWORD is required by the file; validation only needs it to be set.
+# POSTGRES_PASSWORD and MINIO_ROOT_PASSWORD are required by the file; validation only needs them to be set.
 compose-check: setup
-	@POSTGRES_PASSWORD=validation-only $$($(PY) -c 'import compose, pathlib; print(pathlib.Path(compose.__file__).parent / "docker-compose")') -f docker-compose.yml config -q
+	@POSTGRES_PASSWORD=validation-only MINIO_ROOT_PASSWORD=validation-only $$($(PY) -c 'import compose, pathlib; print(pathlib.Path(compose.__file__).parent / "docker-compose")') -f docker-compose.yml config -q
 
 test: setup system-packages messages services lint migrations-check schema-check compose-check
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)

@@ -7,12 +7,11 @@ only by the services in the same transaction as the rows they come from.
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage, Storage
+from django.core.files.storage import Storage
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -24,6 +23,7 @@ from market.core.fields import quantity_field, vnd_field
 from market.core.models import TimeStampedModel, TimeStampedQuerySet
 from market.core.money import Money
 from market.core.quantity import UNIT_SYMBOLS, Unit, base_unit
+from market.core.storage import private_storage as core_private_storage
 from market.organisations import geo
 
 
@@ -320,27 +320,9 @@ def _scan_path(instance: Certificate, filename: str) -> str:
     return f"catalog/certificates/{filename}"
 
 
-class PrivateMediaStorage(FileSystemStorage):
-    """Files under settings.PRIVATE_MEDIA_ROOT (read at each use), never served by a static route."""
-
-    def __init__(self) -> None:
-        super().__init__(base_url=None)
-
-    @property
-    def base_location(self) -> str:
-        return str(settings.PRIVATE_MEDIA_ROOT)
-
-    @property
-    def location(self) -> str:
-        return os.path.abspath(self.base_location)
-
-
-_PRIVATE_STORAGE = PrivateMediaStorage()
-
-
 def private_storage() -> Storage:
-    """Certificate scans: outside MEDIA_ROOT, read only through a view that checks who asks."""
-    return _PRIVATE_STORAGE
+    """Certificate scans: read only through a view that checks who asks (the migrations name this function)."""
+    return core_private_storage()
 
 
 class CertificateQuerySet(TimeStampedQuerySet["Certificate"]):

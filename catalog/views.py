@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.http.response import HttpResponseBase
 from django.utils.cache import get_conditional_response
 from django.utils.http import quote_etag
@@ -15,6 +15,7 @@ from catalog import selectors
 from catalog.qr import qr_png
 from market.core.errors import NotFound
 from market.core.http import generated_file
+from market.core.storage import is_object_storage
 
 PUBLIC_PREFIXES = ("catalog/images/", "catalog/thumbnails/")
 
@@ -22,7 +23,13 @@ PUBLIC_PREFIXES = ("catalog/images/", "catalog/thumbnails/")
 @require_GET
 def catalog_media(request: HttpRequest, name: str) -> HttpResponseBase:
     """Product photos and thumbnails. Their names are content hashes, so they never change (nor their ETag)."""
-    if not name.startswith(PUBLIC_PREFIXES) or ".." in name or "\\" in name or not default_storage.exists(name):
+    if not name.startswith(PUBLIC_PREFIXES) or ".." in name or "\\" in name:
+        raise Http404()
+    if is_object_storage(default_storage):
+        # On object storage the photo is public there: send the browser to it (the name never changes, so
+        # neither does the address), and keep the web process free.
+        return HttpResponsePermanentRedirect(default_storage.url(name))
+    if not default_storage.exists(name):
         raise Http404()
     etag = quote_etag(hashlib.sha256(name.encode()).hexdigest()[:32])
     response = get_conditional_response(request, etag=etag) or FileResponse(

@@ -15,6 +15,7 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -159,7 +160,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # long migration: run `migrate` with DATABASE_STATEMENT_TIMEOUT_SECONDS=0).
 DATABASE_STATEMENT_TIMEOUT_SECONDS = int(env("DATABASE_STATEMENT_TIMEOUT_SECONDS", "30"))
 DATABASE_LOCK_TIMEOUT_SECONDS = int(env("DATABASE_LOCK_TIMEOUT_SECONDS", "10"))
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+# Behind PgBouncer in transaction mode (docker-compose.yml; docs/operations.md) each transaction may run on
+# another server connection: no server-side cursors (they live across transactions), and no startup
+# `options` (PgBouncer refuses the parameter) — the timeouts and jit=off are then the server's defaults,
+# set on the postgres service. Persistent client connections to PgBouncer stay on (CONN_MAX_AGE).
+DATABASE_POOLING = env("DATABASE_POOLING")
+if DATABASE_POOLING not in {"", "transaction"}:
+    raise ImproperlyConfigured(f"DATABASE_POOLING must be empty or 'transaction', not {DATABASE_POOLING!r}")
+if DATABASE_POOLING == "transaction":
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # No JIT: our statements are short, and compiling one whose estimate passes jit_above_cost took longer than
     # running it (the catalogue's facet counts at 100,000 products: 335 ms of JIT for 70 ms of work).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
@@ -241,7 +251,7 @@ X_FRAME_OPTIONS = "DENY"
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", "31536000"))
@@ -268,14 +278,52 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
 # Files only their owners and staff may read (certificate scans): outside MEDIA_ROOT, served by views
 # that check permissions, never by a static route.
 PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")))
-STORAGES = {
+# S3-compatible object storage (MinIO, AWS S3, …) for uploaded files, shared by every machine: set S3_BUCKET
+# (public: product photos) and S3_PRIVATE_BUCKET (signed URLs only), the endpoint and the keys. Unset, files
+# stay in the local folders above. market/core/storage.py; docs/operations.md.
+S3_BUCKET = env("S3_BUCKET")
+S3_PRIVATE_BUCKET = env("S3_PRIVATE_BUCKET")
+S3_ENDPOINT_URL = env("S3_ENDPOINT_URL")
+# The address browsers use, when it differs from the servers' (signed URLs are made for it).
+S3_PUBLIC_ENDPOINT_URL = env("S3_PUBLIC_ENDPOINT_URL")
+S3_ACCESS_KEY_ID = env("S3_ACCESS_KEY_ID")
+S3_SECRET_ACCESS_KEY = env("S3_SECRET_ACCESS_KEY")
+S3_REGION = env("S3_REGION", "us-east-1")
+S3_SIGNED_URL_SECONDS = int(env("S3_SIGNED_URL_SECONDS", "300"))
+if bool(S3_BUCKET) != bool(S3_PRIVATE_BUCKET):
+    raise ImproperlyConfigured("Object storage needs both S3_BUCKET (public files) and S3_PRIVATE_BUCKET.")
+if S3_BUCKET and S3_BUCKET == S3_PRIVATE_BUCKET:
+    raise ImproperlyConfigured("S3_PRIVATE_BUCKET must differ from S3_BUCKET: the public one allows anonymous reads.")
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {"BACKEND": "market.core.storage.PrivateMediaStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if PRODUCTION
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+if S3_BUCKET:
+    _s3 = {
+        "endpoint_url": S3_ENDPOINT_URL or None,
+        "public_endpoint_url": S3_PUBLIC_ENDPOINT_URL or None,
+        "access_key": S3_ACCESS_KEY_ID or None,
+        "secret_key": S3_SECRET_ACCESS_KEY or None,
+        "region_name": S3_REGION,
+        "addressing_style": "path",
+        "signature_version": "s3v4",
+        "querystring_expire": S3_SIGNED_URL_SECONDS,
+        "file_overwrite": False,
+        "default_acl": None,
+    }
+    STORAGES["default"] = {
+        "BACKEND": "market.core.object_storage.ObjectStorage",
+        "OPTIONS": {**_s3, "bucket_name": S3_BUCKET, "querystring_auth": False},
+    }
+    STORAGES["private"] = {
+        "BACKEND": "market.core.object_storage.ObjectStorage",
+        "OPTIONS": {**_s3, "bucket_name": S3_PRIVATE_BUCKET, "querystring_auth": True},
+    }
 # Outside production WhiteNoise serves straight from the apps' static folders (no collectstatic needed).
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG
@@ -418,6 +466,26 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Queues, each with its own workers (docker-compose.yml, `make run`), so that one kind of work never waits
+# behind another: a stalled Stripe holds only the payments workers, a million-row reconciliation only the
+# bulk ones, and notifications keep flowing. Tasks not listed go to "default". docs/operations.md.
+# A worker started without --queues consumes all four (enough for a small site); docker-compose.yml and `make
+# run` give each its own.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES = [Queue(name) for name in ("default", "payments", "notifications", "bulk")]
+CELERY_TASK_ROUTES = {
+    "market.payments.tasks.process_webhook_event": {"queue": "payments"},
+    "market.payments.tasks.relay_webhook_events": {"queue": "payments"},
+    "market.payments.tasks.run_reconciliation": {"queue": "bulk"},
+    "market.notifications.tasks.relay": {"queue": "notifications"},
+    "market.notifications.tasks.compose_digests": {"queue": "bulk"},
+    "market.notifications.tasks.prune": {"queue": "bulk"},
+    "linkage.tasks.flag_deliveries": {"queue": "bulk"},
+}
+# Beat runs as one process; a second one (a scaled or restarted container) waits for the lock in Redis (or a
+# lock file on the zero-setup default) instead of sending every periodic task twice (market/core/beat.py).
+CELERY_BEAT_SCHEDULER = "market.core.beat:SingleBeatScheduler"
+BEAT_LOCK_SECONDS = float(env("BEAT_LOCK_SECONDS", "30"))
 # Periodic jobs. Each app adds its entries here, next to the task they call.
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "market.core.tasks.worker_heartbeat", "schedule": 60.0},

@@ -7,7 +7,7 @@ from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from catalog import views as catalog_views
-from market.core.views import healthz
+from market.core.views import healthz, readyz
 
 api_v1 = [
     path("", include("market.organisations.urls")),
@@ -23,6 +23,7 @@ api_v1 = [
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),

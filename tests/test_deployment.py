@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import compose
+from django.conf import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_BINARY = Path(compose.__file__).parent / "docker-compose"
@@ -74,7 +75,7 @@ def test_production_with_env_example_copied_to_env_falls_back_on_defaults_for_em
 
 
 def test_compose_file_is_valid_and_complete():
-    env = dict(os.environ, POSTGRES_PASSWORD="validation-only")
+    env = dict(os.environ, POSTGRES_PASSWORD="validation-only", MINIO_ROOT_PASSWORD="validation-only")
     quiet = subprocess.run(
         [str(COMPOSE_BINARY), "-f", "docker-compose.yml", "config", "-q"], cwd=ROOT, env=env, capture_output=True
     )
@@ -83,12 +84,42 @@ def test_compose_file_is_valid_and_complete():
         [str(COMPOSE_BINARY), "-f", "docker-compose.yml", "config", "--format", "json"],
         cwd=ROOT, env=env, capture_output=True, text=True, check=True,
     )  # fmt: skip
-    services = json.loads(result.stdout)["services"]
-    assert set(services) == {"postgres", "redis", "migrate", "web", "worker", "beat"}
-    for name in ("postgres", "redis", "web", "worker"):
+    config = json.loads(result.stdout)
+    services = config["services"]
+    workers = {"worker", "worker-payments", "worker-notifications", "worker-bulk"}
+    assert set(services) == {
+        "postgres", "pgbouncer", "redis", "minio", "minio-buckets", "migrate", "web", "proxy", *workers, "beat",
+    }  # fmt: skip
+    for name in ("postgres", "redis", "minio", "web", *workers):
         assert "healthcheck" in services[name], name
-    assert "/healthz" in " ".join(services["web"]["healthcheck"]["test"])
+    # The load balancer's readiness check: database, Redis, broker and migrations.
+    assert "/readyz" in " ".join(services["web"]["healthcheck"]["test"])
     assert services["web"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    # `docker compose up --scale web=3 --scale worker=4`: scaled services have no fixed name or host port.
+    for name in ("web", *workers):
+        assert "container_name" not in services[name], name
+        assert not services[name].get("ports"), name
+    assert services["proxy"]["ports"][0]["published"] == "8000"
+    assert "resolver 127.0.0.11" in config["configs"]["nginx"]["content"]
+    # One queue group per worker service, every queue of the routes consumed by one of them.
+    queues = {name: services[name]["command"][services[name]["command"].index("--queues") + 1] for name in workers}
+    assert queues == {
+        "worker": "default",
+        "worker-payments": "payments",
+        "worker-notifications": "notifications",
+        "worker-bulk": "bulk",
+    }
+    assert {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()} <= set(queues.values())
+    # Graceful shutdown: gunicorn's graceful timeout fits in the web grace period; workers get time to finish.
+    assert services["web"]["stop_grace_period"] == "40s"
+    assert all(services[name]["stop_signal"] == "SIGTERM" for name in workers)
+    # PgBouncer in transaction mode, and Django told so; migrations go straight to PostgreSQL.
+    assert services["pgbouncer"]["environment"]["POOL_MODE"] == "transaction"
+    assert services["web"]["environment"]["DATABASE_POOLING"] == "transaction"
+    assert "@pgbouncer:5432/" in services["web"]["environment"]["DATABASE_URL"]
+    assert "@postgres:5432/" in services["migrate"]["environment"]["DATABASE_URL"]
+    # Uploaded files in MinIO, through django-storages.
+    assert services["web"]["environment"]["S3_ENDPOINT_URL"] == "http://minio:9000"
 
 
 def test_compose_validator_really_rejects_a_broken_file(tmp_path):

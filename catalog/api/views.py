@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpResponse, HttpResponseBase
+from django.http import HttpResponse, HttpResponseBase
 from django.utils.http import urlencode
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -37,6 +37,7 @@ from market.core.errors import NotFound, ValidationFailed
 from market.core.inputs import IdInput, input_mode, read_input
 from market.core.json_input import JSONParser
 from market.core.listing import UPDATED_SINCE, ListEndpoint, list_response, wants_sync
+from market.core.storage import private_file_response
 from market.organisations.drf import NO_SCOPE, ActorAPIView
 from market.organisations.models import ApiScope
 
@@ -555,8 +556,9 @@ class CertificateScanView(ActorAPIView):
         certificate = selectors.certificate_get_for(actor=self.actor, certificate_id=certificate_id)
         if not certificate.scan:
             raise NotFound()
-        response = FileResponse(certificate.scan.open("rb"), content_type=certificate.scan_content_type)
-        response["Content-Disposition"] = f'inline; filename="certificate-{certificate.pk}"'
+        response = private_file_response(
+            certificate.scan, content_type=certificate.scan_content_type, filename=f"certificate-{certificate.pk}"
+        )
         response["Cache-Control"] = "private, no-store"
         return response
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse, QueryDict
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -51,6 +52,7 @@ from linkage.terms import Terms, terms_of
 from market.core.errors import ApplicationError, NotFound
 from market.core.parsing import format_date, format_input_decimal
 from market.core.quantity import Unit
+from market.core.storage import private_file_response
 from market.organisations import geo
 from market.organisations.http import MemberRequest
 
@@ -568,12 +570,13 @@ def _dispute_command(request: MemberRequest, dispute_id: int, command: str) -> i
 
 
 @actor_required(LINKAGE_VIEW)
-def evidence(request: MemberRequest, event_id: int) -> HttpResponse:
+def evidence(request: MemberRequest, event_id: int) -> HttpResponseBase:
     """A force majeure event's evidence (at most 10 MB), for the parties and alliance staff only."""
     for contract in selectors.contracts_for(actor=request.actor).filter(force_majeure__pk=event_id)[:1]:
         event = contract.force_majeure.get(pk=event_id)
-        with event.evidence.open("rb") as stored:
-            return HttpResponse(stored.read(), content_type=event.evidence_content_type or "application/octet-stream")
+        return private_file_response(
+            event.evidence, content_type=event.evidence_content_type or "application/octet-stream"
+        )
     raise Http404()
 
 

@@ -9,7 +9,8 @@ from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.db.models import Model, QuerySet
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -32,6 +33,7 @@ from market.core import json_input
 from market.core.errors import ApplicationError, NotFound
 from market.core.http import generated_file
 from market.core.inputs import InputMode, read_input, read_query
+from market.core.storage import private_file_response
 from market.organisations.banks import bank_by_bin
 from market.organisations.http import MemberRequest
 from market.payments import selectors, services, vietqr
@@ -442,7 +444,7 @@ def staff_queue_dismiss(request: MemberRequest, transaction_id: int) -> HttpResp
 
 @require_GET
 @actor_required()
-def transfer_receipt(request: MemberRequest, transaction_id: int) -> FileResponse:
+def transfer_receipt(request: MemberRequest, transaction_id: int) -> HttpResponseBase:
     """The receipt a payee attached: for the payee that reported it and for alliance staff."""
     tx = BankTransaction.objects.select_related("payable").filter(pk=transaction_id).first()
     allowed = tx is not None and (
@@ -452,7 +454,7 @@ def transfer_receipt(request: MemberRequest, transaction_id: int) -> FileRespons
     if tx is None or not allowed or not tx.receipt:
         raise Http404()
     name = (tx.receipt.name or "").rsplit("/", 1)[-1]
-    return FileResponse(tx.receipt.open("rb"), as_attachment=False, filename=name)
+    return private_file_response(tx.receipt, filename=name)
 
 
 # --- back office: reconciliation -----------------------------------------------------------------

@@ -1,4 +1,10 @@
-"""/healthz: is this process able to serve? (database and broker reachable; worker last seen)"""
+"""Health endpoints for load balancers and orchestrators.
+
+- /healthz (liveness and monitoring): database and broker reachable; when a worker last beat.
+- /readyz (readiness): may this web process be sent traffic? Database, Redis (cache) and broker reachable
+  and every migration applied — a process started against a database that `migrate` has not finished yet
+  answers 503, and the load balancer keeps it out of rotation.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,8 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, connections, transaction
+from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -76,3 +83,50 @@ def healthz(request: HttpRequest) -> JsonResponse:
     healthy = database and broker
     body = {"status": "ok" if healthy else "unavailable", "database": database, "broker": broker, "worker": worker}
     return JsonResponse(body, status=200 if healthy else 503)
+
+
+def _cache_ok() -> bool:
+    """The Redis behind the cache (sessions' throttles, rate limits); the file cache needs no server."""
+    if not settings.REDIS_URL:
+        return True
+    try:
+        import redis
+
+        client = redis.Redis.from_url(
+            settings.REDIS_URL, socket_connect_timeout=CHECK_TIMEOUT_SECONDS, socket_timeout=CHECK_TIMEOUT_SECONDS
+        )
+        return bool(client.ping())
+    except Exception:
+        return False
+
+
+_migrated = False
+
+
+def _migrations_applied() -> bool:
+    """True once the database has every migration this code knows; remembered, as migrations never un-apply
+    under a running process (loading the migration graph costs ~0.1 s, too much for every probe)."""
+    global _migrated
+    if _migrated:
+        return True
+    try:
+        with transaction.atomic():
+            _bounded_statements()
+            executor = MigrationExecutor(connections["default"])
+            _migrated = not executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except Exception:
+        return False
+    return _migrated
+
+
+@never_cache
+def readyz(request: HttpRequest) -> JsonResponse:
+    database = _database_ok()
+    checks = {
+        "database": database,
+        "cache": _cache_ok(),
+        "broker": _broker_ok(),
+        "migrations": database and _migrations_applied(),
+    }
+    ready = all(checks.values())
+    return JsonResponse({"status": "ready" if ready else "unavailable", **checks}, status=200 if ready else 503)

@@ -15,7 +15,7 @@ from market.core.inputs import input_mode, read_input, read_query
 from market.core.listing import ListEndpoint, list_response
 from market.notifications import selectors, services
 from market.notifications.inputs import DeliveryLogQuery, InboxQuery, PreferencesInput
-from market.notifications.models import Channel, DeliveryAttempt, Group, Notification
+from market.notifications.models import Channel, DeliveryAttempt, Group, Notification, ResendSafety
 from market.notifications.permissions import NOTIFICATIONS_MANAGE
 from market.notifications.policy import DELIVERY_POLICY
 from market.notifications.registry import find_kind
@@ -79,6 +79,12 @@ def _preferences_body(user: Any) -> dict[str, Any]:
 
 class DeliveryOut(serializers.ModelSerializer):
     recipient = serializers.CharField(source="recipient_display")
+    resend_safety = serializers.ChoiceField(
+        choices=ResendSafety.choices,
+        allow_null=True,
+        read_only=True,
+        help_text="For failed and unconfirmed rows: whether sending again risks a duplicate (null otherwise).",
+    )
     allowed_actions = AllowedActionsField(DELIVERY_POLICY)
 
     class Meta:
@@ -99,6 +105,8 @@ class DeliveryOut(serializers.ModelSerializer):
             "sent_at",
             "provider_message_id",
             "last_error",
+            "handed_over_at",
+            "resend_safety",
             "fallback_for_id",
             "created_at",
             "allowed_actions",

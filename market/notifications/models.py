@@ -58,6 +58,20 @@ class Status(models.TextChoices):
     DIGESTED = "digested", _("Sent in a digest")
 
 
+class ResendSafety(models.TextChoices):
+    """What staff risk by sending a failed or unconfirmed row again (the delivery log shows it)."""
+
+    SAFE = "safe", _("Safe to send again: the provider never accepted it")
+    MAY_DUPLICATE = (
+        "may_duplicate",
+        _("Sending again may deliver it twice: the provider received the whole message but did not answer"),
+    )
+    UNKNOWN = (
+        "unknown",
+        _("Unknown: recorded before the message was complete (by an earlier version); it may never have arrived"),
+    )
+
+
 class Notification(models.Model):
     kind = models.CharField(_("kind"), max_length=80)
     group = models.CharField(_("group"), max_length=16, choices=Group.choices)
@@ -90,6 +104,10 @@ class Notification(models.Model):
     claim_token = models.CharField(max_length=64, blank=True)
     claimed_by = models.CharField(max_length=200, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # When the provider got the whole message (SMTP: the final "." written), committed right after that write
+    # (relay.py): an unconfirmed row with it may have arrived; without it, it was recorded by the earlier
+    # relay that committed the hand-over before the final ".", so it may never have arrived.
+    handed_over_at = models.DateTimeField(_("handed over"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
     provider_message_id = models.CharField(_("provider message id"), max_length=200, blank=True)
@@ -157,6 +175,14 @@ class Notification(models.Model):
     @property
     def is_unconfirmed(self) -> bool:
         return self.status == Status.UNCONFIRMED
+
+    @property
+    def resend_safety(self) -> ResendSafety | None:
+        if self.status == Status.FAILED:
+            return ResendSafety.SAFE
+        if self.status == Status.UNCONFIRMED:
+            return ResendSafety.MAY_DUPLICATE if self.handed_over_at else ResendSafety.UNKNOWN
+        return None
 
     @property
     def recipient_display(self) -> str:

@@ -10,21 +10,27 @@ any number of workers. Every step is a short transaction; no lock is held while 
 2. Claim a batch with SELECT … FOR UPDATE SKIP LOCKED: concurrent relays take disjoint rows. The claim
    writes a random claim token, the worker's name, a lease, counts the attempt (attempts + 1) and opens a
    DeliveryAttempt row, then commits.
-3. For each row, render it and call the channel. Just before the provider could accept the message, the
-   adapter calls the hand-over hook, which moves the row `sending -> delivering` *conditionally on the claim
-   token*. If another relay has taken the row over meanwhile, that update matches nothing and the message is
-   abandoned unsent; so two relays can never both hand the same row over.
+3. For each row, render it and call the channel. The adapter wraps the write that completes the message (the
+   final "." of SMTP DATA, an HTTP request) in the hand-over hook: it moves the row `sending -> delivering`
+   *conditionally on the claim token* in a transaction that commits only after that write. If another relay
+   has taken the row over meanwhile, the update matches nothing and the message is abandoned unsent (the "."
+   never written); so two relays can never both hand the same row over.
 4. Record the answer, again conditional on the claim token: `sent`; `pending` with backoff and jitter on a
    temporary failure (a refusal that arrived as an answer, or any error before the hand-over); `failed` on a
    permanent one or when attempts run out (Zalo/SMS then fall back to e-mail); `unconfirmed` when the
    connection broke after the hand-over without an answer.
 
-Why `unconfirmed` and not "retry": between handing the message over (SMTP "." sent) and recording `sent`,
-a crash leaves no way to ask the provider whether it took the message; SMTP has no idempotency key.
-Retrying could deliver it twice; not retrying could lose it. The window is a few milliseconds after the
-whole message is on the wire (the server has it), so we choose not to resend, and show the row to staff as
-"delivery unconfirmed" with a resend button. A crash anywhere earlier (rendering, connecting, RCPT, sending
-the body) is retried automatically and delivers exactly once.
+Why `unconfirmed` and not "retry": between handing the message over (SMTP "." written) and recording
+`sent`, a crash leaves no way to ask the provider whether it took the message; SMTP has no idempotency key.
+Retrying could deliver it twice; not retrying could lose it. The window runs from the final "." to the
+server's reply (milliseconds, while the server has the whole message), so we choose not to resend, and show
+the row to staff as "delivery unconfirmed — sending again may deliver it twice" with a resend button. A
+crash anywhere earlier (rendering, connecting, RCPT, sending the body, up to the "." itself) rolls the
+hand-over back and is retried automatically: delivered exactly once.
+
+An earlier version committed `delivering` just *before* writing the ".": a kill between the two lost the
+message silently (the server discarded it, the row said it was handed over). Rows it left `unconfirmed`
+have no `handed_over_at`, and the staff list says that they may never have arrived.
 """
 
 from __future__ import annotations
@@ -33,6 +39,8 @@ import logging
 import random
 import uuid
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from time import monotonic
@@ -150,6 +158,7 @@ def claim_batch(*, worker: str, limit: int, now: datetime | None = None) -> list
             claim_token=token,
             claimed_by=worker[:200],
             lease_expires_at=lease,
+            handed_over_at=None,
             attempts=F("attempts") + 1,
             attempts_left=Greatest(F("attempts_left") - 1, 0),
             updated_at=now,
@@ -212,16 +221,20 @@ def _deliver(
 ) -> None:
     handed = False
 
-    def hand_over() -> None:
+    @contextmanager
+    def hand_over() -> Iterator[None]:
+        """Around the write that completes the message: `delivering` commits only once it was written."""
         nonlocal handed
         now = timezone.now()
         # Long enough for the provider's answer: a live worker is never declared lost while it waits.
         lease = now + timedelta(seconds=relay_settings().claim_lease + 2 * adapter.timeout)
-        moved = Notification.objects.filter(pk=row.pk, status=Status.SENDING, claim_token=row.claim_token).update(
-            status=Status.DELIVERING, lease_expires_at=lease, updated_at=now
-        )
-        if moved != 1:
-            raise LostClaim()
+        with transaction.atomic():
+            moved = Notification.objects.filter(pk=row.pk, status=Status.SENDING, claim_token=row.claim_token).update(
+                status=Status.DELIVERING, lease_expires_at=lease, handed_over_at=now, updated_at=now
+            )
+            if moved != 1:
+                raise LostClaim()
+            yield
         handed = True
 
     try:

@@ -46,8 +46,9 @@ def test_a_dead_child_is_restarted_and_sigterm_stops_everything(tmp_path: Path):
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(lambda: get(f"{base}/healthz")[0] == 200, 120, "the web process", process, log)
-        started = dict(re.findall(r"started (\w+) \(pid (\d+)\)", log.read_text()))
-        assert set(started) == {"web", "worker", "beat", "localstripe"}, log.read_text()
+        started = dict(re.findall(r"started ([\w-]+) \(pid (\d+)\)", log.read_text()))
+        workers = {"worker", "worker-payments", "worker-notifications", "worker-bulk"}
+        assert set(started) == {"web", *workers, "beat", "localstripe"}, log.read_text()
         killed_at = datetime.now().astimezone()
         os.kill(int(started["worker"]), signal.SIGKILL)
 

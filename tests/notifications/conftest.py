@@ -368,6 +368,8 @@ RELAY_ENV = {
     "NOTIFICATIONS_RETRY_MAX_SECONDS": "1",
     "NOTIFICATIONS_RELAY_TIME_BUDGET_SECONDS": "5",
     "EMAIL_TIMEOUT": "2",
+    # A killed worker's embedded beat leaves its lock behind; the next worker's beat takes over quickly.
+    "BEAT_LOCK_SECONDS": "3",
 }
 
 
@@ -380,11 +382,13 @@ def relay_worker(tmp_path: Path, smtp_server: SmtpSink) -> Iterator[Callable[...
     def start(*, concurrency: int = 1, beat: bool = True, broker: str | None = None, **extra: str) -> RelayWorker:
         name = f"relay-{len(started)}-{uuid.uuid4().hex[:6]}@localhost"
         env = process_env(
-            EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-            EMAIL_HOST="127.0.0.1",
-            EMAIL_PORT=str(smtp_server.port),
-            **RELAY_ENV,
-            **extra,
+            **{
+                "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+                "EMAIL_HOST": "127.0.0.1",
+                "EMAIL_PORT": str(smtp_server.port),
+                **RELAY_ENV,
+                **extra,
+            }
         )
         if broker:
             env["CELERY_BROKER_URL"] = broker

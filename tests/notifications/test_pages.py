@@ -227,3 +227,37 @@ def test_the_invitation_message_says_it_is_emailed(coop_owner):
     )
     assert "đang gửi e-mail đến moi@test.example" in response.content.decode()
     assert Notification.objects.filter(kind="organisations.invitation", recipient_address="moi@test.example").exists()
+
+
+def test_the_delivery_log_says_which_problem_rows_are_safe_to_send_again(staff_user, failed_row, cooperative):
+    """Failed: the provider never took it. Unconfirmed with the whole message handed over: a resend may
+    duplicate it. Unconfirmed without (left by the relay that recorded the hand-over before the final "."):
+    it may never have arrived."""
+    from django.utils import timezone
+
+    user = failed_row.recipient_user
+    rows = []
+    for occurrence, handed_over_at in (("whole", timezone.now()), ("earlier", None)):
+        with transaction.atomic():
+            notify(
+                kind="organisations.verified",
+                recipients=[user],
+                context={"organisation_id": cooperative.pk, "organisation_name": cooperative.name, "is_seller": True},
+                object_ref=cooperative,
+                channels=[Channel.EMAIL],
+                occurrence=occurrence,
+            )
+        row = Notification.objects.get(kind="organisations.verified", occurrence=occurrence)
+        Notification.objects.filter(pk=row.pk).update(status=Status.UNCONFIRMED, handed_over_at=handed_over_at)
+        rows.append(row)
+
+    page = logged_in(staff_user).get("/staff/notifications/?tab=problems").content.decode()
+    marks = {
+        int(chunk.split("/", 1)[0]): chunk.split('data-resend="', 1)[1].split('"', 1)[0]
+        for chunk in page.split('href="/staff/notifications/')[1:]
+        if 'data-resend="' in chunk.split("</tr>", 1)[0]
+    }
+    assert marks == {failed_row.pk: "safe", rows[0].pk: "may_duplicate", rows[1].pk: "unknown"}
+    assert "Gửi lại an toàn" in page
+    detail = logged_in(staff_user).get(f"/staff/notifications/{rows[1].pk}/").content.decode()
+    assert "có thể chưa bao giờ đến" in detail

@@ -3,6 +3,10 @@ outages, killed workers and concurrent relays; messages are counted at the SMTP 
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import socket
 import threading
 import time
 
@@ -204,3 +208,82 @@ def test_two_workers_with_their_own_relays_never_send_a_row_twice(relay_worker, 
     assert email_rows(status=Status.SENT).count() == 150
     workers = {name.rsplit(":", 1)[0] for name in email_rows().values_list("claimed_by", flat=True)}
     assert len(workers) == 2, workers
+
+
+class DataTap:
+    """A TCP relay between the worker and the SMTP server that stops the worker at one chosen moment: the whole
+    message body has reached the server, the final "." has not (SIGSTOP on the worker's process group, on the
+    first client chunk after the server's "354" that does not end DATA)."""
+
+    def __init__(self, upstream_port: int) -> None:
+        self.upstream_port = upstream_port
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.worker_group: int | None = None
+        self.stopped = threading.Event()
+        self.dot_seen = threading.Event()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(("127.0.0.1", self.upstream_port))
+            state = {"in_data": False}
+            threading.Thread(target=self._pump, args=(server, client, state, False), daemon=True).start()
+            threading.Thread(target=self._pump, args=(client, server, state, True), daemon=True).start()
+
+    def _pump(self, source: socket.socket, target: socket.socket, state: dict, from_client: bool) -> None:
+        try:
+            while chunk := source.recv(65536):
+                if not from_client and chunk.startswith(b"354"):
+                    state["in_data"] = True
+                elif from_client and state["in_data"]:
+                    if chunk.endswith(b"\r\n.\r\n"):
+                        self.dot_seen.set()
+                    elif self.worker_group is not None and not self.stopped.is_set():
+                        os.killpg(self.worker_group, signal.SIGSTOP)
+                        self.stopped.set()
+                target.sendall(chunk)
+        except OSError:
+            pass
+        finally:
+            for end in (source, target):
+                with contextlib.suppress(OSError):
+                    end.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def test_worker_killed_between_the_body_and_the_final_dot_delivers_it_once(relay_worker, smtp_server, cooperative):
+    """The lost e-mail of issue 13: the relay recorded the hand-over before writing the final "." of DATA, so a
+    kill between the two left a row "handed over" that the server had thrown away. Now nothing says
+    "delivering" until the "." is written: killed there, the row is still "sending" and is sent again."""
+    member(cooperative, Role.OWNER)
+    tap = DataTap(smtp_server.port)
+    first = relay_worker(EMAIL_PORT=str(tap.port))
+    tap.worker_group = first.process.pid  # the worker leads its own process group (start_new_session)
+    with transaction.atomic():
+        notify(kind="organisations.verified", recipients=[cooperative], context={}, object_ref=cooperative)
+    assert tap.stopped.wait(60), first.output()[-3000:]
+    time.sleep(0.5)  # whatever the stopped worker had already sent to PostgreSQL is done by now
+
+    first.kill()
+    tap.close()
+    assert not tap.dot_seen.is_set()
+    assert smtp_server.count() == 0
+    row = email_rows().get()
+    assert row.status == Status.SENDING, row.status  # not "delivering": nothing was handed over
+    assert row.handed_over_at is None
+
+    relay_worker()
+    wait_until(lambda: email_rows(status=Status.SENT).exists(), what="delivery after the restart")
+    settle()
+    row = email_rows().get()
+    assert (smtp_server.count(), row.attempts) == (1, 2)
+    assert row.handed_over_at is not None
+    outcomes = list(DeliveryAttempt.objects.filter(notification=row).values_list("outcome", flat=True))
+    assert outcomes == [AttemptOutcome.INTERRUPTED, AttemptOutcome.SENT]

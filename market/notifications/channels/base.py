@@ -1,17 +1,22 @@
 """What every channel adapter shares: how a delivery can fail, and the hand-over hook.
 
-The hand-over hook is called by the adapter at the last moment before the provider could accept the
-message (before the final "." of SMTP DATA, before an HTTP request is written). It records in the database
-that the message is leaving; from then on a crash or a lost answer is *ambiguous* (the provider may have
-it), and the relay stops retrying on its own unless the provider de-duplicates (see relay.py).
+The hand-over hook is a context manager the adapter wraps around the write that completes the message (the
+final "." of SMTP DATA, the HTTP request): `with hand_over(): write()`. On entry it moves the row from
+`sending` to `delivering`, conditionally on the claim, in a transaction it leaves open; it commits when the
+write returned. So the database says "handed over" only once the provider has the whole message: a crash
+before the write rolls the transaction back and the row, still `sending`, is sent again safely. From the
+commit on, a crash or a lost answer is *ambiguous* (the provider may have it, with no way to ask), and the
+relay stops retrying on its own unless the provider de-duplicates (see relay.py). Between the write and the
+commit lie two system calls: a crash exactly there (microseconds) sends the message twice, never loses it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
-HandOver = Callable[[], None]
+HandOver = Callable[[], AbstractContextManager[None]]
 
 
 class DeliveryError(Exception):

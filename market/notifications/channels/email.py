@@ -1,12 +1,12 @@
 """E-mail through Django's SMTP backend, HTML + text, in the recipient's language.
 
 The backend's SMTP connection class is extended in one place: DATA is sent in two steps, the message body
-and then the final ".", with the hand-over hook in between. An SMTP server discards a transaction whose
-"." never arrived, so anything that goes wrong before the hook is safe to retry; the hook commits
-"delivering" to the database just before the point where the server could accept the message.
+and then the final ".", the second inside the hand-over (base.py). An SMTP server discards a transaction
+whose "." never arrived, so anything that goes wrong before the "." is written is safe to retry — and the
+database records "delivering" only after it was written. The one ambiguous window left is between the "."
+and the server's reply.
 
-Other backends (console in development, locmem in unit tests) are used as they are, with the hook called
-right before sending.
+Other backends (console in development, locmem in unit tests) are used as they are, inside the hand-over.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import contextlib
 import re
 import smtplib
 import socket
+from collections.abc import Iterator
 from email.utils import parseaddr
 from typing import Any
 
@@ -56,11 +57,13 @@ class _HandOverData(smtplib.SMTP):
         if not body.endswith(b"\r\n"):
             body += b"\r\n"
         self.send(body)
-        if self.hand_over is not None:
-            # Raises LostClaim to abandon the message: the caller then drops the connection without
-            # the ".", and the server throws the incomplete message away.
-            self.hand_over()
-        self.send(b".\r\n")
+        if self.hand_over is None:
+            self.send(b".\r\n")
+        else:
+            # Entering raises LostClaim to abandon the message: the caller then drops the connection without
+            # the ".", and the server throws the incomplete message away. Leaving commits "delivering".
+            with self.hand_over():
+                self.send(b".\r\n")
         return self.getreply()
 
 
@@ -143,18 +146,22 @@ class EmailSession:
     def send(self, message: EmailMultiAlternatives, hand_over: HandOver) -> str:
         message_id = message.extra_headers["Message-ID"]
         if not self.smtp:
-            hand_over()
             try:
-                get_connection(fail_silently=False).send_messages([message])
+                with hand_over():
+                    get_connection(fail_silently=False).send_messages([message])
+            except LostClaim:
+                raise
             except Exception as exc:  # an arbitrary backend: whatever it raises, we cannot tell
                 raise TransientError(f"e-mail backend failed: {exc}", definite=False) from exc
             return message_id
 
         handed = False
 
-        def mark() -> None:
+        @contextlib.contextmanager
+        def mark() -> Iterator[None]:
             nonlocal handed
-            hand_over()
+            with hand_over():
+                yield
             handed = True
 
         for try_number in (1, 2):

@@ -46,10 +46,12 @@ def post(
             connection.connect()
         except OSError as exc:
             raise TransientError(f"cannot connect to {parts.hostname}: {exc}", definite=True) from exc
-        if hand_over is not None:
-            hand_over()
         try:
-            connection.request("POST", path, body=body, headers=all_headers)
+            if hand_over is None:
+                connection.request("POST", path, body=body, headers=all_headers)
+            else:
+                with hand_over():
+                    connection.request("POST", path, body=body, headers=all_headers)
             response = connection.getresponse()
             return response.status, response.read()
         except (OSError, http.client.HTTPException) as exc:

@@ -108,10 +108,10 @@ class ZaloSession:
         if answer.get("error") == TOKEN_INVALID:
             # Zalo rejected the token before doing anything: refresh once and ask again.
             token = access_token(timeout=self.timeout, stale=token)
-            answer = self._post(url, body, token, lambda: None)
+            answer = self._post(url, body, token, None)  # already handed over
         return _result(answer)
 
-    def _post(self, url: str, body: dict[str, object], token: str, hand_over: HandOver) -> dict:
+    def _post(self, url: str, body: dict[str, object], token: str, hand_over: HandOver | None) -> dict:
         status, data = http.post(
             url, json_body=body, headers={"access_token": token}, timeout=self.timeout, hand_over=hand_over
         )

@@ -1,5 +1,5 @@
-"""Runs the whole zero-setup stack in the foreground: web (gunicorn), Celery worker and beat — and, when no
-Stripe key is configured, localstripe (a local Stripe test server) on 127.0.0.1 for card payments.
+"""Runs the whole zero-setup stack in the foreground: web (gunicorn), a Celery worker per queue group and beat —
+and, when no Stripe key is configured, localstripe (a local Stripe test server) on 127.0.0.1 for card payments.
 
 `make run` calls this after migrating and seeding. A process that dies is started again (with a growing pause
 if it keeps dying) and the others keep running; Ctrl-C (or SIGTERM) stops every process cleanly.
@@ -25,6 +25,13 @@ STOP_GRACE_SECONDS = 15
 # A child that ran this long before dying is restarted after 1 s again; quicker deaths double the pause.
 STABLE_AFTER_SECONDS = 60
 MAX_RESTART_DELAY_SECONDS = 60
+# Worker process name -> the queue it consumes.
+WORKER_QUEUES = {
+    "worker": "default",
+    "worker-payments": "payments",
+    "worker-notifications": "notifications",
+    "worker-bulk": "bulk",
+}
 
 
 class Command(BaseCommand):
@@ -55,10 +62,15 @@ class Command(BaseCommand):
                 # gunicorn 27 shares one control socket per user by default; several sites run on one machine.
                 "--control-socket", str(settings.VAR_DIR / "gunicorn.ctl"),
             ],
-            "worker": [
-                python, "-m", "celery", "-A", "market", "worker",
-                "--loglevel", "INFO", "--concurrency", "2", "--hostname", "local-worker@%h",
-            ],
+            # One worker per queue group (settings.CELERY_TASK_ROUTES), as in docker-compose.yml: a stalled
+            # Stripe or a long reconciliation never holds up the notifications.
+            **{
+                name: [
+                    python, "-m", "celery", "-A", "market", "worker", "--queues", queue,
+                    "--loglevel", "INFO", "--concurrency", "1", "--hostname", f"local-{name}@%h",
+                ]
+                for name, queue in WORKER_QUEUES.items()
+            },
             "beat": [
                 python, "-m", "celery", "-A", "market", "beat",
                 "--loglevel", "INFO", "--schedule", str(settings.CELERY_BEAT_SCHEDULE_FILENAME),
