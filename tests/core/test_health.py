@@ -48,7 +48,7 @@ def test_readyz_is_503_while_a_migration_is_not_applied(monkeypatch):
 
     monkeypatch.setattr(views, "_migrated", False)  # forget what an earlier request in this process found
     with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM django_migrations WHERE app = 'notifications' AND name = '0002_handed_over_at'")
+        cursor.execute("DELETE FROM django_migrations WHERE app = 'notifications' AND name = '0003_handed_over_at'")
 
     response = Client().get("/readyz")
 

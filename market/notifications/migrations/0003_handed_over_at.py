@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0001_outbox_attempts_preferences'),
+        ('notifications', '0002_updated_at_indexed_for_sync'),
     ]
 
     operations = [
