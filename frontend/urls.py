@@ -12,6 +12,7 @@ from frontend.views import (
     orders,
     organisations,
     payments,
+    pwa,
     site,
     staff,
     staff_catalog,
@@ -23,6 +24,9 @@ urlpatterns = [
     path("", organisations.home, name="home"),
     path("robots.txt", site.robots_txt, name="robots"),
     path("favicon.ico", site.favicon, name="favicon"),
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
+    path("sw.js", pwa.service_worker, name="service-worker"),
+    path("offline/", pwa.offline, name="offline"),
     # orders: cart, checkout, buyer and cooperative order pages, quotations
     path("cart/", orders.cart, name="cart"),
     path("checkout/", orders.checkout, name="checkout"),
