@@ -82,7 +82,8 @@ def test_the_earliest_scan_wins_whichever_phone_syncs_first_and_a_resent_batch_c
     assert [c["code"] for c in heartbeat["conflicts"]] == [badges[0].code]
     assert heartbeat["conflicts"][0]["outcome"] == "conflict"
     revised = CheckinScan.objects.get(device__device_id="B", badge=badges[0])
-    assert revised.outcome == ScanOutcome.CONFLICT and revised.revised_at is not None
+    assert revised.outcome == ScanOutcome.CONFLICT
+    assert revised.revised_at is not None
     # A batch sent again (its answer was lost) is answered from what was stored, and nothing moves.
     again = sync(phone_a, fair, "A", a_batch)
     assert [(r["outcome"], r["replayed"]) for r in again["results"]] == [("checked_in", True), ("checked_in", True)]
@@ -139,7 +140,8 @@ def test_a_cooperative_cannot_sync_scans_and_nothing_changes(cooperative, fair):
         HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value,
     )
     assert response.status_code == 403
-    assert not CheckinScan.objects.exists() and not CheckinDevice.objects.exists()
+    assert not CheckinScan.objects.exists()
+    assert not CheckinDevice.objects.exists()
 
 
 def test_the_staff_page_lists_each_phone_with_its_queue_and_last_sync(alliance, fair):
@@ -150,7 +152,8 @@ def test_the_staff_page_lists_each_phone_with_its_queue_and_last_sync(alliance, 
     device = CheckinDevice.objects.get(device_id="A")
     assert (device.pending, device.last_sync_at, device.user) == (7, None, staff)
     page = client.get(reverse("frontend:fair-checkin", args=[fair.slug]), HTTP_ACCEPT_LANGUAGE="vi").content.decode()
-    assert 'data-device="A"' in page and 'data-device="B"' in page
+    assert 'data-device="A"' in page
+    assert 'data-device="B"' in page
     assert '<td class="num">7</td>' in page
     assert "Máy A" in page
 
@@ -171,11 +174,13 @@ def test_people_get_badges_of_their_own_and_each_checks_in_on_its_own(alliance, 
 
     staff = actor_for(alliance, Role.STAFF)
     result = services.checkin_scan(actor=staff, fair_id=fair.pk, code=lan.code)
-    assert result.first_time and "Nguyễn Thị Lan" in result.message
+    assert result.first_time
+    assert "Nguyễn Thị Lan" in result.message
     assert Badge.objects.get(pk=hung.pk).checked_in_at is None
     assert Badge.objects.get(fair=fair, organisation=cooperative, holder_name="").checked_in_at is None
 
     client = Client()
     client.force_login(owner.user)
     page = client.get(reverse("frontend:fair-badges", args=[fair.slug]), HTTP_ACCEPT_LANGUAGE="vi").content.decode()
-    assert "Nguyễn Thị Lan" in page and "Trần Văn Hùng" in page
+    assert "Nguyễn Thị Lan" in page
+    assert "Trần Văn Hùng" in page
