@@ -277,6 +277,11 @@ def _checkin_context(request: ActorRequest, fair: Fair) -> dict[str, Any]:
         "fair": fair,
         "counts": selectors.checkin_counts(fair=fair),
         "devices": selectors.checkin_devices(fair=fair),
+        # What the page says when it answers a scan by itself, offline (fairs/checkin.js fills the name in).
+        "offline_texts": {
+            "welcome": _("Welcome, %(name)s: checked in."),
+            "already": _("%(name)s is already checked in."),
+        },
         "actions": policy.FAIR_POLICY.actions(actor=request.actor, obj=state),
         "closed": policy.FAIR_POLICY.state_refusal(FairAction.CHECK_IN, state) or "",
     }
