@@ -8,6 +8,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from defusedxml import ElementTree
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -184,3 +185,14 @@ def test_people_get_badges_of_their_own_and_each_checks_in_on_its_own(alliance, 
     page = client.get(reverse("frontend:fair-badges", args=[fair.slug]), HTTP_ACCEPT_LANGUAGE="vi").content.decode()
     assert "Nguyễn Thị Lan" in page
     assert "Trần Văn Hùng" in page
+
+
+def test_a_badge_qr_is_a_full_qr_code_that_phones_read_never_a_micro_qr(alliance, fair):
+    """segno draws a Micro QR for a text as short as a badge's, which phone cameras, BarcodeDetector and
+    jsQR cannot read: a QR code is at least 21 modules wide, a Micro QR at most 17."""
+    badge = Badge.objects.filter(fair=fair).first()
+    client = Client()
+    client.force_login(member(alliance, Role.STAFF))
+    svg = ElementTree.fromstring(client.get(reverse("frontend:fair-badge-qr", args=[fair.slug, badge.code])).content)
+    modules = int(float(svg.get("width"))) // 6 - 2 * 4  # scale 6, a quiet zone of 4 modules each side
+    assert modules >= 21

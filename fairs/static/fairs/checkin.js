@@ -101,11 +101,7 @@
           return store.put("badges", badge);
         }
       })
-      .then(function () {
-        input.value = "";
-        input.focus();
-        return showStatus();
-      });
+      .then(showStatus);
   }
 
   function showConflicts(conflicts) {
@@ -181,6 +177,9 @@
       if (!navigator.onLine) {
         event.preventDefault();
         event.stopImmediatePropagation();
+        // Cleared at once, not when the queue is written: the next badge may be typed or scanned already.
+        input.value = "";
+        input.focus();
         queueScan(lastCode);
       }
     },

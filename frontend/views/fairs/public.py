@@ -101,7 +101,10 @@ def badge_svg(payload: str) -> bytes:
     import io
 
     buffer = io.BytesIO()
-    segno.make(payload, error="m").save(buffer, kind="svg", scale=6, light="white", dark="black", xmldecl=False)
+    # Never a Micro QR (segno picks one for a short text): phone cameras, BarcodeDetector and jsQR read only
+    # full QR codes.
+    qr = segno.make(payload, error="m", micro=False)
+    qr.save(buffer, kind="svg", scale=6, light="white", dark="black", xmldecl=False)
     return buffer.getvalue()
 
 
