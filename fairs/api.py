@@ -399,7 +399,7 @@ def checkin_sync_payload(actor: Actor, fair_id: int, body: dict[str, Any]) -> di
         actor=actor,
         fair_id=fair_id,
         device_id=body["device"],
-        label=body["label"],
+        label=body["phone_name"],
         pending=body["pending"],
         scans=records,
     )

@@ -192,8 +192,9 @@ class IntakeRecordInput(serializers.Serializer):
 
     key = serializers.UUIDField(label=_("Idempotency key"))
     language = serializers.ChoiceField(choices=["vi", "en"], default="vi", label=_("Language"))
-    fields = serializers.DictField(
-        child=serializers.CharField(allow_blank=True, max_length=400, trim_whitespace=False), label=_("Fields")
+    typed = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=400, trim_whitespace=False),
+        label=_("Fields as typed"),
     )
 
 

@@ -422,10 +422,12 @@ def badge_issue_person(*, actor: Actor, fair_id: int, name: str) -> Badge:
     """A badge of its own for one of the organisation's people at this fair, with the organisation's kind
     (exhibitor or buyer). The organisation must already be at the fair (its own badge exists)."""
     actor.require(FAIRS_BADGES)
+    organisation = actor.organisation
+    assert organisation is not None  # the capability asked for one
     fair = fair_for(actor, fair_id)
     party = (
         Badge.objects.select_for_update()
-        .filter(fair=fair, organisation_id=actor.organisation_id, holder_name="")
+        .filter(fair=fair, organisation=organisation, holder_name="")
         .order_by("kind")
         .first()
     )

@@ -52,7 +52,7 @@ def page_client(user) -> Client:
 
 
 def sync(client, fair, device: str, scans: list[dict], pending: int = 0) -> dict:
-    body = {"device": device, "label": f"Máy {device}", "pending": pending, "scans": scans}
+    body = {"device": device, "phone_name": f"Máy {device}", "pending": pending, "scans": scans}
     headers = {"HTTP_X_CSRFTOKEN": client.cookies["csrftoken"].value} if "csrftoken" in client.cookies else {}
     response = client.post(
         reverse("fairs:fair-check-in-sync", args=[fair.pk]), body, content_type="application/json", **headers

@@ -57,9 +57,9 @@ def gate(world) -> Client:
 
 
 def test_a_record_sent_three_times_makes_one_intake_with_the_weight_as_typed(world, gate):
-    first = {"key": str(uuid.uuid4()), "language": "vi", "fields": typed(world, 0, "1.250,5", moisture_percent="14,5")}
-    second = {"key": str(uuid.uuid4()), "language": "en", "fields": typed(world, 1, "2,000.25")}
-    second["fields"]["received_on"] = world.harvest.strftime("%d/%m/%Y")
+    first = {"key": str(uuid.uuid4()), "language": "vi", "typed": typed(world, 0, "1.250,5", moisture_percent="14,5")}
+    second = {"key": str(uuid.uuid4()), "language": "en", "typed": typed(world, 1, "2,000.25")}
+    second["typed"]["received_on"] = world.harvest.strftime("%d/%m/%Y")
 
     answers = send(gate, [first, second])
     assert [a["status"] for a in answers] == ["created", "created"]
@@ -78,28 +78,28 @@ def test_a_record_sent_three_times_makes_one_intake_with_the_weight_as_typed(wor
 
 
 def test_a_bad_record_answers_its_own_errors_and_the_others_are_recorded(world, gate):
-    good = {"key": str(uuid.uuid4()), "language": "vi", "fields": typed(world, 0, "980")}
-    bad = {"key": str(uuid.uuid4()), "language": "vi", "fields": typed(world, 1, "một tấn", moisture_percent="140")}
-    broken = {"key": "không phải khóa", "fields": {}}
+    good = {"key": str(uuid.uuid4()), "language": "vi", "typed": typed(world, 0, "980")}
+    bad = {"key": str(uuid.uuid4()), "language": "vi", "typed": typed(world, 1, "một tấn", moisture_percent="140")}
+    broken = {"key": "không phải khóa", "typed": {}}
     answers = send(gate, [good, bad, broken])
     assert [a["status"] for a in answers] == ["created", "invalid", "invalid"]
-    assert set(answers[1]["errors"]) == {"weight_kg", "moisture_percent"}
-    assert "key" in answers[2]["errors"]
+    assert set(answers[1]["field_errors"]) == {"weight_kg", "moisture_percent"}
+    assert "key" in answers[2]["field_errors"]
     assert Intake.objects.filter(cooperative=world.cooperative).count() == 1
     # Corrected and sent under the same key, the bad record is recorded once.
-    bad["fields"]["weight_kg"], bad["fields"]["moisture_percent"] = "1.000", "15"
+    bad["typed"]["weight_kg"], bad["typed"]["moisture_percent"] = "1.000", "15"
     assert [a["status"] for a in send(gate, [bad, bad])] == ["created", "replayed"]
     assert Intake.objects.filter(cooperative=world.cooperative).count() == 2
 
 
 def test_another_cooperatives_key_is_refused_and_a_buyer_cannot_send(world, gate):
-    record = {"key": str(uuid.uuid4()), "language": "vi", "fields": typed(world, 0, "500")}
+    record = {"key": str(uuid.uuid4()), "language": "vi", "typed": typed(world, 0, "500")}
     send(gate, [record])
     other = build_world(OrganisationFactory(name="HTX Khác"))
     client = Client(enforce_csrf_checks=True)
     client.force_login(other.staff.user)
     client.get(reverse("frontend:home"))
-    refused = send(client, [{**record, "fields": typed(other, 0, "500")}])
+    refused = send(client, [{**record, "typed": typed(other, 0, "500")}])
     assert refused[0]["status"] == "refused"
     buyer = Client()
     buyer.force_login(member(OrganisationFactory(kind="buyer"), Role.OWNER))

@@ -478,7 +478,9 @@ class IntakeSyncResultOut(serializers.Serializer):
     status = serializers.CharField(help_text="created, replayed (sent before: no second intake), invalid or refused.")
     intake = serializers.IntegerField(allow_null=True)
     message = serializers.CharField()
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    field_errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), help_text="Messages per field of the form."
+    )
 
 
 class IntakeSyncOut(serializers.Serializer):
@@ -488,11 +490,11 @@ class IntakeSyncOut(serializers.Serializer):
 def _intake_sync_one(actor: Actor, raw: dict[str, Any]) -> dict[str, Any]:
     """One record: read its fields as the intake form reads them (in the language they were typed in) and
     record it once under its key; every failure is this record's answer, never the batch's."""
-    answer: dict[str, Any] = {"key": str(raw.get("key", "")), "intake": None, "errors": {}}
+    answer: dict[str, Any] = {"key": str(raw.get("key", "")), "intake": None, "field_errors": {}}
     try:
         record = read_input(inputs.IntakeRecordInput, raw, mode=InputMode.JSON)
         typed = QueryDict(mutable=True)
-        for name, value in record["fields"].items():
+        for name, value in record["typed"].items():
             typed[name] = value
         with translation.override(record["language"]):
             fields = read_input(inputs.IntakeInput, typed, mode=InputMode.FORM, context=inputs.KG)
@@ -502,9 +504,9 @@ def _intake_sync_one(actor: Actor, raw: dict[str, Any]) -> dict[str, Any]:
                 "household": done.intake.household.name,
             }
     except ValidationFailed as error:
-        return {**answer, "status": "invalid", "message": error.message, "errors": error.fields}
+        return {**answer, "status": "invalid", "message": error.message, "field_errors": error.fields}
     except ApplicationError as error:
-        return {**answer, "status": "refused", "message": error.message, "errors": error.fields}
+        return {**answer, "status": "refused", "message": error.message, "field_errors": error.fields}
     status_ = "replayed" if done.replayed else "created"
     return {**answer, "status": status_, "intake": done.intake.pk, "message": message}
 

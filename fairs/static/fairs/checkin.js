@@ -128,7 +128,7 @@
         return store
           .postJSON(d.syncUrl, {
             device: deviceId,
-            label: label,
+            phone_name: label,
             pending: queued.length - batch.length,
             scans: batch.map(function (s) {
               return { key: s.key, code: s.code, scanned_at: s.scanned_at };

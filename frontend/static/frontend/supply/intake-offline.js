@@ -104,7 +104,7 @@
         return store
           .postJSON(d.syncUrl, {
             records: batch.map(function (r) {
-              return { key: r.key, language: r.language, fields: r.fields };
+              return { key: r.key, language: r.language, typed: r.fields };
             }),
           })
           .then(function (answer) {
@@ -121,8 +121,8 @@
                 done.push(res.key);
                 results.prepend(item(d.tSent + ": " + res.message + (res.status === "replayed" ? " (" + d.tAgain + ")" : ""), "success"));
               } else {
-                var messages = Object.keys(res.errors || {}).map(function (name) {
-                  return res.errors[name].join(" ");
+                var messages = Object.keys(res.field_errors || {}).map(function (name) {
+                  return res.field_errors[name].join(" ");
                 });
                 record.failed = messages.length ? messages.join(" ") : res.message;
                 failed.push(record);
