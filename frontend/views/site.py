@@ -33,6 +33,7 @@ DISALLOWED = (
     "/my/",
     "/no-organisation/",
     "/notifications/",
+    "/offline/",
     "/orders/",
     "/organisation/",
     "/password-reset/",

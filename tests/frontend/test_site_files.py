@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 # The pages anyone may see and a search engine should find (route names, with their namespace).
 PUBLIC = {
     *(f"frontend:{name}" for name in ("home", "catalogue", "product", "trace", "digital-link", "cooperative",
-                                      "fair-list", "fair-detail", "fair-plan", "fair-plan-svg", "robots", "favicon")),
+                                      "fair-list", "fair-detail", "fair-plan", "fair-plan-svg", "robots", "favicon",
+                                      "manifest", "service-worker")),
     "catalog-media", "catalog-lot-qr",
 }  # fmt: skip
 
