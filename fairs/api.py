@@ -18,7 +18,7 @@ from rest_framework.response import Response
 
 from fairs import inputs, policy, selectors, services
 from fairs.models import Application, Booth, Fair, Meeting, MeetingOutcome, PlanStatus
-from fairs.permissions import FAIRS_APPLY, FAIRS_EXHIBIT, FAIRS_MANAGE, FAIRS_MATCH, FAIRS_MEET
+from fairs.permissions import FAIRS_APPLY, FAIRS_BADGES, FAIRS_EXHIBIT, FAIRS_MANAGE, FAIRS_MATCH, FAIRS_MEET
 from market.core.errors import NotFound, ValidationFailed
 from market.core.inputs import InputMode, input_mode, read_input
 from market.core.pagination import CursorPagination
@@ -427,6 +427,38 @@ class CheckInSyncView(ActorAPIView):
     def post(self, request: Request, fair_id: int) -> Response:
         body = read_input(inputs.CheckinSyncInput, request.data, mode=InputMode.JSON)
         return Response(checkin_sync_payload(self.actor, fair_id, body))
+
+
+class FairBadgeOut(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField(source="display_name")
+    holder_name = serializers.CharField(help_text="The person's name; empty on the organisation's own badge.")
+    organisation = serializers.CharField(source="organisation.name")
+    kind = serializers.CharField()
+    qr_payload = serializers.SerializerMethodField(help_text="What the badge's QR code holds.")
+    checked_in_at = serializers.DateTimeField(allow_null=True)
+
+    def get_qr_payload(self, badge: Any) -> str:
+        return services.badge_payload(badge)
+
+
+class BadgeListView(ActorAPIView):
+    """The badges the caller may see at a fair (staff: every badge; others: their organisation's), and, for an
+    exhibitor's or buyer's owner or manager, a badge of their own for one of their people."""
+
+    required_scopes = {"GET": ApiScope.FAIRS, "POST": ApiScope.FAIRS}
+    capabilities = {"POST": FAIRS_BADGES}
+
+    @extend_schema(responses=FairBadgeOut(many=True), tags=["fairs"])
+    def get(self, request: Request, fair_id: int) -> Response:
+        fair = selectors.fair_get(actor=self.actor, fair_id=fair_id)
+        badges = selectors.badges_for(actor=self.actor, fair=fair).order_by("kind", "organisation__name", "holder_name")
+        return Response(FairBadgeOut(badges[:2000], many=True).data)
+
+    @extend_schema(request=inputs.BadgePersonInput, responses={201: FairBadgeOut}, tags=["fairs"])
+    def post(self, request: Request, fair_id: int) -> Response:
+        badge = services.badge_issue_person(actor=self.actor, fair_id=fair_id, **_body(self, inputs.BadgePersonInput))
+        return Response(FairBadgeOut(badge).data, status=201)
 
 
 class CheckinBadgeOut(serializers.Serializer):

@@ -14,6 +14,7 @@ urlpatterns = [
     path("fairs/<int:fair_id>/allocate/", api.AllocateView.as_view(), name="fair-allocate"),
     path("fairs/<int:fair_id>/check-in/", api.CheckInView.as_view(), name="fair-check-in"),
     path("fairs/<int:fair_id>/check-in/sync/", api.CheckInSyncView.as_view(), name="fair-check-in-sync"),
+    path("fairs/<int:fair_id>/badges/", api.BadgeListView.as_view(), name="badge-list"),
     path("fairs/<int:fair_id>/check-in/badges/", api.CheckInBadgesView.as_view(), name="fair-check-in-badges"),
     path("fairs/<int:fair_id>/applications/", api.ApplicationListView.as_view(), name="application-list"),
     path("fairs/<int:fair_id>/register/", api.RegisterView.as_view(), name="buyer-register"),

@@ -196,3 +196,22 @@ def test_a_badge_qr_is_a_full_qr_code_that_phones_read_never_a_micro_qr(alliance
     svg = ElementTree.fromstring(client.get(reverse("frontend:fair-badge-qr", args=[fair.slug, badge.code])).content)
     modules = int(float(svg.get("width"))) // 6 - 2 * 4  # scale 6, a quiet zone of 4 modules each side
     assert modules >= 21
+
+
+def test_an_owner_names_a_delegate_through_the_api_and_staff_see_every_badge(alliance, cooperative, fair):
+    client = APIClient()
+    client.force_login(member(cooperative, Role.MANAGER))
+    url = reverse("fairs:badge-list", args=[fair.pk])
+    made = client.post(url, {"name": "Phạm Thị Hoa"}, format="json")
+    assert made.status_code == 201
+    assert made.json()["name"] == "Phạm Thị Hoa"
+    assert made.json()["qr_payload"] == f"ML-{made.json()['code']}"
+    mine = client.get(url).json()
+    assert sorted(b["name"] for b in mine) == ["Phạm Thị Hoa", cooperative.name]
+    staff = APIClient()
+    staff.force_login(member(alliance, Role.STAFF))
+    assert len(staff.get(url).json()) == 4
+    clerk = APIClient()
+    clerk.force_login(member(cooperative, Role.STAFF))
+    assert clerk.post(url, {"name": "Lê Út"}, format="json").status_code == 403
+    assert Badge.objects.filter(fair=fair).exclude(holder_name="").count() == 1
