@@ -191,6 +191,14 @@
   });
   form.addEventListener("htmx:afterRequest", function (event) {
     if (event.detail.successful) {
+      // What was checked in online is checked in on the phone too, should the network go next.
+      var id = fair + ":" + normalise(lastCode);
+      store.get("badges", id).then(function (badge) {
+        if (badge && !badge.checked) {
+          badge.checked = true;
+          store.put("badges", badge);
+        }
+      });
       input.value = "";
       input.focus();
     }
