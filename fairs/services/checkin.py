@@ -29,7 +29,7 @@ from market.core.services import audit_record
 from market.organisations.permissions import Actor
 
 # How many scans one sync may carry; a phone with more sends several batches.
-MAX_BATCH = 500
+MAX_BATCH = 200
 # How many of its own conflicts a phone is told about on each contact.
 MAX_CONFLICTS_TOLD = 200
 

@@ -124,7 +124,7 @@
     syncing = true;
     return showStatus()
       .then(function (queued) {
-        var batch = queued.slice(0, 500);
+        var batch = queued.slice(0, 200);
         return store
           .postJSON(d.syncUrl, {
             device: deviceId,
