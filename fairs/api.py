@@ -10,7 +10,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -19,9 +18,9 @@ from rest_framework.response import Response
 
 from fairs import inputs, policy, selectors, services
 from fairs.models import Application, Booth, Fair, Meeting, MeetingOutcome, PlanStatus
-from fairs.permissions import FAIRS_APPLY, FAIRS_EXHIBIT, FAIRS_MANAGE, FAIRS_MATCH, FAIRS_MEET
-from market.core.errors import NotFound
-from market.core.inputs import input_mode, read_input
+from fairs.permissions import FAIRS_APPLY, FAIRS_BADGES, FAIRS_EXHIBIT, FAIRS_MANAGE, FAIRS_MATCH, FAIRS_MEET
+from market.core.errors import NotFound, ValidationFailed
+from market.core.inputs import InputMode, input_mode, read_input
 from market.core.listing import ListEndpoint, list_response
 from market.organisations.drf import ActorAPIView
 from market.organisations.models import ApiScope
@@ -179,6 +178,7 @@ class AllocationOut(serializers.Serializer):
 class CheckInOut(serializers.Serializer):
     code = serializers.CharField()
     organisation = serializers.CharField()
+    name = serializers.CharField(help_text="The person on the badge, or the organisation for its own badge.")
     kind = serializers.CharField()
     first_time = serializers.BooleanField()
     checked_in_at = serializers.DateTimeField()
@@ -212,16 +212,14 @@ class MeetingOut(serializers.ModelSerializer):
 
 def checkin_payload(result: services.CheckIn, counts: selectors.CheckinCounts) -> dict[str, Any]:
     badge = result.badge
-    message = (_("Welcome, %(name)s: checked in.") if result.first_time else _("%(name)s is already checked in.")) % {
-        "name": badge.organisation.name
-    }
     return {
         "code": badge.code,
         "organisation": badge.organisation.name,
+        "name": badge.display_name,
         "kind": badge.kind,
         "first_time": result.first_time,
         "checked_in_at": badge.checked_in_at,
-        "message": message,
+        "message": result.message,
         "checked_in": counts.done,
         "total": counts.total,
     }
@@ -338,9 +336,147 @@ class CheckInView(ActorAPIView):
 
     @extend_schema(request=inputs.CheckInInput, responses=CheckInOut, tags=["fairs"])
     def post(self, request: Request, fair_id: int) -> Response:
-        code = _body(self, inputs.CheckInInput)["code"]
-        result = services.checkin_scan(actor=self.actor, fair_id=fair_id, code=code)
+        body = _body(self, inputs.CheckInInput)
+        result = services.checkin_scan(actor=self.actor, fair_id=fair_id, code=body["code"], device_id=body["device"])
         return Response(checkin_payload(result, selectors.checkin_counts(fair=result.badge.fair)))
+
+
+class ScanResultOut(serializers.Serializer):
+    key = serializers.CharField()
+    code = serializers.CharField()
+    outcome = serializers.CharField(help_text="checked_in, already, conflict, unknown or invalid.")
+    name = serializers.CharField()
+    message = serializers.CharField()
+    checked_in_at = serializers.DateTimeField(allow_null=True)
+    replayed = serializers.BooleanField(help_text="This key was received before; the answer is its outcome now.")
+
+
+class CheckinSyncOut(serializers.Serializer):
+    results = ScanResultOut(many=True, help_text="One per scan sent, in the order sent.")
+    conflicts = ScanResultOut(many=True, help_text="This phone's scans that another phone scanned first.")
+    checked_in = serializers.IntegerField()
+    total = serializers.IntegerField()
+
+
+def scan_result_payload(result: services.ScanResult) -> dict[str, Any]:
+    return {
+        "key": str(result.key),
+        "code": result.code,
+        "outcome": result.outcome.value,
+        "name": result.name,
+        "message": result.message,
+        "checked_in_at": result.checked_in_at,
+        "replayed": result.replayed,
+    }
+
+
+def _invalid_scan(raw: dict[str, Any], error: ValidationFailed) -> dict[str, Any]:
+    return {
+        "key": str(raw.get("key", "")),
+        "code": str(raw.get("code", "")),
+        "outcome": "invalid",
+        "name": "",
+        "message": " ".join(f"{name}: {' '.join(msgs)}" for name, msgs in error.fields.items()) or error.message,
+        "checked_in_at": None,
+        "replayed": False,
+    }
+
+
+def checkin_sync_payload(actor: Actor, fair_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    """Read each scan on its own (a bad one is answered "invalid", the others still count), sync the good
+    ones, answer in the order sent. The page and the API share it."""
+    answers: list[dict[str, Any] | services.ScanRecord] = []
+    for raw in body["scans"]:
+        try:
+            answers.append(services.ScanRecord(**read_input(inputs.ScanInput, raw, mode=InputMode.JSON)))
+        except ValidationFailed as error:
+            answers.append(_invalid_scan(raw, error))
+    records = [a for a in answers if isinstance(a, services.ScanRecord)]
+    synced = services.checkin_sync(
+        actor=actor,
+        fair_id=fair_id,
+        device_id=body["device"],
+        label=body["phone_name"],
+        pending=body["pending"],
+        scans=records,
+    )
+    by_key = {result.key: result for result in synced.results}
+    counts = selectors.checkin_counts(fair=synced.device.fair)
+    return {
+        "results": [scan_result_payload(by_key[a.key]) if isinstance(a, services.ScanRecord) else a for a in answers],
+        "conflicts": [scan_result_payload(c) for c in synced.conflicts],
+        "checked_in": counts.done,
+        "total": counts.total,
+    }
+
+
+class CheckInSyncView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.FAIRS}
+    capabilities = {"POST": FAIRS_MANAGE}
+
+    @extend_schema(
+        request=inputs.CheckinSyncInput,
+        responses=CheckinSyncOut,
+        tags=["fairs"],
+        description="A phone's queued scans, each under its idempotency key: sending a batch again changes "
+        "nothing. The earliest scan of a badge wins; a later one from another phone is a conflict.",
+    )
+    def post(self, request: Request, fair_id: int) -> Response:
+        body = read_input(inputs.CheckinSyncInput, request.data, mode=InputMode.JSON)
+        return Response(checkin_sync_payload(self.actor, fair_id, body))
+
+
+class FairBadgeOut(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField(source="display_name")
+    holder_name = serializers.CharField(help_text="The person's name; empty on the organisation's own badge.")
+    organisation = serializers.CharField(source="organisation.name")
+    kind = serializers.CharField()
+    qr_payload = serializers.SerializerMethodField(help_text="What the badge's QR code holds.")
+    checked_in_at = serializers.DateTimeField(allow_null=True)
+
+    def get_qr_payload(self, badge: Any) -> str:
+        return services.badge_payload(badge)
+
+
+class BadgeListView(ActorAPIView):
+    """The badges the caller may see at a fair (staff: every badge; others: their organisation's), and, for an
+    exhibitor's or buyer's owner or manager, a badge of their own for one of their people."""
+
+    required_scopes = {"GET": ApiScope.FAIRS, "POST": ApiScope.FAIRS}
+    capabilities = {"POST": FAIRS_BADGES}
+
+    @extend_schema(responses=FairBadgeOut(many=True), tags=["fairs"])
+    def get(self, request: Request, fair_id: int) -> Response:
+        fair = selectors.fair_get(actor=self.actor, fair_id=fair_id)
+        badges = selectors.badges_for(actor=self.actor, fair=fair).order_by("kind", "organisation__name", "holder_name")
+        return Response(FairBadgeOut(badges[:2000], many=True).data)
+
+    @extend_schema(request=inputs.BadgePersonInput, responses={201: FairBadgeOut}, tags=["fairs"])
+    def post(self, request: Request, fair_id: int) -> Response:
+        badge = services.badge_issue_person(actor=self.actor, fair_id=fair_id, **_body(self, inputs.BadgePersonInput))
+        return Response(FairBadgeOut(badge).data, status=201)
+
+
+class CheckinBadgeOut(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField(source="display_name")
+    organisation = serializers.CharField(source="organisation.name")
+    kind = serializers.CharField()
+    checked_in_at = serializers.DateTimeField(allow_null=True)
+
+
+class CheckInBadgesView(ActorAPIView):
+    """What a phone keeps to check in offline: every badge of the fair, with who holds it."""
+
+    required_scopes = {"GET": ApiScope.FAIRS}
+    capabilities = {"GET": FAIRS_MANAGE}
+
+    @extend_schema(responses=CheckinBadgeOut(many=True), tags=["fairs"])
+    def get(self, request: Request, fair_id: int) -> Response:
+        fair = selectors.fair_get(actor=self.actor, fair_id=fair_id)
+        badges = selectors.badges_for(actor=self.actor, fair=fair)
+        return Response(CheckinBadgeOut(badges, many=True).data)
 
 
 # --- applications --------------------------------------------------------------------------------

@@ -457,6 +457,33 @@ class AssignInput(serializers.Serializer):
 # --- check-in and matching -------------------------------------------------------------------------
 class CheckInInput(serializers.Serializer):
     code = BadgeCodeInput(label=gettext_lazy("Badge code"))
+    device = serializers.CharField(
+        max_length=64, required=False, default="", help_text="The scanning phone's id, when a page sends it."
+    )
+
+
+class ScanInput(serializers.Serializer):
+    """One scan a phone queued: its idempotency key, what it read and when (the phone's clock)."""
+
+    key = serializers.UUIDField(label=gettext_lazy("Idempotency key"))
+    code = BadgeCodeInput(label=gettext_lazy("Badge code"))
+    scanned_at = serializers.DateTimeField(label=gettext_lazy("Scanned at"))
+
+
+class CheckinSyncInput(serializers.Serializer):
+    """A phone's batch of queued scans (each read on its own by ScanInput, so one bad scan spoils no other)
+    and what it still holds; an empty batch is its heartbeat."""
+
+    device = serializers.CharField(max_length=64, label=gettext_lazy("Phone id"))
+    phone_name = inputs.TextInput(max_length=60, required=False, default="", label=gettext_lazy("Phone"))
+    pending = serializers.IntegerField(min_value=0, max_value=1_000_000, default=0)
+    scans = serializers.ListField(
+        child=serializers.DictField(), max_length=200, default=list, help_text="Each as ScanInput."
+    )
+
+
+class BadgePersonInput(serializers.Serializer):
+    name = inputs.TextInput(max_length=120, label=gettext_lazy("Name on the badge"))
 
 
 class RegisterInput(serializers.Serializer):

@@ -460,9 +460,14 @@ class BadgeKind(models.TextChoices):
 
 
 class Badge(models.Model):
+    """One person's entry to a fair: an exhibitor's staff member or a buyer's delegate, each with their own
+    code and QR. A badge with no `holder_name` is the organisation's own badge (the one every exhibitor and
+    registered buyer gets; badges made before badges were per person became these)."""
+
     fair = models.ForeignKey(Fair, on_delete=models.CASCADE, related_name="badges")
     kind = models.CharField(_("kind"), max_length=10, choices=BadgeKind.choices)
     organisation = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE, related_name="+")
+    holder_name = models.CharField(_("name on the badge"), max_length=120, blank=True)
     code = models.CharField(_("code"), max_length=16, unique=True)
     checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
     checked_in_by = models.ForeignKey(
@@ -472,11 +477,77 @@ class Badge(models.Model):
     class Meta:
         ordering = ["code"]
         constraints = [
-            models.UniqueConstraint(fields=["fair", "kind", "organisation"], name="badge_one_per_party"),
+            models.UniqueConstraint(
+                fields=["fair", "kind", "organisation"], condition=Q(holder_name=""), name="badge_one_per_party"
+            ),
+            models.UniqueConstraint(
+                fields=["fair", "organisation", "holder_name"],
+                condition=~Q(holder_name=""),
+                name="badge_one_per_person",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.code
+
+    @property
+    def display_name(self) -> str:
+        return self.holder_name or self.organisation.name
+
+
+# --- check-in on phones that may be offline --------------------------------------------------------
+class CheckinDevice(models.Model):
+    """A phone (one browser) scanning at a fair's entrance. It names itself with a random id it keeps, and
+    reports its queue of scans not yet sent whenever it is online, so staff see which phone still holds
+    scans."""
+
+    fair = models.ForeignKey(Fair, on_delete=models.CASCADE, related_name="checkin_devices")
+    device_id = models.CharField(_("phone id"), max_length=64)
+    label = models.CharField(_("phone"), max_length=60, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    pending = models.PositiveIntegerField(_("scans waiting on the phone"), default=0)
+    last_sync_at = models.DateTimeField(_("last sync"), null=True, blank=True)
+    last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["label", "device_id"]
+        constraints = [models.UniqueConstraint(fields=["fair", "device_id"], name="checkin_device_once")]
+
+    def __str__(self) -> str:
+        return self.label or self.device_id
+
+
+class ScanOutcome(models.TextChoices):
+    CHECKED_IN = "checked_in", _("Checked in")
+    ALREADY = "already", _("Already checked in on this phone")
+    CONFLICT = "conflict", _("Another phone scanned it first")
+    UNKNOWN = "unknown", _("No such badge")
+
+
+class CheckinScan(models.Model):
+    """One scan of a badge, made on a phone (perhaps offline) and kept under the phone's idempotency key, so a
+    re-sent batch changes nothing. The badge counts as checked in by its earliest scan; a later scan from
+    another phone is a conflict, reported back to that phone."""
+
+    fair = models.ForeignKey(Fair, on_delete=models.CASCADE, related_name="checkin_scans")
+    key = models.UUIDField(_("idempotency key"), unique=True)
+    device = models.ForeignKey(CheckinDevice, null=True, blank=True, on_delete=models.SET_NULL, related_name="scans")
+    code = models.CharField(_("code"), max_length=16)
+    badge = models.ForeignKey(Badge, null=True, blank=True, on_delete=models.CASCADE, related_name="scans")
+    scanned_at = models.DateTimeField(_("scanned at"))
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    outcome = models.CharField(_("outcome"), max_length=12, choices=ScanOutcome.choices)
+    revised_at = models.DateTimeField(_("outcome revised at"), null=True, blank=True)
+    scanned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["scanned_at", "pk"]
+        indexes = [models.Index(fields=["badge", "scanned_at"], name="checkin_scan_badge_time")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.outcome}"
 
 
 # --- business matching ---------------------------------------------------------------------------

@@ -12,3 +12,5 @@ FAIRS_EXHIBIT = capability("fairs.exhibit", kinds=SELLER_KINDS, roles=ALL_ROLES)
 FAIRS_MEET = capability("fairs.meet", kinds={OrganisationKind.BUYER}, roles=ALL_ROLES)
 # Either side of a meeting (the buyer or the exhibiting cooperative) records what came of it.
 FAIRS_MATCH = capability("fairs.match", kinds=SELLER_KINDS | {OrganisationKind.BUYER}, roles=ALL_ROLES)
+# An exhibitor's or buyer's owner or manager names the people who get badges of their own.
+FAIRS_BADGES = capability("fairs.badges", kinds=SELLER_KINDS | {OrganisationKind.BUYER}, roles=MANAGING_ROLES)

@@ -23,6 +23,7 @@ from fairs.models import (
     Booth,
     BoothAssignment,
     BoothType,
+    CheckinDevice,
     Fair,
     FeeStatus,
     Meeting,
@@ -373,6 +374,11 @@ def checkin_counts(*, fair: Fair) -> CheckinCounts:
         buyer_done=done.get(BadgeKind.BUYER, 0),
         buyer_total=total.get(BadgeKind.BUYER, 0),
     )
+
+
+def checkin_devices(*, fair: Fair) -> list[CheckinDevice]:
+    """The phones scanning at the fair's entrance, with what each still held when it last reported."""
+    return list(CheckinDevice.objects.filter(fair=fair).select_related("user").order_by("label", "device_id"))
 
 
 # --- the staff dashboard -------------------------------------------------------------------------

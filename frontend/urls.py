@@ -13,6 +13,7 @@ from frontend.views import (
     orders,
     organisations,
     payments,
+    pwa,
     site,
     staff,
     staff_catalog,
@@ -28,6 +29,9 @@ urlpatterns = [
     path("favicon.ico", site.favicon, name="favicon"),
     path("design/", guide.design, name="design"),
     path("help/<slug:role>/", guide.how_it_works, name="how-it-works"),
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
+    path("sw.js", pwa.service_worker, name="service-worker"),
+    path("offline/", pwa.offline, name="offline"),
     # orders: cart, checkout, buyer and cooperative order pages, quotations
     path("cart/", orders.cart, name="cart"),
     path("checkout/", orders.checkout, name="checkout"),

@@ -298,6 +298,8 @@ class Intake(TimeStampedModel):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The key a phone gave the record when it wrote it down offline: a re-sent record finds its intake.
+    idempotency_key = models.UUIDField(_("idempotency key"), null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         ordering = ["-received_on", "-id"]

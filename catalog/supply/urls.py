@@ -36,6 +36,7 @@ urlpatterns = [
         name="household-import-apply",
     ),
     path("supply/intakes/", api.IntakeListView.as_view(), name="intake-list"),
+    path("supply/intakes/sync/", api.IntakeSyncView.as_view(), name="intake-sync"),
     path("supply/intakes/<int:intake_id>/", api.IntakeDetailView.as_view(), name="intake-detail"),
     path("supply/lots/from-intakes/", api.LotFromIntakesView.as_view(), name="lot-from-intakes"),
     path("supply/outlook/", api.OutlookView.as_view(), name="outlook"),

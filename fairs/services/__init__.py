@@ -9,11 +9,13 @@ from fairs.services.applications import (
     application_withdraw,
     assignment_release,
     badge_ensure,
+    badge_issue_person,
     booth_assign,
     booth_release,
     fee_deadlines,
     waitlist_offer,
 )
+from fairs.services.checkin import MAX_BATCH, ScanRecord, ScanResult, SyncResult, checkin_sync
 from fairs.services.fees import BOOTH_FEE_KIND, fee_mark_paid
 from fairs.services.matching import (
     CheckIn,
@@ -43,8 +45,12 @@ from fairs.services.programmes import programme_save
 
 __all__ = [
     "BOOTH_FEE_KIND",
+    "MAX_BATCH",
     "Allocation",
     "CheckIn",
+    "ScanRecord",
+    "ScanResult",
+    "SyncResult",
     "allocation_plan",
     "allocation_run",
     "application_approve",
@@ -54,6 +60,7 @@ __all__ = [
     "application_withdraw",
     "assignment_release",
     "badge_ensure",
+    "badge_issue_person",
     "badge_payload",
     "booth_assign",
     "booth_create",
@@ -62,6 +69,7 @@ __all__ = [
     "booth_update",
     "buyer_register",
     "checkin_scan",
+    "checkin_sync",
     "fair_create",
     "fair_transition",
     "fee_deadlines",

@@ -35,10 +35,12 @@ from fairs.models import (
     MeetingStatus,
     MeetingTable,
     OutcomeKind,
+    ScanOutcome,
 )
 from fairs.policy import MEETING_POLICY, FairAction, MeetingAction
 from fairs.selectors import meetings_for
 from fairs.services.applications import badge_ensure
+from fairs.services.checkin import checkin_badge, checkin_scan_once
 from fairs.services.common import authorize_fair, fair_for
 from market.core.errors import Conflict, NotFound, ValidationFailed
 from market.core.parsing import format_date
@@ -55,24 +57,18 @@ from orders.models import Order, Rfq
 class CheckIn:
     badge: Badge
     first_time: bool
+    message: str
 
 
-def checkin_scan(*, actor: Actor, fair_id: int, code: str) -> CheckIn:
+def checkin_scan(*, actor: Actor, fair_id: int, code: str, device_id: str = "") -> CheckIn:
     """Check a badge in once, within the fair's check-in window. A second scan answers "already checked in"
-    with the first scan's time. `code` is the badge's code (fairs.inputs.BadgeCodeInput reads a scan)."""
-    fair = fair_for(actor, fair_id)
-    authorize_fair(actor, fair, FairAction.CHECK_IN)
-    badge = Badge.objects.filter(fair=fair, code=code).select_related("organisation").first()
-    if badge is None:
-        raise NotFound(_("No badge of this fair has the code %(code)s.") % {"code": code})
-    with transaction.atomic():
-        first = Badge.objects.filter(pk=badge.pk, checked_in_at__isnull=True).update(
-            checked_in_at=timezone.now(), checked_in_by=actor.user
-        )
-        if first:
-            audit_record(actor=actor, action="fairs.checked_in", target=badge)
-    badge.refresh_from_db()
-    return CheckIn(badge=badge, first_time=bool(first))
+    (or, from another phone, that it was checked in there first). `code` is the badge's code
+    (fairs.inputs.BadgeCodeInput reads a scan); `device_id` the scanning phone's, when a page sends it."""
+    result = checkin_scan_once(actor=actor, fair_id=fair_id, code=code, device_id=device_id)
+    if result.outcome == ScanOutcome.UNKNOWN:
+        raise NotFound(result.message)
+    badge = checkin_badge(actor=actor, fair_id=fair_id, code=code)
+    return CheckIn(badge=badge, first_time=result.outcome == ScanOutcome.CHECKED_IN, message=result.message)
 
 
 def badge_payload(badge: Badge) -> str:

@@ -34,6 +34,7 @@ DISALLOWED = (
     "/my/",
     "/no-organisation/",
     "/notifications/",
+    "/offline/",
     "/orders/",
     "/organisation/",
     "/password-reset/",

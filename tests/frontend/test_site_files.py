@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 PUBLIC = {
     *(f"frontend:{name}" for name in ("home", "catalogue", "product", "trace", "digital-link", "cooperative",
                                       "fair-list", "fair-detail", "fair-plan", "fair-plan-svg", "robots", "favicon",
-                                      "how-it-works")),
+                                      "how-it-works", "manifest", "service-worker")),
     "catalog-media", "catalog-lot-qr",
 }  # fmt: skip
 

@@ -25,8 +25,10 @@ from catalog.supply.services.households import (
     household_update,
 )
 from catalog.supply.services.intakes import (
+    IntakeOnce,
     intake_delete,
     intake_record,
+    intake_record_once,
     intake_update,
     intakes_daily_summary,
     lot_build_from_intakes,
@@ -34,6 +36,7 @@ from catalog.supply.services.intakes import (
 
 __all__ = [
     "HouseholdValues",
+    "IntakeOnce",
     "RowResult",
     "area_create",
     "area_outlines_import",
@@ -46,6 +49,7 @@ __all__ = [
     "household_update",
     "intake_delete",
     "intake_record",
+    "intake_record_once",
     "intake_update",
     "intakes_daily_summary",
     "lot_build_from_intakes",

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,7 +23,7 @@ from catalog.supply.permissions import INTAKE_RECORD
 from catalog.supply.policy import INTAKE_POLICY, IntakeAction
 from catalog.supply.selectors import intake_day_totals
 from catalog.supply.services.common import acting_cooperative, addressable
-from market.core.errors import NotFound, ValidationFailed
+from market.core.errors import Conflict, NotFound, ValidationFailed
 from market.core.quantity import Unit, convert
 from market.core.services import audit_record, deletion_record
 from market.organisations.models import ApiScope, Organisation
@@ -113,11 +115,13 @@ def intake_record(
     unit_price: int | None = None,
     season: int | None = None,
     note: str = "",
+    idempotency_key: uuid.UUID | None = None,
 ) -> Intake:
     """A household's delivery, weighed and measured; its season and category come from the plot's plan."""
     actor.require(INTAKE_RECORD)
     cooperative = acting_cooperative(actor)
     intake = Intake(
+        idempotency_key=idempotency_key,
         cooperative=cooperative,
         weight_kg=weight_kg,
         grade=grade,
@@ -136,6 +140,37 @@ def intake_record(
         target=intake,
         data={"household": intake.household_id, "plot": intake.plot_id, "kg": str(weight_kg)},
     )
+    return intake
+
+
+@dataclass(frozen=True)
+class IntakeOnce:
+    intake: Intake
+    replayed: bool  # recorded by an earlier send of the same record
+
+
+def intake_record_once(*, actor: Actor, key: uuid.UUID, **fields: Any) -> IntakeOnce:
+    """Record a delivery written down on a phone (perhaps offline) under the phone's key for it: sent again,
+    the same record finds the intake it made and makes no second one. `fields` are intake_record's."""
+    actor.require(INTAKE_RECORD)
+    existing = _intake_by_key(actor, key)
+    if existing is not None:
+        return IntakeOnce(intake=existing, replayed=True)
+    try:
+        with transaction.atomic():
+            return IntakeOnce(intake=intake_record(actor=actor, idempotency_key=key, **fields), replayed=False)
+    except IntegrityError:
+        # Two sends of one record at once: the other one made the intake.
+        existing = _intake_by_key(actor, key)
+        if existing is None:
+            raise
+        return IntakeOnce(intake=existing, replayed=True)
+
+
+def _intake_by_key(actor: Actor, key: uuid.UUID) -> Intake | None:
+    intake = Intake.objects.filter(idempotency_key=key).select_related("household").first()
+    if intake is not None and intake.cooperative_id != actor.organisation_id:
+        raise Conflict(_("This record's key was already used elsewhere."), code="idempotency_key_reused")
     return intake
 
 

@@ -1,72 +1,249 @@
-// Check-in scanner: the phone camera reads badge QR codes with the browser's BarcodeDetector where it
-// exists; the typed code always works. A read code is submitted like a typed one.
+// Check-in at the entrance, on a phone that may lose the network. The fair's badges are kept on the phone
+// (IndexedDB); with the network a scan is answered at once (htmx); without it the scan is answered from the
+// kept badges and queued under its own idempotency key, then sent when the network is back. The server
+// decides: the first scan of a badge (by scan time) wins, a scan from another phone is a conflict, listed
+// here. The phone tells the server its queue length whenever it can, for the staff's list of phones.
 (function () {
   "use strict";
-  var button = document.getElementById("scan-start");
   var form = document.getElementById("checkin-form");
+  if (!form || !window.OfflineStore) return;
+  var store = window.OfflineStore;
   var input = document.getElementById("checkin-code");
-  var video = document.getElementById("scan-video");
-  if (!button || !form) return;
-  if (!("BarcodeDetector" in window) || !navigator.mediaDevices) {
-    button.hidden = true;
-    document.getElementById("scan-unsupported").hidden = false;
-    return;
-  }
-  var detector = new window.BarcodeDetector({ formats: ["qr_code"] });
-  var last = "";
-  var lastAt = 0;
-  var stream = null;
+  var result = document.getElementById("checkin-result");
+  var status = document.getElementById("offline-status");
+  var d = form.dataset;
+  var fair = d.fair;
+  var syncing = false;
+  var badgesAt = "";
 
-  function tick() {
-    if (!stream) return;
-    detector
-      .detect(video)
-      .then(function (codes) {
-        if (codes.length) {
-          var value = codes[0].rawValue;
-          var now = Date.now();
-          if (value !== last || now - lastAt > 4000) {
-            last = value;
-            lastAt = now;
-            input.value = value;
-            form.requestSubmit();
-          }
+  var deviceId = localStorage.getItem("ml-device-id");
+  if (!deviceId) {
+    deviceId = store.newKey();
+    localStorage.setItem("ml-device-id", deviceId);
+  }
+  var label = d.phone + " " + deviceId.slice(0, 4).toUpperCase();
+  document.getElementById("checkin-device").value = deviceId;
+
+  function say(text, tone) {
+    var p = document.createElement("p");
+    p.className = "notice " + tone;
+    p.textContent = text;
+    result.replaceChildren(p);
+  }
+
+  // The same reading as fairs.inputs.BadgeCodeInput: "ml-7k3p 9qxz" -> "7K3P9QXZ".
+  function normalise(text) {
+    var code = text.toUpperCase().replace(/[^A-Z0-9]/g, "");
+    if (code.indexOf("ML") === 0 && code.length > 8) code = code.slice(2);
+    return code;
+  }
+
+  function named(template, name) {
+    return template.replace("%(name)s", name);
+  }
+
+  function showStatus() {
+    return store.all("scans").then(function (scans) {
+      var mine = scans.filter(function (s) {
+        return s.fair === fair;
+      });
+      status.textContent =
+        (navigator.onLine ? d.tOnline : d.tOffline) +
+        " · " + mine.length + " " + d.tWaiting +
+        (badgesAt ? " · " + d.tBadges + " " + badgesAt : "");
+      return mine;
+    });
+  }
+
+  function fetchBadges() {
+    return fetch(d.badgesUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) {
+        if (!r.ok) throw r;
+        return r.json();
+      })
+      .then(function (badges) {
+        var rows = badges.map(function (b) {
+          return { id: fair + ":" + b.code, fair: fair, code: b.code, name: b.name, checked: !!b.checked_in_at };
+        });
+        badgesAt = new Date().toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" });
+        return store.putAll("badges", rows).then(function () {
+          return store.put("meta", { k: "badges-at:" + fair, at: badgesAt });
+        });
+      })
+      .catch(function () {
+        return store.get("meta", "badges-at:" + fair).then(function (m) {
+          badgesAt = m ? m.at : "";
+        });
+      })
+      .then(showStatus);
+  }
+
+  function queueScan(raw) {
+    var code = normalise(raw);
+    if (!code) {
+      say(d.tBlank, "error");
+      return Promise.resolve();
+    }
+    var scan = { key: store.newKey(), fair: fair, code: code, scanned_at: new Date().toISOString() };
+    return store
+      .put("scans", scan)
+      .then(function () {
+        return store.get("badges", fair + ":" + code);
+      })
+      .then(function (badge) {
+        if (!badge) {
+          say(d.tUnknown, "warning");
+        } else if (badge.checked) {
+          say(named(d.tAlready, badge.name) + " " + d.tQueued, "warning");
+        } else {
+          badge.checked = true;
+          say(named(d.tWelcome, badge.name) + " " + d.tQueued, "success");
+          return store.put("badges", badge);
         }
       })
-      .catch(function () {})
+      .then(showStatus);
+  }
+
+  function showConflicts(conflicts) {
+    var list = document.getElementById("checkin-conflicts");
+    list.replaceChildren.apply(
+      list,
+      conflicts.map(function (c) {
+        var li = document.createElement("li");
+        li.textContent = c.message;
+        li.dataset.code = c.code;
+        return li;
+      })
+    );
+    document.getElementById("checkin-conflicts-section").hidden = conflicts.length === 0;
+  }
+
+  // Send the queue (or, when it is empty, just say how the phone is): the server answers every scan.
+  function sync() {
+    if (syncing || !navigator.onLine) return Promise.resolve();
+    syncing = true;
+    return showStatus()
+      .then(function (queued) {
+        var batch = queued.slice(0, 200);
+        return store
+          .postJSON(d.syncUrl, {
+            device: deviceId,
+            phone_name: label,
+            pending: queued.length - batch.length,
+            scans: batch.map(function (s) {
+              return { key: s.key, code: s.code, scanned_at: s.scanned_at };
+            }),
+          })
+          .then(function (answer) {
+            var done = answer.results.map(function (r) {
+              return r.key;
+            });
+            // A scan the server could not read (outcome "invalid") is answered too: nothing stays stuck.
+            var failed = answer.results.filter(function (r) {
+              return r.outcome === "invalid" || r.outcome === "unknown";
+            });
+            if (batch.length) {
+              say(
+                d.tSent + ": " + batch.length +
+                  (failed.length ? " · " + d.tFailed + " " + failed.map(function (r) { return r.message; }).join(" ") : ""),
+                failed.length ? "warning" : "success"
+              );
+            }
+            showConflicts(answer.conflicts);
+            var count = document.getElementById("checkin-count");
+            if (count) count.textContent = answer.checked_in + " / " + answer.total;
+            return store.remove("scans", done);
+          })
+          .catch(function (error) {
+            if (error && error.status) {
+              // The server refused the batch (the check-in window closed…): the scans stay, it is told.
+              say(d.tFailed + " " + ((error.body && error.body.error && error.body.error.message) || error.status), "error");
+            }
+          });
+      })
       .then(function () {
-        window.setTimeout(tick, 300);
+        syncing = false;
+        return showStatus();
       });
   }
 
-  button.addEventListener("click", function () {
-    if (stream) {
-      stream.getTracks().forEach(function (t) {
-        t.stop();
-      });
-      stream = null;
-      video.hidden = true;
-      button.setAttribute("aria-pressed", "false");
-      return;
-    }
-    navigator.mediaDevices
-      .getUserMedia({ video: { facingMode: "environment" }, audio: false })
-      .then(function (s) {
-        stream = s;
-        video.srcObject = s;
-        video.hidden = false;
-        button.setAttribute("aria-pressed", "true");
-        return video.play();
-      })
-      .then(tick)
-      .catch(function (e) {
-        document.getElementById("checkin-result").textContent = e.message;
-      });
+  var lastCode = "";
+  // Before htmx sends a typed or scanned code: with no network, the phone answers and queues it.
+  document.addEventListener(
+    "submit",
+    function (event) {
+      if (event.target !== form) return;
+      lastCode = input.value;
+      if (!navigator.onLine) {
+        event.preventDefault();
+        event.stopImmediatePropagation();
+        // Cleared at once, not when the queue is written: the next badge may be typed or scanned already.
+        input.value = "";
+        input.focus();
+        queueScan(lastCode);
+      }
+    },
+    true
+  );
+  // The network said it was there but the request never arrived: queue it as if offline.
+  form.addEventListener("htmx:sendError", function () {
+    queueScan(lastCode);
   });
-  document.body.addEventListener("htmx:afterRequest", function (event) {
-    if (event.detail.elt === form) {
+  form.addEventListener("htmx:afterRequest", function (event) {
+    if (event.detail.successful) {
+      // What was checked in online is checked in on the phone too, should the network go next.
+      var id = fair + ":" + normalise(lastCode);
+      store.get("badges", id).then(function (badge) {
+        if (badge && !badge.checked) {
+          badge.checked = true;
+          store.put("badges", badge);
+        }
+      });
       input.value = "";
       input.focus();
     }
   });
+  document.getElementById("checkin-send").addEventListener("click", function () {
+    fetchBadges().then(sync);
+  });
+  window.addEventListener("online", function () {
+    sync().then(fetchBadges);
+  });
+  window.addEventListener("offline", showStatus);
+  window.setInterval(function () {
+    if (navigator.onLine) sync();
+  }, 10000);
+
+  // The camera.
+  var button = document.getElementById("scan-start");
+  var video = document.getElementById("scan-video");
+  var stop = null;
+  if (!window.MarketScan || !navigator.mediaDevices) {
+    button.hidden = true;
+    document.getElementById("scan-unsupported").hidden = false;
+  } else {
+    button.addEventListener("click", function () {
+      if (stop) {
+        stop();
+        stop = null;
+        button.setAttribute("aria-pressed", "false");
+        return;
+      }
+      button.setAttribute("aria-pressed", "true");
+      stop = window.MarketScan.start(
+        video,
+        function (value) {
+          input.value = value;
+          form.requestSubmit();
+        },
+        function (error) {
+          say(error.message, "error");
+          button.setAttribute("aria-pressed", "false");
+          stop = null;
+        }
+      );
+    });
+  }
+
+  fetchBadges().then(sync);
 })();

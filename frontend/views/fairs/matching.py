@@ -276,6 +276,12 @@ def _checkin_context(request: ActorRequest, fair: Fair) -> dict[str, Any]:
     return {
         "fair": fair,
         "counts": selectors.checkin_counts(fair=fair),
+        "devices": selectors.checkin_devices(fair=fair),
+        # What the page says when it answers a scan by itself, offline (fairs/checkin.js fills the name in).
+        "offline_texts": {
+            "welcome": _("Welcome, %(name)s: checked in."),
+            "already": _("%(name)s is already checked in."),
+        },
         "actions": policy.FAIR_POLICY.actions(actor=request.actor, obj=state),
         "closed": policy.FAIR_POLICY.state_refusal(FairAction.CHECK_IN, state) or "",
     }
@@ -292,7 +298,10 @@ def checkin(request: MemberRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                scan = services.checkin_scan(actor=request.actor, fair_id=fair.pk, **form.cleaned_data)
+                data = form.cleaned_data
+                scan = services.checkin_scan(
+                    actor=request.actor, fair_id=fair.pk, code=data["code"], device_id=data["device"]
+                )
                 result = api.checkin_payload(scan, selectors.checkin_counts(fair=fair))
             except ApplicationError as error:
                 result = {"error": error.message}

@@ -4,14 +4,19 @@ badges with their QR codes."""
 from __future__ import annotations
 
 import segno
+from django.contrib import messages
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 
 from fairs import inputs, policy, selectors, services
 from fairs.lifecycle import FAIR_TRANSITIONS, PLAN_PUBLIC_STATUSES
+from fairs.permissions import FAIRS_BADGES
 from frontend.decorators import actor_required
+from frontend.schema_forms import SchemaForm
 from frontend.views.fairs.common import fair_of, plan_layout
+from market.core.errors import ApplicationError
 from market.core.http import REVALIDATE, generated_file
 from market.organisations.http import ActorRequest, MemberRequest
 
@@ -67,11 +72,26 @@ def fair_plan(request: ActorRequest, slug: str) -> HttpResponse:
 
 @actor_required()
 def badges(request: MemberRequest, slug: str) -> HttpResponse:
+    """The badges the actor may see (staff: all), one card each, printable on A6 and shown on a phone; an
+    exhibitor's or buyer's owner or manager names the people who get badges of their own."""
     fair = fair_of(request, slug)
     items = selectors.badges_for(actor=request.actor, fair=fair)
     if selectors.is_staff(request.actor):
-        items = items.order_by("kind", "organisation__name")
-    return render(request, "frontend/fairs/badges.html", {"fair": fair, "badges": items[:500]})
+        items = items.order_by("kind", "organisation__name", "holder_name")
+    else:
+        items = items.order_by("holder_name")
+    may_name = request.actor.can(FAIRS_BADGES) and items.filter(holder_name="").exists()
+    form = SchemaForm(request.POST if request.method == "POST" else None, schema=inputs.BadgePersonInput)
+    if request.method == "POST" and form.is_valid():
+        try:
+            badge = services.badge_issue_person(actor=request.actor, fair_id=fair.pk, **form.cleaned_data)
+        except ApplicationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("Badge made for %(name)s.") % {"name": badge.holder_name})
+            return redirect("frontend:fair-badges", fair.slug)
+    context = {"fair": fair, "badges": items[:500], "form": form, "may_name": may_name}
+    return render(request, "frontend/fairs/badges.html", context, status=400 if form.errors else 200)
 
 
 def badge_svg(payload: str) -> bytes:
@@ -81,7 +101,10 @@ def badge_svg(payload: str) -> bytes:
     import io
 
     buffer = io.BytesIO()
-    segno.make(payload, error="m").save(buffer, kind="svg", scale=6, light="white", dark="black", xmldecl=False)
+    # Never a Micro QR (segno picks one for a short text): phone cameras, BarcodeDetector and jsQR read only
+    # full QR codes.
+    qr = segno.make(payload, error="m", micro=False)
+    qr.save(buffer, kind="svg", scale=6, light="white", dark="black", xmldecl=False)
     return buffer.getvalue()
 
 

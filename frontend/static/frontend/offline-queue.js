@@ -1,0 +1,106 @@
+// What pages keep on the phone to work offline, in IndexedDB: the fair's badges, queued scans and intakes,
+// and small facts (when the badges were fetched). Also the one way the pages send a queue: JSON with the
+// session's CSRF token, so a send is the person's own, as on the online form.
+(function () {
+  "use strict";
+  var DB = "market-link";
+  var STORES = { badges: "id", scans: "key", intakes: "key", meta: "k" };
+  var opening = null;
+
+  function open() {
+    if (!opening) {
+      opening = new Promise(function (resolve, reject) {
+        var request = indexedDB.open(DB, 1);
+        request.onupgradeneeded = function () {
+          Object.keys(STORES).forEach(function (name) {
+            if (!request.result.objectStoreNames.contains(name)) {
+              request.result.createObjectStore(name, { keyPath: STORES[name] });
+            }
+          });
+        };
+        request.onsuccess = function () {
+          resolve(request.result);
+        };
+        request.onerror = function () {
+          reject(request.error);
+        };
+      });
+    }
+    return opening;
+  }
+
+  function run(store, mode, work) {
+    return open().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var tx = db.transaction(store, mode);
+        var result = work(tx.objectStore(store));
+        tx.oncomplete = function () {
+          resolve(result && "result" in result ? result.result : undefined);
+        };
+        tx.onerror = function () {
+          reject(tx.error);
+        };
+      });
+    });
+  }
+
+  function csrfToken() {
+    var field = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return field ? field.value : "";
+  }
+
+  window.OfflineStore = {
+    put: function (store, value) {
+      return run(store, "readwrite", function (s) {
+        s.put(value);
+      });
+    },
+    putAll: function (store, values) {
+      return run(store, "readwrite", function (s) {
+        values.forEach(function (v) {
+          s.put(v);
+        });
+      });
+    },
+    get: function (store, key) {
+      return run(store, "readonly", function (s) {
+        return s.get(key);
+      });
+    },
+    all: function (store) {
+      return run(store, "readonly", function (s) {
+        return s.getAll();
+      });
+    },
+    remove: function (store, keys) {
+      return run(store, "readwrite", function (s) {
+        keys.forEach(function (k) {
+          s.delete(k);
+        });
+      });
+    },
+    newKey: function () {
+      return crypto.randomUUID();
+    },
+    // Resolves with the parsed JSON of a 2xx answer; rejects with {status, body} otherwise, or the network
+    // error (then nothing was changed on our side: the queue stays).
+    postJSON: function (url, body) {
+      return fetch(url, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(), Accept: "application/json" },
+        body: JSON.stringify(body),
+      }).then(function (response) {
+        return response.json().then(
+          function (data) {
+            if (!response.ok) throw { status: response.status, body: data };
+            return data;
+          },
+          function () {
+            throw { status: response.status, body: null };
+          }
+        );
+      });
+    },
+  };
+})();

@@ -1,0 +1,281 @@
+"""Working with no network, in a Vietnamese browser: two phones check badges in at a fair's entrance while
+offline (one badge on both), come back and sync: five check-ins and one conflict, told to the phone that
+scanned second; a page opened once opens again offline from the service worker. Gate staff write intakes
+down offline ("1.250,5" kg), the answers to the first sends are lost, the records are sent again: one intake
+each, stored as typed, and a bad record stays on the phone with its error. The camera reads badges with the
+browser's BarcodeDetector where there is one and with the vendored decoder elsewhere."""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import segno
+from PIL import Image
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route, expect
+
+from catalog.supply.models import Intake
+from fairs import services
+from fairs.models import Badge, CheckinScan, ScanOutcome
+from market.organisations.models import OrganisationKind, Role
+from tests.browser.conftest import CHROMIUM_ARGS, PHONE, VIETNAMESE_BROWSER, assert_accessible, assert_fits_phone
+from tests.catalog.factories import actor_for
+from tests.factories import TEST_PASSWORD, OrganisationFactory, member
+from tests.fairs.factories import apply, assign, make_fair, publish
+from tests.supply.conftest import build_world
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+VI = {"locale": "vi-VN", "viewport": PHONE}
+
+
+def phone(browser: Browser, base: str, email: str, **context: object) -> tuple[BrowserContext, Page]:
+    """A phone of its own (its own storage: its own id and queue), signed in."""
+    ctx = browser.new_context(**{**VI, **context})
+    page = ctx.new_page()
+    page.goto(f"{base}/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Mật khẩu").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url(lambda url: "/login/" not in url)
+    return ctx, page
+
+
+def kept_offline(page: Page) -> None:
+    """Wait until the service worker controls the origin and has kept this page for offline use."""
+    script = """async () => {
+        const page = await caches.match(location.href, { cacheName: "pages" });
+        const files = [...document.querySelectorAll("script[src], link[rel=stylesheet]")].map(e => e.src || e.href);
+        const kept = await Promise.all(files.map(f => caches.match(f)));
+        return !!page && kept.every(Boolean);
+    }"""
+    for _ in range(100):
+        if page.evaluate(script):
+            return
+        time.sleep(0.1)
+    raise AssertionError("the service worker never kept the page")
+
+
+def checkin_fair():
+    alliance = OrganisationFactory(kind=OrganisationKind.ALLIANCE, name="Liên minh HTX An Giang")
+    staff = member(alliance, Role.STAFF, language="vi")
+    cooperative = OrganisationFactory(name="HTX Khóm Tắc Cậu")
+    fair = make_fair(alliance, booths=2, starts_in=1)  # set-up day is today: check-in is open
+    assign(alliance, apply(cooperative, fair), fair, "A-01")
+    assign(alliance, apply(OrganisationFactory(name="HTX Gạo Jasmine"), fair), fair, "A-02")
+    publish(fair)
+    services.buyer_register(actor=actor_for(OrganisationFactory(kind="buyer", name="Sài Gòn Foods")), fair_id=fair.pk)
+    owner = actor_for(cooperative, Role.OWNER)
+    for name in ("Nguyễn Thị Lan", "Trần Văn Hùng"):
+        services.badge_issue_person(actor=owner, fair_id=fair.pk, name=name)
+    return fair, staff
+
+
+def scan(page: Page, code: str) -> None:
+    page.get_by_label("Mã thẻ").fill(code)
+    page.get_by_role("button", name="Check-in", exact=True).click()
+
+
+def test_two_phones_check_in_offline_and_sync_five_check_ins_and_one_conflict(browser: Browser, live_server):
+    base = live_server.url
+    fair, staff = checkin_fair()
+    codes = {b.display_name: b.code for b in Badge.objects.filter(fair=fair)}
+    assert len(codes) == 5
+    url = f"{base}/staff/fairs/{fair.slug}/check-in/"
+    ctx_a, a = phone(browser, base, staff.email)
+    ctx_b, b = phone(browser, base, staff.email)
+    for page in (a, b):
+        page.goto(url)
+        expect(page.locator("#offline-status")).to_contain_text("thẻ đã lưu trên máy")
+        kept_offline(page)
+    assert_accessible(a)
+    assert_fits_phone(a)
+
+    ctx_a.set_offline(True)
+    ctx_b.set_offline(True)
+    # Phone B's page opens again with no network: the service worker answers with the kept page.
+    b.reload()
+    expect(b.locator("#offline-status")).to_contain_text("Mất mạng")
+    scan(a, codes["Nguyễn Thị Lan"])
+    expect(a.locator("#checkin-result")).to_contain_text("Chào mừng Nguyễn Thị Lan: đã check-in.")
+    scan(a, f"ml-{codes['HTX Khóm Tắc Cậu'].lower()}")
+    scan(a, codes["Sài Gòn Foods"])  # the badge both phones scan: A first
+    expect(a.locator("#offline-status")).to_contain_text("3 lượt quét chờ gửi")
+    scan(b, codes["Trần Văn Hùng"])
+    scan(b, codes["HTX Gạo Jasmine"])
+    scan(b, codes["Sài Gòn Foods"])
+    expect(b.locator("#offline-status")).to_contain_text("3 lượt quét chờ gửi")
+    assert not Badge.objects.filter(fair=fair, checked_in_at__isnull=False).exists()
+
+    ctx_b.set_offline(False)  # B is back first: its scan of the shared badge wins for now
+    expect(b.locator("#offline-status")).to_contain_text("0 lượt quét chờ gửi")
+    ctx_a.set_offline(False)
+    expect(a.locator("#offline-status")).to_contain_text("0 lượt quét chờ gửi")
+    assert Badge.objects.filter(fair=fair, checked_in_at__isnull=False).count() == 5
+    # A scanned it first, so B's scan is the conflict, and B is told on its next contact.
+    b.get_by_role("button", name="Gửi ngay").click()
+    expect(b.locator("#checkin-conflicts li")).to_have_count(1)
+    expect(b.locator("#checkin-conflicts li")).to_contain_text("Sài Gòn Foods")
+    expect(a.locator("#checkin-conflicts-section")).to_be_hidden()
+    outcomes = sorted(CheckinScan.objects.filter(fair=fair).values_list("outcome", flat=True))
+    assert outcomes == sorted([ScanOutcome.CHECKED_IN] * 5 + [ScanOutcome.CONFLICT])
+
+    # The staff page lists both phones with nothing left to send.
+    a.reload()
+    expect(a.locator("#checkin-phones tbody tr")).to_have_count(2)
+    expect(a.locator("#checkin-count")).to_have_text("5 / 5")
+    assert a.locator("#checkin-phones tbody td.num").all_inner_texts() == ["0", "0"]
+    ctx_a.close()
+    ctx_b.close()
+
+
+def test_intakes_written_offline_are_sent_again_after_lost_answers_and_recorded_once(browser: Browser, live_server):
+    base = live_server.url
+    cooperative = OrganisationFactory(name="HTX Lúa gạo Tân Hiệp", province_code=91, commune_code=30850)
+    world = build_world(cooperative)
+    ctx, page = phone(browser, base, world.staff.user.email)
+    page.goto(f"{base}/supply/intakes/new/")
+    kept_offline(page)
+    ctx.set_offline(True)
+
+    def write(plot_index: int, weight: str, moisture: str) -> None:
+        page.get_by_label("Thửa").select_option(str(world.plots[plot_index].pk))
+        page.get_by_label("Ngày nhận").fill(world.harvest.isoformat())
+        page.get_by_label("Khối lượng (kg)").fill(weight)
+        page.get_by_label("Độ ẩm (%)").fill(moisture)
+        page.get_by_role("button", name="Ghi lại").click()
+
+    write(0, "1.250,5", "14,5")
+    write(1, "980,25", "15")
+    write(2, "0", "15")  # refused when sent: a weight must be more than nothing
+    expect(page.locator("#intake-queued li")).to_have_count(3)
+    expect(page.locator("#intake-status")).to_contain_text("Đang chờ gửi: 3")
+    assert_accessible(page)
+    assert_fits_phone(page)
+
+    # The first two sends reach the server, but their answers are lost on the way back.
+    lost = {"count": 0}
+
+    def lose_answer(route: Route) -> None:
+        lost["count"] += 1
+        if lost["count"] <= 2:
+            route.fetch()
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/supply/intakes/sync/", lose_answer)
+    ctx.set_offline(False)  # the page sends at once; then "Gửi ngay" until the third send
+    for sends in (1, 2, 3):
+        for _ in range(100):
+            if lost["count"] >= sends:
+                break
+            if sends > 1:
+                page.get_by_role("button", name="Gửi ngay").click()
+            time.sleep(0.2)
+        if sends == 2:
+            expect(page.locator("#intake-queued li")).to_have_count(3)  # nothing was answered: all still kept
+    expect(page.locator("#intake-results li", has_text="đã ghi trước đó")).to_have_count(2)
+
+    intakes = Intake.objects.filter(cooperative=cooperative).order_by("pk")
+    assert [(i.plot_id, i.weight_kg, i.moisture_percent) for i in intakes] == [
+        (world.plots[0].pk, Decimal("1250.5"), Decimal("14.5")),
+        (world.plots[1].pk, Decimal("980.25"), Decimal("15")),
+    ]
+    # The bad record stays on the phone with its error, to correct and record again.
+    expect(page.locator("#intake-queued li")).to_have_count(1)
+    expect(page.locator("#intake-queued li.error")).to_contain_text("0")
+    page.get_by_role("button", name="Sửa").click()
+    expect(page.get_by_label("Khối lượng (kg)")).to_have_value("0")
+    page.get_by_label("Khối lượng (kg)").fill("1.000")
+    page.get_by_role("button", name="Ghi lại").click()  # online: the ordinary form
+    expect(page.get_by_text("Đã ghi: 1.000 kg của Lê Văn Út.")).to_be_visible()
+    assert Intake.objects.filter(cooperative=cooperative).count() == 3
+    ctx.close()
+
+
+def qr_y4m(payload: str, path: Path) -> Path:
+    """A fake camera's video: a QR code on white, as raw YUV 4:2:0 frames (chromium's file capture)."""
+    width, height = 640, 480
+    image = Image.new("L", (width, height), 255)
+    buffer = io.BytesIO()
+    segno.make(payload, error="m", micro=False).save(buffer, kind="png", scale=10, border=4)
+    qr = Image.open(buffer).convert("L")
+    image.paste(qr, ((width - qr.width) // 2, (height - qr.height) // 2))
+    frame = b"FRAME\n" + image.tobytes() + bytes([128]) * (width * height // 2)
+    path.write_bytes(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode() + frame * 3)
+    return path
+
+
+# Chromium on Linux has no BarcodeDetector (it ships it on Android, macOS and ChromeOS): this one stands in
+# for the platform's, answering what a platform detector answers for a video with a badge in view.
+PLATFORM_DETECTOR = """
+window.BarcodeDetector = class {
+  constructor(options) { window.detectorFormats = options.formats; }
+  detect(source) {
+    window.detectorSources = (window.detectorSources || 0) + 1;
+    const ready = source instanceof HTMLVideoElement && source.videoWidth > 0;
+    return Promise.resolve(ready ? [{ rawValue: window.badgeInView, format: "qr_code" }] : []);
+  }
+};
+"""
+
+
+def test_the_camera_reads_badges_with_the_decoder_and_with_barcode_detector(
+    playwright: Playwright, live_server, tmp_path
+):
+    base = live_server.url
+    fair, staff = checkin_fair()
+    lan = Badge.objects.get(fair=fair, holder_name="Nguyễn Thị Lan")
+    hung = Badge.objects.get(fair=fair, holder_name="Trần Văn Hùng")
+    video = qr_y4m(services.badge_payload(lan), tmp_path / "badge.y4m")
+    browser = playwright.chromium.launch(
+        executable_path="/usr/bin/chromium",
+        args=[
+            *CHROMIUM_ARGS,
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ],
+        env={**os.environ, **VIETNAMESE_BROWSER},
+    )
+    url = f"{base}/staff/fairs/{fair.slug}/check-in/"
+    try:
+        # Without BarcodeDetector (iPhone Safari, Firefox): the vendored decoder reads the camera.
+        ctx, page = phone(browser, base, staff.email, permissions=["camera"])
+        ctx.add_init_script("delete window.BarcodeDetector;")
+        page.goto(url)
+        png = io.BytesIO()
+        segno.make(services.badge_payload(hung), error="m", micro=False).save(png, kind="png", scale=6, border=4)
+        source = "data:image/png;base64," + base64.b64encode(png.getvalue()).decode()
+        decoded = page.evaluate(
+            """async (src) => {
+                const img = new Image(); img.src = src; await img.decode();
+                const d = await MarketScan.decoder();
+                return [d.name, await MarketScan.decode(img)];
+            }""",
+            source,
+        )
+        assert decoded == ["jsqr", services.badge_payload(hung)]
+        page.get_by_role("button", name="Quét bằng camera").click()
+        expect(page.locator("#checkin-result")).to_contain_text("Chào mừng Nguyễn Thị Lan: đã check-in.")
+        assert Badge.objects.get(pk=lan.pk).checked_in_at is not None
+        ctx.close()
+
+        # With BarcodeDetector: it is the one asked, and what it reads checks the badge in.
+        ctx, page = phone(browser, base, staff.email, permissions=["camera"])
+        ctx.add_init_script(PLATFORM_DETECTOR)
+        page.goto(url)
+        page.evaluate("code => { window.badgeInView = code; }", services.badge_payload(hung))
+        page.get_by_role("button", name="Quét bằng camera").click()
+        expect(page.locator("#checkin-result")).to_contain_text("Chào mừng Trần Văn Hùng: đã check-in.")
+        assert page.evaluate("[window.detectorFormats, window.detectorSources > 0]") == [["qr_code"], True]
+        assert page.evaluate("MarketScan.decoder().then(d => d.name)") == "native"
+        assert Badge.objects.get(pk=hung.pk).checked_in_at is not None
+        ctx.close()
+    finally:
+        browser.close()
