@@ -41,7 +41,7 @@ def no_scans(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('fairs', '0004_units_jar_box_pack_litre_bottles'),
+        ('fairs', '0005_updated_at_indexed_for_sync'),
         ('organisations', '0003_api_token_scopes_expiry'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

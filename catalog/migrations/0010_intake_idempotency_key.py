@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0008_import_headers_default_vat_publish'),
+        ('catalog', '0009_updated_at_indexed_for_sync'),
     ]
 
     operations = [
