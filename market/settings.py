@@ -97,6 +97,7 @@ MIDDLEWARE = [
     "market.core.logging.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "market.core.security.PermissionsPolicyMiddleware",
+    "market.core.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Below WhiteNoise (static files come precompressed) and above everything that writes the body.
     "market.core.compression.CompressionMiddleware",
@@ -129,6 +130,7 @@ TEMPLATES: list[dict[str, Any]] = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "frontend.context_processors.shell",
+                "market.core.security.csp_nonce",
             ],
         },
     },
