@@ -236,6 +236,10 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy violations are reported to /csp-report/ (report-uri, sent at once by every browser)
+# and, while this is on, through the Reporting API (report-to + Reporting-Endpoints). Chrome then uses only the
+# Reporting API, which batches reports for up to a minute and posts them only from https (or localhost) pages.
+CSP_REPORTING_API = env_bool("CSP_REPORTING_API", True)
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

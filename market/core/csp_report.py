@@ -88,8 +88,6 @@ def csp_report(request: HttpRequest) -> HttpResponse:
     if _over_rate(request):
         return HttpResponse(status=204)  # browsers do not retry; a flood is simply not logged
     for body in violations:
-        fields = {
-            name: _short(next((body[key] for key in keys if key in body), "")) for name, keys in FIELDS.items()
-        }
+        fields = {name: _short(next((body[key] for key in keys if key in body), "")) for name, keys in FIELDS.items()}
         logger.warning("Content-Security-Policy violation", extra={"csp": fields})
     return HttpResponse(status=204)

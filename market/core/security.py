@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 
 # Browser features no page of ours uses are switched off for every origin, embedded frames included; the
@@ -88,7 +89,8 @@ def page_policy(nonce: str, extra: dict[str, list[str]] | None = None) -> str:
             values += [value for value in extra[directive] if value not in values]
         parts.append(f"{directive} {' '.join(values)}")
     parts.append(f"report-uri {CSP_REPORT_PATH}")
-    parts.append(f"report-to {CSP_REPORT_GROUP}")
+    if settings.CSP_REPORTING_API:
+        parts.append(f"report-to {CSP_REPORT_GROUP}")
     return "; ".join(parts)
 
 
@@ -107,7 +109,8 @@ class ContentSecurityPolicyMiddleware:
             return response  # a view that set its own knows better
         if response.headers.get("Content-Type", "").startswith("text/html"):
             response.headers["Content-Security-Policy"] = page_policy(nonce, request.__dict__.get("csp_extra"))
-            response.headers["Reporting-Endpoints"] = f'{CSP_REPORT_GROUP}="{CSP_REPORT_PATH}"'
+            if settings.CSP_REPORTING_API:
+                response.headers["Reporting-Endpoints"] = f'{CSP_REPORT_GROUP}="{CSP_REPORT_PATH}"'
         else:
             response.headers["Content-Security-Policy"] = OTHER_POLICY
         return response

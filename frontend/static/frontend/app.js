@@ -17,6 +17,15 @@
     });
   }
 
+  // "market:visible" on the document when the tab comes back into view (the bell refreshes then). htmx trigger
+  // filters such as visibilitychange[document.visibilityState=='visible'] would need eval, which the policy bars.
+  function announceVisible() {
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "visible") document.dispatchEvent(new Event("market:visible"));
+    });
+  }
+
   openWhenWide();
   printButtons();
+  announceVisible();
 })();
