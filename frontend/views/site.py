@@ -22,6 +22,7 @@ DISALLOWED = (
     "/checkout/",
     "/checkouts/",
     "/contracts/",
+    "/csp-report/",
     "/dashboard/",
     "/geo/",
     "/healthz",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,6 +18,7 @@ class SwaggerUiView(SpectacularSwaggerSplitView):
 
     template_name = "api/swagger_ui.html"
 
+    @extend_schema(exclude=True)
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         csp_allow(request._request, img_src=("data:",))
         return super().get(request, *args, **kwargs)
