@@ -160,6 +160,11 @@ urlpatterns = [
         notifications.template_preview,
         name="staff-notification-template",
     ),
+    path(
+        "staff/notifications/templates/<str:kind_name>/email/",
+        notifications.template_preview_email,
+        name="staff-notification-template-email",
+    ),
     # catalogue (public)
     path("catalogue/", catalog.catalogue, name="catalogue"),
     path("products/<int:product_id>/", catalog.product, name="product"),

@@ -99,6 +99,7 @@ MIDDLEWARE = [
     "market.core.logging.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "market.core.security.PermissionsPolicyMiddleware",
+    "market.core.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Below WhiteNoise (static files come precompressed) and above everything that writes the body.
     "market.core.compression.CompressionMiddleware",
@@ -131,6 +132,7 @@ TEMPLATES: list[dict[str, Any]] = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "frontend.context_processors.shell",
+                "market.core.security.csp_nonce",
             ],
         },
     },
@@ -248,6 +250,10 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy violations are reported to /csp-report/ (report-uri, sent at once by every browser)
+# and, while this is on, through the Reporting API (report-to + Reporting-Endpoints). Chrome then uses only the
+# Reporting API, which batches reports for up to a minute and posts them only from https (or localhost) pages.
+CSP_REPORTING_API = env_bool("CSP_REPORTING_API", True)
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

@@ -4,9 +4,12 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
 from catalog import views as catalog_views
+from market.core.api_docs import SwaggerUiView
+from market.core.csp_report import csp_report
+from market.core.security import CSP_REPORT_PATH
 from market.core.views import healthz, readyz
 
 api_v1 = [
@@ -24,10 +27,11 @@ api_v1 = [
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    path(CSP_REPORT_PATH.lstrip("/"), csp_report, name="csp-report"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/docs/", SwaggerUiView.as_view(url_name="schema"), name="swagger-ui"),
     path("catalog-media/<path:name>", catalog_views.catalog_media, name="catalog-media"),
     path("trace/<str:public_id>/qr.png", catalog_views.lot_qr, name="catalog-lot-qr"),
     path("", include("frontend.urls")),

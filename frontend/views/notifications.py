@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from frontend.decorators import actor_required
@@ -19,6 +20,7 @@ from frontend.forms import add_service_errors
 from frontend.schema_forms import SchemaForm
 from market.core.errors import ApplicationError
 from market.core.inputs import read_query
+from market.core.security import csp_allow
 from market.notifications import selectors, services
 from market.notifications.config import channel_available_for, zalo_templates
 from market.notifications.inputs import DeliveryLogQuery, DeliveryTab, InboxQuery, TemplatePreviewQuery
@@ -272,4 +274,24 @@ def template_preview(request: MemberRequest, kind_name: str) -> HttpResponse:
     context["zalo_available"] = channel_available_for(Channel.ZALO, kind.name)
     context["zalo_params"] = [(param, key, sample.get(key, "")) for param, key in kind.zalo_params.items()]
     context["template_files"] = [kind.template_name(language, part) for part in TEMPLATE_PARTS]
+    csp_allow(request, frame_src=("'self'",))  # the e-mail, drawn by template_preview_email in a frame
     return render(request, "frontend/notifications/staff_template_preview.html", context)
+
+
+# An e-mail as HTML needs its inline styles (mail clients drop stylesheets); shown on its own, in a sandboxed
+# frame of the preview page, it may use those and nothing else: no script, no request anywhere.
+EMAIL_PREVIEW_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'; base-uri 'none'"
+
+
+@xframe_options_sameorigin
+@actor_required(NOTIFICATIONS_MANAGE)
+def template_preview_email(request: MemberRequest, kind_name: str) -> HttpResponse:
+    kind = selectors.kind_for_staff(actor=request.actor, name=kind_name)
+    language = read_query(TemplatePreviewQuery, request.GET).get("language", "vi")
+    try:
+        email = render_email(kind, dict(kind.sample_context), language=language, recipient_name="Nguyễn Văn An")
+    except RenderError as exc:
+        return HttpResponse(str(exc), status=422, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(email.html, content_type="text/html; charset=utf-8")
+    response["Content-Security-Policy"] = f"{EMAIL_PREVIEW_POLICY}; sandbox"
+    return response

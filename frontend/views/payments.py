@@ -33,6 +33,7 @@ from market.core import json_input
 from market.core.errors import ApplicationError, NotFound
 from market.core.http import generated_file
 from market.core.inputs import InputMode, read_input, read_query
+from market.core.security import csp_allow
 from market.core.storage import private_file_response
 from market.organisations.banks import bank_by_bin
 from market.organisations.http import MemberRequest
@@ -126,6 +127,7 @@ def _pay_page(request: MemberRequest, payable: Payable, transfer_form: SchemaFor
         )
     if method == "card":
         context["stripe_js"] = gateway.js_url()
+        csp_allow(request, **gateway.page_sources())
         context["publishable_key"] = gateway.settings.STRIPE_PUBLISHABLE_KEY
     status = 400 if transfer_form is not None and transfer_form.errors else 200
     return render(request, "frontend/payments/pay.html", context, status=status)

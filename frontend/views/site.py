@@ -22,6 +22,7 @@ DISALLOWED = (
     "/checkout/",
     "/checkouts/",
     "/contracts/",
+    "/csp-report/",
     "/dashboard/",
     "/design/",  # the design system's reference page: for the people who build pages, not for search
     "/geo/",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 
 # Browser features no page of ours uses are switched off for every origin, embedded frames included; the
@@ -36,3 +38,84 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         return response
+
+
+# --- Content-Security-Policy ---------------------------------------------------------------------
+# Pages run only our own files: scripts from 'self' or carrying this response's nonce (no inline code, no
+# on*= handlers, no eval), styles from our stylesheets or a nonce'd <style> (no style= attributes), no
+# plugins, no framing, no <base> rewriting, forms post only to us. Violations are reported to
+# CSP_REPORT_PATH (market.core.views.csp_report). See docs/security-headers.md.
+CSP_REPORT_PATH = "/csp-report/"
+CSP_REPORT_GROUP = "csp"
+# Directives that take extra sources (a page that needs another host says so: csp_allow()).
+CSP_EXTENSIBLE = ("script-src", "style-src", "img-src", "connect-src", "frame-src")
+NONCE = "{nonce}"
+PAGE_POLICY: dict[str, tuple[str, ...]] = {
+    "default-src": ("'self'",),
+    "script-src": ("'self'", f"'nonce-{NONCE}'"),
+    "style-src": ("'self'", f"'nonce-{NONCE}'"),
+    "img-src": ("'self'",),
+    "connect-src": ("'self'",),
+    "frame-src": ("'none'",),
+    "object-src": ("'none'",),
+    "base-uri": ("'none'",),
+    "form-action": ("'self'",),
+    "frame-ancestors": ("'none'",),
+}
+# JSON, files and anything else that is not a page: nothing may run or load in its name.
+OTHER_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+
+
+def csp_allow(request: HttpRequest, **sources: tuple[str, ...]) -> None:
+    """Let this one response load from more sources, e.g. `csp_allow(request, script_src=("https://js.stripe.com",))`.
+    Only the directives in CSP_EXTENSIBLE can be widened; 'unsafe-inline' and 'unsafe-eval' never."""
+    extra: dict[str, list[str]] = request.__dict__.setdefault("csp_extra", {})
+    for name, values in sources.items():
+        directive = name.replace("_", "-")
+        if directive not in CSP_EXTENSIBLE:
+            raise ValueError(f"{directive} cannot be widened per page")
+        if any("unsafe" in value for value in values):
+            raise ValueError(f"{values} would undo the policy")
+        extra.setdefault(directive, []).extend(values)
+
+
+def page_policy(nonce: str, extra: dict[str, list[str]] | None = None) -> str:
+    extra = extra or {}
+    parts = []
+    for directive, base in PAGE_POLICY.items():
+        values = [value.replace(NONCE, nonce) for value in base]
+        if directive in extra:
+            values = [value for value in values if value != "'none'"]
+            values += [value for value in extra[directive] if value not in values]
+        parts.append(f"{directive} {' '.join(values)}")
+    parts.append(f"report-uri {CSP_REPORT_PATH}")
+    if settings.CSP_REPORTING_API:
+        parts.append(f"report-to {CSP_REPORT_GROUP}")
+    return "; ".join(parts)
+
+
+class ContentSecurityPolicyMiddleware:
+    """Gives each request a fresh nonce (`request.csp_nonce`, `{{ csp_nonce }}` in templates) and each response
+    its policy: the page policy on HTML, a policy that allows nothing on everything else."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        nonce = secrets.token_urlsafe(18)
+        request.csp_nonce = nonce  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        if "Content-Security-Policy" in response.headers:
+            return response  # a view that set its own knows better
+        if response.headers.get("Content-Type", "").startswith("text/html"):
+            response.headers["Content-Security-Policy"] = page_policy(nonce, request.__dict__.get("csp_extra"))
+            if settings.CSP_REPORTING_API:
+                response.headers["Reporting-Endpoints"] = f'{CSP_REPORT_GROUP}="{CSP_REPORT_PATH}"'
+        else:
+            response.headers["Content-Security-Policy"] = OTHER_POLICY
+        return response
+
+
+def csp_nonce(request: HttpRequest) -> dict[str, str]:
+    """Template context processor: `{{ csp_nonce }}` (django-htmx's {% htmx_script %} reads it too)."""
+    return {"csp_nonce": getattr(request, "csp_nonce", "")}

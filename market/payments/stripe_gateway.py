@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 import stripe
 from django.conf import settings
@@ -52,6 +53,23 @@ def js_url() -> str:
     if is_local():
         return f"{settings.STRIPE_API_BASE.rstrip('/')}/js.stripe.com/v3/"
     return "https://js.stripe.com/v3/"
+
+
+def page_sources() -> dict[str, tuple[str, ...]]:
+    """What the card form's page must be allowed to load beyond our own origin (Content-Security-Policy,
+    market.core.security.csp_allow): Stripe.js, its card and 3-D Secure frames and its API calls — only
+    with a real Stripe publishable key; with localstripe, its replacement script and API on loopback."""
+    if is_local():
+        parts = urlsplit(settings.STRIPE_API_BASE)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        return {"script_src": (origin,), "connect_src": (origin,)}
+    if not settings.STRIPE_PUBLISHABLE_KEY.startswith(("pk_live_", "pk_test_")):
+        return {}
+    return {
+        "script_src": ("https://js.stripe.com",),
+        "frame_src": ("https://js.stripe.com", "https://hooks.stripe.com"),
+        "connect_src": ("https://api.stripe.com",),
+    }
 
 
 def as_dict(obj: Any) -> dict[str, Any]:

@@ -216,8 +216,12 @@ def test_staff_preview_every_kind_in_both_languages(staff_user, language):
         page = client.get(f"/staff/notifications/templates/{kind.name}/?language={language}")
         assert page.status_code == 200, kind.name
         html = page.content.decode()
-        assert "srcdoc=" in html
+        assert f'src="/staff/notifications/templates/{kind.name}/email/?language={language}"' in html
         assert "notice error" not in html, kind.name
+        email = client.get(f"/staff/notifications/templates/{kind.name}/email/?language={language}")
+        assert email.status_code == 200, kind.name
+        assert email["Content-Security-Policy"].endswith("; sandbox")  # its inline styles, and nothing else
+        assert email["X-Frame-Options"] == "SAMEORIGIN"
     assert client.get("/staff/notifications/templates/orders.nothing/").status_code == 404
 
 

@@ -59,9 +59,12 @@ def fair_plan_svg(request: ActorRequest, slug: str) -> HttpResponse:
     # they draw. The plan editor asks for it with `cache: "no-cache"`.
     public = fair.status in PLAN_PUBLIC_STATUSES
     svg = render_to_string("frontend/fairs/plan.svg", context, request=request)
-    return generated_file(
+    response = generated_file(
         request, svg, content_type="image/svg+xml", public=public, max_age=300 if public else REVALIDATE
     )
+    # Opened on its own the drawing takes its colours from our stylesheet, and may do nothing else.
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'self'; frame-ancestors 'none'"
+    return response
 
 
 def fair_plan(request: ActorRequest, slug: str) -> HttpResponse:
