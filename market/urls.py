@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("market.organisations.urls")),
     path("", include("market.payments.urls")),
     path("", include("market.notifications.urls")),
+    path("", include("market.exports.urls")),
     path("", include("catalog.urls")),
     path("", include("catalog.supply.urls")),
     path("", include("fairs.urls")),

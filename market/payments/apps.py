@@ -9,8 +9,10 @@ class PaymentsConfig(AppConfig):
     def ready(self) -> None:
         from market.core.demo import register_seeder
         from market.payments.demo import seed_payments, seed_payments_sample
+        from market.payments.exports import register_exports
         from market.payments.notifications import register_notification_kinds
 
         register_seeder("payments", seed_payments, order=50)
         register_seeder("payments-sample", seed_payments_sample, order=65)  # after the orders it pays
         register_notification_kinds()
+        register_exports()
