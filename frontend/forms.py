@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from frontend.schema_forms import Choices, SchemaForm
 from market.core.errors import ApplicationError
+from market.exports.inputs import ExportInput
 from market.organisations import banks, geo
 from market.organisations.inputs import (
     AccountInput,
@@ -117,6 +118,10 @@ class RejectForm(SchemaForm):
 
 class AccountForm(SchemaForm):
     schema = AccountInput
+
+
+class ExportForm(SchemaForm):
+    schema = ExportInput
 
 
 class ApiTokenForm(SchemaForm):

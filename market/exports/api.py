@@ -31,7 +31,7 @@ TAGS = ["exports"]
 
 class ExportKindOut(serializers.Serializer):
     name = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named like Field.label
     scope = serializers.CharField()
     statuses = serializers.SerializerMethodField()
     columns = serializers.SerializerMethodField()

@@ -28,7 +28,8 @@ def stream_response(export: StreamedExport) -> StreamingHttpResponse:
         response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
         return _private(response)
     # A zip file is finished only at its end: write it (small, by definition) to a temporary file, then send.
-    out = tempfile.TemporaryFile(dir=settings.EXPORTS_TEMP_DIR)
+    # The response closes (and so deletes) it once sent.
+    out = tempfile.TemporaryFile(dir=settings.EXPORTS_TEMP_DIR)  # noqa: SIM115
     write_xlsx(export.kind, rows, export.language, out)
     out.seek(0)
     response = FileResponse(

@@ -58,4 +58,3 @@ class ExportInput(serializers.Serializer):
         if errors:
             raise serializers.ValidationError(errors)
         return attrs
-

@@ -62,7 +62,9 @@ class ExportKind:
         if self.statuses is None:
             return []
         labels = getattr(self.statuses, "choices", None)
-        return [(value, str(label)) for value, label in labels] if labels else [(m.value, m.name) for m in self.statuses]
+        return (
+            [(value, str(label)) for value, label in labels] if labels else [(m.value, m.name) for m in self.statuses]
+        )
 
 
 _KINDS: dict[str, ExportKind] = {}

@@ -40,14 +40,15 @@ def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def export_rows(
-    *, actor: Actor, kind: ExportKind, date_from: date, date_to: date, status: str | None
-) -> QuerySet[Any]:
+def export_rows(*, actor: Actor, kind: ExportKind, date_from: date, date_to: date, status: str | None) -> QuerySet[Any]:
     """The rows of one export in a stable order (primary key: a cursor walks it without sorting the table)."""
     rows = kind.source(actor, status or None)
     if kind.date_is_datetime:
         # Local days as a half-open range of instants: the column's index serves it (a cast to date would not).
-        bounds = {f"{kind.date_field}__gte": _day_start(date_from), f"{kind.date_field}__lt": _day_start(date_to + timedelta(days=1))}
+        bounds: dict[str, date] = {
+            f"{kind.date_field}__gte": _day_start(date_from),
+            f"{kind.date_field}__lt": _day_start(date_to + timedelta(days=1)),
+        }
     else:
         bounds = {f"{kind.date_field}__gte": date_from, f"{kind.date_field}__lte": date_to}
     return rows.filter(**bounds).order_by("pk")

@@ -18,6 +18,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
 
+from market.core.errors import PermissionDenied
 from market.core.services import audit_record
 from market.exports import selectors
 from market.exports.models import ExportJob, FileFormat, JobStatus
@@ -74,10 +75,14 @@ def export_request(
 ) -> StreamedExport | ExportJob:
     """An export as asked: streamed now when it holds at most EXPORTS_STREAM_MAX_ROWS rows (and the caller can
     take a file), else a job a worker writes. Scoping and token scopes are checked here for both."""
+    if actor.user is None or actor.organisation is None:
+        raise PermissionDenied()
     export_kind = selectors.export_kind_for(actor=actor, name=kind)
     language = _language(actor, language)
     rows = selectors.export_rows(actor=actor, kind=export_kind, date_from=date_from, date_to=date_to, status=status)
-    if stream_small and not rows[: settings.EXPORTS_STREAM_MAX_ROWS + 1].count() > settings.EXPORTS_STREAM_MAX_ROWS:
+    limit = settings.EXPORTS_STREAM_MAX_ROWS
+    # Counting stops past the limit: a large range is not counted twice (the job counts it for its progress).
+    if stream_small and rows[: limit + 1].count() <= limit:
         name = f"{kind.replace('_', '-')}-{date_from:%Y%m%d}-{date_to:%Y%m%d}.{file_format}"
         return StreamedExport(export_kind, rows, str(file_format), language, name)
     with transaction.atomic():

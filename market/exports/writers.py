@@ -58,7 +58,9 @@ class _Line(io.StringIO):
         return text
 
 
-def csv_chunks(kind: ExportKind, rows: Iterable[Any], language: str, progress: Progress | None = None) -> Iterator[bytes]:
+def csv_chunks(
+    kind: ExportKind, rows: Iterable[Any], language: str, progress: Progress | None = None
+) -> Iterator[bytes]:
     """The CSV file in pieces of about 64 KB, UTF-8 with a BOM (so Excel reads Vietnamese right)."""
     buffer = _Line()
     writer = CsvWriter(buffer, quoting=csv.QUOTE_MINIMAL)
