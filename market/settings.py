@@ -499,6 +499,8 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "ENUM_NAME_OVERRIDES": {
         "PaymentStateEnum": "market.payments.models.PaymentState",
+        "ExportFileFormatEnum": "market.exports.models.FileFormat",
+        "ExportJobStatusEnum": "market.exports.models.JobStatus",
         "PayableStatusEnum": "market.payments.models.PayableStatus",
         "RefundStateEnum": "market.payments.models.RefundState",
         "SettlementStateEnum": "market.payments.models.SettlementState",

@@ -15,20 +15,14 @@ from market.exports.models import FileFormat, Language
 from market.exports.registry import all_exports, get_export
 
 
-class KindInput(serializers.ChoiceField):
-    """One of the registered export kinds (the registry is filled when the apps are ready)."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(choices=[], **kwargs)
-        self.error_messages["invalid_choice"] = gettext_lazy("Choose one of the options.")
-
-    def to_internal_value(self, data: Any) -> str:
-        self.choices = [(kind.name, kind.label) for kind in all_exports()]
-        return str(super().to_internal_value(data))
+def _kind_field() -> serializers.ChoiceField:
+    field = serializers.ChoiceField(choices=[], label=gettext_lazy("What to export"))
+    field.error_messages["invalid_choice"] = gettext_lazy("Choose one of the options.")
+    return field
 
 
 class ExportInput(serializers.Serializer):
-    kind = KindInput(label=gettext_lazy("What to export"))
+    kind = _kind_field()
     date_from = DateInput(label=gettext_lazy("From"))
     date_to = DateInput(label=gettext_lazy("To (inclusive)"))
     status = TextInput(max_length=30, required=False, label=gettext_lazy("Status"))
@@ -37,6 +31,12 @@ class ExportInput(serializers.Serializer):
         Language, required=False, label=gettext_lazy("Column headings"),
         help_text=gettext_lazy("Your own language when left blank."),
     )  # fmt: skip
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        # The registered kinds, read when the schema is used: the apps register them when they are ready.
+        fields["kind"].choices = [(kind.name, kind.label) for kind in all_exports()]
+        return fields
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         errors: dict[str, str] = {}

@@ -17,8 +17,9 @@ class FileFormat(models.TextChoices):
 
 
 class Language(models.TextChoices):
-    VI = "vi", "Tiếng Việt"
-    EN = "en", "English"
+    # As settings.LANGUAGES: the API documents one language enum.
+    VI = "vi", _("Vietnamese")
+    EN = "en", _("English")
 
 
 class JobStatus(models.TextChoices):
