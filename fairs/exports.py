@@ -8,8 +8,8 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from fairs import selectors
-from fairs.models import Application, ApplicationStatus, Fair, FairStatus
-from market.exports.registry import Column, ExportKind, register_export
+from fairs.models import Application, ApplicationStatus, BoothType, Fair, FairStatus, FeeStatus
+from market.exports.registry import Column, ExportKind, choice, register_export
 from market.organisations.models import ApiScope
 from market.organisations.permissions import Actor
 
@@ -32,13 +32,13 @@ APPLICATION_COLUMNS = [
     Column(_("Submitted at"), lambda a: a.created_at),
     Column(_("Cooperative"), lambda a: a.cooperative.name),
     Column(_("Cooperative tax code"), lambda a: a.cooperative.tax_code),
-    Column(_("Status"), lambda a: a.get_status_display()),
-    Column(_("Booth type"), lambda a: a.get_booth_type_display()),
+    Column(_("Status"), choice(ApplicationStatus, "status")),
+    Column(_("Booth type"), choice(BoothType, "booth_type")),
     Column(_("Zone wanted"), lambda a: a.zone.name if a.zone else ""),
     Column(_("Booth"), _booth_code),
     Column(_("Waitlist position"), lambda a: a.waitlist_position),
     Column(_("First-time exhibitor"), lambda a: _("Yes") if a.first_time else _("No")),
-    Column(_("Fee"), lambda a: a.get_fee_status_display()),
+    Column(_("Fee"), choice(FeeStatus, "fee_status")),
     Column(_("Booth price (VND)"), lambda a: a.price),
     Column(_("Subsidy (VND)"), lambda a: a.subsidy),
     Column(_("Amount due (VND)"), lambda a: a.amount_due),
@@ -51,7 +51,7 @@ REPORT_COLUMNS = [
     Column(_("First day"), lambda f: f.starts_on),
     Column(_("Last day"), lambda f: f.ends_on),
     Column(_("Venue"), lambda f: f.venue),
-    Column(_("Status"), lambda f: f.get_status_display()),
+    Column(_("Status"), choice(FairStatus, "status")),
     Column(_("Applications"), lambda f: f.applied),
     Column(_("Approved"), lambda f: f.approved),
     Column(_("Booths assigned"), lambda f: f.booths_assigned),

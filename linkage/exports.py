@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from linkage.models import ContractStatus, Delivery, LinkageContract
 from linkage.selectors.contracts import contracts_for
-from market.exports.registry import Column, ExportKind, register_export
+from market.exports.registry import Column, ExportKind, choice, register_export
 from market.organisations.models import ApiScope
 from market.organisations.permissions import Actor
 
@@ -36,7 +36,7 @@ CONTRACT_COLUMNS = [
     Column(_("Contract number"), lambda c: c.number or ""),
     Column(_("Title"), lambda c: c.title),
     Column(_("Created at"), lambda c: c.created_at),
-    Column(_("Status"), lambda c: c.get_status_display()),
+    Column(_("Status"), choice(ContractStatus, "status")),
     Column(_("Processor (buyer)"), lambda c: c.buyer.name),
     Column(_("Cooperative"), lambda c: c.cooperative.name),
     Column(_("Season"), lambda c: c.season_label),

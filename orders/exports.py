@@ -6,11 +6,11 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from market.exports.registry import Column, ExportKind, register_export
+from market.exports.registry import Column, ExportKind, choice, register_export
 from market.organisations.models import ApiScope
 from market.organisations.permissions import Actor
 from orders import selectors
-from orders.models import Invoice, InvoiceKind, Order, OrderLine, OrderStatus
+from orders.models import Invoice, InvoiceKind, Order, OrderLine, OrderStatus, PaymentStatus
 
 
 def _orders(actor: Actor, status: str | None) -> QuerySet[Order]:
@@ -31,8 +31,8 @@ def _invoices(actor: Actor, status: str | None) -> QuerySet[Invoice]:
 ORDER_COLUMNS = [
     Column(_("Order number"), lambda o: o.number),
     Column(_("Placed at"), lambda o: o.created_at),
-    Column(_("Status"), lambda o: o.get_status_display()),
-    Column(_("Payment status"), lambda o: o.get_payment_status_display()),
+    Column(_("Status"), choice(OrderStatus, "status")),
+    Column(_("Payment status"), choice(PaymentStatus, "payment_status")),
     Column(_("Buyer"), lambda o: o.buyer.name),
     Column(_("Buyer tax code"), lambda o: o.buyer.tax_code),
     Column(_("Cooperative"), lambda o: o.cooperative.name),
@@ -50,7 +50,7 @@ ORDER_COLUMNS = [
 LINE_COLUMNS = [
     Column(_("Order number"), lambda line: line.order.number),
     Column(_("Placed at"), lambda line: line.order.created_at),
-    Column(_("Order status"), lambda line: line.order.get_status_display()),
+    Column(_("Order status"), choice(OrderStatus, "order.status")),
     Column(_("Buyer"), lambda line: line.order.buyer.name),
     Column(_("Cooperative"), lambda line: line.order.cooperative.name),
     Column(_("Product"), lambda line: line.product_name),
@@ -66,7 +66,7 @@ LINE_COLUMNS = [
 ]
 
 INVOICE_COLUMNS = [
-    Column(_("Kind"), lambda i: i.get_kind_display()),
+    Column(_("Kind"), choice(InvoiceKind, "kind")),
     Column(_("Symbol"), lambda i: i.symbol),
     Column(_("Number"), lambda i: i.number),
     Column(_("Issued at"), lambda i: i.issued_at),

@@ -6,16 +6,19 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from market.exports.registry import Column, ExportKind, register_export
+from market.exports.registry import Column, ExportKind, choice, register_export
 from market.organisations.models import ApiScope
 from market.organisations.permissions import Actor
 from market.payments import selectors
 from market.payments.models import (
     BankTransaction,
+    MatchReason,
     Payment,
     PaymentState,
+    Provider,
     Settlement,
     SettlementState,
+    TransactionSource,
     TransactionStatus,
 )
 from market.payments.permissions import PAYMENTS_MANAGE
@@ -40,8 +43,8 @@ PAYMENT_COLUMNS = [
     Column(_("Description"), lambda p: p.payable.description),
     Column(_("Payer"), lambda p: p.payable.payer.name),
     Column(_("Payee"), lambda p: p.payable.payee.name),
-    Column(_("Method"), lambda p: p.get_provider_display()),
-    Column(_("State"), lambda p: p.get_state_display()),
+    Column(_("Method"), choice(Provider, "provider")),
+    Column(_("State"), choice(PaymentState, "state")),
     Column(_("Amount (VND)"), lambda p: p.amount),
     Column(_("Refunded (VND)"), lambda p: p.amount_refunded),
     Column(_("Currency"), lambda p: p.currency),
@@ -58,7 +61,7 @@ SETTLEMENT_COLUMNS = [
     Column(_("Collected (VND)"), lambda s: s.gross),
     Column(_("Commission (VND)"), lambda s: s.commission),
     Column(_("To pay (VND)"), lambda s: s.net),
-    Column(_("State"), lambda s: s.get_state_display()),
+    Column(_("State"), choice(SettlementState, "state")),
     Column(_("Bank"), lambda s: s.bank_bin),
     Column(_("Account number"), lambda s: s.account_number),
     Column(_("Account holder"), lambda s: s.account_holder),
@@ -75,10 +78,10 @@ BANK_LINE_COLUMNS = [
     Column(_("Currency"), lambda t: t.currency),
     Column(_("Transfer note"), lambda t: t.description),
     Column(_("Sender"), lambda t: t.counterparty),
-    Column(_("Source"), lambda t: t.get_source_display()),
+    Column(_("Source"), choice(TransactionSource, "source")),
     Column(_("Statement file"), lambda t: t.statement.file_name if t.statement else ""),
-    Column(_("Status"), lambda t: t.get_status_display()),
-    Column(_("Reason"), lambda t: t.get_reason_display()),
+    Column(_("Status"), choice(TransactionStatus, "status")),
+    Column(_("Reason"), choice(MatchReason, "reason")),
     Column(_("Payment reference"), lambda t: t.payable.reference if t.payable else ""),
 ]
 
