@@ -89,10 +89,12 @@ def test_a_small_export_streams_from_the_page_in_the_language_chosen(buying, pla
             "language": language,
         },
     )
-    assert response.status_code == 200 and response.streaming
+    assert response.status_code == 200
+    assert response.streaming
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     rows = list(csv.reader(io.StringIO(body(response).decode("utf-8-sig"))))
-    assert rows[0][0] == heading and len(rows) == 3
+    assert rows[0][0] == heading
+    assert len(rows) == 3
     assert {row[2] for row in rows[1:]} == {status}
     po = rows[0].index("Số PO" if language == "vi" else "PO number")
     assert {row[po] for row in rows[1:]} == {"'" + FORMULA}
@@ -166,7 +168,8 @@ def test_an_api_token_exports_only_what_its_scopes_reach(buying, placed):
     body_ = {"kind": "payments", "date_from": today(), "date_to": today()}
     refused = client.post("/api/v1/exports/", body_, content_type="application/json")
     assert refused.status_code == 403
-    assert refused.json()["error"]["code"] == "missing_scope" and "payments:read" in refused.json()["error"]["message"]
+    assert refused.json()["error"]["code"] == "missing_scope"
+    assert "payments:read" in refused.json()["error"]["message"]
     accepted = client.post("/api/v1/exports/", {**body_, "kind": "order_lines"}, content_type="application/json")
     assert accepted.status_code == 202
 
@@ -178,14 +181,18 @@ def test_a_large_range_becomes_a_job_the_page_follows(settings, buying, placed):
     day = timezone.localdate().strftime("%d/%m/%Y")
     response = client.post("/exports/", {"kind": "order_lines", "date_from": day, "date_to": day, "language": "vi"})
     job = ExportJob.objects.get()
-    assert response.status_code == 302 and response["Location"] == f"/exports/{job.pk}/"
+    assert response.status_code == 302
+    assert response["Location"] == f"/exports/{job.pk}/"
     page = client.get(response["Location"]).content.decode()
-    assert 'hx-trigger="every 2s"' in page and "<progress" in page
+    assert 'hx-trigger="every 2s"' in page
+    assert "<progress" in page
     export_job_run(job_id=job.pk)
     part = client.get(response["Location"], headers={"HX-Request": "true"}).content.decode()
-    assert "hx-trigger" not in part and f"/exports/{job.pk}/download/" in part
+    assert "hx-trigger" not in part
+    assert f"/exports/{job.pk}/download/" in part
     rows = sheet_rows(body(client.get(f"/exports/{job.pk}/download/")))
-    assert rows[0][5] == "Sản phẩm" and len(rows) == 3
+    assert rows[0][5] == "Sản phẩm"
+    assert len(rows) == 3
     assert "Dòng đơn hàng" in client.get("/exports/").content.decode()
 
 
@@ -198,7 +205,8 @@ def test_files_are_removed_after_seven_days(api, buying, placed):
 
     assert export_files_purge(now=timezone.now() + timedelta(days=7, minutes=1)) == 1
     job.refresh_from_db()
-    assert job.status == JobStatus.EXPIRED and not exports_storage().exists(job.file_name or "exports/x")
+    assert job.status == JobStatus.EXPIRED
+    assert not exports_storage().exists(job.file_name or "exports/x")
     assert client.get(f"/api/v1/exports/{job.pk}/download/").status_code == 404
 
 
@@ -209,4 +217,5 @@ def test_staff_export_every_kind_with_its_headings(api, alliance, kind):
     assert status["status"] == "done", status
     header = sheet_rows(body(client.get(status["download_url"])))[0]
     registered = next(k for k in all_exports() if k.name == kind)
-    assert len(header) == len(registered.columns) and all(header)
+    assert len(header) == len(registered.columns)
+    assert all(header)
