@@ -16,7 +16,7 @@ from frontend.forms import ExportForm
 from market.core.errors import ApplicationError
 from market.exports import selectors, services
 from market.exports.http import download_response, stream_response
-from market.exports.models import JobStatus
+from market.exports.models import FileFormat, JobStatus
 from market.exports.registry import get_export
 from market.organisations.http import MemberRequest
 
@@ -41,7 +41,10 @@ def _jobs(request: MemberRequest) -> list[Any]:
 @actor_required()
 def exports(request: MemberRequest) -> HttpResponse | StreamingHttpResponse:
     today = timezone.localdate()
-    initial = {"date_from": today.replace(day=1), "date_to": today, "language": request.LANGUAGE_CODE[:2]}
+    initial = {
+        "date_from": today.replace(day=1), "date_to": today, "file_format": FileFormat.XLSX,
+        "language": request.LANGUAGE_CODE[:2],
+    }  # fmt: skip
     form = ExportForm(request.POST or None, initial=initial, choices=_choices(request))
     if request.method == "POST" and form.is_valid():
         try:

@@ -28,7 +28,7 @@ class ExportInput(serializers.Serializer):
     status = TextInput(max_length=30, required=False, label=gettext_lazy("Status"))
     file_format = ChoiceInput(FileFormat, required=False, default=FileFormat.XLSX, label=gettext_lazy("Format"))
     language = ChoiceInput(
-        Language, required=False, label=gettext_lazy("Column headings"),
+        Language, required=False, allow_blank=True, label=gettext_lazy("Column headings"),
         help_text=gettext_lazy("Your own language when left blank."),
     )  # fmt: skip
 

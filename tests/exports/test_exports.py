@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from market.exports.models import ExportJob, JobStatus
 from market.exports.registry import all_exports
-from market.exports.services import export_files_purge, export_job_run, exports_storage
+from market.exports.services import export_files_purge, export_job_run, export_jobs_relay, exports_storage
 from market.notifications.models import Notification
 from market.organisations import services as organisations
 from market.organisations.models import ApiScope, Role
@@ -219,3 +219,26 @@ def test_staff_export_every_kind_with_its_headings(api, alliance, kind):
     registered = next(k for k in all_exports() if k.name == kind)
     assert len(header) == len(registered.columns)
     assert all(header)
+
+
+def test_a_job_fails_clearly_when_its_person_left_the_organisation(api, buying, placed):
+    client = api(buying.user)
+    job_id = ask(client).json()["id"]
+    buying.user.memberships.all().delete()
+    export_job_run(job_id=job_id)
+    job = ExportJob.objects.get(pk=job_id)
+    assert job.status == JobStatus.FAILED
+    assert job.error == "You no longer belong to the organisation this export was asked for."
+    assert not job.file_name
+    assert Notification.objects.filter(kind="exports.failed", recipient_user=buying.user).exists()
+
+
+def test_a_job_whose_worker_died_on_its_last_attempt_is_failed_by_the_relay(settings, api, buying, placed):
+    job_id = ask(api(buying.user)).json()["id"]
+    stranded = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 120)
+    ExportJob.objects.filter(pk=job_id).update(status=JobStatus.RUNNING, started_at=stranded, attempts=3)
+    assert export_jobs_relay() == 0  # nothing left to send again
+    job = ExportJob.objects.get(pk=job_id)
+    assert job.status == JobStatus.FAILED
+    assert job.error == "The export stopped before it finished; ask for it again."
+    assert export_job_run(job_id=job_id) is None  # a late message changes nothing
