@@ -16,9 +16,11 @@ from market.exports.registry import all_exports, get_export
 
 
 def _kind_field() -> serializers.ChoiceField:
-    field = serializers.ChoiceField(choices=[], label=gettext_lazy("What to export"))
-    field.error_messages["invalid_choice"] = gettext_lazy("Choose one of the options.")
-    return field
+    # Keyword arguments, not attributes set afterwards: each serializer deep-copies its fields from them.
+    return serializers.ChoiceField(
+        choices=[], label=gettext_lazy("What to export"),
+        error_messages={"invalid_choice": gettext_lazy("Choose one of the options.")},
+    )  # fmt: skip
 
 
 class ExportInput(serializers.Serializer):
