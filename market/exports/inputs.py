@@ -37,7 +37,9 @@ class ExportInput(serializers.Serializer):
     def get_fields(self) -> dict[str, serializers.Field]:
         fields = super().get_fields()
         # The registered kinds, read when the schema is used: the apps register them when they are ready.
-        fields["kind"].choices = [(kind.name, kind.label) for kind in all_exports()]
+        kind = fields["kind"]
+        assert isinstance(kind, serializers.ChoiceField)
+        kind.choices = [(registered.name, registered.label) for registered in all_exports()]
         return fields
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
