@@ -23,6 +23,7 @@ DISALLOWED = (
     "/checkouts/",
     "/contracts/",
     "/dashboard/",
+    "/exports/",
     "/geo/",
     "/healthz",
     "/invitations/",

@@ -123,6 +123,7 @@ def _users() -> dict[str, Any]:
 
 def _extras() -> dict[str, Any]:
     """What the demo has none of: a statement waiting for its preview, runs, an invitation link."""
+    from market.exports.services import export_job_run, export_request
     from market.organisations.actors import resolve_actor
     from market.organisations.models import ApiScope, Role, User
     from market.organisations.services import api_token_create, invitation_create, password_reset_url
@@ -143,6 +144,11 @@ def _extras() -> dict[str, Any]:
     api_token, _secret = api_token_create(
         actor=coop, name="Phần mềm kế toán", scopes=frozenset({ApiScope.ORDERS_READ}), expires_on=None
     )
+    export_job = export_request(
+        actor=coop, kind="orders", date_from=yesterday.replace(day=1), date_to=timezone.localdate(),
+        file_format="csv", stream_small=False,
+    )  # fmt: skip
+    export_job_run(job_id=export_job.pk)
     reset = password_reset_url(User.objects.get(email=DEMO_PASSWORD_USERS["buyer"])).rstrip("/").split("/")
     reported = transfer_report(
         actor=coop, payable_id=Payable.objects.filter(payee_id=coop.organisation_id, status="unpaid").first().pk,
@@ -155,6 +161,7 @@ def _extras() -> dict[str, Any]:
         "settlement": settlement,
         "invitation_token": token,
         "api_token": api_token,
+        "export_job": export_job,
         "reset": (reset[-2], reset[-1]),
         "reported": reported,
     }
@@ -273,6 +280,7 @@ def argument(demo: Demo, name: str, param: str, role: str) -> Any:
         "membership_id": lambda: _first(Membership.objects.all()).pk,
         "invitation_id": lambda: _first(Invitation.objects.all()).pk,
         "token_id": lambda: demo.made["api_token"].pk,
+        "job_id": lambda: demo.made["export_job"].pk,
         "discrepancy_id": lambda: Discrepancy.objects.order_by("pk").values_list("pk", flat=True).first() or 1,
         "settlement_id": lambda: Settlement.objects.order_by("pk").values_list("pk", flat=True).first() or 1,
         "image_id": lambda: 1,
