@@ -14,6 +14,7 @@ import sys
 BENCHMARKS = {
     "report": "bench.report",
     "catalog": "bench.catalog",
+    "exports": "bench.exports",
     "linkage": "bench.linkage",
     "notifications": "bench.notifications",
     "orders": "bench.orders",

@@ -7,6 +7,7 @@ class FairsConfig(AppConfig):
 
     def ready(self) -> None:
         from fairs.demo import seed_fairs
+        from fairs.exports import register_exports
         from fairs.notifications import register_notification_kinds
         from fairs.payables import BoothFeePayable
         from fairs.webhooks import register_webhook_event_types
@@ -16,4 +17,5 @@ class FairsConfig(AppConfig):
         register(BoothFeePayable())
         register_notification_kinds()
         register_webhook_event_types()
+        register_exports()
         register_seeder("fairs", seed_fairs, order=70)  # after orders: outcomes point at real ones

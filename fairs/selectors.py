@@ -389,19 +389,36 @@ def _per_fair(queryset: QuerySet[Any]) -> Coalesce:
     return Coalesce(Subquery(counted), 0)
 
 
-def fair_outcomes(*, actor: Actor, limit: int = 5) -> list[Fair]:
-    """The latest fairs (by first day) with their outcomes so far: applications, approved, booths assigned
-    and meetings held, as `applied`, `approved`, `booths_assigned`, `meetings_held`. One query; staff only."""
+def _per_fair_sum(queryset: QuerySet[Any], field: str) -> Coalesce:
+    """The sum of `field` over the rows of `queryset` that belong to the outer fair (a subquery, like `_per_fair`)."""
+    summed = queryset.filter(fair=OuterRef("pk")).order_by().values("fair").annotate(n=Sum(field)).values("n")
+    return Coalesce(Subquery(summed), 0)
+
+
+def fairs_with_figures(*, actor: Actor, status: str | None = None) -> QuerySet[Fair]:
+    """Fairs with their headline figures, one query for any number of fairs; staff only: `applied`,
+    `approved`, `booths_assigned`, `meetings_booked`, `meetings_held`, and the approved applications' booth
+    fees `fees_price`, `fees_subsidy`, `fees_due`, `fees_paid` (as the fair report counts them)."""
     if not is_staff(actor):
-        return []
-    return list(
-        Fair.objects.annotate(
-            applied=_per_fair(Application.objects.all()),
-            approved=_per_fair(Application.objects.filter(status=ApplicationStatus.APPROVED)),
-            booths_assigned=_per_fair(BoothAssignment.objects.filter(released_at__isnull=True)),
-            meetings_held=_per_fair(Meeting.objects.filter(status=MeetingStatus.HELD)),
-        ).order_by("-starts_on", "-id")[:limit]
+        return Fair.objects.none()
+    approved = Application.objects.filter(status=ApplicationStatus.APPROVED)
+    fairs = Fair.objects.annotate(
+        applied=_per_fair(Application.objects.all()),
+        approved=_per_fair(approved),
+        booths_assigned=_per_fair(BoothAssignment.objects.filter(released_at__isnull=True)),
+        meetings_booked=_per_fair(Meeting.objects.filter(status__in=BOOKED)),
+        meetings_held=_per_fair(Meeting.objects.filter(status=MeetingStatus.HELD)),
+        fees_price=_per_fair_sum(approved, "price"),
+        fees_subsidy=_per_fair_sum(approved, "subsidy"),
+        fees_due=_per_fair_sum(approved, "amount_due"),
+        fees_paid=_per_fair_sum(approved.filter(fee_status=FeeStatus.PAID), "amount_due"),
     )
+    return fairs.filter(status=status) if status else fairs
+
+
+def fair_outcomes(*, actor: Actor, limit: int = 5) -> list[Fair]:
+    """The latest fairs (by first day) with their outcomes so far (`fairs_with_figures`). One query; staff only."""
+    return list(fairs_with_figures(actor=actor).order_by("-starts_on", "-id")[:limit])
 
 
 # --- the report ----------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from frontend.schema_forms import Choices, SchemaForm
 from market.core.errors import ApplicationError
+from market.exports.inputs import ExportInput
 from market.integrations.inputs import EndpointInput, RotateSecretInput
 from market.organisations import banks, geo
 from market.organisations.inputs import (
@@ -118,6 +119,10 @@ class RejectForm(SchemaForm):
 
 class AccountForm(SchemaForm):
     schema = AccountInput
+
+
+class ExportForm(SchemaForm):
+    schema = ExportInput
 
 
 class ApiTokenForm(SchemaForm):

@@ -41,6 +41,7 @@ SELLER_LINKS = [
     Link(_("Fairs"), "frontend:fair-my-applications"),
     Link(_("Meetings"), "frontend:fair-meetings"),
     Link(_("Catalogue"), "frontend:catalogue"),
+    Link(_("Exports"), "frontend:exports"),
     Link(_("Organisation"), "frontend:organisation"),
 ]
 BUYER_LINKS = [
@@ -54,6 +55,7 @@ BUYER_LINKS = [
     Link(_("Catalogue"), "frontend:catalogue"),
     Link(_("Fairs"), "frontend:fair-list"),
     Link(_("Meetings"), "frontend:fair-meetings"),
+    Link(_("Exports"), "frontend:exports"),
     Link(_("Organisation"), "frontend:organisation"),
 ]
 STAFF_LINKS = [
@@ -69,6 +71,7 @@ STAFF_LINKS = [
     Link(_("Raw-material areas"), "frontend:supply"),
     Link(_("Fairs"), "frontend:staff-fairs"),
     Link(_("Catalogue"), "frontend:catalogue"),
+    Link(_("Exports"), "frontend:exports"),
     Link(_("Organisation"), "frontend:organisation"),
 ]
 

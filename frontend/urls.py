@@ -8,6 +8,7 @@ from frontend.views import (
     auth,
     catalog,
     catalog_manage,
+    exports,
     guide,
     notifications,
     orders,
@@ -92,6 +93,9 @@ urlpatterns = [
         "staff/verification/<int:organisation_id>/reject/", staff.verification_reject, name="staff-verification-reject"
     ),
     # payments: the pay page of any payable, and the alliance's payment back office
+    path("exports/", exports.exports, name="exports"),
+    path("exports/<int:job_id>/", exports.export_job, name="export-job"),
+    path("exports/<int:job_id>/download/", exports.export_job_download, name="export-job-download"),
     path("payments/", payments.payments_mine, name="payments"),
     path("pay/<str:reference>/", payments.pay, name="pay"),
     path("pay/<str:reference>/status/", payments.pay_status, name="pay-status"),

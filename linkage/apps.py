@@ -10,6 +10,7 @@ class LinkageConfig(AppConfig):
         from catalog.supply.registry import register_contracted_volume
         from linkage.clauses import post_migrate_clause_templates
         from linkage.demo import seed_linkage
+        from linkage.exports import register_exports
         from linkage.notifications import register_notification_kinds
         from linkage.payables import DepositPayable
         from linkage.selectors.outlook import contracted_kg
@@ -21,6 +22,7 @@ class LinkageConfig(AppConfig):
         register_contracted_volume("linkage", contracted_kg)
         register_notification_kinds()
         register_webhook_event_types()
+        register_exports()
         register_seeder("linkage", seed_linkage, order=65)  # after orders, before fairs
         # Like catalog's reference data: the clause templates come back after a migrate or a (test) flush.
         post_migrate.connect(post_migrate_clause_templates, sender=self, dispatch_uid="linkage.clause_templates")

@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "market.payments",
     "market.notifications",
     "market.integrations",
+    "market.exports",
     "catalog",
     "orders",
     "linkage",
@@ -308,6 +309,9 @@ STORAGES: dict[str, dict[str, Any]] = {
         if PRODUCTION
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
+    # Export files (market.exports): private, downloaded through a view that checks who asks. Any Django
+    # storage works here (object storage through django-storages, for instance).
+    "exports": {"BACKEND": env("EXPORTS_STORAGE_BACKEND", "market.core.storage.PrivateMediaStorage")},
 }
 if S3_BUCKET:
     _s3 = {
@@ -535,7 +539,20 @@ CELERY_BEAT_SCHEDULE = {
     # Linkage contracts: call-offs due soon are announced; late and short deliveries flagged.
     "linkage-call-off-due": {"task": "linkage.tasks.call_off_due_notices", "schedule": crontab(hour=6, minute=30)},
     "linkage-flag-deliveries": {"task": "linkage.tasks.flag_deliveries", "schedule": 60 * 60.0},
+    # Export jobs no worker took (a lost message, Redis down) are sent again; files past their days removed.
+    "exports-relay": {"task": "market.exports.tasks.relay", "schedule": 60.0, "options": {"expires": 180.0}},
+    "exports-purge-expired": {"task": "market.exports.tasks.purge_expired", "schedule": crontab(minute=15)},
 }
+
+# --- exports (market.exports) ----------------------------------------------------------------------
+# An export of at most this many rows is streamed in the answer; a larger one becomes a job for a worker.
+EXPORTS_STREAM_MAX_ROWS = int(env("EXPORTS_STREAM_MAX_ROWS", "5000"))
+# The longest date range one export may cover (days).
+EXPORTS_MAX_RANGE_DAYS = int(env("EXPORTS_MAX_RANGE_DAYS", "1096"))
+# Days a finished export's file is kept before the beat job removes it.
+EXPORTS_KEEP_DAYS = int(env("EXPORTS_KEEP_DAYS", "7"))
+# Where files are written before they are stored (None: the system's temporary folder).
+EXPORTS_TEMP_DIR = env("EXPORTS_TEMP_DIR", "") or None
 
 # Seconds a rendered public catalogue page may be served from the cache. Entries are also dropped at once
 # by any catalogue change (a version number in the key) and at midnight (certificates expire by date).
@@ -583,6 +600,8 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "ENUM_NAME_OVERRIDES": {
         "PaymentStateEnum": "market.payments.models.PaymentState",
+        "ExportFileFormatEnum": "market.exports.models.FileFormat",
+        "ExportJobStatusEnum": "market.exports.models.JobStatus",
         "PayableStatusEnum": "market.payments.models.PayableStatus",
         "RefundStateEnum": "market.payments.models.RefundState",
         "SettlementStateEnum": "market.payments.models.SettlementState",

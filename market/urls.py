@@ -17,6 +17,7 @@ api_v1 = [
     path("", include("market.payments.urls")),
     path("", include("market.notifications.urls")),
     path("", include("market.integrations.urls")),
+    path("", include("market.exports.urls")),
     path("", include("catalog.urls")),
     path("", include("catalog.supply.urls")),
     path("", include("fairs.urls")),

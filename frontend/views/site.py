@@ -25,6 +25,7 @@ DISALLOWED = (
     "/csp-report/",
     "/dashboard/",
     "/design/",  # the design system's reference page: for the people who build pages, not for search
+    "/exports/",
     "/geo/",
     "/healthz",
     "/invitations/",

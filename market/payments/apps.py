@@ -9,6 +9,7 @@ class PaymentsConfig(AppConfig):
     def ready(self) -> None:
         from market.core.demo import register_seeder
         from market.payments.demo import seed_payments, seed_payments_sample
+        from market.payments.exports import register_exports
         from market.payments.notifications import register_notification_kinds
         from market.payments.webhooks import register_webhook_event_types
 
@@ -16,3 +17,4 @@ class PaymentsConfig(AppConfig):
         register_seeder("payments-sample", seed_payments_sample, order=65)  # after the orders it pays
         register_notification_kinds()
         register_webhook_event_types()
+        register_exports()

@@ -15,6 +15,7 @@ from market.payments.models import (
     PayableStatus,
     Payment,
     ReconciliationRun,
+    Settlement,
     SettlementRun,
     StatementImport,
     TransactionStatus,
@@ -105,6 +106,14 @@ def bank_transaction_get_for(*, actor: Actor, transaction_id: int) -> BankTransa
     return tx
 
 
+def bank_transactions_for(*, actor: Actor, status: str | None = None) -> QuerySet[BankTransaction]:
+    """Every line the bank told us about (statements, notifications, transfers payees reported): staff only."""
+    if not actor.can(PAYMENTS_MANAGE):
+        return BankTransaction.objects.none()
+    queryset = BankTransaction.objects.select_related("payable", "statement")
+    return queryset.filter(status=status) if status else queryset
+
+
 def statement_list_for(*, actor: Actor) -> QuerySet[StatementImport]:
     if not actor.can(PAYMENTS_MANAGE):
         return StatementImport.objects.none()
@@ -155,3 +164,13 @@ def settlement_run_get_for(*, actor: Actor, run_id: int) -> SettlementRun:
     if run is None:
         raise NotFound()
     return run
+
+
+def settlements_for(*, actor: Actor, state: str | None = None) -> QuerySet[Settlement]:
+    """Settlements: staff who settle or watch payments see all; a cooperative sees what it is owed."""
+    if not actor.is_authenticated or actor.organisation_id is None:
+        return Settlement.objects.none()
+    queryset = Settlement.objects.select_related("run", "payee")
+    if not (actor.can(SETTLEMENTS_MANAGE) or actor.can(PAYMENTS_MANAGE)):
+        queryset = queryset.filter(payee_id=actor.organisation_id)
+    return queryset.filter(state=state) if state else queryset

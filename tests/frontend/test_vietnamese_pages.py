@@ -123,6 +123,7 @@ def _users() -> dict[str, Any]:
 
 def _extras() -> dict[str, Any]:
     """What the demo has none of: a statement waiting for its preview, runs, an invitation link."""
+    from market.exports.services import export_job_run, export_request
     from market.integrations.services import endpoint_create, endpoint_ping
     from market.organisations.actors import resolve_actor
     from market.organisations.models import ApiScope, Role, User
@@ -148,6 +149,11 @@ def _extras() -> dict[str, Any]:
         actor=coop, url="http://127.0.0.1:9/market-link", description="MISA", events={"order.placed"}
     )
     ping = endpoint_ping(actor=coop, endpoint_id=endpoint.pk)
+    export_job = export_request(
+        actor=coop, kind="orders", date_from=yesterday.replace(day=1), date_to=timezone.localdate(),
+        file_format="csv", stream_small=False,
+    )  # fmt: skip
+    export_job_run(job_id=export_job.pk)
     reset = password_reset_url(User.objects.get(email=DEMO_PASSWORD_USERS["buyer"])).rstrip("/").split("/")
     reported = transfer_report(
         actor=coop, payable_id=Payable.objects.filter(payee_id=coop.organisation_id, status="unpaid").first().pk,
@@ -162,6 +168,7 @@ def _extras() -> dict[str, Any]:
         "api_token": api_token,
         "webhook_endpoint": endpoint,
         "webhook_delivery": ping,
+        "export_job": export_job,
         "reset": (reset[-2], reset[-1]),
         "reported": reported,
     }
@@ -282,6 +289,7 @@ def argument(demo: Demo, name: str, param: str, role: str) -> Any:
         "token_id": lambda: demo.made["api_token"].pk,
         "endpoint_id": lambda: demo.made["webhook_endpoint"].pk,
         "delivery_id": lambda: demo.made["webhook_delivery"].pk,
+        "job_id": lambda: demo.made["export_job"].pk,
         "discrepancy_id": lambda: Discrepancy.objects.order_by("pk").values_list("pk", flat=True).first() or 1,
         "settlement_id": lambda: Settlement.objects.order_by("pk").values_list("pk", flat=True).first() or 1,
         "image_id": lambda: 1,

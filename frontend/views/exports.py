@@ -1,0 +1,77 @@
+"""The exports page: choose what, when, which status, the format and the headings' language; a small export
+downloads at once, a larger one becomes a job whose progress the page follows (htmx) until its file is ready.
+Thin: the registry, selectors and services of market.exports do the work, as for the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from frontend.decorators import actor_required
+from frontend.forms import ExportForm
+from market.core.errors import ApplicationError
+from market.exports import selectors, services
+from market.exports.http import download_response, stream_response
+from market.exports.models import FileFormat, JobStatus
+from market.exports.registry import get_export
+from market.organisations.http import MemberRequest
+
+RECENT_JOBS = 20
+RUNNING = (JobStatus.QUEUED, JobStatus.RUNNING)
+
+
+def _choices(request: MemberRequest) -> dict[str, Any]:
+    kinds = selectors.export_kinds_for(actor=request.actor)
+    statuses = [(str(kind.label), kind.status_choices()) for kind in kinds if kind.statuses is not None]
+    return {"kind": [(kind.name, str(kind.label)) for kind in kinds], "status": statuses}
+
+
+def _jobs(request: MemberRequest) -> list[Any]:
+    jobs = list(selectors.export_jobs_for(actor=request.actor)[:RECENT_JOBS])
+    for job in jobs:
+        kind = get_export(job.kind)
+        job.kind_label = kind.label if kind else job.kind  # type: ignore[attr-defined]
+    return jobs
+
+
+@actor_required()
+def exports(request: MemberRequest) -> HttpResponse | StreamingHttpResponse:
+    today = timezone.localdate()
+    initial = {
+        "date_from": today.replace(day=1), "date_to": today, "file_format": FileFormat.XLSX,
+        "language": request.LANGUAGE_CODE[:2],
+    }  # fmt: skip
+    form = ExportForm(request.POST or None, initial=initial, choices=_choices(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.export_request(actor=request.actor, **form.cleaned_data)
+        except ApplicationError as error:
+            form.add_service_errors(error)
+        else:
+            if isinstance(result, services.StreamedExport):
+                return stream_response(result)
+            return redirect("frontend:export-job", job_id=result.pk)
+    context = {"form": form, "jobs": _jobs(request)}
+    return render(request, "frontend/exports/index.html", context, status=400 if form.errors else 200)
+
+
+@require_GET
+@actor_required()
+def export_job(request: MemberRequest, job_id: int) -> HttpResponse:
+    """The job's page; htmx asks for the status part alone every few seconds until the job finishes."""
+    job = selectors.export_job_get_for(actor=request.actor, job_id=job_id)
+    kind = get_export(job.kind)
+    context = {"job": job, "kind_label": kind.label if kind else job.kind, "running": job.status in RUNNING}
+    if request.headers.get("HX-Request"):
+        return render(request, "frontend/exports/_job_status.html", context)
+    return render(request, "frontend/exports/job.html", context)
+
+
+@require_GET
+@actor_required()
+def export_job_download(request: MemberRequest, job_id: int) -> StreamingHttpResponse:
+    return download_response(selectors.export_job_get_for(actor=request.actor, job_id=job_id))
