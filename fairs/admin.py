@@ -11,6 +11,8 @@ from fairs.models import (
     Booth,
     BoothAssignment,
     BuyerRegistration,
+    CheckinDevice,
+    CheckinScan,
     Fair,
     Hall,
     Meeting,
@@ -153,3 +155,30 @@ class MeetingOutcomeAdmin(admin.ModelAdmin):
     list_display = ["meeting", "kind", "volume", "unit", "value", "created_at"]
     list_filter = ["kind"]
     raw_id_fields = ["meeting", "recorded_by", "recorded_for"]
+
+
+@admin.register(CheckinDevice)
+class CheckinDeviceAdmin(admin.ModelAdmin):
+    """The phones that check people in at a fair, with what each still holds (offline check-in)."""
+
+    list_display = ["label", "fair", "user", "pending", "last_sync_at", "last_seen_at"]
+    list_filter = ["fair"]
+    search_fields = ["label", "device_id"]
+    list_select_related = ["fair", "user"]
+    readonly_fields = ["device_id", "pending", "last_sync_at", "last_seen_at"]
+
+
+@admin.register(CheckinScan)
+class CheckinScanAdmin(admin.ModelAdmin):
+    """Every scan a phone sent, and how it was decided (earliest scan wins); written by the sync only."""
+
+    list_display = ["scanned_at", "code", "fair", "device", "outcome", "revised_at"]
+    list_filter = ["outcome", "fair"]
+    search_fields = ["code", "key"]
+    list_select_related = ["fair", "device"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from market.core.http import generated_file
+from market.core.security import WORKER_POLICY
 
 THEME = "#1f6f4a"
 BACKGROUND = "#ffffff"
@@ -27,6 +28,7 @@ BACKGROUND = "#ffffff"
 # files it loads (frontend/pwa.js), so a page opened once online opens again with no network.
 SHELL = (
     "frontend/app.css",
+    "frontend/app.js",
     "frontend/favicon.svg",
     "frontend/pwa.js",
     "frontend/offline-queue.js",
@@ -87,6 +89,8 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     # Never kept by a cache: the browser compares the worker on each visit, so a deploy reaches phones.
     response = generated_file(request, script, content_type="text/javascript; charset=utf-8", public=False)
     response["Service-Worker-Allowed"] = "/"
+    # Not the nothing-allowed policy of other non-pages: the worker must fetch our files to keep them.
+    response["Content-Security-Policy"] = WORKER_POLICY
     return response
 
 

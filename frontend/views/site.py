@@ -28,6 +28,7 @@ DISALLOWED = (
     "/exports/",
     "/geo/",
     "/healthz",
+    "/readyz",
     "/invitations/",
     "/invoices/",
     "/language/",

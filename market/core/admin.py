@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from market.core.models import AuditEvent, Heartbeat
+from market.core.models import AuditEvent, Deletion, Heartbeat
 
 
 @admin.register(AuditEvent)
@@ -21,3 +21,19 @@ class AuditEventAdmin(admin.ModelAdmin):
 @admin.register(Heartbeat)
 class HeartbeatAdmin(admin.ModelAdmin):
     list_display = ["name", "last_seen", "hostname"]
+
+
+@admin.register(Deletion)
+class DeletionAdmin(admin.ModelAdmin):
+    """The tombstones incremental sync serves at /api/v1/deletions/: written by services, read here."""
+
+    list_display = ["updated_at", "resource", "object_id", "organisation", "scope"]
+    list_filter = ["resource", "scope"]
+    search_fields = ["object_id", "organisation__name"]
+    list_select_related = ["organisation"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

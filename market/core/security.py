@@ -64,6 +64,8 @@ PAGE_POLICY: dict[str, tuple[str, ...]] = {
 }
 # JSON, files and anything else that is not a page: nothing may run or load in its name.
 OTHER_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+# A service worker's script is governed by its own response's policy: it fetches and caches our own files.
+WORKER_POLICY = "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 
 
 def csp_allow(request: HttpRequest, **sources: tuple[str, ...]) -> None:

@@ -33,9 +33,9 @@ def queue_event(
     if not created:
         return 0
     if endpoints is None:
-        endpoints = list(
-            WebhookEndpoint.objects.filter(organisation_id=organisation_id, is_active=True, events__contains=[type])
-        )
+        # Filtered here, not by a JSON `contains` lookup, which SQLite (`make run`) does not have.
+        active = WebhookEndpoint.objects.filter(organisation_id=organisation_id, is_active=True)
+        endpoints = [endpoint for endpoint in active if type in endpoint.events]
     retry_until = created_at + webhook_settings().retry_window
     rows = WebhookDelivery.objects.bulk_create(
         [

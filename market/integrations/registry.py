@@ -127,11 +127,14 @@ def _listening(organisation_ids: set[int], type_name: str) -> set[int]:
 
     if not organisation_ids:
         return set()
-    return set(
-        WebhookEndpoint.objects.filter(
-            organisation_id__in=organisation_ids, is_active=True, events__contains=[type_name]
-        ).values_list("organisation_id", flat=True)
-    )
+    # The events are filtered here, not with a JSON `contains` lookup: SQLite (`make run`) has none, and an
+    # organisation has a handful of endpoints.
+    endpoints = WebhookEndpoint.objects.filter(organisation_id__in=organisation_ids, is_active=True)
+    return {
+        organisation_id
+        for organisation_id, events in endpoints.values_list("organisation_id", "events")
+        if type_name in events
+    }
 
 
 def json_data(data: Mapping[str, Any]) -> dict[str, Any]:

@@ -230,7 +230,8 @@ def test_the_filter_panel_starts_closed_so_that_products_come_first_on_a_phone(c
     make_product(cooperative, name="Gạo ST25")
     page = Client().get("/catalogue/", {"search": "gao", "ocop_min": "3"}).content.decode()
     filters = page.split('<aside class="filters"', 1)[1].split("</aside>", 1)[0]
-    assert '<details class="card">' in filters  # never rendered open; wide screens open it themselves
+    # Never rendered open; wide screens open it themselves (app.js reads data-open-wide).
+    assert '<details class="card" data-open-wide>' in filters
 
 
 def test_the_product_page_has_one_quantity_box_for_price_and_cart(rice, buyer):

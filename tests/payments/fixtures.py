@@ -54,8 +54,13 @@ def localstripe_server() -> Iterator[LocalStripeThread]:
 
 
 @pytest.fixture
-def localstripe(localstripe_server: LocalStripeThread) -> Iterator[LocalStripeThread]:
-    """localstripe emptied for this test, with no webhook endpoints and no recorded objects."""
+def localstripe(localstripe_server: LocalStripeThread, settings: Any) -> Iterator[LocalStripeThread]:
+    """localstripe emptied for this test, with no webhook endpoints and no recorded objects.
+
+    The address is set again for each test: when the session server starts inside a test that overrides
+    settings (pytest-django's `settings`), what it set is undone with that test's overrides, and every later
+    test would call the default port, where nothing listens."""
+    settings.STRIPE_API_BASE = localstripe_server.url
     _flush(localstripe_server)
     WRITES.clear()
     yield localstripe_server

@@ -9,11 +9,22 @@
     document.querySelectorAll("details[data-open-wide]").forEach(function (details) { details.open = true; });
   }
 
-  // <button data-print>: prints the page (the QR label sheets).
+  // <button data-print>: prints the page (labels, badges, the floor plan).
   function printButtons() {
     document.addEventListener("click", function (event) {
       var button = event.target instanceof Element ? event.target.closest("[data-print]") : null;
-      if (button) window.print();
+      if (button) {
+        event.preventDefault();
+        window.print();
+      }
+    });
+  }
+
+  // A tab list that scrolls sideways shows the current tab: it is scrolled into view.
+  function showCurrentTab() {
+    document.querySelectorAll(".tabs [aria-current='page']").forEach(function (current) {
+      var list = current.closest(".tabs");
+      if (list && list.scrollWidth > list.clientWidth) list.scrollLeft = current.offsetLeft - list.offsetLeft - 16;
     });
   }
 
@@ -28,4 +39,6 @@
   openWhenWide();
   printButtons();
   announceVisible();
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", showCurrentTab);
+  else showCurrentTab();
 })();
