@@ -22,7 +22,7 @@ from fairs.models import Application, Booth, Fair, Meeting, MeetingOutcome, Plan
 from fairs.permissions import FAIRS_APPLY, FAIRS_EXHIBIT, FAIRS_MANAGE, FAIRS_MATCH, FAIRS_MEET
 from market.core.errors import NotFound
 from market.core.inputs import input_mode, read_input
-from market.core.pagination import CursorPagination
+from market.core.pagination import CursorPagination, paginator_of
 from market.organisations.drf import ActorAPIView
 from market.organisations.models import ApiScope
 from market.organisations.permissions import Actor
@@ -33,7 +33,7 @@ def _body(view: ActorAPIView, schema: type[serializers.Serializer], *, partial: 
 
 
 def _paginated(view: ActorAPIView, queryset: QuerySet[Any], serializer_class: type[serializers.Serializer]) -> Response:
-    paginator = CursorPagination()
+    paginator = paginator_of(view)
     paginator.ordering = "-pk"
     page = paginator.paginate_queryset(queryset, view.request, view=view)
     return paginator.get_paginated_response(serializer_class(page, many=True, context={"actor": view.actor}).data)
@@ -232,6 +232,7 @@ def checkin_payload(result: services.CheckIn, counts: selectors.CheckinCounts) -
 
 # --- fairs and plans -----------------------------------------------------------------------------
 class FairListView(ActorAPIView):
+    pagination_class = CursorPagination
     required_scopes = {"GET": ApiScope.FAIRS}
     permission_classes = [AllowAny]
 
@@ -353,6 +354,7 @@ def _application(view: ActorAPIView, application_id: int) -> Response:
 
 
 class ApplicationListView(ActorAPIView):
+    pagination_class = CursorPagination
     required_scopes = {"GET": ApiScope.FAIRS, "POST": ApiScope.FAIRS}
     capabilities = {"POST": FAIRS_APPLY}
 
@@ -465,6 +467,7 @@ def _meeting(view: ActorAPIView, meeting_id: int) -> Response:
 
 
 class MeetingListView(ActorAPIView):
+    pagination_class = CursorPagination
     required_scopes = {"GET": ApiScope.FAIRS, "POST": ApiScope.FAIRS}
     capabilities = {"POST": FAIRS_MEET}
 

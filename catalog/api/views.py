@@ -32,10 +32,12 @@ from catalog.permissions import (
     PRODUCTS_MANAGE,
     PRODUCTS_PUBLISH,
 )
+from catalog.uploads import SCAN_TYPES
 from market.core.errors import NotFound
+from market.core.exports import XLSX_MEDIA_TYPE
 from market.core.inputs import IdInput, input_mode, read_input
 from market.core.json_input import JSONParser
-from market.core.pagination import CursorPagination
+from market.core.pagination import CursorPagination, paginator_of
 from market.organisations.drf import NO_SCOPE, ActorAPIView
 from market.organisations.models import ApiScope
 
@@ -51,7 +53,7 @@ def _out(view: ActorAPIView) -> dict[str, Any]:
 
 
 def _paginated(view: ActorAPIView, queryset: QuerySet[Any], serializer_class: Any) -> Response:
-    paginator = CursorPagination()
+    paginator = paginator_of(view)
     page = paginator.paginate_queryset(queryset, view.request, view=view) or []
     return paginator.get_paginated_response(serializer_class(page, many=True, context=_out(view)).data)
 
@@ -196,6 +198,7 @@ class ProductFacetsView(ActorAPIView):
 
 
 class MyProductListView(ActorAPIView):
+    pagination_class = CursorPagination
     required_scopes = {"GET": ApiScope.CATALOGUE_READ}
 
     @extend_schema(
@@ -340,6 +343,7 @@ class ProductImageDetailView(ActorAPIView):
 
 # --- lots ----------------------------------------------------------------------------------------
 class LotListView(ActorAPIView):
+    pagination_class = CursorPagination
     required_scopes = {"GET": ApiScope.LOTS, "POST": ApiScope.LOTS}
     capabilities = {"GET": LOTS_MANAGE, "POST": LOTS_MANAGE}
 
@@ -432,6 +436,7 @@ class LotEventListView(ActorAPIView):
 
 # --- certificates --------------------------------------------------------------------------------
 class CertificateListView(ActorAPIView):
+    pagination_class = CursorPagination
     required_scopes = {"GET": ApiScope.CATALOGUE_READ, "POST": ApiScope.CATALOGUE_WRITE}
     capabilities = {"POST": CERTIFICATES_MANAGE}
     parser_classes = [MultiPartParser, FormParser, JSONParser]
@@ -541,7 +546,11 @@ class CertificateRevokeView(ActorAPIView):
 class CertificateScanView(ActorAPIView):
     required_scopes = {"GET": ApiScope.CATALOGUE_READ}
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY}, tags=["certificates"])
+    @extend_schema(
+        responses={(200, media_type): OpenApiResponse(OpenApiTypes.BINARY) for media_type in SCAN_TYPES},
+        tags=["certificates"],
+        description="The scan as it was uploaded and checked: a PDF, JPEG or PNG.",
+    )
     def get(self, request: Request, certificate_id: int) -> HttpResponseBase:
         certificate = selectors.certificate_get_for(actor=self.actor, certificate_id=certificate_id)
         if not certificate.scan:
@@ -659,7 +668,10 @@ class ExportView(ActorAPIView):
 
     @extend_schema(
         parameters=_query_parameters(inputs.ExportQuery),
-        responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)},
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="`type=csv` (the default)."),
+            (200, XLSX_MEDIA_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="`type=xlsx`."),
+        },
         tags=["catalogue"],
     )
     def get(self, request: Request) -> HttpResponse:

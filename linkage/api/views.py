@@ -18,7 +18,7 @@ from linkage.models import AdvanceKind, HazardKind, SeasonKind
 from linkage.permissions import LINKAGE_REPORT, LINKAGE_VIEW, REFERENCE_PRICE_PUBLISH
 from market.core.errors import NotFound
 from market.core.inputs import InputMode, input_mode, read_input
-from market.core.pagination import CursorPagination
+from market.core.pagination import CursorPagination, paginator_of
 from market.core.quantity import Unit
 from market.organisations.drf import ActorAPIView
 from market.organisations.models import ApiScope
@@ -49,6 +49,7 @@ def _unit_of(actor: Actor, contract_id: int) -> str:
 
 # --- contracts -----------------------------------------------------------------------------------
 class ContractListView(ActorAPIView):
+    pagination_class = CursorPagination
     required_scopes = {"GET": ApiScope.CONTRACTS, "POST": ApiScope.CONTRACTS}
     capabilities = {"GET": LINKAGE_VIEW}
 
@@ -58,7 +59,7 @@ class ContractListView(ActorAPIView):
         contracts = selectors.contracts_for(
             actor=self.actor, status=filters.get("status") or "", season_year=filters.get("season_year")
         )
-        paginator = CursorPagination()
+        paginator = paginator_of(self)
         paginator.ordering = "-created_at"
         page = paginator.paginate_queryset(contracts, request, view=self)
         return paginator.get_paginated_response(out.ContractOut(page, many=True).data)

@@ -1,3 +1,6 @@
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
 from rest_framework import pagination
 
 
@@ -8,3 +11,14 @@ class CursorPagination(pagination.CursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+def paginator_of(view: Any) -> CursorPagination:
+    """The paginator a view declares with `pagination_class = CursorPagination`. The same attribute tells the
+    OpenAPI schema (market.core.schema) that the view's GET answers a page, {next, previous, results}, and takes
+    `cursor` and `page_size`: a view that pages without declaring it fails loudly rather than being documented as
+    answering a bare array."""
+    pagination_class = getattr(view, "pagination_class", None)
+    if pagination_class is None or not issubclass(pagination_class, CursorPagination):
+        raise ImproperlyConfigured(f"{type(view).__name__} pages its list: declare pagination_class = CursorPagination")
+    return pagination_class()

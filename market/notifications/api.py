@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from market.core.inputs import input_mode, read_input, read_query
-from market.core.pagination import CursorPagination
+from market.core.pagination import CursorPagination, paginator_of
 from market.notifications import selectors, services
 from market.notifications.inputs import DeliveryLogQuery, InboxQuery, PreferencesInput
 from market.notifications.models import Channel, DeliveryAttempt, Group, Notification
@@ -133,7 +133,7 @@ class DeliveryDetailOut(DeliveryOut):
 
 
 def _paginated(view: ActorAPIView, queryset: QuerySet[Any], serializer_class: type[serializers.Serializer]) -> Response:
-    paginator = CursorPagination()
+    paginator = paginator_of(view)
     page: list[Any] | None = paginator.paginate_queryset(queryset, view.request, view=view)
     return paginator.get_paginated_response(serializer_class(page, many=True, context=view.output_context).data)
 
@@ -145,6 +145,7 @@ def _user(request: Request) -> User:
 
 # --- the inbox -----------------------------------------------------------------------------------
 class InboxView(ActorAPIView):
+    pagination_class = CursorPagination
     required_scopes = {"GET": ApiScope.NOTIFICATIONS}
 
     @extend_schema(responses=InboxEntryOut(many=True), parameters=[InboxQuery], tags=["notifications"])
@@ -194,6 +195,7 @@ class PreferencesView(ActorAPIView):
 
 # --- staff ---------------------------------------------------------------------------------------
 class DeliveryListView(ActorAPIView):
+    pagination_class = CursorPagination
     required_scopes = {"GET": ApiScope.NOTIFICATIONS}
     capabilities = {"GET": NOTIFICATIONS_MANAGE}
 

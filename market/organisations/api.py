@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from market.core.errors import NotFound, ValidationFailed
 from market.core.inputs import flatten_errors, input_mode, read_input, read_query
-from market.core.pagination import CursorPagination
+from market.core.pagination import CursorPagination, paginator_of
 from market.organisations import banks, geo, selectors, services
 from market.organisations.drf import NO_SCOPE, ActorAPIView, AllowedActionsField
 from market.organisations.inputs import (
@@ -231,7 +231,7 @@ class OrganisationUpdateIn(OrganisationProfileInput, BankAccountInput):
 
 
 def _paginated(view: ActorAPIView, queryset: QuerySet[Any], serializer_class: type[serializers.Serializer]) -> Response:
-    paginator = CursorPagination()
+    paginator = paginator_of(view)
     paginator.ordering = "-pk"
     page: list[Any] | None = paginator.paginate_queryset(queryset, view.request, view=view)
     return paginator.get_paginated_response(serializer_class(page, many=True, context=view.output_context).data)
@@ -271,6 +271,7 @@ class ActingOrganisationView(ActorAPIView):
 
 # --- organisations -------------------------------------------------------------------------------
 class OrganisationListView(ActorAPIView):
+    pagination_class = CursorPagination
     required_scopes = {"GET": ApiScope.ORGANISATION, "POST": ApiScope.ORGANISATION}
 
     @extend_schema(responses=OrganisationOut(many=True), parameters=[OrganisationListQuery], tags=["organisations"])
@@ -358,6 +359,7 @@ class OrganisationResubmitView(ActorAPIView):
 
 # --- memberships and invitations -----------------------------------------------------------------
 class MembershipListView(ActorAPIView):
+    pagination_class = CursorPagination
     required_scopes = {"GET": ApiScope.ORGANISATION}
 
     @extend_schema(responses=MembershipOut(many=True), tags=["memberships"])
@@ -393,6 +395,7 @@ class MembershipChangeRoleView(ActorAPIView):
 
 
 class InvitationListView(ActorAPIView):
+    pagination_class = CursorPagination
     required_scopes = {"GET": ApiScope.ORGANISATION, "POST": ApiScope.ORGANISATION}
 
     @extend_schema(responses=InvitationOut(many=True), tags=["memberships"])
@@ -465,6 +468,7 @@ def _token_created(view: ActorAPIView, token: ApiToken, secret: str) -> Response
 
 
 class ApiTokenListView(ActorAPIView):
+    pagination_class = CursorPagination
     capabilities = {"GET": TOKENS_MANAGE, "POST": TOKENS_MANAGE}
     required_scopes = {"GET": ApiScope.ORGANISATION, "POST": ApiScope.ORGANISATION}
 

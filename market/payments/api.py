@@ -19,7 +19,7 @@ from market.core import json_input
 from market.core.api import error_body
 from market.core.inputs import input_mode, read_input, read_query
 from market.core.json_input import JSONParser
-from market.core.pagination import CursorPagination
+from market.core.pagination import CursorPagination, paginator_of
 from market.organisations.drf import ActorAPIView, AllowedActionsField
 from market.organisations.models import ApiScope
 from market.payments import bank_webhook, selectors, services, vietqr
@@ -267,7 +267,7 @@ class SettlementRunOut(serializers.ModelSerializer):
 
 
 def _paginated(view: ActorAPIView, queryset: QuerySet[Any], serializer_class: type[serializers.Serializer]) -> Response:
-    paginator = CursorPagination()
+    paginator = paginator_of(view)
     page: list[Any] | None = paginator.paginate_queryset(queryset, view.request, view=view)
     return paginator.get_paginated_response(serializer_class(page, many=True, context=view.output_context).data)
 
@@ -388,6 +388,7 @@ class TransferReportView(ActorAPIView):
 
 
 class PaymentListView(ActorAPIView):
+    pagination_class = CursorPagination
     required_scopes = {"GET": ApiScope.PAYMENTS_READ}
 
     @extend_schema(responses=PaymentOut(many=True), parameters=[PaymentListQuery], tags=["payments"])
@@ -444,6 +445,7 @@ class RefundCreateView(ActorAPIView):
 
 # --- bank transfers and statements ---------------------------------------------------------------
 class BankTransactionListView(ActorAPIView):
+    pagination_class = CursorPagination
     required_scopes = {"GET": ApiScope.PAYMENTS_READ}
     capabilities = {"GET": PAYMENTS_MANAGE}
 
@@ -521,6 +523,7 @@ class StatementDiscardView(ActorAPIView):
 
 # --- reconciliation ------------------------------------------------------------------------------
 class ReconciliationRunListView(ActorAPIView):
+    pagination_class = CursorPagination
     required_scopes = {"GET": ApiScope.PAYMENTS_READ, "POST": ApiScope.PAYMENTS_WRITE}
     capabilities = {"GET": PAYMENTS_MANAGE, "POST": PAYMENTS_MANAGE}
 
@@ -534,6 +537,7 @@ class ReconciliationRunListView(ActorAPIView):
 
 
 class DiscrepancyListView(ActorAPIView):
+    pagination_class = CursorPagination
     required_scopes = {"GET": ApiScope.PAYMENTS_READ}
     capabilities = {"GET": PAYMENTS_MANAGE}
 
@@ -559,6 +563,7 @@ class DiscrepancyResolveView(ActorAPIView):
 
 # --- settlements ---------------------------------------------------------------------------------
 class SettlementRunListView(ActorAPIView):
+    pagination_class = CursorPagination
     required_scopes = {"GET": ApiScope.PAYMENTS_READ, "POST": ApiScope.PAYMENTS_WRITE}
     capabilities = {"GET": SETTLEMENTS_MANAGE, "POST": SETTLEMENTS_MANAGE}
 

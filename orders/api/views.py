@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from market.core.http import generated_file
 from market.core.inputs import InputMode, input_mode, read_input
-from market.core.pagination import CursorPagination
+from market.core.pagination import CursorPagination, paginator_of
 from market.organisations.drf import ActorAPIView
 from market.organisations.models import ApiScope
 from market.organisations.permissions import Actor
@@ -39,7 +39,7 @@ def _query(view: ActorAPIView, schema: type[serializers.Serializer]) -> dict[str
 
 
 def _paginated(view: ActorAPIView, queryset: Any, serializer_class: Any, ordering: str = "-pk", **ctx: Any) -> Any:
-    paginator = CursorPagination()
+    paginator = paginator_of(view)
     paginator.ordering = ordering
     page: list[Any] = paginator.paginate_queryset(queryset, view.request, view=view) or []
     return paginator.get_paginated_response(serializer_class(page, many=True, context=ctx).data)
@@ -181,6 +181,7 @@ class CheckoutDetailView(ActorAPIView):
 
 # --- orders --------------------------------------------------------------------------------------
 class OrderListView(ActorAPIView):
+    pagination_class = CursorPagination
     required_scopes = {"GET": ApiScope.ORDERS_READ}
 
     @extend_schema(
@@ -301,6 +302,7 @@ class OrderReorderView(ActorAPIView):
 
 
 class ShipmentListView(ActorAPIView):
+    pagination_class = CursorPagination
     required_scopes = {"GET": ApiScope.ORDERS_READ}
 
     @extend_schema(parameters=[inputs.ShipmentFilterInput], responses=s.ShipmentOut(many=True), tags=TAGS)
@@ -313,6 +315,7 @@ class ShipmentListView(ActorAPIView):
 
 # --- invoices ------------------------------------------------------------------------------------
 class InvoiceListView(ActorAPIView):
+    pagination_class = CursorPagination
     required_scopes = {"GET": ApiScope.ORDERS_READ}
 
     @extend_schema(parameters=[inputs.InvoiceFilterInput], responses=s.InvoiceOut(many=True), tags=TAGS)
@@ -399,6 +402,7 @@ def rfq_detail_body(actor: Actor, rfq_id: int) -> Any:
 
 
 class RfqListView(ActorAPIView):
+    pagination_class = CursorPagination
     required_scopes = {"GET": ApiScope.RFQS, "POST": ApiScope.RFQS}
     capabilities = {"POST": RFQ_CREATE}
 

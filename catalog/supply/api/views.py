@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -26,10 +26,11 @@ from catalog.supply.permissions import (
     SUPPLY_READ,
 )
 from catalog.supply.services import RowResult
-from market.core.errors import ValidationFailed
+from market.core.errors import NotFound, ValidationFailed
+from market.core.exports import XLSX_MEDIA_TYPE
 from market.core.inputs import InputMode, input_mode, read_input
 from market.core.json_input import JSONParser
-from market.core.pagination import CursorPagination
+from market.core.pagination import CursorPagination, paginator_of
 from market.organisations.drf import ActorAPIView
 from market.organisations.models import ApiScope
 
@@ -46,7 +47,7 @@ def _query(view: ActorAPIView, schema: Any) -> dict[str, Any]:
 
 
 def _page(view: ActorAPIView, queryset: Any, serializer: Any) -> Response:
-    paginator = CursorPagination()
+    paginator = paginator_of(view)
     paginator.ordering = "-pk"
     rows: list[Any] = paginator.paginate_queryset(queryset.order_by("-pk"), view.request, view=view) or []
     return paginator.get_paginated_response(serializer(rows, many=True).data)
@@ -71,6 +72,7 @@ def _area_body(view: ActorAPIView, area: RawMaterialArea) -> dict[str, Any]:
 
 
 class AreaListView(ActorAPIView):
+    pagination_class = CursorPagination
     required_scopes = {"GET": ApiScope.SUPPLY, "POST": ApiScope.SUPPLY}
     capabilities = {"GET": SUPPLY_READ, "POST": SUPPLY_MANAGE}
 
@@ -318,16 +320,25 @@ class StatementView(ActorAPIView):
         )
 
 
+STATEMENT_FORMATS = ("csv", "xlsx")
+
+
 class StatementExportView(ActorAPIView):
     required_scopes = {"GET": ApiScope.SUPPLY}
     capabilities = {"GET": SUPPLY_READ}
 
     @extend_schema(
-        responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)},
+        parameters=[OpenApiParameter("fmt", str, OpenApiParameter.PATH, enum=list(STATEMENT_FORMATS))],
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="`statement.csv`"),
+            (200, XLSX_MEDIA_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="`statement.xlsx`"),
+        },
         tags=TAGS,
         description="The statement as CSV (per household) or XLSX (per household and every intake).",
     )
     def get(self, request: Request, season_id: int, fmt: str) -> HttpResponse:
+        if fmt not in STATEMENT_FORMATS:  # statement.pdf is no file we make, not a CSV under another name
+            raise NotFound()
         statement = selectors.season_statement(actor=self.actor, season_id=season_id)
         return statement_response(statement, fmt)
 
@@ -339,7 +350,7 @@ def statement_response(statement: selectors.Statement, fmt: str) -> HttpResponse
     if fmt == "xlsx":
         response = HttpResponse(
             spreadsheets.write_xlsx(sheets),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            content_type=XLSX_MEDIA_TYPE,
         )
     else:
         response = HttpResponse(spreadsheets.write_csv(sheets[0]), content_type="text/csv; charset=utf-8")
@@ -356,6 +367,7 @@ def _household_body(view: ActorAPIView, household: MemberHousehold) -> dict[str,
 
 
 class HouseholdListView(ActorAPIView):
+    pagination_class = CursorPagination
     required_scopes = {"GET": ApiScope.SUPPLY, "POST": ApiScope.SUPPLY}
     capabilities = {"GET": SUPPLY_READ, "POST": SUPPLY_MANAGE}
 
@@ -450,6 +462,7 @@ def _intake_body(view: ActorAPIView, intake: Any) -> dict[str, Any]:
 
 
 class IntakeListView(ActorAPIView):
+    pagination_class = CursorPagination
     required_scopes = {"GET": ApiScope.SUPPLY, "POST": ApiScope.SUPPLY}
     capabilities = {"GET": SUPPLY_READ, "POST": INTAKE_RECORD}
 
