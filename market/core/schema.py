@@ -50,6 +50,13 @@ class AutoSchema(SpectacularAutoSchema):
             return None
         return super()._get_paginator()
 
+    def _map_serializer_field(self, field: Any, direction: str, bypass_extensions: bool = False) -> dict[str, Any]:
+        if isinstance(field, serializers.TimeField):
+            # A wall-clock time of day in Vietnam ("08:00:00"), with no offset: JSON Schema's `format: time`
+            # (RFC 3339) demands one, so say what is sent instead.
+            return {"type": "string", "pattern": r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?$", "example": "08:00:00"}
+        return super()._map_serializer_field(field, direction, bypass_extensions)
+
     def get_auth(self) -> list[dict[str, list[Any]]]:
         """Each scheme the view authenticates with, and `{}` (no credentials) exactly when an anonymous request
         passes the view's permissions for this method: what the view would do, not which classes it lists."""
