@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 import yaml
 from django.urls import reverse
 
+from catalog.models import Category
 from fairs.models import Booth
 from tests.fairs.factories import make_fair
 
@@ -46,3 +48,26 @@ def test_times_of_day_are_documented_as_sent():
     opens = SCHEMA["components"]["schemas"]["FairOut"]["properties"]["day_opens_at"]
     assert "format" not in opens
     assert opens["pattern"].startswith("^\\d{2}:\\d{2}")
+
+
+def test_an_area_with_no_plots_has_zero_hectares(api, cooperative, coop_owner):
+    """Its total was SUM() over no plots: null, where the schema (and a person) expects 0 ha."""
+    rice = Category.objects.get(slug="gao-thom")
+    created = api(coop_owner).post(
+        "/api/v1/supply/areas/",
+        {"code": "k9", "name": "Cánh đồng Kênh 9", "category": rice.pk, "crop": "Lúa OM 18", "province_code": 91},
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    assert Decimal(created.json()["hectares"]) == 0
+    listed = api(coop_owner).get("/api/v1/supply/areas/").json()["results"]
+    assert [Decimal(row["hectares"]) for row in listed] == [0]
+
+
+def test_answers_found_by_schemathesis_are_documented():
+    """An unmatched bank transaction has no payable reference (null); a body naming an invitation or an
+    organisation the caller does not have answers 404."""
+    schemas, paths = SCHEMA["components"]["schemas"], SCHEMA["paths"]
+    assert schemas["BankTransactionOut"]["properties"]["reference"]["nullable"] is True
+    assert "404" in paths["/api/v1/invitations/accept/"]["post"]["responses"]
+    assert "404" in paths["/api/v1/me/acting-organisation/"]["post"]["responses"]
