@@ -17,14 +17,20 @@ from market.core.errors import ApplicationError
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-class ErrorDetailOut(serializers.Serializer):
-    code = serializers.CharField(help_text="A stable machine-readable code, e.g. `validation_failed`, `not_found`.")
-    message = serializers.CharField(help_text="What went wrong, in the request's language (vi or en).")
-    fields = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
-        required=False,
-        help_text="Per field (dotted for nested input), what is wrong with it. Only when fields are at fault.",
-    )
+# Built with type(): the body's key `fields` would shadow Serializer.fields in a class statement.
+ErrorDetailOut = type(
+    "ErrorDetailOut",
+    (serializers.Serializer,),
+    {
+        "code": serializers.CharField(help_text="A stable machine-readable code: `validation_failed`, `not_found`…"),
+        "message": serializers.CharField(help_text="What went wrong, in the request's language (vi or en)."),
+        "fields": serializers.DictField(
+            child=serializers.ListField(child=serializers.CharField()),
+            required=False,
+            help_text="Per field (dotted for nested input), what is wrong with it. Only when fields are at fault.",
+        ),
+    },
+)
 
 
 class ErrorOut(serializers.Serializer):
