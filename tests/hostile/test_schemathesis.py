@@ -208,6 +208,7 @@ def _examples(
 
 
 @pytest.mark.slow
+@pytest.mark.long  # minutes: scheduled first, beside the soak (tests/conftest.py)
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", list(ROLES))
 def test_every_operation_answers_as_documented(role: str, demo: None, wsgi_app: Any) -> None:
