@@ -21,13 +21,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -186,53 +185,84 @@ def sync_response(
 
 
 def list_response(
-    view: Any, queryset: QuerySet[Any], serializer_class: Any, *, context: dict[str, Any], ordering: str = "-pk"
+    view: APIView, queryset: QuerySet[Any], serializer_class: Any, *, context: dict[str, Any], ordering: str = "-pk"
 ) -> Response:
     """The list's page: a sync page when the client syncs, else an ordinary cursor page in `ordering`."""
+    if not isinstance(view, ListEndpoint):
+        # Its pagination_class is what tells the OpenAPI schema that the GET answers pages, not a bare array.
+        raise ImproperlyConfigured(f"{type(view).__name__} answers a list page: make it a ListEndpoint")
     request: Request = view.request
     if wants_sync(request):
         return sync_response(request, queryset, serializer_class, context)
-    paginator = CursorPagination()
+    paginator = view.pagination_class()
     paginator.ordering = ordering
     page: list[Any] = paginator.paginate_queryset(queryset, request, view=view) or []
     return paginator.get_paginated_response(serializer_class(page, many=True, context=context).data)
 
 
-SYNC_PARAMETERS = [
-    OpenApiParameter(
-        UPDATED_SINCE,
-        str,
-        description="Incremental sync (docs/api-sync.md): rows created or changed at or after this ISO 8601 "
-        "time with a time zone, oldest change first, ordered by (updated_at, id). Follow `next`; keep "
-        "`sync_cursor` and poll again with `cursor=<sync_cursor>`. A bad value is a 400.",
-    ),
-    OpenApiParameter(
-        CURSOR,
-        str,
-        description="The opaque position from a previous page (`next`), or a `sync_cursor` to resume sync.",
-    ),
-    OpenApiParameter(PAGE_SIZE, int, description="Rows per page, 1 to 200 (50 by default)."),
-]
+class ListPagination(CursorPagination):
+    """The pages `list_response` answers, as the OpenAPI schema (market.core.schema) reads them from the view's
+    `pagination_class`: the query parameters of paging and sync, and the envelope of both kinds of page."""
 
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": CURSOR,
+                "in": "query",
+                "required": False,
+                "description": "The opaque position from a previous page (`next`), or a `sync_cursor` to resume "
+                "sync. One that cannot be read is a 400.",
+                "schema": {"type": "string"},
+            },
+            {
+                "name": PAGE_SIZE,
+                "in": "query",
+                "required": False,
+                "description": f"Rows per page, from 1; at most {self.max_page_size} ({self.page_size} by default).",
+                "schema": {"type": "integer", "minimum": 1},
+            },
+            {
+                "name": UPDATED_SINCE,
+                "in": "query",
+                "required": False,
+                "description": "Incremental sync (docs/api-sync.md): rows created or changed at or after this "
+                "ISO 8601 time with a time zone, oldest change first, ordered by (updated_at, id). Follow `next`; "
+                "keep `sync_cursor` and poll again with `cursor=<sync_cursor>`. A bad value is a 400.",
+                "schema": {"type": "string", "format": "date-time"},
+            },
+        ]
 
-class ListSchema(AutoSchema):
-    """Documents the sync and paging parameters on every list's GET."""
-
-    def get_override_parameters(self) -> list[Any]:
-        parameters = list(super().get_override_parameters())
-        if self.method == "GET":
-            named = {p.name for p in parameters if isinstance(p, OpenApiParameter)}
-            parameters += [p for p in SYNC_PARAMETERS if p.name not in named]
-        return parameters
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        link = {"type": "string", "format": "uri", "nullable": True}
+        return {
+            "type": "object",
+            "required": ["next", "previous", "results"],
+            "properties": {
+                "next": {**link, "description": "The next page, or null on the last one."},
+                "previous": {**link, "description": "The previous page (always null on a sync page)."},
+                "sync_cursor": {
+                    "type": "string",
+                    "description": "Sync pages only: the position after this page; poll again with "
+                    "`cursor=<sync_cursor>`.",
+                },
+                "horizon": {
+                    "type": "string",
+                    "format": "date-time",
+                    "description": "Sync pages only: every change before this instant has been handed out.",
+                },
+                "results": schema,
+            },
+        }
 
 
 class ListEndpoint(APIView):
     # Mixin of every list view: `list_filters` names the schemas that read its own query parameters, and a
-    # GET with any other parameter is a 400 naming it; its GET answers with `list_response`. (A comment, not a
+    # GET with any other parameter is a 400 naming it; its GET answers with `list_response`, paged by
+    # `pagination_class`, which also tells the OpenAPI schema its parameters and envelope. (A comment, not a
     # docstring: OpenAPI describes a view by the first docstring of its classes.)
 
     list_filters: tuple[type[serializers.Serializer], ...] = ()
-    schema = ListSchema()
+    pagination_class: type[ListPagination] = ListPagination
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         # Before authentication: a list's parameter names are public (OpenAPI), and a typo is a typo for anyone.
