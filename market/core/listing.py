@@ -193,6 +193,13 @@ def list_response(
         raise ImproperlyConfigured(f"{type(view).__name__} answers a list page: make it a ListEndpoint")
     request: Request = view.request
     if wants_sync(request):
+        if not view.pagination_class.syncs:
+            # Its rows do not move `updated_at` on every change: say so rather than hand out an incomplete sync.
+            raise ValidationFailed(
+                _("This list does not sync: page through it with cursor and page_size."),
+                fields={UPDATED_SINCE: [_("Not available on this list.")]},
+                code="sync_not_available",
+            )
         return sync_response(request, queryset, serializer_class, context)
     paginator = view.pagination_class()
     paginator.ordering = ordering
@@ -204,14 +211,18 @@ class ListPagination(CursorPagination):
     """The pages `list_response` answers, as the OpenAPI schema (market.core.schema) reads them from the view's
     `pagination_class`: the query parameters of paging and sync, and the envelope of both kinds of page."""
 
+    # Whether the list syncs (`updated_since`): its rows move `updated_at` on every change (ChangeTrackedModel).
+    syncs = True
+
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
-        return [
+        parameters = [
             {
                 "name": CURSOR,
                 "in": "query",
                 "required": False,
-                "description": "The opaque position from a previous page (`next`), or a `sync_cursor` to resume "
-                "sync. One that cannot be read is a 400.",
+                "description": "The opaque position from a previous page (`next`)"
+                + (", or a `sync_cursor` to resume sync" if self.syncs else "")
+                + ". One that cannot be read is a 400.",
                 "schema": {"type": "string"},
             },
             {
@@ -231,10 +242,11 @@ class ListPagination(CursorPagination):
                 "schema": {"type": "string", "format": "date-time"},
             },
         ]
+        return parameters if self.syncs else [p for p in parameters if p["name"] != UPDATED_SINCE]
 
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
         link = {"type": "string", "format": "uri", "nullable": True}
-        return {
+        envelope: dict[str, Any] = {
             "type": "object",
             "required": ["next", "previous", "results"],
             "properties": {
@@ -253,6 +265,15 @@ class ListPagination(CursorPagination):
                 "results": schema,
             },
         }
+        if not self.syncs:
+            del envelope["properties"]["sync_cursor"], envelope["properties"]["horizon"]
+        return envelope
+
+
+class PagesOnly(ListPagination):
+    """The pages of a list whose rows are not change-tracked: paged, never synced (`updated_since` is a 400)."""
+
+    syncs = False
 
 
 class ListEndpoint(APIView):
