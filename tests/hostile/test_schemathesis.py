@@ -35,7 +35,9 @@ from schemathesis.checks import (
 )
 from schemathesis.core.failures import FailureGroup
 
-from market.organisations.models import User
+from market.integrations import services as webhooks
+from market.organisations.models import Role, User
+from market.organisations.permissions import Actor
 
 SCHEMA = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
 EXAMPLES = 3
@@ -143,8 +145,24 @@ def demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
     cache.clear()
     with django_db_blocker.unblock(), transaction.atomic():
         call_command("seed_demo", verbosity=0)
+        _webhook_endpoints()
         yield
         transaction.set_rollback(True)
+
+
+def _webhook_endpoints() -> None:
+    """The demo registers no webhooks: one endpoint (never contacted, the relay does not run) with one queued
+    ping per signed-in role's organisation, so that the webhook operations are tried on real ids too."""
+    for email in filter(None, ROLES.values()):
+        membership = User.objects.get(email=email).memberships.select_related("user", "organisation").first()
+        if membership is None:
+            continue
+        # Set up as the organisation's owner: staff of the alliance may not manage webhooks themselves.
+        actor = Actor(user=membership.user, organisation=membership.organisation, role=Role.OWNER)
+        endpoint, _secret = webhooks.endpoint_create(
+            actor=actor, url="http://127.0.0.1:9/hooks", description="schemathesis", events=["order.placed"]
+        )
+        webhooks.endpoint_ping(actor=actor, endpoint_id=endpoint.pk)
 
 
 @pytest.fixture
