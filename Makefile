@@ -11,11 +11,11 @@ TEST_ENV := MARKET_ENV=test DJANGO_SETTINGS_MODULE=tests.settings
 # the soak (marked long, collected first) starts at once beside the rest. PYTEST_ARGS= runs serially.
 PYTEST_ARGS ?= -n 2 --dist loadfile --no-loadscope-reorder
 
-.PHONY: help setup run test lint format migrations-check schema schema-check compose-check services system-packages messages messages-update bench clean
+.PHONY: help setup run test lint format migrations-check schema schema-check compose-check audit services system-packages messages messages-update bench clean
 
 help:
 	@echo "make run    – set up, migrate SQLite, seed the demo, start web + worker + beat (no server needed)"
-	@echo "make test   – set up, start PostgreSQL/Redis if needed, lint, check migrations/schema/compose, run pytest"
+	@echo "make test   – set up, start PostgreSQL/Redis if needed, lint, check migrations/schema/compose, audit the lock file, run pytest"
 	@echo "make lint | format | schema | messages | bench | clean"
 
 setup: $(VENV)/.synced
@@ -68,7 +68,13 @@ schema-check: setup
 compose-check: setup
 	@POSTGRES_PASSWORD=validation-only MINIO_ROOT_PASSWORD=validation-only $$($(PY) -c 'import compose, pathlib; print(pathlib.Path(compose.__file__).parent / "docker-compose")') -f docker-compose.yml config -q
 
-test: setup system-packages messages services lint migrations-check schema-check compose-check
+# The exact versions in uv.lock against the advisory database (scripts/audit-dependencies says how it judges:
+# a fixed advisory fails, one without a fix must be listed in audit-ignore.txt and is printed every run, and an
+# unreachable advisory service is reported as NOT AUDITED — a failure with AUDIT_REQUIRED=1).
+audit: setup
+	@$(PY) scripts/audit-dependencies
+
+test: setup system-packages messages services lint migrations-check schema-check compose-check audit
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
 # The benchmark report (bench/report): every read measured A/B against a bare Django view, then checkouts,

@@ -578,7 +578,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "market.core.pagination.CursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "market.core.schema.AutoSchema",
     "EXCEPTION_HANDLER": "market.core.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"anon": "60/minute", "user": "600/minute"},
     "DEFAULT_THROTTLE_CLASSES": [

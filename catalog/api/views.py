@@ -33,7 +33,9 @@ from catalog.permissions import (
     PRODUCTS_MANAGE,
     PRODUCTS_PUBLISH,
 )
+from catalog.uploads import SCAN_TYPES
 from market.core.errors import NotFound, ValidationFailed
+from market.core.exports import XLSX_MEDIA_TYPE
 from market.core.inputs import IdInput, input_mode, read_input
 from market.core.json_input import JSONParser
 from market.core.listing import UPDATED_SINCE, ListEndpoint, list_response, wants_sync
@@ -551,7 +553,11 @@ class CertificateRevokeView(ActorAPIView):
 class CertificateScanView(ActorAPIView):
     required_scopes = {"GET": ApiScope.CATALOGUE_READ}
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY}, tags=["certificates"])
+    @extend_schema(
+        responses={(200, media_type): OpenApiResponse(OpenApiTypes.BINARY) for media_type in SCAN_TYPES},
+        tags=["certificates"],
+        description="The scan as it was uploaded and checked: a PDF, JPEG or PNG.",
+    )
     def get(self, request: Request, certificate_id: int) -> HttpResponseBase:
         certificate = selectors.certificate_get_for(actor=self.actor, certificate_id=certificate_id)
         if not certificate.scan:
@@ -670,7 +676,10 @@ class ExportView(ActorAPIView):
 
     @extend_schema(
         parameters=_query_parameters(inputs.ExportQuery),
-        responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)},
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="`type=csv` (the default)."),
+            (200, XLSX_MEDIA_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="`type=xlsx`."),
+        },
         tags=["catalogue"],
     )
     def get(self, request: Request) -> HttpResponse:

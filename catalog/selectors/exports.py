@@ -11,6 +11,7 @@ from catalog import spreadsheets
 from catalog.models import ImportBatch, PriceTier, Product
 from catalog.permissions import PRODUCTS_MANAGE
 from market.core.errors import NotFound
+from market.core.exports import XLSX_MEDIA_TYPE
 from market.organisations.permissions import Actor
 
 
@@ -21,7 +22,7 @@ class ExportType(StrEnum):
 
 CONTENT_TYPES = {
     ExportType.CSV: "text/csv; charset=utf-8",
-    ExportType.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ExportType.XLSX: XLSX_MEDIA_TYPE,
 }
 
 

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # A number as text, in either convention ("-1.500.000", "-0,5", "+12"): a spreadsheet reads it as a number.
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)*")
 

@@ -17,17 +17,16 @@ import binascii
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -83,9 +82,9 @@ class SyncPosition:
                 raise ValueError(token)
             body = token[len(SYNC_CURSOR_PREFIX) :]
             data = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-            moment = parse_datetime(data["u"])
+            moment = _in_utc(parse_datetime(data["u"]))
             pk = data["i"]
-            if moment is None or timezone.is_naive(moment) or not isinstance(pk, int) or isinstance(pk, bool):
+            if moment is None or not isinstance(pk, int) or isinstance(pk, bool):
                 raise ValueError(token)
         except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
             raise ValidationFailed(
@@ -95,13 +94,24 @@ class SyncPosition:
         return cls(updated_at=moment, pk=pk)
 
 
+def _in_utc(moment: datetime | None) -> datetime | None:
+    """The instant in UTC, or None when it names none: naive, or beyond the calendar once in UTC. PostgreSQL
+    takes offsets up to ±15:59 only; Python reads up to ±23:59 (`…+20:56` was a 500, found by schemathesis)."""
+    if moment is None or timezone.is_naive(moment):
+        return None
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is in year 0 in UTC
+        return None
+
+
 def parse_updated_since(value: str) -> datetime:
     """ISO 8601 with a time zone (`2026-12-04T08:00:00+07:00`, `…Z`): a time without one names no instant."""
     try:
-        moment = parse_datetime(value.strip())
+        moment = _in_utc(parse_datetime(value.strip()))
     except ValueError:  # well formed but no such date (month 13)
         moment = None
-    if moment is None or timezone.is_naive(moment):
+    if moment is None:
         raise ValidationFailed(
             _("updated_since must be an ISO 8601 date and time with a time zone, e.g. 2026-12-04T08:00:00+07:00."),
             fields={UPDATED_SINCE: [_("Give a date and time with a time zone (Z or +07:00).")]},
@@ -186,53 +196,105 @@ def sync_response(
 
 
 def list_response(
-    view: Any, queryset: QuerySet[Any], serializer_class: Any, *, context: dict[str, Any], ordering: str = "-pk"
+    view: APIView, queryset: QuerySet[Any], serializer_class: Any, *, context: dict[str, Any], ordering: str = "-pk"
 ) -> Response:
     """The list's page: a sync page when the client syncs, else an ordinary cursor page in `ordering`."""
+    if not isinstance(view, ListEndpoint):
+        # Its pagination_class is what tells the OpenAPI schema that the GET answers pages, not a bare array.
+        raise ImproperlyConfigured(f"{type(view).__name__} answers a list page: make it a ListEndpoint")
     request: Request = view.request
     if wants_sync(request):
+        if not view.pagination_class.syncs:
+            # Its rows do not move `updated_at` on every change: say so rather than hand out an incomplete sync.
+            raise ValidationFailed(
+                _("This list does not sync: page through it with cursor and page_size."),
+                fields={UPDATED_SINCE: [_("Not available on this list.")]},
+                code="sync_not_available",
+            )
         return sync_response(request, queryset, serializer_class, context)
-    paginator = CursorPagination()
+    paginator = view.pagination_class()
     paginator.ordering = ordering
     page: list[Any] = paginator.paginate_queryset(queryset, request, view=view) or []
     return paginator.get_paginated_response(serializer_class(page, many=True, context=context).data)
 
 
-SYNC_PARAMETERS = [
-    OpenApiParameter(
-        UPDATED_SINCE,
-        str,
-        description="Incremental sync (docs/api-sync.md): rows created or changed at or after this ISO 8601 "
-        "time with a time zone, oldest change first, ordered by (updated_at, id). Follow `next`; keep "
-        "`sync_cursor` and poll again with `cursor=<sync_cursor>`. A bad value is a 400.",
-    ),
-    OpenApiParameter(
-        CURSOR,
-        str,
-        description="The opaque position from a previous page (`next`), or a `sync_cursor` to resume sync.",
-    ),
-    OpenApiParameter(PAGE_SIZE, int, description="Rows per page, 1 to 200 (50 by default)."),
-]
+class ListPagination(CursorPagination):
+    """The pages `list_response` answers, as the OpenAPI schema (market.core.schema) reads them from the view's
+    `pagination_class`: the query parameters of paging and sync, and the envelope of both kinds of page."""
+
+    # Whether the list syncs (`updated_since`): its rows move `updated_at` on every change (ChangeTrackedModel).
+    syncs = True
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = [
+            {
+                "name": CURSOR,
+                "in": "query",
+                "required": False,
+                "description": "The opaque position from a previous page (`next`)"
+                + (", or a `sync_cursor` to resume sync" if self.syncs else "")
+                + ". One that cannot be read is a 400.",
+                "schema": {"type": "string"},
+            },
+            {
+                "name": PAGE_SIZE,
+                "in": "query",
+                "required": False,
+                "description": f"Rows per page, from 1; at most {self.max_page_size} ({self.page_size} by default).",
+                "schema": {"type": "integer", "minimum": 1},
+            },
+            {
+                "name": UPDATED_SINCE,
+                "in": "query",
+                "required": False,
+                "description": "Incremental sync (docs/api-sync.md): rows created or changed at or after this "
+                "ISO 8601 time with a time zone, oldest change first, ordered by (updated_at, id). Follow `next`; "
+                "keep `sync_cursor` and poll again with `cursor=<sync_cursor>`. A bad value is a 400.",
+                "schema": {"type": "string", "format": "date-time"},
+            },
+        ]
+        return parameters if self.syncs else [p for p in parameters if p["name"] != UPDATED_SINCE]
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        link = {"type": "string", "format": "uri", "nullable": True}
+        envelope: dict[str, Any] = {
+            "type": "object",
+            "required": ["next", "previous", "results"],
+            "properties": {
+                "next": {**link, "description": "The next page, or null on the last one."},
+                "previous": {**link, "description": "The previous page (always null on a sync page)."},
+                "sync_cursor": {
+                    "type": "string",
+                    "description": "Sync pages only: the position after this page; poll again with "
+                    "`cursor=<sync_cursor>`.",
+                },
+                "horizon": {
+                    "type": "string",
+                    "format": "date-time",
+                    "description": "Sync pages only: every change before this instant has been handed out.",
+                },
+                "results": schema,
+            },
+        }
+        if not self.syncs:
+            del envelope["properties"]["sync_cursor"], envelope["properties"]["horizon"]
+        return envelope
 
 
-class ListSchema(AutoSchema):
-    """Documents the sync and paging parameters on every list's GET."""
+class PagesOnly(ListPagination):
+    """The pages of a list whose rows are not change-tracked: paged, never synced (`updated_since` is a 400)."""
 
-    def get_override_parameters(self) -> list[Any]:
-        parameters = list(super().get_override_parameters())
-        if self.method == "GET":
-            named = {p.name for p in parameters if isinstance(p, OpenApiParameter)}
-            parameters += [p for p in SYNC_PARAMETERS if p.name not in named]
-        return parameters
+    syncs = False
 
 
 class ListEndpoint(APIView):
     # Mixin of every list view: `list_filters` names the schemas that read its own query parameters, and a
-    # GET with any other parameter is a 400 naming it; its GET answers with `list_response`. (A comment, not a
+    # GET with any other parameter is a 400 naming it; its GET answers with `list_response`, paged by
+    # `pagination_class`, which also tells the OpenAPI schema its parameters and envelope. (A comment, not a
     # docstring: OpenAPI describes a view by the first docstring of its classes.)
 
     list_filters: tuple[type[serializers.Serializer], ...] = ()
-    schema = ListSchema()
+    pagination_class: type[ListPagination] = ListPagination
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         # Before authentication: a list's parameter names are public (OpenAPI), and a typo is a typo for anyone.

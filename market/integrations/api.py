@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from market.core.inputs import input_mode, read_input
-from market.core.pagination import CursorPagination
+from market.core.listing import ListEndpoint, PagesOnly, list_response
 from market.integrations import selectors, services
 from market.integrations.inputs import EndpointInput, RotateSecretInput
 from market.integrations.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -123,15 +123,15 @@ class EventTypeListView(ActorAPIView):
         return Response(WebhookEventTypeOut(types, many=True).data)
 
 
-class EndpointListView(ActorAPIView):
+class EndpointListView(ListEndpoint, ActorAPIView):
+    pagination_class = PagesOnly  # endpoints and deliveries are not change-tracked rows: paged, not synced
     capabilities = {"GET": WEBHOOKS_MANAGE, "POST": WEBHOOKS_MANAGE}
     required_scopes = {"GET": SCOPE, "POST": SCOPE}
 
     @extend_schema(responses=WebhookEndpointOut(many=True), tags=["webhooks"])
     def get(self, request: Request) -> Response:
-        paginator = CursorPagination()
-        page = paginator.paginate_queryset(selectors.endpoint_list_for(actor=self.actor), request, view=self)
-        return paginator.get_paginated_response(WebhookEndpointOut(page, many=True, context=self.output_context).data)
+        endpoints = selectors.endpoint_list_for(actor=self.actor)
+        return list_response(self, endpoints, WebhookEndpointOut, context=self.output_context)
 
     @extend_schema(request=EndpointInput, responses={201: WebhookEndpointWithSecretOut}, tags=["webhooks"])
     def post(self, request: Request) -> Response:
@@ -198,9 +198,10 @@ class EndpointPingView(ActorAPIView):
         return Response(WebhookDeliveryOut(delivery, context=self.output_context).data, status=status.HTTP_202_ACCEPTED)
 
 
-class DeliveryListView(ActorAPIView):
+class DeliveryListView(ListEndpoint, ActorAPIView):
     """The endpoint's delivery log, newest first, each with its attempts (request, response, duration)."""
 
+    pagination_class = PagesOnly
     capabilities = {"GET": WEBHOOKS_MANAGE}
     required_scopes = {"GET": SCOPE}
 
@@ -209,9 +210,7 @@ class DeliveryListView(ActorAPIView):
         queryset = selectors.delivery_list_for(actor=self.actor, endpoint_id=endpoint_id).prefetch_related(
             "attempt_log"
         )
-        paginator = CursorPagination()
-        page = paginator.paginate_queryset(queryset, request, view=self)
-        return paginator.get_paginated_response(WebhookDeliveryOut(page, many=True, context=self.output_context).data)
+        return list_response(self, queryset, WebhookDeliveryOut, context=self.output_context)
 
 
 class DeliverySendAgainView(ActorAPIView):

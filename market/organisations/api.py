@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from market.core.errors import NotFound, ValidationFailed
 from market.core.inputs import flatten_errors, input_mode, read_input, read_query
 from market.core.listing import ListEndpoint, list_response
+from market.core.schema import ErrorOut
 from market.organisations import banks, geo, selectors, services
 from market.organisations.drf import NO_SCOPE, ActorAPIView, AllowedActionsField
 from market.organisations.inputs import (
@@ -258,7 +259,11 @@ class MeView(ActorAPIView):
 class ActingOrganisationView(ActorAPIView):
     required_scopes = {"POST": ApiScope.ORGANISATION}
 
-    @extend_schema(request=ActingOrganisationInput, responses=MeOut, tags=["me"])
+    @extend_schema(
+        request=ActingOrganisationInput,
+        responses={200: MeOut, 404: OpenApiResponse(ErrorOut, description="Not an organisation the user belongs to.")},
+        tags=["me"],
+    )
     def post(self, request: Request) -> Response:
         fields = read_input(ActingOrganisationInput, request.data, mode=input_mode(request))
         services.acting_organisation_switch(user=_user(request), organisation_id=fields["organisation"])
@@ -423,7 +428,14 @@ class InvitationRevokeView(ActorAPIView):
 class InvitationAcceptView(ActorAPIView):
     required_scopes = {"POST": ApiScope.ORGANISATION}
 
-    @extend_schema(request=InvitationAcceptInput, responses=MembershipOut, tags=["memberships"])
+    @extend_schema(
+        request=InvitationAcceptInput,
+        responses={
+            200: MembershipOut,
+            404: OpenApiResponse(ErrorOut, description="The invitation is unknown, expired, revoked or used."),
+        },
+        tags=["memberships"],
+    )
     def post(self, request: Request) -> Response:
         token = read_input(InvitationAcceptInput, request.data, mode=input_mode(request))["token"]
         membership = services.invitation_accept(user=_user(request), token=token)
@@ -448,7 +460,15 @@ class PasswordResetConfirmView(ActorAPIView):
     required_scopes = {"POST": NO_SCOPE}
     permission_classes = [AllowAny]
 
-    @extend_schema(request=PasswordResetInput, responses={204: None}, tags=["me"], auth=[])
+    @extend_schema(
+        request=PasswordResetInput,
+        responses={
+            204: None,
+            404: OpenApiResponse(ErrorOut, description="The link is invalid, expired or already used."),
+        },
+        tags=["me"],
+        auth=[],
+    )
     def post(self, request: Request) -> Response:
         services.password_reset_confirm(**read_input(PasswordResetInput, request.data, mode=input_mode(request)))
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -120,5 +120,8 @@ class HasCapability(permissions.BasePermission):
         actor = view.actor
         if actor.can(needed):
             return True
+        if not request.user or not request.user.is_authenticated:
+            # Signing in may well grant it: 401 (as every view closed to anonymous callers answers), not 403.
+            raise exceptions.NotAuthenticated()
         actor.require(needed)  # raises with the most helpful message
         return False

@@ -161,7 +161,7 @@ class RefundOut(serializers.ModelSerializer):
 
 
 class BankTransactionOut(serializers.ModelSerializer):
-    reference = serializers.CharField(source="payable.reference", default=None)
+    reference = serializers.CharField(source="payable.reference", default=None, allow_null=True)
     has_receipt = serializers.SerializerMethodField()
     allowed_actions = AllowedActionsField(TRANSFER_POLICY)
 

@@ -145,3 +145,19 @@ def test_event_types_list_what_may_be_chosen(erp):
         "quote.accepted", "contract.signed", "contract.amended", "calloff.due", "delivery.graded",
         "booth.assigned", "meeting.booked",
     } == names  # fmt: skip
+
+
+def test_the_webhook_lists_are_pages_and_refuse_to_sync(erp, receiver):
+    """They paged with DRF's paginator but were documented as bare arrays (found by schemathesis on the merge
+    of schema-proof): now ListEndpoints, paged, with no sync since their rows are not change-tracked."""
+    created = register(erp, receiver.url)
+    page = erp.get(ENDPOINTS, {"page_size": 1}).json()
+    assert set(page) == {"next", "previous", "results"}
+    assert [e["id"] for e in page["results"]] == [created["id"]]
+    assert erp.get(ENDPOINTS, {"stauts": "x"}).json()["error"]["code"] == "unknown_parameter"
+
+    for url in (ENDPOINTS, f"{ENDPOINTS}{created['id']}/deliveries/"):
+        response = erp.get(url, {"updated_since": "2026-12-01T00:00:00Z"})
+        assert response.status_code == 400, response.content
+        assert response.json()["error"]["code"] == "sync_not_available"
+        assert list(response.json()["error"]["fields"]) == ["updated_since"]

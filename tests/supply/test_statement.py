@@ -61,3 +61,14 @@ def test_gate_staff_do_not_see_what_members_are_owed(world):
     client.force_login(world.staff.user)
     page = client.get(f"/supply/seasons/{world.season.pk}/").content.decode()
     assert "statement.xlsx" not in page
+
+
+def test_the_api_export_serves_csv_and_xlsx_only(world):
+    """statement.pdf (or any other extension) was answered with the CSV under that name; the schema lists the
+    two formats, and anything else is not a file we make (404)."""
+    client = Client()
+    client.force_login(world.owner.user)
+    url = f"/api/v1/supply/seasons/{world.season.pk}/statement"
+    assert client.get(f"{url}.csv")["Content-Type"] == "text/csv; charset=utf-8"
+    assert client.get(f"{url}.xlsx")["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert client.get(f"{url}.pdf").status_code == 404

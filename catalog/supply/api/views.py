@@ -8,7 +8,7 @@ from django.http import HttpResponse, QueryDict
 from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -27,7 +27,8 @@ from catalog.supply.permissions import (
     SUPPLY_READ,
 )
 from catalog.supply.services import RowResult
-from market.core.errors import ApplicationError, ValidationFailed
+from market.core.errors import ApplicationError, NotFound, ValidationFailed
+from market.core.exports import XLSX_MEDIA_TYPE
 from market.core.inputs import InputMode, input_mode, read_input
 from market.core.json_input import JSONParser
 from market.core.listing import ListEndpoint, list_response
@@ -318,16 +319,25 @@ class StatementView(ActorAPIView):
         )
 
 
+STATEMENT_FORMATS = ("csv", "xlsx")
+
+
 class StatementExportView(ActorAPIView):
     required_scopes = {"GET": ApiScope.SUPPLY}
     capabilities = {"GET": SUPPLY_READ}
 
     @extend_schema(
-        responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)},
+        parameters=[OpenApiParameter("fmt", str, OpenApiParameter.PATH, enum=list(STATEMENT_FORMATS))],
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="`statement.csv`"),
+            (200, XLSX_MEDIA_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="`statement.xlsx`"),
+        },
         tags=TAGS,
         description="The statement as CSV (per household) or XLSX (per household and every intake).",
     )
     def get(self, request: Request, season_id: int, fmt: str) -> HttpResponse:
+        if fmt not in STATEMENT_FORMATS:  # statement.pdf is no file we make, not a CSV under another name
+            raise NotFound()
         statement = selectors.season_statement(actor=self.actor, season_id=season_id)
         return statement_response(statement, fmt)
 
@@ -339,7 +349,7 @@ def statement_response(statement: selectors.Statement, fmt: str) -> HttpResponse
     if fmt == "xlsx":
         response = HttpResponse(
             spreadsheets.write_xlsx(sheets),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            content_type=XLSX_MEDIA_TYPE,
         )
     else:
         response = HttpResponse(spreadsheets.write_csv(sheets[0]), content_type="text/csv; charset=utf-8")

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, DecimalField, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 
 from catalog.supply.models import Intake, MemberHousehold, Plot, RawMaterialArea, Season
 from catalog.supply.permissions import SUPPLY_VIEW, SUPPLY_VIEW_ALL
 from market.core.errors import NotFound
 from market.core.text import fold
 from market.organisations.permissions import Actor
+
+HECTARES_TOTAL = DecimalField(max_digits=20, decimal_places=4)
 
 
 def _cooperative_filter(actor: Actor, path: str) -> Q | None:
@@ -31,7 +35,10 @@ def area_list_for(*, actor: Actor) -> QuerySet[RawMaterialArea]:
         .select_related("cooperative", "category")
         .annotate(
             plot_count=Count("plots", distinct=True),
-            hectares=Sum("plots__hectares"),
+            # An area with no plots yet has 0 ha, not none.
+            hectares=Coalesce(
+                Sum("plots__hectares"), Decimal(0), output_field=DecimalField(max_digits=20, decimal_places=4)
+            ),
             household_count=Count("plots__household", distinct=True),
         )
         .order_by("cooperative__name", "code")
