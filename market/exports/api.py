@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from market.core.inputs import input_mode, read_input
-from market.core.pagination import CursorPagination
+from market.core.listing import ListEndpoint, list_response
 from market.exports import selectors, services
 from market.exports.http import download_response
 from market.exports.inputs import ExportInput
@@ -80,17 +80,15 @@ class ExportKindListView(ActorAPIView):
         return Response(ExportKindOut(selectors.export_kinds_for(actor=self.actor), many=True).data)
 
 
-class ExportJobListView(ActorAPIView):
-    """GET: the caller's own export jobs, newest first. POST: start one (the kind's scope is needed)."""
+class ExportJobListView(ListEndpoint, ActorAPIView):
+    """GET: the caller's own export jobs, newest first (or by change, with updated_since). POST: start one (the
+    kind's scope is needed)."""
 
     required_scopes = {"GET": NO_SCOPE, "POST": NO_SCOPE}
 
     @extend_schema(responses=ExportJobOut(many=True), tags=TAGS)
     def get(self, request: Request) -> Response:
-        paginator = CursorPagination()
-        paginator.ordering = "-pk"
-        page = paginator.paginate_queryset(selectors.export_jobs_for(actor=self.actor), request, view=self) or []
-        return paginator.get_paginated_response(ExportJobOut(page, many=True).data)
+        return list_response(self, selectors.export_jobs_for(actor=self.actor), ExportJobOut, context={})
 
     @extend_schema(request=ExportInput, responses={202: ExportJobOut}, tags=TAGS)
     def post(self, request: Request) -> Response:
