@@ -18,9 +18,8 @@ from typing import Any
 import pytest
 from django.db import transaction
 from django.test import Client
-from playwright.sync_api import Browser, Page, Route
+from playwright.sync_api import Browser, Route
 
-from tests.browser.test_pay_page import log_in
 from tests.frontend.test_vietnamese_pages import CASES, Demo, demo, url_of  # noqa: F401 (demo is a fixture)
 
 pytestmark = [pytest.mark.browser]
@@ -181,23 +180,3 @@ def test_every_page_loads_with_zero_violations(demo: Demo, visitors, caplog, db)
     assert pages > 100, f"only {pages} pages were visited"
     assert not found, "\n".join(f"{page}: {problems}" for page, problems in found.items())
     assert not reported, reported
-
-
-@pytest.mark.django_db(transaction=True)
-def test_the_card_form_runs_stripe_js_with_zero_violations(
-    page: Page, live_server, localstripe, make_invoice, payer_user, caplog
-):
-    """The one page that loads a script from another origin (localstripe's Stripe.js here, js.stripe.com live).
-    Served by the live server: Chromium lets a page on 127.0.0.1, not one from a routed name, load from loopback."""
-    page.context.add_init_script(LISTEN)
-    console: list[str] = []
-    page.on("console", lambda message: console.append(message.text) if any(
-        sign in message.text for sign in CONSOLE_SIGNS) else None)  # fmt: skip
-    log_in(page, live_server.url, payer_user.email)
-    with caplog.at_level(logging.WARNING, logger="market.csp"):
-        page.goto(f"{live_server.url}/pay/{make_invoice(1_500_000).reference}/?method=card")
-        page.locator("#card-element .card-number").wait_for()  # Stripe.js ran and drew the card fields
-        page.wait_for_load_state("networkidle")
-    assert page.evaluate("window.__csp") == []
-    assert console == []
-    assert not [record for record in caplog.records if record.name == "market.csp"]

@@ -3,6 +3,7 @@ VietQR, recognised when alliance staff upload the bank statement — in chromium
 
 from __future__ import annotations
 
+import logging
 import re
 
 import pytest
@@ -11,6 +12,7 @@ from playwright.sync_api import Page, expect
 from market.organisations.models import Role
 from market.payments.models import Payable, PaymentState
 from tests.browser.conftest import assert_accessible, assert_fits_phone
+from tests.browser.test_content_security_policy import CONSOLE_SIGNS, LISTEN
 from tests.factories import TEST_PASSWORD, member
 from tests.payables.models import TestInvoice
 
@@ -211,3 +213,24 @@ def test_a_cooperative_records_a_vietqr_transfer_its_own_account_received(
     page.locator("button[data-action=apply]").click()
     expect(page.locator(".notice.success")).to_be_visible()
     assert Payable.objects.get(pk=payable.pk).status == "paid"
+
+
+def test_the_card_form_runs_stripe_js_with_zero_violations(
+    page: Page, live_server, localstripe, make_invoice, payer_user, caplog
+):
+    """The one page that loads a script from another origin (localstripe's Stripe.js here, js.stripe.com live),
+    with no Content-Security-Policy violation. Served by the live server: Chromium lets a page on 127.0.0.1, not
+    one from a routed name, load from loopback. (Not beside the every-page check: its module-wide demo stays in
+    an open transaction, whose locks a live server's login and this test's flush would wait on.)"""
+    page.context.add_init_script(LISTEN)
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text) if any(
+        sign in message.text for sign in CONSOLE_SIGNS) else None)  # fmt: skip
+    log_in(page, live_server.url, payer_user.email)
+    with caplog.at_level(logging.WARNING, logger="market.csp"):
+        page.goto(f"{live_server.url}/pay/{make_invoice(1_500_000).reference}/?method=card")
+        page.locator("#card-element .card-number").wait_for()  # Stripe.js ran and drew the card fields
+        page.wait_for_load_state("networkidle")
+    assert page.evaluate("window.__csp") == []
+    assert console == []
+    assert not [record for record in caplog.records if record.name == "market.csp"]
