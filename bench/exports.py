@@ -100,7 +100,7 @@ def measure(n: int, file_format: str) -> dict[str, Any]:
     assert baseline is not None
     assert peak is not None
     job.refresh_from_db()
-    assert job.status == "done", job.error
+    assert job.is_done, job.error
     exports_storage().delete(job.file_name)
     return {
         "n": n,

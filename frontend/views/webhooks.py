@@ -4,7 +4,7 @@ Thin: every write is a market.integrations service, every read a selector, every
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -115,12 +115,15 @@ def endpoint_rotate(request: MemberRequest, endpoint_id: int) -> HttpResponse:
 @actor_required(WEBHOOKS_MANAGE)
 def endpoint_switch(request: MemberRequest, endpoint_id: int) -> HttpResponse:
     """Enable a disabled endpoint, or disable an enabled one (the button shown is the one the policy allows)."""
-    if request.POST.get("action") == EndpointAction.ENABLE:
+    action = request.POST.get("action")
+    if action == EndpointAction.ENABLE:
         services.endpoint_enable(actor=request.actor, endpoint_id=endpoint_id)
         messages.success(request, _("Endpoint enabled: deliveries resume."))
-    else:
+    elif action == EndpointAction.DISABLE:
         services.endpoint_disable(actor=request.actor, endpoint_id=endpoint_id)
         messages.success(request, _("Endpoint disabled: nothing more is sent to it until you enable it."))
+    else:  # only the page's two buttons post here: anything else changes nothing
+        return HttpResponseBadRequest(_("Choose enable or disable."))
     return redirect("frontend:webhook-detail", endpoint_id)
 
 

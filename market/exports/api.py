@@ -22,7 +22,7 @@ from market.core.listing import ListEndpoint, list_response
 from market.exports import selectors, services
 from market.exports.http import download_response
 from market.exports.inputs import ExportInput
-from market.exports.models import ExportJob, JobStatus
+from market.exports.models import ExportJob
 from market.exports.registry import get_export
 from market.organisations.drf import NO_SCOPE, ActorAPIView
 
@@ -65,7 +65,7 @@ class ExportJobOut(serializers.ModelSerializer):
         return str(kind.label) if kind else job.kind
 
     def get_download_url(self, job: ExportJob) -> str | None:
-        if job.status != JobStatus.DONE:
+        if not job.is_done:
             return None
         return reverse("exports:job-download", args=[job.pk])
 

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.utils.cache import patch_cache_control
 
-from market.exports.models import ExportJob, FileFormat, JobStatus
+from market.exports.models import ExportJob, FileFormat
 from market.exports.services import CHUNK, StreamedExport, exports_storage
 from market.exports.writers import CONTENT_TYPES, csv_chunks, write_xlsx
 
@@ -40,7 +40,7 @@ def stream_response(export: StreamedExport) -> StreamingHttpResponse:
 
 def download_response(job: ExportJob) -> StreamingHttpResponse:
     """A finished job's file (the caller checked it is the person's own)."""
-    if job.status != JobStatus.DONE or not job.file_name:
+    if not job.is_done or not job.file_name:
         raise Http404()
     storage = exports_storage()
     try:

@@ -68,8 +68,22 @@ class ExportJob(TimeStampedModel):
         return f"{self.kind} {self.date_from}–{self.date_to} ({self.file_format})"
 
     @property
+    def is_done(self) -> bool:
+        """Written and downloadable."""
+        return self.status == JobStatus.DONE
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status == JobStatus.FAILED
+
+    @property
+    def is_expired(self) -> bool:
+        """Its file was removed after EXPORTS_KEEP_DAYS."""
+        return self.status == JobStatus.EXPIRED
+
+    @property
     def percent(self) -> int:
-        if self.status == JobStatus.DONE:
+        if self.is_done:
             return 100
         # Rows written after the count (a busy day) may take `rows_done` past it for a moment.
         return min(99, round(100 * self.rows_done / self.rows_total)) if self.rows_total else 0

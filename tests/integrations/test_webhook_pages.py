@@ -98,6 +98,11 @@ def test_disable_and_enable_from_the_page(client, owner, buyer, receiver):
     client.post(f"/organisation/webhooks/{endpoint.pk}/switch/", {"action": "enable"})
     endpoint.refresh_from_db()
     assert endpoint.is_active
+    # Anything but the two buttons' values changes nothing (it used to disable the endpoint).
+    for action in ("", "disabled", "ping"):
+        assert client.post(f"/organisation/webhooks/{endpoint.pk}/switch/", {"action": action}).status_code == 400
+    endpoint.refresh_from_db()
+    assert endpoint.is_active
 
 
 def test_staff_members_cannot_open_the_pages(client, buyer):
