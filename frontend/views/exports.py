@@ -17,7 +17,6 @@ from market.core.errors import ApplicationError
 from market.exports import selectors, services
 from market.exports.http import download_response, stream_response
 from market.exports.models import FileFormat, JobStatus
-from market.exports.registry import get_export
 from market.organisations.http import MemberRequest
 
 RECENT_JOBS = 20
@@ -31,11 +30,7 @@ def _choices(request: MemberRequest) -> dict[str, Any]:
 
 
 def _jobs(request: MemberRequest) -> list[Any]:
-    jobs = list(selectors.export_jobs_for(actor=request.actor)[:RECENT_JOBS])
-    for job in jobs:
-        kind = get_export(job.kind)
-        job.kind_label = kind.label if kind else job.kind  # type: ignore[attr-defined]
-    return jobs
+    return list(selectors.export_jobs_for(actor=request.actor)[:RECENT_JOBS])
 
 
 @actor_required()
@@ -64,8 +59,7 @@ def exports(request: MemberRequest) -> HttpResponse | StreamingHttpResponse:
 def export_job(request: MemberRequest, job_id: int) -> HttpResponse:
     """The job's page; htmx asks for the status part alone every few seconds until the job finishes."""
     job = selectors.export_job_get_for(actor=request.actor, job_id=job_id)
-    kind = get_export(job.kind)
-    context = {"job": job, "kind_label": kind.label if kind else job.kind, "running": job.status in RUNNING}
+    context = {"job": job, "running": job.status in RUNNING}
     if request.headers.get("HX-Request"):
         return render(request, "frontend/exports/_job_status.html", context)
     return render(request, "frontend/exports/job.html", context)

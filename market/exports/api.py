@@ -23,7 +23,6 @@ from market.exports import selectors, services
 from market.exports.http import download_response
 from market.exports.inputs import ExportInput
 from market.exports.models import ExportJob
-from market.exports.registry import get_export
 from market.organisations.drf import NO_SCOPE, ActorAPIView
 
 TAGS = ["exports"]
@@ -61,8 +60,7 @@ class ExportJobOut(serializers.ModelSerializer):
         return _(job.error) if job.error else ""
 
     def get_kind_label(self, job: ExportJob) -> str:
-        kind = get_export(job.kind)
-        return str(kind.label) if kind else job.kind
+        return job.kind_label
 
     def get_download_url(self, job: ExportJob) -> str | None:
         if not job.is_done:

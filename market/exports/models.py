@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from market.core.models import TimeStampedModel
+from market.exports.registry import get_export
 
 
 class FileFormat(models.TextChoices):
@@ -66,6 +67,12 @@ class ExportJob(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.date_from}–{self.date_to} ({self.file_format})"
+
+    @property
+    def kind_label(self) -> str:
+        """The kind's name in the active language (the code itself for a kind no app registers any more)."""
+        kind = get_export(self.kind)
+        return str(kind.label) if kind else self.kind
 
     @property
     def is_done(self) -> bool:
