@@ -175,7 +175,8 @@ def test_worker_killed_after_handing_the_message_over(relay_worker, smtp_server,
     with transaction.atomic():
         notify(kind="organisations.verified", recipients=[cooperative], context={}, object_ref=cooperative)
     assert smtp_server.reached.wait(60), first.output()[-3000:]
-    assert email_rows().get().status == Status.DELIVERING
+    # The relay commits the hand-over right after writing the final ".", so just after the server has it.
+    wait_until(lambda: email_rows().get().status == Status.DELIVERING, what="the hand-over to be committed")
 
     first.kill()
     stalled, smtp_server.hold_after_data = smtp_server.hold_after_data, None
