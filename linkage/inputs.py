@@ -297,6 +297,12 @@ class ContractFilterInput(serializers.Serializer):
     )
 
 
+class ContractRowsFilterInput(serializers.Serializer):
+    """The filter of the lists of a contract's rows (call-offs, advances, force majeure, disputes)."""
+
+    contract = inputs.IdInput(required=False, allow_null=True, label=gettext_lazy("Contract"))
+
+
 class DeliveryFilterInput(serializers.Serializer):
     contract = inputs.IdInput(required=False, allow_null=True, label=gettext_lazy("Contract"))
     received_from = inputs.DateInput(required=False, allow_null=True, label=gettext_lazy("Received from"))

@@ -20,15 +20,19 @@ urlpatterns = [
     path(
         "linkage/contracts/<int:contract_id>/statement/", api.ContractStatementView.as_view(), name="contract-statement"
     ),
-    path("linkage/contracts/<int:contract_id>/call-offs/", api.CallOffListView.as_view(), name="call-off-list"),
-    path("linkage/contracts/<int:contract_id>/advances/", api.AdvanceListView.as_view(), name="advance-list"),
+    path("linkage/contracts/<int:contract_id>/call-offs/", api.CallOffAddView.as_view(), name="call-off-list"),
+    path("linkage/contracts/<int:contract_id>/advances/", api.AdvanceRecordView.as_view(), name="advance-list"),
     path(
         "linkage/contracts/<int:contract_id>/force-majeure/",
-        api.ForceMajeureListView.as_view(),
+        api.ForceMajeureDeclareView.as_view(),
         name="force-majeure-list",
     ),
-    path("linkage/contracts/<int:contract_id>/disputes/", api.DisputeListView.as_view(), name="dispute-list"),
+    path("linkage/contracts/<int:contract_id>/disputes/", api.DisputeOpenView.as_view(), name="dispute-list"),
     path("linkage/deliveries/", api.DeliveryListView.as_view(), name="delivery-list"),
+    path("linkage/call-offs/", api.CallOffListView.as_view(), name="call-offs"),
+    path("linkage/advances/", api.AdvanceListView.as_view(), name="advances"),
+    path("linkage/force-majeure/", api.ForceMajeureListView.as_view(), name="force-majeure"),
+    path("linkage/disputes/", api.DisputeListView.as_view(), name="disputes"),
     path("linkage/call-offs/<int:call_off_id>/place/", api.CallOffPlaceView.as_view(), name="call-off-place"),
     path("linkage/call-offs/<int:call_off_id>/cancel/", api.CallOffCancelView.as_view(), name="call-off-cancel"),
     path("linkage/call-offs/<int:call_off_id>/delivery/", api.DeliveryView.as_view(), name="call-off-delivery"),

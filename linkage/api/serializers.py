@@ -128,6 +128,7 @@ class DeliveryListOut(DeliveryOut):
 
 class CallOffOut(serializers.Serializer):
     id = serializers.IntegerField()
+    contract = serializers.IntegerField(source="contract_id")
     number = serializers.IntegerField()
     version = serializers.IntegerField(source="version.number")
     due_on = serializers.DateField()
@@ -140,6 +141,7 @@ class CallOffOut(serializers.Serializer):
     late = serializers.SerializerMethodField()
     delivery = serializers.SerializerMethodField()
     allowed_actions = serializers.SerializerMethodField()
+    updated_at = serializers.DateTimeField()
 
     def get_quantity(self, call_off: CallOff) -> str | None:
         return dec(call_off.quantity)
@@ -240,15 +242,18 @@ class ContractStatementOut(serializers.Serializer):
 
 class AdvanceOut(serializers.Serializer):
     id = serializers.IntegerField()
+    contract = serializers.IntegerField(source="contract_id")
     kind = serializers.CharField()
     description = serializers.CharField()
     supplied_on = serializers.DateField()
     value = serializers.IntegerField()
     acknowledged_at = serializers.DateTimeField(allow_null=True)
+    updated_at = serializers.DateTimeField()
 
 
 class ForceMajeureOut(serializers.Serializer):
     id = serializers.IntegerField()
+    contract = serializers.IntegerField(source="contract_id")
     kind = serializers.CharField()
     starts_on = serializers.DateField()
     ends_on = serializers.DateField(allow_null=True)
@@ -256,6 +261,7 @@ class ForceMajeureOut(serializers.Serializer):
     declared_by = serializers.IntegerField(source="declared_by_id")
     acknowledged_at = serializers.DateTimeField(allow_null=True)
     ended_at = serializers.DateTimeField(allow_null=True)
+    updated_at = serializers.DateTimeField()
 
 
 class DisputeMessageOut(serializers.Serializer):
@@ -266,12 +272,14 @@ class DisputeMessageOut(serializers.Serializer):
 
 class DisputeOut(serializers.Serializer):
     id = serializers.IntegerField()
+    contract = serializers.IntegerField(source="contract_id")
     subject = serializers.CharField()
     call_off = serializers.IntegerField(source="call_off_id", allow_null=True)
     opened_by = serializers.IntegerField(source="opened_by_id")
     status = serializers.CharField()
     resolution = serializers.CharField()
     messages = DisputeMessageOut(source="messages.all", many=True)
+    updated_at = serializers.DateTimeField(help_text="Moves with every reply: the sync sends the dispute again.")
 
 
 class SeriesOut(serializers.Serializer):

@@ -178,8 +178,58 @@ class ContractStatementView(ActorAPIView):
         return Response(out.ContractStatementOut(selectors.contract_statement(contract)).data)
 
 
+# --- the lists of a contract's rows (incremental sync, docs/api-sync.md) --------------------------
+class ContractRowsList(ListEndpoint, ActorAPIView):
+    # The rows of the caller's contracts, one contract's with `?contract=`: both parties and alliance staff read
+    # them, anyone else gets an empty list. Oldest contract first; `updated_since` syncs them like any list.
+    list_filters = (inputs.ContractRowsFilterInput,)
+    required_scopes = {"GET": ApiScope.CONTRACTS}
+    capabilities = {"GET": LINKAGE_VIEW}
+
+    def contract_filter(self) -> int | None:
+        contract_id: int | None = _query(self, inputs.ContractRowsFilterInput).get("contract")
+        return contract_id
+
+
+class CallOffListView(ContractRowsList):
+    """The call-offs of your contracts with their state, order and delivery: cancelled and suspended ones stay
+    in the list with their status."""
+
+    @extend_schema(parameters=[inputs.ContractRowsFilterInput], responses=out.CallOffOut(many=True), tags=TAGS)
+    def get(self, request: Request) -> Response:
+        call_offs = selectors.call_offs_for(actor=self.actor, contract_id=self.contract_filter())
+        return list_response(self, call_offs, out.CallOffOut, context={"actor": self.actor}, ordering="-id")
+
+
+class AdvanceListView(ContractRowsList):
+    """The input advances (seed, fertiliser on credit…) recorded under your contracts."""
+
+    @extend_schema(parameters=[inputs.ContractRowsFilterInput], responses=out.AdvanceOut(many=True), tags=TAGS)
+    def get(self, request: Request) -> Response:
+        advances = selectors.advances_for(actor=self.actor, contract_id=self.contract_filter())
+        return list_response(self, advances, out.AdvanceOut, context={}, ordering="-id")
+
+
+class ForceMajeureListView(ContractRowsList):
+    """The force majeure events declared under your contracts; an ended one stays with its end date."""
+
+    @extend_schema(parameters=[inputs.ContractRowsFilterInput], responses=out.ForceMajeureOut(many=True), tags=TAGS)
+    def get(self, request: Request) -> Response:
+        events = selectors.force_majeure_for(actor=self.actor, contract_id=self.contract_filter())
+        return list_response(self, events, out.ForceMajeureOut, context={}, ordering="-id")
+
+
+class DisputeListView(ContractRowsList):
+    """The disputes under your contracts with their messages; a reply or a resolution sends the dispute again."""
+
+    @extend_schema(parameters=[inputs.ContractRowsFilterInput], responses=out.DisputeOut(many=True), tags=TAGS)
+    def get(self, request: Request) -> Response:
+        disputes = selectors.disputes_for(actor=self.actor, contract_id=self.contract_filter())
+        return list_response(self, disputes, out.DisputeOut, context={}, ordering="-id")
+
+
 # --- call-offs and intake ------------------------------------------------------------------------
-class CallOffListView(ActorAPIView):
+class CallOffAddView(ActorAPIView):
     required_scopes = {"POST": ApiScope.CONTRACTS}
 
     @extend_schema(request=inputs.CallOffInput, responses={201: out.CallOffOut}, tags=TAGS)
@@ -260,7 +310,7 @@ class DeliveryListView(ListEndpoint, ActorAPIView):
 
 
 # --- advances, force majeure, disputes -----------------------------------------------------------
-class AdvanceListView(ActorAPIView):
+class AdvanceRecordView(ActorAPIView):
     required_scopes = {"POST": ApiScope.CONTRACTS}
 
     @extend_schema(request=inputs.AdvanceInput, responses={201: out.AdvanceOut}, tags=TAGS)
@@ -286,7 +336,7 @@ class AdvanceAcknowledgeView(ActorAPIView):
         return Response(out.AdvanceOut(advance).data)
 
 
-class ForceMajeureListView(ActorAPIView):
+class ForceMajeureDeclareView(ActorAPIView):
     required_scopes = {"POST": ApiScope.CONTRACTS}
     parser_classes = [MultiPartParser, FormParser]
 
@@ -325,7 +375,7 @@ class ForceMajeureEndView(ActorAPIView):
         return Response(out.ForceMajeureOut(services.force_majeure_end(actor=self.actor, event_id=event_id)).data)
 
 
-class DisputeListView(ActorAPIView):
+class DisputeOpenView(ActorAPIView):
     required_scopes = {"POST": ApiScope.CONTRACTS}
 
     @extend_schema(request=inputs.DisputeInput, responses={201: out.DisputeOut}, tags=TAGS)

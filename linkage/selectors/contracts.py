@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import TypeVar
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -58,18 +59,50 @@ def deliveries_for(
     received_to: date | None = None,
 ) -> QuerySet[Delivery]:
     """The intakes recorded under the caller's contracts (both parties see them; staff see all)."""
-    deliveries = Delivery.objects.select_related("contract", "call_off__order")
-    if not actor.is_alliance_staff:
-        deliveries = deliveries.filter(
-            Q(contract__buyer_id=actor.organisation_id) | Q(contract__cooperative_id=actor.organisation_id)
-        )
-    if contract_id is not None:
-        deliveries = deliveries.filter(contract_id=contract_id)
+    deliveries = _of_contracts(Delivery.objects.select_related("contract", "call_off__order"), actor, contract_id)
     if received_from is not None:
         deliveries = deliveries.filter(received_on__gte=received_from)
     if received_to is not None:
         deliveries = deliveries.filter(received_on__lte=received_to)
     return deliveries.order_by("-received_on", "-id")
+
+
+_Child = TypeVar("_Child", CallOff, Delivery, InputAdvance, ForceMajeure, Dispute)
+
+
+def _of_contracts(rows: QuerySet[_Child], actor: Actor, contract_id: int | None) -> QuerySet[_Child]:
+    """The rows of the caller's contracts (both parties see them; staff see all), of one when `contract_id`."""
+    if not actor.is_alliance_staff:
+        rows = rows.filter(
+            Q(contract__buyer_id=actor.organisation_id) | Q(contract__cooperative_id=actor.organisation_id)
+        )
+    return rows if contract_id is None else rows.filter(contract_id=contract_id)
+
+
+def call_offs_for(*, actor: Actor, contract_id: int | None = None) -> QuerySet[CallOff]:
+    """The call-offs of the caller's contracts, with what their page shows and their allowed actions read, in a
+    fixed number of queries (the contract's force majeure decides whether a planned one can be ordered)."""
+    call_offs = CallOff.objects.select_related(
+        "order", "delivery", "version", "contract__version_in_force"
+    ).prefetch_related("contract__force_majeure")
+    return _of_contracts(call_offs, actor, contract_id).order_by("contract_id", "due_on", "number")
+
+
+def advances_for(*, actor: Actor, contract_id: int | None = None) -> QuerySet[InputAdvance]:
+    return _of_contracts(InputAdvance.objects.all(), actor, contract_id).order_by("contract_id", "supplied_on", "id")
+
+
+def force_majeure_for(*, actor: Actor, contract_id: int | None = None) -> QuerySet[ForceMajeure]:
+    events = ForceMajeure.objects.all()
+    return _of_contracts(events, actor, contract_id).order_by("contract_id", "starts_on", "id")
+
+
+def disputes_for(*, actor: Actor, contract_id: int | None = None) -> QuerySet[Dispute]:
+    """Disputes with their messages: a reply moves the dispute's `updated_at`, so the sync sends it again."""
+    disputes = Dispute.objects.prefetch_related(
+        Prefetch("messages", queryset=DisputeMessage.objects.order_by("created_at", "id"))
+    )
+    return _of_contracts(disputes, actor, contract_id).order_by("contract_id", "id")
 
 
 @dataclass(frozen=True)

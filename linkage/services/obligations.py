@@ -258,6 +258,7 @@ def dispute_reply(*, actor: Actor, dispute_id: int, text: str) -> DisputeMessage
     message = DisputeMessage.objects.create(
         dispute=dispute, author=actor.user, organisation=actor.organisation, text=text
     )
+    dispute.save(update_fields=["updated_at"])  # the API shows a dispute with its messages: a reply changes it
     record_event(contract, actor=actor, kind=EventKind.DISPUTE_MESSAGE, data={"dispute": dispute.pk})
     _announce(dispute, actor=actor, text=text, occurrence=f"message-{message.pk}")
     return message
