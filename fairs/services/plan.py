@@ -157,7 +157,9 @@ def _create(fair: Fair, hall: Hall, spec: BoothSpec) -> Booth:
         raise ValidationFailed(fields=errors)
     try:
         with transaction.atomic():
-            return Booth.objects.create(fair=fair, hall=hall, **_booth_values(spec))
+            booth = Booth.objects.create(fair=fair, hall=hall, **_booth_values(spec))
+            _plan_changed(fair)
+            return booth
     except IntegrityError:
         raise ValidationFailed(fields={"code": [_("Booth %(code)s already exists.") % {"code": spec.code}]}) from None
 
@@ -175,6 +177,7 @@ def _update(booth: Booth, spec: BoothSpec) -> Booth:
     for name, value in _booth_values(spec).items():
         setattr(booth, name, value)
     booth.save()
+    _plan_changed(booth.fair)
     return booth
 
 
@@ -200,10 +203,25 @@ def lock_booth(booth_id: int) -> Booth:
     return booth
 
 
+def _lock_fair_then_booth(actor: Actor, booth_id: int) -> Booth:
+    """The booth, locked after its fair (the order allocation takes): its change moves the fair's updated_at."""
+    fair_id = Booth.objects.filter(pk=booth_id).values_list("fair_id", flat=True).first()
+    if fair_id is None:
+        raise NotFound()
+    fair_for(actor, fair_id, lock=True)
+    return lock_booth(booth_id)
+
+
+def _plan_changed(fair: Fair) -> None:
+    """The API shows booths with their fair, not as a synced list: a change to one is a change of the fair, so
+    that a client syncing /fairs/ reads its booths again (docs/api-sync.md), deleted booths included."""
+    Fair.objects.filter(pk=fair.pk).update()
+
+
 @transaction.atomic
 def booth_update(*, actor: Actor, booth_id: int, spec: BoothSpec) -> Booth:
     require_staff(actor)
-    booth = lock_booth(booth_id)
+    booth = _lock_fair_then_booth(actor, booth_id)
     BOOTH_POLICY.authorize(actor=actor, obj=booth_state(booth), action=BoothAction.EDIT)
     _update(booth, spec)
     audit_record(actor=actor, action="fairs.booth_updated", target=booth, data={"code": booth.code})
@@ -213,9 +231,10 @@ def booth_update(*, actor: Actor, booth_id: int, spec: BoothSpec) -> Booth:
 @transaction.atomic
 def booth_delete(*, actor: Actor, booth_id: int) -> None:
     require_staff(actor)
-    booth = lock_booth(booth_id)
+    booth = _lock_fair_then_booth(actor, booth_id)
     BOOTH_POLICY.authorize(actor=actor, obj=booth_state(booth), action=BoothAction.DELETE)
     audit_record(actor=actor, action="fairs.booth_deleted", target=booth, data={"code": booth.code})
+    _plan_changed(booth.fair)
     booth.delete()
 
 
