@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from market.core.errors import NotFound, ValidationFailed
-from market.core.services import audit_record
+from market.core.services import audit_record, deletion_record
 from market.integrations.addresses import validate_endpoint_url
 from market.integrations.config import webhook_settings
 from market.integrations.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
@@ -21,7 +21,7 @@ from market.integrations.policy import DELIVERY_POLICY, ENDPOINT_POLICY, Deliver
 from market.integrations.registry import PING, get_event_type, json_data, subscribable_event_types
 from market.integrations.selectors import acting_organisation_id
 from market.notifications.services import notify
-from market.organisations.models import Role, User
+from market.organisations.models import ApiScope, Role, User
 from market.organisations.permissions import Actor
 
 # An organisation's systems rarely need more; a cap keeps a runaway script from registering thousands.
@@ -146,10 +146,20 @@ def endpoint_disable(*, actor: Actor, endpoint_id: int) -> WebhookEndpoint:
     return endpoint
 
 
+# What a deleted endpoint's tombstone names (GET /api/v1/deletions/, docs/api-sync.md).
+ENDPOINT_RESOURCE = "integrations.webhook_endpoint"
+
+
 @transaction.atomic
 def endpoint_delete(*, actor: Actor, endpoint_id: int) -> None:
     endpoint = _locked(actor, endpoint_id, EndpointAction.DELETE)
     audit_record(actor=actor, action="webhook_endpoint.deleted", target=endpoint, data={"url": endpoint.url})
+    deletion_record(
+        resource=ENDPOINT_RESOURCE,
+        obj=endpoint,
+        organisation_id=endpoint.organisation_id,
+        scope=ApiScope.WEBHOOKS_MANAGE,
+    )
     endpoint.delete()
 
 

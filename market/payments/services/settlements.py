@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 
 from market.core.errors import Conflict, NotFound, ValidationFailed
 from market.core.exports import CsvWriter
-from market.core.services import audit_record
+from market.core.services import audit_record, deletion_record
 from market.core.text import ascii_reference
-from market.organisations.models import Organisation, OrganisationKind
+from market.organisations.models import ApiScope, Organisation, OrganisationKind
 from market.organisations.permissions import Actor
 from market.payments.models import (
     COLLECTED_STATES_LIST,
@@ -214,6 +214,10 @@ def settlement_mark_paid(*, actor: Actor, settlement_id: int, bank_reference: st
     return settlement
 
 
+# What a cancelled run's tombstone names (GET /api/v1/deletions/, docs/api-sync.md): its settlements go with it.
+SETTLEMENT_RUN_RESOURCE = "payments.settlement_run"
+
+
 def settlement_run_cancel(*, actor: Actor, run_id: int) -> None:
     """Undo a run before anything of it was paid: its items go back to 'not settled'."""
     actor.require(SETTLEMENTS_MANAGE)
@@ -224,6 +228,13 @@ def settlement_run_cancel(*, actor: Actor, run_id: int) -> None:
         if run.settlements.filter(state=SettlementState.PAID).exists():
             raise Conflict(_("Part of this run is paid already; it cannot be cancelled."))
         audit_record(actor=actor, action="payments.settlement_run_cancelled", target=run)
+        assert actor.organisation_id is not None  # SETTLEMENTS_MANAGE is alliance staff's
+        deletion_record(
+            resource=SETTLEMENT_RUN_RESOURCE,
+            obj=run,
+            organisation_id=actor.organisation_id,
+            scope=ApiScope.PAYMENTS_READ,
+        )
         run.delete()
 
 
