@@ -225,6 +225,12 @@ class LotFromIntakesInput(serializers.Serializer):
     lot = IdInput(required=False, allow_null=True, label=_("Add to the draft lot"))
 
 
+class PlotFilter(serializers.Serializer):
+    """The plot list's query: one area's plots."""
+
+    area = IdInput(required=False, allow_null=True, label=_("Area"))
+
+
 class IntakeFilter(serializers.Serializer):
     """The intake list's query: by season, household, whether already in a lot, and days."""
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("supply/areas/<int:area_id>/plots/", api.AreaPlotListView.as_view(), name="area-plots"),
     path("supply/areas/<int:area_id>/season-plan/", api.AreaSeasonPlanView.as_view(), name="area-season-plan"),
     path("supply/areas/<int:area_id>/outlines/", api.AreaOutlineImportView.as_view(), name="area-outlines"),
+    path("supply/plots/", api.PlotListView.as_view(), name="plot-list"),
     path("supply/plots/<int:plot_id>/", api.PlotDetailView.as_view(), name="plot-detail"),
     path("supply/plots/<int:plot_id>/outline/", api.PlotOutlineView.as_view(), name="plot-outline"),
     path("supply/plots/<int:plot_id>/seasons/", api.PlotSeasonListView.as_view(), name="plot-seasons"),

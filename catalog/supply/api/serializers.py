@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import inline_serializer
+from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
+from catalog.supply.geometry import outline_hectares
 from catalog.supply.models import MemberKind
 
 
@@ -66,6 +67,22 @@ class PlotSeasonOut(serializers.Serializer):
     expected_harvest_date = serializers.DateField()
     expected_yield_kg_per_ha = _decimal(3)
     expected_kg = _decimal(3, 24)
+
+
+class PlotSeasonRowOut(PlotSeasonOut):
+    season_name = serializers.CharField(source="season.name")
+
+
+class PlotListOut(PlotOut):
+    """A plot with its season plans: planning or removing one moves the plot's `updated_at` (sync)."""
+
+    outline_hectares = serializers.SerializerMethodField()
+    seasons = PlotSeasonRowOut(source="seasons.all", many=True)
+    updated_at = serializers.DateTimeField()
+
+    @extend_schema_field(_decimal(4, 20, allow_null=True))
+    def get_outline_hectares(self, plot: Any) -> Any:
+        return outline_hectares(plot.polygon)
 
 
 class PlotDetailOut(PlotOut):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Prefetch
 from django.http import HttpResponse, QueryDict
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -19,7 +20,7 @@ from catalog.models import HarvestLot
 from catalog.supply import inputs, policy, selectors, services, spreadsheets
 from catalog.supply.api import serializers as s
 from catalog.supply.geometry import outline_hectares
-from catalog.supply.models import HouseholdImport, MemberHousehold, Plot, RawMaterialArea, Season
+from catalog.supply.models import HouseholdImport, MemberHousehold, Plot, PlotSeason, RawMaterialArea, Season
 from catalog.supply.permissions import (
     INTAKE_RECORD,
     OUTLOOK_VIEW,
@@ -119,6 +120,20 @@ def _plot_body(view: ActorAPIView, plot: Plot, *, detail: bool = False) -> dict[
         ]
         body["allowed_actions"] = sorted(policy.plot_actions(actor=view.actor, plot=plot))
     return dict(s.PlotDetailOut(body).data) if detail else dict(s.PlotOut(body).data)
+
+
+class PlotListView(ListEndpoint, ActorAPIView):
+    """Your cooperative's plots with their season plans, one area's with `?area=`: a list that syncs."""
+
+    list_filters = (inputs.PlotFilter,)
+    required_scopes = {"GET": ApiScope.SUPPLY}
+    capabilities = {"GET": SUPPLY_READ}
+
+    @extend_schema(parameters=[inputs.PlotFilter], responses=s.PlotListOut(many=True), tags=TAGS)
+    def get(self, request: Request) -> Response:
+        plots = selectors.plot_list_for(actor=self.actor, area_id=_query(self, inputs.PlotFilter).get("area"))
+        plots = plots.prefetch_related(Prefetch("seasons", PlotSeason.objects.select_related("season", "plot")))
+        return list_response(self, plots, s.PlotListOut, context={})
 
 
 class AreaPlotListView(ActorAPIView):

@@ -360,6 +360,7 @@ def _plan(
             "expected_yield_kg_per_ha": expected_yield_kg_per_ha,
         },
     )
+    plot.save(update_fields=["updated_at"])  # its season plans are shown with it: a plan is a change of the plot (sync)
     return planned
 
 
@@ -440,6 +441,7 @@ def plot_season_remove(*, actor: Actor, plot_season_id: int) -> None:
         actor=actor, action="supply.plot_season_removed", target=planned.plot, data={"season": planned.season_id}
     )
     planned.delete()
+    planned.plot.save(update_fields=["updated_at"])  # the plot's list of plans changed: sync sends the plot again
 
 
 @transaction.atomic
@@ -450,6 +452,7 @@ def season_price_set(*, actor: Actor, season_id: int, category: int, grade: str 
     price, _created = SeasonPrice.objects.update_or_create(
         season=season, category=category_get(category), grade=grade, defaults={"price_per_kg": price_per_kg}
     )
+    season.save(update_fields=["updated_at"])  # prices are shown with their season: a price is a change of the season
     audit_record(
         actor=actor,
         action="supply.season_price_set",
@@ -471,3 +474,4 @@ def season_price_remove(*, actor: Actor, price_id: int) -> None:
         data={"category": price.category_id, "grade": price.grade},
     )
     price.delete()
+    price.season.save(update_fields=["updated_at"])  # the season's prices changed: sync sends the season again
