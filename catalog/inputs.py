@@ -508,6 +508,10 @@ class LotQueryInput(PageQuery):
     status = inputs.ChoiceInput(LotStatus, required=False)
 
 
+class LotEventQueryInput(PageQuery):
+    lot = inputs.IdInput(required=False)
+
+
 class CertificateQueryInput(PageQuery):
     status = inputs.ChoiceInput(CertificateStatus, required=False)
     kind = inputs.ChoiceInput(CertificateKind, required=False)

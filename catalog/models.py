@@ -558,6 +558,8 @@ class TraceEvent(models.Model):
 
     class Meta:
         ordering = ["occurred_at", "id"]
+        # Sync reads an append-only event's created_at as its updated_at (GET /lot-events/?updated_since=).
+        indexes = [models.Index(fields=["created_at", "id"], name="trace_event_sync_idx")]
         verbose_name = _("traceability event")
         verbose_name_plural = _("traceability events")
         constraints = [

@@ -26,6 +26,7 @@ urlpatterns = [
     path("lots/<int:lot_id>/publish/", api.LotPublishView.as_view(), name="lot-publish"),
     path("lots/<int:lot_id>/withdraw/", api.LotWithdrawView.as_view(), name="lot-withdraw"),
     path("lots/<int:lot_id>/events/", api.LotEventListView.as_view(), name="lot-events"),
+    path("lot-events/", api.LotEventFeedView.as_view(), name="lot-event-feed"),
     path("certificates/", api.CertificateListView.as_view(), name="certificate-list"),
     path("certificates/<int:certificate_id>/", api.CertificateDetailView.as_view(), name="certificate-detail"),
     path("certificates/<int:certificate_id>/submit/", api.CertificateSubmitView.as_view(), name="certificate-submit"),

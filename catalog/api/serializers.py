@@ -431,6 +431,7 @@ class EventOut(serializers.ModelSerializer):
         model = TraceEvent
         fields = [
             "id",
+            "lot",
             "kind",
             "direction",
             "occurred_at",

@@ -441,6 +441,23 @@ class LotEventListView(ActorAPIView):
         return Response(s.EventOut(event).data, status=status.HTTP_201_CREATED)
 
 
+class LotEventFeedView(ListEndpoint, ActorAPIView):
+    """The traceability events of your lots, one lot's with `?lot=`: append-only, so sync hands out each new
+    event once (a correction is a new event naming the one it corrects)."""
+
+    list_filters = (inputs.LotEventQueryInput,)
+    required_scopes = {"GET": ApiScope.LOTS}
+    capabilities = {"GET": LOTS_MANAGE}
+
+    @extend_schema(
+        parameters=_query_parameters(inputs.LotEventQueryInput), responses=s.EventOut(many=True), tags=["lots"]
+    )
+    def get(self, request: Request) -> Response:
+        values = inputs.read_query(inputs.LotEventQueryInput, request.query_params)
+        events = selectors.lot_events_for(actor=self.actor, lot_id=values.get("lot"))
+        return list_response(self, events, s.EventOut, context=_out(self))
+
+
 # --- certificates --------------------------------------------------------------------------------
 class CertificateListView(ListEndpoint, ActorAPIView):
     list_filters = (inputs.CertificateQueryInput,)

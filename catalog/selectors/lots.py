@@ -85,6 +85,17 @@ def stock_of(lots: list[HarvestLot]) -> Decimal:
     return sum((lot.quantity_available for lot in lots), Decimal(0))
 
 
+def lot_events_for(*, actor: Actor, lot_id: int | None = None) -> QuerySet[TraceEvent]:
+    """The events of the actor's lots, one lot's with `lot_id`. Events are append-only (a mistake is fixed by a
+    correction event), so an event changes only when it is made: its `created_at` is what sync reads as
+    `updated_at`."""
+    lots = lot_list_for(actor=actor)
+    if lot_id is not None:
+        lots = lots.filter(pk=lot_id)
+    events = TraceEvent.objects.filter(lot__in=lots.values("pk")).select_related("corrects")
+    return events.annotate(updated_at=F("created_at"))
+
+
 def lot_events(*, lot: HarvestLot) -> list[TraceEvent]:
     return list(lot.events.select_related("corrects").order_by("occurred_at", "id"))
 
