@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -29,10 +28,6 @@ from market.organisations.permissions import Actor
 
 def _body(view: ActorAPIView, schema: type[serializers.Serializer], *, partial: bool = False) -> dict[str, Any]:
     return read_input(schema, view.request.data, mode=input_mode(view.request), partial=partial)
-
-
-def _paginated(view: ActorAPIView, queryset: QuerySet[Any], serializer_class: type[serializers.Serializer]) -> Response:
-    return list_response(view, queryset, serializer_class, context={"actor": view.actor})
 
 
 def _actor(serializer: serializers.Field | serializers.Serializer) -> Actor:
@@ -232,7 +227,7 @@ class FairListView(ListEndpoint, ActorAPIView):
 
     @extend_schema(responses=FairOut(many=True), tags=["fairs"])
     def get(self, request: Request) -> Response:
-        return _paginated(self, selectors.fairs_visible(actor=self.actor), FairOut)
+        return list_response(self, selectors.fairs_visible(actor=self.actor), FairOut, context={"actor": self.actor})
 
 
 class FairDetailView(ActorAPIView):
@@ -497,7 +492,7 @@ class ApplicationListView(ListEndpoint, ActorAPIView):
         fair = selectors.fair_get(actor=self.actor, fair_id=fair_id)
         filters = inputs.read_filters(inputs.ApplicationFilter, request.query_params)
         qs = selectors.applications_for(actor=self.actor, fair=fair, **filters).prefetch_related("preferences")
-        return _paginated(self, qs, ApplicationOut)
+        return list_response(self, qs, ApplicationOut, context={"actor": self.actor})
 
     @extend_schema(request=inputs.ApplicationInput, responses={201: ApplicationOut}, tags=["fair applications"])
     def post(self, request: Request, fair_id: int) -> Response:
@@ -607,7 +602,12 @@ class MeetingListView(ListEndpoint, ActorAPIView):
     def get(self, request: Request, fair_id: int) -> Response:
         fair = selectors.fair_get(actor=self.actor, fair_id=fair_id)
         status = inputs.read_filters(inputs.MeetingFilter, request.query_params)["status"]
-        return _paginated(self, selectors.meetings_for(actor=self.actor, fair=fair, status=status), MeetingOut)
+        return list_response(
+            self,
+            selectors.meetings_for(actor=self.actor, fair=fair, status=status),
+            MeetingOut,
+            context={"actor": self.actor},
+        )
 
     @extend_schema(request=inputs.MeetingRequestInput, responses={201: MeetingOut}, tags=["fair meetings"])
     def post(self, request: Request, fair_id: int) -> Response:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
 from django.http import HttpResponse, HttpResponseBase
 from django.utils.http import urlencode
 from django.utils.translation import get_language
@@ -52,10 +51,6 @@ def _body(view: ActorAPIView, schema: type[serializers.Serializer], **options: A
 def _out(view: ActorAPIView) -> dict[str, Any]:
     """Serializer context: whose `allowed_actions` the resources show."""
     return {"actor": view.actor}
-
-
-def _paginated(view: ActorAPIView, queryset: QuerySet[Any], serializer_class: Any) -> Response:
-    return list_response(view, queryset, serializer_class, context=_out(view))
 
 
 def _query_parameters(schema: type[serializers.Serializer]) -> list[OpenApiParameter]:
@@ -220,7 +215,7 @@ class MyProductListView(ListEndpoint, ActorAPIView):
             .select_related("vat_category", "category__parent")
             .prefetch_related("images")
         )
-        return _paginated(self, queryset, s.ProductDetailOut)
+        return list_response(self, queryset, s.ProductDetailOut, context=_out(self))
 
 
 class ProductDetailView(ActorAPIView):
@@ -360,7 +355,7 @@ class LotListView(ListEndpoint, ActorAPIView):
         queryset = selectors.lot_list_for(
             actor=self.actor, product_id=values.get("product"), status=values.get("status")
         ).prefetch_related("certificates")
-        return _paginated(self, queryset, s.LotOut)
+        return list_response(self, queryset, s.LotOut, context=_out(self))
 
     @extend_schema(request=inputs.LotInput, responses={201: s.LotOut}, tags=["lots"])
     def post(self, request: Request) -> Response:
@@ -478,7 +473,7 @@ class CertificateListView(ListEndpoint, ActorAPIView):
             kind=values.get("kind"),
             cooperative_id=values.get("cooperative"),
         )
-        return _paginated(self, queryset, s.CertificateOut)
+        return list_response(self, queryset, s.CertificateOut, context=_out(self))
 
     @extend_schema(
         request={"multipart/form-data": inputs.CertificateInput},

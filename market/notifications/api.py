@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
 from django.utils import translation
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
@@ -140,10 +139,6 @@ class DeliveryDetailOut(DeliveryOut):
         return list(DeliveryAttemptOut(obj.delivery_attempts.order_by("number"), many=True).data)
 
 
-def _paginated(view: ActorAPIView, queryset: QuerySet[Any], serializer_class: type[serializers.Serializer]) -> Response:
-    return list_response(view, queryset, serializer_class, context=view.output_context)
-
-
 def _user(request: Request) -> User:
     assert isinstance(request.user, User)  # these views require a login
     return request.user
@@ -157,7 +152,12 @@ class InboxView(ListEndpoint, ActorAPIView):
     @extend_schema(responses=InboxEntryOut(many=True), parameters=[InboxQuery], tags=["notifications"])
     def get(self, request: Request) -> Response:
         unread = bool(read_query(InboxQuery, request.query_params).get("unread"))
-        return _paginated(self, selectors.inbox_queryset_for(user=_user(request), unread_only=unread), InboxEntryOut)
+        return list_response(
+            self,
+            selectors.inbox_queryset_for(user=_user(request), unread_only=unread),
+            InboxEntryOut,
+            context=self.output_context,
+        )
 
 
 class UnreadCountView(ActorAPIView):
@@ -211,7 +211,7 @@ class DeliveryListView(ListEndpoint, ActorAPIView):
         query.pop("before", None)
         query.pop("tab", None)
         queryset = selectors.delivery_log_for(actor=self.actor, **query)
-        return _paginated(self, queryset, DeliveryOut)
+        return list_response(self, queryset, DeliveryOut, context=self.output_context)
 
 
 class DeliveryDetailView(ActorAPIView):

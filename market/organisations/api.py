@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
@@ -231,10 +230,6 @@ class OrganisationUpdateIn(OrganisationProfileInput, BankAccountInput):
     """PATCH: the profile and (owners) the bank account; only the fields sent change."""
 
 
-def _paginated(view: ActorAPIView, queryset: QuerySet[Any], serializer_class: type[serializers.Serializer]) -> Response:
-    return list_response(view, queryset, serializer_class, context=view.output_context)
-
-
 def _user(request: Request) -> User:
     """The logged-in person (these views require authentication)."""
     assert isinstance(request.user, User)
@@ -279,7 +274,12 @@ class OrganisationListView(ListEndpoint, ActorAPIView):
     @extend_schema(responses=OrganisationOut(many=True), parameters=[OrganisationListQuery], tags=["organisations"])
     def get(self, request: Request) -> Response:
         query = read_query(OrganisationListQuery, request.query_params)
-        return _paginated(self, selectors.organisation_list_for(actor=self.actor, **query), OrganisationOut)
+        return list_response(
+            self,
+            selectors.organisation_list_for(actor=self.actor, **query),
+            OrganisationOut,
+            context=self.output_context,
+        )
 
     @extend_schema(request=OrganisationRegisterInput, responses={201: OrganisationOut}, tags=["organisations"])
     def post(self, request: Request) -> Response:
@@ -366,7 +366,7 @@ class MembershipListView(ListEndpoint, ActorAPIView):
     @extend_schema(responses=MembershipOut(many=True), tags=["memberships"])
     def get(self, request: Request, organisation_id: int) -> Response:
         queryset = selectors.membership_list_for(actor=self.actor, organisation_id=organisation_id)
-        return _paginated(self, queryset, MembershipOut)
+        return list_response(self, queryset, MembershipOut, context=self.output_context)
 
 
 class MembershipDetailView(ActorAPIView):
@@ -401,7 +401,7 @@ class InvitationListView(ListEndpoint, ActorAPIView):
     @extend_schema(responses=InvitationOut(many=True), tags=["memberships"])
     def get(self, request: Request, organisation_id: int) -> Response:
         queryset = selectors.invitation_list_for(actor=self.actor, organisation_id=organisation_id)
-        return _paginated(self, queryset, InvitationOut)
+        return list_response(self, queryset, InvitationOut, context=self.output_context)
 
     @extend_schema(request=InvitationInput, responses={201: InvitationCreatedOut}, tags=["memberships"])
     def post(self, request: Request, organisation_id: int) -> Response:
@@ -505,7 +505,9 @@ class ApiTokenListView(ListEndpoint, ActorAPIView):
 
     @extend_schema(responses=ApiTokenOut(many=True), tags=["tokens"])
     def get(self, request: Request) -> Response:
-        return _paginated(self, selectors.api_token_list_for(actor=self.actor), ApiTokenOut)
+        return list_response(
+            self, selectors.api_token_list_for(actor=self.actor), ApiTokenOut, context=self.output_context
+        )
 
     @extend_schema(request=ApiTokenInput, responses={201: ApiTokenCreatedOut}, tags=["tokens"])
     def post(self, request: Request) -> Response:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import stripe
-from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -266,10 +265,6 @@ class SettlementRunOut(serializers.ModelSerializer):
         fields = ["id", "period_start", "period_end", "gross", "commission", "net", "created_at", "settlements"]
 
 
-def _paginated(view: ActorAPIView, queryset: QuerySet[Any], serializer_class: type[serializers.Serializer]) -> Response:
-    return list_response(view, queryset, serializer_class, context=view.output_context)
-
-
 def _fields(schema: type[serializers.Serializer], request: Request) -> dict[str, Any]:
     return read_input(schema, request.data, mode=input_mode(request))
 
@@ -398,7 +393,7 @@ class PaymentListView(ListEndpoint, ActorAPIView):
             provider=query.get("provider"),
             search=query.get("search") or query.get("q"),
         )
-        return _paginated(self, queryset, PaymentOut)
+        return list_response(self, queryset, PaymentOut, context=self.output_context)
 
 
 class PaymentDetailView(ActorAPIView):
@@ -451,7 +446,7 @@ class BankTransactionListView(ListEndpoint, ActorAPIView):
     def get(self, request: Request) -> Response:
         query = read_query(ReviewQueueQuery, request.query_params)
         queryset = selectors.review_queue(actor=self.actor, status=query.get("status", TransactionStatus.NEEDS_REVIEW))
-        return _paginated(self, queryset, BankTransactionOut)
+        return list_response(self, queryset, BankTransactionOut, context=self.output_context)
 
 
 class BankTransactionApplyView(ActorAPIView):
@@ -526,7 +521,9 @@ class ReconciliationRunListView(ListEndpoint, ActorAPIView):
 
     @extend_schema(responses=RunOut(many=True), tags=["payments-reconciliation"])
     def get(self, request: Request) -> Response:
-        return _paginated(self, selectors.reconciliation_runs_for(actor=self.actor), RunOut)
+        return list_response(
+            self, selectors.reconciliation_runs_for(actor=self.actor), RunOut, context=self.output_context
+        )
 
     @extend_schema(request=None, responses={202: RunOut}, tags=["payments-reconciliation"])
     def post(self, request: Request) -> Response:
@@ -544,7 +541,7 @@ class DiscrepancyListView(ListEndpoint, ActorAPIView):
     def get(self, request: Request) -> Response:
         query = read_query(DiscrepancyListQuery, request.query_params)
         queryset = selectors.discrepancy_list_for(actor=self.actor, run_id=query.get("run"), status=query.get("status"))
-        return _paginated(self, queryset, DiscrepancyOut)
+        return list_response(self, queryset, DiscrepancyOut, context=self.output_context)
 
 
 class DiscrepancyResolveView(ActorAPIView):
@@ -566,7 +563,7 @@ class SettlementRunListView(ListEndpoint, ActorAPIView):
     @extend_schema(responses=SettlementRunOut(many=True), tags=["payments-settlements"])
     def get(self, request: Request) -> Response:
         queryset = selectors.settlement_runs_for(actor=self.actor).prefetch_related("settlements__payee")
-        return _paginated(self, queryset, SettlementRunOut)
+        return list_response(self, queryset, SettlementRunOut, context=self.output_context)
 
     @extend_schema(request=SettlementRunInput, responses={201: SettlementRunOut}, tags=["payments-settlements"])
     def post(self, request: Request) -> Response:

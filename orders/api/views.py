@@ -38,10 +38,6 @@ def _query(view: ActorAPIView, schema: type[serializers.Serializer]) -> dict[str
     return read_input(schema, view.request.query_params, mode=InputMode.FORM)
 
 
-def _paginated(view: ActorAPIView, queryset: Any, serializer_class: Any, ordering: str = "-pk", **ctx: Any) -> Any:
-    return list_response(view, queryset, serializer_class, context=ctx, ordering=ordering)
-
-
 def order_body(actor: Actor, order: Order) -> Any:
     balance = selectors.order_balance(order=order, payable=selectors.payable_for(order))
     actions = order_actions(actor=actor, balance=balance)
@@ -187,10 +183,11 @@ class OrderListView(ListEndpoint, ActorAPIView):
         tags=TAGS,
     )
     def get(self, request: Request) -> Response:
-        return _paginated(
+        return list_response(
             self,
             selectors.orders_filtered(actor=self.actor, fields=_query(self, inputs.OrderFilterInput)),
             s.OrderSummaryOut,
+            context={},
         )
 
 
@@ -305,8 +302,11 @@ class ShipmentListView(ListEndpoint, ActorAPIView):
     @extend_schema(parameters=[inputs.ShipmentFilterInput], responses=s.ShipmentOut(many=True), tags=TAGS)
     def get(self, request: Request) -> Response:
         fields = _query(self, inputs.ShipmentFilterInput)
-        return _paginated(
-            self, selectors.shipment_list_for(actor=self.actor, order_id=fields.get("order")), s.ShipmentOut
+        return list_response(
+            self,
+            selectors.shipment_list_for(actor=self.actor, order_id=fields.get("order")),
+            s.ShipmentOut,
+            context={},
         )
 
 
@@ -317,10 +317,11 @@ class InvoiceListView(ListEndpoint, ActorAPIView):
 
     @extend_schema(parameters=[inputs.InvoiceFilterInput], responses=s.InvoiceOut(many=True), tags=TAGS)
     def get(self, request: Request) -> Response:
-        return _paginated(
+        return list_response(
             self,
             selectors.invoices_filtered(actor=self.actor, fields=_query(self, inputs.InvoiceFilterInput)),
             s.InvoiceOut,
+            context={},
         )
 
 
@@ -406,7 +407,9 @@ class RfqListView(ListEndpoint, ActorAPIView):
     @extend_schema(parameters=[inputs.RfqFilterInput], responses=s.RfqOut(many=True), tags=TAGS)
     def get(self, request: Request) -> Response:
         fields = _query(self, inputs.RfqFilterInput)
-        return _paginated(self, selectors.rfq_list_for(actor=self.actor, status=fields.get("status")), s.RfqOut)
+        return list_response(
+            self, selectors.rfq_list_for(actor=self.actor, status=fields.get("status")), s.RfqOut, context={}
+        )
 
     @extend_schema(request=inputs.RfqInput, responses={201: s.RfqDetailOut}, tags=TAGS)
     def post(self, request: Request) -> Response:

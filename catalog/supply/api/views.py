@@ -50,10 +50,6 @@ def _query(view: ActorAPIView, schema: Any) -> dict[str, Any]:
     return read_input(schema, view.request.query_params, mode=InputMode.FORM)
 
 
-def _page(view: ActorAPIView, queryset: Any, serializer: Any) -> Response:
-    return list_response(view, queryset, serializer, context={})
-
-
 def _upload(request: Request) -> Any:
     upload = request.FILES.get("file")
     if upload is None:
@@ -78,7 +74,7 @@ class AreaListView(ListEndpoint, ActorAPIView):
 
     @extend_schema(responses=s.AreaOut(many=True), tags=TAGS, operation_id="supply_areas_list")
     def get(self, request: Request) -> Response:
-        return _page(self, selectors.area_list_for(actor=self.actor), s.AreaOut)
+        return list_response(self, selectors.area_list_for(actor=self.actor), s.AreaOut, context={})
 
     @extend_schema(request=inputs.AreaInput, responses={201: s.AreaDetailOut}, tags=TAGS)
     def post(self, request: Request) -> Response:
@@ -386,7 +382,7 @@ class HouseholdListView(ListEndpoint, ActorAPIView):
 
     @extend_schema(responses=s.HouseholdOut(many=True), tags=TAGS)
     def get(self, request: Request) -> Response:
-        return _page(self, selectors.household_list_for(actor=self.actor), s.HouseholdOut)
+        return list_response(self, selectors.household_list_for(actor=self.actor), s.HouseholdOut, context={})
 
     @extend_schema(request=inputs.HouseholdInput, responses={201: s.HouseholdDetailOut}, tags=TAGS)
     def post(self, request: Request) -> Response:
@@ -481,8 +477,11 @@ class IntakeListView(ListEndpoint, ActorAPIView):
 
     @extend_schema(parameters=[inputs.IntakeFilter], responses=s.IntakeOut(many=True), tags=TAGS)
     def get(self, request: Request) -> Response:
-        return _page(
-            self, selectors.intake_list_for(actor=self.actor, **_query(self, inputs.IntakeFilter)), s.IntakeOut
+        return list_response(
+            self,
+            selectors.intake_list_for(actor=self.actor, **_query(self, inputs.IntakeFilter)),
+            s.IntakeOut,
+            context={},
         )
 
     @extend_schema(
