@@ -1,5 +1,6 @@
 """A lot's traceability events sync (GET /api/v1/lot-events/, docs/api-sync.md): append-only, each new event
-comes once, even one added while the client pages; one lot's with `?lot=`; another cooperative sees none."""
+comes once, even one added while the client pages; one lot's with `?lot=`; another cooperative sees none.
+Price tiers, read with their product, move the product."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import pytest
 from django.utils import timezone
 
 from catalog import services
-from catalog.models import TraceEvent, TraceEventKind
+from catalog.models import Product, TraceEvent, TraceEventKind
+from catalog.pricing import TierSpec
 from market.organisations.models import Role
 from tests.catalog.factories import actor_for, make_lot, make_product
 from tests.factories import OrganisationFactory
@@ -57,3 +59,18 @@ def test_another_cooperative_sees_none_of_the_lot_events(api, cooperative) -> No
     assert stranger.get(URL).json()["results"] == []
     assert stranger.get(URL, {"lot": lot.pk}).json()["results"] == []
     assert api(actor_for(cooperative).user).get(URL, {"lot": lot.pk}).json()["results"]
+
+
+def test_replacing_a_products_price_tiers_moves_the_products_updated_at(cooperative) -> None:
+    """Tiers are read with their product (they are deleted and written again as a set): the product moves."""
+    product = make_product(cooperative)
+    stale = timezone.now() - timedelta(days=1)
+    Product.objects.filter(pk=product.pk).update(updated_at=stale)
+
+    tiers = [
+        TierSpec(min_quantity=product.moq, unit_price=30_000),
+        TierSpec(min_quantity=product.moq * 10, unit_price=28_000),
+    ]
+    services.product_price_tiers_set(actor=actor_for(cooperative), product_id=product.pk, tiers=tiers)
+
+    assert Product.objects.get(pk=product.pk).updated_at > stale
