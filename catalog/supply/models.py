@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Category, Certificate, HarvestLot
+from catalog.supply import geometry
 from market.core.fields import quantity_field, vnd_field
 from market.core.models import TimeStampedModel
 from market.organisations import geo
@@ -115,6 +116,11 @@ class Plot(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.code
+
+    @property
+    def outline_hectares(self) -> Decimal | None:
+        """The area its outline encloses (None without one): what the API shows beside the declared hectares."""
+        return geometry.outline_hectares(self.polygon)
 
     @property
     def commune_name(self) -> str:

@@ -66,7 +66,12 @@ def test_the_plot_list_syncs_with_season_plans_and_never_skips_a_plot_changed_wh
     first = client.get(URL, {"updated_since": since, "area": world.area.pk, "page_size": 1}).json()
     (handed,) = first["results"]
     assert handed["seasons"][0]["season_name"] == world.season.name
-    assert handed["outline_hectares"]
+    detail = client.get(f"/api/v1/supply/plots/{handed['id']}/").json()
+    assert (
+        handed["outline_hectares"]
+        == detail["outline_hectares"]
+        == f"{Plot.objects.get(pk=handed['id']).outline_hectares.normalize():f}"
+    )
 
     # Between two pages the plot already handed out gets a new plan, and another plot's plan is removed.
     services.plot_season_remove(actor=world.owner, plot_season_id=PlotSeason.objects.get(plot_id=handed["id"]).pk)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema_field, inline_serializer
+from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 
-from catalog.supply.geometry import outline_hectares
 from catalog.supply.models import MemberKind
 
 
@@ -76,13 +75,8 @@ class PlotSeasonRowOut(PlotSeasonOut):
 class PlotListOut(PlotOut):
     """A plot with its season plans: planning or removing one moves the plot's `updated_at` (sync)."""
 
-    outline_hectares = serializers.SerializerMethodField()
     seasons = PlotSeasonRowOut(source="seasons.all", many=True)
     updated_at = serializers.DateTimeField()
-
-    @extend_schema_field(_decimal(4, 20, allow_null=True))
-    def get_outline_hectares(self, plot: Any) -> Any:
-        return outline_hectares(plot.polygon)
 
 
 class PlotDetailOut(PlotOut):

@@ -19,7 +19,6 @@ from catalog import selectors as catalog_selectors
 from catalog.models import HarvestLot
 from catalog.supply import inputs, policy, selectors, services, spreadsheets
 from catalog.supply.api import serializers as s
-from catalog.supply.geometry import outline_hectares
 from catalog.supply.models import HouseholdImport, MemberHousehold, Plot, PlotSeason, RawMaterialArea, Season
 from catalog.supply.permissions import (
     INTAKE_RECORD,
@@ -98,7 +97,6 @@ class AreaDetailView(ActorAPIView):
 
 def _plot_body(view: ActorAPIView, plot: Plot, *, detail: bool = False) -> dict[str, Any]:
     body = dict(s.PlotOut(plot).data)
-    body["outline_hectares"] = outline_hectares(plot.polygon)
     if detail:
         body["seasons"] = [
             {
