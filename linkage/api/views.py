@@ -181,7 +181,7 @@ class ContractStatementView(ActorAPIView):
 # --- the lists of a contract's rows (incremental sync, docs/api-sync.md) --------------------------
 class ContractRowsList(ListEndpoint, ActorAPIView):
     # The rows of the caller's contracts, one contract's with `?contract=`: both parties and alliance staff read
-    # them, anyone else gets an empty list. Oldest contract first; `updated_since` syncs them like any list.
+    # them, anyone else gets an empty list. Newest first; `updated_since` syncs them like any list.
     list_filters = (inputs.ContractRowsFilterInput,)
     required_scopes = {"GET": ApiScope.CONTRACTS}
     capabilities = {"GET": LINKAGE_VIEW}
