@@ -149,6 +149,67 @@ def orm_on(cluster: PrivatePostgres) -> Iterator[None]:
         connection.settings_dict.update(saved)
 
 
+# --- localstripe in a process of its own --------------------------------------------------------
+class LocalStripeProcess:
+    """tests/faults/localstripe_process.py on a free port; its state survives a kill (see there)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.port = free_port()
+        self.state = directory / "localstripe.pickle"
+        self.log = directory / "localstripe.log"
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tests.faults.localstripe_process", "--port", str(self.port),
+             "--state", str(self.state)],
+            cwd=ROOT, env=process_env(), stdout=self.log.open("a"), stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        wait_until(self.answers, timeout=30, interval=0.2, what="localstripe")
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def hold(self, on: bool) -> None:
+        """While on, a card payment is charged and never answered."""
+        flag = Path(f"{self.state}.hold")
+        flag.touch() if on else flag.unlink(missing_ok=True)
+
+    def answers(self) -> bool:
+        if self.process is not None and self.process.poll() is not None:
+            raise AssertionError(f"localstripe exited:\n{self.log.read_text(errors='replace')[-3000:]}")
+        try:
+            self.get("/v1/charges")
+        except OSError:
+            return False
+        return True
+
+    def get(self, path: str) -> Any:
+        request = urllib.request.Request(self.url + path, headers={"Authorization": "Bearer sk_test_faults"})  # noqa: S310
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 (loopback)
+            return json.loads(response.read())
+
+    def charges(self) -> list[dict[str, Any]]:
+        return self.get("/v1/charges?limit=100")["data"]
+
+    def refunds(self) -> list[dict[str, Any]]:
+        return self.get("/v1/refunds?limit=100")["data"]
+
+
+@pytest.fixture
+def localstripe_process(tmp_path: Path) -> Iterator[LocalStripeProcess]:
+    stripe = LocalStripeProcess(tmp_path)
+    stripe.start()
+    yield stripe
+    stripe.kill()
+
+
 # --- Market Link served by gunicorn --------------------------------------------------------------
 @dataclass
 class Answer:
