@@ -176,10 +176,15 @@ class LocalStripeProcess:
             self.process.kill()
             self.process.wait(timeout=10)
 
-    def hold(self, on: bool) -> None:
-        """While on, a card payment is charged and never answered."""
-        flag = Path(f"{self.state}.hold")
-        flag.touch() if on else flag.unlink(missing_ok=True)
+    def hold(self, request: str = "") -> None:
+        """Requests "METHOD /path-prefix" are done and never answered from now on; "" answers them again."""
+        flag, reached = Path(f"{self.state}.hold"), Path(f"{self.state}.reached")
+        reached.unlink(missing_ok=True)
+        flag.write_text(request) if request else flag.unlink(missing_ok=True)
+
+    def reached(self) -> bool:
+        """A held request came in."""
+        return Path(f"{self.state}.reached").exists()
 
     def answers(self) -> bool:
         if self.process is not None and self.process.poll() is not None:

@@ -4,8 +4,9 @@
 
 Its objects are written to FILE after every change and read back on start, so the charges and refunds made
 before a kill are still there to be counted after the restart (localstripe's own persistence writes one /tmp
-file shared by every run on the machine). While FILE + ".hold" exists, a card payment is made and then never
-answered: the process can be killed after charging and before the caller hears of it.
+file shared by every run on the machine). While FILE + ".hold" holds "METHOD /path-prefix", such requests are
+done and then never answered (FILE + ".reached" says one came): the process can be killed after charging and
+before the caller hears of it, or while a worker waits on it.
 """
 
 from __future__ import annotations
@@ -37,12 +38,17 @@ def persist(path: Path) -> None:
     store.dump_to_disk = dump
 
 
-def holding(flag: Path) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+def holding(state: Path) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+    flag, reached = Path(f"{state}.hold"), Path(f"{state}.reached")
+
     @web.middleware
     async def hold(request: web.Request, handler: Handler) -> web.StreamResponse:
         response = await handler(request)
-        if request.method == "POST" and request.path.startswith("/v1/payment_intents") and flag.exists():
-            await asyncio.sleep(3600)  # charged; the answer never leaves
+        if flag.exists():
+            method, _, prefix = flag.read_text().partition(" ")
+            if request.method == method and request.path.startswith(prefix):
+                reached.touch()
+                await asyncio.sleep(3600)  # done; the answer never leaves
         return response
 
     return hold
@@ -55,7 +61,7 @@ def main() -> None:
     args = parser.parse_args()
     app = application()
     persist(args.state)
-    app.middlewares.append(holding(Path(f"{args.state}.hold")))
+    app.middlewares.append(holding(args.state))
     web.run_app(app, host="127.0.0.1", port=args.port, print=None, access_log=None)
 
 

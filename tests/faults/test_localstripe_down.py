@@ -127,14 +127,15 @@ def test_a_refund_while_stripe_is_down_fails_clearly_and_a_new_request_refunds_o
     "recorded as failed with 'nothing was charged', and the buyer's next attempt is charged again.",
 )
 def test_stripe_killed_after_charging_and_before_answering_never_charges_twice(paying: Paying):
-    paying.stripe.hold(True)
+    paying.stripe.hold("POST /v1/payment_intents")
     answers: list[Answer] = []
     first = threading.Thread(target=lambda: answers.append(paying.by_api(card_token(paying.stripe), key="tab-1")))
     first.start()
-    wait_until(lambda: paying.stripe.charges(), timeout=30, what="the charge")
+    wait_until(paying.stripe.reached, timeout=30, what="the card payment at Stripe")
+    assert paying.stripe.charges()
     paying.stripe.kill()
     first.join(60)
-    paying.stripe.hold(False)
+    paying.stripe.hold("")
     paying.stripe.start()
     [answer] = answers
     assert answer.status in (201, 409, 503), answer.body[:2000]
