@@ -19,7 +19,7 @@ from tests.catalog.factories import actor_for
 from tests.faults.conftest import Answer, LocalStripeProcess, MarketServer, bearer, wait_until
 from tests.payments.fixtures import card_token
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow, pytest.mark.long]
 
 AMOUNT = 1_500_000
 PAYMENTS = frozenset({ApiScope.PAYMENTS_READ, ApiScope.PAYMENTS_WRITE})

@@ -30,7 +30,7 @@ from tests.factories import OrganisationFactory
 from tests.faults.conftest import Answer, MarketServer, PrivatePostgres, bearer, idempotency_key, orm_on, wait_until
 from tests.orders.factories import stocked_product
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow, pytest.mark.long]
 
 SHOPPERS = 4
 STOCK = Decimal(1_000_000)

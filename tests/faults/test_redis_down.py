@@ -19,7 +19,7 @@ from tests.factories import OrganisationFactory, member
 from tests.faults.conftest import MarketServer, PrivateRedis, bearer, idempotency_key, wait_until
 from tests.orders.factories import stocked_product
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker, pytest.mark.slow]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker, pytest.mark.slow, pytest.mark.long]
 
 BUYERS = 3
 

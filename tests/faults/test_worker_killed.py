@@ -21,7 +21,7 @@ from tests.payables.models import TestInvoiceCallback
 from tests.payments.fixtures import invoice_of, sign_stripe
 from tests.payments.test_webhooks import URL, pending_3ds_payment, stripe_events
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker, pytest.mark.slow]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker, pytest.mark.slow, pytest.mark.long]
 
 
 def test_a_worker_killed_mid_task_leaves_the_event_to_be_processed_once_after_restart(
