@@ -1,9 +1,9 @@
 """The one page handler for domain errors: a calm page with the message and the right status.
 
 A database out of reach (restarting, failing over) is answered without touching it: the API's JSON error or a
-page of its own with no context processors (the shell's menu and bell read the database), both with
-Retry-After. `server_error` (the root URLconf's handler500) does the same for a failure raised before any view
-ran, in a middleware that read the session, say.
+page of its own in Vietnamese and English with no context processors (the shell's menu and bell read the
+database), both with Retry-After. `server_error` (the root URLconf's handler500) does the same for a failure
+raised before any view ran, in a middleware that read the session, say.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.views import defaults
 
 from market.core.api import error_body
@@ -55,8 +56,12 @@ def try_again_later(request: HttpRequest, error: ApplicationError) -> HttpRespon
     if request.path.startswith("/api/"):
         response: HttpResponse = JsonResponse(error_body(error.code, error.message), status=error.status_code)
     else:
-        page = render_to_string("503.html", {"message": error.message})
-        response = HttpResponse(page, status=error.status_code)
+        # In both languages, as the 500 page: the person's choice is in the database that did not answer.
+        messages = []
+        for language in ("vi", "en"):
+            with translation.override(language):
+                messages.append(str(type(error).default_message))
+        response = HttpResponse(render_to_string("503.html", {"messages": messages}), status=error.status_code)
     return with_retry_after(response, error)
 
 
