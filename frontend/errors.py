@@ -1,14 +1,25 @@
-"""The one page handler for domain errors: a calm page with the message and the right status."""
+"""The one page handler for domain errors: a calm page with the message and the right status.
+
+A database out of reach (restarting, failing over) is answered without touching it: the API's JSON error or a
+page of its own in Vietnamese and English with no context processors (the shell's menu and bell read the
+database), both with Retry-After. `server_error` (the root URLconf's handler500) does the same for a failure
+raised before any view ran, in a middleware that read the session, say.
+"""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.views import defaults
 
-from market.core.errors import ApplicationError, Busy
-from market.core.locking import is_busy
+from market.core.api import error_body
+from market.core.database_errors import passing_error
+from market.core.errors import ApplicationError, DatabaseUnavailable
 
 
 class ApplicationErrorPageMiddleware:
@@ -19,13 +30,44 @@ class ApplicationErrorPageMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if is_busy(exception):  # a lock or statement timeout: a calm 503, not a 500
-            exception = Busy()
+        # A lock or statement timeout, or the database out of reach: a calm 503, not a 500.
+        exception = passing_error(exception) or exception
         if request.path.startswith("/api/") or not isinstance(exception, ApplicationError):
             return None
-        return render(
+        if isinstance(exception, DatabaseUnavailable):
+            return try_again_later(request, exception)
+        response = render(
             request,
             "frontend/error.html",
             {"message": exception.message, "fields": exception.fields, "status": exception.status_code},
             status=exception.status_code,
         )
+        return with_retry_after(response, exception)
+
+
+def with_retry_after(response: HttpResponse, error: ApplicationError) -> HttpResponse:
+    if error.retry_after:
+        response["Retry-After"] = str(error.retry_after)
+    return response
+
+
+def try_again_later(request: HttpRequest, error: ApplicationError) -> HttpResponse:
+    """The answer to a passing database failure (busy, out of reach), made without a query."""
+    if request.path.startswith("/api/"):
+        response: HttpResponse = JsonResponse(error_body(error.code, error.message), status=error.status_code)
+    else:
+        # In both languages, as the 500 page: the person's choice is in the database that did not answer.
+        messages = []
+        for language in ("vi", "en"):
+            with translation.override(language):
+                messages.append(str(type(error).default_message))
+        response = HttpResponse(render_to_string("503.html", {"messages": messages}), status=error.status_code)
+    return with_retry_after(response, error)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: a passing database failure raised outside a view is a 503 too; anything else the 500 page."""
+    error = passing_error(sys.exc_info()[1] or Exception())
+    if error is not None:
+        return try_again_later(request, error)
+    return defaults.server_error(request)

@@ -47,6 +47,9 @@ if settings.MARKET_BENCH:
 if settings.DEBUG:
     urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]
 
+# A database out of reach while a middleware read it (the session, the user) is a 503, not a 500.
+handler500 = "frontend.errors.server_error"
+
 admin.site.site_header = "Market Link"
 admin.site.site_title = "Market Link"
 admin.site.index_title = "Back office"

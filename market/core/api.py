@@ -12,8 +12,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from market.core.errors import ApplicationError, Busy
-from market.core.locking import is_busy
+from market.core.database_errors import passing_error
+from market.core.errors import ApplicationError
 from market.core.logging import request_id_var
 
 
@@ -43,10 +43,11 @@ def error_body(code: str, message: str, fields: dict[str, list[str]] | None = No
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    if is_busy(exc):  # a lock or statement timeout on a path that did not say so itself
-        exc = Busy()
+    # A lock or statement timeout on a path that did not say so itself, or the database out of reach.
+    exc = passing_error(exc) or exc
     if isinstance(exc, ApplicationError):
-        return Response(error_body(exc.code, exc.message, exc.fields or None), status=exc.status_code)
+        headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
+        return Response(error_body(exc.code, exc.message, exc.fields or None), status=exc.status_code, headers=headers)
     if isinstance(exc, DjangoValidationError):
         fields = _flatten(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
         return Response(

@@ -13,6 +13,8 @@ class ApplicationError(Exception):
     status_code = 400
     default_code = "invalid"
     default_message = _("The request could not be completed.")
+    # Seconds after which trying again is worth it (a Retry-After header), for errors that pass by themselves.
+    retry_after: int | None = None
 
     def __init__(
         self,
@@ -63,3 +65,15 @@ class Busy(ApplicationError):
     status_code = 503
     default_code = "busy"
     default_message = _("Someone else is changing this right now. Nothing was saved; try again in a moment.")
+    retry_after = 2
+
+
+class DatabaseUnavailable(ApplicationError):
+    """The database cannot be reached: restarting, failing over, or it dropped the connection mid-request. What
+    was being written was either committed whole or not at all (one transaction), so the client retries; a
+    write that may have gone through (a checkout) is retried with its Idempotency-Key."""
+
+    status_code = 503
+    default_code = "database_unavailable"
+    default_message = _("Market Link cannot reach its database for a moment. Try again shortly.")
+    retry_after = 5
