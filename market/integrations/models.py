@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from market.core.models import TimeStampedModel
+from market.integrations.config import webhook_settings
 
 
 class WebhookEndpoint(TimeStampedModel):
@@ -76,6 +77,7 @@ class WebhookEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["created_at"], name="webhook_event_created_idx")]
         verbose_name = _("webhook event")
         verbose_name_plural = _("webhook events")
         constraints = [
@@ -136,6 +138,13 @@ class WebhookDelivery(models.Model):
                 name="webhook_delivery_lease_idx",
             ),
             models.Index(fields=["endpoint", "-created_at"], name="webhook_delivery_log_idx"),
+            # The nightly prune's two questions (retention.py).
+            models.Index(
+                fields=["delivered_at"], condition=Q(status=DeliveryStatus.DELIVERED), name="webhook_delivery_done_idx"
+            ),
+            models.Index(
+                fields=["retry_until"], condition=Q(status=DeliveryStatus.FAILED), name="webhook_delivery_failed_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -153,6 +162,16 @@ class WebhookDelivery(models.Model):
     def is_waiting(self) -> bool:
         """Waiting for its next attempt (the page shows when)."""
         return self.status == DeliveryStatus.PENDING
+
+    @property
+    def kept_until(self) -> datetime | None:
+        """From when the nightly prune may remove it (retention.py); None while it is waiting or being sent."""
+        config = webhook_settings()
+        if self.status == DeliveryStatus.DELIVERED and self.delivered_at:
+            return self.delivered_at + config.keep_delivered
+        if self.status == DeliveryStatus.FAILED:
+            return self.retry_until + config.keep_failed
+        return None
 
 
 class WebhookAttempt(models.Model):
