@@ -417,6 +417,10 @@ WEBHOOKS_RETRY_BASE_SECONDS = float(env("WEBHOOKS_RETRY_BASE_SECONDS", "30"))
 WEBHOOKS_RETRY_MAX_SECONDS = float(env("WEBHOOKS_RETRY_MAX_SECONDS", str(6 * 3600)))
 # After a secret rotation the old secret keeps signing (a second v1=) this long unless the rotation says.
 WEBHOOKS_SECRET_GRACE_HOURS = float(env("WEBHOOKS_SECRET_GRACE_HOURS", "24"))
+# Fernet keys (comma-separated) that encrypt the endpoints' signing secrets in the database: the first seals,
+# all open (rotation: put a new key first, run `manage.py webhook_secrets_reseal`, then drop the old one).
+# Empty: a key derived from SECRET_KEY seals them (`manage.py check --deploy` warns about it in production).
+WEBHOOK_SECRET_KEYS = env_list("WEBHOOK_SECRET_KEYS")
 # The delivery log is kept this many days after a delivery settled: delivered ones (from their delivery), failed
 # ones (from the end of their retry window) longer, for the partner's investigation. Deliveries still waiting
 # or being sent are never removed; events go once no delivery of theirs is left. A nightly beat job prunes.

@@ -49,7 +49,7 @@ class WebhookEndpointOut(serializers.ModelSerializer):
         ]
 
     def get_has_previous_secret(self, endpoint: WebhookEndpoint) -> bool:
-        return len(endpoint.signing_secrets()) > 1
+        return endpoint.previous_secret_in_grace()
 
 
 class WebhookEndpointWithSecretOut(WebhookEndpointOut):

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from market.core.models import TimeStampedModel
 from market.integrations.config import webhook_settings
+from market.integrations.secret_box import unseal
 
 
 class WebhookEndpoint(TimeStampedModel):
@@ -35,10 +36,11 @@ class WebhookEndpoint(TimeStampedModel):
     is_active = models.BooleanField(_("enabled"), default=True)
     disabled_at = models.DateTimeField(_("disabled"), null=True, blank=True)
     disabled_reason = models.CharField(_("why disabled"), max_length=300, blank=True)
-    # Kept in clear: every delivery is signed with it (HMAC needs the secret itself, not a hash). Shown once.
-    secret = models.CharField(max_length=100)
+    # The signing secret, encrypted (secret_box.py): HMAC needs the secret itself, so it cannot be a hash, and a
+    # copy of the database must not sign for anyone. Shown in clear once, when it is made.
+    secret_sealed = models.TextField()
     # After a rotation the old secret still signs (a second v1=) until this time, so receivers can switch.
-    previous_secret = models.CharField(max_length=100, blank=True)
+    previous_secret_sealed = models.TextField(blank=True)
     previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
     # Since when every attempt failed (none delivered since); cleared by the next success.
     failing_since = models.DateTimeField(null=True, blank=True)
@@ -54,11 +56,15 @@ class WebhookEndpoint(TimeStampedModel):
 
     def signing_secrets(self, now: datetime | None = None) -> list[str]:
         """The secrets each delivery is signed with now: the current one, and the previous one in its grace."""
-        moment = now or timezone.now()
-        secrets = [self.secret]
-        if self.previous_secret and self.previous_secret_expires_at and self.previous_secret_expires_at > moment:
-            secrets.append(self.previous_secret)
+        secrets = [unseal(self.secret_sealed)]
+        if self.previous_secret_in_grace(now):
+            secrets.append(unseal(self.previous_secret_sealed))
         return secrets
+
+    def previous_secret_in_grace(self, now: datetime | None = None) -> bool:
+        moment = now or timezone.now()
+        expires = self.previous_secret_expires_at
+        return bool(self.previous_secret_sealed) and expires is not None and expires > moment
 
 
 class WebhookEvent(models.Model):
