@@ -9,16 +9,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import IO, Any
 
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from market.core.csv_input import csv_rows, decode_csv, sniff_delimiter
 from market.core.errors import ValidationFailed
-from market.core.exports import CsvWriter, text_read_back, xlsx_row
+from market.core.exports import text_read_back
 from market.core.parsing import format_input_decimal
 from market.core.text import fold, nfc
+from market.exports.registry import Column
+from market.exports.writers import FixedTable, csv_text, xlsx_bytes
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 2000
@@ -254,26 +257,19 @@ def export_rows(products: Iterable[Any]) -> list[list[Any]]:
     return rows
 
 
+# The sheet a cooperative edits and imports again: fixed machine headings (the importer also reads Vietnamese
+# ones), written like every export.
+PRODUCTS_TABLE = FixedTable(label="products", columns=[Column(name, itemgetter(i)) for i, name in enumerate(HEADERS)])
+
+
+def _typed(value: Decimal, language: str) -> str:
+    # Numbers as the person's language writes them, never ambiguous when read back (1,125 kg is "1,1250").
+    return format_input_decimal(value, language=language)
+
+
 def write_csv(rows: list[list[Any]]) -> bytes:
-    out = io.StringIO()
-    writer = CsvWriter(out)
-    writer.writerow(HEADERS)
-    for row in rows:
-        # Numbers as the person's language writes them, never ambiguous when read back (1,125 kg is "1,1250").
-        writer.writerow([format_input_decimal(v) if isinstance(v, Decimal) else v for v in row])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM makes Excel read UTF-8
+    return csv_text(PRODUCTS_TABLE, rows, get_language() or "vi", decimal_text=_typed).encode("utf-8")
 
 
 def write_xlsx(rows: list[list[Any]]) -> bytes:
-    import openpyxl
-
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = "products"
-    sheet.append(xlsx_row(HEADERS))
-    for row in rows:
-        sheet.append(xlsx_row(row))
-    sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return xlsx_bytes(PRODUCTS_TABLE, rows, get_language() or "vi")

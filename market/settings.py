@@ -417,6 +417,15 @@ WEBHOOKS_RETRY_BASE_SECONDS = float(env("WEBHOOKS_RETRY_BASE_SECONDS", "30"))
 WEBHOOKS_RETRY_MAX_SECONDS = float(env("WEBHOOKS_RETRY_MAX_SECONDS", str(6 * 3600)))
 # After a secret rotation the old secret keeps signing (a second v1=) this long unless the rotation says.
 WEBHOOKS_SECRET_GRACE_HOURS = float(env("WEBHOOKS_SECRET_GRACE_HOURS", "24"))
+# Fernet keys (comma-separated) that encrypt the endpoints' signing secrets in the database: the first seals,
+# all open (rotation: put a new key first, run `manage.py webhook_secrets_reseal`, then drop the old one).
+# Empty: a key derived from SECRET_KEY seals them (`manage.py check --deploy` warns about it in production).
+WEBHOOK_SECRET_KEYS = env_list("WEBHOOK_SECRET_KEYS")
+# The delivery log is kept this many days after a delivery settled: delivered ones (from their delivery), failed
+# ones (from the end of their retry window) longer, for the partner's investigation. Deliveries still waiting
+# or being sent are never removed; events go once no delivery of theirs is left. A nightly beat job prunes.
+WEBHOOKS_KEEP_DELIVERED_DAYS = int(env("WEBHOOKS_KEEP_DELIVERED_DAYS", "30"))
+WEBHOOKS_KEEP_FAILED_DAYS = int(env("WEBHOOKS_KEEP_FAILED_DAYS", "90"))
 if NOTIFICATIONS_TEMPLATES_DIR:
     TEMPLATES[0]["DIRS"] = [NOTIFICATIONS_TEMPLATES_DIR, *TEMPLATES[0]["DIRS"]]
 # Zalo Notification Service (ZNS); disabled unless the app id, secret and at least one template are set.
@@ -490,6 +499,7 @@ CELERY_TASK_ROUTES = {
     "market.notifications.tasks.relay": {"queue": "notifications"},
     "market.notifications.tasks.compose_digests": {"queue": "bulk"},
     "market.notifications.tasks.prune": {"queue": "bulk"},
+    "market.integrations.tasks.prune_log": {"queue": "bulk"},
     "linkage.tasks.flag_deliveries": {"queue": "bulk"},
 }
 # Beat runs as one process; a second one (a scaled or restarted container) waits for the lock in Redis (or a
@@ -521,6 +531,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=NOTIFICATIONS_DIGEST_HOUR, minute=0),
     },
     "notifications-prune": {"task": "market.notifications.tasks.prune", "schedule": crontab(hour=3, minute=30)},
+    # The webhook delivery log past WEBHOOKS_KEEP_*_DAYS, in small batches.
+    "webhooks-prune-log": {"task": "market.integrations.tasks.prune_log", "schedule": crontab(hour=3, minute=45)},
     # Cooperatives hear 30 days ahead that a certificate expires (badges stop by themselves on the day).
     "catalog-certificate-expiry-warnings": {
         "task": "catalog.tasks.warn_expiring_certificates",

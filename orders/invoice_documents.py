@@ -3,18 +3,19 @@ provider loads (CSV, one row per line; JSON, one object per invoice)."""
 
 from __future__ import annotations
 
-import io
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.formats import number_format
 
-from market.core.exports import CsvDictWriter
 from market.core.words import vnd_in_words
+from market.exports.registry import Column
+from market.exports.writers import FixedTable, csv_text
 from orders.models import Invoice, InvoiceKind
 from orders.totals import NOT_SUBJECT
 
@@ -99,11 +100,16 @@ CSV_COLUMNS = [
 ]  # fmt: skip
 
 
+# Fixed machine headings: an e-invoice provider's import maps them once.
+CSV_TABLE = FixedTable(label="invoices", columns=[Column(name, itemgetter(name)) for name in CSV_COLUMNS])
+
+
 def export_csv(invoices: Iterable[Invoice]) -> str:
-    out = io.StringIO()
-    out.write("\ufeff")  # Excel opens UTF-8 with a BOM correctly
-    writer = CsvDictWriter(out, fieldnames=CSV_COLUMNS)
-    writer.writeheader()
+    """One row per invoice line, written like every export."""
+    return csv_text(CSV_TABLE, _csv_lines(invoices), "vi")
+
+
+def _csv_lines(invoices: Iterable[Invoice]) -> Iterator[dict[str, Any]]:
     for row in _rows(invoices):
         lines = row["lines"] or [
             {
@@ -118,32 +124,29 @@ def export_csv(invoices: Iterable[Invoice]) -> str:
             for g in row["vat_breakdown"]
         ]
         for index, line in enumerate(lines, start=1):
-            writer.writerow(
-                {
-                    "kind": row["kind"],
-                    "symbol": row["symbol"],
-                    "number": row["number"],
-                    "issued_at": row["issued_at"],
-                    "order_number": row["order_number"],
-                    "corrects": row["corrects"],
-                    "seller_tax_code": row["seller"].get("tax_code", ""),
-                    "seller_legal_name": row["seller"].get("legal_name", ""),
-                    "buyer_tax_code": row["buyer"].get("tax_code", ""),
-                    "buyer_legal_name": row["buyer"].get("legal_name", ""),
-                    "buyer_address": row["buyer"].get("address", ""),
-                    "buyer_email": row["buyer"].get("email", ""),
-                    "line_no": index,
-                    "item_name": line["name"],
-                    "unit": line["unit"],
-                    "quantity": line["quantity"],
-                    "unit_price": line["unit_price"],
-                    "amount": line["amount"],
-                    "vat_rate": line["vat_rate"],
-                    "vat_rate_percent": line["vat_rate_percent"],
-                    "invoice_subtotal": row["subtotal"],
-                    "invoice_vat_total": row["vat_total"],
-                    "invoice_total": row["total"],
-                    "currency": "VND",
-                }
-            )
-    return out.getvalue()
+            yield {
+                "kind": row["kind"],
+                "symbol": row["symbol"],
+                "number": row["number"],
+                "issued_at": row["issued_at"],
+                "order_number": row["order_number"],
+                "corrects": row["corrects"],
+                "seller_tax_code": row["seller"].get("tax_code", ""),
+                "seller_legal_name": row["seller"].get("legal_name", ""),
+                "buyer_tax_code": row["buyer"].get("tax_code", ""),
+                "buyer_legal_name": row["buyer"].get("legal_name", ""),
+                "buyer_address": row["buyer"].get("address", ""),
+                "buyer_email": row["buyer"].get("email", ""),
+                "line_no": index,
+                "item_name": line["name"],
+                "unit": line["unit"],
+                "quantity": line["quantity"],
+                "unit_price": line["unit_price"],
+                "amount": line["amount"],
+                "vat_rate": line["vat_rate"],
+                "vat_rate_percent": line["vat_rate_percent"],
+                "invoice_subtotal": row["subtotal"],
+                "invoice_vat_total": row["vat_total"],
+                "invoice_total": row["total"],
+                "currency": "VND",
+            }

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import compose
+from cryptography.fernet import Fernet
 from django.conf import settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,8 +46,18 @@ def test_production_refuses_the_development_key():
 
 
 def test_production_passes_check_deploy():
-    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION, SECRET_KEY=secrets.token_urlsafe(64))
+    result = manage(
+        "check", "--deploy", "--fail-level", "WARNING", **PRODUCTION, SECRET_KEY=secrets.token_urlsafe(64),
+        WEBHOOK_SECRET_KEYS=Fernet.generate_key().decode(),
+    )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_check_deploy_warns_while_webhook_secrets_are_sealed_with_a_key_derived_from_secret_key():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION, SECRET_KEY=secrets.token_urlsafe(64))
+    assert result.returncode != 0
+    assert "integrations.W001" in result.stderr
+    assert "WEBHOOK_SECRET_KEYS" in result.stderr
 
 
 def env_example() -> dict[str, str]:

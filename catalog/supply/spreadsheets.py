@@ -8,22 +8,23 @@ search, never guessed: a cell that cannot be read is a row error.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import IO, Any
 
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from catalog.spreadsheets import read_cells
 from catalog.supply.models import MemberKind
 from market.core import parsing
 from market.core.errors import ValidationFailed
-from market.core.exports import CsvWriter, xlsx_row
 from market.core.text import fold, nfc
+from market.exports.registry import Column
+from market.exports.writers import FixedTable, csv_text, workbook_bytes
 from market.organisations import geo
 
 MAX_HOUSEHOLD_ROWS = 2000
@@ -236,37 +237,24 @@ def plot_codes(text: str) -> list[str]:
 # --- the season statement ------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Sheet:
+    """A table of the statement, its headings already in the person's language; written like every export."""
+
     title: str
     headers: Sequence[str]
     rows: Sequence[Sequence[Any]]
 
+    @property
+    def table(self) -> FixedTable:
+        return FixedTable(label=self.title, columns=[Column(h, itemgetter(i)) for i, h in enumerate(self.headers)])
 
-def _cell(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
-    return value
+
+def _plain_decimal(value: Decimal, language: str) -> str:
+    return format(value.normalize(), "f")  # "12.5", never "1.25E+1"
 
 
 def write_csv(sheet: Sheet) -> bytes:
-    out = io.StringIO()
-    writer = CsvWriter(out)
-    writer.writerow(sheet.headers)
-    for row in sheet.rows:
-        writer.writerow(["" if v is None else _cell(v) for v in row])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM makes Excel read UTF-8
+    return csv_text(sheet.table, sheet.rows, get_language() or "vi", decimal_text=_plain_decimal).encode("utf-8")
 
 
 def write_xlsx(sheets: Sequence[Sheet]) -> bytes:
-    import openpyxl
-
-    workbook = openpyxl.Workbook()
-    workbook.remove(workbook.active)
-    for sheet in sheets:
-        page = workbook.create_sheet(sheet.title[:31])
-        page.append(xlsx_row(sheet.headers))
-        for row in sheet.rows:
-            page.append(xlsx_row(row))
-        page.freeze_panes = "A2"
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return workbook_bytes([(sheet.table, sheet.rows) for sheet in sheets], get_language() or "vi")

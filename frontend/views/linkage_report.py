@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from operator import itemgetter
 from typing import Any
 
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from frontend.decorators import actor_required
@@ -18,79 +19,51 @@ from frontend.views.linkage import category_choices
 from linkage import inputs, selectors
 from linkage.models import SeasonKind
 from linkage.permissions import LINKAGE_REPORT
-from market.core.exports import CsvWriter, xlsx_row
+from market.exports.http import table_response
+from market.exports.models import FileFormat
+from market.exports.registry import Column
+from market.exports.writers import FixedTable
 from market.organisations.http import MemberRequest
 
 CHART_ROWS = 15
 
 
-def _columns() -> list[str]:
-    return [
-        _("Cooperative or province"),
-        _("Season"),
-        _("Category"),
-        _("Unit"),
-        _("Contracts"),
-        _("Hectares"),
-        _("Households"),
-        _("Committed"),
-        _("Delivered"),
-        _("Committed value (₫)"),
-        _("Delivered value (₫)"),
-    ]
+def _value(attribute: str) -> Callable[[tuple[Any, selectors.ReportRow]], Any]:
+    return lambda level_and_row: getattr(level_and_row[1], attribute)
 
 
-def _cells(row: selectors.ReportRow) -> list[Any]:
-    return [
-        row.label,
-        row.season,
-        row.category,
-        row.unit,
-        row.contracts,
-        row.hectares,
-        row.households,
-        row.committed,
-        row.delivered,
-        row.committed_value,
-        row.delivered_value,
-    ]
+# The CSV and XLSX files: a row per cooperative, then per province, written like every export.
+REPORT_TABLE = FixedTable(
+    label=gettext_lazy("Linkage report"),
+    columns=[
+        Column(gettext_lazy("Level"), itemgetter(0)),
+        Column(gettext_lazy("Cooperative or province"), _value("label")),
+        Column(gettext_lazy("Season"), _value("season")),
+        Column(gettext_lazy("Category"), _value("category")),
+        Column(gettext_lazy("Unit"), _value("unit")),
+        Column(gettext_lazy("Contracts"), _value("contracts")),
+        Column(gettext_lazy("Hectares"), _value("hectares")),
+        Column(gettext_lazy("Households"), _value("households")),
+        Column(gettext_lazy("Committed"), _value("committed")),
+        Column(gettext_lazy("Delivered"), _value("delivered")),
+        Column(gettext_lazy("Committed value (₫)"), _value("committed_value")),
+        Column(gettext_lazy("Delivered value (₫)"), _value("delivered_value")),
+    ],
+)
 
 
-def _all_rows(report: selectors.LinkageReport) -> Iterable[tuple[str, selectors.ReportRow]]:
+def _all_rows(report: selectors.LinkageReport) -> Iterable[tuple[Any, selectors.ReportRow]]:
     for row in report.by_cooperative:
-        yield _("cooperative"), row
+        yield gettext_lazy("cooperative"), row
     for row in report.by_province:
-        yield _("province"), row
+        yield gettext_lazy("province"), row
 
 
-def _csv(report: selectors.LinkageReport) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="bao-cao-lien-ket.csv"'
-    response.write("\ufeff")  # Excel reads UTF-8 with a BOM
-    writer = CsvWriter(response)
-    writer.writerow([_("Level"), *_columns()])
-    for level, row in _all_rows(report):
-        writer.writerow([level, *_cells(row)])
-    return response
-
-
-def _xlsx(report: selectors.LinkageReport) -> HttpResponse:
-    import openpyxl
-
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = _("Linkage report")[:31]
-    sheet.append(xlsx_row([_("Level"), *_columns()]))
-    for level, row in _all_rows(report):
-        sheet.append(xlsx_row([level, *_cells(row)]))
-    out = io.BytesIO()
-    workbook.save(out)
-    response = HttpResponse(
-        out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = 'attachment; filename="bao-cao-lien-ket.xlsx"'
-    return response
+def _file(report: selectors.LinkageReport, file_format: str) -> HttpResponse:
+    return table_response(
+        REPORT_TABLE, _all_rows(report), file_format=file_format, language=get_language() or "vi",
+        filename=f"bao-cao-lien-ket.{file_format}",
+    )  # fmt: skip
 
 
 def _charts(report: selectors.LinkageReport) -> dict[str, str]:
@@ -129,10 +102,8 @@ def report(request: MemberRequest, fmt: str = "html") -> HttpResponse:
         season_kind=filters.get("season_kind") or "",
         category_id=filters.get("category"),
     )
-    if fmt == "csv":
-        return _csv(data)
-    if fmt == "xlsx":
-        return _xlsx(data)
+    if fmt in (FileFormat.CSV, FileFormat.XLSX):
+        return _file(data, fmt)
     context = {"report": data, "form": form, "query": request.GET.urlencode(), **_charts(data)}
     if fmt == "pdf":
         from weasyprint import HTML

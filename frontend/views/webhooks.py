@@ -13,6 +13,7 @@ from frontend.decorators import actor_required
 from frontend.forms import WebhookEndpointForm, WebhookRotateSecretForm
 from market.core.errors import ApplicationError
 from market.integrations import selectors, services
+from market.integrations.config import webhook_settings
 from market.integrations.models import WebhookEndpoint
 from market.integrations.permissions import WEBHOOKS_MANAGE
 from market.integrations.policy import EndpointAction, delivery_actions, endpoint_actions
@@ -60,6 +61,7 @@ def _detail_page(
     status: int = 200,
 ) -> HttpResponse:
     actor = request.actor
+    config = webhook_settings()
     deliveries = selectors.delivery_list_for(actor=actor, endpoint_id=endpoint.pk).prefetch_related("attempt_log")
     context = {
         "endpoint": endpoint,
@@ -68,6 +70,8 @@ def _detail_page(
         "rotate_form": rotate_form or WebhookRotateSecretForm(),
         "deliveries": [(d, delivery_actions(actor=actor, delivery=d)) for d in deliveries[:LOG_SIZE]],
         "new_secret": new_secret,
+        "keep_delivered_days": config.keep_delivered.days,
+        "keep_failed_days": config.keep_failed.days,
     }
     return _with_secret(render(request, "frontend/webhooks/detail.html", context, status=status), new_secret)
 

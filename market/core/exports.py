@@ -1,4 +1,5 @@
-"""Every CSV and XLSX file we write goes through here, so no cell becomes a live spreadsheet formula.
+"""The cells of every CSV and XLSX file we write (market/exports/writers.py writes them all), so no cell becomes a
+live spreadsheet formula.
 
 A product named `=HYPERLINK("http://…","Bấm vào đây")` or a transfer note `@SUM(…)` is text a stranger typed;
 written as is, Excel and LibreOffice run it when the file is opened (CSV) or store it as a formula (XLSX).
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -66,14 +67,3 @@ class CsvWriter:
 
     def writerow(self, row: Iterable[Any]) -> None:
         self._writer.writerow([csv_cell(value) for value in row])
-
-    def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
-        for row in rows:
-            self.writerow(row)
-
-
-class CsvDictWriter(csv.DictWriter):
-    """`csv.DictWriter` whose rows are made inert cell by cell."""
-
-    def writerow(self, rowdict: Mapping[str, Any]) -> Any:
-        return super().writerow({key: csv_cell(value) for key, value in rowdict.items()})

@@ -12,20 +12,23 @@ from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from market.core.inputs import input_mode, read_input
+from market.core.inputs import input_mode, read_input, read_query
 from market.core.listing import ListEndpoint, list_response
 from market.exports import selectors, services
-from market.exports.http import download_response
-from market.exports.inputs import ExportInput
-from market.exports.models import ExportJob
+from market.exports.http import download_response, stream_response
+from market.exports.inputs import STREAM, ExportInput, StreamChoice
+from market.exports.models import ExportJob, FileFormat
+from market.exports.services import StreamedExport
+from market.exports.writers import CONTENT_TYPES
 from market.organisations.drf import NO_SCOPE, ActorAPIView
 
 TAGS = ["exports"]
+STREAMED_FILE = "The file of a small export asked with `stream=1` (CSV or XLSX, by `file_format`)."
 
 
 class ExportKindOut(serializers.Serializer):
@@ -80,7 +83,7 @@ class ExportKindListView(ActorAPIView):
 
 class ExportJobListView(ListEndpoint, ActorAPIView):
     """GET: the caller's own export jobs, newest first (or by change, with updated_since). POST: start one (the
-    kind's scope is needed)."""
+    kind's scope is needed); with `?stream=1` a small one answers with its file at once."""
 
     required_scopes = {"GET": NO_SCOPE, "POST": NO_SCOPE}
 
@@ -88,14 +91,35 @@ class ExportJobListView(ListEndpoint, ActorAPIView):
     def get(self, request: Request) -> Response:
         return list_response(self, selectors.export_jobs_for(actor=self.actor), ExportJobOut, context={})
 
-    @extend_schema(request=ExportInput, responses={202: ExportJobOut}, tags=TAGS)
-    def post(self, request: Request) -> Response:
+    @extend_schema(
+        request=ExportInput,
+        parameters=[
+            OpenApiParameter(
+                STREAM,
+                OpenApiTypes.BOOL,
+                description="With `stream=1`, an export of at most EXPORTS_STREAM_MAX_ROWS rows (5,000 by default) "
+                "is answered at once with its file (200, `text/csv` or XLSX, by `file_format`); a larger one still "
+                "becomes a job (202). Without it, every export is a job.",
+            )
+        ],
+        responses={
+            (200, CONTENT_TYPES[FileFormat.CSV].split(";")[0]): OpenApiResponse(
+                OpenApiTypes.BINARY, description=STREAMED_FILE
+            ),
+            (200, CONTENT_TYPES[FileFormat.XLSX]): OpenApiResponse(OpenApiTypes.BINARY, description=STREAMED_FILE),
+            202: OpenApiResponse(ExportJobOut, description="A job a worker writes; follow `Location`."),
+        },
+        tags=TAGS,
+    )
+    def post(self, request: Request) -> Response | StreamingHttpResponse:
+        stream = read_query(StreamChoice, request.query_params)["stream"]
         fields = read_input(ExportInput, request.data, mode=input_mode(request))
-        job = services.export_request(actor=self.actor, stream_small=False, **fields)
-        assert isinstance(job, ExportJob)  # stream_small=False always makes a job
-        answer = Response(ExportJobOut(job).data, status=status.HTTP_202_ACCEPTED)
-        answer["Location"] = reverse("exports:job-detail", args=[job.pk])
-        return answer
+        answer = services.export_request(actor=self.actor, stream_small=stream, **fields)
+        if isinstance(answer, StreamedExport):
+            return stream_response(answer)
+        job = Response(ExportJobOut(answer).data, status=status.HTTP_202_ACCEPTED)
+        job["Location"] = reverse("exports:job-detail", args=[answer.pk])
+        return job
 
 
 def _job(view: ActorAPIView, job_id: int) -> ExportJob:

@@ -1,22 +1,40 @@
 """The answers that carry an export's file, shared by the API and the pages: a small export streamed as it is
-written, and a finished job's file read from the exports storage."""
+written, a finished job's file read from the exports storage, and a report's table."""
 
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterable
+from typing import Any, TypeVar
 
 from django.conf import settings
-from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.cache import patch_cache_control
 
 from market.exports.models import ExportJob, FileFormat
 from market.exports.services import CHUNK, StreamedExport, exports_storage
-from market.exports.writers import CONTENT_TYPES, csv_chunks, write_xlsx
+from market.exports.writers import CONTENT_TYPES, Table, csv_chunks, csv_text, write_xlsx, xlsx_bytes
+
+Answer = TypeVar("Answer", bound=HttpResponseBase)
 
 
-def _private(response: StreamingHttpResponse) -> StreamingHttpResponse:
+def _private(response: Answer) -> Answer:
     patch_cache_control(response, private=True, no_store=True)
     return response
+
+
+def table_response(
+    table: Table, rows: Iterable[Any], *, file_format: str, language: str, filename: str
+) -> HttpResponse:
+    """A small table (a report, a bank file) as a CSV or XLSX attachment, written like every export."""
+    if file_format == FileFormat.CSV:
+        body = csv_text(table, rows, language).encode("utf-8")
+    else:
+        body = xlsx_bytes(table, rows, language)
+    response = HttpResponse(body, content_type=CONTENT_TYPES[FileFormat(file_format)])
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return _private(response)
 
 
 def stream_response(export: StreamedExport) -> StreamingHttpResponse:

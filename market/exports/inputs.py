@@ -14,6 +14,19 @@ from market.core.inputs import ChoiceInput, DateInput, TextInput
 from market.exports.models import FileFormat, Language
 from market.exports.registry import all_exports, get_export
 
+STREAM = "stream"
+
+
+class StreamChoice(serializers.Serializer):
+    """How the API answers an export (a query parameter: it is not part of what is exported)."""
+
+    stream = serializers.BooleanField(
+        required=False,
+        default=False,
+        label=gettext_lazy("Answer a small export with its file"),
+        error_messages={"invalid": gettext_lazy("Use stream=1 or stream=0.")},
+    )
+
 
 def _kind_field() -> serializers.ChoiceField:
     # Keyword arguments, not attributes set afterwards: each serializer deep-copies its fields from them.

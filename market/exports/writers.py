@@ -1,21 +1,28 @@
-"""Writing an export's rows as CSV or XLSX with flat memory: rows come from a database cursor in chunks and
-leave as they are written (CSV a line at a time; XLSX through openpyxl's write-only mode, which writes each
-row to a temporary file). Every cell goes through market.core.exports, so no text becomes a formula."""
+"""Every CSV and XLSX file of Market Link is written here: the registered export kinds, and the other tables
+(reports, the bank payout file, the e-invoice data, the catalogue sheets) described as a `Table` of the same
+`Column`s. So every file has its headings in the language asked for (a fixed machine heading stays as
+written), its cells made inert by market.core.exports (no text becomes a formula), UTF-8 CSV with a BOM (Excel
+reads Vietnamese right), local times without offset, and numbers left as numbers.
+
+Memory stays flat: rows come from a database cursor in chunks and leave as they are written (CSV a line at a
+time; XLSX through openpyxl's write-only mode, which writes each row to a temporary file)."""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import IO, Any
+from decimal import Decimal
+from typing import IO, Any, Protocol
 
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 
 from market.core.exports import CsvWriter, xlsx_row
 from market.exports.models import FileFormat
-from market.exports.registry import ExportKind
+from market.exports.registry import Column
 
 CONTENT_TYPES = {
     FileFormat.CSV: "text/csv; charset=utf-8",
@@ -24,9 +31,30 @@ CONTENT_TYPES = {
 # How often a job writes its progress (rows).
 PROGRESS_EVERY = 5000
 Progress = Callable[[int], None]
+# (value, language) -> the text a CSV cell holds.
+DecimalText = Callable[[Decimal, str], str]
 
 
-def headers(kind: ExportKind, language: str) -> list[str]:
+class Table(Protocol):
+    """What a file holds: a title (the XLSX sheet's name) and its columns. An ExportKind is one."""
+
+    @property
+    def label(self) -> str | Promise: ...
+
+    @property
+    def columns(self) -> Sequence[Column]: ...
+
+
+@dataclass(frozen=True)
+class FixedTable:
+    """A table that is not a registered export kind (a report, a bank file): the same columns, written the
+    same way."""
+
+    label: str | Promise
+    columns: Sequence[Column]
+
+
+def headers(kind: Table, language: str) -> list[str]:
     with translation.override(language):
         return [str(column.label) for column in kind.columns]
 
@@ -43,7 +71,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def values(kind: ExportKind, rows: Iterable[Any], language: str) -> Iterator[list[Any]]:
+def values(kind: Table, rows: Iterable[Any], language: str) -> Iterator[list[Any]]:
     """Each row's cells, with choice labels and other translated values in the export's language."""
     with translation.override(language):
         for row in rows:
@@ -59,15 +87,24 @@ class _Line(io.StringIO):
 
 
 def csv_chunks(
-    kind: ExportKind, rows: Iterable[Any], language: str, progress: Progress | None = None
+    kind: Table,
+    rows: Iterable[Any],
+    language: str,
+    progress: Progress | None = None,
+    *,
+    decimal_text: DecimalText | None = None,
 ) -> Iterator[bytes]:
-    """The CSV file in pieces of about 64 KB, UTF-8 with a BOM (so Excel reads Vietnamese right)."""
+    """The CSV file in pieces of about 64 KB, UTF-8 with a BOM (so Excel reads Vietnamese right). Decimals are
+    written as Python does ("1.5") unless `decimal_text` says otherwise (a sheet meant to be edited and imported
+    again writes them as the person types them)."""
     buffer = _Line()
     writer = CsvWriter(buffer, quoting=csv.QUOTE_MINIMAL)
     buffer.write("\ufeff")
     writer.writerow(headers(kind, language))
     done = 0
     for cells in values(kind, rows, language):
+        if decimal_text is not None:
+            cells = [decimal_text(cell, language) if isinstance(cell, Decimal) else cell for cell in cells]
         writer.writerow(cells)
         done += 1
         if progress is not None and done % PROGRESS_EVERY == 0:
@@ -80,28 +117,36 @@ def csv_chunks(
 
 
 def write_xlsx(
-    kind: ExportKind, rows: Iterable[Any], language: str, out: IO[bytes], progress: Progress | None = None
+    kind: Table, rows: Iterable[Any], language: str, out: IO[bytes], progress: Progress | None = None
 ) -> None:
+    write_workbook([(kind, rows)], language, out, progress)
+
+
+def write_workbook(
+    tables: Sequence[tuple[Table, Iterable[Any]]], language: str, out: IO[bytes], progress: Progress | None = None
+) -> None:
+    """An XLSX file with a sheet per table (named by its label), headings frozen on the first row."""
     import openpyxl
 
     workbook = openpyxl.Workbook(write_only=True)
-    with translation.override(language):
-        sheet = workbook.create_sheet(title=str(kind.label)[:31])
-    sheet.freeze_panes = "A2"
-    sheet.append(xlsx_row(headers(kind, language)))
     done = 0
-    for cells in values(kind, rows, language):
-        sheet.append(xlsx_row(cells))
-        done += 1
-        if progress is not None and done % PROGRESS_EVERY == 0:
-            progress(done)
+    for table, rows in tables:
+        with translation.override(language):
+            sheet = workbook.create_sheet(title=str(table.label)[:31])
+        sheet.freeze_panes = "A2"
+        sheet.append(xlsx_row(headers(table, language)))
+        for cells in values(table, rows, language):
+            sheet.append(xlsx_row(cells))
+            done += 1
+            if progress is not None and done % PROGRESS_EVERY == 0:
+                progress(done)
     workbook.save(out)
     if progress is not None:
         progress(done)
 
 
 def write_file(
-    kind: ExportKind, rows: Iterable[Any], *, file_format: str, language: str, out: IO[bytes],
+    kind: Table, rows: Iterable[Any], *, file_format: str, language: str, out: IO[bytes],
     progress: Progress | None = None,
 ) -> None:  # fmt: skip
     if file_format == FileFormat.XLSX:
@@ -109,3 +154,18 @@ def write_file(
         return
     for chunk in csv_chunks(kind, rows, language, progress):
         out.write(chunk)
+
+
+def csv_text(table: Table, rows: Iterable[Any], language: str, *, decimal_text: DecimalText | None = None) -> str:
+    """A small table's whole CSV file (with its BOM), for an answer or a test."""
+    return b"".join(csv_chunks(table, rows, language, decimal_text=decimal_text)).decode("utf-8")
+
+
+def xlsx_bytes(table: Table, rows: Iterable[Any], language: str) -> bytes:
+    return workbook_bytes([(table, rows)], language)
+
+
+def workbook_bytes(tables: Sequence[tuple[Table, Iterable[Any]]], language: str) -> bytes:
+    out = io.BytesIO()
+    write_workbook(tables, language, out)
+    return out.getvalue()

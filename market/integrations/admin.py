@@ -9,7 +9,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     list_filter = ["is_active"]
     search_fields = ["url", "organisation__name"]
     # The secrets never appear in the back office.
-    exclude = ["secret", "previous_secret"]
+    exclude = ["secret_sealed", "previous_secret_sealed"]
     readonly_fields = ["organisation", "created_by", "failing_since", "disabled_at"]
 
 

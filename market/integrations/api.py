@@ -49,7 +49,7 @@ class WebhookEndpointOut(serializers.ModelSerializer):
         ]
 
     def get_has_previous_secret(self, endpoint: WebhookEndpoint) -> bool:
-        return len(endpoint.signing_secrets()) > 1
+        return endpoint.previous_secret_in_grace()
 
 
 class WebhookEndpointWithSecretOut(WebhookEndpointOut):
@@ -79,6 +79,13 @@ class WebhookDeliveryOut(serializers.ModelSerializer):
     event_id = serializers.CharField(source="event.public_id")
     event_type = serializers.CharField(source="event.type")
     attempt_log = WebhookAttemptOut(many=True, read_only=True)
+    kept_until = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="From when this entry (with its attempts) may be removed from the log: delivered ones are kept "
+        "WEBHOOKS_KEEP_DELIVERED_DAYS (30 by default) after delivery, failed ones WEBHOOKS_KEEP_FAILED_DAYS (90) "
+        "after their retry window; null while the delivery is still waiting or being sent (never removed).",
+    )
     allowed_actions = AllowedActionsField(DELIVERY_POLICY)
 
     class Meta:
@@ -95,6 +102,7 @@ class WebhookDeliveryOut(serializers.ModelSerializer):
             "last_status_code",
             "last_error",
             "created_at",
+            "kept_until",
             "attempt_log",
             "allowed_actions",
         ]
@@ -199,7 +207,8 @@ class EndpointPingView(ActorAPIView):
 
 
 class DeliveryListView(ListEndpoint, ActorAPIView):
-    """The endpoint's delivery log, newest first, each with its attempts (request, response, duration)."""
+    """The endpoint's delivery log, newest first, each with its attempts (request, response, duration).
+    Settled entries are kept for a while (each one's `kept_until`), then removed by a nightly job."""
 
     pagination_class = PagesOnly
     capabilities = {"GET": WEBHOOKS_MANAGE}

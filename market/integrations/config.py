@@ -22,6 +22,8 @@ class WebhookSettings:
     secret_grace: timedelta
     batch_size: int
     claim_lease: float
+    keep_delivered: timedelta
+    keep_failed: timedelta
 
 
 def webhook_settings() -> WebhookSettings:
@@ -35,4 +37,6 @@ def webhook_settings() -> WebhookSettings:
         secret_grace=timedelta(hours=float(getattr(settings, "WEBHOOKS_SECRET_GRACE_HOURS", 24))),
         batch_size=int(getattr(settings, "WEBHOOKS_BATCH_SIZE", 50)),
         claim_lease=float(getattr(settings, "WEBHOOKS_CLAIM_LEASE_SECONDS", 60)),
+        keep_delivered=timedelta(days=int(getattr(settings, "WEBHOOKS_KEEP_DELIVERED_DAYS", 30))),
+        keep_failed=timedelta(days=int(getattr(settings, "WEBHOOKS_KEEP_FAILED_DAYS", 90))),
     )

@@ -21,6 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from market.core.models import TimeStampedModel
+from market.integrations.config import webhook_settings
+from market.integrations.secret_box import unseal
 
 
 class WebhookEndpoint(TimeStampedModel):
@@ -34,10 +36,11 @@ class WebhookEndpoint(TimeStampedModel):
     is_active = models.BooleanField(_("enabled"), default=True)
     disabled_at = models.DateTimeField(_("disabled"), null=True, blank=True)
     disabled_reason = models.CharField(_("why disabled"), max_length=300, blank=True)
-    # Kept in clear: every delivery is signed with it (HMAC needs the secret itself, not a hash). Shown once.
-    secret = models.CharField(max_length=100)
+    # The signing secret, encrypted (secret_box.py): HMAC needs the secret itself, so it cannot be a hash, and a
+    # copy of the database must not sign for anyone. Shown in clear once, when it is made.
+    secret_sealed = models.TextField()
     # After a rotation the old secret still signs (a second v1=) until this time, so receivers can switch.
-    previous_secret = models.CharField(max_length=100, blank=True)
+    previous_secret_sealed = models.TextField(blank=True)
     previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
     # Since when every attempt failed (none delivered since); cleared by the next success.
     failing_since = models.DateTimeField(null=True, blank=True)
@@ -53,11 +56,15 @@ class WebhookEndpoint(TimeStampedModel):
 
     def signing_secrets(self, now: datetime | None = None) -> list[str]:
         """The secrets each delivery is signed with now: the current one, and the previous one in its grace."""
-        moment = now or timezone.now()
-        secrets = [self.secret]
-        if self.previous_secret and self.previous_secret_expires_at and self.previous_secret_expires_at > moment:
-            secrets.append(self.previous_secret)
+        secrets = [unseal(self.secret_sealed)]
+        if self.previous_secret_in_grace(now):
+            secrets.append(unseal(self.previous_secret_sealed))
         return secrets
+
+    def previous_secret_in_grace(self, now: datetime | None = None) -> bool:
+        moment = now or timezone.now()
+        expires = self.previous_secret_expires_at
+        return bool(self.previous_secret_sealed) and expires is not None and expires > moment
 
 
 class WebhookEvent(models.Model):
@@ -76,6 +83,7 @@ class WebhookEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["created_at"], name="webhook_event_created_idx")]
         verbose_name = _("webhook event")
         verbose_name_plural = _("webhook events")
         constraints = [
@@ -136,6 +144,13 @@ class WebhookDelivery(models.Model):
                 name="webhook_delivery_lease_idx",
             ),
             models.Index(fields=["endpoint", "-created_at"], name="webhook_delivery_log_idx"),
+            # The nightly prune's two questions (retention.py).
+            models.Index(
+                fields=["delivered_at"], condition=Q(status=DeliveryStatus.DELIVERED), name="webhook_delivery_done_idx"
+            ),
+            models.Index(
+                fields=["retry_until"], condition=Q(status=DeliveryStatus.FAILED), name="webhook_delivery_failed_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -153,6 +168,16 @@ class WebhookDelivery(models.Model):
     def is_waiting(self) -> bool:
         """Waiting for its next attempt (the page shows when)."""
         return self.status == DeliveryStatus.PENDING
+
+    @property
+    def kept_until(self) -> datetime | None:
+        """From when the nightly prune may remove it (retention.py); None while it is waiting or being sent."""
+        config = webhook_settings()
+        if self.status == DeliveryStatus.DELIVERED and self.delivered_at:
+            return self.delivered_at + config.keep_delivered
+        if self.status == DeliveryStatus.FAILED:
+            return self.retry_until + config.keep_failed
+        return None
 
 
 class WebhookAttempt(models.Model):

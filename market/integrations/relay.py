@@ -27,6 +27,7 @@ from django.utils import timezone
 from market.integrations.addresses import UnsafeAddress, parse_url, resolve
 from market.integrations.config import webhook_settings
 from market.integrations.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from market.integrations.secret_box import SecretUnreadable
 from market.integrations.signing import SIGNATURE_HEADER, envelope_body, sign
 from market.integrations.transport import TransportError, post
 from market.notifications.services import next_retry_delay
@@ -99,12 +100,13 @@ def deliver(row: WebhookDelivery, *, now: datetime | None, rng: Any, stats: Webh
     moment = now or timezone.now()
     endpoint = row.endpoint
     body = envelope_body(row.event)
-    signature = sign(body, secrets=endpoint.signing_secrets(moment), timestamp=int(moment.timestamp()))
+    signature = ""
     status: int | None = None
     excerpt = ""
     error = ""
     duration: int | None = None
     try:
+        signature = sign(body, secrets=endpoint.signing_secrets(moment), timestamp=int(moment.timestamp()))
         # Resolved and checked now, at every attempt: the address registered may point elsewhere today.
         target = resolve(parse_url(endpoint.url))
         answer = post(
@@ -122,7 +124,7 @@ def deliver(row: WebhookDelivery, *, now: datetime | None, rng: Any, stats: Webh
         status, excerpt, duration = answer.status, answer.excerpt, answer.duration_ms
         if not 200 <= status < 300:
             error = f"HTTP {status}"
-    except UnsafeAddress as exc:
+    except (UnsafeAddress, SecretUnreadable) as exc:
         error = str(exc)
     except TransportError as exc:
         error, duration = str(exc), exc.duration_ms

@@ -19,6 +19,7 @@ from market.integrations.notifications import ENDPOINT_DISABLED
 from market.integrations.outbox import queue_event
 from market.integrations.policy import DELIVERY_POLICY, ENDPOINT_POLICY, DeliveryAction, EndpointAction
 from market.integrations.registry import PING, get_event_type, json_data, subscribable_event_types
+from market.integrations.secret_box import reseal, seal
 from market.integrations.selectors import acting_organisation_id
 from market.notifications.services import notify
 from market.organisations.models import ApiScope, Role, User
@@ -59,7 +60,7 @@ def endpoint_create(
         url=checked_url,
         description=description,
         events=chosen,
-        secret=secret,
+        secret_sealed=seal(secret),
         created_by=actor.user,
     )
     audit_record(
@@ -108,13 +109,13 @@ def endpoint_rotate_secret(
     grace = webhook_settings().secret_grace if grace_hours is None else timedelta(hours=grace_hours)
     secret = new_secret()
     if grace > timedelta(0):
-        endpoint.previous_secret = endpoint.secret
+        endpoint.previous_secret_sealed = endpoint.secret_sealed
         endpoint.previous_secret_expires_at = timezone.now() + grace
     else:
-        endpoint.previous_secret = ""
+        endpoint.previous_secret_sealed = ""
         endpoint.previous_secret_expires_at = None
-    endpoint.secret = secret
-    endpoint.save(update_fields=["secret", "previous_secret", "previous_secret_expires_at", "updated_at"])
+    endpoint.secret_sealed = seal(secret)
+    endpoint.save(update_fields=["secret_sealed", "previous_secret_sealed", "previous_secret_expires_at", "updated_at"])
     audit_record(
         actor=actor,
         action="webhook_endpoint.secret_rotated",
@@ -245,3 +246,22 @@ def delivery_send_again(*, actor: Actor, delivery_id: int) -> WebhookDelivery:
     )
     audit_record(actor=actor, action="webhook_delivery.sent_again", target=delivery, data={"from": previous})
     return delivery
+
+
+def endpoint_secrets_reseal(*, batch: int = 200) -> int:
+    """Seal every endpoint's secrets with the first key of WEBHOOK_SECRET_KEYS (after a key rotation, before
+    the old key is dropped). Short transactions of `batch` rows; returns the endpoints resealed."""
+    resealed = 0
+    last_id = 0
+    while True:
+        with transaction.atomic():
+            rows = list(WebhookEndpoint.objects.select_for_update().filter(pk__gt=last_id).order_by("pk")[:batch])
+            if not rows:
+                return resealed
+            for endpoint in rows:
+                endpoint.secret_sealed = reseal(endpoint.secret_sealed)
+                if endpoint.previous_secret_sealed:
+                    endpoint.previous_secret_sealed = reseal(endpoint.previous_secret_sealed)
+            WebhookEndpoint.objects.bulk_update(rows, ["secret_sealed", "previous_secret_sealed"])
+        resealed += len(rows)
+        last_id = rows[-1].pk

@@ -3,20 +3,24 @@ meetings and what came of them, as a page, a CSV and a PDF."""
 
 from __future__ import annotations
 
-import io
+from collections.abc import Iterator
 from dataclasses import dataclass
+from operator import itemgetter
+from typing import Any
 
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.utils.translation import gettext as _
+from django.utils.translation import get_language, gettext_lazy
 
 from fairs import selectors
 from fairs.permissions import FAIRS_MANAGE
 from frontend.decorators import actor_required
 from frontend.views.fairs.common import fair_of
-from market.core.exports import CsvWriter
 from market.core.http import generated_file
+from market.exports.models import FileFormat
+from market.exports.registry import Column
+from market.exports.writers import CONTENT_TYPES, FixedTable, csv_text
 from market.organisations.http import MemberRequest
 
 BAR_WIDTH = 300  # SVG units of the longest bar
@@ -55,8 +59,9 @@ def report(request: MemberRequest, slug: str, fmt: str = "html") -> HttpResponse
     fair = fair_of(request, slug)
     data = selectors.fair_report(fair=fair)
     if fmt == "csv":
+        text = csv_text(REPORT_TABLE, _report_rows(data), get_language() or "vi")
         return generated_file(
-            request, _report_csv(data), content_type="text/csv; charset=utf-8", public=False,
+            request, text, content_type=CONTENT_TYPES[FileFormat.CSV], public=False,
             filename=f"bao-cao-{fair.slug}.csv", disposition="attachment",
         )  # fmt: skip
     context = {
@@ -78,32 +83,45 @@ def report(request: MemberRequest, slug: str, fmt: str = "html") -> HttpResponse
     return render(request, "frontend/fairs/report.html", context)
 
 
-def _report_csv(data: selectors.FairReport) -> str:
-    """One row per figure: the section and item as codes (for formulas) and as words (for people)."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = CsvWriter(out)
-    writer.writerow(["section", "item", _("Item"), "value", "extra"])
+# One row per figure: the section and item as codes (for formulas) and as words (for people).
+REPORT_TABLE = FixedTable(
+    label=gettext_lazy("Fair report"),
+    columns=[
+        Column("section", itemgetter(0)),
+        Column("item", itemgetter(1)),
+        Column(gettext_lazy("Item"), itemgetter(2)),
+        Column("value", itemgetter(3)),
+        Column("extra", itemgetter(4)),
+    ],
+)
+
+
+def _report_rows(data: selectors.FairReport) -> Iterator[tuple[Any, ...]]:
     for zone in data.zones:
         occupied = zone["assigned"] + zone["held"]
-        writer.writerow(["occupancy", zone["name"], zone["name"], occupied, f"{zone['occupancy']}% / {zone['total']}"])
+        yield ("occupancy", zone["name"], zone["name"], occupied, f"{zone['occupancy']}% / {zone['total']}")
     if data.programme:
         name = data.programme["name"]
-        writer.writerow(["subsidy", name, name, data.programme["spent"], data.programme["budget"]])
-        writer.writerow(["subsidy_this_fair", name, name, data.programme["this_fair"], ""])
+        yield ("subsidy", name, name, data.programme["spent"], data.programme["budget"])
+        yield ("subsidy_this_fair", name, name, data.programme["this_fair"], "")
     for name, count in data.by_province:
-        writer.writerow(["exhibitors_by_province", name, name, count, ""])
+        yield ("exhibitors_by_province", name, name, count, "")
     for name, count in data.by_kind:
-        writer.writerow(["exhibitors_by_kind", name, name, count, ""])
+        yield ("exhibitors_by_kind", name, name, count, "")
     for status, count in data.applications:
-        writer.writerow(["applications", status.value, status.label, count, ""])
+        yield ("applications", status.value, status.label, count, "")
     counts = data.checkins
-    writer.writerow(["checkins", "exhibitors", _("Exhibitors"), counts.exhibitor_done, counts.exhibitor_total])
-    writer.writerow(["checkins", "buyers", _("Buyers"), counts.buyer_done, counts.buyer_total])
+    yield ("checkins", "exhibitors", gettext_lazy("Exhibitors"), counts.exhibitor_done, counts.exhibitor_total)
+    yield ("checkins", "buyers", gettext_lazy("Buyers"), counts.buyer_done, counts.buyer_total)
     for meeting_status, count in data.meetings:
-        writer.writerow(["meetings", meeting_status.value, meeting_status.label, count, ""])
+        yield ("meetings", meeting_status.value, meeting_status.label, count, "")
     for outcome in data.outcomes:
-        writer.writerow(["outcomes", outcome.kind.value, outcome.kind.label, outcome.count, outcome.value])
-    for key, label in (("price", _("Booth prices")), ("subsidy", _("Subsidy")), ("due", _("Due")), ("paid", _("Paid"))):
-        writer.writerow(["fees", key, label, data.fees[key], ""])
-    return out.getvalue()
+        yield ("outcomes", outcome.kind.value, outcome.kind.label, outcome.count, outcome.value)
+    fees = (
+        ("price", gettext_lazy("Booth prices")),
+        ("subsidy", gettext_lazy("Subsidy")),
+        ("due", gettext_lazy("Due")),
+        ("paid", gettext_lazy("Paid")),
+    )
+    for key, label in fees:
+        yield ("fees", key, label, data.fees[key], "")

@@ -5,7 +5,6 @@ paid out by bank transfer. Each payment, refund and lost dispute is counted in e
 
 from __future__ import annotations
 
-import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -16,9 +15,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from market.core.errors import Conflict, NotFound, ValidationFailed
-from market.core.exports import CsvWriter
 from market.core.services import audit_record, deletion_record
 from market.core.text import ascii_reference
+from market.exports.registry import Column
+from market.exports.writers import FixedTable, csv_text
 from market.organisations.models import ApiScope, Organisation, OrganisationKind
 from market.organisations.permissions import Actor
 from market.payments.models import (
@@ -238,21 +238,22 @@ def settlement_run_cancel(*, actor: Actor, run_id: int) -> None:
         run.delete()
 
 
+# The bank payout file: fixed machine headings (a bank's bulk-transfer import maps them once).
+PAYOUT_TABLE = FixedTable(
+    label="payout",
+    columns=[
+        Column("payee", lambda s: s.payee.legal_name),
+        Column("tax_code", lambda s: s.payee.tax_code),
+        Column("bank_bin", lambda s: s.bank_bin),
+        Column("account_number", lambda s: s.account_number),
+        Column("account_holder", lambda s: s.account_holder),
+        Column("amount", lambda s: s.net),
+        Column("transfer_note", lambda s: s.transfer_note),
+    ],
+)
+
+
 def payout_csv(run: SettlementRun) -> str:
-    """The bank payout file: one row per settlement still to pay."""
-    out = io.StringIO()
-    writer = CsvWriter(out)
-    writer.writerow(["payee", "tax_code", "bank_bin", "account_number", "account_holder", "amount", "transfer_note"])
-    for settlement in run.settlements.filter(state=SettlementState.PENDING).select_related("payee"):
-        writer.writerow(
-            [
-                settlement.payee.legal_name,
-                settlement.payee.tax_code,
-                settlement.bank_bin,
-                settlement.account_number,
-                settlement.account_holder,
-                settlement.net,
-                settlement.transfer_note,
-            ]
-        )
-    return out.getvalue()
+    """The bank payout file: one row per settlement still to pay, written like every export."""
+    pending = run.settlements.filter(state=SettlementState.PENDING).select_related("payee")
+    return csv_text(PAYOUT_TABLE, pending, "vi")
