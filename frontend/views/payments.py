@@ -33,6 +33,8 @@ from market.core import json_input
 from market.core.errors import ApplicationError, NotFound
 from market.core.http import generated_file
 from market.core.inputs import InputMode, read_input, read_query
+from market.core.once import posted_key
+from market.core.parsing import format_money
 from market.core.security import csp_allow
 from market.core.storage import private_file_response
 from market.organisations.banks import bank_by_bin
@@ -301,11 +303,20 @@ def staff_payment_refund(request: MemberRequest, payment_id: int) -> HttpRespons
     form = RefundForm(request.POST)
     if form.is_valid():
         try:
-            refund = services.refund_create(actor=request.actor, payment_id=payment_id, **form.cleaned_data)
+            done = services.refund_create(
+                actor=request.actor, payment_id=payment_id, client_key=posted_key(request.POST), **form.cleaned_data
+            )
         except ApplicationError as error:
             form.add_service_errors(error)
         else:
-            if refund.failure_message:
+            refund = done.value
+            if done.replayed:
+                messages.info(
+                    request,
+                    _("This refund was already made (%(amount)s, %(state)s); it was not made again.")
+                    % {"amount": format_money(refund.amount), "state": refund.get_state_display()},
+                )
+            elif refund.failure_message:
                 messages.error(request, _("The refund failed: %(reason)s") % {"reason": refund.failure_message})
             else:
                 messages.success(request, _("Refund sent."))
@@ -581,12 +592,22 @@ def staff_settlement_mark_paid(request: MemberRequest, run_id: int, settlement_i
     form = MarkPaidForm(request.POST, prefix=f"s{settlement_id}")
     if form.is_valid():
         try:
-            services.settlement_mark_paid(
-                actor=request.actor, settlement_id=settlement_id, bank_reference=form.cleaned_data["bank_reference"]
+            done = services.settlement_mark_paid(
+                actor=request.actor,
+                settlement_id=settlement_id,
+                bank_reference=form.cleaned_data["bank_reference"],
+                once_key=posted_key(request.POST),
             )
         except ApplicationError as error:
             form.add_service_errors(error)
         else:
-            messages.success(request, _("Payout recorded."))
+            if done.replayed:
+                messages.info(
+                    request,
+                    _("This payout was already recorded (%(ref)s); nothing changed.")
+                    % {"ref": done.value.paid_reference},
+                )
+            else:
+                messages.success(request, _("Payout recorded."))
             return redirect("frontend:staff-settlement-run", run_id=run.pk)
     return _settlement_run_page(request, run.pk, failed={settlement_id: form})

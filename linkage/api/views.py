@@ -273,7 +273,7 @@ class AdvanceListView(ActorAPIView):
             description=fields["description"],
             supplied_on=fields["supplied_on"],
             value=fields["value"],
-        )
+        ).value
         return Response(out.AdvanceOut(advance).data, status=status.HTTP_201_CREATED)
 
 

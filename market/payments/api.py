@@ -437,7 +437,7 @@ class RefundCreateView(ActorAPIView):
             payment_id=payment_id,
             client_key=idempotency_key(request.headers),
             **_fields(RefundInput, request),
-        )
+        ).value
         return Response(RefundOut(refund).data, status=status.HTTP_201_CREATED)
 
 
@@ -583,5 +583,5 @@ class SettlementMarkPaidView(ActorAPIView):
         reference = _fields(MarkPaidInput, request)["bank_reference"]
         settlement = services.settlement_mark_paid(
             actor=self.actor, settlement_id=settlement_id, bank_reference=reference
-        )
+        ).value
         return Response(SettlementOut(settlement, context=self.output_context).data)
