@@ -300,6 +300,7 @@ def _json_body(body: bytes) -> Any:
 class StripeWebhookView(_WebhookView):
     @extend_schema(request=None, responses={200: AckOut}, tags=["payments-webhooks"], auth=[])
     def post(self, request: Request) -> Response:
+        """Receive a Stripe event (signed): stored once by event id and processed by a worker; duplicates answer 200."""
         payload = request.body
         try:
             gateway.verify_webhook(payload, request.META.get("HTTP_STRIPE_SIGNATURE"))
@@ -319,6 +320,7 @@ class StripeWebhookView(_WebhookView):
 class BankWebhookView(_WebhookView):
     @extend_schema(request=None, responses={200: AckOut}, tags=["payments-webhooks"], auth=[])
     def post(self, request: Request) -> Response:
+        """Receive a bank's incoming-transfer notification (signed), stored and matched by reference and amount."""
         payload = request.body
         try:
             bank_webhook.verify(payload, request.META.get(bank_webhook.HEADER))
@@ -406,6 +408,7 @@ class PaymentDetailView(ActorAPIView):
 
     @extend_schema(responses=PaymentOut, tags=["payments"])
     def get(self, request: Request, payment_id: int) -> Response:
+        """One payment (card or bank transfer) with its state, amounts refunded and provider reference."""
         payment = selectors.payment_get_for(actor=self.actor, payment_id=payment_id)
         return Response(PaymentOut(payment, context=self.output_context).data)
 
@@ -431,6 +434,7 @@ class RefundCreateView(ActorAPIView):
         tags=["payments"],
     )
     def post(self, request: Request, payment_id: int) -> Response:
+        """Refund part or all of a card payment; the same Idempotency-Key answers with the same refund, made once."""
         selectors.payment_get_for(actor=self.actor, payment_id=payment_id)
         refund = services.refund_create(
             actor=self.actor,
