@@ -49,6 +49,7 @@ from market.payments.inputs import (
     PayMethodQuery,
     ReviewQueueQuery,
     SettlementRunQuery,
+    WebhookEventQuery,
     idempotency_key,
 )
 from market.payments.models import (
@@ -60,6 +61,8 @@ from market.payments.models import (
     Provider,
     RunStatus,
     TransactionStatus,
+    WebhookEventOutcome,
+    WebhookEventStatus,
 )
 from market.payments.permissions import PAYMENTS_MANAGE, SETTLEMENTS_MANAGE
 from market.payments.policy import (
@@ -468,6 +471,49 @@ def transfer_receipt(request: MemberRequest, transaction_id: int) -> HttpRespons
         raise Http404()
     name = (tx.receipt.name or "").rsplit("/", 1)[-1]
     return private_file_response(tx.receipt, filename=name)
+
+
+# --- back office: provider events ----------------------------------------------------------------
+@actor_required(PAYMENTS_MANAGE)
+def staff_webhook_events(request: MemberRequest) -> HttpResponse:
+    """Every Stripe event and bank notification received, with what became of it and why."""
+    query = read_query(WebhookEventQuery, request.GET)
+    events, older = _older(
+        selectors.webhook_events_for(
+            actor=request.actor,
+            provider=query.get("provider"),
+            outcome=query.get("outcome"),
+            received_from=query.get("received_from"),
+            received_to=query.get("received_to"),
+        ),
+        query.get("before"),
+    )
+    context = {
+        "events": events,
+        "older": older,
+        "filters": query,
+        "providers": Provider.choices,
+        "outcomes": WebhookEventOutcome.choices,
+        "failed": WebhookEventStatus.FAILED,
+    }
+    return render(request, "frontend/payments/staff/webhook_events.html", context)
+
+
+@require_POST
+@actor_required(PAYMENTS_MANAGE)
+def staff_webhook_event_retry(request: MemberRequest, event_id: int) -> HttpResponse:
+    try:
+        event = services.webhook_event_retry(actor=request.actor, event_id=event_id)
+    except ApplicationError as error:
+        if error.status_code == 404:
+            raise
+        messages.error(request, error.message)
+    else:
+        if event.status == WebhookEventStatus.FAILED:
+            messages.error(request, _("Processed again, and it failed again: %(reason)s") % {"reason": event.error})
+        else:
+            messages.success(request, _("Processed again: %(status)s.") % {"status": event.get_status_display()})
+    return redirect("frontend:staff-webhook-events")
 
 
 # --- back office: reconciliation -----------------------------------------------------------------

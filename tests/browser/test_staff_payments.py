@@ -1,5 +1,5 @@
 """Alliance staff's payment back office in chromium at phone width: a refund form pressed twice and sent again
-refunds once."""
+refunds once; provider events are read and a failed one processed again."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from market.payments.models import Refund, RefundState
 from tests.browser.test_pay_page import check, log_in
 from tests.factories import member
 from tests.payments.fixtures import WRITES, card_token
+from tests.payments.test_webhook_events_page import store_events
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -54,3 +55,31 @@ def test_a_refund_double_clicked_and_sent_again_refunds_once(
     payment.refresh_from_db()
     assert payment.amount_refunded == 500_000
     expect(page.locator("main")).to_contain_text("500.000")
+
+
+def test_staff_read_a_rejected_webhook_and_process_a_failed_one_again(
+    page: Page, live_server, client, localstripe, make_invoice, payer_user, alliance, settings
+):
+    payment, _ = services.card_payment_start(
+        actor=resolve_actor(payer_user), payable_id=make_invoice(1_500_000).pk, token_id=card_token(localstripe)
+    )
+    events = store_events(client, payment, settings)
+    log_in(page, live_server.url, member(alliance, Role.STAFF).email)
+    page.goto(f"{live_server.url}/staff/payments/events/?outcome=rejected")
+    rejected = page.locator(f"#event-{events['rejected'].pk}")
+    expect(rejected).to_be_visible()
+    expect(page.locator("tr.webhook-event")).to_have_count(1)
+    rejected.locator("summary").click()
+    expect(rejected.locator("pre")).to_contain_text("<script>alert(1)</script>")  # shown as text, never run
+    check(page)
+
+    page.locator("#f-outcome").select_option("failed")
+    page.locator("form.filters button[type=submit]").click()
+    failed = page.locator(f"#event-{events['failed'].pk}")
+    expect(failed).to_be_visible()
+    check(page)
+    failed.locator("button[data-action=process_again]").click()
+    expect(page.locator(".notice.success")).to_be_visible()
+    check(page)
+    events["failed"].refresh_from_db()
+    assert events["failed"].status == "processed"
