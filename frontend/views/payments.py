@@ -431,11 +431,19 @@ def staff_queue_apply(request: MemberRequest, transaction_id: int) -> HttpRespon
     form = ApplyTransferForm(request.POST, prefix="apply")
     if form.is_valid():
         try:
-            services.bank_transaction_apply(actor=request.actor, transaction_id=transaction_id, **form.cleaned_data)
+            done = services.bank_transaction_apply(
+                actor=request.actor,
+                transaction_id=transaction_id,
+                once_key=posted_key(request.POST),
+                **form.cleaned_data,
+            )
         except ApplicationError as error:
             form.add_service_errors(error)
         else:
-            messages.success(request, _("The transfer was applied."))
+            if done.replayed:
+                messages.info(request, _("This transfer was already applied; nothing changed."))
+            else:
+                messages.success(request, _("The transfer was applied."))
             return redirect("frontend:staff-queue")
     return _queue_item_page(request, transaction_id, apply_form=form)
 

@@ -466,7 +466,7 @@ class BankTransactionApplyView(ActorAPIView):
     def post(self, request: Request, transaction_id: int) -> Response:
         selectors.bank_transaction_get_for(actor=self.actor, transaction_id=transaction_id)
         fields = _fields(ApplyTransferInput, request)
-        tx = services.bank_transaction_apply(actor=self.actor, transaction_id=transaction_id, **fields)
+        tx = services.bank_transaction_apply(actor=self.actor, transaction_id=transaction_id, **fields).value
         return Response(BankTransactionOut(tx, context=self.output_context).data)
 
 
