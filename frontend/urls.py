@@ -136,6 +136,12 @@ urlpatterns = [
         payments.staff_discrepancy_resolve,
         name="staff-discrepancy-resolve",
     ),
+    path("staff/payments/events/", payments.staff_webhook_events, name="staff-webhook-events"),
+    path(
+        "staff/payments/events/<int:event_id>/process-again/",
+        payments.staff_webhook_event_retry,
+        name="staff-webhook-event-retry",
+    ),
     path("staff/payments/settlements/", payments.staff_settlements, name="staff-settlements"),
     path("staff/payments/settlements/<int:run_id>/", payments.staff_settlement_run, name="staff-settlement-run"),
     path(

@@ -237,7 +237,7 @@ def _rice(context: DemoContext, today: date) -> None:
         advance = services.advance_record(
             actor=buyer, contract_id=contract.pk, kind=kind, description=text,
             supplied_on=today - timedelta(days=days), value=value,
-        )  # fmt: skip
+        ).value  # fmt: skip
         if kind == AdvanceKind.SEED:
             services.advance_acknowledge(actor=_actor(tanhiep), advance_id=advance.pk)
     _deliver(contract, 1, "148350", moisture="14.6", impurities="1.4", unfilled="3.2")

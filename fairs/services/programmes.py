@@ -11,16 +11,30 @@ from fairs.inputs import ProgrammeSpec
 from fairs.models import BoothType, SubsidyProgramme
 from fairs.services.common import require_staff
 from market.core.errors import NotFound, ValidationFailed
+from market.core.once import Once, once
 from market.core.parsing import format_money
 from market.core.services import audit_record
 from market.organisations.models import SELLER_KINDS
 from market.organisations.permissions import Actor
 
 
-@transaction.atomic
-def programme_save(*, actor: Actor, spec: ProgrammeSpec, programme_id: int | None = None) -> SubsidyProgramme:
-    """Create a programme, or change one (locked, so a booth assigned meanwhile is counted)."""
+def programme_save(
+    *, actor: Actor, spec: ProgrammeSpec, programme_id: int | None = None, once_key: str = ""
+) -> Once[SubsidyProgramme]:
+    """Create a programme, or change one (locked, so a booth assigned meanwhile is counted). The same form
+    sent again (`once_key`) answers with what the first made: a budget is never created twice."""
     require_staff(actor)
+    return once(
+        action="fairs.programme_saved",
+        key=once_key,
+        user_id=actor.user.pk if actor.user else None,
+        make=lambda: _programme_write(spec=spec, programme_id=programme_id, actor=actor),
+        find=lambda pk: SubsidyProgramme.objects.get(pk=pk),
+    )
+
+
+@transaction.atomic
+def _programme_write(*, actor: Actor, spec: ProgrammeSpec, programme_id: int | None) -> SubsidyProgramme:
     programme = SubsidyProgramme()
     if programme_id is not None:
         found = SubsidyProgramme.objects.select_for_update().filter(pk=programme_id).first()

@@ -50,6 +50,7 @@ from linkage.policy import (
 )
 from linkage.terms import Terms, terms_of
 from market.core.errors import ApplicationError, NotFound
+from market.core.once import posted_key
 from market.core.parsing import format_date, format_input_decimal
 from market.core.quantity import Unit
 from market.core.storage import private_file_response
@@ -494,11 +495,15 @@ def contract_command(request: MemberRequest, contract_id: int, command: str) -> 
             anchor = "advances"
             fields = _posted(request, inputs.AdvanceInput)
             if fields is not None:
-                services.advance_record(
+                done = services.advance_record(
                     actor=actor, contract_id=contract_id, kind=AdvanceKind(fields["kind"]),
                     description=fields["description"], supplied_on=fields["supplied_on"], value=fields["value"],
+                    once_key=posted_key(request.POST),
                 )  # fmt: skip
-                messages.success(request, _("Input advance recorded."))
+                if done.replayed:
+                    messages.info(request, _("This input advance was already recorded; it was not recorded again."))
+                else:
+                    messages.success(request, _("Input advance recorded."))
         elif command == "force-majeure":
             anchor = "force-majeure"
             fields = _posted(request, inputs.ForceMajeureInput)

@@ -33,6 +33,8 @@ from market.core import json_input
 from market.core.errors import ApplicationError, NotFound
 from market.core.http import generated_file
 from market.core.inputs import InputMode, read_input, read_query
+from market.core.once import posted_key
+from market.core.parsing import format_money
 from market.core.security import csp_allow
 from market.core.storage import private_file_response
 from market.organisations.banks import bank_by_bin
@@ -47,6 +49,7 @@ from market.payments.inputs import (
     PayMethodQuery,
     ReviewQueueQuery,
     SettlementRunQuery,
+    WebhookEventQuery,
     idempotency_key,
 )
 from market.payments.models import (
@@ -58,6 +61,8 @@ from market.payments.models import (
     Provider,
     RunStatus,
     TransactionStatus,
+    WebhookEventOutcome,
+    WebhookEventStatus,
 )
 from market.payments.permissions import PAYMENTS_MANAGE, SETTLEMENTS_MANAGE
 from market.payments.policy import (
@@ -301,11 +306,20 @@ def staff_payment_refund(request: MemberRequest, payment_id: int) -> HttpRespons
     form = RefundForm(request.POST)
     if form.is_valid():
         try:
-            refund = services.refund_create(actor=request.actor, payment_id=payment_id, **form.cleaned_data)
+            done = services.refund_create(
+                actor=request.actor, payment_id=payment_id, client_key=posted_key(request.POST), **form.cleaned_data
+            )
         except ApplicationError as error:
             form.add_service_errors(error)
         else:
-            if refund.failure_message:
+            refund = done.value
+            if done.replayed:
+                messages.info(
+                    request,
+                    _("This refund was already made (%(amount)s, %(state)s); it was not made again.")
+                    % {"amount": format_money(refund.amount), "state": refund.get_state_display()},
+                )
+            elif refund.failure_message:
                 messages.error(request, _("The refund failed: %(reason)s") % {"reason": refund.failure_message})
             else:
                 messages.success(request, _("Refund sent."))
@@ -417,11 +431,19 @@ def staff_queue_apply(request: MemberRequest, transaction_id: int) -> HttpRespon
     form = ApplyTransferForm(request.POST, prefix="apply")
     if form.is_valid():
         try:
-            services.bank_transaction_apply(actor=request.actor, transaction_id=transaction_id, **form.cleaned_data)
+            done = services.bank_transaction_apply(
+                actor=request.actor,
+                transaction_id=transaction_id,
+                once_key=posted_key(request.POST),
+                **form.cleaned_data,
+            )
         except ApplicationError as error:
             form.add_service_errors(error)
         else:
-            messages.success(request, _("The transfer was applied."))
+            if done.replayed:
+                messages.info(request, _("This transfer was already applied; nothing changed."))
+            else:
+                messages.success(request, _("The transfer was applied."))
             return redirect("frontend:staff-queue")
     return _queue_item_page(request, transaction_id, apply_form=form)
 
@@ -457,6 +479,49 @@ def transfer_receipt(request: MemberRequest, transaction_id: int) -> HttpRespons
         raise Http404()
     name = (tx.receipt.name or "").rsplit("/", 1)[-1]
     return private_file_response(tx.receipt, filename=name)
+
+
+# --- back office: provider events ----------------------------------------------------------------
+@actor_required(PAYMENTS_MANAGE)
+def staff_webhook_events(request: MemberRequest) -> HttpResponse:
+    """Every Stripe event and bank notification received, with what became of it and why."""
+    query = read_query(WebhookEventQuery, request.GET)
+    events, older = _older(
+        selectors.webhook_events_for(
+            actor=request.actor,
+            provider=query.get("provider"),
+            outcome=query.get("outcome"),
+            received_from=query.get("received_from"),
+            received_to=query.get("received_to"),
+        ),
+        query.get("before"),
+    )
+    context = {
+        "events": events,
+        "older": older,
+        "filters": query,
+        "providers": Provider.choices,
+        "outcomes": WebhookEventOutcome.choices,
+        "failed": WebhookEventStatus.FAILED,
+    }
+    return render(request, "frontend/payments/staff/webhook_events.html", context)
+
+
+@require_POST
+@actor_required(PAYMENTS_MANAGE)
+def staff_webhook_event_retry(request: MemberRequest, event_id: int) -> HttpResponse:
+    try:
+        event = services.webhook_event_retry(actor=request.actor, event_id=event_id)
+    except ApplicationError as error:
+        if error.status_code == 404:
+            raise
+        messages.error(request, error.message)
+    else:
+        if event.status == WebhookEventStatus.FAILED:
+            messages.error(request, _("Processed again, and it failed again: %(reason)s") % {"reason": event.error})
+        else:
+            messages.success(request, _("Processed again: %(status)s.") % {"status": event.get_status_display()})
+    return redirect("frontend:staff-webhook-events")
 
 
 # --- back office: reconciliation -----------------------------------------------------------------
@@ -581,12 +646,22 @@ def staff_settlement_mark_paid(request: MemberRequest, run_id: int, settlement_i
     form = MarkPaidForm(request.POST, prefix=f"s{settlement_id}")
     if form.is_valid():
         try:
-            services.settlement_mark_paid(
-                actor=request.actor, settlement_id=settlement_id, bank_reference=form.cleaned_data["bank_reference"]
+            done = services.settlement_mark_paid(
+                actor=request.actor,
+                settlement_id=settlement_id,
+                bank_reference=form.cleaned_data["bank_reference"],
+                once_key=posted_key(request.POST),
             )
         except ApplicationError as error:
             form.add_service_errors(error)
         else:
-            messages.success(request, _("Payout recorded."))
+            if done.replayed:
+                messages.info(
+                    request,
+                    _("This payout was already recorded (%(ref)s); nothing changed.")
+                    % {"ref": done.value.paid_reference},
+                )
+            else:
+                messages.success(request, _("Payout recorded."))
             return redirect("frontend:staff-settlement-run", run_id=run.pk)
     return _settlement_run_page(request, run.pk, failed={settlement_id: form})

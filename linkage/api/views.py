@@ -83,6 +83,7 @@ class ContractDetailView(ActorAPIView):
 
     @extend_schema(responses=out.ContractDetailOut, tags=TAGS)
     def get(self, request: Request, contract_id: int) -> Response:
+        """One linkage contract with the version in force, the open draft, call-offs, advances and progress."""
         return _contract(self.actor, contract_id)
 
 
@@ -115,6 +116,7 @@ class ContractSignView(ActorAPIView):
 
     @extend_schema(request=inputs.SignInput, responses=out.ContractDetailOut, tags=TAGS)
     def post(self, request: Request, contract_id: int) -> Response:
+        """Sign the open draft as this party, naming the terms' digest you read; both signatures put it in force."""
         fields = _read(self, inputs.SignInput)
         services.version_sign(actor=self.actor, contract_id=contract_id, terms_digest=fields.get("terms_digest", ""))
         return _contract(self.actor, contract_id)
@@ -323,7 +325,7 @@ class AdvanceRecordView(ActorAPIView):
             description=fields["description"],
             supplied_on=fields["supplied_on"],
             value=fields["value"],
-        )
+        ).value
         return Response(out.AdvanceOut(advance).data, status=status.HTTP_201_CREATED)
 
 

@@ -36,17 +36,45 @@ from linkage.policy import (
 )
 from linkage.services.common import contract_context, lock_contract, locked_transaction, record_event
 from market.core.errors import NotFound, ValidationFailed
+from market.core.once import Once, once
 from market.core.parsing import format_money
 from market.notifications.services import notify
 from market.organisations.permissions import Actor
 
 
 # --- input advances ------------------------------------------------------------------------------
-@locked_transaction
 def advance_record(
+    *,
+    actor: Actor,
+    contract_id: int,
+    kind: AdvanceKind,
+    description: str,
+    supplied_on: date,
+    value: int,
+    once_key: str = "",
+) -> Once[InputAdvance]:
+    """The processor records inputs or services it supplied on credit, within the contract's limit. The same
+    form sent twice (`once_key`) records one advance and answers the second time with the first."""
+    return once(
+        action="linkage.advance_recorded",
+        key=once_key,
+        user_id=actor.user.pk if actor.user else None,
+        make=lambda: _advance_make(
+            actor=actor,
+            contract_id=contract_id,
+            kind=kind,
+            description=description,
+            supplied_on=supplied_on,
+            value=value,
+        ),
+        find=lambda pk: InputAdvance.objects.get(pk=pk),
+    )
+
+
+@locked_transaction
+def _advance_make(
     *, actor: Actor, contract_id: int, kind: AdvanceKind, description: str, supplied_on: date, value: int
 ) -> InputAdvance:
-    """The processor records inputs or services it supplied on credit, within the contract's limit."""
     contract = lock_contract(actor=actor, contract_id=contract_id)
     CONTRACT_POLICY.authorize(actor=actor, obj=contract, action=ContractAction.RECORD_ADVANCE)
     version = contract.version_in_force

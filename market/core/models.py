@@ -112,3 +112,25 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.last_seen:%Y-%m-%d %H:%M:%S}"
+
+
+class OneTimeKey(models.Model):
+    """A key a form was rendered with (or a client sent), claimed by the service that moves money in the same
+    transaction as the change: a second submission with the key finds the first one's result instead of acting
+    again (see `market.core.once`)."""
+
+    action = models.CharField(max_length=80)
+    key = models.CharField(max_length=100)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    target_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["action", "key"], name="one_time_key_unique")]
+        verbose_name = _("one-time form key")
+        verbose_name_plural = _("one-time form keys")
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.key[:8]}… → {self.target_id}"

@@ -5,10 +5,12 @@ without being AllowAny), so the schema class asks the view itself."""
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.settings import spectacular_settings
 from rest_framework import exceptions, serializers
 from rest_framework.request import Request
 
@@ -62,6 +64,16 @@ class AutoSchema(SpectacularAutoSchema):
             # (RFC 3339) demands one, so say what is sent instead.
             return {"type": "string", "pattern": r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?$", "example": "08:00:00"}
         return super()._map_serializer_field(field, direction, bypass_extensions)
+
+    def get_description(self) -> str:  # type: ignore[override]
+        """The handler's own docstring, else the view class's own, else none. drf-spectacular falls back to the
+        docstrings of base classes (ActorAPIView, ListEndpoint…), which would describe every operation alike."""
+        if spectacular_settings.DISABLE_DOCSTRING_DESCRIPTIONS:
+            return ""
+        view_class = type(self.view)
+        handler = view_class.__dict__.get(getattr(self.view, "action", None) or self.method.lower())
+        own = getattr(handler, "__doc__", None) or view_class.__dict__.get("__doc__")
+        return inspect.cleandoc(own) if own else ""
 
     def get_auth(self) -> list[dict[str, list[Any]]]:
         """Each scheme the view authenticates with, and `{}` (no credentials) exactly when an anonymous request

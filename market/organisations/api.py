@@ -533,6 +533,7 @@ class ApiTokenRotateView(ActorAPIView):
 
     @extend_schema(request=ApiTokenRotateInput, responses={201: ApiTokenCreatedOut}, tags=["tokens"])
     def post(self, request: Request, token_id: int) -> Response:
+        """Replace a token by a new one of the same name: the old stops at once, the new secret is shown once."""
         fields = read_input(ApiTokenRotateInput, request.data, mode=input_mode(request))
         token, secret = services.api_token_rotate(actor=self.actor, token_id=token_id, **fields)
         return _token_created(self, token, secret)
@@ -544,6 +545,7 @@ class ApiTokenRevokeView(ActorAPIView):
 
     @extend_schema(request=None, responses=ApiTokenOut, tags=["tokens"])
     def post(self, request: Request, token_id: int) -> Response:
+        """Revoke a token at once: its next request is refused."""
         token = services.api_token_revoke(actor=self.actor, token_id=token_id)
         return Response(ApiTokenOut(token, context=self.output_context).data)
 

@@ -295,6 +295,7 @@ def _json_body(body: bytes) -> Any:
 class StripeWebhookView(_WebhookView):
     @extend_schema(request=None, responses={200: AckOut}, tags=["payments-webhooks"], auth=[])
     def post(self, request: Request) -> Response:
+        """Receive a Stripe event (signed): stored once by event id and processed by a worker; duplicates answer 200."""
         payload = request.body
         try:
             gateway.verify_webhook(payload, request.META.get("HTTP_STRIPE_SIGNATURE"))
@@ -314,6 +315,7 @@ class StripeWebhookView(_WebhookView):
 class BankWebhookView(_WebhookView):
     @extend_schema(request=None, responses={200: AckOut}, tags=["payments-webhooks"], auth=[])
     def post(self, request: Request) -> Response:
+        """Receive a bank's incoming-transfer notification (signed), stored and matched by reference and amount."""
         payload = request.body
         try:
             bank_webhook.verify(payload, request.META.get(bank_webhook.HEADER))
@@ -401,6 +403,7 @@ class PaymentDetailView(ActorAPIView):
 
     @extend_schema(responses=PaymentOut, tags=["payments"])
     def get(self, request: Request, payment_id: int) -> Response:
+        """One payment (card or bank transfer) with its state, amounts refunded and provider reference."""
         payment = selectors.payment_get_for(actor=self.actor, payment_id=payment_id)
         return Response(PaymentOut(payment, context=self.output_context).data)
 
@@ -426,13 +429,14 @@ class RefundCreateView(ActorAPIView):
         tags=["payments"],
     )
     def post(self, request: Request, payment_id: int) -> Response:
+        """Refund part or all of a card payment; the same Idempotency-Key answers with the same refund, made once."""
         selectors.payment_get_for(actor=self.actor, payment_id=payment_id)
         refund = services.refund_create(
             actor=self.actor,
             payment_id=payment_id,
             client_key=idempotency_key(request.headers),
             **_fields(RefundInput, request),
-        )
+        ).value
         return Response(RefundOut(refund).data, status=status.HTTP_201_CREATED)
 
 
@@ -457,7 +461,7 @@ class BankTransactionApplyView(ActorAPIView):
     def post(self, request: Request, transaction_id: int) -> Response:
         selectors.bank_transaction_get_for(actor=self.actor, transaction_id=transaction_id)
         fields = _fields(ApplyTransferInput, request)
-        tx = services.bank_transaction_apply(actor=self.actor, transaction_id=transaction_id, **fields)
+        tx = services.bank_transaction_apply(actor=self.actor, transaction_id=transaction_id, **fields).value
         return Response(BankTransactionOut(tx, context=self.output_context).data)
 
 
@@ -580,5 +584,5 @@ class SettlementMarkPaidView(ActorAPIView):
         reference = _fields(MarkPaidInput, request)["bank_reference"]
         settlement = services.settlement_mark_paid(
             actor=self.actor, settlement_id=settlement_id, bank_reference=reference
-        )
+        ).value
         return Response(SettlementOut(settlement, context=self.output_context).data)

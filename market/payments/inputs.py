@@ -15,7 +15,7 @@ from rest_framework import serializers
 from market.core.inputs import ChoiceInput, DateInput, IdInput, InputMode, MoneyInput, TextInput, read_input
 from market.organisations.inputs import AccountNumberInput
 from market.payments import references
-from market.payments.models import DiscrepancyStatus, PaymentState, Provider, TransactionStatus
+from market.payments.models import DiscrepancyStatus, PaymentState, Provider, TransactionStatus, WebhookEventOutcome
 from market.payments.statements import FORMAT_CHOICES
 
 NOTE_LENGTH = 500
@@ -161,6 +161,15 @@ class PaymentListQuery(PageQuery):
 
 class ReviewQueueQuery(PageQuery):
     status = ChoiceInput(TransactionStatus, required=False)
+
+
+class WebhookEventQuery(PageQuery):
+    """The staff list of provider events: by provider, outcome and the day they arrived (local dates)."""
+
+    provider = ChoiceInput(Provider, required=False)
+    outcome = ChoiceInput(WebhookEventOutcome, required=False)
+    received_from = DateInput(required=False)
+    received_to = DateInput(required=False)
 
 
 class DiscrepancyListQuery(PageQuery):

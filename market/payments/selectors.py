@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
+
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Greatest
+from django.utils import timezone
 
 from market.core.errors import NotFound
 from market.organisations.permissions import Actor
@@ -19,6 +22,9 @@ from market.payments.models import (
     SettlementRun,
     StatementImport,
     TransactionStatus,
+    WebhookEvent,
+    WebhookEventOutcome,
+    WebhookEventStatus,
 )
 from market.payments.permissions import PAYMENTS_MANAGE, SETTLEMENTS_MANAGE
 
@@ -174,3 +180,39 @@ def settlements_for(*, actor: Actor, state: str | None = None) -> QuerySet[Settl
     if not (actor.can(SETTLEMENTS_MANAGE) or actor.can(PAYMENTS_MANAGE)):
         queryset = queryset.filter(payee_id=actor.organisation_id)
     return queryset.filter(state=state) if state else queryset
+
+
+_OUTCOMES = {
+    WebhookEventOutcome.WAITING: Q(status__in=[WebhookEventStatus.RECEIVED, WebhookEventStatus.PROCESSING]),
+    WebhookEventOutcome.APPLIED: Q(status=WebhookEventStatus.PROCESSED),
+    WebhookEventOutcome.IGNORED: Q(status=WebhookEventStatus.IGNORED),
+    WebhookEventOutcome.DUPLICATE: Q(duplicates__gt=0),
+    WebhookEventOutcome.REJECTED: Q(status=WebhookEventStatus.REJECTED),
+    WebhookEventOutcome.FAILED: Q(status=WebhookEventStatus.FAILED),
+}
+
+
+def webhook_events_for(
+    *,
+    actor: Actor,
+    provider: str | None = None,
+    outcome: WebhookEventOutcome | None = None,
+    received_from: date | None = None,
+    received_to: date | None = None,
+) -> QuerySet[WebhookEvent]:
+    """The provider events received (Stripe, bank notifications), newest first: alliance staff only."""
+    actor.require(PAYMENTS_MANAGE)
+    queryset = WebhookEvent.objects.order_by("-pk")
+    if provider:
+        queryset = queryset.filter(provider=provider)
+    if outcome:
+        queryset = queryset.filter(_OUTCOMES[outcome])
+    if received_from:
+        queryset = queryset.filter(received_at__gte=_day_start(received_from))
+    if received_to:
+        queryset = queryset.filter(received_at__lt=_day_start(received_to + timedelta(days=1)))
+    return queryset
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))

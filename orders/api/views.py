@@ -157,6 +157,7 @@ class CheckoutListView(ActorAPIView):
         tags=TAGS,
     )
     def post(self, request: Request) -> Response:
+        """Place the buyer's cart as one checkout: one order per cooperative, stock reserved, payment opened."""
         details = inputs.checkout_details(_body(self, inputs.CheckoutInput))
         checkout, created = services.checkout_place(
             actor=self.actor, details=details, idempotency_key=request.headers.get("Idempotency-Key", "")
@@ -169,6 +170,7 @@ class CheckoutDetailView(ActorAPIView):
 
     @extend_schema(responses=s.CheckoutOut, tags=TAGS)
     def get(self, request: Request, checkout_id: int) -> Response:
+        """One checkout of the buyer's, with its orders and what is due."""
         return Response(s.CheckoutOut(selectors.checkout_get_for(actor=self.actor, checkout_id=checkout_id)).data)
 
 
@@ -196,6 +198,7 @@ class OrderDetailView(ActorAPIView):
 
     @extend_schema(responses=s.OrderOut, tags=TAGS)
     def get(self, request: Request, order_id: int) -> Response:
+        """One order, as its buyer or its cooperative sees it, with its lines, shipments and allowed actions."""
         return _order_response(self, order_id)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -131,8 +132,13 @@ def test_staff_set_up_a_subsidy_programme_on_its_page(alliance, staff_user, coop
     client = _client(staff_user)
     page = client.get(reverse("frontend:fair-programmes"))
     assert page.status_code == 200
-    response = client.post(reverse("frontend:fair-programmes"), PROGRAMME_FORM)
+    key = re.search(r'name="once_key" value="([\w-]+)"', page.content.decode()).group(1)
+    response = client.post(reverse("frontend:fair-programmes"), {**PROGRAMME_FORM, "once_key": key})
     assert response.status_code == 302, response.content.decode()[:3000]
+    # The same form sent again (a double click): one programme, one budget, and the page says so.
+    again = client.post(reverse("frontend:fair-programmes"), {**PROGRAMME_FORM, "once_key": key}, follow=True)
+    assert "không lưu lại lần nữa" in again.content.decode()
+    assert SubsidyProgramme.objects.count() == 1
     programme = SubsidyProgramme.objects.get(name="Hỗ trợ xúc tiến thương mại 2027")
     assert (programme.budget, programme.yearly_cap, programme.year) == (500_000_000, 15_000_000, 2027)
     assert (programme.rate_standard, programme.rate_shared) == (Decimal("70"), Decimal("80.5"))
@@ -184,5 +190,5 @@ def test_a_budget_never_drops_below_what_is_committed_and_bad_input_changes_noth
 
     saved = services.programme_save(
         actor=staff, programme_id=programme.pk, spec=_spec({**PROGRAMME_FORM, "budget": "60.000.000 ₫"})
-    )
+    ).value
     assert (saved.budget, saved.spent, saved.remaining) == (60_000_000, 60_000_000, 0)

@@ -161,7 +161,7 @@ def test_input_advances_stay_within_the_limit_and_the_cooperative_confirms_them(
     advance = services.advance_record(
         actor=buyer, contract_id=contract.pk, kind="seed", description="Giống Đài Thơm 8, 24 tấn",
         supplied_on=timezone.localdate(), value=150_000_000,
-    )  # fmt: skip
+    ).value  # fmt: skip
     with pytest.raises(ValidationFailed):
         services.advance_record(
             actor=buyer, contract_id=contract.pk, kind="fertiliser", description="Phân NPK",

@@ -80,7 +80,7 @@ def world(processor, cooperative, product, alliance) -> World:
     advance = services.advance_record(
         actor=factories.buyer_actor(contract), contract_id=contract.pk, kind="seed", description="Giống",
         supplied_on=timezone.localdate(), value=1_000_000,
-    )  # fmt: skip
+    ).value  # fmt: skip
     today = timezone.localdate()
     event = services.force_majeure_declare(
         actor=factories.coop_actor(contract), contract_id=contract.pk, kind=HazardKind.FLOOD,

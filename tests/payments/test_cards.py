@@ -156,7 +156,9 @@ def test_only_the_payer_may_pay_and_nothing_paid_twice(localstripe, make_invoice
 def test_partial_then_full_refund(localstripe, make_invoice, payer_actor, staff_actor):
     payable = make_invoice(1_500_000)
     payment, _ = services.card_payment_start(actor=payer_actor, payable_id=payable.pk, token_id=card_token(localstripe))
-    refund = services.refund_create(actor=staff_actor, payment_id=payment.pk, amount=500_000, reason="Thiếu 1 bao gạo")
+    refund = services.refund_create(
+        actor=staff_actor, payment_id=payment.pk, amount=500_000, reason="Thiếu 1 bao gạo"
+    ).value
     assert refund.state == RefundState.SUCCEEDED
     assert refund.provider_reference.startswith("re_")
     payment.refresh_from_db()
@@ -199,7 +201,7 @@ def test_a_refund_the_bank_refuses_is_recorded_as_failed(localstripe, recorded, 
         "failure_reason": "expired_or_canceled_card",
         "metadata": {},
     }
-    refund = services.refund_create(actor=staff_actor, payment_id=payment.pk, amount=300_000, reason="Trả lại")
+    refund = services.refund_create(actor=staff_actor, payment_id=payment.pk, amount=300_000, reason="Trả lại").value
     assert refund.state == RefundState.FAILED
     assert refund.failure_message == "expired_or_canceled_card"
     payment.refresh_from_db()
@@ -212,7 +214,7 @@ def test_a_refund_stripe_rejects_is_recorded_as_failed(localstripe, make_invoice
     payment, _ = services.card_payment_start(actor=payer_actor, payable_id=payable.pk, token_id=card_token(localstripe))
     type(payment).objects.filter(pk=payment.pk).update(provider_reference="pi_unknown_at_stripe")
     payment.refresh_from_db()
-    refund = services.refund_create(actor=staff_actor, payment_id=payment.pk, amount=100_000, reason="Trả lại")
+    refund = services.refund_create(actor=staff_actor, payment_id=payment.pk, amount=100_000, reason="Trả lại").value
     assert refund.state == RefundState.FAILED
     assert refund.failure_message
     payment.refresh_from_db()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -87,13 +89,22 @@ def test_queue_item_apply_through_the_page(client, make_invoice, staff):
         reason=MatchReason.UNMATCHED,
     )  # fmt: skip
     login(client, staff)
+    page = client.get(reverse("frontend:staff-queue-item", args=[tx.pk])).content.decode()
+    key = re.search(r'name="once_key" value="([\w-]+)"', page).group(1)
     url = reverse("frontend:staff-queue-apply", args=[tx.pk])
-    bad = client.post(url, {"apply-reference": payable.reference, "apply-note": ""})
+    bad = client.post(url, {"apply-reference": payable.reference, "apply-note": "", "once_key": key})
     assert bad.status_code == 400
-    ok = client.post(url, {"apply-reference": payable.reference, "apply-note": "Khách gọi điện"})
+    form = {"apply-reference": payable.reference, "apply-note": "Khách gọi điện", "once_key": key}
+    ok = client.post(url, form)
     assert ok.status_code == 302
     payable.refresh_from_db()
     assert payable.status == "paid"
+    # Sent again (a double click, a browser retry): the first decision, not a refusal, and nothing applied twice.
+    again = client.post(url, form, follow=True)
+    assert again.status_code == 200
+    assert "already applied" in again.content.decode() or "đã được ghi nhận" in again.content.decode()
+    payable.refresh_from_db()
+    assert payable.amount_paid == 1_500_000
 
 
 def test_my_payments_lists_what_we_pay_and_are_paid(client, make_invoice, payer_user, payee, coop_owner):

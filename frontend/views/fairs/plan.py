@@ -20,6 +20,7 @@ from frontend.decorators import actor_required
 from frontend.schema_forms import SchemaForm
 from frontend.views.fairs.common import fair_of, invalid, plan_layout, tell
 from market.core.errors import ApplicationError, ValidationFailed
+from market.core.once import posted_key
 from market.organisations import geo
 from market.organisations.http import MemberRequest
 
@@ -315,13 +316,20 @@ def programmes(request: MemberRequest, programme_id: int | None = None) -> HttpR
     )
     if request.method == "POST" and form.is_valid():
         try:
-            saved = services.programme_save(
-                actor=actor, programme_id=programme_id, spec=inputs.programme_spec(form.cleaned_data)
+            done = services.programme_save(
+                actor=actor,
+                programme_id=programme_id,
+                spec=inputs.programme_spec(form.cleaned_data),
+                once_key=posted_key(request.POST),
             )
         except ApplicationError as error:
             form.add_service_errors(error)
         else:
-            messages.success(request, _("Programme %(name)s saved.") % {"name": saved.name})
+            if done.replayed:
+                message = _("Programme %(name)s was already saved; it was not saved again.")
+            else:
+                message = _("Programme %(name)s saved.")
+            messages.success(request, message % {"name": done.value.name})
             return redirect("frontend:fair-programmes")
     context = {"programmes": selectors.programmes(actor=actor), "editing": editing, "form": form}
     if form.is_bound:

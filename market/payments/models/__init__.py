@@ -23,6 +23,7 @@ from market.payments.models.payments import (
     Refund,
     RefundState,
     WebhookEvent,
+    WebhookEventOutcome,
     WebhookEventStatus,
 )
 from market.payments.models.reconciliation import (
@@ -77,5 +78,6 @@ __all__ = [
     "TransactionSource",
     "TransactionStatus",
     "WebhookEvent",
+    "WebhookEventOutcome",
     "WebhookEventStatus",
 ]

@@ -3,6 +3,8 @@ and the store of provider events (webhooks and sweeps)."""
 
 from __future__ import annotations
 
+import json
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -331,6 +333,21 @@ class WebhookEventStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected")  # signed, but not a body we can read: kept for staff, never processed
 
 
+# How much of a provider event's body the staff list shows.
+BODY_EXCERPT = 600
+
+
+class WebhookEventOutcome(models.TextChoices):
+    """What staff look for among provider events (the statuses, grouped; a duplicate is any event sent again)."""
+
+    WAITING = "waiting", _("Waiting")
+    APPLIED = "applied", _("Applied")
+    IGNORED = "ignored", _("Ignored")
+    DUPLICATE = "duplicate", _("Sent again")
+    REJECTED = "rejected", _("Rejected")
+    FAILED = "failed", _("Failed")
+
+
 class WebhookEvent(models.Model):
     """A provider event (Stripe event, bank notification), stored once under its provider id.
 
@@ -345,6 +362,8 @@ class WebhookEvent(models.Model):
     source = models.CharField(max_length=12, choices=EventSource.choices, default=EventSource.WEBHOOK)
     status = models.CharField(max_length=12, choices=WebhookEventStatus.choices, default=WebhookEventStatus.RECEIVED)
     attempts = models.PositiveIntegerField(default=0)
+    # How many times the provider sent it again after the first (answered as duplicates, never applied twice).
+    duplicates = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
@@ -364,6 +383,15 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider}:{self.event_id} {self.type}"
+
+    def body_excerpt(self) -> str:
+        """The start of what the provider sent (a rejected body as it arrived), short enough for a list."""
+        payload = self.payload
+        if self.status == WebhookEventStatus.REJECTED and isinstance(payload, dict) and "body" in payload:
+            body = str(payload["body"])
+        else:
+            body = json.dumps(payload, ensure_ascii=False, sort_keys=True)
+        return body if len(body) <= BODY_EXCERPT else body[:BODY_EXCERPT] + "…"
 
 
 COLLECTED_STATES_LIST = sorted(COLLECTED_STATES)

@@ -27,7 +27,7 @@ from market.payments.services.settlements import (
     settlement_run_create,
 )
 from market.payments.services.transitions import payment_transition
-from market.payments.services.webhooks import webhook_event_process, webhook_event_store
+from market.payments.services.webhooks import webhook_event_process, webhook_event_retry, webhook_event_store
 
 __all__ = [
     "bank_transaction_apply",
@@ -57,5 +57,6 @@ __all__ = [
     "transfer_refund_record",
     "transfer_report",
     "webhook_event_process",
+    "webhook_event_retry",
     "webhook_event_store",
 ]

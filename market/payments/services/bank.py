@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from market.core.csv_input import decode_csv
 from market.core.errors import Conflict, NotFound, ValidationFailed
+from market.core.once import Once, once
 from market.core.services import audit_record
 from market.organisations.permissions import Actor
 from market.payments import references
@@ -474,11 +475,24 @@ def _resolve(tx: BankTransaction, status: TransactionStatus, actor: Actor, note:
     tx.save(update_fields=["payable", "status", "resolution_note", "resolved_by", "resolved_at", "updated_at"])
 
 
-def bank_transaction_apply(*, actor: Actor, transaction_id: int, note: str, reference: str = "") -> BankTransaction:
+def bank_transaction_apply(
+    *, actor: Actor, transaction_id: int, note: str, reference: str = "", once_key: str = ""
+) -> Once[BankTransaction]:
     """Staff decide that a queued transfer pays a payable (partial and over payments included). A transfer
-    the payee only reported is applied as a statement line would be: when reference and amount match."""
+    the payee only reported is applied as a statement line would be: when reference and amount match. The
+    same form sent again (`once_key`) answers with the first decision instead of a refusal."""
     if not note.strip():
         raise ValidationFailed(fields={"note": [_("Write down why you apply it.")]})
+    return once(
+        action="payments.transfer_applied",
+        key=once_key,
+        user_id=actor.user.pk if actor.user else None,
+        make=lambda: _transfer_apply(actor=actor, transaction_id=transaction_id, note=note, reference=reference),
+        find=lambda pk: BankTransaction.objects.get(pk=pk),
+    )
+
+
+def _transfer_apply(*, actor: Actor, transaction_id: int, note: str, reference: str) -> BankTransaction:
     with transaction.atomic():
         tx = _transfer_locked(actor, transaction_id, TransferAction.APPLY)
         if reference:

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 import stripe
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
@@ -20,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from market.core.errors import Conflict, NotFound, ValidationFailed
 from market.core.money import Money
+from market.core.once import Once
 from market.core.parsing import format_money
 from market.core.services import audit_record
 from market.organisations.permissions import Actor
@@ -247,11 +249,13 @@ def payment_sync_from_intent(
 
 
 # --- refunds -------------------------------------------------------------------------------------
-def refund_create(*, actor: Actor, payment_id: int, amount: int, reason: str, client_key: str = "") -> Refund:
+def refund_create(*, actor: Actor, payment_id: int, amount: int, reason: str, client_key: str = "") -> Once[Refund]:
     """Refund part or all of a card payment. A refused refund is recorded as failed with Stripe's reason.
 
-    The same `client_key` (the Idempotency-Key of a retried request) answers with the same refund; one that
-    never reached Stripe is sent again under the same Stripe key (`ml-refund-<id>`), so it is made once."""
+    The same `client_key` (the API's Idempotency-Key, or the one-time key the refund form was rendered with)
+    answers with the same refund, marked replayed. One that never got Stripe's answer is sent again under the
+    same Stripe key (`ml-refund-<id>`) once the first attempt's call has surely ended, so it is made once even
+    where Stripe's own idempotency is missing (localstripe)."""
     PAYMENT_POLICY.require_capability(actor=actor, action=PaymentAction.REFUND)
     if not reason.strip():
         raise ValidationFailed(fields={"reason": [_("Say why the money goes back.")]})
@@ -260,11 +264,18 @@ def refund_create(*, actor: Actor, payment_id: int, amount: int, reason: str, cl
     with transaction.atomic():
         _payable, locked = lock_payment(payment_id)
         refund = Refund.objects.filter(payment=locked, client_key=client_key).first() if client_key else None
+        replayed = refund is not None
         if refund is None:
             refund = _refund_open(actor=actor, payment=locked, amount=amount, reason=reason, client_key=client_key)
-        elif refund.state != RefundState.PENDING or refund.provider_reference:
-            return refund  # a retried request that already has Stripe's answer
-    return refund_send(actor=actor, refund=refund)
+        elif refund.state != RefundState.PENDING or refund.provider_reference or _maybe_in_flight(refund):
+            return Once(refund, replayed=True)  # a retried request: the first one's answer, or it is on its way
+    return Once(refund_send(actor=actor, refund=refund), replayed=replayed)  # claimed and committed: no lock held
+
+
+def _maybe_in_flight(refund: Refund) -> bool:
+    """Whether the first request for this refund may still be waiting for Stripe (every try timed out)."""
+    longest_call = settings.STRIPE_TIMEOUT_SECONDS * (settings.STRIPE_MAX_NETWORK_RETRIES + 1)
+    return timezone.now() - refund.created_at < timedelta(seconds=2 * longest_call)
 
 
 def _refund_open(*, actor: Actor, payment: Payment, amount: int, reason: str, client_key: str) -> Refund:

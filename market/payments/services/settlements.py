@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from market.core.errors import Conflict, NotFound, ValidationFailed
+from market.core.once import Once, once
 from market.core.services import audit_record, deletion_record
 from market.core.text import ascii_reference
 from market.exports.registry import Column
@@ -188,29 +189,42 @@ def settlement_run_create(*, actor: Actor, period_start: date, period_end: date)
     return run
 
 
-def settlement_mark_paid(*, actor: Actor, settlement_id: int, bank_reference: str) -> Settlement:
-    """Record the bank payout of one settlement. A settlement is paid once; a second attempt is refused."""
+def settlement_mark_paid(
+    *, actor: Actor, settlement_id: int, bank_reference: str, once_key: str = ""
+) -> Once[Settlement]:
+    """Record the bank payout of one settlement. A settlement is paid once; a second attempt is refused, unless
+    it is the same form sent again (`once_key`), which answers with the first one's record."""
     SETTLEMENT_POLICY.require_capability(actor=actor, action=SettlementAction.MARK_PAID)
     if not bank_reference.strip():
         raise ValidationFailed(fields={"bank_reference": [_("Enter the bank's reference of the transfer.")]})
-    with transaction.atomic():
-        settlement = Settlement.objects.select_for_update().filter(pk=settlement_id).first()
-        if settlement is None:
-            raise NotFound()
-        if settlement.state == SettlementState.PAID:
-            raise Conflict(_("This settlement is already paid (%(ref)s).") % {"ref": settlement.paid_reference})
-        SETTLEMENT_POLICY.authorize(actor=actor, obj=settlement, action=SettlementAction.MARK_PAID)
-        settlement.state = SettlementState.PAID
-        settlement.paid_at = timezone.now()
-        settlement.paid_reference = bank_reference
-        settlement.paid_by = actor.user
-        settlement.save(update_fields=["state", "paid_at", "paid_reference", "paid_by", "updated_at"])
-        audit_record(
-            actor=actor,
-            action="payments.settlement_paid",
-            target=settlement,
-            data={"net": settlement.net, "reference": bank_reference},
-        )
+    return once(
+        action="payments.settlement_paid",
+        key=once_key,
+        user_id=actor.user.pk if actor.user else None,
+        make=lambda: _settlement_pay(actor=actor, settlement_id=settlement_id, bank_reference=bank_reference),
+        find=lambda pk: Settlement.objects.get(pk=pk),
+    )
+
+
+@transaction.atomic
+def _settlement_pay(*, actor: Actor, settlement_id: int, bank_reference: str) -> Settlement:
+    settlement = Settlement.objects.select_for_update().filter(pk=settlement_id).first()
+    if settlement is None:
+        raise NotFound()
+    if settlement.state == SettlementState.PAID:
+        raise Conflict(_("This settlement is already paid (%(ref)s).") % {"ref": settlement.paid_reference})
+    SETTLEMENT_POLICY.authorize(actor=actor, obj=settlement, action=SettlementAction.MARK_PAID)
+    settlement.state = SettlementState.PAID
+    settlement.paid_at = timezone.now()
+    settlement.paid_reference = bank_reference
+    settlement.paid_by = actor.user
+    settlement.save(update_fields=["state", "paid_at", "paid_reference", "paid_by", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="payments.settlement_paid",
+        target=settlement,
+        data={"net": settlement.net, "reference": bank_reference},
+    )
     return settlement
 
 

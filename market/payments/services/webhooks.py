@@ -20,9 +20,14 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from market.core.errors import Conflict, NotFound
+from market.core.services import audit_record
+from market.organisations.permissions import Actor
 from market.payments import stripe_gateway as gateway
 from market.payments.models import EventSource, Provider, TransactionSource, WebhookEvent, WebhookEventStatus
+from market.payments.permissions import PAYMENTS_MANAGE
 from market.payments.services.bank import bank_transaction_record
 from market.payments.services.cards import dispute_sync, payment_sync_from_intent, provider_record_upsert, refund_sync
 from market.payments.statements import VIETNAM, parse_datetime
@@ -40,7 +45,7 @@ def webhook_event_store(
                 provider=provider, event_id=event_id[:255], type=type[:100], payload=payload, source=source
             )
     except IntegrityError:
-        return WebhookEvent.objects.get(provider=provider, event_id=event_id[:255]), False
+        return _duplicate_counted(provider=provider, event_id=event_id[:255]), False
     from market.payments.tasks import process_webhook_event
 
     def enqueue() -> None:
@@ -61,9 +66,10 @@ def webhook_event_reject(*, provider: str, body: bytes, error: str) -> WebhookEv
     """Keep a signed body we cannot read, for staff to see, as a rejected event that nothing retries. The
     same body sent again is the same row."""
     text = body[:REJECTED_BODY_KEPT].decode("utf-8", "replace").replace("\x00", "\ufffd")  # jsonb refuses NUL
-    event, _created = WebhookEvent.objects.get_or_create(
+    event_id = "rejected:" + hashlib.sha256(body).hexdigest()
+    event, created = WebhookEvent.objects.get_or_create(
         provider=provider,
-        event_id="rejected:" + hashlib.sha256(body).hexdigest(),
+        event_id=event_id,
         defaults={
             "type": "rejected",
             "payload": {"body": text},
@@ -72,7 +78,13 @@ def webhook_event_reject(*, provider: str, body: bytes, error: str) -> WebhookEv
             "processed_at": timezone.now(),
         },
     )
-    return event
+    return event if created else _duplicate_counted(provider=provider, event_id=event_id)
+
+
+def _duplicate_counted(*, provider: str, event_id: str) -> WebhookEvent:
+    """The stored event a delivery repeats, counted as a duplicate (an UPDATE: no lock kept past it)."""
+    WebhookEvent.objects.filter(provider=provider, event_id=event_id).update(duplicates=F("duplicates") + 1)
+    return WebhookEvent.objects.get(provider=provider, event_id=event_id)
 
 
 STRIPE_PAYMENT_INTENT_EVENTS = frozenset(
@@ -321,6 +333,25 @@ def webhook_event_failed(*, event_id: int, error: str) -> None:
     WebhookEvent.objects.filter(pk=event_id, status=WebhookEventStatus.PROCESSING).update(
         status=WebhookEventStatus.FAILED, error=error[:2000]
     )
+
+
+def webhook_event_retry(*, actor: Actor, event_id: int) -> WebhookEvent:
+    """Staff process a failed event again, through the worker's own path (claim, ask, record). Only a failed
+    event: a rejected body is not one we can read, and a processed one is done."""
+    actor.require(PAYMENTS_MANAGE)
+    event = WebhookEvent.objects.filter(pk=event_id).first()
+    if event is None:
+        raise NotFound()
+    if event.status != WebhookEventStatus.FAILED:
+        raise Conflict(_("Only an event whose processing failed can be processed again."))
+    audit_record(actor=actor, action="payments.webhook_event_retried", target=event, data={"attempts": event.attempts})
+    try:
+        webhook_event_process(event_id=event.pk)
+    except Exception as error:  # what the worker would record: the reason, for staff to read
+        logger.warning("provider event %s failed again", event.pk, exc_info=True)
+        webhook_event_failed(event_id=event.pk, error=repr(error))
+    event.refresh_from_db()
+    return event
 
 
 def stripe_event_created(payload: dict[str, Any]) -> datetime:

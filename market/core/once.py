@@ -1,0 +1,74 @@
+"""One-time keys: a write that moves money happens once per key, however often its form is sent.
+
+A page renders each money-moving form with a fresh key (`{% one_time_key %}` in the frontend); the service
+claims the key with `once()` in the same transaction as the change. A second submission with that key (a
+double click, the browser sending the form again after a timeout, the back button) waits on the unique index
+until the first commits, then answers with what the first made, marked `replayed`, so the page can say "this
+was already done" instead of doing it again. A first submission that fails rolls its claim back: the form can
+be corrected and sent again with the same key.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from market.core.errors import Conflict, ValidationFailed
+from market.core.locking import bounded_lock_wait
+from market.core.models import OneTimeKey
+
+KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,100}")
+FIELD_NAME = "once_key"
+
+
+class _Saved(Protocol):
+    @property
+    def pk(self) -> int | None: ...
+
+
+T = TypeVar("T")
+S = TypeVar("S", bound=_Saved)
+
+
+@dataclass(frozen=True)
+class Once(Generic[T]):
+    """What a keyed write made; `replayed` when an earlier submission with the same key made it."""
+
+    value: T
+    replayed: bool = False
+
+
+def new_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def posted_key(data: Mapping[str, Any]) -> str:
+    """The key a form was rendered with, or a clear error: a form without one is older than its page's version."""
+    key = data.get(FIELD_NAME, "")
+    if not isinstance(key, str) or not KEY_PATTERN.fullmatch(key):
+        raise ValidationFailed(_("This form is out of date: reload the page and send it again."))
+    return key
+
+
+def once(*, action: str, key: str, user_id: int | None, make: Callable[[], S], find: Callable[[int], S]) -> Once[S]:
+    """Run `make` once per (action, key) and remember what it made; later calls with the key `find` it.
+
+    Without a key every call makes (an API client that sent no Idempotency-Key)."""
+    if not key:
+        return Once(make())
+    with transaction.atomic(), bounded_lock_wait():
+        claim, created = OneTimeKey.objects.get_or_create(action=action, key=key, defaults={"user_id": user_id})
+        if not created:
+            if claim.user_id != user_id or claim.target_id is None:
+                raise Conflict(_("This form was already sent by someone else: reload the page."))
+            return Once(find(claim.target_id), replayed=True)
+        made = make()
+        claim.target_id = made.pk
+        claim.save(update_fields=["target_id"])
+    return Once(made)
