@@ -122,6 +122,10 @@ class Checkout(TimeStampedModel):
     invoice_email = models.EmailField(_("invoice e-mail"))
     total = vnd_field(_("total"), default=0)
 
+    # The orders the placement just created (with buyer and cooperative), so that its answer lists them
+    # without reading them again; None on a checkout read from the database.
+    placed_orders: list[Order] | None = None
+
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("checkout")

@@ -110,7 +110,8 @@ def cart_view(*, actor: Actor) -> CartView:
         return CartView(groups=[])
     lines = list(
         CartLine.objects.filter(cart__buyer_id=actor.organisation_id)
-        .select_related("product__cooperative", "product__vat_category", "lot")
+        # The sellers' settings ride along for the checkout that places the cart (their payment windows).
+        .select_related("product__cooperative__order_settings", "product__vat_category", "lot")
         .prefetch_related("product__price_tiers")
         .order_by("product__cooperative_id", "id")
     )

@@ -51,6 +51,7 @@ from catalog.selectors.lots import (
 )
 from catalog.selectors.products import (
     certificates_in_force_for,
+    is_orderable,
     price_for_quantity,
     price_tiers_for,
     product_for_order,
@@ -96,6 +97,7 @@ __all__ = [
     "cooperative_photos",
     "filtered_products",
     "import_batch_for",
+    "is_orderable",
     "lot_by_digital_link",
     "lot_events",
     "lot_events_for",

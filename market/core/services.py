@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, Protocol
 
 from django.db import models
@@ -27,19 +29,49 @@ class ActorLike(Protocol):
 AuditEntry = tuple[str, models.Model, dict[str, Any]]
 
 
+# The events of the innermost audit_batch() block, written when it ends; None outside one.
+_batch: ContextVar[list[AuditEvent] | None] = ContextVar("audit_batch", default=None)
+
+
+@contextmanager
+def audit_batch() -> Iterator[None]:
+    """Write the audit events recorded inside the block in one INSERT when it ends (a checkout records its
+    orders, its stock takes and its payables: one statement instead of one per service). Use it inside the
+    transaction that makes the changes; a block left by an exception writes nothing (the transaction is
+    rolled back anyway). A nested block adds to the outer one."""
+    if _batch.get() is not None:
+        yield
+        return
+    events: list[AuditEvent] = []
+    token = _batch.set(events)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    AuditEvent.objects.bulk_create(events)
+
+
 def audit_record(
     *, actor: ActorLike | None, action: str, target: models.Model, data: dict[str, Any] | None = None
 ) -> AuditEvent:
+    """Record one audit event (inside audit_batch(), it is written, and gets its id, when the block ends)."""
     event = _audit_event(actor=actor, action=action, target=target, data=data)
-    event.save(force_insert=True)
+    batch = _batch.get()
+    if batch is not None:
+        batch.append(event)
+    else:
+        event.save(force_insert=True)
     return event
 
 
 def audit_records(*, actor: ActorLike | None, entries: Iterable[AuditEntry]) -> None:
     """Several audit events by one actor in one INSERT (a checkout taking stock from many lots)."""
-    AuditEvent.objects.bulk_create(
-        _audit_event(actor=actor, action=action, target=target, data=data) for action, target, data in entries
-    )
+    events = [_audit_event(actor=actor, action=action, target=target, data=data) for action, target, data in entries]
+    batch = _batch.get()
+    if batch is not None:
+        batch.extend(events)
+    else:
+        AuditEvent.objects.bulk_create(events)
 
 
 def _audit_event(

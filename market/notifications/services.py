@@ -55,6 +55,7 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import validate_email
 from django.db import models, transaction
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -156,7 +157,7 @@ def notify_all(messages: Collection[Message]) -> None:
     directory = _Directory.load(recipient for message in messages for recipient in message.recipients)
     planned = [(message, directory.resolve(message.recipients)) for message in messages]
     user_ids = sorted({p.user.pk for _m, people in planned for p in people if p.user is not None})
-    prefs, digest_users = _preferences(user_ids)
+    prefs, digest_users = directory.preferences(user_ids)
     now = timezone.now()
     rows: list[Notification] = []
     for message, people in planned:
@@ -232,10 +233,13 @@ def _json_context(context: Mapping[str, Any]) -> dict[str, Any]:
 @dataclass(frozen=True)
 class _Directory:
     """The members of every organisation and the accounts behind every e-mail address a batch of messages
-    names, read once (two queries at most)."""
+    names, read once (two queries at most), with the members' channel preferences and digest choice read in
+    the same query (a checkout telling both sides reads its recipients in one)."""
 
     members: dict[int, list[User]]
     accounts: dict[str, User]
+    prefs: dict[tuple[int, str, str], bool]
+    digest_users: set[int]
 
     @classmethod
     def load(cls, recipients: Iterable[RecipientLike]) -> _Directory:
@@ -251,16 +255,45 @@ class _Directory:
             elif not isinstance(item, User):
                 raise TypeError(f"notify() cannot send to {type(item).__name__}")
         members: dict[int, list[User]] = {}
+        prefs: dict[tuple[int, str, str], bool] = {}
+        digest_users: set[int] = set()
         if organisation_ids:
-            memberships = Membership.objects.filter(organisation_id__in=organisation_ids).select_related("user")
-            for membership in memberships.order_by("organisation_id", "id"):
-                members.setdefault(membership.organisation_id, []).append(membership.user)
+            # One row per membership and preference of its user (a LEFT JOIN: one row with NULLs without any).
+            rows = (
+                Membership.objects.filter(organisation_id__in=organisation_ids)
+                .select_related("user")
+                .annotate(
+                    daily_digest=Exists(
+                        NotificationSettings.objects.filter(user_id=OuterRef("user_id"), daily_digest=True)
+                    ),
+                    pref_group=F("user__channel_preferences__group"),
+                    pref_channel=F("user__channel_preferences__channel"),
+                    pref_enabled=F("user__channel_preferences__enabled"),
+                )
+                .order_by("organisation_id", "id")
+            )
+            seen: set[int] = set()
+            for row in rows:
+                if row.pref_group is not None:
+                    prefs[(row.user_id, row.pref_group, row.pref_channel)] = row.pref_enabled
+                if row.daily_digest:
+                    digest_users.add(row.user_id)
+                if row.pk not in seen:
+                    seen.add(row.pk)
+                    members.setdefault(row.organisation_id, []).append(row.user)
         # An address that is a member's own needs no second read (a buyer's invoice e-mail, usually).
         accounts = {user.email.lower(): user for users in members.values() for user in users if user.email}
         emails -= accounts.keys()
         if emails:
             accounts |= {user.email.lower(): user for user in User.objects.filter(email__in=emails)}
-        return cls(members=members, accounts=accounts)
+        return cls(members=members, accounts=accounts, prefs=prefs, digest_users=digest_users)
+
+    def preferences(self, user_ids: list[int]) -> tuple[dict[tuple[int, str, str], bool], set[int]]:
+        """The channel preferences and digest choices of `user_ids`: the members' were read with them, the
+        others' (accounts found by address, users named directly) are read now."""
+        known = {user.pk for users in self.members.values() for user in users}
+        prefs, digest_users = _preferences([pk for pk in user_ids if pk not in known])
+        return self.prefs | prefs, self.digest_users | digest_users
 
     def resolve(self, recipients: Iterable[RecipientLike]) -> list[_Recipient]:
         default_language = settings.LANGUAGE_CODE

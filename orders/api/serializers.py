@@ -218,9 +218,13 @@ class CheckoutOut(serializers.Serializer):
 
     @extend_schema_field(OrderSummaryOut(many=True))
     def get_orders(self, obj: Any) -> Any:
-        return OrderSummaryOut(
-            obj.orders.select_related("buyer", "cooperative").order_by("cooperative_id"), many=True
-        ).data
+        placed = obj.placed_orders
+        orders = (
+            obj.orders.select_related("buyer", "cooperative").order_by("cooperative_id")
+            if placed is None
+            else sorted(placed, key=lambda order: order.cooperative_id)
+        )
+        return OrderSummaryOut(orders, many=True).data
 
 
 # --- verbs ---------------------------------------------------------------------------------------

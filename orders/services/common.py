@@ -15,6 +15,7 @@ from catalog import pricing
 from market.core.errors import Conflict, NotFound, ValidationFailed
 from market.core.locking import bounded_lock_wait
 from market.core.services import audit_record
+from market.organisations.models import Organisation
 from market.organisations.permissions import Actor
 from market.payments.models import Payable
 from orders.models import Order, OrderAllocation, OrderEvent, OrderLine, OrderStatus, SellerSettings
@@ -195,3 +196,12 @@ def release_stock(
 def seller_settings(cooperative_id: int) -> SellerSettings:
     settings_row, _created = SellerSettings.objects.get_or_create(cooperative_id=cooperative_id)
     return settings_row
+
+
+def seller_settings_of(cooperative: Organisation) -> SellerSettings:
+    """The cooperative's settings, read with it when the caller's query followed `order_settings`
+    (select_related); made on first use."""
+    try:
+        return cooperative.order_settings
+    except SellerSettings.DoesNotExist:
+        return seller_settings(cooperative.pk)

@@ -19,7 +19,7 @@ from market.payments.services.cards import (
     refund_send,
     refund_sync,
 )
-from market.payments.services.payables import payable_amount_refresh, payable_cancel, payable_open
+from market.payments.services.payables import payable_amount_refresh, payable_cancel, payable_open, payables_open_new
 from market.payments.services.reconciliation import discrepancy_resolve, reconciliation_run
 from market.payments.services.settlements import (
     settlement_mark_paid,
@@ -42,6 +42,7 @@ __all__ = [
     "payable_cancel",
     "payable_credit",
     "payable_open",
+    "payables_open_new",
     "payment_sync_from_intent",
     "payment_transition",
     "reconciliation_run",
