@@ -23,6 +23,7 @@ from linkage.services.common import contract_id_of_call_off, lock_contract, lock
 from market.core.errors import Conflict, ValidationFailed
 from market.core.parsing import format_date, format_decimal
 from market.organisations.permissions import Actor
+from market.payments.services import placed_again_on_reference_collision
 from orders.models import Checkout, OrderStatus
 from orders.services.placement import PricedLine, order_place_priced
 
@@ -70,6 +71,7 @@ def release_cancelled_orders(contract: LinkageContract, *, actor: Actor | None) 
 
 
 # --- adding and ordering -------------------------------------------------------------------------
+@placed_again_on_reference_collision
 @locked_transaction
 def call_off_add(*, actor: Actor, contract_id: int, due_on: date, quantity: Decimal, place: bool) -> CallOff:
     """The processor adds a delivery to the schedule (a date in the term, a volume); with `place` it is
@@ -113,6 +115,7 @@ def call_off_add(*, actor: Actor, contract_id: int, due_on: date, quantity: Deci
     return call_off
 
 
+@placed_again_on_reference_collision
 @locked_transaction
 def call_off_place(*, actor: Actor, call_off_id: int) -> CallOff:
     """The processor orders a planned call-off."""

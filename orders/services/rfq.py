@@ -26,6 +26,7 @@ from market.notifications.services import notify
 from market.organisations import geo
 from market.organisations.models import Organisation, VerificationStatus
 from market.organisations.permissions import Actor
+from market.payments.services import placed_again_on_reference_collision
 from orders import webhooks
 from orders.commands import CheckoutDetails, RfqRequest
 from orders.models import Checkout, Order, OrderSource, Quote, QuoteStatus, Rfq, RfqStatus
@@ -255,7 +256,7 @@ def quote_withdraw(*, actor: Actor, quote_id: int) -> Quote:
     return quote
 
 
-@transaction.atomic
+@placed_again_on_reference_collision
 def quote_accept(*, actor: Actor, quote_id: int, details: CheckoutDetails | None = None) -> Order:
     """The buyer accepts a valid quote: it becomes an order at the quoted price (stock taken as for a cart),
     delivered in the request's window and province unless `details` say otherwise; the request is awarded

@@ -19,7 +19,13 @@ from market.payments.services.cards import (
     refund_send,
     refund_sync,
 )
-from market.payments.services.payables import payable_amount_refresh, payable_cancel, payable_open, payables_open_new
+from market.payments.services.payables import (
+    payable_amount_refresh,
+    payable_cancel,
+    payable_open,
+    payables_open_new,
+    placed_again_on_reference_collision,
+)
 from market.payments.services.reconciliation import discrepancy_resolve, reconciliation_run
 from market.payments.services.settlements import (
     settlement_mark_paid,
@@ -45,6 +51,7 @@ __all__ = [
     "payables_open_new",
     "payment_sync_from_intent",
     "payment_transition",
+    "placed_again_on_reference_collision",
     "reconciliation_run",
     "refund_create",
     "refund_send",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
@@ -28,6 +29,10 @@ from market.payments.models import (
 from market.payments.registry import PayableEvent, PayableInfo, PaymentUpdate
 
 logger = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+PLACE_ATTEMPTS = 3
 
 
 def _apply_info(payable: Payable, info: PayableInfo) -> None:
@@ -86,6 +91,31 @@ def payables_open_new(*, kind: str, objects: Sequence[Any]) -> list[Payable]:
     Payable.objects.bulk_create(payables)
     audit_records(actor=None, entries=[("payments.payable_opened", payable, {"kind": kind}) for payable in payables])
     return payables
+
+
+def is_reference_collision(error: IntegrityError) -> bool:
+    """The error is a new payable's random reference meeting an existing one (payables_open_new)."""
+    diag = getattr(error.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", None) == f"{Payable._meta.db_table}_reference_key"
+
+
+def placed_again_on_reference_collision(service: Callable[P, R]) -> Callable[P, R]:
+    """Run a service that opens payables with payables_open_new in its own transaction, and run it again when a
+    new reference collided (the whole transaction is void then: nothing of it was written)."""
+
+    @wraps(service)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        attempts_left = PLACE_ATTEMPTS
+        while True:
+            attempts_left -= 1
+            try:
+                with transaction.atomic():
+                    return service(*args, **kwargs)
+            except IntegrityError as error:
+                if not attempts_left or not is_reference_collision(error):
+                    raise
+
+    return wrapper
 
 
 @transaction.atomic
