@@ -18,6 +18,8 @@ from typing import Any
 
 from django import forms
 from django.http import QueryDict
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from rest_framework import serializers
 
 from market.core import inputs, parsing
@@ -38,6 +40,37 @@ def _text_attrs(field: serializers.Field) -> dict[str, str]:
     return {"inputmode": mode, "autocomplete": "off"} if mode else {}
 
 
+def _attributes(attrs: Mapping[str, Any]) -> SafeString:
+    """` name="value"` for each attribute in order, ` name` for True, nothing for False or None (what Django's
+    widgets/attrs.html writes)."""
+    written = (
+        format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value)
+        for name, value in attrs.items()
+        if value is not False and value is not None
+    )
+    return mark_safe("".join(written))  # noqa: S308 (each part escaped by format_html)
+
+
+class Select(forms.Select):
+    """Django's <select>, its options written in one pass. Django renders each option through two template
+    includes: the catalogue's filter form (77 options) spent 13 of its 57 ms there."""
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
+        if any(isinstance(label, list | tuple) for _value, label in self.choices):
+            return super().render(name, value, attrs, renderer)  # option groups: Django's own templates
+        wanted = set(self.format_value(value))
+        rows = []
+        for option_value, label in self.choices:
+            text = "" if option_value is None else str(option_value)
+            selected = text in wanted
+            if selected:
+                wanted = set()  # like Django's, a single select marks the first match only
+            rows.append((text, " selected" if selected else "", label))
+        options = format_html_join("", '\n  <option value="{}"{}>{}</option>\n', rows)
+        attributes = _attributes(self.build_attrs(self.attrs, attrs))
+        return format_html('<select name="{}"{}>{}\n</select>', name, attributes, options)
+
+
 def form_field(field: serializers.Field, choices: Choices | None = None) -> forms.Field:
     """The Django form field that renders `field` (validation is the schema's, so these accept anything)."""
     common: dict[str, Any] = {"label": field.label, "required": field.required, "help_text": _help(field)}
@@ -50,7 +83,7 @@ def form_field(field: serializers.Field, choices: Choices | None = None) -> form
         options = list(choices)
         if not field.required or field.allow_null:
             options = [("", "—"), *options]
-        return forms.ChoiceField(choices=options, **common)
+        return forms.ChoiceField(choices=options, widget=Select, **common)
     if isinstance(field, serializers.MultipleChoiceField):
         return forms.MultipleChoiceField(
             choices=list(field.choices.items()), widget=forms.CheckboxSelectMultiple, **common

@@ -3,6 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
+from django import forms
 from django.http import QueryDict
 from django.utils import translation
 from rest_framework import serializers
@@ -78,3 +79,27 @@ def test_a_password_field_renders_as_a_password_input():
     html = SchemaForm(schema=Account).as_div()
     assert 'type="password"' in html
     assert 'autocomplete="new-password"' in html
+
+
+class Filters(serializers.Serializer):
+    province = inputs.IdInput(required=False, label="Province", help_text="Where it grows.")
+    grade = inputs.ChoiceInput(Unit, label="Unit")
+
+
+PROVINCES = [(91, "Kiên Giang"), (89, "An Giang <& “Châu Đốc”>"), (92, "Cần Thơ")]
+
+
+def test_a_select_is_written_as_djangos_own_widget_writes_it():
+    """The one-pass <select> (no template include per option) writes what Django's templates write: the
+    attributes, the empty choice, the first matching option selected, labels escaped, errors described."""
+    choices = {"province": [(str(code), name) for code, name in PROVINCES]}
+    for data in [None, {"province": "89", "grade": "kg"}, {"province": "x", "grade": "bogus"}]:
+        form = SchemaForm(data, schema=Filters, choices=choices)
+        form.is_valid()
+        for name in ("province", "grade"):
+            bound = form[name]
+            django_select = forms.Select(choices=bound.field.choices)
+            assert str(bound) == bound.as_widget(widget=django_select), (data, name)
+    selected = str(SchemaForm({"province": "89"}, schema=Filters, choices=choices)["province"])
+    assert '<option value="89" selected>An Giang &lt;&amp; “Châu Đốc”&gt;</option>' in selected
+    assert selected.count(" selected") == 1
