@@ -147,9 +147,9 @@ def resolve(
         _target("page-product", "product HTML page", lambda: _url("frontend:product", s.product_id)),
         _target(
             "page-storefront",
-            "cooperative storefront `/cooperatives/<id>/`",
+            "cooperative storefront",
             lambda: _url("frontend:cooperative", s.cooperative_id),
-            note="its story, record, certificates, 12 products, areas and fairs",
+            note="/cooperatives/<id>/: 12 products, record, certificates, areas, fairs",
         ),
         _target("page-trace", "a lot's trace page", lambda: _url("frontend:trace", s.lot_public_id)),
     ]
