@@ -145,12 +145,11 @@ def resolve(
             ),
         ),
         _target("page-product", "product HTML page", lambda: _url("frontend:product", s.product_id)),
-        _target("page-storefront", "cooperative storefront", lambda: _url("frontend:storefront", s.cooperative_id)),
         _target(
-            "page-cooperative",
-            "cooperative public page",
+            "page-storefront",
+            "cooperative storefront",
             lambda: _url("frontend:cooperative", s.cooperative_id),
-            note="the public card, without the cooperative's products",
+            note="/cooperatives/<id>/: 12 products, record, certificates, areas, fairs",
         ),
         _target("page-trace", "a lot's trace page", lambda: _url("frontend:trace", s.lot_public_id)),
     ]

@@ -1,16 +1,37 @@
-"""Template filters that format money, quantities and Vietnamese addresses the locale's way."""
+"""Template filters that format money, quantities and Vietnamese addresses the locale's way, and the path of a
+row in a list without reversing it for every row."""
 
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django import template
+from django.template.context import Context
+from django.urls import reverse
 
 from market.core.money import Money
 from market.core.parsing import format_decimal, format_money, machine_number
 from market.core.quantity import UNIT_SYMBOLS
 
 register = template.Library()
+
+# An id no row has: where the id goes in a path reversed once.
+_ID_MARKER = "2147483647"
+
+
+@register.simple_tag(takes_context=True)
+def id_path(context: Context, name: str, pk: int) -> str:
+    """`{% url name pk %}` for a view that takes one integer id, reversed once per template render; each later
+    row writes its id into that path. reverse() costs 30–70 µs here: the catalogue's two links per card were a
+    third of its cards' rendering time."""
+    memo: Any = context.render_context  # per render: a list's rows share it, the next page starts afresh
+    paths: dict[str, tuple[str, str]] = memo.setdefault("id_paths", {})
+    if name not in paths:
+        head, _marker, tail = reverse(name, args=[_ID_MARKER]).partition(_ID_MARKER)
+        paths[name] = (head, tail)
+    head, tail = paths[name]
+    return f"{head}{int(pk)}{tail}"
 
 
 @register.filter

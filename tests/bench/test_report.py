@@ -32,7 +32,6 @@ READS = (
     "page-catalogue-search",
     "page-product",
     "page-storefront",
-    "page-cooperative",
     "page-trace",
     "page-fair-plan",
 )

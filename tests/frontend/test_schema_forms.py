@@ -1,8 +1,10 @@
 """Page forms render from the command's schema and validate with it: one limit, one message, one parse."""
 
+import copy
 from datetime import date
 from decimal import Decimal
 
+from django import forms
 from django.http import QueryDict
 from django.utils import translation
 from rest_framework import serializers
@@ -78,3 +80,65 @@ def test_a_password_field_renders_as_a_password_input():
     html = SchemaForm(schema=Account).as_div()
     assert 'type="password"' in html
     assert 'autocomplete="new-password"' in html
+
+
+class Filters(serializers.Serializer):
+    province = inputs.IdInput(required=False, label="Province", help_text="Where it grows.")
+    grade = inputs.ChoiceInput(Unit, label="Unit")
+    note = inputs.TextInput(max_length=20, required=False)
+    amount = inputs.MoneyInput(required=False)
+    day = inputs.DateInput(required=False)
+    at = serializers.DateTimeField(required=False)
+    time = serializers.TimeField(required=False)
+    email = serializers.EmailField(required=False)
+    password = serializers.CharField(required=False, style={"input_type": "password"})
+    in_stock = serializers.BooleanField(required=False)
+
+
+PROVINCES = [(91, "Kiên Giang"), (89, "An Giang <& “Châu Đốc”>"), (92, "Cần Thơ")]
+DJANGO_WIDGETS = {
+    "province": forms.Select,
+    "grade": forms.Select,
+    "note": forms.TextInput,
+    "amount": forms.TextInput,
+    "day": forms.DateInput,
+    "at": forms.DateTimeInput,
+    "time": forms.TimeInput,
+    "email": forms.EmailInput,
+    "password": forms.PasswordInput,
+    "in_stock": forms.CheckboxInput,
+}
+
+
+def test_widgets_are_written_as_djangos_own_widgets_write_them():
+    """The one-pass widgets (no template include per option or input) write what Django's templates write:
+    the attributes, the value as typed, the empty choice, the first matching option selected, labels
+    escaped, `checked`, errors described."""
+    choices = {"province": [(str(code), name) for code, name in PROVINCES]}
+    posts = [
+        None,
+        {
+            "province": "89",
+            "grade": "kg",
+            "note": "Gạo <b>",
+            "amount": "1.500.000",
+            "day": "09/03/2026",
+            "in_stock": "on",
+        },
+        {"province": "x", "grade": "bogus", "email": "a@", "at": "yesterday", "time": "25:00", "password": "s3cret"},
+    ]
+    for data in posts:
+        with translation.override("vi"):
+            form = SchemaForm(data, schema=Filters, choices=choices, initial={"amount": 29000, "day": date(2026, 3, 9)})
+            form.is_valid()
+            for name, django_class in DJANGO_WIDGETS.items():
+                bound = form[name]
+                ours = bound.field.widget
+                assert isinstance(ours, django_class), name
+                assert type(ours) is not django_class, name  # ours, not Django's own
+                twin = copy.copy(ours)
+                twin.__class__ = django_class
+                assert str(bound) == bound.as_widget(widget=twin), (data, name)
+    selected = str(SchemaForm({"province": "89"}, schema=Filters, choices=choices)["province"])
+    assert '<option value="89" selected>An Giang &lt;&amp; “Châu Đốc”&gt;</option>' in selected
+    assert selected.count(" selected") == 1
