@@ -14,7 +14,7 @@ import hashlib
 import json
 import secrets
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -98,10 +98,9 @@ def _object_key(kind: Watched, ident: object) -> str:
 
 def _bump_objects(keys: list[str]) -> None:
     for key in keys:
-        try:
+        # A key never read (or evicted) is left missing: its first reader starts it at a random number.
+        with suppress(ValueError):
             cache.incr(key)
-        except ValueError:
-            pass  # never read (or evicted): its first reader starts it afresh, at a random number
 
 
 def object_changed(kind: Watched, idents: Iterable[object]) -> None:

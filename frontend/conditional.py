@@ -26,6 +26,7 @@ same. That is why the secret is part of the ETag: after the CSRF cookie changes 
 cookie is replaced) the old body is never revalidated. A visitor without the cookie is given one before the
 ETag is computed, so that their first page already carries the ETag of the secret it sets.
 
+The views take GET and HEAD (`require_safe`): a HEAD is answered like the GET, headers and 304 included.
 Not conditional: a request with messages waiting (they appear once, in the next page rendered); anything but
 a 200 (a refused query, a 404). `Cache-Control: private, no-cache` — the page holds the visitor's CSRF token
 (and, signed in, their name), so only their browser keeps it, and asks each time. `Vary: Cookie, HX-Request`:

@@ -11,11 +11,10 @@ from django.shortcuts import render
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from rest_framework import serializers
 
-from catalog import inputs, selectors
-from catalog import gs1
+from catalog import gs1, inputs, selectors
 from catalog.cache import Watched, digital_link_ident, one_version, versions
 from catalog.commands import Sort
 from catalog.models import CertificateKind, HarvestLot, Product
@@ -68,7 +67,7 @@ def filter_form(request: ActorRequest) -> SchemaForm:
     return form
 
 
-@require_GET
+@require_safe
 @one_version()
 @conditional_page(lambda request: versions())  # the cards and facets: catalogue-wide writes, and the date
 def catalogue(request: ActorRequest) -> HttpResponse:
@@ -157,7 +156,7 @@ def _quote(product: Product, params: Any) -> tuple[PriceQuote | None, str | None
         return None, "; ".join(m for ms in error.fields.values() for m in ms) or error.message, part
 
 
-@require_GET
+@require_safe
 @one_version()
 @conditional_page(lambda request, product_id: versions((Watched.PRODUCT, product_id)))  # + its lots' stock
 def product(request: ActorRequest, product_id: int) -> HttpResponse:
@@ -202,7 +201,7 @@ def _trace_page(request: ActorRequest, lot: HarvestLot) -> HttpResponse:
     return render(request, "frontend/catalog/trace.html", {"trace": selectors.trace_view(lot=lot, actor=request.actor)})
 
 
-@require_GET
+@require_safe
 @one_version()
 @conditional_page(lambda request, public_id: versions((Watched.LOT, public_id)))  # + its trace events
 def trace(request: ActorRequest, public_id: str) -> HttpResponse:
@@ -218,7 +217,7 @@ def _digital_link_version(request: ActorRequest, gtin: str, lot_code: str) -> tu
     return versions((Watched.LOT, digital_link_ident(gtin14, lot_code)))
 
 
-@require_GET
+@require_safe
 @one_version()
 @conditional_page(_digital_link_version)
 def digital_link(request: ActorRequest, gtin: str, lot_code: str) -> HttpResponse:

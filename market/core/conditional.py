@@ -64,9 +64,8 @@ def answer_conditionally(
     (RFC 9110 §15.4.5): the ETag, Cache-Control (kept, but revalidated before each use: `no-cache`) and Vary.
     `private`: the response holds something of the visitor's (a CSRF token, their name), so no shared cache
     may keep it."""
-    response = get_conditional_response(request, etag=etag)
-    if response is None:
-        response = produce()
+    not_modified = get_conditional_response(request, etag=etag)
+    response = produce() if not_modified is None else not_modified
     if response.status_code not in (200, 304):
         return response  # an error, a refused query or a failed If-Match is not a representation to validate
     response.headers["ETag"] = etag
