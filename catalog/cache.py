@@ -83,7 +83,7 @@ def catalog_changed() -> None:
 # Per-object versions, for what changes without a catalogue-wide bump (stock taken by an order, a lot's
 # trace events): the public pages' ETags read them (frontend.conditional, market.core.conditional).
 class Watched(StrEnum):
-    PRODUCT = "product"  # its lots' stock
+    PRODUCT = "product"  # its lots' stock; its edits while a draft
     LOT = "lot"  # its trace events, by public id
 
 
