@@ -29,8 +29,9 @@ ETag is computed, so that their first page already carries the ETag of the secre
 The views take GET and HEAD (`require_safe`): a HEAD is answered like the GET, headers and 304 included.
 Not conditional: a request with messages waiting (they appear once, in the next page rendered); anything but
 a 200 (a refused query, a 404). `Cache-Control: private, no-cache` — the page holds the visitor's CSRF token
-(and, signed in, their name), so only their browser keeps it, and asks each time. `Vary: Cookie, HX-Request`:
-the language, the session and the CSRF secret come in cookies. Last-Modified is not sent: a date cannot say
+(and, signed in, their name), so only their browser keeps it, and asks each time. `Vary: Cookie, HX-Request`
+(and Accept-Encoding, on the 304 too): the language, the session and the CSRF secret come in cookies, and an
+htmx request is answered with a part of the page. Last-Modified is not sent: a date cannot say
 which language, visitor or CSRF secret a page was made for, and a client that sent only If-Modified-Since
 would be given another variant's page.
 """

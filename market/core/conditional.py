@@ -19,25 +19,27 @@ import hashlib
 import hmac
 from base64 import urlsafe_b64encode
 from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.http import HttpRequest, HttpResponseBase
+from django.template.utils import get_app_template_dirs
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
-
-# What a deploy changes in a page without changing its data: templates and translations (static files are
-# covered by the manifest's hash when there is one; without a manifest their names do not change anyway).
-DEPLOYED_GLOBS = ("*/templates/**/*.html", "locale/**/*.mo", "*/locale/**/*.mo")
 
 
 @functools.cache
 def deploy_version() -> str:
-    """A digest of the deployed templates, translations and static manifest: the same in every process of
-    one deploy (it is read from the files, not from the clock), different after a deploy that changes one."""
+    """A digest of what a deploy changes in a response without changing its data — our templates, the
+    translations and the static manifest (without a manifest, static names do not change anyway): the same
+    in every process of one deploy (read from the files, not the clock), different after a deploy that
+    changes one of them. Read once per process."""
     digest = hashlib.sha256(str(getattr(staticfiles_storage, "manifest_hash", "")).encode())
-    base = settings.BASE_DIR
-    paths = sorted({path for pattern in DEPLOYED_GLOBS for path in base.glob(pattern) if ".venv" not in path.parts})
-    for path in paths:
+    base = Path(settings.BASE_DIR)
+    templates = map(Path, get_app_template_dirs("templates"))
+    ours = [d for d in templates if base in d.parents and "site-packages" not in d.parts]
+    folders = [*ours, *(Path(p) for p in settings.LOCALE_PATHS)]
+    for path in sorted(p for folder in folders for p in folder.rglob("*") if p.is_file()):
         digest.update(str(path.relative_to(base)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
@@ -61,7 +63,8 @@ def answer_conditionally(
 ) -> HttpResponseBase:
     """304 (GET and HEAD) when the request's If-None-Match holds `etag`, without calling `produce`; else what
     `produce` answers, with the ETag when it is a 200. Either way the caching headers a 304 must repeat
-    (RFC 9110 §15.4.5): the ETag, Cache-Control (kept, but revalidated before each use: `no-cache`) and Vary.
+    (RFC 9110 §15.4.5): the ETag, Cache-Control (kept, but revalidated before each use: `no-cache`) and Vary
+    (with Accept-Encoding, which market.core.compression adds to the 200 only).
     `private`: the response holds something of the visitor's (a CSRF token, their name), so no shared cache
     may keep it."""
     not_modified = get_conditional_response(request, etag=etag)
@@ -70,5 +73,5 @@ def answer_conditionally(
         return response  # an error, a refused query or a failed If-Match is not a representation to validate
     response.headers["ETag"] = etag
     patch_cache_control(response, no_cache=True, **({"private": True} if private else {"public": True}))
-    patch_vary_headers(response, vary)
+    patch_vary_headers(response, ("Accept-Encoding", *vary))
     return response
