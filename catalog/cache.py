@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+import secrets
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
+from enum import StrEnum
 from typing import Any, TypeVar
 
 from django.core.cache import cache
@@ -76,6 +78,57 @@ def catalog_changed() -> None:
     a reader that cached the old rows between the two bumps is overtaken by the second one."""
     _bump()
     transaction.on_commit(_bump)
+
+
+# Per-object versions, for what changes without a catalogue-wide bump (stock taken by an order, a lot's
+# trace events): the public pages' ETags read them (frontend.conditional, market.core.conditional).
+class Watched(StrEnum):
+    PRODUCT = "product"  # its lots' stock; its edits while a draft
+    LOT = "lot"  # its trace events, by public id
+
+
+def digital_link_ident(gtin14: str, lot_code: str) -> str:
+    """A lot's name under its GS1 Digital Link (its trace page has two addresses)."""
+    return f"{gtin14}/{lot_code.upper()}"
+
+
+def _object_key(kind: Watched, ident: object) -> str:
+    return f"catalog:{kind.value}:{ident}"
+
+
+def _bump_objects(keys: list[str]) -> None:
+    for key in keys:
+        # A key never read (or evicted) is left missing: its first reader starts it at a random number.
+        with suppress(ValueError):
+            cache.incr(key)
+
+
+def object_changed(kind: Watched, idents: Iterable[object]) -> None:
+    """Call from a service after a write that changes what a public page of these objects shows but needs
+    no catalogue-wide bump. Like `catalog_changed`: now, and again at commit."""
+    keys = [_object_key(kind, ident) for ident in set(idents)]
+    _bump_objects(keys)
+    transaction.on_commit(lambda: _bump_objects(keys))
+
+
+def versions(*objects: tuple[Watched, object]) -> tuple[object, ...]:
+    """What a public read of these objects is made of, in one Redis round trip: the catalogue version, today
+    (certificates and lots expire by date, with no write) and each object's version. Inside `one_version()`
+    the catalogue version read here is the one the rest of the request uses."""
+    keys = [_object_key(kind, ident) for kind, ident in objects]
+    found = cache.get_many([VERSION_KEY, *keys])
+    seen = _read.get()
+    if VERSION_KEY in found and seen is not None:
+        seen.setdefault(VERSION_KEY, found[VERSION_KEY])
+    catalogue = found[VERSION_KEY] if VERSION_KEY in found else catalog_version()
+    own = []
+    for key in keys:
+        if key not in found:
+            # A random start, as for the catalogue version: an evicted key never returns to an old value.
+            cache.add(key, secrets.randbelow(2**31), timeout=None)
+            found[key] = cache.get(key)
+        own.append(found[key])
+    return (catalogue, timezone.localdate().isoformat(), *own)
 
 
 def cached(name: str, params: dict[str, Any], compute: Callable[[], T], timeout: int = DEFAULT_TIMEOUT) -> T:

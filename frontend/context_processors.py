@@ -12,6 +12,13 @@ from market.organisations.selectors import user_organisations
 
 
 def shell(request: HttpRequest) -> dict[str, Any]:
+    """Read once per request: a conditional page (frontend.conditional) reads it for its ETag first."""
+    if "shell" not in request.__dict__:
+        request.__dict__["shell"] = _shell(request)
+    return request.__dict__["shell"]
+
+
+def _shell(request: HttpRequest) -> dict[str, Any]:
     actor = getattr(request, "actor", None)
     if actor is None or not actor.is_authenticated:
         return {"actor": actor, "navigation": navigation_for(None)}

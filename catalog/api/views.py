@@ -21,7 +21,7 @@ from rest_framework.response import Response
 
 from catalog import inputs, selectors, services
 from catalog.api import serializers as s
-from catalog.cache import cached_with_version, one_version
+from catalog.cache import Watched, cached_with_version, one_version, versions
 from catalog.commands import CertificateDetails, LotDetails, ProductDetails
 from catalog.permissions import (
     CATALOG_IMPORT,
@@ -39,7 +39,7 @@ from market.core.inputs import IdInput, input_mode, read_input
 from market.core.json_input import JSONParser
 from market.core.listing import UPDATED_SINCE, ListEndpoint, list_response, wants_sync
 from market.core.storage import private_file_response
-from market.organisations.drf import NO_SCOPE, ActorAPIView
+from market.organisations.drf import NO_SCOPE, ActorAPIView, conditional_read
 from market.organisations.models import ApiScope
 
 
@@ -131,6 +131,7 @@ class ProductListView(ActorAPIView):
         operation_id="products_list",
     )
     @one_version()
+    @conditional_read(lambda view, request: versions(), personal=False)
     def get(self, request: Request) -> HttpResponseBase:
         """Public and the same for everyone: the rendered page is cached per query, language, day and
         catalogue version (every catalogue write bumps it), for CATALOG_LIST_CACHE_SECONDS at most."""
@@ -228,7 +229,8 @@ class ProductDetailView(ActorAPIView):
 
     @extend_schema(responses=s.ProductDetailOut, tags=["catalogue"])
     @one_version()
-    def get(self, request: Request, product_id: int) -> Response:
+    @conditional_read(lambda view, request, product_id: versions((Watched.PRODUCT, product_id)), personal=True)
+    def get(self, request: Request, product_id: int) -> HttpResponseBase:
         product = selectors.product_visible_get(actor=self.actor, product_id=product_id)
         return Response(s.ProductDetailOut(product, context=_out(self)).data)
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog import gs1, pricing
-from catalog.cache import catalog_changed
+from catalog.cache import Watched, catalog_changed, digital_link_ident, object_changed
 from catalog.commands import LotDetails
 from catalog.models import (
     Certificate,
@@ -238,6 +238,14 @@ def lot_withdraw(*, actor: Actor, lot_id: int, reason: str) -> HarvestLot:
 
 
 # --- traceability events -------------------------------------------------------------------------
+def trace_page_keys(lot: HarvestLot) -> list[str]:
+    """The names of a lot's trace page(s) for its version: its public id and, with a GTIN, its Digital Link."""
+    keys = [lot.public_id]
+    if lot.product.gtin:
+        keys.append(digital_link_ident(lot.product.gtin, lot.code))
+    return keys
+
+
 def trace_event_record(
     *,
     lot: HarvestLot,
@@ -300,6 +308,7 @@ def trace_event_record(
         recorded_by=recorded_by if getattr(recorded_by, "pk", None) else None,
     )
     event.save()
+    object_changed(Watched.LOT, trace_page_keys(lot))
     return event
 
 
@@ -429,6 +438,7 @@ def lots_stock_take_locked(*, takes: Sequence[StockTake], actor: Actor | None = 
     )
     HarvestLot.objects.filter(pk__in=totals).update(quantity_available=F("quantity_available") - taken)
     audit_records(actor=actor, entries=entries)
+    object_changed(Watched.PRODUCT, (take.lot.product_id for take in takes))  # the product pages' stock
     if any(take.lot.quantity_available == 0 for take in takes):
         catalog_changed()
 
@@ -445,6 +455,7 @@ def lot_stock_return(
         was_empty = lot.quantity_available == 0
         HarvestLot.objects.filter(pk=lot.pk).update(quantity_available=F("quantity_available") + quantity)
         lot.refresh_from_db(fields=["quantity_available"])
+        object_changed(Watched.PRODUCT, [lot.product_id])
         audit_record(
             actor=actor,
             action="lot.stock_returned",

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog import pricing, uploads
-from catalog.cache import catalog_changed
+from catalog.cache import Watched, catalog_changed, object_changed
 from catalog.commands import ProductDetails
 from catalog.models import Category, PriceTier, Product, ProductImage, ProductStatus, VatCategory
 from catalog.permissions import PRODUCTS_MANAGE
@@ -165,6 +165,14 @@ def _save(product: Product, *, fields: list[str] | None) -> None:
         raise
 
 
+def _changed(product: Product) -> None:
+    """After a write to the product: its own pages (a draft's are its cooperative's) and, once it is
+    published, the catalogue's."""
+    object_changed(Watched.PRODUCT, [product.pk])
+    if product.status == ProductStatus.PUBLISHED:
+        catalog_changed()
+
+
 def _locked(actor: Actor, product_id: int) -> Product:
     """The product, its row locked; NotFound for another organisation (it cannot tell it from a missing one)."""
     product = (
@@ -276,8 +284,7 @@ def product_update(
     product.search_text = search_document(product)
     _save(product, fields=sorted({*changed, "search_text", "price_per_base_unit", "updated_at"}))
     audit_record(actor=actor, action="product.updated", target=product, data={"fields": sorted(set(changed))})
-    if product.status == ProductStatus.PUBLISHED:
-        catalog_changed()
+    _changed(product)
     return product
 
 
@@ -391,8 +398,7 @@ def product_image_add(*, actor: Actor, product_id: int, upload: IO[bytes], alt_t
             image.image.storage.delete(name)
         raise
     audit_record(actor=actor, action="product.image_added", target=product, data={"image": image.pk})
-    if product.status == ProductStatus.PUBLISHED:
-        catalog_changed()
+    _changed(product)
     return image
 
 
@@ -419,5 +425,4 @@ def product_image_remove(*, actor: Actor, product_id: int, image_id: int) -> Non
             storage.delete(name)
 
     transaction.on_commit(delete_files)
-    if product.status == ProductStatus.PUBLISHED:
-        catalog_changed()
+    _changed(product)

@@ -5,20 +5,22 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from rest_framework import serializers
 
-from catalog import inputs, selectors
-from catalog.cache import one_version
+from catalog import gs1, inputs, selectors
+from catalog.cache import Watched, digital_link_ident, one_version, versions
 from catalog.commands import Sort
 from catalog.models import CertificateKind, HarvestLot, Product
 from catalog.policy import allowed, product_actions
 from catalog.pricing import PriceQuote
+from frontend.conditional import conditional_page
 from frontend.schema_forms import Choices, SchemaForm
 from market.core import inputs as core_inputs
 from market.core.errors import ApplicationError
@@ -65,8 +67,9 @@ def filter_form(request: ActorRequest) -> SchemaForm:
     return form
 
 
-@require_GET
+@require_safe
 @one_version()
+@conditional_page(lambda request: versions())  # the cards and facets: catalogue-wide writes, and the date
 def catalogue(request: ActorRequest) -> HttpResponse:
     values, errors = inputs.read_query_leniently(inputs.ProductQueryInput, request.GET)
     query = selectors.ProductQuery.from_values(values)
@@ -153,8 +156,9 @@ def _quote(product: Product, params: Any) -> tuple[PriceQuote | None, str | None
         return None, "; ".join(m for ms in error.fields.values() for m in ms) or error.message, part
 
 
-@require_GET
+@require_safe
 @one_version()
+@conditional_page(lambda request, product_id: versions((Watched.PRODUCT, product_id)))  # + its lots' stock
 def product(request: ActorRequest, product_id: int) -> HttpResponse:
     actor = request.actor
     item = selectors.product_visible_get(actor=actor, product_id=product_id)
@@ -197,15 +201,25 @@ def _trace_page(request: ActorRequest, lot: HarvestLot) -> HttpResponse:
     return render(request, "frontend/catalog/trace.html", {"trace": selectors.trace_view(lot=lot, actor=request.actor)})
 
 
-@require_GET
+@require_safe
 @one_version()
+@conditional_page(lambda request, public_id: versions((Watched.LOT, public_id)))  # + its trace events
 def trace(request: ActorRequest, public_id: str) -> HttpResponse:
     """The internal QR path (/trace/<id>/) for lots of products without a GTIN."""
     return _trace_page(request, selectors.lot_public_get(public_id=public_id))
 
 
-@require_GET
+def _digital_link_version(request: ActorRequest, gtin: str, lot_code: str) -> tuple[object, ...] | None:
+    try:
+        gtin14 = gs1.normalise_gtin(gtin)
+    except ValidationError:
+        return None  # the view answers 404
+    return versions((Watched.LOT, digital_link_ident(gtin14, lot_code)))
+
+
+@require_safe
 @one_version()
+@conditional_page(_digital_link_version)
 def digital_link(request: ActorRequest, gtin: str, lot_code: str) -> HttpResponse:
     """GS1 Digital Link resolver: /01/{gtin14}/10/{lot}[?17=YYMMDD] opens the lot's trace page."""
     return _trace_page(request, selectors.lot_by_digital_link(gtin14=gtin, lot_code=lot_code))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
+from base64 import urlsafe_b64encode
 from collections.abc import Callable
 
 from django.conf import settings
@@ -96,23 +99,39 @@ def page_policy(nonce: str, extra: dict[str, list[str]] | None = None) -> str:
     return "; ".join(parts)
 
 
+def validated_nonce(etag: str) -> str:
+    """The nonce of a page served with this ETag (see market.core.conditional): the same for every response
+    carrying it, so that after a 304 the browser's kept body (its scripts hold the nonce it was rendered
+    with) and the 304's policy (which replaces the kept one) agree. Unguessable without SECRET_KEY, and
+    bound to everything the ETag covers — the URL, the data versions and the visitor's CSRF secret — so it
+    is as unpredictable to anyone else as a random one: see market.core.conditional."""
+    digest = hmac.new(settings.SECRET_KEY.encode(), f"csp-nonce:{etag}".encode(), hashlib.sha256).digest()
+    return urlsafe_b64encode(digest[:18]).decode()
+
+
+def apply_page_policy(request: HttpRequest, response: HttpResponseBase) -> None:
+    """The page policy, with this request's nonce, on a page or on a 304 that stands for one."""
+    response.headers["Content-Security-Policy"] = page_policy(request.csp_nonce, request.__dict__.get("csp_extra"))  # type: ignore[attr-defined]
+    if settings.CSP_REPORTING_API:
+        response.headers["Reporting-Endpoints"] = f'{CSP_REPORT_GROUP}="{CSP_REPORT_PATH}"'
+
+
 class ContentSecurityPolicyMiddleware:
     """Gives each request a fresh nonce (`request.csp_nonce`, `{{ csp_nonce }}` in templates) and each response
-    its policy: the page policy on HTML, a policy that allows nothing on everything else."""
+    its policy: the page policy on HTML, a policy that allows nothing on everything else. A view may replace
+    the nonce before it renders (a page answered conditionally: `validated_nonce`); the policy carries the
+    one the page was rendered with."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        nonce = secrets.token_urlsafe(18)
-        request.csp_nonce = nonce  # type: ignore[attr-defined]
+        request.csp_nonce = secrets.token_urlsafe(18)  # type: ignore[attr-defined]
         response = self.get_response(request)
         if "Content-Security-Policy" in response.headers:
             return response  # a view that set its own knows better
         if response.headers.get("Content-Type", "").startswith("text/html"):
-            response.headers["Content-Security-Policy"] = page_policy(nonce, request.__dict__.get("csp_extra"))
-            if settings.CSP_REPORTING_API:
-                response.headers["Reporting-Endpoints"] = f'{CSP_REPORT_GROUP}="{CSP_REPORT_PATH}"'
+            apply_page_policy(request, response)
         else:
             response.headers["Content-Security-Policy"] = OTHER_POLICY
         return response

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from functools import cached_property
+from collections.abc import Callable
+from functools import cached_property, wraps
 from typing import Any
 
+from django.http import HttpResponseBase
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, permissions, serializers
 from rest_framework.views import APIView
 
+from market.core.conditional import answer_conditionally, weak_etag
 from market.core.throttling import throttles_for
 from market.organisations.actors import actor_for_request
 from market.organisations.models import ApiScope, ApiToken
@@ -54,6 +57,47 @@ class ActorAPIView(APIView):
         if self.throttle_classes is not APIView.throttle_classes:
             return super().get_throttles()
         return throttles_for(self.request)
+
+
+# What an API read varies on besides its URL: the language asked for, and who asks (a token or a session).
+API_VARY = ("Accept-Language", "Authorization", "Cookie")
+ApiRead = Callable[..., HttpResponseBase]
+DataVersion = Callable[..., tuple[object, ...]]
+
+
+def conditional_read(data_version: DataVersion, *, personal: bool) -> Callable[[ApiRead], ApiRead]:
+    """Conditional GET for an API read (see market.core.conditional): the ETag covers the URL and host (the
+    `next` links are absolute), the language, the data versions `data_version(view, request, **kwargs)`
+    names and, when the resource is `personal` (its `allowed_actions`), the acting organisation's kind and
+    id, the role and a token's scopes. A 304 costs the version reads. Responses that are the same for
+    everyone are `public`; personal ones `private` when someone is signed in."""
+
+    def decorate(read: ApiRead) -> ApiRead:
+        @wraps(read)
+        def wrapped(view: ActorAPIView, request: Any, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            actor = view.actor
+            who: tuple[object, ...] = ()
+            if personal:
+                who = ("anonymous",)
+                if actor.is_authenticated:
+                    organisation = actor.organisation
+                    scopes = sorted(actor.scopes) if actor.scopes is not None else None
+                    who = (organisation.kind if organisation else "", actor.organisation_id, actor.role, scopes)
+            etag = weak_etag(
+                (request.get_full_path(), request.get_host(), get_language(), *who,
+                 *data_version(view, request, *args, **kwargs))
+            )  # fmt: skip
+            return answer_conditionally(
+                request,
+                etag,
+                lambda: read(view, request, *args, **kwargs),
+                private=personal and actor.is_authenticated,
+                vary=API_VARY,
+            )
+
+        return wrapped
+
+    return decorate
 
 
 class AllowedActionsField(serializers.Field):
