@@ -6,7 +6,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_CSS = ROOT / "frontend" / "static" / "frontend" / "app.css"
-FEATURE_CSS = [ROOT / "linkage" / "static" / "linkage" / "linkage.css"]
+FEATURE_CSS = [
+    ROOT / "linkage" / "static" / "linkage" / "linkage.css",
+    ROOT / "fairs" / "static" / "fairs" / "badges.css",
+]
 COLOUR_LITERAL = re.compile(r"#[0-9a-fA-F]{3,8}\b|\brgba?\(|\bhsla?\(")
 
 
