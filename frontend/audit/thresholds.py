@@ -9,6 +9,9 @@ from typing import Any
 
 KIB = 1024
 MIN_SCORES = {"performance": 0.98, "accessibility": 1.0, "best-practices": 1.0, "seo": 1.0}
+# Figures that are timings (the performance score weighs LCP and blocking time): judged by `make audit`'s
+# median of three runs; the suite's single run on a loaded machine asserts only the rest.
+TIMED = {"performance"}
 # SEO is judged on public pages only: a page behind a login is rightly `noindex`.
 PUBLIC_ONLY = {"seo"}
 MAX_LCP_MS = 1500.0
@@ -81,17 +84,18 @@ class PageResult:
             missed=tuple(sorted({audit for run in self.runs for audit in run.missed})),
         )
 
-    def failures(self) -> list[str]:
-        """Every target the page misses, in words; empty when it meets them all."""
+    def failures(self, *, timings: bool = True) -> list[str]:
+        """Every target the page misses, in words; empty when it meets them all. `timings=False` leaves out
+        the performance score and LCP."""
         measured = self.median()
         missed = []
         for name, minimum in MIN_SCORES.items():
-            if name in PUBLIC_ONLY and not self.public:
+            if (name in PUBLIC_ONLY and not self.public) or (name in TIMED and not timings):
                 continue
             score = measured.scores.get(name)
             if score is None or score < minimum:
                 missed.append(f"{name} {score} < {minimum}")
-        if measured.lcp_ms > MAX_LCP_MS:
+        if timings and measured.lcp_ms > MAX_LCP_MS:
             missed.append(f"LCP {measured.lcp_ms:.0f} ms > {MAX_LCP_MS:.0f} ms")
         if measured.cls > MAX_CLS:
             missed.append(f"CLS {measured.cls:.3f} > {MAX_CLS}")

@@ -57,6 +57,13 @@ def test_the_limits_themselves_pass_and_seo_counts_on_public_pages_only():
     assert PageResult("home", "/", public=True, runs=[run(scores=PERFECT | {"seo": 0.6})]).failures()
 
 
+def test_without_timings_only_the_performance_score_and_lcp_are_left_out():
+    slow_and_heavy = run(lcp_ms=2600, weight_bytes=120 * KIB, scores=PERFECT | {"performance": 0.7})
+    page = PageResult("pay", "/pay/X/", public=False, runs=[slow_and_heavy])
+    assert page.failures(timings=False) == ["weight 120.0 KiB > 100 KiB"]
+    assert len(page.failures()) == 3
+
+
 def test_a_page_without_a_run_is_an_error_not_a_pass():
     with pytest.raises(ValueError, match="no Lighthouse run"):
         PageResult("home", "/", public=True).failures()
