@@ -78,6 +78,12 @@ def prepare(env: dict[str, str]) -> list[dict[str, Any]]:
     return targets
 
 
+# Lighthouse asks to be run again when Chrome's trace of a page load comes out incomplete (NO_NAVSTART,
+# NO_FCP), which a loaded machine makes happen now and then; a page's own error fails at once.
+RETRIED_ERRORS = ("Please run Lighthouse again", "NO_NAVSTART", "NO_FCP")
+ATTEMPTS = 3
+
+
 def lighthouse(url: str, session: str, out: Path) -> LighthouseRun:
     headers = json.dumps({"Cookie": f"{SESSION_COOKIE}={session}"}) if session else "{}"
     command = [
@@ -90,15 +96,17 @@ def lighthouse(url: str, session: str, out: Path) -> LighthouseRun:
         f"--chrome-flags={CHROME_FLAGS}",
         f"--extra-headers={headers}",
     ]
-    done = subprocess.run(
-        command, env=os.environ | {"CHROME_PATH": CHROME_PATH}, capture_output=True, text=True, timeout=300
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"lighthouse {url} failed:\n{done.stderr[-3000:]}")
-    lhr = json.loads(out.read_text())
-    if lhr.get("runtimeError"):
-        raise RuntimeError(f"lighthouse {url}: {lhr['runtimeError']}")
-    return LighthouseRun.from_lhr(lhr)
+    for attempt in range(1, ATTEMPTS + 1):
+        done = subprocess.run(
+            command, env=os.environ | {"CHROME_PATH": CHROME_PATH}, capture_output=True, text=True, timeout=300
+        )
+        error = done.stderr[-3000:] if done.returncode != 0 else json.loads(out.read_text()).get("runtimeError")
+        if not error:
+            return LighthouseRun.from_lhr(json.loads(out.read_text()))
+        if attempt == ATTEMPTS or not any(marker in str(error) for marker in RETRIED_ERRORS):
+            raise RuntimeError(f"lighthouse {url} failed:\n{error}")
+        print(f"  {url}: Lighthouse asks for another run ({attempt}/{ATTEMPTS})", flush=True)
+    raise AssertionError("unreachable")
 
 
 def axe_all(base: str, targets: list[dict[str, Any]]) -> dict[str, list[AxeViolation]]:
