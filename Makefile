@@ -11,12 +11,13 @@ TEST_ENV := MARKET_ENV=test DJANGO_SETTINGS_MODULE=tests.settings
 # the soak (marked long, collected first) starts at once beside the rest. PYTEST_ARGS= runs serially.
 PYTEST_ARGS ?= -n 2 --dist loadfile --no-loadscope-reorder
 
-.PHONY: help setup run test lint format migrations-check schema schema-check compose-check audit services system-packages messages messages-update bench clean
+.PHONY: help setup run test lint format migrations-check schema schema-check compose-check audit audit-deps audit-tools services system-packages messages messages-update bench clean
 
 help:
 	@echo "make run    – set up, migrate SQLite, seed the demo, start web + worker + beat (no server needed)"
 	@echo "make test   – set up, start PostgreSQL/Redis if needed, lint, check migrations/schema/compose, audit the lock file, run pytest"
-	@echo "make lint | format | schema | messages | bench | clean"
+	@echo "make audit  – Lighthouse and axe on the main pages against a production-like server: var/audit/report.{json,md}"
+	@echo "make lint | format | schema | messages | audit-deps | bench | clean"
 
 setup: $(VENV)/.synced
 
@@ -71,10 +72,26 @@ compose-check: setup
 # The exact versions in uv.lock against the advisory database (scripts/audit-dependencies says how it judges:
 # a fixed advisory fails, one without a fix must be listed in audit-ignore.txt and is printed every run, and an
 # unreachable advisory service is reported as NOT AUDITED — a failure with AUDIT_REQUIRED=1).
-audit: setup
+audit-deps: setup
 	@$(PY) scripts/audit-dependencies
 
-test: setup system-packages messages services lint migrations-check schema-check compose-check audit
+# Lighthouse from frontend/audit/package-lock.json (npm ci), outside the repository's tracked files.
+LIGHTHOUSE_DIR := var/lighthouse
+audit-tools: $(LIGHTHOUSE_DIR)/.installed
+
+$(LIGHTHOUSE_DIR)/.installed: frontend/audit/package.json frontend/audit/package-lock.json
+	@mkdir -p $(LIGHTHOUSE_DIR)
+	@cp frontend/audit/package.json frontend/audit/package-lock.json $(LIGHTHOUSE_DIR)/
+	@cd $(LIGHTHOUSE_DIR) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# The pages' report (frontend/audit): Lighthouse mobile, median of 3 runs, and axe with every rule, on the demo
+# served as production serves it; writes var/audit/report.{json,md} and fails when a page misses a target
+# (~6 min). AUDIT_ARGS="--runs 1 --page home" for a quick look; the suite runs it with one run per page.
+audit: setup system-packages messages audit-tools
+	$(PY) -m frontend.audit $(AUDIT_ARGS)
+
+test: setup system-packages messages services lint migrations-check schema-check compose-check audit-deps audit-tools
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
 # The benchmark report (bench/report): every read measured A/B against a bare Django view, then checkouts,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
@@ -81,7 +82,8 @@ def service_worker(request: HttpRequest) -> HttpResponse:
         "shell": shell,
         "offlinePages": list(OFFLINE_PAGES),
         "offlinePage": reverse("frontend:offline"),
-        "staticPrefix": static(""),
+        # STATIC_URL, not static(""): the production (manifest) storage has no entry for the folder itself.
+        "staticPrefix": settings.STATIC_URL,
         "logout": reverse("frontend:logout"),
     }
     config["version"] = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:12]

@@ -49,3 +49,22 @@ def test_the_service_worker_controls_the_whole_site_and_is_never_kept_stale(clie
     assert not any(re.match(p, "/orders/1/") for p in config["offlinePages"])
     offline = client.get("/offline/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
     assert "Không có mạng" in offline
+
+
+def test_the_service_worker_is_served_under_hashed_static_names(client: Client, settings, tmp_path):
+    """Production's manifest storage has no name for the static folder itself: the worker's prefix is
+    STATIC_URL (asking the storage for '' was a 500 on every page load in production)."""
+    from frontend.views.pwa import SHELL
+
+    paths = {path: path.replace(".", ".0123456789ab.", 1) for path in SHELL}
+    (tmp_path / "staticfiles.json").write_text(json.dumps({"paths": paths, "version": "1.1", "hash": "0"}))
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+    response = client.get("/sw.js")
+    assert response.status_code == 200
+    config = json.loads(re.search(r"const CONFIG = (\{.*\});", response.content.decode()).group(1))
+    assert config["staticPrefix"] == "/static/"
+    assert "/static/frontend/app.0123456789ab.css" in config["shell"]

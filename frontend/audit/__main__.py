@@ -1,0 +1,211 @@
+"""`python -m frontend.audit [--runs 3] [--out var/audit]`: seed the demo into a scratch SQLite database,
+serve it as production does (gunicorn, DEBUG off, collected and hashed static files, a private Redis), run
+Lighthouse and axe on every page of targets.py, write report.json and report.md, exit 1 when a page misses
+a target."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.servers import private_redis, start_gunicorn, stop
+from frontend.audit import report
+from frontend.audit.thresholds import AxeViolation, LighthouseRun, PageResult
+
+ROOT = Path(__file__).resolve().parents[2]
+NODE_DIR = ROOT / "var" / "lighthouse"  # `make audit` installs frontend/audit/package-lock.json here
+LIGHTHOUSE = NODE_DIR / "node_modules" / ".bin" / "lighthouse"
+CHROME_PATH = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
+CHROME_FLAGS = "--headless=new --no-sandbox --disable-gpu --no-first-run --disable-background-networking"
+SESSION_COOKIE = "sessionid"
+UNAUDITED_STATIC = ("admin", "rest_framework", "drf_spectacular_sidecar")
+# The suite's own settings never leak into the audited server.
+TEST_ONLY = ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "MARKET_ENV", "DJANGO_SETTINGS_MODULE", "DEBUG")
+
+
+def server_env(scratch: Path, redis: dict[str, str]) -> dict[str, str]:
+    """Production settings on loopback: DEBUG off, hashed static files, HTML compressed by our middleware."""
+    base = {k: v for k, v in os.environ.items() if k not in TEST_ONLY}
+    return (
+        base
+        | redis
+        | {
+            "DJANGO_SETTINGS_MODULE": "market.settings",
+            "MARKET_ENV": "production",
+            "SECRET_KEY": "audit-only-" + "x" * 60,
+            "DATABASE_URL": f"sqlite:///{scratch / 'market.sqlite3'}",
+            "MARKET_VAR_DIR": str(scratch / "var"),
+            "STATIC_ROOT": str(scratch / "static"),
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "SECURE_SSL_REDIRECT": "0",
+            "CELERY_TASK_ALWAYS_EAGER": "0",
+        }
+    )
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
+    return done.stdout
+
+
+def prepare(env: dict[str, str]) -> list[dict[str, Any]]:
+    """Migrate and seed as `make run` does (once per scratch folder), collect static files, then list the
+    pages with fresh sessions."""
+    if not Path(env["DATABASE_URL"].removeprefix("sqlite:///")).exists():
+        development = env | {"MARKET_ENV": "development", "DEBUG": "0"}
+        manage(development, "migrate", "--noinput", "-v0")
+        manage(development, "seed_demo")
+    # The audited pages' files, hashed and compressed as in production; the admin's and the API browser's
+    # (30 MB that no audited page loads) are left out to save minutes.
+    manage(env, "collectstatic", "--noinput", "--clear", "-v0", *(f"--ignore={app}" for app in UNAUDITED_STATIC))
+    done = subprocess.run(
+        [sys.executable, "-m", "frontend.audit.targets"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"listing the audited pages failed:\n{done.stderr[-3000:]}")
+    targets: list[dict[str, Any]] = json.loads(done.stdout)
+    return targets
+
+
+# Lighthouse asks to be run again when Chrome's trace of a page load comes out incomplete (NO_NAVSTART,
+# NO_FCP), which a loaded machine makes happen now and then; a page's own error fails at once.
+RETRIED_ERRORS = ("Please run Lighthouse again", "NO_NAVSTART", "NO_FCP")
+ATTEMPTS = 3
+
+
+def lighthouse(url: str, session: str, out: Path) -> LighthouseRun:
+    headers = json.dumps({"Cookie": f"{SESSION_COOKIE}={session}"}) if session else "{}"
+    command = [
+        str(LIGHTHOUSE),
+        url,
+        "--quiet",
+        "--output=json",
+        f"--output-path={out}",
+        "--only-categories=performance,accessibility,best-practices,seo",
+        f"--chrome-flags={CHROME_FLAGS}",
+        f"--extra-headers={headers}",
+    ]
+    for attempt in range(1, ATTEMPTS + 1):
+        done = subprocess.run(
+            command, env=os.environ | {"CHROME_PATH": CHROME_PATH}, capture_output=True, text=True, timeout=300
+        )
+        error = done.stderr[-3000:] if done.returncode != 0 else json.loads(out.read_text()).get("runtimeError")
+        if not error:
+            return LighthouseRun.from_lhr(json.loads(out.read_text()))
+        if attempt == ATTEMPTS or not any(marker in str(error) for marker in RETRIED_ERRORS):
+            raise RuntimeError(f"lighthouse {url} failed:\n{error}")
+        print(f"  {url}: Lighthouse asks for another run ({attempt}/{ATTEMPTS})", flush=True)
+    raise AssertionError("unreachable")
+
+
+def axe_all(base: str, targets: list[dict[str, Any]]) -> dict[str, list[AxeViolation]]:
+    """axe's full rule set (every impact, best practices included) at 360 px, signed in where needed."""
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import ViewportSize, sync_playwright
+
+    axe = Axe()
+    found: dict[str, list[AxeViolation]] = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROME_PATH, args=["--headless", "--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            for target in targets:
+                context = browser.new_context(viewport=ViewportSize(width=360, height=780))
+                if target["session"]:
+                    context.add_cookies([{"name": SESSION_COOKIE, "value": target["session"], "url": base}])
+                page = context.new_page()
+                page.goto(base + target["path"], wait_until="networkidle")
+                results = axe.run(page).response
+                found[target["name"]] = [
+                    AxeViolation(
+                        rule=v["id"],
+                        impact=v["impact"] or "",
+                        help=v["help"],
+                        targets=[" ".join(map(str, n["target"])) for n in v["nodes"]],
+                    )
+                    for v in results["violations"]
+                ]
+                context.close()
+        finally:
+            browser.close()
+    return found
+
+
+def lighthouse_version() -> str:
+    package = json.loads((NODE_DIR / "node_modules" / "lighthouse" / "package.json").read_text())
+    return str(package["version"])
+
+
+def audit(runs: int, out_dir: Path, only: list[str], keep: Path | None) -> list[PageResult]:
+    if not LIGHTHOUSE.exists():
+        raise SystemExit(f"{LIGHTHOUSE} is missing: run `make audit` (it runs npm ci from frontend/audit/)")
+    with tempfile.TemporaryDirectory(prefix="market-audit-") as tmp:
+        scratch = keep or Path(tmp)
+        scratch.mkdir(parents=True, exist_ok=True)
+        with private_redis(scratch) as redis:
+            env = server_env(scratch, redis)
+            targets = [t for t in prepare(env) if not only or t["name"] in only]
+            server = start_gunicorn(
+                name="audit", app="market.wsgi", env=env, workers=2, scratch=scratch, ready="/robots.txt"
+            )
+            try:
+                (out_dir / "lighthouse").mkdir(parents=True, exist_ok=True)
+                violations = axe_all(server.base, targets)
+                pages = []
+                for target in targets:
+                    page = PageResult(target["name"], target["path"], target["public"])
+                    for run in range(runs):
+                        url = server.url(target["path"])
+                        slug = target["name"].replace(" ", "-")
+                        lhr = out_dir / "lighthouse" / f"{slug}-{run + 1}.json"
+                        page.runs.append(lighthouse(url, target["session"], lhr))
+                        print(f"  {target['name']} run {run + 1}: {page.runs[-1]}", flush=True)
+                    page.violations = violations[target["name"]]
+                    pages.append(page)
+            finally:
+                stop(server.process)
+    from axe_playwright_python import sync_playwright as axe_module
+
+    meta = {
+        "finished_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "runs": runs,
+        "lighthouse": lighthouse_version(),
+        "axe": _axe_version(Path(axe_module.__file__).parent / "axe.min.js"),
+        "server": "gunicorn, 2 sync workers, MARKET_ENV=production (DEBUG off), SQLite with the demo data",
+    }
+    path = report.write(pages, meta, out_dir)
+    print(report.markdown(pages, meta))
+    print(f"Report: {path} and {path.with_suffix('.md')}")
+    return pages
+
+
+def _axe_version(script: Path) -> str:
+    head = script.read_text()[:200]
+    return head.split("axe v", 1)[1].split()[0] if "axe v" in head else "?"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=3, help="Lighthouse runs per page (the median counts)")
+    parser.add_argument("--out", type=Path, default=ROOT / "var" / "audit")
+    parser.add_argument("--page", action="append", default=[], help="audit only this page (by name); repeatable")
+    parser.add_argument("--keep", type=Path, help="a folder that keeps the seeded demo between runs (faster reruns)")
+    options = parser.parse_args()
+    pages = audit(options.runs, options.out, options.page, options.keep)
+    return 1 if any(page.failures() for page in pages) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
