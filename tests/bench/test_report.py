@@ -34,6 +34,11 @@ READS = (
     "page-storefront",
     "page-trace",
     "page-fair-plan",
+    # Asked again with the ETag of a page or answer kept by the browser (conditional GET).
+    "api-product-304",
+    "page-catalogue-search-304",
+    "page-product-304",
+    "page-trace-304",
 )
 JOBS = (
     "checkout",
