@@ -183,6 +183,9 @@ class Payment(TimeStampedModel):
     client_key = models.CharField(max_length=100, blank=True, help_text="The Idempotency-Key the payer sent.")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     succeeded_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # A pending card attempt whose create/confirm call to Stripe was lost on the network: the card may have been
+    # charged. It blocks new attempts until Stripe is asked again (services.cards.card_attempt_resolve).
+    outcome_unknown = models.BooleanField(_("outcome being checked"), default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -210,7 +213,10 @@ class Payment(TimeStampedModel):
                 name="payment_succeeded_at_only_when_collected",
             ),
         ]
-        indexes = [models.Index(fields=["provider", "state"], name="payment_provider_state_idx")]
+        indexes = [
+            models.Index(fields=["provider", "state"], name="payment_provider_state_idx"),
+            models.Index(fields=["created_at"], condition=Q(outcome_unknown=True), name="payment_outcome_unknown_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_provider_display()} {self.amount} {self.currency} ({self.state})"
