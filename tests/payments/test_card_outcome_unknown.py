@@ -25,7 +25,7 @@ from market.organisations.permissions import Actor
 from market.payments import services
 from market.payments.localstripe import LocalStripeThread
 from market.payments.models import EventSource, PayableStatus, Payment, PaymentEvent, PaymentState
-from market.payments.services.cards import outcome_unknown_message
+from market.payments.services.cards import NOT_RECEIVED_CODE, outcome_unknown_message
 from market.payments.tasks import resolve_card_attempt
 from tests.payments.fixtures import card_token, invoice_of
 
@@ -59,12 +59,14 @@ class DroppingStripe:
         if self.drop == Drop.EVERYTHING or (self.drop == Drop.BEFORE_CREATE and is_create):
             return self._lose(request)
         headers = {k: v for k, v in request.headers.items() if k.lower() not in ("host", "content-length")}
-        async with aiohttp.ClientSession() as session:
-            async with session.request(
+        async with (
+            aiohttp.ClientSession() as session,
+            session.request(
                 request.method, f"{self.upstream}{request.path_qs}", data=await request.read(), headers=headers
-            ) as answer:
-                body = await answer.read()
-                status, content_type = answer.status, answer.content_type
+            ) as answer,
+        ):
+            body = await answer.read()
+            status, content_type = answer.status, answer.content_type
         if self.drop == Drop.AFTER_CREATE and is_create:
             return self._lose(request)
         return web.Response(body=body, status=status, content_type=content_type)
@@ -190,7 +192,8 @@ def test_a_create_that_never_reached_stripe_fails_once_settled_and_the_retry_cha
     page = client.get(reverse("frontend:pay", args=[payable.reference]))
     assert NOTICE not in page.content.decode()
     attempt.refresh_from_db()
-    assert (attempt.state, attempt.outcome_unknown, attempt.failure_code) == (PaymentState.FAILED, False, "not_received")
+    assert (attempt.state, attempt.outcome_unknown) == (PaymentState.FAILED, False)
+    assert attempt.failure_code == NOT_RECEIVED_CODE
     assert stripe_link.charges() == []
     again = pay(payer_actor, payable.pk, second_card)
     assert again.state == PaymentState.SUCCEEDED
