@@ -1,6 +1,7 @@
 """localstripe (the local Stripe) killed during a card payment and during a refund, with gunicorn serving the API
-and the pay page: the person is told clearly, the attempt is closed (not left pending), a retry once it is back
-works, and the card is charged once (counted in localstripe, whose state survives the kill)."""
+and the pay page: the person is told clearly (a card attempt whose answer was lost may have been charged: it is
+checked at Stripe, never guessed), a retry once it is back works, and the card is charged once (counted in
+localstripe, whose state survives the kill)."""
 
 from __future__ import annotations
 
