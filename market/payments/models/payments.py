@@ -185,7 +185,12 @@ class Payment(TimeStampedModel):
     succeeded_at = models.DateTimeField(null=True, blank=True, db_index=True)
     # A pending card attempt whose create/confirm call to Stripe was lost on the network: the card may have been
     # charged. It blocks new attempts until Stripe is asked again (services.cards.card_attempt_resolve).
-    outcome_unknown = models.BooleanField(_("outcome being checked"), default=False)
+    outcome_unknown = models.BooleanField(
+        _("outcome being checked"),
+        default=False,
+        help_text="Stripe's answer to this card attempt was lost: it may have been charged and is being checked "
+        "with Stripe; no new card attempt starts meanwhile.",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
