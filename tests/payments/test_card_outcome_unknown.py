@@ -40,6 +40,7 @@ NOTICE = "Chúng tôi chưa xác nhận được thẻ của bạn đã bị tr�
 class Drop(StrEnum):
     NOTHING = "nothing"
     AFTER_CREATE = "after_create"  # localstripe creates and charges, then the connection is lost
+    ERROR_AFTER_CREATE = "error_after_create"  # localstripe charges, then a 500 comes back (indeterminate)
     BEFORE_CREATE = "before_create"  # the create call is lost on its way: localstripe never sees it
     EVERYTHING = "everything"  # Stripe unreachable
 
@@ -69,6 +70,8 @@ class DroppingStripe:
             status, content_type = answer.status, answer.content_type
         if self.drop == Drop.AFTER_CREATE and is_create:
             return self._lose(request)
+        if self.drop == Drop.ERROR_AFTER_CREATE and is_create:
+            return web.json_response({"error": {"type": "api_error", "message": "Something went wrong."}}, status=500)
         return web.Response(body=body, status=status, content_type=content_type)
 
     @staticmethod
@@ -119,12 +122,13 @@ def refused(actor: Actor, payable_id: int, token: str) -> str:
     return error.value.message
 
 
+@pytest.mark.parametrize("lost", [Drop.AFTER_CREATE, Drop.ERROR_AFTER_CREATE])
 def test_charged_but_unanswered_is_checked_not_failed_and_paid_exactly_once(
-    stripe_link, make_invoice, payer_actor, payer_user, client
+    stripe_link, make_invoice, payer_actor, payer_user, client, lost
 ):
     payable = make_invoice(1_500_000)
     first_card, second_card = card_token(stripe_link.server), card_token(stripe_link.server)
-    stripe_link.drop = Drop.AFTER_CREATE
+    stripe_link.drop = lost
 
     with translation.override("en"):
         assert refused(payer_actor, payable.pk, first_card) == outcome_unknown_message()

@@ -117,8 +117,9 @@ def card_payment_start(*, actor: Actor, payable_id: int, token_id: str, client_k
             },
         )
         return payment, ""
-    except stripe.APIConnectionError as error:
-        # The request may have reached Stripe and charged the card before the answer was lost.
+    except (stripe.APIConnectionError, stripe.APIError) as error:
+        # Lost on the network (or a 5xx, whose result Stripe calls indeterminate): the request may have reached
+        # Stripe and charged the card. A decline or another 4xx says for sure that nothing was charged.
         logger.warning("no answer from stripe for payment %s: %s", payment.pk, error)
         _outcome_unknown_record(payment=payment, actor=actor)
         raise Conflict(outcome_unknown_message()) from None
@@ -130,7 +131,8 @@ def card_payment_start(*, actor: Actor, payable_id: int, token_id: str, client_k
             source=EventSource.API,
             fields={"failure_code": "provider_error", "failure_message": str(error.user_message or error)[:500]},
         )
-        raise Conflict(_("The card service did not answer; nothing was charged. Try again in a moment.")) from None
+        refused = _("The card service refused this payment; nothing was charged. Try again in a moment.")
+        raise Conflict(refused) from None
     synced, _moved = payment_sync_from_intent(intent=intent, source=EventSource.API)
     payment = synced or payment
     return payment, intent.get("client_secret", "") if payment.provider_status == ProviderStatus.REQUIRES_ACTION else ""
