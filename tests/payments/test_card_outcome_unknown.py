@@ -24,8 +24,9 @@ from market.organisations.actors import resolve_actor
 from market.organisations.permissions import Actor
 from market.payments import services
 from market.payments.localstripe import LocalStripeThread
-from market.payments.models import EventSource, PayableStatus, Payment, PaymentEvent, PaymentState
+from market.payments.models import EventSource, PayableStatus, Payment, PaymentEvent, PaymentState, RunStatus
 from market.payments.services.cards import NOT_RECEIVED_CODE, outcome_unknown_message
+from market.payments.services.reconciliation import reconciliation_run
 from market.payments.tasks import resolve_card_attempt
 from tests.payments.fixtures import card_token, invoice_of
 
@@ -204,3 +205,28 @@ def test_a_create_that_never_reached_stripe_fails_once_settled_and_the_retry_cha
     assert len(stripe_link.charges()) == 1
     payable.refresh_from_db()
     assert (payable.status, payable.amount_paid) == (PayableStatus.PAID, 1_500_000)
+
+
+def test_the_reconciliation_sweep_settles_attempts_whose_task_was_lost(
+    stripe_link, make_invoice, payer_actor, settings
+):
+    charged, never_sent = make_invoice(1_500_000), make_invoice(2_000_000)
+    stripe_link.drop = Drop.AFTER_CREATE
+    refused(payer_actor, charged.pk, card_token(stripe_link.server))
+    stripe_link.drop = Drop.BEFORE_CREATE
+    refused(payer_actor, never_sent.pk, card_token(stripe_link.server))
+    stripe_link.drop = Drop.NOTHING
+    settings.STRIPE_OUTCOME_SETTLE_SECONDS = 0
+
+    run = reconciliation_run()
+
+    assert run.status == RunStatus.COMPLETED, run.error
+    paid, failed = Payment.objects.get(payable=charged), Payment.objects.get(payable=never_sent)
+    assert (paid.state, paid.outcome_unknown) == (PaymentState.SUCCEEDED, False)
+    assert (failed.state, failed.outcome_unknown, failed.failure_code) == (
+        PaymentState.FAILED,
+        False,
+        NOT_RECEIVED_CODE,
+    )
+    assert list(invoice_of(charged).callbacks.values_list("callback", flat=True)) == ["succeeded"]
+    assert [charge["amount"] for charge in stripe_link.charges()] == [1_500_000]
