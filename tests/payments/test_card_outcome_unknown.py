@@ -112,14 +112,14 @@ def payer_actor(payer_user) -> Actor:
     return resolve_actor(payer_user)
 
 
-def pay(actor: Actor, payable_id: int, token: str) -> Payment:
-    payment, _secret = services.card_payment_start(actor=actor, payable_id=payable_id, token_id=token)
+def pay(actor: Actor, payable_id: int, token: str, key: str = "") -> Payment:
+    payment, _secret = services.card_payment_start(actor=actor, payable_id=payable_id, token_id=token, client_key=key)
     return payment
 
 
-def refused(actor: Actor, payable_id: int, token: str) -> str:
+def refused(actor: Actor, payable_id: int, token: str, key: str = "") -> str:
     with pytest.raises(Conflict) as error:
-        pay(actor, payable_id, token)
+        pay(actor, payable_id, token, key)
     return error.value.message
 
 
@@ -132,7 +132,7 @@ def test_charged_but_unanswered_is_checked_not_failed_and_paid_exactly_once(
     stripe_link.drop = lost
 
     with translation.override("en"):
-        assert refused(payer_actor, payable.pk, first_card) == outcome_unknown_message()
+        assert refused(payer_actor, payable.pk, first_card, key="tab-1") == outcome_unknown_message()
     attempt = Payment.objects.get(payable=payable)
     assert (attempt.state, attempt.outcome_unknown, attempt.failure_code) == (PaymentState.PENDING, True, "")
     assert len(stripe_link.charges()) == 1  # the card was charged
@@ -143,6 +143,7 @@ def test_charged_but_unanswered_is_checked_not_failed_and_paid_exactly_once(
         message = refused(payer_actor, payable.pk, second_card)
         assert message == outcome_unknown_message()
         assert "Đừng thanh toán lại" in message
+        assert refused(payer_actor, payable.pk, first_card, key="tab-1") == message  # the same request, retried
     client.force_login(payer_user)
     page = client.get(reverse("frontend:pay", args=[payable.reference]))
     assert page.status_code == 200
@@ -168,6 +169,7 @@ def test_charged_but_unanswered_is_checked_not_failed_and_paid_exactly_once(
     assert (payable.status, payable.amount_paid) == (PayableStatus.PAID, 1_500_000)
     page = client.get(reverse("frontend:pay", args=[payable.reference]))
     assert NOTICE not in page.content.decode()
+    assert pay(payer_actor, payable.pk, first_card, key="tab-1") == attempt  # retried again: the same payment
     assert len(stripe_link.charges()) == 1
 
 

@@ -6,6 +6,7 @@ Every change of state goes through `payment_transition`, from the PaymentIntent 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -67,7 +68,7 @@ def card_payment_start(*, actor: Actor, payable_id: int, token_id: str, client_k
     if client_key:
         existing = Payment.objects.filter(payable=payable, client_key=client_key).first()
         if existing is not None:
-            return existing, ""
+            return _replayed(existing), ""
     PAYABLE_POLICY.authorize(actor=actor, obj=payable, action=PayableAction.PAY_BY_CARD)
     # Before any lock: these may call Stripe.
     card_attempts_resolve(payable_id=payable.pk, source=EventSource.API)
@@ -209,6 +210,18 @@ def card_attempts_resolve(*, payable_id: int | None, source: EventSource) -> lis
             logger.warning("payment %s: stripe could not be asked (%s); checked again later", payment.pk, error)
             checked.append(payment)
     return checked
+
+
+def _replayed(payment: Payment) -> Payment:
+    """The answer to a retried request (the same Idempotency-Key): the attempt as it is now; while its outcome is
+    still unknown, after asking Stripe again, the same refusal as the first request got."""
+    if not payment.outcome_unknown:
+        return payment
+    with contextlib.suppress(stripe.StripeError):  # Stripe still unreachable: the attempt stays unknown
+        payment = card_attempt_resolve(payment_id=payment.pk, source=EventSource.API)
+    if payment.outcome_unknown:
+        raise Conflict(outcome_unknown_message())
+    return payment
 
 
 def _outcome_being_checked(payable: Payable) -> bool:
