@@ -28,6 +28,7 @@ from market.payments.models import EventSource, PayableStatus, Payment, PaymentE
 from market.payments.services.cards import NOT_RECEIVED_CODE, outcome_unknown_message
 from market.payments.services.reconciliation import reconciliation_run
 from market.payments.tasks import resolve_card_attempt
+from tests.notifications.conftest import wait_until
 from tests.payments.fixtures import card_token, invoice_of
 
 pytestmark = pytest.mark.django_db
@@ -232,3 +233,22 @@ def test_the_reconciliation_sweep_settles_attempts_whose_task_was_lost(
     )
     assert list(invoice_of(charged).callbacks.values_list("callback", flat=True)) == ["succeeded"]
     assert [charge["amount"] for charge in stripe_link.charges()] == [1_500_000]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.worker
+def test_a_real_worker_settles_the_attempt_with_the_task_sent_after_the_loss(
+    stripe_link, make_invoice, payer_actor, settings, celery_worker_process
+):
+    celery_worker_process(concurrency=1)
+    settings.STRIPE_OUTCOME_SETTLE_SECONDS = 0  # the task is sent with no delay (the worker asks localstripe itself)
+    payable = make_invoice(1_500_000)
+    stripe_link.drop = Drop.AFTER_CREATE
+
+    refused(payer_actor, payable.pk, card_token(stripe_link.server))
+
+    wait_until(lambda: not Payment.objects.get(payable=payable).outcome_unknown, timeout=60, what="the check")
+    assert Payment.objects.get(payable=payable).state == PaymentState.SUCCEEDED
+    payable.refresh_from_db()
+    assert (payable.status, payable.amount_paid) == (PayableStatus.PAID, 1_500_000)
+    assert len(stripe_link.charges()) == 1
