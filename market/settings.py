@@ -366,6 +366,11 @@ STRIPE_API_VERSION = "2026-10-28.endive"
 # 80-second default. Retries are safe: every write carries a deterministic idempotency key.
 STRIPE_TIMEOUT_SECONDS = float(env("STRIPE_TIMEOUT_SECONDS", "10"))
 STRIPE_MAX_NETWORK_RETRIES = int(env("STRIPE_MAX_NETWORK_RETRIES", "1"))
+# A card attempt whose answer was lost is failed (and a new one allowed) only when Stripe, asked this long after
+# the attempt began, shows no charge for it: by then the SDK has given up and Stripe has finished the request.
+STRIPE_OUTCOME_SETTLE_SECONDS = float(
+    env("STRIPE_OUTCOME_SETTLE_SECONDS", str(STRIPE_TIMEOUT_SECONDS * (STRIPE_MAX_NETWORK_RETRIES + 1) + 60))
+)
 # Without a secret key (outside production) card payments run against localstripe, a local Stripe test
 # server that `make run` starts on loopback (run_local); real test keys switch to Stripe. In production
 # an empty key simply turns card payments off (buyers pay by bank transfer).
@@ -495,6 +500,7 @@ CELERY_TASK_QUEUES = [Queue(name) for name in ("default", "payments", "notificat
 CELERY_TASK_ROUTES = {
     "market.payments.tasks.process_webhook_event": {"queue": "payments"},
     "market.payments.tasks.relay_webhook_events": {"queue": "payments"},
+    "market.payments.tasks.resolve_card_attempt": {"queue": "payments"},
     "market.payments.tasks.run_reconciliation": {"queue": "bulk"},
     "market.notifications.tasks.relay": {"queue": "notifications"},
     "market.notifications.tasks.compose_digests": {"queue": "bulk"},

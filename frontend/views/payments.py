@@ -55,6 +55,7 @@ from market.payments.inputs import (
 from market.payments.models import (
     BankTransaction,
     DiscrepancyStatus,
+    EventSource,
     Payable,
     Payment,
     PaymentState,
@@ -117,11 +118,13 @@ def _pay_page(request: MemberRequest, payable: Payable, transfer_form: SchemaFor
     method = read_query(PayMethodQuery, request.GET).get("method", "vietqr")
     if PayableAction.PAY_BY_CARD not in actions:
         method = "vietqr"
+    payments = list(payable.payments.order_by("-pk")[:20])
     context: dict[str, Any] = {
         "payable": payable,
         "actions": actions,
         "method": method,
-        "payments": payable.payments.order_by("-pk")[:20],
+        "payments": payments,
+        "card_outcome_unknown": any(payment.outcome_unknown for payment in payments),
         "reported": selectors.transfers_reported_for(actor=actor, payable=payable)[:20],
     }
     if PayableAction.PAY_BY_TRANSFER in actions:
@@ -140,7 +143,11 @@ def _pay_page(request: MemberRequest, payable: Payable, transfer_form: SchemaFor
 
 @actor_required()
 def pay(request: MemberRequest, reference: str) -> HttpResponse:
-    return _pay_page(request, selectors.payable_get_for(actor=request.actor, reference=reference))
+    payable = selectors.payable_get_for(actor=request.actor, reference=reference)
+    # A card attempt whose answer from Stripe was lost is checked again each time the buyer comes back.
+    if services.card_attempts_resolve(payable_id=payable.pk, source=EventSource.API):
+        payable.refresh_from_db()
+    return _pay_page(request, payable)
 
 
 @require_POST

@@ -92,7 +92,7 @@ class PaymentOut(serializers.ModelSerializer):
         fields = [
             "id", "reference", "provider", "state", "amount", "currency", "amount_refunded", "provider_reference",
             "provider_status", "failure_code", "failure_message", "card_brand", "card_last4", "created_at",
-            "succeeded_at", "allowed_actions",
+            "succeeded_at", "outcome_unknown", "allowed_actions",
         ]  # fmt: skip
 
 

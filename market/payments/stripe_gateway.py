@@ -154,6 +154,23 @@ def charges_since(created_gt: int) -> Iterator[dict[str, Any]]:
         yield as_dict(charge)
 
 
+def payment_intent_find(*, payment_id: int, money: Money, created_gt: int) -> dict[str, Any] | None:
+    """The PaymentIntent of our payment `payment_id` that Stripe charged, found through the charges made since
+    the attempt began (PaymentIntent list filters and lookups by idempotency key are not dependable: localstripe
+    has neither). A charge names its intent; the intent carries our payment id in its metadata."""
+    amount, currency = to_minor_units(money), money.currency.lower()
+    for charge in charges_since(created_gt):
+        if charge.get("amount") != amount or charge.get("currency") != currency:
+            continue
+        intent_id = charge.get("payment_intent")
+        if not intent_id:
+            continue
+        intent = payment_intent_retrieve(intent_id if isinstance(intent_id, str) else intent_id["id"])
+        if (intent.get("metadata") or {}).get("payment_id") == str(payment_id):
+            return intent
+    return None
+
+
 def verify_webhook(payload: bytes, signature: str | None) -> None:
     """Raises stripe.SignatureVerificationError unless the raw body carries our endpoint's signature."""
     secret = settings.STRIPE_WEBHOOK_SECRET

@@ -11,7 +11,8 @@ from celery import shared_task
 from django.db.models import Q
 from django.utils import timezone
 
-from market.payments.models import WebhookEvent, WebhookEventStatus
+from market.payments.models import EventSource, WebhookEvent, WebhookEventStatus
+from market.payments.services.cards import card_attempt_resolve
 from market.payments.services.reconciliation import reconciliation_claim, reconciliation_run
 from market.payments.services.webhooks import (
     CLAIM_EXPIRES,
@@ -31,8 +32,7 @@ def process_webhook_event(self, event_id: int) -> str:
         return webhook_event_process(event_id=event_id)
     except (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError) as error:
         webhook_event_failed(event_id=event_id, error=str(error))
-        delay = min(600, 2**self.request.retries * 5) + random.uniform(0, 3)
-        raise self.retry(exc=error, countdown=delay) from None
+        raise self.retry(exc=error, countdown=_backoff(self.request.retries)) from None
     except Exception as error:
         webhook_event_failed(event_id=event_id, error=repr(error))
         logger.exception("provider event %s failed", event_id)
@@ -60,3 +60,20 @@ def run_reconciliation(run_id: int | None = None) -> int | None:
     passes its run. Safe to run twice: a run already taken is not done again."""
     run = reconciliation_claim(run_id=run_id)
     return None if run is None else reconciliation_run(run=run).pk
+
+
+@shared_task(name="market.payments.tasks.resolve_card_attempt", bind=True, max_retries=MAX_ATTEMPTS)
+def resolve_card_attempt(self, payment_id: int) -> str:
+    """Ask Stripe what became of a card attempt whose answer was lost; again later while Stripe cannot tell yet
+    (unreachable, or the request not settled). The reconciliation sweep takes any left when retries run out."""
+    try:
+        payment = card_attempt_resolve(payment_id=payment_id, source=EventSource.SYSTEM)
+    except (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError) as error:
+        raise self.retry(exc=error, countdown=_backoff(self.request.retries)) from None
+    if payment.outcome_unknown:
+        raise self.retry(countdown=_backoff(self.request.retries))
+    return str(payment.state)
+
+
+def _backoff(retries: int) -> float:
+    return min(600, 2**retries * 5) + random.uniform(0, 3)

@@ -185,6 +185,14 @@ class Payment(TimeStampedModel):
     client_key = models.CharField(max_length=100, blank=True, help_text="The Idempotency-Key the payer sent.")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     succeeded_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # A pending card attempt whose create/confirm call to Stripe was lost on the network: the card may have been
+    # charged. It blocks new attempts until Stripe is asked again (services.cards.card_attempt_resolve).
+    outcome_unknown = models.BooleanField(
+        _("outcome being checked"),
+        default=False,
+        help_text="Stripe's answer to this card attempt was lost: it may have been charged and is being checked "
+        "with Stripe; no new card attempt starts meanwhile.",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -212,7 +220,10 @@ class Payment(TimeStampedModel):
                 name="payment_succeeded_at_only_when_collected",
             ),
         ]
-        indexes = [models.Index(fields=["provider", "state"], name="payment_provider_state_idx")]
+        indexes = [
+            models.Index(fields=["provider", "state"], name="payment_provider_state_idx"),
+            models.Index(fields=["created_at"], condition=Q(outcome_unknown=True), name="payment_outcome_unknown_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_provider_display()} {self.amount} {self.currency} ({self.state})"

@@ -11,6 +11,8 @@ from market.payments.services.bank import (
     transfer_report,
 )
 from market.payments.services.cards import (
+    card_attempt_resolve,
+    card_attempts_resolve,
     card_payment_refresh,
     card_payment_start,
     dispute_sync,
@@ -39,6 +41,8 @@ __all__ = [
     "bank_transaction_apply",
     "bank_transaction_dismiss",
     "bank_transaction_record",
+    "card_attempt_resolve",
+    "card_attempts_resolve",
     "card_payment_refresh",
     "card_payment_start",
     "discrepancy_resolve",

@@ -6,6 +6,7 @@ Every change of state goes through `payment_transition`, from the PaymentIntent 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -68,15 +69,18 @@ def card_payment_start(*, actor: Actor, payable_id: int, token_id: str, client_k
     if client_key:
         existing = Payment.objects.filter(payable=payable, client_key=client_key).first()
         if existing is not None:
-            return existing, ""
+            return _replayed(existing), ""
     PAYABLE_POLICY.authorize(actor=actor, obj=payable, action=PayableAction.PAY_BY_CARD)
-    # Before any lock: this may call Stripe.
+    # Before any lock: these may call Stripe.
+    card_attempts_resolve(payable_id=payable.pk, source=EventSource.API)
     _cancel_abandoned_attempts(payable)
     with transaction.atomic():
         locked = lock_payable(payable.pk)
         if client_key and (existing := Payment.objects.filter(payable=locked, client_key=client_key).first()):
             return existing, ""
         PAYABLE_POLICY.authorize(actor=actor, obj=locked, action=PayableAction.PAY_BY_CARD)
+        if _outcome_being_checked(locked):
+            raise Conflict(outcome_unknown_message())
         if _attempt_in_flight(locked):
             raise Conflict(_("Another card payment for this is in progress. Wait for its result before paying again."))
         payment = Payment.objects.create(
@@ -115,6 +119,12 @@ def card_payment_start(*, actor: Actor, payable_id: int, token_id: str, client_k
             },
         )
         return payment, ""
+    except (stripe.APIConnectionError, stripe.APIError) as error:
+        # Lost on the network (or a 5xx, whose result Stripe calls indeterminate): the request may have reached
+        # Stripe and charged the card. A decline or another 4xx says for sure that nothing was charged.
+        logger.warning("no answer from stripe for payment %s: %s", payment.pk, error)
+        _outcome_unknown_record(payment=payment, actor=actor)
+        raise Conflict(outcome_unknown_message()) from None
     except stripe.StripeError as error:
         logger.warning("stripe error for payment %s: %s", payment.pk, error)
         payment_transition(
@@ -123,10 +133,100 @@ def card_payment_start(*, actor: Actor, payable_id: int, token_id: str, client_k
             source=EventSource.API,
             fields={"failure_code": "provider_error", "failure_message": str(error.user_message or error)[:500]},
         )
-        raise Conflict(_("The card service did not answer; nothing was charged. Try again in a moment.")) from None
+        refused = _("The card service refused this payment; nothing was charged. Try again in a moment.")
+        raise Conflict(refused) from None
     synced, _moved = payment_sync_from_intent(intent=intent, source=EventSource.API)
     payment = synced or payment
     return payment, intent.get("client_secret", "") if payment.provider_status == ProviderStatus.REQUIRES_ACTION else ""
+
+
+def outcome_unknown_message() -> str:
+    return _(
+        "We could not confirm whether your card was charged: the card service did not answer in time. We are "
+        "checking with it now and this page will show the result. Do not pay again meanwhile."
+    )
+
+
+# A card attempt whose answer was lost and for which Stripe shows no charge once it has settled.
+NOT_RECEIVED_CODE = "not_received"
+
+
+def _outcome_unknown_record(*, payment: Payment, actor: Actor) -> None:
+    """Keep the attempt pending and flagged (never failed: it may have been charged), then have a worker ask
+    Stripe once the request has settled. The flag is the outbox: the sweep finds the attempt if the task is lost."""
+    payment_transition(
+        payment_id=payment.pk, to_state=S.PENDING, source=EventSource.API, fields={"outcome_unknown": True}
+    )
+    audit_record(actor=actor, action="payments.card_outcome_unknown", target=payment)
+    from market.payments.tasks import resolve_card_attempt
+
+    try:
+        resolve_card_attempt.apply_async(args=[payment.pk], countdown=settings.STRIPE_OUTCOME_SETTLE_SECONDS)
+    except Exception:
+        logger.warning("could not enqueue the check of payment %s; the sweep will do it", payment.pk, exc_info=True)
+
+
+def card_attempt_resolve(*, payment_id: int, source: EventSource) -> Payment:
+    """Settle a card attempt whose answer from Stripe was lost (`outcome_unknown`): the intent Stripe charged
+    for it is recorded as any Stripe answer is (paid once, however many times this runs); if Stripe shows
+    none once the request has settled, nothing was charged and the attempt fails, so a new one may start.
+
+    Raises stripe.StripeError while Stripe cannot be asked; the attempt then stays as it is."""
+    payment = Payment.objects.get(pk=payment_id)
+    if not payment.outcome_unknown:
+        return payment
+    # A minute of slack for the clocks: Stripe stamps the charge with its own.
+    since = int(payment.created_at.timestamp()) - 60
+    intent = gateway.payment_intent_find(payment_id=payment.pk, money=payment.money, created_gt=since)
+    if intent is not None:
+        synced, _moved = payment_sync_from_intent(intent=intent, source=source)
+        return synced or payment
+    settled = payment.created_at + timedelta(seconds=settings.STRIPE_OUTCOME_SETTLE_SECONDS)
+    if timezone.now() < settled:
+        return payment  # Stripe may still be finishing the request: ask again later
+    failed, _moved = payment_transition(
+        payment_id=payment.pk,
+        to_state=S.FAILED,
+        source=source,
+        fields={
+            "outcome_unknown": False,
+            "failure_code": NOT_RECEIVED_CODE,
+            "failure_message": _("The card service never received this payment; nothing was charged."),
+        },
+    )
+    return failed
+
+
+def card_attempts_resolve(*, payable_id: int | None, source: EventSource) -> list[Payment]:
+    """Ask Stripe about the attempts of a payable (or, for the sweep, of every payable) whose outcome is unknown;
+    returns them as they are now. An attempt Stripe cannot be asked about stays as it is."""
+    attempts = Payment.objects.filter(provider=Provider.STRIPE, outcome_unknown=True)
+    if payable_id is not None:
+        attempts = attempts.filter(payable_id=payable_id)
+    checked: list[Payment] = []
+    for payment in attempts.order_by("created_at"):
+        try:
+            checked.append(card_attempt_resolve(payment_id=payment.pk, source=source))
+        except stripe.StripeError as error:
+            logger.warning("payment %s: stripe could not be asked (%s); checked again later", payment.pk, error)
+            checked.append(payment)
+    return checked
+
+
+def _replayed(payment: Payment) -> Payment:
+    """The answer to a retried request (the same Idempotency-Key): the attempt as it is now; while its outcome is
+    still unknown, after asking Stripe again, the same refusal as the first request got."""
+    if not payment.outcome_unknown:
+        return payment
+    with contextlib.suppress(stripe.StripeError):  # Stripe still unreachable: the attempt stays unknown
+        payment = card_attempt_resolve(payment_id=payment.pk, source=EventSource.API)
+    if payment.outcome_unknown:
+        raise Conflict(outcome_unknown_message())
+    return payment
+
+
+def _outcome_being_checked(payable: Payable) -> bool:
+    return Payment.objects.filter(payable=payable, provider=Provider.STRIPE, outcome_unknown=True).exists()
 
 
 # An attempt still pending this long after it was opened without reaching Stripe belongs to a process that
@@ -228,6 +328,7 @@ def payment_sync_from_intent(
     target = _state_for_intent(intent)
     error = intent.get("last_payment_error") or {}
     fields: dict[str, Any] = {
+        "outcome_unknown": False,  # whatever was unknown about this attempt, Stripe has now told us
         "provider_reference": intent["id"],
         "provider_status": intent.get("status", "")[:40],
         "provider_charge": charge_id,
