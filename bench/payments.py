@@ -59,10 +59,10 @@ def generate(n: int) -> None:
     -- card payments and Stripe's records of them
     INSERT INTO payments_payment (created_at, updated_at, payable_id, provider, state, amount, currency,
         amount_refunded, provider_reference, provider_charge, provider_status, failure_code, failure_message,
-        card_brand, card_last4, client_key, succeeded_at)
+        card_brand, card_last4, client_key, succeeded_at, outcome_unknown)
     SELECT now() - interval '1 hour', now() - interval '1 hour', (g % 1000) + 1, 'stripe', 'succeeded',
            100000 + g % 5000, 'VND', 0, 'pi_bench_' || g, 'ch_bench_' || g, 'succeeded', '', '', 'visa', '4242', '',
-           now() - interval '1 hour'
+           now() - interval '1 hour', false
     FROM generate_series(1, {n}) g;
     INSERT INTO payments_providerrecord (provider, reference, amount, currency, status, amount_refunded, disputed,
         created, synced_at)
@@ -83,10 +83,10 @@ def generate(n: int) -> None:
     FROM generate_series(1, {n}) g;
     INSERT INTO payments_payment (created_at, updated_at, payable_id, provider, state, amount, currency,
         amount_refunded, provider_reference, provider_charge, provider_status, failure_code, failure_message,
-        card_brand, card_last4, client_key, succeeded_at, bank_transaction_id)
+        card_brand, card_last4, client_key, succeeded_at, bank_transaction_id, outcome_unknown)
     SELECT now() - interval '1 hour', now() - interval '1 hour', (g % 1000) + 1, 'bank_transfer', 'succeeded',
            200000 + g % 7000, 'VND', 0, '7700201099999/FT' || g, '', 'credited', '', '', '', '', '',
-           now() - interval '1 hour', g
+           now() - interval '1 hour', g, false
     FROM generate_series(1, {n}) g;
     ANALYZE;
     """  # noqa: S608 (numbers we generated)
