@@ -1,15 +1,19 @@
 """Background work of the catalogue.
 
 Whether a certificate counts (badges, filters) never depends on a job: it is computed from its dates at
-query time. The daily job here only warns cooperatives 30 days before a certificate expires.
+query time. The daily jobs here warn cooperatives 30 days before a certificate expires, and move the products
+whose certificates started or stopped counting by date, so that API clients syncing products see it.
 """
 
 from __future__ import annotations
 
-from celery import shared_task
+from datetime import timedelta
 
-from catalog.selectors import certificates_due_expiry_warning
-from catalog.services import certificate_expiry_warn
+from celery import shared_task
+from django.utils import timezone
+
+from catalog.selectors import certificates_changing_force, certificates_due_expiry_warning
+from catalog.services import certificate_expiry_warn, covered_products_moved
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -17,3 +21,11 @@ def warn_expiring_certificates() -> int:
     """One warning per certificate and expiry date; safe to run twice (the service marks before it warns)."""
     due = list(certificates_due_expiry_warning().values_list("pk", "valid_to"))
     return sum(certificate_expiry_warn(certificate_id=pk, expiry_date=valid_to) for pk, valid_to in due if valid_to)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def move_products_of_certificates_by_date() -> int:
+    """Products whose certificates started or stopped counting yesterday or today; two days so that one
+    missed run loses nothing (moving a product twice is harmless)."""
+    today = timezone.localdate()
+    return covered_products_moved(certificates_changing_force(since=today - timedelta(days=2), until=today))

@@ -544,6 +544,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "catalog.tasks.warn_expiring_certificates",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Products whose certificates start or stop counting today move, for API clients that sync products.
+    "catalog-certificates-by-date": {
+        "task": "catalog.tasks.move_products_of_certificates_by_date",
+        "schedule": crontab(hour=0, minute=5),
+    },
     # Each cooperative's managers get the day's intakes from member households in one evening summary.
     "catalog-supply-intake-summaries": {
         "task": "catalog.supply.tasks.send_intake_summaries",

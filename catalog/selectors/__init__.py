@@ -30,6 +30,7 @@ from catalog.selectors.certificates import (
     certificate_get_for,
     certificate_list_for,
     certificate_review_queue,
+    certificates_changing_force,
     certificates_due_expiry_warning,
     certificates_expiring,
 )
@@ -90,6 +91,7 @@ __all__ = [
     "certificate_get_for",
     "certificate_list_for",
     "certificate_review_queue",
+    "certificates_changing_force",
     "certificates_due_expiry_warning",
     "certificates_expiring",
     "certificates_in_force_for",

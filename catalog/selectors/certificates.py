@@ -62,6 +62,14 @@ def certificate_review_queue(*, actor: Actor, status: str = CertificateStatus.PE
     return certificate_list_for(actor=actor, status=status).order_by("updated_at", "id")
 
 
+def certificates_changing_force(*, since: date, until: date) -> QuerySet[Certificate]:
+    """Verified certificates that started or stopped counting by date on a day after `since` up to `until`
+    (valid from that day, or valid until the day before): nothing was written when it happened."""
+    return Certificate.objects.filter(status=CertificateStatus.VERIFIED).filter(
+        Q(valid_from__gt=since, valid_from__lte=until) | Q(valid_to__gte=since, valid_to__lt=until)
+    )
+
+
 def certificates_due_expiry_warning(
     *, on: date | None = None, within_days: int = EXPIRY_WARNING_DAYS
 ) -> QuerySet[Certificate]:

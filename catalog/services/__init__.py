@@ -13,6 +13,7 @@ from catalog.services.certificates import (
     certificate_submit,
     certificate_update,
     certificate_verify,
+    covered_products_moved,
 )
 from catalog.services.imports import check_rows, import_apply, import_preview
 from catalog.services.lots import (
@@ -56,6 +57,7 @@ __all__ = [
     "certificate_update",
     "certificate_verify",
     "check_rows",
+    "covered_products_moved",
     "import_apply",
     "import_preview",
     "lot_create",

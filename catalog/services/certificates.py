@@ -12,6 +12,7 @@ from datetime import date
 from typing import IO, Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -192,6 +193,8 @@ def certificate_update(
         data={"fields": sorted(changed), "products_changed": products_changed, "was": was},
     )
     if was == CertificateStatus.VERIFIED:
+        # It no longer counts until verified again: for the products it covered, and those it covers now.
+        covered_products_moved([certificate], product_ids=old_products)
         catalog_changed()
     return certificate
 
@@ -208,6 +211,19 @@ def certificate_submit(*, actor: Actor, certificate_id: int) -> Certificate:
     return certificate
 
 
+def covered_products_moved(certificates: Iterable[Certificate], *, product_ids: Iterable[int] = ()) -> int:
+    """Move `updated_at` of the products these certificates cover (a cooperative-wide one covers all the
+    cooperative's products), plus `product_ids`: a product's API answer lists its certificates in force, so a
+    client syncing products (`updated_since`) must see it change when one starts or stops counting."""
+    covered = Q(pk__in=list(product_ids))
+    for certificate in certificates:
+        if certificate.scope == CertificateScope.COOPERATIVE:
+            covered |= Q(cooperative_id=certificate.cooperative_id)
+        else:
+            covered |= Q(pk__in=certificate.products.values("pk"))
+    return Product.objects.filter(covered).update()
+
+
 def _review(*, actor: Actor, certificate: Certificate, to: str, action: str, note: str = "") -> Certificate:
     current = certificate.status
     certificate.status = to
@@ -216,6 +232,8 @@ def _review(*, actor: Actor, certificate: Certificate, to: str, action: str, not
     certificate.reviewed_by = actor.user
     certificate.save(update_fields=["status", "review_note", "reviewed_at", "reviewed_by", "updated_at"])
     audit_record(actor=actor, action=action, target=certificate, data={"from": current, "note": note})
+    if CertificateStatus.VERIFIED in (current, to):
+        covered_products_moved([certificate])
     catalog_changed()
     return certificate
 
