@@ -62,7 +62,7 @@ def test_verifying_and_revoking_move_the_products_a_certificate_covers(cooperati
     assert synced_since(since) == {honey.pk}
 
 
-def test_a_cooperative_wide_certificate_moves_all_the_cooperatives_products(cooperative, alliance, synced_since) -> None:
+def test_a_cooperative_wide_certificate_moves_all_its_products(cooperative, alliance, synced_since) -> None:
     rice = make_product(cooperative, name="Gạo ST25")
     other = make_product(cooperative, name="Gạo Jasmine")
     certificate = make_certificate(cooperative, verified=False)
@@ -80,7 +80,7 @@ def test_editing_a_verified_certificate_moves_its_products(rice, alliance, synce
     assert rice.pk in synced_since(since)
 
 
-def test_certificates_starting_or_ending_by_date_move_their_products_once_a_day(cooperative, alliance, synced_since) -> None:
+def test_certificates_starting_or_ending_by_date_move_their_products(cooperative, alliance, synced_since) -> None:
     today = timezone.localdate()
     ended = make_product(cooperative, name="Gạo ST25")
     starting = make_product(
