@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from market.core.models import AuditEvent, Deletion, Heartbeat
+from market.core.models import AuditEvent, Deletion, Heartbeat, OneTimeKey
 
 
 @admin.register(AuditEvent)
@@ -31,6 +31,23 @@ class DeletionAdmin(admin.ModelAdmin):
     list_filter = ["resource", "scope"]
     search_fields = ["object_id", "organisation__name"]
     list_select_related = ["organisation"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(OneTimeKey)
+class OneTimeKeyAdmin(admin.ModelAdmin):
+    """The one-time keys money-moving forms were claimed with (market.core.once): written by services, read
+    here to see what a resent form was answered with."""
+
+    list_display = ["created_at", "action", "user", "target_id"]
+    list_filter = ["action"]
+    search_fields = ["key", "user__email"]
+    list_select_related = ["user"]
 
     def has_add_permission(self, request) -> bool:
         return False

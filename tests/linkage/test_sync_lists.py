@@ -33,7 +33,7 @@ def _advance(contract: LinkageContract, n: int) -> InputAdvance:
     return services.advance_record(
         actor=factories.buyer_actor(contract), contract_id=contract.pk, kind=AdvanceKind.SEED, description=f"Giống {n}",
         supplied_on=timezone.localdate(), value=1_000_000 + n,
-    )  # fmt: skip
+    ).value  # fmt: skip
 
 
 def _event(contract: LinkageContract, n: int) -> ForceMajeure:
