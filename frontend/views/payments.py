@@ -63,7 +63,6 @@ from market.payments.models import (
     RunStatus,
     TransactionStatus,
     WebhookEventOutcome,
-    WebhookEventStatus,
 )
 from market.payments.permissions import PAYMENTS_MANAGE, SETTLEMENTS_MANAGE
 from market.payments.policy import (
@@ -509,7 +508,6 @@ def staff_webhook_events(request: MemberRequest) -> HttpResponse:
         "filters": query,
         "providers": Provider.choices,
         "outcomes": WebhookEventOutcome.choices,
-        "failed": WebhookEventStatus.FAILED,
     }
     return render(request, "frontend/payments/staff/webhook_events.html", context)
 
@@ -524,7 +522,7 @@ def staff_webhook_event_retry(request: MemberRequest, event_id: int) -> HttpResp
             raise
         messages.error(request, error.message)
     else:
-        if event.status == WebhookEventStatus.FAILED:
+        if event.is_failed:
             messages.error(request, _("Processed again, and it failed again: %(reason)s") % {"reason": event.error})
         else:
             messages.success(request, _("Processed again: %(status)s.") % {"status": event.get_status_display()})

@@ -395,6 +395,32 @@ class WebhookEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.provider}:{self.event_id} {self.type}"
 
+    @property
+    def badge(self) -> str:
+        """The status badge's style on the staff pages: applied, refused or failed, ignored, or waiting."""
+        return {
+            WebhookEventStatus.PROCESSED: "verified",
+            WebhookEventStatus.FAILED: "rejected",
+            WebhookEventStatus.REJECTED: "rejected",
+            WebhookEventStatus.IGNORED: "neutral",
+        }.get(WebhookEventStatus(self.status), "pending")
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status == WebhookEventStatus.FAILED
+
+    @property
+    def is_rejected(self) -> bool:
+        return self.status == WebhookEventStatus.REJECTED
+
+    @property
+    def is_ignored(self) -> bool:
+        return self.status == WebhookEventStatus.IGNORED
+
+    @property
+    def is_processed(self) -> bool:
+        return self.status == WebhookEventStatus.PROCESSED
+
     def body_excerpt(self) -> str:
         """The start of what the provider sent (a rejected body as it arrived), short enough for a list."""
         payload = self.payload
