@@ -119,8 +119,12 @@ def test_a_stalled_payments_task_does_not_delay_a_notification(
             notify(kind="organisations.verified", recipients=[cooperative], context={}, object_ref=cooperative)
         relay.delay()
 
+        # The sink has the message a moment before the worker records "sent": wait for both.
         wait_until(lambda: smtp_server.count() == 1, timeout=60, what="the e-mail, while Stripe is stalled")
-        assert Notification.objects.get(channel=Channel.EMAIL).status == Status.SENT
+        wait_until(
+            lambda: Notification.objects.get(channel=Channel.EMAIL).status == Status.SENT,
+            timeout=30, what="the e-mail recorded as sent",
+        )  # fmt: skip
         # The payments task is still waiting on Stripe: the e-mail did not wait for it.
         assert not stripe.released.is_set()
         assert WebhookEvent.objects.get(pk=event.pk).status == WebhookEventStatus.PROCESSING
