@@ -49,7 +49,7 @@ from django.utils.translation import get_language
 
 from frontend.context_processors import shell
 from market.core.conditional import answer_conditionally, weak_etag
-from market.core.security import apply_page_policy, validated_nonce
+from market.core.security import apply_page_policy, set_csp_nonce, validated_nonce
 
 VARY = ("Cookie", "HX-Request")
 DataVersion = Callable[..., tuple[object, ...] | None]
@@ -104,7 +104,7 @@ def conditional_page(data_version: DataVersion) -> Callable[[View], View]:
                     *data,
                 )
             )
-            request.csp_nonce = validated_nonce(etag)  # type: ignore[attr-defined]
+            set_csp_nonce(request, validated_nonce(etag))
             response = answer_conditionally(
                 request, etag, lambda: view(request, *args, **kwargs), private=True, vary=VARY
             )

@@ -133,7 +133,7 @@ TEMPLATES: list[dict[str, Any]] = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "frontend.context_processors.shell",
-                "market.core.security.csp_nonce",
+                "market.core.security.csp_nonce_context",
             ],
         },
     },

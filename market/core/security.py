@@ -109,15 +109,31 @@ def validated_nonce(etag: str) -> str:
     return urlsafe_b64encode(digest[:18]).decode()
 
 
+# The nonce lives on the request (HttpRequest declares no such attribute): read and set it only through these two.
+NONCE_ATTRIBUTE = "csp_nonce"
+
+
+def csp_nonce(request: HttpRequest) -> str:
+    """This request's CSP nonce; "" for a request that did not pass ContentSecurityPolicyMiddleware (one built
+    in a test or outside a request cycle), whose page gets no policy to match anyway."""
+    nonce: str = request.__dict__.get(NONCE_ATTRIBUTE, "")
+    return nonce
+
+
+def set_csp_nonce(request: HttpRequest, nonce: str) -> None:
+    """Give this request the nonce its page is rendered with and its policy carries."""
+    request.__dict__[NONCE_ATTRIBUTE] = nonce
+
+
 def apply_page_policy(request: HttpRequest, response: HttpResponseBase) -> None:
     """The page policy, with this request's nonce, on a page or on a 304 that stands for one."""
-    response.headers["Content-Security-Policy"] = page_policy(request.csp_nonce, request.__dict__.get("csp_extra"))  # type: ignore[attr-defined]
+    response.headers["Content-Security-Policy"] = page_policy(csp_nonce(request), request.__dict__.get("csp_extra"))
     if settings.CSP_REPORTING_API:
         response.headers["Reporting-Endpoints"] = f'{CSP_REPORT_GROUP}="{CSP_REPORT_PATH}"'
 
 
 class ContentSecurityPolicyMiddleware:
-    """Gives each request a fresh nonce (`request.csp_nonce`, `{{ csp_nonce }}` in templates) and each response
+    """Gives each request a fresh nonce (`csp_nonce(request)`, `{{ csp_nonce }}` in templates) and each response
     its policy: the page policy on HTML, a policy that allows nothing on everything else. A view may replace
     the nonce before it renders (a page answered conditionally: `validated_nonce`); the policy carries the
     one the page was rendered with."""
@@ -126,7 +142,7 @@ class ContentSecurityPolicyMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        request.csp_nonce = secrets.token_urlsafe(18)  # type: ignore[attr-defined]
+        set_csp_nonce(request, secrets.token_urlsafe(18))
         response = self.get_response(request)
         if "Content-Security-Policy" in response.headers:
             return response  # a view that set its own knows better
@@ -137,6 +153,6 @@ class ContentSecurityPolicyMiddleware:
         return response
 
 
-def csp_nonce(request: HttpRequest) -> dict[str, str]:
+def csp_nonce_context(request: HttpRequest) -> dict[str, str]:
     """Template context processor: `{{ csp_nonce }}` (django-htmx's {% htmx_script %} reads it too)."""
-    return {"csp_nonce": getattr(request, "csp_nonce", "")}
+    return {"csp_nonce": csp_nonce(request)}
