@@ -290,6 +290,13 @@ class ReferencePriceInput(serializers.Serializer):
     note = inputs.TextInput(max_length=300, required=False, label=gettext_lazy("Note"))
 
 
+class ReferencePricePageInput(ReferencePriceInput):
+    """The reference price page posts every series' price to one address: the series comes with the form (the
+    API has it in the URL)."""
+
+    series = inputs.IdInput()
+
+
 class ContractFilterInput(serializers.Serializer):
     status = inputs.ChoiceInput(ContractStatus, required=False, allow_blank=True, label=gettext_lazy("Status"))
     season_year = inputs.IntegerInput(

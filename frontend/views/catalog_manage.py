@@ -14,7 +14,6 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from rest_framework import serializers
 
 from catalog import inputs, selectors, services
 from catalog.commands import CertificateDetails, LotDetails, ProductDetails
@@ -43,7 +42,7 @@ from frontend.catalog_forms import (
 from frontend.decorators import actor_required
 from frontend.schema_forms import SchemaForm
 from market.core.errors import ApplicationError
-from market.core.inputs import IdInput, InputMode, read_input
+from market.core.inputs import ImportApplyInput, InputMode, read_input
 from market.core.quantity import UNIT_SYMBOLS, WHOLE_UNITS, Unit
 from market.organisations.http import MemberRequest
 from market.organisations.permissions import Actor
@@ -490,12 +489,6 @@ def _certificate_verb(request: MemberRequest, certificate: Certificate) -> HttpR
 
 
 # --- import and export ---------------------------------------------------------------------------
-class ImportStep(serializers.Serializer):
-    """The second step of an import: apply the file checked before."""
-
-    apply = IdInput()
-
-
 @actor_required(CATALOG_IMPORT)
 def catalogue_import(request: MemberRequest) -> HttpResponse:
     actor = request.actor
@@ -510,7 +503,7 @@ def catalogue_import(request: MemberRequest) -> HttpResponse:
         del form.fields["publish"]
     batch, rows = None, None
     if request.method == "POST" and "apply" in request.POST:
-        batch_id = read_input(ImportStep, request.POST, mode=InputMode.FORM)["apply"]
+        batch_id = read_input(ImportApplyInput, request.POST, mode=InputMode.FORM)["apply"]
         try:
             batch = services.import_apply(actor=actor, batch_id=batch_id)
         except ApplicationError as error:

@@ -460,10 +460,10 @@ def contract_command(request: MemberRequest, contract_id: int, command: str) -> 
     anchor = ""
     try:
         if command == "sign":
-            services.version_sign(
-                actor=actor, contract_id=contract_id, terms_digest=request.POST.get("terms_digest", "")[:64]
-            )
-            messages.success(request, _("Signed."))
+            fields = _posted(request, inputs.SignInput)
+            if fields is not None:
+                services.version_sign(actor=actor, contract_id=contract_id, terms_digest=fields.get("terms_digest", ""))
+                messages.success(request, _("Signed."))
         elif command == "reopen":
             fields = _posted(request, inputs.ContractNoteInput)
             if fields is not None:
@@ -554,7 +554,7 @@ def item_command(request: MemberRequest, kind: str, item_id: int, command: str) 
             raise Http404()
     except ApplicationError as error:
         _fail(request, error)
-        return redirect(request.POST.get("back") or "frontend:linkage-contracts")
+        return redirect("frontend:linkage-contracts")  # the part's contract may be what could not be found
     return _back(contract_id)
 
 
@@ -709,12 +709,11 @@ def reference_prices(request: MemberRequest) -> HttpResponse:
 
 
 def _publish(request: MemberRequest) -> HttpResponse:
-    fields = _posted(request, inputs.ReferencePriceInput)
-    series_id = request.POST.get("series", "")
-    if fields is not None and series_id.isdigit():
+    fields = _posted(request, inputs.ReferencePricePageInput)
+    if fields is not None:
         try:
             services.price_publish(
-                actor=request.actor, series_id=int(series_id), effective_on=fields["effective_on"],
+                actor=request.actor, series_id=fields["series"], effective_on=fields["effective_on"],
                 price=fields["price"], note=fields.get("note", ""),
             )  # fmt: skip
             messages.success(request, _("Price published from %(day)s.") % {"day": format_date(fields["effective_on"])})

@@ -38,7 +38,7 @@ from catalog.supply.spreadsheets import HOUSEHOLD_COLUMNS
 from frontend.decorators import actor_required
 from frontend.schema_forms import Choices, SchemaForm
 from market.core.errors import ApplicationError, ValidationFailed
-from market.core.inputs import InputMode, read_input
+from market.core.inputs import ImportApplyInput, InputMode, read_input
 from market.core.parsing import format_decimal, machine_number
 from market.organisations import geo
 from market.organisations.http import MemberRequest
@@ -533,11 +533,9 @@ def household_import(request: MemberRequest) -> HttpResponse:
     context: dict[str, Any] = {"columns": HOUSEHOLD_COLUMNS}
     status = 200
     if request.method == "POST" and "apply" in request.POST:
-        import_id = request.POST["apply"]
         try:
-            applied = services.household_import_apply(
-                actor=request.actor, import_id=int(import_id) if import_id.isdigit() else 0
-            )
+            import_id = read_input(ImportApplyInput, request.POST, mode=InputMode.FORM)["apply"]
+            applied = services.household_import_apply(actor=request.actor, import_id=import_id)
         except ApplicationError as error:
             context["error"], status = error, 400
         else:

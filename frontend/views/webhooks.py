@@ -4,7 +4,7 @@ Thin: every write is a market.integrations service, every read a selector, every
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -12,11 +12,13 @@ from django.views.decorators.http import require_POST
 from frontend.decorators import actor_required
 from frontend.forms import WebhookEndpointForm, WebhookRotateSecretForm
 from market.core.errors import ApplicationError
+from market.core.inputs import InputMode, read_input
 from market.integrations import selectors, services
 from market.integrations.config import webhook_settings
+from market.integrations.inputs import EndpointSwitch, EndpointSwitchInput
 from market.integrations.models import WebhookEndpoint
 from market.integrations.permissions import WEBHOOKS_MANAGE
-from market.integrations.policy import EndpointAction, delivery_actions, endpoint_actions
+from market.integrations.policy import delivery_actions, endpoint_actions
 from market.organisations.http import MemberRequest
 
 LOG_SIZE = 50
@@ -118,16 +120,15 @@ def endpoint_rotate(request: MemberRequest, endpoint_id: int) -> HttpResponse:
 @require_POST
 @actor_required(WEBHOOKS_MANAGE)
 def endpoint_switch(request: MemberRequest, endpoint_id: int) -> HttpResponse:
-    """Enable a disabled endpoint, or disable an enabled one (the button shown is the one the policy allows)."""
-    action = request.POST.get("action")
-    if action == EndpointAction.ENABLE:
+    """Enable a disabled endpoint, or disable an enabled one (the button shown is the one the policy allows).
+    Anything but the two buttons' values is refused by the schema (a 400 page) and changes nothing."""
+    action = read_input(EndpointSwitchInput, request.POST, mode=InputMode.FORM)["action"]
+    if action == EndpointSwitch.ENABLE:
         services.endpoint_enable(actor=request.actor, endpoint_id=endpoint_id)
         messages.success(request, _("Endpoint enabled: deliveries resume."))
-    elif action == EndpointAction.DISABLE:
+    else:
         services.endpoint_disable(actor=request.actor, endpoint_id=endpoint_id)
         messages.success(request, _("Endpoint disabled: nothing more is sent to it until you enable it."))
-    else:  # only the page's two buttons post here: anything else changes nothing
-        return HttpResponseBadRequest(_("Choose enable or disable."))
     return redirect("frontend:webhook-detail", endpoint_id)
 
 

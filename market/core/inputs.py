@@ -224,6 +224,12 @@ class IdInput(serializers.IntegerField):
         return int(text)
 
 
+class ImportApplyInput(serializers.Serializer):
+    """The second step of a spreadsheet import on a page: apply the file checked before (its id on the button)."""
+
+    apply = IdInput()
+
+
 class TextInput(serializers.CharField):
     """Text stored NFC and trimmed; longer than `max_length` is an error, never cut."""
 
@@ -285,8 +291,11 @@ class ChoiceInput(serializers.ChoiceField):
     def __init__(self, enum: type[Enum], **kwargs: Any) -> None:
         self.enum = enum
         choices = getattr(enum, "choices", None) or [(member.value, member.name) for member in enum]
+        kwargs["error_messages"] = {
+            "invalid_choice": gettext_lazy("Choose one of the options."),
+            **kwargs.get("error_messages", {}),
+        }
         super().__init__(choices=choices, **kwargs)
-        self.error_messages["invalid_choice"] = gettext_lazy("Choose one of the options.")
 
     def to_internal_value(self, data: Any) -> Any:
         if data == "" and self.allow_blank:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
-from market.core.inputs import IntegerInput, TextInput
+from market.core.inputs import ChoiceInput, IntegerInput, TextInput
+from market.integrations.policy import EndpointAction
 from market.integrations.registry import subscribable_event_types
 
 
@@ -49,4 +51,22 @@ class RotateSecretInput(serializers.Serializer):
         default=None,
         label=gettext_lazy("Keep the old secret valid for (hours)"),
         help_text=gettext_lazy("24 hours if left empty; 0 stops the old secret at once (after a leak)."),
+    )
+
+
+class EndpointSwitch(StrEnum):
+    """The two ways an endpoint's switch goes (the policy's actions of the same names)."""
+
+    ENABLE = EndpointAction.ENABLE.value
+    DISABLE = EndpointAction.DISABLE.value
+
+
+class EndpointSwitchInput(serializers.Serializer):
+    # Missing, blank or anything else: the one message the page's two buttons can make sense of.
+    action = ChoiceInput(
+        EndpointSwitch,
+        label=gettext_lazy("Enable or disable"),
+        error_messages={
+            code: gettext_lazy("Choose enable or disable.") for code in ("required", "null", "invalid_choice")
+        },
     )

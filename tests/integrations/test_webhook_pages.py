@@ -98,9 +98,11 @@ def test_disable_and_enable_from_the_page(client, owner, buyer, receiver):
     client.post(f"/organisation/webhooks/{endpoint.pk}/switch/", {"action": "enable"})
     endpoint.refresh_from_db()
     assert endpoint.is_active
-    # Anything but the two buttons' values changes nothing (it used to disable the endpoint).
-    for action in ("", "disabled", "ping"):
-        assert client.post(f"/organisation/webhooks/{endpoint.pk}/switch/", {"action": action}).status_code == 400
+    # Anything but the two buttons' values changes nothing (it used to disable the endpoint), and says why.
+    for posted in ({"action": ""}, {"action": "disabled"}, {"action": "ping"}, {}):
+        refused = client.post(f"/organisation/webhooks/{endpoint.pk}/switch/", posted, HTTP_ACCEPT_LANGUAGE="vi")
+        assert refused.status_code == 400
+        assert "Hãy chọn bật hoặc tắt." in refused.content.decode()
     endpoint.refresh_from_db()
     assert endpoint.is_active
 

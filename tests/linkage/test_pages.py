@@ -11,7 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from linkage.models import Delivery, LinkageContract
+from linkage.models import Delivery, LinkageContract, ReferencePrice
+from linkage.terms import terms_of
 from market.organisations.models import Role
 from tests.factories import member
 from tests.linkage import factories
@@ -118,3 +119,36 @@ def test_a_grading_band_error_names_its_row(client, processor, cooperative, prod
     assert "grading.0.limit" in page
     assert 'value="17"' in page  # what was typed stays
     assert not LinkageContract.objects.exists()
+
+
+def test_signing_from_the_page_takes_the_fingerprint_only_as_it_was_shown(client, processor, cooperative, product):
+    contract = factories.draft(processor, cooperative, product)
+    _login(client, processor)
+    url = reverse("frontend:linkage-contract-command", args=[contract.pk, "sign"])
+    draft = contract.open_draft
+    shown = terms_of(draft).digest()
+    # One character more is not the fingerprint shown (it used to be cut to 64 characters and then accepted).
+    client.post(url, {"terms_digest": shown + "0"})
+    draft.refresh_from_db()
+    assert draft.buyer_signed_at is None
+    client.post(url, {"terms_digest": shown})
+    draft.refresh_from_db()
+    assert draft.buyer_signed_at is not None
+
+
+def test_a_price_posted_for_no_series_says_so(client, processor):
+    reference = factories.series(processor)
+    _login(client, processor)
+    price = {"form": "price", "effective_on": timezone.localdate().isoformat(), "price": "7.300"}
+    refused = client.post(reverse("frontend:linkage-prices"), {**price, "series": "abc"}, follow=True)
+    assert "Hãy chọn một mục trong danh sách." in refused.content.decode()  # it used to be dropped without a word
+    assert not ReferencePrice.objects.exists()
+    client.post(reverse("frontend:linkage-prices"), {**price, "series": str(reference.pk)})
+    assert ReferencePrice.objects.get().price == 7300
+
+
+def test_a_failed_part_command_goes_back_to_the_contracts_not_to_a_posted_address(client, processor):
+    _login(client, processor)
+    url = reverse("frontend:linkage-item-command", args=["advance", 999_999, "acknowledge"])
+    response = client.post(url, {"back": "https://elsewhere.example/"})
+    assert response["Location"] == reverse("frontend:linkage-contracts")
