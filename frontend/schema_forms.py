@@ -40,15 +40,16 @@ def _text_attrs(field: serializers.Field) -> dict[str, str]:
     return {"inputmode": mode, "autocomplete": "off"} if mode else {}
 
 
-def _attributes(attrs: Mapping[str, Any]) -> SafeString:
-    """` name="value"` for each attribute in order, ` name` for True, nothing for False or None (what Django's
-    widgets/attrs.html writes)."""
-    written = (
-        format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value)
-        for name, value in attrs.items()
-        if value is not False and value is not None
-    )
-    return mark_safe("".join(written))  # noqa: S308 (each part escaped by format_html)
+def html_attributes(attrs: Mapping[str, object]) -> SafeString:
+    """The attributes as Django's widgets/attrs.html writes them, in their order: ` name="value"` (escaped),
+    ` name` alone for True, nothing for False. None is left out as well (no widget of ours sets one)."""
+    parts = []
+    for name, value in attrs.items():
+        if value is True:
+            parts.append(format_html(" {}", name))
+        elif value is not False and value is not None:
+            parts.append(format_html(' {}="{}"', name, value))
+    return mark_safe("".join(parts))  # noqa: S308 (each part escaped by format_html)
 
 
 class Select(forms.Select):
@@ -67,7 +68,7 @@ class Select(forms.Select):
                 wanted = set()  # like Django's, a single select marks the first match only
             rows.append((text, " selected" if selected else "", label))
         options = format_html_join("", '\n  <option value="{}"{}>{}</option>\n', rows)
-        attributes = _attributes(self.build_attrs(self.attrs, attrs))
+        attributes = html_attributes(self.build_attrs(self.attrs, attrs))
         return format_html('<select name="{}"{}>{}\n</select>', name, attributes, options)
 
 
@@ -78,8 +79,9 @@ class _OnePassInput(forms.widgets.Input):
     def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
         widget = self.get_context(name, value, attrs)["widget"]
         shown = "" if widget["value"] is None else format_html(' value="{}"', widget["value"])
-        attributes = _attributes(widget["attrs"])
-        return format_html('<input type="{}" name="{}"{}{}>', widget["type"], name, shown, attributes)
+        return format_html(
+            '<input type="{}" name="{}"{}{}>', widget["type"], name, shown, html_attributes(widget["attrs"])
+        )
 
 
 class TextInput(_OnePassInput, forms.TextInput):
