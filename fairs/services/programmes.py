@@ -27,9 +27,9 @@ def programme_save(
     return once(
         action="fairs.programme_saved",
         key=once_key,
-        user_id=actor.user.pk if actor.user else None,
+        actor=actor,
+        model=SubsidyProgramme,
         make=lambda: _programme_write(spec=spec, programme_id=programme_id, actor=actor),
-        find=lambda pk: SubsidyProgramme.objects.get(pk=pk),
     )
 
 

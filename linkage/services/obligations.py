@@ -58,7 +58,8 @@ def advance_record(
     return once(
         action="linkage.advance_recorded",
         key=once_key,
-        user_id=actor.user.pk if actor.user else None,
+        actor=actor,
+        model=InputAdvance,
         make=lambda: _advance_make(
             actor=actor,
             contract_id=contract_id,
@@ -67,7 +68,6 @@ def advance_record(
             supplied_on=supplied_on,
             value=value,
         ),
-        find=lambda pk: InputAdvance.objects.get(pk=pk),
     )
 
 

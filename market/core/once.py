@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 from django.db import transaction
+from django.db.models import Model
 from django.utils.translation import gettext as _
 
 from market.core.errors import Conflict, ValidationFailed
@@ -27,13 +28,20 @@ KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,100}")
 FIELD_NAME = "once_key"
 
 
-class _Saved(Protocol):
+class _Person(Protocol):
     @property
     def pk(self) -> int | None: ...
 
 
+class _Acting(Protocol):
+    """Who runs the service (market.organisations.permissions.Actor): the claim is their user's."""
+
+    @property
+    def user(self) -> _Person | None: ...
+
+
 T = TypeVar("T")
-S = TypeVar("S", bound=_Saved)
+M = TypeVar("M", bound=Model)
 
 
 @dataclass(frozen=True)
@@ -56,18 +64,23 @@ def posted_key(data: Mapping[str, Any]) -> str:
     return key
 
 
-def once(*, action: str, key: str, user_id: int | None, make: Callable[[], S], find: Callable[[int], S]) -> Once[S]:
-    """Run `make` once per (action, key) and remember what it made; later calls with the key `find` it.
+def once(*, action: str, key: str, actor: _Acting, model: type[M], make: Callable[[], M]) -> Once[M]:
+    """Run `make` once per (action, key) and remember the `model` row it made; later calls with the key, by the
+    same person, answer with that row. A service states only what differs:
+
+        return once(action="payments.settlement_paid", key=once_key, actor=actor, model=Settlement,
+                    make=lambda: _settlement_pay(actor=actor, settlement_id=settlement_id, ...))
 
     Without a key every call makes (an API client that sent no Idempotency-Key)."""
     if not key:
         return Once(make())
+    user_id = actor.user.pk if actor.user else None
     with transaction.atomic(), bounded_lock_wait():
         claim, created = OneTimeKey.objects.get_or_create(action=action, key=key, defaults={"user_id": user_id})
         if not created:
             if claim.user_id != user_id or claim.target_id is None:
                 raise Conflict(_("This form was already sent by someone else: reload the page."))
-            return Once(find(claim.target_id), replayed=True)
+            return Once(model._default_manager.get(pk=claim.target_id), replayed=True)
         made = make()
         claim.target_id = made.pk
         claim.save(update_fields=["target_id"])

@@ -179,7 +179,8 @@ def test_a_key_sent_by_another_person_is_refused(card_paid, alliance):
     def make() -> Refund:
         return Refund.objects.create(payment=card_paid, amount=1, reason="x")
 
-    assert not once(action="test", key="shared" * 4, user_id=first.user.pk, make=make, find=Refund.objects.get).replayed
+    assert not once(action="test", key="shared" * 4, actor=first, model=Refund, make=make).replayed
+    assert once(action="test", key="shared" * 4, actor=first, model=Refund, make=make).replayed
     with pytest.raises(Conflict):
-        once(action="test", key="shared" * 4, user_id=second.user.pk, make=make, find=Refund.objects.get)
+        once(action="test", key="shared" * 4, actor=second, model=Refund, make=make)
     assert Refund.objects.count() == 1

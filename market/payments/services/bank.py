@@ -486,9 +486,9 @@ def bank_transaction_apply(
     return once(
         action="payments.transfer_applied",
         key=once_key,
-        user_id=actor.user.pk if actor.user else None,
+        actor=actor,
+        model=BankTransaction,
         make=lambda: _transfer_apply(actor=actor, transaction_id=transaction_id, note=note, reference=reference),
-        find=lambda pk: BankTransaction.objects.get(pk=pk),
     )
 
 

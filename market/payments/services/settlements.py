@@ -200,9 +200,9 @@ def settlement_mark_paid(
     return once(
         action="payments.settlement_paid",
         key=once_key,
-        user_id=actor.user.pk if actor.user else None,
+        actor=actor,
+        model=Settlement,
         make=lambda: _settlement_pay(actor=actor, settlement_id=settlement_id, bank_reference=bank_reference),
-        find=lambda pk: Settlement.objects.get(pk=pk),
     )
 
 
