@@ -12,7 +12,8 @@ it, template rendering included):
    number of queries (the same on every round);
 2. the contract page of a contract with 100 deliveries: median time and queries.
 
-Results are printed and saved to bench/results/linkage-<timestamp>.json (not committed).
+Results are printed and saved to bench/results/linkage-<timestamp>.json (not committed), and to --result FILE
+as JSON, which `python -m bench report` reads (its "linkage-report" row).
 """
 
 from __future__ import annotations
@@ -25,10 +26,11 @@ import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from bench.catalog import RESULTS, bench_database_url, ensure_database, setup_django
+from bench.env import RESULTS, bench_database_url, ensure_database, setup_django
 
 SEASONS = (("winter_spring", 2026), ("summer_autumn", 2026), ("autumn_winter", 2026), ("winter_spring", 2027))
 CHUNK = 5000
@@ -264,6 +266,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--deliveries", type=int, default=200_000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--recreate", action="store_true", help="drop the bench database and generate again")
+    parser.add_argument("--result", type=Path, help="also write the results as JSON to this file")
     args = parser.parse_args(argv or [])
     url = database_url()
     ensure_database(url, recreate=args.recreate)
@@ -290,4 +293,6 @@ def main(argv: list[str] | None = None) -> int:
     out = RESULTS / f"linkage-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
     out.write_text(json.dumps(results, indent=2))
     print(f"saved {out}")
+    if args.result:
+        args.result.write_text(json.dumps(results, indent=2))
     return 0

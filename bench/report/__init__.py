@@ -9,7 +9,8 @@
 2. Reads: every target (bench/targets.py) measured with wrk A/B against the bare view, round after round
    (bare, cache off, cache on); medians of rounds; the ratio to bare is the headline.
 3. Writes and background work (bench/report/jobs.py): checkouts, the checkout race, the webhook storm with a
-   real Celery worker, the meeting-booking race, reconciliation at 10k/100k/1M, the notification relay.
+   real Celery worker, the meeting-booking race, reconciliation at 10k/100k/1M, the notification relay, the
+   linkage report over 10,000 contracts and 200,000 deliveries (bench/linkage.py, its own database).
 4. `--scale 1000000` runs the reads again on a 1,000,000-product catalogue (generated when missing) and adds
    a comparison table.
 
@@ -61,6 +62,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--meeting-exhibitors", type=int, default=20)
     p.add_argument("--reconciliation", default="10000,100000,1000000", help="payment counts")
     p.add_argument("--notifications", type=int, default=2000, help="e-mails through the relay")
+    p.add_argument("--linkage-contracts", type=int, default=10_000, help="contracts in the linkage bench database")
+    p.add_argument("--linkage-deliveries", type=int, default=200_000, help="deliveries in the linkage bench database")
     p.add_argument("--results-dir", type=Path, default=RESULTS)
     p.add_argument("--render", type=Path, metavar="JSON", help="print the Markdown of a saved report and stop")
     p.add_argument("--part", choices=["all", "http"], default="all", help=argparse.SUPPRESS)
@@ -228,6 +231,9 @@ def job_options(args: argparse.Namespace) -> dict[str, Any]:
         "meeting_exhibitors": args.meeting_exhibitors,
         "reconciliation": [int(n) for n in args.reconciliation.split(",") if n.strip()],
         "notifications": args.notifications,
+        "linkage_contracts": args.linkage_contracts,
+        "linkage_deliveries": args.linkage_deliveries,
+        "rounds": args.rounds,
     }
 
 

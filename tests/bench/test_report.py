@@ -77,6 +77,10 @@ TINY = [
     "1000,2000",
     "--notifications",
     "20",
+    "--linkage-contracts",
+    "20",
+    "--linkage-deliveries",
+    "1000",
 ]
 
 
