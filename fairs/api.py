@@ -227,6 +227,9 @@ class FairListView(ListEndpoint, ActorAPIView):
 
     @extend_schema(responses=FairOut(many=True), tags=["fairs"])
     def get(self, request: Request) -> Response:
+        """Trade fairs: those open for applications or later (allocation, published, running, closed) for everyone,
+        anonymous included; alliance staff see every fair. No filters. Newest first, in pages (`cursor`,
+        `page_size`); with `updated_since`, the rows changed since then, oldest change first (docs/api-sync.md)."""
         return list_response(self, selectors.fairs_visible(actor=self.actor), FairOut, context={"actor": self.actor})
 
 
@@ -257,6 +260,9 @@ class PlanView(ActorAPIView):
 
     @extend_schema(responses=PlanBoothOut(many=True), parameters=[inputs.BoothFilter], tags=["fairs"])
     def get(self, request: Request, fair_id: int) -> Response:
+        """The fair's floor plan: every booth with its state and, once the plan is published (for alliance staff
+        always), the cooperative holding it. Public. Filters: `hall`, `status`, `booth_type`. By hall, then booth
+        code; not paged."""
         fair = selectors.fair_get(actor=self.actor, fair_id=fair_id)
         filters = inputs.read_filters(inputs.BoothFilter, request.query_params)
         # Before publication everyone may see the booths (to rank them) but not who got which.
@@ -272,6 +278,8 @@ class BoothListView(ActorAPIView):
 
     @extend_schema(responses=BoothOut(many=True), parameters=[inputs.BoothFilter], tags=["fairs"])
     def get(self, request: Request, fair_id: int) -> Response:
+        """The fair's booths (hall, zone, type, size, price), without who holds them (the plan says so once published).
+        Public. Filters: `hall`, `status`, `booth_type`. By hall, then booth code; not paged."""
         fair = selectors.fair_get(actor=self.actor, fair_id=fair_id)
         filters = inputs.read_filters(inputs.BoothFilter, request.query_params)
         rows = selectors.booths_filtered(fair=fair, show_names=False, **filters)
@@ -317,6 +325,9 @@ class AllocateView(ActorAPIView):
 
     @extend_schema(responses=AllocationOut(many=True), tags=["fairs"], summary="Dry run of the allocation")
     def get(self, request: Request, fair_id: int) -> Response:
+        """Alliance staff's dry run of the booth allocation: the booth each waiting application would get if the
+        allocation ran now; nothing changes. No filters; in the order the allocation serves them (its priority
+        rules)."""
         fair = selectors.fair_get(actor=self.actor, fair_id=fair_id)
         return Response(AllocationOut(services.allocation_plan(fair=fair), many=True).data)
 
@@ -489,6 +500,9 @@ class ApplicationListView(ListEndpoint, ActorAPIView):
         responses=ApplicationOut(many=True), parameters=[inputs.ApplicationFilter], tags=["fair applications"]
     )
     def get(self, request: Request, fair_id: int) -> Response:
+        """Applications to exhibit at the fair: a cooperative's own; alliance staff see all. Filters: `status`,
+        `booth_type`, `zone`, `province`, `q` (the cooperative's name). Newest first, in pages (`cursor`,
+        `page_size`); with `updated_since`, the rows changed since then, oldest change first (docs/api-sync.md)."""
         fair = selectors.fair_get(actor=self.actor, fair_id=fair_id)
         filters = inputs.read_filters(inputs.ApplicationFilter, request.query_params)
         qs = selectors.applications_for(actor=self.actor, fair=fair, **filters).prefetch_related("preferences")
@@ -600,6 +614,9 @@ class MeetingListView(ListEndpoint, ActorAPIView):
 
     @extend_schema(responses=MeetingOut(many=True), parameters=[inputs.MeetingFilter], tags=["fair meetings"])
     def get(self, request: Request, fair_id: int) -> Response:
+        """B2B meetings at the fair that the caller's organisation takes part in, as buyer or exhibitor; alliance staff
+        see all. Filter: `status`. Newest first, in pages (`cursor`, `page_size`); with `updated_since`, the rows
+        changed since then, oldest change first (docs/api-sync.md)."""
         fair = selectors.fair_get(actor=self.actor, fair_id=fair_id)
         status = inputs.read_filters(inputs.MeetingFilter, request.query_params)["status"]
         return list_response(

@@ -70,3 +70,24 @@ def test_the_main_operations_say_what_they_do():
     for path, method in KEY_OPERATIONS:
         description = schema["paths"][path][method].get("description", "")
         assert description.strip(), f"{method.upper()} {path} has no description"
+
+
+def answers_a_list(operation: dict) -> bool:
+    """A bare array, or a page of rows (the envelope's `results`)."""
+    for content in operation.get("responses", {}).get("200", {}).get("content", {}).values():
+        schema = content.get("schema", {})
+        if schema.get("type") == "array" or "Paginated" in schema.get("$ref", ""):
+            return True
+    return False
+
+
+def test_every_list_says_what_it_lists_for_whom_filtered_and_ordered_how():
+    schema = yaml.safe_load(SCHEMA.read_text())
+    lists = [
+        (path, operation)
+        for path, operations in schema["paths"].items()
+        if isinstance(operation := operations.get("get"), dict) and answers_a_list(operation)
+    ]
+    assert len(lists) > 40  # the test reads the real lists
+    undescribed = [path for path, operation in lists if not operation.get("description", "").strip()]
+    assert not undescribed, f"{len(undescribed)} lists have no description (a docstring on their get): {undescribed}"

@@ -76,6 +76,8 @@ class CategoryListView(ActorAPIView):
     @extend_schema(responses=s.CategoryOut(many=True), tags=["catalogue"])
     @one_version()
     def get(self, request: Request) -> Response:
+        """The product category tree with names in Vietnamese and English and each node's depth. Public; no filters;
+        parents before their children (depth-first, by position)."""
         return Response(
             [
                 {
@@ -98,6 +100,8 @@ class VatCategoryListView(ActorAPIView):
 
     @extend_schema(responses=s.VatOut(many=True), tags=["catalogue"])
     def get(self, request: Request) -> Response:
+        """The VAT categories a product may have (code, name, whether subject to VAT, rate). Public; no filters; in
+        their set order."""
         return Response(
             [
                 {
@@ -210,6 +214,9 @@ class MyProductListView(ListEndpoint, ActorAPIView):
         tags=["catalogue"],
     )
     def get(self, request: Request) -> Response:
+        """The caller's cooperative's products in every status (alliance staff: every cooperative's). Filters: `status`,
+        `search` (words of the name). Newest first, in pages (`cursor`, `page_size`); with `updated_since`, the rows
+        changed since then, oldest change first (docs/api-sync.md)."""
         values = inputs.read_query(inputs.MyProductQueryInput, request.query_params)
         queryset = (
             selectors.product_list_for(actor=self.actor, status=values.get("status"), search=values.get("search"))
@@ -281,6 +288,8 @@ class PriceTierView(ActorAPIView):
 
     @extend_schema(responses=s.TierOut(many=True), tags=["catalogue"])
     def get(self, request: Request, product_id: int) -> Response:
+        """The price tiers of a product the caller may see (public once published): a unit price from each quantity on.
+        No filters; smallest quantity first; not paged."""
         product = selectors.product_visible_get(actor=self.actor, product_id=product_id)
         return Response(s.tiers_list(selectors.price_tiers_for(product=product)))
 
@@ -353,6 +362,9 @@ class LotListView(ListEndpoint, ActorAPIView):
 
     @extend_schema(parameters=_query_parameters(inputs.LotQueryInput), responses=s.LotOut(many=True), tags=["lots"])
     def get(self, request: Request) -> Response:
+        """Harvest lots of the caller's cooperative (alliance staff: every cooperative's). Filters: `product`, `status`.
+        Newest first, in pages (`cursor`, `page_size`); with `updated_since`, the rows changed since then, oldest
+        change first (docs/api-sync.md)."""
         values = inputs.read_query(inputs.LotQueryInput, request.query_params)
         queryset = selectors.lot_list_for(
             actor=self.actor, product_id=values.get("product"), status=values.get("status")
@@ -427,6 +439,8 @@ class LotEventListView(ActorAPIView):
 
     @extend_schema(responses=s.EventOut(many=True), tags=["lots"])
     def get(self, request: Request, lot_id: int) -> Response:
+        """A lot's traceability events, corrections included, for its cooperative (alliance staff: any lot). No filters;
+        oldest first (when they happened); not paged."""
         lot = selectors.lot_get_for(actor=self.actor, lot_id=lot_id)
         return Response(s.EventOut(selectors.lot_events(lot=lot), many=True).data)
 
@@ -468,6 +482,9 @@ class CertificateListView(ListEndpoint, ActorAPIView):
         tags=["certificates"],
     )
     def get(self, request: Request) -> Response:
+        """Quality certificates: a cooperative's own; alliance staff see every cooperative's and may narrow to one with
+        `cooperative`. Filters: `status`, `kind`. Newest first, in pages (`cursor`, `page_size`); with
+        `updated_since`, the rows changed since then, oldest change first (docs/api-sync.md)."""
         values = inputs.read_query(inputs.CertificateQueryInput, request.query_params)
         queryset = selectors.certificate_list_for(
             actor=self.actor,

@@ -55,6 +55,9 @@ class ContractListView(ListEndpoint, ActorAPIView):
 
     @extend_schema(parameters=[inputs.ContractFilterInput], responses=out.ContractOut(many=True), tags=TAGS)
     def get(self, request: Request) -> Response:
+        """Linkage contracts the caller's organisation is a party to, as processor (buyer) or cooperative; alliance
+        staff see all. Filters: `status`, `season_year`. Newest first by creation, in pages (`cursor`, `page_size`);
+        with `updated_since`, the rows changed since then, oldest change first (docs/api-sync.md)."""
         filters = _query(self, inputs.ContractFilterInput)
         contracts = selectors.contracts_for(
             actor=self.actor, status=filters.get("status") or "", season_year=filters.get("season_year")
@@ -166,6 +169,8 @@ class ContractVersionsView(ActorAPIView):
 
     @extend_schema(responses=out.VersionOut(many=True), tags=TAGS)
     def get(self, request: Request, contract_id: int) -> Response:
+        """Every version of a contract the caller's organisation is a party to (alliance staff: any), discarded drafts
+        included. No filters; newest version first; not paged."""
         contract = selectors.contract_get_for(actor=self.actor, contract_id=contract_id)
         return Response(out.VersionOut(selectors.version_history(contract), many=True).data)
 
@@ -420,6 +425,9 @@ class SeriesListView(ActorAPIView):
 
     @extend_schema(responses=out.SeriesOut(many=True), tags=TAGS)
     def get(self, request: Request) -> Response:
+        """Reference price series the caller may read, each with its latest prices (newest first): the alliance's, the
+        caller's own and those its contracts in force follow; alliance staff read all. No filters; by name; not
+        paged."""
         series = list(selectors.series_for(actor=self.actor))
         prices = selectors.latest_prices([s.pk for s in series])
         return Response(out.SeriesOut(series, many=True, context={"prices": prices}).data)

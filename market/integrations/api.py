@@ -127,6 +127,8 @@ class EventTypeListView(ActorAPIView):
 
     @extend_schema(responses=WebhookEventTypeOut(many=True), tags=["webhooks"])
     def get(self, request: Request) -> Response:
+        """The event types a webhook endpoint may subscribe to, each with a sample payload, for members who manage
+        webhooks. No filters; by name; not paged."""
         types = [{"name": t.name, "title": str(t.label), "sample": dict(t.sample)} for t in subscribable_event_types()]
         return Response(WebhookEventTypeOut(types, many=True).data)
 
@@ -138,6 +140,8 @@ class EndpointListView(ListEndpoint, ActorAPIView):
 
     @extend_schema(responses=WebhookEndpointOut(many=True), tags=["webhooks"])
     def get(self, request: Request) -> Response:
+        """The acting organisation's webhook endpoints (never their secrets), for members who manage webhooks. No
+        filters; newest first, in pages (`cursor`, `page_size`); not synced."""
         endpoints = selectors.endpoint_list_for(actor=self.actor)
         return list_response(self, endpoints, WebhookEndpointOut, context=self.output_context)
 

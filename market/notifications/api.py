@@ -151,6 +151,9 @@ class InboxView(ListEndpoint, ActorAPIView):
 
     @extend_schema(responses=InboxEntryOut(many=True), parameters=[InboxQuery], tags=["notifications"])
     def get(self, request: Request) -> Response:
+        """The caller's in-app notifications (the bell), in the request's language. Filter: `unread` (only unread ones).
+        Newest first, in pages (`cursor`, `page_size`); with `updated_since`, the rows changed since then, oldest
+        change first (docs/api-sync.md)."""
         unread = bool(read_query(InboxQuery, request.query_params).get("unread"))
         return list_response(
             self,
@@ -207,6 +210,10 @@ class DeliveryListView(ListEndpoint, ActorAPIView):
 
     @extend_schema(responses=DeliveryOut(many=True), parameters=[DeliveryLogQuery], tags=["notifications"])
     def get(self, request: Request) -> Response:
+        """Alliance staff's log of every notification on every channel with its delivery state. Filters: `status`,
+        `channel`, `group`, `kind`, `search`, `date_from`, `date_to`, `problems` (failed or unconfirmed only). Newest
+        first, in pages (`cursor`, `page_size`); with `updated_since`, the rows changed since then, oldest change
+        first (docs/api-sync.md)."""
         query = read_query(DeliveryLogQuery, request.query_params)
         query.pop("before", None)
         query.pop("tab", None)

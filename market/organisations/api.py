@@ -273,6 +273,9 @@ class OrganisationListView(ListEndpoint, ActorAPIView):
 
     @extend_schema(responses=OrganisationOut(many=True), parameters=[OrganisationListQuery], tags=["organisations"])
     def get(self, request: Request) -> Response:
+        """Organisations the caller is a member of; alliance staff see every one (the verification queue). Filters:
+        `status` (verification), `kind`, `search`. Newest first, in pages (`cursor`, `page_size`); with
+        `updated_since`, the rows changed since then, oldest change first (docs/api-sync.md)."""
         query = read_query(OrganisationListQuery, request.query_params)
         return list_response(
             self,
@@ -365,6 +368,9 @@ class MembershipListView(ListEndpoint, ActorAPIView):
 
     @extend_schema(responses=MembershipOut(many=True), tags=["memberships"])
     def get(self, request: Request, organisation_id: int) -> Response:
+        """An organisation's members and their roles, for its members who may see members and for alliance staff. No
+        filters. Newest first, in pages (`cursor`, `page_size`); with `updated_since`, the rows changed since then,
+        oldest change first (docs/api-sync.md)."""
         queryset = selectors.membership_list_for(actor=self.actor, organisation_id=organisation_id)
         return list_response(self, queryset, MembershipOut, context=self.output_context)
 
@@ -400,6 +406,9 @@ class InvitationListView(ListEndpoint, ActorAPIView):
 
     @extend_schema(responses=InvitationOut(many=True), tags=["memberships"])
     def get(self, request: Request, organisation_id: int) -> Response:
+        """An organisation's invitations still pending (neither accepted nor revoked), for its members who may see
+        members and for alliance staff. No filters. Newest first, in pages (`cursor`, `page_size`); with
+        `updated_since`, the rows changed since then, oldest change first (docs/api-sync.md)."""
         queryset = selectors.invitation_list_for(actor=self.actor, organisation_id=organisation_id)
         return list_response(self, queryset, InvitationOut, context=self.output_context)
 
@@ -505,6 +514,9 @@ class ApiTokenListView(ListEndpoint, ActorAPIView):
 
     @extend_schema(responses=ApiTokenOut(many=True), tags=["tokens"])
     def get(self, request: Request) -> Response:
+        """The acting organisation's API tokens (never their secrets), for members who manage tokens. No filters. Newest
+        first, in pages (`cursor`, `page_size`); with `updated_since`, the rows changed since then, oldest change
+        first (docs/api-sync.md)."""
         return list_response(
             self, selectors.api_token_list_for(actor=self.actor), ApiTokenOut, context=self.output_context
         )
@@ -563,6 +575,8 @@ class ProvinceListView(ActorAPIView):
 
     @extend_schema(responses=UnitOut(many=True), tags=["reference"])
     def get(self, request: Request) -> Response:
+        """The provinces and centrally run cities (code and name), for address and origin fields. Public; no filters;
+        alphabetical, diacritics ignored."""
         return Response(UnitOut(geo.provinces(), many=True).data)
 
 
@@ -572,6 +586,8 @@ class CommuneListView(ActorAPIView):
 
     @extend_schema(responses=UnitOut(many=True), tags=["reference"])
     def get(self, request: Request, province_code: int) -> Response:
+        """The communes and wards of one province (code and name); an unknown province is a 404. Public; no filters;
+        alphabetical, diacritics ignored."""
         if geo.province(province_code) is None:
             raise NotFound()
         return Response(UnitOut(geo.communes(province_code), many=True).data)
@@ -583,4 +599,6 @@ class BankListView(ActorAPIView):
 
     @extend_schema(responses=BankOut(many=True), tags=["reference"])
     def get(self, request: Request) -> Response:
+        """The banks a payee's account may be at (BIN, short and full name), for a bank account form. Public; no
+        filters; in a fixed order, the cooperative bank and Agribank first."""
         return Response(BankOut(banks.BANKS, many=True).data)

@@ -388,6 +388,9 @@ class PaymentListView(ListEndpoint, ActorAPIView):
 
     @extend_schema(responses=PaymentOut(many=True), parameters=[PaymentListQuery], tags=["payments"])
     def get(self, request: Request) -> Response:
+        """Payments of the payables the caller's organisation pays or is paid; payment staff see all. Filters: `state`,
+        `provider`, `search` (or `q`, its older name). Newest first, in pages (`cursor`, `page_size`); with
+        `updated_since`, the rows changed since then, oldest change first (docs/api-sync.md)."""
         query = read_query(PaymentListQuery, request.query_params)
         queryset = selectors.payment_list_for(
             actor=self.actor,
@@ -448,6 +451,9 @@ class BankTransactionListView(ListEndpoint, ActorAPIView):
 
     @extend_schema(responses=BankTransactionOut(many=True), parameters=[ReviewQueueQuery], tags=["payments-bank"])
     def get(self, request: Request) -> Response:
+        """Payment staff's review queue of bank lines (statement lines, bank notifications, transfers payees reported).
+        Filter: `status` (needs review when not given). Newest first, in pages (`cursor`, `page_size`); with
+        `updated_since`, the rows changed since then, oldest change first (docs/api-sync.md)."""
         query = read_query(ReviewQueueQuery, request.query_params)
         queryset = selectors.review_queue(actor=self.actor, status=query.get("status", TransactionStatus.NEEDS_REVIEW))
         return list_response(self, queryset, BankTransactionOut, context=self.output_context)
@@ -525,6 +531,9 @@ class ReconciliationRunListView(ListEndpoint, ActorAPIView):
 
     @extend_schema(responses=RunOut(many=True), tags=["payments-reconciliation"])
     def get(self, request: Request) -> Response:
+        """Reconciliation runs (our payments against the providers' records), for payment staff. No filters. Newest
+        first, in pages (`cursor`, `page_size`); with `updated_since`, the rows changed since then, oldest change
+        first (docs/api-sync.md)."""
         return list_response(
             self, selectors.reconciliation_runs_for(actor=self.actor), RunOut, context=self.output_context
         )
@@ -543,6 +552,9 @@ class DiscrepancyListView(ListEndpoint, ActorAPIView):
         responses=DiscrepancyOut(many=True), parameters=[DiscrepancyListQuery], tags=["payments-reconciliation"]
     )
     def get(self, request: Request) -> Response:
+        """Differences reconciliation found between our payments and the providers' records, for payment staff. Filters:
+        `run`, `status`. Newest first, in pages (`cursor`, `page_size`); with `updated_since`, the rows changed since
+        then, oldest change first (docs/api-sync.md)."""
         query = read_query(DiscrepancyListQuery, request.query_params)
         queryset = selectors.discrepancy_list_for(actor=self.actor, run_id=query.get("run"), status=query.get("status"))
         return list_response(self, queryset, DiscrepancyOut, context=self.output_context)
@@ -566,6 +578,9 @@ class SettlementRunListView(ListEndpoint, ActorAPIView):
 
     @extend_schema(responses=SettlementRunOut(many=True), tags=["payments-settlements"])
     def get(self, request: Request) -> Response:
+        """Settlement runs with their settlements (what each payee is paid out), for settlement and payment staff. No
+        filters. Newest first, in pages (`cursor`, `page_size`); with `updated_since`, the rows changed since then,
+        oldest change first (docs/api-sync.md)."""
         queryset = selectors.settlement_runs_for(actor=self.actor).prefetch_related("settlements__payee")
         return list_response(self, queryset, SettlementRunOut, context=self.output_context)
 

@@ -185,6 +185,10 @@ class OrderListView(ListEndpoint, ActorAPIView):
         tags=TAGS,
     )
     def get(self, request: Request) -> Response:
+        """Orders the caller may see: a buyer's own, those a cooperative received; alliance staff all. Filters:
+        `status`, `view`, `search`, `cooperative`, `buyer`, `placed_from`, `placed_to`. Newest first, in pages
+        (`cursor`, `page_size`); with `updated_since`, the rows changed since then, oldest change first
+        (docs/api-sync.md)."""
         return list_response(
             self,
             selectors.orders_filtered(actor=self.actor, fields=_query(self, inputs.OrderFilterInput)),
@@ -304,6 +308,9 @@ class ShipmentListView(ListEndpoint, ActorAPIView):
 
     @extend_schema(parameters=[inputs.ShipmentFilterInput], responses=s.ShipmentOut(many=True), tags=TAGS)
     def get(self, request: Request) -> Response:
+        """Shipments of the orders the caller may see (a buyer's own, a cooperative's received; alliance staff all).
+        Filter: `order`. Newest first, in pages (`cursor`, `page_size`); with `updated_since`, the rows changed since
+        then, oldest change first (docs/api-sync.md)."""
         fields = _query(self, inputs.ShipmentFilterInput)
         return list_response(
             self,
@@ -320,6 +327,9 @@ class InvoiceListView(ListEndpoint, ActorAPIView):
 
     @extend_schema(parameters=[inputs.InvoiceFilterInput], responses=s.InvoiceOut(many=True), tags=TAGS)
     def get(self, request: Request) -> Response:
+        """Invoices of the orders the caller may see (a buyer's own, a cooperative's received; alliance staff all).
+        Filters: `order`, `issued_from`, `issued_to` (issue dates, inclusive). Newest first, in pages (`cursor`,
+        `page_size`); with `updated_since`, the rows changed since then, oldest change first (docs/api-sync.md)."""
         return list_response(
             self,
             selectors.invoices_filtered(actor=self.actor, fields=_query(self, inputs.InvoiceFilterInput)),
@@ -409,6 +419,9 @@ class RfqListView(ListEndpoint, ActorAPIView):
 
     @extend_schema(parameters=[inputs.RfqFilterInput], responses=s.RfqOut(many=True), tags=TAGS)
     def get(self, request: Request) -> Response:
+        """Requests for quotation: a buyer's own; for a cooperative, the open ones it may quote on and those it quoted;
+        alliance staff all. Filter: `status`. Newest first, in pages (`cursor`, `page_size`); with `updated_since`,
+        the rows changed since then, oldest change first (docs/api-sync.md)."""
         fields = _query(self, inputs.RfqFilterInput)
         return list_response(
             self, selectors.rfq_list_for(actor=self.actor, status=fields.get("status")), s.RfqOut, context={}

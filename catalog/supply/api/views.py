@@ -73,6 +73,9 @@ class AreaListView(ListEndpoint, ActorAPIView):
 
     @extend_schema(responses=s.AreaOut(many=True), tags=TAGS, operation_id="supply_areas_list")
     def get(self, request: Request) -> Response:
+        """The raw-material areas of the caller's cooperative (alliance staff: all), with their plot count, hectares and
+        households. No filters. Newest first, in pages (`cursor`, `page_size`); with `updated_since`, the rows
+        changed since then, oldest change first (docs/api-sync.md)."""
         return list_response(self, selectors.area_list_for(actor=self.actor), s.AreaOut, context={})
 
     @extend_schema(request=inputs.AreaInput, responses={201: s.AreaDetailOut}, tags=TAGS)
@@ -136,6 +139,8 @@ class AreaPlotListView(ActorAPIView):
 
     @extend_schema(responses=s.PlotOut(many=True), tags=TAGS)
     def get(self, request: Request, area_id: int) -> Response:
+        """The plots of one raw-material area with their household, for its cooperative (alliance staff: any area). No
+        filters; by plot code; not paged."""
         area = selectors.area_get_for(actor=self.actor, area_id=area_id)
         plots = selectors.plot_list_for(actor=self.actor, area_id=area.pk)
         return Response([_plot_body(self, plot) for plot in plots])
@@ -245,6 +250,8 @@ class SeasonListView(ActorAPIView):
 
     @extend_schema(responses=s.SupplySeasonOut(many=True), tags=TAGS)
     def get(self, request: Request) -> Response:
+        """The growing seasons of the caller's cooperative (alliance staff: all). No filters; the latest start first;
+        not paged."""
         return Response(s.SupplySeasonOut(selectors.season_list_for(actor=self.actor), many=True).data)
 
     @extend_schema(request=inputs.SeasonInput, responses={201: s.SupplySeasonDetailOut}, tags=TAGS)
@@ -380,6 +387,9 @@ class HouseholdListView(ListEndpoint, ActorAPIView):
 
     @extend_schema(responses=s.HouseholdOut(many=True), tags=TAGS)
     def get(self, request: Request) -> Response:
+        """The member households of the caller's cooperative (alliance staff: all) with their plot count. No filters.
+        Newest first, in pages (`cursor`, `page_size`); with `updated_since`, the rows changed since then, oldest
+        change first (docs/api-sync.md)."""
         return list_response(self, selectors.household_list_for(actor=self.actor), s.HouseholdOut, context={})
 
     @extend_schema(request=inputs.HouseholdInput, responses={201: s.HouseholdDetailOut}, tags=TAGS)
@@ -475,6 +485,10 @@ class IntakeListView(ListEndpoint, ActorAPIView):
 
     @extend_schema(parameters=[inputs.IntakeFilter], responses=s.IntakeOut(many=True), tags=TAGS)
     def get(self, request: Request) -> Response:
+        """Produce the households delivered to the caller's cooperative, weighed and graded (alliance staff: every
+        cooperative's). Filters: `season`, `household`, `in_lot`, `received_from`, `received_to`. Newest first, in
+        pages (`cursor`, `page_size`); with `updated_since`, the rows changed since then, oldest change first
+        (docs/api-sync.md)."""
         return list_response(
             self,
             selectors.intake_list_for(actor=self.actor, **_query(self, inputs.IntakeFilter)),
