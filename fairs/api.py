@@ -239,6 +239,8 @@ class FairDetailView(ActorAPIView):
 
     @extend_schema(responses=FairDetailOut, tags=["fairs"])
     def get(self, request: Request, fair_id: int) -> Response:
+        """One fair: public once open for applications; alliance staff see every fair. A missing one and one the
+        caller may not see are the same 404."""
         fair = selectors.fair_get(actor=self.actor, fair_id=fair_id)
         return Response(FairDetailOut(fair, context={"actor": self.actor}).data)
 
@@ -522,6 +524,8 @@ class ApplicationDetailView(ActorAPIView):
 
     @extend_schema(responses=ApplicationOut, tags=["fair applications"])
     def get(self, request: Request, application_id: int) -> Response:
+        """One application to exhibit: a cooperative's own (alliance staff: any), with its booth preferences. A
+        missing one and one the caller may not see are the same 404."""
         return _application(self, application_id)
 
 

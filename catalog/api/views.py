@@ -190,6 +190,8 @@ class ProductFacetsView(ActorAPIView):
     @extend_schema(parameters=PRODUCT_QUERY_PARAMETERS, responses=s.FacetsOut, tags=["catalogue"], auth=[])
     @one_version()
     def get(self, request: Request) -> Response:
+        """How many published products match the catalogue's search parameters, in total and by category, province,
+        certificate and OCOP rating. Public, the same for everyone."""
         facets = selectors.product_facets(query=inputs.product_query(request.query_params))
         as_list = lambda values: [vars(v) for v in values]  # noqa: E731
         return Response(
@@ -238,6 +240,8 @@ class ProductDetailView(ActorAPIView):
     @one_version()
     @conditional_read(lambda view, request, product_id: versions((Watched.PRODUCT, product_id)), personal=True)
     def get(self, request: Request, product_id: int) -> HttpResponseBase:
+        """One product: public once published; its cooperative and alliance staff see it in any status. A missing one
+        and one the caller may not see are the same 404."""
         product = selectors.product_visible_get(actor=self.actor, product_id=product_id)
         return Response(s.ProductDetailOut(product, context=_out(self)).data)
 
@@ -313,6 +317,8 @@ class PriceQuoteView(ActorAPIView):
         tags=["catalogue"],
     )
     def get(self, request: Request, product_id: int) -> Response:
+        """What `quantity` of a product the caller may see costs: the unit price of the tier it falls in and the
+        total."""
         product = selectors.product_visible_get(actor=self.actor, product_id=product_id)
         quantity = inputs.read_query(inputs.QuantityQuery, request.query_params, context={"unit": product.unit})
         quote = selectors.price_for_quantity(product=product, quantity=quantity["quantity"])
@@ -396,6 +402,8 @@ class LotDetailView(ActorAPIView):
 
     @extend_schema(responses=s.LotOut, tags=["lots"])
     def get(self, request: Request, lot_id: int) -> Response:
+        """One harvest lot of the caller's cooperative (alliance staff: any), with its certificates. A missing one
+        and one the caller may not see are the same 404."""
         return Response(s.LotOut(selectors.lot_get_for(actor=self.actor, lot_id=lot_id), context=_out(self)).data)
 
     @extend_schema(request=inputs.LotInput, responses=s.LotOut, tags=["lots"])
@@ -516,6 +524,8 @@ class CertificateDetailView(ActorAPIView):
 
     @extend_schema(responses=s.CertificateOut, tags=["certificates"])
     def get(self, request: Request, certificate_id: int) -> Response:
+        """One certificate of the caller's cooperative (alliance staff: any). A missing one and one the caller may
+        not see are the same 404."""
         certificate = selectors.certificate_get_for(actor=self.actor, certificate_id=certificate_id)
         return Response(s.CertificateOut(certificate, context=_out(self)).data)
 
@@ -644,6 +654,8 @@ class TraceView(ActorAPIView):
 
     @extend_schema(responses=s.TraceOut, tags=["trace"], auth=[])
     def get(self, request: Request, public_id: str) -> Response:
+        """A published (or withdrawn) lot's public trace by the id on its QR code: product, cooperative, certificates
+        and events. Public."""
         lot = selectors.lot_public_get(public_id=public_id)
         return Response(trace_payload(selectors.trace_view(lot=lot, actor=self.actor)))
 
@@ -714,6 +726,8 @@ class ExportView(ActorAPIView):
         tags=["catalogue"],
     )
     def get(self, request: Request) -> HttpResponse:
+        """The caller's cooperative's catalogue as a spreadsheet file (`type`: CSV by default). For members who
+        manage products."""
         values = inputs.read_query(inputs.ExportQuery, request.query_params)
         body, content_type, name = selectors.catalogue_export(
             actor=self.actor, fmt=values.get("type") or selectors.ExportType.CSV

@@ -181,6 +181,9 @@ class ContractStatementView(ActorAPIView):
 
     @extend_schema(responses=out.ContractStatementOut, tags=TAGS)
     def get(self, request: Request, contract_id: int) -> Response:
+        """A contract's money statement (invoiced, paid, deposit, advances, balance and who owes whom) with its
+        lines, for its parties (alliance staff: any contract). A missing one and one the caller may not see are
+        the same 404."""
         contract = selectors.contract_get_for(actor=self.actor, contract_id=contract_id)
         return Response(out.ContractStatementOut(selectors.contract_statement(contract)).data)
 
@@ -469,6 +472,8 @@ class ReportView(ActorAPIView):
 
     @extend_schema(parameters=[inputs.ReportFilterInput], responses=out.LinkageReportOut, tags=TAGS)
     def get(self, request: Request) -> Response:
+        """The alliance's linkage report over every contract, by cooperative, by province and by season, with the
+        total. For alliance staff who read reports. Filters: `season_year`, `season_kind`, `category`."""
         filters = _query(self, inputs.ReportFilterInput)
         report = selectors.linkage_report(
             season_year=filters.get("season_year"),

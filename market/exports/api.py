@@ -133,6 +133,8 @@ class ExportJobDetailView(ActorAPIView):
 
     @extend_schema(responses=ExportJobOut, tags=TAGS)
     def get(self, request: Request, job_id: int) -> Response:
+        """One export the caller requested, with its state. A missing one and one the caller may not see are the same
+        404."""
         return Response(ExportJobOut(_job(self, job_id)).data)
 
 

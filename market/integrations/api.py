@@ -158,6 +158,8 @@ class EndpointDetailView(ActorAPIView):
 
     @extend_schema(responses=WebhookEndpointOut, tags=["webhooks"])
     def get(self, request: Request, endpoint_id: int) -> Response:
+        """One of the acting organisation's webhook endpoints (never its secret), for members who manage webhooks. A
+        missing one and one the caller may not see are the same 404."""
         return _endpoint(self, selectors.endpoint_get_for(actor=self.actor, endpoint_id=endpoint_id))
 
     @extend_schema(request=EndpointInput, responses=WebhookEndpointOut, tags=["webhooks"])

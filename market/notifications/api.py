@@ -168,6 +168,7 @@ class UnreadCountView(ActorAPIView):
 
     @extend_schema(responses=UnreadCountOut, tags=["notifications"])
     def get(self, request: Request) -> Response:
+        """How many of the caller's in-app notifications are unread (the bell's number)."""
         return Response({"unread": selectors.unread_count(user=_user(request))})
 
 
@@ -192,6 +193,7 @@ class PreferencesView(ActorAPIView):
 
     @extend_schema(responses=PreferencesOut, tags=["notifications"])
     def get(self, request: Request) -> Response:
+        """Which notifications the caller receives on which channel (e-mail, Zalo, in-app), group by group."""
         return Response(_preferences_body(_user(request)))
 
     @extend_schema(request=PreferencesInput, responses=PreferencesOut, tags=["notifications"])
@@ -227,6 +229,8 @@ class DeliveryDetailView(ActorAPIView):
 
     @extend_schema(responses=DeliveryDetailOut, tags=["notifications"])
     def get(self, request: Request, notification_id: int) -> Response:
+        """One notification in the delivery log with every attempt to send it, for alliance staff who manage
+        notifications. A missing one and one the caller may not see are the same 404."""
         row = selectors.delivery_get_for(actor=self.actor, notification_id=notification_id)
         return Response(DeliveryDetailOut(row, context=self.output_context).data)
 

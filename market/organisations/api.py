@@ -242,6 +242,8 @@ class MeView(ActorAPIView):
 
     @extend_schema(responses=MeOut, operation_id="me_retrieve", tags=["me"])
     def get(self, request: Request) -> Response:
+        """The signed-in person (or the token's owner): name, contact, language, memberships, and the organisation
+        and role acted with now."""
         return Response(MeOut(_user(request), context={"actor": self.actor}).data)
 
     @extend_schema(request=AccountInput, responses=MeOut, operation_id="me_update", tags=["me"])
@@ -302,6 +304,8 @@ class OrganisationDetailView(ActorAPIView):
 
     @extend_schema(responses=OrganisationOut, tags=["organisations"])
     def get(self, request: Request, organisation_id: int) -> Response:
+        """One organisation the caller is a member of (alliance staff: any), with its profile and verification state.
+        A missing one and one the caller may not see are the same 404."""
         organisation = selectors.organisation_get_for(actor=self.actor, organisation_id=organisation_id)
         return Response(OrganisationOut(organisation, context=self.output_context).data)
 
@@ -380,6 +384,8 @@ class MembershipDetailView(ActorAPIView):
 
     @extend_schema(responses=MembershipOut, tags=["memberships"])
     def get(self, request: Request, membership_id: int) -> Response:
+        """One membership (person and role), for the organisation's members who may see members and for alliance
+        staff. A missing one and one the caller may not see are the same 404."""
         membership = selectors.membership_get_for(actor=self.actor, membership_id=membership_id)
         return Response(MembershipOut(membership, context=self.output_context).data)
 

@@ -338,6 +338,8 @@ class PayableDetailView(ActorAPIView):
 
     @extend_schema(responses=PayableOut, tags=["payments"])
     def get(self, request: Request, reference: str) -> Response:
+        """One payable by its reference (what is owed, paid and left), for its payer and payee; payment staff see
+        any. A missing one and one the caller may not see are the same 404."""
         payable = selectors.payable_get_for(actor=self.actor, reference=reference)
         return Response(PayableOut(payable, context=self.output_context).data)
 

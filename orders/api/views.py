@@ -95,6 +95,8 @@ class CartView(ActorAPIView):
 
     @extend_schema(responses=s.CartOut, tags=TAGS)
     def get(self, request: Request) -> Response:
+        """The caller's organisation's cart: its lines grouped by cooperative, priced as they are now. For buyer
+        members who place orders."""
         return Response(_cart_body(self.actor))
 
     @extend_schema(responses={204: None}, tags=TAGS)
@@ -343,6 +345,8 @@ class InvoiceDetailView(ActorAPIView):
 
     @extend_schema(responses=s.InvoiceOut, tags=TAGS)
     def get(self, request: Request, invoice_id: int) -> Response:
+        """One invoice of an order the caller may see (a buyer's own, a cooperative's received; alliance staff any).
+        A missing one and one the caller may not see are the same 404."""
         return Response(s.InvoiceOut(selectors.invoice_get_for(actor=self.actor, invoice_id=invoice_id)).data)
 
 
@@ -351,6 +355,8 @@ class InvoicePdfView(ActorAPIView):
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY)}, tags=TAGS)
     def get(self, request: Request, invoice_id: int) -> HttpResponse:
+        """One invoice as a PDF, for whoever may read the invoice (see the invoice). A missing one and one the caller
+        may not see are the same 404."""
         from orders.invoice_documents import invoice_pdf
 
         invoice = selectors.invoice_get_for(actor=self.actor, invoice_id=invoice_id)
@@ -394,6 +400,8 @@ class SalesSummaryView(ActorAPIView):
 
     @extend_schema(parameters=[inputs.SalesFilterInput], responses=OpenApiTypes.OBJECT, tags=TAGS)
     def get(self, request: Request) -> Response:
+        """The caller's sales (orders confirmed onwards, before VAT) by month, by buyer and by product. Filter:
+        `since` (orders placed from that date)."""
         fields = _query(self, inputs.SalesFilterInput)
         summary = selectors.sales_summary(actor=self.actor, since=fields.get("since"))
         return Response(
@@ -438,6 +446,8 @@ class RfqDetailView(ActorAPIView):
 
     @extend_schema(responses=s.RfqDetailOut, tags=TAGS)
     def get(self, request: Request, rfq_id: int) -> Response:
+        """One request for quotation with its quotes: for the buyer who made it, cooperatives that may quote on it or
+        did, and alliance staff. A missing one and one the caller may not see are the same 404."""
         return Response(rfq_detail_body(self.actor, rfq_id))
 
 

@@ -90,6 +90,8 @@ class AreaDetailView(ActorAPIView):
 
     @extend_schema(responses=s.AreaDetailOut, tags=TAGS)
     def get(self, request: Request, area_id: int) -> Response:
+        """One raw-material area of the caller's cooperative (alliance staff: any). A missing one and one the caller
+        may not see are the same 404."""
         return Response(_area_body(self, selectors.area_get_for(actor=self.actor, area_id=area_id)))
 
     @extend_schema(request=inputs.AreaInput, responses=s.AreaDetailOut, tags=TAGS)
@@ -189,6 +191,8 @@ class PlotDetailView(ActorAPIView):
 
     @extend_schema(responses=s.PlotDetailOut, tags=TAGS)
     def get(self, request: Request, plot_id: int) -> Response:
+        """One plot of the caller's cooperative (alliance staff: any), with its seasons. A missing one and one the
+        caller may not see are the same 404."""
         return Response(_plot_body(self, selectors.plot_get_for(actor=self.actor, plot_id=plot_id), detail=True))
 
     @extend_schema(request=inputs.PlotInput, responses=s.PlotDetailOut, tags=TAGS)
@@ -266,6 +270,8 @@ class SeasonDetailView(ActorAPIView):
 
     @extend_schema(responses=s.SupplySeasonDetailOut, tags=TAGS)
     def get(self, request: Request, season_id: int) -> Response:
+        """One growing season of the caller's cooperative (alliance staff: any), with its prices. A missing one and
+        one the caller may not see are the same 404."""
         return Response(_season_body(self, selectors.season_get_for(actor=self.actor, season_id=season_id)))
 
     @extend_schema(request=inputs.SeasonInput, responses=s.SupplySeasonDetailOut, tags=TAGS)
@@ -404,6 +410,8 @@ class HouseholdDetailView(ActorAPIView):
 
     @extend_schema(responses=s.HouseholdDetailOut, tags=TAGS)
     def get(self, request: Request, household_id: int) -> Response:
+        """One member household of the caller's cooperative (alliance staff: any), with its plots' codes. A missing
+        one and one the caller may not see are the same 404."""
         household = selectors.household_get_for(actor=self.actor, household_id=household_id)
         return Response(_household_body(self, household))
 
@@ -567,6 +575,8 @@ class IntakeDetailView(ActorAPIView):
 
     @extend_schema(responses=s.IntakeDetailOut, tags=TAGS)
     def get(self, request: Request, intake_id: int) -> Response:
+        """One intake (produce a household delivered, weighed and graded) of the caller's cooperative (alliance
+        staff: any). A missing one and one the caller may not see are the same 404."""
         return Response(_intake_body(self, selectors.intake_get_for(actor=self.actor, intake_id=intake_id)))
 
     @extend_schema(request=inputs.IntakeInput, responses=s.IntakeDetailOut, tags=TAGS)
