@@ -251,6 +251,7 @@ class FairTransitionView(ActorAPIView):
 
     @extend_schema(request=inputs.FairTransitionInput, responses=FairDetailOut, tags=["fairs"])
     def post(self, request: Request, fair_id: int) -> Response:
+        """Alliance fair staff move the fair to its next stage (`action`), as its lifecycle allows."""
         transition = _body(self, inputs.FairTransitionInput)["action"]
         fair = services.fair_transition(actor=self.actor, fair_id=fair_id, transition=transition)
         return Response(FairDetailOut(fair, context={"actor": self.actor}).data)
@@ -289,6 +290,7 @@ class BoothListView(ActorAPIView):
 
     @extend_schema(request=inputs.BoothInput, responses={201: BoothDetailOut}, tags=["fairs"])
     def post(self, request: Request, fair_id: int) -> Response:
+        """Alliance fair staff add a booth to the fair's plan."""
         fields = _body(self, inputs.BoothInput)
         booth = services.booth_create(
             actor=self.actor, fair_id=fair_id, hall_id=fields.get("hall"), spec=inputs.booth_spec(fields)
@@ -309,6 +311,7 @@ class BoothDetailView(ActorAPIView):
 
     @extend_schema(request=inputs.BoothInput, responses=BoothDetailOut, tags=["fairs"])
     def patch(self, request: Request, fair_id: int, booth_id: int) -> Response:
+        """Alliance fair staff change a booth (only the fields sent)."""
         booth = self._booth(fair_id, booth_id)
         fields = _body(self, inputs.BoothInput, partial=True)
         spec = inputs.booth_spec(fields, base=inputs.booth_spec_of(booth))
@@ -317,6 +320,7 @@ class BoothDetailView(ActorAPIView):
 
     @extend_schema(responses={204: None}, tags=["fairs"])
     def delete(self, request: Request, fair_id: int, booth_id: int) -> Response:
+        """Alliance fair staff remove a booth from the plan."""
         services.booth_delete(actor=self.actor, booth_id=self._booth(fair_id, booth_id).pk)
         return Response(status=204)
 
@@ -335,6 +339,8 @@ class AllocateView(ActorAPIView):
 
     @extend_schema(request=None, responses=AllocationOut(many=True), tags=["fairs"])
     def post(self, request: Request, fair_id: int) -> Response:
+        """Alliance fair staff run the booth allocation for the waiting applications (the GET shows the same plan
+        without changing anything); answers what was assigned."""
         return Response(AllocationOut(services.allocation_run(actor=self.actor, fair_id=fair_id), many=True).data)
 
 
@@ -344,6 +350,8 @@ class CheckInView(ActorAPIView):
 
     @extend_schema(request=inputs.CheckInInput, responses=CheckInOut, tags=["fairs"])
     def post(self, request: Request, fair_id: int) -> Response:
+        """Check a badge in at the fair's gate by the code on its QR; answers the badge and the fair's check-in
+        counts. For fair staff."""
         body = _body(self, inputs.CheckInInput)
         result = services.checkin_scan(actor=self.actor, fair_id=fair_id, code=body["code"], device_id=body["device"])
         return Response(checkin_payload(result, selectors.checkin_counts(fair=result.badge.fair)))
@@ -512,6 +520,8 @@ class ApplicationListView(ListEndpoint, ActorAPIView):
 
     @extend_schema(request=inputs.ApplicationInput, responses={201: ApplicationOut}, tags=["fair applications"])
     def post(self, request: Request, fair_id: int) -> Response:
+        """A cooperative applies to exhibit at the fair, with its booth preferences. For members who apply to fairs,
+        while applications are open."""
         application_request = inputs.ApplicationRequest(**_body(self, inputs.ApplicationInput))
         application = services.application_submit(actor=self.actor, fair_id=fair_id, request=application_request)
         response = _application(self, application.pk)
@@ -535,6 +545,8 @@ class ApplicationApproveView(ActorAPIView):
 
     @extend_schema(request=None, responses=ApplicationOut, tags=["fair applications"])
     def post(self, request: Request, application_id: int) -> Response:
+        """Alliance fair staff approve an application. Allowed when the application's `allowed_actions` include
+        `approve`."""
         services.application_approve(actor=self.actor, application_id=application_id)
         return _application(self, application_id)
 
@@ -545,6 +557,8 @@ class ApplicationWaitlistView(ActorAPIView):
 
     @extend_schema(request=inputs.ApplicationNoteInput, responses=ApplicationOut, tags=["fair applications"])
     def post(self, request: Request, application_id: int) -> Response:
+        """Alliance fair staff put an application on the waiting list, with a note. Allowed when the application's
+        `allowed_actions` include `waitlist`."""
         note = _body(self, inputs.ApplicationNoteInput)["reason"]
         services.application_waitlist(actor=self.actor, application_id=application_id, note=note)
         return _application(self, application_id)
@@ -556,6 +570,8 @@ class ApplicationRejectView(ActorAPIView):
 
     @extend_schema(request=inputs.ApplicationRejectInput, responses=ApplicationOut, tags=["fair applications"])
     def post(self, request: Request, application_id: int) -> Response:
+        """Alliance fair staff reject an application, saying why. Allowed when the application's `allowed_actions`
+        include `reject`."""
         reason = _body(self, inputs.ApplicationRejectInput)["reason"]
         services.application_reject(actor=self.actor, application_id=application_id, reason=reason)
         return _application(self, application_id)
@@ -567,6 +583,8 @@ class ApplicationWithdrawView(ActorAPIView):
 
     @extend_schema(request=inputs.ApplicationNoteInput, responses=ApplicationOut, tags=["fair applications"])
     def post(self, request: Request, application_id: int) -> Response:
+        """The cooperative withdraws its application, saying why. Allowed when the application's `allowed_actions`
+        include `withdraw`."""
         reason = _body(self, inputs.ApplicationNoteInput)["reason"]
         services.application_withdraw(actor=self.actor, application_id=application_id, reason=reason)
         return _application(self, application_id)
@@ -578,6 +596,8 @@ class ApplicationAssignView(ActorAPIView):
 
     @extend_schema(request=inputs.AssignInput, responses=ApplicationOut, tags=["fair applications"])
     def post(self, request: Request, application_id: int) -> Response:
+        """Alliance fair staff assign a booth to an approved application by hand. Allowed when the application's
+        `allowed_actions` include `assign_booth`."""
         booth_id = _body(self, inputs.AssignInput)["booth"]
         services.booth_assign(actor=self.actor, application_id=application_id, booth_id=booth_id)
         return _application(self, application_id)
@@ -589,6 +609,8 @@ class ApplicationReleaseView(ActorAPIView):
 
     @extend_schema(request=inputs.ApplicationNoteInput, responses=ApplicationOut, tags=["fair applications"])
     def post(self, request: Request, application_id: int) -> Response:
+        """Alliance fair staff take back an application's booth, saying why. Allowed when the application's
+        `allowed_actions` include `release_booth`."""
         reason = _body(self, inputs.ApplicationNoteInput)["reason"]
         services.assignment_release(actor=self.actor, application_id=application_id, reason=reason)
         return _application(self, application_id)
@@ -601,6 +623,7 @@ class RegisterView(ActorAPIView):
 
     @extend_schema(request=inputs.RegisterInput, responses={201: None}, tags=["fair meetings"])
     def post(self, request: Request, fair_id: int) -> Response:
+        """A buyer registers for the fair's B2B meetings with its interests."""
         interests = _body(self, inputs.RegisterInput)["interests"]
         services.buyer_register(actor=self.actor, fair_id=fair_id, interests=interests)
         return Response(status=201)
@@ -632,6 +655,8 @@ class MeetingListView(ListEndpoint, ActorAPIView):
 
     @extend_schema(request=inputs.MeetingRequestInput, responses={201: MeetingOut}, tags=["fair meetings"])
     def post(self, request: Request, fair_id: int) -> Response:
+        """A buyer asks an exhibitor for a B2B meeting in one of its free slots, with a message. For buyer members
+        who book meetings."""
         fields = _body(self, inputs.MeetingRequestInput)
         meeting = services.meeting_request(
             actor=self.actor,
@@ -651,6 +676,7 @@ class MeetingAcceptView(ActorAPIView):
 
     @extend_schema(request=None, responses=MeetingOut, tags=["fair meetings"])
     def post(self, request: Request, meeting_id: int) -> Response:
+        """The exhibitor accepts a meeting request. Allowed when the meeting's `allowed_actions` include `accept`."""
         services.meeting_accept(actor=self.actor, meeting_id=meeting_id)
         return _meeting(self, meeting_id)
 
@@ -661,6 +687,8 @@ class MeetingDeclineView(ActorAPIView):
 
     @extend_schema(request=inputs.DeclineInput, responses=MeetingOut, tags=["fair meetings"])
     def post(self, request: Request, meeting_id: int) -> Response:
+        """The exhibitor declines a meeting request, saying why. Allowed when the meeting's `allowed_actions` include
+        `decline`."""
         reason = _body(self, inputs.DeclineInput)["reason"]
         services.meeting_decline(actor=self.actor, meeting_id=meeting_id, reason=reason)
         return _meeting(self, meeting_id)
@@ -672,6 +700,7 @@ class MeetingCancelView(ActorAPIView):
 
     @extend_schema(request=None, responses=MeetingOut, tags=["fair meetings"])
     def post(self, request: Request, meeting_id: int) -> Response:
+        """A party cancels a meeting. Allowed when the meeting's `allowed_actions` include `cancel`."""
         services.meeting_cancel(actor=self.actor, meeting_id=meeting_id)
         return _meeting(self, meeting_id)
 
@@ -682,6 +711,7 @@ class MeetingOutcomeView(ActorAPIView):
 
     @extend_schema(request=inputs.OutcomeInput, responses={201: OutcomeOut}, tags=["fair meetings"])
     def post(self, request: Request, meeting_id: int) -> Response:
+        """Record the outcome of a meeting. For members who record matching outcomes."""
         outcome = inputs.OutcomeSpec(**_body(self, inputs.OutcomeInput))
         recorded = services.meeting_outcome_record(actor=self.actor, meeting_id=meeting_id, outcome=outcome)
         return Response(OutcomeOut(recorded).data, status=201)

@@ -266,6 +266,7 @@ class ProductPublishView(ActorAPIView):
 
     @extend_schema(request=None, responses=s.ProductDetailOut, tags=["catalogue"])
     def post(self, request: Request, product_id: int) -> Response:
+        """Publish a product in the catalogue. Allowed when the product's `allowed_actions` include `publish`."""
         services.product_publish(actor=self.actor, product_id=product_id)
         product = selectors.product_get_for(actor=self.actor, product_id=product_id)
         return Response(s.ProductDetailOut(product, context=_out(self)).data)
@@ -277,6 +278,7 @@ class ProductDelistView(ActorAPIView):
 
     @extend_schema(request=None, responses=s.ProductDetailOut, tags=["catalogue"])
     def post(self, request: Request, product_id: int) -> Response:
+        """Take a published product off the catalogue. Allowed when the product's `allowed_actions` include `delist`."""
         services.product_delist(actor=self.actor, product_id=product_id)
         product = selectors.product_get_for(actor=self.actor, product_id=product_id)
         return Response(s.ProductDetailOut(product, context=_out(self)).data)
@@ -299,6 +301,8 @@ class PriceTierView(ActorAPIView):
 
     @extend_schema(request=inputs.TiersInput, responses=s.TierOut(many=True), tags=["catalogue"])
     def put(self, request: Request, product_id: int) -> Response:
+        """Replace a product's price tiers (a unit price from each quantity on). For members who manage the
+        cooperative's products."""
         product = selectors.product_get_for(actor=self.actor, product_id=product_id)
         fields = _body(self, inputs.TiersInput, context={"unit": product.unit})
         tiers = services.product_price_tiers_set(
@@ -341,6 +345,8 @@ class ProductImageListView(ActorAPIView):
 
     @extend_schema(request={"multipart/form-data": inputs.ImageInput}, responses={201: s.ImageOut}, tags=["catalogue"])
     def post(self, request: Request, product_id: int) -> Response:
+        """Add an image to a product of the caller's cooperative, with its alternative text. For members who manage
+        products."""
         product = selectors.product_get_for(actor=self.actor, product_id=product_id)
         fields = _body(self, inputs.ImageInput)
         image = services.product_image_add(
@@ -355,6 +361,7 @@ class ProductImageDetailView(ActorAPIView):
 
     @extend_schema(responses={204: None}, tags=["catalogue"])
     def delete(self, request: Request, product_id: int, image_id: int) -> Response:
+        """Remove an image from a product of the caller's cooperative. For members who manage products."""
         product = selectors.product_get_for(actor=self.actor, product_id=product_id)
         services.product_image_remove(actor=self.actor, product_id=product.pk, image_id=image_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -379,6 +386,8 @@ class LotListView(ListEndpoint, ActorAPIView):
 
     @extend_schema(request=inputs.LotInput, responses={201: s.LotOut}, tags=["lots"])
     def post(self, request: Request) -> Response:
+        """Record a harvest lot of one of the caller's cooperative's products, with its certificates. For members who
+        manage lots."""
         product_id = _body(self, _ProductRef)["product"]
         product = selectors.product_get_for(actor=self.actor, product_id=product_id)
         fields = _body(self, inputs.LotInput, context={"unit": product.unit})
@@ -408,6 +417,8 @@ class LotDetailView(ActorAPIView):
 
     @extend_schema(request=inputs.LotInput, responses=s.LotOut, tags=["lots"])
     def patch(self, request: Request, lot_id: int) -> Response:
+        """Change a lot of the caller's cooperative (only the fields sent). Allowed when the lot's `allowed_actions`
+        include `edit`."""
         lot = selectors.lot_get_for(actor=self.actor, lot_id=lot_id)
         fields = _body(self, inputs.LotInput, partial=True, context={"unit": lot.product.unit})
         services.lot_update(
@@ -425,6 +436,8 @@ class LotPublishView(ActorAPIView):
 
     @extend_schema(request=None, responses=s.LotOut, tags=["lots"])
     def post(self, request: Request, lot_id: int) -> Response:
+        """Publish a lot: on sale and traceable by its QR code. Allowed when the lot's `allowed_actions` include
+        `publish`."""
         selectors.lot_get_for(actor=self.actor, lot_id=lot_id)
         services.lot_publish(actor=self.actor, lot_id=lot_id)
         return Response(s.LotOut(selectors.lot_get_for(actor=self.actor, lot_id=lot_id), context=_out(self)).data)
@@ -436,6 +449,8 @@ class LotWithdrawView(ActorAPIView):
 
     @extend_schema(request=inputs.ReasonInput, responses=s.LotOut, tags=["lots"])
     def post(self, request: Request, lot_id: int) -> Response:
+        """Withdraw a published lot, saying why (its trace page stays, marked withdrawn). Allowed when the lot's
+        `allowed_actions` include `withdraw`."""
         selectors.lot_get_for(actor=self.actor, lot_id=lot_id)
         services.lot_withdraw(actor=self.actor, lot_id=lot_id, reason=_body(self, inputs.ReasonInput)["reason"])
         return Response(s.LotOut(selectors.lot_get_for(actor=self.actor, lot_id=lot_id), context=_out(self)).data)
@@ -454,6 +469,7 @@ class LotEventListView(ActorAPIView):
 
     @extend_schema(request=inputs.EventInput, responses={201: s.EventOut}, tags=["lots"])
     def post(self, request: Request, lot_id: int) -> Response:
+        """Add a traceability event to a lot (or correct an earlier one). For members who manage lots."""
         lot = selectors.lot_get_for(actor=self.actor, lot_id=lot_id)
         fields = _body(self, inputs.EventInput, context={"unit": lot.product.unit})
         event = services.trace_event_add(actor=self.actor, lot_id=lot.pk, **inputs.event_values(fields))
@@ -508,6 +524,8 @@ class CertificateListView(ListEndpoint, ActorAPIView):
         tags=["certificates"],
     )
     def post(self, request: Request) -> Response:
+        """Add a certificate of the caller's cooperative, with its scan and the products it covers; alliance staff
+        verify it before it counts. For members who manage certificates."""
         fields = _body(self, inputs.CertificateInput)
         certificate = services.certificate_create(
             actor=self.actor,
@@ -533,6 +551,8 @@ class CertificateDetailView(ActorAPIView):
         request={"multipart/form-data": inputs.CertificateInput}, responses=s.CertificateOut, tags=["certificates"]
     )
     def patch(self, request: Request, certificate_id: int) -> Response:
+        """Change a certificate of the caller's cooperative (only the fields sent). Allowed when the certificate's
+        `allowed_actions` include `edit`."""
         certificate = selectors.certificate_get_for(actor=self.actor, certificate_id=certificate_id)
         fields = _body(self, inputs.CertificateInput, partial=True)
         certificate = services.certificate_update(
@@ -567,6 +587,7 @@ class CertificateVerifyView(ActorAPIView):
 
     @extend_schema(request=None, responses=s.CertificateOut, tags=["certificates"])
     def post(self, request: Request, certificate_id: int) -> Response:
+        """Alliance staff verify a submitted certificate: from now on it counts for the products it covers."""
         return _certificate_verb(self, certificate_id, services.certificate_verify)
 
 
@@ -576,6 +597,7 @@ class CertificateRejectView(ActorAPIView):
 
     @extend_schema(request=inputs.ReasonInput, responses=s.CertificateOut, tags=["certificates"])
     def post(self, request: Request, certificate_id: int) -> Response:
+        """Alliance staff reject a submitted certificate, saying why."""
         reason = _body(self, inputs.ReasonInput)["reason"]
         return _certificate_verb(self, certificate_id, services.certificate_reject, reason=reason)
 
@@ -710,6 +732,8 @@ class ImportApplyView(ActorAPIView):
 
     @extend_schema(request=None, responses={200: s.ImportOut}, tags=["catalogue"])
     def post(self, request: Request, import_id: int) -> Response:
+        """Apply a catalogue import checked before (its dry run): every row or none, checked again against the
+        catalogue as it is now. For members who import."""
         return Response(import_body(services.import_apply(actor=self.actor, batch_id=import_id), None))
 
 

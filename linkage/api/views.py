@@ -66,6 +66,8 @@ class ContractListView(ListEndpoint, ActorAPIView):
 
     @extend_schema(request=inputs.ContractDraftInput, responses={201: out.ContractDetailOut}, tags=TAGS)
     def post(self, request: Request) -> Response:
+        """Draft a linkage contract with another party (a processor with a cooperative): its terms, to be signed by
+        both. For members who negotiate contracts."""
         fields = _read(self, inputs.ContractDraftInput)
         contract = services.contract_draft(
             actor=self.actor,
@@ -107,6 +109,8 @@ class ContractAmendView(ActorAPIView):
 
     @extend_schema(request=inputs.TermsInput, responses={201: out.ContractDetailOut}, tags=TAGS)
     def post(self, request: Request, contract_id: int) -> Response:
+        """Propose new terms for a contract in force: a new draft version, in force once both parties sign it.
+        Allowed when the contract's `allowed_actions` include `amend`."""
         fields = _read(self, inputs.TermsInput, unit=_unit_of(self.actor, contract_id))
         services.contract_amend(actor=self.actor, contract_id=contract_id, terms=inputs.terms_from(fields))
         response = _contract(self.actor, contract_id)
@@ -130,6 +134,8 @@ class ContractReopenView(ActorAPIView):
 
     @extend_schema(request=inputs.ContractNoteInput, responses=out.ContractDetailOut, tags=TAGS)
     def post(self, request: Request, contract_id: int) -> Response:
+        """Reopen the draft for changes, with a note; a signature already given is cleared. Allowed when the
+        contract's `allowed_actions` include `reopen`."""
         fields = _read(self, inputs.ContractNoteInput)
         services.version_reopen(actor=self.actor, contract_id=contract_id, note=fields.get("note", ""))
         return _contract(self.actor, contract_id)
@@ -140,6 +146,8 @@ class ContractDiscardView(ActorAPIView):
 
     @extend_schema(request=None, responses=out.ContractDetailOut, tags=TAGS)
     def post(self, request: Request, contract_id: int) -> Response:
+        """Discard the open draft version (kept in the history). Allowed when the contract's `allowed_actions`
+        include `discard`."""
         services.version_discard(actor=self.actor, contract_id=contract_id)
         return _contract(self.actor, contract_id)
 
@@ -149,6 +157,8 @@ class ContractTerminateView(ActorAPIView):
 
     @extend_schema(request=inputs.TerminationInput, responses=out.ContractDetailOut, tags=TAGS)
     def post(self, request: Request, contract_id: int) -> Response:
+        """End a contract in force early, saying why. Allowed when the contract's `allowed_actions` include
+        `terminate`."""
         fields = _read(self, inputs.TerminationInput)
         services.contract_terminate(actor=self.actor, contract_id=contract_id, reason=fields["reason"])
         return _contract(self.actor, contract_id)
@@ -159,6 +169,7 @@ class ContractCloseView(ActorAPIView):
 
     @extend_schema(request=None, responses=out.ContractDetailOut, tags=TAGS)
     def post(self, request: Request, contract_id: int) -> Response:
+        """Close the contract. Allowed when the contract's `allowed_actions` include `close`."""
         services.contract_close(actor=self.actor, contract_id=contract_id)
         return _contract(self.actor, contract_id)
 
@@ -244,6 +255,8 @@ class CallOffAddView(ActorAPIView):
 
     @extend_schema(request=inputs.CallOffInput, responses={201: out.CallOffOut}, tags=TAGS)
     def post(self, request: Request, contract_id: int) -> Response:
+        """Add a call-off (a quantity due on a day) under the contract, and order it at once unless `place` is false.
+        Allowed when the contract's `allowed_actions` include `add_call_off`."""
         fields = _read(self, inputs.CallOffInput, unit=_unit_of(self.actor, contract_id))
         call_off = services.call_off_add(
             actor=self.actor,
@@ -265,6 +278,8 @@ class CallOffPlaceView(ActorAPIView):
 
     @extend_schema(request=None, responses=out.CallOffOut, tags=TAGS)
     def post(self, request: Request, call_off_id: int) -> Response:
+        """Order a call-off: it becomes an order to the cooperative at the contract's price. Allowed when the
+        call-off's `allowed_actions` include `place`."""
         services.call_off_place(actor=self.actor, call_off_id=call_off_id)
         return _call_off(self.actor, call_off_id)
 
@@ -274,6 +289,7 @@ class CallOffCancelView(ActorAPIView):
 
     @extend_schema(request=None, responses=out.CallOffOut, tags=TAGS)
     def post(self, request: Request, call_off_id: int) -> Response:
+        """Drop a call-off not ordered yet. Allowed when the call-off's `allowed_actions` include `cancel`."""
         services.call_off_cancel(actor=self.actor, call_off_id=call_off_id)
         return _call_off(self.actor, call_off_id)
 
@@ -325,6 +341,9 @@ class AdvanceRecordView(ActorAPIView):
 
     @extend_schema(request=inputs.AdvanceInput, responses={201: out.AdvanceOut}, tags=TAGS)
     def post(self, request: Request, contract_id: int) -> Response:
+        """The processor records inputs or services it supplied on credit, within the contract's limit (an
+        `Idempotency-Key` makes a retry record one). Allowed when the contract's `allowed_actions` include
+        `record_advance`."""
         fields = _read(self, inputs.AdvanceInput)
         advance = services.advance_record(
             actor=self.actor,
@@ -342,6 +361,8 @@ class AdvanceAcknowledgeView(ActorAPIView):
 
     @extend_schema(request=None, responses=out.AdvanceOut, tags=TAGS)
     def post(self, request: Request, advance_id: int) -> Response:
+        """The cooperative confirms it received an input advance. Allowed when the advance's `allowed_actions`
+        include `acknowledge`."""
         advance = services.advance_acknowledge(actor=self.actor, advance_id=advance_id)
         return Response(out.AdvanceOut(advance).data)
 
@@ -354,6 +375,8 @@ class ForceMajeureDeclareView(ActorAPIView):
         request={"multipart/form-data": inputs.ForceMajeureInput}, responses={201: out.ForceMajeureOut}, tags=TAGS
     )
     def post(self, request: Request, contract_id: int) -> Response:
+        """Declare a force majeure event that suspends deliveries from its start; the other party acknowledges it.
+        Allowed when the contract's `allowed_actions` include `declare_force_majeure`."""
         fields = _read(self, inputs.ForceMajeureInput)
         event = services.force_majeure_declare(
             actor=self.actor,
@@ -372,6 +395,8 @@ class ForceMajeureAcknowledgeView(ActorAPIView):
 
     @extend_schema(request=None, responses=out.ForceMajeureOut, tags=TAGS)
     def post(self, request: Request, event_id: int) -> Response:
+        """The other party acknowledges a force majeure event. Allowed when the force majeure event's
+        `allowed_actions` include `acknowledge`."""
         return Response(
             out.ForceMajeureOut(services.force_majeure_acknowledge(actor=self.actor, event_id=event_id)).data
         )
@@ -382,6 +407,8 @@ class ForceMajeureEndView(ActorAPIView):
 
     @extend_schema(request=None, responses=out.ForceMajeureOut, tags=TAGS)
     def post(self, request: Request, event_id: int) -> Response:
+        """Say that a force majeure event is over: deliveries are due again. Allowed when the force majeure event's
+        `allowed_actions` include `end`."""
         return Response(out.ForceMajeureOut(services.force_majeure_end(actor=self.actor, event_id=event_id)).data)
 
 
@@ -390,6 +417,8 @@ class DisputeOpenView(ActorAPIView):
 
     @extend_schema(request=inputs.DisputeInput, responses={201: out.DisputeOut}, tags=TAGS)
     def post(self, request: Request, contract_id: int) -> Response:
+        """Open a dispute on the contract (or one of its call-offs); the other party is told. Allowed when the
+        contract's `allowed_actions` include `open_dispute`."""
         fields = _read(self, inputs.DisputeInput)
         dispute = services.dispute_open(
             actor=self.actor,
@@ -406,6 +435,7 @@ class DisputeReplyView(ActorAPIView):
 
     @extend_schema(request=inputs.DisputeReplyInput, responses={201: out.DisputeOut}, tags=TAGS)
     def post(self, request: Request, dispute_id: int) -> Response:
+        """Add a message to an open dispute; answers the dispute with its messages."""
         fields = _read(self, inputs.DisputeReplyInput)
         message = services.dispute_reply(actor=self.actor, dispute_id=dispute_id, text=fields["text"])
         return Response(out.DisputeOut(message.dispute).data, status=status.HTTP_201_CREATED)
@@ -416,6 +446,7 @@ class DisputeResolveView(ActorAPIView):
 
     @extend_schema(request=inputs.DisputeResolveInput, responses=out.DisputeOut, tags=TAGS)
     def post(self, request: Request, dispute_id: int) -> Response:
+        """Close a dispute, saying how it was settled."""
         fields = _read(self, inputs.DisputeResolveInput)
         dispute = services.dispute_resolve(actor=self.actor, dispute_id=dispute_id, resolution=fields["resolution"])
         return Response(out.DisputeOut(dispute).data)
@@ -437,6 +468,8 @@ class SeriesListView(ActorAPIView):
 
     @extend_schema(request=inputs.ReferenceSeriesInput, responses={201: out.SeriesOut}, tags=TAGS)
     def post(self, request: Request) -> Response:
+        """Start a reference price series (a product at a place, in a unit). For members who publish reference
+        prices."""
         fields = _read(self, inputs.ReferenceSeriesInput)
         series = services.series_create(
             actor=self.actor,
@@ -454,6 +487,8 @@ class SeriesPriceView(ActorAPIView):
 
     @extend_schema(request=inputs.ReferencePriceInput, responses={201: out.SeriesOut}, tags=TAGS)
     def post(self, request: Request, series_id: int) -> Response:
+        """Publish a series' price from a day on (until the next one). For members who publish reference prices;
+        answers the series with its latest prices."""
         fields = _read(self, inputs.ReferencePriceInput)
         row = services.price_publish(
             actor=self.actor,

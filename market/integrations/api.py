@@ -147,6 +147,8 @@ class EndpointListView(ListEndpoint, ActorAPIView):
 
     @extend_schema(request=EndpointInput, responses={201: WebhookEndpointWithSecretOut}, tags=["webhooks"])
     def post(self, request: Request) -> Response:
+        """Register a webhook endpoint for the acting organisation; its signing secret is in this answer only. For
+        members who manage webhooks."""
         fields = read_input(EndpointInput, request.data, mode=input_mode(request))
         endpoint, secret = services.endpoint_create(actor=self.actor, **fields)
         return _endpoint(self, endpoint, secret=secret, code=status.HTTP_201_CREATED)
@@ -164,11 +166,13 @@ class EndpointDetailView(ActorAPIView):
 
     @extend_schema(request=EndpointInput, responses=WebhookEndpointOut, tags=["webhooks"])
     def put(self, request: Request, endpoint_id: int) -> Response:
+        """Change an endpoint's URL, description and events. For members who manage webhooks."""
         fields = read_input(EndpointInput, request.data, mode=input_mode(request))
         return _endpoint(self, services.endpoint_update(actor=self.actor, endpoint_id=endpoint_id, **fields))
 
     @extend_schema(request=None, responses={204: None}, tags=["webhooks"])
     def delete(self, request: Request, endpoint_id: int) -> Response:
+        """Remove a webhook endpoint; nothing more is sent to it. For members who manage webhooks."""
         services.endpoint_delete(actor=self.actor, endpoint_id=endpoint_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -179,6 +183,8 @@ class EndpointRotateSecretView(ActorAPIView):
 
     @extend_schema(request=RotateSecretInput, responses=WebhookEndpointWithSecretOut, tags=["webhooks"])
     def post(self, request: Request, endpoint_id: int) -> Response:
+        """Give an endpoint a new signing secret (in this answer only), the old one valid for `grace_hours` more (24
+        by default). For members who manage webhooks."""
         fields = read_input(RotateSecretInput, request.data, mode=input_mode(request))
         endpoint, secret = services.endpoint_rotate_secret(actor=self.actor, endpoint_id=endpoint_id, **fields)
         return _endpoint(self, endpoint, secret=secret)
@@ -190,6 +196,7 @@ class EndpointEnableView(ActorAPIView):
 
     @extend_schema(request=None, responses=WebhookEndpointOut, tags=["webhooks"])
     def post(self, request: Request, endpoint_id: int) -> Response:
+        """Send to a disabled endpoint again. For members who manage webhooks."""
         return _endpoint(self, services.endpoint_enable(actor=self.actor, endpoint_id=endpoint_id))
 
 
@@ -199,6 +206,7 @@ class EndpointDisableView(ActorAPIView):
 
     @extend_schema(request=None, responses=WebhookEndpointOut, tags=["webhooks"])
     def post(self, request: Request, endpoint_id: int) -> Response:
+        """Stop sending to an endpoint until it is enabled again. For members who manage webhooks."""
         return _endpoint(self, services.endpoint_disable(actor=self.actor, endpoint_id=endpoint_id))
 
 
@@ -208,6 +216,7 @@ class EndpointPingView(ActorAPIView):
 
     @extend_schema(request=None, responses={202: WebhookDeliveryOut}, tags=["webhooks"])
     def post(self, request: Request, endpoint_id: int) -> Response:
+        """Queue a test event to an endpoint (202); it appears in the delivery log. For members who manage webhooks."""
         delivery = services.endpoint_ping(actor=self.actor, endpoint_id=endpoint_id)
         return Response(WebhookDeliveryOut(delivery, context=self.output_context).data, status=status.HTTP_202_ACCEPTED)
 
@@ -234,5 +243,6 @@ class DeliverySendAgainView(ActorAPIView):
 
     @extend_schema(request=None, responses={202: WebhookDeliveryOut}, tags=["webhooks"])
     def post(self, request: Request, delivery_id: int) -> Response:
+        """Send a webhook delivery again with the same event id (202: it is queued). For members who manage webhooks."""
         delivery = services.delivery_send_again(actor=self.actor, delivery_id=delivery_id)
         return Response(WebhookDeliveryOut(delivery, context=self.output_context).data, status=status.HTTP_202_ACCEPTED)

@@ -177,6 +177,7 @@ class MarkReadView(ActorAPIView):
 
     @extend_schema(request=None, responses=InboxEntryOut, tags=["notifications"])
     def post(self, request: Request, notification_id: int) -> Response:
+        """Mark one of the caller's in-app notifications read; answers it."""
         return Response(InboxEntryOut(services.inbox_open(user=_user(request), notification_id=notification_id)).data)
 
 
@@ -185,6 +186,7 @@ class MarkAllReadView(ActorAPIView):
 
     @extend_schema(request=None, responses=MarkedOut, tags=["notifications"])
     def post(self, request: Request) -> Response:
+        """Mark every in-app notification of the caller read; answers how many were marked."""
         return Response({"marked": services.inbox_mark_all_read(user=_user(request))})
 
 
@@ -198,6 +200,7 @@ class PreferencesView(ActorAPIView):
 
     @extend_schema(request=PreferencesInput, responses=PreferencesOut, tags=["notifications"])
     def put(self, request: Request) -> Response:
+        """Set which notifications the caller receives on which channel, group by group (those sent are replaced)."""
         fields = read_input(PreferencesInput, request.data, mode=input_mode(request))
         enabled = {(item["group"], item["channel"]): item["enabled"] for item in fields.get("preferences", [])}
         services.preferences_update(actor=self.actor, enabled=enabled, daily_digest=fields["daily_digest"])
@@ -241,5 +244,6 @@ class DeliveryResendView(ActorAPIView):
 
     @extend_schema(request=None, responses=DeliveryOut, tags=["notifications"])
     def post(self, request: Request, notification_id: int) -> Response:
+        """Alliance staff send a failed notification again."""
         row = services.notification_resend(actor=self.actor, notification_id=notification_id)
         return Response(DeliveryOut(row, context=self.output_context).data)

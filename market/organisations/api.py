@@ -248,6 +248,7 @@ class MeView(ActorAPIView):
 
     @extend_schema(request=AccountInput, responses=MeOut, operation_id="me_update", tags=["me"])
     def patch(self, request: Request) -> Response:
+        """Change the signed-in person's own name, phone or language."""
         fields = read_input(AccountInput, request.data, mode=input_mode(request), partial=True)
         user = services.user_update(user=_user(request), **fields)
         return Response(MeOut(user, context={"actor": self.actor}).data)
@@ -262,6 +263,7 @@ class ActingOrganisationView(ActorAPIView):
         tags=["me"],
     )
     def post(self, request: Request) -> Response:
+        """Act for another organisation the signed-in person is a member of (the session's organisation)."""
         fields = read_input(ActingOrganisationInput, request.data, mode=input_mode(request))
         services.acting_organisation_switch(user=_user(request), organisation_id=fields["organisation"])
         self.__dict__.pop("actor", None)
@@ -288,6 +290,8 @@ class OrganisationListView(ListEndpoint, ActorAPIView):
 
     @extend_schema(request=OrganisationRegisterInput, responses={201: OrganisationOut}, tags=["organisations"])
     def post(self, request: Request) -> Response:
+        """Register an organisation (cooperative, buyer…) with the signed-in person as its owner; it waits for the
+        alliance's verification."""
         fields = read_input(OrganisationRegisterInput, request.data, mode=input_mode(request))
         organisation = services.organisation_register(
             user=_user(request),
@@ -342,6 +346,7 @@ class OrganisationVerifyView(ActorAPIView):
 
     @extend_schema(request=None, responses=OrganisationOut, tags=["verification"])
     def post(self, request: Request, organisation_id: int) -> Response:
+        """Alliance staff verify an organisation."""
         organisation = services.organisation_verify(actor=self.actor, organisation_id=organisation_id)
         return Response(OrganisationOut(organisation, context=self.output_context).data)
 
@@ -352,6 +357,7 @@ class OrganisationRejectView(ActorAPIView):
 
     @extend_schema(request=RejectInput, responses=OrganisationOut, tags=["verification"])
     def post(self, request: Request, organisation_id: int) -> Response:
+        """Alliance staff refuse an organisation's verification, saying why (it may correct and resubmit)."""
         reason = read_input(RejectInput, request.data, mode=input_mode(request))["reason"]
         organisation = services.organisation_reject(actor=self.actor, organisation_id=organisation_id, reason=reason)
         return Response(OrganisationOut(organisation, context=self.output_context).data)
@@ -362,6 +368,7 @@ class OrganisationResubmitView(ActorAPIView):
 
     @extend_schema(request=None, responses=OrganisationOut, tags=["verification"])
     def post(self, request: Request, organisation_id: int) -> Response:
+        """An organisation whose verification was refused asks for it again after correcting its profile."""
         organisation = services.organisation_resubmit(actor=self.actor, organisation_id=organisation_id)
         return Response(OrganisationOut(organisation, context=self.output_context).data)
 
@@ -391,6 +398,7 @@ class MembershipDetailView(ActorAPIView):
 
     @extend_schema(responses={204: None}, tags=["memberships"])
     def delete(self, request: Request, membership_id: int) -> Response:
+        """Remove a member from the organisation, for members who manage members."""
         selectors.membership_get_for(actor=self.actor, membership_id=membership_id)
         services.membership_remove(actor=self.actor, membership_id=membership_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -401,6 +409,7 @@ class MembershipChangeRoleView(ActorAPIView):
 
     @extend_schema(request=RoleInput, responses=MembershipOut, tags=["memberships"])
     def post(self, request: Request, membership_id: int) -> Response:
+        """Give a member another role, for members who manage members."""
         selectors.membership_get_for(actor=self.actor, membership_id=membership_id)
         role = read_input(RoleInput, request.data, mode=input_mode(request))["role"]
         membership = services.membership_change_role(actor=self.actor, membership_id=membership_id, role=role)
@@ -420,6 +429,8 @@ class InvitationListView(ListEndpoint, ActorAPIView):
 
     @extend_schema(request=InvitationInput, responses={201: InvitationCreatedOut}, tags=["memberships"])
     def post(self, request: Request, organisation_id: int) -> Response:
+        """Invite someone by e-mail to join the organisation with a role; answers the invitation with its token and
+        link (shown once). For members who manage members."""
         selectors.organisation_get_for(actor=self.actor, organisation_id=organisation_id)
         fields = read_input(InvitationInput, request.data, mode=input_mode(request))
         invitation, token = services.invitation_create(actor=self.actor, organisation_id=organisation_id, **fields)
@@ -435,6 +446,7 @@ class InvitationRevokeView(ActorAPIView):
 
     @extend_schema(request=None, responses=InvitationOut, tags=["memberships"])
     def post(self, request: Request, invitation_id: int) -> Response:
+        """Revoke a pending invitation, for the organisation's members who manage members; its link stops working."""
         selectors.invitation_get_for(actor=self.actor, invitation_id=invitation_id)
         invitation = services.invitation_revoke(actor=self.actor, invitation_id=invitation_id)
         return Response(InvitationOut(invitation, context=self.output_context).data)
@@ -452,6 +464,7 @@ class InvitationAcceptView(ActorAPIView):
         tags=["memberships"],
     )
     def post(self, request: Request) -> Response:
+        """The signed-in person accepts an invitation by its token and becomes a member with the invited role."""
         token = read_input(InvitationAcceptInput, request.data, mode=input_mode(request))["token"]
         membership = services.invitation_accept(user=_user(request), token=token)
         self.__dict__.pop("actor", None)
@@ -485,6 +498,7 @@ class PasswordResetConfirmView(ActorAPIView):
         auth=[],
     )
     def post(self, request: Request) -> Response:
+        """Set a new password with the token from the reset e-mail. Public; the token works once."""
         services.password_reset_confirm(**read_input(PasswordResetInput, request.data, mode=input_mode(request)))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -529,6 +543,8 @@ class ApiTokenListView(ListEndpoint, ActorAPIView):
 
     @extend_schema(request=ApiTokenInput, responses={201: ApiTokenCreatedOut}, tags=["tokens"])
     def post(self, request: Request) -> Response:
+        """Create an API token for the acting organisation with its scopes; its secret is in this answer only. For
+        members who manage tokens."""
         fields = read_input(ApiTokenInput, request.data, mode=input_mode(request))
         token, secret = services.api_token_create(actor=self.actor, **fields)
         return _token_created(self, token, secret)
@@ -540,6 +556,7 @@ class ApiTokenRenewView(ActorAPIView):
 
     @extend_schema(request=ApiTokenRenewInput, responses=ApiTokenOut, tags=["tokens"])
     def post(self, request: Request, token_id: int) -> Response:
+        """Extend an API token's expiry. For members who manage tokens."""
         fields = read_input(ApiTokenRenewInput, request.data, mode=input_mode(request))
         token = services.api_token_renew(actor=self.actor, token_id=token_id, **fields)
         return Response(ApiTokenOut(token, context=self.output_context).data)

@@ -355,6 +355,8 @@ class CardPaymentView(ActorAPIView):
         tags=["payments"],
     )
     def post(self, request: Request, reference: str) -> Response:
+        """Pay a payable by card with a Stripe token; answers the payment and, when the bank asks for it, the client
+        secret for 3-D Secure. An `Idempotency-Key` makes a retry pay once. For the payer's members who pay."""
         payable = selectors.payable_get_for(actor=self.actor, reference=reference)
         token = _fields(CardPaymentInput, request)["token"]
         payment, secret = services.card_payment_start(
@@ -418,6 +420,8 @@ class PaymentRefreshView(ActorAPIView):
 
     @extend_schema(request=None, responses=PaymentOut, tags=["payments"])
     def post(self, request: Request, payment_id: int) -> Response:
+        """Ask Stripe again for a card payment's state (after 3-D Secure, or when a webhook is late); answers the
+        payment."""
         payment = selectors.payment_get_for(actor=self.actor, payment_id=payment_id)
         payment = services.card_payment_refresh(actor=self.actor, payment=payment)
         return Response(PaymentOut(payment, context=self.output_context).data)
@@ -467,6 +471,8 @@ class BankTransactionApplyView(ActorAPIView):
 
     @extend_schema(request=ApplyTransferInput, responses=BankTransactionOut, tags=["payments-bank"])
     def post(self, request: Request, transaction_id: int) -> Response:
+        """Payment staff decide that a queued bank line pays a payable, with a note (the same `once_key` answers with
+        the first decision)."""
         selectors.bank_transaction_get_for(actor=self.actor, transaction_id=transaction_id)
         fields = _fields(ApplyTransferInput, request)
         tx = services.bank_transaction_apply(actor=self.actor, transaction_id=transaction_id, **fields).value
@@ -479,6 +485,7 @@ class BankTransactionDismissView(ActorAPIView):
 
     @extend_schema(request=NoteInput, responses=BankTransactionOut, tags=["payments-bank"])
     def post(self, request: Request, transaction_id: int) -> Response:
+        """Payment staff dismiss a queued bank line that pays nothing of ours, with a note."""
         selectors.bank_transaction_get_for(actor=self.actor, transaction_id=transaction_id)
         note = _fields(NoteInput, request)["note"]
         tx = services.bank_transaction_dismiss(actor=self.actor, transaction_id=transaction_id, note=note)
@@ -492,6 +499,8 @@ class StatementCreateView(ActorAPIView):
 
     @extend_schema(request=StatementUploadInput, responses={201: StatementPreviewOut}, tags=["payments-bank"])
     def post(self, request: Request) -> Response:
+        """Payment staff upload a bank statement file (its bank's format); its lines are read and matched, nothing is
+        applied yet."""
         fields = _fields(StatementUploadInput, request)
         upload = fields["file"]
         statement = services.statement_upload(
@@ -512,6 +521,7 @@ class StatementApplyView(ActorAPIView):
 
     @extend_schema(request=None, responses=StatementOut, tags=["payments-bank"])
     def post(self, request: Request, statement_id: int) -> Response:
+        """Payment staff apply an uploaded statement: its matched lines pay their payables."""
         statement = services.statement_apply(actor=self.actor, statement_id=statement_id)
         return Response(StatementOut(statement, context=self.output_context).data)
 
@@ -522,6 +532,7 @@ class StatementDiscardView(ActorAPIView):
 
     @extend_schema(request=None, responses=StatementOut, tags=["payments-bank"])
     def post(self, request: Request, statement_id: int) -> Response:
+        """Payment staff discard an uploaded statement that was not applied."""
         statement = services.statement_discard(actor=self.actor, statement_id=statement_id)
         return Response(StatementOut(statement, context=self.output_context).data)
 
@@ -542,6 +553,7 @@ class ReconciliationRunListView(ListEndpoint, ActorAPIView):
 
     @extend_schema(request=None, responses={202: RunOut}, tags=["payments-reconciliation"])
     def post(self, request: Request) -> Response:
+        """Payment staff start a reconciliation run (202: it runs in the background)."""
         return Response(RunOut(reconciliation_request(actor=self.actor)).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -568,6 +580,7 @@ class DiscrepancyResolveView(ActorAPIView):
 
     @extend_schema(request=NoteInput, responses=DiscrepancyOut, tags=["payments-reconciliation"])
     def post(self, request: Request, discrepancy_id: int) -> Response:
+        """Payment staff close a reconciliation difference, saying what was done."""
         note = _fields(NoteInput, request)["note"]
         discrepancy = services.discrepancy_resolve(actor=self.actor, discrepancy_id=discrepancy_id, note=note)
         return Response(DiscrepancyOut(discrepancy, context=self.output_context).data)
@@ -588,6 +601,7 @@ class SettlementRunListView(ListEndpoint, ActorAPIView):
 
     @extend_schema(request=SettlementRunInput, responses={201: SettlementRunOut}, tags=["payments-settlements"])
     def post(self, request: Request) -> Response:
+        """Settlement staff gather what is owed to each payee into a settlement run."""
         run = services.settlement_run_create(actor=self.actor, **_fields(SettlementRunInput, request))
         return Response(SettlementRunOut(run, context=self.output_context).data, status=status.HTTP_201_CREATED)
 
@@ -598,6 +612,7 @@ class SettlementMarkPaidView(ActorAPIView):
 
     @extend_schema(request=MarkPaidInput, responses=SettlementOut, tags=["payments-settlements"])
     def post(self, request: Request, settlement_id: int) -> Response:
+        """Settlement staff record a settlement's bank payout by its reference; it is paid once."""
         reference = _fields(MarkPaidInput, request)["bank_reference"]
         settlement = services.settlement_mark_paid(
             actor=self.actor, settlement_id=settlement_id, bank_reference=reference

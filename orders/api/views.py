@@ -101,6 +101,7 @@ class CartView(ActorAPIView):
 
     @extend_schema(responses={204: None}, tags=TAGS)
     def delete(self, request: Request) -> Response:
+        """Empty the caller's organisation's cart. For buyer members who place orders."""
         services.cart_clear(actor=self.actor)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -111,6 +112,8 @@ class CartLineListView(ActorAPIView):
 
     @extend_schema(request=inputs.CartLineInput, responses={201: s.CartOut}, tags=TAGS)
     def post(self, request: Request) -> Response:
+        """Put a product (or one of its lots) in the cart: `add` adds to a line already there, otherwise the quantity
+        replaces it. Answers the whole cart. For buyer members who place orders."""
         data = inputs.read_cart_line(request.data, input_mode(request))
         services.cart_line_set(
             actor=self.actor,
@@ -128,6 +131,8 @@ class CartLineDetailView(ActorAPIView):
 
     @extend_schema(request=inputs.CartQuantityInput, responses=s.CartOut, tags=TAGS)
     def patch(self, request: Request, line_id: int) -> Response:
+        """Change a cart line's quantity (in the product's unit, typed as a person types it in a form post). Answers
+        the whole cart."""
         unit = selectors.cart_line_unit(actor=self.actor, line_id=line_id)
         data = _body(self, inputs.CartQuantityInput, unit=unit)
         services.cart_line_update(actor=self.actor, line_id=line_id, quantity=data["quantity"])
@@ -135,6 +140,7 @@ class CartLineDetailView(ActorAPIView):
 
     @extend_schema(responses={204: None}, tags=TAGS)
     def delete(self, request: Request, line_id: int) -> Response:
+        """Remove one line from the caller's organisation's cart."""
         services.cart_line_remove(actor=self.actor, line_id=line_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -213,6 +219,8 @@ class OrderConfirmView(ActorAPIView):
 
     @extend_schema(request=inputs.ConfirmInput, responses=s.OrderOut, tags=TAGS)
     def post(self, request: Request, order_id: int) -> Response:
+        """The cooperative confirms an order, with the quantities it can supply when they differ, and a note. Allowed
+        when the order's `allowed_actions` include `confirm`."""
         data = _body(self, inputs.ConfirmInput, line_units=_line_units(self, order_id))
         services.order_confirm(
             actor=self.actor, order_id=order_id, quantities=data.get("quantities"), note=data.get("note", "")
@@ -225,6 +233,8 @@ class OrderAcceptChangesView(ActorAPIView):
 
     @extend_schema(request=None, responses=s.OrderOut, tags=TAGS)
     def post(self, request: Request, order_id: int) -> Response:
+        """The buyer accepts the quantities the cooperative confirmed when they differ from the order. Allowed when
+        the order's `allowed_actions` include `accept_changes`."""
         services.order_accept_changes(actor=self.actor, order_id=order_id)
         return _order_response(self, order_id)
 
@@ -234,6 +244,8 @@ class OrderShipView(ActorAPIView):
 
     @extend_schema(request=inputs.ShipInput, responses={201: s.ShipmentOut}, tags=TAGS)
     def post(self, request: Request, order_id: int) -> Response:
+        """The cooperative records a shipment of the order's lines (all or part). Allowed when the order's
+        `allowed_actions` include `ship`."""
         data = _body(self, inputs.ShipInput, line_units=_line_units(self, order_id))
         shipment = services.shipment_create(actor=self.actor, order_id=order_id, **data)
         return Response(s.ShipmentOut(shipment).data, status=status.HTTP_201_CREATED)
@@ -244,6 +256,8 @@ class OrderDeliverView(ActorAPIView):
 
     @extend_schema(request=inputs.DeliverInput, responses=s.OrderOut, tags=TAGS)
     def post(self, request: Request, order_id: int) -> Response:
+        """Record the order as delivered, with the quantities received when they differ, and a note. Allowed when the
+        order's `allowed_actions` include `deliver`."""
         data = _body(self, inputs.DeliverInput, line_units=_line_units(self, order_id))
         services.order_deliver(
             actor=self.actor, order_id=order_id, quantities=data.get("quantities"), note=data.get("note", "")
@@ -256,6 +270,7 @@ class OrderCompleteView(ActorAPIView):
 
     @extend_schema(request=None, responses=s.OrderOut, tags=TAGS)
     def post(self, request: Request, order_id: int) -> Response:
+        """The buyer marks a delivered order complete. Allowed when the order's `allowed_actions` include `complete`."""
         services.order_complete(actor=self.actor, order_id=order_id)
         return _order_response(self, order_id)
 
@@ -265,6 +280,7 @@ class OrderCancelView(ActorAPIView):
 
     @extend_schema(request=inputs.CancelInput, responses=s.OrderOut, tags=TAGS)
     def post(self, request: Request, order_id: int) -> Response:
+        """Cancel an order, saying why. Allowed when the order's `allowed_actions` include `cancel`."""
         data = _body(self, inputs.CancelInput)
         services.order_cancel(actor=self.actor, order_id=order_id, reason=data.get("reason", ""))
         return _order_response(self, order_id)
@@ -300,6 +316,7 @@ class OrderReorderView(ActorAPIView):
 
     @extend_schema(request=None, responses=s.ReorderOut, tags=TAGS)
     def post(self, request: Request, order_id: int) -> Response:
+        """Put an earlier order's products back in the caller's cart; answers what was added and what could not be."""
         added, problems = services.reorder_to_cart(actor=self.actor, order_id=order_id)
         return Response({"added": added, "problems": problems})
 
@@ -437,6 +454,7 @@ class RfqListView(ListEndpoint, ActorAPIView):
 
     @extend_schema(request=inputs.RfqInput, responses={201: s.RfqDetailOut}, tags=TAGS)
     def post(self, request: Request) -> Response:
+        """A buyer asks cooperatives for quotes on what it wants to buy. For members who create requests."""
         rfq = services.rfq_create(actor=self.actor, request=inputs.rfq_request(_body(self, inputs.RfqInput)))
         return Response(rfq_detail_body(self.actor, rfq.pk), status=status.HTTP_201_CREATED)
 
@@ -456,6 +474,7 @@ class RfqCloseView(ActorAPIView):
 
     @extend_schema(request=None, responses=s.RfqDetailOut, tags=TAGS)
     def post(self, request: Request, rfq_id: int) -> Response:
+        """The buyer closes its request: no more quotes."""
         services.rfq_close(actor=self.actor, rfq_id=rfq_id)
         return Response(rfq_detail_body(self.actor, rfq_id))
 
@@ -466,6 +485,8 @@ class QuoteListView(ActorAPIView):
 
     @extend_schema(request=inputs.QuoteInput, responses={201: s.QuoteOut}, tags=TAGS)
     def post(self, request: Request, rfq_id: int) -> Response:
+        """A cooperative quotes on an open request: product, quantity, unit price and validity. For members who
+        submit quotes."""
         data = inputs.read_quote(request.data, input_mode(request))
         quote = services.quote_submit(
             actor=self.actor,
@@ -484,6 +505,7 @@ class QuoteWithdrawView(ActorAPIView):
 
     @extend_schema(request=None, responses=s.QuoteOut, tags=TAGS)
     def post(self, request: Request, quote_id: int) -> Response:
+        """The cooperative withdraws its quote before it is accepted."""
         quote = services.quote_withdraw(actor=self.actor, quote_id=quote_id)
         return Response(s.QuoteOut(quote, context={"actor": self.actor}).data)
 
@@ -493,6 +515,7 @@ class QuoteAcceptView(ActorAPIView):
 
     @extend_schema(request=inputs.CheckoutInput, responses={201: s.OrderOut}, tags=TAGS)
     def post(self, request: Request, quote_id: int) -> Response:
+        """The buyer accepts a quote with its delivery and invoice details: it becomes an order."""
         details = inputs.checkout_details(_body(self, inputs.CheckoutInput))
         order = services.quote_accept(actor=self.actor, quote_id=quote_id, details=details)
         return _order_response(self, order.pk, status.HTTP_201_CREATED)

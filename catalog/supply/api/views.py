@@ -80,6 +80,7 @@ class AreaListView(ListEndpoint, ActorAPIView):
 
     @extend_schema(request=inputs.AreaInput, responses={201: s.AreaDetailOut}, tags=TAGS)
     def post(self, request: Request) -> Response:
+        """Add a raw-material area of the caller's cooperative. For members who manage supply."""
         area = services.area_create(actor=self.actor, **_read(self, inputs.AreaInput))
         return Response(_area_body(self, area), status=status.HTTP_201_CREATED)
 
@@ -96,6 +97,7 @@ class AreaDetailView(ActorAPIView):
 
     @extend_schema(request=inputs.AreaInput, responses=s.AreaDetailOut, tags=TAGS)
     def put(self, request: Request, area_id: int) -> Response:
+        """Change a raw-material area of the caller's cooperative. For members who manage supply."""
         area = services.area_update(actor=self.actor, area_id=area_id, **_read(self, inputs.AreaInput))
         return Response(_area_body(self, area))
 
@@ -149,6 +151,7 @@ class AreaPlotListView(ActorAPIView):
 
     @extend_schema(request=inputs.PlotInput, responses={201: s.PlotDetailOut}, tags=TAGS)
     def post(self, request: Request, area_id: int) -> Response:
+        """Add a plot to a raw-material area. For members who manage supply."""
         plot = services.plot_create(actor=self.actor, area_id=area_id, **_read(self, inputs.PlotInput))
         return Response(_plot_body(self, plot, detail=True), status=status.HTTP_201_CREATED)
 
@@ -197,6 +200,7 @@ class PlotDetailView(ActorAPIView):
 
     @extend_schema(request=inputs.PlotInput, responses=s.PlotDetailOut, tags=TAGS)
     def put(self, request: Request, plot_id: int) -> Response:
+        """Change a plot of the caller's cooperative. For members who manage supply."""
         plot = services.plot_update(actor=self.actor, plot_id=plot_id, **_read(self, inputs.PlotInput))
         return Response(_plot_body(self, plot, detail=True))
 
@@ -224,6 +228,7 @@ class PlotSeasonListView(ActorAPIView):
 
     @extend_schema(request=inputs.SeasonPlanInput, responses={201: s.PlotDetailOut}, tags=TAGS)
     def post(self, request: Request, plot_id: int) -> Response:
+        """Plan a plot for a season; answers the plot with its seasons. For members who manage supply."""
         planned = services.plot_season_set(
             actor=self.actor, plot_id=plot_id, **_read(self, inputs.SeasonPlanInput, inputs.KG)
         )
@@ -236,6 +241,7 @@ class PlotSeasonDetailView(ActorAPIView):
 
     @extend_schema(responses={204: None}, tags=TAGS)
     def delete(self, request: Request, plot_season_id: int) -> Response:
+        """Remove a plot's plan for a season. For members who manage supply."""
         services.plot_season_remove(actor=self.actor, plot_season_id=plot_season_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -260,6 +266,7 @@ class SeasonListView(ActorAPIView):
 
     @extend_schema(request=inputs.SeasonInput, responses={201: s.SupplySeasonDetailOut}, tags=TAGS)
     def post(self, request: Request) -> Response:
+        """Add a growing season of the caller's cooperative. For members who manage supply."""
         season = services.season_create(actor=self.actor, **_read(self, inputs.SeasonInput))
         return Response(_season_body(self, season), status=status.HTTP_201_CREATED)
 
@@ -276,6 +283,7 @@ class SeasonDetailView(ActorAPIView):
 
     @extend_schema(request=inputs.SeasonInput, responses=s.SupplySeasonDetailOut, tags=TAGS)
     def put(self, request: Request, season_id: int) -> Response:
+        """Change a growing season of the caller's cooperative. For members who manage supply."""
         season = services.season_update(actor=self.actor, season_id=season_id, **_read(self, inputs.SeasonInput))
         return Response(_season_body(self, season))
 
@@ -301,6 +309,7 @@ class SeasonPriceDetailView(ActorAPIView):
 
     @extend_schema(responses={204: None}, tags=TAGS)
     def delete(self, request: Request, price_id: int) -> Response:
+        """Remove a season's price line. For members who manage supply."""
         services.season_price_remove(actor=self.actor, price_id=price_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -400,6 +409,7 @@ class HouseholdListView(ListEndpoint, ActorAPIView):
 
     @extend_schema(request=inputs.HouseholdInput, responses={201: s.HouseholdDetailOut}, tags=TAGS)
     def post(self, request: Request) -> Response:
+        """Add a member household of the caller's cooperative. For members who manage supply."""
         household = services.household_create(actor=self.actor, **_read(self, inputs.HouseholdInput))
         return Response(_household_body(self, household), status=status.HTTP_201_CREATED)
 
@@ -417,6 +427,7 @@ class HouseholdDetailView(ActorAPIView):
 
     @extend_schema(request=inputs.HouseholdInput, responses=s.HouseholdDetailOut, tags=TAGS)
     def put(self, request: Request, household_id: int) -> Response:
+        """Change a member household of the caller's cooperative. For members who manage supply."""
         fields = _read(self, inputs.HouseholdInput)
         household = services.household_update(actor=self.actor, household_id=household_id, **fields)
         return Response(_household_body(self, household))
@@ -476,6 +487,8 @@ class HouseholdImportApplyView(ActorAPIView):
 
     @extend_schema(request=None, responses=s.HouseholdImportOut, tags=TAGS)
     def post(self, request: Request, import_id: int) -> Response:
+        """Apply a household register checked before (its dry run): every row or none, checked again against the
+        register as it is now. For members who manage supply."""
         return Response(_import_body(services.household_import_apply(actor=self.actor, import_id=import_id), None))
 
 
@@ -581,11 +594,13 @@ class IntakeDetailView(ActorAPIView):
 
     @extend_schema(request=inputs.IntakeInput, responses=s.IntakeDetailOut, tags=TAGS)
     def put(self, request: Request, intake_id: int) -> Response:
+        """Correct an intake (weights in kg, percentages 0–100). For members who record intakes."""
         fields = _read(self, inputs.IntakeInput, inputs.KG)
         return Response(_intake_body(self, services.intake_update(actor=self.actor, intake_id=intake_id, **fields)))
 
     @extend_schema(responses={204: None}, tags=TAGS)
     def delete(self, request: Request, intake_id: int) -> Response:
+        """Delete an intake. For members who manage supply."""
         services.intake_delete(actor=self.actor, intake_id=intake_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
