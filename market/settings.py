@@ -371,6 +371,17 @@ STRIPE_MAX_NETWORK_RETRIES = int(env("STRIPE_MAX_NETWORK_RETRIES", "1"))
 STRIPE_OUTCOME_SETTLE_SECONDS = float(
     env("STRIPE_OUTCOME_SETTLE_SECONDS", str(STRIPE_TIMEOUT_SECONDS * (STRIPE_MAX_NETWORK_RETRIES + 1) + 60))
 )
+# A worker processing a provider event holds a claim on it; one held longer than this is taken to belong to a
+# worker that died, and the relay hands the event to another. Longer than a live worker can take: the Stripe
+# calls of one event (at most three: a charge, its intent, its refunds), each bounded by timeout × (retries + 1),
+# and 30 s for the database. The task stops itself at the lease (soft time limit), so a live worker never keeps
+# a claim past it.
+WEBHOOK_CLAIM_LEASE_SECONDS = float(
+    env("WEBHOOK_CLAIM_LEASE_SECONDS", str(3 * STRIPE_TIMEOUT_SECONDS * (STRIPE_MAX_NETWORK_RETRIES + 1) + 30))
+)
+# How often beat runs the relay that sends stored events again (not yet processed, failed, or claim expired): an
+# event of a killed worker is taken again within the lease plus this.
+WEBHOOK_RELAY_INTERVAL_SECONDS = float(env("WEBHOOK_RELAY_INTERVAL_SECONDS", "60"))
 # Without a secret key (outside production) card payments run against localstripe, a local Stripe test
 # server that `make run` starts on loopback (run_local); real test keys switch to Stripe. In production
 # an empty key simply turns card payments off (buyers pay by bank transfer).
@@ -516,7 +527,10 @@ BEAT_LOCK_SECONDS = float(env("BEAT_LOCK_SECONDS", "30"))
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "market.core.tasks.worker_heartbeat", "schedule": 60.0},
     # Provider events stored but not processed (a lost task, Redis down) are sent again.
-    "payments-relay-webhook-events": {"task": "market.payments.tasks.relay_webhook_events", "schedule": 60.0},
+    "payments-relay-webhook-events": {
+        "task": "market.payments.tasks.relay_webhook_events",
+        "schedule": WEBHOOK_RELAY_INTERVAL_SECONDS,
+    },
     # Sweep Stripe since the watermark and compare payments, provider records and statement lines.
     "payments-reconciliation": {"task": "market.payments.tasks.run_reconciliation", "schedule": 15 * 60.0},
     # Delivers the notification outbox. A relay not started within a few intervals is dropped: the next

@@ -13,8 +13,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import operator
 import threading
 import urllib.request
+from typing import Any
 
 from aiohttp import web
 
@@ -24,7 +26,38 @@ def application() -> web.Application:
     from localstripe.resources import store
 
     store.dump_to_disk = lambda: None  # keep the state in memory, never in a shared /tmp file
+    _list_payment_intents_by_creation()
     return server.app
+
+
+# Stripe's bounds on `created` in a list, as localstripe's own Event list reads them.
+CREATED_BOUNDS = {
+    "gt": operator.gt,
+    "gte": operator.ge,
+    "lt": operator.lt,
+    "lte": operator.le,
+}
+
+
+def _list_payment_intents_by_creation() -> None:
+    """GET /v1/payment_intents with Stripe's `created[gt]`-style filter, newest first as Stripe lists them:
+    localstripe refuses any filter there (400), and a card attempt whose answer was lost is found by listing the
+    intents created since it began (`stripe_gateway.payment_intent_find`)."""
+    from localstripe.resources import PaymentIntent, StripeObject, UserError, try_convert_to_int
+
+    def list_all(cls: type, url: str, created: Any = None, **kwargs: Any) -> Any:
+        bounds: dict[str, Any] = created or {}
+        if not isinstance(bounds, dict) or not set(bounds) <= set(CREATED_BOUNDS):
+            raise UserError(400, "Bad request")
+        listing = StripeObject._api_list_all.__func__(cls, url, **kwargs)
+
+        def within(intent: Any) -> bool:
+            return all(CREATED_BOUNDS[bound](intent.created, try_convert_to_int(at)) for bound, at in bounds.items())
+
+        listing._list = sorted(filter(within, listing._list), key=lambda intent: intent.created, reverse=True)
+        return listing
+
+    PaymentIntent._api_list_all = classmethod(list_all)
 
 
 def register_webhook(base_url: str, *, url: str, secret: str, name: str = "market") -> None:

@@ -154,18 +154,17 @@ def charges_since(created_gt: int) -> Iterator[dict[str, Any]]:
         yield as_dict(charge)
 
 
-def payment_intent_find(*, payment_id: int, money: Money, created_gt: int) -> dict[str, Any] | None:
-    """The PaymentIntent of our payment `payment_id` that Stripe charged, found through the charges made since
-    the attempt began (PaymentIntent list filters and lookups by idempotency key are not dependable: localstripe
-    has neither). A charge names its intent; the intent carries our payment id in its metadata."""
-    amount, currency = to_minor_units(money), money.currency.lower()
-    for charge in charges_since(created_gt):
-        if charge.get("amount") != amount or charge.get("currency") != currency:
-            continue
-        intent_id = charge.get("payment_intent")
-        if not intent_id:
-            continue
-        intent = payment_intent_retrieve(intent_id if isinstance(intent_id, str) else intent_id["id"])
+def payment_intents_since(created_gt: int) -> Iterator[dict[str, Any]]:
+    listing = client().v1.payment_intents.list({"created": {"gt": created_gt}, "limit": 100})
+    for intent in listing.auto_paging_iter():
+        yield as_dict(intent)
+
+
+def payment_intent_find(*, payment_id: int, created_gt: int) -> dict[str, Any] | None:
+    """The PaymentIntent made for our payment `payment_id` (its metadata names it), among those created since
+    the attempt began: charged or not, so one waiting for 3-D Secure is found too. Stripe's idempotency keys
+    cannot be looked up, and its search lags by up to a minute."""
+    for intent in payment_intents_since(created_gt):
         if (intent.get("metadata") or {}).get("payment_id") == str(payment_id):
             return intent
     return None

@@ -8,15 +8,16 @@ from datetime import timedelta
 
 import stripe
 from celery import shared_task
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from market.payments.models import EventSource, WebhookEvent, WebhookEventStatus
+from market.payments.models import EventSource, WebhookEvent
 from market.payments.services.cards import card_attempt_resolve
 from market.payments.services.reconciliation import reconciliation_claim, reconciliation_run
 from market.payments.services.webhooks import (
-    CLAIM_EXPIRES,
     CLAIMABLE,
+    claim_abandoned,
     webhook_event_failed,
     webhook_event_process,
 )
@@ -25,7 +26,14 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 
 
-@shared_task(name="market.payments.tasks.process_webhook_event", bind=True, max_retries=MAX_ATTEMPTS)
+# Stopped at the claim's lease (SoftTimeLimitExceeded, recorded as a failure for the relay): past it another
+# worker may take the event, so one still running would only do the work twice.
+@shared_task(
+    name="market.payments.tasks.process_webhook_event",
+    bind=True,
+    max_retries=MAX_ATTEMPTS,
+    soft_time_limit=settings.WEBHOOK_CLAIM_LEASE_SECONDS,
+)
 def process_webhook_event(self, event_id: int) -> str:
     """Re-read the event's object from the provider and record it (forward only)."""
     try:
@@ -41,11 +49,13 @@ def process_webhook_event(self, event_id: int) -> str:
 
 @shared_task(name="market.payments.tasks.relay_webhook_events")
 def relay_webhook_events() -> int:
-    """The outbox relay: events stored but not processed (a lost task, Redis down) are sent again."""
-    stale = timezone.now() - timedelta(seconds=60)
-    abandoned = Q(status=WebhookEventStatus.PROCESSING, claimed_at__lt=timezone.now() - CLAIM_EXPIRES)
+    """The outbox relay: events stored but not processed (a lost task, Redis down) are sent again, and so are
+    those whose worker died holding them (claimed longer ago than the lease)."""
+    now = timezone.now()
+    # A minute for the task sent when the event arrived to start; a dead worker's event has its lease instead.
+    waiting = Q(CLAIMABLE, received_at__lt=now - timedelta(seconds=60))
     ids = list(
-        WebhookEvent.objects.filter(CLAIMABLE | abandoned, received_at__lt=stale, attempts__lt=MAX_ATTEMPTS)
+        WebhookEvent.objects.filter(waiting | claim_abandoned(now), attempts__lt=MAX_ATTEMPTS)
         .order_by("received_at")
         .values_list("pk", flat=True)[:500]
     )

@@ -151,10 +151,10 @@ def orm_on(cluster: PrivatePostgres) -> Iterator[None]:
 
 # --- localstripe in a process of its own --------------------------------------------------------
 class LocalStripeProcess:
-    """tests/faults/localstripe_process.py on a free port; its state survives a kill (see there)."""
+    """tests/faults/localstripe_process.py on `port`; its state survives a kill (see there)."""
 
-    def __init__(self, directory: Path) -> None:
-        self.port = free_port()
+    def __init__(self, directory: Path, port: int) -> None:
+        self.port = port
         self.state = directory / "localstripe.pickle"
         self.log = directory / "localstripe.log"
         self.process: subprocess.Popen | None = None
@@ -208,8 +208,15 @@ class LocalStripeProcess:
 
 
 @pytest.fixture
-def localstripe_process(tmp_path: Path) -> Iterator[LocalStripeProcess]:
-    stripe = LocalStripeProcess(tmp_path)
+def localstripe_port() -> int:
+    """A free port for the test's localstripe; a module whose server outlives its tests overrides it with one
+    port for the module, so each test's fresh localstripe (its own state) is where that server looks."""
+    return free_port()
+
+
+@pytest.fixture
+def localstripe_process(tmp_path: Path, localstripe_port: int) -> Iterator[LocalStripeProcess]:
+    stripe = LocalStripeProcess(tmp_path, localstripe_port)
     stripe.start()
     yield stripe
     stripe.kill()
@@ -260,35 +267,45 @@ class MarketServer:
                 self.process.wait(timeout=10)
 
 
+def serve_market(directory: Path, **extra: str) -> MarketServer:
+    """gunicorn (2 sync workers, as the Dockerfile runs it; preloaded, which halves the start on a busy machine)
+    on a free port, with the fault settings and the test database and Redis unless `extra` points elsewhere
+    (DATABASE_URL, REDIS_URL, …), logging into `directory`."""
+    port = free_port()
+    log = directory / f"gunicorn-{port}.log"
+    env = process_env(DJANGO_SETTINGS_MODULE=SERVER_SETTINGS, **extra)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "market.wsgi:application", "--bind", f"127.0.0.1:{port}",
+         "--workers", "2", "--preload", "--timeout", "60", "--graceful-timeout", "5", "--no-control-socket"],
+        cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    server = MarketServer(base=f"http://127.0.0.1:{port}", process=process, log=log)
+
+    def up() -> bool:
+        if process.poll() is not None:
+            raise AssertionError(f"gunicorn exited early:\n{server.output()[-4000:]}")
+        try:
+            return server.request("GET", "/healthz").status == 200
+        except OSError:
+            return False
+
+    try:
+        wait_until(up, timeout=90, interval=0.3, what="gunicorn")
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
 @pytest.fixture
 def market_server(tmp_path: Path) -> Iterator[Callable[..., MarketServer]]:
-    """start(**env) -> gunicorn (2 sync workers, as the Dockerfile runs it; preloaded, which halves the start on
-    a busy machine) on a free port, with the fault
-    settings and the test database and Redis unless `env` points elsewhere (DATABASE_URL, REDIS_URL, …)."""
+    """start(**env) -> a gunicorn of this test's own (`serve_market`), stopped after it."""
     started: list[MarketServer] = []
 
     def start(**extra: str) -> MarketServer:
-        port = free_port()
-        log = tmp_path / f"gunicorn-{len(started)}.log"
-        env = process_env(DJANGO_SETTINGS_MODULE=SERVER_SETTINGS, **extra)
-        env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "market.wsgi:application", "--bind", f"127.0.0.1:{port}",
-             "--workers", "2", "--preload", "--timeout", "60", "--graceful-timeout", "5", "--no-control-socket"],
-            cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-        server = MarketServer(base=f"http://127.0.0.1:{port}", process=process, log=log)
+        server = serve_market(tmp_path, **extra)
         started.append(server)
-
-        def up() -> bool:
-            if process.poll() is not None:
-                raise AssertionError(f"gunicorn exited early:\n{server.output()[-4000:]}")
-            try:
-                return server.request("GET", "/healthz").status == 200
-            except OSError:
-                return False
-
-        wait_until(up, timeout=90, interval=0.3, what="gunicorn")
         return server
 
     yield start

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -17,7 +18,7 @@ from market.organisations import services as organisation_services
 from market.organisations.models import ApiScope, Organisation, Role
 from market.payments.models import Payable, PayableStatus, Payment, PaymentState, Refund, RefundState
 from tests.catalog.factories import actor_for
-from tests.faults.conftest import Answer, LocalStripeProcess, MarketServer, bearer, wait_until
+from tests.faults.conftest import Answer, LocalStripeProcess, MarketServer, bearer, free_port, serve_market, wait_until
 from tests.payments.fixtures import card_token
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow, pytest.mark.long]
@@ -52,25 +53,45 @@ class Paying:
         return self.server.request("POST", f"/pay/{self.payable.reference}/card/", {"token": card}, headers)
 
 
-@pytest.fixture
-def paying(localstripe_process: LocalStripeProcess, market_server, make_invoice, payer) -> Paying:
-    payable = make_invoice(AMOUNT)
-    browser = Client()
-    browser.force_login(actor_for(payer, Role.OWNER).user)
-    session = f"{settings.SESSION_COOKIE_NAME}={browser.cookies[settings.SESSION_COOKIE_NAME].value}"
+@pytest.fixture(scope="module")
+def localstripe_port() -> int:
+    """One port for the module: the server below outlives each test's own localstripe, started fresh there."""
+    return free_port()
+
+
+@pytest.fixture(scope="module")
+def card_server(
+    django_db_setup: None, tmp_path_factory: pytest.TempPathFactory, localstripe_port: int
+) -> Iterator[MarketServer]:
+    """gunicorn for the whole module (starting one takes seconds to a minute here). Nothing of a test stays in
+    it: every test has its own rows (flushed after it), cache (cleared before it) and localstripe (its own
+    process and state on the module's port)."""
     # No SDK retry: Stripe answers a retried create from its idempotency cache, which localstripe does not have.
     # A card attempt left unknown is settled as soon as Stripe can be asked: these tests know when it did its part.
-    server = market_server(
-        STRIPE_API_BASE=localstripe_process.url,
+    server = serve_market(
+        tmp_path_factory.mktemp("gunicorn"),
+        STRIPE_API_BASE=f"http://127.0.0.1:{localstripe_port}",
         STRIPE_TIMEOUT_SECONDS="3",
         STRIPE_MAX_NETWORK_RETRIES="0",
         STRIPE_OUTCOME_SETTLE_SECONDS="0",
     )
-    page = server.request("GET", f"/pay/{payable.reference}/", headers={"Cookie": session})
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def paying(localstripe_process: LocalStripeProcess, card_server: MarketServer, make_invoice, payer) -> Paying:
+    payable = make_invoice(AMOUNT)
+    browser = Client()
+    browser.force_login(actor_for(payer, Role.OWNER).user)
+    session = f"{settings.SESSION_COOKIE_NAME}={browser.cookies[settings.SESSION_COOKIE_NAME].value}"
+    page = card_server.request("GET", f"/pay/{payable.reference}/", headers={"Cookie": session})
     assert page.status == 200, page.body[:2000]
     csrf = re.search(r"csrftoken=([^;]+)", page.headers.get("Set-Cookie", ""))
     assert csrf, page.headers
-    return Paying(server, localstripe_process, payable, token_of(payer), f"{session}; csrftoken={csrf[1]}", csrf[1])
+    return Paying(
+        card_server, localstripe_process, payable, token_of(payer), f"{session}; csrftoken={csrf[1]}", csrf[1]
+    )
 
 
 def test_a_card_payment_while_stripe_is_down_is_refused_clearly_and_the_retry_charges_once(paying: Paying):

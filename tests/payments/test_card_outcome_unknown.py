@@ -24,12 +24,21 @@ from market.organisations.actors import resolve_actor
 from market.organisations.permissions import Actor
 from market.payments import services
 from market.payments.localstripe import LocalStripeThread
-from market.payments.models import EventSource, PayableStatus, Payment, PaymentEvent, PaymentState, RunStatus
+from market.payments.models import (
+    EventSource,
+    PayableStatus,
+    Payment,
+    PaymentEvent,
+    PaymentState,
+    ProviderStatus,
+    RunStatus,
+)
 from market.payments.services.cards import NOT_RECEIVED_CODE, outcome_unknown_message
 from market.payments.services.reconciliation import reconciliation_run
 from market.payments.tasks import resolve_card_attempt
 from tests.notifications.conftest import wait_until
 from tests.payments.fixtures import card_token, invoice_of
+from tests.payments.test_cards import THREE_D_SECURE, authenticate_3ds
 
 pytestmark = pytest.mark.django_db
 
@@ -84,8 +93,14 @@ class DroppingStripe:
 
     def charges(self) -> list[dict[str, Any]]:
         """Every charge localstripe made, asked over a connection that is never dropped."""
+        return self._listed("charges")
+
+    def intents(self) -> list[dict[str, Any]]:
+        return self._listed("payment_intents")
+
+    def _listed(self, kind: str) -> list[dict[str, Any]]:
         request = urllib.request.Request(  # noqa: S310 (loopback)
-            f"{self.server.url}/v1/charges?limit=100", headers={"Authorization": "Bearer sk_test_localstripe"}
+            f"{self.server.url}/v1/{kind}?limit=100", headers={"Authorization": "Bearer sk_test_localstripe"}
         )
         previous, self.drop = self.drop, Drop.NOTHING
         try:
@@ -208,6 +223,60 @@ def test_a_create_that_never_reached_stripe_fails_once_settled_and_the_retry_cha
     assert len(stripe_link.charges()) == 1
     payable.refresh_from_db()
     assert (payable.status, payable.amount_paid) == (PayableStatus.PAID, 1_500_000)
+
+
+def waiting_for_3ds_with_its_answer_lost(stripe_link: DroppingStripe, payer_actor: Actor, payable_id: int) -> Payment:
+    """A 3-D Secure card: Stripe created and confirmed the intent (it waits for the buyer's bank, nothing is
+    charged yet), and its answer, which carried the client secret, was lost. Checked once settled."""
+    stripe_link.drop = Drop.AFTER_CREATE
+    refused(payer_actor, payable_id, card_token(stripe_link.server, THREE_D_SECURE), key="tab-1")
+    stripe_link.drop = Drop.NOTHING
+    assert stripe_link.charges() == []
+    assert (
+        resolve_card_attempt.apply(args=[Payment.objects.get(payable_id=payable_id).pk]).get() == PaymentState.PENDING
+    )
+    return Payment.objects.get(payable_id=payable_id)
+
+
+def test_an_attempt_waiting_for_3ds_is_recovered_not_failed_and_the_retried_request_finishes_it(
+    stripe_link, make_invoice, payer_actor, settings
+):
+    settings.STRIPE_OUTCOME_SETTLE_SECONDS = 0  # settled: an attempt Stripe had no intent for would fail now
+    payable = make_invoice(1_500_000)
+
+    attempt = waiting_for_3ds_with_its_answer_lost(stripe_link, payer_actor, payable.pk)
+
+    [intent] = stripe_link.intents()
+    assert (attempt.state, attempt.outcome_unknown, attempt.failure_code) == (PaymentState.PENDING, False, "")
+    assert (attempt.provider_reference, attempt.provider_status) == (intent["id"], ProviderStatus.REQUIRES_ACTION)
+    # The client retries the same request (its Idempotency-Key): the answer it never had, with the secret.
+    replayed, secret = services.card_payment_start(
+        actor=payer_actor, payable_id=payable.pk, token_id="tok_unused", client_key="tab-1"
+    )
+    assert (replayed, secret) == (attempt, intent["client_secret"])
+    authenticate_3ds(stripe_link.server, attempt.provider_reference, secret)
+    paid = services.card_payment_refresh(actor=payer_actor, payment=attempt)
+    assert paid.state == PaymentState.SUCCEEDED
+    payable.refresh_from_db()
+    assert (payable.status, payable.amount_paid) == (PayableStatus.PAID, 1_500_000)
+    assert [charge["amount"] for charge in stripe_link.charges()] == [1_500_000]
+
+
+def test_a_recovered_3ds_attempt_is_cancelled_at_stripe_before_a_new_card_pays(
+    stripe_link, make_invoice, payer_actor, settings
+):
+    settings.STRIPE_OUTCOME_SETTLE_SECONDS = 0
+    payable = make_invoice(1_500_000)
+    attempt = waiting_for_3ds_with_its_answer_lost(stripe_link, payer_actor, payable.pk)
+
+    again = pay(payer_actor, payable.pk, card_token(stripe_link.server), key="tab-2")  # the buyer gave up on it
+
+    assert again.state == PaymentState.SUCCEEDED
+    attempt.refresh_from_db()
+    assert attempt.state == PaymentState.CANCELLED
+    statuses = {intent["id"]: intent["status"] for intent in stripe_link.intents()}
+    assert statuses == {attempt.provider_reference: "canceled", again.provider_reference: "succeeded"}
+    assert [charge["amount"] for charge in stripe_link.charges()] == [1_500_000]
 
 
 def test_the_reconciliation_sweep_settles_attempts_whose_task_was_lost(

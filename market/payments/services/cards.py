@@ -69,7 +69,7 @@ def card_payment_start(*, actor: Actor, payable_id: int, token_id: str, client_k
     if client_key:
         existing = Payment.objects.filter(payable=payable, client_key=client_key).first()
         if existing is not None:
-            return _replayed(existing), ""
+            return _replayed(existing)
     PAYABLE_POLICY.authorize(actor=actor, obj=payable, action=PayableAction.PAY_BY_CARD)
     # Before any lock: these may call Stripe.
     card_attempts_resolve(payable_id=payable.pk, source=EventSource.API)
@@ -137,7 +137,12 @@ def card_payment_start(*, actor: Actor, payable_id: int, token_id: str, client_k
         raise Conflict(refused) from None
     synced, _moved = payment_sync_from_intent(intent=intent, source=EventSource.API)
     payment = synced or payment
-    return payment, intent.get("client_secret", "") if payment.provider_status == ProviderStatus.REQUIRES_ACTION else ""
+    return payment, _secret_for_3ds(payment, intent)
+
+
+def _secret_for_3ds(payment: Payment, intent: dict[str, Any]) -> str:
+    """The client secret Stripe.js needs to authenticate, only while the attempt waits for 3-D Secure."""
+    return intent.get("client_secret", "") if payment.provider_status == ProviderStatus.REQUIRES_ACTION else ""
 
 
 def outcome_unknown_message() -> str:
@@ -167,9 +172,11 @@ def _outcome_unknown_record(*, payment: Payment, actor: Actor) -> None:
 
 
 def card_attempt_resolve(*, payment_id: int, source: EventSource) -> Payment:
-    """Settle a card attempt whose answer from Stripe was lost (`outcome_unknown`): the intent Stripe charged
-    for it is recorded as any Stripe answer is (paid once, however many times this runs); if Stripe shows
-    none once the request has settled, nothing was charged and the attempt fails, so a new one may start.
+    """Settle a card attempt whose answer from Stripe was lost (`outcome_unknown`): the intent Stripe made for
+    it is recorded as any Stripe answer is — paid once however many times this runs, declined, or waiting for
+    3-D Secure (pending with its intent known: the retried request gets its client secret to finish, and a new
+    attempt cancels it at Stripe first). If Stripe has none once the request has settled, nothing reached it
+    and the attempt fails, so a new one may start.
 
     Raises stripe.StripeError while Stripe cannot be asked; the attempt then stays as it is."""
     payment = Payment.objects.get(pk=payment_id)
@@ -177,7 +184,7 @@ def card_attempt_resolve(*, payment_id: int, source: EventSource) -> Payment:
         return payment
     # A minute of slack for the clocks: Stripe stamps the charge with its own.
     since = int(payment.created_at.timestamp()) - 60
-    intent = gateway.payment_intent_find(payment_id=payment.pk, money=payment.money, created_gt=since)
+    intent = gateway.payment_intent_find(payment_id=payment.pk, created_gt=since)
     if intent is not None:
         synced, _moved = payment_sync_from_intent(intent=intent, source=source)
         return synced or payment
@@ -213,16 +220,24 @@ def card_attempts_resolve(*, payable_id: int | None, source: EventSource) -> lis
     return checked
 
 
-def _replayed(payment: Payment) -> Payment:
-    """The answer to a retried request (the same Idempotency-Key): the attempt as it is now; while its outcome is
-    still unknown, after asking Stripe again, the same refusal as the first request got."""
-    if not payment.outcome_unknown:
-        return payment
-    with contextlib.suppress(stripe.StripeError):  # Stripe still unreachable: the attempt stays unknown
-        payment = card_attempt_resolve(payment_id=payment.pk, source=EventSource.API)
+def _replayed(payment: Payment) -> tuple[Payment, str]:
+    """The answer to a retried request (the same Idempotency-Key): the attempt as it is now, with the client
+    secret while it waits for 3-D Secure (the first answer, which carried it, may never have arrived); while its
+    outcome is still unknown, after asking Stripe again, the same refusal as the first request got."""
     if payment.outcome_unknown:
-        raise Conflict(outcome_unknown_message())
-    return payment
+        with contextlib.suppress(stripe.StripeError):  # Stripe still unreachable: the attempt stays unknown
+            payment = card_attempt_resolve(payment_id=payment.pk, source=EventSource.API)
+        if payment.outcome_unknown:
+            raise Conflict(outcome_unknown_message())
+    if payment.provider_status != ProviderStatus.REQUIRES_ACTION or payment.state != S.PENDING:
+        return payment, ""
+    try:
+        intent = gateway.payment_intent_retrieve(payment.provider_reference)
+    except stripe.StripeError:  # the attempt as it is; the buyer may retry again for the secret
+        return payment, ""
+    synced, _moved = payment_sync_from_intent(intent=intent, source=EventSource.API)
+    payment = synced or payment
+    return payment, _secret_for_3ds(payment, intent)
 
 
 def _outcome_being_checked(payable: Payable) -> bool:

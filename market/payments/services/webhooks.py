@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -294,17 +295,21 @@ def _bank_steps(event: WebhookEvent) -> list[RecordStep]:
     return steps
 
 
-# A claim older than this is taken to be a worker that died mid-way; well beyond any Stripe call's timeout.
-CLAIM_EXPIRES = timedelta(minutes=10)
 CLAIMABLE = Q(status__in=[WebhookEventStatus.RECEIVED, WebhookEventStatus.FAILED])
+
+
+def claim_abandoned(now: datetime) -> Q:
+    """Events claimed longer ago than the lease (WEBHOOK_CLAIM_LEASE_SECONDS): their worker died mid-way (a live
+    one stops itself at the lease), so another may take them."""
+    expired = now - timedelta(seconds=settings.WEBHOOK_CLAIM_LEASE_SECONDS)
+    return Q(status=WebhookEventStatus.PROCESSING, claimed_at__lt=expired)
 
 
 def webhook_event_claim(event_id: int) -> WebhookEvent | None:
     """Take an event for processing with one conditional UPDATE (committed at once, no lock kept). None when
-    it is done, rejected, or claimed by another worker less than CLAIM_EXPIRES ago."""
+    it is done, rejected, or claimed by a worker whose lease has not run out."""
     now = timezone.now()
-    stale = Q(status=WebhookEventStatus.PROCESSING, claimed_at__lt=now - CLAIM_EXPIRES)
-    claimed = WebhookEvent.objects.filter(CLAIMABLE | stale, pk=event_id).update(
+    claimed = WebhookEvent.objects.filter(CLAIMABLE | claim_abandoned(now), pk=event_id).update(
         status=WebhookEventStatus.PROCESSING, claimed_at=now, attempts=F("attempts") + 1
     )
     return WebhookEvent.objects.get(pk=event_id) if claimed else None
