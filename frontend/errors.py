@@ -18,8 +18,8 @@ from django.utils import translation
 from django.views import defaults
 
 from market.core.api import error_body
-from market.core.database_errors import passing_error
 from market.core.errors import ApplicationError, DatabaseUnavailable
+from market.core.passing_errors import passing_error
 
 
 class ApplicationErrorPageMiddleware:

@@ -35,6 +35,7 @@ from market.core.http import generated_file
 from market.core.inputs import InputMode, read_input, read_query
 from market.core.once import posted_key
 from market.core.parsing import format_money
+from market.core.passing_errors import passing_error
 from market.core.security import csp_allow
 from market.core.storage import private_file_response
 from market.organisations.banks import bank_by_bin
@@ -215,6 +216,15 @@ def _card_answer(payable: Payable, payment: Payment, secret: str = "") -> JsonRe
     )
 
 
+def _refusal(error: Exception) -> ApplicationError:
+    """The refusal the card form shows for an error: ours, or a passing one (Stripe or the database out of reach,
+    a 503 to try again shortly); anything else is a bug and raised as it is."""
+    refusal = error if isinstance(error, ApplicationError) else passing_error(error)
+    if refusal is None:
+        raise error
+    return refusal
+
+
 def _card_error(error: ApplicationError) -> JsonResponse:
     """A refusal the card form shows as it is: the first field's message, or the error's."""
     message = next(iter(error.fields.values()))[0] if error.fields else error.message
@@ -234,8 +244,8 @@ def pay_card(request: MemberRequest, reference: str) -> JsonResponse:
         payment, secret = services.card_payment_start(
             actor=request.actor, payable_id=payable.pk, token_id=token, client_key=idempotency_key(request.headers)
         )
-    except ApplicationError as error:
-        return _card_error(error)
+    except Exception as error:
+        return _card_error(_refusal(error))
     return _card_answer(payable, payment, secret)
 
 
@@ -248,8 +258,8 @@ def pay_card_refresh(request: MemberRequest, reference: str, payment_id: int) ->
         if payment is None:
             raise NotFound()
         payment = services.card_payment_refresh(actor=request.actor, payment=payment)
-    except ApplicationError as error:
-        return _card_error(error)
+    except Exception as error:
+        return _card_error(_refusal(error))
     return _card_answer(payable, payment)
 
 

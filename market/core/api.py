@@ -12,9 +12,9 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from market.core.database_errors import passing_error
 from market.core.errors import ApplicationError
 from market.core.logging import request_id_var
+from market.core.passing_errors import passing_error
 
 
 def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:

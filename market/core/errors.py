@@ -77,3 +77,13 @@ class DatabaseUnavailable(ApplicationError):
     default_code = "database_unavailable"
     default_message = _("Market Link cannot reach its database for a moment. Try again shortly.")
     retry_after = 5
+
+
+class PaymentProviderUnavailable(ApplicationError):
+    """Stripe cannot be reached, failed (5xx) or is limiting our calls, on a call that only reads or cancels:
+    nothing was charged by it, and the client asks again shortly."""
+
+    status_code = 503
+    default_code = "payment_provider_unavailable"
+    default_message = _("The card payment service cannot be reached for a moment. Try again shortly.")
+    retry_after = 10
