@@ -21,6 +21,7 @@ from fairs.policy import BADGE_POLICY, BadgeAction
 from fairs.selectors import badges_for
 from fairs.services.common import fair_for
 from market.core.errors import Conflict, NotFound
+from market.core.locking import bounded_lock_wait
 from market.core.services import audit_record
 from market.organisations.models import Organisation
 from market.organisations.permissions import Actor
@@ -98,13 +99,14 @@ def _badge_for_update(actor: Actor, fair_id: int, code: str) -> Badge:
     """The badge (locked) if the actor may see it (staff: every badge; others: their organisation's), else
     NotFound: a stranger learns nothing of another organisation's badges."""
     fair = fair_for(actor, fair_id)
-    badge = (
-        badges_for(actor=actor, fair=fair)
-        .select_related("fair")
-        .select_for_update(of=("self",))
-        .filter(code=code)
-        .first()
-    )
+    with bounded_lock_wait():  # a check-in holding the row a long while makes this a clear 503, not a hang
+        badge = (
+            badges_for(actor=actor, fair=fair)
+            .select_related("fair")
+            .select_for_update(of=("self",))
+            .filter(code=code)
+            .first()
+        )
     if badge is None:
         raise NotFound()
     return badge
