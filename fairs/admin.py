@@ -119,10 +119,19 @@ class BoothAssignmentAdmin(admin.ModelAdmin):
 
 @admin.register(Badge)
 class BadgeAdmin(admin.ModelAdmin):
-    list_display = ["code", "fair", "kind", "organisation", "checked_in_at"]
+    list_display = ["code", "fair", "kind", "organisation", "holder_name", "checked_in_at", "revoked_at"]
     list_filter = ["kind"]
-    search_fields = ["code", "organisation__name"]
-    readonly_fields = ["code", "checked_in_at", "checked_in_by"]
+    search_fields = ["code", "organisation__name", "holder_name"]
+    # Revoking goes through the badges page or the API (fairs.services.badge_revoke), which audits it.
+    readonly_fields = [
+        "code",
+        "checked_in_at",
+        "checked_in_by",
+        "revoked_at",
+        "revoked_by",
+        "revoke_reason",
+        "reissued_as",
+    ]
 
 
 @admin.register(BuyerRegistration)

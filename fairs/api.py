@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from fairs import inputs, policy, selectors, services
-from fairs.models import Application, Booth, Fair, Meeting, MeetingOutcome, PlanStatus
+from fairs.models import Application, Badge, Booth, Fair, Meeting, MeetingOutcome, PlanStatus
 from fairs.permissions import FAIRS_APPLY, FAIRS_BADGES, FAIRS_EXHIBIT, FAIRS_MANAGE, FAIRS_MATCH, FAIRS_MEET
 from market.core.errors import NotFound, ValidationFailed
 from market.core.inputs import InputMode, input_mode, read_input
@@ -360,7 +360,7 @@ class CheckInView(ActorAPIView):
 class ScanResultOut(serializers.Serializer):
     key = serializers.CharField()
     code = serializers.CharField()
-    outcome = serializers.CharField(help_text="checked_in, already, conflict, unknown or invalid.")
+    outcome = serializers.CharField(help_text="checked_in, already, conflict, revoked, unknown or invalid.")
     name = serializers.CharField()
     message = serializers.CharField()
     checked_in_at = serializers.DateTimeField(allow_null=True)
@@ -369,7 +369,12 @@ class ScanResultOut(serializers.Serializer):
 
 class CheckinSyncOut(serializers.Serializer):
     results = ScanResultOut(many=True, help_text="One per scan sent, in the order sent.")
-    conflicts = ScanResultOut(many=True, help_text="This phone's scans that another phone scanned first.")
+    conflicts = ScanResultOut(
+        many=True, help_text="This phone's scans that checked no one in: another phone scanned first, or revoked."
+    )
+    revoked = serializers.ListField(
+        child=serializers.CharField(), help_text="The codes of the fair's revoked badges: refuse them offline."
+    )
     checked_in = serializers.IntegerField()
     total = serializers.IntegerField()
 
@@ -421,6 +426,7 @@ def checkin_sync_payload(actor: Actor, fair_id: int, body: dict[str, Any]) -> di
     return {
         "results": [scan_result_payload(by_key[a.key]) if isinstance(a, services.ScanRecord) else a for a in answers],
         "conflicts": [scan_result_payload(c) for c in synced.conflicts],
+        "revoked": synced.revoked,
         "checked_in": counts.done,
         "total": counts.total,
     }
@@ -450,9 +456,23 @@ class FairBadgeOut(serializers.Serializer):
     kind = serializers.CharField()
     qr_payload = serializers.SerializerMethodField(help_text="What the badge's QR code holds.")
     checked_in_at = serializers.DateTimeField(allow_null=True)
+    revoked_at = serializers.DateTimeField(allow_null=True, help_text="Set once revoked: its QR is refused.")
+    revoke_reason = serializers.CharField()
+    revoked_by = serializers.SerializerMethodField(help_text="Who revoked it.")
+    reissued_as = serializers.SerializerMethodField(help_text="The code of the badge issued in its place.")
+    allowed_actions = serializers.SerializerMethodField()
 
-    def get_qr_payload(self, badge: Any) -> str:
+    def get_qr_payload(self, badge: Badge) -> str:
         return services.badge_payload(badge)
+
+    def get_revoked_by(self, badge: Badge) -> str:
+        return badge.revoked_by.get_full_name() if badge.revoked_by else ""
+
+    def get_reissued_as(self, badge: Badge) -> str | None:
+        return badge.reissued_as.code if badge.reissued_as else None
+
+    def get_allowed_actions(self, badge: Badge) -> list[str]:
+        return _sorted(policy.badge_actions(actor=_actor(self), badge=badge))
 
 
 class BadgeListView(ActorAPIView):
@@ -466,12 +486,43 @@ class BadgeListView(ActorAPIView):
     def get(self, request: Request, fair_id: int) -> Response:
         fair = selectors.fair_get(actor=self.actor, fair_id=fair_id)
         badges = selectors.badges_for(actor=self.actor, fair=fair).order_by("kind", "organisation__name", "holder_name")
-        return Response(FairBadgeOut(badges[:2000], many=True).data)
+        return Response(FairBadgeOut(badges[:2000], many=True, context=self.output_context).data)
 
     @extend_schema(request=inputs.BadgePersonInput, responses={201: FairBadgeOut}, tags=["fairs"])
     def post(self, request: Request, fair_id: int) -> Response:
         badge = services.badge_issue_person(actor=self.actor, fair_id=fair_id, **_body(self, inputs.BadgePersonInput))
-        return Response(FairBadgeOut(badge).data, status=201)
+        return Response(_badge_body(self, fair_id, badge.code), status=201)
+
+
+def _badge_body(view: ActorAPIView, fair_id: int, code: str) -> dict[str, Any]:
+    fair = selectors.fair_get(actor=view.actor, fair_id=fair_id)
+    badge = selectors.badges_for(actor=view.actor, fair=fair).filter(code=code).first()
+    if badge is None:
+        raise NotFound()
+    return dict(FairBadgeOut(badge, context=view.output_context).data)
+
+
+class BadgeRevokeView(ActorAPIView):
+    """Revoke a badge: its QR is refused at the entrance (and on phones, from their next sync)."""
+
+    required_scopes = {"POST": ApiScope.FAIRS}
+
+    @extend_schema(request=inputs.BadgeRevokeInput, responses=FairBadgeOut, tags=["fairs"])
+    def post(self, request: Request, fair_id: int, code: str) -> Response:
+        body = _body(self, inputs.BadgeRevokeInput)
+        badge = services.badge_revoke(actor=self.actor, fair_id=fair_id, code=code, reason=body["reason"])
+        return Response(_badge_body(self, fair_id, badge.code))
+
+
+class BadgeReissueView(ActorAPIView):
+    """A revoked badge issued again: a new badge under a new code (and QR) for the same person."""
+
+    required_scopes = {"POST": ApiScope.FAIRS}
+
+    @extend_schema(request=None, responses={201: FairBadgeOut}, tags=["fairs"])
+    def post(self, request: Request, fair_id: int, code: str) -> Response:
+        badge = services.badge_reissue(actor=self.actor, fair_id=fair_id, code=code)
+        return Response(_badge_body(self, fair_id, badge.code), status=201)
 
 
 class CheckinBadgeOut(serializers.Serializer):
@@ -480,6 +531,7 @@ class CheckinBadgeOut(serializers.Serializer):
     organisation = serializers.CharField(source="organisation.name")
     kind = serializers.CharField()
     checked_in_at = serializers.DateTimeField(allow_null=True)
+    revoked_at = serializers.DateTimeField(allow_null=True, help_text="Set once revoked: refuse it offline too.")
 
 
 class CheckInBadgesView(ActorAPIView):

@@ -486,6 +486,14 @@ class BadgePersonInput(serializers.Serializer):
     name = inputs.TextInput(max_length=120, label=gettext_lazy("Name on the badge"))
 
 
+class BadgeRevokeInput(serializers.Serializer):
+    reason = inputs.TextInput(
+        max_length=300,
+        label=gettext_lazy("Why revoke it"),
+        help_text=gettext_lazy("Kept with the badge and shown to the staff who scan it."),
+    )
+
+
 class RegisterInput(serializers.Serializer):
     interests = inputs.TextInput(
         max_length=500, required=False, default="", label=gettext_lazy("What you are looking for")

@@ -473,16 +473,34 @@ class Badge(models.Model):
     checked_in_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # A revoked badge stays (its scans and check-in are history) but its QR no longer lets anyone in;
+    # issued again, the person gets a new badge under a new code, and the old one points to it.
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoke_reason = models.CharField(_("reason for revoking"), max_length=300, blank=True)
+    reissued_as = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="replaces",
+        verbose_name=_("issued again as"),
+    )
 
     class Meta:
         ordering = ["code"]
         constraints = [
+            # One badge in force per party and per person; revoked ones stay beside the badge issued again.
             models.UniqueConstraint(
-                fields=["fair", "kind", "organisation"], condition=Q(holder_name=""), name="badge_one_per_party"
+                fields=["fair", "kind", "organisation"],
+                condition=Q(holder_name="", revoked_at__isnull=True),
+                name="badge_one_per_party",
             ),
             models.UniqueConstraint(
                 fields=["fair", "organisation", "holder_name"],
-                condition=~Q(holder_name=""),
+                condition=~Q(holder_name="") & Q(revoked_at__isnull=True),
                 name="badge_one_per_person",
             ),
         ]
@@ -493,6 +511,10 @@ class Badge(models.Model):
     @property
     def display_name(self) -> str:
         return self.holder_name or self.organisation.name
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
 
 
 # --- check-in on phones that may be offline --------------------------------------------------------
@@ -522,6 +544,11 @@ class ScanOutcome(models.TextChoices):
     ALREADY = "already", _("Already checked in on this phone")
     CONFLICT = "conflict", _("Another phone scanned it first")
     UNKNOWN = "unknown", _("No such badge")
+    REVOKED = "revoked", _("Badge revoked")
+
+
+# What a phone is told about after its sync: its scans that did not check anyone in.
+REFUSED_SCAN_OUTCOMES = frozenset({ScanOutcome.CONFLICT, ScanOutcome.REVOKED})
 
 
 class CheckinScan(models.Model):

@@ -31,6 +31,7 @@ from fairs.models import (
     LIVE_APPLICATION_STATUSES,
     Application,
     ApplicationStatus,
+    Badge,
     Booth,
     BoothAssignment,
     BuyerRegistration,
@@ -40,7 +41,7 @@ from fairs.models import (
     Meeting,
     MeetingStatus,
 )
-from fairs.permissions import FAIRS_APPLY, FAIRS_EXHIBIT, FAIRS_MANAGE, FAIRS_MATCH, FAIRS_MEET
+from fairs.permissions import FAIRS_APPLY, FAIRS_BADGES, FAIRS_EXHIBIT, FAIRS_MANAGE, FAIRS_MATCH, FAIRS_MEET
 from market.organisations.models import ApiScope
 from market.organisations.permissions import Actor
 from market.organisations.policy import Policy, Rule
@@ -416,3 +417,70 @@ MEETING_POLICY: Policy[MeetingAction, Meeting] = Policy(
 
 def meeting_actions(*, actor: Actor, meeting: Meeting) -> frozenset[MeetingAction]:
     return MEETING_POLICY.actions(actor=actor, obj=meeting)
+
+
+# --- badges --------------------------------------------------------------------------------------
+class BadgeAction(StrEnum):
+    REVOKE = "revoke"
+    REISSUE = "reissue"
+
+
+def is_holders_organisation(actor: Actor, badge: Badge) -> bool:
+    return actor.organisation_id is not None and actor.organisation_id == badge.organisation_id
+
+
+def _revocable(badge: Badge) -> bool:
+    return badge.revoked_at is None and badge.fair.status != FairStatus.CLOSED
+
+
+def _reissuable(badge: Badge) -> bool:
+    return badge.revoked_at is not None and badge.reissued_as_id is None and badge.fair.status != FairStatus.CLOSED
+
+
+def _why_not_revoke(badge: Badge) -> str:
+    if badge.revoked_at is not None:
+        return _("This badge is already revoked.")
+    if badge.fair.status == FairStatus.CLOSED:
+        return _("This fair is finished.")
+    return _("Only the alliance's staff revoke an organisation's own badge.")
+
+
+def _why_not_reissue(badge: Badge) -> str:
+    if badge.revoked_at is None:
+        return _("Only a revoked badge is issued again.")
+    if badge.reissued_as_id is not None:
+        return _("This badge was already issued again.")
+    if badge.fair.status == FairStatus.CLOSED:
+        return _("This fair is finished.")
+    return _("Only the alliance's staff issue an organisation's own badge again.")
+
+
+# Staff revoke and re-issue any badge of a fair that is not over; an exhibitor's or buyer's owner or manager
+# those of their own people (the organisation's own badge is the alliance's to take back).
+BADGE_POLICY: Policy[BadgeAction, Badge] = Policy(
+    {
+        BadgeAction.REVOKE: (
+            Rule(FAIRS_MANAGE, when=_revocable, conflict=_why_not_revoke),
+            Rule(
+                FAIRS_BADGES,
+                party=is_holders_organisation,
+                when=lambda b: _revocable(b) and b.holder_name != "",
+                conflict=_why_not_revoke,
+            ),
+        ),
+        BadgeAction.REISSUE: (
+            Rule(FAIRS_MANAGE, when=_reissuable, conflict=_why_not_reissue),
+            Rule(
+                FAIRS_BADGES,
+                party=is_holders_organisation,
+                when=lambda b: _reissuable(b) and b.holder_name != "",
+                conflict=_why_not_reissue,
+            ),
+        ),
+    },
+    scopes=dict.fromkeys(BadgeAction, ApiScope.FAIRS),
+)
+
+
+def badge_actions(*, actor: Actor, badge: Badge) -> frozenset[BadgeAction]:
+    return BADGE_POLICY.actions(actor=actor, obj=badge)

@@ -336,7 +336,7 @@ def free_slots(*, fair: Fair, buyer_id: int, exhibitor_id: int) -> list[MeetingS
 
 
 def badges_for(*, actor: Actor, fair: Fair) -> QuerySet[Badge]:
-    qs = Badge.objects.filter(fair=fair).select_related("organisation")
+    qs = Badge.objects.filter(fair=fair).select_related("organisation", "fair", "revoked_by", "reissued_as")
     if is_staff(actor):
         return qs
     return qs.filter(organisation_id=actor.organisation_id) if actor.organisation_id else qs.none()
@@ -359,10 +359,11 @@ class CheckinCounts:
 
 
 def checkin_counts(*, fair: Fair) -> CheckinCounts:
+    """The badges in force, and how many of them are checked in (a revoked badge counts in neither)."""
     done: dict[str, int] = {}
     total: dict[str, int] = {}
     for kind, all_, checked in (
-        Badge.objects.filter(fair=fair)
+        Badge.objects.filter(fair=fair, revoked_at__isnull=True)
         .values("kind")
         .annotate(total=Count("pk"), done=Count("pk", filter=Q(checked_in_at__isnull=False)))
         .values_list("kind", "total", "done")

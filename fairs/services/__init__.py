@@ -8,13 +8,12 @@ from fairs.services.applications import (
     application_waitlist,
     application_withdraw,
     assignment_release,
-    badge_ensure,
-    badge_issue_person,
     booth_assign,
     booth_release,
     fee_deadlines,
     waitlist_offer,
 )
+from fairs.services.badges import badge_ensure, badge_issue_person, badge_reissue, badge_revoke
 from fairs.services.checkin import MAX_BATCH, ScanRecord, ScanResult, SyncResult, checkin_sync
 from fairs.services.fees import BOOTH_FEE_KIND, fee_mark_paid
 from fairs.services.matching import (
@@ -62,6 +61,8 @@ __all__ = [
     "badge_ensure",
     "badge_issue_person",
     "badge_payload",
+    "badge_reissue",
+    "badge_revoke",
     "booth_assign",
     "booth_create",
     "booth_delete",

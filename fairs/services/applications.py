@@ -8,7 +8,6 @@ application -> subsidy programme -> subsidy ledger.
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
@@ -25,7 +24,6 @@ from fairs.models import (
     ApplicationEventKind,
     ApplicationPreference,
     ApplicationStatus,
-    Badge,
     BadgeKind,
     Booth,
     BoothAssignment,
@@ -34,7 +32,6 @@ from fairs.models import (
     FeeStatus,
     Zone,
 )
-from fairs.permissions import FAIRS_BADGES
 from fairs.policy import (
     APPLICATION_POLICY,
     BOOTH_POLICY,
@@ -44,6 +41,7 @@ from fairs.policy import (
     booth_state,
 )
 from fairs.selectors import applications_for
+from fairs.services.badges import badge_ensure
 from fairs.services.common import authorize_fair, fair_for, move, record
 from fairs.services.fees import fee_apply, fee_clear
 from fairs.services.plan import lock_booth
@@ -388,70 +386,6 @@ def waitlist_offer(*, booth: Booth, actor: Actor | None) -> Application | None:
             continue  # served by a concurrent offer while this one waited for its lock: the next in line
         return assign(actor=actor, application=locked, booth=booth)
     return None
-
-
-# --- badges --------------------------------------------------------------------------------------
-BADGE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-
-
-def badge_ensure(*, fair: Fair, kind: BadgeKind, organisation: Organisation) -> Badge:
-    """The organisation's own badge (no person's name on it): every exhibitor and registered buyer has one."""
-    existing = Badge.objects.filter(fair=fair, kind=kind, organisation=organisation, holder_name="").first()
-    if existing is not None:
-        return existing
-    try:
-        return _badge_create(fair=fair, kind=kind, organisation=organisation, holder_name="")
-    except IntegrityError:
-        existing = Badge.objects.filter(fair=fair, kind=kind, organisation=organisation, holder_name="").first()
-        if existing is None:
-            raise
-        return existing
-
-
-def _badge_create(*, fair: Fair, kind: str, organisation: Organisation, holder_name: str) -> Badge:
-    """A badge under a fresh random code; IntegrityError when the party's (or person's) badge exists."""
-    for _attempt in range(5):
-        code = "".join(secrets.choice(BADGE_ALPHABET) for _ in range(8))
-        if Badge.objects.filter(code=code).exists():
-            continue
-        with transaction.atomic():
-            return Badge.objects.create(
-                fair=fair, kind=kind, organisation=organisation, holder_name=holder_name, code=code
-            )
-    raise Conflict(_("A badge code could not be made; try again."))
-
-
-# An organisation names at most this many people at one fair (staff at a booth, delegates of a buyer).
-MAX_PERSON_BADGES = 30
-
-
-@transaction.atomic
-def badge_issue_person(*, actor: Actor, fair_id: int, name: str) -> Badge:
-    """A badge of its own for one of the organisation's people at this fair, with the organisation's kind
-    (exhibitor or buyer). The organisation must already be at the fair (its own badge exists)."""
-    actor.require(FAIRS_BADGES)
-    organisation = actor.organisation
-    assert organisation is not None  # the capability asked for one
-    fair = fair_for(actor, fair_id)
-    party = (
-        Badge.objects.select_for_update()
-        .filter(fair=fair, organisation=organisation, holder_name="")
-        .order_by("kind")
-        .first()
-    )
-    if party is None:
-        raise Conflict(
-            _("Your organisation has no badge at this fair yet: exhibitors get one with their booth, buyers when "
-              "they register.")
-        )  # fmt: skip
-    named = Badge.objects.filter(fair=fair, organisation_id=party.organisation_id).exclude(holder_name="")
-    if named.filter(holder_name__iexact=name).exists():
-        raise Conflict(_("%(name)s already has a badge.") % {"name": name}, code="badge_exists")
-    if named.count() >= MAX_PERSON_BADGES:
-        raise Conflict(_("At most %(count)s people per organisation have badges.") % {"count": MAX_PERSON_BADGES})
-    badge = _badge_create(fair=fair, kind=party.kind, organisation=party.organisation, holder_name=name)
-    audit_record(actor=actor, action="fairs.badge_issued", target=badge, data={"name": name})
-    return badge
 
 
 # --- payment deadlines (beat) ---------------------------------------------------------------------

@@ -6,8 +6,12 @@ later than its arrival here): when two phones scanned one badge while offline, t
 wins whichever phone synced first, and every scan of that badge from another phone is a conflict that its
 phone is told about (in the sync's answer, or on its next contact when the outcome was revised).
 
+A scan of a revoked badge checks no one in, whenever it was made: it is refused at once online and, from a
+phone that queued it before it knew of the revocation, refused on sync and told to that phone with its
+conflicts. Each sync also tells the phone which badges are revoked, so it refuses them offline from then on.
+
 Each scan is decided in its own transaction with the badge row locked, so two phones syncing at once
-cannot both win.
+cannot both win, and a revocation (which locks the row too) is either before a scan or after it.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fairs.models import Badge, CheckinDevice, CheckinScan, Fair, ScanOutcome
+from fairs.models import REFUSED_SCAN_OUTCOMES, Badge, CheckinDevice, CheckinScan, Fair, ScanOutcome
 from fairs.policy import FairAction
 from fairs.services.common import authorize_fair, fair_for
 from market.core.errors import Conflict, NotFound
@@ -58,7 +62,8 @@ class ScanResult:
 class SyncResult:
     device: CheckinDevice
     results: list[ScanResult]
-    conflicts: list[ScanResult]
+    conflicts: list[ScanResult]  # this phone's scans that checked no one in: scanned first elsewhere, or revoked
+    revoked: list[str]  # the codes of the fair's revoked badges, for the phone to refuse offline
 
 
 def checkin_sync(
@@ -71,7 +76,8 @@ def checkin_sync(
     scans: Sequence[ScanRecord],
 ) -> SyncResult:
     """Record a phone's queued scans (in scan-time order) and what the phone still holds; answer each scan's
-    outcome and every conflict of this phone's scans. An empty batch is the phone's heartbeat."""
+    outcome, every conflict of this phone's scans and the fair's revoked badges. An empty batch is the phone's
+    heartbeat."""
     fair = fair_for(actor, fair_id)
     authorize_fair(actor, fair, FairAction.CHECK_IN)
     if len(scans) > MAX_BATCH:
@@ -81,11 +87,14 @@ def checkin_sync(
         _scan_record(actor=actor, fair=fair, device=device, record=record)
         for record in sorted(scans, key=lambda r: r.scanned_at)
     ]
-    conflicts = CheckinScan.objects.filter(device=device, outcome=ScanOutcome.CONFLICT).select_related(
+    conflicts = CheckinScan.objects.filter(device=device, outcome__in=REFUSED_SCAN_OUTCOMES).select_related(
         "badge__organisation", "fair"
     )
     told = [_result(scan, replayed=True) for scan in conflicts.order_by("-scanned_at")[:MAX_CONFLICTS_TOLD]]
-    return SyncResult(device=device, results=results, conflicts=told)
+    revoked = list(
+        Badge.objects.filter(fair=fair, revoked_at__isnull=False).order_by("code").values_list("code", flat=True)
+    )
+    return SyncResult(device=device, results=results, conflicts=told, revoked=revoked)
 
 
 def checkin_scan_once(*, actor: Actor, fair_id: int, code: str, device_id: str = "") -> ScanResult:
@@ -143,10 +152,10 @@ def _scan_record(*, actor: Actor, fair: Fair, device: CheckinDevice | None, reco
                 code=record.code,
                 badge=badge,
                 scanned_at=scanned_at,
-                outcome=ScanOutcome.UNKNOWN if badge is None else ScanOutcome.CHECKED_IN,
+                outcome=_first_outcome(badge),
                 scanned_by=actor.user if actor.is_authenticated else None,
             )
-            if badge is not None:
+            if badge is not None and not badge.is_revoked:
                 _resolve(badge, actor=actor, new=scan, now=now)
     except IntegrityError:  # the same key arrived twice at once: the other request recorded it
         replayed = _replay(fair=fair, record=record)
@@ -155,6 +164,15 @@ def _scan_record(*, actor: Actor, fair: Fair, device: CheckinDevice | None, reco
         return replayed
     scan.refresh_from_db()
     return _result(scan, replayed=False)
+
+
+def _first_outcome(badge: Badge | None) -> ScanOutcome:
+    """A new scan's outcome before the badge's scans are decided again (which only a badge in force needs)."""
+    if badge is None:
+        return ScanOutcome.UNKNOWN
+    if badge.is_revoked:
+        return ScanOutcome.REVOKED
+    return ScanOutcome.CHECKED_IN
 
 
 def _replay(*, fair: Fair, record: ScanRecord) -> ScanResult | None:
@@ -202,7 +220,12 @@ def _result(scan: CheckinScan, *, replayed: bool) -> ScanResult:
         message = _("No badge of this fair has the code %(code)s.") % {"code": scan.code}
     else:
         name = badge.display_name
-        if outcome == ScanOutcome.CHECKED_IN:
+        if outcome == ScanOutcome.REVOKED:
+            message = _("Badge revoked: %(name)s (%(reason)s). Do not let them in with this badge.") % {
+                "name": name,
+                "reason": badge.revoke_reason,
+            }
+        elif outcome == ScanOutcome.CHECKED_IN:
             message = _("Welcome, %(name)s: checked in.") % {"name": name}
         elif outcome == ScanOutcome.ALREADY:
             message = _("%(name)s is already checked in.") % {"name": name}
@@ -219,7 +242,7 @@ def _result(scan: CheckinScan, *, replayed: bool) -> ScanResult:
         outcome=outcome,
         name=name,
         message=message,
-        checked_in_at=badge.checked_in_at if badge is not None else None,
+        checked_in_at=badge.checked_in_at if badge is not None and outcome != ScanOutcome.REVOKED else None,
         replayed=replayed,
     )
 

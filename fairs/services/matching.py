@@ -39,7 +39,7 @@ from fairs.models import (
 )
 from fairs.policy import MEETING_POLICY, FairAction, MeetingAction
 from fairs.selectors import meetings_for
-from fairs.services.applications import badge_ensure
+from fairs.services.badges import badge_ensure
 from fairs.services.checkin import checkin_badge, checkin_scan_once
 from fairs.services.common import authorize_fair, fair_for
 from market.core.errors import Conflict, NotFound, ValidationFailed
@@ -62,11 +62,14 @@ class CheckIn:
 
 def checkin_scan(*, actor: Actor, fair_id: int, code: str, device_id: str = "") -> CheckIn:
     """Check a badge in once, within the fair's check-in window. A second scan answers "already checked in"
-    (or, from another phone, that it was checked in there first). `code` is the badge's code
+    (or, from another phone, that it was checked in there first); a revoked badge is refused (Conflict), its
+    scan kept. `code` is the badge's code
     (fairs.inputs.BadgeCodeInput reads a scan); `device_id` the scanning phone's, when a page sends it."""
     result = checkin_scan_once(actor=actor, fair_id=fair_id, code=code, device_id=device_id)
     if result.outcome == ScanOutcome.UNKNOWN:
         raise NotFound(result.message)
+    if result.outcome == ScanOutcome.REVOKED:
+        raise Conflict(result.message, code="badge_revoked")
     badge = checkin_badge(actor=actor, fair_id=fair_id, code=code)
     return CheckIn(badge=badge, first_time=result.outcome == ScanOutcome.CHECKED_IN, message=result.message)
 

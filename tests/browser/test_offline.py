@@ -21,7 +21,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route
 from catalog.supply.models import Intake
 from fairs import services
 from fairs.models import Badge, CheckinScan, ScanOutcome
-from market.organisations.models import OrganisationKind, Role
+from market.organisations.models import Organisation, OrganisationKind, Role
 from tests.browser.conftest import CHROMIUM_ARGS, PHONE, VIETNAMESE_BROWSER, assert_accessible, assert_fits_phone
 from tests.catalog.factories import actor_for
 from tests.factories import TEST_PASSWORD, OrganisationFactory, member
@@ -280,3 +280,153 @@ def test_the_camera_reads_badges_with_the_decoder_and_with_barcode_detector(
         ctx.close()
     finally:
         browser.close()
+
+
+def revoked_on_phone(page: Page, fair_id: int, code: str) -> bool:
+    """Whether the phone's kept badges say this badge is revoked."""
+    script = "([fair, code]) => OfflineStore.get('badges', fair + ':' + code).then(b => !!(b && b.revoked))"
+    for _ in range(100):
+        if page.evaluate(script, [str(fair_id), code]):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_a_revoked_badge_is_refused_offline_once_the_phone_knows_and_a_scan_queued_before_is_reported(
+    browser: Browser, live_server
+):
+    base = live_server.url
+    fair, staff = checkin_fair()
+    lan = Badge.objects.get(fair=fair, holder_name="Nguyễn Thị Lan")
+    hung = Badge.objects.get(fair=fair, holder_name="Trần Văn Hùng")
+    ctx, page = phone(browser, base, staff.email)
+    page.goto(f"{base}/staff/fairs/{fair.slug}/check-in/")
+    status, result = page.locator("#offline-status"), page.locator("#checkin-result")
+    expect(status).to_contain_text("thẻ đã lưu trên máy")
+    kept_offline(page)
+
+    # At the desk, staff revoke Lan's badge on the badges page, with a reason.
+    desk_ctx, desk = phone(browser, base, staff.email)
+    desk.goto(f"{base}/fairs/{fair.slug}/badges/")
+    card = desk.locator(f"#badge-{lan.code}")
+    card.get_by_label("Lý do thu hồi (Nguyễn Thị Lan)").fill("Đã nghỉ việc")
+    card.get_by_role("button", name="Thu hồi thẻ này").click()
+    expect(desk.get_by_text(f"Đã thu hồi thẻ {lan.code} của Nguyễn Thị Lan.")).to_be_visible()
+    expect(desk.locator(f"#badge-{lan.code}")).to_contain_text("Đã nghỉ việc")
+    expect(desk.locator(f"#badge-{lan.code} img")).to_have_count(0)  # no QR to show or print
+    assert_accessible(desk)
+    desk_ctx.close()
+
+    # The phone learns it on its next sync, and offline refuses the badge without queuing it.
+    page.get_by_role("button", name="Gửi ngay").click()
+    assert revoked_on_phone(page, fair.pk, lan.code)
+    ctx.set_offline(True)
+    scan(page, lan.code)
+    expect(result).to_contain_text("Thẻ đã bị thu hồi: Nguyễn Thị Lan")
+    expect(status).to_contain_text("0 lượt quét chờ gửi")
+    # Hùng's badge is in force as far as the phone knows: checked in on the phone and queued...
+    scan(page, hung.code)
+    expect(result).to_contain_text("Chào mừng Trần Văn Hùng: đã check-in.")
+    expect(status).to_contain_text("1 lượt quét chờ gửi")
+    # ...but revoked at the desk before the phone is back.
+    alliance = Organisation.objects.get(kind=OrganisationKind.ALLIANCE)
+    services.badge_revoke(actor=actor_for(alliance, Role.STAFF), fair_id=fair.pk, code=hung.code, reason="Thẻ bị mất")
+
+    ctx.set_offline(False)
+    expect(status).to_contain_text("0 lượt quét chờ gửi")
+    conflicts = page.locator("#checkin-conflicts li")
+    expect(conflicts).to_have_count(1)
+    expect(conflicts).to_contain_text("Thẻ đã bị thu hồi: Trần Văn Hùng (Thẻ bị mất)")
+    expect(page.locator("#checkin-conflicts-section")).to_be_visible()
+    assert not Badge.objects.filter(fair=fair, checked_in_at__isnull=False).exists()
+    assert list(CheckinScan.objects.filter(fair=fair).values_list("code", "outcome")) == [
+        (hung.code, ScanOutcome.REVOKED)
+    ]
+    # And now the phone knows Hùng's badge is revoked too.
+    assert revoked_on_phone(page, fair.pk, hung.code)
+    ctx.set_offline(True)
+    scan(page, hung.code)
+    expect(result).to_contain_text("Thẻ đã bị thu hồi: Trần Văn Hùng")
+    expect(status).to_contain_text("0 lượt quét chờ gửi")
+    ctx.close()
+
+
+def test_a_scan_sent_online_that_the_server_fails_is_queued_and_synced_once(browser: Browser, live_server):
+    base = live_server.url
+    fair, staff = checkin_fair()
+    lan = Badge.objects.get(fair=fair, holder_name="Nguyễn Thị Lan")
+    url = f"{base}/staff/fairs/{fair.slug}/check-in/"
+    ctx, page = phone(browser, base, staff.email)
+    page.goto(url)
+    expect(page.locator("#offline-status")).to_contain_text("thẻ đã lưu trên máy")
+
+    def unavailable(route: Route) -> None:
+        if route.request.method == "POST":
+            route.fulfill(status=503, content_type="text/html", body="<h1>503</h1>")
+        else:
+            route.continue_()
+
+    page.route(url, unavailable)
+    scan(page, lan.code)  # online, but the server answers 503
+    expect(page.locator("#checkin-result")).to_contain_text("Chào mừng Nguyễn Thị Lan: đã check-in.")
+    expect(page.locator("#offline-status")).to_contain_text("1 lượt quét chờ gửi")
+    assert Badge.objects.get(pk=lan.pk).checked_in_at is None
+    page.unroute(url)
+
+    page.get_by_role("button", name="Gửi ngay").click()
+    expect(page.locator("#offline-status")).to_contain_text("0 lượt quét chờ gửi")
+    assert Badge.objects.get(pk=lan.pk).checked_in_at is not None
+    assert list(CheckinScan.objects.filter(fair=fair).values_list("outcome", flat=True)) == [ScanOutcome.CHECKED_IN]
+    ctx.close()
+
+
+def test_an_intake_typed_online_whose_send_fails_is_kept_and_sent_again_into_one_intake(browser: Browser, live_server):
+    base = live_server.url
+    cooperative = OrganisationFactory(name="HTX Lúa gạo Tân Hiệp", province_code=91, commune_code=30850)
+    world = build_world(cooperative)
+    ctx, page = phone(browser, base, world.staff.user.email)
+    page.goto(f"{base}/supply/intakes/new/")
+    expect(page.locator("#intake-status")).to_contain_text("Có mạng")
+
+    # The first send gets a 503; the second reaches the server but its answer is lost mid-request; the third
+    # goes through.
+    sends = {"count": 0}
+
+    def flaky(route: Route) -> None:
+        sends["count"] += 1
+        if sends["count"] == 1:
+            route.fulfill(status=503, content_type="application/json", body='{"error": {"message": "Bảo trì"}}')
+        elif sends["count"] == 2:
+            route.fetch()
+            sends["arrived"] = 1
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/supply/intakes/sync/", flaky)
+    page.get_by_label("Thửa").select_option(str(world.plots[0].pk))
+    page.get_by_label("Ngày nhận").fill(world.harvest.isoformat())
+    page.get_by_label("Khối lượng (kg)").fill("1.250,5")
+    page.get_by_label("Độ ẩm (%)").fill("14,5")
+    page.get_by_role("button", name="Ghi lại").click()  # online
+    expect(page.locator("#intake-results li").first).to_contain_text("Chưa gửi được, máy chủ không trả lời")
+    expect(page.locator("#intake-queued li")).to_have_count(1)
+    expect(page.locator("#intake-status")).to_contain_text("Đang chờ gửi: 1")
+    assert not Intake.objects.filter(cooperative=cooperative).exists()
+
+    page.get_by_role("button", name="Gửi ngay").click()
+    for _ in range(200):
+        if sends.get("arrived"):
+            break
+        page.wait_for_timeout(100)  # (lets Playwright run the route handler meanwhile)
+    assert Intake.objects.filter(cooperative=cooperative).count() == 1  # it did arrive...
+    expect(page.locator("#intake-queued li")).to_have_count(1)  # ...but with no answer it is still kept
+
+    page.get_by_role("button", name="Gửi ngay").click()
+    expect(page.locator("#intake-results li", has_text="đã ghi trước đó")).to_have_count(1)
+    expect(page.locator("#intake-queued li")).to_have_count(0)
+    intakes = Intake.objects.filter(cooperative=cooperative)
+    assert [(i.plot_id, i.weight_kg, i.moisture_percent) for i in intakes] == [
+        (world.plots[0].pk, Decimal("1250.5"), Decimal("14.5"))
+    ]
+    ctx.close()

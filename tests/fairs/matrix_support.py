@@ -13,7 +13,7 @@ from market.core.errors import Conflict, NotFound, PermissionDenied
 from market.organisations.models import Organisation, Role, User
 from market.organisations.permissions import Actor
 from tests.factories import member
-from tests.matrix import shown_actions
+from tests.matrix import shown_actions, shown_actions_in
 
 
 class _Undo(Exception):
@@ -53,3 +53,12 @@ def offered(who: Viewer, url: str) -> set[str]:
         client.force_login(who.user)
     response = client.get(url)
     return shown_actions(response.content) if response.status_code == 200 else set()
+
+
+def offered_in(who: Viewer, url: str, element_id: str) -> set[str]:
+    """`offered`, for the controls of one element of the page (a card, a row)."""
+    client = Client()
+    if who.user is not None:
+        client.force_login(who.user)
+    response = client.get(url)
+    return shown_actions_in(response.content, element_id) if response.status_code == 200 else set()

@@ -2,7 +2,10 @@
 // (IndexedDB); with the network a scan is answered at once (htmx); without it the scan is answered from the
 // kept badges and queued under its own idempotency key, then sent when the network is back. The server
 // decides: the first scan of a badge (by scan time) wins, a scan from another phone is a conflict, listed
-// here. The phone tells the server its queue length whenever it can, for the staff's list of phones.
+// here, and so is a scan of a badge revoked before the scan arrived. Every sync tells the phone which badges
+// are revoked, and it refuses those offline from then on. A scan sent online that gets no answer (the
+// network failed mid-request, the server answered 5xx, or took too long) is queued as if offline. The phone
+// tells the server its queue length whenever it can, for the staff's list of phones.
 (function () {
   "use strict";
   var form = document.getElementById("checkin-form");
@@ -63,7 +66,14 @@
       })
       .then(function (badges) {
         var rows = badges.map(function (b) {
-          return { id: fair + ":" + b.code, fair: fair, code: b.code, name: b.name, checked: !!b.checked_in_at };
+          return {
+            id: fair + ":" + b.code,
+            fair: fair,
+            code: b.code,
+            name: b.name,
+            checked: !!b.checked_in_at,
+            revoked: !!b.revoked_at,
+          };
         });
         badgesAt = new Date().toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" });
         return store.putAll("badges", rows).then(function () {
@@ -86,12 +96,18 @@
     }
     var scan = { key: store.newKey(), fair: fair, code: code, scanned_at: new Date().toISOString() };
     return store
-      .put("scans", scan)
-      .then(function () {
-        return store.get("badges", fair + ":" + code);
+      .get("badges", fair + ":" + code)
+      .then(function (badge) {
+        // Refused here and not queued: the phone knows this badge lets no one in.
+        if (badge && badge.revoked) return badge;
+        return store.put("scans", scan).then(function () {
+          return badge;
+        });
       })
       .then(function (badge) {
-        if (!badge) {
+        if (badge && badge.revoked) {
+          say(named(d.tRevoked, badge.name), "error");
+        } else if (!badge) {
           say(d.tUnknown, "warning");
         } else if (badge.checked) {
           say(named(d.tAlready, badge.name) + " " + d.tQueued, "warning");
@@ -102,6 +118,26 @@
         }
       })
       .then(showStatus);
+  }
+
+  // What the server says is revoked is refused offline from now on (a badge not kept yet is kept as revoked).
+  function learnRevoked(codes) {
+    if (!codes.length) return Promise.resolve();
+    return store.all("badges").then(function (rows) {
+      var kept = {};
+      rows.forEach(function (r) {
+        if (r.fair === fair) kept[r.code] = r;
+      });
+      var changed = [];
+      codes.forEach(function (code) {
+        var row = kept[code] || { id: fair + ":" + code, fair: fair, code: code, name: code, checked: false };
+        if (!row.revoked) {
+          row.revoked = true;
+          changed.push(row);
+        }
+      });
+      return changed.length ? store.putAll("badges", changed) : undefined;
+    });
   }
 
   function showConflicts(conflicts) {
@@ -140,7 +176,7 @@
             });
             // A scan the server could not read (outcome "invalid") is answered too: nothing stays stuck.
             var failed = answer.results.filter(function (r) {
-              return r.outcome === "invalid" || r.outcome === "unknown";
+              return r.outcome === "invalid" || r.outcome === "unknown" || r.outcome === "revoked";
             });
             if (batch.length) {
               say(
@@ -152,7 +188,9 @@
             showConflicts(answer.conflicts);
             var count = document.getElementById("checkin-count");
             if (count) count.textContent = answer.checked_in + " / " + answer.total;
-            return store.remove("scans", done);
+            return store.remove("scans", done).then(function () {
+              return learnRevoked(answer.revoked || []);
+            });
           })
           .catch(function (error) {
             if (error && error.status) {
@@ -185,9 +223,17 @@
     },
     true
   );
-  // The network said it was there but the request never arrived: queue it as if offline.
-  form.addEventListener("htmx:sendError", function () {
+  // The network said it was there but the scan got no answer (the request never arrived, the server failed
+  // or took too long): queue it as if offline. A refusal (4xx) is an answer, shown as one.
+  function queueUnanswered() {
+    if (input.value === lastCode) input.value = "";
+    input.focus();
     queueScan(lastCode);
+  }
+  form.addEventListener("htmx:sendError", queueUnanswered);
+  form.addEventListener("htmx:timeout", queueUnanswered);
+  form.addEventListener("htmx:responseError", function (event) {
+    if (event.detail.xhr.status >= 500) queueUnanswered();
   });
   form.addEventListener("htmx:afterRequest", function (event) {
     if (event.detail.successful) {

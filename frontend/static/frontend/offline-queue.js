@@ -6,6 +6,9 @@
   var DB = "market-link";
   var STORES = { badges: "id", scans: "key", intakes: "key", meta: "k" };
   var opening = null;
+  // A send with no answer after this long is given up (and its records kept): a hung request must not
+  // hold the queue forever.
+  var SEND_TIMEOUT_MS = 20000;
 
   function open() {
     if (!opening) {
@@ -83,24 +86,34 @@
       return crypto.randomUUID();
     },
     // Resolves with the parsed JSON of a 2xx answer; rejects with {status, body} otherwise, or the network
-    // error (then nothing was changed on our side: the queue stays).
+    // error, or an abort when no answer came in time (then nothing was changed on our side: the queue stays;
+    // what did arrive is answered "already recorded" when sent again under the same keys).
     postJSON: function (url, body) {
+      var controller = new AbortController();
+      var timer = window.setTimeout(function () {
+        controller.abort();
+      }, SEND_TIMEOUT_MS);
       return fetch(url, {
         method: "POST",
         credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(), Accept: "application/json" },
         body: JSON.stringify(body),
-      }).then(function (response) {
-        return response.json().then(
-          function (data) {
-            if (!response.ok) throw { status: response.status, body: data };
-            return data;
-          },
-          function () {
-            throw { status: response.status, body: null };
-          }
-        );
-      });
+        signal: controller.signal,
+      })
+        .then(function (response) {
+          return response.json().then(
+            function (data) {
+              if (!response.ok) throw { status: response.status, body: data };
+              return data;
+            },
+            function () {
+              throw { status: response.status, body: null };
+            }
+          );
+        })
+        .finally(function () {
+          window.clearTimeout(timer);
+        });
     },
   };
 })();

@@ -26,13 +26,24 @@ from frontend.views.fairs.plan import (
     review_queue,
     staff_fairs,
 )
-from frontend.views.fairs.public import badge_qr, badges, fair_detail, fair_list, fair_plan, fair_plan_svg
+from frontend.views.fairs.public import (
+    badge_qr,
+    badge_reissue,
+    badge_revoke,
+    badges,
+    fair_detail,
+    fair_list,
+    fair_plan,
+    fair_plan_svg,
+)
 from frontend.views.fairs.report import report
 
 __all__ = [
     "application_act",
     "application_detail",
     "badge_qr",
+    "badge_reissue",
+    "badge_revoke",
     "badges",
     "checkin",
     "fair_allocate",

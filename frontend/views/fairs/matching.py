@@ -281,6 +281,7 @@ def _checkin_context(request: ActorRequest, fair: Fair) -> dict[str, Any]:
         "offline_texts": {
             "welcome": _("Welcome, %(name)s: checked in."),
             "already": _("%(name)s is already checked in."),
+            "revoked": _("Badge revoked: %(name)s. Do not let them in with this badge."),
         },
         "actions": policy.FAIR_POLICY.actions(actor=request.actor, obj=state),
         "closed": policy.FAIR_POLICY.state_refusal(FairAction.CHECK_IN, state) or "",

@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from fairs import inputs, policy, selectors, services
 from fairs.lifecycle import FAIR_TRANSITIONS, PLAN_PUBLIC_STATUSES
@@ -93,8 +94,50 @@ def badges(request: MemberRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, _("Badge made for %(name)s.") % {"name": badge.holder_name})
             return redirect("frontend:fair-badges", fair.slug)
-    context = {"fair": fair, "badges": items[:500], "form": form, "may_name": may_name}
+    rows = [(badge, policy.badge_actions(actor=request.actor, badge=badge)) for badge in items[:500]]
+    context = {
+        "fair": fair,
+        "rows": rows,
+        "form": form,
+        "may_name": may_name,
+        "revoke_form": SchemaForm(None, schema=inputs.BadgeRevokeInput),
+    }
     return render(request, "frontend/fairs/badges.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+@actor_required()
+def badge_revoke(request: MemberRequest, slug: str, code: str) -> HttpResponse:
+    """Revoke a badge from its card on the badges page (the reason typed on the card)."""
+    fair = fair_of(request, slug)
+    form = SchemaForm(request.POST, schema=inputs.BadgeRevokeInput)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect("frontend:fair-badges", fair.slug)
+    try:
+        badge = services.badge_revoke(actor=request.actor, fair_id=fair.pk, code=code, **form.cleaned_data)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, _("Badge %(code)s of %(name)s revoked.") % {"code": badge.code, "name": badge.display_name}
+        )
+    return redirect("frontend:fair-badges", fair.slug)
+
+
+@require_POST
+@actor_required()
+def badge_reissue(request: MemberRequest, slug: str, code: str) -> HttpResponse:
+    fair = fair_of(request, slug)
+    try:
+        badge = services.badge_reissue(actor=request.actor, fair_id=fair.pk, code=code)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, _("New badge %(code)s made for %(name)s.") % {"code": badge.code, "name": badge.display_name}
+        )
+    return redirect("frontend:fair-badges", fair.slug)
 
 
 def badge_svg(payload: str) -> bytes:
@@ -114,7 +157,8 @@ def badge_svg(payload: str) -> bytes:
 @actor_required()
 def badge_qr(request: MemberRequest, slug: str, code: str) -> HttpResponse:
     fair = fair_of(request, slug)
-    badge = selectors.badges_for(actor=request.actor, fair=fair).filter(code=code).first()
+    # A revoked badge's QR is not drawn again: nobody prints a badge the entrance refuses.
+    badge = selectors.badges_for(actor=request.actor, fair=fair).filter(code=code, revoked_at__isnull=True).first()
     if badge is None:
         raise Http404()
     svg = badge_svg(services.badge_payload(badge))

@@ -1,8 +1,11 @@
-// Recording an intake at the field or the gate with no network. The form is kept on the phone exactly as
-// typed ("1.250,5" stays "1.250,5": the server reads it with the same rules as the online form), under a
-// key of its own; when the network is back the records are sent, and each answers on its own: recorded,
-// already recorded (a record sent twice makes one intake), or an error to correct. Nothing is dropped: a
-// record with an error stays on the phone until it is corrected and recorded again.
+// Recording an intake at the field or the gate, with or without a network. Every record is first kept on
+// the phone exactly as typed ("1.250,5" stays "1.250,5": the server reads it with the same rules as the
+// online form), under a key of its own, and then sent: at once when the phone is online, else when the
+// network is back. Each record answers on its own: recorded, already recorded (a record sent twice makes
+// one intake), or an error to correct. A send that gets no answer (no network, the server failing with a
+// 5xx, a network error mid-request, no answer in time) leaves the record on the phone, sent again later
+// under the same key. Nothing is dropped: a record with an error stays until it is corrected; one typed
+// online and refused goes back into the form.
 (function () {
   "use strict";
   var form = document.getElementById("intake-form");
@@ -12,7 +15,9 @@
   var queuedList = document.getElementById("intake-queued");
   var results = document.getElementById("intake-results");
   var status = document.getElementById("intake-status");
-  var syncing = false;
+  var syncing = null; // the send under way, if any
+  var again = false; // a record was kept while a send was under way: send again when it ends
+  var typedNow = null; // the key of the record just typed online, answered in the form rather than the list
   // Cleared after a record is kept: the next delivery on the same plot is weighed and measured afresh.
   var MEASURED = ["weight_kg", "grade", "moisture_percent", "impurity_percent", "measurements", "unit_price", "note"];
 
@@ -85,15 +90,29 @@
         var field = form.elements.namedItem(name);
         if (field) field.value = "";
       });
-      results.prepend(item(d.tKept + " " + summary(fields), "success"));
-      return render();
+      if (!navigator.onLine) results.prepend(item(d.tKept + " " + summary(fields), "success"));
+      return render().then(function () {
+        return record;
+      });
     });
   }
 
+  function fieldErrors(res) {
+    var messages = Object.keys(res.field_errors || {}).map(function (name) {
+      return res.field_errors[name].join(" ");
+    });
+    return messages.length ? messages.join(" ") : res.message;
+  }
+
   function sync() {
-    if (syncing || !navigator.onLine) return Promise.resolve();
-    syncing = true;
-    return render()
+    if (!navigator.onLine) return Promise.resolve();
+    if (syncing) {
+      again = true;
+      return syncing;
+    }
+    var typed = typedNow;
+    typedNow = null;
+    syncing = render()
       .then(function (records) {
         var batch = records
           .filter(function (r) {
@@ -120,11 +139,12 @@
               if (res.status === "created" || res.status === "replayed") {
                 done.push(res.key);
                 results.prepend(item(d.tSent + ": " + res.message + (res.status === "replayed" ? " (" + d.tAgain + ")" : ""), "success"));
+              } else if (res.key === typed) {
+                // Typed just now: back into the form with what to correct, as the online form would.
+                results.prepend(item(d.tFix + ": " + fieldErrors(res), "error"));
+                edit(record);
               } else {
-                var messages = Object.keys(res.field_errors || {}).map(function (name) {
-                  return res.field_errors[name].join(" ");
-                });
-                record.failed = messages.length ? messages.join(" ") : res.message;
+                record.failed = fieldErrors(res);
                 failed.push(record);
               }
             });
@@ -132,20 +152,37 @@
               return store.putAll("intakes", failed);
             });
           })
-          .catch(function () {}); // no answer: the records stay and go with the next try
+          .catch(function () {
+            // No answer (a 5xx, a network error, a timeout): the records stay and go with the next try,
+            // under the same keys, so one that did arrive is not recorded twice.
+            var kept = batch.filter(function (r) {
+              return r.key === typed;
+            });
+            if (kept.length) results.prepend(item(d.tUnsent + " " + summary(kept[0].fields), "warning"));
+          });
       })
       .then(function () {
-        syncing = false;
+        syncing = null;
+        if (again) {
+          again = false;
+          return sync();
+        }
         return render();
       });
+    return syncing;
   }
 
+  // Online or not, the record is kept before it is sent: a send that fails loses nothing.
   document.addEventListener(
     "submit",
     function (event) {
-      if (event.target !== form || navigator.onLine) return;
+      if (event.target !== form) return;
       event.preventDefault();
-      keep();
+      keep().then(function (record) {
+        if (!navigator.onLine) return;
+        typedNow = record.key;
+        return sync();
+      });
     },
     true
   );
