@@ -55,7 +55,7 @@ def product_list_for(
 
 def with_details(queryset: QuerySet[Product]) -> QuerySet[Product]:
     """What a product page or the detail API needs, in a constant number of queries."""
-    return queryset.select_related("cooperative", "category__parent", "vat_category").prefetch_related(_TIERS, _IMAGES)
+    return queryset.select_related("cooperative", "category", "vat_category").prefetch_related(_TIERS, _IMAGES)
 
 
 def product_get_for(*, actor: Actor, product_id: int) -> Product:
