@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.test import Client
 from django.utils import timezone
 
 from catalog.models import Certificate, HarvestLot, Product
@@ -175,3 +176,14 @@ def test_a_detail_read_costs_a_constant_few_queries(api, cooperative, rice, djan
     owner.get(f"/api/v1/lots/{lot.pk}/")
     with django_assert_max_num_queries(6):
         assert owner.get(f"/api/v1/lots/{lot.pk}/").status_code == 200
+
+
+def test_the_product_and_trace_pages_cost_a_constant_few_queries(rice, django_assert_max_num_queries):
+    """The product page reads what the detail API reads; the trace page the lot (with its product and
+    cooperative), its certificates, events, the product's badges and the lot's intakes."""
+    lot = HarvestLot.objects.get(code="SOON")
+    client = Client()
+    for path in (f"/products/{rice.pk}/", f"/trace/{lot.public_id}/"):
+        client.get(path)  # the category tree cached
+        with django_assert_max_num_queries(5):
+            assert client.get(path).status_code == 200
