@@ -3,11 +3,13 @@ serializers describe them for the schema, and a test keeps the two in step."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from datetime import date, datetime
+from decimal import Context, Decimal
 from typing import Any
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -25,7 +27,7 @@ from catalog.models import (
 )
 from catalog.policy import allowed, certificate_actions, lot_actions, product_actions
 from catalog.selectors.browse import Badge
-from market.core.quantity import UNIT_SYMBOLS, Unit, base_unit
+from market.core.quantity import QUANTITY_DECIMAL_PLACES, QUANTITY_MAX_DIGITS, UNIT_SYMBOLS, Unit, base_unit
 from market.organisations import geo
 from market.organisations.permissions import Actor
 
@@ -189,19 +191,54 @@ class FacetsOut(serializers.Serializer):
 
 
 # --- products: detail ----------------------------------------------------------------------------
+# The detail bodies are built as plain dicts (`product_detail`, `lot_detail`): a ModelSerializer built its
+# fields again for every response, which cost more than the queries. The serializers below describe those
+# bodies for the schema, and their `to_representation` is the builder, so lists and details say the same.
+def quantity_text(value: Decimal | None) -> str | None:
+    """A quantity as DRF's DecimalField(max_digits=14, decimal_places=3) writes it: '12.500'."""
+    if value is None:
+        return None
+    return format(value.quantize(QUANTUM, context=QUANTITY_CONTEXT), "f")
+
+
+QUANTUM = Decimal(1).scaleb(-QUANTITY_DECIMAL_PLACES)
+QUANTITY_CONTEXT = Context(prec=QUANTITY_MAX_DIGITS)
+
+
+def date_text(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def datetime_text(value: datetime | None) -> str | None:
+    """As DRF's DateTimeField writes it: in the current time zone, ISO 8601, UTC as 'Z'."""
+    if not value:
+        return None
+    text = timezone.localtime(value).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
 class ImageOut(serializers.ModelSerializer):
-    url = serializers.SerializerMethodField()
-    thumbnail_url = serializers.SerializerMethodField()
+    url = serializers.CharField(read_only=True)
+    thumbnail_url = serializers.CharField(read_only=True)
 
     class Meta:
         model = ProductImage
         fields = ["id", "url", "thumbnail_url", "width", "height", "alt_text", "position"]
 
-    def get_url(self, obj: ProductImage) -> str:
-        return image_url(obj.image.name or "") or ""
+    def to_representation(self, instance: ProductImage) -> dict[str, Any]:
+        return image_dict(instance)
 
-    def get_thumbnail_url(self, obj: ProductImage) -> str:
-        return image_url(obj.thumbnail.name or "") or ""
+
+def image_dict(image: ProductImage) -> dict[str, Any]:
+    return {
+        "id": image.pk,
+        "url": image_url(image.image.name or "") or "",
+        "thumbnail_url": image_url(image.thumbnail.name or "") or "",
+        "width": image.width,
+        "height": image.height,
+        "alt_text": image.alt_text,
+        "position": image.position,
+    }
 
 
 class VatOut(serializers.Serializer):
@@ -212,14 +249,22 @@ class VatOut(serializers.Serializer):
 
 
 class LotBriefOut(serializers.ModelSerializer):
-    trace_url = serializers.SerializerMethodField()
+    trace_url = serializers.CharField(read_only=True)
 
     class Meta:
         model = HarvestLot
         fields = ["id", "code", "quantity_available", "harvest_date", "expiry_date", "trace_url"]
 
-    def get_trace_url(self, obj: HarvestLot) -> str:
-        return selectors.lot_qr_url(obj)
+
+def lot_brief(lot: HarvestLot) -> dict[str, Any]:
+    return {
+        "id": lot.pk,
+        "code": lot.code,
+        "quantity_available": quantity_text(lot.quantity_available),
+        "harvest_date": date_text(lot.harvest_date),
+        "expiry_date": date_text(lot.expiry_date),
+        "trace_url": selectors.lot_qr_url(lot),
+    }
 
 
 class CertificateBriefOut(WithBadgeLabel):
@@ -227,25 +272,43 @@ class CertificateBriefOut(WithBadgeLabel):
         model = Certificate
         fields = ["id", "kind", "number", "issuer", "valid_from", "valid_to", "ocop_stars"]
 
+    def to_representation(self, instance: Certificate) -> dict[str, Any]:
+        return certificate_brief(instance)
+
+
+def certificate_brief(certificate: Certificate) -> dict[str, Any]:
+    return {
+        "id": certificate.pk,
+        "kind": certificate.kind,
+        "number": certificate.number,
+        "issuer": certificate.issuer,
+        "valid_from": date_text(certificate.valid_from),
+        "valid_to": date_text(certificate.valid_to),
+        "ocop_stars": certificate.ocop_stars,
+        "label": certificate.badge_label,
+    }
+
 
 class ProductDetailOut(serializers.ModelSerializer):
     name = serializers.CharField()
     description = serializers.CharField()
     unit_symbol = serializers.CharField()
-    currency = serializers.SerializerMethodField()
-    price_tiers = serializers.SerializerMethodField()
-    cooperative = serializers.SerializerMethodField()
-    category = serializers.SerializerMethodField()
-    vat_category = serializers.SerializerMethodField()
-    origin_province = serializers.SerializerMethodField()
-    origin_commune = serializers.SerializerMethodField()
+    currency = serializers.CharField(read_only=True)
+    price_tiers = TierOut(many=True, read_only=True)
+    cooperative = CooperativeRefOut(read_only=True)
+    category = CategoryRefOut(read_only=True)
+    vat_category = VatOut(read_only=True)
+    origin_province = UnitRefOut(allow_null=True, read_only=True)
+    origin_commune = UnitRefOut(allow_null=True, read_only=True)
     images = ImageOut(many=True)
-    badges = serializers.SerializerMethodField()
-    certificates = serializers.SerializerMethodField()
-    lots_in_stock = serializers.SerializerMethodField()
-    stock_available = serializers.SerializerMethodField()
-    gtin_issuer = serializers.SerializerMethodField()
-    allowed_actions = serializers.SerializerMethodField(help_text=ALLOWED_ACTIONS_HELP)
+    badges = BadgeOut(many=True, read_only=True)
+    certificates = CertificateBriefOut(many=True, read_only=True)
+    lots_in_stock = LotBriefOut(many=True, read_only=True)
+    stock_available = serializers.DecimalField(max_digits=14, decimal_places=3, read_only=True)
+    gtin_issuer = serializers.CharField(read_only=True)
+    allowed_actions = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text=ALLOWED_ACTIONS_HELP
+    )
 
     class Meta:
         model = Product
@@ -293,61 +356,65 @@ class ProductDetailOut(serializers.ModelSerializer):
             "allowed_actions",
         ]
 
-    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
-    def get_allowed_actions(self, obj: Product) -> list[str]:
-        return allowed(product_actions(actor=context_actor(self), obj=obj))
+    def to_representation(self, instance: Product) -> dict[str, Any]:
+        return product_detail(instance, actor=context_actor(self))
 
-    def get_currency(self, obj: Product) -> str:
-        return "VND"
 
-    @extend_schema_field(TierOut(many=True))
-    def get_price_tiers(self, obj: Product) -> list[dict[str, Any]]:
-        return tiers_list(selectors.price_tiers_for(product=obj))
-
-    @extend_schema_field(CooperativeRefOut)
-    def get_cooperative(self, obj: Product) -> dict[str, Any]:
-        return {"id": obj.cooperative.pk, "name": obj.cooperative.name}
-
-    @extend_schema_field(CategoryRefOut)
-    def get_category(self, obj: Product) -> dict[str, Any]:
-        return {"id": obj.category.pk, "slug": obj.category.slug, "name": obj.category.name}
-
-    @extend_schema_field(VatOut)
-    def get_vat_category(self, obj: Product) -> dict[str, Any]:
-        vat = obj.vat_category
-        return {
+def product_detail(product: Product, *, actor: Actor) -> dict[str, Any]:
+    """ProductDetailOut's body. `product` comes with its details (selectors.with_details); two more queries
+    read its certificates in force (the list and the badges) and its lots in stock (the list and the stock)."""
+    certificates = selectors.certificates_in_force_for(product=product)
+    lots = selectors.lots_in_stock(product=product)
+    vat = product.vat_category
+    category = product.category
+    return {
+        "id": product.pk,
+        "status": product.status,
+        "sku": product.sku,
+        "name": product.name,
+        "name_vi": product.name_vi,
+        "name_en": product.name_en,
+        "description": product.description,
+        "description_vi": product.description_vi,
+        "description_en": product.description_en,
+        "unit": product.unit,
+        "unit_symbol": product.unit_symbol,
+        "moq": quantity_text(product.moq),
+        "order_multiple": quantity_text(product.order_multiple),
+        "currency": "VND",
+        "price_from": product.price_from,
+        "price_at_moq": product.price_at_moq,
+        "price_per_base_unit": product.price_per_base_unit,
+        "price_tiers": tiers_list(selectors.price_tiers_for(product=product)),
+        "gtin": product.gtin,
+        "gtin_issuer": gtin_prefix_usage(product.gtin) if product.gtin else "",
+        "vat_category": {
             "code": vat.code,
             "name": vat.name,
             "subject_to_vat": vat.subject_to_vat,
             "rate_percent": dec(vat.rate_percent),
-        }
-
-    @extend_schema_field(UnitRefOut(allow_null=True))
-    def get_origin_province(self, obj: Product) -> dict[str, Any] | None:
-        return unit_dict(obj.origin_province_code, "province")
-
-    @extend_schema_field(UnitRefOut(allow_null=True))
-    def get_origin_commune(self, obj: Product) -> dict[str, Any] | None:
-        return unit_dict(obj.origin_commune_code, "commune")
-
-    @extend_schema_field(BadgeOut(many=True))
-    def get_badges(self, obj: Product) -> list[dict[str, Any]]:
-        return badges_list(selectors.badges_for([obj]).get(obj.pk, []))
-
-    @extend_schema_field(CertificateBriefOut(many=True))
-    def get_certificates(self, obj: Product) -> list[dict[str, Any]]:
-        return list(CertificateBriefOut(selectors.certificates_in_force_for(product=obj), many=True).data)
-
-    @extend_schema_field(LotBriefOut(many=True))
-    def get_lots_in_stock(self, obj: Product) -> list[dict[str, Any]]:
-        return list(LotBriefOut(selectors.lots_in_stock(product=obj), many=True).data)
-
-    @extend_schema_field(serializers.DecimalField(max_digits=14, decimal_places=3))
-    def get_stock_available(self, obj: Product) -> str:
-        return dec(selectors.product_stock_available(product=obj)) or "0"
-
-    def get_gtin_issuer(self, obj: Product) -> str:
-        return gtin_prefix_usage(obj.gtin) if obj.gtin else ""
+        },
+        "packaging": product.packaging,
+        "net_content": product.net_content,
+        "ingredients": product.ingredients,
+        "storage_instructions": product.storage_instructions,
+        "usage_instructions": product.usage_instructions,
+        "shelf_life_days": product.shelf_life_days,
+        "origin_province": unit_dict(product.origin_province_code, "province"),
+        "origin_commune": unit_dict(product.origin_commune_code, "commune"),
+        "origin_note": product.origin_note,
+        "cooperative": {"id": product.cooperative.pk, "name": product.cooperative.name},
+        "category": {"id": category.pk, "slug": category.slug, "name": category.name},
+        "images": [image_dict(image) for image in product.images.all()],
+        "badges": badges_list(selectors.badges_of(certificates)),
+        "certificates": [certificate_brief(certificate) for certificate in certificates],
+        "lots_in_stock": [lot_brief(lot) for lot in lots],
+        "stock_available": dec(selectors.stock_of(lots)) or "0",
+        "published_at": datetime_text(product.published_at),
+        "created_at": datetime_text(product.created_at),
+        "updated_at": datetime_text(product.updated_at),
+        "allowed_actions": allowed(product_actions(actor=actor, obj=product)),
+    }
 
 
 class PriceQuoteOut(serializers.Serializer):
@@ -367,15 +434,17 @@ class LotProductOut(serializers.Serializer):
 
 
 class LotOut(serializers.ModelSerializer):
-    product = serializers.SerializerMethodField()
-    origin_province = serializers.SerializerMethodField()
-    origin_commune = serializers.SerializerMethodField()
+    product = LotProductOut(read_only=True)
+    origin_province = UnitRefOut(allow_null=True, read_only=True)
+    origin_commune = UnitRefOut(allow_null=True, read_only=True)
     certificates: serializers.PrimaryKeyRelatedField[Certificate] = serializers.PrimaryKeyRelatedField(
         many=True, read_only=True
     )
-    trace_url = serializers.SerializerMethodField()
-    qr_png_url = serializers.SerializerMethodField()
-    allowed_actions = serializers.SerializerMethodField(help_text=ALLOWED_ACTIONS_HELP)
+    trace_url = serializers.CharField(read_only=True)
+    qr_png_url = serializers.CharField(read_only=True)
+    allowed_actions = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text=ALLOWED_ACTIONS_HELP
+    )
 
     class Meta:
         model = HarvestLot
@@ -401,27 +470,33 @@ class LotOut(serializers.ModelSerializer):
             "allowed_actions",
         ]
 
-    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
-    def get_allowed_actions(self, obj: HarvestLot) -> list[str]:
-        return allowed(lot_actions(actor=context_actor(self), obj=obj))
+    def to_representation(self, instance: HarvestLot) -> dict[str, Any]:
+        return lot_detail(instance, actor=context_actor(self))
 
-    @extend_schema_field(LotProductOut)
-    def get_product(self, obj: HarvestLot) -> dict[str, Any]:
-        return {"id": obj.product_id, "name": obj.product.name, "unit": obj.product.unit}
 
-    @extend_schema_field(UnitRefOut(allow_null=True))
-    def get_origin_province(self, obj: HarvestLot) -> dict[str, Any] | None:
-        return unit_dict(obj.origin_province_code, "province")
-
-    @extend_schema_field(UnitRefOut(allow_null=True))
-    def get_origin_commune(self, obj: HarvestLot) -> dict[str, Any] | None:
-        return unit_dict(obj.origin_commune_code, "commune")
-
-    def get_trace_url(self, obj: HarvestLot) -> str:
-        return selectors.lot_qr_url(obj)
-
-    def get_qr_png_url(self, obj: HarvestLot) -> str:
-        return settings.SITE_URL + reverse("catalog-lot-qr", kwargs={"public_id": obj.public_id})
+def lot_detail(lot: HarvestLot, *, actor: Actor) -> dict[str, Any]:
+    """LotOut's body; `lot` comes with its product and certificates (selectors.lot_get_for)."""
+    return {
+        "id": lot.pk,
+        "product": {"id": lot.product_id, "name": lot.product.name, "unit": lot.product.unit},
+        "code": lot.code,
+        "status": lot.status,
+        "quantity_produced": quantity_text(lot.quantity_produced),
+        "quantity_available": quantity_text(lot.quantity_available),
+        "harvest_date": date_text(lot.harvest_date),
+        "expiry_date": date_text(lot.expiry_date),
+        "origin_province": unit_dict(lot.origin_province_code, "province"),
+        "origin_commune": unit_dict(lot.origin_commune_code, "commune"),
+        "plot": lot.plot,
+        "note": lot.note,
+        "certificates": [certificate.pk for certificate in lot.certificates.all()],
+        "public_id": lot.public_id,
+        "trace_url": selectors.lot_qr_url(lot),
+        "qr_png_url": settings.SITE_URL + reverse("catalog-lot-qr", kwargs={"public_id": lot.public_id}),
+        "published_at": datetime_text(lot.published_at),
+        "created_at": datetime_text(lot.created_at),
+        "allowed_actions": allowed(lot_actions(actor=actor, obj=lot)),
+    }
 
 
 class EventOut(serializers.ModelSerializer):

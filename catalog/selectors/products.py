@@ -8,10 +8,19 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog import pricing
-from catalog.models import Certificate, CertificateScope, PriceTier, Product, ProductImage, ProductStatus
+from catalog.models import (
+    Certificate,
+    CertificateScope,
+    CertificateStatus,
+    PriceTier,
+    Product,
+    ProductImage,
+    ProductStatus,
+)
 from catalog.permissions import CATALOG_VIEW_ALL
 from catalog.search import query_terms
 from catalog.selectors.browse import public_products
@@ -46,7 +55,7 @@ def product_list_for(
 
 def with_details(queryset: QuerySet[Product]) -> QuerySet[Product]:
     """What a product page or the detail API needs, in a constant number of queries."""
-    return queryset.select_related("cooperative", "category__parent", "vat_category").prefetch_related(_TIERS, _IMAGES)
+    return queryset.select_related("cooperative", "category", "vat_category").prefetch_related(_TIERS, _IMAGES)
 
 
 def product_get_for(*, actor: Actor, product_id: int) -> Product:
@@ -79,17 +88,31 @@ def price_tiers_for(*, product: Product) -> list[PriceTier]:
 
 
 def certificates_in_force_for(*, product: Product, on: date | None = None) -> list[Certificate]:
-    """Verified certificates valid today that cover the product (cooperative-wide or naming it).
+    """Verified certificates valid on `on` (today) that cover the product (cooperative-wide or naming it),
+    by kind, the longest valid first.
 
     Two halves, each on its own index, joined by UNION ALL (a certificate has one scope, so none is
     repeated): an OR across the link table with DISTINCT read every certificate and link (5–7 ms at
-    100,000 products against 0.1 ms). The halves drop the model's ordering: SQLite (`make run`) refuses an
-    ORDER BY inside a compound statement."""
-    in_force = Certificate.objects.in_force(on).order_by()
-    cooperative_wide = in_force.filter(scope=CertificateScope.COOPERATIVE, cooperative_id=product.cooperative_id)
-    linked = Certificate.products.through.objects.filter(product_id=product.pk).values("certificate_id")
-    named = in_force.filter(scope=CertificateScope.PRODUCTS, pk__in=linked)
-    return list(cooperative_wide.union(named, all=True).order_by("kind", "-valid_to"))
+    100,000 products against 0.1 ms). Plain SQL, as `browse._badge_rows` (the same conditions as
+    `Certificate.objects.in_force`): the product page and the detail API read it on every request, and the
+    ORM took 1.5 ms of CPU to build the union that PostgreSQL answers in 0.05 ms."""
+    day = on or timezone.localdate()
+    columns = ", ".join(f"c.{field.column}" for field in Certificate._meta.concrete_fields)
+    certificate = Certificate._meta.db_table
+    link = Certificate.products.through._meta.db_table
+    in_force = "c.status = %s AND c.valid_from <= %s AND (c.valid_to IS NULL OR c.valid_to >= %s)"
+    sql = f"""
+        SELECT {columns} FROM {certificate} c
+         WHERE c.scope = %s AND c.cooperative_id = %s AND {in_force}
+        UNION ALL
+        SELECT {columns} FROM {link} l JOIN {certificate} c ON c.id = l.certificate_id
+         WHERE l.product_id = %s AND c.scope = %s AND {in_force}
+        ORDER BY kind, valid_to DESC
+    """  # noqa: S608 (table and column names from the models; every value is a parameter)
+    verified = CertificateStatus.VERIFIED.value
+    params = [CertificateScope.COOPERATIVE.value, product.cooperative_id, verified, day, day]
+    params += [product.pk, CertificateScope.PRODUCTS.value, verified, day, day]
+    return list(Certificate.objects.raw(sql, params))
 
 
 # --- prices and quantities (the orders app calls these) ------------------------------------------
