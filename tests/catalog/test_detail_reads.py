@@ -187,3 +187,30 @@ def test_the_product_and_trace_pages_cost_a_constant_few_queries(rice, django_as
         client.get(path)  # the category tree cached
         with django_assert_max_num_queries(5):
             assert client.get(path).status_code == 200
+
+
+def test_the_plain_sql_readers_agree_with_the_model_conditions(rice, other_cooperative):
+    """certificates_in_force_for and lots_in_stock repeat `Certificate.objects.in_force` and `browse.for_sale` in
+    SQL for speed: on every day around the data's edges they read exactly what the ORM conditions read, in order."""
+    from django.db.models import Q
+
+    from catalog.models import CertificateScope
+    from catalog.selectors import browse
+    from catalog.selectors.lots import lots_in_stock
+    from catalog.selectors.products import certificates_in_force_for
+
+    elsewhere = make_product(other_cooperative, gtin="8935049500025")
+    make_certificate(other_cooperative, kind="vietgap", number="VG-ELSEWHERE")
+    make_certificate(other_cooperative, kind="ocop", ocop_stars=3, number="OCOP-ELSEWHERE", products=[elsewhere])
+    today = timezone.localdate()
+    covering = Q(scope=CertificateScope.COOPERATIVE, cooperative_id=rice.cooperative_id) | Q(
+        scope=CertificateScope.PRODUCTS, products=rice
+    )
+    for days in (-500, -101, -100, -2, -1, 0, 29, 30, 31, 299, 300, 301, 1000):
+        day = today + timedelta(days=days)
+        expected = Certificate.objects.in_force(on=day).filter(covering).distinct().order_by("kind", "-valid_to", "pk")
+        found = certificates_in_force_for(product=rice, on=day)
+        assert sorted(c.pk for c in found) == sorted(c.pk for c in expected), day
+        assert [(c.kind, c.valid_to) for c in found] == [(c.kind, c.valid_to) for c in expected], day
+        lots = browse.lots_for_sale(on=day).filter(product=rice).order_by("expiry_date", "harvest_date", "id")
+        assert [lot.pk for lot in lots_in_stock(product=rice, on=day)] == [lot.pk for lot in lots], day
