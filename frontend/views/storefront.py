@@ -1,6 +1,8 @@
 """A cooperative's public storefront: the page a buyer opens first. Its story, photos, certificates in force,
 products, raw-material areas on a map, the fairs it exhibited at and its record (response times, on-time
-deliveries). Every part is one read from its app's selectors: eight queries in all, whatever its size."""
+deliveries). Every part is one read from its app's selectors, whatever its size: six queries, and the record's
+two when the cooperative's storefront version moved (it is cached under it). Conditional GET: the ETag is the
+storefront version (frontend.conditional), so a kept page is answered 304 until a service changes it."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -17,20 +20,23 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from rest_framework import serializers
 
 from catalog import selectors as catalog
 from catalog.models import Certificate
 from catalog.supply import selectors as supply
 from fairs import selectors as fairs
+from frontend.conditional import conditional_page
 from market.core import inputs as core_inputs
 from market.organisations import selectors as organisations
 from market.organisations.http import ActorRequest
 from market.organisations.models import Organisation
+from market.organisations.storefront import storefront_version
 from orders import selectors as orders
 
 DESCRIPTION_CHARS = 160
+RECORD_CACHE_SECONDS = 24 * 60 * 60  # a version and a day name it; the timeout only frees the memory
 # The characters JSON may hold that would end or confuse the <script> element holding it.
 _SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
@@ -87,7 +93,32 @@ def organisation_ld(organisation: Organisation, url: str, certificates: list[Cer
     return mark_safe(json.dumps(data, ensure_ascii=False).translate(_SCRIPT_ESCAPES))  # noqa: S308 (escaped above)
 
 
-@require_GET
+def _version(request: ActorRequest, organisation_id: int) -> tuple[object, ...]:
+    """What the storefront shows, by version (market.organisations.storefront): the cooperative's, kept by
+    every service that changes a part of it, and today (certificates expire, orders fall due, by date)."""
+    return (_storefront_version(request, organisation_id), timezone.localdate().isoformat())
+
+
+def _storefront_version(request: ActorRequest, organisation_id: int) -> object:
+    """Read once per request: the ETag and the cached record are of one version."""
+    if "storefront_version" not in request.__dict__:
+        request.__dict__["storefront_version"] = storefront_version(organisation_id)
+    return request.__dict__["storefront_version"]
+
+
+def _record(organisation_id: int, version: object) -> orders.SellerRecord:
+    """The record (two aggregates over a year of orders and quotes), computed once per storefront version
+    and day: the order and quote services bump the version when it changes."""
+    key = f"storefront:{organisation_id}:record:{version}:{timezone.localdate().isoformat()}"
+    record = cache.get(key)
+    if record is None:
+        record = orders.seller_record(cooperative_id=organisation_id)
+        cache.set(key, record, RECORD_CACHE_SECONDS)
+    return record
+
+
+@require_safe
+@conditional_page(_version)
 def storefront(request: ActorRequest, organisation_id: int) -> HttpResponse:
     """A verified cooperative's storefront; anyone may read it and search engines may index it."""
     organisation = organisations.seller_public_get(organisation_id=organisation_id)
@@ -96,7 +127,7 @@ def storefront(request: ActorRequest, organisation_id: int) -> HttpResponse:
     products = catalog.storefront_products(cooperative_id=organisation.pk, page=page_number)
     path = reverse("frontend:cooperative", args=[organisation.pk])
     canonical = settings.SITE_URL + path + (f"?page={products.number}" if products.number > 1 else "")
-    record = orders.seller_record(cooperative_id=organisation.pk)
+    record = _record(organisation.pk, _storefront_version(request, organisation.pk))
     description = Truncator(
         organisation.description
         or _("%(name)s, a cooperative in %(province)s: its products, certificates and record on Market Link.")

@@ -42,6 +42,7 @@ from market.integrations.registry import emit_event
 from market.notifications.services import Address, Message, notify_all
 from market.organisations import geo
 from market.organisations.permissions import Actor
+from market.organisations.storefront import storefront_changed
 from market.organisations.validators import normalise_tax_code
 from orders import webhooks
 from orders.commands import CheckoutDetails
@@ -394,6 +395,7 @@ def order_create(
     order.save(update_fields=["number", "subtotal", "vat_total", "total", "placed_total"])
     record_event(order, actor=actor, action="placed", data={"total": order.total})
     audit_record(actor=actor, action="order.placed", target=order, data={"total": order.total})
+    storefront_changed([cooperative_id])  # its record counts the order once due
     return order, rows
 
 
