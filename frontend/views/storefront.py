@@ -1,8 +1,8 @@
 """A cooperative's public storefront: the page a buyer opens first. Its story, photos, certificates in force,
 products, raw-material areas on a map, the fairs it exhibited at and its record (response times, on-time
-deliveries). Every part is one read from its app's selectors, whatever its size: six queries, and the record's
-two when the cooperative's storefront version moved (it is cached under it). Conditional GET: the ETag is the
-storefront version (frontend.conditional), so a kept page is answered 304 until a service changes it."""
+deliveries). Every part is one read from its app's selectors, whatever its size: six queries in all (the record
+is read with the cooperative's own row). Conditional GET: the ETag is the cooperative's storefront version
+(frontend.conditional), so a kept page is answered 304 until a service changes what it shows."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -36,7 +35,6 @@ from market.organisations.storefront import storefront_version
 from orders import selectors as orders
 
 DESCRIPTION_CHARS = 160
-RECORD_CACHE_SECONDS = 24 * 60 * 60  # a version and a day name it; the timeout only frees the memory
 # The characters JSON may hold that would end or confuse the <script> element holding it.
 _SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
@@ -96,38 +94,23 @@ def organisation_ld(organisation: Organisation, url: str, certificates: list[Cer
 def _version(request: ActorRequest, organisation_id: int) -> tuple[object, ...]:
     """What the storefront shows, by version (market.organisations.storefront): the cooperative's, kept by
     every service that changes a part of it, and today (certificates expire, orders fall due, by date)."""
-    return (_storefront_version(request, organisation_id), timezone.localdate().isoformat())
-
-
-def _storefront_version(request: ActorRequest, organisation_id: int) -> object:
-    """Read once per request: the ETag and the cached record are of one version."""
-    if "storefront_version" not in request.__dict__:
-        request.__dict__["storefront_version"] = storefront_version(organisation_id)
-    return request.__dict__["storefront_version"]
-
-
-def _record(organisation_id: int, version: object) -> orders.SellerRecord:
-    """The record (two aggregates over a year of orders and quotes), computed once per storefront version
-    and day: the order and quote services bump the version when it changes."""
-    key = f"storefront:{organisation_id}:record:{version}:{timezone.localdate().isoformat()}"
-    record = cache.get(key)
-    if record is None:
-        record = orders.seller_record(cooperative_id=organisation_id)
-        cache.set(key, record, RECORD_CACHE_SECONDS)
-    return record
+    return (storefront_version(organisation_id), timezone.localdate().isoformat())
 
 
 @require_safe
 @conditional_page(_version)
 def storefront(request: ActorRequest, organisation_id: int) -> HttpResponse:
     """A verified cooperative's storefront; anyone may read it and search engines may index it."""
-    organisation = organisations.seller_public_get(organisation_id=organisation_id)
+    now = timezone.now()
+    organisation = organisations.seller_public_get(
+        organisation_id=organisation_id, values=orders.seller_record_values(now=now)
+    )
     page_number = core_inputs.read_query(StorefrontQuery, request.GET).get("page") or 1
     certificates = catalog.cooperative_certificates_in_force(cooperative_id=organisation.pk)
     products = catalog.storefront_products(cooperative_id=organisation.pk, page=page_number)
     path = reverse("frontend:cooperative", args=[organisation.pk])
     canonical = settings.SITE_URL + path + (f"?page={products.number}" if products.number > 1 else "")
-    record = _record(organisation.pk, _storefront_version(request, organisation.pk))
+    record = orders.seller_record_of(organisation, now=now)
     description = Truncator(
         organisation.description
         or _("%(name)s, a cooperative in %(province)s: its products, certificates and record on Market Link.")

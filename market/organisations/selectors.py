@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -121,11 +122,16 @@ def organisation_history(*, actor: Actor, organisation_id: int, limit: int = 20)
     ]
 
 
-def seller_public_get(*, organisation_id: int) -> Organisation:
-    """A verified cooperative's public card: what any visitor may see."""
-    organisation = Organisation.objects.filter(
-        pk=organisation_id, kind__in=SELLER_KINDS, verification_status=VerificationStatus.VERIFIED
-    ).first()
+def seller_public_get(*, organisation_id: int, values: Mapping[str, Expression] | None = None) -> Organisation:
+    """A verified cooperative's public card: what any visitor may see; with `values` (expressions over its
+    row) read in the same query, as attributes: its storefront reads its record so (orders.selectors)."""
+    organisation = (
+        Organisation.objects.filter(
+            pk=organisation_id, kind__in=SELLER_KINDS, verification_status=VerificationStatus.VERIFIED
+        )
+        .annotate(**(values or {}))
+        .first()
+    )
     if organisation is None:
         raise NotFound()
     return organisation
