@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Count, Expression, Q, QuerySet
+from django.db.models.expressions import BaseExpression
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -122,7 +123,7 @@ def organisation_history(*, actor: Actor, organisation_id: int, limit: int = 20)
     ]
 
 
-def seller_public_get(*, organisation_id: int, values: Mapping[str, Expression] | None = None) -> Organisation:
+def seller_public_get(*, organisation_id: int, values: Mapping[str, BaseExpression] | None = None) -> Organisation:
     """A verified cooperative's public card: what any visitor may see; with `values` (expressions over its
     row) read in the same query, as attributes: its storefront reads its record so (orders.selectors)."""
     organisation = (
