@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from contextvars import ContextVar
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -22,6 +21,8 @@ from typing import Any, TypeVar
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
+
+from market.core import versions as data_versions
 
 VERSION_KEY = "catalog:version"
 DEFAULT_TIMEOUT = 300
@@ -96,19 +97,10 @@ def _object_key(kind: Watched, ident: object) -> str:
     return f"catalog:{kind.value}:{ident}"
 
 
-def _bump_objects(keys: list[str]) -> None:
-    for key in keys:
-        # A key never read (or evicted) is left missing: its first reader starts it at a random number.
-        with suppress(ValueError):
-            cache.incr(key)
-
-
 def object_changed(kind: Watched, idents: Iterable[object]) -> None:
     """Call from a service after a write that changes what a public page of these objects shows but needs
     no catalogue-wide bump. Like `catalog_changed`: now, and again at commit."""
-    keys = [_object_key(kind, ident) for ident in set(idents)]
-    _bump_objects(keys)
-    transaction.on_commit(lambda: _bump_objects(keys))
+    data_versions.bump([_object_key(kind, ident) for ident in set(idents)])
 
 
 def versions(*objects: tuple[Watched, object]) -> tuple[object, ...]:
@@ -121,14 +113,7 @@ def versions(*objects: tuple[Watched, object]) -> tuple[object, ...]:
     if VERSION_KEY in found and seen is not None:
         seen.setdefault(VERSION_KEY, found[VERSION_KEY])
     catalogue = found[VERSION_KEY] if VERSION_KEY in found else catalog_version()
-    own = []
-    for key in keys:
-        if key not in found:
-            # A random start, as for the catalogue version: an evicted key never returns to an old value.
-            cache.add(key, secrets.randbelow(2**31), timeout=None)
-            found[key] = cache.get(key)
-        own.append(found[key])
-    return (catalogue, timezone.localdate().isoformat(), *own)
+    return (catalogue, timezone.localdate().isoformat(), *data_versions.current(keys, found))
 
 
 def cached(name: str, params: dict[str, Any], compute: Callable[[], T], timeout: int = DEFAULT_TIMEOUT) -> T:

@@ -1,9 +1,11 @@
-"""Conditional GET for the public pages (catalogue, product, trace): `@conditional_page(data_version)`.
+"""Conditional GET for the public pages (catalogue, product, trace, a cooperative's storefront):
+`@conditional_page(data_version)`.
 
 The ETag is computed before anything is rendered, from
 - the URL with its query, and whether htmx asks for a part of the page (`HX-Request`);
 - what the view shows, as `data_version(request, **kwargs)` returns it (catalogue version, today, the
-  product's or lot's own version: catalog.cache.versions), kept up to date by the services that write;
+  product's or lot's own version: catalog.cache.versions; the cooperative's storefront version:
+  market.organisations.storefront), kept up to date by the services that write;
 - the language, and who asks: anonymous, or the acting organisation's kind and the personal parts of the page
   shell (user, acting organisation and role, the organisation switcher's list, the unread bell);
 - the visitor's CSRF secret (below); the deployed templates, translations and static manifest.

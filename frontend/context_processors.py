@@ -8,6 +8,7 @@ from django.http import HttpRequest
 
 from frontend.navigation import navigation_for
 from market.notifications.selectors import unread_count
+from market.organisations.models import User
 from market.organisations.selectors import user_organisations
 
 
@@ -26,6 +27,11 @@ def _shell(request: HttpRequest) -> dict[str, Any]:
         "actor": actor,
         "my_memberships": user_organisations(user=actor.user),
         "navigation": navigation_for(actor),
-        # The bell in the top bar; a view that changes it (the inbox) passes its own value.
-        "unread_notifications": unread_count(user=actor.user),
+        # The bell in the top bar, read with the user by frontend.visitor (a session stored under another
+        # backend counts it here); a view that changes it (the inbox) passes its own value.
+        "unread_notifications": _unread(actor.user),
     }
+
+
+def _unread(user: User) -> int:
+    return user.unread_read if user.unread_read is not None else unread_count(user=user)

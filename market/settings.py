@@ -214,6 +214,8 @@ else:
 AUTH_USER_MODEL = "organisations.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    # Loads the signed-in user of a page with what its shell shows, in one query; checks no password.
+    "frontend.visitor.VisitorBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [

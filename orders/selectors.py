@@ -18,18 +18,23 @@ from django.db.models import (
     DurationField,
     ExpressionWrapper,
     F,
+    FloatField,
+    Func,
     Max,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Sum,
 )
-from django.db.models.functions import Coalesce, TruncDate, TruncMonth
+from django.db.models.functions import Coalesce, JSONObject, TruncDate, TruncMonth
 from django.utils import timezone
 
 from catalog.models import Product
 from catalog.selectors import price_for_quantity, product_stock_available
 from market.core.errors import ApplicationError, NotFound
+from market.organisations.models import Organisation
 from market.organisations.permissions import Actor
 from market.payments.models import Payable, Payment, PaymentState, Provider
 from orders.inputs import Inbox
@@ -592,58 +597,98 @@ class SellerRecord:
         return None if self.on_time_rate is None else round(self.on_time_rate * 100)
 
 
+class _Seconds(Func):
+    """EXTRACT(EPOCH FROM an interval): a duration as a number, which JSON can carry."""
+
+    template = "EXTRACT(EPOCH FROM %(expressions)s)"
+    output_field = FloatField()
+
+
+def _median_of(duration: Any, condition: Q) -> dict[str, Any]:
+    """The median in seconds, in the same aggregate, on PostgreSQL; SQLite (the zero-setup default) has no
+    percentile: `_median_duration` takes it in Python there."""
+    if connection.vendor != "postgresql":
+        return {}
+    return {"median": _Seconds(_Median(duration, filter=condition, output_field=DurationField()))}
+
+
 def _median_duration(
-    queryset: QuerySet[Any], duration: Any, condition: Q, aggregate: dict[str, Any]
+    queryset: QuerySet[Any], duration: Any, condition: Q, figures: Mapping[str, Any]
 ) -> timedelta | None:
-    """The median of `duration` over the rows matching `condition`: from `aggregate` (computed in the same
-    query) on PostgreSQL; SQLite (the zero-setup default) has no percentile, so Python takes the median of
-    the durations there."""
     if connection.vendor == "postgresql":
-        value = aggregate.get("median")
-        return value if isinstance(value, timedelta) else None
+        seconds = figures.get("median")
+        return None if seconds is None else timedelta(seconds=float(seconds))
     values = sorted(queryset.filter(condition).annotate(d=duration).values_list("d", flat=True))
     return statistics.median(values) if values else None
 
 
-def _median_of(duration: Any, condition: Q) -> dict[str, Any]:
-    return (
-        {"median": _Median(duration, filter=condition, output_field=DurationField())}
-        if (connection.vendor == "postgresql")
-        else {}
-    )
+@dataclass(frozen=True)
+class _RecordParts:
+    orders: QuerySet[Order]
+    order_wait: Any
+    answered: Q
+    order_figures: dict[str, Any]
+    quotes: QuerySet[Quote]
+    quote_wait: Any
+    quote_figures: dict[str, Any]
 
 
-def seller_record(*, cooperative_id: int, now: datetime | None = None) -> SellerRecord:
-    """The public record of a cooperative from its orders and quotes of the last RECORD_DAYS days: median
-    response times and the share of deliveries made by the ship-by date. Aggregated in the database: two
-    queries, whatever the number of orders (each on the cooperative's own index)."""
-    moment = now or timezone.now()
+def _record_parts(cooperative: Any, moment: datetime) -> _RecordParts:
+    """The orders and quotes a record counts (of `cooperative`: an id, or OuterRef("pk") in a subquery) and
+    the figures over them: one aggregate over each."""
     since = moment - timedelta(days=RECORD_DAYS)
     today = timezone.localdate(moment)
-
-    orders = Order.objects.filter(cooperative_id=cooperative_id, created_at__gte=since).annotate(
+    orders = Order.objects.filter(cooperative_id=cooperative, created_at__gte=since).annotate(
         delivered_on=TruncDate(Coalesce("delivered_at", "completed_at"))
     )
     answered = Q(confirmed_at__isnull=False)
     order_wait = ExpressionWrapper(F("confirmed_at") - F("created_at"), output_field=DurationField())
     # Due: a ship-by date, not cancelled, and either delivered or past the date (late by now, delivered or not).
     due = Q(ship_by__isnull=False) & ~Q(status=S.CANCELLED) & (Q(delivered_on__isnull=False) | Q(ship_by__lt=today))
-    counted = orders.aggregate(
-        answered=Count("id", filter=answered),
-        due=Count("id", filter=due),
-        on_time=Count("id", filter=due & Q(delivered_on__lte=F("ship_by"))),
-        **_median_of(order_wait, answered),
+    quotes = Quote.objects.filter(cooperative_id=cooperative, created_at__gte=since)
+    quote_wait = ExpressionWrapper(F("created_at") - F("rfq__created_at"), output_field=DurationField())
+    return _RecordParts(
+        orders=orders,
+        order_wait=order_wait,
+        answered=answered,
+        order_figures={
+            "answered": Count("id", filter=answered),
+            "due": Count("id", filter=due),
+            "on_time": Count("id", filter=due & Q(delivered_on__lte=F("ship_by"))),
+            **_median_of(order_wait, answered),
+        },
+        quotes=quotes,
+        quote_wait=quote_wait,
+        quote_figures={"answered": Count("rfq_id", distinct=True), **_median_of(quote_wait, Q())},
     )
 
-    quotes = Quote.objects.filter(cooperative_id=cooperative_id, created_at__gte=since)
-    quote_wait = ExpressionWrapper(F("created_at") - F("rfq__created_at"), output_field=DurationField())
-    quoted = quotes.aggregate(answered=Count("rfq_id", distinct=True), **_median_of(quote_wait, Q()))
+
+def seller_record_values(*, now: datetime) -> dict[str, Subquery]:
+    """The record as two values to read with the cooperative's own row (its storefront reads it so, in one
+    query): the figures of its orders and of its quotes, each one aggregate, as a JSON object."""
+    parts = _record_parts(OuterRef("pk"), now)
+
+    def figures(queryset: QuerySet[Any], named: dict[str, Any]) -> Subquery:
+        grouped = queryset.order_by().values("cooperative_id").annotate(figures=JSONObject(**named))
+        return Subquery(grouped.values("figures"))
+
+    return {
+        "order_figures": figures(parts.orders, parts.order_figures),
+        "quote_figures": figures(parts.quotes, parts.quote_figures),
+    }
+
+
+def seller_record_of(cooperative: Organisation, *, now: datetime) -> SellerRecord:
+    """The record from the values read with the cooperative (`seller_record_values`, at the same `now`)."""
+    parts = _record_parts(cooperative.pk, now)
+    counted = getattr(cooperative, "order_figures", None) or {"answered": 0, "due": 0, "on_time": 0}
+    quoted = getattr(cooperative, "quote_figures", None) or {"answered": 0}
 
     def enough(samples: int) -> bool:
         return samples >= RECORD_MIN_SAMPLES
 
-    order_median = _median_duration(orders, order_wait, answered, counted)
-    quote_median = _median_duration(quotes, quote_wait, Q(), quoted)
+    order_median = _median_duration(parts.orders, parts.order_wait, parts.answered, counted)
+    quote_median = _median_duration(parts.quotes, parts.quote_wait, Q(), quoted)
     return SellerRecord(
         orders_answered=counted["answered"],
         order_response=order_median if enough(counted["answered"]) else None,
@@ -653,3 +698,12 @@ def seller_record(*, cooperative_id: int, now: datetime | None = None) -> Seller
         deliveries_on_time=counted["on_time"],
         on_time_rate=counted["on_time"] / counted["due"] if enough(counted["due"]) else None,
     )
+
+
+def seller_record(*, cooperative_id: int, now: datetime | None = None) -> SellerRecord:
+    """The public record of a cooperative from its orders and quotes of the last RECORD_DAYS days: median
+    response times and the share of deliveries made by the ship-by date. Aggregated in the database, in one
+    query whatever the number of orders (each aggregate on the cooperative's own index)."""
+    moment = now or timezone.now()
+    cooperative = Organisation.objects.filter(pk=cooperative_id).annotate(**seller_record_values(now=moment)).get()
+    return seller_record_of(cooperative, now=moment)

@@ -29,6 +29,7 @@ from market.core.parsing import format_date
 from market.core.services import audit_record
 from market.notifications.services import notify
 from market.organisations.permissions import Actor
+from market.organisations.storefront import storefront_changed
 
 # Kinds whose grant may have no end date (a geographical indication does not expire).
 OPEN_ENDED_KINDS = frozenset({CertificateKind.GI, CertificateKind.OTHER})
@@ -196,6 +197,7 @@ def certificate_update(
         # It no longer counts until verified again: for the products it covered, and those it covers now.
         covered_products_moved([certificate], product_ids=old_products)
         catalog_changed()
+        storefront_changed([certificate.cooperative_id])
     return certificate
 
 
@@ -235,6 +237,7 @@ def _review(*, actor: Actor, certificate: Certificate, to: str, action: str, not
     if CertificateStatus.VERIFIED in (current, to):
         covered_products_moved([certificate])
     catalog_changed()
+    storefront_changed([certificate.cooperative_id])  # its certificates in force
     return certificate
 
 

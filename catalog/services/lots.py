@@ -36,6 +36,7 @@ from market.core.quantity import WHOLE_UNITS, Unit
 from market.core.services import AuditEntry, audit_record, audit_records
 from market.organisations import validators
 from market.organisations.permissions import Actor
+from market.organisations.storefront import storefront_changed
 
 PUBLIC_ID_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/o, 1/l/i: read aloud over the phone
 
@@ -213,6 +214,7 @@ def lot_publish(*, actor: Actor, lot_id: int) -> HarvestLot:
     lot.save(update_fields=["status", "published_at", "updated_at"])
     audit_record(actor=actor, action="lot.published", target=lot)
     catalog_changed()
+    storefront_changed([lot.product.cooperative_id])  # its product may be in stock now
     return lot
 
 
@@ -234,6 +236,7 @@ def lot_withdraw(*, actor: Actor, lot_id: int, reason: str) -> HarvestLot:
     )
     audit_record(actor=actor, action="lot.withdrawn", target=lot, data={"reason": reason})
     catalog_changed()
+    storefront_changed([lot.product.cooperative_id])
     return lot
 
 
@@ -439,8 +442,11 @@ def lots_stock_take_locked(*, takes: Sequence[StockTake], actor: Actor | None = 
     HarvestLot.objects.filter(pk__in=totals).update(quantity_available=F("quantity_available") - taken)
     audit_records(actor=actor, entries=entries)
     object_changed(Watched.PRODUCT, (take.lot.product_id for take in takes))  # the product pages' stock
-    if any(take.lot.quantity_available == 0 for take in takes):
+    emptied = [take.lot.pk for take in takes if take.lot.quantity_available == 0]
+    if emptied:
         catalog_changed()
+        # A product may be out of stock now: its storefront's card says so (rare enough for a query).
+        storefront_changed(HarvestLot.objects.filter(pk__in=emptied).values_list("product__cooperative_id", flat=True))
 
 
 def lot_stock_return(
@@ -464,6 +470,7 @@ def lot_stock_return(
         )
         if was_empty:
             catalog_changed()
+            storefront_changed(HarvestLot.objects.filter(pk=lot.pk).values_list("product__cooperative_id", flat=True))
     return lot
 
 
@@ -490,4 +497,5 @@ def lot_stock_adjust(*, actor: Actor, lot_id: int, quantity_available: Decimal, 
         data={"from": str(previous), "to": str(quantity_available), "reason": reason},
     )
     catalog_changed()
+    storefront_changed([lot.product.cooperative_id])
     return lot

@@ -31,6 +31,7 @@ from market.core.text import nfc
 from market.organisations import validators
 from market.organisations.models import Organisation
 from market.organisations.permissions import Actor
+from market.organisations.storefront import storefront_changed
 
 MAX_IMAGES = 8
 QUANTITY_RULES = frozenset({"unit", "moq", "order_multiple"})
@@ -171,6 +172,7 @@ def _changed(product: Product) -> None:
     object_changed(Watched.PRODUCT, [product.pk])
     if product.status == ProductStatus.PUBLISHED:
         catalog_changed()
+        storefront_changed([product.cooperative_id])  # its cards and photos
 
 
 def _locked(actor: Actor, product_id: int) -> Product:
@@ -310,6 +312,7 @@ def _move(*, actor: Actor, product: Product, to: str) -> Product:
     product.save(update_fields=fields)
     audit_record(actor=actor, action=f"product.{to}", target=product, data={"from": current})
     catalog_changed()
+    storefront_changed([product.cooperative_id])
     return product
 
 

@@ -52,6 +52,7 @@ from market.integrations.registry import emit_event
 from market.notifications.services import notify
 from market.organisations.models import SELLER_KINDS, Organisation
 from market.organisations.permissions import Actor
+from market.organisations.storefront import storefront_changed
 
 
 def _visible(actor: Actor, application_id: int) -> Application:
@@ -93,6 +94,7 @@ def _set_status(
     application.save(update_fields=fields)
     record(application, actor=actor, kind=kind, from_status=previous, note=note)
     audit_record(actor=actor, action=f"fairs.application_{kind}", target=application, data={"from": previous})
+    storefront_changed([application.cooperative_id])  # the fairs it exhibits at (approved, with a booth)
 
 
 def _notify_decision(application: Application, decision: ApplicationEventKind, *, booth: Booth | None = None) -> None:
@@ -300,6 +302,7 @@ def assign(*, actor: Actor | None, application: Application, booth: Booth) -> Ap
         application, actor=actor, kind=ApplicationEventKind.ASSIGNED, from_status=application.status, note=booth.code
     )
     audit_record(actor=actor, action="fairs.booth_assigned", target=booth, data={"application": application.pk})
+    storefront_changed([application.cooperative_id])
     badge_ensure(fair=application.fair, kind=BadgeKind.EXHIBITOR, organisation=application.cooperative)
     _notify_decision(application, ApplicationEventKind.ASSIGNED, booth=booth)
     emit_event(
@@ -318,6 +321,7 @@ def _release(application: Application, *, booth: Booth, reason: str) -> None:
         released_at=timezone.now(), release_reason=reason
     )
     fee_clear(application=application)
+    storefront_changed([application.cooperative_id])
     application.save(
         update_fields=[
             "price",

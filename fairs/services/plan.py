@@ -14,7 +14,7 @@ from text_unidecode import unidecode
 
 from fairs.inputs import BoothSpec, FairSpec, PlanRow
 from fairs.lifecycle import FAIR_TRANSITIONS, FairTransition
-from fairs.models import Booth, Fair, Hall, SubsidyProgramme, Zone, ZoneKind
+from fairs.models import Booth, BoothAssignment, Fair, Hall, SubsidyProgramme, Zone, ZoneKind
 from fairs.policy import BOOTH_POLICY, BoothAction, FairAction, booth_state
 from fairs.services.common import authorize_fair, fair_for, require_staff
 from market.core.errors import NotFound, ValidationFailed
@@ -22,6 +22,7 @@ from market.core.parsing import format_decimal
 from market.core.services import audit_record
 from market.organisations import geo
 from market.organisations.permissions import Actor
+from market.organisations.storefront import storefront_changed
 
 
 @transaction.atomic
@@ -89,6 +90,12 @@ def fair_transition(*, actor: Actor, fair_id: int, transition: FairTransition) -
     fair.status = target
     fair.save(update_fields=["status", "updated_at"])
     audit_record(actor=actor, action="fairs.fair_status", target=fair, data={"from": previous, "to": target})
+    # Its exhibitors' storefronts list it while its plan is public.
+    storefront_changed(
+        BoothAssignment.objects.filter(fair=fair, released_at__isnull=True).values_list(
+            "application__cooperative_id", flat=True
+        )
+    )
     return fair
 
 

@@ -10,7 +10,7 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import NON_FIELD_ERRORS
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -23,6 +23,7 @@ from frontend.forms import (
     SignUpForm,
 )
 from frontend.schema_forms import SchemaForm
+from frontend.visitor import VISITOR_BACKEND
 from market.core.errors import ValidationFailed
 from market.core.inputs import InputMode, read_input, read_query
 from market.organisations import selectors, services
@@ -30,8 +31,6 @@ from market.organisations.authentication import login_address_failed, login_addr
 from market.organisations.http import ActorRequest
 from market.organisations.inputs import LanguageSwitchInput, NewPasswordInput, OrganisationProfile, SignUpQuery
 from market.organisations.models import OrganisationKind, User
-
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 class LoginView(auth_views.LoginView):
@@ -43,6 +42,11 @@ class LoginView(auth_views.LoginView):
         if login_address_locked(request):
             return lockout(request)
         return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        """Logged in through the page visitor's backend (ModelBackend checked the password)."""
+        login(self.request, form.get_user(), backend=VISITOR_BACKEND)
+        return HttpResponseRedirect(self.get_success_url())
 
     def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
         if form.has_error(NON_FIELD_ERRORS, "invalid_login"):
@@ -123,7 +127,7 @@ def invitation(request: ActorRequest, token: str) -> HttpResponse:
                 return render(
                     request, "frontend/auth/invitation.html", {"invitation": invite, "form": form}, status=400
                 )
-            login(request, user, backend=MODEL_BACKEND)
+            login(request, user, backend=VISITOR_BACKEND)
         assert isinstance(request.user, User)
         membership = services.invitation_accept(user=request.user, token=token)
         messages.success(request, _("You joined %(name)s.") % {"name": membership.organisation.name})
@@ -151,7 +155,7 @@ def password_reset_confirm(request: ActorRequest, uid: str, token: str) -> HttpR
         except ValidationFailed as exc:
             form.add_service_errors(exc)
         else:
-            login(request, user, backend=MODEL_BACKEND)
+            login(request, user, backend=VISITOR_BACKEND)
             messages.success(request, _("Your new password is saved and you are logged in."))
             return redirect("frontend:dashboard")
     context = {"form": form, "email": user.email}

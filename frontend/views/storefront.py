@@ -1,6 +1,8 @@
 """A cooperative's public storefront: the page a buyer opens first. Its story, photos, certificates in force,
 products, raw-material areas on a map, the fairs it exhibited at and its record (response times, on-time
-deliveries). Every part is one read from its app's selectors: eight queries in all, whatever its size."""
+deliveries). Every part is one read from its app's selectors, whatever its size: six queries in all (the record
+is read with the cooperative's own row). Conditional GET: the ETag is the cooperative's storefront version
+(frontend.conditional), so a kept page is answered 304 until a service changes what it shows."""
 
 from __future__ import annotations
 
@@ -17,17 +19,19 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from rest_framework import serializers
 
 from catalog import selectors as catalog
 from catalog.models import Certificate
 from catalog.supply import selectors as supply
 from fairs import selectors as fairs
+from frontend.conditional import conditional_page
 from market.core import inputs as core_inputs
 from market.organisations import selectors as organisations
 from market.organisations.http import ActorRequest
 from market.organisations.models import Organisation
+from market.organisations.storefront import storefront_version
 from orders import selectors as orders
 
 DESCRIPTION_CHARS = 160
@@ -87,16 +91,26 @@ def organisation_ld(organisation: Organisation, url: str, certificates: list[Cer
     return mark_safe(json.dumps(data, ensure_ascii=False).translate(_SCRIPT_ESCAPES))  # noqa: S308 (escaped above)
 
 
-@require_GET
+def _version(request: ActorRequest, organisation_id: int) -> tuple[object, ...]:
+    """What the storefront shows, by version (market.organisations.storefront): the cooperative's, kept by
+    every service that changes a part of it, and today (certificates expire, orders fall due, by date)."""
+    return (storefront_version(organisation_id), timezone.localdate().isoformat())
+
+
+@require_safe
+@conditional_page(_version)
 def storefront(request: ActorRequest, organisation_id: int) -> HttpResponse:
     """A verified cooperative's storefront; anyone may read it and search engines may index it."""
-    organisation = organisations.seller_public_get(organisation_id=organisation_id)
+    now = timezone.now()
+    organisation = organisations.seller_public_get(
+        organisation_id=organisation_id, values=orders.seller_record_values(now=now)
+    )
     page_number = core_inputs.read_query(StorefrontQuery, request.GET).get("page") or 1
     certificates = catalog.cooperative_certificates_in_force(cooperative_id=organisation.pk)
     products = catalog.storefront_products(cooperative_id=organisation.pk, page=page_number)
     path = reverse("frontend:cooperative", args=[organisation.pk])
     canonical = settings.SITE_URL + path + (f"?page={products.number}" if products.number > 1 else "")
-    record = orders.seller_record(cooperative_id=organisation.pk)
+    record = orders.seller_record_of(organisation, now=now)
     description = Truncator(
         organisation.description
         or _("%(name)s, a cooperative in %(province)s: its products, certificates and record on Market Link.")

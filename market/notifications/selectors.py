@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django_stubs_ext import StrOrPromise
 
@@ -56,6 +57,19 @@ def unread_count(*, user: Any) -> int:
     if user is None or not user.is_authenticated:
         return 0
     return _inbox_queryset(user).filter(read_at__isnull=True).count()
+
+
+def unread_count_expression(*, user_id: int) -> Coalesce:
+    """The same count as `unread_count`, as an expression to read along with another query (the user's own
+    row: frontend.visitor). It names no outer column, so the database counts once however many rows."""
+    counted = (
+        _inbox_queryset(user_id)
+        .filter(read_at__isnull=True)
+        .values("recipient_user_id")
+        .annotate(unread=Count("id"))
+        .values("unread")
+    )
+    return Coalesce(Subquery(counted), 0)
 
 
 def inbox_queryset_for(*, user: Any, unread_only: bool = False) -> QuerySet[Notification]:

@@ -63,6 +63,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
 
     objects = UserManager()
+    # Read with the user, in the same query, when a request loads them (frontend.visitor): their memberships
+    # (organisations included, by organisation name) and their unread in-app notifications. None when this
+    # instance was loaded otherwise; the selectors then read them (market.organisations.selectors).
+    memberships_read: list[Membership] | None = None
+    unread_read: int | None = None
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Expression, Q, QuerySet
+from django.db.models.expressions import BaseExpression
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -121,11 +123,16 @@ def organisation_history(*, actor: Actor, organisation_id: int, limit: int = 20)
     ]
 
 
-def seller_public_get(*, organisation_id: int) -> Organisation:
-    """A verified cooperative's public card: what any visitor may see."""
-    organisation = Organisation.objects.filter(
-        pk=organisation_id, kind__in=SELLER_KINDS, verification_status=VerificationStatus.VERIFIED
-    ).first()
+def seller_public_get(*, organisation_id: int, values: Mapping[str, BaseExpression] | None = None) -> Organisation:
+    """A verified cooperative's public card: what any visitor may see; with `values` (expressions over its
+    row) read in the same query, as attributes: its storefront reads its record so (orders.selectors)."""
+    organisation = (
+        Organisation.objects.filter(
+            pk=organisation_id, kind__in=SELLER_KINDS, verification_status=VerificationStatus.VERIFIED
+        )
+        .annotate(**(values or {}))
+        .first()
+    )
     if organisation is None:
         raise NotFound()
     return organisation
@@ -192,8 +199,33 @@ def api_token_get_for(*, actor: Actor, token_id: int) -> ApiToken:
 
 
 def user_organisations(*, user: User) -> list[Membership]:
-    """The organisations a user can act for, for the switcher."""
-    return list(Membership.objects.filter(user=user).select_related("organisation").order_by("organisation__name"))
+    """The organisations a user can act for, for the switcher, by name: read with the user when a request
+    loaded them (`user_with_memberships`), so the actor and the switcher share one read."""
+    if user.memberships_read is not None:
+        return user.memberships_read
+    return list(_memberships_of(user_id=user.pk))
+
+
+def _memberships_of(*, user_id: int) -> QuerySet[Membership]:
+    return Membership.objects.filter(user_id=user_id).select_related("organisation").order_by("organisation__name")
+
+
+def user_with_memberships(*, user_id: int, unread: Expression) -> User | None:
+    """A signed-in user with their memberships (`memberships_read`) and their unread count (`unread_read`:
+    `unread` is an expression that counts them) in one query: the rows of their memberships, each joined
+    to the user, or, for a user of no organisation, the user's own row."""
+    rows = list(_memberships_of(user_id=user_id).select_related("user").annotate(unread=unread))
+    if rows:
+        user = rows[0].user
+        for membership in rows:
+            membership.user = user
+        user.memberships_read, user.unread_read = list[Membership](rows), rows[0].unread
+        return user
+    found = User.objects.filter(pk=user_id).annotate(unread=unread).first()
+    if found is None:
+        return None
+    found.memberships_read, found.unread_read = [], found.unread
+    return found
 
 
 def invitation_open_by_token(*, token: str) -> Invitation:

@@ -53,6 +53,7 @@ from market.organisations.policies import (
     OrganisationAction,
     can_move,
 )
+from market.organisations.storefront import storefront_changed
 
 INVITATION_LIFETIME = timedelta(days=14)
 # What a removed membership's tombstone names (GET /api/v1/deletions/, docs/api-sync.md).
@@ -372,6 +373,7 @@ def organisation_update(
         target=organisation,
         data={"fields": sorted(changed), "reverify": reverify},
     )
+    storefront_changed([organisation.pk])  # its story, address, contacts
     return organisation
 
 
@@ -399,6 +401,7 @@ def _verification_move(
         target=organisation,
         data={"from": current.value, "note": note},
     )
+    storefront_changed([organisation.pk])  # a storefront is shown while verified only
     if decided:
         # Each decision is its own occurrence: a verification revoked and granted again is told again.
         notify(

@@ -17,6 +17,7 @@ from market.core.locking import bounded_lock_wait
 from market.core.services import audit_record
 from market.organisations.models import Organisation
 from market.organisations.permissions import Actor
+from market.organisations.storefront import storefront_changed
 from market.payments.models import Payable
 from orders.models import Order, OrderAllocation, OrderEvent, OrderLine, OrderStatus, SellerSettings
 from orders.permissions import ORDERS_VIEW_ALL
@@ -108,6 +109,7 @@ def move(
     order.save(update_fields=sorted(update))
     record_event(order, actor=actor, action=action, from_status=previous, note=note, data=data)
     audit_record(actor=actor, action=f"order.{action}", target=order, data={"from": previous, "to": to, **(data or {})})
+    storefront_changed([order.cooperative_id])  # its record: answered, delivered on time, cancelled
     return order
 
 

@@ -26,6 +26,7 @@ from market.notifications.services import notify
 from market.organisations import geo
 from market.organisations.models import Organisation, VerificationStatus
 from market.organisations.permissions import Actor
+from market.organisations.storefront import storefront_changed
 from market.payments.services import placed_again_on_reference_collision
 from orders import webhooks
 from orders.commands import CheckoutDetails, RfqRequest
@@ -186,6 +187,7 @@ def quote_submit(
         note=note,
     )
     audit_record(actor=actor, action="quote.submitted", target=quote, data={"rfq": rfq.pk, "unit_price": unit_price})
+    storefront_changed([quote.cooperative_id])  # its record: how fast it quotes
     notify(
         kind="orders.quote_received",
         recipients=[rfq.buyer],

@@ -117,6 +117,24 @@ def test_the_same_key_sent_concurrently_places_one_checkout(buyer, cooperative):
     assert lot.quantity_available == D("900")
 
 
+def test_one_cart_checked_out_twice_at_once_is_placed_once(buyer, cooperative):
+    """Two tabs, no idempotency key: the cart is not locked while it is read, but its lines leave it only as
+    they were read, so the second checkout finds them gone (or the cart empty) and is rolled back whole."""
+    product = make_product(cooperative)
+    lot = make_lot(product, code="TAB", quantity="1000")
+    actor = actor_for(buyer, Role.OWNER)
+    services.cart_line_set(actor=actor, product_id=product.pk, quantity=D("100"))
+    results = run_together([lambda: services.checkout_place(actor=actor, details=CheckoutDetails(**DETAILS))] * 4)
+    placed = [r for r in results if isinstance(r, tuple)]
+    refused = [r for r in results if isinstance(r, Exception)]
+    assert len(placed) == 1, results
+    assert all(isinstance(e, Conflict) and e.code in {"cart_changed", "cart_empty"} for e in refused), refused
+    assert Order.objects.count() == 1
+    assert Checkout.objects.count() == 1
+    lot.refresh_from_db()
+    assert lot.quantity_available == D("900")
+
+
 def test_the_database_refuses_negative_stock_even_without_the_lock(cooperative):
     """The CHECK constraint is the last line of defence."""
     from django.db import IntegrityError, transaction

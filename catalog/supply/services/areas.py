@@ -28,6 +28,7 @@ from market.core.errors import ValidationFailed
 from market.core.services import audit_record
 from market.organisations import geo, validators
 from market.organisations.permissions import Actor
+from market.organisations.storefront import storefront_changed
 
 MAX_OUTLINE_FILE_BYTES = 5 * 1024 * 1024
 
@@ -106,6 +107,7 @@ def area_create(
     )
     area.certificates.set(covering)
     audit_record(actor=actor, action="supply.area_created", target=area, data={"code": code})
+    storefront_changed([area.cooperative_id])  # its areas on the map
     return area
 
 
@@ -142,6 +144,7 @@ def area_update(
     )
     area.certificates.set(covering)
     audit_record(actor=actor, action="supply.area_updated", target=area, data={"code": code})
+    storefront_changed([area.cooperative_id])
     return area
 
 
@@ -194,6 +197,7 @@ def plot_create(
         plot, constraint=PLOT_CODE_TAKEN, field="code", message=_("Your cooperative already has a plot with this code.")
     )
     audit_record(actor=actor, action="supply.plot_created", target=plot, data={"area": area.pk, "code": plot.code})
+    storefront_changed([area.cooperative_id])
     return plot
 
 
@@ -216,6 +220,7 @@ def plot_update(
         plot, constraint=PLOT_CODE_TAKEN, field="code", message=_("Your cooperative already has a plot with this code.")
     )
     audit_record(actor=actor, action="supply.plot_updated", target=plot, data={"code": plot.code})
+    storefront_changed([plot.area.cooperative_id])
     return plot
 
 
@@ -227,6 +232,7 @@ def plot_outline_set(*, actor: Actor, plot_id: int, polygon: Any) -> Plot:
     plot.polygon = geometry.read_outline(polygon) if polygon not in (None, "", {}) else None
     plot.save(update_fields=["polygon", "updated_at"])
     audit_record(actor=actor, action="supply.plot_outline_set", target=plot, data={"cleared": plot.polygon is None})
+    storefront_changed([plot.area.cooperative_id])
     return plot
 
 
@@ -267,6 +273,7 @@ def area_outlines_import(*, actor: Actor, area_id: int, upload: IO[bytes]) -> li
     audit_record(
         actor=actor, action="supply.outlines_imported", target=area, data={"plots": sorted(p.code for p in changed)}
     )
+    storefront_changed([area.cooperative_id])
     return changed
 
 
