@@ -18,6 +18,7 @@ from market.core.services import audit_record
 from market.organisations.models import Organisation
 from market.organisations.permissions import Actor
 from market.payments.models import Payable
+from orders.followers import status_moved
 from orders.models import Order, OrderAllocation, OrderEvent, OrderLine, OrderStatus, SellerSettings
 from orders.permissions import ORDERS_VIEW_ALL
 from orders.totals import TaxedAmount, Totals, totals_of
@@ -106,6 +107,7 @@ def move(
         setattr(order, stamp, timezone.now())
         update.add(stamp)
     order.save(update_fields=sorted(update))
+    status_moved(order)
     record_event(order, actor=actor, action=action, from_status=previous, note=note, data=data)
     audit_record(actor=actor, action=f"order.{action}", target=order, data={"from": previous, "to": to, **(data or {})})
     return order
