@@ -30,7 +30,7 @@ from market.core.errors import Conflict, ValidationFailed
 from market.core.parsing import format_date, format_decimal
 from market.organisations.permissions import Actor
 from market.payments.services import placed_again_on_reference_collision
-from orders.models import Checkout, Order, OrderStatus
+from orders.models import Checkout, Order, OrderSource, OrderStatus
 from orders.services.placement import PricedLine, order_place_priced
 
 
@@ -200,7 +200,9 @@ def call_off_cancel(*, actor: Actor, call_off_id: int) -> CallOff:
 
 def call_off_of_order_moved(order: Order) -> int:
     """The order of a call-off changed status (orders.followers): the call-off moves, as recording its delivery
-    (`record_delivery` in its `allowed_actions`) reads whether the order is shipped."""
+    (`record_delivery` in its `allowed_actions`) reads whether the order is shipped. Other orders have none."""
+    if order.source != OrderSource.CONTRACT:
+        return 0
     return CallOff.objects.filter(order_id=order.pk).update()
 
 
