@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from market.core.csv_input import csv_rows, decode_csv, sniff_delimiter
 from market.core.errors import ValidationFailed
 from market.core.exports import text_read_back
-from market.core.parsing import format_input_decimal
 from market.core.text import fold, nfc
 from market.exports.registry import Column
 from market.exports.writers import FixedTable, csv_text, xlsx_bytes
@@ -262,13 +261,8 @@ def export_rows(products: Iterable[Any]) -> list[list[Any]]:
 PRODUCTS_TABLE = FixedTable(label="products", columns=[Column(name, itemgetter(i)) for i, name in enumerate(HEADERS)])
 
 
-def _typed(value: Decimal, language: str) -> str:
-    # Numbers as the person's language writes them, never ambiguous when read back (1,125 kg is "1,1250").
-    return format_input_decimal(value, language=language)
-
-
 def write_csv(rows: list[list[Any]]) -> bytes:
-    return csv_text(PRODUCTS_TABLE, rows, get_language() or "vi", decimal_text=_typed).encode("utf-8")
+    return csv_text(PRODUCTS_TABLE, rows, get_language() or "vi").encode("utf-8")
 
 
 def write_xlsx(rows: list[list[Any]]) -> bytes:

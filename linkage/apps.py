@@ -14,12 +14,15 @@ class LinkageConfig(AppConfig):
         from linkage.notifications import register_notification_kinds
         from linkage.payables import DepositPayable
         from linkage.selectors.outlook import contracted_kg
+        from linkage.services import call_off_of_order_moved
         from linkage.webhooks import register_webhook_event_types
         from market.core.demo import register_seeder
         from market.payments.registry import register
+        from orders.followers import register_status_follower
 
         register(DepositPayable())
         register_contracted_volume("linkage", contracted_kg)
+        register_status_follower("linkage", call_off_of_order_moved)
         register_notification_kinds()
         register_webhook_event_types()
         register_exports()

@@ -19,3 +19,10 @@ def flag_deliveries() -> dict[str, int]:
     cancelled give their volume back to the contract."""
     released = services.call_offs_release_cancelled()
     return {**services.deliveries_flag(), "released": released}
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def move_contracts_past_their_term() -> int:
+    """Daily, just after midnight: contracts whose term has just ended, and their planned call-offs, move for
+    sync (their allowed actions change by the date alone)."""
+    return services.contracts_past_term_moved()

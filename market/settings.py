@@ -578,6 +578,11 @@ CELERY_BEAT_SCHEDULE = {
     # Linkage contracts: call-offs due soon are announced; late and short deliveries flagged.
     "linkage-call-off-due": {"task": "linkage.tasks.call_off_due_notices", "schedule": crontab(hour=6, minute=30)},
     "linkage-flag-deliveries": {"task": "linkage.tasks.flag_deliveries", "schedule": 60 * 60.0},
+    # Contracts whose term has just ended move, with their planned call-offs, for API clients that sync them.
+    "linkage-contracts-past-term": {
+        "task": "linkage.tasks.move_contracts_past_their_term",
+        "schedule": crontab(hour=0, minute=5),
+    },
     # Export jobs no worker took (a lost message, Redis down) are sent again; files past their days removed.
     "exports-relay": {"task": "market.exports.tasks.relay", "schedule": 60.0, "options": {"expires": 180.0}},
     "exports-purge-expired": {"task": "market.exports.tasks.purge_expired", "schedule": crontab(minute=15)},

@@ -101,7 +101,9 @@ CSV_COLUMNS = [
 
 
 # Fixed machine headings: an e-invoice provider's import maps them once.
-CSV_TABLE = FixedTable(label="invoices", columns=[Column(name, itemgetter(name)) for name in CSV_COLUMNS])
+CSV_TABLE = FixedTable(
+    label="invoices", columns=[Column(name, itemgetter(name)) for name in CSV_COLUMNS], for_programs=True
+)
 
 
 def export_csv(invoices: Iterable[Invoice]) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from operator import itemgetter
 from typing import IO, Any
 
@@ -248,12 +247,8 @@ class Sheet:
         return FixedTable(label=self.title, columns=[Column(h, itemgetter(i)) for i, h in enumerate(self.headers)])
 
 
-def _plain_decimal(value: Decimal, language: str) -> str:
-    return format(value.normalize(), "f")  # "12.5", never "1.25E+1"
-
-
 def write_csv(sheet: Sheet) -> bytes:
-    return csv_text(sheet.table, sheet.rows, get_language() or "vi", decimal_text=_plain_decimal).encode("utf-8")
+    return csv_text(sheet.table, sheet.rows, get_language() or "vi").encode("utf-8")
 
 
 def write_xlsx(sheets: Sequence[Sheet]) -> bytes:

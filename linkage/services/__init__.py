@@ -6,10 +6,17 @@ Contracts: `contract_draft`, `version_update`, `version_sign`, `version_reopen`,
 `call_off_cancel`, `call_offs_release_cancelled`. Intake: `delivery_record`. Advances, force majeure and
 disputes: `advance_record`, `advance_acknowledge`, `force_majeure_declare`, `force_majeure_acknowledge`,
 `force_majeure_end`, `dispute_open`, `dispute_reply`, `dispute_resolve`. Reference prices: `series_create`,
-`price_publish`. Beat: `call_off_due_notices`, `deliveries_flag`.
+`price_publish`. Beat: `call_off_due_notices`, `deliveries_flag`, `contracts_past_term_moved`. Orders'
+status follower: `call_off_of_order_moved`.
 """
 
-from linkage.services.calloffs import call_off_add, call_off_cancel, call_off_place, call_offs_release_cancelled
+from linkage.services.calloffs import (
+    call_off_add,
+    call_off_cancel,
+    call_off_of_order_moved,
+    call_off_place,
+    call_offs_release_cancelled,
+)
 from linkage.services.contracts import (
     contract_amend,
     contract_close,
@@ -21,7 +28,7 @@ from linkage.services.contracts import (
     version_update,
 )
 from linkage.services.intake import delivery_record
-from linkage.services.monitoring import call_off_due_notices, deliveries_flag
+from linkage.services.monitoring import call_off_due_notices, contracts_past_term_moved, deliveries_flag
 from linkage.services.obligations import (
     advance_acknowledge,
     advance_record,
@@ -40,12 +47,14 @@ __all__ = [
     "call_off_add",
     "call_off_cancel",
     "call_off_due_notices",
+    "call_off_of_order_moved",
     "call_off_place",
     "call_offs_release_cancelled",
     "contract_amend",
     "contract_close",
     "contract_draft",
     "contract_terminate",
+    "contracts_past_term_moved",
     "deliveries_flag",
     "delivery_record",
     "dispute_open",

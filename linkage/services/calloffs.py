@@ -19,12 +19,18 @@ from django.utils.translation import gettext as _
 from linkage.models import CallOff, CallOffStatus, EventKind, LinkageContract
 from linkage.policy import CALL_OFF_POLICY, CONTRACT_POLICY, CallOffAction, ContractAction
 from linkage.pricing import version_price
-from linkage.services.common import contract_id_of_call_off, lock_contract, locked_transaction, record_event
+from linkage.services.common import (
+    contract_id_of_call_off,
+    lock_contract,
+    locked_transaction,
+    planned_call_offs_moved,
+    record_event,
+)
 from market.core.errors import Conflict, ValidationFailed
 from market.core.parsing import format_date, format_decimal
 from market.organisations.permissions import Actor
 from market.payments.services import placed_again_on_reference_collision
-from orders.models import Checkout, OrderStatus
+from orders.models import Checkout, Order, OrderSource, OrderStatus
 from orders.services.placement import PricedLine, order_place_priced
 
 
@@ -45,6 +51,8 @@ def move_called(contract: LinkageContract, delta: Decimal) -> None:
             )
     elif delta < 0:
         LinkageContract.objects.filter(pk=contract.pk).update(called_quantity=F("called_quantity") + delta)
+    if delta:
+        planned_call_offs_moved([contract.pk])  # what may still be called decides whether they may be ordered
     contract.refresh_from_db(fields=["called_quantity"])
 
 
@@ -188,6 +196,14 @@ def call_off_cancel(*, actor: Actor, call_off_id: int) -> CallOff:
         data={"call_off": call_off.number},
     )
     return call_off
+
+
+def call_off_of_order_moved(order: Order) -> int:
+    """The order of a call-off changed status (orders.followers): the call-off moves, as recording its delivery
+    (`record_delivery` in its `allowed_actions`) reads whether the order is shipped. Other orders have none."""
+    if order.source != OrderSource.CONTRACT:
+        return 0
+    return CallOff.objects.filter(order_id=order.pk).update()
 
 
 def call_offs_release_cancelled() -> int:

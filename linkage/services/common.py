@@ -3,7 +3,7 @@ notification about a contract carries."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
@@ -11,7 +11,7 @@ from typing import Any, ParamSpec, TypeVar
 from django.db import OperationalError, connection, transaction
 from django.utils.translation import gettext as _
 
-from linkage.models import CallOff, ContractEvent, EventKind, LinkageContract
+from linkage.models import CallOff, CallOffStatus, ContractEvent, EventKind, LinkageContract
 from market.core.errors import Conflict, NotFound
 from market.core.services import audit_record
 from market.organisations.permissions import Actor
@@ -71,6 +71,20 @@ def contract_id_of_call_off(call_off_id: int) -> int:
     if contract_id is None:
         raise NotFound()
     return contract_id
+
+
+def contract_moved(contract: LinkageContract) -> None:
+    """Move the contract's `updated_at` for a change the API shows with it but that is not in its own row: its
+    open draft (terms, signatures), which its `allowed_actions` read (sign, edit, reopen, discard, amend), so
+    that a client syncing contracts (docs/api-sync.md) fetches it again."""
+    contract.save(update_fields=["updated_at"])
+
+
+def planned_call_offs_moved(contract_ids: Iterable[int]) -> int:
+    """Move `updated_at` of these contracts' planned call-offs: whether one may be ordered (`place` in its
+    `allowed_actions`) reads its contract — status, term and what may still be called — so a client syncing
+    call-offs must see them change when these do. The others read only their own row and their order."""
+    return CallOff.objects.filter(contract_id__in=list(contract_ids), status=CallOffStatus.PLANNED).update()
 
 
 def record_event(

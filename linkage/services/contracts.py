@@ -43,7 +43,14 @@ from linkage.payables import DEPOSIT_KIND
 from linkage.permissions import LINKAGE_NEGOTIATE
 from linkage.policy import CONTRACT_POLICY, ContractAction
 from linkage.pricing import version_price
-from linkage.services.common import contract_context, lock_contract, locked_transaction, other_party, record_event
+from linkage.services.common import (
+    contract_context,
+    contract_moved,
+    lock_contract,
+    locked_transaction,
+    other_party,
+    record_event,
+)
 from linkage.terms import Clause, Terms, terms_of
 from market.core.errors import Conflict, ValidationFailed
 from market.core.parsing import format_decimal
@@ -212,7 +219,7 @@ def version_update(*, actor: Actor, contract_id: int, terms: Terms) -> ContractV
     _write_terms(draft, terms, areas)
     if contract.version_in_force_id is None:
         contract.unit, contract.category = product.unit, product.category
-        contract.save(update_fields=["unit", "category", "updated_at"])
+    contract.save(update_fields=["unit", "category", "updated_at"])  # its draft is shown with it
     record_event(contract, actor=actor, kind=EventKind.EDITED, version_number=draft.number)
     return draft
 
@@ -230,6 +237,7 @@ def contract_amend(*, actor: Actor, contract_id: int, terms: Terms) -> ContractV
     assert actor.organisation is not None
     version = ContractVersion(contract=contract, number=number, drafted_by=actor.organisation, created_by=actor.user)
     _write_terms(version, terms, areas)
+    contract_moved(contract)
     record_event(contract, actor=actor, kind=EventKind.AMENDMENT_STARTED, version_number=number, note=terms.change_note)
     return version
 
@@ -256,6 +264,7 @@ def version_sign(*, actor: Actor, contract_id: int, terms_digest: str = "") -> C
     else:
         draft.cooperative_signed_at, draft.cooperative_signed_by = now, actor.user
     draft.save()
+    contract_moved(contract)
     record_event(contract, actor=actor, kind=EventKind.SIGNED, version_number=draft.number, data={"digest": digest})
     if draft.signature_count == 2:
         _put_in_force(contract, draft, actor=actor)
@@ -377,6 +386,7 @@ def version_reopen(*, actor: Actor, contract_id: int, note: str = "") -> Contrac
     draft.buyer_signed_by = draft.cooperative_signed_by = None
     draft.terms_digest = ""
     draft.save()
+    contract_moved(contract)
     record_event(contract, actor=actor, kind=EventKind.REOPENED, version_number=draft.number, note=note)
     return draft
 
@@ -392,7 +402,7 @@ def version_discard(*, actor: Actor, contract_id: int) -> LinkageContract:
     draft.save(update_fields=["status", "updated_at"])
     if contract.version_in_force_id is None:
         contract.status = ContractStatus.CANCELLED
-        contract.save(update_fields=["status", "updated_at"])
+    contract.save(update_fields=["status", "updated_at"])  # an amendment's draft is shown with it
     record_event(contract, actor=actor, kind=EventKind.DISCARDED, version_number=draft.number)
     return contract
 

@@ -1,5 +1,6 @@
 """The beat jobs' services: call-offs due in a few days are announced, late and short deliveries flagged
-(each once: the flag dates are set in the same transaction as the notification)."""
+(each once: the flag dates are set in the same transaction as the notification), and contracts whose term
+has just ended move for sync."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from linkage import webhooks
-from linkage.models import CallOff, CallOffStatus, EventKind
+from linkage.models import CallOff, CallOffStatus, ContractStatus, EventKind, LinkageContract
 from linkage.notifications import CALL_OFF_DUE, DELIVERY_LATE, DELIVERY_SHORT
-from linkage.services.common import contract_context, record_event
+from linkage.services.common import contract_context, planned_call_offs_moved, record_event
 from market.integrations.registry import emit_event
 from market.notifications.services import notify
 
@@ -107,3 +108,22 @@ def _flag(call_off_id: int, *, today: date, short: bool) -> int:
         object_ref=call_off,
     )
     return 1
+
+
+def contracts_past_term_moved(*, today: date | None = None) -> int:
+    """Contracts in force whose term ended in the last three days move, with their planned call-offs: from the
+    day after the term no call-off can be added or ordered and the contract may be closed, which their
+    `allowed_actions` say by the date alone, so a client syncing them (docs/api-sync.md) must be told. Three
+    days so that missed runs lose nothing; moving a row twice is harmless."""
+    today = today or timezone.localdate()
+    ended = list(
+        LinkageContract.objects.filter(
+            status=ContractStatus.ACTIVE,
+            version_in_force__ends_on__gte=today - timedelta(days=3),
+            version_in_force__ends_on__lt=today,
+        ).values_list("pk", flat=True)
+    )
+    with transaction.atomic():
+        LinkageContract.objects.filter(pk__in=ended).update()
+        planned_call_offs_moved(ended)
+    return len(ended)

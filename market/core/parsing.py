@@ -362,12 +362,13 @@ def format_decimal(value: Decimal | int, *, language: str | None = None, groupin
     return f"{sign}{integer}{style.decimal}{fraction}" if fraction else f"{sign}{integer}"
 
 
-def format_input_decimal(value: Decimal | int | None, *, language: str | None = None) -> str:
-    """A value to put in a text input: grouped, and never ambiguous when read back (1.125 -> '1,1250')."""
+def format_input_decimal(value: Decimal | int | None, *, language: str | None = None, grouping: bool = True) -> str:
+    """A value to put in a text input (grouped unless asked not to), never ambiguous when read back
+    (1.125 -> '1,1250')."""
     if value is None:
         return ""
     language = active_language(language)
-    text = format_decimal(value, language=language)
+    text = format_decimal(value, language=language, grouping=grouping)
     reading = _read(text.lstrip("-"), STYLES[language])
     return f"{text}0" if reading is not None and reading.looks_grouped else text
 

@@ -2,7 +2,8 @@
 (reports, the bank payout file, the e-invoice data, the catalogue sheets) described as a `Table` of the same
 `Column`s. So every file has its headings in the language asked for (a fixed machine heading stays as
 written), its cells made inert by market.core.exports (no text becomes a formula), UTF-8 CSV with a BOM (Excel
-reads Vietnamese right), local times without offset, and numbers left as numbers.
+reads Vietnamese right), local times without offset, and numbers left as numbers: numeric cells in XLSX, and
+in CSV decimals written as the file's language writes them (`csv_decimal`).
 
 Memory stays flat: rows come from a database cursor in chunks and leave as they are written (CSV a line at a
 time; XLSX through openpyxl's write-only mode, which writes each row to a temporary file)."""
@@ -21,6 +22,7 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 
 from market.core.exports import CsvWriter, xlsx_row
+from market.core.parsing import format_input_decimal
 from market.exports.models import FileFormat
 from market.exports.registry import Column
 
@@ -31,8 +33,6 @@ CONTENT_TYPES = {
 # How often a job writes its progress (rows).
 PROGRESS_EVERY = 5000
 Progress = Callable[[int], None]
-# (value, language) -> the text a CSV cell holds.
-DecimalText = Callable[[Decimal, str], str]
 
 
 class Table(Protocol):
@@ -52,6 +52,28 @@ class FixedTable:
 
     label: str | Promise
     columns: Sequence[Column]
+    # A file another program imports by its fixed machine headings (a bank's bulk transfer, an e-invoice
+    # provider): its CSV decimals are written with a point whatever the language of its text.
+    for_programs: bool = False
+
+
+def csv_decimal(value: Decimal, language: str) -> str:
+    """A decimal as a CSV cell holds it, the one rule of every CSV file: in a Vietnamese file "1250,5" (a
+    decimal comma, no thousands separator), in an English one "1250.5".
+
+    Excel and LibreOffice set to Vietnamese (vi-VN: comma decimal, dot thousands) read "1.5" as 15 or as a
+    date (1 May), so a Vietnamese file writes the comma; the csv module quotes the cell ("1250,5": the comma is
+    also the delimiter), and both import a quoted number as a number. No thousands separator: "1.250,5" is read
+    right in vi-VN too, but any import not set to Vietnamese (an ERP, a spreadsheet in English) reads "1.250" as
+    1.25, a silent error of a thousand times, while "1250,5" is read right or visibly not as a number. A value
+    that would look like a thousands group ("1,125") gets a trailing zero ("1,1250"), so that the app's own
+    imports (the catalogue sheet) read it back without asking."""
+    return format_input_decimal(value, language=language, grouping=False)
+
+
+def _number_language(kind: Table, language: str) -> str:
+    """The language a file's CSV decimals are written in: its own, unless it is a file for programs."""
+    return "en" if isinstance(kind, FixedTable) and kind.for_programs else language
 
 
 def headers(kind: Table, language: str) -> list[str]:
@@ -86,26 +108,17 @@ class _Line(io.StringIO):
         return text
 
 
-def csv_chunks(
-    kind: Table,
-    rows: Iterable[Any],
-    language: str,
-    progress: Progress | None = None,
-    *,
-    decimal_text: DecimalText | None = None,
-) -> Iterator[bytes]:
-    """The CSV file in pieces of about 64 KB, UTF-8 with a BOM (so Excel reads Vietnamese right). Decimals are
-    written as Python does ("1.5") unless `decimal_text` says otherwise (a sheet meant to be edited and imported
-    again writes them as the person types them)."""
+def csv_chunks(kind: Table, rows: Iterable[Any], language: str, progress: Progress | None = None) -> Iterator[bytes]:
+    """The CSV file in pieces of about 64 KB, UTF-8 with a BOM (so Excel reads Vietnamese right), decimals as
+    `csv_decimal` writes them."""
     buffer = _Line()
     writer = CsvWriter(buffer, quoting=csv.QUOTE_MINIMAL)
     buffer.write("\ufeff")
     writer.writerow(headers(kind, language))
+    numbers = _number_language(kind, language)
     done = 0
     for cells in values(kind, rows, language):
-        if decimal_text is not None:
-            cells = [decimal_text(cell, language) if isinstance(cell, Decimal) else cell for cell in cells]
-        writer.writerow(cells)
+        writer.writerow([csv_decimal(cell, numbers) if isinstance(cell, Decimal) else cell for cell in cells])
         done += 1
         if progress is not None and done % PROGRESS_EVERY == 0:
             progress(done)
@@ -156,9 +169,9 @@ def write_file(
         out.write(chunk)
 
 
-def csv_text(table: Table, rows: Iterable[Any], language: str, *, decimal_text: DecimalText | None = None) -> str:
+def csv_text(table: Table, rows: Iterable[Any], language: str) -> str:
     """A small table's whole CSV file (with its BOM), for an answer or a test."""
-    return b"".join(csv_chunks(table, rows, language, decimal_text=decimal_text)).decode("utf-8")
+    return b"".join(csv_chunks(table, rows, language)).decode("utf-8")
 
 
 def xlsx_bytes(table: Table, rows: Iterable[Any], language: str) -> bytes:

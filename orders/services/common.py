@@ -19,6 +19,7 @@ from market.organisations.models import Organisation
 from market.organisations.permissions import Actor
 from market.organisations.storefront import storefront_changed
 from market.payments.models import Payable
+from orders.followers import status_moved
 from orders.models import Order, OrderAllocation, OrderEvent, OrderLine, OrderStatus, SellerSettings
 from orders.permissions import ORDERS_VIEW_ALL
 from orders.totals import TaxedAmount, Totals, totals_of
@@ -107,6 +108,7 @@ def move(
         setattr(order, stamp, timezone.now())
         update.add(stamp)
     order.save(update_fields=sorted(update))
+    status_moved(order)
     record_event(order, actor=actor, action=action, from_status=previous, note=note, data=data)
     audit_record(actor=actor, action=f"order.{action}", target=order, data={"from": previous, "to": to, **(data or {})})
     storefront_changed([order.cooperative_id])  # its record: answered, delivered on time, cancelled

@@ -112,3 +112,64 @@ def test_a_sync_cursor_with_an_offset_postgresql_refuses_is_read_in_utc(db, coop
     client.force_login(member(cooperative, Role.OWNER))
     response = client.get("/api/v1/certificates/", {"cursor": cursor})
     assert response.status_code == 200, response.content
+
+
+# GETs of the API that answer a bare array, each with why it is not a paged list that syncs. Anything else
+# that answers an array is a list an ERP would page and sync, and must be a ListEndpoint that syncs.
+UNPAGED = {
+    # Reference data of the code or of the alliance, a few hundred rows at most, read whole.
+    "/api/v1/banks/": "the banks of the VietQR list (code)",
+    "/api/v1/categories/": "the product category tree, a few dozen rows kept by the alliance",
+    "/api/v1/vat-categories/": "the VAT categories and rates (code)",
+    "/api/v1/geo/provinces/": "the 34 provinces (reference data)",
+    "/api/v1/geo/provinces/{province_code}/communes/": "one province's communes (reference data)",
+    "/api/v1/exports/kinds/": "the registered export kinds (code)",
+    "/api/v1/webhooks/event-types/": "the webhook event types (code)",
+    "/api/v1/linkage/reference-prices/": "the market reference price series with their recent prices, a handful",
+    # Values of one resource, read with it: a change to them moves the parent's updated_at (docs/api-sync.md).
+    "/api/v1/fairs/{fair_id}/booths/": "a fair's booths: the fair moves",
+    "/api/v1/fairs/{fair_id}/plan/": "a fair's floor plan (its booths): the fair moves",
+    "/api/v1/products/{product_id}/price-tiers/": "a product's price tiers: the product moves",
+    "/api/v1/linkage/contracts/{contract_id}/versions/": "a contract's versions: the contract moves",
+    # The same rows as a list that syncs, one parent's at a time.
+    "/api/v1/supply/areas/{area_id}/plots/": "also /supply/plots/?area=<id>, which syncs",
+    "/api/v1/lots/{lot_id}/events/": "also /lot-events/?lot=<id>, which syncs",
+    # Computed answers, not stored rows.
+    "/api/v1/fairs/{fair_id}/allocate/": "the booth allocation a run would make (a preview)",
+    "/api/v1/supply/trace/{public_id}/origins/": "a lot's origins traced back through its intakes",
+    # The door phones' offline copy of a fair's badges: taken whole before the doors open, by design.
+    "/api/v1/fairs/{fair_id}/check-in/badges/": "the check-in phones' offline copy, taken whole",
+}
+# Lists that page but do not sync, each with why.
+PAGED_WITHOUT_SYNC = {
+    "/api/v1/products/": "the public catalogue: its own keyset search pages; /my-products/ syncs a seller's own",
+    "/api/v1/webhooks/endpoints/": "webhook endpoints are not change-tracked (a deletion is a tombstone)",
+    "/api/v1/webhooks/endpoints/{endpoint_id}/deliveries/": "a delivery log, appended to and pruned",
+    "/api/v1/fairs/{fair_id}/badges/": "badges are not change-tracked; the check-in copy is taken whole",
+}
+
+
+def _list_gets() -> Iterator[tuple[str, dict[str, Any]]]:
+    """(path, the JSON body schema of its 200) of every GET of the schema answering a list or a page."""
+    schema = _schema()
+    for path, operations in schema["paths"].items():
+        answer = operations.get("get", {}).get("responses", {}).get("200", {})
+        body = answer.get("content", {}).get("application/json", {}).get("schema")
+        if body is None:
+            continue
+        if "$ref" in body:
+            body = schema["components"]["schemas"][body["$ref"].rsplit("/", 1)[-1]]
+        if body.get("type") == "array" or "results" in body.get("properties", {}):
+            yield path, body
+
+
+def test_every_list_of_the_api_pages_and_syncs_unless_it_says_why_not():
+    unpaged, unsynced = set(), set()
+    for path, body in _list_gets():
+        parameters = {p["name"] for p in _schema()["paths"][path]["get"].get("parameters", []) if p["in"] == "query"}
+        if body.get("type") == "array":
+            unpaged.add(path)
+        elif "updated_since" not in parameters:
+            unsynced.add(path)
+    assert unpaged == set(UNPAGED), "a list GET answers a bare array: make it a ListEndpoint (or say why not here)"
+    assert unsynced == set(PAGED_WITHOUT_SYNC), "a paged list does not sync: make its rows change-tracked"

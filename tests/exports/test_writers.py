@@ -1,6 +1,6 @@
 """The one writer of CSV and XLSX files, as the reports, the bank payout file, the e-invoice data and the
 catalogue and supply sheets use it: headings in the language asked for (machine headings as written), inert
-formulas, a BOM, local times, numbers left as numbers (or typed as the person types them when asked)."""
+formulas, a BOM, local times, numbers left as numbers (CSV decimals written as the file's language writes them)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from operator import itemgetter
 import openpyxl
 from django.utils.translation import gettext_lazy
 
-from market.core.parsing import format_input_decimal
 from market.exports.registry import Column
 from market.exports.writers import FixedTable, csv_text, workbook_bytes, xlsx_bytes
 
@@ -44,11 +43,9 @@ def test_csv_has_a_bom_headings_in_the_language_asked_and_inert_text():
     assert row == ["0561000123456", '\'=HYPERLINK("http://x.example","Bấm")', "1.5", "2026-03-01 08:00:00"]
 
 
-def test_csv_writes_decimals_as_the_person_types_them_when_asked():
-    def typed(value: Decimal, language: str) -> str:
-        return format_input_decimal(value, language=language)
-
-    assert rows_of(csv_text(TABLE, ROWS, "vi", decimal_text=typed))[1][2] == "1,5"
+def test_csv_writes_decimals_as_the_language_of_its_headings_writes_them():
+    assert rows_of(csv_text(TABLE, ROWS, "vi"))[1][2] == "1,5"
+    assert rows_of(csv_text(TABLE, ROWS, "en"))[1][2] == "1.5"
 
 
 def test_xlsx_keeps_numbers_numeric_and_text_inert_and_a_workbook_has_a_sheet_per_table():

@@ -4,6 +4,7 @@ fixed number of queries."""
 
 from __future__ import annotations
 
+import csv
 import io
 from decimal import Decimal
 
@@ -101,11 +102,16 @@ def test_the_report_costs_the_same_queries_for_more_contracts(processor, coopera
 
 
 def test_the_report_downloads(client, season, alliance):
-    client.force_login(member(alliance, Role.MANAGER))
+    manager = member(alliance, Role.MANAGER)
+    client.force_login(manager)
     page = client.get(reverse("frontend:linkage-report")).content.decode()
     assert "12,425" in page  # tấn, in Vietnamese
     csv_text = client.get(reverse("frontend:linkage-report-csv")).content.decode("utf-8-sig")
     assert season[0].cooperative.name in csv_text
+    # Decimals as the file's language writes them: 12,425 tấn delivered (a decimal comma in Vietnamese).
+    (row,) = [row for row in csv.reader(io.StringIO(csv_text)) if season[0].cooperative.name in row]
+    assert Decimal(row[9].replace(",", ".")) == Decimal("12.425")
+    assert "." not in row[9]
     book = openpyxl.load_workbook(io.BytesIO(client.get(reverse("frontend:linkage-report-xlsx")).content))
     values = [cell for row in book.active.iter_rows(values_only=True) for cell in row]
     assert season[0].cooperative.name in values
@@ -115,3 +121,10 @@ def test_the_report_downloads(client, season, alliance):
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
     assert "Báo cáo liên kết" in text
     assert season[0].cooperative.name in text
+    # The same file for someone who reads English.
+    manager.language = "en"
+    manager.save(update_fields=["language"])
+    english = client.get(reverse("frontend:linkage-report-csv")).content.decode("utf-8-sig")
+    (row,) = [row for row in csv.reader(io.StringIO(english)) if season[0].cooperative.name in row]
+    assert Decimal(row[9]) == Decimal("12.425")
+    assert "," not in row[9]

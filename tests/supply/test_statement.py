@@ -45,7 +45,11 @@ def test_exports_in_csv_and_excel(world):
     text = client.get(f"/supply/seasons/{world.season.pk}/statement.csv").content.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[1][:2] == ["TV-001", "Nguyễn Văn Bé"]
-    assert rows[1][4:6] == ["1250.5", "9503800"]
+    assert rows[1][4:6] == ["1250,5", "9503800"]  # a Vietnamese spreadsheet reads "1250.5" as 12505
+    english = Client(headers={"Accept-Language": "en"})
+    english.force_login(world.owner.user)
+    text = english.get(f"/api/v1/supply/seasons/{world.season.pk}/statement.csv").content.decode("utf-8-sig")
+    assert list(csv.reader(io.StringIO(text)))[1][4:6] == ["1250.5", "9503800"]
     data = client.get(f"/supply/seasons/{world.season.pk}/statement.xlsx").content
     workbook = openpyxl.load_workbook(io.BytesIO(data))
     assert len(workbook.worksheets) == 2

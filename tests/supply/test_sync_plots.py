@@ -95,3 +95,25 @@ def test_another_cooperative_sees_none_of_the_plots(api, world: World) -> None:
     assert client.get(URL).json()["results"] == []
     assert client.get(URL, {"area": world.area.pk}).json()["results"] == []
     assert len(api(world.staff.user).get(URL).json()["results"]) == len(world.plots)
+
+
+def test_the_season_list_pages_and_syncs_a_season_again_when_its_prices_change(api, world: World) -> None:
+    client = api(world.owner.user)
+    other = services.season_create(
+        actor=world.owner, name="Hè Thu 2027", starts_on=world.season.ends_on + timedelta(days=1),
+        ends_on=world.season.ends_on + timedelta(days=120),
+    )  # fmt: skip
+    pages = client.get("/api/v1/supply/seasons/", {"page_size": 1}).json()
+    assert [row["id"] for row in pages["results"]] == [other.pk]  # newest first, one a page
+    assert [row["id"] for row in client.get(pages["next"]).json()["results"]] == [world.season.pk]
+
+    since = (timezone.now() - timedelta(minutes=1)).isoformat()
+    first = client.get("/api/v1/supply/seasons/", {"updated_since": since}).json()
+    assert [row["id"] for row in first["results"]] == [world.season.pk, other.pk]
+    assert client.get("/api/v1/supply/seasons/", {"cursor": first["sync_cursor"]}).json()["results"] == []
+
+    services.season_price_set(actor=world.owner, season_id=world.season.pk, category=world.rice.pk, price_per_kg=7300)
+    again = client.get("/api/v1/supply/seasons/", {"cursor": first["sync_cursor"]}).json()
+    assert [row["id"] for row in again["results"]] == [world.season.pk]
+    stranger = actor_for(OrganisationFactory(name="HTX Khác"), Role.OWNER)
+    assert api(stranger.user).get("/api/v1/supply/seasons/", {"updated_since": since}).json()["results"] == []

@@ -254,15 +254,19 @@ def _season_body(view: ActorAPIView, season: Season) -> dict[str, Any]:
     return body
 
 
-class SeasonListView(ActorAPIView):
+class SeasonListView(ListEndpoint, ActorAPIView):
+    """Your cooperative's seasons, newest first: a list that syncs (setting or removing a price moves its
+    season, whose prices are read at …/seasons/{id}/)."""
+
     required_scopes = {"GET": ApiScope.SUPPLY, "POST": ApiScope.SUPPLY}
     capabilities = {"GET": SUPPLY_READ, "POST": SUPPLY_MANAGE}
 
-    @extend_schema(responses=s.SupplySeasonOut(many=True), tags=TAGS)
+    @extend_schema(responses=s.SupplySeasonOut(many=True), tags=TAGS, operation_id="supply_seasons_list")
     def get(self, request: Request) -> Response:
-        """The growing seasons of the caller's cooperative (alliance staff: all). No filters; the latest start first;
-        not paged."""
-        return Response(s.SupplySeasonOut(selectors.season_list_for(actor=self.actor), many=True).data)
+        """The growing seasons of the caller's cooperative (alliance staff: all), the latest start first; paged,
+        and synced with `updated_since` (setting or removing a season's price moves the season)."""
+        seasons = selectors.season_list_for(actor=self.actor)
+        return list_response(self, seasons, s.SupplySeasonOut, context={}, ordering="-starts_on")
 
     @extend_schema(request=inputs.SeasonInput, responses={201: s.SupplySeasonDetailOut}, tags=TAGS)
     def post(self, request: Request) -> Response:

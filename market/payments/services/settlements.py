@@ -264,6 +264,7 @@ PAYOUT_TABLE = FixedTable(
         Column("amount", lambda s: s.net),
         Column("transfer_note", lambda s: s.transfer_note),
     ],
+    for_programs=True,
 )
 
 
