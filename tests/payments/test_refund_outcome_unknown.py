@@ -26,6 +26,7 @@ from market.payments.services.cards import REFUND_OUTCOME_UNKNOWN, refund_outcom
 from market.payments.services.reconciliation import reconciliation_run
 from market.payments.tasks import resolve_refund
 from tests.factories import member
+from tests.notifications.conftest import wait_until
 from tests.payments.fixtures import WRITES, card_token
 from tests.payments.test_card_outcome_unknown import Drop, DroppingStripe, dropping_stripe
 from tests.payments.test_form_keys import rendered_keys
@@ -214,3 +215,42 @@ def test_a_refund_failed_on_a_lost_answer_is_recorded_when_stripe_made_it_but_a_
 
 def _vnd(amount: int) -> Money:
     return Money(Decimal(amount), "VND")
+
+
+def test_the_api_answers_409_until_stripe_is_heard_then_the_refund_it_made(refund_link, card_paid, api, alliance):
+    client = api(member(alliance, Role.MANAGER))
+    url = f"/api/v1/payments/payments/{card_paid.pk}/refunds/"
+    body = {"amount": 500_000, "reason": "Thiếu 1 bao"}
+    refund_link.drop = Drop.AFTER_CREATE
+
+    first = client.post(url, body, HTTP_IDEMPOTENCY_KEY="erp-1", HTTP_ACCEPT_LANGUAGE="en")
+    refund_link.drop = Drop.EVERYTHING
+    retried = client.post(url, body, HTTP_IDEMPOTENCY_KEY="erp-1", HTTP_ACCEPT_LANGUAGE="en")
+
+    for answer in (first, retried):
+        assert answer.status_code == 409
+        assert answer.json()["error"]["code"] == REFUND_OUTCOME_UNKNOWN
+        assert "do not refund it again" in answer.json()["error"]["message"]
+    refund_link.drop = Drop.NOTHING
+    settled = client.post(url, body, HTTP_IDEMPOTENCY_KEY="erp-1")
+    assert settled.status_code == 201
+    assert (settled.json()["state"], settled.json()["outcome_unknown"]) == (RefundState.SUCCEEDED, False)
+    assert len(refund_link.refunds()) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.worker
+def test_a_real_worker_settles_the_refund_with_the_task_sent_once_the_flag_is_committed(
+    refund_link, card_paid, staff, settings, celery_worker_process
+):
+    celery_worker_process(concurrency=1)
+    settings.STRIPE_OUTCOME_SETTLE_SECONDS = 0  # the task is sent with no delay (the worker asks localstripe itself)
+    refund_link.drop = Drop.AFTER_CREATE
+
+    refused(staff, card_paid, 500_000, "erp-1")
+
+    wait_until(lambda: not Refund.objects.get(payment=card_paid).outcome_unknown, timeout=60, what="the check")
+    assert Refund.objects.get(payment=card_paid).state == RefundState.SUCCEEDED
+    card_paid.refresh_from_db()
+    assert card_paid.amount_refunded == 500_000
+    assert len(refund_link.refunds()) == 1
