@@ -370,6 +370,7 @@ STRIPE_TIMEOUT_SECONDS = float(env("STRIPE_TIMEOUT_SECONDS", "10"))
 STRIPE_MAX_NETWORK_RETRIES = int(env("STRIPE_MAX_NETWORK_RETRIES", "1"))
 # A card attempt whose answer was lost is failed (and a new one allowed) only when Stripe, asked this long after
 # the attempt began, shows no charge for it: by then the SDK has given up and Stripe has finished the request.
+# A refund whose answer was lost is sent again (under its key) only when Stripe, asked this long after, has none.
 STRIPE_OUTCOME_SETTLE_SECONDS = float(
     env("STRIPE_OUTCOME_SETTLE_SECONDS", str(STRIPE_TIMEOUT_SECONDS * (STRIPE_MAX_NETWORK_RETRIES + 1) + 60))
 )
@@ -514,6 +515,7 @@ CELERY_TASK_ROUTES = {
     "market.payments.tasks.process_webhook_event": {"queue": "payments"},
     "market.payments.tasks.relay_webhook_events": {"queue": "payments"},
     "market.payments.tasks.resolve_card_attempt": {"queue": "payments"},
+    "market.payments.tasks.resolve_refund": {"queue": "payments"},
     "market.payments.tasks.run_reconciliation": {"queue": "bulk"},
     "market.notifications.tasks.relay": {"queue": "notifications"},
     "market.notifications.tasks.compose_digests": {"queue": "bulk"},

@@ -76,6 +76,7 @@ from market.payments.policy import (
     transfer_actions,
 )
 from market.payments.services.bank import LineOutcome, statement_preview
+from market.payments.services.cards import REFUND_OUTCOME_UNKNOWN
 from market.payments.services.reconciliation import reconciliation_request
 from market.payments.services.settlements import payout_csv
 
@@ -299,11 +300,16 @@ def staff_payments(request: MemberRequest) -> HttpResponse:
 def _payment_page(request: MemberRequest, payment_id: int, form: SchemaForm | None = None) -> HttpResponse:
     actor = request.actor
     payment = selectors.payment_get_for(actor=actor, payment_id=payment_id)
+    # A refund whose answer from Stripe was lost is checked again each time staff look at the payment.
+    if services.refunds_resolve(payment_id=payment.pk, source=EventSource.STAFF):
+        payment.refresh_from_db()
+    refunds = list(payment.refunds.all())
     context = {
         "payment": payment,
         "actions": payment_actions(actor=actor, payment=payment),
         "events": payment.events.select_related("actor"),
-        "refunds": payment.refunds.all(),
+        "refunds": refunds,
+        "refund_outcome_unknown": any(refund.outcome_unknown for refund in refunds),
         "disputes": payment.disputes.all(),
         "form": form or RefundForm(initial={"amount": payment.refundable}),
     }
@@ -326,7 +332,11 @@ def staff_payment_refund(request: MemberRequest, payment_id: int) -> HttpRespons
                 actor=request.actor, payment_id=payment_id, client_key=posted_key(request.POST), **form.cleaned_data
             )
         except ApplicationError as error:
-            form.add_service_errors(error)
+            if error.code != REFUND_OUTCOME_UNKNOWN:
+                form.add_service_errors(error)
+            else:  # not a mistake in the form: the refund is made or not, and the payment's page follows it
+                messages.warning(request, error.message)
+                return redirect("frontend:staff-payment", payment_id=payment_id)
         else:
             refund = done.value
             if done.replayed:

@@ -155,6 +155,7 @@ class RefundOut(serializers.ModelSerializer):
             "provider_reference",
             "reason",
             "failure_message",
+            "outcome_unknown",
             "created_at",
         ]
 
@@ -438,7 +439,9 @@ class RefundCreateView(ActorAPIView):
         tags=["payments"],
     )
     def post(self, request: Request, payment_id: int) -> Response:
-        """Refund part or all of a card payment; the same Idempotency-Key answers with the same refund, made once."""
+        """Refund part or all of a card payment; the same Idempotency-Key answers with the same refund, made once.
+        When Stripe's answer is lost the refund may have been made: 409 `refund_outcome_unknown` (also to retries)
+        until Stripe is heard; its amount stays reserved meanwhile. Do not send a new refund for it."""
         selectors.payment_get_for(actor=self.actor, payment_id=payment_id)
         refund = services.refund_create(
             actor=self.actor,

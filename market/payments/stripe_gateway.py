@@ -129,6 +129,17 @@ def refunds_for_charge(charge_id: str) -> list[dict[str, Any]]:
     return [as_dict(r) for r in client().v1.refunds.list({"charge": charge_id, "limit": 100}).auto_paging_iter()]
 
 
+def refund_find(*, refund_id: int, intent_id: str) -> dict[str, Any] | None:
+    """The refund Stripe made for our refund `refund_id` (its metadata names it) among the refunds of the
+    PaymentIntent, whatever its status. Stripe's idempotency keys cannot be looked up."""
+    listing = client().v1.refunds.list({"payment_intent": intent_id, "limit": 100})
+    for refund in listing.auto_paging_iter():
+        found = as_dict(refund)
+        if (found.get("metadata") or {}).get("refund_id") == str(refund_id):
+            return found
+    return None
+
+
 def charge_retrieve(charge_id: str) -> dict[str, Any]:
     return as_dict(client().v1.charges.retrieve(charge_id))
 

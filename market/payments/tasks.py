@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from market.payments.models import EventSource, WebhookEvent
-from market.payments.services.cards import card_attempt_resolve
+from market.payments.services.cards import card_attempt_resolve, refund_resolve
 from market.payments.services.reconciliation import reconciliation_claim, reconciliation_run
 from market.payments.services.webhooks import (
     CLAIMABLE,
@@ -83,6 +83,19 @@ def resolve_card_attempt(self, payment_id: int) -> str:
     if payment.outcome_unknown:
         raise self.retry(countdown=_backoff(self.request.retries))
     return str(payment.state)
+
+
+@shared_task(name="market.payments.tasks.resolve_refund", bind=True, max_retries=MAX_ATTEMPTS)
+def resolve_refund(self, refund_id: int) -> str:
+    """Ask Stripe what became of a refund whose answer was lost (and send it again under its key if it never
+    reached Stripe); again later while Stripe cannot tell yet. The reconciliation sweep takes any left."""
+    try:
+        refund = refund_resolve(refund_id=refund_id, source=EventSource.SYSTEM)
+    except (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError) as error:
+        raise self.retry(exc=error, countdown=_backoff(self.request.retries)) from None
+    if refund.outcome_unknown:
+        raise self.retry(countdown=_backoff(self.request.retries))
+    return str(refund.state)
 
 
 def _backoff(retries: int) -> float:

@@ -57,17 +57,19 @@ class Drop(StrEnum):
 
 
 class DroppingStripe:
-    """A proxy on loopback in front of localstripe that loses connections as `drop` says."""
+    """A proxy on loopback in front of localstripe that loses connections as `drop` says; `create` is the
+    create call whose connection it loses."""
 
-    def __init__(self, upstream: str) -> None:
+    def __init__(self, upstream: str, create: tuple[str, str] = CREATE) -> None:
         self.drop = Drop.NOTHING
         self.upstream = upstream
+        self.create = create
         app = web.Application()
         app.router.add_route("*", "/{path:.*}", self._forward)
         self.server = LocalStripeThread(app=app)
 
     async def _forward(self, request: web.Request) -> web.StreamResponse:
-        is_create = (request.method, request.path) == CREATE
+        is_create = (request.method, request.path) == self.create
         if self.drop == Drop.EVERYTHING or (self.drop == Drop.BEFORE_CREATE and is_create):
             return self._lose(request)
         headers = {k: v for k, v in request.headers.items() if k.lower() not in ("host", "content-length")}
@@ -98,6 +100,9 @@ class DroppingStripe:
     def intents(self) -> list[dict[str, Any]]:
         return self._listed("payment_intents")
 
+    def refunds(self) -> list[dict[str, Any]]:
+        return self._listed("refunds")
+
     def _listed(self, kind: str) -> list[dict[str, Any]]:
         request = urllib.request.Request(  # noqa: S310 (loopback)
             f"{self.server.url}/v1/{kind}?limit=100", headers={"Authorization": "Bearer sk_test_localstripe"}
@@ -110,17 +115,21 @@ class DroppingStripe:
             self.drop = previous
 
 
-@pytest.fixture
-def stripe_link(localstripe, settings) -> Iterator[DroppingStripe]:
+def dropping_stripe(localstripe, settings, create: tuple[str, str] = CREATE) -> Iterator[DroppingStripe]:
     """localstripe (its store emptied by `localstripe`) behind a connection that can be lost. No SDK retry:
     Stripe answers a retried create from its idempotency cache, which localstripe does not have."""
-    link = DroppingStripe(localstripe.url)
+    link = DroppingStripe(localstripe.url, create)
     link.server.start()
     settings.STRIPE_API_BASE = link.server.url
     settings.STRIPE_MAX_NETWORK_RETRIES = 0
     settings.STRIPE_TIMEOUT_SECONDS = 5
     yield link
     link.server.stop()
+
+
+@pytest.fixture
+def stripe_link(localstripe, settings) -> Iterator[DroppingStripe]:
+    yield from dropping_stripe(localstripe, settings)
 
 
 @pytest.fixture

@@ -276,6 +276,16 @@ class Refund(TimeStampedModel):
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     succeeded_at = models.DateTimeField(null=True, blank=True)
     client_key = models.CharField(max_length=100, blank=True, help_text="The Idempotency-Key staff's client sent.")
+    # A pending refund whose create call to Stripe was lost on the network (or answered with a 5xx): the money may
+    # have gone back. It stays pending, its amount reserved, until Stripe is asked (services.cards.refund_resolve).
+    outcome_unknown = models.BooleanField(
+        _("outcome being checked"),
+        default=False,
+        help_text="Stripe's answer to this refund was lost: the money may have gone back and it is being checked "
+        "with Stripe; its amount stays reserved meanwhile.",
+    )
+    # When our last create call for it began: the settle time for an unknown outcome counts from it.
+    sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -290,6 +300,12 @@ class Refund(TimeStampedModel):
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
             models.CheckConstraint(condition=Q(state__in=RefundState.values), name="refund_state_valid"),
+            models.CheckConstraint(
+                condition=Q(outcome_unknown=False) | Q(state=RefundState.PENDING), name="refund_unknown_only_pending"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["created_at"], condition=Q(outcome_unknown=True), name="refund_outcome_unknown_idx"),
         ]
 
     def __str__(self) -> str:

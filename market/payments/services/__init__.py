@@ -18,8 +18,10 @@ from market.payments.services.cards import (
     dispute_sync,
     payment_sync_from_intent,
     refund_create,
+    refund_resolve,
     refund_send,
     refund_sync,
+    refunds_resolve,
 )
 from market.payments.services.payables import (
     payable_amount_refresh,
@@ -58,8 +60,10 @@ __all__ = [
     "placed_again_on_reference_collision",
     "reconciliation_run",
     "refund_create",
+    "refund_resolve",
     "refund_send",
     "refund_sync",
+    "refunds_resolve",
     "settlement_mark_paid",
     "settlement_run_cancel",
     "settlement_run_create",

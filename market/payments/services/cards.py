@@ -365,27 +365,49 @@ def payment_sync_from_intent(
 
 
 # --- refunds -------------------------------------------------------------------------------------
+# The code of the Conflict a refund request gets while the result of its Stripe call is being checked.
+REFUND_OUTCOME_UNKNOWN = "refund_outcome_unknown"
+
+
 def refund_create(*, actor: Actor, payment_id: int, amount: int, reason: str, client_key: str = "") -> Once[Refund]:
-    """Refund part or all of a card payment. A refused refund is recorded as failed with Stripe's reason.
+    """Refund part or all of a card payment. A refund Stripe refused is recorded as failed with Stripe's reason.
 
     The same `client_key` (the API's Idempotency-Key, or the one-time key the refund form was rendered with)
     answers with the same refund, marked replayed. One that never got Stripe's answer is sent again under the
     same Stripe key (`ml-refund-<id>`) once the first attempt's call has surely ended, so it is made once even
-    where Stripe's own idempotency is missing (localstripe)."""
+    where Stripe's own idempotency is missing (localstripe).
+
+    When Stripe's answer is lost (`outcome_unknown`: the money may have gone back) the refund stays pending with
+    its amount reserved and the request, like its retries until Stripe is heard, is refused with a Conflict
+    (code REFUND_OUTCOME_UNKNOWN) that says not to refund again."""
     PAYMENT_POLICY.require_capability(actor=actor, action=PaymentAction.REFUND)
     if not reason.strip():
         raise ValidationFailed(fields={"reason": [_("Say why the money goes back.")]})
     if not Payment.objects.filter(pk=payment_id).exists():
         raise NotFound()
+    # Before any lock, as it may call Stripe: a refund of this payment whose answer was lost is settled first.
+    refunds_resolve(payment_id=payment_id, source=EventSource.API)
     with transaction.atomic():
         _payable, locked = lock_payment(payment_id)
         refund = Refund.objects.filter(payment=locked, client_key=client_key).first() if client_key else None
         replayed = refund is not None
         if refund is None:
             refund = _refund_open(actor=actor, payment=locked, amount=amount, reason=reason, client_key=client_key)
+        elif refund.outcome_unknown:
+            raise Conflict(refund_outcome_unknown_message(), code=REFUND_OUTCOME_UNKNOWN)
         elif refund.state != RefundState.PENDING or refund.provider_reference or _maybe_in_flight(refund):
             return Once(refund, replayed=True)  # a retried request: the first one's answer, or it is on its way
-    return Once(refund_send(actor=actor, refund=refund), replayed=replayed)  # claimed and committed: no lock held
+    refund = refund_send(actor=actor, refund=refund)  # claimed and committed: no lock held
+    if refund.outcome_unknown:
+        raise Conflict(refund_outcome_unknown_message(), code=REFUND_OUTCOME_UNKNOWN)
+    return Once(refund, replayed=replayed)
+
+
+def refund_outcome_unknown_message() -> str:
+    return _(
+        "We could not hear from the card service whether this refund was made. It is being checked now and its "
+        "amount stays reserved; do not refund it again. The payment's page shows the result."
+    )
 
 
 def _maybe_in_flight(refund: Refund) -> bool:
@@ -395,16 +417,22 @@ def _maybe_in_flight(refund: Refund) -> bool:
 
 
 def _refund_open(*, actor: Actor, payment: Payment, amount: int, reason: str, client_key: str) -> Refund:
-    """A pending refund row (the payment is locked by the caller), within what is left to refund."""
+    """A pending refund row (the payment is locked by the caller), within what is left to refund: pending
+    refunds, those whose result is being checked included, hold their amount."""
     PAYMENT_POLICY.authorize(actor=actor, obj=payment, action=PaymentAction.REFUND)
-    pending = (
-        Refund.objects.filter(payment=payment, state=RefundState.PENDING).aggregate(total=Sum("amount"))["total"] or 0
+    pending = Refund.objects.filter(payment=payment, state=RefundState.PENDING).aggregate(
+        total=Sum("amount"), checking=Sum("amount", filter=Q(outcome_unknown=True))
     )
-    available = payment.amount - payment.amount_refunded - pending
+    available = payment.amount - payment.amount_refunded - (pending["total"] or 0)
     if amount <= 0 or amount > available:
-        raise ValidationFailed(
-            fields={"amount": [_("Enter an amount of at most %(max)s.") % {"max": format_money(max(available, 0))}]}
-        )
+        at_most = {"max": format_money(max(available, 0))}
+        message = _("Enter an amount of at most %(max)s.") % at_most
+        if pending["checking"]:
+            message = _(
+                "Enter an amount of at most %(max)s: %(checking)s is held by a refund whose result is being "
+                "checked with the card service."
+            ) % {**at_most, "checking": format_money(pending["checking"])}
+        raise ValidationFailed(fields={"amount": [message]})
     refund = Refund.objects.create(
         payment=payment, amount=amount, reason=reason, requested_by=actor.user, client_key=client_key
     )
@@ -412,23 +440,101 @@ def _refund_open(*, actor: Actor, payment: Payment, amount: int, reason: str, cl
     return refund
 
 
-def refund_send(*, actor: Actor, refund: Refund) -> Refund:
-    """Ask Stripe for a pending refund claimed (and committed) before: no row lock is held meanwhile."""
+def refund_send(*, actor: Actor | None, refund: Refund, source: EventSource = EventSource.API) -> Refund:
+    """Ask Stripe for a pending refund claimed (and committed) before: no row lock is held meanwhile. `actor` is
+    None when Market Link itself sends it again (`refund_resolve`)."""
     payment = refund.payment
     amount = refund.amount
+    started = timezone.now()
     try:
         data = gateway.refund_create(
             refund_id=refund.pk, intent_id=payment.provider_reference, amount=Money(Decimal(amount), payment.currency)
         )
+    except (stripe.APIConnectionError, stripe.APIError) as error:
+        # Lost on the network, or a 5xx (indeterminate, says Stripe): the money may have gone back. Failing it
+        # would free its amount for a second refund.
+        logger.warning("no answer from stripe for refund %s: %s", refund.pk, error)
+        return _refund_outcome_unknown_record(actor=actor, refund_id=refund.pk, sent_at=started)
     except stripe.StripeError as error:
+        # Any other error is Stripe's answer that it made no refund (a 4xx).
         with transaction.atomic():
             refund = Refund.objects.select_for_update().get(pk=refund.pk)
             refund.state = RefundState.FAILED
+            refund.outcome_unknown = False
             refund.failure_message = str(error.user_message or error)[:500]
-            refund.save(update_fields=["state", "failure_message", "updated_at"])
+            refund.save(update_fields=["state", "outcome_unknown", "failure_message", "updated_at"])
             audit_record(actor=actor, action="payments.refund_failed", target=payment, data={"refund": refund.pk})
         return refund
-    return refund_sync(data=data, source=EventSource.API) or refund
+    return refund_sync(data=data, source=source) or refund
+
+
+def _refund_outcome_unknown_record(*, actor: Actor | None, refund_id: int, sent_at: datetime) -> Refund:
+    """Keep the refund pending (its amount reserved) and flagged, then have a worker ask Stripe once the call
+    has settled. The flag is the outbox: the reconciliation sweep finds the refund if the task is lost."""
+    with transaction.atomic():
+        refund = Refund.objects.select_for_update().get(pk=refund_id)
+        if refund.state != RefundState.PENDING or refund.provider_reference:
+            return refund  # a webhook brought Stripe's answer meanwhile
+        refund.outcome_unknown = True
+        refund.sent_at = sent_at
+        refund.save(update_fields=["outcome_unknown", "sent_at", "updated_at"])
+        audit_record(
+            actor=actor, action="payments.refund_outcome_unknown", target=refund.payment, data={"refund": refund.pk}
+        )
+        transaction.on_commit(lambda: _refund_check_later(refund_id))
+    return refund
+
+
+def _refund_check_later(refund_id: int) -> None:
+    from market.payments.tasks import resolve_refund
+
+    try:
+        resolve_refund.apply_async(args=[refund_id], countdown=settings.STRIPE_OUTCOME_SETTLE_SECONDS)
+    except Exception:
+        logger.warning("could not enqueue the check of refund %s; the sweep will do it", refund_id, exc_info=True)
+
+
+def refund_resolve(*, refund_id: int, source: EventSource) -> Refund:
+    """Settle a refund whose answer from Stripe was lost (`outcome_unknown`): the refund Stripe made for it
+    (found by the refund id in its metadata) is recorded as any Stripe answer is, once however many times this
+    runs. If Stripe has none once the call has settled, the request never reached it and the refund is sent
+    again under the same key `ml-refund-<id>`: the decision to refund stands, and should the first call turn
+    up at Stripe after all, Stripe answers the second with the first refund instead of making another. Two
+    resolvers never both send: the one that moves `sent_at` on from the value it read sends.
+
+    Raises stripe.StripeError while Stripe cannot be asked; the refund then stays as it is."""
+    refund = Refund.objects.select_related("payment").get(pk=refund_id)
+    if not refund.outcome_unknown:
+        return refund
+    found = gateway.refund_find(refund_id=refund.pk, intent_id=refund.payment.provider_reference)
+    if found is not None:
+        return refund_sync(data=found, source=source) or refund
+    sent_at = refund.sent_at or refund.created_at
+    if timezone.now() < sent_at + timedelta(seconds=settings.STRIPE_OUTCOME_SETTLE_SECONDS):
+        return refund  # Stripe may still be finishing the call: ask again later
+    claimed = Refund.objects.filter(
+        pk=refund.pk, state=RefundState.PENDING, outcome_unknown=True, sent_at=refund.sent_at
+    ).update(sent_at=timezone.now())
+    if not claimed:
+        return Refund.objects.get(pk=refund.pk)  # another resolver is sending it, or Stripe answered meanwhile
+    logger.info("refund %s never reached stripe; sent again under its key", refund.pk)
+    return refund_send(actor=None, refund=refund, source=source)
+
+
+def refunds_resolve(*, payment_id: int | None, source: EventSource) -> list[Refund]:
+    """Ask Stripe about the refunds of a payment (or, for the sweep, of every payment) whose outcome is unknown;
+    returns them as they are now. A refund Stripe cannot be asked about stays as it is."""
+    refunds = Refund.objects.filter(outcome_unknown=True)
+    if payment_id is not None:
+        refunds = refunds.filter(payment_id=payment_id)
+    checked: list[Refund] = []
+    for refund in refunds.order_by("created_at"):
+        try:
+            checked.append(refund_resolve(refund_id=refund.pk, source=source))
+        except stripe.StripeError as error:
+            logger.warning("refund %s: stripe could not be asked (%s); checked again later", refund.pk, error)
+            checked.append(refund)
+    return checked
 
 
 class StripeRefundStatus(StrEnum):
@@ -448,7 +554,12 @@ _REFUND_STATES = {
 
 
 def refund_sync(*, data: dict[str, Any], source: EventSource, provider_event_id: str = "") -> Refund | None:
-    """Record a refund as Stripe reports it; a succeeded refund moves the payment (forward only)."""
+    """Record a refund as Stripe reports it; a succeeded refund moves the payment (forward only).
+
+    One exception to forward only: a refund we recorded as failed without ever hearing of it from Stripe (no
+    Stripe reference: the failure came from an error on our call — before outcomes were kept unknown, a lost
+    answer too) is recorded as succeeded when Stripe shows it succeeded, since the money did go back. A refund
+    Stripe itself reported failed (the bank declined it) stays failed."""
     with transaction.atomic():
         refund = Refund.objects.select_for_update().filter(provider_reference=data["id"]).first()
         if refund is None:
@@ -467,8 +578,15 @@ def refund_sync(*, data: dict[str, Any], source: EventSource, provider_event_id:
                 payment=payment, amount=int(data["amount"]), reason=_("Refunded in the Stripe dashboard")
             )
         target = _REFUND_STATES.get(data.get("status", ""), RefundState.PENDING)
-        changed = ["provider_reference", "updated_at"]
+        failed_unheard = refund.state == RefundState.FAILED and not refund.provider_reference
+        changed = ["provider_reference", "outcome_unknown", "updated_at"]
         refund.provider_reference = data["id"]
+        refund.outcome_unknown = False  # whatever was unknown about this refund, Stripe has now told us
+        if failed_unheard and target == RefundState.SUCCEEDED:
+            logger.warning("refund %s was recorded failed but stripe made it (%s)", refund.pk, data["id"])
+            refund.state = RefundState.PENDING  # moved on to succeeded below, with the payment
+            refund.failure_message = ""
+            changed.append("failure_message")
         if refund.state == RefundState.PENDING and target != RefundState.PENDING:
             refund.state = target
             changed.append("state")

@@ -48,7 +48,12 @@ from market.payments.models import (
 )
 from market.payments.permissions import PAYMENTS_MANAGE
 from market.payments.policy import DISCREPANCY_POLICY, DiscrepancyAction
-from market.payments.services.cards import card_attempts_resolve, payment_sync_from_intent, provider_record_upsert
+from market.payments.services.cards import (
+    card_attempts_resolve,
+    payment_sync_from_intent,
+    provider_record_upsert,
+    refunds_resolve,
+)
 from market.payments.services.webhooks import stripe_event_handled, webhook_event_process, webhook_event_store
 
 logger = logging.getLogger(__name__)
@@ -165,6 +170,8 @@ def _sweep_stripe(run: ReconciliationRun) -> None:
         raise RuntimeError(f"Stripe sweep failed: {error}") from error
     # Card attempts whose answer was lost and that no charge above settled (the task after the loss was lost too).
     card_attempts_resolve(payable_id=None, source=EventSource.SWEEP)
+    # Refunds whose answer was lost, likewise (the charges above carry refunds only of payments already known).
+    refunds_resolve(payment_id=None, source=EventSource.SWEEP)
     run.swept_to = newest
     SweepWatermark.objects.filter(name="stripe", value__lt=newest).update(value=newest)
 
