@@ -8,12 +8,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from bench.servers import private_redis, start_gunicorn, stop
 from frontend.audit import report
@@ -23,7 +25,8 @@ ROOT = Path(__file__).resolve().parents[2]
 NODE_DIR = ROOT / "var" / "lighthouse"  # `make audit` installs frontend/audit/package-lock.json here
 LIGHTHOUSE = NODE_DIR / "node_modules" / ".bin" / "lighthouse"
 CHROME_PATH = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
-CHROME_FLAGS = "--headless=new --no-sandbox --disable-gpu --no-first-run --disable-background-networking"
+# Headless (puppeteer adds --headless=new) as the Lighthouse CLI ran Chromium.
+CHROME_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 SESSION_COOKIE = "sessionid"
 UNAUDITED_STATIC = ("admin", "rest_framework", "drf_spectacular_sidecar")
 # The suite's own settings never leak into the audited server.
@@ -78,69 +81,55 @@ def prepare(env: dict[str, str]) -> list[dict[str, Any]]:
     return targets
 
 
-# Lighthouse asks to be run again when Chrome's trace of a page load comes out incomplete (NO_NAVSTART,
-# NO_FCP), which a loaded machine makes happen now and then; a page's own error fails at once.
-RETRIED_ERRORS = ("Please run Lighthouse again", "NO_NAVSTART", "NO_FCP")
-ATTEMPTS = 3
+RUNNER = Path(__file__).with_name("run.mjs")
 
 
-def lighthouse(url: str, session: str, out: Path) -> LighthouseRun:
-    headers = json.dumps({"Cookie": f"{SESSION_COOKIE}={session}"}) if session else "{}"
-    command = [
-        str(LIGHTHOUSE),
-        url,
-        "--quiet",
-        "--output=json",
-        f"--output-path={out}",
-        "--only-categories=performance,accessibility,best-practices,seo",
-        f"--chrome-flags={CHROME_FLAGS}",
-        f"--extra-headers={headers}",
-    ]
-    for attempt in range(1, ATTEMPTS + 1):
-        done = subprocess.run(
-            command, env=os.environ | {"CHROME_PATH": CHROME_PATH}, capture_output=True, text=True, timeout=300
-        )
-        error = done.stderr[-3000:] if done.returncode != 0 else json.loads(out.read_text()).get("runtimeError")
-        if not error:
-            return LighthouseRun.from_lhr(json.loads(out.read_text()))
-        if attempt == ATTEMPTS or not any(marker in str(error) for marker in RETRIED_ERRORS):
-            raise RuntimeError(f"lighthouse {url} failed:\n{error}")
-        print(f"  {url}: Lighthouse asks for another run ({attempt}/{ATTEMPTS})", flush=True)
-    raise AssertionError("unreachable")
+def browse(base: str, targets: list[dict[str, Any]], runs: int, out_dir: Path, scratch: Path) -> list[PageResult]:
+    """axe on every page, then `runs` Lighthouse runs per page, all in one Node process driving one Chromium
+    (run.mjs: a browser context of its own per visit), read back into the pages' results."""
+    from axe_playwright_python.base import AXE_FILE_PATH
 
-
-def axe_all(base: str, targets: list[dict[str, Any]]) -> dict[str, list[AxeViolation]]:
-    """axe's full rule set (every impact, best practices included) at 360 px, signed in where needed."""
-    from axe_playwright_python.sync_playwright import Axe
-    from playwright.sync_api import ViewportSize, sync_playwright
-
-    axe = Axe()
-    found: dict[str, list[AxeViolation]] = {}
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROME_PATH, args=["--headless", "--no-sandbox", "--disable-gpu"]
-        )
-        try:
-            for target in targets:
-                context = browser.new_context(viewport=ViewportSize(width=360, height=780))
-                if target["session"]:
-                    context.add_cookies([{"name": SESSION_COOKIE, "value": target["session"], "url": base}])
-                page = context.new_page()
-                page.goto(base + target["path"], wait_until="networkidle")
-                results = axe.run(page).response
-                found[target["name"]] = [
-                    AxeViolation(
-                        rule=v["id"],
-                        impact=v["impact"] or "",
-                        help=v["help"],
-                        targets=[" ".join(map(str, n["target"])) for n in v["nodes"]],
-                    )
-                    for v in results["violations"]
-                ]
-                context.close()
-        finally:
-            browser.close()
-    return found
+    slugs = {target["name"]: target["name"].replace(" ", "-") for target in targets}
+    job = {
+        "chrome": CHROME_PATH,
+        "chrome_args": CHROME_ARGS,
+        "axe_script": str(AXE_FILE_PATH),
+        "cookie": SESSION_COOKIE,
+        "host": urlsplit(base).hostname,
+        "out": str(out_dir.resolve()),
+        "runs": runs,
+        "targets": [
+            {"name": t["name"], "slug": slugs[t["name"]], "url": base + t["path"], "session": t["session"]}
+            for t in targets
+        ],
+    }
+    (scratch / "job.json").write_text(json.dumps(job))
+    # Node resolves lighthouse and puppeteer-core from the folder the script sits in.
+    shutil.copyfile(RUNNER, NODE_DIR / RUNNER.name)
+    node = shutil.which("node")
+    if node is None:
+        raise SystemExit("node is not installed: `make audit` needs Node.js (npm installs Lighthouse)")
+    done = subprocess.run([node, RUNNER.name, str(scratch.resolve() / "job.json")], cwd=NODE_DIR, timeout=3600)
+    if done.returncode != 0:
+        raise RuntimeError(f"the browser runs failed (exit {done.returncode}): see the output above")
+    pages = []
+    for target in targets:
+        page = PageResult(target["name"], target["path"], target["public"])
+        for run in range(1, runs + 1):
+            lhr = json.loads((out_dir / "lighthouse" / f"{slugs[target['name']]}-{run}.json").read_text())
+            page.runs.append(LighthouseRun.from_lhr(lhr))
+            print(f"  {target['name']} run {run}: {page.runs[-1]}", flush=True)
+        page.violations = [
+            AxeViolation(
+                rule=v["id"],
+                impact=v["impact"] or "",
+                help=v["help"],
+                targets=[" ".join(map(str, n["target"])) for n in v["nodes"]],
+            )
+            for v in json.loads((out_dir / "axe" / f"{slugs[target['name']]}.json").read_text())
+        ]
+        pages.append(page)
+    return pages
 
 
 def lighthouse_version() -> str:
@@ -161,28 +150,16 @@ def audit(runs: int, out_dir: Path, only: list[str], keep: Path | None) -> list[
                 name="audit", app="market.wsgi", env=env, workers=2, scratch=scratch, ready="/robots.txt"
             )
             try:
-                (out_dir / "lighthouse").mkdir(parents=True, exist_ok=True)
-                violations = axe_all(server.base, targets)
-                pages = []
-                for target in targets:
-                    page = PageResult(target["name"], target["path"], target["public"])
-                    for run in range(runs):
-                        url = server.url(target["path"])
-                        slug = target["name"].replace(" ", "-")
-                        lhr = out_dir / "lighthouse" / f"{slug}-{run + 1}.json"
-                        page.runs.append(lighthouse(url, target["session"], lhr))
-                        print(f"  {target['name']} run {run + 1}: {page.runs[-1]}", flush=True)
-                    page.violations = violations[target["name"]]
-                    pages.append(page)
+                pages = browse(server.base, targets, runs, out_dir, scratch)
             finally:
                 stop(server.process)
-    from axe_playwright_python import sync_playwright as axe_module
+    from axe_playwright_python.base import AXE_FILE_PATH
 
     meta = {
         "finished_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "runs": runs,
         "lighthouse": lighthouse_version(),
-        "axe": _axe_version(Path(axe_module.__file__).parent / "axe.min.js"),
+        "axe": _axe_version(AXE_FILE_PATH),
         "server": "gunicorn, 2 sync workers, MARKET_ENV=production (DEBUG off), SQLite with the demo data",
     }
     path = report.write(pages, meta, out_dir)
