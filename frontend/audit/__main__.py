@@ -1,17 +1,21 @@
-"""`python -m frontend.audit [--runs 3] [--out var/audit]`: seed the demo into a scratch SQLite database,
-serve it as production does (gunicorn, DEBUG off, collected and hashed static files, a private Redis), run
-Lighthouse and axe on every page of targets.py, write report.json and report.md, exit 1 when a page misses
-a target."""
+"""`python -m frontend.audit [--runs 3] [--out var/audit]`: seed the demo into a scratch SQLite database
+(or copy the one seeded today by the same code, kept in var/audit-cache), serve it as production does
+(gunicorn, DEBUG off, collected and hashed static files, a private Redis), run axe and Lighthouse on every
+page of targets.py in one Chromium (run.mjs), write report.json and report.md, exit 1 when a page misses a
+target."""
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,6 +32,8 @@ CHROME_PATH = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
 # Headless (puppeteer adds --headless=new) as the Lighthouse CLI ran Chromium.
 CHROME_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 SESSION_COOKIE = "sessionid"
+DEMO_CACHE = ROOT / "var" / "audit-cache"
+NOT_SEEDED = ("tests", "bench")  # packages the demo never runs
 UNAUDITED_STATIC = ("admin", "rest_framework", "drf_spectacular_sidecar")
 # The suite's own settings never leak into the audited server.
 TEST_ONLY = ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "MARKET_ENV", "DJANGO_SETTINGS_MODULE", "DEBUG")
@@ -62,13 +68,49 @@ def manage(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
-def prepare(env: dict[str, str]) -> list[dict[str, Any]]:
-    """Migrate and seed as `make run` does (once per scratch folder), collect static files, then list the
-    pages with fresh sessions."""
-    if not Path(env["DATABASE_URL"].removeprefix("sqlite:///")).exists():
-        development = env | {"MARKET_ENV": "development", "DEBUG": "0"}
-        manage(development, "migrate", "--noinput", "-v0")
-        manage(development, "seed_demo")
+def demo_key() -> str:
+    """What the seeded demo is made of: our Python code (models, migrations, seeders, the services they call),
+    the locked packages, and the day (the demo's dates count from today)."""
+    digest = hashlib.sha256(datetime.now(UTC).date().isoformat().encode())
+    packages = [d for d in sorted(ROOT.iterdir()) if (d / "__init__.py").exists() and d.name not in NOT_SEEDED]
+    for path in [ROOT / "uv.lock", *(path for package in packages for path in sorted(package.rglob("*.py")))]:
+        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def seed(env: dict[str, str], scratch: Path) -> None:
+    """The demo in the scratch folder (its SQLite database and the files it uploaded), migrated and seeded
+    as `make run` does — about a minute — or copied from var/audit-cache when the same code seeded it today."""
+    database = Path(env["DATABASE_URL"].removeprefix("sqlite:///"))
+    files = Path(env["MARKET_VAR_DIR"])
+    cached = DEMO_CACHE / f"demo-{demo_key()}"
+    if cached.exists():
+        _copy_database(cached / database.name, database)
+        shutil.copytree(cached / "var", files, dirs_exist_ok=True)
+        print(f"The seeded demo from {cached}", flush=True)
+        return
+    development = env | {"MARKET_ENV": "development", "DEBUG": "0"}
+    manage(development, "migrate", "--noinput", "-v0")
+    manage(development, "seed_demo")
+    # Kept for the next audit under a temporary name, then renamed: a concurrent audit never reads half of it.
+    DEMO_CACHE.mkdir(parents=True, exist_ok=True)
+    for stale in DEMO_CACHE.glob("demo-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    partial = Path(tempfile.mkdtemp(prefix="partial-", dir=DEMO_CACHE))
+    _copy_database(database, partial / database.name)
+    shutil.copytree(files, partial / "var")
+    partial.rename(cached)
+
+
+def _copy_database(source: Path, target: Path) -> None:
+    """SQLite's own backup: a whole, consistent copy whatever its write-ahead log still holds."""
+    with closing(sqlite3.connect(source)) as origin, closing(sqlite3.connect(target)) as copy:
+        origin.backup(copy)
+
+
+def prepare(env: dict[str, str], scratch: Path) -> list[dict[str, Any]]:
+    """The seeded demo, the static files collected, then the pages with fresh sessions."""
+    seed(env, scratch)
     # The audited pages' files, hashed and compressed as in production; the admin's and the API browser's
     # (30 MB that no audited page loads) are left out to save minutes.
     manage(env, "collectstatic", "--noinput", "--clear", "-v0", *(f"--ignore={app}" for app in UNAUDITED_STATIC))
@@ -137,15 +179,14 @@ def lighthouse_version() -> str:
     return str(package["version"])
 
 
-def audit(runs: int, out_dir: Path, only: list[str], keep: Path | None) -> list[PageResult]:
+def audit(runs: int, out_dir: Path, only: list[str]) -> list[PageResult]:
     if not LIGHTHOUSE.exists():
         raise SystemExit(f"{LIGHTHOUSE} is missing: run `make audit` (it runs npm ci from frontend/audit/)")
     with tempfile.TemporaryDirectory(prefix="market-audit-") as tmp:
-        scratch = keep or Path(tmp)
-        scratch.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tmp)
         with private_redis(scratch) as redis:
             env = server_env(scratch, redis)
-            targets = [t for t in prepare(env) if not only or t["name"] in only]
+            targets = [t for t in prepare(env, scratch) if not only or t["name"] in only]
             server = start_gunicorn(
                 name="audit", app="market.wsgi", env=env, workers=2, scratch=scratch, ready="/robots.txt"
             )
@@ -178,9 +219,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3, help="Lighthouse runs per page (the median counts)")
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "audit")
     parser.add_argument("--page", action="append", default=[], help="audit only this page (by name); repeatable")
-    parser.add_argument("--keep", type=Path, help="a folder that keeps the seeded demo between runs (faster reruns)")
     options = parser.parse_args()
-    pages = audit(options.runs, options.out, options.page, options.keep)
+    pages = audit(options.runs, options.out, options.page)
     return 1 if any(page.failures() for page in pages) else 0
 
 
