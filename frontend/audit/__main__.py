@@ -99,7 +99,10 @@ def seed(env: dict[str, str], scratch: Path) -> None:
     partial = Path(tempfile.mkdtemp(prefix="partial-", dir=DEMO_CACHE))
     _copy_database(database, partial / database.name)
     shutil.copytree(files, partial / "var")
-    partial.rename(cached)
+    try:
+        partial.rename(cached)
+    except OSError:  # another audit stored the same demo first
+        shutil.rmtree(partial)
 
 
 def _copy_database(source: Path, target: Path) -> None:
