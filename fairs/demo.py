@@ -27,7 +27,7 @@ from fairs.models import (
     SubsidyProgramme,
     ZoneKind,
 )
-from market.core.demo import DEMO_PASSWORD, DemoContext
+from market.core.demo import DemoContext, demo_password_hash
 from market.core.errors import ApplicationError
 from market.core.quantity import Unit
 from market.organisations.demo import demo_tax_code
@@ -144,7 +144,7 @@ def _extra_cooperatives() -> list[Organisation]:
         email = f"htx{300 + i}@hoicho-demo.example"
         user, created = User.objects.get_or_create(email=email, defaults={"full_name": f"Chủ nhiệm {name}"})
         if created:
-            user.set_password(DEMO_PASSWORD)
+            user.password = demo_password_hash()
             user.acting_organisation = organisation
             user.save()
         Membership.objects.get_or_create(user=user, organisation=organisation, defaults={"role": Role.OWNER})
@@ -301,7 +301,7 @@ def _late_applicants(context: DemoContext, sellers: list[Organisation]) -> list[
             email=f"htx{360 + i}@hoicho-demo.example", defaults={"full_name": f"Chủ nhiệm {name}"}
         )
         if created:
-            user.set_password(DEMO_PASSWORD)
+            user.password = demo_password_hash()
             user.acting_organisation = organisation
             user.save()
         Membership.objects.get_or_create(user=user, organisation=organisation, defaults={"role": Role.OWNER})

@@ -43,9 +43,9 @@ from linkage.models import (
     SeasonKind,
 )
 from linkage.terms import ScheduledDelivery, Terms
-from market.core.demo import DemoContext
+from market.core.demo import DemoContext, demo_password_hash
 from market.core.quantity import Unit
-from market.organisations.demo import DEMO_PASSWORD, demo_tax_code
+from market.organisations.demo import demo_tax_code
 from market.organisations.models import Membership, Organisation, OrganisationKind, Role, User, VerificationStatus
 from market.organisations.permissions import Actor
 from orders.services.lifecycle import order_confirm, shipment_create
@@ -74,7 +74,7 @@ PROCESSORS = (
 def _user(email: str, name: str) -> User:
     user, created = User.objects.get_or_create(email=email, defaults={"full_name": name, "language": "vi"})
     if created:
-        user.set_password(DEMO_PASSWORD)
+        user.password = demo_password_hash()
         user.save()
     return user
 

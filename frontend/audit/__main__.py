@@ -1,19 +1,25 @@
-"""`python -m frontend.audit [--runs 3] [--out var/audit]`: seed the demo into a scratch SQLite database,
-serve it as production does (gunicorn, DEBUG off, collected and hashed static files, a private Redis), run
-Lighthouse and axe on every page of targets.py, write report.json and report.md, exit 1 when a page misses
-a target."""
+"""`python -m frontend.audit [--runs 3] [--out var/audit]`: seed the demo into a scratch SQLite database
+(or copy the one seeded today by the same code, kept in var/audit-cache), serve it as production does
+(gunicorn, DEBUG off, collected and hashed static files, a private Redis), run axe and Lighthouse on every
+page of targets.py in one Chromium (run.mjs), write report.json and report.md, exit 1 when a page misses a
+target."""
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
+import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from bench.servers import private_redis, start_gunicorn, stop
 from frontend.audit import report
@@ -23,8 +29,11 @@ ROOT = Path(__file__).resolve().parents[2]
 NODE_DIR = ROOT / "var" / "lighthouse"  # `make audit` installs frontend/audit/package-lock.json here
 LIGHTHOUSE = NODE_DIR / "node_modules" / ".bin" / "lighthouse"
 CHROME_PATH = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
-CHROME_FLAGS = "--headless=new --no-sandbox --disable-gpu --no-first-run --disable-background-networking"
+# Headless (puppeteer adds --headless=new) as the Lighthouse CLI ran Chromium.
+CHROME_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 SESSION_COOKIE = "sessionid"
+DEMO_CACHE = ROOT / "var" / "audit-cache"
+NOT_SEEDED = ("tests", "bench")  # packages the demo never runs
 UNAUDITED_STATIC = ("admin", "rest_framework", "drf_spectacular_sidecar")
 # The suite's own settings never leak into the audited server.
 TEST_ONLY = ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "MARKET_ENV", "DJANGO_SETTINGS_MODULE", "DEBUG")
@@ -59,13 +68,52 @@ def manage(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
-def prepare(env: dict[str, str]) -> list[dict[str, Any]]:
-    """Migrate and seed as `make run` does (once per scratch folder), collect static files, then list the
-    pages with fresh sessions."""
-    if not Path(env["DATABASE_URL"].removeprefix("sqlite:///")).exists():
-        development = env | {"MARKET_ENV": "development", "DEBUG": "0"}
-        manage(development, "migrate", "--noinput", "-v0")
-        manage(development, "seed_demo")
+def demo_key() -> str:
+    """What the seeded demo is made of: our Python code (models, migrations, seeders, the services they call),
+    the locked packages, and the day (the demo's dates count from today)."""
+    digest = hashlib.sha256(datetime.now(UTC).date().isoformat().encode())
+    packages = [d for d in sorted(ROOT.iterdir()) if (d / "__init__.py").exists() and d.name not in NOT_SEEDED]
+    for path in [ROOT / "uv.lock", *(path for package in packages for path in sorted(package.rglob("*.py")))]:
+        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def seed(env: dict[str, str], scratch: Path) -> None:
+    """The demo in the scratch folder (its SQLite database and the files it uploaded), migrated and seeded
+    as `make run` does — about a minute — or copied from var/audit-cache when the same code seeded it today."""
+    database = Path(env["DATABASE_URL"].removeprefix("sqlite:///"))
+    files = Path(env["MARKET_VAR_DIR"])
+    cached = DEMO_CACHE / f"demo-{demo_key()}"
+    if cached.exists():
+        _copy_database(cached / database.name, database)
+        shutil.copytree(cached / "var", files, dirs_exist_ok=True)
+        print(f"The seeded demo from {cached}", flush=True)
+        return
+    development = env | {"MARKET_ENV": "development", "DEBUG": "0"}
+    manage(development, "migrate", "--noinput", "-v0")
+    manage(development, "seed_demo")
+    # Kept for the next audit under a temporary name, then renamed: a concurrent audit never reads half of it.
+    DEMO_CACHE.mkdir(parents=True, exist_ok=True)
+    for stale in DEMO_CACHE.glob("demo-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    partial = Path(tempfile.mkdtemp(prefix="partial-", dir=DEMO_CACHE))
+    _copy_database(database, partial / database.name)
+    shutil.copytree(files, partial / "var")
+    try:
+        partial.rename(cached)
+    except OSError:  # another audit stored the same demo first
+        shutil.rmtree(partial)
+
+
+def _copy_database(source: Path, target: Path) -> None:
+    """SQLite's own backup: a whole, consistent copy whatever its write-ahead log still holds."""
+    with closing(sqlite3.connect(source)) as origin, closing(sqlite3.connect(target)) as copy:
+        origin.backup(copy)
+
+
+def prepare(env: dict[str, str], scratch: Path) -> list[dict[str, Any]]:
+    """The seeded demo, the static files collected, then the pages with fresh sessions."""
+    seed(env, scratch)
     # The audited pages' files, hashed and compressed as in production; the admin's and the API browser's
     # (30 MB that no audited page loads) are left out to save minutes.
     manage(env, "collectstatic", "--noinput", "--clear", "-v0", *(f"--ignore={app}" for app in UNAUDITED_STATIC))
@@ -78,69 +126,55 @@ def prepare(env: dict[str, str]) -> list[dict[str, Any]]:
     return targets
 
 
-# Lighthouse asks to be run again when Chrome's trace of a page load comes out incomplete (NO_NAVSTART,
-# NO_FCP), which a loaded machine makes happen now and then; a page's own error fails at once.
-RETRIED_ERRORS = ("Please run Lighthouse again", "NO_NAVSTART", "NO_FCP")
-ATTEMPTS = 3
+RUNNER = Path(__file__).with_name("run.mjs")
 
 
-def lighthouse(url: str, session: str, out: Path) -> LighthouseRun:
-    headers = json.dumps({"Cookie": f"{SESSION_COOKIE}={session}"}) if session else "{}"
-    command = [
-        str(LIGHTHOUSE),
-        url,
-        "--quiet",
-        "--output=json",
-        f"--output-path={out}",
-        "--only-categories=performance,accessibility,best-practices,seo",
-        f"--chrome-flags={CHROME_FLAGS}",
-        f"--extra-headers={headers}",
-    ]
-    for attempt in range(1, ATTEMPTS + 1):
-        done = subprocess.run(
-            command, env=os.environ | {"CHROME_PATH": CHROME_PATH}, capture_output=True, text=True, timeout=300
-        )
-        error = done.stderr[-3000:] if done.returncode != 0 else json.loads(out.read_text()).get("runtimeError")
-        if not error:
-            return LighthouseRun.from_lhr(json.loads(out.read_text()))
-        if attempt == ATTEMPTS or not any(marker in str(error) for marker in RETRIED_ERRORS):
-            raise RuntimeError(f"lighthouse {url} failed:\n{error}")
-        print(f"  {url}: Lighthouse asks for another run ({attempt}/{ATTEMPTS})", flush=True)
-    raise AssertionError("unreachable")
+def browse(base: str, targets: list[dict[str, Any]], runs: int, out_dir: Path, scratch: Path) -> list[PageResult]:
+    """axe on every page, then `runs` Lighthouse runs per page, all in one Node process driving one Chromium
+    (run.mjs: a browser context of its own per visit), read back into the pages' results."""
+    from axe_playwright_python.base import AXE_FILE_PATH
 
-
-def axe_all(base: str, targets: list[dict[str, Any]]) -> dict[str, list[AxeViolation]]:
-    """axe's full rule set (every impact, best practices included) at 360 px, signed in where needed."""
-    from axe_playwright_python.sync_playwright import Axe
-    from playwright.sync_api import ViewportSize, sync_playwright
-
-    axe = Axe()
-    found: dict[str, list[AxeViolation]] = {}
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROME_PATH, args=["--headless", "--no-sandbox", "--disable-gpu"]
-        )
-        try:
-            for target in targets:
-                context = browser.new_context(viewport=ViewportSize(width=360, height=780))
-                if target["session"]:
-                    context.add_cookies([{"name": SESSION_COOKIE, "value": target["session"], "url": base}])
-                page = context.new_page()
-                page.goto(base + target["path"], wait_until="networkidle")
-                results = axe.run(page).response
-                found[target["name"]] = [
-                    AxeViolation(
-                        rule=v["id"],
-                        impact=v["impact"] or "",
-                        help=v["help"],
-                        targets=[" ".join(map(str, n["target"])) for n in v["nodes"]],
-                    )
-                    for v in results["violations"]
-                ]
-                context.close()
-        finally:
-            browser.close()
-    return found
+    slugs = {target["name"]: target["name"].replace(" ", "-") for target in targets}
+    job = {
+        "chrome": CHROME_PATH,
+        "chrome_args": CHROME_ARGS,
+        "axe_script": str(AXE_FILE_PATH),
+        "cookie": SESSION_COOKIE,
+        "host": urlsplit(base).hostname,
+        "out": str(out_dir.resolve()),
+        "runs": runs,
+        "targets": [
+            {"name": t["name"], "slug": slugs[t["name"]], "url": base + t["path"], "session": t["session"]}
+            for t in targets
+        ],
+    }
+    (scratch / "job.json").write_text(json.dumps(job))
+    # Node resolves lighthouse and puppeteer-core from the folder the script sits in.
+    shutil.copyfile(RUNNER, NODE_DIR / RUNNER.name)
+    node = shutil.which("node")
+    if node is None:
+        raise SystemExit("node is not installed: `make audit` needs Node.js (npm installs Lighthouse)")
+    done = subprocess.run([node, RUNNER.name, str(scratch.resolve() / "job.json")], cwd=NODE_DIR, timeout=3600)
+    if done.returncode != 0:
+        raise RuntimeError(f"the browser runs failed (exit {done.returncode}): see the output above")
+    pages = []
+    for target in targets:
+        page = PageResult(target["name"], target["path"], target["public"])
+        for run in range(1, runs + 1):
+            lhr = json.loads((out_dir / "lighthouse" / f"{slugs[target['name']]}-{run}.json").read_text())
+            page.runs.append(LighthouseRun.from_lhr(lhr))
+            print(f"  {target['name']} run {run}: {page.runs[-1]}", flush=True)
+        page.violations = [
+            AxeViolation(
+                rule=v["id"],
+                impact=v["impact"] or "",
+                help=v["help"],
+                targets=[" ".join(map(str, n["target"])) for n in v["nodes"]],
+            )
+            for v in json.loads((out_dir / "axe" / f"{slugs[target['name']]}.json").read_text())
+        ]
+        pages.append(page)
+    return pages
 
 
 def lighthouse_version() -> str:
@@ -148,41 +182,28 @@ def lighthouse_version() -> str:
     return str(package["version"])
 
 
-def audit(runs: int, out_dir: Path, only: list[str], keep: Path | None) -> list[PageResult]:
+def audit(runs: int, out_dir: Path, only: list[str]) -> list[PageResult]:
     if not LIGHTHOUSE.exists():
         raise SystemExit(f"{LIGHTHOUSE} is missing: run `make audit` (it runs npm ci from frontend/audit/)")
     with tempfile.TemporaryDirectory(prefix="market-audit-") as tmp:
-        scratch = keep or Path(tmp)
-        scratch.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tmp)
         with private_redis(scratch) as redis:
             env = server_env(scratch, redis)
-            targets = [t for t in prepare(env) if not only or t["name"] in only]
+            targets = [t for t in prepare(env, scratch) if not only or t["name"] in only]
             server = start_gunicorn(
                 name="audit", app="market.wsgi", env=env, workers=2, scratch=scratch, ready="/robots.txt"
             )
             try:
-                (out_dir / "lighthouse").mkdir(parents=True, exist_ok=True)
-                violations = axe_all(server.base, targets)
-                pages = []
-                for target in targets:
-                    page = PageResult(target["name"], target["path"], target["public"])
-                    for run in range(runs):
-                        url = server.url(target["path"])
-                        slug = target["name"].replace(" ", "-")
-                        lhr = out_dir / "lighthouse" / f"{slug}-{run + 1}.json"
-                        page.runs.append(lighthouse(url, target["session"], lhr))
-                        print(f"  {target['name']} run {run + 1}: {page.runs[-1]}", flush=True)
-                    page.violations = violations[target["name"]]
-                    pages.append(page)
+                pages = browse(server.base, targets, runs, out_dir, scratch)
             finally:
                 stop(server.process)
-    from axe_playwright_python import sync_playwright as axe_module
+    from axe_playwright_python.base import AXE_FILE_PATH
 
     meta = {
         "finished_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "runs": runs,
         "lighthouse": lighthouse_version(),
-        "axe": _axe_version(Path(axe_module.__file__).parent / "axe.min.js"),
+        "axe": _axe_version(AXE_FILE_PATH),
         "server": "gunicorn, 2 sync workers, MARKET_ENV=production (DEBUG off), SQLite with the demo data",
     }
     path = report.write(pages, meta, out_dir)
@@ -201,9 +222,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3, help="Lighthouse runs per page (the median counts)")
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "audit")
     parser.add_argument("--page", action="append", default=[], help="audit only this page (by name); repeatable")
-    parser.add_argument("--keep", type=Path, help="a folder that keeps the seeded demo between runs (faster reruns)")
     options = parser.parse_args()
-    pages = audit(options.runs, options.out, options.page, options.keep)
+    pages = audit(options.runs, options.out, options.page)
     return 1 if any(page.failures() for page in pages) else 0
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 from stdnum.vn import mst
 
-from market.core.demo import DEMO_PASSWORD, DemoContext
+from market.core.demo import DemoContext, demo_password_hash
 from market.organisations.models import Membership, Organisation, OrganisationKind, Role, User, VerificationStatus
 
 
@@ -120,7 +120,7 @@ DEMO_MEMBERS: tuple[tuple[str, str, str, str], ...] = (
 def _user(email: str, full_name: str, *, staff: bool = False) -> User:
     user, created = User.objects.get_or_create(email=email, defaults={"full_name": full_name, "language": "vi"})
     if created:
-        user.set_password(DEMO_PASSWORD)
+        user.password = demo_password_hash()
     user.full_name = full_name
     # Alliance staff also run the back office (Django admin) in the demo.
     user.is_staff = user.is_superuser = staff

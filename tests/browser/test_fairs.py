@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from playwright.sync_api import Page, expect
 
 from fairs import services
-from fairs.models import Application, Badge, Booth, Fair, FairStatus, Meeting, MeetingOutcome
+from fairs.models import Application, Badge, Booth, Fair, FairStatus, Meeting, MeetingOutcome, PlanStatus
 from market.organisations.models import OrganisationKind, Role
 from tests.browser.conftest import assert_accessible, assert_fits_phone
 from tests.factories import TEST_PASSWORD, OrganisationFactory, member
@@ -275,5 +275,30 @@ def test_meeting_times_typed_the_vietnamese_way_a_meeting_its_outcome_and_check_
 
     log_in(page, base, buyer.email)
     page.goto(f"{base}/fairs/{fair.slug}/")
+    check(page)
+    assert page_errors == []
+
+
+def test_the_printed_plan_reads_on_a_phone_the_plan_scrolls_sideways_and_a_list_names_each_booth(
+    page: Page, live_server, page_errors
+):
+    alliance = OrganisationFactory(kind=OrganisationKind.ALLIANCE, name="Liên minh HTX An Giang")
+    fair = make_fair(alliance, booths=45)
+    assign(alliance, apply(OrganisationFactory(name="HTX Nước mắm Hưng Thịnh"), fair), fair, "A-02")
+    publish(fair)
+
+    page.goto(f"{live_server.url}/fairs/{fair.slug}/plan/")
+    # Each booth code as drawn: its font size times the plan's scale on the screen, never below 12 px.
+    drawn = page.locator("svg.fair-plan .booth text.code").evaluate_all(
+        "codes => codes.map(c => parseFloat(getComputedStyle(c).fontSize) * c.ownerSVGElement.getScreenCTM().a)"
+    )
+    assert len(drawn) == 45
+    assert min(drawn) >= 12, drawn
+    plan = page.get_by_role("region", name="Sơ đồ gian hàng")
+    assert plan.evaluate("region => region.scrollWidth > region.clientWidth"), "the plan scrolls inside its region"
+    rows = page.locator(".booth-list tbody tr")
+    expect(rows).to_have_count(45)
+    expect(rows.filter(has_text="A-02")).to_contain_text("HTX Nước mắm Hưng Thịnh")
+    expect(rows.filter(has_text="A-02")).to_contain_text(vi(PlanStatus.HELD.label))
     check(page)
     assert page_errors == []
