@@ -211,7 +211,10 @@ def test_who_may_revoke_which_badge_through_the_api_and_nothing_changes_on_a_ref
     assert not AuditEvent.objects.filter(action="fairs.badge_revoked").exists()
 
     manager = client_of(cooperative, Role.MANAGER)
-    listed = {b["code"]: b["allowed_actions"] for b in manager.get(reverse("fairs:badge-list", args=[fair.pk])).json()}
+    listed = {
+        b["code"]: b["allowed_actions"]
+        for b in manager.get(reverse("fairs:badge-list", args=[fair.pk])).json()["results"]
+    }
     assert listed == {lan.code: ["revoke"], person(fair, "Trần Văn Hùng").code: ["revoke"], own.code: []}
     answer = manager.post(url, {"reason": ""}, format="json")
     assert answer.status_code == 400  # a reason is required

@@ -47,7 +47,7 @@ def test_the_contract_page_with_100_deliveries_has_a_pinned_query_count(client, 
     _deliver(contract, 98)
     assert Delivery.objects.filter(contract=contract).count() == 100
     many = _page_queries(client, contract)
-    assert few == many == 20
+    assert few == many == 17
 
 
 def test_the_cooperative_is_not_offered_to_record_a_contract_delivery_on_the_order_page(client, contract):
