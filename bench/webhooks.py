@@ -92,7 +92,9 @@ def storm(base: str, *, total: int, connections: int, drain_timeout: float) -> d
     event_ids = [f"sepay:{body['id']}" for body in {b["id"]: b for b in bodies}.values()]
     events = WebhookEvent.objects.filter(provider="bank_transfer", event_id__in=event_ids)
     deadline = time.monotonic() + drain_timeout
-    while events.filter(status=WebhookEventStatus.RECEIVED).exists() and time.monotonic() < deadline:
+    # Until every event is settled: one a worker holds (processing) or will retry (failed) is not done yet.
+    unsettled = [WebhookEventStatus.RECEIVED, WebhookEventStatus.PROCESSING, WebhookEventStatus.FAILED]
+    while events.filter(status__in=unsettled).exists() and time.monotonic() < deadline:
         time.sleep(0.2)
     drained_in = time.monotonic() - started
 

@@ -18,7 +18,7 @@ from django.utils import translation
 from django.views import defaults
 
 from market.core.api import error_body
-from market.core.errors import ApplicationError, DatabaseUnavailable
+from market.core.errors import ApplicationError, DatabaseUnavailable, NotFound
 from market.core.passing_errors import passing_error
 
 
@@ -71,3 +71,12 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if error is not None:
         return try_again_later(request, error)
     return defaults.server_error(request)
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler404: an address under /api/ that matches no route (a negative id, a malformed code) answers as the
+    API's own 404s do, in JSON; any other address gets the 404 page."""
+    if request.path.startswith("/api/"):
+        error = NotFound()
+        return JsonResponse(error_body(error.code, error.message), status=error.status_code)
+    return defaults.page_not_found(request, exception)

@@ -48,6 +48,7 @@ if settings.DEBUG:
     urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]
 
 # A database out of reach while a middleware read it (the session, the user) is a 503, not a 500.
+handler404 = "frontend.errors.not_found"
 handler500 = "frontend.errors.server_error"
 
 admin.site.site_header = "Market Link"

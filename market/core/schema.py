@@ -65,6 +65,18 @@ class AutoSchema(SpectacularAutoSchema):
             return {"type": "string", "pattern": r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?$", "example": "08:00:00"}
         return super()._map_serializer_field(field, direction, bypass_extensions)
 
+    def _resolve_path_parameters(self, variables: list[str]) -> list[dict[str, Any]]:
+        """Path parameters as Django's converters match them: `<int:…>` only digits (a negative id is no address
+        at all: the router answers 404 before any view), `<str:…>` anything but a slash."""
+        parameters: list[dict[str, Any]] = super()._resolve_path_parameters(variables)
+        for parameter in parameters:
+            schema = parameter["schema"]
+            if schema.get("type") == "integer":
+                schema.setdefault("minimum", 0)
+            elif schema.get("type") == "string" and "pattern" not in schema and "enum" not in schema:
+                schema["pattern"] = "^[^/]+$"
+        return parameters
+
     def get_description(self) -> str:  # type: ignore[override]
         """The handler's own docstring, else the view class's own, else none. drf-spectacular falls back to the
         docstrings of base classes (ActorAPIView, ListEndpoint…), which would describe every operation alike."""

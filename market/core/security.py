@@ -115,8 +115,9 @@ NONCE_ATTRIBUTE = "csp_nonce"
 
 def csp_nonce(request: HttpRequest) -> str:
     """This request's CSP nonce; "" for a request that did not pass ContentSecurityPolicyMiddleware (one built
-    in a test or outside a request cycle), whose page gets no policy to match anyway."""
-    nonce: str = request.__dict__.get(NONCE_ATTRIBUTE, "")
+    in a test or outside a request cycle), whose page gets no policy to match anyway. getattr, not __dict__: DRF's
+    Request (the API docs page renders with it) hands unknown attributes on to the HttpRequest it wraps."""
+    nonce: str = getattr(request, NONCE_ATTRIBUTE, "")
     return nonce
 
 

@@ -67,6 +67,14 @@ def test_the_nonce_in_the_header_is_the_one_the_page_uses():
     assert '"includeIndicatorStyles": false' in html  # htmx adds no <style> of its own
 
 
+@pytest.mark.parametrize("path", ["/", "/catalogue/", "/api/docs/"])
+def test_every_nonce_on_a_page_is_the_one_in_its_header(path):
+    """The API docs page renders through DRF's Request, which once read no nonce: its <style> was blocked."""
+    response = Client().get(path)
+    used = set(re.findall(r'nonce="([^"]*)"', response.content.decode()))
+    assert used == {nonce_of(response["Content-Security-Policy"])}
+
+
 @pytest.mark.parametrize("path", ["/api/v1/products/", "/api/schema/", "/healthz", "/static/frontend/app.css"])
 def test_what_is_not_a_page_may_run_nothing(path):
     response = Client().get(path)

@@ -71,3 +71,20 @@ def test_answers_found_by_schemathesis_are_documented():
     assert schemas["BankTransactionOut"]["properties"]["reference"]["nullable"] is True
     assert "404" in paths["/api/v1/invitations/accept/"]["post"]["responses"]
     assert "404" in paths["/api/v1/me/acting-organisation/"]["post"]["responses"]
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/fairs/-3088111/badges/%F0%AA%BE%9E/revoke/", "/api/v1/no-such-thing/", "/api/v1/products/-1/"]
+)
+def test_an_api_address_that_matches_no_route_is_a_json_404(api, path):
+    """A negative id does not match `<int:…>`: Django's own 404 page answered HTML where the API documents JSON."""
+    answer = api(None).post(path, {"reason": "x"}, format="json")
+    assert answer.status_code == 404
+    assert answer["Content-Type"] == "application/json"
+    assert answer.json()["error"]["code"] == "not_found"
+
+
+def test_a_page_address_that_matches_nothing_is_still_the_404_page(client):
+    answer = client.get("/no-such-page/")
+    assert answer.status_code == 404
+    assert answer["Content-Type"].startswith("text/html")
