@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 import stripe
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -46,6 +47,7 @@ from market.payments.services.payables import lock_payable
 from market.payments.services.transitions import lock_payment, payment_record_created, payment_transition
 
 logger = logging.getLogger(__name__)
+Unknown = TypeVar("Unknown", Payment, Refund)  # the two kinds of Stripe call whose answer may be lost
 S = PaymentState
 
 
@@ -210,13 +212,20 @@ def card_attempts_resolve(*, payable_id: int | None, source: EventSource) -> lis
     attempts = Payment.objects.filter(provider=Provider.STRIPE, outcome_unknown=True)
     if payable_id is not None:
         attempts = attempts.filter(payable_id=payable_id)
-    checked: list[Payment] = []
-    for payment in attempts.order_by("created_at"):
+    return _asked_at_stripe(attempts, lambda pk: card_attempt_resolve(payment_id=pk, source=source))
+
+
+def _asked_at_stripe(rows: QuerySet[Unknown], resolve: Callable[[int], Unknown]) -> list[Unknown]:
+    """Each row whose outcome is unknown (card attempts, refunds) resolved at Stripe, oldest first, as it is
+    now; one Stripe cannot be asked about stays as it is, for the next try."""
+    checked: list[Unknown] = []
+    for row in rows.order_by("created_at"):
         try:
-            checked.append(card_attempt_resolve(payment_id=payment.pk, source=source))
+            checked.append(resolve(row.pk))
         except stripe.StripeError as error:
-            logger.warning("payment %s: stripe could not be asked (%s); checked again later", payment.pk, error)
-            checked.append(payment)
+            name = row._meta.model_name
+            logger.warning("%s %s: stripe could not be asked (%s); checked again later", name, row.pk, error)
+            checked.append(row)
     return checked
 
 
@@ -527,14 +536,7 @@ def refunds_resolve(*, payment_id: int | None, source: EventSource) -> list[Refu
     refunds = Refund.objects.filter(outcome_unknown=True)
     if payment_id is not None:
         refunds = refunds.filter(payment_id=payment_id)
-    checked: list[Refund] = []
-    for refund in refunds.order_by("created_at"):
-        try:
-            checked.append(refund_resolve(refund_id=refund.pk, source=source))
-        except stripe.StripeError as error:
-            logger.warning("refund %s: stripe could not be asked (%s); checked again later", refund.pk, error)
-            checked.append(refund)
-    return checked
+    return _asked_at_stripe(refunds, lambda pk: refund_resolve(refund_id=pk, source=source))
 
 
 class StripeRefundStatus(StrEnum):
