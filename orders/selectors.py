@@ -604,7 +604,7 @@ class _Seconds(Func):
     output_field = FloatField()
 
 
-def _median_of(duration: Any, condition: Q) -> dict[str, Any]:
+def _median_of(duration: ExpressionWrapper, condition: Q) -> dict[str, Any]:
     """The median in seconds, in the same aggregate, on PostgreSQL; SQLite (the zero-setup default) has no
     percentile: `_median_duration` takes it in Python there."""
     if connection.vendor != "postgresql":
@@ -613,7 +613,7 @@ def _median_of(duration: Any, condition: Q) -> dict[str, Any]:
 
 
 def _median_duration(
-    queryset: QuerySet[Any], duration: Any, condition: Q, figures: Mapping[str, Any]
+    queryset: QuerySet[Any], duration: ExpressionWrapper, condition: Q, figures: Mapping[str, Any]
 ) -> timedelta | None:
     if connection.vendor == "postgresql":
         seconds = figures.get("median")
@@ -625,15 +625,15 @@ def _median_duration(
 @dataclass(frozen=True)
 class _RecordParts:
     orders: QuerySet[Order]
-    order_wait: Any
+    order_wait: ExpressionWrapper
     answered: Q
     order_figures: dict[str, Any]
     quotes: QuerySet[Quote]
-    quote_wait: Any
+    quote_wait: ExpressionWrapper
     quote_figures: dict[str, Any]
 
 
-def _record_parts(cooperative: Any, moment: datetime) -> _RecordParts:
+def _record_parts(cooperative: int | OuterRef, moment: datetime) -> _RecordParts:
     """The orders and quotes a record counts (of `cooperative`: an id, or OuterRef("pk") in a subquery) and
     the figures over them: one aggregate over each."""
     since = moment - timedelta(days=RECORD_DAYS)
