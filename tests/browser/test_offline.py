@@ -562,7 +562,15 @@ def test_a_delivery_refused_on_sync_is_kept_with_the_reason_corrected_and_sent_o
 
     ctx.set_offline(True)
     weigh(page, "1.300.000", "14,5", "PC-0301", "Ghe 68T-0457")  # more than the whole contract may still take
+    # The first send is refused as a whole (the session ran out meanwhile): kept, and the clerk told why.
+    url = "**/api/v1/linkage/deliveries/sync/"
+    signed_out = '{"error": {"code": "not_authenticated", "message": "Hãy đăng nhập lại."}}'
+    page.route(url, lambda route: route.fulfill(status=403, content_type="application/json", body=signed_out))
     sent(page, "#intake-queue", lambda: ctx.set_offline(False))
+    expect(page.locator("#intake-results li").first).to_have_text("Chưa gửi được: Hãy đăng nhập lại.")
+    expect(page.locator("#intake-status")).to_contain_text("Có mạng · Đang chờ gửi: 1")
+    page.unroute(url)
+    sent(page, "#intake-queue", page.get_by_role("button", name="Gửi ngay").click)
     refused = page.locator("#intake-queued li.error")
     expect(refused).to_contain_text("Hợp đồng chỉ còn được gọi giao 1.247.500 kg")
     assert not Delivery.objects.exists()
@@ -572,7 +580,6 @@ def test_a_delivery_refused_on_sync_is_kept_with_the_reason_corrected_and_sent_o
     expect(page.locator("#id_gross_quantity")).to_have_value("1.300.000")
     expect(page.locator("#intake-queued li")).to_have_count(0)
     page.locator("#id_gross_quantity").fill("12.400")
-    url = "**/api/v1/linkage/deliveries/sync/"
     page.route(url, lambda route: route.fulfill(status=503, content_type="application/json", body="{}"))
     sent(page, "#intake-queue", page.get_by_role("button", name="Ghi nhận và phân loại").click)
     expect(page.locator("#intake-results li").first).to_contain_text("Chưa gửi được, máy chủ không trả lời")

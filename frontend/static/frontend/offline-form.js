@@ -178,7 +178,13 @@
                 if (leave) location.assign(d.doneUrl);
               });
           })
-          .catch(function () {
+          .catch(function (error) {
+            if (error && error.status >= 400 && error.status < 500) {
+              // The batch refused as a whole (signed out, no right to record): kept, and the person told why.
+              var reason = error.body && error.body.error && error.body.error.message;
+              results.prepend(item(d.tRefused + " " + (reason || error.status), "error"));
+              return;
+            }
             // No answer (a 5xx, a network error, a timeout): the records stay and go with the next try,
             // under the same keys, so one that did arrive is not recorded twice.
             var kept = batch.filter(function (r) {
