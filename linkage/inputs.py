@@ -24,6 +24,7 @@ from linkage.models import (
 )
 from linkage.terms import Clause, ScheduledDelivery, Terms
 from market.core import inputs
+from market.core.offline import SyncInput
 from market.core.quantity import Unit
 
 MAX_MEASURE = Decimal(10_000)
@@ -213,6 +214,16 @@ class DeliveryInput(serializers.Serializer):
     weigh_ticket = inputs.TextInput(max_length=40, required=False, label=gettext_lazy("Weigh ticket"))
     vehicle = inputs.TextInput(max_length=40, required=False, label=gettext_lazy("Vehicle / boat"))
     note = inputs.TextInput(max_length=500, required=False, label=gettext_lazy("Note"))
+
+
+class GateRecordInput(serializers.Serializer):
+    """Which call-off a delivery written down at the gate (perhaps offline) is for: the page's hidden field."""
+
+    call_off = inputs.IdInput(label=gettext_lazy("Call-off"))
+
+
+class DeliverySyncInput(SyncInput):
+    """Deliveries written down at the gate, each read later by GateRecordInput and DeliveryInput as a form post."""
 
 
 def measurements_from(fields: dict[str, Any]) -> dict[str, Decimal]:

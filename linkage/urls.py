@@ -29,6 +29,7 @@ urlpatterns = [
     ),
     path("linkage/contracts/<int:contract_id>/disputes/", api.DisputeOpenView.as_view(), name="dispute-list"),
     path("linkage/deliveries/", api.DeliveryListView.as_view(), name="delivery-list"),
+    path("linkage/deliveries/sync/", api.DeliverySyncView.as_view(), name="delivery-sync"),
     path("linkage/call-offs/", api.CallOffListView.as_view(), name="call-offs"),
     path("linkage/advances/", api.AdvanceListView.as_view(), name="advances"),
     path("linkage/force-majeure/", api.ForceMajeureListView.as_view(), name="force-majeure"),

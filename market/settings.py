@@ -607,6 +607,9 @@ CATALOG_LIST_CACHE_SECONDS = int(env("CATALOG_LIST_CACHE_SECONDS", "60"))
 # received this many days after its date is flagged late.
 LINKAGE_CALL_OFF_NOTICE_DAYS = int(env("LINKAGE_CALL_OFF_NOTICE_DAYS", "3"))
 LINKAGE_LATE_AFTER_DAYS = int(env("LINKAGE_LATE_AFTER_DAYS", "1"))
+# Pages that work offline (check-in, intake) send what they queued, and the check-in its heartbeat, every this
+# many seconds while online, besides when the network comes back and on "Gửi ngay" (send now).
+OFFLINE_SEND_EVERY_SECONDS = int(env("OFFLINE_SEND_EVERY_SECONDS", "10"))
 
 # --- API -----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

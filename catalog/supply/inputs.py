@@ -29,6 +29,7 @@ from market.core.inputs import (
     QuantityInput,
     TextInput,
 )
+from market.core.offline import SyncInput
 
 KG = {"unit": "kg"}  # the schema context of every weight field here
 MAX_HECTARES = Decimal("999999.9999")
@@ -186,22 +187,8 @@ class IntakeInput(serializers.Serializer):
     note = TextInput(max_length=300, required=False, label=_("Note"))
 
 
-class IntakeRecordInput(serializers.Serializer):
-    """One delivery a phone wrote down while offline: the key it gave the record, the language it was typed
-    in, and the intake form's fields exactly as typed ("1.250,5"), read later by IntakeInput as a form post."""
-
-    key = serializers.UUIDField(label=_("Idempotency key"))
-    language = serializers.ChoiceField(choices=["vi", "en"], default="vi", label=_("Language"))
-    typed = serializers.DictField(
-        child=serializers.CharField(allow_blank=True, max_length=400, trim_whitespace=False),
-        label=_("Fields as typed"),
-    )
-
-
-class IntakeSyncInput(serializers.Serializer):
-    records = serializers.ListField(
-        child=serializers.DictField(), min_length=1, max_length=200, help_text="Each as IntakeRecordInput."
-    )
+class IntakeSyncInput(SyncInput):
+    """Intakes a phone wrote down while offline, each read later by IntakeInput as a form post."""
 
 
 TICK_INTAKES = _("Tick the intakes that make the lot.")

@@ -1,5 +1,5 @@
-"""Template filters that format money, quantities and Vietnamese addresses the locale's way, and the path of a
-row in a list without reversing it for every row."""
+"""Template filters that format money, quantities and Vietnamese addresses the locale's way, the path of a
+row in a list without reversing it for every row, and how often the offline pages send their queue."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import template
+from django.conf import settings
 from django.template.context import Context
 from django.urls import reverse
 
@@ -15,6 +16,13 @@ from market.core.parsing import format_decimal, format_money, machine_number
 from market.core.quantity import UNIT_SYMBOLS
 
 register = template.Library()
+
+
+@register.simple_tag
+def offline_send_every() -> int:
+    """Seconds between the offline pages' own sends (data-send-every; frontend/offline-queue.js)."""
+    return int(settings.OFFLINE_SEND_EVERY_SECONDS)
+
 
 # An id no row has: where the id goes in a path reversed once.
 _ID_MARKER = "2147483647"

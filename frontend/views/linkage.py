@@ -642,6 +642,8 @@ def intake(request: MemberRequest, call_off_id: int) -> HttpResponse:
             "allowed": allowed,
             "blocked": blocked,
             "rules": call_off.version,
+            # Emptied once a delivery is kept on the phone (frontend/offline-form.js); the day stays.
+            "measured_fields": " ".join(name for name in form.fields if name != "received_on"),
         },
     )
 

@@ -33,13 +33,18 @@ SHELL = (
     "frontend/favicon.svg",
     "frontend/pwa.js",
     "frontend/offline-queue.js",
+    "frontend/offline-form.js",
     "frontend/scan.js",
     "frontend/vendor/jsQR.js",
     "frontend/icons/icon-192.png",
     "frontend/icons/icon-512.png",
 )
 # Pages that work offline (their paths, as patterns the worker tests).
-OFFLINE_PAGES = (r"^/staff/fairs/[^/]+/check-in/$", r"^/supply/intakes/new/$")
+OFFLINE_PAGES = (
+    r"^/staff/fairs/[^/]+/check-in/$",
+    r"^/supply/intakes/new/$",
+    r"^/contracts/call-offs/[0-9]+/intake/$",
+)
 
 
 @require_GET

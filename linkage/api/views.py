@@ -3,10 +3,13 @@ command reads its body with its schema from linkage/inputs.py; every state chang
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
+from django.http import QueryDict
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -15,10 +18,12 @@ from rest_framework.serializers import Serializer
 from linkage import inputs, selectors, services
 from linkage.api import serializers as out
 from linkage.models import AdvanceKind, HazardKind, SeasonKind
-from linkage.permissions import LINKAGE_REPORT, LINKAGE_VIEW, REFERENCE_PRICE_PUBLISH
+from linkage.permissions import LINKAGE_INTAKE, LINKAGE_REPORT, LINKAGE_VIEW, REFERENCE_PRICE_PUBLISH
 from market.core.errors import NotFound
 from market.core.inputs import InputMode, input_mode, read_input
 from market.core.listing import ListEndpoint, list_response
+from market.core.offline import Recorded, RecordOne, SyncResultOut, answer_record
+from market.core.parsing import format_decimal
 from market.core.quantity import Unit
 from market.organisations.drf import ActorAPIView
 from market.organisations.models import ApiScope
@@ -314,6 +319,60 @@ class DeliveryView(ActorAPIView):
             note=fields.get("note", ""),
         )
         return _call_off(self.actor, call_off_id, status.HTTP_201_CREATED)
+
+
+class DeliverySyncResultOut(SyncResultOut):
+    delivery = serializers.IntegerField(allow_null=True)
+
+
+class DeliverySyncOut(serializers.Serializer):
+    results = DeliverySyncResultOut(many=True, help_text="One per record, in the order sent.")
+
+
+def _gate_record(actor: Actor) -> RecordOne:
+    """Each record read as the gate page's form reads it (its call-off's unit), and recorded once under its key."""
+
+    def record(key: uuid.UUID, typed: QueryDict) -> Recorded:
+        call_off_id = read_input(inputs.GateRecordInput, typed, mode=InputMode.FORM)["call_off"]
+        call_off = selectors.call_off_get_for(actor=actor, call_off_id=call_off_id)
+        contract = call_off.contract
+        fields = read_input(inputs.DeliveryInput, typed, mode=InputMode.FORM, context={"unit": contract.unit})
+        done = services.delivery_record_once(
+            actor=actor,
+            key=str(key),
+            call_off_id=call_off_id,
+            received_on=fields["received_on"],
+            gross_quantity=fields["gross_quantity"],
+            measurements=inputs.measurements_from(fields),
+            weigh_ticket=fields.get("weigh_ticket", ""),
+            vehicle=fields.get("vehicle", ""),
+            note=fields.get("note", ""),
+        )
+        message = _("Call-off #%(n)s: %(net)s %(unit)s accepted at %(price)s ₫.") % {
+            "n": call_off.number,
+            "net": format_decimal(done.value.net_quantity),
+            "unit": contract.unit_symbol,
+            "price": format_decimal(done.value.unit_price),
+        }
+        return Recorded(pk=done.value.pk, replayed=done.replayed, message=message)
+
+    return record
+
+
+class DeliverySyncView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.CONTRACTS}
+    capabilities = {"POST": LINKAGE_INTAKE}
+
+    @extend_schema(request=inputs.DeliverySyncInput, responses=DeliverySyncOut, tags=TAGS)
+    def post(self, request: Request) -> Response:
+        """Deliveries written down at the gate on a phone (perhaps offline), each under its idempotency key:
+        sending one again answers the delivery it made and makes no second. Each record's `typed` holds the gate
+        page's fields as typed (`call_off`, `received_on`, `gross_quantity` "1.250,5", the measured values,
+        `weigh_ticket`, `vehicle`, `note`); each is answered on its own: created, replayed, invalid or refused
+        (the call-off is no longer open for intake, the contract's volume is used up…)."""
+        body = read_input(inputs.DeliverySyncInput, request.data, mode=InputMode.JSON)
+        record = _gate_record(self.actor)
+        return Response({"results": [answer_record(raw, made="delivery", record=record) for raw in body["records"]]})
 
 
 class DeliveryListView(ListEndpoint, ActorAPIView):

@@ -3,11 +3,11 @@ seconds), authorised by the policies in linkage/policy.py, recorded in the contr
 
 Contracts: `contract_draft`, `version_update`, `version_sign`, `version_reopen`, `version_discard`,
 `contract_amend`, `contract_terminate`, `contract_close`. Call-offs: `call_off_add`, `call_off_place`,
-`call_off_cancel`, `call_offs_release_cancelled`. Intake: `delivery_record`. Advances, force majeure and
-disputes: `advance_record`, `advance_acknowledge`, `force_majeure_declare`, `force_majeure_acknowledge`,
-`force_majeure_end`, `dispute_open`, `dispute_reply`, `dispute_resolve`. Reference prices: `series_create`,
-`price_publish`. Beat: `call_off_due_notices`, `deliveries_flag`, `contracts_past_term_moved`. Orders'
-status follower: `call_off_of_order_moved`.
+`call_off_cancel`, `call_offs_release_cancelled`. Intake: `delivery_record`, `delivery_record_once`. Advances,
+force majeure and disputes: `advance_record`, `advance_acknowledge`, `force_majeure_declare`,
+`force_majeure_acknowledge`, `force_majeure_end`, `dispute_open`, `dispute_reply`, `dispute_resolve`.
+Reference prices: `series_create`, `price_publish`. Beat: `call_off_due_notices`, `deliveries_flag`,
+`contracts_past_term_moved`. Orders' status follower: `call_off_of_order_moved`.
 """
 
 from linkage.services.calloffs import (
@@ -27,7 +27,7 @@ from linkage.services.contracts import (
     version_sign,
     version_update,
 )
-from linkage.services.intake import delivery_record
+from linkage.services.intake import delivery_record, delivery_record_once
 from linkage.services.monitoring import call_off_due_notices, contracts_past_term_moved, deliveries_flag
 from linkage.services.obligations import (
     advance_acknowledge,
@@ -57,6 +57,7 @@ __all__ = [
     "contracts_past_term_moved",
     "deliveries_flag",
     "delivery_record",
+    "delivery_record_once",
     "dispute_open",
     "dispute_reply",
     "dispute_resolve",

@@ -25,7 +25,8 @@ from linkage.services.common import (
     record_event,
 )
 from linkage.terms import bands_of
-from market.core.errors import ValidationFailed
+from market.core.errors import Conflict, ValidationFailed
+from market.core.once import Once, once
 from market.core.parsing import format_decimal
 from market.integrations.registry import emit_event
 from market.notifications.services import notify
@@ -40,6 +41,42 @@ def is_short(*, called: Decimal, accepted: Decimal, tolerance_percent: Decimal) 
 
 def _measurements_text(measurements: Mapping[str, Decimal]) -> str:
     return ", ".join(f"{Measure(m).label} {format_decimal(v)}" for m, v in measurements.items())
+
+
+def delivery_record_once(
+    *,
+    actor: Actor,
+    key: str,
+    call_off_id: int,
+    received_on: date,
+    gross_quantity: Decimal,
+    measurements: Mapping[str, Decimal],
+    weigh_ticket: str = "",
+    vehicle: str = "",
+    note: str = "",
+) -> Once[Delivery]:
+    """Record a delivery written down at the gate (perhaps offline) under the phone's key for it: sent again
+    (its answer lost), the same record finds the delivery it made and makes no second one. A refused record
+    claims nothing: corrected, it may be sent again under its key."""
+    done = once(
+        action="linkage.delivery_recorded",
+        key=key,
+        actor=actor,
+        model=Delivery,
+        make=lambda: delivery_record(
+            actor=actor,
+            call_off_id=call_off_id,
+            received_on=received_on,
+            gross_quantity=gross_quantity,
+            measurements=measurements,
+            weigh_ticket=weigh_ticket,
+            vehicle=vehicle,
+            note=note,
+        ),
+    )
+    if done.value.call_off_id != call_off_id:
+        raise Conflict(_("This record's key was already used for another call-off."), code="idempotency_key_reused")
+    return done
 
 
 @locked_transaction

@@ -2,14 +2,20 @@
 offline (one badge on both), come back and sync: five check-ins and one conflict, told to the phone that
 scanned second; a page opened once opens again offline from the service worker. Gate staff write intakes
 down offline ("1.250,5" kg), the answers to the first sends are lost, the records are sent again: one intake
-each, stored as typed, and a bad record stays on the phone with its error. The camera reads badges with the
-browser's BarcodeDetector where there is one and with the vendored decoder elsewhere."""
+each, stored as typed, and a bad record stays on the phone with its error. At a factory gate two phones weigh
+call-offs offline (one call-off on both): one delivery per call-off, a record sent again answered as already
+recorded, the second phone's told why not; a delivery refused on sync is kept with the reason. The camera reads
+badges with the browser's BarcodeDetector where there is one and with the vendored decoder elsewhere.
+
+The pages send by themselves every OFFLINE_SEND_EVERY_SECONDS; here that is an hour, so every send is one the
+test caused (going online, "Gửi ngay", recording online) and the test waits for that send to end (`sent`)."""
 
 from __future__ import annotations
 
 import io
 import os
 import time
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,15 +27,35 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route
 from catalog.supply.models import Intake
 from fairs import services
 from fairs.models import Badge, CheckinScan, ScanOutcome
+from linkage.models import Delivery, LinkageContract
 from market.organisations.models import Organisation, OrganisationKind, Role
 from tests.browser.conftest import CHROMIUM_ARGS, PHONE, VIETNAMESE_BROWSER, assert_accessible, assert_fits_phone
 from tests.catalog.factories import actor_for
 from tests.factories import TEST_PASSWORD, OrganisationFactory, member
 from tests.fairs.factories import apply, assign, make_fair, publish
+from tests.linkage import factories as linkage_factories
 from tests.supply.conftest import build_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 VI = {"locale": "vi-VN", "viewport": PHONE}
+
+
+@pytest.fixture(autouse=True)
+def _no_sends_of_their_own(settings) -> None:
+    """No send a test did not cause lands between its steps (the pages' own sends every 10 s would)."""
+    settings.OFFLINE_SEND_EVERY_SECONDS = 3600
+
+
+def sent(page: Page, counter: str, cause: Callable[[], object]) -> None:
+    """Do what makes the page send its queue (`cause`) and wait until that send has ended: the queue's element
+    (`counter`) counts each finished send (data-sends) and says data-sending while one is under way."""
+    before = int(page.locator(counter).get_attribute("data-sends") or 0)
+    cause()
+    page.wait_for_function(
+        "([selector, before]) => { const e = document.querySelector(selector);"
+        " return Number(e.dataset.sends || 0) > before && !e.dataset.sending; }",
+        arg=[counter, before],
+    )
 
 
 def phone(browser: Browser, base: str, email: str, **context: object) -> tuple[BrowserContext, Page]:
@@ -116,7 +142,7 @@ def test_two_phones_check_in_offline_and_sync_five_check_ins_and_one_conflict(br
     expect(a.locator("#offline-status")).to_contain_text("0 lượt quét chờ gửi")
     assert Badge.objects.filter(fair=fair, checked_in_at__isnull=False).count() == 5
     # A scanned it first, so B's scan is the conflict, and B is told on its next contact.
-    b.get_by_role("button", name="Gửi ngay").click()
+    sent(b, "#checkin-form", b.get_by_role("button", name="Gửi ngay").click)
     expect(b.locator("#checkin-conflicts li")).to_have_count(1)
     expect(b.locator("#checkin-conflicts li")).to_contain_text("Sài Gòn Foods")
     expect(a.locator("#checkin-conflicts-section")).to_be_hidden()
@@ -168,16 +194,13 @@ def test_intakes_written_offline_are_sent_again_after_lost_answers_and_recorded_
             route.continue_()
 
     page.route("**/api/v1/supply/intakes/sync/", lose_answer)
-    ctx.set_offline(False)  # the page sends at once; then "Gửi ngay" until the third send
-    for sends in (1, 2, 3):
-        for _ in range(100):
-            if lost["count"] >= sends:
-                break
-            if sends > 1:
-                page.get_by_role("button", name="Gửi ngay").click()
-            time.sleep(0.2)
-        if sends == 2:
-            expect(page.locator("#intake-queued li")).to_have_count(3)  # nothing was answered: all still kept
+    sent(page, "#intake-queue", lambda: ctx.set_offline(False))  # back online, the page sends at once
+    send_now = page.get_by_role("button", name="Gửi ngay")
+    sent(page, "#intake-queue", send_now.click)
+    assert lost["count"] == 2
+    expect(page.locator("#intake-queued li")).to_have_count(3)  # nothing was answered: all still kept
+    sent(page, "#intake-queue", send_now.click)
+    assert lost["count"] == 3
     expect(page.locator("#intake-results li", has_text="đã ghi trước đó")).to_have_count(2)
 
     intakes = Intake.objects.filter(cooperative=cooperative).order_by("pk")
@@ -318,7 +341,7 @@ def test_a_revoked_badge_is_refused_offline_once_the_phone_knows_and_a_scan_queu
     desk_ctx.close()
 
     # The phone learns it on its next sync, and offline refuses the badge without queuing it.
-    page.get_by_role("button", name="Gửi ngay").click()
+    sent(page, "#checkin-form", page.get_by_role("button", name="Gửi ngay").click)
     assert revoked_on_phone(page, fair.pk, lan.code)
     ctx.set_offline(True)
     scan(page, lan.code)
@@ -373,7 +396,7 @@ def test_a_scan_sent_online_that_the_server_fails_is_queued_and_synced_once(brow
     assert Badge.objects.get(pk=lan.pk).checked_in_at is None
     page.unroute(url)
 
-    page.get_by_role("button", name="Gửi ngay").click()
+    sent(page, "#checkin-form", page.get_by_role("button", name="Gửi ngay").click)
     expect(page.locator("#offline-status")).to_contain_text("0 lượt quét chờ gửi")
     assert Badge.objects.get(pk=lan.pk).checked_in_at is not None
     assert list(CheckinScan.objects.filter(fair=fair).values_list("outcome", flat=True)) == [ScanOutcome.CHECKED_IN]
@@ -408,25 +431,169 @@ def test_an_intake_typed_online_whose_send_fails_is_kept_and_sent_again_into_one
     page.get_by_label("Ngày nhận").fill(world.harvest.isoformat())
     page.get_by_label("Khối lượng (kg)").fill("1.250,5")
     page.get_by_label("Độ ẩm (%)").fill("14,5")
-    page.get_by_role("button", name="Ghi lại").click()  # online
+    sent(page, "#intake-queue", page.get_by_role("button", name="Ghi lại").click)  # online
+    assert sends["count"] == 1
     expect(page.locator("#intake-results li").first).to_contain_text("Chưa gửi được, máy chủ không trả lời")
     expect(page.locator("#intake-queued li")).to_have_count(1)
     expect(page.locator("#intake-status")).to_contain_text("Đang chờ gửi: 1")
     assert not Intake.objects.filter(cooperative=cooperative).exists()
 
-    page.get_by_role("button", name="Gửi ngay").click()
-    for _ in range(200):
-        if sends.get("arrived"):
-            break
-        page.wait_for_timeout(100)  # (lets Playwright run the route handler meanwhile)
+    send_now = page.get_by_role("button", name="Gửi ngay")
+    sent(page, "#intake-queue", send_now.click)
+    assert sends == {"count": 2, "arrived": 1}
     assert Intake.objects.filter(cooperative=cooperative).count() == 1  # it did arrive...
     expect(page.locator("#intake-queued li")).to_have_count(1)  # ...but with no answer it is still kept
 
-    page.get_by_role("button", name="Gửi ngay").click()
+    sent(page, "#intake-queue", send_now.click)
+    assert sends["count"] == 3
     expect(page.locator("#intake-results li", has_text="đã ghi trước đó")).to_have_count(1)
     expect(page.locator("#intake-queued li")).to_have_count(0)
     intakes = Intake.objects.filter(cooperative=cooperative)
     assert [(i.plot_id, i.weight_kg, i.moisture_percent) for i in intakes] == [
         (world.plots[0].pk, Decimal("1250.5"), Decimal("14.5"))
     ]
+    ctx.close()
+
+
+def gate_contract(alliance: Organisation, cooperative: Organisation, call_offs: int) -> tuple[LinkageContract, list]:
+    """A processor's contract in force with `call_offs` call-offs of 12.500 kg, each shipped: ready to weigh."""
+    contract = linkage_factories.contract_in_force(linkage_factories.processor(), cooperative)
+    shipped = [
+        linkage_factories.dispatch(linkage_factories.call_off(contract, "12500", days=3 + n)) for n in range(call_offs)
+    ]
+    return contract, shipped
+
+
+def gate_page(page: Page, base: str, call_off) -> None:
+    """Open a call-off's intake page with the network, so that the phone keeps it."""
+    page.goto(f"{base}/contracts/call-offs/{call_off.pk}/intake/")
+    expect(page.locator("#intake-status")).to_contain_text("Có mạng")
+    kept_offline(page)
+
+
+def weigh(page: Page, gross: str, moisture: str, ticket: str, vehicle: str) -> None:
+    """What the clerk types at the gate: the scale's reading, the meters', the weigh ticket and the boat."""
+    page.locator("#id_gross_quantity").fill(gross)
+    page.locator("#id_moisture").fill(moisture)
+    page.locator("#id_impurities").fill("1")
+    page.locator("#id_unfilled").fill("3")
+    page.locator("#id_weigh_ticket").fill(ticket)
+    page.locator("#id_vehicle").fill(vehicle)
+    page.get_by_role("button", name="Ghi nhận và phân loại").click()
+
+
+def test_two_phones_weigh_call_offs_at_the_gate_offline_one_delivery_each_and_the_duplicate_reported(
+    browser: Browser, live_server, alliance, cooperative
+):
+    base = live_server.url
+    contract, (first, second) = gate_contract(alliance, cooperative, 2)
+    clerk = member(contract.buyer, Role.STAFF, language="vi")
+    ctx_a, a = phone(browser, base, clerk.email)
+    ctx_b, b = phone(browser, base, member(contract.buyer, Role.STAFF, language="vi").email)
+    gate_page(a, base, second)
+    gate_page(a, base, first)
+    gate_page(b, base, second)
+    assert_accessible(a)
+    assert_fits_phone(a)
+
+    ctx_a.set_offline(True)
+    ctx_b.set_offline(True)
+    # Phone A weighs the first call-off, then opens the second one's page again with no network and weighs it.
+    weigh(a, "12.500", "14,5", "PC-0101", "Ghe 68T-0457")
+    expect(a.locator("#intake-results li").first).to_contain_text("Mất mạng: đã lưu trên máy")
+    expect(a.locator("#id_gross_quantity")).to_have_value("")  # cleared for the next delivery
+    a.goto(f"{base}/contracts/call-offs/{second.pk}/intake/")
+    weigh(a, "1.250,5", "14,5", "PC-0102", "Ghe 68T-0457")
+    expect(a.locator("#intake-queued li")).to_have_count(2)
+    expect(a.locator("#intake-status")).to_contain_text("Mất mạng · Đang chờ gửi: 2")
+    # Phone B weighs the second call-off too (the same boat, on the other scale).
+    weigh(b, "1.240", "15", "PC-0201", "Ghe 68T-0457")
+    expect(b.locator("#intake-status")).to_contain_text("Đang chờ gửi: 1")
+    assert not Delivery.objects.exists()
+
+    # A's first send reaches the server, but its answer is lost on the way back.
+    lost = {"count": 0}
+
+    def lose_first_answer(route: Route) -> None:
+        lost["count"] += 1
+        if lost["count"] == 1:
+            route.fetch()
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    a.route("**/api/v1/linkage/deliveries/sync/", lose_first_answer)
+    sent(a, "#intake-queue", lambda: ctx_a.set_offline(False))
+    assert Delivery.objects.count() == 2  # it did arrive...
+    expect(a.locator("#intake-queued li")).to_have_count(2)  # ...but with no answer both are still kept
+    sent(a, "#intake-queue", a.get_by_role("button", name="Gửi ngay").click)  # sent again, the same keys
+    assert lost["count"] == 2
+    expect(a.locator("#intake-results li", has_text="đã ghi trước đó")).to_have_count(2)
+    expect(a.locator("#intake-queued li")).to_have_count(0)
+
+    # B comes back: its weighing of the call-off A recorded is refused, kept with the reason.
+    sent(b, "#intake-queue", lambda: ctx_b.set_offline(False))
+    refused = b.locator("#intake-queued li.error")
+    expect(refused).to_have_count(1)
+    expect(refused).to_contain_text(f"{contract.number} #{second.number} · 1.240 kg")
+    expect(refused).to_contain_text("Chỉ đợt giao đã đặt hàng mới được cân khi nhận.")
+    expect(b.locator("#intake-status")).to_contain_text("Có mạng · Đang chờ gửi: 0")
+    assert_accessible(b)
+
+    deliveries = Delivery.objects.order_by("call_off__number")
+    assert [(d.call_off_id, d.gross_quantity, d.net_quantity, d.weigh_ticket) for d in deliveries] == [
+        (first.pk, Decimal("12500"), Decimal("12425"), "PC-0101"),
+        (second.pk, Decimal("1250.5"), Decimal("1242.997"), "PC-0102"),
+    ]
+    assert deliveries[0].measurements == {"moisture": "14.5", "impurities": "1", "unfilled": "3"}
+    assert {d.recorded_by for d in deliveries} == {clerk}
+    ctx_a.close()
+    ctx_b.close()
+
+
+def test_a_delivery_refused_on_sync_is_kept_with_the_reason_corrected_and_sent_once(
+    browser: Browser, live_server, alliance, cooperative
+):
+    base = live_server.url
+    contract, (call_off,) = gate_contract(alliance, cooperative, 1)
+    clerk = member(contract.buyer, Role.STAFF, language="vi")
+    ctx, page = phone(browser, base, clerk.email)
+    gate_page(page, base, call_off)
+
+    ctx.set_offline(True)
+    weigh(page, "1.300.000", "14,5", "PC-0301", "Ghe 68T-0457")  # more than the whole contract may still take
+    # The first send is refused as a whole (the session ran out meanwhile): kept, and the clerk told why.
+    url = "**/api/v1/linkage/deliveries/sync/"
+    signed_out = '{"error": {"code": "not_authenticated", "message": "Hãy đăng nhập lại."}}'
+    page.route(url, lambda route: route.fulfill(status=403, content_type="application/json", body=signed_out))
+    sent(page, "#intake-queue", lambda: ctx.set_offline(False))
+    expect(page.locator("#intake-results li").first).to_have_text("Chưa gửi được: Hãy đăng nhập lại.")
+    expect(page.locator("#intake-status")).to_contain_text("Có mạng · Đang chờ gửi: 1")
+    page.unroute(url)
+    sent(page, "#intake-queue", page.get_by_role("button", name="Gửi ngay").click)
+    refused = page.locator("#intake-queued li.error")
+    expect(refused).to_contain_text("Hợp đồng chỉ còn được gọi giao 1.247.500 kg")
+    assert not Delivery.objects.exists()
+
+    # Corrected, it is recorded online; the first send gets a 503, kept and sent again under the same key.
+    page.get_by_role("button", name="Sửa").click()
+    expect(page.locator("#id_gross_quantity")).to_have_value("1.300.000")
+    expect(page.locator("#intake-queued li")).to_have_count(0)
+    page.locator("#id_gross_quantity").fill("12.400")
+    page.route(url, lambda route: route.fulfill(status=503, content_type="application/json", body="{}"))
+    sent(page, "#intake-queue", page.get_by_role("button", name="Ghi nhận và phân loại").click)
+    expect(page.locator("#intake-results li").first).to_contain_text("Chưa gửi được, máy chủ không trả lời")
+    expect(page.locator("#intake-queued li")).to_have_count(1)
+    page.unroute(url)
+    sent(page, "#intake-queue", page.get_by_role("button", name="Gửi ngay").click)
+    expect(page.locator("#intake-results li").first).to_contain_text(
+        f"Đã gửi: Đợt giao số {call_off.number}: nhận 12.325,6 kg"
+    )
+    expect(page.locator("#intake-queued li")).to_have_count(0)
+    delivery = Delivery.objects.get()
+    assert (delivery.call_off_id, delivery.gross_quantity, delivery.vehicle) == (
+        call_off.pk,
+        Decimal("12400"),
+        "Ghe 68T-0457",
+    )
     ctx.close()

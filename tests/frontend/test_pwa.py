@@ -43,9 +43,12 @@ def test_the_service_worker_controls_the_whole_site_and_is_never_kept_stale(clie
     config = json.loads(re.search(r"const CONFIG = (\{.*\});", response.content.decode()).group(1))
     assert "/static/frontend/app.css" in config["shell"]
     assert "/static/frontend/vendor/jsQR.js" in config["shell"]
+    assert "/static/frontend/offline-form.js" in config["shell"]
     assert "/offline/" in config["shell"]
     assert any(re.match(p, "/staff/fairs/hoi-cho/check-in/") for p in config["offlinePages"])
     assert any(re.match(p, "/supply/intakes/new/") for p in config["offlinePages"])
+    assert any(re.match(p, "/contracts/call-offs/12/intake/") for p in config["offlinePages"])
+    assert not any(re.match(p, "/contracts/call-offs/12/") for p in config["offlinePages"])
     assert not any(re.match(p, "/orders/1/") for p in config["offlinePages"])
     offline = client.get("/offline/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
     assert "Không có mạng" in offline

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.db.models import Prefetch
 from django.http import HttpResponse, QueryDict
-from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -27,11 +27,12 @@ from catalog.supply.permissions import (
     SUPPLY_READ,
 )
 from catalog.supply.services import RowResult
-from market.core.errors import ApplicationError, NotFound, ValidationFailed
+from market.core.errors import NotFound, ValidationFailed
 from market.core.exports import XLSX_MEDIA_TYPE
 from market.core.inputs import InputMode, input_mode, read_input
 from market.core.json_input import JSONParser
 from market.core.listing import ListEndpoint, list_response
+from market.core.offline import Recorded, RecordOne, SyncResultOut, answer_record
 from market.core.parsing import format_decimal
 from market.organisations.drf import ActorAPIView
 from market.organisations.models import ApiScope
@@ -532,42 +533,27 @@ class IntakeListView(ListEndpoint, ActorAPIView):
         return Response(_intake_body(self, intake), status=status.HTTP_201_CREATED)
 
 
-class IntakeSyncResultOut(serializers.Serializer):
-    key = serializers.CharField()
-    status = serializers.CharField(help_text="created, replayed (sent before: no second intake), invalid or refused.")
+class IntakeSyncResultOut(SyncResultOut):
     intake = serializers.IntegerField(allow_null=True)
-    message = serializers.CharField()
-    field_errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()), help_text="Messages per field of the form."
-    )
 
 
 class IntakeSyncOut(serializers.Serializer):
     results = IntakeSyncResultOut(many=True, help_text="One per record, in the order sent.")
 
 
-def _intake_sync_one(actor: Actor, raw: dict[str, Any]) -> dict[str, Any]:
-    """One record: read its fields as the intake form reads them (in the language they were typed in) and
-    record it once under its key; every failure is this record's answer, never the batch's."""
-    answer: dict[str, Any] = {"key": str(raw.get("key", "")), "intake": None, "field_errors": {}}
-    try:
-        record = read_input(inputs.IntakeRecordInput, raw, mode=InputMode.JSON)
-        typed = QueryDict(mutable=True)
-        for name, value in record["typed"].items():
-            typed[name] = value
-        with translation.override(record["language"]):
-            fields = read_input(inputs.IntakeInput, typed, mode=InputMode.FORM, context=inputs.KG)
-            done = services.intake_record_once(actor=actor, key=record["key"], **fields)
-            message = _("Recorded: %(kg)s kg from %(household)s.") % {
-                "kg": format_decimal(done.intake.weight_kg),
-                "household": done.intake.household.name,
-            }
-    except ValidationFailed as error:
-        return {**answer, "status": "invalid", "message": error.message, "field_errors": error.fields}
-    except ApplicationError as error:
-        return {**answer, "status": "refused", "message": error.message, "field_errors": error.fields}
-    status_ = "replayed" if done.replayed else "created"
-    return {**answer, "status": status_, "intake": done.intake.pk, "message": message}
+def _intake_record(actor: Actor) -> RecordOne:
+    """Each record read as the intake form reads it, and recorded once under its key."""
+
+    def record(key: uuid.UUID, typed: QueryDict) -> Recorded:
+        fields = read_input(inputs.IntakeInput, typed, mode=InputMode.FORM, context=inputs.KG)
+        done = services.intake_record_once(actor=actor, key=key, **fields)
+        message = _("Recorded: %(kg)s kg from %(household)s.") % {
+            "kg": format_decimal(done.intake.weight_kg),
+            "household": done.intake.household.name,
+        }
+        return Recorded(pk=done.intake.pk, replayed=done.replayed, message=message)
+
+    return record
 
 
 class IntakeSyncView(ActorAPIView):
@@ -583,7 +569,8 @@ class IntakeSyncView(ActorAPIView):
     )
     def post(self, request: Request) -> Response:
         body = read_input(inputs.IntakeSyncInput, request.data, mode=InputMode.JSON)
-        return Response({"results": [_intake_sync_one(self.actor, raw) for raw in body["records"]]})
+        record = _intake_record(self.actor)
+        return Response({"results": [answer_record(raw, made="intake", record=record) for raw in body["records"]]})
 
 
 class IntakeDetailView(ActorAPIView):

@@ -16,7 +16,6 @@
   var status = document.getElementById("offline-status");
   var d = form.dataset;
   var fair = d.fair;
-  var syncing = false;
   var badgesAt = "";
 
   var deviceId = localStorage.getItem("ml-device-id");
@@ -155,9 +154,8 @@
   }
 
   // Send the queue (or, when it is empty, just say how the phone is): the server answers every scan.
-  function sync() {
-    if (syncing || !navigator.onLine) return Promise.resolve();
-    syncing = true;
+  function send() {
+    if (!navigator.onLine) return showStatus();
     return showStatus()
       .then(function (queued) {
         var batch = queued.slice(0, 200);
@@ -199,11 +197,9 @@
             }
           });
       })
-      .then(function () {
-        syncing = false;
-        return showStatus();
-      });
+      .then(showStatus);
   }
+  var sync = store.serial(send, form);
 
   var lastCode = "";
   // Before htmx sends a typed or scanned code: with no network, the phone answers and queues it.
@@ -256,9 +252,7 @@
     sync().then(fetchBadges);
   });
   window.addEventListener("offline", showStatus);
-  window.setInterval(function () {
-    if (navigator.onLine) sync();
-  }, 10000);
+  store.every(form, sync);
 
   // The camera.
   var button = document.getElementById("scan-start");

@@ -1,10 +1,14 @@
-// What pages keep on the phone to work offline, in IndexedDB: the fair's badges, queued scans and intakes,
-// and small facts (when the badges were fetched). Also the one way the pages send a queue: JSON with the
-// session's CSRF token, so a send is the person's own, as on the online form.
+// What pages keep on the phone to work offline, in IndexedDB: the fair's badges, queued scans, intakes and
+// gate deliveries, and small facts (when the badges were fetched). Also the one way the pages send a queue:
+// JSON with the session's CSRF token, so a send is the person's own, as on the online form; one send at a
+// time, and how often a page sends by itself.
 (function () {
   "use strict";
   var DB = "market-link";
-  var STORES = { badges: "id", scans: "key", intakes: "key", meta: "k" };
+  var STORES = { badges: "id", scans: "key", intakes: "key", deliveries: "key", meta: "k" };
+  // Raised whenever STORES gains a store: opening at a higher version creates the new ones on phones that
+  // already hold the others (and their queued records).
+  var VERSION = 2;
   var opening = null;
   // A send with no answer after this long is given up (and its records kept): a hung request must not
   // hold the queue forever.
@@ -13,7 +17,7 @@
   function open() {
     if (!opening) {
       opening = new Promise(function (resolve, reject) {
-        var request = indexedDB.open(DB, 1);
+        var request = indexedDB.open(DB, VERSION);
         request.onupgradeneeded = function () {
           Object.keys(STORES).forEach(function (name) {
             if (!request.result.objectStoreNames.contains(name)) {
@@ -22,6 +26,11 @@
           });
         };
         request.onsuccess = function () {
+          // Another tab opening a newer version waits for this one to let go; the next use opens it again.
+          request.result.onversionchange = function () {
+            request.result.close();
+            opening = null;
+          };
           resolve(request.result);
         };
         request.onerror = function () {
@@ -84,6 +93,40 @@
     },
     newKey: function () {
       return crypto.randomUUID();
+    },
+    // `send` (returning a promise) run one at a time: asked while a send is under way, one more follows it,
+    // so "Gửi ngay" always sends what is queued at the moment it is pressed. `counter` says data-sending while
+    // sends are under way and counts the finished ones (data-sends): what a test waits for instead of guessing
+    // when a send ended.
+    serial: function (send, counter) {
+      var running = null;
+      var again = false;
+      function run() {
+        if (running) {
+          again = true;
+          return running;
+        }
+        counter.dataset.sending = "true";
+        running = Promise.resolve()
+          .then(send)
+          .catch(function () {})
+          .then(function () {
+            counter.dataset.sends = String(Number(counter.dataset.sends || 0) + 1);
+            running = null;
+            if (again) {
+              again = false;
+              return run();
+            }
+            delete counter.dataset.sending;
+          });
+        return running;
+      }
+      return run;
+    },
+    // Call `fn` every data-send-every seconds of `element` (the server's OFFLINE_SEND_EVERY_SECONDS).
+    every: function (element, fn) {
+      var seconds = Number(element.dataset.sendEvery) || 10;
+      window.setInterval(fn, seconds * 1000);
     },
     // Resolves with the parsed JSON of a 2xx answer; rejects with {status, body} otherwise, or the network
     // error, or an abort when no answer came in time (then nothing was changed on our side: the queue stays;
