@@ -32,7 +32,7 @@ from frontend.schema_forms import SchemaForm
 from market.core import json_input
 from market.core.errors import ApplicationError, NotFound
 from market.core.http import generated_file
-from market.core.inputs import InputMode, read_input, read_query
+from market.core.inputs import InputMode, idempotency_key, read_input, read_query
 from market.core.once import posted_key
 from market.core.parsing import format_money
 from market.core.passing_errors import passing_error
@@ -51,7 +51,6 @@ from market.payments.inputs import (
     ReviewQueueQuery,
     SettlementRunQuery,
     WebhookEventQuery,
-    idempotency_key,
 )
 from market.payments.models import (
     BankTransaction,

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.http import QueryDict
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -20,7 +20,7 @@ from linkage.api import serializers as out
 from linkage.models import AdvanceKind, HazardKind, SeasonKind
 from linkage.permissions import LINKAGE_INTAKE, LINKAGE_REPORT, LINKAGE_VIEW, REFERENCE_PRICE_PUBLISH
 from market.core.errors import NotFound
-from market.core.inputs import InputMode, input_mode, read_input
+from market.core.inputs import InputMode, idempotency_key, input_mode, read_input
 from market.core.listing import ListEndpoint, list_response
 from market.core.offline import Recorded, RecordOne, SyncResultOut, answer_record
 from market.core.parsing import format_decimal
@@ -398,21 +398,37 @@ class DeliveryListView(ListEndpoint, ActorAPIView):
 class AdvanceRecordView(ActorAPIView):
     required_scopes = {"POST": ApiScope.CONTRACTS}
 
-    @extend_schema(request=inputs.AdvanceInput, responses={201: out.AdvanceOut}, tags=TAGS)
+    @extend_schema(
+        request=inputs.AdvanceInput,
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                location=OpenApiParameter.HEADER,
+                required=False,
+                description="Retrying with the same key answers the advance the first request recorded (200). "
+                "At most 100 characters.",
+            )
+        ],
+        responses={201: out.AdvanceOut, 200: out.AdvanceOut},
+        tags=TAGS,
+    )
     def post(self, request: Request, contract_id: int) -> Response:
         """The processor records inputs or services it supplied on credit, within the contract's limit (an
         `Idempotency-Key` makes a retry record one). Allowed when the contract's `allowed_actions` include
         `record_advance`."""
         fields = _read(self, inputs.AdvanceInput)
-        advance = services.advance_record(
+        recorded = services.advance_record(
             actor=self.actor,
             contract_id=contract_id,
             kind=AdvanceKind(fields["kind"]),
             description=fields["description"],
             supplied_on=fields["supplied_on"],
             value=fields["value"],
-        ).value
-        return Response(out.AdvanceOut(advance).data, status=status.HTTP_201_CREATED)
+            once_key=idempotency_key(request.headers),
+        )
+        answer = status.HTTP_200_OK if recorded.replayed else status.HTTP_201_CREATED
+        return Response(out.AdvanceOut(recorded.value).data, status=answer)
 
 
 class AdvanceAcknowledgeView(ActorAPIView):

@@ -345,3 +345,15 @@ def read_query(
         if kept:
             given.setlist(key, kept)
     return read_input(schema, given, mode=InputMode.FORM, context=context)
+
+
+class IdempotencyKeyInput(serializers.Serializer):
+    """An API write's `Idempotency-Key` header: the same key answers with what the first request made."""
+
+    key = TextInput(max_length=100, required=False)
+
+
+def idempotency_key(headers: Mapping[str, str]) -> str:
+    """The request's Idempotency-Key ("" when none was sent), or a 400 naming it when it is too long."""
+    fields = read_input(IdempotencyKeyInput, {"key": headers.get("Idempotency-Key", "")}, mode=InputMode.JSON)
+    return str(fields.get("key", ""))

@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from market.core import json_input
 from market.core.api import error_body
-from market.core.inputs import input_mode, read_input, read_query
+from market.core.inputs import idempotency_key, input_mode, read_input, read_query
 from market.core.json_input import JSONParser
 from market.core.listing import ListEndpoint, list_response
 from market.organisations.drf import ActorAPIView, AllowedActionsField
@@ -35,7 +35,6 @@ from market.payments.inputs import (
     ReviewQueueQuery,
     SettlementRunInput,
     StatementUploadInput,
-    idempotency_key,
 )
 from market.payments.models import (
     BankTransaction,

@@ -3,7 +3,6 @@ on form posts and query strings, so a limit, a parse and a message exist once.""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import filetype
@@ -12,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
-from market.core.inputs import ChoiceInput, DateInput, IdInput, InputMode, MoneyInput, TextInput, read_input
+from market.core.inputs import ChoiceInput, DateInput, IdInput, MoneyInput, TextInput
 from market.organisations.inputs import AccountNumberInput
 from market.payments import references
 from market.payments.models import DiscrepancyStatus, PaymentState, Provider, TransactionStatus, WebhookEventOutcome
@@ -55,17 +54,6 @@ class ApplyTransferInput(serializers.Serializer):
         required=False, help_text=gettext_lazy("Leave empty to apply it to the reference found in the note.")
     )
     note = TextInput(max_length=NOTE_LENGTH, multiline=True, label=gettext_lazy("Note"))
-
-
-class IdempotencyKeyInput(serializers.Serializer):
-    """The `Idempotency-Key` header of a card payment: the same key answers with the same payment."""
-
-    key = TextInput(max_length=100, required=False)
-
-
-def idempotency_key(headers: Mapping[str, str]) -> str:
-    fields = read_input(IdempotencyKeyInput, {"key": headers.get("Idempotency-Key", "")}, mode=InputMode.JSON)
-    return str(fields.get("key", ""))
 
 
 class CardPaymentInput(serializers.Serializer):

@@ -135,6 +135,25 @@ def test_a_call_off_past_the_volume_is_a_409(api, contract):
     assert contract.call_offs.filter(status="placed").count() == 0
 
 
+def test_an_advance_retried_with_its_idempotency_key_is_recorded_once(api, contract):
+    """The docs promised it; the view used to drop the key, so a client's retry after a lost answer recorded
+    the advance twice (and a third retry could be refused by the limit the duplicates used up)."""
+    client = api(member(contract.buyer, Role.MANAGER))
+    url = reverse("linkage:advance-list", args=[contract.pk])
+    body = {"kind": "seed", "description": "Giống Đài Thơm 8", "supplied_on": timezone.localdate().isoformat()}
+    first = client.post(url, {**body, "value": 40_000_000}, format="json", HTTP_IDEMPOTENCY_KEY="adv-2026-0001")
+    again = client.post(url, {**body, "value": 40_000_000}, format="json", HTTP_IDEMPOTENCY_KEY="adv-2026-0001")
+    assert (first.status_code, again.status_code) == (201, 200), again.content
+    assert again.json()["id"] == first.json()["id"]
+    other = client.post(url, {**body, "value": 10_000_000}, format="json", HTTP_IDEMPOTENCY_KEY="adv-2026-0002")
+    assert other.status_code == 201
+    assert contract.advances.count() == 2
+    too_long = client.post(url, {**body, "value": 1}, format="json", HTTP_IDEMPOTENCY_KEY="k" * 101)
+    assert too_long.status_code == 400
+    assert "key" in too_long.json()["error"]["fields"]
+    assert contract.advances.count() == 2
+
+
 def test_reference_prices_through_the_api(api, processor, cooperative, alliance):
     manager = member(processor, Role.MANAGER)
     created = api(manager).post(
