@@ -101,6 +101,7 @@ urlpatterns = [
     path("pay/<str:reference>/status/", payments.pay_status, name="pay-status"),
     path("pay/<str:reference>/qr.png", payments.pay_qr, name="pay-qr"),
     path("pay/<str:reference>/card/", payments.pay_card, name="pay-card"),
+    path("pay/<str:reference>/card/<int:payment_id>/resume/", payments.pay_card_resume, name="pay-card-resume"),
     path("pay/<str:reference>/card/<int:payment_id>/refresh/", payments.pay_card_refresh, name="pay-card-refresh"),
     path("pay/<str:reference>/transfers/", payments.pay_transfer_report, name="pay-transfer-report"),
     path("transfers/<int:transaction_id>/receipt/", payments.transfer_receipt, name="transfer-receipt"),

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
 from frontend.decorators import actor_required
 from frontend.payment_forms import (
@@ -40,6 +41,7 @@ from market.core.security import csp_allow
 from market.core.storage import private_file_response
 from market.organisations.banks import bank_by_bin
 from market.organisations.http import MemberRequest
+from market.organisations.permissions import Actor
 from market.payments import selectors, services, vietqr
 from market.payments import stripe_gateway as gateway
 from market.payments.inputs import (
@@ -60,6 +62,7 @@ from market.payments.models import (
     Payment,
     PaymentState,
     Provider,
+    ProviderStatus,
     RunStatus,
     TransactionStatus,
     WebhookEventOutcome,
@@ -67,6 +70,7 @@ from market.payments.models import (
 from market.payments.permissions import PAYMENTS_MANAGE, SETTLEMENTS_MANAGE
 from market.payments.policy import (
     PayableAction,
+    PaymentAction,
     discrepancy_actions,
     payable_actions,
     payment_actions,
@@ -112,19 +116,31 @@ def _vietqr_context(payable: Payable) -> dict[str, Any]:
     }
 
 
+def _resumable_attempt(actor: Actor, payable: Payable) -> Payment | None:
+    """The newest card attempt the actor may finish 3-D Secure on (the payment policy's answer), if any."""
+    waiting = payable.payments.filter(
+        provider=Provider.STRIPE, state=PaymentState.PENDING, provider_status=ProviderStatus.REQUIRES_ACTION
+    ).order_by("-pk")[:5]
+    for attempt in waiting:
+        attempt.payable = payable  # the page's payable: read once
+        if PaymentAction.FINISH_AUTHENTICATION in payment_actions(actor=actor, payment=attempt):
+            return attempt
+    return None
+
+
 def _pay_page(request: MemberRequest, payable: Payable, transfer_form: SchemaForm | None = None) -> HttpResponse:
     actor = request.actor
     actions = payable_actions(actor=actor, payable=payable)
     method = read_query(PayMethodQuery, request.GET).get("method", "vietqr")
     if PayableAction.PAY_BY_CARD not in actions:
         method = "vietqr"
-    payments = list(payable.payments.order_by("-pk")[:20])
+    resume = _resumable_attempt(actor, payable)
     context: dict[str, Any] = {
         "payable": payable,
         "actions": actions,
         "method": method,
-        "payments": payments,
-        "card_outcome_unknown": any(payment.outcome_unknown for payment in payments),
+        "payments": payable.payments.order_by("-pk")[:20],
+        "resume": resume,
         "reported": selectors.transfers_reported_for(actor=actor, payable=payable)[:20],
     }
     if PayableAction.PAY_BY_TRANSFER in actions:
@@ -133,10 +149,11 @@ def _pay_page(request: MemberRequest, payable: Payable, transfer_form: SchemaFor
         context["transfer_form"] = transfer_form or ReceivedTransferForm(
             initial={"amount": payable.outstanding, "received_on": timezone.localdate()}
         )
-    if method == "card":
+    if method == "card" or resume is not None:
         context["stripe_js"] = gateway.js_url()
         csp_allow(request, **gateway.page_sources())
         context["publishable_key"] = gateway.settings.STRIPE_PUBLISHABLE_KEY
+        context["stripe_local"] = gateway.is_local()
     status = 400 if transfer_form is not None and transfer_form.errors else 200
     return render(request, "frontend/payments/pay.html", context, status=status)
 
@@ -144,9 +161,14 @@ def _pay_page(request: MemberRequest, payable: Payable, transfer_form: SchemaFor
 @actor_required()
 def pay(request: MemberRequest, reference: str) -> HttpResponse:
     payable = selectors.payable_get_for(actor=request.actor, reference=reference)
-    # A card attempt whose answer from Stripe was lost is checked again each time the buyer comes back.
+    # A card attempt whose answer from Stripe was lost is checked again each time the buyer comes back, and each
+    # time the page's notice polls while it is being checked.
     if services.card_attempts_resolve(payable_id=payable.pk, source=EventSource.API):
-        payable.refresh_from_db()
+        payable = selectors.payable_get_for(actor=request.actor, reference=reference)
+    if request.headers.get("HX-Request") == "true":
+        if payable.card_outcome_being_checked:
+            return render(request, "frontend/payments/_card_check.html", {"payable": payable})
+        return HttpResponseClientRefresh()  # Stripe has answered: the whole page, with what may be done now
     return _pay_page(request, payable)
 
 
@@ -201,6 +223,7 @@ def _card_answer(payable: Payable, payment: Payment, secret: str = "") -> JsonRe
         PaymentState.SUCCEEDED: _("Payment received. Thank you!"),
         PaymentState.FAILED: payment.failure_message or _("The card was declined."),
         PaymentState.PENDING: _("Waiting for your bank to confirm…"),
+        PaymentState.CANCELLED: _("This card payment was cancelled (another one replaced it); it was not charged."),
     }
     succeeded = payment.state == PaymentState.SUCCEEDED
     return JsonResponse(
@@ -244,6 +267,20 @@ def pay_card(request: MemberRequest, reference: str) -> JsonResponse:
         payment, secret = services.card_payment_start(
             actor=request.actor, payable_id=payable.pk, token_id=token, client_key=idempotency_key(request.headers)
         )
+    except Exception as error:
+        return _card_error(_refusal(error))
+    return _card_answer(payable, payment, secret)
+
+
+@require_POST
+@actor_required()
+def pay_card_resume(request: MemberRequest, reference: str, payment_id: int) -> JsonResponse:
+    """Finish 3-D Secure on an attempt left waiting for it: the client secret for Stripe.js, to the payer only."""
+    payable = selectors.payable_get_for(actor=request.actor, reference=reference)
+    try:
+        if not payable.payments.filter(pk=payment_id).exists():
+            raise NotFound()
+        payment, secret = services.card_payment_resume(actor=request.actor, payment_id=payment_id)
     except Exception as error:
         return _card_error(_refusal(error))
     return _card_answer(payable, payment, secret)

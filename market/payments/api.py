@@ -63,7 +63,7 @@ from market.payments.policy import (
     SETTLEMENT_POLICY,
     STATEMENT_POLICY,
     TRANSFER_POLICY,
-    awaits_payment,
+    may_be_paid_now,
 )
 from market.payments.services.bank import LineOutcome, statement_preview
 from market.payments.services.reconciliation import reconciliation_request
@@ -128,8 +128,8 @@ class PayableOut(serializers.ModelSerializer):
 
     @extend_schema_field(VietQROut(allow_null=True))
     def get_vietqr(self, obj: Payable) -> dict[str, Any] | None:
-        """The transfer details, while the payable awaits a bank transfer."""
-        if not (obj.has_bank_account and awaits_payment(obj)):
+        """The transfer details, while the payable awaits a bank transfer (not while a card attempt is checked)."""
+        if not (obj.has_bank_account and may_be_paid_now(obj)):
             return None
         return {
             "payload": vietqr.build_payload(
@@ -425,6 +425,21 @@ class PaymentRefreshView(ActorAPIView):
         payment = selectors.payment_get_for(actor=self.actor, payment_id=payment_id)
         payment = services.card_payment_refresh(actor=self.actor, payment=payment)
         return Response(PaymentOut(payment, context=self.output_context).data)
+
+
+class FinishAuthenticationView(ActorAPIView):
+    required_scopes = {"POST": ApiScope.PAYMENTS_WRITE}
+    capabilities = {"POST": PAYMENTS_PAY}
+
+    @extend_schema(request=None, responses=CardPaymentOut, tags=["payments"])
+    def post(self, request: Request, payment_id: int) -> Response:
+        """Finish 3-D Secure on a card attempt left waiting for it (`finish_authentication` in its
+        `allowed_actions`): the attempt as Stripe has it now and, while it still waits, the `client_secret` for
+        Stripe.js. 409 once it no longer waits (paid, cancelled by a new attempt, or the payable paid otherwise).
+        For the payer's members who pay."""
+        selectors.payment_get_for(actor=self.actor, payment_id=payment_id)
+        payment, secret = services.card_payment_resume(actor=self.actor, payment_id=payment_id)
+        return Response(PaymentOut(payment, context=self.output_context).data | {"client_secret": secret})
 
 
 class RefundCreateView(ActorAPIView):

@@ -1,12 +1,15 @@
 """What an actor may do now with payments' aggregates (docs/edge.md): a payable (pay it; its payee records a
-transfer received), a card payment (refund), a bank statement (apply, discard), a transfer in the review queue
-(apply, dismiss), a reconciliation discrepancy (resolve) and a settlement (mark paid). The pages show exactly
-these controls, the API returns them as `allowed_actions`, and the services authorise through them."""
+transfer received), a card payment (finish its 3-D Secure, refund), a bank statement (apply, discard), a transfer
+in the review queue (apply, dismiss), a reconciliation discrepancy (resolve) and a settlement (mark paid). The
+pages show exactly these controls, the API returns them as `allowed_actions`, and the services authorise through
+them."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from market.organisations.models import ApiScope
@@ -22,6 +25,7 @@ from market.payments.models import (
     Payment,
     PaymentState,
     Provider,
+    ProviderStatus,
     Settlement,
     SettlementState,
     StatementImport,
@@ -52,8 +56,14 @@ def awaits_payment(payable: Payable) -> bool:
     return payable.awaits_payment
 
 
+def may_be_paid_now(payable: Payable) -> bool:
+    """Something is owed, and no card attempt of it is being checked with Stripe: that one may have been charged
+    already, so the payer is offered no other way to pay until Stripe has answered."""
+    return awaits_payment(payable) and not payable.card_outcome_being_checked
+
+
 def awaits_card_payment(payable: Payable) -> bool:
-    return awaits_payment(payable) and stripe_gateway.enabled()
+    return may_be_paid_now(payable) and stripe_gateway.enabled()
 
 
 def is_payee(actor: Actor, payable: Payable) -> bool:
@@ -66,15 +76,35 @@ def awaits_transfer(payable: Payable) -> bool:
 
 
 NOT_PAYABLE = _("Nothing is owed on this, or it was cancelled.")
+CARDS_UNAVAILABLE = _("Card payments are not available for this now; pay by bank transfer.")
+
+
+def outcome_unknown_message() -> str:
+    return gettext(
+        "We could not confirm whether your card was charged: the card service did not answer in time. We are "
+        "checking with it now and this page will show the result. Do not pay again meanwhile."
+    )
+
+
+def _why_not_payable(payable: Payable, otherwise: str | Promise = NOT_PAYABLE) -> str:
+    """Why the payer cannot pay now: nothing owed, a card attempt being checked, or `otherwise`."""
+    if not awaits_payment(payable):
+        return str(NOT_PAYABLE)
+    if payable.card_outcome_being_checked:
+        return outcome_unknown_message()
+    return str(otherwise)
+
 
 PAYABLE_POLICY: Policy[PayableAction, Payable] = Policy(
     {
-        PayableAction.PAY_BY_TRANSFER: Rule(PAYMENTS_PAY, party=is_payer, when=awaits_payment, conflict=NOT_PAYABLE),
+        PayableAction.PAY_BY_TRANSFER: Rule(
+            PAYMENTS_PAY, party=is_payer, when=may_be_paid_now, conflict=_why_not_payable
+        ),
         PayableAction.PAY_BY_CARD: Rule(
             PAYMENTS_PAY,
             party=is_payer,
             when=awaits_card_payment,
-            conflict=_("Card payments are not available for this now; pay by bank transfer."),
+            conflict=lambda payable: _why_not_payable(payable, CARDS_UNAVAILABLE),
         ),
         PayableAction.RECORD_TRANSFER: Rule(
             PAYMENTS_RECORD_TRANSFER,
@@ -93,7 +123,26 @@ def payable_actions(*, actor: Actor, payable: Payable) -> frozenset[PayableActio
 
 # --- card payments -------------------------------------------------------------------------------
 class PaymentAction(StrEnum):
+    FINISH_AUTHENTICATION = "finish_authentication"  # 3-D Secure, on an attempt left waiting for it
     REFUND = "refund"
+
+
+def pays_for(actor: Actor, payment: Payment) -> bool:
+    return is_payer(actor, payment.payable)
+
+
+def awaits_authentication(payment: Payment) -> bool:
+    """A card attempt the payer may still finish: Stripe holds its intent waiting for 3-D Secure (nothing charged
+    yet), its outcome is known, and the payable still owes at least its amount and takes cards — once something
+    else paid it, finishing would pay twice; a new card attempt cancels it instead."""
+    waiting = (
+        payment.provider == Provider.STRIPE
+        and payment.state == PaymentState.PENDING
+        and payment.provider_status == ProviderStatus.REQUIRES_ACTION
+        and bool(payment.provider_reference)
+        and not payment.outcome_unknown
+    )
+    return waiting and awaits_card_payment(payment.payable) and payment.amount <= payment.payable.outstanding
 
 
 def is_refundable(payment: Payment) -> bool:
@@ -104,6 +153,15 @@ def is_refundable(payment: Payment) -> bool:
 
 PAYMENT_POLICY: Policy[PaymentAction, Payment] = Policy(
     {
+        PaymentAction.FINISH_AUTHENTICATION: Rule(
+            PAYMENTS_PAY,
+            party=pays_for,
+            when=awaits_authentication,
+            conflict=_(
+                "This card payment no longer waits for 3-D Secure: it was paid, cancelled or replaced by another, or "
+                "what was owed was paid otherwise."
+            ),
+        ),
         PaymentAction.REFUND: Rule(
             PAYMENTS_REFUND, when=is_refundable, conflict=_("Only a succeeded card payment can be refunded.")
         ),

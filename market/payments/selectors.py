@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from market.core.errors import NotFound
 from market.organisations.permissions import Actor
 from market.payments.models import (
+    CARD_CHECK_ANNOTATION,
     BankTransaction,
     Discrepancy,
     DiscrepancyStatus,
     Payable,
     PayableStatus,
     Payment,
+    Provider,
     ReconciliationRun,
     Settlement,
     SettlementRun,
@@ -36,7 +38,10 @@ def _parties(actor: Actor, prefix: str = "") -> Q:
 def payable_list_for(*, actor: Actor) -> QuerySet[Payable]:
     if not actor.is_authenticated or actor.organisation is None:
         return Payable.objects.none()
-    queryset = Payable.objects.select_related("payer", "payee")
+    being_checked = Payment.objects.filter(payable=OuterRef("pk"), provider=Provider.STRIPE, outcome_unknown=True)
+    # Payable.card_outcome_being_checked for every row in the same query: the payable policy reads it.
+    annotation = {CARD_CHECK_ANNOTATION: Exists(being_checked)}
+    queryset = Payable.objects.select_related("payer", "payee").annotate(**annotation)
     return queryset if actor.can(PAYMENTS_MANAGE) else queryset.filter(_parties(actor))
 
 

@@ -13,6 +13,11 @@ urlpatterns = [
     path("payments/payments/", api.PaymentListView.as_view(), name="payment-list"),
     path("payments/payments/<int:payment_id>/", api.PaymentDetailView.as_view(), name="payment-detail"),
     path("payments/payments/<int:payment_id>/refresh/", api.PaymentRefreshView.as_view(), name="payment-refresh"),
+    path(
+        "payments/payments/<int:payment_id>/finish-authentication/",
+        api.FinishAuthenticationView.as_view(),
+        name="payment-finish-authentication",
+    ),
     path("payments/payments/<int:payment_id>/refunds/", api.RefundCreateView.as_view(), name="payment-refund"),
     path("payments/bank-transactions/", api.BankTransactionListView.as_view(), name="bank-transaction-list"),
     path(

@@ -1,13 +1,12 @@
 """A refund whose answer from Stripe is lost on the network: the money may or may not have gone back.
 
-localstripe runs behind the dropping proxy of test_card_outcome_unknown, here losing the refund create call
+localstripe runs behind the dropping proxy of tests/payments/dropping_stripe.py, here losing the refund create call
 after localstripe made the refund, or before it reached it. The refund is never failed on a guess (that would
 free its amount for a second refund): it stays pending with its amount reserved, staff and API clients are told
 not to refund again, and it is settled from what Stripe shows — recorded once, or sent again under its key."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -26,9 +25,8 @@ from market.payments.services.cards import REFUND_OUTCOME_UNKNOWN, refund_outcom
 from market.payments.services.reconciliation import reconciliation_run
 from market.payments.tasks import resolve_refund
 from tests.factories import member
-from tests.notifications.conftest import wait_until
+from tests.payments.dropping_stripe import Drop
 from tests.payments.fixtures import WRITES, card_token
-from tests.payments.test_card_outcome_unknown import Drop, DroppingStripe, dropping_stripe
 from tests.payments.test_form_keys import rendered_keys
 
 pytestmark = pytest.mark.django_db
@@ -36,11 +34,6 @@ pytestmark = pytest.mark.django_db
 # The staff page's notice, in Vietnamese: "a refund of this payment did not get an answer from the card service".
 NOTICE = "Một khoản hoàn tiền của thanh toán này chưa nhận được phản hồi từ dịch vụ thẻ"
 BEING_CHECKED = "đang kiểm tra với dịch vụ thẻ"
-
-
-@pytest.fixture
-def refund_link(localstripe, settings) -> Iterator[DroppingStripe]:
-    yield from dropping_stripe(localstripe, settings, create=("POST", "/v1/refunds"))
 
 
 @pytest.fixture
@@ -241,16 +234,13 @@ def test_the_api_answers_409_until_stripe_is_heard_then_the_refund_it_made(refun
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.worker
 def test_a_real_worker_settles_the_refund_with_the_task_sent_once_the_flag_is_committed(
-    refund_link, card_paid, staff, settings, celery_worker_process
+    refund_link, card_paid, staff, settling_worker
 ):
-    celery_worker_process(concurrency=1)
-    settings.STRIPE_OUTCOME_SETTLE_SECONDS = 0  # the task is sent with no delay (the worker asks localstripe itself)
     refund_link.drop = Drop.AFTER_CREATE
 
     refused(staff, card_paid, 500_000, "erp-1")
 
-    wait_until(lambda: not Refund.objects.get(payment=card_paid).outcome_unknown, timeout=60, what="the check")
-    assert Refund.objects.get(payment=card_paid).state == RefundState.SUCCEEDED
+    assert settling_worker(lambda: Refund.objects.get(payment=card_paid)).state == RefundState.SUCCEEDED
     card_paid.refresh_from_db()
     assert card_paid.amount_refunded == 500_000
     assert len(refund_link.refunds()) == 1

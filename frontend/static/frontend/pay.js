@@ -1,6 +1,8 @@
 /* Card payment on the pay page. Stripe.js (js.stripe.com in production; localstripe's replacement on
    loopback in development and tests) turns the card into a token; our server creates and confirms the
-   PaymentIntent; 3-D Secure is completed in Stripe.js; the server then reads the result back.
+   PaymentIntent; 3-D Secure is completed in Stripe.js; the server then reads the result back. An attempt left
+   waiting for 3-D Secure (the buyer came back) is finished the same way: our server hands its client secret
+   to the payer only (#card-resume), Stripe.js authenticates, the server reads the result back.
 
    localstripe's card element is four bare inputs that send exactly what was typed: "4242 4242 4242 4242"
    with its spaces, and a year it prefixes with "20" ("2030" became "202030"), answered with an English
@@ -10,18 +12,78 @@
 (function () {
   "use strict";
   var form = document.getElementById("card-form");
-  if (!form || typeof Stripe === "undefined") { return; }
+  var resume = document.getElementById("card-resume");
+  if ((!form && !resume) || typeof Stripe === "undefined") { return; }
+  var stripe = Stripe((form || resume).dataset.publishableKey);
+  var csrf = document.querySelector("input[name=csrfmiddlewaretoken]").value;
+  // localstripe's replacement explains nothing in the buyer's language ("Bad request"): the page's own words then.
+  var localStripe = (form || resume).dataset.stripeLocal === "true";
+
+  // --- shared: our endpoints, 3-D Secure, the answer --------------------------------------------
+  function key() {
+    if (window.crypto && window.crypto.randomUUID) { return window.crypto.randomUUID(); }
+    return String(Date.now()) + Math.random().toString(16).slice(2);
+  }
+  function speaker(status) {
+    return function say(message, failed) {
+      status.textContent = message || "";
+      status.classList.toggle("error", Boolean(failed));
+    };
+  }
+  async function post(url, body, idempotencyKey) {
+    var headers = { "Content-Type": "application/json", "X-CSRFToken": csrf };
+    if (idempotencyKey) { headers["Idempotency-Key"] = idempotencyKey; }
+    var response = await fetch(url, { method: "POST", headers: headers, body: JSON.stringify(body || {}), credentials: "same-origin" });
+    return response.json();
+  }
+  /* Our server confirmed the intent: Stripe.js only performs its next action (the bank's 3-D Secure).
+     localstripe's replacement has no handleNextAction; its confirmCardPayment opens its 3-D Secure dialog. */
+  function authenticate(secret) {
+    if (typeof stripe.handleNextAction === "function") { return stripe.handleNextAction({ clientSecret: secret }); }
+    return stripe.confirmCardPayment(secret);
+  }
+  /* An answer of ours (pay or resume); when the bank asks, 3-D Secure, then the result read back. */
+  async function settle(answer, text, say) {
+    if (answer.requires_action) {
+      var confirmed = await authenticate(answer.client_secret);
+      if (confirmed && confirmed.error) { say(localStripe ? text.failed : (confirmed.error.message || text.failed), true); }
+      answer = await post(answer.refresh_url, {});
+    }
+    say(answer.message || text.failed, answer.state !== "succeeded" && answer.state !== "pending");
+    if (answer.state === "succeeded") {
+      window.setTimeout(function () { window.location.assign(answer.next || window.location.pathname); }, 800);
+    }
+  }
+
+  // --- finishing an attempt left waiting for 3-D Secure -----------------------------------------
+  if (resume) {
+    var resumeButton = document.getElementById("card-resume-button");
+    var resumeSay = speaker(document.getElementById("resume-status"));
+    resume.addEventListener("submit", async function (event) {
+      event.preventDefault();
+      resumeButton.disabled = true;
+      resumeSay(resume.dataset.working);
+      try {
+        await settle(await post(resume.action, {}), resume.dataset, resumeSay);
+      } catch (error) {
+        resumeSay(resume.dataset.failed, true);
+      } finally {
+        resumeButton.disabled = false;
+      }
+    });
+  }
+  if (!form) { return; }
+
+  // --- a new card payment -----------------------------------------------------------------------
   var text = form.dataset;
-  var stripe = Stripe(text.publishableKey);
   var card = stripe.elements().create("card", { hidePostalCode: true });
   var mount = document.getElementById("card-element");
   card.mount(mount);
-  var status = document.getElementById("card-status");
+  var say = speaker(document.getElementById("card-status"));
   var button = document.getElementById("card-pay");
-  var csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
 
   // --- localstripe's element: labels, tidying, checks -------------------------------------------
-  var local = card._inputs || null;
+  var local = card._inputs || null;  // localstripe's card inputs, when its element is on the page
   var LABELS = { number: text.labelNumber, exp_month: text.labelMonth, exp_year: text.labelYear,
                  cvc: text.labelCvc, postal_code: text.labelPostal };
   var MODES = { number: "numeric", exp_month: "numeric", exp_year: "numeric", cvc: "numeric", postal_code: "text" };
@@ -80,22 +142,6 @@
     return "";
   }
 
-  // --- paying -------------------------------------------------------------------------------------
-  function key() {
-    if (window.crypto && window.crypto.randomUUID) { return window.crypto.randomUUID(); }
-    return String(Date.now()) + Math.random().toString(16).slice(2);
-  }
-  function say(message, failed) {
-    status.textContent = message || "";
-    status.classList.toggle("error", Boolean(failed));
-  }
-  async function post(url, body, idempotencyKey) {
-    var headers = { "Content-Type": "application/json", "X-CSRFToken": csrf };
-    if (idempotencyKey) { headers["Idempotency-Key"] = idempotencyKey; }
-    var response = await fetch(url, { method: "POST", headers: headers, body: JSON.stringify(body || {}), credentials: "same-origin" });
-    return response.json();
-  }
-
   form.addEventListener("submit", async function (event) {
     event.preventDefault();
     if (local) {
@@ -108,19 +154,10 @@
       var made = await stripe.createToken(card);
       if (made.error) {
         // Stripe's real element explains in the buyer's language; localstripe only says "Bad request".
-        say(local ? text.refused : (made.error.message || text.refused), true);
+        say(localStripe ? text.refused : (made.error.message || text.refused), true);
         return;
       }
-      var answer = await post(form.action, { token: made.token.id }, key());
-      if (answer.requires_action) {
-        var confirmed = await stripe.confirmCardPayment(answer.client_secret);
-        if (confirmed && confirmed.error) { say(local ? text.failed : (confirmed.error.message || text.failed), true); }
-        answer = await post(answer.refresh_url, {});
-      }
-      say(answer.message || text.failed, answer.state !== "succeeded" && answer.state !== "pending");
-      if (answer.state === "succeeded") {
-        window.setTimeout(function () { window.location.assign(answer.next || window.location.pathname); }, 800);
-      }
+      await settle(await post(form.action, { token: made.token.id }, key()), text, say);
     } catch (error) {
       say(text.failed, true);
     } finally {

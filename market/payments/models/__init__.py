@@ -8,6 +8,7 @@ from market.payments.models.bank import (
     TransactionStatus,
 )
 from market.payments.models.payments import (
+    CARD_CHECK_ANNOTATION,
     COLLECTED_STATES,
     COLLECTED_STATES_LIST,
     Dispute,
@@ -45,6 +46,7 @@ from market.payments.models.settlements import (
 )
 
 __all__ = [
+    "CARD_CHECK_ANNOTATION",
     "COLLECTED_STATES",
     "COLLECTED_STATES_LIST",
     "BankTransaction",

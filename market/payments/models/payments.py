@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from market.core.fields import vnd_field
@@ -55,6 +56,10 @@ class PayableStatus(models.TextChoices):
     REFUNDED = "refunded", _("Refunded")
     DISPUTED = "disputed", _("Disputed")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+# The name under which payable lists carry `Payable.card_outcome_being_checked`, read in the same query.
+CARD_CHECK_ANNOTATION = "card_check_annotated"
 
 
 class Payable(TimeStampedModel):
@@ -138,6 +143,16 @@ class Payable(TimeStampedModel):
     def awaits_payment(self) -> bool:
         """Something is still owed and the payable was not called off."""
         return self.status != PayableStatus.CANCELLED and self.outstanding > 0
+
+    @cached_property
+    def card_outcome_being_checked(self) -> bool:
+        """A card attempt of this payable got no answer from Stripe and is being checked: the card may have been
+        charged, so no other payment is offered meanwhile. Read once per instance, or from the list's own query
+        (`selectors.payable_list_for` annotates CARD_CHECK_ANNOTATION)."""
+        annotated: bool | None = getattr(self, CARD_CHECK_ANNOTATION, None)
+        if annotated is not None:
+            return annotated
+        return self.payments.filter(provider=Provider.STRIPE, outcome_unknown=True).exists()
 
     @property
     def awaits_more_money(self) -> bool:

@@ -41,7 +41,14 @@ from market.payments.models import (
     Refund,
     RefundState,
 )
-from market.payments.policy import PAYABLE_POLICY, PAYMENT_POLICY, PayableAction, PaymentAction
+from market.payments.policy import (
+    PAYABLE_POLICY,
+    PAYMENT_POLICY,
+    PayableAction,
+    PaymentAction,
+    is_payer,
+    outcome_unknown_message,
+)
 from market.payments.registry import PayableEvent
 from market.payments.services.payables import lock_payable
 from market.payments.services.transitions import lock_payment, payment_record_created, payment_transition
@@ -72,17 +79,19 @@ def card_payment_start(*, actor: Actor, payable_id: int, token_id: str, client_k
         existing = Payment.objects.filter(payable=payable, client_key=client_key).first()
         if existing is not None:
             return _replayed(existing)
+    PAYABLE_POLICY.require_capability(actor=actor, action=PayableAction.PAY_BY_CARD)
+    if is_payer(actor, payable) and payable.card_outcome_being_checked:
+        # Before any lock, as it calls Stripe: an attempt whose answer was lost may be settled by now.
+        card_attempts_resolve(payable_id=payable.pk, source=EventSource.API)
+        payable = Payable.objects.get(pk=payable.pk)
     PAYABLE_POLICY.authorize(actor=actor, obj=payable, action=PayableAction.PAY_BY_CARD)
-    # Before any lock: these may call Stripe.
-    card_attempts_resolve(payable_id=payable.pk, source=EventSource.API)
-    _cancel_abandoned_attempts(payable)
+    _cancel_abandoned_attempts(payable)  # before the lock too: a card waiting for 3-D Secure is given up here
     with transaction.atomic():
         locked = lock_payable(payable.pk)
         if client_key and (existing := Payment.objects.filter(payable=locked, client_key=client_key).first()):
             return existing, ""
+        # Again under the lock: paid meanwhile (another tab finished 3-D Secure), or an attempt being checked.
         PAYABLE_POLICY.authorize(actor=actor, obj=locked, action=PayableAction.PAY_BY_CARD)
-        if _outcome_being_checked(locked):
-            raise Conflict(outcome_unknown_message())
         if _attempt_in_flight(locked):
             raise Conflict(_("Another card payment for this is in progress. Wait for its result before paying again."))
         payment = Payment.objects.create(
@@ -145,13 +154,6 @@ def card_payment_start(*, actor: Actor, payable_id: int, token_id: str, client_k
 def _secret_for_3ds(payment: Payment, intent: dict[str, Any]) -> str:
     """The client secret Stripe.js needs to authenticate, only while the attempt waits for 3-D Secure."""
     return intent.get("client_secret", "") if payment.provider_status == ProviderStatus.REQUIRES_ACTION else ""
-
-
-def outcome_unknown_message() -> str:
-    return _(
-        "We could not confirm whether your card was charged: the card service did not answer in time. We are "
-        "checking with it now and this page will show the result. Do not pay again meanwhile."
-    )
 
 
 # A card attempt whose answer was lost and for which Stripe shows no charge once it has settled.
@@ -249,10 +251,6 @@ def _replayed(payment: Payment) -> tuple[Payment, str]:
     return payment, _secret_for_3ds(payment, intent)
 
 
-def _outcome_being_checked(payable: Payable) -> bool:
-    return Payment.objects.filter(payable=payable, provider=Provider.STRIPE, outcome_unknown=True).exists()
-
-
 # An attempt still pending this long after it was opened without reaching Stripe belongs to a process that
 # died before the call (a live one fails or answers well within the Stripe timeout); it no longer blocks.
 ATTEMPT_IN_FLIGHT = timedelta(minutes=5)
@@ -279,6 +277,24 @@ def _cancel_abandoned_attempts(payable: Payable) -> None:
         except stripe.StripeError:
             intent = gateway.payment_intent_retrieve(attempt.provider_reference)
         payment_sync_from_intent(intent=intent, source=EventSource.API)
+
+
+def card_payment_resume(*, actor: Actor, payment_id: int) -> tuple[Payment, str]:
+    """Finish 3-D Secure on a card attempt left waiting for it (the buyer came back to the page, or its answer was
+    lost and recovered): the intent is read again at Stripe and, while it still waits, its client secret is returned
+    for Stripe.js. Only for the payer's members who pay, and only while finishing cannot pay twice
+    (`PaymentAction.FINISH_AUTHENTICATION`): the secret is what lets a browser charge the card.
+
+    A new attempt from another tab cancels this intent at Stripe first, and Stripe then refuses to authenticate
+    it; one authenticated first is recorded as paid, and the new attempt is refused: one charge either way."""
+    payment = Payment.objects.select_related("payable").filter(pk=payment_id).first()
+    if payment is None:
+        raise NotFound()
+    PAYMENT_POLICY.authorize(actor=actor, obj=payment, action=PaymentAction.FINISH_AUTHENTICATION)
+    intent = gateway.payment_intent_retrieve(payment.provider_reference)
+    synced, _moved = payment_sync_from_intent(intent=intent, source=EventSource.API)
+    payment = synced or payment
+    return payment, _secret_for_3ds(payment, intent)
 
 
 def card_payment_refresh(*, actor: Actor, payment: Payment) -> Payment:
