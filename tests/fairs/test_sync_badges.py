@@ -13,7 +13,6 @@ import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 from django.db import connections, transaction
@@ -27,6 +26,14 @@ from market.organisations.models import Organisation, OrganisationKind, Role
 from tests.catalog.factories import actor_for
 from tests.factories import OrganisationFactory
 from tests.fairs.factories import apply, assign, make_fair, publish, staff_actor
+from tests.sync import committed_late, pull, since
+
+
+@pytest.fixture(autouse=True)
+def _no_lag(settings: Any) -> None:
+    """Changes are handed out at once; the concurrency tests below set a lag of their own."""
+    settings.SYNC_SAFETY_LAG_SECONDS = 0
+
 
 PEOPLE = ("Nguyễn Thị Lan", "Trần Văn Hùng", "Lê Minh Tâm", "Phạm Thu Hà", "Võ Văn Kiệt", "Đặng Thị Mai")
 
@@ -50,24 +57,9 @@ def _url(fair: Fair) -> str:
     return reverse("fairs:badge-list", args=[fair.pk])
 
 
-def _since(moment: Any) -> str:
-    return "updated_since=" + quote(moment.isoformat())
-
-
-def _pull(client: Any, url: str, start: str, copy: dict[int, dict[str, Any]], *, page_size: int = 2) -> str:
-    """Page from `start` (a sync cursor, or the first poll's `updated_since=…`) until `next` is null, keeping
-    each badge in `copy` by id as an ERP would; return the cursor to keep for the next poll."""
-    query = start if start.startswith("updated_since=") else f"cursor={start}"
-    next_url: str | None = f"{url}?{query}&page_size={page_size}"
-    cursor = ""
-    while next_url:
-        response = client.get(next_url)
-        assert response.status_code == 200, response.content
-        body = response.json()
-        for row in body["results"]:
-            copy[row["id"]] = row
-        cursor, next_url = body["sync_cursor"], body["next"]
-    return cursor
+def _pull(client: Any, fair: Fair, start: str, copy: dict[int, dict[str, Any]], *, page_size: int = 2) -> str:
+    """Sync the fair's badges from `start`, keeping each in `copy` by id as an ERP would."""
+    return pull(client, _url(fair), start, lambda row: copy.__setitem__(row["id"], row), page_size=page_size)
 
 
 # --- every write moves updated_at -----------------------------------------------------------------------
@@ -142,21 +134,20 @@ def test_starting_a_fair_leaves_its_badges_alone(alliance: Organisation, coopera
 # --- the API --------------------------------------------------------------------------------------------
 @pytest.mark.django_db
 def test_a_revoked_badge_comes_back_with_its_state_and_its_replacement_as_a_new_row(
-    api: Any, alliance: Organisation, cooperative: Organisation, settings: Any
+    api: Any, alliance: Organisation, cooperative: Organisation
 ) -> None:
-    settings.SYNC_SAFETY_LAG_SECONDS = 0
     fair = _fair_with_people(alliance, cooperative, PEOPLE[:2])
     manager = actor_for(cooperative, Role.MANAGER)
     client = api(manager.user)
     copy: dict[int, dict[str, Any]] = {}
-    cursor = _pull(client, _url(fair), _since(timezone.now() - timedelta(minutes=1)), copy)
+    cursor = _pull(client, fair, since(timezone.now() - timedelta(minutes=1)), copy)
     assert len(copy) == 3  # the cooperative's own badge and its two people
     lan = _person(fair, "Nguyễn Thị Lan")
     assert copy[lan.pk]["allowed_actions"] == ["revoke"]
 
     services.badge_revoke(actor=manager, fair_id=fair.pk, code=lan.code, reason="Đã nghỉ việc")
     changed: dict[int, dict[str, Any]] = {}
-    cursor = _pull(client, _url(fair), cursor, changed)
+    cursor = _pull(client, fair, cursor, changed)
 
     assert list(changed) == [lan.pk]
     row = changed[lan.pk]
@@ -166,7 +157,7 @@ def test_a_revoked_badge_comes_back_with_its_state_and_its_replacement_as_a_new_
 
     new = services.badge_reissue(actor=manager, fair_id=fair.pk, code=lan.code)
     changed = {}
-    _pull(client, _url(fair), cursor, changed)
+    _pull(client, fair, cursor, changed)
 
     assert set(changed) == {lan.pk, new.pk}
     assert (changed[lan.pk]["reissued_as"], changed[lan.pk]["allowed_actions"]) == (new.code, [])
@@ -178,15 +169,14 @@ def test_a_revoked_badge_comes_back_with_its_state_and_its_replacement_as_a_new_
 
 @pytest.mark.django_db
 def test_paging_never_skips_a_badge_revoked_while_the_client_pages(
-    api: Any, alliance: Organisation, cooperative: Organisation, settings: Any
+    api: Any, alliance: Organisation, cooperative: Organisation
 ) -> None:
     """One badge per page; between two pages staff revoke a badge already handed out and one not yet handed
     out: the first comes again later in the same sync, revoked; the second comes once, revoked."""
-    settings.SYNC_SAFETY_LAG_SECONDS = 0
     fair = _fair_with_people(alliance, cooperative, PEOPLE[:4])
     staff = staff_actor(alliance)
     client = api(staff.user)
-    body = client.get(f"{_url(fair)}?{_since(timezone.now() - timedelta(minutes=1))}&page_size=1").json()
+    body = client.get(f"{_url(fair)}?{since(timezone.now() - timedelta(minutes=1))}&page_size=1").json()
     first = body["results"][0]
     ahead = Badge.objects.filter(fair=fair).exclude(pk=first["id"]).order_by("updated_at", "pk")[2]
 
@@ -211,23 +201,19 @@ def test_paging_never_skips_a_badge_revoked_while_the_client_pages(
 
 @pytest.mark.django_db
 def test_another_organisation_syncs_none_of_the_badges(
-    api: Any, alliance: Organisation, cooperative: Organisation, settings: Any
+    api: Any, alliance: Organisation, cooperative: Organisation
 ) -> None:
-    settings.SYNC_SAFETY_LAG_SECONDS = 0
     fair = _fair_with_people(alliance, cooperative, PEOPLE[:1])
     stranger = OrganisationFactory(kind=OrganisationKind.BUYER, name="Công ty Khác")
-    body = api(actor_for(stranger, Role.OWNER).user).get(
-        f"{_url(fair)}?{_since(timezone.now() - timedelta(minutes=1))}"
-    )
+    body = api(actor_for(stranger, Role.OWNER).user).get(f"{_url(fair)}?{since(timezone.now() - timedelta(minutes=1))}")
     assert body.status_code == 200, body.content
     assert body.json()["results"] == []
 
 
 @pytest.mark.django_db
 def test_a_sync_page_of_badges_reads_in_a_fixed_number_of_queries(
-    api: Any, alliance: Organisation, cooperative: Organisation, settings: Any, django_assert_max_num_queries: Any
+    api: Any, alliance: Organisation, cooperative: Organisation, django_assert_max_num_queries: Any
 ) -> None:
-    settings.SYNC_SAFETY_LAG_SECONDS = 0
     fair = _fair_with_people(alliance, cooperative)
     staff = staff_actor(alliance)
     for name in PEOPLE[:3]:
@@ -235,7 +221,7 @@ def test_a_sync_page_of_badges_reads_in_a_fixed_number_of_queries(
         services.badge_revoke(actor=staff, fair_id=fair.pk, code=code, reason="Thẻ bị mất")
         services.badge_reissue(actor=staff, fair_id=fair.pk, code=code)
     client = api(staff.user)
-    url = f"{_url(fair)}?{_since(timezone.now() - timedelta(minutes=1))}"
+    url = f"{_url(fair)}?{since(timezone.now() - timedelta(minutes=1))}"
     client.get(url)  # warm the session and the actor's membership
     with django_assert_max_num_queries(6):  # 5 measured, whatever the number of badges
         body = client.get(url).json()
@@ -258,37 +244,24 @@ def test_a_revocation_committed_late_with_an_older_timestamp_is_not_skipped(
     lan, hung = _person(fair, "Nguyễn Thị Lan"), _person(fair, "Trần Văn Hùng")
     time.sleep(LAG * 3)
     client = api(staff_actor(alliance).user)
-    stamped, release = threading.Event(), threading.Event()
-
-    def late_revocation() -> None:
-        try:
-            with transaction.atomic():
-                services.badge_revoke(actor=staff_actor(alliance), fair_id=fair.pk, code=lan.code, reason="Muộn")
-                stamped.set()
-                release.wait(timeout=30)
-        finally:
-            connections.close_all()
-
-    writer = threading.Thread(target=late_revocation)
-    writer.start()
     copy: dict[int, dict[str, Any]] = {}
-    try:
-        assert stamped.wait(timeout=30)
+
+    def revoke(badge: Badge, reason: str) -> None:
+        services.badge_revoke(actor=staff_actor(alliance), fair_id=fair.pk, code=badge.code, reason=reason)
+
+    with committed_late(lambda: revoke(lan, "Muộn")):
         time.sleep(LAG * 3)
-        services.badge_revoke(actor=staff_actor(alliance), fair_id=fair.pk, code=hung.code, reason="Sớm")
+        revoke(hung, "Sớm")  # a later stamp, committed first
         time.sleep(LAG * 3)
 
-        cursor = _pull(client, _url(fair), _since(timezone.now() - timedelta(minutes=1)), copy, page_size=1)
-        cursor = _pull(client, _url(fair), cursor, copy, page_size=1)
+        cursor = _pull(client, fair, since(timezone.now() - timedelta(minutes=1)), copy, page_size=1)
+        cursor = _pull(client, fair, cursor, copy, page_size=1)
         # Hùng's badge was last changed after the open transaction started: held back, so the cursor stays
         # before Lan's pending stamp; Lan's badge so far is the committed one, in force.
         assert hung.pk not in copy
         assert copy[lan.pk]["revoked_at"] is None
-    finally:
-        release.set()
-        writer.join(timeout=30)
     time.sleep(LAG * 3)
-    _pull(client, _url(fair), cursor, copy, page_size=1)
+    _pull(client, fair, cursor, copy, page_size=1)
     assert (copy[lan.pk]["revoke_reason"], copy[hung.pk]["revoke_reason"]) == ("Muộn", "Sớm")
 
 
@@ -329,17 +302,17 @@ def test_an_erp_polling_while_staff_revoke_and_reissue_ends_with_every_badge_cur
     for thread in threads:
         thread.start()
     copy: dict[int, dict[str, Any]] = {}
-    cursor = _since(timezone.now() - timedelta(minutes=1))
+    cursor = since(timezone.now() - timedelta(minutes=1))
     # Poll while they write: a while, and until each has revoked and reissued twice (however slow the machine).
     deadline = time.monotonic() + 1.5
     while (time.monotonic() < deadline or min(rounds) < 2) and not errors:
-        cursor = _pull(client, _url(fair), cursor, copy)
+        cursor = _pull(client, fair, cursor, copy)
     stop.set()
     for thread in threads:
         thread.join(timeout=30)
     assert not errors
     time.sleep(LAG * 3)
-    _pull(client, _url(fair), cursor, copy)
+    _pull(client, fair, cursor, copy)
 
     current = {
         badge.pk: (badge.revoked_at is not None, badge.reissued_as.code if badge.reissued_as else None)
