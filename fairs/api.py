@@ -20,7 +20,7 @@ from fairs.models import Application, Badge, Booth, Fair, Meeting, MeetingOutcom
 from fairs.permissions import FAIRS_APPLY, FAIRS_BADGES, FAIRS_EXHIBIT, FAIRS_MANAGE, FAIRS_MATCH, FAIRS_MEET
 from market.core.errors import NotFound, ValidationFailed
 from market.core.inputs import InputMode, input_mode, read_input
-from market.core.listing import ListEndpoint, PagesOnly, list_response
+from market.core.listing import ListEndpoint, list_response
 from market.organisations.drf import ActorAPIView
 from market.organisations.models import ApiScope
 from market.organisations.permissions import Actor
@@ -449,6 +449,7 @@ class CheckInSyncView(ActorAPIView):
 
 
 class FairBadgeOut(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The badge's id: what a client syncing the list keeps its copy by.")
     code = serializers.CharField()
     name = serializers.CharField(source="display_name")
     holder_name = serializers.CharField(help_text="The person's name; empty on the organisation's own badge.")
@@ -461,6 +462,9 @@ class FairBadgeOut(serializers.Serializer):
     revoked_by = serializers.SerializerMethodField(help_text="Who revoked it.")
     reissued_as = serializers.SerializerMethodField(help_text="The code of the badge issued in its place.")
     allowed_actions = serializers.SerializerMethodField()
+    updated_at = serializers.DateTimeField(
+        help_text="Its last change: issued, checked in, revoked, issued again, or its fair closed."
+    )
 
     def get_qr_payload(self, badge: Badge) -> str:
         return services.badge_payload(badge)
@@ -478,10 +482,9 @@ class FairBadgeOut(serializers.Serializer):
 class BadgeListView(ListEndpoint, ActorAPIView):
     """The badges the caller may see at a fair (staff: every badge; others: their organisation's), and, for an
     exhibitor's or buyer's owner or manager, a badge of their own for one of their people. Paged (a big fair
-    has thousands), in the order they were issued; not synced: a badge is not change-tracked (its check-in
-    is read by the door phones through …/check-in/badges/)."""
+    has thousands), in the order they were issued; synced with `updated_since` (docs/api-sync.md): a revoked
+    badge comes again with `revoked_at` set, and once issued again with `reissued_as`, never dropped."""
 
-    pagination_class = PagesOnly
     required_scopes = {"GET": ApiScope.FAIRS, "POST": ApiScope.FAIRS}
     capabilities = {"POST": FAIRS_BADGES}
 
@@ -505,27 +508,33 @@ def _badge_body(view: ActorAPIView, fair_id: int, code: str) -> dict[str, Any]:
     return dict(FairBadgeOut(badge, context=view.output_context).data)
 
 
-class BadgeRevokeView(ActorAPIView):
-    """Revoke a badge: its QR is refused at the entrance (and on phones, from their next sync)."""
+class BadgeStepView(ActorAPIView):
+    # Revoking and issuing again: a step on one badge the caller may see (the service checks BADGE_POLICY),
+    # answered with the badge the step leaves. (A comment, not a docstring: OpenAPI describes each step by its
+    # own class's docstring.)
 
     required_scopes = {"POST": ApiScope.FAIRS}
+
+    def answer(self, fair_id: int, badge: Badge, *, status: int = 200) -> Response:
+        return Response(_badge_body(self, fair_id, badge.code), status=status)
+
+
+class BadgeRevokeView(BadgeStepView):
+    """Revoke a badge: its QR is refused at the entrance (and on phones, from their next sync)."""
 
     @extend_schema(request=inputs.BadgeRevokeInput, responses=FairBadgeOut, tags=["fairs"])
     def post(self, request: Request, fair_id: int, code: str) -> Response:
-        body = _body(self, inputs.BadgeRevokeInput)
-        badge = services.badge_revoke(actor=self.actor, fair_id=fair_id, code=code, reason=body["reason"])
-        return Response(_badge_body(self, fair_id, badge.code))
+        reason = _body(self, inputs.BadgeRevokeInput)["reason"]
+        return self.answer(fair_id, services.badge_revoke(actor=self.actor, fair_id=fair_id, code=code, reason=reason))
 
 
-class BadgeReissueView(ActorAPIView):
+class BadgeReissueView(BadgeStepView):
     """A revoked badge issued again: a new badge under a new code (and QR) for the same person."""
-
-    required_scopes = {"POST": ApiScope.FAIRS}
 
     @extend_schema(request=None, responses={201: FairBadgeOut}, tags=["fairs"])
     def post(self, request: Request, fair_id: int, code: str) -> Response:
         badge = services.badge_reissue(actor=self.actor, fair_id=fair_id, code=code)
-        return Response(_badge_body(self, fair_id, badge.code), status=201)
+        return self.answer(fair_id, badge, status=201)
 
 
 class CheckinBadgeOut(serializers.Serializer):

@@ -39,6 +39,8 @@ ALLOCATING_STATUSES = frozenset({FairStatus.OPEN, FairStatus.ALLOCATION})
 MATCHING_STATUSES = frozenset({FairStatus.PUBLISHED, FairStatus.RUNNING})
 # Badges are scanned at a published or running fair (and only within its check-in window).
 CHECKIN_STATUSES = frozenset({FairStatus.PUBLISHED, FairStatus.RUNNING})
+# Badges are revoked and issued again until the fair is closed.
+BADGE_CHANGE_STATUSES = frozenset(FairStatus) - {FairStatus.CLOSED}
 # Everyone sees these fairs; the plan's exhibitors are public from PUBLISHED on.
 PUBLIC_STATUSES = frozenset(
     {FairStatus.OPEN, FairStatus.ALLOCATION, FairStatus.PUBLISHED, FairStatus.RUNNING, FairStatus.CLOSED}

@@ -18,7 +18,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from market.core.fields import quantity_field, vnd_field
-from market.core.models import TimeStampedModel
+from market.core.models import ChangeTrackedModel, TimeStampedModel
 from market.core.quantity import Unit
 from market.organisations import geo
 
@@ -459,10 +459,11 @@ class BadgeKind(models.TextChoices):
     BUYER = "buyer", _("Buyer")
 
 
-class Badge(models.Model):
+class Badge(ChangeTrackedModel):
     """One person's entry to a fair: an exhibitor's staff member or a buyer's delegate, each with their own
     code and QR. A badge with no `holder_name` is the organisation's own badge (the one every exhibitor and
-    registered buyer gets; badges made before badges were per person became these)."""
+    registered buyer gets; badges made before badges were per person became these). Change-tracked: issuing,
+    revoking, issuing again and checking in move `updated_at`, so the fair's badge list syncs."""
 
     fair = models.ForeignKey(Fair, on_delete=models.CASCADE, related_name="badges")
     kind = models.CharField(_("kind"), max_length=10, choices=BadgeKind.choices)
@@ -504,6 +505,8 @@ class Badge(models.Model):
                 name="badge_one_per_person",
             ),
         ]
+        # The badge list's sync reads one fair's badges in (updated_at, id) order.
+        indexes = [models.Index(fields=["fair", "updated_at", "id"], name="badge_sync_idx")]
 
     def __str__(self) -> str:
         return self.code

@@ -7,17 +7,20 @@ pages show exactly the actions of `<aggregate>_actions(...)` (`data-action="…"
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
 from django.utils import formats, timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fairs.lifecycle import (
     ALLOCATING_STATUSES,
     ASSIGNING_STATUSES,
+    BADGE_CHANGE_STATUSES,
     CHECKIN_STATUSES,
     FAIR_TRANSITIONS,
     MATCHING_STATUSES,
@@ -429,53 +432,54 @@ def is_holders_organisation(actor: Actor, badge: Badge) -> bool:
     return actor.organisation_id is not None and actor.organisation_id == badge.organisation_id
 
 
-def _revocable(badge: Badge) -> bool:
-    return badge.revoked_at is None and badge.fair.status != FairStatus.CLOSED
+def _revoke_refusal(badge: Badge) -> str | None:
+    """Why the badge itself cannot be revoked, or None."""
+    return _("This badge is already revoked.") if badge.revoked_at is not None else None
 
 
-def _reissuable(badge: Badge) -> bool:
-    return badge.revoked_at is not None and badge.reissued_as_id is None and badge.fair.status != FairStatus.CLOSED
-
-
-def _why_not_revoke(badge: Badge) -> str:
-    if badge.revoked_at is not None:
-        return _("This badge is already revoked.")
-    if badge.fair.status == FairStatus.CLOSED:
-        return _("This fair is finished.")
-    return _("Only the alliance's staff revoke an organisation's own badge.")
-
-
-def _why_not_reissue(badge: Badge) -> str:
+def _reissue_refusal(badge: Badge) -> str | None:
+    """Why the badge itself cannot be issued again, or None."""
     if badge.revoked_at is None:
         return _("Only a revoked badge is issued again.")
     if badge.reissued_as_id is not None:
         return _("This badge was already issued again.")
-    if badge.fair.status == FairStatus.CLOSED:
-        return _("This fair is finished.")
-    return _("Only the alliance's staff issue an organisation's own badge again.")
+    return None
 
 
-# Staff revoke and re-issue any badge of a fair that is not over; an exhibitor's or buyer's owner or manager
-# those of their own people (the organisation's own badge is the alliance's to take back).
+def _badge_rules(refusal: Callable[[Badge], str | None], own_badge: Promise) -> tuple[Rule[Badge], Rule[Badge]]:
+    """Revoking and issuing again have one shape: staff take the step on any badge of a fair that is not over;
+    an exhibitor's or buyer's owner or manager on those of their own people (the organisation's own badge,
+    no person's name on it, is the alliance's to take back). `refusal` says why the badge's own state
+    forbids it; `own_badge` is the answer to a member who tries it on the organisation's own badge."""
+
+    def possible(badge: Badge) -> bool:
+        return refusal(badge) is None and badge.fair.status in BADGE_CHANGE_STATUSES
+
+    def why_not(badge: Badge) -> str:
+        if (reason := refusal(badge)) is not None:
+            return reason
+        if badge.fair.status not in BADGE_CHANGE_STATUSES:
+            return _("This fair is finished.")
+        return str(own_badge)
+
+    return (
+        Rule(FAIRS_MANAGE, when=possible, conflict=why_not),
+        Rule(
+            FAIRS_BADGES,
+            party=is_holders_organisation,
+            when=lambda b: possible(b) and b.holder_name != "",
+            conflict=why_not,
+        ),
+    )
+
+
 BADGE_POLICY: Policy[BadgeAction, Badge] = Policy(
     {
-        BadgeAction.REVOKE: (
-            Rule(FAIRS_MANAGE, when=_revocable, conflict=_why_not_revoke),
-            Rule(
-                FAIRS_BADGES,
-                party=is_holders_organisation,
-                when=lambda b: _revocable(b) and b.holder_name != "",
-                conflict=_why_not_revoke,
-            ),
+        BadgeAction.REVOKE: _badge_rules(
+            _revoke_refusal, gettext_lazy("Only the alliance's staff revoke an organisation's own badge.")
         ),
-        BadgeAction.REISSUE: (
-            Rule(FAIRS_MANAGE, when=_reissuable, conflict=_why_not_reissue),
-            Rule(
-                FAIRS_BADGES,
-                party=is_holders_organisation,
-                when=lambda b: _reissuable(b) and b.holder_name != "",
-                conflict=_why_not_reissue,
-            ),
+        BadgeAction.REISSUE: _badge_rules(
+            _reissue_refusal, gettext_lazy("Only the alliance's staff issue an organisation's own badge again.")
         ),
     },
     scopes=dict.fromkeys(BadgeAction, ApiScope.FAIRS),

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from text_unidecode import unidecode
 
 from fairs.inputs import BoothSpec, FairSpec, PlanRow
-from fairs.lifecycle import FAIR_TRANSITIONS, FairTransition
-from fairs.models import Booth, BoothAssignment, Fair, Hall, SubsidyProgramme, Zone, ZoneKind
+from fairs.lifecycle import BADGE_CHANGE_STATUSES, FAIR_TRANSITIONS, FairTransition
+from fairs.models import Badge, Booth, BoothAssignment, Fair, Hall, SubsidyProgramme, Zone, ZoneKind
 from fairs.policy import BOOTH_POLICY, BoothAction, FairAction, booth_state
 from fairs.services.common import authorize_fair, fair_for, require_staff
 from market.core.errors import NotFound, ValidationFailed
@@ -90,6 +90,10 @@ def fair_transition(*, actor: Actor, fair_id: int, transition: FairTransition) -
     fair.status = target
     fair.save(update_fields=["status", "updated_at"])
     audit_record(actor=actor, action="fairs.fair_status", target=fair, data={"from": previous, "to": target})
+    if (previous in BADGE_CHANGE_STATUSES) != (target in BADGE_CHANGE_STATUSES):
+        # The badge list's `allowed_actions` (revoke, issue again) read the fair's status: a closed fair's
+        # badges change with it, so a client syncing them is handed them again (docs/api-sync.md).
+        Badge.objects.filter(fair=fair).update()
     # Its exhibitors' storefronts list it while its plan is public.
     storefront_changed(
         BoothAssignment.objects.filter(fair=fair, released_at__isnull=True).values_list(

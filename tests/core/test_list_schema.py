@@ -145,7 +145,6 @@ PAGED_WITHOUT_SYNC = {
     "/api/v1/products/": "the public catalogue: its own keyset search pages; /my-products/ syncs a seller's own",
     "/api/v1/webhooks/endpoints/": "webhook endpoints are not change-tracked (a deletion is a tombstone)",
     "/api/v1/webhooks/endpoints/{endpoint_id}/deliveries/": "a delivery log, appended to and pruned",
-    "/api/v1/fairs/{fair_id}/badges/": "badges are not change-tracked; the check-in copy is taken whole",
 }
 
 

@@ -8,7 +8,6 @@ import threading
 import time
 from datetime import timedelta
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 from django.db import connections, transaction
@@ -16,6 +15,7 @@ from django.utils import timezone
 
 from catalog.models import Product
 from tests.catalog.factories import make_product
+from tests.sync import committed_late, pull, since
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,24 +29,8 @@ def _short_lag(settings: Any) -> None:
 
 
 def _pull(client: Any, start: str, seen: dict[int, str]) -> str:
-    """Page from `start` (a sync cursor, or the first poll's query) until `next` is null; record each row's
-    name; return the cursor to keep for the next poll."""
-    query = start if start.startswith("updated_since=") else f"cursor={start}"
-    url: str | None = f"{URL}?{query}&page_size=2"
-    cursor = ""
-    while url:
-        response = client.get(url)
-        assert response.status_code == 200, response.content
-        body = response.json()
-        for row in body["results"]:
-            seen[row["id"]] = row["name_vi"]
-        cursor = body["sync_cursor"]
-        url = body["next"]
-    return cursor
-
-
-def _since(moment: Any) -> str:
-    return "updated_since=" + quote(moment.isoformat())
+    """Sync from `start`, recording each product's name in `seen`; return the cursor to keep."""
+    return pull(client, URL, start, lambda row: seen.__setitem__(row["id"], row["name_vi"]))
 
 
 def test_a_change_committed_late_with_an_older_timestamp_is_not_skipped(cooperative, coop_owner, api):
@@ -54,37 +38,20 @@ def test_a_change_committed_late_with_an_older_timestamp_is_not_skipped(cooperat
     A client polling in between must not move past A's timestamp: after A commits, it gets A's change."""
     products = [make_product(cooperative, name=f"Gạo {i}") for i in range(4)]
     time.sleep(LAG * 3)
-    since = _since(timezone.now() - timedelta(minutes=1))
+    first_poll = since(timezone.now() - timedelta(minutes=1))
     client = api(coop_owner)
-    stamped, release = threading.Event(), threading.Event()
-
-    def late_writer() -> None:
-        try:
-            with transaction.atomic():
-                Product.objects.filter(pk=products[0].pk).update(name_vi="Gạo muộn")
-                stamped.set()
-                release.wait(timeout=30)
-        finally:
-            connections.close_all()
-
-    writer = threading.Thread(target=late_writer)
-    writer.start()
-    try:
-        assert stamped.wait(timeout=30)
+    seen: dict[int, str] = {}
+    with committed_late(lambda: Product.objects.filter(pk=products[0].pk).update(name_vi="Gạo muộn")):
         time.sleep(LAG * 3)
         Product.objects.filter(pk=products[1].pk).update(name_vi="Gạo sớm")  # a later stamp, committed first
         time.sleep(LAG * 3)
 
-        seen: dict[int, str] = {}
-        cursor = _pull(client, since, seen)
+        cursor = _pull(client, first_poll, seen)
         cursor = _pull(client, cursor, seen)
         # Product 2's change is newer than the open transaction's start: held back, the cursor stays before it
         # (handing it out would move the client past product 1's pending stamp).
         assert products[1].pk not in seen
         assert seen[products[0].pk] == "Gạo 0"
-    finally:
-        release.set()
-        writer.join(timeout=30)
     time.sleep(LAG * 3)
     _pull(client, cursor, seen)
     assert seen[products[0].pk] == "Gạo muộn"
@@ -97,7 +64,7 @@ def test_a_client_paging_while_writers_commit_out_of_order_ends_with_every_row_c
     the database, row for row."""
     products = [make_product(cooperative, name=f"Gạo {i}") for i in range(8)]
     time.sleep(LAG * 3)
-    since = _since(timezone.now() - timedelta(minutes=1))
+    first_poll = since(timezone.now() - timedelta(minutes=1))
     client = api(coop_owner)
     stop = threading.Event()
     errors: list[BaseException] = []
@@ -121,7 +88,7 @@ def test_a_client_paging_while_writers_commit_out_of_order_ends_with_every_row_c
     for thread in threads:
         thread.start()
     seen: dict[int, str] = {}
-    cursor = since
+    cursor = first_poll
     deadline = time.monotonic() + 1.5
     while time.monotonic() < deadline:
         cursor = _pull(client, cursor, seen)

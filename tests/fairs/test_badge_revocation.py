@@ -294,3 +294,57 @@ def test_the_badges_page_revokes_with_a_reason_and_shows_who_revoked_it(alliance
         )
     with pytest.raises(PermissionDenied):
         services.badge_revoke(actor=actor_for(cooperative, Role.STAFF), fair_id=fair.pk, code=lan.code, reason="x")
+
+
+def test_each_refusal_to_revoke_or_reissue_says_why(alliance, cooperative, fair, english):
+    """Revoking and issuing again share one shape of rules (fairs.policy._badge_rules): each refusal names the
+    badge's own state first, then a fair that is over, then whose badge it is."""
+    manager = actor_for(cooperative, Role.MANAGER)
+    staff = actor_for(alliance, Role.STAFF)
+    lan, hung = person(fair, "Nguyễn Thị Lan"), person(fair, "Trần Văn Hùng")
+    own = Badge.objects.get(fair=fair, organisation=cooperative, holder_name="")
+
+    def refusal(press) -> str:
+        with pytest.raises(Conflict) as refused:
+            press()
+        return refused.value.message
+
+    def revoke(actor, badge: Badge):
+        return lambda: services.badge_revoke(actor=actor, fair_id=fair.pk, code=badge.code, reason="Thử")
+
+    def reissue(actor, badge: Badge):
+        return lambda: services.badge_reissue(actor=actor, fair_id=fair.pk, code=badge.code)
+
+    assert refusal(revoke(manager, own)) == "Only the alliance's staff revoke an organisation's own badge."
+    assert refusal(reissue(manager, hung)) == "Only a revoked badge is issued again."
+    assert refusal(reissue(staff, own)) == "Only a revoked badge is issued again."
+    revoke(manager, lan)()
+    assert refusal(revoke(staff, lan)) == "This badge is already revoked."
+    reissue(manager, lan)()
+    assert refusal(reissue(manager, lan)) == "This badge was already issued again."
+    revoke(staff, own)()
+    assert refusal(reissue(manager, own)) == "Only the alliance's staff issue an organisation's own badge again."
+    Fair.objects.filter(pk=fair.pk).update(status=FairStatus.CLOSED)
+    assert refusal(revoke(staff, hung)) == "This fair is finished."
+    assert refusal(reissue(staff, own)) == "This fair is finished."
+    assert refusal(revoke(manager, lan)) == "This badge is already revoked."  # its own state comes first
+
+
+def test_the_badges_page_issues_a_badge_again_and_says_why_when_it_cannot(alliance, cooperative, fair):
+    manager = member(cooperative, Role.MANAGER)
+    hung = person(fair, "Trần Văn Hùng")
+    client = page_client(manager)
+    token = client.cookies["csrftoken"].value
+    url = reverse("frontend:fair-badge-reissue", args=[fair.slug, hung.code])
+    badges = reverse("frontend:fair-badges", args=[fair.slug])
+
+    refused = client.post(url, {"csrfmiddlewaretoken": token}, HTTP_ACCEPT_LANGUAGE="vi", follow=True)
+    assert refused.redirect_chain == [(badges, 302)]
+    assert "Chỉ thẻ đã bị thu hồi mới được cấp lại." in refused.content.decode()
+    assert Badge.objects.filter(fair=fair, holder_name="Trần Văn Hùng").count() == 1
+
+    services.badge_revoke(actor=actor_for(cooperative, Role.MANAGER), fair_id=fair.pk, code=hung.code, reason="Mất")
+    done = client.post(url, {"csrfmiddlewaretoken": token}, HTTP_ACCEPT_LANGUAGE="vi", follow=True)
+    new = person(fair, "Trần Văn Hùng")
+    assert new.code != hung.code
+    assert f"Đã cấp thẻ mới {new.code} cho Trần Văn Hùng." in done.content.decode()

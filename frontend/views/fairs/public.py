@@ -3,6 +3,8 @@ badges with their QR codes."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import segno
 from django.contrib import messages
 from django.http import Http404, HttpResponse
@@ -13,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from fairs import inputs, policy, selectors, services
 from fairs.lifecycle import FAIR_TRANSITIONS, PLAN_PUBLIC_STATUSES
+from fairs.models import Badge, Fair
 from fairs.permissions import FAIRS_BADGES
 from frontend.decorators import actor_required
 from frontend.schema_forms import SchemaForm
@@ -105,6 +108,18 @@ def badges(request: MemberRequest, slug: str) -> HttpResponse:
     return render(request, "frontend/fairs/badges.html", context, status=400 if form.errors else 200)
 
 
+def _after_badge_step(request: MemberRequest, fair: Fair, step: Callable[[], Badge], done: str) -> HttpResponse:
+    """Revoking and issuing again from a badge's card: the service's refusal, or `done` (naming the badge the
+    step leaves by %(code)s and %(name)s), as a message on the badges page."""
+    try:
+        badge = step()
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done % {"code": badge.code, "name": badge.display_name})
+    return redirect("frontend:fair-badges", fair.slug)
+
+
 @require_POST
 @actor_required()
 def badge_revoke(request: MemberRequest, slug: str, code: str) -> HttpResponse:
@@ -114,30 +129,26 @@ def badge_revoke(request: MemberRequest, slug: str, code: str) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect("frontend:fair-badges", fair.slug)
-    try:
-        badge = services.badge_revoke(actor=request.actor, fair_id=fair.pk, code=code, **form.cleaned_data)
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request, _("Badge %(code)s of %(name)s revoked.") % {"code": badge.code, "name": badge.display_name}
-        )
-    return redirect("frontend:fair-badges", fair.slug)
+    reason = form.cleaned_data["reason"]
+    return _after_badge_step(
+        request,
+        fair,
+        lambda: services.badge_revoke(actor=request.actor, fair_id=fair.pk, code=code, reason=reason),
+        _("Badge %(code)s of %(name)s revoked."),
+    )
 
 
 @require_POST
 @actor_required()
 def badge_reissue(request: MemberRequest, slug: str, code: str) -> HttpResponse:
+    """Issue a revoked badge again from its card: a new badge under a new code."""
     fair = fair_of(request, slug)
-    try:
-        badge = services.badge_reissue(actor=request.actor, fair_id=fair.pk, code=code)
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request, _("New badge %(code)s made for %(name)s.") % {"code": badge.code, "name": badge.display_name}
-        )
-    return redirect("frontend:fair-badges", fair.slug)
+    return _after_badge_step(
+        request,
+        fair,
+        lambda: services.badge_reissue(actor=request.actor, fair_id=fair.pk, code=code),
+        _("New badge %(code)s made for %(name)s."),
+    )
 
 
 def badge_svg(payload: str) -> bytes:
