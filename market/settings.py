@@ -516,6 +516,7 @@ CELERY_TASK_ROUTES = {
     "market.payments.tasks.relay_webhook_events": {"queue": "payments"},
     "market.payments.tasks.resolve_card_attempt": {"queue": "payments"},
     "market.payments.tasks.resolve_refund": {"queue": "payments"},
+    "market.payments.tasks.cancel_card_attempts_left": {"queue": "payments"},
     "market.payments.tasks.run_reconciliation": {"queue": "bulk"},
     "market.notifications.tasks.relay": {"queue": "notifications"},
     "market.notifications.tasks.compose_digests": {"queue": "bulk"},

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from market.payments.models import EventSource, WebhookEvent
-from market.payments.services.cards import card_attempt_resolve, refund_resolve
+from market.payments.services.cards import card_attempt_resolve, card_attempts_left_cancel, refund_resolve
 from market.payments.services.reconciliation import reconciliation_claim, reconciliation_run
 from market.payments.services.webhooks import (
     CLAIMABLE,
@@ -83,6 +83,16 @@ def resolve_card_attempt(self, payment_id: int) -> str:
     if payment.outcome_unknown:
         raise self.retry(countdown=_backoff(self.request.retries))
     return str(payment.state)
+
+
+@shared_task(name="market.payments.tasks.cancel_card_attempts_left", bind=True, max_retries=MAX_ATTEMPTS)
+def cancel_card_attempts_left(self, payable_id: int) -> int:
+    """Cancel at Stripe the card attempts still waiting for 3-D Secure on a payable paid otherwise; again later
+    while Stripe cannot be reached. The reconciliation sweep takes any left when retries run out."""
+    try:
+        return card_attempts_left_cancel(payable_id=payable_id)
+    except (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError) as error:
+        raise self.retry(exc=error, countdown=_backoff(self.request.retries)) from None
 
 
 @shared_task(name="market.payments.tasks.resolve_refund", bind=True, max_retries=MAX_ATTEMPTS)

@@ -24,6 +24,7 @@ from market.payments.models import Payable, PayableStatus, Payment, PaymentState
 from market.payments.policy import PayableAction, PaymentAction, payable_actions, payment_actions
 from tests.factories import OrganisationFactory, member
 from tests.matrix import accepted, shown_actions
+from tests.notifications.conftest import wait_until
 from tests.payments.dropping_stripe import DroppingStripe
 from tests.payments.fixtures import card_token
 from tests.payments.test_card_outcome_unknown import waiting_for_3ds_with_its_answer_lost
@@ -326,3 +327,42 @@ def test_two_tabs_finishing_and_starting_over_at_the_same_instant_are_charged_on
     payable.refresh_from_db()
     assert (payable.status, payable.amount_paid) == (PayableStatus.PAID, 1_500_000)
     assert charges(localstripe) == [1_500_000]
+
+
+# --- paid otherwise while a card waits: the card is given up at Stripe ------------------------------
+def test_the_sweep_cancels_a_card_left_waiting_once_a_transfer_paid(localstripe, make_invoice, payer_actor):
+    """Before, the page stopped offering to finish but the intent stayed open at Stripe: a browser still holding
+    its client secret could charge the card on top of the transfer."""
+    payable = make_invoice(1_500_000)
+    attempt, secret = left_waiting(localstripe, payer_actor, payable)
+    assert services.card_attempts_left_cancel(payable_id=None) == 0  # still owed: the buyer may finish it
+
+    transfer(payable.amount, payable.reference, "FTCKPAID")  # the buyer paid by VietQR instead
+    assert services.card_attempts_left_cancel(payable_id=None) == 1
+
+    attempt.refresh_from_db()
+    assert attempt.state == PaymentState.CANCELLED
+    with pytest.raises(urllib.error.HTTPError):  # the old tab's bank step: Stripe refuses a cancelled intent
+        authenticate_3ds(localstripe, attempt.provider_reference, secret)
+    assert charges(localstripe) == []
+    payable.refresh_from_db()
+    assert (payable.status, payable.amount_paid) == (PayableStatus.PAID, 1_500_000)
+    assert services.card_attempts_left_cancel(payable_id=None) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_transfer_that_pays_has_a_worker_cancel_the_card_left_waiting(
+    localstripe, make_invoice, payer_actor, celery_worker_process
+):
+    celery_worker_process(concurrency=1)
+    payable = make_invoice(1_500_000)
+    attempt, secret = left_waiting(localstripe, payer_actor, payable)
+
+    transfer(payable.amount, payable.reference, "FTCKPAID")
+
+    wait_until(
+        lambda: Payment.objects.get(pk=attempt.pk).state == PaymentState.CANCELLED, timeout=60, what="the cancel"
+    )
+    with pytest.raises(urllib.error.HTTPError):
+        authenticate_3ds(localstripe, attempt.provider_reference, secret)
+    assert charges(localstripe) == []

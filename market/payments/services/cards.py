@@ -33,6 +33,7 @@ from market.payments.models import (
     DisputeStatus,
     EventSource,
     Payable,
+    PayableStatus,
     Payment,
     PaymentState,
     Provider,
@@ -277,6 +278,26 @@ def _cancel_abandoned_attempts(payable: Payable) -> None:
         except stripe.StripeError:
             intent = gateway.payment_intent_retrieve(attempt.provider_reference)
         payment_sync_from_intent(intent=intent, source=EventSource.API)
+
+
+def card_attempts_left_cancel(*, payable_id: int | None) -> int:
+    """Card attempts still waiting for 3-D Secure on payables that owe nothing any more (paid by a transfer or
+    another attempt meanwhile, or cancelled) are cancelled at Stripe, so a browser still holding the client
+    secret cannot charge the card as well; one the bank charged meanwhile is recorded as paid (an overpayment
+    for staff to refund). Run by a worker after the payment that paid it (`payable_id`) and by the sweep (None).
+    Returns how many payables' attempts were cancelled."""
+    waiting = Payment.objects.filter(provider=Provider.STRIPE, state=S.PENDING).exclude(provider_reference="")
+    if payable_id is not None:
+        waiting = waiting.filter(payable_id=payable_id)
+    payable_ids = set(waiting.values_list("payable_id", flat=True))
+    settled = [
+        payable
+        for payable in Payable.objects.filter(pk__in=payable_ids)
+        if payable.status == PayableStatus.CANCELLED or payable.outstanding == 0
+    ]
+    for payable in settled:
+        _cancel_abandoned_attempts(payable)
+    return len(settled)
 
 
 def card_payment_resume(*, actor: Actor, payment_id: int) -> tuple[Payment, str]:

@@ -49,6 +49,7 @@ from market.payments.models import (
 from market.payments.permissions import PAYMENTS_MANAGE
 from market.payments.policy import DISCREPANCY_POLICY, DiscrepancyAction
 from market.payments.services.cards import (
+    card_attempts_left_cancel,
     card_attempts_resolve,
     payment_sync_from_intent,
     provider_record_upsert,
@@ -172,6 +173,8 @@ def _sweep_stripe(run: ReconciliationRun) -> None:
     card_attempts_resolve(payable_id=None, source=EventSource.SWEEP)
     # Refunds whose answer was lost, likewise (the charges above carry refunds only of payments already known).
     refunds_resolve(payment_id=None, source=EventSource.SWEEP)
+    # Card attempts left waiting for 3-D Secure on payables paid otherwise (the task after that payment was lost).
+    card_attempts_left_cancel(payable_id=None)
     run.swept_to = newest
     SweepWatermark.objects.filter(name="stripe", value__lt=newest).update(value=newest)
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from market.core.errors import Conflict
 from market.core.locking import bounded_lock_wait
-from market.payments.models import EventSource, Payable, Payment, PaymentEvent, PaymentState
+from market.payments.models import EventSource, Payable, Payment, PaymentEvent, PaymentState, Provider
 from market.payments.notifications import announce
 from market.payments.registry import PayableEvent
 from market.payments.services.payables import lock_payable, notify_payable_kind, payable_recompute
@@ -113,6 +113,8 @@ def payment_transition(
             )
         if moved or event:
             payable_recompute(payable)
+            if moved and _card_attempts_left_waiting(payable):
+                transaction.on_commit(lambda: _cancel_card_attempts_left(payable.pk))
             told = event or EVENTS.get(to_state)
             if from_state == S.DISPUTED and moved:
                 told = PayableEvent.DISPUTED
@@ -120,6 +122,29 @@ def payment_transition(
                 notify_payable_kind(payable, payment, told)
                 announce(payable, payment, told)
         return payment, moved
+
+
+def _card_attempts_left_waiting(payable: Payable) -> bool:
+    """The payable owes nothing any more (a transfer or another card paid it) while a card attempt still waits
+    for 3-D Secure: a browser holding its client secret could still charge the card."""
+    if payable.outstanding > 0:
+        return False
+    return (
+        Payment.objects.filter(payable=payable, provider=Provider.STRIPE, state=S.PENDING)
+        .exclude(provider_reference="")
+        .exists()
+    )
+
+
+def _cancel_card_attempts_left(payable_id: int) -> None:
+    """After commit, a worker cancels them at Stripe (it calls Stripe, so never in the request); if the task is
+    lost, the reconciliation sweep finds them (card_attempts_left_cancel with no payable)."""
+    from market.payments.tasks import cancel_card_attempts_left
+
+    try:
+        cancel_card_attempts_left.delay(payable_id)
+    except Exception:
+        logger.warning("could not enqueue cancelling payable %s's card attempts (the sweep will)", payable_id)
 
 
 def payment_record_created(*, payment: Payment, source: EventSource, actor: Any = None, note: str = "") -> None:
