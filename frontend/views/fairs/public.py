@@ -16,7 +16,7 @@ from fairs.lifecycle import FAIR_TRANSITIONS, PLAN_PUBLIC_STATUSES
 from fairs.permissions import FAIRS_BADGES
 from frontend.decorators import actor_required
 from frontend.schema_forms import SchemaForm
-from frontend.views.fairs.common import fair_of, plan_layout
+from frontend.views.fairs.common import BoothNames, fair_of, plan_layout
 from market.core.errors import ApplicationError
 from market.core.http import REVALIDATE, generated_file
 from market.organisations.http import ActorRequest, MemberRequest
@@ -52,7 +52,9 @@ def fair_plan_svg(request: ActorRequest, slug: str) -> HttpResponse:
     fair = fair_of(request, slug)
     context = {
         "fair": fair,
-        **plan_layout(fair, show_names=selectors.names_public(actor=request.actor, fair=fair)),
+        **plan_layout(
+            fair, show_names=selectors.names_public(actor=request.actor, fair=fair), booth_names=BoothNames.ALWAYS
+        ),
         "standalone": True,
     }
     # Once published the plan is the same for everyone (per language: LanguageMiddleware varies on Cookie)
@@ -70,7 +72,8 @@ def fair_plan_svg(request: ActorRequest, slug: str) -> HttpResponse:
 
 def fair_plan(request: ActorRequest, slug: str) -> HttpResponse:
     fair = fair_of(request, slug)
-    context = {"fair": fair, **plan_layout(fair, show_names=selectors.names_public(actor=request.actor, fair=fair))}
+    show_names = selectors.names_public(actor=request.actor, fair=fair)
+    context = {"fair": fair, **plan_layout(fair, show_names=show_names, booth_names=BoothNames.PRINT)}
     return render(request, "frontend/fairs/plan_print.html", context)
 
 
