@@ -84,7 +84,7 @@ def wrap(text: str, *, width: float, size: int) -> list[str]:
             lines.append(line)
             line = ""
         while text_width(word, size) > width:
-            cut = _longest_prefix(word, width=width, size=size)
+            cut = max(_fitting_prefix(word, width=width, size=size), 1)  # one letter at least, or no progress
             lines.append(word[:cut])
             word = word[cut:]
         line = word
@@ -93,12 +93,12 @@ def wrap(text: str, *, width: float, size: int) -> list[str]:
     return lines
 
 
-def _longest_prefix(text: str, *, width: float, size: int, suffix: str = "") -> int:
-    """How many characters of `text` (at least one) fit in `width` followed by `suffix`."""
+def _fitting_prefix(text: str, *, width: float, size: int, suffix: str = "") -> int:
+    """How many characters of `text` fit in `width` followed by `suffix` (maybe none)."""
     count = 0
     while count < len(text) and text_width(text[: count + 1] + suffix, size) <= width:
         count += 1
-    return max(count, 1) if not suffix else count
+    return count
 
 
 def abbreviated(name: str) -> str:
@@ -133,7 +133,7 @@ def booth_label(*, code: str, name: str, x: int, y: int, width: int, height: int
     lines = wrap(abbreviated(name), width=inner_width, size=size)[:capacity]
     if lines:
         last = lines[-1]
-        keep = _longest_prefix(last, width=inner_width, size=size, suffix=ELLIPSIS)
+        keep = _fitting_prefix(last, width=inner_width, size=size, suffix=ELLIPSIS)
         lines[-1] = last[:keep].rstrip() + ELLIPSIS
     return _placed(code_size, code_y, size, name_top, lines, shortened=True)
 
