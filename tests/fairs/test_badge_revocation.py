@@ -348,3 +348,42 @@ def test_the_badges_page_issues_a_badge_again_and_says_why_when_it_cannot(allian
     new = person(fair, "Trần Văn Hùng")
     assert new.code != hung.code
     assert f"Đã cấp thẻ mới {new.code} cho Trần Văn Hùng." in done.content.decode()
+
+
+def test_the_badges_page_prints_only_badges_in_force_and_says_when_none_is_left(alliance, cooperative, fair):
+    """Every card stays on the page, but only badges in force are printable: with all of them revoked the page
+    says there is nothing left to print and offers no Print button (no blank A6 sheet)."""
+    owner = member(cooperative, Role.OWNER)
+    client = page_client(owner)
+    url = reverse("frontend:fair-badges", args=[fair.slug])
+    badges = list(Badge.objects.filter(fair=fair))
+    assert len(badges) == 3
+    staff = actor_for(alliance, Role.STAFF)
+    for badge in badges:
+        services.badge_revoke(actor=staff, fair_id=fair.pk, code=badge.code, reason="Đăng ký lại")
+
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+
+    assert 'id="badges-nothing-to-print"' in page
+    assert "Không còn thẻ nào để in" in page
+    assert "data-print" not in page
+    assert page.count("fair-badge-revoked no-print") == 3  # each card still shows why it was revoked
+
+    # Issued again, Lan's new badge prints with its new QR, and says which badge it replaces.
+    old = Badge.objects.get(fair=fair, holder_name="Nguyễn Thị Lan")
+    new = services.badge_reissue(actor=actor_for(cooperative, Role.OWNER), fair_id=fair.pk, code=old.code)
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "badges-nothing-to-print" not in page
+    assert "data-print" in page
+    assert reverse("frontend:fair-badge-qr", args=[fair.slug, new.code]) in page
+    assert reverse("frontend:fair-badge-qr", args=[fair.slug, old.code]) not in page
+    assert f"Thẻ cấp lại, thay cho thẻ {old.code}" in page
+    # The revoked card comes before the one issued again in its place.
+    assert page.index(f'id="badge-{old.code}"') < page.index(f'id="badge-{new.code}"')
+
+
+def test_a_party_with_no_badge_yet_is_told_how_to_get_one_not_that_all_are_revoked(alliance, fair):
+    buyer_owner = member(OrganisationFactory(kind=OrganisationKind.BUYER), Role.OWNER)
+    page = page_client(buyer_owner).get(reverse("frontend:fair-badges", args=[fair.slug])).content.decode()
+    assert "badges-nothing-to-print" not in page
+    assert 'class="empty"' in page

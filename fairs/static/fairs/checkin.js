@@ -221,7 +221,8 @@
   );
   // The network said it was there but the scan got no answer (the request never arrived, the server failed
   // or took too long): queue it as if offline. A refusal (4xx) is an answer, shown as one.
-  function queueUnanswered() {
+  function queueUnanswered(event) {
+    event.preventDefault(); // queued, not the page's "did not answer" notice (app.js)
     if (input.value === lastCode) input.value = "";
     input.focus();
     queueScan(lastCode);
@@ -229,7 +230,7 @@
   form.addEventListener("htmx:sendError", queueUnanswered);
   form.addEventListener("htmx:timeout", queueUnanswered);
   form.addEventListener("htmx:responseError", function (event) {
-    if (event.detail.xhr.status >= 500) queueUnanswered();
+    if (event.detail.xhr.status >= 500) queueUnanswered(event);
   });
   form.addEventListener("htmx:afterRequest", function (event) {
     if (event.detail.successful) {

@@ -36,9 +36,41 @@
     });
   }
 
+  // Every htmx request gets its answer within the page's data-answer-timeout-ms (8 s; read at each request, an
+  // element's own hx-request timeout aside) or ends as htmx:timeout. Then htmx swaps nothing, so a form keeps
+  // what was typed; it says so above the form, until a later request of that form is answered. A page script
+  // that deals with the timeout itself (the check-in queues the scan) calls preventDefault() on the event.
+  function answerTimeouts() {
+    document.addEventListener("htmx:configRequest", function (event) {
+      var ms = Number(document.body.dataset.answerTimeoutMs);
+      if (!event.detail.timeout && ms > 0) event.detail.timeout = ms;
+    });
+    document.addEventListener("htmx:timeout", function (event) {
+      var form = event.target instanceof Element ? event.target.closest("form") : null;
+      if (!form || event.defaultPrevented) return;
+      var notice = noAnswerNotice(form) || document.createElement("p");
+      notice.className = "notice warning";
+      notice.setAttribute("role", "alert");
+      notice.dataset.noAnswer = "";
+      notice.textContent = document.body.dataset.tNoAnswer;
+      form.before(notice);
+    });
+    document.addEventListener("htmx:afterRequest", function (event) {
+      var form = event.target instanceof Element ? event.target.closest("form") : null;
+      var notice = form && event.detail.successful ? noAnswerNotice(form) : null;
+      if (notice) notice.remove();
+    });
+  }
+
+  function noAnswerNotice(form) {
+    var before = form.previousElementSibling;
+    return before && before.hasAttribute("data-no-answer") ? before : null;
+  }
+
   openWhenWide();
   printButtons();
   announceVisible();
+  answerTimeouts();
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", showCurrentTab);
   else showCurrentTab();
 })();

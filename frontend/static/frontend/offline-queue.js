@@ -11,8 +11,13 @@
   var VERSION = 2;
   var opening = null;
   // A send with no answer after this long is given up (and its records kept): a hung request must not
-  // hold the queue forever.
+  // hold the queue forever. The page says how long (<body data-send-timeout-ms>, read at each send).
   var SEND_TIMEOUT_MS = 20000;
+
+  function sendTimeoutMs() {
+    var ms = Number(document.body.dataset.sendTimeoutMs);
+    return ms > 0 ? ms : SEND_TIMEOUT_MS;
+  }
 
   function open() {
     if (!opening) {
@@ -135,7 +140,7 @@
       var controller = new AbortController();
       var timer = window.setTimeout(function () {
         controller.abort();
-      }, SEND_TIMEOUT_MS);
+      }, sendTimeoutMs());
       return fetch(url, {
         method: "POST",
         credentials: "same-origin",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from django.contrib import messages
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from fairs import selectors
 from fairs.models import Fair
+from frontend.booth_labels import booth_label
 from market.core.errors import ApplicationError, NotFound
 from market.organisations.http import ActorRequest
 
@@ -55,14 +57,25 @@ class HallLayout:
     booths: list[dict[str, Any]] = field(default_factory=list)
 
 
+class BoothNames(StrEnum):
+    """Where the plan writes exhibitors' names inside their booths. On screen it never does (booth codes stay
+    legible on a phone; the booth list below names them): the downloaded SVG always does, the plan's page
+    only when printed."""
+
+    NONE = ""
+    PRINT = "print"
+    ALWAYS = "always"
+
+
 def _u(metres: Decimal) -> int:
     return int((Decimal(metres) * SCALE).to_integral_value())
 
 
-def plan_layout(fair: Fair, *, show_names: bool) -> dict[str, Any]:
+def plan_layout(fair: Fair, *, show_names: bool, booth_names: BoothNames = BoothNames.NONE) -> dict[str, Any]:
     """Halls stacked top to bottom, each with its name in a band above it, and the booths inside. Every
     coordinate is a whole number of SVG units; the template writes them (and the booths' metres in data
-    attributes) unlocalised with |machine."""
+    attributes) unlocalised with |machine. With `booth_names` each booth also gets a label: its code and
+    exhibitor's name fitted inside it (frontend.booth_labels)."""
     rows = selectors.plan(fair=fair, show_names=show_names)
     halls: list[HallLayout] = []
     top = Decimal(0)
@@ -78,7 +91,10 @@ def plan_layout(fair: Fair, *, show_names: bool) -> dict[str, Any]:
         booth = row.booth
         x, y = _u(booth.x), layout.y + _u(booth.y)
         w, h = _u(booth.width), _u(booth.depth)
-        layout.booths.append({"row": row, "x": x, "y": y, "w": w, "h": h, "cx": x + w // 2, "cy": y + h // 2})
+        drawn: dict[str, Any] = {"row": row, "x": x, "y": y, "w": w, "h": h, "cx": x + w // 2, "cy": y + h // 2}
+        if booth_names:
+            drawn["label"] = booth_label(code=booth.code, name=row.exhibitor, x=x, y=y, width=w, height=h)
+        layout.booths.append(drawn)
     width = max((h.width for h in halls), default=_u(Decimal(60)))
     height = max(_u(top - HALL_GAP), _u(Decimal(10)))
     counts = selectors.plan_counts(rows)
@@ -94,4 +110,5 @@ def plan_layout(fair: Fair, *, show_names: bool) -> dict[str, Any]:
         "scale": SCALE,
         "counts": counts,
         "plan_title": title,
+        "booth_names": booth_names.value,
     }

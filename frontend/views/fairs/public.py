@@ -19,7 +19,7 @@ from fairs.models import Badge, Fair
 from fairs.permissions import FAIRS_BADGES
 from frontend.decorators import actor_required
 from frontend.schema_forms import SchemaForm
-from frontend.views.fairs.common import fair_of, plan_layout
+from frontend.views.fairs.common import BoothNames, fair_of, plan_layout
 from market.core.errors import ApplicationError
 from market.core.http import REVALIDATE, generated_file
 from market.organisations.http import ActorRequest, MemberRequest
@@ -55,7 +55,9 @@ def fair_plan_svg(request: ActorRequest, slug: str) -> HttpResponse:
     fair = fair_of(request, slug)
     context = {
         "fair": fair,
-        **plan_layout(fair, show_names=selectors.names_public(actor=request.actor, fair=fair)),
+        **plan_layout(
+            fair, show_names=selectors.names_public(actor=request.actor, fair=fair), booth_names=BoothNames.ALWAYS
+        ),
         "standalone": True,
     }
     # Once published the plan is the same for everyone (per language: LanguageMiddleware varies on Cookie)
@@ -73,7 +75,8 @@ def fair_plan_svg(request: ActorRequest, slug: str) -> HttpResponse:
 
 def fair_plan(request: ActorRequest, slug: str) -> HttpResponse:
     fair = fair_of(request, slug)
-    context = {"fair": fair, **plan_layout(fair, show_names=selectors.names_public(actor=request.actor, fair=fair))}
+    show_names = selectors.names_public(actor=request.actor, fair=fair)
+    context = {"fair": fair, **plan_layout(fair, show_names=show_names, booth_names=BoothNames.PRINT)}
     return render(request, "frontend/fairs/plan_print.html", context)
 
 
@@ -82,11 +85,13 @@ def badges(request: MemberRequest, slug: str) -> HttpResponse:
     """The badges the actor may see (staff: all), one card each, printable on A6 and shown on a phone; an
     exhibitor's or buyer's owner or manager names the people who get badges of their own."""
     fair = fair_of(request, slug)
-    items = selectors.badges_for(actor=request.actor, fair=fair)
+    # A badge issued again shows the code it replaces (one join, not a query per card).
+    items = selectors.badges_for(actor=request.actor, fair=fair).select_related("replaces")
+    # By id last: a person's revoked badge comes before the one issued again to them.
     if selectors.is_staff(request.actor):
-        items = items.order_by("kind", "organisation__name", "holder_name")
+        items = items.order_by("kind", "organisation__name", "holder_name", "pk")
     else:
-        items = items.order_by("holder_name")
+        items = items.order_by("holder_name", "pk")
     may_name = request.actor.can(FAIRS_BADGES) and items.filter(holder_name="").exists()
     form = SchemaForm(request.POST if request.method == "POST" else None, schema=inputs.BadgePersonInput)
     if request.method == "POST" and form.is_valid():
@@ -101,6 +106,9 @@ def badges(request: MemberRequest, slug: str) -> HttpResponse:
     context = {
         "fair": fair,
         "rows": rows,
+        # Revoked badges are listed but never printed: with none in force there is nothing to print, and the
+        # page says so instead of offering to print a blank A6 sheet.
+        "printable": sum(1 for badge, _actions in rows if not badge.is_revoked),
         "form": form,
         "may_name": may_name,
         "revoke_form": SchemaForm(None, schema=inputs.BadgeRevokeInput),
