@@ -31,6 +31,9 @@ from market.organisations.http import ActorRequest
 
 # What the filter form shows; paging is the links' business and the search has its own box.
 FILTER_EXCLUDED = ("cursor", "page_size", "search")
+# How long a catalogue page waits for facet counts another request is computing for the first time (at
+# 1,000,000 products the whole catalogue's take seconds) before it answers without them.
+FACETS_WAIT_SECONDS = 1.0
 SORT_LABELS = {
     Sort.RELEVANCE: gettext_lazy("Best match"),
     Sort.NEWEST: gettext_lazy("Newest"),
@@ -79,7 +82,7 @@ def catalogue(request: ActorRequest) -> HttpResponse:
     except ApplicationError as error:
         errors = {**errors, **error.fields}
         page = selectors.product_page(query=query)
-    facets = selectors.product_facets(query=query, corrected=page.corrected)
+    facets = selectors.product_facets_within(FACETS_WAIT_SECONDS, query=query, corrected=page.corrected)
     form = filter_form(request)
     if request.GET:
         form.is_valid()  # the same messages next to the filters
@@ -96,16 +99,20 @@ def catalogue(request: ActorRequest) -> HttpResponse:
         "next_link": _link(query, cursor=page.next_cursor) if page.next_cursor else None,
         "first_link": _link(query) if cursor else None,
         "active_filters": _active_filters(query, category_names),
-        "facet_links": {
-            "category": [(f, _link(query, category=f.value, cursor=None)) for f in facets.category],
-            "province": [(f, _link(query, province=f.value, cursor=None)) for f in facets.province],
-            "certificate": [(f, _link(query, certificate=f.value, cursor=None)) for f in facets.certificate],
-            "ocop_min": [(f, _link(query, ocop_min=f.value, cursor=None)) for f in facets.ocop_min],
-        },
+        "facet_links": _facet_links(query, facets) if facets else {},
         "in_stock_link": _link(query, in_stock="1"),
     }
     template = "frontend/catalog/results.html" if _is_htmx(request) else "frontend/catalog/catalogue.html"
     return render(request, template, context, status=400 if errors else 200)
+
+
+def _facet_links(query: selectors.ProductQuery, facets: selectors.Facets) -> dict[str, list[tuple[Any, str]]]:
+    return {
+        "category": [(f, _link(query, category=f.value, cursor=None)) for f in facets.category],
+        "province": [(f, _link(query, province=f.value, cursor=None)) for f in facets.province],
+        "certificate": [(f, _link(query, certificate=f.value, cursor=None)) for f in facets.certificate],
+        "ocop_min": [(f, _link(query, ocop_min=f.value, cursor=None)) for f in facets.ocop_min],
+    }
 
 
 def _active_filters(query: selectors.ProductQuery, category_names: dict[int, str]) -> list[tuple[str, str]]:
