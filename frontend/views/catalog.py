@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,12 +16,14 @@ from django.views.decorators.http import require_safe
 from rest_framework import serializers
 
 from catalog import gs1, inputs, selectors
+from catalog.cache import DEFAULT_TIMEOUT as FACETS_FRESH_SECONDS
 from catalog.cache import Watched, digital_link_ident, one_version, versions
 from catalog.commands import Sort
 from catalog.models import CertificateKind, HarvestLot, Product
 from catalog.policy import allowed, product_actions
 from catalog.pricing import PriceQuote
 from frontend.conditional import conditional_page
+from frontend.fragments import fragment, product_cards
 from frontend.schema_forms import Choices, SchemaForm
 from market.core import inputs as core_inputs
 from market.core.errors import ApplicationError
@@ -82,28 +85,49 @@ def catalogue(request: ActorRequest) -> HttpResponse:
     except ApplicationError as error:
         errors = {**errors, **error.fields}
         page = selectors.product_page(query=query)
-    facets = selectors.product_facets_within(FACETS_WAIT_SECONDS, query=query, corrected=page.corrected)
-    form = filter_form(request)
-    if request.GET:
-        form.is_valid()  # the same messages next to the filters
     category_names = {n.id: n.name for n in selectors.category_tree()}
     context = {
         "query": query,
-        "form": form,
         "errors": errors,
         "error_messages": [m for ms in errors.values() for m in ms],
         "unusable_search": query.search_plan.unusable,
         "page": page,
-        "cards": [(p, page.badges.get(p.pk, []), category_names.get(p.category_id, "")) for p in page.products],
-        "facets": facets,
+        "cards": product_cards(
+            [(p, page.badges.get(p.pk, []), category_names.get(p.category_id, "")) for p in page.products]
+        ),
         "next_link": _link(query, cursor=page.next_cursor) if page.next_cursor else None,
         "first_link": _link(query) if cursor else None,
         "active_filters": _active_filters(query, category_names),
+    }
+    if _is_htmx(request):  # more products: the cards and the next link
+        return render(request, "frontend/catalog/results.html", context, status=400 if errors else 200)
+    # The filters (the form as typed, with its messages, and the facet counts) are the same for everyone asking
+    # with the same parameters until the next catalogue write; the cursor only pages the products.
+    filters_asked = sorted((name, values) for name, values in request.GET.lists() if name != "cursor")
+    context["filters"] = fragment(
+        "catalogue-filters",
+        {"asked": filters_asked, "corrected": page.corrected},
+        lambda: _render_filters(request, query, page.corrected),
+        seconds=FACETS_FRESH_SECONDS,
+    )
+    return render(request, "frontend/catalog/catalogue.html", context, status=400 if errors else 200)
+
+
+def _render_filters(request: ActorRequest, query: selectors.ProductQuery, corrected: bool) -> str:
+    facets = selectors.product_facets_within(FACETS_WAIT_SECONDS, query=query, corrected=corrected)
+    form = filter_form(request)
+    if request.GET:
+        form.is_valid()  # the same messages next to the filters
+    context = {
+        "query": query,
+        "form": form,
+        "facets": facets,
         "facet_links": _facet_links(query, facets) if facets else {},
         "in_stock_link": _link(query, in_stock="1"),
     }
-    template = "frontend/catalog/results.html" if _is_htmx(request) else "frontend/catalog/catalogue.html"
-    return render(request, template, context, status=400 if errors else 200)
+    # Without the request: nothing of the visitor's belongs in a part kept for everyone (and the context
+    # processors' reads are the page shell's business).
+    return render_to_string("frontend/catalog/partials/filters.html", context)
 
 
 def _facet_links(query: selectors.ProductQuery, facets: selectors.Facets) -> dict[str, list[tuple[Any, str]]]:
