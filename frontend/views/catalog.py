@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.http import urlencode
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 from rest_framework import serializers
 
@@ -37,6 +39,7 @@ FILTER_EXCLUDED = ("cursor", "page_size", "search")
 # How long a catalogue page waits for facet counts another request is computing for the first time (at
 # 1,000,000 products the whole catalogue's take seconds) before it answers without them.
 FACETS_WAIT_SECONDS = 1.0
+TRACE_PARTS_SECONDS = 3600  # keyed on the versions: this only bounds the memory of pages no one reads again
 SORT_LABELS = {
     Sort.RELEVANCE: gettext_lazy("Best match"),
     Sort.NEWEST: gettext_lazy("Newest"),
@@ -228,8 +231,28 @@ def product(request: ActorRequest, product_id: int) -> HttpResponse:
     return render(request, "frontend/catalog/product.html", context)
 
 
-def _trace_page(request: ActorRequest, lot: HarvestLot) -> HttpResponse:
-    return render(request, "frontend/catalog/trace.html", {"trace": selectors.trace_view(lot=lot, actor=request.actor)})
+def _trace_page(request: ActorRequest, find_lot: Callable[[], HarvestLot], ident: str | None) -> HttpResponse:
+    """A lot's trace page. Its title and content are the same until the lot's version, the catalogue's or the
+    day moves, as the ETag says, for everyone who sees the same shipments: the alliance's staff, each
+    organisation (the lot's cooperative and each buyer see their own: catalog.policy.sees_forward_detail), or
+    anyone else. Kept rendered under those, in the visitor's language. `ident`: the lot's name under its version
+    (None: rendered, not kept)."""
+    actor = request.actor
+    audience = "staff" if actor.is_alliance_staff else actor.organisation_id
+    key = None
+    if ident is not None:
+        key = "trace:{}:{}:{}:{}:{}:{}".format(ident, *versions((Watched.LOT, ident)), audience, get_language())
+        parts = cache.get(key)
+        if parts is not None:
+            return render(request, "frontend/catalog/trace.html", {"parts": parts})
+    context = {"trace": selectors.trace_view(lot=find_lot(), actor=actor)}
+    parts = {
+        "title": render_to_string("frontend/catalog/trace_title.html", context),
+        "content": render_to_string("frontend/catalog/trace_content.html", context),
+    }
+    if key is not None:
+        cache.set(key, parts, TRACE_PARTS_SECONDS)
+    return render(request, "frontend/catalog/trace.html", {"parts": parts})
 
 
 @require_safe
@@ -237,7 +260,7 @@ def _trace_page(request: ActorRequest, lot: HarvestLot) -> HttpResponse:
 @conditional_page(lambda request, public_id: versions((Watched.LOT, public_id)))  # + its trace events
 def trace(request: ActorRequest, public_id: str) -> HttpResponse:
     """The internal QR path (/trace/<id>/) for lots of products without a GTIN."""
-    return _trace_page(request, selectors.lot_public_get(public_id=public_id))
+    return _trace_page(request, lambda: selectors.lot_public_get(public_id=public_id), public_id)
 
 
 def _digital_link_version(request: ActorRequest, gtin: str, lot_code: str) -> tuple[object, ...] | None:
@@ -253,4 +276,8 @@ def _digital_link_version(request: ActorRequest, gtin: str, lot_code: str) -> tu
 @conditional_page(_digital_link_version)
 def digital_link(request: ActorRequest, gtin: str, lot_code: str) -> HttpResponse:
     """GS1 Digital Link resolver: /01/{gtin14}/10/{lot}[?17=YYMMDD] opens the lot's trace page."""
-    return _trace_page(request, selectors.lot_by_digital_link(gtin14=gtin, lot_code=lot_code))
+    try:
+        ident: str | None = digital_link_ident(gs1.normalise_gtin(gtin), lot_code)
+    except ValidationError:
+        ident = None  # lot_by_digital_link answers 404
+    return _trace_page(request, lambda: selectors.lot_by_digital_link(gtin14=gtin, lot_code=lot_code), ident)

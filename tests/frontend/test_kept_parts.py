@@ -75,3 +75,59 @@ def test_a_page_in_english_keeps_its_own_parts(world):  # noqa: F811
     assert "Minimum order" in _in("en", "/catalogue/")
     assert "Apply filters" not in _in("vi", "/catalogue/?in_stock=1")
     assert "Apply filters" in _in("en", "/catalogue/?in_stock=1")
+
+
+def test_a_kept_trace_page_shows_each_new_event_and_a_withdrawal(world):  # noqa: F811
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from catalog import services as catalog_services
+    from tests.catalog.factories import actor_for
+    from tests.catalog.test_lots import add_event
+
+    path = reverse("frontend:trace", args=[world.lot.public_id])
+    _page(path)  # kept
+    add_event(
+        world.lot,
+        kind="harvest",
+        occurred_at=(timezone.now() - timedelta(days=2)).isoformat(),
+        description="Thu hoạch 4.800 kg",
+        quantity="4800",
+    )
+    kept, fresh = _kept_and_fresh(path)
+    assert "Thu hoạch 4.800 kg" in kept
+    assert kept == fresh
+    catalog_services.lot_withdraw(actor=actor_for(world.cooperative), lot_id=world.lot.pk, reason="Độ ẩm vượt mức")
+    kept, fresh = _kept_and_fresh(path)
+    assert "Độ ẩm vượt mức" in kept
+    assert kept == fresh
+
+
+def test_each_audience_of_a_trace_page_has_its_own_kept_parts(world, monkeypatch):  # noqa: F811
+    """Who a shipment went to is for the lot's cooperative, that buyer and the staff (sees_forward_detail):
+    a signed-in visitor is never given the page kept for anyone else; each audience's is rendered once."""
+    from frontend.views import catalog as views
+    from tests.factories import member
+
+    path = reverse("frontend:trace", args=[world.lot.public_id])
+    rendered: list[object] = []
+    original = views.selectors.trace_view
+
+    def counted(**kwargs: object) -> object:
+        rendered.append(kwargs["actor"])
+        return original(**kwargs)
+
+    monkeypatch.setattr(views.selectors, "trace_view", counted)
+    for audience in (None, world.buyer, world.cooperative, world.alliance):
+        for _ in range(2):
+            client = Client()
+            if audience is not None:
+                client.force_login(member(audience))
+            assert client.get(path).status_code == 200
+    assert [getattr(actor, "organisation_id", None) for actor in rendered] == [
+        None,
+        world.buyer.pk,
+        world.cooperative.pk,
+        world.alliance.pk,
+    ]
