@@ -5,6 +5,7 @@ are rendered from nothing (the cache emptied)."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -114,7 +115,7 @@ def test_each_audience_of_a_trace_page_has_its_own_kept_parts(world, monkeypatch
     rendered: list[object] = []
     original = views.selectors.trace_view
 
-    def counted(**kwargs: object) -> object:
+    def counted(**kwargs: Any) -> Any:
         rendered.append(kwargs["actor"])
         return original(**kwargs)
 
