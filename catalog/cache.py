@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -154,3 +155,107 @@ def cached_with_version(
     value = compute()
     cache.set(key, (version, value), timeout)
     return value, False
+
+
+# --- single flight -------------------------------------------------------------------------------
+# What is costly to compute (the facet counts over the whole catalogue: about a second of one core at 100,000
+# products, ten times that at 1,000,000) is computed by one request at a time per key. Without it, 16 requests
+# arriving on an empty cache all computed the same counts at once, sharing the cores, and none finished within a
+# benchmark run.
+FLIGHT_SECONDS = 120  # how long a computer's claim holds: a process that died mid-way frees the key after it
+POLL_SECONDS = 0.05  # how often a waiting request looks for the computer's result
+KEEP_SECONDS = 24 * 3600  # an entry outlives its freshness, to be served while its successor is computed
+# Marks a request (inside `one_version()`) that showed something older than the current version, or
+# nothing where a computed value belongs: its page must not be validated (frontend.conditional).
+_STALE_MARK = "catalog:served-stale"
+
+
+class _Absent(StrEnum):
+    NOBODY = "nobody"  # no one holds the claim and there is no fresh value: compute it here
+    TIMED_OUT = "timed out"  # someone is computing it, and it did not come within the wait
+
+
+def served_stale() -> bool:
+    """Whether this request (inside `one_version()`) was given a previous value or none by `single_flight`."""
+    seen = _read.get()
+    return bool(seen and seen.get(_STALE_MARK))
+
+
+def _mark_stale() -> None:
+    seen = _read.get()
+    if seen is not None:
+        seen[_STALE_MARK] = True
+
+
+def _stamp() -> tuple[int, str]:
+    """What a value is computed from besides its parameters: the catalogue version and today."""
+    return catalog_version(), timezone.localdate().isoformat()
+
+
+def _is_fresh(entry: Any, stamp: tuple[int, str], fresh_for: int) -> bool:
+    """`entry`: (stamp, when computed, value) as `single_flight` stores it, or None."""
+    return entry is not None and tuple(entry[0]) == stamp and time.time() - entry[1] < fresh_for
+
+
+def _await_result(key: str, flight: str, stamp: tuple[int, str], fresh_for: int, wait: float | None) -> Any:
+    """The value another request is computing under `flight`, once it is stored; `_Absent.NOBODY` when the claim
+    is gone without a fresh value (the computer failed, or Redis cannot be reached), `_Absent.TIMED_OUT` after
+    `wait` seconds (None: as long as the claim holds)."""
+    deadline = None if wait is None else time.monotonic() + wait
+    while True:
+        found = cache.get_many([key, flight])
+        entry: Any = found.get(key)
+        if _is_fresh(entry, stamp, fresh_for):
+            return entry[2]
+        if flight not in found:
+            return _Absent.NOBODY
+        if deadline is not None and time.monotonic() >= deadline:
+            return _Absent.TIMED_OUT
+        time.sleep(POLL_SECONDS)
+
+
+def single_flight(
+    name: str,
+    params: dict[str, Any],
+    compute: Callable[[], T],
+    *,
+    fresh_for: int = DEFAULT_TIMEOUT,
+    wait: float | None = None,
+) -> T | None:
+    """`compute()` once per (name, params, catalogue version, today), and by one request at a time: the first
+    to miss claims the key (SET NX) and computes; the others serve the previous value while it does
+    (stale-while-revalidate: an older version's, or one older than `fresh_for` seconds), or, when there is none,
+    wait for its result: as long as its claim holds (`wait` None: then compute it if the claim lapsed), or up to
+    `wait` seconds, and then answer None. Either of those marks the request (`served_stale`). When Redis cannot
+    be reached every request computes for itself, as `cached` does."""
+    material = json.dumps(params, sort_keys=True, default=str)
+    key = f"catalog:{name}:{hashlib.sha256(material.encode()).hexdigest()[:32]}"
+    seen = _read.get()
+    if seen is not None and key in seen:
+        return seen[key]
+    stamp = _stamp()
+    entry: Any = cache.get(key)
+    value: Any = entry[2] if _is_fresh(entry, stamp, fresh_for) else _Absent.NOBODY
+    if value is _Absent.NOBODY:
+        flight = f"{key}:flight"
+        claimed = cache.add(flight, 1, FLIGHT_SECONDS)
+        if not claimed:
+            if entry is not None:
+                _mark_stale()
+                return entry[2]
+            value = _await_result(key, flight, stamp, fresh_for, wait)
+            if value is _Absent.TIMED_OUT:
+                _mark_stale()
+                return None
+        if value is _Absent.NOBODY:
+            try:
+                value = compute()
+                cache.set(key, (stamp, time.time(), value), KEEP_SECONDS)
+            finally:
+                if claimed:
+                    # After the value is stored: deleting a claim that expired and was taken by another
+                    # only lets a third request in, which finds the value stored.
+                    cache.delete(flight)
+    if seen is not None:
+        seen[key] = value
+    return value

@@ -29,7 +29,9 @@ cookie is replaced) the old body is never revalidated. A visitor without the coo
 ETag is computed, so that their first page already carries the ETag of the secret it sets.
 
 The views take GET and HEAD (`require_safe`): a HEAD is answered like the GET, headers and 304 included.
-Not conditional: a request with messages waiting (they appear once, in the next page rendered); anything but
+Not validated: a page rendered with facet counts of an earlier catalogue version, or without them, while another
+request computes the current ones (catalog.cache.single_flight): it carries no ETag. Not conditional: a request
+with messages waiting (they appear once, in the next page rendered); anything but
 a 200 (a refused query, a 404). `Cache-Control: private, no-cache` — the page holds the visitor's CSRF token
 (and, signed in, their name), so only their browser keeps it, and asks each time. `Vary: Cookie, HX-Request`
 (and Accept-Encoding, on the 304 too): the language, the session and the CSRF secret come in cookies, and an
@@ -49,6 +51,7 @@ from django.http import HttpRequest, HttpResponseBase
 from django.middleware.csrf import get_token
 from django.utils.translation import get_language
 
+from catalog.cache import served_stale
 from frontend.context_processors import shell
 from market.core.conditional import answer_conditionally, weak_etag
 from market.core.security import apply_page_policy, set_csp_nonce, validated_nonce
@@ -112,6 +115,10 @@ def conditional_page(data_version: DataVersion) -> Callable[[View], View]:
             )
             if response.status_code == 304:
                 apply_page_policy(request, response)  # the kept body's nonce; a 304 has no type to go by
+            elif served_stale():
+                # Rendered with counts older than the versions the ETag names (or none, while another request
+                # computes them): a validator would keep that page until the next write.
+                del response.headers["ETag"]
             return response
 
         return wrapped

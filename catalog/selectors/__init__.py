@@ -14,6 +14,7 @@ from catalog.selectors.browse import (
     badges_of,
     filtered_products,
     product_facets,
+    product_facets_within,
     product_page,
     public_products,
 )
@@ -113,6 +114,7 @@ __all__ = [
     "price_for_quantity",
     "price_tiers_for",
     "product_facets",
+    "product_facets_within",
     "product_for_order",
     "product_get_for",
     "product_list_for",

@@ -24,7 +24,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Window
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog.cache import cached
+from catalog.cache import single_flight
 from catalog.commands import Sort
 from catalog.models import (
     Certificate,
@@ -574,9 +574,21 @@ def product_facets(*, query: ProductQuery, on: date | None = None, corrected: bo
     """Counts for each filter value, under the other filters chosen (so choosing a value in a group
     still shows the other values of that group). `corrected`: whether the search's typos were corrected
     for the page (ProductPage.corrected); None decides the same way the page does (nothing found as typed).
-    Cached per filter set, catalogue version and day, all groups under one key."""
+    Cached per filter set, catalogue version and day, all groups under one key, computed by one request at a
+    time (catalog.cache.single_flight): this one waits for another's computation as long as it may take."""
+    facets = product_facets_within(None, query=query, on=on, corrected=corrected)
+    assert facets is not None  # waiting with no deadline ends with the counts
+    return facets
+
+
+def product_facets_within(
+    seconds: float | None, *, query: ProductQuery, on: date | None = None, corrected: bool | None = None
+) -> Facets | None:
+    """`product_facets`, or None when another request is computing these counts for the first time and they
+    did not come within `seconds` (a page answers without them rather than wait; with an earlier version's
+    counts at hand it shows those at once)."""
     day = on or timezone.localdate()
-    params = {"q": query.without("sort").as_params(), "day": day}
+    params = {"q": query.without("sort").as_params(), "on": on, "corrected": corrected}
 
     def compute() -> dict[str, Any]:
         counts = _facet_counts(query, day, corrected=bool(corrected))
@@ -584,7 +596,9 @@ def product_facets(*, query: ProductQuery, on: date | None = None, corrected: bo
             counts = _facet_counts(query, day, corrected=True)
         return counts
 
-    counts = cached("facets", {**params, "corrected": corrected}, compute)
+    counts = single_flight("facets", params, compute, wait=seconds)
+    if counts is None:
+        return None
     direct, by_province, kinds, star_counts = (
         counts["category"],
         counts["province"],

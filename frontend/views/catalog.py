@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.http import urlencode
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 from rest_framework import serializers
 
 from catalog import gs1, inputs, selectors
+from catalog.cache import DEFAULT_TIMEOUT as FACETS_FRESH_SECONDS
 from catalog.cache import Watched, digital_link_ident, one_version, versions
 from catalog.commands import Sort
 from catalog.models import CertificateKind, HarvestLot, Product
 from catalog.policy import allowed, product_actions
 from catalog.pricing import PriceQuote
 from frontend.conditional import conditional_page
+from frontend.fragments import fragment, product_cards
 from frontend.schema_forms import Choices, SchemaForm
 from market.core import inputs as core_inputs
 from market.core.errors import ApplicationError
@@ -31,6 +36,10 @@ from market.organisations.http import ActorRequest
 
 # What the filter form shows; paging is the links' business and the search has its own box.
 FILTER_EXCLUDED = ("cursor", "page_size", "search")
+# How long a catalogue page waits for facet counts another request is computing for the first time (at
+# 1,000,000 products the whole catalogue's take seconds) before it answers without them.
+FACETS_WAIT_SECONDS = 1.0
+TRACE_PARTS_SECONDS = 3600  # keyed on the versions: this only bounds the memory of pages no one reads again
 SORT_LABELS = {
     Sort.RELEVANCE: gettext_lazy("Best match"),
     Sort.NEWEST: gettext_lazy("Newest"),
@@ -79,33 +88,58 @@ def catalogue(request: ActorRequest) -> HttpResponse:
     except ApplicationError as error:
         errors = {**errors, **error.fields}
         page = selectors.product_page(query=query)
-    facets = selectors.product_facets(query=query, corrected=page.corrected)
-    form = filter_form(request)
-    if request.GET:
-        form.is_valid()  # the same messages next to the filters
     category_names = {n.id: n.name for n in selectors.category_tree()}
     context = {
         "query": query,
-        "form": form,
         "errors": errors,
         "error_messages": [m for ms in errors.values() for m in ms],
         "unusable_search": query.search_plan.unusable,
         "page": page,
-        "cards": [(p, page.badges.get(p.pk, []), category_names.get(p.category_id, "")) for p in page.products],
-        "facets": facets,
+        "cards": product_cards(
+            [(p, page.badges.get(p.pk, []), category_names.get(p.category_id, "")) for p in page.products]
+        ),
         "next_link": _link(query, cursor=page.next_cursor) if page.next_cursor else None,
         "first_link": _link(query) if cursor else None,
         "active_filters": _active_filters(query, category_names),
-        "facet_links": {
-            "category": [(f, _link(query, category=f.value, cursor=None)) for f in facets.category],
-            "province": [(f, _link(query, province=f.value, cursor=None)) for f in facets.province],
-            "certificate": [(f, _link(query, certificate=f.value, cursor=None)) for f in facets.certificate],
-            "ocop_min": [(f, _link(query, ocop_min=f.value, cursor=None)) for f in facets.ocop_min],
-        },
+    }
+    if _is_htmx(request):  # more products: the cards and the next link
+        return render(request, "frontend/catalog/results.html", context, status=400 if errors else 200)
+    # The filters (the form as typed, with its messages, and the facet counts) are the same for everyone asking
+    # with the same parameters until the next catalogue write; the cursor only pages the products.
+    filters_asked = sorted((name, values) for name, values in request.GET.lists() if name != "cursor")
+    context["filters"] = fragment(
+        "catalogue-filters",
+        {"asked": filters_asked, "corrected": page.corrected},
+        lambda: _render_filters(request, query, page.corrected),
+        seconds=FACETS_FRESH_SECONDS,
+    )
+    return render(request, "frontend/catalog/catalogue.html", context, status=400 if errors else 200)
+
+
+def _render_filters(request: ActorRequest, query: selectors.ProductQuery, corrected: bool) -> str:
+    facets = selectors.product_facets_within(FACETS_WAIT_SECONDS, query=query, corrected=corrected)
+    form = filter_form(request)
+    if request.GET:
+        form.is_valid()  # the same messages next to the filters
+    context = {
+        "query": query,
+        "form": form,
+        "facets": facets,
+        "facet_links": _facet_links(query, facets) if facets else {},
         "in_stock_link": _link(query, in_stock="1"),
     }
-    template = "frontend/catalog/results.html" if _is_htmx(request) else "frontend/catalog/catalogue.html"
-    return render(request, template, context, status=400 if errors else 200)
+    # Without the request: nothing of the visitor's belongs in a part kept for everyone (and the context
+    # processors' reads are the page shell's business).
+    return render_to_string("frontend/catalog/partials/filters.html", context)
+
+
+def _facet_links(query: selectors.ProductQuery, facets: selectors.Facets) -> dict[str, list[tuple[Any, str]]]:
+    return {
+        "category": [(f, _link(query, category=f.value, cursor=None)) for f in facets.category],
+        "province": [(f, _link(query, province=f.value, cursor=None)) for f in facets.province],
+        "certificate": [(f, _link(query, certificate=f.value, cursor=None)) for f in facets.certificate],
+        "ocop_min": [(f, _link(query, ocop_min=f.value, cursor=None)) for f in facets.ocop_min],
+    }
 
 
 def _active_filters(query: selectors.ProductQuery, category_names: dict[int, str]) -> list[tuple[str, str]]:
@@ -197,8 +231,28 @@ def product(request: ActorRequest, product_id: int) -> HttpResponse:
     return render(request, "frontend/catalog/product.html", context)
 
 
-def _trace_page(request: ActorRequest, lot: HarvestLot) -> HttpResponse:
-    return render(request, "frontend/catalog/trace.html", {"trace": selectors.trace_view(lot=lot, actor=request.actor)})
+def _trace_page(request: ActorRequest, find_lot: Callable[[], HarvestLot], ident: str | None) -> HttpResponse:
+    """A lot's trace page. Its title and content are the same until the lot's version, the catalogue's or the
+    day moves, as the ETag says, for everyone who sees the same shipments: the alliance's staff, each
+    organisation (the lot's cooperative and each buyer see their own: catalog.policy.sees_forward_detail), or
+    anyone else. Kept rendered under those, in the visitor's language. `ident`: the lot's name under its version
+    (None: rendered, not kept)."""
+    actor = request.actor
+    audience = "staff" if actor.is_alliance_staff else actor.organisation_id
+    key = None
+    if ident is not None:
+        key = "trace:{}:{}:{}:{}:{}:{}".format(ident, *versions((Watched.LOT, ident)), audience, get_language())
+        parts = cache.get(key)
+        if parts is not None:
+            return render(request, "frontend/catalog/trace.html", {"parts": parts})
+    context = {"trace": selectors.trace_view(lot=find_lot(), actor=actor)}
+    parts = {
+        "title": render_to_string("frontend/catalog/trace_title.html", context),
+        "content": render_to_string("frontend/catalog/trace_content.html", context),
+    }
+    if key is not None:
+        cache.set(key, parts, TRACE_PARTS_SECONDS)
+    return render(request, "frontend/catalog/trace.html", {"parts": parts})
 
 
 @require_safe
@@ -206,7 +260,7 @@ def _trace_page(request: ActorRequest, lot: HarvestLot) -> HttpResponse:
 @conditional_page(lambda request, public_id: versions((Watched.LOT, public_id)))  # + its trace events
 def trace(request: ActorRequest, public_id: str) -> HttpResponse:
     """The internal QR path (/trace/<id>/) for lots of products without a GTIN."""
-    return _trace_page(request, selectors.lot_public_get(public_id=public_id))
+    return _trace_page(request, lambda: selectors.lot_public_get(public_id=public_id), public_id)
 
 
 def _digital_link_version(request: ActorRequest, gtin: str, lot_code: str) -> tuple[object, ...] | None:
@@ -222,4 +276,8 @@ def _digital_link_version(request: ActorRequest, gtin: str, lot_code: str) -> tu
 @conditional_page(_digital_link_version)
 def digital_link(request: ActorRequest, gtin: str, lot_code: str) -> HttpResponse:
     """GS1 Digital Link resolver: /01/{gtin14}/10/{lot}[?17=YYMMDD] opens the lot's trace page."""
-    return _trace_page(request, selectors.lot_by_digital_link(gtin14=gtin, lot_code=lot_code))
+    try:
+        ident: str | None = digital_link_ident(gs1.normalise_gtin(gtin), lot_code)
+    except ValidationError:
+        ident = None  # lot_by_digital_link answers 404
+    return _trace_page(request, lambda: selectors.lot_by_digital_link(gtin14=gtin, lot_code=lot_code), ident)

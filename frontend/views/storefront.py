@@ -11,14 +11,16 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_safe
 from rest_framework import serializers
 
@@ -27,6 +29,7 @@ from catalog.models import Certificate
 from catalog.supply import selectors as supply
 from fairs import selectors as fairs
 from frontend.conditional import conditional_page
+from frontend.fragments import product_cards
 from market.core import inputs as core_inputs
 from market.organisations import selectors as organisations
 from market.organisations.http import ActorRequest
@@ -35,6 +38,7 @@ from market.organisations.storefront import storefront_version
 from orders import selectors as orders
 
 DESCRIPTION_CHARS = 160
+PARTS_SECONDS = 3600  # keyed on the storefront version: this only bounds the memory of pages no one reads again
 # The characters JSON may hold that would end or confuse the <script> element holding it.
 _SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
@@ -101,11 +105,27 @@ def _version(request: ActorRequest, organisation_id: int) -> tuple[object, ...]:
 @conditional_page(_version)
 def storefront(request: ActorRequest, organisation_id: int) -> HttpResponse:
     """A verified cooperative's storefront; anyone may read it and search engines may index it."""
+    page_number = core_inputs.read_query(StorefrontQuery, request.GET).get("page") or 1
+    # What the page shows is the same for everyone until its storefront version moves (or the day: certificates
+    # expire, orders fall due), as the ETag says: kept rendered, in the visitor's language, under both. Nothing of
+    # the visitor's is in it; the page shell around it is theirs. A cooperative no longer public has a new
+    # version, under which nothing is kept: seller_public_get answers 404.
+    key = "storefront:{}:{}:{}:{}:{}".format(
+        organisation_id, page_number, *_version(request, organisation_id), get_language()
+    )
+    parts = cache.get(key)
+    if parts is None:
+        parts = _storefront_parts(organisation_id, page_number)
+        cache.set(key, parts, PARTS_SECONDS)
+    return render(request, "frontend/organisation/storefront.html", {"parts": parts})
+
+
+def _storefront_parts(organisation_id: int, page_number: int) -> dict[str, str]:
+    """The page's title and description (text) and its head links and content (HTML)."""
     now = timezone.now()
     organisation = organisations.seller_public_get(
         organisation_id=organisation_id, values=orders.seller_record_values(now=now)
     )
-    page_number = core_inputs.read_query(StorefrontQuery, request.GET).get("page") or 1
     certificates = catalog.cooperative_certificates_in_force(cooperative_id=organisation.pk)
     products = catalog.storefront_products(cooperative_id=organisation.pk, page=page_number)
     path = reverse("frontend:cooperative", args=[organisation.pk])
@@ -120,7 +140,7 @@ def storefront(request: ActorRequest, organisation_id: int) -> HttpResponse:
         "organisation": organisation,
         "certificates": certificates,
         "products": products,
-        "cards": [(p, [], p.category.name) for p in products.products],
+        "cards": product_cards([(p, [], p.category.name) for p in products.products]),
         "previous_link": f"{path}?page={products.number - 1}" if products.number > 2 else path,
         "next_link": f"{path}?page={products.number + 1}",
         "photos": catalog.cooperative_photos(cooperative_id=organisation.pk),
@@ -132,7 +152,11 @@ def storefront(request: ActorRequest, organisation_id: int) -> HttpResponse:
         "quote_response": duration_text(record.quote_response),
         "min_samples": orders.RECORD_MIN_SAMPLES,
         "canonical": canonical,
-        "description": description,
         "organisation_ld": organisation_ld(organisation, settings.SITE_URL + path, certificates),
     }
-    return render(request, "frontend/organisation/storefront.html", context)
+    return {
+        "title": organisation.name,
+        "description": description,
+        "head": render_to_string("frontend/organisation/storefront_head.html", context),
+        "content": render_to_string("frontend/organisation/storefront_content.html", context),
+    }

@@ -1,0 +1,134 @@
+"""Rendered parts kept in the cache (frontend.fragments, the storefront's parts) are never older than the page:
+after each kind of change a service makes, the catalogue and the storefront a visitor gets are exactly what they
+are rendered from nothing (the cache emptied)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.test import Client
+from django.urls import reverse
+
+from tests.frontend.test_storefront_etag import CHANGES, world  # noqa: F401 (a fixture)
+
+pytestmark = pytest.mark.django_db
+
+# What differs from one response to the next whatever the data: the visitor's CSRF token and the CSP nonce.
+_PER_RESPONSE = [
+    (re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"'), "csrf"),
+    (re.compile(r'"X-CSRFToken": "[^"]+"'), "csrf"),
+    (re.compile(r'nonce="[^"]+"'), "nonce"),
+]
+
+
+def _page(path: str) -> str:
+    response = Client().get(path)
+    assert response.status_code == 200
+    html = response.content.decode()
+    for pattern, replacement in _PER_RESPONSE:
+        html = pattern.sub(replacement, html)
+    return html
+
+
+def _kept_and_fresh(path: str) -> tuple[str, str]:
+    kept = _page(path)
+    cache.clear()
+    return kept, _page(path)
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_after_each_change_the_kept_parts_are_what_a_fresh_render_shows(world, change):  # noqa: F811
+    paths = [
+        "/catalogue/",
+        "/catalogue/?in_stock=1",
+        f"/catalogue/?cooperative={world.cooperative.pk}",
+        reverse("frontend:cooperative", args=[world.cooperative.pk]),
+    ]
+    for path in paths:
+        _page(path)  # kept
+    CHANGES[change](world)
+    for path in paths:
+        kept, fresh = _kept_and_fresh(path)
+        assert kept == fresh, (change, path)
+
+
+def test_a_card_says_sold_out_once_its_stock_is_gone(world):  # noqa: F811
+    assert 'class="stock"' in _page("/catalogue/")
+    CHANGES["lot sold out"](world)
+    assert 'class="stock"' not in _page("/catalogue/")
+
+
+def _in(language: str, path: str) -> str:
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    return client.get(path).content.decode()
+
+
+def test_a_page_in_english_keeps_its_own_parts(world):  # noqa: F811
+    storefront = reverse("frontend:cooperative", args=[world.cooperative.pk])
+    assert "Minimum order" not in _in("vi", storefront)
+    assert "Minimum order" in _in("en", storefront)
+    assert "Minimum order" not in _in("vi", "/catalogue/")
+    assert "Minimum order" in _in("en", "/catalogue/")
+    assert "Apply filters" not in _in("vi", "/catalogue/?in_stock=1")
+    assert "Apply filters" in _in("en", "/catalogue/?in_stock=1")
+
+
+def test_a_kept_trace_page_shows_each_new_event_and_a_withdrawal(world):  # noqa: F811
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from catalog import services as catalog_services
+    from tests.catalog.factories import actor_for
+    from tests.catalog.test_lots import add_event
+
+    path = reverse("frontend:trace", args=[world.lot.public_id])
+    _page(path)  # kept
+    add_event(
+        world.lot,
+        kind="harvest",
+        occurred_at=(timezone.now() - timedelta(days=2)).isoformat(),
+        description="Thu hoạch 4.800 kg",
+        quantity="4800",
+    )
+    kept, fresh = _kept_and_fresh(path)
+    assert "Thu hoạch 4.800 kg" in kept
+    assert kept == fresh
+    catalog_services.lot_withdraw(actor=actor_for(world.cooperative), lot_id=world.lot.pk, reason="Độ ẩm vượt mức")
+    kept, fresh = _kept_and_fresh(path)
+    assert "Độ ẩm vượt mức" in kept
+    assert kept == fresh
+
+
+def test_each_audience_of_a_trace_page_has_its_own_kept_parts(world, monkeypatch):  # noqa: F811
+    """Who a shipment went to is for the lot's cooperative, that buyer and the staff (sees_forward_detail):
+    a signed-in visitor is never given the page kept for anyone else; each audience's is rendered once."""
+    from frontend.views import catalog as views
+    from tests.factories import member
+
+    path = reverse("frontend:trace", args=[world.lot.public_id])
+    rendered: list[object] = []
+    original = views.selectors.trace_view
+
+    def counted(**kwargs: Any) -> Any:
+        rendered.append(kwargs["actor"])
+        return original(**kwargs)
+
+    monkeypatch.setattr(views.selectors, "trace_view", counted)
+    for audience in (None, world.buyer, world.cooperative, world.alliance):
+        for _ in range(2):
+            client = Client()
+            if audience is not None:
+                client.force_login(member(audience))
+            assert client.get(path).status_code == 200
+    assert [getattr(actor, "organisation_id", None) for actor in rendered] == [
+        None,
+        world.buyer.pk,
+        world.cooperative.pk,
+        world.alliance.pk,
+    ]
