@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog import pricing
@@ -22,10 +23,29 @@ MAX_CART_LINES = 100
 
 
 def cart_for_update(*, actor: Actor) -> Cart:
-    """The acting buyer's cart row, created when missing, locked for update."""
+    """The acting buyer's cart row, created when missing, locked for update and marked changed (every caller
+    changes its lines). One statement once the cart exists: an UPDATE takes the row lock as SELECT … FOR
+    UPDATE would, and RETURNING reads the row in the same round trip."""
     actor.require(CART_MANAGE)
-    Cart.objects.get_or_create(buyer_id=actor.organisation_id)
-    return Cart.objects.select_for_update().get(buyer_id=actor.organisation_id)
+    buyer_id = actor.organisation_id
+    assert buyer_id is not None
+    cart = _cart_touch(buyer_id)
+    if cart is None:
+        # A concurrent first add makes the same cart: get_or_create meets its unique row and reads it.
+        Cart.objects.get_or_create(buyer_id=buyer_id)
+        cart = _cart_touch(buyer_id)
+        assert cart is not None
+    return cart
+
+
+def _cart_touch(buyer_id: int) -> Cart | None:
+    """Move the buyer's cart's updated_at and lock its row; None when the buyer has no cart yet."""
+    table = Cart._meta.db_table
+    touched = Cart.objects.raw(
+        f'UPDATE "{table}" SET "updated_at" = %s WHERE "buyer_id" = %s RETURNING *',  # noqa: S608 (our table)
+        [timezone.now(), buyer_id],
+    )
+    return next(iter(touched), None)
 
 
 def _orderable_lot(product_id: int, lot_id: int | None) -> HarvestLot | None:
@@ -65,17 +85,18 @@ def cart_line_set(
     """Put `quantity` of a product (from a lot, if chosen) in the cart; with add=True, add it to what the
     line already holds. Checks the product, MOQ, order multiple and stock."""
     cart = cart_for_update(actor=actor)
-    line = CartLine.objects.filter(cart=cart, product_id=product_id, lot_id=lot_id).first()
+    # The cart's lines in one read (at most MAX_CART_LINES): the one this call changes, and how many there are.
+    lines = list(CartLine.objects.filter(cart=cart))
+    line = next((row for row in lines if row.product_id == product_id and row.lot_id == lot_id), None)
     wanted = quantity + line.quantity if add and line is not None else quantity
     product, lot, number = check_line(product_id=product_id, lot_id=lot_id, quantity=wanted)
     if line is None:
-        if cart.lines.count() >= MAX_CART_LINES:
+        if len(lines) >= MAX_CART_LINES:
             raise Conflict(_("A cart holds at most %(n)s lines; place an order first.") % {"n": MAX_CART_LINES})
         line = CartLine.objects.create(cart=cart, product=product, lot=lot, quantity=number)
     else:
         line.quantity = number
         line.save(update_fields=["quantity", "updated_at"])
-    cart.save(update_fields=["updated_at"])
     audit_record(
         actor=actor, action="cart.line_set", target=cart, data={"product": product.pk, "quantity": str(number)}
     )
