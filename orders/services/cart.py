@@ -24,28 +24,17 @@ MAX_CART_LINES = 100
 
 def cart_for_update(*, actor: Actor) -> Cart:
     """The acting buyer's cart row, created when missing, locked for update and marked changed (every caller
-    changes its lines). One statement once the cart exists: an UPDATE takes the row lock as SELECT … FOR
-    UPDATE would, and RETURNING reads the row in the same round trip."""
+    changes its lines), in one statement: an upsert whose ON CONFLICT DO UPDATE takes the row lock as SELECT
+    … FOR UPDATE would. Two first adds at once make one cart: the second waits for the first's row, then
+    locks it."""
     actor.require(CART_MANAGE)
-    buyer_id = actor.organisation_id
-    assert buyer_id is not None
-    cart = _cart_touch(buyer_id)
-    if cart is None:
-        # A concurrent first add makes the same cart: get_or_create meets its unique row and reads it.
-        Cart.objects.get_or_create(buyer_id=buyer_id)
-        cart = _cart_touch(buyer_id)
-        assert cart is not None
-    return cart
-
-
-def _cart_touch(buyer_id: int) -> Cart | None:
-    """Move the buyer's cart's updated_at and lock its row; None when the buyer has no cart yet."""
+    now = timezone.now()
     table = Cart._meta.db_table
-    touched = Cart.objects.raw(
-        f'UPDATE "{table}" SET "updated_at" = %s WHERE "buyer_id" = %s RETURNING *',  # noqa: S608 (our table)
-        [timezone.now(), buyer_id],
+    upsert = (
+        f'INSERT INTO "{table}" ("created_at", "updated_at", "buyer_id") VALUES (%s, %s, %s) '  # noqa: S608 (our table)
+        'ON CONFLICT ("buyer_id") DO UPDATE SET "updated_at" = EXCLUDED."updated_at" RETURNING *'
     )
-    return next(iter(touched), None)
+    return next(iter(Cart.objects.raw(upsert, [now, now, actor.organisation_id])))
 
 
 def _orderable_lot(product_id: int, lot_id: int | None) -> HarvestLot | None:
