@@ -64,10 +64,12 @@ class CartLineInput(serializers.Serializer):
 
 
 def read_cart_line(data: Any, mode: InputMode) -> dict[str, Any]:
-    """The cart line's values, the quantity read in the product's unit ("1,5 tấn" for a kg product)."""
+    """The cart line's values, the quantity read in the product's unit ("1,5 tấn" for a kg product). Only what
+    a person typed (a form post) is read in a unit: JSON carries canonical numbers, so the unit is not looked
+    up for it (a query per API add)."""
     from orders.selectors import product_unit
 
-    unit = product_unit(product_id=posted_id(data, "product"))
+    unit = product_unit(product_id=posted_id(data, "product")) if mode == InputMode.FORM else None
     return read_input(CartLineInput, data, mode=mode, context={"unit": unit})
 
 

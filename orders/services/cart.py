@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog import pricing
@@ -22,10 +23,18 @@ MAX_CART_LINES = 100
 
 
 def cart_for_update(*, actor: Actor) -> Cart:
-    """The acting buyer's cart row, created when missing, locked for update."""
+    """The acting buyer's cart row, created when missing, locked for update and marked changed (every caller
+    changes its lines), in one statement: an upsert whose ON CONFLICT DO UPDATE takes the row lock as SELECT
+    … FOR UPDATE would. Two first adds at once make one cart: the second waits for the first's row, then
+    locks it."""
     actor.require(CART_MANAGE)
-    Cart.objects.get_or_create(buyer_id=actor.organisation_id)
-    return Cart.objects.select_for_update().get(buyer_id=actor.organisation_id)
+    now = timezone.now()
+    table = Cart._meta.db_table
+    upsert = (
+        f'INSERT INTO "{table}" ("created_at", "updated_at", "buyer_id") VALUES (%s, %s, %s) '  # noqa: S608 (our table)
+        'ON CONFLICT ("buyer_id") DO UPDATE SET "updated_at" = EXCLUDED."updated_at" RETURNING *'
+    )
+    return next(iter(Cart.objects.raw(upsert, [now, now, actor.organisation_id])))
 
 
 def _orderable_lot(product_id: int, lot_id: int | None) -> HarvestLot | None:
@@ -65,17 +74,18 @@ def cart_line_set(
     """Put `quantity` of a product (from a lot, if chosen) in the cart; with add=True, add it to what the
     line already holds. Checks the product, MOQ, order multiple and stock."""
     cart = cart_for_update(actor=actor)
-    line = CartLine.objects.filter(cart=cart, product_id=product_id, lot_id=lot_id).first()
+    # The cart's lines in one read (at most MAX_CART_LINES): the one this call changes, and how many there are.
+    lines = list(CartLine.objects.filter(cart=cart))
+    line = next((row for row in lines if row.product_id == product_id and row.lot_id == lot_id), None)
     wanted = quantity + line.quantity if add and line is not None else quantity
     product, lot, number = check_line(product_id=product_id, lot_id=lot_id, quantity=wanted)
     if line is None:
-        if cart.lines.count() >= MAX_CART_LINES:
+        if len(lines) >= MAX_CART_LINES:
             raise Conflict(_("A cart holds at most %(n)s lines; place an order first.") % {"n": MAX_CART_LINES})
         line = CartLine.objects.create(cart=cart, product=product, lot=lot, quantity=number)
     else:
         line.quantity = number
         line.save(update_fields=["quantity", "updated_at"])
-    cart.save(update_fields=["updated_at"])
     audit_record(
         actor=actor, action="cart.line_set", target=cart, data={"product": product.pk, "quantity": str(number)}
     )

@@ -145,3 +145,48 @@ def test_the_database_refuses_negative_stock_even_without_the_lock(cooperative):
     with pytest.raises(IntegrityError), transaction.atomic():
         HarvestLot.objects.filter(pk=lot.pk).update(quantity_available=F("quantity_available") - 101)
     assert connection.vendor == "postgresql"
+
+
+def test_first_adds_to_a_cart_at_once_make_one_cart_that_keeps_every_line(buyer, cooperative):
+    """The cart is made on the first add and locked by the UPDATE that marks it changed: adds arriving together
+    on a buyer without a cart make one cart, and none of their lines is lost."""
+    from orders.models import Cart, CartLine
+
+    products = [make_product(cooperative, name=f"Gạo lần đầu {i}") for i in range(6)]
+    for product in products:
+        make_lot(product, code=f"F{product.pk}", quantity="1000")
+    actor = actor_for(buyer, Role.OWNER)
+    results = run_together(
+        [
+            lambda product=product: services.cart_line_set(actor=actor, product_id=product.pk, quantity=D("100"))
+            for product in products
+        ]
+    )
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert Cart.objects.filter(buyer=buyer).count() == 1
+    assert sorted(CartLine.objects.filter(cart__buyer=buyer).values_list("product_id", flat=True)) == sorted(
+        p.pk for p in products
+    )
+
+
+def test_adds_at_once_never_take_a_cart_past_its_line_limit(buyer, cooperative, monkeypatch):
+    """The cart's lines are counted under its row lock: of four adds racing for the last free line, one wins."""
+    from orders.models import CartLine
+    from orders.services import cart as cart_services
+
+    monkeypatch.setattr(cart_services, "MAX_CART_LINES", 3)
+    products = [make_product(cooperative, name=f"Gạo giới hạn {i}") for i in range(6)]
+    for product in products:
+        make_lot(product, code=f"L{product.pk}", quantity="1000")
+    actor = actor_for(buyer, Role.OWNER)
+    for product in products[:2]:
+        services.cart_line_set(actor=actor, product_id=product.pk, quantity=D("100"))
+    results = run_together(
+        [
+            lambda product=product: services.cart_line_set(actor=actor, product_id=product.pk, quantity=D("100"))
+            for product in products[2:]
+        ]
+    )
+    assert len([r for r in results if isinstance(r, CartLine)]) == 1, results
+    assert all(isinstance(r, Conflict) for r in results if not isinstance(r, CartLine)), results
+    assert CartLine.objects.filter(cart__buyer=buyer).count() == 3
