@@ -53,6 +53,20 @@ def test_production_passes_check_deploy():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_a_web_worker_loads_every_apps_urls_and_views_before_its_first_request():
+    """gunicorn imports market.wsgi in each worker before it accepts requests; the URLconf was imported on the
+    first request instead, which then waited seconds (every app's views compiled and imported)."""
+    env = {**{k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "SECRET_KEY"}}, **PRODUCTION}
+    views = ("fairs.api", "frontend.views.catalog", "orders.api.views")
+    probe = f"import sys, market.wsgi; print([m for m in {views!r} if m in sys.modules])"
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=env | {"SECRET_KEY": secrets.token_urlsafe(64)},
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == str(list(views))
+
+
 def test_check_deploy_warns_while_webhook_secrets_are_sealed_with_a_key_derived_from_secret_key():
     result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION, SECRET_KEY=secrets.token_urlsafe(64))
     assert result.returncode != 0

@@ -205,3 +205,12 @@ def test_production_serves_the_main_pages(production_server: str):
         if asset.endswith(".css"):
             assert headers.get("Content-Encoding") == "br", asset
             assert "immutable" in headers["Cache-Control"], asset
+
+
+def test_the_image_compiles_its_own_modules_at_build():
+    """uv compiles the dependencies (UV_COMPILE_BYTECODE); PYTHONDONTWRITEBYTECODE then kept our own modules
+    from ever being cached, so every worker compiled some 280 of them from source before its first answer."""
+    _env, argv = dockerfile_command("compileall")
+    workdir = next(arguments for keyword, arguments in dockerfile_instructions() if keyword == "WORKDIR")
+    assert argv[:3] == ["python", "-m", "compileall"]
+    assert argv[-1] == workdir
