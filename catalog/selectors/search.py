@@ -175,12 +175,12 @@ def best_rank(plan: SearchPlan) -> int:
     return RANK_SCALE if connection.vendor == "postgresql" else len(plan.terms)
 
 
-def search(queryset: QuerySet[Product], text: str, *, corrected: bool = False) -> QuerySet[Product]:
-    """The products matching `text`, annotated with `rank_key` (higher is better) when there is text.
+def search(queryset: QuerySet[Product], plan: SearchPlan, *, corrected: bool = False) -> QuerySet[Product]:
+    """The products matching the search `plan` (`plan_search` of what was typed; a ProductQuery keeps it),
+    annotated with `rank_key` (higher is better) when there is text.
 
     As typed, or with each word's typos corrected when `corrected` (the caller asks for that only when the
     search as typed found nothing, so that "gao st25" never drifts to ST24)."""
-    plan = plan_search(text)
     if plan.unusable:
         return queryset.none()
     if plan.is_empty:
