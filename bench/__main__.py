@@ -2,6 +2,7 @@
 
     python -m bench report …          every scenario, A/B against a bare Django view; writes the report
     python -m bench catalog generate  the 100,000-product catalogue (--products 1000000 for the big one)
+    python -m bench cpu               each read's CPU time in one process against the bare view's (load-insensitive)
 
 Each benchmark is a module with `main(argv) -> int`; add yours to BENCHMARKS."""
 
@@ -14,6 +15,7 @@ import sys
 BENCHMARKS = {
     "report": "bench.report",
     "catalog": "bench.catalog",
+    "cpu": "bench.cpu",
     "exports": "bench.exports",
     "linkage": "bench.linkage",
     "notifications": "bench.notifications",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 from django.db.models import Exists, OuterRef
@@ -67,6 +67,22 @@ def pick_subjects() -> Subjects:
     )
 
 
+# GET a path with headers: (body, response headers). Over HTTP for the load report (`http_fetch`), through
+# the WSGI handler in-process for `python -m bench cpu`.
+Fetch = Callable[[str, Mapping[str, str]], tuple[bytes, Mapping[str, str]]]
+
+
+def http_fetch(base: str) -> Fetch:
+    """GET from the running server at `base`."""
+
+    def fetch(path: str, headers: Mapping[str, str]) -> tuple[bytes, Mapping[str, str]]:
+        request = urllib.request.Request(base + path, headers=dict(headers))  # noqa: S310 (loopback)
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 (loopback)
+            return response.read(), response.headers
+
+    return fetch
+
+
 class NotBuilt(Exception):
     """The target's page or endpoint has no URL yet."""
 
@@ -79,17 +95,18 @@ def _url(name: str, *args: object, query: dict[str, str] | None = None) -> str:
     return path + ("?" + urllib.parse.urlencode(query) if query else "")
 
 
-def deep_cursor(base: str, depth: int) -> str:
+def deep_cursor(fetch: Fetch, depth: int) -> str:
     """Follow the API's `next` links (DEEP_PAGE_SIZE a page) until `depth` products in; the cursor there."""
-    url = base + _url("catalog:product-list", query={"page_size": str(DEEP_PAGE_SIZE)})
+    path = _url("catalog:product-list", query={"page_size": str(DEEP_PAGE_SIZE)})
     cursor = ""
     for _page in range(max(1, depth // DEEP_PAGE_SIZE)):
-        with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 (loopback)
-            next_url = json.load(response).get("next")
+        body, _headers = fetch(path, {})
+        next_url = json.loads(body).get("next")
         if not next_url:
             break
-        cursor = urllib.parse.parse_qs(urllib.parse.urlsplit(next_url).query)["cursor"][0]
-        url = base + urllib.parse.urlsplit(next_url).path + "?" + urllib.parse.urlsplit(next_url).query
+        parts = urllib.parse.urlsplit(next_url)
+        cursor = urllib.parse.parse_qs(parts.query)["cursor"][0]
+        path = parts.path + "?" + parts.query
     return cursor
 
 
@@ -100,14 +117,13 @@ def _target(key: str, title: str, build: Callable[[], str], **options: object) -
         return Target(key=key, title=title, skip=str(exc))
 
 
-def revalidating(base: str, target: Target) -> Target:
+def revalidating(fetch: Fetch, target: Target) -> Target:
     """`target` asked again by a browser that kept it: 304s, as long as the bench changes nothing."""
     if target.skip:
         return target
     headers = {"Cookie": KEPT_COOKIE}
-    request = urllib.request.Request(base + target.path, headers=headers)  # noqa: S310 (loopback)
-    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 (loopback)
-        etag = response.headers.get("ETag")
+    _body, answered = fetch(target.path, headers)
+    etag = answered.get("ETag")
     title = f"{target.title}, kept: If-None-Match (304)"
     if not etag:
         return replace(target, key=f"{target.key}-304", title=title, skip="no ETag")
@@ -117,9 +133,9 @@ def revalidating(base: str, target: Target) -> Target:
 
 
 def resolve(
-    *, base: str, subjects: Subjects, products: int, lot_token: str, fair_slug: str | None, fair_error: str = ""
+    *, fetch: Fetch, subjects: Subjects, products: int, lot_token: str, fair_slug: str | None, fair_error: str = ""
 ) -> list[Target]:
-    """Every HTTP target, in report order. `base` is a running Market Link server (for the deep cursor)."""
+    """Every HTTP target, in report order. `fetch` reads Market Link (the deep cursor, the kept ETags)."""
     s = subjects
     list_query = {"page_size": "24"}
     depth = min(products // 2, 20_000)
@@ -133,7 +149,7 @@ def resolve(
         _target(
             "api-deep",
             f"API list, deep page (cursor {depth:,} products in)",
-            lambda: _url("catalog:product-list", query={**list_query, "cursor": deep_cursor(base, depth)}),
+            lambda: _url("catalog:product-list", query={**list_query, "cursor": deep_cursor(fetch, depth)}),
         ),
         _target(
             "api-search-filters",
@@ -173,7 +189,7 @@ def resolve(
         _target("page-trace", "a lot's trace page", lambda: _url("frontend:trace", s.lot_public_id)),
     ]
     kept = {"api-product", "page-catalogue-search", "page-product", "page-trace"}
-    targets += [revalidating(base, target) for target in targets if target.key in kept]
+    targets += [revalidating(fetch, target) for target in targets if target.key in kept]
     if fair_slug:
         targets.append(
             _target(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from functools import cache
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -522,12 +523,19 @@ class CertificateQueryInput(PageQuery):
 FRAMEWORK_PARAMETERS = frozenset({"format", UPDATED_SINCE})
 
 
+@cache
+def parameter_names(schema: type[serializers.Serializer]) -> frozenset[str]:
+    """The parameters a list answers to: its schema's fields (built once per schema, not per request: DRF
+    deep-copies every field each time a serializer is made) and the framework's."""
+    return frozenset(schema().fields) | FRAMEWORK_PARAMETERS
+
+
 def read_query(
     schema: type[serializers.Serializer], params: Mapping[str, Any], *, context: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
     """A list's query parameters, typed, read the way people type them. An unknown parameter (`?order=`
     where the list sorts by `sort`) is an error with its name, like a bad value, never ignored."""
-    known = set(schema().fields) | FRAMEWORK_PARAMETERS
+    known = parameter_names(schema)
     unknown = {name: [_("This list has no parameter “%(name)s”.") % {"name": name}] for name in params
                if name not in known}  # fmt: skip
     try:

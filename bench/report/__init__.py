@@ -98,7 +98,7 @@ def ensure_catalogue(products: int, outer_env: dict[str, str]) -> None:
 def run_size(args: argparse.Namespace, outer_env: dict[str, str], say: Any) -> dict[str, Any]:
     """Everything measured on one catalogue size (reads only with --part http)."""
     from bench.report import abtest, jobs
-    from bench.targets import resolve
+    from bench.targets import http_fetch, resolve
 
     database_url = bench_database_url(args.products)
     ensure_catalogue(args.products, outer_env)
@@ -113,7 +113,7 @@ def run_size(args: argparse.Namespace, outer_env: dict[str, str], say: Any) -> d
             servers = start_servers(database_url, extra, args, scratch)
             try:
                 targets = resolve(
-                    base=servers.off.base,
+                    fetch=http_fetch(servers.off.base),
                     products=args.products,
                     subjects=fixtures["subjects"],
                     lot_token=fixtures["lot_token"],

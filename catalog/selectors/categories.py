@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,7 +96,7 @@ def category_descendant_ids(category_id: int, tree: list[CategoryNode] | None = 
     return sorted(wanted)
 
 
-def category_subtrees(tree: list[CategoryNode]) -> dict[int, list[int]]:
+def category_subtrees(tree: Sequence[CategoryNode]) -> dict[int, list[int]]:
     """Every category's own id and its descendants' ids, from one tree in one pass (children last)."""
     subtrees: dict[int, list[int]] = {node.id: [node.id] for node in tree}
     for node in reversed(tree):  # children come after their parents: fold each into its parent

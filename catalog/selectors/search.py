@@ -11,7 +11,7 @@ similarity of the phrase to the name; SQLite by how many of the words the name h
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import reduce
+from functools import lru_cache, reduce
 from operator import and_, or_
 
 from django.contrib.postgres.search import TrigramWordSimilarity
@@ -22,7 +22,7 @@ from django.db.models.functions import Cast
 from catalog.cache import cached
 from catalog.models import Product, ProductStatus
 from catalog.search import query_terms, within_one_typo
-from catalog.selectors.categories import category_subtrees, category_tree
+from catalog.selectors.categories import CategoryNode, category_subtrees, category_tree
 from market.organisations import geo
 
 # Words people search with that name a group of products rather than a word of their text (folded):
@@ -75,8 +75,15 @@ class SearchPlan:
 
 def _phrases() -> dict[tuple[str, ...], tuple[int, ...] | None]:
     """Word sequences that stand for a group of products: category names (both languages) and GROUP_WORDS
-    (from one read of the category tree)."""
-    tree = category_tree()
+    (from one read of the category tree). Read only: the same dict serves every search while the tree is
+    the same."""
+    return _phrases_of(tuple(category_tree()))
+
+
+@lru_cache(maxsize=8)
+def _phrases_of(tree: tuple[CategoryNode, ...]) -> dict[tuple[str, ...], tuple[int, ...] | None]:
+    """`_phrases` of this tree, computed once per process and tree: folding every category name in both
+    languages cost about as much CPU as the rest of a search's planning and query building."""
     subtrees = category_subtrees(tree)
     by_slug = {node.slug: node.id for node in tree}
     phrases: dict[tuple[str, ...], tuple[int, ...] | None] = {}
@@ -175,12 +182,12 @@ def best_rank(plan: SearchPlan) -> int:
     return RANK_SCALE if connection.vendor == "postgresql" else len(plan.terms)
 
 
-def search(queryset: QuerySet[Product], text: str, *, corrected: bool = False) -> QuerySet[Product]:
-    """The products matching `text`, annotated with `rank_key` (higher is better) when there is text.
+def search(queryset: QuerySet[Product], plan: SearchPlan, *, corrected: bool = False) -> QuerySet[Product]:
+    """The products matching the search `plan` (`plan_search` of what was typed; a ProductQuery keeps it),
+    annotated with `rank_key` (higher is better) when there is text.
 
     As typed, or with each word's typos corrected when `corrected` (the caller asks for that only when the
     search as typed found nothing, so that "gao st25" never drifts to ST24)."""
-    plan = plan_search(text)
     if plan.unusable:
         return queryset.none()
     if plan.is_empty:

@@ -3,14 +3,19 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from decimal import Decimal
+
 import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from redis.connection import AbstractConnection
 
 from catalog import selectors
+from catalog.models import HarvestLot, Product
 from catalog.selectors import browse
 from catalog.selectors.browse import ProductQuery
 from tests.catalog.factories import make_certificate, make_lot, make_product
@@ -97,11 +102,12 @@ def test_public_pages_read_little_cold_or_warm(shop, redis_calls, page):
 
 
 def test_a_warm_catalogue_page_reads_the_products_only(shop, redis_calls):
-    """Once the tree and the facet counts are cached, a page is its products, their stock, tiers and badges."""
+    """Once the tree and the facet counts are cached, a page is its products, their tiers and stock (one
+    statement), and their badges."""
     client = Client()
     _cost(client, "/catalogue/", redis_calls)
     queries, _redis = _cost(client, "/catalogue/", redis_calls)
-    assert queries == 4
+    assert queries == 3
 
 
 PERSONAL_QUERIES = 2  # the session; the user with their organisations and unread bell (frontend.visitor)
@@ -167,9 +173,34 @@ def test_relevance_pages_are_the_full_ranking_whatever_the_candidate_window(
 def test_a_search_found_as_typed_is_one_query_for_its_products(rice_shelf, django_assert_max_num_queries):
     """No "does anything match" query before the page: the page's own query answers that."""
     selectors.product_page(query=ProductQuery(search="gao thom"))  # the category tree, cached
-    with django_assert_max_num_queries(4):  # products, stock, tiers, badges
+    with django_assert_max_num_queries(3):  # products, tiers and stock, badges
         page = selectors.product_page(query=ProductQuery(search="gao thom"))
     assert not page.corrected
     # "Gạo thơm" is also a category: every product in it matches, the names holding the words first.
     assert all(p.name_vi.startswith("Gạo thơm") for p in page.products[:5])
     assert len(page.products) == 8
+
+
+def test_cards_read_their_tiers_in_order_and_stock_for_sale_only(cooperative, alliance, django_assert_num_queries):
+    """One statement gives every card its tiers (smallest quantity first) and whether a lot is for sale now:
+    published, with stock, not expired. A draft lot, a sold-out one and an expired one are not."""
+    yesterday = timezone.localdate() - timedelta(days=1)
+    stocked = make_product(cooperative, name="Gạo ST25", tiers=[("1000", 29000), ("100", 32000), ("500", 30500)])
+    make_lot(stocked, code="L-OK")
+    make_lot(stocked, code="L-TWO")  # two lots for sale: still one stock row
+    drafts_only = make_product(cooperative, name="Gạo tám", tiers=[("50", 40000)])
+    make_lot(drafts_only, code="L-DRAFT", publish=False)
+    sold_out = make_product(cooperative, name="Gạo nếp", tiers=[("50", 41000)])
+    HarvestLot.objects.filter(pk=make_lot(sold_out, code="L-GONE").pk).update(quantity_available=0)
+    expired = make_product(cooperative, name="Gạo lứt", tiers=[("50", 42000)])
+    HarvestLot.objects.filter(pk=make_lot(expired, code="L-OLD").pk).update(expiry_date=yesterday)
+    products = list(Product.objects.filter(pk__in=[stocked.pk, drafts_only.pk, sold_out.pk, expired.pk]))
+
+    with django_assert_num_queries(1):
+        browse.attach_tiers_and_stock(products, on=timezone.localdate())
+
+    by_id = {product.pk: product for product in products}
+    assert by_id[stocked.pk].tier_list == [(Decimal("100"), 32000), (Decimal("500"), 30500), (Decimal("1000"), 29000)]
+    assert by_id[drafts_only.pk].tier_list == [(Decimal("50"), 40000)]
+    assert [by_id[p.pk].in_stock for p in (stocked, drafts_only, sold_out, expired)] == [True, False, False, False]
+    browse.attach_tiers_and_stock([], on=timezone.localdate())  # an empty page asks nothing

@@ -1,0 +1,227 @@
+"""`python -m bench cpu`: what each read costs the web process itself, measured in one process, so that a busy
+machine changes the answer little (wrk's req/s move with every other test suite on the machine).
+
+    python -m bench cpu [--products 100000] [--requests 30] [--only KEY,…] [--json FILE]
+
+Each target of bench/targets.py (the same list the load report measures) is called through Django's WSGI
+handler, as gunicorn calls it, with the bench settings and the page cache off (the yardstick), first a few
+times to warm the caches, then `--requests` times: the medians of the process's CPU time (time.process_time)
+and of wall time per request, with the SQL queries and Redis round trips (bench/instrument.py) and the body's
+bytes. The bare view (bench/bare) is measured the same way in a child process with the bare settings, and
+each row's ratio is CPU(bare) / CPU(target): the share of the bare view's speed the target could reach if the
+web process's CPU were all there was. Wall time adds PostgreSQL's and Redis's share on top.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.env import DEFAULT_PRODUCTS, ROOT, bench_database_url, child_env
+
+WARMUP = 3
+BARE_PATH = "/ping"
+Application = Callable[[dict[str, Any], Callable[..., Any]], Any]
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Cost:
+    key: str
+    title: str
+    status: int
+    cpu_ms: float
+    wall_ms: float
+    queries: int | None
+    redis: int | None
+    bytes: int
+
+
+def wsgi_environ(path: str, headers: Mapping[str, str]) -> dict[str, Any]:
+    """A GET of `path` as gunicorn hands it to the application (from 127.0.0.1, over plain HTTP)."""
+    parts = urllib.parse.urlsplit(path)
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": "GET",
+        "SCRIPT_NAME": "",
+        "PATH_INFO": urllib.parse.unquote(parts.path, encoding="latin-1"),
+        "QUERY_STRING": parts.query,
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_HOST": "127.0.0.1:8000",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+    }
+    for name, value in headers.items():
+        environ["HTTP_" + name.upper().replace("-", "_")] = value
+    return environ
+
+
+def call(application: Application, path: str, headers: Mapping[str, str]) -> Answer:
+    """One request through the WSGI application, its body read to the end (as a server sends it)."""
+    started: dict[str, Any] = {}
+
+    def start_response(status: str, response_headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+        started.update(status=int(status.split()[0]), headers=dict(response_headers))
+
+    result = application(wsgi_environ(path, headers), start_response)
+    try:
+        body = b"".join(result)
+    finally:
+        if hasattr(result, "close"):
+            result.close()
+    return Answer(status=started["status"], headers=started["headers"], body=body)
+
+
+def measure(
+    application: Application, path: str, headers: Mapping[str, str], requests: int
+) -> tuple[Answer, float, float]:
+    """(the last answer, median CPU ms, median wall ms) over `requests` calls after WARMUP untimed ones."""
+    answer = None
+    for _warm in range(WARMUP):
+        answer = call(application, path, headers)
+    cpu, wall = [], []
+    for _request in range(requests):
+        cpu_before, wall_before = time.process_time(), time.perf_counter()
+        answer = call(application, path, headers)
+        cpu.append(time.process_time() - cpu_before)
+        wall.append(time.perf_counter() - wall_before)
+    assert answer is not None
+    return answer, statistics.median(cpu) * 1000, statistics.median(wall) * 1000
+
+
+def _count(answer: Answer, header: str) -> int | None:
+    value = answer.headers.get(header)
+    return int(value) if value is not None else None
+
+
+def bare_cost(requests: int) -> Cost:
+    """The bare view, measured in a child process with bench/bare's settings (one process cannot hold two
+    Django projects)."""
+    env = {**child_env(bench_database_url()), "DJANGO_SETTINGS_MODULE": "bench.bare.settings"}
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench", "cpu", "--bare", "--requests", str(requests)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return Cost(**json.loads(completed.stdout.strip().splitlines()[-1]))
+
+
+def _bare_main(requests: int) -> int:
+    """In the child: measure the bare view and print its Cost as one JSON line."""
+    import django
+    from django.core.wsgi import get_wsgi_application
+
+    django.setup()
+    answer, cpu_ms, wall_ms = measure(get_wsgi_application(), BARE_PATH, {}, requests)
+    title = "bare Django JSON view (bench/bare)"
+    cost = Cost("bare", title, answer.status, cpu_ms, wall_ms, None, None, len(answer.body))
+    print(json.dumps(asdict(cost)))
+    return 0
+
+
+def target_costs(products: int, requests: int, only: set[str]) -> list[Cost]:
+    """Every target of bench/targets.py in this process, on the bench catalogue of `products`."""
+    database_url = bench_database_url(products)
+    from bench.env import setup_django
+
+    setup_django(database_url, BENCH_PAGE_CACHE="off")
+    from django.core.wsgi import get_wsgi_application
+
+    from bench.instrument import QUERIES_HEADER, REDIS_HEADER
+    from bench.report import prepare_fixtures
+    from bench.targets import resolve
+
+    application = get_wsgi_application()
+
+    def fetch(path: str, headers: Mapping[str, str]) -> tuple[bytes, Mapping[str, str]]:
+        answer = call(application, path, headers)
+        return answer.body, answer.headers
+
+    fixtures = prepare_fixtures()
+    targets = resolve(
+        fetch=fetch,
+        products=products,
+        subjects=fixtures["subjects"],
+        lot_token=fixtures["lot_token"],
+        fair_slug=fixtures["fair_slug"],
+        fair_error=fixtures.get("fair_error", ""),
+    )
+    costs = []
+    for target in targets:
+        if target.skip or (only and target.key not in only):
+            continue
+        answer, cpu_ms, wall_ms = measure(application, target.path, target.headers, requests)
+        queries, redis = _count(answer, QUERIES_HEADER), _count(answer, REDIS_HEADER)
+        costs.append(Cost(target.key, target.title, answer.status, cpu_ms, wall_ms, queries, redis, len(answer.body)))
+        print(f"  {target.key}: {cpu_ms:.2f} ms CPU, {wall_ms:.2f} ms wall", file=sys.stderr, flush=True)
+    return costs
+
+
+def table(bare: Cost, costs: list[Cost]) -> str:
+    """Markdown: each target's medians and its ratio to the bare view's CPU (and wall) time."""
+    lines = [
+        "| target | status | CPU ms | wall ms | CPU(bare)/CPU | wall(bare)/wall | queries | Redis | bytes |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for cost in [bare, *costs]:
+        lines.append(
+            f"| {cost.key} | {cost.status} | {cost.cpu_ms:.2f} | {cost.wall_ms:.2f} "
+            f"| {bare.cpu_ms / cost.cpu_ms if cost.cpu_ms else float('inf'):.3f} "
+            f"| {bare.wall_ms / cost.wall_ms if cost.wall_ms else float('inf'):.3f} "
+            f"| {'' if cost.queries is None else cost.queries} | {'' if cost.redis is None else cost.redis} "
+            f"| {cost.bytes:,} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench cpu", description=__doc__.split("\n\n")[0])
+    p.add_argument("--products", type=int, default=DEFAULT_PRODUCTS, help="which bench catalogue (generated first)")
+    p.add_argument("--requests", type=int, default=30, help="timed requests per target (medians are taken)")
+    p.add_argument("--only", default="", help="comma-separated target keys (bench/targets.py)")
+    p.add_argument("--json", type=Path, help="also write the figures to this file")
+    p.add_argument("--bare", action="store_true", help=argparse.SUPPRESS)  # the child that measures bench/bare
+    args = p.parse_args(argv)
+    if args.bare:
+        return _bare_main(args.requests)
+    from bench.report import ensure_catalogue
+
+    ensure_catalogue(args.products, dict(os.environ))
+    bare = bare_cost(args.requests)
+    costs = target_costs(args.products, args.requests, {k.strip() for k in args.only.split(",") if k.strip()})
+    print(f"{args.products:,} products, page cache off, median of {args.requests} requests after {WARMUP} warm-up")
+    print(table(bare, costs))
+    if args.json:
+        args.json.write_text(json.dumps({"bare": asdict(bare), "targets": [asdict(c) for c in costs]}, indent=2))
+    failed = [c.key for c in costs if c.status >= 400]
+    if failed:
+        print(f"answered with an error: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0

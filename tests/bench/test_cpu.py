@@ -1,0 +1,54 @@
+"""`python -m bench cpu` end to end on a tiny catalogue: every read target has a row with its costs and its ratio
+to the bare view. Behaviour only — nothing here asserts a time."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bench.cpu import Answer, call
+from tests.bench.test_report import READS, ROOT, smoke_database_url
+
+
+def test_every_read_has_its_cpu_time_queries_and_ratio_to_the_bare_view(tmp_path: Path):
+    child_env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    child_env.update(BENCH_DATABASE_URL=smoke_database_url(), PYTHONPATH=str(ROOT))
+    figures = tmp_path / "cpu.json"
+
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench", "cpu", "--products", "300", "--requests", "2", "--json", str(figures)],
+        cwd=ROOT,
+        env=child_env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+
+    assert completed.returncode == 0, completed.stderr[-4000:]
+    result = json.loads(figures.read_text())
+    assert result["bare"]["status"] == 200
+    assert result["bare"]["cpu_ms"] > 0
+    rows = {row["key"]: row for row in result["targets"]}
+    assert set(rows) == set(READS)  # the load report's targets (bench/targets.py), every one
+    for key in READS:
+        kept = key.endswith("-304")  # asked again with the ETag the first answer gave
+        assert rows[key]["status"] == (304 if kept else 200), key
+        assert rows[key]["cpu_ms"] > 0, key
+        assert kept or rows[key]["bytes"] > 0, key
+        assert rows[key]["queries"] is not None, key
+        assert f"| {key} | {rows[key]['status']} |" in completed.stdout
+    assert "CPU(bare)/CPU" in completed.stdout
+
+
+def test_a_wsgi_call_reads_the_whole_body_and_the_status():
+    def application(environ, start_response):
+        start_response("201 Created", [("X-Path", environ["PATH_INFO"] + "?" + environ["QUERY_STRING"])])
+        return iter([b"a", b"b", environ["HTTP_AUTHORIZATION"].encode()])
+
+    answer = call(application, "/api/v1/x/?q=g%E1%BA%A1o", {"Authorization": "Bearer t"})
+
+    assert answer == Answer(status=201, headers={"X-Path": "/api/v1/x/?q=g%E1%BA%A1o"}, body=b"abBearer t")
