@@ -403,6 +403,40 @@ def test_a_scan_sent_online_that_the_server_fails_is_queued_and_synced_once(brow
     ctx.close()
 
 
+def test_a_scan_waiting_on_the_phone_stays_checked_in_when_the_phone_refreshes_its_badges(
+    browser: Browser, live_server
+):
+    """The phone refreshes its copy of the badges after each send. When the send failed, the copy from the server
+    (where the scan had not arrived) marked the badge not checked in again, and a second scan of it on this phone
+    said "welcome" and queued a second scan."""
+    base = live_server.url
+    fair, staff = checkin_fair()
+    lan = Badge.objects.get(fair=fair, holder_name="Nguyễn Thị Lan")
+    ctx, page = phone(browser, base, staff.email)
+    page.goto(f"{base}/staff/fairs/{fair.slug}/check-in/")
+    expect(page.locator("#offline-status")).to_contain_text("thẻ đã lưu trên máy")
+    page.route("**/check-in/sync/", lambda route: route.fulfill(status=503, body="{}"))
+
+    ctx.set_offline(True)
+    scan(page, lan.code)
+    expect(page.locator("#checkin-result")).to_contain_text("Chào mừng Nguyễn Thị Lan")
+    copies = int(page.locator("#checkin-form").get_attribute("data-copies") or 0)
+    sent(page, "#checkin-form", lambda: ctx.set_offline(False))  # back online: the send fails (503) …
+    page.wait_for_function(  # … and the phone refreshes its copy of the badges
+        "n => Number(document.querySelector('#checkin-form').dataset.copies || 0) > n", arg=copies
+    )
+    ctx.set_offline(True)
+    scan(page, lan.code)
+
+    expect(page.locator("#checkin-result")).to_contain_text("Nguyễn Thị Lan đã check-in rồi.")
+    expect(page.locator("#offline-status")).to_contain_text("2 lượt quét chờ gửi")  # both kept, as scanned
+    page.unroute("**/check-in/sync/")
+    ctx.set_offline(False)
+    expect(page.locator("#offline-status")).to_contain_text("0 lượt quét chờ gửi")
+    assert Badge.objects.get(pk=lan.pk).checked_in_at is not None
+    ctx.close()
+
+
 def test_an_intake_typed_online_whose_send_fails_is_kept_and_sent_again_into_one_intake(browser: Browser, live_server):
     base = live_server.url
     cooperative = OrganisationFactory(name="HTX Lúa gạo Tân Hiệp", province_code=91, commune_code=30850)
