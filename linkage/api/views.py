@@ -304,12 +304,28 @@ class DeliveryView(ActorAPIView):
 
     required_scopes = {"POST": ApiScope.CONTRACTS}
 
-    @extend_schema(request=inputs.DeliveryInput, responses={201: out.CallOffOut}, tags=TAGS)
+    @extend_schema(
+        request=inputs.DeliveryInput,
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                location=OpenApiParameter.HEADER,
+                required=False,
+                description="Retrying with the same key answers the call-off with the delivery the first request "
+                "recorded (200) instead of 409 'already weighed'. At most 100 characters.",
+            )
+        ],
+        responses={201: out.CallOffOut, 200: out.CallOffOut},
+        tags=TAGS,
+    )
     def post(self, request: Request, call_off_id: int) -> Response:
+        """Record the call-off's delivery as weighed and measured at the gate (one per call-off)."""
         call_off = selectors.call_off_get_for(actor=self.actor, call_off_id=call_off_id)
         fields = _read(self, inputs.DeliveryInput, unit=call_off.contract.unit)
-        services.delivery_record(
+        recorded = services.delivery_record_once(
             actor=self.actor,
+            key=idempotency_key(request.headers),
             call_off_id=call_off_id,
             received_on=fields["received_on"],
             gross_quantity=fields["gross_quantity"],
@@ -318,7 +334,7 @@ class DeliveryView(ActorAPIView):
             vehicle=fields.get("vehicle", ""),
             note=fields.get("note", ""),
         )
-        return _call_off(self.actor, call_off_id, status.HTTP_201_CREATED)
+        return _call_off(self.actor, call_off_id, status.HTTP_200_OK if recorded.replayed else status.HTTP_201_CREATED)
 
 
 class DeliverySyncResultOut(SyncResultOut):

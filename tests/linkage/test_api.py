@@ -154,6 +154,25 @@ def test_an_advance_retried_with_its_idempotency_key_is_recorded_once(api, contr
     assert contract.advances.count() == 2
 
 
+def test_a_gate_delivery_retried_with_its_idempotency_key_answers_the_first(api, contract):
+    """A gate clerk's client whose answer was lost sends the weighing again: with the same key it gets the call-off
+    with the delivery it recorded (200), not 409 "already weighed"; without one, 409 as before."""
+    call_off = factories.call_off(contract)
+    factories.dispatch(call_off)
+    client = api(member(contract.buyer, Role.STAFF))
+    url = reverse("linkage:call-off-delivery", args=[call_off.pk])
+    today = timezone.localdate().strftime("%d/%m/%Y")
+    typed = {"received_on": today, "gross_quantity": "12.500", "moisture": "14,5", "impurities": "1", "unfilled": "3"}
+    with translation.override("vi"):
+        first = client.post(url, typed, format="multipart", HTTP_IDEMPOTENCY_KEY="gate-2026-12-05-0001")
+        again = client.post(url, typed, format="multipart", HTTP_IDEMPOTENCY_KEY="gate-2026-12-05-0001")
+        unkeyed = client.post(url, typed, format="multipart")
+    assert (first.status_code, again.status_code, unkeyed.status_code) == (201, 200, 409), again.content
+    assert again.json()["delivery"] == first.json()["delivery"]
+    assert Delivery.objects.filter(call_off=call_off).count() == 1
+    assert Delivery.objects.get(call_off=call_off).gross_quantity == Decimal("12500")
+
+
 def test_reference_prices_through_the_api(api, processor, cooperative, alliance):
     manager = member(processor, Role.MANAGER)
     created = api(manager).post(
