@@ -230,6 +230,18 @@ def measurements_from(fields: dict[str, Any]) -> dict[str, Decimal]:
     return {m.value: fields[m.value] for m in Measure if fields.get(m.value) is not None}
 
 
+def delivery_details(fields: dict[str, Any]) -> dict[str, Any]:
+    """A DeliveryInput's values as delivery_record (and delivery_record_once) take them."""
+    return {
+        "received_on": fields["received_on"],
+        "gross_quantity": fields["gross_quantity"],
+        "measurements": measurements_from(fields),
+        "weigh_ticket": fields.get("weigh_ticket", ""),
+        "vehicle": fields.get("vehicle", ""),
+        "note": fields.get("note", ""),
+    }
+
+
 class AdvanceInput(serializers.Serializer):
     kind = inputs.ChoiceInput(AdvanceKind, label=gettext_lazy("Kind"))
     description = inputs.TextInput(max_length=300, label=gettext_lazy("What was supplied"))

@@ -615,12 +615,7 @@ def intake(request: MemberRequest, call_off_id: int) -> HttpResponse:
             delivery = services.delivery_record(
                 actor=request.actor,
                 call_off_id=call_off.pk,
-                received_on=fields["received_on"],
-                gross_quantity=fields["gross_quantity"],
-                measurements=inputs.measurements_from(fields),
-                weigh_ticket=fields.get("weigh_ticket", ""),
-                vehicle=fields.get("vehicle", ""),
-                note=fields.get("note", ""),
+                **inputs.delivery_details(fields),
             )
         except ApplicationError as error:
             form.add_service_errors(error)

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.http import QueryDict
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -25,6 +25,7 @@ from market.core.listing import ListEndpoint, list_response
 from market.core.offline import Recorded, RecordOne, SyncResultOut, answer_record
 from market.core.parsing import format_decimal
 from market.core.quantity import Unit
+from market.core.schema import idempotency_key_header
 from market.organisations.drf import ActorAPIView
 from market.organisations.models import ApiScope
 from market.organisations.permissions import Actor
@@ -307,13 +308,9 @@ class DeliveryView(ActorAPIView):
     @extend_schema(
         request=inputs.DeliveryInput,
         parameters=[
-            OpenApiParameter(
-                "Idempotency-Key",
-                str,
-                location=OpenApiParameter.HEADER,
-                required=False,
-                description="Retrying with the same key answers the call-off with the delivery the first request "
-                "recorded (200) instead of 409 'already weighed'. At most 100 characters.",
+            idempotency_key_header(
+                "Retrying with the same key answers the call-off with the delivery the first request recorded (200) "
+                "instead of 409 'already weighed'."
             )
         ],
         responses={201: out.CallOffOut, 200: out.CallOffOut},
@@ -327,12 +324,7 @@ class DeliveryView(ActorAPIView):
             actor=self.actor,
             key=idempotency_key(request.headers),
             call_off_id=call_off_id,
-            received_on=fields["received_on"],
-            gross_quantity=fields["gross_quantity"],
-            measurements=inputs.measurements_from(fields),
-            weigh_ticket=fields.get("weigh_ticket", ""),
-            vehicle=fields.get("vehicle", ""),
-            note=fields.get("note", ""),
+            **inputs.delivery_details(fields),
         )
         return _call_off(self.actor, call_off_id, status.HTTP_200_OK if recorded.replayed else status.HTTP_201_CREATED)
 
@@ -357,12 +349,7 @@ def _gate_record(actor: Actor) -> RecordOne:
             actor=actor,
             key=str(key),
             call_off_id=call_off_id,
-            received_on=fields["received_on"],
-            gross_quantity=fields["gross_quantity"],
-            measurements=inputs.measurements_from(fields),
-            weigh_ticket=fields.get("weigh_ticket", ""),
-            vehicle=fields.get("vehicle", ""),
-            note=fields.get("note", ""),
+            **inputs.delivery_details(fields),
         )
         message = _("Call-off #%(n)s: %(net)s %(unit)s accepted at %(price)s ₫.") % {
             "n": call_off.number,
@@ -417,14 +404,7 @@ class AdvanceRecordView(ActorAPIView):
     @extend_schema(
         request=inputs.AdvanceInput,
         parameters=[
-            OpenApiParameter(
-                "Idempotency-Key",
-                str,
-                location=OpenApiParameter.HEADER,
-                required=False,
-                description="Retrying with the same key answers the advance the first request recorded (200). "
-                "At most 100 characters.",
-            )
+            idempotency_key_header("Retrying with the same key answers the advance the first request recorded (200).")
         ],
         responses={201: out.AdvanceOut, 200: out.AdvanceOut},
         tags=TAGS,

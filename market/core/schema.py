@@ -11,12 +11,24 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.settings import spectacular_settings
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, serializers
 from rest_framework.request import Request
 
 from market.core.errors import ApplicationError
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def idempotency_key_header(retried: str) -> OpenApiParameter:
+    """The `Idempotency-Key` header of a write a client may send again; `retried` says what a retry answers."""
+    return OpenApiParameter(
+        "Idempotency-Key",
+        str,
+        location=OpenApiParameter.HEADER,
+        required=False,
+        description=f"{retried} At most 100 characters.",
+    )
 
 
 # Built with type(): the body's key `fields` would shadow Serializer.fields in a class statement.

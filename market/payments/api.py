@@ -6,7 +6,7 @@ from typing import Any
 
 import stripe
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -19,6 +19,7 @@ from market.core.api import error_body
 from market.core.inputs import idempotency_key, input_mode, read_input, read_query
 from market.core.json_input import JSONParser
 from market.core.listing import ListEndpoint, list_response
+from market.core.schema import idempotency_key_header
 from market.organisations.drf import ActorAPIView, AllowedActionsField
 from market.organisations.models import ApiScope
 from market.payments import bank_webhook, selectors, services, vietqr
@@ -351,7 +352,9 @@ class CardPaymentView(ActorAPIView):
     @extend_schema(
         request=CardPaymentInput,
         responses={201: CardPaymentOut},
-        parameters=[OpenApiParameter("Idempotency-Key", str, location=OpenApiParameter.HEADER, required=False)],
+        parameters=[
+            idempotency_key_header("Retrying with the same key answers the same payment; the card is charged once.")
+        ],
         tags=["payments"],
     )
     def post(self, request: Request, reference: str) -> Response:
@@ -449,7 +452,7 @@ class RefundCreateView(ActorAPIView):
     @extend_schema(
         request=RefundInput,
         responses={201: RefundOut},
-        parameters=[OpenApiParameter("Idempotency-Key", str, location=OpenApiParameter.HEADER, required=False)],
+        parameters=[idempotency_key_header("Retrying with the same key answers the same refund, made once.")],
         tags=["payments"],
     )
     def post(self, request: Request, payment_id: int) -> Response:

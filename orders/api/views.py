@@ -8,7 +8,7 @@ from typing import Any
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from market.core.http import generated_file
 from market.core.inputs import InputMode, input_mode, read_input
 from market.core.listing import ListEndpoint, list_response
+from market.core.schema import idempotency_key_header
 from market.organisations.drf import ActorAPIView
 from market.organisations.models import ApiScope
 from market.organisations.permissions import Actor
@@ -153,13 +154,7 @@ class CheckoutListView(ActorAPIView):
     @extend_schema(
         request=inputs.CheckoutInput,
         parameters=[
-            OpenApiParameter(
-                "Idempotency-Key",
-                str,
-                location=OpenApiParameter.HEADER,
-                description="Retrying with the same key returns the same checkout (200); another body → 422. "
-                "At most 100 characters.",
-            )
+            idempotency_key_header("Retrying with the same key returns the same checkout (200); another body → 422.")
         ],
         responses={201: s.CheckoutOut, 200: s.CheckoutOut},
         tags=TAGS,
