@@ -237,6 +237,7 @@ def _product_shown(request: ActorRequest, product_id: int) -> ProductShown:
     tiers = selectors.price_tiers_for(product=item)
     certificates = selectors.certificates_in_force_for(product=item)  # read once: the list and the badges
     lots = selectors.lots_in_stock(product=item)  # read once: the table and the stock
+    stock = selectors.stock_of(lots)
     context = {
         "product": item,
         "tiers": tiers,
@@ -247,7 +248,7 @@ def _product_shown(request: ActorRequest, product_id: int) -> ProductShown:
         "badges": selectors.badges_of(certificates),
         "certificates": certificates,
         "lots": lots,
-        "stock": selectors.stock_of(lots),
+        "stock": stock,
         "images": list(item.images.all()),
         "path": selectors.category_path(item.category_id),
         "manage": mark_safe(CONTENT_SLOTS[0]),  # noqa: S308 (a constant)
@@ -257,7 +258,7 @@ def _product_shown(request: ActorRequest, product_id: int) -> ProductShown:
     html = render_to_string("frontend/catalog/product_content.html", context)
     before, rest = html.split(CONTENT_SLOTS[0])
     middle, after = rest.split(CONTENT_SLOTS[1])
-    shown = ProductShown(product=item, stock=context["stock"], content=(before, middle, after))
+    shown = ProductShown(product=item, stock=stock, content=(before, middle, after))
     if selectors.product_is_public(item):
         cache.set(key, shown, PRODUCT_PARTS_SECONDS)
     return shown
