@@ -171,5 +171,28 @@ def products_for_order(*, product_ids: Collection[int]) -> dict[int, Product]:
     return {product.pk: product for product in products}
 
 
-def is_orderable(product: Product) -> bool:
+COOPERATIVE_OF_LIMIT = 200_000
+_COOPERATIVE_OF: dict[int, int] = {}  # product id -> cooperative id, in this process
+
+
+def product_cooperative_id(product_id: int) -> int | None:
+    """The cooperative a product belongs to (None: no such product), whoever asks: it says nothing else about
+    the product. Kept per process once found: a product never changes hands, so a public page can name its
+    cooperative's versions before it reads the product itself."""
+    if product_id not in _COOPERATIVE_OF:
+        found = Product.objects.filter(pk=product_id).values_list("cooperative_id", flat=True).first()
+        if found is None:
+            return None
+        if len(_COOPERATIVE_OF) >= COOPERATIVE_OF_LIMIT:
+            _COOPERATIVE_OF.clear()  # bounds the memory; each is read again once
+        _COOPERATIVE_OF[product_id] = found
+    return _COOPERATIVE_OF[product_id]
+
+
+def product_is_public(product: Product) -> bool:
+    """Whether anyone may see the product: `browse.public_products()` for a row already read."""
     return product.status == ProductStatus.PUBLISHED and product.cooperative.is_verified
+
+
+def is_orderable(product: Product) -> bool:
+    return product_is_public(product)  # a buyer may order what anyone may see

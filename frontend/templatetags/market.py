@@ -11,6 +11,7 @@ from django.conf import settings
 from django.template.context import Context
 from django.urls import reverse
 
+from frontend.navigation import fixed_path
 from market.core.money import Money
 from market.core.parsing import format_decimal, format_money, machine_number
 from market.core.quantity import UNIT_SYMBOLS
@@ -26,6 +27,10 @@ def offline_send_every() -> int:
 
 # An id no row has: where the id goes in a path reversed once.
 _ID_MARKER = "2147483647"
+
+
+# `{% url name %}` for a view without arguments, reversed once per process: every page's shell writes about ten.
+register.simple_tag(fixed_path, name="fixed_path")
 
 
 @register.simple_tag(takes_context=True)

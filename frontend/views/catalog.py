@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -12,6 +14,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
@@ -28,11 +31,12 @@ from frontend.conditional import conditional_page
 from frontend.fragments import fragment, product_cards
 from frontend.schema_forms import Choices, SchemaForm
 from market.core import inputs as core_inputs
+from market.core.conditional import deploy_version
 from market.core.errors import ApplicationError
 from market.core.parsing import format_input_decimal, format_money
-from market.core.quantity import UNIT_SYMBOLS, base_unit
 from market.organisations import geo
 from market.organisations.http import ActorRequest
+from market.organisations.storefront import storefront_version
 
 # What the filter form shows; paging is the links' business and the search has its own box.
 FILTER_EXCLUDED = ("cursor", "page_size", "search")
@@ -190,16 +194,50 @@ def _quote(product: Product, params: Any) -> tuple[PriceQuote | None, str | None
         return None, "; ".join(m for ms in error.fields.values() for m in ms) or error.message, part
 
 
-@require_safe
-@one_version()
-@conditional_page(lambda request, product_id: versions((Watched.PRODUCT, product_id)))  # + its lots' stock
-def product(request: ActorRequest, product_id: int) -> HttpResponse:
-    actor = request.actor
-    item = selectors.product_visible_get(actor=actor, product_id=product_id)
-    quote, quote_error, part = _quote(item, request.GET)
+def _product_versions(request: ActorRequest, product_id: int) -> tuple[object, ...]:
+    """What the product page shows, by version: the catalogue's, today, the product's own (its lots' stock) and
+    its cooperative's storefront version (its name, address and story are on the page; a profile edit moves
+    only that). Read once per request: the ETag and the kept content share it."""
+    if "product_versions" not in request.__dict__:
+        cooperative_id = selectors.product_cooperative_id(product_id)
+        cooperative = storefront_version(cooperative_id) if cooperative_id is not None else None
+        request.__dict__["product_versions"] = (*versions((Watched.PRODUCT, product_id)), cooperative)
+    return request.__dict__["product_versions"]
+
+
+@dataclass(frozen=True)
+class ProductShown:
+    """What the product page shows anyone: the product (with its cooperative, category, VAT category, tiers and
+    images), its stock, and the rendered content around the two personal parts (CONTENT_SLOTS)."""
+
+    product: Product
+    stock: Decimal
+    content: tuple[str, ...]
+
+
+# The personal parts of the product page, rendered per request into the content kept for everyone: the owner's
+# "manage" link, and the quantity box (a buyer's posts to their cart with their CSRF token).
+CONTENT_SLOTS = ("<!--product:manage-->", "<!--product:buy-->")
+PRODUCT_PARTS_SECONDS = 3600  # keyed on the versions: this only bounds the memory of pages no one reads again
+
+
+def _product_shown(request: ActorRequest, product_id: int) -> ProductShown:
+    """The product as `selectors.product_visible_get` lets the actor see it, with its rendered content. A public
+    product's is kept under the page's versions (the ETag's) and the language: while they stand it is public
+    (publishing, delisting and a cooperative's verification move the catalogue version), so anyone may be served
+    it without the visibility query. A draft or delisted product (its cooperative's eyes only) is never kept.
+    The deploy is in the key too: another deploy's templates rendered the content differently."""
+    key = "product:{}:{}:{}:{}:{}:{}:{}".format(
+        product_id, *_product_versions(request, product_id), get_language(), deploy_version()
+    )
+    shown = cache.get(key)
+    if shown is not None:
+        return shown
+    item = selectors.product_visible_get(actor=request.actor, product_id=product_id)
     tiers = selectors.price_tiers_for(product=item)
     certificates = selectors.certificates_in_force_for(product=item)  # read once: the list and the badges
     lots = selectors.lots_in_stock(product=item)  # read once: the table and the stock
+    stock = selectors.stock_of(lots)
     context = {
         "product": item,
         "tiers": tiers,
@@ -210,9 +248,32 @@ def product(request: ActorRequest, product_id: int) -> HttpResponse:
         "badges": selectors.badges_of(certificates),
         "certificates": certificates,
         "lots": lots,
-        "stock": selectors.stock_of(lots),
+        "stock": stock,
         "images": list(item.images.all()),
         "path": selectors.category_path(item.category_id),
+        "manage": mark_safe(CONTENT_SLOTS[0]),  # noqa: S308 (a constant)
+        "buy": mark_safe(CONTENT_SLOTS[1]),  # noqa: S308 (a constant)
+    }
+    # Without the request: nothing of the visitor's belongs in content kept for everyone.
+    html = render_to_string("frontend/catalog/product_content.html", context)
+    before, rest = html.split(CONTENT_SLOTS[0])
+    middle, after = rest.split(CONTENT_SLOTS[1])
+    shown = ProductShown(product=item, stock=stock, content=(before, middle, after))
+    if selectors.product_is_public(item):
+        cache.set(key, shown, PRODUCT_PARTS_SECONDS)
+    return shown
+
+
+@require_safe
+@one_version()
+@conditional_page(_product_versions)
+def product(request: ActorRequest, product_id: int) -> HttpResponse:
+    shown = _product_shown(request, product_id)
+    item = shown.product
+    quote, quote_error, part = _quote(item, request.GET)
+    context = {
+        "product": item,
+        "stock": shown.stock,
         # The one quantity box (price and cart) keeps what was typed; it starts at the minimum order.
         "quantity_form": SchemaForm(
             request.GET or None,
@@ -223,12 +284,15 @@ def product(request: ActorRequest, product_id: int) -> HttpResponse:
         ),
         "quote": quote,
         "quote_error": quote_error,
-        "actions": allowed(product_actions(actor=actor, obj=item)),
-        "base_unit": UNIT_SYMBOLS.get(base_unit(item.unit), item.unit),
+        "actions": allowed(product_actions(actor=request.actor, obj=item)),
     }
     if _is_htmx(request) and part == PagePart.QUOTE:
         return render(request, "frontend/catalog/partials/quote.html", context)
-    return render(request, "frontend/catalog/product.html", context)
+    before, middle, after = shown.content
+    manage = render_to_string("frontend/catalog/partials/product_manage.html", context, request)
+    buy = render_to_string("frontend/catalog/partials/product_buy.html", context, request)
+    content = mark_safe(before + manage + middle + buy + after)  # noqa: S308 (each part rendered by a template)
+    return render(request, "frontend/catalog/product.html", {"product": item, "content": content})
 
 
 def _trace_page(request: ActorRequest, find_lot: Callable[[], HarvestLot], ident: str | None) -> HttpResponse:

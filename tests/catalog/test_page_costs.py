@@ -110,6 +110,17 @@ def test_a_warm_catalogue_page_reads_the_products_only(shop, redis_calls):
     assert queries == 3
 
 
+def test_a_warm_product_page_reads_no_sql(shop, redis_calls):
+    """Its content is kept under its versions (frontend.views.catalog._product_shown): the versions, the kept
+    content and nothing from PostgreSQL for anyone who is not signed in."""
+    client = Client()
+    path = f"/products/{shop['rice'].pk}/"
+    _cost(client, path, redis_calls)
+    queries, redis = _cost(client, path, redis_calls)
+    assert queries == 0
+    assert redis == 3  # the catalogue's and the product's versions; the cooperative's; the kept content
+
+
 PERSONAL_QUERIES = 2  # the session; the user with their organisations and unread bell (frontend.visitor)
 
 

@@ -132,3 +132,62 @@ def test_each_audience_of_a_trace_page_has_its_own_kept_parts(world, monkeypatch
         world.cooperative.pk,
         world.alliance.pk,
     ]
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_after_each_change_the_kept_product_page_is_what_a_fresh_render_shows(world, change):  # noqa: F811
+    """The product page's content is kept for everyone under its versions (frontend.views.catalog): a kept one is
+    never older than the data, its cooperative's profile included."""
+    path = reverse("frontend:product", args=[world.product.pk])
+    _page(path)  # kept
+    CHANGES[change](world)
+    kept, fresh = _kept_and_fresh(path)
+    assert kept == fresh, change
+
+
+def test_a_product_page_names_its_cooperatives_story_as_soon_as_it_changes(world):  # noqa: F811
+    """The page shows the cooperative's description; its ETag (and so what is kept) moves with the profile."""
+    client = Client()
+    path = reverse("frontend:product", args=[world.product.pk])
+    etag = client.get(path)["ETag"]
+    CHANGES["profile"](world)
+    response = client.get(path, headers={"If-None-Match": etag})
+    assert response.status_code == 200
+    assert "Lúa ST25 trên đất phèn, từ 2005." in response.content.decode()
+
+
+def test_a_delisted_product_is_no_longer_served_from_what_was_kept(world):  # noqa: F811
+    from catalog import services as catalog_services
+    from tests.catalog.factories import actor_for
+    from tests.factories import member
+
+    path = reverse("frontend:product", args=[world.product.pk])
+    assert Client().get(path).status_code == 200  # kept
+    catalog_services.product_delist(actor=actor_for(world.cooperative), product_id=world.product.pk)
+    assert Client().get(path).status_code == 404
+    owner = Client()
+    owner.force_login(member(world.cooperative))
+    page = owner.get(path)
+    assert page.status_code == 200
+    assert 'data-action="edit"' in page.content.decode()  # its own, rendered for it: never kept
+    assert Client().get(path).status_code == 404
+
+
+def test_the_personal_parts_of_a_kept_product_page_are_each_visitors(world):  # noqa: F811
+    """Kept for everyone, the content still gives the buyer their cart form, the owner their manage link, and
+    anyone else the price box only."""
+    from tests.factories import member
+
+    path = reverse("frontend:product", args=[world.product.pk])
+    pages = {}
+    for name, audience in (("anyone", None), ("buyer", world.buyer), ("owner", world.cooperative)):
+        client = Client()
+        if audience is not None:
+            client.force_login(member(audience))
+        pages[name] = client.get(path).content.decode()
+    assert 'action="/cart/"' in pages["buyer"]
+    assert 'data-action="edit"' not in pages["buyer"]
+    assert 'data-action="edit"' in pages["owner"]
+    assert 'action="/cart/"' not in pages["owner"]
+    assert 'action="/cart/"' not in pages["anyone"]
+    assert 'data-action="edit"' not in pages["anyone"]

@@ -74,6 +74,16 @@ def _area(w: World) -> None:
     )  # fmt: skip
 
 
+def _plot(w: World) -> None:
+    area = supply_services.area_create(
+        actor=actor_for(w.cooperative), code="P", name="Ruộng nhà ông Tư", category=category().pk, crop="Lúa",
+        province_code=91,
+    )  # fmt: skip
+    commune = area.cooperative.commune_code
+    supply_services.plot_create(actor=actor_for(w.cooperative), area_id=area.pk, code="P-1", commune_code=commune,
+                                hectares=Decimal("2.5"))  # fmt: skip
+
+
 def _booth(w: World) -> None:
     fair = make_fair(w.alliance, booths=1)
     assign(w.alliance, apply(w.cooperative, fair), fair, "A-01")
@@ -98,6 +108,7 @@ CHANGES: dict[str, Callable[[World], None]] = {
     "photo": _photo,
     "certificate verified": lambda w: make_certificate(w.cooperative, number="VG-NEW"),
     "raw-material area": _area,
+    "plot": _plot,
     "booth assigned": _booth,
     "order confirmed": _order_confirmed,
     "quote sent": _quote,
