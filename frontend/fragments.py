@@ -1,7 +1,8 @@
 """Rendered parts of the public catalogue pages kept in the cache, keyed on everything they show.
 
 A part is kept under the catalogue version and today (catalog.cache: every write that changes what buyers see
-bumps the version; certificates expire by date), the language, and its own parameters. Nothing of the visitor's
+bumps the version; certificates expire by date), the deploy (another deploy's templates render it differently),
+the language, and its own parameters. Nothing of the visitor's
 is in these parts (no CSRF token, no name, no nonce): the page shell around them is rendered for each request.
 A part made with facet counts that are not the current ones (catalog.cache.served_stale) is not kept.
 
@@ -25,6 +26,7 @@ from django.utils.translation import get_language
 from catalog.cache import catalog_version, served_stale
 from catalog.models import Product
 from catalog.selectors import Badge
+from market.core.conditional import deploy_version
 
 FRAGMENT_SECONDS = 3600  # keyed on the version: this only bounds the memory of parts no one asks for again
 CARD_TEMPLATE = "frontend/catalog/partials/card.html"
@@ -34,8 +36,10 @@ Card = tuple[Product, list[Badge], str]
 
 
 def _prefix(name: str) -> str:
-    """Where the parts named `name` of the current catalogue version, today, in this language are kept."""
-    return f"fragment:{name}:{catalog_version()}:{timezone.localdate().isoformat()}:{get_language()}:"
+    """Where the parts named `name` of the current catalogue version, today, this deploy, in this language are
+    kept."""
+    day = timezone.localdate().isoformat()
+    return f"fragment:{name}:{catalog_version()}:{day}:{deploy_version()}:{get_language()}:"
 
 
 def _digest(params: object) -> str:

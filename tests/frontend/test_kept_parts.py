@@ -191,3 +191,20 @@ def test_the_personal_parts_of_a_kept_product_page_are_each_visitors(world):  # 
     assert 'action="/cart/"' not in pages["owner"]
     assert 'action="/cart/"' not in pages["anyone"]
     assert 'data-action="edit"' not in pages["anyone"]
+
+
+def test_a_part_kept_by_one_deploy_is_rendered_again_by_the_next(monkeypatch):
+    """A deploy that changes the templates (here: the static manifest, which deploy_version reads) must not
+    serve the parts the previous one rendered until the next catalogue write."""
+    from django.contrib.staticfiles.storage import staticfiles_storage
+
+    from frontend.fragments import fragment
+    from market.core.conditional import deploy_version
+
+    assert fragment("deploy-test", {}, lambda: "old templates") == "old templates"
+    monkeypatch.setattr(staticfiles_storage, "manifest_hash", "another-deploy", raising=False)
+    deploy_version.cache_clear()
+    try:
+        assert fragment("deploy-test", {}, lambda: "new templates") == "new templates"
+    finally:
+        deploy_version.cache_clear()
