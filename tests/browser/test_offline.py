@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
+from uuid import UUID
 
 import pytest
 import segno
@@ -703,4 +704,69 @@ def test_the_phone_refreshes_only_the_badges_that_changed_revoked_reissued_and_n
     assert refused.status == 400
     assert "updated_since=" in again.url
     assert {b["code"] for b in again.json()["results"]} == everyone | {new_hung.code, minh.code}
+    ctx.close()
+
+
+# What a tab of the pages before version 2 of the offline store did: open it at version 1 with the stores it
+# knew, keep a scan queued, and hold the connection with no `versionchange` handler (it never let go).
+HOLD_VERSION_1 = """async ([fair, code]) => {
+    const db = await new Promise((resolve, reject) => {
+        const request = indexedDB.open("market-link", 1);
+        request.onupgradeneeded = () => {
+            for (const [name, key] of [["badges", "id"], ["scans", "key"], ["intakes", "key"], ["meta", "k"]]) {
+                request.result.createObjectStore(name, { keyPath: key });
+            }
+        };
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+    });
+    const key = crypto.randomUUID();
+    await new Promise((resolve, reject) => {
+        const tx = db.transaction("scans", "readwrite");
+        tx.objectStore("scans").put({ key, fair, code, scanned_at: new Date().toISOString() });
+        tx.oncomplete = resolve;
+        tx.onerror = () => reject(tx.error);
+    });
+    window.heldAtVersion1 = db;
+    return key;
+}"""
+# A later deploy's page opening the store at version 3: answered only once every older tab has let go.
+OPEN_VERSION_3 = """() => new Promise((resolve, reject) => {
+    const request = indexedDB.open("market-link", 3);
+    request.onsuccess = () => { const version = request.result.version; request.result.close(); resolve(version); };
+    request.onerror = () => reject(request.error);
+})"""
+
+
+def test_a_tab_on_version_1_blocks_the_upgrade_with_a_notice_until_reloaded_and_its_queued_scan_survives(
+    browser: Browser, live_server
+):
+    """The offline store's version-2 upgrade waits for every tab holding version 1. The page said nothing while
+    it waited (no `blocked` handler), and a page whose store another tab upgraded said nothing either, though
+    it could no longer keep a scan."""
+    base = live_server.url
+    fair, staff = checkin_fair()
+    lan = Badge.objects.get(fair=fair, holder_name="Nguyễn Thị Lan")
+    ctx, old_tab = phone(browser, base, staff.email)
+    queued_key = old_tab.evaluate(HOLD_VERSION_1, [str(fair.pk), lan.code])
+
+    page = ctx.new_page()
+    page.goto(f"{base}/staff/fairs/{fair.slug}/check-in/")
+    notice = page.locator("#offline-store-notice")
+    expect(notice).to_contain_text("Một tab Market Link khác đang mở phiên bản cũ của trang này")
+    assert_accessible(page)
+    assert_fits_phone(page)
+    assert not CheckinScan.objects.exists()
+
+    old_tab.reload()  # the person reloads the old tab: it lets go, the upgrade runs and the page goes on
+    expect(notice).to_have_count(0)
+    expect(page.locator("#offline-status")).to_contain_text("0 lượt quét chờ gửi")
+    assert list(CheckinScan.objects.values_list("key", "outcome")) == [(UUID(queued_key), ScanOutcome.CHECKED_IN)]
+    assert Badge.objects.get(pk=lan.pk).checked_in_at is not None
+
+    # A newer version opened in another tab is not blocked by this page, which asks to be reloaded.
+    newer = ctx.new_page()
+    newer.goto(f"{base}/offline/")
+    assert newer.evaluate(OPEN_VERSION_3) == 3
+    expect(notice).to_contain_text("Market Link đã được cập nhật ở một tab khác. Hãy tải lại trang này")
     ctx.close()
