@@ -672,7 +672,8 @@ def test_the_phone_refreshes_only_the_badges_that_changed_revoked_reissued_and_n
 
     refreshed(page, page.get_by_role("button", name="Gửi ngay").click)
     [changes] = answers[1:]
-    assert "cursor=s1." in changes.url and "updated_since" not in changes.url
+    assert "cursor=s1." in changes.url
+    assert "updated_since" not in changes.url
     assert {b["code"] for b in changes.json()["results"]} == {lan.code, hung.code, new_hung.code, minh.code}
     kept = "([fair, code]) => OfflineStore.get('badges', fair + ':' + code)"
     assert page.evaluate(kept, [str(fair.pk), hung.code])["reissuedAs"] == new_hung.code
@@ -694,9 +695,10 @@ def test_the_phone_refreshes_only_the_badges_that_changed_revoked_reissued_and_n
     assert checked == {new_hung.code, minh.code}
 
     # A cursor the server cannot read (400) sends the phone back to a whole copy.
+    unreadable = "s1.bm90LWEtY3Vyc29y"  # "not-a-cursor"
     page.evaluate(
-        "fair => OfflineStore.put('meta', {k: 'badges-sync:' + fair, cursor: 's1.bm90LWEtY3Vyc29y', since: Date.now()})",
-        str(fair.pk),
+        "([fair, cursor]) => OfflineStore.put('meta', {k: 'badges-sync:' + fair, cursor, since: Date.now()})",
+        [str(fair.pk), unreadable],
     )
     seen = len(answers)
     refreshed(page, page.get_by_role("button", name="Gửi ngay").click)
