@@ -1,11 +1,12 @@
 // Check-in at the entrance, on a phone that may lose the network. The fair's badges are kept on the phone
-// (IndexedDB) and kept up to date with only what changed since the last refresh (the badge list's sync); with the network a scan is answered at once (htmx); without it the scan is answered from the
-// kept badges and queued under its own idempotency key, then sent when the network is back. The server
-// decides: the first scan of a badge (by scan time) wins, a scan from another phone is a conflict, listed
-// here, and so is a scan of a badge revoked before the scan arrived. Every sync tells the phone which badges
-// are revoked, and it refuses those offline from then on. A scan sent online that gets no answer (the
-// network failed mid-request, the server answered 5xx, or took too long) is queued as if offline. The phone
-// tells the server its queue length whenever it can, for the staff's list of phones.
+// (IndexedDB) and refreshed with only what changed since the last refresh (the badge list's sync); with the
+// network a scan is answered at once (htmx); without it the scan is answered from the kept badges and
+// queued under its own idempotency key, then sent when the network is back. The server decides: the first
+// scan of a badge (by scan time) wins, a scan from another phone is a conflict, listed here, and so is a scan
+// of a badge revoked before the scan arrived. Every sync tells the phone which badges are revoked, and it
+// refuses those offline from then on. A scan sent online that gets no answer (the network failed
+// mid-request, the server answered 5xx, or took too long) is queued as if offline. The phone tells the server
+// its queue length whenever it can, for the staff's list of phones.
 (function () {
   "use strict";
   var form = document.getElementById("checkin-form");
@@ -65,9 +66,8 @@
   // another fair takes that fair's copy whole.
   var SYNC_KEY = "badges-sync:" + fair;
   var PAGE = 200; // the list's largest page: a fair of 3,000 badges is 15 requests the first time
-  // Past this age since its last whole copy the phone takes another: a day of changes at a big fair can
-  // outnumber its badges, and a whole copy also rewrites what the phone marked by itself (a badge checked by
-  // a scan the server then refused, a revoked code kept under its code for want of a name).
+  // Past this age since its last whole copy the phone takes another rather than a day's changes, which at a
+  // big fair can outnumber its badges.
   var CURSOR_MAX_AGE_MS = 24 * 60 * 60 * 1000;
   var EPOCH = "1970-01-01T00:00:00Z";
 
@@ -102,19 +102,20 @@
   }
 
   // Keep one page and the cursor after it: a pull cut short resumes from the last page kept.
-  function keepPage(page, queued, whole) {
+  function keepPage(page, queued, since) {
     var rows = page.results.map(function (b) {
       return badgeRow(b, queued);
     });
     return store.putAll("badges", rows).then(function () {
-      return store.put("meta", { k: SYNC_KEY, cursor: page.sync_cursor, since: whole, at: Date.now() });
+      return store.put("meta", { k: SYNC_KEY, cursor: page.sync_cursor, since: since });
     });
   }
 
-  function pull(url, queued, whole) {
+  // `since`: when the whole copy this cursor continues was started.
+  function pull(url, queued, since) {
     return getJSON(url).then(function (page) {
-      return keepPage(page, queued, whole).then(function () {
-        return page.next ? pull(page.next, queued, whole) : undefined;
+      return keepPage(page, queued, since).then(function () {
+        return page.next ? pull(page.next, queued, since) : undefined;
       });
     });
   }
