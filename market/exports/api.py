@@ -54,9 +54,9 @@ class ExportJobOut(serializers.ModelSerializer):
     class Meta:
         model = ExportJob
         fields = [
-            "id", "kind", "kind_label", "file_format", "language", "date_from", "date_to", "status_filter", "status",
-            "rows_total", "rows_done", "percent", "file_size", "error", "created_at", "finished_at", "expires_at",
-            "download_url",
+            "id", "kind", "kind_label", "file_format", "language", "delimiter", "date_from", "date_to",
+            "status_filter", "status", "rows_total", "rows_done", "percent", "file_size", "error", "created_at",
+            "finished_at", "expires_at", "download_url",
         ]  # fmt: skip
 
     def get_error(self, job: ExportJob) -> str:

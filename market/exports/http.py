@@ -41,7 +41,8 @@ def stream_response(export: StreamedExport) -> StreamingHttpResponse:
     rows = export.rows.iterator(chunk_size=CHUNK)
     if export.file_format == FileFormat.CSV:
         response = StreamingHttpResponse(
-            csv_chunks(export.kind, rows, export.language), content_type=CONTENT_TYPES[FileFormat.CSV]
+            csv_chunks(export.kind, rows, export.language, delimiter=export.delimiter),
+            content_type=CONTENT_TYPES[FileFormat.CSV],
         )
         response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
         return _private(response)

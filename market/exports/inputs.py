@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from market.core.inputs import ChoiceInput, DateInput, TextInput
-from market.exports.models import FileFormat, Language
+from market.exports.models import Delimiter, FileFormat, Language
 from market.exports.registry import all_exports, get_export
 
 STREAM = "stream"
@@ -45,6 +45,13 @@ class ExportInput(serializers.Serializer):
     language = ChoiceInput(
         Language, required=False, allow_blank=True, label=gettext_lazy("Column headings"),
         help_text=gettext_lazy("Your own language when left blank."),
+    )  # fmt: skip
+    delimiter = ChoiceInput(
+        Delimiter, required=False, allow_blank=True, label=gettext_lazy("CSV delimiter"),
+        help_text=gettext_lazy(
+            "For CSV. When left blank: semicolon with Vietnamese headings (Excel in Vietnamese opens it in "
+            "columns, with decimal commas), comma with English ones (decimal points)."
+        ),
     )  # fmt: skip
 
     def get_fields(self) -> dict[str, serializers.Field]:

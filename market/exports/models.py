@@ -23,6 +23,15 @@ class Language(models.TextChoices):
     EN = "en", _("English")
 
 
+class Delimiter(models.TextChoices):
+    """What separates a CSV file's cells. Excel opens a CSV with the list separator of Windows' regional
+    settings: ";" in Vietnamese (vi-VN, whose decimal mark is the comma), "," in English; a file with the other
+    one opens as a single column. docs/exports.md says why the default follows the headings' language."""
+
+    SEMICOLON = "semicolon", _("Semicolon (;): Excel in Vietnamese")
+    COMMA = "comma", _("Comma (,): Excel in English, ERPs and other programs")
+
+
 class JobStatus(models.TextChoices):
     QUEUED = "queued", _("Waiting")
     RUNNING = "running", _("Being written")
@@ -38,6 +47,8 @@ class ExportJob(TimeStampedModel):
     kind = models.CharField(_("what"), max_length=40)
     file_format = models.CharField(_("format"), max_length=4, choices=FileFormat.choices)
     language = models.CharField(_("language"), max_length=2, choices=Language.choices)
+    # CSV only (blank for XLSX).
+    delimiter = models.CharField(_("delimiter"), max_length=10, choices=Delimiter.choices, blank=True)
     date_from = models.DateField(_("from"))
     date_to = models.DateField(_("to"))
     status_filter = models.CharField(_("status"), max_length=30, blank=True)

@@ -23,6 +23,7 @@ from market.core.services import audit_record
 from market.exports import selectors
 from market.exports.models import ExportJob, FileFormat, JobStatus
 from market.exports.registry import ExportKind, get_export
+from market.exports.writers import default_delimiter, write_file
 from market.notifications.services import notify
 from market.organisations.models import Membership
 from market.organisations.permissions import Actor
@@ -53,6 +54,7 @@ class StreamedExport:
     file_format: str
     language: str
     filename: str
+    delimiter: str
 
 
 def _language(actor: Actor, language: str | None) -> str:
@@ -71,24 +73,28 @@ def export_request(
     status: str = "",
     file_format: str = FileFormat.XLSX,
     language: str | None = None,
+    delimiter: str = "",
     stream_small: bool = True,
 ) -> StreamedExport | ExportJob:
     """An export as asked: streamed now when it holds at most EXPORTS_STREAM_MAX_ROWS rows (and the caller can
-    take a file), else a job a worker writes. Scoping and token scopes are checked here for both."""
+    take a file), else a job a worker writes. Scoping and token scopes are checked here for both. A CSV file
+    without a delimiter asked gets the one its headings' language needs (writers.default_delimiter)."""
     if actor.user is None or actor.organisation is None:
         raise PermissionDenied()
     export_kind = selectors.export_kind_for(actor=actor, name=kind)
     language = _language(actor, language)
+    delimiter = (delimiter or default_delimiter(language)) if file_format == FileFormat.CSV else ""
     rows = selectors.export_rows(actor=actor, kind=export_kind, date_from=date_from, date_to=date_to, status=status)
     limit = settings.EXPORTS_STREAM_MAX_ROWS
     # Counting stops past the limit: a large range is not counted twice (the job counts it for its progress).
     if stream_small and rows[: limit + 1].count() <= limit:
         name = f"{kind.replace('_', '-')}-{date_from:%Y%m%d}-{date_to:%Y%m%d}.{file_format}"
-        return StreamedExport(export_kind, rows, str(file_format), language, name)
+        return StreamedExport(export_kind, rows, str(file_format), language, name, str(delimiter))
     with transaction.atomic():
         job = ExportJob.objects.create(
             requested_by=actor.user, organisation=actor.organisation, kind=kind, file_format=file_format,
-            language=language, date_from=date_from, date_to=date_to, status_filter=status or "",
+            language=language, delimiter=delimiter, date_from=date_from, date_to=date_to,
+            status_filter=status or "",
         )  # fmt: skip
         audit_record(actor=actor, action="exports.requested", target=job, data={"kind": kind})
         transaction.on_commit(partial(_enqueue, job_id=job.pk))
@@ -147,12 +153,10 @@ def export_job_run(*, job_id: int) -> ExportJob | None:
         def progress(done: int) -> None:
             ExportJob.objects.filter(pk=job.pk).update(rows_done=done)
 
-        from market.exports.writers import write_file
-
         with tempfile.TemporaryFile(dir=settings.EXPORTS_TEMP_DIR) as out:
             write_file(
                 kind, rows.iterator(chunk_size=CHUNK), file_format=job.file_format, language=job.language,
-                out=out, progress=progress,
+                out=out, progress=progress, delimiter=job.delimiter,
             )  # fmt: skip
             size = out.tell()
             out.seek(0)

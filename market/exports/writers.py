@@ -3,7 +3,7 @@
 `Column`s. So every file has its headings in the language asked for (a fixed machine heading stays as
 written), its cells made inert by market.core.exports (no text becomes a formula), UTF-8 CSV with a BOM (Excel
 reads Vietnamese right), local times without offset, and numbers left as numbers: numeric cells in XLSX, and
-in CSV decimals written as the file's language writes them (`csv_decimal`).
+in CSV a delimiter and decimals that go together (`csv_layout`: ";" with a decimal comma, "," with a point).
 
 Memory stays flat: rows come from a database cursor in chunks and leave as they are written (CSV a line at a
 time; XLSX through openpyxl's write-only mode, which writes each row to a temporary file)."""
@@ -23,7 +23,7 @@ from django.utils.functional import Promise
 
 from market.core.exports import CsvWriter, xlsx_row
 from market.core.parsing import format_input_decimal
-from market.exports.models import FileFormat
+from market.exports.models import Delimiter, FileFormat
 from market.exports.registry import Column
 
 CONTENT_TYPES = {
@@ -58,12 +58,12 @@ class FixedTable:
 
 
 def csv_decimal(value: Decimal, language: str) -> str:
-    """A decimal as a CSV cell holds it, the one rule of every CSV file: in a Vietnamese file "1250,5" (a
-    decimal comma, no thousands separator), in an English one "1250.5".
+    """A decimal as a CSV cell holds it, the one rule of every CSV file: with Vietnamese numbers "1250,5" (a
+    decimal comma, no thousands separator), with English ones "1250.5" (`csv_layout` says which a file uses).
 
     Excel and LibreOffice set to Vietnamese (vi-VN: comma decimal, dot thousands) read "1.5" as 15 or as a
-    date (1 May), so a Vietnamese file writes the comma; the csv module quotes the cell ("1250,5": the comma is
-    also the delimiter), and both import a quoted number as a number. No thousands separator: "1.250,5" is read
+    date (1 May), so a file for them writes the comma (in a comma delimited file the csv module quotes the
+    cell, and both import a quoted number as a number). No thousands separator: "1.250,5" is read
     right in vi-VN too, but any import not set to Vietnamese (an ERP, a spreadsheet in English) reads "1.250" as
     1.25, a silent error of a thousand times, while "1250,5" is read right or visibly not as a number. A value
     that would look like a thousands group ("1,125") gets a trailing zero ("1,1250"), so that the app's own
@@ -71,9 +71,34 @@ def csv_decimal(value: Decimal, language: str) -> str:
     return format_input_decimal(value, language=language, grouping=False)
 
 
-def _number_language(kind: Table, language: str) -> str:
-    """The language a file's CSV decimals are written in: its own, unless it is a file for programs."""
-    return "en" if isinstance(kind, FixedTable) and kind.for_programs else language
+DELIMITER_CHARACTERS = {Delimiter.SEMICOLON: ";", Delimiter.COMMA: ","}
+
+
+def default_delimiter(language: str) -> Delimiter:
+    """The delimiter an export gets when none is asked for: what Excel needs to open it in columns for the
+    person its headings are written for. Vietnamese headings: ";" (Excel on Windows set to vi-VN lists with
+    ";"); English ones: "," (Excel in English, ERPs, scripts). docs/exports.md argues it."""
+    return Delimiter.SEMICOLON if language == "vi" else Delimiter.COMMA
+
+
+@dataclass(frozen=True)
+class CsvLayout:
+    delimiter: str
+    # The language whose decimal mark the file's decimals use (csv_decimal).
+    numbers: str
+
+
+def csv_layout(kind: Table, language: str, delimiter: str = "") -> CsvLayout:
+    """A CSV file's delimiter and decimal mark, which go together as in a spreadsheet's regional settings.
+
+    An export kind: ";" with a decimal comma ("1250,5"), "," with a decimal point ("1250.5"), so no comma
+    delimited file holds a decimal comma and an import reads each cell as the settings that open the file
+    would. A fixed table (a report, a sheet the app imports back, a bank file) keeps its comma; its decimals
+    follow its language, quoted when they hold a comma, and a file for programs keeps the point."""
+    if isinstance(kind, FixedTable):
+        return CsvLayout(",", "en" if kind.for_programs else language)
+    character = DELIMITER_CHARACTERS[Delimiter(delimiter or default_delimiter(language))]
+    return CsvLayout(character, "vi" if character == ";" else "en")
 
 
 def headers(kind: Table, language: str) -> list[str]:
@@ -108,17 +133,19 @@ class _Line(io.StringIO):
         return text
 
 
-def csv_chunks(kind: Table, rows: Iterable[Any], language: str, progress: Progress | None = None) -> Iterator[bytes]:
-    """The CSV file in pieces of about 64 KB, UTF-8 with a BOM (so Excel reads Vietnamese right), decimals as
-    `csv_decimal` writes them."""
+def csv_chunks(
+    kind: Table, rows: Iterable[Any], language: str, progress: Progress | None = None, *, delimiter: str = ""
+) -> Iterator[bytes]:
+    """The CSV file in pieces of about 64 KB, UTF-8 with a BOM (so Excel reads Vietnamese right), delimited
+    and with decimals as `csv_layout` says."""
+    layout = csv_layout(kind, language, delimiter)
     buffer = _Line()
-    writer = CsvWriter(buffer, quoting=csv.QUOTE_MINIMAL)
+    writer = CsvWriter(buffer, delimiter=layout.delimiter, quoting=csv.QUOTE_MINIMAL)
     buffer.write("\ufeff")
     writer.writerow(headers(kind, language))
-    numbers = _number_language(kind, language)
     done = 0
     for cells in values(kind, rows, language):
-        writer.writerow([csv_decimal(cell, numbers) if isinstance(cell, Decimal) else cell for cell in cells])
+        writer.writerow([csv_decimal(cell, layout.numbers) if isinstance(cell, Decimal) else cell for cell in cells])
         done += 1
         if progress is not None and done % PROGRESS_EVERY == 0:
             progress(done)
@@ -160,18 +187,18 @@ def write_workbook(
 
 def write_file(
     kind: Table, rows: Iterable[Any], *, file_format: str, language: str, out: IO[bytes],
-    progress: Progress | None = None,
+    progress: Progress | None = None, delimiter: str = "",
 ) -> None:  # fmt: skip
     if file_format == FileFormat.XLSX:
         write_xlsx(kind, rows, language, out, progress)
         return
-    for chunk in csv_chunks(kind, rows, language, progress):
+    for chunk in csv_chunks(kind, rows, language, progress, delimiter=delimiter):
         out.write(chunk)
 
 
-def csv_text(table: Table, rows: Iterable[Any], language: str) -> str:
+def csv_text(table: Table, rows: Iterable[Any], language: str, *, delimiter: str = "") -> str:
     """A small table's whole CSV file (with its BOM), for an answer or a test."""
-    return b"".join(csv_chunks(table, rows, language)).decode("utf-8")
+    return b"".join(csv_chunks(table, rows, language, delimiter=delimiter)).decode("utf-8")
 
 
 def xlsx_bytes(table: Table, rows: Iterable[Any], language: str) -> bytes:

@@ -134,14 +134,15 @@ class EventTypeListView(ActorAPIView):
 
 
 class EndpointListView(ListEndpoint, ActorAPIView):
-    pagination_class = PagesOnly  # endpoints and deliveries are not change-tracked rows: paged, not synced
     capabilities = {"GET": WEBHOOKS_MANAGE, "POST": WEBHOOKS_MANAGE}
     required_scopes = {"GET": SCOPE, "POST": SCOPE}
 
     @extend_schema(responses=WebhookEndpointOut(many=True), tags=["webhooks"])
     def get(self, request: Request) -> Response:
         """The acting organisation's webhook endpoints (never their secrets), for members who manage webhooks. No
-        filters; newest first, in pages (`cursor`, `page_size`); not synced."""
+        filters; newest first, in pages (`cursor`, `page_size`); with `updated_since`, the endpoints changed since
+        then, oldest change first (docs/api-sync.md): one that starts failing (`failing_since`), is switched off
+        (by hand or after its retry window), is edited or has its secret rotated comes again."""
         endpoints = selectors.endpoint_list_for(actor=self.actor)
         return list_response(self, endpoints, WebhookEndpointOut, context=self.output_context)
 
@@ -225,6 +226,8 @@ class DeliveryListView(ListEndpoint, ActorAPIView):
     """The endpoint's delivery log, newest first, each with its attempts (request, response, duration).
     Settled entries are kept for a while (each one's `kept_until`), then removed by a nightly job."""
 
+    # Paged, not synced: a log whose entries are removed after their keeping period without a tombstone. An
+    # integration follows its endpoint's health by syncing the endpoints (failing_since, is_active).
     pagination_class = PagesOnly
     capabilities = {"GET": WEBHOOKS_MANAGE}
     required_scopes = {"GET": SCOPE}

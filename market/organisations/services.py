@@ -41,6 +41,7 @@ from market.organisations.models import (
     User,
     VerificationStatus,
 )
+from market.organisations.names import organisation_renamed, user_renamed
 from market.organisations.permissions import ORGANISATIONS_VIEW_ALL, TOKENS_MANAGE, Actor
 from market.organisations.policies import (
     API_TOKEN_POLICY,
@@ -101,10 +102,12 @@ def user_create(*, email: str, password: str, full_name: str, language: str = "v
     return user
 
 
+@transaction.atomic
 def user_update(
     *, user: User, full_name: str | None = None, language: str | None = None, phone: str | None = None
 ) -> User:
-    """The person's own details; None leaves a field as it is."""
+    """The person's own details; None leaves a field as it is. A new name moves the synced rows that show it
+    (market.organisations.names)."""
     changed = {
         name: value
         for name, value in (("full_name", full_name), ("language", language), ("phone", phone))
@@ -114,6 +117,8 @@ def user_update(
         setattr(user, name, nfc(value) if name == "full_name" else value)
     if changed:
         user.save(update_fields=list(changed))
+    if "full_name" in changed:
+        user_renamed(user.pk)
     return user
 
 
@@ -373,6 +378,8 @@ def organisation_update(
         target=organisation,
         data={"fields": sorted(changed), "reverify": reverify},
     )
+    if "name" in changed:
+        organisation_renamed(organisation.pk)  # the synced rows that show it (orders, contracts, badges…)
     storefront_changed([organisation.pk])  # its story, address, contacts
     return organisation
 

@@ -143,8 +143,8 @@ UNPAGED = {
 # Lists that page but do not sync, each with why.
 PAGED_WITHOUT_SYNC = {
     "/api/v1/products/": "the public catalogue: its own keyset search pages; /my-products/ syncs a seller's own",
-    "/api/v1/webhooks/endpoints/": "webhook endpoints are not change-tracked (a deletion is a tombstone)",
-    "/api/v1/webhooks/endpoints/{endpoint_id}/deliveries/": "a delivery log, appended to and pruned",
+    "/api/v1/webhooks/endpoints/{endpoint_id}/deliveries/": "a delivery log, pruned after its keeping period "
+    "without tombstones; an endpoint's health (failing_since, is_active) syncs with /webhooks/endpoints/",
 }
 
 

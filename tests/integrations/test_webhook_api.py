@@ -147,17 +147,39 @@ def test_event_types_list_what_may_be_chosen(erp):
     } == names  # fmt: skip
 
 
-def test_the_webhook_lists_are_pages_and_refuse_to_sync(erp, receiver):
+def test_the_webhook_lists_are_pages_and_the_delivery_log_refuses_to_sync(erp, receiver):
     """They paged with DRF's paginator but were documented as bare arrays (found by schemathesis on the merge
-    of schema-proof): now ListEndpoints, paged, with no sync since their rows are not change-tracked."""
+    of schema-proof): now ListEndpoints, paged. Endpoints sync (test_endpoints_sync_and_a_failing_or_disabled_
+    endpoint_comes_again); the delivery log, pruned without tombstones, does not."""
     created = register(erp, receiver.url)
     page = erp.get(ENDPOINTS, {"page_size": 1}).json()
     assert set(page) == {"next", "previous", "results"}
     assert [e["id"] for e in page["results"]] == [created["id"]]
     assert erp.get(ENDPOINTS, {"stauts": "x"}).json()["error"]["code"] == "unknown_parameter"
 
-    for url in (ENDPOINTS, f"{ENDPOINTS}{created['id']}/deliveries/"):
-        response = erp.get(url, {"updated_since": "2026-12-01T00:00:00Z"})
-        assert response.status_code == 400, response.content
-        assert response.json()["error"]["code"] == "sync_not_available"
-        assert list(response.json()["error"]["fields"]) == ["updated_since"]
+    response = erp.get(f"{ENDPOINTS}{created['id']}/deliveries/", {"updated_since": "2026-12-01T00:00:00Z"})
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["code"] == "sync_not_available"
+    assert list(response.json()["error"]["fields"]) == ["updated_since"]
+
+
+def test_endpoints_sync_and_a_failing_or_disabled_endpoint_comes_again(erp, receiver, settings):
+    """An integration learns that its endpoint is failing (`failing_since`) or was switched off by polling the
+    endpoints with `updated_since`, like every list whose rows are change-tracked (docs/api-sync.md)."""
+    settings.SYNC_SAFETY_LAG_SECONDS = 0
+    created = register(erp, receiver.url)
+    first = erp.get(ENDPOINTS, {"updated_since": "2000-01-01T00:00:00Z"})
+    assert first.status_code == 200, first.content
+    assert [e["id"] for e in first.json()["results"]] == [created["id"]]
+    cursor = first.json()["sync_cursor"]
+    assert erp.get(ENDPOINTS, {"cursor": cursor}).json()["results"] == []
+
+    receiver.answers = [500]
+    assert erp.post(f"{ENDPOINTS}{created['id']}/ping/").status_code in (200, 202)
+    webhook_relay()
+    failing = erp.get(ENDPOINTS, {"cursor": cursor}).json()
+    assert [(e["id"], e["failing_since"] is not None) for e in failing["results"]] == [(created["id"], True)]
+
+    assert erp.post(f"{ENDPOINTS}{created['id']}/disable/").status_code == 200
+    disabled = erp.get(ENDPOINTS, {"cursor": failing["sync_cursor"]}).json()
+    assert [(e["id"], e["is_active"]) for e in disabled["results"]] == [(created["id"], False)]

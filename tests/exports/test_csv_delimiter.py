@@ -1,0 +1,144 @@
+"""The CSV delimiter of an export: ";" or "," as asked (the page's form and the API's `delimiter`), by default
+";" with Vietnamese headings (Excel on Windows set to vi-VN lists with ";" and opens a comma file as one
+column) and "," with English ones. Decimals go with the delimiter (a decimal comma only in a ";" file), dates
+and times are ISO whatever the choice, the file starts with a UTF-8 BOM, and formulas stay inert."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from market.exports.models import ExportJob
+from market.organisations.models import Role
+from tests.catalog.factories import actor_for
+from tests.exports.conftest import FORMULA
+from tests.exports.test_csv_decimals import KINDS_WITH_DECIMALS, delivered  # noqa: F401  (a fixture)
+from tests.exports.test_exports import body, finished
+
+pytestmark = pytest.mark.django_db
+BOM = b"\xef\xbb\xbf"
+CHARACTER = {"semicolon": ";", "comma": ","}
+
+
+def _ask(client: Client, *, query: str = "?stream=1", **fields: str):
+    today = timezone.localdate().isoformat()
+    asked = {"kind": "orders", "date_from": today, "date_to": today, "file_format": "csv", **fields}
+    return client.post(f"/api/v1/exports/{query}", asked, content_type="application/json")
+
+
+def _rows(data: bytes, delimiter: str) -> list[list[str]]:
+    assert data.startswith(BOM)  # Excel reads the file as UTF-8 only with it: diacritics survive
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=delimiter))
+
+
+@pytest.fixture
+def buyer_client(buying) -> Client:
+    client = Client()
+    client.force_login(buying.user)
+    return client
+
+
+@pytest.mark.parametrize(("language", "delimiter"), [("vi", ";"), ("en", ",")])
+def test_the_page_defaults_to_the_delimiter_excel_needs_for_the_headings_language(
+    buyer_client, placed, language, delimiter
+):
+    day = timezone.localdate().strftime("%d/%m/%Y")
+    asked = {"kind": "orders", "date_from": day, "date_to": day, "file_format": "csv", "language": language}
+    response = buyer_client.post("/exports/", asked)
+
+    assert response.status_code == 200
+    data = body(response)
+    rows = _rows(data, delimiter)
+    assert rows[0][0] == ("Số đơn hàng" if language == "vi" else "Order number")
+    assert len(rows) == 3
+    assert {len(row) for row in rows} == {len(rows[0])}
+    assert data.decode("utf-8-sig").splitlines()[0].count(delimiter) == len(rows[0]) - 1
+
+
+@pytest.mark.parametrize("chosen", ["comma", "semicolon"])
+def test_the_page_writes_the_delimiter_chosen_whatever_the_language(buyer_client, placed, chosen):
+    day = timezone.localdate().strftime("%d/%m/%Y")
+    asked = {"kind": "orders", "date_from": day, "date_to": day, "file_format": "csv", "language": "vi"}
+    rows = _rows(body(buyer_client.post("/exports/", {**asked, "delimiter": chosen})), CHARACTER[chosen])
+    assert rows[0][0] == "Số đơn hàng"
+    assert len(rows) == 3
+    assert {len(row) for row in rows} == {len(rows[0])}
+
+
+def _is_iso_time(text: str) -> bool:
+    try:
+        (datetime if " " in text else date).fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("chosen", ["comma", "semicolon"])
+@pytest.mark.parametrize("language", ["vi", "en"])
+@pytest.mark.parametrize("kind", KINDS_WITH_DECIMALS)
+def test_decimals_and_dates_go_with_the_delimiter(delivered, kind, language, chosen):  # noqa: F811
+    """Read with csv.reader and the chosen delimiter, every row has the header's columns; each decimal with a
+    fraction uses the mark that goes with the delimiter and equals the XLSX's number; dates are ISO."""
+    client = Client()
+    client.force_login(actor_for(delivered.buyer, Role.OWNER).user)
+    delimiter = CHARACTER[chosen]
+    mark, other = (",", ".") if delimiter == ";" else (".", ",")
+    asked = {"kind": kind, "language": language, "delimiter": chosen}
+    rows = _rows(body(_ask(client, **asked)), delimiter)
+    book = openpyxl.load_workbook(io.BytesIO(body(_ask(client, **{**asked, "file_format": "xlsx"}))), read_only=True)
+    cells = list(book.worksheets[0].iter_rows(values_only=True))
+
+    assert len(rows) == len(cells) > 1
+    assert {len(row) for row in rows} == {len(rows[0])}
+    fractional = dated = 0
+    for written, numeric in zip(rows[1:], cells[1:], strict=True):
+        for text, cell in zip(written, numeric, strict=True):
+            if isinstance(cell, float) and not cell.is_integer():
+                fractional += 1
+                assert other not in text, (chosen, text)
+                assert Decimal(text.replace(mark, ".")) == Decimal(str(cell)), (chosen, text)
+            elif isinstance(cell, datetime | date):
+                dated += 1
+                assert _is_iso_time(text), (chosen, text)
+    assert fractional, f"{kind} exported no fraction: the test would check nothing"
+    assert dated, f"{kind} exported no date: the test would check nothing"
+
+
+@pytest.mark.parametrize("chosen", ["comma", "semicolon"])
+def test_a_formula_stays_inert_and_a_cell_with_the_delimiter_is_quoted(buyer_client, placed, chosen):
+    rows = _rows(body(_ask(buyer_client, language="en", delimiter=chosen)), CHARACTER[chosen])
+    po = rows[0].index("PO number")
+    # The formula holds a comma: whichever the delimiter, it comes back whole, inert.
+    assert {row[po] for row in rows[1:]} == {"'" + FORMULA}
+
+
+def test_a_job_keeps_the_delimiter_asked_for(api, buying, placed):
+    client = api(buying.user)
+    answer = _ask(client, query="", language="vi", delimiter="comma")
+    assert answer.status_code == 202
+    assert answer.json()["delimiter"] == "comma"
+    default = _ask(client, query="", language="vi")
+    assert default.json()["delimiter"] == "semicolon"
+    assert _ask(client, query="", file_format="xlsx").json()["delimiter"] == ""
+
+    for job, delimiter in ((answer, ","), (default, ";")):
+        status = finished(client, job.json()["id"])
+        rows = _rows(body(client.get(status["download_url"])), delimiter)
+        assert rows[0][0] == "Số đơn hàng"
+        assert len(rows) == 3
+        assert {len(row) for row in rows} == {len(rows[0])}
+    assert set(ExportJob.objects.values_list("delimiter", flat=True)) == {"comma", "semicolon", ""}
+
+
+def test_an_unknown_delimiter_is_refused_naming_the_field(api, buying, placed):
+    answer = _ask(api(buying.user), delimiter="tab")
+    assert answer.status_code == 400
+    assert "delimiter" in answer.json()["error"]["fields"]
+    assert not ExportJob.objects.exists()
