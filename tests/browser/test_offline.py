@@ -18,11 +18,12 @@ import time
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
+from uuid import UUID
 
 import pytest
 import segno
 from PIL import Image
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route, expect
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Response, Route, expect
 
 from catalog.supply.models import Intake
 from fairs import services
@@ -42,8 +43,11 @@ VI = {"locale": "vi-VN", "viewport": PHONE}
 
 @pytest.fixture(autouse=True)
 def _no_sends_of_their_own(settings) -> None:
-    """No send a test did not cause lands between its steps (the pages' own sends every 10 s would)."""
+    """No send a test did not cause lands between its steps (the pages' own sends every 10 s would); and the
+    phones' copy of the badges (the badge list's sync) holds the badges made an instant before the page opens:
+    the sync's lag covers clock skew between hosts, and here the server and the database share one clock."""
     settings.OFFLINE_SEND_EVERY_SECONDS = 3600
+    settings.SYNC_SAFETY_LAG_SECONDS = 0
 
 
 def sent(page: Page, counter: str, cause: Callable[[], object]) -> None:
@@ -630,4 +634,141 @@ def test_a_delivery_refused_on_sync_is_kept_with_the_reason_corrected_and_sent_o
         Decimal("12400"),
         "Ghe 68T-0457",
     )
+    ctx.close()
+
+
+def refreshed(page: Page, cause: Callable[[], object]) -> None:
+    """Do what makes the check-in page refresh its copy of the badges and wait until it has (data-copies)."""
+    copies = int(page.locator("#checkin-form").get_attribute("data-copies") or 0)
+    cause()
+    page.wait_for_function("n => Number(document.querySelector('#checkin-form').dataset.copies) > n", arg=copies)
+
+
+def test_the_phone_refreshes_only_the_badges_that_changed_revoked_reissued_and_new(browser: Browser, live_server):
+    """The page used to fetch the fair's whole badge copy on every refresh; it now keeps its copy and asks the
+    badge list for what changed since its cursor (docs/api-sync.md)."""
+    base = live_server.url
+    fair, staff = checkin_fair()
+    lan = Badge.objects.get(fair=fair, holder_name="Nguyễn Thị Lan")
+    hung = Badge.objects.get(fair=fair, holder_name="Trần Văn Hùng")
+    everyone = set(Badge.objects.filter(fair=fair).values_list("code", flat=True))
+    ctx, page = phone(browser, base, staff.email)
+    answers: list[Response] = []
+    page.on("response", lambda r: answers.append(r) if f"/fairs/{fair.pk}/badges/?" in r.url else None)
+    page.goto(f"{base}/staff/fairs/{fair.slug}/check-in/")
+    status, result = page.locator("#offline-status"), page.locator("#checkin-result")
+    expect(status).to_contain_text("thẻ đã lưu trên máy")
+    [whole] = answers
+    assert "updated_since=" in whole.url
+    assert {b["code"] for b in whole.json()["results"]} == everyone
+
+    # At the desk: Lan's badge revoked, Hùng's revoked and issued again, and a badge for a new person.
+    alliance_staff = actor_for(Organisation.objects.get(kind=OrganisationKind.ALLIANCE), Role.STAFF)
+    owner = actor_for(Organisation.objects.get(name="HTX Khóm Tắc Cậu"), Role.OWNER)
+    services.badge_revoke(actor=alliance_staff, fair_id=fair.pk, code=lan.code, reason="Đã nghỉ việc")
+    services.badge_revoke(actor=alliance_staff, fair_id=fair.pk, code=hung.code, reason="Thẻ bị mất")
+    new_hung = services.badge_reissue(actor=alliance_staff, fair_id=fair.pk, code=hung.code)
+    minh = services.badge_issue_person(actor=owner, fair_id=fair.pk, name="Lê Văn Minh")
+
+    refreshed(page, page.get_by_role("button", name="Gửi ngay").click)
+    [changes] = answers[1:]
+    assert "cursor=s1." in changes.url
+    assert "updated_since" not in changes.url
+    assert {b["code"] for b in changes.json()["results"]} == {lan.code, hung.code, new_hung.code, minh.code}
+    kept = "([fair, code]) => OfflineStore.get('badges', fair + ':' + code)"
+    assert page.evaluate(kept, [str(fair.pk), hung.code])["reissuedAs"] == new_hung.code
+
+    # Offline, the phone refuses what was revoked and lets in the new badges, queued.
+    ctx.set_offline(True)
+    scan(page, lan.code)
+    expect(result).to_contain_text("Thẻ đã bị thu hồi: Nguyễn Thị Lan")
+    scan(page, hung.code)
+    expect(result).to_contain_text("Thẻ đã bị thu hồi: Trần Văn Hùng")
+    scan(page, new_hung.code)
+    expect(result).to_contain_text("Chào mừng Trần Văn Hùng: đã check-in.")
+    scan(page, minh.code)
+    expect(result).to_contain_text("Chào mừng Lê Văn Minh: đã check-in.")
+    expect(status).to_contain_text("2 lượt quét chờ gửi")
+    refreshed(page, lambda: ctx.set_offline(False))  # back online: the page sends, then refreshes its copy
+    expect(status).to_contain_text("0 lượt quét chờ gửi")
+    checked = set(Badge.objects.filter(fair=fair, checked_in_at__isnull=False).values_list("code", flat=True))
+    assert checked == {new_hung.code, minh.code}
+
+    # A cursor the server cannot read (400) sends the phone back to a whole copy.
+    unreadable = "s1.bm90LWEtY3Vyc29y"  # "not-a-cursor"
+    page.evaluate(
+        "([fair, cursor]) => OfflineStore.put('meta', {k: 'badges-sync:' + fair, cursor, since: Date.now()})",
+        [str(fair.pk), unreadable],
+    )
+    seen = len(answers)
+    refreshed(page, page.get_by_role("button", name="Gửi ngay").click)
+    refused, again = answers[seen:]
+    assert refused.status == 400
+    assert "updated_since=" in again.url
+    assert {b["code"] for b in again.json()["results"]} == everyone | {new_hung.code, minh.code}
+    ctx.close()
+
+
+# What a tab of the pages before version 2 of the offline store did: open it at version 1 with the stores it
+# knew, keep a scan queued, and hold the connection with no `versionchange` handler (it never let go).
+HOLD_VERSION_1 = """async ([fair, code]) => {
+    const db = await new Promise((resolve, reject) => {
+        const request = indexedDB.open("market-link", 1);
+        request.onupgradeneeded = () => {
+            for (const [name, key] of [["badges", "id"], ["scans", "key"], ["intakes", "key"], ["meta", "k"]]) {
+                request.result.createObjectStore(name, { keyPath: key });
+            }
+        };
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+    });
+    const key = crypto.randomUUID();
+    await new Promise((resolve, reject) => {
+        const tx = db.transaction("scans", "readwrite");
+        tx.objectStore("scans").put({ key, fair, code, scanned_at: new Date().toISOString() });
+        tx.oncomplete = resolve;
+        tx.onerror = () => reject(tx.error);
+    });
+    window.heldAtVersion1 = db;
+    return key;
+}"""
+# A later deploy's page opening the store at version 3: answered only once every older tab has let go.
+OPEN_VERSION_3 = """() => new Promise((resolve, reject) => {
+    const request = indexedDB.open("market-link", 3);
+    request.onsuccess = () => { const version = request.result.version; request.result.close(); resolve(version); };
+    request.onerror = () => reject(request.error);
+})"""
+
+
+def test_a_tab_on_version_1_blocks_the_upgrade_with_a_notice_until_reloaded_and_its_queued_scan_survives(
+    browser: Browser, live_server
+):
+    """The offline store's version-2 upgrade waits for every tab holding version 1. The page said nothing while
+    it waited (no `blocked` handler), and a page whose store another tab upgraded said nothing either, though
+    it could no longer keep a scan."""
+    base = live_server.url
+    fair, staff = checkin_fair()
+    lan = Badge.objects.get(fair=fair, holder_name="Nguyễn Thị Lan")
+    ctx, old_tab = phone(browser, base, staff.email)
+    queued_key = old_tab.evaluate(HOLD_VERSION_1, [str(fair.pk), lan.code])
+
+    page = ctx.new_page()
+    page.goto(f"{base}/staff/fairs/{fair.slug}/check-in/")
+    notice = page.locator("#offline-store-notice")
+    expect(notice).to_contain_text("Một tab Market Link khác đang mở phiên bản cũ của trang này")
+    assert_accessible(page)
+    assert_fits_phone(page)
+    assert not CheckinScan.objects.exists()
+
+    old_tab.reload()  # the person reloads the old tab: it lets go, the upgrade runs and the page goes on
+    expect(notice).to_have_count(0)
+    expect(page.locator("#offline-status")).to_contain_text("0 lượt quét chờ gửi")
+    assert list(CheckinScan.objects.values_list("key", "outcome")) == [(UUID(queued_key), ScanOutcome.CHECKED_IN)]
+    assert Badge.objects.get(pk=lan.pk).checked_in_at is not None
+
+    # A newer version opened in another tab is not blocked by this page, which asks to be reloaded.
+    newer = ctx.new_page()
+    newer.goto(f"{base}/offline/")
+    assert newer.evaluate(OPEN_VERSION_3) == 3
+    expect(notice).to_contain_text("Market Link đã được cập nhật ở một tab khác. Hãy tải lại trang này")
     ctx.close()

@@ -1,11 +1,12 @@
 // Check-in at the entrance, on a phone that may lose the network. The fair's badges are kept on the phone
-// (IndexedDB); with the network a scan is answered at once (htmx); without it the scan is answered from the
-// kept badges and queued under its own idempotency key, then sent when the network is back. The server
-// decides: the first scan of a badge (by scan time) wins, a scan from another phone is a conflict, listed
-// here, and so is a scan of a badge revoked before the scan arrived. Every sync tells the phone which badges
-// are revoked, and it refuses those offline from then on. A scan sent online that gets no answer (the
-// network failed mid-request, the server answered 5xx, or took too long) is queued as if offline. The phone
-// tells the server its queue length whenever it can, for the staff's list of phones.
+// (IndexedDB) and refreshed with only what changed since the last refresh (the badge list's sync); with the
+// network a scan is answered at once (htmx); without it the scan is answered from the kept badges and
+// queued under its own idempotency key, then sent when the network is back. The server decides: the first
+// scan of a badge (by scan time) wins, a scan from another phone is a conflict, listed here, and so is a scan
+// of a badge revoked before the scan arrived. Every sync tells the phone which badges are revoked, and it
+// refuses those offline from then on. A scan sent online that gets no answer (the network failed
+// mid-request, the server answered 5xx, or took too long) is queued as if offline. The phone tells the server
+// its queue length whenever it can, for the staff's list of phones.
 (function () {
   "use strict";
   var form = document.getElementById("checkin-form");
@@ -57,36 +58,93 @@
     });
   }
 
+  // The phone's copy of the badges follows the badge list's sync (docs/api-sync.md): the first time, or when
+  // the phone has no cursor it can use, every badge of the fair from the beginning of time; after that only
+  // the badges changed since the cursor it kept, oldest change first, page after page. A revoked badge comes
+  // again as a state (revoked_at) and is refused here from then on; a badge issued again comes with the code
+  // that replaces it, and the new badge as a row of its own. Each fair has its own cursor, so a phone moved to
+  // another fair takes that fair's copy whole.
+  var SYNC_KEY = "badges-sync:" + fair;
+  var PAGE = 200; // the list's largest page: a fair of 3,000 badges is 15 requests the first time
+  // Past this age since its last whole copy the phone takes another rather than a day's changes, which at a
+  // big fair can outnumber its badges.
+  var CURSOR_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+  var EPOCH = "1970-01-01T00:00:00Z";
+
+  function badgeRow(b, queued) {
+    return {
+      id: fair + ":" + b.code,
+      fair: fair,
+      code: b.code,
+      name: b.name,
+      // A badge scanned on this phone and not sent yet stays checked here, whatever the server still says.
+      checked: !!b.checked_in_at || !!queued[b.code],
+      revoked: !!b.revoked_at,
+      reissuedAs: b.reissued_as || "",
+    };
+  }
+
+  function queuedCodes() {
+    return store.all("scans").then(function (scans) {
+      var queued = {};
+      scans.forEach(function (s) {
+        if (s.fair === fair) queued[s.code] = true;
+      });
+      return queued;
+    });
+  }
+
+  function getJSON(url) {
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (r) {
+      if (!r.ok) throw r;
+      return r.json();
+    });
+  }
+
+  // Keep one page and the cursor after it: a pull cut short resumes from the last page kept.
+  function keepPage(page, queued, since) {
+    var rows = page.results.map(function (b) {
+      return badgeRow(b, queued);
+    });
+    return store.putAll("badges", rows).then(function () {
+      return store.put("meta", { k: SYNC_KEY, cursor: page.sync_cursor, since: since });
+    });
+  }
+
+  // `since`: when the whole copy this cursor continues was started.
+  function pull(url, queued, since) {
+    return getJSON(url).then(function (page) {
+      return keepPage(page, queued, since).then(function () {
+        return page.next ? pull(page.next, queued, since) : undefined;
+      });
+    });
+  }
+
+  // Badges are never deleted (docs/api-sync.md), so a whole copy is every badge laid over what the phone kept.
+  function pullWhole(queued) {
+    var url = d.badgesUrl + "?updated_since=" + encodeURIComponent(EPOCH) + "&page_size=" + PAGE;
+    return pull(url, queued, Date.now());
+  }
+
+  function pullBadges() {
+    return Promise.all([store.get("meta", SYNC_KEY), queuedCodes()]).then(function (got) {
+      var state = got[0];
+      var queued = got[1];
+      if (!state || !state.cursor || Date.now() - state.since > CURSOR_MAX_AGE_MS) return pullWhole(queued);
+      var url = d.badgesUrl + "?cursor=" + encodeURIComponent(state.cursor) + "&page_size=" + PAGE;
+      return pull(url, queued, state.since).catch(function (error) {
+        // The server cannot read the cursor (another API version): start again from a whole copy.
+        if (error && error.status === 400) return pullWhole(queued);
+        throw error;
+      });
+    });
+  }
+
   function fetchBadges() {
-    return fetch(d.badgesUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (r) {
-        if (!r.ok) throw r;
-        return r.json();
-      })
-      .then(function (badges) {
-        // A badge scanned on this phone and not sent yet stays checked here, whatever the server still says.
-        return store.all("scans").then(function (scans) {
-          var queued = {};
-          scans.forEach(function (s) {
-            if (s.fair === fair) queued[s.code] = true;
-          });
-          return badges.map(function (b) {
-            return {
-              id: fair + ":" + b.code,
-              fair: fair,
-              code: b.code,
-              name: b.name,
-              checked: !!b.checked_in_at || !!queued[b.code],
-              revoked: !!b.revoked_at,
-            };
-          });
-        });
-      })
-      .then(function (rows) {
+    return pullBadges()
+      .then(function () {
         badgesAt = new Date().toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" });
-        return store.putAll("badges", rows).then(function () {
-          return store.put("meta", { k: "badges-at:" + fair, at: badgesAt });
-        });
+        return store.put("meta", { k: "badges-at:" + fair, at: badgesAt });
       })
       .catch(function () {
         return store.get("meta", "badges-at:" + fair).then(function (m) {
@@ -267,7 +325,10 @@
     sync().then(fetchBadges);
   });
   window.addEventListener("offline", showStatus);
-  store.every(form, sync);
+  // Now that a refresh carries only what changed, the page takes it with each of its own sends too.
+  store.every(form, function () {
+    return sync().then(fetchBadges);
+  });
 
   // The camera.
   var button = document.getElementById("scan-start");

@@ -19,6 +19,27 @@
     return ms > 0 ? ms : SEND_TIMEOUT_MS;
   }
 
+  // The notices this script shows at the top of the page (texts on its own <script> tag, translated).
+  var texts = document.currentScript ? document.currentScript.dataset : {};
+
+  function notice(kind) {
+    var id = "offline-store-notice";
+    var shown = document.getElementById(id);
+    if (!kind) {
+      if (shown) shown.remove();
+      return;
+    }
+    if (!shown) {
+      shown = document.createElement("p");
+      shown.id = id;
+      shown.className = "notice warning";
+      shown.setAttribute("role", "alert");
+      (document.getElementById("main") || document.body).prepend(shown);
+    }
+    shown.dataset.kind = kind;
+    shown.textContent = kind === "blocked" ? texts.tBlocked : texts.tOutdated;
+  }
+
   function open() {
     if (!opening) {
       opening = new Promise(function (resolve, reject) {
@@ -30,15 +51,27 @@
             }
           });
         };
+        // A tab still open on an older version holds its connection (pages before version 2 never let go):
+        // the upgrade, and every read and write of this page, waits until that tab is reloaded or closed.
+        request.onblocked = function () {
+          notice("blocked");
+        };
         request.onsuccess = function () {
-          // Another tab opening a newer version waits for this one to let go; the next use opens it again.
-          request.result.onversionchange = function () {
-            request.result.close();
+          var db = request.result;
+          notice(null);
+          // Another tab opens a newer version: let go at once so that its upgrade is not blocked. This page's
+          // script knows only the older stores, so it cannot open the database again until it is reloaded.
+          db.onversionchange = function (event) {
+            db.close();
             opening = null;
+            if (event.newVersion !== null) notice("outdated");
           };
-          resolve(request.result);
+          resolve(db);
         };
         request.onerror = function () {
+          opening = null;
+          // Opened at a newer version since this page loaded (VersionError): only a reload brings the new script.
+          if (request.error && request.error.name === "VersionError") notice("outdated");
           reject(request.error);
         };
       });
