@@ -12,7 +12,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -121,3 +121,37 @@ def test_a_stripe_down_or_silent_leaves_the_page_checking_not_failing(
     assert card_link.intent_lookups() - asked_before == 1  # the poll read what the page load recorded
     attempt.refresh_from_db()
     assert (attempt.state, attempt.outcome_unknown) == (PaymentState.PENDING, True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_poll_never_waits_for_the_attempts_row_held_by_another_transaction(
+    card_link, make_invoice, payer_user, settings
+):
+    """A transaction holding the attempt's row (here: held until the poll has answered; one recording Stripe's
+    answer, in life) is skipped: the poll answers with what is recorded instead of waiting for the lock and
+    failing once the connection's lock_timeout runs out."""
+    payable = make_invoice(1_500_000)
+    attempt = attempt_left_unknown(card_link, payable, payer_user)
+    held, release = threading.Event(), threading.Event()
+
+    def holder() -> None:
+        try:
+            with transaction.atomic():
+                Payment.objects.select_for_update().get(pk=attempt.pk)
+                held.set()
+                release.wait(60)
+        finally:
+            connection.close()
+
+    holding = threading.Thread(target=holder)
+    holding.start()
+    try:
+        assert held.wait(30)
+        client = Client()
+        client.force_login(payer_user)
+        polled = client.get(reverse("frontend:pay", args=[payable.reference]), HTTP_HX_REQUEST="true")
+    finally:
+        release.set()
+        holding.join(30)
+    assert polled.status_code == 200
+    assert CHECKING in polled.content.decode()

@@ -231,14 +231,25 @@ def card_attempts_check(*, payable_id: int) -> list[Payment]:
 
 
 def _resolve_when_due(payment_id: int) -> Payment:
+    if not _check_claimed(payment_id):
+        return Payment.objects.get(pk=payment_id)
+    return card_attempt_resolve(payment_id=payment_id, source=EventSource.API)
+
+
+def _check_claimed(payment_id: int) -> bool:
+    """Whether this request is the one to ask Stripe about the attempt now: it was not asked within the interval,
+    and this request moved `outcome_checked_at` on (committed before Stripe is called). A row another
+    transaction holds (a poll claiming it, a transition recording Stripe's answer) is skipped, not waited for:
+    the page answers with what is recorded."""
     now = timezone.now()
     asked_long_ago = now - timedelta(seconds=settings.STRIPE_CHECK_INTERVAL_SECONDS)
     due = Q(outcome_checked_at__isnull=True) | Q(outcome_checked_at__lte=asked_long_ago)
-    # One conditional UPDATE: of all the requests polling at once, only one moves the time on (PostgreSQL re-reads
-    # the row after waiting for another's update, which then no longer matches), and no Redis is needed.
-    if not Payment.objects.filter(due, pk=payment_id, outcome_unknown=True).update(outcome_checked_at=now):
-        return Payment.objects.get(pk=payment_id)
-    return card_attempt_resolve(payment_id=payment_id, source=EventSource.API)
+    with transaction.atomic():
+        due_now = Payment.objects.select_for_update(skip_locked=True).filter(due, pk=payment_id, outcome_unknown=True)
+        if due_now.values_list("pk", flat=True).first() is None:
+            return False
+        Payment.objects.filter(pk=payment_id).update(outcome_checked_at=now)
+    return True
 
 
 def _asked_at_stripe(rows: QuerySet[Unknown], resolve: Callable[[int], Unknown]) -> list[Unknown]:
