@@ -214,6 +214,12 @@ def _await_result(key: str, flight: str, stamp: tuple[int, str], fresh_for: int,
         time.sleep(POLL_SECONDS)
 
 
+def single_flight_key(name: str, params: dict[str, Any]) -> str:
+    """The cache key under which `single_flight` keeps the value of (name, params); its claim is this + ":flight"."""
+    material = json.dumps(params, sort_keys=True, default=str)
+    return f"catalog:{name}:{hashlib.sha256(material.encode()).hexdigest()[:32]}"
+
+
 def single_flight(
     name: str,
     params: dict[str, Any],
@@ -228,8 +234,7 @@ def single_flight(
     wait for its result: as long as its claim holds (`wait` None: then compute it if the claim lapsed), or up to
     `wait` seconds, and then answer None. Either of those marks the request (`served_stale`). When Redis cannot
     be reached every request computes for itself, as `cached` does."""
-    material = json.dumps(params, sort_keys=True, default=str)
-    key = f"catalog:{name}:{hashlib.sha256(material.encode()).hexdigest()[:32]}"
+    key = single_flight_key(name, params)
     seen = _read.get()
     if seen is not None and key in seen:
         return seen[key]

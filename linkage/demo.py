@@ -29,7 +29,7 @@ from catalog.commands import ProductDetails
 from catalog.models import Category, Product, VatCategory
 from catalog.supply.models import RawMaterialArea
 from linkage import services
-from linkage.grading import Band
+from linkage.grading import Band, DeliveryDetails
 from linkage.models import (
     AdvanceKind,
     CallOff,
@@ -186,11 +186,13 @@ def _deliver(contract: LinkageContract, number: int, gross: str = "", **measured
         services.delivery_record(
             actor=_actor(contract.buyer, Role.STAFF),
             call_off_id=call_off.pk,
-            received_on=call_off.due_on,
-            gross_quantity=D(gross),
-            measurements={key: D(value) for key, value in measured.items()},
-            weigh_ticket=f"PC-{contract.pk:03d}-{number:02d}",
-            vehicle="Ghe 68T-0457",
+            details=DeliveryDetails(
+                received_on=call_off.due_on,
+                gross_quantity=D(gross),
+                measurements={key: D(value) for key, value in measured.items()},
+                weigh_ticket=f"PC-{contract.pk:03d}-{number:02d}",
+                vehicle="Ghe 68T-0457",
+            ),
         )
     return CallOff.objects.get(pk=call_off.pk)
 

@@ -18,12 +18,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from linkage.models import LOWER_IS_WORSE, Effect
 from orders.totals import line_amount
 
 QUANTUM = Decimal("0.001")
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryDetails:
+    """What the gate writes down for a delivery: the scale's gross weight and the meters' readings that grading
+    takes, and the paperwork (linkage.inputs.delivery_details reads them from a DeliveryInput)."""
+
+    received_on: date
+    gross_quantity: Decimal
+    measurements: Mapping[str, Decimal]
+    weigh_ticket: str = ""
+    vehicle: str = ""
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)

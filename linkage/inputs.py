@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
-from linkage.grading import Band
+from linkage.grading import Band, DeliveryDetails
 from linkage.models import (
     LOWER_IS_WORSE,
     AdvanceKind,
@@ -230,16 +230,16 @@ def measurements_from(fields: dict[str, Any]) -> dict[str, Decimal]:
     return {m.value: fields[m.value] for m in Measure if fields.get(m.value) is not None}
 
 
-def delivery_details(fields: dict[str, Any]) -> dict[str, Any]:
+def delivery_details(fields: dict[str, Any]) -> DeliveryDetails:
     """A DeliveryInput's values as delivery_record (and delivery_record_once) take them."""
-    return {
-        "received_on": fields["received_on"],
-        "gross_quantity": fields["gross_quantity"],
-        "measurements": measurements_from(fields),
-        "weigh_ticket": fields.get("weigh_ticket", ""),
-        "vehicle": fields.get("vehicle", ""),
-        "note": fields.get("note", ""),
-    }
+    return DeliveryDetails(
+        received_on=fields["received_on"],
+        gross_quantity=fields["gross_quantity"],
+        measurements=measurements_from(fields),
+        weigh_ticket=fields.get("weigh_ticket", ""),
+        vehicle=fields.get("vehicle", ""),
+        note=fields.get("note", ""),
+    )
 
 
 class AdvanceInput(serializers.Serializer):

@@ -374,6 +374,9 @@ STRIPE_MAX_NETWORK_RETRIES = int(env("STRIPE_MAX_NETWORK_RETRIES", "1"))
 STRIPE_OUTCOME_SETTLE_SECONDS = float(
     env("STRIPE_OUTCOME_SETTLE_SECONDS", str(STRIPE_TIMEOUT_SECONDS * (STRIPE_MAX_NETWORK_RETRIES + 1) + 60))
 )
+# A pay page polling a card attempt whose answer was lost asks Stripe about it at most once this often, however many
+# tabs and web processes poll it; the others read what the last one recorded.
+STRIPE_CHECK_INTERVAL_SECONDS = float(env("STRIPE_CHECK_INTERVAL_SECONDS", "15"))
 # A worker processing a provider event holds a claim on it; one held longer than this is taken to belong to a
 # worker that died, and the relay hands the event to another. Longer than a live worker can take: the Stripe
 # calls of one event (at most three: a charge, its intent, its refunds), each bounded by timeout × (retries + 1),

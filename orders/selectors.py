@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from django.db import connection
 from django.db.models import (
@@ -612,8 +612,20 @@ def _median_of(duration: ExpressionWrapper, condition: Q) -> dict[str, Any]:
     return {"median": _Seconds(_Median(duration, filter=condition, output_field=DurationField()))}
 
 
+class _Figures(TypedDict):
+    """One aggregate of `_record_parts` as read back from its JSON object (`seller_record_values`)."""
+
+    answered: int
+    median: NotRequired[float | None]  # seconds, on PostgreSQL only (`_median_of`)
+
+
+class _OrderFigures(_Figures):
+    due: int
+    on_time: int
+
+
 def _median_duration(
-    queryset: QuerySet[Any], duration: ExpressionWrapper, condition: Q, figures: Mapping[str, Any]
+    queryset: QuerySet[Any], duration: ExpressionWrapper, condition: Q, figures: _Figures
 ) -> timedelta | None:
     if connection.vendor == "postgresql":
         seconds = figures.get("median")
@@ -681,8 +693,8 @@ def seller_record_values(*, now: datetime) -> dict[str, Subquery]:
 def seller_record_of(cooperative: Organisation, *, now: datetime) -> SellerRecord:
     """The record from the values read with the cooperative (`seller_record_values`, at the same `now`)."""
     parts = _record_parts(cooperative.pk, now)
-    counted = getattr(cooperative, "order_figures", None) or {"answered": 0, "due": 0, "on_time": 0}
-    quoted = getattr(cooperative, "quote_figures", None) or {"answered": 0}
+    counted: _OrderFigures = getattr(cooperative, "order_figures", None) or _OrderFigures(answered=0, due=0, on_time=0)
+    quoted: _Figures = getattr(cooperative, "quote_figures", None) or _Figures(answered=0)
 
     def enough(samples: int) -> bool:
         return samples >= RECORD_MIN_SAMPLES

@@ -24,7 +24,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Window
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog.cache import single_flight
+from catalog.cache import single_flight, single_flight_key
 from catalog.commands import Sort
 from catalog.models import (
     Certificate,
@@ -579,6 +579,18 @@ def _facet_counts(query: ProductQuery, day: date, *, corrected: bool) -> dict[st
     return counts
 
 
+FACETS = "facets"  # the facet counts' name under catalog.cache.single_flight
+
+
+def _facets_params(query: ProductQuery, on: date | None, corrected: bool | None) -> dict[str, Any]:
+    return {"q": query.without("sort").as_params(), "on": on, "corrected": corrected}
+
+
+def facet_counts_key(*, query: ProductQuery, on: date | None = None, corrected: bool | None = None) -> str:
+    """The cache key of these facet counts (its single flight's claim is this + ":flight")."""
+    return single_flight_key(FACETS, _facets_params(query, on, corrected))
+
+
 def product_facets(*, query: ProductQuery, on: date | None = None, corrected: bool | None = None) -> Facets:
     """Counts for each filter value, under the other filters chosen (so choosing a value in a group
     still shows the other values of that group). `corrected`: whether the search's typos were corrected
@@ -597,7 +609,7 @@ def product_facets_within(
     did not come within `seconds` (a page answers without them rather than wait; with an earlier version's
     counts at hand it shows those at once)."""
     day = on or timezone.localdate()
-    params = {"q": query.without("sort").as_params(), "on": on, "corrected": corrected}
+    params = _facets_params(query, on, corrected)
 
     def compute() -> dict[str, Any]:
         counts = _facet_counts(query, day, corrected=bool(corrected))
@@ -605,7 +617,7 @@ def product_facets_within(
             counts = _facet_counts(query, day, corrected=True)
         return counts
 
-    counts = single_flight("facets", params, compute, wait=seconds)
+    counts = single_flight(FACETS, params, compute, wait=seconds)
     if counts is None:
         return None
     direct, by_province, kinds, star_counts = (

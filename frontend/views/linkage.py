@@ -615,7 +615,7 @@ def intake(request: MemberRequest, call_off_id: int) -> HttpResponse:
             delivery = services.delivery_record(
                 actor=request.actor,
                 call_off_id=call_off.pk,
-                **inputs.delivery_details(fields),
+                details=inputs.delivery_details(fields),
             )
         except ApplicationError as error:
             form.add_service_errors(error)

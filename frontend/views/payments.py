@@ -69,6 +69,7 @@ from market.payments.models import (
 )
 from market.payments.permissions import PAYMENTS_MANAGE, SETTLEMENTS_MANAGE
 from market.payments.policy import (
+    PAYABLE_POLICY,
     PayableAction,
     PaymentAction,
     discrepancy_actions,
@@ -128,6 +129,12 @@ def _resumable_attempt(actor: Actor, payable: Payable) -> Payment | None:
     return None
 
 
+def _card_in_progress(payable: Payable) -> dict[str, Any]:
+    """The notice shown while another card attempt may still be charged: why no card payment is offered (the
+    payable policy's own words), polled until Stripe has answered it."""
+    return {"payable": payable, "refusal": PAYABLE_POLICY.state_refusal(PayableAction.PAY_BY_CARD, payable)}
+
+
 def _pay_page(request: MemberRequest, payable: Payable, transfer_form: SchemaForm | None = None) -> HttpResponse:
     actor = request.actor
     actions = payable_actions(actor=actor, payable=payable)
@@ -143,6 +150,8 @@ def _pay_page(request: MemberRequest, payable: Payable, transfer_form: SchemaFor
         "resume": resume,
         "reported": selectors.transfers_reported_for(actor=actor, payable=payable)[:20],
     }
+    if payable.card_attempt_in_flight and not payable.card_outcome_being_checked:
+        context["card_in_progress"] = _card_in_progress(payable)
     if PayableAction.PAY_BY_TRANSFER in actions:
         context.update(_vietqr_context(payable))
     if PayableAction.RECORD_TRANSFER in actions:
@@ -161,13 +170,15 @@ def _pay_page(request: MemberRequest, payable: Payable, transfer_form: SchemaFor
 @actor_required()
 def pay(request: MemberRequest, reference: str) -> HttpResponse:
     payable = selectors.payable_get_for(actor=request.actor, reference=reference)
-    # A card attempt whose answer from Stripe was lost is checked again each time the buyer comes back, and each
-    # time the page's notice polls while it is being checked.
-    if services.card_attempts_resolve(payable_id=payable.pk, source=EventSource.API):
+    # A card attempt whose answer from Stripe was lost is checked again when the buyer comes back and while the
+    # page's notice polls, by one request per short interval however many tabs poll; the others read our record.
+    if services.card_attempts_check(payable_id=payable.pk):
         payable = selectors.payable_get_for(actor=request.actor, reference=reference)
     if request.headers.get("HX-Request") == "true":
         if payable.card_outcome_being_checked:
             return render(request, "frontend/payments/_card_check.html", {"payable": payable})
+        if payable.card_attempt_in_flight:
+            return render(request, "frontend/payments/_card_in_progress.html", _card_in_progress(payable))
         return HttpResponseClientRefresh()  # Stripe has answered: the whole page, with what may be done now
     return _pay_page(request, payable)
 

@@ -324,7 +324,7 @@ class DeliveryView(ActorAPIView):
             actor=self.actor,
             key=idempotency_key(request.headers),
             call_off_id=call_off_id,
-            **inputs.delivery_details(fields),
+            details=inputs.delivery_details(fields),
         )
         return _call_off(self.actor, call_off_id, status.HTTP_200_OK if recorded.replayed else status.HTTP_201_CREATED)
 
@@ -349,7 +349,7 @@ def _gate_record(actor: Actor) -> RecordOne:
             actor=actor,
             key=str(key),
             call_off_id=call_off_id,
-            **inputs.delivery_details(fields),
+            details=inputs.delivery_details(fields),
         )
         message = _("Call-off #%(n)s: %(net)s %(unit)s accepted at %(price)s ₫.") % {
             "n": call_off.number,

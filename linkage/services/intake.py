@@ -5,14 +5,13 @@ invoice follow the accepted weight at the graded price)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
 from decimal import Decimal
 
 from django.db.models import F
 from django.utils.translation import gettext as _
 
 from linkage import webhooks
-from linkage.grading import MissingMeasurement, grade
+from linkage.grading import DeliveryDetails, MissingMeasurement, grade
 from linkage.models import CallOff, CallOffStatus, Delivery, EventKind, LinkageContract, Measure
 from linkage.notifications import DELIVERY_RECORDED
 from linkage.policy import CALL_OFF_POLICY, CallOffAction
@@ -43,18 +42,7 @@ def _measurements_text(measurements: Mapping[str, Decimal]) -> str:
     return ", ".join(f"{Measure(m).label} {format_decimal(v)}" for m, v in measurements.items())
 
 
-def delivery_record_once(
-    *,
-    actor: Actor,
-    key: str,
-    call_off_id: int,
-    received_on: date,
-    gross_quantity: Decimal,
-    measurements: Mapping[str, Decimal],
-    weigh_ticket: str = "",
-    vehicle: str = "",
-    note: str = "",
-) -> Once[Delivery]:
+def delivery_record_once(*, actor: Actor, key: str, call_off_id: int, details: DeliveryDetails) -> Once[Delivery]:
     """Record a delivery written down at the gate (perhaps offline) under the phone's key for it: sent again
     (its answer lost), the same record finds the delivery it made and makes no second one. A refused record
     claims nothing: corrected, it may be sent again under its key."""
@@ -63,16 +51,7 @@ def delivery_record_once(
         key=key,
         actor=actor,
         model=Delivery,
-        make=lambda: delivery_record(
-            actor=actor,
-            call_off_id=call_off_id,
-            received_on=received_on,
-            gross_quantity=gross_quantity,
-            measurements=measurements,
-            weigh_ticket=weigh_ticket,
-            vehicle=vehicle,
-            note=note,
-        ),
+        make=lambda: delivery_record(actor=actor, call_off_id=call_off_id, details=details),
     )
     if done.value.call_off_id != call_off_id:
         raise Conflict(_("This record's key was already used for another call-off."), code="idempotency_key_reused")
@@ -80,17 +59,7 @@ def delivery_record_once(
 
 
 @locked_transaction
-def delivery_record(
-    *,
-    actor: Actor,
-    call_off_id: int,
-    received_on: date,
-    gross_quantity: Decimal,
-    measurements: Mapping[str, Decimal],
-    weigh_ticket: str = "",
-    vehicle: str = "",
-    note: str = "",
-) -> Delivery:
+def delivery_record(*, actor: Actor, call_off_id: int, details: DeliveryDetails) -> Delivery:
     """Record what the scale and the meters read for a shipped call-off; the grading table of its version
     gives the accepted weight and the unit price, and its order is delivered and invoiced on them."""
     contract = lock_contract(actor=actor, contract_id=contract_id_of_call_off(call_off_id))
@@ -103,7 +72,10 @@ def delivery_record(
     assert call_off.order is not None
     try:
         grading = grade(
-            bands=bands_of(version), measurements=measurements, gross=gross_quantity, base_price=call_off.unit_price
+            bands=bands_of(version),
+            measurements=details.measurements,
+            gross=details.gross_quantity,
+            base_price=call_off.unit_price,
         )
     except MissingMeasurement as missing:
         raise ValidationFailed(
@@ -115,12 +87,12 @@ def delivery_record(
     delivery = Delivery.objects.create(
         call_off=call_off,
         contract=contract,
-        received_on=received_on,
+        received_on=details.received_on,
         recorded_by=actor.user,
-        weigh_ticket=weigh_ticket,
-        vehicle=vehicle,
-        gross_quantity=gross_quantity,
-        measurements={m: f"{v.normalize():f}" for m, v in measurements.items()},
+        weigh_ticket=details.weigh_ticket,
+        vehicle=details.vehicle,
+        gross_quantity=details.gross_quantity,
+        measurements={m: f"{v.normalize():f}" for m, v in details.measurements.items()},
         deduction=grading.deduction,
         net_quantity=grading.net,
         base_price=grading.base_price,
@@ -129,7 +101,7 @@ def delivery_record(
         amount=grading.amount,
         grading=[line.as_json() for line in grading.lines],
         short=short,
-        note=note,
+        note=details.note,
     )
     LinkageContract.objects.filter(pk=contract.pk).update(
         delivered_quantity=F("delivered_quantity") + grading.net,
@@ -146,14 +118,14 @@ def delivery_record(
         unit_price=grading.unit_price,
         note=_("Weighed %(gross)s, accepted %(net)s after grading (weigh ticket %(ticket)s).")
         % {
-            "gross": format_decimal(gross_quantity),
+            "gross": format_decimal(details.gross_quantity),
             "net": format_decimal(grading.net),
-            "ticket": weigh_ticket or "—",
+            "ticket": details.weigh_ticket or "—",
         },
     )
     figures = {
         "call_off": call_off.number,
-        "gross": f"{gross_quantity.normalize():f}",
+        "gross": f"{details.gross_quantity.normalize():f}",
         "deduction": f"{grading.deduction.normalize():f}",
         "net": f"{grading.net.normalize():f}",
         "unit_price": grading.unit_price,
@@ -164,7 +136,7 @@ def delivery_record(
         kind=DELIVERY_RECORDED,
         recipients=[contract.buyer, contract.cooperative],
         context=contract_context(
-            contract, **figures, unit=contract.unit_symbol, measurements=_measurements_text(measurements)
+            contract, **figures, unit=contract.unit_symbol, measurements=_measurements_text(details.measurements)
         ),
         object_ref=contract,
         occurrence=f"delivery-{delivery.pk}",

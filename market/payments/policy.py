@@ -66,6 +66,13 @@ def awaits_card_payment(payable: Payable) -> bool:
     return may_be_paid_now(payable) and stripe_gateway.enabled()
 
 
+def awaits_new_card_attempt(payable: Payable) -> bool:
+    """Payable by card, and no other card attempt of it may still be charged (one another tab opened and Stripe
+    has not answered yet, or one Stripe is processing): two attempts at once could both be charged. One waiting
+    for 3-D Secure does not count: a new attempt cancels it at Stripe first."""
+    return awaits_card_payment(payable) and not payable.card_attempt_in_flight
+
+
 def is_payee(actor: Actor, payable: Payable) -> bool:
     return actor.organisation_id == payable.payee_id
 
@@ -86,6 +93,10 @@ def outcome_unknown_message() -> str:
     )
 
 
+def attempt_in_progress_message() -> str:
+    return gettext("Another card payment for this is in progress. Wait for its result before paying again.")
+
+
 def _why_not_payable(payable: Payable, otherwise: str | Promise = NOT_PAYABLE) -> str:
     """Why the payer cannot pay now: nothing owed, a card attempt being checked, or `otherwise`."""
     if not awaits_payment(payable):
@@ -95,16 +106,19 @@ def _why_not_payable(payable: Payable, otherwise: str | Promise = NOT_PAYABLE) -
     return str(otherwise)
 
 
+def _why_no_card(payable: Payable) -> str:
+    if awaits_card_payment(payable) and payable.card_attempt_in_flight:
+        return attempt_in_progress_message()
+    return _why_not_payable(payable, CARDS_UNAVAILABLE)
+
+
 PAYABLE_POLICY: Policy[PayableAction, Payable] = Policy(
     {
         PayableAction.PAY_BY_TRANSFER: Rule(
             PAYMENTS_PAY, party=is_payer, when=may_be_paid_now, conflict=_why_not_payable
         ),
         PayableAction.PAY_BY_CARD: Rule(
-            PAYMENTS_PAY,
-            party=is_payer,
-            when=awaits_card_payment,
-            conflict=lambda payable: _why_not_payable(payable, CARDS_UNAVAILABLE),
+            PAYMENTS_PAY, party=is_payer, when=awaits_new_card_attempt, conflict=_why_no_card
         ),
         PayableAction.RECORD_TRANSFER: Rule(
             PAYMENTS_RECORD_TRANSFER,

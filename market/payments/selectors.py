@@ -12,6 +12,7 @@ from market.core.errors import NotFound
 from market.organisations.permissions import Actor
 from market.payments.models import (
     CARD_CHECK_ANNOTATION,
+    CARD_IN_FLIGHT_ANNOTATION,
     BankTransaction,
     Discrepancy,
     DiscrepancyStatus,
@@ -27,6 +28,7 @@ from market.payments.models import (
     WebhookEvent,
     WebhookEventOutcome,
     WebhookEventStatus,
+    card_attempts_in_flight,
 )
 from market.payments.permissions import PAYMENTS_MANAGE, SETTLEMENTS_MANAGE
 
@@ -38,9 +40,14 @@ def _parties(actor: Actor, prefix: str = "") -> Q:
 def payable_list_for(*, actor: Actor) -> QuerySet[Payable]:
     if not actor.is_authenticated or actor.organisation is None:
         return Payable.objects.none()
-    being_checked = Payment.objects.filter(payable=OuterRef("pk"), provider=Provider.STRIPE, outcome_unknown=True)
-    # Payable.card_outcome_being_checked for every row in the same query: the payable policy reads it.
-    annotation = {CARD_CHECK_ANNOTATION: Exists(being_checked)}
+    attempts = Payment.objects.filter(payable=OuterRef("pk"))
+    being_checked = attempts.filter(provider=Provider.STRIPE, outcome_unknown=True)
+    # Payable.card_outcome_being_checked and .card_attempt_in_flight for every row in the same query: the payable
+    # policy reads them.
+    annotation = {
+        CARD_CHECK_ANNOTATION: Exists(being_checked),
+        CARD_IN_FLIGHT_ANNOTATION: Exists(attempts.filter(card_attempts_in_flight())),
+    }
     queryset = Payable.objects.select_related("payer", "payee").annotate(**annotation)
     return queryset if actor.can(PAYMENTS_MANAGE) else queryset.filter(_parties(actor))
 

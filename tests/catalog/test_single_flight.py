@@ -17,7 +17,7 @@ from django.test import Client
 from catalog import cache as catalog_cache
 from catalog.cache import catalog_changed, one_version, served_stale, single_flight
 from catalog.selectors import browse, product_facets
-from catalog.selectors.browse import ProductQuery
+from catalog.selectors.browse import ProductQuery, facet_counts_key
 from frontend.views import catalog as catalogue_view
 from tests.catalog.factories import make_product
 from tests.core.test_cache import unreachable_redis  # noqa: F401 (a fixture)
@@ -194,17 +194,10 @@ def test_a_page_made_with_the_previous_counts_is_not_validated(cooperative):
     client = Client()
     assert "ETag" in client.get("/catalogue/").headers
     catalog_changed()
-    (key,) = _facet_keys()
+    key = facet_counts_key(query=ProductQuery(), corrected=False)  # the plain catalogue page's counts
     # Another request holds the claim on the counts of the new version.
     assert cache.add(f"{key}:flight", 1, catalog_cache.FLIGHT_SECONDS)
     stale = client.get("/catalogue/")
     assert stale.status_code == 200
     assert 'class="count"' in stale.text
     assert "ETag" not in stale.headers
-
-
-def _facet_keys() -> list[str]:
-    """The facet counts' keys in Redis, as the cache names them (without its prefix and key version)."""
-    client = cache._cache.get_client()  # type: ignore[attr-defined]
-    names = [k.decode() for k in client.keys("*catalog:facets:*")]
-    return [n[n.index("catalog:facets:") :] for n in names if not n.endswith(":flight")]

@@ -14,7 +14,7 @@ from django.utils import timezone
 from catalog.models import Category, Product
 from catalog.supply.models import MemberHousehold, Plot, RawMaterialArea
 from linkage import services
-from linkage.grading import Band
+from linkage.grading import Band, DeliveryDetails
 from linkage.models import CallOff, Effect, LinkageContract, Measure, PriceRule, ReferenceSeries, SeasonKind
 from linkage.terms import ScheduledDelivery, Terms
 from market.organisations.models import Organisation, OrganisationKind, Role
@@ -178,8 +178,10 @@ def weigh(call: CallOff, gross: str, **measured: str) -> Any:
     return services.delivery_record(
         actor=actor_for(call.contract.buyer, Role.STAFF),
         call_off_id=call.pk,
-        received_on=timezone.localdate(),
-        gross_quantity=D(gross),
-        measurements={key: D(value) for key, value in measured.items()},
-        weigh_ticket="PC-001",
+        details=DeliveryDetails(
+            received_on=timezone.localdate(),
+            gross_quantity=D(gross),
+            measurements={key: D(value) for key, value in measured.items()},
+            weigh_ticket="PC-001",
+        ),
     )

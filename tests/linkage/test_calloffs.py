@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from linkage import services
+from linkage.grading import DeliveryDetails
 from linkage.models import CallOff, CallOffStatus, HazardKind, LinkageContract, PriceRule
 from market.core.errors import Conflict, PermissionDenied, ValidationFailed
 from market.notifications.models import Notification
@@ -103,8 +104,10 @@ def test_only_the_processor_weighs(contract):
     call = factories.dispatch(factories.call_off(contract, "10000"))
     with pytest.raises(PermissionDenied):
         services.delivery_record(
-            actor=actor_for(contract.cooperative), call_off_id=call.pk, received_on=timezone.localdate(),
-            gross_quantity=D(10000), measurements={"moisture": D(14), "impurities": D(1), "unfilled": D(1)},
+            actor=actor_for(contract.cooperative), call_off_id=call.pk, details=DeliveryDetails(
+                received_on=timezone.localdate(), gross_quantity=D(10000),
+                measurements={"moisture": D(14), "impurities": D(1), "unfilled": D(1)},
+            ),
         )  # fmt: skip
 
 

@@ -8,6 +8,7 @@ settles what was lost, are in tests/payments/conftest.py."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import urllib.request
 from collections.abc import Iterator
@@ -29,6 +30,12 @@ class Drop(StrEnum):
     ERROR_AFTER_CREATE = "error_after_create"  # localstripe does it, then a 500 comes back (indeterminate)
     BEFORE_CREATE = "before_create"  # the create call is lost on its way: localstripe never sees it
     EVERYTHING = "everything"  # Stripe unreachable
+    STALL = "stall"  # Stripe accepts every request and answers none within STALL_SECONDS (past the SDK's timeout)
+
+
+STALL_SECONDS = 5
+# Sent by the Stripe SDK on every call (the proxy's own listings for the tests are not counted).
+SDK_USER_AGENT = "Stripe/"
 
 
 class DroppingStripe:
@@ -39,12 +46,19 @@ class DroppingStripe:
         self.drop = Drop.NOTHING
         self.upstream = upstream
         self.create = create
+        # Every request the Stripe SDK sent through the proxy, as (method, path), lost ones included.
+        self.sdk_calls: list[tuple[str, str]] = []
         app = web.Application()
         app.router.add_route("*", "/{path:.*}", self._forward)
         self.server = LocalStripeThread(app=app)
 
     async def _forward(self, request: web.Request) -> web.StreamResponse:
         is_create = (request.method, request.path) == self.create
+        if request.headers.get("User-Agent", "").startswith(SDK_USER_AGENT):
+            self.sdk_calls.append((request.method, request.path))
+        if self.drop == Drop.STALL:
+            await asyncio.sleep(STALL_SECONDS)
+            return self._lose(request)
         if self.drop == Drop.EVERYTHING or (self.drop == Drop.BEFORE_CREATE and is_create):
             return self._lose(request)
         headers = {k: v for k, v in request.headers.items() if k.lower() not in ("host", "content-length")}
@@ -67,6 +81,10 @@ class DroppingStripe:
         assert request.transport is not None
         request.transport.close()
         return web.Response()
+
+    def intent_lookups(self) -> int:
+        """How many times Market Link listed PaymentIntents (how it looks up an attempt whose answer was lost)."""
+        return self.sdk_calls.count(("GET", "/v1/payment_intents"))
 
     def charges(self) -> list[dict[str, Any]]:
         """Every charge localstripe made, asked over a connection that is never dropped."""

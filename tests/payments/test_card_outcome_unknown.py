@@ -128,6 +128,7 @@ def test_a_create_that_never_reached_stripe_fails_once_settled_and_the_retry_cha
 
     # Settled with no charge at Stripe: nothing was charged; the attempt fails and the buyer's retry pays once.
     settings.STRIPE_OUTCOME_SETTLE_SECONDS = 0
+    settings.STRIPE_CHECK_INTERVAL_SECONDS = 0  # the page may ask Stripe again (pages ask once per interval)
     page = client.get(reverse("frontend:pay", args=[payable.reference]))
     assert NOTICE not in page.content.decode()
     attempt.refresh_from_db()

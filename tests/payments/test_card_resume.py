@@ -220,8 +220,10 @@ def test_while_an_attempt_is_checked_the_page_offers_no_payment_and_polls_until_
     assert CHECKING in polled.content.decode()
     assert "HX-Refresh" not in polled
 
-    # Stripe has answered (here: it never received the attempt, once the time it may take has passed).
+    # Stripe has answered (here: it never received the attempt, once the time it may take has passed), and the
+    # interval between two looks at Stripe has passed.
     settings.STRIPE_OUTCOME_SETTLE_SECONDS = 0
+    settings.STRIPE_CHECK_INTERVAL_SECONDS = 0
     polled = client.get(pay_url(payable), HTTP_HX_REQUEST="true")
     assert polled["HX-Refresh"] == "true"
     attempt.refresh_from_db()

@@ -67,7 +67,8 @@ def transfer(amount: int, note: str, ref: str) -> BankTransaction:
 
 
 # --- payables --------------------------------------------------------------------------------------
-PAYABLE_STATES = ["unpaid", "partially_paid", "paid", "cancelled"]
+# card_in_progress: another tab's card attempt is opened and Stripe has not answered it yet (it may be charged).
+PAYABLE_STATES = ["unpaid", "partially_paid", "paid", "cancelled", "card_in_progress"]
 PEOPLE = ["payer_staff", "payer_owner", "payee_owner", "payee_manager", "payee_staff", "alliance_staff", "outsider"]
 
 
@@ -80,6 +81,8 @@ def payable_in(state: str, make_invoice: Callable[..., Payable], staff: User) ->
         transfer(1_500_000, payable.reference, "FTFULL")
     if state == "cancelled":
         services.payable_cancel(kind=payable.kind, object_id=payable.object_id)
+    if state == "card_in_progress":
+        Payment.objects.create(payable=payable, provider=Provider.STRIPE, amount=payable.outstanding)
     payable.refresh_from_db()
     return payable
 

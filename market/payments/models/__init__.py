@@ -9,6 +9,7 @@ from market.payments.models.bank import (
 )
 from market.payments.models.payments import (
     CARD_CHECK_ANNOTATION,
+    CARD_IN_FLIGHT_ANNOTATION,
     COLLECTED_STATES,
     COLLECTED_STATES_LIST,
     Dispute,
@@ -26,6 +27,7 @@ from market.payments.models.payments import (
     WebhookEvent,
     WebhookEventOutcome,
     WebhookEventStatus,
+    card_attempts_in_flight,
 )
 from market.payments.models.reconciliation import (
     Discrepancy,
@@ -47,6 +49,7 @@ from market.payments.models.settlements import (
 
 __all__ = [
     "CARD_CHECK_ANNOTATION",
+    "CARD_IN_FLIGHT_ANNOTATION",
     "COLLECTED_STATES",
     "COLLECTED_STATES_LIST",
     "BankTransaction",
@@ -82,4 +85,5 @@ __all__ = [
     "WebhookEvent",
     "WebhookEventOutcome",
     "WebhookEventStatus",
+    "card_attempts_in_flight",
 ]

@@ -4,11 +4,13 @@ and the store of provider events (webhooks and sweeps)."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -58,8 +60,10 @@ class PayableStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-# The name under which payable lists carry `Payable.card_outcome_being_checked`, read in the same query.
+# The names under which payable lists carry `Payable.card_outcome_being_checked` and
+# `Payable.card_attempt_in_flight`, read in the same query.
 CARD_CHECK_ANNOTATION = "card_check_annotated"
+CARD_IN_FLIGHT_ANNOTATION = "card_in_flight_annotated"
 
 
 class Payable(TimeStampedModel):
@@ -154,6 +158,16 @@ class Payable(TimeStampedModel):
             return annotated
         return self.payments.filter(provider=Provider.STRIPE, outcome_unknown=True).exists()
 
+    @cached_property
+    def card_attempt_in_flight(self) -> bool:
+        """Another card attempt of this payable may still be charged and a new one would not replace it
+        (`card_attempts_in_flight`): no new card attempt starts meanwhile. Read once per instance, or from the
+        list's own query (`selectors.payable_list_for` annotates CARD_IN_FLIGHT_ANNOTATION)."""
+        annotated: bool | None = getattr(self, CARD_IN_FLIGHT_ANNOTATION, None)
+        if annotated is not None:
+            return annotated
+        return self.payments.filter(card_attempts_in_flight()).exists()
+
     @property
     def awaits_more_money(self) -> bool:
         """Worth watching for a transfer (the pay page refreshes its status while this holds)."""
@@ -174,6 +188,28 @@ class PaymentState(models.TextChoices):
 COLLECTED_STATES = frozenset(
     {PaymentState.SUCCEEDED, PaymentState.PARTIALLY_REFUNDED, PaymentState.REFUNDED, PaymentState.DISPUTED}
 )
+
+
+# A card attempt whose PaymentIntent Stripe holds in one of these statuses can be cancelled at Stripe: a new attempt
+# replaces it, cancelling it first (services.cards). In any other status it may still be charged.
+REPLACEABLE_INTENT_STATUSES = (
+    ProviderStatus.REQUIRES_PAYMENT_METHOD,
+    ProviderStatus.REQUIRES_CONFIRMATION,
+    ProviderStatus.REQUIRES_ACTION,
+    ProviderStatus.REQUIRES_CAPTURE,
+)
+# An attempt still pending this long after it was opened without reaching Stripe belongs to a process that died
+# before the call (a live one fails or answers well within the Stripe timeout); it no longer blocks.
+ATTEMPT_IN_FLIGHT = timedelta(minutes=5)
+
+
+def card_attempts_in_flight() -> Q:
+    """Pending card attempts that may still be charged and that a new attempt would not replace: one opened by
+    another tab whose answer from Stripe has not come yet, or one Stripe holds in a status that cannot be cancelled
+    (processing). One waiting for 3-D Secure is not among them: a new attempt cancels it at Stripe first."""
+    opened_recently = Q(provider_reference="", created_at__gte=timezone.now() - ATTEMPT_IN_FLIGHT)
+    held_at_stripe = ~Q(provider_reference="") & ~Q(provider_status__in=REPLACEABLE_INTENT_STATUSES)
+    return Q(provider=Provider.STRIPE, state=PaymentState.PENDING) & (opened_recently | held_at_stripe)
 
 
 class Payment(TimeStampedModel):
@@ -208,6 +244,9 @@ class Payment(TimeStampedModel):
         help_text="Stripe's answer to this card attempt was lost: it may have been charged and is being checked "
         "with Stripe; no new card attempt starts meanwhile.",
     )
+    # When a page last asked Stripe about this attempt while its outcome was unknown: pages polling it ask at
+    # most once per STRIPE_CHECK_INTERVAL_SECONDS between them (services.cards.card_attempts_check).
+    outcome_checked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

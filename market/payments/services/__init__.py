@@ -12,6 +12,7 @@ from market.payments.services.bank import (
 )
 from market.payments.services.cards import (
     card_attempt_resolve,
+    card_attempts_check,
     card_attempts_left_cancel,
     card_attempts_resolve,
     card_payment_refresh,
@@ -46,6 +47,7 @@ __all__ = [
     "bank_transaction_dismiss",
     "bank_transaction_record",
     "card_attempt_resolve",
+    "card_attempts_check",
     "card_attempts_left_cancel",
     "card_attempts_resolve",
     "card_payment_refresh",

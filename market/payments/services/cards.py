@@ -47,6 +47,7 @@ from market.payments.policy import (
     PAYMENT_POLICY,
     PayableAction,
     PaymentAction,
+    attempt_in_progress_message,
     is_payer,
     outcome_unknown_message,
 )
@@ -91,10 +92,11 @@ def card_payment_start(*, actor: Actor, payable_id: int, token_id: str, client_k
         locked = lock_payable(payable.pk)
         if client_key and (existing := Payment.objects.filter(payable=locked, client_key=client_key).first()):
             return existing, ""
-        # Again under the lock: paid meanwhile (another tab finished 3-D Secure), or an attempt being checked.
+        # Again under the lock, so two tabs cannot both open an attempt: paid meanwhile (another tab finished 3-D
+        # Secure), an attempt being checked, or another tab's attempt opened and not yet answered.
         PAYABLE_POLICY.authorize(actor=actor, obj=locked, action=PayableAction.PAY_BY_CARD)
-        if _attempt_in_flight(locked):
-            raise Conflict(_("Another card payment for this is in progress. Wait for its result before paying again."))
+        if _uncancelled_attempt_left(locked):
+            raise Conflict(attempt_in_progress_message())
         payment = Payment.objects.create(
             payable=locked,
             provider=Provider.STRIPE,
@@ -218,6 +220,38 @@ def card_attempts_resolve(*, payable_id: int | None, source: EventSource) -> lis
     return _asked_at_stripe(attempts, lambda pk: card_attempt_resolve(payment_id=pk, source=source))
 
 
+def card_attempts_check(*, payable_id: int) -> list[Payment]:
+    """What a page showing a payable asks each time it is loaded or polled: its card attempts whose outcome is
+    unknown, as they are now. Stripe is asked about each at most once per STRIPE_CHECK_INTERVAL_SECONDS however
+    many tabs and web processes poll it (single flight: the request that moves the attempt's `outcome_checked_at`
+    on asks, the others read what is recorded). A Stripe that errs or does not answer in time leaves the attempt
+    as it is; the worker and the sweep settle it too."""
+    attempts = Payment.objects.filter(provider=Provider.STRIPE, outcome_unknown=True, payable_id=payable_id)
+    return _asked_at_stripe(attempts, _resolve_when_due)
+
+
+def _resolve_when_due(payment_id: int) -> Payment:
+    if not _check_claimed(payment_id):
+        return Payment.objects.get(pk=payment_id)
+    return card_attempt_resolve(payment_id=payment_id, source=EventSource.API)
+
+
+def _check_claimed(payment_id: int) -> bool:
+    """Whether this request is the one to ask Stripe about the attempt now: it was not asked within the interval,
+    and this request moved `outcome_checked_at` on (committed before Stripe is called). A row another
+    transaction holds (a poll claiming it, a transition recording Stripe's answer) is skipped, not waited for:
+    the page answers with what is recorded."""
+    now = timezone.now()
+    asked_long_ago = now - timedelta(seconds=settings.STRIPE_CHECK_INTERVAL_SECONDS)
+    due = Q(outcome_checked_at__isnull=True) | Q(outcome_checked_at__lte=asked_long_ago)
+    with transaction.atomic():
+        due_now = Payment.objects.select_for_update(skip_locked=True).filter(due, pk=payment_id, outcome_unknown=True)
+        if due_now.values_list("pk", flat=True).first() is None:
+            return False
+        Payment.objects.filter(pk=payment_id).update(outcome_checked_at=now)
+    return True
+
+
 def _asked_at_stripe(rows: QuerySet[Unknown], resolve: Callable[[int], Unknown]) -> list[Unknown]:
     """Each row whose outcome is unknown (card attempts, refunds) resolved at Stripe, oldest first, as it is
     now; one Stripe cannot be asked about stays as it is, for the next try."""
@@ -252,18 +286,11 @@ def _replayed(payment: Payment) -> tuple[Payment, str]:
     return payment, _secret_for_3ds(payment, intent)
 
 
-# An attempt still pending this long after it was opened without reaching Stripe belongs to a process that
-# died before the call (a live one fails or answers well within the Stripe timeout); it no longer blocks.
-ATTEMPT_IN_FLIGHT = timedelta(minutes=5)
-
-
-def _attempt_in_flight(payable: Payable) -> bool:
-    """Another card attempt on this payable may still be charged: one opened (under the payable's lock) by
-    another tab and not yet answered, or one Stripe still holds as processing after the cancellations. Asked
-    with the payable locked, so two tabs cannot both open an attempt."""
+def _uncancelled_attempt_left(payable: Payable) -> bool:
+    """An attempt Stripe still holds after `_cancel_abandoned_attempts` (its cancel failed, or another tab's
+    attempt reached Stripe in between): it may yet be charged, so no second one starts. Asked under the lock."""
     pending = Payment.objects.filter(payable=payable, provider=Provider.STRIPE, state=S.PENDING)
-    opened_recently = Q(provider_reference="", created_at__gte=timezone.now() - ATTEMPT_IN_FLIGHT)
-    return pending.filter(opened_recently | ~Q(provider_reference="")).exists()
+    return pending.exclude(provider_reference="").exists()
 
 
 def _cancel_abandoned_attempts(payable: Payable) -> None:
