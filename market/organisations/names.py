@@ -21,14 +21,15 @@ from operator import or_
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Model, Q
+from django.db.models.constants import LOOKUP_SEP
 
 from market.core.models import ChangeTrackedModel
 
 
 @dataclass(frozen=True)
 class NamesShown:
-    """A change-tracked model whose API rows show names: the foreign keys to the organisations and to the
-    people whose names it shows."""
+    """A change-tracked model whose API rows show names: the foreign keys (or lookup paths through its related
+    rows, as `settlements__payee`) to the organisations and to the people whose names it shows."""
 
     model: type[ChangeTrackedModel]
     organisations: tuple[str, ...] = ()
@@ -38,6 +39,16 @@ class NamesShown:
 _SHOWN: dict[type[Model], NamesShown] = {}
 
 
+def _target(model: type[Model], path: str) -> type[Model] | None:
+    """The model a lookup path such as `payee` or `settlements__payee` ends at."""
+    target: type[Model] | str | None = model
+    for name in path.split(LOOKUP_SEP):
+        if not isinstance(target, type):
+            return None
+        target = target._meta.get_field(name).related_model
+    return target if isinstance(target, type) else None
+
+
 def _check(shown: NamesShown) -> None:
     from market.organisations.models import Organisation, User
 
@@ -45,7 +56,7 @@ def _check(shown: NamesShown) -> None:
         raise ImproperlyConfigured(f"{shown.model.__name__} is not change-tracked: nothing would sync its names")
     for fields, target in ((shown.organisations, Organisation), (shown.users, User)):
         for field in fields:
-            if shown.model._meta.get_field(field).related_model is not target:
+            if _target(shown.model, field) is not target:
                 raise ImproperlyConfigured(f"{shown.model.__name__}.{field} is not a foreign key to {target.__name__}")
 
 
@@ -64,7 +75,7 @@ def _move(pk: int, paths: dict[type[Model], tuple[str, ...]]) -> int:
     moved = 0
     for model, fields in paths.items():
         if fields:
-            showing = reduce(or_, (Q(**{f"{field}_id": pk}) for field in fields))
+            showing = reduce(or_, (Q(**{field: pk}) for field in fields))
             moved += model._default_manager.filter(showing).update()  # TimeStampedQuerySet stamps updated_at
     return moved
 

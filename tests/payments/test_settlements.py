@@ -3,15 +3,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from market.core.errors import Conflict, PermissionDenied
 from market.organisations.actors import resolve_actor
+from market.organisations.inputs import OrganisationProfile
 from market.organisations.models import OrganisationKind, Role
+from market.organisations.services import organisation_update
 from market.payments import services
 from market.payments.models import (
     CommissionRate,
@@ -25,7 +30,9 @@ from market.payments.models import (
     SettlementState,
 )
 from market.payments.services.settlements import commission, payout_csv
+from tests.catalog.factories import actor_for
 from tests.factories import OrganisationFactory, member
+from tests.sync import pull
 
 pytestmark = pytest.mark.django_db
 
@@ -136,3 +143,32 @@ def test_settlements_need_an_alliance_manager(make_invoice, alliance, coop_owner
     for user in (member(alliance, Role.STAFF), coop_owner):
         with pytest.raises(PermissionDenied):
             services.settlement_run_create(actor=resolve_actor(user), period_start=yesterday, period_end=yesterday)
+
+
+def test_renaming_a_payee_sends_its_settlement_runs_again_with_the_new_name(
+    make_invoice, payee, manager, api, settings
+):
+    """A settlement run's API row shows each payee's name: a rename must reach an ERP that syncs the runs
+    with `updated_since` (market.organisations.names), and a run without that payee stays put."""
+    settings.SYNC_SAFETY_LAG_SECONDS = 0
+    yesterday = timezone.localdate() - timedelta(days=1)
+    CommissionRate.objects.create(rate_percent=Decimal("2.50"), valid_from=date(2025, 1, 1))
+    card_payment(make_invoice(1_500_000), 1_500_000)
+    run = services.settlement_run_create(actor=manager, period_start=yesterday, period_end=yesterday)
+    empty = services.settlement_run_create(actor=manager, period_start=yesterday, period_end=yesterday)
+    client = api(manager.user)
+    url = reverse("payments:settlement-runs")
+    cursor = pull(client, url, "updated_since=2000-01-01T00:00:00%2B00:00", lambda row: None)
+
+    payee.refresh_from_db()
+    organisation_update(
+        actor=actor_for(payee, Role.OWNER),
+        organisation_id=payee.pk,
+        profile=replace(OrganisationProfile.of(payee), name="HTX Lúa gạo Thạnh Lợi"),
+    )
+
+    rows: list[dict[str, Any]] = []
+    pull(client, url, cursor, rows.append)
+    assert [row["id"] for row in rows] == [run.pk]
+    assert [s["payee"] for s in rows[0]["settlements"]] == ["HTX Lúa gạo Thạnh Lợi"]
+    assert empty.pk not in {row["id"] for row in rows}
