@@ -324,21 +324,19 @@ def _place_items(
     allocations: list[OrderAllocation] = []
     now = timezone.now()
     cooperative_ids = sorted(groups)
+    sellers = {cooperative_id: priced[groups[cooperative_id][0]][1].cooperative for cooperative_id in cooperative_ids}
     created = orders_create(
         actor=actor,
         checkout=checkout,
         source=source,
         new=[
             NewOrder(
-                cooperative=priced[groups[cooperative_id][0]][1].cooperative,
+                cooperative=sellers[cooperative_id],
                 lines=[
                     PricedLine(product=product, quantity=quantity, unit_price=unit_price, lot_id=item.lot_id)
                     for item, product, unit_price, quantity in (priced[i] for i in groups[cooperative_id])
                 ],
-                payment_due_at=now
-                + timedelta(
-                    hours=seller_settings_of(priced[groups[cooperative_id][0]][1].cooperative).payment_window_hours
-                ),
+                payment_due_at=now + timedelta(hours=seller_settings_of(sellers[cooperative_id]).payment_window_hours),
             )
             for cooperative_id in cooperative_ids
         ],
