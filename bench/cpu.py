@@ -54,11 +54,11 @@ class Cost:
     bytes: int
 
 
-def wsgi_environ(path: str, headers: Mapping[str, str]) -> dict[str, Any]:
-    """A GET of `path` as gunicorn hands it to the application (from 127.0.0.1, over plain HTTP)."""
+def wsgi_environ(path: str, headers: Mapping[str, str], *, method: str = "GET", body: bytes = b"") -> dict[str, Any]:
+    """A request for `path` as gunicorn hands it to the application (from 127.0.0.1, over plain HTTP)."""
     parts = urllib.parse.urlsplit(path)
     environ: dict[str, Any] = {
-        "REQUEST_METHOD": "GET",
+        "REQUEST_METHOD": method,
         "SCRIPT_NAME": "",
         "PATH_INFO": urllib.parse.unquote(parts.path, encoding="latin-1"),
         "QUERY_STRING": parts.query,
@@ -69,25 +69,29 @@ def wsgi_environ(path: str, headers: Mapping[str, str]) -> dict[str, Any]:
         "HTTP_HOST": "127.0.0.1:8000",
         "wsgi.version": (1, 0),
         "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(b""),
+        "wsgi.input": io.BytesIO(body),
+        "CONTENT_LENGTH": str(len(body)),
         "wsgi.errors": sys.stderr,
         "wsgi.multithread": False,
         "wsgi.multiprocess": True,
         "wsgi.run_once": False,
     }
     for name, value in headers.items():
-        environ["HTTP_" + name.upper().replace("-", "_")] = value
+        key = name.upper().replace("-", "_")
+        environ[key if key == "CONTENT_TYPE" else "HTTP_" + key] = value
     return environ
 
 
-def call(application: Application, path: str, headers: Mapping[str, str]) -> Answer:
+def call(
+    application: Application, path: str, headers: Mapping[str, str], *, method: str = "GET", body: bytes = b""
+) -> Answer:
     """One request through the WSGI application, its body read to the end (as a server sends it)."""
     started: dict[str, Any] = {}
 
     def start_response(status: str, response_headers: list[tuple[str, str]], exc_info: Any = None) -> None:
         started.update(status=int(status.split()[0]), headers=dict(response_headers))
 
-    result = application(wsgi_environ(path, headers), start_response)
+    result = application(wsgi_environ(path, headers, method=method, body=body), start_response)
     try:
         body = b"".join(result)
     finally:

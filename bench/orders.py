@@ -11,12 +11,22 @@ On the catalogue's bench database (generated when missing), against gunicorn (2 
    and per cart line (the server's X-Bench-Queries and X-Bench-Redis), and every status other than 201.
 2. **race** — a lot holding 100 units, 300 buyers each with 1 unit in their cart, 300 checkouts released at
    once on 300 connections. It must end with exactly 100 sold, the lot at 0, 200 clear 409s and no 5xx.
+
+    python -m bench orders --cpu 200 [--profile FILE]
+
+3. **cpu** (instead of 1 and 2) — the same rounds in this one process through Django's WSGI handler, as
+   gunicorn calls it: the medians of the web process's CPU time per cart add and per checkout, and the CPU
+   that PostgreSQL's backend and our Redis spent per round (read from /proc and INFO). A busy machine changes
+   these little, where it moves checkouts/s a lot. `--profile` writes a cProfile (process time) of the
+   checkouts, for `python -m pstats`.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
+import os
 import random
 import statistics
 import tempfile
@@ -29,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.client import Answer, Client, race, server_errors, statuses
+from bench.cpu import call
 from bench.env import (
     DEFAULT_PRODUCTS,
     bench_database_url,
@@ -134,6 +145,92 @@ def run_checkouts(
     }
 
 
+def _process_cpu_ms(pid: int) -> float:
+    """User + system CPU time of a process on this machine (PostgreSQL's backend), in milliseconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def _redis_cpu_ms() -> float:
+    import redis
+    from django.conf import settings
+
+    info = redis.Redis.from_url(settings.REDIS_URL).info("cpu")
+    return (info["used_cpu_user"] + info["used_cpu_sys"]) * 1000
+
+
+def checkout_cpu(
+    tokens: list[str], products: list[tuple[int, str]], *, rounds: int, profile: Path | None
+) -> dict[str, Any]:
+    """`rounds` of cart add + checkout through the WSGI handler in this process, after 5 untimed ones."""
+    from django.core.wsgi import get_wsgi_application
+    from django.db import connection
+
+    from bench.instrument import QUERIES_HEADER, REDIS_HEADER
+
+    application = get_wsgi_application()
+    rng = random.Random(0)
+    cpu: dict[str, list[float]] = {"cart_add": [], "checkout": []}
+    wall: dict[str, list[float]] = {"cart_add": [], "checkout": []}
+    queries: list[int] = []
+    redis: list[int] = []
+    answered: list[int] = []
+    profiler = cProfile.Profile(time.process_time) if profile else None
+
+    def post(kind: str, token: str, path: str, body: dict[str, Any], headers: dict[str, str], timed: bool) -> int:
+        sent = {"Authorization": f"Bearer {token}", "Content-Type": "application/json", **headers}
+        cpu_before, wall_before = time.process_time(), time.perf_counter()
+        if profiler and kind == "checkout" and timed:
+            profiler.enable()
+        answer = call(application, path, sent, method="POST", body=json.dumps(body).encode())
+        if profiler:
+            profiler.disable()
+        if timed:
+            cpu[kind].append((time.process_time() - cpu_before) * 1000)
+            wall[kind].append((time.perf_counter() - wall_before) * 1000)
+            if kind == "checkout":
+                answered.append(answer.status)
+                if answer.status == 201:
+                    queries.append(int(answer.headers[QUERIES_HEADER]))
+                    redis.append(int(answer.headers[REDIS_HEADER]))
+        return answer.status
+
+    def one_round(index: int, timed: bool) -> None:
+        token = tokens[index % len(tokens)]
+        product, moq = rng.choice(products)
+        if post("cart_add", token, CART_LINES, {"product": product, "quantity": moq}, {}, timed) == 201:
+            post("checkout", token, CHECKOUTS, DETAILS, {"Idempotency-Key": uuid.uuid4().hex}, timed)
+
+    for index in range(5):
+        one_round(index, timed=False)
+    with connection.cursor() as cursor:  # the bench settings keep the connection open between requests
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    database_before, redis_before = _process_cpu_ms(backend), _redis_cpu_ms()
+    for index in range(rounds):
+        one_round(index, timed=True)
+    database_ms = (_process_cpu_ms(backend) - database_before) / rounds
+    redis_ms = (_redis_cpu_ms() - redis_before) / rounds
+    if profiler and profile:
+        profiler.dump_stats(profile)
+
+    def median(values: list[float]) -> float | None:
+        return round(statistics.median(values), 2) if values else None
+
+    return {
+        "rounds": rounds,
+        "cpu_ms_cart_add": median(cpu["cart_add"]),
+        "cpu_ms_checkout": median(cpu["checkout"]),
+        "wall_ms_cart_add": median(wall["cart_add"]),
+        "wall_ms_checkout": median(wall["checkout"]),
+        "postgres_cpu_ms_per_round": round(database_ms, 2),
+        "redis_cpu_ms_per_round": round(redis_ms, 2),
+        "queries_per_checkout": _mean(queries),
+        "redis_per_checkout": _mean(redis),
+        "statuses": dict(sorted({str(s): answered.count(s) for s in set(answered)}.items())),
+    }
+
+
 def prepare_race(stock: int, buyer_ids: list[int]) -> int:
     """A one-unit product with a lot of `stock` units, and one unit of it in every buyer's cart."""
     from catalog.models import HarvestLot, LotStatus, Product
@@ -204,6 +301,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--products", type=int, default=DEFAULT_PRODUCTS, help="catalogue size (generated when missing)"
     )
+    parser.add_argument("--cpu", type=int, default=0, metavar="ROUNDS", help="measure in-process CPU instead")
+    parser.add_argument("--profile", type=Path, help="with --cpu: write a cProfile of the checkouts here")
     args = parser.parse_args(argv)
 
     database_url = bench_database_url(args.products)
@@ -220,6 +319,10 @@ def main(argv: list[str]) -> int:
     run_id = uuid.uuid4().hex[:6]
     buyers = buyers_with_tokens(args.buyers, f"Bench {run_id}")
     products = orderable_products(5000)
+    if args.cpu:
+        cost = checkout_cpu([t for _o, t in buyers], products, rounds=args.cpu, profile=args.profile)
+        print("cpu:", json.dumps(cost))
+        return 0
     scratch = Path(tempfile.mkdtemp(prefix="bench-orders-"))
     server = start_gunicorn(
         name="market",

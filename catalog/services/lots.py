@@ -367,12 +367,11 @@ def lots_lock(*, lot_ids: Iterable[int]) -> dict[int, HarvestLot]:
 def lots_lock_for_order(*, lot_ids: Iterable[int], product_ids: Iterable[int]) -> dict[int, HarvestLot]:
     """Lock, in id order and in one query, the lots a checkout may take stock from: the lots its lines chose
     and every lot its products sell from today. NotFound when a chosen lot does not exist. The caller checks
-    each lot again (a row changed while we waited for its lock is read as it is now)."""
+    each lot again (a row changed while we waited for its lock is read as it is now). The lots come without
+    their products: the checkout has them already."""
     chosen = {int(i) for i in lot_ids}
     selling = Q(product_id__in={int(i) for i in product_ids}) & for_sale(on=timezone.localdate())
-    lots = (
-        HarvestLot.objects.select_for_update(of=("self",)).select_related("product").filter(Q(pk__in=chosen) | selling)
-    )
+    lots = HarvestLot.objects.select_for_update().filter(Q(pk__in=chosen) | selling)
     found = {lot.pk: lot for lot in lots.order_by("pk")}
     if not chosen <= found.keys():
         raise NotFound()

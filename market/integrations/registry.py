@@ -21,7 +21,7 @@ per such endpoint) in the caller's transaction: they commit with the change or v
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -94,30 +94,40 @@ def emit_event(
 ) -> int:
     """Write the event for each organisation with an enabled endpoint listening for `type`; returns how many
     deliveries were queued. Call it inside the transaction that makes the change."""
+    return emit_events(type=type, items=[(obj, organisations)], occurrence=occurrence)
+
+
+def emit_events(*, type: str, items: Sequence[tuple[models.Model, Iterable[Any]]], occurrence: str = "") -> int:
+    """`emit_event` for several objects (a checkout's orders), with one query for who listens to any of them."""
     from market.integrations.outbox import queue_event
 
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("emit_event() must run inside the transaction that makes the change.")
     spec = get_event_type(type)
-    if obj.pk is None:
+    if any(obj.pk is None for obj, _organisations in items):
         raise ValueError("emit_event(obj=...) needs a saved object")
-    candidates = {organisation.pk for organisation in organisations if organisation is not None}
-    listening = _listening(candidates, spec.name)  # a change nobody listens to costs this one query
-    if not listening:
-        return 0
-    # Serialised once for every organisation: the same API answer, whoever hears it.
-    data = json_data(spec.serialize(obj))
+    candidates = [
+        (obj, {organisation.pk for organisation in organisations if organisation is not None})
+        for obj, organisations in items
+    ]
+    # A change nobody listens to costs this one query.
+    listening = _listening(set().union(*(ids for _obj, ids in candidates)), spec.name)
     queued = 0
-    for organisation_id in sorted(listening):
-        queued += queue_event(
-            organisation_id=organisation_id,
-            type=spec.name,
-            object_type=obj._meta.label_lower,
-            object_id=str(obj.pk),
-            occurrence=occurrence,
-            data=data,
-            created_at=timezone.now(),
-        )
+    for obj, ids in candidates:
+        if not listening & ids:
+            continue
+        # Serialised once for every organisation: the same API answer, whoever hears it.
+        data = json_data(spec.serialize(obj))
+        for organisation_id in sorted(listening & ids):
+            queued += queue_event(
+                organisation_id=organisation_id,
+                type=spec.name,
+                object_type=obj._meta.label_lower,
+                object_id=str(obj.pk),
+                occurrence=occurrence,
+                data=data,
+                created_at=timezone.now(),
+            )
     return queued
 
 

@@ -73,7 +73,16 @@ def lock_order(*, actor: Actor, order_id: int) -> Order:
 def record_event(
     order: Order, *, actor: Actor | None, action: str, from_status: str = "", note: str = "", data: Any = None
 ) -> OrderEvent:
-    return OrderEvent.objects.create(
+    event = order_event(order, actor=actor, action=action, from_status=from_status, note=note, data=data)
+    event.save(force_insert=True)
+    return event
+
+
+def order_event(
+    order: Order, *, actor: Actor | None, action: str, from_status: str = "", note: str = "", data: Any = None
+) -> OrderEvent:
+    """An event of `order`'s timeline, not yet saved (a checkout writes its orders' events in one INSERT)."""
+    return OrderEvent(
         order=order,
         action=action,
         from_status=from_status,

@@ -31,7 +31,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -42,9 +42,10 @@ from catalog.selectors import is_orderable, price_for_quantity, products_for_ord
 from catalog.services import StockTake, lots_lock_for_order, lots_stock_take_locked
 from market.core.errors import ApplicationError, Conflict, NotFound, ValidationFailed
 from market.core.services import audit_batch, audit_record
-from market.integrations.registry import emit_event
+from market.integrations.registry import emit_events
 from market.notifications.services import Address, Message, notify_all
 from market.organisations import geo
+from market.organisations.models import Organisation
 from market.organisations.permissions import Actor
 from market.organisations.storefront import storefront_changed
 from market.organisations.validators import normalise_tax_code
@@ -55,13 +56,14 @@ from orders.models import (
     Checkout,
     Order,
     OrderAllocation,
+    OrderEvent,
     OrderLine,
     OrderSource,
 )
 from orders.permissions import ORDERS_PLACE
 from orders.policy import CHECKOUT_POLICY, CheckoutAction
 from orders.selectors import cart_view
-from orders.services.common import PAYABLE_KIND, record_event, seller_settings_of, taxed
+from orders.services.common import PAYABLE_KIND, order_event, seller_settings_of, taxed
 from orders.totals import totals_of
 
 MAX_KEY_LENGTH = 100
@@ -318,27 +320,30 @@ def _place_items(
     groups: dict[int, list[int]] = {}
     for index, (_item, product, _price, _quantity) in enumerate(priced):
         groups.setdefault(product.cooperative_id, []).append(index)
-    orders: list[Order] = []
     takes: list[StockTake] = []
     allocations: list[OrderAllocation] = []
     now = timezone.now()
-    for cooperative_id in sorted(groups):
-        indexes = groups[cooperative_id]
-        settings_row = seller_settings_of(priced[indexes[0]][1].cooperative)
-        order, rows = order_create(
-            actor=actor,
-            checkout=checkout,
-            cooperative_id=cooperative_id,
-            source=source,
-            lines=[
-                PricedLine(product=product, quantity=quantity, unit_price=unit_price, lot_id=item.lot_id)
-                for item, product, unit_price, quantity in (priced[i] for i in indexes)
-            ],
-            payment_due_at=now + timedelta(hours=settings_row.payment_window_hours),
-        )
-        # What the payable and the messages read, already in hand.
-        order.buyer, order.cooperative = checkout.buyer, priced[indexes[0]][1].cooperative
-        for line, index in zip(rows, indexes, strict=True):
+    cooperative_ids = sorted(groups)
+    sellers = {cooperative_id: priced[groups[cooperative_id][0]][1].cooperative for cooperative_id in cooperative_ids}
+    created = orders_create(
+        actor=actor,
+        checkout=checkout,
+        source=source,
+        new=[
+            NewOrder(
+                cooperative=sellers[cooperative_id],
+                lines=[
+                    PricedLine(product=product, quantity=quantity, unit_price=unit_price, lot_id=item.lot_id)
+                    for item, product, unit_price, quantity in (priced[i] for i in groups[cooperative_id])
+                ],
+                payment_due_at=now + timedelta(hours=seller_settings_of(sellers[cooperative_id]).payment_window_hours),
+            )
+            for cooperative_id in cooperative_ids
+        ],
+    )
+    orders: list[Order] = []
+    for cooperative_id, (order, rows) in zip(cooperative_ids, created, strict=True):
+        for line, index in zip(rows, groups[cooperative_id], strict=True):
             for lot_id, take in plans[index]:
                 takes.append(StockTake(lot=locked[lot_id], quantity=take, reference=order.number or ""))
                 allocations.append(OrderAllocation(line=line, lot_id=lot_id, quantity=take))
@@ -366,55 +371,72 @@ class PricedLine:
     lot_id: int | None = None
 
 
-def order_create(
-    *,
-    actor: Actor,
-    checkout: Checkout,
-    cooperative_id: int,
-    source: str,
-    lines: Sequence[PricedLine],
-    payment_due_at: datetime | None,
-) -> tuple[Order, list[OrderLine]]:
-    """One order of `checkout` with one cooperative, its lines snapshotting the products at the given unit
-    prices, its totals and its "placed" event. Call inside the placement's transaction; stock, payables and
-    notifications are the caller's (`place_items`, or `order_place_priced`)."""
-    order = Order.objects.create(
-        checkout=checkout,
-        buyer_id=checkout.buyer_id,
-        cooperative_id=cooperative_id,
-        source=source,
-        payment_due_at=payment_due_at,
-        ship_by=checkout.delivery_to or checkout.delivery_from,
-    )
-    order.number = f"DH{timezone.localdate().year % 100:02d}-{order.pk:07d}"
-    rows = OrderLine.objects.bulk_create(
-        OrderLine(
-            order=order,
-            product=line.product,
-            lot_id=line.lot_id,
-            product_name=line.product.name_vi,
-            sku=line.product.sku,
-            unit=line.product.unit,
-            unit_price=line.unit_price,
-            vat_category_code=line.product.vat_category.code,
-            vat_exempt=not line.product.vat_category.subject_to_vat,
-            vat_rate_percent=line.product.vat_category.rate_percent
-            if line.product.vat_category.subject_to_vat
-            else Decimal(0),
-            quantity_ordered=line.quantity,
-            quantity_confirmed=line.quantity,
-            position=position,
+@dataclass(frozen=True)
+class NewOrder:
+    """One order of a checkout to create: its cooperative (read with the products), lines and payment window."""
+
+    cooperative: Organisation
+    lines: Sequence[PricedLine]
+    payment_due_at: datetime | None
+
+
+def orders_create(
+    *, actor: Actor, checkout: Checkout, source: str, new: Sequence[NewOrder]
+) -> list[tuple[Order, list[OrderLine]]]:
+    """The orders of `checkout` (one per cooperative), their lines snapshotting the products at the given unit
+    prices, their totals and their "placed" events: three INSERTs however many orders. Their numbers are given
+    here and written with the checkout's (`_checkout_finish`). Call inside the placement's transaction; stock,
+    payables and notifications are the caller's (`place_items`, or `order_place_priced`)."""
+    built: list[tuple[Order, list[OrderLine]]] = []
+    for spec in new:
+        rows = [_line_snapshot(line, position) for position, line in enumerate(spec.lines)]
+        # Totals before the INSERT (a total past the bound is refused before anything is written).
+        totals = totals_of((taxed(row, row.quantity_ordered) for row in rows), field="lines")
+        order = Order(
+            checkout=checkout,
+            buyer=checkout.buyer,
+            cooperative=spec.cooperative,
+            source=source,
+            payment_due_at=spec.payment_due_at,
+            ship_by=checkout.delivery_to or checkout.delivery_from,
+            subtotal=totals.subtotal,
+            vat_total=totals.vat_total,
+            total=totals.total,
+            placed_total=totals.total,
         )
-        for position, line in enumerate(lines)
+        built.append((order, rows))
+    Order.objects.bulk_create([order for order, _rows in built])
+    year = timezone.localdate().year % 100
+    for order, rows in built:
+        order.number = f"DH{year:02d}-{order.pk:07d}"
+        for row in rows:
+            row.order = order
+    OrderLine.objects.bulk_create([row for _order, rows in built for row in rows])
+    OrderEvent.objects.bulk_create(
+        [order_event(order, actor=actor, action="placed", data={"total": order.total}) for order, _rows in built]
     )
-    totals = totals_of((taxed(row, row.quantity_ordered) for row in rows), field="lines")
-    order.subtotal, order.vat_total, order.total = totals.subtotal, totals.vat_total, totals.total
-    order.placed_total = totals.total
-    order.save(update_fields=["number", "subtotal", "vat_total", "total", "placed_total"])
-    record_event(order, actor=actor, action="placed", data={"total": order.total})
-    audit_record(actor=actor, action="order.placed", target=order, data={"total": order.total})
-    storefront_changed([cooperative_id])  # its record counts the order once due
-    return order, rows
+    for order, _rows in built:
+        audit_record(actor=actor, action="order.placed", target=order, data={"total": order.total})
+    storefront_changed(order.cooperative_id for order, _rows in built)  # its record counts the order once due
+    return built
+
+
+def _line_snapshot(line: PricedLine, position: int) -> OrderLine:
+    vat = line.product.vat_category
+    return OrderLine(
+        product=line.product,
+        lot_id=line.lot_id,
+        product_name=line.product.name_vi,
+        sku=line.product.sku,
+        unit=line.product.unit,
+        unit_price=line.unit_price,
+        vat_category_code=vat.code,
+        vat_exempt=not vat.subject_to_vat,
+        vat_rate_percent=vat.rate_percent if vat.subject_to_vat else Decimal(0),
+        quantity_ordered=line.quantity,
+        quantity_confirmed=line.quantity,
+        position=position,
+    )
 
 
 def order_place_priced(*, actor: Actor, checkout: Checkout, cooperative_id: int, lines: Sequence[PricedLine]) -> Order:
@@ -422,14 +444,13 @@ def order_place_priced(*, actor: Actor, checkout: Checkout, cooperative_id: int,
     call-off (source CONTRACT). It has no payment window (the contract sets when the buyer pays, so it never
     expires unpaid); its payable opens and both sides are told, as for a checkout. Call inside a transaction
     with the checkout row created; the caller authorises (the contract's policy)."""
+    cooperative = Organisation.objects.get(pk=cooperative_id)
     with audit_batch():
-        order, rows = order_create(
+        [(order, rows)] = orders_create(
             actor=actor,
             checkout=checkout,
-            cooperative_id=cooperative_id,
             source=OrderSource.CONTRACT,
-            lines=lines,
-            payment_due_at=None,
+            new=[NewOrder(cooperative=cooperative, lines=lines, payment_due_at=None)],
         )
         _checkout_finish(checkout=checkout, placed=[(order, len(rows))])
     return order
@@ -440,8 +461,31 @@ def _checkout_finish(*, checkout: Checkout, placed: list[tuple[Order, int]]) -> 
     both sides."""
     checkout.number = f"CK{timezone.localdate().year % 100:02d}-{checkout.pk:07d}"
     checkout.total = sum(order.total for order, _lines in placed)
-    checkout.save(update_fields=["number", "total", "updated_at"])
+    _numbers_write(checkout=checkout, orders=[order for order, _lines in placed])
     _open_payables_and_notify(checkout=checkout, placed=placed)
+
+
+_NUMBERS_SQL = """
+WITH numbered AS (
+    UPDATE orders_order AS o SET number = n.number, updated_at = %s
+    FROM unnest(%s::bigint[], %s::varchar[]) AS n(id, number) WHERE o.id = n.id
+)
+UPDATE orders_checkout SET number = %s, total = %s, updated_at = %s WHERE id = %s
+"""
+
+
+def _numbers_write(*, checkout: Checkout, orders: Sequence[Order]) -> None:
+    """Write the numbers of the checkout and its orders (made from their ids, known once inserted) and the
+    checkout's total: on PostgreSQL one statement (an UPDATE of the orders in a WITH clause), elsewhere one
+    UPDATE per table."""
+    if connection.vendor != "postgresql":
+        Order.objects.bulk_update(orders, ["number"])  # updated_at too (TimeStampedQuerySet)
+        checkout.save(update_fields=["number", "total", "updated_at"])
+        return
+    now = checkout.updated_at = timezone.now()
+    numbers = ([order.pk for order in orders], [order.number for order in orders])
+    with connection.cursor() as cursor:
+        cursor.execute(_NUMBERS_SQL, [now, *numbers, checkout.number, checkout.total, now, checkout.pk])
 
 
 def _open_payables_and_notify(*, checkout: Checkout, placed: list[tuple[Order, int]]) -> None:
@@ -449,6 +493,10 @@ def _open_payables_and_notify(*, checkout: Checkout, placed: list[tuple[Order, i
 
     payables_open_new(kind=PAYABLE_KIND, objects=[order for order, _lines in placed])
     messages: list[Message] = []
+    emit_events(
+        type=webhooks.ORDER_PLACED,
+        items=[(order, [checkout.buyer, order.cooperative]) for order, _lines in placed],
+    )
     for order, line_count in placed:
         context = {
             "order_id": order.pk,
@@ -469,5 +517,4 @@ def _open_payables_and_notify(*, checkout: Checkout, placed: list[tuple[Order, i
                 object_ref=order,
             ),
         ]
-        emit_event(type=webhooks.ORDER_PLACED, obj=order, organisations=[checkout.buyer, order.cooperative])
     notify_all(messages)

@@ -220,7 +220,7 @@ def test_checkout_queries_do_not_grow_with_its_lines(buying, cooperative):
     order lines, allocations, audit and notifications are read and written in batches. Before the edge work:
     46, 55 and 91 queries for 1, 2 and 5 lines; before the batching: 47, 56 and 92; 31 before the payable,
     the audit events, the recipients' preferences and the products came in one query each. Outgoing webhooks
-    add one per order placed (does an endpoint of the buyer or the cooperative listen for order.placed?)."""
+    add one per checkout (does an endpoint of the buyer or a cooperative listen for order.placed?)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
