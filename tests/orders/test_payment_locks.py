@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connections, transaction
+from django.db import transaction
 
 from market.core.errors import ApplicationError, Busy
 from market.payments.models import EventSource, Payable, PayableStatus, Payment, PaymentState, Provider
@@ -20,22 +19,9 @@ from market.payments.services.transitions import payment_transition
 from orders.models import Order
 from orders.services.common import PAYABLE_KIND, lock_order, payment_refresh
 from tests.orders.factories import only_order, place
+from tests.payments.lock_races import in_thread, owner_side_races_a_payment_callback
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def in_thread(job: Callable[[], Any], results: dict[str, Any], name: str) -> threading.Thread:
-    def run() -> None:
-        try:
-            results[name] = job()
-        except Exception as error:
-            results[name] = error
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread
 
 
 def card_attempt(order: Order) -> Payment:
@@ -46,28 +32,10 @@ def card_attempt(order: Order) -> Payment:
 def test_the_order_side_and_a_payment_callback_racing_never_deadlock(buying, selling, rice):
     order = only_order(place(buying, [(rice, "100")]))
     payment = card_attempt(order)
-    order_locked = threading.Event()
-    results: dict[str, Any] = {}
-
-    def order_side() -> str:
-        with transaction.atomic():
-            locked = lock_order(actor=selling, order_id=order.pk)
-            order_locked.set()
-            time.sleep(0.8)  # the callback starts meanwhile
-            payment_refresh(locked)
-        return "done"
-
-    def payment_callback() -> str:
-        order_locked.wait(10)
-        payment_transition(
-            payment_id=payment.pk, to_state=PaymentState.SUCCEEDED, source=EventSource.WEBHOOK, provider_event_id="e1"
-        )
-        return "done"
-
-    threads = [in_thread(order_side, results, "order"), in_thread(payment_callback, results, "payment")]
-    for thread in threads:
-        thread.join(30)
-    assert results == {"order": "done", "payment": "done"}
+    results = owner_side_races_a_payment_callback(
+        lambda: lock_order(actor=selling, order_id=order.pk), payment_refresh, payment.pk
+    )
+    assert results == {"owner": "done", "payment": "done"}
     order.refresh_from_db()
     payable = Payable.objects.get(kind=PAYABLE_KIND, object_id=str(order.pk))
     assert payable.status == PayableStatus.PAID
