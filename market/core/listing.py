@@ -148,10 +148,9 @@ def _page_size(request: Request) -> int:
     return min(int(raw), CursorPagination.max_page_size)
 
 
-def wants_sync(request: Request) -> bool:
-    return bool(request.query_params.get(UPDATED_SINCE, "").strip()) or request.query_params.get(CURSOR, "").startswith(
-        SYNC_CURSOR_PREFIX
-    )
+def wants_sync(request: Request | HttpRequest) -> bool:
+    """(`GET` is DRF's `query_params`: the catalogue's public fast path asks with Django's request.)"""
+    return bool(request.GET.get(UPDATED_SINCE, "").strip()) or request.GET.get(CURSOR, "").startswith(SYNC_CURSOR_PREFIX)
 
 
 def sync_response(
