@@ -31,6 +31,7 @@ from catalog.models import (
 from catalog.selectors.browse import LIST_FIELDS
 from catalog.selectors.categories import category_descendant_ids
 from catalog.selectors.search import RANK_SCALE, SearchPlan, corrections
+from market.core import rows
 from market.organisations.models import Organisation, VerificationStatus
 
 PRODUCT = Product._meta.db_table
@@ -41,13 +42,9 @@ LOT = HarvestLot._meta.db_table
 
 # What a card reads (browse.LIST_FIELDS): the product's columns, then its cooperative's, each in its model's
 # field order (Model.from_db takes the values of a subset of fields in that order).
-CARD_PRODUCT_FIELDS = {name for name in LIST_FIELDS if "__" not in name}
-CARD_COOPERATIVE_FIELDS = {name.split("__", 1)[1] for name in LIST_FIELDS if name.startswith("cooperative__")}
-PRODUCT_COLUMNS = tuple(f.attname for f in Product._meta.concrete_fields if f.attname in CARD_PRODUCT_FIELDS)
-COOPERATIVE_COLUMNS = tuple(
-    f.attname for f in Organisation._meta.concrete_fields if f.attname in CARD_COOPERATIVE_FIELDS
-)
-SELECT = ", ".join([*(f"p.{c}" for c in PRODUCT_COLUMNS), *(f"o.{c}" for c in COOPERATIVE_COLUMNS)])
+CARD_PRODUCT_FIELDS = frozenset(name for name in LIST_FIELDS if "__" not in name)
+CARD_COOPERATIVE_FIELDS = frozenset(name.split("__", 1)[1] for name in LIST_FIELDS if name.startswith("cooperative__"))
+SELECT = f"{rows.select_list(Product, 'p', CARD_PRODUCT_FIELDS)}, {rows.select_list(Organisation, 'o', CARD_COOPERATIVE_FIELDS)}"
 # browse._SORT_KEYS as SQL: sort -> (expression, descending); relevance's is the rank below.
 _SORT_COLUMNS = {
     Sort.NEWEST: ("p.published_at", True),
@@ -171,14 +168,15 @@ def _rank_params(plan: SearchPlan) -> list[Any]:
     return [" ".join(plan.terms), Int4(RANK_SCALE)]
 
 
-def _products(rows: list[tuple[Any, ...]]) -> list[Product]:
+def _products(found: list[tuple[Any, ...]]) -> list[Product]:
     """Cards' products from the rows (product columns, cooperative columns[, rank, candidates])."""
     products = []
-    width = len(PRODUCT_COLUMNS)
-    for row in rows:
-        product = Product.from_db("default", PRODUCT_COLUMNS, row[:width])
-        product.cooperative = Organisation.from_db("default", COOPERATIVE_COLUMNS, row[width : width + len(COOPERATIVE_COLUMNS)])
-        extra = row[width + len(COOPERATIVE_COLUMNS) :]
+    product_end = rows.width(Product, CARD_PRODUCT_FIELDS)
+    cooperative_end = product_end + rows.width(Organisation, CARD_COOPERATIVE_FIELDS)
+    for row in found:
+        product = rows.instance(Product, row[:product_end], CARD_PRODUCT_FIELDS)
+        product.cooperative = rows.instance(Organisation, row[product_end:cooperative_end], CARD_COOPERATIVE_FIELDS)
+        extra = row[cooperative_end:]
         if extra:
             product.rank_key = extra[0]
             product.candidates = extra[1] if len(extra) > 1 else None

@@ -6,7 +6,7 @@ import functools
 import hashlib
 import hmac
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,13 +14,13 @@ from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Model
 from django.http import HttpRequest
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
+from market.core import rows
 from market.organisations.models import ApiScope, ApiToken, Membership, Organisation, User
 
 TOKEN_PREFIX = "ml"  # noqa: S105 (a label, not a secret)
@@ -106,37 +106,14 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         return 'Bearer realm="api"'
 
 
-Converters = list[tuple[str, Any, list[Any]]]  # (attname, column expression, converters)
-
-
-@functools.cache
-def _converters(model: type[Model]) -> Converters:
-    """What the ORM's compiler applies to each column of `model` read from the database (JSON parsed, …)."""
-    fields = []
-    for field in model._meta.concrete_fields:
-        column = field.get_col(model._meta.db_table)
-        fields.append((field.attname, column, connection.ops.get_db_converters(column) + field.get_db_converters(connection)))
-    return fields
-
-
-def _instance(model: type[Model], fields: Converters, values: Sequence[Any]) -> Any:
-    converted = []
-    for (_attname, column, converters), value in zip(fields, values, strict=True):
-        for convert in converters:
-            value = convert(value, column, connection)
-        converted.append(value)
-    return model.from_db(connection.alias, [attname for attname, _column, _ in fields], converted)
-
-
 _TOKEN_MODELS = (ApiToken, User, Organisation)
 
 
 @functools.cache
 def _token_sql() -> str:
-    names = [f"{alias}.{connection.ops.quote_name(field.column)}"
-             for alias, model in zip("tuo", _TOKEN_MODELS, strict=True) for field in model._meta.concrete_fields]  # fmt: skip
+    names = ", ".join(rows.select_list(model, alias) for alias, model in zip("tuo", _TOKEN_MODELS, strict=True))
     return (
-        f"SELECT {', '.join(names)}, (SELECT m.role FROM {Membership._meta.db_table} m"  # noqa: S608 (names from the models)
+        f"SELECT {names}, (SELECT m.role FROM {Membership._meta.db_table} m"  # noqa: S608 (names from the models)
         " WHERE m.user_id = t.user_id AND m.organisation_id = t.organisation_id LIMIT 1)"
         f" FROM {ApiToken._meta.db_table} t JOIN {User._meta.db_table} u ON u.id = t.user_id"
         f" JOIN {Organisation._meta.db_table} o ON o.id = t.organisation_id"
@@ -151,16 +128,16 @@ def token_by_prefix(prefix: str) -> ApiToken | None:
     answers in a tenth of a millisecond. What it reads is the ORM's `ApiToken.objects.select_related("user",
     "organisation").annotate(member_role=<the membership's role>).filter(prefix=…, revoked_at=None)`
     (tests/organisations/test_api_tokens.py pins revocation, expiry and membership)."""
-    fields = [_converters(model) for model in _TOKEN_MODELS]
     with connection.cursor() as cursor:
         cursor.execute(_token_sql(), [prefix])
         row = cursor.fetchone()
     if row is None:
         return None
-    widths = [len(f) for f in fields]
-    token: ApiToken = _instance(ApiToken, fields[0], row[: widths[0]])
-    token.user = _instance(User, fields[1], row[widths[0] : widths[0] + widths[1]])
-    token.organisation = _instance(Organisation, fields[2], row[widths[0] + widths[1] : -1])
+    token_end = rows.width(ApiToken)
+    user_end = token_end + rows.width(User)
+    token = rows.instance(ApiToken, row[:token_end])
+    token.user = rows.instance(User, row[token_end:user_end])
+    token.organisation = rows.instance(Organisation, row[user_end:-1])
     token.member_role = row[-1]
     return token
 
