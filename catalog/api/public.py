@@ -27,6 +27,7 @@ from django.http import HttpRequest, HttpResponseBase
 from rest_framework import exceptions
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from catalog.cache import one_version
 from market.core.api import exception_handler
@@ -63,15 +64,19 @@ def _finalise(response: HttpResponseBase, allow: str) -> HttpResponseBase:
     if isinstance(response, Response):
         response.accepted_renderer = JSONRenderer()
         response.accepted_media_type = JSONRenderer.media_type
-        response.renderer_context = {}
+        response.renderer_context = {}  # type: ignore[attr-defined]
         response.render()
     response["Allow"] = allow
     return response
 
 
-def _allowed_methods(view_class: type) -> str:
+def _allowed_methods(view_class: type[APIView]) -> str:
     """APIView.allowed_methods as DRF's path sees it (Django's View.setup adds `head` when there is `get`)."""
-    names = [m for m in view_class.http_method_names if hasattr(view_class, m) or (m == "head" and hasattr(view_class, "get"))]  # type: ignore[attr-defined]  # noqa: E501
+    names = [
+        m
+        for m in view_class.http_method_names
+        if hasattr(view_class, m) or (m == "head" and hasattr(view_class, "get"))
+    ]
     return ", ".join(m.upper() for m in names)
 
 
@@ -91,7 +96,7 @@ def with_public_get(drf_view: Callable[..., HttpResponseBase], read: PublicRead,
             with one_version():
                 data, produce = read(request, **kwargs)
                 answer = read_conditionally(request, anonymous, data, produce, personal=personal)
-        except Exception as error:  # noqa: BLE001 (as DRF's handle_exception: the one handler decides)
+        except Exception as error:
             handled = exception_handler(error, {"request": request, "args": args, "kwargs": kwargs})
             if handled is None:
                 raise

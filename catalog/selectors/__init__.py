@@ -103,6 +103,7 @@ __all__ = [
     "import_batch_for",
     "is_orderable",
     "lot_by_digital_link",
+    "lot_detail_get_for",
     "lot_events",
     "lot_events_for",
     "lot_get_for",

@@ -44,7 +44,9 @@ LOT = HarvestLot._meta.db_table
 # field order (Model.from_db takes the values of a subset of fields in that order).
 CARD_PRODUCT_FIELDS = frozenset(name for name in LIST_FIELDS if "__" not in name)
 CARD_COOPERATIVE_FIELDS = frozenset(name.split("__", 1)[1] for name in LIST_FIELDS if name.startswith("cooperative__"))
-SELECT = f"{rows.select_list(Product, 'p', CARD_PRODUCT_FIELDS)}, {rows.select_list(Organisation, 'o', CARD_COOPERATIVE_FIELDS)}"
+SELECT = ", ".join(
+    [rows.select_list(Product, "p", CARD_PRODUCT_FIELDS), rows.select_list(Organisation, "o", CARD_COOPERATIVE_FIELDS)]
+)
 # browse._SORT_KEYS as SQL: sort -> (expression, descending); relevance's is the rank below.
 _SORT_COLUMNS = {
     Sort.NEWEST: ("p.published_at", True),
@@ -178,8 +180,9 @@ def _products(found: list[tuple[Any, ...]]) -> list[Product]:
         product.cooperative = rows.instance(Organisation, row[product_end:cooperative_end], CARD_COOPERATIVE_FIELDS)
         extra = row[cooperative_end:]
         if extra:
-            product.rank_key = extra[0]
-            product.candidates = extra[1] if len(extra) > 1 else None
+            # What the ORM path annotates: the rank, and how many candidates were ranked.
+            setattr(product, "rank_key", extra[0])  # noqa: B010
+            setattr(product, "candidates", extra[1] if len(extra) > 1 else None)  # noqa: B010
         products.append(product)
     return products
 
@@ -228,11 +231,11 @@ def page_rows(
             f" WHERE p.id IN (SELECT p.id FROM {source} WHERE {where.sql} ORDER BY p.id DESC LIMIT %s)"
             f" ORDER BY rank_key DESC, p.id DESC LIMIT %s"
         )
-        rows = _products(_fetch(sql, [*rank_params, *where.params, candidates, limit]))
-        if not rows or rows[0].candidates < candidates:
-            return rows
-        if len(rows) == limit and rows[-1].rank_key >= best_rank:
-            return rows
+        ranked = _products(_fetch(sql, [*rank_params, *where.params, candidates, limit]))
+        if not ranked or getattr(ranked[0], "candidates") < candidates:  # noqa: B009
+            return ranked
+        if len(ranked) == limit and getattr(ranked[-1], "rank_key") >= best_rank:  # noqa: B009
+            return ranked
     order = "rank_key" if sort == Sort.RELEVANCE else key
     sql = (
         f"SELECT {SELECT}{rank_column} FROM {source} WHERE {where.sql}"  # noqa: S608

@@ -24,6 +24,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.db.models import Q, QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -150,7 +151,9 @@ def _page_size(request: Request) -> int:
 
 def wants_sync(request: Request | HttpRequest) -> bool:
     """(`GET` is DRF's `query_params`: the catalogue's public fast path asks with Django's request.)"""
-    return bool(request.GET.get(UPDATED_SINCE, "").strip()) or request.GET.get(CURSOR, "").startswith(SYNC_CURSOR_PREFIX)
+    return bool(request.GET.get(UPDATED_SINCE, "").strip()) or request.GET.get(CURSOR, "").startswith(
+        SYNC_CURSOR_PREFIX
+    )
 
 
 def sync_response(

@@ -106,9 +106,7 @@ def read_conditionally(
             scopes = sorted(actor.scopes) if actor.scopes is not None else None
             who = (organisation.kind if organisation else "", actor.organisation_id, actor.role, scopes)
     etag = weak_etag((request.get_full_path(), request.get_host(), get_language(), *who, *data))
-    return answer_conditionally(
-        request, etag, produce, private=personal and actor.is_authenticated, vary=API_VARY
-    )
+    return answer_conditionally(request, etag, produce, private=personal and actor.is_authenticated, vary=API_VARY)
 
 
 class AllowedActionsField(serializers.Field):
