@@ -53,11 +53,19 @@ def instance(model: type[M], values: Sequence[Any], names: Collection[str] | Non
     return model.from_db(connection.alias, [attname for attname, _, _ in fields], converted)
 
 
+def instance_of(model: type[M], values: dict[str, Any]) -> M:
+    """An instance of `model` from {attname: value} (a JSON object built by the database: its values must
+    already be what the fields hold)."""
+    names = frozenset(values)
+    return instance(model, [values[attname] for attname, _, _ in read_fields(model, names)], names)
+
+
 def prefetched(obj: Model, relation: str, related: list[Any]) -> None:
     """`obj.<relation>.all()` answers `related` without a query, as prefetch_related leaves it."""
     manager = getattr(obj, relation)
     queryset = manager.get_queryset()
     queryset._result_cache = related
     queryset._prefetch_done = True
-    cache = obj.__dict__.setdefault("_prefetched_objects_cache", {})
-    cache[manager.prefetch_cache_name] = queryset
+    # Both kinds of related manager (a reverse foreign key, a many-to-many) look their prefetch up under the
+    # accessor's name when it is the relation's own (not a Prefetch(to_attr=…)).
+    obj.__dict__.setdefault("_prefetched_objects_cache", {})[relation] = queryset

@@ -9,21 +9,23 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
-from catalog import selectors
+from catalog import selectors, services
 from catalog.api import serializers as s
 from catalog.commands import Sort
+from catalog.models import Product
 from catalog.selectors import browse, page_sql
 from catalog.selectors.browse import ProductQuery, decode_cursor
+from catalog.selectors.products import with_details
 from market.core.errors import NotFound
 from market.core.throttling import AnonWindowThrottle, UserWindowThrottle
 from market.organisations.authentication import token_by_prefix
 from market.organisations.models import ApiToken, Membership, Role, VerificationStatus
 from market.organisations.permissions import Actor
 from market.organisations.services import api_token_create
-from tests.catalog.factories import actor_for, make_certificate, make_lot, make_product
+from tests.catalog.factories import actor_for, make_certificate, make_lot, make_product, png_upload
 from tests.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
@@ -300,3 +302,26 @@ def test_the_token_statement_reads_what_the_orm_reads(cooperative):
     ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
     assert token_by_prefix(token.prefix) is None
     assert _orm_token(token.prefix) is None
+
+
+# --- the product detail's one statement ----------------------------------------------------------
+def test_the_product_statement_reads_what_the_orm_reads(corpus, cooperative):
+    honey = corpus["honey"]
+    owner = actor_for(cooperative, Role.OWNER)
+    services.product_image_add(actor=owner, product_id=honey.pk, upload=png_upload(name="a.png"), alt_text="Hũ mật")
+    services.product_image_add(actor=owner, product_id=honey.pk, upload=png_upload(name="b.png"), alt_text="")
+    anonymous = Actor.anonymous()
+    for product in [*corpus.values(), None]:
+        product_id = product.pk if isinstance(product, Product) else 999999
+        orm = with_details(selectors.public_products()).filter(pk=product_id).first()
+        try:
+            sql = selectors.product_public_get(product_id=product_id)
+        except NotFound:
+            sql = None
+        assert (sql is None) == (orm is None), product_id
+        if orm is not None:
+            for language in ("vi", "en"):
+                with translation.override(language):
+                    assert s.product_detail(sql, actor=anonymous) == s.product_detail(orm, actor=anonymous)
+    detail = s.product_detail(selectors.product_public_get(product_id=honey.pk), actor=anonymous)
+    assert [image["alt_text"] for image in detail["images"]] == ["Hũ mật", ""]
