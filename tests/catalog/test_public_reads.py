@@ -325,3 +325,31 @@ def test_the_product_statement_reads_what_the_orm_reads(corpus, cooperative):
                     assert s.product_detail(sql, actor=anonymous) == s.product_detail(orm, actor=anonymous)
     detail = s.product_detail(selectors.product_public_get(product_id=honey.pk), actor=anonymous)
     assert [image["alt_text"] for image in detail["images"]] == ["Hũ mật", ""]
+
+
+@pytest.mark.parametrize("accept", ["text/html", "application/json; indent=4", "application/xml"])
+def test_other_accepts_are_answered_by_drfs_negotiation(corpus, accept):
+    fast, drf = (
+        _get("/api/v1/products/?page_size=1", "en", HTTP_ACCEPT=accept),
+        _drf("/api/v1/products/?page_size=1", "en", HTTP_ACCEPT=accept),
+    )
+    assert (fast.status_code, _content(fast)) == (drf.status_code, _content(drf))
+    assert _headers(fast) == _headers(drf)
+
+
+def test_public_reads_pin_their_queries(corpus, cooperative, django_assert_max_num_queries, settings):
+    settings.CATALOG_LIST_CACHE_SECONDS = 0
+    actor = actor_for(cooperative, Role.OWNER)
+    from market.organisations.models import ApiScope
+
+    _token, secret = api_token_create(actor=actor, name="ERP", scopes=frozenset({ApiScope.LOTS}), expires_on=None)
+    lot = corpus["rice"].lots.get()
+    reads = [
+        ("/api/v1/products/?search=gao&province=91", {}, 3),  # the page, tiers + stock, badges
+        (f"/api/v1/products/{corpus['honey'].pk}/", {}, 3),  # the product, certificates, lots
+        (f"/api/v1/lots/{lot.pk}/", {"HTTP_AUTHORIZATION": f"Bearer {secret}"}, 2),  # the token, the lot
+    ]
+    for path, headers, most in reads:
+        assert _get(path, "vi", **headers).status_code == 200  # warm: the catalogue version, the tree
+        with django_assert_max_num_queries(most):
+            assert _get(path, "vi", **headers).status_code == 200
