@@ -3,10 +3,11 @@ the schemas of `catalog.inputs` (the same ones the pages use); detail resources 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.http import urlencode
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -20,6 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from catalog import inputs, selectors, services
+from catalog.api import public
 from catalog.api import serializers as s
 from catalog.cache import Watched, cached_with_version, one_version, versions
 from catalog.commands import CertificateDetails, LotDetails, ProductDetails
@@ -41,6 +43,7 @@ from market.core.listing import UPDATED_SINCE, ListEndpoint, list_response, want
 from market.core.storage import private_file_response
 from market.organisations.drf import NO_SCOPE, ActorAPIView, conditional_read
 from market.organisations.models import ApiScope
+from market.organisations.permissions import Actor
 
 
 def _body(view: ActorAPIView, schema: type[serializers.Serializer], **options: Any) -> dict[str, Any]:
@@ -127,6 +130,10 @@ class ProductListView(ActorAPIView):
             return []
         return super().get_permissions()
 
+    @classmethod
+    def as_view(cls, **initkwargs: Any) -> Any:
+        return public.with_public_get(super().as_view(**initkwargs), _public_product_list, personal=False)
+
     @extend_schema(
         parameters=PRODUCT_QUERY_PARAMETERS,
         responses=s.ProductPageOut,
@@ -139,39 +146,7 @@ class ProductListView(ActorAPIView):
     def get(self, request: Request) -> HttpResponseBase:
         """Public and the same for everyone: the rendered page is cached per query, language, day and
         catalogue version (every catalogue write bumps it), for CATALOG_LIST_CACHE_SECONDS at most."""
-        if wants_sync(request):
-            # Its pages follow the search's ranking, not (updated_at, id): say so rather than ignore the ask.
-            raise ValidationFailed(
-                _("The public catalogue does not sync; a cooperative syncs its own products with /my-products/."),
-                fields={UPDATED_SINCE: [_("Not available on this list.")]},
-            )
-        seconds = settings.CATALOG_LIST_CACHE_SECONDS
-        if seconds <= 0:
-            return Response(self._page(request))
-        body, hit = cached_with_version(
-            "product-list",
-            {"path": request.get_full_path(), "language": get_language(), "host": request.get_host()},
-            lambda: JSONRenderer().render(self._page(request)),
-            timeout=seconds,
-        )
-        response = HttpResponse(body, content_type="application/json")
-        response["X-Cache"] = "hit" if hit else "miss"
-        return response
-
-    def _page(self, request: Request) -> dict[str, Any]:
-        values = inputs.read_query(inputs.ProductQueryInput, request.query_params)
-        query = selectors.ProductQuery.from_values(values)
-        page_size = values.get("page_size") or selectors.browse.DEFAULT_PAGE_SIZE
-        page = selectors.product_page(query=query, cursor=values.get("cursor") or None, page_size=page_size)
-        categories = {n.id: n for n in selectors.category_tree()}
-        next_url = None
-        if page.next_cursor:
-            params = {**query.as_params(), "cursor": page.next_cursor}
-            if page_size != selectors.browse.DEFAULT_PAGE_SIZE:
-                params["page_size"] = page_size
-            next_url = request.build_absolute_uri(request.path) + "?" + urlencode(params)
-        results = [s.product_card(p, page.badges.get(p.pk, []), categories) for p in page.products]
-        return {"next": next_url, "sort": page.sort, "results": results}
+        return product_list_answer(request)
 
     @extend_schema(request=inputs.ProductInput, responses={201: s.ProductDetailOut}, tags=["catalogue"])
     def post(self, request: Request) -> Response:
@@ -181,6 +156,48 @@ class ProductListView(ActorAPIView):
         )
         product = selectors.product_get_for(actor=self.actor, product_id=product.pk)
         return Response(s.ProductDetailOut(product, context=_out(self)).data, status=status.HTTP_201_CREATED)
+
+
+def product_list_answer(request: HttpRequest | Request) -> HttpResponseBase:
+    """GET /products/'s answer, on DRF's path and on the public fast path (catalog.api.public)."""
+    if wants_sync(request):
+        # Its pages follow the search's ranking, not (updated_at, id): say so rather than ignore the ask.
+        raise ValidationFailed(
+            _("The public catalogue does not sync; a cooperative syncs its own products with /my-products/."),
+            fields={UPDATED_SINCE: [_("Not available on this list.")]},
+        )
+    seconds = settings.CATALOG_LIST_CACHE_SECONDS
+    if seconds <= 0:
+        return Response(_product_page(request))
+    body, hit = cached_with_version(
+        "product-list",
+        {"path": request.get_full_path(), "language": get_language(), "host": request.get_host()},
+        lambda: JSONRenderer().render(_product_page(request)),
+        timeout=seconds,
+    )
+    response = HttpResponse(body, content_type="application/json")
+    response["X-Cache"] = "hit" if hit else "miss"
+    return response
+
+
+def _product_page(request: HttpRequest | Request) -> dict[str, Any]:
+    values = inputs.read_query(inputs.ProductQueryInput, request.GET)
+    query = selectors.ProductQuery.from_values(values)
+    page_size = values.get("page_size") or selectors.browse.DEFAULT_PAGE_SIZE
+    page = selectors.product_page(query=query, cursor=values.get("cursor") or None, page_size=page_size)
+    categories = {n.id: n for n in selectors.category_tree()}
+    next_url = None
+    if page.next_cursor:
+        params = {**query.as_params(), "cursor": page.next_cursor}
+        if page_size != selectors.browse.DEFAULT_PAGE_SIZE:
+            params["page_size"] = page_size
+        next_url = request.build_absolute_uri(request.path) + "?" + urlencode(params)
+    results = [s.product_card(p, page.badges.get(p.pk, []), categories) for p in page.products]
+    return {"next": next_url, "sort": page.sort, "results": results}
+
+
+def _public_product_list(request: HttpRequest) -> tuple[tuple[object, ...], Callable[[], HttpResponseBase]]:
+    return versions(), lambda: product_list_answer(request)
 
 
 class ProductFacetsView(ActorAPIView):
@@ -236,14 +253,17 @@ class ProductDetailView(ActorAPIView):
             return []
         return super().get_permissions()
 
+    @classmethod
+    def as_view(cls, **initkwargs: Any) -> Any:
+        return public.with_public_get(super().as_view(**initkwargs), _public_product_detail, personal=True)
+
     @extend_schema(responses=s.ProductDetailOut, tags=["catalogue"])
     @one_version()
     @conditional_read(lambda view, request, product_id: versions((Watched.PRODUCT, product_id)), personal=True)
     def get(self, request: Request, product_id: int) -> HttpResponseBase:
         """One product: public once published; its cooperative and alliance staff see it in any status. A missing one
         and one the caller may not see are the same 404."""
-        product = selectors.product_visible_get(actor=self.actor, product_id=product_id)
-        return Response(s.ProductDetailOut(product, context=_out(self)).data)
+        return product_detail_answer(self.actor, product_id)
 
     @extend_schema(request=inputs.ProductInput, responses=s.ProductDetailOut, tags=["catalogue"])
     def patch(self, request: Request, product_id: int) -> Response:
@@ -282,6 +302,18 @@ class ProductDelistView(ActorAPIView):
         services.product_delist(actor=self.actor, product_id=product_id)
         product = selectors.product_get_for(actor=self.actor, product_id=product_id)
         return Response(s.ProductDetailOut(product, context=_out(self)).data)
+
+
+def product_detail_answer(actor: Actor, product_id: int) -> Response:
+    """GET /products/{id}/'s answer, on DRF's path and (anonymous) on the public fast path."""
+    product = selectors.product_visible_get(actor=actor, product_id=product_id)
+    return Response(s.product_detail(product, actor=actor))
+
+
+def _public_product_detail(
+    request: HttpRequest, *, product_id: int
+) -> tuple[tuple[object, ...], Callable[[], HttpResponseBase]]:
+    return versions((Watched.PRODUCT, product_id)), lambda: product_detail_answer(Actor.anonymous(), product_id)
 
 
 class PriceTierView(ActorAPIView):
@@ -413,7 +445,7 @@ class LotDetailView(ActorAPIView):
     def get(self, request: Request, lot_id: int) -> Response:
         """One harvest lot of the caller's cooperative (alliance staff: any), with its certificates. A missing one
         and one the caller may not see are the same 404."""
-        return Response(s.LotOut(selectors.lot_get_for(actor=self.actor, lot_id=lot_id), context=_out(self)).data)
+        return Response(s.lot_detail(selectors.lot_detail_get_for(actor=self.actor, lot_id=lot_id), actor=self.actor))
 
     @extend_schema(request=inputs.LotInput, responses=s.LotOut, tags=["lots"])
     def patch(self, request: Request, lot_id: int) -> Response:

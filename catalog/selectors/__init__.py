@@ -39,6 +39,7 @@ from catalog.selectors.exports import ExportType, catalogue_export, import_batch
 from catalog.selectors.lots import (
     TraceView,
     lot_by_digital_link,
+    lot_detail_get_for,
     lot_events,
     lot_events_for,
     lot_get_for,
@@ -104,6 +105,7 @@ __all__ = [
     "import_batch_for",
     "is_orderable",
     "lot_by_digital_link",
+    "lot_detail_get_for",
     "lot_events",
     "lot_events_for",
     "lot_get_for",

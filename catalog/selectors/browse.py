@@ -335,10 +335,25 @@ def _ranked_among_newest(
 def _page_rows(
     query: ProductQuery, sort: str, cursor: str | None, limit: int, *, on: date, corrected: bool
 ) -> list[Product]:
+    after = decode_cursor(cursor, sort) if cursor else None
+    if connection.vendor == "postgresql":  # the same rows, without building a QuerySet (page_sql's docstring)
+        from catalog.selectors import page_sql  # (it builds on this module's names)
+
+        return page_sql.page_rows(
+            query, sort, after, limit, day=on, corrected=corrected, candidates=CANDIDATES,
+            best_rank=best_rank(query.search_plan),
+        )  # fmt: skip
+    return _page_rows_orm(query, sort, after, limit, on=on, corrected=corrected)
+
+
+def _page_rows_orm(
+    query: ProductQuery, sort: str, after: tuple[Any, int] | None, limit: int, *, on: date, corrected: bool
+) -> list[Product]:
+    """The definition of a page's rows (what page_sql.page_rows must return): the filters, the search, the
+    cursor and the sort over the ORM."""
     queryset = filtered_products(query, on=on, corrected=corrected)
-    if cursor:
-        value, pk = decode_cursor(cursor, sort)
-        queryset = _after(queryset, sort, value, pk)
+    if after is not None:
+        queryset = _after(queryset, sort, *after)
     if sort == Sort.RELEVANCE:
         rows = _ranked_among_newest(queryset, query.search_plan, limit, on=on)
         if rows is not None:

@@ -3,16 +3,20 @@ of quantities and order-quantity rules (what orders reuse)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection
 from datetime import date
 from decimal import Decimal
+from itertools import accumulate
 
+from django.db import connection
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog import pricing
 from catalog.models import (
+    Category,
     Certificate,
     CertificateScope,
     CertificateStatus,
@@ -20,12 +24,15 @@ from catalog.models import (
     Product,
     ProductImage,
     ProductStatus,
+    VatCategory,
 )
 from catalog.permissions import CATALOG_VIEW_ALL
 from catalog.search import query_terms
 from catalog.selectors.browse import public_products
+from market.core import rows
 from market.core.errors import NotFound, ValidationFailed
 from market.core.money import Money
+from market.organisations.models import Organisation, VerificationStatus
 from market.organisations.permissions import Actor
 
 _TIERS = Prefetch("price_tiers", queryset=PriceTier.objects.order_by("min_quantity"))
@@ -68,9 +75,51 @@ def product_get_for(*, actor: Actor, product_id: int) -> Product:
 
 def product_public_get(*, product_id: int) -> Product:
     """A published product of a verified cooperative."""
+    if connection.vendor == "postgresql":
+        return _product_public_get_sql(product_id)
     product = with_details(public_products()).filter(pk=product_id).first()
     if product is None:
         raise NotFound()
+    return product
+
+
+def _product_public_get_sql(product_id: int) -> Product:
+    """`with_details(public_products())` of one product in one plain statement: the product, its cooperative,
+    category and VAT category, its tiers and its images (as `_TIERS` and `_IMAGES` order them). The ORM spent
+    ~3 ms of CPU per request building the query and its two prefetches; the rule (published, of a verified
+    cooperative) is `public_products()`'s, and tests/catalog/test_public_reads.py compares the two reads."""
+    sql = f"""
+        SELECT {rows.select_list(Product, "p")}, {rows.select_list(Organisation, "o")},
+               {rows.select_list(Category, "c")}, {rows.select_list(VatCategory, "v")},
+               (SELECT json_agg(json_build_object('id', t.id, 'min_quantity', t.min_quantity::text,
+                                                  'unit_price', t.unit_price) ORDER BY t.min_quantity)::text
+                  FROM {PriceTier._meta.db_table} t WHERE t.product_id = p.id),
+               (SELECT json_agg(json_build_object('id', i.id, 'image', i.image, 'thumbnail', i.thumbnail,
+                                                  'width', i.width, 'height', i.height, 'alt_text', i.alt_text,
+                                                  'position', i.position) ORDER BY i.position, i.id)::text
+                  FROM {ProductImage._meta.db_table} i WHERE i.product_id = p.id)
+          FROM {Product._meta.db_table} p JOIN {Organisation._meta.db_table} o ON o.id = p.cooperative_id
+          JOIN {Category._meta.db_table} c ON c.id = p.category_id
+          JOIN {VatCategory._meta.db_table} v ON v.id = p.vat_category_id
+         WHERE p.id = %s AND p.status = %s AND o.verification_status = %s
+    """  # noqa: S608 (table and column names from the models; every value is a parameter)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [product_id, ProductStatus.PUBLISHED.value, VerificationStatus.VERIFIED.value])
+        row = cursor.fetchone()
+    if row is None:
+        raise NotFound()
+    ends = list(accumulate(rows.width(model) for model in (Product, Organisation, Category, VatCategory)))
+    product = rows.instance(Product, row[: ends[0]])
+    product.cooperative = rows.instance(Organisation, row[ends[0] : ends[1]])
+    product.category = rows.instance(Category, row[ends[1] : ends[2]])
+    product.vat_category = rows.instance(VatCategory, row[ends[2] : ends[3]])
+    tiers, images = (json.loads(column) if column else [] for column in row[ends[3] :])
+    for tier in tiers:
+        tier.update(product_id=product.pk, min_quantity=Decimal(tier["min_quantity"]))
+    rows.prefetched(product, "price_tiers", [rows.instance_of(PriceTier, tier) for tier in tiers])
+    rows.prefetched(
+        product, "images", [rows.instance_of(ProductImage, {**i, "product_id": product.pk}) for i in images]
+    )
     return product
 
 

@@ -24,6 +24,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.db.models import Q, QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -148,8 +149,9 @@ def _page_size(request: Request) -> int:
     return min(int(raw), CursorPagination.max_page_size)
 
 
-def wants_sync(request: Request) -> bool:
-    return bool(request.query_params.get(UPDATED_SINCE, "").strip()) or request.query_params.get(CURSOR, "").startswith(
+def wants_sync(request: Request | HttpRequest) -> bool:
+    """(`GET` is DRF's `query_params`: the catalogue's public fast path asks with Django's request.)"""
+    return bool(request.GET.get(UPDATED_SINCE, "").strip()) or request.GET.get(CURSOR, "").startswith(
         SYNC_CURSOR_PREFIX
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -12,14 +13,15 @@ from typing import Any
 from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import OuterRef, Subquery
+from django.db import connection
 from django.http import HttpRequest
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from market.organisations.models import ApiScope, ApiToken, Membership, User
+from market.core import rows
+from market.organisations.models import ApiScope, ApiToken, Membership, Organisation, User
 
 TOKEN_PREFIX = "ml"  # noqa: S105 (a label, not a secret)
 _LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -90,14 +92,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
             raise invalid
         # Read on every request, so a revocation takes effect on the very next one.
-        # The user's role in the token's organisation comes in the same query (the actor needs it).
-        role = Membership.objects.filter(user_id=OuterRef("user_id"), organisation_id=OuterRef("organisation_id"))
-        token = (
-            ApiToken.objects.select_related("user", "organisation")
-            .annotate(member_role=Subquery(role.values("role")[:1]))
-            .filter(prefix=parts[1], revoked_at__isnull=True)
-            .first()
-        )
+        token = token_by_prefix(parts[1])
         if token is None or not hmac.compare_digest(token.key_hash, hash_secret(parts[2])):
             raise invalid
         if not token.user.is_active:
@@ -109,6 +104,42 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request) -> str:
         return 'Bearer realm="api"'
+
+
+_TOKEN_MODELS = (ApiToken, User, Organisation)
+
+
+@functools.cache
+def _token_sql() -> str:
+    names = ", ".join(rows.select_list(model, alias) for alias, model in zip("tuo", _TOKEN_MODELS, strict=True))
+    return (
+        f"SELECT {names}, (SELECT m.role FROM {Membership._meta.db_table} m"  # noqa: S608 (names from the models)
+        " WHERE m.user_id = t.user_id AND m.organisation_id = t.organisation_id LIMIT 1)"
+        f" FROM {ApiToken._meta.db_table} t JOIN {User._meta.db_table} u ON u.id = t.user_id"
+        f" JOIN {Organisation._meta.db_table} o ON o.id = t.organisation_id"
+        " WHERE t.prefix = %s AND t.revoked_at IS NULL"
+    )
+
+
+def token_by_prefix(prefix: str) -> ApiToken | None:
+    """The unrevoked token with `prefix`, with its user, its organisation and the user's role there
+    (`member_role`, None without a membership), in one plain statement: the ORM's select_related and
+    subquery cost ~1.5–2 ms of CPU to build on every request made with a token, for a statement PostgreSQL
+    answers in a tenth of a millisecond. What it reads is the ORM's `ApiToken.objects.select_related("user",
+    "organisation").annotate(member_role=<the membership's role>).filter(prefix=…, revoked_at=None)`
+    (tests/organisations/test_api_tokens.py pins revocation, expiry and membership)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_token_sql(), [prefix])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    token_end = rows.width(ApiToken)
+    user_end = token_end + rows.width(User)
+    token = rows.instance(ApiToken, row[:token_end])
+    token.user = rows.instance(User, row[token_end:user_end])
+    token.organisation = rows.instance(Organisation, row[user_end:-1])
+    token.member_role = row[-1]
+    return token
 
 
 def _record_use(token: ApiToken, *, now: datetime, address: str | None) -> None:

@@ -75,29 +75,38 @@ def conditional_read(data_version: DataVersion, *, personal: bool) -> Callable[[
     def decorate(read: ApiRead) -> ApiRead:
         @wraps(read)
         def wrapped(view: ActorAPIView, request: Any, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            actor = view.actor
-            who: tuple[object, ...] = ()
-            if personal:
-                who = ("anonymous",)
-                if actor.is_authenticated:
-                    organisation = actor.organisation
-                    scopes = sorted(actor.scopes) if actor.scopes is not None else None
-                    who = (organisation.kind if organisation else "", actor.organisation_id, actor.role, scopes)
-            etag = weak_etag(
-                (request.get_full_path(), request.get_host(), get_language(), *who,
-                 *data_version(view, request, *args, **kwargs))
-            )  # fmt: skip
-            return answer_conditionally(
+            return read_conditionally(
                 request,
-                etag,
+                view.actor,
+                data_version(view, request, *args, **kwargs),
                 lambda: read(view, request, *args, **kwargs),
-                private=personal and actor.is_authenticated,
-                vary=API_VARY,
+                personal=personal,
             )
 
         return wrapped
 
     return decorate
+
+
+def read_conditionally(
+    request: Any,
+    actor: Actor,
+    data: tuple[object, ...],
+    produce: Callable[[], HttpResponseBase],
+    *,
+    personal: bool,
+) -> HttpResponseBase:
+    """`conditional_read`'s answer for `actor`, whose read depends on the data versions `data` (also the
+    public fast path's, catalog.api.public: one ETag for one representation whichever path made it)."""
+    who: tuple[object, ...] = ()
+    if personal:
+        who = ("anonymous",)
+        if actor.is_authenticated:
+            organisation = actor.organisation
+            scopes = sorted(actor.scopes) if actor.scopes is not None else None
+            who = (organisation.kind if organisation else "", actor.organisation_id, actor.role, scopes)
+    etag = weak_etag((request.get_full_path(), request.get_host(), get_language(), *who, *data))
+    return answer_conditionally(request, etag, produce, private=personal and actor.is_authenticated, vary=API_VARY)
 
 
 class AllowedActionsField(serializers.Field):

@@ -306,6 +306,9 @@ class ApiToken(TimeStampedModel):
     last_used_ip = models.GenericIPAddressField(_("last used from"), null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
+    # Not a column: the user's role in the organisation, read with the token (authentication.token_by_prefix).
+    member_role: str | None
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("API token")

@@ -1,0 +1,107 @@
+"""Public catalogue reads without DRF's per-request machinery: an anonymous GET of the product list or of a
+product is answered by a plain Django view that does what DRF would do for it and nothing else.
+
+DRF spent ~1.5–2 ms of CPU on every public GET before the view ran (wrapping the request, running every
+authentication class, permissions, content negotiation, the throttle, finalising the response), against
+0.07 ms for a whole bare Django view. For an anonymous GET most of it has nothing to decide:
+- no credential is presented (no Authorization header, no session cookie), so authentication would find no
+  one: the actor is anonymous;
+- the permissions of these GETs are empty (public) and a token's scopes cannot apply without a token;
+- the only renderer is JSON: a request that asks for JSON, anything, or says nothing gets it.
+What stays is done by the same code as on DRF's path: the anonymous throttle (`AnonWindowThrottle`), the
+selectors and body builders, the ETag and caching headers (`read_conditionally`), and DRF's error bodies
+(the one exception handler, rendered by DRF's JSON renderer), plus the `Allow` header DRF adds.
+
+Any other request — a credential, another method, an unusual Accept or `?format=` — goes to the DRF view,
+which stays the view of record (the OpenAPI schema is generated from it). `tests/catalog/test_public_reads.py`
+checks that both paths answer the same bytes and headers."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponseBase
+from rest_framework import exceptions
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalog.cache import one_version
+from market.core.api import exception_handler
+from market.core.throttling import AnonWindowThrottle
+from market.organisations.drf import read_conditionally
+from market.organisations.permissions import Actor
+
+# What a request may send in Accept and still be answered by the fast path: what DRF's negotiation maps
+# to the JSON renderer with no parameters (`application/json; indent=4` indents: DRF's path serves it).
+PLAIN_ACCEPT = frozenset({"", "*/*", "application/json", "application/*"})
+
+# A public read: (request, **url kwargs) -> (the data versions its ETag covers, a function answering it).
+PublicRead = Callable[..., tuple[tuple[object, ...], Callable[[], HttpResponseBase]]]
+
+
+def presents_credential(request: HttpRequest) -> bool:
+    """Whether authentication could find someone: an Authorization header or a session cookie (a bad one
+    too: DRF's path answers it as it always did)."""
+    return "HTTP_AUTHORIZATION" in request.META or settings.SESSION_COOKIE_NAME in request.COOKIES
+
+
+def takes_fast_path(request: HttpRequest) -> bool:
+    return (
+        request.method == "GET"
+        and not presents_credential(request)
+        and request.META.get("HTTP_ACCEPT", "").strip() in PLAIN_ACCEPT
+        and "format" not in request.GET
+    )
+
+
+def _finalise(response: HttpResponseBase, allow: str) -> HttpResponseBase:
+    """The response as APIView.finalize_response leaves it with the JSON renderer: a DRF Response rendered,
+    and the `Allow` header."""
+    if isinstance(response, Response):
+        response.accepted_renderer = JSONRenderer()
+        response.accepted_media_type = JSONRenderer.media_type
+        response.renderer_context = {}  # type: ignore[attr-defined]
+        response.render()
+    response["Allow"] = allow
+    return response
+
+
+def _allowed_methods(view_class: type[APIView]) -> str:
+    """APIView.allowed_methods as DRF's path sees it (Django's View.setup adds `head` when there is `get`)."""
+    names = [
+        m
+        for m in view_class.http_method_names
+        if hasattr(view_class, m) or (m == "head" and hasattr(view_class, "get"))
+    ]
+    return ", ".join(m.upper() for m in names)
+
+
+def with_public_get(drf_view: Callable[..., HttpResponseBase], read: PublicRead, *, personal: bool) -> Any:
+    """`drf_view` (an APIView's as_view()) with anonymous GETs answered by `read(request, **kwargs)` ->
+    (the data versions of its ETag, a function making the body's data)."""
+    allow = _allowed_methods(drf_view.view_class)  # type: ignore[attr-defined]
+    anonymous = Actor.anonymous()
+
+    def view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not takes_fast_path(request):
+            return drf_view(request, *args, **kwargs)
+        try:
+            throttle = AnonWindowThrottle()
+            if not throttle.allow_request(request, None):
+                raise exceptions.Throttled(throttle.wait())
+            with one_version():
+                data, produce = read(request, **kwargs)
+                answer = read_conditionally(request, anonymous, data, produce, personal=personal)
+        except Exception as error:
+            handled = exception_handler(error, {"request": request, "args": args, "kwargs": kwargs})
+            if handled is None:
+                raise
+            answer = handled
+        return _finalise(answer, allow)
+
+    functools.update_wrapper(view, drf_view)  # keeps `cls` and `initkwargs`: the schema still sees the APIView
+    return view

@@ -1,0 +1,82 @@
+"""Model instances from rows read with plain SQL, converted as the ORM's compiler converts them.
+
+For the hot reads that are written in SQL once instead of built by the ORM on every request (the API token,
+a catalogue page, a lot): they still hand the rest of the code the model instances it expects. A subset of a
+model's fields gives an instance whose other fields are deferred (read on access, as `.only()` does)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Collection, Sequence
+from typing import Any, TypeVar
+
+from django.db import connection
+from django.db.models import Model
+from django.db.models.base import ModelState
+from django.db.models.signals import post_init, pre_init
+
+M = TypeVar("M", bound=Model)
+# (attname, column expression, converters) of each field read, in the model's field order.
+Fields = tuple[tuple[str, Any, tuple[Any, ...]], ...]
+
+
+@functools.cache
+def read_fields(model: type[Model], names: frozenset[str] | None = None) -> Fields:
+    """The fields of `model` named by attname (every concrete field when None), with what the compiler
+    applies to each value read (JSON parsed, …)."""
+    fields = []
+    for field in model._meta.concrete_fields:
+        if names is not None and field.attname not in names:
+            continue
+        column = field.get_col(model._meta.db_table)
+        converters = (*connection.ops.get_db_converters(column), *field.get_db_converters(connection))
+        fields.append((field.attname, column, converters))
+    return tuple(fields)
+
+
+def select_list(model: type[Model], alias: str, names: Collection[str] | None = None) -> str:
+    """`alias.column, …` of the fields `instance` reads, in their order."""
+    chosen = read_fields(model, frozenset(names) if names is not None else None)
+    return ", ".join(f"{alias}.{connection.ops.quote_name(column.target.column)}" for _, column, _ in chosen)
+
+
+def width(model: type[Model], names: Collection[str] | None = None) -> int:
+    return len(read_fields(model, frozenset(names) if names is not None else None))
+
+
+def instance(model: type[M], values: Sequence[Any], names: Collection[str] | None = None) -> M:
+    """An instance of `model` from the values of `select_list(model, …, names)`."""
+    fields = read_fields(model, frozenset(names) if names is not None else None)
+    converted = []
+    for (_attname, column, converters), value in zip(fields, values, strict=True):
+        for convert in converters:
+            value = convert(value, column, connection)
+        converted.append(value)
+    if pre_init.has_listeners(model) or post_init.has_listeners(model):
+        return model.from_db(connection.alias, [attname for attname, _, _ in fields], converted)
+    # What Model.from_db makes, without Model.__init__'s walk over every field and its signals (none listen
+    # for this model): a page built 50 instances, and __init__ was a fifth of the list's CPU.
+    obj = model.__new__(model)
+    obj.__dict__.update(zip([attname for attname, _, _ in fields], converted, strict=True))
+    obj._state = ModelState()
+    obj._state.adding = False
+    obj._state.db = connection.alias
+    return obj
+
+
+def instance_of(model: type[M], values: dict[str, Any]) -> M:
+    """An instance of `model` from {attname: value} (a JSON object built by the database: its values must
+    already be what the fields hold)."""
+    names = frozenset(values)
+    return instance(model, [values[attname] for attname, _, _ in read_fields(model, names)], names)
+
+
+def prefetched(obj: Model, relation: str, related: list[Any]) -> None:
+    """`obj.<relation>.all()` answers `related` without a query, as prefetch_related leaves it."""
+    manager = getattr(obj, relation)
+    queryset = manager.get_queryset()
+    queryset._result_cache = related
+    queryset._prefetch_done = True
+    # Both kinds of related manager (a reverse foreign key, a many-to-many) look their prefetch up under the
+    # accessor's name when it is the relation's own (not a Prefetch(to_attr=…)).
+    obj.__dict__.setdefault("_prefetched_objects_cache", {})[relation] = queryset

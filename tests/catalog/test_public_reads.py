@@ -1,0 +1,355 @@
+"""The fast public reads answer what the definitions answer: a page's rows in plain SQL (catalog.selectors.page_sql)
+are the ORM's (browse._page_rows_orm), anonymous GETs answered without DRF (catalog.api.public) are byte for byte
+what DRF's path answers, the lot detail's one statement and the API token's one statement read what the ORM reads."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.utils import timezone, translation
+from rest_framework.test import APIClient
+
+from catalog import selectors, services
+from catalog.api import serializers as s
+from catalog.commands import Sort
+from catalog.models import Product
+from catalog.selectors import browse, page_sql
+from catalog.selectors.browse import ProductQuery, decode_cursor
+from catalog.selectors.products import with_details
+from market.core.errors import NotFound
+from market.core.throttling import AnonWindowThrottle, UserWindowThrottle
+from market.organisations.authentication import token_by_prefix
+from market.organisations.models import ApiToken, Membership, Role, VerificationStatus
+from market.organisations.permissions import Actor
+from market.organisations.services import api_token_create
+from tests.catalog.factories import actor_for, make_certificate, make_lot, make_product, png_upload
+from tests.factories import OrganisationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def corpus(cooperative, other_cooperative, alliance, staff_user) -> dict[str, Any]:
+    """Products with tiers, lots in and out of stock, certificates in force and expired, hidden ones."""
+    today = timezone.localdate()
+    fish = OrganisationFactory(name="HTX Nước mắm Hưng Thịnh", province_code=91, commune_code=31078)
+    hidden = OrganisationFactory(name="HTX Chưa xác minh")
+    rice = make_product(cooperative, name="Gạo ST25 Tân Hiệp", name_en="ST25 fragrant rice")
+    brown = make_product(cooperative, name="Gạo lứt ST25", tiers=[("100", 45000)], sku="LUT")
+    st24 = make_product(other_cooperative, name="Gạo ST24 thơm", tiers=[("100", 27000), ("500", 26000)])
+    sauce = make_product(
+        fish, name="Nước mắm Phú Quốc 40 độ đạm", category="nuoc-mam", unit="chai", moq="48", order_multiple="24",
+        tiers=[("48", 98000)],
+    )  # fmt: skip
+    honey = make_product(
+        cooperative, name="Mật ong rừng tràm U Minh", category="mat-ong", moq="10", order_multiple="1",
+        tiers=[("10", 290000)], sku="MO",
+    )  # fmt: skip
+    draft = make_product(cooperative, name="Gạo nháp chưa đăng", publish=False, sku="DRAFT")
+    unverified = make_product(hidden, name="Gạo của HTX chưa xác minh")
+    type(hidden).objects.filter(pk=hidden.pk).update(verification_status=VerificationStatus.PENDING)
+    make_lot(rice, code="ST25-A")
+    make_lot(brown, code="LUT-OLD", expiry_date=today - timedelta(days=1), harvest_date=today - timedelta(days=90))
+    make_lot(honey, code="MO-DRAFT", publish=False)
+    make_lot(sauce, code="NM-1")
+    make_certificate(cooperative, kind="vietgap")  # cooperative-wide, in force
+    make_certificate(cooperative, kind="ocop", ocop_stars=4, products=[honey], number="OCOP-4")
+    make_certificate(
+        other_cooperative, kind="organic", products=[st24], number="ORG-OLD",
+        valid_from=today - timedelta(days=400), valid_to=today - timedelta(days=1),
+    )  # fmt: skip
+    make_certificate(fish, kind="ocop", ocop_stars=3, number="OCOP-3")
+    return {
+        "rice": rice, "brown": brown, "st24": st24, "sauce": sauce, "honey": honey, "draft": draft,
+        "unverified": unverified, "fish": fish,
+    }  # fmt: skip
+
+
+QUERIES = [
+    ProductQuery(),
+    ProductQuery(search="gao"),
+    ProductQuery(search="gao st25"),
+    ProductQuery(search="gạo ST25", province=91),
+    ProductQuery(search="st25", certificate="vietgap"),
+    ProductQuery(search="nuoc mam phu quoc"),
+    ProductQuery(search="hai san"),  # a group word standing for categories
+    ProductQuery(search="dac san phu quoc"),  # a group word standing for every product
+    ProductQuery(search="xoia"),  # nothing as typed
+    ProductQuery(search="!!!"),  # nothing usable
+    ProductQuery(certificate="organic"),  # expired: nothing
+    ProductQuery(ocop_min=4),
+    ProductQuery(ocop_min=3),
+    ProductQuery(in_stock=True),
+    ProductQuery(category=1),
+    ProductQuery(price_min=30000, price_max=100000),
+    ProductQuery(moq_max=Decimal("50")),
+    ProductQuery(sort=Sort.PRICE_ASC),
+    ProductQuery(sort=Sort.PRICE_DESC, search="gao"),
+    ProductQuery(sort=Sort.NEWEST, search="gao"),
+]
+
+
+def _seen(products: list[Any]) -> list[tuple[Any, ...]]:
+    return [(p.pk, p.name, p.cooperative.name, p.price_per_base_unit, getattr(p, "rank_key", None)) for p in products]
+
+
+def _both(
+    query: ProductQuery, sort: str, after: Any, limit: int, corrected: bool, candidates: int
+) -> tuple[list, list]:
+    day = timezone.localdate()
+    plan = query.search_plan
+    orm = browse._page_rows_orm(query, sort, after, limit, on=day, corrected=corrected)
+    sql = page_sql.page_rows(
+        query, sort, after, limit, day=day, corrected=corrected, candidates=candidates, best_rank=browse.best_rank(plan)
+    )
+    return orm, sql
+
+
+@pytest.mark.parametrize("candidates", [browse.CANDIDATES, 2])  # 2: the window cannot decide, so the full ranking
+@pytest.mark.parametrize("query", QUERIES, ids=lambda q: repr(q.as_params()))
+def test_a_page_in_sql_is_the_orm_page_walked_by_cursor(corpus, query, candidates, monkeypatch):
+    monkeypatch.setattr(browse, "CANDIDATES", candidates)
+    sort = query.effective_sort
+    if sort == Sort.RELEVANCE and (query.search_plan.unusable or query.search_plan.is_empty):
+        sort = Sort.NEWEST
+    for corrected in (False, True):
+        after = None
+        for _page in range(10):  # two products a page: every cursor kind of every sort
+            orm, sql = _both(query, sort, after, 2, corrected, candidates)
+            assert _seen(sql) == _seen(orm)
+            if not orm:
+                break
+            last = orm[-1]
+            after = (getattr(last, browse._SORT_KEYS[sort][0]), last.pk)
+
+
+def test_the_walk_finds_the_public_products_only(corpus):
+    page = selectors.product_page(query=ProductQuery(), page_size=50)
+    ids = {p.pk for p in page.products}
+    assert corpus["draft"].pk not in ids
+    assert corpus["unverified"].pk not in ids
+    assert {corpus["rice"].pk, corpus["st24"].pk, corpus["sauce"].pk} <= ids
+    cursor = selectors.product_page(query=ProductQuery(), page_size=2).next_cursor
+    assert cursor
+    assert decode_cursor(cursor, Sort.NEWEST)[1] in ids
+
+
+# --- the HTTP fast path against DRF's ------------------------------------------------------------
+def _get(path: str, language: str, **headers: str) -> Any:
+    return APIClient().get(path, HTTP_ACCEPT_LANGUAGE=language, **headers)
+
+
+def _drf(path: str, language: str, **headers: str) -> Any:
+    """DRF's path: a session cookie is a credential (here one that finds no session: still anonymous)."""
+    client = APIClient()
+    client.cookies["sessionid"] = "no-such-session"
+    return client.get(path, HTTP_ACCEPT_LANGUAGE=language, **headers)
+
+
+def _content(response: Any) -> bytes:
+    """The body, its request's id (each request has its own; errors carry it) blanked."""
+    request_id = response.headers.get("X-Request-ID", "")
+    return response.content.replace(request_id.encode(), b"<id>") if request_id else response.content
+
+
+def _headers(response: Any) -> dict[str, str]:
+    """(X-Cache says whether the page cache had it: the second of two reads finds what the first kept.)"""
+    return {k: v for k, v in response.headers.items() if k not in ("X-Request-ID", "X-Cache")}
+
+
+def _paths(corpus: dict[str, Any]) -> list[str]:
+    return [
+        "/api/v1/products/",
+        "/api/v1/products/?page_size=2",
+        "/api/v1/products/?search=gao+st25&province=91&certificate=vietgap",
+        "/api/v1/products/?search=gao&page_size=1",
+        "/api/v1/products/?search=gạo&sort=price_asc&ocop_min=3",
+        "/api/v1/products/?in_stock=1",
+        "/api/v1/products/?page_size=abc",  # 400
+        "/api/v1/products/?order=price",  # 400: unknown parameter
+        "/api/v1/products/?updated_since=2026-01-01T00:00:00Z",  # 400: the catalogue does not sync
+        "/api/v1/products/?cursor=bogus",  # 400
+        f"/api/v1/products/{corpus['rice'].pk}/",
+        f"/api/v1/products/{corpus['honey'].pk}/",
+        f"/api/v1/products/{corpus['st24'].pk}/",  # an expired certificate
+        f"/api/v1/products/{corpus['draft'].pk}/",  # 404
+        f"/api/v1/products/{corpus['unverified'].pk}/",  # 404
+        "/api/v1/products/999999/",  # 404
+    ]
+
+
+@pytest.mark.parametrize("cache_seconds", [0, 60])  # the page cache off (the yardstick) and on
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_anonymous_reads_are_byte_for_byte_drfs(corpus, language, cache_seconds, settings):
+    settings.CATALOG_LIST_CACHE_SECONDS = cache_seconds
+    for path in _paths(corpus):
+        fast, drf = _get(path, language), _drf(path, language)
+        assert (path, fast.status_code, _content(fast)) == (path, drf.status_code, _content(drf))
+        assert _headers(fast) == _headers(drf), path
+    # ... and the page walked from a `next` link is the same.
+    following = _get("/api/v1/products/?page_size=2", language).json()["next"]
+    assert _get(following, language).content == _drf(following, language).content
+
+
+def test_the_list_is_the_same_for_a_cooperatives_token_and_a_304_answers_either_path(corpus, cooperative):
+    actor = actor_for(cooperative, Role.OWNER)
+    _token, secret = api_token_create(actor=actor, name="ERP", scopes=frozenset(), expires_on=None)
+    path = "/api/v1/products/?search=gao&page_size=3"
+    anonymous = _get(path, "vi")
+    with_token = _get(path, "vi", HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert with_token.status_code == 200
+    assert with_token.content == anonymous.content
+    etag = anonymous.headers["ETag"]
+    assert with_token.headers["ETag"] == etag
+    for response in (_get(path, "vi", HTTP_IF_NONE_MATCH=etag), _drf(path, "vi", HTTP_IF_NONE_MATCH=etag)):
+        assert response.status_code == 304
+        assert response.headers["ETag"] == etag
+        assert response.headers["Cache-Control"] == "no-cache, public"
+    assert _get(path, "en").headers["ETag"] != etag  # the language is part of it
+
+
+def test_a_bad_token_is_refused_on_a_public_read(corpus):
+    response = _get("/api/v1/products/", "en", HTTP_AUTHORIZATION="Bearer ml_nope_nope")
+    assert response.status_code == 401
+
+
+def test_the_fast_path_counts_against_the_anonymous_limit_and_answers_as_drf(corpus, monkeypatch):
+    rates = {"anon": "2/minute", "user": "5/minute"}
+    monkeypatch.setattr(AnonWindowThrottle, "THROTTLE_RATES", rates)
+    monkeypatch.setattr(UserWindowThrottle, "THROTTLE_RATES", rates)
+    statuses = [_get("/api/v1/products/", "en").status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    fast, drf = _get("/api/v1/products/", "en"), _drf("/api/v1/products/", "en")
+    assert fast.status_code == drf.status_code == 429
+    assert fast.json()["error"] == drf.json()["error"]
+    assert fast.headers["Retry-After"]
+    assert fast.headers["Allow"] == drf.headers["Allow"]
+
+
+def test_a_json_body_is_what_the_serializers_describe(corpus):
+    """The fast path builds the same dicts (s.product_card, s.product_detail) the schema documents."""
+    body = _get(f"/api/v1/products/{corpus['honey'].pk}/", "en").json()
+    assert set(body) == set(s.ProductDetailOut().fields)
+    card = _get("/api/v1/products/?search=mat+ong", "en").json()["results"][0]
+    assert set(card) == set(s.ProductCardOut().fields)
+    assert card["badges"] == [{"kind": "vietgap", "label": "VietGAP", "ocop_stars": None},
+                              {"kind": "ocop", "label": "OCOP 4★", "ocop_stars": 4}]  # fmt: skip
+
+
+# --- the lot detail's one statement --------------------------------------------------------------
+def test_the_lot_detail_statement_reads_what_lot_get_for_reads(corpus, cooperative, other_cooperative, buyer,
+                                                               staff_user, alliance):  # fmt: skip
+    certificate = make_certificate(cooperative, kind="globalgap", number="GG-1")
+    lot = make_lot(corpus["honey"], code="MO-2", certificates=[certificate])
+    actors = [
+        actor_for(cooperative, Role.OWNER),
+        actor_for(cooperative, Role.STAFF),
+        actor_for(other_cooperative, Role.OWNER),
+        actor_for(buyer, Role.OWNER),
+        Actor(user=staff_user, organisation=alliance, role=Role.STAFF),
+        Actor.anonymous(),
+    ]
+    for actor in actors:
+        for lot_id in (lot.pk, 999999):
+            try:
+                expected = s.lot_detail(selectors.lot_get_for(actor=actor, lot_id=lot_id), actor=actor)
+            except NotFound:
+                expected = None
+            try:
+                found = s.lot_detail(selectors.lot_detail_get_for(actor=actor, lot_id=lot_id), actor=actor)
+            except NotFound:
+                found = None
+            assert found == expected, (actor, lot_id)
+    seen = s.lot_detail(selectors.lot_detail_get_for(actor=actors[0], lot_id=lot.pk), actor=actors[0])
+    assert seen["certificates"] == [certificate.pk]
+
+
+# --- the API token's one statement ---------------------------------------------------------------
+def _orm_token(prefix: str) -> ApiToken | None:
+    from django.db.models import OuterRef, Subquery
+
+    role = Membership.objects.filter(user_id=OuterRef("user_id"), organisation_id=OuterRef("organisation_id"))
+    return (
+        ApiToken.objects.select_related("user", "organisation")
+        .annotate(member_role=Subquery(role.values("role")[:1]))
+        .filter(prefix=prefix, revoked_at__isnull=True)
+        .first()
+    )
+
+
+def _token_seen(token: ApiToken | None) -> Any:
+    if token is None:
+        return None
+    fields = lambda obj: {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}  # noqa: E731
+    return fields(token), fields(token.user), fields(token.organisation), token.member_role, token.granted_scopes
+
+
+def test_the_token_statement_reads_what_the_orm_reads(cooperative):
+    from market.organisations.models import ApiScope
+
+    actor = actor_for(cooperative, Role.OWNER)
+    token, _secret = api_token_create(
+        actor=actor, name="ERP", scopes=frozenset({ApiScope.LOTS, ApiScope.CATALOGUE_READ}), expires_on=None
+    )
+    assert _token_seen(token_by_prefix(token.prefix)) == _token_seen(_orm_token(token.prefix))
+    assert token_by_prefix(token.prefix).granted_scopes == {ApiScope.LOTS, ApiScope.CATALOGUE_READ}
+    Membership.objects.filter(user=actor.user, organisation=cooperative).delete()
+    assert token_by_prefix(token.prefix).member_role is None
+    assert _token_seen(token_by_prefix(token.prefix)) == _token_seen(_orm_token(token.prefix))
+    ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
+    assert token_by_prefix(token.prefix) is None
+    assert _orm_token(token.prefix) is None
+
+
+# --- the product detail's one statement ----------------------------------------------------------
+def test_the_product_statement_reads_what_the_orm_reads(corpus, cooperative):
+    honey = corpus["honey"]
+    owner = actor_for(cooperative, Role.OWNER)
+    services.product_image_add(actor=owner, product_id=honey.pk, upload=png_upload(name="a.png"), alt_text="Hũ mật")
+    services.product_image_add(actor=owner, product_id=honey.pk, upload=png_upload(name="b.png"), alt_text="")
+    anonymous = Actor.anonymous()
+    for product in [*corpus.values(), None]:
+        product_id = product.pk if isinstance(product, Product) else 999999
+        orm = with_details(selectors.public_products()).filter(pk=product_id).first()
+        try:
+            sql = selectors.product_public_get(product_id=product_id)
+        except NotFound:
+            sql = None
+        assert (sql is None) == (orm is None), product_id
+        if orm is not None:
+            for language in ("vi", "en"):
+                with translation.override(language):
+                    assert s.product_detail(sql, actor=anonymous) == s.product_detail(orm, actor=anonymous)
+    detail = s.product_detail(selectors.product_public_get(product_id=honey.pk), actor=anonymous)
+    assert [image["alt_text"] for image in detail["images"]] == ["Hũ mật", ""]
+
+
+@pytest.mark.parametrize("accept", ["text/html", "application/json; indent=4", "application/xml"])
+def test_other_accepts_are_answered_by_drfs_negotiation(corpus, accept):
+    fast, drf = (
+        _get("/api/v1/products/?page_size=1", "en", HTTP_ACCEPT=accept),
+        _drf("/api/v1/products/?page_size=1", "en", HTTP_ACCEPT=accept),
+    )
+    assert (fast.status_code, _content(fast)) == (drf.status_code, _content(drf))
+    assert _headers(fast) == _headers(drf)
+
+
+def test_public_reads_pin_their_queries(corpus, cooperative, django_assert_max_num_queries, settings):
+    settings.CATALOG_LIST_CACHE_SECONDS = 0
+    actor = actor_for(cooperative, Role.OWNER)
+    from market.organisations.models import ApiScope
+
+    _token, secret = api_token_create(actor=actor, name="ERP", scopes=frozenset({ApiScope.LOTS}), expires_on=None)
+    lot = corpus["rice"].lots.get()
+    reads = [
+        ("/api/v1/products/?search=gao&province=91", {}, 3),  # the page, tiers + stock, badges
+        (f"/api/v1/products/{corpus['honey'].pk}/", {}, 3),  # the product, certificates, lots
+        (f"/api/v1/lots/{lot.pk}/", {"HTTP_AUTHORIZATION": f"Bearer {secret}"}, 2),  # the token, the lot
+    ]
+    for path, headers, most in reads:
+        assert _get(path, "vi", **headers).status_code == 200  # warm: the catalogue version, the tree
+        with django_assert_max_num_queries(most):
+            assert _get(path, "vi", **headers).status_code == 200
