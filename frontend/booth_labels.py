@@ -5,7 +5,7 @@ keeps the full name).
 
 Widths are estimated per character in ems, generously, because the server cannot measure the font the reader
 will have: a name may end a little short of the booth's edge, never beyond it. All sizes are SVG units
-(tenths of a metre, frontend.views.fairs.common.SCALE)."""
+(tenths of a metre, frontend.views.fairs.drawing.SCALE)."""
 
 from __future__ import annotations
 
