@@ -10,6 +10,7 @@ machine_number)."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -130,6 +131,7 @@ def plan_layout(fair: Fair, *, show_names: bool, labels: bool = False) -> PlanLa
     return PlanLayout(halls, width + 2, height + 2, counts, title)
 
 
+@functools.lru_cache(maxsize=1024)  # a plan repeats a few dozen positions and sizes
 def _metres(value: Decimal) -> str:
     return machine_number(value)
 
