@@ -301,7 +301,7 @@ class FeeStatus(models.TextChoices):
 
 
 class Application(PlanPart, TimeStampedModel):
-    objects = TrackedPlanQuerySet.as_manager()
+    objects = TrackedPlanQuerySet.as_manager()  # type: ignore[misc,assignment]  # both bases' managers in one
 
     fair = models.ForeignKey(Fair, verbose_name=_("fair"), on_delete=models.CASCADE, related_name="applications")
     cooperative = models.ForeignKey(

@@ -77,7 +77,7 @@ class PlanQuerySet(models.QuerySet[_M]):
         return super().bulk_update(objs, fields, batch_size)
 
 
-class TrackedPlanQuerySet(PlanQuerySet[_M], TimeStampedQuerySet[_M]):
+class TrackedPlanQuerySet(PlanQuerySet[_M], TimeStampedQuerySet[_M]):  # type: ignore[override]  # two managers' types
     """For a part of the plan that is also synced: its bulk writes move `updated_at` too."""
 
 
