@@ -39,6 +39,7 @@ HALL_GAP = Decimal(2)
 # A drawing outlives its version only until evicted; a day bounds what an unused version keeps.
 CACHE_SECONDS = 24 * 3600
 SVG_NS = "http://www.w3.org/2000/svg"
+PLAN_ID = "fair-plan"  # plan-editor.js finds the plan by it
 
 
 class PlanView(StrEnum):
@@ -165,7 +166,7 @@ def _figures(row: PlanBooth) -> str:
     )
 
 
-def draw(layout: PlanLayout, view: PlanView, *, plan_id: str = "fair-plan") -> str:
+def draw(layout: PlanLayout, view: PlanView) -> str:
     """The plan as one <svg> element (with its namespace when it is a document of its own)."""
     named = view in (PlanView.PRINT, PlanView.DOWNLOAD)
     counts = layout.counts
@@ -175,13 +176,13 @@ def draw(layout: PlanLayout, view: PlanView, *, plan_id: str = "fair-plan") -> s
     out = [
         "<svg",
         f' xmlns="{SVG_NS}"' if view == PlanView.DOWNLOAD else "",
-        f' class="fair-plan{" names-in-print" if view == PlanView.PRINT else ""}" id="{plan_id}"',
+        f' class="fair-plan{" names-in-print" if view == PlanView.PRINT else ""}" id="{PLAN_ID}"',
         f' viewBox="-1 -1 {layout.width} {layout.height}" width="{layout.width}" height="{layout.height}"',
-        f' role="img" aria-labelledby="{plan_id}-title" data-scale="{SCALE}" data-free="{counts["free"]}"',
+        f' role="img" aria-labelledby="{PLAN_ID}-title" data-scale="{SCALE}" data-free="{counts["free"]}"',
         f' data-held="{counts["held"]}" data-assigned="{counts["assigned"]}" data-blocked="{counts["blocked"]}"',
         # Inherited by every booth's texts (centred in their booth); the halls' names set their own.
         ' font-family="sans-serif" text-anchor="middle">',
-        f'<title id="{plan_id}-title">{escape(layout.title)}</title>',
+        f'<title id="{PLAN_ID}-title">{escape(layout.title)}</title>',
     ]
     for hall in layout.halls:
         out.append(
