@@ -9,6 +9,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 import pytest
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -18,6 +19,8 @@ from fairs import services
 from fairs.inputs import BoothSpec, PlanRow, booth_spec_of
 from fairs.lifecycle import FairTransition
 from fairs.models import Booth, Fair
+from frontend.views.fairs.drawing import drawing_revision
+from market.core.conditional import deploy_version
 from market.organisations import services as organisation_services
 from market.organisations.inputs import OrganisationProfile
 from market.organisations.models import Organisation, User
@@ -62,13 +65,33 @@ def warm(client: Client, fair: Fair) -> None:
         drawn(client, fair, page)
 
 
+def booths_read(client: Client, fair: Fair) -> bool:
+    """Whether asking for the plan read its booths (drew it) rather than taking the kept drawing."""
+    with CaptureQueriesContext(connection) as queries:
+        drawn(client, fair)
+    return any('"fairs_booth"' in q["sql"] for q in queries.captured_queries)
+
+
 def test_an_unchanged_plan_is_drawn_once_and_served_from_the_cache(staff: Client, fair: Fair):
     first = drawn(staff, fair)
-    with CaptureQueriesContext(connection) as queries:
-        again = drawn(staff, fair)
-    assert not [q for q in queries.captured_queries if '"fairs_booth"' in q["sql"]], "the booths were read again"
+    assert not booths_read(staff, fair)
     plan = re.compile(r'<svg class="fair-plan.*?</svg>', re.S)
-    assert plan.search(again).group() == plan.search(first).group()
+    assert plan.search(drawn(staff, fair)).group() == plan.search(first).group()
+
+
+def test_a_drawing_kept_by_one_deploy_is_drawn_again_by_the_next(staff: Client, fair: Fair, monkeypatch):
+    """A deploy may change how the plan is drawn (the code, templates, translations, static names) without
+    changing the plan: it must not serve the previous deploy's drawing until the next change to the plan."""
+    warm(staff, fair)
+    assert not booths_read(staff, fair)
+    monkeypatch.setattr(staticfiles_storage, "manifest_hash", "another-deploy", raising=False)
+    deploy_version.cache_clear()
+    drawing_revision.cache_clear()
+    try:
+        assert booths_read(staff, fair)
+    finally:
+        deploy_version.cache_clear()
+        drawing_revision.cache_clear()
 
 
 def test_a_booth_edited_moved_and_renamed_shows_on_the_next_request(staff: Client, fair: Fair, alliance):
