@@ -190,15 +190,19 @@ def resolve(
     ]
     kept = {"api-product", "page-catalogue-search", "page-product", "page-trace"}
     targets += [revalidating(fetch, target) for target in targets if target.key in kept]
-    if fair_slug:
-        targets.append(
-            _target(
-                "page-fair-plan",
-                "fair plan, 300 booths",
-                lambda: _url("frontend:fair-plan", fair_slug),
-                cache_column=False,
-            )
-        )
-    else:
-        targets.append(Target(key="page-fair-plan", title="fair plan, 300 booths", skip=fair_error or "no bench fair"))
+    # The fair's three drawings of its plan: the printable page (names for print and the booth list), the
+    # fair's own page (codes only) and the downloaded SVG (names in every booth); the printable page also as
+    # a browser asks for it (brotli): its bytes column is what travels.
+    fair_pages = (
+        ("page-fair-plan", "fair plan, 300 booths", "frontend:fair-plan", {}),
+        ("page-fair", "fair page with its plan, 300 booths", "frontend:fair-detail", {}),
+        ("fair-plan-svg", "fair plan downloaded as SVG, 300 booths", "frontend:fair-plan-svg", {}),
+        ("page-fair-plan-br", "fair plan, 300 booths, brotli", "frontend:fair-plan", {"Accept-Encoding": "br"}),
+    )
+    for key, title, name, headers in fair_pages:
+        if fair_slug:
+            build = lambda name=name, slug=fair_slug: _url(name, slug)  # noqa: E731
+            targets.append(_target(key, title, build, headers=headers, cache_column=False))
+        else:
+            targets.append(Target(key=key, title=title, skip=fair_error or "no bench fair"))
     return targets

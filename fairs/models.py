@@ -17,6 +17,7 @@ from django.db.models import F, Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from fairs.plan_version import PlanPart, TrackedPlanQuerySet
 from market.core.fields import quantity_field, vnd_field
 from market.core.models import ChangeTrackedModel, TimeStampedModel
 from market.core.quantity import Unit
@@ -115,7 +116,7 @@ class Fair(TimeStampedModel):
         return ", ".join(p for p in parts if p)
 
 
-class Hall(models.Model):
+class Hall(PlanPart):
     fair = models.ForeignKey(Fair, verbose_name=_("fair"), on_delete=models.CASCADE, related_name="halls")
     name = models.CharField(_("name"), max_length=80)
     width_m = models.DecimalField(_("width (m)"), max_digits=6, decimal_places=2, default=Decimal(60))
@@ -144,7 +145,7 @@ class ZoneKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Zone(models.Model):
+class Zone(PlanPart):
     fair = models.ForeignKey(Fair, verbose_name=_("fair"), on_delete=models.CASCADE, related_name="zones")
     hall = models.ForeignKey(Hall, verbose_name=_("hall"), on_delete=models.CASCADE, related_name="zones")
     name = models.CharField(_("name"), max_length=80)
@@ -167,7 +168,7 @@ class BoothType(models.TextChoices):
     SHARED = "shared", _("Shared")
 
 
-class Booth(models.Model):
+class Booth(PlanPart):
     fair = models.ForeignKey(Fair, verbose_name=_("fair"), on_delete=models.CASCADE, related_name="booths")
     hall = models.ForeignKey(Hall, verbose_name=_("hall"), on_delete=models.CASCADE, related_name="booths")
     zone = models.ForeignKey(
@@ -299,7 +300,9 @@ class FeeStatus(models.TextChoices):
     COVERED = "covered", _("Fully subsidised")
 
 
-class Application(TimeStampedModel):
+class Application(PlanPart, TimeStampedModel):
+    objects = TrackedPlanQuerySet.as_manager()  # type: ignore[misc,assignment]  # both bases' managers in one
+
     fair = models.ForeignKey(Fair, verbose_name=_("fair"), on_delete=models.CASCADE, related_name="applications")
     cooperative = models.ForeignKey(
         "organisations.Organisation",
@@ -423,7 +426,7 @@ class ApplicationEvent(models.Model):
         return f"{self.action}: {self.from_status} → {self.to_status}"
 
 
-class BoothAssignment(models.Model):
+class BoothAssignment(PlanPart):
     """A booth given to an application. A booth holds at most one live assignment (released_at IS NULL)."""
 
     fair = models.ForeignKey(Fair, on_delete=models.CASCADE, related_name="assignments")

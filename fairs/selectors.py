@@ -93,9 +93,8 @@ def plan(*, fair: Fair, show_names: bool = True) -> list[PlanBooth]:
         )
     }
     rows = []
-    for booth in (
-        Booth.objects.filter(fair=fair).select_related("hall", "zone", "fair").order_by("hall__position", "code")
-    ):
+    for booth in Booth.objects.filter(fair=fair).select_related("hall", "zone").order_by("hall__position", "code"):
+        booth.fair = fair  # the one fair the caller holds, not a copy of it built per booth
         assignment = live.get(booth.pk)
         if booth.blocked:
             rows.append(PlanBooth(booth, PlanStatus.BLOCKED))

@@ -5,10 +5,11 @@ keeps the full name).
 
 Widths are estimated per character in ems, generously, because the server cannot measure the font the reader
 will have: a name may end a little short of the booth's edge, never beyond it. All sizes are SVG units
-(tenths of a metre, frontend.views.fairs.common.SCALE)."""
+(tenths of a metre, frontend.views.fairs.drawing.SCALE)."""
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -50,6 +51,7 @@ class BoothLabel:
     shortened: bool  # abbreviated or cut: the full name is only in the booth's <title>
 
 
+@functools.cache  # a name's letters come from a small alphabet; NFD per letter was most of a plan's drawing
 def char_em(char: str) -> float:
     """An upper estimate of a character's advance in ems in a sans-serif font; a Vietnamese letter is as wide
     as its base letter (its marks sit above or below it)."""

@@ -34,6 +34,9 @@ READS = (
     "page-storefront",
     "page-trace",
     "page-fair-plan",
+    "page-fair",
+    "fair-plan-svg",
+    "page-fair-plan-br",
     # Asked again with the ETag of a page or answer kept by the browser (conditional GET).
     "api-product-304",
     "page-catalogue-search-304",

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from fairs import inputs, policy, selectors, services
@@ -18,7 +19,8 @@ from fairs.permissions import FAIRS_MANAGE
 from fairs.policy import BoothAction
 from frontend.decorators import actor_required
 from frontend.schema_forms import SchemaForm
-from frontend.views.fairs.common import fair_of, invalid, plan_layout, tell
+from frontend.views.fairs.common import fair_of, invalid, tell
+from frontend.views.fairs.drawing import PlanView, draw, plan_layout
 from market.core.errors import ApplicationError, ValidationFailed
 from market.core.once import posted_key
 from market.organisations import geo
@@ -65,8 +67,14 @@ def _editor_context(request: MemberRequest, fair: Fair, **forms: SchemaForm) -> 
         "booth_types": BoothType.choices,
         "hall_form": forms.get("hall_form") or SchemaForm(schema=inputs.HallInput, prefix="hall"),
         "import_form": forms.get("import_form") or SchemaForm(schema=inputs.PlanImportInput, prefix="import"),
-        **plan_layout(fair, show_names=True),
+        **_editor_plan(fair),
     }
+
+
+def _editor_plan(fair: Fair) -> dict[str, object]:
+    """The plan as the editor draws it (every booth's figures; never cached: staff see each change they make)."""
+    layout = plan_layout(fair, show_names=True)
+    return {"halls": layout.halls, "counts": layout.counts, "plan_svg": mark_safe(draw(layout, PlanView.EDITOR))}  # noqa: S308 (escaped by draw)
 
 
 @actor_required(FAIRS_MANAGE)
@@ -74,7 +82,7 @@ def plan_editor(request: MemberRequest, slug: str) -> HttpResponse:
     fair = fair_of(request, slug)
     if request.GET.get("partial") == "plan":
         # After a change the editor redraws the plan and its legend (the counts) from here.
-        return render(request, "frontend/fairs/_plan_panel.html", {"fair": fair, **plan_layout(fair, show_names=True)})
+        return render(request, "frontend/fairs/_plan_panel.html", {"fair": fair, **_editor_plan(fair)})
     return render(request, "frontend/fairs/plan_editor.html", _editor_context(request, fair))
 
 

@@ -9,7 +9,6 @@ import segno
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,7 +18,8 @@ from fairs.models import Badge, Fair
 from fairs.permissions import FAIRS_BADGES
 from frontend.decorators import actor_required
 from frontend.schema_forms import SchemaForm
-from frontend.views.fairs.common import BoothNames, fair_of, plan_layout
+from frontend.views.fairs.common import fair_of
+from frontend.views.fairs.drawing import PlanView, plan_drawing
 from market.core.errors import ApplicationError
 from market.core.http import REVALIDATE, generated_file
 from market.organisations.http import ActorRequest, MemberRequest
@@ -44,27 +44,26 @@ def fair_detail(request: ActorRequest, slug: str) -> HttpResponse:
         "actions": policy.fair_actions(actor=actor, fair=fair),
         "is_staff": selectors.is_staff(actor),
         "transitions": [(t, FAIR_TRANSITIONS[t][1].label) for t in FAIR_TRANSITIONS],
-        **plan_layout(fair, show_names=show_names),
+        **_plan_context(fair, show_names=show_names, view=PlanView.SCREEN),
     }
     if request.headers.get("HX-Request") and request.GET.get("partial") == "exhibitors":
         return render(request, "frontend/fairs/_exhibitors.html", context)
     return render(request, "frontend/fairs/detail.html", context)
 
 
+def _plan_context(fair: Fair, *, show_names: bool, view: PlanView) -> dict[str, object]:
+    drawing = plan_drawing(fair, show_names=show_names, view=view)
+    return {"plan": drawing, "counts": drawing.counts}
+
+
 def fair_plan_svg(request: ActorRequest, slug: str) -> HttpResponse:
     fair = fair_of(request, slug)
-    context = {
-        "fair": fair,
-        **plan_layout(
-            fair, show_names=selectors.names_public(actor=request.actor, fair=fair), booth_names=BoothNames.ALWAYS
-        ),
-        "standalone": True,
-    }
+    show_names = selectors.names_public(actor=request.actor, fair=fair)
+    svg = plan_drawing(fair, show_names=show_names, view=PlanView.DOWNLOAD).svg
     # Once published the plan is the same for everyone (per language: LanguageMiddleware varies on Cookie)
     # and may be kept a few minutes; before that staff see exhibitor names others do not, and it changes as
     # they draw. The plan editor asks for it with `cache: "no-cache"`.
     public = fair.status in PLAN_PUBLIC_STATUSES
-    svg = render_to_string("frontend/fairs/plan.svg", context, request=request)
     response = generated_file(
         request, svg, content_type="image/svg+xml", public=public, max_age=300 if public else REVALIDATE
     )
@@ -76,7 +75,7 @@ def fair_plan_svg(request: ActorRequest, slug: str) -> HttpResponse:
 def fair_plan(request: ActorRequest, slug: str) -> HttpResponse:
     fair = fair_of(request, slug)
     show_names = selectors.names_public(actor=request.actor, fair=fair)
-    context = {"fair": fair, **plan_layout(fair, show_names=show_names, booth_names=BoothNames.PRINT)}
+    context = {"fair": fair, **_plan_context(fair, show_names=show_names, view=PlanView.PRINT)}
     return render(request, "frontend/fairs/plan_print.html", context)
 
 

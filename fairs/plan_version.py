@@ -1,0 +1,100 @@
+"""The version of a fair's drawn plan: the plan pages keep their drawing under it (frontend.views.fairs.drawing),
+so a change shows on the next request and an unchanged plan is never drawn twice.
+
+A plan draws the fair's halls and booths, the booths' live assignments, the applications' fee status (held or
+assigned) and the exhibitors' names. The models that hold the first three (Hall, Zone, Booth, BoothAssignment,
+Application) are PlanParts: their save() and delete() and their querysets' update(), delete(), bulk_create()
+and bulk_update() bump the fair's plan version themselves, so that no service — today's or one written later —
+has to remember to. The exhibitors' names belong to market.organisations, which knows nothing of fairs: their
+newest `updated_at` (which every write moves, market.core.models) is read into the version instead, and the
+fair's own `updated_at` covers its name and its status (who may see names).
+
+The bump is a cache counter (market.core.versions): now and again at commit, so a reader that drew the old rows
+in between is overtaken."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.db import models
+from django.db.models import Max
+
+from market.core import versions
+from market.core.models import TimeStampedQuerySet
+
+if TYPE_CHECKING:
+    from fairs.models import Fair
+
+_M = TypeVar("_M", bound=models.Model)
+
+
+def _key(fair_id: int) -> str:
+    return f"fair-plan:{fair_id}"
+
+
+def plan_changed(fair_ids: Iterable[int]) -> None:
+    """Now and again at commit (market.core.versions)."""
+    keys = [_key(pk) for pk in set(fair_ids)]
+    if keys:
+        versions.bump(keys)
+
+
+def plan_version(fair: Fair) -> str:
+    """What the fair's drawn plan depends on, as one string: its plan counter, its own last change and its
+    exhibitors' newest change (one query and one cache round trip)."""
+    from market.organisations.models import Organisation
+
+    names = Organisation.objects.filter(
+        fair_applications__assignments__fair=fair, fair_applications__assignments__released_at__isnull=True
+    ).aggregate(newest=Max("updated_at"))["newest"]
+    counter = versions.read([_key(fair.pk)])[0]
+    return f"{counter}:{fair.updated_at.timestamp()}:{names.timestamp() if names else 0}"
+
+
+class PlanQuerySet(models.QuerySet[_M]):
+    """Bulk writes to a part of the plan bump the plans of the fairs whose rows they touch."""
+
+    def _fair_ids(self) -> list[int]:
+        return list(self.order_by().values_list("fair_id", flat=True).distinct())
+
+    def update(self, **kwargs: Any) -> int:
+        plan_changed(self._fair_ids())
+        return super().update(**kwargs)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        plan_changed(self._fair_ids())
+        return super().delete()
+
+    def bulk_create(self, objs: Iterable[_M], *args: Any, **kwargs: Any) -> list[_M]:
+        created = super().bulk_create(objs, *args, **kwargs)
+        plan_changed(obj.fair_id for obj in created)  # type: ignore[attr-defined]
+        return created
+
+    def bulk_update(self, objs: Iterable[_M], fields: Iterable[str], batch_size: int | None = None) -> int:
+        objs = list(objs)
+        plan_changed(obj.fair_id for obj in objs)  # type: ignore[attr-defined]
+        return super().bulk_update(objs, fields, batch_size)
+
+
+class TrackedPlanQuerySet(PlanQuerySet[_M], TimeStampedQuerySet[_M]):  # type: ignore[override]  # two managers' types
+    """For a part of the plan that is also synced: its bulk writes move `updated_at` too."""
+
+
+class PlanPart(models.Model):
+    """A row the fair's plan draws: saving or deleting it bumps its fair's plan version."""
+
+    fair_id: int
+
+    objects = PlanQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        plan_changed([self.fair_id])
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        plan_changed([self.fair_id])
+        return super().delete(*args, **kwargs)
