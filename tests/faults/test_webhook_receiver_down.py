@@ -1,24 +1,34 @@
-"""Our webhook receiver down while a buyer pays: Stripe's delivery fails, and once the site is back the
-reconciliation sweep, run by a real Celery worker as beat sends it, finds the payment and records it once.
+"""Our webhook receiver down when the money arrives: the delivery fails, and once the site is back the payment is
+recorded once, whatever is delivered later.
 
-localstripe (its own process) delivers its events to gunicorn serving Market Link; the buyer starts a 3-D Secure
-card payment through the API, then gunicorn is stopped and the buyer passes 3-D Secure at Stripe (what Stripe.js
-does): the charge is made and localstripe's `payment_intent.succeeded` delivery finds no one listening. That is the
-payment a webhook alone would tell us of (a card paid without 3-D Secure is recorded by the answer to our own
-call). localstripe never retries a delivery, so Stripe's later retry (it keeps trying for three days) is the same
-event signed anew and posted by the test."""
+Cards: localstripe (its own process) delivers its events to gunicorn serving Market Link. The buyer starts a 3-D
+Secure card payment through the API, then gunicorn is stopped and the buyer passes 3-D Secure at Stripe (what
+Stripe.js does): the charge is made and localstripe's `payment_intent.succeeded` delivery finds no one listening
+(its log says so). That is the payment only a webhook would tell us of (a card paid without 3-D Secure is recorded
+from the answer to our own call). Once gunicorn is back, the reconciliation task, sent as beat sends it and run by
+a real Celery worker, sweeps Stripe's events and records it. localstripe never retries a delivery, so Stripe's
+later retry (it keeps trying for three days) is the same event signed anew and posted by the test.
+
+Bank transfers: nothing polls the banks' notification services, so there is no sweep; the bank's statement,
+imported by staff through the API, is the repair, and the notification's retry after it changes nothing."""
 
 from __future__ import annotations
 
 import json
 import re
+import urllib.error
+import urllib.request
+import uuid
+from typing import Any
 
 import pytest
 from django.conf import settings
 
 from market.organisations.models import Organisation, Role
+from market.payments import bank_webhook
 from market.payments.localstripe import register_webhook
 from market.payments.models import (
+    BankTransaction,
     EventSource,
     Payable,
     PayableStatus,
@@ -26,13 +36,16 @@ from market.payments.models import (
     PaymentState,
     ReconciliationRun,
     RunStatus,
+    TransactionSource,
+    TransactionStatus,
     WebhookEvent,
+    WebhookEventStatus,
 )
 from market.payments.tasks import run_reconciliation
 from orders.models import Order
 from orders.services.common import PAYABLE_KIND
 from tests.catalog.factories import actor_for
-from tests.faults.conftest import LocalStripeProcess, MarketServer, bearer, wait_until
+from tests.faults.conftest import Answer, LocalStripeProcess, MarketServer, bearer, wait_until
 from tests.faults.test_localstripe_down import token_of
 from tests.orders.factories import only_order, place, stocked_product
 from tests.payments.fixtures import card_token, sign_stripe
@@ -41,6 +54,7 @@ from tests.payments.test_cards import THREE_D_SECURE, authenticate_3ds
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker, pytest.mark.slow, pytest.mark.long]
 
 STRIPE_WEBHOOK = "/api/v1/payments/webhooks/stripe/"
+BANK_WEBHOOK = "/api/v1/payments/webhooks/bank/"
 SUCCEEDED = "payment_intent.succeeded"
 
 
@@ -149,3 +163,83 @@ def test_a_card_payment_made_while_our_receiver_was_down_is_recorded_once_by_the
     order.refresh_from_db()
     assert order.payment_status == PayableStatus.PAID
     assert len(stripe.charges()) == 2  # one for each order
+
+
+def upload_statement(server: MarketServer, token: str, csv: str, account_number: str) -> Answer:
+    """What staff's statement form sends: the bank's CSV file and the account it is for (multipart)."""
+    boundary = uuid.uuid4().hex
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="account_number"\r\n\r\n{account_number}\r\n',
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="sao-ke.csv"\r\n'
+        f"Content-Type: text/csv\r\n\r\n{csv}\r\n",
+        f"--{boundary}--\r\n",
+    ]
+    request = urllib.request.Request(  # noqa: S310 (loopback)
+        server.base + "/api/v1/payments/statements/",
+        data="".join(parts).encode(),
+        method="POST",
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}", **bearer(token)},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            return Answer(response.status, response.headers.get("Content-Type", ""), response.read(), {})
+    except urllib.error.HTTPError as error:
+        return Answer(error.code, error.headers.get("Content-Type", ""), error.read(), {})
+
+
+def notify_bank_transfer(server: MarketServer, payload: dict[str, Any]) -> Answer:
+    """What the bank's notification service (Casso here) sends, signed with the shared secret when sent."""
+    body = json.dumps(payload).encode()
+    signature = bank_webhook.sign(body, settings.BANK_WEBHOOK_SECRET)
+    return server.request("POST", BANK_WEBHOOK, payload, {"X-Market-Signature": signature})
+
+
+def test_a_transfer_notified_while_our_receiver_was_down_is_recorded_once_from_the_statement(
+    market_server, relay_worker, buyer, cooperative, alliance
+):
+    server: MarketServer = market_server()
+    relay_worker(beat=False)
+    order, payable = ordered_payable(buyer, cooperative)
+    account = payable.account_number or "7700201099999"
+    notification = {"error": 0, "data": {
+        "id": 4_455_661, "reference": "FT26339000777", "description": f"{payable.reference} chuyen tien hang",
+        "amount": payable.amount, "transactionDateTime": "2026-12-05 10:02:11", "accountNumber": account,
+        "bankName": "Agribank", "counterAccountName": "CONG TY MUA HANG",
+    }}  # fmt: skip
+
+    server.stop()  # our receiver is down when the bank's service tells of the transfer
+    with pytest.raises(urllib.error.URLError):
+        notify_bank_transfer(server, notification)
+
+    back = market_server()
+    staff = token_of(alliance, Role.MANAGER)
+    csv = f"transaction_id,booked_at,amount,description\nFT26339000777,05/12/2026 10:02,{payable.amount},"
+    csv += f"{payable.reference} chuyen tien hang\n"
+    uploaded = upload_statement(back, staff, csv, account)
+    assert uploaded.status == 201, uploaded.body[:2000]
+    assert [line["outcome"] for line in uploaded.json()["preview"]] == ["apply"]
+    applied = back.request("POST", f"/api/v1/payments/statements/{uploaded.json()['id']}/apply/", None, bearer(staff))
+    assert applied.status == 200, applied.body[:2000]
+    assert applied.json()["lines_matched"] == 1
+    [paid] = Payment.objects.filter(payable=payable)
+    assert paid.state == PaymentState.SUCCEEDED
+    payable.refresh_from_db()
+    assert (payable.status, payable.amount_paid) == (PayableStatus.PAID, payable.amount)
+    order.refresh_from_db()
+    assert order.payment_status == PayableStatus.PAID
+
+    # The notification service tries again: stored and processed by the worker, and it changes nothing.
+    retried = notify_bank_transfer(back, notification)
+    assert retried.status == 200, retried.body[:2000]
+    processed = (WebhookEventStatus.PROCESSED, WebhookEventStatus.IGNORED)
+    wait_until(lambda: WebhookEvent.objects.get(type="transfer").status in processed, timeout=60, what="the event")
+    [tx] = BankTransaction.objects.all()
+    assert (tx.source, tx.seen_on_statement, tx.status) == (
+        TransactionSource.STATEMENT,
+        True,
+        TransactionStatus.MATCHED,
+    )
+    assert Payment.objects.filter(payable=payable).count() == 1
+    assert paid.events.filter(to_state=PaymentState.SUCCEEDED).count() == 1
+    payable.refresh_from_db()
+    assert (payable.status, payable.amount_paid) == (PayableStatus.PAID, payable.amount)
