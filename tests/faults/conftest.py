@@ -240,8 +240,11 @@ class MarketServer:
     process: subprocess.Popen
     log: Path
 
-    def request(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None) -> Answer:
-        data = None if body is None else json.dumps(body).encode()
+    def request(
+        self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None, raw: bytes | None = None
+    ) -> Answer:
+        """`body` is sent as JSON; `raw` as it is (a signed body, a multipart form: its Content-Type in `headers`)."""
+        data = raw if raw is not None else None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(  # noqa: S310 (loopback)
             self.base + path, data=data, method=method,
             headers={"Content-Type": "application/json", "Accept-Language": "vi", **(headers or {})},

@@ -6,13 +6,15 @@ Its objects are written to FILE after every change and read back on start, so th
 before a kill are still there to be counted after the restart (localstripe's own persistence writes one /tmp
 file shared by every run on the machine). While FILE + ".hold" holds "METHOD /path-prefix", such requests are
 done and then never answered (FILE + ".reached" says one came): the process can be killed after charging and
-before the caller hears of it, or while a worker waits on it.
+before the caller hears of it, or while a worker waits on it. Each webhook delivery's outcome is written to the
+output (localstripe logs it at INFO, which nothing showed), so a test can see a delivery fail.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import pickle
 from collections.abc import Awaitable, Callable
@@ -59,6 +61,10 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--state", type=Path, required=True)
     args = parser.parse_args()
+    # localstripe reports each webhook delivery on this logger; with the access log off it carries nothing else.
+    deliveries = logging.getLogger("aiohttp.access")
+    deliveries.setLevel(logging.INFO)
+    deliveries.addHandler(logging.StreamHandler())
     app = application()
     persist(args.state)
     app.middlewares.append(holding(args.state))

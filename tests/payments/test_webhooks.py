@@ -292,6 +292,20 @@ def test_a_webhook_lost_while_we_were_down_is_repaired_by_the_sweep(localstripe,
 
 
 @pytest.mark.django_db
+def test_the_sweep_reading_an_event_again_is_not_a_duplicate_delivery(client, localstripe, make_invoice, payer_user):
+    """`duplicates` counts the provider's own re-deliveries (what staff filter on); every run re-reads the
+    events since its watermark (and the first run 30 days), which the provider did not send again."""
+    pending_3ds_payment(localstripe, make_invoice, payer_user)
+    [event] = stripe_events("payment_intent.succeeded")
+    assert post_event(client, event).json()["duplicate"] is False
+    reconciliation_run(grace=timedelta(0))
+    reconciliation_run(grace=timedelta(0))
+    assert WebhookEvent.objects.get().duplicates == 0
+    assert post_event(client, event).json()["duplicate"] is True
+    assert WebhookEvent.objects.get().duplicates == 1
+
+
+@pytest.mark.django_db
 def test_webhook_url_is_where_the_issue_says(localstripe):
     assert reverse("payments:webhook-stripe") == URL
     assert reverse("payments:webhook-bank") == "/api/v1/payments/webhooks/bank/"

@@ -39,13 +39,16 @@ logger = logging.getLogger(__name__)
 def webhook_event_store(
     *, provider: str, event_id: str, type: str, payload: dict[str, Any], source: EventSource = EventSource.WEBHOOK
 ) -> tuple[WebhookEvent, bool]:
-    """Store an event once. Returns (event, created); a duplicate returns the first row and False."""
+    """Store an event once. Returns (event, created); a duplicate returns the first row and False, counted as
+    the provider's re-delivery only when it was one (the sweep re-reads events it has seen on every run)."""
     try:
         with transaction.atomic():
             event = WebhookEvent.objects.create(
                 provider=provider, event_id=event_id[:255], type=type[:100], payload=payload, source=source
             )
     except IntegrityError:
+        if source != EventSource.WEBHOOK:
+            return WebhookEvent.objects.get(provider=provider, event_id=event_id[:255]), False
         return _duplicate_counted(provider=provider, event_id=event_id[:255]), False
     from market.payments.tasks import process_webhook_event
 
