@@ -110,11 +110,15 @@ def _message(error: ApplicationError) -> str:
 
 
 def cart_view(*, actor: Actor) -> CartView:
-    """The acting buyer's cart, grouped by cooperative with each line priced at today's tier, in a constant
-    number of queries. A line that can no longer be ordered as it is keeps its place with the reason."""
+    """The acting buyer's cart, grouped by cooperative with each line priced at today's tier, in one query
+    (`cart_lines`). A line that can no longer be ordered as it is keeps its place with the reason."""
     if actor.organisation_id is None or not actor.is_buyer:
         return CartView(groups=[])
-    lines = cart_lines(buyer_id=actor.organisation_id)
+    return cart_view_of(cart_lines(buyer_id=actor.organisation_id))
+
+
+def cart_view_of(lines: list[CartLine]) -> CartView:
+    """Cart lines (as `cart_lines` reads them, by cooperative) grouped and priced."""
     groups: dict[int, CartGroup] = {}
     for line in lines:
         product = line.product
