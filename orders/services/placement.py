@@ -42,6 +42,7 @@ from catalog.selectors import is_orderable, price_for_quantity, products_for_ord
 from catalog.services import StockTake, lots_lock_for_order, lots_stock_take_locked
 from market.core.errors import ApplicationError, Conflict, NotFound, ValidationFailed
 from market.core.services import audit_batch, audit_record
+from market.core.versions import bumps_batched
 from market.integrations.registry import emit_events
 from market.notifications.services import Address, Message, notify_all
 from market.organisations import geo
@@ -237,7 +238,7 @@ def place_items(
     cannot be ordered. The queries do not grow with the number of lines, only the rows written do.
     `products`: the orderable ones among the items' (as `products_for_order` reads them), when the caller
     has them already."""
-    with audit_batch():
+    with audit_batch(), bumps_batched():
         return _place_items(
             actor=actor,
             checkout=checkout,
