@@ -15,7 +15,6 @@ from typing import Any
 from django.core.cache import cache
 from django.db import transaction
 
-
 _batch: ContextVar[set[str] | None] = ContextVar("version_bumps", default=None)
 
 

@@ -73,7 +73,7 @@ from market.notifications.models import (
 )
 from market.notifications.policy import DELIVERY_POLICY, DeliveryAction, delivery_actions
 from market.notifications.registry import NotificationKind, get_kind
-from market.organisations.models import Membership, Organisation, User
+from market.organisations.models import Organisation, User
 from market.organisations.permissions import Actor
 
 # What a person gets when they have not chosen: in the app and by e-mail; Zalo and SMS are opt-in.
@@ -268,9 +268,7 @@ class _Directory:
                 .annotate(
                     membership_id=F("memberships__id"),
                     member_of=F("memberships__organisation_id"),
-                    daily_digest=Exists(
-                        NotificationSettings.objects.filter(user_id=OuterRef("pk"), daily_digest=True)
-                    ),
+                    daily_digest=Exists(NotificationSettings.objects.filter(user_id=OuterRef("pk"), daily_digest=True)),
                     pref_group=F("channel_preferences__group"),
                     pref_channel=F("channel_preferences__channel"),
                     pref_enabled=F("channel_preferences__enabled"),

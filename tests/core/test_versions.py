@@ -40,11 +40,15 @@ def test_batched_bumps_wait_for_the_block_then_commit(keys, django_capture_on_co
     assert cache.get("test:version:unread") is None  # never read: its first reader starts it
 
 
+def _bump_then_fail(keys: list[str]) -> None:
+    with transaction.atomic(), versions.bumps_batched():
+        versions.bump(keys)
+        raise RuntimeError
+
+
 def test_a_batch_left_by_an_exception_bumps_nothing(keys, django_capture_on_commit_callbacks):
     start = versions.read(keys)
     with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
-        with transaction.atomic(), versions.bumps_batched():
-            versions.bump(keys)
-            raise RuntimeError
+        _bump_then_fail(keys)
     assert not callbacks
     assert versions.read(keys) == start
