@@ -11,9 +11,10 @@ different body is refused, 422). A failed placement (not enough stock) rolls the
 else, so the key can be tried again.
 
 Cost: a checkout is read and written in a constant number of queries whatever its lines (for one
-cooperative, 18 statements of an API request, token included; pinned by tests/orders/test_api.py): the
-cart's lines come with their products, tiers and sellers' settings, the audit events of the orders, stock
-takes and payables are one INSERT (`audit_batch`), and the cart is not locked before it is read: the DELETE
+cooperative, 16 statements of an API request, token included; pinned by tests/orders/test_api.py): the
+cart's lines come with their products, tiers and sellers' settings in one statement (`cart_lines`), the
+audit events of the orders, stock takes and payables are one INSERT (`audit_batch`), the cache versions
+they change are bumped together (`bumps_batched`), and the cart is not locked before it is read: the DELETE
 that takes the placed lines out of it checks them as read (`_take_from_cart`).
 """
 
