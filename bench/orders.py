@@ -17,8 +17,8 @@ On the catalogue's bench database (generated when missing), against gunicorn (2 
 3. **cpu** (instead of 1 and 2) — the same rounds in this one process through Django's WSGI handler, as
    gunicorn calls it: the medians of the web process's CPU time per cart add and per checkout, and the CPU
    that PostgreSQL's backend and our Redis spent per round (read from /proc and INFO). A busy machine changes
-   these little, where it moves checkouts/s a lot. `--profile` writes a cProfile (process time) of the
-   checkouts, for `python -m pstats`.
+   these little, where it moves checkouts/s a lot. `--profile FILE` writes a cProfile (process time) of the
+   checkouts to FILE and of the cart adds to FILE.cart_add, for `python -m pstats`.
 """
 
 from __future__ import annotations
@@ -172,15 +172,16 @@ def checkout_cpu(
     rng = random.Random(0)
     cpu: dict[str, list[float]] = {"cart_add": [], "checkout": []}
     wall: dict[str, list[float]] = {"cart_add": [], "checkout": []}
-    queries: list[int] = []
+    queries: dict[str, list[int]] = {"cart_add": [], "checkout": []}
     redis: list[int] = []
     answered: list[int] = []
-    profiler = cProfile.Profile(time.process_time) if profile else None
+    profilers = {kind: cProfile.Profile(time.process_time) for kind in cpu} if profile else {}
 
     def post(kind: str, token: str, path: str, body: dict[str, Any], headers: dict[str, str], timed: bool) -> int:
         sent = {"Authorization": f"Bearer {token}", "Content-Type": "application/json", **headers}
         cpu_before, wall_before = time.process_time(), time.perf_counter()
-        if profiler and kind == "checkout" and timed:
+        profiler = profilers.get(kind) if timed else None
+        if profiler:
             profiler.enable()
         answer = call(application, path, sent, method="POST", body=json.dumps(body).encode())
         if profiler:
@@ -188,10 +189,11 @@ def checkout_cpu(
         if timed:
             cpu[kind].append((time.process_time() - cpu_before) * 1000)
             wall[kind].append((time.perf_counter() - wall_before) * 1000)
+            if answer.status == 201:
+                queries[kind].append(int(answer.headers[QUERIES_HEADER]))
             if kind == "checkout":
                 answered.append(answer.status)
                 if answer.status == 201:
-                    queries.append(int(answer.headers[QUERIES_HEADER]))
                     redis.append(int(answer.headers[REDIS_HEADER]))
         return answer.status
 
@@ -211,8 +213,9 @@ def checkout_cpu(
         one_round(index, timed=True)
     database_ms = (_process_cpu_ms(backend) - database_before) / rounds
     redis_ms = (_redis_cpu_ms() - redis_before) / rounds
-    if profiler and profile:
-        profiler.dump_stats(profile)
+    if profile:
+        profilers["checkout"].dump_stats(profile)
+        profilers["cart_add"].dump_stats(profile.with_name(f"{profile.name}.cart_add"))
 
     def median(values: list[float]) -> float | None:
         return round(statistics.median(values), 2) if values else None
@@ -225,7 +228,8 @@ def checkout_cpu(
         "wall_ms_checkout": median(wall["checkout"]),
         "postgres_cpu_ms_per_round": round(database_ms, 2),
         "redis_cpu_ms_per_round": round(redis_ms, 2),
-        "queries_per_checkout": _mean(queries),
+        "queries_per_cart_add": _mean(queries["cart_add"]),
+        "queries_per_checkout": _mean(queries["checkout"]),
         "redis_per_checkout": _mean(redis),
         "statuses": dict(sorted({str(s): answered.count(s) for s in set(answered)}.items())),
     }

@@ -37,6 +37,7 @@ from market.core.errors import ApplicationError, NotFound
 from market.organisations.models import Organisation
 from market.organisations.permissions import Actor
 from market.payments.models import Payable, Payment, PaymentState, Provider
+from orders.cart_rows import cart_lines
 from orders.inputs import Inbox
 from orders.models import (
     Cart,
@@ -109,17 +110,15 @@ def _message(error: ApplicationError) -> str:
 
 
 def cart_view(*, actor: Actor) -> CartView:
-    """The acting buyer's cart, grouped by cooperative with each line priced at today's tier, in a constant
-    number of queries. A line that can no longer be ordered as it is keeps its place with the reason."""
+    """The acting buyer's cart, grouped by cooperative with each line priced at today's tier, in one query
+    (`cart_lines`). A line that can no longer be ordered as it is keeps its place with the reason."""
     if actor.organisation_id is None or not actor.is_buyer:
         return CartView(groups=[])
-    lines = list(
-        CartLine.objects.filter(cart__buyer_id=actor.organisation_id)
-        # The sellers' settings ride along for the checkout that places the cart (their payment windows).
-        .select_related("product__cooperative__order_settings", "product__vat_category", "lot")
-        .prefetch_related("product__price_tiers")
-        .order_by("product__cooperative_id", "id")
-    )
+    return cart_view_of(cart_lines(buyer_id=actor.organisation_id))
+
+
+def cart_view_of(lines: list[CartLine]) -> CartView:
+    """Cart lines (as `cart_lines` reads them, by cooperative) grouped and priced."""
     groups: dict[int, CartGroup] = {}
     for line in lines:
         product = line.product

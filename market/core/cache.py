@@ -64,6 +64,10 @@ def _default_arg(key: Any, default: Any = None, *args: Any, **kwargs: Any) -> An
     return kwargs.get("default", default)
 
 
+# INCR of each key that exists, in one round trip: a version key never read stays missing (versions.py).
+_INCR_EXISTING = "for _, key in ipairs(KEYS) do if redis.call('EXISTS', key) == 1 then redis.call('INCR', key) end end"
+
+
 class ResilientRedisCache(RedisCache):
     def __init__(self, server: Any, params: dict[str, Any]) -> None:
         super().__init__(server, params)
@@ -80,3 +84,11 @@ class ResilientRedisCache(RedisCache):
     delete_many = _fail_open(lambda *a, **k: None)(RedisCache.delete_many)
     has_key = _fail_open(lambda *a, **k: False)(RedisCache.has_key)
     clear = _fail_open(lambda *a, **k: False)(RedisCache.clear)
+
+    @_fail_open(lambda *a, **k: None)
+    def incr_existing(self, keys: list[str]) -> None:
+        """`incr` of each key that exists (the others are left missing), in one round trip where `incr` takes
+        two per key (EXISTS, then INCR)."""
+        made = [self.make_and_validate_key(key) for key in keys]
+        if made:
+            self._cache.get_client(None, write=True).eval(_INCR_EXISTING, len(made), *made)

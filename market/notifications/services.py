@@ -55,7 +55,7 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import validate_email
 from django.db import models, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -73,7 +73,7 @@ from market.notifications.models import (
 )
 from market.notifications.policy import DELIVERY_POLICY, DeliveryAction, delivery_actions
 from market.notifications.registry import NotificationKind, get_kind
-from market.organisations.models import Membership, Organisation, User
+from market.organisations.models import Organisation, User
 from market.organisations.permissions import Actor
 
 # What a person gets when they have not chosen: in the app and by e-mail; Zalo and SMS are opt-in.
@@ -233,8 +233,8 @@ def _json_context(context: Mapping[str, Any]) -> dict[str, Any]:
 @dataclass(frozen=True)
 class _Directory:
     """The members of every organisation and the accounts behind every e-mail address a batch of messages
-    names, read once (two queries at most), with the members' channel preferences and digest choice read in
-    the same query (a checkout telling both sides reads its recipients in one)."""
+    names, with their channel preferences and digest choices, read in one query (a checkout telling both
+    sides and the invoice address reads its recipients in one)."""
 
     members: dict[int, list[User]]
     accounts: dict[str, User]
@@ -255,43 +255,45 @@ class _Directory:
             elif not isinstance(item, User):
                 raise TypeError(f"notify() cannot send to {type(item).__name__}")
         members: dict[int, list[User]] = {}
+        accounts: dict[str, User] = {}
         prefs: dict[tuple[int, str, str], bool] = {}
         digest_users: set[int] = set()
-        if organisation_ids:
-            # One row per membership and preference of its user (a LEFT JOIN: one row with NULLs without any).
+        if organisation_ids or emails:
+            # The organisations' members and the accounts behind the addresses in one query (an invoice
+            # address is often nobody's: a second query found nothing): one row per user, membership and
+            # preference (LEFT JOINs: one row with NULLs without any); a membership of another organisation,
+            # of an account found by its address, is not one of the members.
             rows = (
-                Membership.objects.filter(organisation_id__in=organisation_ids)
-                .select_related("user")
+                User.objects.filter(Q(memberships__organisation_id__in=organisation_ids) | Q(email__in=emails))
                 .annotate(
-                    daily_digest=Exists(
-                        NotificationSettings.objects.filter(user_id=OuterRef("user_id"), daily_digest=True)
-                    ),
-                    pref_group=F("user__channel_preferences__group"),
-                    pref_channel=F("user__channel_preferences__channel"),
-                    pref_enabled=F("user__channel_preferences__enabled"),
+                    membership_id=F("memberships__id"),
+                    member_of=F("memberships__organisation_id"),
+                    daily_digest=Exists(NotificationSettings.objects.filter(user_id=OuterRef("pk"), daily_digest=True)),
+                    pref_group=F("channel_preferences__group"),
+                    pref_channel=F("channel_preferences__channel"),
+                    pref_enabled=F("channel_preferences__enabled"),
                 )
-                .order_by("organisation_id", "id")
+                .order_by("memberships__organisation_id", "memberships__id")
             )
-            seen: set[int] = set()
+            seen: set[int | None] = set()
             for row in rows:
                 if row.pref_group is not None:
-                    prefs[(row.user_id, row.pref_group, row.pref_channel)] = row.pref_enabled
+                    prefs[(row.pk, row.pref_group, row.pref_channel)] = row.pref_enabled
                 if row.daily_digest:
-                    digest_users.add(row.user_id)
-                if row.pk not in seen:
-                    seen.add(row.pk)
-                    members.setdefault(row.organisation_id, []).append(row.user)
-        # An address that is a member's own needs no second read (a buyer's invoice e-mail, usually).
-        accounts = {user.email.lower(): user for users in members.values() for user in users if user.email}
-        emails -= accounts.keys()
-        if emails:
-            accounts |= {user.email.lower(): user for user in User.objects.filter(email__in=emails)}
+                    digest_users.add(row.pk)
+                if row.email:
+                    accounts.setdefault(row.email.lower(), row)
+                if row.member_of in organisation_ids and row.membership_id not in seen:
+                    seen.add(row.membership_id)
+                    members.setdefault(row.member_of, []).append(row)
         return cls(members=members, accounts=accounts, prefs=prefs, digest_users=digest_users)
 
     def preferences(self, user_ids: list[int]) -> tuple[dict[tuple[int, str, str], bool], set[int]]:
-        """The channel preferences and digest choices of `user_ids`: the members' were read with them, the
-        others' (accounts found by address, users named directly) are read now."""
-        known = {user.pk for users in self.members.values() for user in users}
+        """The channel preferences and digest choices of `user_ids`: the members' and the accounts' were read
+        with them, the others' (users named directly) are read now."""
+        known = {user.pk for users in self.members.values() for user in users} | {
+            user.pk for user in self.accounts.values()
+        }
         prefs, digest_users = _preferences([pk for pk in user_ids if pk not in known])
         return self.prefs | prefs, self.digest_users | digest_users
 

@@ -57,7 +57,11 @@ def _line_units(view: ActorAPIView, order_id: int) -> dict[int, str]:
 
 # --- cart ----------------------------------------------------------------------------------------
 def _cart_body(actor: Actor) -> dict[str, Any]:
-    cart = selectors.cart_view(actor=actor)
+    return cart_body(actor, selectors.cart_view(actor=actor))
+
+
+def cart_body(actor: Actor, cart: selectors.CartView) -> dict[str, Any]:
+    """The cart's answer (`s.CartOut`), built by hand: every cart add answers the whole cart."""
     return {
         "groups": [
             {

@@ -11,10 +11,11 @@ from django.utils.translation import gettext as _
 
 from catalog import pricing
 from catalog.models import HarvestLot, LotStatus, Product
-from catalog.selectors import price_for_quantity, product_for_order, product_stock_available
+from catalog.selectors import is_orderable, price_for_quantity
 from market.core.errors import Conflict, NotFound, ValidationFailed
 from market.core.services import audit_record
 from market.organisations.permissions import Actor
+from orders.cart_rows import ProductToAdd, product_to_add
 from orders.models import Cart, CartLine
 from orders.permissions import CART_MANAGE
 from orders.totals import TaxedAmount, totals_of
@@ -37,11 +38,11 @@ def cart_for_update(*, actor: Actor) -> Cart:
     return next(iter(Cart.objects.raw(upsert, [now, now, actor.organisation_id])))
 
 
-def _orderable_lot(product_id: int, lot_id: int | None) -> HarvestLot | None:
+def _orderable_lot(found: ProductToAdd, lot_id: int | None) -> HarvestLot | None:
     if lot_id is None:
         return None
-    lot = HarvestLot.objects.filter(pk=lot_id, product_id=product_id, status=LotStatus.PUBLISHED).first()
-    if lot is None:
+    lot = found.lot
+    if lot is None or lot.status != LotStatus.PUBLISHED:
         raise ValidationFailed(fields={"lot": [_("This lot is not on sale for this product.")]})
     if lot.is_expired():
         raise ValidationFailed(fields={"lot": [_("Lot %(code)s has expired.") % {"code": lot.code}]})
@@ -49,13 +50,17 @@ def _orderable_lot(product_id: int, lot_id: int | None) -> HarvestLot | None:
 
 
 def check_line(*, product_id: int, lot_id: int | None, quantity: Decimal) -> tuple[Product, HarvestLot | None, Decimal]:
-    """(product, lot, quantity) when a buyer may order it now; ValidationFailed/Conflict/NotFound otherwise."""
-    product = product_for_order(product_id=product_id)
-    lot = _orderable_lot(product.pk, lot_id)
+    """(product, lot, quantity) when a buyer may order it now; ValidationFailed/Conflict/NotFound otherwise.
+    The product, its tiers, the lot and the stock are one read (`product_to_add`)."""
+    found = product_to_add(product_id=product_id, lot_id=lot_id, on=timezone.localdate())
+    if found is None or not is_orderable(found.product):
+        raise NotFound()
+    product = found.product
+    lot = _orderable_lot(found, lot_id)
     quote = price_for_quantity(product=product, quantity=quantity)
     vat = product.vat_category
     totals_of([TaxedAmount(int(quote.unit_price.amount), quote.quantity, vat.rate_percent, not vat.subject_to_vat)])
-    available = lot.quantity_available if lot is not None else product_stock_available(product=product)
+    available = lot.quantity_available if lot is not None else found.stock
     if quote.quantity > available:
         if available <= 0:
             raise Conflict(_("%(product)s is out of stock.") % {"product": product.name}, code="insufficient_stock")

@@ -11,9 +11,10 @@ different body is refused, 422). A failed placement (not enough stock) rolls the
 else, so the key can be tried again.
 
 Cost: a checkout is read and written in a constant number of queries whatever its lines (for one
-cooperative, 18 statements of an API request, token included; pinned by tests/orders/test_api.py): the
-cart's lines come with their products, tiers and sellers' settings, the audit events of the orders, stock
-takes and payables are one INSERT (`audit_batch`), and the cart is not locked before it is read: the DELETE
+cooperative, 16 statements of an API request, token included; pinned by tests/orders/test_api.py): the
+cart's lines come with their products, tiers and sellers' settings in one statement (`cart_lines`), the
+audit events of the orders, stock takes and payables are one INSERT (`audit_batch`), the cache versions
+they change are bumped together (`bumps_batched`), and the cart is not locked before it is read: the DELETE
 that takes the placed lines out of it checks them as read (`_take_from_cart`).
 """
 
@@ -42,6 +43,7 @@ from catalog.selectors import is_orderable, price_for_quantity, products_for_ord
 from catalog.services import StockTake, lots_lock_for_order, lots_stock_take_locked
 from market.core.errors import ApplicationError, Conflict, NotFound, ValidationFailed
 from market.core.services import audit_batch, audit_record
+from market.core.versions import bumps_batched
 from market.integrations.registry import emit_events
 from market.notifications.services import Address, Message, notify_all
 from market.organisations import geo
@@ -237,7 +239,7 @@ def place_items(
     cannot be ordered. The queries do not grow with the number of lines, only the rows written do.
     `products`: the orderable ones among the items' (as `products_for_order` reads them), when the caller
     has them already."""
-    with audit_batch():
+    with audit_batch(), bumps_batched():
         return _place_items(
             actor=actor,
             checkout=checkout,

@@ -48,3 +48,15 @@ def test_throttled_api_write_succeeds_without_redis(unreachable_redis, api, coop
 def test_a_live_redis_still_caches():
     cache.set("market-cache-probe", "v", 5)
     assert cache.get("market-cache-probe") == "v"
+
+
+def test_incr_existing_bumps_the_keys_there_and_leaves_the_others_missing():
+    cache.set("v:one", 41, timeout=None)
+    cache.set("v:two", 7, timeout=None)
+    cache.delete("v:missing")
+    cache.incr_existing(["v:one", "v:missing", "v:two"])
+    assert cache.get_many(["v:one", "v:two", "v:missing"]) == {"v:one": 42, "v:two": 8}
+
+
+def test_incr_existing_fails_open(unreachable_redis):
+    cache.incr_existing(["v:one"])

@@ -228,3 +228,30 @@ def test_send_after_delays_email_and_hides_the_inbox_entry_until_then(cooperativ
     assert Notification.objects.get(channel="email").next_attempt_at == later
     assert unread_count(user=user) == 0
     assert inbox_for(user=user) == []
+
+
+def test_members_and_the_accounts_behind_addresses_are_read_in_one_query(
+    cooperative, other_cooperative, django_assert_num_queries
+):
+    """The members, the account behind an address (a member of another organisation: that membership does not
+    make it one of these members), its digest choice and its preferences: one read, then the INSERT."""
+    owner = member(cooperative, Role.OWNER)
+    elsewhere = member(other_cooperative, Role.STAFF, email="ke-toan@test.example")
+    NotificationSettings.objects.create(user=elsewhere, daily_digest=True)
+    ChannelPreference.objects.create(user=elsewhere, group="account", channel="in_app", enabled=False)
+    with django_assert_num_queries(4), transaction.atomic():  # its savepoint and release included
+        notify(
+            kind=VERIFIED,
+            recipients=[cooperative, "Ke-Toan@test.example", "nobody@test.example"],
+            context=verified_context(cooperative),
+            object_ref=cooperative,
+        )
+    assert rows() == sorted(
+        [
+            ("email:nobody@test.example", "email", "pending"),
+            (f"user:{elsewhere.pk}", "email", "held"),
+            (f"user:{owner.pk}", "email", "pending"),
+            (f"user:{owner.pk}", "in_app", "sent"),
+        ]
+    )
+    assert Notification.objects.get(recipient_user=elsewhere).organisation is None
