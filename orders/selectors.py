@@ -32,7 +32,7 @@ from django.db.models.functions import Coalesce, JSONObject, TruncDate, TruncMon
 from django.utils import timezone
 
 from catalog.models import Product
-from catalog.selectors import price_for_quantity, product_stock_available
+from catalog.selectors import price_for_quantity
 from market.core.errors import ApplicationError, NotFound
 from market.organisations.models import Organisation
 from market.organisations.permissions import Actor
@@ -145,16 +145,6 @@ def cart_view_of(lines: list[CartLine]) -> CartView:
             continue
         group.subtotal, group.vat_total, group.total = totals.subtotal, totals.vat_total, totals.total
     return CartView(groups=list(groups.values()))
-
-
-def cart_count(*, actor: Actor) -> int:
-    if actor.organisation_id is None or not actor.is_buyer:
-        return 0
-    return CartLine.objects.filter(cart__buyer_id=actor.organisation_id).count()
-
-
-def cart_line_stock(line: CartLine) -> Decimal:
-    return line.lot.quantity_available if line.lot is not None else product_stock_available(product=line.product)
 
 
 def product_unit(*, product_id: int | None) -> str | None:
