@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.core.cache import cache
+from django.db.models import Model
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -60,17 +61,33 @@ def fragment(
     return mark_safe(html)  # noqa: S308 (rendered by a template, which escaped it)
 
 
-def _card_params(card: Card) -> tuple[object, ...]:
-    """What a card shows besides the product's row (which the catalogue version covers): its stock, which orders
-    change without a catalogue-wide write, and its badges and category name as the page read them."""
+def _row(instance: Model) -> tuple[object, ...]:
+    """The values of `instance`'s columns that were read (a card's query reads only the ones it shows)."""
+    read = instance.__dict__
+    return tuple(read[field.attname] for field in instance._meta.concrete_fields if field.attname in read)
+
+
+def card_key(card: Card) -> str:
+    """Where a card is kept: under everything it is rendered from, as the page read it (the product's row and its
+    cooperative's, its stock, its badges in force, its category's name), with the deploy and the language. A card
+    is a function of these alone, so its key moves exactly when what it shows does, whatever wrote the change and
+    whether or not that write bumped a version: editing one product renders one card again, not every card of
+    every page as the catalogue version in the key did."""
     product, badges, category_name = card
-    return (product.pk, bool(getattr(product, "in_stock", False)), [(b.kind, b.label) for b in badges], category_name)
+    shown = (
+        _row(product),
+        _row(product.cooperative),
+        bool(getattr(product, "in_stock", False)),
+        [(b.kind, b.label) for b in badges],
+        category_name,
+    )
+    digest = hashlib.sha256(repr(shown).encode()).hexdigest()[:32]
+    return f"fragment:card:{deploy_version()}:{get_language()}:{digest}"
 
 
 def product_cards(cards: Sequence[Card]) -> list[SafeString]:
     """Each card's `<li>`, from the cache in one round trip; the missing ones are rendered and kept in another."""
-    prefix = _prefix("card")
-    keys = [prefix + _digest(_card_params(card)) for card in cards]
+    keys = [card_key(card) for card in cards]
     found = cache.get_many(keys) if keys else {}
     missing: dict[str, str] = {}
     html = []

@@ -27,6 +27,7 @@ from catalog.commands import Sort
 from catalog.models import CertificateKind, HarvestLot, Product
 from catalog.policy import allowed, product_actions
 from catalog.pricing import PriceQuote
+from frontend import shell
 from frontend.conditional import conditional_page
 from frontend.fragments import fragment, product_cards
 from frontend.schema_forms import Choices, SchemaForm
@@ -117,7 +118,8 @@ def catalogue(request: ActorRequest) -> HttpResponse:
         lambda: _render_filters(request, query, page.corrected),
         seconds=FACETS_FRESH_SECONDS,
     )
-    return render(request, "frontend/catalog/catalogue.html", context, status=400 if errors else 200)
+    content = render_to_string("frontend/catalog/catalogue_content.html", context)
+    return shell.page(request, "frontend/catalog/catalogue.html", mark_safe(content), status=400 if errors else 200)  # noqa: S308 (rendered by a template)
 
 
 def _render_filters(request: ActorRequest, query: selectors.ProductQuery, corrected: bool) -> str:
