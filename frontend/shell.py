@@ -15,7 +15,6 @@ Why: the shell's template cost ~0.8 ms of CPU on every page, as much as a kept p
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 from django.contrib.messages import get_messages
@@ -51,18 +50,33 @@ class _ShellRequest:
         return PATH_MARK
 
 
-@functools.lru_cache(maxsize=64)
-def _kept_shell(template: str, path: str, _language: str, _deploy: str, _urlconf: str | None) -> tuple[str, str]:
-    """The shell of `template` at `path` (in the active language, with the active URLconf: the key names them),
-    split around its content."""
+# The shells rendered in this process, by (template, path, language, deploy, URLconf): all a shell is made from.
+_kept: dict[tuple[str, str, str, str, str | None], tuple[str, str]] = {}
+KEPT_SHELLS = 64  # pages with a path of their own would grow it without end: start again past this many
+
+
+def _kept_shell(request: HttpRequest, template: str) -> tuple[str, str]:
+    """The shell of `template` for an anonymous visitor at this path, split around its content."""
+    key = (template, request.path, get_language(), deploy_version(), get_urlconf())
+    shell = _kept.get(key)
+    if shell is None:
+        if len(_kept) >= KEPT_SHELLS:
+            _kept.clear()
+        shell = _kept[key] = _render_shell(request, template)
+    return shell
+
+
+def _render_shell(request: HttpRequest, template: str) -> tuple[str, str]:
     context = {
         "content": mark_safe(CONTENT_MARK),  # noqa: S308 (a constant)
         "csrf_token": CSRF_MARK,
         "csp_nonce": NONCE_MARK,
-        "request": _ShellRequest(path),
+        "request": _ShellRequest(request.path),
     }
-    # Without the request: the context processors would read the visitor (their messages, their session).
-    before, after = render_to_string(template, context).split(CONTENT_MARK)
+    # With the request for the context processors (the language, the anonymous navigation): what they give an
+    # anonymous visitor with no messages waiting is the same for every such visitor. The marks above stand in
+    # for what is not, and the view's context is laid over the processors'.
+    before, after = render_to_string(template, context, request).split(CONTENT_MARK)
     return before, after
 
 
@@ -80,7 +94,7 @@ def page(request: HttpRequest, template: str, content: SafeString, *, status: in
     `content`, as `render()` would make it."""
     if not _shared_shell(request):
         return render(request, template, {"content": content}, status=status)
-    before, after = _kept_shell(template, request.path, get_language(), deploy_version(), get_urlconf())
+    before, after = _kept_shell(request, template)
     # escape(): as the template's autoescaping writes each value (the token and the nonce need none).
     values = (escape(get_token(request)), escape(csp_nonce(request)), escape(request.get_full_path()))
     html = _fill(before, *values) + content + _fill(after, *values)

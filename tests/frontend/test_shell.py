@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.middleware.csrf import _unmask_cipher_token
 from django.template.loader import render_to_string
 from django.test import Client
+from django.utils import translation
 
 from tests.factories import member
 
@@ -43,7 +44,8 @@ def test_the_kept_shell_is_what_a_full_render_gives_the_visitor(path, language):
         assert response.status_code == 200
     html = response.content.decode()
     # The same request rendered by Django in full (its nonce, its path, its language), around a slot.
-    full = render_to_string(TEMPLATE, {"content": SLOT}, request=response.wsgi_request)
+    with translation.override(language):
+        full = render_to_string(TEMPLATE, {"content": SLOT}, request=response.wsgi_request)
     before, after = _masked_alike(full).split(SLOT)
     assert _masked_alike(html).startswith(before)
     assert _masked_alike(html).endswith(after)
@@ -70,7 +72,7 @@ def test_each_visitor_gets_their_own_token_and_the_nonce_their_policy_allows():
 
 def test_a_signed_in_visitor_and_waiting_messages_get_a_shell_of_their_own(buyer):
     Client().get("/catalogue/")  # the anonymous shell, kept
-    user = member(buyer, first_name="Thảo")
+    user = member(buyer, full_name="Trần Thị Thảo")
     signed_in = Client()
     signed_in.force_login(user)
     html = signed_in.get("/catalogue/").content.decode()
