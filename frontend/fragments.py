@@ -12,6 +12,7 @@ facet lists), the same for every visitor of the same filters until the next writ
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Callable, Sequence
@@ -61,10 +62,15 @@ def fragment(
     return mark_safe(html)  # noqa: S308 (rendered by a template, which escaped it)
 
 
+@functools.cache
+def _columns(model: type[Model]) -> tuple[str, ...]:
+    return tuple(field.attname for field in model._meta.concrete_fields)
+
+
 def _row(instance: Model) -> tuple[object, ...]:
-    """The values of `instance`'s columns that were read (a card's query reads only the ones it shows)."""
-    read = instance.__dict__
-    return tuple(read[field.attname] for field in instance._meta.concrete_fields if field.attname in read)
+    """The values of `instance`'s columns that were read (a card's query reads only the ones it shows; the others
+    are None here)."""
+    return tuple(map(instance.__dict__.get, _columns(type(instance))))
 
 
 def card_key(card: Card) -> str:
