@@ -1,9 +1,10 @@
 """Rendered parts of the public catalogue pages kept in the cache, keyed on everything they show.
 
-A part is kept under the catalogue version and today (catalog.cache: every write that changes what buyers see
-bumps the version; certificates expire by date), the deploy (another deploy's templates render it differently),
-the language, and its own parameters. Nothing of the visitor's
-is in these parts (no CSRF token, no name, no nonce): the page shell around them is rendered for each request.
+The filter column is kept under the catalogue version and today (catalog.cache: every write that changes what
+buyers see bumps the version; certificates expire by date), the deploy (another deploy's templates render it
+differently), the language, and its own parameters. A product card is kept under what it is rendered from, as the
+page read it (`card_key`): a write to one product renders that one card again. Nothing of the visitor's is in
+these parts (no CSRF token, no name, no nonce): the page shell around them is the visitor's (frontend.shell).
 A part made with facet counts that are not the current ones (catalog.cache.served_stale) is not kept.
 
 Why: rendering was most of a catalogue request's CPU (~7 ms of ~20 for 24 cards and the filter form with its
