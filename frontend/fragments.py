@@ -1,9 +1,10 @@
 """Rendered parts of the public catalogue pages kept in the cache, keyed on everything they show.
 
-A part is kept under the catalogue version and today (catalog.cache: every write that changes what buyers see
-bumps the version; certificates expire by date), the deploy (another deploy's templates render it differently),
-the language, and its own parameters. Nothing of the visitor's
-is in these parts (no CSRF token, no name, no nonce): the page shell around them is rendered for each request.
+The filter column is kept under the catalogue version and today (catalog.cache: every write that changes what
+buyers see bumps the version; certificates expire by date), the deploy (another deploy's templates render it
+differently), the language, and its own parameters. A product card is kept under what it is rendered from, as the
+page read it (`card_key`): a write to one product renders that one card again. Nothing of the visitor's is in
+these parts (no CSRF token, no name, no nonce): the page shell around them is the visitor's (frontend.shell).
 A part made with facet counts that are not the current ones (catalog.cache.served_stale) is not kept.
 
 Why: rendering was most of a catalogue request's CPU (~7 ms of ~20 for 24 cards and the filter form with its
@@ -12,12 +13,14 @@ facet lists), the same for every visitor of the same filters until the next writ
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.core.cache import cache
+from django.db.models import Model
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -60,17 +63,38 @@ def fragment(
     return mark_safe(html)  # noqa: S308 (rendered by a template, which escaped it)
 
 
-def _card_params(card: Card) -> tuple[object, ...]:
-    """What a card shows besides the product's row (which the catalogue version covers): its stock, which orders
-    change without a catalogue-wide write, and its badges and category name as the page read them."""
+@functools.cache
+def _columns(model: type[Model]) -> tuple[str, ...]:
+    return tuple(field.attname for field in model._meta.concrete_fields)
+
+
+def _row(instance: Model) -> tuple[object, ...]:
+    """The values of `instance`'s columns that were read (a card's query reads only the ones it shows; the others
+    are None here)."""
+    return tuple(map(instance.__dict__.get, _columns(type(instance))))
+
+
+def card_key(card: Card) -> str:
+    """Where a card is kept: under everything it is rendered from, as the page read it (the product's row and its
+    cooperative's, its stock, its badges in force, its category's name), with the deploy and the language. A card
+    is a function of these alone, so its key moves exactly when what it shows does, whatever wrote the change and
+    whether or not that write bumped a version: editing one product renders one card again, not every card of
+    every page as the catalogue version in the key did."""
     product, badges, category_name = card
-    return (product.pk, bool(getattr(product, "in_stock", False)), [(b.kind, b.label) for b in badges], category_name)
+    shown = (
+        _row(product),
+        _row(product.cooperative),
+        bool(getattr(product, "in_stock", False)),
+        [(b.kind, b.label) for b in badges],
+        category_name,
+    )
+    digest = hashlib.sha256(repr(shown).encode()).hexdigest()[:32]
+    return f"fragment:card:{deploy_version()}:{get_language()}:{digest}"
 
 
 def product_cards(cards: Sequence[Card]) -> list[SafeString]:
     """Each card's `<li>`, from the cache in one round trip; the missing ones are rendered and kept in another."""
-    prefix = _prefix("card")
-    keys = [prefix + _digest(_card_params(card)) for card in cards]
+    keys = [card_key(card) for card in cards]
     found = cache.get_many(keys) if keys else {}
     missing: dict[str, str] = {}
     html = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -10,7 +11,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.http import urlencode
@@ -27,6 +28,7 @@ from catalog.commands import Sort
 from catalog.models import CertificateKind, HarvestLot, Product
 from catalog.policy import allowed, product_actions
 from catalog.pricing import PriceQuote
+from frontend import shell
 from frontend.conditional import conditional_page
 from frontend.fragments import fragment, product_cards
 from frontend.schema_forms import Choices, SchemaForm
@@ -80,11 +82,26 @@ def filter_form(request: ActorRequest) -> SchemaForm:
     return form
 
 
+@functools.cache
+def _unfiltered() -> dict[str, Any]:
+    """The schema's reading of no parameters (its defaults): the same on every request."""
+    values, _errors = inputs.read_query_leniently(inputs.ProductQueryInput, QueryDict())
+    return values
+
+
+def _read_filters(request: ActorRequest) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """The catalogue's parameters, typed, and the errors of those that are not right. Without parameters (the
+    most asked page) the schema's defaults, read once: DRF builds the schema's fields anew for each reading."""
+    if not request.GET:
+        return dict(_unfiltered()), {}
+    return inputs.read_query_leniently(inputs.ProductQueryInput, request.GET)
+
+
 @require_safe
 @one_version()
 @conditional_page(lambda request: versions())  # the cards and facets: catalogue-wide writes, and the date
 def catalogue(request: ActorRequest) -> HttpResponse:
-    values, errors = inputs.read_query_leniently(inputs.ProductQueryInput, request.GET)
+    values, errors = _read_filters(request)
     query = selectors.ProductQuery.from_values(values)
     cursor = values.get("cursor") or None
     try:
@@ -117,7 +134,8 @@ def catalogue(request: ActorRequest) -> HttpResponse:
         lambda: _render_filters(request, query, page.corrected),
         seconds=FACETS_FRESH_SECONDS,
     )
-    return render(request, "frontend/catalog/catalogue.html", context, status=400 if errors else 200)
+    content = render_to_string("frontend/catalog/catalogue_content.html", context)
+    return shell.page(request, "frontend/catalog/catalogue.html", mark_safe(content), status=400 if errors else 200)  # noqa: S308 (rendered by a template)
 
 
 def _render_filters(request: ActorRequest, query: selectors.ProductQuery, corrected: bool) -> str:

@@ -208,3 +208,31 @@ def test_a_part_kept_by_one_deploy_is_rendered_again_by_the_next(monkeypatch):
         assert fragment("deploy-test", {}, lambda: "new templates") == "new templates"
     finally:
         deploy_version.cache_clear()
+
+
+def _cards_rendered(path: str) -> list[str]:
+    """The names of the products whose card was rendered (not taken from the cache) for this request."""
+    from frontend.fragments import CARD_TEMPLATE
+
+    response = Client().get(path)
+    assert response.status_code == 200
+    return [
+        str(c["product"].name)
+        for t, c in zip(response.templates, response.context, strict=True)
+        if t.name == CARD_TEMPLATE
+    ]
+
+
+def test_a_write_to_one_product_renders_its_card_again_and_no_other(world):  # noqa: F811
+    """The cards were kept under the catalogue version: any write rendered every card of every page again."""
+    from tests.catalog.factories import make_product
+
+    make_product(world.cooperative, name="Mật ong U Minh", category="mat-ong")
+    assert sorted(_cards_rendered("/catalogue/")) == sorted(["Mật ong U Minh", world.product.name])
+    assert _cards_rendered("/catalogue/") == []
+    CHANGES["product renamed"](world)
+    assert _cards_rendered("/catalogue/") == ["Gạo ST25 Ngã Năm"]
+    CHANGES["price tiers"](world)
+    assert _cards_rendered("/catalogue/") == ["Gạo ST25 Ngã Năm"]
+    CHANGES["lot sold out"](world)
+    assert _cards_rendered("/catalogue/") == ["Gạo ST25 Ngã Năm"]

@@ -14,6 +14,8 @@ from django.test import Client
 from django.urls import reverse
 
 from catalog import services as catalog_services
+from catalog.commands import ProductDetails
+from catalog.pricing import TierSpec
 from catalog.supply import services as supply_services
 from fairs import services as fair_services
 from fairs.lifecycle import FairTransition
@@ -102,10 +104,22 @@ def _quote(w: World) -> None:
     )  # fmt: skip
 
 
+def _renamed(w: World) -> None:
+    details = replace(ProductDetails.of(w.product), name_vi="Gạo ST25 Ngã Năm")
+    catalog_services.product_update(actor=actor_for(w.cooperative), product_id=w.product.pk, details=details)
+
+
+def _repriced(w: World) -> None:
+    tiers = [TierSpec(min_quantity=w.product.moq, unit_price=31000)]
+    catalog_services.product_price_tiers_set(actor=actor_for(w.cooperative), product_id=w.product.pk, tiers=tiers)
+
+
 CHANGES: dict[str, Callable[[World], None]] = {
     "profile": _profile,
     "product published": lambda w: make_product(w.cooperative, name="Mật ong U Minh", category="mat-ong"),
     "photo": _photo,
+    "product renamed": _renamed,
+    "price tiers": _repriced,
     "certificate verified": lambda w: make_certificate(w.cooperative, number="VG-NEW"),
     "raw-material area": _area,
     "plot": _plot,

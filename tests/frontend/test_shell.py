@@ -1,0 +1,85 @@
+"""The anonymous page shell rendered once (frontend.shell): what each visitor gets is what a full render of the
+page would have given them, with their own CSRF token, nonce and path; anyone else's shell is rendered in full."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.conf import settings
+from django.contrib.messages import INFO
+from django.contrib.messages.storage.base import Message
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.http import HttpRequest
+from django.middleware.csrf import _unmask_cipher_token
+from django.template.loader import render_to_string
+from django.test import Client
+from django.utils import translation
+
+from tests.factories import member
+
+pytestmark = pytest.mark.django_db
+
+TEMPLATE = "frontend/catalog/catalogue.html"
+TOKENS = re.compile(r'(name="csrfmiddlewaretoken" value="|"X-CSRFToken": ")([^"]+)"')
+SLOT = "\x00slot\x00"
+
+
+def _tokens(html: str) -> list[str]:
+    return [found.group(2) for found in TOKENS.finditer(html)]
+
+
+def _masked_alike(html: str) -> str:
+    """The page with its CSRF tokens (masked afresh by each render) written as one."""
+    return TOKENS.sub(r'\1csrf"', html)
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+@pytest.mark.parametrize("path", ["/catalogue/", "/catalogue/?search=g%E1%BA%A1o&in_stock=1&sort=newest"])
+def test_the_kept_shell_is_what_a_full_render_gives_the_visitor(path, language):
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    for _ in range(2):  # the second from the kept shell
+        response = client.get(path)
+        assert response.status_code == 200
+    html = response.content.decode()
+    # The same request rendered by Django in full (its nonce, its path, its language), around a slot.
+    with translation.override(language):
+        full = render_to_string(TEMPLATE, {"content": SLOT}, request=response.wsgi_request)
+    before, after = _masked_alike(full).split(SLOT)
+    assert _masked_alike(html).startswith(before)
+    assert _masked_alike(html).endswith(after)
+    assert "&amp;in_stock=1" in before or "?" not in path  # the path written in, escaped as the template does
+
+
+def test_each_visitor_gets_their_own_token_and_the_nonce_their_policy_allows():
+    pages = []
+    for _ in range(2):
+        client = Client()
+        response = client.get("/catalogue/")
+        html = response.content.decode()
+        tokens = _tokens(html)
+        assert len(tokens) == 2
+        secret = client.cookies[settings.CSRF_COOKIE_NAME].value
+        assert {_unmask_cipher_token(token) for token in tokens} == {secret}  # their own secret, masked
+        nonce = re.search(r'nonce="([^"]+)"', html)
+        assert nonce is not None
+        assert f"'nonce-{nonce.group(1)}'" in response["Content-Security-Policy"]
+        pages.append((secret, nonce.group(1)))
+    assert pages[0][0] != pages[1][0]
+    assert pages[0][1] != pages[1][1]
+
+
+def test_a_signed_in_visitor_and_waiting_messages_get_a_shell_of_their_own(buyer):
+    Client().get("/catalogue/")  # the anonymous shell, kept
+    user = member(buyer, full_name="Trần Thị Thảo")
+    signed_in = Client()
+    signed_in.force_login(user)
+    html = signed_in.get("/catalogue/").content.decode()
+    assert f">{user.get_short_name()}</a>" in html
+    assert 'href="/login/"' not in html
+    # A message waiting for an anonymous visitor is shown once, in the next page rendered.
+    waiting = Client()
+    waiting.cookies[CookieStorage.cookie_name] = CookieStorage(HttpRequest())._encode([Message(INFO, "Đã lưu.")])
+    assert "Đã lưu." in waiting.get("/catalogue/").content.decode()
+    assert "Đã lưu." not in waiting.get("/catalogue/").content.decode()
