@@ -26,7 +26,7 @@ from market.core.models import TimeStampedQuerySet
 if TYPE_CHECKING:
     from fairs.models import Fair
 
-_M = TypeVar("_M", bound=models.Model)
+_M = TypeVar("_M", bound="PlanPart")
 
 
 def _key(fair_id: int) -> str:
@@ -68,12 +68,12 @@ class PlanQuerySet(models.QuerySet[_M]):
 
     def bulk_create(self, objs: Iterable[_M], *args: Any, **kwargs: Any) -> list[_M]:
         created = super().bulk_create(objs, *args, **kwargs)
-        plan_changed(obj.fair_id for obj in created)  # type: ignore[attr-defined]
+        plan_changed(obj.fair_id for obj in created)
         return created
 
     def bulk_update(self, objs: Iterable[_M], fields: Iterable[str], batch_size: int | None = None) -> int:
         objs = list(objs)
-        plan_changed(obj.fair_id for obj in objs)  # type: ignore[attr-defined]
+        plan_changed(obj.fair_id for obj in objs)
         return super().bulk_update(objs, fields, batch_size)
 
 
