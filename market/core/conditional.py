@@ -21,6 +21,7 @@ from base64 import urlsafe_b64encode
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.http import HttpRequest, HttpResponseBase
@@ -30,16 +31,18 @@ from django.utils.cache import get_conditional_response, patch_cache_control, pa
 
 @functools.cache
 def deploy_version() -> str:
-    """A digest of what a deploy changes in a response without changing its data — our templates, the
-    translations and the static manifest (without a manifest, static names do not change anyway): the same
-    in every process of one deploy (read from the files, not the clock), different after a deploy that
-    changes one of them. Read once per process."""
+    """A digest of what a deploy changes in a response without changing its data — our apps' Python code,
+    templates and translations and the static manifest (without a manifest, static names do not change
+    anyway): the same in every process of one deploy (read from the files, not the clock), different after a
+    deploy that changes one of them. Read once per process. Everything kept or tagged under it (ETags, kept
+    parts, the drawn fair plan) is made by that code from those files."""
     digest = hashlib.sha256(str(getattr(staticfiles_storage, "manifest_hash", "")).encode())
     base = Path(settings.BASE_DIR)
-    templates = map(Path, get_app_template_dirs("templates"))
-    ours = [d for d in templates if base in d.parents and "site-packages" not in d.parts]
-    folders = [*ours, *(Path(p) for p in settings.LOCALE_PATHS)]
-    for path in sorted(p for folder in folders for p in folder.rglob("*") if p.is_file()):
+    ours = [Path(config.path) for config in apps.get_app_configs() if base in Path(config.path).parents]
+    templates = [d for d in map(Path, get_app_template_dirs("templates")) if any(a in d.parents for a in ours)]
+    code = [p for app in ours for p in app.rglob("*.py")]
+    files = [p for folder in (*templates, *map(Path, settings.LOCALE_PATHS)) for p in folder.rglob("*") if p.is_file()]
+    for path in sorted({*code, *files}):
         digest.update(str(path.relative_to(base)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]

@@ -19,7 +19,6 @@ from fairs import services
 from fairs.inputs import BoothSpec, PlanRow, booth_spec_of
 from fairs.lifecycle import FairTransition
 from fairs.models import Booth, Fair
-from frontend.views.fairs.drawing import drawing_revision
 from market.core.conditional import deploy_version
 from market.organisations import services as organisation_services
 from market.organisations.inputs import OrganisationProfile
@@ -86,12 +85,10 @@ def test_a_drawing_kept_by_one_deploy_is_drawn_again_by_the_next(staff: Client, 
     assert not booths_read(staff, fair)
     monkeypatch.setattr(staticfiles_storage, "manifest_hash", "another-deploy", raising=False)
     deploy_version.cache_clear()
-    drawing_revision.cache_clear()
     try:
         assert booths_read(staff, fair)
     finally:
         deploy_version.cache_clear()
-        drawing_revision.cache_clear()
 
 
 def test_a_booth_edited_moved_and_renamed_shows_on_the_next_request(staff: Client, fair: Fair, alliance):

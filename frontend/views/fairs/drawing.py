@@ -11,12 +11,10 @@ machine_number)."""
 from __future__ import annotations
 
 import functools
-import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from html import escape
-from pathlib import Path
 
 from django.core.cache import cache
 from django.template.loader import render_to_string
@@ -29,7 +27,6 @@ from fairs import selectors
 from fairs.models import Fair
 from fairs.plan_version import plan_version
 from fairs.selectors import PlanBooth
-from frontend import booth_labels
 from frontend.booth_labels import BoothLabel, booth_label
 from market.core.conditional import deploy_version
 from market.core.parsing import machine_number
@@ -238,21 +235,11 @@ def _drawn(fair: Fair, *, show_names: bool, view: PlanView) -> PlanDrawing:
     return PlanDrawing(mark_safe(svg), layout.counts, mark_safe(booth_list))  # noqa: S308 (escaped above)
 
 
-@functools.cache
-def drawing_revision() -> str:
-    """What a deploy changes in a drawing without changing the plan: this code and the label fitting (read
-    from their files, once per process), the templates, translations and static names (deploy_version)."""
-    digest = hashlib.sha256(deploy_version().encode())
-    for module in (__file__, booth_labels.__file__):
-        digest.update(Path(module).read_bytes())
-    return digest.hexdigest()[:16]
-
-
 def plan_drawing(fair: Fair, *, show_names: bool, view: PlanView) -> PlanDrawing:
-    """The drawing from the cache, under the fair's plan version, this deploy and the language; drawn on a
-    miss."""
+    """The drawing from the cache, under the fair's plan version, this deploy (our code, the label fitting
+    included) and the language; drawn on a miss."""
     version = plan_version(fair)
-    key = f"fair-plan-drawing:{fair.pk}:{view}:{int(show_names)}:{get_language()}:{drawing_revision()}:{version}"
+    key = f"fair-plan-drawing:{fair.pk}:{view}:{int(show_names)}:{get_language()}:{deploy_version()}:{version}"
     kept = cache.get(key)
     if kept is not None:
         svg, counts, booth_list = kept
