@@ -1,20 +1,18 @@
-from typing import Any
-
 from django.apps import AppConfig
 
 
-def _organisation_saved(sender: Any, instance: Any, created: bool, update_fields: Any = None, **kwargs: Any) -> None:
-    """Cache upkeep only (no business rule): a cooperative's name is part of its products' search text,
-    and its verification decides whether they are visible, so cached catalogue reads must be renewed."""
-    if created:
-        return
-    from catalog.cache import catalog_changed
+def _cooperative_renamed(organisation_id: int) -> None:
+    """A cooperative's name is part of its products' search text."""
     from catalog.services import refresh_search_text
 
-    if update_fields is None or "name" in update_fields:
-        refresh_search_text(cooperative_id=instance.pk)
-    if update_fields is None or "verification_status" in update_fields:
-        catalog_changed()
+    refresh_search_text(cooperative_id=organisation_id)
+
+
+def _verification_moved(organisation_id: int) -> None:
+    """A cooperative's products are shown while it is verified only: cached catalogue reads are renewed."""
+    from catalog.cache import catalog_changed
+
+    catalog_changed()
 
 
 class CatalogConfig(AppConfig):
@@ -23,7 +21,7 @@ class CatalogConfig(AppConfig):
 
     def ready(self) -> None:
         from django.db.backends.signals import connection_created
-        from django.db.models.signals import post_migrate, post_save
+        from django.db.models.signals import post_migrate
 
         from catalog.demo import seed_catalog
         from catalog.notifications import register_notification_kinds
@@ -31,10 +29,11 @@ class CatalogConfig(AppConfig):
         from catalog.search import register_sqlite_fold
         from catalog.supply.ready import supply_ready
         from market.core.demo import register_seeder
-        from market.organisations.models import Organisation
+        from market.organisations.changes import register_organisation_hook
 
         connection_created.connect(register_sqlite_fold, dispatch_uid="catalog.sqlite_fold")
-        post_save.connect(_organisation_saved, sender=Organisation, dispatch_uid="catalog.organisation_saved")
+        register_organisation_hook("name", _cooperative_renamed)
+        register_organisation_hook("verification_status", _verification_moved)
         register_seeder("catalog", seed_catalog, order=30)
         register_notification_kinds()
         supply_ready()

@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.forms import ModelForm
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from market.organisations.changes import organisation_changed
 from market.organisations.models import ApiToken, Invitation, Membership, Organisation, User
 
 
@@ -42,6 +45,12 @@ class OrganisationAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     inlines = [MembershipInline]
+
+    def save_model(self, request: HttpRequest, obj: Organisation, form: ModelForm, change: bool) -> None:
+        """An edit here moves what the services' edits move (search text, synced names, storefront)."""
+        super().save_model(request, obj, form, change)
+        if change and form.changed_data:
+            organisation_changed(obj.pk, form.changed_data)
 
 
 @admin.register(Membership)

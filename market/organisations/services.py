@@ -28,6 +28,7 @@ from market.notifications.models import Channel
 from market.notifications.services import Address, notify
 from market.organisations import notifications as kinds
 from market.organisations.authentication import format_token, hash_secret, new_token_parts
+from market.organisations.changes import organisation_changed
 from market.organisations.inputs import SELF_SERVICE_KINDS, BankAccount, OrganisationProfile
 from market.organisations.models import (
     TAX_CODE_OPTIONAL_KINDS,
@@ -41,7 +42,7 @@ from market.organisations.models import (
     User,
     VerificationStatus,
 )
-from market.organisations.names import organisation_renamed, user_renamed
+from market.organisations.names import user_renamed
 from market.organisations.permissions import ORGANISATIONS_VIEW_ALL, TOKENS_MANAGE, Actor
 from market.organisations.policies import (
     API_TOKEN_POLICY,
@@ -54,7 +55,6 @@ from market.organisations.policies import (
     OrganisationAction,
     can_move,
 )
-from market.organisations.storefront import storefront_changed
 
 INVITATION_LIFETIME = timedelta(days=14)
 # What a removed membership's tombstone names (GET /api/v1/deletions/, docs/api-sync.md).
@@ -378,9 +378,7 @@ def organisation_update(
         target=organisation,
         data={"fields": sorted(changed), "reverify": reverify},
     )
-    if "name" in changed:
-        organisation_renamed(organisation.pk)  # the synced rows that show it (orders, contracts, badges…)
-    storefront_changed([organisation.pk])  # its story, address, contacts
+    organisation_changed(organisation.pk, changed)
     return organisation
 
 
@@ -408,7 +406,7 @@ def _verification_move(
         target=organisation,
         data={"from": current.value, "note": note},
     )
-    storefront_changed([organisation.pk])  # a storefront is shown while verified only
+    organisation_changed(organisation.pk, ["verification_status"])  # a storefront, its products: while verified
     if decided:
         # Each decision is its own occurrence: a verification revoked and granted again is told again.
         notify(

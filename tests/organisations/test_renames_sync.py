@@ -16,7 +16,7 @@ from fairs import services as fairs
 from fairs.models import Badge, Fair
 from market.organisations import services as organisations
 from market.organisations.inputs import OrganisationProfile
-from market.organisations.models import Organisation, Role
+from market.organisations.models import Organisation, Role, User
 from tests.catalog.factories import actor_for
 from tests.fairs.factories import apply, assign, make_fair, publish, staff_actor
 from tests.linkage import factories as linkage
@@ -128,3 +128,46 @@ def test_since_a_time_before_the_rename_finds_the_renamed_rows(api, alliance, co
     rows, _cursor = _poll(erp, url, since(before))
     assert rows
     assert {row["organisation"] for row in rows} == {"HTX Đồng Xanh"}
+
+
+def _rename_in_admin(rf: Any, organisation: Organisation, name: str) -> None:
+    """The Django admin's change form, as a superuser saves it: the form the admin builds, its save_model."""
+    from django.contrib import admin
+    from django.forms.models import model_to_dict
+
+    model_admin = admin.site._registry[Organisation]
+    request = rf.post("/admin/")
+    request.user = User.objects.create_superuser(email="quantri@lienminh.vn", password="Mật-khẩu-dài-2026")
+    organisation.refresh_from_db()
+    form_class = model_admin.get_form(request, organisation, change=True)
+    data = {key: value for key, value in model_to_dict(organisation).items() if value is not None}
+    form = form_class(data={**data, "name": name}, instance=organisation)
+    assert form.is_valid(), form.errors
+    assert form.changed_data == ["name"]
+    model_admin.save_model(request, form.save(commit=False), form, change=True)
+
+
+def test_a_rename_in_the_admin_moves_what_a_service_rename_moves(api, rf, alliance, cooperative, fair):
+    """Staff correcting a name in the admin: the badges go out again and the products are found by it."""
+    from catalog.selectors import ProductQuery, product_page
+    from tests.catalog.factories import make_product
+
+    rice = make_product(cooperative, name="Gạo ST25")
+    erp = api(staff_actor(alliance).user)
+    url = reverse("fairs:badge-list", args=[fair.pk])
+    _rows, cursor = _poll(erp, url, LONG_AGO)
+
+    _rename_in_admin(rf, cooperative, "HTX Nông sản Mỹ Xuyên")
+
+    again, _cursor = _poll(erp, url, cursor)
+    assert {row["organisation"] for row in again} == {"HTX Nông sản Mỹ Xuyên"}
+    assert [p.pk for p in product_page(query=ProductQuery(search="my xuyen")).products] == [rice.pk]
+
+
+def test_a_hook_on_a_field_organisations_do_not_have_is_refused_at_start():
+    from django.core.exceptions import ImproperlyConfigured
+
+    from market.organisations.changes import register_organisation_hook
+
+    with pytest.raises(ImproperlyConfigured, match="tên"):
+        register_organisation_hook("tên", print)
