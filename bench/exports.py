@@ -7,7 +7,7 @@ Each (size, format) is measured in a fresh process: wall time and the process's 
 baseline (VmHWM after resetting it). Flat memory means the peak does not grow with N.
 
     python -m bench exports                                  # 100k and 1M orders, CSV and XLSX
-    python -m bench exports --sizes 1000000 --formats csv
+    python -m bench exports --sizes 1000000 --formats csv --result FILE   # also the rows as JSON (make bench)
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 from bench.env import ROOT, bench_database_url, ensure_database
@@ -153,6 +154,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--step", choices=["generate", "measure"])
     parser.add_argument("--n", type=int, default=0)
     parser.add_argument("--format", default="csv")
+    parser.add_argument("--result", type=Path, help="also write the rows measured as JSON to this file")
     args = parser.parse_args(argv)
     if args.step == "generate":
         generate(args.n)
@@ -161,5 +163,7 @@ def main(argv: list[str]) -> int:
         print(json.dumps(measure(args.n, args.format)))
         return 0
     print(f"exports benchmark on {bench_database_url(purpose='export').rpartition('@')[2]}")
-    run([int(size) for size in args.sizes.split(",")], args.formats.split(","))
+    rows = run([int(size) for size in args.sizes.split(",")], args.formats.split(","))
+    if args.result:
+        args.result.write_text(json.dumps(rows, indent=2))
     return 0

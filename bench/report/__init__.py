@@ -10,7 +10,8 @@
    (bare, cache off, cache on); medians of rounds; the ratio to bare is the headline.
 3. Writes and background work (bench/report/jobs.py): checkouts, the checkout race, the webhook storm with a
    real Celery worker, the meeting-booking race, reconciliation at 10k/100k/1M, the notification relay, the
-   linkage report over 10,000 contracts and 200,000 deliveries (bench/linkage.py, its own database).
+   linkage report over 10,000 contracts and 200,000 deliveries (bench/linkage.py, its own database), the
+   orders export over 1,000,000 rows (bench/exports.py, its own database).
 4. `--scale 1000000` runs the reads again on a 1,000,000-product catalogue (generated when missing) and adds
    a comparison table.
 
@@ -64,6 +65,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--notifications", type=int, default=2000, help="e-mails through the relay")
     p.add_argument("--linkage-contracts", type=int, default=10_000, help="contracts in the linkage bench database")
     p.add_argument("--linkage-deliveries", type=int, default=200_000, help="deliveries in the linkage bench database")
+    p.add_argument("--export-rows", type=int, default=1_000_000, help="orders in the export bench")
+    p.add_argument("--export-formats", default="csv", help="comma-separated: csv, xlsx")
     p.add_argument("--results-dir", type=Path, default=RESULTS)
     p.add_argument("--render", type=Path, metavar="JSON", help="print the Markdown of a saved report and stop")
     p.add_argument("--part", choices=["all", "http"], default="all", help=argparse.SUPPRESS)
@@ -233,12 +236,14 @@ def job_options(args: argparse.Namespace) -> dict[str, Any]:
         "notifications": args.notifications,
         "linkage_contracts": args.linkage_contracts,
         "linkage_deliveries": args.linkage_deliveries,
+        "export_rows": args.export_rows,
+        "export_formats": args.export_formats,
         "rounds": args.rounds,
     }
 
 
 def run_jobs(context: Any, args: argparse.Namespace, say: Any) -> list[dict[str, Any]]:
-    from bench.report.jobs import JOBS, NOT_BUILT
+    from bench.report.jobs import JOBS
 
     rows = []
     for key, (title, job) in JOBS.items():
@@ -260,10 +265,6 @@ def run_jobs(context: Any, args: argparse.Namespace, say: Any) -> list[dict[str,
             traceback.print_exc()
         say(f"{title}: {row['status']} {row.get('note', '')}")
         rows.append(row)
-    rows += [
-        {"key": key, "title": title, "kind": "job", "status": "skipped", "note": note}
-        for key, (title, note) in NOT_BUILT.items()
-    ]
     return rows
 
 

@@ -251,9 +251,43 @@ def linkage_report(ctx: Context) -> dict[str, Any]:
     )
 
 
-NOT_BUILT = {
-    "export-1m": ("1,000,000-row export", "not built yet: no export reaches a million rows; add its job here"),
-}
+def export(ctx: Context) -> dict[str, Any]:
+    """`python -m bench exports` in a process of its own (its own database): the orders export job, as a
+    Celery worker runs it, over `export_rows` orders in each of `export_formats`."""
+    rows, formats = ctx.options["export_rows"], ctx.options["export_formats"]
+    result_file = ctx.scratch / "exports.json"
+    command = ["-m", "bench", "exports", "--sizes", str(rows), "--formats", formats, "--result", str(result_file)]
+    completed = subprocess.run(
+        [sys.executable, *command],
+        cwd=ROOT,
+        env={**ctx.outer_env, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    title = f"{rows:,}-row export"
+    if not result_file.exists():
+        note = f"exit {completed.returncode}: {(completed.stderr or completed.stdout).strip()[-500:]}"
+        return row("export", title, status="error", note=note)
+    measured = json.loads(result_file.read_text())
+    first = measured[0]
+    return row(
+        "export",
+        f"{title} (orders, the export job as a worker runs it)",
+        rate=first["rows_per_s"],
+        unit="rows/s",
+        errors=0,
+        exact=all(m["rows"] == rows for m in measured),
+        note="; ".join(
+            f"{m['format'].upper()} {m['rows']:,} rows, {m['file_mb']} MB in {m['seconds']} s "
+            f"({m['rows_per_s']:,} rows/s), peak memory +{m['peak_above_baseline_mb']} MB over {m['baseline_mb']} MB"
+            for m in measured
+        ),
+        metrics={"formats": measured},
+    )
+
+
+NOT_BUILT: dict[str, tuple[str, str]] = {}
 
 JOBS: dict[str, tuple[str, Callable[[Context], dict[str, Any]]]] = {
     "checkout": ("checkout, distinct products", checkout),
@@ -263,4 +297,5 @@ JOBS: dict[str, tuple[str, Callable[[Context], dict[str, Any]]]] = {
     "reconciliation": ("reconciliation", reconciliation),
     "notifications": ("notification relay", notification_relay),
     "linkage-report": ("linkage report", linkage_report),
+    "export": ("1,000,000-row export", export),
 }

@@ -51,7 +51,7 @@ JOBS = (
     "reconciliation",
     "notifications",
     "linkage-report",
-    "export-1m",
+    "export",
 )
 TINY = [
     "--products",
@@ -84,6 +84,10 @@ TINY = [
     "20",
     "--linkage-deliveries",
     "1000",
+    "--export-rows",
+    "200",
+    "--export-formats",
+    "csv,xlsx",
 ]
 
 
@@ -169,6 +173,8 @@ def test_writes_races_and_background_work_are_exact(report):
     assert rows["checkout-race"]["metrics"]["sold"] == "4"
     assert rows["webhook-storm"]["metrics"]["duplicates_sent"] > 0
     assert [s["n"] for s in rows["reconciliation"]["metrics"]["sizes"]] == [1000, 2000]
+    assert rows["export"]["exact"] is True, rows["export"]["note"]
+    assert [(m["format"], m["rows"]) for m in rows["export"]["metrics"]["formats"]] == [("csv", 200), ("xlsx", 200)]
 
 
 def test_the_report_says_where_and_how_it_was_measured(report):
