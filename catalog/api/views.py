@@ -22,6 +22,7 @@ from rest_framework.response import Response
 
 from catalog import inputs, selectors, services
 from catalog.api import public
+from catalog.api import query as query_parameters
 from catalog.api import serializers as s
 from catalog.cache import Watched, cached_with_version, one_version, versions
 from catalog.commands import CertificateDetails, LotDetails, ProductDetails
@@ -181,7 +182,7 @@ def product_list_answer(request: HttpRequest | Request) -> HttpResponseBase:
 
 
 def _product_page(request: HttpRequest | Request) -> dict[str, Any]:
-    values = inputs.read_query(inputs.ProductQueryInput, request.GET)
+    values = query_parameters.read_product_query(request.GET)
     query = selectors.ProductQuery.from_values(values)
     page_size = values.get("page_size") or selectors.browse.DEFAULT_PAGE_SIZE
     page = selectors.product_page(query=query, cursor=values.get("cursor") or None, page_size=page_size)
