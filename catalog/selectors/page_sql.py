@@ -172,18 +172,19 @@ def _rank_params(plan: SearchPlan) -> list[Any]:
 
 def _products(found: list[tuple[Any, ...]]) -> list[Product]:
     """Cards' products from the rows (product columns, cooperative columns[, rank, candidates])."""
-    products = []
     product_end = rows.width(Product, CARD_PRODUCT_FIELDS)
     cooperative_end = product_end + rows.width(Organisation, CARD_COOPERATIVE_FIELDS)
-    for row in found:
-        product = rows.instance(Product, row[:product_end], CARD_PRODUCT_FIELDS)
-        product.cooperative = rows.instance(Organisation, row[product_end:cooperative_end], CARD_COOPERATIVE_FIELDS)
+    products = rows.instances(Product, [row[:product_end] for row in found], CARD_PRODUCT_FIELDS)
+    cooperatives = rows.instances(
+        Organisation, [row[product_end:cooperative_end] for row in found], CARD_COOPERATIVE_FIELDS
+    )
+    for product, cooperative, row in zip(products, cooperatives, found, strict=True):
+        product.cooperative = cooperative
         extra = row[cooperative_end:]
         if extra:
             # What the ORM path annotates: the rank, and how many candidates were ranked.
             setattr(product, "rank_key", extra[0])  # noqa: B010
             setattr(product, "candidates", extra[1] if len(extra) > 1 else None)  # noqa: B010
-        products.append(product)
     return products
 
 

@@ -7,7 +7,7 @@ model's fields gives an instance whose other fields are deferred (read on access
 from __future__ import annotations
 
 import functools
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -71,7 +71,18 @@ def width(model: type[Model], names: Collection[str] | None = None) -> int:
 
 def instance(model: type[M], values: Sequence[Any], names: Collection[str] | None = None) -> M:
     """An instance of `model` from the values of `select_list(model, …, names)`."""
+    return instances(model, [values], names)[0]
+
+
+def instances(model: type[M], rows: Iterable[Sequence[Any]], names: Collection[str] | None = None) -> list[M]:
+    """An instance of `model` from each row of values of `select_list(model, …, names)` (what is the same for
+    every row — the fields, the signals listening — is looked at once)."""
     reader = _reader(model, frozenset(names) if names is not None else None)
+    bare = reader.bare and not (pre_init.has_listeners(model) or post_init.has_listeners(model))
+    return [_build(model, reader, values, bare) for values in rows]
+
+
+def _build(model: type[M], reader: _Reader, values: Sequence[Any], bare: bool) -> M:
     if len(values) != len(reader.attnames):
         raise ValueError(f"{model.__name__}: {len(values)} values for {len(reader.attnames)} fields")
     if reader.converted:
@@ -82,7 +93,7 @@ def instance(model: type[M], values: Sequence[Any], names: Collection[str] | Non
             for convert in converters:
                 value = convert(value, column, database)
             values[index] = value
-    if not reader.bare or pre_init.has_listeners(model) or post_init.has_listeners(model):
+    if not bare:
         return model.from_db(DEFAULT_DB_ALIAS, list(reader.attnames), list(values))
     # What Model.from_db makes, without Model.__init__'s walk over every field and its signals (none listen
     # for this model): a page built 50 instances, and __init__ was a fifth of the list's CPU.

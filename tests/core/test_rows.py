@@ -20,6 +20,9 @@ def test_a_model_that_overrides_from_db_gets_its_call() -> None:
         class Meta:
             app_label = "catalog"
 
+        def __str__(self) -> str:
+            return str(self.name)
+
         @classmethod
         def from_db(cls, db: str | None, field_names: Any, values: Any) -> Any:
             instance = super().from_db(db, field_names, values)
@@ -41,6 +44,9 @@ def test_a_model_that_overrides_init_gets_its_call() -> None:
         class Meta:
             app_label = "catalog"
 
+        def __str__(self) -> str:
+            return str(self.name)
+
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self.prepared = True
@@ -58,6 +64,9 @@ def test_a_plain_model_is_built_as_from_db_builds_it() -> None:
 
         class Meta:
             app_label = "catalog"
+
+        def __str__(self) -> str:
+            return str(self.name)
 
     assert rows.builds_like_model(Plain)
     made, expected = (
