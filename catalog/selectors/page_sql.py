@@ -226,11 +226,17 @@ def page_rows(
     rank_column = f", {RANK} AS rank_key" if searching else ""
     source = f"{PRODUCT} p JOIN {ORGANISATION} o ON o.id = p.cooperative_id"
     if sort == Sort.RELEVANCE:
-        # browse._ranked_among_newest: rank the newest `candidates` matches first.
+        # browse._ranked_among_newest: rank the newest `candidates` matches first. They are ranked (and counted)
+        # where they are found, and only the page's rows are joined back for their columns: joining every
+        # candidate back by id first cost PostgreSQL an index probe each (at 100,000 products, "gao st25" with
+        # a province and a certificate: 24 ms -> 9 ms; "gao": 12 ms -> 5 ms).
         sql = (
-            f"SELECT {SELECT}{rank_column}, COUNT(*) OVER () FROM {source}"  # noqa: S608
-            f" WHERE p.id IN (SELECT p.id FROM {source} WHERE {where.sql} ORDER BY p.id DESC LIMIT %s)"
-            f" ORDER BY rank_key DESC, p.id DESC LIMIT %s"
+            f"SELECT {SELECT}, r.rank_key, r.candidates FROM ("  # noqa: S608
+            f"SELECT c.id, c.rank_key, COUNT(*) OVER () AS candidates FROM ("
+            f"SELECT p.id, {RANK} AS rank_key FROM {source} WHERE {where.sql} ORDER BY p.id DESC LIMIT %s) c"
+            f" ORDER BY c.rank_key DESC, c.id DESC LIMIT %s) r"
+            f" JOIN {PRODUCT} p ON p.id = r.id JOIN {ORGANISATION} o ON o.id = p.cooperative_id"
+            f" ORDER BY r.rank_key DESC, r.id DESC"
         )
         ranked = _products(_fetch(sql, [*rank_params, *where.params, candidates, limit]))
         if not ranked or getattr(ranked[0], "candidates") < candidates:  # noqa: B009
