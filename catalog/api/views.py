@@ -22,8 +22,9 @@ from rest_framework.response import Response
 
 from catalog import inputs, selectors, services
 from catalog.api import public
+from catalog.api import query as query_parameters
 from catalog.api import serializers as s
-from catalog.cache import Watched, cached_with_version, one_version, versions
+from catalog.cache import Watched, cached_with_version, catalog_version, one_version, versions
 from catalog.commands import CertificateDetails, LotDetails, ProductDetails
 from catalog.permissions import (
     CATALOG_IMPORT,
@@ -181,19 +182,37 @@ def product_list_answer(request: HttpRequest | Request) -> HttpResponseBase:
 
 
 def _product_page(request: HttpRequest | Request) -> dict[str, Any]:
-    values = inputs.read_query(inputs.ProductQueryInput, request.GET)
+    values = query_parameters.read_product_query(request.GET)
     query = selectors.ProductQuery.from_values(values)
     page_size = values.get("page_size") or selectors.browse.DEFAULT_PAGE_SIZE
     page = selectors.product_page(query=query, cursor=values.get("cursor") or None, page_size=page_size)
-    categories = {n.id: n for n in selectors.category_tree()}
     next_url = None
     if page.next_cursor:
         params = {**query.as_params(), "cursor": page.next_cursor}
         if page_size != selectors.browse.DEFAULT_PAGE_SIZE:
             params["page_size"] = page_size
         next_url = request.build_absolute_uri(request.path) + "?" + urlencode(params)
-    results = [s.product_card(p, page.badges.get(p.pk, []), categories) for p in page.products]
+    parts = _card_parts()
+    results = [s.product_card(p, page.badges.get(p.pk, []), parts) for p in page.products]
     return {"next": next_url, "sort": page.sort, "results": results}
+
+
+# The cards' shared parts by (catalogue version, language), in this process: the category tree changes only
+# with a catalogue write, which moves the version, so a process reads it (a Redis round trip and an unpickling)
+# once per version instead of once per request. Versions seen last only: an old one is never asked again.
+_CARD_PARTS: dict[tuple[int, str], s.CardParts] = {}
+_CARD_PARTS_KEPT = 8
+
+
+def _card_parts() -> s.CardParts:
+    key = (catalog_version(), get_language() or "")
+    parts = _CARD_PARTS.get(key)
+    if parts is None:
+        parts = s.card_parts(selectors.category_tree())
+        if len(_CARD_PARTS) >= _CARD_PARTS_KEPT:
+            _CARD_PARTS.clear()
+        _CARD_PARTS[key] = parts
+    return parts
 
 
 def _public_product_list(request: HttpRequest) -> tuple[tuple[object, ...], Callable[[], HttpResponseBase]]:

@@ -275,18 +275,19 @@ def attach_tiers_and_stock(products: list[Product], *, on: date) -> None:
     tiers: dict[int, list[tuple[Decimal, int]]] = {p.pk: [] for p in products}
     stocked: set[int] = set()
     if products:
-        ids = list(tiers)
+        tier_of, tier_params = _one_of("t.product_id", list(tiers))
+        lot_of, lot_params = _one_of("l.product_id", list(tiers))
         sql = f"""
             SELECT t.product_id, t.min_quantity, t.unit_price FROM {PriceTier._meta.db_table} t
-             WHERE t.product_id IN ({_in_list(ids)})
+             WHERE {tier_of}
             UNION ALL
             SELECT DISTINCT l.product_id, CAST(NULL AS NUMERIC), CAST(NULL AS BIGINT) FROM {HarvestLot._meta.db_table} l
-             WHERE l.product_id IN ({_in_list(ids)}) AND l.status = %s AND l.quantity_available > 0
+             WHERE {lot_of} AND l.status = %s AND l.quantity_available > 0
                AND (l.expiry_date IS NULL OR l.expiry_date >= %s)
              ORDER BY 1, 2
         """  # noqa: S608 (table names from the models; every value is a parameter)
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*ids, *ids, LotStatus.PUBLISHED.value, on])
+            cursor.execute(sql, [*tier_params, *lot_params, LotStatus.PUBLISHED.value, on])
             for product_id, quantity, price in cursor.fetchall():
                 if price is None:
                     stocked.add(product_id)
@@ -388,8 +389,13 @@ def product_page(
     )
 
 
-def _in_list(values: list[int]) -> str:
-    return ", ".join(["%s"] * len(values))
+def _one_of(column: str, values: list[int]) -> tuple[str, list[Any]]:
+    """`column` is one of `values`, as SQL and its parameters. One array parameter on PostgreSQL: the statement
+    is the same whatever the page's size, and psycopg parses a statement with more than 50 parameters anew on
+    every call (a page's 25 products twice was 52). A list of parameters elsewhere (SQLite has no arrays)."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [values]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
 
 
 def _badge_rows(product_ids: list[int], cooperative_ids: list[int], day: date) -> list[tuple]:
@@ -398,25 +404,27 @@ def _badge_rows(product_ids: list[int], cooperative_ids: list[int], day: date) -
     Plain SQL: this runs on every catalogue page, and building it with the ORM cost more than running it."""
     certificate = Certificate._meta.db_table
     link = Certificate.products.through._meta.db_table
+    of_cooperatives, cooperative_params = _one_of("c.cooperative_id", cooperative_ids)
+    of_products, product_params = _one_of("l.product_id", product_ids)
     sql = f"""
         SELECT c.kind, c.ocop_stars, c.scope, c.cooperative_id, NULL
           FROM {certificate} c
-         WHERE c.scope = %s AND c.cooperative_id IN ({_in_list(cooperative_ids)})
+         WHERE c.scope = %s AND {of_cooperatives}
            AND c.status = %s AND c.valid_from <= %s AND (c.valid_to IS NULL OR c.valid_to >= %s)
         UNION ALL
         SELECT c.kind, c.ocop_stars, c.scope, c.cooperative_id, l.product_id
           FROM {link} l JOIN {certificate} c ON c.id = l.certificate_id
-         WHERE l.product_id IN ({_in_list(product_ids)})
+         WHERE {of_products}
            AND c.status = %s AND c.valid_from <= %s AND (c.valid_to IS NULL OR c.valid_to >= %s)
     """  # noqa: S608 (table names from the models; every value is a parameter)
     verified = CertificateStatus.VERIFIED.value
     params: list[Any] = [
         CertificateScope.COOPERATIVE.value,
-        *cooperative_ids,
+        *cooperative_params,
         verified,
         day,
         day,
-        *product_ids,
+        *product_params,
         verified,
         day,
         day,

@@ -1,4 +1,4 @@
-"""The category tree, read once per catalogue version and cached."""
+"""The category tree, read once per catalogue version and cached (in Redis, and in each process)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils.translation import get_language
 
-from catalog.cache import cached
+from catalog.cache import cached, catalog_version
 from catalog.models import Category, VatCategory
 from market.core.text import fold
 
@@ -56,9 +56,21 @@ def _load() -> list[CategoryNode]:
     return ordered
 
 
+# The tree of the catalogue version last seen, in this process: it changes only with a catalogue write, which
+# moves the version, so a process reads it from Redis (a round trip and an unpickling per request before) once
+# per version. The version itself is still read from Redis (once per request inside `one_version()`).
+_TREE: dict[int, list[CategoryNode]] = {}
+
+
 def category_tree() -> list[CategoryNode]:
     """Every category, parents before their children (depth-first, by position)."""
-    return cached("categories", {}, _load, timeout=3600)
+    version = catalog_version()
+    tree = _TREE.get(version)
+    if tree is None:
+        tree = cached("categories", {}, _load, timeout=3600)
+        _TREE.clear()
+        _TREE[version] = tree
+    return tree
 
 
 def category_by_key(key: int | str | None) -> CategoryNode | None:

@@ -7,10 +7,11 @@ model's fields gives an instance whose other fields are deferred (read on access
 from __future__ import annotations
 
 import functools
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Model
 from django.db.models.base import ModelState
 from django.db.models.signals import post_init, pre_init
@@ -34,6 +35,30 @@ def read_fields(model: type[Model], names: frozenset[str] | None = None) -> Fiel
     return tuple(fields)
 
 
+@dataclass(frozen=True)
+class _Reader:
+    """How `instance` builds one model from a subset of its fields, worked out once per (model, fields)."""
+
+    attnames: tuple[str, ...]
+    converted: tuple[tuple[int, Any, tuple[Any, ...]], ...]  # (position, column, converters): those with any
+    # Whether an instance may be made without Model.__init__: the model builds its instances as Model does.
+    # One that overrides __init__ or from_db (to set up state, to record what was loaded) must get its call.
+    bare: bool
+
+
+def builds_like_model(model: type[Model]) -> bool:
+    """Whether `model` makes its instances with Model's own __init__ and from_db (neither overridden)."""
+    own_from_db = getattr(vars(Model)["from_db"], "__func__", None)
+    return model.__init__ is Model.__init__ and getattr(model.from_db, "__func__", None) is own_from_db
+
+
+@functools.cache
+def _reader(model: type[Model], names: frozenset[str] | None) -> _Reader:
+    fields = read_fields(model, names)
+    converted = tuple((i, column, converters) for i, (_, column, converters) in enumerate(fields) if converters)
+    return _Reader(tuple(attname for attname, _, _ in fields), converted, builds_like_model(model))
+
+
 def select_list(model: type[Model], alias: str, names: Collection[str] | None = None) -> str:
     """`alias.column, …` of the fields `instance` reads, in their order."""
     chosen = read_fields(model, frozenset(names) if names is not None else None)
@@ -46,21 +71,37 @@ def width(model: type[Model], names: Collection[str] | None = None) -> int:
 
 def instance(model: type[M], values: Sequence[Any], names: Collection[str] | None = None) -> M:
     """An instance of `model` from the values of `select_list(model, …, names)`."""
-    fields = read_fields(model, frozenset(names) if names is not None else None)
-    converted = []
-    for (_attname, column, converters), value in zip(fields, values, strict=True):
-        for convert in converters:
-            value = convert(value, column, connection)
-        converted.append(value)
-    if pre_init.has_listeners(model) or post_init.has_listeners(model):
-        return model.from_db(connection.alias, [attname for attname, _, _ in fields], converted)
+    return instances(model, [values], names)[0]
+
+
+def instances(model: type[M], rows: Iterable[Sequence[Any]], names: Collection[str] | None = None) -> list[M]:
+    """An instance of `model` from each row of values of `select_list(model, …, names)` (what is the same for
+    every row — the fields, the signals listening — is looked at once)."""
+    reader = _reader(model, frozenset(names) if names is not None else None)
+    bare = reader.bare and not (pre_init.has_listeners(model) or post_init.has_listeners(model))
+    return [_build(model, reader, values, bare) for values in rows]
+
+
+def _build(model: type[M], reader: _Reader, values: Sequence[Any], bare: bool) -> M:
+    if len(values) != len(reader.attnames):
+        raise ValueError(f"{model.__name__}: {len(values)} values for {len(reader.attnames)} fields")
+    if reader.converted:
+        values = list(values)
+        database = connections[DEFAULT_DB_ALIAS]
+        for index, column, converters in reader.converted:
+            value = values[index]
+            for convert in converters:
+                value = convert(value, column, database)
+            values[index] = value
+    if not bare:
+        return model.from_db(DEFAULT_DB_ALIAS, list(reader.attnames), list(values))
     # What Model.from_db makes, without Model.__init__'s walk over every field and its signals (none listen
     # for this model): a page built 50 instances, and __init__ was a fifth of the list's CPU.
     obj = model.__new__(model)
-    obj.__dict__.update(zip([attname for attname, _, _ in fields], converted, strict=True))
-    obj._state = ModelState()
-    obj._state.adding = False
-    obj._state.db = connection.alias
+    obj.__dict__.update(zip(reader.attnames, values, strict=True))
+    state = obj._state = ModelState()
+    state.adding = False
+    state.db = DEFAULT_DB_ALIAS
     return obj
 
 
@@ -68,7 +109,7 @@ def instance_of(model: type[M], values: dict[str, Any]) -> M:
     """An instance of `model` from {attname: value} (a JSON object built by the database: its values must
     already be what the fields hold)."""
     names = frozenset(values)
-    return instance(model, [values[attname] for attname, _, _ in read_fields(model, names)], names)
+    return instance(model, [values[attname] for attname in _reader(model, names).attnames], names)
 
 
 def prefetched(obj: Model, relation: str, related: list[Any]) -> None:

@@ -111,3 +111,110 @@ def test_the_cooperative_s_pages_show_bad_parameters(cooperative):
     assert client.get("/my/products/?status=sold").status_code == 400
     assert client.get("/my/lots/?status=eaten").status_code == 400
     assert client.get("/my/products/?status=draft").status_code == 200
+
+
+# --- the public list's plain reading (catalog.api.query) agrees with its schema ---------------------
+PLAIN_QUERIES = [
+    "",
+    "page_size=24",
+    "search=gao+st25&province=91&certificate=vietgap&page_size=24",
+    "search=g%E1%BA%A1o",  # "gạo", composed
+    "search=ga%CC%A3o",  # "gạo" with a combining dot: read NFC
+    "search=+gao++&sort=relevance",
+    "search=&province=&certificate=&in_stock=",
+    "search=+++",
+    "search=" + "g" * 200,
+    "search=" + "g" * 201,
+    "search=a%00b",
+    "cursor=abc&page_size=100",
+    "cursor=" + "c" * 501,
+    "page_size=0",
+    "page_size=101",
+    "page_size=007",
+    "page_size=1.000",
+    "page_size=-1",
+    "page_size=%D9%A3",  # an Arabic-Indic digit
+    "ocop_min=3",
+    "ocop_min=5",
+    "ocop_min=2",
+    "ocop_min=6",
+    "price_min=25000&price_max=1000000",
+    "price_min=0",
+    "price_min=25k",
+    "price_min=1.500.000",
+    "price_max=999999999999",
+    "price_max=1000000000000",
+    f"price_min={HUGE}",
+    "in_stock=1",
+    "in_stock=0",
+    "in_stock=true",
+    "in_stock=yes",
+    "in_stock=maybe",
+    "in_stock=+1",
+    "cooperative=12",
+    "cooperative=+12+",
+    "cooperative=0",
+    f"cooperative={TWENTY_DIGITS}",
+    "cooperative=abc",
+    "province=91",
+    "province=+91",
+    "province=999",
+    "province=An+Giang",
+    "province=abc",
+    f"province={TWENTY_DIGITS}",
+    "certificate=vietgap",
+    "certificate=VIETGAP",
+    "certificate=gold",
+    "sort=newest",
+    "sort=price_asc",
+    "sort=bogus",
+    "category=1",
+    "category=gao",
+    "category=G%E1%BA%A1o",
+    "category=nothing-such",
+    "category=999999",
+    "moq_max=10",
+    "moq_max=1,5",
+    f"moq_max={HUGE}",
+    "order=abc",
+    "order=abc&search=gao",
+    "search=gao&search=nep",
+    "page_size=24&page_size=12",
+    "updated_since=2026-01-01T00:00:00Z",
+]
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+@pytest.mark.parametrize("query", PLAIN_QUERIES)
+def test_plain_reading_of_the_public_list_matches_the_schema(catalogue, query, language):
+    """read_product_query gives what the schema gives: the same values, or the same error for each field."""
+    from django.http import QueryDict
+    from django.utils import translation
+
+    from catalog import inputs
+    from catalog.api.query import plain_values, read_product_query
+    from market.core.errors import ValidationFailed
+
+    params = QueryDict(query)
+    with translation.override(language):
+        try:
+            expected: object = inputs.read_query(inputs.ProductQueryInput, params)
+        except ValidationFailed as error:
+            expected = error.fields
+        try:
+            found: object = read_product_query(params)
+        except ValidationFailed as error:
+            found = error.fields
+    assert found == expected
+    if plain_values(params) is not None:  # what was read plainly has the schema's types too
+        assert {k: type(v) for k, v in found.items()} == {k: type(v) for k, v in expected.items()}  # type: ignore[union-attr]
+
+
+def test_plainly_written_parameters_are_read_without_the_schema(catalogue):
+    """The common queries take the plain reading (what makes it worth having)."""
+    from django.http import QueryDict
+
+    from catalog.api.query import plain_values
+
+    for query in ("page_size=24", "search=gao+st25&province=91&certificate=vietgap&page_size=24", "in_stock=1"):
+        assert plain_values(QueryDict(query)) is not None, query
