@@ -10,15 +10,21 @@ newest `updated_at` (which every write moves, market.core.models) is read into t
 fair's own `updated_at` covers its name and its status (who may see names).
 
 The bump is a cache counter (market.core.versions): now and again at commit, so a reader that drew the old rows
-in between is overtaken."""
+in between is overtaken.
+
+The fair page's exhibitor directory shows the same rows (the approved applications with a live assignment, their
+booths and zones, the exhibitors' names and provinces) and, besides, the products each application showcases:
+names and status belong to catalog, which knows nothing of fairs, so their newest `updated_at` and their count
+are read into the directory's version (`fair_page_versions`) as the names are into the plan's."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import models
-from django.db.models import Max
+from django.db.models import F, Func, Subquery
 
 from market.core import versions
 from market.core.models import TimeStampedQuerySet
@@ -40,16 +46,38 @@ def plan_changed(fair_ids: Iterable[int]) -> None:
         versions.bump(keys)
 
 
+def _newest(queryset: models.QuerySet[Any]) -> Subquery:
+    """The newest `updated_at` of `queryset`'s rows, as a subquery (MAX with no GROUP BY: one row)."""
+    return Subquery(queryset.order_by().values(newest=Func(F("updated_at"), function="MAX")))
+
+
+def _stamp(moment: datetime | None) -> float:
+    return moment.timestamp() if moment else 0
+
+
 def plan_version(fair: Fair) -> str:
     """What the fair's drawn plan depends on, as one string: its plan counter, its own last change and its
     exhibitors' newest change (one query and one cache round trip)."""
+    return fair_page_versions(fair, products=False)[0]
+
+
+def fair_page_versions(fair: Fair, *, products: bool = True) -> tuple[str, str]:
+    """The plan's version (plan_version) and the exhibitor directory's, which adds the showcased products' newest
+    change and number: a product renamed, delisted or published again moves its `updated_at` (every write does,
+    market.core.models); one that leaves the list lowers the count. One query and one cache round trip."""
+    from catalog.models import Product
     from market.organisations.models import Organisation
 
-    names = Organisation.objects.filter(
-        fair_applications__assignments__fair=fair, fair_applications__assignments__released_at__isnull=True
-    ).aggregate(newest=Max("updated_at"))["newest"]
+    live = {"fair_applications__assignments__released_at__isnull": True}
+    sources = [_newest(Organisation.objects.filter(fair_applications__assignments__fair=fair.pk, **live))]
+    if products:
+        shown = Product.objects.filter(fair_applications__fair=fair.pk, **live).order_by()
+        sources += [_newest(shown), Subquery(shown.values(n=Func(F("pk"), function="COUNT")))]
+    names, *listed = type(fair).objects.filter(pk=fair.pk).values_list(*sources).get()
     counter = versions.read([_key(fair.pk)])[0]
-    return f"{counter}:{fair.updated_at.timestamp()}:{names.timestamp() if names else 0}"
+    plan = f"{counter}:{fair.updated_at.timestamp()}:{_stamp(names)}"
+    newest, count = listed or (None, 0)
+    return plan, f"{plan}:{count}:{_stamp(newest)}"
 
 
 class PlanQuerySet(models.QuerySet[_M]):
