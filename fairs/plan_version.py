@@ -10,15 +10,20 @@ newest `updated_at` (which every write moves, market.core.models) is read into t
 fair's own `updated_at` covers its name and its status (who may see names).
 
 The bump is a cache counter (market.core.versions): now and again at commit, so a reader that drew the old rows
-in between is overtaken."""
+in between is overtaken.
+
+The fair page's exhibitor directory shows the same rows (the approved applications with a live assignment, their
+booths and zones, the exhibitors' names and provinces) and, besides, the products each application showcases:
+names and status belong to catalog, which knows nothing of fairs, so their newest `updated_at` and their count
+are read into the directory's version (`fair_page_versions`) as the names are into the plan's."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.db import models
-from django.db.models import Max
+from django.db import connection, models
 
 from market.core import versions
 from market.core.models import TimeStampedQuerySet
@@ -40,16 +45,49 @@ def plan_changed(fair_ids: Iterable[int]) -> None:
         versions.bump(keys)
 
 
+# The newest change of the fair's exhibitors (those with a live assignment) and of the products they showcase, and
+# how many those are, in one statement (parameters: the fair, twice). Written out: the ORM spent ~1.4 ms of CPU per
+# request building and compiling it, the database ~0.15 ms answering it. The fair page tests prove each part moves.
+SOURCES_SQL = """
+SELECT names.newest, shown.newest, shown.n
+FROM (
+    SELECT MAX(o.updated_at) AS newest
+    FROM organisations_organisation o
+    JOIN fairs_application a ON a.cooperative_id = o.id
+    JOIN fairs_boothassignment b ON b.application_id = a.id
+    WHERE b.fair_id = %s AND b.released_at IS NULL
+) names CROSS JOIN (
+    SELECT MAX(p.updated_at) AS newest, COUNT(*) AS n
+    FROM catalog_product p
+    JOIN fairs_application_products a_p ON a_p.product_id = p.id
+    JOIN fairs_boothassignment b ON b.application_id = a_p.application_id
+    WHERE b.fair_id = %s AND b.released_at IS NULL
+) shown
+"""
+
+
+def _stamp(newest: object) -> str:
+    """A newest change as the database answers it (a datetime; text on SQLite, None when there is none), in the
+    characters of a cache key."""
+    return newest.isoformat() if isinstance(newest, datetime) else str(newest).replace(" ", "T")
+
+
 def plan_version(fair: Fair) -> str:
     """What the fair's drawn plan depends on, as one string: its plan counter, its own last change and its
     exhibitors' newest change (one query and one cache round trip)."""
-    from market.organisations.models import Organisation
+    return fair_page_versions(fair)[0]
 
-    names = Organisation.objects.filter(
-        fair_applications__assignments__fair=fair, fair_applications__assignments__released_at__isnull=True
-    ).aggregate(newest=Max("updated_at"))["newest"]
+
+def fair_page_versions(fair: Fair) -> tuple[str, str]:
+    """The plan's version (plan_version) and the exhibitor directory's, which adds the showcased products' newest
+    change and number: a product renamed, delisted or published again moves its `updated_at` (every write does,
+    market.core.models); one that leaves the list lowers the count. One query and one cache round trip."""
+    with connection.cursor() as cursor:
+        cursor.execute(SOURCES_SQL, [fair.pk, fair.pk])
+        names, products, count = cursor.fetchone()
     counter = versions.read([_key(fair.pk)])[0]
-    return f"{counter}:{fair.updated_at.timestamp()}:{names.timestamp() if names else 0}"
+    plan = f"{counter}:{fair.updated_at.timestamp()}:{_stamp(names)}"
+    return plan, f"{plan}:{count}:{_stamp(products)}"
 
 
 class PlanQuerySet(models.QuerySet[_M]):

@@ -341,6 +341,28 @@ def badges_for(*, actor: Actor, fair: Fair) -> QuerySet[Badge]:
     return qs.filter(organisation_id=actor.organisation_id) if actor.organisation_id else qs.none()
 
 
+def checkin_copy(*, actor: Actor, fair: Fair) -> QuerySet[Badge]:
+    """The badges a check-in phone keeps (staff: every badge of the fair), reading only the columns its rows show
+    and the sync's order needs (fairs.api.CheckinCopyRow)."""
+    return (
+        badges_for(actor=actor, fair=fair)
+        .select_related(None)
+        .select_related("organisation", "reissued_as")
+        .only(
+            "pk",
+            "code",
+            "holder_name",
+            "checked_in_at",
+            "revoked_at",
+            "updated_at",
+            "organisation",
+            "organisation__name",
+            "reissued_as",
+            "reissued_as__code",
+        )
+    )
+
+
 @dataclass(frozen=True)
 class CheckinCounts:
     exhibitor_done: int = 0

@@ -18,6 +18,7 @@ urlpatterns = [
     path("fairs/<int:fair_id>/badges/<str:code>/revoke/", api.BadgeRevokeView.as_view(), name="badge-revoke"),
     path("fairs/<int:fair_id>/badges/<str:code>/reissue/", api.BadgeReissueView.as_view(), name="badge-reissue"),
     path("fairs/<int:fair_id>/check-in/badges/", api.CheckInBadgesView.as_view(), name="fair-check-in-badges"),
+    path("fairs/<int:fair_id>/check-in/copy/", api.CheckInCopyView.as_view(), name="fair-check-in-copy"),
     path("fairs/<int:fair_id>/applications/", api.ApplicationListView.as_view(), name="application-list"),
     path("fairs/<int:fair_id>/register/", api.RegisterView.as_view(), name="buyer-register"),
     path("fairs/<int:fair_id>/meetings/", api.MeetingListView.as_view(), name="meeting-list"),

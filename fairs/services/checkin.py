@@ -217,7 +217,7 @@ def _result(scan: CheckinScan, *, replayed: bool) -> ScanResult:
     outcome = ScanOutcome(scan.outcome)
     if badge is None:
         name = ""
-        message = _("No badge of this fair has the code %(code)s.") % {"code": scan.code}
+        message = _unknown_message(scan)
     else:
         name = badge.display_name
         if outcome == ScanOutcome.REVOKED:
@@ -245,6 +245,18 @@ def _result(scan: CheckinScan, *, replayed: bool) -> ScanResult:
         checked_in_at=badge.checked_in_at if badge is not None and outcome != ScanOutcome.REVOKED else None,
         replayed=replayed,
     )
+
+
+def _unknown_message(scan: CheckinScan) -> str:
+    """Why a code checks no one in here: a badge of another fair (codes are unique across fairs; staff, who alone
+    check in, see every fair), or no badge at all."""
+    elsewhere = Badge.objects.filter(code=scan.code).exclude(fair_id=scan.fair_id).select_related("fair").first()
+    if elsewhere is not None:
+        return _("Badge %(code)s is for another fair, %(fair)s: not valid at this one.") % {
+            "code": scan.code,
+            "fair": elsewhere.fair.name,
+        }
+    return _("No badge of this fair has the code %(code)s.") % {"code": scan.code}
 
 
 def checkin_badge(*, actor: Actor, fair_id: int, code: str) -> Badge:

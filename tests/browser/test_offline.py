@@ -44,7 +44,7 @@ VI = {"locale": "vi-VN", "viewport": PHONE}
 @pytest.fixture(autouse=True)
 def _no_sends_of_their_own(settings) -> None:
     """No send a test did not cause lands between its steps (the pages' own sends every 10 s would); and the
-    phones' copy of the badges (the badge list's sync) holds the badges made an instant before the page opens:
+    phones' copy of the badges (the check-in copy's sync) holds the badges made an instant before the page opens:
     the sync's lag covers clock skew between hosts, and here the server and the database share one clock."""
     settings.OFFLINE_SEND_EVERY_SECONDS = 3600
     settings.SYNC_SAFETY_LAG_SECONDS = 0
@@ -646,7 +646,7 @@ def refreshed(page: Page, cause: Callable[[], object]) -> None:
 
 def test_the_phone_refreshes_only_the_badges_that_changed_revoked_reissued_and_new(browser: Browser, live_server):
     """The page used to fetch the fair's whole badge copy on every refresh; it now keeps its copy and asks the
-    badge list for what changed since its cursor (docs/api-sync.md)."""
+    check-in copy for what changed since its cursor (docs/api-sync.md)."""
     base = live_server.url
     fair, staff = checkin_fair()
     lan = Badge.objects.get(fair=fair, holder_name="Nguyễn Thị Lan")
@@ -654,7 +654,7 @@ def test_the_phone_refreshes_only_the_badges_that_changed_revoked_reissued_and_n
     everyone = set(Badge.objects.filter(fair=fair).values_list("code", flat=True))
     ctx, page = phone(browser, base, staff.email)
     answers: list[Response] = []
-    page.on("response", lambda r: answers.append(r) if f"/fairs/{fair.pk}/badges/?" in r.url else None)
+    page.on("response", lambda r: answers.append(r) if f"/fairs/{fair.pk}/check-in/copy/?" in r.url else None)
     page.goto(f"{base}/staff/fairs/{fair.slug}/check-in/")
     status, result = page.locator("#offline-status"), page.locator("#checkin-result")
     expect(status).to_contain_text("thẻ đã lưu trên máy")

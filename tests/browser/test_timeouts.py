@@ -98,7 +98,7 @@ def test_an_htmx_form_that_gets_no_answer_says_so_and_keeps_what_was_typed(brows
 def test_a_check_in_whose_send_hangs_stays_queued_and_is_sent_again_under_the_same_key(
     browser: Browser, live_server, settings
 ):
-    # The phone's copy comes from the badge list's sync, whose lag (for clock skew between hosts) would leave out
+    # The phone's copy comes from the check-in copy's sync, whose lag (for clock skew between hosts) would leave out
     # a badge issued an instant before the page opens; here the server and the database share one clock.
     settings.SYNC_SAFETY_LAG_SECONDS = 0
     alliance = OrganisationFactory(kind=OrganisationKind.ALLIANCE, name="Liên minh HTX An Giang")

@@ -137,8 +137,8 @@ UNPAGED = {
     # Computed answers, not stored rows.
     "/api/v1/fairs/{fair_id}/allocate/": "the booth allocation a run would make (a preview)",
     "/api/v1/supply/trace/{public_id}/origins/": "a lot's origins traced back through its intakes",
-    # The door phones' offline copy of a fair's badges: taken whole before the doors open, by design.
-    "/api/v1/fairs/{fair_id}/check-in/badges/": "the check-in phones' offline copy, taken whole",
+    # Door systems' copy of a fair's badges, taken whole before the doors open, by design (phones sync check-in/copy/).
+    "/api/v1/fairs/{fair_id}/check-in/badges/": "door systems' copy of the badges, taken whole",
 }
 # Lists that page but do not sync, each with why.
 PAGED_WITHOUT_SYNC = {

@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 
 from fairs import services
 from fairs.models import Badge, BadgeKind, CheckinDevice, CheckinScan, ScanOutcome
-from market.core.errors import Conflict, PermissionDenied
+from market.core.errors import Conflict, NotFound, PermissionDenied
 from market.organisations.models import ApiScope, OrganisationKind, Role
 from market.organisations.permissions import Actor
 from market.organisations.services import api_token_create
@@ -219,3 +219,24 @@ def test_an_owner_names_a_delegate_through_the_api_and_staff_see_every_badge(all
     clerk.force_login(member(cooperative, Role.STAFF))
     assert clerk.post(url, {"name": "Lê Út"}, format="json").status_code == 403
     assert Badge.objects.filter(fair=fair).exclude(holder_name="").count() == 1
+
+
+def test_a_badge_of_another_fair_is_refused_and_named_as_that_fairs(alliance, staff_user, fair):
+    """Codes are unique across fairs: a phone moved from one fair's entrance to another's that scans a badge of
+    the first is told whose badge it is (online and in its sync's answer), and checks no one in."""
+    other = make_fair(alliance, booths=1, starts_in=1, name="Hội chợ Nông sản Long Xuyên")
+    assign(alliance, apply(OrganisationFactory(name="HTX Khóm Tắc Cậu"), other), other, "A-01")
+    publish(other)
+    elsewhere = Badge.objects.get(fair=other)
+    staff = actor_for(alliance, Role.STAFF, user=staff_user)
+
+    with translation.override("vi"):
+        with pytest.raises(NotFound) as refused:
+            services.checkin_scan(actor=staff, fair_id=fair.pk, code=elsewhere.code)
+        synced = sync(page_client(staff_user), fair, "phone-1", [scan(elsewhere.code, 1)])
+
+    named = f"Thẻ {elsewhere.code} là của hội chợ khác, Hội chợ Nông sản Long Xuyên: không dùng được ở hội chợ này."
+    assert refused.value.message == named
+    assert [(r["outcome"], r["message"]) for r in synced["results"]] == [(ScanOutcome.UNKNOWN, named)]
+    assert Badge.objects.get(pk=elsewhere.pk).checked_in_at is None
+    assert not CheckinScan.objects.filter(fair=other).exists()

@@ -45,6 +45,29 @@
     return template.replace("%(name)s", name);
   }
 
+  // This fair's name kept on the phone, so that a page of another fair can name it (otherFair).
+  var FAIR_NAME = "fair-name:";
+  store.put("meta", { k: FAIR_NAME + fair, name: d.fairName });
+
+  // The fair another of this phone's copies keeps `code` under, or null. Codes are unique across fairs, so such a
+  // code is never a badge of this fair: refused here, not queued (queued, the server would refuse it later).
+  function otherFair(code) {
+    return store.all("meta").then(function (rows) {
+      var others = rows.filter(function (m) {
+        return m.k.indexOf(FAIR_NAME) === 0 && m.k !== FAIR_NAME + fair;
+      });
+      return Promise.all(
+        others.map(function (m) {
+          return store.get("badges", m.k.slice(FAIR_NAME.length) + ":" + code).then(function (badge) {
+            return badge ? m.name : null;
+          });
+        })
+      ).then(function (names) {
+        return names.filter(Boolean)[0] || null;
+      });
+    });
+  }
+
   function showStatus() {
     return store.all("scans").then(function (scans) {
       var mine = scans.filter(function (s) {
@@ -58,12 +81,12 @@
     });
   }
 
-  // The phone's copy of the badges follows the badge list's sync (docs/api-sync.md): the first time, or when
-  // the phone has no cursor it can use, every badge of the fair from the beginning of time; after that only
-  // the badges changed since the cursor it kept, oldest change first, page after page. A revoked badge comes
-  // again as a state (revoked_at) and is refused here from then on; a badge issued again comes with the code
-  // that replaces it, and the new badge as a row of its own. Each fair has its own cursor, so a phone moved to
-  // another fair takes that fair's copy whole.
+  // The phone's copy of the badges follows the check-in copy's sync (docs/api-sync.md; rows of only what this
+  // page uses, in the badge list's order): the first time, or when the phone has no cursor it can use, every
+  // badge of the fair from the beginning of time; after that only the badges changed since the cursor it kept,
+  // oldest change first, page after page. A revoked badge comes again as a state (revoked) and is refused here
+  // from then on; a badge issued again comes with the code that replaces it, and the new badge as a row of its
+  // own. Each fair has its own cursor, so a phone moved to another fair takes that fair's copy whole.
   var SYNC_KEY = "badges-sync:" + fair;
   var PAGE = 200; // the list's largest page: a fair of 3,000 badges is 15 requests the first time
   // Past this age since its last whole copy the phone takes another rather than a day's changes, which at a
@@ -78,8 +101,8 @@
       code: b.code,
       name: b.name,
       // A badge scanned on this phone and not sent yet stays checked here, whatever the server still says.
-      checked: !!b.checked_in_at || !!queued[b.code],
-      revoked: !!b.revoked_at,
+      checked: b.checked_in || !!queued[b.code],
+      revoked: b.revoked,
       reissuedAs: b.reissued_as || "",
     };
   }
@@ -165,17 +188,25 @@
       return Promise.resolve();
     }
     var scan = { key: store.newKey(), fair: fair, code: code, scanned_at: new Date().toISOString() };
+    var elsewhere = null;
     return store
       .get("badges", fair + ":" + code)
       .then(function (badge) {
-        // Refused here and not queued: the phone knows this badge lets no one in.
-        if (badge && badge.revoked) return badge;
+        return badge ? badge : otherFair(code).then(function (name) {
+          elsewhere = name;
+        });
+      })
+      .then(function (badge) {
+        // Refused here and not queued: the phone knows this badge lets no one in here.
+        if ((badge && badge.revoked) || elsewhere) return badge;
         return store.put("scans", scan).then(function () {
           return badge;
         });
       })
       .then(function (badge) {
-        if (badge && badge.revoked) {
+        if (elsewhere) {
+          say(d.tOtherFair.replace("%(code)s", code).replace("%(fair)s", elsewhere), "error");
+        } else if (badge && badge.revoked) {
           say(named(d.tRevoked, badge.name), "error");
         } else if (!badge) {
           say(d.tUnknown, "warning");

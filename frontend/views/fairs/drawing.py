@@ -235,10 +235,11 @@ def _drawn(fair: Fair, *, show_names: bool, view: PlanView) -> PlanDrawing:
     return PlanDrawing(mark_safe(svg), layout.counts, mark_safe(booth_list))  # noqa: S308 (escaped above)
 
 
-def plan_drawing(fair: Fair, *, show_names: bool, view: PlanView) -> PlanDrawing:
-    """The drawing from the cache, under the fair's plan version, this deploy (our code, the label fitting
-    included) and the language; drawn on a miss."""
-    version = plan_version(fair)
+def plan_drawing(fair: Fair, *, show_names: bool, view: PlanView, version: str | None = None) -> PlanDrawing:
+    """The drawing from the cache, under the fair's plan version (`version`, when the caller read it already),
+    this deploy (our code, the label fitting included) and the language; drawn on a miss."""
+    if version is None:
+        version = plan_version(fair)
     key = f"fair-plan-drawing:{fair.pk}:{view}:{int(show_names)}:{get_language()}:{deploy_version()}:{version}"
     kept = cache.get(key)
     if kept is not None:

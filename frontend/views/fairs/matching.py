@@ -282,6 +282,7 @@ def _checkin_context(request: ActorRequest, fair: Fair) -> dict[str, Any]:
             "welcome": _("Welcome, %(name)s: checked in."),
             "already": _("%(name)s is already checked in."),
             "revoked": _("Badge revoked: %(name)s. Do not let them in with this badge."),
+            "other_fair": _("Badge %(code)s is for another fair, %(fair)s: not valid at this one."),
         },
         "actions": policy.FAIR_POLICY.actions(actor=request.actor, obj=state),
         "closed": policy.FAIR_POLICY.state_refusal(FairAction.CHECK_IN, state) or "",

@@ -16,9 +16,11 @@ from fairs import inputs, policy, selectors, services
 from fairs.lifecycle import FAIR_TRANSITIONS, PLAN_PUBLIC_STATUSES
 from fairs.models import Badge, Fair
 from fairs.permissions import FAIRS_BADGES
+from fairs.plan_version import fair_page_versions
 from frontend.decorators import actor_required
 from frontend.schema_forms import SchemaForm
 from frontend.views.fairs.common import fair_of
+from frontend.views.fairs.directory import exhibitor_directory
 from frontend.views.fairs.drawing import PlanView, plan_drawing
 from market.core.errors import ApplicationError
 from market.core.http import REVALIDATE, generated_file
@@ -36,23 +38,26 @@ def fair_detail(request: ActorRequest, slug: str) -> HttpResponse:
     fair = fair_of(request, slug)
     q = inputs.read_filters(inputs.ExhibitorFilter, request.GET)["q"]
     show_names = selectors.names_public(actor=actor, fair=fair)
+    # Read together: the drawing and the directory are each kept under theirs.
+    plan, listed = fair_page_versions(fair)
+    directory = exhibitor_directory(fair, q=q, show_names=show_names, version=listed)
+    if request.headers.get("HX-Request") and request.GET.get("partial") == "exhibitors":
+        return HttpResponse(directory)
     context = {
         "fair": fair,
-        "exhibitors": selectors.exhibitors(fair=fair, q=q) if show_names else [],
+        "directory": directory,
         "query": q,
         "mine": selectors.live_application(actor=actor, fair=fair) if actor.is_seller else None,
         "actions": policy.fair_actions(actor=actor, fair=fair),
         "is_staff": selectors.is_staff(actor),
         "transitions": [(t, FAIR_TRANSITIONS[t][1].label) for t in FAIR_TRANSITIONS],
-        **_plan_context(fair, show_names=show_names, view=PlanView.SCREEN),
+        **_plan_context(fair, show_names=show_names, view=PlanView.SCREEN, version=plan),
     }
-    if request.headers.get("HX-Request") and request.GET.get("partial") == "exhibitors":
-        return render(request, "frontend/fairs/_exhibitors.html", context)
     return render(request, "frontend/fairs/detail.html", context)
 
 
-def _plan_context(fair: Fair, *, show_names: bool, view: PlanView) -> dict[str, object]:
-    drawing = plan_drawing(fair, show_names=show_names, view=view)
+def _plan_context(fair: Fair, *, show_names: bool, view: PlanView, version: str | None = None) -> dict[str, object]:
+    drawing = plan_drawing(fair, show_names=show_names, view=view, version=version)
     return {"plan": drawing, "counts": drawing.counts}
 
 
