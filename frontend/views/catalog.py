@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -38,6 +38,7 @@ from market.core.errors import ApplicationError
 from market.core.parsing import format_input_decimal, format_money
 from market.organisations import geo
 from market.organisations.http import ActorRequest
+from market.organisations.permissions import Actor
 from market.organisations.storefront import storefront_version
 
 # What the filter form shows; paging is the links' business and the search has its own box.
@@ -134,8 +135,8 @@ def catalogue(request: ActorRequest) -> HttpResponse:
         lambda: _render_filters(request, query, page.corrected),
         seconds=FACETS_FRESH_SECONDS,
     )
-    content = render_to_string("frontend/catalog/catalogue_content.html", context)
-    return shell.page(request, "frontend/catalog/catalogue.html", mark_safe(content), status=400 if errors else 200)  # noqa: S308 (rendered by a template)
+    content = mark_safe(render_to_string("frontend/catalog/catalogue_content.html", context))  # noqa: S308 (rendered by a template)
+    return shell.page(request, "frontend/catalog/catalogue.html", {"content": content}, status=400 if errors else 200)
 
 
 def _render_filters(request: ActorRequest, query: selectors.ProductQuery, corrected: bool) -> str:
@@ -226,17 +227,21 @@ def _product_versions(request: ActorRequest, product_id: int) -> tuple[object, .
 @dataclass(frozen=True)
 class ProductShown:
     """What the product page shows anyone: the product (with its cooperative, category, VAT category, tiers and
-    images), its stock, and the rendered content around the two personal parts (CONTENT_SLOTS)."""
+    images), its stock, and the rendered content around the two personal parts (CONTENT_SLOTS); for a public
+    product, also the whole content an anonymous visitor is given when they ask with no parameters (the most
+    asked page: the personal parts are the same for every such visitor)."""
 
     product: Product
     stock: Decimal
     content: tuple[str, ...]
+    anonymous_content: str | None = None
 
 
 # The personal parts of the product page, rendered per request into the content kept for everyone: the owner's
 # "manage" link, and the quantity box (a buyer's posts to their cart with their CSRF token).
 CONTENT_SLOTS = ("<!--product:manage-->", "<!--product:buy-->")
 PRODUCT_PARTS_SECONDS = 3600  # keyed on the versions: this only bounds the memory of pages no one reads again
+PRODUCT_TEMPLATE = "frontend/catalog/product.html"
 
 
 def _product_shown(request: ActorRequest, product_id: int) -> ProductShown:
@@ -278,23 +283,23 @@ def _product_shown(request: ActorRequest, product_id: int) -> ProductShown:
     middle, after = rest.split(CONTENT_SLOTS[1])
     shown = ProductShown(product=item, stock=stock, content=(before, middle, after))
     if selectors.product_is_public(item):
+        # Without the request as well: an anonymous visitor's parts hold no token and no path (a buyer's do).
+        manage, buy = personal_parts(None, _personal_context(shown, Actor.anonymous(), QueryDict()))
+        shown = replace(shown, anonymous_content=before + manage + middle + buy + after)
         cache.set(key, shown, PRODUCT_PARTS_SECONDS)
     return shown
 
 
-@require_safe
-@one_version()
-@conditional_page(_product_versions)
-def product(request: ActorRequest, product_id: int) -> HttpResponse:
-    shown = _product_shown(request, product_id)
+def _personal_context(shown: ProductShown, actor: Actor, params: QueryDict) -> dict[str, Any]:
+    """What the personal parts are rendered from: the visitor's quantity box, its price and their actions."""
     item = shown.product
-    quote, quote_error, part = _quote(item, request.GET)
-    context = {
+    quote, quote_error, part = _quote(item, params)
+    return {
         "product": item,
         "stock": shown.stock,
         # The one quantity box (price and cart) keeps what was typed; it starts at the minimum order.
         "quantity_form": SchemaForm(
-            request.GET or None,
+            params or None,
             schema=ProductPageQuery,
             initial={"quantity": item.moq},
             context={"unit": item.unit},
@@ -302,15 +307,47 @@ def product(request: ActorRequest, product_id: int) -> HttpResponse:
         ),
         "quote": quote,
         "quote_error": quote_error,
-        "actions": allowed(product_actions(actor=request.actor, obj=item)),
+        "part": part,
+        "actor": actor,
+        "actions": allowed(product_actions(actor=actor, obj=item)),
     }
-    if _is_htmx(request) and part == PagePart.QUOTE:
-        return render(request, "frontend/catalog/partials/quote.html", context)
-    before, middle, after = shown.content
+
+
+def personal_parts(request: ActorRequest | None, context: dict[str, Any]) -> tuple[str, str]:
+    """The owner's "manage" link and the quantity box, rendered for the visitor."""
     manage = render_to_string("frontend/catalog/partials/product_manage.html", context, request)
     buy = render_to_string("frontend/catalog/partials/product_buy.html", context, request)
-    content = mark_safe(before + manage + middle + buy + after)  # noqa: S308 (each part rendered by a template)
-    return render(request, "frontend/catalog/product.html", {"product": item, "content": content})
+    return manage, buy
+
+
+@require_safe
+@one_version()
+@conditional_page(_product_versions)
+def product(request: ActorRequest, product_id: int) -> HttpResponse:
+    shown = _product_shown(request, product_id)
+    if shown.anonymous_content is not None and not request.GET and not request.actor.is_authenticated:
+        content = shown.anonymous_content
+    else:
+        context = _personal_context(shown, request.actor, request.GET)
+        if _is_htmx(request) and context["part"] == PagePart.QUOTE:
+            return render(request, "frontend/catalog/partials/quote.html", context)
+        before, middle, after = shown.content
+        manage, buy = personal_parts(request, context)
+        content = before + manage + middle + buy + after
+    # Each part rendered by a template, which escaped what it wrote.
+    parts = {"title": shown.product.name, "content": mark_safe(content)}  # noqa: S308
+    return shell.page(request, PRODUCT_TEMPLATE, parts)
+
+
+def _lot_versions(request: ActorRequest, ident: str) -> tuple[object, ...]:
+    """What a lot's trace page shows, by version: the catalogue's, today and the lot's own (its trace events).
+    Read once per request: the ETag and the kept parts share it."""
+    if "lot_versions" not in request.__dict__:
+        request.__dict__["lot_versions"] = versions((Watched.LOT, ident))
+    return request.__dict__["lot_versions"]
+
+
+TRACE_TEMPLATE = "frontend/catalog/trace.html"
 
 
 def _trace_page(request: ActorRequest, find_lot: Callable[[], HarvestLot], ident: str | None) -> HttpResponse:
@@ -323,10 +360,12 @@ def _trace_page(request: ActorRequest, find_lot: Callable[[], HarvestLot], ident
     audience = "staff" if actor.is_alliance_staff else actor.organisation_id
     key = None
     if ident is not None:
-        key = "trace:{}:{}:{}:{}:{}:{}".format(ident, *versions((Watched.LOT, ident)), audience, get_language())
+        key = "trace:{}:{}:{}:{}:{}:{}:{}".format(
+            ident, *_lot_versions(request, ident), audience, get_language(), deploy_version()
+        )
         parts = cache.get(key)
         if parts is not None:
-            return render(request, "frontend/catalog/trace.html", {"parts": parts})
+            return shell.page(request, TRACE_TEMPLATE, parts)
     context = {"trace": selectors.trace_view(lot=find_lot(), actor=actor)}
     parts = {
         "title": render_to_string("frontend/catalog/trace_title.html", context),
@@ -334,12 +373,12 @@ def _trace_page(request: ActorRequest, find_lot: Callable[[], HarvestLot], ident
     }
     if key is not None:
         cache.set(key, parts, TRACE_PARTS_SECONDS)
-    return render(request, "frontend/catalog/trace.html", {"parts": parts})
+    return shell.page(request, TRACE_TEMPLATE, parts)
 
 
 @require_safe
 @one_version()
-@conditional_page(lambda request, public_id: versions((Watched.LOT, public_id)))  # + its trace events
+@conditional_page(lambda request, public_id: _lot_versions(request, public_id))  # + its trace events
 def trace(request: ActorRequest, public_id: str) -> HttpResponse:
     """The internal QR path (/trace/<id>/) for lots of products without a GTIN."""
     return _trace_page(request, lambda: selectors.lot_public_get(public_id=public_id), public_id)
@@ -350,7 +389,7 @@ def _digital_link_version(request: ActorRequest, gtin: str, lot_code: str) -> tu
         gtin14 = gs1.normalise_gtin(gtin)
     except ValidationError:
         return None  # the view answers 404
-    return versions((Watched.LOT, digital_link_ident(gtin14, lot_code)))
+    return _lot_versions(request, digital_link_ident(gtin14, lot_code))
 
 
 @require_safe
