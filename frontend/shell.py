@@ -25,7 +25,6 @@ from dataclasses import dataclass
 
 from django.contrib.messages import get_messages
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, get_urlconf
@@ -34,6 +33,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from frontend.conditional import visitor_parts
+from frontend.csrf import page_token
 from frontend.navigation import navigation_for
 from market.core.conditional import deploy_version
 from market.core.security import csp_nonce
@@ -121,7 +121,7 @@ def page(request: HttpRequest, template: str, parts: Mapping[str, str], *, statu
     shell = _kept_shell(request, template, tuple(sorted(parts)))
     # escape(): as the template's autoescaping writes each value (the token and the nonce need none).
     values = {
-        CSRF: escape(get_token(request)),
+        CSRF: escape(page_token(request)),
         NONCE: escape(csp_nonce(request)),
         PATH: escape(request.get_full_path()),
         **{_part(name): conditional_escape(value) for name, value in parts.items()},

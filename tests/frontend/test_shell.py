@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.middleware.csrf import _unmask_cipher_token
 from django.template.loader import render_to_string
 from django.test import Client
+from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -122,3 +123,21 @@ def test_a_signed_in_visitor_and_waiting_messages_get_a_shell_of_their_own(buyer
     waiting.cookies[CookieStorage.cookie_name] = CookieStorage(HttpRequest())._encode([Message(INFO, "Đã lưu.")])
     assert "Đã lưu." in waiting.get("/catalogue/").content.decode()
     assert "Đã lưu." not in waiting.get("/catalogue/").content.decode()
+
+
+def test_the_token_written_into_a_shared_shell_passes_djangos_check_and_is_masked_per_response():
+    """frontend.csrf masks the token itself (one draw of randomness, where Django draws once per character):
+    Django's CsrfViewMiddleware takes it, for a new visitor and for one who has their cookie."""
+    client = Client(enforce_csrf_checks=True)
+    first = _tokens(client.get("/catalogue/").content.decode())[0]
+    secret = client.cookies[settings.CSRF_COOKIE_NAME].value
+    second = _tokens(client.get("/catalogue/").content.decode())[0]
+    assert first != second
+    assert _unmask_cipher_token(first) == _unmask_cipher_token(second) == secret
+    switch = reverse("frontend:set-language")
+    for token in (first, second):
+        response = client.post(switch, {"language": "en", "next": "/catalogue/", "csrfmiddlewaretoken": token})
+        assert response.status_code == 302
+    forged = second[:32] + first[32:]  # another mask over the same cipher: not the secret
+    refused = client.post(switch, {"language": "vi", "next": "/catalogue/", "csrfmiddlewaretoken": forged})
+    assert refused.status_code == 403
