@@ -141,3 +141,16 @@ def test_the_token_written_into_a_shared_shell_passes_djangos_check_and_is_maske
     forged = second[:32] + first[32:]  # another mask over the same cipher: not the secret
     refused = client.post(switch, {"language": "vi", "next": "/catalogue/", "csrfmiddlewaretoken": forged})
     assert refused.status_code == 403
+
+
+def test_a_search_that_holds_a_mark_is_rendered_in_full(cooperative, alliance):
+    """The catalogue's content around its results is kept split at private-use marks (frontend.views.catalog):
+    a search typed with one is shown as typed, with its results once, from a render of its own."""
+    make_product(cooperative, name="Gạo ST25")
+    typed = "gạo \ue000frame_results\ue000"
+    for _ in range(2):
+        response = Client().get("/catalogue/", {"search": typed})
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert html.count('id="product-grid"') == 1
+        assert f'value="{typed}"' in html
