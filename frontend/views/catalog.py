@@ -162,11 +162,12 @@ def catalogue(request: ActorRequest) -> HttpResponse:
         "error_messages": [m for ms in errors.values() for m in ms],
         "active_filters": lambda: _active_filters(query, category_names),
     }
-    slots = {
+    slots: dict[str, str] = {
         "filters": filters,
         "results": render_to_string("frontend/catalog/partials/catalogue_results.html", results),
     }
     frame = _catalogue_frame(request, frame_context)
+    content: str
     if frame is None:  # parameters that hold a frame's mark: rendered in full
         content = render_to_string(CATALOGUE_CONTENT, {**frame_context, **slots})
     else:
