@@ -42,7 +42,7 @@ from market.core.parsing import format_input_decimal, format_money
 from market.organisations import geo
 from market.organisations.http import ActorRequest
 from market.organisations.permissions import Actor
-from market.organisations.storefront import storefront_version
+from market.organisations.storefront import storefront_key
 
 # What the filter form shows; paging is the links' business and the search has its own box.
 FILTER_EXCLUDED = ("cursor", "page_size", "search")
@@ -291,8 +291,11 @@ def _product_versions(request: ActorRequest, product_id: int) -> tuple[object, .
     only that). Read once per request: the ETag and the kept content share it."""
     if "product_versions" not in request.__dict__:
         cooperative_id = selectors.product_cooperative_id(product_id)
-        cooperative = storefront_version(cooperative_id) if cooperative_id is not None else None
-        request.__dict__["product_versions"] = (*versions((Watched.PRODUCT, product_id)), cooperative)
+        if cooperative_id is None:  # no such product: the view answers 404
+            request.__dict__["product_versions"] = (*versions((Watched.PRODUCT, product_id)), None)
+        else:  # in one round trip
+            also = [storefront_key(cooperative_id)]
+            request.__dict__["product_versions"] = versions((Watched.PRODUCT, product_id), also=also)
     return request.__dict__["product_versions"]
 
 
