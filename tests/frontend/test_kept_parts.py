@@ -251,3 +251,33 @@ def test_a_write_to_one_product_renders_its_card_again_and_no_other(world):  # n
     assert _cards_rendered("/catalogue/") == ["Gạo ST25 Ngã Năm"]
     CHANGES["lot sold out"](world)
     assert _cards_rendered("/catalogue/") == ["Gạo ST25 Ngã Năm"]
+
+
+@pytest.mark.parametrize("page", ["trace", "storefront"])
+def test_a_trace_page_or_storefront_kept_by_one_deploy_is_rendered_again_by_the_next(world, monkeypatch, page):  # noqa: F811
+    """Their kept parts were keyed without the deploy: another deploy's templates served the previous one's."""
+    from django.contrib.staticfiles.storage import staticfiles_storage
+
+    from market.core.conditional import deploy_version
+
+    path, template = {
+        "trace": (f"/trace/{world.lot.public_id}/", "frontend/catalog/trace_content.html"),
+        "storefront": (
+            reverse("frontend:cooperative", args=[world.cooperative.pk]),
+            "frontend/organisation/storefront_content.html",
+        ),
+    }[page]
+
+    def rendered() -> list[str]:
+        response = Client().get(path)
+        assert response.status_code == 200
+        return [t.name for t in response.templates]
+
+    assert template in rendered()
+    assert template not in rendered()  # kept
+    monkeypatch.setattr(staticfiles_storage, "manifest_hash", "another-deploy", raising=False)
+    deploy_version.cache_clear()
+    try:
+        assert template in rendered()
+    finally:
+        deploy_version.cache_clear()
