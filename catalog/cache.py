@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from enum import StrEnum
@@ -104,11 +104,12 @@ def object_changed(kind: Watched, idents: Iterable[object]) -> None:
     data_versions.bump([_object_key(kind, ident) for ident in set(idents)])
 
 
-def versions(*objects: tuple[Watched, object]) -> tuple[object, ...]:
+def versions(*objects: tuple[Watched, object], also: Sequence[str] = ()) -> tuple[object, ...]:
     """What a public read of these objects is made of, in one Redis round trip: the catalogue version, today
-    (certificates and lots expire by date, with no write) and each object's version. Inside `one_version()`
-    the catalogue version read here is the one the rest of the request uses."""
-    keys = [_object_key(kind, ident) for kind, ident in objects]
+    (certificates and lots expire by date, with no write) and each object's version, then the versions (of
+    market.core.versions) named in `also` (a product page's cooperative's storefront version). Inside
+    `one_version()` the catalogue version read here is the one the rest of the request uses."""
+    keys = [_object_key(kind, ident) for kind, ident in objects] + list(also)
     found = cache.get_many([VERSION_KEY, *keys])
     seen = _read.get()
     if VERSION_KEY in found and seen is not None:

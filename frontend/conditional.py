@@ -48,10 +48,10 @@ from typing import Any
 
 from django.contrib.messages import get_messages
 from django.http import HttpRequest, HttpResponseBase
-from django.middleware.csrf import get_token
 from django.utils.translation import get_language
 
 from catalog.cache import served_stale
+from frontend import csrf
 from frontend.context_processors import shell
 from market.core.conditional import answer_conditionally, weak_etag
 from market.core.security import apply_page_policy, set_csp_nonce, validated_nonce
@@ -82,9 +82,7 @@ def visitor_parts(request: HttpRequest) -> tuple[object, ...]:
 def csrf_secret(request: HttpRequest) -> str:
     """The visitor's CSRF secret (the one their page's token masks); a new one, to be set as the cookie, for a
     visitor who has none yet."""
-    if not request.META.get("CSRF_COOKIE"):
-        get_token(request)
-    return str(request.META["CSRF_COOKIE"])
+    return csrf.secret(request)
 
 
 def conditional_page(data_version: DataVersion) -> Callable[[View], View]:

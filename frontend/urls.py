@@ -25,6 +25,13 @@ from frontend.views import (
 app_name = "frontend"
 
 urlpatterns = [
+    # The public pages first: the most asked, and each pattern tried before the one that matches costs the request
+    # (about 100 of them stood before these). No pattern below matches their paths.
+    path("catalogue/", catalog.catalogue, name="catalogue"),
+    path("products/<int:product_id>/", catalog.product, name="product"),
+    path("cooperatives/<int:organisation_id>/", storefront.storefront, name="cooperative"),
+    path("trace/<str:public_id>/", catalog.trace, name="trace"),
+    path("01/<str:gtin>/10/<str:lot_code>", catalog.digital_link, name="digital-link"),
     path("", organisations.home, name="home"),
     path("robots.txt", site.robots_txt, name="robots"),
     path("favicon.ico", site.favicon, name="favicon"),
@@ -82,7 +89,6 @@ urlpatterns = [
     path("organisation/tokens/<int:token_id>/renew/", organisations.token_renew, name="token-renew"),
     path("organisation/tokens/<int:token_id>/rotate/", organisations.token_rotate, name="token-rotate"),
     path("organisation/tokens/<int:token_id>/revoke/", organisations.token_revoke, name="token-revoke"),
-    path("cooperatives/<int:organisation_id>/", storefront.storefront, name="cooperative"),
     path("geo/communes/", organisations.communes, name="communes"),
     path("staff/verification/", staff.verification_queue, name="staff-verification"),
     path("staff/verification/<int:organisation_id>/", staff.verification_detail, name="staff-verification-detail"),
@@ -176,11 +182,6 @@ urlpatterns = [
         notifications.template_preview_email,
         name="staff-notification-template-email",
     ),
-    # catalogue (public)
-    path("catalogue/", catalog.catalogue, name="catalogue"),
-    path("products/<int:product_id>/", catalog.product, name="product"),
-    path("trace/<str:public_id>/", catalog.trace, name="trace"),
-    path("01/<str:gtin>/10/<str:lot_code>", catalog.digital_link, name="digital-link"),
     # catalogue (the cooperative's own)
     path("my/products/", catalog_manage.products, name="my-products"),
     path("my/products/new/", catalog_manage.product_new, name="my-product-new"),

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -14,6 +15,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import get_script_prefix, get_urlconf
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy
@@ -23,14 +26,14 @@ from rest_framework import serializers
 
 from catalog import gs1, inputs, selectors
 from catalog.cache import DEFAULT_TIMEOUT as FACETS_FRESH_SECONDS
-from catalog.cache import Watched, digital_link_ident, one_version, versions
+from catalog.cache import Watched, catalog_version, digital_link_ident, one_version, versions
 from catalog.commands import Sort
 from catalog.models import CertificateKind, HarvestLot, Product
 from catalog.policy import allowed, product_actions
 from catalog.pricing import PriceQuote
 from frontend import shell
 from frontend.conditional import conditional_page
-from frontend.fragments import fragment, product_cards
+from frontend.fragments import card_parts, fragment_part, kept_parts
 from frontend.schema_forms import Choices, SchemaForm
 from market.core import inputs as core_inputs
 from market.core.conditional import deploy_version
@@ -38,7 +41,8 @@ from market.core.errors import ApplicationError
 from market.core.parsing import format_input_decimal, format_money
 from market.organisations import geo
 from market.organisations.http import ActorRequest
-from market.organisations.storefront import storefront_version
+from market.organisations.permissions import Actor
+from market.organisations.storefront import storefront_key
 
 # What the filter form shows; paging is the links' business and the search has its own box.
 FILTER_EXCLUDED = ("cursor", "page_size", "search")
@@ -82,19 +86,35 @@ def filter_form(request: ActorRequest) -> SchemaForm:
     return form
 
 
-@functools.cache
-def _unfiltered() -> dict[str, Any]:
-    """The schema's reading of no parameters (its defaults): the same on every request."""
-    values, _errors = inputs.read_query_leniently(inputs.ProductQueryInput, QueryDict())
-    return values
+# What the catalogue's parameters read to, by (the parameters, the language of the errors, the catalogue version:
+# a category is found by name or slug in that version's tree). Reading them through the schema cost ~0.4 ms of a
+# search's CPU (DRF builds the schema's fields anew for each reading); the same parameters read the same way.
+READ_FILTERS_KEPT = 512
+
+
+@functools.lru_cache(maxsize=READ_FILTERS_KEPT)
+def _read_params(
+    params: tuple[tuple[str, tuple[str, ...]], ...], _language: str, _version: int
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    query = QueryDict(mutable=True)
+    for name, values in params:
+        query.setlist(name, list(values))
+    return inputs.read_query_leniently(inputs.ProductQueryInput, query)
 
 
 def _read_filters(request: ActorRequest) -> tuple[dict[str, Any], dict[str, list[str]]]:
-    """The catalogue's parameters, typed, and the errors of those that are not right. Without parameters (the
-    most asked page) the schema's defaults, read once: DRF builds the schema's fields anew for each reading."""
-    if not request.GET:
-        return dict(_unfiltered()), {}
-    return inputs.read_query_leniently(inputs.ProductQueryInput, request.GET)
+    """The catalogue's parameters, typed, and the errors of those that are not right (copies: the reading is
+    kept for the next request with the same parameters)."""
+    params = tuple((name, tuple(values)) for name, values in request.GET.lists())
+    values, errors = _read_params(params, get_language(), catalog_version())
+    return dict(values), {name: list(messages) for name, messages in errors.items()}
+
+
+@functools.lru_cache(maxsize=16)
+def _category_names(_version: int, _day: str, _language: str) -> dict[int, str]:
+    """Each category's name in the language, per catalogue version and day (the tree's own key), kept in the
+    process: the cards name their category, and reading the tree from Redis and naming it cost ~0.2 ms a page."""
+    return {node.id: node.name for node in selectors.category_tree()}
 
 
 @require_safe
@@ -109,33 +129,86 @@ def catalogue(request: ActorRequest) -> HttpResponse:
     except ApplicationError as error:
         errors = {**errors, **error.fields}
         page = selectors.product_page(query=query)
-    category_names = {n.id: n.name for n in selectors.category_tree()}
-    context = {
+    category_names = _category_names(catalog_version(), timezone.localdate().isoformat(), get_language())
+    status = 400 if errors else 200
+    cards = card_parts([(p, page.badges.get(p.pk, []), category_names.get(p.category_id, "")) for p in page.products])
+    next_link = _link(query, cursor=page.next_cursor) if page.next_cursor else None
+    first_link = _link(query) if cursor else None
+    results: dict[str, Any] = {
         "query": query,
-        "errors": errors,
-        "error_messages": [m for ms in errors.values() for m in ms],
         "unusable_search": query.search_plan.unusable,
-        "page": page,
-        "cards": product_cards(
-            [(p, page.badges.get(p.pk, []), category_names.get(p.category_id, "")) for p in page.products]
-        ),
-        "next_link": _link(query, cursor=page.next_cursor) if page.next_cursor else None,
-        "first_link": _link(query) if cursor else None,
-        "active_filters": _active_filters(query, category_names),
+        "next_link": next_link,
+        "first_link": first_link,
     }
     if _is_htmx(request):  # more products: the cards and the next link
-        return render(request, "frontend/catalog/results.html", context, status=400 if errors else 200)
+        results["cards"] = kept_parts(cards)
+        return render(request, "frontend/catalog/results.html", results, status=status)
     # The filters (the form as typed, with its messages, and the facet counts) are the same for everyone asking
-    # with the same parameters until the next catalogue write; the cursor only pages the products.
+    # with the same parameters until the next catalogue write; the cursor only pages the products. Read with the
+    # cards, in one round trip.
     filters_asked = sorted((name, values) for name, values in request.GET.lists() if name != "cursor")
-    context["filters"] = fragment(
+    filters_part = fragment_part(
         "catalogue-filters",
         {"asked": filters_asked, "corrected": page.corrected},
         lambda: _render_filters(request, query, page.corrected),
         seconds=FACETS_FRESH_SECONDS,
     )
-    content = render_to_string("frontend/catalog/catalogue_content.html", context)
-    return shell.page(request, "frontend/catalog/catalogue.html", mark_safe(content), status=400 if errors else 200)  # noqa: S308 (rendered by a template)
+    filters, *card_html = kept_parts([filters_part, *cards])
+    # The grid as partials/cards.html writes it (its newline is in catalogue_results.html): that include cost a
+    # template render per card.
+    results.update(cards=card_html, grid=mark_safe("".join(card_html)))  # noqa: S308 (each card rendered by a template)
+    frame_context = {
+        "query": query,
+        "error_messages": [m for ms in errors.values() for m in ms],
+        "active_filters": lambda: _active_filters(query, category_names),
+    }
+    slots: dict[str, str] = {
+        "filters": filters,
+        "results": render_to_string("frontend/catalog/partials/catalogue_results.html", results),
+    }
+    frame = _catalogue_frame(request, frame_context)
+    content: str
+    if frame is None:  # parameters that hold a frame's mark: rendered in full
+        content = render_to_string(CATALOGUE_CONTENT, {**frame_context, **slots})
+    else:
+        content = "".join(slots[piece] if i % 2 else piece for i, piece in enumerate(frame))
+    # Each piece rendered by a template, which escaped what it wrote.
+    return shell.page(request, "frontend/catalog/catalogue.html", {"content": mark_safe(content)}, status=status)  # noqa: S308
+
+
+# The catalogue page's content around its results (the search box, the filters in use, the messages of the
+# parameters not understood): a function of the parameters, the language and the catalogue version (the category
+# names, the search's vocabulary), rendered once per process with a mark for each part that is not (the filter
+# column, kept with its facet counts by frontend.fragments; the cards and the links to more: the page's results).
+# Why: rendering it cost ~1 ms of a search's CPU on every request. Kept in the process: no Redis round trip.
+CATALOGUE_CONTENT = "frontend/catalog/catalogue_content.html"
+FRAME_SLOTS = ("filters", "results")
+_FRAME_MARK = re.compile("\ue000frame_([a-z]+)\ue000")
+_frames: dict[tuple[object, ...], tuple[str, ...]] = {}
+KEPT_FRAMES = 256  # bounds the memory: start again past this many parameter sets
+
+
+def _catalogue_frame(request: ActorRequest, context: dict[str, Any]) -> tuple[str, ...] | None:
+    """The content split at its marks (text at even places, the marks' names at odd ones); None when what was typed
+    holds a mark itself (the marks are private-use characters: nobody types them but on purpose)."""
+    key = (
+        tuple((name, tuple(values)) for name, values in request.GET.lists()),
+        get_language(),
+        catalog_version(),
+        deploy_version(),
+        get_script_prefix(),
+        get_urlconf(),
+    )
+    frame = _frames.get(key)
+    if frame is None:
+        marks = {name: mark_safe(f"\ue000frame_{name}\ue000") for name in FRAME_SLOTS}  # noqa: S308 (constants)
+        frame = tuple(_FRAME_MARK.split(render_to_string(CATALOGUE_CONTENT, {**context, **marks})))
+        if frame[1::2] != FRAME_SLOTS:
+            return None
+        if len(_frames) >= KEPT_FRAMES:
+            _frames.clear()
+        _frames[key] = frame
+    return frame
 
 
 def _render_filters(request: ActorRequest, query: selectors.ProductQuery, corrected: bool) -> str:
@@ -218,25 +291,32 @@ def _product_versions(request: ActorRequest, product_id: int) -> tuple[object, .
     only that). Read once per request: the ETag and the kept content share it."""
     if "product_versions" not in request.__dict__:
         cooperative_id = selectors.product_cooperative_id(product_id)
-        cooperative = storefront_version(cooperative_id) if cooperative_id is not None else None
-        request.__dict__["product_versions"] = (*versions((Watched.PRODUCT, product_id)), cooperative)
+        if cooperative_id is None:  # no such product: the view answers 404
+            request.__dict__["product_versions"] = (*versions((Watched.PRODUCT, product_id)), None)
+        else:  # in one round trip
+            also = [storefront_key(cooperative_id)]
+            request.__dict__["product_versions"] = versions((Watched.PRODUCT, product_id), also=also)
     return request.__dict__["product_versions"]
 
 
 @dataclass(frozen=True)
 class ProductShown:
     """What the product page shows anyone: the product (with its cooperative, category, VAT category, tiers and
-    images), its stock, and the rendered content around the two personal parts (CONTENT_SLOTS)."""
+    images), its stock, and the rendered content around the two personal parts (CONTENT_SLOTS); for a public
+    product, also the whole content an anonymous visitor is given when they ask with no parameters (the most
+    asked page: the personal parts are the same for every such visitor)."""
 
     product: Product
     stock: Decimal
     content: tuple[str, ...]
+    anonymous_content: str | None = None
 
 
 # The personal parts of the product page, rendered per request into the content kept for everyone: the owner's
 # "manage" link, and the quantity box (a buyer's posts to their cart with their CSRF token).
 CONTENT_SLOTS = ("<!--product:manage-->", "<!--product:buy-->")
 PRODUCT_PARTS_SECONDS = 3600  # keyed on the versions: this only bounds the memory of pages no one reads again
+PRODUCT_TEMPLATE = "frontend/catalog/product.html"
 
 
 def _product_shown(request: ActorRequest, product_id: int) -> ProductShown:
@@ -278,23 +358,23 @@ def _product_shown(request: ActorRequest, product_id: int) -> ProductShown:
     middle, after = rest.split(CONTENT_SLOTS[1])
     shown = ProductShown(product=item, stock=stock, content=(before, middle, after))
     if selectors.product_is_public(item):
+        # Without the request as well: an anonymous visitor's parts hold no token and no path (a buyer's do).
+        manage, buy = personal_parts(None, _personal_context(shown, Actor.anonymous(), QueryDict()))
+        shown = replace(shown, anonymous_content=before + manage + middle + buy + after)
         cache.set(key, shown, PRODUCT_PARTS_SECONDS)
     return shown
 
 
-@require_safe
-@one_version()
-@conditional_page(_product_versions)
-def product(request: ActorRequest, product_id: int) -> HttpResponse:
-    shown = _product_shown(request, product_id)
+def _personal_context(shown: ProductShown, actor: Actor, params: QueryDict) -> dict[str, Any]:
+    """What the personal parts are rendered from: the visitor's quantity box, its price and their actions."""
     item = shown.product
-    quote, quote_error, part = _quote(item, request.GET)
-    context = {
+    quote, quote_error, part = _quote(item, params)
+    return {
         "product": item,
         "stock": shown.stock,
         # The one quantity box (price and cart) keeps what was typed; it starts at the minimum order.
         "quantity_form": SchemaForm(
-            request.GET or None,
+            params or None,
             schema=ProductPageQuery,
             initial={"quantity": item.moq},
             context={"unit": item.unit},
@@ -302,15 +382,47 @@ def product(request: ActorRequest, product_id: int) -> HttpResponse:
         ),
         "quote": quote,
         "quote_error": quote_error,
-        "actions": allowed(product_actions(actor=request.actor, obj=item)),
+        "part": part,
+        "actor": actor,
+        "actions": allowed(product_actions(actor=actor, obj=item)),
     }
-    if _is_htmx(request) and part == PagePart.QUOTE:
-        return render(request, "frontend/catalog/partials/quote.html", context)
-    before, middle, after = shown.content
+
+
+def personal_parts(request: ActorRequest | None, context: dict[str, Any]) -> tuple[str, str]:
+    """The owner's "manage" link and the quantity box, rendered for the visitor."""
     manage = render_to_string("frontend/catalog/partials/product_manage.html", context, request)
     buy = render_to_string("frontend/catalog/partials/product_buy.html", context, request)
-    content = mark_safe(before + manage + middle + buy + after)  # noqa: S308 (each part rendered by a template)
-    return render(request, "frontend/catalog/product.html", {"product": item, "content": content})
+    return manage, buy
+
+
+@require_safe
+@one_version()
+@conditional_page(_product_versions)
+def product(request: ActorRequest, product_id: int) -> HttpResponse:
+    shown = _product_shown(request, product_id)
+    if shown.anonymous_content is not None and not request.GET and not request.actor.is_authenticated:
+        content = shown.anonymous_content
+    else:
+        context = _personal_context(shown, request.actor, request.GET)
+        if _is_htmx(request) and context["part"] == PagePart.QUOTE:
+            return render(request, "frontend/catalog/partials/quote.html", context)
+        before, middle, after = shown.content
+        manage, buy = personal_parts(request, context)
+        content = before + manage + middle + buy + after
+    # Each part rendered by a template, which escaped what it wrote.
+    parts = {"title": shown.product.name, "content": mark_safe(content)}  # noqa: S308
+    return shell.page(request, PRODUCT_TEMPLATE, parts)
+
+
+def _lot_versions(request: ActorRequest, ident: str) -> tuple[object, ...]:
+    """What a lot's trace page shows, by version: the catalogue's, today and the lot's own (its trace events).
+    Read once per request: the ETag and the kept parts share it."""
+    if "lot_versions" not in request.__dict__:
+        request.__dict__["lot_versions"] = versions((Watched.LOT, ident))
+    return request.__dict__["lot_versions"]
+
+
+TRACE_TEMPLATE = "frontend/catalog/trace.html"
 
 
 def _trace_page(request: ActorRequest, find_lot: Callable[[], HarvestLot], ident: str | None) -> HttpResponse:
@@ -323,10 +435,12 @@ def _trace_page(request: ActorRequest, find_lot: Callable[[], HarvestLot], ident
     audience = "staff" if actor.is_alliance_staff else actor.organisation_id
     key = None
     if ident is not None:
-        key = "trace:{}:{}:{}:{}:{}:{}".format(ident, *versions((Watched.LOT, ident)), audience, get_language())
+        key = "trace:{}:{}:{}:{}:{}:{}:{}".format(
+            ident, *_lot_versions(request, ident), audience, get_language(), deploy_version()
+        )
         parts = cache.get(key)
         if parts is not None:
-            return render(request, "frontend/catalog/trace.html", {"parts": parts})
+            return shell.page(request, TRACE_TEMPLATE, parts)
     context = {"trace": selectors.trace_view(lot=find_lot(), actor=actor)}
     parts = {
         "title": render_to_string("frontend/catalog/trace_title.html", context),
@@ -334,12 +448,12 @@ def _trace_page(request: ActorRequest, find_lot: Callable[[], HarvestLot], ident
     }
     if key is not None:
         cache.set(key, parts, TRACE_PARTS_SECONDS)
-    return render(request, "frontend/catalog/trace.html", {"parts": parts})
+    return shell.page(request, TRACE_TEMPLATE, parts)
 
 
 @require_safe
 @one_version()
-@conditional_page(lambda request, public_id: versions((Watched.LOT, public_id)))  # + its trace events
+@conditional_page(lambda request, public_id: _lot_versions(request, public_id))  # + its trace events
 def trace(request: ActorRequest, public_id: str) -> HttpResponse:
     """The internal QR path (/trace/<id>/) for lots of products without a GTIN."""
     return _trace_page(request, lambda: selectors.lot_public_get(public_id=public_id), public_id)
@@ -350,7 +464,7 @@ def _digital_link_version(request: ActorRequest, gtin: str, lot_code: str) -> tu
         gtin14 = gs1.normalise_gtin(gtin)
     except ValidationError:
         return None  # the view answers 404
-    return versions((Watched.LOT, digital_link_ident(gtin14, lot_code)))
+    return _lot_versions(request, digital_link_ident(gtin14, lot_code))
 
 
 @require_safe

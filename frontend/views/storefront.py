@@ -13,7 +13,6 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
-from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -28,9 +27,11 @@ from catalog import selectors as catalog
 from catalog.models import Certificate
 from catalog.supply import selectors as supply
 from fairs import selectors as fairs
+from frontend import shell
 from frontend.conditional import conditional_page
 from frontend.fragments import product_cards
 from market.core import inputs as core_inputs
+from market.core.conditional import deploy_version
 from market.organisations import selectors as organisations
 from market.organisations.http import ActorRequest
 from market.organisations.models import Organisation
@@ -97,8 +98,12 @@ def organisation_ld(organisation: Organisation, url: str, certificates: list[Cer
 
 def _version(request: ActorRequest, organisation_id: int) -> tuple[object, ...]:
     """What the storefront shows, by version (market.organisations.storefront): the cooperative's, kept by
-    every service that changes a part of it, and today (certificates expire, orders fall due, by date)."""
-    return (storefront_version(organisation_id), timezone.localdate().isoformat())
+    every service that changes a part of it, and today (certificates expire, orders fall due, by date). Read once
+    per request: the ETag and the kept parts share it."""
+    if "storefront_versions" not in request.__dict__:
+        today = timezone.localdate().isoformat()
+        request.__dict__["storefront_versions"] = (storefront_version(organisation_id), today)
+    return request.__dict__["storefront_versions"]
 
 
 @require_safe
@@ -109,15 +114,16 @@ def storefront(request: ActorRequest, organisation_id: int) -> HttpResponse:
     # What the page shows is the same for everyone until its storefront version moves (or the day: certificates
     # expire, orders fall due), as the ETag says: kept rendered, in the visitor's language, under both. Nothing of
     # the visitor's is in it; the page shell around it is theirs. A cooperative no longer public has a new
-    # version, under which nothing is kept: seller_public_get answers 404.
-    key = "storefront:{}:{}:{}:{}:{}".format(
-        organisation_id, page_number, *_version(request, organisation_id), get_language()
+    # version, under which nothing is kept: seller_public_get answers 404. The deploy is in the key too: another
+    # deploy's templates render the parts differently.
+    key = "storefront:{}:{}:{}:{}:{}:{}".format(
+        organisation_id, page_number, *_version(request, organisation_id), get_language(), deploy_version()
     )
     parts = cache.get(key)
     if parts is None:
         parts = _storefront_parts(organisation_id, page_number)
         cache.set(key, parts, PARTS_SECONDS)
-    return render(request, "frontend/organisation/storefront.html", {"parts": parts})
+    return shell.page(request, "frontend/organisation/storefront.html", parts)
 
 
 def _storefront_parts(organisation_id: int, page_number: int) -> dict[str, str]:

@@ -12,14 +12,16 @@ from collections.abc import Iterable
 from market.core import versions
 
 
-def _key(cooperative_id: int) -> str:
+def storefront_key(cooperative_id: int) -> str:
+    """The key of the cooperative's storefront version (market.core.versions), for a page that reads it with
+    others in one round trip."""
     return f"storefront:{cooperative_id}"
 
 
 def storefront_changed(cooperative_ids: Iterable[int | None]) -> None:
     """Now and again at commit (market.core.versions)."""
-    versions.bump([_key(pk) for pk in set(cooperative_ids) if pk is not None])
+    versions.bump([storefront_key(pk) for pk in set(cooperative_ids) if pk is not None])
 
 
 def storefront_version(cooperative_id: int) -> object:
-    return versions.read([_key(cooperative_id)])[0]
+    return versions.read([storefront_key(cooperative_id)])[0]

@@ -34,9 +34,20 @@ def _page(path: str) -> str:
     return html
 
 
+def _forget_everything_kept() -> None:
+    """The cache emptied, and what each process keeps: the anonymous shells, the catalogue's frames and readings."""
+    from frontend import shell
+    from frontend.views import catalog
+
+    cache.clear()
+    shell._kept.clear()
+    catalog._frames.clear()
+    catalog._read_params.cache_clear()
+
+
 def _kept_and_fresh(path: str) -> tuple[str, str]:
     kept = _page(path)
-    cache.clear()
+    _forget_everything_kept()
     return kept, _page(path)
 
 
@@ -45,6 +56,7 @@ def test_after_each_change_the_kept_parts_are_what_a_fresh_render_shows(world, c
     paths = [
         "/catalogue/",
         "/catalogue/?in_stock=1",
+        "/catalogue/?search=g%E1%BA%A1o&ocop_min=3&price_min=1000&moq_max=50",
         f"/catalogue/?cooperative={world.cooperative.pk}",
         reverse("frontend:cooperative", args=[world.cooperative.pk]),
     ]
@@ -198,14 +210,17 @@ def test_a_part_kept_by_one_deploy_is_rendered_again_by_the_next(monkeypatch):
     serve the parts the previous one rendered until the next catalogue write."""
     from django.contrib.staticfiles.storage import staticfiles_storage
 
-    from frontend.fragments import fragment
+    from frontend.fragments import fragment_part, kept_parts
     from market.core.conditional import deploy_version
 
-    assert fragment("deploy-test", {}, lambda: "old templates") == "old templates"
+    def fragment(render):
+        return kept_parts([fragment_part("deploy-test", {}, render)])[0]
+
+    assert fragment(lambda: "old templates") == "old templates"
     monkeypatch.setattr(staticfiles_storage, "manifest_hash", "another-deploy", raising=False)
     deploy_version.cache_clear()
     try:
-        assert fragment("deploy-test", {}, lambda: "new templates") == "new templates"
+        assert fragment(lambda: "new templates") == "new templates"
     finally:
         deploy_version.cache_clear()
 
@@ -216,10 +231,10 @@ def _cards_rendered(path: str) -> list[str]:
 
     response = Client().get(path)
     assert response.status_code == 200
+    # The test client gives one template's context alone, several as a list.
+    contexts = response.context if len(response.templates) > 1 else [response.context] * len(response.templates)
     return [
-        str(c["product"].name)
-        for t, c in zip(response.templates, response.context, strict=True)
-        if t.name == CARD_TEMPLATE
+        str(c["product"].name) for t, c in zip(response.templates, contexts, strict=True) if t.name == CARD_TEMPLATE
     ]
 
 
@@ -236,3 +251,33 @@ def test_a_write_to_one_product_renders_its_card_again_and_no_other(world):  # n
     assert _cards_rendered("/catalogue/") == ["Gạo ST25 Ngã Năm"]
     CHANGES["lot sold out"](world)
     assert _cards_rendered("/catalogue/") == ["Gạo ST25 Ngã Năm"]
+
+
+@pytest.mark.parametrize("page", ["trace", "storefront"])
+def test_a_trace_page_or_storefront_kept_by_one_deploy_is_rendered_again_by_the_next(world, monkeypatch, page):  # noqa: F811
+    """Their kept parts were keyed without the deploy: another deploy's templates served the previous one's."""
+    from django.contrib.staticfiles.storage import staticfiles_storage
+
+    from market.core.conditional import deploy_version
+
+    path, template = {
+        "trace": (f"/trace/{world.lot.public_id}/", "frontend/catalog/trace_content.html"),
+        "storefront": (
+            reverse("frontend:cooperative", args=[world.cooperative.pk]),
+            "frontend/organisation/storefront_content.html",
+        ),
+    }[page]
+
+    def rendered() -> list[str]:
+        response = Client().get(path)
+        assert response.status_code == 200
+        return [t.name for t in response.templates]
+
+    assert template in rendered()
+    assert template not in rendered()  # kept
+    monkeypatch.setattr(staticfiles_storage, "manifest_hash", "another-deploy", raising=False)
+    deploy_version.cache_clear()
+    try:
+        assert template in rendered()
+    finally:
+        deploy_version.cache_clear()

@@ -14,15 +14,18 @@ from django.http import HttpRequest
 from django.middleware.csrf import _unmask_cipher_token
 from django.template.loader import render_to_string
 from django.test import Client
+from django.urls import reverse
 from django.utils import translation
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
+from tests.catalog.factories import make_lot, make_product
 from tests.factories import member
 
 pytestmark = pytest.mark.django_db
 
-TEMPLATE = "frontend/catalog/catalogue.html"
 TOKENS = re.compile(r'(name="csrfmiddlewaretoken" value="|"X-CSRFToken": ")([^"]+)"')
-SLOT = "\x00slot\x00"
+SLOT = "\x00slot:{}\x00"
 
 
 def _tokens(html: str) -> list[str]:
@@ -34,22 +37,59 @@ def _masked_alike(html: str) -> str:
     return TOKENS.sub(r'\1csrf"', html)
 
 
+@pytest.fixture
+def pages(cooperative, alliance):
+    """Each page on the shared shell: (path, its template, the names of the parts it fills in)."""
+    rice = make_product(cooperative, name='Gạo <ST25> & "Tân Hiệp"')  # the title escaped as the template does
+    lot = make_lot(rice)
+    return {
+        "catalogue": ("/catalogue/", "frontend/catalog/catalogue.html", ["content"]),
+        "catalogue searched": (
+            "/catalogue/?search=g%E1%BA%A1o&in_stock=1&sort=newest",
+            "frontend/catalog/catalogue.html",
+            ["content"],
+        ),
+        "product": (f"/products/{rice.pk}/", "frontend/catalog/product.html", ["title", "content"]),
+        "product with a quantity": (
+            f"/products/{rice.pk}/?quantity=120",
+            "frontend/catalog/product.html",
+            ["title", "content"],
+        ),
+        "storefront": (
+            f"/cooperatives/{cooperative.pk}/",
+            "frontend/organisation/storefront.html",
+            ["title", "description", "head", "content"],
+        ),
+        "trace": (f"/trace/{lot.public_id}/", "frontend/catalog/trace.html", ["title", "content"]),
+    }
+
+
 @pytest.mark.parametrize("language", ["vi", "en"])
-@pytest.mark.parametrize("path", ["/catalogue/", "/catalogue/?search=g%E1%BA%A1o&in_stock=1&sort=newest"])
-def test_the_kept_shell_is_what_a_full_render_gives_the_visitor(path, language):
+@pytest.mark.parametrize(
+    "page", ["catalogue", "catalogue searched", "product", "product with a quantity", "storefront", "trace"]
+)
+def test_the_kept_shell_is_what_a_full_render_gives_the_visitor(pages, page, language):
+    path, template, names = pages[page]
     client = Client()
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     for _ in range(2):  # the second from the kept shell
         response = client.get(path)
         assert response.status_code == 200
-    html = response.content.decode()
-    # The same request rendered by Django in full (its nonce, its path, its language), around a slot.
+    html = _masked_alike(response.content.decode())
+    # The same request rendered by Django in full (its nonce, its path, its language), with a slot for each part.
     with translation.override(language):
-        full = render_to_string(TEMPLATE, {"content": SLOT}, request=response.wsgi_request)
-    before, after = _masked_alike(full).split(SLOT)
-    assert _masked_alike(html).startswith(before)
-    assert _masked_alike(html).endswith(after)
-    assert "&amp;in_stock=1" in before or "?" not in path  # the path written in, escaped as the template does
+        parts = {name: mark_safe(SLOT.format(name)) for name in names}  # noqa: S308 (constants)
+        full = _masked_alike(render_to_string(template, {"parts": parts}, request=response.wsgi_request))
+    pattern = "".join(
+        re.escape(piece) if i % 2 == 0 else f"(?P<{piece}>.*?)"
+        for i, piece in enumerate(re.split("\x00slot:([a-z]+)\x00", full))
+    )
+    shown = re.fullmatch(pattern, html, re.DOTALL)
+    assert shown is not None, page
+    if "?" in path:
+        assert escape(path) in html  # the path written in, escaped as the template does
+    if page.startswith("product"):
+        assert shown.group("title") == escape('Gạo <ST25> & "Tân Hiệp"')
 
 
 def test_each_visitor_gets_their_own_token_and_the_nonce_their_policy_allows():
@@ -83,3 +123,34 @@ def test_a_signed_in_visitor_and_waiting_messages_get_a_shell_of_their_own(buyer
     waiting.cookies[CookieStorage.cookie_name] = CookieStorage(HttpRequest())._encode([Message(INFO, "Đã lưu.")])
     assert "Đã lưu." in waiting.get("/catalogue/").content.decode()
     assert "Đã lưu." not in waiting.get("/catalogue/").content.decode()
+
+
+def test_the_token_written_into_a_shared_shell_passes_djangos_check_and_is_masked_per_response():
+    """frontend.csrf masks the token itself (one draw of randomness, where Django draws once per character):
+    Django's CsrfViewMiddleware takes it, for a new visitor and for one who has their cookie."""
+    client = Client(enforce_csrf_checks=True)
+    first = _tokens(client.get("/catalogue/").content.decode())[0]
+    secret = client.cookies[settings.CSRF_COOKIE_NAME].value
+    second = _tokens(client.get("/catalogue/").content.decode())[0]
+    assert first != second
+    assert _unmask_cipher_token(first) == _unmask_cipher_token(second) == secret
+    switch = reverse("frontend:set-language")
+    for token in (first, second):
+        response = client.post(switch, {"language": "en", "next": "/catalogue/", "csrfmiddlewaretoken": token})
+        assert response.status_code == 302
+    forged = second[:32] + first[32:]  # another mask over the same cipher: not the secret
+    refused = client.post(switch, {"language": "vi", "next": "/catalogue/", "csrfmiddlewaretoken": forged})
+    assert refused.status_code == 403
+
+
+def test_a_search_that_holds_a_mark_is_rendered_in_full(cooperative, alliance):
+    """The catalogue's content around its results is kept split at private-use marks (frontend.views.catalog):
+    a search typed with one is shown as typed, with its results once, from a render of its own."""
+    make_product(cooperative, name="Gạo ST25")
+    typed = "gạo \ue000frame_results\ue000"
+    for _ in range(2):
+        response = Client().get("/catalogue/", {"search": typed})
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert html.count('id="product-grid"') == 1
+        assert f'value="{typed}"' in html
