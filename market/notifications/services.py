@@ -60,6 +60,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from market.core.errors import Conflict, NotFound
+from market.core.row_inserts import insert_rows
 from market.core.services import audit_record
 from market.notifications.config import channel_available_for, max_attempts_for
 from market.notifications.models import (
@@ -163,7 +164,7 @@ def notify_all(messages: Collection[Message]) -> None:
     for message, people in planned:
         rows += _rows(message, people, prefs, digest_users, now)
     # The unique constraint drops what was already written for this event: never a second row.
-    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    insert_rows(rows, ignore_conflicts=True)
 
 
 def _rows(
