@@ -10,7 +10,7 @@ compares the rows both write for every model the checkout inserts."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from django.db import connection
@@ -43,6 +43,42 @@ def _statement(model: type[Model], *, several: bool, ignore_conflicts: bool) -> 
     return f"INSERT INTO {quote(meta.db_table)} ({columns}) {values} {end}", fields
 
 
+# A field's plain values: their exact type and what the compiler makes of them (None: they are sent as they are).
+Plain = tuple[type, Callable[[Any], Any] | None] | None
+
+
+@functools.cache
+def _plain_types(model: type[Model]) -> tuple[Plain, ...]:
+    """Per field of `_statement`, the values `get_db_prep_save` only hands back (text, booleans, the ids of
+    relations) or wraps for the driver (integers, sized by column), and how: most of an order's or a
+    notification's values are these, and converting them was most of the time spent on the values. None for
+    the others (decimals, dates, JSON…), converted by the field."""
+    return tuple(_plain_type(field) for field in _statement(model, several=False, ignore_conflicts=False)[1])
+
+
+def _plain_type(field: Field[Any, Any]) -> Plain:
+    target = field.target_field if field.is_relation else field
+    if not all(type(f).__module__.startswith("django.db.models.fields") for f in (field, target)):
+        return None  # a field class of our own (or a library's) may convert in its own way
+    kind = target.get_internal_type()
+    if kind in {"CharField", "TextField", "EmailField", "SlugField", "URLField"}:
+        return str, None
+    if kind == "BooleanField":
+        return bool, None
+    if kind in {"AutoField", "BigAutoField", "SmallAutoField"}:
+        return int, None
+    if kind in {
+        "IntegerField",
+        "BigIntegerField",
+        "SmallIntegerField",
+        "PositiveIntegerField",
+        "PositiveSmallIntegerField",
+        "PositiveBigIntegerField",
+    }:
+        return int, functools.partial(connection.ops.adapt_integerfield_value, internal_type=kind)
+    return None
+
+
 def _array_type(field: Field[Any, Any]) -> str:
     return f"{str(field.db_type(connection)).split('(')[0]}[]"
 
@@ -58,10 +94,19 @@ def insert_rows(objs: Sequence[M], *, ignore_conflicts: bool = False) -> Sequenc
         return model._default_manager.bulk_create(objs, ignore_conflicts=ignore_conflicts)
     several = len(objs) > 1
     sql, fields = _statement(model, several=several, ignore_conflicts=ignore_conflicts)
+    plain = _plain_types(model)
     rows = []
     for obj in objs:
         obj._prepare_related_fields_for_save(operation_name="bulk_create")  # type: ignore[attr-defined]
-        rows.append([field.get_db_prep_save(field.pre_save(obj, add=True), connection=connection) for field in fields])
+        row = []
+        for field, kind in zip(fields, plain, strict=True):
+            value = field.pre_save(obj, add=True)
+            if kind is None or not (value is None or type(value) is kind[0]):
+                value = field.get_db_prep_save(value, connection=connection)
+            elif kind[1] is not None and value is not None:
+                value = kind[1](value)
+            row.append(value)
+        rows.append(row)
     with connection.cursor() as cursor:
         cursor.execute(sql, [list(column) for column in zip(*rows, strict=True)] if several else rows[0])
         if ignore_conflicts:

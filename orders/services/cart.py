@@ -13,6 +13,7 @@ from catalog import pricing
 from catalog.models import HarvestLot, LotStatus, Product
 from catalog.selectors import is_orderable, price_for_quantity
 from market.core.errors import Conflict, NotFound, ValidationFailed
+from market.core.row_inserts import insert_rows
 from market.core.services import audit_record
 from market.organisations.permissions import Actor
 from orders.cart_rows import ProductToAdd, product_to_add
@@ -87,7 +88,7 @@ def cart_line_set(
     if line is None:
         if len(lines) >= MAX_CART_LINES:
             raise Conflict(_("A cart holds at most %(n)s lines; place an order first.") % {"n": MAX_CART_LINES})
-        line = CartLine.objects.create(cart=cart, product=product, lot=lot, quantity=number)
+        [line] = insert_rows([CartLine(cart=cart, product=product, lot=lot, quantity=number)])
     else:
         line.quantity = number
         line.save(update_fields=["quantity", "updated_at"])

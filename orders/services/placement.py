@@ -37,7 +37,7 @@ from django.utils.translation import gettext as _
 from catalog import pricing
 from catalog.models import HarvestLot, LotStatus, Product
 from catalog.selectors import is_orderable, price_for_quantity, products_for_order
-from catalog.services import StockTake, lots_lock_for_order, lots_stock_take_locked
+from catalog.services import StockTake, lots_stock_take_locked
 from market.core.errors import ApplicationError, Conflict, NotFound, ValidationFailed
 from market.core.row_inserts import insert_rows
 from market.core.services import audit_batch, audit_record
@@ -51,6 +51,7 @@ from market.organisations.storefront import storefront_changed
 from market.organisations.validators import normalise_tax_code
 from orders import webhooks
 from orders.cart_rows import lines_take_as_read
+from orders.checkout_rows import lots_lock_for_checkout
 from orders.commands import CheckoutDetails
 from orders.models import (
     CartLine,
@@ -272,9 +273,11 @@ def _place_items(
 
     # Lock the chosen lots and the lots the other lines may sell from, in one query; a line without a chosen
     # lot takes from its product's lots first to expire first.
-    locked = lots_lock_for_order(
+    today = timezone.localdate()
+    locked = lots_lock_for_checkout(
         lot_ids=[item.lot_id for item, *_rest in priced if item.lot_id is not None],
         product_ids=[product.pk for item, product, *_rest in priced if item.lot_id is None],
+        on=today,
     )
     by_expiry = sorted(locked.values(), key=_sell_first)
     candidates = [
@@ -284,7 +287,6 @@ def _place_items(
 
     # Plan the allocations against the locked rows (a line may span lots; several lines may share a lot).
     left = {lot_id: lot.quantity_available for lot_id, lot in locked.items()}
-    today = timezone.localdate()
     plans: list[list[tuple[int, Decimal]]] = []
     for index, (_item, product, _price, quantity) in enumerate(priced):
         need = quantity

@@ -15,7 +15,7 @@ from market.core.models import AuditEvent
 from market.core.row_inserts import insert_rows
 from market.notifications.models import Notification
 from market.payments.models import Payable
-from orders.models import Checkout, Order, OrderAllocation, OrderEvent, OrderLine
+from orders.models import CartLine, Checkout, Order, OrderAllocation, OrderEvent, OrderLine
 from tests.orders.factories import place
 
 pytestmark = pytest.mark.django_db
@@ -158,3 +158,30 @@ def test_several_checkouts_in_one_statement(buyer, placed):
         "two",
     ]
     assert Checkout.objects.get(pk=written[1].pk).total == 5
+
+
+@pytest.mark.parametrize(
+    "model", [Checkout, Order, OrderLine, OrderEvent, OrderAllocation, Payable, Notification, AuditEvent, CartLine]
+)
+def test_plain_values_are_sent_as_the_field_would_send_them(model):
+    """The values insert_rows passes without asking their field (text, booleans, ids, integers wrapped for the
+    driver) are exactly what the field's get_db_prep_save makes of them, type included."""
+    from django.db import connection
+
+    from market.core.row_inserts import _plain_types, _statement
+
+    fields = _statement(model, several=False, ignore_conflicts=False)[1]
+    samples = {str: [None, "", "Gạo ST25"], bool: [None, True, False], int: [None, 0, 7, 2**40]}
+    checked = 0
+    for field, plain in zip(fields, _plain_types(model), strict=True):
+        if plain is None:
+            continue
+        kind, wrap = plain
+        for value in samples[kind]:
+            if kind is int and value == 2**40 and field.get_internal_type() in {"SmallIntegerField", "IntegerField"}:
+                continue
+            expected = field.get_db_prep_save(value, connection=connection)
+            sent = value if value is None or wrap is None else wrap(value)
+            assert (type(sent), sent) == (type(expected), expected), (field.name, value)
+            checked += 1
+    assert checked
