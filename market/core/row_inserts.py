@@ -57,7 +57,7 @@ def _plain_types(model: type[Model]) -> tuple[Plain, ...]:
 
 
 def _plain_type(field: Field[Any, Any]) -> Plain:
-    target = field.target_field if field.is_relation else field
+    target: Field[Any, Any] = getattr(field, "target_field", field) if field.is_relation else field
     if not all(type(f).__module__.startswith("django.db.models.fields") for f in (field, target)):
         return None  # a field class of our own (or a library's) may convert in its own way
     kind = target.get_internal_type()
