@@ -210,3 +210,13 @@ def test_taking_the_lines_as_read_matches_null_and_chosen_lots(buyer, cart):
     assert set(lines_as_read_queryset(lines).values_list("pk", flat=True)) == {line.pk for line in lines}
     assert lines_take_as_read(lines) == len(lines)
     assert not CartLine.objects.filter(cart__buyer=buyer).exists()
+
+
+def test_a_carts_plain_lines_are_what_the_orm_reads(buyer, cart):
+    from orders.cart_rows import cart_lines_plain, cart_lines_plain_queryset
+
+    cart_id = CartLine.objects.filter(cart__buyer=buyer).values_list("cart_id", flat=True).first()
+    read = cart_lines_plain(cart_id=cart_id)
+    assert len(read) == 4
+    assert [_values(line) for line in read] == [_values(line) for line in cart_lines_plain_queryset(cart_id=cart_id)]
+    assert cart_lines_plain(cart_id=cart_id + 1000) == []
