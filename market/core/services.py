@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from market.core.logging import request_id_var
 from market.core.models import AuditEvent, Deletion, Heartbeat
+from market.core.row_inserts import insert_rows
 
 
 class ActorLike(Protocol):
@@ -48,7 +49,7 @@ def audit_batch() -> Iterator[None]:
         yield
     finally:
         _batch.reset(token)
-    AuditEvent.objects.bulk_create(events)
+    insert_rows(events)
 
 
 def audit_record(
@@ -60,7 +61,7 @@ def audit_record(
     if batch is not None:
         batch.append(event)
     else:
-        event.save(force_insert=True)
+        insert_rows([event])
     return event
 
 
@@ -71,7 +72,7 @@ def audit_records(*, actor: ActorLike | None, entries: Iterable[AuditEntry]) -> 
     if batch is not None:
         batch.extend(events)
     else:
-        AuditEvent.objects.bulk_create(events)
+        insert_rows(events)
 
 
 def _audit_event(

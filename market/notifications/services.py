@@ -44,6 +44,7 @@ Rules worth knowing:
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
@@ -54,12 +55,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import validate_email
-from django.db import models, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db import connection, models, transaction
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from market.core import rows
 from market.core.errors import Conflict, NotFound
+from market.core.row_inserts import insert_rows
 from market.core.services import audit_record
 from market.notifications.config import channel_available_for, max_attempts_for
 from market.notifications.models import (
@@ -73,7 +76,7 @@ from market.notifications.models import (
 )
 from market.notifications.policy import DELIVERY_POLICY, DeliveryAction, delivery_actions
 from market.notifications.registry import NotificationKind, get_kind
-from market.organisations.models import Organisation, User
+from market.organisations.models import Membership, Organisation, User
 from market.organisations.permissions import Actor
 
 # What a person gets when they have not chosen: in the app and by e-mail; Zalo and SMS are opt-in.
@@ -163,7 +166,7 @@ def notify_all(messages: Collection[Message]) -> None:
     for message, people in planned:
         rows += _rows(message, people, prefs, digest_users, now)
     # The unique constraint drops what was already written for this event: never a second row.
-    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    insert_rows(rows, ignore_conflicts=True)
 
 
 def _rows(
@@ -230,6 +233,61 @@ def _json_context(context: Mapping[str, Any]) -> dict[str, Any]:
         raise ValueError(f"notify(context=...) must be JSON (ints for money, ISO dates): {exc}") from None
 
 
+def _directory_queryset(organisation_ids: set[int], emails: set[str]) -> QuerySet[User, Any]:
+    """The definition of a batch's recipients: one row per user, membership and preference (LEFT JOINs: one
+    row with NULLs without any) of the organisations' members and the accounts behind the addresses, with each
+    user's digest choice; a membership of another organisation, of an account found by its address, comes too
+    (the caller keeps only the members)."""
+    return (
+        User.objects.filter(Q(memberships__organisation_id__in=organisation_ids) | Q(email__in=emails))
+        .annotate(
+            membership_id=F("memberships__id"),
+            member_of=F("memberships__organisation_id"),
+            daily_digest=Exists(NotificationSettings.objects.filter(user_id=OuterRef("pk"), daily_digest=True)),
+            pref_group=F("channel_preferences__group"),
+            pref_channel=F("channel_preferences__channel"),
+            pref_enabled=F("channel_preferences__enabled"),
+        )
+        .order_by("memberships__organisation_id", "memberships__id")
+    )
+
+
+_DIRECTORY_EXTRA = ("membership_id", "member_of", "daily_digest", "pref_group", "pref_channel", "pref_enabled")
+
+
+@functools.cache
+def _directory_sql() -> str:
+    # `_directory_queryset` written once per process: the ORM built it anew for every checkout (a tenth of
+    # the checkout's CPU); tests/notifications/test_directory_rows.py compares both.
+    return f"""
+        SELECT {rows.select_list(User, "u")}, m.id, m.organisation_id,
+               EXISTS(SELECT 1 FROM {NotificationSettings._meta.db_table} ns
+                       WHERE ns.daily_digest AND ns.user_id = u.id),
+               cp."group", cp.channel, cp.enabled
+          FROM {User._meta.db_table} u
+          LEFT JOIN {Membership._meta.db_table} m ON m.user_id = u.id
+          LEFT JOIN {ChannelPreference._meta.db_table} cp ON cp.user_id = u.id
+         WHERE m.organisation_id = ANY(%s::bigint[]) OR u.email = ANY(%s::varchar[])
+         ORDER BY m.organisation_id, m.id
+    """  # noqa: S608 (table and column names from the models; the values are parameters)
+
+
+def _directory_rows(organisation_ids: set[int], emails: set[str]) -> list[Any]:
+    """What `_directory_queryset` answers: users with its annotations as attributes."""
+    if connection.vendor != "postgresql":
+        return list(_directory_queryset(organisation_ids, emails))
+    width = rows.width(User)
+    with connection.cursor() as cursor:
+        cursor.execute(_directory_sql(), [sorted(organisation_ids), sorted(emails)])
+        fetched = cursor.fetchall()
+    users: list[Any] = []
+    for row in fetched:
+        user = rows.instance(User, row[:width])
+        user.__dict__.update(zip(_DIRECTORY_EXTRA, row[width:], strict=True))
+        users.append(user)
+    return users
+
+
 @dataclass(frozen=True)
 class _Directory:
     """The members of every organisation and the accounts behind every e-mail address a batch of messages
@@ -263,20 +321,8 @@ class _Directory:
             # address is often nobody's: a second query found nothing): one row per user, membership and
             # preference (LEFT JOINs: one row with NULLs without any); a membership of another organisation,
             # of an account found by its address, is not one of the members.
-            rows = (
-                User.objects.filter(Q(memberships__organisation_id__in=organisation_ids) | Q(email__in=emails))
-                .annotate(
-                    membership_id=F("memberships__id"),
-                    member_of=F("memberships__organisation_id"),
-                    daily_digest=Exists(NotificationSettings.objects.filter(user_id=OuterRef("pk"), daily_digest=True)),
-                    pref_group=F("channel_preferences__group"),
-                    pref_channel=F("channel_preferences__channel"),
-                    pref_enabled=F("channel_preferences__enabled"),
-                )
-                .order_by("memberships__organisation_id", "memberships__id")
-            )
             seen: set[int | None] = set()
-            for row in rows:
+            for row in _directory_rows(organisation_ids, emails):
                 if row.pref_group is not None:
                     prefs[(row.pk, row.pref_group, row.pref_channel)] = row.pref_enabled
                 if row.daily_digest:

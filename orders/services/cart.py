@@ -13,9 +13,10 @@ from catalog import pricing
 from catalog.models import HarvestLot, LotStatus, Product
 from catalog.selectors import is_orderable, price_for_quantity
 from market.core.errors import Conflict, NotFound, ValidationFailed
+from market.core.row_inserts import insert_rows
 from market.core.services import audit_record
 from market.organisations.permissions import Actor
-from orders.cart_rows import ProductToAdd, product_to_add
+from orders.cart_rows import ProductToAdd, cart_lines_plain, product_to_add
 from orders.models import Cart, CartLine
 from orders.permissions import CART_MANAGE
 from orders.totals import TaxedAmount, totals_of
@@ -80,14 +81,14 @@ def cart_line_set(
     line already holds. Checks the product, MOQ, order multiple and stock."""
     cart = cart_for_update(actor=actor)
     # The cart's lines in one read (at most MAX_CART_LINES): the one this call changes, and how many there are.
-    lines = list(CartLine.objects.filter(cart=cart))
+    lines = cart_lines_plain(cart_id=cart.pk)
     line = next((row for row in lines if row.product_id == product_id and row.lot_id == lot_id), None)
     wanted = quantity + line.quantity if add and line is not None else quantity
     product, lot, number = check_line(product_id=product_id, lot_id=lot_id, quantity=wanted)
     if line is None:
         if len(lines) >= MAX_CART_LINES:
             raise Conflict(_("A cart holds at most %(n)s lines; place an order first.") % {"n": MAX_CART_LINES})
-        line = CartLine.objects.create(cart=cart, product=product, lot=lot, quantity=number)
+        [line] = insert_rows([CartLine(cart=cart, product=product, lot=lot, quantity=number)])
     else:
         line.quantity = number
         line.save(update_fields=["quantity", "updated_at"])

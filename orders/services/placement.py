@@ -22,26 +22,24 @@ from __future__ import annotations
 
 import hashlib
 import json
-import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from functools import reduce
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog import pricing
 from catalog.models import HarvestLot, LotStatus, Product
 from catalog.selectors import is_orderable, price_for_quantity, products_for_order
-from catalog.services import StockTake, lots_lock_for_order, lots_stock_take_locked
+from catalog.services import StockTake, lots_stock_take_locked
 from market.core.errors import ApplicationError, Conflict, NotFound, ValidationFailed
+from market.core.row_inserts import insert_rows
 from market.core.services import audit_batch, audit_record
 from market.core.versions import bumps_batched
 from market.integrations.registry import emit_events
@@ -52,13 +50,14 @@ from market.organisations.permissions import Actor
 from market.organisations.storefront import storefront_changed
 from market.organisations.validators import normalise_tax_code
 from orders import webhooks
+from orders.cart_rows import lines_take_as_read
+from orders.checkout_rows import lots_lock_for_checkout
 from orders.commands import CheckoutDetails
 from orders.models import (
     CartLine,
     Checkout,
     Order,
     OrderAllocation,
-    OrderEvent,
     OrderLine,
     OrderSource,
 )
@@ -186,8 +185,8 @@ def checkout_place(*, actor: Actor, details: CheckoutDetails, idempotency_key: s
 def _place_cart(*, actor: Actor, details: CheckoutDetails, key: str, digest: str) -> Checkout:
     resolved = resolve_details(actor=actor, details=details)
     assert actor.organisation is not None
-    checkout = Checkout.objects.create(
-        buyer=actor.organisation, placed_by=actor.user, idempotency_key=key, request_hash=digest, **resolved
+    [checkout] = insert_rows(
+        [Checkout(buyer=actor.organisation, placed_by=actor.user, idempotency_key=key, request_hash=digest, **resolved)]
     )
     # Read without locking the cart: the lines are taken out of it at the end only as they were read
     # (`_take_from_cart`), which refuses a checkout whose cart changed meanwhile.
@@ -217,9 +216,7 @@ def _take_from_cart(lines: Sequence[CartLine]) -> None:
     removed or changed since it was read — the same cart checked out at once elsewhere, an edit in another
     tab — stays, and the whole checkout is refused and rolled back. A line added meanwhile stays in the cart,
     as it did when the edit waited for the lock."""
-    as_read = reduce(operator.or_, (Q(pk=line.pk, quantity=line.quantity, lot_id=line.lot_id) for line in lines))
-    deleted, _rows = CartLine.objects.filter(as_read).delete()
-    if deleted != len(lines):
+    if lines_take_as_read(lines) != len(lines):
         raise Conflict(
             _("Your cart changed while the order was being placed: check it and place the order again."),
             code="cart_changed",
@@ -276,9 +273,11 @@ def _place_items(
 
     # Lock the chosen lots and the lots the other lines may sell from, in one query; a line without a chosen
     # lot takes from its product's lots first to expire first.
-    locked = lots_lock_for_order(
+    today = timezone.localdate()
+    locked = lots_lock_for_checkout(
         lot_ids=[item.lot_id for item, *_rest in priced if item.lot_id is not None],
         product_ids=[product.pk for item, product, *_rest in priced if item.lot_id is None],
+        on=today,
     )
     by_expiry = sorted(locked.values(), key=_sell_first)
     candidates = [
@@ -288,7 +287,6 @@ def _place_items(
 
     # Plan the allocations against the locked rows (a line may span lots; several lines may share a lot).
     left = {lot_id: lot.quantity_available for lot_id, lot in locked.items()}
-    today = timezone.localdate()
     plans: list[list[tuple[int, Decimal]]] = []
     for index, (_item, product, _price, quantity) in enumerate(priced):
         need = quantity
@@ -351,7 +349,7 @@ def _place_items(
                 allocations.append(OrderAllocation(line=line, lot_id=lot_id, quantity=take))
         orders.append(order)
     lots_stock_take_locked(takes=takes, actor=actor)
-    OrderAllocation.objects.bulk_create(allocations)
+    insert_rows(allocations)
     _checkout_finish(checkout=checkout, placed=[(order, len(groups[order.cooperative_id])) for order in orders])
     return orders
 
@@ -407,14 +405,14 @@ def orders_create(
             placed_total=totals.total,
         )
         built.append((order, rows))
-    Order.objects.bulk_create([order for order, _rows in built])
+    insert_rows([order for order, _rows in built])
     year = timezone.localdate().year % 100
     for order, rows in built:
         order.number = f"DH{year:02d}-{order.pk:07d}"
         for row in rows:
             row.order = order
-    OrderLine.objects.bulk_create([row for _order, rows in built for row in rows])
-    OrderEvent.objects.bulk_create(
+    insert_rows([row for _order, rows in built for row in rows])
+    insert_rows(
         [order_event(order, actor=actor, action="placed", data={"total": order.total}) for order, _rows in built]
     )
     for order, _rows in built:

@@ -17,7 +17,13 @@ from market.core.errors import Conflict, NotFound, ValidationFailed
 from market.organisations.models import OrganisationKind, Role
 from orders import services
 from orders.api.views import cart_body
-from orders.cart_rows import cart_lines, cart_lines_queryset, product_to_add
+from orders.cart_rows import (
+    cart_lines,
+    cart_lines_queryset,
+    lines_as_read_queryset,
+    lines_take_as_read,
+    product_to_add,
+)
 from orders.models import CartLine, SellerSettings
 from orders.selectors import cart_view, cart_view_of
 from orders.services.common import seller_settings
@@ -178,3 +184,39 @@ def test_a_cart_add_counts_only_the_stock_for_sale(buying, rice):
         services.cart_line_set(actor=buying, product_id=product.pk, quantity=Decimal(5000))
     assert raised.value.code == "insufficient_stock"
     assert CartLine.objects.get().quantity == Decimal(5000)
+
+
+def test_taking_the_lines_as_read_deletes_what_the_orm_definition_finds(buyer, cart, rice):
+    """Of four lines read (one with a chosen lot), one changed quantity since, one changed lot and one is gone:
+    only the line still as read is deleted, the one the ORM's definition finds; the others stay."""
+    lines = cart_lines(buyer_id=buyer.pk)
+    kept, requantified, relotted, removed = lines
+    CartLine.objects.filter(pk=requantified.pk).update(quantity=requantified.quantity + 1)
+    lot_field = {"lot": rice[1]} if relotted.lot_id is None else {"lot": None}
+    CartLine.objects.filter(pk=relotted.pk).update(**lot_field)
+    CartLine.objects.filter(pk=removed.pk).delete()
+    as_read = set(lines_as_read_queryset(lines).values_list("pk", flat=True))
+    assert as_read == {kept.pk}
+    assert lines_take_as_read(lines) == 1
+    assert set(CartLine.objects.filter(cart__buyer=buyer).values_list("pk", flat=True)) == {
+        requantified.pk,
+        relotted.pk,
+    }
+
+
+def test_taking_the_lines_as_read_matches_null_and_chosen_lots(buyer, cart):
+    lines = cart_lines(buyer_id=buyer.pk)
+    assert {line.lot_id is None for line in lines} == {True, False}
+    assert set(lines_as_read_queryset(lines).values_list("pk", flat=True)) == {line.pk for line in lines}
+    assert lines_take_as_read(lines) == len(lines)
+    assert not CartLine.objects.filter(cart__buyer=buyer).exists()
+
+
+def test_a_carts_plain_lines_are_what_the_orm_reads(buyer, cart):
+    from orders.cart_rows import cart_lines_plain, cart_lines_plain_queryset
+
+    cart_id = CartLine.objects.filter(cart__buyer=buyer).values_list("cart_id", flat=True).first()
+    read = cart_lines_plain(cart_id=cart_id)
+    assert len(read) == 4
+    assert [_values(line) for line in read] == [_values(line) for line in cart_lines_plain_queryset(cart_id=cart_id)]
+    assert cart_lines_plain(cart_id=cart_id + 1000) == []

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from market.core.errors import Conflict, NotFound
 from market.core.locking import bounded_lock_wait
 from market.core.money import Money
+from market.core.row_inserts import insert_rows
 from market.core.services import audit_record, audit_records
 from market.payments import references, registry
 from market.payments.models import (
@@ -88,7 +89,7 @@ def payables_open_new(*, kind: str, objects: Sequence[Any]) -> list[Payable]:
         payable = Payable(kind=kind, object_id=str(obj.pk), reference=references.new_reference())
         _apply_info(payable, payable_kind.describe(obj))
         payables.append(payable)
-    Payable.objects.bulk_create(payables)
+    insert_rows(payables)
     audit_records(actor=None, entries=[("payments.payable_opened", payable, {"kind": kind}) for payable in payables])
     return payables
 
