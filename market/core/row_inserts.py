@@ -79,6 +79,15 @@ def _plain_type(field: Field[Any, Any]) -> Plain:
     return None
 
 
+@functools.cache
+def _unnests(model: type[Model]) -> bool:
+    """Whether UNNEST can carry the model's columns: an array column's values would be flattened (bulk_create
+    then writes them, as Django's own UNNEST path declines them too)."""
+    return not any(
+        _array_type(field).endswith("][]") for field in _statement(model, several=True, ignore_conflicts=False)[1]
+    )
+
+
 def _array_type(field: Field[Any, Any]) -> str:
     return f"{str(field.db_type(connection)).split('(')[0]}[]"
 
@@ -90,7 +99,7 @@ def insert_rows(objs: Sequence[M], *, ignore_conflicts: bool = False) -> Sequenc
     if not objs:
         return objs
     model = type(objs[0])
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or not _unnests(model):
         return model._default_manager.bulk_create(objs, ignore_conflicts=ignore_conflicts)
     several = len(objs) > 1
     sql, fields = _statement(model, several=several, ignore_conflicts=ignore_conflicts)
@@ -101,6 +110,8 @@ def insert_rows(objs: Sequence[M], *, ignore_conflicts: bool = False) -> Sequenc
         row = []
         for field, kind in zip(fields, plain, strict=True):
             value = field.pre_save(obj, add=True)
+            if hasattr(value, "resolve_expression"):  # an expression (Now(), F()…): the compiler's to write
+                return model._default_manager.bulk_create(objs, ignore_conflicts=ignore_conflicts)
             if kind is None or not (value is None or type(value) is kind[0]):
                 value = field.get_db_prep_save(value, connection=connection)
             elif kind[1] is not None and value is not None:

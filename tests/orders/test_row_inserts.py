@@ -185,3 +185,21 @@ def test_plain_values_are_sent_as_the_field_would_send_them(model):
             assert (type(sent), sent) == (type(expected), expected), (field.name, value)
             checked += 1
     assert checked
+
+
+@pytest.mark.parametrize("count", [1, 2])
+def test_an_expression_among_the_values_is_written_by_bulk_create(count):
+    """UNNEST carries values, not SQL: a row holding an expression goes to bulk_create, which writes it."""
+    from django.db.models import Value
+    from django.db.models.functions import Concat, Lower
+
+    events = [
+        AuditEvent(action=Lower(Value("ORDER.PLACED")), target_type="order", target_id=str(n)) for n in range(count)
+    ]
+    events.append(AuditEvent(action="order.placed", target_type="order", target_id=Concat(Value("9"), Value("9"))))
+    insert_rows(events)
+    rows = AuditEvent.objects.filter(pk__in=[e.pk for e in events]).order_by("pk")
+    assert [(row.action, row.target_id) for row in rows] == [
+        *(("order.placed", str(n)) for n in range(count)),
+        ("order.placed", "99"),
+    ]
