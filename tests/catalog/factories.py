@@ -214,3 +214,16 @@ def certificate_from(actor: Actor, payload: dict[str, Any], **options: Any) -> C
         product_ids=fields.get("products", []),
         **options,
     )
+
+
+def make_shop(cooperative: Organisation) -> dict[str, Any]:
+    """A cooperative's small shop as the public pages show it: rice with a lot and an OCOP certificate, honey,
+    and a certificate of no product."""
+    rice = make_product(cooperative, name="Gạo ST25 Tân Hiệp", origin_province_code=91)
+    make_product(
+        cooperative, name="Mật ong U Minh", category="mat-ong", moq="10", order_multiple="1", tiers=[("10", 290000)]
+    )
+    lot = make_lot(rice)
+    make_certificate(cooperative, kind="ocop", ocop_stars=4, products=[rice], number="OCOP-1")
+    make_certificate(cooperative)
+    return {"rice": rice, "lot": lot, "cooperative": cooperative}

@@ -18,7 +18,7 @@ from catalog import selectors
 from catalog.models import HarvestLot, Product
 from catalog.selectors import browse
 from catalog.selectors.browse import ProductQuery
-from tests.catalog.factories import make_certificate, make_lot, make_product
+from tests.catalog.factories import make_lot, make_product, make_shop
 from tests.factories import member
 
 pytestmark = pytest.mark.django_db
@@ -47,14 +47,7 @@ def redis_calls(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
 
 @pytest.fixture
 def shop(cooperative, alliance):
-    rice = make_product(cooperative, name="Gạo ST25 Tân Hiệp", origin_province_code=91)
-    make_product(
-        cooperative, name="Mật ong U Minh", category="mat-ong", moq="10", order_multiple="1", tiers=[("10", 290000)]
-    )
-    lot = make_lot(rice)
-    make_certificate(cooperative, kind="ocop", ocop_stars=4, products=[rice], number="OCOP-1")
-    make_certificate(cooperative)
-    return {"rice": rice, "lot": lot, "cooperative": cooperative}
+    return make_shop(cooperative)
 
 
 def _paths(shop) -> dict[str, str]:

@@ -127,3 +127,14 @@ def publish(fair: Fair) -> Fair:
 
 def same_day() -> date:
     return timezone.localdate()
+
+
+def fair_with_two_named_badges(alliance: Organisation, cooperative: Organisation) -> Fair:
+    """Opening tomorrow (check-in open today): the cooperative exhibits at A-01 and names two of its people."""
+    fair = make_fair(alliance, booths=1, starts_in=1)
+    assign(alliance, apply(cooperative, fair), fair, "A-01")
+    publish(fair)
+    owner = actor_for(cooperative, Role.OWNER)
+    for name in ("Nguyễn Thị Lan", "Trần Văn Hùng"):
+        services.badge_issue_person(actor=owner, fair_id=fair.pk, name=name)
+    return fair

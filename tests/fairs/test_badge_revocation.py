@@ -22,7 +22,7 @@ from market.core.models import AuditEvent
 from market.organisations.models import Organisation, OrganisationKind, Role
 from tests.catalog.factories import actor_for
 from tests.factories import OrganisationFactory, member
-from tests.fairs.factories import apply, assign, make_fair, publish
+from tests.fairs.factories import fair_with_two_named_badges
 from tests.fairs.matrix_support import accepted, offered_in, viewer
 
 pytestmark = pytest.mark.django_db
@@ -30,14 +30,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def fair(alliance: Organisation, cooperative: Organisation) -> Fair:
-    """Opening tomorrow (check-in open today): the cooperative exhibits and names two of its people."""
-    fair = make_fair(alliance, booths=1, starts_in=1)
-    assign(alliance, apply(cooperative, fair), fair, "A-01")
-    publish(fair)
-    owner = actor_for(cooperative, Role.OWNER)
-    for name in ("Nguyễn Thị Lan", "Trần Văn Hùng"):
-        services.badge_issue_person(actor=owner, fair_id=fair.pk, name=name)
-    return fair
+    return fair_with_two_named_badges(alliance, cooperative)
 
 
 def person(fair: Fair, name: str) -> Badge:

@@ -18,7 +18,7 @@ from fairs import services
 from fairs.models import Badge, Fair
 from market.organisations.models import Organisation, Role
 from tests.catalog.factories import actor_for
-from tests.fairs.factories import apply, assign, make_fair, publish, staff_actor
+from tests.fairs.factories import fair_with_two_named_badges, staff_actor
 from tests.sync import pull, since
 
 pytestmark = pytest.mark.django_db
@@ -32,14 +32,7 @@ def _no_lag(settings: Any) -> None:
 
 @pytest.fixture
 def fair(alliance: Organisation, cooperative: Organisation) -> Fair:
-    """Opening tomorrow (check-in open today): the cooperative exhibits and names two people."""
-    fair = make_fair(alliance, booths=1, starts_in=1)
-    assign(alliance, apply(cooperative, fair), fair, "A-01")
-    publish(fair)
-    owner = actor_for(cooperative, Role.OWNER)
-    for name in ("Nguyễn Thị Lan", "Trần Văn Hùng"):
-        services.badge_issue_person(actor=owner, fair_id=fair.pk, name=name)
-    return fair
+    return fair_with_two_named_badges(alliance, cooperative)
 
 
 def _url(fair: Fair) -> str:

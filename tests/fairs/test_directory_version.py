@@ -10,7 +10,6 @@ import re
 from dataclasses import replace
 
 import pytest
-from django.contrib.staticfiles.storage import staticfiles_storage
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -22,11 +21,11 @@ from fairs import services
 from fairs.inputs import booth_spec_of
 from fairs.lifecycle import FairTransition
 from fairs.models import Fair, ZoneKind
-from market.core.conditional import deploy_version
 from market.organisations import services as organisation_services
 from market.organisations.inputs import OrganisationProfile
 from market.organisations.models import Organisation, User
 from tests.catalog.factories import actor_for, make_product, product_details
+from tests.deploys import another_deploy
 from tests.factories import OrganisationFactory
 from tests.fairs.factories import apply, assign, booth, hall_of, make_fair, staff_actor
 
@@ -94,12 +93,8 @@ def test_an_unchanged_directory_is_rendered_once_and_served_from_the_cache(staff
 def test_a_directory_kept_by_one_deploy_is_rendered_again_by_the_next(staff: Client, fair: Fair, monkeypatch):
     directory(staff, fair)
     assert not rendered(staff, fair)
-    monkeypatch.setattr(staticfiles_storage, "manifest_hash", "another-deploy", raising=False)
-    deploy_version.cache_clear()
-    try:
+    with another_deploy(monkeypatch):
         assert rendered(staff, fair)
-    finally:
-        deploy_version.cache_clear()
 
 
 def test_a_booth_assigned_and_released_shows_on_the_next_request(staff: Client, fair: Fair, alliance):

@@ -9,7 +9,6 @@ from dataclasses import replace
 from decimal import Decimal
 
 import pytest
-from django.contrib.staticfiles.storage import staticfiles_storage
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -19,11 +18,11 @@ from fairs import services
 from fairs.inputs import BoothSpec, PlanRow, booth_spec_of
 from fairs.lifecycle import FairTransition
 from fairs.models import Booth, Fair
-from market.core.conditional import deploy_version
 from market.organisations import services as organisation_services
 from market.organisations.inputs import OrganisationProfile
 from market.organisations.models import Organisation, User
 from tests.catalog.factories import actor_for
+from tests.deploys import another_deploy
 from tests.factories import OrganisationFactory
 from tests.fairs.factories import apply, assign, booth, hall_of, make_fair, staff_actor
 
@@ -83,12 +82,8 @@ def test_a_drawing_kept_by_one_deploy_is_drawn_again_by_the_next(staff: Client, 
     changing the plan: it must not serve the previous deploy's drawing until the next change to the plan."""
     warm(staff, fair)
     assert not booths_read(staff, fair)
-    monkeypatch.setattr(staticfiles_storage, "manifest_hash", "another-deploy", raising=False)
-    deploy_version.cache_clear()
-    try:
+    with another_deploy(monkeypatch):
         assert booths_read(staff, fair)
-    finally:
-        deploy_version.cache_clear()
 
 
 def test_a_booth_edited_moved_and_renamed_shows_on_the_next_request(staff: Client, fair: Fair, alliance):

@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
+from tests.deploys import another_deploy
 from tests.frontend.test_storefront_etag import CHANGES, world  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
@@ -208,21 +209,15 @@ def test_the_personal_parts_of_a_kept_product_page_are_each_visitors(world):  # 
 def test_a_part_kept_by_one_deploy_is_rendered_again_by_the_next(monkeypatch):
     """A deploy that changes the templates (here: the static manifest, which deploy_version reads) must not
     serve the parts the previous one rendered until the next catalogue write."""
-    from django.contrib.staticfiles.storage import staticfiles_storage
 
     from frontend.fragments import fragment_part, kept_parts
-    from market.core.conditional import deploy_version
 
     def fragment(render):
         return kept_parts([fragment_part("deploy-test", {}, render)])[0]
 
     assert fragment(lambda: "old templates") == "old templates"
-    monkeypatch.setattr(staticfiles_storage, "manifest_hash", "another-deploy", raising=False)
-    deploy_version.cache_clear()
-    try:
+    with another_deploy(monkeypatch):
         assert fragment(lambda: "new templates") == "new templates"
-    finally:
-        deploy_version.cache_clear()
 
 
 def _cards_rendered(path: str) -> list[str]:
@@ -256,9 +251,6 @@ def test_a_write_to_one_product_renders_its_card_again_and_no_other(world):  # n
 @pytest.mark.parametrize("page", ["trace", "storefront"])
 def test_a_trace_page_or_storefront_kept_by_one_deploy_is_rendered_again_by_the_next(world, monkeypatch, page):  # noqa: F811
     """Their kept parts were keyed without the deploy: another deploy's templates served the previous one's."""
-    from django.contrib.staticfiles.storage import staticfiles_storage
-
-    from market.core.conditional import deploy_version
 
     path, template = {
         "trace": (f"/trace/{world.lot.public_id}/", "frontend/catalog/trace_content.html"),
@@ -275,9 +267,5 @@ def test_a_trace_page_or_storefront_kept_by_one_deploy_is_rendered_again_by_the_
 
     assert template in rendered()
     assert template not in rendered()  # kept
-    monkeypatch.setattr(staticfiles_storage, "manifest_hash", "another-deploy", raising=False)
-    deploy_version.cache_clear()
-    try:
+    with another_deploy(monkeypatch):
         assert template in rendered()
-    finally:
-        deploy_version.cache_clear()

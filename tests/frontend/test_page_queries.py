@@ -8,7 +8,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from tests.catalog.factories import make_certificate, make_lot, make_product
+from tests.catalog.factories import make_shop
 from tests.factories import member
 
 pytestmark = pytest.mark.django_db
@@ -18,13 +18,8 @@ MAX_QUERIES = 8
 
 @pytest.fixture
 def pages(cooperative, alliance) -> dict[str, str]:
-    rice = make_product(cooperative, name="Gạo ST25 Tân Hiệp", origin_province_code=91)
-    make_product(
-        cooperative, name="Mật ong U Minh", category="mat-ong", moq="10", order_multiple="1", tiers=[("10", 290000)]
-    )
-    lot = make_lot(rice)
-    make_certificate(cooperative, kind="ocop", ocop_stars=4, products=[rice], number="OCOP-1")
-    make_certificate(cooperative)
+    shop = make_shop(cooperative)
+    rice, lot = shop["rice"], shop["lot"]
     return {
         "catalogue": "/catalogue/",
         "catalogue, search and filters": "/catalogue/?search=gao+st25&province=91&certificate=vietgap&ocop_min=3",
