@@ -14,7 +14,7 @@ const axeSource = readFileSync(job.axe_script, "utf8");
 // Lighthouse asks to be run again when Chrome's trace of a page load comes out incomplete (NO_NAVSTART,
 // NO_FCP), which a loaded machine makes happen now and then; a page's own error fails at once.
 const RETRIED_ERRORS = ["Please run Lighthouse again", "NO_NAVSTART", "NO_FCP"];
-const ATTEMPTS = 3;
+const ATTEMPTS = 5; // a full `make audit` on a quiet machine once met NO_NAVSTART three times running on one page
 const FLAGS = {
   output: "json",
   logLevel: "silent",
