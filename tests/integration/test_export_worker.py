@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
@@ -21,7 +21,8 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 ROWS = 12_000  # more than two progress steps (market.exports.writers.PROGRESS_EVERY)
 
 
-def bank_lines(count: int) -> None:
+def bank_lines(count: int) -> date:
+    """`count` matched statement lines booked an hour ago; the local day they were booked on."""
     booked = timezone.now() - timedelta(hours=1)
     BankTransaction.objects.bulk_create(
         (
@@ -34,6 +35,7 @@ def bank_lines(count: int) -> None:
         ),
         batch_size=4000,
     )  # fmt: skip
+    return timezone.localdate(booked)
 
 
 def test_a_large_export_runs_in_the_worker_with_progress_and_is_downloaded(
@@ -43,11 +45,11 @@ def test_a_large_export_runs_in_the_worker_with_progress_and_is_downloaded(
     monkeypatch.setenv("PRIVATE_MEDIA_ROOT", str(tmp_path / "private"))
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     celery_worker_process(concurrency=1)
-    bank_lines(ROWS)
+    # The export's dates are Vietnamese days: an hour ago may be yesterday there (it was, in a CI run at 00:20).
+    day = bank_lines(ROWS).isoformat()
     staff = actor_for(alliance).user
     client = APIClient()
     client.force_login(staff)
-    day = timezone.localdate().isoformat()
     answer = client.post(
         "/api/v1/exports/",
         {"kind": "bank_statements", "date_from": day, "date_to": day, "file_format": "csv", "language": "en"},

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from catalog.models import Category
 from catalog.supply import services
@@ -90,11 +91,13 @@ def test_a_contract_above_the_plan_leaves_nothing_open_never_less(world, contrac
 def test_the_api_and_page_give_the_same_figures(world, api, buyer):
     from tests.factories import member
 
-    _plan(world, harvest=date.today() + timedelta(days=40), yield_kg="7000")
+    # 7.5 ha × 8000 = 60 000 kg: told apart from the world's own season (52 500 kg, harvested five days ago,
+    # which is in this month's row from the 6th of a month on).
+    _plan(world, harvest=timezone.localdate() + timedelta(days=40), yield_kg="8000")
     client = api(member(buyer))
     body = client.get("/api/v1/supply/outlook/?months=6").json()
-    planned = [r for r in body["rows"] if r["expected_kg"] == "52500"]
+    planned = [r for r in body["rows"] if r["expected_kg"] == "60000"]
     assert len(planned) == 1
-    assert planned[0]["open_kg"] == "52500"
+    assert planned[0]["open_kg"] == "60000"
     assert client.get("/api/v1/supply/outlook/?months=99").status_code == 400
     assert actor_for(world.cooperative)  # the cooperative itself is not an outlook reader (see the matrix)
