@@ -7,9 +7,12 @@ Each target of bench/targets.py (the same list the load report measures) is call
 handler, as gunicorn calls it, with the bench settings and the page cache off (the yardstick), first a few
 times to warm the caches, then `--requests` times: the medians of the process's CPU time (time.process_time)
 and of wall time per request, with the SQL queries and Redis round trips (bench/instrument.py) and the body's
-bytes. The bare view (bench/bare) is measured the same way in a child process with the bare settings, and
-each row's ratio is CPU(bare) / CPU(target): the share of the bare view's speed the target could reach if the
-web process's CPU were all there was. Wall time adds PostgreSQL's and Redis's share on top.
+bytes. A cold target (one with a rotation of paths) asks each of its paths in turn, warm-up included, after
+the content its page keeps was forgotten: each request is for a subject not asked before in the run, as long
+as there are more paths than requests (the `paths` column counts the timed requests' distinct paths). The
+bare view (bench/bare) is measured the same way in a child process with the bare settings, and each row's
+ratio is CPU(bare) / CPU(target): the share of the bare view's speed the target could reach if the web
+process's CPU were all there was. Wall time adds PostgreSQL's and Redis's share on top.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import subprocess
 import sys
 import time
 import urllib.parse
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -52,6 +55,7 @@ class Cost:
     queries: int | None
     redis: int | None
     bytes: int
+    paths: int = 1  # distinct paths among the timed requests
 
 
 def wsgi_environ(path: str, headers: Mapping[str, str], *, method: str = "GET", body: bytes = b"") -> dict[str, Any]:
@@ -100,21 +104,34 @@ def call(
     return Answer(status=started["status"], headers=started["headers"], body=body)
 
 
-def measure(
-    application: Application, path: str, headers: Mapping[str, str], requests: int
-) -> tuple[Answer, float, float]:
-    """(the last answer, median CPU ms, median wall ms) over `requests` calls after WARMUP untimed ones."""
-    answer = None
-    for _warm in range(WARMUP):
-        answer = call(application, path, headers)
-    cpu, wall = [], []
-    for _request in range(requests):
+@dataclass(frozen=True)
+class Measured:
+    answer: Answer  # the last one
+    status: int  # the worst (highest) status of the timed requests
+    cpu_ms: float  # medians
+    wall_ms: float
+    paths: int  # distinct paths among the timed requests
+
+
+def measure(application: Application, paths: Sequence[str], headers: Mapping[str, str], requests: int) -> Measured:
+    """`requests` timed calls after WARMUP untimed ones, asking `paths` in turn (one path: that one each time)."""
+    asked = [paths[n % len(paths)] for n in range(WARMUP + requests)]
+    for path in asked[:WARMUP]:
+        call(application, path, headers)
+    cpu, wall, statuses = [], [], []
+    for path in asked[WARMUP:]:
         cpu_before, wall_before = time.process_time(), time.perf_counter()
         answer = call(application, path, headers)
         cpu.append(time.process_time() - cpu_before)
         wall.append(time.perf_counter() - wall_before)
-    assert answer is not None
-    return answer, statistics.median(cpu) * 1000, statistics.median(wall) * 1000
+        statuses.append(answer.status)
+    return Measured(
+        answer=answer,
+        status=max(statuses),
+        cpu_ms=statistics.median(cpu) * 1000,
+        wall_ms=statistics.median(wall) * 1000,
+        paths=len(set(asked[WARMUP:])),
+    )
 
 
 def _count(answer: Answer, header: str) -> int | None:
@@ -143,9 +160,9 @@ def _bare_main(requests: int) -> int:
     from django.core.wsgi import get_wsgi_application
 
     django.setup()
-    answer, cpu_ms, wall_ms = measure(get_wsgi_application(), BARE_PATH, {}, requests)
+    m = measure(get_wsgi_application(), [BARE_PATH], {}, requests)
     title = "bare Django JSON view (bench/bare)"
-    cost = Cost("bare", title, answer.status, cpu_ms, wall_ms, None, None, len(answer.body))
+    cost = Cost("bare", title, m.status, m.cpu_ms, m.wall_ms, None, None, len(m.answer.body))
     print(json.dumps(asdict(cost)))
     return 0
 
@@ -160,7 +177,7 @@ def target_costs(products: int, requests: int, only: set[str]) -> list[Cost]:
 
     from bench.instrument import QUERIES_HEADER, REDIS_HEADER
     from bench.report import prepare_fixtures
-    from bench.targets import resolve
+    from bench.targets import forget_kept, resolve
 
     application = get_wsgi_application()
 
@@ -173,6 +190,7 @@ def target_costs(products: int, requests: int, only: set[str]) -> list[Cost]:
         fetch=fetch,
         products=products,
         subjects=fixtures["subjects"],
+        rotation=fixtures["rotation"],
         lot_token=fixtures["lot_token"],
         fair_slug=fixtures["fair_slug"],
         fair_error=fixtures.get("fair_error", ""),
@@ -181,18 +199,21 @@ def target_costs(products: int, requests: int, only: set[str]) -> list[Cost]:
     for target in targets:
         if target.skip or (only and target.key not in only):
             continue
-        answer, cpu_ms, wall_ms = measure(application, target.path, target.headers, requests)
-        queries, redis = _count(answer, QUERIES_HEADER), _count(answer, REDIS_HEADER)
-        costs.append(Cost(target.key, target.title, answer.status, cpu_ms, wall_ms, queries, redis, len(answer.body)))
-        print(f"  {target.key}: {cpu_ms:.2f} ms CPU, {wall_ms:.2f} ms wall", file=sys.stderr, flush=True)
+        forget_kept(target.kept)
+        m = measure(application, target.paths, target.headers, requests)
+        queries, redis = _count(m.answer, QUERIES_HEADER), _count(m.answer, REDIS_HEADER)
+        costs.append(
+            Cost(target.key, target.title, m.status, m.cpu_ms, m.wall_ms, queries, redis, len(m.answer.body), m.paths)
+        )
+        print(f"  {target.key}: {m.cpu_ms:.2f} ms CPU, {m.wall_ms:.2f} ms wall", file=sys.stderr, flush=True)
     return costs
 
 
 def table(bare: Cost, costs: list[Cost]) -> str:
     """Markdown: each target's medians and its ratio to the bare view's CPU (and wall) time."""
     lines = [
-        "| target | status | CPU ms | wall ms | CPU(bare)/CPU | wall(bare)/wall | queries | Redis | bytes |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "| target | status | CPU ms | wall ms | CPU(bare)/CPU | wall(bare)/wall | queries | Redis | bytes | paths |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for cost in [bare, *costs]:
         lines.append(
@@ -200,7 +221,7 @@ def table(bare: Cost, costs: list[Cost]) -> str:
             f"| {bare.cpu_ms / cost.cpu_ms if cost.cpu_ms else float('inf'):.3f} "
             f"| {bare.wall_ms / cost.wall_ms if cost.wall_ms else float('inf'):.3f} "
             f"| {'' if cost.queries is None else cost.queries} | {'' if cost.redis is None else cost.redis} "
-            f"| {cost.bytes:,} |"
+            f"| {cost.bytes:,} | {cost.paths:,} |"
         )
     return "\n".join(lines)
 

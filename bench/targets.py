@@ -1,17 +1,24 @@
 """The pages and API reads measured against the bare view (A/B), chosen in the bench database.
 
 A target whose page or endpoint does not exist yet (no URL by that name) is skipped with the reason, so
-that the report always lists it and the engineer who adds the page only has to name it here."""
+that the report always lists it and the engineer who adds the page only has to name it here.
+
+The per-object reads come twice. Asked for one product (lot, cooperative) over and over, the product page, the
+storefront and the trace page are served from the content they keep in Redis under the object's versions after
+the first request: what a popular page costs. Their "-cold" twins ask for a different subject each request
+(`Target.rotation`, ROTATION_SUBJECTS of them at most) after the kept content was forgotten (`forget_kept`):
+what a visitor to a page nobody asked for recently pays."""
 
 from __future__ import annotations
 
 import json
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.urls import NoReverseMatch, reverse
 
 SEARCH_FILTERS = {"search": "gao st25", "province": "91", "certificate": "vietgap"}
@@ -19,6 +26,13 @@ DEEP_PAGE_SIZE = 100  # pages walked to reach the deep cursor (the measured page
 # A browser revalidating what it kept (frontend.conditional): its CSRF cookie (a page's ETag covers the
 # secret) and, per target, the ETag its first visit was given.
 KEPT_COOKIE = "csrftoken=" + "k" * 32
+# Subjects a cold target cycles through at most: more than a run asks for at a cold page's rate (a 10 s wrk run
+# at 300 req/s asks 3,000), few enough for wrk to hold as a table of paths.
+ROTATION_SUBJECTS = 10_000
+# The cache keys (Redis patterns) under which each page keeps its rendered content (frontend/views/catalog.py,
+# storefront.py): "storefront:<id>:<page>:…", not the cooperative's storefront version "storefront:<id>" (a
+# version forgotten would restart at a new number: a write no visitor of a known cooperative pays).
+KEPT_PRODUCT, KEPT_STOREFRONT, KEPT_TRACE = "product:*", "storefront:*:*", "trace:*"
 
 
 @dataclass(frozen=True)
@@ -30,6 +44,13 @@ class Target:
     cache_column: bool = True  # also measured with the page cache on (a bonus column)
     note: str = ""
     skip: str = ""
+    rotation: tuple[str, ...] = ()  # paths asked in turn, `path` first (a cold target); empty: `path` each time
+    kept: tuple[str, ...] = ()  # patterns of the cache keys of content the page keeps, forgotten before a run
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        """The paths the target asks, in the order it asks them (cycling)."""
+        return self.rotation or (self.path,)
 
 
 @dataclass(frozen=True)
@@ -43,28 +64,90 @@ class Subjects:
     cooperative_id: int
 
 
-def pick_subjects() -> Subjects:
+@dataclass(frozen=True)
+class Rotation:
+    """The subjects of the cold targets: products like Subjects' one (the first of them is it), each one's
+    newest lot (in the same order) and their cooperatives, each once."""
+
+    product_ids: tuple[int, ...]
+    lot_public_ids: tuple[str, ...]
+    cooperative_ids: tuple[int, ...]
+
+
+def _subject_products() -> QuerySet[Any]:
+    """Published, in-stock products of verified cooperatives with a verified certificate, by id."""
     from catalog.models import Certificate, HarvestLot, LotStatus, Product, ProductStatus
 
     stocked = HarvestLot.objects.filter(product=OuterRef("pk"), status=LotStatus.PUBLISHED, quantity_available__gt=0)
     certified = Certificate.objects.filter(products=OuterRef("pk"), status="verified")
-    product = (
+    return (
         Product.objects.filter(status=ProductStatus.PUBLISHED, cooperative__verification_status="verified")
         .filter(Exists(stocked), Exists(certified))
         .order_by("pk")
-        .first()
     )
+
+
+def _newest_lots(product_ids: Iterable[int]) -> dict[int, tuple[int, str]]:
+    """Each product's newest published lot in stock: product id -> (lot id, public id)."""
+    from catalog.models import HarvestLot, LotStatus
+
+    in_stock = HarvestLot.objects.filter(status=LotStatus.PUBLISHED, quantity_available__gt=0)
+    lots = (
+        in_stock.filter(product_id__in=list(product_ids))
+        .order_by("product_id", "-harvest_date", "-pk")
+        .distinct("product_id")
+        .values_list("product_id", "pk", "public_id")
+    )
+    return {product_id: (lot_id, public_id) for product_id, lot_id, public_id in lots}
+
+
+def pick_subjects() -> Subjects:
+    product = _subject_products().first()
     if product is None:
         raise RuntimeError("the bench catalogue has no published, in-stock, certified product")
-    lot = (
-        HarvestLot.objects.filter(product=product, status=LotStatus.PUBLISHED, quantity_available__gt=0)
-        .order_by("-harvest_date", "-pk")
-        .first()
-    )
-    assert lot is not None
+    lot_id, lot_public_id = _newest_lots([product.pk])[product.pk]
     return Subjects(
-        product_id=product.pk, lot_id=lot.pk, lot_public_id=lot.public_id, cooperative_id=product.cooperative_id
+        product_id=product.pk, lot_id=lot_id, lot_public_id=lot_public_id, cooperative_id=product.cooperative_id
     )
+
+
+def pick_rotation(limit: int = ROTATION_SUBJECTS) -> Rotation:
+    """Up to `limit` products as pick_subjects chooses its one (the same first), their lots and cooperatives."""
+    products = list(_subject_products().values_list("pk", "cooperative_id")[:limit])
+    lots = _newest_lots(pk for pk, _cooperative in products)
+    return Rotation(
+        product_ids=tuple(pk for pk, _cooperative in products),
+        lot_public_ids=tuple(lots[pk][1] for pk, _cooperative in products),
+        cooperative_ids=tuple(dict.fromkeys(cooperative for _pk, cooperative in products)),
+    )
+
+
+def start_versions(rotation: Rotation) -> None:
+    """Make sure every subject's data versions exist in the cache, as they do for any product, lot or cooperative
+    someone read or changed once (versions never expire): a cold request then pays for the content it renders,
+    not for starting its versions (one more Redis round trip each, a first visit's alone)."""
+    from catalog.cache import Watched, versions
+    from market.organisations.storefront import storefront_key
+
+    versions(
+        *((Watched.PRODUCT, pk) for pk in rotation.product_ids),
+        *((Watched.LOT, public_id) for public_id in rotation.lot_public_ids),
+        also=[storefront_key(pk) for pk in rotation.cooperative_ids],
+    )
+
+
+def forget_kept(patterns: Iterable[str]) -> int:
+    """Delete what the pages keep under keys matching these patterns from the cache this process shares with the
+    servers measured (their Redis), so that the next request for any subject renders it. The number deleted."""
+    from django.core.cache import cache
+
+    client = cache._cache.get_client(write=True)  # type: ignore[attr-defined]  # Django's RedisCache client
+    deleted = 0
+    for pattern in patterns:
+        keys = list(client.scan_iter(match=cache.make_key(pattern), count=10_000))
+        for start in range(0, len(keys), 10_000):
+            deleted += client.delete(*keys[start : start + 10_000])
+    return deleted
 
 
 # GET a path with headers: (body, response headers). Over HTTP for the load report (`http_fetch`), through
@@ -117,6 +200,26 @@ def _target(key: str, title: str, build: Callable[[], str], **options: object) -
         return Target(key=key, title=title, skip=str(exc))
 
 
+def _rotating(key: str, title: str, name: str, idents: tuple[object, ...], what: str, kept: str = "") -> Target:
+    """A cold target: the page or answer named `name` for a different one of `idents` each request."""
+    try:
+        paths = tuple(_url(name, ident) for ident in idents)
+    except NotBuilt as exc:
+        return Target(key=key, title=title, skip=str(exc))
+    if not paths:
+        return Target(key=key, title=title, skip=f"no {what} in the bench catalogue")
+    forgotten = ", kept content forgotten before each run" if kept else ""
+    return Target(
+        key=key,
+        title=title,
+        path=paths[0],
+        rotation=paths,
+        kept=(kept,) if kept else (),
+        cache_column=False,  # the page cache (CATALOG_LIST_CACHE_SECONDS) is the lists' alone
+        note=f"{len(paths):,} {what} in turn{forgotten}",
+    )
+
+
 def revalidating(fetch: Fetch, target: Target) -> Target:
     """`target` asked again by a browser that kept it: 304s, as long as the bench changes nothing."""
     if target.skip:
@@ -133,10 +236,19 @@ def revalidating(fetch: Fetch, target: Target) -> Target:
 
 
 def resolve(
-    *, fetch: Fetch, subjects: Subjects, products: int, lot_token: str, fair_slug: str | None, fair_error: str = ""
+    *,
+    fetch: Fetch,
+    subjects: Subjects,
+    rotation: Rotation,
+    products: int,
+    lot_token: str,
+    fair_slug: str | None,
+    fair_error: str = "",
 ) -> list[Target]:
     """Every HTTP target, in report order. `fetch` reads Market Link (the deep cursor, the kept ETags)."""
-    s = subjects
+    s, r = subjects, rotation
+    same_product, same_lot = "same product each time", "same lot each time"
+    other_product, other_lot = "a different product each request", "a different lot each request"
     list_query = {"page_size": "24"}
     depth = min(products // 2, 20_000)
     targets = [
@@ -161,7 +273,16 @@ def resolve(
             "API search `gao` (many matches)",
             lambda: _url("catalog:product-list", query={"search": "gao", **list_query}),
         ),
-        _target("api-product", "API product detail", lambda: _url("catalog:product-detail", s.product_id)),
+        _target(
+            "api-product", f"API product detail, {same_product}", lambda: _url("catalog:product-detail", s.product_id)
+        ),
+        _rotating(
+            "api-product-cold",
+            f"API product detail, {other_product}",
+            "catalog:product-detail",
+            r.product_ids,
+            "products",
+        ),
         _target(
             "api-lot",
             "API lot detail (the cooperative's token)",
@@ -169,7 +290,10 @@ def resolve(
             headers={"Authorization": f"Bearer {lot_token}"},
             cache_column=False,
         ),
-        _target("api-trace", "API public trace of a lot", lambda: _url("catalog:trace", s.lot_public_id)),
+        _target("api-trace", f"API public trace of a lot, {same_lot}", lambda: _url("catalog:trace", s.lot_public_id)),
+        _rotating(
+            "api-trace-cold", f"API public trace of a lot, {other_lot}", "catalog:trace", r.lot_public_ids, "lots"
+        ),
         _target("page-catalogue", "`/catalogue/` HTML", lambda: _url("frontend:catalogue")),
         _target(
             "page-catalogue-search",
@@ -179,14 +303,46 @@ def resolve(
                 query=SEARCH_FILTERS,
             ),
         ),
-        _target("page-product", "product HTML page", lambda: _url("frontend:product", s.product_id)),
+        _target(
+            "page-product",
+            f"product HTML page, {same_product} (kept content)",
+            lambda: _url("frontend:product", s.product_id),
+        ),
+        _rotating(
+            "page-product-cold",
+            f"product HTML page, {other_product}",
+            "frontend:product",
+            r.product_ids,
+            "products",
+            kept=KEPT_PRODUCT,
+        ),
         _target(
             "page-storefront",
-            "cooperative storefront",
+            "cooperative storefront, same cooperative each time (kept content)",
             lambda: _url("frontend:cooperative", s.cooperative_id),
             note="/cooperatives/<id>/: 12 products, record, certificates, areas, fairs",
         ),
-        _target("page-trace", "a lot's trace page", lambda: _url("frontend:trace", s.lot_public_id)),
+        _rotating(
+            "page-storefront-cold",
+            "cooperative storefront, a different cooperative each request",
+            "frontend:cooperative",
+            r.cooperative_ids,
+            "cooperatives",
+            kept=KEPT_STOREFRONT,
+        ),
+        _target(
+            "page-trace",
+            f"a lot's trace page, {same_lot} (kept content)",
+            lambda: _url("frontend:trace", s.lot_public_id),
+        ),
+        _rotating(
+            "page-trace-cold",
+            f"a lot's trace page, {other_lot}",
+            "frontend:trace",
+            r.lot_public_ids,
+            "lots",
+            kept=KEPT_TRACE,
+        ),
     ]
     kept = {"api-product", "page-catalogue-search", "page-product", "page-trace"}
     targets += [revalidating(fetch, target) for target in targets if target.key in kept]

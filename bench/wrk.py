@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import tempfile
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 SCRIPT = Path(__file__).with_name("wrk_report.lua")
+ROTATE = Path(__file__).with_name("wrk_rotate.lua")  # appended to SCRIPT when a run cycles through paths
 MARKER = "BENCH-WRK "
 
 
@@ -67,21 +70,39 @@ TIMEOUT_S = 60
 
 
 def run(
-    url: str, *, duration: float, connections: int, threads: int = 2, headers: dict[str, str] | None = None
+    url: str,
+    *,
+    duration: float,
+    connections: int,
+    threads: int = 2,
+    headers: dict[str, str] | None = None,
+    paths: Sequence[str] = (),
 ) -> WrkResult:
-    command = [
-        "wrk",
-        f"-t{min(threads, connections)}",
-        f"-c{connections}",
-        f"-d{max(1, round(duration))}s",
-        "--timeout",
-        f"{TIMEOUT_S}s",
-        "-s",
-        str(SCRIPT),
-    ]
-    for name, value in (headers or {}).items():
-        command += ["-H", f"{name}: {value}"]
-    completed = subprocess.run([*command, url], capture_output=True, text=True, check=False)
+    """wrk on `url`; with `paths`, each request asks the next of them instead of the URL's path (bench/wrk_rotate.lua:
+    every path once before any twice). Without, the request is built once (a script with a `request()` function
+    costs wrk a Lua call per request)."""
+    threads = min(threads, connections)
+    with tempfile.TemporaryDirectory(prefix="bench-wrk-") as scratch:
+        script, arguments = SCRIPT, []
+        if paths:
+            script = Path(scratch) / "rotate.lua"
+            script.write_text(SCRIPT.read_text() + ROTATE.read_text())
+            listed = Path(scratch) / "paths"
+            listed.write_text("".join(f"{path}\n" for path in paths))
+            arguments = ["--", str(listed), str(threads)]
+        command = [
+            "wrk",
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{max(1, round(duration))}s",
+            "--timeout",
+            f"{TIMEOUT_S}s",
+            "-s",
+            str(script),
+        ]
+        for name, value in (headers or {}).items():
+            command += ["-H", f"{name}: {value}"]
+        completed = subprocess.run([*command, url, *arguments], capture_output=True, text=True, check=False)
     if completed.returncode != 0:
         raise RuntimeError(f"wrk failed ({completed.returncode}): {completed.stderr.strip()[-2000:]}")
     return parse(completed.stdout)

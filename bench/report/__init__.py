@@ -119,6 +119,7 @@ def run_size(args: argparse.Namespace, outer_env: dict[str, str], say: Any) -> d
                     fetch=http_fetch(servers.off.base),
                     products=args.products,
                     subjects=fixtures["subjects"],
+                    rotation=fixtures["rotation"],
                     lot_token=fixtures["lot_token"],
                     fair_slug=fixtures["fair_slug"],
                     fair_error=fixtures.get("fair_error", ""),
@@ -163,15 +164,18 @@ def prepare_fixtures() -> dict[str, Any]:
 
     from bench.fairs import ensure_fair
     from bench.fixtures import api_token
-    from bench.targets import pick_subjects
+    from bench.targets import pick_rotation, pick_subjects, start_versions
     from catalog.models import Product
     from market.organisations.models import Organisation, OrganisationKind
 
     call_command("migrate", verbosity=0)
     subjects = pick_subjects()
+    rotation = pick_rotation()
+    start_versions(rotation)
     cooperative = Organisation.objects.get(pk=subjects.cooperative_id)
     fixtures: dict[str, Any] = {
         "subjects": subjects,
+        "rotation": rotation,
         "lot_token": api_token(cooperative, f"lots-{cooperative.pk}@bench.example"),
         "catalogue": {
             "products": Product.objects.count(),

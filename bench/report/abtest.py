@@ -15,7 +15,7 @@ from bench import wrk
 from bench.client import Client
 from bench.machine import load_average
 from bench.servers import Server
-from bench.targets import Target
+from bench.targets import Target, forget_kept
 
 BARE_PATH = "/ping"
 PING_PATH = "/bench/ping"  # Market Link's own cheapest answer
@@ -38,10 +38,12 @@ def _median(values: list[float | None], digits: int = 2) -> float | None:
 
 
 def probe(server: Server, target: Target) -> dict[str, Any]:
-    """A few sequential requests: status, body bytes, SQL queries, Redis round trips and the time one
-    request takes alone (medians)."""
+    """A few sequential requests (a cold target's first paths, its kept content forgotten): status, body bytes,
+    SQL queries, Redis round trips and the time one request takes alone (medians)."""
     client = Client(server.base)
-    answers = [client.get(target.path, headers=target.headers) for _ in range(PROBES)]
+    forget_kept(target.kept)
+    paths = [target.paths[n % len(target.paths)] for n in range(PROBES)]
+    answers = [client.get(path, headers=target.headers) for path in paths]
     return {
         "status": answers[-1].status,
         "bytes": _median([len(a.body) for a in answers]),
@@ -70,6 +72,7 @@ def _summary(runs: list[dict[str, Any]], bares: list[dict[str, Any]], probed: di
     """Medians over rounds; latencies over the runs in which at least one request completed."""
     ratios = [r["rps"] / b["rps"] for r, b in zip(runs, bares, strict=True) if b["rps"]]
     return {
+        "most_requests_in_a_run": max(r["requests"] for r in runs),
         "rps": round(statistics.median(r["rps"] for r in runs), 1),
         "ratio": _median(ratios, 4),
         "ratio_min": round(min(ratios), 4) if ratios else None,
@@ -93,7 +96,13 @@ def measure(
     rows: dict[str, dict[str, Any]] = {}
     live: list[Target] = []
     for target in targets:
-        row: dict[str, Any] = {"key": target.key, "title": target.title, "kind": "http", "path": target.path}
+        row: dict[str, Any] = {
+            "key": target.key,
+            "title": target.title,
+            "kind": "http",
+            "path": target.path,
+            "paths": len(target.paths),
+        }
         rows[target.key] = row
         if target.skip:
             row.update(status="skipped", note=target.skip)
@@ -109,9 +118,18 @@ def measure(
 
     def run(mode: str, target: Target, seconds: float) -> dict[str, Any]:
         server = servers.for_mode(mode)
-        url = server.url(BARE_PATH if mode == "bare" else target.path)
-        headers = {} if mode == "bare" else target.headers
-        result = wrk.run(url, duration=seconds, connections=connections, threads=threads, headers=headers)
+        if mode == "bare":
+            result = wrk.run(server.url(BARE_PATH), duration=seconds, connections=connections, threads=threads)
+        else:
+            forget_kept(target.kept)  # a cold target's run starts with none of its pages kept
+            result = wrk.run(
+                server.url(target.path),
+                duration=seconds,
+                connections=connections,
+                threads=threads,
+                headers=target.headers,
+                paths=target.rotation,
+            )
         drain(server, BARE_PATH if mode == "bare" else PING_PATH, workers)
         return result.as_dict()
 

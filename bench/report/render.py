@@ -51,6 +51,11 @@ def http_table(rows: list[dict[str, Any]], duration: float) -> list[str]:
         notes = [row["note"]] if row.get("note") else []
         if off.get("runs_without_an_answer"):
             notes.append(f"no request completed in {off['runs_without_an_answer']} of {len(row['rounds'])} runs")
+        if 1 < row.get("paths", 1) < off.get("most_requests_in_a_run", 0):
+            notes.append(
+                f"up to {off['most_requests_in_a_run']:,} requests a run: past the first {row['paths']:,} the paths "
+                "came round again, and what they keep was kept"
+            )
         title = f"{row['title']} ({'; '.join(notes)})" if notes else row["title"]
         bonus = f"{_num(on['rps'])} (×{_ratio(on['ratio'])}), {_ms(on['p99_ms'])}" if on else "–"
         lines.append(

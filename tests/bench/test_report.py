@@ -37,6 +37,12 @@ READS = (
     "page-fair",
     "fair-plan-svg",
     "page-fair-plan-br",
+    # A different product, lot or cooperative each request (bench/targets.py: no kept content reused).
+    "api-product-cold",
+    "api-trace-cold",
+    "page-product-cold",
+    "page-storefront-cold",
+    "page-trace-cold",
     # Asked again with the ETag of a page or answer kept by the browser (conditional GET).
     "api-product-304",
     "page-catalogue-search-304",
