@@ -125,6 +125,9 @@ def prefetched(obj: Model, relation: str, related: list[Any]) -> None:
     obj.__dict__.setdefault("_prefetched_objects_cache", {})[relation] = queryset
 
 
+NEVER_BY_COUNT = 2**62
+
+
 def prepared_cursor() -> CursorWrapper:
     """A cursor of the default connection whose statements PostgreSQL keeps prepared for the connection: parsed
     and planned on their first run, only executed after that. For the hot plain reads: the product detail's
@@ -136,7 +139,12 @@ def prepared_cursor() -> CursorWrapper:
         return connection.cursor()
     connection.ensure_connection()
     connection.validate_thread_sharing()
-    raw = _preparing_cursor_class()(connection.connection)
+    psycopg_connection = connection.connection
+    if psycopg_connection.prepare_threshold is None:
+        # Django connects with psycopg's preparing off (None). It reaches only server-side binding cursors, and
+        # none but these exist here: a threshold no count reaches prepares just what asks (prepare=True).
+        psycopg_connection.prepare_threshold = NEVER_BY_COUNT
+    raw = _preparing_cursor_class()(psycopg_connection)
     return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
 
 
