@@ -4,10 +4,10 @@ trace page and the GS1 Digital Link resolver."""
 from __future__ import annotations
 
 import functools
-from itertools import accumulate
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from itertools import accumulate
 
 from django.apps import apps
 from django.conf import settings

@@ -155,6 +155,6 @@ def _preparing_cursor_class() -> Any:
 
     class PreparingCursor(ServerBindingCursor):
         def execute(self, query: Any, params: Any = None, **options: Any) -> Any:
-            return super().execute(query, params, **{**options, "prepare": True})
+            return super().execute(query, params, **{**options, "prepare": True})  # type: ignore[misc]
 
     return PreparingCursor
