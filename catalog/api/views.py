@@ -686,11 +686,14 @@ class CertificateScanView(ActorAPIView):
 # --- trace ---------------------------------------------------------------------------------------
 def trace_payload(view: selectors.TraceView) -> dict[str, Any]:
     lot, product = view.lot, view.product
-    certificates = []
-    for item in view.certificates:
-        data = dict(s.CertificateBriefOut(item.certificate).data)
-        data.update(in_force_now=item.in_force_now, in_force_at_harvest=item.in_force_at_harvest)
-        certificates.append(data)
+    certificates = [
+        {
+            **s.certificate_brief(item.certificate),
+            "in_force_now": item.in_force_now,
+            "in_force_at_harvest": item.in_force_at_harvest,
+        }
+        for item in view.certificates
+    ]
     return {
         "lot": {
             "code": lot.code,
@@ -715,9 +718,9 @@ def trace_payload(view: selectors.TraceView) -> dict[str, Any]:
         "expired": view.expired,
         "badges": s.badges_list(view.badges),
         "certificates": certificates,
-        "one_step_back": s.EventOut(view.back, many=True).data,
-        "at_the_cooperative": s.EventOut(view.internal, many=True).data,
-        "one_step_forward": s.ForwardStepOut(view.forward, many=True).data,
+        "one_step_back": [s.event_dict(event) for event in view.back],
+        "at_the_cooperative": [s.event_dict(event) for event in view.internal],
+        "one_step_forward": [s.forward_step_dict(step) for step in view.forward],
     }
 
 

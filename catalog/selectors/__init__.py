@@ -37,6 +37,7 @@ from catalog.selectors.certificates import (
 )
 from catalog.selectors.exports import ExportType, catalogue_export, import_batch_for
 from catalog.selectors.lots import (
+    ForwardStep,
     TraceView,
     lot_by_digital_link,
     lot_detail_get_for,
@@ -79,6 +80,7 @@ __all__ = [
     "Badge",
     "ExportType",
     "Facets",
+    "ForwardStep",
     "ProductPage",
     "ProductQuery",
     "SearchPlan",
