@@ -207,24 +207,3 @@ def lines_take_as_read(lines: Sequence[CartLine]) -> int:
             [[line.pk for line in lines], [line.quantity for line in lines], [line.lot_id for line in lines]],
         )
         return cursor.rowcount
-
-
-def cart_lines_plain_queryset(*, cart_id: int) -> QuerySet[CartLine]:
-    """The definition: a cart's lines alone (in id order, the model's), as a cart add reads them."""
-    return CartLine.objects.filter(cart_id=cart_id)
-
-
-@functools.cache
-def _plain_lines_sql() -> str:
-    return f"""
-        SELECT {rows.select_list(CartLine, "l")} FROM {CartLine._meta.db_table} l WHERE l.cart_id = %s ORDER BY l.id
-    """  # noqa: S608 (table and column names from the model; the value is a parameter)
-
-
-def cart_lines_plain(*, cart_id: int) -> list[CartLine]:
-    """What `cart_lines_plain_queryset` answers, read by a statement made once per process."""
-    if connection.vendor != "postgresql":
-        return list(cart_lines_plain_queryset(cart_id=cart_id))
-    with connection.cursor() as cursor:
-        cursor.execute(_plain_lines_sql(), [cart_id])
-        return [rows.instance(CartLine, row) for row in cursor.fetchall()]
