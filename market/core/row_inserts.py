@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
 from django.db import connection
@@ -50,9 +51,9 @@ Plain = tuple[type, Callable[[Any], Any] | None] | None
 @functools.cache
 def _plain_types(model: type[Model]) -> tuple[Plain, ...]:
     """Per field of `_statement`, the values `get_db_prep_save` only hands back (text, booleans, the ids of
-    relations) or wraps for the driver (integers, sized by column), and how: most of an order's or a
-    notification's values are these, and converting them was most of the time spent on the values. None for
-    the others (decimals, dates, JSON…), converted by the field."""
+    relations, aware datetimes) or wraps for the driver (integers, sized by column), and how: most of an
+    order's or a notification's values are these, and converting them was most of the time spent on the
+    values. None for the others (decimals, dates, JSON…), converted by the field."""
     return tuple(_plain_type(field) for field in _statement(model, several=False, ignore_conflicts=False)[1])
 
 
@@ -76,7 +77,15 @@ def _plain_type(field: Field[Any, Any]) -> Plain:
         "PositiveBigIntegerField",
     }:
         return int, functools.partial(connection.ops.adapt_integerfield_value, internal_type=kind)
+    if kind == "DateTimeField":  # a notification has seven, every row two (created_at, updated_at)
+        return datetime, functools.partial(_aware, field=field)
     return None
+
+
+def _aware(value: datetime, *, field: Field[Any, Any]) -> Any:
+    """An aware datetime as PostgreSQL's operations send it (as it is); a naive one as the field makes it
+    (aware, with Django's warning)."""
+    return value if value.tzinfo is not None else field.get_db_prep_save(value, connection=connection)
 
 
 @functools.cache

@@ -120,14 +120,14 @@ class CartLineListView(ActorAPIView):
         """Put a product (or one of its lots) in the cart: `add` adds to a line already there, otherwise the quantity
         replaces it. Answers the whole cart. For buyer members who place orders."""
         data = inputs.read_cart_line(request.data, input_mode(request))
-        services.cart_line_set(
+        lines = services.cart_line_set(
             actor=self.actor,
             product_id=data["product"],
             lot_id=data.get("lot"),
             quantity=data["quantity"],
             add=data["add"],
         )
-        return Response(_cart_body(self.actor), status=status.HTTP_201_CREATED)
+        return Response(cart_body(self.actor, selectors.cart_view_of(lines)), status=status.HTTP_201_CREATED)
 
 
 class CartLineDetailView(ActorAPIView):

@@ -16,7 +16,7 @@ from market.core.errors import Conflict, NotFound, ValidationFailed
 from market.core.row_inserts import insert_rows
 from market.core.services import audit_record
 from market.organisations.permissions import Actor
-from orders.cart_rows import ProductToAdd, cart_lines_plain, product_to_add
+from orders.cart_rows import ProductToAdd, cart_lines, product_to_add
 from orders.models import Cart, CartLine
 from orders.permissions import CART_MANAGE
 from orders.totals import TaxedAmount, totals_of
@@ -76,26 +76,30 @@ def check_line(*, product_id: int, lot_id: int | None, quantity: Decimal) -> tup
 @transaction.atomic
 def cart_line_set(
     *, actor: Actor, product_id: int, quantity: Decimal, lot_id: int | None = None, add: bool = False
-) -> CartLine:
+) -> list[CartLine]:
     """Put `quantity` of a product (from a lot, if chosen) in the cart; with add=True, add it to what the
-    line already holds. Checks the product, MOQ, order multiple and stock."""
+    line already holds. Checks the product, MOQ, order multiple and stock. Answers the cart's lines after the
+    change as `cart_lines` reads them (the API answers the whole cart with them)."""
     cart = cart_for_update(actor=actor)
-    # The cart's lines in one read (at most MAX_CART_LINES): the one this call changes, and how many there are.
-    lines = cart_lines_plain(cart_id=cart.pk)
+    # The cart's lines with their products in one read (at most MAX_CART_LINES), once the cart is locked: the
+    # one this call changes, how many there are, and with the change the cart as it now is — no second read.
+    lines = cart_lines(buyer_id=cart.buyer_id)
     line = next((row for row in lines if row.product_id == product_id and row.lot_id == lot_id), None)
     wanted = quantity + line.quantity if add and line is not None else quantity
     product, lot, number = check_line(product_id=product_id, lot_id=lot_id, quantity=wanted)
     if line is None:
         if len(lines) >= MAX_CART_LINES:
             raise Conflict(_("A cart holds at most %(n)s lines; place an order first.") % {"n": MAX_CART_LINES})
+        # The product as `check_line` read it: its cooperative, VAT category and tiers come with it.
         [line] = insert_rows([CartLine(cart=cart, product=product, lot=lot, quantity=number)])
+        lines = sorted([*lines, line], key=lambda row: (row.product.cooperative_id, row.pk))
     else:
         line.quantity = number
         line.save(update_fields=["quantity", "updated_at"])
     audit_record(
         actor=actor, action="cart.line_set", target=cart, data={"product": product.pk, "quantity": str(number)}
     )
-    return line
+    return lines
 
 
 @transaction.atomic

@@ -212,11 +212,25 @@ def test_taking_the_lines_as_read_matches_null_and_chosen_lots(buyer, cart):
     assert not CartLine.objects.filter(cart__buyer=buyer).exists()
 
 
-def test_a_carts_plain_lines_are_what_the_orm_reads(buyer, cart):
-    from orders.cart_rows import cart_lines_plain, cart_lines_plain_queryset
-
-    cart_id = CartLine.objects.filter(cart__buyer=buyer).values_list("cart_id", flat=True).first()
-    read = cart_lines_plain(cart_id=cart_id)
-    assert len(read) == 4
-    assert [_values(line) for line in read] == [_values(line) for line in cart_lines_plain_queryset(cart_id=cart_id)]
-    assert cart_lines_plain(cart_id=cart_id + 1000) == []
+def test_a_cart_add_answers_the_lines_a_fresh_read_gives(buyer, cart, rice, other_cooperative):
+    """A cart add reads the cart once, before its change, and answers with the change made in what it read:
+    the same lines, related rows and answer (vi and en) as reading the cart afterwards — a new line of a
+    cooperative already there (placed among its lines), a new line with a chosen lot, a line added to."""
+    sauce, sauce_lot = stocked_product(
+        other_cooperative, name="Nước mắm nhĩ", name_en="First-press fish sauce", code="NM-09"
+    )
+    for product_id, lot_id, quantity, add in (
+        (sauce.pk, None, "100", False),
+        (sauce.pk, sauce_lot.pk, "150", False),
+        (rice[0].pk, None, "100", True),
+    ):
+        answered = services.cart_line_set(
+            actor=cart, product_id=product_id, lot_id=lot_id, quantity=Decimal(quantity), add=add
+        )
+        read = cart_lines(buyer_id=buyer.pk)
+        assert [_graph(line) for line in answered] == [_graph(line) for line in read]
+        for language in ("vi", "en"):
+            with translation.override(language):
+                assert cart_body(cart, cart_view_of(answered)) == cart_body(cart, cart_view(actor=cart))
+    assert len(read) == 6
+    assert next(line for line in read if line.product_id == rice[0].pk).quantity == Decimal(1100)

@@ -34,7 +34,7 @@ def test_cart_checks_moq_multiple_and_stock(buying, rice, english):
         services.cart_line_set(actor=buying, product_id=product.pk, quantity=D("5050"))
     assert too_much.value.code == "insufficient_stock"
     assert "5000 kg" in too_much.value.message
-    line = services.cart_line_set(actor=buying, product_id=product.pk, quantity=D("150"))
+    [line] = services.cart_line_set(actor=buying, product_id=product.pk, quantity=D("150"))
     services.cart_line_set(actor=buying, product_id=product.pk, quantity=D("100"), add=True)
     line.refresh_from_db()
     assert line.quantity == D("250")
@@ -50,6 +50,24 @@ def test_cart_refuses_unpublished_products_and_other_products_lots(buying, coope
     _other, other_lot = stocked_product(cooperative, name="Gạo nếp", code="NEP-1")
     with pytest.raises(ValidationFailed):
         services.cart_line_set(actor=buying, product_id=rice[0].pk, lot_id=other_lot.pk, quantity=D("100"))
+
+
+def test_an_order_is_due_by_its_sellers_payment_window_and_a_checkout_writes_no_settings(
+    buying, rice, fish_sauce, other_cooperative
+):
+    """A cooperative that never chose sells on the default window (72 h) without a settings row being made
+    by the checkout (it is made when something is written to it); another's own window counts."""
+    from datetime import timedelta
+
+    from orders.models import SellerSettings
+
+    SellerSettings.objects.create(cooperative=other_cooperative, payment_window_hours=24)
+    checkout = place(buying, [(rice[0], "100"), (fish_sauce[0], "24")])
+
+    windows = {o.cooperative_id: o.payment_due_at - checkout.created_at for o in checkout.orders.all()}
+    assert abs(windows[rice[0].cooperative_id] - timedelta(hours=72)) < timedelta(seconds=5)
+    assert abs(windows[other_cooperative.pk] - timedelta(hours=24)) < timedelta(seconds=5)
+    assert list(SellerSettings.objects.values_list("cooperative_id", flat=True)) == [other_cooperative.pk]
 
 
 def test_checkout_places_one_order_per_cooperative_with_snapshots(

@@ -164,14 +164,24 @@ def test_several_checkouts_in_one_statement(buyer, placed):
     "model", [Checkout, Order, OrderLine, OrderEvent, OrderAllocation, Payable, Notification, AuditEvent, CartLine]
 )
 def test_plain_values_are_sent_as_the_field_would_send_them(model):
-    """The values insert_rows passes without asking their field (text, booleans, ids, integers wrapped for the
-    driver) are exactly what the field's get_db_prep_save makes of them, type included."""
+    """The values insert_rows passes without asking their field (text, booleans, ids, aware datetimes; integers
+    wrapped for the driver; a naive datetime made aware by the field) are exactly what the field's
+    get_db_prep_save makes of them, type and time zone included."""
+    import warnings
+    from datetime import UTC, datetime, timedelta, timezone
+
     from django.db import connection
 
     from market.core.row_inserts import _plain_types, _statement
 
     fields = _statement(model, several=False, ignore_conflicts=False)[1]
-    samples = {str: [None, "", "Gạo ST25"], bool: [None, True, False], int: [None, 0, 7, 2**40]}
+    moment = datetime(2026, 12, 5, 17, 30, 1, 123456)
+    samples: dict[type, list[Any]] = {
+        str: [None, "", "Gạo ST25"],
+        bool: [None, True, False],
+        int: [None, 0, 7, 2**40],
+        datetime: [None, moment.replace(tzinfo=UTC), moment.replace(tzinfo=timezone(timedelta(hours=7))), moment],
+    }
     checked = 0
     for field, plain in zip(fields, _plain_types(model), strict=True):
         if plain is None:
@@ -180,9 +190,15 @@ def test_plain_values_are_sent_as_the_field_would_send_them(model):
         for value in samples[kind]:
             if kind is int and value == 2**40 and field.get_internal_type() in {"SmallIntegerField", "IntegerField"}:
                 continue
-            expected = field.get_db_prep_save(value, connection=connection)
-            sent = value if value is None or wrap is None else wrap(value)
-            assert (type(sent), sent) == (type(expected), expected), (field.name, value)
+            with warnings.catch_warnings():  # a naive datetime: Django warns, and makes it aware
+                warnings.simplefilter("ignore", RuntimeWarning)
+                expected = field.get_db_prep_save(value, connection=connection)
+                sent = value if value is None or wrap is None else wrap(value)
+            assert (type(sent), sent, getattr(sent, "tzinfo", None)) == (
+                type(expected),
+                expected,
+                getattr(expected, "tzinfo", None),
+            ), (field.name, value)
             checked += 1
     assert checked
 
