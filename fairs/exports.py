@@ -5,6 +5,7 @@ the API read."""
 from __future__ import annotations
 
 from django.db.models import OuterRef, QuerySet, Subquery
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from fairs import selectors
@@ -25,12 +26,17 @@ def _reports(actor: Actor, status: str | None) -> QuerySet[Fair]:
     return selectors.fairs_with_figures(actor=actor, status=status)
 
 
+def _fair_name(name_vi: str, name_en: str) -> str:
+    """Fair.name: the English name in an English export when the fair has one."""
+    return name_en if (get_language() or "vi").startswith("en") and name_en else name_vi
+
+
 def _yes_no(yes: bool) -> str:
     return str(_("Yes") if yes else _("No"))
 
 
 APPLICATION_COLUMNS = [
-    field(_("Fair"), "fair__name"),
+    field(_("Fair"), "fair__name_vi", "fair__name_en", show=_fair_name),
     field(_("Submitted at"), "created_at"),
     field(_("Cooperative"), "cooperative__name"),
     field(_("Cooperative tax code"), "cooperative__tax_code"),
@@ -49,7 +55,7 @@ APPLICATION_COLUMNS = [
 ]
 
 REPORT_COLUMNS = [
-    field(_("Fair"), "name"),
+    field(_("Fair"), "name_vi", "name_en", show=_fair_name),
     field(_("First day"), "starts_on"),
     field(_("Last day"), "ends_on"),
     field(_("Venue"), "venue"),

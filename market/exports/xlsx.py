@@ -29,7 +29,10 @@ from openpyxl.utils.exceptions import IllegalCharacterError
 # What openpyxl stores as a date or time: a number with a number format (a style) per type, and a value of each
 # (a datetime is a date: it comes first).
 _TIME_EXAMPLES: dict[type, Any] = {
-    datetime: datetime(2000, 1, 1), date: date(2000, 1, 1), time: time(0), timedelta: timedelta(0)
+    datetime: datetime(2000, 1, 1),
+    date: date(2000, 1, 1),
+    time: time(0),
+    timedelta: timedelta(0),
 }
 _TIME_TYPES = tuple(_TIME_EXAMPLES)
 _SHEET_DATA = re.compile(rb"<sheetData */>|<sheetData>.*</sheetData>", re.DOTALL)
@@ -188,4 +191,3 @@ class Book:
             target.write(before)
             shutil.copyfileobj(sheet.rows, target, 1 << 20)
             target.write(after)
-
