@@ -19,6 +19,7 @@ from decimal import Decimal
 from operator import itemgetter
 from typing import IO, Any, Protocol
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 
@@ -57,6 +58,10 @@ class FixedTable:
     # A file another program imports by its fixed machine headings (a bank's bulk transfer, an e-invoice
     # provider): its CSV decimals are written with a point whatever the language of its text.
     for_programs: bool = False
+
+    def __post_init__(self) -> None:
+        if any(column.value is None for column in self.columns):
+            raise ImproperlyConfigured(f"Table {self.label}: each column of a table of objects needs its value")
 
 
 def csv_decimal(value: Decimal, language: str) -> str:
@@ -133,7 +138,7 @@ def _column_cells(table: Table) -> list[Cell]:
     (`ExportKind.read`), a fixed table's rows are objects. Called in the export's language, so that choices'
     labels are looked up once for the file."""
     if not isinstance(table, ExportKind):
-        return [column.value for column in table.columns if column.value is not None]
+        return [column.value for column in table.columns if column.value is not None]  # FixedTable: each has one
     at = {path: index for index, path in enumerate(table.fields)}
     return [_field_cell([at[path] for path in column.reads], column.show) for column in table.columns]
 

@@ -34,7 +34,7 @@ _TIME_EXAMPLES: dict[type, Any] = {
     time: time(0),
     timedelta: timedelta(0),
 }
-_TIME_TYPES = tuple(_TIME_EXAMPLES)
+_TIME_TYPES = (datetime, date, time, timedelta)
 _SHEET_DATA = re.compile(rb"<sheetData */>|<sheetData>.*</sheetData>", re.DOTALL)
 _MAX_TEXT = 32767
 

@@ -11,10 +11,10 @@ from operator import itemgetter
 
 import openpyxl
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 from django.test import Client
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 
 from market.core.parsing import format_input_decimal
 from market.exports.registry import Column
@@ -94,8 +94,8 @@ def test_every_export_with_decimals_writes_them_in_its_language_and_keeps_xlsx_n
 
 
 @given(
-    value=st.decimals(allow_nan=False, allow_infinity=False, places=3, min_value=-10**12, max_value=10**12)
-    | st.decimals(allow_nan=False, allow_infinity=False, min_value=-10**6, max_value=10**6),
+    value=st.decimals(allow_nan=False, allow_infinity=False, places=3, min_value=-(10**12), max_value=10**12)
+    | st.decimals(allow_nan=False, allow_infinity=False, min_value=-(10**6), max_value=10**6),
     language=st.sampled_from(["vi", "en"]),
 )
 def test_csv_decimal_is_the_input_formatting_without_groups(value, language):
