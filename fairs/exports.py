@@ -4,63 +4,71 @@ the API read."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from fairs import selectors
-from fairs.models import Application, ApplicationStatus, BoothType, Fair, FairStatus, FeeStatus
-from market.exports.registry import Column, ExportKind, choice, register_export
+from fairs.models import Application, ApplicationStatus, BoothAssignment, BoothType, Fair, FairStatus, FeeStatus
+from market.exports.registry import ExportKind, Labels, field, register_export
 from market.organisations.models import ApiScope
 from market.organisations.permissions import Actor
 
 
 def _applications(actor: Actor, status: str | None) -> QuerySet[Application]:
-    return selectors.applications_for(actor=actor, status=ApplicationStatus(status) if status else None)
+    applications = selectors.applications_for(actor=actor, status=ApplicationStatus(status) if status else None)
+    # The code of the booth it holds now (selectors.live_booth; at most one live assignment per application).
+    live = BoothAssignment.objects.filter(application=OuterRef("pk"), released_at__isnull=True)
+    return applications.annotate(live_booth_code=Subquery(live.values("booth__code")[:1]))
 
 
 def _reports(actor: Actor, status: str | None) -> QuerySet[Fair]:
     return selectors.fairs_with_figures(actor=actor, status=status)
 
 
-def _booth_code(application: Application) -> str:
-    booth = selectors.live_booth(application)
-    return booth.code if booth else ""
+def _fair_name(name_vi: str, name_en: str) -> str:
+    """Fair.name: the English name in an English export when the fair has one."""
+    return name_en if (get_language() or "vi").startswith("en") and name_en else name_vi
+
+
+def _yes_no(yes: bool) -> str:
+    return str(_("Yes") if yes else _("No"))
 
 
 APPLICATION_COLUMNS = [
-    Column(_("Fair"), lambda a: a.fair.name),
-    Column(_("Submitted at"), lambda a: a.created_at),
-    Column(_("Cooperative"), lambda a: a.cooperative.name),
-    Column(_("Cooperative tax code"), lambda a: a.cooperative.tax_code),
-    Column(_("Status"), choice(ApplicationStatus, "status")),
-    Column(_("Booth type"), choice(BoothType, "booth_type")),
-    Column(_("Zone wanted"), lambda a: a.zone.name if a.zone else ""),
-    Column(_("Booth"), _booth_code),
-    Column(_("Waitlist position"), lambda a: a.waitlist_position),
-    Column(_("First-time exhibitor"), lambda a: _("Yes") if a.first_time else _("No")),
-    Column(_("Fee"), choice(FeeStatus, "fee_status")),
-    Column(_("Booth price (VND)"), lambda a: a.price),
-    Column(_("Subsidy (VND)"), lambda a: a.subsidy),
-    Column(_("Amount due (VND)"), lambda a: a.amount_due),
-    Column(_("Decided at"), lambda a: a.decided_at),
-    Column(_("Reason"), lambda a: a.decision_reason),
+    field(_("Fair"), "fair__name_vi", "fair__name_en", show=_fair_name),
+    field(_("Submitted at"), "created_at"),
+    field(_("Cooperative"), "cooperative__name"),
+    field(_("Cooperative tax code"), "cooperative__tax_code"),
+    field(_("Status"), "status", show=Labels(ApplicationStatus)),
+    field(_("Booth type"), "booth_type", show=Labels(BoothType)),
+    field(_("Zone wanted"), "zone__name"),
+    field(_("Booth"), "live_booth_code"),
+    field(_("Waitlist position"), "waitlist_position"),
+    field(_("First-time exhibitor"), "first_time", show=_yes_no),
+    field(_("Fee"), "fee_status", show=Labels(FeeStatus)),
+    field(_("Booth price (VND)"), "price"),
+    field(_("Subsidy (VND)"), "subsidy"),
+    field(_("Amount due (VND)"), "amount_due"),
+    field(_("Decided at"), "decided_at"),
+    field(_("Reason"), "decision_reason"),
 ]
 
 REPORT_COLUMNS = [
-    Column(_("Fair"), lambda f: f.name),
-    Column(_("First day"), lambda f: f.starts_on),
-    Column(_("Last day"), lambda f: f.ends_on),
-    Column(_("Venue"), lambda f: f.venue),
-    Column(_("Status"), choice(FairStatus, "status")),
-    Column(_("Applications"), lambda f: f.applied),
-    Column(_("Approved"), lambda f: f.approved),
-    Column(_("Booths assigned"), lambda f: f.booths_assigned),
-    Column(_("Meetings booked"), lambda f: f.meetings_booked),
-    Column(_("Meetings held"), lambda f: f.meetings_held),
-    Column(_("Booth prices (VND)"), lambda f: f.fees_price),
-    Column(_("Subsidy (VND)"), lambda f: f.fees_subsidy),
-    Column(_("Due (VND)"), lambda f: f.fees_due),
-    Column(_("Paid (VND)"), lambda f: f.fees_paid),
+    field(_("Fair"), "name_vi", "name_en", show=_fair_name),
+    field(_("First day"), "starts_on"),
+    field(_("Last day"), "ends_on"),
+    field(_("Venue"), "venue"),
+    field(_("Status"), "status", show=Labels(FairStatus)),
+    field(_("Applications"), "applied"),
+    field(_("Approved"), "approved"),
+    field(_("Booths assigned"), "booths_assigned"),
+    field(_("Meetings booked"), "meetings_booked"),
+    field(_("Meetings held"), "meetings_held"),
+    field(_("Booth prices (VND)"), "fees_price"),
+    field(_("Subsidy (VND)"), "fees_subsidy"),
+    field(_("Due (VND)"), "fees_due"),
+    field(_("Paid (VND)"), "fees_paid"),
 ]
 
 

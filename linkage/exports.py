@@ -7,9 +7,10 @@ from django.db import models
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from linkage.models import ContractStatus, Delivery, LinkageContract
+from linkage.models import ContractStatus, Delivery, LinkageContract, season_label
 from linkage.selectors.contracts import contracts_for
-from market.exports.registry import Column, ExportKind, choice, register_export
+from market.core.quantity import UNIT_SYMBOLS
+from market.exports.registry import ExportKind, Labels, field, lookup, register_export
 from market.organisations.models import ApiScope
 from market.organisations.permissions import Actor
 
@@ -26,52 +27,54 @@ def _contracts(actor: Actor, status: str | None) -> QuerySet[LinkageContract]:
 
 
 def _deliveries(actor: Actor, status: str | None) -> QuerySet[Delivery]:
-    deliveries = Delivery.objects.filter(contract__in=contracts_for(actor=actor)).select_related(
-        "contract", "contract__buyer", "contract__cooperative", "call_off"
-    )
+    deliveries = Delivery.objects.filter(contract__in=contracts_for(actor=actor))
     return deliveries.filter(short=status == DeliveryOutcome.SHORT) if status else deliveries
 
 
+def _outcome(short: bool) -> str:
+    return str(DeliveryOutcome.SHORT.label if short else DeliveryOutcome.FULL.label)
+
+
 CONTRACT_COLUMNS = [
-    Column(_("Contract number"), lambda c: c.number or ""),
-    Column(_("Title"), lambda c: c.title),
-    Column(_("Created at"), lambda c: c.created_at),
-    Column(_("Status"), choice(ContractStatus, "status")),
-    Column(_("Processor (buyer)"), lambda c: c.buyer.name),
-    Column(_("Cooperative"), lambda c: c.cooperative.name),
-    Column(_("Season"), lambda c: c.season_label),
-    Column(_("Unit"), lambda c: c.unit_symbol),
-    Column(_("Committed volume"), lambda c: c.committed_quantity),
-    Column(_("Most that may be called"), lambda c: c.max_quantity),
-    Column(_("Called"), lambda c: c.called_quantity),
-    Column(_("Delivered (accepted weight)"), lambda c: c.delivered_quantity),
-    Column(_("Value delivered before VAT (VND)"), lambda c: c.delivered_value),
-    Column(_("Planned unit price (VND)"), lambda c: c.planned_unit_price),
-    Column(_("Hectares under contract"), lambda c: c.hectares),
-    Column(_("Households under contract"), lambda c: c.households),
-    Column(_("Terminated on"), lambda c: c.terminated_on),
+    field(_("Contract number"), "number"),
+    field(_("Title"), "title"),
+    field(_("Created at"), "created_at"),
+    field(_("Status"), "status", show=Labels(ContractStatus)),
+    field(_("Processor (buyer)"), "buyer__name"),
+    field(_("Cooperative"), "cooperative__name"),
+    field(_("Season"), "season_kind", "season_year", show=season_label),
+    field(_("Unit"), "unit", show=lookup(UNIT_SYMBOLS)),
+    field(_("Committed volume"), "committed_quantity"),
+    field(_("Most that may be called"), "max_quantity"),
+    field(_("Called"), "called_quantity"),
+    field(_("Delivered (accepted weight)"), "delivered_quantity"),
+    field(_("Value delivered before VAT (VND)"), "delivered_value"),
+    field(_("Planned unit price (VND)"), "planned_unit_price"),
+    field(_("Hectares under contract"), "hectares"),
+    field(_("Households under contract"), "households"),
+    field(_("Terminated on"), "terminated_on"),
 ]
 
 DELIVERY_COLUMNS = [
-    Column(_("Contract number"), lambda d: d.contract.number or ""),
-    Column(_("Processor (buyer)"), lambda d: d.contract.buyer.name),
-    Column(_("Cooperative"), lambda d: d.contract.cooperative.name),
-    Column(_("Call-off"), lambda d: d.call_off.number),
-    Column(_("Delivery date"), lambda d: d.call_off.due_on),
-    Column(_("Received on"), lambda d: d.received_on),
-    Column(_("Unit"), lambda d: d.contract.unit_symbol),
-    Column(_("Called volume"), lambda d: d.call_off.quantity),
-    Column(_("Weighed"), lambda d: d.gross_quantity),
-    Column(_("Weight deducted"), lambda d: d.deduction),
-    Column(_("Accepted"), lambda d: d.net_quantity),
-    Column(_("Contract price (VND)"), lambda d: d.base_price),
-    Column(_("Price deduction per unit (VND)"), lambda d: d.price_adjustment),
-    Column(_("Graded unit price (VND)"), lambda d: d.unit_price),
-    Column(_("Amount before VAT (VND)"), lambda d: d.amount),
-    Column(_("Short delivery"), lambda d: DeliveryOutcome.SHORT.label if d.short else DeliveryOutcome.FULL.label),
-    Column(_("Weigh ticket"), lambda d: d.weigh_ticket),
-    Column(_("Vehicle / boat"), lambda d: d.vehicle),
-    Column(_("Note"), lambda d: d.note),
+    field(_("Contract number"), "contract__number"),
+    field(_("Processor (buyer)"), "contract__buyer__name"),
+    field(_("Cooperative"), "contract__cooperative__name"),
+    field(_("Call-off"), "call_off__number"),
+    field(_("Delivery date"), "call_off__due_on"),
+    field(_("Received on"), "received_on"),
+    field(_("Unit"), "contract__unit", show=lookup(UNIT_SYMBOLS)),
+    field(_("Called volume"), "call_off__quantity"),
+    field(_("Weighed"), "gross_quantity"),
+    field(_("Weight deducted"), "deduction"),
+    field(_("Accepted"), "net_quantity"),
+    field(_("Contract price (VND)"), "base_price"),
+    field(_("Price deduction per unit (VND)"), "price_adjustment"),
+    field(_("Graded unit price (VND)"), "unit_price"),
+    field(_("Amount before VAT (VND)"), "amount"),
+    field(_("Short delivery"), "short", show=_outcome),
+    field(_("Weigh ticket"), "weigh_ticket"),
+    field(_("Vehicle / boat"), "vehicle"),
+    field(_("Note"), "note"),
 ]
 
 

@@ -3,83 +3,99 @@ the selectors the API lists them with, so the files hold the API's rows and figu
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from market.exports.registry import Column, ExportKind, choice, register_export
+from market.core.quantity import UNIT_SYMBOLS
+from market.exports.registry import ExportKind, Labels, field, lookup, register_export
 from market.organisations.models import ApiScope
 from market.organisations.permissions import Actor
 from orders import selectors
 from orders.models import Invoice, InvoiceKind, Order, OrderLine, OrderStatus, PaymentStatus
+from orders.totals import vat_rate_label
 
 
 def _orders(actor: Actor, status: str | None) -> QuerySet[Order]:
-    return selectors.order_list_for(actor=actor, status=status).select_related("checkout")
+    return selectors.order_list_for(actor=actor, status=status)
 
 
 def _lines(actor: Actor, status: str | None) -> QuerySet[OrderLine]:
-    return OrderLine.objects.filter(order__in=selectors.order_list_for(actor=actor, status=status)).select_related(
-        "order", "order__buyer", "order__cooperative"
-    )
+    return OrderLine.objects.filter(order__in=selectors.order_list_for(actor=actor, status=status))
 
 
 def _invoices(actor: Actor, status: str | None) -> QuerySet[Invoice]:
-    invoices = selectors.invoice_list_for(actor=actor).select_related("corrects")
+    invoices = selectors.invoice_list_for(actor=actor)
     return invoices.filter(kind=status) if status else invoices
 
 
+def _vat_rate(exempt: bool, rate_percent: Decimal) -> str:
+    return vat_rate_label(exempt=exempt, rate_percent=rate_percent)
+
+
+def _billed(delivered: Decimal | None, confirmed: Decimal) -> Decimal:
+    """OrderLine.billed_quantity: delivered once known, else confirmed."""
+    return delivered if delivered is not None else confirmed
+
+
+def _invoice_number(symbol: str | None, number: int | None) -> str:
+    """Invoice.display_number of the invoice a credit note corrects (blank for an invoice)."""
+    return "" if number is None else f"{symbol}-{number:07d}"
+
+
 ORDER_COLUMNS = [
-    Column(_("Order number"), lambda o: o.number),
-    Column(_("Placed at"), lambda o: o.created_at),
-    Column(_("Status"), choice(OrderStatus, "status")),
-    Column(_("Payment status"), choice(PaymentStatus, "payment_status")),
-    Column(_("Buyer"), lambda o: o.buyer.name),
-    Column(_("Buyer tax code"), lambda o: o.buyer.tax_code),
-    Column(_("Cooperative"), lambda o: o.cooperative.name),
-    Column(_("Cooperative tax code"), lambda o: o.cooperative.tax_code),
-    Column(_("PO number"), lambda o: o.checkout.po_number),
-    Column(_("Subtotal before VAT (VND)"), lambda o: o.subtotal),
-    Column(_("VAT (VND)"), lambda o: o.vat_total),
-    Column(_("Total (VND)"), lambda o: o.total),
-    Column(_("Total when placed (VND)"), lambda o: o.placed_total),
-    Column(_("Ship by"), lambda o: o.ship_by),
-    Column(_("Delivered at"), lambda o: o.delivered_at),
-    Column(_("Cancelled at"), lambda o: o.cancelled_at),
+    field(_("Order number"), "number"),
+    field(_("Placed at"), "created_at"),
+    field(_("Status"), "status", show=Labels(OrderStatus)),
+    field(_("Payment status"), "payment_status", show=Labels(PaymentStatus)),
+    field(_("Buyer"), "buyer__name"),
+    field(_("Buyer tax code"), "buyer__tax_code"),
+    field(_("Cooperative"), "cooperative__name"),
+    field(_("Cooperative tax code"), "cooperative__tax_code"),
+    field(_("PO number"), "checkout__po_number"),
+    field(_("Subtotal before VAT (VND)"), "subtotal"),
+    field(_("VAT (VND)"), "vat_total"),
+    field(_("Total (VND)"), "total"),
+    field(_("Total when placed (VND)"), "placed_total"),
+    field(_("Ship by"), "ship_by"),
+    field(_("Delivered at"), "delivered_at"),
+    field(_("Cancelled at"), "cancelled_at"),
 ]
 
 LINE_COLUMNS = [
-    Column(_("Order number"), lambda line: line.order.number),
-    Column(_("Placed at"), lambda line: line.order.created_at),
-    Column(_("Order status"), choice(OrderStatus, "order.status")),
-    Column(_("Buyer"), lambda line: line.order.buyer.name),
-    Column(_("Cooperative"), lambda line: line.order.cooperative.name),
-    Column(_("Product"), lambda line: line.product_name),
-    Column(_("SKU"), lambda line: line.sku),
-    Column(_("Unit"), lambda line: line.unit_symbol),
-    Column(_("Unit price (VND)"), lambda line: line.unit_price),
-    Column(_("VAT rate"), lambda line: line.vat_rate_label),
-    Column(_("Ordered"), lambda line: line.quantity_ordered),
-    Column(_("Confirmed"), lambda line: line.quantity_confirmed),
-    Column(_("Shipped"), lambda line: line.quantity_shipped),
-    Column(_("Delivered"), lambda line: line.quantity_delivered),
-    Column(_("Billed quantity"), lambda line: line.billed_quantity),
+    field(_("Order number"), "order__number"),
+    field(_("Placed at"), "order__created_at"),
+    field(_("Order status"), "order__status", show=Labels(OrderStatus)),
+    field(_("Buyer"), "order__buyer__name"),
+    field(_("Cooperative"), "order__cooperative__name"),
+    field(_("Product"), "product_name"),
+    field(_("SKU"), "sku"),
+    field(_("Unit"), "unit", show=lookup(UNIT_SYMBOLS)),
+    field(_("Unit price (VND)"), "unit_price"),
+    field(_("VAT rate"), "vat_exempt", "vat_rate_percent", show=_vat_rate),
+    field(_("Ordered"), "quantity_ordered"),
+    field(_("Confirmed"), "quantity_confirmed"),
+    field(_("Shipped"), "quantity_shipped"),
+    field(_("Delivered"), "quantity_delivered"),
+    field(_("Billed quantity"), "quantity_delivered", "quantity_confirmed", show=_billed),
 ]
 
 INVOICE_COLUMNS = [
-    Column(_("Kind"), choice(InvoiceKind, "kind")),
-    Column(_("Symbol"), lambda i: i.symbol),
-    Column(_("Number"), lambda i: i.number),
-    Column(_("Issued at"), lambda i: i.issued_at),
-    Column(_("Order number"), lambda i: i.order.number),
-    Column(_("Corrects invoice"), lambda i: i.corrects.display_number if i.corrects else ""),
-    Column(_("Seller tax code"), lambda i: i.seller.get("tax_code", "")),
-    Column(_("Seller"), lambda i: i.seller.get("legal_name", "")),
-    Column(_("Buyer tax code"), lambda i: i.buyer.get("tax_code", "")),
-    Column(_("Buyer"), lambda i: i.buyer.get("legal_name", "")),
-    Column(_("Subtotal before VAT (VND)"), lambda i: i.subtotal),
-    Column(_("VAT (VND)"), lambda i: i.vat_total),
-    Column(_("Total (VND)"), lambda i: i.total),
-    Column(_("Reason"), lambda i: i.reason),
+    field(_("Kind"), "kind", show=Labels(InvoiceKind)),
+    field(_("Symbol"), "symbol"),
+    field(_("Number"), "number"),
+    field(_("Issued at"), "issued_at"),
+    field(_("Order number"), "order__number"),
+    field(_("Corrects invoice"), "corrects__symbol", "corrects__number", show=_invoice_number),
+    field(_("Seller tax code"), "seller__tax_code"),
+    field(_("Seller"), "seller__legal_name"),
+    field(_("Buyer tax code"), "buyer__tax_code"),
+    field(_("Buyer"), "buyer__legal_name"),
+    field(_("Subtotal before VAT (VND)"), "subtotal"),
+    field(_("VAT (VND)"), "vat_total"),
+    field(_("Total (VND)"), "total"),
+    field(_("Reason"), "reason"),
 ]
 
 

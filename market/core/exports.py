@@ -10,20 +10,15 @@ numbers stay numbers (numeric cells in XLSX), so sums still work.
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # A number as text, in either convention ("-1.500.000", "-0,5", "+12"): a spreadsheet reads it as a number.
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)*")
-
-
-class _TextSink(Protocol):
-    def write(self, text: str, /) -> Any: ...
 
 
 def inert_text(text: str) -> str:
@@ -57,13 +52,3 @@ def xlsx_cell(value: Any) -> Any:
 
 def xlsx_row(values: Iterable[Any]) -> list[Any]:
     return [xlsx_cell(value) for value in values]
-
-
-class CsvWriter:
-    """`csv.writer` whose rows are made inert cell by cell."""
-
-    def __init__(self, out: _TextSink, **options: Any) -> None:
-        self._writer = csv.writer(out, **options)
-
-    def writerow(self, row: Iterable[Any]) -> None:
-        self._writer.writerow([csv_cell(value) for value in row])

@@ -38,7 +38,7 @@ def table_response(
 
 
 def stream_response(export: StreamedExport) -> StreamingHttpResponse:
-    rows = export.rows.iterator(chunk_size=CHUNK)
+    rows = export.kind.read(export.rows, chunk_size=CHUNK)
     if export.file_format == FileFormat.CSV:
         response = StreamingHttpResponse(
             csv_chunks(export.kind, rows, export.language, delimiter=export.delimiter),

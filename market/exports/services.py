@@ -155,7 +155,7 @@ def export_job_run(*, job_id: int) -> ExportJob | None:
 
         with tempfile.TemporaryFile(dir=settings.EXPORTS_TEMP_DIR) as out:
             write_file(
-                kind, rows.iterator(chunk_size=CHUNK), file_format=job.file_format, language=job.language,
+                kind, kind.read(rows, chunk_size=CHUNK), file_format=job.file_format, language=job.language,
                 out=out, progress=progress, delimiter=job.delimiter,
             )  # fmt: skip
             size = out.tell()

@@ -6,7 +6,7 @@ reads Vietnamese right), local times without offset, and numbers left as numbers
 in CSV a delimiter and decimals that go together (`csv_layout`: ";" with a decimal comma, "," with a point).
 
 Memory stays flat: rows come from a database cursor in chunks and leave as they are written (CSV a line at a
-time; XLSX through openpyxl's write-only mode, which writes each row to a temporary file)."""
+time; XLSX as openpyxl's write-only mode writes it, each row to a temporary file: market/exports/xlsx.py)."""
 
 from __future__ import annotations
 
@@ -14,17 +14,20 @@ import csv
 import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
+from operator import itemgetter
 from typing import IO, Any, Protocol
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 
-from market.core.exports import CsvWriter, xlsx_row
-from market.core.parsing import format_input_decimal
+from market.core.exports import csv_cell, inert_text, xlsx_cell, xlsx_row
+from market.core.parsing import STYLES
 from market.exports.models import Delimiter, FileFormat
-from market.exports.registry import Column
+from market.exports.registry import Column, ExportKind, Labels
+from market.exports.xlsx import Book
 
 CONTENT_TYPES = {
     FileFormat.CSV: "text/csv; charset=utf-8",
@@ -56,6 +59,10 @@ class FixedTable:
     # provider): its CSV decimals are written with a point whatever the language of its text.
     for_programs: bool = False
 
+    def __post_init__(self) -> None:
+        if any(column.value is None for column in self.columns):
+            raise ImproperlyConfigured(f"Table {self.label}: each column of a table of objects needs its value")
+
 
 def csv_decimal(value: Decimal, language: str) -> str:
     """A decimal as a CSV cell holds it, the one rule of every CSV file: with Vietnamese numbers "1250,5" (a
@@ -68,7 +75,12 @@ def csv_decimal(value: Decimal, language: str) -> str:
     1.25, a silent error of a thousand times, while "1250,5" is read right or visibly not as a number. A value
     that would look like a thousands group ("1,125") gets a trailing zero ("1,1250"), so that the app's own
     imports (the catalogue sheet) read it back without asking."""
-    return format_input_decimal(value, language=language, grouping=False)
+    text = f"{abs(value).normalize():f}" if value else "0"
+    integer, _point, fraction = text.partition(".")
+    if len(fraction) == 3 and len(integer) <= 3 and integer[0] != "0":
+        fraction += "0"  # "1,125" would read as one thousand one hundred and twenty-five
+    sign = "-" if value < 0 else ""
+    return f"{sign}{integer}{STYLES[language].decimal}{fraction}" if fraction else f"{sign}{integer}"
 
 
 DELIMITER_CHARACTERS = {Delimiter.SEMICOLON: ";", Delimiter.COMMA: ","}
@@ -118,11 +130,82 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def values(kind: Table, rows: Iterable[Any], language: str) -> Iterator[list[Any]]:
-    """Each row's cells, with choice labels and other translated values in the export's language."""
+Cell = Callable[[Any], Any]
+
+
+def _column_cells(table: Table) -> list[Cell]:
+    """Each column's cell as a function of one row: an export kind's rows are tuples of its fields
+    (`ExportKind.read`), a fixed table's rows are objects. Called in the export's language, so that choices'
+    labels are looked up once for the file."""
+    if not isinstance(table, ExportKind):
+        return [column.value for column in table.columns if column.value is not None]  # FixedTable: each has one
+    at = {path: index for index, path in enumerate(table.fields)}
+    return [_field_cell([at[path] for path in column.reads], column.show) for column in table.columns]
+
+
+def _field_cell(indexes: list[int], show: Callable[..., Any] | Labels | None) -> Cell:
+    shown = show.in_language() if isinstance(show, Labels) else show
+    if shown is None:
+        return itemgetter(indexes[0])
+    if len(indexes) == 1:
+        index = indexes[0]
+        return lambda row: shown(row[index])
+    return lambda row: shown(*(row[index] for index in indexes))
+
+
+# Cells of these types are written as they are: no zone, translation, formula or decimal mark to apply.
+_AS_THEY_ARE = frozenset({int, float, date})
+
+
+@dataclass(frozen=True)
+class CellRules:
+    """How a file writes a value: `general` is the rule (through `_plain`); `by_type` gives the same result for
+    the common types of a database row by their exact type, without its chain of isinstance (a subclass, such
+    as a lazy translation or a bool, takes the general rule)."""
+
+    general: Cell
+    by_type: dict[type, Cell]
+
+
+def _local_time(zone: tzinfo) -> Cell:
+    """`_plain` of a datetime, with the zone looked up once for the file."""
+    return lambda moment: (
+        moment.astimezone(zone).replace(tzinfo=None, microsecond=0) if moment.utcoffset() is not None else moment
+    )
+
+
+def _common(decimal: Cell) -> dict[type, Cell]:
+    zone = timezone.get_current_timezone()
+    return {str: inert_text, type(None): lambda _none: "", datetime: _local_time(zone), Decimal: decimal}
+
+
+def _csv_rules(numbers: str) -> CellRules:
+    """A CSV cell: inert text, local times, decimals with the file's decimal mark (`numbers`' language)."""
+
+    def general(value: Any) -> Any:
+        plain = _plain(value)
+        return csv_cell(csv_decimal(plain, numbers) if isinstance(plain, Decimal) else plain)
+
+    return CellRules(general, _common(lambda value: csv_decimal(value, numbers)))
+
+
+def _xlsx_rules() -> CellRules:
+    """An XLSX cell: inert text, local times, decimals as numbers."""
+    return CellRules(lambda value: xlsx_cell(_plain(value)), _common(xlsx_cell))
+
+
+def rows_cells(table: Table, rows: Iterable[Any], language: str, rules: CellRules) -> Iterator[list[Any]]:
+    """Each row's cells as `rules` write them, with choice labels and other translated values in the language."""
     with translation.override(language):
+        columns = _column_cells(table)
+        as_they_are = _AS_THEY_ARE
+        rule = rules.by_type.get
+        general = rules.general
         for row in rows:
-            yield [_plain(column.value(row)) for column in kind.columns]
+            yield [
+                value if (value := column(row)).__class__ in as_they_are else rule(value.__class__, general)(value)
+                for column in columns
+            ]
 
 
 class _Line(io.StringIO):
@@ -140,12 +223,12 @@ def csv_chunks(
     and with decimals as `csv_layout` says."""
     layout = csv_layout(kind, language, delimiter)
     buffer = _Line()
-    writer = CsvWriter(buffer, delimiter=layout.delimiter, quoting=csv.QUOTE_MINIMAL)
+    writer = csv.writer(buffer, delimiter=layout.delimiter, quoting=csv.QUOTE_MINIMAL)
     buffer.write("\ufeff")
-    writer.writerow(headers(kind, language))
+    writer.writerow([inert_text(heading) for heading in headers(kind, language)])
     done = 0
-    for cells in values(kind, rows, language):
-        writer.writerow([csv_decimal(cell, layout.numbers) if isinstance(cell, Decimal) else cell for cell in cells])
+    for cells in rows_cells(kind, rows, language, _csv_rules(layout.numbers)):
+        writer.writerow(cells)
         done += 1
         if progress is not None and done % PROGRESS_EVERY == 0:
             progress(done)
@@ -166,21 +249,18 @@ def write_workbook(
     tables: Sequence[tuple[Table, Iterable[Any]]], language: str, out: IO[bytes], progress: Progress | None = None
 ) -> None:
     """An XLSX file with a sheet per table (named by its label), headings frozen on the first row."""
-    import openpyxl
-
-    workbook = openpyxl.Workbook(write_only=True)
+    book = Book()
     done = 0
     for table, rows in tables:
         with translation.override(language):
-            sheet = workbook.create_sheet(title=str(table.label)[:31])
-        sheet.freeze_panes = "A2"
+            sheet = book.sheet(str(table.label)[:31])
         sheet.append(xlsx_row(headers(table, language)))
-        for cells in values(table, rows, language):
-            sheet.append(xlsx_row(cells))
+        for cells in rows_cells(table, rows, language, _xlsx_rules()):
+            sheet.append(cells)
             done += 1
             if progress is not None and done % PROGRESS_EVERY == 0:
                 progress(done)
-    workbook.save(out)
+    book.save(out)
     if progress is not None:
         progress(done)
 

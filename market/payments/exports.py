@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from market.exports.registry import Column, ExportKind, choice, register_export
+from market.exports.registry import ExportKind, Labels, field, register_export
 from market.organisations.models import ApiScope
 from market.organisations.permissions import Actor
 from market.payments import selectors
@@ -37,52 +37,52 @@ def _bank_lines(actor: Actor, status: str | None) -> QuerySet[BankTransaction]:
 
 
 PAYMENT_COLUMNS = [
-    Column(_("Payment"), lambda p: p.pk),
-    Column(_("Created at"), lambda p: p.created_at),
-    Column(_("Payment reference"), lambda p: p.payable.reference),
-    Column(_("Description"), lambda p: p.payable.description),
-    Column(_("Payer"), lambda p: p.payable.payer.name),
-    Column(_("Payee"), lambda p: p.payable.payee.name),
-    Column(_("Method"), choice(Provider, "provider")),
-    Column(_("State"), choice(PaymentState, "state")),
-    Column(_("Amount (VND)"), lambda p: p.amount),
-    Column(_("Refunded (VND)"), lambda p: p.amount_refunded),
-    Column(_("Currency"), lambda p: p.currency),
-    Column(_("Provider reference"), lambda p: p.provider_reference),
-    Column(_("Succeeded at"), lambda p: p.succeeded_at),
+    field(_("Payment"), "pk"),
+    field(_("Created at"), "created_at"),
+    field(_("Payment reference"), "payable__reference"),
+    field(_("Description"), "payable__description"),
+    field(_("Payer"), "payable__payer__name"),
+    field(_("Payee"), "payable__payee__name"),
+    field(_("Method"), "provider", show=Labels(Provider)),
+    field(_("State"), "state", show=Labels(PaymentState)),
+    field(_("Amount (VND)"), "amount"),
+    field(_("Refunded (VND)"), "amount_refunded"),
+    field(_("Currency"), "currency"),
+    field(_("Provider reference"), "provider_reference"),
+    field(_("Succeeded at"), "succeeded_at"),
 ]
 
 SETTLEMENT_COLUMNS = [
-    Column(_("Settlement"), lambda s: s.pk),
-    Column(_("Period from"), lambda s: s.run.period_start),
-    Column(_("Period to"), lambda s: s.run.period_end),
-    Column(_("Cooperative"), lambda s: s.payee.name),
-    Column(_("Cooperative tax code"), lambda s: s.payee.tax_code),
-    Column(_("Collected (VND)"), lambda s: s.gross),
-    Column(_("Commission (VND)"), lambda s: s.commission),
-    Column(_("To pay (VND)"), lambda s: s.net),
-    Column(_("State"), choice(SettlementState, "state")),
-    Column(_("Bank"), lambda s: s.bank_bin),
-    Column(_("Account number"), lambda s: s.account_number),
-    Column(_("Account holder"), lambda s: s.account_holder),
-    Column(_("Transfer note"), lambda s: s.transfer_note),
-    Column(_("Paid at"), lambda s: s.paid_at),
-    Column(_("Bank reference"), lambda s: s.paid_reference),
+    field(_("Settlement"), "pk"),
+    field(_("Period from"), "run__period_start"),
+    field(_("Period to"), "run__period_end"),
+    field(_("Cooperative"), "payee__name"),
+    field(_("Cooperative tax code"), "payee__tax_code"),
+    field(_("Collected (VND)"), "gross"),
+    field(_("Commission (VND)"), "commission"),
+    field(_("To pay (VND)"), "net"),
+    field(_("State"), "state", show=Labels(SettlementState)),
+    field(_("Bank"), "bank_bin"),
+    field(_("Account number"), "account_number"),
+    field(_("Account holder"), "account_holder"),
+    field(_("Transfer note"), "transfer_note"),
+    field(_("Paid at"), "paid_at"),
+    field(_("Bank reference"), "paid_reference"),
 ]
 
 BANK_LINE_COLUMNS = [
-    Column(_("Booked at"), lambda t: t.booked_at),
-    Column(_("Account"), lambda t: t.account_number),
-    Column(_("Bank reference"), lambda t: t.bank_reference),
-    Column(_("Amount (VND)"), lambda t: t.amount),
-    Column(_("Currency"), lambda t: t.currency),
-    Column(_("Transfer note"), lambda t: t.description),
-    Column(_("Sender"), lambda t: t.counterparty),
-    Column(_("Source"), choice(TransactionSource, "source")),
-    Column(_("Statement file"), lambda t: t.statement.file_name if t.statement else ""),
-    Column(_("Status"), choice(TransactionStatus, "status")),
-    Column(_("Reason"), choice(MatchReason, "reason")),
-    Column(_("Payment reference"), lambda t: t.payable.reference if t.payable else ""),
+    field(_("Booked at"), "booked_at"),
+    field(_("Account"), "account_number"),
+    field(_("Bank reference"), "bank_reference"),
+    field(_("Amount (VND)"), "amount"),
+    field(_("Currency"), "currency"),
+    field(_("Transfer note"), "description"),
+    field(_("Sender"), "counterparty"),
+    field(_("Source"), "source", show=Labels(TransactionSource)),
+    field(_("Statement file"), "statement__file_name"),  # blank for a line no statement brought
+    field(_("Status"), "status", show=Labels(TransactionStatus)),
+    field(_("Reason"), "reason", show=Labels(MatchReason)),
+    field(_("Payment reference"), "payable__reference"),  # blank for a line matched to nothing
 ]
 
 

@@ -13,7 +13,10 @@ import openpyxl
 import pytest
 from django.test import Client
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 
+from market.core.parsing import format_input_decimal
 from market.exports.registry import Column
 from market.exports.writers import FixedTable, csv_decimal, csv_text
 from market.organisations.models import Role
@@ -88,3 +91,14 @@ def test_every_export_with_decimals_writes_them_in_its_language_and_keeps_xlsx_n
                     assert other not in text_cell, (language, text_cell)
                     assert Decimal(text_cell.replace(mark, ".")) == Decimal(str(cell)), (language, text_cell)
         assert fractional, f"{kind} exported no decimal with a fraction: the test would check nothing"
+
+
+@given(
+    value=st.decimals(allow_nan=False, allow_infinity=False, places=3, min_value=-(10**12), max_value=10**12)
+    | st.decimals(allow_nan=False, allow_infinity=False, min_value=-(10**6), max_value=10**6),
+    language=st.sampled_from(["vi", "en"]),
+)
+def test_csv_decimal_is_the_input_formatting_without_groups(value, language):
+    """csv_decimal is written for speed (a million rows): it must stay the one rule of the app's own inputs and
+    imports, format_input_decimal without grouping."""
+    assert csv_decimal(value, language) == format_input_decimal(value, language=language, grouping=False)

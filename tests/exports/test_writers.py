@@ -11,6 +11,7 @@ from decimal import Decimal
 from operator import itemgetter
 
 import openpyxl
+import pytest
 from django.utils.translation import gettext_lazy
 
 from market.exports.registry import Column
@@ -64,3 +65,19 @@ def test_xlsx_keeps_numbers_numeric_and_text_inert_and_a_workbook_has_a_sheet_pe
     both = openpyxl.load_workbook(io.BytesIO(workbook_bytes([(TABLE, ROWS), (other, [(Decimal("12"),)])], "en")))
     assert [s.title for s in both.worksheets] == ["Linkage report", "Intakes"]
     assert [c.value for c in both.worksheets[1][2]] == [12]
+
+
+def test_an_export_kind_reads_fields_and_a_table_of_objects_has_values():
+    """A kind's rows are tuples of fields (no model instance per row): a column of an object fails at startup."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from market.exports.registry import ExportKind, field
+    from market.organisations.models import ApiScope
+
+    with pytest.raises(ImproperlyConfigured, match="name no fields"):
+        ExportKind(
+            name="x", label="x", scope=ApiScope.ORDERS_READ, source=lambda actor, status: None,  # type: ignore[arg-type,return-value]
+            date_field="created_at", columns=[Column("Number", lambda order: order.number)],
+        )  # fmt: skip
+    with pytest.raises(ImproperlyConfigured, match="needs its value"):
+        FixedTable(label="x", columns=[field("Number", "number")])
