@@ -24,10 +24,10 @@ from tests.factories import member
 pytestmark = pytest.mark.django_db
 
 MAX_QUERIES = 8
-MAX_REDIS_WARM = 4  # the catalogue version, the category tree, the rendered filters and cards; a typo: the vocabulary
+MAX_REDIS_WARM = 4  # the catalogue version, the category tree, the rendered filters; a typo: the vocabulary
 # The same missed and written, the vocabulary of a corrected search, the facet counts' claim taken and released
 # (catalog.cache.single_flight: one request computes them, the others wait or show the previous ones), and the
-# rendered filters and cards missed and kept (frontend.fragments).
+# rendered filters missed and kept (frontend.fragments).
 MAX_REDIS_COLD = 14
 
 
