@@ -126,6 +126,30 @@ def test_a_page_in_sql_is_the_orm_page_walked_by_cursor(corpus, query, candidate
             after = (getattr(last, browse._SORT_KEYS[sort][0]), last.pk)
 
 
+@pytest.mark.parametrize("query", QUERIES, ids=lambda q: repr(q.as_params()))
+def test_a_page_in_sql_reads_each_cards_stock_tiers_and_badges_as_the_definitions_do(corpus, query):
+    """page_sql reads them with the rows; browse.attach_tiers_and_stock and browse.badges_for define them."""
+    day = timezone.localdate()
+    for corrected in (False, True):
+        orm, sql = _both(query, query.effective_sort, None, 50, corrected, browse.CANDIDATES)
+        browse.attach_tiers_and_stock(orm, on=day)
+        badges = browse.badges_for(orm, on=day)
+        assert [(p.pk, p.in_stock, p.tier_list, badges[p.pk]) for p in orm] == [
+            (p.pk, p.in_stock, p.tier_list, browse._badges(browse._best_stars(p.certified), browse._badge_labels()))
+            for p in sql
+        ]
+
+
+def test_a_page_tells_each_card_its_badges_stock_and_tiers(corpus):
+    page = selectors.product_page(query=ProductQuery(), page_size=50)
+    by_id = {p.pk: p for p in page.products}
+    honey, rice, brown = by_id[corpus["honey"].pk], by_id[corpus["rice"].pk], by_id[corpus["brown"].pk]
+    assert [b.label for b in page.badges[honey.pk]] == ["VietGAP", "OCOP 4★"]  # its cooperative's and its own
+    assert [b.kind for b in page.badges[corpus["st24"].pk]] == []  # expired
+    assert (rice.in_stock, brown.in_stock, honey.in_stock) == (True, False, False)  # expired lot, draft lot
+    assert honey.tier_list == [(Decimal("10"), 290000)]
+
+
 def test_the_walk_finds_the_public_products_only(corpus):
     page = selectors.product_page(query=ProductQuery(), page_size=50)
     ids = {p.pk for p in page.products}
