@@ -113,7 +113,7 @@ class CardSetting:
     tail), escaped for HTML, of the product page's, the cooperative's and a catalogue image's path."""
 
     language: str
-    words: tuple[str, str, str]  # "from", "Minimum order", "In stock"
+    words: tuple[str, str, str]  # "from", "Minimum order", "In stock", escaped
     product: tuple[str, str]
     cooperative: tuple[str, str]
     media: tuple[str, str]
@@ -123,7 +123,7 @@ class CardSetting:
 def _card_setting(language: str, _prefix: str, _urlconf: str | None) -> CardSetting:
     return CardSetting(
         language=language,
-        words=(_("from"), _("Minimum order"), _("In stock")),
+        words=(escape(_("from")), escape(_("Minimum order")), escape(_("In stock"))),
         product=_around("frontend:product"),
         cooperative=_around("frontend:cooperative"),
         media=_around("catalog-media"),
@@ -163,8 +163,9 @@ def card_html(card: Card, setting: CardSetting) -> str:
             f'<p class="muted small">≈ {_money(product.price_per_base_unit, language)}/'
             f"{escape(UNIT_SYMBOLS.get(base, base))}</p>"
         )
-    stock = f' · <span class="stock">{escape(in_stock_text)}</span>' if getattr(product, "in_stock", False) else ""
-    symbol = UNIT_SYMBOLS.get(unit, unit)
+    stock = f' · <span class="stock">{in_stock_text}</span>' if getattr(product, "in_stock", False) else ""
+    symbol = escape(UNIT_SYMBOLS.get(unit, unit))
+    # Digits and the language's separators: nothing to escape.
     moq = format_decimal(product.moq, language=language) + ("\u00a0" + symbol if symbol else "")
     return (
         '\n<li class="product-card">\n'
@@ -176,18 +177,19 @@ def card_html(card: Card, setting: CardSetting) -> str:
         f'{setting.cooperative[1]}">{escape(product.cooperative.name)}</a> · {escape(product.origin_province_name)}'
         "</p>\n"
         f"  {badge_line}\n"
-        f'  <p class="price"><span class="muted small">{escape(from_text)}</span> '
-        f'<strong>{_money(product.price_from, language)}</strong><span class="muted small">/{escape(symbol)}'
+        f'  <p class="price"><span class="muted small">{from_text}</span> '
+        f'<strong>{_money(product.price_from, language)}</strong><span class="muted small">/{symbol}'
         "</span></p>\n"
         f"  {per_base}\n"
-        f'  <p class="muted small">{escape(moq_text)}: {escape(moq)}{stock}</p>\n'
+        f'  <p class="muted small">{moq_text}: {moq}{stock}</p>\n'
         "</li>\n"
     )
 
 
 def _money(amount: int | None, language: str) -> str:
-    """The template's `amount|vnd` (a whole number of đồng, or nothing), escaped."""
-    return "" if amount is None else escape(format_money(amount, language))
+    """The template's `amount|vnd` (a whole number of đồng, or nothing): digits, the language's separators and ₫,
+    nothing to escape."""
+    return "" if amount is None else format_money(amount, language)
 
 
 def product_cards(cards: Sequence[Card]) -> list[SafeString]:
