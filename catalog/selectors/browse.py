@@ -565,6 +565,24 @@ def _facet_sql(base: str, group: str, day: date) -> tuple[str, list[Any]]:
     )
 
 
+FACET_BASE_COLUMNS = ("id", "cooperative_id", "category_id", "origin_province_code")
+
+
+def _facet_base(query: ProductQuery, day: date, *, corrected: bool) -> tuple[str, list[Any]] | None:
+    """The SQL of `filtered_products` (these columns), or None when it cannot match anything. On PostgreSQL
+    written by page_sql (held to filtered_products by tests/catalog/test_public_reads.py): building it with the
+    ORM cost ~1.5 ms of CPU per filter set, and a search's facets build three to five."""
+    if connection.vendor == "postgresql":
+        from catalog.selectors import page_sql  # (it builds on this module's names)
+
+        return page_sql.filtered_sql(query, FACET_BASE_COLUMNS, day=day, corrected=corrected)
+    products = filtered_products(query, on=day, corrected=corrected).order_by()
+    try:
+        return products.values(*FACET_BASE_COLUMNS).query.sql_with_params()
+    except EmptyResultSet:
+        return None
+
+
 def _facet_counts(query: ProductQuery, day: date, *, corrected: bool) -> dict[str, Any]:
     """Every group's counts in one SQL statement: each distinct set of filters is a CTE (PostgreSQL
     computes one used several times once), each group an arm of a UNION ALL over its CTE."""
@@ -576,17 +594,13 @@ def _facet_counts(query: ProductQuery, day: date, *, corrected: bool) -> dict[st
     for group, excluded in _FACET_GROUPS:
         narrowed = query.without("sort", *excluded)
         if narrowed not in bases:
-            products = filtered_products(narrowed, on=day, corrected=corrected).order_by()
-            try:
-                sql, params = products.values(
-                    "id", "cooperative_id", "category_id", "origin_province_code"
-                ).query.sql_with_params()
-            except EmptyResultSet:  # a search that cannot match anything
+            base = _facet_base(narrowed, day, corrected=corrected)
+            if base is None:  # a search that cannot match anything
                 bases[narrowed] = None
             else:
                 bases[narrowed] = f"facet_base_{len(ctes)}"
-                ctes.append(f"{bases[narrowed]} AS ({sql})")
-                cte_params.extend(params)
+                ctes.append(f"{bases[narrowed]} AS ({base[0]})")
+                cte_params.extend(base[1])
         base = bases[narrowed]
         if base is not None:
             arm, params_of_arm = _facet_sql(base, group, day)

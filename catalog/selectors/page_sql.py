@@ -166,6 +166,17 @@ def filtered(query: Any, *, day: date, corrected: bool) -> Where | None:
     return where
 
 
+def filtered_sql(query: Any, columns: Sequence[str], *, day: date, corrected: bool) -> tuple[str, list[Any]] | None:
+    """browse.filtered_products' `columns` (of the product) as a statement and its parameters; None when the search
+    cannot match anything."""
+    where = filtered(query, day=day, corrected=corrected)
+    if where is None:
+        return None
+    select = ", ".join(f"p.{connection.ops.quote_name(column)}" for column in columns)
+    sql = f"SELECT {select} FROM {PRODUCT} p JOIN {ORGANISATION} o ON o.id = p.cooperative_id WHERE {where.sql}"  # noqa: S608
+    return sql, where.params
+
+
 def _rank_params(plan: SearchPlan) -> list[Any]:
     from psycopg.types.numeric import Int4  # as Django binds Value(RANK_SCALE): the same arithmetic
 
