@@ -594,13 +594,13 @@ def _facet_counts(query: ProductQuery, day: date, *, corrected: bool) -> dict[st
     for group, excluded in _FACET_GROUPS:
         narrowed = query.without("sort", *excluded)
         if narrowed not in bases:
-            base = _facet_base(narrowed, day, corrected=corrected)
-            if base is None:  # a search that cannot match anything
+            products = _facet_base(narrowed, day, corrected=corrected)
+            if products is None:  # a search that cannot match anything
                 bases[narrowed] = None
             else:
                 bases[narrowed] = f"facet_base_{len(ctes)}"
-                ctes.append(f"{bases[narrowed]} AS ({base[0]})")
-                cte_params.extend(base[1])
+                ctes.append(f"{bases[narrowed]} AS ({products[0]})")
+                cte_params.extend(products[1])
         base = bases[narrowed]
         if base is not None:
             arm, params_of_arm = _facet_sql(base, group, day)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.template.loader import render_to_string
@@ -24,7 +25,7 @@ TEXT = st.text(alphabet=st.sampled_from("aạđĐêƯ ST25 <>&\"'%?#/\\·–"), 
 BADGES = [
     Badge(kind="vietgap", label="VietGAP"),
     Badge(kind="ocop", label="OCOP 4★", ocop_stars=4),
-    Badge(kind="x\"<y>", label="<b>&amp;</b>"),
+    Badge(kind='x"<y>', label="<b>&amp;</b>"),
 ]
 
 
@@ -71,7 +72,7 @@ def _both(card: tuple[Product, list[Badge], str]) -> tuple[str, str]:
     return written, rendered
 
 
-CASES = {
+CASES: dict[str, dict[str, Any]] = {
     "plain": {},
     "with a photo": {"thumbnail": "products/2026/gạo st25 (1)?#%.jpg"},
     "badges": {"badges": BADGES},
