@@ -147,6 +147,7 @@ class Product(TimeStampedModel):
     # Not columns: set on the products of a catalogue page (catalog.selectors.browse), read by its cards.
     tier_list: list[tuple[Decimal, int]]
     in_stock: bool
+    certified: list[tuple[str, int | None]]  # (kind, OCOP stars) of each certificate in force covering it
 
     class Meta:
         ordering = ["-id"]

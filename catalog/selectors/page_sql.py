@@ -5,7 +5,7 @@ Why: the ORM spent 1.3 ms of CPU building the plain list's query and 2.7 ms a se
 filter, for statements PostgreSQL answers in a fraction of that. The rules stay where they are defined —
 `browse.public_products`, `browse.filtered_products`, `browse.certified_q`, `browse.for_sale`,
 `Certificate.objects.in_force`, `search.search` and `search.rank_expression` — and
-`tests/catalog/test_page_sql.py` pins that this module returns the same rows in the same order as they do
+`tests/catalog/test_public_reads.py` pins that this module returns the same rows in the same order as they do
 for every filter, sort, cursor and search shape (the ORM path still serves SQLite, the zero-setup default).
 """
 
@@ -25,6 +25,7 @@ from catalog.models import (
     CertificateStatus,
     HarvestLot,
     LotStatus,
+    PriceTier,
     Product,
     ProductStatus,
 )
@@ -38,6 +39,7 @@ PRODUCT = Product._meta.db_table
 ORGANISATION = Organisation._meta.db_table
 CERTIFICATE = Certificate._meta.db_table
 CERTIFICATE_PRODUCTS = Certificate.products.through._meta.db_table
+PRICE_TIER = PriceTier._meta.db_table
 LOT = HarvestLot._meta.db_table
 
 # What a card reads (browse.LIST_FIELDS): the product's columns, then its cooperative's, each in its model's
@@ -164,6 +166,17 @@ def filtered(query: Any, *, day: date, corrected: bool) -> Where | None:
     return where
 
 
+def filtered_sql(query: Any, columns: Sequence[str], *, day: date, corrected: bool) -> tuple[str, list[Any]] | None:
+    """browse.filtered_products' `columns` (of the product) as a statement and its parameters; None when the search
+    cannot match anything."""
+    where = filtered(query, day=day, corrected=corrected)
+    if where is None:
+        return None
+    select = ", ".join(f"p.{connection.ops.quote_name(column)}" for column in columns)
+    sql = f"SELECT {select} FROM {PRODUCT} p JOIN {ORGANISATION} o ON o.id = p.cooperative_id WHERE {where.sql}"  # noqa: S608
+    return sql, where.params
+
+
 def _rank_params(plan: SearchPlan) -> list[Any]:
     from psycopg.types.numeric import Int4  # as Django binds Value(RANK_SCALE): the same arithmetic
 
@@ -171,7 +184,8 @@ def _rank_params(plan: SearchPlan) -> list[Any]:
 
 
 def _products(found: list[tuple[Any, ...]]) -> list[Product]:
-    """Cards' products from the rows (product columns, cooperative columns[, rank, candidates])."""
+    """Cards' products from the rows (product columns, cooperative columns[, rank, candidates], then the key
+    columns and CARD_COLUMNS of `_with_cards`)."""
     product_end = rows.width(Product, CARD_PRODUCT_FIELDS)
     cooperative_end = product_end + rows.width(Organisation, CARD_COOPERATIVE_FIELDS)
     products = rows.instances(Product, [row[:product_end] for row in found], CARD_PRODUCT_FIELDS)
@@ -180,12 +194,73 @@ def _products(found: list[tuple[Any, ...]]) -> list[Product]:
     )
     for product, cooperative, row in zip(products, cooperatives, found, strict=True):
         product.cooperative = cooperative
-        extra = row[cooperative_end:]
+        extra = row[cooperative_end : -(len(KEY_COLUMNS) + CARD_COLUMNS)]
         if extra:
             # What the ORM path annotates: the rank, and how many candidates were ranked.
             setattr(product, "rank_key", extra[0])  # noqa: B010
             setattr(product, "candidates", extra[1] if len(extra) > 1 else None)  # noqa: B010
+        in_stock, quantities, prices, kinds, stars = row[-CARD_COLUMNS:]
+        product.in_stock = in_stock
+        product.tier_list = list(zip(quantities, prices, strict=True)) if quantities else []
+        product.certified = list(zip(kinds, stars, strict=True)) if kinds else []
     return products
+
+
+# What each card shows besides its product's columns, read with the page's rows by `_with_cards`: whether a lot is
+# for sale (browse.for_sale), the price tiers by quantity and the (kind, stars) of each certificate in force that
+# covers it (browse.attach_tiers_and_stock and browse.badges_for define them; tests/catalog/test_public_reads.py
+# holds this to them). Two statements after the page's cost ~0.7 ms of CPU and two round trips; a LATERAL join per
+# page row costs PostgreSQL a few index probes each.
+KEY_COLUMNS = ("page_id",)
+# Where the page's order is among its columns (1-based, as ORDER BY takes them): the product's id, each sort's key
+# (relevance's: the rank, just after the cooperative's columns). By position, not as a key column more: a timestamp
+# read twice per row cost ~2 µs more a row.
+_PRODUCT_COLUMNS = [attname for attname, _column, _converters in rows.read_fields(Product, CARD_PRODUCT_FIELDS)]
+ID_POSITION = 1 + _PRODUCT_COLUMNS.index("id")
+KEY_POSITIONS = {
+    Sort.NEWEST: 1 + _PRODUCT_COLUMNS.index("published_at"),
+    Sort.PRICE_ASC: 1 + _PRODUCT_COLUMNS.index("price_per_base_unit"),
+    Sort.PRICE_DESC: 1 + _PRODUCT_COLUMNS.index("price_per_base_unit"),
+    Sort.RELEVANCE: 1 + rows.width(Product, CARD_PRODUCT_FIELDS) + rows.width(Organisation, CARD_COOPERATIVE_FIELDS),
+}
+CARD_COLUMNS = 5
+
+
+def _with_cards(sql: str, params: list[Any], sort: str, descending: bool, day: date) -> tuple[str, list[Any]]:
+    """The page's statement `sql` in `sort` (its SELECT list ends with the product's id as KEY_COLUMNS) wrapped so
+    that each of its rows also gets CARD_COLUMNS, in the same order. Wrapped, not joined inside: the joins run for
+    the page's rows only, after its LIMIT."""
+    direction = "DESC" if descending else "ASC"
+    in_force = "c.status = %s AND c.valid_from <= %s AND (c.valid_to IS NULL OR c.valid_to >= %s)"
+    force_params = [CertificateStatus.VERIFIED.value, day, day]
+    wrapped = f"""
+        SELECT page.*,
+               EXISTS (SELECT 1 FROM {LOT} l WHERE l.product_id = page.page_id AND l.status = %s
+                          AND l.quantity_available > 0 AND (l.expiry_date IS NULL OR l.expiry_date >= %s)),
+               tiers.quantities, tiers.prices, certified.kinds, certified.stars
+          FROM ({sql}) page
+          LEFT JOIN LATERAL (
+               SELECT ARRAY_AGG(t.min_quantity ORDER BY t.min_quantity) AS quantities,
+                      ARRAY_AGG(t.unit_price ORDER BY t.min_quantity) AS prices
+                 FROM {PRICE_TIER} t WHERE t.product_id = page.page_id) tiers ON TRUE
+          LEFT JOIN LATERAL (
+               SELECT ARRAY_AGG(c.kind) AS kinds, ARRAY_AGG(c.ocop_stars) AS stars FROM (
+                      SELECT c.kind, c.ocop_stars FROM {CERTIFICATE} c
+                       WHERE c.scope = %s AND c.cooperative_id = page.cooperative_id AND {in_force}
+                      UNION ALL
+                      SELECT c.kind, c.ocop_stars FROM {CERTIFICATE_PRODUCTS} cp
+                        JOIN {CERTIFICATE} c ON c.id = cp.certificate_id
+                       WHERE cp.product_id = page.page_id AND {in_force}) c) certified ON TRUE
+         ORDER BY {KEY_POSITIONS[Sort(sort)]} {direction}, {ID_POSITION} {direction}
+    """  # noqa: S608 (table names from the models; every value is a parameter)
+    return wrapped, [
+        LotStatus.PUBLISHED.value,
+        day,
+        *params,
+        CertificateScope.COOPERATIVE.value,
+        *force_params,
+        *force_params,
+    ]
 
 
 def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
@@ -231,21 +306,21 @@ def page_rows(
         # candidate back by id first cost PostgreSQL an index probe each (at 100,000 products, "gao st25" with
         # a province and a certificate: 24 ms -> 9 ms; "gao": 12 ms -> 5 ms).
         sql = (
-            f"SELECT {SELECT}, r.rank_key, r.candidates FROM ("  # noqa: S608
+            f"SELECT {SELECT}, r.rank_key, r.candidates, p.id AS page_id FROM ("  # noqa: S608
             f"SELECT c.id, c.rank_key, COUNT(*) OVER () AS candidates FROM ("
             f"SELECT p.id, {RANK} AS rank_key FROM {source} WHERE {where.sql} ORDER BY p.id DESC LIMIT %s) c"
             f" ORDER BY c.rank_key DESC, c.id DESC LIMIT %s) r"
             f" JOIN {PRODUCT} p ON p.id = r.id JOIN {ORGANISATION} o ON o.id = p.cooperative_id"
             f" ORDER BY r.rank_key DESC, r.id DESC"
         )
-        ranked = _products(_fetch(sql, [*rank_params, *where.params, candidates, limit]))
+        ranked = _products(_fetch(*_with_cards(sql, [*rank_params, *where.params, candidates, limit], sort, True, day)))
         if not ranked or getattr(ranked[0], "candidates") < candidates:  # noqa: B009
             return ranked
         if len(ranked) == limit and getattr(ranked[-1], "rank_key") >= best_rank:  # noqa: B009
             return ranked
     order = "rank_key" if sort == Sort.RELEVANCE else key
     sql = (
-        f"SELECT {SELECT}{rank_column} FROM {source} WHERE {where.sql}"  # noqa: S608
+        f"SELECT {SELECT}{rank_column}, p.id AS page_id FROM {source} WHERE {where.sql}"  # noqa: S608
         f" ORDER BY {order} {direction}, p.id {direction} LIMIT %s"
     )
-    return _products(_fetch(sql, [*rank_params, *where.params, limit]))
+    return _products(_fetch(*_with_cards(sql, [*rank_params, *where.params, limit], sort, descending, day)))

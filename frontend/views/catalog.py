@@ -33,7 +33,7 @@ from catalog.policy import allowed, product_actions
 from catalog.pricing import PriceQuote
 from frontend import shell
 from frontend.conditional import conditional_page
-from frontend.fragments import card_parts, fragment_part, kept_parts
+from frontend.fragments import fragment_part, kept_parts, product_cards
 from frontend.schema_forms import Choices, SchemaForm
 from market.core import inputs as core_inputs
 from market.core.conditional import deploy_version
@@ -131,7 +131,9 @@ def catalogue(request: ActorRequest) -> HttpResponse:
         page = selectors.product_page(query=query)
     category_names = _category_names(catalog_version(), timezone.localdate().isoformat(), get_language())
     status = 400 if errors else 200
-    cards = card_parts([(p, page.badges.get(p.pk, []), category_names.get(p.category_id, "")) for p in page.products])
+    cards = product_cards(
+        [(p, page.badges.get(p.pk, []), category_names.get(p.category_id, "")) for p in page.products]
+    )
     next_link = _link(query, cursor=page.next_cursor) if page.next_cursor else None
     first_link = _link(query) if cursor else None
     results: dict[str, Any] = {
@@ -141,11 +143,10 @@ def catalogue(request: ActorRequest) -> HttpResponse:
         "first_link": first_link,
     }
     if _is_htmx(request):  # more products: the cards and the next link
-        results["cards"] = kept_parts(cards)
+        results["cards"] = cards
         return render(request, "frontend/catalog/results.html", results, status=status)
     # The filters (the form as typed, with its messages, and the facet counts) are the same for everyone asking
-    # with the same parameters until the next catalogue write; the cursor only pages the products. Read with the
-    # cards, in one round trip.
+    # with the same parameters until the next catalogue write; the cursor only pages the products.
     filters_asked = sorted((name, values) for name, values in request.GET.lists() if name != "cursor")
     filters_part = fragment_part(
         "catalogue-filters",
@@ -153,10 +154,10 @@ def catalogue(request: ActorRequest) -> HttpResponse:
         lambda: _render_filters(request, query, page.corrected),
         seconds=FACETS_FRESH_SECONDS,
     )
-    filters, *card_html = kept_parts([filters_part, *cards])
+    (filters,) = kept_parts([filters_part])
     # The grid as partials/cards.html writes it (its newline is in catalogue_results.html): that include cost a
     # template render per card.
-    results.update(cards=card_html, grid=mark_safe("".join(card_html)))  # noqa: S308 (each card rendered by a template)
+    results.update(cards=cards, grid=mark_safe("".join(cards)))  # noqa: S308 (each card escaped by card_html)
     frame_context = {
         "query": query,
         "error_messages": [m for ms in errors.values() for m in ms],

@@ -24,10 +24,10 @@ from tests.factories import member
 pytestmark = pytest.mark.django_db
 
 MAX_QUERIES = 8
-MAX_REDIS_WARM = 4  # the catalogue version, the category tree, the rendered filters and cards; a typo: the vocabulary
+MAX_REDIS_WARM = 4  # the catalogue version, the category tree, the rendered filters; a typo: the vocabulary
 # The same missed and written, the vocabulary of a corrected search, the facet counts' claim taken and released
 # (catalog.cache.single_flight: one request computes them, the others wait or show the previous ones), and the
-# rendered filters and cards missed and kept (frontend.fragments).
+# rendered filters missed and kept (frontend.fragments).
 MAX_REDIS_COLD = 14
 
 
@@ -95,12 +95,12 @@ def test_public_pages_read_little_cold_or_warm(shop, redis_calls, page):
 
 
 def test_a_warm_catalogue_page_reads_the_products_only(shop, redis_calls):
-    """Once the tree and the facet counts are cached, a page is its products, their tiers and stock (one
-    statement), and their badges."""
+    """Once the tree and the facet counts are cached, a page is one statement: its products with their stock, tiers
+    and certificates (catalog.selectors.page_sql)."""
     client = Client()
     _cost(client, "/catalogue/", redis_calls)
     queries, _redis = _cost(client, "/catalogue/", redis_calls)
-    assert queries == 3
+    assert queries == 1
 
 
 def test_a_warm_product_page_reads_no_sql(shop, redis_calls):

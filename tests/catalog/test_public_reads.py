@@ -9,6 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
@@ -124,6 +126,58 @@ def test_a_page_in_sql_is_the_orm_page_walked_by_cursor(corpus, query, candidate
                 break
             last = orm[-1]
             after = (getattr(last, browse._SORT_KEYS[sort][0]), last.pk)
+
+
+@pytest.mark.parametrize("query", QUERIES, ids=lambda q: repr(q.as_params()))
+def test_a_page_in_sql_reads_each_cards_stock_tiers_and_badges_as_the_definitions_do(corpus, query):
+    """page_sql reads them with the rows; browse.attach_tiers_and_stock and browse.badges_for define them."""
+    day = timezone.localdate()
+    for corrected in (False, True):
+        orm, sql = _both(query, query.effective_sort, None, 50, corrected, browse.CANDIDATES)
+        browse.attach_tiers_and_stock(orm, on=day)
+        badges = browse.badges_for(orm, on=day)
+        assert [(p.pk, p.in_stock, p.tier_list, badges[p.pk]) for p in orm] == [
+            (p.pk, p.in_stock, p.tier_list, browse._badges(browse._best_stars(p.certified), browse._badge_labels()))
+            for p in sql
+        ]
+
+
+def test_a_page_tells_each_card_its_badges_stock_and_tiers(corpus):
+    page = selectors.product_page(query=ProductQuery(), page_size=50)
+    by_id = {p.pk: p for p in page.products}
+    honey, rice, brown = by_id[corpus["honey"].pk], by_id[corpus["rice"].pk], by_id[corpus["brown"].pk]
+    assert [b.label for b in page.badges[honey.pk]] == ["VietGAP", "OCOP 4★"]  # its cooperative's and its own
+    assert [b.kind for b in page.badges[corpus["st24"].pk]] == []  # expired
+    assert (rice.in_stock, brown.in_stock, honey.in_stock) == (True, False, False)  # expired lot, draft lot
+    assert honey.tier_list == [(Decimal("10"), 290000)]
+
+
+def _rows_of(sql_and_params: tuple[str, list[Any]] | None) -> set[tuple[Any, ...]] | None:
+    if sql_and_params is None:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(*sql_and_params)
+        return set(cursor.fetchall())
+
+
+def _rows_of_orm(query: ProductQuery, corrected: bool) -> set[tuple[Any, ...]] | None:
+    products = browse.filtered_products(query, on=timezone.localdate(), corrected=corrected)
+    try:
+        return _rows_of(products.values_list(*browse.FACET_BASE_COLUMNS).query.sql_with_params())
+    except EmptyResultSet:
+        return None
+
+
+@pytest.mark.parametrize("query", QUERIES, ids=lambda q: repr(q.as_params()))
+def test_the_facets_products_in_sql_are_the_orms(corpus, query):
+    """Each set of products the facet counts count (browse._facet_base: every filter, and every filter but one
+    group's) is the ORM's filtered_products."""
+    day = timezone.localdate()
+    for corrected in (False, True):
+        for _group, excluded in browse._FACET_GROUPS:
+            narrowed = query.without("sort", *excluded)
+            sql = page_sql.filtered_sql(narrowed, browse.FACET_BASE_COLUMNS, day=day, corrected=corrected)
+            assert _rows_of(sql) == _rows_of_orm(narrowed, corrected), (excluded, corrected)
 
 
 def test_the_walk_finds_the_public_products_only(corpus):

@@ -220,34 +220,6 @@ def test_a_part_kept_by_one_deploy_is_rendered_again_by_the_next(monkeypatch):
         assert fragment(lambda: "new templates") == "new templates"
 
 
-def _cards_rendered(path: str) -> list[str]:
-    """The names of the products whose card was rendered (not taken from the cache) for this request."""
-    from frontend.fragments import CARD_TEMPLATE
-
-    response = Client().get(path)
-    assert response.status_code == 200
-    # The test client gives one template's context alone, several as a list.
-    contexts = response.context if len(response.templates) > 1 else [response.context] * len(response.templates)
-    return [
-        str(c["product"].name) for t, c in zip(response.templates, contexts, strict=True) if t.name == CARD_TEMPLATE
-    ]
-
-
-def test_a_write_to_one_product_renders_its_card_again_and_no_other(world):  # noqa: F811
-    """The cards were kept under the catalogue version: any write rendered every card of every page again."""
-    from tests.catalog.factories import make_product
-
-    make_product(world.cooperative, name="Mật ong U Minh", category="mat-ong")
-    assert sorted(_cards_rendered("/catalogue/")) == sorted(["Mật ong U Minh", world.product.name])
-    assert _cards_rendered("/catalogue/") == []
-    CHANGES["product renamed"](world)
-    assert _cards_rendered("/catalogue/") == ["Gạo ST25 Ngã Năm"]
-    CHANGES["price tiers"](world)
-    assert _cards_rendered("/catalogue/") == ["Gạo ST25 Ngã Năm"]
-    CHANGES["lot sold out"](world)
-    assert _cards_rendered("/catalogue/") == ["Gạo ST25 Ngã Năm"]
-
-
 @pytest.mark.parametrize("page", ["trace", "storefront"])
 def test_a_trace_page_or_storefront_kept_by_one_deploy_is_rendered_again_by_the_next(world, monkeypatch, page):  # noqa: F811
     """Their kept parts were keyed without the deploy: another deploy's templates served the previous one's."""
