@@ -45,7 +45,8 @@ def _photos_statement() -> str:
     """The cover photo of each published product of a cooperative (the image whose thumbnail is the product's
     cover), newest products first, with the product's name."""
     return f"""
-        SELECT {rows.select_list(ProductImage, "i", PHOTO_FIELDS)}, {rows.select_list(Product, "p", PHOTO_PRODUCT_FIELDS)}
+        SELECT {rows.select_list(ProductImage, "i", PHOTO_FIELDS)},
+               {rows.select_list(Product, "p", PHOTO_PRODUCT_FIELDS)}
           FROM {ProductImage._meta.db_table} i JOIN {Product._meta.db_table} p ON p.id = i.product_id
          WHERE p.cooperative_id = %s AND p.status = %s AND i.thumbnail = p.cover_thumbnail
          ORDER BY p.published_at DESC, i.product_id DESC
