@@ -1,5 +1,5 @@
-"""The storefront's certificates and photos, read by plain statements, are what the ORM's queries read: the same
-rows, in the same order, with the same fields loaded (and the photo's product with its names)."""
+"""The storefront's products, certificates and photos, read by plain statements, are what the ORM's queries read:
+the same rows, in the same order, with the same fields loaded (and the related rows a card or a photo shows)."""
 
 from __future__ import annotations
 
@@ -11,18 +11,19 @@ from django.db.models import F, Model
 from django.utils import timezone
 
 from catalog import selectors
-from catalog.models import Certificate, Product, ProductImage, ProductStatus
+from catalog.models import Certificate, HarvestLot, Product, ProductImage, ProductStatus
+from catalog.selectors.browse import LIST_FIELDS, in_stock_exists, public_products
 from catalog.selectors.storefront import CERTIFICATE_FIELDS
-from tests.catalog.factories import make_certificate, make_product
+from tests.catalog.factories import make_certificate, make_lot, make_product
 
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate()
 
 
-def _loaded(instance: Model) -> dict[str, Any]:
-    """The field values an instance holds (not the ones left to load when asked)."""
-    return {name: value for name, value in vars(instance).items() if not name.startswith("_")}
+def _loaded(instance: Model, besides: str = "") -> dict[str, Any]:
+    """The field values an instance holds (not the ones left to load when asked), but `besides`."""
+    return {name: value for name, value in vars(instance).items() if not name.startswith("_") and name != besides}
 
 
 def test_certificates_in_force_are_the_orms(cooperative, other_cooperative):
@@ -86,3 +87,35 @@ def test_photos_are_the_orms(cooperative, other_cooperative):
     assert [p.alt_text for p in selectors.cooperative_photos(cooperative_id=cooperative.pk)] == [
         "cover-1", "cover-3", "cover-0"
     ]  # fmt: skip
+
+
+def test_a_page_of_products_is_the_orms(cooperative, other_cooperative):
+    products = [make_product(cooperative, name=f"Gạo {name}") for name in ("b", "a", "c", "a", "d")]
+    make_lot(products[0])  # in stock
+    make_lot(products[1], expiry_date=TODAY + timedelta(days=3))  # in stock until then
+    make_lot(products[2], quantity="10")
+    HarvestLot.objects.filter(product=products[2]).update(quantity_available=0)  # sold out
+    Product.objects.filter(pk=products[4].pk).update(status=ProductStatus.DELISTED)
+    make_lot(make_product(other_cooperative, name="Gạo e"))
+
+    for day in (TODAY, TODAY + timedelta(days=4)):
+        for page, size in ((1, 12), (1, 2), (2, 2), (3, 2), (9, 2)):
+            start = (page - 1) * size
+            orm = list(
+                public_products()
+                .filter(cooperative_id=cooperative.pk)
+                .select_related("cooperative", "category")
+                .only(*LIST_FIELDS, "category__name_vi", "category__name_en")
+                .annotate(has_stock=in_stock_exists(on=day))
+                .order_by("name_vi", "id")[start : start + size + 1]
+            )
+            found = selectors.storefront_products(cooperative_id=cooperative.pk, page=page, page_size=size, on=day)
+            assert found.has_next == (len(orm) > size)
+            assert [
+                (_loaded(p, "in_stock"), p.in_stock, _loaded(p.cooperative), _loaded(p.category))
+                for p in found.products
+            ] == [
+                (_loaded(p, "has_stock"), p.has_stock, _loaded(p.cooperative), _loaded(p.category)) for p in orm[:size]
+            ]
+    in_stock = {p.pk: p.in_stock for p in selectors.storefront_products(cooperative_id=cooperative.pk).products}
+    assert in_stock == {products[0].pk: True, products[1].pk: True, products[2].pk: False, products[3].pk: False}
