@@ -109,10 +109,13 @@ def storefront_products(
     """One page of the cooperative's published products by name, each with `in_stock` set. One row more than
     the page is read to know whether a next page exists: no COUNT over the catalogue."""
     number = max(1, page)
-    params = [LotStatus.PUBLISHED.value, on or timezone.localdate(), ProductStatus.PUBLISHED.value]
-    params += [VerificationStatus.VERIFIED.value, cooperative_id, page_size + 1, (number - 1) * page_size]
+    day = on or timezone.localdate()
     with connection.cursor() as cursor:
-        cursor.execute(_products_statement(), params)
+        cursor.execute(
+            _products_statement(),
+            [LotStatus.PUBLISHED.value, day, ProductStatus.PUBLISHED.value, VerificationStatus.VERIFIED.value,
+             cooperative_id, page_size + 1, (number - 1) * page_size],
+        )  # fmt: skip
         found = cursor.fetchall()
     product_end = rows.width(Product, CARD_PRODUCT_FIELDS)
     cooperative_end = product_end + rows.width(Organisation, CARD_COOPERATIVE_FIELDS)
