@@ -126,16 +126,14 @@ def organisation_history(*, actor: Actor, organisation_id: int, limit: int = 20)
 def seller_public_get(*, organisation_id: int, values: Mapping[str, BaseExpression] | None = None) -> Organisation:
     """A verified cooperative's public card: what any visitor may see; with `values` (expressions over its
     row) read in the same query, as attributes: its storefront reads its record so (orders.selectors)."""
-    organisation = (
-        Organisation.objects.filter(
-            pk=organisation_id, kind__in=SELLER_KINDS, verification_status=VerificationStatus.VERIFIED
+    try:  # get(): one row by its key, so no ordering to write (first() wrote the model's, ~0.3 ms of CPU)
+        return (
+            Organisation.objects.filter(kind__in=SELLER_KINDS, verification_status=VerificationStatus.VERIFIED)
+            .annotate(**(values or {}))
+            .get(pk=organisation_id)
         )
-        .annotate(**(values or {}))
-        .first()
-    )
-    if organisation is None:
-        raise NotFound()
-    return organisation
+    except Organisation.DoesNotExist:
+        raise NotFound() from None
 
 
 def _can_view_members(actor: Actor, organisation_id: int) -> bool:

@@ -202,3 +202,21 @@ def test_storefront_runs_at_most_eight_queries(client: Client, cooperative, buye
         response = client.get(url)
     assert response.status_code == 200
     assert supply_selectors.public_supply(cooperative_id=cooperative.pk).map is not None
+
+
+@pytest.mark.parametrize("days", [0, -6, 20, 400])
+def test_the_record_in_plain_sql_is_the_orms(cooperative, buyer, traded, days: int):
+    """seller_record_values' plain SQL reads what its ORM subqueries read: each figure, at moments that move
+    orders in and out of the year, of being due and of the record (and for a cooperative with nothing)."""
+    from market.organisations.models import Organisation
+    from orders.selectors import _seller_record_expressions, seller_record_values
+
+    moment = NOW + timedelta(days=days)
+    for pk in (cooperative.pk, buyer.pk):
+        plain = Organisation.objects.filter(pk=pk).annotate(**seller_record_values(now=moment))
+        orm = Organisation.objects.filter(pk=pk).annotate(**_seller_record_expressions(now=moment))
+        fields = ("order_figures", "quote_figures")
+        assert plain.values(*fields).get() == orm.values(*fields).get()
+    assert Organisation.objects.filter(pk=cooperative.pk).annotate(**seller_record_values(now=NOW)).values_list(
+        "order_figures", flat=True
+    ).get() == {"answered": 5, "due": 5, "on_time": 2, "median": 3 * 3600}
