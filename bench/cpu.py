@@ -173,13 +173,10 @@ def target_costs(products: int, requests: int, only: set[str]) -> list[Cost]:
     from bench.env import setup_django
 
     setup_django(database_url, BENCH_PAGE_CACHE="off")
-    from django.core.wsgi import get_wsgi_application
-
     from bench.instrument import QUERIES_HEADER, REDIS_HEADER
     from bench.report import prepare_fixtures
     from bench.targets import forget_kept, resolve
-
-    application = get_wsgi_application()
+    from market.wsgi import application  # as a gunicorn worker loads it (URLs imported, the heap frozen)
 
     def fetch(path: str, headers: Mapping[str, str]) -> tuple[bytes, Mapping[str, str]]:
         answer = call(application, path, headers)

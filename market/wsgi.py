@@ -1,3 +1,4 @@
+import gc
 import os
 
 from django.core.wsgi import get_wsgi_application
@@ -11,3 +12,6 @@ application = get_wsgi_application()
 # first request a new worker takes does not wait the seconds that importing them costs.
 get_resolver().url_patterns  # noqa: B018 (loading it is the point)
 deploy_version()  # the digest of our code and templates every ETag and kept part names (~0.1 s)
+# Everything loaded so far lives as long as the worker: keep it out of the garbage collector's passes, which
+# walked its ~240,000 objects on every full collection (cold product pages: 4.56 -> 4.41 ms mean CPU).
+gc.freeze()
