@@ -182,8 +182,8 @@ def test_a_lock_wait_bounded_by_a_path_is_its_transactions_alone(private_pgbounc
 
 def test_the_plain_catalogue_reads_prepare_nothing_behind_the_pooler(private_pgbouncer, cooperative):
     """`prepared_cursor` prepares on a direct connection only: behind the pooler the product and certificate
-    reads leave no prepared statement on the (single) server connection for the next client to meet — and,
-    configured as a direct connection, the same reads would."""
+    reads leave no prepared statement (nor Django's session time zone) on the single server connection for the
+    next client to meet — and, configured as a direct connection, the same reads would leave one."""
     product, _lot = stocked_product(cooperative)
     bouncer = private_pgbouncer(pool_size=1)
     other = bouncer.connect(database_name())
@@ -199,6 +199,8 @@ def test_the_plain_catalogue_reads_prepare_nothing_behind_the_pooler(private_pgb
             certificates_in_force_for(product=read)
         assert read.pk == product.pk
         assert prepared() == 0
+        # Django set the time zone for its session when it connected: PgBouncer keeps it to that client.
+        assert server_setting(other, "TimeZone") == server_default("TimeZone")
         with override_settings(DATABASE_POOLING=""):  # the guard's witness: a direct connection's settings
             certificates_in_force_for(product=product_public_get(product_id=product.pk))
             assert prepared() >= 1
