@@ -66,7 +66,7 @@ from tests.faults.conftest import (
     wait_until,
 )
 from tests.faults.test_webhook_receiver_down import notify_bank_transfer, ordered_payable, reconcile_through_celery
-from tests.orders.factories import stocked_product
+from tests.orders.factories import only_order, place, stocked_product
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -162,22 +162,27 @@ def test_reconciliation_keeps_its_work_mem_and_its_cursors_to_its_own_transactio
 
 def test_a_lock_wait_bounded_by_a_path_is_its_transactions_alone(private_pgbouncer, settings, buyer, cooperative):
     """A cooperative confirms an order another transaction holds: the wait ends after LOCK_TIMEOUT_SECONDS
-    (`Busy`), and the next client of that server connection waits for locks as PostgreSQL's default says."""
+    (`Busy`); then it confirms a free one (committed). The next client of that server connection waits for locks
+    as PostgreSQL's default says: the bounded wait was the confirmations' own."""
     settings.LOCK_TIMEOUT_SECONDS = 0.3
-    order, _payable = ordered_payable(buyer, cooperative)
+    product, lot = stocked_product(cooperative)
+    held, free = (only_order(place(actor_for(buyer, Role.OWNER), [((product, lot), "100")])) for _ in range(2))
     bouncer = private_pgbouncer(pool_size=2)
     holder, after = bouncer.connect(database_name()), bouncer.connect(database_name())
     holder.execute("BEGIN")
-    holder.execute("SELECT id FROM orders_order WHERE id = %s FOR UPDATE", [order.pk])
-    with pooled(bouncer), pytest.raises(Busy):
-        order_confirm(actor=actor_for(cooperative, Role.OWNER), order_id=order.pk)
-    # The holder keeps one server connection; the other is the one the confirmation ran on.
+    holder.execute("SELECT id FROM orders_order WHERE id = %s FOR UPDATE", [held.pk])
+    with pooled(bouncer):
+        with pytest.raises(Busy):
+            order_confirm(actor=actor_for(cooperative, Role.OWNER), order_id=held.pk)
+        confirmed = order_confirm(actor=actor_for(cooperative, Role.OWNER), order_id=free.pk)
+    # The holder keeps one server connection to the end; both confirmations ran on the other, `after`'s now.
     assert server_setting(after, "lock_timeout") == server_default("lock_timeout")
     assert server_setting(after, "statement_timeout") == server_default("statement_timeout")
     holder.execute("ROLLBACK")
     holder.close()
     after.close()
-    assert Order.objects.get(pk=order.pk).status == order.status
+    assert Order.objects.get(pk=held.pk).status == held.status
+    assert Order.objects.get(pk=free.pk).status == confirmed.status != free.status
 
 
 def test_the_plain_catalogue_reads_prepare_nothing_behind_the_pooler(private_pgbouncer, cooperative):
