@@ -156,7 +156,7 @@ def orm_on(cluster: PrivatePostgres | PrivatePgBouncer, **changes: Any) -> Itera
 # --- PgBouncer in transaction mode ---------------------------------------------------------------
 def pgbouncer_bin() -> str | None:
     """Debian's pgbouncer (scripts/system-packages installs it into /usr/sbin, which a user's PATH may lack)."""
-    return shutil.which("pgbouncer") or next((path for path in ["/usr/sbin/pgbouncer"] if Path(path).exists()), None)
+    return shutil.which("pgbouncer") or ("/usr/sbin/pgbouncer" if Path("/usr/sbin/pgbouncer").exists() else None)
 
 
 class PrivatePgBouncer:
