@@ -32,7 +32,7 @@ from catalog.supply.selectors.statements import (
     season_statement,
     statement_sheets,
 )
-from catalog.supply.selectors.trace import Origin, lot_origins
+from catalog.supply.selectors.trace import Origin, lot_intakes, lot_origins
 
 __all__ = [
     "DemandMatch",
@@ -56,6 +56,7 @@ __all__ = [
     "intake_day_totals",
     "intake_get_for",
     "intake_list_for",
+    "lot_intakes",
     "lot_origins",
     "plot_get_for",
     "plot_list_for",
