@@ -11,11 +11,11 @@ select_related query on every trace page not kept (tests/supply/test_origin_read
 from __future__ import annotations
 
 import functools
-from itertools import accumulate
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from itertools import accumulate
 
 from django.db import connection
 from django.db.backends.utils import CursorWrapper
@@ -139,9 +139,7 @@ def origins_of(intakes: Iterable[Intake], *, harvest_date: date) -> list[Origin]
                 province_name=plot.province_name,
                 planting_area_code=area.planting_area_code,
                 household_name=household.name if household.name_public else None,
-                certificates=sorted(
-                    {c.badge_label for c in area.certificates.all() if c.is_in_force(harvest_date)}
-                ),
+                certificates=sorted({c.badge_label for c in area.certificates.all() if c.is_in_force(harvest_date)}),
             )
         origin.kg += intake.weight_kg
         origin.intake_count += 1
