@@ -13,7 +13,15 @@ from catalog.supply.selectors.lists import (
     season_get_for,
     season_list_for,
 )
-from catalog.supply.selectors.maps import MapView, PlotShape, PublicArea, PublicSupply, area_map, public_supply
+from catalog.supply.selectors.maps import (
+    MapView,
+    PlotShape,
+    PublicArea,
+    PublicSupply,
+    area_map,
+    public_plots,
+    public_supply,
+)
 from catalog.supply.selectors.outlook import (
     DemandMatch,
     Outlook,
@@ -61,6 +69,7 @@ __all__ = [
     "plot_get_for",
     "plot_list_for",
     "price_book",
+    "public_plots",
     "public_supply",
     "season_get_for",
     "season_list_for",
