@@ -9,16 +9,12 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from html import escape
-from typing import Any
 from urllib.parse import quote
 
 from django.template.defaultfilters import linebreaksbr
 from django.urls import get_script_prefix, get_urlconf, reverse
-from django.utils.formats import date_format, localize
-from django.utils.html import conditional_escape
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -27,6 +23,8 @@ from catalog.selectors import Badge
 from catalog.selectors.categories import CategoryNode
 from frontend.navigation import fixed_path
 from frontend.templatetags.market import machine, qty, vnd
+from frontend.written import day_html as _day
+from frontend.written import value_html as _value
 
 CONTENT_TEMPLATE = "frontend/catalog/product_content.html"
 _MARKER = "2147483647"  # an id no row has, and a name no file has: where a path's argument goes
@@ -52,16 +50,6 @@ class ProductContent:
         """(tier, where the next tier starts or None): a table of ranges people read at a glance."""
         tiers = self.tiers
         return [(tier, tiers[i + 1].min_quantity if i + 1 < len(tiers) else None) for i, tier in enumerate(tiers)]
-
-
-def _value(value: Any) -> str:
-    """`{{ value }}`."""
-    return conditional_escape(localize(value))
-
-
-def _day(value: date | None) -> str:
-    """`{{ value|date:"SHORT_DATE_FORMAT" }}`."""
-    return "" if value is None else _value(date_format(value, "SHORT_DATE_FORMAT"))
 
 
 @dataclass(frozen=True)

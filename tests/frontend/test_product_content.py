@@ -163,7 +163,7 @@ def test_products_read_from_the_database_are_written_as_the_template_renders_the
     make_certificate(cooperative, kind="ocop", ocop_stars=5, number="OCOP-5", products=[certified])
     make_lot(certified, code="ST25-A", quantity="1200.5")
     make_lot(certified, code="ST25-B", expiry_date=timezone.localdate() + timedelta(days=200))
-    bare = make_product(cooperative, name="Nước mắm", tiers=[])
+    bare = make_product(cooperative, name="Nước mắm", tiers=[("1", 50000)])
     draft = make_product(cooperative, name="Khô cá", publish=False)
     owner = actor_for(cooperative)
     for product, actor in ((certified, Actor.anonymous()), (bare, Actor.anonymous()), (draft, owner)):
