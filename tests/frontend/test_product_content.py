@@ -95,18 +95,44 @@ def _content(
     today = timezone.localdate()
     found = [
         Certificate(id=1, kind="vietgap", number="VG-1", issuer=MARKUP, valid_from=today, valid_to=None),
-        Certificate(id=2, kind="ocop", ocop_stars=4, number="OCOP-4", issuer="UBND tỉnh",
-                    valid_from=today, valid_to=date(2027, 3, 9)),  # fmt: skip
+        Certificate(
+            id=2,
+            kind="ocop",
+            ocop_stars=4,
+            number="OCOP-4",
+            issuer="UBND tỉnh",
+            valid_from=today,
+            valid_to=date(2027, 3, 9),
+        ),
     ]
     lot_rows = [
-        HarvestLot(id=1, public_id="aB3-x_9", code="ST25-01", harvest_date=date(2026, 11, 2),
-                   expiry_date=date(2027, 11, 2), quantity_available=Decimal("5000.000")),  # fmt: skip
-        HarvestLot(id=2, public_id="zz 9?&<", code="<ST25-02>", harvest_date=date(2026, 11, 20), expiry_date=None,
-                   quantity_available=Decimal("250.500")),  # fmt: skip
+        HarvestLot(
+            id=1,
+            public_id="aB3-x_9",
+            code="ST25-01",
+            harvest_date=date(2026, 11, 2),
+            expiry_date=date(2027, 11, 2),
+            quantity_available=Decimal("5000.000"),
+        ),
+        HarvestLot(
+            id=2,
+            public_id="zz 9?&<",
+            code="<ST25-02>",
+            harvest_date=date(2026, 11, 20),
+            expiry_date=None,
+            quantity_available=Decimal("250.500"),
+        ),
     ]
     pictures = [
-        ProductImage(id=n, product_id=1234, image=f"products/{n}/{file_name}", thumbnail=f"thumbs/{n}/{file_name}",
-                     width=800 + n, height=600, alt_text=alt_text if n else "")  # fmt: skip
+        ProductImage(
+            id=n,
+            product_id=1234,
+            image=f"products/{n}/{file_name}",
+            thumbnail=f"thumbs/{n}/{file_name}",
+            width=800 + n,
+            height=600,
+            alt_text=alt_text if n else "",
+        )
         for n in range(images)
     ]
     return ProductContent(
@@ -123,8 +149,16 @@ def _content(
 
 CASES: dict[str, dict[str, Any]] = {
     "everything": {},
-    "nothing optional": {"images": 0, "certificates": False, "lots": False, "stock": Decimal(0), "facts": False,
-                         "tiers": (), "price_per_base_unit": None, "cooperative_description": ""},  # fmt: skip
+    "nothing optional": {
+        "images": 0,
+        "certificates": False,
+        "lots": False,
+        "stock": Decimal(0),
+        "facts": False,
+        "tiers": (),
+        "price_per_base_unit": None,
+        "cooperative_description": "",
+    },
     "one photo with its text": {"images": 1, "alt_text": "Bao gạo <25 kg>"},
     "photos with their texts": {"alt_text": "Ảnh & bao"},
     "one tier": {"tiers": (("1", 30000),)},
@@ -132,7 +166,7 @@ CASES: dict[str, dict[str, Any]] = {
     "per kg: no price per base": {"unit": "kg", "price_per_base_unit": 31000},
     "draft": {"status": ProductStatus.DRAFT},
     "delisted": {"status": ProductStatus.DELISTED},
-    "markup in names": {"name": MARKUP, "category_name": "<Gạo>", "file_name": "a&b \"c\" <d>.png"},
+    "markup in names": {"name": MARKUP, "category_name": "<Gạo>", "file_name": 'a&b "c" <d>.png'},
     "no category name": {"category_name": "", "images": 0},
 }
 
