@@ -90,9 +90,10 @@ def _setting(_language: str, _prefix: str, _urlconf: str | None) -> _Setting:
     )
 
 
-def _path(around: tuple[str, str], argument: str) -> str:
-    """`{% url name argument %}`: the argument quoted as reverse() quotes it, the path escaped."""
-    return f"{around[0]}{escape(quote(argument, safe=_PATH_SAFE))}{around[1]}"
+def _path(around: tuple[str, str], argument: str | None) -> str:
+    """`{% url name argument %}`: the argument quoted as reverse() quotes it, the path escaped (a file's name: a
+    stored image always has one)."""
+    return f"{around[0]}{escape(quote(argument or '', safe=_PATH_SAFE))}{around[1]}"
 
 
 def content_html(content: ProductContent, *, manage: str, buy: str) -> str:
