@@ -23,6 +23,7 @@ from catalog.selectors import Badge
 from catalog.selectors.categories import CategoryNode
 from frontend.navigation import fixed_path
 from frontend.templatetags.market import machine, qty, vnd
+from frontend.written import badges_html
 from frontend.written import day_html as _day
 from frontend.written import value_html as _value
 
@@ -124,7 +125,7 @@ def content_html(content: ProductContent, *, manage: str, buy: str) -> str:
         "    <div>\n"
         f"      <h1>{_value(product.name)}</h1>\n"
         "      \n"  # the English name's line: shown on no page, the content is rendered without LANGUAGE_CODE
-        f"      {_badges(content.badges)}\n"
+        f"      {badges_html(content.badges)}\n"
         "    </div>\n"
         f"{_prices(content, s, buy)}"
         "  </div>\n"
@@ -159,13 +160,6 @@ def _gallery(content: ProductContent, s: _Setting) -> str:
             + "</ul>"
         )
     return f"\n      {main}\n      {thumbs}\n    "
-
-
-def _badges(badges: list[Badge]) -> str:
-    if not badges:
-        return ""
-    spans = "".join(f'<span class="badge cert cert-{_value(b.kind)}">{_value(b.label)}</span> ' for b in badges)
-    return f'<p class="badges">{spans}</p>'
 
 
 def _prices(content: ProductContent, s: _Setting, buy: str) -> str:

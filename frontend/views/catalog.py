@@ -31,7 +31,7 @@ from catalog.commands import Sort
 from catalog.models import CertificateKind, HarvestLot, Product
 from catalog.policy import allowed, product_actions
 from catalog.pricing import PriceQuote
-from frontend import shell
+from frontend import shell, trace_content
 from frontend.conditional import conditional_page
 from frontend.fragments import fragment_part, kept_parts, product_cards
 from frontend.product_content import ProductContent, content_html
@@ -435,10 +435,11 @@ def _trace_page(request: ActorRequest, find_lot: Callable[[], HarvestLot], ident
         parts = cache.get(key)
         if parts is not None:
             return shell.page(request, TRACE_TEMPLATE, parts)
-    context = {"trace": selectors.trace_view(lot=find_lot(), actor=actor)}
+    view = selectors.trace_view(lot=find_lot(), actor=actor)
+    # Written as the templates write them (frontend.trace_content): text escaped there, so safe here.
     parts = {
-        "title": render_to_string("frontend/catalog/trace_title.html", context),
-        "content": render_to_string("frontend/catalog/trace_content.html", context),
+        "title": mark_safe(trace_content.title_text(view)),  # noqa: S308
+        "content": mark_safe(trace_content.content_html(view)),  # noqa: S308
     }
     if key is not None:
         cache.set(key, parts, TRACE_PARTS_SECONDS)

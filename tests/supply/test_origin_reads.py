@@ -11,11 +11,15 @@ from typing import Any
 import pytest
 from django.db.models import Model
 
+from catalog import selectors as catalog_selectors
+from catalog import services as catalog_services
 from catalog.models import HarvestLot
 from catalog.supply import selectors, services
 from catalog.supply.models import Intake
 from catalog.supply.selectors.trace import AREA_FIELDS, HOUSEHOLD_FIELDS, INTAKE_FIELDS, PLOT_FIELDS, origins_of
+from market.organisations.permissions import Actor
 from tests.catalog.factories import make_certificate, make_lot
+from tests.frontend.test_trace_content import written_as_rendered
 from tests.supply.conftest import THANH_DONG, World, record
 
 pytestmark = pytest.mark.django_db
@@ -98,3 +102,11 @@ def test_a_lot_of_no_intake_has_no_origin_and_reads_once(world, django_assert_nu
     with django_assert_num_queries(1):  # no intake: the certificates are not asked for
         assert selectors.lot_intakes(lot_id=lot.pk) == []
     assert selectors.lot_origins(lot=lot) == origins_of(_orm_intakes(lot), harvest_date=lot.harvest_date) == []
+
+
+def test_the_trace_page_of_a_lot_built_from_intakes_is_written_as_rendered(world):
+    """frontend.trace_content over plots and households from the database: named with consent or not, one household
+    delivering twice, days apart, areas with and without certificates and a planting-area code."""
+    lot = catalog_services.lot_publish(actor=world.owner, lot_id=_lot_from_two_areas(world).pk)
+    found = catalog_selectors.lot_public_get(public_id=lot.public_id)
+    written_as_rendered(catalog_selectors.trace_view(lot=found, actor=Actor.anonymous()))
