@@ -1,7 +1,8 @@
 """A lot's trace page written by hand (`title_text`, `content_html`), exactly as catalog/trace_title.html and
 catalog/trace_content.html render it with their partials (events, one step back to plots and households, one step
 forward): tests/frontend/test_trace_content.py holds the two equal over every branch, in both languages. Rendering
-the templates was about half of the CPU of a trace page not kept (~1 ms).
+the templates was about half of the CPU of a trace page not kept (~1 ms). The templates stay as the reference the
+tests hold this to: a change to the page is made in both.
 
 Escaped as the templates escape (frontend.written); a date or time through the `date` filter is shown in the
 current time zone, as the filter shows it."""
