@@ -407,3 +407,19 @@ def test_public_reads_pin_their_queries(corpus, cooperative, django_assert_max_n
         assert _get(path, "vi", **headers).status_code == 200  # warm: the catalogue version, the tree
         with django_assert_max_num_queries(most):
             assert _get(path, "vi", **headers).status_code == 200
+
+
+def test_a_products_cooperative_is_the_orms(cooperative, other_cooperative):
+    """product_cooperative_id's plain statement reads what `.values_list("cooperative_id").first()` read, for a
+    product of any status, and None for no product (neither kept)."""
+    from catalog.selectors import products
+
+    mine = make_product(cooperative)
+    theirs = make_product(other_cooperative)
+    Product.objects.filter(pk=theirs.pk).update(status="draft")
+    missing = theirs.pk + 1000
+    products._COOPERATIVE_OF.clear()
+    for product_id in (mine.pk, theirs.pk, missing):
+        orm = Product.objects.filter(pk=product_id).values_list("cooperative_id", flat=True).first()
+        assert products.product_cooperative_id(product_id) == orm
+    assert {mine.pk: cooperative.pk, theirs.pk: other_cooperative.pk} == products._COOPERATIVE_OF
