@@ -106,6 +106,10 @@ def content_html(content: ProductContent, *, manage: str, buy: str) -> str:
     crumbs = "".join(
         f' › <a href="{s.catalogue}?category={_value(node.id)}">{_value(node.name)}</a>' for node in content.path
     )
+    # On a Vietnamese page the English name follows the title (a foreign buyer's search words).
+    english_name = ""
+    if product.name_en and get_language() == "vi":
+        english_name = f'<p class="muted" lang="en">{_value(product.name_en)}</p>'
     notice = ""
     if not product.is_published:
         status = _("Only your cooperative sees this page: the product is %(status)s.")
@@ -125,7 +129,7 @@ def content_html(content: ProductContent, *, manage: str, buy: str) -> str:
         '  <div class="stack">\n'
         "    <div>\n"
         f"      <h1>{_value(product.name)}</h1>\n"
-        "      \n"  # the English name's line: shown on no page, the content is rendered without LANGUAGE_CODE
+        f"      {english_name}\n"
         f"      {badges_html(content.badges)}\n"
         "    </div>\n"
         f"{_prices(content, s, buy)}"

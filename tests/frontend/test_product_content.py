@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.template.loader import render_to_string
+from django.test import Client
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 
@@ -205,3 +206,16 @@ def test_products_read_from_the_database_are_written_as_the_template_renders_the
         for language in ("vi", "en"):
             with translation.override(language):
                 assert content_html(content, manage=MANAGE, buy=BUY) == _rendered(content)
+
+
+@pytest.mark.django_db
+def test_a_vietnamese_product_page_shows_the_english_name_under_the_title(settings, cooperative):
+    """The kept content was rendered without the request, so the line asking for LANGUAGE_CODE never showed."""
+    product = make_product(cooperative, name="Gạo ST25 Tân Hiệp", name_en="ST25 <fragrant> rice")
+    page = Client().get(f"/products/{product.pk}/").content.decode()
+    assert '<h1>Gạo ST25 Tân Hiệp</h1>\n      <p class="muted" lang="en">ST25 &lt;fragrant&gt; rice</p>' in page
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get(f"/products/{product.pk}/").content.decode()
+    assert "<h1>ST25 &lt;fragrant&gt; rice</h1>" in english
+    assert 'class="muted" lang="en"' not in english
