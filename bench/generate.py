@@ -29,6 +29,7 @@ from stdnum.vn import mst
 
 from catalog.models import Category, Certificate, HarvestLot, PriceTier, Product, VatCategory
 from catalog.services.products import search_document
+from catalog.services.search_rows import search_rows_rebuild
 from market.organisations import geo
 from market.organisations.models import Organisation, OrganisationKind, VerificationStatus
 
@@ -434,6 +435,8 @@ def generate(*, products: int, cooperatives: int, seed: int = 25, progress: bool
             say("certificates; building indexes and foreign keys")
         for model in bulk:
             _reset_sequence(model)
+        say("search rows")
+        search_rows_rebuild()  # as the services keep them for the products they publish
     say("ANALYZE")
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
