@@ -89,6 +89,7 @@ class Migration(migrations.Migration):
                     },
                 ),
             ],
-            database_operations=[migrations.RunPython(create_table, drop_table)],
+            database_operations=[],  # the table as each database makes it (and filled), by:
         ),
+        migrations.RunPython(create_table, drop_table),
     ]
