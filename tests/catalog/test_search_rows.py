@@ -8,11 +8,15 @@ from dataclasses import replace
 from decimal import Decimal
 
 import pytest
+from django.contrib import admin
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.forms import modelform_factory
+from django.test import RequestFactory
 
 from bench.generate import generate
 from catalog import services
+from catalog.admin import ProductAdmin
 from catalog.models import Product, ProductStatus, SearchRow
 from catalog.selectors import browse
 from catalog.services import search_rows
@@ -73,6 +77,15 @@ def test_updating_a_product_updates_its_row(cooperative):
     assert _found("jasmine") == {rice.pk}
     assert _found("st25") == set()
     assert other.pk in _rows()
+
+
+def test_a_staff_edit_in_the_admin_moves_the_search_text_and_the_row(cooperative):
+    rice = make_product(cooperative, name="Gạo ST25")
+    rice.name_vi = "Gạo Nàng Hoa 9"
+    form = modelform_factory(Product, fields=["name_vi"])(instance=rice)
+    ProductAdmin(Product, admin.site).save_model(RequestFactory().post("/admin/"), rice, form, change=True)
+    assert _rows() == _products_say()
+    assert _found("nang hoa") == {rice.pk}
 
 
 def test_renaming_the_cooperative_renames_it_in_its_rows(cooperative, coop_owner):
