@@ -241,6 +241,7 @@ class Product(TimeStampedModel):
 
 
 # Product ids per partition of the search rows on PostgreSQL: [k, k + 1) * SEARCH_ROW_PARTITION_IDS is partition k.
+# Fixed once partitions exist: another width would make partitions that overlap them.
 SEARCH_ROW_PARTITION_IDS = 2**18
 
 
