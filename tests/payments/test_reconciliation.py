@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from market.core.errors import PermissionDenied, ValidationFailed
@@ -107,6 +108,31 @@ def test_a_notified_transfer_missing_from_every_statement(make_invoice):
     Discrepancy.objects.all().delete()
     reconciliation_run(sweep=False, grace=timedelta(minutes=10))
     assert kinds() == []
+
+
+def test_the_comparison_gets_its_work_mem_and_the_session_gets_its_own_back(settings, make_invoice):
+    settings.PAYMENTS_RECONCILE_WORK_MEM = "48MB"
+    payment(make_invoice(100_000), 100_000, "pi_mem")
+    Payment.objects.update(updated_at=NOW() - timedelta(hours=1))
+    seen: list[str] = []
+
+    def work_mem_at_each_count(execute, sql, params, many, context):
+        if sql.startswith("SELECT COUNT(*)"):  # the comparison's first statements, read past Django's wrappers
+            seen.append(context["connection"].connection.execute("SHOW work_mem").fetchone()[0])
+        return execute(sql, params, many, context)
+
+    before = _work_mem()
+    with connection.execute_wrapper(work_mem_at_each_count):
+        run = reconciliation_run(sweep=False, grace=timedelta(minutes=10))
+    assert run.status == "completed", run.error
+    assert seen and set(seen) == {"48MB"}
+    assert _work_mem() == before != "48MB"
+
+
+def _work_mem() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW work_mem")
+        return str(cursor.fetchone()[0])
 
 
 def test_staff_resolve_with_a_note(make_invoice, alliance, coop_owner):

@@ -286,12 +286,14 @@ _EXPECTED_STATE = (
 
 def _compare(run: ReconciliationRun, *, cutoff: datetime) -> None:
     """The joins run in PostgreSQL; give them room to hash a million references in memory (the setting is
-    per operation and bounded), then put the session back as it was."""
+    per operation and bounded), then put the session back as it was. For the session, not one transaction:
+    the comparison runs outside any (one open for its minutes would hold back the sync's watermark), and SET
+    takes no bound parameter (server-side binding), set_config does."""
     if connection.vendor != "postgresql":
         _compare_rows(run, cutoff=cutoff)
         return
     with connection.cursor() as cursor:
-        cursor.execute("SET work_mem = %s", [settings.PAYMENTS_RECONCILE_WORK_MEM])
+        cursor.execute("SELECT set_config('work_mem', %s, false)", [settings.PAYMENTS_RECONCILE_WORK_MEM])
     try:
         _compare_rows(run, cutoff=cutoff)
     finally:
