@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from django.db import models
 from django.test.utils import isolate_apps
 

@@ -125,7 +125,8 @@ def test_the_comparison_gets_its_work_mem_and_the_session_gets_its_own_back(sett
     with connection.execute_wrapper(work_mem_at_each_count):
         run = reconciliation_run(sweep=False, grace=timedelta(minutes=10))
     assert run.status == "completed", run.error
-    assert seen and set(seen) == {"48MB"}
+    assert seen
+    assert set(seen) == {"48MB"}
     assert _work_mem() == before != "48MB"
 
 
