@@ -11,8 +11,12 @@ import sys
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
+from catalog.commands import Sort
 from catalog.models import Product
+from catalog.selectors import browse
+from catalog.selectors.browse import ProductQuery
 from catalog.selectors.products import product_public_get
 from tests.catalog.factories import make_product
 from tests.conftest import ROOT, process_env
@@ -56,6 +60,20 @@ def test_the_orm_and_the_plain_reads_are_prepared(cooperative) -> None:
         assert Product.objects.filter(pk=product.pk).values_list("sku", flat=True).get() == product.sku
     assert len(_prepared("json_build_object('id', t.id")) == 1  # the product detail's plain statement
     assert _prepared('"sku" FROM "catalog_product" WHERE "catalog_product"."id" = $1')
+
+
+def test_a_search_is_planned_with_its_words_every_time(cooperative) -> None:
+    """Past the prepared statement's five custom plans PostgreSQL may keep a generic one, planned without the
+    LIKE patterns (catalog.selectors.page_sql.with_values): the search's words never reach it as parameters."""
+    make_product(cooperative, name="Gạo ST25 Tân Hiệp")
+    day = timezone.localdate()
+    for sort in (Sort.RELEVANCE, Sort.NEWEST):
+        query = ProductQuery(search="gao st25", sort=sort)
+        for _ in range(THRESHOLD + 6):
+            assert [p.name for p in browse.product_page(query=query, on=day).products] == ["Gạo ST25 Tân Hiệp"]
+            assert browse._facet_counts(query, day, corrected=False)["total"] == 1
+    assert not _prepared("LIKE $")
+    assert _prepared("LIKE '%st25%'"), "prepared with its words written in, as any repeated statement"
 
 
 PROBE_BEHIND_POOLER = """
