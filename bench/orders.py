@@ -238,6 +238,7 @@ def checkout_cpu(
 def prepare_race(stock: int, buyer_ids: list[int]) -> int:
     """A one-unit product with a lot of `stock` units, and one unit of it in every buyer's cart."""
     from catalog.models import HarvestLot, LotStatus, Product
+    from catalog.services.search_rows import search_rows_sync
     from market.organisations.models import Membership
     from market.organisations.permissions import Actor
     from orders.services import cart_clear, cart_line_set
@@ -247,6 +248,7 @@ def prepare_race(stock: int, buyer_ids: list[int]) -> int:
     ).first()
     assert product is not None, "no piece-counted product in the bench catalogue"
     Product.objects.filter(pk=product.pk).update(moq=1, order_multiple=1)
+    search_rows_sync(product_ids=[product.pk])  # its minimum order is searched on
     product.price_tiers.all().delete()
     product.price_tiers.create(min_quantity=1, unit_price=125_000)
     HarvestLot.objects.filter(product=product).update(status=LotStatus.WITHDRAWN)

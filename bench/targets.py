@@ -141,13 +141,7 @@ def forget_kept(patterns: Iterable[str]) -> int:
     servers measured (their Redis), so that the next request for any subject renders it. The number deleted."""
     from django.core.cache import cache
 
-    client = cache._cache.get_client(write=True)  # type: ignore[attr-defined]  # Django's RedisCache client
-    deleted = 0
-    for pattern in patterns:
-        keys = list(client.scan_iter(match=cache.make_key(pattern), count=10_000))
-        for start in range(0, len(keys), 10_000):
-            deleted += client.delete(*keys[start : start + 10_000])
-    return deleted
+    return sum(cache.delete_matching(pattern) for pattern in patterns)  # type: ignore[attr-defined]
 
 
 # GET a path with headers: (body, response headers). Over HTTP for the load report (`http_fetch`), through

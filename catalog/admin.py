@@ -2,6 +2,8 @@
 pages; here those fields are read-only."""
 
 from django.contrib import admin
+from django.forms import ModelForm
+from django.http import HttpRequest
 
 from catalog.models import (
     Category,
@@ -14,6 +16,8 @@ from catalog.models import (
     TraceEvent,
     VatCategory,
 )
+from catalog.services import search_document
+from catalog.services.search_rows import search_rows_sync
 
 # The supply side's models (catalog/supply/) have their admin next to them.
 from catalog.supply import admin as supply_admin  # noqa: F401
@@ -58,6 +62,12 @@ class ProductAdmin(admin.ModelAdmin):
     raw_id_fields = ["cooperative"]
     readonly_fields = ["status", "published_at", "price_from", "price_at_moq", "cover_thumbnail", "search_text"]
     inlines = [PriceTierInline, ProductImageInline]
+
+    def save_model(self, request: HttpRequest, obj: Product, form: ModelForm, change: bool) -> None:
+        """An edit here moves what the services' edits move: the search text and the product's search row."""
+        obj.search_text = search_document(obj)
+        super().save_model(request, obj, form, change)
+        search_rows_sync(product_ids=[obj.pk])
 
 
 @admin.register(PriceTier)

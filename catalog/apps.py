@@ -9,9 +9,12 @@ def _cooperative_renamed(organisation_id: int) -> None:
 
 
 def _verification_moved(organisation_id: int) -> None:
-    """A cooperative's products are shown while it is verified only: cached catalogue reads are renewed."""
+    """A cooperative's products are shown while it is verified only: their search rows follow, and cached catalogue
+    reads are renewed."""
     from catalog.cache import catalog_changed
+    from catalog.services.search_rows import search_rows_sync
 
+    search_rows_sync(cooperative_id=organisation_id)
     catalog_changed()
 
 

@@ -240,6 +240,44 @@ class Product(TimeStampedModel):
         return Money.vnd(self.price_from) if self.price_from is not None else None
 
 
+# Product ids per partition of the search rows on PostgreSQL: [k, k + 1) * SEARCH_ROW_PARTITION_IDS is partition k.
+# Fixed once partitions exist: another width would make partitions that overlap them.
+SEARCH_ROW_PARTITION_IDS = 2**18
+
+
+class SearchRow(models.Model):
+    """One row per product the public catalogue shows (published, of a verified cooperative): the columns its
+    search filters and ranks on, copied from the product, under the product's own column names and id. Written
+    only by catalog.services.search_rows, called by every service that changes them.
+
+    Why: ranking a search's newest matches read the whole products table (866 MB at 1,000,000 products) for
+    every match of its words. On PostgreSQL this table is partitioned by ranges of product ids
+    (SEARCH_ROW_PARTITION_IDS), each with its own trigram index, so that the newest matches are found by reading
+    the newest partitions only (catalog.selectors.page_sql). A plain table on SQLite, where the ORM reads the
+    products themselves."""
+
+    product = models.OneToOneField(
+        Product, primary_key=True, db_column="id", on_delete=models.CASCADE, related_name="+"
+    )
+    cooperative_id = models.BigIntegerField()
+    category_id = models.BigIntegerField()
+    origin_province_code = models.PositiveSmallIntegerField()
+    price_per_base_unit = vnd_field(null=True)
+    moq = quantity_field()
+    name_folded = models.TextField()
+    search_folded = models.TextField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["origin_province_code"], name="search_row_province_idx"),
+            models.Index(fields=["category_id"], name="search_row_category_idx"),
+            models.Index(fields=["cooperative_id"], name="search_row_cooperative_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"search row {self.pk}"
+
+
 class PriceTier(models.Model):
     """From `min_quantity` (in the product's unit) up to the next tier, each unit costs `unit_price`."""
 

@@ -101,6 +101,7 @@ urlpatterns = [
     # payments: the pay page of any payable, and the alliance's payment back office
     path("exports/", exports.exports, name="exports"),
     path("exports/<int:job_id>/", exports.export_job, name="export-job"),
+    path("exports/<int:job_id>/cancel/", exports.export_job_cancel, name="export-job-cancel"),
     path("exports/<int:job_id>/download/", exports.export_job_download, name="export-job-download"),
     path("payments/", payments.payments_mine, name="payments"),
     path("pay/<str:reference>/", payments.pay, name="pay"),

@@ -529,6 +529,9 @@ CELERY_TASK_ROUTES = {
     "market.payments.tasks.resolve_refund": {"queue": "payments"},
     "market.payments.tasks.cancel_card_attempts_left": {"queue": "payments"},
     "market.payments.tasks.run_reconciliation": {"queue": "bulk"},
+    # A job of up to a million rows, reading through a server-side cursor: the bulk workers connect straight to
+    # PostgreSQL (docker-compose.yml), where the cursor keeps memory flat; behind PgBouncer it would not.
+    "market.exports.tasks.run_export_job": {"queue": "bulk"},
     "market.notifications.tasks.relay": {"queue": "notifications"},
     "market.notifications.tasks.compose_digests": {"queue": "bulk"},
     "market.notifications.tasks.prune": {"queue": "bulk"},

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import compose
+import pytest
 from cryptography.fernet import Fernet
 from django.conf import settings
 
@@ -144,6 +145,9 @@ def test_compose_file_is_valid_and_complete():
     assert services["web"]["environment"]["DATABASE_POOLING"] == "transaction"
     assert "@pgbouncer:5432/" in services["web"]["environment"]["DATABASE_URL"]
     assert "@postgres:5432/" in services["migrate"]["environment"]["DATABASE_URL"]
+    # The bulk workers (exports, reconciliation) stream through server-side cursors: straight to PostgreSQL.
+    assert services["worker-bulk"]["environment"]["DATABASE_POOLING"] == ""
+    assert "@postgres:5432/" in services["worker-bulk"]["environment"]["DATABASE_URL"]
     # Uploaded files in MinIO, through django-storages.
     assert services["web"]["environment"]["S3_ENDPOINT_URL"] == "http://minio:9000"
 
@@ -153,3 +157,10 @@ def test_compose_validator_really_rejects_a_broken_file(tmp_path):
     broken.write_text("services:\n  web:\n    image: x\n    depends_on: [missing]\n")
     result = subprocess.run([str(COMPOSE_BINARY), "-f", str(broken), "config", "-q"], capture_output=True)
     assert result.returncode != 0
+
+
+@pytest.mark.parametrize("task", ["market.exports.tasks.run_export_job", "market.payments.tasks.run_reconciliation"])
+def test_long_jobs_go_to_the_bulk_workers_which_connect_straight_to_postgres(task):
+    from market.celery import app
+
+    assert app.amqp.router.route({}, task)["queue"].name == "bulk"

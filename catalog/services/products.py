@@ -24,6 +24,7 @@ from catalog.models import Category, PriceTier, Product, ProductImage, ProductSt
 from catalog.permissions import PRODUCTS_MANAGE
 from catalog.policy import PRODUCT_POLICY, PRODUCT_TRANSITIONS, ProductAction, has_price, may_become
 from catalog.services.common import hide_from_strangers, merge_errors, raise_if
+from catalog.services.search_rows import search_rows_sync
 from market.core.errors import ApplicationError, Conflict, NotFound, ValidationFailed
 from market.core.quantity import price_per_base_unit
 from market.core.services import audit_record
@@ -71,6 +72,7 @@ def refresh_search_text(*, cooperative_id: int) -> int:
             changed.append(product)
     Product.objects.bulk_update(changed, ["search_text"], batch_size=500)
     if changed:
+        search_rows_sync(cooperative_id=cooperative_id)
         catalog_changed()
     return len(changed)
 
@@ -285,6 +287,7 @@ def product_update(
     _set_base_price(product)
     product.search_text = search_document(product)
     _save(product, fields=sorted({*changed, "search_text", "price_per_base_unit", "updated_at"}))
+    search_rows_sync(product_ids=[product.pk])
     audit_record(actor=actor, action="product.updated", target=product, data={"fields": sorted(set(changed))})
     _changed(product)
     return product
@@ -310,6 +313,7 @@ def _move(*, actor: Actor, product: Product, to: str) -> Product:
         product.published_at = timezone.now()
         fields.append("published_at")
     product.save(update_fields=fields)
+    search_rows_sync(product_ids=[product.pk])
     audit_record(actor=actor, action=f"product.{to}", target=product, data={"from": current})
     catalog_changed()
     storefront_changed([product.cooperative_id])

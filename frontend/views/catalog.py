@@ -31,9 +31,10 @@ from catalog.commands import Sort
 from catalog.models import CertificateKind, HarvestLot, Product
 from catalog.policy import allowed, product_actions
 from catalog.pricing import PriceQuote
-from frontend import shell
+from frontend import shell, trace_content
 from frontend.conditional import conditional_page
 from frontend.fragments import fragment_part, kept_parts, product_cards
+from frontend.product_content import ProductContent, content_html
 from frontend.schema_forms import Choices, SchemaForm
 from market.core import inputs as core_inputs
 from market.core.conditional import deploy_version
@@ -333,31 +334,23 @@ def _product_shown(request: ActorRequest, product_id: int) -> ProductShown:
     if shown is not None:
         return shown
     item = selectors.product_visible_get(actor=request.actor, product_id=product_id)
-    tiers = selectors.price_tiers_for(product=item)
     certificates = selectors.certificates_in_force_for(product=item)  # read once: the list and the badges
     lots = selectors.lots_in_stock(product=item)  # read once: the table and the stock
-    stock = selectors.stock_of(lots)
-    context = {
-        "product": item,
-        "tiers": tiers,
-        # (tier, where the next tier starts or None): a table of ranges people read at a glance.
-        "tier_rows": [
-            (tier, tiers[i + 1].min_quantity if i + 1 < len(tiers) else None) for i, tier in enumerate(tiers)
-        ],
-        "badges": selectors.badges_of(certificates),
-        "certificates": certificates,
-        "lots": lots,
-        "stock": stock,
-        "images": list(item.images.all()),
-        "path": selectors.category_path(item.category_id),
-        "manage": mark_safe(CONTENT_SLOTS[0]),  # noqa: S308 (a constant)
-        "buy": mark_safe(CONTENT_SLOTS[1]),  # noqa: S308 (a constant)
-    }
-    # Without the request: nothing of the visitor's belongs in content kept for everyone.
-    html = render_to_string("frontend/catalog/product_content.html", context)
+    content = ProductContent(
+        product=item,
+        tiers=selectors.price_tiers_for(product=item),
+        badges=selectors.badges_of(certificates),
+        certificates=certificates,
+        lots=lots,
+        stock=selectors.stock_of(lots),
+        images=list(item.images.all()),
+        path=selectors.category_path(item.category_id),
+    )
+    # Nothing of the visitor's belongs in content kept for everyone: their parts go where the marks are.
+    html = content_html(content, manage=CONTENT_SLOTS[0], buy=CONTENT_SLOTS[1])
     before, rest = html.split(CONTENT_SLOTS[0])
     middle, after = rest.split(CONTENT_SLOTS[1])
-    shown = ProductShown(product=item, stock=stock, content=(before, middle, after))
+    shown = ProductShown(product=item, stock=content.stock, content=(before, middle, after))
     if selectors.product_is_public(item):
         # Without the request as well: an anonymous visitor's parts hold no token and no path (a buyer's do).
         manage, buy = personal_parts(None, _personal_context(shown, Actor.anonymous(), QueryDict()))
@@ -442,10 +435,11 @@ def _trace_page(request: ActorRequest, find_lot: Callable[[], HarvestLot], ident
         parts = cache.get(key)
         if parts is not None:
             return shell.page(request, TRACE_TEMPLATE, parts)
-    context = {"trace": selectors.trace_view(lot=find_lot(), actor=actor)}
+    view = selectors.trace_view(lot=find_lot(), actor=actor)
+    # Written as the templates write them (frontend.trace_content): text escaped there, so safe here.
     parts = {
-        "title": render_to_string("frontend/catalog/trace_title.html", context),
-        "content": render_to_string("frontend/catalog/trace_content.html", context),
+        "title": mark_safe(trace_content.title_text(view)),  # noqa: S308
+        "content": mark_safe(trace_content.content_html(view)),  # noqa: S308
     }
     if key is not None:
         cache.set(key, parts, TRACE_PARTS_SECONDS)

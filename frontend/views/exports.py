@@ -6,21 +6,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from frontend.decorators import actor_required
 from frontend.forms import ExportForm
-from market.core.errors import ApplicationError
+from market.core.errors import ApplicationError, Conflict
 from market.exports import selectors, services
 from market.exports.http import download_response, stream_response
-from market.exports.models import FileFormat, JobStatus
+from market.exports.models import FileFormat
 from market.organisations.http import MemberRequest
 
 RECENT_JOBS = 20
-RUNNING = (JobStatus.QUEUED, JobStatus.RUNNING)
 
 
 def _choices(request: MemberRequest) -> dict[str, Any]:
@@ -57,12 +57,25 @@ def exports(request: MemberRequest) -> HttpResponse | StreamingHttpResponse:
 @require_GET
 @actor_required()
 def export_job(request: MemberRequest, job_id: int) -> HttpResponse:
-    """The job's page; htmx asks for the status part alone every few seconds until the job finishes."""
+    """The job's page; htmx asks for the status part alone every few seconds until the job finishes, when the
+    part also takes away the "Cancel" button (out of band: it is not redrawn while it can be pressed)."""
     job = selectors.export_job_get_for(actor=request.actor, job_id=job_id)
-    context = {"job": job, "running": job.status in RUNNING}
+    context = {"job": job, "running": job.is_unfinished}
     if request.headers.get("HX-Request"):
-        return render(request, "frontend/exports/_job_status.html", context)
+        return render(request, "frontend/exports/_job_status.html", {**context, "oob": True})
     return render(request, "frontend/exports/job.html", context)
+
+
+@require_POST
+@actor_required()
+def export_job_cancel(request: MemberRequest, job_id: int) -> HttpResponse:
+    """The job page's "Cancel" button; a job that finished meanwhile says so on its page (another's job: 404)."""
+    job = selectors.export_job_get_for(actor=request.actor, job_id=job_id)
+    try:
+        services.export_job_cancel(actor=request.actor, job_id=job.pk)
+    except Conflict as error:
+        messages.error(request, error.message)
+    return redirect("frontend:export-job", job_id=job.pk)
 
 
 @require_GET

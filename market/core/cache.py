@@ -92,3 +92,11 @@ class ResilientRedisCache(RedisCache):
         made = [self.make_and_validate_key(key) for key in keys]
         if made:
             self._cache.get_client(None, write=True).eval(_INCR_EXISTING, len(made), *made)
+
+    @_fail_open(lambda *a, **k: 0)
+    def delete_matching(self, pattern: str, *, batch: int = 10_000) -> int:
+        """Delete every key matching the glob `pattern` (before the key prefix and version are added), scanning
+        rather than KEYS so that Redis keeps answering others meanwhile. The number deleted."""
+        client = self._cache.get_client(None, write=True)
+        keys = list(client.scan_iter(match=self.make_key(pattern), count=batch))
+        return sum(client.delete(*keys[start : start + batch]) for start in range(0, len(keys), batch))

@@ -1,4 +1,5 @@
-"""The exports API: which kinds the caller may export, starting a job, reading its progress, downloading it.
+"""The exports API: which kinds the caller may export, starting a job, reading its progress, cancelling it,
+downloading it.
 
 An API token needs the scope of the kind it exports (orders:read for orders, payments:read for payments…);
 the views declare no scope of their own because the kind, in the body or the job, names it (403 naming the
@@ -47,6 +48,7 @@ class ExportKindOut(serializers.Serializer):
 
 class ExportJobOut(serializers.ModelSerializer):
     percent = serializers.IntegerField(read_only=True)
+    cancellable = serializers.BooleanField(source="is_unfinished", read_only=True)
     error = serializers.SerializerMethodField()
     kind_label = serializers.SerializerMethodField()
     download_url = serializers.SerializerMethodField()
@@ -55,8 +57,8 @@ class ExportJobOut(serializers.ModelSerializer):
         model = ExportJob
         fields = [
             "id", "kind", "kind_label", "file_format", "language", "delimiter", "date_from", "date_to",
-            "status_filter", "status", "rows_total", "rows_done", "percent", "file_size", "error", "created_at",
-            "finished_at", "expires_at", "download_url",
+            "status_filter", "status", "cancellable", "rows_total", "rows_done", "percent", "file_size", "error",
+            "created_at", "finished_at", "expires_at", "download_url",
         ]  # fmt: skip
 
     def get_error(self, job: ExportJob) -> str:
@@ -136,6 +138,17 @@ class ExportJobDetailView(ActorAPIView):
         """One export the caller requested, with its state. A missing one and one the caller may not see are the same
         404."""
         return Response(ExportJobOut(_job(self, job_id)).data)
+
+
+class ExportJobCancelView(ActorAPIView):
+    required_scopes = {"POST": NO_SCOPE}
+
+    @extend_schema(request=None, responses=ExportJobOut, tags=TAGS)
+    def post(self, request: Request, job_id: int) -> Response:
+        """Cancel one of the caller's exports while it is queued or being written (`cancellable`): it stops and
+        keeps no file. Cancelling it again answers it as it is; a finished one is a 409."""
+        job = _job(self, job_id)
+        return Response(ExportJobOut(services.export_job_cancel(actor=self.actor, job_id=job.pk)).data)
 
 
 class ExportJobDownloadView(ActorAPIView):

@@ -38,6 +38,11 @@ class JobStatus(models.TextChoices):
     DONE = "done", _("Ready")
     FAILED = "failed", _("Failed")
     EXPIRED = "expired", _("Removed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# Still to be written: the person may cancel it (services.export_job_cancel), and the page follows its progress.
+UNFINISHED = (JobStatus.QUEUED, JobStatus.RUNNING)
 
 
 class ExportJob(TimeStampedModel):
@@ -84,6 +89,15 @@ class ExportJob(TimeStampedModel):
         """The kind's name in the active language (the code itself for a kind no app registers any more)."""
         kind = get_export(self.kind)
         return str(kind.label) if kind else self.kind
+
+    @property
+    def is_unfinished(self) -> bool:
+        """Queued or being written: it may still be cancelled."""
+        return self.status in UNFINISHED
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == JobStatus.CANCELLED
 
     @property
     def is_done(self) -> bool:

@@ -16,12 +16,13 @@ from django.core.files.storage import Storage, storages
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from market.core.errors import PermissionDenied
+from market.core.errors import Conflict, PermissionDenied
 from market.core.services import audit_record
 from market.exports import selectors
-from market.exports.models import ExportJob, FileFormat, JobStatus
+from market.exports.models import UNFINISHED, ExportJob, FileFormat, JobStatus
 from market.exports.registry import ExportKind, get_export
 from market.exports.writers import default_delimiter, write_file
 from market.notifications.services import notify
@@ -134,52 +135,89 @@ def _job_actor(job: ExportJob) -> Actor | None:
     return Actor(user=job.requested_by, organisation=job.organisation, role=membership.role)
 
 
+class ExportCancelled(Exception):
+    """The job was cancelled while its worker wrote it (export_job_cancel): the worker stops writing."""
+
+
+def _while_running(job: ExportJob, **fields: Any) -> None:
+    """Record the job's figures, unless it was cancelled meanwhile: then the worker stops (ExportCancelled)."""
+    if not ExportJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(**fields):
+        raise ExportCancelled()
+
+
 def export_job_run(*, job_id: int) -> ExportJob | None:
-    """Write a job's file to the exports storage with flat memory, updating its progress as it goes."""
+    """Write a job's file to the exports storage with flat memory, updating its progress as it goes. A job
+    cancelled meanwhile stops at its next progress mark (every writers.PROGRESS_EVERY rows) and keeps no file."""
     job = export_job_claim(job_id=job_id)
     if job is None:
         return None
     actor = _job_actor(job)
     if actor is None:
         return _fail(job, MEMBERSHIP_GONE)
+    storage = exports_storage()
     try:
         kind = selectors.export_kind_for(actor=actor, name=job.kind)
         rows = selectors.export_rows(
             actor=actor, kind=kind, date_from=job.date_from, date_to=job.date_to, status=job.status_filter
         )
-        total = rows.count()
-        ExportJob.objects.filter(pk=job.pk).update(rows_total=total)
-
-        def progress(done: int) -> None:
-            ExportJob.objects.filter(pk=job.pk).update(rows_done=done)
-
+        _while_running(job, rows_total=rows.count())
         with tempfile.TemporaryFile(dir=settings.EXPORTS_TEMP_DIR) as out:
             write_file(
                 kind, kind.read(rows, chunk_size=CHUNK), file_format=job.file_format, language=job.language,
-                out=out, progress=progress, delimiter=job.delimiter,
+                out=out, progress=lambda done: _while_running(job, rows_done=done), delimiter=job.delimiter,
             )  # fmt: skip
             size = out.tell()
             out.seek(0)
-            name = exports_storage().save(f"exports/{job.pk}/{job.download_name}", File(out))
+            name = storage.save(f"exports/{job.pk}/{job.download_name}", File(out))
+    except ExportCancelled:
+        job.refresh_from_db()
+        return job
     except Exception:
         logger.exception("export job %s failed", job.pk)
         return _fail(job, EXPORT_FAILED)
     now = timezone.now()
     with transaction.atomic():
-        ExportJob.objects.filter(pk=job.pk).update(
+        finished = ExportJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
             status=JobStatus.DONE, file_name=name, file_size=size, finished_at=now,
             expires_at=now + timedelta(days=settings.EXPORTS_KEEP_DAYS),
         )  # fmt: skip
         job.refresh_from_db()
-        _tell(job, READY)
+        if finished:
+            _tell(job, READY)
+    if not finished:  # cancelled while the file was being stored
+        storage.delete(name)
     return job
 
 
 def _fail(job: ExportJob, error: str) -> ExportJob:
+    """Fail a running job and tell its person (a job cancelled meanwhile stays cancelled, and nobody is told)."""
     with transaction.atomic():
-        ExportJob.objects.filter(pk=job.pk).update(status=JobStatus.FAILED, error=error, finished_at=timezone.now())
+        failed = ExportJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
+            status=JobStatus.FAILED, error=error, finished_at=timezone.now()
+        )
         job.refresh_from_db()
-        _tell(job, FAILED)
+        if failed:
+            _tell(job, FAILED)
+    return job
+
+
+def export_job_cancel(*, actor: Actor, job_id: int) -> ExportJob:
+    """Cancel a job the person asked for while it is queued or being written: a queued one is never written, a
+    running one stops at its next progress mark and keeps no file. Cancelling a cancelled job answers it as it
+    is; a finished one (ready, failed or removed) cannot be cancelled (409)."""
+    job = selectors.export_job_get_for(actor=actor, job_id=job_id)
+    with transaction.atomic():
+        cancelled = ExportJob.objects.filter(pk=job.pk, status__in=UNFINISHED).update(
+            status=JobStatus.CANCELLED, finished_at=timezone.now()
+        )
+        if cancelled:
+            audit_record(actor=actor, action="exports.cancelled", target=job, data={"kind": job.kind})
+    job.refresh_from_db()
+    if not job.is_cancelled:
+        raise Conflict(
+            _("This export has already finished (%(status)s): there is nothing to cancel.")
+            % {"status": job.get_status_display()}
+        )
     return job
 
 

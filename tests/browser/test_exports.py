@@ -60,3 +60,34 @@ def test_a_buyer_exports_orders_and_follows_the_job_to_its_file(
     rows = list(book.worksheets[0].iter_rows(values_only=True))
     assert rows[0][0] == "Số đơn hàng"
     assert len(rows) == 2
+
+
+def test_a_buyer_cancels_an_export_that_is_still_waiting(
+    page: Page, live_server, settings, tmp_path, buyer, cooperative
+):
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    settings.EXPORTS_STREAM_MAX_ROWS = 0
+    buying = actor_for(buyer, Role.OWNER)
+    place(buying, [(stocked_product(cooperative), "1000")])
+
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Email").fill(buying.user.email)
+    page.get_by_label("Mật khẩu").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.goto(f"{live_server.url}/exports/")
+    day = timezone.localdate().strftime("%d/%m/%Y")
+    page.locator("[name=kind]").select_option("orders")
+    for name in ("date_from", "date_to"):
+        page.locator(f"[name={name}]").focus()
+        page.keyboard.type(day)
+    page.get_by_role("button", name="Xuất dữ liệu").click()
+    expect(page.locator("#export-progress")).to_be_visible()
+
+    page.get_by_role("button", name="Hủy xuất dữ liệu").click()
+    expect(page.get_by_text("Bạn đã hủy lần xuất này: không giữ tệp nào.")).to_be_visible()
+    expect(page.locator("#export-progress")).to_have_count(0)
+    expect(page.get_by_role("button", name="Hủy xuất dữ liệu")).to_have_count(0)
+    assert_accessible(page)
+    assert_fits_phone(page)
+    assert ExportJob.objects.get().status == "cancelled"
+    assert export_job_run(job_id=ExportJob.objects.get().pk) is None  # the worker's late message writes nothing

@@ -17,16 +17,16 @@ from rest_framework.test import APIClient
 from catalog import selectors, services
 from catalog.api import serializers as s
 from catalog.commands import Sort
-from catalog.models import Product
+from catalog.models import SEARCH_ROW_PARTITION_IDS, Product
 from catalog.selectors import browse, page_sql
 from catalog.selectors.browse import ProductQuery, decode_cursor
 from catalog.selectors.products import with_details
 from market.core.errors import NotFound
 from market.core.throttling import AnonWindowThrottle, UserWindowThrottle
 from market.organisations.authentication import token_by_prefix
-from market.organisations.models import ApiToken, Membership, Role, VerificationStatus
+from market.organisations.models import ApiToken, Membership, Role
 from market.organisations.permissions import Actor
-from market.organisations.services import api_token_create
+from market.organisations.services import api_token_create, organisation_reject
 from tests.catalog.factories import actor_for, make_certificate, make_lot, make_product, png_upload
 from tests.factories import OrganisationFactory
 
@@ -52,7 +52,7 @@ def corpus(cooperative, other_cooperative, alliance, staff_user) -> dict[str, An
     )  # fmt: skip
     draft = make_product(cooperative, name="Gạo nháp chưa đăng", publish=False, sku="DRAFT")
     unverified = make_product(hidden, name="Gạo của HTX chưa xác minh")
-    type(hidden).objects.filter(pk=hidden.pk).update(verification_status=VerificationStatus.PENDING)
+    organisation_reject(actor=actor_for(alliance, Role.STAFF), organisation_id=hidden.pk, reason="Giấy phép hết hạn")
     make_lot(rice, code="ST25-A")
     make_lot(brown, code="LUT-OLD", expiry_date=today - timedelta(days=1), harvest_date=today - timedelta(days=90))
     make_lot(honey, code="MO-DRAFT", publish=False)
@@ -110,10 +110,18 @@ def _both(
     return orm, sql
 
 
+# page_sql looks for a search's newest matches in windows of product ids: the corpus in one, or in many (2 ids each).
+WINDOWS = [SEARCH_ROW_PARTITION_IDS, 2]
+
+
+@pytest.mark.parametrize("window_ids", WINDOWS, ids=["one window", "windows of 2 ids"])
 @pytest.mark.parametrize("candidates", [browse.CANDIDATES, 2])  # 2: the window cannot decide, so the full ranking
 @pytest.mark.parametrize("query", QUERIES, ids=lambda q: repr(q.as_params()))
-def test_a_page_in_sql_is_the_orm_page_walked_by_cursor(corpus, query, candidates, monkeypatch):
+def test_a_page_in_sql_is_the_orm_page_walked_by_cursor(corpus, query, candidates, window_ids, monkeypatch):
     monkeypatch.setattr(browse, "CANDIDATES", candidates)
+    monkeypatch.setattr(page_sql, "WINDOW_IDS", window_ids)
+    windows = list(page_sql._windows(page_sql._highest_id()))
+    assert len(windows) == 1 if window_ids == SEARCH_ROW_PARTITION_IDS else len(windows) >= 3
     sort = query.effective_sort
     if sort == Sort.RELEVANCE and (query.search_plan.unusable or query.search_plan.is_empty):
         sort = Sort.NEWEST
@@ -407,3 +415,19 @@ def test_public_reads_pin_their_queries(corpus, cooperative, django_assert_max_n
         assert _get(path, "vi", **headers).status_code == 200  # warm: the catalogue version, the tree
         with django_assert_max_num_queries(most):
             assert _get(path, "vi", **headers).status_code == 200
+
+
+def test_a_products_cooperative_is_the_orms(cooperative, other_cooperative):
+    """product_cooperative_id's plain statement reads what `.values_list("cooperative_id").first()` read, for a
+    product of any status, and None for no product (neither kept)."""
+    from catalog.selectors import products
+
+    mine = make_product(cooperative)
+    theirs = make_product(other_cooperative)
+    Product.objects.filter(pk=theirs.pk).update(status="draft")
+    missing = theirs.pk + 1000
+    products._COOPERATIVE_OF.clear()
+    for product_id in (mine.pk, theirs.pk, missing):
+        orm = Product.objects.filter(pk=product_id).values_list("cooperative_id", flat=True).first()
+        assert products.product_cooperative_id(product_id) == orm
+    assert {mine.pk: cooperative.pk, theirs.pk: other_cooperative.pk} == products._COOPERATIVE_OF

@@ -60,3 +60,14 @@ def test_incr_existing_bumps_the_keys_there_and_leaves_the_others_missing():
 
 def test_incr_existing_fails_open(unreachable_redis):
     cache.incr_existing(["v:one"])
+
+
+def test_delete_matching_deletes_only_the_keys_matching_the_pattern():
+    cache.set_many({"kept:page:1": "a", "kept:page:22": "b", "kept:other:1": "c"}, timeout=60)
+    assert cache.delete_matching("kept:page:*", batch=1) == 2
+    assert cache.get_many(["kept:page:1", "kept:page:22", "kept:other:1"]) == {"kept:other:1": "c"}
+    assert cache.delete_matching("kept:page:*") == 0
+
+
+def test_delete_matching_fails_open(unreachable_redis):
+    assert cache.delete_matching("kept:*") == 0

@@ -1,5 +1,6 @@
-"""Real processes a fault test breaks on purpose: a private PostgreSQL cluster, a private Redis, gunicorn serving
-Market Link with production-like settings (tests/faults/server_settings.py), Celery workers and localstripe.
+"""Real processes a fault test breaks on purpose: a private PostgreSQL cluster, a private Redis, a private PgBouncer,
+gunicorn serving Market Link with production-like settings (tests/faults/server_settings.py), Celery workers and
+localstripe.
 
 Everything listens on a free loopback port and is stopped in the fixture's finalizer, whatever the test did.
 The shared PostgreSQL on 5432 is never stopped: a test that restarts a database gets its own cluster.
@@ -24,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psycopg
+import psycopg.rows
 import pytest
 from django.db import connections
 
@@ -134,19 +137,117 @@ def private_postgres() -> Iterator[PrivatePostgres]:
 
 
 @contextlib.contextmanager
-def orm_on(cluster: PrivatePostgres) -> Iterator[None]:
-    """This process's ORM reads the same-named database on the private cluster, then the test database again
-    (the test's own teardown flushes the test database)."""
+def orm_on(cluster: PrivatePostgres | PrivatePgBouncer, **changes: Any) -> Iterator[None]:
+    """This process's ORM reads the same-named database on the private cluster (or through the private
+    PgBouncer), with `changes` to its settings, then the test database again (the test's own teardown flushes
+    the test database)."""
     connection = connections["default"]
     saved = dict(connection.settings_dict)
     connection.close()
-    connection.settings_dict.update(HOST="127.0.0.1", PORT=str(cluster.port))
+    connection.settings_dict.update(HOST="127.0.0.1", PORT=str(cluster.port), **changes)
     try:
         yield
     finally:
         connection.close()
         connection.settings_dict.clear()
         connection.settings_dict.update(saved)
+
+
+# --- PgBouncer in transaction mode ---------------------------------------------------------------
+def pgbouncer_bin() -> str | None:
+    """Debian's pgbouncer (scripts/system-packages installs it into /usr/sbin, which a user's PATH may lack)."""
+    return shutil.which("pgbouncer") or ("/usr/sbin/pgbouncer" if Path("/usr/sbin/pgbouncer").exists() else None)
+
+
+class PrivatePgBouncer:
+    """PgBouncer as docker-compose.yml runs it (transaction pooling, many clients, few server connections), in front
+    of the test database's PostgreSQL, on a free port: `pool_size` server connections per database, shared by every
+    client. Trust authentication, as that server has. Its admin console (`admin`) tells what it holds."""
+
+    def __init__(self, *, pool_size: int) -> None:
+        # Out of pytest's tmp_path, which the postgres user cannot enter.
+        self.directory = Path(tempfile.mkdtemp(prefix="market-pgbouncer-"))
+        self.port = free_port()
+        self.pool_size = pool_size
+        self.log = self.directory / "pgbouncer.log"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        binary = pgbouncer_bin()
+        assert binary is not None
+        database = connections["default"].settings_dict
+        users = self.directory / "users.txt"
+        users.write_text(f'"{database["USER"]}" ""\n')
+        config = self.directory / "pgbouncer.ini"
+        # No ignore_startup_parameters: a client that sends `options` is refused, as the image in compose does.
+        config.write_text(
+            f"[databases]\n* = host={database['HOST'] or '127.0.0.1'} port={database['PORT'] or 5432}\n"
+            f"[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {self.port}\nunix_socket_dir =\n"
+            f"auth_type = trust\nauth_file = {users}\nadmin_users = {database['USER']}\n"
+            f"pool_mode = transaction\ndefault_pool_size = {self.pool_size}\nmax_client_conn = 200\n"
+            # A client waiting for a server connection longer than this is an error, not a hung test.
+            "query_wait_timeout = 30\n"
+        )
+        if os.geteuid() == 0:  # PgBouncer refuses to run as root: it runs as the postgres user
+            shutil.chown(self.directory, "postgres")
+            for path in (users, config):
+                shutil.chown(path, "postgres")
+        self.process = subprocess.Popen(
+            [*as_postgres(), binary, str(config)],
+            stdout=self.log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        wait_until(self.answers, timeout=15, what="the private pgbouncer")
+
+    def answers(self) -> bool:
+        if self.process is not None and self.process.poll() is not None:
+            raise AssertionError(f"pgbouncer exited:\n{self.output()}")
+        try:
+            self.admin("SHOW VERSION")
+        except psycopg.OperationalError:
+            return False
+        return True
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")[-4000:]
+
+    def url(self, database: str) -> str:
+        return f"postgres://{connections['default'].settings_dict['USER']}@127.0.0.1:{self.port}/{database}"
+
+    def connect(self, database: str) -> psycopg.Connection:
+        """A client connection of its own (autocommit, as Django's), through the pool."""
+        return psycopg.connect(self.url(database).replace("postgres://", "postgresql://", 1), autocommit=True)
+
+    def admin(self, command: str) -> list[dict[str, Any]]:
+        """What PgBouncer's admin console answers (`SHOW POOLS`, `SHOW SERVERS`, …), one dict per row."""
+        with self.connect("pgbouncer") as console, console.cursor(row_factory=psycopg.rows.dict_row) as cursor:
+            cursor.execute(command)
+            return cursor.fetchall()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=10)
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+@pytest.fixture
+def private_pgbouncer() -> Iterator[Callable[..., PrivatePgBouncer]]:
+    """start(pool_size=2) -> a PgBouncer of this test's own (`PrivatePgBouncer`), stopped after it. Skipped only
+    where the pgbouncer binary is missing (`make test` installs it: scripts/system-packages)."""
+    if pgbouncer_bin() is None:
+        pytest.skip("pgbouncer is not installed (scripts/system-packages installs it)")
+    started: list[PrivatePgBouncer] = []
+
+    def start(pool_size: int = 2) -> PrivatePgBouncer:
+        bouncer = PrivatePgBouncer(pool_size=pool_size)
+        started.append(bouncer)
+        bouncer.start()
+        return bouncer
+
+    yield start
+    for bouncer in started:
+        bouncer.stop()
 
 
 # --- localstripe in a process of its own --------------------------------------------------------

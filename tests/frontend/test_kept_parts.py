@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.deploys import another_deploy
@@ -224,20 +226,20 @@ def test_a_part_kept_by_one_deploy_is_rendered_again_by_the_next(monkeypatch):
 def test_a_trace_page_or_storefront_kept_by_one_deploy_is_rendered_again_by_the_next(world, monkeypatch, page):  # noqa: F811
     """Their kept parts were keyed without the deploy: another deploy's templates served the previous one's."""
 
-    path, template = {
-        "trace": (f"/trace/{world.lot.public_id}/", "frontend/catalog/trace_content.html"),
-        "storefront": (
-            reverse("frontend:cooperative", args=[world.cooperative.pk]),
-            "frontend/organisation/storefront_content.html",
-        ),
+    path = {
+        "trace": f"/trace/{world.lot.public_id}/",
+        "storefront": reverse("frontend:cooperative", args=[world.cooperative.pk]),
     }[page]
 
-    def rendered() -> list[str]:
-        response = Client().get(path)
+    def rendered() -> bool:
+        """Whether the page's parts were made (the trace's are written by hand, not by a template): making them reads
+        the lot or the cooperative, kept parts need no SQL."""
+        with CaptureQueriesContext(connection) as queries:
+            response = Client().get(path)
         assert response.status_code == 200
-        return [t.name for t in response.templates]
+        return len(queries) > 0
 
-    assert template in rendered()
-    assert template not in rendered()  # kept
+    assert rendered()
+    assert not rendered()  # kept
     with another_deploy(monkeypatch):
-        assert template in rendered()
+        assert rendered()

@@ -220,3 +220,28 @@ def test_the_record_in_plain_sql_is_the_orms(cooperative, buyer, traded, days: i
     assert Organisation.objects.filter(pk=cooperative.pk).annotate(**seller_record_values(now=NOW)).values_list(
         "order_figures", flat=True
     ).get() == {"answered": 5, "due": 5, "on_time": 2, "median": 3 * 3600}
+
+
+def test_the_seller_with_its_record_in_one_plain_statement_is_the_orms(cooperative, other_cooperative, buyer, traded):
+    """seller_public_get given plain statements (the record on PostgreSQL) reads, in a statement of its own, what the
+    ORM's annotated query reads: every field of the row and each value converted (JSON parsed); and the same
+    NotFound for an organisation that is not a verified seller."""
+    from market.core.errors import NotFound
+    from market.organisations.models import SELLER_KINDS, Organisation, VerificationStatus
+    from market.organisations.selectors import seller_public_get
+    from orders.selectors import seller_record_values
+
+    Organisation.objects.filter(pk=other_cooperative.pk).update(verification_status=VerificationStatus.PENDING)
+    values = seller_record_values(now=NOW)
+    found = seller_public_get(organisation_id=cooperative.pk, values=values)
+    orm = (
+        Organisation.objects.filter(kind__in=SELLER_KINDS, verification_status=VerificationStatus.VERIFIED)
+        .annotate(**values)
+        .get(pk=cooperative.pk)
+    )
+    fields = [f.attname for f in Organisation._meta.concrete_fields] + ["order_figures", "quote_figures"]
+    assert [getattr(found, name) for name in fields] == [getattr(orm, name) for name in fields]
+    assert found.order_figures == {"answered": 5, "due": 5, "on_time": 2, "median": 3 * 3600}
+    for pk in (other_cooperative.pk, buyer.pk, cooperative.pk + 10_000):
+        with pytest.raises(NotFound):
+            seller_public_get(organisation_id=pk, values=values)

@@ -6,36 +6,17 @@ from __future__ import annotations
 import csv
 import io
 import time
-from datetime import date, timedelta
 
 import pytest
-from django.utils import timezone
 from rest_framework.test import APIClient
 
 from market.exports.models import ExportJob
 from market.notifications.models import Notification
-from market.payments.models import BankTransaction, TransactionSource, TransactionStatus
 from tests.catalog.factories import actor_for
+from tests.exports.factories import bank_lines
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 ROWS = 12_000  # more than two progress steps (market.exports.writers.PROGRESS_EVERY)
-
-
-def bank_lines(count: int) -> date:
-    """`count` matched statement lines booked an hour ago; the local day they were booked on."""
-    booked = timezone.now() - timedelta(hours=1)
-    BankTransaction.objects.bulk_create(
-        (
-            BankTransaction(
-                account_number="0071000123456", bank_reference=f"FT{n:010d}", booked_at=booked, amount=1_500_000 + n,
-                description=f"=CMD|' /C calc'!A0 ML{n:06d}", source=TransactionSource.STATEMENT,
-                status=TransactionStatus.MATCHED,
-            )
-            for n in range(count)
-        ),
-        batch_size=4000,
-    )  # fmt: skip
-    return timezone.localdate(booked)
 
 
 def test_a_large_export_runs_in_the_worker_with_progress_and_is_downloaded(

@@ -13,7 +13,15 @@ from catalog.supply.selectors.lists import (
     season_get_for,
     season_list_for,
 )
-from catalog.supply.selectors.maps import MapView, PlotShape, PublicArea, PublicSupply, area_map, public_supply
+from catalog.supply.selectors.maps import (
+    MapView,
+    PlotShape,
+    PublicArea,
+    PublicSupply,
+    area_map,
+    public_plots,
+    public_supply,
+)
 from catalog.supply.selectors.outlook import (
     DemandMatch,
     Outlook,
@@ -32,7 +40,7 @@ from catalog.supply.selectors.statements import (
     season_statement,
     statement_sheets,
 )
-from catalog.supply.selectors.trace import Origin, lot_origins
+from catalog.supply.selectors.trace import Origin, lot_intakes, lot_origins
 
 __all__ = [
     "DemandMatch",
@@ -56,10 +64,12 @@ __all__ = [
     "intake_day_totals",
     "intake_get_for",
     "intake_list_for",
+    "lot_intakes",
     "lot_origins",
     "plot_get_for",
     "plot_list_for",
     "price_book",
+    "public_plots",
     "public_supply",
     "season_get_for",
     "season_list_for",

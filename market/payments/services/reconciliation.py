@@ -208,7 +208,8 @@ def _sweep_charge(charge: dict[str, Any]) -> None:
 
 # --- comparison ----------------------------------------------------------------------------------
 def _stream(sql: str, params: list[Any]) -> Iterator[tuple[Any, ...]]:
-    """Rows through a server-side cursor (PostgreSQL), CHUNK at a time."""
+    """Rows through a server-side cursor (PostgreSQL), CHUNK at a time, within the caller's transaction (outside
+    one, Django would declare it WITH HOLD, to outlive the transaction)."""
     with connection.chunked_cursor() as cursor:
         cursor.execute(sql, params)
         while True:
@@ -285,20 +286,16 @@ _EXPECTED_STATE = (
 
 
 def _compare(run: ReconciliationRun, *, cutoff: datetime) -> None:
-    """The joins run in PostgreSQL; give them room to hash a million references in memory (the setting is
-    per operation and bounded), then put the session back as it was. For the session, not one transaction:
-    the comparison runs outside any (one open for its minutes would hold back the sync's watermark), and SET
-    takes no bound parameter (server-side binding), set_config does."""
-    if connection.vendor != "postgresql":
+    """The joins run in PostgreSQL, in one transaction (seconds at a million payments: bench/payments.py). It
+    gives them room to hash a million references in memory (work_mem is per operation and bounded) and holds
+    the cursors they stream through; both end with it. Behind a transaction-mode pooler (DATABASE_POOLING) each
+    transaction may run on another server connection: a session `SET` would be lost to the next statement and
+    left to whichever client got that connection next, and a cursor held over transactions not found again."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('work_mem', %s, true)", [settings.PAYMENTS_RECONCILE_WORK_MEM])
         _compare_rows(run, cutoff=cutoff)
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('work_mem', %s, false)", [settings.PAYMENTS_RECONCILE_WORK_MEM])
-    try:
-        _compare_rows(run, cutoff=cutoff)
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("RESET work_mem")
 
 
 def _compare_rows(run: ReconciliationRun, *, cutoff: datetime) -> None:

@@ -1,0 +1,35 @@
+"""What a template writes for a value, for parts of pages written by hand (frontend.product_content,
+frontend.trace_content, the storefront's certificate rows): `{{ value }}` and `{{ day|date:"SHORT_DATE_FORMAT" }}`,
+escaped as the template escapes them, and the certificate badges' line the product and trace pages share."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from html import escape
+from typing import Any
+
+from django.utils.formats import date_format, localize
+from django.utils.html import conditional_escape
+
+from catalog.selectors import Badge
+
+
+def value_html(value: Any) -> str:
+    """`{{ value }}`: localised, then escaped (text, the most written, straight to escaping: the same characters)."""
+    if type(value) is str:
+        return escape(value)
+    return conditional_escape(localize(value))
+
+
+def day_html(value: date | None) -> str:
+    """`{{ value|date:"SHORT_DATE_FORMAT" }}`: nothing for no day."""
+    return "" if value is None else escape(date_format(value, "SHORT_DATE_FORMAT"))
+
+
+def badges_html(badges: Sequence[Badge]) -> str:
+    """The badges line of the product and trace pages: a `<span>` per badge (nothing for none)."""
+    if not badges:
+        return ""
+    spans = "".join(f'<span class="badge cert cert-{value_html(b.kind)}">{value_html(b.label)}</span> ' for b in badges)
+    return f'<p class="badges">{spans}</p>'

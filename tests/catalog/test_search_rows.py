@@ -1,0 +1,169 @@
+"""The catalogue's search rows (catalog.models.SearchRow) are what the products say after every write that changes
+them: a row for each product the catalogue shows (published, of a verified cooperative), with its searched
+columns, none for the others; made by the migration for the products there were, and by the bench generator."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+
+import pytest
+from django.contrib import admin
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.forms import modelform_factory
+from django.test import RequestFactory
+
+from bench.generate import generate
+from catalog import services
+from catalog.admin import ProductAdmin
+from catalog.models import Product, ProductStatus, SearchRow
+from catalog.selectors import browse
+from catalog.services import search_rows
+from market.organisations import services as organisation_services
+from market.organisations.inputs import OrganisationProfile
+from market.organisations.models import Role, VerificationStatus
+from tests.catalog.factories import actor_for, make_product, product_details, tier_specs
+from tests.factories import OrganisationFactory
+
+pytestmark = pytest.mark.django_db
+
+SEARCHED = ("cooperative_id", "category_id", "origin_province_code", "price_per_base_unit", "moq", "name_folded",
+            "search_folded")  # fmt: skip
+
+
+def _rows() -> dict[int, tuple]:
+    return {pk: tuple(rest) for pk, *rest in SearchRow.objects.values_list("product_id", *SEARCHED)}
+
+
+def _products_say() -> dict[int, tuple]:
+    listed = Product.objects.filter(
+        status=ProductStatus.PUBLISHED, cooperative__verification_status=VerificationStatus.VERIFIED
+    )
+    return {pk: tuple(rest) for pk, *rest in listed.values_list("pk", *SEARCHED)}
+
+
+def _found(text: str) -> set[int]:
+    page = browse.product_page(query=browse.ProductQuery(search=text), page_size=50)
+    return {p.pk for p in page.products}
+
+
+def test_publishing_makes_the_row_and_delisting_removes_it(cooperative):
+    draft = make_product(cooperative, name="Gạo Nàng Hoa", publish=False)
+    assert draft.pk not in _rows()
+    services.product_publish(actor=actor_for(cooperative), product_id=draft.pk)
+    assert _rows() == _products_say()
+    assert draft.pk in _rows()
+    assert _found("nang hoa") == {draft.pk}
+    services.product_delist(actor=actor_for(cooperative), product_id=draft.pk)
+    assert _rows() == _products_say() == {}
+    assert _found("nang hoa") == set()
+
+
+def test_updating_a_product_updates_its_row(cooperative):
+    rice = make_product(cooperative, name="Gạo ST25 Tân Hiệp")
+    other = make_product(cooperative, name="Mật ong rừng", category="mat-ong")
+    details = replace(
+        product_details(name="Gạo Jasmine 85", category="gao-nep", moq="200", order_multiple="100"),
+        origin_province_code=79,
+        origin_commune_code=None,
+    )
+    services.product_update(
+        actor=actor_for(cooperative), product_id=rice.pk, details=details, tiers=tier_specs([("200", 25000)])
+    )
+    assert _rows() == _products_say()
+    rice.refresh_from_db()
+    assert _rows()[rice.pk][2:5] == (79, 25000, Decimal("200.000"))
+    assert _found("jasmine") == {rice.pk}
+    assert _found("st25") == set()
+    assert other.pk in _rows()
+
+
+def test_a_staff_edit_in_the_admin_moves_the_search_text_and_the_row(cooperative):
+    rice = make_product(cooperative, name="Gạo ST25")
+    rice.name_vi = "Gạo Nàng Hoa 9"
+    form = modelform_factory(Product, fields=["name_vi"])(instance=rice)
+    ProductAdmin(Product, admin.site).save_model(RequestFactory().post("/admin/"), rice, form, change=True)
+    assert _rows() == _products_say()
+    assert _found("nang hoa") == {rice.pk}
+
+
+def test_renaming_the_cooperative_renames_it_in_its_rows(cooperative, coop_owner):
+    rice = make_product(cooperative, name="Gạo ST25")
+    profile = replace(OrganisationProfile.of(cooperative), name="HTX Lúa Tôm Thới Bình")
+    organisation_services.organisation_update(actor=actor_for(cooperative), organisation_id=cooperative.pk,
+                                              profile=profile)  # fmt: skip
+    assert _rows() == _products_say()
+    assert "thoi binh" in _rows()[rice.pk][-1]
+    assert _found("thoi binh st25") == {rice.pk}
+
+
+def test_the_cooperatives_verification_takes_its_rows_away_and_back(cooperative, alliance, staff_user):
+    rice, honey = make_product(cooperative, name="Gạo ST25"), make_product(cooperative, name="Mật ong")
+    elsewhere = make_product(OrganisationFactory(name="HTX Khác"), name="Gạo ST24")
+    staff = actor_for(alliance, Role.STAFF)
+    organisation_services.organisation_reject(actor=staff, organisation_id=cooperative.pk, reason="Hết hạn")
+    assert _rows() == _products_say()
+    assert set(_rows()) == {elsewhere.pk}
+    organisation_services.organisation_resubmit(actor=actor_for(cooperative), organisation_id=cooperative.pk)
+    organisation_services.organisation_verify(actor=staff, organisation_id=cooperative.pk)
+    assert _rows() == _products_say()
+    assert set(_rows()) == {rice.pk, honey.pk, elsewhere.pk}
+
+
+def test_a_changed_tax_code_sends_the_cooperative_back_to_review_and_its_rows_away(cooperative, coop_owner):
+    rice = make_product(cooperative, name="Gạo ST25")
+    profile = replace(OrganisationProfile.of(cooperative), tax_code="0100109106")
+    organisation_services.organisation_update(actor=actor_for(cooperative), organisation_id=cooperative.pk,
+                                              profile=profile)  # fmt: skip
+    assert rice.pk not in _rows()
+    assert _rows() == _products_say()
+
+
+def test_a_product_in_a_new_range_of_ids_gets_its_partition(cooperative, monkeypatch):
+    """PostgreSQL: one partition per range of PARTITION_IDS ids, made when its first row comes (here 1 id each)."""
+    with connection.cursor() as cursor:  # from an empty table (dropped in this test's transaction only)
+        cursor.execute(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+            " WHERE i.inhparent = 'catalog_searchrow'::regclass"
+        )
+        for (name,) in cursor.fetchall():
+            cursor.execute(f"DROP TABLE {name}")
+    monkeypatch.setattr(search_rows, "PARTITION_IDS", 1)
+    monkeypatch.setattr(search_rows, "_made", set())
+    products = [make_product(cooperative, name=f"Gạo ST25 lô {n}") for n in range(3)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+            " WHERE i.inhparent = 'catalog_searchrow'::regclass"
+        )
+        partitions = {name for (name,) in cursor.fetchall()}
+        cursor.execute("SELECT tableoid::regclass::text, id FROM catalog_searchrow")
+        placed = dict((pk, table) for table, pk in cursor.fetchall())
+    assert {f"catalog_searchrow_{p.pk}" for p in products} <= partitions
+    assert placed == {p.pk: f"catalog_searchrow_{p.pk}" for p in products}
+    assert _found("st25") == {p.pk for p in products}
+
+
+def test_the_bench_generator_fills_the_rows():
+    generate(products=120, cooperatives=6, progress=False)
+    assert len(_rows()) > 100
+    assert _rows() == _products_say()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_fills_the_rows_of_the_products_there_are(cooperative, alliance, staff_user):
+    rice, draft = make_product(cooperative, name="Gạo ST25"), make_product(cooperative, name="Nháp", publish=False)
+    hidden = OrganisationFactory(name="HTX Chưa xác minh")
+    unverified = make_product(hidden, name="Gạo chưa xác minh")
+    organisation_services.organisation_reject(actor=actor_for(alliance, Role.STAFF), organisation_id=hidden.pk,
+                                              reason="Hết hạn")  # fmt: skip
+    executor = MigrationExecutor(connection)
+    executor.migrate([("catalog", "0011_trace_event_sync_index")])
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    assert set(_rows()) == {rice.pk}
+    assert draft.pk not in _rows()
+    assert unverified.pk not in _rows()
+    assert _rows() == _products_say()
