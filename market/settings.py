@@ -185,7 +185,7 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             f" -c lock_timeout={DATABASE_LOCK_TIMEOUT_SECONDS}s"
         ),
         server_side_binding=True,
-        prepare_threshold=2,  # the second run of a statement on a connection: it is a repeated one
+        prepare_threshold=2,  # run twice on the connection already: prepared from its third run
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # How long a transaction waits for a row lock on the locking paths (market/core/locking.py) before it answers

@@ -1,6 +1,6 @@
 """On a direct PostgreSQL connection parameters are bound by the server, and a statement the connection runs
-again is prepared there (parsed and planned once): the ORM's and the plain reads' alike. Behind a
-transaction-mode pooler (`DATABASE_POOLING=transaction`) nothing is prepared."""
+again (past `prepare_threshold` runs) is prepared there, parsed and planned once: the ORM's and the plain
+reads' alike. Behind a transaction-mode pooler (`DATABASE_POOLING=transaction`) nothing is prepared."""
 
 from __future__ import annotations
 

@@ -211,7 +211,7 @@ def test_the_plain_catalogue_reads_prepare_nothing_behind_the_pooler(private_pgb
     # The guard's witness: a direct connection's binding (its startup `options` aside, which PgBouncer refuses).
     binding = {k: v for k, v in connections["default"].settings_dict["OPTIONS"].items() if k != "options"}
     with orm_on(bouncer, OPTIONS=binding, DISABLE_SERVER_SIDE_CURSORS=True):
-        for _ in range(2):
+        for _ in range(binding["prepare_threshold"] + 1):
             certificates_in_force_for(product=product_public_get(product_id=product.pk))
         assert prepared() >= 1
     other.close()
