@@ -175,9 +175,17 @@ if DATABASE_POOLING == "transaction":
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # No JIT: our statements are short, and compiling one whose estimate passes jit_above_cost took longer than
     # running it (the catalogue's facet counts at 100,000 products: 335 ms of JIT for 70 ms of work).
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-        f"-c jit=off -c statement_timeout={DATABASE_STATEMENT_TIMEOUT_SECONDS}s"
-        f" -c lock_timeout={DATABASE_LOCK_TIMEOUT_SECONDS}s"
+    # Server-side binding: psycopg sends the parameters apart from the statement, and prepares a statement once
+    # the connection has run it `prepare_threshold` times — parsed and planned once per connection, not on every
+    # request (checkout: 10.1 → 6.4 ms of PostgreSQL per round). Not behind PgBouncer in transaction mode
+    # (above): the next transaction may land on a server connection that never saw the statement prepared.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        options=(
+            f"-c jit=off -c statement_timeout={DATABASE_STATEMENT_TIMEOUT_SECONDS}s"
+            f" -c lock_timeout={DATABASE_LOCK_TIMEOUT_SECONDS}s"
+        ),
+        server_side_binding=True,
+        prepare_threshold=2,  # run twice on the connection already: prepared from its third run
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # How long a transaction waits for a row lock on the locking paths (market/core/locking.py) before it answers

@@ -609,8 +609,14 @@ def _facet_counts(query: ProductQuery, day: date, *, corrected: bool) -> dict[st
     counts: dict[str, Any] = {"total": 0, "in_stock": 0, "category": {}, "province": {}, "certificate": {}, "stars": {}}
     if not arms:
         return counts
+    sql = f"WITH {', '.join(ctes)} {' UNION ALL '.join(arms)}"
+    params: list[Any] | None = [*cte_params, *arm_params]
+    if connection.vendor == "postgresql" and not query.search_plan.is_empty:
+        from catalog.selectors import page_sql  # (it builds on this module's names)
+
+        sql, params = page_sql.with_values(sql, [*cte_params, *arm_params])
     with connection.cursor() as cursor:
-        cursor.execute(f"WITH {', '.join(ctes)} {' UNION ALL '.join(arms)}", [*cte_params, *arm_params])
+        cursor.execute(sql, params)
         for group, number, text, count in cursor.fetchall():
             if group in ("total", "in_stock"):
                 counts[group] = count

@@ -57,7 +57,7 @@ def lot_detail_get_for(*, actor: Actor, lot_id: int) -> HarvestLot:
         scope, params = "p.cooperative_id = %s", [actor.organisation_id]
     else:
         raise NotFound()
-    with rows.prepared_cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(_lot_detail_statement(scope), [lot_id, *params])
         row = cursor.fetchone()
     if row is None:
@@ -115,7 +115,7 @@ def lots_in_stock(*, product: Product, on: date | None = None) -> list[HarvestLo
     # Plain SQL with the conditions of `browse.for_sale`: the product page and the detail API read it on every
     # request, and the ORM took 0.9 ms of CPU to build what PostgreSQL answers in 0.03 ms (a RawQuerySet still
     # worked out its columns and the model's init order on every call: read with a cursor into instances).
-    with rows.prepared_cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(_lots_in_stock_statement(), [product.pk, LotStatus.PUBLISHED.value, day])
         lots = [rows.instance(HarvestLot, row) for row in cursor.fetchall()]
     for lot in lots:
@@ -161,7 +161,7 @@ def lot_certificates(*, lot: HarvestLot) -> list[Certificate]:
     if connection.vendor != "postgresql":
         return list(lot.certificates.order_by("kind", "-valid_to"))
     # Plain SQL read into instances (market.core.rows): the ORM took ~0.7 ms of CPU to build it per trace.
-    with rows.prepared_cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(_lot_certificates_statement(), [lot.pk])
         return rows.instances(Certificate, cursor.fetchall())
 
@@ -182,7 +182,7 @@ def lot_trace_events(*, lot: HarvestLot) -> list[TraceEvent]:
     event of the same lot (services.trace_event_add), so they are found among the events read."""
     if connection.vendor == "postgresql":
         # Plain SQL read into instances (market.core.rows): the ORM and its prefetch cost ~1 ms of CPU.
-        with rows.prepared_cursor() as cursor:
+        with connection.cursor() as cursor:
             cursor.execute(_lot_events_statement(), [lot.pk])
             events = rows.instances(TraceEvent, cursor.fetchall())
     else:
@@ -229,7 +229,7 @@ def _lot_public_get_sql(public_id: str) -> HarvestLot:
     """`_public_lots()` of one lot in one plain statement: the lot, its product, cooperative and category. The
     trace API and page read it on every request and the ORM spent ~0.8 ms of CPU building the query;
     tests/catalog/test_trace_reads.py compares the two reads."""
-    with rows.prepared_cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(_lot_public_statement(), [public_id, [status.value for status in PUBLIC_STATUSES]])
         row = cursor.fetchone()
     if row is None:

@@ -116,7 +116,7 @@ def _product_public_get_sql(product_id: int) -> Product:
     category and VAT category, its tiers and its images (as `_TIERS` and `_IMAGES` order them). The ORM spent
     ~3 ms of CPU per request building the query and its two prefetches; the rule (published, of a verified
     cooperative) is `public_products()`'s, and tests/catalog/test_public_reads.py compares the two reads."""
-    with rows.prepared_cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(
             _product_public_statement(), [product_id, ProductStatus.PUBLISHED.value, VerificationStatus.VERIFIED.value]
         )
@@ -166,7 +166,7 @@ def certificates_in_force_for(*, product: Product, on: date | None = None) -> li
     params += [product.pk, CertificateScope.PRODUCTS.value, verified, day, day]
     # Read with a cursor into instances (market.core.rows): a RawQuerySet worked out its columns and the
     # model's init order again on every call.
-    with rows.prepared_cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(_certificates_in_force_statement(), params)
         return [rows.instance(Certificate, row) for row in cursor.fetchall()]
 
@@ -260,7 +260,7 @@ def product_cooperative_id(product_id: int) -> int | None:
     if product_id not in _COOPERATIVE_OF:
         # A plain statement: the ORM spent ~0.4 ms of CPU building `.values_list(…).first()` on every product page
         # not kept (tests/catalog/test_public_reads.py compares the two).
-        with rows.prepared_cursor() as cursor:
+        with connection.cursor() as cursor:
             cursor.execute(_cooperative_of_statement(), [product_id])
             row = cursor.fetchone()
         if row is None:

@@ -11,9 +11,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.backends.utils import CursorWrapper
 from django.db.models import Model
 from django.db.models.base import ModelState
 from django.db.models.signals import post_init, pre_init
@@ -123,38 +121,3 @@ def prefetched(obj: Model, relation: str, related: list[Any]) -> None:
     # Both kinds of related manager (a reverse foreign key, a many-to-many) look their prefetch up under the
     # accessor's name when it is the relation's own (not a Prefetch(to_attr=…)).
     obj.__dict__.setdefault("_prefetched_objects_cache", {})[relation] = queryset
-
-
-NEVER_BY_COUNT = 2**62
-
-
-def prepared_cursor() -> CursorWrapper:
-    """A cursor of the default connection whose statements PostgreSQL keeps prepared for the connection: parsed
-    and planned on their first run, only executed after that. For the hot plain reads: the product detail's
-    statement took 0.4 ms to plan for 0.09 ms of work (EXPLAIN ANALYZE, 100,000 products), and a prepared one
-    plans in 0.01 ms. Django turns psycopg's prepared statements off for every query (poolers); these are
-    prepared only on a direct connection (`DATABASE_POOLING` empty): behind a transaction-mode pooler the next
-    transaction may run on another server connection. Queries still pass Django's wrappers (counted, logged)."""
-    if connection.vendor != "postgresql" or settings.DATABASE_POOLING:
-        return connection.cursor()
-    connection.ensure_connection()
-    connection.validate_thread_sharing()
-    psycopg_connection = connection.connection
-    if psycopg_connection.prepare_threshold is None:
-        # Django connects with psycopg's preparing off (None). It reaches only server-side binding cursors, and
-        # none but these exist here: a threshold no count reaches prepares just what asks (prepare=True).
-        psycopg_connection.prepare_threshold = NEVER_BY_COUNT
-    raw = _preparing_cursor_class()(psycopg_connection)
-    return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
-
-
-@functools.cache
-def _preparing_cursor_class() -> Any:
-    """Django's server-side binding cursor (psycopg 3) that asks for every statement it runs to be prepared."""
-    from django.db.backends.postgresql.base import ServerBindingCursor
-
-    class PreparingCursor(ServerBindingCursor):
-        def execute(self, query: Any, params: Any = None, **options: Any) -> Any:
-            return super().execute(query, params, **{**options, "prepare": True})  # type: ignore[misc]
-
-    return PreparingCursor

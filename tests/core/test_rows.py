@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from django.db import models
 from django.test.utils import isolate_apps
 
@@ -77,32 +76,3 @@ def test_a_plain_model_is_built_as_from_db_builds_it() -> None:
     assert (made.pk, made.name, made.count) == (expected.pk, expected.name, expected.count)
     assert (made._state.adding, made._state.db) == (expected._state.adding, expected._state.db) == (False, "default")
     assert rows.instance(Plain, [3, "tôm"], {"id", "name"}).get_deferred_fields() == {"count"}
-
-
-def _prepared_statements() -> list[str]:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT statement FROM pg_prepared_statements")
-        return [statement for (statement,) in cursor.fetchall()]
-
-
-def _run_probe(name: str) -> list[Any]:
-    with rows.prepared_cursor() as cursor:
-        cursor.execute(f"SELECT %s::integer + 1 AS {name}", [41])
-        return cursor.fetchall()
-
-
-@pytest.mark.django_db
-def test_the_prepared_cursor_prepares_on_a_direct_connection_and_still_counts(django_assert_num_queries) -> None:
-    with django_assert_num_queries(1):  # Django's wrappers still see it (counted, logged)
-        assert _run_probe("direct_probe") == [(42,)]
-    assert [s for s in _prepared_statements() if "direct_probe" in s] == ["SELECT $1::integer + 1 AS direct_probe"]
-    assert _run_probe("direct_probe") == [(42,)]  # and runs again as prepared
-
-
-@pytest.mark.django_db
-def test_behind_a_transaction_pooler_nothing_is_prepared(settings) -> None:
-    settings.DATABASE_POOLING = "transaction"
-    assert _run_probe("pooled_probe") == [(42,)]
-    assert not [s for s in _prepared_statements() if "pooled_probe" in s]

@@ -6,7 +6,7 @@ whatever a client leaves on one (a `SET`, a prepared statement, a cursor) is met
 
 - gunicorn and a Celery worker connect through it with production's `DATABASE_POOLING=transaction` and kept
   connections, and serve buyers in threads: checkouts through the API, catalogue search and pages (the plain
-  reads of `market.core.rows.prepared_cursor`), a bank transfer notified by webhook and applied by the worker,
+  reads, whose statements a direct connection prepares), a bank transfer notified by webhook and applied by the worker,
   notifications relayed, a reconciliation run by the worker.
 - This process's ORM, pointed at it with the same settings (`pooled`), runs the paths that set something on the
   connection, while other clients of the same pool look at what the server connection holds: each must see
@@ -78,8 +78,10 @@ def database_name() -> str:
 @contextlib.contextmanager
 def pooled(bouncer: PrivatePgBouncer) -> Iterator[None]:
     """This process's ORM through `bouncer`, configured as market/settings.py configures it for
-    DATABASE_POOLING=transaction: no server-side cursors, no startup `options` (the timeouts are the server's)."""
-    options = {k: v for k, v in connections["default"].settings_dict["OPTIONS"].items() if k != "options"}
+    DATABASE_POOLING=transaction: no server-side cursors, no startup `options` (the timeouts are the server's),
+    parameters bound on the client (nothing prepared)."""
+    direct_only = {"options", "server_side_binding", "prepare_threshold"}
+    options = {k: v for k, v in connections["default"].settings_dict["OPTIONS"].items() if k not in direct_only}
     with (
         orm_on(bouncer, OPTIONS=options, DISABLE_SERVER_SIDE_CURSORS=True),
         override_settings(DATABASE_POOLING="transaction"),
@@ -186,9 +188,9 @@ def test_a_lock_wait_bounded_by_a_path_is_its_transactions_alone(private_pgbounc
 
 
 def test_the_plain_catalogue_reads_prepare_nothing_behind_the_pooler(private_pgbouncer, cooperative):
-    """`prepared_cursor` prepares on a direct connection only: behind the pooler the product and certificate
-    reads leave no prepared statement (nor Django's session time zone) on the single server connection for the
-    next client to meet — and, configured as a direct connection, the same reads would leave one."""
+    """Statements are prepared on a direct connection only (settings.DATABASES): behind the pooler the product and
+    certificate reads leave no prepared statement (nor Django's session time zone) on the single server connection
+    for the next client to meet — and, configured as a direct connection, the same reads would leave one."""
     product, _lot = stocked_product(cooperative)
     bouncer = private_pgbouncer(pool_size=1)
     other = bouncer.connect(database_name())
@@ -206,9 +208,12 @@ def test_the_plain_catalogue_reads_prepare_nothing_behind_the_pooler(private_pgb
         assert prepared() == 0
         # Django set the time zone for its session when it connected: PgBouncer keeps it to that client.
         assert server_setting(other, "TimeZone") == server_default("TimeZone")
-        with override_settings(DATABASE_POOLING=""):  # the guard's witness: a direct connection's settings
+    # The guard's witness: a direct connection's binding (its startup `options` aside, which PgBouncer refuses).
+    binding = {k: v for k, v in connections["default"].settings_dict["OPTIONS"].items() if k != "options"}
+    with orm_on(bouncer, OPTIONS=binding, DISABLE_SERVER_SIDE_CURSORS=True):
+        for _ in range(binding["prepare_threshold"] + 1):
             certificates_in_force_for(product=product_public_get(product_id=product.pk))
-            assert prepared() >= 1
+        assert prepared() >= 1
     other.close()
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from market.core.errors import PermissionDenied, ValidationFailed
@@ -107,6 +108,26 @@ def test_a_notified_transfer_missing_from_every_statement(make_invoice):
     Discrepancy.objects.all().delete()
     reconciliation_run(sweep=False, grace=timedelta(minutes=10))
     assert kinds() == []
+
+
+def test_the_comparison_runs_with_its_work_mem(settings, make_invoice):
+    """Set with a bound parameter (server-side binding: `SET work_mem = $1` is a syntax error); that it ends with
+    its transaction is tests/faults/test_pgbouncer.py's."""
+    settings.PAYMENTS_RECONCILE_WORK_MEM = "48MB"
+    payment(make_invoice(100_000), 100_000, "pi_mem")
+    Payment.objects.update(updated_at=NOW() - timedelta(hours=1))
+    seen: list[str] = []
+
+    def work_mem_at_each_count(execute, sql, params, many, context):
+        if sql.startswith("SELECT COUNT(*)"):  # the comparison's first statements, read past Django's wrappers
+            seen.append(context["connection"].connection.execute("SHOW work_mem").fetchone()[0])
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(work_mem_at_each_count):
+        run = reconciliation_run(sweep=False, grace=timedelta(minutes=10))
+    assert run.status == "completed", run.error
+    assert seen
+    assert set(seen) == {"48MB"}
 
 
 def test_staff_resolve_with_a_note(make_invoice, alliance, coop_owner):
