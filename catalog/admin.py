@@ -13,6 +13,7 @@ from catalog.models import (
     PriceTier,
     Product,
     ProductImage,
+    SearchRow,
     TraceEvent,
     VatCategory,
 )
@@ -134,3 +135,22 @@ class ImportBatchAdmin(admin.ModelAdmin):
     list_display = ["file_name", "cooperative", "row_count", "error_count", "status", "created_at"]
     list_filter = ["status"]
     readonly_fields = [f.name for f in ImportBatch._meta.fields]
+
+
+@admin.register(SearchRow)
+class SearchRowAdmin(admin.ModelAdmin):
+    """What the public search holds for each listed product: viewable, written only by the services (a product's
+    edit, publish or delist, its cooperative's rename or verification)."""
+
+    list_display = ["product", "cooperative_id", "category_id", "origin_province_code", "price_per_base_unit"]
+    search_fields = ["name_folded"]
+    raw_id_fields = ["product"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: SearchRow | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: SearchRow | None = None) -> bool:
+        return False
