@@ -15,7 +15,7 @@ from html import escape
 from urllib.parse import quote
 
 from django.template.defaultfilters import linebreaksbr
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls import get_script_prefix, get_urlconf
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -24,12 +24,11 @@ from catalog.selectors import Badge
 from catalog.selectors.categories import CategoryNode
 from frontend.navigation import fixed_path
 from frontend.templatetags.market import machine, qty, vnd
-from frontend.written import badges_html
+from frontend.written import badges_html, path_around
 from frontend.written import day_html as _day
 from frontend.written import value_html as _value
 
 CONTENT_TEMPLATE = "frontend/catalog/product_content.html"
-_MARKER = "2147483647"  # an id no row has, and a name no file has: where a path's argument goes
 _PATH_SAFE = "!$&'()*+,;=/~:@"  # what reverse() leaves unquoted in a path argument (django.urls.resolvers)
 
 
@@ -76,19 +75,14 @@ _WORDS = (
 )  # fmt: skip
 
 
-def _around(name: str) -> tuple[str, str]:
-    head, _marker, tail = reverse(name, args=[_MARKER]).partition(_MARKER)
-    return escape(head), escape(tail)
-
-
 @functools.lru_cache(maxsize=16)
 def _setting(_language: str, _prefix: str, _urlconf: str | None) -> _Setting:
     return _Setting(
         words={word: escape(_(word)) for word in _WORDS},
         catalogue=escape(fixed_path("frontend:catalogue")),
-        media=_around("catalog-media"),
-        trace=_around("frontend:trace"),
-        cooperative=_around("frontend:cooperative"),
+        media=path_around("catalog-media"),
+        trace=path_around("frontend:trace"),
+        cooperative=path_around("frontend:cooperative"),
     )
 
 

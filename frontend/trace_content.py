@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls import get_script_prefix, get_urlconf
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import get_language
@@ -24,11 +24,9 @@ from catalog.models import TraceEvent
 from catalog.selectors.lots import ForwardStep, TraceView
 from catalog.supply.selectors import Origin, lot_origins
 from frontend.templatetags.market import qty
-from frontend.written import badges_html
+from frontend.written import badges_html, path_around
 from frontend.written import day_html as _day
 from frontend.written import value_html as _value
-
-_MARKER = "2147483647"  # an id no row has: where a path's id goes
 
 CONSENT = (
     "Where the raw material of this lot was grown and who delivered it. Households are named only with their consent."
@@ -55,17 +53,12 @@ class _Setting:
     product: tuple[str, str]
 
 
-def _around(name: str) -> tuple[str, str]:
-    head, _marker, tail = reverse(name, args=[_MARKER]).partition(_MARKER)
-    return escape(head), escape(tail)
-
-
 @functools.lru_cache(maxsize=16)
 def _setting(_language: str, _prefix: str, _urlconf: str | None) -> _Setting:
     return _Setting(
         words={word: escape(_(word)) for word in _WORDS},
-        cooperative=_around("frontend:cooperative"),
-        product=_around("frontend:product"),
+        cooperative=path_around("frontend:cooperative"),
+        product=path_around("frontend:product"),
     )
 
 

@@ -9,10 +9,21 @@ from datetime import date
 from html import escape
 from typing import Any
 
+from django.urls import reverse
 from django.utils.formats import date_format, localize
 from django.utils.html import conditional_escape
 
 from catalog.selectors import Badge
+
+# An id no row has, and a name no file has: where a path's argument goes in `path_around`.
+_MARKER = "2147483647"
+
+
+def path_around(name: str) -> tuple[str, str]:
+    """The path of URL `name` before and after its one argument, escaped: `{% url name x %}` is then the head,
+    x quoted and escaped, and the tail, without a reverse() per link."""
+    head, _marker, tail = reverse(name, args=[_MARKER]).partition(_MARKER)
+    return escape(head), escape(tail)
 
 
 def value_html(value: Any) -> str:

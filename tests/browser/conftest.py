@@ -8,6 +8,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
 
+from tests.factories import TEST_PASSWORD
+
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -75,3 +77,13 @@ def assert_fits_phone(page: Page) -> None:
     """Nothing forces sideways scrolling at 360 px."""
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"page is {overflow}px wider than the phone"
+
+
+def log_in(page: Page, base: str, email: str, password: str = TEST_PASSWORD, *, switching: bool = False) -> None:
+    """Sign in through the login form as a person types it; `switching`: another person was signed in here."""
+    if switching:
+        page.context.clear_cookies()
+    page.goto(f"{base}/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Mật khẩu").fill(password)
+    page.get_by_role("button", name="Đăng nhập").click()

@@ -13,9 +13,9 @@ from playwright.sync_api import Page, expect
 
 from catalog.models import Category, Certificate, HarvestLot, Product
 from market.organisations.models import Role
-from tests.browser.conftest import assert_accessible, assert_fits_phone
+from tests.browser.conftest import assert_accessible, assert_fits_phone, log_in
 from tests.catalog.factories import MINIMAL_PDF
-from tests.factories import TEST_PASSWORD, OrganisationFactory, member
+from tests.factories import OrganisationFactory, member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,13 +28,6 @@ def browser_context_args(browser_context_args):
 def check(page: Page) -> None:
     assert_accessible(page)
     assert_fits_phone(page)
-
-
-def log_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Mật khẩu").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
 
 
 def type_into(page: Page, label: str, text: str, **options) -> None:

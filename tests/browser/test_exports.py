@@ -11,9 +11,8 @@ from playwright.sync_api import Page, expect
 from market.exports.models import ExportJob
 from market.exports.services import export_job_run
 from market.organisations.models import Role
-from tests.browser.conftest import assert_accessible, assert_fits_phone
+from tests.browser.conftest import assert_accessible, assert_fits_phone, log_in
 from tests.catalog.factories import actor_for
-from tests.factories import TEST_PASSWORD
 from tests.orders.factories import place, stocked_product
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -27,10 +26,7 @@ def test_a_buyer_exports_orders_and_follows_the_job_to_its_file(
     buying = actor_for(buyer, Role.OWNER)
     place(buying, [(stocked_product(cooperative), "1000")])
 
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Email").fill(buying.user.email)
-    page.get_by_label("Mật khẩu").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
+    log_in(page, live_server.url, buying.user.email)
     page.get_by_role("link", name="Xuất dữ liệu").first.click()
     expect(page.get_by_role("heading", name="Xuất dữ liệu", exact=True)).to_be_visible()
     assert_accessible(page)
@@ -70,10 +66,7 @@ def test_a_buyer_cancels_an_export_that_is_still_waiting(
     buying = actor_for(buyer, Role.OWNER)
     place(buying, [(stocked_product(cooperative), "1000")])
 
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Email").fill(buying.user.email)
-    page.get_by_label("Mật khẩu").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
+    log_in(page, live_server.url, buying.user.email)
     page.goto(f"{live_server.url}/exports/")
     day = timezone.localdate().strftime("%d/%m/%Y")
     page.locator("[name=kind]").select_option("orders")

@@ -17,8 +17,8 @@ from playwright.sync_api import Page, expect
 from fairs import services
 from fairs.models import Application, Badge, Booth, Fair, FairStatus, Meeting, MeetingOutcome, PlanStatus
 from market.organisations.models import OrganisationKind, Role
-from tests.browser.conftest import assert_accessible, assert_fits_phone
-from tests.factories import TEST_PASSWORD, OrganisationFactory, member
+from tests.browser.conftest import assert_accessible, assert_fits_phone, log_in
+from tests.factories import OrganisationFactory, member
 from tests.fairs.factories import apply, assign, booth, make_fair, make_programme, publish, staff_actor
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -43,14 +43,6 @@ def check(page: Page) -> None:
     assert_fits_phone(page)
 
 
-def log_in(page: Page, base: str, email: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Mật khẩu").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-
-
 def vi(text: object) -> str:
     with translation.override("vi"):
         return str(text)
@@ -63,7 +55,7 @@ def test_staff_draw_a_plan_from_nothing_edit_a_booth_typing_3_5_and_drag_one(pag
     fair = make_fair(alliance, status=FairStatus.DRAFT, halls=0)
 
     # A fair without a hall: the editor says what to do and throws nothing.
-    log_in(page, base, staff.email)
+    log_in(page, base, staff.email, switching=True)
     page.goto(f"{base}/staff/fairs/{fair.slug}/plan/")
     expect(page.locator("#no-hall")).to_contain_text("Hội chợ chưa có nhà triển lãm")
     check(page)
@@ -141,7 +133,7 @@ def test_a_cooperative_sees_what_a_booth_costs_ranks_booths_and_staff_assign_its
     fair = make_fair(alliance, booths=3, programme=make_programme(rate_standard=70))
     a01, a02 = booth(fair, "A-01"), booth(fair, "A-02")
 
-    log_in(page, base, owner.email)
+    log_in(page, base, owner.email, switching=True)
     page.goto(f"{base}/fairs/{fair.slug}/")
     check(page)
     page.get_by_role("link", name="Đăng ký gian hàng").click()
@@ -172,7 +164,7 @@ def test_a_cooperative_sees_what_a_booth_costs_ranks_booths_and_staff_assign_its
     expect(page.locator('select[name="preferences"]')).to_have_count(0)
 
     # Staff find the applicant's first choice offered first.
-    log_in(page, base, staff.email)
+    log_in(page, base, staff.email, switching=True)
     page.goto(f"{base}/fairs/applications/{application.pk}/")
     booth_select = page.locator('select[name="assign_booth-booth"]')
     expect(booth_select).to_have_value(str(a02.pk))
@@ -204,7 +196,7 @@ def test_meeting_times_typed_the_vietnamese_way_a_meeting_its_outcome_and_check_
     day = fair.starts_on.strftime("%d/%m/%Y")
 
     # Staff set meeting times typing dd/mm/yyyy and 14h30; a count of -3 is refused and nothing made.
-    log_in(page, base, staff.email)
+    log_in(page, base, staff.email, switching=True)
     page.goto(f"{base}/staff/fairs/{fair.slug}/matching/")
     page.locator("#id_slots-day").fill(day)
     page.locator("#id_slots-first").fill("14h30")
@@ -227,7 +219,7 @@ def test_meeting_times_typed_the_vietnamese_way_a_meeting_its_outcome_and_check_
     check(page)
 
     # A buyer registers and books; the exhibitor accepts; the buyer records what came of it.
-    log_in(page, base, buyer.email)
+    log_in(page, base, buyer.email, switching=True)
     page.goto(f"{base}/fairs/{fair.slug}/matching/")
     page.get_by_role("button", name="Đăng ký").click()
     expect(page.get_by_text("Bạn đã đăng ký kết nối cung cầu")).to_be_visible()
@@ -235,12 +227,12 @@ def test_meeting_times_typed_the_vietnamese_way_a_meeting_its_outcome_and_check_
     page.get_by_role("button", name="Xin gặp HTX Khóm Tắc Cậu").click()
     expect(page.get_by_text("Đã gửi yêu cầu gặp HTX Khóm Tắc Cậu.")).to_be_visible()
     meeting = Meeting.objects.get(fair=fair)
-    log_in(page, base, exhibitor.email)
+    log_in(page, base, exhibitor.email, switching=True)
     page.goto(f"{base}/fairs/meetings/")
     page.get_by_role("button", name="Nhận lời").click()
     expect(page.get_by_text("Đã nhận lời gặp.")).to_be_visible()
     check(page)
-    log_in(page, base, buyer.email)
+    log_in(page, base, buyer.email, switching=True)
     page.goto(f"{base}/fairs/meetings/")
     page.get_by_text("Ghi kết quả").click()
     form = page.locator(f"#meeting-{meeting.pk} form").last
@@ -256,7 +248,7 @@ def test_meeting_times_typed_the_vietnamese_way_a_meeting_its_outcome_and_check_
 
     # Check-in: the counters move with the scan, not at the next poll; the badge's QR shows.
     badge = Badge.objects.get(fair=fair, organisation=cooperative)
-    log_in(page, base, staff.email)
+    log_in(page, base, staff.email, switching=True)
     page.goto(f"{base}/staff/fairs/{fair.slug}/check-in/")
     expect(page.locator("#checkin-count")).to_have_text("0 / 3")
     check(page)
@@ -273,7 +265,7 @@ def test_meeting_times_typed_the_vietnamese_way_a_meeting_its_outcome_and_check_
     assert shown.evaluate("img => img.complete && img.naturalWidth") > 0
     check(page)
 
-    log_in(page, base, buyer.email)
+    log_in(page, base, buyer.email, switching=True)
     page.goto(f"{base}/fairs/{fair.slug}/")
     check(page)
     assert page_errors == []

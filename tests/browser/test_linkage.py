@@ -14,8 +14,8 @@ from playwright.sync_api import Page, expect
 
 from linkage.models import CallOff, ContractStatus, Delivery, LinkageContract
 from market.organisations.models import OrganisationKind, Role
-from tests.browser.conftest import PHONE, assert_accessible, assert_fits_phone
-from tests.factories import TEST_PASSWORD, OrganisationFactory, member
+from tests.browser.conftest import PHONE, assert_accessible, assert_fits_phone, log_in
+from tests.factories import OrganisationFactory, member
 from tests.linkage.factories import area, paddy
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -29,14 +29,6 @@ def browser_context_args(browser_context_args):
 def check(page: Page) -> None:
     assert_accessible(page)
     assert_fits_phone(page)
-
-
-def log_in(page: Page, base: str, email: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Mật khẩu").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
 
 
 def test_draft_sign_call_off_grade_at_the_gate_and_report(page: Page, live_server, settings, tmp_path):
@@ -55,7 +47,7 @@ def test_draft_sign_call_off_grade_at_the_gate_and_report(page: Page, live_serve
     field = area(coop, code="K8", plots=4, hectares="2.5")
 
     # The processor drafts the contract.
-    log_in(page, base, buyer.email)
+    log_in(page, base, buyer.email, switching=True)
     page.goto(f"{base}/contracts/")
     check(page)
     page.locator("[data-action=draft]").click()
@@ -100,7 +92,7 @@ def test_draft_sign_call_off_grade_at_the_gate_and_report(page: Page, live_serve
     expect(page.locator(".messages")).to_contain_text("Đã ký")
 
     # The cooperative signs: the contract is in force.
-    log_in(page, base, chair.email)
+    log_in(page, base, chair.email, switching=True)
     page.goto(f"{base}/contracts/{contract.pk}/")
     check(page)
     page.locator("[data-action=sign_as_cooperative]").click()
@@ -110,7 +102,7 @@ def test_draft_sign_call_off_grade_at_the_gate_and_report(page: Page, live_serve
     assert (contract.hectares, contract.households) == (Decimal(10), 4)
 
     # The processor calls off 25 tấn (typed in tấn for a kg contract): an order at the contract price.
-    log_in(page, base, buyer.email)
+    log_in(page, base, buyer.email, switching=True)
     page.goto(f"{base}/contracts/{contract.pk}/")
     page.locator("summary[data-action=add_call_off]").click()
     page.locator("#id_co-due_on").fill((today + timedelta(days=2)).isoformat())
@@ -124,7 +116,7 @@ def test_draft_sign_call_off_grade_at_the_gate_and_report(page: Page, live_serve
     assert call_off.order.total == 175_000_000
 
     # The cooperative confirms and ships its order.
-    log_in(page, base, chair.email)
+    log_in(page, base, chair.email, switching=True)
     page.goto(f"{base}/orders/{call_off.order_id}/")
     page.locator("form[action$='/confirm/'] button[type=submit]").click()
     expect(page.locator(".page-head .badge")).to_have_class("badge status-confirmed")
@@ -133,7 +125,7 @@ def test_draft_sign_call_off_grade_at_the_gate_and_report(page: Page, live_serve
     expect(page.locator(".page-head .badge")).to_have_class("badge status-shipped")
 
     # At the gate, on a phone: 12.500 kg at 14,5 % moisture and 1 % impurities.
-    log_in(page, base, clerk.email)
+    log_in(page, base, clerk.email, switching=True)
     page.goto(f"{base}/contracts/{contract.pk}/")
     page.locator("#call-off-2 [data-action=record_delivery]").click()
     check(page)
@@ -160,7 +152,7 @@ def test_draft_sign_call_off_grade_at_the_gate_and_report(page: Page, live_serve
     check(page)
 
     # The alliance's report counts it.
-    log_in(page, base, staff.email)
+    log_in(page, base, staff.email, switching=True)
     page.goto(f"{base}/staff/linkage/report/")
     expect(page.locator(".report-total .contracts")).to_have_text("1")
     expect(page.locator(".report-total .delivered")).to_contain_text("12,425")

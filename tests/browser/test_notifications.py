@@ -9,8 +9,7 @@ from playwright.sync_api import Page, expect
 
 from market.notifications.models import Channel, ChannelPreference, Notification, Status
 from market.notifications.services import notify
-from tests.browser.conftest import assert_accessible, assert_fits_phone
-from tests.factories import TEST_PASSWORD
+from tests.browser.conftest import assert_accessible, assert_fits_phone, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -18,13 +17,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def check(page: Page) -> None:
     assert_accessible(page)
     assert_fits_phone(page)
-
-
-def log_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Mật khẩu").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
 
 
 def tell(user, organisation, occurrence: str, channels=(Channel.IN_APP,)) -> None:

@@ -14,9 +14,9 @@ from playwright.sync_api import Page, expect
 from catalog.models import Category
 from market.organisations.models import OrganisationKind, Role
 from orders.models import Checkout, Invoice, Order, Quote, Rfq
-from tests.browser.conftest import assert_accessible, assert_fits_phone
+from tests.browser.conftest import assert_accessible, assert_fits_phone, log_in
 from tests.catalog.factories import make_lot, make_product
-from tests.factories import TEST_PASSWORD, OrganisationFactory, member
+from tests.factories import OrganisationFactory, member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 D = Decimal
@@ -36,14 +36,6 @@ def _media(settings, tmp_path):
 def check(page: Page) -> None:
     assert_accessible(page)
     assert_fits_phone(page)
-
-
-def log_in(page: Page, base: str, email: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Mật khẩu").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
 
 
 def type_date(page: Page, selector: str, day: date) -> None:
@@ -66,7 +58,7 @@ def test_checkout_across_two_cooperatives_then_confirm_ship_and_weigh(page: Page
     buyer_user = member(buyer, Role.OWNER, email="muahang@saigonxanh.test")
     seller_user = member(rice_coop, Role.STAFF, email="kho@tanhiep.test")
 
-    log_in(page, base, buyer_user.email)
+    log_in(page, base, buyer_user.email, switching=True)
     page.goto(f"{base}/products/{rice.pk}/")
     page.locator("#cart-quantity").fill("1.000")  # one thousand kilograms, as written in Vietnam
     page.locator(".add-to-cart button[type=submit]").click()
@@ -101,7 +93,7 @@ def test_checkout_across_two_cooperatives_then_confirm_ship_and_weigh(page: Page
     assert line.quantity_ordered == D(1500)
 
     # The cooperative confirms, ships in two parts and weighs what arrived.
-    log_in(page, base, seller_user.email)
+    log_in(page, base, seller_user.email, switching=True)
     page.goto(f"{base}/orders/")
     expect(page.get_by_role("link", name=rice_order.number)).to_be_visible()
     check(page)
@@ -140,7 +132,7 @@ def test_a_request_for_2_tan_is_quoted_per_kg_and_becomes_an_order_in_its_window
     buyer_user = member(buyer, Role.STAFF, email="muahang@saigonxanh.test")
     manager = member(coop, Role.MANAGER, email="kinhdoanh@tanhiep.test")
 
-    log_in(page, base, buyer_user.email)
+    log_in(page, base, buyer_user.email, switching=True)
     page.goto(f"{base}/quotations/")
     check(page)
     start, end = timezone.localdate() + timedelta(days=14), timezone.localdate() + timedelta(days=45)
@@ -158,7 +150,7 @@ def test_a_request_for_2_tan_is_quoted_per_kg_and_becomes_an_order_in_its_window
     assert (rfq.quantity, rfq.unit, rfq.target_unit_price) == (D(2), "tan", 27_500_000)
     assert (rfq.delivery_from, rfq.delivery_to, rfq.delivery_province_code) == (start, end, 79)
 
-    log_in(page, base, manager.email)
+    log_in(page, base, manager.email, switching=True)
     page.goto(f"{base}/quotations/{rfq.pk}/")
     check(page)
     assert page.locator("#id_quantity").input_value() == "2.000"  # 2 tấn, in the product's kg
@@ -172,7 +164,7 @@ def test_a_request_for_2_tan_is_quoted_per_kg_and_becomes_an_order_in_its_window
     assert (quote.quantity, quote.unit, quote.unit_price) == (D(2000), "kg", 29000)
     assert timezone.localtime(quote.valid_until) == timezone.make_aware(datetime.combine(valid_until, time(23, 59)))
 
-    log_in(page, base, buyer_user.email)
+    log_in(page, base, buyer_user.email, switching=True)
     page.goto(f"{base}/quotations/{rfq.pk}/")
     compare = page.locator(".quote-compare")
     expect(compare).to_contain_text("29.000\u00a0₫/kg")

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from market.organisations.models import Organisation, VerificationStatus
-from tests.browser.conftest import assert_accessible, assert_fits_phone
+from tests.browser.conftest import assert_accessible, assert_fits_phone, log_in
 from tests.factories import TEST_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -16,13 +16,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def check(page: Page) -> None:
     assert_accessible(page)
     assert_fits_phone(page)
-
-
-def log_in(page: Page, base: str, email: str, password: str) -> None:
-    page.goto(f"{base}/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Mật khẩu").fill(password)
-    page.get_by_role("button", name="Đăng nhập").click()
 
 
 def log_out(page: Page) -> None:

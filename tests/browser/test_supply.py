@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from catalog.models import HarvestLot
 from catalog.supply.models import Intake
-from tests.browser.conftest import assert_accessible, assert_fits_phone
+from tests.browser.conftest import assert_accessible, assert_fits_phone, log_in
 from tests.factories import TEST_PASSWORD, OrganisationFactory
 from tests.supply.conftest import build_world, record
 
@@ -86,13 +86,6 @@ def test_gate_staff_record_an_intake_build_a_lot_and_the_trace_page_goes_back_to
     assert "Lê Văn Út" not in page.content()
     expect(page.get_by_text("Một hộ thành viên")).to_have_count(1)
     check(page)
-
-
-def log_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Mật khẩu").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
 
 
 def test_a_manager_draws_a_plot_checks_a_register_and_reads_the_statement_a_buyer_the_outlook(
