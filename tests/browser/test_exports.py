@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from market.exports.models import ExportJob
+from market.exports.models import ExportJob, JobStatus
 from market.exports.services import export_job_run
 from market.organisations.models import Role
 from tests.browser.conftest import assert_accessible, assert_fits_phone, log_in
@@ -82,5 +82,5 @@ def test_a_buyer_cancels_an_export_that_is_still_waiting(
     expect(page.get_by_role("button", name="Hủy xuất dữ liệu")).to_have_count(0)
     assert_accessible(page)
     assert_fits_phone(page)
-    assert ExportJob.objects.get().status == "cancelled"
+    assert ExportJob.objects.get().status == JobStatus.CANCELLED
     assert export_job_run(job_id=ExportJob.objects.get().pk) is None  # the worker's late message writes nothing
