@@ -18,6 +18,7 @@ from catalog.selectors.browse import (
     product_page,
     public_products,
 )
+from catalog.selectors.card_sql import CardWords, card_words, product_card_page, writes_cards
 from catalog.selectors.categories import (
     category_by_key,
     category_descendant_ids,
@@ -127,6 +128,10 @@ __all__ = [
     "product_is_public",
     "product_list_for",
     "product_page",
+    "product_card_page",
+    "card_words",
+    "CardWords",
+    "writes_cards",
     "product_public_get",
     "product_stock_available",
     "product_visible_get",
