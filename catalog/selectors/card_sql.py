@@ -29,10 +29,9 @@ from django.utils.translation import get_language
 
 from catalog.commands import Sort
 from catalog.models import Category, CertificateKind
-from catalog.selectors import page_sql
+from catalog.selectors import browse, page_sql
 from catalog.selectors.browse import (
     BADGE_ORDER,
-    CANDIDATES,
     DEFAULT_PAGE_SIZE,
     OCOP_LABEL,
     ProductQuery,
@@ -263,7 +262,7 @@ def product_card_page(
 
     def read(sort: str, after: tuple[Any, int] | None, limit: int, corrected: bool) -> list[Card]:
         return page_sql.page_rows(
-            query, sort, after, limit, day=day, corrected=corrected, candidates=CANDIDATES, best_rank=best,
+            query, sort, after, limit, day=day, corrected=corrected, candidates=browse.CANDIDATES, best_rank=best,
             reading=reading,
         )  # fmt: skip
 
