@@ -79,6 +79,7 @@ from catalog.selectors.storefront import (
 
 __all__ = [
     "Badge",
+    "CardWords",
     "ExportType",
     "Facets",
     "ForwardStep",
@@ -89,6 +90,7 @@ __all__ = [
     "TraceView",
     "badges_for",
     "badges_of",
+    "card_words",
     "catalogue_export",
     "category_by_key",
     "category_descendant_ids",
@@ -120,6 +122,7 @@ __all__ = [
     "plan_search",
     "price_for_quantity",
     "price_tiers_for",
+    "product_card_page",
     "product_cooperative_id",
     "product_facets",
     "product_facets_within",
@@ -128,10 +131,6 @@ __all__ = [
     "product_is_public",
     "product_list_for",
     "product_page",
-    "product_card_page",
-    "card_words",
-    "CardWords",
-    "writes_cards",
     "product_public_get",
     "product_stock_available",
     "product_visible_get",
@@ -143,4 +142,5 @@ __all__ = [
     "trace_view",
     "vat_categories",
     "vat_category_lookup",
+    "writes_cards",
 ]

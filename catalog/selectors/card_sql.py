@@ -126,11 +126,7 @@ def _localised(english: str, vietnamese: str) -> str:
 
 def _iso(timestamp: str) -> str:
     """A timestamp in UTC as datetime.isoformat writes it, without the offset (microseconds only when any)."""
-    utc = f"({timestamp} AT TIME ZONE 'UTC')"
-    return (
-        f"to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS')"
-        f" || CASE WHEN to_char({utc}, 'US') = '000000' THEN '' ELSE to_char({utc}, '.US') END"
-    )
+    return f"replace(to_char({timestamp} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), '.000000', '')"
 
 
 # image_url: reverse() quotes the name character by character (UTF-8 bytes as %XX). Names the services write are
@@ -151,6 +147,22 @@ _BADGE = _object(
         ("ocop_stars", _number("b.stars")),
     ]
 )  # fmt: skip
+_CATEGORY = _object(
+    [
+        ("id", "cat.id::text"),
+        ("slug", _string("cat.slug")),
+        ("name", _string(_localised("cat.name_en", "cat.name_vi"))),
+    ]
+)
+# serializers.unit_dict: NULL (null) for a code the reference data does not know.
+_PROVINCE = _object(
+    [
+        ("code", "page.origin_province_code::text"),
+        ("name", _string("w.provinces ->> page.origin_province_code::text")),
+    ]
+)
+_URL = _string(f"w.media_head || {_QUOTED_NAME} || w.media_tail")
+_THUMBNAIL = f"CASE WHEN page.cover_thumbnail = '' THEN 'null' ELSE {_URL} END"
 # serializers.product_card over the page's row `page`, its category `cat`, its price tiers' and badges' JSON.
 CARD = _object(
     [
@@ -169,14 +181,11 @@ CARD = _object(
         ("base_unit", _string("COALESCE(w.units -> page.unit ->> 1, page.unit)")),
         ("price_tiers", "'[' || COALESCE(tiers.json, '') || ']'"),
         ("cooperative", _object([("id", "page.cooperative_id::text"), ("name", _string("page.name"))])),
-        ("category", _or_null(_object([("id", "cat.id::text"), ("slug", _string("cat.slug")),
-                                       ("name", _string(_localised("cat.name_en", "cat.name_vi")))]))),  # fmt: skip
-        ("origin_province", _or_null(_object([("code", "page.origin_province_code::text"),
-                                              ("name", _string("w.provinces ->> page.origin_province_code::text"))]))),  # fmt: skip
+        ("category", _or_null(_CATEGORY)),
+        ("origin_province", _or_null(_PROVINCE)),
         ("badges", "'[' || COALESCE(badges.json, '') || ']'"),
         ("in_stock", f"CASE WHEN {page_sql.FOR_SALE} THEN 'true' ELSE 'false' END"),
-        ("thumbnail_url", f"CASE WHEN page.cover_thumbnail = '' THEN 'null'"
-                          f" ELSE {_string(f'w.media_head || {_QUOTED_NAME} || w.media_tail')} END"),  # fmt: skip
+        ("thumbnail_url", _THUMBNAIL),
         ("published_at", _or_null(f"'\"' || {_iso('page.published_at')} || 'Z\"'")),
     ]
 )
