@@ -4,11 +4,12 @@ byte for byte, and the view joins the texts into the body.
 
 Why: at 100,000 products a list request spent ~3.9 ms of the web process's CPU, of which reading the page's rows
 (psycopg converting ~20 columns a row, the timestamps parsed in Python), building a Product and an Organisation
-per row, the card dicts and their JSON rendering were three quarters; PostgreSQL writes the same text for a few
-microseconds a row. `product_card` stays the definition: tests/catalog/test_sql_cards.py holds every card, page,
-cursor and search shape, in both languages and over awkward rows, to it byte for byte (and the rows to the ORM's
-through page_sql's own tests). The catalogue page (Product instances for its HTML cards) and SQLite (the zero-setup
-default) still read instances and build the cards in Python.
+per row, the card dicts and their JSON rendering were over half; PostgreSQL writes the same text for ~10 µs of its
+own CPU a row (~0.25 ms a page), and the request now costs ~2 ms (bench cpu: api-list, api-deep, api-search-*).
+`product_card` stays the definition: tests/catalog/test_sql_cards.py holds every card, page, cursor and search
+shape, in both languages and over awkward rows, to it byte for byte (and the rows to the ORM's through page_sql's
+own tests). The catalogue page (Product instances for its HTML cards) and SQLite (the zero-setup default) still
+read instances and build the cards in Python.
 
 What the cards take from Python is passed as parameters (`CardWords`, each value once): the language, the badge
 labels in it, the thumbnail's address around its name, the units' symbols and base units, the provinces' names.
@@ -25,6 +26,7 @@ from typing import Any, NamedTuple
 
 from django.db import connection
 from django.utils import timezone
+from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.translation import get_language
 
 from catalog.commands import Sort
@@ -45,7 +47,7 @@ from market.organisations import geo
 CATEGORY = Category._meta.db_table
 # What reverse() leaves unquoted in a path (django.urls.resolvers quotes with RFC3986_SUBDELIMS + "/~:@"; quote
 # never quotes letters, digits and "_.-~"): a thumbnail's name is quoted as image_url's reverse() quotes it.
-_PATH_SAFE = string.ascii_letters + string.digits + "_.-~" + "!$&'()*+,;=" + "/:@"
+_PATH_SAFE = string.ascii_letters + string.digits + "_.-~" + RFC3986_SUBDELIMS + "/~:@"
 
 
 def writes_cards() -> bool:
