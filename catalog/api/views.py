@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from catalog import inputs, selectors, services
-from catalog.api import public
+from catalog.api import detail_bodies, public
 from catalog.api import query as query_parameters
 from catalog.api import serializers as s
 from catalog.cache import Watched, cached_with_version, catalog_version, one_version, versions
@@ -324,9 +324,12 @@ class ProductDelistView(ActorAPIView):
 
 
 def product_detail_answer(actor: Actor, product_id: int) -> Response:
-    """GET /products/{id}/'s answer, on DRF's path and (anonymous) on the public fast path."""
-    product = selectors.product_visible_get(actor=actor, product_id=product_id)
-    return Response(s.product_detail(product, actor=actor))
+    """GET /products/{id}/'s answer, on DRF's path and (anonymous) on the public fast path: the product its
+    cooperative (or staff) manages in any status, else the public one (read in one statement)."""
+    managed = selectors.product_managed_get(actor=actor, product_id=product_id)
+    if managed is not None:
+        return Response(s.product_detail(managed, actor=actor))
+    return Response(detail_bodies.public_product_detail(product_id=product_id, actor=actor))
 
 
 def _public_product_detail(

@@ -125,12 +125,23 @@ def lots_in_stock(*, product: Product, on: date | None = None) -> list[HarvestLo
 
 @functools.cache
 def _lots_in_stock_statement() -> str:
-    return f"""
-        SELECT {rows.select_list(HarvestLot, "l")} FROM {HarvestLot._meta.db_table} l
-         WHERE l.product_id = %s AND l.status = %s AND l.quantity_available > 0
-           AND (l.expiry_date IS NULL OR l.expiry_date >= %s)
-         ORDER BY l.expiry_date, l.harvest_date, l.id
-    """  # noqa: S608 (table and column names from the model; every value is a parameter)
+    return (
+        f"SELECT {rows.select_list(HarvestLot, 'l')} FROM {HarvestLot._meta.db_table} l"  # noqa: S608 (names from the model)
+        f" WHERE {in_stock_condition('%s')} ORDER BY {IN_STOCK_ORDER}"
+    )
+
+
+# The order lots in stock are sold in: first to expire first.
+IN_STOCK_ORDER = "l.expiry_date, l.harvest_date, l.id"
+
+
+def in_stock_condition(product: str) -> str:
+    """`lots_in_stock`'s condition on lots `l` of `product` (a placeholder or a column of an enclosing
+    statement), then two parameters: the published status and the day."""
+    return (
+        f"l.product_id = {product} AND l.status = %s AND l.quantity_available > 0"
+        " AND (l.expiry_date IS NULL OR l.expiry_date >= %s)"
+    )
 
 
 def product_stock_available(*, product: Product, on: date | None = None) -> Decimal:
@@ -270,9 +281,14 @@ def lot_by_digital_link(*, gtin14: str, lot_code: str) -> HarvestLot:
 
 def lot_qr_url(lot: HarvestLot) -> str:
     """What the lot's QR code holds: the GS1 Digital Link when the product has a GTIN, else our path."""
-    if lot.product.gtin:
-        return gs1.digital_link(settings.SITE_URL, lot.product.gtin, lot.code, lot.expiry_date)
-    return f"{settings.SITE_URL}/trace/{lot.public_id}/"
+    return qr_url(gtin=lot.product.gtin, code=lot.code, expiry_date=lot.expiry_date, public_id=lot.public_id)
+
+
+def qr_url(*, gtin: str, code: str, expiry_date: date | None, public_id: str) -> str:
+    """`lot_qr_url` of a lot known by these values (a row read without its model)."""
+    if gtin:
+        return gs1.digital_link(settings.SITE_URL, gtin, code, expiry_date)
+    return f"{settings.SITE_URL}/trace/{public_id}/"
 
 
 @dataclass

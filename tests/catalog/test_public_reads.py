@@ -145,7 +145,7 @@ def test_a_page_in_sql_reads_each_cards_stock_tiers_and_badges_as_the_definition
         browse.attach_tiers_and_stock(orm, on=day)
         badges = browse.badges_for(orm, on=day)
         assert [(p.pk, p.in_stock, p.tier_list, badges[p.pk]) for p in orm] == [
-            (p.pk, p.in_stock, p.tier_list, browse._badges(browse._best_stars(p.certified), browse._badge_labels()))
+            (p.pk, p.in_stock, p.tier_list, browse._badges(browse._best_stars(p.certified), browse.badge_labels()))
             for p in sql
         ]
 
