@@ -1,26 +1,28 @@
 """Detail bodies from the one-statement reads of catalog.selectors.detail_sql (PostgreSQL): the same bytes as the
-bodies `serializers.product_detail` builds from model instances, which stay the definition (and what SQLite and
-a product's own cooperative read)."""
+bodies `serializers.product_detail` and `serializers.trace_body` build from model instances, which stay the
+definition (and what SQLite and a product's own cooperative read)."""
 
 from __future__ import annotations
 
-from datetime import date
+import functools
+from datetime import date, tzinfo
 from typing import Any
 
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import get_language
 
 from catalog import selectors
 from catalog.api import serializers as s
 from catalog.gs1 import gtin_prefix_usage
-from catalog.models import CertificateKind, Product
-from catalog.policy import allowed, product_actions
+from catalog.models import EVENT_DIRECTIONS, CertificateKind, HarvestLot, LotStatus, Product, TraceDirection
+from catalog.policy import allowed, product_actions, sees_forward_detail
 from catalog.selectors.browse import badge_labels, badges_from
-from catalog.selectors.detail_sql import ProductRow, moment, product_public_row
+from catalog.selectors.detail_sql import ProductRow, TraceRow, lot_trace_row, moment, product_public_row
+from market.core import rows
 from market.core.errors import NotFound
 from market.core.quantity import UNIT_SYMBOLS
-from market.core import rows
+from market.organisations import geo
 from market.organisations.permissions import Actor
 
 
@@ -37,8 +39,10 @@ def public_product_detail(*, product_id: int, actor: Actor) -> dict[str, Any]:
 
 def product_body(row: ProductRow, *, actor: Actor) -> dict[str, Any]:
     """`serializers.product_detail`'s body of the product `row` reads."""
-    english = (get_language() or "vi").startswith("en")  # catalog.models.localised, once for every name
-    labels = badge_labels()
+    language = get_language() or "vi"
+    english = language.startswith("en")  # catalog.models.localised, once for every name
+    labels = _kind_labels(language)
+    zone = timezone.get_current_timezone()
     gtin = row.gtin
     certificates = [_certificate(item, labels) for item in row.certificates]
     return {
@@ -88,11 +92,18 @@ def product_body(row: ProductRow, *, actor: Actor) -> dict[str, Any]:
         "certificates": certificates,
         "lots_in_stock": [_lot(item, gtin) for item in row.lots],
         "stock_available": row.stock_available or "0",
-        "published_at": s.datetime_text(moment(row.published_at)),
-        "created_at": s.datetime_text(moment(row.created_at)),
-        "updated_at": s.datetime_text(moment(row.updated_at)),
+        "published_at": s.datetime_text(moment(row.published_at), zone),
+        "created_at": s.datetime_text(moment(row.created_at), zone),
+        "updated_at": s.datetime_text(moment(row.updated_at), zone),
         "allowed_actions": allowed(product_actions(actor=actor, obj=_policy_subject(row))),
     }
+
+
+@functools.cache
+def _kind_labels(language: str) -> dict[str, str]:
+    """`badge_labels()` in `language`, kept per process (a deploy changes translations: a new process)."""
+    with translation.override(language):
+        return badge_labels()
 
 
 def _image(item: list[Any]) -> dict[str, Any]:
@@ -143,3 +154,115 @@ def _policy_subject(row: ProductRow) -> Product:
     """The product as `catalog.policy` reads it (its owner, status and price; any other field is read on use)."""
     values = {"id": row.id, "cooperative_id": row.cooperative_id, "status": row.status, "price_from": row.price_from}
     return rows.instance_of(Product, values)
+
+
+def public_trace(*, public_id: str, actor: Actor) -> dict[str, Any]:
+    """The public trace body of the lot `public_id` as `actor` may read it (`serializers.trace_body` of
+    `selectors.trace_view`); NotFound when it has no public trace."""
+    day = timezone.localdate()
+    if connection.vendor != "postgresql":
+        lot = selectors.lot_public_get(public_id=public_id)
+        return s.trace_body(selectors.trace_view(lot=lot, actor=actor, on=day))
+    row = lot_trace_row(public_id=public_id, on=day)
+    if row is None:
+        raise NotFound()
+    return trace_body(row, actor=actor, on=day)
+
+
+def trace_body(row: TraceRow, *, actor: Actor, on: date) -> dict[str, Any]:
+    """`serializers.trace_body` of the lot `row` reads, on the day `on`."""
+    language = get_language() or "vi"
+    english = language.startswith("en")
+    labels = _kind_labels(language)
+    zone = timezone.get_current_timezone()
+    lot = _trace_lot(row)
+    events: dict[str, list[dict[str, Any]]] = {direction: [] for direction in TraceDirection}
+    forward = []
+    for item in row.events:
+        event = _event(item, row.id, zone)
+        events[event["direction"]].append(event)
+        if event["direction"] == TraceDirection.FORWARD:
+            province = geo.province(item[13])
+            sees = sees_forward_detail(actor=actor, lot=lot, buyer_id=item[12])
+            shipped = {"shipped_at": event["occurred_at"], "province": province.name if province else ""}
+            forward.append({**shipped, "event": event if sees else None})
+    province = geo.province(row.cooperative_province_code)
+    return {
+        "lot": {
+            "code": row.code,
+            "status": row.status,
+            "harvest_date": row.harvest_date,
+            "expiry_date": row.expiry_date,
+            "quantity_produced": row.quantity_produced,
+            "unit": row.unit,
+            "origin": lot.origin_display,
+            "plot": row.plot,
+            "origin_province": s.unit_dict(row.origin_province_code, "province"),
+            "origin_commune": s.unit_dict(row.origin_commune_code, "commune"),
+        },
+        "product": {
+            "id": row.product_id,
+            "name": row.product_name_en if english and row.product_name_en else row.product_name_vi,
+            "gtin": row.gtin,
+            "category": row.category_name_en if english and row.category_name_en else row.category_name_vi,
+        },
+        "cooperative": {
+            "id": row.cooperative_id,
+            "name": row.cooperative_name,
+            "province": province.name if province else "",  # Organisation.province_name
+        },
+        "qr_url": selectors.lot_qr_url(lot),
+        "withdrawn": row.status == LotStatus.WITHDRAWN,
+        "expired": lot.is_expired(on),
+        "badges": s.badges_list(badges_from([(kind, stars) for kind, stars in row.badges], labels)),
+        "certificates": [
+            {**_certificate(item[:7], labels), "in_force_now": item[7], "in_force_at_harvest": item[8]}
+            for item in row.certificates
+        ],
+        "one_step_back": events[TraceDirection.BACK],
+        "at_the_cooperative": events[TraceDirection.INTERNAL],
+        "one_step_forward": forward,
+    }
+
+
+def _trace_lot(row: TraceRow) -> HarvestLot:
+    """The lot (and its product) as the models' own rules read it: its origin, expiry, QR code and owner."""
+    lot = rows.instance_of(
+        HarvestLot,
+        {
+            "id": row.id,
+            "product_id": row.product_id,
+            "code": row.code,
+            "public_id": row.public_id,
+            "status": row.status,
+            "expiry_date": date.fromisoformat(row.expiry_date) if row.expiry_date else None,
+            "origin_province_code": row.origin_province_code,
+            "origin_commune_code": row.origin_commune_code,
+            "plot": row.plot,
+        },
+    )
+    values = {"id": row.product_id, "cooperative_id": row.cooperative_id, "gtin": row.gtin}
+    lot.product = rows.instance_of(Product, values)
+    return lot
+
+
+def _event(item: list[Any], lot_id: int, zone: tzinfo) -> dict[str, Any]:
+    """`serializers.event_dict` of [id, kind, occurred_at, description, party, party_reference, quantity, unit,
+    location, document_reference, corrects, created_at, …]."""
+    event_id, kind, occurred_at, description, party, reference, quantity, unit, location, document = item[:10]
+    return {
+        "id": event_id,
+        "lot": lot_id,
+        "kind": kind,
+        "direction": str(EVENT_DIRECTIONS.get(kind, TraceDirection.INTERNAL)),  # TraceEvent.direction
+        "occurred_at": s.datetime_text(moment(occurred_at), zone),
+        "description": description,
+        "party": party,
+        "party_reference": reference,
+        "quantity": quantity,
+        "unit": unit,
+        "location": location,
+        "document_reference": document,
+        "corrects": item[10],
+        "created_at": s.datetime_text(moment(item[11]), zone),
+    }

@@ -687,46 +687,6 @@ class CertificateScanView(ActorAPIView):
 
 
 # --- trace ---------------------------------------------------------------------------------------
-def trace_payload(view: selectors.TraceView) -> dict[str, Any]:
-    lot, product = view.lot, view.product
-    certificates = [
-        {
-            **s.certificate_brief(item.certificate),
-            "in_force_now": item.in_force_now,
-            "in_force_at_harvest": item.in_force_at_harvest,
-        }
-        for item in view.certificates
-    ]
-    return {
-        "lot": {
-            "code": lot.code,
-            "status": lot.status,
-            "harvest_date": lot.harvest_date.isoformat(),
-            "expiry_date": lot.expiry_date.isoformat() if lot.expiry_date else None,
-            "quantity_produced": s.dec(lot.quantity_produced),
-            "unit": product.unit,
-            "origin": lot.origin_display,
-            "plot": lot.plot,
-            "origin_province": s.unit_dict(lot.origin_province_code, "province"),
-            "origin_commune": s.unit_dict(lot.origin_commune_code, "commune"),
-        },
-        "product": {"id": product.pk, "name": product.name, "gtin": product.gtin, "category": product.category.name},
-        "cooperative": {
-            "id": product.cooperative_id,
-            "name": product.cooperative.name,
-            "province": product.cooperative.province_name,
-        },
-        "qr_url": view.qr_url,
-        "withdrawn": view.withdrawn,
-        "expired": view.expired,
-        "badges": s.badges_list(view.badges),
-        "certificates": certificates,
-        "one_step_back": [s.event_dict(event) for event in view.back],
-        "at_the_cooperative": [s.event_dict(event) for event in view.internal],
-        "one_step_forward": [s.forward_step_dict(step) for step in view.forward],
-    }
-
-
 class TraceView(ActorAPIView):
     permission_classes = [AllowAny]
     authentication_classes: list[Any] = []
@@ -735,8 +695,7 @@ class TraceView(ActorAPIView):
     def get(self, request: Request, public_id: str) -> Response:
         """A published (or withdrawn) lot's public trace by the id on its QR code: product, cooperative, certificates
         and events. Public."""
-        lot = selectors.lot_public_get(public_id=public_id)
-        return Response(trace_payload(selectors.trace_view(lot=lot, actor=self.actor)))
+        return Response(detail_bodies.public_trace(public_id=public_id, actor=self.actor))
 
 
 # --- import and export ---------------------------------------------------------------------------

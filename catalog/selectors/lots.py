@@ -170,7 +170,7 @@ def lot_events_for(*, actor: Actor, lot_id: int | None = None) -> QuerySet[Trace
 def lot_certificates(*, lot: HarvestLot) -> list[Certificate]:
     """The lot's certificates by kind, the longest valid first (what its trace shows)."""
     if connection.vendor != "postgresql":
-        return list(lot.certificates.order_by("kind", "-valid_to"))
+        return list(lot.certificates.order_by("kind", "-valid_to", "id"))
     # Plain SQL read into instances (market.core.rows): the ORM took ~0.7 ms of CPU to build it per trace.
     with connection.cursor() as cursor:
         cursor.execute(_lot_certificates_statement(), [lot.pk])
@@ -184,7 +184,7 @@ def _lot_certificates_statement() -> str:
     return (
         f"SELECT {rows.select_list(Certificate, 'c')} FROM {link} lc"  # noqa: S608 (names from the models)
         f" JOIN {Certificate._meta.db_table} c ON c.id = lc.{field.m2m_reverse_name()}"
-        f" WHERE lc.{field.m2m_column_name()} = %s ORDER BY c.kind, c.valid_to DESC"
+        f" WHERE lc.{field.m2m_column_name()} = %s ORDER BY c.kind, c.valid_to DESC, c.id"
     )
 
 

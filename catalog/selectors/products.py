@@ -174,7 +174,8 @@ def certificates_in_force_for(*, product: Product, on: date | None = None) -> li
 
 @functools.cache
 def _certificates_in_force_statement() -> str:
-    return f"{in_force_union(rows.select_list(Certificate, 'c'), cooperative='%s', product='%s')} ORDER BY kind, valid_to DESC, id"
+    union = in_force_union(rows.select_list(Certificate, "c"), cooperative="%s", product="%s")
+    return f"{union} ORDER BY kind, valid_to DESC, id"
 
 
 def in_force_union(columns: str, *, cooperative: str, product: str) -> str:
@@ -183,7 +184,7 @@ def in_force_union(columns: str, *, cooperative: str, product: str) -> str:
     a column of an enclosing statement); its parameters are `in_force_params`'."""
     certificate = Certificate._meta.db_table
     link = Certificate.products.through._meta.db_table
-    in_force = "c.status = %s AND c.valid_from <= %s AND (c.valid_to IS NULL OR c.valid_to >= %s)"
+    in_force = in_force_on("%s")
     return f"""
         SELECT {columns} FROM {certificate} c
          WHERE c.scope = %s AND c.cooperative_id = {cooperative} AND {in_force}
@@ -191,6 +192,12 @@ def in_force_union(columns: str, *, cooperative: str, product: str) -> str:
         SELECT {columns} FROM {link} l JOIN {certificate} c ON c.id = l.certificate_id
          WHERE l.product_id = {product} AND c.scope = %s AND {in_force}
     """  # noqa: S608 (table and column names from the models; every value is a parameter)
+
+
+def in_force_on(day: str) -> str:
+    """SQL: whether certificate `c` is in force on `day` (a placeholder or a column), as `Certificate.is_in_force`
+    says; then the parameters: the verified status, and the day twice when it is a placeholder."""
+    return f"c.status = %s AND c.valid_from <= {day} AND (c.valid_to IS NULL OR c.valid_to >= {day})"
 
 
 def in_force_params(day: date, *, cooperative: list[int], product: list[int]) -> list[Any]:
