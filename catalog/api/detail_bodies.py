@@ -1,6 +1,7 @@
 """Detail bodies from the one-statement reads of catalog.selectors.detail_sql (PostgreSQL): the same bytes as the
-bodies `serializers.product_detail` and `serializers.trace_body` build from model instances, which stay the
-definition (and what SQLite and a product's own cooperative read)."""
+bodies `serializers.product_detail`, `serializers.trace_body` and `serializers.lot_detail` build from model
+instances, which stay the definition (and what SQLite and a product's own cooperative read). The models' own
+rules (the policies, a lot's QR code and origin) read small instances holding just what they look at."""
 
 from __future__ import annotations
 
@@ -16,9 +17,17 @@ from catalog import selectors
 from catalog.api import serializers as s
 from catalog.gs1 import gtin_prefix_usage
 from catalog.models import EVENT_DIRECTIONS, CertificateKind, HarvestLot, LotStatus, Product, TraceDirection
-from catalog.policy import allowed, product_actions, sees_forward_detail
+from catalog.policy import allowed, lot_actions, product_actions, sees_forward_detail
 from catalog.selectors.browse import badge_labels, badges_from
-from catalog.selectors.detail_sql import ProductRow, TraceRow, lot_trace_row, moment, product_public_row
+from catalog.selectors.detail_sql import (
+    LotRow,
+    ProductRow,
+    TraceRow,
+    lot_row_for,
+    lot_trace_row,
+    moment,
+    product_public_row,
+)
 from market.core import rows
 from market.core.errors import NotFound
 from market.core.quantity import UNIT_SYMBOLS
@@ -265,4 +274,58 @@ def _event(item: list[Any], lot_id: int, zone: tzinfo) -> dict[str, Any]:
         "document_reference": document,
         "corrects": item[10],
         "created_at": s.datetime_text(moment(item[11]), zone),
+    }
+
+
+def lot_detail_for(*, actor: Actor, lot_id: int) -> dict[str, Any]:
+    """GET /lots/{id}/'s body: the lot `selectors.lot_get_for` gives the actor (NotFound when none)."""
+    if connection.vendor != "postgresql":
+        return s.lot_detail(selectors.lot_get_for(actor=actor, lot_id=lot_id), actor=actor)
+    row = lot_row_for(actor=actor, lot_id=lot_id)
+    if row is None:
+        raise NotFound()
+    return lot_body(row, actor=actor)
+
+
+def lot_body(row: LotRow, *, actor: Actor) -> dict[str, Any]:
+    """`serializers.lot_detail`'s body of the lot `row` reads."""
+    english = (get_language() or "vi").startswith("en")
+    zone = timezone.get_current_timezone()
+    lot = rows.instance_of(
+        HarvestLot,
+        {
+            "id": row.id,
+            "product_id": row.product_id,
+            "code": row.code,
+            "public_id": row.public_id,
+            "status": row.status,
+            "expiry_date": date.fromisoformat(row.expiry_date) if row.expiry_date else None,
+        },
+    )
+    product = {"id": row.product_id, "cooperative_id": row.cooperative_id, "status": row.product_status}
+    lot.product = rows.instance_of(Product, {**product, "gtin": row.gtin})
+    return {
+        "id": row.id,
+        "product": {
+            "id": row.product_id,
+            "name": row.product_name_en if english and row.product_name_en else row.product_name_vi,
+            "unit": row.unit,
+        },
+        "code": row.code,
+        "status": row.status,
+        "quantity_produced": row.quantity_produced,
+        "quantity_available": row.quantity_available,
+        "harvest_date": row.harvest_date,
+        "expiry_date": row.expiry_date,
+        "origin_province": s.unit_dict(row.origin_province_code, "province"),
+        "origin_commune": s.unit_dict(row.origin_commune_code, "commune"),
+        "plot": row.plot,
+        "note": row.note,
+        "certificates": row.certificates,
+        "public_id": row.public_id,
+        "trace_url": selectors.lot_qr_url(lot),
+        "qr_png_url": s.lot_qr_png_url(row.public_id),
+        "published_at": s.datetime_text(moment(row.published_at), zone),
+        "created_at": s.datetime_text(moment(row.created_at), zone),
+        "allowed_actions": allowed(lot_actions(actor=actor, obj=lot)),
     }

@@ -525,11 +525,15 @@ def lot_detail(lot: HarvestLot, *, actor: Actor) -> dict[str, Any]:
         "certificates": [certificate.pk for certificate in lot.certificates.all()],
         "public_id": lot.public_id,
         "trace_url": selectors.lot_qr_url(lot),
-        "qr_png_url": settings.SITE_URL + reverse("catalog-lot-qr", kwargs={"public_id": lot.public_id}),
+        "qr_png_url": lot_qr_png_url(lot.public_id),
         "published_at": datetime_text(lot.published_at),
         "created_at": datetime_text(lot.created_at),
         "allowed_actions": allowed(lot_actions(actor=actor, obj=lot)),
     }
+
+
+def lot_qr_png_url(public_id: str) -> str:
+    return settings.SITE_URL + reverse("catalog-lot-qr", kwargs={"public_id": public_id})
 
 
 class EventOut(serializers.ModelSerializer):

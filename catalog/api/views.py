@@ -467,7 +467,7 @@ class LotDetailView(ActorAPIView):
     def get(self, request: Request, lot_id: int) -> Response:
         """One harvest lot of the caller's cooperative (alliance staff: any), with its certificates. A missing one
         and one the caller may not see are the same 404."""
-        return Response(s.lot_detail(selectors.lot_detail_get_for(actor=self.actor, lot_id=lot_id), actor=self.actor))
+        return Response(detail_bodies.lot_detail_for(actor=self.actor, lot_id=lot_id))
 
     @extend_schema(request=inputs.LotInput, responses=s.LotOut, tags=["lots"])
     def patch(self, request: Request, lot_id: int) -> Response:

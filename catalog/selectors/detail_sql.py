@@ -1,14 +1,14 @@
-"""The public detail reads in one PostgreSQL statement each, read as JSON: a published product with everything
-its detail body shows, a lot with everything its public trace shows (catalog.api.detail_bodies builds the
-bodies).
+"""The detail reads in one PostgreSQL statement each, read as JSON: a published product with everything its
+detail body shows, a lot with everything its public trace shows, a cooperative's lot as its detail shows it
+(catalog.api.detail_bodies builds the bodies).
 
 The ORM's reads stay the definition (and what SQLite runs): `product_public_get` with its certificates in force
-and its lots in stock; `lot_public_get` with `trace_view`. Here PostgreSQL does the joins and the aggregation
-and writes what it can in the body's own form (quantities with their three decimals, dates in ISO 8601, the
-tiers as the body lists them), so that a request pays for one statement, one JSON text to decode and (nearly)
-no model instances: the product's three statements, their instances and text timestamps took ~0.6 ms of CPU
-per request, the trace's four more. Timestamps come as microseconds since the epoch (`moment`): their text
-depends on the active time zone, which is Python's to apply.
+and its lots in stock; `lot_public_get` with `trace_view`; `lot_get_for`. Here PostgreSQL does the joins and
+the aggregation and writes what it can in the body's own form (quantities with their three decimals, dates in
+ISO 8601, the tiers as the body lists them), so that a request pays for one statement, one JSON text to decode
+and (nearly) no model instances: the product's three statements, their instances and text timestamps took
+~0.6 ms of CPU per request, the trace's four more. Timestamps come as microseconds since the epoch (`moment`):
+their text depends on the active time zone, which is Python's to apply.
 tests/catalog/test_detail_sql.py holds each body to the one built from the ORM's reads, byte for byte."""
 
 from __future__ import annotations
@@ -35,9 +35,11 @@ from catalog.models import (
     TraceEvent,
     VatCategory,
 )
+from catalog.permissions import CATALOG_VIEW_ALL
 from catalog.selectors.lots import IN_STOCK_ORDER, PUBLIC_STATUSES, in_stock_condition
 from catalog.selectors.products import in_force_on, in_force_params, in_force_union
 from market.organisations.models import Organisation, VerificationStatus
+from market.organisations.permissions import Actor
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -254,4 +256,67 @@ def _trace_statement() -> str:
           JOIN {Organisation._meta.db_table} o ON o.id = p.cooperative_id
           JOIN {Category._meta.db_table} g ON g.id = p.category_id
          WHERE l.public_id = %s AND l.status = ANY(%s)
+    """  # noqa: S608 (table and column names from the models; every value is a parameter)
+
+
+@dataclass(frozen=True, slots=True)
+class LotRow:
+    """A lot as GET /lots/{id}/ shows it, in the statement's order; `certificates` are its certificates' ids in
+    `Certificate.Meta.ordering`."""
+
+    id: int
+    product_id: int
+    product_name_vi: str
+    product_name_en: str
+    unit: str
+    product_status: str
+    gtin: str
+    cooperative_id: int
+    code: str
+    status: str
+    quantity_produced: str
+    quantity_available: str
+    harvest_date: str
+    expiry_date: str | None
+    origin_province_code: int
+    origin_commune_code: int | None
+    plot: str
+    note: str
+    certificates: list[int]
+    public_id: str
+    published_at: int | None
+    created_at: int
+
+
+def lot_row_for(*, actor: Actor, lot_id: int) -> LotRow | None:
+    """The lot `lots.lot_get_for` gives the actor (the same scope: `lot_list_for`'s), None when it gives none."""
+    if actor.can(CATALOG_VIEW_ALL):
+        scope, params = "TRUE", []
+    elif actor.is_seller:
+        scope, params = "p.cooperative_id = %s", [actor.organisation_id]
+    else:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(_lot_statement(scope), [lot_id, *params])
+        row = cursor.fetchone()
+    return None if row is None else LotRow(*json.loads(row[0]))
+
+
+@functools.cache
+def _lot_statement(scope: str) -> str:
+    """`lot_row_for`'s statement under `scope` (one of its two), written once per process."""
+    link = HarvestLot.certificates.through._meta.db_table
+    field = HarvestLot._meta.get_field("certificates")
+    return f"""
+        SELECT json_build_array(
+                 l.id, p.id, p.name_vi, p.name_en, p.unit, p.status, p.gtin, p.cooperative_id, l.code, l.status,
+                 l.quantity_produced::text, l.quantity_available::text, l.harvest_date, l.expiry_date,
+                 l.origin_province_code, l.origin_commune_code, l.plot, l.note,
+                 COALESCE((SELECT json_agg(c.id ORDER BY c.valid_to DESC, c.id DESC)  -- Certificate.Meta.ordering
+                             FROM {link} lc JOIN {Certificate._meta.db_table} c ON c.id = lc.{field.m2m_reverse_name()}
+                            WHERE lc.{field.m2m_column_name()} = l.id), '[]'),
+                 l.public_id, {epoch_micros("l.published_at")}, {epoch_micros("l.created_at")}
+               )::text
+          FROM {HarvestLot._meta.db_table} l JOIN {Product._meta.db_table} p ON p.id = l.product_id
+         WHERE l.id = %s AND {scope}
     """  # noqa: S608 (table and column names from the models; every value is a parameter)

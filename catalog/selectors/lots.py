@@ -44,48 +44,6 @@ def lot_list_for(*, actor: Actor, product_id: int | None = None, status: str | N
     return queryset.select_related("product", "product__cooperative")
 
 
-def lot_detail_get_for(*, actor: Actor, lot_id: int) -> HarvestLot:
-    """`lot_get_for` (what GET /lots/{id}/ shows) in one plain statement on PostgreSQL: the lot, its product and
-    cooperative, and its certificates' ids. The ORM's select_related and prefetch cost ~3 ms of CPU per
-    request to build; the scope is `lot_list_for`'s (tests/catalog/test_public_reads.py compares the two for
-    every kind of actor). Other databases read it with the ORM."""
-    if connection.vendor != "postgresql":
-        return lot_get_for(actor=actor, lot_id=lot_id)
-    if actor.can(CATALOG_VIEW_ALL):
-        scope, params = "TRUE", []
-    elif actor.is_seller:
-        scope, params = "p.cooperative_id = %s", [actor.organisation_id]
-    else:
-        raise NotFound()
-    with connection.cursor() as cursor:
-        cursor.execute(_lot_detail_statement(scope), [lot_id, *params])
-        row = cursor.fetchone()
-    if row is None:
-        raise NotFound()
-    lot_end = rows.width(HarvestLot)
-    product_end = lot_end + rows.width(Product)
-    lot = rows.instance(HarvestLot, row[:lot_end])
-    lot.product = rows.instance(Product, row[lot_end:product_end])
-    lot.product.cooperative = rows.instance(Organisation, row[product_end:-1])
-    rows.prefetched(lot, "certificates", [rows.instance(Certificate, [pk], {"id"}) for pk in row[-1]])
-    return lot
-
-
-@functools.cache
-def _lot_detail_statement(scope: str) -> str:
-    """`lot_detail_get_for`'s statement under `scope` (one of its two), written once per process."""
-    link = HarvestLot.certificates.through._meta.db_table
-    link_lot = HarvestLot._meta.get_field("certificates").m2m_column_name()
-    return (
-        f"SELECT {rows.select_list(HarvestLot, 'l')}, {rows.select_list(Product, 'p')},"  # noqa: S608 (names from the models)
-        f" {rows.select_list(Organisation, 'o')},"
-        f" ARRAY(SELECT c.id FROM {link} lc JOIN {Certificate._meta.db_table} c ON c.id = lc.certificate_id"
-        f"   WHERE lc.{link_lot} = l.id ORDER BY c.valid_to DESC, c.id DESC)"  # Certificate.Meta.ordering
-        f" FROM {HarvestLot._meta.db_table} l JOIN {Product._meta.db_table} p ON p.id = l.product_id"
-        f" JOIN {Organisation._meta.db_table} o ON o.id = p.cooperative_id WHERE l.id = %s AND {scope}"
-    )
-
-
 # A published lot is running low once what is left is at most this share of what was harvested.
 LOW_STOCK_SHARE = Decimal("0.2")
 

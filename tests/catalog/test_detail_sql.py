@@ -273,6 +273,46 @@ def test_the_trace_statement_reads_every_part(traces, buyer):
     assert plain["qr_url"].endswith(f"/trace/{traces['plain'].public_id}/")
 
 
+# --- a cooperative's lot ------------------------------------------------------------------------
+@pytest.mark.parametrize("time_zone", TIME_ZONES)
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_the_lot_statement_answers_the_orms_body(
+    catalogue, traces, cooperative, other_cooperative, buyer, alliance, staff_user, language, time_zone, settings
+):
+    """GET /lots/{id}/ for each reader: a lot with certificates, a draft (more actions), a withdrawn one, one of a
+    product without GTIN or English name, and none."""
+    settings.TIME_ZONE = time_zone
+    readers = [
+        actor_for(cooperative, Role.OWNER),
+        *_readers(cooperative, other_cooperative, buyer, alliance, staff_user),
+    ]
+    with translation.override(language):
+        for lot_id in [*(lot.pk for lot in traces.values()), 999999]:
+            for actor in readers:
+                try:
+                    expected: dict[str, Any] | None = s.lot_detail(
+                        selectors.lot_get_for(actor=actor, lot_id=lot_id), actor=actor
+                    )
+                except NotFound:
+                    expected = None
+                try:
+                    found: dict[str, Any] | None = detail_bodies.lot_detail_for(actor=actor, lot_id=lot_id)
+                except NotFound:
+                    found = None
+                assert (found is None) == (expected is None), (lot_id, actor)
+                if expected is not None:
+                    assert found is not None
+                    assert _bytes(found) == _bytes(expected), (lot_id, actor)
+    owner = readers[0]
+    traced = detail_bodies.lot_detail_for(actor=owner, lot_id=traces["traced"].pk)
+    assert len(traced["certificates"]) == 4
+    assert "publish" in detail_bodies.lot_detail_for(actor=owner, lot_id=traces["draft"].pk)["allowed_actions"]
+    with pytest.raises(NotFound):  # another cooperative's
+        detail_bodies.lot_detail_for(actor=owner, lot_id=traces["plain"].pk)
+    plain = detail_bodies.lot_detail_for(actor=actor_for(other_cooperative, Role.OWNER), lot_id=traces["plain"].pk)
+    assert plain["trace_url"].endswith(f"/trace/{traces['plain'].public_id}/")
+
+
 # --- one query each ------------------------------------------------------------------------------
 def test_the_public_reads_cost_one_query(catalogue, traces, django_assert_max_num_queries):
     """Anonymous reads, after the first (the catalogue version kept): the product and the trace in one
