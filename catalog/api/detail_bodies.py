@@ -16,7 +16,7 @@ from django.utils.translation import get_language
 from catalog import selectors
 from catalog.api import serializers as s
 from catalog.gs1 import gtin_prefix_usage
-from catalog.models import EVENT_DIRECTIONS, CertificateKind, HarvestLot, LotStatus, Product, TraceDirection
+from catalog.models import EVENT_DIRECTIONS, HarvestLot, LotStatus, Product, TraceDirection, badge_text
 from catalog.policy import allowed, lot_actions, product_actions, sees_forward_detail
 from catalog.selectors.browse import badge_labels, badges_from
 from catalog.selectors.detail_sql import (
@@ -58,10 +58,10 @@ def product_body(row: ProductRow, *, actor: Actor) -> dict[str, Any]:
         "id": row.id,
         "status": row.status,
         "sku": row.sku,
-        "name": row.name_en if english and row.name_en else row.name_vi,
+        "name": _localised(english, row.name_vi, row.name_en),
         "name_vi": row.name_vi,
         "name_en": row.name_en,
-        "description": row.description_en if english and row.description_en else row.description_vi,
+        "description": _localised(english, row.description_vi, row.description_en),
         "description_vi": row.description_vi,
         "description_en": row.description_en,
         "unit": row.unit,
@@ -77,7 +77,7 @@ def product_body(row: ProductRow, *, actor: Actor) -> dict[str, Any]:
         "gtin_issuer": gtin_prefix_usage(gtin) if gtin else "",
         "vat_category": {
             "code": row.vat_code,
-            "name": row.vat_name_en if english and row.vat_name_en else row.vat_name_vi,
+            "name": _localised(english, row.vat_name_vi, row.vat_name_en),
             "subject_to_vat": row.vat_subject_to_vat,
             "rate_percent": row.vat_rate_percent,
         },
@@ -94,7 +94,7 @@ def product_body(row: ProductRow, *, actor: Actor) -> dict[str, Any]:
         "category": {
             "id": row.category_id,
             "slug": row.category_slug,
-            "name": row.category_name_en if english and row.category_name_en else row.category_name_vi,
+            "name": _localised(english, row.category_name_vi, row.category_name_en),
         },
         "images": [_image(item) for item in row.images],
         "badges": s.badges_list(badges_from([(c["kind"], c["ocop_stars"]) for c in certificates], labels)),
@@ -106,6 +106,11 @@ def product_body(row: ProductRow, *, actor: Actor) -> dict[str, Any]:
         "updated_at": s.datetime_text(moment(row.updated_at), zone),
         "allowed_actions": allowed(product_actions(actor=actor, obj=_policy_subject(row))),
     }
+
+
+def _localised(english: bool, vi: str, en: str) -> str:
+    """`catalog.models.localised` of a row's two texts: the English when English is active and it is filled in."""
+    return en if english and en else vi
 
 
 @functools.cache
@@ -141,7 +146,7 @@ def _certificate(item: list[Any], labels: dict[str, str]) -> dict[str, Any]:
         "valid_from": valid_from,
         "valid_to": valid_to,
         "ocop_stars": stars,
-        "label": f"OCOP {stars}★" if kind == CertificateKind.OCOP and stars else labels[kind],
+        "label": badge_text(kind, stars, labels[kind]),
     }
 
 
@@ -211,9 +216,9 @@ def trace_body(row: TraceRow, *, actor: Actor, on: date) -> dict[str, Any]:
         },
         "product": {
             "id": row.product_id,
-            "name": row.product_name_en if english and row.product_name_en else row.product_name_vi,
+            "name": _localised(english, row.product_name_vi, row.product_name_en),
             "gtin": row.gtin,
-            "category": row.category_name_en if english and row.category_name_en else row.category_name_vi,
+            "category": _localised(english, row.category_name_vi, row.category_name_en),
         },
         "cooperative": {
             "id": row.cooperative_id,
@@ -308,7 +313,7 @@ def lot_body(row: LotRow, *, actor: Actor) -> dict[str, Any]:
         "id": row.id,
         "product": {
             "id": row.product_id,
-            "name": row.product_name_en if english and row.product_name_en else row.product_name_vi,
+            "name": _localised(english, row.product_name_vi, row.product_name_en),
             "unit": row.unit,
         },
         "code": row.code,

@@ -691,11 +691,31 @@ class TraceView(ActorAPIView):
     permission_classes = [AllowAny]
     authentication_classes: list[Any] = []
 
+    @classmethod
+    def as_view(cls, **initkwargs: Any) -> Any:
+        return public.with_public_get(super().as_view(**initkwargs), _public_trace, personal=False)
+
     @extend_schema(responses=s.TraceOut, tags=["trace"], auth=[])
+    @one_version()
+    @conditional_read(lambda view, request, public_id: _trace_versions(public_id), personal=False)
     def get(self, request: Request, public_id: str) -> Response:
         """A published (or withdrawn) lot's public trace by the id on its QR code: product, cooperative, certificates
         and events. Public."""
         return Response(detail_bodies.public_trace(public_id=public_id, actor=self.actor))
+
+
+def _trace_versions(public_id: str) -> tuple[object, ...]:
+    """What a trace is made of: the versions its trace page's ETag covers (frontend.views.catalog.trace), the
+    same facts in the same words."""
+    return versions((Watched.LOT, public_id))
+
+
+def _public_trace(request: HttpRequest, *, public_id: str) -> tuple[tuple[object, ...], Callable[[], HttpResponseBase]]:
+    """The trace for the public fast path (catalog.api.public): no one is signed in on this view anyway (it has no
+    authentication), so every path answers the anonymous trace."""
+    return _trace_versions(public_id), lambda: Response(
+        detail_bodies.public_trace(public_id=public_id, actor=Actor.anonymous())
+    )
 
 
 # --- import and export ---------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from catalog.models import (
     PriceTier,
     Product,
     ProductStatus,
+    badge_text,
 )
 from catalog.selectors.categories import category_descendant_ids, category_subtrees, category_tree
 from catalog.selectors.search import SearchPlan, best_rank, can_correct, plan_search, rank_expression, search
@@ -480,8 +481,7 @@ def _badges(kinds: dict[str, int | None], labels: dict[str, str]) -> list[Badge]
     badges = []
     for kind in sorted(kinds, key=BADGE_ORDER.index):
         stars = kinds[kind]
-        label = f"OCOP {stars}★" if kind == CertificateKind.OCOP and stars else labels[kind]
-        badges.append(Badge(kind=kind, label=label, ocop_stars=stars))
+        badges.append(Badge(kind=kind, label=badge_text(kind, stars, labels[kind]), ocop_stars=stars))
     return badges
 
 

@@ -241,6 +241,9 @@ def _paths(corpus: dict[str, Any]) -> list[str]:
         f"/api/v1/products/{corpus['draft'].pk}/",  # 404
         f"/api/v1/products/{corpus['unverified'].pk}/",  # 404
         "/api/v1/products/999999/",  # 404
+        f"/api/v1/trace/{corpus['rice'].lots.get().public_id}/",
+        f"/api/v1/trace/{corpus['sauce'].lots.get().public_id}/",
+        "/api/v1/trace/no-such-lot/",  # 404
     ]
 
 
@@ -382,6 +385,7 @@ def test_public_reads_pin_their_queries(corpus, cooperative, django_assert_max_n
     reads = [
         ("/api/v1/products/?search=gao&province=91", {}, 3),  # the page, tiers + stock, badges
         (f"/api/v1/products/{corpus['honey'].pk}/", {}, 1),  # the product with its certificates and lots
+        (f"/api/v1/trace/{lot.public_id}/", {}, 1),  # the lot with its trace
         (f"/api/v1/lots/{lot.pk}/", {"HTTP_AUTHORIZATION": f"Bearer {secret}"}, 2),  # the token, the lot
     ]
     for path, headers, most in reads:
