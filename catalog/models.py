@@ -452,9 +452,12 @@ class Certificate(TimeStampedModel):
 
     @property
     def badge_label(self) -> str:
-        if self.kind == CertificateKind.OCOP and self.ocop_stars:
-            return f"OCOP {self.ocop_stars}★"
-        return str(self.get_kind_display())
+        return badge_text(self.kind, self.ocop_stars, str(self.get_kind_display()))
+
+
+def badge_text(kind: str, ocop_stars: int | None, kind_label: str) -> str:
+    """A certificate's badge: "OCOP 4★" for an OCOP rating, else its kind's label (`kind_label`)."""
+    return f"OCOP {ocop_stars}★" if kind == CertificateKind.OCOP and ocop_stars else kind_label
 
 
 # --- harvest lots and traceability ---------------------------------------------------------------

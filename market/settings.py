@@ -187,6 +187,10 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         server_side_binding=True,
         prepare_threshold=2,  # run twice on the connection already: prepared from its third run
     )
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The same backend, with a health check that needs no round trip on a quiet connection
+    # (market/core/postgresql/base.py).
+    DATABASES["default"]["ENGINE"] = "market.core.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # How long a transaction waits for a row lock on the locking paths (market/core/locking.py) before it answers
 # 503 "busy": a few seconds, never a hung worker.

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from decimal import Context, Decimal
 from typing import Any
 
@@ -260,11 +260,12 @@ def date_text(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def datetime_text(value: datetime | None) -> str | None:
-    """As DRF's DateTimeField writes it: in the current time zone, ISO 8601, UTC as 'Z'."""
+def datetime_text(value: datetime | None, zone: tzinfo | None = None) -> str | None:
+    """As DRF's DateTimeField writes it: in the current time zone (`zone` when the caller has it at hand: looking
+    it up costs a context-local read), ISO 8601, UTC as 'Z'."""
     if not value:
         return None
-    text = timezone.localtime(value).isoformat()
+    text = timezone.localtime(value, zone).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
@@ -543,11 +544,15 @@ def lot_detail(lot: HarvestLot, *, actor: Actor) -> dict[str, Any]:
         "certificates": [certificate.pk for certificate in lot.certificates.all()],
         "public_id": lot.public_id,
         "trace_url": selectors.lot_qr_url(lot),
-        "qr_png_url": settings.SITE_URL + reverse("catalog-lot-qr", kwargs={"public_id": lot.public_id}),
+        "qr_png_url": lot_qr_png_url(lot.public_id),
         "published_at": datetime_text(lot.published_at),
         "created_at": datetime_text(lot.created_at),
         "allowed_actions": allowed(lot_actions(actor=actor, obj=lot)),
     }
+
+
+def lot_qr_png_url(public_id: str) -> str:
+    return settings.SITE_URL + reverse("catalog-lot-qr", kwargs={"public_id": public_id})
 
 
 class EventOut(serializers.ModelSerializer):
@@ -683,6 +688,47 @@ class TraceOut(serializers.Serializer):
     one_step_back = EventOut(many=True)
     at_the_cooperative = EventOut(many=True)
     one_step_forward = ForwardStepOut(many=True)
+
+
+def trace_body(view: selectors.TraceView) -> dict[str, Any]:
+    """TraceOut's body."""
+    lot, product = view.lot, view.product
+    certificates = [
+        {
+            **certificate_brief(item.certificate),
+            "in_force_now": item.in_force_now,
+            "in_force_at_harvest": item.in_force_at_harvest,
+        }
+        for item in view.certificates
+    ]
+    return {
+        "lot": {
+            "code": lot.code,
+            "status": lot.status,
+            "harvest_date": lot.harvest_date.isoformat(),
+            "expiry_date": lot.expiry_date.isoformat() if lot.expiry_date else None,
+            "quantity_produced": dec(lot.quantity_produced),
+            "unit": product.unit,
+            "origin": lot.origin_display,
+            "plot": lot.plot,
+            "origin_province": unit_dict(lot.origin_province_code, "province"),
+            "origin_commune": unit_dict(lot.origin_commune_code, "commune"),
+        },
+        "product": {"id": product.pk, "name": product.name, "gtin": product.gtin, "category": product.category.name},
+        "cooperative": {
+            "id": product.cooperative_id,
+            "name": product.cooperative.name,
+            "province": product.cooperative.province_name,
+        },
+        "qr_url": view.qr_url,
+        "withdrawn": view.withdrawn,
+        "expired": view.expired,
+        "badges": badges_list(view.badges),
+        "certificates": certificates,
+        "one_step_back": [event_dict(event) for event in view.back],
+        "at_the_cooperative": [event_dict(event) for event in view.internal],
+        "one_step_forward": [forward_step_dict(step) for step in view.forward],
+    }
 
 
 # --- import --------------------------------------------------------------------------------------

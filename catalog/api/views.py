@@ -23,7 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from catalog import inputs, selectors, services
-from catalog.api import public
+from catalog.api import detail_bodies, public
 from catalog.api import query as query_parameters
 from catalog.api import serializers as s
 from catalog.cache import Watched, cached_with_version, catalog_version, one_version, versions
@@ -348,9 +348,12 @@ class ProductDelistView(ActorAPIView):
 
 
 def product_detail_answer(actor: Actor, product_id: int) -> Response:
-    """GET /products/{id}/'s answer, on DRF's path and (anonymous) on the public fast path."""
-    product = selectors.product_visible_get(actor=actor, product_id=product_id)
-    return Response(s.product_detail(product, actor=actor))
+    """GET /products/{id}/'s answer, on DRF's path and (anonymous) on the public fast path: the product its
+    cooperative (or staff) manages in any status, else the public one (read in one statement)."""
+    managed = selectors.product_managed_get(actor=actor, product_id=product_id)
+    if managed is not None:
+        return Response(s.product_detail(managed, actor=actor))
+    return Response(detail_bodies.public_product_detail(product_id=product_id, actor=actor))
 
 
 def _public_product_detail(
@@ -488,7 +491,7 @@ class LotDetailView(ActorAPIView):
     def get(self, request: Request, lot_id: int) -> Response:
         """One harvest lot of the caller's cooperative (alliance staff: any), with its certificates. A missing one
         and one the caller may not see are the same 404."""
-        return Response(s.lot_detail(selectors.lot_detail_get_for(actor=self.actor, lot_id=lot_id), actor=self.actor))
+        return Response(detail_bodies.lot_detail_for(actor=self.actor, lot_id=lot_id))
 
     @extend_schema(request=inputs.LotInput, responses=s.LotOut, tags=["lots"])
     def patch(self, request: Request, lot_id: int) -> Response:
@@ -708,56 +711,35 @@ class CertificateScanView(ActorAPIView):
 
 
 # --- trace ---------------------------------------------------------------------------------------
-def trace_payload(view: selectors.TraceView) -> dict[str, Any]:
-    lot, product = view.lot, view.product
-    certificates = [
-        {
-            **s.certificate_brief(item.certificate),
-            "in_force_now": item.in_force_now,
-            "in_force_at_harvest": item.in_force_at_harvest,
-        }
-        for item in view.certificates
-    ]
-    return {
-        "lot": {
-            "code": lot.code,
-            "status": lot.status,
-            "harvest_date": lot.harvest_date.isoformat(),
-            "expiry_date": lot.expiry_date.isoformat() if lot.expiry_date else None,
-            "quantity_produced": s.dec(lot.quantity_produced),
-            "unit": product.unit,
-            "origin": lot.origin_display,
-            "plot": lot.plot,
-            "origin_province": s.unit_dict(lot.origin_province_code, "province"),
-            "origin_commune": s.unit_dict(lot.origin_commune_code, "commune"),
-        },
-        "product": {"id": product.pk, "name": product.name, "gtin": product.gtin, "category": product.category.name},
-        "cooperative": {
-            "id": product.cooperative_id,
-            "name": product.cooperative.name,
-            "province": product.cooperative.province_name,
-        },
-        "qr_url": view.qr_url,
-        "withdrawn": view.withdrawn,
-        "expired": view.expired,
-        "badges": s.badges_list(view.badges),
-        "certificates": certificates,
-        "one_step_back": [s.event_dict(event) for event in view.back],
-        "at_the_cooperative": [s.event_dict(event) for event in view.internal],
-        "one_step_forward": [s.forward_step_dict(step) for step in view.forward],
-    }
-
-
 class TraceView(ActorAPIView):
     permission_classes = [AllowAny]
     authentication_classes: list[Any] = []
 
+    @classmethod
+    def as_view(cls, **initkwargs: Any) -> Any:
+        return public.with_public_get(super().as_view(**initkwargs), _public_trace, personal=False)
+
     @extend_schema(responses=s.TraceOut, tags=["trace"], auth=[])
+    @one_version()
+    @conditional_read(lambda view, request, public_id: _trace_versions(public_id), personal=False)
     def get(self, request: Request, public_id: str) -> Response:
         """A published (or withdrawn) lot's public trace by the id on its QR code: product, cooperative, certificates
         and events. Public."""
-        lot = selectors.lot_public_get(public_id=public_id)
-        return Response(trace_payload(selectors.trace_view(lot=lot, actor=self.actor)))
+        return Response(detail_bodies.public_trace(public_id=public_id, actor=self.actor))
+
+
+def _trace_versions(public_id: str) -> tuple[object, ...]:
+    """What a trace is made of: the versions its trace page's ETag covers (frontend.views.catalog.trace), the
+    same facts in the same words."""
+    return versions((Watched.LOT, public_id))
+
+
+def _public_trace(request: HttpRequest, *, public_id: str) -> tuple[tuple[object, ...], Callable[[], HttpResponseBase]]:
+    """The trace for the public fast path (catalog.api.public): no one is signed in on this view anyway (it has no
+    authentication), so every path answers the anonymous trace."""
+    return _trace_versions(public_id), lambda: Response(
+        detail_bodies.public_trace(public_id=public_id, actor=Actor.anonymous())
+    )
 
 
 # --- import and export ---------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from catalog.models import (
     PriceTier,
     Product,
     ProductStatus,
+    badge_text,
 )
 from catalog.selectors.categories import category_descendant_ids, category_subtrees, category_tree
 from catalog.selectors.search import SearchPlan, best_rank, can_correct, plan_search, rank_expression, search
@@ -417,7 +418,7 @@ def product_page(
     page = paged(query, cursor, page_size, read, _product_key)
     rows, next_cursor, sort, corrected = page.rows, page.next_cursor, page.sort, page.corrected
     if connection.vendor == "postgresql":  # page_sql read each card's stock, tiers and certificates with the rows
-        labels = _badge_labels()
+        labels = badge_labels()
         badges = {p.pk: _badges(_best_stars(p.certified), labels) for p in rows}
     else:
         attach_tiers_and_stock(rows, on=day)
@@ -488,7 +489,7 @@ def badges_for(products: list[Product], *, on: date | None = None) -> dict[int, 
         for target in targets:
             if target in per_product:
                 per_product[target].append((kind, stars))
-    labels = _badge_labels()
+    labels = badge_labels()
     return {pk: _badges(_best_stars(certified), labels) for pk, certified in per_product.items()}
 
 
@@ -501,14 +502,10 @@ def _best_stars(certified: list[tuple[str, int | None]]) -> dict[str, int | None
     return kinds
 
 
-def _badge_labels() -> dict[str, str]:
+def badge_labels() -> dict[str, str]:
     """Each certificate kind's label in the active language (read once per list: the enum's `choices`
     translates every label each time it is asked)."""
     return {kind: str(label) for kind, label in CertificateKind.choices}
-
-
-# An OCOP badge's label with its best star rating.
-OCOP_LABEL = "OCOP {stars}★"
 
 
 def _badges(kinds: dict[str, int | None], labels: dict[str, str]) -> list[Badge]:
@@ -516,15 +513,19 @@ def _badges(kinds: dict[str, int | None], labels: dict[str, str]) -> list[Badge]
     badges = []
     for kind in sorted(kinds, key=BADGE_ORDER.index):
         stars = kinds[kind]
-        label = OCOP_LABEL.format(stars=stars) if kind == CertificateKind.OCOP and stars else labels[kind]
-        badges.append(Badge(kind=kind, label=label, ocop_stars=stars))
+        badges.append(Badge(kind=kind, label=badge_text(kind, stars, labels[kind]), ocop_stars=stars))
     return badges
 
 
 def badges_of(certificates: list[Certificate]) -> list[Badge]:
     """The badges of one product from the certificates in force that cover it (already read for its
     page: no second query)."""
-    return _badges(_best_stars([(c.kind, c.ocop_stars) for c in certificates]), _badge_labels())
+    return badges_from([(c.kind, c.ocop_stars) for c in certificates], badge_labels())
+
+
+def badges_from(certified: list[tuple[str, int | None]], labels: dict[str, str]) -> list[Badge]:
+    """`badges_of` from the (kind, OCOP stars) of those certificates, with the kinds' labels (`badge_labels()`)."""
+    return _badges(_best_stars(certified), labels)
 
 
 # --- facet counts --------------------------------------------------------------------------------

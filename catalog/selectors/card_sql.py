@@ -30,14 +30,13 @@ from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.translation import get_language
 
 from catalog.commands import Sort
-from catalog.models import Category, CertificateKind
+from catalog.models import Category, CertificateKind, badge_text
 from catalog.selectors import browse, page_sql
 from catalog.selectors.browse import (
     BADGE_ORDER,
     DEFAULT_PAGE_SIZE,
-    OCOP_LABEL,
     ProductQuery,
-    _badge_labels,
+    badge_labels,
     best_rank,
     paged,
 )
@@ -68,7 +67,7 @@ class CardWords:
 def card_words(*, media: tuple[str, str]) -> CardWords:
     """The cards' words in the active language; `media`: image_url's address around a name."""
     english = (get_language() or "vi").startswith("en")  # as serializers.card_parts
-    return CardWords(english=english, labels=json.dumps(_badge_labels()), media=media)
+    return CardWords(english=english, labels=json.dumps(badge_labels()), media=media)
 
 
 @functools.cache
@@ -83,16 +82,28 @@ def _provinces() -> str:
     return json.dumps({str(unit.code): unit.name for unit in geo.provinces()})
 
 
+# A number no rating has, to find what models.badge_text writes around an OCOP rating.
+_STARS_MARKER = 2147483647
+
+
+@functools.cache
+def _ocop_around() -> tuple[str, str]:
+    """models.badge_text's OCOP badge before and after its stars ("OCOP ", "★")."""
+    head, _marker, tail = badge_text(CertificateKind.OCOP, _STARS_MARKER, "").partition(str(_STARS_MARKER))
+    return head, tail
+
+
 def _words_params(words: CardWords) -> list[Any]:
     head, tail = words.media
-    return [words.english, _units(), _provinces(), words.labels, BADGE_ORDER, CertificateKind.OCOP.value, OCOP_LABEL,
-            head, tail, _PATH_SAFE]  # fmt: skip
+    ocop_head, ocop_tail = _ocop_around()
+    return [words.english, _units(), _provinces(), words.labels, BADGE_ORDER, CertificateKind.OCOP.value, ocop_head,
+            ocop_tail, head, tail, _PATH_SAFE]  # fmt: skip
 
 
 # The parameters as columns of `w`, in `_words_params`' order.
 _WORDS = """SELECT %s::boolean AS english, %s::jsonb AS units, %s::jsonb AS provinces, %s::jsonb AS labels,
-                   %s::text[] AS kinds, %s::text AS ocop, %s::text AS ocop_label, %s::text AS media_head,
-                   %s::text AS media_tail, %s::text AS safe"""
+                   %s::text[] AS kinds, %s::text AS ocop, %s::text AS ocop_head, %s::text AS ocop_tail,
+                   %s::text AS media_head, %s::text AS media_tail, %s::text AS safe"""
 
 
 # --- the JSON, as SQL expressions giving each value's JSON text ---------------------------------------------------
@@ -143,9 +154,9 @@ _TIER = _object([("min_quantity", _decimal("t.min_quantity")), ("unit_price", _n
 _BADGE = _object(
     [
         ("kind", _string("b.kind")),
-        # browse._badges: OCOP with its best stars, else the kind's label.
+        # models.badge_text: OCOP with its best stars, else the kind's label.
         ("label", _string("CASE WHEN b.kind = w.ocop AND b.stars <> 0"
-                          " THEN replace(w.ocop_label, '{stars}', b.stars::text) ELSE w.labels ->> b.kind END")),
+                          " THEN w.ocop_head || b.stars || w.ocop_tail ELSE w.labels ->> b.kind END")),
         ("ocop_stars", _number("b.stars")),
     ]
 )  # fmt: skip

@@ -44,48 +44,6 @@ def lot_list_for(*, actor: Actor, product_id: int | None = None, status: str | N
     return queryset.select_related("product", "product__cooperative")
 
 
-def lot_detail_get_for(*, actor: Actor, lot_id: int) -> HarvestLot:
-    """`lot_get_for` (what GET /lots/{id}/ shows) in one plain statement on PostgreSQL: the lot, its product and
-    cooperative, and its certificates' ids. The ORM's select_related and prefetch cost ~3 ms of CPU per
-    request to build; the scope is `lot_list_for`'s (tests/catalog/test_public_reads.py compares the two for
-    every kind of actor). Other databases read it with the ORM."""
-    if connection.vendor != "postgresql":
-        return lot_get_for(actor=actor, lot_id=lot_id)
-    if actor.can(CATALOG_VIEW_ALL):
-        scope, params = "TRUE", []
-    elif actor.is_seller:
-        scope, params = "p.cooperative_id = %s", [actor.organisation_id]
-    else:
-        raise NotFound()
-    with connection.cursor() as cursor:
-        cursor.execute(_lot_detail_statement(scope), [lot_id, *params])
-        row = cursor.fetchone()
-    if row is None:
-        raise NotFound()
-    lot_end = rows.width(HarvestLot)
-    product_end = lot_end + rows.width(Product)
-    lot = rows.instance(HarvestLot, row[:lot_end])
-    lot.product = rows.instance(Product, row[lot_end:product_end])
-    lot.product.cooperative = rows.instance(Organisation, row[product_end:-1])
-    rows.prefetched(lot, "certificates", [rows.instance(Certificate, [pk], {"id"}) for pk in row[-1]])
-    return lot
-
-
-@functools.cache
-def _lot_detail_statement(scope: str) -> str:
-    """`lot_detail_get_for`'s statement under `scope` (one of its two), written once per process."""
-    link = HarvestLot.certificates.through._meta.db_table
-    link_lot = HarvestLot._meta.get_field("certificates").m2m_column_name()
-    return (
-        f"SELECT {rows.select_list(HarvestLot, 'l')}, {rows.select_list(Product, 'p')},"  # noqa: S608 (names from the models)
-        f" {rows.select_list(Organisation, 'o')},"
-        f" ARRAY(SELECT c.id FROM {link} lc JOIN {Certificate._meta.db_table} c ON c.id = lc.certificate_id"
-        f"   WHERE lc.{link_lot} = l.id ORDER BY c.valid_to DESC, c.id DESC)"  # Certificate.Meta.ordering
-        f" FROM {HarvestLot._meta.db_table} l JOIN {Product._meta.db_table} p ON p.id = l.product_id"
-        f" JOIN {Organisation._meta.db_table} o ON o.id = p.cooperative_id WHERE l.id = %s AND {scope}"
-    )
-
-
 # A published lot is running low once what is left is at most this share of what was harvested.
 LOW_STOCK_SHARE = Decimal("0.2")
 
@@ -125,12 +83,23 @@ def lots_in_stock(*, product: Product, on: date | None = None) -> list[HarvestLo
 
 @functools.cache
 def _lots_in_stock_statement() -> str:
-    return f"""
-        SELECT {rows.select_list(HarvestLot, "l")} FROM {HarvestLot._meta.db_table} l
-         WHERE l.product_id = %s AND l.status = %s AND l.quantity_available > 0
-           AND (l.expiry_date IS NULL OR l.expiry_date >= %s)
-         ORDER BY l.expiry_date, l.harvest_date, l.id
-    """  # noqa: S608 (table and column names from the model; every value is a parameter)
+    return (
+        f"SELECT {rows.select_list(HarvestLot, 'l')} FROM {HarvestLot._meta.db_table} l"  # noqa: S608 (names from the model)
+        f" WHERE {in_stock_condition('%s')} ORDER BY {IN_STOCK_ORDER}"
+    )
+
+
+# The order lots in stock are sold in: first to expire first.
+IN_STOCK_ORDER = "l.expiry_date, l.harvest_date, l.id"
+
+
+def in_stock_condition(product: str) -> str:
+    """`lots_in_stock`'s condition on lots `l` of `product` (a placeholder or a column of an enclosing
+    statement), then two parameters: the published status and the day."""
+    return (
+        f"l.product_id = {product} AND l.status = %s AND l.quantity_available > 0"
+        " AND (l.expiry_date IS NULL OR l.expiry_date >= %s)"
+    )
 
 
 def product_stock_available(*, product: Product, on: date | None = None) -> Decimal:
@@ -159,7 +128,7 @@ def lot_events_for(*, actor: Actor, lot_id: int | None = None) -> QuerySet[Trace
 def lot_certificates(*, lot: HarvestLot) -> list[Certificate]:
     """The lot's certificates by kind, the longest valid first (what its trace shows)."""
     if connection.vendor != "postgresql":
-        return list(lot.certificates.order_by("kind", "-valid_to"))
+        return list(lot.certificates.order_by("kind", "-valid_to", "id"))
     # Plain SQL read into instances (market.core.rows): the ORM took ~0.7 ms of CPU to build it per trace.
     with connection.cursor() as cursor:
         cursor.execute(_lot_certificates_statement(), [lot.pk])
@@ -173,7 +142,7 @@ def _lot_certificates_statement() -> str:
     return (
         f"SELECT {rows.select_list(Certificate, 'c')} FROM {link} lc"  # noqa: S608 (names from the models)
         f" JOIN {Certificate._meta.db_table} c ON c.id = lc.{field.m2m_reverse_name()}"
-        f" WHERE lc.{field.m2m_column_name()} = %s ORDER BY c.kind, c.valid_to DESC"
+        f" WHERE lc.{field.m2m_column_name()} = %s ORDER BY c.kind, c.valid_to DESC, c.id"
     )
 
 
@@ -270,9 +239,14 @@ def lot_by_digital_link(*, gtin14: str, lot_code: str) -> HarvestLot:
 
 def lot_qr_url(lot: HarvestLot) -> str:
     """What the lot's QR code holds: the GS1 Digital Link when the product has a GTIN, else our path."""
-    if lot.product.gtin:
-        return gs1.digital_link(settings.SITE_URL, lot.product.gtin, lot.code, lot.expiry_date)
-    return f"{settings.SITE_URL}/trace/{lot.public_id}/"
+    return qr_url(gtin=lot.product.gtin, code=lot.code, expiry_date=lot.expiry_date, public_id=lot.public_id)
+
+
+def qr_url(*, gtin: str, code: str, expiry_date: date | None, public_id: str) -> str:
+    """`lot_qr_url` of a lot known by these values (a row read without its model)."""
+    if gtin:
+        return gs1.digital_link(settings.SITE_URL, gtin, code, expiry_date)
+    return f"{settings.SITE_URL}/trace/{public_id}/"
 
 
 @dataclass

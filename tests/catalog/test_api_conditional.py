@@ -9,6 +9,7 @@ import pytest
 
 from catalog import services
 from tests.catalog.factories import actor_for, make_lot, make_product, product_details, tier_specs
+from tests.catalog.test_lots import add_event
 from tests.factories import member
 
 pytestmark = pytest.mark.django_db
@@ -91,3 +92,24 @@ def test_a_drafts_edit_ends_its_owners_304(api, cooperative, alliance):
     answer = owner.get(path, HTTP_IF_NONE_MATCH=etag)
     assert answer.status_code == 200
     assert answer.json()["name_vi"] == "Gạo ST24 Tân Hiệp"
+
+
+def test_the_trace_is_public_and_revalidates_until_its_lot_changes(api, rice, alliance):
+    """The trace answers 304 while its lot's trace page would (the same versions), on the fast path and on DRF's
+    (a session cookie), and in full once an event is added or the lot is withdrawn."""
+    lot = rice.lots.get()
+    path = f"/api/v1/trace/{lot.public_id}/"
+    client = api(None)
+    first = client.get(path)
+    assert first.status_code == 200
+    assert "public" in first["Cache-Control"]
+    assert client.get(path, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    signed_in = api(member(rice.cooperative))
+    assert signed_in.get(path, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    add_event(lot, kind="packing", occurred_at="2026-01-02T08:00:00+07:00", description="Đóng bao 25 kg")
+    again = client.get(path, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 200
+    assert again.json()["at_the_cooperative"][-1]["description"] == "Đóng bao 25 kg"
+    services.lot_withdraw(actor=actor_for(rice.cooperative), lot_id=lot.pk, reason="Ẩm mốc khi kiểm tra")
+    assert client.get(path, HTTP_IF_NONE_MATCH=again["ETag"]).json()["withdrawn"] is True
+    assert client.get("/api/v1/trace/no-such-lot/").status_code == 404

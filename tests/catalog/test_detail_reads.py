@@ -164,14 +164,14 @@ def test_the_lot_detail_body_says_everything_documented(api, cooperative, rice):
 
 
 def test_a_detail_read_costs_a_constant_few_queries(api, cooperative, rice, django_assert_max_num_queries):
-    """The product: itself (with cooperative, category and VAT), tiers, images, certificates, lots — its badges
-    and stock come from the certificates and lots it lists. The lot: the signed-in owner's session, user and
-    membership, then the lot (with its product) and its certificates."""
+    """The product: one statement (catalog.selectors.detail_sql) — its badges and stock come from the
+    certificates and lots it lists. The lot: the signed-in owner's session, user and membership, then the lot
+    (with its product) and its certificates."""
     anonymous = api(None)
     owner = api(member(cooperative, Role.OWNER))
     lot = HarvestLot.objects.get(code="SOON")
     anonymous.get(f"/api/v1/products/{rice.pk}/")
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(1):
         assert anonymous.get(f"/api/v1/products/{rice.pk}/").status_code == 200
     owner.get(f"/api/v1/lots/{lot.pk}/")
     with django_assert_max_num_queries(6):

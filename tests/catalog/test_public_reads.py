@@ -1,6 +1,7 @@
 """The fast public reads answer what the definitions answer: a page's rows in plain SQL (catalog.selectors.page_sql)
 are the ORM's (browse._page_rows_orm), anonymous GETs answered without DRF (catalog.api.public) are byte for byte
-what DRF's path answers, the lot detail's one statement and the API token's one statement read what the ORM reads."""
+what DRF's path answers, the API token's one statement reads what the ORM reads (the detail statements:
+test_detail_sql.py)."""
 
 from __future__ import annotations
 
@@ -146,7 +147,7 @@ def test_a_page_in_sql_reads_each_cards_stock_tiers_and_badges_as_the_definition
         browse.attach_tiers_and_stock(orm, on=day)
         badges = browse.badges_for(orm, on=day)
         assert [(p.pk, p.in_stock, p.tier_list, badges[p.pk]) for p in orm] == [
-            (p.pk, p.in_stock, p.tier_list, browse._badges(browse._best_stars(p.certified), browse._badge_labels()))
+            (p.pk, p.in_stock, p.tier_list, browse._badges(browse._best_stars(p.certified), browse.badge_labels()))
             for p in sql
         ]
 
@@ -241,6 +242,9 @@ def _paths(corpus: dict[str, Any]) -> list[str]:
         f"/api/v1/products/{corpus['draft'].pk}/",  # 404
         f"/api/v1/products/{corpus['unverified'].pk}/",  # 404
         "/api/v1/products/999999/",  # 404
+        f"/api/v1/trace/{corpus['rice'].lots.get().public_id}/",
+        f"/api/v1/trace/{corpus['sauce'].lots.get().public_id}/",
+        "/api/v1/trace/no-such-lot/",  # 404
     ]
 
 
@@ -300,34 +304,6 @@ def test_a_json_body_is_what_the_serializers_describe(corpus):
     assert set(card) == set(s.ProductCardOut().fields)
     assert card["badges"] == [{"kind": "vietgap", "label": "VietGAP", "ocop_stars": None},
                               {"kind": "ocop", "label": "OCOP 4★", "ocop_stars": 4}]  # fmt: skip
-
-
-# --- the lot detail's one statement --------------------------------------------------------------
-def test_the_lot_detail_statement_reads_what_lot_get_for_reads(corpus, cooperative, other_cooperative, buyer,
-                                                               staff_user, alliance):  # fmt: skip
-    certificate = make_certificate(cooperative, kind="globalgap", number="GG-1")
-    lot = make_lot(corpus["honey"], code="MO-2", certificates=[certificate])
-    actors = [
-        actor_for(cooperative, Role.OWNER),
-        actor_for(cooperative, Role.STAFF),
-        actor_for(other_cooperative, Role.OWNER),
-        actor_for(buyer, Role.OWNER),
-        Actor(user=staff_user, organisation=alliance, role=Role.STAFF),
-        Actor.anonymous(),
-    ]
-    for actor in actors:
-        for lot_id in (lot.pk, 999999):
-            try:
-                expected = s.lot_detail(selectors.lot_get_for(actor=actor, lot_id=lot_id), actor=actor)
-            except NotFound:
-                expected = None
-            try:
-                found = s.lot_detail(selectors.lot_detail_get_for(actor=actor, lot_id=lot_id), actor=actor)
-            except NotFound:
-                found = None
-            assert found == expected, (actor, lot_id)
-    seen = s.lot_detail(selectors.lot_detail_get_for(actor=actors[0], lot_id=lot.pk), actor=actors[0])
-    assert seen["certificates"] == [certificate.pk]
 
 
 # --- the API token's one statement ---------------------------------------------------------------
@@ -409,7 +385,8 @@ def test_public_reads_pin_their_queries(corpus, cooperative, django_assert_max_n
     lot = corpus["rice"].lots.get()
     reads = [
         ("/api/v1/products/?search=gao&province=91", {}, 3),  # the page, tiers + stock, badges
-        (f"/api/v1/products/{corpus['honey'].pk}/", {}, 3),  # the product, certificates, lots
+        (f"/api/v1/products/{corpus['honey'].pk}/", {}, 1),  # the product with its certificates and lots
+        (f"/api/v1/trace/{lot.public_id}/", {}, 1),  # the lot with its trace
         (f"/api/v1/lots/{lot.pk}/", {"HTTP_AUTHORIZATION": f"Bearer {secret}"}, 2),  # the token, the lot
     ]
     for path, headers, most in reads:
