@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.renderers import JSONRenderer
 
 from catalog import selectors
 from catalog.gs1 import gtin_prefix_usage
@@ -52,6 +53,16 @@ def dec(value: Decimal | None) -> str | None:
 
 def image_url(name: str) -> str | None:
     return _media_url(get_script_prefix(), name) if name else None
+
+
+# A name no image has, to find what reverse() writes around one.
+_MARKER = "2147483647"
+
+
+def media_url_around() -> tuple[str, str]:
+    """image_url's address before and after an image's name (the name quoted as reverse() quotes it)."""
+    head, _marker, tail = reverse("catalog-media", kwargs={"name": _MARKER}).partition(_MARKER)
+    return head, tail
 
 
 @functools.lru_cache(maxsize=20_000)
@@ -194,6 +205,14 @@ def product_card(product: Product, badges: list[Badge], parts: CardParts) -> dic
         "thumbnail_url": image_url(product.cover_thumbnail),
         "published_at": published_at.isoformat().replace("+00:00", "Z") if published_at else None,
     }
+
+
+def page_body(next_url: str | None, sort: str, cards: list[str]) -> bytes:
+    """The list's body (ProductPageOut) as DRF's JSON renderer writes it, from its cards' JSON texts: compact, not
+    ASCII-escaped, U+2028 and U+2029 escaped as it escapes them."""
+    head = JSONRenderer().render({"next": next_url, "sort": sort})
+    results = ",".join(cards).replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return head[:-1] + b',"results":[' + results.encode() + b"]}"
 
 
 class ProductPageOut(serializers.Serializer):

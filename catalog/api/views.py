@@ -3,11 +3,13 @@ the schemas of `catalog.inputs` (the same ones the pages use); detail resources 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.urls import get_script_prefix
 from django.utils.http import urlencode
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -169,32 +171,44 @@ def product_list_answer(request: HttpRequest | Request) -> HttpResponseBase:
         )
     seconds = settings.CATALOG_LIST_CACHE_SECONDS
     if seconds <= 0:
-        return Response(_product_page(request))
+        return HttpResponse(_product_page(request), content_type=JSONRenderer.media_type)
     body, hit = cached_with_version(
         "product-list",
         {"path": request.get_full_path(), "language": get_language(), "host": request.get_host()},
-        lambda: JSONRenderer().render(_product_page(request)),
+        lambda: _product_page(request),
         timeout=seconds,
     )
-    response = HttpResponse(body, content_type="application/json")
+    response = HttpResponse(body, content_type=JSONRenderer.media_type)
     response["X-Cache"] = "hit" if hit else "miss"
     return response
 
 
-def _product_page(request: HttpRequest | Request) -> dict[str, Any]:
+def _product_page(request: HttpRequest | Request) -> bytes:
+    """The list's body: on PostgreSQL its cards are the JSON texts the database wrote (selectors.card_sql), joined;
+    elsewhere s.product_card's dicts, rendered."""
     values = query_parameters.read_product_query(request.GET)
     query = selectors.ProductQuery.from_values(values)
     page_size = values.get("page_size") or selectors.browse.DEFAULT_PAGE_SIZE
-    page = selectors.product_page(query=query, cursor=values.get("cursor") or None, page_size=page_size)
-    next_url = None
-    if page.next_cursor:
-        params = {**query.as_params(), "cursor": page.next_cursor}
-        if page_size != selectors.browse.DEFAULT_PAGE_SIZE:
-            params["page_size"] = page_size
-        next_url = request.build_absolute_uri(request.path) + "?" + urlencode(params)
+    cursor = values.get("cursor") or None
+    if selectors.writes_cards():
+        written = selectors.product_card_page(query=query, words=_card_words(), cursor=cursor, page_size=page_size)
+        return s.page_body(_next_url(request, query, page_size, written.next_cursor), written.sort, written.cards)
+    page = selectors.product_page(query=query, cursor=cursor, page_size=page_size)
     parts = _card_parts()
     results = [s.product_card(p, page.badges.get(p.pk, []), parts) for p in page.products]
-    return {"next": next_url, "sort": page.sort, "results": results}
+    next_url = _next_url(request, query, page_size, page.next_cursor)
+    return JSONRenderer().render({"next": next_url, "sort": page.sort, "results": results})
+
+
+def _next_url(
+    request: HttpRequest | Request, query: selectors.ProductQuery, page_size: int, cursor: str | None
+) -> str | None:
+    if not cursor:
+        return None
+    params = {**query.as_params(), "cursor": cursor}
+    if page_size != selectors.browse.DEFAULT_PAGE_SIZE:
+        params["page_size"] = page_size
+    return request.build_absolute_uri(request.path) + "?" + urlencode(params)
 
 
 # The cards' shared parts by (catalogue version, language), in this process: the category tree changes only
@@ -213,6 +227,16 @@ def _card_parts() -> s.CardParts:
             _CARD_PARTS.clear()
         _CARD_PARTS[key] = parts
     return parts
+
+
+def _card_words() -> selectors.CardWords:
+    return _card_words_in(get_language() or "", get_script_prefix())
+
+
+@functools.lru_cache(maxsize=16)
+def _card_words_in(_language: str, _prefix: str) -> selectors.CardWords:
+    """The SQL cards' words per language and script prefix (translations are fixed for the life of a process)."""
+    return selectors.card_words(media=s.media_url_around())
 
 
 def _public_product_list(request: HttpRequest) -> tuple[tuple[object, ...], Callable[[], HttpResponseBase]]:

@@ -18,6 +18,7 @@ from catalog.selectors.browse import (
     product_page,
     public_products,
 )
+from catalog.selectors.card_sql import CardWords, card_words, product_card_page, writes_cards
 from catalog.selectors.categories import (
     category_by_key,
     category_descendant_ids,
@@ -79,6 +80,7 @@ from catalog.selectors.storefront import (
 
 __all__ = [
     "Badge",
+    "CardWords",
     "ExportType",
     "Facets",
     "ForwardStep",
@@ -89,6 +91,7 @@ __all__ = [
     "TraceView",
     "badges_for",
     "badges_of",
+    "card_words",
     "catalogue_export",
     "category_by_key",
     "category_descendant_ids",
@@ -119,6 +122,7 @@ __all__ = [
     "plan_search",
     "price_for_quantity",
     "price_tiers_for",
+    "product_card_page",
     "product_cooperative_id",
     "product_facets",
     "product_facets_within",
@@ -140,4 +144,5 @@ __all__ = [
     "trace_view",
     "vat_categories",
     "vat_category_lookup",
+    "writes_cards",
 ]

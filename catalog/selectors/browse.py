@@ -12,12 +12,12 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cached_property
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
@@ -336,15 +336,14 @@ def _ranked_among_newest(
 
 
 def _page_rows(
-    query: ProductQuery, sort: str, cursor: str | None, limit: int, *, on: date, corrected: bool
+    query: ProductQuery, sort: str, after: tuple[Any, int] | None, limit: int, *, on: date, corrected: bool
 ) -> list[Product]:
-    after = decode_cursor(cursor, sort) if cursor else None
     if connection.vendor == "postgresql":  # the same rows, without building a QuerySet (page_sql's docstring)
         from catalog.selectors import page_sql  # (it builds on this module's names)
 
         return page_sql.page_rows(
             query, sort, after, limit, day=on, corrected=corrected, candidates=CANDIDATES,
-            best_rank=best_rank(query.search_plan),
+            best_rank=best_rank(query.search_plan), reading=page_sql.PRODUCTS,
         )  # fmt: skip
     return _page_rows_orm(query, sort, after, limit, on=on, corrected=corrected)
 
@@ -364,27 +363,60 @@ def _page_rows_orm(
     return _rows(queryset, sort, limit, on=on)
 
 
-def product_page(
-    *, query: ProductQuery, cursor: str | None = None, page_size: int = DEFAULT_PAGE_SIZE, on: date | None = None
-) -> ProductPage:
-    """One page of products. A search that finds nothing as typed is read again with its typos corrected
-    (the page says so through `corrected`); no separate "does anything match" query is run first."""
-    day = on or timezone.localdate()
+Row = TypeVar("Row")
+
+
+@dataclass(frozen=True)
+class Paged(Generic[Row]):
+    rows: list[Row]
+    next_cursor: str | None
+    sort: str
+    corrected: bool
+
+
+def paged(
+    query: ProductQuery,
+    cursor: str | None,
+    page_size: int,
+    read: Callable[[str, tuple[Any, int] | None, int, bool], list[Row]],
+    key: Callable[[Row, str], tuple[Any, int]],
+) -> Paged[Row]:
+    """A page of `query`'s products, each row read by `read(sort, after (the cursor's value, id), limit,
+    corrected)`, its cursor's (value, id) in a sort given by `key(row, sort)`. A search that finds nothing as typed
+    is read again with its typos corrected (the page says so through `corrected`); no separate "does anything
+    match" query is run first."""
     page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
     sort = query.effective_sort
     plan = query.search_plan
     if sort == Sort.RELEVANCE and (plan.unusable or plan.is_empty):
         sort = Sort.NEWEST  # nothing to rank by
-    rows = _page_rows(query, sort, cursor, page_size + 1, on=day, corrected=False)
+    after = decode_cursor(cursor, sort) if cursor else None
+    rows = read(sort, after, page_size + 1, False)
     corrected = not rows and can_correct(plan)
     if corrected:
-        rows = _page_rows(query, sort, cursor, page_size + 1, on=day, corrected=True)
+        rows = read(sort, after, page_size + 1, True)
     next_cursor = None
     if len(rows) > page_size:
         rows = rows[:page_size]
-        last = rows[-1]
-        name = _SORT_KEYS[sort][0]
-        next_cursor = encode_cursor(sort, getattr(last, name), last.pk)
+        next_cursor = encode_cursor(sort, *key(rows[-1], sort))
+    return Paged(rows=rows, next_cursor=next_cursor, sort=sort, corrected=corrected)
+
+
+def _product_key(product: Product, sort: str) -> tuple[Any, int]:
+    return getattr(product, _SORT_KEYS[sort][0]), product.pk
+
+
+def product_page(
+    *, query: ProductQuery, cursor: str | None = None, page_size: int = DEFAULT_PAGE_SIZE, on: date | None = None
+) -> ProductPage:
+    """One page of products (`paged`), with its cards' tiers, stock and badges."""
+    day = on or timezone.localdate()
+
+    def read(sort: str, after: tuple[Any, int] | None, limit: int, corrected: bool) -> list[Product]:
+        return _page_rows(query, sort, after, limit, on=day, corrected=corrected)
+
+    page = paged(query, cursor, page_size, read, _product_key)
+    rows, next_cursor, sort, corrected = page.rows, page.next_cursor, page.sort, page.corrected
     if connection.vendor == "postgresql":  # page_sql read each card's stock, tiers and certificates with the rows
         labels = badge_labels()
         badges = {p.pk: _badges(_best_stars(p.certified), labels) for p in rows}

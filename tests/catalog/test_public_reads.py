@@ -106,8 +106,9 @@ def _both(
     plan = query.search_plan
     orm = browse._page_rows_orm(query, sort, after, limit, on=day, corrected=corrected)
     sql = page_sql.page_rows(
-        query, sort, after, limit, day=day, corrected=corrected, candidates=candidates, best_rank=browse.best_rank(plan)
-    )
+        query, sort, after, limit, day=day, corrected=corrected, candidates=candidates,
+        best_rank=browse.best_rank(plan), reading=page_sql.PRODUCTS,
+    )  # fmt: skip
     return orm, sql
 
 
