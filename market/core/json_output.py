@@ -2,22 +2,21 @@
 
 DRF's JSONRenderer (`json.dumps` with DRF's encoder, then U+2028/U+2029 escaped) was ~10–12 % of the web CPU
 of the public product list and a few % of every other answer; orjson writes the same document in a
-twentieth of the time. The bytes must not change (ETags, cached pages and clients compare them), so orjson
-writes only what it writes exactly as `json.dumps(ensure_ascii=False, separators=(",", ":"))` does — text
-(every code point checked), ints, bools, None, dicts and lists — and everything else reaches DRF's own
-code:
-- types `json` knows but orjson writes its own way come to `_default` (`OPT_PASSTHROUGH_*`): subclasses of
-  str/int/dict/list/tuple as `json` sees them (a dict subclass through its `items()`), datetimes, dates,
-  times, dataclasses, and whatever else DRF's encoder converts (lazy text, Decimal, UUID subclasses, bytes,
-  QuerySets …) through DRF's encoder itself, a float result written as `json` writes a float;
-- what orjson would write differently and cannot hand over is looked for before it writes (`_orjson_writes`):
-  floats (it writes NaN and ±Infinity as null where DRF refuses them, and 1e-05 as 0.00001) and enums whose
-  value is not what `json` writes (orjson writes an enum's value; `json` a str/int member's own text or
-  number, and refuses any other enum);
-- anything orjson refuses (ints beyond 64 bits, keys that are not exact str, nesting past 254 levels, lone
-  surrogates, a cycle), an iterator (`json` would see it empty after orjson used it), floats, an indent
-  (`Accept: application/json; indent=4`), or settings that ask DRF for ASCII or spaced JSON: DRF renders,
-  with its answer or its error (NaN's ValueError, a TypeError) exactly as before.
+fifteenth of the time. The bytes must not change (ETags, cached pages and clients compare them), so orjson
+writes only what it writes as `json.dumps(ensure_ascii=False, separators=(",", ":"))` does — text (every
+code point checked), ints, bools, None, dicts, lists, and subclasses of these read as `json` reads them
+(a TextChoices member is its text) — and DRF's own code does the rest:
+- what orjson does not know or is told to hand over (`OPT_PASSTHROUGH_DATETIME`/`_DATACLASS`) comes to
+  `_default`, which asks DRF's encoder (lazy text, datetimes with their "Z", Decimal, UUID, bytes,
+  QuerySets …) and writes a float it answers as `json` does;
+- what orjson would write otherwise and cannot hand over is looked for before it writes
+  (`_orjson_writes`): floats (orjson writes NaN and ±Infinity as null where DRF refuses them, and 1e-05
+  as 0.00001), enums that are not str or int (orjson writes their value, DRF refuses them), and containers
+  with their own items()/iteration (orjson reads the underlying dict or list);
+- these, what orjson refuses (ints past 64 bits, keys that are not str, nesting past 254 levels, lone
+  surrogates, a cycle), an iterator (`json` would find it empty after orjson), an indent (`Accept:
+  application/json; indent=4`) and settings asking for ASCII or spaced JSON are rendered by DRF, with its
+  answer or its error (NaN's ValueError, a TypeError) exactly as before.
 `tests/core/test_json_output.py` compares both renderers byte for byte over generated documents.
 """
 
@@ -28,7 +27,6 @@ import gc
 import math
 import re
 from collections.abc import Iterator, Mapping
-from functools import cache
 from itertools import compress
 from typing import Any
 
@@ -38,7 +36,7 @@ from rest_framework.utils.encoders import JSONEncoder
 
 # orjson writes at most 254 nested levels: deeper documents go to DRF, and so does a cycle.
 MAX_DEPTH = 254
-_OPTIONS = orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 _CONTAINERS = (dict, list, tuple)
 # DRF escapes both (JSON allows them raw, JavaScript before ES2019 does not); as UTF-8 they are E2 80 A8/A9.
 _LINE_SEPARATORS = re.compile(b"\xe2\x80[\xa8\xa9]")
@@ -59,20 +57,22 @@ _PLAIN = frozenset(_OPENED | _LEAVES)
 
 def _learn(cls: type) -> bool:
     """Put `cls` among the containers or the leaves; False if orjson would write its values otherwise than
-    `json`: a float (orjson writes NaN and ±Infinity as null where DRF refuses them, and 1e-05 as 0.00001),
-    or an enum whose value is not what `json` writes (orjson writes member.value; `json` writes a str or int
-    member as the text or number it is — a TextChoices member is its value — and refuses any other enum)."""
-    if issubclass(cls, _CONTAINERS):
+    `json`: a float (orjson writes NaN and ±Infinity as null where DRF refuses them, and 1e-05 as 0.00001), an
+    enum that is not a str or an int (orjson writes its value, `json` refuses it; a TextChoices member both
+    write as the text it is), a container whose own items()/iteration `json` would follow (orjson reads the
+    underlying dict or list: an OrderedDict moved around)."""
+    if issubclass(cls, dict):
+        own = cls.items is dict.items
+    elif issubclass(cls, list | tuple):
+        own = cls.__iter__ is list.__iter__ or cls.__iter__ is tuple.__iter__
+    else:
+        own = not issubclass(cls, float) and not (issubclass(cls, enum.Enum) and not issubclass(cls, str | int))
+        if own:
+            _LEAVES.add(cls)
+        return own
+    if own:
         _OPENED.add(cls)
-        return True
-    if issubclass(cls, float):
-        return False
-    if issubclass(cls, enum.Enum):
-        as_json = str.__str__ if issubclass(cls, str) else int.__int__ if issubclass(cls, int) else None
-        if as_json is None or any(type(m.value) is not type(as_json(m)) or m.value != as_json(m) for m in cls):
-            return False
-    _LEAVES.add(cls)
-    return True
+    return own
 
 
 def _orjson_writes(data: Any) -> bool:
@@ -98,34 +98,18 @@ def _orjson_writes(data: Any) -> bool:
     return False
 
 
-@cache
-def _iterates_own_items(cls: type) -> bool:
-    """Whether `json` meets the items `gc.get_referents` showed: a subclass's items() or iteration not redefined."""
-    if issubclass(cls, dict):
-        return cls.items is dict.items
-    return cls.__iter__ is list.__iter__ or cls.__iter__ is tuple.__iter__
-
-
 def _default(obj: Any) -> Any:
     """What orjson hands over (OPT_PASSTHROUGH_*, and types it does not know) made into what `json` writes."""
-    if isinstance(obj, str):
-        return str.__str__(obj)  # a subclass's text, as `json` writes it (not its __str__)
-    if isinstance(obj, int):
-        return int.__int__(obj)
-    if isinstance(obj, _CONTAINERS):
-        # `json` takes a dict subclass's items() (an OrderedDict's own order) and iterates a list subclass.
-        value: Any = dict(obj.items()) if isinstance(obj, dict) else list(obj)
-        walked = _iterates_own_items(type(obj))
-    elif isinstance(obj, Iterator):
+    if isinstance(obj, tuple):
+        return list(obj)  # a named tuple: `json` writes its items
+    if isinstance(obj, Iterator):
         raise _Unwritable  # used up here, it would be empty when DRF writes the document
-    else:
-        value = _drf_encoder.default(obj)  # DRF's own conversions: lazy text, Decimal, datetimes, QuerySets…
-        if type(value) is float:
-            if not math.isfinite(value):
-                raise _Unwritable  # DRF refuses it with its own error
-            return orjson.Fragment(float.__repr__(value))  # as `json` writes a float
-        walked = False
-    if not walked and isinstance(value, _CONTAINERS) and not _orjson_writes(value):
+    value = _drf_encoder.default(obj)  # DRF's own conversions: lazy text, Decimal, datetimes, QuerySets…
+    if type(value) is float:
+        if not math.isfinite(value):
+            raise _Unwritable  # DRF refuses it with its own error
+        return orjson.Fragment(float.__repr__(value))  # as `json` writes a float
+    if isinstance(value, _CONTAINERS) and not _orjson_writes(value):
         raise _Unwritable
     return value
 
