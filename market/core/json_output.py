@@ -134,7 +134,7 @@ class JSONRenderer(renderers.JSONRenderer):
         self, data: Any, accepted_media_type: str | None = None, renderer_context: Mapping[str, Any] | None = None
     ) -> bytes:
         plain = data is not None and self.compact and not self.ensure_ascii
-        if plain and self.get_indent(accepted_media_type, renderer_context or {}) is None:
+        if plain and self.get_indent(accepted_media_type or "", renderer_context or {}) is None:
             body = orjson_dumps(data)
             if body is not None:
                 return body
