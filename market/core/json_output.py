@@ -61,35 +61,34 @@ def _learn(cls: type) -> bool:
     enum that is not a str or an int (orjson writes its value, `json` refuses it; a TextChoices member both
     write as the text it is), a container whose own items()/iteration `json` would follow (orjson reads the
     underlying dict or list: an OrderedDict moved around)."""
-    if issubclass(cls, dict):
-        own = cls.items is dict.items
-    elif issubclass(cls, list | tuple):
-        own = cls.__iter__ is list.__iter__ or cls.__iter__ is tuple.__iter__
-    else:
-        own = not issubclass(cls, float) and not (issubclass(cls, enum.Enum) and not issubclass(cls, str | int))
-        if own:
-            _LEAVES.add(cls)
-        return own
-    if own:
-        _OPENED.add(cls)
-    return own
+    if issubclass(cls, _CONTAINERS):
+        if issubclass(cls, dict):
+            as_stored = cls.items is dict.items
+        else:
+            as_stored = cls.__iter__ is list.__iter__ or cls.__iter__ is tuple.__iter__
+        if as_stored:
+            _OPENED.add(cls)
+        return as_stored
+    if issubclass(cls, float) or (issubclass(cls, enum.Enum) and not issubclass(cls, str | int)):
+        return False
+    _LEAVES.add(cls)
+    return True
 
 
 def _orjson_writes(data: Any) -> bool:
-    """Whether orjson writes `data` as `json` does: no float and no refused enum at any depth.
+    """Whether orjson writes `data` as `json` does: none of what `_learn` refuses at any depth.
 
     The walk goes level by level at C speed (`gc.get_referents` lists the items of a level's containers);
     Python looks only at the distinct types of a level: a Python loop over every value would cost three
     times what orjson spends writing the document."""
     items = [data]
     for _depth in range(MAX_DEPTH):
-        kinds = list(map(type, items))
-        types = set(kinds)
+        types = set(map(type, items))
         if not types <= _PLAIN:
             if not all(map(_learn, types - _OPENED - _LEAVES)):
                 return False
             # Other tracked objects (an enum member, a UUID) are not looked inside: only the containers are.
-            items = list(compress(items, map(_OPENED.__contains__, kinds)))
+            items = list(compress(items, map(_OPENED.__contains__, map(type, items))))
         elif types.isdisjoint(_OPENED):
             return True
         if not items:
