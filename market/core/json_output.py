@@ -129,6 +129,13 @@ def orjson_dumps(data: Any) -> bytes | None:
 class JSONRenderer(renderers.JSONRenderer):
     """DRF's JSONRenderer (same bytes, media type, format and errors), written by orjson where it can."""
 
+    def get_indent(self, accepted_media_type: str, renderer_context: Mapping[str, Any]) -> int | None:
+        """DRF's answer without parsing a media type that has no parameters (no `indent=`): the parse cost as
+        much as orjson writing a product."""
+        if ";" not in accepted_media_type:
+            return renderer_context.get("indent")
+        return super().get_indent(accepted_media_type, renderer_context)
+
     def render(
         self, data: Any, accepted_media_type: str | None = None, renderer_context: Mapping[str, Any] | None = None
     ) -> bytes:
