@@ -129,10 +129,10 @@ def orjson_dumps(data: Any) -> bytes | None:
 class JSONRenderer(renderers.JSONRenderer):
     """DRF's JSONRenderer (same bytes, media type, format and errors), written by orjson where it can."""
 
-    def get_indent(self, accepted_media_type: str, renderer_context: Mapping[str, Any]) -> int | None:
+    def get_indent(self, accepted_media_type: str | None, renderer_context: Mapping[str, Any]) -> int | None:
         """DRF's answer without parsing a media type that has no parameters (no `indent=`): the parse cost as
-        much as orjson writing a product."""
-        if ";" not in accepted_media_type:
+        much as orjson writing a product. DRF's own render() passes None when nothing was negotiated."""
+        if ";" not in (accepted_media_type or ""):
             return renderer_context.get("indent")
         return super().get_indent(accepted_media_type, renderer_context)
 
@@ -140,7 +140,7 @@ class JSONRenderer(renderers.JSONRenderer):
         self, data: Any, accepted_media_type: str | None = None, renderer_context: Mapping[str, Any] | None = None
     ) -> bytes:
         plain = data is not None and self.compact and not self.ensure_ascii
-        if plain and self.get_indent(accepted_media_type or "", renderer_context or {}) is None:
+        if plain and self.get_indent(accepted_media_type, renderer_context or {}) is None:
             body = orjson_dumps(data)
             if body is not None:
                 return body
