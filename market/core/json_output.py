@@ -132,9 +132,9 @@ class JSONRenderer(renderers.JSONRenderer):
     def get_indent(self, accepted_media_type: str | None, renderer_context: Mapping[str, Any]) -> int | None:
         """DRF's answer without parsing a media type that has no parameters (no `indent=`): the parse cost as
         much as orjson writing a product. DRF's own render() passes None when nothing was negotiated."""
-        if ";" not in (accepted_media_type or ""):
-            return renderer_context.get("indent")
-        return super().get_indent(accepted_media_type, renderer_context)
+        if accepted_media_type and ";" in accepted_media_type:
+            return super().get_indent(accepted_media_type, renderer_context)
+        return renderer_context.get("indent")
 
     def render(
         self, data: Any, accepted_media_type: str | None = None, renderer_context: Mapping[str, Any] | None = None
