@@ -637,7 +637,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["market.core.json_output.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
         "market.core.json_input.JSONParser",
         "rest_framework.parsers.FormParser",

@@ -25,12 +25,12 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 from rest_framework import exceptions
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.cache import one_version
 from market.core.api import exception_handler
+from market.core.json_output import JSONRenderer
 from market.core.throttling import AnonWindowThrottle
 from market.organisations.drf import read_conditionally
 from market.organisations.permissions import Actor

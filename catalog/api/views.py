@@ -18,7 +18,6 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
-from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -42,6 +41,7 @@ from market.core.errors import NotFound, ValidationFailed
 from market.core.exports import XLSX_MEDIA_TYPE
 from market.core.inputs import IdInput, input_mode, read_input
 from market.core.json_input import JSONParser
+from market.core.json_output import JSONRenderer
 from market.core.listing import UPDATED_SINCE, ListEndpoint, list_response, wants_sync
 from market.core.storage import private_file_response
 from market.organisations.drf import NO_SCOPE, ActorAPIView, conditional_read

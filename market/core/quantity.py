@@ -88,11 +88,14 @@ def is_mass_unit(unit: str) -> bool:
 
 
 def base_unit(unit: str) -> str:
-    """What prices of `unit` are compared in: kg for mass, lít for volume, the unit itself otherwise."""
+    """What prices of `unit` are compared in: kg for mass, lít for volume, the unit itself otherwise.
+
+    The plain text, not the Unit member: a member in an API document (the product cards) makes the JSON
+    renderer sort containers from other objects item by item (market.core.json_output)."""
     if unit in KG_PER_UNIT:
-        return Unit.KG
+        return Unit.KG.value
     if unit in LITRES_PER_UNIT:
-        return Unit.LIT
+        return Unit.LIT.value
     return unit
 
 

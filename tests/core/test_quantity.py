@@ -74,3 +74,11 @@ def test_jars_boxes_packs_and_bottles_are_counted_whole_and_litres_are_not():
     assert Unit.KG not in WHOLE_UNITS
     assert UNIT_SYMBOLS[Unit.CHAI_1L] == "chai 1 lít"
     assert set(UNIT_SYMBOLS) == set(Unit.values)
+
+
+def test_the_base_unit_is_plain_text():
+    from market.core.quantity import base_unit
+
+    # A Unit member in the product cards would make the JSON renderer sort that level item by item.
+    assert type(base_unit(Unit.TAN)) is str
+    assert type(base_unit(Unit.CHAI_500)) is str
