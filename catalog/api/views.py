@@ -3,7 +3,6 @@ the schemas of `catalog.inputs` (the same ones the pages use); detail resources 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -24,7 +23,14 @@ from catalog import inputs, selectors, services
 from catalog.api import public
 from catalog.api import query as query_parameters
 from catalog.api import serializers as s
-from catalog.cache import Watched, cached_with_version, catalog_version, one_version, versions
+from catalog.cache import (
+    Watched,
+    cached_with_version,
+    cached_with_version_key,
+    catalog_version,
+    one_version,
+    versions,
+)
 from catalog.commands import CertificateDetails, LotDetails, ProductDetails
 from catalog.permissions import (
     CATALOG_IMPORT,
@@ -133,7 +139,7 @@ class ProductListView(ActorAPIView):
 
     @classmethod
     def as_view(cls, **initkwargs: Any) -> Any:
-        return public.with_public_get(super().as_view(**initkwargs), _public_product_list, personal=False)
+        return public.with_public_get(super().as_view(**initkwargs), _PUBLIC_PRODUCT_LIST, personal=False)
 
     @extend_schema(
         parameters=PRODUCT_QUERY_PARAMETERS,
@@ -159,6 +165,13 @@ class ProductListView(ActorAPIView):
         return Response(s.ProductDetailOut(product, context=_out(self)).data, status=status.HTTP_201_CREATED)
 
 
+LIST_CACHE = "product-list"  # the rendered pages of GET /products/ (catalog.cache.cached_with_version)
+
+
+def _list_cache_params(request: HttpRequest | Request) -> dict[str, Any]:
+    return {"path": request.get_full_path(), "language": get_language(), "host": request.get_host()}
+
+
 def product_list_answer(request: HttpRequest | Request) -> HttpResponseBase:
     """GET /products/'s answer, on DRF's path and on the public fast path (catalog.api.public)."""
     if wants_sync(request):
@@ -171,10 +184,7 @@ def product_list_answer(request: HttpRequest | Request) -> HttpResponseBase:
     if seconds <= 0:
         return Response(_product_page(request))
     body, hit = cached_with_version(
-        "product-list",
-        {"path": request.get_full_path(), "language": get_language(), "host": request.get_host()},
-        lambda: JSONRenderer().render(_product_page(request)),
-        timeout=seconds,
+        LIST_CACHE, _list_cache_params(request), lambda: JSONRenderer().render(_product_page(request)), timeout=seconds
     )
     response = HttpResponse(body, content_type="application/json")
     response["X-Cache"] = "hit" if hit else "miss"
@@ -215,8 +225,14 @@ def _card_parts() -> s.CardParts:
     return parts
 
 
-def _public_product_list(request: HttpRequest) -> tuple[tuple[object, ...], Callable[[], HttpResponseBase]]:
-    return versions(), lambda: product_list_answer(request)
+def _list_kept(request: HttpRequest) -> list[str]:
+    """The rendered page this request's answer reads, when the page cache is on."""
+    if settings.CATALOG_LIST_CACHE_SECONDS <= 0:
+        return []
+    return [cached_with_version_key(LIST_CACHE, _list_cache_params(request))]
+
+
+_PUBLIC_PRODUCT_LIST = public.PublicRead(watched=lambda: (), answer=product_list_answer, kept=_list_kept)
 
 
 class ProductFacetsView(ActorAPIView):
@@ -274,7 +290,7 @@ class ProductDetailView(ActorAPIView):
 
     @classmethod
     def as_view(cls, **initkwargs: Any) -> Any:
-        return public.with_public_get(super().as_view(**initkwargs), _public_product_detail, personal=True)
+        return public.with_public_get(super().as_view(**initkwargs), _PUBLIC_PRODUCT_DETAIL, personal=True)
 
     @extend_schema(responses=s.ProductDetailOut, tags=["catalogue"])
     @one_version()
@@ -329,10 +345,10 @@ def product_detail_answer(actor: Actor, product_id: int) -> Response:
     return Response(s.product_detail(product, actor=actor))
 
 
-def _public_product_detail(
-    request: HttpRequest, *, product_id: int
-) -> tuple[tuple[object, ...], Callable[[], HttpResponseBase]]:
-    return versions((Watched.PRODUCT, product_id)), lambda: product_detail_answer(Actor.anonymous(), product_id)
+_PUBLIC_PRODUCT_DETAIL = public.PublicRead(
+    watched=lambda product_id: ((Watched.PRODUCT, product_id),),
+    answer=lambda request, product_id: product_detail_answer(Actor.anonymous(), product_id),
+)
 
 
 class PriceTierView(ActorAPIView):
