@@ -44,7 +44,6 @@ from market.organisations.permissions import Actor
 PLAIN_ACCEPT = frozenset({"", "*/*", "application/json", "application/*"})
 
 
-
 def _nothing_kept(request: HttpRequest, **kwargs: Any) -> list[str]:
     return []
 

@@ -111,7 +111,7 @@ def test_a_warm_product_page_reads_no_sql(shop, redis_calls):
     _cost(client, path, redis_calls)
     queries, redis = _cost(client, path, redis_calls)
     assert queries == 0
-    assert redis == 2  # the catalogue's, the product's and its cooperative's versions; the kept content
+    assert redis == 1  # the catalogue's, the product's and its cooperative's versions with the kept content
 
 
 PERSONAL_QUERIES = 2  # the session; the user with their organisations and unread bell (frontend.visitor)
