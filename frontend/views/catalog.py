@@ -32,7 +32,7 @@ from catalog.policy import allowed, product_actions
 from catalog.pricing import PriceQuote
 from frontend import shell, trace_content
 from frontend.conditional import conditional_page
-from frontend.fragments import fragment_part, kept_parts, product_cards
+from frontend.fragments import fragment_key, fragment_part, kept_parts, product_cards
 from frontend.product_content import ProductContent, content_html
 from frontend.schema_forms import Choices, SchemaForm
 from market.core import inputs as core_inputs
@@ -118,10 +118,25 @@ def _category_names(_version: int, _day: str, _language: str) -> dict[int, str]:
     return {node.id: node.name for node in selectors.category_tree()}
 
 
+FILTERS = "catalogue-filters"  # the catalogue page's filter column, kept (frontend.fragments)
+
+
+def _filters_params(request: ActorRequest, corrected: bool) -> dict[str, Any]:
+    """What the filter column shows besides the catalogue: the parameters but the cursor (it only pages the
+    products), and whether the search's typos were corrected."""
+    asked = sorted((name, values) for name, values in request.GET.lists() if name != "cursor")
+    return {"asked": asked, "corrected": corrected}
+
+
+def _catalogue_reads(request: ActorRequest) -> list[str]:
+    """What the catalogue page reads from Redis before it knows its answer: the catalogue version and its filter
+    column (as kept for a search that needed no correction: only a corrected one reads its own afterwards)."""
+    return [*version_keys(), fragment_key(FILTERS, _filters_params(request, corrected=False))]
+
+
 @require_safe
 @one_version()
-# The cards and facets: catalogue-wide writes, and the date.
-@conditional_page(lambda request: versions(), ahead=lambda request: version_keys())
+@conditional_page(lambda request: versions(), ahead=_catalogue_reads)  # the cards and facets: catalogue-wide writes
 def catalogue(request: ActorRequest) -> HttpResponse:
     values, errors = _read_filters(request)
     query = selectors.ProductQuery.from_values(values)
@@ -149,10 +164,9 @@ def catalogue(request: ActorRequest) -> HttpResponse:
         return render(request, "frontend/catalog/results.html", results, status=status)
     # The filters (the form as typed, with its messages, and the facet counts) are the same for everyone asking
     # with the same parameters until the next catalogue write; the cursor only pages the products.
-    filters_asked = sorted((name, values) for name, values in request.GET.lists() if name != "cursor")
     filters_part = fragment_part(
-        "catalogue-filters",
-        {"asked": filters_asked, "corrected": page.corrected},
+        FILTERS,
+        _filters_params(request, page.corrected),
         lambda: _render_filters(request, query, page.corrected),
         seconds=FACETS_FRESH_SECONDS,
     )

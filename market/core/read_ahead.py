@@ -137,12 +137,20 @@ def forget() -> None:
 # only when its stamp is the one read with it, so a stale part is never shown; the next writer replaces it.
 
 
+def kept_many(keys: Sequence[str], stamp: tuple[object, ...]) -> dict[str, Any]:
+    """The values kept under `keys` that were made under `stamp`, by key."""
+    entries = get_many(keys)
+    return {key: entry[1] for key, entry in entries.items() if tuple(entry[0]) == stamp}
+
+
 def kept(key: str, stamp: tuple[object, ...]) -> Any | None:
     """The value kept under `key` if it was made under `stamp`, else None."""
-    entry = get_many([key]).get(key)
-    if entry is None or tuple(entry[0]) != stamp:
-        return None
-    return entry[1]
+    return kept_many([key], stamp).get(key)
+
+
+def keep_many(values: dict[str, Any], stamp: tuple[object, ...], seconds: int) -> None:
+    """Keep each value (made under `stamp`) under its key, for `kept`."""
+    cache.set_many({key: (stamp, value) for key, value in values.items()}, seconds)
 
 
 def keep(key: str, stamp: tuple[object, ...], value: Any, seconds: int) -> None:
