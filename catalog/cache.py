@@ -118,13 +118,13 @@ def versions(*objects: tuple[Watched, object], also: Sequence[str] = ()) -> tupl
     and each object's version, then the versions (of market.core.versions) named in `also` (a product page's
     cooperative's storefront version). Inside `one_version()` the catalogue version read here is the one the
     rest of the request uses."""
-    _version, *keys = version_keys(*objects, also=also)
-    found = read_ahead.get_many([VERSION_KEY, *keys])
+    keys = version_keys(*objects, also=also)
+    found = read_ahead.get_many(keys)
     seen = _read.get()
     if VERSION_KEY in found and seen is not None:
         seen.setdefault(VERSION_KEY, found[VERSION_KEY])
     catalogue = found[VERSION_KEY] if VERSION_KEY in found else catalog_version()
-    return (catalogue, timezone.localdate().isoformat(), *data_versions.current(keys, found))
+    return (catalogue, timezone.localdate().isoformat(), *data_versions.current(keys[1:], found))
 
 
 def cached(name: str, params: dict[str, Any], compute: Callable[[], T], timeout: int = DEFAULT_TIMEOUT) -> T:

@@ -302,10 +302,13 @@ def _quote(product: Product, params: Any) -> tuple[PriceQuote | None, str | None
         return None, "; ".join(m for ms in error.fields.values() for m in ms) or error.message, part
 
 
-def _storefront_of(product_id: int) -> list[str] | None:
-    """The key of the product's cooperative's storefront version (None: no such product)."""
-    cooperative_id = selectors.product_cooperative_id(product_id)
-    return None if cooperative_id is None else [storefront_key(cooperative_id)]
+def _storefront_of(request: ActorRequest, product_id: int) -> list[str] | None:
+    """The key of the product's cooperative's storefront version (None: no such product). Looked up once per
+    request: what is read ahead and `_product_versions` share it."""
+    if "product_storefront" not in request.__dict__:
+        cooperative_id = selectors.product_cooperative_id(product_id)
+        request.__dict__["product_storefront"] = None if cooperative_id is None else [storefront_key(cooperative_id)]
+    return request.__dict__["product_storefront"]
 
 
 def _product_versions(request: ActorRequest, product_id: int) -> tuple[object, ...]:
@@ -313,7 +316,7 @@ def _product_versions(request: ActorRequest, product_id: int) -> tuple[object, .
     its cooperative's storefront version (its name, address and story are on the page; a profile edit moves
     only that). Read once per request: the ETag and the kept content share it."""
     if "product_versions" not in request.__dict__:
-        also = _storefront_of(product_id)
+        also = _storefront_of(request, product_id)
         if also is None:  # no such product: the view answers 404
             request.__dict__["product_versions"] = (*versions((Watched.PRODUCT, product_id)), None)
         else:
@@ -327,7 +330,7 @@ def _product_kept_key(product_id: int) -> str:
 
 def _product_reads(request: ActorRequest, product_id: int) -> list[str]:
     """What the product page reads from Redis before it knows its answer: its versions and its kept content."""
-    versions_read = version_keys((Watched.PRODUCT, product_id), also=_storefront_of(product_id) or ())
+    versions_read = version_keys((Watched.PRODUCT, product_id), also=_storefront_of(request, product_id) or ())
     return [*versions_read, _product_kept_key(product_id)]
 
 
@@ -467,9 +470,9 @@ def _trace_page(request: ActorRequest, find_lot: Callable[[], HarvestLot], ident
     day moves, as the ETag says, for everyone who sees the same shipments (`_trace_kept_key`): kept rendered,
     stamped with those versions (market.core.read_ahead.kept). `ident`: the lot's name under its version (None:
     rendered, not kept)."""
-    if ident is not None:
-        key, stamp = _trace_kept_key(request, ident), _lot_versions(request, ident)
-        parts = read_ahead.kept(key, stamp)
+    kept_as = None if ident is None else (_trace_kept_key(request, ident), _lot_versions(request, ident))
+    if kept_as is not None:
+        parts = read_ahead.kept(*kept_as)
         if parts is not None:
             return shell.page(request, TRACE_TEMPLATE, parts)
     view = selectors.trace_view(lot=find_lot(), actor=request.actor)
@@ -478,8 +481,8 @@ def _trace_page(request: ActorRequest, find_lot: Callable[[], HarvestLot], ident
         "title": mark_safe(trace_content.title_text(view)),  # noqa: S308
         "content": mark_safe(trace_content.content_html(view)),  # noqa: S308
     }
-    if ident is not None:
-        read_ahead.keep(key, stamp, parts, TRACE_PARTS_SECONDS)
+    if kept_as is not None:
+        read_ahead.keep(*kept_as, parts, TRACE_PARTS_SECONDS)
     return shell.page(request, TRACE_TEMPLATE, parts)
 
 
