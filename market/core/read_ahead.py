@@ -21,7 +21,7 @@ by key, as before.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -45,8 +45,21 @@ class Window:
 
 @dataclass(frozen=True)
 class _Read:
+    """What was read ahead: the keys asked, and the values found as Redis sent them (`loads` decodes one when it
+    is first asked for: a 304 never unpickles the kept content read with its versions) or, from another
+    cache, decoded already (`loads` None)."""
+
     asked: frozenset[str]
     found: dict[str, Any] = field(default_factory=dict)
+    loads: Callable[[bytes], Any] | None = None
+    decoded: dict[str, Any] = field(default_factory=dict)
+
+    def get(self, key: str) -> Any:
+        if self.loads is None:
+            return self.found[key]
+        if key not in self.decoded:
+            self.decoded[key] = self.loads(self.found[key])
+        return self.decoded[key]
 
 
 _ahead: ContextVar[_Read | None] = ContextVar("read_ahead", default=None)
@@ -71,36 +84,35 @@ def _count_elsewhere(window: Window) -> int:
         return 1
 
 
-def _ask(keys: Sequence[str], window: Window | None) -> tuple[int | None, dict[str, Any]]:
-    """(the window's count, or None when not counted; the values found by key) in one round trip."""
+def _ask(keys: Sequence[str], window: Window | None) -> tuple[int | None, _Read]:
+    """(the window's count, or None when not counted; what was found) in one round trip."""
     client = _redis_client()
     if client is None:
-        return (None if window is None else _count_elsewhere(window)), cache.get_many(keys)
+        return (None if window is None else _count_elsewhere(window)), _Read(frozenset(keys), cache.get_many(keys))
     made = {cache.make_and_validate_key(key): key for key in keys}
-    pipe = client.pipeline(transaction=False)
-    if window is not None:
-        counter = cache.make_and_validate_key(window.key)
-        pipe.incr(counter)
-        pipe.expire(counter, window.seconds)
-    if made:
-        pipe.mget(list(made))
+    counted, values = None, []
     try:
-        answers = pipe.execute()
+        if window is None:  # a plain MGET: a pipeline costs more to build
+            values = client.mget(list(made)) if made else []
+        else:
+            counter = cache.make_and_validate_key(window.key)
+            pipe = client.pipeline(transaction=False).incr(counter).expire(counter, window.seconds)
+            answers = pipe.mget(list(made)).execute() if made else pipe.execute()
+            counted, values = int(answers[0]), answers[2] if made else []
     except UNREACHABLE as exc:
         logger.warning("cache unavailable, continuing without it", extra={"operation": "read_ahead", "error": str(exc)})
-        return None, {}
+        return None, _Read(frozenset(keys))
+    found = {key: value for key, value in zip(made.values(), values, strict=True) if value is not None}
     loads = cache._cache._serializer.loads  # type: ignore[attr-defined]  # Django's RedisSerializer
-    values = answers[-1] if made else []
-    found = {key: loads(value) for key, value in zip(made.values(), values, strict=True) if value is not None}
-    return (int(answers[0]) if window is not None else None), found
+    return counted, _Read(frozenset(keys), found, loads)
 
 
 @contextmanager
 def read_ahead(keys: Sequence[str], *, window: Window | None = None) -> Iterator[int | None]:
     """Within the block, `get_many` answers `keys` from one round trip made now, which also counts `window`.
     Yields the window's count after this request (None: no window, or Redis unreachable: not enforced)."""
-    counted, found = _ask(keys, window)
-    token = _ahead.set(_Read(frozenset(keys), found))
+    counted, read = _ask(keys, window)
+    token = _ahead.set(read)
     try:
         yield counted
     finally:
@@ -118,7 +130,7 @@ def get_many(keys: Sequence[str]) -> dict[str, Any]:
     read = _ahead.get()
     if read is None:
         return cache.get_many(keys)
-    found = {key: read.found[key] for key in keys if key in read.found}
+    found = {key: read.get(key) for key in keys if key in read.found}
     rest = [key for key in keys if key not in read.asked]
     if rest:
         found.update(cache.get_many(rest))
