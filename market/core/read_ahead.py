@@ -64,6 +64,15 @@ class _Read:
 
 _ahead: ContextVar[_Read | None] = ContextVar("read_ahead", default=None)
 
+# INCR + EXPIRE of the window's counter (KEYS[1]; ARGV[1] seconds) and MGET of the other keys, as one command:
+# redis-py spends ~0.1 ms of CPU more building and reading a pipeline of the three than one EVAL.
+_COUNT_AND_GET = """
+local counted = redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+if #KEYS == 1 then return {counted, {}} end
+return {counted, redis.call('MGET', unpack(KEYS, 2))}
+"""
+
 
 def _redis_client() -> Any | None:
     """The default cache's Redis client (the primary: the counter is written), or None for another cache."""
@@ -92,13 +101,12 @@ def _ask(keys: Sequence[str], window: Window | None) -> tuple[int | None, _Read]
     made = {cache.make_and_validate_key(key): key for key in keys}
     counted, values = None, []
     try:
-        if window is None:  # a plain MGET: a pipeline costs more to build
+        if window is None:
             values = client.mget(list(made)) if made else []
         else:
             counter = cache.make_and_validate_key(window.key)
-            pipe = client.pipeline(transaction=False).incr(counter).expire(counter, window.seconds)
-            answers = pipe.mget(list(made)).execute() if made else pipe.execute()
-            counted, values = int(answers[0]), answers[2] if made else []
+            answers = client.eval(_COUNT_AND_GET, 1 + len(made), counter, *made, window.seconds)
+            counted, values = int(answers[0]), answers[1]
     except UNREACHABLE as exc:
         logger.warning("cache unavailable, continuing without it", extra={"operation": "read_ahead", "error": str(exc)})
         return None, _Read(frozenset(keys))
