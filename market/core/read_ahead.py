@@ -99,7 +99,8 @@ def _ask(keys: Sequence[str], window: Window | None) -> tuple[int | None, _Read]
     if client is None:
         return (None if window is None else _count_elsewhere(window)), _Read(frozenset(keys), cache.get_many(keys))
     made = {cache.make_and_validate_key(key): key for key in keys}
-    counted, values = None, []
+    counted: int | None = None
+    values: list[bytes | None] = []
     try:
         if window is None:
             values = client.mget(list(made)) if made else []
