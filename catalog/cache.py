@@ -23,6 +23,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from market.core import read_ahead
 from market.core import versions as data_versions
 
 VERSION_KEY = "catalog:version"
@@ -68,6 +69,7 @@ def _bump() -> None:
     seen = _read.get()
     if seen is not None:  # a write inside a read block: what was read is no longer current
         seen.clear()
+    read_ahead.forget()
     try:
         cache.incr(VERSION_KEY)
     except ValueError:
@@ -104,18 +106,25 @@ def object_changed(kind: Watched, idents: Iterable[object]) -> None:
     data_versions.bump([_object_key(kind, ident) for ident in set(idents)])
 
 
+def version_keys(*objects: tuple[Watched, object], also: Sequence[str] = ()) -> list[str]:
+    """The keys `versions(*objects, also=also)` reads: for a request to read them ahead (market.core.read_ahead)
+    with the rest of what it needs from Redis."""
+    return [VERSION_KEY, *(_object_key(kind, ident) for kind, ident in objects), *also]
+
+
 def versions(*objects: tuple[Watched, object], also: Sequence[str] = ()) -> tuple[object, ...]:
-    """What a public read of these objects is made of, in one Redis round trip: the catalogue version, today
-    (certificates and lots expire by date, with no write) and each object's version, then the versions (of
-    market.core.versions) named in `also` (a product page's cooperative's storefront version). Inside
-    `one_version()` the catalogue version read here is the one the rest of the request uses."""
-    keys = [_object_key(kind, ident) for kind, ident in objects] + list(also)
-    found = cache.get_many([VERSION_KEY, *keys])
+    """What a public read of these objects is made of, in one Redis round trip (none when the request read
+    `version_keys` ahead): the catalogue version, today (certificates and lots expire by date, with no write)
+    and each object's version, then the versions (of market.core.versions) named in `also` (a product page's
+    cooperative's storefront version). Inside `one_version()` the catalogue version read here is the one the
+    rest of the request uses."""
+    keys = version_keys(*objects, also=also)
+    found = read_ahead.get_many(keys)
     seen = _read.get()
     if VERSION_KEY in found and seen is not None:
         seen.setdefault(VERSION_KEY, found[VERSION_KEY])
     catalogue = found[VERSION_KEY] if VERSION_KEY in found else catalog_version()
-    return (catalogue, timezone.localdate().isoformat(), *data_versions.current(keys, found))
+    return (catalogue, timezone.localdate().isoformat(), *data_versions.current(keys[1:], found))
 
 
 def cached(name: str, params: dict[str, Any], compute: Callable[[], T], timeout: int = DEFAULT_TIMEOUT) -> T:
@@ -135,15 +144,20 @@ def cached(name: str, params: dict[str, Any], compute: Callable[[], T], timeout:
     return value
 
 
+def cached_with_version_key(name: str, params: dict[str, Any]) -> str:
+    """Where `cached_with_version(name, params, …)` keeps its value."""
+    digest = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()[:32]
+    return f"catalog:{name}:{timezone.localdate().isoformat()}:{digest}"
+
+
 def cached_with_version(
     name: str, params: dict[str, Any], compute: Callable[[], T], timeout: int = DEFAULT_TIMEOUT
 ) -> tuple[T, bool]:
     """Like `cached`, in one cache round trip on a hit: the entry carries the catalogue version it was
-    computed at and counts only while that is still the current version. Returns (value, was_hit)."""
-    material = json.dumps(params, sort_keys=True, default=str)
-    digest = hashlib.sha256(material.encode()).hexdigest()[:32]
-    key = f"catalog:{name}:{timezone.localdate().isoformat()}:{digest}"
-    found = cache.get_many([VERSION_KEY, key])
+    computed at and counts only while that is still the current version. Returns (value, was_hit). No round
+    trip when the request read `cached_with_version_key(name, params)` and VERSION_KEY ahead."""
+    key = cached_with_version_key(name, params)
+    found = read_ahead.get_many([VERSION_KEY, key])
     version = found.get(VERSION_KEY)
     seen = _read.get()
     if seen is not None and version is not None:

@@ -1,5 +1,5 @@
 """Conditional GET for the public pages (catalogue, product, trace, a cooperative's storefront):
-`@conditional_page(data_version)`.
+`@conditional_page(data_version, ahead=…)`.
 
 The ETag is computed before anything is rendered, from
 - the URL with its query, and whether htmx asks for a part of the page (`HX-Request`);
@@ -10,6 +10,8 @@ The ETag is computed before anything is rendered, from
   shell (user, acting organisation and role, the organisation switcher's list, the unread bell);
 - the visitor's CSRF secret (below); the deployed templates, translations and static manifest.
 A match answers 304 at the cost of those reads; anything else renders as before and carries the ETag.
+What a page reads from Redis before it knows its answer — those versions and the content it keeps rendered —
+is named by `ahead(request, **kwargs)` and read in one round trip (market.core.read_ahead).
 
 The CSP nonce. After a 304 the browser shows the body it kept, whose inline scripts hold the nonce they were
 rendered with, under the 304's headers — its Content-Security-Policy replaces the kept one. So a page served
@@ -42,7 +44,7 @@ would be given another variant's page.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import wraps
 from typing import Any
 
@@ -54,10 +56,12 @@ from catalog.cache import served_stale
 from frontend import csrf
 from frontend.context_processors import shell
 from market.core.conditional import answer_conditionally, weak_etag
+from market.core.read_ahead import read_ahead
 from market.core.security import apply_page_policy, set_csp_nonce, validated_nonce
 
 VARY = ("Cookie", "HX-Request")
 DataVersion = Callable[..., tuple[object, ...] | None]
+Ahead = Callable[..., Sequence[str]]
 View = Callable[..., HttpResponseBase]
 
 
@@ -85,40 +89,47 @@ def csrf_secret(request: HttpRequest) -> str:
     return csrf.secret(request)
 
 
-def conditional_page(data_version: DataVersion) -> Callable[[View], View]:
-    """`data_version(request, **kwargs)` names what the page shows (None: answer this request in full).
-    Put it under `one_version()`, so that the page renders from the catalogue version its ETag covers."""
+def conditional_page(data_version: DataVersion, *, ahead: Ahead) -> Callable[[View], View]:
+    """`data_version(request, **kwargs)` names what the page shows (None: answer this request in full);
+    `ahead(request, **kwargs)` the cache keys it reads before it knows its answer (`data_version`'s, the kept
+    content's), read together in one round trip. Put it under `one_version()`, so that the page renders from
+    the catalogue version its ETag covers."""
 
     def decorate(view: View) -> View:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if request.method not in ("GET", "HEAD") or len(get_messages(request)):
                 return view(request, *args, **kwargs)
-            data = data_version(request, *args, **kwargs)
-            if data is None:
-                return view(request, *args, **kwargs)
-            etag = weak_etag(
-                (
-                    request.get_full_path(),
-                    request.headers.get("HX-Request", ""),
-                    get_language(),
-                    *visitor_parts(request),
-                    csrf_secret(request),
-                    *data,
-                )
-            )
-            set_csp_nonce(request, validated_nonce(etag))
-            response = answer_conditionally(
-                request, etag, lambda: view(request, *args, **kwargs), private=True, vary=VARY
-            )
-            if response.status_code == 304:
-                apply_page_policy(request, response)  # the kept body's nonce; a 304 has no type to go by
-            elif served_stale():
-                # Rendered with counts older than the versions the ETag names (or none, while another request
-                # computes them): a validator would keep that page until the next write.
-                del response.headers["ETag"]
-            return response
+            with read_ahead(ahead(request, *args, **kwargs)):
+                return _answer(request, data_version(request, *args, **kwargs), lambda: view(request, *args, **kwargs))
 
         return wrapped
 
     return decorate
+
+
+def _answer(
+    request: HttpRequest, data: tuple[object, ...] | None, view: Callable[[], HttpResponseBase]
+) -> HttpResponseBase:
+    """What `view()` answers, conditionally on the ETag of `data` (what the page shows; None: in full)."""
+    if data is None:
+        return view()
+    etag = weak_etag(
+        (
+            request.get_full_path(),
+            request.headers.get("HX-Request", ""),
+            get_language(),
+            *visitor_parts(request),
+            csrf_secret(request),
+            *data,
+        )
+    )
+    set_csp_nonce(request, validated_nonce(etag))
+    response = answer_conditionally(request, etag, view, private=True, vary=VARY)
+    if response.status_code == 304:
+        apply_page_policy(request, response)  # the kept body's nonce; a 304 has no type to go by
+    elif served_stale():
+        # Rendered with counts older than the versions the ETag names (or none, while another request
+        # computes them): a validator would keep that page until the next write.
+        del response.headers["ETag"]
+    return response

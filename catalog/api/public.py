@@ -10,7 +10,9 @@ authentication class, permissions, content negotiation, the throttle, finalising
 - the only renderer is JSON: a request that asks for JSON, anything, or says nothing gets it.
 What stays is done by the same code as on DRF's path: the anonymous throttle (`AnonWindowThrottle`), the
 selectors and body builders, the ETag and caching headers (`read_conditionally`), and DRF's error bodies
-(the one exception handler, rendered by DRF's JSON renderer), plus the `Allow` header DRF adds.
+(the one exception handler, rendered by DRF's JSON renderer), plus the `Allow` header DRF adds. The throttle's
+count, the ETag's versions and the kept body the answer may be are read from Redis in one round trip
+(market.core.read_ahead): a `PublicRead` names them before anything is read.
 
 Any other request — a credential, another method, an unusual Accept or `?format=` — goes to the DRF view,
 which stays the view of record (the OpenAPI schema is generated from it). `tests/catalog/test_public_reads.py`
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -28,9 +31,10 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.cache import one_version
+from catalog.cache import Watched, one_version, version_keys, versions
 from market.core.api import exception_handler
 from market.core.json_output import JSONRenderer
+from market.core.read_ahead import read_ahead
 from market.core.throttling import AnonWindowThrottle
 from market.organisations.drf import read_conditionally
 from market.organisations.permissions import Actor
@@ -39,8 +43,20 @@ from market.organisations.permissions import Actor
 # to the JSON renderer with no parameters (`application/json; indent=4` indents: DRF's path serves it).
 PLAIN_ACCEPT = frozenset({"", "*/*", "application/json", "application/*"})
 
-# A public read: (request, **url kwargs) -> (the data versions its ETag covers, a function answering it).
-PublicRead = Callable[..., tuple[tuple[object, ...], Callable[[], HttpResponseBase]]]
+
+def _nothing_kept(request: HttpRequest, **kwargs: Any) -> list[str]:
+    return []
+
+
+@dataclass(frozen=True)
+class PublicRead:
+    """An anonymous GET answered on the fast path. `watched(**url kwargs)`: the objects its ETag covers (with the
+    catalogue version and today: catalog.cache.versions); `answer(request, **url kwargs)`: the response;
+    `kept(request, **url kwargs)`: the cache keys of what `answer` reads that can be named up front."""
+
+    watched: Callable[..., tuple[tuple[Watched, object], ...]]
+    answer: Callable[..., HttpResponseBase]
+    kept: Callable[..., list[str]] = _nothing_kept
 
 
 def presents_credential(request: HttpRequest) -> bool:
@@ -81,8 +97,8 @@ def _allowed_methods(view_class: type[APIView]) -> str:
 
 
 def with_public_get(drf_view: Callable[..., HttpResponseBase], read: PublicRead, *, personal: bool) -> Any:
-    """`drf_view` (an APIView's as_view()) with anonymous GETs answered by `read(request, **kwargs)` ->
-    (the data versions of its ETag, a function making the body's data)."""
+    """`drf_view` (an APIView's as_view()) with anonymous GETs answered by `read`, after one Redis round trip
+    that counts the throttle's window and reads the versions and kept keys `read` names."""
     allow = _allowed_methods(drf_view.view_class)  # type: ignore[attr-defined]
     anonymous = Actor.anonymous()
 
@@ -91,11 +107,13 @@ def with_public_get(drf_view: Callable[..., HttpResponseBase], read: PublicRead,
             return drf_view(request, *args, **kwargs)
         try:
             throttle = AnonWindowThrottle()
-            if not throttle.allow_request(request, None):
-                raise exceptions.Throttled(throttle.wait())
-            with one_version():
-                data, produce = read(request, **kwargs)
-                answer = read_conditionally(request, anonymous, data, produce, personal=personal)
+            watched = read.watched(**kwargs)
+            keys = [*version_keys(*watched), *read.kept(request, **kwargs)]
+            with one_version(), read_ahead(keys, window=throttle.window(request, None)) as counted:
+                if not throttle.admits(counted):
+                    raise exceptions.Throttled(throttle.wait())
+                produce = functools.partial(read.answer, request, **kwargs)
+                answer = read_conditionally(request, anonymous, versions(*watched), produce, personal=personal)
         except Exception as error:
             handled = exception_handler(error, {"request": request, "args": args, "kwargs": kwargs})
             if handled is None:

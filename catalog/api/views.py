@@ -4,7 +4,6 @@ the schemas of `catalog.inputs` (the same ones the pages use); detail resources 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -25,7 +24,14 @@ from catalog import inputs, selectors, services
 from catalog.api import detail_bodies, public
 from catalog.api import query as query_parameters
 from catalog.api import serializers as s
-from catalog.cache import Watched, cached_with_version, catalog_version, one_version, versions
+from catalog.cache import (
+    Watched,
+    cached_with_version,
+    cached_with_version_key,
+    catalog_version,
+    one_version,
+    versions,
+)
 from catalog.commands import CertificateDetails, LotDetails, ProductDetails
 from catalog.permissions import (
     CATALOG_IMPORT,
@@ -135,7 +141,7 @@ class ProductListView(ActorAPIView):
 
     @classmethod
     def as_view(cls, **initkwargs: Any) -> Any:
-        return public.with_public_get(super().as_view(**initkwargs), _public_product_list, personal=False)
+        return public.with_public_get(super().as_view(**initkwargs), _PUBLIC_PRODUCT_LIST, personal=False)
 
     @extend_schema(
         parameters=PRODUCT_QUERY_PARAMETERS,
@@ -161,6 +167,13 @@ class ProductListView(ActorAPIView):
         return Response(s.ProductDetailOut(product, context=_out(self)).data, status=status.HTTP_201_CREATED)
 
 
+LIST_CACHE = "product-list"  # the rendered pages of GET /products/ (catalog.cache.cached_with_version)
+
+
+def _list_cache_params(request: HttpRequest | Request) -> dict[str, Any]:
+    return {"path": request.get_full_path(), "language": get_language(), "host": request.get_host()}
+
+
 def product_list_answer(request: HttpRequest | Request) -> HttpResponseBase:
     """GET /products/'s answer, on DRF's path and on the public fast path (catalog.api.public)."""
     if wants_sync(request):
@@ -173,10 +186,7 @@ def product_list_answer(request: HttpRequest | Request) -> HttpResponseBase:
     if seconds <= 0:
         return HttpResponse(_product_page(request), content_type=JSONRenderer.media_type)
     body, hit = cached_with_version(
-        "product-list",
-        {"path": request.get_full_path(), "language": get_language(), "host": request.get_host()},
-        lambda: _product_page(request),
-        timeout=seconds,
+        LIST_CACHE, _list_cache_params(request), lambda: _product_page(request), timeout=seconds
     )
     response = HttpResponse(body, content_type=JSONRenderer.media_type)
     response["X-Cache"] = "hit" if hit else "miss"
@@ -239,8 +249,14 @@ def _card_words_in(_language: str, _prefix: str) -> selectors.CardWords:
     return selectors.card_words(media=s.media_url_around())
 
 
-def _public_product_list(request: HttpRequest) -> tuple[tuple[object, ...], Callable[[], HttpResponseBase]]:
-    return versions(), lambda: product_list_answer(request)
+def _list_kept(request: HttpRequest) -> list[str]:
+    """The rendered page this request's answer reads, when the page cache is on."""
+    if settings.CATALOG_LIST_CACHE_SECONDS <= 0:
+        return []
+    return [cached_with_version_key(LIST_CACHE, _list_cache_params(request))]
+
+
+_PUBLIC_PRODUCT_LIST = public.PublicRead(watched=lambda: (), answer=product_list_answer, kept=_list_kept)
 
 
 class ProductFacetsView(ActorAPIView):
@@ -298,7 +314,7 @@ class ProductDetailView(ActorAPIView):
 
     @classmethod
     def as_view(cls, **initkwargs: Any) -> Any:
-        return public.with_public_get(super().as_view(**initkwargs), _public_product_detail, personal=True)
+        return public.with_public_get(super().as_view(**initkwargs), _PUBLIC_PRODUCT_DETAIL, personal=True)
 
     @extend_schema(responses=s.ProductDetailOut, tags=["catalogue"])
     @one_version()
@@ -356,10 +372,10 @@ def product_detail_answer(actor: Actor, product_id: int) -> Response:
     return Response(detail_bodies.public_product_detail(product_id=product_id, actor=actor))
 
 
-def _public_product_detail(
-    request: HttpRequest, *, product_id: int
-) -> tuple[tuple[object, ...], Callable[[], HttpResponseBase]]:
-    return versions((Watched.PRODUCT, product_id)), lambda: product_detail_answer(Actor.anonymous(), product_id)
+_PUBLIC_PRODUCT_DETAIL = public.PublicRead(
+    watched=lambda product_id: ((Watched.PRODUCT, product_id),),
+    answer=lambda request, product_id: product_detail_answer(Actor.anonymous(), product_id),
+)
 
 
 class PriceTierView(ActorAPIView):
@@ -717,7 +733,7 @@ class TraceView(ActorAPIView):
 
     @classmethod
     def as_view(cls, **initkwargs: Any) -> Any:
-        return public.with_public_get(super().as_view(**initkwargs), _public_trace, personal=False)
+        return public.with_public_get(super().as_view(**initkwargs), _PUBLIC_TRACE, personal=False)
 
     @extend_schema(responses=s.TraceOut, tags=["trace"], auth=[])
     @one_version()
@@ -728,18 +744,23 @@ class TraceView(ActorAPIView):
         return Response(detail_bodies.public_trace(public_id=public_id, actor=self.actor))
 
 
+def _trace_watched(public_id: str) -> tuple[tuple[Watched, object], ...]:
+    """What a trace is made of: the objects its trace page's ETag covers (frontend.views.catalog.trace), the same
+    facts in the same words."""
+    return ((Watched.LOT, public_id),)
+
+
 def _trace_versions(public_id: str) -> tuple[object, ...]:
-    """What a trace is made of: the versions its trace page's ETag covers (frontend.views.catalog.trace), the
-    same facts in the same words."""
-    return versions((Watched.LOT, public_id))
+    return versions(*_trace_watched(public_id))
 
 
-def _public_trace(request: HttpRequest, *, public_id: str) -> tuple[tuple[object, ...], Callable[[], HttpResponseBase]]:
-    """The trace for the public fast path (catalog.api.public): no one is signed in on this view anyway (it has no
-    authentication), so every path answers the anonymous trace."""
-    return _trace_versions(public_id), lambda: Response(
+# No one is signed in on this view anyway (it has no authentication): every path answers the anonymous trace.
+_PUBLIC_TRACE = public.PublicRead(
+    watched=_trace_watched,
+    answer=lambda request, public_id: Response(
         detail_bodies.public_trace(public_id=public_id, actor=Actor.anonymous())
-    )
+    ),
+)
 
 
 # --- import and export ---------------------------------------------------------------------------

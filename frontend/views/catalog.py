@@ -10,7 +10,6 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
@@ -26,17 +25,18 @@ from rest_framework import serializers
 
 from catalog import gs1, inputs, selectors
 from catalog.cache import DEFAULT_TIMEOUT as FACETS_FRESH_SECONDS
-from catalog.cache import Watched, catalog_version, digital_link_ident, one_version, versions
+from catalog.cache import Watched, catalog_version, digital_link_ident, one_version, version_keys, versions
 from catalog.commands import Sort
 from catalog.models import CertificateKind, HarvestLot, Product
 from catalog.policy import allowed, product_actions
 from catalog.pricing import PriceQuote
 from frontend import shell, trace_content
 from frontend.conditional import conditional_page
-from frontend.fragments import fragment_part, kept_parts, product_cards
+from frontend.fragments import fragment_key, fragment_part, kept_parts, product_cards
 from frontend.product_content import ProductContent, content_html
 from frontend.schema_forms import Choices, SchemaForm
 from market.core import inputs as core_inputs
+from market.core import read_ahead
 from market.core.conditional import deploy_version
 from market.core.errors import ApplicationError
 from market.core.parsing import format_input_decimal, format_money
@@ -50,7 +50,7 @@ FILTER_EXCLUDED = ("cursor", "page_size", "search")
 # How long a catalogue page waits for facet counts another request is computing for the first time (at
 # 1,000,000 products the whole catalogue's take seconds) before it answers without them.
 FACETS_WAIT_SECONDS = 1.0
-TRACE_PARTS_SECONDS = 3600  # keyed on the versions: this only bounds the memory of pages no one reads again
+TRACE_PARTS_SECONDS = 3600  # stamped with the versions: this only bounds the memory of pages no one reads again
 SORT_LABELS = {
     Sort.RELEVANCE: gettext_lazy("Best match"),
     Sort.NEWEST: gettext_lazy("Newest"),
@@ -118,9 +118,25 @@ def _category_names(_version: int, _day: str, _language: str) -> dict[int, str]:
     return {node.id: node.name for node in selectors.category_tree()}
 
 
+FILTERS = "catalogue-filters"  # the catalogue page's filter column, kept (frontend.fragments)
+
+
+def _filters_params(request: ActorRequest, corrected: bool) -> dict[str, Any]:
+    """What the filter column shows besides the catalogue: the parameters but the cursor (it only pages the
+    products), and whether the search's typos were corrected."""
+    asked = sorted((name, values) for name, values in request.GET.lists() if name != "cursor")
+    return {"asked": asked, "corrected": corrected}
+
+
+def _catalogue_reads(request: ActorRequest) -> list[str]:
+    """What the catalogue page reads from Redis before it knows its answer: the catalogue version and its filter
+    column (as kept for a search that needed no correction: only a corrected one reads its own afterwards)."""
+    return [*version_keys(), fragment_key(FILTERS, _filters_params(request, corrected=False))]
+
+
 @require_safe
 @one_version()
-@conditional_page(lambda request: versions())  # the cards and facets: catalogue-wide writes, and the date
+@conditional_page(lambda request: versions(), ahead=_catalogue_reads)  # the cards and facets: catalogue-wide writes
 def catalogue(request: ActorRequest) -> HttpResponse:
     values, errors = _read_filters(request)
     query = selectors.ProductQuery.from_values(values)
@@ -148,10 +164,9 @@ def catalogue(request: ActorRequest) -> HttpResponse:
         return render(request, "frontend/catalog/results.html", results, status=status)
     # The filters (the form as typed, with its messages, and the facet counts) are the same for everyone asking
     # with the same parameters until the next catalogue write; the cursor only pages the products.
-    filters_asked = sorted((name, values) for name, values in request.GET.lists() if name != "cursor")
     filters_part = fragment_part(
-        "catalogue-filters",
-        {"asked": filters_asked, "corrected": page.corrected},
+        FILTERS,
+        _filters_params(request, page.corrected),
         lambda: _render_filters(request, query, page.corrected),
         seconds=FACETS_FRESH_SECONDS,
     )
@@ -287,18 +302,36 @@ def _quote(product: Product, params: Any) -> tuple[PriceQuote | None, str | None
         return None, "; ".join(m for ms in error.fields.values() for m in ms) or error.message, part
 
 
+def _storefront_of(request: ActorRequest, product_id: int) -> list[str] | None:
+    """The key of the product's cooperative's storefront version (None: no such product). Looked up once per
+    request: what is read ahead and `_product_versions` share it."""
+    if "product_storefront" not in request.__dict__:
+        cooperative_id = selectors.product_cooperative_id(product_id)
+        request.__dict__["product_storefront"] = None if cooperative_id is None else [storefront_key(cooperative_id)]
+    return request.__dict__["product_storefront"]
+
+
 def _product_versions(request: ActorRequest, product_id: int) -> tuple[object, ...]:
     """What the product page shows, by version: the catalogue's, today, the product's own (its lots' stock) and
     its cooperative's storefront version (its name, address and story are on the page; a profile edit moves
     only that). Read once per request: the ETag and the kept content share it."""
     if "product_versions" not in request.__dict__:
-        cooperative_id = selectors.product_cooperative_id(product_id)
-        if cooperative_id is None:  # no such product: the view answers 404
+        also = _storefront_of(request, product_id)
+        if also is None:  # no such product: the view answers 404
             request.__dict__["product_versions"] = (*versions((Watched.PRODUCT, product_id)), None)
-        else:  # in one round trip
-            also = [storefront_key(cooperative_id)]
+        else:
             request.__dict__["product_versions"] = versions((Watched.PRODUCT, product_id), also=also)
     return request.__dict__["product_versions"]
+
+
+def _product_kept_key(product_id: int) -> str:
+    return f"product:{product_id}:{get_language()}:{deploy_version()}"
+
+
+def _product_reads(request: ActorRequest, product_id: int) -> list[str]:
+    """What the product page reads from Redis before it knows its answer: its versions and its kept content."""
+    versions_read = version_keys((Watched.PRODUCT, product_id), also=_storefront_of(request, product_id) or ())
+    return [*versions_read, _product_kept_key(product_id)]
 
 
 @dataclass(frozen=True)
@@ -317,20 +350,19 @@ class ProductShown:
 # The personal parts of the product page, rendered per request into the content kept for everyone: the owner's
 # "manage" link, and the quantity box (a buyer's posts to their cart with their CSRF token).
 CONTENT_SLOTS = ("<!--product:manage-->", "<!--product:buy-->")
-PRODUCT_PARTS_SECONDS = 3600  # keyed on the versions: this only bounds the memory of pages no one reads again
+PRODUCT_PARTS_SECONDS = 3600  # stamped with the versions: this only bounds the memory of pages no one reads again
 PRODUCT_TEMPLATE = "frontend/catalog/product.html"
 
 
 def _product_shown(request: ActorRequest, product_id: int) -> ProductShown:
     """The product as `selectors.product_visible_get` lets the actor see it, with its rendered content. A public
-    product's is kept under the page's versions (the ETag's) and the language: while they stand it is public
-    (publishing, delisting and a cooperative's verification move the catalogue version), so anyone may be served
-    it without the visibility query. A draft or delisted product (its cooperative's eyes only) is never kept.
-    The deploy is in the key too: another deploy's templates rendered the content differently."""
-    key = "product:{}:{}:{}:{}:{}:{}:{}".format(
-        product_id, *_product_versions(request, product_id), get_language(), deploy_version()
-    )
-    shown = cache.get(key)
+    product's is kept in the language, stamped with the page's versions (the ETag's; market.core.read_ahead.kept)
+    and served only under those: while they stand it is public (publishing, delisting and a cooperative's
+    verification move the catalogue version), so anyone may be served it without the visibility query. A draft
+    or delisted product (its cooperative's eyes only) is never kept. The deploy is in the key too: another
+    deploy's templates rendered the content differently."""
+    key, stamp = _product_kept_key(product_id), _product_versions(request, product_id)
+    shown = read_ahead.kept(key, stamp)
     if shown is not None:
         return shown
     item = selectors.product_visible_get(actor=request.actor, product_id=product_id)
@@ -355,7 +387,7 @@ def _product_shown(request: ActorRequest, product_id: int) -> ProductShown:
         # Without the request as well: an anonymous visitor's parts hold no token and no path (a buyer's do).
         manage, buy = personal_parts(None, _personal_context(shown, Actor.anonymous(), QueryDict()))
         shown = replace(shown, anonymous_content=before + manage + middle + buy + after)
-        cache.set(key, shown, PRODUCT_PARTS_SECONDS)
+        read_ahead.keep(key, stamp, shown, PRODUCT_PARTS_SECONDS)
     return shown
 
 
@@ -391,7 +423,7 @@ def personal_parts(request: ActorRequest | None, context: dict[str, Any]) -> tup
 
 @require_safe
 @one_version()
-@conditional_page(_product_versions)
+@conditional_page(_product_versions, ahead=_product_reads)
 def product(request: ActorRequest, product_id: int) -> HttpResponse:
     shown = _product_shown(request, product_id)
     if shown.anonymous_content is not None and not request.GET and not request.actor.is_authenticated:
@@ -416,59 +448,75 @@ def _lot_versions(request: ActorRequest, ident: str) -> tuple[object, ...]:
     return request.__dict__["lot_versions"]
 
 
+def _trace_kept_key(request: ActorRequest, ident: str) -> str:
+    """Where a lot's rendered trace page is kept for those who see the same shipments as the visitor: the alliance's
+    staff, each organisation (the lot's cooperative and each buyer see their own: catalog.policy.sees_forward_detail),
+    or anyone else; in the visitor's language."""
+    actor = request.actor
+    audience = "staff" if actor.is_alliance_staff else actor.organisation_id
+    return f"trace:{ident}:{audience}:{get_language()}:{deploy_version()}"
+
+
+def _trace_reads(request: ActorRequest, ident: str | None) -> list[str]:
+    """What a lot's trace page reads from Redis before it knows its answer: its versions and its kept parts."""
+    return [] if ident is None else [*version_keys((Watched.LOT, ident)), _trace_kept_key(request, ident)]
+
+
 TRACE_TEMPLATE = "frontend/catalog/trace.html"
 
 
 def _trace_page(request: ActorRequest, find_lot: Callable[[], HarvestLot], ident: str | None) -> HttpResponse:
     """A lot's trace page. Its title and content are the same until the lot's version, the catalogue's or the
-    day moves, as the ETag says, for everyone who sees the same shipments: the alliance's staff, each
-    organisation (the lot's cooperative and each buyer see their own: catalog.policy.sees_forward_detail), or
-    anyone else. Kept rendered under those, in the visitor's language. `ident`: the lot's name under its version
-    (None: rendered, not kept)."""
-    actor = request.actor
-    audience = "staff" if actor.is_alliance_staff else actor.organisation_id
-    key = None
-    if ident is not None:
-        key = "trace:{}:{}:{}:{}:{}:{}:{}".format(
-            ident, *_lot_versions(request, ident), audience, get_language(), deploy_version()
-        )
-        parts = cache.get(key)
+    day moves, as the ETag says, for everyone who sees the same shipments (`_trace_kept_key`): kept rendered,
+    stamped with those versions (market.core.read_ahead.kept). `ident`: the lot's name under its version (None:
+    rendered, not kept)."""
+    kept_as = None if ident is None else (_trace_kept_key(request, ident), _lot_versions(request, ident))
+    if kept_as is not None:
+        parts = read_ahead.kept(*kept_as)
         if parts is not None:
             return shell.page(request, TRACE_TEMPLATE, parts)
-    view = selectors.trace_view(lot=find_lot(), actor=actor)
+    view = selectors.trace_view(lot=find_lot(), actor=request.actor)
     # Written as the templates write them (frontend.trace_content): text escaped there, so safe here.
     parts = {
         "title": mark_safe(trace_content.title_text(view)),  # noqa: S308
         "content": mark_safe(trace_content.content_html(view)),  # noqa: S308
     }
-    if key is not None:
-        cache.set(key, parts, TRACE_PARTS_SECONDS)
+    if kept_as is not None:
+        read_ahead.keep(*kept_as, parts, TRACE_PARTS_SECONDS)
     return shell.page(request, TRACE_TEMPLATE, parts)
 
 
 @require_safe
 @one_version()
-@conditional_page(lambda request, public_id: _lot_versions(request, public_id))  # + its trace events
+@conditional_page(
+    lambda request, public_id: _lot_versions(request, public_id),  # + its trace events
+    ahead=lambda request, public_id: _trace_reads(request, public_id),
+)
 def trace(request: ActorRequest, public_id: str) -> HttpResponse:
     """The internal QR path (/trace/<id>/) for lots of products without a GTIN."""
     return _trace_page(request, lambda: selectors.lot_public_get(public_id=public_id), public_id)
 
 
-def _digital_link_version(request: ActorRequest, gtin: str, lot_code: str) -> tuple[object, ...] | None:
+def _digital_link_lot(gtin: str, lot_code: str) -> str | None:
+    """The lot's name under its Digital Link (None: not a GTIN; the view answers 404)."""
     try:
-        gtin14 = gs1.normalise_gtin(gtin)
+        return digital_link_ident(gs1.normalise_gtin(gtin), lot_code)
     except ValidationError:
-        return None  # the view answers 404
-    return _lot_versions(request, digital_link_ident(gtin14, lot_code))
+        return None
+
+
+def _digital_link_version(request: ActorRequest, gtin: str, lot_code: str) -> tuple[object, ...] | None:
+    ident = _digital_link_lot(gtin, lot_code)
+    return None if ident is None else _lot_versions(request, ident)
 
 
 @require_safe
 @one_version()
-@conditional_page(_digital_link_version)
+@conditional_page(
+    _digital_link_version,
+    ahead=lambda request, gtin, lot_code: _trace_reads(request, _digital_link_lot(gtin, lot_code)),
+)
 def digital_link(request: ActorRequest, gtin: str, lot_code: str) -> HttpResponse:
     """GS1 Digital Link resolver: /01/{gtin14}/10/{lot}[?17=YYMMDD] opens the lot's trace page."""
-    try:
-        ident: str | None = digital_link_ident(gs1.normalise_gtin(gtin), lot_code)
-    except ValidationError:
-        ident = None  # lot_by_digital_link answers 404
+    ident = _digital_link_lot(gtin, lot_code)  # None: lot_by_digital_link answers 404
     return _trace_page(request, lambda: selectors.lot_by_digital_link(gtin14=gtin, lot_code=lot_code), ident)

@@ -13,7 +13,6 @@ from html import escape
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -34,15 +33,16 @@ from frontend.conditional import conditional_page
 from frontend.fragments import product_cards
 from frontend.written import day_html, value_html
 from market.core import inputs as core_inputs
+from market.core import read_ahead
 from market.core.conditional import deploy_version
 from market.organisations import selectors as organisations
 from market.organisations.http import ActorRequest
 from market.organisations.models import Organisation
-from market.organisations.storefront import storefront_version
+from market.organisations.storefront import storefront_key, storefront_version
 from orders import selectors as orders
 
 DESCRIPTION_CHARS = 160
-PARTS_SECONDS = 3600  # keyed on the storefront version: this only bounds the memory of pages no one reads again
+PARTS_SECONDS = 3600  # stamped with the storefront version: this only bounds the memory of pages no one reads again
 # The characters JSON may hold that would end or confuse the <script> element holding it.
 _SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
@@ -140,23 +140,33 @@ def _version(request: ActorRequest, organisation_id: int) -> tuple[object, ...]:
     return request.__dict__["storefront_versions"]
 
 
+def _page_number(request: ActorRequest) -> int:
+    return core_inputs.read_query(StorefrontQuery, request.GET).get("page") or 1
+
+
+def _kept_key(request: ActorRequest, organisation_id: int) -> str:
+    return f"storefront:{organisation_id}:{_page_number(request)}:{get_language()}:{deploy_version()}"
+
+
+def _reads(request: ActorRequest, organisation_id: int) -> list[str]:
+    """What the storefront reads from Redis before it knows its answer: its version and its kept parts."""
+    return [storefront_key(organisation_id), _kept_key(request, organisation_id)]
+
+
 @require_safe
-@conditional_page(_version)
+@conditional_page(_version, ahead=_reads)
 def storefront(request: ActorRequest, organisation_id: int) -> HttpResponse:
     """A verified cooperative's storefront; anyone may read it and search engines may index it."""
-    page_number = core_inputs.read_query(StorefrontQuery, request.GET).get("page") or 1
     # What the page shows is the same for everyone until its storefront version moves (or the day: certificates
-    # expire, orders fall due), as the ETag says: kept rendered, in the visitor's language, under both. Nothing of
-    # the visitor's is in it; the page shell around it is theirs. A cooperative no longer public has a new
-    # version, under which nothing is kept: seller_public_get answers 404. The deploy is in the key too: another
-    # deploy's templates render the parts differently.
-    key = "storefront:{}:{}:{}:{}:{}:{}".format(
-        organisation_id, page_number, *_version(request, organisation_id), get_language(), deploy_version()
-    )
-    parts = cache.get(key)
+    # expire, orders fall due), as the ETag says: kept rendered, in the visitor's language, stamped with both
+    # (market.core.read_ahead.kept). Nothing of the visitor's is in it; the page shell around it is theirs. A
+    # cooperative no longer public has a new version, under which nothing is kept: seller_public_get answers
+    # 404. The deploy is in the key too: another deploy's templates render the parts differently.
+    key, stamp = _kept_key(request, organisation_id), _version(request, organisation_id)
+    parts = read_ahead.kept(key, stamp)
     if parts is None:
-        parts = _storefront_parts(organisation_id, page_number)
-        cache.set(key, parts, PARTS_SECONDS)
+        parts = _storefront_parts(organisation_id, _page_number(request))
+        read_ahead.keep(key, stamp, parts, PARTS_SECONDS)
     return shell.page(request, "frontend/organisation/storefront.html", parts)
 
 

@@ -4,7 +4,8 @@ round trip (INCR + EXPIRE), once per request (as the user when logged in, else p
 DRF's default keeps the list of every request time in the window and re-stores it on each request, which
 costs more the higher the rate, and its default pair counts an anonymous request twice. While Redis is
 unreachable the limits are not enforced (see market/core/cache.py): a request is never refused because
-the counter is down."""
+the counter is down. A public read counts its window in the round trip that reads its versions
+(`window` and `admits`, market.core.read_ahead)."""
 
 from __future__ import annotations
 
@@ -14,45 +15,33 @@ from typing import Any
 
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
-from market.core.cache import UNREACHABLE
+from market.core import read_ahead
 
 
 class FixedWindowMixin:
     # What DRF's SimpleRateThrottle, mixed in after this, provides.
-    cache: Any
     rate: str | None
     num_requests: int
     duration: int
     get_cache_key: Callable[[Any, Any], str | None]
 
-    def allow_request(self, request: Any, view: Any) -> bool:
+    def window(self, request: Any, view: Any) -> read_ahead.Window | None:
+        """This request's counter (None: not limited)."""
         if self.rate is None:
-            return True
+            return None
         key = self.get_cache_key(request, view)
         if key is None:
-            return True
+            return None
         self.window_ends = (int(time.time()) // self.duration + 1) * self.duration
-        key = f"{key}:{self.window_ends}"
-        return self._count(key) <= self.num_requests
+        return read_ahead.Window(f"{key}:{self.window_ends}", self.duration + 1)
 
-    def _count(self, key: str) -> int:
-        client_source = getattr(self.cache, "_cache", None)
-        if client_source is not None and hasattr(client_source, "get_client"):  # Redis: one round trip
-            redis_key = self.cache.make_and_validate_key(key)
-            try:
-                pipe = client_source.get_client(redis_key, write=True).pipeline(transaction=False)
-                pipe.incr(redis_key)
-                pipe.expire(redis_key, self.duration + 1)
-                return int(pipe.execute()[0])
-            except UNREACHABLE:
-                return 0
-        if self.cache.add(key, 1, self.duration + 1):  # other caches (the file cache of `make run`)
-            return 1
-        try:
-            return int(self.cache.incr(key))
-        except ValueError:
-            self.cache.add(key, 1, self.duration + 1)
-            return 1
+    def admits(self, counted: int | None) -> bool:
+        """Whether a request that made the window's count `counted` is allowed (None: not counted)."""
+        return counted is None or counted <= self.num_requests
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        window = self.window(request, view)
+        return window is None or self.admits(read_ahead.count(window))
 
     def wait(self) -> float:
         return max(0.0, self.window_ends - time.time())

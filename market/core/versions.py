@@ -15,10 +15,13 @@ from typing import Any
 from django.core.cache import cache
 from django.db import transaction
 
+from market.core import read_ahead
+
 _batch: ContextVar[set[str] | None] = ContextVar("version_bumps", default=None)
 
 
 def _bump(keys: list[str]) -> None:
+    read_ahead.forget()  # a write inside a read block: what was read ahead is no longer current
     incr_existing = getattr(cache, "incr_existing", None)
     if incr_existing is not None:  # Redis: one round trip for every key
         incr_existing(keys)
@@ -70,5 +73,6 @@ def current(keys: list[str], found: dict[str, Any]) -> list[Any]:
 
 
 def read(keys: list[str]) -> list[Any]:
-    """The versions of `keys` in one round trip (and one more per key that had none)."""
-    return current(keys, cache.get_many(keys))
+    """The versions of `keys` in one round trip, or none when the request read them ahead
+    (market.core.read_ahead); one more per key that had none."""
+    return current(keys, read_ahead.get_many(keys))

@@ -8,6 +8,7 @@ import pytest
 from django.utils import translation
 
 from tests.catalog.factories import make_certificate, make_lot, make_product
+from tests.redis_calls import redis_calls  # noqa: F401 (a fixture: Redis round trips, counted)
 
 
 @pytest.fixture(autouse=True)

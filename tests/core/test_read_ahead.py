@@ -1,0 +1,76 @@
+"""market.core.read_ahead: a public read's counter and keys in one Redis round trip, answered from it for the
+rest of the request; failing open as the cache does; other caches asked as before."""
+
+from __future__ import annotations
+
+import pytest
+import redis
+from django.core.cache import cache
+
+from market.core import read_ahead, versions
+from market.core.read_ahead import Window
+from tests.core.test_cache import unreachable_redis  # noqa: F401 (a fixture)
+
+
+def test_the_window_and_the_keys_are_one_round_trip_and_then_none(redis_calls, settings):
+    cache.set_many({"ahead:a": 1, "ahead:b": "two"}, 60)
+    cache.delete("ahead:missing")
+    redis_calls.clear()
+    with read_ahead.read_ahead(["ahead:a", "ahead:b", "ahead:missing"], window=Window("ahead:window", 60)) as counted:
+        assert len(redis_calls) == 1
+        assert counted == 1
+        assert read_ahead.get_many(["ahead:a", "ahead:missing"]) == {"ahead:a": 1}
+        assert read_ahead.get_many(["ahead:b"]) == {"ahead:b": "two"}
+        assert len(redis_calls) == 1  # found, and found missing, without asking again
+        assert read_ahead.get_many(["ahead:a", "ahead:other"]) == {"ahead:a": 1}
+        assert len(redis_calls) == 2  # only the key not read ahead was asked for
+    with read_ahead.read_ahead([], window=Window("ahead:window", 60)) as counted:
+        assert counted == 2
+    client = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
+    assert 0 < client.ttl(cache.make_key("ahead:window")) <= 60  # the window's counter expires
+
+
+def test_outside_a_block_get_many_asks_redis(redis_calls):
+    cache.set("ahead:a", 1, 60)
+    with read_ahead.read_ahead(["ahead:a"]):
+        pass
+    cache.set("ahead:a", 2, 60)
+    assert read_ahead.get_many(["ahead:a"]) == {"ahead:a": 2}
+
+
+@pytest.mark.django_db
+def test_a_bump_inside_the_block_drops_what_was_read_ahead():
+    (before,) = versions.read(["ahead:version"])
+    with read_ahead.read_ahead(["ahead:version"]):
+        versions.bump(["ahead:version"])
+        assert versions.read(["ahead:version"]) == [before + 1]
+
+
+def test_kept_values_are_served_under_their_stamp_only():
+    read_ahead.keep("ahead:part", (7, "2026-12-06"), "<p>made at 7</p>", 60)
+    with read_ahead.read_ahead(["ahead:part"]):
+        assert read_ahead.kept("ahead:part", (7, "2026-12-06")) == "<p>made at 7</p>"
+        assert read_ahead.kept("ahead:part", (8, "2026-12-06")) is None
+        assert read_ahead.kept("ahead:part", (7, "2026-12-07")) is None
+
+
+def test_with_redis_unreachable_nothing_is_counted_and_everything_misses(unreachable_redis):  # noqa: F811
+    with read_ahead.read_ahead(["ahead:a"], window=Window("ahead:window", 60)) as counted:
+        assert counted is None  # not enforced
+        assert read_ahead.get_many(["ahead:a"]) == {}
+    assert read_ahead.count(Window("ahead:window", 60)) is None
+
+
+@pytest.fixture
+def file_cache(settings, tmp_path):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(tmp_path)}
+    }
+
+
+def test_another_cache_counts_and_reads_as_before(file_cache):
+    cache.set("ahead:a", 1, 60)
+    with read_ahead.read_ahead(["ahead:a"], window=Window("ahead:window", 60)) as counted:
+        assert counted == 1
+        assert read_ahead.get_many(["ahead:a"]) == {"ahead:a": 1}
+    assert [read_ahead.count(Window("ahead:window", 60)) for _ in range(2)] == [2, 3]
