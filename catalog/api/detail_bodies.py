@@ -241,23 +241,23 @@ def trace_body(row: TraceRow, *, actor: Actor, on: date) -> dict[str, Any]:
 
 def _trace_lot(row: TraceRow) -> HarvestLot:
     """The lot (and its product) as the models' own rules read it: its origin, expiry, QR code and owner."""
-    lot = rows.instance_of(
-        HarvestLot,
-        {
-            "id": row.id,
-            "product_id": row.product_id,
-            "code": row.code,
-            "public_id": row.public_id,
-            "status": row.status,
-            "expiry_date": date.fromisoformat(row.expiry_date) if row.expiry_date else None,
-            "origin_province_code": row.origin_province_code,
-            "origin_commune_code": row.origin_commune_code,
-            "plot": row.plot,
-        },
+    lot = _lot_instance(
+        row,
+        origin_province_code=row.origin_province_code,
+        origin_commune_code=row.origin_commune_code,
+        plot=row.plot,
     )
     values = {"id": row.product_id, "cooperative_id": row.cooperative_id, "gtin": row.gtin}
     lot.product = rows.instance_of(Product, values)
     return lot
+
+
+def _lot_instance(row: TraceRow | LotRow, **more: Any) -> HarvestLot:
+    """A lot of the columns both statements read (and `more`), for the rules the model defines on them."""
+    expiry = date.fromisoformat(row.expiry_date) if row.expiry_date else None
+    values = {"id": row.id, "product_id": row.product_id, "code": row.code, "public_id": row.public_id,
+              "status": row.status, "expiry_date": expiry}  # fmt: skip
+    return rows.instance_of(HarvestLot, {**values, **more})
 
 
 def _event(item: list[Any], lot_id: int, zone: tzinfo) -> dict[str, Any]:
@@ -296,17 +296,7 @@ def lot_body(row: LotRow, *, actor: Actor) -> dict[str, Any]:
     """`serializers.lot_detail`'s body of the lot `row` reads."""
     english = (get_language() or "vi").startswith("en")
     zone = timezone.get_current_timezone()
-    lot = rows.instance_of(
-        HarvestLot,
-        {
-            "id": row.id,
-            "product_id": row.product_id,
-            "code": row.code,
-            "public_id": row.public_id,
-            "status": row.status,
-            "expiry_date": date.fromisoformat(row.expiry_date) if row.expiry_date else None,
-        },
-    )
+    lot = _lot_instance(row)
     product = {"id": row.product_id, "cooperative_id": row.cooperative_id, "status": row.product_status}
     lot.product = rows.instance_of(Product, {**product, "gtin": row.gtin})
     return {
