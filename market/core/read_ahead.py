@@ -27,9 +27,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
 
-from market.core.cache import UNREACHABLE
+from market.core.cache import UNREACHABLE, ResilientRedisCache
 
 logger = logging.getLogger(__name__)
 
@@ -74,12 +74,11 @@ return {counted, redis.call('MGET', unpack(KEYS, 2))}
 """
 
 
-def _redis_client() -> Any | None:
-    """The default cache's Redis client (the primary: the counter is written), or None for another cache."""
-    source = getattr(cache, "_cache", None)
-    if source is None or not hasattr(source, "get_client"):
-        return None
-    return source.get_client(None, write=True)
+def _redis_access() -> tuple[Any, Callable[[bytes], Any]] | None:
+    """The default cache's Redis client (the primary: the counter is written) and its decoder, or None for another
+    cache (the file cache of `make run`)."""
+    backend = caches["default"]
+    return backend.raw_access() if isinstance(backend, ResilientRedisCache) else None
 
 
 def _count_elsewhere(window: Window) -> int:
@@ -95,9 +94,10 @@ def _count_elsewhere(window: Window) -> int:
 
 def _ask(keys: Sequence[str], window: Window | None) -> tuple[int | None, _Read]:
     """(the window's count, or None when not counted; what was found) in one round trip."""
-    client = _redis_client()
-    if client is None:
+    access = _redis_access()
+    if access is None:
         return (None if window is None else _count_elsewhere(window)), _Read(frozenset(keys), cache.get_many(keys))
+    client, loads = access
     made = {cache.make_and_validate_key(key): key for key in keys}
     counted: int | None = None
     values: list[bytes | None] = []
@@ -112,7 +112,6 @@ def _ask(keys: Sequence[str], window: Window | None) -> tuple[int | None, _Read]
         logger.warning("cache unavailable, continuing without it", extra={"operation": "read_ahead", "error": str(exc)})
         return None, _Read(frozenset(keys))
     found = {key: value for key, value in zip(made.values(), values, strict=True) if value is not None}
-    loads = cache._cache._serializer.loads  # type: ignore[attr-defined]  # Django's RedisSerializer
     return counted, _Read(frozenset(keys), found, loads)
 
 
