@@ -1,0 +1,140 @@
+"""The plan PostgreSQL keeps for the product list and the catalogue page's statements reads the page's rows only.
+
+A statement the connection runs again is prepared, and after five runs PostgreSQL may keep a plan made without the
+parameters' values (a generic plan). With the products' status and the page's LIMIT sent as parameters, that plan
+expected a tenth of the catalogue and sorted it all (160-180 ms at 100,000 products), so PostgreSQL planned every
+request anew instead (0.7 ms of its CPU each). page_sql.constant writes them in; these tests ask PostgreSQL for the
+generic plan of each shape of the page's statement and hold its estimate to the page's LIMIT."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.db.backends.postgresql.psycopg_any import mogrify
+from django.utils import timezone
+
+from catalog import selectors
+from catalog.api import serializers as s
+from catalog.models import Product
+from catalog.selectors import page_sql
+from catalog.selectors.browse import ProductQuery
+from tests.catalog.factories import make_certificate, make_lot, make_product
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="plans are PostgreSQL's"),
+]
+
+PAGE_SIZE = 1  # the page reads 2 rows; a generic plan guessing a tenth of 120 products expects more
+SHAPES = {
+    "newest": {},
+    "price ascending": {"sort": "price_asc"},
+    "price descending, its category": {"sort": "price_desc", "category": True},
+    "its province and cooperative, prices": {"province": True, "cooperative": True, "price_min": 1, "price_max": 10**9},
+    "in stock, a certificate": {"in_stock": True, "certificate": "vietgap"},
+}
+
+
+@pytest.fixture
+def catalogue(cooperative) -> Product:
+    """120 published products (copies of one, published a minute apart), two lots and a certificate; analysed, so
+    that the planner estimates from what is there."""
+    product = make_product(cooperative)
+    make_lot(product)
+    make_certificate(cooperative, kind="vietgap")
+    now = timezone.now()
+    copies = []
+    for n in range(119):
+        copy = Product.objects.get(pk=product.pk)
+        copy.pk, copy.sku, copy.gtin = None, f"COPY-{n}", ""
+        copy.published_at = now - timedelta(minutes=n + 1)
+        copies.append(copy)
+    make_lot(Product.objects.bulk_create(copies)[0], code="COPY-LOT")  # two in stock: a page and a next
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {page_sql.PRODUCT}, {page_sql.ORGANISATION}, {page_sql.LOT}, {page_sql.CERTIFICATE}")
+    return product
+
+
+@contextmanager
+def page_statements() -> Iterator[list[tuple[str, list[Any]]]]:
+    """The page's statements (those wrapping the page's rows) run inside the block."""
+    seen: list[tuple[str, list[Any]]] = []
+
+    def keep(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        if "FROM (SELECT" in sql and "page_id" in sql:
+            seen.append((sql, list(params or [])))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(keep):
+        yield seen
+
+
+def kept_plan_rows(sql: str, params: list[Any]) -> float:
+    """The rows the generic plan of `sql` (its %s placeholders as $1, $2…) expects to return."""
+    numbers = itertools.count(1)
+    text = re.sub(r"%s", lambda _: f"${next(numbers)}", sql.replace("%%", "\0")).replace("\0", "%")
+    values = ", ".join(mogrify("%s", [value], connection) for value in params)
+    with connection.cursor() as cursor:
+        cursor.execute(f"PREPARE kept_plan AS {text}")
+        try:
+            cursor.execute("SET plan_cache_mode = force_generic_plan")
+            cursor.execute(f"EXPLAIN (FORMAT JSON) EXECUTE kept_plan{f'({values})' if values else ''}")
+            plan = cursor.fetchone()[0][0]["Plan"]
+        finally:
+            cursor.execute("RESET plan_cache_mode")
+            cursor.execute("DEALLOCATE kept_plan")
+    return plan["Plan Rows"]
+
+
+def _query(shape: dict[str, Any], product: Product) -> ProductQuery:
+    """The query of `shape`, its True values the product's own (category, province, cooperative)."""
+    own = {
+        "category": product.category_id,
+        "province": product.origin_province_code,
+        "cooperative": product.cooperative_id,
+    }
+    return ProductQuery(**{key: own[key] if value is True and key in own else value for key, value in shape.items()})
+
+
+@pytest.mark.parametrize("shape", SHAPES.values(), ids=SHAPES.keys())
+def test_the_lists_kept_plan_reads_a_page(catalogue, shape):
+    words = selectors.card_words(media=s.media_url_around())
+    with page_statements() as seen:
+        page = selectors.product_card_page(query=_query(shape, catalogue), words=words, page_size=PAGE_SIZE)
+    assert len(page.cards) == PAGE_SIZE
+    assert page.next_cursor
+    (statement,) = seen
+    assert kept_plan_rows(*statement) <= PAGE_SIZE + 1
+
+
+@pytest.mark.parametrize("shape", SHAPES.values(), ids=SHAPES.keys())
+def test_the_catalogue_pages_kept_plan_reads_a_page(catalogue, shape):
+    with page_statements() as seen:
+        page = selectors.product_page(query=_query(shape, catalogue), page_size=PAGE_SIZE)
+    assert len(page.products) == PAGE_SIZE
+    assert page.next_cursor
+    (statement,) = seen
+    assert kept_plan_rows(*statement) <= PAGE_SIZE + 1
+
+
+def test_a_deeper_pages_kept_plan_reads_a_page(catalogue):
+    words = selectors.card_words(media=s.media_url_around())
+    first = selectors.product_card_page(query=ProductQuery(), words=words, page_size=PAGE_SIZE)
+    with page_statements() as seen:
+        selectors.product_card_page(query=ProductQuery(), words=words, cursor=first.next_cursor, page_size=PAGE_SIZE)
+    (statement,) = seen
+    assert kept_plan_rows(*statement) <= PAGE_SIZE + 1
+
+
+def test_only_code_constants_are_written_in():
+    assert page_sql.constant("published") == "'published'"
+    for value in ["x' OR '1'='1", "a b", "", "1; DROP TABLE x"]:
+        with pytest.raises(ValueError, match="not a code constant"):
+            page_sql.constant(value)
