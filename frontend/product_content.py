@@ -19,9 +19,11 @@ from django.urls import get_script_prefix, get_urlconf
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from catalog import selectors
 from catalog.models import Certificate, HarvestLot, PriceTier, Product, ProductImage
 from catalog.selectors import Badge
 from catalog.selectors.categories import CategoryNode
+from catalog.selectors.detail_pages import ProductPage
 from frontend.navigation import fixed_path
 from frontend.templatetags.market import machine, qty, vnd
 from frontend.written import badges_html, path_around
@@ -45,6 +47,21 @@ class ProductContent:
     stock: Decimal
     images: list[ProductImage]
     path: list[CategoryNode]
+
+    @classmethod
+    def of(cls, page: ProductPage) -> ProductContent:
+        """The content of the product as `catalog.selectors.detail_pages` reads it for its page."""
+        product, certificates, lots = page.product, page.certificates, page.lots
+        return cls(
+            product=product,
+            tiers=selectors.price_tiers_for(product=product),
+            badges=selectors.badges_of(certificates),
+            certificates=certificates,
+            lots=lots,
+            stock=selectors.stock_of(lots),
+            images=list(product.images.all()),
+            path=selectors.category_path(product.category_id),
+        )
 
     @property
     def tier_rows(self) -> list[tuple[PriceTier, Decimal | None]]:

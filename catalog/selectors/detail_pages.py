@@ -88,7 +88,8 @@ def _product_page(row: ProductRow) -> ProductPage:
             "storage_instructions": row.storage_instructions, "usage_instructions": row.usage_instructions,
             "shelf_life_days": row.shelf_life_days, "origin_province_code": row.origin_province_code,
             "origin_commune_code": row.origin_commune_code, "origin_note": row.origin_note,
-            "cooperative_id": row.cooperative_id, "category_id": row.category_id, "vat_category_id": row.vat_category_id,
+            "cooperative_id": row.cooperative_id, "category_id": row.category_id,
+            "vat_category_id": row.vat_category_id,
             "published_at": moment(row.published_at), "created_at": moment(row.created_at),
             "updated_at": moment(row.updated_at),
         },
@@ -106,14 +107,20 @@ def _product_page(row: ProductRow) -> ProductPage:
                    "name_en": row.category_name_en},
     )  # fmt: skip
     product.vat_category = rows.instance_of(
-        VatCategory, {"id": row.vat_category_id, "code": row.vat_code, "name_vi": row.vat_name_vi, "name_en": row.vat_name_en,
-                      "subject_to_vat": row.vat_subject_to_vat, "rate_percent": Decimal(row.vat_rate_percent)},
+        VatCategory, {"id": row.vat_category_id, "code": row.vat_code, "name_vi": row.vat_name_vi,
+                      "name_en": row.vat_name_en, "subject_to_vat": row.vat_subject_to_vat,
+                      "rate_percent": Decimal(row.vat_rate_percent)},
     )  # fmt: skip
     tiers = [
         rows.instance_of(
             PriceTier,
             # The body's tiers carry no id: a quote on the page names its tier by quantity (`tier_id` unread).
-            {"id": None, "product_id": row.id, "min_quantity": Decimal(t["min_quantity"]), "unit_price": t["unit_price"]},
+            {
+                "id": None,
+                "product_id": row.id,
+                "min_quantity": Decimal(t["min_quantity"]),
+                "unit_price": t["unit_price"],
+            },
         )
         for t in row.tiers
     ]
@@ -121,26 +128,49 @@ def _product_page(row: ProductRow) -> ProductPage:
     images = [
         rows.instance_of(
             ProductImage,
-            {"id": image_id, "product_id": row.id, "image": image, "thumbnail": thumbnail, "width": width,
-             "height": height, "alt_text": alt_text, "position": position},
-        )  # fmt: skip
+            {
+                "id": image_id,
+                "product_id": row.id,
+                "image": image,
+                "thumbnail": thumbnail,
+                "width": width,
+                "height": height,
+                "alt_text": alt_text,
+                "position": position,
+            },
+        )
         for image_id, image, thumbnail, width, height, alt_text, position in row.images
     ]
     rows.prefetched(product, "images", images)
     certificates = [
         rows.instance_of(
             Certificate,
-            {"id": c_id, "cooperative_id": row.cooperative_id, "kind": kind, "number": number, "issuer": issuer,
-             "valid_from": _day(valid_from), "valid_to": _day(valid_to), "ocop_stars": stars},
-        )  # fmt: skip
+            {
+                "id": c_id,
+                "cooperative_id": row.cooperative_id,
+                "kind": kind,
+                "number": number,
+                "issuer": issuer,
+                "valid_from": _day(valid_from),
+                "valid_to": _day(valid_to),
+                "ocop_stars": stars,
+            },
+        )
         for c_id, kind, number, issuer, valid_from, valid_to, stars in row.certificates
     ]
     lots = [
         rows.instance_of(
             HarvestLot,
-            {"id": lot_id, "product_id": row.id, "code": code, "quantity_available": Decimal(available),
-             "harvest_date": _day(harvest_date), "expiry_date": _day(expiry_date), "public_id": public_id},
-        )  # fmt: skip
+            {
+                "id": lot_id,
+                "product_id": row.id,
+                "code": code,
+                "quantity_available": Decimal(available),
+                "harvest_date": _day(harvest_date),
+                "expiry_date": _day(expiry_date),
+                "public_id": public_id,
+            },
+        )
         for lot_id, code, available, harvest_date, expiry_date, public_id in row.lots
     ]
     for lot in lots:
@@ -188,9 +218,16 @@ def public_trace_page(*, public_id: str, actor: Actor, on: date | None = None) -
         CertificateView(
             certificate=rows.instance_of(
                 Certificate,
-                {"id": c_id, "kind": kind, "number": number, "issuer": issuer, "valid_from": _day(valid_from),
-                 "valid_to": _day(valid_to), "ocop_stars": stars},
-            ),  # fmt: skip
+                {
+                    "id": c_id,
+                    "kind": kind,
+                    "number": number,
+                    "issuer": issuer,
+                    "valid_from": _day(valid_from),
+                    "valid_to": _day(valid_to),
+                    "ocop_stars": stars,
+                },
+            ),
             in_force_now=now,
             in_force_at_harvest=at_harvest,
         )

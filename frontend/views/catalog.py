@@ -29,8 +29,8 @@ from catalog.cache import Watched, catalog_version, digital_link_ident, one_vers
 from catalog.commands import Sort
 from catalog.models import CertificateKind, Product
 from catalog.policy import allowed, product_actions
-from catalog.selectors.detail_pages import TracePage, product_page_for, trace_page_for, trace_page_of
 from catalog.pricing import PriceQuote
+from catalog.selectors.detail_pages import TracePage, product_page_for, trace_page_for, trace_page_of
 from frontend import shell, trace_content
 from frontend.conditional import conditional_page
 from frontend.fragments import fragment_key, fragment_part, kept_parts, product_cards
@@ -368,18 +368,8 @@ def _product_shown(request: ActorRequest, product_id: int) -> ProductShown:
         return shown
     # The product, its certificates in force (the list and the badges) and its lots in stock (the table and the
     # stock), read once: one statement for a public product on PostgreSQL.
-    page = product_page_for(actor=request.actor, product_id=product_id)
-    item, certificates, lots = page.product, page.certificates, page.lots
-    content = ProductContent(
-        product=item,
-        tiers=selectors.price_tiers_for(product=item),
-        badges=selectors.badges_of(certificates),
-        certificates=certificates,
-        lots=lots,
-        stock=selectors.stock_of(lots),
-        images=list(item.images.all()),
-        path=selectors.category_path(item.category_id),
-    )
+    content = ProductContent.of(product_page_for(actor=request.actor, product_id=product_id))
+    item = content.product
     # Nothing of the visitor's belongs in content kept for everyone: their parts go where the marks are.
     html = content_html(content, manage=CONTENT_SLOTS[0], buy=CONTENT_SLOTS[1])
     before, rest = html.split(CONTENT_SLOTS[0])
