@@ -34,7 +34,7 @@ from catalog.selectors.detail_pages import TracePage, product_page_for, trace_pa
 from frontend import shell, trace_content
 from frontend.conditional import conditional_page
 from frontend.fragments import fragment_key, fragment_part, kept_parts, product_cards
-from frontend.product_content import ProductContent, content_html
+from frontend.product_content import ProductContent, content_html, pricing_box_html
 from frontend.schema_forms import Choices, SchemaForm
 from market.core import inputs as core_inputs
 from market.core import read_ahead
@@ -296,11 +296,16 @@ def _quote(product: Product, params: Any) -> tuple[PriceQuote | None, str | None
     part = values.get("part")
     if errors.get("quantity"):
         return None, "; ".join(errors["quantity"]), part
-    quantity = values.get("quantity") or product.moq  # the box starts at the minimum order
+    quote, error = _price(product, values.get("quantity") or product.moq)  # the box starts at the minimum order
+    return quote, error, part
+
+
+def _price(product: Product, quantity: Decimal) -> tuple[PriceQuote | None, str | None]:
+    """(the price of `quantity`, or why there is none)."""
     try:
-        return selectors.price_for_quantity(product=product, quantity=quantity), None, part
+        return selectors.price_for_quantity(product=product, quantity=quantity), None
     except ApplicationError as error:
-        return None, "; ".join(m for ms in error.fields.values() for m in ms) or error.message, part
+        return None, "; ".join(m for ms in error.fields.values() for m in ms) or error.message
 
 
 def _storefront_of(request: ActorRequest, product_id: int) -> list[str] | None:
@@ -376,9 +381,10 @@ def _product_shown(request: ActorRequest, product_id: int) -> ProductShown:
     middle, after = rest.split(CONTENT_SLOTS[1])
     shown = ProductShown(product=item, stock=content.stock, content=(before, middle, after))
     if selectors.product_is_public(item):
-        # Without the request as well: an anonymous visitor's parts hold no token and no path (a buyer's do).
-        manage, buy = personal_parts(None, _personal_context(shown, Actor.anonymous(), QueryDict()))
-        shown = replace(shown, anonymous_content=before + manage + middle + buy + after)
+        # An anonymous visitor's parts: no "manage" link (no cooperative's), the box that only prices, at the
+        # minimum order (written as the partials render them: tests/frontend/test_product_content.py).
+        buy = pricing_box_html(item, *_price(item, item.moq))
+        shown = replace(shown, anonymous_content=before + middle + buy + after)
         read_ahead.keep(key, stamp, shown, PRODUCT_PARTS_SECONDS)
     return shown
 
