@@ -29,6 +29,7 @@ from catalog.models import (
 )
 from catalog.selectors import Badge
 from catalog.selectors.categories import CategoryNode
+from catalog.selectors.detail_pages import ProductPage
 from frontend.product_content import CONTENT_TEMPLATE, ProductContent, content_html, pricing_box_html
 from frontend.views.catalog import ProductShown, _personal_context, _price, personal_parts
 from market.core import rows
@@ -188,11 +189,7 @@ def _read(product: Product, actor: Actor) -> ProductContent:
     item = selectors.product_visible_get(actor=actor, product_id=product.pk)
     certificates = selectors.certificates_in_force_for(product=item)
     lots = selectors.lots_in_stock(product=item)
-    return ProductContent(
-        product=item, tiers=selectors.price_tiers_for(product=item), badges=selectors.badges_of(certificates),
-        certificates=certificates, lots=lots, stock=selectors.stock_of(lots), images=list(item.images.all()),
-        path=selectors.category_path(item.category_id),
-    )  # fmt: skip
+    return ProductContent.of(ProductPage(product=item, certificates=certificates, lots=lots))
 
 
 @pytest.mark.django_db
