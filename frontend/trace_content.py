@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from catalog.models import TraceEvent
 from catalog.selectors.lots import ForwardStep, TraceView
-from catalog.supply.selectors import Origin, lot_origins
+from catalog.supply.selectors import Origin
 from frontend.templatetags.market import qty
 from frontend.written import badges_html, path_around
 from frontend.written import day_html as _day
@@ -73,8 +73,8 @@ def title_text(trace: TraceView) -> str:
     return f"{escape(_('Lot'))} {_value(trace.lot.code)} · {_value(trace.product.name)}"
 
 
-def content_html(trace: TraceView) -> str:
-    """The page's content (catalog/trace_content.html)."""
+def content_html(trace: TraceView, origins: list[Origin]) -> str:
+    """The page's content (catalog/trace_content.html), with the lot's `origins` (`lot_origins`)."""
     s = _setting(get_language(), get_script_prefix(), get_urlconf())
     w = s.words
     lot, product = trace.lot, trace.product
@@ -119,7 +119,7 @@ def content_html(trace: TraceView) -> str:
         f"    <h2>{w['One step back']}</h2>\n"
         f'    <p class="muted small">{w["Inputs and the member households who supplied the raw material."]}</p>\n'
         f"    {_events(trace.back, w)}\n"
-        f"    {_origins(lot_origins(lot=lot), w)}\n"
+        f"    {_origins(origins, w)}\n"
         "  </section>\n"
         '  <section class="card">\n'
         f"    <h2>{w['At the cooperative']}</h2>\n"

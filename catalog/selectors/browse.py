@@ -429,8 +429,14 @@ def product_page(
 def _one_of(column: str, values: list[int]) -> tuple[str, list[Any]]:
     """`column` is one of `values`, as SQL and its parameters. One array parameter on PostgreSQL: the statement
     is the same whatever the page's size, and psycopg parses a statement with more than 50 parameters anew on
-    every call (a page's 25 products twice was 52). A list of parameters elsewhere (SQLite has no arrays)."""
+    every call (a page's 25 products twice was 52). One value is a plain equality: PostgreSQL estimates an array
+    parameter at 10 elements, so the plan it keeps for the statement (the generic plan) looked costlier than one
+    made for the value and was made anew on every run (a trace page's badges: 0 generic, 28 custom plans in 30
+    requests); with `= $n` both cost the same and the kept one is used. A list of parameters elsewhere (SQLite
+    has no arrays)."""
     if connection.vendor == "postgresql":
+        if len(values) == 1:
+            return f"{column} = %s", list(values)
         return f"{column} = ANY(%s)", [values]
     return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
 

@@ -38,6 +38,7 @@ from catalog.models import (
 from catalog.permissions import CATALOG_VIEW_ALL
 from catalog.selectors.lots import IN_STOCK_ORDER, PUBLIC_STATUSES, in_stock_condition
 from catalog.selectors.products import in_force_on, in_force_params, in_force_union
+from catalog.supply.selectors.trace import intakes_json
 from market.organisations.models import Organisation, VerificationStatus
 from market.organisations.permissions import Actor
 
@@ -104,6 +105,13 @@ class ProductRow:
     certificates: list[list[Any]]
     lots: list[list[Any]]
     stock_available: str | None
+    # What the page shows of the cooperative besides its name (catalog.selectors.detail_pages).
+    cooperative_description: str
+    cooperative_address_line: str
+    cooperative_commune_code: int | None
+    cooperative_province_code: int | None
+    cooperative_verification: str
+    vat_category_id: int
 
 
 def product_public_row(*, product_id: int, on: date) -> ProductRow | None:
@@ -145,7 +153,8 @@ def _product_statement() -> str:
                  COALESCE((SELECT json_agg(json_build_array({certificate}) ORDER BY c.kind, c.valid_to DESC, c.id)
                              FROM ({in_force_union(certificate, cooperative="p.cooperative_id", product="p.id")}) c),
                           '[]'),
-                 s.lots, s.stock
+                 s.lots, s.stock, o.description, o.address_line, o.commune_code, o.province_code,
+                 o.verification_status, p.vat_category_id
                )::text
           FROM {Product._meta.db_table} p JOIN {Organisation._meta.db_table} o ON o.id = p.cooperative_id
           JOIN {Category._meta.db_table} g ON g.id = p.category_id
@@ -168,7 +177,9 @@ class TraceRow:
     certificates of the lot [id, kind, number, issuer, valid_from, valid_to, ocop_stars, in force on the day,
     in force at harvest] by kind, the longest valid first; events [id, kind, occurred_at, description, party,
     party_reference, quantity, unit, location, document_reference, corrects, created_at, buyer, province code]
-    oldest first, where buyer and province are those of the cooperative's order the event names (none: null)."""
+    oldest first, where buyer and province are those of the cooperative's order the event names (none: null);
+    `intakes` what the page shows one step back to plots and households (None: not read, as for the API;
+    catalog.supply.selectors.trace.intakes_json)."""
 
     id: int
     code: str
@@ -193,10 +204,13 @@ class TraceRow:
     badges: list[list[Any]]
     certificates: list[list[Any]]
     events: list[list[Any]]
+    product_status: str
+    intakes: list[list[Any]] | None
 
 
-def lot_trace_row(*, public_id: str, on: date) -> TraceRow | None:
-    """The lot `lot_public_get` finds by `public_id` (None: none) with its trace as of `on`."""
+def lot_trace_row(*, public_id: str, on: date, intakes: bool = False) -> TraceRow | None:
+    """The lot `lot_public_get` finds by `public_id` (None: none) with its trace as of `on`, and its intakes when
+    asked (the page shows them; the API does not)."""
     verified = CertificateStatus.VERIFIED.value
     params = [
         *in_force_params(on, cooperative=[], product=[]),
@@ -208,15 +222,15 @@ def lot_trace_row(*, public_id: str, on: date) -> TraceRow | None:
         [status.value for status in PUBLIC_STATUSES],
     ]
     with connection.cursor() as cursor:
-        cursor.execute(_trace_statement(), params)
+        cursor.execute(_trace_statement(intakes), params)
         row = cursor.fetchone()
     return None if row is None else TraceRow(*json.loads(row[0]))
 
 
 @functools.cache
-def _trace_statement() -> str:
-    """`lot_trace_row`'s statement, written once per process. The orders app builds on the catalogue: its
-    tables are named through the app registry, as `lots._shipment_buyers` reads them."""
+def _trace_statement(intakes: bool) -> str:
+    """`lot_trace_row`'s statement, with or without the intakes, written once per process. The orders app builds
+    on the catalogue: its tables are named through the app registry, as `lots._shipment_buyers` reads them."""
     order_model = apps.get_model("orders", "Order")
     checkout_model = order_model._meta.get_field("checkout").related_model
     link = HarvestLot.certificates.through._meta.db_table
@@ -250,7 +264,8 @@ def _trace_statement() -> str:
                                     JOIN {Organisation._meta.db_table} u ON u.id = r.buyer_id
                                    WHERE r.number = e.party_reference AND r.cooperative_id = p.cooperative_id
                              ) b ON e.party_reference <> ''
-                            WHERE e.lot_id = l.id), '[]')
+                            WHERE e.lot_id = l.id), '[]'),
+                 p.status, {intakes_json("l.id") if intakes else "NULL"}
                )::text
           FROM {HarvestLot._meta.db_table} l JOIN {Product._meta.db_table} p ON p.id = l.product_id
           JOIN {Organisation._meta.db_table} o ON o.id = p.cooperative_id

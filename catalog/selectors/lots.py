@@ -156,6 +156,11 @@ def lot_trace_events(*, lot: HarvestLot) -> list[TraceEvent]:
             events = rows.instances(TraceEvent, cursor.fetchall())
     else:
         events = list(lot.events.order_by("occurred_at", "id"))
+    return with_corrections(events, lot)
+
+
+def with_corrections(events: list[TraceEvent], lot: HarvestLot) -> list[TraceEvent]:
+    """The lot's `events` (all of them), each with its lot and its `corrections` (by id) prefetched."""
     corrections: dict[int, list[TraceEvent]] = {}
     for event in sorted(events, key=lambda e: e.pk):
         event.lot = lot
@@ -295,8 +300,9 @@ def _shipment_buyers(lot: HarvestLot, events: list[TraceEvent]) -> dict[str, tup
     return {number: (buyer_id, delivery or home) for number, buyer_id, delivery, home in rows if number}
 
 
-def _forward_steps(actor: Actor, lot: HarvestLot, events: list[TraceEvent]) -> list[ForwardStep]:
-    buyers = _shipment_buyers(lot, events)
+def _forward_steps(
+    actor: Actor, lot: HarvestLot, events: list[TraceEvent], buyers: dict[str, tuple[int, int | None]]
+) -> list[ForwardStep]:
     steps = []
     for event in events:
         buyer_id, province_code = buyers.get(event.party_reference, (None, None))
@@ -322,13 +328,38 @@ def trace_view(*, lot: HarvestLot, actor: Actor, on: date | None = None) -> Trac
         for c in lot_certificates(lot=lot)
     ]
     events = lot_trace_events(lot=lot)
+    forward = [event for event in events if event.direction == TraceDirection.FORWARD]
+    return trace_view_of(
+        lot=lot,
+        certificates=certificates,
+        badges=badges_for([product], on=day).get(product.pk, []),
+        events=events,
+        buyers=_shipment_buyers(lot, forward),
+        actor=actor,
+        on=day,
+    )
+
+
+def trace_view_of(
+    *,
+    lot: HarvestLot,
+    certificates: list[CertificateView],
+    badges: list[Badge],
+    events: list[TraceEvent],
+    buyers: dict[str, tuple[int, int | None]],
+    actor: Actor,
+    on: date,
+) -> TraceView:
+    """`trace_view` of what was read of the lot (with its product and cooperative): its certificates, its
+    product's badges on `on`, its events (`lot_trace_events`) and the buyers of the shipments they name
+    (`_shipment_buyers`)."""
     view = TraceView(
         lot=lot,
-        product=product,
+        product=lot.product,
         qr_url=lot_qr_url(lot),
-        badges=badges_for([product], on=day).get(product.pk, []),
+        badges=badges,
         certificates=certificates,
-        expired=lot.is_expired(day),
+        expired=lot.is_expired(on),
         withdrawn=lot.status == LotStatus.WITHDRAWN,
     )
     forward: list[TraceEvent] = []
@@ -338,5 +369,5 @@ def trace_view(*, lot: HarvestLot, actor: Actor, on: date | None = None) -> Trac
             TraceDirection.INTERNAL: view.internal,
             TraceDirection.FORWARD: forward,
         }[TraceDirection(event.direction)].append(event)
-    view.forward = _forward_steps(actor, lot, forward)
+    view.forward = _forward_steps(actor, lot, forward, buyers)
     return view

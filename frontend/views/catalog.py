@@ -27,13 +27,14 @@ from catalog import gs1, inputs, selectors
 from catalog.cache import DEFAULT_TIMEOUT as FACETS_FRESH_SECONDS
 from catalog.cache import Watched, catalog_version, digital_link_ident, one_version, version_keys, versions
 from catalog.commands import Sort
-from catalog.models import CertificateKind, HarvestLot, Product
+from catalog.models import CertificateKind, Product
 from catalog.policy import allowed, product_actions
 from catalog.pricing import PriceQuote
+from catalog.selectors.detail_pages import TracePage, product_page_for, trace_page_for, trace_page_of
 from frontend import shell, trace_content
 from frontend.conditional import conditional_page
 from frontend.fragments import fragment_key, fragment_part, kept_parts, product_cards
-from frontend.product_content import ProductContent, content_html
+from frontend.product_content import ProductContent, content_html, pricing_box_html
 from frontend.schema_forms import Choices, SchemaForm
 from market.core import inputs as core_inputs
 from market.core import read_ahead
@@ -295,11 +296,16 @@ def _quote(product: Product, params: Any) -> tuple[PriceQuote | None, str | None
     part = values.get("part")
     if errors.get("quantity"):
         return None, "; ".join(errors["quantity"]), part
-    quantity = values.get("quantity") or product.moq  # the box starts at the minimum order
+    quote, error = _price(product, values.get("quantity") or product.moq)  # the box starts at the minimum order
+    return quote, error, part
+
+
+def _price(product: Product, quantity: Decimal) -> tuple[PriceQuote | None, str | None]:
+    """(the price of `quantity`, or why there is none)."""
     try:
-        return selectors.price_for_quantity(product=product, quantity=quantity), None, part
+        return selectors.price_for_quantity(product=product, quantity=quantity), None
     except ApplicationError as error:
-        return None, "; ".join(m for ms in error.fields.values() for m in ms) or error.message, part
+        return None, "; ".join(m for ms in error.fields.values() for m in ms) or error.message
 
 
 def _storefront_of(request: ActorRequest, product_id: int) -> list[str] | None:
@@ -365,28 +371,20 @@ def _product_shown(request: ActorRequest, product_id: int) -> ProductShown:
     shown = read_ahead.kept(key, stamp)
     if shown is not None:
         return shown
-    item = selectors.product_visible_get(actor=request.actor, product_id=product_id)
-    certificates = selectors.certificates_in_force_for(product=item)  # read once: the list and the badges
-    lots = selectors.lots_in_stock(product=item)  # read once: the table and the stock
-    content = ProductContent(
-        product=item,
-        tiers=selectors.price_tiers_for(product=item),
-        badges=selectors.badges_of(certificates),
-        certificates=certificates,
-        lots=lots,
-        stock=selectors.stock_of(lots),
-        images=list(item.images.all()),
-        path=selectors.category_path(item.category_id),
-    )
+    # The product, its certificates in force (the list and the badges) and its lots in stock (the table and the
+    # stock), read once: one statement for a public product on PostgreSQL.
+    content = ProductContent.of(product_page_for(actor=request.actor, product_id=product_id))
+    item = content.product
     # Nothing of the visitor's belongs in content kept for everyone: their parts go where the marks are.
     html = content_html(content, manage=CONTENT_SLOTS[0], buy=CONTENT_SLOTS[1])
     before, rest = html.split(CONTENT_SLOTS[0])
     middle, after = rest.split(CONTENT_SLOTS[1])
     shown = ProductShown(product=item, stock=content.stock, content=(before, middle, after))
     if selectors.product_is_public(item):
-        # Without the request as well: an anonymous visitor's parts hold no token and no path (a buyer's do).
-        manage, buy = personal_parts(None, _personal_context(shown, Actor.anonymous(), QueryDict()))
-        shown = replace(shown, anonymous_content=before + manage + middle + buy + after)
+        # An anonymous visitor's parts: no "manage" link (no cooperative's), the box that only prices, at the
+        # minimum order (written as the partials render them: tests/frontend/test_product_content.py).
+        buy = pricing_box_html(item, *_price(item, item.moq))
+        shown = replace(shown, anonymous_content=before + middle + buy + after)
         read_ahead.keep(key, stamp, shown, PRODUCT_PARTS_SECONDS)
     return shown
 
@@ -465,7 +463,7 @@ def _trace_reads(request: ActorRequest, ident: str | None) -> list[str]:
 TRACE_TEMPLATE = "frontend/catalog/trace.html"
 
 
-def _trace_page(request: ActorRequest, find_lot: Callable[[], HarvestLot], ident: str | None) -> HttpResponse:
+def _trace_page(request: ActorRequest, read: Callable[[], TracePage], ident: str | None) -> HttpResponse:
     """A lot's trace page. Its title and content are the same until the lot's version, the catalogue's or the
     day moves, as the ETag says, for everyone who sees the same shipments (`_trace_kept_key`): kept rendered,
     stamped with those versions (market.core.read_ahead.kept). `ident`: the lot's name under its version (None:
@@ -475,11 +473,11 @@ def _trace_page(request: ActorRequest, find_lot: Callable[[], HarvestLot], ident
         parts = read_ahead.kept(*kept_as)
         if parts is not None:
             return shell.page(request, TRACE_TEMPLATE, parts)
-    view = selectors.trace_view(lot=find_lot(), actor=request.actor)
+    page = read()
     # Written as the templates write them (frontend.trace_content): text escaped there, so safe here.
     parts = {
-        "title": mark_safe(trace_content.title_text(view)),  # noqa: S308
-        "content": mark_safe(trace_content.content_html(view)),  # noqa: S308
+        "title": mark_safe(trace_content.title_text(page.trace)),  # noqa: S308
+        "content": mark_safe(trace_content.content_html(page.trace, page.origins)),  # noqa: S308
     }
     if kept_as is not None:
         read_ahead.keep(*kept_as, parts, TRACE_PARTS_SECONDS)
@@ -494,7 +492,7 @@ def _trace_page(request: ActorRequest, find_lot: Callable[[], HarvestLot], ident
 )
 def trace(request: ActorRequest, public_id: str) -> HttpResponse:
     """The internal QR path (/trace/<id>/) for lots of products without a GTIN."""
-    return _trace_page(request, lambda: selectors.lot_public_get(public_id=public_id), public_id)
+    return _trace_page(request, lambda: trace_page_for(public_id=public_id, actor=request.actor), public_id)
 
 
 def _digital_link_lot(gtin: str, lot_code: str) -> str | None:
@@ -519,4 +517,8 @@ def _digital_link_version(request: ActorRequest, gtin: str, lot_code: str) -> tu
 def digital_link(request: ActorRequest, gtin: str, lot_code: str) -> HttpResponse:
     """GS1 Digital Link resolver: /01/{gtin14}/10/{lot}[?17=YYMMDD] opens the lot's trace page."""
     ident = _digital_link_lot(gtin, lot_code)  # None: lot_by_digital_link answers 404
-    return _trace_page(request, lambda: selectors.lot_by_digital_link(gtin14=gtin, lot_code=lot_code), ident)
+
+    def read() -> TracePage:
+        return trace_page_of(lot=selectors.lot_by_digital_link(gtin14=gtin, lot_code=lot_code), actor=request.actor)
+
+    return _trace_page(request, read, ident)

@@ -14,12 +14,14 @@ from django.db import connection
 from django.utils import timezone
 
 from catalog.commands import Sort
-from catalog.models import Product
+from catalog.models import Certificate, Product
 from catalog.selectors import browse
 from catalog.selectors.browse import ProductQuery
 from catalog.selectors.products import product_public_get
-from tests.catalog.factories import make_product
+from market.organisations.models import Organisation
+from tests.catalog.factories import make_certificate, make_product
 from tests.conftest import ROOT, process_env
+from tests.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 THRESHOLD = settings.DATABASES["default"]["OPTIONS"]["prepare_threshold"]
@@ -74,6 +76,43 @@ def test_a_search_is_planned_with_its_words_every_time(cooperative) -> None:
             assert browse._facet_counts(query, day, corrected=False)["total"] == 1
     assert not _prepared("LIKE $")
     assert _prepared("LIKE '%st25%'"), "prepared with its words written in, as any repeated statement"
+
+
+def _plans(marker: str) -> list[tuple[int, int]]:
+    """(generic plans, custom plans) of each statement prepared on the connection that holds `marker`."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements")
+        return [(generic, custom) for statement, generic, custom in cursor.fetchall() if marker in statement]
+
+
+def _many_certificates(certificate: Certificate, cooperatives: list[Organisation]) -> None:
+    """5 copies of `certificate` for each of `cooperatives` (as many for each: no cooperative stands out in the
+    statistics PostgreSQL plans by), then those statistics."""
+    table = Certificate._meta.db_table
+    columns = [f.column for f in Certificate._meta.concrete_fields if not f.primary_key]
+    copied = ", ".join("o.id" if column == "cooperative_id" else f"c.{column}" for column in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) SELECT {copied} FROM {table} c"  # noqa: S608 (model names)
+            f" CROSS JOIN unnest(%s::integer[]) o(id) CROSS JOIN generate_series(1, 5) WHERE c.id = %s",
+            [[o.pk for o in cooperatives], certificate.pk],
+        )
+        cursor.execute(f"ANALYZE {table}")
+
+
+def test_one_products_badges_keep_their_plan(cooperative) -> None:
+    """A lot's trace and a product's own page read the badges of one product: PostgreSQL plans that statement once
+    and keeps the plan. With the ids as an array parameter it estimated 10 of each and planned every run anew (past
+    its five custom plans the generic one looked costlier than one made for the values)."""
+    product = make_product(cooperative, name="Gạo ST25")
+    certificate = make_certificate(cooperative, kind="vietgap", number="VG-1")
+    _many_certificates(certificate, [cooperative, *OrganisationFactory.create_batch(40)])
+    day = timezone.localdate()
+    for _ in range(THRESHOLD + 10):
+        assert {b.kind for b in browse.badges_for([product], on=day)[product.pk]} == {"vietgap"}
+    ((generic, custom),) = _plans("c.ocop_stars, c.scope, c.cooperative_id, NULL")
+    assert custom <= 5, (generic, custom)
+    assert generic >= 5, (generic, custom)
 
 
 PROBE_BEHIND_POOLER = """

@@ -128,13 +128,13 @@ def test_each_audience_of_a_trace_page_has_its_own_kept_parts(world, monkeypatch
 
     path = reverse("frontend:trace", args=[world.lot.public_id])
     rendered: list[object] = []
-    original = views.selectors.trace_view
+    original = views.trace_page_for
 
     def counted(**kwargs: Any) -> Any:
         rendered.append(kwargs["actor"])
         return original(**kwargs)
 
-    monkeypatch.setattr(views.selectors, "trace_view", counted)
+    monkeypatch.setattr(views, "trace_page_for", counted)
     for audience in (None, world.buyer, world.cooperative, world.alliance):
         for _ in range(2):
             client = Client()

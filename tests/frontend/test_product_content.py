@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.http import QueryDict
 from django.template.loader import render_to_string
 from django.test import Client
 from django.utils import timezone, translation
@@ -28,7 +29,10 @@ from catalog.models import (
 )
 from catalog.selectors import Badge
 from catalog.selectors.categories import CategoryNode
-from frontend.product_content import CONTENT_TEMPLATE, ProductContent, content_html
+from catalog.selectors.detail_pages import ProductPage
+from frontend.product_content import CONTENT_TEMPLATE, ProductContent, content_html, pricing_box_html
+from frontend.views.catalog import ProductShown, _personal_context, _price, personal_parts
+from market.core import rows
 from market.organisations.models import Organisation
 from market.organisations.permissions import Actor
 from tests.catalog.factories import actor_for, make_certificate, make_lot, make_product
@@ -185,11 +189,7 @@ def _read(product: Product, actor: Actor) -> ProductContent:
     item = selectors.product_visible_get(actor=actor, product_id=product.pk)
     certificates = selectors.certificates_in_force_for(product=item)
     lots = selectors.lots_in_stock(product=item)
-    return ProductContent(
-        product=item, tiers=selectors.price_tiers_for(product=item), badges=selectors.badges_of(certificates),
-        certificates=certificates, lots=lots, stock=selectors.stock_of(lots), images=list(item.images.all()),
-        path=selectors.category_path(item.category_id),
-    )  # fmt: skip
+    return ProductContent.of(ProductPage(product=item, certificates=certificates, lots=lots))
 
 
 @pytest.mark.django_db
@@ -219,3 +219,25 @@ def test_a_vietnamese_product_page_shows_the_english_name_under_the_title(settin
     english = client.get(f"/products/{product.pk}/").content.decode()
     assert "<h1>ST25 &lt;fragrant&gt; rice</h1>" in english
     assert 'class="muted" lang="en"' not in english
+
+
+@pytest.mark.django_db
+def test_an_anonymous_visitors_pricing_box_is_written_as_the_partials_render_it(cooperative):
+    """The part of a product page kept for anonymous visitors (frontend.product_content.pricing_box_html) is what
+    partials/product_manage.html (nothing) and product_buy.html render for them: at the minimum order, priced,
+    or with why there is no price; in a unit with decimals; in both languages."""
+    products = [
+        make_product(cooperative, name="Gạo ST25", tiers=[("100", 32000), ("1000", 29000)]),
+        make_product(cooperative, name="Mật ong", unit="tan", moq="2.5", order_multiple="0.5", tiers=[("2.5", 9000)]),
+    ]
+    unpriced = selectors.product_public_get(product_id=products[0].pk)
+    rows.prefetched(unpriced, "price_tiers", [])  # no tier in force: no price
+    for language in ("vi", "en"):
+        with translation.override(language):
+            for product in [*(selectors.product_public_get(product_id=p.pk) for p in products), unpriced]:
+                shown = ProductShown(product=product, stock=Decimal(0), content=())
+                manage, buy = personal_parts(None, _personal_context(shown, Actor.anonymous(), QueryDict()))
+                assert manage == ""
+                written = pricing_box_html(product, *_price(product, product.moq))
+                assert written == buy, (product.name, language)
+    assert "no price" in buy

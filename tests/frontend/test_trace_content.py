@@ -17,6 +17,7 @@ from django.utils import translation
 from catalog.models import Certificate, HarvestLot, LotStatus, Product, ProductStatus, TraceEvent
 from catalog.selectors import Badge
 from catalog.selectors.lots import CertificateView, ForwardStep, TraceView
+from catalog.supply.selectors import Origin, lot_origins
 from frontend import trace_content
 from market.core import rows
 from market.organisations.models import Organisation
@@ -25,13 +26,18 @@ pytestmark = pytest.mark.django_db
 MARKUP = "<b>\"x\" & 'y'</b>"
 
 
-def written_as_rendered(view: TraceView) -> None:
-    """The title and the content written by hand are what the templates render, in vi and en."""
+def written_as_rendered(view: TraceView, origins: list[Origin] | None = None) -> None:
+    """The title and the content written by hand are what the templates render, in vi and en; with the lot's
+    origins as the templates read them (`lot_origins`) unless others are given (read otherwise: they must be the
+    same)."""
+    if origins is None:
+        origins = lot_origins(lot=view.lot)
     for language in ("vi", "en"):
         with translation.override(language):
             context = {"trace": view}
             assert trace_content.title_text(view) == render_to_string("frontend/catalog/trace_title.html", context)
-            assert trace_content.content_html(view) == render_to_string("frontend/catalog/trace_content.html", context)
+            written = trace_content.content_html(view, origins)
+            assert written == render_to_string("frontend/catalog/trace_content.html", context)
 
 
 def _event(pk: int, kind: str, *, corrections: tuple[TraceEvent, ...] = (), **fields: Any) -> TraceEvent:

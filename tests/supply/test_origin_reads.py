@@ -10,13 +10,23 @@ from typing import Any
 
 import pytest
 from django.db.models import Model
+from django.utils import timezone
 
 from catalog import selectors as catalog_selectors
 from catalog import services as catalog_services
 from catalog.models import HarvestLot
+from catalog.selectors.detail_pages import public_trace_page
+from catalog.selectors.detail_sql import lot_trace_row
 from catalog.supply import selectors, services
 from catalog.supply.models import Intake
-from catalog.supply.selectors.trace import AREA_FIELDS, HOUSEHOLD_FIELDS, INTAKE_FIELDS, PLOT_FIELDS, origins_of
+from catalog.supply.selectors.trace import (
+    AREA_FIELDS,
+    HOUSEHOLD_FIELDS,
+    INTAKE_FIELDS,
+    PLOT_FIELDS,
+    intakes_from_json,
+    origins_of,
+)
 from market.organisations.permissions import Actor
 from tests.catalog.factories import make_certificate, make_lot
 from tests.frontend.test_trace_content import written_as_rendered
@@ -110,3 +120,17 @@ def test_the_trace_page_of_a_lot_built_from_intakes_is_written_as_rendered(world
     lot = catalog_services.lot_publish(actor=world.owner, lot_id=_lot_from_two_areas(world).pk)
     found = catalog_selectors.lot_public_get(public_id=lot.public_id)
     written_as_rendered(catalog_selectors.trace_view(lot=found, actor=Actor.anonymous()))
+
+
+def test_the_trace_statement_reads_the_intakes_as_lot_intakes_does(world):
+    """The trace page's one statement (catalog.selectors.detail_sql, with catalog.supply.selectors.trace.intakes_json)
+    reads the same intakes, so the same origins, and the page is written as the templates render it."""
+    lot = catalog_services.lot_publish(actor=world.owner, lot_id=_lot_from_two_areas(world).pk)
+    row = lot_trace_row(public_id=lot.public_id, on=timezone.localdate(), intakes=True)
+    assert row is not None
+    assert row.intakes is not None
+    assert [_read(i) for i in intakes_from_json(row.intakes)] == [_read(i) for i in _orm_intakes(lot)]
+    page = public_trace_page(public_id=lot.public_id, actor=Actor.anonymous())
+    assert page is not None
+    assert page.origins == selectors.lot_origins(lot=lot)
+    written_as_rendered(page.trace, page.origins)

@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from itertools import accumulate
+from typing import Any
 
 from django.db import connection
 from django.db.backends.utils import CursorWrapper
+from django.db.models import Field, Model
 
 from catalog.models import Certificate, HarvestLot
 from catalog.supply.models import Intake, MemberHousehold, Plot, RawMaterialArea
@@ -99,6 +101,76 @@ def lot_intakes(*, lot_id: int) -> list[Intake]:
     for intake, plot, area, household in zip(intakes, plots, areas, households, strict=True):
         rows.prefetched(area, "certificates", certificates.get(area.pk, []))
         plot.area, intake.plot, intake.household = area, plot, household
+    return intakes
+
+
+def intakes_json(lot: str) -> str:
+    """SQL: the intakes of lot `lot` (a column of an enclosing statement) as `lot_intakes` reads them, one JSON
+    array each (the fields of INTAKE_FIELDS, PLOT_FIELDS, AREA_FIELDS and HOUSEHOLD_FIELDS, then the area's
+    certificates, each of CERTIFICATE_FIELDS), for a statement that reads a lot's trace in one go
+    (catalog.selectors.detail_sql); `intakes_from_json` makes them the intakes `lot_intakes` gives."""
+    link = RawMaterialArea.certificates.through
+    area_column = link._meta.get_field("rawmaterialarea").column
+    certificate_column = link._meta.get_field("certificate").column
+    return f"""COALESCE((
+        SELECT json_agg(json_build_array(
+                 {_json_list(Intake, "si", INTAKE_FIELDS)}, {_json_list(Plot, "sp", PLOT_FIELDS)},
+                 {_json_list(RawMaterialArea, "sa", AREA_FIELDS)},
+                 {_json_list(MemberHousehold, "sh", HOUSEHOLD_FIELDS)},
+                 COALESCE((SELECT json_agg(json_build_array({_json_list(Certificate, "sc", CERTIFICATE_FIELDS)})
+                                           ORDER BY sl.id)
+                             FROM {link._meta.db_table} sl JOIN {Certificate._meta.db_table} sc
+                                  ON sc.id = sl.{certificate_column}
+                            WHERE sl.{area_column} = sa.id), '[]'))
+               ORDER BY sp.code ASC, si.received_on ASC, si.id ASC)
+          FROM {Intake._meta.db_table} si JOIN {Plot._meta.db_table} sp ON sp.id = si.plot_id
+          JOIN {RawMaterialArea._meta.db_table} sa ON sa.id = sp.area_id
+          JOIN {MemberHousehold._meta.db_table} sh ON sh.id = si.household_id
+         WHERE si.lot_id = {lot}), '[]')"""  # noqa: S608 (table and column names from the models)
+
+
+def _json_list(model: type[Model], alias: str, names: tuple[str, ...]) -> str:
+    """`rows.select_list` for a JSON array: decimals as their text (a JSON number would be read as a float)."""
+    return ", ".join(
+        f"{alias}.{column.column}::text" if column.get_internal_type() == "DecimalField" else f"{alias}.{column.column}"
+        for column in _fields(model, names)
+    )
+
+
+def _fields(model: type[Model], names: tuple[str, ...]) -> list[Field]:
+    return [field for field in model._meta.concrete_fields if field.attname in names]
+
+
+def _from_json(model: type[Model], names: tuple[str, ...], values: list[Any]) -> list[Any]:
+    """The values `_json_list` wrote as the fields hold them (dates and decimals from their text)."""
+    return [
+        value if value is None else date.fromisoformat(value) if column.get_internal_type() == "DateField"
+        else Decimal(value) if column.get_internal_type() == "DecimalField" else value
+        for column, value in zip(_fields(model, names), values, strict=True)
+    ]  # fmt: skip
+
+
+def intakes_from_json(items: list[list[Any]]) -> list[Intake]:
+    """The intakes `intakes_json` wrote, as `lot_intakes` gives them."""
+    parts = ((Intake, INTAKE_FIELDS), (Plot, PLOT_FIELDS), (RawMaterialArea, AREA_FIELDS))
+    intake_end, plot_end, area_end, household_end = accumulate(
+        len(names) for _, names in (*parts, (MemberHousehold, HOUSEHOLD_FIELDS))
+    )
+    intakes = []
+    for item in items:
+        intake = rows.instance(Intake, _from_json(Intake, INTAKE_FIELDS, item[:intake_end]), INTAKE_FIELDS)
+        plot = rows.instance(Plot, _from_json(Plot, PLOT_FIELDS, item[intake_end:plot_end]), PLOT_FIELDS)
+        area = rows.instance(
+            RawMaterialArea, _from_json(RawMaterialArea, AREA_FIELDS, item[plot_end:area_end]), AREA_FIELDS
+        )
+        household = rows.instance(MemberHousehold, item[area_end:household_end], HOUSEHOLD_FIELDS)
+        certificates = [
+            rows.instance(Certificate, _from_json(Certificate, CERTIFICATE_FIELDS, c), CERTIFICATE_FIELDS)
+            for c in item[household_end]
+        ]
+        rows.prefetched(area, "certificates", certificates)
+        plot.area, intake.plot, intake.household = area, plot, household
+        intakes.append(intake)
     return intakes
 
 
