@@ -73,6 +73,8 @@ from catalog.selectors.products import (
 from catalog.selectors.search import SearchPlan, plan_search
 from catalog.selectors.storefront import (
     StorefrontPage,
+    certificates_in_force_of,
+    certificates_in_force_values,
     cooperative_certificates_in_force,
     cooperative_photos,
     storefront_products,
@@ -105,6 +107,8 @@ __all__ = [
     "certificates_due_expiry_warning",
     "certificates_expiring",
     "certificates_in_force_for",
+    "certificates_in_force_of",
+    "certificates_in_force_values",
     "cooperative_certificates_in_force",
     "cooperative_photos",
     "filtered_products",

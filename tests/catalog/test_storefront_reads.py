@@ -14,6 +14,7 @@ from catalog import selectors
 from catalog.models import Certificate, HarvestLot, Product, ProductImage, ProductStatus
 from catalog.selectors.browse import LIST_FIELDS, in_stock_exists, public_products
 from catalog.selectors.storefront import CERTIFICATE_FIELDS
+from market.organisations.models import Organisation
 from tests.catalog.factories import make_certificate, make_lot, make_product
 
 pytestmark = pytest.mark.django_db
@@ -48,6 +49,11 @@ def test_certificates_in_force_are_the_orms(cooperative, other_cooperative):
         )
         plain = selectors.cooperative_certificates_in_force(cooperative_id=cooperative.pk, on=day)
         assert [_loaded(c) for c in plain] == [_loaded(c) for c in orm]
+        # As the storefront reads them: a value of the cooperative's own row, then instances.
+        values = selectors.certificates_in_force_values(on=day)
+        read_with = Organisation.objects.annotate(**values).get(pk=cooperative.pk)
+        listed = selectors.certificates_in_force_of(read_with, on=day)
+        assert [_loaded(c) for c in listed] == [_loaded(c) for c in orm]
     numbers = [c.number for c in selectors.cooperative_certificates_in_force(cooperative_id=cooperative.pk)]
     assert numbers == ["D", "E", "C", "B", "A"]
 
