@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from html import escape
 from typing import Any
 
@@ -33,6 +33,7 @@ from fairs import selectors as fairs
 from frontend import shell
 from frontend.conditional import conditional_page
 from frontend.fragments import product_cards
+from frontend.storefront_content import StorefrontContent, content_html
 from frontend.written import day_html, value_html
 from market.core import inputs as core_inputs
 from market.core import read_ahead
@@ -188,9 +189,31 @@ def storefront(request: ActorRequest, organisation_id: int) -> HttpResponse:
 
 def _storefront_parts(organisation_id: int, page_number: int) -> dict[str, str]:
     """The page's title and description (text) and its head links and content (HTML)."""
-    now = timezone.now()
-    # The record, the certificates in force and the fairs are read with the cooperative's own row (on
-    # PostgreSQL): one statement where there were three.
+    content = storefront_content(organisation_id, page_number, now=timezone.now())
+    organisation, products = content.organisation, content.products
+    path = reverse("frontend:cooperative", args=[organisation.pk])
+    canonical = settings.SITE_URL + path + (f"?page={products.number}" if products.number > 1 else "")
+    description = Truncator(
+        organisation.description
+        or _("%(name)s, a cooperative in %(province)s: its products, certificates and record on Market Link.")
+        % {"name": organisation.name, "province": organisation.province_name}
+    ).chars(DESCRIPTION_CHARS)
+    head = {
+        "canonical": canonical,
+        "organisation_ld": organisation_ld(organisation, settings.SITE_URL + path, content.certificates),
+    }
+    return {
+        "title": organisation.name,
+        "description": description,
+        "head": render_to_string("frontend/organisation/storefront_head.html", head),
+        "content": content_html(content),
+    }
+
+
+def storefront_content(organisation_id: int, page_number: int, *, now: datetime) -> StorefrontContent:
+    """What the storefront's content shows, read: the record, the certificates in force and the fairs with the
+    cooperative's own row (on PostgreSQL: one statement where there were three), then a page of its products, its
+    photos and its plots."""
     values = {
         **orders.seller_record_values(now=now),
         **catalog.certificates_in_force_values(),
@@ -200,35 +223,21 @@ def _storefront_parts(organisation_id: int, page_number: int) -> dict[str, str]:
     certificates = catalog.certificates_in_force_of(organisation)
     products = catalog.storefront_products(cooperative_id=organisation.pk, page=page_number)
     path = reverse("frontend:cooperative", args=[organisation.pk])
-    canonical = settings.SITE_URL + path + (f"?page={products.number}" if products.number > 1 else "")
     record = orders.seller_record_of(organisation, now=now)
-    description = Truncator(
-        organisation.description
-        or _("%(name)s, a cooperative in %(province)s: its products, certificates and record on Market Link.")
-        % {"name": organisation.name, "province": organisation.province_name}
-    ).chars(DESCRIPTION_CHARS)
-    context = {
-        "organisation": organisation,
-        "certificates": certificates,
-        "certificate_rows": certificate_rows_html(certificates),
-        "products": products,
-        "cards": product_cards([(p, [], p.category.name) for p in products.products]),
-        "previous_link": f"{path}?page={products.number - 1}" if products.number > 2 else path,
-        "next_link": f"{path}?page={products.number + 1}",
-        "photos": catalog.cooperative_photos(cooperative_id=organisation.pk),
-        "supply": supply.public_supply(cooperative_id=organisation.pk),
-        "fairs": fairs.fairs_exhibited_of(organisation),
-        "today": timezone.localdate(),
-        "record": record,
-        "order_response": duration_text(record.order_response),
-        "quote_response": duration_text(record.quote_response),
-        "min_samples": orders.RECORD_MIN_SAMPLES,
-        "canonical": canonical,
-        "organisation_ld": organisation_ld(organisation, settings.SITE_URL + path, certificates),
-    }
-    return {
-        "title": organisation.name,
-        "description": description,
-        "head": render_to_string("frontend/organisation/storefront_head.html", context),
-        "content": render_to_string("frontend/organisation/storefront_content.html", context),
-    }
+    return StorefrontContent(
+        organisation=organisation,
+        certificates=certificates,
+        certificate_rows=certificate_rows_html(certificates),
+        products=products,
+        cards=product_cards([(p, [], p.category.name) for p in products.products]),
+        previous_link=f"{path}?page={products.number - 1}" if products.number > 2 else path,
+        next_link=f"{path}?page={products.number + 1}",
+        photos=catalog.cooperative_photos(cooperative_id=organisation.pk),
+        supply=supply.public_supply(cooperative_id=organisation.pk),
+        fairs=fairs.fairs_exhibited_of(organisation),
+        today=timezone.localdate(),
+        record=record,
+        order_response=duration_text(record.order_response),
+        quote_response=duration_text(record.quote_response),
+        min_samples=orders.RECORD_MIN_SAMPLES,
+    )
