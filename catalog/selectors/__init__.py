@@ -77,6 +77,8 @@ from catalog.selectors.storefront import (
     certificates_in_force_values,
     cooperative_certificates_in_force,
     cooperative_photos,
+    photos_of,
+    photos_values,
     storefront_products,
 )
 
@@ -123,6 +125,8 @@ __all__ = [
     "lot_qr_url",
     "lots_in_stock",
     "lots_running_low",
+    "photos_of",
+    "photos_values",
     "plan_search",
     "price_for_quantity",
     "price_tiers_for",

@@ -14,6 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from catalog.models import Product, ProductImage
 from catalog.supply import selectors as supply_selectors
 from fairs.models import Fair, FairStatus
 from orders import services as order_services
@@ -195,22 +196,27 @@ def test_products_are_paged_without_counting(client: Client, cooperative):
     assert client.get(url + "?page=abc").status_code == 400
 
 
-def test_storefront_runs_at_most_four_queries(client: Client, cooperative, buyer, alliance, traded,
+def test_storefront_runs_at_most_three_queries(client: Client, cooperative, buyer, alliance, traded,
                                               django_assert_max_num_queries):  # fmt: skip
-    """Every part shown (record, certificate, products, areas on a map, a fair): the record, the certificates
-    and the fairs read with the cooperative's row, then the products, the photos and the plots."""
+    """Every part shown (record, certificate, products, a photo, areas on a map, a fair): the record, the
+    certificates, the fairs and the photos read with the cooperative's row, then the products and the plots."""
     world = build_world(cooperative)
     make_certificate(cooperative, kind="ocop", ocop_stars=4, number="OCOP-4", products=[world.product])
     fair = make_fair(alliance, booths=1, name="Hội chợ Nông sản")
     assign(alliance, apply(cooperative, fair), fair, "A-01")
     Fair.objects.filter(pk=fair.pk).update(status=FairStatus.PUBLISHED)
+    image = ProductImage.objects.create(
+        product=world.product, image="p/a.jpg", thumbnail="t/a.jpg", width=800, height=600, alt_text="Ảnh"
+    )
+    Product.objects.filter(pk=world.product.pk).update(cover_thumbnail=image.thumbnail.name)
     url = reverse("frontend:cooperative", args=[cooperative.pk])
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(3):
         response = client.get(url)
     assert response.status_code == 200
     page = response.content.decode()
     assert "Hội chợ Nông sản" in page
     assert "OCOP 4★" in page
+    assert 'class="gallery"' in page
     assert supply_selectors.public_supply(cooperative_id=cooperative.pk).map is not None
 
 
