@@ -10,7 +10,8 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, JSONField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
 from catalog.models import Product, ProductStatus
@@ -300,15 +301,27 @@ def exhibitors(*, fair: Fair, q: str = "") -> list[Exhibitor]:
 _PLAN_PUBLIC = sorted(status.value for status in PLAN_PUBLIC_STATUSES)
 
 
+# What a storefront shows of a fair it lists (its name in either language, its link, its days and venue), and
+# the fairs' value on the cooperative read with them (`fairs_exhibited_values`) with the column of that row.
+FAIR_LISTED_FIELDS = ("id", "slug", "name_vi", "name_en", "venue", "starts_on", "ends_on")
+FAIRS_EXHIBITED = "fairs_exhibited"
+_COOPERATIVE_ROW = f'"{Organisation._meta.db_table}"."id"'
+
+
 @functools.cache
-def _fairs_exhibited_statement() -> str:
-    """`fairs_exhibited`'s query, written once per process: the ORM spent ~1 ms of CPU building it on every
-    storefront not kept (tests/fairs/test_fairs_exhibited.py compares the two)."""
+def _fairs_exhibited_statement(selected: str, cooperative: str) -> str:
+    """`fairs_exhibited`'s query (`cooperative`: a parameter, or the column of the row it is read with), written
+    once per process: the ORM spent ~1 ms of CPU building it on every storefront not kept
+    (tests/fairs/test_fairs_exhibited.py compares the two). The cooperative's approved applications are read
+    first, once (an InitPlan), then their live assignments: written as a join, PostgreSQL believing the tables
+    nearly empty (no statistics yet) scanned every application once per assignment, 1,000 blocks and 3–30 ms
+    for every storefront of the bench catalogue."""
     return f"""
-        SELECT {rows.select_list(Fair, "f")} FROM {Fair._meta.db_table} f
+        SELECT {selected} FROM {Fair._meta.db_table} f
          WHERE f.id IN (SELECT b.fair_id FROM {BoothAssignment._meta.db_table} b
-                          JOIN {Application._meta.db_table} a ON a.id = b.application_id
-                         WHERE b.released_at IS NULL AND a.cooperative_id = %s AND a.status = %s)
+                         WHERE b.released_at IS NULL
+                           AND b.application_id = ANY (ARRAY(SELECT a.id FROM {Application._meta.db_table} a
+                                                             WHERE a.cooperative_id = {cooperative} AND a.status = %s)))
            AND f.status IN ({", ".join(["%s"] * len(_PLAN_PUBLIC))})
          ORDER BY f.starts_on DESC, f.id DESC
          LIMIT %s
@@ -317,12 +330,33 @@ def _fairs_exhibited_statement() -> str:
 
 def fairs_exhibited(*, cooperative_id: int, limit: int = 12) -> list[Fair]:
     """The fairs whose published plan gives the cooperative a booth (approved, not released), newest first:
-    what its storefront lists as fairs attended (or, before the first day, coming). One query."""
+    what its storefront lists as fairs attended (or, before the first day, coming), with FAIR_LISTED_FIELDS
+    loaded. One query."""
+    statement = _fairs_exhibited_statement(rows.select_list(Fair, "f", FAIR_LISTED_FIELDS), "%s")
     with connection.cursor() as cursor:
-        cursor.execute(
-            _fairs_exhibited_statement(), [cooperative_id, ApplicationStatus.APPROVED.value, *_PLAN_PUBLIC, limit]
-        )
-        return rows.instances(Fair, cursor.fetchall())
+        cursor.execute(statement, [cooperative_id, ApplicationStatus.APPROVED.value, *_PLAN_PUBLIC, limit])
+        return rows.instances(Fair, cursor.fetchall(), FAIR_LISTED_FIELDS)
+
+
+def fairs_exhibited_values(*, limit: int = 12) -> dict[str, RawSQL]:
+    """`fairs_exhibited` as a value read with the cooperative's own row (`seller_public_get(values=…)`, as the
+    storefront reads its record): one statement fewer. A JSON list, on PostgreSQL; none elsewhere
+    (`fairs_exhibited_of` then reads them in a statement of their own)."""
+    if connection.vendor != "postgresql":
+        return {}
+    listed = _fairs_exhibited_statement(rows.json_row(Fair, "f", FAIR_LISTED_FIELDS), _COOPERATIVE_ROW)
+    params = [ApplicationStatus.APPROVED.value, *_PLAN_PUBLIC, limit]
+    # The statement is written from the models' names; every value is a parameter.
+    return {FAIRS_EXHIBITED: RawSQL(f"to_jsonb(ARRAY({listed}))", params, output_field=JSONField())}  # noqa: S611
+
+
+def fairs_exhibited_of(cooperative: Organisation, *, limit: int = 12) -> list[Fair]:
+    """The fairs the cooperative exhibited at, from the value read with it (`fairs_exhibited_values`) where it
+    was, else read now."""
+    listed = getattr(cooperative, FAIRS_EXHIBITED, None)
+    if listed is None:
+        return fairs_exhibited(cooperative_id=cooperative.pk, limit=limit)
+    return rows.instances_from_json(Fair, listed, FAIR_LISTED_FIELDS)
 
 
 # --- meetings ------------------------------------------------------------------------------------

@@ -5,12 +5,11 @@ rules (the policies, a lot's QR code and origin) read small instances holding ju
 
 from __future__ import annotations
 
-import functools
 from datetime import date, tzinfo
 from typing import Any
 
 from django.db import connection
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import get_language
 
 from catalog import selectors
@@ -18,7 +17,7 @@ from catalog.api import serializers as s
 from catalog.gs1 import gtin_prefix_usage
 from catalog.models import EVENT_DIRECTIONS, HarvestLot, LotStatus, Product, TraceDirection, badge_text
 from catalog.policy import allowed, lot_actions, product_actions, sees_forward_detail
-from catalog.selectors.browse import badge_labels, badges_from
+from catalog.selectors.browse import badge_labels_in, badges_from
 from catalog.selectors.detail_sql import (
     LotRow,
     ProductRow,
@@ -50,7 +49,7 @@ def product_body(row: ProductRow, *, actor: Actor) -> dict[str, Any]:
     """`serializers.product_detail`'s body of the product `row` reads."""
     language = get_language() or "vi"
     english = language.startswith("en")  # catalog.models.localised, once for every name
-    labels = _kind_labels(language)
+    labels = badge_labels_in(language)
     zone = timezone.get_current_timezone()
     gtin = row.gtin
     certificates = [_certificate(item, labels) for item in row.certificates]
@@ -111,13 +110,6 @@ def product_body(row: ProductRow, *, actor: Actor) -> dict[str, Any]:
 def _localised(english: bool, vi: str, en: str) -> str:
     """`catalog.models.localised` of a row's two texts: the English when English is active and it is filled in."""
     return en if english and en else vi
-
-
-@functools.cache
-def _kind_labels(language: str) -> dict[str, str]:
-    """`badge_labels()` in `language`, kept per process (a deploy changes translations: a new process)."""
-    with translation.override(language):
-        return badge_labels()
 
 
 def _image(item: list[Any]) -> dict[str, Any]:
@@ -187,7 +179,7 @@ def trace_body(row: TraceRow, *, actor: Actor, on: date) -> dict[str, Any]:
     """`serializers.trace_body` of the lot `row` reads, on the day `on`."""
     language = get_language() or "vi"
     english = language.startswith("en")
-    labels = _kind_labels(language)
+    labels = badge_labels_in(language)
     zone = timezone.get_current_timezone()
     lot = _trace_lot(row)
     events: dict[str, list[dict[str, Any]]] = {direction: [] for direction in TraceDirection}

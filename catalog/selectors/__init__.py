@@ -73,8 +73,12 @@ from catalog.selectors.products import (
 from catalog.selectors.search import SearchPlan, plan_search
 from catalog.selectors.storefront import (
     StorefrontPage,
+    certificates_in_force_of,
+    certificates_in_force_values,
     cooperative_certificates_in_force,
     cooperative_photos,
+    photos_of,
+    photos_values,
     storefront_products,
 )
 
@@ -105,6 +109,8 @@ __all__ = [
     "certificates_due_expiry_warning",
     "certificates_expiring",
     "certificates_in_force_for",
+    "certificates_in_force_of",
+    "certificates_in_force_values",
     "cooperative_certificates_in_force",
     "cooperative_photos",
     "filtered_products",
@@ -119,6 +125,8 @@ __all__ = [
     "lot_qr_url",
     "lots_in_stock",
     "lots_running_low",
+    "photos_of",
+    "photos_values",
     "plan_search",
     "price_for_quantity",
     "price_tiers_for",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -22,7 +23,7 @@ from typing import Any, Generic, TypeVar
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Window
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from catalog.cache import single_flight, single_flight_key
@@ -512,6 +513,21 @@ def badge_labels() -> dict[str, str]:
     """Each certificate kind's label in the active language (read once per list: the enum's `choices`
     translates every label each time it is asked)."""
     return {kind: str(label) for kind, label in CertificateKind.choices}
+
+
+@functools.cache
+def badge_labels_in(language: str) -> dict[str, str]:
+    """`badge_labels()` in `language`, kept per process (a deploy changes translations: a new process)."""
+    with translation.override(language):
+        return badge_labels()
+
+
+@functools.cache
+def scope_labels_in(language: str) -> dict[str, str]:
+    """Each certificate scope's label in `language` (`get_scope_display()`, which translates every scope's
+    label and hashes them on each call), kept per process."""
+    with translation.override(language):
+        return {scope: str(label) for scope, label in CertificateScope.choices}
 
 
 def _badges(kinds: dict[str, int | None], labels: dict[str, str]) -> list[Badge]:

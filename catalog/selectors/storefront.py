@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import connection
+from django.db.models import JSONField
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from catalog.models import (
@@ -38,6 +40,10 @@ CERTIFICATE_FIELDS = ("id", "kind", "number", "issuer", "valid_from", "valid_to"
 PHOTO_FIELDS = ("id", "thumbnail", "image", "width", "height", "alt_text", "product_id")
 PHOTO_PRODUCT_FIELDS = ("id", "name_vi", "name_en")
 CATEGORY_FIELDS = ("id", "name_vi", "name_en")  # a card names its product's category
+# The certificates' and the photos' values on the cooperative read with them (`certificates_in_force_values`,
+# `photos_values`), and the column of that row they are read for.
+CERTIFICATES_IN_FORCE, PHOTOS = "certificates_in_force", "storefront_photos"
+_COOPERATIVE_ROW = f'"{Organisation._meta.db_table}"."id"'
 
 
 @functools.cache
@@ -58,26 +64,27 @@ def _products_statement() -> str:
 
 
 @functools.cache
-def _certificates_statement() -> str:
-    """`Certificate.objects.in_force(on)` of one cooperative, by kind, the longest valid first."""
+def _certificates_statement(selected: str, cooperative: str) -> str:
+    """`Certificate.objects.in_force(on)` of one cooperative (`cooperative`: a parameter, or the column of the
+    row it is read with), by kind, the longest valid first: `selected` of each."""
     return f"""
-        SELECT {rows.select_list(Certificate, "c", CERTIFICATE_FIELDS)}
+        SELECT {selected}
           FROM {Certificate._meta.db_table} c
-         WHERE c.cooperative_id = %s AND c.status = %s AND c.valid_from <= %s
+         WHERE c.cooperative_id = {cooperative} AND c.status = %s AND c.valid_from <= %s
            AND (c.valid_to IS NULL OR c.valid_to >= %s)
          ORDER BY c.kind ASC, c.valid_to DESC, c.id ASC
     """  # noqa: S608 (table and column names from the models; every value is a parameter)
 
 
 @functools.cache
-def _photos_statement() -> str:
+def _photos_statement(selected: str, cooperative: str) -> str:
     """The cover photo of each published product of a cooperative (the image whose thumbnail is the product's
-    cover), newest products first, with the product's name."""
+    cover; `cooperative`: a parameter, or the column of the row it is read with), newest products first: `selected`
+    of the photo and of its product (its name)."""
     return f"""
-        SELECT {rows.select_list(ProductImage, "i", PHOTO_FIELDS)},
-               {rows.select_list(Product, "p", PHOTO_PRODUCT_FIELDS)}
+        SELECT {selected}
           FROM {ProductImage._meta.db_table} i JOIN {Product._meta.db_table} p ON p.id = i.product_id
-         WHERE p.cooperative_id = %s AND p.status = %s AND i.thumbnail = p.cover_thumbnail
+         WHERE p.cooperative_id = {cooperative} AND p.status = %s AND i.thumbnail = p.cover_thumbnail
          ORDER BY p.published_at DESC, i.product_id DESC
          LIMIT %s
     """  # noqa: S608 (table and column names from the models; every value is a parameter)
@@ -87,9 +94,32 @@ def cooperative_certificates_in_force(*, cooperative_id: int, on: date | None = 
     """Verified certificates of the cooperative valid on `on` (today in Vietnam), both the cooperative-wide
     ones and those naming some of its products; an expired one drops out by its date alone."""
     day = on or timezone.localdate()
+    statement = _certificates_statement(rows.select_list(Certificate, "c", CERTIFICATE_FIELDS), "%s")
     with connection.cursor() as cursor:
-        cursor.execute(_certificates_statement(), [cooperative_id, CertificateStatus.VERIFIED.value, day, day])
+        cursor.execute(statement, [cooperative_id, CertificateStatus.VERIFIED.value, day, day])
         return rows.instances(Certificate, cursor.fetchall(), CERTIFICATE_FIELDS)
+
+
+def certificates_in_force_values(*, on: date | None = None) -> dict[str, RawSQL]:
+    """`cooperative_certificates_in_force` as a value read with the cooperative's own row (`seller_public_get(
+    values=…)`, as the storefront reads its record): one statement fewer. A JSON list, on PostgreSQL; none
+    elsewhere (`certificates_in_force_of` then reads them in a statement of their own)."""
+    if connection.vendor != "postgresql":
+        return {}
+    day = on or timezone.localdate()
+    listed = _certificates_statement(rows.json_row(Certificate, "c", CERTIFICATE_FIELDS), _COOPERATIVE_ROW)
+    params = [CertificateStatus.VERIFIED.value, day, day]
+    # The statement is written from the models' names; every value is a parameter.
+    return {CERTIFICATES_IN_FORCE: RawSQL(f"to_jsonb(ARRAY({listed}))", params, output_field=JSONField())}  # noqa: S611
+
+
+def certificates_in_force_of(cooperative: Organisation, *, on: date | None = None) -> list[Certificate]:
+    """The cooperative's certificates in force, from the value read with it (`certificates_in_force_values`, on
+    the same day) where it was, else read now."""
+    listed = getattr(cooperative, CERTIFICATES_IN_FORCE, None)
+    if listed is None:
+        return cooperative_certificates_in_force(cooperative_id=cooperative.pk, on=on)
+    return rows.instances_from_json(Certificate, listed, CERTIFICATE_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -132,12 +162,42 @@ def storefront_products(
 def cooperative_photos(*, cooperative_id: int, limit: int = STOREFRONT_PHOTOS) -> list[ProductImage]:
     """The cover photo of each of the cooperative's published products (the one its card shows), newest
     products first."""
+    selected = (
+        f"{rows.select_list(ProductImage, 'i', PHOTO_FIELDS)}, {rows.select_list(Product, 'p', PHOTO_PRODUCT_FIELDS)}"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(_photos_statement(), [cooperative_id, ProductStatus.PUBLISHED.value, limit])
+        cursor.execute(_photos_statement(selected, "%s"), [cooperative_id, ProductStatus.PUBLISHED.value, limit])
         found = cursor.fetchall()
     width = rows.width(ProductImage, PHOTO_FIELDS)
     photos = rows.instances(ProductImage, [row[:width] for row in found], PHOTO_FIELDS)
-    products = rows.instances(Product, [row[width:] for row in found], PHOTO_PRODUCT_FIELDS)
+    return _with_products(photos, rows.instances(Product, [row[width:] for row in found], PHOTO_PRODUCT_FIELDS))
+
+
+def photos_values(*, limit: int = STOREFRONT_PHOTOS) -> dict[str, RawSQL]:
+    """`cooperative_photos` as a value read with the cooperative's own row (`seller_public_get(values=…)`): one
+    statement fewer. A JSON list of [photo, product] pairs, on PostgreSQL; none elsewhere (`photos_of` then reads
+    them in a statement of their own)."""
+    if connection.vendor != "postgresql":
+        return {}
+    photo, product = rows.json_row(ProductImage, "i", PHOTO_FIELDS), rows.json_row(Product, "p", PHOTO_PRODUCT_FIELDS)
+    pair = f"json_build_array({photo}, {product})"
+    listed = _photos_statement(pair, _COOPERATIVE_ROW)
+    params = [ProductStatus.PUBLISHED.value, limit]
+    # The statement is written from the models' names; every value is a parameter.
+    return {PHOTOS: RawSQL(f"to_jsonb(ARRAY({listed}))", params, output_field=JSONField())}  # noqa: S611
+
+
+def photos_of(cooperative: Organisation, *, limit: int = STOREFRONT_PHOTOS) -> list[ProductImage]:
+    """The cooperative's photos, from the value read with it (`photos_values`) where it was, else read now."""
+    listed = getattr(cooperative, PHOTOS, None)
+    if listed is None:
+        return cooperative_photos(cooperative_id=cooperative.pk, limit=limit)
+    photos = rows.instances_from_json(ProductImage, [photo for photo, _product in listed], PHOTO_FIELDS)
+    return _with_products(photos, rows.instances_from_json(Product, [p for _photo, p in listed], PHOTO_PRODUCT_FIELDS))
+
+
+def _with_products(photos: list[ProductImage], products: list[Product]) -> list[ProductImage]:
+    """The photos, each given its product (read with it)."""
     for photo, product in zip(photos, products, strict=True):
         photo.product = product
     return photos

@@ -7,12 +7,14 @@ model's fields gives an instance whose other fields are deferred (read on access
 from __future__ import annotations
 
 import functools
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.models import Model
+from django.db.models import DateField, DateTimeField, DecimalField, JSONField, Model, TimeField
 from django.db.models.base import ModelState
 from django.db.models.signals import post_init, pre_init
 
@@ -103,6 +105,37 @@ def _build(model: type[M], reader: _Reader, values: Sequence[Any], bare: bool) -
     state.adding = False
     state.db = DEFAULT_DB_ALIAS
     return obj
+
+
+def json_row(model: type[Model], alias: str, names: Collection[str]) -> str:
+    """`json_build_array(alias.column, …)` of the fields `instances_from_json` reads, in their order: one row
+    as a JSON array, for a list of rows read as one value of another statement (decimals as text: JSON would
+    carry them as floats)."""
+    chosen = read_fields(model, frozenset(names))
+    columns = []
+    for _, column, _ in chosen:
+        name = f"{alias}.{connection.ops.quote_name(column.target.column)}"
+        columns.append(f"{name}::text" if isinstance(column.target, DecimalField) else name)
+    return f"json_build_array({', '.join(columns)})"
+
+
+def instances_from_json(model: type[M], rows: Iterable[Sequence[Any]], names: Collection[str]) -> list[M]:
+    """`instances` from the JSON arrays of `json_row`: days and decimals read back from their text, the other
+    values as JSON has them (numbers, text, null). Only fields of those kinds."""
+    parsers: list[Callable[[str], Any] | None] = []
+    for _, column, _ in read_fields(model, frozenset(names)):
+        field = column.target
+        if isinstance(field, DecimalField):
+            parsers.append(Decimal)
+        elif isinstance(field, DateTimeField | TimeField | JSONField):  # no JSON text of theirs is read yet
+            raise TypeError(f"{model.__name__}.{field.name}: not read from JSON")
+        else:
+            parsers.append(date.fromisoformat if isinstance(field, DateField) else None)
+    values = (
+        [value if parse is None or value is None else parse(value) for parse, value in zip(parsers, row, strict=True)]
+        for row in rows
+    )
+    return instances(model, values, names)
 
 
 def instance_of(model: type[M], values: dict[str, Any]) -> M:

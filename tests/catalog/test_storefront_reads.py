@@ -1,5 +1,6 @@
 """The storefront's products, certificates and photos, read by plain statements, are what the ORM's queries read:
-the same rows, in the same order, with the same fields loaded (and the related rows a card or a photo shows)."""
+the same rows, in the same order, with the same fields loaded (and the related rows a card or a photo shows); the
+certificates and the photos also as the storefront reads them, as values of the cooperative's own row."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from catalog import selectors
 from catalog.models import Certificate, HarvestLot, Product, ProductImage, ProductStatus
 from catalog.selectors.browse import LIST_FIELDS, in_stock_exists, public_products
 from catalog.selectors.storefront import CERTIFICATE_FIELDS
+from market.organisations.models import Organisation
 from tests.catalog.factories import make_certificate, make_lot, make_product
 
 pytestmark = pytest.mark.django_db
@@ -48,6 +50,11 @@ def test_certificates_in_force_are_the_orms(cooperative, other_cooperative):
         )
         plain = selectors.cooperative_certificates_in_force(cooperative_id=cooperative.pk, on=day)
         assert [_loaded(c) for c in plain] == [_loaded(c) for c in orm]
+        # As the storefront reads them: a value of the cooperative's own row, then instances.
+        values = selectors.certificates_in_force_values(on=day)
+        read_with = Organisation.objects.annotate(**values).get(pk=cooperative.pk)
+        listed = selectors.certificates_in_force_of(read_with, on=day)
+        assert [_loaded(c) for c in listed] == [_loaded(c) for c in orm]
     numbers = [c.number for c in selectors.cooperative_certificates_in_force(cooperative_id=cooperative.pk)]
     assert numbers == ["D", "E", "C", "B", "A"]
 
@@ -83,7 +90,12 @@ def test_photos_are_the_orms(cooperative, other_cooperative):
             .order_by("-product__published_at", "-product_id")[:limit]
         )  # fmt: skip
         plain = selectors.cooperative_photos(cooperative_id=cooperative.pk, limit=limit)
-        assert [(_loaded(p), _loaded(p.product)) for p in plain] == [(_loaded(p), _loaded(p.product)) for p in orm]
+        expected = [(_loaded(p), _loaded(p.product)) for p in orm]
+        assert [(_loaded(p), _loaded(p.product)) for p in plain] == expected
+        # As the storefront reads them: a value of the cooperative's own row, then instances.
+        read_with = Organisation.objects.annotate(**selectors.photos_values(limit=limit)).get(pk=cooperative.pk)
+        listed = selectors.photos_of(read_with, limit=limit)
+        assert [(_loaded(p), _loaded(p.product)) for p in listed] == expected
     assert [p.alt_text for p in selectors.cooperative_photos(cooperative_id=cooperative.pk)] == [
         "cover-1", "cover-3", "cover-0"
     ]  # fmt: skip

@@ -3,9 +3,11 @@ Model.__init__ is taken only for models that build their instances as Model does
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from django.db import models
+import pytest
+from django.db import connection, models
 from django.test.utils import isolate_apps
 
 from market.core import rows
@@ -76,3 +78,34 @@ def test_a_plain_model_is_built_as_from_db_builds_it() -> None:
     assert (made.pk, made.name, made.count) == (expected.pk, expected.name, expected.count)
     assert (made._state.adding, made._state.db) == (expected._state.adding, expected._state.db) == (False, "default")
     assert rows.instance(Plain, [3, "tôm"], {"id", "name"}).get_deferred_fields() == {"count"}
+
+
+@pytest.mark.django_db
+def test_rows_read_as_json_are_the_orms_instances(cooperative) -> None:
+    """A list of rows read as one JSON value (`json_row`, `instances_from_json`): days, decimals with their
+    trailing zeros, nulls, numbers and text come back as the ORM reads them."""
+    from catalog.models import HarvestLot
+    from tests.catalog.factories import make_lot, make_product
+
+    product = make_product(cooperative)
+    make_lot(product, code="A-1", quantity="1250.500")
+    HarvestLot.objects.filter(code="A-1").update(expiry_date=None, note='"<gạo>" & \\')
+    make_lot(product, code="A-2", quantity="7")
+    names = ("id", "code", "quantity_available", "harvest_date", "expiry_date", "origin_province_code", "note")
+    orm = list(HarvestLot.objects.filter(product=product).only(*names).order_by("code"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT to_jsonb(ARRAY(SELECT {rows.json_row(HarvestLot, 'l', names)} FROM catalog_harvestlot l"  # noqa: S608
+            " WHERE l.product_id = %s ORDER BY l.code))",
+            [product.pk],
+        )
+        listed = json.loads(cursor.fetchone()[0])
+    found = rows.instances_from_json(HarvestLot, listed, names)
+
+    def loaded(lot: HarvestLot) -> dict[str, Any]:
+        return {name: value for name, value in vars(lot).items() if not name.startswith("_")}
+
+    assert [loaded(lot) for lot in found] == [loaded(lot) for lot in orm]
+    assert str(found[0].quantity_available) == str(orm[0].quantity_available)  # "1250.500", not 1250.5
+    with pytest.raises(TypeError):
+        rows.instances_from_json(HarvestLot, [], ("id", "created_at"))

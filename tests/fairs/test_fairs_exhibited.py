@@ -1,5 +1,6 @@
 """The fairs a storefront lists (fairs.selectors.fairs_exhibited), read by a plain statement, are what the ORM's
-query read: the same fairs with every field, newest first, one per fair, up to the limit."""
+query read: the same fairs with the fields listed, newest first, one per fair, up to the limit; and the same when
+read as a value of the cooperative's own row (fairs_exhibited_values, the storefront's one statement)."""
 
 from __future__ import annotations
 
@@ -24,13 +25,21 @@ def _orm(cooperative_id: int, limit: int) -> list[Fair]:
         application__cooperative_id=cooperative_id,
         application__status=ApplicationStatus.APPROVED,
     ).values("fair_id")
-    return list(
-        Fair.objects.filter(pk__in=booked, status__in=PLAN_PUBLIC_STATUSES).order_by("-starts_on", "-id")[:limit]
-    )
+    fairs = Fair.objects.filter(pk__in=booked, status__in=PLAN_PUBLIC_STATUSES).only(*selectors.FAIR_LISTED_FIELDS)
+    return list(fairs.order_by("-starts_on", "-id")[:limit])
 
 
 def _fields(fair: Fair) -> dict[str, Any]:
-    return {f.attname: getattr(fair, f.attname) for f in Fair._meta.concrete_fields}
+    """The field values the instance holds (none left to load when asked)."""
+    return {name: value for name, value in vars(fair).items() if not name.startswith("_")}
+
+
+def _read_with_the_cooperative(cooperative_id: int, limit: int) -> list[Fair]:
+    """The fairs as the storefront reads them: a value of the cooperative's row, then instances."""
+    from market.organisations.models import Organisation
+
+    values = selectors.fairs_exhibited_values(limit=limit)
+    return selectors.fairs_exhibited_of(Organisation.objects.annotate(**values).get(pk=cooperative_id), limit=limit)
 
 
 def _booked(alliance, cooperative, *, status: str, name: str, starts_in: int = 30) -> Application:
@@ -58,6 +67,8 @@ def test_the_fairs_exhibited_are_the_orms(alliance, cooperative, other_cooperati
     for cooperative_id in (cooperative.pk, other_cooperative.pk, alliance.pk):
         for limit in (12, 2):
             plain = selectors.fairs_exhibited(cooperative_id=cooperative_id, limit=limit)
-            assert [_fields(f) for f in plain] == [_fields(f) for f in _orm(cooperative_id, limit)]
+            orm = [_fields(f) for f in _orm(cooperative_id, limit)]
+            assert [_fields(f) for f in plain] == orm
+            assert [_fields(f) for f in _read_with_the_cooperative(cooperative_id, limit)] == orm
     names = [f.name_vi for f in selectors.fairs_exhibited(cooperative_id=cooperative.pk)]
     assert names == ["Hội chợ published", "Hội chợ running", "Cùng ngày", "Hội chợ closed"]

@@ -14,11 +14,14 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from catalog.models import Product, ProductImage
 from catalog.supply import selectors as supply_selectors
+from fairs.models import Fair, FairStatus
 from orders import services as order_services
 from orders.models import Order, OrderStatus, Quote, Rfq
 from orders.selectors import seller_record
 from tests.catalog.factories import actor_for, make_certificate
+from tests.fairs.factories import apply, assign, make_fair
 from tests.orders.factories import buyer_actor, only_order, place, rfq_request, stocked_product
 from tests.supply.conftest import build_world
 
@@ -193,14 +196,27 @@ def test_products_are_paged_without_counting(client: Client, cooperative):
     assert client.get(url + "?page=abc").status_code == 400
 
 
-def test_storefront_runs_at_most_eight_queries(client: Client, cooperative, buyer, alliance, traded,
-                                               django_assert_max_num_queries):  # fmt: skip
+def test_storefront_runs_at_most_three_queries(client: Client, cooperative, buyer, alliance, traded,
+                                              django_assert_max_num_queries):  # fmt: skip
+    """Every part shown (record, certificate, products, a photo, areas on a map, a fair): the record, the
+    certificates, the fairs and the photos read with the cooperative's row, then the products and the plots."""
     world = build_world(cooperative)
     make_certificate(cooperative, kind="ocop", ocop_stars=4, number="OCOP-4", products=[world.product])
+    fair = make_fair(alliance, booths=1, name="Hội chợ Nông sản")
+    assign(alliance, apply(cooperative, fair), fair, "A-01")
+    Fair.objects.filter(pk=fair.pk).update(status=FairStatus.PUBLISHED)
+    image = ProductImage.objects.create(
+        product=world.product, image="p/a.jpg", thumbnail="t/a.jpg", width=800, height=600, alt_text="Ảnh"
+    )
+    Product.objects.filter(pk=world.product.pk).update(cover_thumbnail=image.thumbnail.name)
     url = reverse("frontend:cooperative", args=[cooperative.pk])
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(3):
         response = client.get(url)
     assert response.status_code == 200
+    page = response.content.decode()
+    assert "Hội chợ Nông sản" in page
+    assert "OCOP 4★" in page
+    assert 'class="gallery"' in page
     assert supply_selectors.public_supply(cooperative_id=cooperative.pk).map is not None
 
 
