@@ -30,6 +30,7 @@ from stdnum.vn import mst
 from catalog.models import Category, Certificate, HarvestLot, PriceTier, Product, SearchRow, VatCategory
 from catalog.services.products import search_document
 from catalog.services.search_rows import search_rows_rebuild
+from market.core.quantity import price_per_base_unit
 from market.organisations import geo
 from market.organisations.models import Organisation, OrganisationKind, VerificationStatus
 
@@ -310,6 +311,8 @@ class Catalogue:
                 "published_at": now - timedelta(minutes=self.total - index) if published else None,
                 "price_from": min(p for _q, p in steps),
                 "price_at_moq": steps[0][1],
+                # As the services write it (products._set_base_price): what the price filters and sorts read.
+                "price_per_base_unit": price_per_base_unit(min(p for _q, p in steps), unit),
             }
             product = Product(**values)
             product.category = self.categories[slug]

@@ -19,7 +19,9 @@ from catalog import services
 from catalog.admin import ProductAdmin
 from catalog.models import Product, ProductStatus, SearchRow
 from catalog.selectors import browse
+from catalog.selectors.browse import ProductQuery
 from catalog.services import search_rows
+from market.core.quantity import price_per_base_unit
 from market.organisations import services as organisation_services
 from market.organisations.inputs import OrganisationProfile
 from market.organisations.models import Role, VerificationStatus
@@ -149,6 +151,16 @@ def test_the_bench_generator_fills_the_rows():
     generate(products=120, cooperatives=6, progress=False)
     assert len(_rows()) > 100
     assert _rows() == _products_say()
+
+
+def test_the_bench_generators_products_have_the_price_the_filters_read():
+    generate(products=120, cooperatives=6, progress=False)
+    published = Product.objects.filter(status="published")
+    assert published.count() > 100
+    for product in published:
+        assert product.price_per_base_unit == price_per_base_unit(product.price_from, product.unit)
+    cheapest = min(p.price_per_base_unit for p in published)
+    assert browse.product_page(query=ProductQuery(price_max=cheapest), page_size=200).products
 
 
 @pytest.mark.django_db(transaction=True)
