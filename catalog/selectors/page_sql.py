@@ -455,12 +455,18 @@ RANKED_PAGE = (
 )
 
 
+def _array_text(values: Sequence[int | None]) -> str:
+    """An array of integers as PostgreSQL reads it from text ("{1,NULL}"), for a parameter cast to its array type:
+    psycopg's dumping of a list, in Python item by item, cost more CPU than the statement's planning saved."""
+    return "{" + ",".join("NULL" if value is None else str(value) for value in values) + "}"
+
+
 def _ranked_page(ranked: list[tuple[Any, ...]], *, day: date, reading: Reading[Row]) -> list[Row]:
     """The page's rows, read as `reading` reads them, of its (id, rank, candidates) rows."""
     if not ranked:
         return []
-    ids, ranks, counts = (list(column) for column in zip(*ranked, strict=True))
-    statement = reading.wrap(RANKED_PAGE, [ids, ranks, counts], Sort.RELEVANCE, True, day)
+    arrays = [_array_text(column) for column in zip(*ranked, strict=True)]
+    statement = reading.wrap(RANKED_PAGE, arrays, Sort.RELEVANCE, True, day)
     return reading.rows(_fetch(*statement, searching=False))
 
 
