@@ -427,31 +427,53 @@ def _windows(highest: int) -> Iterator[tuple[int | None, int | None]]:
 
 
 def _ranked_sql(where: Where, window: Where, *, newest: bool) -> str:
-    """The page's statement of a relevance sort (its parameters: `rank_params`, the conditions', then the LIMITs):
-    the matches over the search rows ranked where they are found, only the page's rows joined back for their columns
-    (joining every candidate back first cost an index probe each). `newest`: only the newest matches (their number a
-    parameter) are ranked and counted, as browse._ranked_among_newest."""
+    """A relevance sort's page as (id, rank, candidates) rows, best first (its parameters: `rank_params`, the
+    conditions', the window's, then the LIMITs): the matches over the search rows ranked where they are found.
+    `newest`: only the newest matches (their number a parameter) are ranked and counted, as
+    browse._ranked_among_newest; otherwise every match is ranked and candidates is NULL."""
     matches = f"SELECT p.id, {RANK} AS rank_key FROM {SEARCH_ROWS} p WHERE {where.sql} AND {window.sql}"  # noqa: S608
     if newest:
         ranked = (
             f"SELECT c.id, c.rank_key, COUNT(*) OVER () AS candidates FROM ({matches} ORDER BY p.id DESC LIMIT %s) c"  # noqa: S608
         )
     else:
-        ranked = f"SELECT c.id, c.rank_key, NULL AS candidates FROM ({matches}) c"  # noqa: S608
-    return (
-        f"SELECT {SELECT}, r.rank_key, r.candidates, p.id AS page_id FROM ("  # noqa: S608
-        f"{ranked} ORDER BY c.rank_key DESC, c.id DESC LIMIT %s) r"
-        f" JOIN {PRODUCT} p ON p.id = r.id JOIN {ORGANISATION} o ON o.id = p.cooperative_id"
-        f" ORDER BY r.rank_key DESC, r.id DESC"
-    )
+        ranked = f"SELECT c.id, c.rank_key, NULL::bigint AS candidates FROM ({matches}) c"  # noqa: S608
+    return f"{ranked} ORDER BY c.rank_key DESC, c.id DESC LIMIT %s"
+
+
+# The page of a relevance sort from its (id, rank, candidates) rows (`_ranked_sql`), bound as three arrays: the
+# products' and cooperatives' columns joined by id (`Reading.wrap` orders them). A statement apart from the search's,
+# with its values bound as parameters rather than written in (`_fetch`'s `searching`), because it is the same for
+# every search: the connection prepares it and PostgreSQL keeps its plan, where planning the cards' joins again with
+# each search's words cost ~1.5 ms of PostgreSQL time a request (of 6–8 ms). The search's own statement, planned
+# for its words every time, is left with the search rows and the certificates; and at 1,000,000 products only the
+# page's rows are read as cards, not each window's first `limit`.
+RANKED_PAGE = (
+    f"SELECT {SELECT}, r.rank_key, r.candidates, p.id AS page_id"  # noqa: S608
+    " FROM UNNEST(%s::bigint[], %s::integer[], %s::bigint[]) AS r(id, rank_key, candidates)"
+    f" JOIN {PRODUCT} p ON p.id = r.id JOIN {ORGANISATION} o ON o.id = p.cooperative_id"
+)
+
+
+def _array_text(values: Sequence[int | None]) -> str:
+    """An array of integers as PostgreSQL reads it from text ("{1,NULL}"), for a parameter cast to its array type:
+    psycopg's dumping of a list, in Python item by item, cost more CPU than the statement's planning saved."""
+    return "{" + ",".join("NULL" if value is None else str(value) for value in values) + "}"
+
+
+def _ranked_page(ranked: list[tuple[Any, ...]], *, day: date, reading: Reading[Row]) -> list[Row]:
+    """The page's rows, read as `reading` reads them, of its (id, rank, candidates) rows."""
+    if not ranked:
+        return []
+    arrays = [_array_text(column) for column in zip(*ranked, strict=True)]
+    statement = reading.wrap(RANKED_PAGE, arrays, Sort.RELEVANCE, True, day)
+    return reading.rows(_fetch(*statement, searching=False))
 
 
 def _ranked(where: Where, rank_params: list[Any], limit: int, *, day: date, reading: Reading[Row]) -> list[Row]:
     """The first `limit` matches by relevance, every match ranked."""
     sql = _ranked_sql(where, Where(), newest=False)
-    return reading.rows(
-        _fetch(*reading.wrap(sql, [*rank_params, *where.params, limit], Sort.RELEVANCE, True, day), searching=True)
-    )
+    return _ranked_page(_fetch(sql, [*rank_params, *where.params, limit], searching=True), day=day, reading=reading)
 
 
 def _ranked_among_newest(
@@ -471,7 +493,7 @@ def _ranked_among_newest(
     1,000,000 products "gao st25" with a province and a certificate finds them in its newest window, where ranking
     them in one statement over the whole table read 28,000 blocks of it (400 ms). Each window's statement ranks its
     own share of the candidates and keeps its first `limit`; the page is the first `limit` of those."""
-    found: list[Row] = []
+    found: list[tuple[Any, ...]] = []
     wanted = candidates
     for low, high in _windows(_highest_id()):
         window = Where()
@@ -480,15 +502,14 @@ def _ranked_among_newest(
         if high is not None:
             window.add("p.id < %s", high)
         sql = _ranked_sql(where, window, newest=True)
-        params = [*rank_params, *where.params, *window.params, wanted, limit]
-        rows = reading.rows(_fetch(*reading.wrap(sql, params, Sort.RELEVANCE, True, day), searching=True))
+        rows = _fetch(sql, [*rank_params, *where.params, *window.params, wanted, limit], searching=True)
         found += rows
-        wanted -= reading.candidates(rows[0]) if rows else 0
+        wanted -= rows[0][2] if rows else 0
         if not wanted:
             break
-    ranked = sorted(found, key=reading.rank, reverse=True)[:limit]
+    ranked = sorted(found, key=lambda row: (row[1], row[0]), reverse=True)[:limit]
     if wanted:  # fewer matches than candidates: every one was ranked
-        return ranked
-    if len(ranked) == limit and reading.rank(ranked[-1])[0] >= best_rank:
-        return ranked
+        return _ranked_page(ranked, day=day, reading=reading)
+    if len(ranked) == limit and ranked[-1][1] >= best_rank:
+        return _ranked_page(ranked, day=day, reading=reading)
     return None

@@ -376,6 +376,44 @@ def test_other_accepts_are_answered_by_drfs_negotiation(corpus, accept):
     assert _headers(fast) == _headers(drf)
 
 
+def _relevance_page(text: str) -> tuple[list[tuple[str, Any]], list[int]]:
+    """The statements page_sql runs for the first relevance page of a search, and the page's product ids."""
+    query = ProductQuery(search=text)
+    best = browse.best_rank(query.search_plan)  # (the category tree read before)
+    statements: list[tuple[str, Any]] = []
+
+    def keep(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        statements.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(keep):
+        rows = page_sql.page_rows(
+            query, Sort.RELEVANCE, None, 5, day=timezone.localdate(), corrected=False,
+            candidates=browse.CANDIDATES, best_rank=best, reading=page_sql.PRODUCTS,
+        )  # fmt: skip
+    return statements, [p.pk for p in rows]
+
+
+def test_a_relevance_pages_cards_are_read_by_the_same_statement_for_every_search(corpus):
+    """A search's matches are found and ranked by a statement with its words written in (planned for them); the
+    page's cards are then read by one statement whatever was searched, the ranked ids bound as parameters, so that
+    PostgreSQL keeps its plan. (Its rows are the ORM's: test_a_page_in_sql_is_the_orm_page_walked_by_cursor.)"""
+    page_sql._highest_id()  # read once per catalogue version
+    rice, honey = _relevance_page("gao st25"), _relevance_page("mat ong")
+    cards = []
+    for (statements, _ids), word in ((rice, "st25"), (honey, "ong")):
+        (ranked, ranked_params), (card_sql, card_params) = statements[-2:]
+        assert page_sql.SEARCH_ROWS in ranked
+        assert f"%{word}%" in ranked
+        assert ranked_params is None  # the words written in
+        assert f"%{word}%" not in card_sql
+        assert card_params
+        cards.append(card_sql)
+    assert cards[0] == cards[1]
+    assert sorted(rice[1]) == sorted([corpus["rice"].pk, corpus["brown"].pk])
+    assert honey[1] == [corpus["honey"].pk]
+
+
 def test_public_reads_pin_their_queries(corpus, cooperative, django_assert_max_num_queries, settings):
     settings.CATALOG_LIST_CACHE_SECONDS = 0
     actor = actor_for(cooperative, Role.OWNER)
