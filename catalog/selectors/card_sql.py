@@ -254,12 +254,7 @@ def _cards(found: list[tuple[Any, ...]]) -> list[Card]:
 
 
 def card_reading(words: CardWords) -> page_sql.Reading[Card]:
-    return page_sql.Reading(
-        wrap=functools.partial(_with_json, words),
-        rows=_cards,
-        rank=lambda card: (card.key, card.pk),
-        candidates=lambda card: card.candidates or 0,
-    )
+    return page_sql.Reading(wrap=functools.partial(_with_json, words), rows=_cards)
 
 
 @dataclass(frozen=True)

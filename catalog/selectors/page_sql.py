@@ -316,22 +316,14 @@ Row = TypeVar("Row")
 @dataclass(frozen=True)
 class Reading(Generic[Row]):
     """What a page's rows are read as: `wrap` gives the page's statement (its rows in a sort, descending or not)
-    what each card shows, `rows` makes the page's rows of what the wrapped statement returns, `rank` and
-    `candidates` say a row's (rank, id) and how many candidates its window ranked, when ranked by relevance."""
+    what each card shows, `rows` makes the page's rows of what the wrapped statement returns."""
 
     wrap: Callable[[str, list[Any], Sort, bool, date], tuple[str, list[Any]]]
     rows: Callable[[list[tuple[Any, ...]]], list[Row]]
-    rank: Callable[[Row], tuple[int, int]]
-    candidates: Callable[[Row], int]
 
 
 # The cards' products: Product instances with what `_products` sets.
-PRODUCTS: Reading[Product] = Reading(
-    wrap=_with_cards,
-    rows=_products,
-    rank=lambda p: (getattr(p, "rank_key"), p.pk),  # noqa: B009 (set by _products)
-    candidates=lambda p: getattr(p, "candidates"),  # noqa: B009
-)
+PRODUCTS: Reading[Product] = Reading(wrap=_with_cards, rows=_products)
 
 
 def _fetch(sql: str, params: list[Any], *, searching: bool) -> list[tuple[Any, ...]]:
