@@ -27,12 +27,11 @@ from frontend import trace_content
 from frontend.product_content import ProductContent, content_html
 from frontend.views.catalog import ProductShown, _personal_context, personal_parts
 from market.core.errors import NotFound
-from market.organisations.models import OrganisationKind, Role
+from market.organisations.models import Role
 from market.organisations.permissions import Actor
 from tests.catalog import test_detail_sql
 from tests.catalog.factories import actor_for
-from tests.catalog.test_detail_sql import TIME_ZONES, _readers
-from tests.factories import OrganisationFactory
+from tests.catalog.test_detail_sql import TIME_ZONES, _trace_readers
 
 pytestmark = pytest.mark.django_db
 # The products and lots of every kind that test_detail_sql compares the API's bodies over.
@@ -109,10 +108,7 @@ def test_the_trace_page_from_one_statement_is_written_as_from_the_orm(
     traces, cooperative, other_cooperative, buyer, alliance, staff_user, language, time_zone, settings
 ):
     settings.TIME_ZONE = time_zone
-    readers = [
-        *_readers(cooperative, other_cooperative, buyer, alliance, staff_user),
-        actor_for(OrganisationFactory(kind=OrganisationKind.BUYER, name="Công ty Khác"), Role.OWNER),
-    ]
+    readers = _trace_readers(cooperative, other_cooperative, buyer, alliance, staff_user)
     with translation.override(language):
         for name, lot in traces.items():
             public = _public_lots().filter(public_id=lot.public_id).first()

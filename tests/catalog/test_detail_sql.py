@@ -95,6 +95,14 @@ def _readers(cooperative, other_cooperative, buyer, alliance, staff_user) -> lis
     ]
 
 
+def _trace_readers(cooperative, other_cooperative, buyer, alliance, staff_user) -> list[Actor]:
+    """_readers and a buyer that bought nothing of the lot (the forward trail is its buyers' own)."""
+    return [
+        *_readers(cooperative, other_cooperative, buyer, alliance, staff_user),
+        actor_for(OrganisationFactory(kind=OrganisationKind.BUYER, name="Công ty Khác"), Role.OWNER),
+    ]
+
+
 def _reference_product(product_id: int, actor: Actor) -> dict[str, Any] | None:
     product = with_details(selectors.public_products()).filter(pk=product_id).first()
     return None if product is None else s.product_detail(product, actor=actor)
@@ -233,10 +241,7 @@ def test_the_trace_statement_answers_the_orms_body(
     traces, cooperative, other_cooperative, buyer, alliance, staff_user, language, time_zone, settings
 ):
     settings.TIME_ZONE = time_zone
-    readers = [
-        *_readers(cooperative, other_cooperative, buyer, alliance, staff_user),
-        actor_for(OrganisationFactory(kind=OrganisationKind.BUYER, name="Công ty Khác"), Role.OWNER),
-    ]
+    readers = _trace_readers(cooperative, other_cooperative, buyer, alliance, staff_user)
     with translation.override(language):
         for name, lot in traces.items():
             for actor in readers:
