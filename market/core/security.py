@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -85,7 +86,20 @@ def csp_allow(request: HttpRequest, **sources: tuple[str, ...]) -> None:
 
 
 def page_policy(nonce: str, extra: dict[str, list[str]] | None = None) -> str:
-    extra = extra or {}
+    if not extra:
+        # Most pages widen nothing: their policy is the same but for the nonce, so it is built once per process.
+        return _plain_page_policy(settings.CSP_REPORTING_API).replace(NONCE, nonce)
+    return _built_page_policy(nonce, extra, settings.CSP_REPORTING_API)
+
+
+@functools.cache
+def _plain_page_policy(reporting_api: bool) -> str:
+    """The page policy with no extra sources, the nonce left as NONCE. Keyed on the setting it reads, so that a test
+    that overrides CSP_REPORTING_API gets the policy that goes with it."""
+    return _built_page_policy(NONCE, {}, reporting_api)
+
+
+def _built_page_policy(nonce: str, extra: dict[str, list[str]], reporting_api: bool) -> str:
     parts = []
     for directive, base in PAGE_POLICY.items():
         values = [value.replace(NONCE, nonce) for value in base]
@@ -94,7 +108,7 @@ def page_policy(nonce: str, extra: dict[str, list[str]] | None = None) -> str:
             values += [value for value in extra[directive] if value not in values]
         parts.append(f"{directive} {' '.join(values)}")
     parts.append(f"report-uri {CSP_REPORT_PATH}")
-    if settings.CSP_REPORTING_API:
+    if reporting_api:
         parts.append(f"report-to {CSP_REPORT_GROUP}")
     return "; ".join(parts)
 
