@@ -23,7 +23,7 @@ import secrets
 from collections.abc import Iterable, Iterator
 
 import brotli
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.utils.cache import patch_vary_headers
 from django.utils.deprecation import MiddlewareMixin
 from django.utils.text import compress_sequence, compress_string
@@ -80,7 +80,7 @@ def accepted_codings(header: str) -> set[str]:
 class CompressionMiddleware(MiddlewareMixin):
     def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
         # The size first: it is the cheapest test, and it turns away most small answers (a ping, a 304, a redirect).
-        if not response.streaming and len(response.content) < MIN_SIZE:  # type: ignore[attr-defined]
+        if isinstance(response, HttpResponse) and len(response.content) < MIN_SIZE:
             return response
         content_type = response.get("Content-Type", "").partition(";")[0].strip().lower()
         if response.has_header("Content-Encoding") or not COMPRESSIBLE.fullmatch(content_type):
@@ -88,25 +88,28 @@ class CompressionMiddleware(MiddlewareMixin):
         patch_vary_headers(response, ("Accept-Encoding",))
         accepted = accepted_codings(request.META.get("HTTP_ACCEPT_ENCODING", ""))
         coding = "br" if "br" in accepted else "gzip" if "gzip" in accepted else None
-        if coding is None or (response.streaming and getattr(response, "is_async", False)):
+        if coding is None:
             return response
-        if response.streaming:
-            content = response.streaming_content  # type: ignore[attr-defined]
-            response.streaming_content = (  # type: ignore[attr-defined]
+        if isinstance(response, StreamingHttpResponse):
+            if response.is_async or not isinstance(content := response.streaming_content, Iterator):
+                return response
+            response.streaming_content = (
                 brotli_compress_sequence(content)
                 if coding == "br"
                 else compress_sequence(content, max_random_bytes=MAX_RANDOM_BYTES)
             )
             del response.headers["Content-Length"]
-        else:
-            body = response.content  # type: ignore[attr-defined]
+        elif isinstance(response, HttpResponse):
+            body = response.content
             compressed = (
                 brotli_compress(body) if coding == "br" else compress_string(body, max_random_bytes=MAX_RANDOM_BYTES)
             )
             if len(compressed) >= len(body):
                 return response
-            response.content = compressed  # type: ignore[attr-defined]
+            response.content = compressed
             response.headers["Content-Length"] = str(len(compressed))
+        else:
+            return response
         etag = response.get("ETag")
         if etag and etag.startswith('"'):
             response.headers["ETag"] = "W/" + etag

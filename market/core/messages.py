@@ -15,6 +15,7 @@ class LazyMessageMiddleware(MessageMiddleware):
     update() would write nothing, so the response is the one Django's middleware gives."""
 
     def process_request(self, request: HttpRequest) -> None:
+        # Django's own attribute (MessageMiddleware sets it; django.contrib.messages.api reads it); the stubs omit it.
         request._messages = SimpleLazyObject(lambda: default_storage(request))  # type: ignore[attr-defined]
 
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
