@@ -1,6 +1,15 @@
+from __future__ import annotations
+
+from typing import Any
+
 from django.contrib import admin
+from django.db import models
 
 from market.core.models import AuditEvent, Deletion, Heartbeat, OneTimeKey
+
+# A website typed without its scheme is read as https, as Django 6 will read it (Django 5.2 warns on every form
+# that has not chosen). For each ModelAdmin with a URLField.
+URL_FIELDS_AS_HTTPS: dict[type[models.Field[Any, Any]], dict[str, Any]] = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(AuditEvent)

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from market.core.admin import URL_FIELDS_AS_HTTPS
 from market.integrations.models import WebhookDelivery, WebhookEndpoint
 
 
@@ -11,6 +12,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     # The secrets never appear in the back office.
     exclude = ["secret_sealed", "previous_secret_sealed"]
     readonly_fields = ["organisation", "created_by", "failing_since", "disabled_at"]
+    formfield_overrides = URL_FIELDS_AS_HTTPS
 
 
 @admin.register(WebhookDelivery)

@@ -4,6 +4,7 @@ from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from market.core.admin import URL_FIELDS_AS_HTTPS
 from market.organisations.changes import organisation_changed
 from market.organisations.models import ApiToken, Invitation, Membership, Organisation, User
 
@@ -45,6 +46,7 @@ class OrganisationAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     inlines = [MembershipInline]
+    formfield_overrides = URL_FIELDS_AS_HTTPS
 
     def save_model(self, request: HttpRequest, obj: Organisation, form: ModelForm, change: bool) -> None:
         """An edit here moves what the services' edits move (search text, synced names, storefront)."""
