@@ -9,7 +9,8 @@ name, no nonce): the page shell around it is the visitor's (frontend.shell). A p
 not the current ones (catalog.cache.served_stale) is not kept.
 
 Product cards are written by hand (`card_html`), each time: a few microseconds a card, less than reading a kept
-one from Redis (and a query the cache has never seen costs the same as one it has).
+one from Redis (and a query the cache has never seen costs the same as one it has). So are the catalogue's results
+around them (`results_html`). Each is held byte for byte to the template it stands for by a test.
 
 Why: rendering was most of a catalogue request's CPU (~7 ms of ~20 for 24 cards and the filter form with its
 facet lists), the same for every visitor of the same filters until the next write.
