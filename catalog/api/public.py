@@ -109,7 +109,7 @@ def with_public_get(drf_view: Callable[..., HttpResponseBase], read: PublicRead,
             throttle = AnonWindowThrottle()
             watched = read.watched(**kwargs)
             keys = [*version_keys(*watched), *read.kept(request, **kwargs)]
-            with one_version(), read_ahead(keys, window=throttle.window(request, None)) as counted:
+            with one_version(), read_ahead(keys, window=throttle.anonymous_window(request)) as counted:
                 if not throttle.admits(counted):
                     raise exceptions.Throttled(throttle.wait())
                 produce = functools.partial(read.answer, request, **kwargs)

@@ -510,16 +510,17 @@ def _best_stars(certified: list[tuple[str, int | None]]) -> dict[str, int | None
 
 
 def badge_labels() -> dict[str, str]:
-    """Each certificate kind's label in the active language (read once per list: the enum's `choices`
-    translates every label each time it is asked)."""
-    return {kind: str(label) for kind, label in CertificateKind.choices}
+    """Each certificate kind's label in the active language (`badge_labels_in`: the enum's `choices` translates
+    every label each time it is asked, ~0.3 ms of a catalogue page's CPU). Shared: read it, never change it."""
+    return badge_labels_in(translation.get_language())
 
 
 @functools.cache
 def badge_labels_in(language: str) -> dict[str, str]:
-    """`badge_labels()` in `language`, kept per process (a deploy changes translations: a new process)."""
+    """Each certificate kind's label in `language`, kept per process (a deploy changes translations: a new
+    process)."""
     with translation.override(language):
-        return badge_labels()
+        return {kind: str(label) for kind, label in CertificateKind.choices}
 
 
 @functools.cache

@@ -33,7 +33,7 @@ from catalog.pricing import PriceQuote
 from catalog.selectors.detail_pages import TracePage, product_page_for, trace_page_for, trace_page_of
 from frontend import shell, trace_content
 from frontend.conditional import conditional_page
-from frontend.fragments import fragment_key, fragment_part, kept_parts, product_cards
+from frontend.fragments import fragment_key, fragment_part, kept_parts, product_cards, results_html
 from frontend.product_content import ProductContent, content_html, pricing_box_html
 from frontend.schema_forms import Choices, SchemaForm
 from market.core import inputs as core_inputs
@@ -154,14 +154,8 @@ def catalogue(request: ActorRequest) -> HttpResponse:
     )
     next_link = _link(query, cursor=page.next_cursor) if page.next_cursor else None
     first_link = _link(query) if cursor else None
-    results: dict[str, Any] = {
-        "query": query,
-        "unusable_search": query.search_plan.unusable,
-        "next_link": next_link,
-        "first_link": first_link,
-    }
     if _is_htmx(request):  # more products: the cards and the next link
-        results["cards"] = cards
+        results = {"query": query, "next_link": next_link, "first_link": first_link, "cards": cards}
         return render(request, "frontend/catalog/results.html", results, status=status)
     # The filters (the form as typed, with its messages, and the facet counts) are the same for everyone asking
     # with the same parameters until the next catalogue write; the cursor only pages the products.
@@ -172,9 +166,6 @@ def catalogue(request: ActorRequest) -> HttpResponse:
         seconds=FACETS_FRESH_SECONDS,
     )
     (filters,) = kept_parts([filters_part])
-    # The grid as partials/cards.html writes it (its newline is in catalogue_results.html): that include cost a
-    # template render per card.
-    results.update(cards=cards, grid=mark_safe("".join(cards)))  # noqa: S308 (each card escaped by card_html)
     frame_context = {
         "query": query,
         "error_messages": [m for ms in errors.values() for m in ms],
@@ -182,7 +173,14 @@ def catalogue(request: ActorRequest) -> HttpResponse:
     }
     slots: dict[str, str] = {
         "filters": filters,
-        "results": render_to_string("frontend/catalog/partials/catalogue_results.html", results),
+        "results": results_html(
+            grid="".join(cards),  # the grid as partials/cards.html writes it (its newline is in results_html)
+            search=query.search,
+            unusable_search=query.search_plan.unusable,
+            empty=not cards,
+            first_link=first_link,
+            next_link=next_link,
+        ),
     }
     frame = _catalogue_frame(request, frame_context)
     content: str
