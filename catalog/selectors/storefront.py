@@ -47,9 +47,8 @@ _COOPERATIVE_ROW = f'"{Organisation._meta.db_table}"."id"'
 
 
 # Where the page's order is among the products statement's columns (1-based, as ORDER BY takes them).
-_NAME_POSITION = 1 + [attname for attname, _column, _converters in rows.read_fields(Product, CARD_PRODUCT_FIELDS)].index(
-    "name_vi"
-)
+_PRODUCT_COLUMNS = [attname for attname, _column, _converters in rows.read_fields(Product, CARD_PRODUCT_FIELDS)]
+_NAME_POSITION = 1 + _PRODUCT_COLUMNS.index("name_vi")
 
 
 @functools.cache

@@ -1,7 +1,8 @@
 """A cooperative's public storefront: the page a buyer opens first. Its story, photos, certificates in force,
 products, raw-material areas on a map, the fairs it exhibited at and its record (response times, on-time
-deliveries). Every part is one read from its app's selectors, whatever its size: three queries in all (the record,
-the certificates, the fairs and the photos are read with the cooperative's own row, on PostgreSQL). Conditional
+deliveries). Every part is one read from its app's selectors, whatever its size: two queries in all (the record,
+the certificates, the fairs, the photos and the plots are read with the cooperative's own row, on PostgreSQL; then a
+page of its products). Conditional
 GET: the ETag is the cooperative's storefront version (frontend.conditional), so a kept page is answered 304 until
 a service changes what it shows."""
 
@@ -211,14 +212,15 @@ def _storefront_parts(organisation_id: int, page_number: int) -> dict[str, str]:
 
 
 def storefront_content(organisation_id: int, page_number: int, *, now: datetime) -> StorefrontContent:
-    """What the storefront's content shows, read: the record, the certificates in force, the fairs and the photos
-    with the cooperative's own row (on PostgreSQL: one statement where there were four), then a page of its
-    products and its plots."""
+    """What the storefront's content shows, read: the record, the certificates in force, the fairs, the photos and
+    the plots with the cooperative's own row (on PostgreSQL: one statement where there were five), then a page of its
+    products."""
     values = {
         **orders.seller_record_values(now=now),
         **catalog.certificates_in_force_values(),
         **fairs.fairs_exhibited_values(),
         **catalog.photos_values(),
+        **supply.public_plots_values(),
     }
     organisation = organisations.seller_public_get(organisation_id=organisation_id, values=values)
     certificates = catalog.certificates_in_force_of(organisation)
@@ -234,7 +236,7 @@ def storefront_content(organisation_id: int, page_number: int, *, now: datetime)
         previous_link=f"{path}?page={products.number - 1}" if products.number > 2 else path,
         next_link=f"{path}?page={products.number + 1}",
         photos=catalog.photos_of(organisation),
-        supply=supply.public_supply(cooperative_id=organisation.pk),
+        supply=supply.public_supply_of(organisation),
         fairs=fairs.fairs_exhibited_of(organisation),
         today=timezone.localdate(),
         record=record,

@@ -110,24 +110,25 @@ def _build(model: type[M], reader: _Reader, values: Sequence[Any], bare: bool) -
 def json_row(model: type[Model], alias: str, names: Collection[str]) -> str:
     """`json_build_array(alias.column, …)` of the fields `instances_from_json` reads, in their order: one row
     as a JSON array, for a list of rows read as one value of another statement (decimals as text: JSON would
-    carry them as floats)."""
+    carry them as floats; JSON as its text, which the field's converter parses as it parses the column)."""
     chosen = read_fields(model, frozenset(names))
     columns = []
     for _, column, _ in chosen:
         name = f"{alias}.{connection.ops.quote_name(column.target.column)}"
-        columns.append(f"{name}::text" if isinstance(column.target, DecimalField) else name)
+        columns.append(f"{name}::text" if isinstance(column.target, DecimalField | JSONField) else name)
     return f"json_build_array({', '.join(columns)})"
 
 
 def instances_from_json(model: type[M], rows: Iterable[Sequence[Any]], names: Collection[str]) -> list[M]:
-    """`instances` from the JSON arrays of `json_row`: days and decimals read back from their text, the other
-    values as JSON has them (numbers, text, null). Only fields of those kinds."""
+    """`instances` from the JSON arrays of `json_row`: days and decimals read back from their text, JSON from its
+    text by the field's converter (as `instances` converts the column), the other values as JSON has them (numbers,
+    text, null). Only fields of those kinds."""
     parsers: list[Callable[[str], Any] | None] = []
     for _, column, _ in read_fields(model, frozenset(names)):
         field = column.target
         if isinstance(field, DecimalField):
             parsers.append(Decimal)
-        elif isinstance(field, DateTimeField | TimeField | JSONField):  # no JSON text of theirs is read yet
+        elif isinstance(field, DateTimeField | TimeField):  # no JSON text of theirs is read yet
             raise TypeError(f"{model.__name__}.{field.name}: not read from JSON")
         else:
             parsers.append(date.fromisoformat if isinstance(field, DateField) else None)

@@ -51,9 +51,7 @@ def storefront(cooperative, other_cooperative) -> Organisation:
         for copy in _copies(product, cooperative_, PRODUCTS)[::10]:
             make_lot(copy, code=f"LOT-{copy.pk}")
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"ANALYZE {Product._meta.db_table}, {Organisation._meta.db_table}, {HarvestLot._meta.db_table}"  # noqa: S608
-        )
+        cursor.execute(f"ANALYZE {Product._meta.db_table}, {Organisation._meta.db_table}, {HarvestLot._meta.db_table}")
     return cooperative
 
 
