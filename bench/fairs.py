@@ -45,6 +45,7 @@ def ensure_fair(*, booths: int = 300, exhibitors: int = 200) -> Any:
     cooperatives of the bench catalogue. Made once per database, through the fairs services."""
     from django.utils import timezone
 
+    from bench.generate import analyse
     from fairs import services
     from fairs.inputs import ApplicationRequest, FairSpec, read_plan_csv
     from fairs.lifecycle import FairTransition
@@ -80,6 +81,7 @@ def ensure_fair(*, booths: int = 300, exhibitors: int = 200) -> Any:
         services.booth_assign(actor=staff, application_id=application.pk, booth_id=booth.pk)
     services.fair_transition(actor=staff, fair_id=fair.pk, transition=FairTransition.CLOSE_APPLICATIONS)
     services.fair_transition(actor=staff, fair_id=fair.pk, transition=FairTransition.PUBLISH)
+    analyse("fairs")
     fair.refresh_from_db()
     return fair
 

@@ -317,7 +317,7 @@ def main(argv: list[str]) -> int:
     from django.core.management import call_command
 
     from bench.fixtures import buyers_with_tokens
-    from bench.generate import existing_size, generate
+    from bench.generate import analyse, existing_size, generate
 
     call_command("migrate", verbosity=0)
     if existing_size() == 0:
@@ -327,6 +327,7 @@ def main(argv: list[str]) -> int:
     products = orderable_products(5000)
     if args.cpu:
         cost = checkout_cpu([t for _o, t in buyers], products, rounds=args.cpu, profile=args.profile)
+        analyse("orders")
         print("cpu:", json.dumps(cost))
         return 0
     scratch = Path(tempfile.mkdtemp(prefix="bench-orders-"))
@@ -342,10 +343,12 @@ def main(argv: list[str]) -> int:
         load = run_checkouts(
             server.base, [t for _o, t in buyers], products, duration=args.duration, connections=args.connections
         )
+        analyse("orders")
         print("checkouts:", json.dumps(load))
         racers = buyers_with_tokens(args.race, f"Race {run_id}")
         lot_id = prepare_race(args.race_stock, [o.pk for o, _t in racers])
         result = run_race(server.base, [t for _o, t in racers], lot_id)
+        analyse("orders")
         print("race:", json.dumps(result))
     finally:
         stop(server.process)

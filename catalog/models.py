@@ -184,6 +184,14 @@ class Product(TimeStampedModel):
             ),
             models.Index(fields=["origin_province_code"], name="product_province_idx"),
             models.Index(fields=["cooperative", "status"], name="product_cooperative_idx"),
+            # A cooperative's storefront lists its published products by name a page at a time
+            # (catalog.selectors.storefront): read in that order, the page's rows are the only ones read, where
+            # product_cooperative_idx fetched every published row of the cooperative to sort them.
+            models.Index(
+                fields=["cooperative", "name_vi", "id"],
+                condition=Q(status=ProductStatus.PUBLISHED),
+                name="product_storefront_idx",
+            ),
         ]
 
     def __str__(self) -> str:

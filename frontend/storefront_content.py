@@ -29,7 +29,7 @@ from fairs.models import Fair
 from frontend.navigation import fixed_path
 from frontend.templatetags.market import qty
 from frontend.written import day_html, path_around, value_html
-from market.organisations.models import Organisation
+from market.organisations.models import Organisation, OrganisationKind, VerificationStatus
 from orders.selectors import SellerRecord
 
 TEMPLATE = "frontend/organisation/storefront_content.html"
@@ -79,17 +79,29 @@ class _Setting:
     cooperative: tuple[str, str]  # a path's head and tail, escaped
     product: tuple[str, str]
     fair: tuple[str, str]
+    # Each organisation kind's and verification status's label, escaped (`get_kind_display()` and
+    # `get_verification_status_display()` translated and hashed every choice's label on each call).
+    kinds: dict[str, str]
+    statuses: dict[str, str]
 
 
 @functools.lru_cache(maxsize=16)
 def _setting(_language: str, _prefix: str, _urlconf: str | None) -> _Setting:
     return _Setting(
         words={word: escape(_(word)) for word in _WORDS},
+        kinds={kind: escape(str(label)) for kind, label in OrganisationKind.choices},
+        statuses={status: escape(str(label)) for status, label in VerificationStatus.choices},
         catalogue=escape(fixed_path("frontend:catalogue")),
         cooperative=path_around("frontend:cooperative"),
         product=path_around("frontend:product"),
         fair=path_around("frontend:fair-detail"),
     )
+
+
+def _label(labels: dict[str, str], value: str) -> str:
+    """A choice's label, escaped, from `labels` (`_Setting.kinds`, `.statuses`): as `get_FOO_display()` writes it,
+    the value itself when it is not a choice."""
+    return labels[value] if value in labels else value_html(value)
 
 
 def content_html(content: StorefrontContent) -> SafeString:
@@ -102,9 +114,9 @@ def content_html(content: StorefrontContent) -> SafeString:
         '<div class="page-head storefront-head">\n'
         "  <div>\n"
         f"    <h1>{value_html(organisation.name)}</h1>\n"
-        f"    <p>{value_html(organisation.get_kind_display())} · {value_html(organisation.province_name)} · "
+        f"    <p>{_label(s.kinds, organisation.kind)} · {value_html(organisation.province_name)} · "
         f'<span class="badge {value_html(organisation.verification_status)}">'
-        f"{value_html(organisation.get_verification_status_display())}</span>\n"
+        f"{_label(s.statuses, organisation.verification_status)}</span>\n"
         "</p>\n"
         "  </div>\n"
         f'  <p class="actions"><a class="button" href="{s.catalogue}?cooperative={value_html(organisation.pk)}">'

@@ -40,6 +40,7 @@ def row(key: str, title: str, **values: Any) -> dict[str, Any]:
 
 def checkout(ctx: Context) -> dict[str, Any]:
     from bench.fixtures import buyers_with_tokens
+    from bench.generate import analyse
     from bench.orders import orderable_products, run_checkouts
 
     buyers = buyers_with_tokens(ctx.options["buyers"], f"Bench {ctx.run_id}")
@@ -51,6 +52,7 @@ def checkout(ctx: Context) -> dict[str, Any]:
         duration=ctx.options["checkout_duration"],
         connections=ctx.options["connections"],
     )
+    analyse("orders")
     return row(
         "checkout",
         "checkout, distinct products (API, 16 connections)",
@@ -70,11 +72,13 @@ def checkout(ctx: Context) -> dict[str, Any]:
 
 def checkout_race(ctx: Context) -> dict[str, Any]:
     from bench.fixtures import buyers_with_tokens
+    from bench.generate import analyse
     from bench.orders import prepare_race, run_race
 
     racers = buyers_with_tokens(ctx.options["race"], f"Race {ctx.run_id}")
     lot_id = prepare_race(ctx.options["race_stock"], [o.pk for o, _t in racers])
     result = run_race(ctx.server.base, [t for _o, t in racers], lot_id)
+    analyse("orders")
     return row(
         "checkout-race",
         f"{result['concurrent_checkouts']}-way checkout race on one lot",

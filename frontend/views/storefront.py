@@ -1,7 +1,8 @@
 """A cooperative's public storefront: the page a buyer opens first. Its story, photos, certificates in force,
 products, raw-material areas on a map, the fairs it exhibited at and its record (response times, on-time
-deliveries). Every part is one read from its app's selectors, whatever its size: three queries in all (the record,
-the certificates, the fairs and the photos are read with the cooperative's own row, on PostgreSQL). Conditional
+deliveries). Every part is one read from its app's selectors, whatever its size: two queries in all (the record,
+the certificates, the fairs, the photos and the plots are read with the cooperative's own row, on PostgreSQL; then a
+page of its products). Conditional
 GET: the ETag is the cooperative's storefront version (frontend.conditional), so a kept page is answered 304 until
 a service changes what it shows."""
 
@@ -155,9 +156,11 @@ def _version(request: ActorRequest, organisation_id: int) -> tuple[object, ...]:
 
 def _page_number(request: ActorRequest) -> int:
     """The page asked for, parsed once per request: the kept parts' key is built twice (read ahead, then read)
-    and the serializer that reads it cost ~0.3 ms of CPU each time."""
+    and the serializer that reads it cost ~0.3 ms of CPU each time. With no query at all (the storefront as linked),
+    the first page, without building the serializer."""
     if "storefront_page" not in request.__dict__:
-        request.__dict__["storefront_page"] = core_inputs.read_query(StorefrontQuery, request.GET).get("page") or 1
+        query = core_inputs.read_query(StorefrontQuery, request.GET) if request.GET else {}
+        request.__dict__["storefront_page"] = query.get("page") or 1
     return request.__dict__["storefront_page"]
 
 
@@ -211,14 +214,15 @@ def _storefront_parts(organisation_id: int, page_number: int) -> dict[str, str]:
 
 
 def storefront_content(organisation_id: int, page_number: int, *, now: datetime) -> StorefrontContent:
-    """What the storefront's content shows, read: the record, the certificates in force, the fairs and the photos
-    with the cooperative's own row (on PostgreSQL: one statement where there were four), then a page of its
-    products and its plots."""
+    """What the storefront's content shows, read: the record, the certificates in force, the fairs, the photos and
+    the plots with the cooperative's own row (on PostgreSQL: one statement where there were five), then a page of its
+    products."""
     values = {
         **orders.seller_record_values(now=now),
         **catalog.certificates_in_force_values(),
         **fairs.fairs_exhibited_values(),
         **catalog.photos_values(),
+        **supply.public_plots_values(),
     }
     organisation = organisations.seller_public_get(organisation_id=organisation_id, values=values)
     certificates = catalog.certificates_in_force_of(organisation)
@@ -234,7 +238,7 @@ def storefront_content(organisation_id: int, page_number: int, *, now: datetime)
         previous_link=f"{path}?page={products.number - 1}" if products.number > 2 else path,
         next_link=f"{path}?page={products.number + 1}",
         photos=catalog.photos_of(organisation),
-        supply=supply.public_supply(cooperative_id=organisation.pk),
+        supply=supply.public_supply_of(organisation),
         fairs=fairs.fairs_exhibited_of(organisation),
         today=timezone.localdate(),
         record=record,

@@ -7,10 +7,12 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import connection
 
 from catalog.supply import selectors, services
 from catalog.supply.models import Plot
 from catalog.supply.selectors.maps import PUBLIC_AREA_FIELDS, PUBLIC_PLOT_FIELDS
+from market.organisations.selectors import seller_public_get
 from tests.supply.conftest import TAN_HIEP, World, build_world
 
 pytestmark = pytest.mark.django_db
@@ -58,3 +60,18 @@ def test_the_public_plots_are_the_orms(world, other_cooperative):
     assert supply.map is not None
     assert [shape.plot.code for shape in supply.map.shapes] == ["K8-001", "K8-002", "K8-003"]
     assert [plot.code for plot in supply.map.unmapped] == ["A-1", "A-2"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="read with the cooperative's row on PostgreSQL only")
+def test_the_public_plots_read_with_the_cooperative_are_the_orms(world, other_cooperative):
+    """As the storefront reads them: a value of the cooperative's own row (`public_plots_values`), then instances
+    (`public_plots_of`), outlines (JSON) and hectares (decimals) included; and the same supply on the map."""
+    _second_area(world)
+    build_world(other_cooperative)
+    for cooperative in (world.cooperative, other_cooperative):
+        read_with = seller_public_get(organisation_id=cooperative.pk, values=selectors.public_plots_values())
+        listed = selectors.public_plots_of(read_with)
+        assert [_read(p) for p in listed] == [_read(p) for p in _orm(cooperative.pk)]
+        assert [p.polygon for p in listed if p.polygon]  # the outlines were read
+    read_with = seller_public_get(organisation_id=world.cooperative.pk, values=selectors.public_plots_values())
+    assert selectors.public_supply_of(read_with) == selectors.public_supply(cooperative_id=world.cooperative.pk)

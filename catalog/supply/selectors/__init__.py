@@ -20,7 +20,10 @@ from catalog.supply.selectors.maps import (
     PublicSupply,
     area_map,
     public_plots,
+    public_plots_of,
+    public_plots_values,
     public_supply,
+    public_supply_of,
 )
 from catalog.supply.selectors.outlook import (
     DemandMatch,
@@ -70,7 +73,10 @@ __all__ = [
     "plot_list_for",
     "price_book",
     "public_plots",
+    "public_plots_of",
+    "public_plots_values",
     "public_supply",
+    "public_supply_of",
     "season_get_for",
     "season_list_for",
     "season_statement",

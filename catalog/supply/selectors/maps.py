@@ -8,11 +8,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
+from django.db.models import JSONField
+from django.db.models.expressions import RawSQL
 
 from catalog.supply import geometry
 from catalog.supply.models import Plot, RawMaterialArea
 from market.core import rows
 from market.core.parsing import machine_number
+from market.organisations.models import Organisation
 
 
 @dataclass(frozen=True)
@@ -95,28 +98,61 @@ PUBLIC_PLOT_FIELDS = ("id", "area_id", "code", "hectares", "polygon")
 PUBLIC_AREA_FIELDS = ("id", "code", "name", "crop", "province_code", "planting_area_code")
 
 
+# The plots' values on the cooperative read with them (`public_plots_values`), and the column of that row they are
+# read for.
+PUBLIC_PLOTS = "public_plots"
+_COOPERATIVE_ROW = f'"{Organisation._meta.db_table}"."id"'
+
+
 @functools.cache
-def _public_plots_statement() -> str:
-    """A cooperative's plots by area code, code and id, each with its area: written once per process (the ORM
-    spent ~0.6 ms of CPU building the query on every storefront not kept; tests/supply/test_public_supply_reads.py
-    compares the two)."""
+def _public_plots_statement(selected: str, cooperative: str) -> str:
+    """A cooperative's plots by area code, code and id (`cooperative`: a parameter, or the column of the row they
+    are read with): `selected` of each plot and its area. Written once per process (the ORM spent ~0.6 ms of CPU
+    building the query on every storefront not kept; tests/supply/test_public_supply_reads.py compares the two)."""
     return f"""
-        SELECT {rows.select_list(Plot, "p", PUBLIC_PLOT_FIELDS)},
-               {rows.select_list(RawMaterialArea, "a", PUBLIC_AREA_FIELDS)}
+        SELECT {selected}
           FROM {Plot._meta.db_table} p JOIN {RawMaterialArea._meta.db_table} a ON a.id = p.area_id
-         WHERE a.cooperative_id = %s
+         WHERE a.cooperative_id = {cooperative}
          ORDER BY a.code ASC, p.code ASC, p.id ASC
     """  # noqa: S608 (table and column names from the models; every value is a parameter)
 
 
 def public_plots(*, cooperative_id: int) -> list[Plot]:
     """The cooperative's plots with their areas (`plot.area`), as a storefront shows them."""
+    area = rows.select_list(RawMaterialArea, "a", PUBLIC_AREA_FIELDS)
+    selected = f"{rows.select_list(Plot, 'p', PUBLIC_PLOT_FIELDS)}, {area}"
     with connection.cursor() as cursor:
-        cursor.execute(_public_plots_statement(), [cooperative_id])
+        cursor.execute(_public_plots_statement(selected, "%s"), [cooperative_id])
         found = cursor.fetchall()
     width = rows.width(Plot, PUBLIC_PLOT_FIELDS)
     plots = rows.instances(Plot, [row[:width] for row in found], PUBLIC_PLOT_FIELDS)
-    areas = rows.instances(RawMaterialArea, [row[width:] for row in found], PUBLIC_AREA_FIELDS)
+    return _with_areas(plots, rows.instances(RawMaterialArea, [row[width:] for row in found], PUBLIC_AREA_FIELDS))
+
+
+def public_plots_values() -> dict[str, RawSQL]:
+    """`public_plots` as a value read with the cooperative's own row (`seller_public_get(values=…)`, as the
+    storefront reads its record): one statement fewer. A JSON list of [plot, area] pairs, on PostgreSQL; none
+    elsewhere (`public_plots_of` then reads them in a statement of their own)."""
+    if connection.vendor != "postgresql":
+        return {}
+    plot, area = rows.json_row(Plot, "p", PUBLIC_PLOT_FIELDS), rows.json_row(RawMaterialArea, "a", PUBLIC_AREA_FIELDS)
+    listed = _public_plots_statement(f"json_build_array({plot}, {area})", _COOPERATIVE_ROW)
+    # The statement is written from the models' names; it has no values.
+    return {PUBLIC_PLOTS: RawSQL(f"to_jsonb(ARRAY({listed}))", [], output_field=JSONField())}  # noqa: S611
+
+
+def public_plots_of(cooperative: Organisation) -> list[Plot]:
+    """The cooperative's plots, from the value read with it (`public_plots_values`) where it was, else read now."""
+    listed = getattr(cooperative, PUBLIC_PLOTS, None)
+    if listed is None:
+        return public_plots(cooperative_id=cooperative.pk)
+    plots = rows.instances_from_json(Plot, [plot for plot, _area in listed], PUBLIC_PLOT_FIELDS)
+    areas = rows.instances_from_json(RawMaterialArea, [area for _plot, area in listed], PUBLIC_AREA_FIELDS)
+    return _with_areas(plots, areas)
+
+
+def _with_areas(plots: list[Plot], areas: list[RawMaterialArea]) -> list[Plot]:
+    """The plots, each given its area (read with it)."""
     for plot, area in zip(plots, areas, strict=True):
         plot.area = area
     return plots
@@ -125,7 +161,16 @@ def public_plots(*, cooperative_id: int) -> list[Plot]:
 def public_supply(*, cooperative_id: int) -> PublicSupply:
     """A cooperative's raw-material areas with their plots' total hectares, and one map of every outlined
     plot, for its public storefront. One query; the households farming the plots are not read."""
-    plots = public_plots(cooperative_id=cooperative_id)
+    return _public_supply(public_plots(cooperative_id=cooperative_id))
+
+
+def public_supply_of(cooperative: Organisation) -> PublicSupply:
+    """`public_supply` from the plots read with the cooperative's row (`public_plots_values`) where they were, else
+    read now."""
+    return _public_supply(public_plots_of(cooperative))
+
+
+def _public_supply(plots: list[Plot]) -> PublicSupply:
     areas: dict[int, PublicArea] = {}
     for plot in plots:
         seen = areas.get(plot.area_id)

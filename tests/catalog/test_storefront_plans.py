@@ -1,0 +1,109 @@
+"""A page of a cooperative's storefront reads that page's products only, through product_storefront_idx, both in the
+plan PostgreSQL makes for the values sent and in the plan it keeps for any values once the connection has prepared
+the statement (a generic plan; tests/catalog/test_kept_plans.py says why that matters). Without the index, PostgreSQL
+read every published product of the cooperative to sort them. (The lots are looked up for the page's products only,
+at the bench's 160,000 lots; with the few here, hashing them all is the cheaper plan, so that is not asserted.)"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.db.backends.postgresql.psycopg_any import mogrify
+
+from catalog import selectors
+from catalog.models import HarvestLot, Product
+from market.organisations.models import Organisation
+from tests.catalog.factories import make_lot, make_product
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="plans are PostgreSQL's"),
+]
+
+PAGE_SIZE = 12
+PRODUCTS = 400  # each cooperative's: a page is a small part of them
+
+
+def _copies(product: Product, cooperative: Organisation, count: int) -> list[Product]:
+    """`count` copies of `product` (published, with its price) for `cooperative`, each with its own name."""
+    copies = []
+    for n in range(count):
+        copy = Product.objects.get(pk=product.pk)
+        copy.pk, copy.sku, copy.gtin, copy.cooperative = None, f"COPY-{cooperative.pk}-{n}", "", cooperative
+        copy.name_vi = f"Gạo {n:04d}"
+        copies.append(copy)
+    return Product.objects.bulk_create(copies)
+
+
+@pytest.fixture
+def storefront(cooperative, other_cooperative) -> Organisation:
+    """Two cooperatives of PRODUCTS published products each, a lot in stock for every tenth (the page's cards
+    say which are in stock); analysed, so that the
+    planner estimates from what is there."""
+    product = make_product(other_cooperative)
+    for cooperative_ in (cooperative, other_cooperative):
+        for copy in _copies(product, cooperative_, PRODUCTS)[::10]:
+            make_lot(copy, code=f"LOT-{copy.pk}")
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {Product._meta.db_table}, {Organisation._meta.db_table}, {HarvestLot._meta.db_table}")
+    return cooperative
+
+
+def _statement_of_a_page(cooperative: Organisation, page: int) -> tuple[str, list[Any]]:
+    """The statement the storefront's page of products runs, with its parameters."""
+    seen: list[tuple[str, list[Any]]] = []
+
+    def keep(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        seen.append((sql, list(params or [])))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(keep):
+        found = selectors.storefront_products(cooperative_id=cooperative.pk, page=page, page_size=PAGE_SIZE)
+    assert len(found.products) == PAGE_SIZE
+    (statement,) = seen
+    return statement
+
+
+def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from _nodes(child)
+
+
+def _analysed(sql: str, params: list[Any], *, generic: bool) -> list[dict[str, Any]]:
+    """The nodes of the plan PostgreSQL runs `sql` with: made for its values, or kept for any (generic), with the
+    rows each node returned."""
+    numbers = itertools.count(1)
+    text = re.sub(r"%s", lambda _: f"${next(numbers)}", sql.replace("%%", "\0")).replace("\0", "%")
+    values = ", ".join(mogrify("%s", [value], connection) for value in params)
+    with connection.cursor() as cursor:
+        cursor.execute(f"PREPARE storefront_page AS {text}")
+        try:
+            cursor.execute(f"SET plan_cache_mode = {'force_generic_plan' if generic else 'force_custom_plan'}")
+            cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE storefront_page({values})")
+            explained = cursor.fetchone()[0]
+        finally:
+            cursor.execute("RESET plan_cache_mode")
+            cursor.execute("DEALLOCATE storefront_page")
+    plan = (json.loads(explained) if isinstance(explained, str) else explained)[0]["Plan"]
+    return list(_nodes(plan))
+
+
+def _rows_read(nodes: list[dict[str, Any]], table: str) -> int:
+    return sum(node["Actual Rows"] * node["Actual Loops"] for node in nodes if node.get("Relation Name") == table)
+
+
+@pytest.mark.parametrize("generic", [False, True], ids=["its values' plan", "the kept plan"])
+@pytest.mark.parametrize("page", [1, 3])
+def test_a_storefront_page_reads_its_products_through_the_index(storefront, generic: bool, page: int):
+    nodes = _analysed(*_statement_of_a_page(storefront, page), generic=generic)
+    products = [node for node in nodes if node.get("Relation Name") == Product._meta.db_table]
+    assert [node.get("Index Name") for node in products] == ["product_storefront_idx"]
+    # The page's rows and the one after (is there a next page?), past the pages before it: not all 400.
+    assert _rows_read(nodes, Product._meta.db_table) == page * PAGE_SIZE + 1
