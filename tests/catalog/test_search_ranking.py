@@ -73,3 +73,31 @@ def test_a_window_without_a_page_of_best_ranked_matches_ranks_and_counts_its_can
     assert [row.candidates for row in rows] == [4, 4, 4]
     among_newest = [p.pk for p in shelf[1:]]
     assert [row.id for row in rows] == [pk for pk in _by_relevance() if pk in among_newest][:3]
+
+
+def test_a_search_in_a_province_reads_the_index_of_province_and_words_for_both(shelf, cooperative):
+    """The province is compared as the column's smallint, which btree_gin's index can answer with the words (catalog
+    migration 0013): one index condition, no bitmap of the province's rows of its own."""
+    query = ProductQuery(search="jasmine", province=cooperative.province_code)
+    where = page_sql.filtered(query, day=timezone.localdate(), corrected=False, over_search_rows=True)
+    assert where is not None
+    statement, _ = page_sql.with_values(
+        f"SELECT p.id FROM {page_sql.SEARCH_ROWS} p WHERE {where.sql}", where.params  # noqa: S608
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # the test's few rows would be read in sequence
+        # Its few rows are cheaper read by the province's btree alone: without it (for this test's transaction), the
+        # planner chooses between the words' index and the index of both.
+        cursor.execute("DROP INDEX search_row_province_idx")
+        cursor.execute(f"EXPLAIN {statement}")
+        plan = "\n".join(line for (line,) in cursor.fetchall())
+    conditions = [line for line in plan.splitlines() if "Index Cond" in line]
+    assert len(conditions) == 1, plan
+    assert "origin_province_code" in conditions[0] and "search_folded" in conditions[0], plan
+
+
+def test_a_province_no_search_row_can_hold_matches_nothing(shelf):
+    """A smallint column holds no province past 32767 (nor can it be cast to one): nothing, not an error."""
+    query = ProductQuery(search="gao thom", province=page_sql.SMALLINT_MAX + 1)
+    assert page_sql.filtered(query, day=timezone.localdate(), corrected=False, over_search_rows=True) is None
+    assert browse._page_rows_orm(query, query.effective_sort, None, 5, on=timezone.localdate(), corrected=False) == []
