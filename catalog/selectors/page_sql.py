@@ -541,9 +541,10 @@ def _ranked_among_newest(
         params = [*rank_params, *where.params, *window.params, wanted, best_rank, limit, limit, limit, limit]
         rows = [Ranked(*row) for row in _fetch(_newest_ranked_sql(where, window), params, searching=True)]
         found += rows
-        if rows and rows[0].candidates is None:  # `limit` best-ranked matches, after every earlier window's
+        ranked_here = rows[0].candidates if rows else 0
+        if ranked_here is None:  # `limit` best-ranked matches, after every earlier window's
             return _ranked_page(_best_first(found, limit), day=day, reading=reading)
-        wanted -= rows[0].candidates if rows else 0
+        wanted -= ranked_here
         if not wanted:
             break
     ranked = _best_first(found, limit)
