@@ -217,7 +217,6 @@ _CURSOR = {**_ORDER, Sort.NEWEST: f"{_iso('page.published_at')} || '+00:00'"}
 class Card(NamedTuple):
     pk: int
     key: Any  # the sort's key as the cursor writes it (relevance's: the rank)
-    candidates: int | None  # relevance's: how many candidates its window ranked
     json: str
 
 
@@ -227,9 +226,8 @@ def _with_json(
     """The page's statement `sql` in `sort` wrapped so that each row is a Card (as page_sql._with_cards wraps it
     for instances: the joins run for the page's rows only)."""
     direction = "DESC" if descending else "ASC"
-    candidates = "page.candidates" if sort == Sort.RELEVANCE else "NULL"
     wrapped = f"""
-        SELECT page.page_id, {_CURSOR[sort]}, {candidates}, {CARD}
+        SELECT page.page_id, {_CURSOR[sort]}, {CARD}
           FROM ({_WORDS}) w
          CROSS JOIN ({sql}) page
           LEFT JOIN {CATEGORY} cat ON cat.id = page.category_id

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from django.db import connection
 from django.db.backends.postgresql.psycopg_any import mogrify
@@ -68,6 +68,8 @@ _SORT_COLUMNS = {
     Sort.PRICE_ASC: ("p.price_per_base_unit", False),
     Sort.PRICE_DESC: ("p.price_per_base_unit", True),
 }
+# The largest value of a smallint column (the search rows' province of origin).
+SMALLINT_MAX = 2**15 - 1
 # search.rank_expression on PostgreSQL, written as Django writes it (the same arithmetic, the same ranks).
 RANK = "((WORD_SIMILARITY(%s, p.name_folded) * %s))::integer"
 
@@ -180,7 +182,16 @@ def filtered(query: Any, *, day: date, corrected: bool, over_search_rows: bool =
             return None
         where.add(f"p.category_id IN ({_in(ids)})", *ids)
     if query.province is not None:
-        where.add("p.origin_province_code = %s", query.province)
+        if not over_search_rows:
+            where.add("p.origin_province_code = %s", query.province)
+        elif 0 <= query.province <= SMALLINT_MAX:
+            # Compared as a smallint, the column's type: the search rows' index of province and words (catalog
+            # migration 0013) is btree_gin's, whose smallint operators take smallints only. Compared as an integer,
+            # the province was read from its btree as a bitmap of its own (23,000 rows for province 91 at 100,000
+            # products), to be intersected with the words' bitmap.
+            where.add("p.origin_province_code = %s::smallint", query.province)
+        else:  # no row holds it (a smallint column), and the cast would fail
+            return None
     if query.cooperative is not None:
         where.add("p.cooperative_id = %s", query.cooperative)
     if query.price_min is not None:
@@ -223,7 +234,7 @@ def _rank_params(plan: SearchPlan) -> list[Any]:
 
 
 def _products(found: list[tuple[Any, ...]]) -> list[Product]:
-    """Cards' products from the rows (product columns, cooperative columns[, rank, candidates], then the key
+    """Cards' products from the rows (product columns, cooperative columns[, rank], then the key
     columns and CARD_COLUMNS of `_with_cards`)."""
     product_end = rows.width(Product, CARD_PRODUCT_FIELDS)
     cooperative_end = product_end + rows.width(Organisation, CARD_COOPERATIVE_FIELDS)
@@ -237,9 +248,7 @@ def _products(found: list[tuple[Any, ...]]) -> list[Product]:
         COOPERATIVE.set_cached_value(product, cooperative)
         extra = row[cooperative_end : -(len(KEY_COLUMNS) + CARD_COLUMNS)]
         if extra:
-            # What the ORM path annotates: the rank, and how many candidates were ranked.
-            setattr(product, "rank_key", extra[0])  # noqa: B010
-            setattr(product, "candidates", extra[1] if len(extra) > 1 else None)  # noqa: B010
+            setattr(product, "rank_key", extra[0])  # noqa: B010 (as the ORM path annotates it)
         in_stock, quantities, prices, kinds, stars = row[-CARD_COLUMNS:]
         product.in_stock = in_stock
         product.tier_list = list(zip(quantities, prices, strict=True)) if quantities else []
@@ -421,54 +430,88 @@ def _windows(highest: int) -> Iterator[tuple[int | None, int | None]]:
     yield None, high
 
 
-def _ranked_sql(where: Where, window: Where, *, newest: bool) -> str:
-    """A relevance sort's page as (id, rank, candidates) rows, best first (its parameters: `rank_params`, the
-    conditions', the window's, then the LIMITs): the matches over the search rows ranked where they are found.
-    `newest`: only the newest matches (their number a parameter) are ranked and counted, as
-    browse._ranked_among_newest; otherwise every match is ranked and candidates is NULL."""
-    matches = f"SELECT p.id, {RANK} AS rank_key FROM {SEARCH_ROWS} p WHERE {where.sql} AND {window.sql}"  # noqa: S608
-    if newest:
-        ranked = (
-            f"SELECT c.id, c.rank_key, COUNT(*) OVER () AS candidates FROM ({matches} ORDER BY p.id DESC LIMIT %s) c"  # noqa: S608
-        )
-    else:
-        ranked = f"SELECT c.id, c.rank_key, NULL::bigint AS candidates FROM ({matches}) c"  # noqa: S608
-    return f"{ranked} ORDER BY c.rank_key DESC, c.id DESC LIMIT %s"
+class Ranked(NamedTuple):
+    """A match of a relevance sort, as its search statement returns it (`_every_match_ranked_sql`,
+    `_newest_ranked_sql`)."""
+
+    id: int
+    rank: int
+    # How many of its window's newest matches were ranked; None when the statement returned its window's first
+    # best-ranked matches (`_newest_ranked_sql`), or ranked every match (`_every_match_ranked_sql`).
+    candidates: int | None
 
 
-# The page of a relevance sort from its (id, rank, candidates) rows (`_ranked_sql`), bound as three arrays: the
-# products' and cooperatives' columns joined by id (`Reading.wrap` orders them). A statement apart from the search's,
-# with its values bound as parameters rather than written in (`_fetch`'s `searching`), because it is the same for
-# every search: the connection prepares it and PostgreSQL keeps its plan, where planning the cards' joins again with
-# each search's words cost ~1.5 ms of PostgreSQL time a request (of 6–8 ms). The search's own statement, planned
-# for its words every time, is left with the search rows and the certificates; and at 1,000,000 products only the
-# page's rows are read as cards, not each window's first `limit`.
+def _every_match_ranked_sql(where: Where) -> str:
+    """A relevance sort's page as Ranked rows, best first, every match ranked (its parameters: `rank_params`, the
+    conditions', then the LIMIT)."""
+    matches = f"SELECT p.id, {RANK} AS rank_key FROM {SEARCH_ROWS} p WHERE {where.sql}"  # noqa: S608
+    return f"SELECT c.id, c.rank_key, NULL::bigint FROM ({matches}) c ORDER BY c.rank_key DESC, c.id DESC LIMIT %s"  # noqa: S608
+
+
+def _newest_ranked_sql(where: Where, window: Where) -> str:
+    """A relevance sort's page among the newest matches of a window (their number a parameter), as Ranked rows:
+    the window's first `limit` best-ranked matches, newest first, when there are that many among them; otherwise
+    the first `limit` of them by relevance, each with how many were ranked. Its parameters: `rank_params`, the
+    conditions', the window's, how many matches, the best rank, then `limit` four times.
+
+    Why two answers: ranking a match (WORD_SIMILARITY) cost PostgreSQL ~5 µs, more than finding it, and "gao" ranked
+    1,000 matches for a page whose 25 products are the newest of its best-ranked ones, found among its 46 newest
+    matches. A match's rank is computed as it is read (after the matches are sorted by id: the rank is taken over
+    the sorted subquery's rows) and kept (a materialised CTE), so the best-ranked are looked for among the newest
+    first and the full ranking reads the same ranks again, never computing one twice. A best-ranked match older
+    than the first `limit` best-ranked ones cannot come before them: among equal ranks the newer comes first."""
+    newest = (
+        f"SELECT p.id, p.name_folded FROM {SEARCH_ROWS} p WHERE {where.sql} AND {window.sql}"  # noqa: S608
+        " ORDER BY p.id DESC LIMIT %s"
+    )
+    return (
+        f"WITH matches AS MATERIALIZED (SELECT p.id, {RANK} AS rank_key FROM ({newest}) p),"  # noqa: S608
+        " best AS (SELECT m.id, m.rank_key FROM matches m WHERE m.rank_key >= %s LIMIT %s)"
+        " SELECT b.id, b.rank_key, NULL::bigint FROM best b WHERE (SELECT COUNT(*) FROM best) = %s"
+        " UNION ALL"
+        " (SELECT m.id, m.rank_key, COUNT(*) OVER () FROM matches m WHERE (SELECT COUNT(*) FROM best) < %s"
+        " ORDER BY m.rank_key DESC, m.id DESC LIMIT %s)"
+    )
+
+
+# The page of a relevance sort from its Ranked rows, bound as two arrays (ids, ranks): the products' and cooperatives'
+# columns joined by id (`Reading.wrap` orders them). A statement apart from the search's, with its values bound as
+# parameters rather than written in (`_fetch`'s `searching`), because it is the same for every search: the
+# connection prepares it and PostgreSQL keeps its plan, where planning the cards' joins again with each search's
+# words cost ~1.5 ms of PostgreSQL time a request (of 6–8 ms). The search's own statement, planned for its words
+# every time, is left with the search rows and the certificates; and at 1,000,000 products only the page's rows
+# are read as cards, not each window's first `limit`.
 RANKED_PAGE = (
-    f"SELECT {SELECT}, r.rank_key, r.candidates, p.id AS page_id"  # noqa: S608
-    " FROM UNNEST(%s::bigint[], %s::integer[], %s::bigint[]) AS r(id, rank_key, candidates)"
+    f"SELECT {SELECT}, r.rank_key, p.id AS page_id"  # noqa: S608
+    " FROM UNNEST(%s::bigint[], %s::integer[]) AS r(id, rank_key)"
     f" JOIN {PRODUCT} p ON p.id = r.id JOIN {ORGANISATION} o ON o.id = p.cooperative_id"
 )
 
 
-def _array_text(values: Sequence[int | None]) -> str:
-    """An array of integers as PostgreSQL reads it from text ("{1,NULL}"), for a parameter cast to its array type:
+def _array_text(values: Sequence[int]) -> str:
+    """An array of integers as PostgreSQL reads it from text ("{1,2}"), for a parameter cast to its array type:
     psycopg's dumping of a list, in Python item by item, cost more CPU than the statement's planning saved."""
-    return "{" + ",".join("NULL" if value is None else str(value) for value in values) + "}"
+    return "{" + ",".join(str(value) for value in values) + "}"
 
 
-def _ranked_page(ranked: list[tuple[Any, ...]], *, day: date, reading: Reading[Row]) -> list[Row]:
-    """The page's rows, read as `reading` reads them, of its (id, rank, candidates) rows."""
+def _ranked_page(ranked: list[Ranked], *, day: date, reading: Reading[Row]) -> list[Row]:
+    """The page's rows, read as `reading` reads them, of its Ranked rows."""
     if not ranked:
         return []
-    arrays = [_array_text(column) for column in zip(*ranked, strict=True)]
+    arrays = [_array_text([match.id for match in ranked]), _array_text([match.rank for match in ranked])]
     statement = reading.wrap(RANKED_PAGE, arrays, Sort.RELEVANCE, True, day)
     return reading.rows(_fetch(*statement, searching=False))
 
 
 def _ranked(where: Where, rank_params: list[Any], limit: int, *, day: date, reading: Reading[Row]) -> list[Row]:
     """The first `limit` matches by relevance, every match ranked."""
-    sql = _ranked_sql(where, Where(), newest=False)
-    return _ranked_page(_fetch(sql, [*rank_params, *where.params, limit], searching=True), day=day, reading=reading)
+    found = _fetch(_every_match_ranked_sql(where), [*rank_params, *where.params, limit], searching=True)
+    return _ranked_page([Ranked(*row) for row in found], day=day, reading=reading)
+
+
+def _best_first(found: list[Ranked], limit: int) -> list[Ranked]:
+    """The first `limit` of `found` by relevance (the rank, then the newest)."""
+    return sorted(found, key=lambda match: (match.rank, match.id), reverse=True)[:limit]
 
 
 def _ranked_among_newest(
@@ -486,9 +529,11 @@ def _ranked_among_newest(
 
     The newest are looked for window by window (`_windows`), newest first, until there are `candidates` of them: at
     1,000,000 products "gao st25" with a province and a certificate finds them in its newest window, where ranking
-    them in one statement over the whole table read 28,000 blocks of it (400 ms). Each window's statement ranks its
-    own share of the candidates and keeps its first `limit`; the page is the first `limit` of those."""
-    found: list[tuple[Any, ...]] = []
+    them in one statement over the whole table read 28,000 blocks of it (400 ms). Each window's statement
+    (`_newest_ranked_sql`) answers with its first `limit` best-ranked matches when its share of the candidates holds
+    that many — they are the page, since earlier windows held fewer — or ranks that share and keeps its first
+    `limit`; the page is the first `limit` of those."""
+    found: list[Ranked] = []
     wanted = candidates
     for low, high in _windows(_highest_id()):
         window = Where()
@@ -496,15 +541,18 @@ def _ranked_among_newest(
             window.add("p.id >= %s", low)
         if high is not None:
             window.add("p.id < %s", high)
-        sql = _ranked_sql(where, window, newest=True)
-        rows = _fetch(sql, [*rank_params, *where.params, *window.params, wanted, limit], searching=True)
+        params = [*rank_params, *where.params, *window.params, wanted, best_rank, limit, limit, limit, limit]
+        rows = [Ranked(*row) for row in _fetch(_newest_ranked_sql(where, window), params, searching=True)]
         found += rows
-        wanted -= rows[0][2] if rows else 0
+        ranked_here = rows[0].candidates if rows else 0
+        if ranked_here is None:  # `limit` best-ranked matches, after every earlier window's
+            return _ranked_page(_best_first(found, limit), day=day, reading=reading)
+        wanted -= ranked_here
         if not wanted:
             break
-    ranked = sorted(found, key=lambda row: (row[1], row[0]), reverse=True)[:limit]
+    ranked = _best_first(found, limit)
     if wanted:  # fewer matches than candidates: every one was ranked
         return _ranked_page(ranked, day=day, reading=reading)
-    if len(ranked) == limit and ranked[-1][1] >= best_rank:
+    if len(ranked) == limit and ranked[-1].rank >= best_rank:
         return _ranked_page(ranked, day=day, reading=reading)
     return None
