@@ -186,7 +186,7 @@ def filtered(query: Any, *, day: date, corrected: bool, over_search_rows: bool =
             where.add("p.origin_province_code = %s", query.province)
         elif 0 <= query.province <= SMALLINT_MAX:
             # Compared as a smallint, the column's type: the search rows' index of province and words (catalog
-            # migration 0013) is btree_gin's, whose smallint operators take smallints only. Compared as an integer,
+            # migration 0014) is btree_gin's, whose smallint operators take smallints only. Compared as an integer,
             # the province was read from its btree as a bitmap of its own (23,000 rows for province 91 at 100,000
             # products), to be intersected with the words' bitmap.
             where.add("p.origin_province_code = %s::smallint", query.province)

@@ -77,7 +77,7 @@ def test_a_window_without_a_page_of_best_ranked_matches_ranks_and_counts_its_can
 
 def test_a_search_in_a_province_reads_the_index_of_province_and_words_for_both(shelf, cooperative):
     """The province is compared as the column's smallint, which btree_gin's index can answer with the words (catalog
-    migration 0013): one index condition, no bitmap of the province's rows of its own."""
+    migration 0014): one index condition, no bitmap of the province's rows of its own."""
     query = ProductQuery(search="jasmine", province=cooperative.province_code)
     where = page_sql.filtered(query, day=timezone.localdate(), corrected=False, over_search_rows=True)
     assert where is not None

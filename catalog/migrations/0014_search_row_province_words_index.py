@@ -28,6 +28,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("catalog", "0012_search_rows")]
+    dependencies = [("catalog", "0013_product_storefront_index")]
 
     operations = [BtreeGinExtension(), migrations.RunPython(forwards, backwards)]
