@@ -78,11 +78,12 @@ def signed_in_cookie(organisation: Organisation, email: str) -> str:
     from frontend.visitor import VISITOR_BACKEND
     from market.organisations.services import acting_organisation_switch
 
-    actor = member_actor(organisation, email)
-    acting_organisation_switch(user=actor.user, organisation_id=organisation.pk)
+    user = member_actor(organisation, email).user
+    assert user is not None
+    acting_organisation_switch(user=user, organisation_id=organisation.pk)
     request = HttpRequest()
     request.session = import_module(settings.SESSION_ENGINE).SessionStore()
-    login(request, actor.user, backend=VISITOR_BACKEND)
+    login(request, user, backend=VISITOR_BACKEND)
     request.session.save()
     return (
         f"{settings.SESSION_COOKIE_NAME}={request.session.session_key}; "
