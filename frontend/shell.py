@@ -143,7 +143,7 @@ def _render_shell(
     # With the request for the context processors (the language, the audience's navigation): what they give a
     # visitor of the audience with no messages waiting is the same for every such visitor. The marks above stand in
     # for what is not, and the view's context is laid over the processors'.
-    html = render_to_string(template, context, request)
+    html: str = render_to_string(template, context, request)
     if signed_in:
         # The bell is included whole: the one rendered for no unread notifications is found and marked.
         bell = _bell(0, get_language(), deploy_version(), get_script_prefix(), get_urlconf())
