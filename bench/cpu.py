@@ -189,6 +189,7 @@ def target_costs(products: int, requests: int, only: set[str]) -> list[Cost]:
         subjects=fixtures["subjects"],
         rotation=fixtures["rotation"],
         lot_token=fixtures["lot_token"],
+        buyer_cookie=fixtures["buyer_cookie"],
         fair_slug=fixtures["fair_slug"],
         fair_error=fixtures.get("fair_error", ""),
     )

@@ -1,6 +1,9 @@
-"""People the benchmarks act as, made through Market Link's own services where one exists (API tokens)."""
+"""People the benchmarks act as, made through Market Link's own services where one exists (API tokens, the acting
+organisation, a page visitor's login)."""
 
 from __future__ import annotations
+
+from django.conf import settings
 
 from market.organisations.models import ApiScope, Membership, Organisation, OrganisationKind, Role, User
 from market.organisations.permissions import Actor
@@ -29,22 +32,60 @@ def organisations_with_tokens(
     *, kind: str, count: int, prefix: str, province_code: int = 79
 ) -> list[tuple[Organisation, str]]:
     """`count` verified organisations of `kind` named "<prefix> NNN", each with an owner's bearer token."""
-    slug = prefix.lower().replace(" ", "-")
     out = []
     for index in range(count):
-        organisation, _created = Organisation.objects.get_or_create(
-            name=f"{prefix} {index:03d}",
-            kind=kind,
-            defaults={
-                "legal_name": f"Công ty {prefix} {index:03d}",
-                "province_code": province_code,
-                "verification_status": "verified",
-                "email": f"{slug}-{index}@bench.example",
-            },
-        )
-        out.append((organisation, api_token(organisation, f"{slug}-{index}@bench.example")))
+        organisation, email = bench_organisation(kind=kind, prefix=prefix, index=index, province_code=province_code)
+        out.append((organisation, api_token(organisation, email)))
     return out
+
+
+def bench_organisation(*, kind: str, prefix: str, index: int, province_code: int = 79) -> tuple[Organisation, str]:
+    """The verified organisation of `kind` named "<prefix> NNN" (made once) and its owner's e-mail."""
+    slug = prefix.lower().replace(" ", "-")
+    email = f"{slug}-{index}@bench.example"
+    organisation, _created = Organisation.objects.get_or_create(
+        name=f"{prefix} {index:03d}",
+        kind=kind,
+        defaults={
+            "legal_name": f"Công ty {prefix} {index:03d}",
+            "province_code": province_code,
+            "verification_status": "verified",
+            "email": email,
+        },
+    )
+    return organisation, email
 
 
 def buyers_with_tokens(count: int, prefix: str) -> list[tuple[Organisation, str]]:
     return organisations_with_tokens(kind=OrganisationKind.BUYER, count=count, prefix=prefix)
+
+
+def signed_in_buyer_cookie() -> str:
+    """A signed-in buyer's Cookie header: the owner of the bench's page buyer (made once), in a new session."""
+    organisation, email = bench_organisation(kind=OrganisationKind.BUYER, prefix="Page buyer", index=0)
+    return signed_in_cookie(organisation, email)
+
+
+def signed_in_cookie(organisation: Organisation, email: str) -> str:
+    """The Cookie header of a browser signed in as a member of `organisation`, acting for it: a session made by
+    Django's login() with the pages' backend, as the login page makes it (frontend.views.auth.LoginView), and the
+    CSRF cookie that login gave it (a new session per call; old ones stay valid until they expire)."""
+    from importlib import import_module
+
+    from django.contrib.auth import login
+    from django.http import HttpRequest
+
+    from frontend.visitor import VISITOR_BACKEND
+    from market.organisations.services import acting_organisation_switch
+
+    user = member_actor(organisation, email).user
+    assert user is not None
+    acting_organisation_switch(user=user, organisation_id=organisation.pk)
+    request = HttpRequest()
+    request.session = import_module(settings.SESSION_ENGINE).SessionStore()
+    login(request, user, backend=VISITOR_BACKEND)
+    request.session.save()
+    return (
+        f"{settings.SESSION_COOKIE_NAME}={request.session.session_key}; "
+        f"{settings.CSRF_COOKIE_NAME}={request.META['CSRF_COOKIE']}"
+    )

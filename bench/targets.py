@@ -194,7 +194,15 @@ def _target(key: str, title: str, build: Callable[[], str], **options: object) -
         return Target(key=key, title=title, skip=str(exc))
 
 
-def _rotating(key: str, title: str, name: str, idents: tuple[object, ...], what: str, kept: str = "") -> Target:
+def _rotating(
+    key: str,
+    title: str,
+    name: str,
+    idents: tuple[object, ...],
+    what: str,
+    kept: str = "",
+    headers: dict[str, str] | None = None,
+) -> Target:
     """A cold target: the page or answer named `name` for a different one of `idents` each request."""
     try:
         paths = tuple(_url(name, ident) for ident in idents)
@@ -208,6 +216,7 @@ def _rotating(key: str, title: str, name: str, idents: tuple[object, ...], what:
         title=title,
         path=paths[0],
         rotation=paths,
+        headers=headers or {},
         kept=(kept,) if kept else (),
         cache_column=False,  # the page cache (CATALOG_LIST_CACHE_SECONDS) is the lists' alone
         note=f"{len(paths):,} {what} in turn{forgotten}",
@@ -236,11 +245,17 @@ def resolve(
     rotation: Rotation,
     products: int,
     lot_token: str,
+    buyer_cookie: str,
     fair_slug: str | None,
     fair_error: str = "",
 ) -> list[Target]:
-    """Every HTTP target, in report order. `fetch` reads Market Link (the deep cursor, the kept ETags)."""
+    """Every HTTP target, in report order. `fetch` reads Market Link (the deep cursor, the kept ETags);
+    `buyer_cookie` signs a buyer in (bench.fixtures.signed_in_buyer_cookie) for the "-buyer" twins of the pages."""
     s, r = subjects, rotation
+    # A signed-in buyer's page: the same page with the personal parts of its shell (their name, organisations, bell)
+    # and of its content (the product's cart box). No cache-on column: no page cache keeps a personal page.
+    buyer = {"Cookie": buyer_cookie}
+    signed_in = "a signed-in buyer"
     same_product, same_lot = "same product each time", "same lot each time"
     other_product, other_lot = "a different product each request", "a different lot each request"
     list_query = {"page_size": "24"}
@@ -290,6 +305,13 @@ def resolve(
         ),
         _target("page-catalogue", "`/catalogue/` HTML", lambda: _url("frontend:catalogue")),
         _target(
+            "page-catalogue-buyer",
+            f"`/catalogue/` HTML, {signed_in}",
+            lambda: _url("frontend:catalogue"),
+            headers=buyer,
+            cache_column=False,
+        ),
+        _target(
             "page-catalogue-search",
             "`/catalogue/` HTML, search + filters",
             lambda: _url(
@@ -302,6 +324,13 @@ def resolve(
             f"product HTML page, {same_product} (kept content)",
             lambda: _url("frontend:product", s.product_id),
         ),
+        _target(
+            "page-product-buyer",
+            f"product HTML page, {same_product} (kept content), {signed_in}",
+            lambda: _url("frontend:product", s.product_id),
+            headers=buyer,
+            cache_column=False,
+        ),
         _rotating(
             "page-product-cold",
             f"product HTML page, {other_product}",
@@ -309,6 +338,15 @@ def resolve(
             r.product_ids,
             "products",
             kept=KEPT_PRODUCT,
+        ),
+        _rotating(
+            "page-product-cold-buyer",
+            f"product HTML page, {other_product}, {signed_in}",
+            "frontend:product",
+            r.product_ids,
+            "products",
+            kept=KEPT_PRODUCT,
+            headers=buyer,
         ),
         _target(
             "page-storefront",

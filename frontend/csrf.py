@@ -6,7 +6,8 @@ and two maskings (the page's ETag named the secret, the shell wrote the token) c
 kept product page's CPU. Here one draw of 384 random bits gives the 32 characters of a mask or of a secret, each
 uniform within 2^-190 (the draw's remainder beyond 62^32 is spread over 2^384). The token is what Django's
 `_mask_cipher_secret` makes: the mask, then each character of the secret shifted by the mask's; Django's
-CsrfViewMiddleware checks it as its own. A page rendered in full (a signed-in visitor's) uses Django's.
+CsrfViewMiddleware checks it as its own. A page rendered in full (messages waiting, an organisation switcher) uses
+Django's.
 """
 
 from __future__ import annotations

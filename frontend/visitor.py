@@ -27,5 +27,5 @@ class VisitorBackend(ModelBackend):
 
     def get_user(self, user_id: Any) -> User | None:
         pk = int(user_id)  # as the session keeps it: a string
-        user = user_with_memberships(user_id=pk, unread=unread_count_expression(user_id=pk))
+        user = user_with_memberships(user_id=pk, unread=unread_count_expression)
         return user if user is not None and self.user_can_authenticate(user) else None

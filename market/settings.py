@@ -256,6 +256,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "frontend.views.auth.lockout"
 AXES_VERBOSE = False
 
+# Django's database sessions, their row read by a statement compiled once per process.
+SESSION_ENGINE = "market.core.sessions"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

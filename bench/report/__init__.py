@@ -121,6 +121,7 @@ def run_size(args: argparse.Namespace, outer_env: dict[str, str], say: Any) -> d
                     subjects=fixtures["subjects"],
                     rotation=fixtures["rotation"],
                     lot_token=fixtures["lot_token"],
+                    buyer_cookie=fixtures["buyer_cookie"],
                     fair_slug=fixtures["fair_slug"],
                     fair_error=fixtures.get("fair_error", ""),
                 )
@@ -163,7 +164,7 @@ def prepare_fixtures() -> dict[str, Any]:
     from django.core.management import call_command
 
     from bench.fairs import ensure_fair
-    from bench.fixtures import api_token
+    from bench.fixtures import api_token, signed_in_buyer_cookie
     from bench.targets import pick_rotation, pick_subjects, start_versions
     from catalog.models import Product
     from market.organisations.models import Organisation, OrganisationKind
@@ -177,6 +178,7 @@ def prepare_fixtures() -> dict[str, Any]:
         "subjects": subjects,
         "rotation": rotation,
         "lot_token": api_token(cooperative, f"lots-{cooperative.pk}@bench.example"),
+        "buyer_cookie": signed_in_buyer_cookie(),
         "catalogue": {
             "products": Product.objects.count(),
             "cooperatives": Organisation.objects.filter(kind=OrganisationKind.COOPERATIVE).count(),

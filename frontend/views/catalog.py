@@ -28,13 +28,14 @@ from catalog.cache import DEFAULT_TIMEOUT as FACETS_FRESH_SECONDS
 from catalog.cache import Watched, catalog_version, digital_link_ident, one_version, version_keys, versions
 from catalog.commands import Sort
 from catalog.models import CertificateKind, Product
-from catalog.policy import allowed, product_actions
+from catalog.policy import ProductAction, allowed, product_actions
 from catalog.pricing import PriceQuote
 from catalog.selectors.detail_pages import TracePage, product_page_for, trace_page_for, trace_page_of
 from frontend import shell, trace_content
 from frontend.conditional import conditional_page
+from frontend.csrf import page_token
 from frontend.fragments import fragment_key, fragment_part, kept_parts, product_cards, results_html
-from frontend.product_content import ProductContent, content_html, pricing_box_html
+from frontend.product_content import ProductContent, cart_box_html, content_html, pricing_box_html
 from frontend.schema_forms import Choices, SchemaForm
 from market.core import inputs as core_inputs
 from market.core import read_ahead
@@ -417,13 +418,33 @@ def personal_parts(request: ActorRequest | None, context: dict[str, Any]) -> tup
     return manage, buy
 
 
+def _everyones_content(request: ActorRequest, shown: ProductShown) -> str | None:
+    """The content of a public product asked with no parameters by a visitor who does not manage it (None: someone
+    else's): the anonymous visitor's, or for a buyer of a product in stock, the same with the cart's box and their
+    token. Those personal parts are the same for every such visitor (no "manage" link, the box at the minimum
+    order): written without the partials' renders, the quantity form and the query's reading (~1.5 ms of CPU)."""
+    actor, item = request.actor, shown.product
+    if shown.anonymous_content is None or request.GET:
+        return None
+    if not actor.is_authenticated:
+        return shown.anonymous_content
+    if ProductAction.EDIT in product_actions(actor=actor, obj=item):  # the product's cooperative: its "manage" link
+        return None
+    if not (actor.is_buyer and shown.stock):
+        return shown.anonymous_content  # the box that only prices, as partials/product_buy.html writes it for them
+    before, middle, after = shown.content
+    token, next_path = page_token(request), request.get_full_path()
+    return before + middle + cart_box_html(item, *_price(item, item.moq), csrf_token=token, next_path=next_path) + after
+
+
 @require_safe
 @one_version()
 @conditional_page(_product_versions, ahead=_product_reads)
 def product(request: ActorRequest, product_id: int) -> HttpResponse:
     shown = _product_shown(request, product_id)
-    if shown.anonymous_content is not None and not request.GET and not request.actor.is_authenticated:
-        content = shown.anonymous_content
+    everyones = _everyones_content(request, shown)
+    if everyones is not None:
+        content = everyones
     else:
         context = _personal_context(shown, request.actor, request.GET)
         if _is_htmx(request) and context["part"] == PagePart.QUOTE:

@@ -47,9 +47,9 @@ class InboxEntry:
         return self.read_at is None
 
 
-def _inbox_queryset(user: Any) -> QuerySet[Notification]:
+def _inbox_queryset(user: Any, now: datetime | None = None) -> QuerySet[Notification]:
     return Notification.objects.filter(
-        recipient_user=user, channel=Channel.IN_APP, status=Status.SENT, next_attempt_at__lte=timezone.now()
+        recipient_user=user, channel=Channel.IN_APP, status=Status.SENT, next_attempt_at__lte=now or timezone.now()
     )
 
 
@@ -59,11 +59,12 @@ def unread_count(*, user: Any) -> int:
     return _inbox_queryset(user).filter(read_at__isnull=True).count()
 
 
-def unread_count_expression(*, user_id: int) -> Coalesce:
-    """The same count as `unread_count`, as an expression to read along with another query (the user's own
-    row: frontend.visitor). It names no outer column, so the database counts once however many rows."""
+def unread_count_expression(*, user_id: int, now: datetime | None = None) -> Coalesce:
+    """The same count as `unread_count` (at `now`: the time the reading query is made), as an expression to read
+    along with another query (the user's own row: frontend.visitor). It names no outer column, so the database
+    counts once however many rows."""
     counted = (
-        _inbox_queryset(user_id)
+        _inbox_queryset(user_id, now)
         .filter(read_at__isnull=True)
         .values("recipient_user_id")
         .annotate(unread=Count("id"))

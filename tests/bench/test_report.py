@@ -43,6 +43,10 @@ READS = (
     "page-product-cold",
     "page-storefront-cold",
     "page-trace-cold",
+    # A signed-in buyer's pages (a session cookie).
+    "page-catalogue-buyer",
+    "page-product-buyer",
+    "page-product-cold-buyer",
     # Asked again with the ETag of a page or answer kept by the browser (conditional GET).
     "api-product-304",
     "page-catalogue-search-304",

@@ -95,6 +95,7 @@ def test_each_cold_target_asks_every_subject_once_and_each_warm_one_the_same_pat
             rotation=rotation,
             products=6,
             lot_token="not used",
+            buyer_cookie="not used",
             fair_slug=None,
         )
     }

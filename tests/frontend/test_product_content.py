@@ -5,6 +5,7 @@ database as the page reads it (published, draft, with and without lots and certi
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 from django.http import QueryDict
 from django.template.loader import render_to_string
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 
@@ -30,7 +31,7 @@ from catalog.models import (
 from catalog.selectors import Badge
 from catalog.selectors.categories import CategoryNode
 from catalog.selectors.detail_pages import ProductPage
-from frontend.product_content import CONTENT_TEMPLATE, ProductContent, content_html, pricing_box_html
+from frontend.product_content import CONTENT_TEMPLATE, ProductContent, cart_box_html, content_html, pricing_box_html
 from frontend.views.catalog import ProductShown, _personal_context, _price, personal_parts
 from market.core import rows
 from market.organisations.models import Organisation
@@ -239,5 +240,34 @@ def test_an_anonymous_visitors_pricing_box_is_written_as_the_partials_render_it(
                 manage, buy = personal_parts(None, _personal_context(shown, Actor.anonymous(), QueryDict()))
                 assert manage == ""
                 written = pricing_box_html(product, *_price(product, product.moq))
+                assert written == buy, (product.name, language)
+    assert "no price" in buy
+
+
+@pytest.mark.django_db
+def test_a_buyers_cart_box_is_written_as_the_partials_render_it(cooperative, buyer):
+    """A buyer's part of a public product's page in stock (frontend.product_content.cart_box_html) is what
+    partials/product_manage.html (nothing) and product_buy.html render for them with the request: at the minimum
+    order, priced or with why there is no price, their token, the page to come back to; in both languages."""
+    products = [
+        make_product(cooperative, name="Gạo ST25", tiers=[("100", 32000), ("1000", 29000)]),
+        make_product(cooperative, name="Mật ong", unit="tan", moq="2.5", order_multiple="0.5", tiers=[("2.5", 9000)]),
+    ]
+    unpriced = selectors.product_public_get(product_id=products[0].pk)
+    rows.prefetched(unpriced, "price_tiers", [])  # no tier in force: no price
+    actor = actor_for(buyer)
+    for language in ("vi", "en"):
+        with translation.override(language):
+            for product in [*(selectors.product_public_get(product_id=p.pk) for p in products), unpriced]:
+                request = RequestFactory().get(f"/products/{product.pk}/")
+                request.user, request.actor = actor.user, actor  # type: ignore[attr-defined]
+                shown = ProductShown(product=product, stock=Decimal(5), content=())
+                manage, buy = personal_parts(request, _personal_context(shown, actor, QueryDict()))
+                assert manage == ""
+                token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', buy)
+                assert token is not None
+                written = cart_box_html(
+                    product, *_price(product, product.moq), csrf_token=token.group(1), next_path=request.get_full_path()
+                )
                 assert written == buy, (product.name, language)
     assert "no price" in buy

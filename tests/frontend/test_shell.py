@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.messages import INFO
 from django.contrib.messages.storage.base import Message
 from django.contrib.messages.storage.cookie import CookieStorage
+from django.db import transaction
 from django.http import HttpRequest
 from django.middleware.csrf import _unmask_cipher_token
 from django.template.loader import render_to_string
@@ -19,6 +20,11 @@ from django.utils import translation
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from frontend import shell
+from frontend.visitor import VISITOR_BACKEND
+from market.notifications.models import Channel
+from market.notifications.services import notify
+from market.organisations.models import Membership, Organisation, Role
 from tests.catalog.factories import make_lot, make_product
 from tests.factories import member
 
@@ -64,14 +70,54 @@ def pages(cooperative, alliance):
     }
 
 
+def _tell(user, organisation, times: int) -> None:
+    """`times` unread notifications in the user's inbox."""
+    with transaction.atomic():
+        for n in range(times):
+            notify(
+                kind="organisations.verified",
+                recipients=[user],
+                context={
+                    "organisation_id": organisation.pk,
+                    "organisation_name": organisation.name,
+                    "is_seller": False,
+                },
+                object_ref=organisation,
+                channels=[Channel.IN_APP],
+                occurrence=f"test-{n}",
+            )
+
+
+# Who asks: anonymous; signed in for a buyer (their bell empty, with a few and with more than it counts) or for the
+# page's cooperative (the product's "manage" link); with a name that needs escaping.
+VISITORS = {
+    "anonymous": None,
+    "buyer": ("buyer", 0),
+    "buyer, 3 unread": ("buyer", 3),
+    "buyer, 120 unread": ("buyer", 120),
+    "cooperative": ("cooperative", 1),
+}
+
+
+def _visitor_client(visitor: str, language: str, organisations: dict[str, Organisation]) -> Client:
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    if VISITORS[visitor] is not None:
+        kind, unread = VISITORS[visitor]
+        user = member(organisations[kind], full_name='Lê <Thị> & "Hoa"', language=language)
+        _tell(user, organisations[kind], unread)
+        client.force_login(user, backend=VISITOR_BACKEND)
+    return client
+
+
+@pytest.mark.parametrize("visitor", list(VISITORS))
 @pytest.mark.parametrize("language", ["vi", "en"])
 @pytest.mark.parametrize(
     "page", ["catalogue", "catalogue searched", "product", "product with a quantity", "storefront", "trace"]
 )
-def test_the_kept_shell_is_what_a_full_render_gives_the_visitor(pages, page, language):
+def test_the_kept_shell_is_what_a_full_render_gives_the_visitor(pages, page, language, visitor, buyer, cooperative):
     path, template, names = pages[page]
-    client = Client()
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    client = _visitor_client(visitor, language, {"buyer": buyer, "cooperative": cooperative})
     for _ in range(2):  # the second from the kept shell
         response = client.get(path)
         assert response.status_code == 200
@@ -90,6 +136,30 @@ def test_the_kept_shell_is_what_a_full_render_gives_the_visitor(pages, page, lan
         assert escape(path) in html  # the path written in, escaped as the template does
     if page.startswith("product"):
         assert shown.group("title") == escape('Gạo <ST25> & "Tân Hiệp"')
+
+
+@pytest.mark.parametrize("visitor", ["anonymous", "buyer, 3 unread", "cooperative"])
+def test_a_visitor_of_one_organisation_is_given_the_kept_shell_of_their_audience(pages, visitor, buyer, cooperative):
+    path, _template, _names = pages["product"]
+    client = _visitor_client(visitor, "vi", {"buyer": buyer, "cooperative": cooperative})
+    shell._kept.clear()  # as a new process starts
+    first, second = client.get(path), client.get(path)
+
+    assert "frontend/base.html" in [t.name for t in first.templates]  # rendered once, kept
+    assert "frontend/base.html" not in [t.name for t in second.templates]
+    assert _masked_alike(first.content.decode()) == _masked_alike(second.content.decode())
+
+
+def test_a_visitor_with_an_organisation_switcher_gets_a_shell_of_their_own(buyer, cooperative, pages):
+    path, _template, _names = pages["product"]
+    user = member(buyer)
+    Membership.objects.create(user=user, organisation=cooperative, role=Role.STAFF)
+    client = Client()
+    client.force_login(user, backend=VISITOR_BACKEND)
+    for _ in range(2):
+        response = client.get(path)
+        assert "frontend/base.html" in [t.name for t in response.templates]
+        assert 'id="acting-organisation"' in response.content.decode()
 
 
 def test_each_visitor_gets_their_own_token_and_the_nonce_their_policy_allows():

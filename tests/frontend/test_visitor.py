@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from market.notifications.models import Channel
 from market.notifications.services import notify
-from market.organisations.models import Membership, Role
+from market.organisations.models import Membership, Role, User
 from tests.factories import member
 
 pytestmark = pytest.mark.django_db
@@ -104,3 +104,18 @@ def test_the_login_page_stores_the_visitor_backend(buyer):
     assert client.session["_auth_user_backend"] == "frontend.visitor.VisitorBackend"
     wrong = Client().post("/login/", {"username": "lan@example.com", "password": "sai"})
     assert wrong.status_code == 200  # ModelBackend checked it and refused
+
+
+def test_a_revoked_membership_and_a_deactivated_user_take_effect_at_the_next_request(buyer, cooperative):
+    user = member(buyer)
+    Membership.objects.create(user=user, organisation=cooperative, role=Role.STAFF)
+    client = Client()
+    client.force_login(user, backend="frontend.visitor.VisitorBackend")
+    assert client.get("/design/").context["actor"].organisation == buyer
+
+    Membership.objects.filter(user=user, organisation=buyer).delete()
+    actor = client.get("/design/").context["actor"]
+    assert (actor.organisation, actor.role) == (cooperative, Role.STAFF)
+
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    assert not client.get("/design/").context["actor"].is_authenticated
