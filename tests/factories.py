@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import factory
+from django.db import transaction
 from stdnum.vn import mst
 
+from market.notifications.models import Channel
+from market.notifications.services import notify
 from market.organisations.models import Membership, Organisation, OrganisationKind, Role, User, VerificationStatus
 
 TEST_PASSWORD = "correct-horse-battery"
@@ -70,3 +73,21 @@ def member(organisation: Organisation, role: str = Role.OWNER, **user_fields: ob
     user.acting_organisation = organisation
     user.save(update_fields=["acting_organisation"])
     return user
+
+
+def unread_notifications(user: User, organisation: Organisation, times: int) -> None:
+    """`times` unread in-app notifications in the user's inbox (the bell's count), about `organisation`."""
+    with transaction.atomic():
+        for n in range(times):
+            notify(
+                kind="organisations.verified",
+                recipients=[user],
+                context={
+                    "organisation_id": organisation.pk,
+                    "organisation_name": organisation.name,
+                    "is_seller": False,
+                },
+                object_ref=organisation,
+                channels=[Channel.IN_APP],
+                occurrence=f"test-{n}",
+            )

@@ -10,7 +10,6 @@ from django.conf import settings
 from django.contrib.messages import INFO
 from django.contrib.messages.storage.base import Message
 from django.contrib.messages.storage.cookie import CookieStorage
-from django.db import transaction
 from django.http import HttpRequest
 from django.middleware.csrf import _unmask_cipher_token
 from django.template.loader import render_to_string
@@ -22,11 +21,9 @@ from django.utils.safestring import mark_safe
 
 from frontend import shell
 from frontend.visitor import VISITOR_BACKEND
-from market.notifications.models import Channel
-from market.notifications.services import notify
 from market.organisations.models import Membership, Organisation, Role
 from tests.catalog.factories import make_lot, make_product
-from tests.factories import member
+from tests.factories import member, unread_notifications
 
 pytestmark = pytest.mark.django_db
 
@@ -70,24 +67,6 @@ def pages(cooperative, alliance):
     }
 
 
-def _tell(user, organisation, times: int) -> None:
-    """`times` unread notifications in the user's inbox."""
-    with transaction.atomic():
-        for n in range(times):
-            notify(
-                kind="organisations.verified",
-                recipients=[user],
-                context={
-                    "organisation_id": organisation.pk,
-                    "organisation_name": organisation.name,
-                    "is_seller": False,
-                },
-                object_ref=organisation,
-                channels=[Channel.IN_APP],
-                occurrence=f"test-{n}",
-            )
-
-
 # Who asks: anonymous; signed in for a buyer (their bell empty, with a few and with more than it counts) or for the
 # page's cooperative (the product's "manage" link); with a name that needs escaping.
 VISITORS = {
@@ -105,7 +84,7 @@ def _visitor_client(visitor: str, language: str, organisations: dict[str, Organi
     if VISITORS[visitor] is not None:
         kind, unread = VISITORS[visitor]
         user = member(organisations[kind], full_name='Lê <Thị> & "Hoa"', language=language)
-        _tell(user, organisations[kind], unread)
+        unread_notifications(user, organisations[kind], unread)
         client.force_login(user, backend=VISITOR_BACKEND)
     return client
 

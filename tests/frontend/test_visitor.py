@@ -4,33 +4,14 @@ read in one query and shared by the actor, the organisation switcher and the bel
 from __future__ import annotations
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from market.notifications.models import Channel
-from market.notifications.services import notify
 from market.organisations.models import Membership, Role, User
-from tests.factories import member
+from tests.factories import member, unread_notifications
 
 pytestmark = pytest.mark.django_db
-
-
-def _tell(user, organisation, times: int) -> None:
-    with transaction.atomic():
-        for n in range(times):
-            notify(
-                kind="organisations.verified",
-                recipients=[user],
-                context={
-                    "organisation_id": organisation.pk,
-                    "organisation_name": organisation.name,
-                    "is_seller": False,
-                },
-                object_ref=organisation,
-                channels=[Channel.IN_APP],
-                occurrence=f"test-{n}",
-            )
 
 
 def _read_by(sql: str) -> set[str]:
@@ -40,7 +21,7 @@ def _read_by(sql: str) -> set[str]:
 def test_the_actor_the_switcher_and_the_bell_come_from_one_read(buyer, cooperative):
     user = member(buyer, Role.MANAGER)
     Membership.objects.create(user=user, organisation=cooperative, role=Role.STAFF)
-    _tell(user, buyer, 3)
+    unread_notifications(user, buyer, 3)
     client = Client()
     client.force_login(user)
     with CaptureQueriesContext(connection) as queries:
@@ -73,7 +54,7 @@ def test_the_acting_organisation_is_the_one_chosen_and_else_the_oldest(buyer, co
 def test_a_user_of_no_organisation_is_read_with_their_bell(buyer):
     user = member(buyer)
     Membership.objects.filter(user=user).delete()
-    _tell(user, buyer, 2)
+    unread_notifications(user, buyer, 2)
     client = Client()
     client.force_login(user)
     response = client.get("/design/")
@@ -86,7 +67,7 @@ def test_a_user_of_no_organisation_is_read_with_their_bell(buyer):
 def test_a_session_of_the_model_backend_is_still_served(buyer):
     """Sessions stored before (or by the admin's login) name ModelBackend: the page reads what it needs."""
     user = member(buyer)
-    _tell(user, buyer, 1)
+    unread_notifications(user, buyer, 1)
     client = Client()
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     response = client.get("/design/")
