@@ -6,11 +6,12 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 # Tests run on PostgreSQL and Redis (see README); override to use other servers.
 TEST_ENV := MARKET_ENV=test DJANGO_SETTINGS_MODULE=tests.settings
-# Two pytest workers (the machine's two cores), each with its own test database and Redis databases; a file's
-# tests stay on one worker (module fixtures such as the seeded demo are built once), in collection order so that
-# the soak (marked long, collected first) starts at once beside the rest. PYTEST_ARGS= runs serially. The 25 slowest
-# tests are listed at the end: the suite has a 30-minute budget on two cores.
-PYTEST_ARGS ?= -n 2 --dist loadfile --no-loadscope-reorder --durations=25
+# Three pytest workers on the machine's two cores, each with its own test database and Redis databases: the
+# ten-minute soak (marked long, collected first) holds one worker while using a fraction of a core, so two more
+# keep both cores busy with the rest. A file's tests stay on one worker (module fixtures such as the seeded demo
+# are built once), in collection order. PYTEST_ARGS= runs serially. The 25 slowest tests are listed at the end:
+# the suite has a 30-minute budget on two cores.
+PYTEST_ARGS ?= -n 3 --dist loadfile --no-loadscope-reorder --durations=25
 
 .PHONY: help setup run test lint format migrations-check schema schema-check compose-check audit audit-deps audit-tools services system-packages messages messages-update bench clean
 
