@@ -114,18 +114,42 @@ def _both(
     return orm, sql
 
 
-# page_sql looks for a search's newest matches in windows of product ids: the corpus in one, or in many (2 ids each).
-WINDOWS = [SEARCH_ROW_PARTITION_IDS, 2]
+# page_sql looks for a search's newest matches in windows of product ids (WINDOW_IDS, HEAD_IDS): the corpus in one,
+# in a head of its 2 newest ids and the rest, or in many (2 ids each); each with how many windows that makes.
+WINDOWS = {
+    "one window": (SEARCH_ROW_PARTITION_IDS, page_sql.HEAD_IDS, range(1, 2)),
+    "a head of 2 ids and the rest": (SEARCH_ROW_PARTITION_IDS, 2, range(2, 3)),
+    "windows of 2 ids": (2, page_sql.HEAD_IDS, range(3, 1_000)),
+}
 
 
-@pytest.mark.parametrize("window_ids", WINDOWS, ids=["one window", "windows of 2 ids"])
+def use_windows(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Search windows as WINDOWS[name] says, checked to be that many over the corpus."""
+    window_ids, head_ids, how_many = WINDOWS[name]
+    monkeypatch.setattr(page_sql, "WINDOW_IDS", window_ids)
+    monkeypatch.setattr(page_sql, "HEAD_IDS", head_ids)
+    assert len(list(page_sql._windows(page_sql._highest_id()))) in how_many
+
+
+def test_the_windows_hold_every_id_once_newest_first_the_newest_ids_apart():
+    """At 100,000 products (one partition) the newest HEAD_IDS ids are a window of their own, then the rest; at
+    1,000,000 the newest ids, the rest of their partition, the partition before, then two at a time."""
+    head = page_sql.HEAD_IDS
+    assert list(page_sql._windows(99_999)) == [(99_999 - head, None), (None, 99_999 - head)]
+    newest = 1_000_000 - head
+    assert list(page_sql._windows(1_000_000)) == [
+        (newest, None), (3 * SEARCH_ROW_PARTITION_IDS, newest),
+        (2 * SEARCH_ROW_PARTITION_IDS, 3 * SEARCH_ROW_PARTITION_IDS), (None, 2 * SEARCH_ROW_PARTITION_IDS),
+    ]  # fmt: skip
+    assert list(page_sql._windows(head)) == [(None, None)]  # fewer ids than a head: one window
+
+
+@pytest.mark.parametrize("windows", WINDOWS)
 @pytest.mark.parametrize("candidates", [browse.CANDIDATES, 2])  # 2: the window cannot decide, so the full ranking
 @pytest.mark.parametrize("query", QUERIES, ids=lambda q: repr(q.as_params()))
-def test_a_page_in_sql_is_the_orm_page_walked_by_cursor(corpus, query, candidates, window_ids, monkeypatch):
+def test_a_page_in_sql_is_the_orm_page_walked_by_cursor(corpus, query, candidates, windows, monkeypatch):
     monkeypatch.setattr(browse, "CANDIDATES", candidates)
-    monkeypatch.setattr(page_sql, "WINDOW_IDS", window_ids)
-    windows = list(page_sql._windows(page_sql._highest_id()))
-    assert len(windows) == 1 if window_ids == SEARCH_ROW_PARTITION_IDS else len(windows) >= 3
+    use_windows(windows, monkeypatch)
     sort = query.effective_sort
     if sort == Sort.RELEVANCE and (query.search_plan.unusable or query.search_plan.is_empty):
         sort = Sort.NEWEST

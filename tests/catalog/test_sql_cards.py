@@ -17,10 +17,11 @@ from rest_framework.test import APIClient
 from catalog import selectors
 from catalog.api import serializers as s
 from catalog.commands import Sort
-from catalog.models import SEARCH_ROW_PARTITION_IDS, Category, PriceTier, Product
-from catalog.selectors import browse, page_sql
+from catalog.models import Category, PriceTier, Product
+from catalog.selectors import browse
 from catalog.selectors.browse import ProductQuery
 from tests.catalog.factories import make_certificate, make_lot, make_product
+from tests.catalog.test_public_reads import WINDOWS, use_windows
 from tests.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
@@ -120,15 +121,15 @@ def _written(query: ProductQuery, cursor: str | None, page_size: int) -> tuple[b
     return s.page_body("next", page.sort, page.cards), page.next_cursor
 
 
-@pytest.mark.parametrize("window_ids", [SEARCH_ROW_PARTITION_IDS, 2], ids=["one window", "windows of 2 ids"])
+@pytest.mark.parametrize("windows", WINDOWS)
 @pytest.mark.parametrize("candidates", [browse.CANDIDATES, 2])  # 2: the window cannot decide, so the full ranking
 @pytest.mark.parametrize("language", ["vi", "en"])
 @pytest.mark.parametrize("query", QUERIES, ids=lambda q: repr(q.as_params()))
 def test_each_page_of_written_cards_is_the_product_cards_walked_by_cursor(
-    corpus, query, language, candidates, window_ids, monkeypatch
+    corpus, query, language, candidates, windows, monkeypatch
 ):
     monkeypatch.setattr(browse, "CANDIDATES", candidates)
-    monkeypatch.setattr(page_sql, "WINDOW_IDS", window_ids)
+    use_windows(windows, monkeypatch)
     cursor = None
     with translation.override(language):
         for _page in range(10):  # two products a page: every cursor of every sort
