@@ -385,12 +385,9 @@ def page_rows(
         where.add(f"{key} {op} %s AND ({key} {less} %s OR p.id {less} %s)", *key_params, value, *key_params,
                   value, pk)  # fmt: skip
     if relevance:
-        ranked = _ranked_among_newest(
+        return _ranked_among_newest(
             where, rank_params, limit, day=day, candidates=candidates, best_rank=best_rank, reading=reading
         )
-        if ranked is not None:
-            return ranked
-        return _ranked(where, rank_params, limit, day=day, reading=reading)
     direction = "DESC" if descending else "ASC"
     rank_column = f", {RANK} AS rank_key" if searching else ""
     sql = (
@@ -443,21 +440,13 @@ def _windows(highest: int) -> Iterator[tuple[int | None, int | None]]:
 
 
 class Ranked(NamedTuple):
-    """A match of a relevance sort, as its search statement returns it (`_every_match_ranked_sql`,
-    `_newest_ranked_sql`)."""
+    """A match of a relevance sort, as its search statement returns it (`_newest_ranked_sql`)."""
 
     id: int
     rank: int
     # How many of its window's newest matches were ranked; None when the statement returned its window's first
-    # best-ranked matches (`_newest_ranked_sql`), or ranked every match (`_every_match_ranked_sql`).
+    # best-ranked matches.
     candidates: int | None
-
-
-def _every_match_ranked_sql(where: Where) -> str:
-    """A relevance sort's page as Ranked rows, best first, every match ranked (its parameters: `rank_params`, the
-    conditions', then the LIMIT)."""
-    matches = f"SELECT p.id, {RANK} AS rank_key FROM {SEARCH_ROWS} p WHERE {where.sql}"  # noqa: S608
-    return f"SELECT c.id, c.rank_key, NULL::bigint FROM ({matches}) c ORDER BY c.rank_key DESC, c.id DESC LIMIT %s"  # noqa: S608
 
 
 def _newest_ranked_sql(where: Where, window: Where) -> str:
@@ -515,12 +504,6 @@ def _ranked_page(ranked: list[Ranked], *, day: date, reading: Reading[Row]) -> l
     return reading.rows(_fetch(*statement, searching=False))
 
 
-def _ranked(where: Where, rank_params: list[Any], limit: int, *, day: date, reading: Reading[Row]) -> list[Row]:
-    """The first `limit` matches by relevance, every match ranked."""
-    found = _fetch(_every_match_ranked_sql(where), [*rank_params, *where.params, limit], searching=True)
-    return _ranked_page([Ranked(*row) for row in found], day=day, reading=reading)
-
-
 def _best_first(found: list[Ranked], limit: int) -> list[Ranked]:
     """The first `limit` of `found` by relevance (the rank, then the newest)."""
     return sorted(found, key=lambda match: (match.rank, match.id), reverse=True)[:limit]
@@ -535,9 +518,9 @@ def _ranked_among_newest(
     candidates: int,
     best_rank: int,
     reading: Reading[Row],
-) -> list[Row] | None:
-    """browse._ranked_among_newest: the first `limit` matches by relevance, ranking only the newest `candidates`;
-    None when that cannot be known from them.
+) -> list[Row]:
+    """browse._ranked_among_newest: the first `limit` matches by relevance among the newest `candidates` (or `limit`
+    if more).
 
     The newest are looked for window by window (`_windows`), newest first, until there are `candidates` of them: at
     1,000,000 products "gao st25" with a province and a certificate finds them in its newest window, where ranking
@@ -546,7 +529,7 @@ def _ranked_among_newest(
     that many — they are the page, since earlier windows held fewer — or ranks that share and keeps its first
     `limit`; the page is the first `limit` of those."""
     found: list[Ranked] = []
-    wanted = candidates
+    wanted = max(candidates, limit)
     for low, high in _windows(_highest_id()):
         window = Where()
         if low is not None:
@@ -557,14 +540,9 @@ def _ranked_among_newest(
         rows = [Ranked(*row) for row in _fetch(_newest_ranked_sql(where, window), params, searching=True)]
         found += rows
         ranked_here = rows[0].candidates if rows else 0
-        if ranked_here is None:  # `limit` best-ranked matches, after every earlier window's
-            return _ranked_page(_best_first(found, limit), day=day, reading=reading)
+        if ranked_here is None:  # `limit` best-ranked matches, after every earlier window's: the page
+            break
         wanted -= ranked_here
         if not wanted:
             break
-    ranked = _best_first(found, limit)
-    if wanted:  # fewer matches than candidates: every one was ranked
-        return _ranked_page(ranked, day=day, reading=reading)
-    if len(ranked) == limit and ranked[-1].rank >= best_rank:
-        return _ranked_page(ranked, day=day, reading=reading)
-    return None
+    return _ranked_page(_best_first(found, limit), day=day, reading=reading)

@@ -131,32 +131,57 @@ def rice_shelf(cooperative, alliance):
     return [make_product(cooperative, name=name) for name in names]
 
 
-def _full_ranking(query: ProductQuery) -> list[int]:
-    """Every match ranked, as the page did before it ranked only the newest candidates."""
-    ranked = browse.filtered_products(query).order_by("-rank_key", "-id")
-    return list(ranked.values_list("id", flat=True))
+def _walked_by_relevance(query: ProductQuery, candidates: int, page_size: int) -> list[int]:
+    """What walking a relevance search page by page must show, worked out here from every match's rank: each page is
+    the best-ranked (then newest) of the newest `candidates` matches ranked below the cursor (of the newest
+    `page_size + 1` if more: a page reads one more than it shows, to know whether another follows)."""
+    matches = list(browse.filtered_products(query).values_list("rank_key", "id"))
+    seen: list[int] = []
+    cursor: tuple[int, int] | None = None
+    while True:
+        below = [match for match in matches if cursor is None or match < cursor]
+        newest = sorted(below, key=lambda match: match[1], reverse=True)[: max(candidates, page_size + 1)]
+        page = sorted(newest, reverse=True)[:page_size]
+        if not page:
+            return seen
+        seen += [pk for _rank, pk in page]
+        cursor = page[-1]
+
+
+def _walked(query: ProductQuery, page_size: int) -> list[int]:
+    seen: list[int] = []
+    cursor = None
+    while True:
+        page = selectors.product_page(query=query, cursor=cursor, page_size=page_size)
+        seen += [p.pk for p in page.products]
+        cursor = page.next_cursor
+        if cursor is None:
+            return seen
 
 
 @pytest.mark.parametrize("candidates", [2, 3, 5, 100])
 @pytest.mark.parametrize("page_size", [1, 2, 3, 5])
-def test_relevance_pages_are_the_full_ranking_whatever_the_candidate_window(
-    rice_shelf, monkeypatch, candidates, page_size
-):
-    """Ranking the newest candidates first never changes a page: every page, walked by its cursor, is a
-    slice of the ranking of every match."""
+def test_relevance_pages_rank_the_newest_candidates_below_the_cursor(rice_shelf, monkeypatch, candidates, page_size):
+    """A relevance search ranks at most CANDIDATES matches a page: a phrase found in nearly every product cost 0.6 s
+    at 100,000 products and 5.7 s at 1,000,000 when every match was ranked."""
     monkeypatch.setattr(browse, "CANDIDATES", candidates)
     for text in ["gao thom", "gao"]:
         query = ProductQuery(search=text)
-        expected = _full_ranking(query)
-        seen: list[int] = []
-        cursor = None
-        while True:
-            page = selectors.product_page(query=query, cursor=cursor, page_size=page_size)
-            seen += [p.pk for p in page.products]
-            cursor = page.next_cursor
-            if cursor is None:
-                break
-        assert seen == expected, (text, candidates, page_size)
+        assert _walked(query, page_size) == _walked_by_relevance(query, candidates, page_size), (text, candidates)
+
+
+def test_an_older_better_named_match_is_left_out_of_the_newest_candidates(rice_shelf, monkeypatch):
+    """The four newest matches of "gao thom" are ranked, not the best-named older ones; with the window holding every
+    match, the pages are the full ranking."""
+    query = ProductQuery(search="gao thom")
+    full = list(browse.filtered_products(query).order_by("-rank_key", "-id").values_list("id", flat=True))
+    newest_four = sorted(full, reverse=True)[:4]
+    monkeypatch.setattr(browse, "CANDIDATES", 4)
+    first_page = [p.pk for p in selectors.product_page(query=query, page_size=3).products]
+    assert first_page == [pk for pk in full if pk in newest_four][:3]
+    assert first_page != full[:3]  # "Gạo thơm ST24", older than the four, is best-named
+    monkeypatch.setattr(browse, "CANDIDATES", len(full))
+    assert _walked(query, 2) == full
 
 
 def test_a_search_found_as_typed_is_one_query_for_its_products(rice_shelf, django_assert_max_num_queries):

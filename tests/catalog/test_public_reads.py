@@ -145,7 +145,7 @@ def test_the_windows_hold_every_id_once_newest_first_the_newest_ids_apart():
 
 
 @pytest.mark.parametrize("windows", WINDOWS)
-@pytest.mark.parametrize("candidates", [browse.CANDIDATES, 2])  # 2: the window cannot decide, so the full ranking
+@pytest.mark.parametrize("candidates", [browse.CANDIDATES, 2])  # 2: the window cannot decide, so its best ranked
 @pytest.mark.parametrize("query", QUERIES, ids=lambda q: repr(q.as_params()))
 def test_a_page_in_sql_is_the_orm_page_walked_by_cursor(corpus, query, candidates, windows, monkeypatch):
     monkeypatch.setattr(browse, "CANDIDATES", candidates)

@@ -122,7 +122,7 @@ def _written(query: ProductQuery, cursor: str | None, page_size: int) -> tuple[b
 
 
 @pytest.mark.parametrize("windows", WINDOWS)
-@pytest.mark.parametrize("candidates", [browse.CANDIDATES, 2])  # 2: the window cannot decide, so the full ranking
+@pytest.mark.parametrize("candidates", [browse.CANDIDATES, 2])  # 2: the window cannot decide, so its best ranked
 @pytest.mark.parametrize("language", ["vi", "en"])
 @pytest.mark.parametrize("query", QUERIES, ids=lambda q: repr(q.as_params()))
 def test_each_page_of_written_cards_is_the_product_cards_walked_by_cursor(
