@@ -375,6 +375,7 @@ def product_detail_answer(actor: Actor, product_id: int) -> Response:
 _PUBLIC_PRODUCT_DETAIL = public.PublicRead(
     watched=lambda product_id: ((Watched.PRODUCT, product_id),),
     answer=lambda request, product_id: product_detail_answer(Actor.anonymous(), product_id),
+    remembers=True,
 )
 
 
@@ -760,6 +761,7 @@ _PUBLIC_TRACE = public.PublicRead(
     answer=lambda request, public_id: Response(
         detail_bodies.public_trace(public_id=public_id, actor=Actor.anonymous())
     ),
+    remembers=True,
 )
 
 
