@@ -98,6 +98,12 @@ def _finalise(response: HttpResponseBase, allow: str) -> HttpResponseBase:
     return response
 
 
+def json_answer(data: Any) -> HttpResponse:
+    """A DRF Response of `data` as the JSON renderer renders it (the same bytes and Content-Type), without DRF's
+    response machinery (a TemplateResponse rendered: ~0.1 ms of CPU per request)."""
+    return HttpResponse(JSONRenderer().render(data), content_type=JSONRenderer.media_type)
+
+
 _remembered = RememberedBodies()
 
 
