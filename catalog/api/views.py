@@ -322,7 +322,7 @@ class ProductDetailView(ActorAPIView):
     def get(self, request: Request, product_id: int) -> HttpResponseBase:
         """One product: public once published; its cooperative and alliance staff see it in any status. A missing one
         and one the caller may not see are the same 404."""
-        return product_detail_answer(self.actor, product_id)
+        return Response(product_detail_body(self.actor, product_id))
 
     @extend_schema(request=inputs.ProductInput, responses=s.ProductDetailOut, tags=["catalogue"])
     def patch(self, request: Request, product_id: int) -> Response:
@@ -363,18 +363,19 @@ class ProductDelistView(ActorAPIView):
         return Response(s.ProductDetailOut(product, context=_out(self)).data)
 
 
-def product_detail_answer(actor: Actor, product_id: int) -> Response:
-    """GET /products/{id}/'s answer, on DRF's path and (anonymous) on the public fast path: the product its
+def product_detail_body(actor: Actor, product_id: int) -> dict[str, Any]:
+    """GET /products/{id}/'s body, on DRF's path and (anonymous) on the public fast path: the product its
     cooperative (or staff) manages in any status, else the public one (read in one statement)."""
     managed = selectors.product_managed_get(actor=actor, product_id=product_id)
     if managed is not None:
-        return Response(s.product_detail(managed, actor=actor))
-    return Response(detail_bodies.public_product_detail(product_id=product_id, actor=actor))
+        return s.product_detail(managed, actor=actor)
+    return detail_bodies.public_product_detail(product_id=product_id, actor=actor)
 
 
 _PUBLIC_PRODUCT_DETAIL = public.PublicRead(
     watched=lambda product_id: ((Watched.PRODUCT, product_id),),
-    answer=lambda request, product_id: product_detail_answer(Actor.anonymous(), product_id),
+    answer=lambda request, product_id: public.json_answer(product_detail_body(Actor.anonymous(), product_id)),
+    remembers=True,
 )
 
 
@@ -757,9 +758,10 @@ def _trace_versions(public_id: str) -> tuple[object, ...]:
 # No one is signed in on this view anyway (it has no authentication): every path answers the anonymous trace.
 _PUBLIC_TRACE = public.PublicRead(
     watched=_trace_watched,
-    answer=lambda request, public_id: Response(
+    answer=lambda request, public_id: public.json_answer(
         detail_bodies.public_trace(public_id=public_id, actor=Actor.anonymous())
     ),
+    remembers=True,
 )
 
 

@@ -96,8 +96,14 @@ def read_conditionally(
     *,
     personal: bool,
 ) -> HttpResponseBase:
-    """`conditional_read`'s answer for `actor`, whose read depends on the data versions `data` (also the
-    public fast path's, catalog.api.public: one ETag for one representation whichever path made it)."""
+    """`conditional_read`'s answer for `actor`, whose read depends on the data versions `data`."""
+    etag = api_etag(request, actor, data, personal=personal)
+    return answer_conditionally(request, etag, produce, private=personal and actor.is_authenticated, vary=API_VARY)
+
+
+def api_etag(request: Any, actor: Actor, data: tuple[object, ...], *, personal: bool) -> str:
+    """The ETag of an API read by `actor` made of the data versions `data` (`conditional_read`'s, and the public
+    fast path's, catalog.api.public: one ETag for one representation whichever path made it)."""
     who: tuple[object, ...] = ()
     if personal:
         who = ("anonymous",)
@@ -105,8 +111,7 @@ def read_conditionally(
             organisation = actor.organisation
             scopes = sorted(actor.scopes) if actor.scopes is not None else None
             who = (organisation.kind if organisation else "", actor.organisation_id, actor.role, scopes)
-    etag = weak_etag((request.get_full_path(), request.get_host(), get_language(), *who, *data))
-    return answer_conditionally(request, etag, produce, private=personal and actor.is_authenticated, vary=API_VARY)
+    return weak_etag((request.get_full_path(), request.get_host(), get_language(), *who, *data))
 
 
 class AllowedActionsField(serializers.Field):

@@ -74,3 +74,19 @@ def test_another_cache_counts_and_reads_as_before(file_cache):
         assert counted == 1
         assert read_ahead.get_many(["ahead:a"]) == {"ahead:a": 1}
     assert [read_ahead.count(Window("ahead:window", 60)) for _ in range(2)] == [2, 3]
+
+
+def _command_names(calls: list[bytes]) -> list[bytes]:
+    """The command of each call as redis-py packs it: `*N`, `$len`, the name, …"""
+    return [b"".join(call).split(b"\r\n")[2] for call in calls]
+
+
+def test_the_count_is_sent_by_the_scripts_digest_and_its_text_only_when_redis_lacks_it(redis_calls, settings):
+    client = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
+    client.script_flush()  # a restarted Redis knows no script
+    redis_calls.clear()
+    assert read_ahead.count(Window("ahead:window", 60)) == 1
+    assert _command_names(redis_calls) == [b"EVALSHA", b"EVAL"]
+    redis_calls.clear()
+    assert read_ahead.count(Window("ahead:window", 60)) == 2
+    assert _command_names(redis_calls) == [b"EVALSHA"]
