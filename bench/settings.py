@@ -29,7 +29,7 @@ LOGGING = {**LOGGING, "root": {**cast(dict, LOGGING["root"]), "level": os.enviro
 MIDDLEWARE = ["bench.instrument.CostHeadersMiddleware", *MIDDLEWARE]
 
 # Settings that cache whole public responses (seconds; 0 = off).
-PAGE_CACHE_SETTINGS = ("CATALOG_LIST_CACHE_SECONDS",)
+PAGE_CACHE_SETTINGS = ("CATALOG_LIST_CACHE_SECONDS", "API_REMEMBERED_BODIES")
 if os.environ.get("BENCH_PAGE_CACHE", "on") == "off":
     for _name in PAGE_CACHE_SETTINGS:
         globals()[_name] = 0

@@ -624,6 +624,9 @@ EXPORTS_TEMP_DIR = env("EXPORTS_TEMP_DIR", "") or None
 # Seconds a rendered public catalogue page may be served from the cache. Entries are also dropped at once
 # by any catalogue change (a version number in the key) and at midnight (certificates expire by date).
 CATALOG_LIST_CACHE_SECONDS = int(env("CATALOG_LIST_CACHE_SECONDS", "60"))
+# How many anonymous API answers of a product or a lot each web process remembers by their ETag, so that one asked
+# again is answered without reading it (market.core.remembered; 0 = none).
+API_REMEMBERED_BODIES = int(env("API_REMEMBERED_BODIES", "256"))
 # Linkage contracts: both parties hear of a call-off this many days before it is due; one still not
 # received this many days after its date is flagged late.
 LINKAGE_CALL_OFF_NOTICE_DAYS = int(env("LINKAGE_CALL_OFF_NOTICE_DAYS", "3"))

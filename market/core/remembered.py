@@ -21,7 +21,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-ENTRIES = 256  # per process; bodies past LARGEST are not remembered, so at most ENTRIES × LARGEST bytes
+ENTRIES = 256  # per process by default (settings.API_REMEMBERED_BODIES); at most ENTRIES × LARGEST bytes
 LARGEST = 64 * 1024
 
 

@@ -82,3 +82,14 @@ def test_a_missing_product_is_looked_for_each_time(cooperative, django_assert_nu
     for _ in range(2):
         with django_assert_num_queries(1):  # the public product's statement
             assert client.get(f"/api/v1/products/{draft.pk}/").status_code == 404
+
+
+@pytest.mark.parametrize("name", sorted(BUMPS))
+def test_with_no_bodies_remembered_each_answer_is_read_afresh(shop, name, settings, django_assert_num_queries):
+    """API_REMEMBERED_BODIES=0 turns it off, as the bench's yardstick does (bench/settings.py PAGE_CACHE_SETTINGS)."""
+    settings.API_REMEMBERED_BODIES = 0
+    path, client = _paths(shop)[name], Client()
+    first = client.get(path)
+    with django_assert_num_queries(1):
+        again = client.get(path)
+    assert _answer(again) == _answer(first)
