@@ -7,9 +7,9 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
-from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 
+from market.core.vary import add_vary
 from market.organisations.actors import actor_for_request
 
 SUPPORTED_LANGUAGES = {code for code, _name in settings.LANGUAGES}
@@ -55,6 +55,6 @@ class LanguageMiddleware:
         request.LANGUAGE_CODE = language
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
-        patch_vary_headers(response, ("Cookie",))
+        add_vary(response, ("Cookie",))
         translation.deactivate()
         return response
