@@ -1,7 +1,8 @@
 """What the middleware stack's cheaper paths must keep: request ids unique per process and across forked workers,
 a page policy built once that is the one built per request, a nonce drawn only for a request that asks for one
 (the same one for every reader), a message storage made only when used, no compression of small answers, Vary
-and the keyed digests as Django and hmac make them, and compression's choices as the headers say."""
+and the keyed digests as Django and hmac make them, compression's choices as the headers say, and caches closed
+after each request only when closing them does something."""
 
 from __future__ import annotations
 
@@ -12,13 +13,17 @@ import re
 import secrets
 
 import pytest
+from django.conf import settings
 from django.contrib import messages
+from django.core.cache import close_caches
+from django.core.signals import request_finished
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.test import Client, RequestFactory
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import empty
 from rest_framework.request import Request
 
+from market.core.apps import stop_closing_caches_that_close_nothing
 from market.core.compression import MIN_SIZE, CompressionMiddleware, chosen_coding, compressible
 from market.core.logging import new_request_id
 from market.core.messages import LazyMessageMiddleware
@@ -219,3 +224,28 @@ def test_the_coding_chosen_per_header_is_the_one_its_weights_allow(accept_encodi
 )
 def test_compressible_types(content_type, worth_it):
     assert compressible(content_type) is worth_it
+
+
+def _closes_caches_after_requests() -> bool:
+    connected = request_finished.disconnect(close_caches)
+    if connected:
+        request_finished.connect(close_caches)
+    return connected
+
+
+def test_caches_that_close_nothing_are_not_closed_after_each_request():
+    assert settings.CACHES["default"]["BACKEND"] == "market.core.cache.ResilientRedisCache"
+    assert not _closes_caches_after_requests()
+
+
+def test_a_cache_that_closes_is_closed_after_each_request(settings):
+    settings.CACHES = {
+        **settings.CACHES,
+        "sessions": {"BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache", "LOCATION": "127.0.0.1:1"},
+    }
+    request_finished.connect(close_caches)
+    try:
+        stop_closing_caches_that_close_nothing()
+        assert _closes_caches_after_requests()
+    finally:
+        request_finished.disconnect(close_caches)
