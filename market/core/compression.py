@@ -18,15 +18,16 @@ matches compresses better). Django's documented protections, kept here:
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import brotli
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
-from django.utils.cache import patch_vary_headers
-from django.utils.deprecation import MiddlewareMixin
 from django.utils.text import compress_sequence, compress_string
+
+from market.core.vary import add_vary
 
 MIN_SIZE = 200
 MAX_RANDOM_BYTES = 100  # as Django's GZipMiddleware
@@ -77,17 +78,39 @@ def accepted_codings(header: str) -> set[str]:
     return accepted
 
 
-class CompressionMiddleware(MiddlewareMixin):
+# The few Content-Type and Accept-Encoding values a site meets are each worked out once per process; a bound, since
+# a client writes Accept-Encoding as it likes.
+_KEPT = 256
+
+
+@functools.lru_cache(maxsize=_KEPT)
+def compressible(content_type: str) -> bool:
+    """Whether a response of this Content-Type (parameters such as the charset included) is text worth compressing."""
+    return COMPRESSIBLE.fullmatch(content_type.partition(";")[0].strip().lower()) is not None
+
+
+@functools.lru_cache(maxsize=_KEPT)
+def chosen_coding(accept_encoding: str) -> str | None:
+    """The coding to answer a request with this Accept-Encoding header in: brotli, else gzip, else none."""
+    accepted = accepted_codings(accept_encoding)
+    return "br" if "br" in accepted else "gzip" if "gzip" in accepted else None
+
+
+class CompressionMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        return self.process_response(request, self.get_response(request))
+
     def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
         # The size first: it is the cheapest test, and it turns away most small answers (a ping, a 304, a redirect).
         if isinstance(response, HttpResponse) and len(response.content) < MIN_SIZE:
             return response
-        content_type = response.get("Content-Type", "").partition(";")[0].strip().lower()
-        if response.has_header("Content-Encoding") or not COMPRESSIBLE.fullmatch(content_type):
+        if response.has_header("Content-Encoding") or not compressible(response.get("Content-Type", "")):
             return response
-        patch_vary_headers(response, ("Accept-Encoding",))
-        accepted = accepted_codings(request.META.get("HTTP_ACCEPT_ENCODING", ""))
-        coding = "br" if "br" in accepted else "gzip" if "gzip" in accepted else None
+        add_vary(response, ("Accept-Encoding",))
+        coding = chosen_coding(request.META.get("HTTP_ACCEPT_ENCODING", ""))
         if coding is None:
             return response
         if isinstance(response, StreamingHttpResponse):

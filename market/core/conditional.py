@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import hmac
 from base64 import urlsafe_b64encode
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -26,7 +25,10 @@ from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.http import HttpRequest, HttpResponseBase
 from django.template.utils import get_app_template_dirs
-from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.cache import get_conditional_response, patch_cache_control
+
+from market.core.security import keyed_digest
+from market.core.vary import add_vary
 
 
 @functools.cache
@@ -52,8 +54,7 @@ def weak_etag(parts: Iterable[object]) -> str:
     """W/"…" over the parts, keyed with SECRET_KEY: the ETag may cover secrets of the visitor (their CSRF
     secret) without revealing anything about them, and no one can forge the ETag of another visitor."""
     material = "\x1f".join(str(part) for part in (deploy_version(), *parts))
-    digest = hmac.digest(settings.SECRET_KEY.encode(), material.encode(), "sha256")  # OpenSSL's one-shot HMAC
-    return f'W/"{urlsafe_b64encode(digest[:18]).decode()}"'
+    return f'W/"{urlsafe_b64encode(keyed_digest(material.encode())[:18]).decode()}"'
 
 
 def answer_conditionally(
@@ -76,5 +77,5 @@ def answer_conditionally(
         return response  # an error, a refused query or a failed If-Match is not a representation to validate
     response.headers["ETag"] = etag
     patch_cache_control(response, no_cache=True, **({"private": True} if private else {"public": True}))
-    patch_vary_headers(response, ("Accept-Encoding", *vary))
+    add_vary(response, ("Accept-Encoding", *vary))
     return response

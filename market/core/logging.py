@@ -103,7 +103,7 @@ class RequestIdMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         # META, not request.headers: building that mapping of every header costs more than the rest of this middleware.
         incoming = request.META.get("HTTP_X_REQUEST_ID", "")
-        request_id = incoming if _VALID_INCOMING_ID.match(incoming) else new_request_id()
+        request_id = incoming if incoming and _VALID_INCOMING_ID.match(incoming) else new_request_id()
         # Not reset afterwards: Django logs the response ("Not Found: /x") after the middleware returns.
         request_id_var.set(request_id)
         request.request_id = request_id  # type: ignore[attr-defined]

@@ -51,6 +51,7 @@ class PermissionsPolicyMiddleware:
 # CSP_REPORT_PATH (market.core.views.csp_report). See docs/security-headers.md.
 CSP_REPORT_PATH = "/csp-report/"
 CSP_REPORT_GROUP = "csp"
+REPORTING_ENDPOINTS = f'{CSP_REPORT_GROUP}="{CSP_REPORT_PATH}"'
 # Directives that take extra sources (a page that needs another host says so: csp_allow()).
 CSP_EXTENSIBLE = ("script-src", "style-src", "img-src", "connect-src", "frame-src")
 NONCE = "{nonce}"
@@ -119,20 +120,49 @@ def validated_nonce(etag: str) -> str:
     with) and the 304's policy (which replaces the kept one) agree. Unguessable without SECRET_KEY, and
     bound to everything the ETag covers — the URL, the data versions and the visitor's CSRF secret — so it
     is as unpredictable to anyone else as a random one: see market.core.conditional."""
-    digest = hmac.new(settings.SECRET_KEY.encode(), f"csp-nonce:{etag}".encode(), hashlib.sha256).digest()
-    return urlsafe_b64encode(digest[:18]).decode()
+    return urlsafe_b64encode(keyed_digest(f"csp-nonce:{etag}".encode())[:18]).decode()
+
+
+def keyed_digest(message: bytes) -> bytes:
+    """HMAC-SHA256 of `message` under SECRET_KEY, as `hmac.new(SECRET_KEY, message, sha256).digest()`. The key's
+    two padded blocks are hashed once per process (per SECRET_KEY: tests change it) and the keyed state copied for
+    each message, where hmac.new hashed them again for every one (two messages a page: its ETag and its nonce)."""
+    mac = _keyed(settings.SECRET_KEY).copy()
+    mac.update(message)
+    return mac.digest()
+
+
+@functools.lru_cache(maxsize=4)
+def _keyed(secret_key: str) -> hmac.HMAC:
+    return hmac.new(secret_key.encode(), digestmod=hashlib.sha256)
 
 
 # The nonce lives on the request (HttpRequest declares no such attribute): read and set it only through these two.
 NONCE_ATTRIBUTE = "csp_nonce"
 
 
+class _FreshNonce:
+    """The nonce ContentSecurityPolicyMiddleware gives a request, drawn on first use: only pages carry a policy
+    with a nonce, and most requests (every API read, files, redirects) never ask for one. One object per request,
+    shared by a DRF Request that hands the attribute on, so every reader of one request gets the same nonce."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self) -> None:
+        self._value = ""
+
+    def __str__(self) -> str:
+        if not self._value:
+            self._value = secrets.token_urlsafe(18)
+        return self._value
+
+
 def csp_nonce(request: HttpRequest) -> str:
     """This request's CSP nonce; "" for a request that did not pass ContentSecurityPolicyMiddleware (one built
     in a test or outside a request cycle), whose page gets no policy to match anyway. getattr, not __dict__: DRF's
     Request (the API docs page renders with it) hands unknown attributes on to the HttpRequest it wraps."""
-    nonce: str = getattr(request, NONCE_ATTRIBUTE, "")
-    return nonce
+    nonce: str | _FreshNonce = getattr(request, NONCE_ATTRIBUTE, "")
+    return str(nonce)
 
 
 def set_csp_nonce(request: HttpRequest, nonce: str) -> None:
@@ -144,20 +174,20 @@ def apply_page_policy(request: HttpRequest, response: HttpResponseBase) -> None:
     """The page policy, with this request's nonce, on a page or on a 304 that stands for one."""
     response.headers["Content-Security-Policy"] = page_policy(csp_nonce(request), request.__dict__.get("csp_extra"))
     if settings.CSP_REPORTING_API:
-        response.headers["Reporting-Endpoints"] = f'{CSP_REPORT_GROUP}="{CSP_REPORT_PATH}"'
+        response.headers["Reporting-Endpoints"] = REPORTING_ENDPOINTS
 
 
 class ContentSecurityPolicyMiddleware:
-    """Gives each request a fresh nonce (`csp_nonce(request)`, `{{ csp_nonce }}` in templates) and each response
-    its policy: the page policy on HTML, a policy that allows nothing on everything else. A view may replace
-    the nonce before it renders (a page answered conditionally: `validated_nonce`); the policy carries the
-    one the page was rendered with."""
+    """Gives each request a fresh nonce (`csp_nonce(request)`, `{{ csp_nonce }}` in templates; drawn when first
+    read) and each response its policy: the page policy on HTML, a policy that allows nothing on everything else.
+    A view may replace the nonce before it renders (a page answered conditionally: `validated_nonce`); the policy
+    carries the one the page was rendered with."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        set_csp_nonce(request, secrets.token_urlsafe(18))
+        request.__dict__[NONCE_ATTRIBUTE] = _FreshNonce()
         response = self.get_response(request)
         if "Content-Security-Policy" in response.headers:
             return response  # a view that set its own knows better

@@ -1,12 +1,14 @@
 """The language a page answers in: the signed-in person's saved one, then the switcher's cookie, then Vietnamese;
-the API honours Accept-Language. Without a session cookie the person is not looked up at all."""
+the API honours Accept-Language. Without a session cookie the person is not looked up at all. After the request the
+thread is back in the default language."""
 
 from __future__ import annotations
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
+from django.utils import translation
 from django.utils.functional import SimpleLazyObject, empty
 
 from market.organisations.middleware import request_language
@@ -43,3 +45,22 @@ def test_a_cookie_or_vietnamese_for_everyone_else():
 def test_the_api_honours_accept_language():
     assert request_language(_request("/api/v1/products/", HTTP_ACCEPT_LANGUAGE="en")) == "en"
     assert request_language(_request("/catalogue/", HTTP_ACCEPT_LANGUAGE="en")) == "vi"
+
+
+@pytest.mark.parametrize("chosen", ["en", "vi", None])
+def test_after_a_request_the_thread_speaks_the_default_language_as_if_none_were_active(chosen):
+    client = Client()
+    if chosen:
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = chosen
+    translation.activate("en")  # whatever was active before the request
+
+    response = client.get("/healthz")
+
+    assert response["Content-Language"] == (chosen or settings.LANGUAGE_CODE)
+    after = (translation.get_language(), translation.gettext("Vietnamese"))
+    translation.deactivate()
+    assert (
+        after
+        == (translation.get_language(), translation.gettext("Vietnamese"))
+        == (settings.LANGUAGE_CODE, "Tiếng Việt")
+    )
