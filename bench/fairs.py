@@ -43,6 +43,7 @@ def plan_csv(booths: int) -> str:
 def ensure_fair(*, booths: int = 300, exhibitors: int = 200) -> Any:
     """The bench fair, published, with `booths` booths and the first `exhibitors` of them assigned to
     cooperatives of the bench catalogue. Made once per database, through the fairs services."""
+    from django.db import transaction
     from django.utils import timezone
 
     from bench.generate import analyse
@@ -69,18 +70,20 @@ def ensure_fair(*, booths: int = 300, exhibitors: int = 200) -> Any:
         applications_close_on=today + timedelta(days=20),
         slug=FAIR_SLUG,
     )
-    fair = services.fair_create(actor=staff, spec=spec)
-    services.plan_import(actor=staff, fair_id=fair.pk, rows=read_plan_csv(plan_csv(booths).encode()))
-    services.fair_transition(actor=staff, fair_id=fair.pk, transition=FairTransition.OPEN)
-    cooperatives = Organisation.objects.filter(
-        kind=OrganisationKind.COOPERATIVE, verification_status="verified"
-    ).order_by("pk")[:exhibitors]
-    for cooperative, booth in zip(cooperatives, Booth.objects.filter(fair=fair).order_by("pk"), strict=False):
-        exhibitor = member_actor(cooperative, f"hoicho-{cooperative.pk}@bench.example")
-        application = services.application_submit(actor=exhibitor, fair_id=fair.pk, request=ApplicationRequest())
-        services.booth_assign(actor=staff, application_id=application.pk, booth_id=booth.pk)
-    services.fair_transition(actor=staff, fair_id=fair.pk, transition=FairTransition.CLOSE_APPLICATIONS)
-    services.fair_transition(actor=staff, fair_id=fair.pk, transition=FairTransition.PUBLISH)
+    # One transaction: a run stopped while it builds (Ctrl-C, a killed test run) leaves no half-made fair behind.
+    with transaction.atomic():
+        fair = services.fair_create(actor=staff, spec=spec)
+        services.plan_import(actor=staff, fair_id=fair.pk, rows=read_plan_csv(plan_csv(booths).encode()))
+        services.fair_transition(actor=staff, fair_id=fair.pk, transition=FairTransition.OPEN)
+        cooperatives = Organisation.objects.filter(
+            kind=OrganisationKind.COOPERATIVE, verification_status="verified"
+        ).order_by("pk")[:exhibitors]
+        for cooperative, booth in zip(cooperatives, Booth.objects.filter(fair=fair).order_by("pk"), strict=False):
+            exhibitor = member_actor(cooperative, f"hoicho-{cooperative.pk}@bench.example")
+            application = services.application_submit(actor=exhibitor, fair_id=fair.pk, request=ApplicationRequest())
+            services.booth_assign(actor=staff, application_id=application.pk, booth_id=booth.pk)
+        services.fair_transition(actor=staff, fair_id=fair.pk, transition=FairTransition.CLOSE_APPLICATIONS)
+        services.fair_transition(actor=staff, fair_id=fair.pk, transition=FairTransition.PUBLISH)
     analyse("fairs")
     fair.refresh_from_db()
     return fair
