@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.utils import translation
 
-from tests.catalog.factories import make_certificate, make_lot, make_product
+from tests.catalog.factories import make_certificate, make_lot, make_product, make_shop
 from tests.redis_calls import redis_calls  # noqa: F401 (a fixture: Redis round trips, counted)
 
 
@@ -52,3 +52,9 @@ def vietgap(cooperative, coop_owner, alliance, staff_user):
 
 
 __all__ = ["make_certificate", "make_lot", "make_product"]
+
+
+@pytest.fixture
+def shop(cooperative, alliance):
+    """A cooperative's shop (tests.catalog.factories.make_shop), with the alliance that verifies it."""
+    return make_shop(cooperative)

@@ -17,7 +17,7 @@ from catalog import selectors
 from catalog.models import HarvestLot, Product
 from catalog.selectors import browse
 from catalog.selectors.browse import ProductQuery
-from tests.catalog.factories import make_lot, make_product, make_shop
+from tests.catalog.factories import make_lot, make_product
 from tests.factories import member
 
 pytestmark = pytest.mark.django_db
@@ -28,11 +28,6 @@ MAX_REDIS_WARM = 4  # the catalogue version, the category tree, the rendered fil
 # (catalog.cache.single_flight: one request computes them, the others wait or show the previous ones), and the
 # rendered filters missed and kept (frontend.fragments).
 MAX_REDIS_COLD = 14
-
-
-@pytest.fixture
-def shop(cooperative, alliance):
-    return make_shop(cooperative)
 
 
 def _paths(shop) -> dict[str, str]:

@@ -14,15 +14,9 @@ from catalog.cache import Watched, catalog_changed, object_changed
 from catalog.models import Product
 from market.core.throttling import AnonWindowThrottle, UserWindowThrottle
 from market.organisations.storefront import storefront_changed
-from tests.catalog.factories import make_shop
 from tests.notifications.conftest import private_redis  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def shop(cooperative, alliance):
-    return make_shop(cooperative)
 
 
 def _paths(shop) -> dict[str, str]:

@@ -10,14 +10,9 @@ from django.test import Client
 
 from catalog.cache import Watched, object_changed
 from catalog.models import Product
-from tests.catalog.factories import make_product, make_shop
+from tests.catalog.factories import make_product
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def shop(cooperative, alliance):
-    return make_shop(cooperative)
 
 
 def _paths(shop) -> dict[str, str]:
