@@ -9,10 +9,13 @@ import signal
 import socket
 import threading
 import time
+from collections.abc import Callable
 
+import psycopg
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
+from psycopg import sql
 
 from market.notifications.models import AttemptOutcome, Channel, DeliveryAttempt, Notification, Status
 from market.notifications.services import Address, notify
@@ -214,10 +217,15 @@ def test_two_workers_with_their_own_relays_never_send_a_row_twice(relay_worker, 
 class DataTap:
     """A TCP relay between the worker and the SMTP server that stops the worker at one chosen moment: the whole
     message body has reached the server, the final "." has not (SIGSTOP on the worker's process group, on the
-    first client chunk after the server's "354" that does not end DATA)."""
+    first client chunk after the server's "354" that does not end DATA).
 
-    def __init__(self, upstream_port: int) -> None:
+    The worker writes the "." right after its hand-over's UPDATE of the row, so on a loaded machine the body and
+    the "." could reach the tap in one chunk before the SIGSTOP. The tap therefore locks the row (`hold_row`, its
+    own connection) before it passes the "354" on: the hand-over waits on the lock until the worker is killed."""
+
+    def __init__(self, upstream_port: int, hold_row: Callable[[], None]) -> None:
         self.upstream_port = upstream_port
+        self.hold_row = hold_row
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.worker_group: int | None = None
@@ -240,6 +248,7 @@ class DataTap:
         try:
             while chunk := source.recv(65536):
                 if not from_client and chunk.startswith(b"354"):
+                    self.hold_row()
                     state["in_data"] = True
                 elif from_client and state["in_data"]:
                     if chunk.endswith(b"\r\n.\r\n"):
@@ -264,7 +273,15 @@ def test_worker_killed_between_the_body_and_the_final_dot_delivers_it_once(relay
     kill between the two left a row "handed over" that the server had thrown away. Now nothing says
     "delivering" until the "." is written: killed there, the row is still "sending" and is sent again."""
     member(cooperative, Role.OWNER)
-    tap = DataTap(smtp_server.port)
+    locker = psycopg.connect(**connection.get_connection_params())
+    statement = sql.SQL("SELECT 1 FROM {} WHERE channel = %s FOR UPDATE").format(
+        sql.Identifier(Notification._meta.db_table)
+    )
+
+    def hold_row() -> None:
+        locker.execute(statement, [Channel.EMAIL])
+
+    tap = DataTap(smtp_server.port, hold_row)
     first = relay_worker(EMAIL_PORT=str(tap.port))
     tap.worker_group = first.process.pid  # the worker leads its own process group (start_new_session)
     with transaction.atomic():
@@ -274,6 +291,7 @@ def test_worker_killed_between_the_body_and_the_final_dot_delivers_it_once(relay
 
     first.kill()
     tap.close()
+    locker.close()  # the killed worker's hand-over gets the lock, and its backend finds no client: rolled back
     assert not tap.dot_seen.is_set()
     assert smtp_server.count() == 0
     row = email_rows().get()
