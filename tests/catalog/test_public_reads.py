@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -131,6 +132,21 @@ def use_windows(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(list(page_sql._windows(page_sql._highest_id()))) in how_many
 
 
+def layouts(query: ProductQuery, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Each layout a page must not depend on, set in turn (its name, for the failure's message): every window layout
+    with both numbers of candidates (2: the window cannot decide, so its best ranked) for a query ranked by relevance,
+    the only reads that use them (page_sql._ranked_among_newest); the defaults for any other query."""
+    plan = query.search_plan
+    if query.effective_sort != Sort.RELEVANCE or plan.unusable or plan.is_empty:
+        yield "not ranked: no windows"
+        return
+    for windows in WINDOWS:
+        for candidates in (browse.CANDIDATES, 2):
+            monkeypatch.setattr(browse, "CANDIDATES", candidates)
+            use_windows(windows, monkeypatch)
+            yield f"{windows}, {candidates} candidates"
+
+
 def test_the_windows_hold_every_id_once_newest_first_the_newest_ids_apart():
     """At 100,000 products (one partition) the newest HEAD_IDS ids are a window of their own, then the rest; at
     1,000,000 the newest ids, the rest of their partition, the partition before, then two at a time."""
@@ -144,24 +160,21 @@ def test_the_windows_hold_every_id_once_newest_first_the_newest_ids_apart():
     assert list(page_sql._windows(head)) == [(None, None)]  # fewer ids than a head: one window
 
 
-@pytest.mark.parametrize("windows", WINDOWS)
-@pytest.mark.parametrize("candidates", [browse.CANDIDATES, 2])  # 2: the window cannot decide, so its best ranked
 @pytest.mark.parametrize("query", QUERIES, ids=lambda q: repr(q.as_params()))
-def test_a_page_in_sql_is_the_orm_page_walked_by_cursor(corpus, query, candidates, windows, monkeypatch):
-    monkeypatch.setattr(browse, "CANDIDATES", candidates)
-    use_windows(windows, monkeypatch)
+def test_a_page_in_sql_is_the_orm_page_walked_by_cursor(corpus, query, monkeypatch):
     sort = query.effective_sort
     if sort == Sort.RELEVANCE and (query.search_plan.unusable or query.search_plan.is_empty):
         sort = Sort.NEWEST
-    for corrected in (False, True):
-        after = None
-        for _page in range(10):  # two products a page: every cursor kind of every sort
-            orm, sql = _both(query, sort, after, 2, corrected, candidates)
-            assert _seen(sql) == _seen(orm)
-            if not orm:
-                break
-            last = orm[-1]
-            after = (getattr(last, browse._SORT_KEYS[sort][0]), last.pk)
+    for layout in layouts(query, monkeypatch):  # each set while its walks run
+        for corrected in (False, True):
+            after = None
+            for _page in range(10):  # two products a page: every cursor kind of every sort
+                orm, sql = _both(query, sort, after, 2, corrected, browse.CANDIDATES)
+                assert _seen(sql) == _seen(orm), (layout, corrected, after)
+                if not orm:
+                    break
+                last = orm[-1]
+                after = (getattr(last, browse._SORT_KEYS[sort][0]), last.pk)
 
 
 @pytest.mark.parametrize("query", QUERIES, ids=lambda q: repr(q.as_params()))
