@@ -16,6 +16,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from market.organisations.models import Organisation, OrganisationKind, Role, User
+from tests.db_template import use_migrated_template
 from tests.factories import OrganisationFactory, member
 
 # Payments' fixtures (localstripe, the test payable kind's invoices) serve the payment and browser tests.
@@ -25,6 +26,12 @@ pytest_plugins = ["tests.payments.fixtures"]
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """Each worker's test database is a copy of one migrated template (tests/db_template.py)."""
+    use_migrated_template()
 
 
 @pytest.hookimpl(trylast=True)  # after pytest-django's own ordering, which puts tests without a database last
