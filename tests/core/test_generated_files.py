@@ -3,8 +3,10 @@ says who may keep them, and answer 304 when the client already has them."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
@@ -13,6 +15,7 @@ from fairs.models import Badge, Fair, FairStatus
 from market.organisations.models import Membership, OrganisationKind
 from market.payments.models import Payable, PayableStatus
 from orders.models import Invoice
+from tests.demo import seeded_once
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -45,8 +48,13 @@ def assert_cached(client: Client, url: str, cache_control: str, **headers: str) 
     assert changed["ETag"] == etag, "the same file for the same data: the ETag is stable"
 
 
-def test_generated_files_have_etags_cache_control_and_answer_304():
-    call_command("seed_demo", verbosity=0)
+@pytest.fixture(scope="module")
+def demo(django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    with seeded_once(django_db_blocker, tmp_path_factory.mktemp("private")):
+        yield
+
+
+def test_generated_files_have_etags_cache_control_and_answer_304(demo):
     fair = Fair.objects.get()
     lot = HarvestLot.objects.exclude(status=LotStatus.DRAFT).first()
     staff = client_of(kind=OrganisationKind.ALLIANCE)
@@ -78,8 +86,7 @@ def test_generated_files_have_etags_cache_control_and_answer_304():
     assert_cached(payer, reverse("frontend:pay-qr", args=[payable.reference]), "private, no-cache")
 
 
-def test_a_plan_not_yet_published_is_private():
-    call_command("seed_demo", verbosity=0)
+def test_a_plan_not_yet_published_is_private(demo):
     fair = Fair.objects.get()
     Fair.objects.filter(pk=fair.pk).update(status=FairStatus.ALLOCATION)
     staff = client_of(kind=OrganisationKind.ALLIANCE)

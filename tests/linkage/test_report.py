@@ -1,5 +1,4 @@
-"""The demo's contracts (Kiên Giang rice, shrimp-rice, Phú Quốc pepper) seeded through the services and
-idempotent; the alliance's report per cooperative, province and season, as a page, CSV, XLSX and PDF, in a
+"""The alliance's report per cooperative, province and season, as a page, CSV, XLSX and PDF, in a
 fixed number of queries."""
 
 from __future__ import annotations
@@ -10,49 +9,19 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pypdf import PdfReader
 
-from linkage.models import CallOffStatus, ContractStatus, Delivery, Dispute, LinkageContract, PriceRule, SeasonKind
 from linkage.selectors import linkage_report
 from market.organisations import geo
-from market.organisations.models import Organisation, Role
+from market.organisations.models import Role
 from tests.factories import member
 from tests.linkage import factories
 
 pytestmark = pytest.mark.django_db
 D = Decimal
-
-
-def test_the_demo_contracts_twice_the_same(settings, tmp_path):
-    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
-    call_command("seed_demo", verbosity=0)
-    first = sorted(LinkageContract.objects.values_list("number", "status", "delivered_quantity", "delivered_value"))
-    call_command("seed_demo", verbosity=0)
-    assert (
-        sorted(LinkageContract.objects.values_list("number", "status", "delivered_quantity", "delivered_value"))
-        == first
-    )
-
-    rice = LinkageContract.objects.get(cooperative__email="chunhiem@htx-tanhiep.example")
-    terms = rice.version_in_force
-    assert (rice.season_kind, rice.status) == (SeasonKind.WINTER_SPRING, ContractStatus.ACTIVE)
-    assert (rice.hectares, rice.households, rice.committed_quantity) == (D(200), 60, D(1_200_000))
-    assert (terms.price_rule, terms.base_price) == (PriceRule.HIGHER_OF, 6800)
-    assert {r.measure for r in terms.grading_rules.all()} >= {"moisture", "impurities"}
-    assert Delivery.objects.filter(contract=rice).count() == 4
-    assert rice.call_offs.filter(status=CallOffStatus.PLACED, order__status="shipped").count() == 1
-    assert rice.call_offs.filter(flagged_short_on__isnull=False).count() == 1
-    assert Dispute.objects.filter(contract=rice).count() == 1
-    assert rice.open_draft is not None
-    assert rice.open_draft.signature_count == 1
-    # The shrimp-rice and the pepper contracts, each with a delivery.
-    assert LinkageContract.objects.filter(title__contains="lúa – tôm", delivered_quantity__gt=0).exists()
-    assert LinkageContract.objects.filter(title__startswith="Tiêu đen", delivered_quantity__gt=0).exists()
-    assert Organisation.objects.filter(email="thumua@luongthuc-kiengiang.example", kind="buyer").exists()
 
 
 @pytest.fixture
