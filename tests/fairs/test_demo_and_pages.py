@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
+from django.core.cache import cache
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -14,13 +19,18 @@ from market.organisations.models import Membership, Organisation, OrganisationKi
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def demo() -> Fair:
-    context = DemoContext()
-    for seeder in seeders():
-        if seeder.name in ("organisations", "catalog", "fairs"):
-            seeder.run(context)
-    return Fair.objects.get(slug=FAIR_SLUG)
+@pytest.fixture(scope="module")
+def demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[Fair]:
+    """The demo's organisations, catalogue and fair, seeded once for the module in a transaction rolled back at its
+    end (each test's own changes roll back to it)."""
+    cache.clear()  # cached reads of an earlier database must not name rows this one does not have
+    with django_db_blocker.unblock(), transaction.atomic():
+        context = DemoContext()
+        for seeder in seeders():
+            if seeder.name in ("organisations", "catalog", "fairs"):
+                seeder.run(context)
+        yield Fair.objects.get(slug=FAIR_SLUG)
+        transaction.set_rollback(True)
 
 
 def _client_for(kind: str) -> Client:
