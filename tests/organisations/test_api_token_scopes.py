@@ -29,6 +29,7 @@ from market.organisations.models import ApiScope, ApiToken, Organisation, Role, 
 from market.organisations.permissions import Actor
 from market.organisations.policies import ApiTokenAction, api_token_actions
 from tests.factories import member
+from tests.handlers import sharing_one_handler
 from tests.matrix import accepted, shown_actions_in
 
 pytestmark = pytest.mark.django_db
@@ -88,7 +89,7 @@ def issue(organisation: Organisation, user: User, scopes: set[ApiScope]) -> str:
 
 
 def bearer(secret: str, language: str = "en") -> APIClient:
-    client = APIClient()
+    client = sharing_one_handler(APIClient())
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}", HTTP_ACCEPT_LANGUAGE=language)
     return client
 
@@ -386,7 +387,7 @@ def test_token_page_matrix(viewer_role, state, cooperative):
     token = ApiToken.objects.get()
     viewer = member(cooperative, viewer_role)
     actor = resolve_actor(viewer)
-    client = Client()
+    client = sharing_one_handler(Client())
     client.force_login(viewer)
     response = client.get("/organisation/tokens/")
     shown = shown_actions_in(response.content, f"token-{token.pk}") if response.status_code == 200 else set()
