@@ -1,19 +1,22 @@
 """The permission matrix of every linkage endpoint and page: anonymous, the processor's owner and its staff,
 the cooperative's owner and its staff, alliance staff (a manager), another cooperative and another
 processor. Each role's request runs in a transaction rolled back afterwards, so every role meets the same
-state; a refused request changes nothing."""
+state; a refused request changes nothing. The world is built once for the module, inside a transaction rolled
+back at its end; each test runs in a savepoint within it (pytest-django's own transaction)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -36,6 +39,7 @@ from linkage.models import (
 from market.organisations.models import OrganisationKind, Role
 from tests.catalog.factories import MINIMAL_PDF
 from tests.factories import OrganisationFactory, member
+from tests.handlers import sharing_one_handler
 from tests.linkage import factories
 
 pytestmark = pytest.mark.django_db
@@ -70,8 +74,11 @@ def _pdf() -> SimpleUploadedFile:
     return SimpleUploadedFile("bang-chung.pdf", MINIMAL_PDF, content_type="application/pdf")
 
 
-@pytest.fixture
-def world(processor, cooperative, product, alliance) -> World:
+def build_world() -> World:
+    processor = factories.processor()
+    cooperative = OrganisationFactory(kind=OrganisationKind.COOPERATIVE)
+    product = factories.paddy(cooperative)
+    alliance = OrganisationFactory(kind=OrganisationKind.ALLIANCE, name="Liên minh HTX thử nghiệm")
     contract = factories.sign_both(factories.draft(processor, cooperative, product))
     draft = factories.draft(processor, cooperative, product)
     half_signed = factories.draft(processor, cooperative, product)
@@ -113,6 +120,36 @@ def world(processor, cooperative, product, alliance) -> World:
     )
 
 
+@pytest.fixture(scope="module")
+def _media_roots(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return tmp_path_factory.mktemp("media"), tmp_path_factory.mktemp("private")
+
+
+@pytest.fixture(autouse=True)
+def _media(settings: Any, _media_roots: tuple[Path, Path]) -> None:
+    """Overrides tests/linkage/conftest.py's: every test reads the evidence file the module's world stored."""
+    settings.MEDIA_ROOT, settings.PRIVATE_MEDIA_ROOT = _media_roots
+
+
+@pytest.fixture(scope="module")
+def _built(django_db_setup: None, django_db_blocker: Any, _media_roots: tuple[Path, Path]) -> Iterator[World]:
+    cache.clear()  # cached reads of an earlier test's rows must not meet these
+    media, private = _media_roots
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media, PRIVATE_MEDIA_ROOT=private):
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield build_world()
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def world(_built: World, db: None) -> World:
+    return _built
+
+
 def fingerprint() -> tuple[Any, ...]:
     """What any linkage write changes."""
     return (
@@ -145,14 +182,14 @@ def run_matrix(world: World, make_client: Callable[[Any], Any], call: Callable[[
 
 
 def api_client(user: Any) -> APIClient:
-    client = APIClient()
+    client = sharing_one_handler(APIClient())
     if user is not None:
         client.force_login(user)
     return client
 
 
 def page_client(user: Any) -> Client:
-    client = Client()
+    client = sharing_one_handler(Client())
     if user is not None:
         client.force_login(user)
     return client

@@ -1,31 +1,41 @@
 """Who may do what, for every supply endpoint and page: the cooperative's owner, manager and staff, another
 cooperative, a buyer, alliance staff and anonymous. A foreign row answers like a missing one (404); a role
-that may not is told so (403). Each page offers exactly the actions its policy allows (data-action)."""
+that may not is told so (403). Each page offers exactly the actions its policy allows (data-action).
+
+The world and its people are built once for the module, inside a transaction rolled back at its end; each test
+runs in a savepoint within it (pytest-django's own transaction), so every endpoint × role meets the same rows
+and leaves none behind."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
+from django.core.cache import cache
+from django.db import transaction
 from django.test import Client
 
 from catalog.supply import policy
 from catalog.supply.models import Intake
-from market.organisations.models import OrganisationKind, Role
+from market.organisations.models import Organisation, OrganisationKind, Role
 from market.organisations.permissions import Actor
 from tests.factories import OrganisationFactory, member
+from tests.handlers import sharing_one_handler
 from tests.matrix import shown_actions
-from tests.supply.conftest import World, record
+from tests.supply.conftest import TAN_HIEP, World, build_world, record
 
 pytestmark = pytest.mark.django_db
 
 ROLES = ("owner", "manager", "staff", "other", "buyer", "alliance", "anonymous")
 
 
-@pytest.fixture
-def people(world, alliance):
+People = tuple[dict[str, Any], dict[str, Actor]]
+
+
+def _people(world: World, alliance: Organisation) -> People:
     coop = world.cooperative
     other = OrganisationFactory(kind=OrganisationKind.COOPERATIVE, name="HTX Khác")
     buyer = OrganisationFactory(kind=OrganisationKind.BUYER, name="Nhà máy Xay xát")
@@ -45,6 +55,35 @@ def people(world, alliance):
         "anonymous": Actor.anonymous()
     }
     return users, actors
+
+
+@pytest.fixture(scope="module")
+def _built(django_db_setup: None, django_db_blocker: Any) -> Iterator[tuple[World, People]]:
+    """The world of tests/supply/conftest.py and its people, made once; rolled back when the module ends."""
+    cache.clear()  # cached reads of an earlier test's rows must not meet these
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            alliance = OrganisationFactory(kind=OrganisationKind.ALLIANCE, name="Liên minh HTX thử nghiệm")
+            cooperative = OrganisationFactory(kind=OrganisationKind.COOPERATIVE)
+            cooperative.province_code, cooperative.commune_code = 91, TAN_HIEP
+            cooperative.save()
+            world = build_world(cooperative)
+            yield world, _people(world, alliance)
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def world(_built: tuple[World, People], db: None) -> World:
+    return _built[0]
+
+
+@pytest.fixture
+def people(_built: tuple[World, People], db: None) -> People:
+    return _built[1]
 
 
 def _intake(world: World) -> Intake:
@@ -131,7 +170,7 @@ ENDPOINTS: list[tuple[str, str, Callable, Callable | None, dict]] = [
 def test_api_matrix(world, people, api, role, name, method, url, body, expected):
     users, _actors = people
     intake = _intake(world)
-    client = api(users[role])
+    client = sharing_one_handler(api(users[role]))
     response = getattr(client, method)(url(world, intake), body(world) if body else None, format="json")
     wanted = expected[role]
     if role == "anonymous":
@@ -143,7 +182,7 @@ def test_api_matrix(world, people, api, role, name, method, url, body, expected)
 def test_lists_show_another_cooperative_nothing_of_ours(world, people, api):
     users, _actors = people
     record(world, 0, "100")
-    client = api(users["other"])
+    client = sharing_one_handler(api(users["other"]))
     for url in (
         "/api/v1/supply/areas/",
         "/api/v1/supply/households/",
@@ -151,7 +190,7 @@ def test_lists_show_another_cooperative_nothing_of_ours(world, people, api):
         "/api/v1/supply/seasons/",
     ):
         assert client.get(url).json()["results"] == []
-    assert len(api(users["alliance"]).get("/api/v1/supply/areas/").json()["results"]) == 1
+    assert len(sharing_one_handler(api(users["alliance"])).get("/api/v1/supply/areas/").json()["results"]) == 1
 
 
 PAGES = [
@@ -186,7 +225,7 @@ PAGES = [
 def test_page_matrix(world, people, role, name, url, expected):
     users, _actors = people
     intake = _intake(world)
-    client = Client()
+    client = sharing_one_handler(Client())
     if users[role] is not None:
         client.force_login(users[role])
     response = client.get(url(world, intake))
@@ -199,7 +238,7 @@ def test_page_matrix(world, people, role, name, url, expected):
 
 def _page_actions(world, people, role, url: str) -> set[str]:
     users, _actors = people
-    client = Client()
+    client = sharing_one_handler(Client())
     client.force_login(users[role])
     response = client.get(url)
     assert response.status_code == 200
