@@ -39,7 +39,6 @@ from linkage.models import (
 from market.organisations.models import OrganisationKind, Role
 from tests.catalog.factories import MINIMAL_PDF
 from tests.factories import OrganisationFactory, member
-from tests.handlers import sharing_one_handler
 from tests.linkage import factories
 
 pytestmark = pytest.mark.django_db
@@ -182,14 +181,14 @@ def run_matrix(world: World, make_client: Callable[[Any], Any], call: Callable[[
 
 
 def api_client(user: Any) -> APIClient:
-    client = sharing_one_handler(APIClient())
+    client = APIClient()
     if user is not None:
         client.force_login(user)
     return client
 
 
 def page_client(user: Any) -> Client:
-    client = sharing_one_handler(Client())
+    client = Client()
     if user is not None:
         client.force_login(user)
     return client

@@ -6,7 +6,7 @@ import re
 
 import pytest
 from django.db import IntegrityError, connection
-from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.loader import MigrationLoader
 from django.http import HttpResponse
 from django.test import Client, override_settings
 
@@ -43,19 +43,26 @@ def test_the_database_refuses_an_address_with_capitals(db):
         User.objects.filter(pk=UserFactory().pk).update(email="Muahang@Example.VN")
 
 
-@pytest.mark.django_db(transaction=True)
 def test_the_migration_lower_cases_existing_addresses():
-    executor = MigrationExecutor(connection)
-    executor.migrate([("organisations", "0001_users_organisations_memberships")])
+    """Migration 0002's own operations, run against the user table alone (as the legacy-token test of
+    test_api_token_scopes.py runs 0003's): undone (its constraint dropped), a mixed-case address inserted as 0001
+    allowed, 0002 applied again from the historical state of the 0001 node. The test's transaction rolls it back."""
+    loader = MigrationLoader(connection)
+    migration = loader.get_migration("organisations", "0002_user_email_lower_case")
+    before = loader.project_state(("organisations", "0001_users_organisations_memberships"))
+    with connection.schema_editor(atomic=False) as editor:
+        migration.unapply(before, editor)
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO organisations_user (password, is_superuser, email, full_name, phone, language, is_active,"
             " is_staff, date_joined) VALUES ('', false, 'MuaHang@SaiGonXanh.example', 'Mua hàng', '', 'vi', true,"
             " false, now())"
         )
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending foreign-key checks while the table is altered
+    with connection.schema_editor(atomic=False) as editor:
+        migration.apply(before, editor)
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     assert User.objects.get(full_name="Mua hàng").email == "muahang@saigonxanh.example"
 
 

@@ -29,7 +29,6 @@ from market.organisations.models import ApiScope, ApiToken, Organisation, Role, 
 from market.organisations.permissions import Actor
 from market.organisations.policies import ApiTokenAction, api_token_actions
 from tests.factories import member
-from tests.handlers import sharing_one_handler
 from tests.matrix import accepted, shown_actions_in
 
 pytestmark = pytest.mark.django_db
@@ -89,7 +88,7 @@ def issue(organisation: Organisation, user: User, scopes: set[ApiScope]) -> str:
 
 
 def bearer(secret: str, language: str = "en") -> APIClient:
-    client = sharing_one_handler(APIClient())
+    client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}", HTTP_ACCEPT_LANGUAGE=language)
     return client
 
@@ -389,7 +388,7 @@ def test_token_page_matrix(viewer_role, state, cooperative):
     token = ApiToken.objects.get()
     viewer = member(cooperative, viewer_role)
     actor = resolve_actor(viewer)
-    client = sharing_one_handler(Client())
+    client = Client()
     client.force_login(viewer)
     response = client.get("/organisation/tokens/")
     shown = shown_actions_in(response.content, f"token-{token.pk}") if response.status_code == 200 else set()

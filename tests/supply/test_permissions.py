@@ -23,7 +23,6 @@ from catalog.supply.models import Intake
 from market.organisations.models import Organisation, OrganisationKind, Role
 from market.organisations.permissions import Actor
 from tests.factories import OrganisationFactory, member
-from tests.handlers import sharing_one_handler
 from tests.matrix import shown_actions
 from tests.supply.conftest import TAN_HIEP, World, build_world, record
 
@@ -170,7 +169,7 @@ ENDPOINTS: list[tuple[str, str, Callable, Callable | None, dict]] = [
 def test_api_matrix(world, people, api, role, name, method, url, body, expected):
     users, _actors = people
     intake = _intake(world)
-    client = sharing_one_handler(api(users[role]))
+    client = api(users[role])
     response = getattr(client, method)(url(world, intake), body(world) if body else None, format="json")
     wanted = expected[role]
     if role == "anonymous":
@@ -182,7 +181,7 @@ def test_api_matrix(world, people, api, role, name, method, url, body, expected)
 def test_lists_show_another_cooperative_nothing_of_ours(world, people, api):
     users, _actors = people
     record(world, 0, "100")
-    client = sharing_one_handler(api(users["other"]))
+    client = api(users["other"])
     for url in (
         "/api/v1/supply/areas/",
         "/api/v1/supply/households/",
@@ -190,7 +189,7 @@ def test_lists_show_another_cooperative_nothing_of_ours(world, people, api):
         "/api/v1/supply/seasons/",
     ):
         assert client.get(url).json()["results"] == []
-    assert len(sharing_one_handler(api(users["alliance"])).get("/api/v1/supply/areas/").json()["results"]) == 1
+    assert len(api(users["alliance"]).get("/api/v1/supply/areas/").json()["results"]) == 1
 
 
 PAGES = [
@@ -225,7 +224,7 @@ PAGES = [
 def test_page_matrix(world, people, role, name, url, expected):
     users, _actors = people
     intake = _intake(world)
-    client = sharing_one_handler(Client())
+    client = Client()
     if users[role] is not None:
         client.force_login(users[role])
     response = client.get(url(world, intake))
@@ -238,7 +237,7 @@ def test_page_matrix(world, people, role, name, url, expected):
 
 def _page_actions(world, people, role, url: str) -> set[str]:
     users, _actors = people
-    client = sharing_one_handler(Client())
+    client = Client()
     client.force_login(users[role])
     response = client.get(url)
     assert response.status_code == 200
