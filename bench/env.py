@@ -13,6 +13,7 @@ missing, so a benchmark never touches real or test data:
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -25,6 +26,20 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/market"
 DEFAULT_PRODUCTS = 100_000
+
+
+NOT_RUN = ("tests", "bench")  # our packages that no running Market Link imports
+
+
+def code_key() -> str:
+    """A digest of what running Market Link is made of: our packages' Python code and the locked packages. What is
+    made by running it and kept (the audit's seeded demo, the tests' migrated template) is made again when it
+    changes."""
+    digest = hashlib.sha256()
+    packages = [d for d in sorted(ROOT.iterdir()) if (d / "__init__.py").exists() and d.name not in NOT_RUN]
+    for path in [ROOT / "uv.lock", *(path for package in packages for path in sorted(package.rglob("*.py")))]:
+        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def size_label(products: int) -> str:

@@ -4,12 +4,11 @@ Migrating an empty database takes about half a minute of CPU; `make test` runs t
 its own. Now the first worker migrates `<database>_template_tests` (the others wait on an advisory lock) and every
 worker's database is copied from it in a fraction of a second, so the run pays for one migration, and a later run on
 the same code for none. The template is made again when our code or the locked packages change (a data migration may
-call our code), keyed like the audit's seeded demo.
+call our code: bench.env.code_key).
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
 import sys
@@ -20,19 +19,11 @@ import psycopg
 from django.db import connections
 from psycopg import sql
 
+from bench.env import code_key
+
 ROOT = Path(__file__).resolve().parent.parent
-NOT_MIGRATED = ("tests", "bench")  # packages no migration imports
 # Any constant: the advisory lock that lets one worker at a time check and make the template.
 _LOCK = 7_414_263
-
-
-def code_key() -> str:
-    """What a migrated database is made of: our packages' Python code and the locked packages."""
-    digest = hashlib.sha256()
-    packages = [d for d in sorted(ROOT.iterdir()) if (d / "__init__.py").exists() and d.name not in NOT_MIGRATED]
-    for path in [ROOT / "uv.lock", *(path for package in packages for path in sorted(package.rglob("*.py")))]:
-        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:16]
 
 
 def _connect(settings_dict: dict[str, Any], database: str) -> psycopg.Connection:
@@ -79,7 +70,7 @@ def use_migrated_template() -> None:
     if connections["default"].vendor != "postgresql":
         return
     template = f"{settings_dict['NAME']}_template_tests"
-    key = code_key()
+    key = code_key()[:16]
     with _connect(settings_dict, "postgres") as admin:
         admin.execute("SELECT pg_advisory_lock(%s)", [_LOCK])
         try:

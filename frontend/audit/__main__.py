@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from bench.env import code_key
 from bench.servers import private_redis, start_gunicorn, stop
 from frontend.audit import report
 from frontend.audit.thresholds import AxeViolation, LighthouseRun, PageResult
@@ -33,7 +34,6 @@ CHROME_PATH = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
 CHROME_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 SESSION_COOKIE = "sessionid"
 DEMO_CACHE = ROOT / "var" / "audit-cache"
-NOT_SEEDED = ("tests", "bench")  # packages the demo never runs
 UNAUDITED_STATIC = ("admin", "rest_framework", "drf_spectacular_sidecar")
 # The suite's own settings never leak into the audited server.
 TEST_ONLY = ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "MARKET_ENV", "DJANGO_SETTINGS_MODULE", "DEBUG")
@@ -69,13 +69,10 @@ def manage(env: dict[str, str], *args: str) -> str:
 
 
 def demo_key() -> str:
-    """What the seeded demo is made of: our Python code (models, migrations, seeders, the services they call),
-    the locked packages, and the day (the demo's dates count from today)."""
-    digest = hashlib.sha256(datetime.now(UTC).date().isoformat().encode())
-    packages = [d for d in sorted(ROOT.iterdir()) if (d / "__init__.py").exists() and d.name not in NOT_SEEDED]
-    for path in [ROOT / "uv.lock", *(path for package in packages for path in sorted(package.rglob("*.py")))]:
-        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:16]
+    """What the seeded demo is made of: our code and the locked packages (bench.env.code_key), and the day (the
+    demo's dates count from today)."""
+    day = datetime.now(UTC).date().isoformat()
+    return hashlib.sha256(f"{day} {code_key()}".encode()).hexdigest()[:16]
 
 
 def seed(env: dict[str, str], scratch: Path) -> None:

@@ -11,9 +11,9 @@ and answers the same.
 Why in the process rather than in Redis (the pages keep their content there, market.core.read_ahead): an API body
 of a product or a lot costs ~0.5 ms of the web process's CPU to read and build, and a Redis copy would add a
 SET round trip to every answer not kept yet and a GET of its bytes to every other; here a miss costs a dict
-insertion and a hit a dict lookup. Only the latest few are remembered (`ENTRIES`): the popular objects, asked
-again and again, stay; a stream of different ones (a crawler, the bench's cold targets cycling through thousands)
-goes through without ever being served from here.
+insertion and a hit a dict lookup. Only the latest few are remembered (settings.API_REMEMBERED_BODIES): the popular
+objects, asked again and again, stay; a stream of different ones (a crawler, the bench's cold targets cycling through
+thousands) goes through without ever being served from here.
 """
 
 from __future__ import annotations
@@ -21,14 +21,13 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-ENTRIES = 256  # per process by default (settings.API_REMEMBERED_BODIES); at most ENTRIES × LARGEST bytes
-LARGEST = 64 * 1024
+LARGEST = 64 * 1024  # a body's bytes at most: a process holds at most entries × LARGEST
 
 
 class RememberedBodies:
     """The latest `entries` bodies by ETag, the least recently used forgotten first."""
 
-    def __init__(self, *, entries: int = ENTRIES, largest: int = LARGEST) -> None:
+    def __init__(self, *, entries: int, largest: int = LARGEST) -> None:
         self._entries = entries
         self._largest = largest
         self._bodies: OrderedDict[str, bytes] = OrderedDict()

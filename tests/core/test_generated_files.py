@@ -15,7 +15,7 @@ from fairs.models import Badge, Fair, FairStatus
 from market.organisations.models import Membership, OrganisationKind
 from market.payments.models import Payable, PayableStatus
 from orders.models import Invoice
-from tests.demo import seeded_once
+from tests.module_data import seeded_once
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 

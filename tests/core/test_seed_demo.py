@@ -16,18 +16,19 @@ from django.core.management import call_command
 from django.test import Client
 
 from catalog import selectors
-from catalog.models import Certificate, HarvestLot, Product
+from catalog.models import Certificate, CertificateStatus, HarvestLot, LotStatus, Product, ProductStatus
 from catalog.supply.models import Intake, MemberHousehold, Plot, PlotSeason, RawMaterialArea, Season
 from linkage.models import CallOffStatus, ContractStatus, Delivery, Dispute, LinkageContract, PriceRule, SeasonKind
 from market.core.demo import DEMO_PASSWORD
 from market.core.models import AuditEvent
 from market.organisations.models import Organisation, User
-from market.payments.models import Payable
+from market.payments.models import Payable, PayableStatus
 from orders.models import Order, OrderStatus, Rfq
-from tests.demo import seeded_once
+from tests.module_data import seeded_once
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 D = Decimal
+OUR_APPS = ("core", "organisations", "payments", "notifications", "catalog", "orders", "linkage", "fairs")
 
 
 def snapshot() -> dict[str, Any]:
@@ -42,9 +43,6 @@ def snapshot() -> dict[str, Any]:
             LinkageContract.objects.values_list("number", "status", "delivered_quantity", "delivered_value")
         ),
     }
-
-
-OUR_APPS = ("core", "organisations", "payments", "notifications", "catalog", "orders", "linkage", "fairs")
 
 
 @dataclass(frozen=True)
@@ -73,19 +71,19 @@ def test_seed_demo_twice_gives_the_same_data(seeded):
 def test_the_demo_catalogue_has_about_60_products_with_lots_certificates_and_traces(seeded):
     counts = seeded.first["counts"]
     assert 55 <= counts["catalog.Product"] <= 65
-    assert Product.objects.filter(status="published").count() >= 55
+    assert Product.objects.filter(status=ProductStatus.PUBLISHED).count() >= 55
     assert counts["catalog.HarvestLot"] >= 55
     # Some certificates expire soon (the warning selector finds them), one already expired, one is pending.
     assert selectors.certificates_due_expiry_warning().count() >= 2
-    assert Certificate.objects.filter(status="pending").exists()
-    assert Certificate.objects.filter(status="rejected").exists()
+    assert Certificate.objects.filter(status=CertificateStatus.PENDING).exists()
+    assert Certificate.objects.filter(status=CertificateStatus.REJECTED).exists()
     facets = selectors.product_facets(query=selectors.ProductQuery())
     assert {f.value for f in facets.ocop_min} == {"3", "4", "5"}
     # The famous searches work on the demo, and every published lot's trace page opens.
     found = selectors.product_page(query=selectors.ProductQuery(search="nuoc mam phu quoc"))
     assert found.products[0].name_vi.startswith("Nước mắm Phú Quốc")
     client = Client()
-    for lot in HarvestLot.objects.filter(status="published")[:10]:
+    for lot in HarvestLot.objects.filter(status=LotStatus.PUBLISHED)[:10]:
         assert client.get(f"/trace/{lot.public_id}/").status_code == 200
 
 
@@ -94,9 +92,9 @@ def test_the_demo_orders_are_in_every_state_placed_and_paid_through_the_services
     # Orders are the real payable kind now (the payments app's stand-in is gone).
     kinds = set(Payable.objects.values_list("kind", flat=True))
     assert "demo.order" not in kinds
-    assert Payable.objects.filter(kind="orders.order", status="paid").count() >= 5
-    assert Payable.objects.filter(kind="orders.order", status="unpaid").exists()
-    assert Order.objects.filter(status="delivered", invoices__isnull=False).exists()
+    assert Payable.objects.filter(kind="orders.order", status=PayableStatus.PAID).count() >= 5
+    assert Payable.objects.filter(kind="orders.order", status=PayableStatus.UNPAID).exists()
+    assert Order.objects.filter(status=OrderStatus.DELIVERED, invoices__isnull=False).exists()
     # The buyers' open request, and the one a buyer sent after meeting an exhibitor at the demo fair.
     assert Rfq.objects.filter(title__startswith="Gạo thơm ST25 cho chuỗi bếp ăn").count() == 1
     assert Rfq.objects.filter(fair_outcomes__isnull=False).count() == 1
@@ -113,7 +111,7 @@ def test_the_demo_supply_has_three_areas_households_seasons_and_the_lot_its_inta
     assert PlotSeason.objects.filter(plot__area__code="MX-LT", category__slug="tom").exists()
 
     lot = HarvestLot.objects.get(product__sku="TH-LUA-DT8")
-    assert lot.status == "published"
+    assert lot.status == LotStatus.PUBLISHED
     assert lot.intakes.count() == 30
     assert Intake.objects.filter(lot__isnull=True).count() == 10
     assert Client().get(f"/trace/{lot.public_id}/").status_code == 200
@@ -127,7 +125,7 @@ def test_the_demo_contracts_are_rice_shrimp_rice_and_pepper_with_their_deliverie
     assert (terms.price_rule, terms.base_price) == (PriceRule.HIGHER_OF, 6800)
     assert {r.measure for r in terms.grading_rules.all()} >= {"moisture", "impurities"}
     assert Delivery.objects.filter(contract=rice).count() == 4
-    assert rice.call_offs.filter(status=CallOffStatus.PLACED, order__status="shipped").count() == 1
+    assert rice.call_offs.filter(status=CallOffStatus.PLACED, order__status=OrderStatus.SHIPPED).count() == 1
     assert rice.call_offs.filter(flagged_short_on__isnull=False).count() == 1
     assert Dispute.objects.filter(contract=rice).count() == 1
     assert rice.open_draft is not None

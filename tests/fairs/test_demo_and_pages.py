@@ -6,8 +6,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.core.cache import cache
-from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -15,6 +13,7 @@ from fairs.demo import FAIR_SLUG
 from fairs.models import Application, ApplicationStatus, Booth, Fair, Meeting, MeetingOutcome
 from market.core.demo import DemoContext, seeders
 from market.organisations.models import Membership, Organisation, OrganisationKind, User
+from tests.module_data import rows_of_the_module
 
 pytestmark = pytest.mark.django_db
 
@@ -23,14 +22,12 @@ pytestmark = pytest.mark.django_db
 def demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[Fair]:
     """The demo's organisations, catalogue and fair, seeded once for the module in a transaction rolled back at its
     end (each test's own changes roll back to it)."""
-    cache.clear()  # cached reads of an earlier database must not name rows this one does not have
-    with django_db_blocker.unblock(), transaction.atomic():
+    with rows_of_the_module(django_db_blocker):
         context = DemoContext()
         for seeder in seeders():
             if seeder.name in ("organisations", "catalog", "fairs"):
                 seeder.run(context)
         yield Fair.objects.get(slug=FAIR_SLUG)
-        transaction.set_rollback(True)
 
 
 def _client_for(kind: str) -> Client:

@@ -7,19 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from io import StringIO
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 from django.db import transaction
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from tests.frontend.vietnamese import findings
+from tests.module_data import seeded_once
 
 DEMO_PASSWORD_USERS = {
     "buyer": "muahang@saigonxanh.example",
@@ -103,16 +102,8 @@ class Demo:
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup: None, django_db_blocker: Any, tmp_path_factory: Any) -> Iterator[Demo]:
-    files = override_settings(PRIVATE_MEDIA_ROOT=tmp_path_factory.mktemp("private"))
-    with django_db_blocker.unblock(), files:
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            call_command("seed_demo", stdout=StringIO())
-            yield Demo(users=_users(), made=_extras())
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    with seeded_once(django_db_blocker, tmp_path_factory.mktemp("private")):
+        yield Demo(users=_users(), made=_extras())
 
 
 def _users() -> dict[str, Any]:

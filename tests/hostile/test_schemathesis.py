@@ -18,9 +18,7 @@ from typing import Any
 import pytest
 import schemathesis
 from django.apps import apps
-from django.core.cache import cache
 from django.core.exceptions import FieldError
-from django.core.management import call_command
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections, transaction
@@ -38,6 +36,7 @@ from schemathesis.core.failures import FailureGroup
 from market.integrations import services as webhooks
 from market.organisations.models import Role, User
 from market.organisations.permissions import Actor
+from tests.module_data import seeded_once
 
 SCHEMA = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
 EXAMPLES = 3
@@ -138,16 +137,11 @@ def _ids(param: str, organisation_id: int | None) -> list[Any]:
 
 
 @pytest.fixture(scope="module")
-def demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+def demo(django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """The demo data, seeded once for the module inside a transaction that is rolled back at its end."""
-    # Before the per-test clearing (tests/conftest.py): cached catalogue reads (the category tree) of an earlier
-    # database must not name rows this one does not have.
-    cache.clear()
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("seed_demo", verbosity=0)
+    with seeded_once(django_db_blocker, tmp_path_factory.mktemp("private")):
         _webhook_endpoints()
         yield
-        transaction.set_rollback(True)
 
 
 def _webhook_endpoints() -> None:

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client, override_settings
@@ -40,6 +39,7 @@ from market.organisations.models import OrganisationKind, Role
 from tests.catalog.factories import MINIMAL_PDF
 from tests.factories import OrganisationFactory, member
 from tests.linkage import factories
+from tests.module_data import rows_of_the_module
 
 pytestmark = pytest.mark.django_db
 
@@ -132,16 +132,9 @@ def _media(settings: Any, _media_roots: tuple[Path, Path]) -> None:
 
 @pytest.fixture(scope="module")
 def _built(django_db_setup: None, django_db_blocker: Any, _media_roots: tuple[Path, Path]) -> Iterator[World]:
-    cache.clear()  # cached reads of an earlier test's rows must not meet these
     media, private = _media_roots
-    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media, PRIVATE_MEDIA_ROOT=private):
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            yield build_world()
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    with override_settings(MEDIA_ROOT=media, PRIVATE_MEDIA_ROOT=private), rows_of_the_module(django_db_blocker):
+        yield build_world()
 
 
 @pytest.fixture

@@ -14,8 +14,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.core.cache import cache
-from django.db import transaction
 from django.test import Client
 
 from catalog.supply import policy
@@ -24,6 +22,7 @@ from market.organisations.models import Organisation, OrganisationKind, Role
 from market.organisations.permissions import Actor
 from tests.factories import OrganisationFactory, member
 from tests.matrix import shown_actions
+from tests.module_data import rows_of_the_module
 from tests.supply.conftest import TAN_HIEP, World, build_world, record
 
 pytestmark = pytest.mark.django_db
@@ -59,20 +58,13 @@ def _people(world: World, alliance: Organisation) -> People:
 @pytest.fixture(scope="module")
 def _built(django_db_setup: None, django_db_blocker: Any) -> Iterator[tuple[World, People]]:
     """The world of tests/supply/conftest.py and its people, made once; rolled back when the module ends."""
-    cache.clear()  # cached reads of an earlier test's rows must not meet these
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            alliance = OrganisationFactory(kind=OrganisationKind.ALLIANCE, name="Liên minh HTX thử nghiệm")
-            cooperative = OrganisationFactory(kind=OrganisationKind.COOPERATIVE)
-            cooperative.province_code, cooperative.commune_code = 91, TAN_HIEP
-            cooperative.save()
-            world = build_world(cooperative)
-            yield world, _people(world, alliance)
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    with rows_of_the_module(django_db_blocker):
+        alliance = OrganisationFactory(kind=OrganisationKind.ALLIANCE, name="Liên minh HTX thử nghiệm")
+        cooperative = OrganisationFactory(kind=OrganisationKind.COOPERATIVE)
+        cooperative.province_code, cooperative.commune_code = 91, TAN_HIEP
+        cooperative.save()
+        world = build_world(cooperative)
+        yield world, _people(world, alliance)
 
 
 @pytest.fixture
