@@ -263,6 +263,12 @@ def resolve(
     targets = [
         _target("ping", "`/bench/ping` through Market Link's middleware", lambda: "/bench/ping", cache_column=False),
         _target(
+            "floor",
+            "`/bench/floor`: the middleware, one Redis round trip and one trivial statement (no view's work)",
+            lambda: "/bench/floor",
+            cache_column=False,
+        ),
+        _target(
             "api-list",
             "API list `/api/v1/products/?page_size=24`",
             lambda: _url("catalog:product-list", query=list_query),

@@ -42,9 +42,9 @@ urlpatterns = [
 
 if settings.MARKET_BENCH:
     # Only for `make bench` (never in production: settings refuse MARKET_BENCH there).
-    from bench.views import ping
+    from bench.views import floor, ping
 
-    urlpatterns.insert(0, path("bench/ping", ping, name="bench-ping"))
+    urlpatterns[:0] = [path("bench/ping", ping, name="bench-ping"), path("bench/floor", floor, name="bench-floor")]
 
 if settings.DEBUG:
     urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]

@@ -42,6 +42,8 @@ def test_every_read_has_its_cpu_time_queries_and_ratio_to_the_bare_view(tmp_path
         assert rows[key]["queries"] is not None, key
         assert f"| {key} | {rows[key]['status']} |" in completed.stdout
     assert "CPU(bare)/CPU" in completed.stdout
+    # The floor is what its title says: one statement and one Redis round trip, nothing else.
+    assert (rows["floor"]["queries"], rows["floor"]["redis"]) == (1, 1)
 
 
 def test_a_wsgi_call_reads_the_whole_body_and_the_status():

@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 READS = (
     "ping",
+    "floor",
     "api-list",
     "api-deep",
     "api-search-filters",
