@@ -42,7 +42,7 @@ COLD = {
     "api-product-cold": ("catalog:product-detail", "product_ids", ()),
     "api-trace-cold": ("catalog:trace", "lot_public_ids", ()),
     "page-product-cold": ("frontend:product", "product_ids", (KEPT_PRODUCT,)),
-    "page-storefront-cold": ("frontend:cooperative", "cooperative_ids", (KEPT_STOREFRONT,)),
+    "page-storefront-cold": ("frontend:cooperative", "storefront_pages", (KEPT_STOREFRONT,)),
     "page-trace-cold": ("frontend:trace", "lot_public_ids", (KEPT_TRACE,)),
 }
 
@@ -80,6 +80,7 @@ def test_the_rotation_holds_each_published_certified_product_in_stock_once_with_
     assert rotation.product_ids == tuple(p.pk for p in catalogue["products"])
     assert rotation.lot_public_ids == tuple(lot.public_id for lot in catalogue["lots"])
     assert rotation.cooperative_ids == tuple(c.pk for c in catalogue["cooperatives"])
+    assert rotation.storefront_pages == tuple((c.pk, 1) for c in catalogue["cooperatives"])  # 12 to a page
     assert rotation.product_ids[0] == pick_subjects().product_id  # the warm targets' product comes first
     assert pick_rotation(limit=2).product_ids == rotation.product_ids[:2]
 
@@ -102,9 +103,10 @@ def test_each_cold_target_asks_every_subject_once_and_each_warm_one_the_same_pat
 
     for key, (name, subjects, kept) in COLD.items():
         target = targets[key]
-        expected = tuple(reverse(name, args=[ident]) for ident in getattr(rotation, subjects))
+        idents = [pk for pk, _page in rotation.storefront_pages] if key == "page-storefront-cold" else None
+        expected = tuple(reverse(name, args=[ident]) for ident in idents or getattr(rotation, subjects))
         assert target.paths == expected, key
-        assert len(set(target.paths)) == len(expected) == (2 if subjects == "cooperative_ids" else 3), key
+        assert len(set(target.paths)) == len(expected) == (2 if idents else 3), key
         assert target.kept == kept, key
         for path in target.paths:
             assert Client().get(path).status_code == 200, path
@@ -112,6 +114,34 @@ def test_each_cold_target_asks_every_subject_once_and_each_warm_one_the_same_pat
         assert warm.paths == (warm.path,) == (target.path,), key
         assert "same" in warm.title, key
         assert "a different" in target.title, key
+
+
+@pytest.mark.django_db
+def test_the_cold_storefront_asks_every_first_page_then_every_second_one(catalogue):
+    """A cold run asks more storefronts than there are cooperatives: past the first pages it goes on to the second
+    ones (12 products to a page) rather than back to pages it has kept."""
+    first, second = catalogue["cooperatives"]
+    for number in range(11):  # with the 3 the catalogue publishes for `first`: 14, two pages
+        make_product(first, name=f"Gạo thêm {number}")
+    rotation = pick_rotation()
+    target = next(
+        t
+        for t in resolve(
+            fetch=_client_fetch,
+            subjects=pick_subjects(),
+            rotation=rotation,
+            products=17,
+            lot_token="not used",
+            buyer_cookie="not used",
+            fair_slug=None,
+        )
+        if t.key == "page-storefront-cold"
+    )
+
+    assert rotation.storefront_pages == ((first.pk, 1), (second.pk, 1), (first.pk, 2))
+    second_page = reverse("frontend:cooperative", args=[first.pk]) + "?page=2"
+    assert target.paths[-1] == second_page
+    assert "Gạo thêm".encode() in Client().get(second_page).content  # by name, the page after the first twelve
 
 
 PAGES = (
