@@ -263,9 +263,13 @@ def _with_json(
           FROM ({_WORDS}) w
          CROSS JOIN ({sql}) page
           LEFT JOIN {CATEGORY} cat ON cat.id = page.category_id
+          -- The tiers aggregated in the order of their subquery, which reads them in that order from the index of
+          -- (product, min_quantity) (a subquery with ORDER BY is planned on its own, never merged into the join):
+          -- `string_agg(… ORDER BY …)` sorted each row's tiers again (PostgreSQL 15 does not skip it).
           LEFT JOIN LATERAL (
-               SELECT string_agg({_TIER}, ',' ORDER BY t.min_quantity) AS json
-                 FROM {page_sql.PRICE_TIER} t WHERE t.product_id = page.page_id) tiers ON TRUE
+               SELECT string_agg({_TIER}, ',') AS json
+                 FROM (SELECT t.min_quantity, t.unit_price FROM {page_sql.PRICE_TIER} t
+                        WHERE t.product_id = page.page_id ORDER BY t.min_quantity) t) tiers ON TRUE
           -- The kinds of the certificates covering the row as bits of BADGE_ORDER, and their best stars: one
           -- Aggregate per row where a kind's best stars cost a sort and a GroupAggregate, then a sort for the order.
           CROSS JOIN LATERAL (
