@@ -260,7 +260,7 @@ def _with_json(
     direction = "DESC" if descending else "ASC"
     wrapped = f"""
         SELECT page.page_id, {_CURSOR[sort]}, {CARD}
-          FROM ({_WORDS}) w
+          FROM ({_WORDS} OFFSET 0) w
          CROSS JOIN ({sql}) page
           LEFT JOIN {CATEGORY} cat ON cat.id = page.category_id
           -- The tiers aggregated in the order of their subquery, which reads them in that order from the index of
