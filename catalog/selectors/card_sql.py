@@ -63,7 +63,7 @@ class CardWords:
     name."""
 
     english: bool
-    badges: tuple[str, ...]
+    badges: str  # a text[] as PostgreSQL reads it (`_text_array`)
     media: tuple[str, str]
 
 
@@ -78,10 +78,23 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def _badge_texts(labels: dict[str, str]) -> tuple[str, ...]:
-    """Each certificate kind's badge (serializers.badges_list) in BADGE_ORDER, without OCOP stars: what a kind's
-    badge is but OCOP's, whose label and stars are its best rating (`_BADGES`)."""
-    return tuple(_json({"kind": kind, "label": labels[kind], "ocop_stars": None}) for kind in BADGE_ORDER)
+def _text_array(values: list[str]) -> str:
+    """A text[] as PostgreSQL reads it from text, for a parameter cast to text[]: psycopg's dumping of a list, in
+    Python item by item, costs more (page_sql._array_text)."""
+    quoted = ('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"' for value in values)
+    return "{" + ",".join(quoted) + "}"
+
+
+def _badge_texts(labels: dict[str, str]) -> str:
+    """Each certificate kind's badge (serializers.badges_list) in BADGE_ORDER, without OCOP stars, as a text[]: what
+    a kind's badge is but OCOP's, whose label and stars are its best rating (`_BADGES`)."""
+    return _text_array([_json({"kind": kind, "label": labels[kind], "ocop_stars": None}) for kind in BADGE_ORDER])
+
+
+@functools.cache
+def _kinds() -> str:
+    """BADGE_ORDER as a text[]."""
+    return _text_array(BADGE_ORDER)
 
 
 @functools.cache
@@ -112,11 +125,15 @@ def _ocop_around() -> tuple[str, str]:
 def _words_params(words: CardWords) -> list[Any]:
     head, tail = words.media
     ocop_head, ocop_tail = _ocop_around()
-    return [words.english, _units(), _provinces(), list(words.badges), BADGE_ORDER, ocop_head, ocop_tail, head, tail,
+    return [words.english, _units(), _provinces(), words.badges, _kinds(), ocop_head, ocop_tail, head, tail,
             _PATH_SAFE]  # fmt: skip
 
 
-# The parameters as columns of `w`, in `_words_params`' order.
+# The parameters as columns of `w`, in `_words_params`' order. `w` is read as a subquery of its own (OFFSET 0: never
+# merged into the join), so that its values are made once per statement: merged, each mention of a column was its
+# parameter's cast (`%s::jsonb` parsing the units' JSON again), once per card and mention, in the plan PostgreSQL
+# keeps for the statement (a generic plan, whose parameters are not constants), which also made that plan look
+# costlier than planning each request anew.
 _WORDS = """SELECT %s::boolean AS english, %s::jsonb AS units, %s::jsonb AS provinces, %s::text[] AS badges,
                    %s::text[] AS kinds, %s::text AS ocop_head, %s::text AS ocop_tail,
                    %s::text AS media_head, %s::text AS media_tail, %s::text AS safe"""
@@ -175,8 +192,8 @@ def _badge(position: int, kind: str) -> str:
     gives an OCOP certificate 3-5 stars and any other none, so the best stars of the row's certificates are OCOP's,
     and every other kind's badge is the same text (w.badges)."""
     if kind == CertificateKind.OCOP:
-        badge = _object([("kind", f"'{_json(kind)}'"), ("label", _string("w.ocop_head || certified.stars || w.ocop_tail")),
-                         ("ocop_stars", "certified.stars::text")])  # fmt: skip
+        label = _string("w.ocop_head || certified.stars || w.ocop_tail")
+        badge = _object([("kind", f"'{_json(kind)}'"), ("label", label), ("ocop_stars", "certified.stars::text")])
     else:
         badge = f"w.badges[{position + 1}]"
     return f"CASE WHEN certified.kinds & {1 << position} <> 0 THEN {badge} END"
