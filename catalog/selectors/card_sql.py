@@ -11,8 +11,10 @@ shape, in both languages and over awkward rows, to it byte for byte (and the row
 own tests). The catalogue page (Product instances for its HTML cards) and SQLite (the zero-setup default) still
 read instances and build the cards in Python.
 
-What the cards take from Python is passed as parameters (`CardWords`, each value once): the language, the badge
-labels in it, the thumbnail's address around its name, the units' symbols and base units, the provinces' names.
+What the cards take from Python is passed as parameters (`CardWords`, each value once): the language, the badges
+in it, the thumbnail's address around its name, the units' symbols and base units, the provinces' names. Those
+from fixed sets (a unit, its symbol and base unit, a province's name, a badge but OCOP's) are passed as the JSON
+text they are written as: `to_json` (a type lookup per call) was ~7-10 % of the statement's CPU.
 """
 
 from __future__ import annotations
@@ -56,30 +58,57 @@ def writes_cards() -> bool:
 
 @dataclass(frozen=True)
 class CardWords:
-    """What every card of an answer takes from Python: whether names are in English, the certificate kinds' badge
-    labels in the active language (JSON), and image_url's address before and after an image's name."""
+    """What every card of an answer takes from Python: whether names are in English, each certificate kind's badge
+    in the active language as its JSON (`_badge_texts`), and image_url's address before and after an image's
+    name."""
 
     english: bool
-    labels: str
+    badges: str  # a text[] as PostgreSQL reads it (`_text_array`)
     media: tuple[str, str]
 
 
 def card_words(*, media: tuple[str, str]) -> CardWords:
     """The cards' words in the active language; `media`: image_url's address around a name."""
     english = (get_language() or "vi").startswith("en")  # as serializers.card_parts
-    return CardWords(english=english, labels=json.dumps(badge_labels()), media=media)
+    return CardWords(english=english, badges=_badge_texts(badge_labels()), media=media)
+
+
+def _json(value: Any) -> str:
+    """A value's JSON as the cards write it (serializers: compact, not ASCII-escaped)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _text_array(values: list[str]) -> str:
+    """A text[] as PostgreSQL reads it from text, for a parameter cast to text[]: psycopg's dumping of a list, in
+    Python item by item, costs more (page_sql._array_text)."""
+    quoted = ('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"' for value in values)
+    return "{" + ",".join(quoted) + "}"
+
+
+def _badge_texts(labels: dict[str, str]) -> str:
+    """Each certificate kind's badge (serializers.badges_list) in BADGE_ORDER, without OCOP stars, as a text[]: what
+    a kind's badge is but OCOP's, whose label and stars are its best rating (`_BADGES`)."""
+    return _text_array([_json({"kind": kind, "label": labels[kind], "ocop_stars": None}) for kind in BADGE_ORDER])
+
+
+@functools.cache
+def _kinds() -> str:
+    """BADGE_ORDER as a text[]."""
+    return _text_array(BADGE_ORDER)
 
 
 @functools.cache
 def _units() -> str:
-    """{unit: [its symbol, its base unit]} of every unit, as JSON."""
-    return json.dumps({unit: [UNIT_SYMBOLS.get(unit, unit), str(base_unit(unit))] for unit in Unit.values})
+    """{unit: [its JSON, its symbol's, its base unit's]} of every unit, as JSON."""
+    return json.dumps(
+        {unit: [_json(unit), _json(UNIT_SYMBOLS.get(unit, unit)), _json(str(base_unit(unit)))] for unit in Unit.values}
+    )
 
 
 @functools.cache
 def _provinces() -> str:
-    """{code: name} of every province (what serializers.unit_dict looks up), as JSON."""
-    return json.dumps({str(unit.code): unit.name for unit in geo.provinces()})
+    """{code: its name's JSON} of every province (what serializers.unit_dict looks up), as JSON."""
+    return json.dumps({str(unit.code): _json(unit.name) for unit in geo.provinces()})
 
 
 # A number no rating has, to find what models.badge_text writes around an OCOP rating.
@@ -96,13 +125,17 @@ def _ocop_around() -> tuple[str, str]:
 def _words_params(words: CardWords) -> list[Any]:
     head, tail = words.media
     ocop_head, ocop_tail = _ocop_around()
-    return [words.english, _units(), _provinces(), words.labels, BADGE_ORDER, CertificateKind.OCOP.value, ocop_head,
-            ocop_tail, head, tail, _PATH_SAFE]  # fmt: skip
+    return [words.english, _units(), _provinces(), words.badges, _kinds(), ocop_head, ocop_tail, head, tail,
+            _PATH_SAFE]  # fmt: skip
 
 
-# The parameters as columns of `w`, in `_words_params`' order.
-_WORDS = """SELECT %s::boolean AS english, %s::jsonb AS units, %s::jsonb AS provinces, %s::jsonb AS labels,
-                   %s::text[] AS kinds, %s::text AS ocop, %s::text AS ocop_head, %s::text AS ocop_tail,
+# The parameters as columns of `w`, in `_words_params`' order. `w` is read as a subquery of its own (OFFSET 0: never
+# merged into the join), so that its values are made once per statement: merged, each mention of a column was its
+# parameter's cast (`%s::jsonb` parsing the units' JSON again), once per card and mention, in the plan PostgreSQL
+# keeps for the statement (a generic plan, whose parameters are not constants), which also made that plan look
+# costlier than planning each request anew.
+_WORDS = """SELECT %s::boolean AS english, %s::jsonb AS units, %s::jsonb AS provinces, %s::text[] AS badges,
+                   %s::text[] AS kinds, %s::text AS ocop_head, %s::text AS ocop_tail,
                    %s::text AS media_head, %s::text AS media_tail, %s::text AS safe"""
 
 
@@ -151,15 +184,23 @@ _QUOTED_NAME = """CASE WHEN translate(page.cover_thumbnail, w.safe, '') = '' THE
       FROM unnest(string_to_array(page.cover_thumbnail, NULL)) WITH ORDINALITY x(ch, n)) END"""
 
 _TIER = _object([("min_quantity", _decimal("t.min_quantity")), ("unit_price", _number("t.unit_price"))])
-_BADGE = _object(
-    [
-        ("kind", _string("b.kind")),
-        # models.badge_text: OCOP with its best stars, else the kind's label.
-        ("label", _string("CASE WHEN b.kind = w.ocop AND b.stars <> 0"
-                          " THEN w.ocop_head || b.stars || w.ocop_tail ELSE w.labels ->> b.kind END")),
-        ("ocop_stars", _number("b.stars")),
-    ]
-)  # fmt: skip
+
+
+def _badge(position: int, kind: str) -> str:
+    """The badge of the kind at `position` of BADGE_ORDER when the row's certificates (`certified`) have that kind,
+    else NULL. OCOP's is written with its best stars (models.badge_text): the constraint certificate_ocop_stars
+    gives an OCOP certificate 3-5 stars and any other none, so the best stars of the row's certificates are OCOP's,
+    and every other kind's badge is the same text (w.badges)."""
+    if kind == CertificateKind.OCOP:
+        label = _string("w.ocop_head || certified.stars || w.ocop_tail")
+        badge = _object([("kind", f"'{_json(kind)}'"), ("label", label), ("ocop_stars", "certified.stars::text")])
+    else:
+        badge = f"w.badges[{position + 1}]"
+    return f"CASE WHEN certified.kinds & {1 << position} <> 0 THEN {badge} END"
+
+
+# serializers.badges_list of browse.badges_for's badges: one per kind, in BADGE_ORDER (concat_ws skips the NULLs).
+_BADGES = "concat_ws(','," + ", ".join(_badge(position, kind) for position, kind in enumerate(BADGE_ORDER)) + ")"
 _CATEGORY = _object(
     [
         ("id", "cat.id::text"),
@@ -171,32 +212,41 @@ _CATEGORY = _object(
 _PROVINCE = _object(
     [
         ("code", "page.origin_province_code::text"),
-        ("name", _string("w.provinces ->> page.origin_province_code::text")),
+        ("name", "(w.provinces ->> page.origin_province_code::text)"),
     ]
 )
+
+
+def _unit(item: int) -> str:
+    """The JSON of the unit's `item` in `_units` (the unit, its symbol, its base unit); a unit the code does not know
+    stands for all three (serializers.product_card: UNIT_SYMBOLS.get, base_unit)."""
+    return f"COALESCE(w.units -> page.unit ->> {item}, {_string('page.unit')})"
+
+
 _URL = _string(f"w.media_head || {_QUOTED_NAME} || w.media_tail")
 _THUMBNAIL = f"CASE WHEN page.cover_thumbnail = '' THEN 'null' ELSE {_URL} END"
-# serializers.product_card over the page's row `page`, its category `cat`, its price tiers' and badges' JSON.
+# serializers.product_card over the page's row `page`, its category `cat`, its price tiers' JSON and the kinds and
+# stars of its certificates (`certified`).
 CARD = _object(
     [
         ("id", "page.page_id::text"),
         ("name", _string(_localised("page.name_en", "page.name_vi"))),
         ("name_vi", _string("page.name_vi")),
         ("name_en", _string("page.name_en")),
-        ("unit", _string("page.unit")),
-        ("unit_symbol", _string("COALESCE(w.units -> page.unit ->> 0, page.unit)")),
+        ("unit", _unit(0)),
+        ("unit_symbol", _unit(1)),
         ("moq", _decimal("page.moq")),
         ("order_multiple", _decimal("page.order_multiple")),
         ("currency", "'\"VND\"'"),
         ("price_from", _number("page.price_from")),
         ("price_at_moq", _number("page.price_at_moq")),
         ("price_per_base_unit", _number("page.price_per_base_unit")),
-        ("base_unit", _string("COALESCE(w.units -> page.unit ->> 1, page.unit)")),
+        ("base_unit", _unit(2)),
         ("price_tiers", "'[' || COALESCE(tiers.json, '') || ']'"),
         ("cooperative", _object([("id", "page.cooperative_id::text"), ("name", _string("page.name"))])),
         ("category", _or_null(_CATEGORY)),
         ("origin_province", _or_null(_PROVINCE)),
-        ("badges", "'[' || COALESCE(badges.json, '') || ']'"),
+        ("badges", f"'[' || {_BADGES} || ']'"),
         ("in_stock", f"CASE WHEN {page_sql.FOR_SALE} THEN 'true' ELSE 'false' END"),
         ("thumbnail_url", _THUMBNAIL),
         ("published_at", _or_null(f"'\"' || {_iso('page.published_at')} || 'Z\"'")),
@@ -228,16 +278,21 @@ def _with_json(
     direction = "DESC" if descending else "ASC"
     wrapped = f"""
         SELECT page.page_id, {_CURSOR[sort]}, {CARD}
-          FROM ({_WORDS}) w
+          FROM ({_WORDS} OFFSET 0) w
          CROSS JOIN ({sql}) page
           LEFT JOIN {CATEGORY} cat ON cat.id = page.category_id
+          -- The tiers aggregated in the order of their subquery, which reads them in that order from the index of
+          -- (product, min_quantity) (a subquery with ORDER BY is planned on its own, never merged into the join):
+          -- `string_agg(… ORDER BY …)` sorted each row's tiers again (PostgreSQL 15 does not skip it).
           LEFT JOIN LATERAL (
-               SELECT string_agg({_TIER}, ',' ORDER BY t.min_quantity) AS json
-                 FROM {page_sql.PRICE_TIER} t WHERE t.product_id = page.page_id) tiers ON TRUE
-          LEFT JOIN LATERAL (
-               SELECT string_agg({_BADGE}, ',' ORDER BY array_position(w.kinds, b.kind)) AS json
-                 FROM (SELECT c.kind, MAX(c.ocop_stars) AS stars FROM ({page_sql.COVERING}) c GROUP BY c.kind) b
-               ) badges ON TRUE
+               SELECT string_agg({_TIER}, ',') AS json
+                 FROM (SELECT t.min_quantity, t.unit_price FROM {page_sql.PRICE_TIER} t
+                        WHERE t.product_id = page.page_id ORDER BY t.min_quantity) t) tiers ON TRUE
+          -- The kinds of the certificates covering the row as bits of BADGE_ORDER, and their best stars: one
+          -- Aggregate per row where a kind's best stars cost a sort and a GroupAggregate, then a sort for the order.
+          CROSS JOIN LATERAL (
+               SELECT bit_or(1 << (array_position(w.kinds, c.kind::text) - 1)) AS kinds, MAX(c.ocop_stars) AS stars
+                 FROM ({page_sql.COVERING}) c) certified
          ORDER BY {_ORDER[sort]} {direction}, page.page_id {direction}
     """  # noqa: S608 (table names from the models; every value is a parameter)
     return wrapped, [*page_sql.for_sale_params(day), *_words_params(words), *params, *page_sql.covering_params(day)]

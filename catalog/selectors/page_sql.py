@@ -291,15 +291,18 @@ def covering_params(day: date) -> list[Any]:
     return [CertificateScope.COOPERATIVE.value, *in_force_params(day), *in_force_params(day)]
 
 
-# Whether a lot of the page's row `page` is for sale (browse.for_sale); its parameters: `for_sale_params`.
+# Whether a lot of the page's row `page` is for sale (browse.for_sale); its parameters: `for_sale_params`. The
+# status written in (`constant`): the index of lots in stock (catalog migration lot_in_stock_idx) is partial, on
+# published lots, and a generic plan, not knowing a parameter's value, could not read it (it read every lot of the
+# product from the table instead, and cost ~0.1 more than the plans made for each request's values).
 FOR_SALE = (
-    f"EXISTS (SELECT 1 FROM {LOT} l WHERE l.product_id = page.page_id AND l.status = %s"  # noqa: S608
+    f"EXISTS (SELECT 1 FROM {LOT} l WHERE l.product_id = page.page_id AND l.status = {constant(LotStatus.PUBLISHED)}"  # noqa: S608
     " AND l.quantity_available > 0 AND (l.expiry_date IS NULL OR l.expiry_date >= %s))"
 )
 
 
 def for_sale_params(day: date) -> list[Any]:
-    return [LotStatus.PUBLISHED.value, day]
+    return [day]
 
 
 def _with_cards(sql: str, params: list[Any], sort: Sort, descending: bool, day: date) -> tuple[str, list[Any]]:
