@@ -31,7 +31,8 @@ def generate_command(args: argparse.Namespace) -> dict[str, Any]:
         summary: dict[str, Any] = {"products": have}
     else:
         cooperatives = args.cooperatives or default_cooperatives(args.products)
-        print(f"generating {args.products:,} products for {cooperatives:,} cooperatives into {database_url}")
+        what = f"{args.products:,} products for {cooperatives:,} cooperatives"
+        print(f"generating {what} into {database_url}", flush=True)
         summary = generate(products=args.products, cooperatives=cooperatives)
         print(json.dumps(summary, indent=2))
     vacuum()
