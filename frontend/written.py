@@ -35,9 +35,12 @@ def value_html(value: Any) -> str:
     return conditional_escape(localize(value))
 
 
-def day_html(value: date | None) -> str:
-    """`{{ value|date:"SHORT_DATE_FORMAT" }}`: nothing for no day."""
-    return "" if value is None else _day_html(value, get_language())
+def day_html(value: date | None, language: str | None = None) -> str:
+    """`{{ value|date:"SHORT_DATE_FORMAT" }}`: nothing for no day (`language`: the active one's code, when the caller
+    knows it already)."""
+    if value is None:
+        return ""
+    return _day_html(value, language or get_language())
 
 
 @functools.lru_cache(maxsize=4096)
