@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -30,7 +30,15 @@ from catalog.commands import Sort
 from catalog.models import CertificateKind, Product
 from catalog.policy import ProductAction, allowed, product_actions
 from catalog.pricing import PriceQuote
-from catalog.selectors.detail_pages import TracePage, product_page_for, trace_page_for, trace_page_of
+from catalog.selectors.detail_pages import (
+    PersonalFacts,
+    TracePage,
+    personal_facts,
+    personal_product,
+    product_page_for,
+    trace_page_for,
+    trace_page_of,
+)
 from frontend import shell, trace_content
 from frontend.conditional import conditional_page
 from frontend.csrf import page_token
@@ -341,15 +349,36 @@ def _product_reads(request: ActorRequest, product_id: int) -> list[str]:
 
 @dataclass(frozen=True)
 class ProductShown:
-    """What the product page shows anyone: the product (with its cooperative, category, VAT category, tiers and
-    images), its stock, and the rendered content around the two personal parts (CONTENT_SLOTS); for a public
-    product, also the whole content an anonymous visitor is given when they ask with no parameters (the most
-    asked page: the personal parts are the same for every such visitor)."""
+    """What the product page shows anyone: its title (the product's name in the content's language), the product
+    as the personal parts and the rules read it (`product`), its stock, and the rendered content around the two
+    personal parts (CONTENT_SLOTS); for a public product, also the whole content an anonymous visitor is given when
+    they ask with no parameters (the most asked page: the personal parts are the same for every such visitor).
 
-    product: Product
+    Kept with the product as plain values (`facts`, catalog.selectors.detail_pages.personal_facts), rebuilt into
+    `product` only when a kept page's reader needs it: the anonymous visitor's page reads none of it. Make one with
+    `of`."""
+
+    title: str
     stock: Decimal
     content: tuple[str, ...]
+    facts: PersonalFacts
     anonymous_content: str | None = None
+
+    @classmethod
+    def of(
+        cls, product: Product, *, stock: Decimal, content: tuple[str, ...], anonymous_content: str | None = None
+    ) -> ProductShown:
+        shown = cls(product.name, stock, content, personal_facts(product), anonymous_content)
+        shown.__dict__["product"] = product  # the product read, for the request that read it: no rebuilding
+        return shown
+
+    @functools.cached_property
+    def product(self) -> Product:
+        return personal_product(self.facts)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Kept without `product`: its facts say it."""
+        return {name: value for name, value in self.__dict__.items() if name != "product"}
 
 
 # The personal parts of the product page, rendered per request into the content kept for everyone: the owner's
@@ -378,13 +407,15 @@ def _product_shown(request: ActorRequest, product_id: int) -> ProductShown:
     html = content_html(content, manage=CONTENT_SLOTS[0], buy=CONTENT_SLOTS[1])
     before, rest = html.split(CONTENT_SLOTS[0])
     middle, after = rest.split(CONTENT_SLOTS[1])
-    shown = ProductShown(product=item, stock=content.stock, content=(before, middle, after))
-    if selectors.product_is_public(item):
-        # An anonymous visitor's parts: no "manage" link (no cooperative's), the box that only prices, at the
-        # minimum order (written as the partials render them: tests/frontend/test_product_content.py).
-        buy = pricing_box_html(item, *_price(item, item.moq))
-        shown = replace(shown, anonymous_content=before + middle + buy + after)
-        read_ahead.keep(key, stamp, shown, PRODUCT_PARTS_SECONDS)
+    if not selectors.product_is_public(item):
+        return ProductShown.of(item, stock=content.stock, content=(before, middle, after))
+    # An anonymous visitor's parts: no "manage" link (no cooperative's), the box that only prices, at the minimum
+    # order (written as the partials render them: tests/frontend/test_product_content.py).
+    buy = pricing_box_html(item, *_price(item, item.moq))
+    shown = ProductShown.of(
+        item, stock=content.stock, content=(before, middle, after), anonymous_content=before + middle + buy + after
+    )
+    read_ahead.keep(key, stamp, shown, PRODUCT_PARTS_SECONDS)
     return shown
 
 
@@ -453,7 +484,7 @@ def product(request: ActorRequest, product_id: int) -> HttpResponse:
         manage, buy = personal_parts(request, context)
         content = before + manage + middle + buy + after
     # Each part rendered by a template, which escaped what it wrote.
-    parts = {"title": shown.product.name, "content": mark_safe(content)}  # noqa: S308
+    parts = {"title": shown.title, "content": mark_safe(content)}  # noqa: S308
     return shell.page(request, PRODUCT_TEMPLATE, parts)
 
 

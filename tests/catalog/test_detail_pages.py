@@ -51,7 +51,7 @@ def _orm_product_page(product_id: int) -> ProductPage | None:
 def _written(page: ProductPage, quantity: str) -> str:
     """The page's content with an anonymous visitor's personal parts, asking the price of `quantity`."""
     content = ProductContent.of(page)
-    shown = ProductShown(product=page.product, stock=content.stock, content=())
+    shown = ProductShown.of(page.product, stock=content.stock, content=())
     params = QueryDict(f"quantity={quantity}" if quantity else "")
     manage, buy = personal_parts(None, _personal_context(shown, Actor.anonymous(), params))
     return content_html(content, manage=manage, buy=buy)

@@ -5,6 +5,7 @@ database as the page reads it (published, draft, with and without lots and certi
 
 from __future__ import annotations
 
+import pickle
 import re
 from datetime import date, timedelta
 from decimal import Decimal
@@ -236,7 +237,7 @@ def test_an_anonymous_visitors_pricing_box_is_written_as_the_partials_render_it(
     for language in ("vi", "en"):
         with translation.override(language):
             for product in [*(selectors.product_public_get(product_id=p.pk) for p in products), unpriced]:
-                shown = ProductShown(product=product, stock=Decimal(0), content=())
+                shown = ProductShown.of(product, stock=Decimal(0), content=())
                 manage, buy = personal_parts(None, _personal_context(shown, Actor.anonymous(), QueryDict()))
                 assert manage == ""
                 written = pricing_box_html(product, *_price(product, product.moq))
@@ -261,7 +262,7 @@ def test_a_buyers_cart_box_is_written_as_the_partials_render_it(cooperative, buy
             for product in [*(selectors.product_public_get(product_id=p.pk) for p in products), unpriced]:
                 request = RequestFactory().get(f"/products/{product.pk}/")
                 request.user, request.actor = actor.user, actor  # type: ignore[attr-defined]
-                shown = ProductShown(product=product, stock=Decimal(5), content=())
+                shown = ProductShown.of(product, stock=Decimal(5), content=())
                 manage, buy = personal_parts(request, _personal_context(shown, actor, QueryDict()))
                 assert manage == ""
                 token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', buy)
@@ -271,3 +272,29 @@ def test_a_buyers_cart_box_is_written_as_the_partials_render_it(cooperative, buy
                 )
                 assert written == buy, (product.name, language)
     assert "no price" in buy
+
+
+@pytest.mark.django_db
+def test_a_kept_products_personal_parts_are_those_of_the_product_read(cooperative, buyer, django_assert_num_queries):
+    """The content is kept with the product as the values its personal parts, its title and its rules read
+    (ProductShown's facts), not as the product: read back, it gives each visitor — anyone, a buyer, the owner — the
+    same parts as the product read did, with or without a quantity typed (priced in a later tier, or refused), and
+    no query to read a field left out."""
+    product = make_product(
+        cooperative, name="Mật ong", unit="tan", moq="2.5", order_multiple="0.5", tiers=[("2.5", 9000), ("10", 8500)]
+    )
+    read = selectors.product_public_get(product_id=product.pk)
+    shown = ProductShown.of(read, stock=Decimal(5), content=("a", "b", "c"))
+    kept = pickle.loads(pickle.dumps(shown))  # as the cache keeps it
+    assert "product" not in kept.__dict__
+    assert (kept.title, kept.stock, kept.content) == (shown.title, shown.stock, shown.content)
+    visitors = [Actor.anonymous(), actor_for(buyer), actor_for(cooperative)]
+    asked = [QueryDict(), QueryDict("quantity=12,5"), QueryDict("quantity=1")]
+    for language in ("vi", "en"):
+        with translation.override(language):
+            expected = [personal_parts(None, _personal_context(shown, a, params)) for a in visitors for params in asked]
+            with django_assert_num_queries(0):
+                written = [personal_parts(None, _personal_context(kept, a, params)) for a in visitors for params in asked]
+            assert written == expected, language
+    assert any('data-action="edit"' in manage for manage, _buy in written)
+    assert any("add-to-cart" in buy for _manage, buy in written)
