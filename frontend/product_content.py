@@ -323,11 +323,11 @@ def _lots(content: ProductContent, s: _Setting) -> str:
     )
 
 
-def pricing_box_html(product: Product, quote: PriceQuote | None, quote_error: str | None) -> str:
+def pricing_box_html(product: Product, quote: str) -> str:
     """partials/product_buy.html for a visitor who does not buy here (the form only prices; a buyer's posts to
-    their cart with their token), its box at the minimum order, with the price of that (`quote`) or why there is
-    none: an anonymous visitor's part of the page, written for every product page not kept (rendering it cost
-    ~0.3 ms of CPU)."""
+    their cart with their token), its box at the minimum order, with `quote` (`quote_html` of the price of that, or
+    of why there is none): an anonymous visitor's part of the page, written for every product page not kept
+    (rendering it cost ~0.3 ms of CPU)."""
     s = _setting(get_language(), get_script_prefix(), get_urlconf())
     path = f"{s.product[0]}{int(product.pk)}{s.product[1]}"
     how_much = _("How much? (in %(unit)s)") % {"unit": _value(product.unit_symbol)}
@@ -343,19 +343,17 @@ def pricing_box_html(product: Product, quote: PriceQuote | None, quote_error: st
         """hx-vals='{"part": "quote"}'>\n"""
         f'          <button class="button secondary" type="submit">{s.words["Work out the price"]}</button>'
         "</div></div>\n"
-        f'        <div id="quote" aria-live="polite">{quote_html(product, quote, quote_error, s.language)}</div>\n'
+        f'        <div id="quote" aria-live="polite">{quote}</div>\n'
         "      </form>\n"
         "      "
     )
 
 
-def cart_box_html(
-    product: Product, quote: PriceQuote | None, quote_error: str | None, *, csrf_token: str, next_path: str
-) -> str:
+def cart_box_html(product: Product, quote: str, *, csrf_token: str, next_path: str) -> str:
     """partials/product_buy.html for a buyer of a product in stock (the form posts to their cart with their token
-    and comes back to `next_path`), its box at the minimum order, with the price of that (`quote`) or why there is
-    none: what every buyer's page of a public product asked with no parameters shows but the token (rendering the
-    partials with the request's context cost ~1 ms of CPU)."""
+    and comes back to `next_path`), its box at the minimum order, with `quote` (as for `pricing_box_html`): what
+    every buyer's page of a public product asked with no parameters shows but the token (rendering the partials
+    with the request's context cost ~1 ms of CPU)."""
     s = _setting(get_language(), get_script_prefix(), get_urlconf())
     path = f"{s.product[0]}{int(product.pk)}{s.product[1]}"
     how_much = _("How much? (in %(unit)s)") % {"unit": _value(product.unit_symbol)}
@@ -374,14 +372,17 @@ def cart_box_html(
         """hx-vals='{"part": "quote"}'>\n"""
         f'          <button class="button" type="submit">{s.words["Add to cart"]}</button>\n'
         "          </div></div>\n"
-        f'        <div id="quote" aria-live="polite">{quote_html(product, quote, quote_error, s.language)}</div>\n'
+        f'        <div id="quote" aria-live="polite">{quote}</div>\n'
         "      </form>\n"
         "      "
     )
 
 
-def quote_html(product: Product, quote: PriceQuote | None, quote_error: str | None, language: str | None) -> str:
-    """partials/quote.html (its file ends with a newline), in `language` (the active one's code)."""
+def quote_html(
+    product: Product, quote: PriceQuote | None, quote_error: str | None, language: str | None = None
+) -> str:
+    """partials/quote.html (its file ends with a newline): the price of a quantity (`quote`) or why there is none
+    (`language`: the active one's code, when the caller knows it already)."""
     if quote is not None:
         words = _("%(q)s at %(price)s/%(unit)s = <strong>%(total)s</strong>") % {
             "q": _value(qty(quote.quantity, product.unit, language=language)),

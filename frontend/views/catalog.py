@@ -43,7 +43,7 @@ from frontend import shell, trace_content
 from frontend.conditional import conditional_page
 from frontend.csrf import page_token
 from frontend.fragments import fragment_key, fragment_part, kept_parts, product_cards, results_html
-from frontend.product_content import ProductContent, cart_box_html, content_html, pricing_box_html
+from frontend.product_content import ProductContent, cart_box_html, content_html, pricing_box_html, quote_html
 from frontend.schema_forms import Choices, SchemaForm
 from market.core import inputs as core_inputs
 from market.core import read_ahead
@@ -363,12 +363,19 @@ class ProductShown:
     content: tuple[str, ...]
     facts: PersonalFacts
     anonymous_content: str | None = None
+    moq_quote: str | None = None  # with it, the price at the minimum order as the quantity box writes it
 
     @classmethod
     def of(
-        cls, product: Product, *, stock: Decimal, content: tuple[str, ...], anonymous_content: str | None = None
+        cls,
+        product: Product,
+        *,
+        stock: Decimal,
+        content: tuple[str, ...],
+        anonymous_content: str | None = None,
+        moq_quote: str | None = None,
     ) -> ProductShown:
-        shown = cls(product.name, stock, content, personal_facts(product), anonymous_content)
+        shown = cls(product.name, stock, content, personal_facts(product), anonymous_content, moq_quote)
         shown.__dict__["product"] = product  # the product read, for the request that read it: no rebuilding
         return shown
 
@@ -411,9 +418,14 @@ def _product_shown(request: ActorRequest, product_id: int) -> ProductShown:
         return ProductShown.of(item, stock=content.stock, content=(before, middle, after))
     # An anonymous visitor's parts: no "manage" link (no cooperative's), the box that only prices, at the minimum
     # order (written as the partials render them: tests/frontend/test_product_content.py).
-    buy = pricing_box_html(item, *_price(item, item.moq))
+    moq_quote = quote_html(item, *_price(item, item.moq))
+    buy = pricing_box_html(item, moq_quote)
     shown = ProductShown.of(
-        item, stock=content.stock, content=(before, middle, after), anonymous_content=before + middle + buy + after
+        item,
+        stock=content.stock,
+        content=(before, middle, after),
+        anonymous_content=before + middle + buy + after,
+        moq_quote=moq_quote,
     )
     read_ahead.keep(key, stamp, shown, PRODUCT_PARTS_SECONDS)
     return shown
@@ -454,18 +466,19 @@ def _everyones_content(request: ActorRequest, shown: ProductShown) -> str | None
     else's): the anonymous visitor's, or for a buyer of a product in stock, the same with the cart's box and their
     token. Those personal parts are the same for every such visitor (no "manage" link, the box at the minimum
     order): written without the partials' renders, the quantity form and the query's reading (~1.5 ms of CPU)."""
-    actor, item = request.actor, shown.product
-    if shown.anonymous_content is None or request.GET:
+    actor = request.actor
+    if shown.anonymous_content is None or shown.moq_quote is None or request.GET:
         return None
     if not actor.is_authenticated:
-        return shown.anonymous_content
+        return shown.anonymous_content  # the product itself unread (a kept page's: not rebuilt)
+    item = shown.product
     if ProductAction.EDIT in product_actions(actor=actor, obj=item):  # the product's cooperative: its "manage" link
         return None
     if not (actor.is_buyer and shown.stock):
         return shown.anonymous_content  # the box that only prices, as partials/product_buy.html writes it for them
     before, middle, after = shown.content
     token, next_path = page_token(request), request.get_full_path()
-    return before + middle + cart_box_html(item, *_price(item, item.moq), csrf_token=token, next_path=next_path) + after
+    return before + middle + cart_box_html(item, shown.moq_quote, csrf_token=token, next_path=next_path) + after
 
 
 @require_safe

@@ -32,7 +32,14 @@ from catalog.models import (
 from catalog.selectors import Badge
 from catalog.selectors.categories import CategoryNode
 from catalog.selectors.detail_pages import ProductPage
-from frontend.product_content import CONTENT_TEMPLATE, ProductContent, cart_box_html, content_html, pricing_box_html
+from frontend.product_content import (
+    CONTENT_TEMPLATE,
+    ProductContent,
+    cart_box_html,
+    content_html,
+    pricing_box_html,
+    quote_html,
+)
 from frontend.views.catalog import ProductShown, _personal_context, _price, personal_parts
 from market.core import rows
 from market.organisations.models import Organisation
@@ -240,7 +247,7 @@ def test_an_anonymous_visitors_pricing_box_is_written_as_the_partials_render_it(
                 shown = ProductShown.of(product, stock=Decimal(0), content=())
                 manage, buy = personal_parts(None, _personal_context(shown, Actor.anonymous(), QueryDict()))
                 assert manage == ""
-                written = pricing_box_html(product, *_price(product, product.moq))
+                written = pricing_box_html(product, quote_html(product, *_price(product, product.moq)))
                 assert written == buy, (product.name, language)
     assert "no price" in buy
 
@@ -268,7 +275,10 @@ def test_a_buyers_cart_box_is_written_as_the_partials_render_it(cooperative, buy
                 token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', buy)
                 assert token is not None
                 written = cart_box_html(
-                    product, *_price(product, product.moq), csrf_token=token.group(1), next_path=request.get_full_path()
+                    product,
+                    quote_html(product, *_price(product, product.moq)),
+                    csrf_token=token.group(1),
+                    next_path=request.get_full_path(),
                 )
                 assert written == buy, (product.name, language)
     assert "no price" in buy
