@@ -298,8 +298,8 @@ def _lots(content: ProductContent, s: _Setting) -> str:
             f'      <td><a href="{_path(s.trace, lot.public_id)}">{_value(lot.code)}</a></td>\n'
             f'      <td data-label="{harvested}">{_day(lot.harvest_date, language)}</td>\n'
             f'      <td data-label="{best_before}">{_day(lot.expiry_date, language) or "—"}</td>\n'
-            f'      <td data-label="{available}" class="num">{_value(qty(lot.quantity_available, unit, language=language))}'
-            "</td>\n"
+            f'      <td data-label="{available}" class="num">'
+            f"{_value(qty(lot.quantity_available, unit, language=language))}</td>\n"
             "    </tr>"
             for lot in content.lots
         )
@@ -337,7 +337,8 @@ def pricing_box_html(product: Product, quote: str) -> str:
         "        \n"
         f'        <div class="field"><label for="quantity">{how_much}</label>\n'
         '          <div class="inline-form"><input id="quantity" name="quantity" type="text" inputmode="decimal" '
-        f'autocomplete="off" value="{_value(format_input_decimal(product.moq, language=s.language))}" class="qty-input" '
+        f'autocomplete="off" value="{_value(format_input_decimal(product.moq, language=s.language))}" '
+        'class="qty-input" '
         'aria-describedby="quote"\n'
         f'            hx-get="{path}" hx-trigger="input changed delay:400ms" hx-target="#quote" hx-include="this" '
         """hx-vals='{"part": "quote"}'>\n"""
@@ -366,7 +367,8 @@ def cart_box_html(product: Product, quote: str, *, csrf_token: str, next_path: s
         f'<input type="hidden" name="next" value="{_value(next_path)}">\n'
         f'        <div class="field"><label for="cart-quantity">{how_much}</label>\n'
         '          <div class="inline-form"><input id="cart-quantity" name="quantity" type="text" inputmode="decimal" '
-        f'autocomplete="off" value="{_value(format_input_decimal(product.moq, language=s.language))}" class="qty-input" '
+        f'autocomplete="off" value="{_value(format_input_decimal(product.moq, language=s.language))}" '
+        'class="qty-input" '
         'aria-describedby="quote"\n'
         f'            hx-get="{path}" hx-trigger="input changed delay:400ms" hx-target="#quote" hx-include="this" '
         """hx-vals='{"part": "quote"}'>\n"""
@@ -378,9 +380,7 @@ def cart_box_html(product: Product, quote: str, *, csrf_token: str, next_path: s
     )
 
 
-def quote_html(
-    product: Product, quote: PriceQuote | None, quote_error: str | None, language: str | None = None
-) -> str:
+def quote_html(product: Product, quote: PriceQuote | None, quote_error: str | None, language: str | None = None) -> str:
     """partials/quote.html (its file ends with a newline): the price of a quantity (`quote`) or why there is none
     (`language`: the active one's code, when the caller knows it already)."""
     if quote is not None:

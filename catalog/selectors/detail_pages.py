@@ -181,7 +181,9 @@ def _product_page(row: ProductRow) -> ProductPage:
 
 # What a product page's personal parts (the quantity box and its price, the "manage" link), its title and the
 # product's rules (catalog.policy) read of the product, besides its tiers.
-PERSONAL_FIELDS = ("id", "cooperative_id", "status", "name_vi", "name_en", "unit", "moq", "order_multiple", "price_from")
+PERSONAL_FIELDS = (
+    "id", "cooperative_id", "status", "name_vi", "name_en", "unit", "moq", "order_multiple", "price_from",
+)  # fmt: skip
 # The values of PERSONAL_FIELDS, and the tiers' (id, min_quantity, unit_price).
 PersonalFacts = tuple[tuple[Any, ...], tuple[tuple[Any, ...], ...]]
 

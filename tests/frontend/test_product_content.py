@@ -295,16 +295,16 @@ def test_a_kept_products_personal_parts_are_those_of_the_product_read(cooperativ
     )
     read = selectors.product_public_get(product_id=product.pk)
     shown = ProductShown.of(read, stock=Decimal(5), content=("a", "b", "c"))
-    kept = pickle.loads(pickle.dumps(shown))  # as the cache keeps it
+    kept = pickle.loads(pickle.dumps(shown))  # noqa: S301 (as the cache keeps it: our own bytes)
     assert "product" not in kept.__dict__
     assert (kept.title, kept.stock, kept.content) == (shown.title, shown.stock, shown.content)
     visitors = [Actor.anonymous(), actor_for(buyer), actor_for(cooperative)]
     asked = [QueryDict(), QueryDict("quantity=12,5"), QueryDict("quantity=1")]
     for language in ("vi", "en"):
         with translation.override(language):
-            expected = [personal_parts(None, _personal_context(shown, a, params)) for a in visitors for params in asked]
+            expected = [personal_parts(None, _personal_context(shown, a, p)) for a in visitors for p in asked]
             with django_assert_num_queries(0):
-                written = [personal_parts(None, _personal_context(kept, a, params)) for a in visitors for params in asked]
+                written = [personal_parts(None, _personal_context(kept, a, p)) for a in visitors for p in asked]
             assert written == expected, language
     assert any('data-action="edit"' in manage for manage, _buy in written)
     assert any("add-to-cart" in buy for _manage, buy in written)
