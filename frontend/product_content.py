@@ -61,7 +61,7 @@ class ProductContent:
             certificates=certificates,
             lots=lots,
             stock=selectors.stock_of(lots),
-            images=list(product.images.all()),
+            images=page.images,
             path=selectors.category_path(product.category_id),
         )
 

@@ -45,12 +45,15 @@ from market.organisations.permissions import Actor
 
 @dataclass(frozen=True)
 class ProductPage:
-    """A public product with its cooperative, category, VAT category, tiers and images, the certificates in force
-    that cover it and its lots in stock (first to expire first)."""
+    """A public product with its cooperative, category, VAT category and tiers, the certificates in force that
+    cover it, its lots in stock (first to expire first) and its images (by position). The images are not left
+    prefetched on the product: nothing else of the page reads them there, and setting a relation's prefetched rows
+    builds its filtered QuerySet (~40 µs of CPU)."""
 
     product: Product
     certificates: list[Certificate]
     lots: list[HarvestLot]
+    images: list[ProductImage]
 
 
 def product_page_for(*, actor: Actor, product_id: int) -> ProductPage:
@@ -66,7 +69,10 @@ def product_page_for(*, actor: Actor, product_id: int) -> ProductPage:
     if product is None:
         product = product_public_get(product_id=product_id)
     return ProductPage(
-        product=product, certificates=certificates_in_force_for(product=product), lots=lots_in_stock(product=product)
+        product=product,
+        certificates=certificates_in_force_for(product=product),
+        lots=lots_in_stock(product=product),
+        images=list(product.images.all()),
     )
 
 
@@ -142,7 +148,6 @@ def _product_page(row: ProductRow) -> ProductPage:
         )
         for image_id, image, thumbnail, width, height, alt_text, position in row.images
     ]
-    rows.prefetched(product, "images", images)
     certificates = [
         rows.instance_of(
             Certificate,
@@ -176,7 +181,7 @@ def _product_page(row: ProductRow) -> ProductPage:
     ]
     for lot in lots:
         lot.product = product
-    return ProductPage(product=product, certificates=certificates, lots=lots)
+    return ProductPage(product=product, certificates=certificates, lots=lots, images=images)
 
 
 # What a product page's personal parts (the quantity box and its price, the "manage" link), its title and the

@@ -351,8 +351,10 @@ def _product_reads(request: ActorRequest, product_id: int) -> list[str]:
 class ProductShown:
     """What the product page shows anyone: its title (the product's name in the content's language), the product
     as the personal parts and the rules read it (`product`), its stock, and the rendered content around the two
-    personal parts (CONTENT_SLOTS); for a public product, also the whole content an anonymous visitor is given when
-    they ask with no parameters (the most asked page: the personal parts are the same for every such visitor).
+    personal parts (CONTENT_SLOTS); for a public product, also what anyone asking with no parameters is given in
+    the quantity box's place (the most asked page: the personal parts are the same for every such visitor): an
+    anonymous visitor's box (`pricing_box`: see `anonymous_content`), and the price at the minimum order as every
+    box writes it (`moq_quote`).
 
     Kept with the product as plain values (`facts`, catalog.selectors.detail_pages.personal_facts), rebuilt into
     `product` only when a kept page's reader needs it: the anonymous visitor's page reads none of it. Make one with
@@ -362,8 +364,8 @@ class ProductShown:
     stock: Decimal
     content: tuple[str, ...]
     facts: PersonalFacts
-    anonymous_content: str | None = None
-    moq_quote: str | None = None  # with it, the price at the minimum order as the quantity box writes it
+    pricing_box: str | None = None
+    moq_quote: str | None = None
 
     @classmethod
     def of(
@@ -372,10 +374,10 @@ class ProductShown:
         *,
         stock: Decimal,
         content: tuple[str, ...],
-        anonymous_content: str | None = None,
+        pricing_box: str | None = None,
         moq_quote: str | None = None,
     ) -> ProductShown:
-        shown = cls(product.name, stock, content, personal_facts(product), anonymous_content, moq_quote)
+        shown = cls(product.name, stock, content, personal_facts(product), pricing_box, moq_quote)
         shown.__dict__["product"] = product  # the product read, for the request that read it: no rebuilding
         return shown
 
@@ -386,6 +388,15 @@ class ProductShown:
     def __getstate__(self) -> dict[str, Any]:
         """Kept without `product`: its facts say it."""
         return {name: value for name, value in self.__dict__.items() if name != "product"}
+
+    @property
+    def anonymous_content(self) -> str | None:
+        """The whole content an anonymous visitor is given when they ask with no parameters (None: not public). Put
+        together when asked rather than kept: kept, it doubled the bytes pickled, sent and read back."""
+        if self.pricing_box is None:
+            return None
+        before, middle, after = self.content
+        return before + middle + self.pricing_box + after
 
 
 # The personal parts of the product page, rendered per request into the content kept for everyone: the owner's
@@ -419,12 +430,11 @@ def _product_shown(request: ActorRequest, product_id: int) -> ProductShown:
     # An anonymous visitor's parts: no "manage" link (no cooperative's), the box that only prices, at the minimum
     # order (written as the partials render them: tests/frontend/test_product_content.py).
     moq_quote = quote_html(item, *_price(item, item.moq))
-    buy = pricing_box_html(item, moq_quote)
     shown = ProductShown.of(
         item,
         stock=content.stock,
         content=(before, middle, after),
-        anonymous_content=before + middle + buy + after,
+        pricing_box=pricing_box_html(item, moq_quote),
         moq_quote=moq_quote,
     )
     read_ahead.keep(key, stamp, shown, PRODUCT_PARTS_SECONDS)
@@ -466,16 +476,16 @@ def _everyones_content(request: ActorRequest, shown: ProductShown) -> str | None
     else's): the anonymous visitor's, or for a buyer of a product in stock, the same with the cart's box and their
     token. Those personal parts are the same for every such visitor (no "manage" link, the box at the minimum
     order): written without the partials' renders, the quantity form and the query's reading (~1.5 ms of CPU)."""
-    actor = request.actor
-    if shown.anonymous_content is None or shown.moq_quote is None or request.GET:
+    actor, anyones = request.actor, shown.anonymous_content
+    if anyones is None or shown.moq_quote is None or request.GET:
         return None
     if not actor.is_authenticated:
-        return shown.anonymous_content  # the product itself unread (a kept page's: not rebuilt)
+        return anyones  # the product itself unread (a kept page's: not rebuilt)
     item = shown.product
     if ProductAction.EDIT in product_actions(actor=actor, obj=item):  # the product's cooperative: its "manage" link
         return None
     if not (actor.is_buyer and shown.stock):
-        return shown.anonymous_content  # the box that only prices, as partials/product_buy.html writes it for them
+        return anyones  # the box that only prices, as partials/product_buy.html writes it for them
     before, middle, after = shown.content
     token, next_path = page_token(request), request.get_full_path()
     return before + middle + cart_box_html(item, shown.moq_quote, csrf_token=token, next_path=next_path) + after

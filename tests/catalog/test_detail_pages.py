@@ -45,7 +45,8 @@ def _orm_product_page(product_id: int) -> ProductPage | None:
     if product is None:
         return None
     certificates = selectors.certificates_in_force_for(product=product)
-    return ProductPage(product=product, certificates=certificates, lots=selectors.lots_in_stock(product=product))
+    lots = selectors.lots_in_stock(product=product)
+    return ProductPage(product=product, certificates=certificates, lots=lots, images=list(product.images.all()))
 
 
 def _written(page: ProductPage, quantity: str) -> str:
@@ -84,7 +85,7 @@ def test_the_product_page_from_one_statement_is_written_as_from_the_orm(
     assert [c.number for c in full.certificates] == ["OCOP-3", "OCOP-5", "VG-2", "VG-1"]
     assert [lot.code for lot in full.lots] == ["SOON", "LATE", "OPEN"]
     assert MARKUP in full.product.cooperative.description
-    assert len(full.product.images.all()) == 2
+    assert len(full.images) == 2
 
 
 def test_the_owner_and_staff_read_every_status(catalogue, cooperative, alliance, staff_user):

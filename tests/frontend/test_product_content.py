@@ -198,7 +198,9 @@ def _read(product: Product, actor: Actor) -> ProductContent:
     item = selectors.product_visible_get(actor=actor, product_id=product.pk)
     certificates = selectors.certificates_in_force_for(product=item)
     lots = selectors.lots_in_stock(product=item)
-    return ProductContent.of(ProductPage(product=item, certificates=certificates, lots=lots))
+    return ProductContent.of(
+        ProductPage(product=item, certificates=certificates, lots=lots, images=list(item.images.all()))
+    )
 
 
 @pytest.mark.django_db
