@@ -383,11 +383,18 @@ class ProductShown:
 
     @functools.cached_property
     def product(self) -> Product:
-        return personal_product(self.facts)
+        """The product, with its tiers to price a quantity."""
+        return personal_product(self.facts, priced=True)
+
+    @functools.cached_property
+    def unpriced_product(self) -> Product:
+        """The product for what prices no quantity (the rules; the boxes at the minimum order, priced by `moq_quote`):
+        on a kept page, rebuilt without its tiers."""
+        return self.__dict__.get("product") or personal_product(self.facts, priced=False)
 
     def __getstate__(self) -> dict[str, Any]:
-        """Kept without `product`: its facts say it."""
-        return {name: value for name, value in self.__dict__.items() if name != "product"}
+        """Kept without the product: its facts say it."""
+        return {name: value for name, value in self.__dict__.items() if name not in ("product", "unpriced_product")}
 
     @property
     def anonymous_content(self) -> str | None:
@@ -481,7 +488,7 @@ def _everyones_content(request: ActorRequest, shown: ProductShown) -> str | None
         return None
     if not actor.is_authenticated:
         return anyones  # the product itself unread (a kept page's: not rebuilt)
-    item = shown.product
+    item = shown.unpriced_product
     if ProductAction.EDIT in product_actions(actor=actor, obj=item):  # the product's cooperative: its "manage" link
         return None
     if not (actor.is_buyer and shown.stock):

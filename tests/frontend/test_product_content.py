@@ -29,6 +29,7 @@ from catalog.models import (
     ProductStatus,
     VatCategory,
 )
+from catalog.policy import product_actions
 from catalog.selectors import Badge
 from catalog.selectors.categories import CategoryNode
 from catalog.selectors.detail_pages import ProductPage
@@ -310,3 +311,10 @@ def test_a_kept_products_personal_parts_are_those_of_the_product_read(cooperativ
             assert written == expected, language
     assert any('data-action="edit"' in manage for manage, _buy in written)
     assert any("add-to-cart" in buy for _manage, buy in written)
+    # What prices nothing (the rules; the boxes at the minimum order) reads the product rebuilt without its tiers.
+    unpriced = pickle.loads(pickle.dumps(shown)).unpriced_product  # noqa: S301 (as above)
+    with django_assert_num_queries(0):
+        assert [product_actions(actor=a, obj=unpriced) for a in visitors] == [
+            product_actions(actor=a, obj=read) for a in visitors
+        ]
+        assert (unpriced.pk, unpriced.unit_symbol, unpriced.moq) == (read.pk, read.unit_symbol, read.moq)
