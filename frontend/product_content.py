@@ -56,7 +56,7 @@ class ProductContent:
         product, certificates, lots = page.product, page.certificates, page.lots
         return cls(
             product=product,
-            tiers=selectors.price_tiers_for(product=product),
+            tiers=page.tiers,
             badges=selectors.badges_of(certificates),
             certificates=certificates,
             lots=lots,

@@ -45,12 +45,13 @@ from market.organisations.permissions import Actor
 
 @dataclass(frozen=True)
 class ProductPage:
-    """A public product with its cooperative, category, VAT category and tiers, the certificates in force that
-    cover it, its lots in stock (first to expire first) and its images (by position). The images are not left
-    prefetched on the product: nothing else of the page reads them there, and setting a relation's prefetched rows
-    builds its filtered QuerySet (~40 µs of CPU)."""
+    """A public product with its cooperative, category and VAT category, its tiers (by quantity), the certificates
+    in force that cover it, its lots in stock (first to expire first) and its images (by position). The tiers and
+    images are not left prefetched on the product read in one statement: the page reads them here (and prices with
+    `price_among`), and setting a relation's prefetched rows builds its filtered QuerySet (~40 µs of CPU each)."""
 
     product: Product
+    tiers: list[PriceTier]
     certificates: list[Certificate]
     lots: list[HarvestLot]
     images: list[ProductImage]
@@ -70,6 +71,7 @@ def product_page_for(*, actor: Actor, product_id: int) -> ProductPage:
         product = product_public_get(product_id=product_id)
     return ProductPage(
         product=product,
+        tiers=price_tiers_for(product=product),
         certificates=certificates_in_force_for(product=product),
         lots=lots_in_stock(product=product),
         images=list(product.images.all()),
@@ -131,7 +133,6 @@ def _product_page(row: ProductRow) -> ProductPage:
         )
         for t in row.tiers
     ]
-    rows.prefetched(product, "price_tiers", tiers)
     images = [
         rows.instance_of(
             ProductImage,
@@ -181,11 +182,11 @@ def _product_page(row: ProductRow) -> ProductPage:
     ]
     for lot in lots:
         lot.product = product
-    return ProductPage(product=product, certificates=certificates, lots=lots, images=images)
+    return ProductPage(product=product, tiers=tiers, certificates=certificates, lots=lots, images=images)
 
 
-# What a product page's personal parts (the quantity box and its price, the "manage" link), its title and the
-# product's rules (catalog.policy) read of the product, besides its tiers.
+# What a product page's personal parts (the quantity box, the "manage" link), its title and the product's rules
+# (catalog.policy) read of the product; its tiers price the box's quantity (`price_among`).
 PERSONAL_FIELDS = (
     "id", "cooperative_id", "status", "name_vi", "name_en", "unit", "moq", "order_multiple", "price_from",
 )  # fmt: skip
@@ -193,33 +194,29 @@ PERSONAL_FIELDS = (
 PersonalFacts = tuple[tuple[Any, ...], tuple[tuple[Any, ...], ...]]
 
 
-def personal_facts(product: Product) -> PersonalFacts:
-    """What `personal_product` rebuilds the product from: plain values, for a page's content kept with them
-    (pickling the product with its relations and its tiers' prefetched QuerySet cost ~80 µs of CPU per page kept,
-    and reading it back ~55 µs per kept page served)."""
-    tiers = tuple((tier.pk, tier.min_quantity, tier.unit_price) for tier in price_tiers_for(product=product))
-    return tuple(getattr(product, name) for name in PERSONAL_FIELDS), tiers
+def personal_facts(product: Product, tiers: list[PriceTier]) -> PersonalFacts:
+    """What `personal_product` and `personal_tiers` rebuild the product and its tiers from: plain values, for a
+    page's content kept with them (pickling the product with its relations and its tiers' prefetched QuerySet cost
+    ~80 µs of CPU per page kept, and reading it back ~55 µs per kept page served)."""
+    values = tuple(getattr(product, name) for name in PERSONAL_FIELDS)
+    return values, tuple((tier.pk, tier.min_quantity, tier.unit_price) for tier in tiers)
 
 
-def personal_product(facts: PersonalFacts, *, priced: bool) -> Product:
+def personal_product(facts: PersonalFacts) -> Product:
     """The product of `personal_facts` with only PERSONAL_FIELDS (a field left out is read on use: the tests count
-    the queries), and its tiers when it is `priced` (setting them as its prefetched rows costs ~40 µs of CPU: what
-    prices no quantity does without)."""
-    values, tiers = facts
-    product = rows.instance_of(Product, dict(zip(PERSONAL_FIELDS, values, strict=True)))
-    if not priced:
-        return product
-    rows.prefetched(
-        product,
-        "price_tiers",
-        [
-            rows.instance_of(
-                PriceTier, {"id": tier_id, "product_id": product.pk, "min_quantity": quantity, "unit_price": price}
-            )
-            for tier_id, quantity, price in tiers
-        ],
-    )
-    return product
+    the queries)."""
+    return rows.instance_of(Product, dict(zip(PERSONAL_FIELDS, facts[0], strict=True)))
+
+
+def personal_tiers(facts: PersonalFacts) -> list[PriceTier]:
+    """The tiers of `personal_facts`."""
+    product_id = facts[0][PERSONAL_FIELDS.index("id")]
+    return [
+        rows.instance_of(
+            PriceTier, {"id": tier_id, "product_id": product_id, "min_quantity": quantity, "unit_price": price}
+        )
+        for tier_id, quantity, price in facts[1]
+    ]
 
 
 def _day(text: str | None) -> date | None:

@@ -27,7 +27,7 @@ from catalog import gs1, inputs, selectors
 from catalog.cache import DEFAULT_TIMEOUT as FACETS_FRESH_SECONDS
 from catalog.cache import Watched, catalog_version, digital_link_ident, one_version, version_keys, versions
 from catalog.commands import Sort
-from catalog.models import CertificateKind, Product
+from catalog.models import CertificateKind, PriceTier, Product
 from catalog.policy import ProductAction, allowed, product_actions
 from catalog.pricing import PriceQuote
 from catalog.selectors.detail_pages import (
@@ -35,6 +35,7 @@ from catalog.selectors.detail_pages import (
     TracePage,
     personal_facts,
     personal_product,
+    personal_tiers,
     product_page_for,
     trace_page_for,
     trace_page_of,
@@ -297,20 +298,23 @@ class ProductPageQuery(serializers.Serializer):
     part = core_inputs.ChoiceInput(PagePart, required=False)
 
 
-def _quote(product: Product, params: Any) -> tuple[PriceQuote | None, str | None, PagePart | None]:
+def _quote(
+    product: Product, tiers: list[PriceTier], params: Any
+) -> tuple[PriceQuote | None, str | None, PagePart | None]:
     """(the price of the quantity asked, or why there is none, and which part of the page is asked for)."""
     values, errors = inputs.read_query_leniently(ProductPageQuery, params, context={"unit": product.unit})
     part = values.get("part")
     if errors.get("quantity"):
         return None, "; ".join(errors["quantity"]), part
-    quote, error = _price(product, values.get("quantity") or product.moq)  # the box starts at the minimum order
+    # The box starts at the minimum order.
+    quote, error = _price(product, tiers, values.get("quantity") or product.moq)
     return quote, error, part
 
 
-def _price(product: Product, quantity: Decimal) -> tuple[PriceQuote | None, str | None]:
-    """(the price of `quantity`, or why there is none)."""
+def _price(product: Product, tiers: list[PriceTier], quantity: Decimal) -> tuple[PriceQuote | None, str | None]:
+    """(the price of `quantity` among the product's `tiers`, or why there is none)."""
     try:
-        return selectors.price_for_quantity(product=product, quantity=quantity), None
+        return selectors.price_among(product=product, tiers=tiers, quantity=quantity), None
     except ApplicationError as error:
         return None, "; ".join(m for ms in error.fields.values() for m in ms) or error.message
 
@@ -350,15 +354,16 @@ def _product_reads(request: ActorRequest, product_id: int) -> list[str]:
 @dataclass(frozen=True)
 class ProductShown:
     """What the product page shows anyone: its title (the product's name in the content's language), the product
-    as the personal parts and the rules read it (`product`), its stock, and the rendered content around the two
+    as the personal parts and the rules read it (`product`) and its tiers (by quantity: the box's price), its stock,
+    and the rendered content around the two
     personal parts (CONTENT_SLOTS); for a public product, also what anyone asking with no parameters is given in
     the quantity box's place (the most asked page: the personal parts are the same for every such visitor): an
     anonymous visitor's box (`pricing_box`: see `anonymous_content`), and the price at the minimum order as every
     box writes it (`moq_quote`).
 
-    Kept with the product as plain values (`facts`, catalog.selectors.detail_pages.personal_facts), rebuilt into
-    `product` only when a kept page's reader needs it: the anonymous visitor's page reads none of it. Make one with
-    `of`."""
+    Kept with the product and its tiers as plain values (`facts`, catalog.selectors.detail_pages.personal_facts),
+    rebuilt into `product` and `tiers` only when a kept page's reader needs them: the anonymous visitor's page reads
+    neither. Make one with `of`."""
 
     title: str
     stock: Decimal
@@ -371,30 +376,29 @@ class ProductShown:
     def of(
         cls,
         product: Product,
+        tiers: list[PriceTier],
         *,
         stock: Decimal,
         content: tuple[str, ...],
         pricing_box: str | None = None,
         moq_quote: str | None = None,
     ) -> ProductShown:
-        shown = cls(product.name, stock, content, personal_facts(product), pricing_box, moq_quote)
-        shown.__dict__["product"] = product  # the product read, for the request that read it: no rebuilding
+        shown = cls(product.name, stock, content, personal_facts(product, tiers), pricing_box, moq_quote)
+        # What was read, for the request that read it: nothing rebuilt.
+        shown.__dict__.update(product=product, tiers=tiers)
         return shown
 
     @functools.cached_property
     def product(self) -> Product:
-        """The product, with its tiers to price a quantity."""
-        return personal_product(self.facts, priced=True)
+        return personal_product(self.facts)
 
     @functools.cached_property
-    def unpriced_product(self) -> Product:
-        """The product for what prices no quantity (the rules; the boxes at the minimum order, priced by `moq_quote`):
-        on a kept page, rebuilt without its tiers."""
-        return self.__dict__.get("product") or personal_product(self.facts, priced=False)
+    def tiers(self) -> list[PriceTier]:
+        return personal_tiers(self.facts)
 
     def __getstate__(self) -> dict[str, Any]:
-        """Kept without the product: its facts say it."""
-        return {name: value for name, value in self.__dict__.items() if name not in ("product", "unpriced_product")}
+        """Kept without the product and its tiers: the facts say them."""
+        return {name: value for name, value in self.__dict__.items() if name not in ("product", "tiers")}
 
     @property
     def anonymous_content(self) -> str | None:
@@ -433,12 +437,13 @@ def _product_shown(request: ActorRequest, product_id: int) -> ProductShown:
     before, rest = html.split(CONTENT_SLOTS[0])
     middle, after = rest.split(CONTENT_SLOTS[1])
     if not selectors.product_is_public(item):
-        return ProductShown.of(item, stock=content.stock, content=(before, middle, after))
+        return ProductShown.of(item, content.tiers, stock=content.stock, content=(before, middle, after))
     # An anonymous visitor's parts: no "manage" link (no cooperative's), the box that only prices, at the minimum
     # order (written as the partials render them: tests/frontend/test_product_content.py).
-    moq_quote = quote_html(item, *_price(item, item.moq))
+    moq_quote = quote_html(item, *_price(item, content.tiers, item.moq))
     shown = ProductShown.of(
         item,
+        content.tiers,
         stock=content.stock,
         content=(before, middle, after),
         pricing_box=pricing_box_html(item, moq_quote),
@@ -451,7 +456,7 @@ def _product_shown(request: ActorRequest, product_id: int) -> ProductShown:
 def _personal_context(shown: ProductShown, actor: Actor, params: QueryDict) -> dict[str, Any]:
     """What the personal parts are rendered from: the visitor's quantity box, its price and their actions."""
     item = shown.product
-    quote, quote_error, part = _quote(item, params)
+    quote, quote_error, part = _quote(item, shown.tiers, params)
     return {
         "product": item,
         "stock": shown.stock,
@@ -488,7 +493,7 @@ def _everyones_content(request: ActorRequest, shown: ProductShown) -> str | None
         return None
     if not actor.is_authenticated:
         return anyones  # the product itself unread (a kept page's: not rebuilt)
-    item = shown.unpriced_product
+    item = shown.product
     if ProductAction.EDIT in product_actions(actor=actor, obj=item):  # the product's cooperative: its "manage" link
         return None
     if not (actor.is_buyer and shown.stock):

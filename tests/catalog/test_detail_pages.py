@@ -46,13 +46,19 @@ def _orm_product_page(product_id: int) -> ProductPage | None:
         return None
     certificates = selectors.certificates_in_force_for(product=product)
     lots = selectors.lots_in_stock(product=product)
-    return ProductPage(product=product, certificates=certificates, lots=lots, images=list(product.images.all()))
+    return ProductPage(
+        product=product,
+        tiers=selectors.price_tiers_for(product=product),
+        certificates=certificates,
+        lots=lots,
+        images=list(product.images.all()),
+    )
 
 
 def _written(page: ProductPage, quantity: str) -> str:
     """The page's content with an anonymous visitor's personal parts, asking the price of `quantity`."""
     content = ProductContent.of(page)
-    shown = ProductShown.of(page.product, stock=content.stock, content=())
+    shown = ProductShown.of(page.product, page.tiers, stock=content.stock, content=())
     params = QueryDict(f"quantity={quantity}" if quantity else "")
     manage, buy = personal_parts(None, _personal_context(shown, Actor.anonymous(), params))
     return content_html(content, manage=manage, buy=buy)

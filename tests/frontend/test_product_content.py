@@ -200,7 +200,13 @@ def _read(product: Product, actor: Actor) -> ProductContent:
     certificates = selectors.certificates_in_force_for(product=item)
     lots = selectors.lots_in_stock(product=item)
     return ProductContent.of(
-        ProductPage(product=item, certificates=certificates, lots=lots, images=list(item.images.all()))
+        ProductPage(
+            product=item,
+            tiers=selectors.price_tiers_for(product=item),
+            certificates=certificates,
+            lots=lots,
+            images=list(item.images.all()),
+        )
     )
 
 
@@ -247,10 +253,11 @@ def test_an_anonymous_visitors_pricing_box_is_written_as_the_partials_render_it(
     for language in ("vi", "en"):
         with translation.override(language):
             for product in [*(selectors.product_public_get(product_id=p.pk) for p in products), unpriced]:
-                shown = ProductShown.of(product, stock=Decimal(0), content=())
+                tiers = selectors.price_tiers_for(product=product)
+                shown = ProductShown.of(product, tiers, stock=Decimal(0), content=())
                 manage, buy = personal_parts(None, _personal_context(shown, Actor.anonymous(), QueryDict()))
                 assert manage == ""
-                written = pricing_box_html(product, quote_html(product, *_price(product, product.moq)))
+                written = pricing_box_html(product, quote_html(product, *_price(product, tiers, product.moq)))
                 assert written == buy, (product.name, language)
     assert "no price" in buy
 
@@ -272,14 +279,15 @@ def test_a_buyers_cart_box_is_written_as_the_partials_render_it(cooperative, buy
             for product in [*(selectors.product_public_get(product_id=p.pk) for p in products), unpriced]:
                 request = RequestFactory().get(f"/products/{product.pk}/")
                 request.user, request.actor = actor.user, actor  # type: ignore[attr-defined]
-                shown = ProductShown.of(product, stock=Decimal(5), content=())
+                tiers = selectors.price_tiers_for(product=product)
+                shown = ProductShown.of(product, tiers, stock=Decimal(5), content=())
                 manage, buy = personal_parts(request, _personal_context(shown, actor, QueryDict()))
                 assert manage == ""
                 token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', buy)
                 assert token is not None
                 written = cart_box_html(
                     product,
-                    quote_html(product, *_price(product, product.moq)),
+                    quote_html(product, *_price(product, tiers, product.moq)),
                     csrf_token=token.group(1),
                     next_path=request.get_full_path(),
                 )
@@ -297,9 +305,10 @@ def test_a_kept_products_personal_parts_are_those_of_the_product_read(cooperativ
         cooperative, name="Mật ong", unit="tan", moq="2.5", order_multiple="0.5", tiers=[("2.5", 9000), ("10", 8500)]
     )
     read = selectors.product_public_get(product_id=product.pk)
-    shown = ProductShown.of(read, stock=Decimal(5), content=("a", "b", "c"))
+    shown = ProductShown.of(read, selectors.price_tiers_for(product=read), stock=Decimal(5), content=("a", "b", "c"))
     kept = pickle.loads(pickle.dumps(shown))  # noqa: S301 (as the cache keeps it: our own bytes)
     assert "product" not in kept.__dict__
+    assert "tiers" not in kept.__dict__
     assert (kept.title, kept.stock, kept.content) == (shown.title, shown.stock, shown.content)
     visitors = [Actor.anonymous(), actor_for(buyer), actor_for(cooperative)]
     asked = [QueryDict(), QueryDict("quantity=12,5"), QueryDict("quantity=1")]
@@ -311,10 +320,10 @@ def test_a_kept_products_personal_parts_are_those_of_the_product_read(cooperativ
             assert written == expected, language
     assert any('data-action="edit"' in manage for manage, _buy in written)
     assert any("add-to-cart" in buy for _manage, buy in written)
-    # What prices nothing (the rules; the boxes at the minimum order) reads the product rebuilt without its tiers.
-    unpriced = pickle.loads(pickle.dumps(shown)).unpriced_product  # noqa: S301 (as above)
+    # What prices nothing (the rules; the boxes at the minimum order) reads the product rebuilt, not its tiers.
+    rebuilt = pickle.loads(pickle.dumps(shown)).product  # noqa: S301 (as above)
     with django_assert_num_queries(0):
-        assert [product_actions(actor=a, obj=unpriced) for a in visitors] == [
+        assert [product_actions(actor=a, obj=rebuilt) for a in visitors] == [
             product_actions(actor=a, obj=read) for a in visitors
         ]
-        assert (unpriced.pk, unpriced.unit_symbol, unpriced.moq) == (read.pk, read.unit_symbol, read.moq)
+        assert (rebuilt.pk, rebuilt.unit_symbol, rebuilt.moq) == (read.pk, read.unit_symbol, read.moq)
