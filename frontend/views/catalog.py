@@ -355,11 +355,10 @@ def _product_reads(request: ActorRequest, product_id: int) -> list[str]:
 class ProductShown:
     """What the product page shows anyone: its title (the product's name in the content's language), the product
     as the personal parts and the rules read it (`product`) and its tiers (by quantity: the box's price), its stock,
-    and the rendered content around the two
-    personal parts (CONTENT_SLOTS); for a public product, also what anyone asking with no parameters is given in
-    the quantity box's place (the most asked page: the personal parts are the same for every such visitor): an
-    anonymous visitor's box (`pricing_box`: see `anonymous_content`), and the price at the minimum order as every
-    box writes it (`moq_quote`).
+    and the rendered content around the two personal parts (CONTENT_SLOTS); for a public product, also what anyone
+    asking with no parameters is given in the quantity box's place (the most asked page: the personal parts are the
+    same for every such visitor): an anonymous visitor's box (`pricing_box`: see `anonymous_content`), and the price
+    at the minimum order as every box writes it (`moq_quote`).
 
     Kept with the product and its tiers as plain values (`facts`, catalog.selectors.detail_pages.personal_facts),
     rebuilt into `product` and `tiers` only when a kept page's reader needs them: the anonymous visitor's page reads
@@ -390,6 +389,7 @@ class ProductShown:
 
     @functools.cached_property
     def product(self) -> Product:
+        """On a kept page, the product with PERSONAL_FIELDS only."""
         return personal_product(self.facts)
 
     @functools.cached_property
