@@ -56,12 +56,12 @@ class ProductContent:
         product, certificates, lots = page.product, page.certificates, page.lots
         return cls(
             product=product,
-            tiers=selectors.price_tiers_for(product=product),
+            tiers=page.tiers,
             badges=selectors.badges_of(certificates),
             certificates=certificates,
             lots=lots,
             stock=selectors.stock_of(lots),
-            images=list(product.images.all()),
+            images=page.images,
             path=selectors.category_path(product.category_id),
         )
 
@@ -74,9 +74,11 @@ class ProductContent:
 
 @dataclass(frozen=True)
 class _Setting:
-    """What every product's content shares in a language: the words (escaped) and the (head, tail) of the paths
-    an argument is written into (escaped)."""
+    """What every product's content shares in a language: the language (its code, as get_language() gives it: asked
+    once, not for each number and day), the words (escaped) and the (head, tail) of the paths an argument is written
+    into (escaped)."""
 
+    language: str | None
     words: dict[str, str]
     catalogue: str
     media: tuple[str, str]
@@ -98,8 +100,9 @@ _WORDS = (
 
 
 @functools.lru_cache(maxsize=16)
-def _setting(_language: str, _prefix: str, _urlconf: str | None) -> _Setting:
+def _setting(language: str | None, _prefix: str, _urlconf: str | None) -> _Setting:
     return _Setting(
+        language=language,
         words={word: escape(_(word)) for word in _WORDS},
         catalogue=escape(fixed_path("frontend:catalogue")),
         media=path_around("catalog-media"),
@@ -119,14 +122,14 @@ def _path(around: tuple[str, str], argument: str | None) -> str:
 def content_html(content: ProductContent, *, manage: str, buy: str) -> str:
     """The page's content around the visitor's two parts, `manage` and `buy` (HTML, written in as they are)."""
     s = _setting(get_language(), get_script_prefix(), get_urlconf())
-    w = s.words
+    w, language = s.words, s.language
     product = content.product
     crumbs = "".join(
         f' › <a href="{s.catalogue}?category={_value(node.id)}">{_value(node.name)}</a>' for node in content.path
     )
     # On a Vietnamese page the English name follows the title (a foreign buyer's search words).
     english_name = ""
-    if product.name_en and get_language() == "vi":
+    if product.name_en and language == "vi":
         english_name = f'<p class="muted" lang="en">{_value(product.name_en)}</p>'
     notice = ""
     if not product.is_published:
@@ -186,21 +189,21 @@ def _gallery(content: ProductContent, s: _Setting) -> str:
 
 
 def _prices(content: ProductContent, s: _Setting, buy: str) -> str:
-    w, product, unit = s.words, content.product, content.product.unit
+    w, product, unit, language = s.words, content.product, content.product.unit, s.language
     rows = []
     for tier, upper in content.tier_rows:
-        low = _value(qty(tier.min_quantity, unit))
+        low = _value(qty(tier.min_quantity, unit, language=language))
         if upper is None:
             span = _("%(q)s or more") % {"q": low}
         else:
-            span = _("%(q)s to under %(upper)s") % {"q": low, "upper": _value(qty(upper, unit))}
-        price = _value(vnd(tier.unit_price))
+            span = _("%(q)s to under %(upper)s") % {"q": low, "upper": _value(qty(upper, unit, language=language))}
+        price = _value(vnd(tier.unit_price, language=language))
         rows.append(f'<tr>\n          <td>{span}</td>\n          <td class="num">{price}</td></tr>')
-    stock = _value(qty(content.stock, unit)) if content.stock else w["Out of stock"]
+    stock = _value(qty(content.stock, unit, language=language)) if content.stock else w["Out of stock"]
     per_base = ""
     if product.priced_per_base_unit and product.price_per_base_unit:
         words = _("From %(price)s per %(unit)s.") % {
-            "price": _value(vnd(product.price_per_base_unit)),
+            "price": _value(vnd(product.price_per_base_unit, language=language)),
             "unit": _value(product.base_unit_symbol),
         }
         per_base = f'<p class="muted small">{words}</p>'
@@ -215,8 +218,9 @@ def _prices(content: ProductContent, s: _Setting, buy: str) -> str:
         f"        <tbody>{''.join(rows)}</tbody>\n"
         "      </table></div>\n"
         '      <dl class="facts">\n'
-        f"        <dt>{w['Minimum order']}</dt><dd>{_value(qty(product.moq, unit))}</dd>\n"
-        f"        <dt>{w['Order in multiples of']}</dt><dd>{_value(qty(product.order_multiple, unit))}</dd>\n"
+        f"        <dt>{w['Minimum order']}</dt><dd>{_value(qty(product.moq, unit, language=language))}</dd>\n"
+        f"        <dt>{w['Order in multiples of']}</dt>"
+        f"<dd>{_value(qty(product.order_multiple, unit, language=language))}</dd>\n"
         f"        <dt>{w['VAT']}</dt><dd>{_value(product.vat_category.name)}</dd>\n"
         f"        <dt>{w['Available now']}</dt><dd>{stock}</dd>\n"
         "      </dl>\n"
@@ -267,7 +271,7 @@ def _cooperative(content: ProductContent, s: _Setting) -> str:
         until = w["until"]
         items = "".join(
             f'<li><span class="badge cert cert-{_value(c.kind)}">{_value(c.badge_label)}</span> {_value(c.number)} · '
-            f"{_value(c.issuer)}{f' · {until} {_day(c.valid_to)}' if c.valid_to else ''}</li>"
+            f"{_value(c.issuer)}{f' · {until} {_day(c.valid_to, s.language)}' if c.valid_to else ''}</li>"
             for c in content.certificates
         )
         certificates = f'<h3>{w["Certificates in force"]}</h3>\n    <ul class="plain">{items}</ul>'
@@ -286,15 +290,16 @@ def _cooperative(content: ProductContent, s: _Setting) -> str:
 
 
 def _lots(content: ProductContent, s: _Setting) -> str:
-    w, unit = s.words, content.product.unit
+    w, unit, language = s.words, content.product.unit, s.language
     if content.lots:
         harvested, best_before, available = w["Harvested / produced"], w["Best before"], w["Available"]
         rows = "".join(
             "<tr>\n"
             f'      <td><a href="{_path(s.trace, lot.public_id)}">{_value(lot.code)}</a></td>\n'
-            f'      <td data-label="{harvested}">{_day(lot.harvest_date)}</td>\n'
-            f'      <td data-label="{best_before}">{_day(lot.expiry_date) or "—"}</td>\n'
-            f'      <td data-label="{available}" class="num">{_value(qty(lot.quantity_available, unit))}</td>\n'
+            f'      <td data-label="{harvested}">{_day(lot.harvest_date, language)}</td>\n'
+            f'      <td data-label="{best_before}">{_day(lot.expiry_date, language) or "—"}</td>\n'
+            f'      <td data-label="{available}" class="num">'
+            f"{_value(qty(lot.quantity_available, unit, language=language))}</td>\n"
             "    </tr>"
             for lot in content.lots
         )
@@ -318,11 +323,11 @@ def _lots(content: ProductContent, s: _Setting) -> str:
     )
 
 
-def pricing_box_html(product: Product, quote: PriceQuote | None, quote_error: str | None) -> str:
+def pricing_box_html(product: Product, quote: str) -> str:
     """partials/product_buy.html for a visitor who does not buy here (the form only prices; a buyer's posts to
-    their cart with their token), its box at the minimum order, with the price of that (`quote`) or why there is
-    none: an anonymous visitor's part of the page, written for every product page not kept (rendering it cost
-    ~0.3 ms of CPU)."""
+    their cart with their token), its box at the minimum order, with `quote` (`quote_html` of the price of that, or
+    of why there is none): an anonymous visitor's part of the page, written for every product page not kept
+    (rendering it cost ~0.3 ms of CPU)."""
     s = _setting(get_language(), get_script_prefix(), get_urlconf())
     path = f"{s.product[0]}{int(product.pk)}{s.product[1]}"
     how_much = _("How much? (in %(unit)s)") % {"unit": _value(product.unit_symbol)}
@@ -332,25 +337,24 @@ def pricing_box_html(product: Product, quote: PriceQuote | None, quote_error: st
         "        \n"
         f'        <div class="field"><label for="quantity">{how_much}</label>\n'
         '          <div class="inline-form"><input id="quantity" name="quantity" type="text" inputmode="decimal" '
-        f'autocomplete="off" value="{_value(format_input_decimal(product.moq))}" class="qty-input" '
+        f'autocomplete="off" value="{_value(format_input_decimal(product.moq, language=s.language))}" '
+        'class="qty-input" '
         'aria-describedby="quote"\n'
         f'            hx-get="{path}" hx-trigger="input changed delay:400ms" hx-target="#quote" hx-include="this" '
         """hx-vals='{"part": "quote"}'>\n"""
         f'          <button class="button secondary" type="submit">{s.words["Work out the price"]}</button>'
         "</div></div>\n"
-        f'        <div id="quote" aria-live="polite">{quote_html(product, quote, quote_error)}</div>\n'
+        f'        <div id="quote" aria-live="polite">{quote}</div>\n'
         "      </form>\n"
         "      "
     )
 
 
-def cart_box_html(
-    product: Product, quote: PriceQuote | None, quote_error: str | None, *, csrf_token: str, next_path: str
-) -> str:
+def cart_box_html(product: Product, quote: str, *, csrf_token: str, next_path: str) -> str:
     """partials/product_buy.html for a buyer of a product in stock (the form posts to their cart with their token
-    and comes back to `next_path`), its box at the minimum order, with the price of that (`quote`) or why there is
-    none: what every buyer's page of a public product asked with no parameters shows but the token (rendering the
-    partials with the request's context cost ~1 ms of CPU)."""
+    and comes back to `next_path`), its box at the minimum order, with `quote` (as for `pricing_box_html`): what
+    every buyer's page of a public product asked with no parameters shows but the token (rendering the partials
+    with the request's context cost ~1 ms of CPU)."""
     s = _setting(get_language(), get_script_prefix(), get_urlconf())
     path = f"{s.product[0]}{int(product.pk)}{s.product[1]}"
     how_much = _("How much? (in %(unit)s)") % {"unit": _value(product.unit_symbol)}
@@ -363,26 +367,28 @@ def cart_box_html(
         f'<input type="hidden" name="next" value="{_value(next_path)}">\n'
         f'        <div class="field"><label for="cart-quantity">{how_much}</label>\n'
         '          <div class="inline-form"><input id="cart-quantity" name="quantity" type="text" inputmode="decimal" '
-        f'autocomplete="off" value="{_value(format_input_decimal(product.moq))}" class="qty-input" '
+        f'autocomplete="off" value="{_value(format_input_decimal(product.moq, language=s.language))}" '
+        'class="qty-input" '
         'aria-describedby="quote"\n'
         f'            hx-get="{path}" hx-trigger="input changed delay:400ms" hx-target="#quote" hx-include="this" '
         """hx-vals='{"part": "quote"}'>\n"""
         f'          <button class="button" type="submit">{s.words["Add to cart"]}</button>\n'
         "          </div></div>\n"
-        f'        <div id="quote" aria-live="polite">{quote_html(product, quote, quote_error)}</div>\n'
+        f'        <div id="quote" aria-live="polite">{quote}</div>\n'
         "      </form>\n"
         "      "
     )
 
 
-def quote_html(product: Product, quote: PriceQuote | None, quote_error: str | None) -> str:
-    """partials/quote.html (its file ends with a newline)."""
+def quote_html(product: Product, quote: PriceQuote | None, quote_error: str | None, language: str | None = None) -> str:
+    """partials/quote.html (its file ends with a newline): the price of a quantity (`quote`) or why there is none
+    (`language`: the active one's code, when the caller knows it already)."""
     if quote is not None:
         words = _("%(q)s at %(price)s/%(unit)s = <strong>%(total)s</strong>") % {
-            "q": _value(qty(quote.quantity, product.unit)),
-            "price": _value(vnd(quote.unit_price)),
+            "q": _value(qty(quote.quantity, product.unit, language=language)),
+            "price": _value(vnd(quote.unit_price, language=language)),
             "unit": _value(product.unit_symbol),
-            "total": _value(vnd(quote.total)),
+            "total": _value(vnd(quote.total, language=language)),
         }
         return f'<p class="notice success">{words}</p>\n'
     if quote_error:

@@ -10,6 +10,7 @@ from datetime import date
 from html import escape
 from typing import Any
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils.formats import date_format, localize
 from django.utils.html import conditional_escape
@@ -29,15 +30,21 @@ def path_around(name: str) -> tuple[str, str]:
 
 
 def value_html(value: Any) -> str:
-    """`{{ value }}`: localised, then escaped (text, the most written, straight to escaping: the same characters)."""
+    """`{{ value }}`: localised, then escaped (text, the most written, straight to escaping: the same characters; an
+    id, as localize() writes an int without thousands separators, straight to its digits)."""
     if type(value) is str:
         return escape(value)
+    if type(value) is int and not settings.USE_THOUSAND_SEPARATOR:
+        return str(value)
     return conditional_escape(localize(value))
 
 
-def day_html(value: date | None) -> str:
-    """`{{ value|date:"SHORT_DATE_FORMAT" }}`: nothing for no day."""
-    return "" if value is None else _day_html(value, get_language())
+def day_html(value: date | None, language: str | None = None) -> str:
+    """`{{ value|date:"SHORT_DATE_FORMAT" }}`: nothing for no day (`language`: the active one's code, when the caller
+    knows it already)."""
+    if value is None:
+        return ""
+    return _day_html(value, language or get_language())
 
 
 @functools.lru_cache(maxsize=4096)

@@ -57,6 +57,7 @@ from catalog.selectors.lots import (
 from catalog.selectors.products import (
     certificates_in_force_for,
     is_orderable,
+    price_among,
     price_for_quantity,
     price_tiers_for,
     product_cooperative_id,
@@ -128,6 +129,7 @@ __all__ = [
     "photos_of",
     "photos_values",
     "plan_search",
+    "price_among",
     "price_for_quantity",
     "price_tiers_for",
     "product_card_page",

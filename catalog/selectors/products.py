@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import date
 from decimal import Decimal
 from itertools import accumulate
@@ -228,8 +228,13 @@ def quantity_validate(*, product: Product, quantity: Decimal) -> Decimal:
 def price_for_quantity(*, product: Product, quantity: Decimal) -> pricing.PriceQuote:
     """What `quantity` (in the product's unit) costs: the unit price of the tier holding it and the
     line total rounded half-up to whole đồng. Validates the quantity first."""
+    return price_among(product=product, tiers=price_tiers_for(product=product), quantity=quantity)
+
+
+def price_among(*, product: Product, tiers: Sequence[PriceTier], quantity: Decimal) -> pricing.PriceQuote:
+    """`price_for_quantity` with the product's tiers (`price_tiers_for`) read already: the product page reads them
+    with the product, where setting them as its prefetched rows cost ~40 µs of CPU."""
     number = quantity_validate(product=product, quantity=quantity)
-    tiers = price_tiers_for(product=product)
     specs = [pricing.TierSpec(t.min_quantity, t.unit_price) for t in tiers]
     spec = pricing.tier_for(specs, number)
     if spec is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -27,15 +27,24 @@ from catalog import gs1, inputs, selectors
 from catalog.cache import DEFAULT_TIMEOUT as FACETS_FRESH_SECONDS
 from catalog.cache import Watched, catalog_version, digital_link_ident, one_version, version_keys, versions
 from catalog.commands import Sort
-from catalog.models import CertificateKind, Product
+from catalog.models import CertificateKind, PriceTier, Product
 from catalog.policy import ProductAction, allowed, product_actions
 from catalog.pricing import PriceQuote
-from catalog.selectors.detail_pages import TracePage, product_page_for, trace_page_for, trace_page_of
+from catalog.selectors.detail_pages import (
+    PersonalFacts,
+    TracePage,
+    personal_facts,
+    personal_product,
+    personal_tiers,
+    product_page_for,
+    trace_page_for,
+    trace_page_of,
+)
 from frontend import shell, trace_content
 from frontend.conditional import conditional_page
 from frontend.csrf import page_token
 from frontend.fragments import fragment_key, fragment_part, kept_parts, product_cards, results_html
-from frontend.product_content import ProductContent, cart_box_html, content_html, pricing_box_html
+from frontend.product_content import ProductContent, cart_box_html, content_html, pricing_box_html, quote_html
 from frontend.schema_forms import Choices, SchemaForm
 from market.core import inputs as core_inputs
 from market.core import read_ahead
@@ -289,20 +298,23 @@ class ProductPageQuery(serializers.Serializer):
     part = core_inputs.ChoiceInput(PagePart, required=False)
 
 
-def _quote(product: Product, params: Any) -> tuple[PriceQuote | None, str | None, PagePart | None]:
+def _quote(
+    product: Product, tiers: list[PriceTier], params: Any
+) -> tuple[PriceQuote | None, str | None, PagePart | None]:
     """(the price of the quantity asked, or why there is none, and which part of the page is asked for)."""
     values, errors = inputs.read_query_leniently(ProductPageQuery, params, context={"unit": product.unit})
     part = values.get("part")
     if errors.get("quantity"):
         return None, "; ".join(errors["quantity"]), part
-    quote, error = _price(product, values.get("quantity") or product.moq)  # the box starts at the minimum order
+    # The box starts at the minimum order.
+    quote, error = _price(product, tiers, values.get("quantity") or product.moq)
     return quote, error, part
 
 
-def _price(product: Product, quantity: Decimal) -> tuple[PriceQuote | None, str | None]:
-    """(the price of `quantity`, or why there is none)."""
+def _price(product: Product, tiers: list[PriceTier], quantity: Decimal) -> tuple[PriceQuote | None, str | None]:
+    """(the price of `quantity` among the product's `tiers`, or why there is none)."""
     try:
-        return selectors.price_for_quantity(product=product, quantity=quantity), None
+        return selectors.price_among(product=product, tiers=tiers, quantity=quantity), None
     except ApplicationError as error:
         return None, "; ".join(m for ms in error.fields.values() for m in ms) or error.message
 
@@ -341,15 +353,61 @@ def _product_reads(request: ActorRequest, product_id: int) -> list[str]:
 
 @dataclass(frozen=True)
 class ProductShown:
-    """What the product page shows anyone: the product (with its cooperative, category, VAT category, tiers and
-    images), its stock, and the rendered content around the two personal parts (CONTENT_SLOTS); for a public
-    product, also the whole content an anonymous visitor is given when they ask with no parameters (the most
-    asked page: the personal parts are the same for every such visitor)."""
+    """What the product page shows anyone: its title (the product's name in the content's language), the product
+    as the personal parts and the rules read it (`product`) and its tiers (by quantity: the box's price), its stock,
+    and the rendered content around the two personal parts (CONTENT_SLOTS); for a public product, also what anyone
+    asking with no parameters is given in the quantity box's place (the most asked page: the personal parts are the
+    same for every such visitor): an anonymous visitor's box (`pricing_box`: see `anonymous_content`), and the price
+    at the minimum order as every box writes it (`moq_quote`).
 
-    product: Product
+    Kept with the product and its tiers as plain values (`facts`, catalog.selectors.detail_pages.personal_facts),
+    rebuilt into `product` and `tiers` only when a kept page's reader needs them: the anonymous visitor's page reads
+    neither. Make one with `of`."""
+
+    title: str
     stock: Decimal
     content: tuple[str, ...]
-    anonymous_content: str | None = None
+    facts: PersonalFacts
+    pricing_box: str | None = None
+    moq_quote: str | None = None
+
+    @classmethod
+    def of(
+        cls,
+        product: Product,
+        tiers: list[PriceTier],
+        *,
+        stock: Decimal,
+        content: tuple[str, ...],
+        pricing_box: str | None = None,
+        moq_quote: str | None = None,
+    ) -> ProductShown:
+        shown = cls(product.name, stock, content, personal_facts(product, tiers), pricing_box, moq_quote)
+        # What was read, for the request that read it: nothing rebuilt.
+        shown.__dict__.update(product=product, tiers=tiers)
+        return shown
+
+    @functools.cached_property
+    def product(self) -> Product:
+        """On a kept page, the product with PERSONAL_FIELDS only."""
+        return personal_product(self.facts)
+
+    @functools.cached_property
+    def tiers(self) -> list[PriceTier]:
+        return personal_tiers(self.facts)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Kept without the product and its tiers: the facts say them."""
+        return {name: value for name, value in self.__dict__.items() if name not in ("product", "tiers")}
+
+    @property
+    def anonymous_content(self) -> str | None:
+        """The whole content an anonymous visitor is given when they ask with no parameters (None: not public). Put
+        together when asked rather than kept: kept, it doubled the bytes pickled, sent and read back."""
+        if self.pricing_box is None:
+            return None
+        before, middle, after = self.content
+        return before + middle + self.pricing_box + after
 
 
 # The personal parts of the product page, rendered per request into the content kept for everyone: the owner's
@@ -378,20 +436,27 @@ def _product_shown(request: ActorRequest, product_id: int) -> ProductShown:
     html = content_html(content, manage=CONTENT_SLOTS[0], buy=CONTENT_SLOTS[1])
     before, rest = html.split(CONTENT_SLOTS[0])
     middle, after = rest.split(CONTENT_SLOTS[1])
-    shown = ProductShown(product=item, stock=content.stock, content=(before, middle, after))
-    if selectors.product_is_public(item):
-        # An anonymous visitor's parts: no "manage" link (no cooperative's), the box that only prices, at the
-        # minimum order (written as the partials render them: tests/frontend/test_product_content.py).
-        buy = pricing_box_html(item, *_price(item, item.moq))
-        shown = replace(shown, anonymous_content=before + middle + buy + after)
-        read_ahead.keep(key, stamp, shown, PRODUCT_PARTS_SECONDS)
+    if not selectors.product_is_public(item):
+        return ProductShown.of(item, content.tiers, stock=content.stock, content=(before, middle, after))
+    # An anonymous visitor's parts: no "manage" link (no cooperative's), the box that only prices, at the minimum
+    # order (written as the partials render them: tests/frontend/test_product_content.py).
+    moq_quote = quote_html(item, *_price(item, content.tiers, item.moq))
+    shown = ProductShown.of(
+        item,
+        content.tiers,
+        stock=content.stock,
+        content=(before, middle, after),
+        pricing_box=pricing_box_html(item, moq_quote),
+        moq_quote=moq_quote,
+    )
+    read_ahead.keep(key, stamp, shown, PRODUCT_PARTS_SECONDS)
     return shown
 
 
 def _personal_context(shown: ProductShown, actor: Actor, params: QueryDict) -> dict[str, Any]:
     """What the personal parts are rendered from: the visitor's quantity box, its price and their actions."""
     item = shown.product
-    quote, quote_error, part = _quote(item, params)
+    quote, quote_error, part = _quote(item, shown.tiers, params)
     return {
         "product": item,
         "stock": shown.stock,
@@ -423,18 +488,19 @@ def _everyones_content(request: ActorRequest, shown: ProductShown) -> str | None
     else's): the anonymous visitor's, or for a buyer of a product in stock, the same with the cart's box and their
     token. Those personal parts are the same for every such visitor (no "manage" link, the box at the minimum
     order): written without the partials' renders, the quantity form and the query's reading (~1.5 ms of CPU)."""
-    actor, item = request.actor, shown.product
-    if shown.anonymous_content is None or request.GET:
+    actor, anyones = request.actor, shown.anonymous_content
+    if anyones is None or shown.moq_quote is None or request.GET:
         return None
     if not actor.is_authenticated:
-        return shown.anonymous_content
+        return anyones  # the product itself unread (a kept page's: not rebuilt)
+    item = shown.product
     if ProductAction.EDIT in product_actions(actor=actor, obj=item):  # the product's cooperative: its "manage" link
         return None
     if not (actor.is_buyer and shown.stock):
-        return shown.anonymous_content  # the box that only prices, as partials/product_buy.html writes it for them
+        return anyones  # the box that only prices, as partials/product_buy.html writes it for them
     before, middle, after = shown.content
     token, next_path = page_token(request), request.get_full_path()
-    return before + middle + cart_box_html(item, *_price(item, item.moq), csrf_token=token, next_path=next_path) + after
+    return before + middle + cart_box_html(item, shown.moq_quote, csrf_token=token, next_path=next_path) + after
 
 
 @require_safe
@@ -453,7 +519,7 @@ def product(request: ActorRequest, product_id: int) -> HttpResponse:
         manage, buy = personal_parts(request, context)
         content = before + manage + middle + buy + after
     # Each part rendered by a template, which escaped what it wrote.
-    parts = {"title": shown.product.name, "content": mark_safe(content)}  # noqa: S308
+    parts = {"title": shown.title, "content": mark_safe(content)}  # noqa: S308
     return shell.page(request, PRODUCT_TEMPLATE, parts)
 
 

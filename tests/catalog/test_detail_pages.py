@@ -45,13 +45,20 @@ def _orm_product_page(product_id: int) -> ProductPage | None:
     if product is None:
         return None
     certificates = selectors.certificates_in_force_for(product=product)
-    return ProductPage(product=product, certificates=certificates, lots=selectors.lots_in_stock(product=product))
+    lots = selectors.lots_in_stock(product=product)
+    return ProductPage(
+        product=product,
+        tiers=selectors.price_tiers_for(product=product),
+        certificates=certificates,
+        lots=lots,
+        images=list(product.images.all()),
+    )
 
 
 def _written(page: ProductPage, quantity: str) -> str:
     """The page's content with an anonymous visitor's personal parts, asking the price of `quantity`."""
     content = ProductContent.of(page)
-    shown = ProductShown(product=page.product, stock=content.stock, content=())
+    shown = ProductShown.of(page.product, page.tiers, stock=content.stock, content=())
     params = QueryDict(f"quantity={quantity}" if quantity else "")
     manage, buy = personal_parts(None, _personal_context(shown, Actor.anonymous(), params))
     return content_html(content, manage=manage, buy=buy)
@@ -84,7 +91,7 @@ def test_the_product_page_from_one_statement_is_written_as_from_the_orm(
     assert [c.number for c in full.certificates] == ["OCOP-3", "OCOP-5", "VG-2", "VG-1"]
     assert [lot.code for lot in full.lots] == ["SOON", "LATE", "OPEN"]
     assert MARKUP in full.product.cooperative.description
-    assert len(full.product.images.all()) == 2
+    assert len(full.images) == 2
 
 
 def test_the_owner_and_staff_read_every_status(catalogue, cooperative, alliance, staff_user):

@@ -5,6 +5,7 @@ database as the page reads it (published, draft, with and without lots and certi
 
 from __future__ import annotations
 
+import pickle
 import re
 from datetime import date, timedelta
 from decimal import Decimal
@@ -28,10 +29,18 @@ from catalog.models import (
     ProductStatus,
     VatCategory,
 )
+from catalog.policy import product_actions
 from catalog.selectors import Badge
 from catalog.selectors.categories import CategoryNode
 from catalog.selectors.detail_pages import ProductPage
-from frontend.product_content import CONTENT_TEMPLATE, ProductContent, cart_box_html, content_html, pricing_box_html
+from frontend.product_content import (
+    CONTENT_TEMPLATE,
+    ProductContent,
+    cart_box_html,
+    content_html,
+    pricing_box_html,
+    quote_html,
+)
 from frontend.views.catalog import ProductShown, _personal_context, _price, personal_parts
 from market.core import rows
 from market.organisations.models import Organisation
@@ -190,7 +199,15 @@ def _read(product: Product, actor: Actor) -> ProductContent:
     item = selectors.product_visible_get(actor=actor, product_id=product.pk)
     certificates = selectors.certificates_in_force_for(product=item)
     lots = selectors.lots_in_stock(product=item)
-    return ProductContent.of(ProductPage(product=item, certificates=certificates, lots=lots))
+    return ProductContent.of(
+        ProductPage(
+            product=item,
+            tiers=selectors.price_tiers_for(product=item),
+            certificates=certificates,
+            lots=lots,
+            images=list(item.images.all()),
+        )
+    )
 
 
 @pytest.mark.django_db
@@ -236,10 +253,11 @@ def test_an_anonymous_visitors_pricing_box_is_written_as_the_partials_render_it(
     for language in ("vi", "en"):
         with translation.override(language):
             for product in [*(selectors.product_public_get(product_id=p.pk) for p in products), unpriced]:
-                shown = ProductShown(product=product, stock=Decimal(0), content=())
+                tiers = selectors.price_tiers_for(product=product)
+                shown = ProductShown.of(product, tiers, stock=Decimal(0), content=())
                 manage, buy = personal_parts(None, _personal_context(shown, Actor.anonymous(), QueryDict()))
                 assert manage == ""
-                written = pricing_box_html(product, *_price(product, product.moq))
+                written = pricing_box_html(product, quote_html(product, *_price(product, tiers, product.moq)))
                 assert written == buy, (product.name, language)
     assert "no price" in buy
 
@@ -261,13 +279,51 @@ def test_a_buyers_cart_box_is_written_as_the_partials_render_it(cooperative, buy
             for product in [*(selectors.product_public_get(product_id=p.pk) for p in products), unpriced]:
                 request = RequestFactory().get(f"/products/{product.pk}/")
                 request.user, request.actor = actor.user, actor  # type: ignore[attr-defined]
-                shown = ProductShown(product=product, stock=Decimal(5), content=())
+                tiers = selectors.price_tiers_for(product=product)
+                shown = ProductShown.of(product, tiers, stock=Decimal(5), content=())
                 manage, buy = personal_parts(request, _personal_context(shown, actor, QueryDict()))
                 assert manage == ""
                 token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', buy)
                 assert token is not None
                 written = cart_box_html(
-                    product, *_price(product, product.moq), csrf_token=token.group(1), next_path=request.get_full_path()
+                    product,
+                    quote_html(product, *_price(product, tiers, product.moq)),
+                    csrf_token=token.group(1),
+                    next_path=request.get_full_path(),
                 )
                 assert written == buy, (product.name, language)
     assert "no price" in buy
+
+
+@pytest.mark.django_db
+def test_a_kept_products_personal_parts_are_those_of_the_product_read(cooperative, buyer, django_assert_num_queries):
+    """The content is kept with the product as the values its personal parts, its title and its rules read
+    (ProductShown's facts), not as the product: read back, it gives each visitor — anyone, a buyer, the owner — the
+    same parts as the product read did, with or without a quantity typed (priced in a later tier, or refused), and
+    no query to read a field left out."""
+    product = make_product(
+        cooperative, name="Mật ong", unit="tan", moq="2.5", order_multiple="0.5", tiers=[("2.5", 9000), ("10", 8500)]
+    )
+    read = selectors.product_public_get(product_id=product.pk)
+    shown = ProductShown.of(read, selectors.price_tiers_for(product=read), stock=Decimal(5), content=("a", "b", "c"))
+    kept = pickle.loads(pickle.dumps(shown))  # noqa: S301 (as the cache keeps it: our own bytes)
+    assert "product" not in kept.__dict__
+    assert "tiers" not in kept.__dict__
+    assert (kept.title, kept.stock, kept.content) == (shown.title, shown.stock, shown.content)
+    visitors = [Actor.anonymous(), actor_for(buyer), actor_for(cooperative)]
+    asked = [QueryDict(), QueryDict("quantity=12,5"), QueryDict("quantity=1")]
+    for language in ("vi", "en"):
+        with translation.override(language):
+            expected = [personal_parts(None, _personal_context(shown, a, p)) for a in visitors for p in asked]
+            with django_assert_num_queries(0):
+                written = [personal_parts(None, _personal_context(kept, a, p)) for a in visitors for p in asked]
+            assert written == expected, language
+    assert any('data-action="edit"' in manage for manage, _buy in written)
+    assert any("add-to-cart" in buy for _manage, buy in written)
+    # What prices nothing (the rules; the boxes at the minimum order) reads the product rebuilt, not its tiers.
+    rebuilt = pickle.loads(pickle.dumps(shown)).product  # noqa: S301 (as above)
+    with django_assert_num_queries(0):
+        assert [product_actions(actor=a, obj=rebuilt) for a in visitors] == [
+            product_actions(actor=a, obj=read) for a in visitors
+        ]
+        assert (rebuilt.pk, rebuilt.unit_symbol, rebuilt.moq) == (read.pk, read.unit_symbol, read.moq)

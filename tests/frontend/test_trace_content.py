@@ -94,7 +94,8 @@ def _view(**changes: Any) -> TraceView:
             ),
             _event(2, "supply"),
         ],
-        internal=[fixed, correction, _event(5, "note", quantity=Decimal(0))],
+        # A kind no longer among the choices is written as it is stored (escaped), as get_kind_display() gives it.
+        internal=[fixed, correction, _event(5, "note", quantity=Decimal(0)), _event(8, 'retired "<kind>"')],
         forward=[
             ForwardStep(shipped_at=datetime(2026, 11, 30, 17, 1, tzinfo=UTC), province="An Giang", event=None),
             ForwardStep(shipped_at=datetime(2026, 12, 1, tzinfo=UTC), province="", event=None),
