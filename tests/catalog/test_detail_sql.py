@@ -34,6 +34,7 @@ from tests.orders.factories import buyer_actor, only_order, place
 pytestmark = pytest.mark.django_db
 
 TIME_ZONES = ["Asia/Ho_Chi_Minh", "UTC"]
+CATALOGUE_TIME_ZONE = TIME_ZONES[0]  # the project's (settings.TIME_ZONE), in which `catalogue` makes its dates
 
 
 def _bytes(body: dict[str, Any]) -> bytes:
