@@ -46,6 +46,13 @@ CERTIFICATES_IN_FORCE, PHOTOS = "certificates_in_force", "storefront_photos"
 _COOPERATIVE_ROW = f'"{Organisation._meta.db_table}"."id"'
 
 
+# The relations a product's card and a photo are given the rows read with them by, as select_related gives them
+# (the field's cache): `product.cooperative = …` checked the instance's class and set the id the row already has
+# (~10 µs of CPU a product, two a product).
+_PRODUCT_COOPERATIVE = Product.cooperative.field
+_PRODUCT_CATEGORY = Product.category.field
+_PHOTO_PRODUCT = ProductImage.product.field
+
 # Where the page's order is among the products statement's columns (1-based, as ORDER BY takes them).
 _PRODUCT_COLUMNS = [attname for attname, _column, _converters in rows.read_fields(Product, CARD_PRODUCT_FIELDS)]
 _NAME_POSITION = 1 + _PRODUCT_COLUMNS.index("name_vi")
@@ -170,7 +177,9 @@ def storefront_products(
     )
     categories = rows.instances(Category, [row[cooperative_end:-2] for row in found], CATEGORY_FIELDS)
     for product, cooperative, category, row in zip(products, cooperatives, categories, found, strict=True):
-        product.cooperative, product.category, product.in_stock = cooperative, category, row[-1]
+        _PRODUCT_COOPERATIVE.set_cached_value(product, cooperative)
+        _PRODUCT_CATEGORY.set_cached_value(product, category)
+        product.in_stock = row[-1]
     return StorefrontPage(products=products[:page_size], number=number, has_next=len(products) > page_size)
 
 
@@ -214,5 +223,5 @@ def photos_of(cooperative: Organisation, *, limit: int = STOREFRONT_PHOTOS) -> l
 def _with_products(photos: list[ProductImage], products: list[Product]) -> list[ProductImage]:
     """The photos, each given its product (read with it)."""
     for photo, product in zip(photos, products, strict=True):
-        photo.product = product
+        _PHOTO_PRODUCT.set_cached_value(photo, product)
     return photos

@@ -10,13 +10,17 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 
 from catalog.models import Product, ProductImage
 from catalog.supply import selectors as supply_selectors
 from fairs.models import Fair, FairStatus
+from frontend.views.storefront import DESCRIPTION_CHARS, HEAD_TEMPLATE, head_html, page_description
 from orders import services as order_services
 from orders.models import Order, OrderStatus, Quote, Rfq
 from orders.selectors import seller_record
@@ -172,6 +176,32 @@ def test_seo_canonical_description_and_organization_data(client: Client, coopera
     assert data["taxID"] == cooperative.tax_code
     assert [c["name"] for c in data["hasCredential"]] == ["OCOP 4★"]
     assert "<script>" not in html.replace('<script type="application/ld+json">', "")
+
+
+@pytest.mark.parametrize(
+    "canonical", ["https://market.example/cooperatives/7/", "https://market.example/cooperatives/7/?page=2&a=<\"'>"]
+)
+def test_the_written_head_is_the_rendered_template(canonical: str):
+    """head_html is HEAD_TEMPLATE rendered, its link escaped as the template escapes it."""
+    data = mark_safe('{"name": "\\u003Cb\\u003E & \\"x\\""}')  # noqa: S308 (a test's fixed text)
+    rendered = render_to_string(HEAD_TEMPLATE, {"canonical": canonical, "organisation_ld": data})
+    assert head_html(canonical, data) == rendered
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "Gạo ST25",
+        "x" * DESCRIPTION_CHARS,
+        "x" * (DESCRIPTION_CHARS + 1),
+        "Ha\u0300 Ti\u0303nh " * 16,  # decomposed: longer than the limit, not once normalised
+        "Hợp tác xã trồng lúa ST25 ở Tân Hiệp, An Giang. " * 5,
+        "e\u0301" * (DESCRIPTION_CHARS + 5),  # combining marks Truncator does not count
+    ],
+)
+def test_the_page_description_is_truncators(text: str):
+    assert page_description(text) == Truncator(text).chars(DESCRIPTION_CHARS)
 
 
 def test_an_unverified_cooperative_has_no_storefront(client: Client, cooperative):
