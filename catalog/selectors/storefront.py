@@ -172,11 +172,12 @@ def storefront_products(
     product_end = rows.width(Product, CARD_PRODUCT_FIELDS)
     cooperative_end = product_end + rows.width(Organisation, CARD_COOPERATIVE_FIELDS)
     products = rows.instances(Product, [row[:product_end] for row in found], CARD_PRODUCT_FIELDS)
-    cooperatives = rows.instances(
-        Organisation, [r[product_end:cooperative_end] for r in found], CARD_COOPERATIVE_FIELDS
+    # Every product of the page is the cooperative's own: its row, read with each, is built once for all of them.
+    cooperative = (
+        rows.instance(Organisation, found[0][product_end:cooperative_end], CARD_COOPERATIVE_FIELDS) if found else None
     )
     categories = rows.instances(Category, [row[cooperative_end:-2] for row in found], CATEGORY_FIELDS)
-    for product, cooperative, category, row in zip(products, cooperatives, categories, found, strict=True):
+    for product, category, row in zip(products, categories, found, strict=True):
         _PRODUCT_COOPERATIVE.set_cached_value(product, cooperative)
         _PRODUCT_CATEGORY.set_cached_value(product, category)
         product.in_stock = row[-1]

@@ -233,16 +233,17 @@ def storefront_content(organisation_id: int, page_number: int, *, now: datetime)
     """What the storefront's content shows, read: the record, the certificates in force, the fairs, the photos and
     the plots with the cooperative's own row (on PostgreSQL: one statement where there were five), then a page of its
     products."""
+    today = timezone.localdate(now)  # asked once: each localdate() looks the time zone up
     values = {
         **orders.seller_record_values(now=now),
-        **catalog.certificates_in_force_values(),
+        **catalog.certificates_in_force_values(on=today),
         **fairs.fairs_exhibited_values(),
         **catalog.photos_values(),
         **supply.public_plots_values(),
     }
     organisation = organisations.seller_public_get(organisation_id=organisation_id, values=values)
-    certificates = catalog.certificates_in_force_of(organisation)
-    products = catalog.storefront_products(cooperative_id=organisation.pk, page=page_number)
+    certificates = catalog.certificates_in_force_of(organisation, on=today)
+    products = catalog.storefront_products(cooperative_id=organisation.pk, page=page_number, on=today)
     path = reverse("frontend:cooperative", args=[organisation.pk])
     record = orders.seller_record_of(organisation, now=now)
     # Category.name in the active language, asked once rather than once a card.
@@ -253,13 +254,15 @@ def storefront_content(organisation_id: int, page_number: int, *, now: datetime)
         certificates=certificates,
         certificate_rows=certificate_rows_html(certificates),
         products=products,
-        cards=product_cards([(p, [], (english and p.category.name_en) or p.category.name_vi) for p in products.products]),
+        cards=product_cards(
+            [(p, [], (english and p.category.name_en) or p.category.name_vi) for p in products.products]
+        ),
         previous_link=f"{path}?page={products.number - 1}" if products.number > 2 else path,
         next_link=f"{path}?page={products.number + 1}",
         photos=catalog.photos_of(organisation),
         supply=supply.public_supply_of(organisation),
         fairs=fairs.fairs_exhibited_of(organisation),
-        today=timezone.localdate(),
+        today=today,
         record=record,
         order_response=duration_text(record.order_response),
         quote_response=duration_text(record.quote_response),

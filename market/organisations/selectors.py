@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Count, Expression, Q, QuerySet
 from django.db.models.expressions import BaseExpression, RawSQL
 from django.utils import timezone
@@ -169,10 +169,11 @@ def _seller_public_get_sql(organisation_id: int, values: Mapping[str, RawSQL]) -
         raise NotFound()
     width = rows.width(Organisation)
     organisation = rows.instance(Organisation, row[:width])
+    database = connections[DEFAULT_DB_ALIAS]  # looked up once, not through the `connection` proxy for each value
     for (name, expression), found in zip(values.items(), row[width:], strict=True):
-        converters = (*connection.ops.get_db_converters(expression), *expression.get_db_converters(connection))
+        converters = (*database.ops.get_db_converters(expression), *expression.get_db_converters(database))
         for convert in converters:
-            found = convert(found, expression, connection)
+            found = convert(found, expression, database)
         setattr(organisation, name, found)
     return organisation
 
