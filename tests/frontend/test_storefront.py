@@ -183,7 +183,7 @@ def test_seo_canonical_description_and_organization_data(client: Client, coopera
 )
 def test_the_written_head_is_the_rendered_template(canonical: str):
     """head_html is HEAD_TEMPLATE rendered, its link escaped as the template escapes it."""
-    data = mark_safe('{"name": "\\u003Cb\\u003E & \\"x\\""}')  # noqa: S308 (a test's fixed text)
+    data = mark_safe('{"name": "\\u003Cb\\u003E & \\"x\\""}')
     rendered = render_to_string(HEAD_TEMPLATE, {"canonical": canonical, "organisation_ld": data})
     assert head_html(canonical, data) == rendered
 
