@@ -10,6 +10,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.http import QueryDict
 from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
@@ -20,7 +21,16 @@ from django.utils.text import Truncator
 from catalog.models import Product, ProductImage
 from catalog.supply import selectors as supply_selectors
 from fairs.models import Fair, FairStatus
-from frontend.views.storefront import DESCRIPTION_CHARS, HEAD_TEMPLATE, head_html, page_description
+from frontend.views.storefront import (
+    DESCRIPTION_CHARS,
+    HEAD_TEMPLATE,
+    StorefrontQuery,
+    head_html,
+    page_description,
+    pager_page,
+)
+from market.core.errors import ValidationFailed
+from market.core.inputs import read_query
 from orders import services as order_services
 from orders.models import Order, OrderStatus, Quote, Rfq
 from orders.selectors import seller_record
@@ -202,6 +212,24 @@ def test_the_written_head_is_the_rendered_template(canonical: str):
 )
 def test_the_page_description_is_truncators(text: str):
     assert page_description(text) == Truncator(text).chars(DESCRIPTION_CHARS)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["page=2", "page=1", "page=1000", "page=1001", "page=0", "page=02", "page=%202", "page=2.0", "page=1.000",
+     "page=1,000", "page=abc", "page=-2", "page=%D9%A3", "page=", "page=2&page=3", "page=2&utm_source=x", "Page=2"],
+)  # fmt: skip
+def test_the_pagers_page_is_read_as_the_query_reads_it(query: str):
+    """pager_page reads the pager's plain `?page=N` as StorefrontQuery does, and leaves every other query to it."""
+    params = QueryDict(query)
+    try:
+        expected: int | None = read_query(StorefrontQuery, params).get("page") or 1
+    except ValidationFailed:
+        expected = None
+    page = pager_page(params)
+    assert page is None or page == expected
+    if query in ("page=2", "page=1", "page=1000"):
+        assert page == expected
 
 
 def test_an_unverified_cooperative_has_no_storefront(client: Client, cooperative):
