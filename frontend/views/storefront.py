@@ -160,7 +160,7 @@ def _version(request: ActorRequest, organisation_id: int) -> tuple[object, ...]:
 def _page_number(request: ActorRequest) -> int:
     """The page asked for, parsed once per request: the kept parts' key is built twice (read ahead, then read)
     and the serializer that reads it cost ~0.3 ms of CPU each time. With no query at all (the storefront as linked),
-    the first page, without building the serializer."""
+    the first page, and with the pager's own `?page=N` that page (`pager_page`), without building the serializer."""
     if "storefront_page" not in request.__dict__:
         page = pager_page(request.GET)
         if page is None:
