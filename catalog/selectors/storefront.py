@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import connection
-from django.db.models import JSONField
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -32,6 +31,7 @@ from catalog.selectors.page_sql import CARD_COOPERATIVE_FIELDS, CARD_PRODUCT_FIE
 from catalog.selectors.page_sql import SELECT as CARD_SELECT
 from market.core import rows
 from market.organisations.models import Organisation, VerificationStatus
+from market.organisations.selectors import json_value
 
 STOREFRONT_PAGE_SIZE = 12
 STOREFRONT_PHOTOS = 6
@@ -133,7 +133,7 @@ def certificates_in_force_values(*, on: date | None = None) -> dict[str, RawSQL]
     listed = _certificates_statement(rows.json_row(Certificate, "c", CERTIFICATE_FIELDS), _COOPERATIVE_ROW)
     params = [CertificateStatus.VERIFIED.value, day, day]
     # The statement is written from the models' names; every value is a parameter.
-    return {CERTIFICATES_IN_FORCE: RawSQL(f"to_jsonb(ARRAY({listed}))", params, output_field=JSONField())}  # noqa: S611
+    return {CERTIFICATES_IN_FORCE: json_value(f"to_jsonb(ARRAY({listed}))", params)}
 
 
 def certificates_in_force_of(cooperative: Organisation, *, on: date | None = None) -> list[Certificate]:
@@ -209,7 +209,7 @@ def photos_values(*, limit: int = STOREFRONT_PHOTOS) -> dict[str, RawSQL]:
     listed = _photos_statement(pair, _COOPERATIVE_ROW)
     params = [ProductStatus.PUBLISHED.value, limit]
     # The statement is written from the models' names; every value is a parameter.
-    return {PHOTOS: RawSQL(f"to_jsonb(ARRAY({listed}))", params, output_field=JSONField())}  # noqa: S611
+    return {PHOTOS: json_value(f"to_jsonb(ARRAY({listed}))", params)}
 
 
 def photos_of(cooperative: Organisation, *, limit: int = STOREFRONT_PHOTOS) -> list[ProductImage]:

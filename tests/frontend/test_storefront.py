@@ -28,6 +28,7 @@ from frontend.views.storefront import (
     head_html,
     page_description,
     pager_page,
+    storefront_content,
 )
 from market.core.errors import ValidationFailed
 from market.core.inputs import read_query
@@ -230,6 +231,11 @@ def test_the_pagers_page_is_read_as_the_query_reads_it(query: str):
     assert page is None or page == expected
     if query in ("page=2", "page=1", "page=1000"):
         assert page == expected
+
+
+def test_the_contents_path_is_the_reversed_one(cooperative):
+    content = storefront_content(cooperative.pk, 1, now=timezone.now())
+    assert content.path == reverse("frontend:cooperative", args=[cooperative.pk])
 
 
 def test_an_unverified_cooperative_has_no_storefront(client: Client, cooperative):
