@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, JSONField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
@@ -47,6 +47,7 @@ from market.core.text import fold
 from market.organisations import geo
 from market.organisations.models import Organisation
 from market.organisations.permissions import Actor
+from market.organisations.selectors import json_value
 from orders.models import Order, Rfq
 
 
@@ -347,7 +348,7 @@ def fairs_exhibited_values(*, limit: int = 12) -> dict[str, RawSQL]:
     listed = _fairs_exhibited_statement(rows.json_row(Fair, "f", FAIR_LISTED_FIELDS), _COOPERATIVE_ROW)
     params = [ApplicationStatus.APPROVED.value, *_PLAN_PUBLIC, limit]
     # The statement is written from the models' names; every value is a parameter.
-    return {FAIRS_EXHIBITED: RawSQL(f"to_jsonb(ARRAY({listed}))", params, output_field=JSONField())}  # noqa: S611
+    return {FAIRS_EXHIBITED: json_value(f"to_jsonb(ARRAY({listed}))", params)}
 
 
 def fairs_exhibited_of(cooperative: Organisation, *, limit: int = 12) -> list[Fair]:

@@ -52,6 +52,7 @@ class StorefrontContent:
     """What the content shows: the template's context, by its names."""
 
     organisation: Organisation
+    path: str  # the storefront's, unescaped
     certificates: list[Any]
     certificate_rows: SafeString
     products: StorefrontPage

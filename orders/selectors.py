@@ -21,7 +21,6 @@ from django.db.models import (
     F,
     FloatField,
     Func,
-    JSONField,
     Max,
     OuterRef,
     Prefetch,
@@ -30,7 +29,7 @@ from django.db.models import (
     Subquery,
     Sum,
 )
-from django.db.models.expressions import BaseExpression, RawSQL
+from django.db.models.expressions import BaseExpression
 from django.db.models.functions import Coalesce, JSONObject, TruncDate, TruncMonth
 from django.utils import timezone
 
@@ -39,6 +38,7 @@ from catalog.selectors import price_for_quantity
 from market.core.errors import ApplicationError, NotFound
 from market.organisations.models import Organisation
 from market.organisations.permissions import Actor
+from market.organisations.selectors import json_value
 from market.payments.models import Payable, Payment, PaymentState, Provider
 from orders.cart_rows import cart_lines
 from orders.inputs import Inbox
@@ -695,8 +695,8 @@ def seller_record_values(*, now: datetime) -> dict[str, BaseExpression]:
     order_sql, quote_sql = _record_statements()
     # Statements written from the models' names; every value is a parameter.
     return {
-        "order_figures": RawSQL(order_sql, [*due, *due, zone, since], output_field=JSONField()),  # noqa: S611
-        "quote_figures": RawSQL(quote_sql, [since], output_field=JSONField()),  # noqa: S611
+        "order_figures": json_value(order_sql, [*due, *due, zone, since]),
+        "quote_figures": json_value(quote_sql, [since]),
     }
 
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import connection
-from django.db.models import JSONField
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -32,6 +31,7 @@ from catalog.selectors.page_sql import CARD_COOPERATIVE_FIELDS, CARD_PRODUCT_FIE
 from catalog.selectors.page_sql import SELECT as CARD_SELECT
 from market.core import rows
 from market.organisations.models import Organisation, VerificationStatus
+from market.organisations.selectors import json_value
 
 STOREFRONT_PAGE_SIZE = 12
 STOREFRONT_PHOTOS = 6
@@ -45,6 +45,13 @@ CATEGORY_FIELDS = ("id", "name_vi", "name_en")  # a card names its product's cat
 CERTIFICATES_IN_FORCE, PHOTOS = "certificates_in_force", "storefront_photos"
 _COOPERATIVE_ROW = f'"{Organisation._meta.db_table}"."id"'
 
+
+# The relations a product's card and a photo are given the rows read with them by, as select_related gives them
+# (the field's cache): `product.cooperative = …` checked the instance's class and set the id the row already has
+# (~10 µs of CPU a product, two a product).
+_PRODUCT_COOPERATIVE = Product.cooperative.field
+_PRODUCT_CATEGORY = Product.category.field
+_PHOTO_PRODUCT = ProductImage.product.field
 
 # Where the page's order is among the products statement's columns (1-based, as ORDER BY takes them).
 _PRODUCT_COLUMNS = [attname for attname, _column, _converters in rows.read_fields(Product, CARD_PRODUCT_FIELDS)]
@@ -126,7 +133,7 @@ def certificates_in_force_values(*, on: date | None = None) -> dict[str, RawSQL]
     listed = _certificates_statement(rows.json_row(Certificate, "c", CERTIFICATE_FIELDS), _COOPERATIVE_ROW)
     params = [CertificateStatus.VERIFIED.value, day, day]
     # The statement is written from the models' names; every value is a parameter.
-    return {CERTIFICATES_IN_FORCE: RawSQL(f"to_jsonb(ARRAY({listed}))", params, output_field=JSONField())}  # noqa: S611
+    return {CERTIFICATES_IN_FORCE: json_value(f"to_jsonb(ARRAY({listed}))", params)}
 
 
 def certificates_in_force_of(cooperative: Organisation, *, on: date | None = None) -> list[Certificate]:
@@ -165,12 +172,15 @@ def storefront_products(
     product_end = rows.width(Product, CARD_PRODUCT_FIELDS)
     cooperative_end = product_end + rows.width(Organisation, CARD_COOPERATIVE_FIELDS)
     products = rows.instances(Product, [row[:product_end] for row in found], CARD_PRODUCT_FIELDS)
-    cooperatives = rows.instances(
-        Organisation, [r[product_end:cooperative_end] for r in found], CARD_COOPERATIVE_FIELDS
+    # Every product of the page is the cooperative's own: its row, read with each, is built once for all of them.
+    cooperative = (
+        rows.instance(Organisation, found[0][product_end:cooperative_end], CARD_COOPERATIVE_FIELDS) if found else None
     )
     categories = rows.instances(Category, [row[cooperative_end:-2] for row in found], CATEGORY_FIELDS)
-    for product, cooperative, category, row in zip(products, cooperatives, categories, found, strict=True):
-        product.cooperative, product.category, product.in_stock = cooperative, category, row[-1]
+    for product, category, row in zip(products, categories, found, strict=True):
+        _PRODUCT_COOPERATIVE.set_cached_value(product, cooperative)
+        _PRODUCT_CATEGORY.set_cached_value(product, category)
+        product.in_stock = row[-1]
     return StorefrontPage(products=products[:page_size], number=number, has_next=len(products) > page_size)
 
 
@@ -199,7 +209,7 @@ def photos_values(*, limit: int = STOREFRONT_PHOTOS) -> dict[str, RawSQL]:
     listed = _photos_statement(pair, _COOPERATIVE_ROW)
     params = [ProductStatus.PUBLISHED.value, limit]
     # The statement is written from the models' names; every value is a parameter.
-    return {PHOTOS: RawSQL(f"to_jsonb(ARRAY({listed}))", params, output_field=JSONField())}  # noqa: S611
+    return {PHOTOS: json_value(f"to_jsonb(ARRAY({listed}))", params)}
 
 
 def photos_of(cooperative: Organisation, *, limit: int = STOREFRONT_PHOTOS) -> list[ProductImage]:
@@ -214,5 +224,5 @@ def photos_of(cooperative: Organisation, *, limit: int = STOREFRONT_PHOTOS) -> l
 def _with_products(photos: list[ProductImage], products: list[Product]) -> list[ProductImage]:
     """The photos, each given its product (read with it)."""
     for photo, product in zip(photos, products, strict=True):
-        photo.product = product
+        _PHOTO_PRODUCT.set_cached_value(photo, product)
     return photos

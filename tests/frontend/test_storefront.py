@@ -10,13 +10,28 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.http import QueryDict
+from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 
 from catalog.models import Product, ProductImage
 from catalog.supply import selectors as supply_selectors
 from fairs.models import Fair, FairStatus
+from frontend.views.storefront import (
+    DESCRIPTION_CHARS,
+    HEAD_TEMPLATE,
+    StorefrontQuery,
+    head_html,
+    page_description,
+    pager_page,
+    storefront_content,
+)
+from market.core.errors import ValidationFailed
+from market.core.inputs import read_query
 from orders import services as order_services
 from orders.models import Order, OrderStatus, Quote, Rfq
 from orders.selectors import seller_record
@@ -172,6 +187,55 @@ def test_seo_canonical_description_and_organization_data(client: Client, coopera
     assert data["taxID"] == cooperative.tax_code
     assert [c["name"] for c in data["hasCredential"]] == ["OCOP 4★"]
     assert "<script>" not in html.replace('<script type="application/ld+json">', "")
+
+
+@pytest.mark.parametrize(
+    "canonical", ["https://market.example/cooperatives/7/", "https://market.example/cooperatives/7/?page=2&a=<\"'>"]
+)
+def test_the_written_head_is_the_rendered_template(canonical: str):
+    """head_html is HEAD_TEMPLATE rendered, its link escaped as the template escapes it."""
+    data = mark_safe('{"name": "\\u003Cb\\u003E & \\"x\\""}')
+    rendered = render_to_string(HEAD_TEMPLATE, {"canonical": canonical, "organisation_ld": data})
+    assert head_html(canonical, data) == rendered
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "Gạo ST25",
+        "x" * DESCRIPTION_CHARS,
+        "x" * (DESCRIPTION_CHARS + 1),
+        "Ha\u0300 Ti\u0303nh " * 16,  # decomposed: longer than the limit, not once normalised
+        "Hợp tác xã trồng lúa ST25 ở Tân Hiệp, An Giang. " * 5,
+        "e\u0301" * (DESCRIPTION_CHARS + 5),  # combining marks Truncator does not count
+    ],
+)
+def test_the_page_description_is_truncators(text: str):
+    assert page_description(text) == Truncator(text).chars(DESCRIPTION_CHARS)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["page=2", "page=1", "page=1000", "page=1001", "page=0", "page=02", "page=%202", "page=2.0", "page=1.000",
+     "page=1,000", "page=abc", "page=-2", "page=%D9%A3", "page=", "page=2&page=3", "page=2&utm_source=x", "Page=2"],
+)  # fmt: skip
+def test_the_pagers_page_is_read_as_the_query_reads_it(query: str):
+    """pager_page reads the pager's plain `?page=N` as StorefrontQuery does, and leaves every other query to it."""
+    params = QueryDict(query)
+    try:
+        expected: int | None = read_query(StorefrontQuery, params).get("page") or 1
+    except ValidationFailed:
+        expected = None
+    page = pager_page(params)
+    assert page is None or page == expected
+    if query in ("page=2", "page=1", "page=1000"):
+        assert page == expected
+
+
+def test_the_contents_path_is_the_reversed_one(cooperative):
+    content = storefront_content(cooperative.pk, 1, now=timezone.now())
+    assert content.path == reverse("frontend:cooperative", args=[cooperative.pk])
 
 
 def test_an_unverified_cooperative_has_no_storefront(client: Client, cooperative):

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import JSONField
 from django.db.models.expressions import RawSQL
 
 from catalog.supply import geometry
@@ -16,6 +15,7 @@ from catalog.supply.models import Plot, RawMaterialArea
 from market.core import rows
 from market.core.parsing import machine_number
 from market.organisations.models import Organisation
+from market.organisations.selectors import json_value
 
 
 @dataclass(frozen=True)
@@ -138,7 +138,7 @@ def public_plots_values() -> dict[str, RawSQL]:
     plot, area = rows.json_row(Plot, "p", PUBLIC_PLOT_FIELDS), rows.json_row(RawMaterialArea, "a", PUBLIC_AREA_FIELDS)
     listed = _public_plots_statement(f"json_build_array({plot}, {area})", _COOPERATIVE_ROW)
     # The statement is written from the models' names; it has no values.
-    return {PUBLIC_PLOTS: RawSQL(f"to_jsonb(ARRAY({listed}))", [], output_field=JSONField())}  # noqa: S611
+    return {PUBLIC_PLOTS: json_value(f"to_jsonb(ARRAY({listed}))", [])}
 
 
 def public_plots_of(cooperative: Organisation) -> list[Plot]:
