@@ -199,7 +199,7 @@ def card_html(card: Card, setting: CardSetting) -> str:
     product_name = (setting.english and product.name_en) or product.name_vi  # Product.name in the setting's language
     return (
         '\n<li class="product-card">\n'
-        f'  <a href="{setting.product[0]}{int(product.pk)}{setting.product[1]}" class="product-link">\n'
+        f'  <a href="{setting.product[0]}{int(product.id)}{setting.product[1]}" class="product-link">\n'
         f"    {picture}\n"
         f'    <span class="product-name">{escape(product_name)}</span>\n'
         "  </a>\n"

@@ -152,15 +152,16 @@ def catalogue(request: ActorRequest) -> HttpResponse:
     values, errors = _read_filters(request)
     query = selectors.ProductQuery.from_values(values)
     cursor = values.get("cursor") or None
+    day = timezone.localdate()  # asked once: the zone's conversion is ~10 µs of CPU
     try:
-        page = selectors.product_page(query=query, cursor=cursor)
+        page = selectors.product_page(query=query, cursor=cursor, on=day)
     except ApplicationError as error:
         errors = {**errors, **error.fields}
-        page = selectors.product_page(query=query)
-    category_names = _category_names(catalog_version(), timezone.localdate().isoformat(), get_language())
+        page = selectors.product_page(query=query, on=day)
+    category_names = _category_names(catalog_version(), day.isoformat(), get_language())
     status = 400 if errors else 200
     cards = product_cards(
-        [(p, page.badges.get(p.pk, []), category_names.get(p.category_id, "")) for p in page.products]
+        [(p, page.badges.get(p.id, []), category_names.get(p.category_id, "")) for p in page.products]
     )
     next_link = _link(query, cursor=page.next_cursor) if page.next_cursor else None
     first_link = _link(query) if cursor else None

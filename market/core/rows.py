@@ -98,12 +98,16 @@ def _build(model: type[M], reader: _Reader, values: Sequence[Any], bare: bool) -
     if not bare:
         return model.from_db(DEFAULT_DB_ALIAS, list(reader.attnames), list(values))
     # What Model.from_db makes, without Model.__init__'s walk over every field and its signals (none listen
-    # for this model): a page built 50 instances, and __init__ was a fifth of the list's CPU.
+    # for this model): a page built 50 instances, and __init__ was a fifth of the list's CPU. The values' number is
+    # checked above (a strict zip checked it again), the state put straight into the instance's dict: ~0.3 µs less
+    # an instance, of ~1.7.
     obj = model.__new__(model)
-    obj.__dict__.update(zip(reader.attnames, values, strict=True))
-    state = obj._state = ModelState()
+    state = ModelState()
     state.adding = False
     state.db = DEFAULT_DB_ALIAS
+    attributes = obj.__dict__
+    attributes.update(zip(reader.attnames, values))  # noqa: B905 (the lengths are checked above)
+    attributes["_state"] = state
     return obj
 
 
