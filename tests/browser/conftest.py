@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.core.signals import request_finished, request_started
 from playwright.sync_api import Page
 
 from tests.factories import TEST_PASSWORD
@@ -38,6 +42,51 @@ def browser_type_launch_args(browser_type_launch_args, chromium_path):
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": PHONE, "locale": "en-US"}
+
+
+class _InFlight:
+    """The live server's requests begun and not yet finished (Django's request signals, sent in its threads)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.changed = threading.Condition()
+
+    def started(self, **_kwargs: Any) -> None:
+        with self.changed:
+            self.count += 1
+
+    def finished(self, **_kwargs: Any) -> None:
+        with self.changed:
+            self.count -= 1
+            self.changed.notify_all()
+
+    def wait_until_none(self, seconds: float) -> bool:
+        with self.changed:
+            return self.changed.wait_for(lambda: self.count <= 0, seconds)
+
+
+# A request the server is still running after its page is gone: closing a browser context does not stop it.
+IN_FLIGHT_SECONDS = 15
+
+
+@pytest.fixture(autouse=True)
+def _live_requests_finished(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test with the live server ends only when the server has finished every request its pages sent, before the
+    test database is flushed: a request still reading its tables while the flush truncated them deadlocked with it
+    (seen once in CI, after a phone's last check-in sync)."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("transactional_db")  # set up first, so flushed after this fixture's end
+    in_flight = _InFlight()
+    request_started.connect(in_flight.started, weak=False)
+    request_finished.connect(in_flight.finished, weak=False)
+    try:
+        yield
+    finally:
+        in_flight.wait_until_none(IN_FLIGHT_SECONDS)
+        request_started.disconnect(in_flight.started)
+        request_finished.disconnect(in_flight.finished)
 
 
 @pytest.fixture
