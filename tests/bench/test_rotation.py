@@ -27,6 +27,8 @@ from bench.targets import (
     KEPT_PRODUCT,
     KEPT_STOREFRONT,
     KEPT_TRACE,
+    Rotation,
+    Target,
     forget_kept,
     pick_rotation,
     pick_subjects,
@@ -85,21 +87,24 @@ def test_the_rotation_holds_each_published_certified_product_in_stock_once_with_
     assert pick_rotation(limit=2).product_ids == rotation.product_ids[:2]
 
 
+def _targets(rotation: Rotation, *, products: int) -> dict[str, Target]:
+    """The bench's targets over the test's catalogue, by key."""
+    found = resolve(
+        fetch=_client_fetch,
+        subjects=pick_subjects(),
+        rotation=rotation,
+        products=products,
+        lot_token="not used",
+        buyer_cookie="not used",
+        fair_slug=None,
+    )
+    return {t.key: t for t in found}
+
+
 @pytest.mark.django_db
 def test_each_cold_target_asks_every_subject_once_and_each_warm_one_the_same_path(catalogue):
     rotation = pick_rotation()
-    targets = {
-        t.key: t
-        for t in resolve(
-            fetch=_client_fetch,
-            subjects=pick_subjects(),
-            rotation=rotation,
-            products=6,
-            lot_token="not used",
-            buyer_cookie="not used",
-            fair_slug=None,
-        )
-    }
+    targets = _targets(rotation, products=6)
 
     for key, (name, subjects, kept) in COLD.items():
         target = targets[key]
@@ -124,19 +129,7 @@ def test_the_cold_storefront_asks_every_first_page_then_every_second_one(catalog
     for number in range(11):  # with the 3 the catalogue publishes for `first`: 14, two pages
         make_product(first, name=f"Gạo thêm {number}")
     rotation = pick_rotation()
-    target = next(
-        t
-        for t in resolve(
-            fetch=_client_fetch,
-            subjects=pick_subjects(),
-            rotation=rotation,
-            products=17,
-            lot_token="not used",
-            buyer_cookie="not used",
-            fair_slug=None,
-        )
-        if t.key == "page-storefront-cold"
-    )
+    target = _targets(rotation, products=17)["page-storefront-cold"]
 
     assert rotation.storefront_pages == ((first.pk, 1), (second.pk, 1), (first.pk, 2))
     second_page = reverse("frontend:cooperative", args=[first.pk]) + "?page=2"
