@@ -17,16 +17,13 @@ card dicts and their rendering — where PostgreSQL writes the same text for ~10
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Generic, NamedTuple, TypeVar
 
 from django.db import connection
-from django.db.backends.postgresql.psycopg_any import BaseTzLoader, mogrify
-from psycopg.adapt import Loader
-from psycopg.pq import Format
+from django.db.backends.postgresql.psycopg_any import mogrify
 
 from catalog.cache import catalog_version
 from catalog.commands import Sort
@@ -344,33 +341,8 @@ class Reading(Generic[Row]):
 PRODUCTS: Reading[Product] = Reading(wrap=_with_cards, rows=_products)
 
 
-# PostgreSQL's oid of timestamptz (a page's published_at: its rows' only timestamps).
-TIMESTAMPTZ_OID = 1184
-
-
-@functools.cache
-def _quick_timestamps(loader: type[Loader]) -> type[Loader]:
-    """`loader` (Django's timestamptz loader: psycopg's, then its zone put in) reading a value written in UTC with
-    datetime.fromisoformat, the same datetime: psycopg's parsing in Python (a regular expression, then the zone)
-    cost ~4 µs a value on the bench machine, this ~1.5, and a page reads 25. Any other value (another session zone,
-    BC) is read by `loader` itself (tests/catalog/test_page_timestamps.py)."""
-    if not issubclass(loader, BaseTzLoader):
-        return loader
-
-    class QuickTzLoader(loader):  # type: ignore[valid-type,misc]
-        def load(self, data: Any) -> Any:
-            if data[-3:] != b"+00":
-                return super().load(data)
-            return datetime.fromisoformat(bytes(data).decode()).replace(tzinfo=self.timezone)
-
-    return QuickTzLoader
-
-
 def _fetch(sql: str, params: list[Any], *, searching: bool) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
-        # On this cursor only (~3 µs): the connection's other reads keep Django's loader.
-        adapters = cursor.cursor.adapters
-        adapters.register_loader(TIMESTAMPTZ_OID, _quick_timestamps(adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)))
         cursor.execute(*(with_values(sql, params) if searching else (sql, params)))
         return cursor.fetchall()
 
