@@ -16,7 +16,7 @@ from html import escape, unescape
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpResponse, QueryDict
+from django.http import HttpResponse
 from django.urls import get_script_prefix, get_urlconf
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -51,11 +51,8 @@ PARTS_SECONDS = 3600  # stamped with the storefront version: this only bounds th
 _SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
 
-MAX_PAGE = 1000
-
-
 class StorefrontQuery(serializers.Serializer):
-    page = core_inputs.IntegerInput(required=False, min_value=1, max_value=MAX_PAGE)
+    page = core_inputs.IntegerInput(required=False, min_value=1, max_value=1000)
 
 
 def duration_text(value: timedelta | None) -> str:
@@ -160,28 +157,11 @@ def _version(request: ActorRequest, organisation_id: int) -> tuple[object, ...]:
 def _page_number(request: ActorRequest) -> int:
     """The page asked for, parsed once per request: the kept parts' key is built twice (read ahead, then read)
     and the serializer that reads it cost ~0.3 ms of CPU each time. With no query at all (the storefront as linked),
-    the first page, and with the pager's own `?page=N` that page (`pager_page`), without building the serializer."""
+    the first page, without building the serializer."""
     if "storefront_page" not in request.__dict__:
-        page = pager_page(request.GET)
-        if page is None:
-            query = core_inputs.read_query(StorefrontQuery, request.GET) if request.GET else {}
-            page = query.get("page") or 1
-        request.__dict__["storefront_page"] = page
+        query = core_inputs.read_query(StorefrontQuery, request.GET) if request.GET else {}
+        request.__dict__["storefront_page"] = query.get("page") or 1
     return request.__dict__["storefront_page"]
-
-
-def pager_page(query: QueryDict) -> int | None:
-    """The page of a query as the pager writes it (`?page=N` alone, N in digits from 1 to MAX_PAGE), read without
-    building StorefrontQuery's serializer (~80 µs of CPU, on every page after the first); None for any other query,
-    which StorefrontQuery reads (its 400s, a person's "1.000")."""
-    if len(query) != 1:
-        return None
-    values = query.getlist("page")
-    text = values[0] if len(values) == 1 else ""
-    if not (text.isascii() and text.isdigit()) or text.startswith("0") or len(text) > len(str(MAX_PAGE)):
-        return None
-    page = int(text)
-    return page if page <= MAX_PAGE else None
 
 
 def _kept_key(request: ActorRequest, organisation_id: int) -> str:

@@ -10,7 +10,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.http import QueryDict
 from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
@@ -24,14 +23,10 @@ from fairs.models import Fair, FairStatus
 from frontend.views.storefront import (
     DESCRIPTION_CHARS,
     HEAD_TEMPLATE,
-    StorefrontQuery,
     head_html,
     page_description,
-    pager_page,
     storefront_content,
 )
-from market.core.errors import ValidationFailed
-from market.core.inputs import read_query
 from orders import services as order_services
 from orders.models import Order, OrderStatus, Quote, Rfq
 from orders.selectors import seller_record
@@ -213,24 +208,6 @@ def test_the_written_head_is_the_rendered_template(canonical: str):
 )
 def test_the_page_description_is_truncators(text: str):
     assert page_description(text) == Truncator(text).chars(DESCRIPTION_CHARS)
-
-
-@pytest.mark.parametrize(
-    "query",
-    ["page=2", "page=1", "page=1000", "page=1001", "page=0", "page=02", "page=%202", "page=2.0", "page=1.000",
-     "page=1,000", "page=abc", "page=-2", "page=%D9%A3", "page=", "page=2&page=3", "page=2&utm_source=x", "Page=2"],
-)  # fmt: skip
-def test_the_pagers_page_is_read_as_the_query_reads_it(query: str):
-    """pager_page reads the pager's plain `?page=N` as StorefrontQuery does, and leaves every other query to it."""
-    params = QueryDict(query)
-    try:
-        expected: int | None = read_query(StorefrontQuery, params).get("page") or 1
-    except ValidationFailed:
-        expected = None
-    page = pager_page(params)
-    assert page is None or page == expected
-    if query in ("page=2", "page=1", "page=1000"):
-        assert page == expected
 
 
 def test_the_contents_path_is_the_reversed_one(cooperative):
