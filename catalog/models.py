@@ -182,6 +182,14 @@ class Product(TimeStampedModel):
                 condition=Q(status=ProductStatus.PUBLISHED),
                 name="product_category_idx",
             ),
+            # A category's products by price (catalog.selectors.page_sql reads each category of a filter in its own
+            # range): prices follow the category (rice is cheap, crabs are dear), so the price index, read in order
+            # until 25 products of a category turned up, read 40,000 of 100,000 products for "honey, cheapest first".
+            models.Index(
+                fields=["category", "price_per_base_unit", "id"],
+                condition=Q(status=ProductStatus.PUBLISHED),
+                name="product_category_price_idx",
+            ),
             models.Index(fields=["origin_province_code"], name="product_province_idx"),
             models.Index(fields=["cooperative", "status"], name="product_cooperative_idx"),
             # A cooperative's storefront lists its published products by name a page at a time

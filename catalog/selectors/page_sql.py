@@ -165,10 +165,13 @@ def _search(where: Where, plan: SearchPlan, *, corrected: bool) -> None:
         where.add(words, *params)
 
 
-def filtered(query: Any, *, day: date, corrected: bool, over_search_rows: bool = False) -> Where | None:
+def filtered(
+    query: Any, *, day: date, corrected: bool, over_search_rows: bool = False, categories: bool = True
+) -> Where | None:
     """browse.filtered_products as SQL over `p` (product) and `o` (its cooperative), or over `p` alone, the product's
     search row (catalog.models.SearchRow: it has a row when it is public, under the product's column names), when
-    `over_search_rows`; None when the search cannot match anything."""
+    `over_search_rows`; None when the search cannot match anything. Without the category filter when not
+    `categories` (the caller reads each of its categories apart: `page_rows`)."""
     plan: SearchPlan = query.search_plan
     if plan.unusable:
         return None
@@ -176,7 +179,7 @@ def filtered(query: Any, *, day: date, corrected: bool, over_search_rows: bool =
     if not over_search_rows:
         where.add(f"p.status = {constant(ProductStatus.PUBLISHED)}"
                   f" AND o.verification_status = {constant(VerificationStatus.VERIFIED)}")  # fmt: skip
-    if query.category is not None:
+    if query.category is not None and categories:
         ids = list(category_descendant_ids(query.category))
         if not ids:
             return None
@@ -371,7 +374,11 @@ def page_rows(
     """browse._page_rows_orm in SQL: the first `limit` products of `sort` after the cursor's (value, id), read as
     `reading` reads them."""
     relevance = sort == Sort.RELEVANCE
-    where = filtered(query, day=day, corrected=corrected, over_search_rows=relevance)
+    # A sort of the products' own columns reads each category of a category filter apart (`_each_category`).
+    category_ids = category_descendant_ids(query.category) if query.category is not None and not relevance else None
+    if category_ids == []:
+        return []
+    where = filtered(query, day=day, corrected=corrected, over_search_rows=relevance, categories=category_ids is None)
     if where is None:
         return []
     plan: SearchPlan = query.search_plan
@@ -396,10 +403,31 @@ def page_rows(
     sql = (
         f"SELECT {SELECT}{rank_column}, p.id AS page_id"  # noqa: S608
         f" FROM {PRODUCT} p JOIN {ORGANISATION} o ON o.id = p.cooperative_id WHERE {where.sql}"
-        f" ORDER BY {key} {direction}, p.id {direction} LIMIT {limit:d}"  # written in: see `constant`
     )
-    statement = reading.wrap(sql, [*rank_params, *where.params], Sort(sort), descending, day)
+    order = f" ORDER BY {key} {direction}, p.id {direction} LIMIT {limit:d}"  # written in: see `constant`
+    if category_ids is not None:
+        sql, params = _each_category(sql + " AND p.category_id = %s" + order, [*rank_params, *where.params],
+                                     category_ids, Sort(sort), direction, limit)  # fmt: skip
+    else:
+        sql, params = sql + order, [*rank_params, *where.params]
+    statement = reading.wrap(sql, params, Sort(sort), descending, day)
     return reading.rows(_fetch(*statement, searching=searching))
+
+
+def _each_category(
+    branch: str, params: list[Any], category_ids: Sequence[int], sort: Sort, direction: str, limit: int
+) -> tuple[str, list[Any]]:
+    """The page of a category filter in a sort of the products' own columns: each of its categories' first `limit`
+    (`branch`, its last parameter the category), read from the category's own range of the sort's index, then the
+    first `limit` of those. Why: the sort's index read in order, its rows filtered by category, reads as many rows as
+    come before the page's in the whole catalogue, and prices follow the category (rice is cheap, crabs are dear):
+    honey cheapest first read ~40,000 of 100,000 products (260 ms of PostgreSQL) for its 25."""
+    each_params = [value for category_id in category_ids for value in (*params, category_id)]
+    if len(category_ids) == 1:
+        return branch, each_params
+    union = " UNION ALL ".join([f"({branch})"] * len(category_ids))
+    order = f" ORDER BY {KEY_POSITIONS[sort]} {direction}, {ID_POSITION} {direction} LIMIT {limit:d}"
+    return union + order, each_params
 
 
 # The ranges of product ids a search's newest matches are looked for in, newest first (`_windows`): one partition of

@@ -22,7 +22,8 @@ from django.utils import timezone
 
 from catalog import selectors
 from catalog.api import serializers as s
-from catalog.models import Product
+from catalog.commands import Sort
+from catalog.models import Category, Product
 from catalog.selectors import page_sql
 from catalog.selectors.browse import ProductQuery
 from tests.catalog.factories import make_certificate, make_lot, make_product
@@ -68,7 +69,7 @@ def page_statements() -> Iterator[list[tuple[str, list[Any]]]]:
     seen: list[tuple[str, list[Any]]] = []
 
     def keep(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
-        if "FROM (SELECT" in sql and "page_id" in sql:
+        if "FROM (" in sql and "page_id" in sql:
             seen.append((sql, list(params or [])))
         return execute(sql, params, many, context)
 
@@ -162,3 +163,42 @@ def test_only_code_constants_are_written_in():
     for value in ["x' OR '1'='1", "a b", "", "1; DROP TABLE x"]:
         with pytest.raises(ValueError, match="not a code constant"):
             page_sql.constant(value)
+
+
+@pytest.fixture
+def priced_by_category(catalogue: Product) -> Category:
+    """The catalogue's products spread over the categories, each category in its own price range (as rice is cheap
+    and crabs are dear), analysed again; the rice category returned."""
+    categories = list(Category.objects.order_by("pk"))
+    ids = list(Product.objects.order_by("pk").values_list("pk", flat=True))
+    for n, category in enumerate(categories):
+        Product.objects.filter(pk__in=ids[n :: len(categories)]).update(
+            category=category, price_per_base_unit=1000 * (n + 1)
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {page_sql.PRODUCT}")
+    return Category.objects.get(slug="gao")
+
+
+@pytest.mark.parametrize("sort", [Sort.PRICE_ASC, Sort.PRICE_DESC, Sort.NEWEST])
+@pytest.mark.parametrize("page", ["list", "catalogue page"])
+def test_a_category_filters_kept_plan_reads_each_categorys_range_of_the_sorts_index(priced_by_category, sort, page):
+    """Prices follow the category: the price index read in order, its rows filtered by category, read every cheaper
+    (or dearer) product of the catalogue before the category's first (honey cheapest first: ~40,000 of 100,000
+    products, 260 ms; 2.5 s at 1,000,000). Each category of the filter (rice and its kinds) is read from its own range
+    of an index in the sort's order instead. Ordered index scans only here: the test's few products are cheaper to
+    read whole and sort."""
+    query = ProductQuery(category=priced_by_category.pk, sort=sort)
+    with page_statements() as seen:
+        if page == "list":
+            words = selectors.card_words(media=s.media_url_around())
+            selectors.product_card_page(query=query, words=words, page_size=PAGE_SIZE)
+        else:
+            selectors.product_page(query=query, page_size=PAGE_SIZE)
+    (statement,) = seen
+    with connection.cursor() as cursor:
+        for method in ("seqscan", "bitmapscan", "sort"):
+            cursor.execute(f"SET LOCAL enable_{method} = off")
+    read = _indexes_read(kept_plan(*statement))
+    assert ("product_category_idx" if sort == Sort.NEWEST else "product_category_price_idx") in read
+    assert not read & {"product_newest_idx", "product_base_price_idx"}

@@ -44,7 +44,8 @@ def corpus(cooperative, other_cooperative, alliance, staff_user) -> dict[str, An
     fish = OrganisationFactory(name="HTX Nước mắm Hưng Thịnh", province_code=91, commune_code=31078)
     hidden = OrganisationFactory(name="HTX Chưa xác minh")
     rice = make_product(cooperative, name="Gạo ST25 Tân Hiệp", name_en="ST25 fragrant rice")
-    brown = make_product(cooperative, name="Gạo lứt ST25", tiers=[("100", 45000)], sku="LUT")
+    # In a sibling category of the others' rice: a filter by rice reads both (page_sql._each_category).
+    brown = make_product(cooperative, name="Gạo lứt ST25", tiers=[("100", 45000)], sku="LUT", category="gao-huu-co")
     st24 = make_product(other_cooperative, name="Gạo ST24 thơm", tiers=[("100", 27000), ("500", 26000)])
     sauce = make_product(
         fish, name="Nước mắm Phú Quốc 40 độ đạm", category="nuoc-mam", unit="chai", moq="48", order_multiple="24",
@@ -90,6 +91,10 @@ QUERIES = [
     ProductQuery(ocop_min=3),
     ProductQuery(in_stock=True),
     ProductQuery(category=1),
+    ProductQuery(category=1, sort=Sort.PRICE_ASC),
+    ProductQuery(category=1, sort=Sort.PRICE_DESC, province=91),
+    ProductQuery(category=2, sort=Sort.PRICE_DESC),  # a category without sub-categories
+    ProductQuery(category=1, sort=Sort.PRICE_ASC, search="st25"),
     ProductQuery(price_min=30000, price_max=100000),
     ProductQuery(moq_max=Decimal("50")),
     ProductQuery(sort=Sort.PRICE_ASC),
