@@ -22,6 +22,9 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.urls import NoReverseMatch, reverse
 
 SEARCH_FILTERS = {"search": "gao st25", "province": "91", "certificate": "vietgap"}
+# A category in the order of a column that follows the category: honey is dearer than most products, so the cheapest
+# honey comes after most of the catalogue in price order (page_sql._each_category).
+CATEGORY_BY_PRICE = {"category": "mat-ong", "sort": "price_asc"}
 DEEP_PAGE_SIZE = 100  # pages walked to reach the deep cursor (the measured page still has 24)
 # A browser revalidating what it kept (frontend.conditional): its CSRF cookie (a page's ETag covers the
 # secret) and, per target, the ETag its first visit was given.
@@ -319,6 +322,11 @@ def resolve(
             "api-search-many",
             "API search `gao` (many matches)",
             lambda: _url("catalog:product-list", query={"search": "gao", **list_query}),
+        ),
+        _target(
+            "api-category-price",
+            "API list, a category cheapest first (honey: dearer than most)",
+            lambda: _url("catalog:product-list", query={**CATEGORY_BY_PRICE, **list_query}),
         ),
         _target(
             "api-product", f"API product detail, {same_product}", lambda: _url("catalog:product-detail", s.product_id)

@@ -26,6 +26,7 @@ READS = (
     "api-deep",
     "api-search-filters",
     "api-search-many",
+    "api-category-price",
     "api-product",
     "api-lot",
     "api-trace",
