@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import traceback
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,11 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--threads", type=int, default=2, help="wrk threads")
     p.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (bare and Market Link alike)")
     p.add_argument("--only", default="", help="comma-separated scenario keys, or http / jobs")
+    p.add_argument(
+        "--yardstick-only",
+        action="store_true",
+        help="reads with the page caches off only (the yardstick): no cache-on column, a third less time",
+    )
     p.add_argument("--skip", default="", help="comma-separated scenario keys, or http / jobs")
     p.add_argument("--checkout-duration", type=float, default=20, help="seconds of checkouts")
     p.add_argument("--buyers", type=int, default=200, help="buyers placing checkouts")
@@ -125,7 +131,11 @@ def run_size(args: argparse.Namespace, outer_env: dict[str, str], say: Any) -> d
                     fair_slug=fixtures["fair_slug"],
                     fair_error=fixtures.get("fair_error", ""),
                 )
-                chosen = [t for t in targets if selected(t.key, "http", args)]
+                chosen = [
+                    replace(t, cache_column=t.cache_column and not args.yardstick_only)
+                    for t in targets
+                    if selected(t.key, "http", args)
+                ]
                 rows, report["noise"] = abtest.measure(
                     chosen,
                     servers,

@@ -126,15 +126,14 @@ def smoke_database_url() -> str:
     return urlunsplit(parts._replace(path=parts.path + "_smoke"))
 
 
-@pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str, subprocess.CompletedProcess[str]]:
+def run_report(arguments: list[str], results: Path) -> tuple[dict, str, subprocess.CompletedProcess[str]]:
+    """(the report's JSON, its Markdown, the finished process) of `python -m bench report` with `arguments`."""
     if not wrk.available():
         pytest.skip("wrk is missing: scripts/system-packages --bench installs it")
-    results = tmp_path_factory.mktemp("bench-results")
     child_env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
     child_env.update(BENCH_DATABASE_URL=smoke_database_url(), PYTHONPATH=str(ROOT))
     completed = subprocess.run(
-        [sys.executable, "-m", "bench", "report", *TINY, "--results-dir", str(results)],
+        [sys.executable, "-m", "bench", "report", *arguments, "--results-dir", str(results)],
         cwd=ROOT,
         env=child_env,
         capture_output=True,
@@ -148,6 +147,11 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str, subproc
     )
     assert (results / "latest.md").read_text() == reports[-1].with_suffix(".md").read_text()
     return json.loads(reports[-1].read_text()), reports[-1].with_suffix(".md").read_text(), completed
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str, subprocess.CompletedProcess[str]]:
+    return run_report(TINY, tmp_path_factory.mktemp("bench-results"))
 
 
 def test_every_scenario_has_figures_or_a_reason(report):
@@ -224,3 +228,20 @@ def test_the_report_says_where_and_how_it_was_measured(report):
     assert data["command"].startswith(f"python -m bench report --only {','.join([*MEASURED, 'jobs'])} --products 300")
     for row in data["scenarios"]:
         assert row["title"] in markdown
+
+
+def test_a_yardstick_only_run_measures_the_reads_with_the_page_caches_off_only(tmp_path: Path):
+    data, markdown, completed = run_report(
+        ["--only", "api-list", "--products", "300", "--duration", "1", "--rounds", "1", "--warmup", "0",
+         "--yardstick-only"],
+        tmp_path,
+    )  # fmt: skip
+
+    assert completed.returncode == 0, completed.stderr[-4000:]
+    (row,) = [r for r in data["scenarios"] if r["status"] == "ok"]
+    assert row["key"] == "api-list"
+    assert row["modes"] == ["off"]
+    assert "on" not in row
+    assert set(row["rounds"][0]) == {"bare", "off"}
+    assert row["off"]["ratio"] is not None
+    assert row["title"] in markdown
