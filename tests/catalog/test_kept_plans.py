@@ -45,8 +45,8 @@ SHAPES = {
 
 @pytest.fixture
 def catalogue(cooperative) -> Product:
-    """120 published products (copies of one, published a minute apart), two lots and a certificate; analysed, so
-    that the planner estimates from what is there."""
+    """120 published products (copies of one, published a minute apart, a quarter of them from another province), two
+    lots and a certificate; analysed, so that the planner estimates from what is there."""
     product = make_product(cooperative)
     make_lot(product)
     make_certificate(cooperative, kind="vietgap")
@@ -56,6 +56,7 @@ def catalogue(cooperative) -> Product:
         copy = Product.objects.get(pk=product.pk)
         copy.pk, copy.sku, copy.gtin = None, f"COPY-{n}", ""
         copy.published_at = now - timedelta(minutes=n + 1)
+        copy.origin_province_code += 1 if n % 4 == 3 else 0
         copies.append(copy)
     make_lot(Product.objects.bulk_create(copies)[0], code="COPY-LOT")  # two in stock: a page and a next
     with connection.cursor() as cursor:
@@ -223,6 +224,18 @@ def test_the_kept_plan_of_the_in_stock_filter_costs_what_one_made_for_the_day_co
     kept = kept_plan(*statement)["Total Cost"]
     made = kept_plan(*statement, mode="force_custom_plan")["Total Cost"]
     assert kept <= made * 1.01
+
+
+@pytest.mark.parametrize("reading", ["api", "page"])
+def test_the_kept_plan_of_a_category_and_a_province_reads_the_page_from_their_index(catalogue, reading):
+    """catalog migration 0018: read from the index of (category, province, newest), a page's rows are the only ones
+    read whatever the pair; without it the kept plan had to guess how many products the pair holds, and walked the
+    newest products or sorted the pair's, each wrong for some pairs, so PostgreSQL planned the list anew on every
+    request."""
+    statement = _page_statement({"category": True, "province": True}, catalogue, reading=reading)
+    index_scans_only()
+    products_read = [index for table, index in _scans(kept_plan(*statement)) if table == page_sql.PRODUCT]
+    assert products_read == ["product_category_province_idx"]
 
 
 def test_only_a_day_is_written_in_as_a_day():
