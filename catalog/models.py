@@ -190,6 +190,16 @@ class Product(TimeStampedModel):
                 condition=Q(status=ProductStatus.PUBLISHED),
                 name="product_category_price_idx",
             ),
+            # A category and a province, newest first (the catalogue's and the API's filters): read in that order, a
+            # page's rows are the only ones read, whatever the pair. Without it the plan PostgreSQL keeps for the
+            # statement (catalog.selectors.page_sql) had to guess how many products a pair holds, and whether to walk
+            # product_newest_idx or sort the pair's products was right only for some pairs: it planned the list anew
+            # on every request.
+            models.Index(
+                fields=["category", "origin_province_code", "-published_at", "-id"],
+                condition=Q(status=ProductStatus.PUBLISHED),
+                name="product_category_province_idx",
+            ),
             models.Index(fields=["origin_province_code"], name="product_province_idx"),
             models.Index(fields=["cooperative", "status"], name="product_cooperative_idx"),
             # A cooperative's storefront lists its published products by name a page at a time
