@@ -360,19 +360,31 @@ class Reading(Generic[Row]):
 PRODUCTS: Reading[Product] = Reading(wrap=_with_cards, rows=_products)
 
 
-def _fetch(sql: str, params: list[Any], *, searching: bool) -> list[tuple[Any, ...]]:
+def _fetch(sql: str, params: list[Any], *, planned_each_time: bool) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
-        cursor.execute(*(with_values(sql, params) if searching else (sql, params)))
+        cursor.execute(*(with_values(sql, params) if planned_each_time else (sql, params)))
         return cursor.fetchall()
 
 
 def with_values(sql: str, params: list[Any]) -> tuple[str, None]:
-    """A search's statement with its values written in (bound here, as Django's default cursor binds them), not
-    sent as parameters. With parameters, a statement the connection runs again is prepared (settings.DATABASES),
-    and after five runs PostgreSQL may keep a plan made without the values (a generic plan), which must guess
-    what the search's LIKE patterns match: the catalogue page searching "gao st25" with a province and a
-    certificate went from 9 ms to 14–19 ms of PostgreSQL. Written in, the words are planned for every time."""
+    """A statement with its values written in (bound here, as Django's default cursor binds them), not sent as
+    parameters, for a statement whose best plan turns on the values: a search's words, a range's bounds
+    (`_planned_each_time`). With parameters, a statement the connection runs again is prepared (settings.DATABASES),
+    and after five runs PostgreSQL may keep a plan made without the values (a generic plan), which must guess what
+    the search's LIKE patterns match: the catalogue page searching "gao st25" with a province and a certificate went
+    from 9 ms to 14–19 ms of PostgreSQL. Written in, the values are planned for every time."""
     return mogrify(sql, params, connection), None
+
+
+def _planned_each_time(query: Any) -> bool:
+    """Whether the page's statement is planned for its values on every request (`with_values`): a search, or a price
+    bound. A generic plan guesses that a third of the products pass a bound and walks the products in the page's order
+    testing each; a bound that few or none pass then reads the whole catalogue (at 100,000 products
+    `price_min=1000000`: 159 ms of PostgreSQL with the kept plan; planned for the value, it reads the price index's
+    range: 0.26 ms). Planning costs ~1 ms of PostgreSQL's CPU a request, and a price range (both bounds) was planned
+    anew every time already: PostgreSQL never kept its plan."""
+    plan: SearchPlan = query.search_plan
+    return not plan.is_empty or query.price_min is not None or query.price_max is not None
 
 
 def page_rows(
@@ -427,7 +439,7 @@ def page_rows(
     else:
         sql, params = sql + order, [*rank_params, *where.params]
     statement = reading.wrap(sql, params, Sort(sort), descending, day)
-    return reading.rows(_fetch(*statement, searching=searching))
+    return reading.rows(_fetch(*statement, planned_each_time=_planned_each_time(query)))
 
 
 def _each_category(
@@ -465,7 +477,7 @@ def _highest_id() -> int:
     global _highest
     version = catalog_version()
     if _highest is None or _highest[0] != version:
-        highest = _fetch(f"SELECT COALESCE(MAX(id), 0) FROM {SEARCH_ROWS}", [], searching=False)[0][0]  # noqa: S608
+        highest = _fetch(f"SELECT COALESCE(MAX(id), 0) FROM {SEARCH_ROWS}", [], planned_each_time=False)[0][0]  # noqa: S608
         _highest = (version, highest)
     return _highest[1]
 
@@ -524,7 +536,7 @@ def _newest_ranked_sql(where: Where, window: Where) -> str:
 
 # The page of a relevance sort from its Ranked rows, bound as two arrays (ids, ranks): the products' and cooperatives'
 # columns joined by id (`Reading.wrap` orders them). A statement apart from the search's, with its values bound as
-# parameters rather than written in (`_fetch`'s `searching`), because it is the same for every search: the
+# parameters rather than written in (`_fetch`'s `planned_each_time`), because it is the same for every search: the
 # connection prepares it and PostgreSQL keeps its plan, where planning the cards' joins again with each search's
 # words cost ~1.5 ms of PostgreSQL time a request (of 6–8 ms). The search's own statement, planned for its words
 # every time, is left with the search rows and the certificates; and at 1,000,000 products only the page's rows
@@ -548,7 +560,7 @@ def _ranked_page(ranked: list[Ranked], *, day: date, reading: Reading[Row]) -> l
         return []
     arrays = [_array_text([match.id for match in ranked]), _array_text([match.rank for match in ranked])]
     statement = reading.wrap(RANKED_PAGE, arrays, Sort.RELEVANCE, True, day)
-    return reading.rows(_fetch(*statement, searching=False))
+    return reading.rows(_fetch(*statement, planned_each_time=False))
 
 
 def _best_first(found: list[Ranked], limit: int) -> list[Ranked]:
@@ -584,7 +596,7 @@ def _ranked_among_newest(
         if high is not None:
             window.add("p.id < %s", high)
         params = [*rank_params, *where.params, *window.params, wanted, best_rank, limit, limit, limit, limit]
-        rows = [Ranked(*row) for row in _fetch(_newest_ranked_sql(where, window), params, searching=True)]
+        rows = [Ranked(*row) for row in _fetch(_newest_ranked_sql(where, window), params, planned_each_time=True)]
         found += rows
         ranked_here = rows[0].candidates if rows else 0
         if ranked_here is None:  # `limit` best-ranked matches, after every earlier window's: the page

@@ -305,3 +305,20 @@ def test_a_category_filters_kept_plan_reads_each_categorys_range_of_the_sorts_in
     read = _indexes_read(kept_plan(*statement))
     assert ("product_category_idx" if sort == Sort.NEWEST else "product_category_price_idx") in read
     assert not read & {"product_newest_idx", "product_base_price_idx"}
+
+
+@pytest.mark.parametrize("bound", [{"price_min": 10**9}, {"price_max": 1}])
+def test_a_price_bound_is_planned_for_its_value(catalogue, bound):
+    """A generic plan guesses that a third of the products pass a price bound and walks the newest products testing
+    each: a bound that none pass read the whole catalogue (`price_min=1000000` at 100,000 products: 159 ms). The
+    statement carries its values, so that its plan reads the price index's range the bound leaves."""
+    with page_statements() as seen:
+        page = selectors.product_page(query=ProductQuery(**bound), page_size=PAGE_SIZE)
+    assert page.products == []
+    (statement,) = seen
+    with connection.cursor() as cursor:
+        for method in ("seqscan", "bitmapscan"):
+            cursor.execute(f"SET LOCAL enable_{method} = off")
+    read = _indexes_read(kept_plan(*statement))
+    assert "product_base_price_idx" in read
+    assert "product_newest_idx" not in read
