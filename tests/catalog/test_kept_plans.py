@@ -273,7 +273,7 @@ def test_the_kept_plan_of_a_category_and_a_province_reads_the_page_from_their_in
 def test_a_certificate_nobody_holds_reads_no_product(catalogue, shape, reading):
     """PostgreSQL cannot drive the certificate filter's OR of two EXISTS from the certificates: it walks the products
     in the page's order and tests each, and for a kind nobody holds walked the whole catalogue for an empty page (at
-    100,000 products ~55 ms newest first, ~130 ms by price). Whether any certificate of the kind is in force is asked
+    100,000 products ~45 ms newest first, ~135 ms by price). Whether any certificate of the kind is in force is asked
     first, once (page_sql._certified), in the kept plan too."""
     statement = _page_statement(shape, catalogue, reading=reading)
     assert _runs(kept_plan(*statement, analyze=True), page_sql.PRODUCT) == 0
