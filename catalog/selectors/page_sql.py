@@ -155,12 +155,19 @@ def for_sale_params(day: date) -> list[Any]:
 
 def _certified(where: Where, day: date, *, kind: str, ocop_min: int | None = None) -> None:
     """browse.certified_q: a certificate in force on `day` (Certificate.objects.in_force) of `kind`,
-    cooperative-wide or naming the product."""
+    cooperative-wide or naming the product.
+
+    First, whether any certificate of the kind is in force at all: a condition of no product's column, which
+    PostgreSQL evaluates once, before reading any product (a one-time filter), and which implies the rest. Why: it
+    cannot drive the OR of the two EXISTS from the certificates, so it walks the products in the page's order and
+    tests each; for a kind nobody holds that walked the whole catalogue for an empty page (at 100,000 products
+    ~45 ms of PostgreSQL newest first, ~135 ms by price)."""
     condition = f"{in_force('c')} AND c.kind = %s"
     params: list[Any] = [*in_force_params(day), kind]
     if ocop_min:
         condition += " AND c.ocop_stars >= %s"
         params.append(ocop_min)
+    where.add(f"EXISTS (SELECT 1 FROM {CERTIFICATE} c WHERE {condition})", *params)  # noqa: S608
     where.add(
         f"(EXISTS (SELECT 1 FROM {CERTIFICATE} c WHERE {condition} AND c.cooperative_id = p.cooperative_id"  # noqa: S608
         f" AND c.scope = %s)"

@@ -87,6 +87,10 @@ QUERIES = [
     ProductQuery(search="xoia"),  # nothing as typed
     ProductQuery(search="!!!"),  # nothing usable
     ProductQuery(certificate="organic"),  # expired: nothing
+    ProductQuery(certificate="globalgap", sort=Sort.PRICE_ASC),  # never held: nothing
+    ProductQuery(certificate="organic", search="gao"),
+    ProductQuery(ocop_min=5),  # no such stars: nothing
+    ProductQuery(certificate="ocop", in_stock=True),  # one cooperative's and one product's
     ProductQuery(ocop_min=4),
     ProductQuery(ocop_min=3),
     ProductQuery(in_stock=True),
