@@ -300,7 +300,7 @@ def other_size(products: int, args: argparse.Namespace, outer_env: dict[str, str
         "--part": "http",
         "--json-out": out,
     }
-    command = [sys.executable, "-m", "bench", "report"]
+    command = [sys.executable, "-m", "bench", "report", *(["--yardstick-only"] if args.yardstick_only else [])]
     for name, value in options.items():
         command += [name, str(value)] if value != "" else []
     subprocess.run(command, cwd=ROOT, env=outer_env, check=True)
@@ -342,6 +342,7 @@ def main(argv: list[str]) -> int:
             "connections": args.connections,
             "threads": args.threads,
             "workers": args.workers,
+            "cache_column": not args.yardstick_only,
         },
     }
     report.update(run_size(args, outer_env, say))

@@ -145,8 +145,8 @@ def machine_lines(report: dict[str, Any]) -> list[str]:
         f"(database `{catalogue['database']}`).",
         f"- **Load:** wrk, {settings['connections']} connections, {settings['threads']} threads, "
         f"{settings['duration_s']} s per run; gunicorn {settings['workers']} sync workers for Market Link and for "
-        f"the bare view; {settings['rounds']} rounds alternating bare → cache off → cache on per target; medians "
-        "of rounds.",
+        f"the bare view; {settings['rounds']} rounds alternating bare → cache off"
+        f"{' → cache on' if settings.get('cache_column', True) else ''} per target; medians of rounds.",
     ]
     if noise.get("runs"):
         lines.append(
