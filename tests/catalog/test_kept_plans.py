@@ -308,24 +308,19 @@ def priced_by_category(catalogue: Product) -> Category:
 
 
 @pytest.mark.parametrize("sort", [Sort.PRICE_ASC, Sort.PRICE_DESC, Sort.NEWEST])
-@pytest.mark.parametrize("page", ["list", "catalogue page"])
-def test_a_category_filters_kept_plan_reads_each_categorys_range_of_the_sorts_index(priced_by_category, sort, page):
+@pytest.mark.parametrize("reading", ["api", "page"])
+def test_a_category_filters_kept_plan_reads_each_categorys_range_of_the_sorts_index(
+    catalogue, priced_by_category, sort, reading
+):
     """Prices follow the category: the price index read in order, its rows filtered by category, read every cheaper
     (or dearer) product of the catalogue before the category's first (honey cheapest first: ~40,000 of 100,000
     products, 260 ms; 2.5 s at 1,000,000). Each category of the filter (rice and its kinds) is read from its own range
     of an index in the sort's order instead. Ordered index scans only here: the test's few products are cheaper to
     read whole and sort."""
-    query = ProductQuery(category=priced_by_category.pk, sort=sort)
-    with page_statements() as seen:
-        if page == "list":
-            words = selectors.card_words(media=s.media_url_around())
-            selectors.product_card_page(query=query, words=words, page_size=PAGE_SIZE)
-        else:
-            selectors.product_page(query=query, page_size=PAGE_SIZE)
-    (statement,) = seen
+    statement = _page_statement({"category": priced_by_category.pk, "sort": sort}, catalogue, reading=reading)
+    index_scans_only()
     with connection.cursor() as cursor:
-        for method in ("seqscan", "bitmapscan", "sort"):
-            cursor.execute(f"SET LOCAL enable_{method} = off")
+        cursor.execute("SET LOCAL enable_sort = off")
     read = _indexes_read(kept_plan(*statement))
     assert ("product_category_idx" if sort == Sort.NEWEST else "product_category_price_idx") in read
     assert not read & {"product_newest_idx", "product_base_price_idx"}
@@ -336,13 +331,8 @@ def test_a_price_bound_is_planned_for_its_value(catalogue, bound):
     """A generic plan guesses that a third of the products pass a price bound and walks the newest products testing
     each: a bound that none pass read the whole catalogue (`price_min=1000000` at 100,000 products: 159 ms). The
     statement carries its values, so that its plan reads the price index's range the bound leaves."""
-    with page_statements() as seen:
-        page = selectors.product_page(query=ProductQuery(**bound), page_size=PAGE_SIZE)
-    assert page.products == []
-    (statement,) = seen
-    with connection.cursor() as cursor:
-        for method in ("seqscan", "bitmapscan"):
-            cursor.execute(f"SET LOCAL enable_{method} = off")
+    statement = _page_statement(bound, catalogue, reading="page")
+    index_scans_only()
     read = _indexes_read(kept_plan(*statement))
     assert "product_base_price_idx" in read
     assert "product_newest_idx" not in read
