@@ -113,9 +113,16 @@ def _note_foreign(url: str, allowed: tuple[str, ...], foreign: list[str]) -> Non
 _axe = Axe()
 
 
+def _loaded(page: Page) -> Page:
+    """The page once its document has loaded: a click that follows a link returns when the next page has
+    committed, before its HTML is parsed (document.documentElement is still null then)."""
+    page.wait_for_load_state("load")
+    return page
+
+
 def assert_accessible(page: Page) -> None:
     """No serious or critical axe violation on the current page."""
-    results = _axe.run(page)
+    results = _axe.run(_loaded(page))
     bad = [v for v in results.response["violations"] if v["impact"] in {"serious", "critical"}]
     assert not bad, "\n".join(
         f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']]}" for v in bad
@@ -124,7 +131,7 @@ def assert_accessible(page: Page) -> None:
 
 def assert_fits_phone(page: Page) -> None:
     """Nothing forces sideways scrolling at 360 px."""
-    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    overflow = _loaded(page).evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"page is {overflow}px wider than the phone"
 
 
