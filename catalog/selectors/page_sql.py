@@ -384,14 +384,15 @@ def with_values(sql: str, params: list[Any]) -> tuple[str, None]:
 
 
 def _planned_each_time(query: Any) -> bool:
-    """Whether the page's statement is planned for its values on every request (`with_values`): a search, or a price
-    bound. A generic plan guesses that a third of the products pass a bound and walks the products in the page's order
-    testing each; a bound that few or none pass then reads the whole catalogue (at 100,000 products
-    `price_min=1000000`: 159 ms of PostgreSQL with the kept plan; planned for the value, it reads the price index's
-    range: 0.26 ms). Planning costs ~1 ms of PostgreSQL's CPU a request, and a price range (both bounds) was planned
-    anew every time already: PostgreSQL never kept its plan."""
+    """Whether the page's statement is planned for its values on every request (`with_values`): a search, or a bound
+    of the price or the minimum order. A generic plan guesses that a third of the products pass a bound and walks the
+    products in the page's order testing each; a bound that few or none pass then reads the whole catalogue (at
+    100,000 products `price_min=1000000`: 159 ms of PostgreSQL with the kept plan; planned for the value, it reads the
+    price index's range: 0.26 ms). Planning costs ~1 ms of PostgreSQL's CPU a request, and a price range (both
+    bounds) was planned anew every time already: PostgreSQL never kept its plan."""
     plan: SearchPlan = query.search_plan
-    return not plan.is_empty or query.price_min is not None or query.price_max is not None
+    bounds = (query.price_min, query.price_max, query.moq_max)
+    return not plan.is_empty or any(bound is not None for bound in bounds)
 
 
 def page_rows(

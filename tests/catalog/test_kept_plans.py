@@ -325,12 +325,22 @@ def test_a_category_filters_kept_plan_reads_each_categorys_range_of_the_sorts_in
     assert products_read == {"product_category_idx" if sort == Sort.NEWEST else "product_category_price_idx"}
 
 
-@pytest.mark.parametrize("bound", [{"price_min": 10**9}, {"price_max": 1}])
-def test_a_price_bound_is_planned_for_its_value(catalogue, bound):
-    """A generic plan guesses that a third of the products pass a price bound and walks the newest products testing
-    each: a bound that none pass read the whole catalogue (`price_min=1000000` at 100,000 products: 159 ms). The
-    statement carries its values, so that its plan reads the price index's range the bound leaves."""
+@pytest.mark.parametrize(
+    ("bound", "index"),
+    [
+        ({"price_min": 10**9}, "product_base_price_idx"),
+        ({"price_max": 1}, "product_base_price_idx"),
+        ({"moq_max": 1}, "product_moq_idx"),
+        ({"moq_max": 1, "sort": "price_asc"}, "product_moq_idx"),
+    ],
+    ids=["price_min", "price_max", "moq_max", "moq_max cheapest first"],
+)
+def test_a_bound_is_planned_for_its_value(catalogue, bound, index):
+    """A generic plan guesses that a third of the products pass a bound of the price or the minimum order and walks
+    the products in the page's order testing each: a bound that none pass read the whole catalogue (at 100,000
+    products `price_min=1000000`: 159 ms; `moq_max=1` 68 ms, cheapest first `moq_max=5` 116 ms). The statement
+    carries its values, so that its plan reads the range the bound leaves of the bound's index."""
     statement = _page_statement(bound, catalogue, reading="page")
     index_scans_only()
     products_read = {index for table, index in _scans(kept_plan(*statement)) if table == page_sql.PRODUCT}
-    assert products_read == {"product_base_price_idx"}
+    assert products_read == {index}
