@@ -23,7 +23,7 @@ from django.urls import NoReverseMatch, reverse
 
 SEARCH_FILTERS = {"search": "gao st25", "province": "91", "certificate": "vietgap"}
 # A category in the order of a column that follows the category: honey is dearer than most products, so the cheapest
-# honey comes after most of the catalogue in price order (page_sql._each_category).
+# honey comes after most of the catalogue in price order (page_sql._each_part).
 CATEGORY_BY_PRICE = {"category": "mat-ong", "sort": "price_asc"}
 DEEP_PAGE_SIZE = 100  # pages walked to reach the deep cursor (the measured page still has 24)
 # A browser revalidating what it kept (frontend.conditional): its CSRF cookie (a page's ETag covers the

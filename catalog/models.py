@@ -202,8 +202,14 @@ class Product(TimeStampedModel):
             ),
             # A buyer's largest minimum order (`moq_max`): few products pass a small one, and without an index the
             # page walked the products in its order testing each (at 100,000 products `moq_max=1`, which none pass,
-            # 68 ms of PostgreSQL newest first; `moq_max=5` cheapest first 116 ms).
-            models.Index(fields=["moq"], condition=Q(status=ProductStatus.PUBLISHED), name="product_moq_idx"),
+            # 68 ms of PostgreSQL newest first). By price, each minimum order is read from its range in price order
+            # (catalog.selectors.page_sql): the products with a small one are the dear ones (honey, crafts), and the
+            # price index read in order read ~66,000 products for `moq_max=5` cheapest first (131 ms).
+            models.Index(
+                fields=["moq", "price_per_base_unit", "id"],
+                condition=Q(status=ProductStatus.PUBLISHED),
+                name="product_moq_idx",
+            ),
             models.Index(fields=["origin_province_code"], name="product_province_idx"),
             models.Index(fields=["cooperative", "status"], name="product_cooperative_idx"),
             # A cooperative's storefront lists its published products by name a page at a time

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any, Generic, NamedTuple, TypeVar
 
 from django.db import connection
@@ -62,6 +63,10 @@ CARD_COOPERATIVE_FIELDS = frozenset(name.split("__", 1)[1] for name in LIST_FIEL
 SELECT = ", ".join(
     [rows.select_list(Product, "p", CARD_PRODUCT_FIELDS), rows.select_list(Organisation, "o", CARD_COOPERATIVE_FIELDS)]
 )
+_PRICE_SORTS = (Sort.PRICE_ASC, Sort.PRICE_DESC)
+# The most minimum orders a price sort with `moq_max` reads apart (`_each_part`): each costs an index descent and up to
+# a page of rows. Beyond it they are read as one range (the bench catalogue has 7 minimum orders).
+MOQ_PARTS_MAX = 32
 # browse._SORT_KEYS as SQL: sort -> (expression, descending); relevance's is the rank below.
 _SORT_COLUMNS = {
     Sort.NEWEST: ("p.published_at", True),
@@ -410,9 +415,13 @@ def page_rows(
     """browse._page_rows_orm in SQL: the first `limit` products of `sort` after the cursor's (value, id), read as
     `reading` reads them."""
     relevance = sort == Sort.RELEVANCE
-    # A sort of the products' own columns reads each category of a category filter apart (`_each_category`).
+    # A sort of the products' own columns reads each category of a category filter apart, and a price sort without one
+    # each minimum order a `moq_max` leaves (`_each_part`). Not both: a category and a minimum order it has none of
+    # read the whole range of either in its index (at 100,000 products rice with `moq_max=20` cheapest first: 236 ms).
     category_ids = category_descendant_ids(query.category) if query.category is not None and not relevance else None
-    if category_ids == []:
+    by_moq = query.moq_max is not None and sort in _PRICE_SORTS and category_ids is None
+    moq_values = _moq_values(query.moq_max) if by_moq else None
+    if category_ids == [] or moq_values == []:
         return []
     where = filtered(query, day=day, corrected=corrected, over_search_rows=relevance, categories=category_ids is None)
     if where is None:
@@ -441,29 +450,49 @@ def page_rows(
         f" FROM {PRODUCT} p JOIN {ORGANISATION} o ON o.id = p.cooperative_id WHERE {where.sql}"
     )
     order = f" ORDER BY {key} {direction}, p.id {direction} LIMIT {limit:d}"  # written in: see `constant`
-    if category_ids is not None:
-        sql, params = _each_category(sql + " AND p.category_id = %s" + order, [*rank_params, *where.params],
-                                     category_ids, Sort(sort), direction, limit)  # fmt: skip
+    column, parts = ("p.category_id", category_ids) if category_ids is not None else ("p.moq", moq_values)
+    if parts is not None:
+        sql, params = _each_part(sql + f" AND {column} = %s" + order, [*rank_params, *where.params], parts,
+                                 Sort(sort), direction, limit)  # fmt: skip
     else:
         sql, params = sql + order, [*rank_params, *where.params]
     statement = reading.wrap(sql, params, Sort(sort), descending, day)
     return reading.rows(_fetch(*statement, planned_each_time=_planned_each_time(query)))
 
 
-def _each_category(
-    branch: str, params: list[Any], category_ids: Sequence[int], sort: Sort, direction: str, limit: int
+def _each_part(
+    branch: str, params: list[Any], parts: Sequence[Any], sort: Sort, direction: str, limit: int
 ) -> tuple[str, list[Any]]:
-    """The page of a category filter in a sort of the products' own columns: each of its categories' first `limit`
-    (`branch`, its last parameter the category), read from the category's own range of the sort's index, then the
-    first `limit` of those. Why: the sort's index read in order, its rows filtered by category, reads as many rows as
-    come before the page's in the whole catalogue, and prices follow the category (rice is cheap, crabs are dear):
-    honey cheapest first read ~40,000 of 100,000 products (260 ms of PostgreSQL) for its 25."""
-    each_params = [value for category_id in category_ids for value in (*params, category_id)]
-    if len(category_ids) == 1:
+    """The page of a sort of the products' own columns as the first `limit` of each part's first `limit` (`branch`,
+    whose last parameter is the part): each category of a category filter, or in a price sort each minimum order a
+    `moq_max` leaves, read from its own range of an index in the sort's order. Why: the sort's index read in
+    order, its rows filtered, reads as many rows as come before the page's in the whole catalogue, and prices follow
+    the category (rice is cheap, crabs are dear) and the minimum order (honey and crafts sell by the few): honey
+    cheapest first read ~40,000 of 100,000 products (260 ms of PostgreSQL) for its 25, `moq_max=5` cheapest first
+    ~66,000 (131 ms)."""
+    each_params = [value for part in parts for value in (*params, part)]
+    if len(parts) == 1:
         return branch, each_params
-    union = " UNION ALL ".join([f"({branch})"] * len(category_ids))
+    union = " UNION ALL ".join([f"({branch})"] * len(parts))
     order = f" ORDER BY {KEY_POSITIONS[sort]} {direction}, {ID_POSITION} {direction} LIMIT {limit:d}"
     return union + order, each_params
+
+
+def _moq_values(moq_max: Decimal) -> list[Decimal] | None:
+    """The distinct minimum orders of the published products up to `moq_max`, smallest first, each found by one
+    descent of product_moq_idx; None when there are more than MOQ_PARTS_MAX."""
+    published = constant(ProductStatus.PUBLISHED)
+    sql = f"""
+        WITH RECURSIVE m(moq) AS (
+            SELECT MIN(moq) FROM {PRODUCT} WHERE status = {published} AND moq <= %s
+            UNION ALL
+            SELECT (SELECT MIN(p.moq) FROM {PRODUCT} p WHERE p.status = {published} AND p.moq > m.moq AND p.moq <= %s)
+            FROM m WHERE m.moq IS NOT NULL
+        )
+        SELECT moq FROM m WHERE moq IS NOT NULL LIMIT {MOQ_PARTS_MAX + 1:d}
+    """  # noqa: S608 (table names from the models, a code constant; the bound is a parameter)
+    values = [moq for (moq,) in _fetch(sql, [moq_max, moq_max], planned_each_time=False)]
+    return values if len(values) <= MOQ_PARTS_MAX else None
 
 
 # The ranges of product ids a search's newest matches are looked for in, newest first (`_windows`): one partition of

@@ -44,7 +44,7 @@ def corpus(cooperative, other_cooperative, alliance, staff_user) -> dict[str, An
     fish = OrganisationFactory(name="HTX Nước mắm Hưng Thịnh", province_code=91, commune_code=31078)
     hidden = OrganisationFactory(name="HTX Chưa xác minh")
     rice = make_product(cooperative, name="Gạo ST25 Tân Hiệp", name_en="ST25 fragrant rice")
-    # In a sibling category of the others' rice: a filter by rice reads both (page_sql._each_category).
+    # In a sibling category of the others' rice: a filter by rice reads both (page_sql._each_part).
     brown = make_product(cooperative, name="Gạo lứt ST25", tiers=[("100", 45000)], sku="LUT", category="gao-huu-co")
     st24 = make_product(other_cooperative, name="Gạo ST24 thơm", tiers=[("100", 27000), ("500", 26000)])
     sauce = make_product(
@@ -101,6 +101,9 @@ QUERIES = [
     ProductQuery(category=1, sort=Sort.PRICE_ASC, search="st25"),
     ProductQuery(price_min=30000, price_max=100000),
     ProductQuery(moq_max=Decimal("50")),
+    ProductQuery(moq_max=Decimal("50"), sort=Sort.PRICE_ASC),  # each minimum order read apart, merged
+    ProductQuery(moq_max=Decimal("48"), sort=Sort.PRICE_DESC, category=1),  # and each category
+    ProductQuery(moq_max=Decimal("1"), sort=Sort.PRICE_ASC),  # no minimum order that small: nothing
     ProductQuery(sort=Sort.PRICE_ASC),
     ProductQuery(sort=Sort.PRICE_DESC, search="gao"),
     ProductQuery(sort=Sort.NEWEST, search="gao"),
