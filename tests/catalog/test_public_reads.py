@@ -102,7 +102,8 @@ QUERIES = [
     ProductQuery(price_min=30000, price_max=100000),
     ProductQuery(moq_max=Decimal("50")),
     ProductQuery(moq_max=Decimal("50"), sort=Sort.PRICE_ASC),  # each minimum order read apart, merged
-    ProductQuery(moq_max=Decimal("48"), sort=Sort.PRICE_DESC, category=1),  # and each category
+    ProductQuery(moq_max=Decimal("48"), sort=Sort.PRICE_DESC, category=1),  # each category read apart instead
+    ProductQuery(moq_max=Decimal("50"), sort=Sort.PRICE_ASC, search="gao"),  # read as one range
     ProductQuery(moq_max=Decimal("1"), sort=Sort.PRICE_ASC),  # no minimum order that small: nothing
     ProductQuery(sort=Sort.PRICE_ASC),
     ProductQuery(sort=Sort.PRICE_DESC, search="gao"),
