@@ -8,16 +8,15 @@ from contextlib import contextmanager
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
-from django.db import OperationalError, connection, transaction
+from django.db import OperationalError, transaction
 from django.utils.translation import gettext as _
 
 from linkage.models import CallOff, CallOffStatus, ContractEvent, EventKind, LinkageContract
 from market.core.errors import Conflict, NotFound
+from market.core.locking import lock_timeout_set
 from market.core.services import audit_record
 from market.organisations.permissions import Actor
 
-# How long a write waits for a contract another request is changing before it answers 409 (style 10a).
-LOCK_TIMEOUT = "5s"
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -39,14 +38,13 @@ def _busy_is_a_conflict() -> Iterator[None]:
 
 
 def locked_transaction(service: Callable[P, R]) -> Callable[P, R]:
-    """Run `service` in one transaction whose row locks wait at most LOCK_TIMEOUT."""
+    """Run `service` in one transaction whose row locks wait at most LOCK_TIMEOUT_SECONDS; a write that waited
+    that long for a contract another request is changing answers 409 (style 10a)."""
 
     @wraps(service)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         with _busy_is_a_conflict(), transaction.atomic():
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+            lock_timeout_set()
             return service(*args, **kwargs)
 
     return wrapper

@@ -9,6 +9,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -26,19 +28,26 @@ WORKER_STALE_AFTER = timedelta(minutes=3)
 CHECK_TIMEOUT_SECONDS = 0.3
 
 
-def _bounded_statements() -> None:
-    """Within the current transaction, a statement (or its wait for a lock) stops after CHECK_TIMEOUT_SECONDS."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT set_config('statement_timeout', %s, true)", [f"{int(CHECK_TIMEOUT_SECONDS * 1000)}ms"]
-            )
+@contextmanager
+def _bounded_check() -> Iterator[None]:
+    """A transaction (a savepoint inside an open one) in which a statement, or its wait for a lock, stops after
+    CHECK_TIMEOUT_SECONDS. A check changes nothing, so it is rolled back, which ends the bound with it: a released
+    savepoint would leave the bound on the enclosing transaction."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT set_config('statement_timeout', %s, true)", [f"{int(CHECK_TIMEOUT_SECONDS * 1000)}ms"]
+                )
+        try:
+            yield
+        finally:
+            transaction.set_rollback(True)
 
 
 def _database_ok() -> bool:
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            _bounded_statements()
+        with _bounded_check(), connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             return cursor.fetchone() == (1,)
     except Exception:
@@ -48,8 +57,7 @@ def _database_ok() -> bool:
 def _worker() -> dict[str, Any] | None:
     """When the worker last beat, or None when that cannot be read quickly (its table locked, say)."""
     try:
-        with transaction.atomic():
-            _bounded_statements()
+        with _bounded_check():
             beat = Heartbeat.objects.filter(name="worker").first()
     except DatabaseError:
         return None
@@ -110,8 +118,7 @@ def _migrations_applied() -> bool:
     if _migrated:
         return True
     try:
-        with transaction.atomic():
-            _bounded_statements()
+        with _bounded_check():
             executor = MigrationExecutor(connections["default"])
             _migrated = not executor.migration_plan(executor.loader.graph.leaf_nodes())
     except Exception:

@@ -54,3 +54,20 @@ def test_readyz_is_503_while_a_migration_is_not_applied(monkeypatch):
 
     assert response.status_code == 503
     assert response.json()["migrations"] is False
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz"])
+def test_a_check_inside_a_transaction_leaves_its_statement_timeout_behind(path, monkeypatch):
+    """The checks bound their statements to a fraction of a second for their own transaction only. Called inside
+    an open transaction (a test's), a released savepoint kept that bound for the rest of it: the seeded demo's
+    deferred foreign-key checks at the test's end were cancelled after 0.3 s on a slow CI machine."""
+    from django.conf import settings
+    from django.db import connection
+
+    from market.core import views
+
+    monkeypatch.setattr(views, "_migrated", False)  # /readyz reads the migrations table again
+    assert Client().get(path).status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone() == (f"{settings.DATABASE_STATEMENT_TIMEOUT_SECONDS}s",)
