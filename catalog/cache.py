@@ -235,6 +235,18 @@ def single_flight_key(name: str, params: dict[str, Any]) -> str:
     return f"catalog:{name}:{hashlib.sha256(material.encode()).hexdigest()[:32]}"
 
 
+def single_flight_kept(name: str, params: Sequence[dict[str, Any]], *, fresh_for: int = DEFAULT_TIMEOUT) -> list[Any]:
+    """The current value `single_flight` keeps for each of `params` (fresh: this catalogue version's and today's,
+    computed less than `fresh_for` seconds ago), or None where it keeps none; one round trip, and nothing
+    computed, claimed or waited for."""
+    if not params:
+        return []
+    keys = [single_flight_key(name, p) for p in params]
+    stamp = _stamp()
+    found = cache.get_many(keys)
+    return [entry[2] if _is_fresh(entry := found.get(key), stamp, fresh_for) else None for key in keys]
+
+
 def single_flight(
     name: str,
     params: dict[str, Any],

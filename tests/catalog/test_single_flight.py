@@ -13,13 +13,14 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from catalog import cache as catalog_cache
 from catalog.cache import catalog_changed, one_version, served_stale, single_flight
 from catalog.selectors import browse, product_facets
 from catalog.selectors.browse import ProductQuery, facet_counts_key
 from frontend.views import catalog as catalogue_view
-from tests.catalog.factories import make_product
+from tests.catalog.factories import make_certificate, make_product
 from tests.core.test_cache import unreachable_redis  # noqa: F401 (a fixture)
 
 THREADS = 16
@@ -201,3 +202,42 @@ def test_a_page_made_with_the_previous_counts_is_not_validated(cooperative):
     assert stale.status_code == 200
     assert 'class="count"' in stale.text
     assert "ETag" not in stale.headers
+
+
+def _facet_statements(query: ProductQuery) -> tuple[browse.Facets, list[str]]:
+    """The facets of `query` as the catalogue page asks for them, and the counting statements that ran."""
+    with CaptureQueriesContext(connection) as captured:
+        facets = product_facets(query=query, corrected=False)
+    return facets, [q["sql"] for q in captured.captured_queries if "UNION ALL" in q["sql"]]
+
+
+@pytest.mark.django_db
+def test_a_filters_counts_take_its_own_group_from_the_counts_kept_without_it(cooperative, other_cooperative):
+    """A group whose filter is chosen counts the products without that filter (with one filter chosen, the plain
+    catalogue's). Kept already, those counts are used, not counted again; not kept, they are counted in the same
+    statement. The counts are the same either way."""
+    rice = make_product(cooperative, name="Gạo ST25", origin_province_code=91)
+    make_product(cooperative, name="Gạo nếp", origin_province_code=92, category="gao-nep")
+    honey = make_product(other_cooperative, name="Mật ong U Minh", origin_province_code=96, category="mat-ong")
+    make_certificate(other_cooperative, kind="ocop", ocop_stars=4, products=[honey], number="OCOP-1")
+    one_filter = [ProductQuery(province=91), ProductQuery(certificate="ocop"), ProductQuery(ocop_min=4)]
+    two_filters = ProductQuery(category=rice.category_id, province=91)
+    counted_in_one_statement = {}
+    for query in [*one_filter, two_filters]:
+        cache.clear()
+        counted_in_one_statement[query], (statement,) = _facet_statements(query)
+        assert "facet_base_1" in statement  # the query's products, and the products without its filter
+
+    cache.clear()
+    plain, _ = _facet_statements(ProductQuery())
+    assert plain.total == 3
+    for query in one_filter:
+        facets, (statement,) = _facet_statements(query)
+        assert "facet_base_1" not in statement, query  # the query's own products only
+        assert facets == counted_in_one_statement[query]
+        assert facets.total < plain.total
+    facets, (statement,) = _facet_statements(two_filters)
+    # The province's own filter set (the province alone) is kept by now, the category's is not.
+    assert "facet_base_1" in statement
+    assert "facet_base_2" not in statement
+    assert facets == counted_in_one_statement[two_filters]
