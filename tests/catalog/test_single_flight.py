@@ -241,3 +241,19 @@ def test_a_filters_counts_take_its_own_group_from_the_counts_kept_without_it(coo
     assert "facet_base_1" in statement
     assert "facet_base_2" not in statement
     assert facets == counted_in_one_statement[two_filters]
+
+
+@pytest.mark.django_db
+def test_the_counts_statement_is_planned_for_its_filters_values(cooperative):
+    """Counted once per filter set and kept, the counts are planned for their values every time: sent as
+    parameters, the statement of every province was prepared on the connection and ran a plan made for no
+    province in particular (at 100,000 products a province of 3,900 products counted in 97 ms, not 25)."""
+    for province in (91, 92, 96, 82, 86):
+        make_product(cooperative, name=f"Gạo {province}", origin_province_code=province)
+    for province in (91, 92, 96, 82, 86):
+        facets, (statement,) = _facet_statements(ProductQuery(province=province))
+        assert facets.total == 1
+        assert f"= {province}" in statement
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s", ["%facet_base_0%"])
+        assert cursor.fetchall() == []
