@@ -244,7 +244,8 @@ def single_flight_kept(name: str, params: Sequence[dict[str, Any]], *, fresh_for
     keys = [single_flight_key(name, p) for p in params]
     stamp = _stamp()
     found = cache.get_many(keys)
-    return [entry[2] if _is_fresh(entry := found.get(key), stamp, fresh_for) else None for key in keys]
+    entries = [found.get(key) for key in keys]
+    return [entry[2] if entry is not None and _is_fresh(entry, stamp, fresh_for) else None for entry in entries]
 
 
 def single_flight(
