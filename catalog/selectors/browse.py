@@ -632,10 +632,11 @@ def _facet_base(query: ProductQuery, day: date, *, corrected: bool) -> tuple[str
         return None
 
 
-def _facet_counts(query: ProductQuery, day: date, *, corrected: bool, on: date | None = None) -> dict[str, Any]:
-    """Every group's counts in one SQL statement: each distinct set of filters is a CTE (PostgreSQL
-    computes one used several times once), each group an arm of a UNION ALL over its CTE; but for the groups
-    whose counts are kept already (`_kept_groups`). `on`: the day asked for (None: today), `day` that day."""
+def _facet_counts(query: ProductQuery, on: date | None, *, corrected: bool) -> dict[str, Any]:
+    """Every group's counts on the day `on` (None: today) in one SQL statement: each distinct set of filters is a
+    CTE (PostgreSQL computes one used several times once), each group an arm of a UNION ALL over its CTE; but for
+    the groups whose counts are kept already (`_kept_groups`)."""
+    day = on or timezone.localdate()
     kept = _kept_groups(query, on, corrected=corrected)
     bases: dict[ProductQuery, str | None] = {}
     ctes: list[str] = []
@@ -694,10 +695,11 @@ def _kept_groups(query: ProductQuery, on: date | None, *, corrected: bool) -> di
     value of a filter (a category, a province, a certificate) counted the whole catalogue anew for its first page,
     most of the 0.1–0.3 s such a page's counts took at 100,000 products, and more than a page waits for them at
     1,000,000. Only current counts, and only those kept: computing the others apart would cost a statement each."""
+    whole = query.without("sort")
     borrowing = [
         (group, narrowed)
         for group, excluded in _FACET_GROUPS
-        if (narrowed := query.without("sort", *excluded)) != query.without("sort")
+        if (narrowed := query.without("sort", *excluded)) != whole
     ]
     found = single_flight_kept(FACETS, [_facets_params(narrowed, on, corrected) for _group, narrowed in borrowing])
     return {group: counts[group] for (group, _narrowed), counts in zip(borrowing, found, strict=True) if counts}
@@ -729,13 +731,12 @@ def product_facets_within(
     """`product_facets`, or None when another request is computing these counts for the first time and they
     did not come within `seconds` (a page answers without them rather than wait; with an earlier version's
     counts at hand it shows those at once)."""
-    day = on or timezone.localdate()
     params = _facets_params(query, on, corrected)
 
     def compute() -> dict[str, Any]:
-        counts = _facet_counts(query, day, corrected=bool(corrected), on=on)
+        counts = _facet_counts(query, on, corrected=bool(corrected))
         if corrected is None and not counts["total"] and can_correct(query.search_plan):
-            counts = _facet_counts(query, day, corrected=True, on=on)
+            counts = _facet_counts(query, on, corrected=True)
         return counts
 
     counts = single_flight(FACETS, params, compute, wait=seconds)
