@@ -21,13 +21,11 @@ from catalog.models import (
     Category,
     Certificate,
     CertificateStatus,
-    HarvestLot,
-    LotStatus,
     Product,
     ProductImage,
     ProductStatus,
 )
-from catalog.selectors.page_sql import CARD_COOPERATIVE_FIELDS, CARD_PRODUCT_FIELDS, constant
+from catalog.selectors.page_sql import CARD_COOPERATIVE_FIELDS, CARD_PRODUCT_FIELDS, constant, for_sale
 from catalog.selectors.page_sql import SELECT as CARD_SELECT
 from market.core import rows
 from market.organisations.models import Organisation, VerificationStatus
@@ -58,32 +56,36 @@ _PRODUCT_COLUMNS = [attname for attname, _column, _converters in rows.read_field
 _NAME_POSITION = 1 + _PRODUCT_COLUMNS.index("name_vi")
 
 
-@functools.cache
-def _products_statement(limit: int) -> str:
+# The storefront's first pages are the ones asked again and again; a deeper page's statement is written anew.
+KEPT_PAGE_STATEMENTS = 64
+
+
+@functools.lru_cache(maxsize=KEPT_PAGE_STATEMENTS)
+def _products_statement(limit: int, offset: int) -> str:
     """A page of a cooperative's public products (`browse.public_products`) by name, each with whether a lot of
-    it is for sale (`browse.for_sale`), with its cooperative and category as a card shows them, and the product's id
-    last (`page_id`).
+    it is for sale (`page_sql.for_sale`), with its cooperative and category as a card shows them, and the product's
+    id last (`page_id`).
 
     The page is read in product_storefront_idx's order (catalog.models.Product), so PostgreSQL reads the page's rows
     only, not every published product of the cooperative to sort them; the lots are looked at for the page's rows
     only, after its LIMIT: with the EXISTS beside the LIMIT, PostgreSQL expected to test every published product of
     the cooperative, and for the largest (2,053 of them in the bench) hashed every lot in stock instead (150 ms).
-    The statuses and the LIMIT are written in (page_sql.constant), not sent: a statement the connection runs again
-    is prepared, and a plan kept for any status could not use the index, which holds published products only."""
+    The statuses, the LIMIT and the OFFSET are written in, not sent: a statement the connection runs again is
+    prepared, and a plan kept for any lot status could not read the index of lots in stock (it is partial), nor did
+    one kept for any OFFSET (PostgreSQL guesses a tenth of the rows skipped) look as cheap as one made for the
+    values, so PostgreSQL planned every storefront page anew (~0.3 ms of its CPU each, at 100,000 products as at
+    1,000,000). A page number is at most 1,000 (frontend StorefrontQuery): so are the statements of one limit."""
     published, verified = constant(ProductStatus.PUBLISHED), constant(VerificationStatus.VERIFIED)
     return f"""
-        SELECT page.*,
-               EXISTS (SELECT 1 FROM {HarvestLot._meta.db_table} l
-                        WHERE l.status = %s AND l.quantity_available > 0
-                          AND (l.expiry_date IS NULL OR l.expiry_date >= %s) AND l.product_id = page.page_id)
+        SELECT page.*, {for_sale("page.page_id", "%s")}
           FROM (SELECT {CARD_SELECT}, {rows.select_list(Category, "c", CATEGORY_FIELDS)}, p.id AS page_id
                   FROM {Product._meta.db_table} p JOIN {Organisation._meta.db_table} o ON o.id = p.cooperative_id
                   JOIN {Category._meta.db_table} c ON c.id = p.category_id
                  WHERE p.status = {published} AND o.verification_status = {verified} AND p.cooperative_id = %s
                  ORDER BY p.name_vi ASC, p.id ASC
-                 LIMIT {limit:d} OFFSET %s) page
+                 LIMIT {limit:d} OFFSET {offset:d}) page
          ORDER BY {_NAME_POSITION} ASC, page_id ASC
-    """  # noqa: S608 (table and column names from the models, code constants; every other value is a parameter)
+    """  # noqa: S608 (table and column names from the models, code constants and numbers; every other value is a parameter)
 
 
 @functools.cache
@@ -164,10 +166,7 @@ def storefront_products(
     number = max(1, page)
     day = on or timezone.localdate()
     with connection.cursor() as cursor:
-        cursor.execute(
-            _products_statement(page_size + 1),
-            [LotStatus.PUBLISHED.value, day, cooperative_id, (number - 1) * page_size],
-        )
+        cursor.execute(_products_statement(page_size + 1, (number - 1) * page_size), [day, cooperative_id])
         found = cursor.fetchall()
     product_end = rows.width(Product, CARD_PRODUCT_FIELDS)
     cooperative_end = product_end + rows.width(Organisation, CARD_COOPERATIVE_FIELDS)
