@@ -12,7 +12,9 @@ the content its page keeps was forgotten: each request is for a subject not aske
 as there are more paths than requests (the `paths` column counts the timed requests' distinct paths). The
 bare view (bench/bare) is measured the same way in a child process with the bare settings, and each row's
 ratio is CPU(bare) / CPU(target): the share of the bare view's speed the target could reach if the web
-process's CPU were all there was. Wall time adds PostgreSQL's and Redis's share on top.
+process's CPU were all there was. Wall time adds PostgreSQL's and Redis's share on top. `planned anew` counts the
+statements PostgreSQL planned for their values on the target's timed requests instead of keeping a plan
+(`planned_anew`): each such request pays PostgreSQL's planning, which no other column shows.
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ from typing import Any
 from bench.env import DEFAULT_PRODUCTS, ROOT, bench_database_url, child_env
 
 WARMUP = 3
+# The plans PostgreSQL makes for a prepared statement's values before it may keep one made for any values (a generic
+# plan): past these it keeps the generic plan unless that looks costlier than those made for the values.
+CUSTOM_PLAN_TRIALS = 5
 BARE_PATH = "/ping"
 Application = Callable[[dict[str, Any], Callable[..., Any]], Any]
 
@@ -56,6 +61,7 @@ class Cost:
     redis: int | None
     bytes: int
     paths: int = 1  # distinct paths among the timed requests
+    planned_anew: int = 0  # statements PostgreSQL planned for their values on every timed request (`planned_anew`)
 
 
 def wsgi_environ(path: str, headers: Mapping[str, str], *, method: str = "GET", body: bytes = b"") -> dict[str, Any]:
@@ -198,20 +204,59 @@ def target_costs(products: int, requests: int, only: set[str]) -> list[Cost]:
         if target.skip or (only and target.key not in only):
             continue
         forget_kept(target.kept)
+        plans_before = prepared_plans()
         m = measure(application, target.paths, target.headers, requests)
+        anew = planned_anew(plans_before, prepared_plans())
         queries, redis = _count(m.answer, QUERIES_HEADER), _count(m.answer, REDIS_HEADER)
         costs.append(
-            Cost(target.key, target.title, m.status, m.cpu_ms, m.wall_ms, queries, redis, len(m.answer.body), m.paths)
+            Cost(
+                target.key,
+                target.title,
+                m.status,
+                m.cpu_ms,
+                m.wall_ms,
+                queries,
+                redis,
+                len(m.answer.body),
+                m.paths,
+                anew,
+            )
         )
         print(f"  {target.key}: {m.cpu_ms:.2f} ms CPU, {m.wall_ms:.2f} ms wall", file=sys.stderr, flush=True)
     return costs
 
 
+Plans = dict[str, tuple[int, int]]
+
+
+def prepared_plans() -> Plans:
+    """(generic plans, custom plans) of each statement prepared on this process's database connection."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements")
+        return {statement: (generic, custom) for statement, generic, custom in cursor.fetchall()}
+
+
+def planned_anew(before: Plans, after: Plans) -> int:
+    """How many statements PostgreSQL went on planning for their values between the two readings, past its trials and
+    keeping no plan: its kept plan looked costlier than those made for the values, so each request pays the planning
+    (the storefront's products paid ~0.3 ms of PostgreSQL's CPU so, until its lots' status and OFFSET were written
+    in). A statement whose values should choose its plan is written with them (catalog.selectors.page_sql)."""
+    anew = 0
+    for statement, (generic, custom) in after.items():
+        generic_before, custom_before = before.get(statement, (0, 0))
+        if custom - custom_before > CUSTOM_PLAN_TRIALS and generic == generic_before:
+            anew += 1
+    return anew
+
+
 def table(bare: Cost, costs: list[Cost]) -> str:
     """Markdown: each target's medians and its ratio to the bare view's CPU (and wall) time."""
     lines = [
-        "| target | status | CPU ms | wall ms | CPU(bare)/CPU | wall(bare)/wall | queries | Redis | bytes | paths |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "| target | status | CPU ms | wall ms | CPU(bare)/CPU | wall(bare)/wall | queries | Redis | bytes | paths "
+        "| planned anew |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for cost in [bare, *costs]:
         lines.append(
@@ -219,7 +264,7 @@ def table(bare: Cost, costs: list[Cost]) -> str:
             f"| {bare.cpu_ms / cost.cpu_ms if cost.cpu_ms else float('inf'):.3f} "
             f"| {bare.wall_ms / cost.wall_ms if cost.wall_ms else float('inf'):.3f} "
             f"| {'' if cost.queries is None else cost.queries} | {'' if cost.redis is None else cost.redis} "
-            f"| {cost.bytes:,} | {cost.paths:,} |"
+            f"| {cost.bytes:,} | {cost.paths:,} | {cost.planned_anew} |"
         )
     return "\n".join(lines)
 

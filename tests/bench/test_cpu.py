@@ -10,8 +10,10 @@ import sys
 from pathlib import Path
 
 import psycopg
+import pytest
+from django.db import connection
 
-from bench.cpu import Answer, call
+from bench.cpu import CUSTOM_PLAN_TRIALS, Answer, call, planned_anew, prepared_plans
 from tests.bench.test_report import READS, ROOT, smoke_database_url
 
 
@@ -42,8 +44,10 @@ def test_every_read_has_its_cpu_time_queries_and_ratio_to_the_bare_view(tmp_path
         assert rows[key]["cpu_ms"] > 0, key
         assert kept or rows[key]["bytes"] > 0, key
         assert rows[key]["queries"] is not None, key
+        assert rows[key]["planned_anew"] == 0, key  # two requests: within PostgreSQL's trials
         assert f"| {key} | {rows[key]['status']} |" in completed.stdout
     assert "CPU(bare)/CPU" in completed.stdout
+    assert "| planned anew |" in completed.stdout
     # The floor is what its title says: one statement and one Redis round trip, nothing else.
     assert (rows["floor"]["queries"], rows["floor"]["redis"]) == (1, 1)
     # The catalogue was vacuumed as autovacuum leaves a production database (a visibility map: index-only scans and
@@ -63,3 +67,22 @@ def test_a_wsgi_call_reads_the_whole_body_and_the_status():
     answer = call(application, "/api/v1/x/?q=g%E1%BA%A1o", {"Authorization": "Bearer t"})
 
     assert answer == Answer(status=201, headers={"X-Path": "/api/v1/x/?q=g%E1%BA%A1o"}, body=b"abBearer t")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("mode", "anew"), [("force_custom_plan", 1), ("force_generic_plan", 0), ("auto", 0)])
+def test_a_statement_planned_for_its_values_on_every_run_is_counted(mode: str, anew: int):
+    """PostgreSQL planning a prepared statement anew past its trials (here forced to) is what `planned anew` counts;
+    a statement whose plan is kept, or kept after the trials, is not."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET plan_cache_mode = {mode}")
+        try:
+            before = prepared_plans()
+            for n in range(CUSTOM_PLAN_TRIALS + 6):
+                cursor.execute("SELECT %s::integer + 1 AS planned_anew_probe", [n])
+                assert cursor.fetchone() == (n + 1,)
+            after = prepared_plans()
+        finally:
+            cursor.execute("RESET plan_cache_mode")
+    assert any("planned_anew_probe" in statement for statement in after)
+    assert planned_anew(before, after) == anew
