@@ -210,16 +210,16 @@ def target_costs(products: int, requests: int, only: set[str]) -> list[Cost]:
         queries, redis = _count(m.answer, QUERIES_HEADER), _count(m.answer, REDIS_HEADER)
         costs.append(
             Cost(
-                target.key,
-                target.title,
-                m.status,
-                m.cpu_ms,
-                m.wall_ms,
-                queries,
-                redis,
-                len(m.answer.body),
-                m.paths,
-                anew,
+                key=target.key,
+                title=target.title,
+                status=m.status,
+                cpu_ms=m.cpu_ms,
+                wall_ms=m.wall_ms,
+                queries=queries,
+                redis=redis,
+                bytes=len(m.answer.body),
+                paths=m.paths,
+                planned_anew=anew,
             )
         )
         print(f"  {target.key}: {m.cpu_ms:.2f} ms CPU, {m.wall_ms:.2f} ms wall", file=sys.stderr, flush=True)

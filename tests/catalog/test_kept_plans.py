@@ -1,5 +1,4 @@
-"""The plan PostgreSQL keeps for the product list's, the catalogue page's and the storefront's statements reads
-the page's rows only.
+"""The plan PostgreSQL keeps for the product list and the catalogue page's statements reads the page's rows only.
 
 A statement the connection runs again is prepared, and after five runs PostgreSQL may keep a plan made without the
 parameters' values (a generic plan). With the products' status and the page's LIMIT sent as parameters, that plan
@@ -105,8 +104,8 @@ def kept_plan_rows(sql: str, params: list[Any]) -> float:
     return kept_plan(sql, params)["Plan Rows"]
 
 
-def _indexes_read(plan: dict[str, Any]) -> set[str]:
-    return {plan.get("Index Name", "")} | {name for child in plan.get("Plans", []) for name in _indexes_read(child)}
+def indexes_read(plan: dict[str, Any]) -> set[str]:
+    return {plan.get("Index Name", "")} | {name for child in plan.get("Plans", []) for name in indexes_read(child)}
 
 
 def _scans(plan: dict[str, Any]) -> Iterator[tuple[str, str]]:
@@ -229,7 +228,7 @@ def test_the_lists_kept_plan_reads_the_lots_in_stock_from_their_index(catalogue)
     statement = _page_statement({}, catalogue, reading="api")
     index_scans_only()
     lots_by_product_from_the_in_stock_index_only()
-    assert "lot_in_stock_idx" in _indexes_read(kept_plan(*statement))
+    assert "lot_in_stock_idx" in indexes_read(kept_plan(*statement))
 
 
 def test_the_in_stock_filters_kept_plan_reads_the_lots_in_stock_from_their_index(catalogue):
@@ -241,34 +240,6 @@ def test_the_in_stock_filters_kept_plan_reads_the_lots_in_stock_from_their_index
     lots_read = [index for table, index in _scans(kept_plan(*statement)) if table == page_sql.LOT]
     assert lots_read
     assert set(lots_read) == {"lot_in_stock_idx"}
-
-
-def _storefront_statement(product: Product, page: int) -> tuple[str, list[Any]]:
-    """The statement of page `page` of the storefront of `product`'s cooperative (a product per page)."""
-    with page_statements() as seen:
-        assert selectors.storefront_products(cooperative_id=product.cooperative_id, page=page, page_size=PAGE_SIZE)
-    (statement,) = seen
-    return statement
-
-
-def test_a_storefront_pages_kept_plan_reads_the_lots_in_stock_from_their_index(catalogue):
-    """The storefront's lots' status is written in (page_sql.for_sale), as the list's: with it a parameter, the kept
-    plan read every lot of a product from the table."""
-    statement = _storefront_statement(catalogue, page=1)
-    index_scans_only()
-    lots_by_product_from_the_in_stock_index_only()
-    assert "lot_in_stock_idx" in _indexes_read(kept_plan(*statement))
-
-
-@pytest.mark.parametrize("page", [1, 2, 40])
-def test_a_storefront_pages_kept_plan_costs_what_one_made_for_its_page_costs(catalogue, page):
-    """With the OFFSET a parameter the generic plan guessed a tenth of the cooperative's products skipped, so it looked
-    costlier than the plans made for each request's page and PostgreSQL planned every storefront anew (~0.3 ms of its
-    CPU each at 100,000 and at 1,000,000 products). The OFFSET is written in, one statement per page number."""
-    statement = _storefront_statement(catalogue, page)
-    kept = kept_plan(*statement)["Total Cost"]
-    made = kept_plan(*statement, mode="force_custom_plan")["Total Cost"]
-    assert kept <= made * 1.01
 
 
 @pytest.mark.parametrize("reading", ["api", "page"])

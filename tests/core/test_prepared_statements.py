@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from bench.cpu import prepared_plans
 from catalog.commands import Sort
 from catalog.models import Certificate, Product
 from catalog.selectors import browse
@@ -80,9 +81,7 @@ def test_a_search_is_planned_with_its_words_every_time(cooperative) -> None:
 
 def _plans(marker: str) -> list[tuple[int, int]]:
     """(generic plans, custom plans) of each statement prepared on the connection that holds `marker`."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements")
-        return [(generic, custom) for statement, generic, custom in cursor.fetchall() if marker in statement]
+    return [plans for statement, plans in prepared_plans().items() if marker in statement]
 
 
 def _many_certificates(certificate: Certificate, cooperatives: list[Organisation]) -> None:
