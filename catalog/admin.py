@@ -6,6 +6,7 @@ from django.forms import ModelForm
 from django.http import HttpRequest
 
 from catalog.models import (
+    CardBody,
     Category,
     Certificate,
     HarvestLot,
@@ -22,6 +23,7 @@ from catalog.services.search_rows import search_rows_sync
 
 # The supply side's models (catalog/supply/) have their admin next to them.
 from catalog.supply import admin as supply_admin  # noqa: F401
+from market.core.admin import ReadOnlyAdmin
 
 
 @admin.register(Category)
@@ -138,7 +140,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
 
 
 @admin.register(SearchRow)
-class SearchRowAdmin(admin.ModelAdmin):
+class SearchRowAdmin(ReadOnlyAdmin):
     """What the public search holds for each listed product: viewable, written only by the services (a product's
     edit, publish or delist, its cooperative's rename or verification)."""
 
@@ -146,11 +148,12 @@ class SearchRowAdmin(admin.ModelAdmin):
     search_fields = ["name_folded"]
     raw_id_fields = ["product"]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
 
-    def has_change_permission(self, request: HttpRequest, obj: SearchRow | None = None) -> bool:
-        return False
+@admin.register(CardBody)
+class CardBodyAdmin(ReadOnlyAdmin):
+    """The public list's kept card bodies: viewable, written by the same services as the search rows and by the
+    beat job (catalog.tasks.keep_card_bodies)."""
 
-    def has_delete_permission(self, request: HttpRequest, obj: SearchRow | None = None) -> bool:
-        return False
+    list_display = ["product", "format"]
+    list_filter = ["format"]
+    raw_id_fields = ["product"]

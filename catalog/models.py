@@ -314,6 +314,23 @@ class SearchRow(models.Model):
         return f"search row {self.pk}"
 
 
+class CardBody(models.Model):
+    """A listed product's card body as the public list writes it (catalog.selectors.card_sql.BODY: names, unit,
+    minimum order, prices and tiers, cooperative), kept so that a list request does not build it: on PostgreSQL,
+    written by catalog.services.search_rows with the search rows, by the same service calls, and rebuilt in the
+    background where missing or of another `format` (catalog.tasks.keep_card_bodies). A card without one of the
+    current format is built as before: a missing body costs time, never a wrong card."""
+
+    product = models.OneToOneField(
+        Product, primary_key=True, db_column="id", on_delete=models.CASCADE, related_name="+"
+    )
+    body = models.TextField()
+    format = models.CharField(max_length=16)
+
+    def __str__(self) -> str:
+        return f"card body {self.pk}"
+
+
 class PriceTier(models.Model):
     """From `min_quantity` (in the product's unit) up to the next tier, each unit costs `unit_price`."""
 

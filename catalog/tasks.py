@@ -14,6 +14,11 @@ from django.utils import timezone
 
 from catalog.selectors import certificates_changing_force, certificates_due_expiry_warning
 from catalog.services import certificate_expiry_warn, covered_products_moved
+from catalog.services.search_rows import card_bodies_fill
+
+# Card bodies kept per run at most (a few seconds of PostgreSQL), and runs until none is missing.
+CARD_BODIES_BATCH = 5000
+CARD_BODIES_BATCHES = 20
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -29,3 +34,17 @@ def move_products_of_certificates_by_date() -> int:
     missed run loses nothing (moving a product twice is harmless)."""
     today = timezone.localdate()
     return covered_products_moved(certificates_changing_force(since=today - timedelta(days=2), until=today))
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def keep_card_bodies() -> int:
+    """The card bodies missing or of another format (after a deploy changed the card, or products listed before
+    bodies were kept), newest products first, in batches of their own transaction; the services keep the others.
+    Until then those cards are built by the list's statement, as correct and a little slower."""
+    written = 0
+    for _ in range(CARD_BODIES_BATCHES):
+        count = card_bodies_fill(batch=CARD_BODIES_BATCH)
+        written += count
+        if count < CARD_BODIES_BATCH:
+            break
+    return written

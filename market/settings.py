@@ -588,6 +588,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "catalog.tasks.move_products_of_certificates_by_date",
         "schedule": crontab(hour=0, minute=5),
     },
+    # The public list's card bodies missing or of another format (a deploy changed the card) are kept again.
+    "catalog-keep-card-bodies": {
+        "task": "catalog.tasks.keep_card_bodies",
+        "schedule": 10 * 60.0,
+        "options": {"expires": 9 * 60.0},
+    },
     # Each cooperative's managers get the day's intakes from member households in one evening summary.
     "catalog-supply-intake-summaries": {
         "task": "catalog.supply.tasks.send_intake_summaries",

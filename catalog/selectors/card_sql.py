@@ -20,6 +20,7 @@ text they are written as: `to_json` (a type lookup per call) was ~7-10 % of the 
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import string
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.translation import get_language
 
 from catalog.commands import Sort
-from catalog.models import Category, CertificateKind, badge_text
+from catalog.models import CardBody, Category, CertificateKind, badge_text
 from catalog.selectors import browse, page_sql
 from catalog.selectors.browse import (
     BADGE_ORDER,
@@ -98,7 +99,7 @@ def _kinds() -> str:
 
 
 @functools.cache
-def _units() -> str:
+def units_json() -> str:
     """{unit: [its JSON, its symbol's, its base unit's]} of every unit, as JSON."""
     return json.dumps(
         {unit: [_json(unit), _json(UNIT_SYMBOLS.get(unit, unit)), _json(str(base_unit(unit)))] for unit in Unit.values}
@@ -125,7 +126,7 @@ def _ocop_around() -> tuple[str, str]:
 def _words_params(words: CardWords) -> list[Any]:
     head, tail = words.media
     ocop_head, ocop_tail = _ocop_around()
-    return [words.english, _units(), _provinces(), words.badges, _kinds(), ocop_head, ocop_tail, head, tail,
+    return [words.english, units_json(), _provinces(), words.badges, _kinds(), ocop_head, ocop_tail, head, tail,
             _PATH_SAFE]  # fmt: skip
 
 
@@ -143,8 +144,13 @@ _WORDS = """SELECT %s::boolean AS english, %s::jsonb AS units, %s::jsonb AS prov
 def _object(members: list[tuple[str, str]]) -> str:
     """A JSON object of (key, SQL giving the member's JSON text), in order, as json.dumps writes it compactly: NULL
     when a member is NULL."""
-    parts = [f"'{'{' if i == 0 else ','}{json.dumps(key)}:' || {value}" for i, (key, value) in enumerate(members)]
-    return "(" + " || ".join(parts) + " || '}')"
+    (key, value), rest = members[0], members[1:]
+    return f"('{{{json.dumps(key)}:' || {value} || {_members(rest)} || '}}')"
+
+
+def _members(members: list[tuple[str, str]]) -> str:
+    """Members of a JSON object after its first, each after its comma."""
+    return "(" + " || ".join([f"',{json.dumps(key)}:' || {value}" for key, value in members] or ["''"]) + ")"
 
 
 def _string(sql: str) -> str:
@@ -218,39 +224,64 @@ _PROVINCE = _object(
 
 
 def _unit(item: int) -> str:
-    """The JSON of the unit's `item` in `_units` (the unit, its symbol, its base unit); a unit the code does not know
-    stands for all three (serializers.product_card: UNIT_SYMBOLS.get, base_unit)."""
+    """The JSON of the unit's `item` in `units_json` (the unit, its symbol, its base unit); a unit the code does not
+    know stands for all three (serializers.product_card: UNIT_SYMBOLS.get, base_unit)."""
     return f"COALESCE(w.units -> page.unit ->> {item}, {_string('page.unit')})"
 
 
 _URL = _string(f"w.media_head || {_QUOTED_NAME} || w.media_tail")
 _THUMBNAIL = f"CASE WHEN page.cover_thumbnail = '' THEN 'null' ELSE {_URL} END"
-# serializers.product_card over the page's row `page`, its category `cat`, its price tiers' JSON and the kinds and
-# stars of its certificates (`certified`).
-CARD = _object(
-    [
-        ("id", "page.page_id::text"),
-        ("name", _string(_localised("page.name_en", "page.name_vi"))),
-        ("name_vi", _string("page.name_vi")),
-        ("name_en", _string("page.name_en")),
-        ("unit", _unit(0)),
-        ("unit_symbol", _unit(1)),
-        ("moq", _decimal("page.moq")),
-        ("order_multiple", _decimal("page.order_multiple")),
-        ("currency", "'\"VND\"'"),
-        ("price_from", _number("page.price_from")),
-        ("price_at_moq", _number("page.price_at_moq")),
-        ("price_per_base_unit", _number("page.price_per_base_unit")),
-        ("base_unit", _unit(2)),
-        ("price_tiers", "'[' || COALESCE(tiers.json, '') || ']'"),
-        ("cooperative", _object([("id", "page.cooperative_id::text"), ("name", _string("page.name"))])),
-        ("category", _or_null(_CATEGORY)),
-        ("origin_province", _or_null(_PROVINCE)),
-        ("badges", f"'[' || {_BADGES} || ']'"),
-        ("in_stock", f"CASE WHEN {page_sql.FOR_SALE} THEN 'true' ELSE 'false' END"),
-        ("thumbnail_url", _THUMBNAIL),
-        ("published_at", _or_null(f"'\"' || {_iso('page.published_at')} || 'Z\"'")),
-    ]
+# The tiers' JSON, aggregated in the order of the subquery, which reads them in that order from the index of
+# (product, min_quantity) (a subquery with ORDER BY is planned on its own): `string_agg(… ORDER BY …)` sorted each
+# row's tiers again (PostgreSQL 15 does not skip it). A scalar subquery, so that it runs only for a card whose kept
+# body is missing.
+_TIERS = f"""(SELECT string_agg({_TIER}, ',')
+                 FROM (SELECT t.min_quantity, t.unit_price FROM {page_sql.PRICE_TIER} t
+                        WHERE t.product_id = page.page_id ORDER BY t.min_quantity) t)"""  # noqa: S608 (model names)
+# serializers.product_card's members over the page's row `page`, in order: its head (id, name), its body (what only
+# a service's write of the product, its tiers or its cooperative's name changes: kept, `BODY`) and its tail (what
+# the day, the language or the deploy change: the category's name in the language, the certificates in force and the
+# lots for sale today, the thumbnail's address).
+_HEAD = [
+    ("id", "page.page_id::text"),
+    ("name", _string(_localised("page.name_en", "page.name_vi"))),
+]
+_BODY = [
+    ("name_vi", _string("page.name_vi")),
+    ("name_en", _string("page.name_en")),
+    ("unit", _unit(0)),
+    ("unit_symbol", _unit(1)),
+    ("moq", _decimal("page.moq")),
+    ("order_multiple", _decimal("page.order_multiple")),
+    ("currency", "'\"VND\"'"),
+    ("price_from", _number("page.price_from")),
+    ("price_at_moq", _number("page.price_at_moq")),
+    ("price_per_base_unit", _number("page.price_per_base_unit")),
+    ("base_unit", _unit(2)),
+    ("price_tiers", f"'[' || COALESCE({_TIERS}, '') || ']'"),
+    ("cooperative", _object([("id", "page.cooperative_id::text"), ("name", _string("page.name"))])),
+]
+_TAIL = [
+    ("category", _or_null(_CATEGORY)),
+    ("origin_province", _or_null(_PROVINCE)),
+    ("badges", f"'[' || {_BADGES} || ']'"),
+    ("in_stock", f"CASE WHEN {page_sql.FOR_SALE} THEN 'true' ELSE 'false' END"),
+    ("thumbnail_url", _THUMBNAIL),
+    ("published_at", _or_null(f"'\"' || {_iso('page.published_at')} || 'Z\"'")),
+]
+
+
+# The card's body as SQL over `page` (the product's columns and its cooperative's name) and `w.units`: what
+# catalog.services.card_bodies keeps. BODY_FORMAT names it with the units it reads: a kept body of another format
+# (the card's definition changed in a deploy) is not read, and the services write it again.
+BODY = _members(_BODY)
+BODY_FORMAT = hashlib.sha256((BODY + units_json()).encode()).hexdigest()[:16]
+CARD_BODY = CardBody._meta.db_table
+# The card: its kept body when there is one of this format (`kept`), else the body written here.
+(_FIRST_KEY, _FIRST), *_REST_OF_HEAD = _HEAD
+CARD = (
+    f"('{{{json.dumps(_FIRST_KEY)}:' || {_FIRST} || {_members(_REST_OF_HEAD)}"
+    f" || COALESCE(kept.body, {BODY}) || {_members(_TAIL)} || '}}')"
 )
 
 # Each sort's key in the page's row: what it is ordered by, and what its cursor says (browse.encode_cursor writes
@@ -281,13 +312,7 @@ def _with_json(
           FROM ({_WORDS} OFFSET 0) w
          CROSS JOIN ({sql}) page
           LEFT JOIN {CATEGORY} cat ON cat.id = page.category_id
-          -- The tiers aggregated in the order of their subquery, which reads them in that order from the index of
-          -- (product, min_quantity) (a subquery with ORDER BY is planned on its own, never merged into the join):
-          -- `string_agg(… ORDER BY …)` sorted each row's tiers again (PostgreSQL 15 does not skip it).
-          LEFT JOIN LATERAL (
-               SELECT string_agg({_TIER}, ',') AS json
-                 FROM (SELECT t.min_quantity, t.unit_price FROM {page_sql.PRICE_TIER} t
-                        WHERE t.product_id = page.page_id ORDER BY t.min_quantity) t) tiers ON TRUE
+          LEFT JOIN {CARD_BODY} kept ON kept.id = page.page_id AND kept.format = '{BODY_FORMAT}'
           -- The kinds of the certificates covering the row as bits of BADGE_ORDER, and their best stars: one
           -- Aggregate per row where a kind's best stars cost a sort and a GroupAggregate, then a sort for the order.
           CROSS JOIN LATERAL (

@@ -6,7 +6,9 @@ prices and status (catalog.services.products), its cooperative's name (the searc
 hooks of catalog.apps). Explicit calls, not signals (DESIGN.md): a save outside a service moves nothing.
 
 On PostgreSQL the table is partitioned by ranges of PARTITION_IDS product ids (catalog.models); a row's partition
-is made here when its range has none yet (a new range every PARTITION_IDS products).
+is made here when its range has none yet (a new range every PARTITION_IDS products). The products' card bodies
+(catalog.models.CardBody) are kept here too, on PostgreSQL: they show what the same writes change (names, unit,
+minimum order, prices and tiers, the cooperative's name), so the same calls keep them.
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ from typing import Any
 from django.db import connection, transaction
 
 from catalog.models import SEARCH_ROW_PARTITION_IDS as PARTITION_IDS
-from catalog.models import Product, ProductStatus, SearchRow
+from catalog.models import CardBody, Product, ProductStatus, SearchRow
+from catalog.selectors import card_sql
 from market.organisations.models import Organisation, VerificationStatus
 
 TABLE = SearchRow._meta.db_table
+CARD_BODIES = CardBody._meta.db_table
 COLUMNS = ("id", "cooperative_id", "category_id", "origin_province_code", "price_per_base_unit", "moq",
            "name_folded", "search_folded")  # fmt: skip
 # The partitions this process saw committed (numbers k of the ranges [k, k + 1) * PARTITION_IDS).
@@ -87,6 +91,42 @@ def _sync(scope: str, params: Sequence[Any]) -> None:
             f" ON CONFLICT (id) DO UPDATE SET {updates}",
             listed_params,
         )
+    if connection.vendor == "postgresql":
+        _keep_card_bodies(scope, params)
+
+
+def _keep_card_bodies(scope: str, params: Sequence[Any]) -> None:
+    """Make the card bodies of the products in `scope` (as `_sync`'s) what their products say: one of the current
+    format for each listed product, none for the others."""
+    listed_params = [*LISTED_PARAMS, *params]
+    listed = f"{LISTED} AND {scope.format(t='p')}"
+    product = Product._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {CARD_BODIES} k USING {product} p WHERE p.id = k.id AND {scope.format(t='p')}"  # noqa: S608
+            f" AND NOT EXISTS (SELECT 1 FROM {listed} AND p.id = k.id)",
+            [*params, *listed_params],
+        )
+        cursor.execute(*card_bodies_statement(listed, listed_params))
+
+
+def card_bodies_built(listed: str, listed_params: Sequence[Any]) -> tuple[str, list[Any]]:
+    """(id, body, format) of the products `listed` (SQL over `p`, a product, and `o`, its cooperative), their bodies
+    built from the products now, as the list's statement builds a card's without a kept one."""
+    return (
+        f"SELECT page.page_id, {card_sql.BODY}, %s"  # noqa: S608 (names from the models; values are parameters)
+        " FROM (SELECT %s::jsonb AS units) w"
+        " CROSS JOIN (SELECT p.id AS page_id, p.name_vi, p.name_en, p.unit, p.moq, p.order_multiple, p.price_from,"
+        f" p.price_at_moq, p.price_per_base_unit, p.cooperative_id, o.name FROM {listed}) page",
+        [card_sql.BODY_FORMAT, card_sql.units_json(), *listed_params],
+    )
+
+
+def card_bodies_statement(listed: str, listed_params: Sequence[Any]) -> tuple[str, list[Any]]:
+    """An upsert of the card bodies of the products `listed` (as `card_bodies_built`'s)."""
+    built, params = card_bodies_built(listed, listed_params)
+    upsert = f"INSERT INTO {CARD_BODIES} (id, body, format) {built}"
+    return upsert + " ON CONFLICT (id) DO UPDATE SET body = excluded.body, format = excluded.format", params
 
 
 def search_rows_sync(*, product_ids: Sequence[int] = (), cooperative_id: int | None = None) -> None:
@@ -101,3 +141,20 @@ def search_rows_sync(*, product_ids: Sequence[int] = (), cooperative_id: int | N
 def search_rows_rebuild() -> None:
     """Every product's search row, from the products (after a bulk load of products: the bench catalogue)."""
     _sync("TRUE", [])
+
+
+def card_bodies_fill(*, batch: int = 5000) -> int:
+    """Keep a card body of the current format for up to `batch` listed products that have none (a deploy changed
+    the card, or the products were listed before bodies were kept); how many were written. On PostgreSQL only."""
+    if connection.vendor != "postgresql":
+        return 0
+    missing = f"NOT EXISTS (SELECT 1 FROM {CARD_BODIES} k WHERE k.id = p.id AND k.format = %s)"  # noqa: S608
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT p.id FROM {LISTED} AND {missing} ORDER BY p.id DESC LIMIT %s",  # noqa: S608 (names from models)
+            [*LISTED_PARAMS, card_sql.BODY_FORMAT, batch],
+        )
+        ids = [pk for (pk,) in cursor.fetchall()]
+        if ids:
+            cursor.execute(*card_bodies_statement(f"{LISTED} AND p.id = ANY(%s)", [*LISTED_PARAMS, ids]))
+    return len(ids)

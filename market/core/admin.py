@@ -12,6 +12,20 @@ from market.core.models import AuditEvent, Deletion, Heartbeat, OneTimeKey
 URL_FIELDS_AS_HTTPS: dict[type[models.Field[Any, Any]], dict[str, Any]] = {models.URLField: {"assume_scheme": "https"}}
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records that change through their services only (money, what the services keep for reads): the back office
+    reads them."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
     list_display = ["created_at", "action", "target_type", "target_id", "actor_user", "actor_organisation"]

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from market.core.admin import ReadOnlyAdmin
 from market.payments.models import (
     BankTransaction,
     CommissionRate,
@@ -18,19 +19,6 @@ from market.payments.models import (
     SweepWatermark,
     WebhookEvent,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Money records change through the payments services only; the back office reads them."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class PaymentEventInline(admin.TabularInline):

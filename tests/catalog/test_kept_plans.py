@@ -121,10 +121,10 @@ def _read_of(plan: dict[str, Any], table: str) -> set[str]:
     return {index for scanned, index in _scans(plan) if scanned == table}
 
 
-def _runs(plan: dict[str, Any], table: str) -> int:
+def scans_run(plan: dict[str, Any], table: str) -> int:
     """How many times the scans of `table` in `plan` (run by EXPLAIN ANALYZE) were started."""
     own = plan.get("Actual Loops", 0) if plan.get("Relation Name") == table else 0
-    return own + sum(_runs(child, table) for child in plan.get("Plans", []))
+    return own + sum(scans_run(child, table) for child in plan.get("Plans", []))
 
 
 def index_scans_only() -> None:
@@ -282,7 +282,7 @@ def test_a_certificate_nobody_holds_reads_no_product(catalogue, shape, reading):
     100,000 products ~45 ms newest first, ~135 ms by price). Whether any certificate of the kind is in force is asked
     first, once (page_sql._certified), in the kept plan too."""
     statement = _page_statement(shape, catalogue, reading=reading)
-    assert _runs(kept_plan(*statement, analyze=True), page_sql.PRODUCT) == 0
+    assert scans_run(kept_plan(*statement, analyze=True), page_sql.PRODUCT) == 0
 
 
 def test_only_a_day_is_written_in_as_a_day():

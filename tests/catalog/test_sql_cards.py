@@ -1,6 +1,7 @@
 """The list's cards written as JSON by PostgreSQL (catalog.selectors.card_sql) are byte for byte what
 serializers.product_card makes of the same page's products, rendered as DRF renders them: for every filter, sort,
-cursor and search shape, in both languages, over rows made to be awkward."""
+cursor and search shape, in both languages, over rows made to be awkward, with the cards' bodies kept
+(catalog.models.CardBody) and built."""
 
 from __future__ import annotations
 
@@ -17,10 +18,13 @@ from rest_framework.test import APIClient
 from catalog import selectors
 from catalog.api import serializers as s
 from catalog.commands import Sort
-from catalog.models import Category, PriceTier, Product
+from catalog.models import CardBody, Category, PriceTier, Product
 from catalog.selectors import browse
 from catalog.selectors.browse import ProductQuery
+from catalog.selectors.card_sql import BODY_FORMAT
+from catalog.services.search_rows import search_rows_rebuild
 from tests.catalog.factories import make_certificate, make_lot, make_product
+from tests.catalog.test_kept_plans import kept_plan, page_statements, scans_run
 from tests.catalog.test_public_reads import layouts
 from tests.factories import OrganisationFactory
 
@@ -77,6 +81,7 @@ def corpus(cooperative, other_cooperative, alliance, staff_user) -> dict[str, Pr
         valid_from=today - timedelta(days=400), valid_to=today - timedelta(days=1),
     )  # fmt: skip
     make_certificate(fish, kind="ocop", ocop_stars=4, number="OCOP-4")
+    search_rows_rebuild()  # the search rows and card bodies follow what was written underneath the services
     return {"rice": rice, "half": half, "sauce": sauce, "honey": honey, "bare": bare, "odd": odd}
 
 
@@ -140,8 +145,18 @@ def test_each_page_of_written_cards_is_the_product_cards_walked_by_cursor(corpus
                 cursor = next_cursor
 
 
+@pytest.fixture(params=["kept", "built"])
+def bodies(request, corpus) -> str:
+    """The cards' bodies kept (as the services keep them), or none kept: the list's statement builds them."""
+    if request.param == "built":
+        CardBody.objects.all().delete()
+    else:
+        assert CardBody.objects.filter(format=BODY_FORMAT).count() == 6  # the six listed products
+    return request.param
+
+
 @pytest.mark.parametrize("language", ["vi", "en"])
-def test_the_awkward_rows_are_written_as_product_card_writes_them(corpus, language):
+def test_the_awkward_rows_are_written_as_product_card_writes_them(corpus, bodies, language):
     with translation.override(language):
         body, _cursor = _written(ProductQuery(), None, page_size=50)
         page = selectors.product_page(query=ProductQuery(), page_size=50)
@@ -171,7 +186,7 @@ def test_the_awkward_rows_are_written_as_product_card_writes_them(corpus, langua
     assert (half["in_stock"], rice["in_stock"]) == (False, True)  # an expired lot, a lot for sale
 
 
-def test_the_list_answers_the_written_cards(corpus):
+def test_the_list_answers_the_written_cards(corpus, bodies):
     """GET /products/ answers the page whose cards PostgreSQL wrote: what product_card makes of it."""
     for language in ("vi", "en"):
         response = APIClient().get("/api/v1/products/?page_size=3", HTTP_ACCEPT_LANGUAGE=language)
@@ -180,3 +195,26 @@ def test_the_list_answers_the_written_cards(corpus):
             page = selectors.product_page(query=ProductQuery(), page_size=3)
             assert response.content == _definition(page, data["next"])
         assert data["next"].endswith(f"?cursor={page.next_cursor}&page_size=3")
+
+
+def test_the_list_reads_a_kept_body_of_its_format_only(corpus):
+    """A kept body of the current format is what the card shows (so a service that forgets to keep it shows an old
+    card: tests/catalog/test_search_rows.py holds each write to it); one of another format is not read."""
+    rice = corpus["rice"]
+    CardBody.objects.filter(pk=rice.pk).update(body=',"name_vi":"kept"')
+    body, _cursor = _written(ProductQuery(), None, page_size=50)
+    card = next(c for c in json.loads(body)["results"] if c["id"] == rice.pk)
+    assert card["name_vi"] == "kept"
+    assert "price_tiers" not in card
+    CardBody.objects.filter(pk=rice.pk).update(format="0123456789abcdef")
+    body, _cursor = _written(ProductQuery(), None, page_size=50)
+    assert body == _definition(selectors.product_page(query=ProductQuery(), page_size=50), "next")
+
+
+@pytest.mark.parametrize("bodies", ["kept", "built"], indirect=True)
+def test_a_kept_body_spares_the_price_tiers_read(corpus, bodies):
+    with page_statements() as seen:
+        _written(ProductQuery(), None, page_size=50)
+    ((sql, params),) = seen
+    plan = kept_plan(sql, params, mode="force_custom_plan", analyze=True)
+    assert scans_run(plan, "catalog_pricetier") == (0 if bodies == "kept" else 6)
