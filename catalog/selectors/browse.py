@@ -326,14 +326,21 @@ def _ranked_among_newest(queryset: QuerySet[Product], plan: SearchPlan, limit: i
 
 
 def _page_rows(
-    query: ProductQuery, sort: str, after: tuple[Any, int] | None, limit: int, *, on: date, corrected: bool
+    query: ProductQuery,
+    sort: str,
+    after: tuple[Any, int] | None,
+    limit: int,
+    *,
+    on: date,
+    corrected: bool,
+    tiers: bool,
 ) -> list[Product]:
     if connection.vendor == "postgresql":  # the same rows, without building a QuerySet (page_sql's docstring)
         from catalog.selectors import page_sql  # (it builds on this module's names)
 
         return page_sql.page_rows(
             query, sort, after, limit, day=on, corrected=corrected, candidates=CANDIDATES,
-            best_rank=best_rank(query.search_plan), reading=page_sql.PRODUCTS,
+            best_rank=best_rank(query.search_plan), reading=page_sql.PRODUCTS if tiers else page_sql.PAGE_PRODUCTS,
         )  # fmt: skip
     return _page_rows_orm(query, sort, after, limit, on=on, corrected=corrected)
 
@@ -395,13 +402,19 @@ def _product_key(product: Product, sort: str) -> tuple[Any, int]:
 
 
 def product_page(
-    *, query: ProductQuery, cursor: str | None = None, page_size: int = DEFAULT_PAGE_SIZE, on: date | None = None
+    *,
+    query: ProductQuery,
+    cursor: str | None = None,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    on: date | None = None,
+    tiers: bool = True,
 ) -> ProductPage:
-    """One page of products (`paged`), with its cards' tiers, stock and badges."""
+    """One page of products (`paged`), with its cards' stock and badges, and their tiers (`tier_list`) unless not
+    `tiers` (on PostgreSQL: the HTML cards do not show them)."""
     day = on or timezone.localdate()
 
     def read(sort: str, after: tuple[Any, int] | None, limit: int, corrected: bool) -> list[Product]:
-        return _page_rows(query, sort, after, limit, on=day, corrected=corrected)
+        return _page_rows(query, sort, after, limit, on=day, corrected=corrected, tiers=tiers)
 
     page = paged(query, cursor, page_size, read, _product_key)
     rows, next_cursor, sort, corrected = page.rows, page.next_cursor, page.sort, page.corrected

@@ -8,8 +8,9 @@ filter, for statements PostgreSQL answers in a fraction of that. The rules stay 
 `tests/catalog/test_public_reads.py` pins that this module returns the same rows in the same order as they do
 for every filter, sort, cursor and search shape (the ORM path still serves SQLite, the zero-setup default).
 
-A page's rows are read as a `Reading` says: as Product instances (`PRODUCTS`: the catalogue page, whose HTML cards
-need them), or, for the API's list, as each card's JSON text written by PostgreSQL (catalog.selectors.card_sql).
+A page's rows are read as a `Reading` says: as Product instances (`PAGE_PRODUCTS`: the catalogue page, whose HTML
+cards need them, without their tiers; `PRODUCTS` with them, as serializers.product_card shows them), or, for the
+API's list, as each card's JSON text written by PostgreSQL (catalog.selectors.card_sql).
 Why the second: with instances, the list spent ~2 ms of a ~3.9 ms request in Python on the page's rows — psycopg
 converting ~20 columns a row (its timestamps parsed in Python), a Product and an Organisation built per row, the
 card dicts and their rendering — where PostgreSQL writes the same text for ~10 µs of its own time a row.
@@ -17,6 +18,7 @@ card dicts and their rendering — where PostgreSQL writes the same text for ~10
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -273,9 +275,9 @@ def _rank_params(plan: SearchPlan) -> list[Any]:
     return [" ".join(plan.terms), Int4(RANK_SCALE)]
 
 
-def _products(found: list[tuple[Any, ...]]) -> list[Product]:
+def _products(found: list[tuple[Any, ...]], *, tiers: bool) -> list[Product]:
     """Cards' products from the rows (product columns, cooperative columns[, rank], then the key
-    columns and CARD_COLUMNS of `_with_cards`)."""
+    columns and CARD_COLUMNS of `_with_cards`); with `tiers`, their `tier_list`."""
     product_end = rows.width(Product, CARD_PRODUCT_FIELDS)
     cooperative_end = product_end + rows.width(Organisation, CARD_COOPERATIVE_FIELDS)
     products = rows.instances(Product, [row[:product_end] for row in found], CARD_PRODUCT_FIELDS)
@@ -291,7 +293,8 @@ def _products(found: list[tuple[Any, ...]]) -> list[Product]:
             setattr(product, "rank_key", extra[0])  # noqa: B010 (as the ORM path annotates it)
         in_stock, quantities, prices, kinds, stars = row[-CARD_COLUMNS:]
         product.in_stock = in_stock
-        product.tier_list = list(zip(quantities, prices, strict=True)) if quantities else []
+        if tiers:
+            product.tier_list = list(zip(quantities, prices, strict=True)) if quantities else []
         product.certified = list(zip(kinds, stars, strict=True)) if kinds else []
     return products
 
@@ -336,18 +339,25 @@ def covering_params(day: date) -> list[Any]:
 FOR_SALE = for_sale("page.page_id", "%s")
 
 
-def _with_cards(sql: str, params: list[Any], sort: Sort, descending: bool, day: date) -> tuple[str, list[Any]]:
+def _with_cards(
+    sql: str, params: list[Any], sort: Sort, descending: bool, day: date, *, tiers: bool
+) -> tuple[str, list[Any]]:
     """The page's statement `sql` in `sort` (its SELECT list ends with the product's id as KEY_COLUMNS) wrapped so
-    that each of its rows also gets CARD_COLUMNS, in the same order. Wrapped, not joined inside: the joins run for
-    the page's rows only, after its LIMIT."""
+    that each of its rows also gets CARD_COLUMNS, in the same order; the tiers' only with `tiers` (NULL without:
+    the HTML cards do not show them). Wrapped, not joined inside: the joins run for the page's rows only, after its
+    LIMIT."""
     direction = "DESC" if descending else "ASC"
-    wrapped = f"""
-        SELECT page.*, {FOR_SALE}, tiers.quantities, tiers.prices, certified.kinds, certified.stars
-          FROM ({sql}) page
-          LEFT JOIN LATERAL (
+    tier_columns, tier_join = "NULL, NULL", ""
+    if tiers:
+        tier_columns = "tiers.quantities, tiers.prices"
+        tier_join = f"""LEFT JOIN LATERAL (
                SELECT ARRAY_AGG(t.min_quantity ORDER BY t.min_quantity) AS quantities,
                       ARRAY_AGG(t.unit_price ORDER BY t.min_quantity) AS prices
-                 FROM {PRICE_TIER} t WHERE t.product_id = page.page_id) tiers ON TRUE
+                 FROM {PRICE_TIER} t WHERE t.product_id = page.page_id) tiers ON TRUE"""  # noqa: S608 (model names)
+    wrapped = f"""
+        SELECT page.*, {FOR_SALE}, {tier_columns}, certified.kinds, certified.stars
+          FROM ({sql}) page
+          {tier_join}
           LEFT JOIN LATERAL (
                SELECT ARRAY_AGG(c.kind) AS kinds, ARRAY_AGG(c.ocop_stars) AS stars FROM ({COVERING}) c
                ) certified ON TRUE
@@ -368,8 +378,14 @@ class Reading(Generic[Row]):
     rows: Callable[[list[tuple[Any, ...]]], list[Row]]
 
 
-# The cards' products: Product instances with what `_products` sets.
-PRODUCTS: Reading[Product] = Reading(wrap=_with_cards, rows=_products)
+# The cards' products: Product instances with what `_products` sets, with their tiers (what serializers.product_card
+# shows) or without (the HTML cards: `PAGE_PRODUCTS`).
+PRODUCTS: Reading[Product] = Reading(
+    wrap=functools.partial(_with_cards, tiers=True), rows=functools.partial(_products, tiers=True)
+)
+PAGE_PRODUCTS: Reading[Product] = Reading(
+    wrap=functools.partial(_with_cards, tiers=False), rows=functools.partial(_products, tiers=False)
+)
 
 
 def _fetch(sql: str, params: list[Any], *, planned_each_time: bool) -> list[tuple[Any, ...]]:

@@ -122,11 +122,16 @@ def card_bodies_built(listed: str, listed_params: Sequence[Any]) -> tuple[str, l
     )
 
 
-def card_bodies_statement(listed: str, listed_params: Sequence[Any]) -> tuple[str, list[Any]]:
-    """An upsert of the card bodies of the products `listed` (as `card_bodies_built`'s)."""
+def card_bodies_statement(
+    listed: str, listed_params: Sequence[Any], *, current_kept: bool = False
+) -> tuple[str, list[Any]]:
+    """An upsert of the card bodies of the products `listed` (as `card_bodies_built`'s); with `current_kept`, a body
+    already of the current format is left as it is: the beat job's bodies are built from what its statement saw, and a
+    service that wrote one since (in its transaction, under the product's lock) wrote what the product says now."""
     built, params = card_bodies_built(listed, listed_params)
     upsert = f"INSERT INTO {CARD_BODIES} (id, body, format) {built}"
-    return upsert + " ON CONFLICT (id) DO UPDATE SET body = excluded.body, format = excluded.format", params
+    update = " ON CONFLICT (id) DO UPDATE SET body = excluded.body, format = excluded.format"
+    return upsert + update + (f" WHERE {CARD_BODIES}.format <> excluded.format" if current_kept else ""), params
 
 
 def search_rows_sync(*, product_ids: Sequence[int] = (), cooperative_id: int | None = None) -> None:
@@ -156,5 +161,6 @@ def card_bodies_fill(*, batch: int = 5000) -> int:
         )
         ids = [pk for (pk,) in cursor.fetchall()]
         if ids:
-            cursor.execute(*card_bodies_statement(f"{LISTED} AND p.id = ANY(%s)", [*LISTED_PARAMS, ids]))
+            listed = f"{LISTED} AND p.id = ANY(%s)"
+            cursor.execute(*card_bodies_statement(listed, [*LISTED_PARAMS, ids], current_kept=True))
     return len(ids)

@@ -154,10 +154,10 @@ def catalogue(request: ActorRequest) -> HttpResponse:
     cursor = values.get("cursor") or None
     day = timezone.localdate()  # asked once: the zone's conversion is ~10 µs of CPU
     try:
-        page = selectors.product_page(query=query, cursor=cursor, on=day)
+        page = selectors.product_page(query=query, cursor=cursor, on=day, tiers=False)  # the cards show no tiers
     except ApplicationError as error:
         errors = {**errors, **error.fields}
-        page = selectors.product_page(query=query, on=day)
+        page = selectors.product_page(query=query, on=day, tiers=False)
     category_names = _category_names(catalog_version(), day.isoformat(), get_language())
     status = 400 if errors else 200
     cards = product_cards(

@@ -18,6 +18,7 @@ from catalog.models import HarvestLot, Product
 from catalog.selectors import browse
 from catalog.selectors.browse import ProductQuery
 from tests.catalog.factories import make_lot, make_product
+from tests.catalog.test_kept_plans import kept_plan, page_statements, scans_run
 from tests.factories import member
 
 pytestmark = pytest.mark.django_db
@@ -213,3 +214,22 @@ def test_cards_read_their_tiers_in_order_and_stock_for_sale_only(cooperative, al
     assert by_id[drafts_only.pk].tier_list == [(Decimal("50"), 40000)]
     assert [by_id[p.pk].in_stock for p in (stocked, drafts_only, sold_out, expired)] == [True, False, False, False]
     browse.attach_tiers_and_stock([], on=timezone.localdate())  # an empty page asks nothing
+
+
+def test_the_catalogue_pages_cards_are_read_without_their_tiers(cooperative):
+    """The HTML cards show a product's lowest price, not its tiers: the catalogue page's statement reads no price tier,
+    and its products are the API's (the same stock and badges), without `tier_list`."""
+    rice = make_product(cooperative, name="Gạo ST25", tiers=[("100", 32000), ("1000", 29000)])
+    make_lot(rice, code="L-OK")
+    make_product(cooperative, name="Gạo tám", tiers=[("50", 40000)])
+    with page_statements() as seen:
+        Client().get("/catalogue/")
+    ((sql, params),) = seen
+    assert scans_run(kept_plan(sql, params, mode="force_custom_plan", analyze=True), "catalog_pricetier") == 0
+    shown = selectors.product_page(query=ProductQuery(), tiers=False)
+    full = selectors.product_page(query=ProductQuery())
+    assert [(p.pk, p.in_stock, shown.badges[p.pk]) for p in shown.products] == [
+        (p.pk, p.in_stock, full.badges[p.pk]) for p in full.products
+    ]
+    assert [p.tier_list for p in full.products][-1] == [(Decimal("100"), 32000), (Decimal("1000"), 29000)]
+    assert not any(hasattr(p, "tier_list") for p in shown.products)

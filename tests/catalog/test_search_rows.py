@@ -231,3 +231,20 @@ def test_the_beat_job_keeps_the_newest_products_first_in_batches(cooperative, mo
     monkeypatch.setattr("catalog.tasks.CARD_BODIES_BATCH", 2)
     assert keep_card_bodies() == 3  # two batches of two, then one
     _kept()
+
+
+def test_the_beat_jobs_write_leaves_a_body_of_the_current_format(cooperative):
+    """A service that kept a body after the beat job's statement had read the product wrote what the product says now:
+    the job's write, built from what it had read, does not replace it."""
+    rice = make_product(cooperative, name="Gạo ST25")
+    CardBody.objects.filter(pk=rice.pk).update(body="what a service wrote since")
+    listed = f"{search_rows.LISTED} AND p.id = %s"
+    with connection.cursor() as cursor:
+        cursor.execute(*search_rows.card_bodies_statement(listed, [*search_rows.LISTED_PARAMS, rice.pk],
+                                                          current_kept=True))  # fmt: skip
+    assert _bodies()[rice.pk] == ("what a service wrote since", BODY_FORMAT)
+    CardBody.objects.filter(pk=rice.pk).update(format="0123456789abcdef")
+    with connection.cursor() as cursor:
+        cursor.execute(*search_rows.card_bodies_statement(listed, [*search_rows.LISTED_PARAMS, rice.pk],
+                                                          current_kept=True))  # fmt: skip
+    _kept()
