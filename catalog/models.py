@@ -327,6 +327,10 @@ class CardBody(models.Model):
     body = models.TextField()
     format = models.CharField(max_length=16)
 
+    class Meta:
+        # How many bodies are of the current format, counted from the index alone (catalog.tasks.keep_card_bodies).
+        indexes = [models.Index(fields=["format", "product"], name="card_body_format_idx")]
+
     def __str__(self) -> str:
         return f"card body {self.pk}"
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from catalog.selectors import certificates_changing_force, certificates_due_expiry_warning
 from catalog.services import certificate_expiry_warn, covered_products_moved
-from catalog.services.search_rows import card_bodies_fill
+from catalog.services.search_rows import card_bodies_complete, card_bodies_fill
 
 # Card bodies kept per run at most (a few seconds of PostgreSQL), and runs until none is missing.
 CARD_BODIES_BATCH = 5000
@@ -41,6 +41,8 @@ def keep_card_bodies() -> int:
     """The card bodies missing or of another format (after a deploy changed the card, or products listed before
     bodies were kept), newest products first, in batches of their own transaction; the services keep the others.
     Until then those cards are built by the list's statement, as correct and a little slower."""
+    if card_bodies_complete():
+        return 0
     written = 0
     for _ in range(CARD_BODIES_BATCHES):
         count = card_bodies_fill(batch=CARD_BODIES_BATCH)

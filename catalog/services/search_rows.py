@@ -148,6 +148,20 @@ def search_rows_rebuild() -> None:
     _sync("TRUE", [])
 
 
+def card_bodies_complete() -> bool:
+    """Whether every listed product has a card body of the current format: as many as there are search rows (the
+    services keep both for the same products), counted from two indexes (~0.1 s at 1,000,000 products, where looking
+    for the missing ones read every product: 2-9 s)."""
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT COUNT(*) FROM {TABLE}) = (SELECT COUNT(*) FROM {CARD_BODIES} WHERE format = %s)",  # noqa: S608
+            [card_sql.BODY_FORMAT],
+        )
+        return bool(cursor.fetchone()[0])
+
+
 def card_bodies_fill(*, batch: int = 5000) -> int:
     """Keep a card body of the current format for up to `batch` listed products that have none (a deploy changed
     the card, or the products were listed before bodies were kept); how many were written. On PostgreSQL only."""

@@ -248,3 +248,13 @@ def test_the_beat_jobs_write_leaves_a_body_of_the_current_format(cooperative):
         cursor.execute(*search_rows.card_bodies_statement(listed, [*search_rows.LISTED_PARAMS, rice.pk],
                                                           current_kept=True))  # fmt: skip
     _kept()
+
+
+def test_the_beat_job_reads_no_product_when_every_body_is_kept(cooperative, django_assert_num_queries):
+    make_product(cooperative, name="Gạo ST25")
+    make_product(cooperative, name="Mật ong")
+    with django_assert_num_queries(1):  # the two counts
+        assert keep_card_bodies() == 0
+    assert search_rows.card_bodies_complete()
+    CardBody.objects.update(format="0123456789abcdef")
+    assert not search_rows.card_bodies_complete()
