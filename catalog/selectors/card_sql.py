@@ -144,8 +144,13 @@ _WORDS = """SELECT %s::boolean AS english, %s::jsonb AS units, %s::jsonb AS prov
 def _object(members: list[tuple[str, str]]) -> str:
     """A JSON object of (key, SQL giving the member's JSON text), in order, as json.dumps writes it compactly: NULL
     when a member is NULL."""
-    (key, value), rest = members[0], members[1:]
-    return f"('{{{json.dumps(key)}:' || {value} || {_members(rest)} || '}}')"
+    return _braced(members[0], _members(members[1:]))
+
+
+def _braced(first: tuple[str, str], rest: str) -> str:
+    """A JSON object of its `first` member and the SQL `rest` giving the others' text (each after its comma)."""
+    key, value = first
+    return f"('{{{json.dumps(key)}:' || {value} || {rest} || '}}')"
 
 
 def _members(members: list[tuple[str, str]]) -> str:
@@ -272,17 +277,13 @@ _TAIL = [
 
 
 # The card's body as SQL over `page` (the product's columns and its cooperative's name) and `w.units`: what
-# catalog.services.card_bodies keeps. BODY_FORMAT names it with the units it reads: a kept body of another format
+# catalog.services.search_rows keeps. BODY_FORMAT names it with the units it reads: a kept body of another format
 # (the card's definition changed in a deploy) is not read, and the services write it again.
 BODY = _members(_BODY)
 BODY_FORMAT = hashlib.sha256((BODY + units_json()).encode()).hexdigest()[:16]
 CARD_BODY = CardBody._meta.db_table
 # The card: its kept body when there is one of this format (`kept`), else the body written here.
-(_FIRST_KEY, _FIRST), *_REST_OF_HEAD = _HEAD
-CARD = (
-    f"('{{{json.dumps(_FIRST_KEY)}:' || {_FIRST} || {_members(_REST_OF_HEAD)}"
-    f" || COALESCE(kept.body, {BODY}) || {_members(_TAIL)} || '}}')"
-)
+CARD = _braced(_HEAD[0], f"{_members(_HEAD[1:])} || COALESCE(kept.body, {BODY}) || {_members(_TAIL)}")
 
 # Each sort's key in the page's row: what it is ordered by, and what its cursor says (browse.encode_cursor writes
 # a timestamp's isoformat, in UTC here).

@@ -19,12 +19,12 @@ from typing import Any
 from django.db import connection, transaction
 
 from catalog.models import SEARCH_ROW_PARTITION_IDS as PARTITION_IDS
-from catalog.models import CardBody, Product, ProductStatus, SearchRow
+from catalog.models import Product, ProductStatus, SearchRow
 from catalog.selectors import card_sql
 from market.organisations.models import Organisation, VerificationStatus
 
 TABLE = SearchRow._meta.db_table
-CARD_BODIES = CardBody._meta.db_table
+CARD_BODIES = card_sql.CARD_BODY
 COLUMNS = ("id", "cooperative_id", "category_id", "origin_province_code", "price_per_base_unit", "moq",
            "name_folded", "search_folded")  # fmt: skip
 # The partitions this process saw committed (numbers k of the ranges [k, k + 1) * PARTITION_IDS).
@@ -71,8 +71,8 @@ def _ensure_partitions(keys: set[int]) -> None:
 
 
 def _sync(scope: str, params: Sequence[Any]) -> None:
-    """Make the search rows of the products in `scope` what the products say. `scope` is SQL over the columns of
-    `{t}` (a product or its row: the same names) with `params`."""
+    """Make the search rows (and, on PostgreSQL, the card bodies) of the products in `scope` what the products say.
+    `scope` is SQL over the columns of `{t}` (a product or its row: the same names) with `params`."""
     listed_params = [*LISTED_PARAMS, *params]
     listed = f"{LISTED} AND {scope.format(t='p')}"
     with connection.cursor() as cursor:
@@ -91,23 +91,14 @@ def _sync(scope: str, params: Sequence[Any]) -> None:
             f" ON CONFLICT (id) DO UPDATE SET {updates}",
             listed_params,
         )
-    if connection.vendor == "postgresql":
-        _keep_card_bodies(scope, params)
-
-
-def _keep_card_bodies(scope: str, params: Sequence[Any]) -> None:
-    """Make the card bodies of the products in `scope` (as `_sync`'s) what their products say: one of the current
-    format for each listed product, none for the others."""
-    listed_params = [*LISTED_PARAMS, *params]
-    listed = f"{LISTED} AND {scope.format(t='p')}"
-    product = Product._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"DELETE FROM {CARD_BODIES} k USING {product} p WHERE p.id = k.id AND {scope.format(t='p')}"  # noqa: S608
-            f" AND NOT EXISTS (SELECT 1 FROM {listed} AND p.id = k.id)",
-            [*params, *listed_params],
-        )
-        cursor.execute(*card_bodies_statement(listed, listed_params))
+        if connection.vendor == "postgresql":
+            # The card bodies likewise: one of the current format for each listed product, none for the others.
+            cursor.execute(
+                f"DELETE FROM {CARD_BODIES} k USING {Product._meta.db_table} p"  # noqa: S608 (names from the models)
+                f" WHERE p.id = k.id AND {scope.format(t='p')} AND NOT EXISTS (SELECT 1 FROM {listed} AND p.id = k.id)",
+                [*params, *listed_params],
+            )
+            cursor.execute(*card_bodies_statement(listed, listed_params))
 
 
 def card_bodies_built(listed: str, listed_params: Sequence[Any]) -> tuple[str, list[Any]]:
