@@ -93,12 +93,12 @@ class ResilientRedisCache(RedisCache):
         if made:
             self._cache.get_client(None, write=True).eval(_INCR_EXISTING, len(made), *made)
 
-    def raw_access(self) -> tuple[Any, Callable[[bytes], Any]]:
-        """The primary's Redis client and the decoder of the values this cache stores in it, for a caller that sends
-        its own commands (market/core/read_ahead.py: a count and reads in one round trip, which Django's cache API
-        cannot say)."""
+    def raw_access(self) -> tuple[Any, Any]:
+        """The primary's Redis client and the serializer of the values this cache stores in it (`dumps`, `loads`), for
+        a caller that sends its own commands (market/core/read_ahead.py: a count and reads in one round trip, which
+        Django's cache API cannot say, and kept parts written without that API's per-call overhead)."""
         serializer = self._cache._serializer  # type: ignore[attr-defined]  # Django sets it; the stubs omit it
-        return self._cache.get_client(None, write=True), serializer.loads
+        return self._cache.get_client(None, write=True), serializer
 
     @_fail_open(lambda *a, **k: 0)
     def delete_matching(self, pattern: str, *, batch: int = 10_000) -> int:

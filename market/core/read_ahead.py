@@ -78,16 +78,21 @@ _COUNT_AND_GET_SHA = hashlib.sha1(_COUNT_AND_GET.encode()).hexdigest()  # noqa: 
 
 
 def _round_trip(client: Any, *command: object) -> Any:
-    """`command`'s reply on one of `client`'s pooled connections, with the connection's retry policy (a dropped
-    connection is reconnected and the command sent again), as `client.execute_command` sends it but without the
-    rest of its path — its operation metrics, locks and response callbacks (none applies to EVAL or MGET) —
-    which cost ~50 µs of the ~100 µs of CPU a read-ahead took in redis-py 8."""
+    """`command`'s reply (`_exchange` of one command)."""
+    return _exchange(client, [command])[0]
+
+
+def _exchange(client: Any, commands: Sequence[tuple[object, ...]]) -> list[Any]:
+    """The replies to `commands`, sent together on one of `client`'s pooled connections, with the connection's retry
+    policy (a dropped connection is reconnected and the commands sent again), as `client.execute_command` sends one
+    but without the rest of its path — its operation metrics, locks and response callbacks (none applies to EVAL,
+    MGET or SET) — which cost ~50 µs of the ~100 µs of CPU a read-ahead took in redis-py 8."""
     pool = client.connection_pool
     connection = pool.get_connection()
 
-    def send() -> Any:
-        connection.send_command(*command)
-        return connection.read_response()
+    def send() -> list[Any]:
+        connection.send_packed_command([b"".join(part for c in commands for part in connection.pack_command(*c))])
+        return [connection.read_response() for _command in commands]
 
     try:
         return connection.retry.call_with_retry(send, lambda _error: connection.disconnect())
@@ -103,9 +108,9 @@ def _count_and_get(client: Any, counter: str, keys: list[str], seconds: int) -> 
         return _round_trip(client, "EVAL", _COUNT_AND_GET, 1 + len(keys), counter, *keys, seconds)
 
 
-def _redis_access() -> tuple[ResilientRedisCache, Any, Callable[[bytes], Any]] | None:
+def _redis_access() -> tuple[ResilientRedisCache, Any, Any] | None:
     """The default cache (looked up once: `cache.…` asks django.core.cache.caches again on every call, ~4 µs), its
-    Redis client (the primary: the counter is written) and its decoder, or None for another cache (the file cache
+    Redis client (the primary: the counter is written) and its serializer, or None for another cache (the file cache
     of `make run`)."""
     backend = caches["default"]
     return (backend, *backend.raw_access()) if isinstance(backend, ResilientRedisCache) else None
@@ -127,7 +132,7 @@ def _ask(keys: Sequence[str], window: Window | None) -> tuple[int | None, _Read]
     access = _redis_access()
     if access is None:
         return (None if window is None else _count_elsewhere(window)), _Read(frozenset(keys), cache.get_many(keys))
-    backend, client, loads = access
+    backend, client, serializer = access
     # make_key, not make_and_validate_key: validation (~5 µs a key) only warns of keys memcached would refuse, and
     # these keys are the project's own (names, ids and digests: no spaces, well under 250 characters).
     made = {backend.make_key(key): key for key in keys}
@@ -144,7 +149,7 @@ def _ask(keys: Sequence[str], window: Window | None) -> tuple[int | None, _Read]
         logger.warning("cache unavailable, continuing without it", extra={"operation": "read_ahead", "error": str(exc)})
         return None, _Read(frozenset(keys))
     found = {key: value for key, value in zip(made.values(), values, strict=True) if value is not None}
-    return counted, _Read(frozenset(keys), found, loads)
+    return counted, _Read(frozenset(keys), found, serializer.loads)
 
 
 @contextmanager
@@ -202,9 +207,28 @@ def kept(key: str, stamp: tuple[object, ...]) -> Any | None:
 
 def keep_many(values: dict[str, Any], stamp: tuple[object, ...], seconds: int) -> None:
     """Keep each value (made under `stamp`) under its key, for `kept`."""
-    cache.set_many({key: (stamp, value) for key, value in values.items()}, seconds)
+    _store({key: (stamp, value) for key, value in values.items()}, seconds)
 
 
 def keep(key: str, stamp: tuple[object, ...], value: Any, seconds: int) -> None:
     """Keep `value`, made under `stamp`, for `kept`."""
-    cache.set(key, (stamp, value), seconds)
+    _store({key: (stamp, value)}, seconds)
+
+
+def _store(entries: dict[str, Any], seconds: int) -> None:
+    """`cache.set_many(entries, seconds)`, on Redis as one SET … EX per entry sent together (`_exchange`): through
+    the cache's API a kept part cost ~150 µs of the web process's CPU, half of it that API's own path (a cold
+    product, storefront or trace page keeps its parts on every first view). Redis unreachable: nothing is kept, as
+    the cache's API has it (market/core/cache.py)."""
+    access = _redis_access()
+    if access is None or seconds <= 0:  # kept for no time: not kept (Django's timeout 0); Redis refuses EX 0
+        cache.set_many(entries, seconds)
+        return
+    backend, client, serializer = access
+    commands = [
+        ("SET", backend.make_key(key), serializer.dumps(value), "EX", seconds) for key, value in entries.items()
+    ]
+    try:
+        _exchange(client, commands)
+    except UNREACHABLE as exc:
+        logger.warning("cache unavailable, continuing without it", extra={"operation": "keep", "error": str(exc)})

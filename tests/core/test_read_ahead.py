@@ -54,6 +54,37 @@ def test_kept_values_are_served_under_their_stamp_only():
         assert read_ahead.kept("ahead:part", (7, "2026-12-07")) is None
 
 
+def test_kept_parts_are_written_in_one_round_trip_as_the_cache_writes_them(redis_calls, settings):
+    """Written without the cache's API, but under its keys, serializer and expiry: Django's cache reads them back."""
+    redis_calls.clear()
+    read_ahead.keep_many({"ahead:p1": "<p>1</p>", "ahead:p2": "<p>2</p>"}, (3, "2026-12-07"), 60)
+    assert len(redis_calls) == 1  # both SETs sent together
+    read_ahead.keep("ahead:p3", (3, "2026-12-07"), {"html": "<p>3</p>", "count": 3}, 90)
+    assert len(redis_calls) == 2
+    assert cache.get_many(["ahead:p1", "ahead:p2", "ahead:p3"]) == {
+        "ahead:p1": ((3, "2026-12-07"), "<p>1</p>"),
+        "ahead:p2": ((3, "2026-12-07"), "<p>2</p>"),
+        "ahead:p3": ((3, "2026-12-07"), {"html": "<p>3</p>", "count": 3}),
+    }
+    client = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
+    assert 0 < client.ttl(cache.make_key("ahead:p1")) <= 60
+    assert 60 < client.ttl(cache.make_key("ahead:p3")) <= 90
+    read_ahead.keep("ahead:p4", (3, "2026-12-07"), "<p>4</p>", 0)  # kept for no time: not kept, as cache.set has it
+    assert cache.get("ahead:p4") is None
+
+
+def test_with_redis_unreachable_keeping_is_skipped(unreachable_redis, caplog):  # noqa: F811
+    read_ahead.keep("ahead:part", (7, "2026-12-06"), "<p>made at 7</p>", 60)
+    read_ahead.keep_many({"ahead:a": "a", "ahead:b": "b"}, (7, "2026-12-06"), 60)
+    assert [r.getMessage() for r in caplog.records].count("cache unavailable, continuing without it") == 2
+
+
+def test_with_another_cache_parts_are_kept_through_its_api(file_cache):
+    read_ahead.keep_many({"ahead:p1": "<p>1</p>"}, (3, "2026-12-07"), 60)
+    with read_ahead.read_ahead(["ahead:p1"]):
+        assert read_ahead.kept("ahead:p1", (3, "2026-12-07")) == "<p>1</p>"
+
+
 def test_with_redis_unreachable_nothing_is_counted_and_everything_misses(unreachable_redis):  # noqa: F811
     with read_ahead.read_ahead(["ahead:a"], window=Window("ahead:window", 60)) as counted:
         assert counted is None  # not enforced

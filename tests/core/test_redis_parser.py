@@ -27,7 +27,7 @@ def _parser_of(client: Any) -> Any:
 
 def test_the_cache_and_the_broker_parse_replies_with_hiredis():
     assert redis.utils.HIREDIS_AVAILABLE
-    cache_client, _loads = caches["default"].raw_access()
+    cache_client, _serializer = caches["default"].raw_access()
     assert isinstance(_parser_of(cache_client), _HiredisParser)
     with app.connection_for_write() as broker:
         assert isinstance(_parser_of(broker.default_channel.client), _HiredisParser)
@@ -39,7 +39,7 @@ def test_the_read_ahead_gets_ints_bytes_and_nils_as_before():
     cache = caches["default"]
     cache.set("parser:a", b"\r\n\x00 binary", 60)
     cache.delete("parser:missing")
-    client, loads = cache.raw_access()
+    client, serializer = cache.raw_access()
     counter = cache.make_key("parser:window")
     client.delete(counter)
     keys = [cache.make_key(key) for key in ("parser:a", "parser:missing")]
@@ -47,7 +47,7 @@ def test_the_read_ahead_gets_ints_bytes_and_nils_as_before():
     assert type(counted) is int
     assert counted == 1
     assert [type(value) for value in values] == [bytes, type(None)]
-    assert loads(values[0]) == b"\r\n\x00 binary"
+    assert serializer.loads(values[0]) == b"\r\n\x00 binary"
     with read_ahead.read_ahead(["parser:a", "parser:missing"], window=Window("parser:window", 60)) as counted:
         assert counted == 2
         assert read_ahead.get_many(["parser:a", "parser:missing"]) == {"parser:a": b"\r\n\x00 binary"}
