@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.cache import cache, caches
-from redis.exceptions import NoScriptError
+from redis.exceptions import NoScriptError, ResponseError
 
 from market.core.cache import UNREACHABLE, ResilientRedisCache
 
@@ -90,11 +90,22 @@ def _round_trip(client: Any, *command: object) -> Any:
 
 
 def _pipelined(client: Any, commands: Sequence[tuple[object, ...]]) -> list[Any]:
-    """The replies to `commands`, sent together (`_round_trip`'s path for several commands)."""
+    """The replies to `commands`, sent together (`_round_trip`'s path for several commands). Every reply is read
+    before an error reply is raised (the first), as redis-py's pipelines do: a reply left unread on the pooled
+    connection would be read as the answer to its next command."""
 
     def talk(connection: Any) -> list[Any]:
         connection.send_packed_command(connection.pack_commands(commands))
-        return [connection.read_response() for _command in commands]
+        replies = []
+        for _command in commands:
+            try:
+                replies.append(connection.read_response())
+            except ResponseError as error:
+                replies.append(error)
+        failed = [reply for reply in replies if isinstance(reply, ResponseError)]
+        if failed:
+            raise failed[0]
+        return replies
 
     return _on_connection(client, talk)
 

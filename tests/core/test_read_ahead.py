@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 import redis
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from redis.exceptions import ResponseError
 
 from market.core import read_ahead, versions
 from market.core.read_ahead import Window
@@ -71,6 +72,17 @@ def test_kept_parts_are_written_in_one_round_trip_as_the_cache_writes_them(redis
     assert 60 < client.ttl(cache.make_key("ahead:p3")) <= 90
     read_ahead.keep("ahead:p4", (3, "2026-12-07"), "<p>4</p>", 0)  # kept for no time: not kept, as cache.set has it
     assert cache.get("ahead:p4") is None
+
+
+def test_an_error_reply_among_kept_parts_leaves_no_reply_on_the_connection():
+    """An error reply raises only once every reply is read: the pooled connection's next command gets its own."""
+    backend = caches["default"]
+    client, _serializer = backend.raw_access()
+    first, second = backend.make_key("ahead:bad"), backend.make_key("ahead:good")
+    with pytest.raises(ResponseError):
+        read_ahead._pipelined(client, [("SET", first, b"x", "EX", 0), ("SET", second, b"kept", "EX", 60)])
+    assert read_ahead._round_trip(client, "GET", second) == b"kept"
+    assert read_ahead._round_trip(client, "GET", first) is None
 
 
 def test_with_redis_unreachable_keeping_is_skipped(unreachable_redis, caplog):  # noqa: F811
