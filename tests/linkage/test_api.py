@@ -154,6 +154,31 @@ def test_an_advance_retried_with_its_idempotency_key_is_recorded_once(api, contr
     assert contract.advances.count() == 2
 
 
+def test_an_advance_key_reused_for_another_advance_is_a_409_not_the_first_advance(api, contract):
+    """The key is claimed per user, not per contract: reused on another contract (or for another value) it used to
+    answer 200 with the first contract's advance, and the second advance was never recorded."""
+    other = factories.contract_in_force(contract.buyer, factories.OrganisationFactory(kind="cooperative"))
+    client = api(member(contract.buyer, Role.MANAGER))
+    body = {"kind": "seed", "description": "Giống Đài Thơm 8", "supplied_on": timezone.localdate().isoformat()}
+    key = "adv-2026-0001-reused"
+    first = client.post(
+        reverse("linkage:advance-list", args=[contract.pk]), {**body, "value": 40_000_000}, format="json",
+        HTTP_IDEMPOTENCY_KEY=key,
+    )  # fmt: skip
+    elsewhere = client.post(
+        reverse("linkage:advance-list", args=[other.pk]), {**body, "value": 40_000_000}, format="json",
+        HTTP_IDEMPOTENCY_KEY=key,
+    )  # fmt: skip
+    changed = client.post(
+        reverse("linkage:advance-list", args=[contract.pk]), {**body, "value": 5_000_000}, format="json",
+        HTTP_IDEMPOTENCY_KEY=key,
+    )  # fmt: skip
+    assert first.status_code == 201
+    assert (elsewhere.status_code, changed.status_code) == (409, 409), elsewhere.content
+    assert elsewhere.json()["error"]["code"] == "idempotency_key_reused"
+    assert (contract.advances.count(), other.advances.count()) == (1, 0)
+
+
 def test_a_gate_delivery_retried_with_its_idempotency_key_answers_the_first(api, contract):
     """A gate clerk's client whose answer was lost sends the weighing again: with the same key it gets the call-off
     with the delivery it recorded (200), not 409 "already weighed"; without one, 409 as before."""
