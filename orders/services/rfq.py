@@ -60,6 +60,12 @@ def rfq_create(*, actor: Actor, request: RfqRequest) -> Rfq:
     unit = request.unit or (product.unit if product is not None else None)
     if unit is None:
         errors["unit"] = [_("Choose a unit.")]
+    elif product is not None and not counted_alike(product.unit, unit):
+        # Only the product's cooperative is asked, and it can quote only in a unit its product converts to.
+        errors["unit"] = [
+            _("%(product)s is sold in %(unit)s: ask for it in that unit (or another unit of mass).")
+            % {"product": product.name, "unit": UNIT_SYMBOLS.get(product.unit, product.unit)}
+        ]
     if request.delivery_to < request.delivery_from:
         errors["delivery_to"] = [_("The delivery window must end on or after its first day.")]
     if request.delivery_from < timezone.localdate():
@@ -147,9 +153,14 @@ def end_of_day(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(23, 59)), timezone.get_current_timezone())
 
 
+def counted_alike(unit: str, requested: str) -> bool:
+    """Whether a quantity in `unit` can answer one asked in `requested` (same unit, or both by mass)."""
+    return unit == requested or (is_mass_unit(unit) and is_mass_unit(requested))
+
+
 def quote_quantity_in_request_unit(quote_unit: str, rfq: Rfq) -> bool:
     """Whether a product sold in `quote_unit` can answer the request (same unit, or both by mass)."""
-    return quote_unit == rfq.unit or (is_mass_unit(quote_unit) and is_mass_unit(rfq.unit))
+    return counted_alike(quote_unit, rfq.unit)
 
 
 @transaction.atomic

@@ -116,3 +116,18 @@ def test_rfq_api(api, buyer, cooperative, rice):
     assert accepted.json()["source"] == "quote"
     assert accepted.json()["lines"][0]["unit_price"] == 28000
     assert api(None).get("/api/v1/rfqs/").status_code in (401, 403)
+
+
+def test_a_request_for_a_product_in_a_unit_it_is_not_sold_in_is_a_400(api, buyer, rice):
+    """A request for rice sold by the kg, asked in bottles, was stored: only the rice's cooperative is asked, and
+    it could never quote the rice ("the request is counted in chai")."""
+    from tests.factories import member
+
+    client = api(member(buyer, Role.STAFF))
+    refused = client.post("/api/v1/rfqs/", rfq_data(rice[0], unit="chai"), format="json")
+    assert refused.status_code == 400, refused.content
+    assert set(refused.json()["error"]["fields"]) == {"unit"}
+    assert not Rfq.objects.exists()
+    # Another unit of mass converts: 2 tấn of a product sold by the kg is a fair request.
+    in_tonnes = client.post("/api/v1/rfqs/", rfq_data(rice[0], unit="tan", quantity="2"), format="json")
+    assert in_tonnes.status_code == 201, in_tonnes.content
