@@ -198,6 +198,20 @@ def test_a_gate_delivery_retried_with_its_idempotency_key_answers_the_first(api,
     assert Delivery.objects.get(call_off=call_off).gross_quantity == Decimal("12500")
 
 
+def test_a_gate_delivery_received_on_a_day_to_come_is_a_400(api, contract):
+    """A household's intake refuses a day that has not come; a contract's intake stored one a month ahead, and
+    the statement and the report counted the delivery in that month."""
+    call_off = factories.dispatch(factories.call_off(contract))
+    client = api(member(contract.buyer, Role.STAFF))
+    ahead = (timezone.localdate() + timedelta(days=30)).isoformat()
+    body = {"received_on": ahead, "gross_quantity": "12500", "moisture": "14.5", "impurities": "1", "unfilled": "3"}
+    response = client.post(reverse("linkage:call-off-delivery", args=[call_off.pk]), body, format="json")
+    assert response.status_code == 400, response.content
+    assert set(response.json()["error"]["fields"]) == {"received_on"}
+    assert not Delivery.objects.exists()
+    assert CallOff.objects.get(pk=call_off.pk).status == "placed"
+
+
 def test_reference_prices_through_the_api(api, processor, cooperative, alliance):
     manager = member(processor, Role.MANAGER)
     created = api(manager).post(
