@@ -89,6 +89,9 @@ def _advance_make(
 ) -> InputAdvance:
     contract = lock_contract(actor=actor, contract_id=contract_id)
     CONTRACT_POLICY.authorize(actor=actor, obj=contract, action=ContractAction.RECORD_ADVANCE)
+    # An advance records inputs already handed over (the cooperative acknowledges receiving them).
+    if supplied_on > timezone.localdate():
+        raise ValidationFailed(fields={"supplied_on": [_("This day has not come yet.")]})
     version = contract.version_in_force
     assert version is not None
     supplied = contract.advances.aggregate(total=Sum("value"))["total"] or 0

@@ -179,6 +179,17 @@ def test_an_advance_key_reused_for_another_advance_is_a_409_not_the_first_advanc
     assert (contract.advances.count(), other.advances.count()) == (1, 0)
 
 
+def test_an_advance_supplied_on_a_day_to_come_is_a_400(api, contract):
+    """An advance records seed or fertiliser handed over; one "supplied" in 2099 was recorded and counted against
+    the contract's limit and in the statement."""
+    client = api(member(contract.buyer, Role.MANAGER))
+    body = {"kind": "seed", "description": "Giống Đài Thơm 8", "supplied_on": "2099-01-01", "value": 1_000_000}
+    response = client.post(reverse("linkage:advance-list", args=[contract.pk]), body, format="json")
+    assert response.status_code == 400, response.content
+    assert set(response.json()["error"]["fields"]) == {"supplied_on"}
+    assert not contract.advances.exists()
+
+
 def test_a_gate_delivery_retried_with_its_idempotency_key_answers_the_first(api, contract):
     """A gate clerk's client whose answer was lost sends the weighing again: with the same key it gets the call-off
     with the delivery it recorded (200), not 409 "already weighed"; without one, 409 as before."""
