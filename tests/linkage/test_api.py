@@ -241,3 +241,27 @@ def test_reference_prices_through_the_api(api, processor, cooperative, alliance)
     # The cooperative reads the alliance's and its own, not the processor's unrelated series.
     listed = api(member(cooperative, Role.STAFF)).get(reverse("linkage:series-list")).json()
     assert series_id not in [s["id"] for s in listed]
+
+
+def test_a_contract_following_a_reference_price_in_another_unit_is_a_400(api, processor, cooperative, product):
+    """The price rule adds the reference price to the premium as published: paddy sold by the kg following a
+    price per tấn (7.200.000 ₫) was drafted, and its call-offs would have been ordered at 7.200.000 ₫ per kg."""
+    manager = member(processor, Role.MANAGER)
+    series = api(manager).post(
+        reverse("linkage:series-list"),
+        {"name": "Lúa tươi tại nhà máy", "category": Category.objects.get(slug="gao").pk, "province_code": 91,
+         "unit": "tan"},
+        format="json",
+    )  # fmt: skip
+    assert series.status_code == 201, series.content
+    body = {
+        **_terms(product, price_rule="market", base_price=None, reference_series=series.json()["id"]),
+        "counterparty": cooperative.pk,
+        "title": "Lúa Hè Thu theo giá thị trường",
+        "season_kind": "summer_autumn",
+        "season_year": 2027,
+    }
+    response = api(member(processor, Role.OWNER)).post(reverse("linkage:contract-list"), body, format="json")
+    assert response.status_code == 400, response.content
+    assert set(response.json()["error"]["fields"]) == {"reference_series"}
+    assert not LinkageContract.objects.exists()
