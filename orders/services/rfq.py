@@ -17,7 +17,12 @@ from django.utils.translation import gettext as _
 
 from catalog import pricing
 from catalog.models import Category, Product, ProductStatus
-from catalog.selectors import price_for_quantity, product_for_order, product_stock_available
+from catalog.selectors import (
+    category_descendant_ids,
+    price_for_quantity,
+    product_for_order,
+    product_stock_available,
+)
 from market.core.errors import ApplicationError, Conflict, NotFound, ValidationFailed
 from market.core.quantity import UNIT_SYMBOLS, is_mass_unit
 from market.core.services import audit_record
@@ -57,6 +62,14 @@ def rfq_create(*, actor: Actor, request: RfqRequest) -> Rfq:
             errors["category"] = [_("Choose a category.")]
     if product is None and category is None and not errors:
         errors["category"] = [_("Choose a product or a category.")]
+    elif (
+        product is not None and category is not None and product.category_id not in category_descendant_ids(category.pk)
+    ):
+        # The request is stored under the category given: rice asked under seafood would be matched as seafood.
+        errors["category"] = [
+            _("%(product)s is not in this category: choose its own category or leave it empty.")
+            % {"product": product.name}
+        ]
     unit = request.unit or (product.unit if product is not None else None)
     if unit is None:
         errors["unit"] = [_("Choose a unit.")]
