@@ -199,7 +199,8 @@ def _deliver(contract: LinkageContract, number: int, gross: str = "", **measured
 
 def _rice(context: DemoContext, today: date) -> None:
     processor, tanhiep = context.objects["processor_kiengiang"], context.objects["coop_tanhiep"]
-    paddy = _product(tanhiep, "TH-LUA-DT8", "Lúa tươi Đài Thơm 8 (cánh đồng lớn)", "gao")
+    # Counted by the kg like its reference price: the supply demo's "TH-LUA-DT8" is sold by the tấn.
+    paddy = _product(tanhiep, "TH-LUA-DT8-HD", "Lúa tươi Đài Thơm 8 (cánh đồng lớn)", "gao")
     area = _area(tanhiep, "TH-K8")
     weeks = [(today - timedelta(days=7 * w), 6900 + 50 * (8 - w)) for w in range(8, -1, -1)]
     series = _series(processor, "Lúa tươi Đài Thơm 8 tại ruộng", "gao", weeks)

@@ -54,6 +54,7 @@ from linkage.services.common import (
 from linkage.terms import Clause, Terms, terms_of
 from market.core.errors import Conflict, ValidationFailed
 from market.core.parsing import format_decimal
+from market.core.quantity import UNIT_SYMBOLS
 from market.integrations.registry import emit_event
 from market.notifications.services import notify
 from market.organisations import geo
@@ -92,11 +93,22 @@ def _check_terms(
     if len(areas) != len(set(terms.area_ids)):
         errors["areas"] = [_("Choose the cooperative's own raw-material areas.")]
     if terms.reference_series_id is not None:
-        series = ReferenceSeries.objects.filter(pk=terms.reference_series_id).filter(
-            Q(publisher=buyer) | Q(publisher__kind=OrganisationKind.ALLIANCE)
+        series = (
+            ReferenceSeries.objects.filter(pk=terms.reference_series_id)
+            .filter(Q(publisher=buyer) | Q(publisher__kind=OrganisationKind.ALLIANCE))
+            .first()
         )
-        if not series.exists():
+        if series is None:
             errors["reference_series"] = [_("Choose a reference price published by the processor or the alliance.")]
+        elif product is not None and series.unit != product.unit:
+            # The rule adds the reference price to the premium as it is: a price per tấn is no price per kg.
+            errors["reference_series"] = [
+                _("This reference price is per %(series_unit)s, the product sold by %(unit)s: choose one per %(unit)s.")
+                % {
+                    "series_unit": UNIT_SYMBOLS.get(series.unit, series.unit),
+                    "unit": UNIT_SYMBOLS.get(product.unit, product.unit),
+                }
+            ]
     if geo.province(terms.delivery_province_code) is None:
         errors["delivery_province_code"] = [_("Choose a province.")]
     limit = max_quantity(terms.committed_quantity, terms.tolerance_percent)

@@ -5,9 +5,11 @@ invoice follow the accepted weight at the graded price)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from decimal import Decimal
 
 from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linkage import webhooks
@@ -67,6 +69,9 @@ def delivery_record(*, actor: Actor, call_off_id: int, details: DeliveryDetails)
     call_off = CallOff.objects.select_for_update(of=("self",)).select_related("order", "version").get(pk=call_off_id)
     call_off.contract = contract
     CALL_OFF_POLICY.authorize(actor=actor, obj=call_off, action=CallOffAction.RECORD_DELIVERY)
+    # As for a household's intake (catalog.supply): a day's slack for a phone's clock, never a day to come.
+    if details.received_on > timezone.localdate() + timedelta(days=1):
+        raise ValidationFailed(fields={"received_on": [_("An intake cannot be recorded for a day that has not come.")]})
     version = call_off.version
     assert call_off.unit_price is not None
     assert call_off.order is not None

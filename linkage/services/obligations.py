@@ -35,7 +35,7 @@ from linkage.policy import (
     ForceMajeureAction,
 )
 from linkage.services.common import contract_context, lock_contract, locked_transaction, record_event
-from market.core.errors import NotFound, ValidationFailed
+from market.core.errors import Conflict, NotFound, ValidationFailed
 from market.core.once import Once, once
 from market.core.parsing import format_money
 from market.notifications.services import notify
@@ -55,7 +55,7 @@ def advance_record(
 ) -> Once[InputAdvance]:
     """The processor records inputs or services it supplied on credit, within the contract's limit. The same
     form sent twice (`once_key`) records one advance and answers the second time with the first."""
-    return once(
+    done = once(
         action="linkage.advance_recorded",
         key=once_key,
         actor=actor,
@@ -69,6 +69,18 @@ def advance_record(
             value=value,
         ),
     )
+    # The key is the user's, not the contract's: a key reused for another advance (another contract, another
+    # value) must not answer with the first one as if this one had been recorded.
+    first = done.value
+    if (first.contract_id, first.kind, first.description, first.supplied_on, first.value) != (
+        contract_id,
+        kind,
+        description,
+        supplied_on,
+        value,
+    ):
+        raise Conflict(_("This Idempotency-Key was already used for another advance."), code="idempotency_key_reused")
+    return done
 
 
 @locked_transaction
@@ -77,6 +89,9 @@ def _advance_make(
 ) -> InputAdvance:
     contract = lock_contract(actor=actor, contract_id=contract_id)
     CONTRACT_POLICY.authorize(actor=actor, obj=contract, action=ContractAction.RECORD_ADVANCE)
+    # An advance records inputs already handed over (the cooperative acknowledges receiving them).
+    if supplied_on > timezone.localdate():
+        raise ValidationFailed(fields={"supplied_on": [_("This day has not come yet.")]})
     version = contract.version_in_force
     assert version is not None
     supplied = contract.advances.aggregate(total=Sum("value"))["total"] or 0

@@ -161,6 +161,9 @@ def shipment_create(
         raise ValidationFailed(fields={"quantities": [_("Enter what this shipment carries for at least one line.")]})
     if shipped_at is not None and shipped_at > timezone.now():
         raise ValidationFailed(fields={"shipped_at": [_("A shipment cannot leave in the future.")]})
+    # The time goes on the lots' trace (one step forward): goods cannot have left for an order not yet placed.
+    if shipped_at is not None and shipped_at < order.created_at:
+        raise ValidationFailed(fields={"shipped_at": [_("A shipment cannot leave before the order was placed.")]})
     lines = {line.pk: line for line in OrderLine.objects.select_for_update().filter(order=order)}
     errors: dict[str, list[str]] = {}
     for line_id, quantity in wanted.items():

@@ -17,7 +17,12 @@ from django.utils.translation import gettext as _
 
 from catalog import pricing
 from catalog.models import Category, Product, ProductStatus
-from catalog.selectors import price_for_quantity, product_for_order, product_stock_available
+from catalog.selectors import (
+    category_descendant_ids,
+    price_for_quantity,
+    product_for_order,
+    product_stock_available,
+)
 from market.core.errors import ApplicationError, Conflict, NotFound, ValidationFailed
 from market.core.quantity import UNIT_SYMBOLS, is_mass_unit
 from market.core.services import audit_record
@@ -57,9 +62,23 @@ def rfq_create(*, actor: Actor, request: RfqRequest) -> Rfq:
             errors["category"] = [_("Choose a category.")]
     if product is None and category is None and not errors:
         errors["category"] = [_("Choose a product or a category.")]
+    elif (
+        product is not None and category is not None and product.category_id not in category_descendant_ids(category.pk)
+    ):
+        # The request is stored under the category given: rice asked under seafood would be matched as seafood.
+        errors["category"] = [
+            _("%(product)s is not in this category: choose its own category or leave it empty.")
+            % {"product": product.name}
+        ]
     unit = request.unit or (product.unit if product is not None else None)
     if unit is None:
         errors["unit"] = [_("Choose a unit.")]
+    elif product is not None and not counted_alike(product.unit, unit):
+        # Only the product's cooperative is asked, and it can quote only in a unit its product converts to.
+        errors["unit"] = [
+            _("%(product)s is sold in %(unit)s: ask for it in that unit (or another unit of mass).")
+            % {"product": product.name, "unit": UNIT_SYMBOLS.get(product.unit, product.unit)}
+        ]
     if request.delivery_to < request.delivery_from:
         errors["delivery_to"] = [_("The delivery window must end on or after its first day.")]
     if request.delivery_from < timezone.localdate():
@@ -147,9 +166,14 @@ def end_of_day(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(23, 59)), timezone.get_current_timezone())
 
 
+def counted_alike(unit: str, requested: str) -> bool:
+    """Whether a quantity in `unit` can answer one asked in `requested` (same unit, or both by mass)."""
+    return unit == requested or (is_mass_unit(unit) and is_mass_unit(requested))
+
+
 def quote_quantity_in_request_unit(quote_unit: str, rfq: Rfq) -> bool:
     """Whether a product sold in `quote_unit` can answer the request (same unit, or both by mass)."""
-    return quote_unit == rfq.unit or (is_mass_unit(quote_unit) and is_mass_unit(rfq.unit))
+    return counted_alike(quote_unit, rfq.unit)
 
 
 @transaction.atomic

@@ -154,6 +154,42 @@ def test_an_advance_retried_with_its_idempotency_key_is_recorded_once(api, contr
     assert contract.advances.count() == 2
 
 
+def test_an_advance_key_reused_for_another_advance_is_a_409_not_the_first_advance(api, contract):
+    """The key is claimed per user, not per contract: reused on another contract (or for another value) it used to
+    answer 200 with the first contract's advance, and the second advance was never recorded."""
+    other = factories.contract_in_force(contract.buyer, factories.OrganisationFactory(kind="cooperative"))
+    client = api(member(contract.buyer, Role.MANAGER))
+    body = {"kind": "seed", "description": "Giống Đài Thơm 8", "supplied_on": timezone.localdate().isoformat()}
+    key = "adv-2026-0001-reused"
+    first = client.post(
+        reverse("linkage:advance-list", args=[contract.pk]), {**body, "value": 40_000_000}, format="json",
+        HTTP_IDEMPOTENCY_KEY=key,
+    )  # fmt: skip
+    elsewhere = client.post(
+        reverse("linkage:advance-list", args=[other.pk]), {**body, "value": 40_000_000}, format="json",
+        HTTP_IDEMPOTENCY_KEY=key,
+    )  # fmt: skip
+    changed = client.post(
+        reverse("linkage:advance-list", args=[contract.pk]), {**body, "value": 5_000_000}, format="json",
+        HTTP_IDEMPOTENCY_KEY=key,
+    )  # fmt: skip
+    assert first.status_code == 201
+    assert (elsewhere.status_code, changed.status_code) == (409, 409), elsewhere.content
+    assert elsewhere.json()["error"]["code"] == "idempotency_key_reused"
+    assert (contract.advances.count(), other.advances.count()) == (1, 0)
+
+
+def test_an_advance_supplied_on_a_day_to_come_is_a_400(api, contract):
+    """An advance records seed or fertiliser handed over; one "supplied" in 2099 was recorded and counted against
+    the contract's limit and in the statement."""
+    client = api(member(contract.buyer, Role.MANAGER))
+    body = {"kind": "seed", "description": "Giống Đài Thơm 8", "supplied_on": "2099-01-01", "value": 1_000_000}
+    response = client.post(reverse("linkage:advance-list", args=[contract.pk]), body, format="json")
+    assert response.status_code == 400, response.content
+    assert set(response.json()["error"]["fields"]) == {"supplied_on"}
+    assert not contract.advances.exists()
+
+
 def test_a_gate_delivery_retried_with_its_idempotency_key_answers_the_first(api, contract):
     """A gate clerk's client whose answer was lost sends the weighing again: with the same key it gets the call-off
     with the delivery it recorded (200), not 409 "already weighed"; without one, 409 as before."""
@@ -171,6 +207,20 @@ def test_a_gate_delivery_retried_with_its_idempotency_key_answers_the_first(api,
     assert again.json()["delivery"] == first.json()["delivery"]
     assert Delivery.objects.filter(call_off=call_off).count() == 1
     assert Delivery.objects.get(call_off=call_off).gross_quantity == Decimal("12500")
+
+
+def test_a_gate_delivery_received_on_a_day_to_come_is_a_400(api, contract):
+    """A household's intake refuses a day that has not come; a contract's intake stored one a month ahead, and
+    the statement and the report counted the delivery in that month."""
+    call_off = factories.dispatch(factories.call_off(contract))
+    client = api(member(contract.buyer, Role.STAFF))
+    ahead = (timezone.localdate() + timedelta(days=30)).isoformat()
+    body = {"received_on": ahead, "gross_quantity": "12500", "moisture": "14.5", "impurities": "1", "unfilled": "3"}
+    response = client.post(reverse("linkage:call-off-delivery", args=[call_off.pk]), body, format="json")
+    assert response.status_code == 400, response.content
+    assert set(response.json()["error"]["fields"]) == {"received_on"}
+    assert not Delivery.objects.exists()
+    assert CallOff.objects.get(pk=call_off.pk).status == "placed"
 
 
 def test_reference_prices_through_the_api(api, processor, cooperative, alliance):
@@ -191,3 +241,27 @@ def test_reference_prices_through_the_api(api, processor, cooperative, alliance)
     # The cooperative reads the alliance's and its own, not the processor's unrelated series.
     listed = api(member(cooperative, Role.STAFF)).get(reverse("linkage:series-list")).json()
     assert series_id not in [s["id"] for s in listed]
+
+
+def test_a_contract_following_a_reference_price_in_another_unit_is_a_400(api, processor, cooperative, product):
+    """The price rule adds the reference price to the premium as published: paddy sold by the kg following a
+    price per tấn (7.200.000 ₫) was drafted, and its call-offs would have been ordered at 7.200.000 ₫ per kg."""
+    manager = member(processor, Role.MANAGER)
+    series = api(manager).post(
+        reverse("linkage:series-list"),
+        {"name": "Lúa tươi tại nhà máy", "category": Category.objects.get(slug="gao").pk, "province_code": 91,
+         "unit": "tan"},
+        format="json",
+    )  # fmt: skip
+    assert series.status_code == 201, series.content
+    body = {
+        **_terms(product, price_rule="market", base_price=None, reference_series=series.json()["id"]),
+        "counterparty": cooperative.pk,
+        "title": "Lúa Hè Thu theo giá thị trường",
+        "season_kind": "summer_autumn",
+        "season_year": 2027,
+    }
+    response = api(member(processor, Role.OWNER)).post(reverse("linkage:contract-list"), body, format="json")
+    assert response.status_code == 400, response.content
+    assert set(response.json()["error"]["fields"]) == {"reference_series"}
+    assert not LinkageContract.objects.exists()

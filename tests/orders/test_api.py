@@ -265,6 +265,21 @@ def test_ship_matrix(api, people, confirmed, who, expected):
         assert Order.objects.get(pk=confirmed.pk).status == "partly_shipped"
 
 
+def test_a_shipment_that_left_before_the_order_was_placed_is_a_400(api, people, confirmed):
+    """`shipped_at` was checked against the future only: a shipment dated 1999 was stored, and its time written
+    on the lots' trace as the step forward of an order placed years later."""
+    line = confirmed.lines.get()
+    before = snapshot()
+    response = api(people["coop_owner"]).post(
+        f"/api/v1/orders/{confirmed.pk}/ship/",
+        {"quantities": {str(line.pk): "400"}, "shipped_at": "1999-01-01T08:00:00+07:00"},
+        format="json",
+    )
+    assert response.status_code == 400, response.content
+    assert set(response.json()["error"]["fields"]) == {"shipped_at"}
+    assert snapshot() == before
+
+
 @pytest.mark.parametrize(("who", "expected"), SELLER_VERB)
 def test_deliver_matrix(api, people, shipped, who, expected):
     line = shipped.lines.get()

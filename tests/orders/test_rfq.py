@@ -116,3 +116,34 @@ def test_rfq_api(api, buyer, cooperative, rice):
     assert accepted.json()["source"] == "quote"
     assert accepted.json()["lines"][0]["unit_price"] == 28000
     assert api(None).get("/api/v1/rfqs/").status_code in (401, 403)
+
+
+def test_a_request_for_a_product_in_a_unit_it_is_not_sold_in_is_a_400(api, buyer, rice):
+    """A request for rice sold by the kg, asked in bottles, was stored: only the rice's cooperative is asked, and
+    it could never quote the rice ("the request is counted in chai")."""
+    from tests.factories import member
+
+    client = api(member(buyer, Role.STAFF))
+    refused = client.post("/api/v1/rfqs/", rfq_data(rice[0], unit="chai"), format="json")
+    assert refused.status_code == 400, refused.content
+    assert set(refused.json()["error"]["fields"]) == {"unit"}
+    assert not Rfq.objects.exists()
+    # Another unit of mass converts: 2 tấn of a product sold by the kg is a fair request.
+    in_tonnes = client.post("/api/v1/rfqs/", rfq_data(rice[0], unit="tan", quantity="2"), format="json")
+    assert in_tonnes.status_code == 201, in_tonnes.content
+
+
+def test_a_request_for_a_product_under_another_category_is_a_400(api, buyer, rice):
+    """The request is stored under the category given: rice asked under "thủy sản" was saved as a seafood request
+    (and matched with seafood supply); the product's own category or one above it is fine."""
+    from catalog.models import Category
+    from tests.factories import member
+
+    client = api(member(buyer, Role.STAFF))
+    seafood, rice_family = Category.objects.get(slug="thuy-san"), Category.objects.get(slug="gao")
+    refused = client.post("/api/v1/rfqs/", rfq_data(rice[0], category=seafood.pk), format="json")
+    assert refused.status_code == 400, refused.content
+    assert set(refused.json()["error"]["fields"]) == {"category"}
+    assert not Rfq.objects.exists()
+    above = client.post("/api/v1/rfqs/", rfq_data(rice[0], category=rice_family.pk), format="json")
+    assert above.status_code == 201, above.content

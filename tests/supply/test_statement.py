@@ -76,3 +76,26 @@ def test_the_api_export_serves_csv_and_xlsx_only(world):
     assert client.get(f"{url}.csv")["Content-Type"] == "text/csv; charset=utf-8"
     assert client.get(f"{url}.xlsx")["Content-Type"].startswith("application/vnd.openxmlformats")
     assert client.get(f"{url}.pdf").status_code == 404
+
+
+def test_a_grade_written_otherwise_replaces_its_price_through_the_api(api, world):
+    """Intakes find their price by the folded grade, but a price for "loại 1" beside "Loại 1" was a second row:
+    the statement then paid whichever came last, and changing "Loại 1" again changed nothing on it."""
+    from django.urls import reverse
+
+    from catalog.supply.models import SeasonPrice
+    from market.organisations.models import Role
+    from tests.factories import member
+
+    record(world, 0, "1000", grade="Loại 1")
+    client = api(member(world.cooperative, Role.OWNER))
+    url = reverse("supply:season-prices", args=[world.season.pk])
+    for grade, price in (("loại 1", 9100), ("Loại 1", 9500)):
+        response = client.post(url, {"category": world.rice.pk, "grade": grade, "price_per_kg": price}, format="json")
+        assert response.status_code == 201, response.content
+    assert list(SeasonPrice.objects.filter(season=world.season).values_list("grade", "price_per_kg")) == [
+        ("", 7200),
+        ("Loại 1", 9500),
+    ]
+    statement = selectors.season_statement(actor=world.owner, season_id=world.season.pk)
+    assert statement.total_amount == 1000 * 9500

@@ -96,3 +96,20 @@ def test_an_intake_goes_into_one_lot_only_and_a_lot_is_one_category(world):
     with pytest.raises(ValidationFailed) as error:
         services.lot_build_from_intakes(actor=world.staff, intakes=[record(world, 1, "5").pk], product=None, code="A3")
     assert "product" in error.value.fields
+
+
+def test_intakes_heavier_together_than_a_lot_holds_are_a_400_not_a_500(api, world):
+    """Each intake fits its column; their sum went into the lot's quantity and overflowed it (numeric field
+    overflow, a 500)."""
+    from django.urls import reverse
+
+    from market.organisations.models import Role
+    from tests.factories import member
+
+    first, second = record(world, 0, "60000000000"), record(world, 1, "60000000000")
+    body = {"intakes": [first.pk, second.pk], "product": world.product.pk, "code": "LO-NANG-01"}
+    response = api(member(world.cooperative, Role.OWNER)).post(reverse("supply:lot-from-intakes"), body, format="json")
+    assert response.status_code == 400, response.content[:300]
+    assert set(response.json()["error"]["fields"]) == {"intakes"}
+    assert not HarvestLot.objects.filter(code="LO-NANG-01").exists()
+    assert Intake.objects.filter(lot__isnull=False).count() == 0

@@ -26,6 +26,7 @@ from catalog.supply.policy import (
 from catalog.supply.services.common import acting_cooperative, addressable, category_get, save_unique
 from market.core.errors import ValidationFailed
 from market.core.services import audit_record
+from market.core.text import fold
 from market.organisations import geo, validators
 from market.organisations.permissions import Actor
 from market.organisations.storefront import storefront_changed
@@ -456,9 +457,13 @@ def season_price_set(*, actor: Actor, season_id: int, category: int, grade: str 
     """What the cooperative pays per kg in the season for a category and grade (replaces the earlier price)."""
     season = _season_for_update(actor, season_id)
     SEASON_POLICY.authorize(actor=actor, obj=season, action=SeasonAction.SET_PRICES)
-    price, _created = SeasonPrice.objects.update_or_create(
-        season=season, category=category_get(category), grade=grade, defaults={"price_per_kg": price_per_kg}
-    )
+    chosen = category_get(category)
+    # Intakes find their price by the folded grade ("loại 1" is "Loại 1", statements.price_book): the same grade
+    # written otherwise replaces its price, or the statement would pay one of two prices.
+    same = [p for p in season.prices.filter(category=chosen) if fold(p.grade) == fold(grade)]
+    price = same[0] if same else SeasonPrice(season=season, category=chosen)
+    price.grade, price.price_per_kg = grade, price_per_kg
+    price.save()
     season.save(update_fields=["updated_at"])  # prices are shown with their season: a price is a change of the season
     audit_record(
         actor=actor,

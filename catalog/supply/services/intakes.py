@@ -24,6 +24,8 @@ from catalog.supply.policy import INTAKE_POLICY, IntakeAction
 from catalog.supply.selectors import intake_day_totals
 from catalog.supply.services.common import acting_cooperative, addressable
 from market.core.errors import Conflict, NotFound, ValidationFailed
+from market.core.inputs import MAX_QUANTITY
+from market.core.parsing import format_decimal
 from market.core.quantity import Unit, convert
 from market.core.services import audit_record, deletion_record
 from market.organisations.models import ApiScope, Organisation
@@ -254,6 +256,20 @@ def _in_product_unit(kg: Decimal, product: Product) -> Decimal:
     return convert(kg, Unit.KG, product.unit).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
 
 
+def _lot_quantity(quantity: Decimal) -> Decimal:
+    """A lot's quantity as its column holds it: each intake fits one, their sum may not (a 500 otherwise)."""
+    if quantity > MAX_QUANTITY:
+        raise ValidationFailed(
+            fields={
+                "intakes": [
+                    _("Together these intakes are more than one lot holds (%(limit)s): build several lots.")
+                    % {"limit": format_decimal(MAX_QUANTITY)}
+                ]
+            }
+        )
+    return quantity
+
+
 def _weighed_product(actor: Actor, product_id: int | None) -> Product:
     if product_id is None:
         raise ValidationFailed(fields={"product": [_("Choose the product the lot is of.")]})
@@ -343,7 +359,7 @@ def _new_lot(
     province, commune, plots = _origin(chosen)
     details = LotDetails(
         code=code,
-        quantity_produced=_in_product_unit(kg, item),
+        quantity_produced=_lot_quantity(_in_product_unit(kg, item)),
         harvest_date=day,
         origin_province_code=province,
         origin_commune_code=commune,
@@ -377,7 +393,7 @@ def _extend(actor: Actor, lot_id: int, chosen: Sequence[Intake], kg: Decimal) ->
     )
     details = replace(
         LotDetails.of(current),
-        quantity_produced=current.quantity_produced + _in_product_unit(kg, current.product),
+        quantity_produced=_lot_quantity(current.quantity_produced + _in_product_unit(kg, current.product)),
         origin_province_code=province,
         origin_commune_code=commune,
         plot=plots,
