@@ -161,7 +161,7 @@ def display_value(field: serializers.Field, value: Any) -> Any:
     if isinstance(field, inputs.MoneyInput):
         return parsing.format_decimal(Decimal(value))
     if isinstance(field, serializers.DecimalField | inputs.IntegerInput) and isinstance(value, Decimal | int):
-        return parsing.format_input_decimal(Decimal(value))
+        return parsing.format_input_decimal(Decimal(value), grouping=getattr(field, "grouping", True))
     if isinstance(value, datetime) and isinstance(field, serializers.DateTimeField):
         return parsing.format_input_datetime(value)
     if isinstance(value, date | datetime):
