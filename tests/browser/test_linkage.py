@@ -174,7 +174,7 @@ def test_an_input_advance_mistyped_comes_back_with_what_was_typed_and_nothing_re
     form.get_by_label("Đã ứng gì").fill("Phân bón NPK 20-20-15, 50 bao")
     form.get_by_label("Ngày ứng").fill(timezone.localdate().isoformat())
     form.get_by_label("Giá trị").fill("mười hai triệu")
-    form.locator("button[type=submit]").click()
+    form.get_by_role("button", name="Ghi khoản ứng").click()
 
     # The error next to the value, the form open with what was typed; nothing recorded.
     form = page.locator("details:has(summary[data-action=record_advance]) form")
@@ -186,7 +186,7 @@ def test_an_input_advance_mistyped_comes_back_with_what_was_typed_and_nothing_re
     check(page)
 
     form.get_by_label("Giá trị").fill("12.500.000")
-    form.locator("button[type=submit]").click()
+    form.get_by_role("button", name="Ghi khoản ứng").click()
     expect(page.locator(".messages")).to_contain_text("Đã ghi khoản ứng vật tư.")
     advance = InputAdvance.objects.get(contract=contract)
     assert (advance.kind, advance.description, advance.value) == (
