@@ -351,7 +351,7 @@ def _rate(label: StrOrPromise) -> inputs.DecimalInput:
 class ProgrammeInput(serializers.Serializer):
     name = inputs.TextInput(max_length=200, label=gettext_lazy("Name"))
     funder = inputs.TextInput(max_length=200, required=False, default="", label=gettext_lazy("Funder"))
-    year = inputs.IntegerInput(min_value=2000, max_value=2100, label=gettext_lazy("Year"))
+    year = inputs.YearInput(min_value=2000, max_value=2100, label=gettext_lazy("Year"))
     budget = inputs.MoneyInput(label=gettext_lazy("Budget (VND)"))
     yearly_cap = inputs.MoneyInput(label=gettext_lazy("Yearly cap per cooperative (VND)"))
     rate_standard = _rate(gettext_lazy("Standard (3 × 3 m)"))

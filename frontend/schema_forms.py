@@ -161,7 +161,7 @@ def display_value(field: serializers.Field, value: Any) -> Any:
     if isinstance(field, inputs.MoneyInput):
         return parsing.format_decimal(Decimal(value))
     if isinstance(field, serializers.DecimalField | inputs.IntegerInput) and isinstance(value, Decimal | int):
-        return parsing.format_input_decimal(Decimal(value))
+        return parsing.format_input_decimal(Decimal(value), grouping=getattr(field, "grouping", True))
     if isinstance(value, datetime) and isinstance(field, serializers.DateTimeField):
         return parsing.format_input_datetime(value)
     if isinstance(value, date | datetime):
@@ -190,8 +190,9 @@ class SchemaForm(forms.Form):
         self.schema_fields = {
             name: field for name, field in declared.items() if not field.read_only and name not in set(exclude)
         }
-        shown = {name: display_value(self.schema_fields[name], v) for name, v in (initial or {}).items()
-                 if name in self.schema_fields}  # fmt: skip
+        # A value picked from choices is shown as its option's value (commune 30850, never "30.850" typed-style).
+        shown = {name: getattr(v, "value", v) if name in (choices or {}) else display_value(self.schema_fields[name], v)
+                 for name, v in (initial or {}).items() if name in self.schema_fields}  # fmt: skip
         super().__init__(data=data, files=files, initial=shown, prefix=prefix)
         for name, field in self.schema_fields.items():
             if isinstance(field, serializers.BaseSerializer | serializers.ListField) and name not in (choices or {}):

@@ -147,7 +147,7 @@ class ContractDraftInput(TermsInput):
     )
     title = inputs.TextInput(max_length=200, label=gettext_lazy("Title"))
     season_kind = inputs.ChoiceInput(SeasonKind, label=gettext_lazy("Season"))
-    season_year = inputs.IntegerInput(min_value=2020, max_value=2100, label=gettext_lazy("Harvest year"))
+    season_year = inputs.YearInput(min_value=2020, max_value=2100, label=gettext_lazy("Harvest year"))
 
 
 def terms_from(fields: dict[str, Any]) -> Terms:
@@ -322,7 +322,7 @@ class ReferencePricePageInput(ReferencePriceInput):
 
 class ContractFilterInput(serializers.Serializer):
     status = inputs.ChoiceInput(ContractStatus, required=False, allow_blank=True, label=gettext_lazy("Status"))
-    season_year = inputs.IntegerInput(
+    season_year = inputs.YearInput(
         min_value=2020, max_value=2100, required=False, allow_null=True, label=gettext_lazy("Harvest year")
     )
 
@@ -340,7 +340,7 @@ class DeliveryFilterInput(serializers.Serializer):
 
 
 class ReportFilterInput(serializers.Serializer):
-    season_year = inputs.IntegerInput(
+    season_year = inputs.YearInput(
         min_value=2020, max_value=2100, required=False, allow_null=True, label=gettext_lazy("Harvest year")
     )
     season_kind = inputs.ChoiceInput(SeasonKind, required=False, allow_blank=True, label=gettext_lazy("Season"))

@@ -387,6 +387,12 @@ def _chart(progress: selectors.Progress) -> str:
 
 @actor_required(LINKAGE_VIEW)
 def contract_detail(request: MemberRequest, contract_id: int) -> HttpResponse:
+    return _detail_page(request, contract_id)
+
+
+def _detail_page(request: MemberRequest, contract_id: int, bound: dict[str, SchemaForm] | None = None) -> HttpResponse:
+    """The contract's page; `bound`: a form posted from it that is not right, shown again with what was typed
+    and its errors next to its fields."""
     contract = _contract(request, contract_id)
     actor = request.actor
     progress = selectors.contract_progress(contract)
@@ -425,7 +431,9 @@ def contract_detail(request: MemberRequest, contract_id: int) -> HttpResponse:
             ),
             "reason_form": SchemaForm(schema=inputs.TerminationInput),
             "is_buyer": actor.organisation_id == contract.buyer_id,
+            **(bound or {}),
         },
+        status=400 if bound else 200,
     )
 
 
@@ -484,36 +492,37 @@ def contract_command(request: MemberRequest, contract_id: int, command: str) -> 
             anchor = "call-offs"
             unit = _contract(request, contract_id).unit
             form = SchemaForm(request.POST, schema=inputs.CallOffInput, context={"unit": unit}, prefix="co")
-            if form.is_valid():
-                call_off = services.call_off_add(actor=actor, contract_id=contract_id, **form.cleaned_data)
-                messages.success(request, _("Call-off #%(number)s added.") % {"number": call_off.number})
-            else:
-                for errors in form.errors.values():
-                    for error in errors:
-                        messages.error(request, str(error))
+            if not form.is_valid():
+                return _detail_page(request, contract_id, bound={"call_off_form": form})
+            call_off = services.call_off_add(actor=actor, contract_id=contract_id, **form.cleaned_data)
+            messages.success(request, _("Call-off #%(number)s added.") % {"number": call_off.number})
         elif command == "advance":
             anchor = "advances"
-            fields = _posted(request, inputs.AdvanceInput)
-            if fields is not None:
-                done = services.advance_record(
-                    actor=actor, contract_id=contract_id, kind=AdvanceKind(fields["kind"]),
-                    description=fields["description"], supplied_on=fields["supplied_on"], value=fields["value"],
-                    once_key=posted_key(request.POST),
-                )  # fmt: skip
-                if done.replayed:
-                    messages.info(request, _("This input advance was already recorded; it was not recorded again."))
-                else:
-                    messages.success(request, _("Input advance recorded."))
+            form = SchemaForm(request.POST, schema=inputs.AdvanceInput)
+            if not form.is_valid():
+                return _detail_page(request, contract_id, bound={"advance_form": form})
+            fields = form.cleaned_data
+            done = services.advance_record(
+                actor=actor, contract_id=contract_id, kind=AdvanceKind(fields["kind"]),
+                description=fields["description"], supplied_on=fields["supplied_on"], value=fields["value"],
+                once_key=posted_key(request.POST),
+            )  # fmt: skip
+            if done.replayed:
+                messages.info(request, _("This input advance was already recorded; it was not recorded again."))
+            else:
+                messages.success(request, _("Input advance recorded."))
         elif command == "force-majeure":
             anchor = "force-majeure"
-            fields = _posted(request, inputs.ForceMajeureInput)
-            if fields is not None:
-                services.force_majeure_declare(
-                    actor=actor, contract_id=contract_id, kind=HazardKind(fields["kind"]),
-                    starts_on=fields["starts_on"], ends_on=fields.get("ends_on"),
-                    description=fields["description"], evidence=fields["evidence"],
-                )  # fmt: skip
-                messages.success(request, _("Force majeure declared; the other party is told."))
+            form = SchemaForm(request.POST, request.FILES, schema=inputs.ForceMajeureInput)
+            if not form.is_valid():
+                return _detail_page(request, contract_id, bound={"force_majeure_form": form})
+            fields = form.cleaned_data
+            services.force_majeure_declare(
+                actor=actor, contract_id=contract_id, kind=HazardKind(fields["kind"]),
+                starts_on=fields["starts_on"], ends_on=fields.get("ends_on"),
+                description=fields["description"], evidence=fields["evidence"],
+            )  # fmt: skip
+            messages.success(request, _("Force majeure declared; the other party is told."))
         elif command == "dispute":
             anchor = "disputes"
             fields = _posted(request, inputs.DisputeInput)

@@ -70,9 +70,10 @@ class _BoundsMixin:
     stated_lower: Decimal | None = None
     stated_upper: Decimal | None = None
     money: bool = False
+    grouping: bool = True  # shown with a thousands separator ("1.000"); a year is not ("2026")
 
     def _show(self, value: Decimal) -> str:
-        return parsing.format_money(value) if self.money else parsing.format_decimal(value)
+        return parsing.format_money(value) if self.money else parsing.format_decimal(value, grouping=self.grouping)
 
     def check_bounds(self, value: Decimal) -> None:
         if self.lower is not None and value < self.lower:
@@ -207,6 +208,12 @@ class IntegerInput(_WholeNumberInput):
 
     def parse_typed(self, text: str, *, allow_negative: bool) -> int:
         return parsing.parse_integer(text, allow_negative=allow_negative)
+
+
+class YearInput(IntegerInput):
+    """A year, read like a count and written as people write years: "2026", never "2.026"."""
+
+    grouping = False
 
 
 class IdInput(serializers.IntegerField):

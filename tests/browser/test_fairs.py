@@ -18,8 +18,9 @@ from fairs import services
 from fairs.models import Application, Badge, Booth, Fair, FairStatus, Meeting, MeetingOutcome, PlanStatus
 from market.organisations.models import OrganisationKind, Role
 from tests.browser.conftest import assert_accessible, assert_fits_phone, log_in
+from tests.catalog.factories import actor_for
 from tests.factories import OrganisationFactory, member
-from tests.fairs.factories import apply, assign, booth, make_fair, make_programme, publish, staff_actor
+from tests.fairs.factories import add_slots, apply, assign, booth, make_fair, make_programme, publish, staff_actor
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 NBSP = "\u00a0"
@@ -268,6 +269,52 @@ def test_meeting_times_typed_the_vietnamese_way_a_meeting_its_outcome_and_check_
     log_in(page, base, buyer.email, switching=True)
     page.goto(f"{base}/fairs/{fair.slug}/")
     check(page)
+    assert page_errors == []
+
+
+def test_a_buyer_reads_meeting_times_in_local_time_and_a_time_taken_meanwhile_keeps_the_form(
+    page: Page, live_server, page_errors
+):
+    base = live_server.url
+    alliance = OrganisationFactory(kind=OrganisationKind.ALLIANCE, name="Liên minh HTX An Giang")
+    cooperative = OrganisationFactory(name="HTX Khóm Tắc Cậu")
+    fair = make_fair(alliance, booths=2, starts_in=3)
+    assign(alliance, apply(cooperative, fair), fair, "A-01")
+    publish(fair)
+    first, second = add_slots(alliance, fair, count=2, first=time(14, 30))
+    buyer_org = OrganisationFactory(kind=OrganisationKind.BUYER, name="Sài Gòn Xanh Foods")
+    buyer = member(buyer_org, Role.OWNER, language="vi")
+    rival_org = OrganisationFactory(kind=OrganisationKind.BUYER, name="Mekong Fresh")
+    for org in (buyer_org, rival_org):
+        services.buyer_register(actor=actor_for(org, Role.OWNER), fair_id=fair.pk)
+    day = fair.starts_on.strftime("%d/%m/%Y")
+
+    # The times read as the fair's clock says them (14:30, not 07:30 UTC); the exhibitor is not a field to type.
+    log_in(page, base, buyer.email, switching=True)
+    page.goto(f"{base}/fairs/{fair.slug}/matching/")
+    card = page.locator(".exhibitor").filter(has_text="HTX Khóm Tắc Cậu")
+    times = card.get_by_label("Thời gian")
+    expect(times.locator("option")).to_have_text([f"14:30 {day}", f"15:00 {day}"])
+    expect(card.get_by_label("Đơn vị trưng bày")).to_have_count(0)
+    check(page)
+
+    # Another buyer takes 14:30 while the page is open: the refusal keeps the message and offers 15:00.
+    services.meeting_request(
+        actor=actor_for(rival_org, Role.OWNER), fair_id=fair.pk, exhibitor_id=cooperative.pk, slot_id=first.pk
+    )
+    times.select_option(label=f"14:30 {day}")
+    card.get_by_label("Lời nhắn").fill("Cần 2 tấn khóm mỗi tuần")
+    card.get_by_role("button", name="Xin gặp HTX Khóm Tắc Cậu").click()
+    expect(card.get_by_text("HTX Khóm Tắc Cậu đã có lịch gặp vào giờ này")).to_be_visible()
+    expect(times.locator("option")).to_have_text([f"15:00 {day}"])
+    expect(card.get_by_label("Lời nhắn")).to_have_value("Cần 2 tấn khóm mỗi tuần")
+    assert not Meeting.objects.filter(buyer=buyer_org).exists()
+    check(page)
+    card.get_by_role("button", name="Xin gặp HTX Khóm Tắc Cậu").click()
+    expect(page.get_by_text("Đã gửi yêu cầu gặp HTX Khóm Tắc Cậu.")).to_be_visible()
+    meeting = Meeting.objects.get(buyer=buyer_org)
+    message = "Cần 2 tấn khóm mỗi tuần"
+    assert (meeting.slot_id, meeting.exhibitor_id, meeting.message) == (second.pk, cooperative.pk, message)
     assert page_errors == []
 
 

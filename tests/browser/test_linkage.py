@@ -12,11 +12,11 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from linkage.models import CallOff, ContractStatus, Delivery, LinkageContract
+from linkage.models import CallOff, ContractStatus, Delivery, InputAdvance, LinkageContract
 from market.organisations.models import OrganisationKind, Role
 from tests.browser.conftest import PHONE, assert_accessible, assert_fits_phone, log_in
 from tests.factories import OrganisationFactory, member
-from tests.linkage.factories import area, paddy
+from tests.linkage.factories import area, contract_in_force, paddy, processor
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -158,3 +158,39 @@ def test_draft_sign_call_off_grade_at_the_gate_and_report(page: Page, live_serve
     expect(page.locator(".report-total .delivered")).to_contain_text("12,425")
     expect(page.locator(".report-total .hectares")).to_contain_text("10")
     check(page)
+
+
+def test_an_input_advance_mistyped_comes_back_with_what_was_typed_and_nothing_recorded(page: Page, live_server):
+    base = live_server.url
+    cooperative = OrganisationFactory(name="HTX Nông nghiệp Tân Hiệp")
+    contract = contract_in_force(processor(), cooperative)
+    buyer = member(contract.buyer, Role.OWNER, language="vi")
+
+    log_in(page, base, buyer.email, switching=True)
+    page.goto(f"{base}/contracts/{contract.pk}/")
+    page.locator("summary[data-action=record_advance]").click()
+    form = page.locator("details:has(summary[data-action=record_advance]) form")
+    form.get_by_label("Loại").select_option("fertiliser")
+    form.get_by_label("Đã ứng gì").fill("Phân bón NPK 20-20-15, 50 bao")
+    form.get_by_label("Ngày ứng").fill(timezone.localdate().isoformat())
+    form.get_by_label("Giá trị").fill("mười hai triệu")
+    form.get_by_role("button", name="Ghi khoản ứng").click()
+
+    # The error next to the value, the form open with what was typed; nothing recorded.
+    form = page.locator("details:has(summary[data-action=record_advance]) form")
+    expect(form.get_by_label("Đã ứng gì")).to_be_visible()
+    expect(form.locator(".field.has-error")).to_contain_text("Giá trị")
+    expect(form.get_by_label("Đã ứng gì")).to_have_value("Phân bón NPK 20-20-15, 50 bao")
+    expect(form.get_by_label("Loại")).to_have_value("fertiliser")
+    assert not InputAdvance.objects.filter(contract=contract).exists()
+    check(page)
+
+    form.get_by_label("Giá trị").fill("12.500.000")
+    form.get_by_role("button", name="Ghi khoản ứng").click()
+    expect(page.locator(".messages")).to_contain_text("Đã ghi khoản ứng vật tư.")
+    advance = InputAdvance.objects.get(contract=contract)
+    assert (advance.kind, advance.description, advance.value) == (
+        "fertiliser",
+        "Phân bón NPK 20-20-15, 50 bao",
+        12_500_000,
+    )

@@ -11,7 +11,7 @@ from catalog.models import HarvestLot
 from catalog.supply.models import Intake
 from tests.browser.conftest import assert_accessible, assert_fits_phone, log_in
 from tests.factories import TEST_PASSWORD, OrganisationFactory
-from tests.supply.conftest import build_world, record
+from tests.supply.conftest import TAN_HIEP, THANH_DONG, build_world, record
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -143,4 +143,25 @@ def test_a_manager_draws_a_plot_checks_a_register_and_reads_the_statement_a_buye
     log_in(page, base, member(buyer).email)
     page.get_by_role("link", name="Triển vọng nguồn cung").first.click()
     expect(page.get_by_role("heading", name="Triển vọng nguồn cung")).to_be_visible()
+    check(page)
+
+
+def test_a_manager_changes_a_plots_area_typing_1_5_and_its_commune_stays(page: Page, live_server):
+    base = live_server.url
+    cooperative = OrganisationFactory(name="HTX Lúa gạo Tân Hiệp", province_code=91, commune_code=TAN_HIEP)
+    world = build_world(cooperative)
+    plot, household = world.plots[1], world.households[0]
+    assert (plot.commune_code, household.commune_code) == (THANH_DONG, TAN_HIEP)
+
+    log_in(page, base, world.owner.user.email)
+    # The edit forms start on the commune stored (a commune code of five digits is no number to group).
+    page.goto(f"{base}/supply/households/{household.pk}/")
+    expect(page.locator("#id_commune_code")).to_have_value(str(TAN_HIEP))
+    page.goto(f"{base}/supply/plots/{plot.pk}/")
+    expect(page.get_by_label("Xã/phường")).to_have_value(str(THANH_DONG))
+    page.get_by_label("Diện tích (ha)").fill("1,5")
+    page.get_by_role("button", name="Lưu", exact=True).click()
+    expect(page.get_by_text("Đã lưu.")).to_be_visible()
+    plot.refresh_from_db()
+    assert (plot.hectares, plot.commune_code) == (Decimal("1.5"), THANH_DONG)
     check(page)

@@ -154,6 +154,19 @@ def test_staff_set_up_a_subsidy_programme_on_its_page(alliance, staff_user, coop
     assert SubsidyProgramme.objects.count() == 1
 
 
+def test_a_programmes_year_is_written_as_people_write_years(alliance, staff_user):
+    programme = make_programme(year=2027)
+    client = _client(staff_user)
+    for url in (reverse("frontend:fair-programmes"), reverse("frontend:fair-programme", args=[programme.pk])):
+        form = client.get(url).content.decode()
+        year = re.search(r'<input[^>]*name="year"[^>]*>', form).group(0)
+        assert re.search(r'value="20\d\d"', year), year  # never "2.027" (a thousand grouped)
+        assert "Từ 2000 đến 2100." in form
+    # Saved unchanged, the year stays.
+    edit = client.get(reverse("frontend:fair-programme", args=[programme.pk])).content.decode()
+    assert 'value="2027"' in edit
+
+
 def _spec(form: dict[str, object]) -> ProgrammeSpec:
     data = QueryDict(mutable=True)
     for key, value in form.items():

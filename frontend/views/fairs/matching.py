@@ -10,6 +10,8 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from fairs import api, inputs, policy, selectors, services
@@ -25,15 +27,20 @@ from market.organisations.http import ActorRequest, MemberRequest
 
 
 # --- buyers: register and request meetings -------------------------------------------------------------
-def _request_form(fair: Fair, row: selectors.Exhibitor, slots: list[Any], data: Any = None) -> SchemaForm:
-    cooperative_id = row.application.cooperative_id
-    return SchemaForm(
+def _request_form(cooperative_id: int, slots: list[Any], data: Any = None) -> SchemaForm:
+    """The request form of one exhibitor: its free times in local time, as the meetings list writes them; the
+    exhibitor is the card's own (a hidden field, not an id for the buyer to read or change)."""
+    form = SchemaForm(
         data,
         schema=inputs.MeetingRequestInput,
         prefix=f"m{cooperative_id}",
         initial={"exhibitor": cooperative_id},
-        choices={"slot": [(s.pk, s.starts_at) for s in slots]},
+        choices={
+            "slot": [(s.pk, date_format(timezone.localtime(s.starts_at), "SHORT_DATETIME_FORMAT")) for s in slots]
+        },
     )
+    form.fields["exhibitor"].widget = forms.HiddenInput()
+    return form
 
 
 def _matching_page(
@@ -49,7 +56,7 @@ def _matching_page(
             slots = selectors.free_slots(
                 fair=fair, buyer_id=actor.organisation_id, exhibitor_id=exhibitor.application.cooperative_id
             )
-            form = _request_form(fair, exhibitor, slots)
+            form = _request_form(exhibitor.application.cooperative_id, slots)
             if bound is not None and bound.prefix == form.prefix:
                 form = bound
             rows.append({"exhibitor": exhibitor, "slots": slots, "form": form})
@@ -97,7 +104,9 @@ def meeting_request(request: MemberRequest, slug: str, exhibitor_id: int) -> Htt
     q = inputs.read_filters(inputs.ExhibitorFilter, request.GET)["q"]
     if request.method != "POST":
         return _back_to_matching(fair, q)
-    form = SchemaForm(request.POST, schema=inputs.MeetingRequestInput, prefix=f"m{exhibitor_id}")
+    assert request.actor.organisation_id is not None
+    slots = selectors.free_slots(fair=fair, buyer_id=request.actor.organisation_id, exhibitor_id=exhibitor_id)
+    form = _request_form(exhibitor_id, slots, request.POST)
     if form.is_valid():
         try:
             meeting = services.meeting_request(
