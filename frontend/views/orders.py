@@ -293,6 +293,10 @@ def _detail_page(request: MemberRequest, order_id: int, refusal: Refusal | None 
     order = selectors.order_get_for(actor=actor, order_id=order_id)
     balance = selectors.order_balance(order=order, payable=selectors.payable_for(order))
     actions = order_actions(actor=actor, balance=balance)
+    if refusal is not None and refusal.action not in actions:
+        # Refused because the order moved on (the other party acted, a second click): the action's form, which
+        # would show why, is no longer on the page.
+        _fail(request, refusal.error)
     lines = list(order.lines.all())
     left = {line.pk: line.quantity_confirmed - line.quantity_shipped for line in lines}
     return render(

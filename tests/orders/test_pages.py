@@ -90,6 +90,23 @@ def test_order_pages_are_scoped(client, buying, rice, other_cooperative):
     assert order.number not in client.get(reverse("frontend:orders")).content.decode()
 
 
+def test_an_action_refused_because_the_order_moved_on_says_why(client, buying, coop_user, rice):
+    # The cooperative's page still shows "Confirm" while the buyer has just cancelled: the refusal was
+    # rendered with the action's form, which the page no longer shows, so the answer was a 400 without a word.
+    from orders import services
+
+    order = only_order(place(buying, [(rice[0], "100")]))
+    services.order_cancel(actor=buying, order_id=order.pk, reason="Đặt nhầm")
+    client.force_login(coop_user)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "vi"
+    response = client.post(reverse("frontend:order-action", args=[order.pk, "confirm"]))
+    assert response.status_code == 400
+    messages = [str(m) for m in response.context["messages"]]
+    assert messages, "the person is told why nothing happened"
+    assert all(text in response.content.decode() for text in messages)
+    assert Order.objects.get(pk=order.pk).status == "cancelled"
+
+
 def test_sales_summary_draws_a_chart(client, buying, selling, coop_user, rice):
     from orders import services
 
