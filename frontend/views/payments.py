@@ -70,6 +70,7 @@ from market.payments.models import (
 from market.payments.permissions import PAYMENTS_MANAGE, SETTLEMENTS_MANAGE
 from market.payments.policy import (
     PAYABLE_POLICY,
+    PAYMENT_POLICY,
     PayableAction,
     PaymentAction,
     discrepancy_actions,
@@ -135,9 +136,19 @@ def _card_in_progress(payable: Payable) -> dict[str, Any]:
     return {"payable": payable, "refusal": PAYABLE_POLICY.state_refusal(PayableAction.PAY_BY_CARD, payable)}
 
 
+def _say_refusal(request: MemberRequest, form: SchemaForm, state_refusal: str | None) -> None:
+    """A refused form the page no longer shows (the payable was paid, the payment refunded meanwhile): why, at
+    the top of the page, so the refusal is not silent. The state says it best; the form's messages otherwise."""
+    texts = [state_refusal] if state_refusal else [text for texts in form.errors.values() for text in texts]
+    for text in dict.fromkeys(texts):
+        messages.error(request, text)
+
+
 def _pay_page(request: MemberRequest, payable: Payable, transfer_form: SchemaForm | None = None) -> HttpResponse:
     actor = request.actor
     actions = payable_actions(actor=actor, payable=payable)
+    if transfer_form is not None and PayableAction.RECORD_TRANSFER not in actions:
+        _say_refusal(request, transfer_form, PAYABLE_POLICY.state_refusal(PayableAction.RECORD_TRANSFER, payable))
     method = read_query(PayMethodQuery, request.GET).get("method", "vietqr")
     if PayableAction.PAY_BY_CARD not in actions:
         method = "vietqr"
@@ -351,9 +362,12 @@ def _payment_page(request: MemberRequest, payment_id: int, form: SchemaForm | No
     if services.refunds_resolve(payment_id=payment.pk, source=EventSource.STAFF):
         payment.refresh_from_db()
     refunds = list(payment.refunds.all())
+    actions = payment_actions(actor=actor, payment=payment)
+    if form is not None and PaymentAction.REFUND not in actions:
+        _say_refusal(request, form, PAYMENT_POLICY.state_refusal(PaymentAction.REFUND, payment))
     context = {
         "payment": payment,
-        "actions": payment_actions(actor=actor, payment=payment),
+        "actions": actions,
         "events": payment.events.select_related("actor"),
         "refunds": refunds,
         "refund_outcome_unknown": any(refund.outcome_unknown for refund in refunds),

@@ -19,6 +19,7 @@ from market.organisations.actors import resolve_actor
 from market.organisations.models import Role
 from market.payments import services
 from market.payments.models import Refund, RefundState, Settlement, SettlementState
+from market.payments.policy import PAYMENT_POLICY, PaymentAction
 from tests.factories import member
 from tests.payments.fixtures import WRITES, card_token
 from tests.payments.test_settlements import card_payment
@@ -87,6 +88,27 @@ def test_a_refused_refund_leaves_its_key_free_for_the_corrected_form(client, car
     assert client.post(url, {"amount": "9000000", "reason": "Quá", "once_key": key}).status_code == 400
     assert client.post(url, {"amount": "900000", "reason": "Đúng", "once_key": key}).status_code == 302
     assert Refund.objects.get().amount == 900_000
+
+
+@pytest.mark.django_db
+def test_a_refund_sent_after_a_colleague_refunded_it_all_says_why(client, card_paid, alliance):
+    # Two staff on the same payment: the second form, sent once the first refunded everything, was refused inside
+    # the refund form, which the page no longer shows: a 400 without a word.
+    staff = member(alliance, Role.MANAGER)
+    services.refund_create(
+        actor=resolve_actor(staff), payment_id=card_paid.pk, amount=1_500_000, reason="Hủy đơn", client_key="k" * 32
+    )
+    client.force_login(staff)
+    response = client.post(
+        reverse("frontend:staff-payment-refund", args=[card_paid.pk]),
+        {"amount": "500.000", "reason": "Thiếu 1 bao", "once_key": "m" * 32},
+    )
+    assert response.status_code == 400
+    told = [str(m) for m in response.context["messages"]]
+    card_paid.refresh_from_db()
+    assert told == [PAYMENT_POLICY.state_refusal(PaymentAction.REFUND, card_paid)], "told why, once"
+    assert all(text in response.content.decode() for text in told)
+    assert Refund.objects.filter(payment=card_paid).count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
