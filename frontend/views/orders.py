@@ -41,7 +41,7 @@ from market.organisations.http import MemberRequest
 from market.organisations.permissions import Actor
 from market.payments.permissions import PAYMENTS_REFUND
 from orders import inputs, selectors, services
-from orders.models import Order, OrderLine, Rfq
+from orders.models import Order, OrderLine, OrderStatus, Rfq
 from orders.permissions import CART_MANAGE, ORDERS_VIEW_ALL, RFQ_CREATE
 from orders.policy import (
     OrderAction,
@@ -352,9 +352,11 @@ def _posted(request: MemberRequest, prefix: str) -> QueryDict:
 
 def _confirm(actor: Actor, order: Order, data: QueryDict, units: dict[int, str]) -> str:
     fields = read_input(inputs.ConfirmInput, data, mode=InputMode.FORM, context={"line_units": units})
-    services.order_confirm(
+    confirmed = services.order_confirm(
         actor=actor, order_id=order.pk, quantities=fields.get("quantities"), note=fields.get("note", "")
     )
+    if confirmed.status == OrderStatus.CHANGES_PROPOSED:  # a quantity was lowered: not confirmed until accepted
+        return _("New quantities sent; the order is confirmed once the buyer accepts them.")
     return _("Order confirmed.")
 
 

@@ -107,6 +107,19 @@ def test_an_action_refused_because_the_order_moved_on_says_why(client, buying, c
     assert Order.objects.get(pk=order.pk).status == "cancelled"
 
 
+def test_confirming_less_than_ordered_does_not_say_the_order_is_confirmed(client, buying, coop_user, rice):
+    # Lowering a quantity proposes changes the buyer must accept; the page said "Order confirmed." all the same.
+    order = only_order(place(buying, [(rice[0], "1000")]))
+    line = order.lines.get()
+    client.force_login(coop_user)
+    url = reverse("frontend:order-action", args=[order.pk, "confirm"])
+    page = client.post(url, {f"quantities.{line.pk}": "900"}, follow=True)
+    assert Order.objects.get(pk=order.pk).status == "changes_proposed"
+    told = [str(m) for m in page.context["messages"]]
+    assert told
+    assert not any("Order confirmed" in text or "Đã xác nhận đơn hàng" in text for text in told)
+
+
 def test_sales_summary_draws_a_chart(client, buying, selling, coop_user, rice):
     from orders import services
 
