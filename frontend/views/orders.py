@@ -140,9 +140,14 @@ def cart(request: MemberRequest) -> HttpResponse:
             services.cart_line_remove(actor=actor, line_id=line_id)
             messages.success(request, _("Removed from your cart."))
     except ApplicationError as error:
-        if error.status_code == 404:
-            raise
-        return _cart_page(request, posted_line=line_id, error=error)
+        if error.status_code != 404:
+            return _cart_page(request, posted_line=line_id, error=error)
+        # The line is gone: "Remove" pressed twice, or removed in another tab. Removing it again is done; changing
+        # it is said so, on the cart as it is now rather than a missing page.
+        if action == inputs.CartPageAction.UPDATE:
+            messages.error(request, _("This line is no longer in your cart."))
+        else:
+            messages.success(request, _("Removed from your cart."))
     return redirect("frontend:cart")
 
 

@@ -58,6 +58,24 @@ def test_add_to_cart_error_is_shown(client, buyer_user, rice):
     assert not CartLine.objects.exists()
 
 
+def test_a_cart_line_already_removed_is_not_a_missing_page(client, buyer_user, rice, fish_sauce):
+    # "Remove" pressed twice (or a line removed in another tab, then changed here): the second request found no
+    # line and answered the site's 404 page instead of the cart.
+    client.force_login(buyer_user)
+    client.post(reverse("frontend:cart"), {"action": "add", "product": rice[0].pk, "quantity": "150"})
+    client.post(reverse("frontend:cart"), {"action": "add", "product": fish_sauce[0].pk, "quantity": "24"})
+    line = CartLine.objects.get(product=rice[0])
+    remove = {"action": "remove", "line": line.pk}
+    assert client.post(reverse("frontend:cart"), remove).status_code == 302
+    again = client.post(reverse("frontend:cart"), remove, follow=True)
+    assert again.status_code == 200
+    assert "Nước mắm Phú Quốc" in again.content.decode()  # the cart, with what is left in it
+    stale = client.post(reverse("frontend:cart"), {"action": "update", "line": line.pk, "quantity": "200"}, follow=True)
+    assert stale.status_code in (200, 400)
+    assert [str(m) for m in stale.context["messages"]], "told that the line is no longer there"
+    assert list(CartLine.objects.values_list("product", flat=True)) == [fish_sauce[0].pk]
+
+
 def test_cooperative_confirms_and_ships_from_the_detail_page(client, buying, coop_user, rice):
     order = only_order(place(buying, [(rice[0], "1000")]))
     line = order.lines.get()
