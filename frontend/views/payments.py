@@ -71,8 +71,10 @@ from market.payments.permissions import PAYMENTS_MANAGE, SETTLEMENTS_MANAGE
 from market.payments.policy import (
     PAYABLE_POLICY,
     PAYMENT_POLICY,
+    TRANSFER_POLICY,
     PayableAction,
     PaymentAction,
+    TransferAction,
     discrepancy_actions,
     payable_actions,
     payment_actions,
@@ -496,9 +498,13 @@ def _queue_item_page(
 ) -> HttpResponse:
     actor = request.actor
     tx = selectors.bank_transaction_get_for(actor=actor, transaction_id=transaction_id)
+    actions = transfer_actions(actor=actor, transfer=tx)
+    for action, form in ((TransferAction.APPLY, apply_form), (TransferAction.DISMISS, dismiss_form)):
+        if form is not None and action not in actions:  # a colleague applied or dismissed it meanwhile
+            _say_refusal(request, form, TRANSFER_POLICY.state_refusal(action, tx))
     context = {
         "tx": tx,
-        "actions": transfer_actions(actor=actor, transfer=tx),
+        "actions": actions,
         "apply_form": apply_form or ApplyTransferForm(prefix="apply"),
         "dismiss_form": dismiss_form or NoteForm(prefix="dismiss"),
     }
