@@ -69,9 +69,11 @@ from market.payments.models import (
 )
 from market.payments.permissions import PAYMENTS_MANAGE, SETTLEMENTS_MANAGE
 from market.payments.policy import (
+    DISCREPANCY_POLICY,
     PAYABLE_POLICY,
     PAYMENT_POLICY,
     TRANSFER_POLICY,
+    DiscrepancyAction,
     PayableAction,
     PaymentAction,
     TransferAction,
@@ -655,6 +657,11 @@ def _run_page(request: MemberRequest, run_id: int, failed: dict[int, SchemaForm]
         "statuses": DiscrepancyStatus.choices,
         "failed": failed or {},
     }
+    for discrepancy_id, form in (failed or {}).items():
+        found = run.discrepancies.get(pk=discrepancy_id)
+        if DiscrepancyAction.RESOLVE not in discrepancy_actions(actor=actor, discrepancy=found):
+            # Resolved by a colleague meanwhile: its row, and the form that would say so, are no longer shown.
+            _say_refusal(request, form, DISCREPANCY_POLICY.state_refusal(DiscrepancyAction.RESOLVE, found))
     return render(request, "frontend/payments/staff/reconciliation_run.html", context, status=400 if failed else 200)
 
 

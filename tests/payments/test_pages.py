@@ -11,8 +11,15 @@ from django.utils import timezone
 from market.organisations.actors import resolve_actor
 from market.organisations.models import Role
 from market.payments import services
-from market.payments.models import BankTransaction, MatchReason, TransactionStatus
-from market.payments.policy import TRANSFER_POLICY, TransferAction
+from market.payments.models import (
+    BankTransaction,
+    Discrepancy,
+    MatchReason,
+    ReconciliationRun,
+    RunTrigger,
+    TransactionStatus,
+)
+from market.payments.policy import DISCREPANCY_POLICY, TRANSFER_POLICY, DiscrepancyAction, TransferAction
 from tests.factories import member
 
 pytestmark = pytest.mark.django_db
@@ -128,6 +135,23 @@ def test_a_transfer_a_colleague_dealt_with_meanwhile_says_why(client, alliance, 
     assert told == [TRANSFER_POLICY.state_refusal(TransferAction.DISMISS, tx)]
     assert all(text in response.content.decode() for text in told)
     assert tx.status == TransactionStatus.DISMISSED
+
+
+def test_a_discrepancy_a_colleague_resolved_meanwhile_says_why(client, alliance, staff):
+    # The second "Mark as resolved" on the same discrepancy was refused inside a form the page no longer shows.
+    run = ReconciliationRun.objects.create(trigger=RunTrigger.STAFF)
+    found = Discrepancy.objects.create(run=run, key="d-9", kind="amount", provider="stripe", cause="Số tiền khác")
+    services.discrepancy_resolve(
+        actor=resolve_actor(member(alliance, Role.MANAGER)), discrepancy_id=found.pk, note="Đã đối chiếu"
+    )
+    login(client, staff)
+    url = reverse("frontend:staff-discrepancy-resolve", args=[run.pk, found.pk])
+    response = client.post(url, {f"d{found.pk}-note": "Cũng đối chiếu"})
+    assert response.status_code == 400
+    found.refresh_from_db()
+    told = [str(m) for m in response.context["messages"]]
+    assert told == [DISCREPANCY_POLICY.state_refusal(DiscrepancyAction.RESOLVE, found)]
+    assert all(text in response.content.decode() for text in told)
 
 
 def test_my_payments_lists_what_we_pay_and_are_paid(client, make_invoice, payer_user, payee, coop_owner):
