@@ -72,10 +72,12 @@ from market.payments.policy import (
     DISCREPANCY_POLICY,
     PAYABLE_POLICY,
     PAYMENT_POLICY,
+    SETTLEMENT_POLICY,
     TRANSFER_POLICY,
     DiscrepancyAction,
     PayableAction,
     PaymentAction,
+    SettlementAction,
     TransferAction,
     discrepancy_actions,
     payable_actions,
@@ -716,6 +718,10 @@ def _settlement_run_page(
     actor = request.actor
     run = selectors.settlement_run_get_for(actor=actor, run_id=run_id)
     settlements = [(s, settlement_actions(actor=actor, settlement=s)) for s in run.settlements.select_related("payee")]
+    for settlement, actions in settlements:
+        form = (failed or {}).get(settlement.pk)
+        if form is not None and SettlementAction.MARK_PAID not in actions:  # a colleague recorded it meanwhile
+            _say_refusal(request, form, SETTLEMENT_POLICY.state_refusal(SettlementAction.MARK_PAID, settlement))
     context = {
         "run": run,
         "settlements": settlements,

@@ -19,7 +19,7 @@ from market.organisations.actors import resolve_actor
 from market.organisations.models import Role
 from market.payments import services
 from market.payments.models import Refund, RefundState, Settlement, SettlementState
-from market.payments.policy import PAYMENT_POLICY, PaymentAction
+from market.payments.policy import PAYMENT_POLICY, SETTLEMENT_POLICY, PaymentAction, SettlementAction
 from tests.factories import member
 from tests.payments.fixtures import WRITES, card_token
 from tests.payments.test_settlements import card_payment
@@ -191,6 +191,31 @@ def test_the_payout_form_sent_twice_records_one_payout_and_says_so(client, make_
     other = client.post(url, {**form, "once_key": "n" * 32, f"s{settlement.pk}-bank_reference": "FT2"})
     assert other.status_code == 400
     assert Settlement.objects.get(pk=settlement.pk).paid_reference == "FT26330000001"
+
+
+@pytest.mark.django_db
+def test_a_payout_a_colleague_recorded_meanwhile_says_why(client, make_invoice, payee, alliance):
+    # Two staff on the same run: the second payout form (its own key) was refused inside a form the page no
+    # longer shows for a paid settlement, so the answer was a 400 without a word.
+    card_payment(make_invoice(1_000_000), 1_000_000)
+    manager = member(alliance, Role.MANAGER)
+    yesterday = timezone.localdate() - timedelta(days=1)
+    run = services.settlement_run_create(
+        actor=resolve_actor(manager), period_start=yesterday - timedelta(days=30), period_end=yesterday
+    )
+    settlement = run.settlements.get(payee=payee)
+    services.settlement_mark_paid(
+        actor=resolve_actor(manager), settlement_id=settlement.pk, bank_reference="FT1", once_key="c" * 32
+    )
+    client.force_login(member(alliance, Role.MANAGER))
+    url = reverse("frontend:staff-settlement-mark-paid", args=[run.pk, settlement.pk])
+    response = client.post(url, {f"s{settlement.pk}-bank_reference": "FT2", "once_key": "d" * 32})
+    assert response.status_code == 400
+    settlement.refresh_from_db()
+    told = [str(m) for m in response.context["messages"]]
+    assert told == [SETTLEMENT_POLICY.state_refusal(SettlementAction.MARK_PAID, settlement)]
+    assert all(text in response.content.decode() for text in told)
+    assert settlement.paid_reference == "FT1"
 
 
 @pytest.mark.django_db
