@@ -145,7 +145,7 @@ def _card_in_progress(payable: Payable) -> dict[str, Any]:
 def _say_refusal(request: MemberRequest, form: SchemaForm, state_refusal: str | None) -> None:
     """A refused form the page no longer shows (the payable was paid, the payment refunded meanwhile): why, at
     the top of the page, so the refusal is not silent. The state says it best; the form's messages otherwise."""
-    texts = [state_refusal] if state_refusal else [text for texts in form.errors.values() for text in texts]
+    texts = [state_refusal] if state_refusal else [str(text) for texts in form.errors.values() for text in texts]
     for text in dict.fromkeys(texts):
         messages.error(request, text)
 
