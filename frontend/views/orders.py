@@ -41,7 +41,7 @@ from market.organisations.http import MemberRequest
 from market.organisations.permissions import Actor
 from market.payments.permissions import PAYMENTS_REFUND
 from orders import inputs, selectors, services
-from orders.models import Order, OrderLine, Rfq
+from orders.models import Order, OrderLine, OrderStatus, Rfq
 from orders.permissions import CART_MANAGE, ORDERS_VIEW_ALL, RFQ_CREATE
 from orders.policy import (
     OrderAction,
@@ -140,9 +140,14 @@ def cart(request: MemberRequest) -> HttpResponse:
             services.cart_line_remove(actor=actor, line_id=line_id)
             messages.success(request, _("Removed from your cart."))
     except ApplicationError as error:
-        if error.status_code == 404:
-            raise
-        return _cart_page(request, posted_line=line_id, error=error)
+        if error.status_code != 404:
+            return _cart_page(request, posted_line=line_id, error=error)
+        # The line is gone: "Remove" pressed twice, or removed in another tab. Removing it again is done; changing
+        # it is said so, on the cart as it is now rather than a missing page.
+        if action == inputs.CartPageAction.UPDATE:
+            messages.error(request, _("This line is no longer in your cart."))
+        else:
+            messages.success(request, _("Removed from your cart."))
     return redirect("frontend:cart")
 
 
@@ -293,6 +298,10 @@ def _detail_page(request: MemberRequest, order_id: int, refusal: Refusal | None 
     order = selectors.order_get_for(actor=actor, order_id=order_id)
     balance = selectors.order_balance(order=order, payable=selectors.payable_for(order))
     actions = order_actions(actor=actor, balance=balance)
+    if refusal is not None and refusal.action not in actions:
+        # Refused because the order moved on (the other party acted, a second click): the action's form, which
+        # would show why, is no longer on the page.
+        _fail(request, refusal.error)
     lines = list(order.lines.all())
     left = {line.pk: line.quantity_confirmed - line.quantity_shipped for line in lines}
     return render(
@@ -348,9 +357,11 @@ def _posted(request: MemberRequest, prefix: str) -> QueryDict:
 
 def _confirm(actor: Actor, order: Order, data: QueryDict, units: dict[int, str]) -> str:
     fields = read_input(inputs.ConfirmInput, data, mode=InputMode.FORM, context={"line_units": units})
-    services.order_confirm(
+    confirmed = services.order_confirm(
         actor=actor, order_id=order.pk, quantities=fields.get("quantities"), note=fields.get("note", "")
     )
+    if confirmed.status == OrderStatus.CHANGES_PROPOSED:  # a quantity was lowered: not confirmed until accepted
+        return _("New quantities sent; the order is confirmed once the buyer accepts them.")
     return _("Order confirmed.")
 
 

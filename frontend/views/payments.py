@@ -69,9 +69,16 @@ from market.payments.models import (
 )
 from market.payments.permissions import PAYMENTS_MANAGE, SETTLEMENTS_MANAGE
 from market.payments.policy import (
+    DISCREPANCY_POLICY,
     PAYABLE_POLICY,
+    PAYMENT_POLICY,
+    SETTLEMENT_POLICY,
+    TRANSFER_POLICY,
+    DiscrepancyAction,
     PayableAction,
     PaymentAction,
+    SettlementAction,
+    TransferAction,
     discrepancy_actions,
     payable_actions,
     payment_actions,
@@ -135,9 +142,19 @@ def _card_in_progress(payable: Payable) -> dict[str, Any]:
     return {"payable": payable, "refusal": PAYABLE_POLICY.state_refusal(PayableAction.PAY_BY_CARD, payable)}
 
 
+def _say_refusal(request: MemberRequest, form: SchemaForm, state_refusal: str | None) -> None:
+    """A refused form the page no longer shows (the payable was paid, the payment refunded meanwhile): why, at
+    the top of the page, so the refusal is not silent. The state says it best; the form's messages otherwise."""
+    texts = [state_refusal] if state_refusal else [str(text) for texts in form.errors.values() for text in texts]
+    for text in dict.fromkeys(texts):
+        messages.error(request, text)
+
+
 def _pay_page(request: MemberRequest, payable: Payable, transfer_form: SchemaForm | None = None) -> HttpResponse:
     actor = request.actor
     actions = payable_actions(actor=actor, payable=payable)
+    if transfer_form is not None and PayableAction.RECORD_TRANSFER not in actions:
+        _say_refusal(request, transfer_form, PAYABLE_POLICY.state_refusal(PayableAction.RECORD_TRANSFER, payable))
     method = read_query(PayMethodQuery, request.GET).get("method", "vietqr")
     if PayableAction.PAY_BY_CARD not in actions:
         method = "vietqr"
@@ -351,9 +368,12 @@ def _payment_page(request: MemberRequest, payment_id: int, form: SchemaForm | No
     if services.refunds_resolve(payment_id=payment.pk, source=EventSource.STAFF):
         payment.refresh_from_db()
     refunds = list(payment.refunds.all())
+    actions = payment_actions(actor=actor, payment=payment)
+    if form is not None and PaymentAction.REFUND not in actions:
+        _say_refusal(request, form, PAYMENT_POLICY.state_refusal(PaymentAction.REFUND, payment))
     context = {
         "payment": payment,
-        "actions": payment_actions(actor=actor, payment=payment),
+        "actions": actions,
         "events": payment.events.select_related("actor"),
         "refunds": refunds,
         "refund_outcome_unknown": any(refund.outcome_unknown for refund in refunds),
@@ -482,9 +502,13 @@ def _queue_item_page(
 ) -> HttpResponse:
     actor = request.actor
     tx = selectors.bank_transaction_get_for(actor=actor, transaction_id=transaction_id)
+    actions = transfer_actions(actor=actor, transfer=tx)
+    for action, form in ((TransferAction.APPLY, apply_form), (TransferAction.DISMISS, dismiss_form)):
+        if form is not None and action not in actions:  # a colleague applied or dismissed it meanwhile
+            _say_refusal(request, form, TRANSFER_POLICY.state_refusal(action, tx))
     context = {
         "tx": tx,
-        "actions": transfer_actions(actor=actor, transfer=tx),
+        "actions": actions,
         "apply_form": apply_form or ApplyTransferForm(prefix="apply"),
         "dismiss_form": dismiss_form or NoteForm(prefix="dismiss"),
     }
@@ -635,6 +659,11 @@ def _run_page(request: MemberRequest, run_id: int, failed: dict[int, SchemaForm]
         "statuses": DiscrepancyStatus.choices,
         "failed": failed or {},
     }
+    for discrepancy_id, form in (failed or {}).items():
+        found = run.discrepancies.get(pk=discrepancy_id)
+        if DiscrepancyAction.RESOLVE not in discrepancy_actions(actor=actor, discrepancy=found):
+            # Resolved by a colleague meanwhile: its row, and the form that would say so, are no longer shown.
+            _say_refusal(request, form, DISCREPANCY_POLICY.state_refusal(DiscrepancyAction.RESOLVE, found))
     return render(request, "frontend/payments/staff/reconciliation_run.html", context, status=400 if failed else 200)
 
 
@@ -689,6 +718,10 @@ def _settlement_run_page(
     actor = request.actor
     run = selectors.settlement_run_get_for(actor=actor, run_id=run_id)
     settlements = [(s, settlement_actions(actor=actor, settlement=s)) for s in run.settlements.select_related("payee")]
+    for settlement, actions in settlements:
+        form = (failed or {}).get(settlement.pk)
+        if form is not None and SettlementAction.MARK_PAID not in actions:  # a colleague recorded it meanwhile
+            _say_refusal(request, form, SETTLEMENT_POLICY.state_refusal(SettlementAction.MARK_PAID, settlement))
     context = {
         "run": run,
         "settlements": settlements,

@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from market.core.csv_input import csv_rows, sniff_delimiter
+from market.core.inputs import MAX_VND
 from market.core.money import parse_vnd
 from market.core.text import fold, nfc
 
@@ -225,9 +226,15 @@ def _parse_rows(
         try:
             line.booked_at = parse_datetime(cell(row, "booked_at"))
             if "amount" in columns:
-                line.amount = parse_vnd(cell(row, "amount"))
+                written = cell(row, "amount")
+                line.amount = parse_vnd(written)
             else:
+                written = f"{cell(row, 'credit')} {cell(row, 'debit')}".strip()
                 line.amount = parse_vnd(cell(row, "credit")) - abs(parse_vnd(cell(row, "debit")))
+            if abs(line.amount) > MAX_VND:
+                # More than any amount a form takes or a column holds: a garbled cell, refused on its line here
+                # rather than by the database when the statement is applied.
+                raise ValueError(_("Not an amount: %(value)s") % {"value": written})
         except ValueError as error:
             line.error = str(error)
         line.description = nfc(cell(row, "description"))[:500]

@@ -58,6 +58,24 @@ def test_add_to_cart_error_is_shown(client, buyer_user, rice):
     assert not CartLine.objects.exists()
 
 
+def test_a_cart_line_already_removed_is_not_a_missing_page(client, buyer_user, rice, fish_sauce):
+    # "Remove" pressed twice (or a line removed in another tab, then changed here): the second request found no
+    # line and answered the site's 404 page instead of the cart.
+    client.force_login(buyer_user)
+    client.post(reverse("frontend:cart"), {"action": "add", "product": rice[0].pk, "quantity": "150"})
+    client.post(reverse("frontend:cart"), {"action": "add", "product": fish_sauce[0].pk, "quantity": "24"})
+    line = CartLine.objects.get(product=rice[0])
+    remove = {"action": "remove", "line": line.pk}
+    assert client.post(reverse("frontend:cart"), remove).status_code == 302
+    again = client.post(reverse("frontend:cart"), remove, follow=True)
+    assert again.status_code == 200
+    assert "Nước mắm Phú Quốc" in again.content.decode()  # the cart, with what is left in it
+    stale = client.post(reverse("frontend:cart"), {"action": "update", "line": line.pk, "quantity": "200"}, follow=True)
+    assert stale.status_code in (200, 400)
+    assert [str(m) for m in stale.context["messages"]], "told that the line is no longer there"
+    assert list(CartLine.objects.values_list("product", flat=True)) == [fish_sauce[0].pk]
+
+
 def test_cooperative_confirms_and_ships_from_the_detail_page(client, buying, coop_user, rice):
     order = only_order(place(buying, [(rice[0], "1000")]))
     line = order.lines.get()
@@ -88,6 +106,36 @@ def test_order_pages_are_scoped(client, buying, rice, other_cooperative):
     assert client.post(reverse("frontend:order-action", args=[order.pk, "confirm"])).status_code == 404
     assert Order.objects.get(pk=order.pk).status == "placed"
     assert order.number not in client.get(reverse("frontend:orders")).content.decode()
+
+
+def test_an_action_refused_because_the_order_moved_on_says_why(client, buying, coop_user, rice):
+    # The cooperative's page still shows "Confirm" while the buyer has just cancelled: the refusal was
+    # rendered with the action's form, which the page no longer shows, so the answer was a 400 without a word.
+    from orders import services
+
+    order = only_order(place(buying, [(rice[0], "100")]))
+    services.order_cancel(actor=buying, order_id=order.pk, reason="Đặt nhầm")
+    client.force_login(coop_user)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "vi"
+    response = client.post(reverse("frontend:order-action", args=[order.pk, "confirm"]))
+    assert response.status_code == 400
+    messages = [str(m) for m in response.context["messages"]]
+    assert messages, "the person is told why nothing happened"
+    assert all(text in response.content.decode() for text in messages)
+    assert Order.objects.get(pk=order.pk).status == "cancelled"
+
+
+def test_confirming_less_than_ordered_does_not_say_the_order_is_confirmed(client, buying, coop_user, rice):
+    # Lowering a quantity proposes changes the buyer must accept; the page said "Order confirmed." all the same.
+    order = only_order(place(buying, [(rice[0], "1000")]))
+    line = order.lines.get()
+    client.force_login(coop_user)
+    url = reverse("frontend:order-action", args=[order.pk, "confirm"])
+    page = client.post(url, {f"quantities.{line.pk}": "900"}, follow=True)
+    assert Order.objects.get(pk=order.pk).status == "changes_proposed"
+    told = [str(m) for m in page.context["messages"]]
+    assert told
+    assert not any("Order confirmed" in text or "Đã xác nhận đơn hàng" in text for text in told)
 
 
 def test_sales_summary_draws_a_chart(client, buying, selling, coop_user, rice):

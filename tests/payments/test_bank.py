@@ -228,6 +228,24 @@ class TestStatementImport:
         with pytest.raises(ValidationFailed):
             upload(staff, "hello,world\n1,2\n")
 
+    def test_an_amount_too_large_for_any_transfer_is_a_line_error_not_a_crash(self, make_invoice, staff):
+        # A garbled cell (a card number, a total pasted into the amount column) made a line "to review", and
+        # applying the statement then failed in the database on a number no column holds.
+        payable = make_invoice(1_500_000)
+        content = (
+            "transaction_id,booked_at,amount,description\n"
+            f"FT1,20/11/2026 09:15,99999999999999999999999,{payable.reference}\n"
+            f"FT2,20/11/2026 09:16,1.500.000,{payable.reference}\n"
+        )
+        statement = upload(staff, content)
+        preview, _error = statement_preview(statement)
+        assert [line.outcome for line in preview] == ["error", "apply"]
+        assert "99999999999999999999999" in preview[0].error
+        services.statement_apply(actor=staff, statement_id=statement.pk)
+        assert list(BankTransaction.objects.values_list("bank_reference", flat=True)) == ["FT2"]
+        payable.refresh_from_db()
+        assert payable.status == PayableStatus.PAID
+
     def test_a_statement_without_references_identifies_lines_by_content(self, staff):
         content = "booked_at,amount,description\n20/11/2026,100000,a\n20/11/2026,100000,a\n"
         parsed = parse_statement(content, account_number=ACCOUNT)

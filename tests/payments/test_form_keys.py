@@ -19,6 +19,7 @@ from market.organisations.actors import resolve_actor
 from market.organisations.models import Role
 from market.payments import services
 from market.payments.models import Refund, RefundState, Settlement, SettlementState
+from market.payments.policy import PAYMENT_POLICY, SETTLEMENT_POLICY, PaymentAction, SettlementAction
 from tests.factories import member
 from tests.payments.fixtures import WRITES, card_token
 from tests.payments.test_settlements import card_payment
@@ -87,6 +88,27 @@ def test_a_refused_refund_leaves_its_key_free_for_the_corrected_form(client, car
     assert client.post(url, {"amount": "9000000", "reason": "Quá", "once_key": key}).status_code == 400
     assert client.post(url, {"amount": "900000", "reason": "Đúng", "once_key": key}).status_code == 302
     assert Refund.objects.get().amount == 900_000
+
+
+@pytest.mark.django_db
+def test_a_refund_sent_after_a_colleague_refunded_it_all_says_why(client, card_paid, alliance):
+    # Two staff on the same payment: the second form, sent once the first refunded everything, was refused inside
+    # the refund form, which the page no longer shows: a 400 without a word.
+    staff = member(alliance, Role.MANAGER)
+    services.refund_create(
+        actor=resolve_actor(staff), payment_id=card_paid.pk, amount=1_500_000, reason="Hủy đơn", client_key="k" * 32
+    )
+    client.force_login(staff)
+    response = client.post(
+        reverse("frontend:staff-payment-refund", args=[card_paid.pk]),
+        {"amount": "500.000", "reason": "Thiếu 1 bao", "once_key": "m" * 32},
+    )
+    assert response.status_code == 400
+    told = [str(m) for m in response.context["messages"]]
+    card_paid.refresh_from_db()
+    assert told == [PAYMENT_POLICY.state_refusal(PaymentAction.REFUND, card_paid)], "told why, once"
+    assert all(text in response.content.decode() for text in told)
+    assert Refund.objects.filter(payment=card_paid).count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
@@ -169,6 +191,31 @@ def test_the_payout_form_sent_twice_records_one_payout_and_says_so(client, make_
     other = client.post(url, {**form, "once_key": "n" * 32, f"s{settlement.pk}-bank_reference": "FT2"})
     assert other.status_code == 400
     assert Settlement.objects.get(pk=settlement.pk).paid_reference == "FT26330000001"
+
+
+@pytest.mark.django_db
+def test_a_payout_a_colleague_recorded_meanwhile_says_why(client, make_invoice, payee, alliance):
+    # Two staff on the same run: the second payout form (its own key) was refused inside a form the page no
+    # longer shows for a paid settlement, so the answer was a 400 without a word.
+    card_payment(make_invoice(1_000_000), 1_000_000)
+    manager = member(alliance, Role.MANAGER)
+    yesterday = timezone.localdate() - timedelta(days=1)
+    run = services.settlement_run_create(
+        actor=resolve_actor(manager), period_start=yesterday - timedelta(days=30), period_end=yesterday
+    )
+    settlement = run.settlements.get(payee=payee)
+    services.settlement_mark_paid(
+        actor=resolve_actor(manager), settlement_id=settlement.pk, bank_reference="FT1", once_key="c" * 32
+    )
+    client.force_login(member(alliance, Role.MANAGER))
+    url = reverse("frontend:staff-settlement-mark-paid", args=[run.pk, settlement.pk])
+    response = client.post(url, {f"s{settlement.pk}-bank_reference": "FT2", "once_key": "d" * 32})
+    assert response.status_code == 400
+    settlement.refresh_from_db()
+    told = [str(m) for m in response.context["messages"]]
+    assert told == [SETTLEMENT_POLICY.state_refusal(SettlementAction.MARK_PAID, settlement)]
+    assert all(text in response.content.decode() for text in told)
+    assert settlement.paid_reference == "FT1"
 
 
 @pytest.mark.django_db

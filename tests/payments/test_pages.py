@@ -8,9 +8,18 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from market.organisations.actors import resolve_actor
 from market.organisations.models import Role
 from market.payments import services
-from market.payments.models import BankTransaction, MatchReason, TransactionStatus
+from market.payments.models import (
+    BankTransaction,
+    Discrepancy,
+    MatchReason,
+    ReconciliationRun,
+    RunTrigger,
+    TransactionStatus,
+)
+from market.payments.policy import DISCREPANCY_POLICY, TRANSFER_POLICY, DiscrepancyAction, TransferAction
 from tests.factories import member
 
 pytestmark = pytest.mark.django_db
@@ -105,6 +114,44 @@ def test_queue_item_apply_through_the_page(client, make_invoice, staff):
     assert "already applied" in again.content.decode() or "đã được ghi nhận" in again.content.decode()
     payable.refresh_from_db()
     assert payable.amount_paid == 1_500_000
+
+
+def test_a_transfer_a_colleague_dealt_with_meanwhile_says_why(client, alliance, staff):
+    # Two staff on the same queue item: the second "Dismiss" was refused inside the form the page no longer
+    # shows, so the answer was a 400 without a word.
+    tx = BankTransaction.objects.create(
+        account_number="7700201099999", bank_reference="FTP2", booked_at=timezone.now(),
+        amount=1_500_000, description="khong ghi ma", source="statement", status=TransactionStatus.NEEDS_REVIEW,
+        reason=MatchReason.UNMATCHED,
+    )  # fmt: skip
+    services.bank_transaction_dismiss(
+        actor=resolve_actor(member(alliance, Role.MANAGER)), transaction_id=tx.pk, note="Chuyển nhầm"
+    )
+    login(client, staff)
+    response = client.post(reverse("frontend:staff-queue-dismiss", args=[tx.pk]), {"dismiss-note": "Trả lại"})
+    assert response.status_code == 400
+    tx.refresh_from_db()
+    told = [str(m) for m in response.context["messages"]]
+    assert told == [TRANSFER_POLICY.state_refusal(TransferAction.DISMISS, tx)]
+    assert all(text in response.content.decode() for text in told)
+    assert tx.status == TransactionStatus.DISMISSED
+
+
+def test_a_discrepancy_a_colleague_resolved_meanwhile_says_why(client, alliance, staff):
+    # The second "Mark as resolved" on the same discrepancy was refused inside a form the page no longer shows.
+    run = ReconciliationRun.objects.create(trigger=RunTrigger.STAFF)
+    found = Discrepancy.objects.create(run=run, key="d-9", kind="amount", provider="stripe", cause="Số tiền khác")
+    services.discrepancy_resolve(
+        actor=resolve_actor(member(alliance, Role.MANAGER)), discrepancy_id=found.pk, note="Đã đối chiếu"
+    )
+    login(client, staff)
+    url = reverse("frontend:staff-discrepancy-resolve", args=[run.pk, found.pk])
+    response = client.post(url, {f"d{found.pk}-note": "Cũng đối chiếu"})
+    assert response.status_code == 400
+    found.refresh_from_db()
+    told = [str(m) for m in response.context["messages"]]
+    assert told == [DISCREPANCY_POLICY.state_refusal(DiscrepancyAction.RESOLVE, found)]
+    assert all(text in response.content.decode() for text in told)
 
 
 def test_my_payments_lists_what_we_pay_and_are_paid(client, make_invoice, payer_user, payee, coop_owner):

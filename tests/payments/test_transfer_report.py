@@ -25,6 +25,7 @@ from market.payments.models import (
     TransactionSource,
     TransactionStatus,
 )
+from market.payments.policy import PAYABLE_POLICY, PayableAction
 from market.payments.services.bank import statement_preview
 from tests.factories import member
 from tests.matrix import shown_actions
@@ -187,6 +188,27 @@ def test_bad_input_keeps_what_was_typed_and_says_why_in_vietnamese(client, make_
     assert "Hãy gửi ảnh" in page
     assert 'value="FT9"' in page
     assert not BankTransaction.objects.exists()
+
+
+def test_a_report_sent_from_a_page_opened_before_the_payable_was_paid_says_why(client, make_invoice, payee_owner):
+    # The payee's page showed the form; the bank's statement paid the invoice meanwhile. The refusal was rendered
+    # inside the form, which the page no longer shows: a 400 without a word.
+    payable = make_invoice(1_500_000)
+    services.bank_transaction_record(
+        account_number=ACCOUNT, bank_reference="AG0009", booked_at=timezone.now(), amount=1_500_000,
+        description=payable.reference, source="statement",
+    )  # fmt: skip
+    client.force_login(payee_owner)
+    response = client.post(
+        reverse("frontend:pay-transfer-report", args=[payable.reference]),
+        {"amount": "1.500.000", "received_on": timezone.localdate().isoformat(), "bank_reference": "FT77"},
+    )
+    assert response.status_code == 400
+    told = [str(m) for m in response.context["messages"]]
+    payable.refresh_from_db()
+    assert told == [PAYABLE_POLICY.state_refusal(PayableAction.RECORD_TRANSFER, payable)], "told why, once"
+    assert all(text in response.content.decode() for text in told)
+    assert not BankTransaction.objects.filter(bank_reference="FT77").exists()
 
 
 def test_the_api_records_a_transfer_with_a_receipt(api, make_invoice, payee_owner):
