@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import threading
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -166,15 +167,20 @@ def test_a_retry_while_the_first_refund_waits_for_stripe_does_not_send_it_again(
     assert [key for path, key in WRITES if path == "/v1/refunds"] == [f"ml-refund-{waiting.pk}"]
 
 
-@pytest.mark.django_db
-def test_the_payout_form_sent_twice_records_one_payout_and_says_so(client, make_invoice, payee, alliance):
+def _settlement_to_pay(make_invoice, payee, alliance) -> tuple[Any, Any, Any]:
+    """(a manager of the alliance, a settlement run over the last 30 days, its settlement of `payee`'s card payment)."""
     card_payment(make_invoice(1_000_000), 1_000_000)
     manager = member(alliance, Role.MANAGER)
     yesterday = timezone.localdate() - timedelta(days=1)
     run = services.settlement_run_create(
         actor=resolve_actor(manager), period_start=yesterday - timedelta(days=30), period_end=yesterday
     )
-    settlement = run.settlements.get(payee=payee)
+    return manager, run, run.settlements.get(payee=payee)
+
+
+@pytest.mark.django_db
+def test_the_payout_form_sent_twice_records_one_payout_and_says_so(client, make_invoice, payee, alliance):
+    manager, run, settlement = _settlement_to_pay(make_invoice, payee, alliance)
     client.force_login(manager)
     (key,) = rendered_keys(client.get(reverse("frontend:staff-settlement-run", args=[run.pk])))
     url = reverse("frontend:staff-settlement-mark-paid", args=[run.pk, settlement.pk])
@@ -197,13 +203,7 @@ def test_the_payout_form_sent_twice_records_one_payout_and_says_so(client, make_
 def test_a_payout_a_colleague_recorded_meanwhile_says_why(client, make_invoice, payee, alliance):
     # Two staff on the same run: the second payout form (its own key) was refused inside a form the page no
     # longer shows for a paid settlement, so the answer was a 400 without a word.
-    card_payment(make_invoice(1_000_000), 1_000_000)
-    manager = member(alliance, Role.MANAGER)
-    yesterday = timezone.localdate() - timedelta(days=1)
-    run = services.settlement_run_create(
-        actor=resolve_actor(manager), period_start=yesterday - timedelta(days=30), period_end=yesterday
-    )
-    settlement = run.settlements.get(payee=payee)
+    manager, run, settlement = _settlement_to_pay(make_invoice, payee, alliance)
     services.settlement_mark_paid(
         actor=resolve_actor(manager), settlement_id=settlement.pk, bank_reference="FT1", once_key="c" * 32
     )
