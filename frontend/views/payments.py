@@ -3,8 +3,9 @@ the alliance's payment back office. What each control may do comes from the paym
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from datetime import timedelta
+from enum import StrEnum
 from typing import Any, TypeVar
 
 from django.contrib import messages
@@ -42,6 +43,7 @@ from market.core.storage import private_file_response
 from market.organisations.banks import bank_by_bin
 from market.organisations.http import MemberRequest
 from market.organisations.permissions import Actor
+from market.organisations.policy import Policy
 from market.payments import selectors, services, vietqr
 from market.payments import stripe_gateway as gateway
 from market.payments.inputs import (
@@ -93,6 +95,7 @@ from market.payments.services.settlements import payout_csv
 
 PAGE = 50
 M = TypeVar("M", bound=Model)
+A = TypeVar("A", bound=StrEnum)
 
 
 def _older(queryset: QuerySet[M], before: int | None) -> tuple[list[M], int | None]:
@@ -142,9 +145,15 @@ def _card_in_progress(payable: Payable) -> dict[str, Any]:
     return {"payable": payable, "refusal": PAYABLE_POLICY.state_refusal(PayableAction.PAY_BY_CARD, payable)}
 
 
-def _say_refusal(request: MemberRequest, form: SchemaForm, state_refusal: str | None) -> None:
-    """A refused form the page no longer shows (the payable was paid, the payment refunded meanwhile): why, at
-    the top of the page, so the refusal is not silent. The state says it best; the form's messages otherwise."""
+def _say_refusal(
+    request: MemberRequest, form: SchemaForm | None, policy: Policy[A, M], action: A, subject: M, actions: Container[A]
+) -> None:
+    """A refused `form` for `action` that the page no longer shows, `action` not being among the subject's `actions`
+    any more (the payable was paid, the payment refunded, a colleague acted meanwhile): why, at the top of the page,
+    so the refusal is not silent. The state says it best; the form's messages otherwise."""
+    if form is None or action in actions:
+        return
+    state_refusal = policy.state_refusal(action, subject)
     texts = [state_refusal] if state_refusal else [str(text) for texts in form.errors.values() for text in texts]
     for text in dict.fromkeys(texts):
         messages.error(request, text)
@@ -153,8 +162,7 @@ def _say_refusal(request: MemberRequest, form: SchemaForm, state_refusal: str | 
 def _pay_page(request: MemberRequest, payable: Payable, transfer_form: SchemaForm | None = None) -> HttpResponse:
     actor = request.actor
     actions = payable_actions(actor=actor, payable=payable)
-    if transfer_form is not None and PayableAction.RECORD_TRANSFER not in actions:
-        _say_refusal(request, transfer_form, PAYABLE_POLICY.state_refusal(PayableAction.RECORD_TRANSFER, payable))
+    _say_refusal(request, transfer_form, PAYABLE_POLICY, PayableAction.RECORD_TRANSFER, payable, actions)
     method = read_query(PayMethodQuery, request.GET).get("method", "vietqr")
     if PayableAction.PAY_BY_CARD not in actions:
         method = "vietqr"
@@ -369,8 +377,7 @@ def _payment_page(request: MemberRequest, payment_id: int, form: SchemaForm | No
         payment.refresh_from_db()
     refunds = list(payment.refunds.all())
     actions = payment_actions(actor=actor, payment=payment)
-    if form is not None and PaymentAction.REFUND not in actions:
-        _say_refusal(request, form, PAYMENT_POLICY.state_refusal(PaymentAction.REFUND, payment))
+    _say_refusal(request, form, PAYMENT_POLICY, PaymentAction.REFUND, payment, actions)
     context = {
         "payment": payment,
         "actions": actions,
@@ -503,9 +510,8 @@ def _queue_item_page(
     actor = request.actor
     tx = selectors.bank_transaction_get_for(actor=actor, transaction_id=transaction_id)
     actions = transfer_actions(actor=actor, transfer=tx)
-    for action, form in ((TransferAction.APPLY, apply_form), (TransferAction.DISMISS, dismiss_form)):
-        if form is not None and action not in actions:  # a colleague applied or dismissed it meanwhile
-            _say_refusal(request, form, TRANSFER_POLICY.state_refusal(action, tx))
+    _say_refusal(request, apply_form, TRANSFER_POLICY, TransferAction.APPLY, tx, actions)
+    _say_refusal(request, dismiss_form, TRANSFER_POLICY, TransferAction.DISMISS, tx, actions)
     context = {
         "tx": tx,
         "actions": actions,
@@ -660,10 +666,9 @@ def _run_page(request: MemberRequest, run_id: int, failed: dict[int, SchemaForm]
         "failed": failed or {},
     }
     for discrepancy_id, form in (failed or {}).items():
-        found = run.discrepancies.get(pk=discrepancy_id)
-        if DiscrepancyAction.RESOLVE not in discrepancy_actions(actor=actor, discrepancy=found):
-            # Resolved by a colleague meanwhile: its row, and the form that would say so, are no longer shown.
-            _say_refusal(request, form, DISCREPANCY_POLICY.state_refusal(DiscrepancyAction.RESOLVE, found))
+        found = run.discrepancies.get(pk=discrepancy_id)  # resolved by a colleague meanwhile: its row is not shown
+        actions = discrepancy_actions(actor=actor, discrepancy=found)
+        _say_refusal(request, form, DISCREPANCY_POLICY, DiscrepancyAction.RESOLVE, found, actions)
     return render(request, "frontend/payments/staff/reconciliation_run.html", context, status=400 if failed else 200)
 
 
@@ -718,10 +723,9 @@ def _settlement_run_page(
     actor = request.actor
     run = selectors.settlement_run_get_for(actor=actor, run_id=run_id)
     settlements = [(s, settlement_actions(actor=actor, settlement=s)) for s in run.settlements.select_related("payee")]
-    for settlement, actions in settlements:
+    for settlement, actions in settlements:  # a payout a colleague recorded meanwhile
         form = (failed or {}).get(settlement.pk)
-        if form is not None and SettlementAction.MARK_PAID not in actions:  # a colleague recorded it meanwhile
-            _say_refusal(request, form, SETTLEMENT_POLICY.state_refusal(SettlementAction.MARK_PAID, settlement))
+        _say_refusal(request, form, SETTLEMENT_POLICY, SettlementAction.MARK_PAID, settlement, actions)
     context = {
         "run": run,
         "settlements": settlements,

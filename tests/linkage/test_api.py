@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from catalog.models import Category
-from linkage.models import CallOff, Delivery, LinkageContract
+from linkage.models import CallOff, CallOffStatus, Delivery, LinkageContract
 from market.organisations.models import Role
 from tests.factories import member
 from tests.linkage import factories
@@ -220,7 +220,7 @@ def test_a_gate_delivery_received_on_a_day_to_come_is_a_400(api, contract):
     assert response.status_code == 400, response.content
     assert set(response.json()["error"]["fields"]) == {"received_on"}
     assert not Delivery.objects.exists()
-    assert CallOff.objects.get(pk=call_off.pk).status == "placed"
+    assert CallOff.objects.get(pk=call_off.pk).status == CallOffStatus.PLACED
 
 
 def test_reference_prices_through_the_api(api, processor, cooperative, alliance):

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from market.organisations.models import Role
-from orders.models import CartLine, Checkout, Order
+from orders.models import CartLine, Checkout, Order, OrderStatus
 from tests.factories import member
 from tests.orders.factories import only_order, place
 
@@ -122,7 +122,7 @@ def test_an_action_refused_because_the_order_moved_on_says_why(client, buying, c
     messages = [str(m) for m in response.context["messages"]]
     assert messages, "the person is told why nothing happened"
     assert all(text in response.content.decode() for text in messages)
-    assert Order.objects.get(pk=order.pk).status == "cancelled"
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.CANCELLED
 
 
 def test_confirming_less_than_ordered_does_not_say_the_order_is_confirmed(client, buying, coop_user, rice):
@@ -132,7 +132,7 @@ def test_confirming_less_than_ordered_does_not_say_the_order_is_confirmed(client
     client.force_login(coop_user)
     url = reverse("frontend:order-action", args=[order.pk, "confirm"])
     page = client.post(url, {f"quantities.{line.pk}": "900"}, follow=True)
-    assert Order.objects.get(pk=order.pk).status == "changes_proposed"
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.CHANGES_PROPOSED
     told = [str(m) for m in page.context["messages"]]
     assert told
     assert not any("Order confirmed" in text or "Đã xác nhận đơn hàng" in text for text in told)
