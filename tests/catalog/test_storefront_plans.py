@@ -15,7 +15,7 @@ from django.db import connection
 
 from catalog import selectors
 from catalog.models import HarvestLot, Product
-from market.organisations.models import Organisation
+from market.organisations.models import Organisation, OrganisationKind
 from tests.catalog.factories import make_lot, make_product
 from tests.catalog.test_kept_plans import (
     index_scans_only,
@@ -23,6 +23,8 @@ from tests.catalog.test_kept_plans import (
     kept_plan,
     lots_by_product_from_the_in_stock_index_only,
 )
+from tests.factories import OrganisationFactory
+from tests.module_data import rows_of_the_module
 
 pytestmark = [
     pytest.mark.django_db,
@@ -44,18 +46,21 @@ def _copies(product: Product, cooperative: Organisation, count: int) -> list[Pro
     return Product.objects.bulk_create(copies)
 
 
-@pytest.fixture
-def storefront(cooperative, other_cooperative) -> Organisation:
+@pytest.fixture(scope="module")
+def storefront(django_db_setup: None, django_db_blocker: Any) -> Iterator[Organisation]:
     """Two cooperatives of PRODUCTS published products each, a lot in stock for every tenth (the page's cards
-    say which are in stock); analysed, so that the
-    planner estimates from what is there."""
-    product = make_product(other_cooperative)
-    for cooperative_ in (cooperative, other_cooperative):
-        for copy in _copies(product, cooperative_, PRODUCTS)[::10]:
-            make_lot(copy, code=f"LOT-{copy.pk}")
-    with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {Product._meta.db_table}, {Organisation._meta.db_table}, {HarvestLot._meta.db_table}")
-    return cooperative
+    say which are in stock); analysed, so that the planner estimates from what is there. Made once for the module
+    (eight hundred products and eighty lots): the tests only read them."""
+    with rows_of_the_module(django_db_blocker):
+        cooperative, other_cooperative = OrganisationFactory.create_batch(2, kind=OrganisationKind.COOPERATIVE)
+        product = make_product(other_cooperative)
+        for cooperative_ in (cooperative, other_cooperative):
+            for copy in _copies(product, cooperative_, PRODUCTS)[::10]:
+                make_lot(copy, code=f"LOT-{copy.pk}")
+        with connection.cursor() as cursor:
+            tables = (Product._meta.db_table, Organisation._meta.db_table, HarvestLot._meta.db_table)
+            cursor.execute(f"ANALYZE {', '.join(tables)}")
+        yield cooperative
 
 
 def _statement_of_a_page(cooperative: Organisation, page: int) -> tuple[str, list[Any]]:
