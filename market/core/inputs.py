@@ -21,6 +21,7 @@ from enum import Enum, StrEnum
 from typing import Any
 
 from django.http import QueryDict
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_stubs_ext import StrOrPromise
@@ -29,14 +30,13 @@ from rest_framework.request import Request
 
 from market.core import parsing
 from market.core.errors import ValidationFailed
+from market.core.quantity import MAX_QUANTITY as MAX_QUANTITY  # the quantity columns' bound, read from here too
 from market.core.text import nfc
 
 # The largest id a column holds; a longer one is an error, not an overflow.
 MAX_ID = 2**63 - 1
 # Whole đồng: no price, total or budget is a thousand billion đồng or more.
 MAX_VND = 999_999_999_999
-# Quantity columns hold 14 digits with 3 decimals.
-MAX_QUANTITY = Decimal("99999999999.999")
 
 
 class InputMode(StrEnum):
@@ -237,13 +237,22 @@ class ImportApplyInput(serializers.Serializer):
     apply = IdInput()
 
 
+def _say_at_most_characters(limit: int) -> str:
+    return _("Write at most %(n)s characters.") % {"n": parsing.format_decimal(limit)}
+
+
+# Said in the language active when the message is shown, with the limit written as people write numbers
+# ("2.000"): DRF would put the bare integer into its "{max_length}" placeholder.
+_at_most_characters = lazy(_say_at_most_characters, str)
+
+
 class TextInput(serializers.CharField):
     """Text stored NFC and trimmed; longer than `max_length` is an error, never cut."""
 
     def __init__(self, *, max_length: int, multiline: bool = False, **kwargs: Any) -> None:
         kwargs.setdefault("allow_blank", not kwargs.get("required", True))
         self.multiline = multiline
-        messages: dict[str, StrOrPromise] = {"max_length": gettext_lazy("Write at most {max_length} characters.")}
+        messages: dict[str, StrOrPromise] = {"max_length": _at_most_characters(max_length)}
         super().__init__(max_length=max_length, error_messages=messages, **kwargs)
 
     def to_internal_value(self, data: Any) -> str:
