@@ -162,6 +162,12 @@ class QuantityInput(DecimalInput):
     def parse_typed(self, text: str) -> Decimal:
         return parsing.parse_quantity(text, unit=self.context.get("unit"), places=3)
 
+    def check_bounds(self, value: Decimal) -> None:
+        # Zero is below the unstated floor of 0,001: "at least 0,001" would name a quantity nobody orders.
+        if self.stated_lower is None and self.lower is not None and self.lower > 0 and value <= 0:
+            raise serializers.ValidationError(_("Enter a quantity above zero."), code="min_value")
+        super().check_bounds(value)
+
 
 class _WholeNumberInput(_BoundsMixin, serializers.IntegerField, ABC):
     """A whole number read from what a person typed (`parse_typed`) or from canonical JSON."""
