@@ -477,7 +477,7 @@ class CheckinSyncInput(serializers.Serializer):
 
     device = serializers.CharField(max_length=64, label=gettext_lazy("Phone id"))
     phone_name = inputs.TextInput(max_length=60, required=False, default="", label=gettext_lazy("Phone"))
-    pending = serializers.IntegerField(min_value=0, max_value=1_000_000, default=0)
+    pending = inputs.IntegerInput(max_value=1_000_000, default=0)
     scans = serializers.ListField(
         child=serializers.DictField(), max_length=200, default=list, help_text="Each as ScanInput."
     )

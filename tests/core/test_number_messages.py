@@ -52,3 +52,11 @@ def test_a_statement_too_long_names_its_limit_grouped(vietnamese):
     lines = "".join(f"FT{n},01/12/2026 09:00,1000,ML TEST\n" for n in range(MAX_LINES + 1))
     parsed = parse_statement("transaction_id,booked_at,amount,description\n" + lines)
     assert parsed.error == "Chỉ đọc 50.000 dòng đầu; hãy tách sao kê thành nhiều tệp."
+
+
+def test_a_bound_of_a_plain_drf_field_is_grouped_too(vietnamese):
+    from fairs.inputs import CheckinSyncInput
+
+    with pytest.raises(ValidationFailed) as caught:
+        read_input(CheckinSyncInput, {"device": "may-1", "pending": 2_000_000}, mode=InputMode.JSON)
+    assert caught.value.fields["pending"] == ["Nhập nhiều nhất 1.000.000."]
