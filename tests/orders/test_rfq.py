@@ -151,10 +151,10 @@ def test_a_request_for_a_product_under_another_category_is_a_400(api, buyer, ric
     assert above.status_code == 201, above.content
 
 
-def test_quotes_are_taken_until_the_last_delivery_day_at_the_latest(buying):
+def test_quotes_are_taken_until_the_last_delivery_day_at_the_latest(buying, rice):
     # A request for delivery within 10-20 days taking quotes for a year: cooperatives quoted, the buyer accepted,
     # for a window long over.
-    request = rfq_request()
+    request = rfq_request(rice[0])
     last_day = end_of_day(request.delivery_to)
     with translation.override("vi"), pytest.raises(ValidationFailed) as refused:
         services.rfq_create(actor=buying, request=replace(request, closes_at=last_day + timedelta(days=300)))
