@@ -17,11 +17,10 @@ from django.utils.translation import gettext as _
 from market.core.errors import ValidationFailed
 from market.core.money import Money
 from market.core.parsing import format_decimal
-from market.core.quantity import QUANTITY_DECIMAL_PLACES, UNIT_SYMBOLS, WHOLE_UNITS
+from market.core.quantity import MAX_QUANTITY, QUANTITY_DECIMAL_PLACES, UNIT_SYMBOLS, WHOLE_UNITS
 
 MAX_TIERS = 10
 MAX_UNIT_PRICE = 10_000_000_000  # ten billion đồng per unit is a typo, not a price
-MAX_QUANTITY = Decimal("99999999999")  # fits quantity_field (14 digits, 3 decimals)
 
 
 @dataclass(frozen=True)
@@ -31,9 +30,9 @@ class TierSpec:
 
 
 def fmt_quantity(value: Decimal, unit: str = "") -> str:
-    """A quantity in a message, with the reader's decimal mark ('0,5 kg' in Vietnamese) and no grouping
-    (so that it can be typed back as it is)."""
-    return f"{format_decimal(value, grouping=False)} {UNIT_SYMBOLS.get(unit, unit)}".strip()
+    """A quantity in a message as the reader writes numbers ('1.200,5 kg' in Vietnamese): typed back as it is, it
+    reads as itself."""
+    return f"{format_decimal(value)} {UNIT_SYMBOLS.get(unit, unit)}".strip()
 
 
 def as_quantity(value: object) -> Decimal | None:
@@ -147,7 +146,7 @@ def quantity_errors(*, quantity: Decimal, moq: Decimal, order_multiple: Decimal,
     if quantity % order_multiple != 0:
         lower = quantity - quantity % order_multiple
         upper = lower + order_multiple
-        suggestions = [fmt_quantity(q, unit) for q in (lower, upper) if q >= moq]
+        suggestions = [fmt_quantity(q, unit) for q in (lower, upper) if moq <= q <= MAX_QUANTITY]
         return [
             _("Order in multiples of %(m)s, e.g. %(suggestions)s.")
             % {"m": fmt_quantity(order_multiple, unit), "suggestions": _(" or ").join(suggestions)}

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from market.core.csv_input import csv_rows, decode_csv, sniff_delimiter
 from market.core.errors import ValidationFailed
 from market.core.exports import text_read_back
+from market.core.parsing import format_decimal
 from market.core.text import fold, nfc
 from market.exports.registry import Column
 from market.exports.writers import FixedTable, csv_text, xlsx_bytes
@@ -218,7 +219,9 @@ def read_table(upload: IO[bytes], file_name: str) -> Table:
                 row[key] = cell_value(cell)
         table.rows.append(row)
     if len(table.rows) > MAX_ROWS:
-        raise ValidationFailed(fields={"file": [_("At most %(n)s products per file; split it.") % {"n": MAX_ROWS}]})
+        raise ValidationFailed(
+            fields={"file": [_("At most %(n)s products per file; split it.") % {"n": format_decimal(MAX_ROWS)}]}
+        )
     if not table.rows:
         raise ValidationFailed(fields={"file": [_("The file has a header but no products.")]})
     return table

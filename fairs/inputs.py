@@ -31,6 +31,7 @@ from market.core import inputs
 from market.core.csv_input import csv_rows, decode_csv
 from market.core.errors import ValidationFailed
 from market.core.inputs import InputMode, read_input
+from market.core.parsing import format_decimal
 from market.core.quantity import Unit
 from market.organisations import geo
 from market.organisations.models import SELLER_KINDS, OrganisationKind
@@ -308,7 +309,7 @@ def read_plan_csv(content: bytes) -> list[PlanRow]:
     errors: dict[str, list[str]] = {}
     for line, cells in enumerate(lines, start=2):
         if line - 1 > MAX_CSV_ROWS:
-            raise ValidationFailed(_("Import at most %(n)d booths at a time.") % {"n": MAX_CSV_ROWS})
+            raise ValidationFailed(_("Import at most %(n)s booths at a time.") % {"n": format_decimal(MAX_CSV_ROWS)})
         data = {
             column: value.strip() for column, value in zip(columns, cells, strict=False) if column and value.strip()
         }
@@ -476,7 +477,7 @@ class CheckinSyncInput(serializers.Serializer):
 
     device = serializers.CharField(max_length=64, label=gettext_lazy("Phone id"))
     phone_name = inputs.TextInput(max_length=60, required=False, default="", label=gettext_lazy("Phone"))
-    pending = serializers.IntegerField(min_value=0, max_value=1_000_000, default=0)
+    pending = inputs.IntegerInput(max_value=1_000_000, default=0)
     scans = serializers.ListField(
         child=serializers.DictField(), max_length=200, default=list, help_text="Each as ScanInput."
     )

@@ -34,6 +34,8 @@ from catalog.selectors.browse import public_products
 from market.core import rows
 from market.core.errors import NotFound, ValidationFailed
 from market.core.money import Money
+from market.core.parsing import format_decimal
+from market.core.quantity import MAX_QUANTITY
 from market.organisations.models import Organisation, VerificationStatus
 from market.organisations.permissions import Actor
 
@@ -215,6 +217,9 @@ def quantity_validate(*, product: Product, quantity: Decimal) -> Decimal:
     """The quantity as a Decimal when a buyer may order it (≥ MOQ, a multiple of the order multiple),
     else ValidationFailed on field 'quantity' with a message that suggests valid quantities."""
     number = pricing.as_quantity(quantity)
+    if number is None and not quantity.is_nan() and quantity > MAX_QUANTITY:
+        bound = format_decimal(MAX_QUANTITY)  # said as the quantity inputs say it
+        raise ValidationFailed(fields={"quantity": [_("Enter at most %(bound)s.") % {"bound": bound}]})
     if number is None:
         raise ValidationFailed(fields={"quantity": [_("Enter a number with at most 3 decimals, zero or more.")]})
     problems = pricing.quantity_errors(

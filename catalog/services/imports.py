@@ -26,6 +26,7 @@ from catalog.selectors.categories import vat_categories
 from catalog.services.products import product_check, product_create, product_publish_many, product_update
 from market.core.errors import Conflict, NotFound, ValidationFailed
 from market.core.inputs import InputMode, flatten_errors
+from market.core.parsing import format_decimal
 from market.core.services import audit_record
 from market.organisations.permissions import Actor
 
@@ -330,7 +331,7 @@ def import_apply(*, actor: Actor, batch_id: int) -> ImportBatch:
         if bad:
             raise ValidationFailed(
                 _("%(n)s rows have errors; nothing was imported. Fix them and upload the file again.")
-                % {"n": len(bad)},
+                % {"n": format_decimal(len(bad))},
                 fields={f"row {r.row}": r.errors for r in bad},
             )
         created: list[int] = []

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from market.core import json_input
 from market.core.errors import ValidationFailed
-from market.core.parsing import machine_number
+from market.core.parsing import format_decimal, machine_number
 
 Position = tuple[float, float]
 Ring = list[Position]
@@ -97,7 +97,7 @@ def read_outline(value: Any) -> dict[str, Any]:
             raise _fail(_("A MultiPolygon is a list of polygons."))
         polygons = [_polygon(p) for p in raw]
     if sum(len(ring) for polygon in polygons for ring in polygon) > MAX_POSITIONS:
-        raise _fail(_("The outline has more than %(n)s points; simplify it.") % {"n": MAX_POSITIONS})
+        raise _fail(_("The outline has more than %(n)s points; simplify it.") % {"n": format_decimal(MAX_POSITIONS)})
     if len(polygons) == 1:
         return {"type": "Polygon", "coordinates": _as_lists(polygons[0])}
     return {"type": "MultiPolygon", "coordinates": [_as_lists(p) for p in polygons]}

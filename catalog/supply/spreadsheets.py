@@ -145,7 +145,12 @@ def read_household_rows(upload: IO[bytes], file_name: str) -> list[dict[str, str
         rows.append(row)
     if len(rows) > MAX_HOUSEHOLD_ROWS:
         raise ValidationFailed(
-            fields={"file": [_("At most %(n)s households per file; split it.") % {"n": MAX_HOUSEHOLD_ROWS}]}
+            fields={
+                "file": [
+                    _("At most %(n)s households per file; split it.")
+                    % {"n": parsing.format_decimal(MAX_HOUSEHOLD_ROWS)}
+                ]
+            }
         )
     if not rows:
         raise ValidationFailed(fields={"file": [_("The file has a header but no households.")]})

@@ -43,6 +43,7 @@ from frontend.decorators import actor_required
 from frontend.schema_forms import SchemaForm
 from market.core.errors import ApplicationError
 from market.core.inputs import ImportApplyInput, InputMode, read_input
+from market.core.parsing import format_decimal
 from market.core.quantity import UNIT_SYMBOLS, WHOLE_UNITS, Unit
 from market.organisations.http import MemberRequest
 from market.organisations.permissions import Actor
@@ -91,7 +92,7 @@ def _publish_chosen(request: MemberRequest, actor: Actor) -> HttpResponse:
         return redirect("frontend:my-products")
     outcome = services.product_publish_many(actor=actor, product_ids=chosen["products"])
     if outcome.published:
-        messages.success(request, _("Published: %(n)s products.") % {"n": len(outcome.published)})
+        messages.success(request, _("Published: %(n)s products.") % {"n": format_decimal(len(outcome.published))})
     for name, why in outcome.refused:
         messages.warning(request, _("%(product)s stays as it was: %(why)s") % {"product": name, "why": why})
     return redirect("frontend:my-products")
@@ -548,10 +549,10 @@ def _say_imported(request: MemberRequest, batch: ImportBatch) -> None:
     messages.success(
         request,
         _("Imported: %(created)s new products, %(updated)s updated.")
-        % {"created": batch.created_count, "updated": batch.updated_count},
+        % {"created": format_decimal(batch.created_count), "updated": format_decimal(batch.updated_count)},
     )
     if batch.publish_new:
-        messages.success(request, _("Published at once: %(n)s.") % {"n": batch.published_count})
+        messages.success(request, _("Published at once: %(n)s.") % {"n": format_decimal(batch.published_count)})
         for name, why in batch.publish_refused:
             messages.warning(request, _("%(product)s stays a draft: %(why)s") % {"product": name, "why": why})
     elif batch.created_count:

@@ -36,7 +36,7 @@ from market.core.errors import ApplicationError, NotFound
 from market.core.http import generated_file
 from market.core.inputs import InputMode, idempotency_key, read_input, read_query
 from market.core.once import posted_key
-from market.core.parsing import format_money
+from market.core.parsing import format_decimal, format_money
 from market.core.passing_errors import passing_error
 from market.core.security import csp_allow
 from market.core.storage import private_file_response
@@ -476,7 +476,11 @@ def staff_statement_apply(request: MemberRequest, statement_id: int) -> HttpResp
     messages.success(
         request,
         _("Statement applied: %(new)s new lines, %(matched)s payments recognised, %(queued)s for review.")
-        % {"new": statement.lines_new, "matched": statement.lines_matched, "queued": statement.lines_queued},
+        % {
+            "new": format_decimal(statement.lines_new),
+            "matched": format_decimal(statement.lines_matched),
+            "queued": format_decimal(statement.lines_queued),
+        },
     )
     return redirect("frontend:staff-statement", statement_id=statement.pk)
 

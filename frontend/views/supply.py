@@ -542,7 +542,7 @@ def household_import(request: MemberRequest) -> HttpResponse:
             messages.success(
                 request,
                 _("Imported: %(created)s new households, %(updated)s updated.")
-                % {"created": applied.created_count, "updated": applied.updated_count},
+                % {"created": format_decimal(applied.created_count), "updated": format_decimal(applied.updated_count)},
             )
             return redirect("frontend:supply-households")
     elif request.method == "POST":

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django_stubs_ext import StrOrPromise
 
 from market.core.errors import ValidationFailed
+from market.core.parsing import format_decimal
 
 # How other kinds of file begin (their "magic numbers"), to say what was uploaded instead of a CSV.
 _SIGNATURES: tuple[tuple[bytes, StrOrPromise], ...] = (
@@ -72,8 +73,8 @@ def csv_rows(text: str, *, delimiter: str, limit: int | None = None) -> list[lis
         line = reader.line_num
         if "field limit" in str(error):
             raise _refuse(
-                _("Line %(line)d has a value longer than %(limit)d characters.")
-                % {"line": line, "limit": csv.field_size_limit()}
+                _("Line %(line)d has a value longer than %(limit)s characters.")
+                % {"line": line, "limit": format_decimal(csv.field_size_limit())}
             ) from None
         raise _refuse(
             _(

@@ -21,6 +21,7 @@ from enum import Enum, StrEnum
 from typing import Any
 
 from django.http import QueryDict
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_stubs_ext import StrOrPromise
@@ -29,14 +30,13 @@ from rest_framework.request import Request
 
 from market.core import parsing
 from market.core.errors import ValidationFailed
+from market.core.quantity import MAX_QUANTITY as MAX_QUANTITY  # the quantity columns' bound, read from here too
 from market.core.text import nfc
 
 # The largest id a column holds; a longer one is an error, not an overflow.
 MAX_ID = 2**63 - 1
 # Whole đồng: no price, total or budget is a thousand billion đồng or more.
 MAX_VND = 999_999_999_999
-# Quantity columns hold 14 digits with 3 decimals.
-MAX_QUANTITY = Decimal("99999999999.999")
 
 
 class InputMode(StrEnum):
@@ -162,6 +162,12 @@ class QuantityInput(DecimalInput):
     def parse_typed(self, text: str) -> Decimal:
         return parsing.parse_quantity(text, unit=self.context.get("unit"), places=3)
 
+    def check_bounds(self, value: Decimal) -> None:
+        # Zero is below the unstated floor of 0,001: "at least 0,001" would name a quantity nobody orders.
+        if self.stated_lower is None and self.lower is not None and self.lower > 0 and value <= 0:
+            raise serializers.ValidationError(_("Enter a quantity above zero."), code="min_value")
+        super().check_bounds(value)
+
 
 class _WholeNumberInput(_BoundsMixin, serializers.IntegerField, ABC):
     """A whole number read from what a person typed (`parse_typed`) or from canonical JSON."""
@@ -237,13 +243,22 @@ class ImportApplyInput(serializers.Serializer):
     apply = IdInput()
 
 
+def _say_at_most_characters(limit: int) -> str:
+    return _("Write at most %(n)s characters.") % {"n": parsing.format_decimal(limit)}
+
+
+# Said in the language active when the message is shown, with the limit written as people write numbers
+# ("2.000"): DRF would put the bare integer into its "{max_length}" placeholder.
+_at_most_characters = lazy(_say_at_most_characters, str)
+
+
 class TextInput(serializers.CharField):
     """Text stored NFC and trimmed; longer than `max_length` is an error, never cut."""
 
     def __init__(self, *, max_length: int, multiline: bool = False, **kwargs: Any) -> None:
         kwargs.setdefault("allow_blank", not kwargs.get("required", True))
         self.multiline = multiline
-        messages: dict[str, StrOrPromise] = {"max_length": gettext_lazy("Write at most {max_length} characters.")}
+        messages: dict[str, StrOrPromise] = {"max_length": _at_most_characters(max_length)}
         super().__init__(max_length=max_length, error_messages=messages, **kwargs)
 
     def to_internal_value(self, data: Any) -> str:

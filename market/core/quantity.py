@@ -77,6 +77,11 @@ WHOLE_UNITS: frozenset[str] = frozenset(
 
 QUANTITY_MAX_DIGITS = 14
 QUANTITY_DECIMAL_PLACES = 3
+# The largest quantity a quantity column holds (99.999.999.999,999): the one bound of every quantity, so that
+# what an input accepts is never refused later by a smaller bound with another reason.
+MAX_QUANTITY = Decimal(10) ** (QUANTITY_MAX_DIGITS - QUANTITY_DECIMAL_PLACES) - Decimal(1).scaleb(
+    -QUANTITY_DECIMAL_PLACES
+)
 
 
 class IncompatibleUnits(ValueError):

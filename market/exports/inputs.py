@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from market.core.inputs import ChoiceInput, DateInput, TextInput
+from market.core.parsing import format_decimal
 from market.exports.models import Delimiter, FileFormat, Language
 from market.exports.registry import all_exports, get_export
 
@@ -68,7 +69,9 @@ class ExportInput(serializers.Serializer):
         if start and end and end < start:
             errors["date_to"] = _("The end date is before the start date.")
         elif start and end and end - start > timedelta(days=settings.EXPORTS_MAX_RANGE_DAYS - 1):
-            errors["date_to"] = _("Export at most %(days)s days at a time.") % {"days": settings.EXPORTS_MAX_RANGE_DAYS}
+            errors["date_to"] = _("Export at most %(days)s days at a time.") % {
+                "days": format_decimal(settings.EXPORTS_MAX_RANGE_DAYS)
+            }
         kind = get_export(attrs.get("kind", ""))
         status = attrs.get("status") or ""
         if kind is not None and status:

@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy
 from market.core.csv_input import csv_rows, sniff_delimiter
 from market.core.inputs import MAX_VND
 from market.core.money import parse_vnd
+from market.core.parsing import format_decimal
 from market.core.text import fold, nfc
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -220,7 +221,9 @@ def _parse_rows(
         if not any(value.strip() for value in row):
             continue
         if len(parsed.lines) >= MAX_LINES:
-            parsed.error = _("Only the first %(n)s lines were read; split the statement.") % {"n": MAX_LINES}
+            parsed.error = _("Only the first %(n)s lines were read; split the statement.") % {
+                "n": format_decimal(MAX_LINES)
+            }
             break
         line = StatementLine(line_no=first_line + offset)
         try:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from catalog import pricing
 from catalog.services import trace_event_record
 from market.core.errors import ValidationFailed
+from market.core.parsing import format_decimal
 from market.integrations.registry import emit_event
 from market.notifications.services import notify
 from market.organisations.permissions import Actor
@@ -271,7 +272,7 @@ def order_deliver(
                 % {
                     "delivered": pricing.fmt_quantity(delivered, line.unit),
                     "shipped": pricing.fmt_quantity(line.quantity_shipped, line.unit),
-                    "tolerance": f"{tolerance.normalize():f}",
+                    "tolerance": format_decimal(tolerance),
                 }
             ]
         line.quantity_delivered = delivered

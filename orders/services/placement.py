@@ -126,6 +126,8 @@ def resolve_details(*, actor: Actor, details: CheckoutDetails) -> dict[str, Any]
         errors["delivery_to"] = [_("The delivery window must end on or after its first day.")]
     if start and start < timezone.localdate():
         errors["delivery_from"] = [_("The delivery window cannot start in the past.")]
+    elif end and end < timezone.localdate():  # "deliver by" alone, e.g. 01/01/1900 typed by slip
+        errors["delivery_to"] = [_("The delivery window cannot end in the past.")]
     if errors:
         raise ValidationFailed(fields=errors)
     return resolved

@@ -24,6 +24,7 @@ from catalog.selectors import (
     product_stock_available,
 )
 from market.core.errors import ApplicationError, Conflict, NotFound, ValidationFailed
+from market.core.parsing import format_date
 from market.core.quantity import UNIT_SYMBOLS, is_mass_unit
 from market.core.services import audit_record
 from market.integrations.registry import emit_event
@@ -85,9 +86,16 @@ def rfq_create(*, actor: Actor, request: RfqRequest) -> Rfq:
         errors["delivery_from"] = [_("The delivery window cannot start in the past.")]
     if geo.province(request.delivery_province_code) is None:
         errors["delivery_province_code"] = [_("Choose a province.")]
-    closes_at = request.closes_at or timezone.now() + timedelta(days=DEFAULT_OPEN_DAYS)
+    # Quotes for a window that is over could not be delivered: they are taken until its last day at the latest.
+    last_day = end_of_day(request.delivery_to)
+    closes_at = request.closes_at or min(timezone.now() + timedelta(days=DEFAULT_OPEN_DAYS), last_day)
     if closes_at <= timezone.now():
         errors["closes_at"] = [_("Give the cooperatives some time to answer: a moment in the future.")]
+    elif closes_at > last_day and "delivery_to" not in errors:
+        errors["closes_at"] = [
+            _("Take quotes until the last delivery day (%(day)s) at the latest.")
+            % {"day": format_date(request.delivery_to)}
+        ]
     if errors:
         raise ValidationFailed(fields=errors)
     assert unit is not None

@@ -92,6 +92,7 @@ def test_the_quantity_reads_the_unit_of_its_context():
         ("product", "99999999999999999999", "Hãy chọn một mục trong danh sách."),
         ("valid_until", "31/02/2026", "“31/02/2026” không có trên lịch."),
         ("quantity", "1,500", "“1,500” có thể hiểu hai cách"),
+        ("quantity", "0", "Hãy nhập số lượng lớn hơn 0."),  # not "at least 0,001", a quantity nobody orders
     ],
 )
 def test_each_limit_has_one_message_in_the_persons_language(field, value, message):

@@ -219,3 +219,25 @@ def test_an_order_beyond_the_bound_is_refused_at_checkout(api, buyer_user, buyin
     assert HarvestLot.objects.get(code="VANG-1").quantity_available == lot_before
     with pytest.raises(ValidationFailed):
         services.checkout_place(actor=buying, details=CheckoutDetails(**DETAILS))
+
+
+# --- the largest quantity ------------------------------------------------------------------------
+@pytest.mark.parametrize("typed", ["99.999.999.999,001", "99.999.999.999,999"])
+def test_the_largest_quantities_an_input_accepts_are_refused_for_their_real_reason(client, buyer_user, rice, typed):
+    """The input accepts up to 99.999.999.999,999 (what the column holds) but the cart's own bound was
+    99.999.999.999, refused as "at most 3 decimals"; now there is one bound and the refusal says why."""
+    client.force_login(buyer_user)
+    response = client.post(
+        reverse("frontend:cart"), {"action": "add", "product": rice[0].pk, "quantity": typed}, follow=True
+    )
+    told = [str(message) for message in response.context["messages"]]
+    assert told == ["Hãy đặt theo bội số của 50 kg, ví dụ 99.999.999.950 kg."], told  # not beyond the bound
+    assert not CartLine.objects.exists()
+
+
+def test_a_quantity_beyond_the_bound_names_it(rice):
+    from catalog.selectors import quantity_validate
+
+    with translation.override("vi"), pytest.raises(ValidationFailed) as caught:
+        quantity_validate(product=rice[0], quantity=D("100000000000"))
+    assert caught.value.fields["quantity"] == ["Nhập nhiều nhất 99.999.999.999,999."]

@@ -4,7 +4,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from catalog.models import HarvestLot, TraceEvent
 from market.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -76,7 +76,7 @@ def test_confirm_cannot_raise_quantities(order, selling, english):
     before = state(order)
     with pytest.raises(ValidationFailed) as error:
         services.order_confirm(actor=selling, order_id=order.pk, quantities={line.pk: D("1200")})
-    assert "at most the 1000 kg ordered" in error.value.fields[f"quantities.{line.pk}"][0]
+    assert "at most the 1,000 kg ordered" in error.value.fields[f"quantities.{line.pk}"][0]
     assert state(order) == before
 
 
@@ -129,6 +129,14 @@ def test_deliver_outside_tolerance_is_refused_and_changes_nothing(order, selling
     with pytest.raises(ValidationFailed) as error:
         services.order_deliver(actor=selling, order_id=order.pk, quantities={line.pk: D("970")})  # 3 % short
     assert "more than your tolerance of 2%" in error.value.fields[f"quantities.{line.pk}"][0]
+    SellerSettings.objects.update_or_create(
+        cooperative_id=order.cooperative_id, defaults={"weight_tolerance_percent": D("2.5")}
+    )
+    with translation.override("vi"), pytest.raises(ValidationFailed) as decimal_tolerance:
+        services.order_deliver(actor=selling, order_id=order.pk, quantities={line.pk: D("970")})
+    assert (
+        "quá mức cho phép 2,5%" in decimal_tolerance.value.fields[f"quantities.{line.pk}"][0]
+    )  # written as Vietnamese do
     assert state(order) == before
     # The cooperative widens its tolerance (its settings row is made then: a checkout makes none).
     SellerSettings.objects.update_or_create(

@@ -49,6 +49,27 @@ def test_cart_to_checkout_twice_places_once(client, buyer_user, rice, fish_sauce
     assert not CartLine.objects.exists()
 
 
+def test_a_deliver_by_day_in_the_past_is_refused_and_the_checkout_keeps_what_was_typed(client, buyer_user, rice):
+    # Only "deliver from" was checked against today: a "deliver by" of 01/01/1900 alone placed the order.
+    client.force_login(buyer_user)
+    client.post(reverse("frontend:cart"), {"action": "add", "product": rice[0].pk, "quantity": "150"})
+    form = client.get(reverse("frontend:checkout"))
+    data = {
+        "key": key_of(form),
+        "delivery_address": "Kho 3, KCN Tân Tạo",
+        "invoice_email": "kt@mua.example",
+        "delivery_to": "01/01/1900",
+    }
+    response = client.post(reverse("frontend:checkout"), data)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Hạn giao hàng không thể là một ngày đã qua." in page
+    assert 'value="01/01/1900"' in page
+    assert 'value="Kho 3, KCN Tân Tạo"' in page or "Kho 3, KCN Tân Tạo</textarea>" in page
+    assert not Checkout.objects.exists()
+    assert CartLine.objects.exists()
+
+
 def test_add_to_cart_error_is_shown(client, buyer_user, rice):
     client.force_login(buyer_user)
     page = client.post(

@@ -33,7 +33,7 @@ def test_cart_checks_moq_multiple_and_stock(buying, rice, english):
     with pytest.raises(Conflict) as too_much:
         services.cart_line_set(actor=buying, product_id=product.pk, quantity=D("5050"))
     assert too_much.value.code == "insufficient_stock"
-    assert "5000 kg" in too_much.value.message
+    assert "5,000 kg" in too_much.value.message
     [line] = services.cart_line_set(actor=buying, product_id=product.pk, quantity=D("150"))
     services.cart_line_set(actor=buying, product_id=product.pk, quantity=D("100"), add=True)
     line.refresh_from_db()

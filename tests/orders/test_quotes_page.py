@@ -77,8 +77,8 @@ def test_the_quote_form_reads_the_requests_unit_and_keeps_what_was_typed_when_re
     ("typed", "message"),
     [
         ("120", "150 kg"),  # below the minimum: the nearest orderable quantities are suggested
-        ("1.020", "1000 kg hoặc 1050 kg"),  # not a multiple of 50 kg
-        ("6 tấn", "5000 kg"),  # more than in stock
+        ("1.020", "1.000 kg hoặc 1.050 kg"),  # not a multiple of 50 kg (grouped as Vietnamese write numbers)
+        ("6 tấn", "5.000 kg"),  # more than in stock
     ],
 )
 def test_a_quote_must_be_orderable_and_in_stock(coop_page, rfq, rice, typed, message):

@@ -1,10 +1,11 @@
 """Requests for quotation: a buyer asks, cooperatives quote, the accepted quote becomes an order."""
 
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from catalog.models import HarvestLot
 from market.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -15,6 +16,7 @@ from orders.commands import CheckoutDetails
 from orders.inputs import RfqInput
 from orders.models import Order, Quote, Rfq
 from orders.selectors import quotes_for, rfq_list_for
+from orders.services.rfq import end_of_day
 from tests.catalog.factories import actor_for
 from tests.orders.factories import DETAILS, rfq_data, rfq_request, stocked_product
 
@@ -147,3 +149,19 @@ def test_a_request_for_a_product_under_another_category_is_a_400(api, buyer, ric
     assert not Rfq.objects.exists()
     above = client.post("/api/v1/rfqs/", rfq_data(rice[0], category=rice_family.pk), format="json")
     assert above.status_code == 201, above.content
+
+
+def test_quotes_are_taken_until_the_last_delivery_day_at_the_latest(buying, rice):
+    # A request for delivery within 10-20 days taking quotes for a year: cooperatives quoted, the buyer accepted,
+    # for a window long over.
+    request = rfq_request(rice[0])
+    last_day = end_of_day(request.delivery_to)
+    with translation.override("vi"), pytest.raises(ValidationFailed) as refused:
+        services.rfq_create(actor=buying, request=replace(request, closes_at=last_day + timedelta(days=300)))
+    assert refused.value.fields == {
+        "closes_at": [f"Chỉ nhận báo giá muộn nhất đến ngày giao hàng cuối cùng ({request.delivery_to:%d/%m/%Y})."]
+    }
+    assert services.rfq_create(actor=buying, request=replace(request, closes_at=last_day)).closes_at == last_day
+    # Left blank, quotes close after a week, or on the last delivery day when that comes first.
+    soon = replace(request, delivery_from=timezone.localdate(), delivery_to=timezone.localdate() + timedelta(days=2))
+    assert services.rfq_create(actor=buying, request=soon).closes_at == end_of_day(soon.delivery_to)

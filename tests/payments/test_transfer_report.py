@@ -228,3 +228,35 @@ def test_the_api_records_a_transfer_with_a_receipt(api, make_invoice, payee_owne
     assert (body["status"], body["reason"], body["has_receipt"]) == ("needs_review", "exact", True)
     detail = api(payee_owner).get(f"/api/v1/payments/payables/{payable.reference}/").json()
     assert detail["allowed_actions"] == ["record_transfer"]
+
+
+def test_a_transfer_dated_before_the_payable_existed_is_refused_by_the_page_and_the_api(
+    client, api, make_invoice, payee_owner
+):
+    # Given an invoice opened three days ago (its local day is the earliest a transfer for it can arrive)
+    payable = make_invoice(1_500_000)
+    opened_on = timezone.localdate() - timedelta(days=3)
+    type(payable).objects.filter(pk=payable.pk).update(created_at=payable.created_at - timedelta(days=3))
+    url = reverse("frontend:pay-transfer-report", args=[payable.reference])
+    client.force_login(payee_owner)
+
+    # When the payee types a date from long ago (a slip: 01/01/1900), the page refuses it and keeps what was typed
+    response = client.post(
+        url, {"amount": "1.500.000 ₫", "received_on": "01/01/1900", "bank_reference": "FT1900", "statement_line": "ck"}
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert f"Ngày này trước ngày {opened_on:%d/%m/%Y}" in page
+    assert all(f'value="{typed}"' in page for typed in ("01/01/1900", "FT1900", "1.500.000 ₫"))
+
+    # and so does the API, with the field named
+    body = {"amount": 1_500_000, "received_on": "1900-01-01", "bank_reference": "FT1900", "statement_line": "ck"}
+    refused = api(payee_owner).post(f"/api/v1/payments/payables/{payable.reference}/transfers/", body, format="json")
+    assert refused.status_code == 400, refused.content
+    assert "received_on" in str(refused.json())
+    # the day before it was opened is refused too; the day it was opened is accepted
+    day_before = {**body, "received_on": (opened_on - timedelta(days=1)).isoformat()}
+    assert api(payee_owner).post(refused.request["PATH_INFO"], day_before, format="json").status_code == 400
+    assert not BankTransaction.objects.exists()
+    on_the_day = {**body, "received_on": opened_on.isoformat()}
+    assert api(payee_owner).post(refused.request["PATH_INFO"], on_the_day, format="json").status_code == 201

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from market.core.csv_input import decode_csv
 from market.core.errors import Conflict, NotFound, ValidationFailed
 from market.core.once import Once, once
+from market.core.parsing import format_date
 from market.core.services import audit_record
 from market.organisations.permissions import Actor
 from market.payments import references
@@ -226,6 +227,7 @@ def transfer_report(
             raise NotFound()
         payable = lock_payable(payable_id)
         PAYABLE_POLICY.authorize(actor=actor, obj=payable, action=PayableAction.RECORD_TRANSFER)
+        _check_received_after_opened(payable, received_on)
         decision = decide_for(payable, amount=amount, currency=payable.currency, outstanding=payable.outstanding)
         line = statement_line or payable.reference
         tx = BankTransaction(
@@ -260,6 +262,16 @@ def transfer_report(
             data={"payable": payable.reference, "amount": amount, "reason": decision.reason},
         )
     return tx
+
+
+def _check_received_after_opened(payable: Payable, received_on: date) -> None:
+    """A transfer for a payable cannot predate it: its reference and amount did not exist before. The payable
+    opens with what it pays for (an order placed, a fee approved), so its local day is the earliest a payee can
+    report — a day, not a moment, since a reported transfer carries only its date (01/01/1900 is a typo)."""
+    opened_on = timezone.localdate(payable.created_at)
+    if received_on < opened_on:
+        message = _("This date is before %(date)s, the day this payment was requested: enter the day it arrived.")
+        raise ValidationFailed(fields={"received_on": [message % {"date": format_date(opened_on)}]})
 
 
 def _receipt_name(receipt: UploadedFile) -> str:
