@@ -117,8 +117,10 @@ def _badges_page(
         items = items.order_by("kind", "organisation__name", "holder_name", "pk")
     else:
         items = items.order_by("holder_name", "pk")
-    may_name = request.actor.can(FAIRS_BADGES) and items.filter(holder_name="").exists()
     rows = [(badge, policy.badge_actions(actor=request.actor, badge=badge)) for badge in items[:500]]
+    # The organisation's own badge in force, which a person's badge hangs on (the service finds the same one).
+    mine = [b for b, _actions in rows if b.organisation_id == request.actor.organisation_id]
+    party = next((b for b in mine if not b.holder_name and not b.is_revoked), None)
     context = {
         "fair": fair,
         "rows": rows,
@@ -126,7 +128,7 @@ def _badges_page(
         # page says so instead of offering to print a blank A6 sheet.
         "printable": sum(1 for badge, _actions in rows if not badge.is_revoked),
         "form": form or SchemaForm(schema=inputs.BadgePersonInput),
-        "may_name": may_name,
+        "may_name": request.actor.can(FAIRS_BADGES) and policy.person_badge_refusal(fair=fair, party=party) is None,
         "revoking": revoking,
         "revoke_form": revoke_form or SchemaForm(schema=inputs.BadgeRevokeInput),
     }
