@@ -80,6 +80,7 @@ def badge_issue_person(*, actor: Actor, fair_id: int, name: str) -> Badge:
     )
     if (refusal := person_badge_refusal(fair=fair, party=party)) is not None:
         raise Conflict(refusal)
+    assert party is not None  # refused above without one
     named = Badge.objects.filter(fair=fair, organisation_id=party.organisation_id, revoked_at__isnull=True).exclude(
         holder_name=""
     )

@@ -76,7 +76,9 @@ def test_a_new_fair_shows_its_defaults_and_stores_them_untouched_and_so_do_meeti
     page.locator("#id_slots-count").fill("2")
     page.get_by_role("button", name="Thêm các khung giờ").click()
     expect(page.get_by_text("Đã đặt 2 khung giờ gặp.")).to_be_visible()
-    slots = [(timezone.localtime(s.starts_at).time(), s.ends_at - s.starts_at) for s in fair.slots.order_by("starts_at")]
+    slots = [
+        (timezone.localtime(s.starts_at).time(), s.ends_at - s.starts_at) for s in fair.slots.order_by("starts_at")
+    ]
     assert slots == [(time(8, 0), timedelta(minutes=30)), (time(8, 30), timedelta(minutes=30))]
 
 
@@ -142,3 +144,89 @@ def test_a_plan_saved_by_excel_in_vietnam_with_semicolons_imports_its_booths(pag
         "A-02": (Decimal("3.5"), Decimal("3"), Decimal("3"), 2_000_000, False, "Thủy sản"),
     }
     check(page)
+
+
+def test_the_staff_fair_pages_read_on_a_phone(page: Page, live_server):
+    """The fair list, the review queue, the subsidy programmes, the report and the badges as staff see them:
+    axe-clean and no sideways scrolling at 360 px, with a real application and a booth price in đồng."""
+    base = live_server.url
+    alliance = OrganisationFactory(kind=OrganisationKind.ALLIANCE, name="Liên minh HTX An Giang")
+    staff = member(alliance, Role.STAFF, language="vi")
+    cooperative = OrganisationFactory(name="Hợp tác xã Nông nghiệp Dịch vụ Tân Hiệp Thạnh Đông A")
+    fair = fair_with_two_named_badges(alliance, cooperative)
+
+    log_in(page, base, staff.email, switching=True)
+    for path in (
+        "/staff/fairs/",
+        "/staff/fairs/new/",
+        f"/staff/fairs/{fair.slug}/applications/",
+        "/staff/fairs/programmes/",
+        f"/staff/fairs/{fair.slug}/report/",
+        f"/staff/fairs/{fair.slug}/check-in/",
+        f"/fairs/{fair.slug}/badges/",
+        f"/fairs/{fair.slug}/",
+    ):
+        page.goto(f"{base}{path}")
+        check(page)
+
+
+def test_a_booth_typed_over_its_neighbour_is_refused_with_what_was_typed_kept(page: Page, live_server):
+    """A-01 and A-02 stand side by side (3 × 3 m, 4 m apart): A-01 moved to "1,5" m would cover part of A-02."""
+    base = live_server.url
+    alliance = OrganisationFactory(kind=OrganisationKind.ALLIANCE, name="Liên minh HTX An Giang")
+    staff = member(alliance, Role.STAFF, language="vi")
+    fair = make_fair(alliance, booths=2)
+
+    log_in(page, base, staff.email, switching=True)
+    page.goto(f"{base}/staff/fairs/{fair.slug}/plan/")
+    page.get_by_label("Gian hàng", exact=True).select_option(label="A-01")
+    panel = page.locator("#booth-panel")
+    expect(panel.get_by_role("heading", name="Gian hàng A-01")).to_be_visible()
+    panel.get_by_label("Cách tường trái (m)").fill("1,5")
+    panel.get_by_label("Chiều rộng (m)").fill("3,00")
+    panel.get_by_label("Chiều sâu (m)").fill("2,5")
+    panel.get_by_label("Giá (đồng)").fill("1.500.000")
+    panel.get_by_role("button", name="Lưu gian hàng").click()
+    expect(panel.get_by_text("Gian hàng chồng lên gian hàng A-02")).to_be_visible()
+    expect(panel.get_by_label("Cách tường trái (m)")).to_have_value("1,5")
+    expect(panel.get_by_label("Giá (đồng)")).to_have_value("1.500.000")
+    a01 = Booth.objects.get(fair=fair, code="A-01")
+    assert (a01.x, a01.width, a01.depth, a01.price) == (Decimal("0"), Decimal("3"), Decimal("3"), 4_000_000)
+    check(page)
+
+    panel.get_by_label("Cách tường trái (m)").fill("0,5")
+    panel.get_by_role("button", name="Lưu gian hàng").click()
+    expect(panel.get_by_text("Đã lưu gian hàng A-01.")).to_be_visible()
+    a01.refresh_from_db()
+    assert (a01.x, a01.width, a01.depth, a01.price) == (Decimal("0.5"), Decimal("3"), Decimal("2.5"), 1_500_000)
+
+
+def test_a_new_fair_sent_twice_is_created_once(page: Page, live_server):
+    """A double press (or a form sent again after a timeout) sends the same form twice: one fair, and the second
+    answer says it was already created."""
+    base = live_server.url
+    alliance = OrganisationFactory(kind=OrganisationKind.ALLIANCE, name="Liên minh HTX An Giang")
+    staff = member(alliance, Role.STAFF, language="vi")
+    first = timezone.localdate() + timedelta(days=40)
+
+    log_in(page, base, staff.email, switching=True)
+    page.goto(f"{base}/staff/fairs/new/")
+    page.get_by_label("Tên (tiếng Việt)").fill("Hội chợ Nông sản An Giang")
+    page.get_by_label("Địa điểm").fill("Nhà thi đấu Rạch Giá")
+    type_date(page, "#id_starts_on", first)
+    type_date(page, "#id_ends_on", first + timedelta(days=3))
+    type_date(page, "#id_applications_open_on", timezone.localdate())
+    type_date(page, "#id_applications_close_on", first - timedelta(days=7))
+    answers = page.evaluate(
+        """async () => {
+            const form = document.querySelector("main form[method=post]");
+            const body = new FormData(form);
+            const send = () => fetch(form.action, {method: "POST", body, credentials: "same-origin"});
+            const one = await send();
+            const two = await send();
+            return [one.status, two.status, await two.text()];
+        }"""
+    )
+    assert answers[:2] == [200, 200]
+    assert "Hội chợ này đã được tạo; không tạo lại lần nữa." in answers[2]
+    assert Fair.objects.filter(name_vi="Hội chợ Nông sản An Giang").count() == 1
