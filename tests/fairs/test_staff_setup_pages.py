@@ -30,12 +30,20 @@ def _client(user) -> Client:
     return client
 
 
+def _new_fair_key(client: Client) -> str:
+    """The one-time key the new-fair form was rendered with (a fair is created once per key)."""
+    page = client.get(reverse("frontend:fair-new")).content.decode()
+    return re.search(r'name="once_key" value="([\w-]+)"', page).group(1)
+
+
 def test_staff_create_a_fair_as_a_draft(alliance, staff_user):
     programme = make_programme()
     today = timezone.localdate()
-    response = _client(staff_user).post(
+    client = _client(staff_user)
+    response = client.post(
         reverse("frontend:fair-new"),
         {
+            "once_key": _new_fair_key(client),
             "name_vi": "Hội chợ Nông sản Phú Quốc",
             "venue": "Công viên Dương Đông",
             "province_code": "91",
@@ -54,9 +62,11 @@ def test_staff_create_a_fair_as_a_draft(alliance, staff_user):
 
 def test_bad_dates_are_explained_and_nothing_is_made(staff_user):
     today = timezone.localdate()
-    response = _client(staff_user).post(
+    client = _client(staff_user)
+    response = client.post(
         reverse("frontend:fair-new"),
         {
+            "once_key": _new_fair_key(client),
             "name_vi": "Hội chợ sai ngày",
             "venue": "Rạch Giá",
             "province_code": "91",
