@@ -19,7 +19,7 @@ from market.core.errors import ValidationFailed
 from market.core.inputs import InputMode, read_input
 from market.organisations.models import Role
 from tests.factories import member
-from tests.fairs.factories import make_fair, make_programme, staff_actor
+from tests.fairs.factories import apply, make_fair, make_programme, staff_actor
 
 pytestmark = pytest.mark.django_db
 
@@ -215,3 +215,20 @@ def test_a_budget_never_drops_below_what_is_committed_and_bad_input_changes_noth
         actor=staff, programme_id=programme.pk, spec=_spec({**PROGRAMME_FORM, "budget": "60.000.000 ₫"})
     ).value
     assert (saved.budget, saved.spent, saved.remaining) == (60_000_000, 60_000_000, 0)
+
+
+def test_the_booth_panel_offers_assigning_only_with_an_application_waiting(alliance, staff_user, cooperative):
+    """A free booth with no application waiting says so instead of an empty list and an Assign button that
+    can only be refused; once a cooperative applies, staff assign it from the panel."""
+    fair = make_fair(alliance, booths=1)
+    client = _client(staff_user)
+    url = reverse("frontend:fair-booth", args=[fair.slug, fair.booths.get().pk])
+
+    empty = client.get(url, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert 'data-action="assign"' not in empty
+    assert "Chưa có đơn đăng ký nào đang chờ xếp gian hàng." in empty
+
+    apply(cooperative, fair)
+    waiting = client.get(url, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert 'data-action="assign"' in waiting
+    assert "no-waiting-application" not in waiting
