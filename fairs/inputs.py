@@ -28,7 +28,7 @@ from fairs.models import (
     PlanStatus,
 )
 from market.core import inputs
-from market.core.csv_input import csv_rows, decode_csv
+from market.core.csv_input import csv_rows, decode_csv, sniff_delimiter
 from market.core.errors import ValidationFailed
 from market.core.inputs import InputMode, read_input
 from market.core.parsing import format_decimal
@@ -300,7 +300,11 @@ MAX_CSV_ROWS = 2000
 def read_plan_csv(content: bytes) -> list[PlanRow]:
     """The booths of a plan spreadsheet, read the way the person who typed it writes numbers (the active
     language). Every bad row is reported at once, with its line; nothing is imported from a bad file."""
-    header, *lines = csv_rows(decode_csv(content), delimiter=",", limit=MAX_CSV_ROWS + 2) or [[]]
+    text = decode_csv(content)
+    # Excel in Vietnam writes decimal commas ("3,5") and so separates columns with semicolons: the header line,
+    # which holds no numbers, tells which.
+    delimiter = sniff_delimiter(text.splitlines()[0] if text else "")
+    header, *lines = csv_rows(text, delimiter=delimiter, limit=MAX_CSV_ROWS + 2) or [[]]
     lines = [cells for cells in lines if cells]  # blank lines are no booths
     columns = [c.strip().lower() for c in header]
     if any(c not in columns for c in CSV_REQUIRED):

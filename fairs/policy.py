@@ -488,3 +488,18 @@ BADGE_POLICY: Policy[BadgeAction, Badge] = Policy(
 
 def badge_actions(*, actor: Actor, badge: Badge) -> frozenset[BadgeAction]:
     return BADGE_POLICY.actions(actor=actor, obj=badge)
+
+
+def person_badge_refusal(*, fair: Fair, party: Badge | None) -> str | None:
+    """Why an exhibitor's or buyer's owner or manager (FAIRS_BADGES) cannot name one of their people for a badge
+    of their own now, or None. `party` is the organisation's own badge in force at the fair: a person's badge
+    hangs on it, and like every badge change it is refused once the fair is over. The badges page offers the
+    form exactly when the service (badge_issue_person) would take it."""
+    if party is None:
+        return _(
+            "Your organisation has no badge at this fair yet: exhibitors get one with their booth, buyers when "
+            "they register."
+        )
+    if fair.status not in BADGE_CHANGE_STATUSES:
+        return _("This fair is finished.")
+    return None

@@ -190,9 +190,12 @@ class SchemaForm(forms.Form):
         self.schema_fields = {
             name: field for name, field in declared.items() if not field.read_only and name not in set(exclude)
         }
+        # A field left blank is stored as its default, so a new form shows that default (opens at 08:00, 30
+        # minutes each) instead of an empty field; the page's own initial values come first.
+        starting = {**_defaults(self.schema_fields), **(initial or {})}
         # A value picked from choices is shown as its option's value (commune 30850, never "30.850" typed-style).
         shown = {name: getattr(v, "value", v) if name in (choices or {}) else display_value(self.schema_fields[name], v)
-                 for name, v in (initial or {}).items() if name in self.schema_fields}  # fmt: skip
+                 for name, v in starting.items() if name in self.schema_fields}  # fmt: skip
         super().__init__(data=data, files=files, initial=shown, prefix=prefix)
         for name, field in self.schema_fields.items():
             if isinstance(field, serializers.BaseSerializer | serializers.ListField) and name not in (choices or {}):
@@ -232,6 +235,19 @@ class SchemaForm(forms.Form):
             target = name if name in self.fields else None
             for message in messages:
                 self.add_error(target, message)
+
+
+def _defaults(fields: Mapping[str, serializers.Field]) -> dict[str, Any]:
+    """The values the schema stores for fields left blank. Not a field that may be null (blank is None there),
+    nor a default made by a callable (a fresh list or set: nothing to show)."""
+    return {
+        name: field.default
+        for name, field in fields.items()
+        if field.default is not serializers.empty
+        and field.default is not None
+        and not callable(field.default)
+        and not field.allow_null
+    }
 
 
 def _merge(data: Any, files: Any) -> Any:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from fairs.models import Badge, BadgeKind, Fair
 from fairs.permissions import FAIRS_BADGES
-from fairs.policy import BADGE_POLICY, BadgeAction
+from fairs.policy import BADGE_POLICY, BadgeAction, person_badge_refusal
 from fairs.selectors import badges_for
 from fairs.services.common import fair_for
 from market.core.errors import Conflict, NotFound
@@ -78,11 +78,9 @@ def badge_issue_person(*, actor: Actor, fair_id: int, name: str) -> Badge:
         .order_by("kind")
         .first()
     )
-    if party is None:
-        raise Conflict(
-            _("Your organisation has no badge at this fair yet: exhibitors get one with their booth, buyers when "
-              "they register.")
-        )  # fmt: skip
+    if (refusal := person_badge_refusal(fair=fair, party=party)) is not None:
+        raise Conflict(refusal)
+    assert party is not None  # refused above without one
     named = Badge.objects.filter(fair=fair, organisation_id=party.organisation_id, revoked_at__isnull=True).exclude(
         holder_name=""
     )

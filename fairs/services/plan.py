@@ -8,6 +8,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from text_unidecode import unidecode
@@ -18,11 +19,25 @@ from fairs.models import Badge, Booth, BoothAssignment, Fair, Hall, SubsidyProgr
 from fairs.policy import BOOTH_POLICY, BoothAction, FairAction, booth_state
 from fairs.services.common import authorize_fair, fair_for, require_staff
 from market.core.errors import NotFound, ValidationFailed
+from market.core.once import Once, once
 from market.core.parsing import format_decimal
 from market.core.services import audit_record
 from market.organisations import geo
 from market.organisations.permissions import Actor
 from market.organisations.storefront import storefront_changed
+
+
+def fair_create_once(*, actor: Actor, spec: FairSpec, once_key: str) -> Once[Fair]:
+    """fair_create from a form that may be sent twice (a double press, a form sent again after a timeout): the
+    same key answers with the fair the first made, so a fair is never created twice."""
+    require_staff(actor)
+    return once(
+        action="fairs.fair_created",
+        key=once_key,
+        actor=actor,
+        model=Fair,
+        make=lambda: fair_create(actor=actor, spec=spec),
+    )
 
 
 @transaction.atomic
@@ -142,7 +157,25 @@ def _check_booth(fair: Fair, hall: Hall, spec: BoothSpec, *, booth_id: int | Non
         errors["x"] = [_("The booth reaches past the hall's width (%(w)s m).") % {"w": format_decimal(hall.width_m)}]
     if spec.y + spec.depth > hall.depth_m:
         errors["y"] = [_("The booth reaches past the hall's depth (%(d)s m).") % {"d": format_decimal(hall.depth_m)}]
+    if (other := _overlapped(hall, spec, booth_id=booth_id)) is not None:
+        errors.setdefault("x", []).append(
+            _("The booth overlaps booth %(code)s; move it or make it smaller.") % {"code": other.code}
+        )
     return errors
+
+
+def _overlapped(hall: Hall, spec: BoothSpec, *, booth_id: int | None) -> Booth | None:
+    """A booth of the hall whose floor the booth of `spec` would cover in part (touching edges is fine: booths
+    stand side by side)."""
+    others = Booth.objects.filter(hall=hall, x__lt=spec.x + spec.width, y__lt=spec.y + spec.depth)
+    if booth_id is not None:
+        others = others.exclude(pk=booth_id)
+    return (
+        others.alias(right=F("x") + F("width"), bottom=F("y") + F("depth"))
+        .filter(right__gt=spec.x, bottom__gt=spec.y)
+        .order_by("code")
+        .first()
+    )
 
 
 def _booth_values(spec: BoothSpec) -> dict[str, object]:

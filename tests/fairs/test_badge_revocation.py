@@ -380,3 +380,25 @@ def test_a_party_with_no_badge_yet_is_told_how_to_get_one_not_that_all_are_revok
     page = page_client(buyer_owner).get(reverse("frontend:fair-badges", args=[fair.slug])).content.decode()
     assert "badges-nothing-to-print" not in page
     assert 'class="empty"' in page
+
+
+@pytest.mark.parametrize("state", ["open", "fair closed", "organisation badge revoked"])
+def test_the_form_naming_a_person_is_offered_exactly_when_the_service_takes_it(alliance, cooperative, fair, state):
+    """A person's badge hangs on the organisation's own badge in force, at a fair that is not over: the badges
+    page offers the form exactly then, and the service refuses otherwise and makes nothing."""
+    manager = member(cooperative, Role.MANAGER)
+    if state == "fair closed":
+        Fair.objects.filter(pk=fair.pk).update(status=FairStatus.CLOSED)
+    if state == "organisation badge revoked":
+        own = Badge.objects.get(fair=fair, organisation=cooperative, holder_name="")
+        services.badge_revoke(actor=actor_for(alliance, Role.STAFF), fair_id=fair.pk, code=own.code, reason="Cấp sai")
+    page = page_client(manager).get(reverse("frontend:fair-badges", args=[fair.slug])).content.decode()
+    offered = 'id="badge-person-form"' in page
+
+    taken = accepted(
+        lambda: services.badge_issue_person(
+            actor=actor_for(cooperative, Role.MANAGER), fair_id=fair.pk, name="Lê Văn Tư"
+        )
+    )
+
+    assert offered == taken == (state == "open")

@@ -19,7 +19,7 @@ from market.core.errors import ValidationFailed
 from market.core.inputs import InputMode, read_input
 from market.organisations.models import Role
 from tests.factories import member
-from tests.fairs.factories import make_fair, make_programme, staff_actor
+from tests.fairs.factories import apply, make_fair, make_programme, staff_actor
 
 pytestmark = pytest.mark.django_db
 
@@ -30,12 +30,20 @@ def _client(user) -> Client:
     return client
 
 
+def _new_fair_key(client: Client) -> str:
+    """The one-time key the new-fair form was rendered with (a fair is created once per key)."""
+    page = client.get(reverse("frontend:fair-new")).content.decode()
+    return re.search(r'name="once_key" value="([\w-]+)"', page).group(1)
+
+
 def test_staff_create_a_fair_as_a_draft(alliance, staff_user):
     programme = make_programme()
     today = timezone.localdate()
-    response = _client(staff_user).post(
+    client = _client(staff_user)
+    response = client.post(
         reverse("frontend:fair-new"),
         {
+            "once_key": _new_fair_key(client),
             "name_vi": "Hội chợ Nông sản Phú Quốc",
             "venue": "Công viên Dương Đông",
             "province_code": "91",
@@ -54,9 +62,11 @@ def test_staff_create_a_fair_as_a_draft(alliance, staff_user):
 
 def test_bad_dates_are_explained_and_nothing_is_made(staff_user):
     today = timezone.localdate()
-    response = _client(staff_user).post(
+    client = _client(staff_user)
+    response = client.post(
         reverse("frontend:fair-new"),
         {
+            "once_key": _new_fair_key(client),
             "name_vi": "Hội chợ sai ngày",
             "venue": "Rạch Giá",
             "province_code": "91",
@@ -205,3 +215,20 @@ def test_a_budget_never_drops_below_what_is_committed_and_bad_input_changes_noth
         actor=staff, programme_id=programme.pk, spec=_spec({**PROGRAMME_FORM, "budget": "60.000.000 ₫"})
     ).value
     assert (saved.budget, saved.spent, saved.remaining) == (60_000_000, 60_000_000, 0)
+
+
+def test_the_booth_panel_offers_assigning_only_with_an_application_waiting(alliance, staff_user, cooperative):
+    """A free booth with no application waiting says so instead of an empty list and an Assign button that
+    can only be refused; once a cooperative applies, staff assign it from the panel."""
+    fair = make_fair(alliance, booths=1)
+    client = _client(staff_user)
+    url = reverse("frontend:fair-booth", args=[fair.slug, fair.booths.get().pk])
+
+    empty = client.get(url, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert 'data-action="assign"' not in empty
+    assert "Chưa có đơn đăng ký nào đang chờ xếp gian hàng." in empty
+
+    apply(cooperative, fair)
+    waiting = client.get(url, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert 'data-action="assign"' in waiting
+    assert "no-waiting-application" not in waiting

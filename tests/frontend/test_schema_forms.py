@@ -1,7 +1,7 @@
 """Page forms render from the command's schema and validate with it: one limit, one message, one parse."""
 
 import copy
-from datetime import date
+from datetime import date, time
 from decimal import Decimal
 
 from django import forms
@@ -142,3 +142,34 @@ def test_widgets_are_written_as_djangos_own_widgets_write_them():
     selected = str(SchemaForm({"province": "89"}, schema=Filters, choices=choices)["province"])
     assert '<option value="89" selected>An Giang &lt;&amp; “Châu Đốc”&gt;</option>' in selected
     assert selected.count(" selected") == 1
+
+
+class SlotsLike(serializers.Serializer):
+    opens = inputs.TimeInput(default=time(8, 0), label="Opens at")
+    minutes = inputs.IntegerInput(min_value=10, max_value=240, default=30, label="Minutes each")
+    fee = inputs.MoneyInput(default=1_500_000, label="Fee")
+    count = inputs.IntegerInput(min_value=1, max_value=40, default=6, label="How many")
+    zone = inputs.IdInput(required=False, allow_null=True, default=None, label="Zone")
+    tags = serializers.ListField(child=inputs.IdInput(), required=False, default=list, label="Tags")
+
+
+def test_a_new_form_shows_what_a_field_left_blank_is_stored_as():
+    """A blank field is stored as the schema's default, so the form shows it (in the person's format); the
+    page's own starting values come first, and a field that may be null (blank: None) shows nothing."""
+    with translation.override("vi"):
+        form = SchemaForm(schema=SlotsLike, initial={"count": 4})
+        assert 'value="08:00"' in str(form["opens"])
+        assert 'value="30"' in str(form["minutes"])
+        assert 'value="1.500.000"' in str(form["fee"])
+        assert 'value="4"' in str(form["count"])
+        assert "value=" not in str(form["zone"])
+        blank = SchemaForm(QueryDict("opens=&minutes=&fee=&count="), schema=SlotsLike)
+        assert blank.is_valid(), blank.errors
+        assert blank.cleaned_data == {
+            "opens": time(8, 0),
+            "minutes": 30,
+            "fee": 1_500_000,
+            "count": 6,
+            "zone": None,
+            "tags": [],
+        }

@@ -250,6 +250,15 @@
       openPanel(picker.value);
     });
   }
+  // A refused save, assignment or deletion answers 400/403/404/409 with the panel again: what was typed and why
+  // it was refused. htmx swaps only 2xx answers unless told, which left the old panel with no word of the error.
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    var status = event.detail.xhr.status;
+    if (event.detail.target && event.detail.target.id === "booth-panel" && status >= 400 && status < 500) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
   // The booth panel's forms answer with HX-Trigger: plan-changed when they changed something.
   document.body.addEventListener("plan-changed", function () {
     refresh(selected);

@@ -46,12 +46,17 @@ def fair_new(request: MemberRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            fair = services.fair_create(actor=request.actor, spec=inputs.FairSpec(**form.cleaned_data))
+            done = services.fair_create_once(
+                actor=request.actor, spec=inputs.FairSpec(**form.cleaned_data), once_key=posted_key(request.POST)
+            )
         except ApplicationError as error:
             form.add_service_errors(error)
         else:
-            messages.success(request, _("The fair is created as a draft: add a hall and draw its booths."))
-            return redirect("frontend:fair-plan-editor", fair.slug)
+            if done.replayed:
+                messages.success(request, _("This fair was already created; it was not created again."))
+            else:
+                messages.success(request, _("The fair is created as a draft: add a hall and draw its booths."))
+            return redirect("frontend:fair-plan-editor", done.value.slug)
     if form.is_bound:
         return invalid(request, "frontend/fairs/fair_new.html", {"form": form})
     return render(request, "frontend/fairs/fair_new.html", {"form": form})

@@ -3,8 +3,6 @@ badges with their QR codes."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import segno
 from django.contrib import messages
 from django.http import Http404, HttpResponse
@@ -14,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from fairs import inputs, policy, selectors, services
 from fairs.lifecycle import FAIR_TRANSITIONS, PLAN_PUBLIC_STATUSES
-from fairs.models import Badge, Fair
+from fairs.models import Fair
 from fairs.permissions import FAIRS_BADGES
 from fairs.plan_version import fair_page_versions
 from frontend.decorators import actor_required
@@ -89,14 +87,6 @@ def badges(request: MemberRequest, slug: str) -> HttpResponse:
     """The badges the actor may see (staff: all), one card each, printable on A6 and shown on a phone; an
     exhibitor's or buyer's owner or manager names the people who get badges of their own."""
     fair = fair_of(request, slug)
-    # A badge issued again shows the code it replaces (one join, not a query per card).
-    items = selectors.badges_for(actor=request.actor, fair=fair).select_related("replaces")
-    # By id last: a person's revoked badge comes before the one issued again to them.
-    if selectors.is_staff(request.actor):
-        items = items.order_by("kind", "organisation__name", "holder_name", "pk")
-    else:
-        items = items.order_by("holder_name", "pk")
-    may_name = request.actor.can(FAIRS_BADGES) and items.filter(holder_name="").exists()
     form = SchemaForm(request.POST if request.method == "POST" else None, schema=inputs.BadgePersonInput)
     if request.method == "POST" and form.is_valid():
         try:
@@ -106,61 +96,79 @@ def badges(request: MemberRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, _("Badge made for %(name)s.") % {"name": badge.holder_name})
             return redirect("frontend:fair-badges", fair.slug)
+    return _badges_page(request, fair, form=form, status=400 if form.errors else 200)
+
+
+def _badges_page(
+    request: MemberRequest,
+    fair: Fair,
+    *,
+    form: SchemaForm | None = None,
+    revoking: str = "",
+    revoke_form: SchemaForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The badges page; `revoking` names the card whose revoke form comes back with what was typed and why it
+    was refused."""
+    # A badge issued again shows the code it replaces (one join, not a query per card).
+    items = selectors.badges_for(actor=request.actor, fair=fair).select_related("replaces")
+    # By id last: a person's revoked badge comes before the one issued again to them.
+    if selectors.is_staff(request.actor):
+        items = items.order_by("kind", "organisation__name", "holder_name", "pk")
+    else:
+        items = items.order_by("holder_name", "pk")
     rows = [(badge, policy.badge_actions(actor=request.actor, badge=badge)) for badge in items[:500]]
+    # The organisation's own badge in force, which a person's badge hangs on (the service finds the same one).
+    mine = [b for b, _actions in rows if b.organisation_id == request.actor.organisation_id]
+    party = next((b for b in mine if not b.holder_name and not b.is_revoked), None)
     context = {
         "fair": fair,
         "rows": rows,
         # Revoked badges are listed but never printed: with none in force there is nothing to print, and the
         # page says so instead of offering to print a blank A6 sheet.
         "printable": sum(1 for badge, _actions in rows if not badge.is_revoked),
-        "form": form,
-        "may_name": may_name,
-        "revoke_form": SchemaForm(None, schema=inputs.BadgeRevokeInput),
+        "form": form or SchemaForm(schema=inputs.BadgePersonInput),
+        "may_name": request.actor.can(FAIRS_BADGES) and policy.person_badge_refusal(fair=fair, party=party) is None,
+        "revoking": revoking,
+        "revoke_form": revoke_form or SchemaForm(schema=inputs.BadgeRevokeInput),
     }
-    return render(request, "frontend/fairs/badges.html", context, status=400 if form.errors else 200)
-
-
-def _after_badge_step(request: MemberRequest, fair: Fair, step: Callable[[], Badge], done: str) -> HttpResponse:
-    """Revoking and issuing again from a badge's card: the service's refusal, or `done` (naming the badge the
-    step leaves by %(code)s and %(name)s), as a message on the badges page."""
-    try:
-        badge = step()
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, done % {"code": badge.code, "name": badge.display_name})
-    return redirect("frontend:fair-badges", fair.slug)
+    return render(request, "frontend/fairs/badges.html", context, status=status)
 
 
 @require_POST
 @actor_required()
 def badge_revoke(request: MemberRequest, slug: str, code: str) -> HttpResponse:
-    """Revoke a badge from its card on the badges page (the reason typed on the card)."""
+    """Revoke a badge from its card on the badges page (the reason typed on the card). A refusal shows the page
+    again with the reason as typed and the message on that card."""
     fair = fair_of(request, slug)
     form = SchemaForm(request.POST, schema=inputs.BadgeRevokeInput)
-    if not form.is_valid():
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    if form.is_valid():
+        reason = form.cleaned_data["reason"]
+        try:
+            badge = services.badge_revoke(actor=request.actor, fair_id=fair.pk, code=code, reason=reason)
+        except ApplicationError as error:
+            form.add_service_errors(error)
+            return _badges_page(request, fair, revoking=code, revoke_form=form, status=error.status_code)
+        done = _("Badge %(code)s of %(name)s revoked.")
+        messages.success(request, done % {"code": badge.code, "name": badge.display_name})
         return redirect("frontend:fair-badges", fair.slug)
-    reason = form.cleaned_data["reason"]
-    return _after_badge_step(
-        request,
-        fair,
-        lambda: services.badge_revoke(actor=request.actor, fair_id=fair.pk, code=code, reason=reason),
-        _("Badge %(code)s of %(name)s revoked."),
-    )
+    return _badges_page(request, fair, revoking=code, revoke_form=form, status=400)
 
 
 @require_POST
 @actor_required()
 def badge_reissue(request: MemberRequest, slug: str, code: str) -> HttpResponse:
-    """Issue a revoked badge again from its card: a new badge under a new code."""
+    """Issue a revoked badge again from its card: a new badge under a new code (a refusal: its message on the
+    badges page; there is nothing typed to keep)."""
     fair = fair_of(request, slug)
-    return _after_badge_step(
-        request,
-        fair,
-        lambda: services.badge_reissue(actor=request.actor, fair_id=fair.pk, code=code),
-        _("New badge %(code)s made for %(name)s."),
-    )
+    try:
+        badge = services.badge_reissue(actor=request.actor, fair_id=fair.pk, code=code)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        done = _("New badge %(code)s made for %(name)s.")
+        messages.success(request, done % {"code": badge.code, "name": badge.display_name})
+    return redirect("frontend:fair-badges", fair.slug)
 
 
 def badge_svg(payload: str) -> bytes:
