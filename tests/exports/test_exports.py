@@ -133,7 +133,7 @@ def test_nobody_else_reads_or_downloads_a_job(api, buying, placed, buyer, other_
     [
         ({"date_from": "2026-03-10", "date_to": "2026-03-09"}, "date_to", "The end date is before the start date."),
         ({"status": "lost_at_sea"}, "status", "Choose one of: placed"),
-        ({"date_from": "2020-01-01", "date_to": "2026-01-01"}, "date_to", "Export at most 1096 days at a time."),
+        ({"date_from": "2020-01-01", "date_to": "2026-01-01"}, "date_to", "Export at most 1,096 days at a time."),
         ({"kind": "spaceships"}, "kind", "Choose one of the options."),
         ({"file_format": "pdf"}, "file_format", "Choose one of the options."),
     ],

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -203,14 +204,15 @@ def test_a_search_answers_its_own_matches_beside_the_kept_directory(staff: Clien
 
 
 def exhibitors(alliance: Organisation, fair: Fair, count: int) -> None:
-    """`count` more approved exhibitors with a booth each, two showcased products each."""
+    """`count` more approved exhibitors with a booth each (in a row of their own at the hall's back: booths may not
+    overlap), two showcased products each."""
     for n in range(count):
         code = f"B-{n:02d}"
         services.booth_create(
             actor=staff_actor(alliance),
             fair_id=fair.pk,
             hall_id=hall_of(fair).pk,
-            spec=replace(booth_spec_of(booth(fair, "A-03")), code=code),
+            spec=replace(booth_spec_of(booth(fair, "A-03")), code=code, x=Decimal(n * 4), y=Decimal(36)),
         )
         cooperative = OrganisationFactory(name=f"HTX Mẫu {n}")
         products = [make_product(cooperative, name=f"Sản phẩm {n}-{i}").pk for i in range(2)]

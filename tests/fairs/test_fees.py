@@ -185,7 +185,7 @@ def test_plan_csv_import_is_all_or_nothing(alliance):
 
     assert run(good) == {"created": 5, "updated": 0}
     assert fair.booths.filter(cold_storage=True).count() == 3
-    bad = good.replace("B-03,standard,12", "B-03,standard,999").replace("B-05", "B-06")
+    bad = good.replace("B-03,standard,12", "B-03,standard,999").replace("B-05,standard,20", "B-06,standard,24")
     with pytest.raises(ValidationFailed) as error:
         run(bad)
     assert list(error.value.fields) == ["line 4"]
