@@ -204,9 +204,7 @@ def contract_draft(
         raise ValidationFailed(fields={"counterparty": [_("Choose a verified organisation on the other side.")]})
     buyer, cooperative = (own, counterparty) if actor.is_buyer else (counterparty, own)
     terms = _normalised(terms)
-    product, areas = _check_terms(
-        terms=terms, buyer=buyer, cooperative=cooperative, unit=None, season_year=season_year
-    )
+    product, areas = _check_terms(terms=terms, buyer=buyer, cooperative=cooperative, unit=None, season_year=season_year)
     contract = LinkageContract.objects.create(
         title=title,
         buyer=buyer,

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from django.test import Client
@@ -100,8 +99,8 @@ def test_the_terms_page_refuses_a_price_typed_with_zeros_too_many_and_keeps_it(p
         "counterparty": cooperative.pk, "title": "Lúa", "season_kind": "year", "season_year": str(today.year),
         "product": product.pk,
         "grade_spec": "Lúa", "committed_quantity": "1.000", "delivery_place": "Nhà máy", "delivery_province_code": "91",
-        "price_rule": "fixed", "base_price": "70.000.000.000", "deposit": "600.000.000.000", "starts_on": today.isoformat(),
-        "ends_on": today.isoformat(),
+        "price_rule": "fixed", "base_price": "70.000.000.000", "deposit": "600.000.000.000",
+        "starts_on": today.isoformat(), "ends_on": today.isoformat(),
     }  # fmt: skip
     page = client.post(reverse("frontend:linkage-contract-new") + f"?with={cooperative.pk}", data).content.decode()
     assert 'value="70.000.000.000"' in page
@@ -157,8 +156,14 @@ def test_the_largest_legal_contract_fully_delivered_fits_every_sum(api, processo
         # ranges that share values: 16–17 % would be counted twice
         ([("moisture", "14", "17", "weight"), ("moisture", "16", "20", "weight")], 1),
         # an open-ended band swallows a later one
-        ([("impurities", "2", None, "weight"), ("moisture", "14", None, "weight"), ("impurities", "5", "8", "weight")],
-         2),
+        (
+            [
+                ("impurities", "2", None, "weight"),
+                ("moisture", "14", None, "weight"),
+                ("impurities", "5", "8", "weight"),
+            ],
+            2,
+        ),
         # density: lower is worse; 550 down to 500 and 520 down to 480 share 500–520
         ([("density", "550", "500", "price"), ("density", "520", "480", "price")], 1),
     ],

@@ -110,7 +110,8 @@ def test_prices_and_weights_past_any_real_intake_are_refused_by_the_api_and_the_
     client = Client(headers={"Accept-Language": "en"})
     client.force_login(world.owner.user)
     over_price = {"category": world.rice.pk, "grade": "Loại 3", "price_per_kg": MAX_UNIT_PRICE + 1}
-    response = client.post(f"/api/v1/supply/seasons/{world.season.pk}/prices/", over_price, content_type="application/json")
+    prices = f"/api/v1/supply/seasons/{world.season.pk}/prices/"
+    response = client.post(prices, over_price, content_type="application/json")
     assert response.status_code == 400
     assert "at most 10,000,000,000" in response.json()["error"]["fields"]["price_per_kg"][0]
     intake = {
