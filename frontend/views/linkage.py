@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -40,6 +41,7 @@ from linkage.models import (
 )
 from linkage.permissions import LINKAGE_NEGOTIATE, LINKAGE_VIEW, REFERENCE_PRICE_PUBLISH
 from linkage.policy import (
+    CONTRACT_POLICY,
     CallOffAction,
     ContractAction,
     advance_actions,
@@ -518,30 +520,44 @@ def contract_command(request: MemberRequest, contract_id: int, command: str) -> 
     return _back(contract_id)
 
 
-# The verbs posted by a form of the contract page: its form (PAGE_FORMS) and the page's part it goes back to.
+@dataclass(frozen=True)
+class _FormCommand:
+    form: str  # its key in PAGE_FORMS and in the page's context
+    anchor: str  # the part of the page it goes back to
+    action: ContractAction  # what the page offers it as
+
+
+# The verbs posted by a form of the contract page.
 FORM_COMMANDS = {
-    "call-off": ("call_off_form", "call-offs"),
-    "advance": ("advance_form", "advances"),
-    "force-majeure": ("force_majeure_form", "force-majeure"),
-    "dispute": ("dispute_form", "disputes"),
-    "terminate": ("reason_form", ""),
+    "call-off": _FormCommand("call_off_form", "call-offs", ContractAction.ADD_CALL_OFF),
+    "advance": _FormCommand("advance_form", "advances", ContractAction.RECORD_ADVANCE),
+    "force-majeure": _FormCommand("force_majeure_form", "force-majeure", ContractAction.DECLARE_FORCE_MAJEURE),
+    "dispute": _FormCommand("dispute_form", "disputes", ContractAction.OPEN_DISPUTE),
+    "terminate": _FormCommand("reason_form", "", ContractAction.TERMINATE),
 }
 
 
 def _form_command(request: MemberRequest, contract_id: int, command: str) -> HttpResponse:
     """A command typed into one of the contract page's forms. Input that is not right, or that the service
-    refuses (over the volume, past the advances' ceiling, a state that changed), comes back on the page with
-    what was typed and the error next to its field (400), never a redirect that empties the form."""
-    name, anchor = FORM_COMMANDS[command]
-    form = PAGE_FORMS[name](_contract(request, contract_id), request.POST, request.FILES)
+    refuses (over the volume, past the advances' ceiling), comes back on the page with what was typed and the
+    error next to its field (400), never a redirect that empties the form. A command the page does not offer
+    this person now (their role, or the contract moved on) has no form on their page: why, at the top."""
+    spec = FORM_COMMANDS[command]
+    contract = _contract(request, contract_id)
+    try:
+        CONTRACT_POLICY.authorize(actor=request.actor, obj=contract, action=spec.action)
+    except ApplicationError as error:
+        _fail(request, error)
+        return _back(contract_id)
+    form = PAGE_FORMS[spec.form](contract, request.POST, request.FILES)
     if form.is_valid():
         try:
             _run_form_command(request, contract_id, command, form.cleaned_data)
         except ApplicationError as error:
             form.add_service_errors(error)
         else:
-            return _back(contract_id, anchor)
-    return _detail_page(request, contract_id, bound={name: form})
+            return _back(contract_id, spec.anchor)
+    return _detail_page(request, contract_id, bound={spec.form: form})
 
 
 def _run_form_command(request: MemberRequest, contract_id: int, command: str, fields: dict[str, Any]) -> None:
