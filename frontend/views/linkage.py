@@ -563,8 +563,11 @@ def _form_command(request: MemberRequest, contract_id: int, command: str) -> Htt
 def _run_form_command(request: MemberRequest, contract_id: int, command: str, fields: dict[str, Any]) -> None:
     actor = request.actor
     if command == "call-off":
-        call_off = services.call_off_add(actor=actor, contract_id=contract_id, **fields)
-        messages.success(request, _("Call-off #%(number)s added.") % {"number": call_off.number})
+        added = services.call_off_add_once(actor=actor, key=posted_key(request.POST), contract_id=contract_id, **fields)
+        if added.replayed:
+            messages.info(request, _("This call-off was already added; it was not added again."))
+        else:
+            messages.success(request, _("Call-off #%(number)s added.") % {"number": added.value.number})
     elif command == "advance":
         done = services.advance_record(
             actor=actor, contract_id=contract_id, kind=AdvanceKind(fields["kind"]),

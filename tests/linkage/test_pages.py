@@ -234,7 +234,7 @@ def test_what_the_service_refuses_comes_back_on_the_form_with_what_was_typed(cli
     _login(client, contract.buyer)
     url = reverse("frontend:linkage-contract-command", args=[contract.pk, "call-off"])
     due = (timezone.localdate() + timedelta(days=3)).strftime("%d/%m/%Y")
-    response = client.post(url, {"co-due_on": due, "co-quantity": "2.000 tấn", "co-place": "on"})
+    response = client.post(url, {"co-due_on": due, "co-quantity": "2.000 tấn", "co-place": "on", FIELD_NAME: new_key()})
     assert response.status_code == 400
     html = response.content.decode()
     assert 'value="2.000 tấn"' in html
@@ -250,3 +250,21 @@ def test_what_the_service_refuses_comes_back_on_the_form_with_what_was_typed(cli
     assert 'value="Phân NPK 20-20-15, 40 tấn"' in html
     assert "200.000.000" in html.split('id="advance-value_error"')[1][:300]
     assert not contract.advances.exists()
+
+
+def test_a_call_off_form_sent_twice_adds_and_orders_one_call_off(client, contract):
+    """A double click on "Add" (or a retry after a lost answer) added two call-offs and placed two orders."""
+    _login(client, contract.buyer)
+    url = reverse("frontend:linkage-contract-command", args=[contract.pk, "call-off"])
+    due = (timezone.localdate() + timedelta(days=3)).strftime("%d/%m/%Y")
+    form = {"co-due_on": due, "co-quantity": "25 tấn", "co-place": "on", FIELD_NAME: new_key()}
+    assert client.post(url, form).status_code == 302
+    again = client.post(url, form, follow=True)
+    assert "không thêm lại" in again.content.decode()
+    placed = contract.call_offs.exclude(status="planned")
+    assert [(c.quantity, c.order is not None) for c in placed] == [(D(25_000), True)]
+    contract.refresh_from_db()
+    assert contract.called_quantity == D(25_000)
+    # A new form (a fresh key) adds another.
+    assert client.post(url, {**form, FIELD_NAME: new_key()}).status_code == 302
+    assert contract.call_offs.exclude(status="planned").count() == 2
