@@ -183,6 +183,7 @@ class SchemaForm(forms.Form):
         choices: Mapping[str, Choices] | None = None,
         exclude: Iterable[str] = (),
         prefix: str | None = None,
+        auto_id: str = "id_%s",
     ) -> None:
         self.schema = schema or self.schema
         self.schema_context = dict(context or {})
@@ -196,7 +197,8 @@ class SchemaForm(forms.Form):
         # A value picked from choices is shown as its option's value (commune 30850, never "30.850" typed-style).
         shown = {name: getattr(v, "value", v) if name in (choices or {}) else display_value(self.schema_fields[name], v)
                  for name, v in starting.items() if name in self.schema_fields}  # fmt: skip
-        super().__init__(data=data, files=files, initial=shown, prefix=prefix)
+        # `auto_id`: the ids of a form that shares a page with another having the same field names.
+        super().__init__(data=data, files=files, initial=shown, prefix=prefix, auto_id=auto_id)
         for name, field in self.schema_fields.items():
             if isinstance(field, serializers.BaseSerializer | serializers.ListField) and name not in (choices or {}):
                 continue  # nested rows (price tiers…) are laid out by their page

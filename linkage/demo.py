@@ -228,7 +228,7 @@ def _rice(context: DemoContext, today: date) -> None:
     )
     contract = _contract(
         buyer=processor, cooperative=tanhiep, title="Lúa Đông Xuân – cánh đồng lớn Kênh 8 (200 ha)",
-        season=SeasonKind.WINTER_SPRING, year=today.year + (1 if today.month >= 9 else 0), terms=terms,
+        season=SeasonKind.WINTER_SPRING, year=terms.ends_on.year, terms=terms,
     )  # fmt: skip
     if contract is None:
         return

@@ -7,10 +7,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
+from catalog.pricing import MAX_UNIT_PRICE
 from linkage.grading import Band, DeliveryDetails
 from linkage.models import (
     LOWER_IS_WORSE,
@@ -28,6 +30,18 @@ from market.core.offline import SyncInput
 from market.core.quantity import Unit
 
 MAX_MEASURE = Decimal(10_000)
+MAX_TOLERANCE = Decimal(50)
+MAX_PREMIUM = 1_000_000  # đồng per unit over (or under) the reference price
+# The most a contract commits (in its unit). What the processor owes is bounded by the volume that may be called
+# (this plus the tolerance) at the highest unit price a rule can give (a floor, or a reference price plus the
+# premium): 750 million units at 10.001 billion đồng is 7.5 × 10^18 đồng, inside the 64-bit columns that add the
+# deliveries up (LinkageContract.delivered_value, Delivery.amount) and so the statement's sums. 500 million kg is
+# half a million tonnes: ten times the largest large-field contract of the delta.
+MAX_COMMITTED_QUANTITY = Decimal(500_000_000)
+# A deposit, the advances' ceiling and one advance are a share of what a contract is worth: the largest
+# large-field contracts (tens of thousands of tonnes of paddy) are worth a few hundred billion đồng, so 500
+# billion is past any of them, while a typo of three zeros too many (999 billion was accepted) is refused.
+MAX_CONTRACT_SUM = 500_000_000_000
 
 
 class GradingRuleInput(serializers.Serializer):
@@ -77,10 +91,12 @@ class TermsInput(serializers.Serializer):
         help_text=gettext_lazy("Variety, grade and the standard the goods meet, as the contract states them."),
     )
     committed_quantity = inputs.QuantityInput(
-        label=gettext_lazy("Committed volume"), help_text=gettext_lazy("In the product's unit.")
+        max_value=MAX_COMMITTED_QUANTITY,
+        label=gettext_lazy("Committed volume"),
+        help_text=gettext_lazy("In the product's unit."),
     )
     tolerance_percent = inputs.DecimalInput(
-        places=2, max_value=50, label=gettext_lazy("Tolerance (± %)"), required=False, default=Decimal(0)
+        places=2, max_value=MAX_TOLERANCE, label=gettext_lazy("Tolerance (± %)"), required=False, default=Decimal(0)
     )
     areas = serializers.ListField(
         child=inputs.IdInput(), required=False, default=list, label=gettext_lazy("Raw-material areas")
@@ -90,14 +106,15 @@ class TermsInput(serializers.Serializer):
     price_rule = inputs.ChoiceInput(PriceRule, label=gettext_lazy("Price rule"))
     base_price = inputs.MoneyInput(
         min_value=1,
+        max_value=MAX_UNIT_PRICE,
         required=False,
         allow_null=True,
         label=gettext_lazy("Fixed or floor price per unit"),
         help_text=gettext_lazy("The fixed price, or the floor the price never goes below."),
     )
     premium = inputs.MoneyInput(
-        min_value=-1_000_000,
-        max_value=1_000_000,
+        min_value=-MAX_PREMIUM,
+        max_value=MAX_PREMIUM,
         required=False,
         default=0,
         label=gettext_lazy("Premium over the reference price"),
@@ -107,8 +124,9 @@ class TermsInput(serializers.Serializer):
     payment_days = inputs.IntegerInput(
         max_value=180, required=False, default=7, label=gettext_lazy("Days to pay after delivery")
     )
-    deposit = inputs.MoneyInput(required=False, default=0, label=gettext_lazy("Deposit"))
+    deposit = inputs.MoneyInput(max_value=MAX_CONTRACT_SUM, required=False, default=0, label=gettext_lazy("Deposit"))
     advance_limit = inputs.MoneyInput(
+        max_value=MAX_CONTRACT_SUM,
         required=False,
         default=0,
         label=gettext_lazy("Input advances up to"),
@@ -127,6 +145,9 @@ class TermsInput(serializers.Serializer):
         errors: dict[str, list[str]] = {}
         if attrs["ends_on"] < attrs["starts_on"]:
             errors["ends_on"] = [_("The term must end on or after its first day.")]
+        elif attrs["ends_on"] < timezone.localdate():
+            errors["ends_on"] = [_("The term is wholly in the past: it must end today or later.")]
+        errors.update(_overlapping_bands(attrs.get("grading") or []))
         rule = attrs["price_rule"]
         if rule in (PriceRule.FIXED, PriceRule.HIGHER_OF) and not attrs.get("base_price"):
             errors["base_price"] = [_("Enter the fixed or floor price.")]
@@ -138,6 +159,34 @@ class TermsInput(serializers.Serializer):
         if errors:
             raise serializers.ValidationError(errors)
         return attrs
+
+
+def _band_range(row: dict[str, Any]) -> tuple[Decimal, Decimal]:
+    """The values a band counts points over, low to high: from its threshold towards worse, to its limit."""
+    unbounded = Decimal("Infinity")
+    if row["measure"] in LOWER_IS_WORSE:
+        return (row["limit"] if row.get("limit") is not None else -unbounded, row["threshold"])
+    return (row["threshold"], row["limit"] if row.get("limit") is not None else unbounded)
+
+
+def _overlapping_bands(rows: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Bands of one measure and one effect add up: two that share values would count a point twice (a duplicate
+    band is the plainest case). Bands that meet at a value (14–17 % and 17–20 %) do not overlap. A weight band
+    and a price band on the same measure are two different deductions and may cover the same values."""
+    errors: dict[str, list[str]] = {}
+    for index, row in enumerate(rows):
+        low, high = _band_range(row)
+        for earlier, other in enumerate(rows[:index]):
+            if (other["measure"], other["effect"]) != (row["measure"], row["effect"]):
+                continue
+            other_low, other_high = _band_range(other)
+            if max(low, other_low) < min(high, other_high):
+                errors[f"grading.{index}.threshold"] = [
+                    _("This band overlaps band %(row)s of the same measure: each value is counted by one band.")
+                    % {"row": earlier + 1}
+                ]
+                break
+    return errors
 
 
 class ContractDraftInput(TermsInput):
@@ -246,7 +295,7 @@ class AdvanceInput(serializers.Serializer):
     kind = inputs.ChoiceInput(AdvanceKind, label=gettext_lazy("Kind"))
     description = inputs.TextInput(max_length=300, label=gettext_lazy("What was supplied"))
     supplied_on = inputs.DateInput(label=gettext_lazy("Supplied on"))
-    value = inputs.MoneyInput(min_value=1, label=gettext_lazy("Value"))
+    value = inputs.MoneyInput(min_value=1, max_value=MAX_CONTRACT_SUM, label=gettext_lazy("Value"))
 
 
 class ForceMajeureInput(serializers.Serializer):
@@ -309,7 +358,7 @@ class ReferenceSeriesInput(serializers.Serializer):
 
 class ReferencePriceInput(serializers.Serializer):
     effective_on = inputs.DateInput(label=gettext_lazy("In force from"))
-    price = inputs.MoneyInput(min_value=1, label=gettext_lazy("Price per unit"))
+    price = inputs.MoneyInput(min_value=1, max_value=MAX_UNIT_PRICE, label=gettext_lazy("Price per unit"))
     note = inputs.TextInput(max_length=300, required=False, label=gettext_lazy("Note"))
 
 

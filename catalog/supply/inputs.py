@@ -16,6 +16,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalog.inputs import LotCodeInput
+from catalog.pricing import MAX_UNIT_PRICE
 from catalog.supply import geometry
 from catalog.supply.models import MemberKind
 from market.core.errors import ValidationFailed
@@ -33,6 +34,11 @@ from market.core.offline import SyncInput
 
 KG = {"unit": "kg"}  # the schema context of every weight field here
 MAX_HECTARES = Decimal("999999.9999")
+# One household's delivery: a boat or a lorry of paddy carries tens of tonnes, a household's whole season a few
+# hundred; a thousand tonnes is past any of them (a weight typed in grams is caught). With the price per kg at
+# most the catalogue's MAX_UNIT_PRICE, one intake is owed at most 10^16 đồng, and the statement adds these up
+# in Python's exact integers, never in a column.
+MAX_INTAKE_KG = Decimal(1_000_000)
 
 
 def _percent(label: StrOrPromise) -> DecimalInput:
@@ -123,7 +129,7 @@ class SeasonPriceInput(serializers.Serializer):
     grade = TextInput(
         max_length=40, required=False, label=_("Grade"), help_text=_("Leave empty for the price of any other grade.")
     )
-    price_per_kg = MoneyInput(min_value=1, label=_("Price per kg"))
+    price_per_kg = MoneyInput(min_value=1, max_value=MAX_UNIT_PRICE, label=_("Price per kg"))
 
 
 class HouseholdInput(serializers.Serializer):
@@ -164,7 +170,9 @@ class IntakeInput(serializers.Serializer):
     plot = IdInput(label=_("Plot"))
     household = IdInput(label=_("Household"))
     received_on = DateInput(label=_("Received on"))
-    weight_kg = QuantityInput(label=_("Weight (kg)"), help_text=_("Net weight on the scale, e.g. 1.250,5"))
+    weight_kg = QuantityInput(
+        max_value=MAX_INTAKE_KG, label=_("Weight (kg)"), help_text=_("Net weight on the scale, e.g. 1.250,5")
+    )
     grade = TextInput(max_length=40, required=False, label=_("Grade"))
     moisture_percent = _percent(_("Moisture (%)"))
     impurity_percent = _percent(_("Impurities (%)"))
@@ -173,6 +181,7 @@ class IntakeInput(serializers.Serializer):
     )
     unit_price = MoneyInput(
         min_value=1,
+        max_value=MAX_UNIT_PRICE,
         required=False,
         allow_null=True,
         label=_("Price per kg for this intake"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -29,6 +30,7 @@ from frontend.schema_forms import SchemaForm
 from linkage import inputs, selectors, services
 from linkage.models import (
     AdvanceKind,
+    CallOffStatus,
     ClauseTemplate,
     ContractStatus,
     Effect,
@@ -39,6 +41,7 @@ from linkage.models import (
 )
 from linkage.permissions import LINKAGE_NEGOTIATE, LINKAGE_VIEW, REFERENCE_PRICE_PUBLISH
 from linkage.policy import (
+    CONTRACT_POLICY,
     CallOffAction,
     ContractAction,
     advance_actions,
@@ -390,6 +393,43 @@ def contract_detail(request: MemberRequest, contract_id: int) -> HttpResponse:
     return _detail_page(request, contract_id)
 
 
+# The contract page's forms, unbound or bound to what was posted. Several share field names (kind, description,
+# starts_on…): each has its own ids (`auto_id`, or the call-off form's prefix) so that no id repeats on the page.
+def _call_off_form(contract: LinkageContract, data: Any = None, files: Any = None) -> SchemaForm:
+    return SchemaForm(
+        data, schema=inputs.CallOffInput, context={"unit": contract.unit}, initial={"place": True}, prefix="co"
+    )
+
+
+def _advance_form(contract: LinkageContract, data: Any = None, files: Any = None) -> SchemaForm:
+    initial = {"supplied_on": timezone.localdate()}
+    return SchemaForm(data, schema=inputs.AdvanceInput, initial=initial, auto_id="advance-%s")
+
+
+def _force_majeure_form(contract: LinkageContract, data: Any = None, files: Any = None) -> SchemaForm:
+    initial = {"starts_on": timezone.localdate()}
+    return SchemaForm(data, files, schema=inputs.ForceMajeureInput, initial=initial, auto_id="fm-%s")
+
+
+def _dispute_form(contract: LinkageContract, data: Any = None, files: Any = None) -> SchemaForm:
+    # The call-offs the page lists (a dropped one is no more the subject of a dispute).
+    call_offs = [(c.pk, f"#{c.number}") for c in contract.call_offs.all() if c.status != CallOffStatus.CANCELLED]
+    return SchemaForm(data, schema=inputs.DisputeInput, choices={"call_off": call_offs}, auto_id="dispute-%s")
+
+
+def _reason_form(contract: LinkageContract, data: Any = None, files: Any = None) -> SchemaForm:
+    return SchemaForm(data, schema=inputs.TerminationInput, auto_id="terminate-%s")
+
+
+PAGE_FORMS = {
+    "call_off_form": _call_off_form,
+    "advance_form": _advance_form,
+    "force_majeure_form": _force_majeure_form,
+    "dispute_form": _dispute_form,
+    "reason_form": _reason_form,
+}
+
+
 def _detail_page(request: MemberRequest, contract_id: int, bound: dict[str, SchemaForm] | None = None) -> HttpResponse:
     """The contract's page; `bound`: a form posted from it that is not right, shown again with what was typed
     and its errors next to its fields."""
@@ -418,18 +458,7 @@ def _detail_page(request: MemberRequest, contract_id: int, bound: dict[str, Sche
             "events": [(e, force_majeure_actions(actor=actor, event=e)) for e in contract.force_majeure.all()],
             "disputes": [(d, dispute_actions(actor=actor, dispute=d)) for d in contract.disputes.all()],
             "history": contract.events.all(),
-            "call_off_form": SchemaForm(
-                schema=inputs.CallOffInput, context={"unit": contract.unit}, initial={"place": True}, prefix="co"
-            ),
-            "advance_form": SchemaForm(schema=inputs.AdvanceInput, initial={"supplied_on": timezone.localdate()}),
-            "force_majeure_form": SchemaForm(
-                schema=inputs.ForceMajeureInput, initial={"starts_on": timezone.localdate()}
-            ),
-            "dispute_form": SchemaForm(
-                schema=inputs.DisputeInput,
-                choices={"call_off": [(r.call_off.pk, f"#{r.call_off.number}") for r in progress.rows]},
-            ),
-            "reason_form": SchemaForm(schema=inputs.TerminationInput),
+            **{name: page_form(contract) for name, page_form in PAGE_FORMS.items()},
             "is_buyer": actor.organisation_id == contract.buyer_id,
             **(bound or {}),
         },
@@ -464,8 +493,9 @@ def _posted(request: MemberRequest, schema: type[serializers.Serializer], **cont
 def contract_command(request: MemberRequest, contract_id: int, command: str) -> HttpResponse:
     """One POST endpoint per contract verb (sign, reopen, discard, terminate, close, call-off, advance,
     force majeure, dispute); the service authorises."""
+    if command in FORM_COMMANDS:
+        return _form_command(request, contract_id, command)
     actor = request.actor
-    anchor = ""
     try:
         if command == "sign":
             fields = _posted(request, inputs.SignInput)
@@ -480,63 +510,90 @@ def contract_command(request: MemberRequest, contract_id: int, command: str) -> 
         elif command == "discard":
             services.version_discard(actor=actor, contract_id=contract_id)
             messages.success(request, _("The draft was discarded."))
-        elif command == "terminate":
-            fields = _posted(request, inputs.TerminationInput)
-            if fields is not None:
-                services.contract_terminate(actor=actor, contract_id=contract_id, reason=fields["reason"])
-                messages.success(request, _("The contract is terminated."))
         elif command == "close":
             services.contract_close(actor=actor, contract_id=contract_id)
             messages.success(request, _("The contract is closed."))
-        elif command == "call-off":
-            anchor = "call-offs"
-            unit = _contract(request, contract_id).unit
-            form = SchemaForm(request.POST, schema=inputs.CallOffInput, context={"unit": unit}, prefix="co")
-            if not form.is_valid():
-                return _detail_page(request, contract_id, bound={"call_off_form": form})
-            call_off = services.call_off_add(actor=actor, contract_id=contract_id, **form.cleaned_data)
-            messages.success(request, _("Call-off #%(number)s added.") % {"number": call_off.number})
-        elif command == "advance":
-            anchor = "advances"
-            form = SchemaForm(request.POST, schema=inputs.AdvanceInput)
-            if not form.is_valid():
-                return _detail_page(request, contract_id, bound={"advance_form": form})
-            fields = form.cleaned_data
-            done = services.advance_record(
-                actor=actor, contract_id=contract_id, kind=AdvanceKind(fields["kind"]),
-                description=fields["description"], supplied_on=fields["supplied_on"], value=fields["value"],
-                once_key=posted_key(request.POST),
-            )  # fmt: skip
-            if done.replayed:
-                messages.info(request, _("This input advance was already recorded; it was not recorded again."))
-            else:
-                messages.success(request, _("Input advance recorded."))
-        elif command == "force-majeure":
-            anchor = "force-majeure"
-            form = SchemaForm(request.POST, request.FILES, schema=inputs.ForceMajeureInput)
-            if not form.is_valid():
-                return _detail_page(request, contract_id, bound={"force_majeure_form": form})
-            fields = form.cleaned_data
-            services.force_majeure_declare(
-                actor=actor, contract_id=contract_id, kind=HazardKind(fields["kind"]),
-                starts_on=fields["starts_on"], ends_on=fields.get("ends_on"),
-                description=fields["description"], evidence=fields["evidence"],
-            )  # fmt: skip
-            messages.success(request, _("Force majeure declared; the other party is told."))
-        elif command == "dispute":
-            anchor = "disputes"
-            fields = _posted(request, inputs.DisputeInput)
-            if fields is not None:
-                services.dispute_open(
-                    actor=actor, contract_id=contract_id, subject=fields["subject"], text=fields["text"],
-                    call_off_id=fields.get("call_off"),
-                )  # fmt: skip
-                messages.success(request, _("Dispute opened; the other party is told."))
         else:
             raise Http404()
     except ApplicationError as error:
         _fail(request, error)
-    return _back(contract_id, anchor)
+    return _back(contract_id)
+
+
+@dataclass(frozen=True)
+class _FormCommand:
+    form: str  # its key in PAGE_FORMS and in the page's context
+    anchor: str  # the part of the page it goes back to
+    action: ContractAction  # what the page offers it as
+
+
+# The verbs posted by a form of the contract page.
+FORM_COMMANDS = {
+    "call-off": _FormCommand("call_off_form", "call-offs", ContractAction.ADD_CALL_OFF),
+    "advance": _FormCommand("advance_form", "advances", ContractAction.RECORD_ADVANCE),
+    "force-majeure": _FormCommand("force_majeure_form", "force-majeure", ContractAction.DECLARE_FORCE_MAJEURE),
+    "dispute": _FormCommand("dispute_form", "disputes", ContractAction.OPEN_DISPUTE),
+    "terminate": _FormCommand("reason_form", "", ContractAction.TERMINATE),
+}
+
+
+def _form_command(request: MemberRequest, contract_id: int, command: str) -> HttpResponse:
+    """A command typed into one of the contract page's forms. Input that is not right, or that the service
+    refuses (over the volume, past the advances' ceiling), comes back on the page with what was typed and the
+    error next to its field (400), never a redirect that empties the form. A command the page does not offer
+    this person now (their role, or the contract moved on) has no form on their page: why, at the top."""
+    spec = FORM_COMMANDS[command]
+    contract = _contract(request, contract_id)
+    try:
+        CONTRACT_POLICY.authorize(actor=request.actor, obj=contract, action=spec.action)
+    except ApplicationError as error:
+        _fail(request, error)
+        return _back(contract_id)
+    form = PAGE_FORMS[spec.form](contract, request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            _run_form_command(request, contract_id, command, form.cleaned_data)
+        except ApplicationError as error:
+            form.add_service_errors(error)
+        else:
+            return _back(contract_id, spec.anchor)
+    return _detail_page(request, contract_id, bound={spec.form: form})
+
+
+def _run_form_command(request: MemberRequest, contract_id: int, command: str, fields: dict[str, Any]) -> None:
+    actor = request.actor
+    if command == "call-off":
+        added = services.call_off_add_once(actor=actor, key=posted_key(request.POST), contract_id=contract_id, **fields)
+        if added.replayed:
+            messages.info(request, _("This call-off was already added; it was not added again."))
+        else:
+            messages.success(request, _("Call-off #%(number)s added.") % {"number": added.value.number})
+    elif command == "advance":
+        done = services.advance_record(
+            actor=actor, contract_id=contract_id, kind=AdvanceKind(fields["kind"]),
+            description=fields["description"], supplied_on=fields["supplied_on"], value=fields["value"],
+            once_key=posted_key(request.POST),
+        )  # fmt: skip
+        if done.replayed:
+            messages.info(request, _("This input advance was already recorded; it was not recorded again."))
+        else:
+            messages.success(request, _("Input advance recorded."))
+    elif command == "force-majeure":
+        services.force_majeure_declare(
+            actor=actor, contract_id=contract_id, kind=HazardKind(fields["kind"]),
+            starts_on=fields["starts_on"], ends_on=fields.get("ends_on"),
+            description=fields["description"], evidence=fields["evidence"],
+        )  # fmt: skip
+        messages.success(request, _("Force majeure declared; the other party is told."))
+    elif command == "dispute":
+        services.dispute_open(
+            actor=actor, contract_id=contract_id, subject=fields["subject"], text=fields["text"],
+            call_off_id=fields.get("call_off"),
+        )  # fmt: skip
+        messages.success(request, _("Dispute opened; the other party is told."))
+    else:
+        services.contract_terminate(actor=actor, contract_id=contract_id, reason=fields["reason"])
+        messages.success(request, _("The contract is terminated."))
 
 
 @actor_required()

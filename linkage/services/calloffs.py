@@ -27,6 +27,7 @@ from linkage.services.common import (
     record_event,
 )
 from market.core.errors import Conflict, ValidationFailed
+from market.core.once import Once, once
 from market.core.parsing import format_date, format_decimal
 from market.organisations.permissions import Actor
 from market.payments.services import placed_again_on_reference_collision
@@ -121,6 +122,24 @@ def call_off_add(*, actor: Actor, contract_id: int, due_on: date, quantity: Deci
         release_cancelled_orders(contract, actor=actor)
         _place(contract, call_off, actor=actor)
     return call_off
+
+
+def call_off_add_once(
+    *, actor: Actor, key: str, contract_id: int, due_on: date, quantity: Decimal, place: bool
+) -> Once[CallOff]:
+    """call_off_add under the key of the form it was typed in: the form sent twice (a double click on "Add", a
+    retry after a lost answer) adds one call-off, and orders it once; the second send answers with the first."""
+    done = once(
+        action="linkage.call_off_added",
+        key=key,
+        actor=actor,
+        model=CallOff,
+        make=lambda: call_off_add(actor=actor, contract_id=contract_id, due_on=due_on, quantity=quantity, place=place),
+    )
+    first = done.value
+    if (first.contract_id, first.due_on, first.quantity) != (contract_id, due_on, quantity):
+        raise Conflict(_("This form was already sent for another call-off: reload the page."), code="key_reused")
+    return done
 
 
 @placed_again_on_reference_collision

@@ -53,7 +53,7 @@ from linkage.services.common import (
 )
 from linkage.terms import Clause, Terms, terms_of
 from market.core.errors import Conflict, ValidationFailed
-from market.core.parsing import format_decimal
+from market.core.parsing import format_date, format_decimal
 from market.core.quantity import UNIT_SYMBOLS
 from market.integrations.registry import emit_event
 from market.notifications.services import notify
@@ -73,10 +73,16 @@ def _normalised(terms: Terms) -> Terms:
 
 
 def _check_terms(
-    *, terms: Terms, buyer: Organisation, cooperative: Organisation, unit: str | None
+    *, terms: Terms, buyer: Organisation, cooperative: Organisation, unit: str | None, season_year: int
 ) -> tuple[Product, list[RawMaterialArea]]:
-    """The checks that need the database; ValidationFailed names every field that is wrong."""
+    """The checks that need the database or the contract; ValidationFailed names every field that is wrong."""
     errors: dict[str, list[str]] = {}
+    # The season is the harvest's: a term that never reaches its year (or that an edit moved away) is a typo.
+    if not terms.starts_on.year <= season_year <= terms.ends_on.year:
+        errors["season_year"] = [
+            _("The harvest year %(year)s is outside the term (%(start)s – %(end)s): correct the year or the term.")
+            % {"year": season_year, "start": format_date(terms.starts_on), "end": format_date(terms.ends_on)}
+        ]
     product = (
         Product.objects.select_related("category", "vat_category")
         .filter(pk=terms.product_id, cooperative=cooperative)
@@ -198,7 +204,7 @@ def contract_draft(
         raise ValidationFailed(fields={"counterparty": [_("Choose a verified organisation on the other side.")]})
     buyer, cooperative = (own, counterparty) if actor.is_buyer else (counterparty, own)
     terms = _normalised(terms)
-    product, areas = _check_terms(terms=terms, buyer=buyer, cooperative=cooperative, unit=None)
+    product, areas = _check_terms(terms=terms, buyer=buyer, cooperative=cooperative, unit=None, season_year=season_year)
     contract = LinkageContract.objects.create(
         title=title,
         buyer=buyer,
@@ -227,7 +233,9 @@ def version_update(*, actor: Actor, contract_id: int, terms: Terms) -> ContractV
     assert draft is not None
     terms = _normalised(terms)
     unit = contract.unit if contract.version_in_force_id else None
-    product, areas = _check_terms(terms=terms, buyer=contract.buyer, cooperative=contract.cooperative, unit=unit)
+    product, areas = _check_terms(
+        terms=terms, buyer=contract.buyer, cooperative=contract.cooperative, unit=unit, season_year=contract.season_year
+    )
     _write_terms(draft, terms, areas)
     if contract.version_in_force_id is None:
         contract.unit, contract.category = product.unit, product.category
@@ -243,7 +251,11 @@ def contract_amend(*, actor: Actor, contract_id: int, terms: Terms) -> ContractV
     CONTRACT_POLICY.authorize(actor=actor, obj=contract, action=ContractAction.AMEND)
     terms = _normalised(terms)
     _product, areas = _check_terms(
-        terms=terms, buyer=contract.buyer, cooperative=contract.cooperative, unit=contract.unit
+        terms=terms,
+        buyer=contract.buyer,
+        cooperative=contract.cooperative,
+        unit=contract.unit,
+        season_year=contract.season_year,
     )
     number = (contract.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     assert actor.organisation is not None

@@ -124,13 +124,14 @@ def rice_terms(product: Product, **overrides: Any) -> Terms:
 
 
 def draft(buyer: Organisation, cooperative: Organisation, product: Product, **overrides: Any) -> LinkageContract:
+    terms = rice_terms(product, **overrides)
     return services.contract_draft(
         actor=actor_for(buyer, Role.OWNER),
         counterparty_id=cooperative.pk,
         title="Lúa Đông Xuân, cánh đồng lớn Kênh 8",
         season_kind=SeasonKind.WINTER_SPRING,
-        season_year=timezone.localdate().year + 1,
-        terms=rice_terms(product, **overrides),
+        season_year=terms.ends_on.year,  # the harvest's year, within the term
+        terms=terms,
     )
 
 

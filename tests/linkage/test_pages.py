@@ -3,7 +3,9 @@ contract page's query count pinned whatever the number of deliveries."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
+from html.parser import HTMLParser
 
 import pytest
 from django.db import connection
@@ -11,8 +13,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from linkage.models import Delivery, LinkageContract, ReferencePrice
+from linkage import services
+from linkage.models import AdvanceKind, ContractStatus, Delivery, LinkageContract, ReferencePrice
 from linkage.terms import terms_of
+from market.core.once import FIELD_NAME, new_key
 from market.organisations.models import Role
 from tests.factories import member
 from tests.linkage import factories
@@ -152,3 +156,115 @@ def test_a_failed_part_command_goes_back_to_the_contracts_not_to_a_posted_addres
     url = reverse("frontend:linkage-item-command", args=["advance", 999_999, "acknowledge"])
     response = client.post(url, {"back": "https://elsewhere.example/"})
     assert response["Location"] == reverse("frontend:linkage-contracts")
+
+
+class _Ids(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.ids += [value or "" for name, value in attrs if name == "id"]
+
+
+def _repeated_ids(html: str) -> list[str]:
+    parser = _Ids()
+    parser.feed(html)
+    return sorted(name for name, count in Counter(parser.ids).items() if count > 1)
+
+
+ALL_FORMS = ("add_call_off", "record_advance", "declare_force_majeure", "open_dispute", "terminate")
+
+
+def test_every_id_on_the_contract_page_is_unique_with_every_form_shown(client, contract):
+    """The advance, force-majeure, dispute and termination forms share field names (kind, description…): their
+    ids were id_kind and id_description twice, so a label focused another form's field."""
+    buyer = factories.buyer_actor(contract)
+    services.advance_record(actor=buyer, contract_id=contract.pk, kind=AdvanceKind.SEED, description="Giống",
+                            supplied_on=timezone.localdate(), value=1_000_000)  # fmt: skip
+    services.dispute_open(actor=buyer, contract_id=contract.pk, subject="Độ ẩm", text="Đo lại mẫu lưu.")
+    factories.call_off(contract, "1000")
+    for organisation in (contract.buyer, contract.cooperative):
+        _login(client, organisation)
+        html = client.get(reverse("frontend:linkage-contract", args=[contract.pk])).content.decode()
+        shown = {action for action in ALL_FORMS if f'data-action="{action}"' in html}
+        assert shown >= set(ALL_FORMS) - ({"add_call_off", "record_advance"} if organisation == contract.cooperative
+                                          else set())  # fmt: skip
+        assert _repeated_ids(html) == []
+    # A form shown again with its errors keeps its own ids (and its error's).
+    _login(client, contract.buyer)
+    url = reverse("frontend:linkage-contract-command", args=[contract.pk, "advance"])
+    html = client.post(url, {"kind": "seed", "description": "Giống", "value": "abc"}).content.decode()
+    assert 'id="advance-value_error"' in html
+    assert _repeated_ids(html) == []
+
+
+def test_a_dispute_and_a_termination_mistyped_come_back_with_what_was_typed(client, contract):
+    """Both redirected and flashed the error at the top of the page: the text typed was lost."""
+    _login(client, contract.cooperative)
+    url = reverse("frontend:linkage-contract-command", args=[contract.pk, "dispute"])
+    long_text = "Máy đo của HTX đo 16,9 %. " * 200  # more than 4000 characters
+    response = client.post(url, {"subject": "Độ ẩm lô giao số 2", "text": long_text})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'value="Độ ẩm lô giao số 2"' in html
+    assert 'id="dispute-text_error"' in html
+    assert '<details open><summary data-action="open_dispute">' in html
+    assert not contract.disputes.exists()
+
+    url = reverse("frontend:linkage-contract-command", args=[contract.pk, "terminate"])
+    reason = "Bên mua không thanh toán ba lô giao liên tiếp. " * 30  # more than 1000 characters
+    response = client.post(url, {"reason": reason})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Bên mua không thanh toán ba lô giao liên tiếp." in html.split('id="terminate-reason"')[1][:200]
+    assert 'id="terminate-reason_error"' in html
+    contract.refresh_from_db()
+    assert contract.status == ContractStatus.ACTIVE
+
+    response = client.post(url, {"reason": "Bên mua không thanh toán ba lô giao liên tiếp."})
+    assert response.status_code == 302
+    contract.refresh_from_db()
+    assert contract.status == ContractStatus.TERMINATED
+
+
+def test_what_the_service_refuses_comes_back_on_the_form_with_what_was_typed(client, contract):
+    """A call-off past the contract's volume, an advance past its ceiling: well-formed, refused by the service,
+    and the page used to redirect and empty the form."""
+    _login(client, contract.buyer)
+    url = reverse("frontend:linkage-contract-command", args=[contract.pk, "call-off"])
+    due = (timezone.localdate() + timedelta(days=3)).strftime("%d/%m/%Y")
+    response = client.post(url, {"co-due_on": due, "co-quantity": "2.000 tấn", "co-place": "on", FIELD_NAME: new_key()})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'value="2.000 tấn"' in html
+    assert "1.260.000" in html.split('class="stack call-off-form"')[1].split("</form>")[0]
+    assert not contract.call_offs.exclude(status="planned").exists()
+
+    url = reverse("frontend:linkage-contract-command", args=[contract.pk, "advance"])
+    typed = {"kind": "fertiliser", "description": "Phân NPK 20-20-15, 40 tấn", "value": "250 triệu",
+             "supplied_on": timezone.localdate().strftime("%d/%m/%Y"), FIELD_NAME: new_key()}  # fmt: skip
+    response = client.post(url, typed)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'value="Phân NPK 20-20-15, 40 tấn"' in html
+    assert "200.000.000" in html.split('id="advance-value_error"')[1][:300]
+    assert not contract.advances.exists()
+
+
+def test_a_call_off_form_sent_twice_adds_and_orders_one_call_off(client, contract):
+    """A double click on "Add" (or a retry after a lost answer) added two call-offs and placed two orders."""
+    _login(client, contract.buyer)
+    url = reverse("frontend:linkage-contract-command", args=[contract.pk, "call-off"])
+    due = (timezone.localdate() + timedelta(days=3)).strftime("%d/%m/%Y")
+    form = {"co-due_on": due, "co-quantity": "25 tấn", "co-place": "on", FIELD_NAME: new_key()}
+    assert client.post(url, form).status_code == 302
+    again = client.post(url, form, follow=True)
+    assert "không thêm lại" in again.content.decode()
+    placed = contract.call_offs.exclude(status="planned")
+    assert [(c.quantity, c.order is not None) for c in placed] == [(D(25_000), True)]
+    contract.refresh_from_db()
+    assert contract.called_quantity == D(25_000)
+    # A new form (a fresh key) adds another.
+    assert client.post(url, {**form, FIELD_NAME: new_key()}).status_code == 302
+    assert contract.call_offs.exclude(status="planned").count() == 2

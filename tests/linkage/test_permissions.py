@@ -35,6 +35,7 @@ from linkage.models import (
     ReferencePrice,
     ReferenceSeries,
 )
+from market.core.once import FIELD_NAME, new_key
 from market.organisations.models import OrganisationKind, Role
 from tests.catalog.factories import MINIMAL_PDF
 from tests.factories import OrganisationFactory, member
@@ -443,7 +444,7 @@ PAGE_COMMANDS: list[tuple[str, Callable[[World], str], dict[str, Any], set[str]]
     ("terminate", lambda w: reverse("frontend:linkage-contract-command", args=[w.contract.pk, "terminate"]),
      {"reason": "Bên mua ngừng"}, {"buyer_owner", "coop_owner"}),
     ("add a call-off", lambda w: reverse("frontend:linkage-contract-command", args=[w.contract.pk, "call-off"]),
-     {"co-due_on": "", "co-quantity": "5.000", "co-place": "on"}, {"buyer_owner"}),
+     {"co-due_on": "", "co-quantity": "5.000", "co-place": "on", FIELD_NAME: new_key()}, {"buyer_owner"}),
     ("order a call-off", lambda w: reverse("frontend:linkage-item-command", args=["call-off", w.planned.pk, "place"]),
      {}, {"buyer_owner"}),
     ("confirm an advance",
