@@ -232,3 +232,23 @@ def test_the_booth_panel_offers_assigning_only_with_an_application_waiting(allia
     waiting = client.get(url, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
     assert 'data-action="assign"' in waiting
     assert "no-waiting-application" not in waiting
+
+
+def test_the_application_page_offers_assigning_only_with_a_booth_free(alliance, staff_user, cooperative):
+    """With every booth taken or blocked the page says so instead of an empty list and an "Approve and assign"
+    button that can only be refused; once a booth is free again, staff assign it from the page."""
+    fair = make_fair(alliance, booths=1)
+    fair.booths.update(blocked=True)
+    application = apply(cooperative, fair)
+    client = _client(staff_user)
+    url = reverse("frontend:fair-application", args=[application.pk])
+
+    none_free = client.get(url, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert 'data-action="assign_booth"' not in none_free
+    assert "Hội chợ không còn gian hàng trống" in none_free
+    assert 'data-action="approve"' in none_free  # approving without a booth is still offered
+
+    fair.booths.update(blocked=False)
+    one_free = client.get(url, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert 'data-action="assign_booth"' in one_free
+    assert "no-free-booth" not in one_free

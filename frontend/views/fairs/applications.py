@@ -208,6 +208,8 @@ def _page(
         "application": application,
         "actions": actions,
         "forms": _forms(application, booths, bound),
+        # With none free the state allows assigning, but an empty list and its button could only be refused.
+        "free_booths": bool(booths),
         "booth": booth,
         "payable": Payable.objects.filter(kind=services.BOOTH_FEE_KIND, object_id=str(application.pk)).first()
         if ApplicationAction.PAY_FEE in actions
