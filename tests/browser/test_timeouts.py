@@ -72,14 +72,15 @@ def test_an_htmx_form_that_gets_no_answer_says_so_and_keeps_what_was_typed(brows
 
     held = Held()
     page.route("**/plan/booths/*/edit/", lambda route: held.hold_posts(route))
-    panel.get_by_label("Cách tường trái (m)").fill("3,5")
+    # 0,5 m from the left wall: the neighbour A-02 stands at 4 m, and booths may not overlap.
+    panel.get_by_label("Cách tường trái (m)").fill("0,5")
     panel.get_by_label("Giá (đồng)").fill("3.500.000")
     panel.get_by_role("button", name="Lưu gian hàng").click()
 
     notice = page.locator("[data-no-answer]")
     expect(notice).to_contain_text(NO_ANSWER)
     expect(notice).to_have_attribute("role", "alert")
-    expect(panel.get_by_label("Cách tường trái (m)")).to_have_value("3,5")
+    expect(panel.get_by_label("Cách tường trái (m)")).to_have_value("0,5")
     expect(panel.get_by_label("Giá (đồng)")).to_have_value("3.500.000")
     assert len(held.routes) == 1
     assert Booth.objects.get(fair=fair, code="A-01").price == 4_000_000  # nothing arrived, nothing changed
@@ -91,7 +92,7 @@ def test_an_htmx_form_that_gets_no_answer_says_so_and_keeps_what_was_typed(brows
     expect(panel.get_by_text("Đã lưu gian hàng A-01.")).to_be_visible()
     expect(page.locator("[data-no-answer]")).to_have_count(0)
     saved = Booth.objects.get(fair=fair, code="A-01")
-    assert (saved.x, saved.price) == (Decimal("3.5"), 3_500_000)
+    assert (saved.x, saved.price) == (Decimal("0.5"), 3_500_000)
     page.context.close()
 
 
