@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import pytest
@@ -133,6 +134,18 @@ def assert_fits_phone(page: Page) -> None:
     """Nothing forces sideways scrolling at 360 px."""
     overflow = _loaded(page).evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"page is {overflow}px wider than the phone"
+
+
+def check(page: Page) -> None:
+    """The current page passes axe (no serious or critical violation) and fits a 360 px phone."""
+    assert_accessible(page)
+    assert_fits_phone(page)
+
+
+def type_date(page: Page, selector: str, day: date) -> None:
+    """Type a date the way a person in Vietnam writes it, into the page's date input."""
+    page.locator(selector).focus()
+    page.keyboard.type(day.strftime("%d/%m/%Y"))
 
 
 def log_in(page: Page, base: str, email: str, password: str = TEST_PASSWORD, *, switching: bool = False) -> None:

@@ -12,7 +12,7 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 
 from market.organisations.models import OrganisationKind, Role
-from tests.browser.conftest import PHONE, assert_accessible, assert_fits_phone
+from tests.browser.conftest import PHONE, check
 from tests.catalog.factories import make_certificate, make_lot, make_product
 from tests.factories import TEST_PASSWORD, OrganisationFactory, member
 
@@ -22,11 +22,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "vi-VN"}
-
-
-def check(page: Page) -> None:
-    assert_accessible(page)
-    assert_fits_phone(page)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from catalog.models import Category, Certificate, HarvestLot, Product
 from market.organisations.models import Role
-from tests.browser.conftest import assert_accessible, assert_fits_phone, log_in
+from tests.browser.conftest import check, log_in
 from tests.catalog.factories import MINIMAL_PDF
 from tests.factories import OrganisationFactory, member
 
@@ -23,11 +23,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "vi-VN"}
-
-
-def check(page: Page) -> None:
-    assert_accessible(page)
-    assert_fits_phone(page)
 
 
 def type_into(page: Page, label: str, text: str, **options) -> None:

@@ -4,7 +4,7 @@ of 30 minutes) and stores exactly those; a badge whose revocation is refused kee
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 from fairs import services
 from fairs.models import Badge, Booth, Fair, FairStatus
 from market.organisations.models import OrganisationKind, Role
-from tests.browser.conftest import assert_accessible, assert_fits_phone, log_in
+from tests.browser.conftest import check, log_in, type_date
 from tests.factories import OrganisationFactory, member
 from tests.fairs.factories import fair_with_two_named_badges, make_fair, staff_actor
 
@@ -24,17 +24,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "vi-VN"}
-
-
-def check(page: Page) -> None:
-    assert_accessible(page)
-    assert_fits_phone(page)
-
-
-def type_date(page: Page, selector: str, day: date) -> None:
-    """Type a date the way a person in Vietnam writes it, into the page's date input."""
-    page.locator(selector).focus()
-    page.keyboard.type(day.strftime("%d/%m/%Y"))
 
 
 def test_a_new_fair_shows_its_defaults_and_stores_them_untouched_and_so_do_meeting_times(page: Page, live_server):

@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 from fairs import services
 from fairs.models import Application, Badge, Booth, Fair, FairStatus, Meeting, MeetingOutcome, PlanStatus
 from market.organisations.models import OrganisationKind, Role
-from tests.browser.conftest import assert_accessible, assert_fits_phone, log_in
+from tests.browser.conftest import check, log_in
 from tests.catalog.factories import actor_for
 from tests.factories import OrganisationFactory, member
 from tests.fairs.factories import add_slots, apply, assign, booth, make_fair, make_programme, publish, staff_actor
@@ -37,11 +37,6 @@ def page_errors(page: Page) -> list[str]:
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     return errors
-
-
-def check(page: Page) -> None:
-    assert_accessible(page)
-    assert_fits_phone(page)
 
 
 def vi(text: object) -> str:

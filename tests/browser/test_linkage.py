@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 
 from linkage.models import CallOff, ContractStatus, Delivery, InputAdvance, LinkageContract
 from market.organisations.models import OrganisationKind, Role
-from tests.browser.conftest import PHONE, assert_accessible, assert_fits_phone, log_in
+from tests.browser.conftest import PHONE, check, log_in
 from tests.factories import OrganisationFactory, member
 from tests.linkage.factories import area, contract_in_force, paddy, processor
 
@@ -24,11 +24,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": PHONE, "locale": "vi-VN"}
-
-
-def check(page: Page) -> None:
-    assert_accessible(page)
-    assert_fits_phone(page)
 
 
 def test_draft_sign_call_off_grade_at_the_gate_and_report(page: Page, live_server, settings, tmp_path):

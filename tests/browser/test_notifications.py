@@ -9,14 +9,9 @@ from playwright.sync_api import Page, expect
 
 from market.notifications.models import Channel, ChannelPreference, Notification, Status
 from market.notifications.services import notify
-from tests.browser.conftest import assert_accessible, assert_fits_phone, log_in
+from tests.browser.conftest import check, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def check(page: Page) -> None:
-    assert_accessible(page)
-    assert_fits_phone(page)
 
 
 def tell(user, organisation, occurrence: str, channels=(Channel.IN_APP,)) -> None:

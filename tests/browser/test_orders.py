@@ -4,7 +4,7 @@ typed dd/mm/yyyy; a cooperative confirms, ships in two parts and records the wei
 a buyer asks for "2 tấn" and accepts a quote of 2.000 kg at "29.000" ₫/kg valid until a day typed dd/mm/yyyy.
 axe and the 360 px check at every page."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 from catalog.models import Category
 from market.organisations.models import OrganisationKind, Role
 from orders.models import Checkout, Invoice, Order, Quote, Rfq
-from tests.browser.conftest import assert_accessible, assert_fits_phone, log_in
+from tests.browser.conftest import check, log_in, type_date
 from tests.catalog.factories import make_lot, make_product
 from tests.factories import OrganisationFactory, member
 
@@ -31,17 +31,6 @@ def browser_context_args(browser_context_args):
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
-
-
-def check(page: Page) -> None:
-    assert_accessible(page)
-    assert_fits_phone(page)
-
-
-def type_date(page: Page, selector: str, day: date) -> None:
-    """Type a date the way a person in Vietnam writes it, into the page's date input."""
-    page.locator(selector).focus()
-    page.keyboard.type(day.strftime("%d/%m/%Y"))
 
 
 def test_checkout_across_two_cooperatives_then_confirm_ship_and_weigh(page: Page, live_server):

@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from market.organisations.models import Role
 from market.payments.models import Payable, PaymentState
-from tests.browser.conftest import assert_accessible, assert_fits_phone
+from tests.browser.conftest import check
 from tests.browser.test_content_security_policy import CONSOLE_SIGNS, LISTEN
 from tests.factories import TEST_PASSWORD, member
 from tests.payables.models import TestInvoice
@@ -22,11 +22,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def extra_allowed_origins(localstripe) -> list[str]:
     return [localstripe.url]  # Stripe.js is localstripe's replacement, on loopback
-
-
-def check(page: Page) -> None:
-    assert_accessible(page)
-    assert_fits_phone(page)
 
 
 def log_in(page: Page, base: str, email: str) -> None:

@@ -7,15 +7,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from market.organisations.models import Organisation, VerificationStatus
-from tests.browser.conftest import assert_accessible, assert_fits_phone, log_in
+from tests.browser.conftest import check, log_in
 from tests.factories import TEST_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def check(page: Page) -> None:
-    assert_accessible(page)
-    assert_fits_phone(page)
 
 
 def log_out(page: Page) -> None:

@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from catalog.models import HarvestLot
 from catalog.supply.models import Intake
-from tests.browser.conftest import assert_accessible, assert_fits_phone, log_in
+from tests.browser.conftest import check, log_in
 from tests.factories import TEST_PASSWORD, OrganisationFactory
 from tests.supply.conftest import TAN_HIEP, THANH_DONG, build_world, record
 
@@ -19,11 +19,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "vi-VN"}
-
-
-def check(page: Page) -> None:
-    assert_accessible(page)
-    assert_fits_phone(page)
 
 
 def test_gate_staff_record_an_intake_build_a_lot_and_the_trace_page_goes_back_to_the_plots(page: Page, live_server):
