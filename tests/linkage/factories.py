@@ -186,3 +186,37 @@ def weigh(call: CallOff, gross: str, **measured: str) -> Any:
             weigh_ticket="PC-001",
         ),
     )
+
+
+def terms_body(product: Product, **extra: Any) -> dict[str, Any]:
+    """A rice contract's terms as the API and the pages take them (JSON), with `extra` over them."""
+    today = timezone.localdate()
+    return {
+        "product": product.pk,
+        "grade_spec": "Lúa tươi OM 18, độ ẩm chuẩn 14 %",
+        "committed_quantity": "1200000",
+        "tolerance_percent": "5",
+        "delivery_place": "Nhà máy Thạnh Lộc",
+        "delivery_province_code": 91,
+        "price_rule": "fixed",
+        "base_price": 7000,
+        "starts_on": (today - timedelta(days=1)).isoformat(),
+        "ends_on": (today + timedelta(days=90)).isoformat(),
+        "grading": [
+            {"measure": "moisture", "threshold": "14", "limit": "17", "effect": "weight", "rate": "1.2"},
+            {"measure": "impurities", "threshold": "2", "limit": None, "effect": "weight", "rate": "1"},
+        ],
+        "schedule": [{"due_on": (today + timedelta(days=30)).isoformat(), "quantity": "300000"}],
+        **extra,
+    }
+
+
+def draft_body(product: Product, counterparty: Organisation, **extra: Any) -> dict[str, Any]:
+    """A new contract's draft as the API takes it: parties and season over `terms_body`."""
+    return {
+        "counterparty": counterparty.pk,
+        "title": "Lúa Đông Xuân",
+        "season_kind": "winter_spring",
+        "season_year": (timezone.localdate() + timedelta(days=90)).year,
+        **terms_body(product, **extra),
+    }

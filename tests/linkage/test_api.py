@@ -19,33 +19,11 @@ from tests.linkage import factories
 pytestmark = pytest.mark.django_db
 
 
-def _terms(product, **extra):
-    today = timezone.localdate()
-    return {
-        "product": product.pk,
-        "grade_spec": "Lúa tươi OM 18, độ ẩm chuẩn 14 %",
-        "committed_quantity": "1200000",
-        "tolerance_percent": "5",
-        "delivery_place": "Nhà máy Thạnh Lộc",
-        "delivery_province_code": 91,
-        "price_rule": "fixed",
-        "base_price": 7000,
-        "starts_on": (today - timedelta(days=1)).isoformat(),
-        "ends_on": (today + timedelta(days=90)).isoformat(),
-        "grading": [
-            {"measure": "moisture", "threshold": "14", "limit": "17", "effect": "weight", "rate": "1.2"},
-            {"measure": "impurities", "threshold": "2", "limit": None, "effect": "weight", "rate": "1"},
-        ],
-        "schedule": [{"due_on": (today + timedelta(days=30)).isoformat(), "quantity": "300000"}],
-        **extra,
-    }
-
-
 def test_a_season_through_the_api(api, processor, cooperative, product, alliance):
     buyer = member(processor, Role.OWNER)
     chair = member(cooperative, Role.OWNER)
     body = {
-        **_terms(product),
+        **factories.terms_body(product),
         "counterparty": cooperative.pk,
         "title": "Lúa Đông Xuân",
         "season_kind": "winter_spring",
@@ -107,7 +85,7 @@ def test_a_season_through_the_api(api, processor, cooperative, product, alliance
 def test_bad_input_is_a_400_naming_the_field_and_nothing_is_stored(api, processor, cooperative, product):
     buyer = member(processor, Role.OWNER)
     body = {
-        **_terms(product, committed_quantity="1.200.000", base_price="7.000"),
+        **factories.terms_body(product, committed_quantity="1.200.000", base_price="7.000"),
         "counterparty": cooperative.pk,
         "title": "x",
         "season_kind": "winter_spring",
@@ -116,8 +94,9 @@ def test_bad_input_is_a_400_naming_the_field_and_nothing_is_stored(api, processo
     response = api(buyer).post(reverse("linkage:contract-list"), body, format="json")
     assert response.status_code == 400
     assert {"committed_quantity", "base_price"} <= set(response.json()["error"]["fields"])
-    bad_band = _terms(product, grading=[{"measure": "moisture", "threshold": "17", "limit": "14", "effect": "weight",
-                                         "rate": "1"}])  # fmt: skip
+    bad_band = factories.terms_body(
+        product, grading=[{"measure": "moisture", "threshold": "17", "limit": "14", "effect": "weight", "rate": "1"}]
+    )
     body = {**bad_band, "counterparty": cooperative.pk, "title": "x", "season_kind": "year", "season_year": 2027}
     response = api(buyer).post(reverse("linkage:contract-list"), body, format="json")
     assert response.status_code == 400
@@ -255,7 +234,7 @@ def test_a_contract_following_a_reference_price_in_another_unit_is_a_400(api, pr
     )  # fmt: skip
     assert series.status_code == 201, series.content
     body = {
-        **_terms(product, price_rule="market", base_price=None, reference_series=series.json()["id"]),
+        **factories.terms_body(product, price_rule="market", base_price=None, reference_series=series.json()["id"]),
         "counterparty": cooperative.pk,
         "title": "Lúa Hè Thu theo giá thị trường",
         "season_kind": "summer_autumn",

@@ -26,31 +26,6 @@ pytestmark = pytest.mark.django_db
 BIGINT = 2**63 - 1
 
 
-def _body(product, counterparty, **extra):
-    today = timezone.localdate()
-    return {
-        "counterparty": counterparty.pk,
-        "title": "Lúa Đông Xuân",
-        "season_kind": "winter_spring",
-        "season_year": (today + timedelta(days=90)).year,
-        "product": product.pk,
-        "grade_spec": "Lúa tươi OM 18",
-        "committed_quantity": "1200000",
-        "tolerance_percent": "5",
-        "delivery_place": "Nhà máy Thạnh Lộc",
-        "delivery_province_code": 91,
-        "price_rule": "fixed",
-        "base_price": 7000,
-        "starts_on": (today - timedelta(days=1)).isoformat(),
-        "ends_on": (today + timedelta(days=90)).isoformat(),
-        "grading": [
-            {"measure": "moisture", "threshold": "14", "limit": "17", "effect": "weight", "rate": "1.2"},
-            {"measure": "moisture", "threshold": "17", "limit": "20", "effect": "weight", "rate": "1.5"},
-        ],
-        **extra,
-    }
-
-
 def _draft(api, processor, body):
     return api(member(processor, Role.OWNER)).post(reverse("linkage:contract-list"), body, format="json")
 
@@ -71,10 +46,12 @@ def test_prices_deposits_advances_and_volume_past_any_real_contract_are_refused(
         "committed_quantity": str(MAX_COMMITTED_QUANTITY + 1),
         "premium": MAX_PREMIUM + 1,
     }
-    assert _fields(_draft(api, processor, _body(product, cooperative, price_rule="higher_of", **over))) >= set(over)
+    assert _fields(
+        _draft(api, processor, factories.draft_body(product, cooperative, price_rule="higher_of", **over))
+    ) >= set(over)
     assert not LinkageContract.objects.exists()
     at_most = {k: v - 1 if isinstance(v, int) else str(MAX_COMMITTED_QUANTITY) for k, v in over.items()}
-    assert _draft(api, processor, _body(product, cooperative, **at_most)).status_code == 201
+    assert _draft(api, processor, factories.draft_body(product, cooperative, **at_most)).status_code == 201
 
 
 def test_an_advance_and_a_reference_price_past_any_real_one_are_refused(api, contract, processor):
@@ -115,7 +92,7 @@ def test_the_largest_legal_contract_fully_delivered_fits_every_sum(api, processo
     the columns that add deliveries up hold it, and the statement, the detail and the report read it exactly."""
     largest = max_quantity(MAX_COMMITTED_QUANTITY, MAX_TOLERANCE) * (MAX_UNIT_PRICE + MAX_PREMIUM)
     assert largest <= BIGINT
-    body = _body(
+    body = factories.draft_body(
         product, cooperative, committed_quantity=str(MAX_COMMITTED_QUANTITY), tolerance_percent=str(MAX_TOLERANCE),
         base_price=MAX_UNIT_PRICE, deposit=MAX_CONTRACT_SUM, advance_limit=MAX_CONTRACT_SUM, schedule=[],
     )  # fmt: skip
@@ -170,7 +147,7 @@ def test_the_largest_legal_contract_fully_delivered_fits_every_sum(api, processo
 )
 def test_overlapping_grading_bands_are_refused_naming_the_row(api, processor, cooperative, product, bands, row):
     grading = [{"measure": m, "threshold": t, "limit": lim, "effect": e, "rate": "1"} for m, t, lim, e in bands]
-    response = _draft(api, processor, _body(product, cooperative, grading=grading))
+    response = _draft(api, processor, factories.draft_body(product, cooperative, grading=grading))
     assert _fields(response) == {f"grading.{row}.threshold"}
     assert not LinkageContract.objects.exists()
 
@@ -183,22 +160,22 @@ def test_bands_that_meet_or_deduct_differently_are_kept(api, processor, cooperat
         {"measure": "density", "threshold": "550", "limit": "500", "effect": "price", "rate": "300"},
         {"measure": "density", "threshold": "500", "limit": None, "effect": "price", "rate": "500"},
     ]
-    assert _draft(api, processor, _body(product, cooperative, grading=grading)).status_code == 201
+    assert _draft(api, processor, factories.draft_body(product, cooperative, grading=grading)).status_code == 201
 
 
 def test_a_term_wholly_in_the_past_is_refused(api, processor, cooperative, product):
     today = timezone.localdate()
     past = {"starts_on": (today - timedelta(days=90)).isoformat(), "ends_on": (today - timedelta(days=1)).isoformat(),
-            "season_year": (today - timedelta(days=1)).year}  # fmt: skip
-    assert _fields(_draft(api, processor, _body(product, cooperative, **past))) == {"ends_on"}
+            "season_year": (today - timedelta(days=1)).year, "schedule": []}  # fmt: skip
+    assert _fields(_draft(api, processor, factories.draft_body(product, cooperative, **past))) == {"ends_on"}
     ending_today = {**past, "ends_on": today.isoformat(), "season_year": today.year}
-    assert _draft(api, processor, _body(product, cooperative, **ending_today)).status_code == 201
+    assert _draft(api, processor, factories.draft_body(product, cooperative, **ending_today)).status_code == 201
 
 
 def test_a_harvest_year_outside_the_term_is_refused_at_draft_and_edit(api, processor, cooperative, product):
     today = timezone.localdate()
     outside = today.year + 3
-    response = _draft(api, processor, _body(product, cooperative, season_year=outside))
+    response = _draft(api, processor, factories.draft_body(product, cooperative, season_year=outside))
     assert _fields(response) == {"season_year"}
     assert str(outside) in response.json()["error"]["fields"]["season_year"][0]
 
