@@ -266,7 +266,6 @@ def contract_new(request: MemberRequest) -> HttpResponse:
         "season_year": today.year + (1 if today.month >= 9 else 0),
         "season_kind": SeasonKind.WINTER_SPRING,
         "tolerance_percent": Decimal(5),
-        "payment_days": 7,
         "starts_on": today,
         "ends_on": today + timedelta(days=150),
         "delivery_province_code": buyer.province_code,

@@ -3,6 +3,7 @@ contract page's query count pinned whatever the number of deliveries."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import timedelta
 from html.parser import HTMLParser
@@ -85,6 +86,8 @@ def test_the_intake_form_reads_vietnamese_numbers_and_keeps_what_was_typed_on_er
 def test_the_terms_form_stores_what_was_typed_the_vietnamese_way(client, processor, cooperative, product):
     _login(client, processor)
     url = reverse("frontend:linkage-contract-new") + f"?with={cooperative.pk}"
+    # A new draft starts from the schema's defaults (7 days to pay), not from a copy of them in the view.
+    assert re.search(r'name="payment_days"[^>]*value="7"', client.get(url).content.decode())
     today = timezone.localdate()
     data = {
         "title": "Lúa Hè Thu", "season_kind": "summer_autumn", "season_year": "2027", "counterparty": cooperative.pk,
