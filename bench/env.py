@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -80,22 +81,68 @@ def _exists(conn: psycopg.Connection, name: str) -> bool:
     return bool(conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone())
 
 
+# Any constant: with a digest of the template's name, the advisory lock under which one process at a time checks and
+# makes that template (another template's maker does not wait for it).
+_TEMPLATE_LOCK = 7_414_263
+
+
+def _template_key(conn: psycopg.Connection, name: str) -> str | None:
+    """The code key a migrated template was made at (its COMMENT), None when there is no such database."""
+    row = conn.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [name])
+    found = row.fetchone()
+    return None if found is None else found[0] or ""
+
+
+def _migrate(database_url: str, settings_module: str) -> None:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST")}
+    env |= {"DATABASE_URL": database_url, "MARKET_ENV": "test", "DJANGO_SETTINGS_MODULE": settings_module}
+    env["PYTHONPATH"] = str(ROOT)
+    done = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    if done.returncode != 0:
+        name = database_name(database_url)
+        raise RuntimeError(f"migrating {name} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
+
+
+def migrated(database_url: str, *, settings_module: str = "market.settings") -> None:
+    """Make `database_url`'s database an empty one migrated at this code (code_key) unless it is one already. The key
+    is its COMMENT, written last: a database whose migration did not finish is never taken for a made one. Checked
+    and made under an advisory lock: parallel test workers and bench steps wait for one maker and find it made, and
+    a current one costs one query (no `manage.py migrate` process to find nothing to do)."""
+    name, key = database_name(database_url), code_key()[:16]
+    with psycopg.connect(_admin(database_url), autocommit=True) as admin:
+        admin.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", [_TEMPLATE_LOCK, name])
+        try:
+            if _template_key(admin, name) == key:
+                return
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            _migrate(database_url, settings_module)
+            admin.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(sql.Identifier(name), sql.Literal(key)))
+        finally:
+            admin.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", [_TEMPLATE_LOCK, name])
+
+
 def migrated_template() -> str:
-    """The name of the empty bench database at the latest migration (made when missing, migrated each time)."""
-    url = bench_database_url(purpose="template")
-    name = database_name(url)
-    with psycopg.connect(_admin(url), autocommit=True) as conn:
-        if not _exists(conn, name):
-            conn.execute(f'CREATE DATABASE "{name}"')
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "MARKET_ENV": "test",
-        "DJANGO_SETTINGS_MODULE": "market.settings",
-        "PYTHONPATH": str(ROOT),
-    }
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    return name
+    """The name of an empty database migrated at this code that bench databases are copied from: the one
+    BENCH_TEMPLATE_DATABASE names (the test suite names its own template, made by its first worker, so a run migrates
+    once), else the bench's own, made or made again when the code changed."""
+    given = os.environ.get("BENCH_TEMPLATE_DATABASE")
+    if not given:
+        url = bench_database_url(purpose="template")
+        migrated(url)
+        return database_name(url)
+    with psycopg.connect(_admin(base_database_url()), autocommit=True) as admin:
+        if _template_key(admin, given) != code_key()[:16]:
+            raise SystemExit(f"BENCH_TEMPLATE_DATABASE={given} is not a database migrated at this code")
+    return given
 
 
 def ensure_database(database_url: str, *, recreate: bool = False) -> None:

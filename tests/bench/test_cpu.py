@@ -4,7 +4,6 @@ to the bare view. Behaviour only — nothing here asserts a time."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,18 +13,16 @@ import pytest
 from django.db import connection
 
 from bench.cpu import CUSTOM_PLAN_TRIALS, Answer, call, planned_anew, prepared_plans
-from tests.bench.test_report import READS, ROOT, smoke_database_url
+from tests.bench.test_report import READS, ROOT, bench_env, smoke_database_url
 
 
 def test_every_read_has_its_cpu_time_queries_and_ratio_to_the_bare_view(tmp_path: Path):
-    child_env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
-    child_env.update(BENCH_DATABASE_URL=smoke_database_url(), PYTHONPATH=str(ROOT))
     figures = tmp_path / "cpu.json"
 
     completed = subprocess.run(
         [sys.executable, "-m", "bench", "cpu", "--products", "300", "--requests", "2", "--json", str(figures)],
         cwd=ROOT,
-        env=child_env,
+        env=bench_env(),
         capture_output=True,
         text=True,
         timeout=900,

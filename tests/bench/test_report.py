@@ -16,6 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 from bench import env, wrk
+from tests.db_template import current_template
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -126,16 +127,24 @@ def smoke_database_url() -> str:
     return urlunsplit(parts._replace(path=parts.path + "_smoke"))
 
 
+def bench_env() -> dict[str, str]:
+    """The environment of a `python -m bench` process run by a test: its databases named after the smoke one and
+    copied from the tests' migrated template (no second migration in a run)."""
+    child_env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    child_env.update(BENCH_DATABASE_URL=smoke_database_url(), PYTHONPATH=str(ROOT))
+    if template := current_template():
+        child_env["BENCH_TEMPLATE_DATABASE"] = template
+    return child_env
+
+
 def run_report(arguments: list[str], results: Path) -> tuple[dict, str, subprocess.CompletedProcess[str]]:
     """(the report's JSON, its Markdown, the finished process) of `python -m bench report` with `arguments`."""
     if not wrk.available():
         pytest.skip("wrk is missing: scripts/system-packages --bench installs it")
-    child_env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
-    child_env.update(BENCH_DATABASE_URL=smoke_database_url(), PYTHONPATH=str(ROOT))
     completed = subprocess.run(
         [sys.executable, "-m", "bench", "report", *arguments, "--results-dir", str(results)],
         cwd=ROOT,
-        env=child_env,
+        env=bench_env(),
         capture_output=True,
         text=True,
         timeout=1200,
