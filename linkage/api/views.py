@@ -259,19 +259,31 @@ class DisputeListView(ContractRowsList):
 class CallOffAddView(ActorAPIView):
     required_scopes = {"POST": ApiScope.CONTRACTS}
 
-    @extend_schema(request=inputs.CallOffInput, responses={201: out.CallOffOut}, tags=TAGS)
+    @extend_schema(
+        request=inputs.CallOffInput,
+        parameters=[
+            idempotency_key_header(
+                "Retrying with the same key answers the call-off the first request added (200), ordered once."
+            )
+        ],
+        responses={201: out.CallOffOut, 200: out.CallOffOut},
+        tags=TAGS,
+    )
     def post(self, request: Request, contract_id: int) -> Response:
-        """Add a call-off (a quantity due on a day) under the contract, and order it at once unless `place` is false.
-        Allowed when the contract's `allowed_actions` include `add_call_off`."""
+        """Add a call-off (a quantity due on a day) under the contract, and order it at once unless `place` is false
+        (an `Idempotency-Key` makes a retry add one). Allowed when the contract's `allowed_actions` include
+        `add_call_off`."""
         fields = _read(self, inputs.CallOffInput, unit=_unit_of(self.actor, contract_id))
-        call_off = services.call_off_add(
+        added = services.call_off_add_once(
             actor=self.actor,
+            key=idempotency_key(request.headers),
             contract_id=contract_id,
             due_on=fields["due_on"],
             quantity=fields["quantity"],
             place=fields.get("place", True),
         )
-        return _call_off(self.actor, call_off.pk, status.HTTP_201_CREATED)
+        answer = status.HTTP_200_OK if added.replayed else status.HTTP_201_CREATED
+        return _call_off(self.actor, added.value.pk, answer)
 
 
 def _call_off(actor: Actor, call_off_id: int, code: int = status.HTTP_200_OK) -> Response:

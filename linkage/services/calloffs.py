@@ -127,8 +127,9 @@ def call_off_add(*, actor: Actor, contract_id: int, due_on: date, quantity: Deci
 def call_off_add_once(
     *, actor: Actor, key: str, contract_id: int, due_on: date, quantity: Decimal, place: bool
 ) -> Once[CallOff]:
-    """call_off_add under the key of the form it was typed in: the form sent twice (a double click on "Add", a
-    retry after a lost answer) adds one call-off, and orders it once; the second send answers with the first."""
+    """call_off_add under the key of the form it was typed in or the API request's Idempotency-Key: sent twice (a
+    double click on "Add", a retry after a lost answer) it adds one call-off, and orders it once; the second send
+    answers with the first."""
     done = once(
         action="linkage.call_off_added",
         key=key,
@@ -138,7 +139,10 @@ def call_off_add_once(
     )
     first = done.value
     if (first.contract_id, first.due_on, first.quantity) != (contract_id, due_on, quantity):
-        raise Conflict(_("This form was already sent for another call-off: reload the page."), code="key_reused")
+        raise Conflict(
+            _("This key was already used for another call-off: reload the page to add a new one."),
+            code="idempotency_key_reused",
+        )
     return done
 
 

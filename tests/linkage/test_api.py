@@ -114,6 +114,27 @@ def test_a_call_off_past_the_volume_is_a_409(api, contract):
     assert contract.call_offs.filter(status="placed").count() == 0
 
 
+def test_a_call_off_retried_with_its_idempotency_key_is_added_and_ordered_once(api, contract):
+    """An integration whose answer was lost sends the call-off again: with the same key it gets the first call-off
+    (200) and one order, not a second call-off ordered twice; the key sent for another call-off is a 409."""
+    client = api(member(contract.buyer, Role.MANAGER))
+    url = reverse("linkage:call-off-list", args=[contract.pk])
+    body = {"due_on": (timezone.localdate() + timedelta(days=3)).isoformat(), "quantity": "25000"}
+    before = set(contract.call_offs.values_list("pk", flat=True))
+    first = client.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="call-2026-0001")
+    again = client.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="call-2026-0001")
+    assert (first.status_code, again.status_code) == (201, 200), again.content
+    assert again.json()["id"] == first.json()["id"]
+    added = contract.call_offs.exclude(pk__in=before)
+    assert [(c.pk, c.order_id is not None) for c in added] == [(first.json()["id"], True)]
+    other = client.post(url, {**body, "quantity": "30000"}, format="json", HTTP_IDEMPOTENCY_KEY="call-2026-0001")
+    assert other.status_code == 409
+    assert other.json()["error"]["code"] == "idempotency_key_reused"
+    without = client.post(url, body, format="json")  # no key: each request adds one, as before
+    assert without.status_code == 201
+    assert contract.call_offs.exclude(pk__in=before).count() == 2
+
+
 def test_an_advance_retried_with_its_idempotency_key_is_recorded_once(api, contract):
     """The docs promised it; the view used to drop the key, so a client's retry after a lost answer recorded
     the advance twice (and a third retry could be refused by the limit the duplicates used up)."""
