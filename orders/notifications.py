@@ -47,6 +47,8 @@ _RFQ_SAMPLE = {
     "rfq_id": 1,
     "title": "Gạo thơm ST25 cho chuỗi bếp ăn, 20 tấn/quý",
     "quantity": "20 tấn",
+    "quantity_value": "20",
+    "unit": "tấn",
     "buyer_name": "Công ty TNHH Sài Gòn Xanh",
     "deliver_by": "2027-01-15",
     "closes_at": "2026-12-01T17:00:00+07:00",

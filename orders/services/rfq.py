@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from catalog import pricing
@@ -123,7 +123,7 @@ def rfq_create(*, actor: Actor, request: RfqRequest) -> Rfq:
         context={
             "rfq_id": rfq.pk,
             "title": rfq.title,
-            "quantity": pricing.fmt_quantity(rfq.quantity, rfq.unit),
+            **_quantity_context(rfq.quantity, rfq.unit),
             "buyer_name": rfq.buyer.name,
             "deliver_by": rfq.delivery_to.isoformat(),
             "closes_at": rfq.closes_at.isoformat(),
@@ -132,6 +132,16 @@ def rfq_create(*, actor: Actor, request: RfqRequest) -> Rfq:
     )
     emit_event(type=webhooks.RFQ_RECEIVED, obj=rfq, organisations=asked)
     return rfq
+
+
+def _quantity_context(quantity: Decimal, unit: str) -> dict[str, str]:
+    """A quotation message's quantity: the number and its unit's symbol, which its templates write in the
+    recipient's language (`quantity_in`), and the Vietnamese text its Zalo template takes (`so_luong`: Zalo
+    messages are Vietnamese). Written in the sender's language, a buyer working in English told a Vietnamese
+    cooperative "2,000.5 kg"."""
+    with translation.override("vi"):
+        text = pricing.fmt_quantity(quantity, unit)
+    return {"quantity": text, "quantity_value": f"{quantity.normalize():f}", "unit": UNIT_SYMBOLS.get(unit, unit)}
 
 
 def _cooperatives_to_ask(rfq: Rfq, limit: int = 200) -> list[Organisation]:
@@ -226,10 +236,9 @@ def quote_submit(
         context={
             "rfq_id": rfq.pk,
             "title": rfq.title,
-            "quantity": pricing.fmt_quantity(quote.quantity, quote.unit),
+            **_quantity_context(quote.quantity, quote.unit),
             "cooperative_name": quote.cooperative.name,
             "unit_price": quote.unit_price,
-            "unit": UNIT_SYMBOLS.get(quote.unit, quote.unit),
             "valid_until": quote.valid_until.isoformat(),
         },
         object_ref=quote,

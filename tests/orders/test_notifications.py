@@ -5,9 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from catalog.models import Category
 from market.notifications.models import Channel, Notification
+from market.notifications.registry import get_kind
+from market.notifications.rendering import render_email, render_inbox_line
 from orders import services
 from orders.commands import CheckoutDetails
 from tests.orders.factories import DETAILS, only_order, place, rfq_request
@@ -62,3 +65,37 @@ def test_a_request_reaches_the_cooperatives_that_sell_it_and_quotes_reach_the_bu
     # One message to the cooperative for the order its quote won, not a second "new order" one.
     assert told("orders.quote_accepted") == [(cooperative.pk, str(order.pk))]
     assert told("orders.received") == []
+
+
+def test_quantities_in_quotation_messages_are_written_in_the_recipients_language_not_the_senders(
+    buying, selling, rice, buyer
+):
+    """A buyer working in English asked for 2,000.5 kg: the cooperative reading Vietnamese was told "2,000.5 kg"
+    (two kilograms, to a Vietnamese reader), because the quantity was written into the message in the sender's
+    language when it was queued."""
+    with translation.override("en"):
+        rfq = services.rfq_create(actor=buying, request=rfq_request(rice[0], quantity=D("2000.5")))
+    with translation.override("en"):
+        quote = services.quote_submit(
+            actor=selling, rfq_id=rfq.pk, product_id=rice[0].pk, quantity=D("1500"), unit_price=30000
+        )
+    asked = Notification.objects.get(kind="orders.rfq_received", channel=Channel.IN_APP).context
+    quoted = Notification.objects.get(kind="orders.quote_received", channel=Channel.IN_APP).context
+    assert str(quote.pk) == Notification.objects.get(kind="orders.quote_received", channel=Channel.IN_APP).object_id
+
+    for kind, context, vietnamese, english in [
+        ("orders.rfq_received", asked, "2.000,5 kg", "2,000.5 kg"),
+        ("orders.quote_received", quoted, "1.500 kg", "1,500 kg"),
+    ]:
+        assert vietnamese in render_email(get_kind(kind), context, language="vi").text
+        assert english in render_email(get_kind(kind), context, language="en").text
+    assert "2.000,5 kg" in render_inbox_line(get_kind("orders.rfq_received"), asked, language="vi")
+    assert "2,000.5 kg" in render_inbox_line(get_kind("orders.rfq_received"), asked, language="en")
+
+
+def test_a_quotation_message_queued_before_quantities_were_kept_as_numbers_still_shows_its_quantity():
+    """Rows queued by the previous code hold the quantity as text in the sender's language, with its unit."""
+    old = {**get_kind("orders.rfq_received").sample_context, "quantity": "20 tấn"}
+    old.pop("quantity_value", None)
+
+    assert "20 tấn" in render_email(get_kind("orders.rfq_received"), old, language="vi").text

@@ -40,6 +40,15 @@ def quantity(value: int | Decimal | str | None) -> str:
 
 
 @register.filter
+def quantity_in(value: int | Decimal | str | None, unit: str) -> str:
+    """A quantity and its unit's symbol, the recipient's way: "2000.5", "kg" -> '2.000,5 kg' in Vietnamese. Empty when
+    the context holds no number (a message queued before quantities were kept as numbers: its `quantity` text says
+    it, `{% firstof %}` falls back to it)."""
+    number = quantity(value)
+    return f"{number} {unit}".strip() if number else ""
+
+
+@register.filter
 def as_date(value: str | None) -> date | datetime | str:
     """An ISO date or datetime string from a notification's JSON context, for the `date` filter."""
     if not value or not isinstance(value, str):
