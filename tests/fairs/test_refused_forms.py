@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from fairs import services
 from fairs.inputs import ApplicationRequest
-from fairs.models import Application, ApplicationStatus, Fair, Meeting, MeetingStatus
+from fairs.models import Application, ApplicationStatus, BuyerRegistration, Fair, Meeting, MeetingStatus
 from market.organisations.models import Organisation, OrganisationKind, Role, User
 from tests.catalog.factories import actor_for
 from tests.factories import OrganisationFactory, member
@@ -247,3 +247,19 @@ def test_two_sends_of_one_application_form_at_once_make_one_application(alliance
         thread.join()
     assert len({pk for pk, _replayed in made}) == 1
     assert sorted(replayed for _pk, replayed in made) == [False, True]
+
+
+# --- registering for business matching, sent twice ------------------------------------------------------
+def test_the_matching_registration_sent_twice_registers_once_without_an_error(alliance):
+    fair = publish(make_fair(alliance, booths=1))
+    buyer = OrganisationFactory(kind=OrganisationKind.BUYER, name="Sài Gòn Xanh Foods")
+    client = client_for(member(buyer, Role.OWNER, language="vi"))
+    page = client.get(reverse("frontend:fair-matching", args=[fair.slug])).content.decode()
+    key = re.search(r'name="once_key" value="([\w-]+)"', page).group(1)
+    form = {"interests": "Nước mắm, khô cá lóc", "once_key": key}
+    url = reverse("frontend:fair-matching-register", args=[fair.slug])
+
+    first, second = client.post(url, form), client.post(url, form)
+    assert (first.status_code, second.status_code) == (302, 302)
+    assert flashed(second) == ["Bạn đã đăng ký kết nối cung cầu. Thẻ tham dự của bạn đã sẵn sàng."] * 2
+    assert BuyerRegistration.objects.get(fair=fair, buyer=buyer).interests == "Nước mắm, khô cá lóc"

@@ -23,6 +23,7 @@ from frontend.decorators import actor_required
 from frontend.schema_forms import SchemaForm
 from frontend.views.fairs.common import fair_of, tell
 from market.core.errors import ApplicationError, NotFound, PermissionDenied
+from market.core.once import posted_key
 from market.core.parsing import format_date
 from market.organisations.http import ActorRequest, MemberRequest
 
@@ -45,7 +46,12 @@ def _request_form(cooperative_id: int, slots: list[Any], data: Any = None) -> Sc
 
 
 def _matching_page(
-    request: MemberRequest, fair: Fair, *, bound: SchemaForm | None = None, register: SchemaForm | None = None
+    request: MemberRequest,
+    fair: Fair,
+    *,
+    bound: SchemaForm | None = None,
+    register: SchemaForm | None = None,
+    status: int = 400,
 ) -> HttpResponse:
     actor = request.actor
     assert actor.organisation_id is not None
@@ -68,8 +74,12 @@ def _matching_page(
         "rows": rows,
         "query": q,
     }
-    status = 400 if (bound is not None or register is not None) else 200
-    return render(request, "frontend/fairs/matching.html", context, status=status)
+    return render(
+        request,
+        "frontend/fairs/matching.html",
+        context,
+        status=status if bound is not None or register is not None else 200,
+    )
 
 
 @actor_required(FAIRS_MEET)
@@ -91,9 +101,15 @@ def matching_register(request: MemberRequest, slug: str) -> HttpResponse:
     if not form.is_valid():
         return _matching_page(request, fair, register=form)
     try:
-        services.buyer_register(actor=request.actor, fair_id=fair.pk, **form.cleaned_data)
-    except ApplicationError as error:
+        # Sent twice (a double click), the form's one-time key answers with the first registration.
+        services.buyer_register_once(
+            actor=request.actor, fair_id=fair.pk, once_key=posted_key(request.POST), **form.cleaned_data
+        )
+    except (PermissionDenied, NotFound) as error:
         tell(request, error)
+    except ApplicationError as error:
+        form.add_service_errors(error)
+        return _matching_page(request, fair, register=form, status=error.status_code)
     else:
         messages.success(request, _("You are registered for business matching. Your badge is ready."))
     return _back_to_matching(fair)
