@@ -43,6 +43,7 @@ from fairs.services.badges import badge_ensure
 from fairs.services.checkin import checkin_badge, checkin_scan_once
 from fairs.services.common import authorize_fair, fair_for
 from market.core.errors import Conflict, NotFound, ValidationFailed
+from market.core.once import Once, once
 from market.core.parsing import format_date
 from market.core.services import audit_record
 from market.integrations.registry import emit_event
@@ -80,6 +81,23 @@ def badge_payload(badge: Badge) -> str:
 
 
 # --- buyers --------------------------------------------------------------------------------------
+def buyer_register_once(*, actor: Actor, fair_id: int, once_key: str, interests: str = "") -> Once[BuyerRegistration]:
+    """buyer_register from a form that may be sent twice (a double click on "Register"): the same key answers with
+    the registration the first send made, not "already registered"."""
+    done = once(
+        action="fairs.buyer_registered",
+        key=once_key,
+        actor=actor,
+        model=BuyerRegistration,
+        make=lambda: buyer_register(actor=actor, fair_id=fair_id, interests=interests),
+    )
+    if done.value.fair_id != fair_id:
+        raise Conflict(
+            _("This form was already sent for another fair: reload the page."), code="idempotency_key_reused"
+        )
+    return done
+
+
 @transaction.atomic
 def buyer_register(*, actor: Actor, fair_id: int, interests: str = "") -> BuyerRegistration:
     fair = fair_for(actor, fair_id)

@@ -287,9 +287,18 @@ def test_a_second_application_is_refused_before_the_form(alliance, cooperative, 
 def test_applying_typed_the_vietnamese_way(alliance, cooperative, coop_vi):
     fair = make_fair(alliance, booths=3)
     a02, a03 = (str(booth(fair, code).pk) for code in ("A-02", "A-03"))
-    response = client_for(coop_vi).post(
-        reverse("frontend:fair-apply", args=[fair.slug]),
-        {"booth_type": "standard", "preferences": ["", a03, a02], "needs_power": "on", "note": "Cần 2 bàn"},
+    client = client_for(coop_vi)
+    url = reverse("frontend:fair-apply", args=[fair.slug])
+    key = re.search(r'name="once_key" value="([\w-]+)"', client.get(url).content.decode()).group(1)
+    response = client.post(
+        url,
+        {
+            "booth_type": "standard",
+            "preferences": ["", a03, a02],
+            "needs_power": "on",
+            "note": "Cần 2 bàn",
+            "once_key": key,
+        },
     )
     assert response.status_code == 302
     application = Application.objects.get(fair=fair, cooperative=cooperative)

@@ -16,13 +16,14 @@ from rest_framework import serializers
 
 from catalog.models import Product, ProductStatus
 from fairs import inputs, policy, selectors, services
-from fairs.models import Application, ApplicationEvent, Badge, BoothType
+from fairs.models import Application, ApplicationEvent, Badge, BoothType, Fair
 from fairs.permissions import FAIRS_APPLY, FAIRS_EXHIBIT
 from fairs.policy import ApplicationAction, FairAction
 from frontend.decorators import actor_required
 from frontend.schema_forms import SchemaForm
 from frontend.views.fairs.common import fair_of, invalid
-from market.core.errors import ApplicationError, NotFound
+from market.core.errors import ApplicationError, NotFound, PermissionDenied
+from market.core.once import posted_key
 from market.core.parsing import format_money
 from market.organisations.http import MemberRequest
 from market.organisations.models import SELLER_KINDS, Organisation
@@ -77,21 +78,27 @@ def fair_apply(request: MemberRequest, slug: str) -> HttpResponse:
     assert actor.organisation is not None
     state = policy.fair_state(actor=actor, fair=fair)
     refusal = policy.FAIR_POLICY.state_refusal(FairAction.APPLY, state)
-    if refusal is not None:
-        context = {"fair": fair, "refusal": refusal, "mine": selectors.live_application(actor=actor, fair=fair)}
-        return render(request, "frontend/fairs/apply.html", context)
+    if refusal is not None and request.method != "POST":
+        return _apply_refused(request, fair, refusal)
     outlook = selectors.fee_outlook(fair=fair, cooperative=actor.organisation)
     form = _apply_form(request, outlook, fair.zones.all())
     if request.method == "POST" and form.is_valid():
+        # The service first, even when the cooperative has applied by now: the same form sent again (a double
+        # click) answers with the application its first send made, under the form's one-time key.
         try:
-            application = services.application_submit(
-                actor=actor, fair_id=fair.pk, request=inputs.ApplicationRequest(**form.cleaned_data)
+            done = services.application_submit_once(
+                actor=actor,
+                fair_id=fair.pk,
+                request=inputs.ApplicationRequest(**form.cleaned_data),
+                once_key=posted_key(request.POST),
             )
         except ApplicationError as error:
             form.add_service_errors(error)
         else:
             messages.success(request, _("Your application was sent. The alliance will decide and let you know."))
-            return redirect("frontend:fair-application", application.pk)
+            return redirect("frontend:fair-application", done.value.pk)
+    if refusal is not None:
+        return _apply_refused(request, fair, refusal, status=409)
     chosen = [str(v) for v in form["preferences"].value() or []] if form.is_bound else []
     context = {
         "fair": fair,
@@ -102,6 +109,12 @@ def fair_apply(request: MemberRequest, slug: str) -> HttpResponse:
     if form.is_bound:
         return invalid(request, "frontend/fairs/apply.html", context)
     return render(request, "frontend/fairs/apply.html", context)
+
+
+def _apply_refused(request: MemberRequest, fair: Fair, refusal: str, *, status: int = 200) -> HttpResponse:
+    """Why the cooperative cannot apply now (applications closed, applied already: with a link to it), no form."""
+    context = {"fair": fair, "refusal": refusal, "mine": selectors.live_application(actor=request.actor, fair=fair)}
+    return render(request, "frontend/fairs/apply.html", context, status=status)
 
 
 @actor_required(FAIRS_EXHIBIT)
@@ -167,19 +180,25 @@ def _application(request: MemberRequest, application_id: int) -> Application:
         raise Http404() from None
 
 
-def _forms(
-    application: Application, booths: list[Any], bound: tuple[ApplicationAction, SchemaForm] | None = None
-) -> dict[str, SchemaForm]:
+def _verb_form(
+    action: ApplicationAction, schema: type[serializers.Serializer], booths: list[Any], data: Any = None
+) -> SchemaForm:
+    """The form of one verb, blank or bound to what was posted; the booth to assign is picked from the free ones."""
+    return SchemaForm(
+        data,
+        schema=schema,
+        prefix=action.value,
+        initial={"booth": booths[0].pk} if booths else {},
+        choices={
+            "booth": [(b.pk, f"{b.code} · {b.get_booth_type_display()} · {format_money(b.price)}") for b in booths]
+        },
+    )
+
+
+def _forms(booths: list[Any], bound: tuple[ApplicationAction, SchemaForm] | None = None) -> dict[str, SchemaForm]:
     """A form per verb with fields; the one just posted keeps what was typed and its errors."""
     forms = {
-        action.value: SchemaForm(
-            schema=verb.schema,
-            prefix=action.value,
-            initial={"booth": booths[0].pk} if booths else {},
-            choices={
-                "booth": [(b.pk, f"{b.code} · {b.get_booth_type_display()} · {format_money(b.price)}") for b in booths]
-            },
-        )
+        action.value: _verb_form(action, verb.schema, booths)
         for action, verb in VERBS.items()
         if verb.schema is not None
     }
@@ -207,7 +226,10 @@ def _page(
     context = {
         "application": application,
         "actions": actions,
-        "forms": _forms(application, booths, bound),
+        # The forms on the page: those of the actions offered, and the one just refused (someone acted first),
+        # kept with what was typed and why, without its button.
+        "shown": actions | {bound[0]} if bound is not None else actions,
+        "forms": _forms(booths, bound),
         # With none free the state allows assigning, but an empty list and its button could only be refused.
         "free_booths": bool(booths),
         "booth": booth,
@@ -243,16 +265,24 @@ def application_act(request: MemberRequest, application_id: int, verb: str) -> H
         chosen = VERBS[action]
     except (ValueError, KeyError):
         raise Http404() from None
-    form = SchemaForm(request.POST, schema=chosen.schema, prefix=action.value) if chosen.schema else None
+    form = None
+    if chosen.schema is not None:
+        # Bound with the booths it offered, so that it comes back as the same list if it is refused.
+        booths = selectors.booth_choices_for(application) if action == ApplicationAction.ASSIGN_BOOTH else []
+        form = _verb_form(action, chosen.schema, booths, request.POST)
     if form is not None and not form.is_valid():
         return _page(request, application, bound=(action, form), status=400)
     try:
         done = chosen.press(request.actor, application.pk, form.cleaned_data if form is not None else {})
     except ApplicationError as error:
-        if form is None or not error.fields:
+        # A press the page never offered this person (not their side, not their role) has nothing typed to keep;
+        # neither has a button without a form.
+        if form is None or isinstance(error, PermissionDenied | NotFound):
             messages.error(request, error.message)
             return redirect("frontend:fair-application", application_id)
+        # Refused for what was typed, or because someone acted first (the application withdrawn or decided
+        # meanwhile): the form again with what was typed and why, at the form.
         form.add_service_errors(error)
-        return _page(request, _application(request, application_id), bound=(action, form), status=400)
+        return _page(request, _application(request, application_id), bound=(action, form), status=error.status_code)
     messages.success(request, done)
     return redirect("frontend:fair-application", application_id)

@@ -3,6 +3,7 @@ record outcomes; staff set up meeting times and tables and scan badges at the en
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -21,7 +22,8 @@ from fairs.policy import FairAction, MeetingAction
 from frontend.decorators import actor_required
 from frontend.schema_forms import SchemaForm
 from frontend.views.fairs.common import fair_of, tell
-from market.core.errors import ApplicationError
+from market.core.errors import ApplicationError, NotFound, PermissionDenied
+from market.core.once import posted_key
 from market.core.parsing import format_date
 from market.organisations.http import ActorRequest, MemberRequest
 
@@ -44,7 +46,12 @@ def _request_form(cooperative_id: int, slots: list[Any], data: Any = None) -> Sc
 
 
 def _matching_page(
-    request: MemberRequest, fair: Fair, *, bound: SchemaForm | None = None, register: SchemaForm | None = None
+    request: MemberRequest,
+    fair: Fair,
+    *,
+    bound: SchemaForm | None = None,
+    register: SchemaForm | None = None,
+    status: int = 400,
 ) -> HttpResponse:
     actor = request.actor
     assert actor.organisation_id is not None
@@ -67,8 +74,12 @@ def _matching_page(
         "rows": rows,
         "query": q,
     }
-    status = 400 if (bound is not None or register is not None) else 200
-    return render(request, "frontend/fairs/matching.html", context, status=status)
+    return render(
+        request,
+        "frontend/fairs/matching.html",
+        context,
+        status=status if bound is not None or register is not None else 200,
+    )
 
 
 @actor_required(FAIRS_MEET)
@@ -90,9 +101,15 @@ def matching_register(request: MemberRequest, slug: str) -> HttpResponse:
     if not form.is_valid():
         return _matching_page(request, fair, register=form)
     try:
-        services.buyer_register(actor=request.actor, fair_id=fair.pk, **form.cleaned_data)
-    except ApplicationError as error:
+        # Sent twice (a double click), the form's one-time key answers with the first registration.
+        services.buyer_register_once(
+            actor=request.actor, fair_id=fair.pk, once_key=posted_key(request.POST), **form.cleaned_data
+        )
+    except (PermissionDenied, NotFound) as error:
         tell(request, error)
+    except ApplicationError as error:
+        form.add_service_errors(error)
+        return _matching_page(request, fair, register=form, status=error.status_code)
     else:
         messages.success(request, _("You are registered for business matching. Your badge is ready."))
     return _back_to_matching(fair)
@@ -143,7 +160,7 @@ def _outcome_form(meeting: Meeting, links: selectors.OutcomeLinks | None, data: 
 
 
 def _meetings_page(
-    request: MemberRequest, *, bound: tuple[int, str, SchemaForm] | None = None, status: int = 200
+    request: MemberRequest, *, bound: tuple[int, MeetingAction, SchemaForm] | None = None, status: int = 200
 ) -> HttpResponse:
     actor = request.actor
     filters = inputs.read_filters(inputs.MeetingFilter, request.GET)
@@ -155,9 +172,15 @@ def _meetings_page(
     for meeting in items:
         outcome = _outcome_form(meeting, links.get(meeting.pk))
         decline = SchemaForm(schema=inputs.DeclineInput, prefix=f"d{meeting.pk}")
+        # The forms on the card: those of the actions offered, and the one just refused (someone acted first),
+        # kept with what was typed and why, without its button.
+        shown = actions[meeting.pk]
         if bound is not None and bound[0] == meeting.pk:
-            outcome, decline = (bound[2], decline) if bound[1] == "outcome" else (outcome, bound[2])
-        rows.append({"meeting": meeting, "actions": actions[meeting.pk], "outcome": outcome, "decline": decline})
+            shown = shown | {bound[1]}
+            outcome, decline = (bound[2], decline) if bound[1] == MeetingAction.RECORD_OUTCOME else (outcome, bound[2])
+        rows.append(
+            {"meeting": meeting, "actions": actions[meeting.pk], "shown": shown, "outcome": outcome, "decline": decline}
+        )
     return render(request, "frontend/fairs/meetings.html", {"rows": rows}, status=status)
 
 
@@ -177,36 +200,51 @@ def meeting_act(request: MemberRequest, meeting_id: int, verb: str) -> HttpRespo
         return redirect("frontend:fair-meetings")
     actor = request.actor
     try:
+        if action in (MeetingAction.DECLINE, MeetingAction.RECORD_OUTCOME):
+            return _meeting_form_act(request, meeting_id, action)
         if action == MeetingAction.ACCEPT:
             services.meeting_accept(actor=actor, meeting_id=meeting_id)
             messages.success(request, _("Meeting accepted."))
-        elif action == MeetingAction.CANCEL:
+        else:
             services.meeting_cancel(actor=actor, meeting_id=meeting_id)
             messages.success(request, _("Meeting cancelled."))
-        elif action == MeetingAction.DECLINE:
-            form = SchemaForm(request.POST, schema=inputs.DeclineInput, prefix=f"d{meeting_id}")
-            if not form.is_valid():
-                return _meetings_page(request, bound=(meeting_id, "decline", form), status=400)
-            services.meeting_decline(actor=actor, meeting_id=meeting_id, **form.cleaned_data)
-            messages.success(request, _("Meeting declined."))
-        else:
-            meeting = selectors.meeting_get_for(actor=actor, meeting_id=meeting_id)
-            links = selectors.outcome_links_for(meetings=[meeting]).get(meeting.pk)
-            form = _outcome_form(meeting, links, request.POST)
-            if not form.is_valid():
-                return _meetings_page(request, bound=(meeting_id, "outcome", form), status=400)
-            try:
-                services.meeting_outcome_record(
-                    actor=actor, meeting_id=meeting_id, outcome=inputs.OutcomeSpec(**form.cleaned_data)
-                )
-            except ApplicationError as error:
-                if not error.fields:
-                    raise
-                form.add_service_errors(error)
-                return _meetings_page(request, bound=(meeting_id, "outcome", form), status=400)
-            messages.success(request, _("Outcome recorded."))
     except ApplicationError as error:
         tell(request, error)
+    return redirect("frontend:fair-meetings")
+
+
+def _meeting_form_act(request: MemberRequest, meeting_id: int, action: MeetingAction) -> HttpResponse:
+    """Decline or record an outcome: what was typed comes back on the meeting's card with what is wrong, or why
+    the service refused it when someone acted first (the buyer cancelled meanwhile); only a press the page never
+    offered this person (PermissionDenied, NotFound: raised to meeting_act) goes back to the list."""
+    actor = request.actor
+    form: SchemaForm
+    press: Callable[[], object]
+    if action == MeetingAction.DECLINE:
+        form = SchemaForm(request.POST, schema=inputs.DeclineInput, prefix=f"d{meeting_id}")
+        done = _("Meeting declined.")
+
+        def press() -> object:
+            return services.meeting_decline(actor=actor, meeting_id=meeting_id, **form.cleaned_data)
+    else:
+        meeting = selectors.meeting_get_for(actor=actor, meeting_id=meeting_id)
+        form = _outcome_form(meeting, selectors.outcome_links_for(meetings=[meeting]).get(meeting.pk), request.POST)
+        done = _("Outcome recorded.")
+
+        def press() -> object:
+            outcome = inputs.OutcomeSpec(**form.cleaned_data)
+            return services.meeting_outcome_record(actor=actor, meeting_id=meeting_id, outcome=outcome)
+
+    if not form.is_valid():
+        return _meetings_page(request, bound=(meeting_id, action, form), status=400)
+    try:
+        press()
+    except (PermissionDenied, NotFound):
+        raise
+    except ApplicationError as error:
+        form.add_service_errors(error)
+        return _meetings_page(request, bound=(meeting_id, action, form), status=error.status_code)
+    messages.success(request, done)
     return redirect("frontend:fair-meetings")
 
 
