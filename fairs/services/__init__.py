@@ -29,6 +29,7 @@ from fairs.services.matching import (
     meeting_outcome_record,
     meeting_reminders,
     meeting_request,
+    meeting_request_once,
     slots_create,
     tables_create,
 )
@@ -88,6 +89,7 @@ __all__ = [
     "meeting_outcome_record",
     "meeting_reminders",
     "meeting_request",
+    "meeting_request_once",
     "plan_import",
     "programme_save",
     "slots_create",

@@ -161,6 +161,28 @@ def _meeting_context(meeting: Meeting, event: MeetingEvent) -> dict[str, Any]:
 
 # --- meetings ------------------------------------------------------------------------------------
 @transaction.atomic
+def meeting_request_once(
+    *, actor: Actor, fair_id: int, exhibitor_id: int, slot_id: int, once_key: str, message: str = ""
+) -> Once[Meeting]:
+    """meeting_request from a form that may be sent twice (a double click on "Request a meeting"): the same key
+    answers with the meeting the first send requested, not "you already have a meeting at this time"."""
+    done = once(
+        action="fairs.meeting_requested",
+        key=once_key,
+        actor=actor,
+        model=Meeting,
+        make=lambda: meeting_request(
+            actor=actor, fair_id=fair_id, exhibitor_id=exhibitor_id, slot_id=slot_id, message=message
+        ),
+    )
+    first = done.value
+    if (first.fair_id, first.exhibitor_id, first.slot_id) != (fair_id, exhibitor_id, slot_id):
+        raise Conflict(
+            _("This form was already sent for another meeting: reload the page."), code="idempotency_key_reused"
+        )
+    return done
+
+
 def meeting_request(*, actor: Actor, fair_id: int, exhibitor_id: int, slot_id: int, message: str = "") -> Meeting:
     fair = fair_for(actor, fair_id)
     authorize_fair(actor, fair, FairAction.BOOK_MEETING)

@@ -263,3 +263,36 @@ def test_the_matching_registration_sent_twice_registers_once_without_an_error(al
     assert (first.status_code, second.status_code) == (302, 302)
     assert flashed(second) == ["Bạn đã đăng ký kết nối cung cầu. Thẻ tham dự của bạn đã sẵn sàng."] * 2
     assert BuyerRegistration.objects.get(fair=fair, buyer=buyer).interests == "Nước mắm, khô cá lóc"
+
+
+# --- requesting a meeting, sent twice -------------------------------------------------------------------------
+def test_a_meeting_request_sent_twice_books_one_meeting_and_answers_both_with_success(alliance):
+    """A double click on "Request a meeting": the second send met the first meeting and said "you already have a
+    meeting at this time", though the request had gone through."""
+    exhibitor = OrganisationFactory(kind=OrganisationKind.COOPERATIVE, name="HTX Nước mắm Hưng Thịnh")
+    buyer = OrganisationFactory(kind=OrganisationKind.BUYER, name="Sài Gòn Xanh Foods")
+    fair = make_fair(alliance, booths=1)
+    assign(alliance, apply(exhibitor, fair), fair, "A-01")
+    publish(fair)
+    slot = add_slots(alliance, fair, count=1)[0]
+    services.tables_create(actor=staff_actor(alliance), fair_id=fair.pk, count=1)
+    services.buyer_register(actor=actor_for(buyer), fair_id=fair.pk)
+    client = client_for(member(buyer, Role.OWNER, language="vi"))
+    page = client.get(reverse("frontend:fair-matching", args=[fair.slug])).content.decode()
+    url = reverse("frontend:fair-meeting-request", args=[fair.slug, exhibitor.pk])
+    card_form = re.search(rf'<form method="post" action="{url}".*?</form>', page, re.S).group(0)
+    key = re.search(r'name="once_key" value="([\w-]+)"', card_form).group(1)
+    prefix = f"m{exhibitor.pk}"
+    form = {
+        f"{prefix}-exhibitor": exhibitor.pk,
+        f"{prefix}-slot": slot.pk,
+        f"{prefix}-message": "Mẫu 40 độ đạm",
+        "once_key": key,
+    }
+
+    first, second = client.post(url, form), client.post(url, form)
+
+    assert (first.status_code, second.status_code) == (302, 302), second.content.decode()[-2000:]
+    told = "Đã gửi yêu cầu gặp HTX Nước mắm Hưng Thịnh. Họ sẽ nhận lời hoặc từ chối."
+    assert flashed(second) == [told, told]
+    assert Meeting.objects.filter(fair=fair, buyer=buyer).count() == 1

@@ -126,13 +126,15 @@ def meeting_request(request: MemberRequest, slug: str, exhibitor_id: int) -> Htt
     form = _request_form(exhibitor_id, slots, request.POST)
     if form.is_valid():
         try:
-            meeting = services.meeting_request(
+            # Sent twice (a double click), the form's one-time key answers with the first request's meeting.
+            meeting = services.meeting_request_once(
                 actor=request.actor,
                 fair_id=fair.pk,
                 exhibitor_id=form.cleaned_data["exhibitor"],
                 slot_id=form.cleaned_data["slot"],
                 message=form.cleaned_data["message"],
-            )
+                once_key=posted_key(request.POST),
+            ).value
         except ApplicationError as error:
             form.add_service_errors(error)
         else:
