@@ -4,6 +4,7 @@ catalogue, orders in every state, the supply areas, the linkage contracts)."""
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -48,6 +49,11 @@ def snapshot() -> dict[str, Any]:
             LinkageContract.objects.values_list("number", "status", "delivered_quantity", "delivered_value")
         ),
     }
+
+
+def unnumbered(shot: dict[str, Any]) -> dict[str, Any]:
+    """A snapshot without the orders' and contracts' numbers."""
+    return shot | {key: sorted(row[1:] for row in shot[key]) for key in ("orders", "contracts")}
 
 
 @dataclass(frozen=True)
@@ -152,8 +158,10 @@ def test_a_module_given_the_demo_by_seeded_once_gets_what_seeding_gives(seeded, 
             passwords = [u.email for u in User.objects.order_by("email") if not u.check_password(DEMO_PASSWORD)]
             scans = list(Certificate.objects.exclude(scan="").values_list("scan", flat=True))
     assert [str(w.message) for w in warned if "not copied" in str(w.message)] == [], "copied, not seeded again"
-    assert copied == seeded.first
-    assert printed.getvalue() == seeded.printed
+    # Numbered by sequences that other tests of this worker may have moved before the module seeded (the printed
+    # notes name an order and its payment reference).
+    assert unnumbered(copied) == unnumbered(seeded.first)
+    assert re.sub(r"\d+", "#", printed.getvalue()) == re.sub(r"\d+", "#", seeded.printed)
     assert passwords == []
     assert scans
     assert [name for name in scans if not (tmp_path / name).is_file()] == []
