@@ -65,13 +65,13 @@ def is_made(admin: psycopg.Connection, name: str, key: str) -> bool:
 
 
 @contextmanager
-def demo_database(key: str | None = None) -> Iterator[DemoDatabase]:
-    """The seeded demo database for `key` (the template's and today's by default), made when missing or stale.
+def demo_database() -> Iterator[DemoDatabase]:
+    """The seeded demo database of this code and today (`demo_key`), made when missing or stale.
     Held under the lock while the caller copies from it, so that no other worker remakes it meanwhile."""
     settings_dict = connection.settings_dict
     template = settings_dict["TEST"]["TEMPLATE"]
     name = template.removesuffix("_template_tests") + "_demo_tests"
-    key = key or demo_key(template)
+    key = demo_key(template)
     with _connect(settings_dict, "postgres") as admin:
         admin.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", [_LOCK_SPACE, name])
         try:
