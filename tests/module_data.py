@@ -3,16 +3,21 @@ permission matrix's world most of a cell)."""
 
 from __future__ import annotations
 
+import shutil
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from io import StringIO
 from pathlib import Path
 from typing import IO, Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.test.utils import override_settings
+
+from tests.demo_database import copy_demo, demo_database
 
 
 @contextmanager
@@ -32,8 +37,38 @@ def rows_of_the_module(django_db_blocker: Any) -> Iterator[None]:
 
 @contextmanager
 def seeded_once(django_db_blocker: Any, private_media: Path, stdout: IO[str] | None = None) -> Iterator[None]:
-    """The demo, seeded in `rows_of_the_module` (its private files under `private_media`); `stdout` gets what the
-    command prints (the demo accounts)."""
+    """The demo in `rows_of_the_module` (its private files under `private_media`); `stdout` gets what the command
+    prints (the demo accounts). Copied from the run's seeded demo database (tests/demo_database.py) on PostgreSQL;
+    seeded by the command on SQLite or when the copy fails, so that no test depends on the shortcut."""
+    printed = stdout or StringIO()
+    with rows_of_the_module(django_db_blocker), override_settings(PRIVATE_MEDIA_ROOT=private_media):
+        if not _copied(private_media, printed):
+            call_command("seed_demo", stdout=printed)
+        try:
+            yield
+        finally:
+            # The rollback restores the content types the copy replaced: their cached ids must go too.
+            ContentType.objects.clear_cache()
+
+
+def _copied(private_media: Path, stdout: IO[str]) -> bool:
+    if connection.vendor != "postgresql":
+        return False  # SQLite: no server to keep the seeded database on
+    try:
+        # A savepoint: a copy that fails halfway leaves the module's transaction as it was, for the command to seed.
+        with demo_database() as demo, transaction.atomic():
+            copy_demo(demo)
+            shutil.copytree(demo.private_media, private_media, dirs_exist_ok=True)
+            stdout.write(demo.printed)
+    except Exception as failure:  # whatever failed, the tests get the demo: the warning and test_seed_demo tell
+        warnings.warn(f"the demo is seeded, not copied: {failure!r}", stacklevel=1)
+        return False
+    return True
+
+
+@contextmanager
+def seeded_by_the_command(django_db_blocker: Any, private_media: Path, stdout: IO[str] | None = None) -> Iterator[None]:
+    """The demo seeded by `seed_demo` in `rows_of_the_module`, for the tests of seeding itself."""
     with rows_of_the_module(django_db_blocker), override_settings(PRIVATE_MEDIA_ROOT=private_media):
         call_command("seed_demo", stdout=stdout or StringIO())
         yield

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from datetime import timedelta
-from io import StringIO
 from typing import Any
 
 import openpyxl
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone, translation
 
@@ -24,6 +23,7 @@ from market.organisations.models import Organisation, OrganisationKind, Role
 from market.payments import services as payments
 from tests.catalog.factories import actor_for
 from tests.factories import member
+from tests.module_data import seeded_once
 from tests.payments.test_settlements import card_payment
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -94,8 +94,13 @@ def _settlements(alliance: Organisation, make_invoice: Any) -> None:
     )
 
 
-def test_every_kind_exports_in_both_formats_and_languages_and_filters_by_date_and_status(make_invoice):
-    call_command("seed_demo", stdout=StringIO())
+@pytest.fixture(scope="module")
+def demo(django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    with seeded_once(django_db_blocker, tmp_path_factory.mktemp("private")):
+        yield
+
+
+def test_every_kind_exports_in_both_formats_and_languages_and_filters_by_date_and_status(demo, make_invoice):
     alliance = Organisation.objects.filter(kind=OrganisationKind.ALLIANCE).first()
     assert alliance is not None
     _settlements(alliance, make_invoice)
