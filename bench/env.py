@@ -17,6 +17,8 @@ import hashlib
 import os
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -81,24 +83,51 @@ def _exists(conn: psycopg.Connection, name: str) -> bool:
     return bool(conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone())
 
 
-# Any constant: with a digest of the template's name, the advisory lock under which one process at a time checks and
-# makes that template (another template's maker does not wait for it).
-_TEMPLATE_LOCK = 7_414_263
+# Any constant: with a digest of the database's name, the advisory lock under which one process at a time checks and
+# makes that database (the maker of another does not wait for it).
+_MADE_LOCK = 7_414_263
 
 
-def _template_key(conn: psycopg.Connection, name: str) -> str | None:
-    """The code key a migrated template was made at (its COMMENT), None when there is no such database."""
+def made_key(conn: psycopg.Connection, name: str) -> str | None:
+    """The key a made database was made at (its COMMENT), None when there is no such database."""
     row = conn.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [name])
     found = row.fetchone()
     return None if found is None else found[0] or ""
 
 
-def _migrate(database_url: str, settings_module: str) -> None:
+@contextmanager
+def made_database(
+    database_url: str, key: str, make: Callable[[], None], *, template: str | None = None, ready: bool = True
+) -> Iterator[None]:
+    """Inside: `database_url`'s database as `make` leaves it, made at `key`. It is made again (dropped, created from
+    `template` or empty, made) unless its COMMENT is `key` and it is `ready` (what the caller keeps beside it exists);
+    the key is written last, so a database whose making did not finish is never taken for a made one. Held under an
+    advisory lock: parallel test workers and bench steps wait for one maker and find it made, no one remakes it while
+    another reads it, and a current one costs one query."""
+    name = database_name(database_url)
+    with psycopg.connect(_admin(database_url), autocommit=True) as admin:
+        admin.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", [_MADE_LOCK, name])
+        try:
+            if not (ready and made_key(admin, name) == key):
+                admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+                copied = sql.SQL(" TEMPLATE {}").format(sql.Identifier(template)) if template else sql.SQL("")
+                admin.execute(sql.SQL("CREATE DATABASE {}{}").format(sql.Identifier(name), copied))
+                make()
+                admin.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(sql.Identifier(name), sql.Literal(key)))
+            yield
+        finally:
+            admin.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", [_MADE_LOCK, name])
+
+
+def run_manage(database_url: str, settings_module: str, *command: str, **extra_env: str) -> str:
+    """`manage.py <command>` on `database_url`'s database with `settings_module` (without pytest's variables: a
+    worker id would shift the Redis databases a second time, tests/settings.py); what it printed, or an error with
+    its output."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST")}
     env |= {"DATABASE_URL": database_url, "MARKET_ENV": "test", "DJANGO_SETTINGS_MODULE": settings_module}
-    env["PYTHONPATH"] = str(ROOT)
+    env |= {"PYTHONPATH": str(ROOT), **extra_env}
     done = subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+        [sys.executable, "manage.py", *command],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -108,26 +137,19 @@ def _migrate(database_url: str, settings_module: str) -> None:
     )
     if done.returncode != 0:
         name = database_name(database_url)
-        raise RuntimeError(f"migrating {name} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
+        raise RuntimeError(f"{command[0]} on {name} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
+    return done.stdout
 
 
 def migrated(database_url: str, *, settings_module: str = "market.settings") -> None:
-    """Make `database_url`'s database an empty one migrated at this code (code_key) unless it is one already. The key
-    is its COMMENT, written last: a database whose migration did not finish is never taken for a made one. Checked
-    and made under an advisory lock: parallel test workers and bench steps wait for one maker and find it made, and
-    a current one costs one query (no `manage.py migrate` process to find nothing to do)."""
-    name, key = database_name(database_url), code_key()[:16]
-    with psycopg.connect(_admin(database_url), autocommit=True) as admin:
-        admin.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", [_TEMPLATE_LOCK, name])
-        try:
-            if _template_key(admin, name) == key:
-                return
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-            _migrate(database_url, settings_module)
-            admin.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(sql.Identifier(name), sql.Literal(key)))
-        finally:
-            admin.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", [_TEMPLATE_LOCK, name])
+    """Make `database_url`'s database an empty one migrated at this code (code_key) unless it is one already: a
+    current one costs one query, not a `manage.py migrate` process that finds nothing to do."""
+
+    def make() -> None:
+        run_manage(database_url, settings_module, "migrate", "--noinput", "-v0")
+
+    with made_database(database_url, code_key()[:16], make):
+        pass
 
 
 def migrated_template() -> str:
@@ -140,7 +162,7 @@ def migrated_template() -> str:
         migrated(url)
         return database_name(url)
     with psycopg.connect(_admin(base_database_url()), autocommit=True) as admin:
-        if _template_key(admin, given) != code_key()[:16]:
+        if made_key(admin, given) != code_key()[:16]:
             raise SystemExit(f"BENCH_TEMPLATE_DATABASE={given} is not a database migrated at this code")
     return given
 

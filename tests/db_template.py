@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import psycopg
 from django.db import connections
 
 from bench.env import migrated
@@ -22,13 +23,17 @@ def template_name(settings_dict: dict[str, Any]) -> str:
     return f"{settings_dict['NAME']}_template_tests"
 
 
-def _database_url(settings_dict: dict[str, Any], database: str) -> str:
+def database_url(settings_dict: dict[str, Any], database: str) -> str:
     user = settings_dict["USER"] or ""
     password = f":{settings_dict['PASSWORD']}" if settings_dict["PASSWORD"] else ""
     credentials = f"{user}{password}@" if user else ""
     host = settings_dict["HOST"] or "127.0.0.1"
     port = f":{settings_dict['PORT']}" if settings_dict["PORT"] else ""
     return f"postgres://{credentials}{host}{port}/{database}"
+
+
+def connect(settings_dict: dict[str, Any], database: str) -> psycopg.Connection:
+    return psycopg.connect(database_url(settings_dict, database), autocommit=True)
 
 
 def use_migrated_template() -> None:
@@ -38,7 +43,7 @@ def use_migrated_template() -> None:
     if connections["default"].vendor != "postgresql":
         return
     template = template_name(settings_dict)
-    migrated(_database_url(settings_dict, template), settings_module=os.environ["DJANGO_SETTINGS_MODULE"])
+    migrated(database_url(settings_dict, template), settings_module=os.environ["DJANGO_SETTINGS_MODULE"])
     settings_dict.setdefault("TEST", {})["TEMPLATE"] = template
 
 

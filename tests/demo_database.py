@@ -3,21 +3,18 @@
 `seed_demo` runs ~18,000 queries through the real services (~19 s of CPU idle, two or three times that under the
 suite's load), and several modules want the demo. Now the first worker that needs it clones the migrated template
 (tests/db_template.py) into `<database>_demo_tests` and seeds that with `manage.py seed_demo` in a subprocess, under
-an advisory lock (the other workers wait); a module then gets the rows by COPY, in about a second. The database is
-made again when the template's key (our code) or the day changes: the demo's dates follow today.
+an advisory lock (bench.env.made_database: the other workers wait); a module then gets the rows by COPY, in about a
+second. The database is made again when the template's key (our code) or the hour changes: the demo's dates and
+times follow the moment it was seeded.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import psycopg
 from django.contrib.contenttypes.models import ContentType
@@ -25,15 +22,13 @@ from django.db import connection
 from django.utils import timezone
 from psycopg import sql
 
-from tests.db_template import _connect, _database_url
+from bench.env import made_database, made_key, run_manage
+from tests.db_template import connect, database_url
 
 ROOT = Path(__file__).resolve().parent.parent
 # What each demo database's seeding printed and the private files it wrote, one folder per database (git ignores
 # var/).
 KEPT = ROOT / "var" / "tests"
-# Any constant: with the database's name, the advisory lock under which one process checks, makes and copies it
-# (two int4 keys: a key space apart from db_template's single bigint lock).
-_LOCK_SPACE = 7_414_264
 
 
 @dataclass(frozen=True)
@@ -44,69 +39,36 @@ class DemoDatabase:
 
 
 def demo_key(template: str) -> str:
-    """The template's key (our code, written by db_template) and today's date."""
-    with _connect(connection.settings_dict, "postgres") as admin:
-        comment = _comment(admin, template)
+    """The template's key (our code) and the hour: the demo's dates and times follow the moment it was seeded, so a
+    later run (CI on the same machine hours after) seeds afresh rather than copy a demo made for another time."""
+    with connect(connection.settings_dict, "postgres") as admin:
+        comment = made_key(admin, template)
     if comment is None:
         raise RuntimeError(f"the test template {template} is not made")
-    return f"{comment} {timezone.localdate().isoformat()}"
-
-
-def _comment(admin: psycopg.Connection, database: str) -> str | None:
-    row = admin.execute(
-        "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [database]
-    ).fetchone()
-    return None if row is None else row[0]
-
-
-def is_made(admin: psycopg.Connection, name: str, key: str) -> bool:
-    """The key is written last, after the seeding and its files: a database whose seeding did not finish has none."""
-    return _comment(admin, name) == key and (KEPT / name / "printed.txt").exists()
+    return f"{comment} {timezone.localtime().strftime('%Y-%m-%dT%H')}"
 
 
 @contextmanager
 def demo_database() -> Iterator[DemoDatabase]:
-    """The seeded demo database of this code and today (`demo_key`), made when missing or stale.
-    Held under the lock while the caller copies from it, so that no other worker remakes it meanwhile."""
+    """The seeded demo database of this code and hour (`demo_key`), made when missing or stale, with what its
+    seeding printed and the private files it wrote (kept beside it). Held under the lock while the caller copies
+    from it, so that no other worker remakes it meanwhile."""
     settings_dict = connection.settings_dict
     template = settings_dict["TEST"]["TEMPLATE"]
     name = template.removesuffix("_template_tests") + "_demo_tests"
-    key = demo_key(template)
-    with _connect(settings_dict, "postgres") as admin:
-        admin.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", [_LOCK_SPACE, name])
-        try:
-            if not is_made(admin, name, key):
-                _make(admin, settings_dict, template=template, name=name, key=key)
-            kept = KEPT / name
-            yield DemoDatabase(name=name, private_media=kept / "private", printed=(kept / "printed.txt").read_text())
-        finally:
-            admin.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", [_LOCK_SPACE, name])
-
-
-def _make(admin: psycopg.Connection, settings_dict: dict[str, Any], *, template: str, name: str, key: str) -> None:
-    admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-    admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(template)))
     kept = KEPT / name
-    shutil.rmtree(kept, ignore_errors=True)
-    (kept / "private").mkdir(parents=True)
-    # The settings the tests run with (MD5 password hashes, the test payable kind), without pytest's variables
-    # (a worker id would shift the Redis databases a second time: tests/settings.py).
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST")}
-    env |= {
-        "DATABASE_URL": _database_url(settings_dict, name),
-        "PRIVATE_MEDIA_ROOT": str(kept / "private"),
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "PYTHONPATH": str(ROOT),
-    }
-    done = subprocess.run(
-        [sys.executable, "manage.py", "seed_demo"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900, check=False,
-    )  # fmt: skip
-    if done.returncode != 0:
-        raise RuntimeError(f"seeding the demo database {name} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
-    (kept / "printed.txt").write_text(done.stdout)
-    # Written last: a database whose seeding did not finish is never taken for a made one.
-    admin.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(sql.Identifier(name), sql.Literal(key)))
+    url = database_url(settings_dict, name)
+
+    def seed() -> None:
+        shutil.rmtree(kept, ignore_errors=True)
+        (kept / "private").mkdir(parents=True)
+        # The settings the tests run with (MD5 password hashes, the test payable kind).
+        printed = run_manage(url, "tests.settings", "seed_demo", PRIVATE_MEDIA_ROOT=str(kept / "private"))
+        (kept / "printed.txt").write_text(printed)
+
+    ready = (kept / "printed.txt").exists()
+    with made_database(url, demo_key(template), seed, template=template, ready=ready):
+        yield DemoDatabase(name=name, private_media=kept / "private", printed=(kept / "printed.txt").read_text())
 
 
 def copy_demo(demo: DemoDatabase) -> None:
@@ -116,7 +78,7 @@ def copy_demo(demo: DemoDatabase) -> None:
     if not connection.in_atomic_block:
         raise RuntimeError("the copy replaces every row: only inside a transaction that is rolled back")
     target = connection.connection
-    with _connect(connection.settings_dict, demo.name) as source:
+    with connect(connection.settings_dict, demo.name) as source:
         tables = _tables(source)
         _make_partitions(source, target)
         # DELETE, not TRUNCATE: the tables hold only what migrations made (a few hundred rows), and TRUNCATE makes

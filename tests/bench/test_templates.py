@@ -72,3 +72,45 @@ def test_a_named_template_made_at_other_code_is_refused(copy_of_the_template: st
 
     with pytest.raises(SystemExit, match="not a database migrated at this code"):
         env.migrated_template()
+
+
+@pytest.fixture
+def probe_database() -> Iterator[str]:
+    """The address of a database no one else uses, dropped afterwards."""
+    name = f"{current_template() or 'market'}_made_probe"
+    yield _url(name)
+    with _admin() as admin:
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def _made(url: str, key: str, *, ready: bool = True) -> list[str]:
+    """made_database at `key`, whose making marks the database; the marks the database holds afterwards."""
+
+    def make() -> None:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("CREATE TABLE IF NOT EXISTS made (mark text)")
+            conn.execute("INSERT INTO made VALUES (%s)", [key])
+
+    with env.made_database(url, key, make, ready=ready), psycopg.connect(url, autocommit=True) as conn:
+        marks = [row[0] for row in conn.execute("SELECT mark FROM made ORDER BY mark")]
+        conn.execute("INSERT INTO made VALUES ('used')")  # gone when the database is made again
+        return marks
+
+
+def test_a_database_is_made_once_per_key_and_again_when_its_key_or_what_lies_beside_it_is_missing(probe_database):
+    assert _made(probe_database, "code-1 10:00") == ["code-1 10:00"]
+    assert _made(probe_database, "code-1 10:00") == ["code-1 10:00", "used"]  # found made: not made a second time
+    assert _made(probe_database, "code-1 11:00") == ["code-1 11:00"]  # another key: dropped and made again
+    assert _made(probe_database, "code-1 11:00", ready=False) == ["code-1 11:00"]  # its files gone: made again
+    with _admin() as admin:
+        assert env.made_key(admin, env.database_name(probe_database)) == "code-1 11:00"
+
+
+def test_a_database_whose_making_failed_is_never_taken_for_a_made_one(probe_database):
+    def fail() -> None:
+        raise RuntimeError("the seeding failed")
+
+    with pytest.raises(RuntimeError, match="seeding failed"), env.made_database(probe_database, "code-2", fail):
+        pass
+    with _admin() as admin:
+        assert env.made_key(admin, env.database_name(probe_database)) == ""  # no key: the next caller makes it
