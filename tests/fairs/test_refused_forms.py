@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import threading
+from dataclasses import dataclass
 
 import pytest
 from django.contrib.messages import get_messages
@@ -16,7 +17,15 @@ from django.urls import reverse
 
 from fairs import services
 from fairs.inputs import ApplicationRequest
-from fairs.models import Application, ApplicationStatus, BuyerRegistration, Fair, Meeting, MeetingStatus
+from fairs.models import (
+    Application,
+    ApplicationStatus,
+    BuyerRegistration,
+    Fair,
+    Meeting,
+    MeetingSlot,
+    MeetingStatus,
+)
 from market.organisations.models import Organisation, OrganisationKind, Role, User
 from tests.catalog.factories import actor_for
 from tests.factories import OrganisationFactory, member
@@ -113,8 +122,17 @@ def test_a_booth_taken_meanwhile_comes_back_as_the_list_of_free_booths(alliance,
 
 
 # --- the meetings page -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Matching:
+    fair: Fair
+    exhibitor: Organisation
+    buyer: Organisation
+    slot: MeetingSlot
+
+
 @pytest.fixture
-def meeting(alliance) -> Meeting:
+def matching(alliance) -> Matching:
+    """A published fair with one exhibitor, one meeting time, a table and a registered buyer."""
     exhibitor = OrganisationFactory(kind=OrganisationKind.COOPERATIVE, name="HTX Nước mắm Hưng Thịnh")
     buyer = OrganisationFactory(kind=OrganisationKind.BUYER, name="Sài Gòn Xanh Foods")
     fair = make_fair(alliance, booths=1)
@@ -123,7 +141,15 @@ def meeting(alliance) -> Meeting:
     slot = add_slots(alliance, fair, count=1)[0]
     services.tables_create(actor=staff_actor(alliance), fair_id=fair.pk, count=1)
     services.buyer_register(actor=actor_for(buyer), fair_id=fair.pk)
-    return services.meeting_request(actor=actor_for(buyer), fair_id=fair.pk, exhibitor_id=exhibitor.pk, slot_id=slot.pk)
+    return Matching(fair, exhibitor, buyer, slot)
+
+
+@pytest.fixture
+def meeting(matching: Matching) -> Meeting:
+    return services.meeting_request(
+        actor=actor_for(matching.buyer), fair_id=matching.fair.pk, exhibitor_id=matching.exhibitor.pk,
+        slot_id=matching.slot.pk,
+    )  # fmt: skip
 
 
 def _cancel(meeting: Meeting) -> None:
@@ -266,17 +292,10 @@ def test_the_matching_registration_sent_twice_registers_once_without_an_error(al
 
 
 # --- requesting a meeting, sent twice -------------------------------------------------------------------------
-def test_a_meeting_request_sent_twice_books_one_meeting_and_answers_both_with_success(alliance):
+def test_a_meeting_request_sent_twice_books_one_meeting_and_answers_both_with_success(matching: Matching):
     """A double click on "Request a meeting": the second send met the first meeting and said "you already have a
     meeting at this time", though the request had gone through."""
-    exhibitor = OrganisationFactory(kind=OrganisationKind.COOPERATIVE, name="HTX Nước mắm Hưng Thịnh")
-    buyer = OrganisationFactory(kind=OrganisationKind.BUYER, name="Sài Gòn Xanh Foods")
-    fair = make_fair(alliance, booths=1)
-    assign(alliance, apply(exhibitor, fair), fair, "A-01")
-    publish(fair)
-    slot = add_slots(alliance, fair, count=1)[0]
-    services.tables_create(actor=staff_actor(alliance), fair_id=fair.pk, count=1)
-    services.buyer_register(actor=actor_for(buyer), fair_id=fair.pk)
+    fair, exhibitor, buyer, slot = matching.fair, matching.exhibitor, matching.buyer, matching.slot
     client = client_for(member(buyer, Role.OWNER, language="vi"))
     page = client.get(reverse("frontend:fair-matching", args=[fair.slug])).content.decode()
     url = reverse("frontend:fair-meeting-request", args=[fair.slug, exhibitor.pk])
