@@ -47,7 +47,7 @@ from fairs.services.fees import fee_apply, fee_clear
 from fairs.services.plan import lock_booth
 from market.core.errors import Conflict, NotFound, ValidationFailed
 from market.core.locking import bounded_lock_wait
-from market.core.once import Once, once
+from market.core.once import Once, Reuse, once
 from market.core.services import audit_record
 from market.integrations.registry import emit_event
 from market.notifications.services import notify
@@ -186,18 +186,16 @@ def application_submit_once(
 ) -> Once[Application]:
     """application_submit from a form that may be sent twice (a double click on its button, a form sent again
     after a timeout): the same key answers with the application the first send made, not "already applied"."""
-    done = once(
+    return once(
         action="fairs.application_submitted",
         key=once_key,
         actor=actor,
         model=Application,
         make=lambda: application_submit(actor=actor, fair_id=fair_id, request=request),
+        reuse=Reuse(
+            lambda first: first.fair_id == fair_id, _("This form was already sent for another fair: reload the page.")
+        ),
     )
-    if done.value.fair_id != fair_id:
-        raise Conflict(
-            _("This form was already sent for another fair: reload the page."), code="idempotency_key_reused"
-        )
-    return done
 
 
 # --- decisions -----------------------------------------------------------------------------------

@@ -43,7 +43,7 @@ from fairs.services.badges import badge_ensure
 from fairs.services.checkin import checkin_badge, checkin_scan_once
 from fairs.services.common import authorize_fair, fair_for
 from market.core.errors import Conflict, NotFound, ValidationFailed
-from market.core.once import Once, once
+from market.core.once import Once, Reuse, once
 from market.core.parsing import format_date
 from market.core.services import audit_record
 from market.integrations.registry import emit_event
@@ -84,18 +84,16 @@ def badge_payload(badge: Badge) -> str:
 def buyer_register_once(*, actor: Actor, fair_id: int, once_key: str, interests: str = "") -> Once[BuyerRegistration]:
     """buyer_register from a form that may be sent twice (a double click on "Register"): the same key answers with
     the registration the first send made, not "already registered"."""
-    done = once(
+    return once(
         action="fairs.buyer_registered",
         key=once_key,
         actor=actor,
         model=BuyerRegistration,
         make=lambda: buyer_register(actor=actor, fair_id=fair_id, interests=interests),
+        reuse=Reuse(
+            lambda first: first.fair_id == fair_id, _("This form was already sent for another fair: reload the page.")
+        ),
     )
-    if done.value.fair_id != fair_id:
-        raise Conflict(
-            _("This form was already sent for another fair: reload the page."), code="idempotency_key_reused"
-        )
-    return done
 
 
 @transaction.atomic
@@ -166,7 +164,7 @@ def meeting_request_once(
 ) -> Once[Meeting]:
     """meeting_request from a form that may be sent twice (a double click on "Request a meeting"): the same key
     answers with the meeting the first send requested, not "you already have a meeting at this time"."""
-    done = once(
+    return once(
         action="fairs.meeting_requested",
         key=once_key,
         actor=actor,
@@ -174,13 +172,11 @@ def meeting_request_once(
         make=lambda: meeting_request(
             actor=actor, fair_id=fair_id, exhibitor_id=exhibitor_id, slot_id=slot_id, message=message
         ),
+        reuse=Reuse(
+            lambda first: (first.fair_id, first.exhibitor_id, first.slot_id) == (fair_id, exhibitor_id, slot_id),
+            _("This form was already sent for another meeting: reload the page."),
+        ),
     )
-    first = done.value
-    if (first.fair_id, first.exhibitor_id, first.slot_id) != (fair_id, exhibitor_id, slot_id):
-        raise Conflict(
-            _("This form was already sent for another meeting: reload the page."), code="idempotency_key_reused"
-        )
-    return done
 
 
 def meeting_request(*, actor: Actor, fair_id: int, exhibitor_id: int, slot_id: int, message: str = "") -> Meeting:

@@ -27,7 +27,7 @@ from linkage.services.common import (
     record_event,
 )
 from market.core.errors import Conflict, ValidationFailed
-from market.core.once import Once, once
+from market.core.once import Once, Reuse, once
 from market.core.parsing import format_date, format_decimal
 from market.organisations.permissions import Actor
 from market.payments.services import placed_again_on_reference_collision
@@ -130,20 +130,17 @@ def call_off_add_once(
     """call_off_add under the key of the form it was typed in or the API request's Idempotency-Key: sent twice (a
     double click on "Add", a retry after a lost answer) it adds one call-off, and orders it once; the second send
     answers with the first."""
-    done = once(
+    return once(
         action="linkage.call_off_added",
         key=key,
         actor=actor,
         model=CallOff,
         make=lambda: call_off_add(actor=actor, contract_id=contract_id, due_on=due_on, quantity=quantity, place=place),
-    )
-    first = done.value
-    if (first.contract_id, first.due_on, first.quantity) != (contract_id, due_on, quantity):
-        raise Conflict(
+        reuse=Reuse(
+            lambda first: (first.contract_id, first.due_on, first.quantity) == (contract_id, due_on, quantity),
             _("This key was already used for another call-off: reload the page to add a new one."),
-            code="idempotency_key_reused",
-        )
-    return done
+        ),
+    )
 
 
 @placed_again_on_reference_collision

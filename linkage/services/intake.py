@@ -26,8 +26,8 @@ from linkage.services.common import (
     record_event,
 )
 from linkage.terms import bands_of
-from market.core.errors import Conflict, ValidationFailed
-from market.core.once import Once, once
+from market.core.errors import ValidationFailed
+from market.core.once import Once, Reuse, once
 from market.core.parsing import format_decimal
 from market.integrations.registry import emit_event
 from market.notifications.services import notify
@@ -48,16 +48,17 @@ def delivery_record_once(*, actor: Actor, key: str, call_off_id: int, details: D
     """Record a delivery written down at the gate (perhaps offline) under the phone's key for it: sent again
     (its answer lost), the same record finds the delivery it made and makes no second one. A refused record
     claims nothing: corrected, it may be sent again under its key."""
-    done = once(
+    return once(
         action="linkage.delivery_recorded",
         key=key,
         actor=actor,
         model=Delivery,
         make=lambda: delivery_record(actor=actor, call_off_id=call_off_id, details=details),
+        reuse=Reuse(
+            lambda first: first.call_off_id == call_off_id,
+            _("This record's key was already used for another call-off."),
+        ),
     )
-    if done.value.call_off_id != call_off_id:
-        raise Conflict(_("This record's key was already used for another call-off."), code="idempotency_key_reused")
-    return done
 
 
 @locked_transaction

@@ -35,8 +35,8 @@ from linkage.policy import (
     ForceMajeureAction,
 )
 from linkage.services.common import contract_context, lock_contract, locked_transaction, record_event
-from market.core.errors import Conflict, NotFound, ValidationFailed
-from market.core.once import Once, once
+from market.core.errors import NotFound, ValidationFailed
+from market.core.once import Once, Reuse, once
 from market.core.parsing import format_money
 from market.notifications.services import notify
 from market.organisations.permissions import Actor
@@ -55,7 +55,8 @@ def advance_record(
 ) -> Once[InputAdvance]:
     """The processor records inputs or services it supplied on credit, within the contract's limit. The same
     form sent twice (`once_key`) records one advance and answers the second time with the first."""
-    done = once(
+    asked = (contract_id, kind, description, supplied_on, value)
+    return once(
         action="linkage.advance_recorded",
         key=once_key,
         actor=actor,
@@ -68,19 +69,11 @@ def advance_record(
             supplied_on=supplied_on,
             value=value,
         ),
+        reuse=Reuse(
+            lambda first: (first.contract_id, first.kind, first.description, first.supplied_on, first.value) == asked,
+            _("This Idempotency-Key was already used for another advance."),
+        ),
     )
-    # The key is the user's, not the contract's: a key reused for another advance (another contract, another
-    # value) must not answer with the first one as if this one had been recorded.
-    first = done.value
-    if (first.contract_id, first.kind, first.description, first.supplied_on, first.value) != (
-        contract_id,
-        kind,
-        description,
-        supplied_on,
-        value,
-    ):
-        raise Conflict(_("This Idempotency-Key was already used for another advance."), code="idempotency_key_reused")
-    return done
 
 
 @locked_transaction

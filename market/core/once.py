@@ -64,9 +64,23 @@ def posted_key(data: Mapping[str, Any]) -> str:
     return key
 
 
-def once(*, action: str, key: str, actor: _Acting, model: type[M], make: Callable[[], M]) -> Once[M]:
+@dataclass(frozen=True)
+class Reuse(Generic[M]):
+    """How a service tells a replay from a key reused for something else: `same(first)` says whether the row the key
+    made is what this call asks for; when not, `message` (a Conflict, `idempotency_key_reused`). A key is its
+    user's, not the object's: reused for another object or other values, it must not answer with the first row as
+    if this call's had been made."""
+
+    same: Callable[[M], bool]
+    message: str
+
+
+def once(
+    *, action: str, key: str, actor: _Acting, model: type[M], make: Callable[[], M], reuse: Reuse[M] | None = None
+) -> Once[M]:
     """Run `make` once per (action, key) and remember the `model` row it made; later calls with the key, by the
-    same person, answer with that row. A service states only what differs:
+    same person, answer with that row (refused by `reuse` when it was made for something else). A service states
+    only what differs:
 
         return once(action="payments.settlement_paid", key=once_key, actor=actor, model=Settlement,
                     make=lambda: _settlement_pay(actor=actor, settlement_id=settlement_id, ...))
@@ -80,7 +94,10 @@ def once(*, action: str, key: str, actor: _Acting, model: type[M], make: Callabl
         if not created:
             if claim.user_id != user_id or claim.target_id is None:
                 raise Conflict(_("This form was already sent by someone else: reload the page."))
-            return Once(model._default_manager.get(pk=claim.target_id), replayed=True)
+            first = model._default_manager.get(pk=claim.target_id)
+            if reuse is not None and not reuse.same(first):
+                raise Conflict(reuse.message, code="idempotency_key_reused")
+            return Once(first, replayed=True)
         made = make()
         claim.target_id = made.pk
         claim.save(update_fields=["target_id"])
