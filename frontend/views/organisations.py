@@ -27,6 +27,7 @@ from frontend.forms import (
 )
 from market.core.errors import ApplicationError
 from market.core.inputs import read_query
+from market.core.once import posted_key
 from market.organisations import geo, selectors, services
 from market.organisations.http import ActorRequest, MemberRequest
 from market.organisations.inputs import (
@@ -35,7 +36,7 @@ from market.organisations.inputs import (
     OrganisationProfile,
     bank_account_from,
 )
-from market.organisations.models import Organisation, User
+from market.organisations.models import Invitation, Organisation, User
 from market.organisations.permissions import TOKENS_MANAGE
 from market.organisations.policies import (
     ORGANISATION_POLICY,
@@ -143,17 +144,13 @@ def members(request: MemberRequest) -> HttpResponse:
     invite_form = InvitationForm(request.POST or None)
     if request.method == "POST" and invite_form.is_valid():
         try:
-            invitation, token = services.invitation_create(
-                actor=actor, organisation_id=org.pk, **invite_form.cleaned_data
+            done, token = services.invitation_create_once(
+                actor=actor, organisation_id=org.pk, once_key=posted_key(request.POST), **invite_form.cleaned_data
             )
         except ApplicationError as exc:
             invite_form.add_service_errors(exc)
         else:
-            messages.success(
-                request,
-                _("Invitation created: we are e-mailing it to %(email)s. You can also share this link: %(url)s")
-                % {"email": invitation.email, "url": invitation_accept_url(token)},
-            )
+            messages.success(request, _invitation_created_message(done.value, token))
             return redirect("frontend:organisation-members")
     memberships = [
         (membership, membership_actions(actor=actor, membership=membership))
@@ -171,6 +168,17 @@ def members(request: MemberRequest) -> HttpResponse:
         "actions": organisation_actions(actor=actor, organisation=org),
     }
     return render(request, "frontend/organisation/members.html", context, status=400 if invite_form.errors else 200)
+
+
+def _invitation_created_message(invitation: Invitation, token: str | None) -> str:
+    """With the link when this send made the invitation; a repeated send (its token is stored hashed) says only
+    where it goes."""
+    if token is None:
+        return _("Invitation created: we are e-mailing it to %(email)s.") % {"email": invitation.email}
+    return _("Invitation created: we are e-mailing it to %(email)s. You can also share this link: %(url)s") % {
+        "email": invitation.email,
+        "url": invitation_accept_url(token),
+    }
 
 
 @require_POST

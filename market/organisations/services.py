@@ -22,6 +22,7 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from market.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from market.core.once import Once, once
 from market.core.services import audit_record, deletion_record
 from market.core.text import nfc
 from market.notifications.models import Channel
@@ -503,6 +504,27 @@ def invitation_create(*, actor: Actor, organisation_id: int, email: str, role: R
         object_ref=invitation,
     )
     return invitation, token
+
+
+def invitation_create_once(
+    *, actor: Actor, organisation_id: int, once_key: str, email: str, role: Role
+) -> tuple[Once[Invitation], str | None]:
+    """invitation_create from the members page, whose form may be sent twice (a double click on "Create
+    invitation"): the same key answers with the invitation the first send made, instead of a second one that
+    would revoke the link already e-mailed. The token comes back only from the send that made it."""
+    tokens: list[str] = []
+
+    def make() -> Invitation:
+        invitation, token = invitation_create(actor=actor, organisation_id=organisation_id, email=email, role=role)
+        tokens.append(token)
+        return invitation
+
+    done = once(action="organisations.invitation_created", key=once_key, actor=actor, model=Invitation, make=make)
+    if done.value.organisation_id != organisation_id:
+        raise Conflict(
+            _("This form was already sent for another organisation: reload the page."), code="idempotency_key_reused"
+        )
+    return done, (tokens[0] if tokens else None)
 
 
 def invitation_accept_url(token: str) -> str:

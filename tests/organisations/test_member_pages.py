@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 
+from market.notifications.models import Notification
 from market.organisations.models import Invitation, User
+from market.organisations.notifications import INVITATION
 
 pytestmark = pytest.mark.django_db
 
@@ -23,3 +27,21 @@ def test_an_address_too_long_for_an_account_is_refused_at_its_field_with_what_wa
     assert "254" in response.content.decode()
     assert response.context["invite_form"]["email"].value() == address
     assert not Invitation.objects.exists()
+
+
+def form_key(client: Client, path: str) -> str:
+    match = re.search(r'name="once_key" value="([\w-]+)"', client.get(path).content.decode())
+    assert match, "the form carries no one-time key"
+    return match.group(1)
+
+
+def test_an_invitation_sent_twice_makes_one_whose_emailed_link_keeps_working(coop_owner):
+    client = logged_in(coop_owner)
+    form = {"email": "moi@htx.example", "role": "staff", "once_key": form_key(client, "/organisation/members/")}
+    first = client.post("/organisation/members/", form, follow=True)
+    second = client.post("/organisation/members/", form, follow=True)
+    assert first.status_code == second.status_code == 200
+    invitation = Invitation.objects.get()
+    assert invitation.is_open
+    assert "moi@htx.example" in str(list(second.context["messages"])[0])
+    assert Notification.objects.filter(kind=INVITATION).count() == 1
