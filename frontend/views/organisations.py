@@ -42,6 +42,7 @@ from market.organisations.policies import (
     ORGANISATION_POLICY,
     OrganisationAction,
     api_token_actions,
+    grantable_roles,
     invitation_actions,
     membership_actions,
     organisation_actions,
@@ -141,7 +142,9 @@ def organisation_resubmit(request: MemberRequest) -> HttpResponse:
 def members(request: MemberRequest) -> HttpResponse:
     actor = request.actor
     org = _own(request)
-    invite_form = InvitationForm(request.POST or None)
+    # Only the roles this person may give: a manager is not offered "owner", which the service refuses.
+    role_choices = {"role": [(role.value, role.label) for role in grantable_roles(actor)]}
+    invite_form = InvitationForm(request.POST or None, choices=role_choices)
     if request.method == "POST" and invite_form.is_valid():
         try:
             done, token = services.invitation_create_once(
@@ -164,7 +167,7 @@ def members(request: MemberRequest) -> HttpResponse:
         "memberships": memberships,
         "invitations": invitations,
         "invite_form": invite_form,
-        "role_form": RoleForm(),
+        "role_form": RoleForm(choices=role_choices),
         "actions": organisation_actions(actor=actor, organisation=org),
     }
     return render(request, "frontend/organisation/members.html", context, status=400 if invite_form.errors else 200)

@@ -55,6 +55,7 @@ from market.organisations.policies import (
     MembershipAction,
     OrganisationAction,
     can_move,
+    grantable_roles,
 )
 
 INVITATION_LIFETIME = timedelta(days=14)
@@ -470,7 +471,7 @@ def _membership_locked(actor: Actor, membership_id: int, action: MembershipActio
 def invitation_create(*, actor: Actor, organisation_id: int, email: str, role: Role) -> tuple[Invitation, str]:
     """Returns the invitation and its token; the token is shown once (in the link) and stored hashed."""
     organisation = _authorized(actor, organisation_id, OrganisationAction.INVITE)
-    if role == Role.OWNER and actor.role != Role.OWNER:
+    if role not in grantable_roles(actor):
         raise PermissionDenied(_("Only an owner can invite another owner."))
     email = email.strip().lower()
     if Membership.objects.filter(organisation=organisation, user__email=email).exists():
@@ -576,7 +577,7 @@ def invitation_accept(*, user: User, token: str) -> Membership:
 @transaction.atomic
 def membership_change_role(*, actor: Actor, membership_id: int, role: Role) -> Membership:
     membership = _membership_locked(actor, membership_id, MembershipAction.CHANGE_ROLE)
-    if role == Role.OWNER and actor.role != Role.OWNER:
+    if role not in grantable_roles(actor):
         raise PermissionDenied(_("Only an owner can grant or take away the owner role."))
     if membership.role == role:
         return membership

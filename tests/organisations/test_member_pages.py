@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from market.notifications.models import Notification
-from market.organisations.models import Invitation, User
+from market.organisations.models import Invitation, Membership, User
 from market.organisations.notifications import INVITATION
 
 pytestmark = pytest.mark.django_db
@@ -29,6 +29,10 @@ def test_an_address_too_long_for_an_account_is_refused_at_its_field_with_what_wa
     assert not Invitation.objects.exists()
 
 
+def membership_of(user: User) -> Membership:
+    return Membership.objects.get(user=user)
+
+
 def form_key(client: Client, path: str) -> str:
     match = re.search(r'name="once_key" value="([\w-]+)"', client.get(path).content.decode())
     assert match, "the form carries no one-time key"
@@ -45,3 +49,14 @@ def test_an_invitation_sent_twice_makes_one_whose_emailed_link_keeps_working(coo
     assert invitation.is_open
     assert "moi@htx.example" in str(list(second.context["messages"])[0])
     assert Notification.objects.filter(kind=INVITATION).count() == 1
+
+
+def test_a_manager_is_offered_only_the_roles_a_manager_may_give(coop_owner, coop_manager, coop_staff):
+    page = logged_in(coop_manager).get("/organisation/members/")
+    invite_roles = [value for value, _label in page.context["invite_form"].fields["role"].choices]
+    assert invite_roles == ["manager", "staff"]
+    row = re.search(rf'id="membership-{membership_of(coop_staff).pk}".*?</tr>', page.content.decode(), re.S)
+    assert row and 'data-action="change_role"' in row.group(0)
+    assert 'value="owner"' not in row.group(0)
+    owner_page = logged_in(coop_owner).get("/organisation/members/")
+    assert "owner" in [value for value, _label in owner_page.context["invite_form"].fields["role"].choices]
