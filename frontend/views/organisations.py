@@ -39,7 +39,9 @@ from market.organisations.inputs import (
 from market.organisations.models import Invitation, Organisation, User
 from market.organisations.permissions import TOKENS_MANAGE
 from market.organisations.policies import (
+    API_TOKEN_POLICY,
     ORGANISATION_POLICY,
+    ApiTokenAction,
     OrganisationAction,
     api_token_actions,
     grantable_roles,
@@ -247,6 +249,11 @@ def tokens(request: MemberRequest) -> HttpResponse:
 def token_rotate(request: MemberRequest, token_id: int) -> HttpResponse:
     """Replace a token (a legacy all-scopes one, or a leaked one) by a new scoped token of the same name."""
     token = selectors.api_token_get_for(actor=request.actor, token_id=token_id)
+    refused = API_TOKEN_POLICY.state_refusal(ApiTokenAction.ROTATE, token)
+    if refused is not None:
+        # Revoked (meanwhile, or by this rotation sent twice): the reason, not a form the service refuses.
+        context = {"token": token, "refused": refused}
+        return render(request, "frontend/organisation/token_rotate.html", context, status=409)
     initial = {} if token.is_legacy else {"scopes": token.scopes}
     form = ApiTokenRotateForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -371,6 +371,23 @@ def test_page_refuses_a_token_without_scopes_in_vietnamese(client, owner):
     assert not ApiToken.objects.exists()
 
 
+def test_rotating_a_token_again_after_it_was_rotated_says_why_without_a_form(client, owner, buyer):
+    """The rotation sent twice (a double click on "Rotate"), or a page opened before the token was revoked."""
+    client.force_login(owner)
+    issue(buyer, owner, {ApiScope.ORDERS_READ})
+    token = ApiToken.objects.get()
+    body = {"scopes": ["orders:read"]}
+    assert client.post(f"/organisation/tokens/{token.pk}/rotate/", body).status_code == 200
+    again = client.post(f"/organisation/tokens/{token.pk}/rotate/", body, HTTP_ACCEPT_LANGUAGE="vi")
+    opened = client.get(f"/organisation/tokens/{token.pk}/rotate/", HTTP_ACCEPT_LANGUAGE="vi")
+    for response in (again, opened):
+        assert response.status_code == 409
+        page = response.content.decode()
+        assert "Khóa API này đã bị thu hồi." in page
+        assert 'data-action="rotate"' not in page
+    assert ApiToken.objects.filter(revoked_at__isnull=True).count() == 1
+
+
 TOKEN_STATES = ["scoped", "legacy", "expired", "revoked"]
 
 
