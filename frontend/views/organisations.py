@@ -237,10 +237,20 @@ def tokens(request: MemberRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            _token, secret = services.api_token_create(actor=request.actor, **form.cleaned_data)
+            _done, secret = services.api_token_create_once(
+                actor=request.actor, once_key=posted_key(request.POST), **form.cleaned_data
+            )
         except ApplicationError as exc:
             form.add_service_errors(exc)
         else:
+            if secret is None:  # a second send of the form: its secret was on the first answer only
+                messages.warning(
+                    request,
+                    _(
+                        "This token was already created when the form was first sent, and its secret shown then. "
+                        "If you did not copy it, rotate the token to get a new secret."
+                    ),
+                )
             return _tokens_page(request, ApiTokenForm(), new_secret=secret)
     return _tokens_page(request, form, status=400 if form.errors else 200)
 

@@ -683,6 +683,27 @@ def api_token_create(
     return token, secret
 
 
+def api_token_create_once(
+    *, actor: Actor, once_key: str, name: str, scopes: frozenset[ApiScope], expires_on: date | None
+) -> tuple[Once[ApiToken], str | None]:
+    """api_token_create from the tokens page, whose form may be sent twice (a double click on "Create token"): the
+    same key answers with the token the first send made, not a second live token nobody holds the secret of. The
+    secret is stored hashed, so it comes back only from the send that made it."""
+    secrets_made: list[str] = []
+
+    def make() -> ApiToken:
+        token, secret = api_token_create(actor=actor, name=name, scopes=scopes, expires_on=expires_on)
+        secrets_made.append(secret)
+        return token
+
+    done = once(action="organisations.api_token_created", key=once_key, actor=actor, model=ApiToken, make=make)
+    if done.value.organisation_id != actor.organisation_id:
+        raise Conflict(
+            _("This form was already sent for another organisation: reload the page."), code="idempotency_key_reused"
+        )
+    return done, (secrets_made[0] if secrets_made else None)
+
+
 @transaction.atomic
 def api_token_renew(*, actor: Actor, token_id: int, expires_on: date | None) -> ApiToken:
     """Moves the expiry (one year from now unless a day is chosen); the secret stays the same."""
