@@ -8,7 +8,7 @@ import re
 import pytest
 
 from market.integrations import services
-from market.integrations.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from market.integrations.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from market.integrations.relay import webhook_relay
 from market.organisations.models import Role
 from tests.catalog.factories import actor_for
@@ -77,6 +77,18 @@ def test_the_page_needs_at_least_one_event(client, owner, receiver):
     refused = client.post("/organisation/webhooks/", {"url": receiver.url}, HTTP_ACCEPT_LANGUAGE="vi")
     assert refused.status_code == 400
     assert "Hãy chọn ít nhất một sự kiện." in refused.content.decode()
+
+
+def test_the_log_writes_an_attempt_s_duration_the_vietnamese_way(client, owner, buyer, receiver):
+    client.force_login(owner)
+    endpoint, _secret = services.endpoint_create(
+        actor=actor_for(buyer, Role.OWNER), url=receiver.url, description="", events={"order.placed"}
+    )
+    client.post(f"/organisation/webhooks/{endpoint.pk}/ping/")
+    webhook_relay()
+    WebhookAttempt.objects.update(duration_ms=12345)
+    page = client.get(f"/organisation/webhooks/{endpoint.pk}/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "12.345 ms" in page
 
 
 def test_the_log_shows_attempts_and_send_again_only_when_settled(client, owner, buyer, receiver):
