@@ -8,8 +8,11 @@ import pytest
 from django.test import Client
 
 from market.notifications.models import Notification
-from market.organisations.models import Invitation, Membership, User
+from market.organisations import services
+from market.organisations.models import Invitation, Membership, Role, User
 from market.organisations.notifications import INVITATION
+from market.organisations.permissions import Actor
+from tests.factories import member
 
 pytestmark = pytest.mark.django_db
 
@@ -61,3 +64,17 @@ def test_a_manager_is_offered_only_the_roles_a_manager_may_give(coop_owner, coop
     assert 'value="owner"' not in row.group(0)
     owner_page = logged_in(coop_owner).get("/organisation/members/")
     assert "owner" in [value for value, _label in owner_page.context["invite_form"].fields["role"].choices]
+
+
+def test_join_sent_twice_joins_once_and_answers_both_sends_with_success(coop_owner, cooperative, buyer):
+    newcomer = member(buyer, Role.STAFF)
+    actor = Actor(user=coop_owner, organisation=cooperative, role=Role.OWNER)
+    _invitation, token = services.invitation_create(
+        actor=actor, organisation_id=cooperative.pk, email=newcomer.email, role=Role.STAFF
+    )
+    client = logged_in(newcomer)
+    first = client.post(f"/invitations/{token}/")
+    second = client.post(f"/invitations/{token}/")
+    assert first.status_code == second.status_code == 302
+    assert second["Location"] == "/dashboard/"
+    assert Membership.objects.filter(user=newcomer, organisation=cooperative).count() == 1
