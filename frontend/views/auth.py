@@ -112,6 +112,11 @@ def set_language(request: ActorRequest) -> HttpResponse:
 
 def invitation(request: ActorRequest, token: str) -> HttpResponse:
     """The link in an invitation: join with the current account, or create one for the invited address."""
+    if request.method == "POST" and isinstance(request.user, User):
+        joined = selectors.invitation_accepted_by(user=request.user, token=token)
+        if joined is not None:  # Join sent twice (a double click): the first send joined
+            messages.success(request, _("You joined %(name)s.") % {"name": joined.organisation.name})
+            return redirect("frontend:dashboard")
     invite = selectors.invitation_open_by_token(token=token)
     form = InvitedAccountForm(request.POST or None) if not request.user.is_authenticated else None
     if request.method == "POST":

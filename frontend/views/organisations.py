@@ -27,6 +27,7 @@ from frontend.forms import (
 )
 from market.core.errors import ApplicationError
 from market.core.inputs import read_query
+from market.core.once import posted_key
 from market.organisations import geo, selectors, services
 from market.organisations.http import ActorRequest, MemberRequest
 from market.organisations.inputs import (
@@ -35,12 +36,15 @@ from market.organisations.inputs import (
     OrganisationProfile,
     bank_account_from,
 )
-from market.organisations.models import Organisation, User
+from market.organisations.models import Invitation, Organisation, User
 from market.organisations.permissions import TOKENS_MANAGE
 from market.organisations.policies import (
+    API_TOKEN_POLICY,
     ORGANISATION_POLICY,
+    ApiTokenAction,
     OrganisationAction,
     api_token_actions,
+    grantable_roles,
     invitation_actions,
     membership_actions,
     organisation_actions,
@@ -140,20 +144,18 @@ def organisation_resubmit(request: MemberRequest) -> HttpResponse:
 def members(request: MemberRequest) -> HttpResponse:
     actor = request.actor
     org = _own(request)
-    invite_form = InvitationForm(request.POST or None)
+    # Only the roles this person may give: a manager is not offered "owner", which the service refuses.
+    role_choices = {"role": [(role.value, role.label) for role in grantable_roles(actor)]}
+    invite_form = InvitationForm(request.POST or None, choices=role_choices)
     if request.method == "POST" and invite_form.is_valid():
         try:
-            invitation, token = services.invitation_create(
-                actor=actor, organisation_id=org.pk, **invite_form.cleaned_data
+            done, token = services.invitation_create_once(
+                actor=actor, organisation_id=org.pk, once_key=posted_key(request.POST), **invite_form.cleaned_data
             )
         except ApplicationError as exc:
             invite_form.add_service_errors(exc)
         else:
-            messages.success(
-                request,
-                _("Invitation created: we are e-mailing it to %(email)s. You can also share this link: %(url)s")
-                % {"email": invitation.email, "url": invitation_accept_url(token)},
-            )
+            messages.success(request, _invitation_created_message(done.value, token))
             return redirect("frontend:organisation-members")
     memberships = [
         (membership, membership_actions(actor=actor, membership=membership))
@@ -167,10 +169,21 @@ def members(request: MemberRequest) -> HttpResponse:
         "memberships": memberships,
         "invitations": invitations,
         "invite_form": invite_form,
-        "role_form": RoleForm(),
+        "role_form": RoleForm(choices=role_choices),
         "actions": organisation_actions(actor=actor, organisation=org),
     }
     return render(request, "frontend/organisation/members.html", context, status=400 if invite_form.errors else 200)
+
+
+def _invitation_created_message(invitation: Invitation, token: str | None) -> str:
+    """With the link when this send made the invitation; a repeated send (its token is stored hashed) says only
+    where it goes."""
+    if token is None:
+        return _("Invitation created: we are e-mailing it to %(email)s.") % {"email": invitation.email}
+    return _("Invitation created: we are e-mailing it to %(email)s. You can also share this link: %(url)s") % {
+        "email": invitation.email,
+        "url": invitation_accept_url(token),
+    }
 
 
 @require_POST
@@ -224,10 +237,20 @@ def tokens(request: MemberRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            _token, secret = services.api_token_create(actor=request.actor, **form.cleaned_data)
+            _done, secret = services.api_token_create_once(
+                actor=request.actor, once_key=posted_key(request.POST), **form.cleaned_data
+            )
         except ApplicationError as exc:
             form.add_service_errors(exc)
         else:
+            if secret is None:  # a second send of the form: its secret was on the first answer only
+                messages.warning(
+                    request,
+                    _(
+                        "This token was already created when the form was first sent, and its secret shown then. "
+                        "If you did not copy it, rotate the token to get a new secret."
+                    ),
+                )
             return _tokens_page(request, ApiTokenForm(), new_secret=secret)
     return _tokens_page(request, form, status=400 if form.errors else 200)
 
@@ -236,6 +259,11 @@ def tokens(request: MemberRequest) -> HttpResponse:
 def token_rotate(request: MemberRequest, token_id: int) -> HttpResponse:
     """Replace a token (a legacy all-scopes one, or a leaked one) by a new scoped token of the same name."""
     token = selectors.api_token_get_for(actor=request.actor, token_id=token_id)
+    refused = API_TOKEN_POLICY.state_refusal(ApiTokenAction.ROTATE, token)
+    if refused is not None:
+        # Revoked (meanwhile, or by this rotation sent twice): the reason, not a form the service refuses.
+        context = {"token": token, "refused": refused}
+        return render(request, "frontend/organisation/token_rotate.html", context, status=409)
     initial = {} if token.is_legacy else {"scopes": token.scopes}
     form = ApiTokenRotateForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

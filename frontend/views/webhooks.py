@@ -13,6 +13,7 @@ from frontend.decorators import actor_required
 from frontend.forms import WebhookEndpointForm, WebhookRotateSecretForm
 from market.core.errors import ApplicationError
 from market.core.inputs import InputMode, read_input
+from market.core.once import posted_key
 from market.integrations import selectors, services
 from market.integrations.config import webhook_settings
 from market.integrations.inputs import EndpointSwitch, EndpointSwitchInput
@@ -38,7 +39,9 @@ def endpoint_list(request: MemberRequest) -> HttpResponse:
     created: WebhookEndpoint | None = None
     if request.method == "POST" and form.is_valid():
         try:
-            created, secret = services.endpoint_create(actor=request.actor, **form.cleaned_data)
+            created, secret = services.endpoint_create_once(
+                actor=request.actor, once_key=posted_key(request.POST), **form.cleaned_data
+            )
         except ApplicationError as exc:
             form.add_service_errors(exc)
         else:

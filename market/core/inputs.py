@@ -249,7 +249,7 @@ def _say_at_most_characters(limit: int) -> str:
 
 # Said in the language active when the message is shown, with the limit written as people write numbers
 # ("2.000"): DRF would put the bare integer into its "{max_length}" placeholder.
-_at_most_characters = lazy(_say_at_most_characters, str)
+at_most_characters = lazy(_say_at_most_characters, str)
 
 
 class TextInput(serializers.CharField):
@@ -258,7 +258,7 @@ class TextInput(serializers.CharField):
     def __init__(self, *, max_length: int, multiline: bool = False, **kwargs: Any) -> None:
         kwargs.setdefault("allow_blank", not kwargs.get("required", True))
         self.multiline = multiline
-        messages: dict[str, StrOrPromise] = {"max_length": _at_most_characters(max_length)}
+        messages: dict[str, StrOrPromise] = {"max_length": at_most_characters(max_length)}
         super().__init__(max_length=max_length, error_messages=messages, **kwargs)
 
     def to_internal_value(self, data: Any) -> str:

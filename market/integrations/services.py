@@ -10,7 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from market.core.errors import NotFound, ValidationFailed
+from market.core.errors import Conflict, NotFound, ValidationFailed
+from market.core.once import once
 from market.core.services import audit_record, deletion_record
 from market.integrations.addresses import validate_endpoint_url
 from market.integrations.config import webhook_settings
@@ -19,7 +20,7 @@ from market.integrations.notifications import ENDPOINT_DISABLED
 from market.integrations.outbox import queue_event
 from market.integrations.policy import DELIVERY_POLICY, ENDPOINT_POLICY, DeliveryAction, EndpointAction
 from market.integrations.registry import PING, get_event_type, json_data, subscribable_event_types
-from market.integrations.secret_box import reseal, seal
+from market.integrations.secret_box import reseal, seal, unseal
 from market.integrations.selectors import acting_organisation_id
 from market.notifications.services import notify
 from market.organisations.models import ApiScope, Role, User
@@ -67,6 +68,26 @@ def endpoint_create(
         actor=actor, action="webhook_endpoint.created", target=endpoint, data={"url": checked_url, "events": chosen}
     )
     return endpoint, secret
+
+
+def endpoint_create_once(
+    *, actor: Actor, once_key: str, url: str, description: str, events: Collection[str]
+) -> tuple[WebhookEndpoint, str]:
+    """endpoint_create from the page, whose form may be sent twice (a double click on its button): the same key
+    answers with the endpoint the first send registered and its secret (the browser shows the last answer), not
+    a second endpoint that would receive every event twice."""
+    done = once(
+        action="integrations.endpoint_created",
+        key=once_key,
+        actor=actor,
+        model=WebhookEndpoint,
+        make=lambda: endpoint_create(actor=actor, url=url, description=description, events=events)[0],
+    )
+    if done.value.organisation_id != acting_organisation_id(actor):
+        raise Conflict(
+            _("This form was already sent for another organisation: reload the page."), code="idempotency_key_reused"
+        )
+    return done.value, unseal(done.value.secret_sealed)
 
 
 def _locked(actor: Actor, endpoint_id: int, action: EndpointAction) -> WebhookEndpoint:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
-from market.core.inputs import ChoiceInput, DateInput, IdInput, TextInput
+from market.core.inputs import ChoiceInput, DateInput, IdInput, TextInput, at_most_characters
 from market.organisations import banks, geo, validators
 from market.organisations.models import ApiScope, Organisation, OrganisationKind, Role, VerificationStatus
 
@@ -138,7 +138,14 @@ class PhoneInput(TextInput):
 
 
 class EmailInput(serializers.EmailField):
-    """An e-mail address, trimmed and lower-cased (addresses are compared without case)."""
+    """An e-mail address, trimmed and lower-cased (addresses are compared without case), at most as long as the
+    address columns hold (RFC 5321's 254): a longer one is an error at its field, not a database error."""
+
+    MAX_LENGTH = 254
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("error_messages", {})["max_length"] = at_most_characters(self.MAX_LENGTH)
+        super().__init__(max_length=self.MAX_LENGTH, **kwargs)
 
     def to_internal_value(self, data: Any) -> str:
         return str(super().to_internal_value(data)).strip().lower()

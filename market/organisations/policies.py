@@ -124,6 +124,11 @@ def is_own_membership(actor: Actor, membership: Membership) -> bool:
     return same_person and actor.organisation_id == membership.organisation_id
 
 
+def grantable_roles(actor: Actor) -> tuple[Role, ...]:
+    """The roles this actor may give, by invitation or by a role change: only an owner makes another owner."""
+    return tuple(role for role in Role if role != Role.OWNER or actor.role == Role.OWNER)
+
+
 LAST_OWNER = _("An organisation needs at least one owner. Make someone else owner first.")
 
 MEMBERSHIP_POLICY: Policy[MembershipAction, Membership] = Policy(

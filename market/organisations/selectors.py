@@ -317,6 +317,15 @@ def user_with_memberships(*, user_id: int, unread: UnreadCount) -> User | None:
     return user
 
 
+def invitation_accepted_by(*, user: User, token: str) -> Invitation | None:
+    """The invitation of this link if this person already accepted it (their Join pressed twice), else None."""
+    return (
+        Invitation.objects.select_related("organisation")
+        .filter(token_hash=hash_secret(token), accepted_by_id=user.pk)
+        .first()
+    )
+
+
 def invitation_open_by_token(*, token: str) -> Invitation:
     """Anyone holding the link may see whom it invites and where; nothing else."""
     invitation = Invitation.objects.select_related("organisation").filter(token_hash=hash_secret(token)).first()

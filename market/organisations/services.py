@@ -22,6 +22,7 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from market.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from market.core.once import Once, once
 from market.core.services import audit_record, deletion_record
 from market.core.text import nfc
 from market.notifications.models import Channel
@@ -54,6 +55,7 @@ from market.organisations.policies import (
     MembershipAction,
     OrganisationAction,
     can_move,
+    grantable_roles,
 )
 
 INVITATION_LIFETIME = timedelta(days=14)
@@ -469,7 +471,7 @@ def _membership_locked(actor: Actor, membership_id: int, action: MembershipActio
 def invitation_create(*, actor: Actor, organisation_id: int, email: str, role: Role) -> tuple[Invitation, str]:
     """Returns the invitation and its token; the token is shown once (in the link) and stored hashed."""
     organisation = _authorized(actor, organisation_id, OrganisationAction.INVITE)
-    if role == Role.OWNER and actor.role != Role.OWNER:
+    if role not in grantable_roles(actor):
         raise PermissionDenied(_("Only an owner can invite another owner."))
     email = email.strip().lower()
     if Membership.objects.filter(organisation=organisation, user__email=email).exists():
@@ -503,6 +505,27 @@ def invitation_create(*, actor: Actor, organisation_id: int, email: str, role: R
         object_ref=invitation,
     )
     return invitation, token
+
+
+def invitation_create_once(
+    *, actor: Actor, organisation_id: int, once_key: str, email: str, role: Role
+) -> tuple[Once[Invitation], str | None]:
+    """invitation_create from the members page, whose form may be sent twice (a double click on "Create
+    invitation"): the same key answers with the invitation the first send made, instead of a second one that
+    would revoke the link already e-mailed. The token comes back only from the send that made it."""
+    tokens: list[str] = []
+
+    def make() -> Invitation:
+        invitation, token = invitation_create(actor=actor, organisation_id=organisation_id, email=email, role=role)
+        tokens.append(token)
+        return invitation
+
+    done = once(action="organisations.invitation_created", key=once_key, actor=actor, model=Invitation, make=make)
+    if done.value.organisation_id != organisation_id:
+        raise Conflict(
+            _("This form was already sent for another organisation: reload the page."), code="idempotency_key_reused"
+        )
+    return done, (tokens[0] if tokens else None)
 
 
 def invitation_accept_url(token: str) -> str:
@@ -554,7 +577,7 @@ def invitation_accept(*, user: User, token: str) -> Membership:
 @transaction.atomic
 def membership_change_role(*, actor: Actor, membership_id: int, role: Role) -> Membership:
     membership = _membership_locked(actor, membership_id, MembershipAction.CHANGE_ROLE)
-    if role == Role.OWNER and actor.role != Role.OWNER:
+    if role not in grantable_roles(actor):
         raise PermissionDenied(_("Only an owner can grant or take away the owner role."))
     if membership.role == role:
         return membership
@@ -658,6 +681,27 @@ def api_token_create(
     token, secret = _issue_token(actor=actor, name=name, scopes=scopes, expires_on=expires_on)
     audit_record(actor=actor, action="api_token.created", target=token, data=_token_audit_data(token))
     return token, secret
+
+
+def api_token_create_once(
+    *, actor: Actor, once_key: str, name: str, scopes: frozenset[ApiScope], expires_on: date | None
+) -> tuple[Once[ApiToken], str | None]:
+    """api_token_create from the tokens page, whose form may be sent twice (a double click on "Create token"): the
+    same key answers with the token the first send made, not a second live token nobody holds the secret of. The
+    secret is stored hashed, so it comes back only from the send that made it."""
+    secrets_made: list[str] = []
+
+    def make() -> ApiToken:
+        token, secret = api_token_create(actor=actor, name=name, scopes=scopes, expires_on=expires_on)
+        secrets_made.append(secret)
+        return token
+
+    done = once(action="organisations.api_token_created", key=once_key, actor=actor, model=ApiToken, make=make)
+    if done.value.organisation_id != actor.organisation_id:
+        raise Conflict(
+            _("This form was already sent for another organisation: reload the page."), code="idempotency_key_reused"
+        )
+    return done, (secrets_made[0] if secrets_made else None)
 
 
 @transaction.atomic

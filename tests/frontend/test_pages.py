@@ -1,5 +1,7 @@
 """Pages through Django's test client: access, language, forms that keep what was typed."""
 
+import re
+
 import pytest
 from django.test import Client, override_settings
 
@@ -140,7 +142,9 @@ def test_owner_edits_profile_and_bank(coop_owner, cooperative):
 
 def test_members_page_invites(coop_owner):
     client = logged_in(coop_owner)
-    response = client.post("/organisation/members/", {"email": "moi@test.example", "role": "staff"}, follow=True)
+    key = re.search(r'name="once_key" value="([\w-]+)"', client.get("/organisation/members/").content.decode()).group(1)
+    form = {"email": "moi@test.example", "role": "staff", "once_key": key}
+    response = client.post("/organisation/members/", form, follow=True)
     assert "/invitations/" in response.content.decode()
 
 

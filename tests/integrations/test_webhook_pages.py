@@ -8,7 +8,7 @@ import re
 import pytest
 
 from market.integrations import services
-from market.integrations.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from market.integrations.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from market.integrations.relay import webhook_relay
 from market.organisations.models import Role
 from tests.catalog.factories import actor_for
@@ -19,6 +19,11 @@ from tests.matrix import shown_actions_in
 pytestmark = pytest.mark.django_db
 
 
+def page_key(client) -> str:
+    """The one-time key the endpoint form is rendered with."""
+    return re.search(r'name="once_key" value="([\w-]+)"', client.get("/organisation/webhooks/").content.decode())[1]
+
+
 @pytest.fixture
 def owner(buyer):
     return actor_for(buyer, Role.OWNER).user
@@ -27,6 +32,7 @@ def owner(buyer):
 def test_the_page_registers_an_endpoint_and_shows_the_secret_once(client, owner, receiver: Receiver):
     client.force_login(owner)
     body = {"url": receiver.url, "description": "Phần mềm kế toán MISA", "events": ["order.placed", "invoice.issued"]}
+    body["once_key"] = page_key(client)
 
     created = client.post("/organisation/webhooks/", body, HTTP_ACCEPT_LANGUAGE="vi")
 
@@ -44,10 +50,22 @@ def test_the_page_registers_an_endpoint_and_shows_the_secret_once(client, owner,
     assert secret not in client.get(f"/organisation/webhooks/{endpoint.pk}/").content.decode()
 
 
+def test_the_form_sent_twice_registers_one_endpoint_and_shows_its_secret_both_times(client, owner, receiver):
+    client.force_login(owner)
+    body = {"url": receiver.url, "events": ["order.placed"], "once_key": page_key(client)}
+    first = client.post("/organisation/webhooks/", body)
+    second = client.post("/organisation/webhooks/", body)
+    assert first.status_code == second.status_code == 200
+    endpoint = WebhookEndpoint.objects.get()
+    shown = [re.search(r'id="new-secret">([^<]+)<', r.content.decode())[1] for r in (first, second)]
+    assert shown == endpoint.signing_secrets() * 2
+    assert second["Cache-Control"] == "no-store"
+
+
 def test_the_page_refuses_a_private_address_in_vietnamese(client, owner, settings):
     settings.WEBHOOKS_ALLOW_LOOPBACK = False
     client.force_login(owner)
-    body = {"url": "https://192.168.1.10/hook", "events": ["order.placed"]}
+    body = {"url": "https://192.168.1.10/hook", "events": ["order.placed"], "once_key": page_key(client)}
     refused = client.post("/organisation/webhooks/", body, HTTP_ACCEPT_LANGUAGE="vi")
     assert refused.status_code == 400
     assert "đó là địa chỉ mạng nội bộ" in refused.content.decode()
@@ -59,6 +77,18 @@ def test_the_page_needs_at_least_one_event(client, owner, receiver):
     refused = client.post("/organisation/webhooks/", {"url": receiver.url}, HTTP_ACCEPT_LANGUAGE="vi")
     assert refused.status_code == 400
     assert "Hãy chọn ít nhất một sự kiện." in refused.content.decode()
+
+
+def test_the_log_writes_an_attempt_s_duration_the_vietnamese_way(client, owner, buyer, receiver):
+    client.force_login(owner)
+    endpoint, _secret = services.endpoint_create(
+        actor=actor_for(buyer, Role.OWNER), url=receiver.url, description="", events={"order.placed"}
+    )
+    client.post(f"/organisation/webhooks/{endpoint.pk}/ping/")
+    webhook_relay()
+    WebhookAttempt.objects.update(duration_ms=12345)
+    page = client.get(f"/organisation/webhooks/{endpoint.pk}/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "12.345 ms" in page
 
 
 def test_the_log_shows_attempts_and_send_again_only_when_settled(client, owner, buyer, receiver):

@@ -342,6 +342,7 @@ def test_page_creates_shows_the_secret_once_and_revokes(client, owner):
     client.force_login(owner)
     until = (timezone.localdate() + timedelta(days=90)).strftime("%d/%m/%Y")
     body = {"name": "Phần mềm kế toán", "scopes": ["orders:read", "payments:read"], "expires_on": until}
+    body["once_key"] = page_key(client)
     created = client.post("/organisation/tokens/", body, HTTP_ACCEPT_LANGUAGE="vi")
     assert created.status_code == 200
     assert created["Cache-Control"] == "no-store"
@@ -365,10 +366,46 @@ def test_page_creates_shows_the_secret_once_and_revokes(client, owner):
 
 def test_page_refuses_a_token_without_scopes_in_vietnamese(client, owner):
     client.force_login(owner)
-    response = client.post("/organisation/tokens/", {"name": "ERP"}, HTTP_ACCEPT_LANGUAGE="vi")
+    response = client.post(
+        "/organisation/tokens/", {"name": "ERP", "once_key": page_key(client)}, HTTP_ACCEPT_LANGUAGE="vi"
+    )
     assert response.status_code == 400
     assert "Hãy chọn ít nhất một quyền." in response.content.decode()
     assert not ApiToken.objects.exists()
+
+
+def page_key(client) -> str:
+    """The one-time key the new-token form is rendered with."""
+    return re.search(r'name="once_key" value="([\w-]+)"', client.get("/organisation/tokens/").content.decode())[1]
+
+
+def test_the_new_token_form_sent_twice_makes_one_token_and_says_where_its_secret_went(client, owner):
+    client.force_login(owner)
+    body = {"name": "ERP", "scopes": ["orders:read"], "once_key": page_key(client)}
+    first = client.post("/organisation/tokens/", body)
+    second = client.post("/organisation/tokens/", body, HTTP_ACCEPT_LANGUAGE="vi")
+    assert first.status_code == second.status_code == 200
+    assert ApiToken.objects.count() == 1
+    assert 'id="new-token"' in first.content.decode()
+    assert 'id="new-token"' not in second.content.decode()
+    assert "hãy bấm “Thay khóa mới” để nhận mã bí mật mới" in second.content.decode()
+
+
+def test_rotating_a_token_again_after_it_was_rotated_says_why_without_a_form(client, owner, buyer):
+    """The rotation sent twice (a double click on "Rotate"), or a page opened before the token was revoked."""
+    client.force_login(owner)
+    issue(buyer, owner, {ApiScope.ORDERS_READ})
+    token = ApiToken.objects.get()
+    body = {"scopes": ["orders:read"]}
+    assert client.post(f"/organisation/tokens/{token.pk}/rotate/", body).status_code == 200
+    again = client.post(f"/organisation/tokens/{token.pk}/rotate/", body, HTTP_ACCEPT_LANGUAGE="vi")
+    opened = client.get(f"/organisation/tokens/{token.pk}/rotate/", HTTP_ACCEPT_LANGUAGE="vi")
+    for response in (again, opened):
+        assert response.status_code == 409
+        page = response.content.decode()
+        assert "Khóa API này đã bị thu hồi." in page
+        assert 'data-action="rotate"' not in page
+    assert ApiToken.objects.filter(revoked_at__isnull=True).count() == 1
 
 
 TOKEN_STATES = ["scoped", "legacy", "expired", "revoked"]

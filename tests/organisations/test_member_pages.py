@@ -1,0 +1,80 @@
+"""The members page as its users use it: odd input, double clicks, only the choices the service accepts."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+
+from market.notifications.models import Notification
+from market.organisations import services
+from market.organisations.models import Invitation, Membership, Role, User
+from market.organisations.notifications import INVITATION
+from market.organisations.permissions import Actor
+from tests.factories import member
+
+pytestmark = pytest.mark.django_db
+
+
+def logged_in(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_an_address_too_long_for_an_account_is_refused_at_its_field_with_what_was_typed(coop_owner):
+    address = "a" * 300 + "@htx.example"
+    response = logged_in(coop_owner).post("/organisation/members/", {"email": address, "role": "staff"})
+    assert response.status_code == 400
+    assert "254" in response.content.decode()
+    assert response.context["invite_form"]["email"].value() == address
+    assert not Invitation.objects.exists()
+
+
+def membership_of(user: User) -> Membership:
+    return Membership.objects.get(user=user)
+
+
+def form_key(client: Client, path: str) -> str:
+    match = re.search(r'name="once_key" value="([\w-]+)"', client.get(path).content.decode())
+    assert match, "the form carries no one-time key"
+    return match.group(1)
+
+
+def test_an_invitation_sent_twice_makes_one_whose_emailed_link_keeps_working(coop_owner):
+    client = logged_in(coop_owner)
+    form = {"email": "moi@htx.example", "role": "staff", "once_key": form_key(client, "/organisation/members/")}
+    first = client.post("/organisation/members/", form, follow=True)
+    second = client.post("/organisation/members/", form, follow=True)
+    assert first.status_code == second.status_code == 200
+    invitation = Invitation.objects.get()
+    assert invitation.is_open
+    assert "moi@htx.example" in str(next(iter(second.context["messages"])))
+    assert Notification.objects.filter(kind=INVITATION).count() == 1
+
+
+def test_a_manager_is_offered_only_the_roles_a_manager_may_give(coop_owner, coop_manager, coop_staff):
+    page = logged_in(coop_manager).get("/organisation/members/")
+    invite_roles = [value for value, _label in page.context["invite_form"].fields["role"].choices]
+    assert invite_roles == ["manager", "staff"]
+    row = re.search(rf'id="membership-{membership_of(coop_staff).pk}".*?</tr>', page.content.decode(), re.S)
+    assert row
+    assert 'data-action="change_role"' in row.group(0)
+    assert 'value="owner"' not in row.group(0)
+    owner_page = logged_in(coop_owner).get("/organisation/members/")
+    assert "owner" in [value for value, _label in owner_page.context["invite_form"].fields["role"].choices]
+
+
+def test_join_sent_twice_joins_once_and_answers_both_sends_with_success(coop_owner, cooperative, buyer):
+    newcomer = member(buyer, Role.STAFF)
+    actor = Actor(user=coop_owner, organisation=cooperative, role=Role.OWNER)
+    _invitation, token = services.invitation_create(
+        actor=actor, organisation_id=cooperative.pk, email=newcomer.email, role=Role.STAFF
+    )
+    client = logged_in(newcomer)
+    first = client.post(f"/invitations/{token}/")
+    second = client.post(f"/invitations/{token}/")
+    assert first.status_code == second.status_code == 302
+    assert second["Location"] == "/dashboard/"
+    assert Membership.objects.filter(user=newcomer, organisation=cooperative).count() == 1
