@@ -10,8 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from market.core.errors import Conflict, NotFound, ValidationFailed
-from market.core.once import once
+from market.core.errors import NotFound, ValidationFailed
+from market.core.once import Reuse, once
 from market.core.services import audit_record, deletion_record
 from market.integrations.addresses import validate_endpoint_url
 from market.integrations.config import webhook_settings
@@ -82,11 +82,11 @@ def endpoint_create_once(
         actor=actor,
         model=WebhookEndpoint,
         make=lambda: endpoint_create(actor=actor, url=url, description=description, events=events)[0],
+        reuse=Reuse(
+            lambda first: first.organisation_id == acting_organisation_id(actor),
+            _("This form was already sent for another organisation: reload the page."),
+        ),
     )
-    if done.value.organisation_id != acting_organisation_id(actor):
-        raise Conflict(
-            _("This form was already sent for another organisation: reload the page."), code="idempotency_key_reused"
-        )
     return done.value, unseal(done.value.secret_sealed)
 
 

@@ -22,7 +22,7 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from market.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from market.core.once import Once, once
+from market.core.once import Once, Reuse, once
 from market.core.services import audit_record, deletion_record
 from market.core.text import nfc
 from market.notifications.models import Channel
@@ -520,11 +520,13 @@ def invitation_create_once(
         tokens.append(token)
         return invitation
 
-    done = once(action="organisations.invitation_created", key=once_key, actor=actor, model=Invitation, make=make)
-    if done.value.organisation_id != organisation_id:
-        raise Conflict(
-            _("This form was already sent for another organisation: reload the page."), code="idempotency_key_reused"
-        )
+    same = Reuse[Invitation](
+        lambda first: first.organisation_id == organisation_id,
+        _("This form was already sent for another organisation: reload the page."),
+    )
+    done = once(
+        action="organisations.invitation_created", key=once_key, actor=actor, model=Invitation, make=make, reuse=same
+    )
     return done, (tokens[0] if tokens else None)
 
 
@@ -696,11 +698,13 @@ def api_token_create_once(
         secrets_made.append(secret)
         return token
 
-    done = once(action="organisations.api_token_created", key=once_key, actor=actor, model=ApiToken, make=make)
-    if done.value.organisation_id != actor.organisation_id:
-        raise Conflict(
-            _("This form was already sent for another organisation: reload the page."), code="idempotency_key_reused"
-        )
+    same = Reuse[ApiToken](
+        lambda first: first.organisation_id == actor.organisation_id,
+        _("This form was already sent for another organisation: reload the page."),
+    )
+    done = once(
+        action="organisations.api_token_created", key=once_key, actor=actor, model=ApiToken, make=make, reuse=same
+    )
     return done, (secrets_made[0] if secrets_made else None)
 
 
