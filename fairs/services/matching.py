@@ -158,7 +158,6 @@ def _meeting_context(meeting: Meeting, event: MeetingEvent) -> dict[str, Any]:
 
 
 # --- meetings ------------------------------------------------------------------------------------
-@transaction.atomic
 def meeting_request_once(
     *, actor: Actor, fair_id: int, exhibitor_id: int, slot_id: int, once_key: str, message: str = ""
 ) -> Once[Meeting]:
@@ -179,6 +178,7 @@ def meeting_request_once(
     )
 
 
+@transaction.atomic
 def meeting_request(*, actor: Actor, fair_id: int, exhibitor_id: int, slot_id: int, message: str = "") -> Meeting:
     fair = fair_for(actor, fair_id)
     authorize_fair(actor, fair, FairAction.BOOK_MEETING)
