@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import transaction
 from django.test import Client
@@ -226,8 +228,10 @@ def test_staff_preview_every_kind_in_both_languages(staff_user, language):
 
 
 def test_the_invitation_message_says_it_is_emailed(coop_owner):
-    response = logged_in(coop_owner).post(
-        "/organisation/members/", {"email": "moi@test.example", "role": "staff"}, follow=True
+    client = logged_in(coop_owner)
+    key = re.search(r'name="once_key" value="([\w-]+)"', client.get("/organisation/members/").content.decode()).group(1)
+    response = client.post(
+        "/organisation/members/", {"email": "moi@test.example", "role": "staff", "once_key": key}, follow=True
     )
     assert "đang gửi e-mail đến moi@test.example" in response.content.decode()
     assert Notification.objects.filter(kind="organisations.invitation", recipient_address="moi@test.example").exists()
