@@ -105,16 +105,25 @@ def made_database(
     advisory lock: parallel test workers and bench steps wait for one maker and find it made, no one remakes it while
     another reads it, and a current one costs one query."""
     name = database_name(database_url)
+    with _locked_name(database_url) as admin:
+        if not (ready and made_key(admin, name) == key):
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            copied = sql.SQL(" TEMPLATE {}").format(sql.Identifier(template)) if template else sql.SQL("")
+            admin.execute(sql.SQL("CREATE DATABASE {}{}").format(sql.Identifier(name), copied))
+            make()
+            admin.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(sql.Identifier(name), sql.Literal(key)))
+        yield
+
+
+@contextmanager
+def _locked_name(database_url: str) -> Iterator[psycopg.Connection]:
+    """An admin connection holding the advisory lock of `database_url`'s database name: one process at a time
+    checks, drops and creates it."""
+    name = database_name(database_url)
     with psycopg.connect(_admin(database_url), autocommit=True) as admin:
         admin.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", [_MADE_LOCK, name])
         try:
-            if not (ready and made_key(admin, name) == key):
-                admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-                copied = sql.SQL(" TEMPLATE {}").format(sql.Identifier(template)) if template else sql.SQL("")
-                admin.execute(sql.SQL("CREATE DATABASE {}{}").format(sql.Identifier(name), copied))
-                make()
-                admin.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(sql.Identifier(name), sql.Literal(key)))
-            yield
+            yield admin
         finally:
             admin.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", [_MADE_LOCK, name])
 
@@ -172,13 +181,13 @@ def ensure_database(database_url: str, *, recreate: bool = False) -> None:
     name = database_name(database_url)
     if not name.endswith("_bench"):
         raise SystemExit(f"refusing to use {name!r} for a benchmark: its name must end in _bench")
-    with psycopg.connect(_admin(database_url), autocommit=True) as conn:
+    # Under the name's lock: two bench runs (a report's steps, parallel tests) never create one database at once.
+    with _locked_name(database_url) as conn:
         if recreate:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         if _exists(conn, name):
             return
-    template = migrated_template()
-    with psycopg.connect(_admin(database_url), autocommit=True) as conn:
+        template = migrated_template()  # the template's own lock: another name
         conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     print(f"created database {name} (a copy of {template})", flush=True)
 
