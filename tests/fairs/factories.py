@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -138,3 +139,24 @@ def fair_with_two_named_badges(alliance: Organisation, cooperative: Organisation
     for name in ("Nguyễn Thị Lan", "Trần Văn Hùng"):
         services.badge_issue_person(actor=owner, fair_id=fair.pk, name=name)
     return fair
+
+
+@dataclass(frozen=True)
+class Matching:
+    fair: Fair
+    exhibitor: Organisation
+    buyer: Organisation
+    slot: MeetingSlot
+
+
+def matching_fair(alliance: Organisation) -> Matching:
+    """A published fair with one exhibitor, one meeting time, a table and a registered buyer."""
+    exhibitor = OrganisationFactory(kind=OrganisationKind.COOPERATIVE, name="HTX Nước mắm Hưng Thịnh")
+    buyer = OrganisationFactory(kind=OrganisationKind.BUYER, name="Sài Gòn Xanh Foods")
+    fair = make_fair(alliance, booths=1)
+    assign(alliance, apply(exhibitor, fair), fair, "A-01")
+    publish(fair)
+    slot = add_slots(alliance, fair, count=1)[0]
+    services.tables_create(actor=staff_actor(alliance), fair_id=fair.pk, count=1)
+    services.buyer_register(actor=actor_for(buyer), fair_id=fair.pk)
+    return Matching(fair, exhibitor, buyer, slot)

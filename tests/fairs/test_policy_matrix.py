@@ -33,7 +33,17 @@ from market.organisations.permissions import Actor
 from market.payments.models import Payable
 from market.payments.policy import PAYABLE_POLICY, PayableAction
 from tests.factories import OrganisationFactory
-from tests.fairs.factories import add_slots, apply, assign, booth, make_fair, make_programme, publish, staff_actor
+from tests.fairs.factories import (
+    add_slots,
+    apply,
+    assign,
+    booth,
+    make_fair,
+    make_programme,
+    matching_fair,
+    publish,
+    staff_actor,
+)
 from tests.fairs.matrix_support import Viewer, accepted, offered, viewer
 
 pytestmark = pytest.mark.django_db
@@ -169,14 +179,8 @@ def test_meetings_page_offers_exactly_what_the_services_accept(state):
     from tests.catalog.factories import actor_for
 
     alliance = OrganisationFactory(kind=OrganisationKind.ALLIANCE)
-    exhibitor = OrganisationFactory(kind=OrganisationKind.COOPERATIVE, name="HTX Nước mắm Hưng Thịnh")
-    buyer = OrganisationFactory(kind=OrganisationKind.BUYER, name="Sài Gòn Xanh Foods")
-    fair = make_fair(alliance, booths=1)
-    assign(alliance, apply(exhibitor, fair), fair, "A-01")
-    publish(fair)
-    slot = add_slots(alliance, fair, count=1)[0]
-    services.tables_create(actor=staff_actor(alliance), fair_id=fair.pk, count=1)
-    services.buyer_register(actor=actor_for(buyer), fair_id=fair.pk)
+    m = matching_fair(alliance)
+    fair, exhibitor, buyer, slot = m.fair, m.exhibitor, m.buyer, m.slot
     meeting = services.meeting_request(
         actor=actor_for(buyer), fair_id=fair.pk, exhibitor_id=exhibitor.pk, slot_id=slot.pk
     )

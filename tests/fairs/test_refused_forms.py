@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass
 
 import pytest
 from django.contrib.messages import get_messages
@@ -23,13 +22,21 @@ from fairs.models import (
     BuyerRegistration,
     Fair,
     Meeting,
-    MeetingSlot,
     MeetingStatus,
 )
 from market.organisations.models import Organisation, OrganisationKind, Role, User
 from tests.catalog.factories import actor_for
 from tests.factories import OrganisationFactory, member
-from tests.fairs.factories import add_slots, apply, assign, booth, make_fair, publish, staff_actor
+from tests.fairs.factories import (
+    Matching,
+    apply,
+    assign,
+    booth,
+    make_fair,
+    matching_fair,
+    publish,
+    staff_actor,
+)
 from tests.matrix import shown_actions_in
 
 pytestmark = pytest.mark.django_db
@@ -122,26 +129,9 @@ def test_a_booth_taken_meanwhile_comes_back_as_the_list_of_free_booths(alliance,
 
 
 # --- the meetings page -------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Matching:
-    fair: Fair
-    exhibitor: Organisation
-    buyer: Organisation
-    slot: MeetingSlot
-
-
 @pytest.fixture
 def matching(alliance) -> Matching:
-    """A published fair with one exhibitor, one meeting time, a table and a registered buyer."""
-    exhibitor = OrganisationFactory(kind=OrganisationKind.COOPERATIVE, name="HTX Nước mắm Hưng Thịnh")
-    buyer = OrganisationFactory(kind=OrganisationKind.BUYER, name="Sài Gòn Xanh Foods")
-    fair = make_fair(alliance, booths=1)
-    assign(alliance, apply(exhibitor, fair), fair, "A-01")
-    publish(fair)
-    slot = add_slots(alliance, fair, count=1)[0]
-    services.tables_create(actor=staff_actor(alliance), fair_id=fair.pk, count=1)
-    services.buyer_register(actor=actor_for(buyer), fair_id=fair.pk)
-    return Matching(fair, exhibitor, buyer, slot)
+    return matching_fair(alliance)
 
 
 @pytest.fixture
