@@ -36,9 +36,15 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
 
 @pytest.hookimpl(trylast=True)  # after pytest-django's own ordering, which puts tests without a database last
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests marked `long` (the ten-minute soak) first: under pytest-xdist one worker runs them while the other
-    starts on the rest, instead of the whole run waiting for them at the end."""
-    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+    """Tests marked `long` first, the longest (`long(minutes=…)`: the ten-minute soak) before the others: under
+    pytest-xdist a worker runs the soak from the start, mostly waiting, while the others take the rest, instead of
+    the whole run waiting for it at the end."""
+    items.sort(key=_long_first)
+
+
+def _long_first(item: pytest.Item) -> tuple[bool, float]:
+    long = item.get_closest_marker("long")
+    return long is None, -(long.kwargs.get("minutes", 0) if long else 0)
 
 
 @pytest.fixture(autouse=True)

@@ -13,8 +13,8 @@ import pytest
 
 from tests.integration.test_make_run import ROOT, TEST_ONLY
 
-pytestmark = [pytest.mark.slow, pytest.mark.worker, pytest.mark.long]
 MINUTES = 10
+pytestmark = [pytest.mark.slow, pytest.mark.worker, pytest.mark.long(minutes=MINUTES)]
 
 
 def test_ten_minutes_of_webhooks_notifications_and_reconciliations_lose_no_task_and_no_process(tmp_path: Path):
