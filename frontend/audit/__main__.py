@@ -1,5 +1,5 @@
 """`python -m frontend.audit [--runs 3] [--out var/audit]`: seed the demo into a scratch SQLite database
-(or copy the one seeded today by the same code, kept in var/audit-cache), serve it as production does
+(a copy of the one seeded today by the same code: bench/sqlite_demo.py), serve it as production does
 (gunicorn, DEBUG off, collected and hashed static files, a private Redis), run axe and Lighthouse on every
 page of targets.py in one Chromium (run.mjs), write report.json and report.md, exit 1 when a page misses a
 target."""
@@ -7,22 +7,19 @@ target."""
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
-from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from bench.env import code_key
 from bench.servers import private_redis, start_gunicorn, stop
+from bench.sqlite_demo import copy_seeded_demo
 from frontend.audit import report
 from frontend.audit.thresholds import AxeViolation, LighthouseRun, PageResult
 
@@ -33,7 +30,6 @@ CHROME_PATH = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
 # Headless (puppeteer adds --headless=new) as the Lighthouse CLI ran Chromium.
 CHROME_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 SESSION_COOKIE = "sessionid"
-DEMO_CACHE = ROOT / "var" / "audit-cache"
 UNAUDITED_STATIC = ("admin", "rest_framework", "drf_spectacular_sidecar")
 # The suite's own settings never leak into the audited server.
 TEST_ONLY = ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "MARKET_ENV", "DJANGO_SETTINGS_MODULE", "DEBUG")
@@ -68,49 +64,9 @@ def manage(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
-def demo_key() -> str:
-    """What the seeded demo is made of: our code and the locked packages (bench.env.code_key), and the day (the
-    demo's dates count from today)."""
-    day = datetime.now(UTC).date().isoformat()
-    return hashlib.sha256(f"{day} {code_key()}".encode()).hexdigest()[:16]
-
-
-def seed(env: dict[str, str], scratch: Path) -> None:
-    """The demo in the scratch folder (its SQLite database and the files it uploaded), migrated and seeded
-    as `make run` does — about a minute — or copied from var/audit-cache when the same code seeded it today."""
-    database = Path(env["DATABASE_URL"].removeprefix("sqlite:///"))
-    files = Path(env["MARKET_VAR_DIR"])
-    cached = DEMO_CACHE / f"demo-{demo_key()}"
-    if cached.exists():
-        _copy_database(cached / database.name, database)
-        shutil.copytree(cached / "var", files, dirs_exist_ok=True)
-        print(f"The seeded demo from {cached}", flush=True)
-        return
-    development = env | {"MARKET_ENV": "development", "DEBUG": "0"}
-    manage(development, "migrate", "--noinput", "-v0")
-    manage(development, "seed_demo")
-    # Kept for the next audit under a temporary name, then renamed: a concurrent audit never reads half of it.
-    DEMO_CACHE.mkdir(parents=True, exist_ok=True)
-    for stale in DEMO_CACHE.glob("demo-*"):
-        shutil.rmtree(stale, ignore_errors=True)
-    partial = Path(tempfile.mkdtemp(prefix="partial-", dir=DEMO_CACHE))
-    _copy_database(database, partial / database.name)
-    shutil.copytree(files, partial / "var")
-    try:
-        partial.rename(cached)
-    except OSError:  # another audit stored the same demo first
-        shutil.rmtree(partial)
-
-
-def _copy_database(source: Path, target: Path) -> None:
-    """SQLite's own backup: a whole, consistent copy whatever its write-ahead log still holds."""
-    with closing(sqlite3.connect(source)) as origin, closing(sqlite3.connect(target)) as copy:
-        origin.backup(copy)
-
-
 def prepare(env: dict[str, str], scratch: Path) -> list[dict[str, Any]]:
     """The seeded demo, the static files collected, then the pages with fresh sessions."""
-    seed(env, scratch)
+    copy_seeded_demo(Path(env["DATABASE_URL"].removeprefix("sqlite:///")), Path(env["MARKET_VAR_DIR"]))
     # The audited pages' files, hashed and compressed as in production; the admin's and the API browser's
     # (30 MB that no audited page loads) are left out to save minutes.
     manage(env, "collectstatic", "--noinput", "--clear", "-v0", *(f"--ignore={app}" for app in UNAUDITED_STATIC))

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.sqlite_demo import DATABASE_NAME, copy_seeded_demo
 from tests.integration.test_make_run import ROOT, TEST_ONLY, free_port, get, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.worker]
@@ -31,8 +32,7 @@ def test_a_dead_child_is_restarted_and_sigterm_stops_everything(tmp_path: Path):
     env = {k: v for k, v in os.environ.items() if k not in TEST_ONLY}
     env |= {"MARKET_VAR_DIR": str(tmp_path / "var"), "DJANGO_SETTINGS_MODULE": "market.settings"}
     manage = [sys.executable, "manage.py"]
-    (tmp_path / "var").mkdir()
-    subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True, timeout=300)
+    copy_seeded_demo(tmp_path / "var" / DATABASE_NAME, tmp_path / "var")  # migrated, as `make run` leaves it
     port = free_port()
     log = tmp_path / "run_local.log"
     process = subprocess.Popen(
