@@ -135,6 +135,11 @@ def run_manage(database_url: str, settings_module: str, *command: str, **extra_e
     env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST")}
     env |= {"DATABASE_URL": database_url, "MARKET_ENV": "test", "DJANGO_SETTINGS_MODULE": settings_module}
     env |= {"PYTHONPATH": str(ROOT), **extra_env}
+    return manage_py(env, *command, on=database_name(database_url))
+
+
+def manage_py(env: dict[str, str], *command: str, on: str = "") -> str:
+    """`manage.py <command>` with exactly `env`; what it printed, or an error with its output."""
     done = subprocess.run(
         [sys.executable, "manage.py", *command],
         cwd=ROOT,
@@ -145,8 +150,8 @@ def run_manage(database_url: str, settings_module: str, *command: str, **extra_e
         check=False,
     )
     if done.returncode != 0:
-        name = database_name(database_url)
-        raise RuntimeError(f"{command[0]} on {name} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
+        where = f" on {on}" if on else ""
+        raise RuntimeError(f"{command[0]}{where} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
     return done.stdout
 
 

@@ -13,15 +13,13 @@ import hashlib
 import os
 import shutil
 import sqlite3
-import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.env import code_key
+from bench.env import code_key, manage_py
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "var" / "demo-cache"
@@ -73,18 +71,8 @@ def _make(kept: Path) -> None:
         "MARKET_VAR_DIR": str(partial / "var"),
     }
     try:
-        for command in (("migrate", "--noinput", "-v0"), ("seed_demo",)):
-            done = subprocess.run(
-                [sys.executable, "manage.py", *command],
-                cwd=ROOT,
-                env=seeding,
-                capture_output=True,
-                text=True,
-                timeout=900,
-            )
-            if done.returncode != 0:
-                said = f"{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
-                raise RuntimeError(f"manage.py {' '.join(command)} failed:\n{said}")
+        manage_py(seeding, "migrate", "--noinput", "-v0")
+        manage_py(seeding, "seed_demo")
         (partial / "var").mkdir(exist_ok=True)
         partial.rename(kept)
     except BaseException:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from bench.env import manage_py
 from bench.servers import private_redis, start_gunicorn, stop
 from bench.sqlite_demo import copy_seeded_demo
 from frontend.audit import report
@@ -55,21 +56,12 @@ def server_env(scratch: Path, redis: dict[str, str]) -> dict[str, str]:
     )
 
 
-def manage(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
-    return done.stdout
-
-
 def prepare(env: dict[str, str], scratch: Path) -> list[dict[str, Any]]:
     """The seeded demo, the static files collected, then the pages with fresh sessions."""
     copy_seeded_demo(Path(env["DATABASE_URL"].removeprefix("sqlite:///")), Path(env["MARKET_VAR_DIR"]))
     # The audited pages' files, hashed and compressed as in production; the admin's and the API browser's
     # (30 MB that no audited page loads) are left out to save minutes.
-    manage(env, "collectstatic", "--noinput", "--clear", "-v0", *(f"--ignore={app}" for app in UNAUDITED_STATIC))
+    manage_py(env, "collectstatic", "--noinput", "--clear", "-v0", *(f"--ignore={app}" for app in UNAUDITED_STATIC))
     done = subprocess.run(
         [sys.executable, "-m", "frontend.audit.targets"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
     )
