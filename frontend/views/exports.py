@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from frontend.decorators import actor_required
 from frontend.forms import ExportForm
 from market.core.errors import ApplicationError, Conflict
+from market.core.once import posted_key
 from market.exports import selectors, services
 from market.exports.http import download_response, stream_response
 from market.exports.models import FileFormat
@@ -43,7 +44,9 @@ def exports(request: MemberRequest) -> HttpResponse | StreamingHttpResponse:
     form = ExportForm(request.POST or None, initial=initial, choices=_choices(request))
     if request.method == "POST" and form.is_valid():
         try:
-            result = services.export_request(actor=request.actor, **form.cleaned_data)
+            result = services.export_request(
+                actor=request.actor, once_key=posted_key(request.POST), **form.cleaned_data
+            )
         except ApplicationError as error:
             form.add_service_errors(error)
         else:

@@ -18,8 +18,9 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from market.core.inputs import input_mode, read_input, read_query
+from market.core.inputs import idempotency_key, input_mode, read_input, read_query
 from market.core.listing import ListEndpoint, list_response
+from market.core.schema import idempotency_key_header
 from market.exports import selectors, services
 from market.exports.http import download_response, stream_response
 from market.exports.inputs import STREAM, ExportInput, StreamChoice
@@ -102,7 +103,11 @@ class ExportJobListView(ListEndpoint, ActorAPIView):
                 description="With `stream=1`, an export of at most EXPORTS_STREAM_MAX_ROWS rows (5,000 by default) "
                 "is answered at once with its file (200, `text/csv` or XLSX, by `file_format`); a larger one still "
                 "becomes a job (202). Without it, every export is a job.",
-            )
+            ),
+            idempotency_key_header(
+                "A retry with the same key answers with the job the first request started (202), not a second "
+                "one; a file answered at once is written again."
+            ),
         ],
         responses={
             (200, CONTENT_TYPES[FileFormat.CSV].split(";")[0]): OpenApiResponse(
@@ -116,7 +121,8 @@ class ExportJobListView(ListEndpoint, ActorAPIView):
     def post(self, request: Request) -> Response | StreamingHttpResponse:
         stream = read_query(StreamChoice, request.query_params)["stream"]
         fields = read_input(ExportInput, request.data, mode=input_mode(request))
-        answer = services.export_request(actor=self.actor, stream_small=stream, **fields)
+        once_key = idempotency_key(request.headers)
+        answer = services.export_request(actor=self.actor, stream_small=stream, once_key=once_key, **fields)
         if isinstance(answer, StreamedExport):
             return stream_response(answer)
         job = Response(ExportJobOut(answer).data, status=status.HTTP_202_ACCEPTED)

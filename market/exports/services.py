@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from market.core.errors import Conflict, PermissionDenied
+from market.core.once import Reuse, once
 from market.core.services import audit_record
 from market.exports import selectors
 from market.exports.models import UNFINISHED, ExportJob, FileFormat, JobStatus
@@ -76,11 +77,15 @@ def export_request(
     language: str | None = None,
     delimiter: str = "",
     stream_small: bool = True,
+    once_key: str = "",
 ) -> StreamedExport | ExportJob:
     """An export as asked: streamed now when it holds at most EXPORTS_STREAM_MAX_ROWS rows (and the caller can
     take a file), else a job a worker writes. Scoping and token scopes are checked here for both. A CSV file
-    without a delimiter asked gets the one its headings' language needs (writers.default_delimiter)."""
-    if actor.user is None or actor.organisation is None:
+    without a delimiter asked gets the one its headings' language needs (writers.default_delimiter). The page's
+    form may be sent twice (a double click): with its `once_key` a file is streamed again (a read) and a job is
+    made once, the second send answering with the first job rather than a second one for a worker to write."""
+    user, organisation = actor.user, actor.organisation
+    if user is None or organisation is None:
         raise PermissionDenied()
     export_kind = selectors.export_kind_for(actor=actor, name=kind)
     language = _language(actor, language)
@@ -91,15 +96,26 @@ def export_request(
     if stream_small and rows[: limit + 1].count() <= limit:
         name = f"{kind.replace('_', '-')}-{date_from:%Y%m%d}-{date_to:%Y%m%d}.{file_format}"
         return StreamedExport(export_kind, rows, str(file_format), language, name, str(delimiter))
-    with transaction.atomic():
-        job = ExportJob.objects.create(
-            requested_by=actor.user, organisation=actor.organisation, kind=kind, file_format=file_format,
-            language=language, delimiter=delimiter, date_from=date_from, date_to=date_to,
-            status_filter=status or "",
-        )  # fmt: skip
+    asked = {
+        "kind": kind, "file_format": file_format, "language": language, "delimiter": delimiter,
+        "date_from": date_from, "date_to": date_to, "status_filter": status or "",
+    }  # fmt: skip
+
+    def make() -> ExportJob:
+        job = ExportJob.objects.create(requested_by=user, organisation=organisation, **asked)
         audit_record(actor=actor, action="exports.requested", target=job, data={"kind": kind})
         transaction.on_commit(partial(_enqueue, job_id=job.pk))
-    return job
+        return job
+
+    same: Reuse[ExportJob] = Reuse(
+        lambda first: (
+            first.organisation_id == organisation.pk
+            and all(getattr(first, field) == value for field, value in asked.items())
+        ),
+        _("This form was already sent for another export: reload the page."),
+    )
+    with transaction.atomic():
+        return once(action="exports.requested", key=once_key, actor=actor, model=ExportJob, make=make, reuse=same).value
 
 
 def _enqueue(*, job_id: int) -> None:

@@ -13,6 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from market.core.models import AuditEvent
+from market.core.once import new_key
 from market.core.storage import PrivateMediaStorage
 from market.exports.models import ExportJob, JobStatus
 from market.exports.services import export_job_cancel, export_job_run, export_jobs_relay, exports_storage
@@ -95,7 +96,8 @@ def test_the_page_offers_cancel_while_the_job_runs_and_takes_it_away_when_it_end
     client = Client()
     client.force_login(buying.user)
     day = timezone.localdate().strftime("%d/%m/%Y")
-    asked = client.post("/exports/", {"kind": "orders", "date_from": day, "date_to": day, "language": "vi"})
+    form = {"kind": "orders", "date_from": day, "date_to": day, "language": "vi", "once_key": new_key()}
+    asked = client.post("/exports/", form)
     job = ExportJob.objects.get()
     page = client.get(asked["Location"]).content.decode()
     assert f'action="/exports/{job.pk}/cancel/"' in page

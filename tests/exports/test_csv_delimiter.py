@@ -15,6 +15,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from market.core.once import new_key
 from market.exports.models import ExportJob
 from market.organisations.models import Role
 from tests.catalog.factories import actor_for
@@ -51,7 +52,7 @@ def test_the_page_defaults_to_the_delimiter_excel_needs_for_the_headings_languag
 ):
     day = timezone.localdate().strftime("%d/%m/%Y")
     asked = {"kind": "orders", "date_from": day, "date_to": day, "file_format": "csv", "language": language}
-    response = buyer_client.post("/exports/", asked)
+    response = buyer_client.post("/exports/", {**asked, "once_key": new_key()})
 
     assert response.status_code == 200
     data = body(response)
@@ -66,7 +67,8 @@ def test_the_page_defaults_to_the_delimiter_excel_needs_for_the_headings_languag
 def test_the_page_writes_the_delimiter_chosen_whatever_the_language(buyer_client, placed, chosen):
     day = timezone.localdate().strftime("%d/%m/%Y")
     asked = {"kind": "orders", "date_from": day, "date_to": day, "file_format": "csv", "language": "vi"}
-    rows = _rows(body(buyer_client.post("/exports/", {**asked, "delimiter": chosen})), CHARACTER[chosen])
+    sent = buyer_client.post("/exports/", {**asked, "delimiter": chosen, "once_key": new_key()})
+    rows = _rows(body(sent), CHARACTER[chosen])
     assert rows[0][0] == "Số đơn hàng"
     assert len(rows) == 3
     assert {len(row) for row in rows} == {len(rows[0])}

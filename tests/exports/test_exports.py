@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 import openpyxl
@@ -12,6 +13,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from market.core.once import new_key
 from market.exports.models import ExportJob, JobStatus
 from market.exports.registry import all_exports
 from market.exports.services import export_files_purge, export_job_run, export_jobs_relay, exports_storage
@@ -87,6 +89,7 @@ def test_a_small_export_streams_from_the_page_in_the_language_chosen(buying, pla
             "status": "placed",
             "file_format": "csv",
             "language": language,
+            "once_key": new_key(),
         },
     )
     assert response.status_code == 200
@@ -147,6 +150,44 @@ def test_bad_input_is_a_clear_400_and_makes_no_job(api, buying, fields, field, m
     assert not ExportJob.objects.exists()
 
 
+def test_the_form_sent_twice_makes_one_job_and_both_answers_lead_to_it(settings, buying, placed):
+    """A double click on "Export": one job for a worker to write, not two."""
+    settings.EXPORTS_STREAM_MAX_ROWS = 0
+    client = Client()
+    client.force_login(buying.user)
+    page = client.get("/exports/").content.decode()
+    key = re.search(r'name="once_key" value="([\w-]+)"', page)[1]
+    day = timezone.localdate().strftime("%d/%m/%Y")
+    form = {"kind": "orders", "date_from": day, "date_to": day, "language": "vi", "once_key": key}
+
+    first, second = client.post("/exports/", form), client.post("/exports/", form)
+
+    job = ExportJob.objects.get()
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"] == f"/exports/{job.pk}/"
+    other = client.post("/exports/", {**form, "kind": "order_lines"})  # the key kept for another export
+    assert other.status_code == 400
+    assert "Mẫu này đã được gửi cho một lần xuất dữ liệu khác: hãy tải lại trang." in other.content.decode()
+    assert ExportJob.objects.count() == 1
+
+
+def test_an_api_export_retried_with_its_idempotency_key_is_one_job(api, buying, placed):
+    client = api(buying.user)
+    body = {"kind": "orders", "date_from": today(), "date_to": today(), "file_format": "xlsx"}
+    sent = [client.post("/api/v1/exports/", body, format="json", headers={"Idempotency-Key": "erp-export-7"})]
+    sent.append(client.post("/api/v1/exports/", body, format="json", headers={"Idempotency-Key": "erp-export-7"}))
+
+    job = ExportJob.objects.get()
+    assert [answer.status_code for answer in sent] == [202, 202]
+    assert [answer.json()["id"] for answer in sent] == [job.pk, job.pk]
+    reused = client.post("/api/v1/exports/", {**body, "file_format": "csv"}, format="json",
+                         headers={"Idempotency-Key": "erp-export-7"})  # fmt: skip
+    assert reused.status_code == 409
+    assert reused.json()["error"]["code"] == "idempotency_key_reused"
+    assert ask(client).status_code == 202  # without a key, each request is its own export
+    assert ExportJob.objects.count() == 2
+
+
 def test_the_page_shows_a_bad_range_on_the_form_in_vietnamese(buying):
     client = Client()
     client.force_login(buying.user)
@@ -182,7 +223,8 @@ def test_a_large_range_becomes_a_job_the_page_follows(settings, buying, placed):
     client = Client()
     client.force_login(buying.user)
     day = timezone.localdate().strftime("%d/%m/%Y")
-    response = client.post("/exports/", {"kind": "order_lines", "date_from": day, "date_to": day, "language": "vi"})
+    asked = {"kind": "order_lines", "date_from": day, "date_to": day, "language": "vi", "once_key": new_key()}
+    response = client.post("/exports/", asked)
     job = ExportJob.objects.get()
     assert response.status_code == 302
     assert response["Location"] == f"/exports/{job.pk}/"
