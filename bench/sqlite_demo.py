@@ -60,7 +60,8 @@ def _locked() -> Iterator[None]:
 def _make(kept: Path) -> None:
     """Seeded as `make run` seeds it, whatever the caller's environment says (a test database, a production
     setting, a mail server not yet listening): only the machine's own variables are passed on."""
-    for stale in CACHE.glob("demo-*"):
+    # Under the lock nobody else is making one: a partial-* folder is what a killed maker left.
+    for stale in [*CACHE.glob("demo-*"), *CACHE.glob("partial-*")]:
         shutil.rmtree(stale, ignore_errors=True)
     partial = Path(tempfile.mkdtemp(prefix="partial-", dir=CACHE))
     seeding = {name: os.environ[name] for name in MACHINE if name in os.environ} | {
