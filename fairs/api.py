@@ -19,8 +19,9 @@ from fairs import inputs, policy, selectors, services
 from fairs.models import Application, Badge, Booth, Fair, Meeting, MeetingOutcome, PlanStatus
 from fairs.permissions import FAIRS_APPLY, FAIRS_BADGES, FAIRS_EXHIBIT, FAIRS_MANAGE, FAIRS_MATCH, FAIRS_MEET
 from market.core.errors import NotFound, ValidationFailed
-from market.core.inputs import InputMode, input_mode, read_input
+from market.core.inputs import InputMode, idempotency_key, input_mode, read_input
 from market.core.listing import ListEndpoint, list_response
+from market.core.schema import idempotency_key_header
 from market.organisations.drf import ActorAPIView
 from market.organisations.models import ApiScope
 from market.organisations.permissions import Actor
@@ -288,13 +289,27 @@ class BoothListView(ActorAPIView):
         rows = selectors.booths_filtered(fair=fair, show_names=False, **filters)
         return Response(BoothOut([row.booth for row in rows], many=True).data)
 
-    @extend_schema(request=inputs.BoothInput, responses={201: BoothDetailOut}, tags=["fairs"])
+    @extend_schema(
+        request=inputs.BoothInput,
+        parameters=[
+            idempotency_key_header(
+                "A retry with the same key and body answers with the booth the first request added (201), not "
+                "\"already exists\"; the key sent with another body is a 409 `idempotency_key_reused`."
+            )
+        ],
+        responses={201: BoothDetailOut},
+        tags=["fairs"],
+    )
     def post(self, request: Request, fair_id: int) -> Response:
         """Alliance fair staff add a booth to the fair's plan."""
         fields = _body(self, inputs.BoothInput)
-        booth = services.booth_create(
-            actor=self.actor, fair_id=fair_id, hall_id=fields.get("hall"), spec=inputs.booth_spec(fields)
-        )
+        booth = services.booth_create_once(
+            actor=self.actor,
+            fair_id=fair_id,
+            hall_id=fields.get("hall"),
+            spec=inputs.booth_spec(fields),
+            once_key=idempotency_key(request.headers),
+        ).value
         return Response(BoothDetailOut(booth, context={"actor": self.actor}).data, status=201)
 
 
@@ -494,10 +509,22 @@ class BadgeListView(ListEndpoint, ActorAPIView):
         badges = selectors.badges_for(actor=self.actor, fair=fair)
         return list_response(self, badges, FairBadgeOut, context=self.output_context, ordering="pk")
 
-    @extend_schema(request=inputs.BadgePersonInput, responses={201: FairBadgeOut}, tags=["fairs"])
+    @extend_schema(
+        request=inputs.BadgePersonInput,
+        parameters=[
+            idempotency_key_header(
+                "A retry with the same key and body answers with the badge the first request issued (201), not "
+                "\"already has a badge\"; the key sent with another body is a 409 `idempotency_key_reused`."
+            )
+        ],
+        responses={201: FairBadgeOut},
+        tags=["fairs"],
+    )
     def post(self, request: Request, fair_id: int) -> Response:
-        badge = services.badge_issue_person(actor=self.actor, fair_id=fair_id, **_body(self, inputs.BadgePersonInput))
-        return Response(_badge_body(self, fair_id, badge.code), status=201)
+        name = _body(self, inputs.BadgePersonInput)["name"]
+        once_key = idempotency_key(request.headers)
+        badge = services.badge_issue_person_once(actor=self.actor, fair_id=fair_id, name=name, once_key=once_key)
+        return Response(_badge_body(self, fair_id, badge.value.code), status=201)
 
 
 def _badge_body(view: ActorAPIView, fair_id: int, code: str) -> dict[str, Any]:
@@ -531,10 +558,21 @@ class BadgeRevokeView(BadgeStepView):
 class BadgeReissueView(BadgeStepView):
     """A revoked badge issued again: a new badge under a new code (and QR) for the same person."""
 
-    @extend_schema(request=None, responses={201: FairBadgeOut}, tags=["fairs"])
+    @extend_schema(
+        request=None,
+        parameters=[
+            idempotency_key_header(
+                "A retry with the same key answers with the badge the first request issued (201), not a refusal; "
+                "the key sent for another badge is a 409 `idempotency_key_reused`."
+            )
+        ],
+        responses={201: FairBadgeOut},
+        tags=["fairs"],
+    )
     def post(self, request: Request, fair_id: int, code: str) -> Response:
-        badge = services.badge_reissue(actor=self.actor, fair_id=fair_id, code=code)
-        return self.answer(fair_id, badge, status=201)
+        once_key = idempotency_key(request.headers)
+        badge = services.badge_reissue_once(actor=self.actor, fair_id=fair_id, code=code, once_key=once_key)
+        return self.answer(fair_id, badge.value, status=201)
 
 
 class CheckinBadgeOut(serializers.Serializer):
@@ -617,12 +655,24 @@ class ApplicationListView(ListEndpoint, ActorAPIView):
         qs = selectors.applications_for(actor=self.actor, fair=fair, **filters).prefetch_related("preferences")
         return list_response(self, qs, ApplicationOut, context={"actor": self.actor})
 
-    @extend_schema(request=inputs.ApplicationInput, responses={201: ApplicationOut}, tags=["fair applications"])
+    @extend_schema(
+        request=inputs.ApplicationInput,
+        parameters=[
+            idempotency_key_header(
+                "A retry with the same key and body answers with the application the first request made (201), "
+                "not 409 `already_applied`; the key sent with another body is a 409 `idempotency_key_reused`."
+            )
+        ],
+        responses={201: ApplicationOut},
+        tags=["fair applications"],
+    )
     def post(self, request: Request, fair_id: int) -> Response:
         """A cooperative applies to exhibit at the fair, with its booth preferences. For members who apply to fairs,
         while applications are open."""
         application_request = inputs.ApplicationRequest(**_body(self, inputs.ApplicationInput))
-        application = services.application_submit(actor=self.actor, fair_id=fair_id, request=application_request)
+        application = services.application_submit_once(
+            actor=self.actor, fair_id=fair_id, request=application_request, once_key=idempotency_key(request.headers)
+        ).value
         response = _application(self, application.pk)
         response.status_code = 201
         return response
@@ -720,11 +770,22 @@ class RegisterView(ActorAPIView):
     required_scopes = {"POST": ApiScope.FAIRS}
     capabilities = {"POST": FAIRS_MEET}
 
-    @extend_schema(request=inputs.RegisterInput, responses={201: None}, tags=["fair meetings"])
+    @extend_schema(
+        request=inputs.RegisterInput,
+        parameters=[
+            idempotency_key_header(
+                "A retry with the same key and body answers 201 as the first request did, not \"already "
+                "registered\"; the key sent with another body is a 409 `idempotency_key_reused`."
+            )
+        ],
+        responses={201: None},
+        tags=["fair meetings"],
+    )
     def post(self, request: Request, fair_id: int) -> Response:
         """A buyer registers for the fair's B2B meetings with its interests."""
         interests = _body(self, inputs.RegisterInput)["interests"]
-        services.buyer_register(actor=self.actor, fair_id=fair_id, interests=interests)
+        once_key = idempotency_key(request.headers)
+        services.buyer_register_once(actor=self.actor, fair_id=fair_id, interests=interests, once_key=once_key)
         return Response(status=201)
 
 
@@ -752,18 +813,29 @@ class MeetingListView(ListEndpoint, ActorAPIView):
             context={"actor": self.actor},
         )
 
-    @extend_schema(request=inputs.MeetingRequestInput, responses={201: MeetingOut}, tags=["fair meetings"])
+    @extend_schema(
+        request=inputs.MeetingRequestInput,
+        parameters=[
+            idempotency_key_header(
+                "A retry with the same key and body answers with the meeting the first request booked (201), not "
+                "409 `buyer_busy`; the key sent with another body is a 409 `idempotency_key_reused`."
+            )
+        ],
+        responses={201: MeetingOut},
+        tags=["fair meetings"],
+    )
     def post(self, request: Request, fair_id: int) -> Response:
         """A buyer asks an exhibitor for a B2B meeting in one of its free slots, with a message. For buyer members
         who book meetings."""
         fields = _body(self, inputs.MeetingRequestInput)
-        meeting = services.meeting_request(
+        meeting = services.meeting_request_once(
             actor=self.actor,
             fair_id=fair_id,
             exhibitor_id=fields["exhibitor"],
             slot_id=fields["slot"],
             message=fields["message"],
-        )
+            once_key=idempotency_key(request.headers),
+        ).value
         response = _meeting(self, meeting.pk)
         response.status_code = 201
         return response
@@ -808,9 +880,21 @@ class MeetingOutcomeView(ActorAPIView):
     required_scopes = {"POST": ApiScope.FAIRS}
     capabilities = {"POST": FAIRS_MATCH}
 
-    @extend_schema(request=inputs.OutcomeInput, responses={201: OutcomeOut}, tags=["fair meetings"])
+    @extend_schema(
+        request=inputs.OutcomeInput,
+        parameters=[
+            idempotency_key_header(
+                "A retry with the same key and body answers with the outcome the first request recorded (201), not "
+                "a second outcome; the key sent with another body is a 409 `idempotency_key_reused`."
+            )
+        ],
+        responses={201: OutcomeOut},
+        tags=["fair meetings"],
+    )
     def post(self, request: Request, meeting_id: int) -> Response:
         """Record the outcome of a meeting. For members who record matching outcomes."""
         outcome = inputs.OutcomeSpec(**_body(self, inputs.OutcomeInput))
-        recorded = services.meeting_outcome_record(actor=self.actor, meeting_id=meeting_id, outcome=outcome)
-        return Response(OutcomeOut(recorded).data, status=201)
+        recorded = services.meeting_outcome_record_once(
+            actor=self.actor, meeting_id=meeting_id, outcome=outcome, once_key=idempotency_key(request.headers)
+        )
+        return Response(OutcomeOut(recorded.value).data, status=201)

@@ -14,7 +14,14 @@ from fairs.services.applications import (
     fee_deadlines,
     waitlist_offer,
 )
-from fairs.services.badges import badge_ensure, badge_issue_person, badge_reissue, badge_revoke
+from fairs.services.badges import (
+    badge_ensure,
+    badge_issue_person,
+    badge_issue_person_once,
+    badge_reissue,
+    badge_reissue_once,
+    badge_revoke,
+)
 from fairs.services.checkin import MAX_BATCH, ScanRecord, ScanResult, SyncResult, checkin_sync
 from fairs.services.fees import BOOTH_FEE_KIND, fee_mark_paid
 from fairs.services.matching import (
@@ -27,6 +34,7 @@ from fairs.services.matching import (
     meeting_cancel,
     meeting_decline,
     meeting_outcome_record,
+    meeting_outcome_record_once,
     meeting_reminders,
     meeting_request,
     meeting_request_once,
@@ -35,6 +43,7 @@ from fairs.services.matching import (
 )
 from fairs.services.plan import (
     booth_create,
+    booth_create_once,
     booth_delete,
     booth_update,
     fair_create,
@@ -65,11 +74,14 @@ __all__ = [
     "assignment_release",
     "badge_ensure",
     "badge_issue_person",
+    "badge_issue_person_once",
     "badge_payload",
     "badge_reissue",
+    "badge_reissue_once",
     "badge_revoke",
     "booth_assign",
     "booth_create",
+    "booth_create_once",
     "booth_delete",
     "booth_release",
     "booth_update",
@@ -87,6 +99,7 @@ __all__ = [
     "meeting_cancel",
     "meeting_decline",
     "meeting_outcome_record",
+    "meeting_outcome_record_once",
     "meeting_reminders",
     "meeting_request",
     "meeting_request_once",

@@ -184,8 +184,10 @@ def application_submit(*, actor: Actor, fair_id: int, request: ApplicationReques
 def application_submit_once(
     *, actor: Actor, fair_id: int, request: ApplicationRequest, once_key: str
 ) -> Once[Application]:
-    """application_submit from a form that may be sent twice (a double click on its button, a form sent again
-    after a timeout): the same key answers with the application the first send made, not "already applied"."""
+    """application_submit under the key of the form it was typed in or the API request's Idempotency-Key: sent
+    twice (a double click on its button, a form sent again after a timeout, a client's retry after a lost answer)
+    the same key answers with the application the first send made, not "already applied". The key sent again with
+    another application (another fair, other booths, another note…) is refused, not answered with the first."""
     return once(
         action="fairs.application_submitted",
         key=once_key,
@@ -193,8 +195,32 @@ def application_submit_once(
         model=Application,
         make=lambda: application_submit(actor=actor, fair_id=fair_id, request=request),
         reuse=Reuse(
-            lambda first: first.fair_id == fair_id, _("This form was already sent for another fair: reload the page.")
+            lambda first: _is_request_of(first, actor=actor, fair_id=fair_id, request=request),
+            _("This key was already used for another application: reload the page to send a new one."),
         ),
+    )
+
+
+def _is_request_of(application: Application, *, actor: Actor, fair_id: int, request: ApplicationRequest) -> bool:
+    """Whether the application is what `request` asks of this fair for the actor's cooperative (its ranked booths,
+    products, co-exhibitors and every answer as sent)."""
+    cooperative_id = actor.organisation.pk if actor.organisation else None
+    asked = (
+        fair_id, cooperative_id, request.booth_type, request.zone_id, request.samples, request.needs_cold_chain,
+        request.needs_power, request.needs_water, request.note,
+    )  # fmt: skip
+    made = (
+        application.fair_id, application.cooperative_id, application.booth_type, application.zone_id,
+        application.samples, application.needs_cold_chain, application.needs_power, application.needs_water,
+        application.note,
+    )  # fmt: skip
+    preferences = application.preferences.order_by("rank").values_list("booth_id", flat=True)
+    partners = {pk for pk in request.co_exhibitors if pk != cooperative_id}
+    return (
+        made == asked
+        and list(preferences) == list(request.preferences)
+        and set(application.products.values_list("pk", flat=True)) == set(request.products)
+        and set(application.co_exhibitors.values_list("pk", flat=True)) == partners
     )
 
 

@@ -22,6 +22,7 @@ from fairs.selectors import badges_for
 from fairs.services.common import fair_for
 from market.core.errors import Conflict, NotFound
 from market.core.locking import bounded_lock_wait
+from market.core.once import Once, Reuse, once
 from market.core.services import audit_record
 from market.organisations.models import Organisation
 from market.organisations.permissions import Actor
@@ -93,6 +94,24 @@ def badge_issue_person(*, actor: Actor, fair_id: int, name: str) -> Badge:
     return badge
 
 
+def badge_issue_person_once(*, actor: Actor, fair_id: int, name: str, once_key: str) -> Once[Badge]:
+    """badge_issue_person under the API request's Idempotency-Key: a client's retry after a lost answer answers
+    with the badge the first request issued, not "already has a badge"; the key sent again for another person or
+    fair is refused."""
+    organisation_id = actor.organisation.pk if actor.organisation else None
+    return once(
+        action="fairs.badge_issued",
+        key=once_key,
+        actor=actor,
+        model=Badge,
+        make=lambda: badge_issue_person(actor=actor, fair_id=fair_id, name=name),
+        reuse=Reuse(
+            lambda first: (first.fair_id, first.organisation_id, first.holder_name) == (fair_id, organisation_id, name),
+            _("This key was already used for another badge: send a new one with a new key."),
+        ),
+    )
+
+
 def _badge_for_update(actor: Actor, fair_id: int, code: str) -> Badge:
     """The badge (locked) if the actor may see it (staff: every badge; others: their organisation's), else
     NotFound: a stranger learns nothing of another organisation's badges."""
@@ -147,3 +166,20 @@ def badge_reissue(*, actor: Actor, fair_id: int, code: str) -> Badge:
     old.save(update_fields=["reissued_as"])
     audit_record(actor=actor, action="fairs.badge_reissued", target=new, data={"replaces": old.code})
     return new
+
+
+def badge_reissue_once(*, actor: Actor, fair_id: int, code: str, once_key: str) -> Once[Badge]:
+    """badge_reissue under the API request's Idempotency-Key: a client's retry after a lost answer answers with
+    the badge the first request issued in the revoked one's place, not "cannot be issued again"; the key sent
+    again for another badge is refused."""
+    return once(
+        action="fairs.badge_reissued",
+        key=once_key,
+        actor=actor,
+        model=Badge,
+        make=lambda: badge_reissue(actor=actor, fair_id=fair_id, code=code),
+        reuse=Reuse(
+            lambda first: Badge.objects.filter(fair_id=fair_id, code=code, reissued_as=first).exists(),
+            _("This key was already used for another badge: send a new one with a new key."),
+        ),
+    )

@@ -82,8 +82,10 @@ def badge_payload(badge: Badge) -> str:
 
 # --- buyers --------------------------------------------------------------------------------------
 def buyer_register_once(*, actor: Actor, fair_id: int, once_key: str, interests: str = "") -> Once[BuyerRegistration]:
-    """buyer_register from a form that may be sent twice (a double click on "Register"): the same key answers with
-    the registration the first send made, not "already registered"."""
+    """buyer_register under the key of the form it was typed in or the API request's Idempotency-Key: sent twice
+    (a double click on "Register", a client's retry after a lost answer) the same key answers with the registration
+    the first send made, not "already registered"; sent again for another fair or other interests, it is refused."""
+    buyer_id = actor.organisation.pk if actor.organisation else None
     return once(
         action="fairs.buyer_registered",
         key=once_key,
@@ -91,7 +93,8 @@ def buyer_register_once(*, actor: Actor, fair_id: int, once_key: str, interests:
         model=BuyerRegistration,
         make=lambda: buyer_register(actor=actor, fair_id=fair_id, interests=interests),
         reuse=Reuse(
-            lambda first: first.fair_id == fair_id, _("This form was already sent for another fair: reload the page.")
+            lambda first: (first.fair_id, first.buyer_id, first.interests) == (fair_id, buyer_id, interests),
+            _("This key was already used for another registration: reload the page to send a new one."),
         ),
     )
 
@@ -161,8 +164,12 @@ def _meeting_context(meeting: Meeting, event: MeetingEvent) -> dict[str, Any]:
 def meeting_request_once(
     *, actor: Actor, fair_id: int, exhibitor_id: int, slot_id: int, once_key: str, message: str = ""
 ) -> Once[Meeting]:
-    """meeting_request from a form that may be sent twice (a double click on "Request a meeting"): the same key
-    answers with the meeting the first send requested, not "you already have a meeting at this time"."""
+    """meeting_request under the key of the form it was typed in or the API request's Idempotency-Key: sent twice
+    (a double click on "Request a meeting", a client's retry after a lost answer) the same key answers with the
+    meeting the first send requested, not "you already have a meeting at this time"; sent again for another
+    exhibitor, time or message, it is refused."""
+    buyer_id = actor.organisation.pk if actor.organisation else None
+    asked = (fair_id, buyer_id, exhibitor_id, slot_id, message)
     return once(
         action="fairs.meeting_requested",
         key=once_key,
@@ -172,7 +179,7 @@ def meeting_request_once(
             actor=actor, fair_id=fair_id, exhibitor_id=exhibitor_id, slot_id=slot_id, message=message
         ),
         reuse=Reuse(
-            lambda first: (first.fair_id, first.exhibitor_id, first.slot_id) == (fair_id, exhibitor_id, slot_id),
+            lambda first: (first.fair_id, first.buyer_id, first.exhibitor_id, first.slot_id, first.message) == asked,
             _("This form was already sent for another meeting: reload the page."),
         ),
     )
@@ -274,6 +281,38 @@ def meeting_cancel(*, actor: Actor, meeting_id: int) -> Meeting:
     audit_record(actor=actor, action="fairs.meeting_cancelled", target=meeting)
     _announce(meeting, MeetingEvent.CANCELLED, to=[meeting.exhibitor])
     return meeting
+
+
+def meeting_outcome_record_once(
+    *, actor: Actor, meeting_id: int, outcome: OutcomeSpec, once_key: str
+) -> Once[MeetingOutcome]:
+    """meeting_outcome_record under the API request's Idempotency-Key: a client's retry after a lost answer
+    answers with the outcome the first request recorded instead of recording it twice; the key sent again for
+    another meeting or another outcome is refused."""
+    side_id = actor.organisation.pk if actor.organisation else None
+    return once(
+        action="fairs.meeting_outcome_recorded",
+        key=once_key,
+        actor=actor,
+        model=MeetingOutcome,
+        make=lambda: meeting_outcome_record(actor=actor, meeting_id=meeting_id, outcome=outcome),
+        reuse=Reuse(
+            lambda first: _is_outcome_of(first, meeting_id=meeting_id, side_id=side_id, outcome=outcome),
+            _("This key was already used for another meeting outcome: send a new one with a new key."),
+        ),
+    )
+
+
+def _is_outcome_of(recorded: MeetingOutcome, *, meeting_id: int, side_id: int | None, outcome: OutcomeSpec) -> bool:
+    """Whether `recorded` is what `outcome` asks for this meeting and side (as meeting_outcome_record stores it: no
+    unit without a volume, an order's total as the value)."""
+    unit = (outcome.unit or "") if outcome.volume is not None else ""
+    asked = (meeting_id, side_id, outcome.kind, outcome.volume, unit, outcome.note, outcome.rfq_id, outcome.order_id)
+    made = (
+        recorded.meeting_id, recorded.recorded_for_id, recorded.kind, recorded.volume, recorded.unit, recorded.note,
+        recorded.rfq_id, recorded.order_id,
+    )  # fmt: skip
+    return made == asked and (outcome.order_id is not None or recorded.value == outcome.value)
 
 
 @transaction.atomic

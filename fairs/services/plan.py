@@ -19,7 +19,7 @@ from fairs.models import Badge, Booth, BoothAssignment, Fair, Hall, SubsidyProgr
 from fairs.policy import BOOTH_POLICY, BoothAction, FairAction, booth_state
 from fairs.services.common import authorize_fair, fair_for, require_staff
 from market.core.errors import NotFound, ValidationFailed
-from market.core.once import Once, once
+from market.core.once import Once, Reuse, once
 from market.core.parsing import format_decimal
 from market.core.services import audit_record
 from market.organisations import geo
@@ -238,6 +238,26 @@ def booth_create(*, actor: Actor, fair_id: int, hall_id: int | None, spec: Booth
     booth = _create(fair, hall, spec)
     audit_record(actor=actor, action="fairs.booth_created", target=booth, data={"code": booth.code})
     return booth
+
+
+def booth_create_once(*, actor: Actor, fair_id: int, hall_id: int | None, spec: BoothSpec, once_key: str) -> Once[Booth]:
+    """booth_create under the API request's Idempotency-Key: a client's retry after a lost answer answers with the
+    booth the first request added, not "already exists"; the key sent again for another booth is refused (as is a
+    retry after the booth was changed: it no longer is what the request asks)."""
+    asked = {"fair_id": fair_id, **_booth_values(spec)}
+    if hall_id is not None:
+        asked["hall_id"] = hall_id
+    return once(
+        action="fairs.booth_created",
+        key=once_key,
+        actor=actor,
+        model=Booth,
+        make=lambda: booth_create(actor=actor, fair_id=fair_id, hall_id=hall_id, spec=spec),
+        reuse=Reuse(
+            lambda first: all(getattr(first, field) == value for field, value in asked.items()),
+            _("This key was already used for another booth: send a new one with a new key."),
+        ),
+    )
 
 
 def lock_booth(booth_id: int) -> Booth:
