@@ -294,7 +294,7 @@ class BoothListView(ActorAPIView):
         parameters=[
             idempotency_key_header(
                 "A retry with the same key and body answers with the booth the first request added (201), not "
-                "\"already exists\"; the key sent with another body is a 409 `idempotency_key_reused`."
+                '"already exists"; the key sent with another body is a 409 `idempotency_key_reused`.'
             )
         ],
         responses={201: BoothDetailOut},
@@ -514,7 +514,7 @@ class BadgeListView(ListEndpoint, ActorAPIView):
         parameters=[
             idempotency_key_header(
                 "A retry with the same key and body answers with the badge the first request issued (201), not "
-                "\"already has a badge\"; the key sent with another body is a 409 `idempotency_key_reused`."
+                '"already has a badge"; the key sent with another body is a 409 `idempotency_key_reused`.'
             )
         ],
         responses={201: FairBadgeOut},
@@ -774,8 +774,8 @@ class RegisterView(ActorAPIView):
         request=inputs.RegisterInput,
         parameters=[
             idempotency_key_header(
-                "A retry with the same key and body answers 201 as the first request did, not \"already "
-                "registered\"; the key sent with another body is a 409 `idempotency_key_reused`."
+                'A retry with the same key and body answers 201 as the first request did, not "already '
+                'registered"; the key sent with another body is a 409 `idempotency_key_reused`.'
             )
         ],
         responses={201: None},

@@ -240,7 +240,9 @@ def booth_create(*, actor: Actor, fair_id: int, hall_id: int | None, spec: Booth
     return booth
 
 
-def booth_create_once(*, actor: Actor, fair_id: int, hall_id: int | None, spec: BoothSpec, once_key: str) -> Once[Booth]:
+def booth_create_once(
+    *, actor: Actor, fair_id: int, hall_id: int | None, spec: BoothSpec, once_key: str
+) -> Once[Booth]:
     """booth_create under the API request's Idempotency-Key: a client's retry after a lost answer answers with the
     booth the first request added, not "already exists"; the key sent again for another booth is refused (as is a
     retry after the booth was changed: it no longer is what the request asks)."""
