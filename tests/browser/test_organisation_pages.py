@@ -27,13 +27,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 ROWS_ON_A_PHONE = """(width) => {
   const problems = [];
   for (const wrap of document.querySelectorAll('main .table-wrap')) {
-    if (wrap.scrollWidth > wrap.clientWidth) {
-      problems.push(`${wrap.querySelector('caption')?.textContent.trim()}: ${wrap.scrollWidth - wrap.clientWidth}px sideways`);
-    }
+    const hidden = wrap.scrollWidth - wrap.clientWidth;
+    if (hidden > 0) problems.push(`${wrap.querySelector('caption')?.textContent.trim()}: ${hidden}px sideways`);
     for (const el of wrap.querySelectorAll('tbody a, tbody button, tbody select, tbody input, tbody code')) {
       const box = el.getBoundingClientRect();
       if (box.width && (box.left < 0 || box.right > width)) {
-        problems.push(`${el.tagName.toLowerCase()} ${(el.textContent || el.name).trim().slice(0, 30)} at ${Math.round(box.left)}..${Math.round(box.right)}`);
+        const what = `${el.tagName.toLowerCase()} ${(el.textContent || el.name).trim().slice(0, 30)}`;
+        problems.push(`${what} at ${Math.round(box.left)}..${Math.round(box.right)}`);
       }
     }
   }
