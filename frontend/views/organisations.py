@@ -25,7 +25,7 @@ from frontend.forms import (
     OrganisationForm,
     RoleForm,
 )
-from market.core.errors import ApplicationError
+from market.core.errors import ApplicationError, NotFound
 from market.core.inputs import read_query
 from market.core.once import posted_key
 from market.organisations import geo, selectors, services
@@ -36,7 +36,7 @@ from market.organisations.inputs import (
     OrganisationProfile,
     bank_account_from,
 )
-from market.organisations.models import Invitation, Organisation, User
+from market.organisations.models import ApiToken, Invitation, Membership, Organisation, User
 from market.organisations.permissions import TOKENS_MANAGE
 from market.organisations.policies import (
     API_TOKEN_POLICY,
@@ -186,26 +186,63 @@ def _invitation_created_message(invitation: Invitation, token: str | None) -> st
     }
 
 
-@require_POST
-@actor_required()
-def member_change_role(request: MemberRequest, membership_id: int) -> HttpResponse:
-    form = RoleForm(request.POST)
-    if form.is_valid():
-        services.membership_change_role(
-            actor=request.actor, membership_id=membership_id, role=form.cleaned_data["role"]
-        )
-        messages.success(request, _("Role changed."))
-    else:
-        messages.error(request, _("Choose owner, manager or staff."))
+def _refused(request: MemberRequest, error: ApplicationError, *, about: str = "") -> None:
+    """A refused write told at the top of the page it leads back to (as the order and catalogue pages do), named
+    after what it was about: nothing changed, and the page shows the state as it is now."""
+    for text in [m for msgs in error.fields.values() for m in msgs] or [error.message]:
+        messages.error(request, f"{about}: {text}" if about else text)
+
+
+def _member_gone(request: MemberRequest) -> HttpResponse:
+    messages.error(request, _("This person is no longer a member of the organisation: the list below is up to date."))
     return redirect("frontend:organisation-members")
 
 
 @require_POST
 @actor_required()
+def member_change_role(request: MemberRequest, membership_id: int) -> HttpResponse:
+    """A refusal (the last owner, a role this person may not give, a member who left meanwhile) comes back on the
+    members page, named after the member."""
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose owner, manager or staff."))
+        return redirect("frontend:organisation-members")
+    try:
+        membership = selectors.membership_get_for(actor=request.actor, membership_id=membership_id)
+    except NotFound:
+        return _member_gone(request)
+    try:
+        services.membership_change_role(
+            actor=request.actor, membership_id=membership.pk, role=form.cleaned_data["role"]
+        )
+    except NotFound:
+        return _member_gone(request)
+    except ApplicationError as error:
+        _refused(request, error, about=_member_name(membership))
+    else:
+        messages.success(request, _("Role changed."))
+    return redirect("frontend:organisation-members")
+
+
+def _member_name(membership: Membership) -> str:
+    return membership.user.full_name or membership.user.email
+
+
+@require_POST
+@actor_required()
 def member_remove(request: MemberRequest, membership_id: int) -> HttpResponse:
-    membership = selectors.membership_get_for(actor=request.actor, membership_id=membership_id)
+    try:
+        membership = selectors.membership_get_for(actor=request.actor, membership_id=membership_id)
+    except NotFound:
+        return _member_gone(request)
     leaving = membership.user_id == request.user.pk
-    services.membership_remove(actor=request.actor, membership_id=membership.pk)
+    try:
+        services.membership_remove(actor=request.actor, membership_id=membership.pk)
+    except NotFound:
+        return _member_gone(request)
+    except ApplicationError as error:
+        _refused(request, error, about=_member_name(membership))
+        return redirect("frontend:organisation-members")
     messages.success(request, _("You left the organisation.") if leaving else _("Member removed."))
     return redirect("frontend:dashboard" if leaving else "frontend:organisation-members")
 
@@ -213,18 +250,37 @@ def member_remove(request: MemberRequest, membership_id: int) -> HttpResponse:
 @require_POST
 @actor_required()
 def invitation_revoke(request: MemberRequest, invitation_id: int) -> HttpResponse:
-    services.invitation_revoke(actor=request.actor, invitation_id=invitation_id)
-    messages.success(request, _("Invitation withdrawn."))
+    try:
+        services.invitation_revoke(actor=request.actor, invitation_id=invitation_id)
+    except NotFound:
+        raise  # never anyone's here (they are kept once revoked): the same 404 as another organisation's
+    except ApplicationError as error:  # accepted, or withdrawn by a colleague, meanwhile
+        _refused(request, error)
+    else:
+        messages.success(request, _("Invitation withdrawn."))
     return redirect("frontend:organisation-members")
 
 
 def _tokens_page(
-    request: MemberRequest, form: ApiTokenForm, *, new_secret: str | None = None, status: int = 200
+    request: MemberRequest,
+    form: ApiTokenForm,
+    *,
+    new_secret: str | None = None,
+    rotated: ApiToken | None = None,
+    status: int = 200,
 ) -> HttpResponse:
+    """`rotated`: the token a rotation sent twice made on its first send, whose secret only that send's answer
+    showed; the page says so and offers to rotate it again (when it still may be)."""
     actor = request.actor
     listed = selectors.api_token_list_for(actor=actor)
     tokens = [(token, api_token_actions(actor=actor, token=token)) for token in listed]
-    context = {"tokens": tokens, "form": form, "new_secret": new_secret}
+    context = {
+        "tokens": tokens,
+        "form": form,
+        "new_secret": new_secret,
+        "rotated": rotated,
+        "rotate_again": rotated is not None and ApiTokenAction.ROTATE in api_token_actions(actor=actor, token=rotated),
+    }
     response = render(request, "frontend/organisation/tokens.html", context, status=status)
     if new_secret:
         response["Cache-Control"] = "no-store"  # the secret must not be kept by the browser or a proxy
@@ -257,23 +313,32 @@ def tokens(request: MemberRequest) -> HttpResponse:
 
 @actor_required(TOKENS_MANAGE)
 def token_rotate(request: MemberRequest, token_id: int) -> HttpResponse:
-    """Replace a token (a legacy all-scopes one, or a leaked one) by a new scoped token of the same name."""
+    """Replace a token (a legacy all-scopes one, or a leaked one) by a new scoped token of the same name.
+
+    The form carries a one-time key: sent twice (a double click), the second answer is the one the browser
+    shows, and the first one's secret is gone with it. That answer says so and offers to rotate the new token
+    again; no secret is kept anywhere to show it a second time."""
     token = selectors.api_token_get_for(actor=request.actor, token_id=token_id)
-    refused = API_TOKEN_POLICY.state_refusal(ApiTokenAction.ROTATE, token)
-    if refused is not None:
-        # Revoked (meanwhile, or by this rotation sent twice): the reason, not a form the service refuses.
-        context = {"token": token, "refused": refused}
-        return render(request, "frontend/organisation/token_rotate.html", context, status=409)
     initial = {} if token.is_legacy else {"scopes": token.scopes}
     form = ApiTokenRotateForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            _new, secret = services.api_token_rotate(actor=request.actor, token_id=token.pk, **form.cleaned_data)
+            done, secret = services.api_token_rotate_once(
+                actor=request.actor, once_key=posted_key(request.POST), token_id=token.pk, **form.cleaned_data
+            )
         except ApplicationError as exc:
             form.add_service_errors(exc)
         else:
+            if secret is None:
+                return _tokens_page(request, ApiTokenForm(), rotated=done.value)
             messages.success(request, _("The old token stopped working; the new one replaces it."))
             return _tokens_page(request, ApiTokenForm(), new_secret=secret)
+        token.refresh_from_db()
+    refused = API_TOKEN_POLICY.state_refusal(ApiTokenAction.ROTATE, token)
+    if refused is not None:
+        # Revoked (meanwhile, or a page opened before): the reason, not a form the service refuses.
+        context = {"token": token, "refused": refused}
+        return render(request, "frontend/organisation/token_rotate.html", context, status=409)
     context = {"token": token, "form": form}
     return render(request, "frontend/organisation/token_rotate.html", context, status=400 if form.errors else 200)
 
@@ -281,7 +346,13 @@ def token_rotate(request: MemberRequest, token_id: int) -> HttpResponse:
 @require_POST
 @actor_required(TOKENS_MANAGE)
 def token_renew(request: MemberRequest, token_id: int) -> HttpResponse:
-    token = services.api_token_renew(actor=request.actor, token_id=token_id, expires_on=None)
+    try:
+        token = services.api_token_renew(actor=request.actor, token_id=token_id, expires_on=None)
+    except NotFound:
+        raise  # never anyone's here (they are kept once revoked): the same 404 as another organisation's
+    except ApplicationError as error:  # revoked or rotated meanwhile (another tab, a colleague)
+        _refused(request, error)
+        return redirect("frontend:organisation-tokens")
     messages.success(
         request,
         _("Token renewed: valid until %(date)s.")
@@ -293,8 +364,14 @@ def token_renew(request: MemberRequest, token_id: int) -> HttpResponse:
 @require_POST
 @actor_required(TOKENS_MANAGE)
 def token_revoke(request: MemberRequest, token_id: int) -> HttpResponse:
-    services.api_token_revoke(actor=request.actor, token_id=token_id)
-    messages.success(request, _("Token revoked. Integrations using it stop working now."))
+    try:
+        services.api_token_revoke(actor=request.actor, token_id=token_id)
+    except NotFound:
+        raise  # never anyone's here (they are kept once revoked): the same 404 as another organisation's
+    except ApplicationError as error:  # revoked already: a double click, another tab, a colleague
+        _refused(request, error)
+    else:
+        messages.success(request, _("Token revoked. Integrations using it stop working now."))
     return redirect("frontend:organisation-tokens")
 
 

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from frontend.decorators import actor_required
 from frontend.forms import WebhookEndpointForm, WebhookRotateSecretForm
-from market.core.errors import ApplicationError
+from market.core.errors import ApplicationError, NotFound
 from market.core.inputs import InputMode, read_input
 from market.core.once import posted_key
 from market.integrations import selectors, services
@@ -120,33 +120,60 @@ def endpoint_rotate(request: MemberRequest, endpoint_id: int) -> HttpResponse:
     return _detail_page(request, endpoint, rotate_form=form, status=400)
 
 
+def _refused(request: MemberRequest, error: ApplicationError) -> None:
+    """A refused button told at the top of the page it leads back to, as the order and catalogue pages do:
+    nothing changed, and the page shows the endpoint as it is now (a colleague or another tab acted first)."""
+    for text in [m for msgs in error.fields.values() for m in msgs] or [error.message]:
+        messages.error(request, text)
+
+
+def _gone(request: MemberRequest) -> HttpResponse:
+    """The endpoint was removed meanwhile (a double click on "Remove", another tab): back to the list, saying so."""
+    messages.error(request, _("This endpoint was removed: the list below is up to date."))
+    return redirect("frontend:webhooks")
+
+
 @require_POST
 @actor_required(WEBHOOKS_MANAGE)
 def endpoint_switch(request: MemberRequest, endpoint_id: int) -> HttpResponse:
     """Enable a disabled endpoint, or disable an enabled one (the button shown is the one the policy allows).
     Anything but the two buttons' values is refused by the schema (a 400 page) and changes nothing."""
     action = read_input(EndpointSwitchInput, request.POST, mode=InputMode.FORM)["action"]
-    if action == EndpointSwitch.ENABLE:
-        services.endpoint_enable(actor=request.actor, endpoint_id=endpoint_id)
-        messages.success(request, _("Endpoint enabled: deliveries resume."))
-    else:
-        services.endpoint_disable(actor=request.actor, endpoint_id=endpoint_id)
-        messages.success(request, _("Endpoint disabled: nothing more is sent to it until you enable it."))
+    try:
+        if action == EndpointSwitch.ENABLE:
+            services.endpoint_enable(actor=request.actor, endpoint_id=endpoint_id)
+            messages.success(request, _("Endpoint enabled: deliveries resume."))
+        else:
+            services.endpoint_disable(actor=request.actor, endpoint_id=endpoint_id)
+            messages.success(request, _("Endpoint disabled: nothing more is sent to it until you enable it."))
+    except NotFound:
+        return _gone(request)
+    except ApplicationError as error:
+        _refused(request, error)
     return redirect("frontend:webhook-detail", endpoint_id)
 
 
 @require_POST
 @actor_required(WEBHOOKS_MANAGE)
 def endpoint_ping(request: MemberRequest, endpoint_id: int) -> HttpResponse:
-    services.endpoint_ping(actor=request.actor, endpoint_id=endpoint_id)
-    messages.success(request, _("Test event queued: it appears in the log below within seconds."))
+    try:
+        services.endpoint_ping(actor=request.actor, endpoint_id=endpoint_id)
+    except NotFound:
+        return _gone(request)
+    except ApplicationError as error:  # disabled meanwhile
+        _refused(request, error)
+    else:
+        messages.success(request, _("Test event queued: it appears in the log below within seconds."))
     return redirect("frontend:webhook-detail", endpoint_id)
 
 
 @require_POST
 @actor_required(WEBHOOKS_MANAGE)
 def endpoint_delete(request: MemberRequest, endpoint_id: int) -> HttpResponse:
-    services.endpoint_delete(actor=request.actor, endpoint_id=endpoint_id)
+    try:
+        services.endpoint_delete(actor=request.actor, endpoint_id=endpoint_id)
+    except NotFound:
+        return _gone(request)
     messages.success(request, _("Endpoint removed."))
     return redirect("frontend:webhooks")
 
@@ -154,6 +181,11 @@ def endpoint_delete(request: MemberRequest, endpoint_id: int) -> HttpResponse:
 @require_POST
 @actor_required(WEBHOOKS_MANAGE)
 def delivery_send_again(request: MemberRequest, delivery_id: int) -> HttpResponse:
-    delivery = services.delivery_send_again(actor=request.actor, delivery_id=delivery_id)
-    messages.success(request, _("The event will be sent again (same id) within seconds."))
+    delivery = selectors.delivery_get_for(actor=request.actor, delivery_id=delivery_id)
+    try:
+        services.delivery_send_again(actor=request.actor, delivery_id=delivery.pk)
+    except ApplicationError as error:  # sent again already (a double click): still being sent
+        _refused(request, error)
+    else:
+        messages.success(request, _("The event will be sent again (same id) within seconds."))
     return redirect("frontend:webhook-detail", delivery.endpoint_id)

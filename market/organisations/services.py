@@ -743,6 +743,34 @@ def api_token_rotate(
     return token, secret
 
 
+def api_token_rotate_once(
+    *, actor: Actor, once_key: str, token_id: int, scopes: frozenset[ApiScope], expires_on: date | None
+) -> tuple[Once[ApiToken], str | None]:
+    """api_token_rotate from the token page, whose form may be sent twice (a double click on "Rotate"): the same
+    key answers with the token the first send made (`replayed`), not a refusal that the token is revoked. The
+    new secret is stored hashed, so it comes back only from the send that made it; the page offers to rotate the
+    new token again to whoever did not see that first answer."""
+    secrets_made: list[str] = []
+
+    def make() -> ApiToken:
+        token, secret = api_token_rotate(actor=actor, token_id=token_id, scopes=scopes, expires_on=expires_on)
+        secrets_made.append(secret)
+        return token
+
+    # A rotation keeps the token's name: the key made a token of this one's name, in this organisation.
+    same = Reuse[ApiToken](
+        lambda first: (
+            first.organisation_id == actor.organisation_id
+            and ApiToken.objects.filter(pk=token_id, organisation_id=first.organisation_id, name=first.name).exists()
+        ),
+        _("This form was already sent for another token: reload the page."),
+    )
+    done = once(
+        action="organisations.api_token_rotated", key=once_key, actor=actor, model=ApiToken, make=make, reuse=same
+    )
+    return done, (secrets_made[0] if secrets_made else None)
+
+
 @transaction.atomic
 def api_token_revoke(*, actor: Actor, token_id: int) -> ApiToken:
     """Takes effect on the token's next request (every request reads it)."""

@@ -140,3 +140,49 @@ def test_disable_and_enable_from_the_page(client, owner, buyer, receiver):
 def test_staff_members_cannot_open_the_pages(client, buyer):
     client.force_login(member(buyer, Role.STAFF))
     assert client.get("/organisation/webhooks/").status_code == 403
+
+
+# --- a button pressed on a page older than the endpoint's state answers on the page --------------------
+def detail_after(response, endpoint: WebhookEndpoint) -> list[str]:
+    """The endpoint's page a refused button led back to, whole; what it says at the top."""
+    assert response.redirect_chain[-1] == (f"/organisation/webhooks/{endpoint.pk}/", 302)
+    assert response.status_code == 200
+    assert 'id="log-retention"' in response.content.decode()
+    return [str(m) for m in response.context["messages"]]
+
+
+def test_a_refused_button_is_told_on_the_endpoint_page_and_changes_nothing(client, owner, buyer, receiver):
+    """Pages opened before a colleague (or another tab) disabled the endpoint, or a button clicked twice."""
+    client.force_login(owner)
+    actor = actor_for(buyer, Role.OWNER)
+    endpoint, _secret = services.endpoint_create(actor=actor, url=receiver.url, description="", events={"order.placed"})
+    services.endpoint_disable(actor=actor, endpoint_id=endpoint.pk)
+
+    ping = client.post(f"/organisation/webhooks/{endpoint.pk}/ping/", follow=True, HTTP_ACCEPT_LANGUAGE="vi")
+    assert detail_after(ping, endpoint) == ["Hãy bật điểm nhận trước khi gửi sự kiện thử."]
+    assert not WebhookDelivery.objects.exists()
+    disable = client.post(
+        f"/organisation/webhooks/{endpoint.pk}/switch/", {"action": "disable"}, follow=True, HTTP_ACCEPT_LANGUAGE="vi"
+    )
+    assert detail_after(disable, endpoint) == ["Điểm nhận này đã tắt rồi."]
+
+    services.endpoint_enable(actor=actor, endpoint_id=endpoint.pk)
+    client.post(f"/organisation/webhooks/{endpoint.pk}/ping/", follow=True)
+    delivery = WebhookDelivery.objects.get()  # waiting to be sent: its "Send again" would send it twice
+    again = client.post(
+        f"/organisation/webhooks/deliveries/{delivery.pk}/send-again/", follow=True, HTTP_ACCEPT_LANGUAGE="vi"
+    )
+    assert detail_after(again, endpoint) == ["Lần gửi này vẫn đang chạy; hãy chờ đến khi gửi xong hoặc thất bại."]
+
+
+def test_removing_an_endpoint_twice_answers_on_the_list(client, owner, buyer, receiver):
+    client.force_login(owner)
+    actor = actor_for(buyer, Role.OWNER)
+    endpoint, _secret = services.endpoint_create(actor=actor, url=receiver.url, description="", events={"order.placed"})
+    assert client.post(f"/organisation/webhooks/{endpoint.pk}/delete/").status_code == 302
+    for button in ("delete", "ping"):
+        again = client.post(f"/organisation/webhooks/{endpoint.pk}/{button}/", follow=True, HTTP_ACCEPT_LANGUAGE="vi")
+        assert again.redirect_chain[-1] == ("/organisation/webhooks/", 302)
+        assert again.status_code == 200
+        said = [str(m) for m in again.context["messages"]]
+        assert said[-1] == "Điểm nhận này đã bị xóa: danh sách dưới đây đã được cập nhật."

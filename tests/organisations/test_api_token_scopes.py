@@ -391,21 +391,84 @@ def test_the_new_token_form_sent_twice_makes_one_token_and_says_where_its_secret
     assert "hãy bấm “Thay khóa mới” để nhận mã bí mật mới" in second.content.decode()
 
 
-def test_rotating_a_token_again_after_it_was_rotated_says_why_without_a_form(client, owner, buyer):
-    """The rotation sent twice (a double click on "Rotate"), or a page opened before the token was revoked."""
+def rotate_key(client, token: ApiToken) -> str:
+    """The one-time key the rotation form is rendered with."""
+    page = client.get(f"/organisation/tokens/{token.pk}/rotate/").content.decode()
+    return re.search(r'name="once_key" value="([\w-]+)"', page)[1]
+
+
+def test_a_rotation_sent_twice_says_the_first_click_rotated_it_and_offers_to_rotate_again(client, owner, buyer):
+    """A double click on "Rotate": the browser shows the second answer, and the secret was on the first one."""
+    client.force_login(owner)
+    old_secret = issue(buyer, owner, {ApiScope.ORDERS_READ, ApiScope.RFQS})
+    old = ApiToken.objects.get()
+    until = (timezone.localdate() + timedelta(days=90)).strftime("%d/%m/%Y")
+    body = {"scopes": ["orders:read"], "expires_on": until, "once_key": rotate_key(client, old)}
+
+    first = client.post(f"/organisation/tokens/{old.pk}/rotate/", body, HTTP_ACCEPT_LANGUAGE="vi")
+    second = client.post(f"/organisation/tokens/{old.pk}/rotate/", body, HTTP_ACCEPT_LANGUAGE="vi")
+
+    assert first.status_code == second.status_code == 200
+    assert 'id="new-token"' in first.content.decode()
+    page = second.content.decode()
+    assert 'id="new-token"' not in page
+    assert "Khóa “ERP” vừa được thay mới bởi lần bấm “Thay khóa mới” đầu tiên của bạn." in page
+    assert "Mã bí mật mới của khóa chỉ hiện một lần" in page
+    new = ApiToken.objects.get(revoked_at__isnull=True)
+    assert bearer(old_secret).get("/api/v1/orders/").status_code == 401
+    again = re.search(r'id="rotated-twice".*?</div>', page, re.S)[0]
+    assert f'action="/organisation/tokens/{new.pk}/rotate/"' in again
+    assert 'data-action="rotate_again"' in again
+
+    # The button rotates the token the first click made, with its scopes and expiry, and shows that secret.
+    fields = re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', again)
+    form: dict[str, list[str]] = {}
+    for name, value in fields:
+        form.setdefault(name, []).append(value)
+    rotated = client.post(f"/organisation/tokens/{new.pk}/rotate/", form, HTTP_ACCEPT_LANGUAGE="vi")
+    assert rotated.status_code == 200
+    secret = re.search(r'id="new-token">([^<]+)<', rotated.content.decode())[1]
+    newest = ApiToken.objects.get(revoked_at__isnull=True)
+    assert newest.pk not in (old.pk, new.pk)
+    assert newest.name == "ERP"
+    assert newest.scopes == ["orders:read"]
+    assert timezone.localtime(newest.expires_at).date() == timezone.localdate() + timedelta(days=90)
+    assert bearer(secret).get("/api/v1/orders/").status_code == 200
+
+
+def test_rotating_a_revoked_token_says_why_without_a_form(client, owner, buyer):
+    """A page opened before the token was revoked (by a colleague, in another tab)."""
     client.force_login(owner)
     issue(buyer, owner, {ApiScope.ORDERS_READ})
     token = ApiToken.objects.get()
-    body = {"scopes": ["orders:read"]}
-    assert client.post(f"/organisation/tokens/{token.pk}/rotate/", body).status_code == 200
-    again = client.post(f"/organisation/tokens/{token.pk}/rotate/", body, HTTP_ACCEPT_LANGUAGE="vi")
+    body = {"scopes": ["orders:read"], "once_key": rotate_key(client, token)}
+    services.api_token_revoke(actor=resolve_actor(owner), token_id=token.pk)
+    sent = client.post(f"/organisation/tokens/{token.pk}/rotate/", body, HTTP_ACCEPT_LANGUAGE="vi")
     opened = client.get(f"/organisation/tokens/{token.pk}/rotate/", HTTP_ACCEPT_LANGUAGE="vi")
-    for response in (again, opened):
+    for response in (sent, opened):
         assert response.status_code == 409
         page = response.content.decode()
         assert "Khóa API này đã bị thu hồi." in page
         assert 'data-action="rotate"' not in page
-    assert ApiToken.objects.filter(revoked_at__isnull=True).count() == 1
+    assert not ApiToken.objects.filter(revoked_at__isnull=True).exists()
+
+
+def test_revoking_a_revoked_token_answers_on_the_token_page(client, owner, buyer):
+    """A double click on "Revoke", or a colleague who revoked it first."""
+    client.force_login(owner)
+    issue(buyer, owner, {ApiScope.ORDERS_READ})
+    token = ApiToken.objects.get()
+    assert client.post(f"/organisation/tokens/{token.pk}/revoke/", follow=True).status_code == 200
+    refusals = {
+        "revoke": "Khóa API này đã bị thu hồi.",
+        "renew": "Chỉ gia hạn được khóa có phạm vi quyền và chưa bị thu hồi; với khóa cũ, hãy thay khóa mới.",
+    }
+    for button, refusal in refusals.items():
+        again = client.post(f"/organisation/tokens/{token.pk}/{button}/", follow=True, HTTP_ACCEPT_LANGUAGE="vi")
+        assert again.redirect_chain[-1] == ("/organisation/tokens/", 302)
+        assert again.status_code == 200
+        assert [str(m) for m in again.context["messages"]] == [refusal]
+        assert f'id="token-{token.pk}"' in again.content.decode()
 
 
 TOKEN_STATES = ["scoped", "legacy", "expired", "revoked"]

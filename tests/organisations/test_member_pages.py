@@ -78,3 +78,60 @@ def test_join_sent_twice_joins_once_and_answers_both_sends_with_success(coop_own
     assert first.status_code == second.status_code == 302
     assert second["Location"] == "/dashboard/"
     assert Membership.objects.filter(user=newcomer, organisation=cooperative).count() == 1
+
+
+# --- refusals answer on the members page, not on the error page ------------------------------------
+def members_page_after(response) -> str:
+    """The page a refused button led back to: the members page, whole (every row, the invitation form)."""
+    assert response.redirect_chain[-1] == ("/organisation/members/", 302)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'data-action="invite"' in page
+    return page
+
+
+def test_the_last_owner_demoting_themself_is_told_why_on_the_members_page(coop_owner, coop_staff):
+    """Given a page opened while there were two owners, the other one has left meanwhile."""
+    client = logged_in(coop_owner)
+    own = membership_of(coop_owner)
+    refused = client.post(
+        f"/organisation/members/{own.pk}/role/", {"role": "manager"}, follow=True, HTTP_ACCEPT_LANGUAGE="vi"
+    )
+    page = members_page_after(refused)
+    said = [str(m) for m in refused.context["messages"]]
+    assert said == [
+        f"{coop_owner.full_name}: Tổ chức cần ít nhất một chủ sở hữu. Hãy chỉ định người khác làm chủ sở hữu trước."
+    ]
+    assert said[0] in page
+    assert f'id="membership-{membership_of(coop_staff).pk}"' in page
+    own.refresh_from_db()
+    assert own.role == Role.OWNER
+
+
+def test_the_last_owner_cannot_be_removed_and_a_manager_is_told_why(coop_owner, coop_manager):
+    refused = logged_in(coop_manager).post(
+        f"/organisation/members/{membership_of(coop_owner).pk}/remove/", follow=True, HTTP_ACCEPT_LANGUAGE="vi"
+    )
+    page = members_page_after(refused)
+    assert f"{coop_owner.full_name}: " in page
+    assert Membership.objects.filter(user=coop_owner, role=Role.OWNER).exists()
+
+
+def test_a_member_who_left_meanwhile_is_neither_removed_nor_changed_and_the_page_says_so(
+    coop_owner, coop_staff, cooperative
+):
+    client = logged_in(coop_owner)
+    gone = membership_of(coop_staff)
+    services.membership_remove(
+        actor=Actor(user=coop_staff, organisation=cooperative, role=Role.STAFF), membership_id=gone.pk
+    )
+    for path, body in (
+        (f"/organisation/members/{gone.pk}/remove/", {}),
+        (f"/organisation/members/{gone.pk}/role/", {"role": "manager"}),
+    ):
+        refused = client.post(path, body, follow=True, HTTP_ACCEPT_LANGUAGE="vi")
+        members_page_after(refused)
+        assert [str(m) for m in refused.context["messages"]] == [
+            "Người này không còn là thành viên của tổ chức: danh sách dưới đây đã được cập nhật."
+        ]
+    assert list(Membership.objects.values_list("user_id", "role")) == [(coop_owner.pk, Role.OWNER)]
