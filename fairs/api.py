@@ -250,11 +250,25 @@ class FairTransitionView(ActorAPIView):
     required_scopes = {"POST": ApiScope.FAIRS}
     capabilities = {"POST": FAIRS_MANAGE}
 
-    @extend_schema(request=inputs.FairTransitionInput, responses=FairDetailOut, tags=["fairs"])
+    @extend_schema(
+        request=inputs.FairTransitionInput,
+        parameters=[
+            idempotency_key_header(
+                "A retry with the same key and body answers with the fair as the first request did (200), not a "
+                "refusal of a step already taken; the key sent for another fair or step is a 409 "
+                "`idempotency_key_reused`."
+            )
+        ],
+        responses=FairDetailOut,
+        tags=["fairs"],
+    )
     def post(self, request: Request, fair_id: int) -> Response:
         """Alliance fair staff move the fair to its next stage (`action`), as its lifecycle allows."""
         transition = _body(self, inputs.FairTransitionInput)["action"]
-        fair = services.fair_transition(actor=self.actor, fair_id=fair_id, transition=transition)
+        once_key = idempotency_key(request.headers)
+        fair = services.fair_transition_once(
+            actor=self.actor, fair_id=fair_id, transition=transition, once_key=once_key
+        ).value
         return Response(FairDetailOut(fair, context={"actor": self.actor}).data)
 
 
@@ -549,10 +563,24 @@ class BadgeStepView(ActorAPIView):
 class BadgeRevokeView(BadgeStepView):
     """Revoke a badge: its QR is refused at the entrance (and on phones, from their next sync)."""
 
-    @extend_schema(request=inputs.BadgeRevokeInput, responses=FairBadgeOut, tags=["fairs"])
+    @extend_schema(
+        request=inputs.BadgeRevokeInput,
+        parameters=[
+            idempotency_key_header(
+                "A retry with the same key and body answers with the revoked badge as the first request did (200), "
+                "not a refusal; the key sent for another badge or reason is a 409 `idempotency_key_reused`."
+            )
+        ],
+        responses=FairBadgeOut,
+        tags=["fairs"],
+    )
     def post(self, request: Request, fair_id: int, code: str) -> Response:
         reason = _body(self, inputs.BadgeRevokeInput)["reason"]
-        return self.answer(fair_id, services.badge_revoke(actor=self.actor, fair_id=fair_id, code=code, reason=reason))
+        once_key = idempotency_key(request.headers)
+        badge = services.badge_revoke_once(
+            actor=self.actor, fair_id=fair_id, code=code, reason=reason, once_key=once_key
+        )
+        return self.answer(fair_id, badge.value)
 
 
 class BadgeReissueView(BadgeStepView):
@@ -692,11 +720,23 @@ class ApplicationApproveView(ActorAPIView):
     required_scopes = {"POST": ApiScope.FAIRS}
     capabilities = {"POST": FAIRS_MANAGE}
 
-    @extend_schema(request=None, responses=ApplicationOut, tags=["fair applications"])
+    @extend_schema(
+        request=None,
+        parameters=[
+            idempotency_key_header(
+                "A retry with the same key answers with the application as the first request did (200), "
+                'not 409 "cannot change that way"; the key sent for another application is a 409 '
+                "`idempotency_key_reused`."
+            )
+        ],
+        responses=ApplicationOut,
+        tags=["fair applications"],
+    )
     def post(self, request: Request, application_id: int) -> Response:
         """Alliance fair staff approve an application. Allowed when the application's `allowed_actions` include
         `approve`."""
-        services.application_approve(actor=self.actor, application_id=application_id)
+        once_key = idempotency_key(request.headers)
+        services.application_approve_once(actor=self.actor, application_id=application_id, once_key=once_key)
         return _application(self, application_id)
 
 
@@ -704,12 +744,26 @@ class ApplicationWaitlistView(ActorAPIView):
     required_scopes = {"POST": ApiScope.FAIRS}
     capabilities = {"POST": FAIRS_MANAGE}
 
-    @extend_schema(request=inputs.ApplicationNoteInput, responses=ApplicationOut, tags=["fair applications"])
+    @extend_schema(
+        request=inputs.ApplicationNoteInput,
+        parameters=[
+            idempotency_key_header(
+                "A retry with the same key and body answers with the application as the first request did (200), "
+                'not 409 "cannot change that way"; the key sent for another application or with another note is a 409 '
+                "`idempotency_key_reused`."
+            )
+        ],
+        responses=ApplicationOut,
+        tags=["fair applications"],
+    )
     def post(self, request: Request, application_id: int) -> Response:
         """Alliance fair staff put an application on the waiting list, with a note. Allowed when the application's
         `allowed_actions` include `waitlist`."""
         note = _body(self, inputs.ApplicationNoteInput)["reason"]
-        services.application_waitlist(actor=self.actor, application_id=application_id, note=note)
+        once_key = idempotency_key(request.headers)
+        services.application_waitlist_once(
+            actor=self.actor, application_id=application_id, note=note, once_key=once_key
+        )
         return _application(self, application_id)
 
 
@@ -717,12 +771,26 @@ class ApplicationRejectView(ActorAPIView):
     required_scopes = {"POST": ApiScope.FAIRS}
     capabilities = {"POST": FAIRS_MANAGE}
 
-    @extend_schema(request=inputs.ApplicationRejectInput, responses=ApplicationOut, tags=["fair applications"])
+    @extend_schema(
+        request=inputs.ApplicationRejectInput,
+        parameters=[
+            idempotency_key_header(
+                "A retry with the same key and body answers with the application as the first request did (200), "
+                'not 409 "cannot change that way"; the key sent for another application or with another reason is a '
+                "409 `idempotency_key_reused`."
+            )
+        ],
+        responses=ApplicationOut,
+        tags=["fair applications"],
+    )
     def post(self, request: Request, application_id: int) -> Response:
         """Alliance fair staff reject an application, saying why. Allowed when the application's `allowed_actions`
         include `reject`."""
         reason = _body(self, inputs.ApplicationRejectInput)["reason"]
-        services.application_reject(actor=self.actor, application_id=application_id, reason=reason)
+        once_key = idempotency_key(request.headers)
+        services.application_reject_once(
+            actor=self.actor, application_id=application_id, reason=reason, once_key=once_key
+        )
         return _application(self, application_id)
 
 
@@ -730,12 +798,26 @@ class ApplicationWithdrawView(ActorAPIView):
     required_scopes = {"POST": ApiScope.FAIRS}
     capabilities = {"POST": FAIRS_APPLY}
 
-    @extend_schema(request=inputs.ApplicationNoteInput, responses=ApplicationOut, tags=["fair applications"])
+    @extend_schema(
+        request=inputs.ApplicationNoteInput,
+        parameters=[
+            idempotency_key_header(
+                "A retry with the same key and body answers with the application as the first request did (200), "
+                'not 409 "cannot change that way"; the key sent for another application or with another reason is a '
+                "409 `idempotency_key_reused`."
+            )
+        ],
+        responses=ApplicationOut,
+        tags=["fair applications"],
+    )
     def post(self, request: Request, application_id: int) -> Response:
         """The cooperative withdraws its application, saying why. Allowed when the application's `allowed_actions`
         include `withdraw`."""
         reason = _body(self, inputs.ApplicationNoteInput)["reason"]
-        services.application_withdraw(actor=self.actor, application_id=application_id, reason=reason)
+        once_key = idempotency_key(request.headers)
+        services.application_withdraw_once(
+            actor=self.actor, application_id=application_id, reason=reason, once_key=once_key
+        )
         return _application(self, application_id)
 
 
@@ -743,12 +825,26 @@ class ApplicationAssignView(ActorAPIView):
     required_scopes = {"POST": ApiScope.FAIRS}
     capabilities = {"POST": FAIRS_MANAGE}
 
-    @extend_schema(request=inputs.AssignInput, responses=ApplicationOut, tags=["fair applications"])
+    @extend_schema(
+        request=inputs.AssignInput,
+        parameters=[
+            idempotency_key_header(
+                "A retry with the same key and body answers with the application as the first request did (200), "
+                'not 409 "cannot change that way"; the key sent for another application or booth is a 409 '
+                "`idempotency_key_reused`."
+            )
+        ],
+        responses=ApplicationOut,
+        tags=["fair applications"],
+    )
     def post(self, request: Request, application_id: int) -> Response:
         """Alliance fair staff assign a booth to an approved application by hand. Allowed when the application's
         `allowed_actions` include `assign_booth`."""
         booth_id = _body(self, inputs.AssignInput)["booth"]
-        services.booth_assign(actor=self.actor, application_id=application_id, booth_id=booth_id)
+        once_key = idempotency_key(request.headers)
+        services.booth_assign_once(
+            actor=self.actor, application_id=application_id, booth_id=booth_id, once_key=once_key
+        )
         return _application(self, application_id)
 
 
@@ -756,12 +852,26 @@ class ApplicationReleaseView(ActorAPIView):
     required_scopes = {"POST": ApiScope.FAIRS}
     capabilities = {"POST": FAIRS_MANAGE}
 
-    @extend_schema(request=inputs.ApplicationNoteInput, responses=ApplicationOut, tags=["fair applications"])
+    @extend_schema(
+        request=inputs.ApplicationNoteInput,
+        parameters=[
+            idempotency_key_header(
+                "A retry with the same key and body answers with the application as the first request did (200), "
+                'not 409 "cannot change that way"; the key sent for another application or with another reason is a '
+                "409 `idempotency_key_reused`."
+            )
+        ],
+        responses=ApplicationOut,
+        tags=["fair applications"],
+    )
     def post(self, request: Request, application_id: int) -> Response:
         """Alliance fair staff take back an application's booth, saying why. Allowed when the application's
         `allowed_actions` include `release_booth`."""
         reason = _body(self, inputs.ApplicationNoteInput)["reason"]
-        services.assignment_release(actor=self.actor, application_id=application_id, reason=reason)
+        once_key = idempotency_key(request.headers)
+        services.assignment_release_once(
+            actor=self.actor, application_id=application_id, reason=reason, once_key=once_key
+        )
         return _application(self, application_id)
 
 
@@ -845,10 +955,21 @@ class MeetingAcceptView(ActorAPIView):
     required_scopes = {"POST": ApiScope.FAIRS}
     capabilities = {"POST": FAIRS_EXHIBIT}
 
-    @extend_schema(request=None, responses=MeetingOut, tags=["fair meetings"])
+    @extend_schema(
+        request=None,
+        parameters=[
+            idempotency_key_header(
+                "A retry with the same key answers with the meeting as the first request did (200), not a 409 "
+                "refusal of a step already taken; the key sent for another meeting is a 409 `idempotency_key_reused`."
+            )
+        ],
+        responses=MeetingOut,
+        tags=["fair meetings"],
+    )
     def post(self, request: Request, meeting_id: int) -> Response:
         """The exhibitor accepts a meeting request. Allowed when the meeting's `allowed_actions` include `accept`."""
-        services.meeting_accept(actor=self.actor, meeting_id=meeting_id)
+        once_key = idempotency_key(request.headers)
+        services.meeting_accept_once(actor=self.actor, meeting_id=meeting_id, once_key=once_key)
         return _meeting(self, meeting_id)
 
 
@@ -856,12 +977,24 @@ class MeetingDeclineView(ActorAPIView):
     required_scopes = {"POST": ApiScope.FAIRS}
     capabilities = {"POST": FAIRS_EXHIBIT}
 
-    @extend_schema(request=inputs.DeclineInput, responses=MeetingOut, tags=["fair meetings"])
+    @extend_schema(
+        request=inputs.DeclineInput,
+        parameters=[
+            idempotency_key_header(
+                "A retry with the same key and body answers with the meeting as the first request did (200), not a 409 "
+                "refusal of a step already taken; the key sent for another meeting or with another reason is a 409 "
+                "`idempotency_key_reused`."
+            )
+        ],
+        responses=MeetingOut,
+        tags=["fair meetings"],
+    )
     def post(self, request: Request, meeting_id: int) -> Response:
         """The exhibitor declines a meeting request, saying why. Allowed when the meeting's `allowed_actions` include
         `decline`."""
         reason = _body(self, inputs.DeclineInput)["reason"]
-        services.meeting_decline(actor=self.actor, meeting_id=meeting_id, reason=reason)
+        once_key = idempotency_key(request.headers)
+        services.meeting_decline_once(actor=self.actor, meeting_id=meeting_id, reason=reason, once_key=once_key)
         return _meeting(self, meeting_id)
 
 
@@ -869,10 +1002,21 @@ class MeetingCancelView(ActorAPIView):
     required_scopes = {"POST": ApiScope.FAIRS}
     capabilities = {"POST": FAIRS_MEET}
 
-    @extend_schema(request=None, responses=MeetingOut, tags=["fair meetings"])
+    @extend_schema(
+        request=None,
+        parameters=[
+            idempotency_key_header(
+                "A retry with the same key answers with the meeting as the first request did (200), not a 409 "
+                "refusal of a step already taken; the key sent for another meeting is a 409 `idempotency_key_reused`."
+            )
+        ],
+        responses=MeetingOut,
+        tags=["fair meetings"],
+    )
     def post(self, request: Request, meeting_id: int) -> Response:
         """A party cancels a meeting. Allowed when the meeting's `allowed_actions` include `cancel`."""
-        services.meeting_cancel(actor=self.actor, meeting_id=meeting_id)
+        once_key = idempotency_key(request.headers)
+        services.meeting_cancel_once(actor=self.actor, meeting_id=meeting_id, once_key=once_key)
         return _meeting(self, meeting_id)
 
 

@@ -8,6 +8,7 @@ application -> subsidy programme -> subsidy ledger.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
@@ -434,6 +435,103 @@ def waitlist_offer(*, booth: Booth, actor: Actor | None) -> Application | None:
             continue  # served by a concurrent offer while this one waited for its lock: the next in line
         return assign(actor=actor, application=locked, booth=booth)
     return None
+
+
+# --- decisions and booths under an Idempotency-Key -----------------------------------------------
+def _step_once(
+    *,
+    action: str,
+    actor: Actor,
+    application_id: int,
+    once_key: str,
+    make: Callable[[], Application],
+    asked: tuple[object, ...] = (),
+) -> Once[Application]:
+    """A step on one application under the API request's Idempotency-Key: a client's retry after a lost answer
+    (the step done, its answer lost on a mobile network) is answered with the application, as the first was, not
+    409 "cannot change that way now". The key remembers the application (its row) and what was asked of it (by
+    whom, with which reason or booth): sent again for another application or with anything else, it is refused."""
+    organisation_id = actor.organisation.pk if actor.organisation else None
+    return once(
+        action=action,
+        key=once_key,
+        actor=actor,
+        model=Application,
+        make=make,
+        reuse=Reuse(
+            lambda first: first.pk == application_id,
+            _(
+                "This key was already used on another application or with another reason or booth: send this "
+                "request with a new key."
+            ),
+            asked=(application_id, organisation_id, *asked),
+        ),
+    )
+
+
+def application_approve_once(*, actor: Actor, application_id: int, once_key: str) -> Once[Application]:
+    return _step_once(
+        action="fairs.application_approved",
+        actor=actor,
+        application_id=application_id,
+        once_key=once_key,
+        make=lambda: application_approve(actor=actor, application_id=application_id),
+    )
+
+
+def application_waitlist_once(*, actor: Actor, application_id: int, note: str, once_key: str) -> Once[Application]:
+    return _step_once(
+        action="fairs.application_waitlisted",
+        actor=actor,
+        application_id=application_id,
+        once_key=once_key,
+        make=lambda: application_waitlist(actor=actor, application_id=application_id, note=note),
+        asked=(note,),
+    )
+
+
+def application_reject_once(*, actor: Actor, application_id: int, reason: str, once_key: str) -> Once[Application]:
+    return _step_once(
+        action="fairs.application_rejected",
+        actor=actor,
+        application_id=application_id,
+        once_key=once_key,
+        make=lambda: application_reject(actor=actor, application_id=application_id, reason=reason),
+        asked=(reason,),
+    )
+
+
+def application_withdraw_once(*, actor: Actor, application_id: int, reason: str, once_key: str) -> Once[Application]:
+    return _step_once(
+        action="fairs.application_withdrawn",
+        actor=actor,
+        application_id=application_id,
+        once_key=once_key,
+        make=lambda: application_withdraw(actor=actor, application_id=application_id, reason=reason),
+        asked=(reason,),
+    )
+
+
+def booth_assign_once(*, actor: Actor, application_id: int, booth_id: int, once_key: str) -> Once[Application]:
+    return _step_once(
+        action="fairs.booth_assigned",
+        actor=actor,
+        application_id=application_id,
+        once_key=once_key,
+        make=lambda: booth_assign(actor=actor, application_id=application_id, booth_id=booth_id),
+        asked=(booth_id,),
+    )
+
+
+def assignment_release_once(*, actor: Actor, application_id: int, reason: str, once_key: str) -> Once[Application]:
+    return _step_once(
+        action="fairs.booth_released",
+        actor=actor,
+        application_id=application_id,
+        once_key=once_key,
+        make=lambda: assignment_release(actor=actor, application_id=application_id, reason=reason),
+        asked=(reason,),
+    )
 
 
 # --- payment deadlines (beat) ---------------------------------------------------------------------

@@ -149,6 +149,25 @@ def badge_revoke(*, actor: Actor, fair_id: int, code: str, reason: str) -> Badge
     return badge
 
 
+def badge_revoke_once(*, actor: Actor, fair_id: int, code: str, reason: str, once_key: str) -> Once[Badge]:
+    """badge_revoke under the API request's Idempotency-Key: a client's retry after a lost answer is answered with
+    the revoked badge, as the first was, not "cannot be revoked". The key remembers the badge and what was asked
+    (by whom, why): sent again for another badge or another reason, it is refused."""
+    organisation_id = actor.organisation.pk if actor.organisation else None
+    return once(
+        action="fairs.badge_revoked",
+        key=once_key,
+        actor=actor,
+        model=Badge,
+        make=lambda: badge_revoke(actor=actor, fair_id=fair_id, code=code, reason=reason),
+        reuse=Reuse(
+            lambda first: (first.fair_id, first.code) == (fair_id, code),
+            _("This key was already used on another badge or with another reason: send this request with a new key."),
+            asked=(fair_id, code, organisation_id, reason),
+        ),
+    )
+
+
 @transaction.atomic
 def badge_reissue(*, actor: Actor, fair_id: int, code: str) -> Badge:
     """A new badge, under a new code, for the person (or organisation) whose badge was revoked; the old

@@ -8,6 +8,7 @@ one slot.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -281,6 +282,59 @@ def meeting_cancel(*, actor: Actor, meeting_id: int) -> Meeting:
     audit_record(actor=actor, action="fairs.meeting_cancelled", target=meeting)
     _announce(meeting, MeetingEvent.CANCELLED, to=[meeting.exhibitor])
     return meeting
+
+
+def _meeting_step_once(
+    *, action: str, actor: Actor, meeting_id: int, once_key: str, make: Callable[[], Meeting], reason: str = ""
+) -> Once[Meeting]:
+    """A step on one meeting under the API request's Idempotency-Key: a client's retry after a lost answer is
+    answered with the meeting, as the first was, not a 409 refusal of a step already taken. The key remembers the
+    meeting and what was asked of it (by whom, with which reason): sent again for another meeting or another
+    reason, it is refused."""
+    side_id = actor.organisation.pk if actor.organisation else None
+    return once(
+        action=action,
+        key=once_key,
+        actor=actor,
+        model=Meeting,
+        make=make,
+        reuse=Reuse(
+            lambda first: first.pk == meeting_id,
+            _("This key was already used on another meeting or with another reason: send this request with a new key."),
+            asked=(meeting_id, side_id, reason),
+        ),
+    )
+
+
+def meeting_accept_once(*, actor: Actor, meeting_id: int, once_key: str) -> Once[Meeting]:
+    return _meeting_step_once(
+        action="fairs.meeting_accepted",
+        actor=actor,
+        meeting_id=meeting_id,
+        once_key=once_key,
+        make=lambda: meeting_accept(actor=actor, meeting_id=meeting_id),
+    )
+
+
+def meeting_decline_once(*, actor: Actor, meeting_id: int, reason: str, once_key: str) -> Once[Meeting]:
+    return _meeting_step_once(
+        action="fairs.meeting_declined",
+        actor=actor,
+        meeting_id=meeting_id,
+        once_key=once_key,
+        make=lambda: meeting_decline(actor=actor, meeting_id=meeting_id, reason=reason),
+        reason=reason,
+    )
+
+
+def meeting_cancel_once(*, actor: Actor, meeting_id: int, once_key: str) -> Once[Meeting]:
+    return _meeting_step_once(
+        action="fairs.meeting_cancelled",
+        actor=actor,
+        meeting_id=meeting_id,
+        once_key=once_key,
+        make=lambda: meeting_cancel(actor=actor, meeting_id=meeting_id),
+    )
 
 
 def meeting_outcome_record_once(

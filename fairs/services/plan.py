@@ -118,6 +118,24 @@ def fair_transition(*, actor: Actor, fair_id: int, transition: FairTransition) -
     return fair
 
 
+def fair_transition_once(*, actor: Actor, fair_id: int, transition: FairTransition, once_key: str) -> Once[Fair]:
+    """fair_transition under the API request's Idempotency-Key: a client's retry after a lost answer is answered
+    with the fair, as the first was, not "cannot change that way". The key remembers the fair and the step asked:
+    sent again for another fair or another step, it is refused."""
+    return once(
+        action="fairs.fair_transitioned",
+        key=once_key,
+        actor=actor,
+        model=Fair,
+        make=lambda: fair_transition(actor=actor, fair_id=fair_id, transition=transition),
+        reuse=Reuse(
+            lambda first: first.pk == fair_id,
+            _("This key was already used on another fair or for another step: send this request with a new key."),
+            asked=(fair_id, transition.value),
+        ),
+    )
+
+
 @transaction.atomic
 def hall_create(*, actor: Actor, fair_id: int, name: str, width_m: Decimal, depth_m: Decimal) -> Hall:
     require_staff(actor)

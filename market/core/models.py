@@ -125,6 +125,9 @@ class OneTimeKey(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     target_id = models.BigIntegerField(null=True, blank=True)
+    # A digest of what the first call asked, when its row cannot tell (a state change: `Reuse.asked`); "" if none
+    # (and for rows written by code older than the column).
+    asked = models.CharField(max_length=64, blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

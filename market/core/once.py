@@ -10,6 +10,8 @@ be corrected and sent again with the same key.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import secrets
 from collections.abc import Callable, Mapping
@@ -73,6 +75,18 @@ class Reuse(Generic[M]):
 
     same: Callable[[M], bool]
     message: str
+    asked: object = None
+    """What this call asks, for a write whose request the row cannot prove: a state change remembers the object it
+    changed, which then moves on (another step, another reason), so the first request's values (the object's id,
+    a reason, a booth…; JSON-serialisable) are remembered with the key instead, and a call asking anything else is
+    refused the same way. None: `same` alone decides."""
+
+
+def _fingerprint(asked: object) -> str:
+    if asked is None:
+        return ""
+    canonical = json.dumps(asked, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def once(
@@ -85,6 +99,11 @@ def once(
         return once(action="payments.settlement_paid", key=once_key, actor=actor, model=Settlement,
                     make=lambda: _settlement_pay(actor=actor, settlement_id=settlement_id, ...))
 
+    A state change (approve, decline, revoke…) remembers the object it changed and states what it was asked in
+    `reuse.asked`, so that the key sent again for the same object with another reason is refused too:
+
+        reuse=Reuse(lambda first: first.pk == meeting_id, message, asked=(meeting_id, reason))
+
     Without a key every call makes (an API client that sent no Idempotency-Key)."""
     if not key:
         return Once(make())
@@ -95,10 +114,11 @@ def once(
             if claim.user_id != user_id or claim.target_id is None:
                 raise Conflict(_("This form was already sent by someone else: reload the page."))
             first = model._default_manager.get(pk=claim.target_id)
-            if reuse is not None and not reuse.same(first):
+            if reuse is not None and (claim.asked != _fingerprint(reuse.asked) or not reuse.same(first)):
                 raise Conflict(reuse.message, code="idempotency_key_reused")
             return Once(first, replayed=True)
         made = make()
         claim.target_id = made.pk
-        claim.save(update_fields=["target_id"])
+        claim.asked = _fingerprint(reuse.asked) if reuse is not None else ""
+        claim.save(update_fields=["target_id", "asked"])
     return Once(made)
