@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import Model
 from django.utils.translation import gettext as _
 
-from market.core.errors import Conflict, ValidationFailed
+from market.core.errors import Conflict, NotFound, ValidationFailed
 from market.core.locking import bounded_lock_wait
 from market.core.models import OneTimeKey
 
@@ -113,7 +113,9 @@ def once(
         if not created:
             if claim.user_id != user_id or claim.target_id is None:
                 raise Conflict(_("This form was already sent by someone else: reload the page."))
-            first = model._default_manager.get(pk=claim.target_id)
+            first = model._default_manager.filter(pk=claim.target_id).first()
+            if first is None:  # made, then deleted (a booth removed from the plan): nothing to answer with
+                raise NotFound(_("What this key made first no longer exists: send the request again with a new key."))
             if reuse is not None and (claim.asked != _fingerprint(reuse.asked) or not reuse.same(first)):
                 raise Conflict(reuse.message, code="idempotency_key_reused")
             return Once(first, replayed=True)

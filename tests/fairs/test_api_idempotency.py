@@ -264,3 +264,19 @@ def test_staff_keys_are_their_own_another_staff_member_sending_one_is_refused(ap
     colleague = api(member(alliance, Role.STAFF)).post(url, {**body, "code": "B-03"}, format="json", **keyed())
     assert colleague.status_code == 409
     assert not Booth.objects.filter(fair=fair, code="B-03").exists()
+
+
+def test_a_booth_retried_with_its_key_after_it_was_deleted_is_told_it_is_gone(api, fair, staff_user):
+    client = api(staff_user)
+    url = reverse("fairs:booth-list", args=[fair.pk])
+    body = {"code": "B-03", "x": "28", "y": "20"}
+    first = client.post(url, body, format="json", **keyed())
+    Booth.objects.filter(pk=first.json()["id"]).delete()  # removed from the plan before the client's retry
+
+    again = client.post(url, body, format="json", **keyed())
+
+    assert again.status_code == 404, again.content
+    assert again.json()["error"]["message"] == (
+        "Thứ mà khóa này tạo ra lần đầu không còn nữa: hãy gửi lại yêu cầu với một khóa mới."
+    )
+    assert not Booth.objects.filter(fair=fair, code="B-03").exists()
