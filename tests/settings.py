@@ -21,7 +21,11 @@ if worker := os.environ.get("PYTEST_XDIST_WORKER"):
     )
 
 from market.settings import *  # noqa: F403, E402 (after the worker's Redis databases are chosen)
-from market.settings import INSTALLED_APPS, REST_FRAMEWORK  # noqa: E402
+from market.settings import DATABASES, INSTALLED_APPS, REST_FRAMEWORK  # noqa: E402
+
+# Transactional tests end with the tables emptied by DELETE, not TRUNCATE (tests/postgresql/base.py says why).
+if DATABASES["default"]["ENGINE"] == "market.core.postgresql":
+    DATABASES["default"]["ENGINE"] = "tests.postgresql"
 
 # A test-only app with a real payable kind registered through the payments registry (tests/payables).
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.payables"]
