@@ -28,18 +28,28 @@ from catalog.selectors.products import with_details
 from market.core.errors import NotFound
 from market.core.throttling import AnonWindowThrottle, UserWindowThrottle
 from market.organisations.authentication import token_by_prefix
-from market.organisations.models import ApiToken, Membership, Role
+from market.organisations.models import ApiToken, Membership, OrganisationKind, Role
 from market.organisations.permissions import Actor
 from market.organisations.services import api_token_create, organisation_reject
 from tests.catalog.factories import actor_for, make_certificate, make_lot, make_product, png_upload
 from tests.factories import OrganisationFactory
+from tests.module_data import rows_of_the_module
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def corpus(cooperative, other_cooperative, alliance, staff_user) -> dict[str, Any]:
-    """Products with tiers, lots in and out of stock, certificates in force and expired, hidden ones."""
+@pytest.fixture(scope="module")
+def corpus(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, Any]]:
+    """Products with tiers, lots in and out of stock, certificates in force and expired, hidden ones. Made once for
+    the module (its ~100 tests only read them; a test's own writes roll back to them)."""
+    with rows_of_the_module(django_db_blocker):
+        yield _corpus()
+
+
+def _corpus() -> dict[str, Any]:
+    alliance = OrganisationFactory(kind=OrganisationKind.ALLIANCE, name="Liên minh HTX thử nghiệm")
+    cooperative = OrganisationFactory(kind=OrganisationKind.COOPERATIVE)
+    other_cooperative = OrganisationFactory(kind=OrganisationKind.COOPERATIVE, name="HTX Khác")
     today = timezone.localdate()
     fish = OrganisationFactory(name="HTX Nước mắm Hưng Thịnh", province_code=91, commune_code=31078)
     hidden = OrganisationFactory(name="HTX Chưa xác minh")
@@ -71,7 +81,7 @@ def corpus(cooperative, other_cooperative, alliance, staff_user) -> dict[str, An
     make_certificate(fish, kind="ocop", ocop_stars=3, number="OCOP-3")
     return {
         "rice": rice, "brown": brown, "st24": st24, "sauce": sauce, "honey": honey, "draft": draft,
-        "unverified": unverified, "fish": fish,
+        "unverified": unverified, "fish": fish, "cooperative": cooperative,
     }  # fmt: skip
 
 
@@ -313,8 +323,8 @@ def test_anonymous_reads_are_byte_for_byte_drfs(corpus, language, cache_seconds,
     assert _get(following, language).content == _drf(following, language).content
 
 
-def test_the_list_is_the_same_for_a_cooperatives_token_and_a_304_answers_either_path(corpus, cooperative):
-    actor = actor_for(cooperative, Role.OWNER)
+def test_the_list_is_the_same_for_a_cooperatives_token_and_a_304_answers_either_path(corpus):
+    actor = actor_for(corpus["cooperative"], Role.OWNER)
     _token, secret = api_token_create(actor=actor, name="ERP", scopes=frozenset(), expires_on=None)
     path = "/api/v1/products/?search=gao&page_size=3"
     anonymous = _get(path, "vi")
@@ -406,9 +416,9 @@ def test_the_token_statement_reads_what_the_orm_reads(cooperative):
 
 
 # --- the product detail's one statement ----------------------------------------------------------
-def test_the_product_statement_reads_what_the_orm_reads(corpus, cooperative):
+def test_the_product_statement_reads_what_the_orm_reads(corpus):
     honey = corpus["honey"]
-    owner = actor_for(cooperative, Role.OWNER)
+    owner = actor_for(corpus["cooperative"], Role.OWNER)
     services.product_image_add(actor=owner, product_id=honey.pk, upload=png_upload(name="a.png"), alt_text="Hũ mật")
     services.product_image_add(actor=owner, product_id=honey.pk, upload=png_upload(name="b.png"), alt_text="")
     anonymous = Actor.anonymous()
@@ -476,9 +486,9 @@ def test_a_relevance_pages_cards_are_read_by_the_same_statement_for_every_search
     assert honey[1] == [corpus["honey"].pk]
 
 
-def test_public_reads_pin_their_queries(corpus, cooperative, django_assert_max_num_queries, settings):
+def test_public_reads_pin_their_queries(corpus, django_assert_max_num_queries, settings):
     settings.CATALOG_LIST_CACHE_SECONDS = 0
-    actor = actor_for(cooperative, Role.OWNER)
+    actor = actor_for(corpus["cooperative"], Role.OWNER)
     from market.organisations.models import ApiScope
 
     _token, secret = api_token_create(actor=actor, name="ERP", scopes=frozenset({ApiScope.LOTS}), expires_on=None)
