@@ -38,7 +38,6 @@ def test_a_new_fair_shows_its_defaults_and_stores_them_untouched_and_so_do_meeti
     expect(page.get_by_label("Giờ đóng cửa")).to_have_value("17:00")
     expect(page.get_by_label("Số ngày để nộp phí gian hàng")).to_have_value("7")
     expect(page.get_by_label("Mở check-in (số ngày trước ngày khai mạc)")).to_have_value("1")
-    page.screenshot(path="/tmp/shots/fair_new.png", full_page=True)
     check(page)
     page.get_by_label("Tên (tiếng Việt)").fill("Hội chợ OCOP Rạch Giá")
     page.get_by_label("Địa điểm").fill("Trung tâm Hội nghị tỉnh")
