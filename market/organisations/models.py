@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from django.conf import settings
@@ -92,7 +93,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name
 
     def get_short_name(self) -> str:
-        return self.full_name.split(" ")[-1] if self.full_name else self.email
+        """The given name, which Vietnamese writes last ("Nguyễn Thị Hiệp": "Hiệp"), a note in brackets left out
+        ("Nguyễn Văn Hiệp (kế toán)" is "Hiệp", not "toán)")."""
+        words = re.sub(r"\([^)]*\)?", " ", self.full_name).split()
+        return words[-1] if words else self.full_name.strip() or self.email
 
 
 class OrganisationKind(models.TextChoices):

@@ -140,3 +140,19 @@ def test_the_api_resets_the_same_way(api, coop_owner):
     assert response.status_code == 204
     replay = client.post("/api/v1/password-reset/confirm/", {"uid": uid, "token": token, "password": NEW_PASSWORD})
     assert replay.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("full_name", "short"),
+    [
+        ("Nguyễn Thị Hiệp", "Hiệp"),
+        ("Nguyễn Văn Hiệp (kế toán)", "Hiệp"),  # the note's last word with its bracket, before
+        ("Trần Minh (HTX Tân Hiệp) Tuấn", "Tuấn"),
+        ("Lê Văn Tám (thủ kho", "Tám"),
+        ("  Hoa  ", "Hoa"),
+        ("(kế toán)", "(kế toán)"),
+        ("", "hoa@example.vn"),
+    ],
+)
+def test_the_short_name_is_the_given_name_written_last_without_a_note_in_brackets(full_name, short):
+    assert User(email="hoa@example.vn", full_name=full_name).get_short_name() == short
