@@ -48,6 +48,17 @@ FIRST_SEND = """async (selector) => {
 }"""
 
 
+# How many lines the header's name takes in the new-secret notice (the secret itself may break anywhere).
+LINES_OF_THE_HEADER_NAME = """() => {
+  const codes = [...document.querySelectorAll('main .notice code')];
+  const code = codes.find((c) => c.textContent.startsWith('Authorization'));
+  const name = document.createRange();
+  name.setStart(code.firstChild, 0);
+  name.setEnd(code.firstChild, 'Authorization:'.length);
+  return name.getClientRects().length;
+}"""
+
+
 def rows_fit(page: Page) -> None:
     assert page.locator("main .table-wrap").count() >= 1
     assert page.evaluate(ROWS_ON_A_PHONE, PHONE["width"]) == []
@@ -143,6 +154,8 @@ def test_a_rotation_clicked_twice_offers_to_rotate_again_and_that_shows_the_secr
     notice.get_by_role("button", name="Thay khóa lần nữa").click()
     secret = page.locator("#new-token").inner_text()
     assert re.fullmatch(r"ml_\S+", secret)
+    page.set_viewport_size(PHONE)
+    assert page.evaluate(LINES_OF_THE_HEADER_NAME) == 1  # "Authorization:" is not split at 360 px
     expect(page.locator("#rotated-twice")).to_have_count(0)
     shot(page, "token_rotated_again")
     check(page)
