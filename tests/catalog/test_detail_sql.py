@@ -5,12 +5,14 @@ product and lot, in both languages, in two time zones, for each kind of reader; 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.test.utils import override_settings
 from django.utils import timezone, translation
 from rest_framework.renderers import JSONRenderer
 
@@ -22,13 +24,14 @@ from catalog.selectors.lots import _public_lots
 from catalog.selectors.products import with_details
 from market.core.errors import NotFound
 from market.organisations import geo
-from market.organisations.models import OrganisationKind, Role
+from market.organisations.models import Organisation, OrganisationKind, Role, User
 from market.organisations.permissions import Actor
 from market.organisations.services import organisation_reject
 from orders import services as order_services
 from tests.catalog.factories import actor_for, make_certificate, make_lot, make_product, png_upload
 from tests.catalog.test_lots import add_event
 from tests.factories import OrganisationFactory, member
+from tests.module_data import rows_of_the_module
 from tests.orders.factories import buyer_actor, only_order, place
 
 pytestmark = pytest.mark.django_db
@@ -41,10 +44,65 @@ def _bytes(body: dict[str, Any]) -> bytes:
     return JSONRenderer().render(body)
 
 
+@pytest.fixture(scope="module")
+def _catalogue(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, dict[str, int]]]:
+    """`catalogue` and its organisations (their ids), made once for the module: every test reads them, and what a
+    test adds (the traces' lots, certificates and orders) rolls back. Their images and scans in a folder of the
+    module's."""
+    media = tmp_path_factory.mktemp("media")
+    roots = override_settings(MEDIA_ROOT=media / "public", PRIVATE_MEDIA_ROOT=media / "private")
+    with roots, rows_of_the_module(django_db_blocker):
+        alliance = OrganisationFactory(kind=OrganisationKind.ALLIANCE, name="Liên minh HTX thử nghiệm")
+        cooperative = OrganisationFactory(kind=OrganisationKind.COOPERATIVE)
+        other_cooperative = OrganisationFactory(kind=OrganisationKind.COOPERATIVE, name="HTX Khác")
+        buyer = OrganisationFactory(kind=OrganisationKind.BUYER, name="Công ty Mua hàng")
+        staff_user = member(alliance, Role.STAFF)
+        products = _products(cooperative, other_cooperative, alliance)
+        yield {
+            "organisations": {"alliance": alliance.pk, "cooperative": cooperative.pk,
+                              "other_cooperative": other_cooperative.pk, "buyer": buyer.pk},
+            "users": {"staff_user": staff_user.pk},
+            "products": {name: product.pk for name, product in products.items()},
+        }  # fmt: skip
+
+
+# The module's rows read afresh for each test (none of them changes one in memory for the next).
 @pytest.fixture
-def catalogue(cooperative, other_cooperative, alliance) -> dict[str, Product]:
+def alliance(_catalogue: dict[str, dict[str, int]]) -> Organisation:
+    return Organisation.objects.get(pk=_catalogue["organisations"]["alliance"])
+
+
+@pytest.fixture
+def cooperative(_catalogue: dict[str, dict[str, int]]) -> Organisation:
+    return Organisation.objects.get(pk=_catalogue["organisations"]["cooperative"])
+
+
+@pytest.fixture
+def other_cooperative(_catalogue: dict[str, dict[str, int]]) -> Organisation:
+    return Organisation.objects.get(pk=_catalogue["organisations"]["other_cooperative"])
+
+
+@pytest.fixture
+def buyer(_catalogue: dict[str, dict[str, int]]) -> Organisation:
+    return Organisation.objects.get(pk=_catalogue["organisations"]["buyer"])
+
+
+@pytest.fixture
+def staff_user(_catalogue: dict[str, dict[str, int]]) -> User:
+    return User.objects.get(pk=_catalogue["users"]["staff_user"])
+
+
+@pytest.fixture
+def catalogue(_catalogue: dict[str, dict[str, int]]) -> dict[str, Product]:
     """Products with and without lots, certificates, tiers, English names, images, GTIN and commune; and ones
     the public may not see."""
+    found = Product.objects.in_bulk(_catalogue["products"].values())
+    return {name: found[pk] for name, pk in _catalogue["products"].items()}
+
+
+def _products(cooperative: Organisation, other_cooperative: Organisation, alliance: Organisation) -> dict[str, Product]:
     today = timezone.localdate()
     owner = actor_for(cooperative)
     full = make_product(

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.db.backends.postgresql.psycopg_any import mogrify
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from catalog import selectors
@@ -27,7 +28,10 @@ from catalog.commands import Sort
 from catalog.models import Category, HarvestLot, Product
 from catalog.selectors import page_sql
 from catalog.selectors.browse import ProductQuery
+from market.organisations.models import Organisation, OrganisationKind
 from tests.catalog.factories import make_certificate, make_lot, make_product
+from tests.factories import OrganisationFactory
+from tests.module_data import rows_of_the_module
 
 pytestmark = [
     pytest.mark.django_db,
@@ -44,10 +48,34 @@ SHAPES = {
 }
 
 
+@pytest.fixture(scope="module")
+def _catalogue(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[int]:
+    """`catalogue` (its product's id), made once for the module: the tests read it, and what one changes (prices,
+    categories, minimum orders, lots, indexes dropped) rolls back. The certificate's scan in a folder of the
+    module's."""
+    media = tmp_path_factory.mktemp("media")
+    roots = override_settings(MEDIA_ROOT=media / "public", PRIVATE_MEDIA_ROOT=media / "private")
+    with roots, rows_of_the_module(django_db_blocker):
+        yield _made(OrganisationFactory(kind=OrganisationKind.COOPERATIVE)).pk
+
+
 @pytest.fixture
-def catalogue(cooperative) -> Product:
+def catalogue(_catalogue: int) -> Product:
     """120 published products (copies of one, published a minute apart, a quarter of them from another province), two
-    lots and a certificate; analysed, so that the planner estimates from what is there."""
+    lots and a certificate; analysed, so that the planner estimates from what is there. Analysed again for each test:
+    the rows a test changes roll back, the table sizes its ANALYZE wrote (in place) do not."""
+    _analyse()
+    return Product.objects.get(pk=_catalogue)
+
+
+def _analyse() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {page_sql.PRODUCT}, {page_sql.ORGANISATION}, {page_sql.LOT}, {page_sql.CERTIFICATE}")
+
+
+def _made(cooperative: Organisation) -> Product:
     product = make_product(cooperative)
     make_lot(product)
     make_certificate(cooperative, kind="vietgap")
@@ -60,8 +88,6 @@ def catalogue(cooperative) -> Product:
         copy.origin_province_code += 1 if n % 4 == 3 else 0
         copies.append(copy)
     make_lot(Product.objects.bulk_create(copies)[0], code="COPY-LOT")  # two in stock: a page and a next
-    with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {page_sql.PRODUCT}, {page_sql.ORGANISATION}, {page_sql.LOT}, {page_sql.CERTIFICATE}")
     return product
 
 

@@ -6,20 +6,37 @@ stopped the reads are still answered."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from django.test.utils import override_settings
 
 from catalog.cache import Watched, catalog_changed, object_changed
 from catalog.models import Product
 from market.core.throttling import AnonWindowThrottle, UserWindowThrottle
+from market.organisations.models import OrganisationKind
 from market.organisations.storefront import storefront_changed
+from tests.catalog.factories import make_shop
+from tests.factories import OrganisationFactory
+from tests.module_data import rows_of_the_module
 from tests.notifications.conftest import private_redis  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def shop(django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """tests/catalog/conftest.py's shop, made once for the module: the tests read it (a rename behind the services'
+    back rolls back; what Redis keeps is cleared before each test, and each test makes its own first reads), its
+    scans in a folder of the module's."""
+    media = tmp_path_factory.mktemp("media")
+    roots = override_settings(MEDIA_ROOT=media / "public", PRIVATE_MEDIA_ROOT=media / "private")
+    with roots, rows_of_the_module(django_db_blocker):
+        OrganisationFactory(kind=OrganisationKind.ALLIANCE, name="Liên minh HTX thử nghiệm")
+        yield make_shop(OrganisationFactory(kind=OrganisationKind.COOPERATIVE))
 
 
 def _paths(shop) -> dict[str, str]:

@@ -1,23 +1,43 @@
 """Search, filters, sorts, keyset pages and facets on PostgreSQL (unaccent + pg_trgm)."""
 
+from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.utils import timezone
 
 from catalog import selectors
 from catalog.inputs import product_query
+from catalog.models import Product
 from catalog.selectors import ProductQuery
 from market.core.errors import ValidationFailed
+from market.organisations.models import Organisation, OrganisationKind
 from tests.catalog.factories import make_certificate, make_lot, make_product
 from tests.factories import OrganisationFactory
+from tests.module_data import rows_of_the_module
 
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(scope="module")
+def catalogue(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, Product]]:
+    """Nine products of four cooperatives, made once for the module: its tests search them, and what a test adds
+    (lots, certificates, more products) rolls back. The cooperative of the rice is `cooperative` below."""
+    with rows_of_the_module(django_db_blocker):
+        yield _catalogue()
+
+
 @pytest.fixture
-def catalogue(cooperative, alliance):
+def cooperative(catalogue: dict[str, Product]) -> Organisation:
+    """The catalogue's cooperative (the rice's), read afresh."""
+    return Organisation.objects.get(pk=catalogue["st25"].cooperative_id)
+
+
+def _catalogue() -> dict[str, Product]:
+    OrganisationFactory(kind=OrganisationKind.ALLIANCE, name="Liên minh HTX thử nghiệm")
+    cooperative = OrganisationFactory(kind=OrganisationKind.COOPERATIVE)
     weavers = OrganisationFactory(
         kind="cooperative_group", name="Tổ hợp tác Đan lục bình Tịnh Biên", province_code=91, commune_code=30520
     )
@@ -141,7 +161,7 @@ def test_in_stock_counts_published_unexpired_lots_with_stock(catalogue):
     assert found("", in_stock=True) == [catalogue["st25"].pk]
 
 
-def test_certificate_and_ocop_filters(catalogue, cooperative, alliance):
+def test_certificate_and_ocop_filters(catalogue, cooperative):
     make_certificate(cooperative, kind="vietgap")  # the whole cooperative
     make_certificate(cooperative, kind="ocop", ocop_stars=4, products=[catalogue["honey"]], number="OCOP-1")
     make_certificate(
@@ -153,7 +173,7 @@ def test_certificate_and_ocop_filters(catalogue, cooperative, alliance):
     assert found("", ocop_min=5) == []  # the 5-star one is not verified
 
 
-def test_facet_counts_follow_the_other_filters(catalogue, cooperative, alliance):
+def test_facet_counts_follow_the_other_filters(catalogue, cooperative):
     make_certificate(cooperative, kind="ocop", ocop_stars=4, products=[catalogue["honey"]], number="OCOP-1")
     make_certificate(cooperative, kind="ocop", ocop_stars=3, products=[catalogue["st25"]], number="OCOP-3")
     make_certificate(
@@ -178,13 +198,16 @@ def test_facet_counts_follow_the_other_filters(catalogue, cooperative, alliance)
 
 
 @pytest.mark.parametrize("sort", ["newest", "price_asc", "price_desc", "relevance"])
-def test_keyset_pages_walk_every_product_once(cooperative, sort):
+def test_keyset_pages_walk_every_product_once(sort):
+    """Over a cooperative of its own: the module's catalogue has rice (gạo) too."""
+    cooperative = OrganisationFactory(kind=OrganisationKind.COOPERATIVE)
     for n in range(23):
         make_product(cooperative, name=f"Gạo thơm lô {n}", tiers=[("100", 20000 + (n % 5) * 1000)])
+    query = ProductQuery(search="gao", sort=sort, cooperative=cooperative.pk)
     seen: list[int] = []
     cursor = None
     while True:
-        page = selectors.product_page(query=ProductQuery(search="gao", sort=sort), cursor=cursor, page_size=7)
+        page = selectors.product_page(query=query, cursor=cursor, page_size=7)
         seen += [p.pk for p in page.products]
         if not page.next_cursor:
             break

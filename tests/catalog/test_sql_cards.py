@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
+from django.test.utils import override_settings
 from django.utils import timezone, translation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIClient
@@ -23,20 +26,37 @@ from catalog.selectors import browse
 from catalog.selectors.browse import ProductQuery
 from catalog.selectors.card_sql import BODY_FORMAT
 from catalog.services.search_rows import search_rows_rebuild
+from market.organisations.models import OrganisationKind, Role
 from tests.catalog.factories import make_certificate, make_lot, make_product
 from tests.catalog.test_kept_plans import kept_plan, page_statements, scans_run
 from tests.catalog.test_public_reads import layouts
-from tests.factories import OrganisationFactory
+from tests.factories import OrganisationFactory, member
+from tests.module_data import rows_of_the_module
 
 pytestmark = pytest.mark.django_db
 
 AWKWARD = 'Gạo "ST25" \\ C:\\kho\nmới\t🌾 \x01 sạch\u2028hết dòng\u2029 </script>'
 
 
-@pytest.fixture
-def corpus(cooperative, other_cooperative, alliance, staff_user) -> dict[str, Product]:
+@pytest.fixture(scope="module")
+def corpus(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Product]]:
     """Products with and without tiers, certificates of every scope, stars, stock, English names, thumbnails, and
-    texts, numbers and dates that are awkward to write."""
+    texts, numbers and dates that are awkward to write. Made once for the module (its tests only read them; a
+    test's own writes, the kept bodies deleted or changed, roll back to them); the certificates' scans in a
+    folder of the module's."""
+    media = tmp_path_factory.mktemp("media")
+    roots = override_settings(MEDIA_ROOT=media / "public", PRIVATE_MEDIA_ROOT=media / "private")
+    with roots, rows_of_the_module(django_db_blocker):
+        yield _corpus()
+
+
+def _corpus() -> dict[str, Product]:
+    alliance = OrganisationFactory(kind=OrganisationKind.ALLIANCE, name="Liên minh HTX thử nghiệm")
+    member(alliance, Role.STAFF)
+    cooperative = OrganisationFactory(kind=OrganisationKind.COOPERATIVE)
+    other_cooperative = OrganisationFactory(kind=OrganisationKind.COOPERATIVE, name="HTX Khác")
     today = timezone.localdate()
     fish = OrganisationFactory(name='HTX "Nước mắm" Hưng Thịnh \\ 🐟', province_code=91, commune_code=31078)
     rice = make_product(cooperative, name="Gạo ST25 Tân Hiệp", name_en="ST25 fragrant rice")

@@ -7,25 +7,87 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 import openpyxl
 import pytest
 from django.test import Client
+from django.test.utils import override_settings
 from django.utils import timezone
 
+from linkage.models import LinkageContract
 from market.core.once import new_key
 from market.exports.models import ExportJob
-from market.organisations.models import Role
+from market.organisations.models import Organisation, OrganisationKind, Role
+from market.organisations.permissions import Actor
+from orders.models import Order
 from tests.catalog.factories import actor_for
 from tests.exports.conftest import FORMULA
-from tests.exports.test_csv_decimals import KINDS_WITH_DECIMALS, delivered  # noqa: F401  (a fixture)
+from tests.exports.test_csv_decimals import KINDS_WITH_DECIMALS
 from tests.exports.test_exports import body, finished
+from tests.factories import OrganisationFactory
+from tests.linkage import factories
+from tests.module_data import rows_of_the_module
+from tests.orders.factories import place, stocked_product
 
 pytestmark = pytest.mark.django_db
 BOM = b"\xef\xbb\xbf"
 CHARACTER = {"semicolon": ";", "comma": ","}
+
+
+@pytest.fixture(scope="module")
+def _made(django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rows]:
+    """The buyer's checkout of tests/exports/conftest.py's `placed` and the delivered contract of
+    tests/exports/test_csv_decimals.py's `delivered` (their ids), made once for the module: the tests only export
+    them (each as its own buyer), and the jobs a test asks for roll back. Their files in a folder of the module's."""
+    media = tmp_path_factory.mktemp("media")
+    roots = override_settings(MEDIA_ROOT=media / "public", PRIVATE_MEDIA_ROOT=media / "private")
+    with roots, rows_of_the_module(django_db_blocker):
+        OrganisationFactory(kind=OrganisationKind.ALLIANCE, name="Liên minh HTX thử nghiệm")
+        cooperative = OrganisationFactory(kind=OrganisationKind.COOPERATIVE)
+        other_cooperative = OrganisationFactory(kind=OrganisationKind.COOPERATIVE, name="HTX Khác")
+        buyer = OrganisationFactory(kind=OrganisationKind.BUYER, name="Công ty Mua hàng")
+        rice = stocked_product(cooperative)
+        sauce = stocked_product(
+            other_cooperative, name="Nước mắm Phú Quốc 40°N", unit="chai", moq="12", order_multiple="12",
+            tiers=[("12", 95000)], vat_category="vat-10", category="nuoc-mam", quantity="600", code="NM-01",
+        )  # fmt: skip
+        place(actor_for(buyer, Role.OWNER), [(rice, "1000"), (sauce, "24")], po_number=FORMULA)
+        area = factories.area(cooperative)
+        draft = factories.draft(factories.processor(), cooperative, factories.paddy(cooperative), area_ids=(area.pk,))
+        contract = factories.sign_both(draft)
+        call = factories.dispatch(factories.call_off(contract, "1250.5"))
+        factories.weigh(call, "1250.5", moisture="14.5", impurities="1", unfilled="2")
+        yield Rows(buyer=buyer.pk, contract=contract.pk)
+
+
+@dataclass(frozen=True)
+class Rows:
+    buyer: int
+    contract: int
+
+
+@pytest.fixture
+def buying(_made: Rows) -> Actor:
+    """The owner of the buyer that placed the checkout."""
+    return actor_for(Organisation.objects.get(pk=_made.buyer), Role.OWNER)
+
+
+@pytest.fixture
+def placed(_made: Rows) -> list[Order]:
+    """One checkout of the buyer: rice from one cooperative, fish sauce from another; a PO number that is a
+    formula."""
+    return list(Order.objects.filter(buyer_id=_made.buyer).order_by("pk"))
+
+
+@pytest.fixture
+def delivered(_made: Rows) -> LinkageContract:
+    """A contract on 7,5 ha with a call-off of 1250,5 kg, delivered: fractional quantities in every kind."""
+    return LinkageContract.objects.select_related("buyer").get(pk=_made.contract)
 
 
 def _ask(client: Client, *, query: str = "?stream=1", **fields: str):
@@ -85,7 +147,7 @@ def _is_iso_time(text: str) -> bool:
 @pytest.mark.parametrize("chosen", ["comma", "semicolon"])
 @pytest.mark.parametrize("language", ["vi", "en"])
 @pytest.mark.parametrize("kind", KINDS_WITH_DECIMALS)
-def test_decimals_and_dates_go_with_the_delimiter(delivered, kind, language, chosen):  # noqa: F811
+def test_decimals_and_dates_go_with_the_delimiter(delivered, kind, language, chosen):
     """Read with csv.reader and the chosen delimiter, every row has the header's columns; each decimal with a
     fraction uses the mark that goes with the delimiter and equals the XLSX's number; dates are ISO."""
     client = Client()

@@ -3,17 +3,20 @@ constant query counts on the lists, response shapes."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
-from catalog.models import HarvestLot
-from market.organisations.models import OrganisationKind, Role
+from catalog.models import HarvestLot, Product
+from market.organisations.models import Organisation, OrganisationKind, Role, User
 from orders import services
 from orders.models import CartLine, Checkout, Invoice, Order, OrderEvent, OrderLine, Quote, Rfq, Shipment
 from tests.catalog.factories import actor_for
 from tests.factories import OrganisationFactory, member
-from tests.orders.factories import DETAILS, only_order, place, rfq_request
+from tests.module_data import rows_of_the_module
+from tests.orders.factories import DETAILS, only_order, place, rfq_request, stocked_product
 
 D = Decimal
 pytestmark = pytest.mark.django_db
@@ -21,11 +24,22 @@ pytestmark = pytest.mark.django_db
 DENIED = (401, 403)
 
 
-@pytest.fixture
-def people(cooperative, other_cooperative, buyer, alliance):
+@pytest.fixture(scope="module")
+def _rows(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, Any]]:
+    """The organisations, their people and the stocked rice (the ids of them), made once for the module: nearly
+    every test takes them, and a test's own writes (an order placed, a lot's stock changed, a buyer unverified)
+    roll back to them."""
+    with rows_of_the_module(django_db_blocker):
+        yield _made()
+
+
+def _made() -> dict[str, Any]:
+    alliance = OrganisationFactory(kind=OrganisationKind.ALLIANCE, name="Liên minh HTX thử nghiệm")
+    cooperative = OrganisationFactory(kind=OrganisationKind.COOPERATIVE)
+    other_cooperative = OrganisationFactory(kind=OrganisationKind.COOPERATIVE, name="HTX Khác")
+    buyer = OrganisationFactory(kind=OrganisationKind.BUYER, name="Công ty Mua hàng")
     other_buyer = OrganisationFactory(kind=OrganisationKind.BUYER, name="Công ty khác")
-    return {
-        "anonymous": None,
+    people = {
         "other_buyer": member(other_buyer, Role.OWNER),
         "other_cooperative": member(other_cooperative, Role.OWNER),
         "buyer": member(buyer, Role.STAFF),
@@ -33,6 +47,48 @@ def people(cooperative, other_cooperative, buyer, alliance):
         "coop_owner": member(cooperative, Role.OWNER),
         "alliance_staff": member(alliance, Role.STAFF),
     }
+    product, lot = stocked_product(cooperative)
+    return {
+        "organisations": {"alliance": alliance.pk, "cooperative": cooperative.pk,
+                          "other_cooperative": other_cooperative.pk, "buyer": buyer.pk},
+        "people": {who: user.pk for who, user in people.items()},
+        "rice": (product.pk, lot.pk),
+    }  # fmt: skip
+
+
+# The module's rows read afresh for each test: a test that changes one in memory (the buyer unverified) changes
+# no other test's.
+@pytest.fixture
+def alliance(_rows: dict[str, Any]) -> Organisation:
+    return Organisation.objects.get(pk=_rows["organisations"]["alliance"])
+
+
+@pytest.fixture
+def cooperative(_rows: dict[str, Any]) -> Organisation:
+    return Organisation.objects.get(pk=_rows["organisations"]["cooperative"])
+
+
+@pytest.fixture
+def other_cooperative(_rows: dict[str, Any]) -> Organisation:
+    return Organisation.objects.get(pk=_rows["organisations"]["other_cooperative"])
+
+
+@pytest.fixture
+def buyer(_rows: dict[str, Any]) -> Organisation:
+    return Organisation.objects.get(pk=_rows["organisations"]["buyer"])
+
+
+@pytest.fixture
+def people(_rows: dict[str, Any]) -> dict[str, User | None]:
+    users = User.objects.in_bulk(_rows["people"].values())
+    return {"anonymous": None, **{who: users[pk] for who, pk in _rows["people"].items()}}
+
+
+@pytest.fixture
+def rice(_rows: dict[str, Any]) -> tuple[Product, HarvestLot]:
+    """tests/orders/conftest.py's rice, of the module's cooperative."""
+    product, lot = _rows["rice"]
+    return Product.objects.get(pk=product), HarvestLot.objects.get(pk=lot)
 
 
 def snapshot():

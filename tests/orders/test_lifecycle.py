@@ -1,30 +1,78 @@
 """The order lifecycle: every verb, the transitions table, stock release, variable weight, expiry."""
 
+from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.utils import timezone, translation
 
-from catalog.models import HarvestLot, TraceEvent
+from catalog.models import HarvestLot, Product, TraceEvent
 from market.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from market.organisations.models import Role
+from market.organisations.models import Organisation, OrganisationKind, Role
 from market.payments.models import Payable
 from orders import services
 from orders.models import Invoice, Order, OrderEvent, OrderLine, OrderStatus, SellerSettings, Shipment
 from orders.transitions import TRANSITIONS, A
 from tests.catalog.factories import actor_for
-from tests.orders.factories import only_order, place
+from tests.factories import OrganisationFactory
+from tests.module_data import rows_of_the_module
+from tests.orders.factories import only_order, place, stocked_product
 
 pytestmark = pytest.mark.django_db
 D = Decimal
 S = OrderStatus
 
 
+@pytest.fixture(scope="module")
+def _rows(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, int]]:
+    """The organisations, the stocked rice and the order of 1.000 kg of it placed (their ids), made once for the
+    module: every test takes the order, and what it does to it rolls back."""
+    with rows_of_the_module(django_db_blocker):
+        alliance = OrganisationFactory(kind=OrganisationKind.ALLIANCE, name="Liên minh HTX thử nghiệm")
+        cooperative = OrganisationFactory(kind=OrganisationKind.COOPERATIVE)
+        other_cooperative = OrganisationFactory(kind=OrganisationKind.COOPERATIVE, name="HTX Khác")
+        buyer = OrganisationFactory(kind=OrganisationKind.BUYER, name="Công ty Mua hàng")
+        product, lot = stocked_product(cooperative)
+        order = only_order(place(actor_for(buyer, Role.OWNER), [(product, "1000")]))
+        yield {
+            "alliance": alliance.pk, "cooperative": cooperative.pk, "other_cooperative": other_cooperative.pk,
+            "buyer": buyer.pk, "product": product.pk, "lot": lot.pk, "order": order.pk,
+        }  # fmt: skip
+
+
+# The module's rows read afresh for each test: a test that moves the order on moves no other test's.
 @pytest.fixture
-def order(buying, rice):
-    product, _lot = rice
-    return only_order(place(buying, [(product, "1000")]))
+def alliance(_rows: dict[str, int]) -> Organisation:
+    return Organisation.objects.get(pk=_rows["alliance"])
+
+
+@pytest.fixture
+def cooperative(_rows: dict[str, int]) -> Organisation:
+    return Organisation.objects.get(pk=_rows["cooperative"])
+
+
+@pytest.fixture
+def other_cooperative(_rows: dict[str, int]) -> Organisation:
+    return Organisation.objects.get(pk=_rows["other_cooperative"])
+
+
+@pytest.fixture
+def buyer(_rows: dict[str, int]) -> Organisation:
+    return Organisation.objects.get(pk=_rows["buyer"])
+
+
+@pytest.fixture
+def rice(_rows: dict[str, int]) -> tuple[Product, HarvestLot]:
+    """tests/orders/conftest.py's rice, of the module's cooperative."""
+    return Product.objects.get(pk=_rows["product"]), HarvestLot.objects.get(pk=_rows["lot"])
+
+
+@pytest.fixture
+def order(_rows: dict[str, int]) -> Order:
+    """The buyer's order of 1.000 kg of the rice, placed."""
+    return Order.objects.get(pk=_rows["order"])
 
 
 def state(order):
