@@ -21,14 +21,16 @@ from tests.demo_database import copy_demo, demo_database
 
 
 @contextmanager
-def rows_of_the_module(django_db_blocker: Any) -> Iterator[None]:
+def rows_of_the_module(django_db_blocker: Any, *, media: Path | None = None) -> Iterator[None]:
     """Inside: a transaction rolled back at the end, for a module-scoped fixture to make its rows in. The module's
     tests share them, and each test's own changes roll back to them (pytest-django's savepoint). Not for
-    transactional tests (live_server)."""
+    transactional tests (live_server). `media`: a folder of the module's for the files the rows write (scans,
+    images: under public/ and private/), since a module's fixture runs before each test's own folders are set."""
     # Before the per-test clearing (tests/conftest.py): cached reads (the category tree) of an earlier database
     # must not name rows this one does not have.
     cache.clear()
-    with django_db_blocker.unblock(), transaction.atomic():
+    roots = {} if media is None else {"MEDIA_ROOT": media / "public", "PRIVATE_MEDIA_ROOT": media / "private"}
+    with override_settings(**roots), django_db_blocker.unblock(), transaction.atomic():
         try:
             yield
         finally:

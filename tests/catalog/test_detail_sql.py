@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.test.utils import override_settings
 from django.utils import timezone, translation
 from rest_framework.renderers import JSONRenderer
 
@@ -51,9 +50,7 @@ def _catalogue(
     """`catalogue` and its organisations (their ids), made once for the module: every test reads them, and what a
     test adds (the traces' lots, certificates and orders) rolls back. Their images and scans in a folder of the
     module's."""
-    media = tmp_path_factory.mktemp("media")
-    roots = override_settings(MEDIA_ROOT=media / "public", PRIVATE_MEDIA_ROOT=media / "private")
-    with roots, rows_of_the_module(django_db_blocker):
+    with rows_of_the_module(django_db_blocker, media=tmp_path_factory.mktemp("media")):
         alliance = OrganisationFactory(kind=OrganisationKind.ALLIANCE, name="Liên minh HTX thử nghiệm")
         cooperative = OrganisationFactory(kind=OrganisationKind.COOPERATIVE)
         other_cooperative = OrganisationFactory(kind=OrganisationKind.COOPERATIVE, name="HTX Khác")

@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.db.backends.postgresql.psycopg_any import mogrify
-from django.test.utils import override_settings
 from django.utils import timezone
 
 from catalog import selectors
@@ -55,9 +54,7 @@ def _catalogue(
     """`catalogue` (its product's id), made once for the module: the tests read it, and what one changes (prices,
     categories, minimum orders, lots, indexes dropped) rolls back. The certificate's scan in a folder of the
     module's."""
-    media = tmp_path_factory.mktemp("media")
-    roots = override_settings(MEDIA_ROOT=media / "public", PRIVATE_MEDIA_ROOT=media / "private")
-    with roots, rows_of_the_module(django_db_blocker):
+    with rows_of_the_module(django_db_blocker, media=tmp_path_factory.mktemp("media")):
         yield _made(OrganisationFactory(kind=OrganisationKind.COOPERATIVE)).pk
 
 

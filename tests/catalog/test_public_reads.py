@@ -39,10 +39,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(scope="module")
-def corpus(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, Any]]:
+def corpus(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Any]]:
     """Products with tiers, lots in and out of stock, certificates in force and expired, hidden ones. Made once for
     the module (its ~100 tests only read them; a test's own writes roll back to them)."""
-    with rows_of_the_module(django_db_blocker):
+    with rows_of_the_module(django_db_blocker, media=tmp_path_factory.mktemp("media")):
         yield _corpus()
 
 

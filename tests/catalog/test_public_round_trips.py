@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 from django.test import Client
-from django.test.utils import override_settings
 
 from catalog.cache import Watched, catalog_changed, object_changed
 from catalog.models import Product
@@ -32,9 +31,7 @@ def shop(django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest
     """tests/catalog/conftest.py's shop, made once for the module: the tests read it (a rename behind the services'
     back rolls back; what Redis keeps is cleared before each test, and each test makes its own first reads), its
     scans in a folder of the module's."""
-    media = tmp_path_factory.mktemp("media")
-    roots = override_settings(MEDIA_ROOT=media / "public", PRIVATE_MEDIA_ROOT=media / "private")
-    with roots, rows_of_the_module(django_db_blocker):
+    with rows_of_the_module(django_db_blocker, media=tmp_path_factory.mktemp("media")):
         OrganisationFactory(kind=OrganisationKind.ALLIANCE, name="Liên minh HTX thử nghiệm")
         yield make_shop(OrganisationFactory(kind=OrganisationKind.COOPERATIVE))
 

@@ -13,7 +13,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.test.utils import override_settings
 from django.utils import timezone, translation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIClient
@@ -46,9 +45,7 @@ def corpus(
     texts, numbers and dates that are awkward to write. Made once for the module (its tests only read them; a
     test's own writes, the kept bodies deleted or changed, roll back to them); the certificates' scans in a
     folder of the module's."""
-    media = tmp_path_factory.mktemp("media")
-    roots = override_settings(MEDIA_ROOT=media / "public", PRIVATE_MEDIA_ROOT=media / "private")
-    with roots, rows_of_the_module(django_db_blocker):
+    with rows_of_the_module(django_db_blocker, media=tmp_path_factory.mktemp("media")):
         yield _corpus()
 
 

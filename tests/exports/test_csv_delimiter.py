@@ -16,7 +16,6 @@ from typing import Any
 import openpyxl
 import pytest
 from django.test import Client
-from django.test.utils import override_settings
 from django.utils import timezone
 
 from linkage.models import LinkageContract
@@ -44,9 +43,7 @@ def _made(django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytes
     """The buyer's checkout of tests/exports/conftest.py's `placed` and the delivered contract of
     tests/exports/test_csv_decimals.py's `delivered` (their ids), made once for the module: the tests only export
     them (each as its own buyer), and the jobs a test asks for roll back. Their files in a folder of the module's."""
-    media = tmp_path_factory.mktemp("media")
-    roots = override_settings(MEDIA_ROOT=media / "public", PRIVATE_MEDIA_ROOT=media / "private")
-    with roots, rows_of_the_module(django_db_blocker):
+    with rows_of_the_module(django_db_blocker, media=tmp_path_factory.mktemp("media")):
         OrganisationFactory(kind=OrganisationKind.ALLIANCE, name="Liên minh HTX thử nghiệm")
         cooperative = OrganisationFactory(kind=OrganisationKind.COOPERATIVE)
         other_cooperative = OrganisationFactory(kind=OrganisationKind.COOPERATIVE, name="HTX Khác")
