@@ -34,9 +34,16 @@ from tests.catalog.factories import actor_for
 from tests.catalog.test_detail_sql import TIME_ZONES, _trace_readers
 
 pytestmark = pytest.mark.django_db
-# The products and lots of every kind that test_detail_sql compares the API's bodies over.
+# The products and lots of every kind that test_detail_sql compares the API's bodies over, made once for the module
+# with their organisations (the organisations' fixtures are the catalogue's).
+_catalogue = test_detail_sql._catalogue
 catalogue = test_detail_sql.catalogue
 traces = test_detail_sql.traces
+alliance = test_detail_sql.alliance
+cooperative = test_detail_sql.cooperative
+other_cooperative = test_detail_sql.other_cooperative
+buyer = test_detail_sql.buyer
+staff_user = test_detail_sql.staff_user
 MARKUP = "<b>\"x\" & 'y'</b>"
 
 
