@@ -240,12 +240,13 @@ def two_requests(alliance: Organisation, matching: Matching) -> tuple[Meeting, M
     """The buyer asks the exhibitor for two meetings, at 9:00 and at 10:00."""
     later = add_slots(alliance, matching.fair, count=1, first=time(10, 0))[0]
     buyer = actor_for(matching.buyer)
-    return tuple(  # type: ignore[return-value]
+    first, second = (
         services.meeting_request(
             actor=buyer, fair_id=matching.fair.pk, exhibitor_id=matching.exhibitor.pk, slot_id=slot.pk
         )
         for slot in (matching.slot, later)
     )
+    return first, second
 
 
 @pytest.fixture
