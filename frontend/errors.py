@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -80,3 +81,15 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
         error = NotFound()
         return JsonResponse(error_body(error.code, error.message), status=error.status_code)
     return defaults.page_not_found(request, exception)
+
+
+def refusal_messages(error: ApplicationError) -> list[str]:
+    """What a refused write says: its fields' messages, else its message."""
+    return [text for texts in error.fields.values() for text in texts] or [error.message]
+
+
+def say_refused(request: HttpRequest, error: ApplicationError, *, about: str = "") -> None:
+    """A refused write told at the top of the page it leads back to (nothing changed; the page shows the state as
+    it is now), each message named after what it was `about` when given."""
+    for text in refusal_messages(error):
+        messages.error(request, f"{about}: {text}" if about else text)

@@ -25,6 +25,7 @@ from rest_framework import serializers
 
 from catalog.selectors import category_tree
 from frontend.decorators import actor_required
+from frontend.errors import say_refused
 from frontend.linkage_charts import Pair, paired_bars_svg
 from frontend.schema_forms import SchemaForm
 from linkage import inputs, selectors, services
@@ -61,11 +62,6 @@ from market.organisations import geo
 from market.organisations.http import MemberRequest
 
 BLANK_ROWS = 3
-
-
-def _fail(request: MemberRequest, error: ApplicationError) -> None:
-    for text in [m for msgs in error.fields.values() for m in msgs] or [error.message]:
-        messages.error(request, text)
 
 
 def _contract(request: MemberRequest, contract_id: int) -> LinkageContract:
@@ -515,7 +511,7 @@ def contract_command(request: MemberRequest, contract_id: int, command: str) -> 
         else:
             raise Http404()
     except ApplicationError as error:
-        _fail(request, error)
+        say_refused(request, error)
     return _back(contract_id)
 
 
@@ -546,7 +542,7 @@ def _form_command(request: MemberRequest, contract_id: int, command: str) -> Htt
     try:
         CONTRACT_POLICY.authorize(actor=request.actor, obj=contract, action=spec.action)
     except ApplicationError as error:
-        _fail(request, error)
+        say_refused(request, error)
         return _back(contract_id)
     form = PAGE_FORMS[spec.form](contract, request.POST, request.FILES)
     if form.is_valid():
@@ -618,7 +614,7 @@ def item_command(request: MemberRequest, kind: str, item_id: int, command: str) 
         else:
             raise Http404()
     except ApplicationError as error:
-        _fail(request, error)
+        say_refused(request, error)
         return redirect("frontend:linkage-contracts")  # the part's contract may be what could not be found
     return _back(contract_id)
 
@@ -780,7 +776,7 @@ def _publish(request: MemberRequest) -> HttpResponse:
             )  # fmt: skip
             messages.success(request, _("Price published from %(day)s.") % {"day": format_date(fields["effective_on"])})
         except ApplicationError as error:
-            _fail(request, error)
+            say_refused(request, error)
     return redirect("frontend:linkage-prices")
 
 

@@ -29,6 +29,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from catalog.models import Category
 from frontend.charts import bar_chart_svg
 from frontend.decorators import actor_required
+from frontend.errors import refusal_messages, say_refused
 from frontend.schema_forms import SchemaForm
 from frontend.templatetags.market import qty
 from market.core.errors import ApplicationError
@@ -52,15 +53,6 @@ from orders.policy import (
 )
 
 A = OrderAction
-
-
-def _messages_of(error: ApplicationError) -> list[str]:
-    return [m for msgs in error.fields.values() for m in msgs] or [error.message]
-
-
-def _fail(request: MemberRequest, error: ApplicationError) -> None:
-    for text in _messages_of(error):
-        messages.error(request, text)
 
 
 # --- cart ----------------------------------------------------------------------------------------
@@ -91,7 +83,7 @@ def _cart_page(
         rows = []
         for row in group.rows:
             mine = row.line.pk == posted_line
-            failed = {"quantity": _messages_of(error)} if mine and error is not None else {}
+            failed = {"quantity": refusal_messages(error)} if mine and error is not None else {}
             rows.append((row, _row("quantity", row.line.quantity, request.POST if mine else None, failed)))
         groups.append((group, rows))
     return render(
@@ -125,7 +117,7 @@ def cart(request: MemberRequest) -> HttpResponse:
                 actor=actor, product_id=line["product"], lot_id=line.get("lot"), quantity=line["quantity"], add=True
             )
         except ApplicationError as error:
-            _fail(request, error)
+            say_refused(request, error)
             return _back_to_product(request, page.get("next", ""))
         messages.success(request, _("Added to your cart."))
         return redirect("frontend:cart")
@@ -301,7 +293,7 @@ def _detail_page(request: MemberRequest, order_id: int, refusal: Refusal | None 
     if refusal is not None and refusal.action not in actions:
         # Refused because the order moved on (the other party acted, a second click): the action's form, which
         # would show why, is no longer on the page.
-        _fail(request, refusal.error)
+        say_refused(request, refusal.error)
     lines = list(order.lines.all())
     left = {line.pk: line.quantity_confirmed - line.quantity_shipped for line in lines}
     return render(
@@ -626,7 +618,7 @@ def rfq(request: MemberRequest, rfq_id: int) -> HttpResponse:
     except ApplicationError as error:
         if error.status_code == 404:
             raise
-        _fail(request, error)
+        say_refused(request, error)
         return redirect("frontend:rfq", rfq_id=rfq_id)
     messages.success(request, _("Quote accepted: here is your order."))
     return redirect("frontend:order-detail", order_id=order.pk)

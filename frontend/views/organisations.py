@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from frontend.dashboard import dashboard_for
 from frontend.decorators import actor_required
+from frontend.errors import say_refused
 from frontend.forms import (
     AccountForm,
     ActingOrganisationForm,
@@ -186,13 +187,6 @@ def _invitation_created_message(invitation: Invitation, token: str | None) -> st
     }
 
 
-def _refused(request: MemberRequest, error: ApplicationError, *, about: str = "") -> None:
-    """A refused write told at the top of the page it leads back to (as the order and catalogue pages do), named
-    after what it was about: nothing changed, and the page shows the state as it is now."""
-    for text in [m for msgs in error.fields.values() for m in msgs] or [error.message]:
-        messages.error(request, f"{about}: {text}" if about else text)
-
-
 def _member_gone(request: MemberRequest) -> HttpResponse:
     messages.error(request, _("This person is no longer a member of the organisation: the list below is up to date."))
     return redirect("frontend:organisation-members")
@@ -218,7 +212,7 @@ def member_change_role(request: MemberRequest, membership_id: int) -> HttpRespon
     except NotFound:
         return _member_gone(request)
     except ApplicationError as error:
-        _refused(request, error, about=_member_name(membership))
+        say_refused(request, error, about=_member_name(membership))
     else:
         messages.success(request, _("Role changed."))
     return redirect("frontend:organisation-members")
@@ -241,7 +235,7 @@ def member_remove(request: MemberRequest, membership_id: int) -> HttpResponse:
     except NotFound:
         return _member_gone(request)
     except ApplicationError as error:
-        _refused(request, error, about=_member_name(membership))
+        say_refused(request, error, about=_member_name(membership))
         return redirect("frontend:organisation-members")
     messages.success(request, _("You left the organisation.") if leaving else _("Member removed."))
     return redirect("frontend:dashboard" if leaving else "frontend:organisation-members")
@@ -255,7 +249,7 @@ def invitation_revoke(request: MemberRequest, invitation_id: int) -> HttpRespons
     except NotFound:
         raise  # never anyone's here (they are kept once revoked): the same 404 as another organisation's
     except ApplicationError as error:  # accepted, or withdrawn by a colleague, meanwhile
-        _refused(request, error)
+        say_refused(request, error)
     else:
         messages.success(request, _("Invitation withdrawn."))
     return redirect("frontend:organisation-members")
@@ -351,7 +345,7 @@ def token_renew(request: MemberRequest, token_id: int) -> HttpResponse:
     except NotFound:
         raise  # never anyone's here (they are kept once revoked): the same 404 as another organisation's
     except ApplicationError as error:  # revoked or rotated meanwhile (another tab, a colleague)
-        _refused(request, error)
+        say_refused(request, error)
         return redirect("frontend:organisation-tokens")
     messages.success(
         request,
@@ -369,7 +363,7 @@ def token_revoke(request: MemberRequest, token_id: int) -> HttpResponse:
     except NotFound:
         raise  # never anyone's here (they are kept once revoked): the same 404 as another organisation's
     except ApplicationError as error:  # revoked already: a double click, another tab, a colleague
-        _refused(request, error)
+        say_refused(request, error)
     else:
         messages.success(request, _("Token revoked. Integrations using it stop working now."))
     return redirect("frontend:organisation-tokens")

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from frontend.decorators import actor_required
+from frontend.errors import say_refused
 from frontend.forms import WebhookEndpointForm, WebhookRotateSecretForm
 from market.core.errors import ApplicationError, NotFound
 from market.core.inputs import InputMode, read_input
@@ -120,13 +121,6 @@ def endpoint_rotate(request: MemberRequest, endpoint_id: int) -> HttpResponse:
     return _detail_page(request, endpoint, rotate_form=form, status=400)
 
 
-def _refused(request: MemberRequest, error: ApplicationError) -> None:
-    """A refused button told at the top of the page it leads back to, as the order and catalogue pages do:
-    nothing changed, and the page shows the endpoint as it is now (a colleague or another tab acted first)."""
-    for text in [m for msgs in error.fields.values() for m in msgs] or [error.message]:
-        messages.error(request, text)
-
-
 def _gone(request: MemberRequest) -> HttpResponse:
     """The endpoint was removed meanwhile (a double click on "Remove", another tab): back to the list, saying so."""
     messages.error(request, _("This endpoint was removed: the list below is up to date."))
@@ -149,7 +143,7 @@ def endpoint_switch(request: MemberRequest, endpoint_id: int) -> HttpResponse:
     except NotFound:
         return _gone(request)
     except ApplicationError as error:
-        _refused(request, error)
+        say_refused(request, error)
     return redirect("frontend:webhook-detail", endpoint_id)
 
 
@@ -161,7 +155,7 @@ def endpoint_ping(request: MemberRequest, endpoint_id: int) -> HttpResponse:
     except NotFound:
         return _gone(request)
     except ApplicationError as error:  # disabled meanwhile
-        _refused(request, error)
+        say_refused(request, error)
     else:
         messages.success(request, _("Test event queued: it appears in the log below within seconds."))
     return redirect("frontend:webhook-detail", endpoint_id)
@@ -185,7 +179,7 @@ def delivery_send_again(request: MemberRequest, delivery_id: int) -> HttpRespons
     try:
         services.delivery_send_again(actor=request.actor, delivery_id=delivery.pk)
     except ApplicationError as error:  # sent again already (a double click): still being sent
-        _refused(request, error)
+        say_refused(request, error)
     else:
         messages.success(request, _("The event will be sent again (same id) within seconds."))
     return redirect("frontend:webhook-detail", delivery.endpoint_id)
