@@ -23,7 +23,7 @@
   var results = document.getElementById("intake-results");
   var status = document.getElementById("intake-status");
   var typedNow = null; // the key of the record just typed online, answered in the form rather than the list
-  // Cleared after a record is kept: the next delivery is weighed and measured afresh.
+  // Cleared after a record is kept (what the person has not retyped since): the next delivery is weighed afresh.
   var cleared = (d.clear || "").split(" ").filter(Boolean);
 
   function summary(fields) {
@@ -107,9 +107,10 @@
       fields: fields,
     };
     return store.put(d.store, record).then(function () {
+      // Only what this record holds: on a slow phone the next delivery may already be typed by now.
       cleared.forEach(function (name) {
         var field = form.elements.namedItem(name);
-        if (field) field.value = "";
+        if (field && field.value === fields[name]) field.value = "";
       });
       if (!navigator.onLine) results.prepend(item(d.tKept + " " + record.summary, "success"));
       return render().then(function () {
