@@ -105,8 +105,7 @@ test: setup system-packages messages services lint migrations-check schema-check
 # races, the webhook storm, reconciliation and the notification relay; generates the 100,000-product catalogue
 # when missing; writes bench/results/<time>.{json,md} and latest.md and prints the table (~30 min).
 # BENCH_ARGS="--scale 1000000" adds the reads at 1,000,000 products; "--duration 3 --rounds 1" for a quick look.
-bench: setup services
-	@scripts/system-packages --bench
+bench: setup system-packages services
 	$(TEST_ENV) $(PY) -m bench report $(BENCH_ARGS)
 
 clean:

@@ -323,7 +323,7 @@ def main(argv: list[str]) -> int:
         print(markdown(json.loads(args.render.read_text())), end="")
         return 0
     if not wrk.available():
-        print("wrk is missing: `scripts/system-packages --bench` installs it (Debian package wrk)", file=sys.stderr)
+        print("wrk is missing: `make system-packages` installs it (Debian package wrk)", file=sys.stderr)
         return 2
     outer_env = dict(os.environ)
 

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from bench import env, wrk
+from bench import env
 from tests.db_template import current_template
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -139,8 +139,6 @@ def bench_env() -> dict[str, str]:
 
 def run_report(arguments: list[str], results: Path) -> tuple[dict, str, subprocess.CompletedProcess[str]]:
     """(the report's JSON, its Markdown, the finished process) of `python -m bench report` with `arguments`."""
-    if not wrk.available():
-        pytest.skip("wrk is missing: scripts/system-packages --bench installs it")
     completed = subprocess.run(
         [sys.executable, "-m", "bench", "report", *arguments, "--results-dir", str(results)],
         cwd=ROOT,

@@ -251,10 +251,6 @@ def assert_cycles(asked: list[str], paths: list[str]) -> None:
     assert asked == (paths[start:] + paths * len(asked))[: len(asked)]
 
 
-needs_wrk = pytest.mark.skipif(not wrk.available(), reason="wrk is missing: scripts/system-packages --bench")
-
-
-@needs_wrk
 def test_wrk_asks_the_paths_in_turn_and_starts_again_after_the_last(recording_server):
     url, seen = recording_server
     paths = [f"/products/{n}/" for n in range(5)]
@@ -268,7 +264,6 @@ def test_wrk_asks_the_paths_in_turn_and_starts_again_after_the_last(recording_se
     assert result.errors == 0
 
 
-@needs_wrk
 def test_wrk_threads_share_the_paths_out(recording_server):
     url, seen = recording_server
     paths = [f"/lots/{n}/" for n in range(6)]
@@ -284,7 +279,6 @@ def test_wrk_threads_share_the_paths_out(recording_server):
         assert_cycles(asked, evens if asked[0] in evens else odds)
 
 
-@needs_wrk
 def test_wrk_without_paths_asks_the_urls_path(recording_server):
     url, seen = recording_server
 
