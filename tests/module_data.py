@@ -11,12 +11,14 @@ from io import StringIO
 from pathlib import Path
 from typing import IO, Any
 
+import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import override_settings
 
+from market.organisations.models import Organisation
 from tests.demo_database import copy_demo, demo_database
 
 
@@ -35,6 +37,29 @@ def rows_of_the_module(django_db_blocker: Any, *, media: Path | None = None) -> 
             yield
         finally:
             transaction.set_rollback(True)
+
+
+# The organisations tests/conftest.py makes per test, which a module's rows may make once instead.
+ORGANISATIONS = ("alliance", "cooperative", "other_cooperative", "buyer")
+
+
+def organisations_of_the_module(rows: str, under: str = "") -> list[Any]:
+    """Fixtures overriding the conftest's organisations (ORGANISATIONS, in that order) with those the module-scoped
+    fixture `rows` made: its value holds their ids by name (under its key `under`, if given). Each test reads them
+    afresh, so a test that changes one in memory changes no other test's.
+
+        alliance, cooperative, other_cooperative, buyer = organisations_of_the_module("_rows")
+    """
+
+    def fixture_for(name: str) -> Any:
+        @pytest.fixture(name=name)
+        def organisation(request: pytest.FixtureRequest) -> Organisation:
+            ids = request.getfixturevalue(rows)
+            return Organisation.objects.get(pk=(ids[under] if under else ids)[name])
+
+        return organisation
+
+    return [fixture_for(name) for name in ORGANISATIONS]
 
 
 @contextmanager

@@ -30,7 +30,7 @@ from orders import services as order_services
 from tests.catalog.factories import actor_for, make_certificate, make_lot, make_product, png_upload
 from tests.catalog.test_lots import add_event
 from tests.factories import OrganisationFactory, member
-from tests.module_data import rows_of_the_module
+from tests.module_data import organisations_of_the_module, rows_of_the_module
 from tests.orders.factories import buyer_actor, only_order, place
 
 pytestmark = pytest.mark.django_db
@@ -66,24 +66,7 @@ def _catalogue(
 
 
 # The module's rows read afresh for each test (none of them changes one in memory for the next).
-@pytest.fixture
-def alliance(_catalogue: dict[str, dict[str, int]]) -> Organisation:
-    return Organisation.objects.get(pk=_catalogue["organisations"]["alliance"])
-
-
-@pytest.fixture
-def cooperative(_catalogue: dict[str, dict[str, int]]) -> Organisation:
-    return Organisation.objects.get(pk=_catalogue["organisations"]["cooperative"])
-
-
-@pytest.fixture
-def other_cooperative(_catalogue: dict[str, dict[str, int]]) -> Organisation:
-    return Organisation.objects.get(pk=_catalogue["organisations"]["other_cooperative"])
-
-
-@pytest.fixture
-def buyer(_catalogue: dict[str, dict[str, int]]) -> Organisation:
-    return Organisation.objects.get(pk=_catalogue["organisations"]["buyer"])
+alliance, cooperative, other_cooperative, buyer = organisations_of_the_module("_catalogue", under="organisations")
 
 
 @pytest.fixture

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 
 from catalog.models import HarvestLot, Product
-from market.organisations.models import Organisation, OrganisationKind, Role, User
+from market.organisations.models import OrganisationKind, Role, User
 from orders import services
 from orders.models import CartLine, Checkout, Invoice, Order, OrderEvent, OrderLine, Quote, Rfq, Shipment
 from tests.catalog.factories import actor_for
 from tests.factories import OrganisationFactory, member
-from tests.module_data import rows_of_the_module
+from tests.module_data import organisations_of_the_module, rows_of_the_module
 from tests.orders.factories import DETAILS, only_order, place, rfq_request, stocked_product
 
 D = Decimal
@@ -58,24 +58,7 @@ def _made() -> dict[str, Any]:
 
 # The module's rows read afresh for each test: a test that changes one in memory (the buyer unverified) changes
 # no other test's.
-@pytest.fixture
-def alliance(_rows: dict[str, Any]) -> Organisation:
-    return Organisation.objects.get(pk=_rows["organisations"]["alliance"])
-
-
-@pytest.fixture
-def cooperative(_rows: dict[str, Any]) -> Organisation:
-    return Organisation.objects.get(pk=_rows["organisations"]["cooperative"])
-
-
-@pytest.fixture
-def other_cooperative(_rows: dict[str, Any]) -> Organisation:
-    return Organisation.objects.get(pk=_rows["organisations"]["other_cooperative"])
-
-
-@pytest.fixture
-def buyer(_rows: dict[str, Any]) -> Organisation:
-    return Organisation.objects.get(pk=_rows["organisations"]["buyer"])
+alliance, cooperative, other_cooperative, buyer = organisations_of_the_module("_rows", under="organisations")
 
 
 @pytest.fixture

@@ -10,14 +10,14 @@ from django.utils import timezone, translation
 
 from catalog.models import HarvestLot, Product, TraceEvent
 from market.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from market.organisations.models import Organisation, OrganisationKind, Role
+from market.organisations.models import OrganisationKind, Role
 from market.payments.models import Payable
 from orders import services
 from orders.models import Invoice, Order, OrderEvent, OrderLine, OrderStatus, SellerSettings, Shipment
 from orders.transitions import TRANSITIONS, A
 from tests.catalog.factories import actor_for
 from tests.factories import OrganisationFactory
-from tests.module_data import rows_of_the_module
+from tests.module_data import organisations_of_the_module, rows_of_the_module
 from tests.orders.factories import only_order, place, stocked_product
 
 pytestmark = pytest.mark.django_db
@@ -43,24 +43,7 @@ def _rows(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, i
 
 
 # The module's rows read afresh for each test: a test that moves the order on moves no other test's.
-@pytest.fixture
-def alliance(_rows: dict[str, int]) -> Organisation:
-    return Organisation.objects.get(pk=_rows["alliance"])
-
-
-@pytest.fixture
-def cooperative(_rows: dict[str, int]) -> Organisation:
-    return Organisation.objects.get(pk=_rows["cooperative"])
-
-
-@pytest.fixture
-def other_cooperative(_rows: dict[str, int]) -> Organisation:
-    return Organisation.objects.get(pk=_rows["other_cooperative"])
-
-
-@pytest.fixture
-def buyer(_rows: dict[str, int]) -> Organisation:
-    return Organisation.objects.get(pk=_rows["buyer"])
+alliance, cooperative, other_cooperative, buyer = organisations_of_the_module("_rows")
 
 
 @pytest.fixture
