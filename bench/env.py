@@ -32,17 +32,25 @@ DEFAULT_PRODUCTS = 100_000
 
 
 NOT_RUN = ("tests", "bench")  # our packages that no running Market Link imports
+# What the tests' migrated template is made of besides our packages: their settings and the test-only app they add,
+# with a model and migrations of its own (tests/payables). A change there must make the template again too.
+TESTS_MIGRATE = ("tests/settings.py", "tests/payables")
 
 
-def code_key() -> str:
-    """A digest of what running Market Link is made of: our packages' Python code and the locked packages. What is
-    made by running it and kept (the audit's seeded demo, the tests' migrated template) is made again when it
-    changes."""
+def code_key(root: Path = ROOT) -> str:
+    """A digest of what running Market Link is made of: our packages' Python code and the locked packages, and what
+    the tests' template adds (TESTS_MIGRATE). What is made by running it and kept (the audit's seeded demo, the
+    tests' migrated template, the bench's) is made again when it changes."""
     digest = hashlib.sha256()
-    packages = [d for d in sorted(ROOT.iterdir()) if (d / "__init__.py").exists() and d.name not in NOT_RUN]
-    for path in [ROOT / "uv.lock", *(path for package in packages for path in sorted(package.rglob("*.py")))]:
-        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    packages = [d for d in sorted(root.iterdir()) if (d / "__init__.py").exists() and d.name not in NOT_RUN]
+    packages += [root / name for name in TESTS_MIGRATE]
+    for path in [root / "uv.lock", *(path for package in packages for path in _python_files(package))]:
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
+
+
+def _python_files(path: Path) -> list[Path]:
+    return [path] if path.is_file() else sorted(path.rglob("*.py"))
 
 
 def size_label(products: int) -> str:
