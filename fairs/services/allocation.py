@@ -101,7 +101,6 @@ def allocation_plan(*, fair: Fair) -> list[Allocation]:
     return plan
 
 
-@transaction.atomic
 def allocation_run(*, actor: Actor, fair_id: int) -> list[Allocation]:
     """Carry out the plan: assign (and approve) or waitlist, all or nothing. Staff adjust by hand afterwards."""
     return _allocations_recorded(_allocation_carry_out(actor=actor, fair_id=fair_id))
