@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -38,6 +38,31 @@ def _actor(serializer: serializers.Field | serializers.Serializer) -> Actor:
 
 def _sorted(actions: Iterable[str]) -> list[str]:
     return sorted(str(action) for action in actions)
+
+
+def _retried(answer: str, *, instead_of: str, reused: str, body: bool = True) -> OpenApiParameter:
+    """The `Idempotency-Key` header of a fairs write, told in the one sentence they all share: a retry with the same
+    key (and body, for a write that has one) answers `answer`, not `instead_of`; the key sent `reused` is a 409."""
+    same = "the same key and body" if body else "the same key"
+    return idempotency_key_header(
+        f"A retry with {same} answers {answer}, not {instead_of}; the key sent {reused} is a 409 "
+        "`idempotency_key_reused`."
+    )
+
+
+# The header of the steps several views take alike: an application's with a reason (reject, withdraw, release) and a
+# meeting's with none (accept, cancel).
+APPLICATION_STEP_RETRIED = _retried(
+    "with the application as the first request did (200)",
+    instead_of='409 "cannot change that way"',
+    reused="for another application or with another reason",
+)
+MEETING_STEP_RETRIED = _retried(
+    "with the meeting as the first request did (200)",
+    instead_of="a 409 refusal of a step already taken",
+    reused="for another meeting",
+    body=False,
+)
 
 
 # --- serializers ---------------------------------------------------------------------------------
@@ -253,10 +278,10 @@ class FairTransitionView(ActorAPIView):
     @extend_schema(
         request=inputs.FairTransitionInput,
         parameters=[
-            idempotency_key_header(
-                "A retry with the same key and body answers with the fair as the first request did (200), not a "
-                "refusal of a step already taken; the key sent for another fair or step is a 409 "
-                "`idempotency_key_reused`."
+            _retried(
+                "with the fair as the first request did (200)",
+                instead_of="a refusal of a step already taken",
+                reused="for another fair or step",
             )
         ],
         responses=FairDetailOut,
@@ -306,9 +331,10 @@ class BoothListView(ActorAPIView):
     @extend_schema(
         request=inputs.BoothInput,
         parameters=[
-            idempotency_key_header(
-                "A retry with the same key and body answers with the booth the first request added (201), not "
-                '"already exists"; the key sent with another body is a 409 `idempotency_key_reused`.'
+            _retried(
+                "with the booth the first request added (201)",
+                instead_of='"already exists"',
+                reused="with another body",
             )
         ],
         responses={201: BoothDetailOut},
@@ -331,26 +357,42 @@ class BoothDetailView(ActorAPIView):
     required_scopes = {"PATCH": ApiScope.FAIRS, "DELETE": ApiScope.FAIRS}
     capabilities = {"PATCH": FAIRS_MANAGE, "DELETE": FAIRS_MANAGE}
 
-    def _booth(self, fair_id: int, booth_id: int) -> Booth:
-        fair = selectors.fair_get(actor=self.actor, fair_id=fair_id)
-        booth = fair.booths.select_related("fair", "hall").filter(pk=booth_id).first()
-        if booth is None:
-            raise NotFound()
-        return booth
-
-    @extend_schema(request=inputs.BoothInput, responses=BoothDetailOut, tags=["fairs"])
+    @extend_schema(
+        request=inputs.BoothInput,
+        parameters=[
+            _retried(
+                "with the booth as the first request did (200)",
+                instead_of="a second change",
+                reused="for another booth or with another body",
+            )
+        ],
+        responses=BoothDetailOut,
+        tags=["fairs"],
+    )
     def patch(self, request: Request, fair_id: int, booth_id: int) -> Response:
         """Alliance fair staff change a booth (only the fields sent)."""
-        booth = self._booth(fair_id, booth_id)
-        fields = _body(self, inputs.BoothInput, partial=True)
-        spec = inputs.booth_spec(fields, base=inputs.booth_spec_of(booth))
-        booth = services.booth_update(actor=self.actor, booth_id=booth.pk, spec=spec)
+        booth = selectors.booth_get(actor=self.actor, fair_id=fair_id, booth_id=booth_id)
+        change = inputs.booth_change(_body(self, inputs.BoothInput, partial=True), booth=booth)
+        once_key = idempotency_key(request.headers)
+        booth = services.booth_update_once(actor=self.actor, booth_id=booth.pk, change=change, once_key=once_key).value
         return Response(BoothDetailOut(booth, context={"actor": self.actor}).data)
 
-    @extend_schema(responses={204: None}, tags=["fairs"])
+    @extend_schema(
+        parameters=[
+            _retried(
+                "204 as the first request did",
+                instead_of="404 for the booth it removed",
+                reused="for another booth",
+                body=False,
+            )
+        ],
+        responses={204: None},
+        tags=["fairs"],
+    )
     def delete(self, request: Request, fair_id: int, booth_id: int) -> Response:
         """Alliance fair staff remove a booth from the plan."""
-        services.booth_delete(actor=self.actor, booth_id=self._booth(fair_id, booth_id).pk)
+        once_key = idempotency_key(request.headers)
+        services.booth_delete_once(actor=self.actor, fair_id=fair_id, booth_id=booth_id, once_key=once_key)
         return Response(status=204)
 
 
@@ -366,11 +408,25 @@ class AllocateView(ActorAPIView):
         fair = selectors.fair_get(actor=self.actor, fair_id=fair_id)
         return Response(AllocationOut(services.allocation_plan(fair=fair), many=True).data)
 
-    @extend_schema(request=None, responses=AllocationOut(many=True), tags=["fairs"])
+    @extend_schema(
+        request=None,
+        parameters=[
+            _retried(
+                "with what the first run answered (200), even once staff have changed an assignment by hand",
+                instead_of="a second run that finds no one left to place and answers an empty list",
+                reused="for another fair",
+                body=False,
+            )
+        ],
+        responses=AllocationOut(many=True),
+        tags=["fairs"],
+    )
     def post(self, request: Request, fair_id: int) -> Response:
         """Alliance fair staff run the booth allocation for the waiting applications (the GET shows the same plan
         without changing anything); answers what was assigned."""
-        return Response(AllocationOut(services.allocation_run(actor=self.actor, fair_id=fair_id), many=True).data)
+        once_key = idempotency_key(request.headers)
+        run = services.allocation_run_once(actor=self.actor, fair_id=fair_id, once_key=once_key)
+        return Response(AllocationOut(run.value, many=True).data)
 
 
 class CheckInView(ActorAPIView):
@@ -526,9 +582,10 @@ class BadgeListView(ListEndpoint, ActorAPIView):
     @extend_schema(
         request=inputs.BadgePersonInput,
         parameters=[
-            idempotency_key_header(
-                "A retry with the same key and body answers with the badge the first request issued (201), not "
-                '"already has a badge"; the key sent with another body is a 409 `idempotency_key_reused`.'
+            _retried(
+                "with the badge the first request issued (201)",
+                instead_of='"already has a badge"',
+                reused="with another body",
             )
         ],
         responses={201: FairBadgeOut},
@@ -566,9 +623,10 @@ class BadgeRevokeView(BadgeStepView):
     @extend_schema(
         request=inputs.BadgeRevokeInput,
         parameters=[
-            idempotency_key_header(
-                "A retry with the same key and body answers with the revoked badge as the first request did (200), "
-                "not a refusal; the key sent for another badge or reason is a 409 `idempotency_key_reused`."
+            _retried(
+                "with the revoked badge as the first request did (200)",
+                instead_of="a refusal",
+                reused="for another badge or reason",
             )
         ],
         responses=FairBadgeOut,
@@ -589,9 +647,11 @@ class BadgeReissueView(BadgeStepView):
     @extend_schema(
         request=None,
         parameters=[
-            idempotency_key_header(
-                "A retry with the same key answers with the badge the first request issued (201), not a refusal; "
-                "the key sent for another badge is a 409 `idempotency_key_reused`."
+            _retried(
+                "with the badge the first request issued (201)",
+                instead_of="a refusal",
+                reused="for another badge",
+                body=False,
             )
         ],
         responses={201: FairBadgeOut},
@@ -686,9 +746,10 @@ class ApplicationListView(ListEndpoint, ActorAPIView):
     @extend_schema(
         request=inputs.ApplicationInput,
         parameters=[
-            idempotency_key_header(
-                "A retry with the same key and body answers with the application the first request made (201), "
-                "not 409 `already_applied`; the key sent with another body is a 409 `idempotency_key_reused`."
+            _retried(
+                "with the application the first request made (201)",
+                instead_of="409 `already_applied`",
+                reused="with another body",
             )
         ],
         responses={201: ApplicationOut},
@@ -723,10 +784,11 @@ class ApplicationApproveView(ActorAPIView):
     @extend_schema(
         request=None,
         parameters=[
-            idempotency_key_header(
-                "A retry with the same key answers with the application as the first request did (200), "
-                'not 409 "cannot change that way"; the key sent for another application is a 409 '
-                "`idempotency_key_reused`."
+            _retried(
+                "with the application as the first request did (200)",
+                instead_of='409 "cannot change that way"',
+                reused="for another application",
+                body=False,
             )
         ],
         responses=ApplicationOut,
@@ -747,10 +809,10 @@ class ApplicationWaitlistView(ActorAPIView):
     @extend_schema(
         request=inputs.ApplicationNoteInput,
         parameters=[
-            idempotency_key_header(
-                "A retry with the same key and body answers with the application as the first request did (200), "
-                'not 409 "cannot change that way"; the key sent for another application or with another note is a 409 '
-                "`idempotency_key_reused`."
+            _retried(
+                "with the application as the first request did (200)",
+                instead_of='409 "cannot change that way"',
+                reused="for another application or with another note",
             )
         ],
         responses=ApplicationOut,
@@ -773,13 +835,7 @@ class ApplicationRejectView(ActorAPIView):
 
     @extend_schema(
         request=inputs.ApplicationRejectInput,
-        parameters=[
-            idempotency_key_header(
-                "A retry with the same key and body answers with the application as the first request did (200), "
-                'not 409 "cannot change that way"; the key sent for another application or with another reason is a '
-                "409 `idempotency_key_reused`."
-            )
-        ],
+        parameters=[APPLICATION_STEP_RETRIED],
         responses=ApplicationOut,
         tags=["fair applications"],
     )
@@ -800,13 +856,7 @@ class ApplicationWithdrawView(ActorAPIView):
 
     @extend_schema(
         request=inputs.ApplicationNoteInput,
-        parameters=[
-            idempotency_key_header(
-                "A retry with the same key and body answers with the application as the first request did (200), "
-                'not 409 "cannot change that way"; the key sent for another application or with another reason is a '
-                "409 `idempotency_key_reused`."
-            )
-        ],
+        parameters=[APPLICATION_STEP_RETRIED],
         responses=ApplicationOut,
         tags=["fair applications"],
     )
@@ -828,10 +878,10 @@ class ApplicationAssignView(ActorAPIView):
     @extend_schema(
         request=inputs.AssignInput,
         parameters=[
-            idempotency_key_header(
-                "A retry with the same key and body answers with the application as the first request did (200), "
-                'not 409 "cannot change that way"; the key sent for another application or booth is a 409 '
-                "`idempotency_key_reused`."
+            _retried(
+                "with the application as the first request did (200)",
+                instead_of='409 "cannot change that way"',
+                reused="for another application or booth",
             )
         ],
         responses=ApplicationOut,
@@ -854,13 +904,7 @@ class ApplicationReleaseView(ActorAPIView):
 
     @extend_schema(
         request=inputs.ApplicationNoteInput,
-        parameters=[
-            idempotency_key_header(
-                "A retry with the same key and body answers with the application as the first request did (200), "
-                'not 409 "cannot change that way"; the key sent for another application or with another reason is a '
-                "409 `idempotency_key_reused`."
-            )
-        ],
+        parameters=[APPLICATION_STEP_RETRIED],
         responses=ApplicationOut,
         tags=["fair applications"],
     )
@@ -883,10 +927,7 @@ class RegisterView(ActorAPIView):
     @extend_schema(
         request=inputs.RegisterInput,
         parameters=[
-            idempotency_key_header(
-                'A retry with the same key and body answers 201 as the first request did, not "already '
-                'registered"; the key sent with another body is a 409 `idempotency_key_reused`.'
-            )
+            _retried("201 as the first request did", instead_of='"already registered"', reused="with another body")
         ],
         responses={201: None},
         tags=["fair meetings"],
@@ -926,9 +967,10 @@ class MeetingListView(ListEndpoint, ActorAPIView):
     @extend_schema(
         request=inputs.MeetingRequestInput,
         parameters=[
-            idempotency_key_header(
-                "A retry with the same key and body answers with the meeting the first request booked (201), not "
-                "409 `buyer_busy`; the key sent with another body is a 409 `idempotency_key_reused`."
+            _retried(
+                "with the meeting the first request booked (201)",
+                instead_of="409 `buyer_busy`",
+                reused="with another body",
             )
         ],
         responses={201: MeetingOut},
@@ -957,12 +999,7 @@ class MeetingAcceptView(ActorAPIView):
 
     @extend_schema(
         request=None,
-        parameters=[
-            idempotency_key_header(
-                "A retry with the same key answers with the meeting as the first request did (200), not a 409 "
-                "refusal of a step already taken; the key sent for another meeting is a 409 `idempotency_key_reused`."
-            )
-        ],
+        parameters=[MEETING_STEP_RETRIED],
         responses=MeetingOut,
         tags=["fair meetings"],
     )
@@ -980,10 +1017,10 @@ class MeetingDeclineView(ActorAPIView):
     @extend_schema(
         request=inputs.DeclineInput,
         parameters=[
-            idempotency_key_header(
-                "A retry with the same key and body answers with the meeting as the first request did (200), not a 409 "
-                "refusal of a step already taken; the key sent for another meeting or with another reason is a 409 "
-                "`idempotency_key_reused`."
+            _retried(
+                "with the meeting as the first request did (200)",
+                instead_of="a 409 refusal of a step already taken",
+                reused="for another meeting or with another reason",
             )
         ],
         responses=MeetingOut,
@@ -1004,12 +1041,7 @@ class MeetingCancelView(ActorAPIView):
 
     @extend_schema(
         request=None,
-        parameters=[
-            idempotency_key_header(
-                "A retry with the same key answers with the meeting as the first request did (200), not a 409 "
-                "refusal of a step already taken; the key sent for another meeting is a 409 `idempotency_key_reused`."
-            )
-        ],
+        parameters=[MEETING_STEP_RETRIED],
         responses=MeetingOut,
         tags=["fair meetings"],
     )
@@ -1027,9 +1059,10 @@ class MeetingOutcomeView(ActorAPIView):
     @extend_schema(
         request=inputs.OutcomeInput,
         parameters=[
-            idempotency_key_header(
-                "A retry with the same key and body answers with the outcome the first request recorded (201), not "
-                "a second outcome; the key sent with another body is a 409 `idempotency_key_reused`."
+            _retried(
+                "with the outcome the first request recorded (201)",
+                instead_of="a second outcome",
+                reused="with another body",
             )
         ],
         responses={201: OutcomeOut},

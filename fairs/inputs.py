@@ -236,12 +236,33 @@ class BoothInput(serializers.Serializer):
     )
 
 
+def _spec_values(fields_: Mapping[str, Any]) -> dict[str, Any]:
+    """BoothInput's values under BoothSpec's names (the hall is where a booth is added, not part of its spec)."""
+    return {("zone_id" if name == "zone" else name): value for name, value in fields_.items() if name != "hall"}
+
+
 def booth_spec(fields_: Mapping[str, Any], *, base: BoothSpec | None = None) -> BoothSpec:
     """A booth's spec from BoothInput's values: the whole of it, or `base` changed by a partial PATCH."""
-    values = {("zone_id" if name == "zone" else name): value for name, value in fields_.items() if name != "hall"}
+    values = _spec_values(fields_)
     if base is not None:
         return replace(base, **values)
     return BoothSpec(**values)
+
+
+@dataclass(frozen=True)
+class BoothChange:
+    """A PATCH of a booth: the spec it makes of the booth, and which of the spec's fields the request set (what a
+    retry under the same Idempotency-Key must send again, whatever else has changed on the booth since)."""
+
+    spec: BoothSpec
+    sent: frozenset[str]
+
+    def asked(self) -> dict[str, object]:
+        return {name: getattr(self.spec, name) for name in sorted(self.sent)}
+
+
+def booth_change(fields_: Mapping[str, Any], *, booth: Booth) -> BoothChange:
+    return BoothChange(spec=booth_spec(fields_, base=booth_spec_of(booth)), sent=frozenset(_spec_values(fields_)))
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,15 @@ def fair_get(*, actor: Actor, fair_id: int | None = None, slug: str | None = Non
     return fair
 
 
+def booth_get(*, actor: Actor, fair_id: int, booth_id: int) -> Booth:
+    """A booth of the fair the actor can see: one of another fair is not found, as a missing one."""
+    fair = fair_get(actor=actor, fair_id=fair_id)
+    booth = fair.booths.select_related("fair", "hall").filter(pk=booth_id).first()
+    if booth is None:
+        raise NotFound()
+    return booth
+
+
 def names_public(*, actor: Actor, fair: Fair) -> bool:
     """Who got which booth is public once the plan is published; staff always see it."""
     return fair.status in PLAN_PUBLIC_STATUSES or is_staff(actor)

@@ -1,6 +1,6 @@
 """Every write to fairs goes through these services (keyword-only, typed, one transaction, audited)."""
 
-from fairs.services.allocation import Allocation, allocation_plan, allocation_run
+from fairs.services.allocation import Allocation, allocation_plan, allocation_run, allocation_run_once
 from fairs.services.applications import (
     application_approve,
     application_approve_once,
@@ -55,7 +55,9 @@ from fairs.services.plan import (
     booth_create,
     booth_create_once,
     booth_delete,
+    booth_delete_once,
     booth_update,
+    booth_update_once,
     fair_create,
     fair_create_once,
     fair_transition,
@@ -76,6 +78,7 @@ __all__ = [
     "SyncResult",
     "allocation_plan",
     "allocation_run",
+    "allocation_run_once",
     "application_approve",
     "application_approve_once",
     "application_reject",
@@ -101,8 +104,10 @@ __all__ = [
     "booth_create",
     "booth_create_once",
     "booth_delete",
+    "booth_delete_once",
     "booth_release",
     "booth_update",
+    "booth_update_once",
     "buyer_register",
     "buyer_register_once",
     "checkin_scan",

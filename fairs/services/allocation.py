@@ -10,19 +10,24 @@ same order of service, so the waitlist order is the priority order.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from fairs.models import Application, ApplicationStatus, Booth, BoothAssignment, Fair
 from fairs.policy import FairAction
 from fairs.services.applications import assign, booth_fits, lock_application, waitlist_append
 from fairs.services.common import authorize_fair, fair_for
 from fairs.services.plan import lock_booth
+from market.core.models import AuditEvent
+from market.core.once import Once, Reuse, once
 from market.core.services import audit_record
 from market.organisations.models import VerificationStatus
 from market.organisations.permissions import Actor
+
+RUN_ACTION = "fairs.allocation_run"
 
 
 @dataclass(frozen=True)
@@ -96,9 +101,39 @@ def allocation_plan(*, fair: Fair) -> list[Allocation]:
     return plan
 
 
-@transaction.atomic
 def allocation_run(*, actor: Actor, fair_id: int) -> list[Allocation]:
-    """Carry out the plan: assign (and approve) or waitlist, all or nothing. Staff adjust by hand afterwards.
+    """Carry out the plan: assign (and approve) or waitlist, all or nothing. Staff adjust by hand afterwards."""
+    return _allocations_recorded(_allocation_carry_out(actor=actor, fair_id=fair_id))
+
+
+def allocation_run_once(*, actor: Actor, fair_id: int, once_key: str) -> Once[list[Allocation]]:
+    """allocation_run under the API request's Idempotency-Key: a client's retry after a lost answer is answered what
+    the first run answered (read back from the run's audit record, even after staff changed an assignment by hand),
+    not a second run that finds no one left to place and answers an empty list. Sent for another fair, it is
+    refused."""
+    done = once(
+        action=RUN_ACTION,
+        key=once_key,
+        actor=actor,
+        model=AuditEvent,
+        make=lambda: _allocation_carry_out(actor=actor, fair_id=fair_id),
+        reuse=Reuse(
+            lambda first: first.target_id == str(fair_id),
+            _("This key was already used to allocate another fair's booths: send this request with a new key."),
+            asked=fair_id,
+        ),
+    )
+    return Once(_allocations_recorded(done.value), replayed=done.replayed)
+
+
+def _allocations_recorded(run: AuditEvent) -> list[Allocation]:
+    """What a run did, as it answered it: its audit record keeps the whole answer."""
+    return [Allocation(**item) for item in run.data["allocations"]]
+
+
+@transaction.atomic
+def _allocation_carry_out(*, actor: Actor, fair_id: int) -> AuditEvent:
+    """The run, and its audit record holding what it did (who got which booth by which rule, who waits).
     The fair stays locked throughout, so the plan cannot change under it."""
     locked_fair = fair_for(actor, fair_id, lock=True)
     authorize_fair(actor, locked_fair, FairAction.ALLOCATE)
@@ -111,10 +146,13 @@ def allocation_run(*, actor: Actor, fair_id: int) -> list[Allocation]:
             application = lock_application(item.application_id)
             if application.status == ApplicationStatus.SUBMITTED:
                 waitlist_append(application, actor=actor)
-    audit_record(
+    return audit_record(
         actor=actor,
-        action="fairs.allocation_run",
+        action=RUN_ACTION,
         target=locked_fair,
-        data={"assigned": sum(1 for i in plan if i.booth_id), "waitlisted": sum(1 for i in plan if not i.booth_id)},
+        data={
+            "assigned": sum(1 for i in plan if i.booth_id),
+            "waitlisted": sum(1 for i in plan if not i.booth_id),
+            "allocations": [asdict(item) for item in plan],
+        },
     )
-    return plan

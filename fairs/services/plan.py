@@ -13,12 +13,14 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from text_unidecode import unidecode
 
-from fairs.inputs import BoothSpec, FairSpec, PlanRow
+from fairs.inputs import BoothChange, BoothSpec, FairSpec, PlanRow
 from fairs.lifecycle import BADGE_CHANGE_STATUSES, FAIR_TRANSITIONS, FairTransition
 from fairs.models import Badge, Booth, BoothAssignment, Fair, Hall, SubsidyProgramme, Zone, ZoneKind
 from fairs.policy import BOOTH_POLICY, BoothAction, FairAction, booth_state
+from fairs.selectors import booth_get
 from fairs.services.common import authorize_fair, fair_for, require_staff
 from market.core.errors import NotFound, ValidationFailed
+from market.core.models import AuditEvent
 from market.core.once import Once, Reuse, once
 from market.core.parsing import format_decimal
 from market.core.services import audit_record
@@ -312,14 +314,52 @@ def booth_update(*, actor: Actor, booth_id: int, spec: BoothSpec) -> Booth:
     return booth
 
 
+def booth_update_once(*, actor: Actor, booth_id: int, change: BoothChange, once_key: str) -> Once[Booth]:
+    """booth_update under the API request's Idempotency-Key: a client's retry after a lost answer is answered with
+    the booth, not changed again. The key remembers the booth and the values the request set: sent again for
+    another booth or with other values (or other fields), it is refused."""
+    return once(
+        action="fairs.booth_updated",
+        key=once_key,
+        actor=actor,
+        model=Booth,
+        make=lambda: booth_update(actor=actor, booth_id=booth_id, spec=change.spec),
+        reuse=Reuse(
+            lambda first: first.pk == booth_id,
+            _("This key was already used on another booth or with other values: send this request with a new key."),
+            asked={"booth_id": booth_id, **change.asked()},
+        ),
+    )
+
+
 @transaction.atomic
-def booth_delete(*, actor: Actor, booth_id: int) -> None:
+def booth_delete(*, actor: Actor, booth_id: int) -> AuditEvent:
+    """Remove the booth; answers the record of its removal (what outlives the booth)."""
     require_staff(actor)
     booth = _lock_fair_then_booth(actor, booth_id)
     BOOTH_POLICY.authorize(actor=actor, obj=booth_state(booth), action=BoothAction.DELETE)
-    audit_record(actor=actor, action="fairs.booth_deleted", target=booth, data={"code": booth.code})
+    removal = audit_record(actor=actor, action="fairs.booth_deleted", target=booth, data={"code": booth.code})
     _plan_changed(booth.fair)
     booth.delete()
+    return removal
+
+
+def booth_delete_once(*, actor: Actor, fair_id: int, booth_id: int, once_key: str) -> Once[AuditEvent]:
+    """booth_delete of the fair's booth under the API request's Idempotency-Key: a client's retry after a lost
+    answer learns the booth was removed, not that it is not found. The booth row is gone, so the key remembers the
+    record of its removal; sent again for another booth, it is refused."""
+    return once(
+        action="fairs.booth_deleted",
+        key=once_key,
+        actor=actor,
+        model=AuditEvent,
+        make=lambda: booth_delete(actor=actor, booth_id=booth_get(actor=actor, fair_id=fair_id, booth_id=booth_id).pk),
+        reuse=Reuse(
+            lambda first: first.target_id == str(booth_id),
+            _("This key was already used on another booth: send this request with a new key."),
+            asked=(fair_id, booth_id),
+        ),
+    )
 
 
 @transaction.atomic

@@ -4,7 +4,9 @@ lost (a phone on a fair's mobile network) and sends the step again used to be an
 and believed it had failed. With the same key and the same body it is now answered what the first send was answered
 and nothing happens again (no audit row, notification, application event or booth assignment more). The key sent
 for another object, with another reason, booth or step, is a 409 `idempotency_key_reused`: the key remembers what
-the first send asked, not only the object it changed. Without a key each send acts, and is refused, as before."""
+the first send asked, not only the object it changed. Without a key each send acts, and is refused, as before.
+The floor plan's writes likewise: the allocation run is answered the first run's answer (not an empty second run),
+a booth change the booth, and a booth's removal 204 again (not 404: the booth is gone, removed by the first send)."""
 
 from __future__ import annotations
 
@@ -19,7 +21,9 @@ from fairs.models import (
     ApplicationEvent,
     ApplicationStatus,
     Badge,
+    Booth,
     BoothAssignment,
+    BoothType,
     Fair,
     FairStatus,
     Meeting,
@@ -54,6 +58,11 @@ ON_APPLICATION = (
 ON_MEETING = "Khóa này đã được dùng cho một lịch gặp khác hoặc với lý do khác: hãy gửi yêu cầu này với một khóa mới."
 ON_BADGE = "Khóa này đã được dùng cho một thẻ khác hoặc với lý do khác: hãy gửi yêu cầu này với một khóa mới."
 ON_FAIR = "Khóa này đã được dùng cho một hội chợ khác hoặc cho một bước khác: hãy gửi yêu cầu này với một khóa mới."
+ON_ALLOCATION = "Khóa này đã được dùng để xếp gian hàng của một hội chợ khác: hãy gửi yêu cầu này với một khóa mới."
+ON_BOOTH_CHANGE = (
+    "Khóa này đã được dùng cho một gian hàng khác hoặc với giá trị khác: hãy gửi yêu cầu này với một khóa mới."
+)
+ON_BOOTH_REMOVAL = "Khóa này đã được dùng cho một gian hàng khác: hãy gửi yêu cầu này với một khóa mới."
 
 
 def keyed(key: str = KEY) -> dict[str, str]:
@@ -71,11 +80,12 @@ def effects() -> dict[str, int]:
     }
 
 
-def sent_twice(client, url: str, body: dict | None = None):
-    """The first send and its retry (same key, same body), and that the retry left nothing behind."""
-    first = client.post(url, body or {}, format="json", **keyed())
+def sent_twice(send, url: str, body: dict | None = None):
+    """The first send and its retry (same key, same body; `send`: the client's post or patch), and that the retry
+    left nothing behind."""
+    first = send(url, body or {}, format="json", **keyed())
     before = effects()
-    again = client.post(url, body or {}, format="json", **keyed())
+    again = send(url, body or {}, format="json", **keyed())
     assert (again.status_code, again.json()) == (first.status_code, first.json()), again.content
     assert effects() == before
     return first
@@ -109,7 +119,7 @@ def test_an_approval_retried_with_its_key_answers_the_approved_application(
     application, other = apply(cooperative, fair), apply(other_cooperative, fair)
     client = api(staff_user)
 
-    first = sent_twice(client, application_url("approve", application))
+    first = sent_twice(client.post, application_url("approve", application))
 
     assert (first.status_code, first.json()["status"]) == (200, ApplicationStatus.APPROVED)
     assert ApplicationEvent.objects.filter(application=application, action="approved").count() == 1
@@ -125,7 +135,7 @@ def test_a_waitlisting_retried_with_its_key_takes_one_place_and_another_note_is_
     client = api(staff_user)
     url = application_url("waitlist", application)
 
-    first = sent_twice(client, url, {"reason": "Hết gian hàng tiêu chuẩn"})
+    first = sent_twice(client.post, url, {"reason": "Hết gian hàng tiêu chuẩn"})
 
     assert first.status_code == 200
     assert Application.objects.get(pk=application.pk).waitlist_position == 1
@@ -149,7 +159,7 @@ def test_a_rejection_retried_with_its_key_tells_the_cooperative_once(
     url = application_url("reject", application)
     body = {"reason": "Hồ sơ thiếu giấy chứng nhận OCOP"}
 
-    first = sent_twice(client, url, body)
+    first = sent_twice(client.post, url, body)
 
     assert (first.status_code, first.json()["status"]) == (200, ApplicationStatus.REJECTED)
     assert_reused(
@@ -169,7 +179,7 @@ def test_a_withdrawal_retried_with_its_key_frees_its_booth_once(api, alliance, f
     url = application_url("withdraw", application)
     body = {"reason": "HTX không kịp chuẩn bị hàng"}
 
-    first = sent_twice(client, url, body)
+    first = sent_twice(client.post, url, body)
 
     assert (first.status_code, first.json()["status"]) == (200, ApplicationStatus.WITHDRAWN)
     live = BoothAssignment.objects.filter(booth=booth(fair, "A-01"), released_at__isnull=True)
@@ -190,7 +200,7 @@ def test_a_booth_assignment_retried_with_its_key_is_one_assignment_and_another_b
     client = api(staff_user)
     url = application_url("assign", application)
 
-    first = sent_twice(client, url, {"booth": booth(fair, "A-01").pk})
+    first = sent_twice(client.post, url, {"booth": booth(fair, "A-01").pk})
 
     assert first.status_code == 200
     assert_reused(client.post(url, {"booth": booth(fair, "A-02").pk}, format="json", **keyed()), ON_APPLICATION)
@@ -214,7 +224,7 @@ def test_a_booth_release_retried_with_its_key_releases_once(api, alliance, fair,
     url = application_url("release", application)
     body = {"reason": "Gian hàng cần sửa điện"}
 
-    first = sent_twice(client, url, body)
+    first = sent_twice(client.post, url, body)
 
     assert (first.status_code, first.json()["status"]) == (200, ApplicationStatus.APPROVED)
     assert_reused(client.post(url, {"reason": "Đổi sơ đồ"}, format="json", **keyed()), ON_APPLICATION)
@@ -262,7 +272,7 @@ def test_an_acceptance_retried_with_its_key_answers_the_accepted_meeting(api, al
     meeting, other = two_requests(alliance, matching)
     client = api(member(matching.exhibitor, Role.OWNER))
 
-    first = sent_twice(client, meeting_url("accept", meeting))
+    first = sent_twice(client.post, meeting_url("accept", meeting))
 
     assert (first.status_code, first.json()["status"]) == (200, MeetingStatus.ACCEPTED)
     assert_reused(client.post(meeting_url("accept", other), **keyed()), ON_MEETING)
@@ -276,7 +286,7 @@ def test_a_decline_retried_with_its_key_is_announced_once_and_another_reason_is_
     url = meeting_url("decline", meeting)
     body = {"reason": "Bận nhận hàng mẫu"}
 
-    first = sent_twice(client, url, body)
+    first = sent_twice(client.post, url, body)
 
     assert (first.status_code, first.json()["status"]) == (200, MeetingStatus.DECLINED)
     assert_reused(client.post(url, {"reason": "Hết hàng"}, format="json", **keyed()), ON_MEETING)
@@ -290,7 +300,7 @@ def test_a_cancellation_retried_with_its_key_answers_the_cancelled_meeting(api, 
     services.meeting_accept(actor=actor_for(matching.exhibitor), meeting_id=meeting.pk)
     client = api(member(matching.buyer, Role.OWNER))
 
-    first = sent_twice(client, meeting_url("cancel", meeting))
+    first = sent_twice(client.post, meeting_url("cancel", meeting))
 
     assert (first.status_code, first.json()["status"]) == (200, MeetingStatus.CANCELLED)
     assert_reused(client.post(meeting_url("cancel", other), **keyed()), ON_MEETING)
@@ -306,7 +316,7 @@ def test_a_badge_revocation_retried_with_its_key_answers_the_revoked_badge(api, 
     url = reverse("fairs:badge-revoke", args=[fair.pk, lan.code])
     body = {"reason": "Thẻ bị mất"}
 
-    first = sent_twice(client, url, body)
+    first = sent_twice(client.post, url, body)
 
     assert first.status_code == 200
     assert AuditEvent.objects.filter(action="fairs.badge_revoked").count() == 1
@@ -324,7 +334,7 @@ def test_a_fair_step_retried_with_its_key_answers_the_fair_and_another_step_is_r
     client = api(staff_user)
     url = reverse("fairs:fair-transition", args=[fair.pk])
 
-    first = sent_twice(client, url, {"action": "close_applications"})
+    first = sent_twice(client.post, url, {"action": "close_applications"})
 
     assert (first.status_code, first.json()["status"]) == (200, FairStatus.ALLOCATION)
     assert_reused(client.post(url, {"action": "publish"}, format="json", **keyed()), ON_FAIR)
@@ -334,3 +344,73 @@ def test_a_fair_step_retried_with_its_key_answers_the_fair_and_another_step_is_r
     assert_reused(client.post(other_url, {"action": "close_applications"}, format="json", **keyed()), ON_FAIR)
     assert Fair.objects.get(pk=other.pk).status == FairStatus.OPEN
     assert_refused(client.post(url, {"action": "close_applications"}, format="json", **VI))
+
+
+# --- the floor plan and its allocation -----------------------------------------------------------
+def test_an_allocation_retried_with_its_key_answers_the_first_runs_assignments(
+    api, alliance, fair, cooperative, other_cooperative, staff_user
+):
+    """A retry used to run the allocation again: it found no one left to place and answered an empty list, so the
+    client that lost the first answer never learnt who got which booth. The first answer is kept, and given again
+    even after staff have changed an assignment by hand."""
+    placed = apply(cooperative, fair, preferences=[booth(fair, "A-02").pk])
+    waiting = apply(other_cooperative, fair, booth_type=BoothType.CORNER)  # the fair has no corner booth
+    client = api(staff_user)
+    url = reverse("fairs:fair-allocate", args=[fair.pk])
+
+    first = sent_twice(client.post, url)
+
+    assert first.status_code == 200
+    assert [(row["application_id"], row["booth_code"], row["rule"]) for row in first.json()] == [
+        (placed.pk, "A-02", "preference 1"),
+        (waiting.pk, "", "waitlist"),
+    ]
+    services.assignment_release(actor=staff_actor(alliance), application_id=placed.pk, reason="Đổi sơ đồ")
+    again = client.post(url, **keyed())
+    assert (again.status_code, again.json()) == (200, first.json())
+    other = make_fair(alliance, booths=1, name="Hội chợ Nông sản Long Xuyên")
+    elsewhere = apply(cooperative, other)
+    assert_reused(client.post(reverse("fairs:fair-allocate", args=[other.pk]), **keyed()), ON_ALLOCATION)
+    assert Application.objects.get(pk=elsewhere.pk).status == ApplicationStatus.SUBMITTED
+    unkeyed = client.post(url, **VI)  # no key: a second run, which places the released application again
+    assert [(row["application_id"], row["booth_code"]) for row in unkeyed.json()] == [(placed.pk, "A-02")]
+
+
+def booth_url(fair: Fair, code: str) -> str:
+    return reverse("fairs:booth-detail", args=[fair.pk, booth(fair, code).pk])
+
+
+def test_a_booth_change_retried_with_its_key_answers_the_booth_and_another_body_is_refused(api, fair, staff_user):
+    """A retry used to change the booth again (a second audit row, the plan's version moved on for nothing)."""
+    client = api(staff_user)
+    url = booth_url(fair, "A-01")
+    body = {"price": 5_000_000, "water": True}
+
+    first = sent_twice(client.patch, url, body)
+
+    assert (first.status_code, first.json()["price"], first.json()["water"]) == (200, 5_000_000, True)
+    assert AuditEvent.objects.filter(action="fairs.booth_updated").count() == 1
+    assert_reused(client.patch(url, {**body, "price": 6_000_000}, format="json", **keyed()), ON_BOOTH_CHANGE)
+    assert_reused(client.patch(url, {"price": 5_000_000}, format="json", **keyed()), ON_BOOTH_CHANGE)
+    assert_reused(client.patch(booth_url(fair, "A-02"), body, format="json", **keyed()), ON_BOOTH_CHANGE)
+    assert (booth(fair, "A-01").price, booth(fair, "A-02").price) == (5_000_000, 4_000_000)
+    unkeyed = client.patch(url, body, format="json", **VI)  # no key: changed again, as before
+    assert unkeyed.status_code == 200
+    assert AuditEvent.objects.filter(action="fairs.booth_updated").count() == 2
+
+
+def test_a_booth_removal_retried_with_its_key_answers_204_again(api, fair, staff_user):
+    """A retry after the booth was removed used to be a 404: the client could not tell it from a wrong id."""
+    client = api(staff_user)
+    url, other_url = booth_url(fair, "A-01"), booth_url(fair, "A-02")
+
+    first = client.delete(url, **keyed())
+    before = effects()
+    again = client.delete(url, **keyed())
+
+    assert (first.status_code, again.status_code) == (204, 204), again.content
+    assert effects() == before
+    assert not Booth.objects.filter(fair=fair, code="A-01").exists()
+    assert_reused(client.delete(other_url, **keyed()), ON_BOOTH_REMOVAL)
+    assert Booth.objects.filter(fair=fair, code="A-02").exists()
+    assert client.delete(url, **VI).status_code == 404  # no key: the booth is gone, as before
