@@ -119,8 +119,8 @@ def endpoint_rotate(request: MemberRequest, endpoint_id: int) -> HttpResponse:
     form = WebhookRotateSecretForm(request.POST)
     if form.is_valid():
         try:
-            endpoint, secret = services.endpoint_rotate_secret(
-                actor=request.actor, endpoint_id=endpoint.pk, **form.cleaned_data
+            endpoint, secret = services.endpoint_rotate_secret_once(
+                actor=request.actor, once_key=posted_key(request.POST), endpoint_id=endpoint.pk, **form.cleaned_data
             )
         except NotFound:
             return _gone(request)

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from market.core.models import AuditEvent
 from market.integrations import services
 from market.integrations.config import webhook_settings
 from market.integrations.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -284,3 +285,37 @@ def test_buttons_of_a_removed_or_another_organisation_s_endpoint_answer_on_the_l
     theirs.refresh_from_db()
     assert (theirs.url, theirs.events, theirs.signing_secrets()) == (receiver.url, ["order.placed"], their_secrets)
     assert WebhookDelivery.objects.get().status == DeliveryStatus.DELIVERED
+
+
+def test_rotating_the_secret_sent_twice_rotates_once_and_keeps_the_old_secret_in_its_grace(
+    client, owner, buyer, receiver
+):
+    """A double click on "Rotate the secret": a second rotation would make the first new secret (never shown) the
+    old one and stop the secret the receiver still checks, losing events. The second answer shows the first's."""
+    client.force_login(owner)
+    actor = actor_for(buyer, Role.OWNER)
+    endpoint, old_secret = services.endpoint_create(
+        actor=actor, url=receiver.url, description="", events={"order.placed"}
+    )
+    page = client.get(f"/organisation/webhooks/{endpoint.pk}/").content.decode()
+    rotate_form = re.search(r'action="/organisation/webhooks/\d+/rotate/".*?</form>', page, re.S)[0]
+    body = {"grace_hours": "24", "once_key": re.search(r'name="once_key" value="([\w-]+)"', rotate_form)[1]}
+
+    first = client.post(f"/organisation/webhooks/{endpoint.pk}/rotate/", body)
+    second = client.post(f"/organisation/webhooks/{endpoint.pk}/rotate/", body)
+
+    assert first.status_code == second.status_code == 200
+    assert second["Cache-Control"] == "no-store"
+    shown = [re.search(r'id="new-secret">([^<]+)<', r.content.decode())[1] for r in (first, second)]
+    endpoint.refresh_from_db()
+    assert endpoint.signing_secrets() == [shown[0], old_secret]
+    assert shown[1] == shown[0]
+    assert AuditEvent.objects.filter(action="webhook_endpoint.secret_rotated").count() == 1
+    # The key sent again with another grace period (the old page, edited) rotates nothing either, and says why.
+    edited = client.post(
+        f"/organisation/webhooks/{endpoint.pk}/rotate/", {**body, "grace_hours": "0"}, HTTP_ACCEPT_LANGUAGE="vi"
+    )
+    assert edited.status_code == 400
+    assert "Mẫu này đã được gửi với giá trị khác: hãy tải lại trang." in edited.content.decode()
+    endpoint.refresh_from_db()
+    assert endpoint.signing_secrets() == [shown[0], old_secret]
