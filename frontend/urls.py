@@ -82,7 +82,7 @@ urlpatterns = [
     path("organisation/webhooks/<int:endpoint_id>/ping/", webhooks.endpoint_ping, name="webhook-ping"),
     path("organisation/webhooks/<int:endpoint_id>/delete/", webhooks.endpoint_delete, name="webhook-delete"),
     path(
-        "organisation/webhooks/deliveries/<int:delivery_id>/send-again/",
+        "organisation/webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/send-again/",
         webhooks.delivery_send_again,
         name="webhook-send-again",
     ),

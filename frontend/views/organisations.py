@@ -305,6 +305,20 @@ def tokens(request: MemberRequest) -> HttpResponse:
     return _tokens_page(request, form, status=400 if form.errors else 200)
 
 
+def _token_not_ours(request: MemberRequest) -> HttpResponse:
+    """A token of another organisation: a page opened while acting for it (the person switched in another tab), or an
+    address typed by hand. Tokens are kept once revoked, so it was never this organisation's; a missing id is told
+    the same, so nothing says whether another organisation's exists."""
+    messages.error(
+        request,
+        _(
+            "This API token does not belong to the organisation you are acting for (if you switched organisation "
+            "in another tab, switch back to manage it): the list below is up to date."
+        ),
+    )
+    return redirect("frontend:organisation-tokens")
+
+
 @actor_required(TOKENS_MANAGE)
 def token_rotate(request: MemberRequest, token_id: int) -> HttpResponse:
     """Replace a token (a legacy all-scopes one, or a leaked one) by a new scoped token of the same name.
@@ -312,7 +326,10 @@ def token_rotate(request: MemberRequest, token_id: int) -> HttpResponse:
     The form carries a one-time key: sent twice (a double click), the second answer is the one the browser
     shows, and the first one's secret is gone with it. That answer says so and offers to rotate the new token
     again; no secret is kept anywhere to show it a second time."""
-    token = selectors.api_token_get_for(actor=request.actor, token_id=token_id)
+    try:
+        token = selectors.api_token_get_for(actor=request.actor, token_id=token_id)
+    except NotFound:
+        return _token_not_ours(request)
     initial = {} if token.is_legacy else {"scopes": token.scopes}
     form = ApiTokenRotateForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -343,7 +360,7 @@ def token_renew(request: MemberRequest, token_id: int) -> HttpResponse:
     try:
         token = services.api_token_renew(actor=request.actor, token_id=token_id, expires_on=None)
     except NotFound:
-        raise  # never anyone's here (they are kept once revoked): the same 404 as another organisation's
+        return _token_not_ours(request)
     except ApplicationError as error:  # revoked or rotated meanwhile (another tab, a colleague)
         say_refused(request, error)
         return redirect("frontend:organisation-tokens")
@@ -361,7 +378,7 @@ def token_revoke(request: MemberRequest, token_id: int) -> HttpResponse:
     try:
         services.api_token_revoke(actor=request.actor, token_id=token_id)
     except NotFound:
-        raise  # never anyone's here (they are kept once revoked): the same 404 as another organisation's
+        return _token_not_ours(request)
     except ApplicationError as error:  # revoked already: a double click, another tab, a colleague
         say_refused(request, error)
     else:

@@ -89,13 +89,18 @@ def _initial(endpoint: WebhookEndpoint) -> dict[str, object]:
 @actor_required(WEBHOOKS_MANAGE)
 def endpoint_detail(request: MemberRequest, endpoint_id: int) -> HttpResponse:
     """Edit the URL and the events; below, the delivery log."""
-    endpoint = selectors.endpoint_get_for(actor=request.actor, endpoint_id=endpoint_id)
     if request.method != "POST":
-        return _detail_page(request, endpoint)
+        return _detail_page(request, selectors.endpoint_get_for(actor=request.actor, endpoint_id=endpoint_id))
+    try:
+        endpoint = selectors.endpoint_get_for(actor=request.actor, endpoint_id=endpoint_id)
+    except NotFound:
+        return _gone(request)
     form = WebhookEndpointForm(request.POST)
     if form.is_valid():
         try:
             services.endpoint_update(actor=request.actor, endpoint_id=endpoint.pk, **form.cleaned_data)
+        except NotFound:
+            return _gone(request)
         except ApplicationError as exc:
             form.add_service_errors(exc)
         else:
@@ -107,13 +112,18 @@ def endpoint_detail(request: MemberRequest, endpoint_id: int) -> HttpResponse:
 @require_POST
 @actor_required(WEBHOOKS_MANAGE)
 def endpoint_rotate(request: MemberRequest, endpoint_id: int) -> HttpResponse:
-    endpoint = selectors.endpoint_get_for(actor=request.actor, endpoint_id=endpoint_id)
+    try:
+        endpoint = selectors.endpoint_get_for(actor=request.actor, endpoint_id=endpoint_id)
+    except NotFound:
+        return _gone(request)
     form = WebhookRotateSecretForm(request.POST)
     if form.is_valid():
         try:
-            endpoint, secret = services.endpoint_rotate_secret(
-                actor=request.actor, endpoint_id=endpoint.pk, **form.cleaned_data
+            endpoint, secret = services.endpoint_rotate_secret_once(
+                actor=request.actor, once_key=posted_key(request.POST), endpoint_id=endpoint.pk, **form.cleaned_data
             )
+        except NotFound:
+            return _gone(request)
         except ApplicationError as exc:
             form.add_service_errors(exc)
         else:
@@ -122,7 +132,8 @@ def endpoint_rotate(request: MemberRequest, endpoint_id: int) -> HttpResponse:
 
 
 def _gone(request: MemberRequest) -> HttpResponse:
-    """The endpoint was removed meanwhile (a double click on "Remove", another tab): back to the list, saying so."""
+    """The endpoint was removed meanwhile (a double click on "Remove", another tab): back to the list, saying so.
+    Another organisation's (a page kept open across a switch of organisation) is told the same: nothing leaks."""
     messages.error(request, _("This endpoint was removed: the list below is up to date."))
     return redirect("frontend:webhooks")
 
@@ -131,9 +142,9 @@ def _gone(request: MemberRequest) -> HttpResponse:
 @actor_required(WEBHOOKS_MANAGE)
 def endpoint_switch(request: MemberRequest, endpoint_id: int) -> HttpResponse:
     """Enable a disabled endpoint, or disable an enabled one (the button shown is the one the policy allows).
-    Anything but the two buttons' values is refused by the schema (a 400 page) and changes nothing."""
-    action = read_input(EndpointSwitchInput, request.POST, mode=InputMode.FORM)["action"]
+    Anything but the two buttons' values is refused by the schema, told on the page, and changes nothing."""
     try:
+        action = read_input(EndpointSwitchInput, request.POST, mode=InputMode.FORM)["action"]
         if action == EndpointSwitch.ENABLE:
             services.endpoint_enable(actor=request.actor, endpoint_id=endpoint_id)
             messages.success(request, _("Endpoint enabled: deliveries resume."))
@@ -174,12 +185,26 @@ def endpoint_delete(request: MemberRequest, endpoint_id: int) -> HttpResponse:
 
 @require_POST
 @actor_required(WEBHOOKS_MANAGE)
-def delivery_send_again(request: MemberRequest, delivery_id: int) -> HttpResponse:
-    delivery = selectors.delivery_get_for(actor=request.actor, delivery_id=delivery_id)
+def delivery_send_again(request: MemberRequest, endpoint_id: int, delivery_id: int) -> HttpResponse:
+    """From the endpoint's log, back to it. A log entry the nightly prune removed since the page was opened is
+    told there; another organisation's (or another endpoint's) is told the same, so nothing leaks."""
     try:
+        endpoint = selectors.endpoint_get_for(actor=request.actor, endpoint_id=endpoint_id)
+    except NotFound:
+        return _gone(request)
+    try:
+        delivery = selectors.delivery_get_for(actor=request.actor, endpoint_id=endpoint.pk, delivery_id=delivery_id)
         services.delivery_send_again(actor=request.actor, delivery_id=delivery.pk)
+    except NotFound:
+        messages.error(
+            request,
+            _(
+                "This delivery is no longer kept in the log, so it cannot be sent again. If your system missed the "
+                "event, read the data it was about again through the API; the log below is up to date."
+            ),
+        )
     except ApplicationError as error:  # sent again already (a double click): still being sent
         say_refused(request, error)
     else:
         messages.success(request, _("The event will be sent again (same id) within seconds."))
-    return redirect("frontend:webhook-detail", delivery.endpoint_id)
+    return redirect("frontend:webhook-detail", endpoint.pk)

@@ -33,9 +33,13 @@ def delivery_list_for(*, actor: Actor, endpoint_id: int) -> QuerySet[WebhookDeli
     return WebhookDelivery.objects.filter(endpoint=endpoint).select_related("event", "endpoint").order_by("-id")
 
 
-def delivery_get_for(*, actor: Actor, delivery_id: int) -> WebhookDelivery:
+def delivery_get_for(*, actor: Actor, endpoint_id: int, delivery_id: int) -> WebhookDelivery:
+    """One entry of the endpoint's log: not found once the log no longer keeps it, or when it is not this endpoint's."""
+    organisation_id = acting_organisation_id(actor)
     delivery = (
-        WebhookDelivery.objects.filter(pk=delivery_id, endpoint__organisation_id=acting_organisation_id(actor))
+        WebhookDelivery.objects.filter(
+            pk=delivery_id, endpoint_id=endpoint_id, endpoint__organisation_id=organisation_id
+        )
         .select_related("event", "endpoint")
         .first()
     )

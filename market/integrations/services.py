@@ -146,6 +146,27 @@ def endpoint_rotate_secret(
     return endpoint, secret
 
 
+def endpoint_rotate_secret_once(
+    *, actor: Actor, once_key: str, endpoint_id: int, grace_hours: int | None = None
+) -> tuple[WebhookEndpoint, str]:
+    """endpoint_rotate_secret from the page, whose form may be sent twice (a double click on its button): the same
+    key answers with the endpoint's secret (the browser shows the last answer), not a second rotation that would
+    make the first new secret, never shown, the old one and stop the one the receiver still checks."""
+    done = once(
+        action="integrations.endpoint_secret_rotated",
+        key=once_key,
+        actor=actor,
+        model=WebhookEndpoint,
+        make=lambda: endpoint_rotate_secret(actor=actor, endpoint_id=endpoint_id, grace_hours=grace_hours)[0],
+        reuse=Reuse(
+            lambda first: first.pk == endpoint_id and first.organisation_id == acting_organisation_id(actor),
+            _("This form was already sent with other values: reload the page."),
+            asked=(endpoint_id, grace_hours),
+        ),
+    )
+    return done.value, unseal(done.value.secret_sealed)
+
+
 @transaction.atomic
 def endpoint_enable(*, actor: Actor, endpoint_id: int) -> WebhookEndpoint:
     """Deliveries still inside their retry window resume; the failing streak starts over."""

@@ -471,6 +471,40 @@ def test_revoking_a_revoked_token_answers_on_the_token_page(client, owner, buyer
         assert f'id="token-{token.pk}"' in again.content.decode()
 
 
+NOT_OURS = (
+    "Khóa API này không thuộc tổ chức bạn đang làm việc cho (nếu bạn vừa đổi tổ chức ở một thẻ khác, hãy đổi lại "
+    "để quản lý khóa này): danh sách dưới đây đã được cập nhật."
+)
+
+
+def test_buttons_of_another_organisation_s_token_answer_on_the_token_page(client, owner, buyer, cooperative):
+    """A token page opened while acting for another organisation (the person switched in another tab), or an
+    address typed by hand: told on the token page, the same whether the token exists or not, and nothing changes."""
+    client.force_login(owner)
+    issue(cooperative, member(cooperative, Role.OWNER), {ApiScope.ORDERS_READ})
+    theirs = ApiToken.objects.get()
+    until = (timezone.localdate() + timedelta(days=90)).strftime("%d/%m/%Y")
+    for token_id in (theirs.pk, MISSING):
+        presses = {
+            "revoke/": {},
+            "renew/": {},
+            "rotate/": {"scopes": ["orders:read"], "expires_on": until, "once_key": page_key(client)},
+        }
+        for button, body in presses.items():
+            again = client.post(
+                f"/organisation/tokens/{token_id}/{button}", body, follow=True, HTTP_ACCEPT_LANGUAGE="vi"
+            )
+            assert again.redirect_chain[-1] == ("/organisation/tokens/", 302), button
+            assert again.status_code == 200
+            assert [str(m) for m in again.context["messages"]] == [NOT_OURS]
+        opened = client.get(f"/organisation/tokens/{token_id}/rotate/", follow=True, HTTP_ACCEPT_LANGUAGE="vi")
+        assert opened.redirect_chain[-1] == ("/organisation/tokens/", 302)
+        assert [str(m) for m in opened.context["messages"]] == [NOT_OURS]
+    assert list(ApiToken.objects.values_list("pk", "revoked_at", "expires_at")) == [
+        (theirs.pk, None, theirs.expires_at)
+    ]
+
+
 TOKEN_STATES = ["scoped", "legacy", "expired", "revoked"]
 
 
