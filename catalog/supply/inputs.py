@@ -16,7 +16,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalog.inputs import LotCodeInput
-from catalog.pricing import MAX_UNIT_PRICE
 from catalog.supply import geometry
 from catalog.supply.models import MemberKind
 from market.core.errors import ValidationFailed
@@ -33,12 +32,26 @@ from market.core.inputs import (
 from market.core.offline import SyncInput
 
 KG = {"unit": "kg"}  # the schema context of every weight field here
-MAX_HECTARES = Decimal("999999.9999")
+# Bounds past anything real, so that a typo (a weight in grams, a price with three zeros too many) is refused
+# where it is typed, and every amount made from these values stays exact: an intake is owed at most
+# MAX_INTAKE_KG × MAX_PRICE_PER_KG = 10^15 đồng, below 2^53 (≈ 9 × 10^15), the largest whole number a double
+# (a JavaScript number, an Excel cell) holds exactly.
+#
 # One household's delivery: a boat or a lorry of paddy carries tens of tonnes, a household's whole season a few
-# hundred; a thousand tonnes is past any of them (a weight typed in grams is caught). With the price per kg at
-# most the catalogue's MAX_UNIT_PRICE, one intake is owed at most 10^16 đồng, and the statement adds these up
-# in Python's exact integers, never in a column.
+# hundred; a thousand tonnes is past any of them.
 MAX_INTAKE_KG = Decimal(1_000_000)
+# What a cooperative pays its members per kg: paddy about 7.000 ₫, pepper and coffee about 150.000 ₫, bird's
+# nest tens of millions, Ngọc Linh ginseng (the dearest produce grown here) a few hundred million. A billion
+# đồng per kg is past all of them. (The catalogue's MAX_UNIT_PRICE, ten billion per unit, serves units such as
+# a tấn; an intake's price is always per kg.)
+MAX_PRICE_PER_KG = 1_000_000_000
+# One plot (thửa, ao, vườn) in hectares: a household's field is a few, a large estate's block a few thousand;
+# ten thousand hectares (100 km²) is a district, not a plot. Every plot's expected harvest then fits the
+# quantity columns (10^4 ha × MAX_YIELD_KG_PER_HA = 10^10 kg).
+MAX_PLOT_HECTARES = Decimal(10_000)
+# Expected yield per hectare and season: rice gives under 20 tonnes, sugarcane up to about 200, an intensive
+# pangasius pond 300 to 500 per crop; a thousand tonnes per hectare is past any crop or pond.
+MAX_YIELD_KG_PER_HA = Decimal(1_000_000)
 
 
 def _percent(label: StrOrPromise) -> DecimalInput:
@@ -69,7 +82,7 @@ class PlotInput(serializers.Serializer):
     code = TextInput(max_length=30, label=_("Plot code"), help_text=_("Unique in your cooperative, e.g. K8-012."))
     commune_code = IntegerInput(min_value=1, max_value=99999, label=_("Commune"))
     hectares = DecimalInput(
-        places=4, max_digits=11, min_value=Decimal("0.0001"), max_value=MAX_HECTARES, label=_("Area (ha)")
+        places=4, max_digits=11, min_value=Decimal("0.0001"), max_value=MAX_PLOT_HECTARES, label=_("Area (ha)")
     )
     household = IdInput(required=False, allow_null=True, label=_("Farmed by"))
     note = TextInput(max_length=300, required=False, label=_("Note"))
@@ -119,6 +132,7 @@ class SeasonPlanInput(serializers.Serializer):
     expected_harvest_date = DateInput(label=_("Expected harvest"))
     expected_yield_kg_per_ha = QuantityInput(
         allow_zero=True,
+        max_value=MAX_YIELD_KG_PER_HA,
         label=_("Expected yield per hectare (kg)"),
         help_text=_("In kg per ha; you may write tấn, e.g. 7 tấn."),
     )
@@ -129,7 +143,7 @@ class SeasonPriceInput(serializers.Serializer):
     grade = TextInput(
         max_length=40, required=False, label=_("Grade"), help_text=_("Leave empty for the price of any other grade.")
     )
-    price_per_kg = MoneyInput(min_value=1, max_value=MAX_UNIT_PRICE, label=_("Price per kg"))
+    price_per_kg = MoneyInput(min_value=1, max_value=MAX_PRICE_PER_KG, label=_("Price per kg"))
 
 
 class HouseholdInput(serializers.Serializer):
@@ -181,7 +195,7 @@ class IntakeInput(serializers.Serializer):
     )
     unit_price = MoneyInput(
         min_value=1,
-        max_value=MAX_UNIT_PRICE,
+        max_value=MAX_PRICE_PER_KG,
         required=False,
         allow_null=True,
         label=_("Price per kg for this intake"),

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from decimal import Decimal
 from typing import Any
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -41,12 +40,10 @@ def csv_cell(value: Any) -> Any:
 
 
 def xlsx_cell(value: Any) -> Any:
-    """An XLSX cell: text made inert (openpyxl stores text beginning with `=` as a formula); Decimals as
-    numeric cells (whole ones as integers)."""
+    """An XLSX cell: text made inert (openpyxl stores text beginning with `=` as a formula); numbers, Decimals
+    included, stay as they are: the sheet writer decides how a spreadsheet can hold them exactly."""
     if isinstance(value, str):
         return inert_text(value)
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
     return value
 
 

@@ -190,7 +190,8 @@ def _csv_rules(numbers: str) -> CellRules:
 
 
 def _xlsx_rules() -> CellRules:
-    """An XLSX cell: inert text, local times, decimals as numbers."""
+    """An XLSX cell: inert text, local times; numbers as they are (the book writes them as numbers, or as text when
+    a spreadsheet could not show them exactly: market/exports/xlsx.py)."""
     return CellRules(lambda value: xlsx_cell(_plain(value)), _common(xlsx_cell))
 
 
@@ -249,7 +250,7 @@ def write_workbook(
     tables: Sequence[tuple[Table, Iterable[Any]]], language: str, out: IO[bytes], progress: Progress | None = None
 ) -> None:
     """An XLSX file with a sheet per table (named by its label), headings frozen on the first row."""
-    book = Book()
+    book = Book(language=language)
     done = 0
     for table, rows in tables:
         with translation.override(language):

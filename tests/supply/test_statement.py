@@ -8,9 +8,8 @@ import openpyxl
 import pytest
 from django.test import Client
 
-from catalog.pricing import MAX_UNIT_PRICE
 from catalog.supply import selectors, services
-from catalog.supply.inputs import MAX_INTAKE_KG
+from catalog.supply.inputs import MAX_INTAKE_KG, MAX_PRICE_PER_KG
 from catalog.supply.models import Intake
 from market.core.errors import PermissionDenied
 from tests.supply.conftest import record
@@ -106,17 +105,17 @@ def test_a_grade_written_otherwise_replaces_its_price_through_the_api(api, world
 
 def test_prices_and_weights_past_any_real_intake_are_refused_by_the_api_and_the_page(world):
     """A price per kg or an intake's weight once took up to 999 billion (or 10^11 kg): a statement summed to
-    about 10^21 đồng. Per-kg prices stop at the catalogue's MAX_UNIT_PRICE, an intake at MAX_INTAKE_KG."""
+    about 10^21 đồng. Per-kg prices stop at MAX_PRICE_PER_KG, an intake at MAX_INTAKE_KG."""
     client = Client(headers={"Accept-Language": "en"})
     client.force_login(world.owner.user)
-    over_price = {"category": world.rice.pk, "grade": "Loại 3", "price_per_kg": MAX_UNIT_PRICE + 1}
+    over_price = {"category": world.rice.pk, "grade": "Loại 3", "price_per_kg": MAX_PRICE_PER_KG + 1}
     prices = f"/api/v1/supply/seasons/{world.season.pk}/prices/"
     response = client.post(prices, over_price, content_type="application/json")
     assert response.status_code == 400
-    assert "at most 10,000,000,000" in response.json()["error"]["fields"]["price_per_kg"][0]
+    assert "at most 1,000,000,000" in response.json()["error"]["fields"]["price_per_kg"][0]
     intake = {
         "household": world.households[0].pk, "plot": world.plots[0].pk, "received_on": world.harvest.isoformat(),
-        "weight_kg": "1000", "unit_price": MAX_UNIT_PRICE + 1,
+        "weight_kg": "1000", "unit_price": MAX_PRICE_PER_KG + 1,
     }  # fmt: skip
     response = client.post("/api/v1/supply/intakes/", intake, content_type="application/json")
     assert response.status_code == 400
@@ -127,25 +126,25 @@ def test_prices_and_weights_past_any_real_intake_are_refused_by_the_api_and_the_
 
     # On the page, typed as people type it: the error next to the field and the value kept.
     page = client.post(f"/supply/seasons/{world.season.pk}/", {
-        "price-category": world.rice.pk, "price-grade": "Loại 3", "price-price_per_kg": "10.000.000.001",
+        "price-category": world.rice.pk, "price-grade": "Loại 3", "price-price_per_kg": "1.000.000.001",
     })  # fmt: skip
     assert page.status_code == 400
     html = page.content.decode()
-    assert 'value="10.000.000.001"' in html
-    assert "10.000.000.000" in html.split('id="id_price-price_per_kg_error"')[1][:300]
+    assert 'value="1.000.000.001"' in html
+    assert "1.000.000.000" in html.split('id="id_price-price_per_kg_error"')[1][:300]
     assert not world.season.prices.filter(grade="Loại 3").exists()
     assert not Intake.objects.exists()
 
 
 def test_the_largest_legal_intake_at_the_largest_legal_price_is_owed_exactly(world):
-    """The bound of one statement line (MAX_INTAKE_KG × MAX_UNIT_PRICE = 10^16 đồng) fits a 64-bit integer; the
+    """The bound of one statement line (MAX_INTAKE_KG × MAX_PRICE_PER_KG = 10^15 đồng) fits a 64-bit integer; the
     statement adds lines up in Python's exact integers, and the API answers the sum exactly."""
-    record(world, 0, str(MAX_INTAKE_KG), unit_price=MAX_UNIT_PRICE)
-    record(world, 0, str(MAX_INTAKE_KG), unit_price=MAX_UNIT_PRICE)
+    record(world, 0, str(MAX_INTAKE_KG), unit_price=MAX_PRICE_PER_KG)
+    record(world, 0, str(MAX_INTAKE_KG), unit_price=MAX_PRICE_PER_KG)
     statement = selectors.season_statement(actor=world.owner, season_id=world.season.pk)
-    assert statement.total_amount == 2 * 10**16
+    assert statement.total_amount == 2 * 10**15
     client = Client()
     client.force_login(world.owner.user)
     body = client.get(f"/api/v1/supply/seasons/{world.season.pk}/statement/").json()
-    assert body["total_amount"] == 2 * 10**16
+    assert body["total_amount"] == 2 * 10**15
     assert Decimal(body["rows"][0]["kg"]) == 2 * MAX_INTAKE_KG
