@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from datetime import timedelta
 
 import openpyxl
@@ -23,6 +22,7 @@ from market.organisations.models import ApiScope, Role
 from tests.catalog.factories import actor_for
 from tests.exports.conftest import FORMULA
 from tests.factories import member
+from tests.forms import once_key
 
 pytestmark = pytest.mark.django_db
 
@@ -156,7 +156,7 @@ def test_the_form_sent_twice_makes_one_job_and_both_answers_lead_to_it(settings,
     client = Client()
     client.force_login(buying.user)
     page = client.get("/exports/").content.decode()
-    key = re.search(r'name="once_key" value="([\w-]+)"', page)[1]
+    key = once_key(page)
     day = timezone.localdate().strftime("%d/%m/%Y")
     form = {"kind": "orders", "date_from": day, "date_to": day, "language": "vi", "once_key": key}
 

@@ -20,6 +20,7 @@ from frontend.views.fairs.report import bars
 from market.organisations.models import OrganisationKind, Role, User, VerificationStatus
 from tests.factories import OrganisationFactory, member
 from tests.fairs.factories import apply, assign, booth, make_fair, make_programme, publish, staff_actor
+from tests.forms import once_key
 
 pytestmark = pytest.mark.django_db
 
@@ -289,7 +290,7 @@ def test_applying_typed_the_vietnamese_way(alliance, cooperative, coop_vi):
     a02, a03 = (str(booth(fair, code).pk) for code in ("A-02", "A-03"))
     client = client_for(coop_vi)
     url = reverse("frontend:fair-apply", args=[fair.slug])
-    key = re.search(r'name="once_key" value="([\w-]+)"', client.get(url).content.decode()).group(1)
+    key = once_key(client.get(url).content.decode())
     response = client.post(
         url,
         {

@@ -37,6 +37,7 @@ from tests.fairs.factories import (
     publish,
     staff_actor,
 )
+from tests.forms import once_key
 from tests.matrix import shown_actions_in
 
 pytestmark = pytest.mark.django_db
@@ -202,7 +203,7 @@ def test_a_decline_never_offered_goes_back_with_the_reason(meeting):
 # --- applying, sent twice ----------------------------------------------------------------------------
 def _apply_key(client: Client, fair: Fair) -> str:
     page = client.get(reverse("frontend:fair-apply", args=[fair.slug])).content.decode()
-    return re.search(r'name="once_key" value="([\w-]+)"', page).group(1)
+    return once_key(page)
 
 
 def test_the_application_form_sent_twice_answers_the_second_send_with_the_first_application(alliance, cooperative):
@@ -271,7 +272,7 @@ def test_the_matching_registration_sent_twice_registers_once_without_an_error(al
     buyer = OrganisationFactory(kind=OrganisationKind.BUYER, name="Sài Gòn Xanh Foods")
     client = client_for(member(buyer, Role.OWNER, language="vi"))
     page = client.get(reverse("frontend:fair-matching", args=[fair.slug])).content.decode()
-    key = re.search(r'name="once_key" value="([\w-]+)"', page).group(1)
+    key = once_key(page)
     form = {"interests": "Nước mắm, khô cá lóc", "once_key": key}
     url = reverse("frontend:fair-matching-register", args=[fair.slug])
 
@@ -290,7 +291,7 @@ def test_a_meeting_request_sent_twice_books_one_meeting_and_answers_both_with_su
     page = client.get(reverse("frontend:fair-matching", args=[fair.slug])).content.decode()
     url = reverse("frontend:fair-meeting-request", args=[fair.slug, exhibitor.pk])
     card_form = re.search(rf'<form method="post" action="{url}".*?</form>', page, re.S).group(0)
-    key = re.search(r'name="once_key" value="([\w-]+)"', card_form).group(1)
+    key = once_key(card_form)
     prefix = f"m{exhibitor.pk}"
     form = {
         f"{prefix}-exhibitor": exhibitor.pk,

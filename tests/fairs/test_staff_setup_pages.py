@@ -20,6 +20,7 @@ from market.core.inputs import InputMode, read_input
 from market.organisations.models import Role
 from tests.factories import member
 from tests.fairs.factories import apply, make_fair, make_programme, staff_actor
+from tests.forms import once_key
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +34,7 @@ def _client(user) -> Client:
 def _new_fair_key(client: Client) -> str:
     """The one-time key the new-fair form was rendered with (a fair is created once per key)."""
     page = client.get(reverse("frontend:fair-new")).content.decode()
-    return re.search(r'name="once_key" value="([\w-]+)"', page).group(1)
+    return once_key(page)
 
 
 def test_staff_create_a_fair_as_a_draft(alliance, staff_user):
@@ -142,7 +143,7 @@ def test_staff_set_up_a_subsidy_programme_on_its_page(alliance, staff_user, coop
     client = _client(staff_user)
     page = client.get(reverse("frontend:fair-programmes"))
     assert page.status_code == 200
-    key = re.search(r'name="once_key" value="([\w-]+)"', page.content.decode()).group(1)
+    key = once_key(page.content.decode())
     response = client.post(reverse("frontend:fair-programmes"), {**PROGRAMME_FORM, "once_key": key})
     assert response.status_code == 302, response.content.decode()[:3000]
     # The same form sent again (a double click): one programme, one budget, and the page says so.

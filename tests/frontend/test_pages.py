@@ -1,12 +1,11 @@
 """Pages through Django's test client: access, language, forms that keep what was typed."""
 
-import re
-
 import pytest
 from django.test import Client, override_settings
 
 from market.organisations.models import Organisation, User, VerificationStatus
 from tests.factories import TEST_PASSWORD
+from tests.forms import once_key
 
 pytestmark = pytest.mark.django_db
 
@@ -142,7 +141,7 @@ def test_owner_edits_profile_and_bank(coop_owner, cooperative):
 
 def test_members_page_invites(coop_owner):
     client = logged_in(coop_owner)
-    key = re.search(r'name="once_key" value="([\w-]+)"', client.get("/organisation/members/").content.decode()).group(1)
+    key = once_key(client.get("/organisation/members/").content.decode())
     form = {"email": "moi@test.example", "role": "staff", "once_key": key}
     response = client.post("/organisation/members/", form, follow=True)
     assert "/invitations/" in response.content.decode()

@@ -18,6 +18,7 @@ from market.integrations.retention import webhook_log_prune
 from market.organisations.models import Role
 from tests.catalog.factories import actor_for
 from tests.factories import member
+from tests.forms import once_key
 from tests.integrations.conftest import Receiver
 from tests.matrix import shown_actions_in
 
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.django_db
 
 def page_key(client) -> str:
     """The one-time key the endpoint form is rendered with."""
-    return re.search(r'name="once_key" value="([\w-]+)"', client.get("/organisation/webhooks/").content.decode())[1]
+    return once_key(client.get("/organisation/webhooks/").content.decode())
 
 
 @pytest.fixture
@@ -299,7 +300,7 @@ def test_rotating_the_secret_sent_twice_rotates_once_and_keeps_the_old_secret_in
     )
     page = client.get(f"/organisation/webhooks/{endpoint.pk}/").content.decode()
     rotate_form = re.search(r'action="/organisation/webhooks/\d+/rotate/".*?</form>', page, re.S)[0]
-    body = {"grace_hours": "24", "once_key": re.search(r'name="once_key" value="([\w-]+)"', rotate_form)[1]}
+    body = {"grace_hours": "24", "once_key": once_key(rotate_form)}
 
     first = client.post(f"/organisation/webhooks/{endpoint.pk}/rotate/", body)
     second = client.post(f"/organisation/webhooks/{endpoint.pk}/rotate/", body)

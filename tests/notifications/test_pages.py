@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from django.db import transaction
 from django.test import Client
@@ -14,6 +12,7 @@ from market.notifications.registry import registered_kinds
 from market.notifications.services import notify
 from market.organisations.models import Role
 from tests.factories import OrganisationFactory, member
+from tests.forms import once_key
 
 pytestmark = pytest.mark.django_db
 
@@ -229,7 +228,7 @@ def test_staff_preview_every_kind_in_both_languages(staff_user, language):
 
 def test_the_invitation_message_says_it_is_emailed(coop_owner):
     client = logged_in(coop_owner)
-    key = re.search(r'name="once_key" value="([\w-]+)"', client.get("/organisation/members/").content.decode()).group(1)
+    key = once_key(client.get("/organisation/members/").content.decode())
     response = client.post(
         "/organisation/members/", {"email": "moi@test.example", "role": "staff", "once_key": key}, follow=True
     )

@@ -29,6 +29,7 @@ from market.organisations.models import ApiScope, ApiToken, Organisation, Role, 
 from market.organisations.permissions import Actor
 from market.organisations.policies import ApiTokenAction, api_token_actions
 from tests.factories import member
+from tests.forms import once_key
 from tests.matrix import accepted, shown_actions_in
 
 pytestmark = pytest.mark.django_db
@@ -376,7 +377,7 @@ def test_page_refuses_a_token_without_scopes_in_vietnamese(client, owner):
 
 def page_key(client) -> str:
     """The one-time key the new-token form is rendered with."""
-    return re.search(r'name="once_key" value="([\w-]+)"', client.get("/organisation/tokens/").content.decode())[1]
+    return once_key(client.get("/organisation/tokens/").content.decode())
 
 
 def test_the_new_token_form_sent_twice_makes_one_token_and_says_where_its_secret_went(client, owner):
@@ -394,7 +395,7 @@ def test_the_new_token_form_sent_twice_makes_one_token_and_says_where_its_secret
 def rotate_key(client, token: ApiToken) -> str:
     """The one-time key the rotation form is rendered with."""
     page = client.get(f"/organisation/tokens/{token.pk}/rotate/").content.decode()
-    return re.search(r'name="once_key" value="([\w-]+)"', page)[1]
+    return once_key(page)
 
 
 def test_a_rotation_sent_twice_says_the_first_click_rotated_it_and_offers_to_rotate_again(client, owner, buyer):

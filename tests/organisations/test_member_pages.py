@@ -13,6 +13,7 @@ from market.organisations.models import Invitation, Membership, Role, User
 from market.organisations.notifications import INVITATION
 from market.organisations.permissions import Actor
 from tests.factories import member
+from tests.forms import once_key
 
 pytestmark = pytest.mark.django_db
 
@@ -37,9 +38,7 @@ def membership_of(user: User) -> Membership:
 
 
 def form_key(client: Client, path: str) -> str:
-    match = re.search(r'name="once_key" value="([\w-]+)"', client.get(path).content.decode())
-    assert match, "the form carries no one-time key"
-    return match.group(1)
+    return once_key(client.get(path).content.decode())
 
 
 def test_an_invitation_sent_twice_makes_one_whose_emailed_link_keeps_working(coop_owner):

@@ -3,7 +3,6 @@ its service claims (`market.core.once`); a resent form answers with what the fir
 
 from __future__ import annotations
 
-import re
 import threading
 from datetime import timedelta
 from typing import Any
@@ -22,14 +21,13 @@ from market.payments import services
 from market.payments.models import Refund, RefundState, Settlement, SettlementState
 from market.payments.policy import PAYMENT_POLICY, SETTLEMENT_POLICY, PaymentAction, SettlementAction
 from tests.factories import member
+from tests.forms import ONCE_KEY
 from tests.payments.fixtures import WRITES, card_token
 from tests.payments.test_settlements import card_payment
 
-KEY = re.compile(r'name="once_key" value="([A-Za-z0-9_-]+)"')
-
 
 def rendered_keys(response) -> list[str]:
-    return KEY.findall(response.content.decode())
+    return ONCE_KEY.findall(response.content.decode())
 
 
 def stripe_refunds() -> list[str]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +19,7 @@ from market.payments.models import (
 )
 from market.payments.policy import DISCREPANCY_POLICY, TRANSFER_POLICY, DiscrepancyAction, TransferAction
 from tests.factories import member
+from tests.forms import once_key
 
 pytestmark = pytest.mark.django_db
 
@@ -99,7 +98,7 @@ def test_queue_item_apply_through_the_page(client, make_invoice, staff):
     )  # fmt: skip
     login(client, staff)
     page = client.get(reverse("frontend:staff-queue-item", args=[tx.pk])).content.decode()
-    key = re.search(r'name="once_key" value="([\w-]+)"', page).group(1)
+    key = once_key(page)
     url = reverse("frontend:staff-queue-apply", args=[tx.pk])
     bad = client.post(url, {"apply-reference": payable.reference, "apply-note": "", "once_key": key})
     assert bad.status_code == 400
