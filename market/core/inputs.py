@@ -20,6 +20,7 @@ from decimal import Decimal
 from enum import Enum, StrEnum
 from typing import Any
 
+from django.core.validators import BaseValidator
 from django.http import QueryDict
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
@@ -342,8 +343,13 @@ def flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     return {prefix or "non_field_errors": [str(item) for item in items if item]}
 
 
-# A limit written as people write numbers, in the language active when the message is shown.
-_shown_limit = lazy(parsing.format_decimal, str)
+def _say_limit(template: StrOrPromise, limits: Mapping[str, Any]) -> str:
+    shown = {name: parsing.format_decimal(v) if isinstance(v, int) else v for name, v in limits.items()}
+    return str(template).format(**shown)
+
+
+# Said in the language active when the message is shown, like `at_most_characters`.
+_limit_message = lazy(_say_limit, str)
 
 
 def _show_limits(field: serializers.Field) -> None:
@@ -351,10 +357,11 @@ def _show_limits(field: serializers.Field) -> None:
     people write it ("2.000" in vi): DRF formats the bare integer into them. Each bound schema has its own copies of
     its fields, so rewriting their validators' messages touches no other request."""
     for validator in field.validators:
-        message = getattr(validator, "message", None)
+        if not isinstance(validator, BaseValidator):  # the limits are Django's Max/Min Length/Value validators
+            continue
+        message: Any = validator.message
         if isinstance(message, lazy_format) and message.format_string is not None:
-            shown = {name: _shown_limit(v) if isinstance(v, int) else v for name, v in message.kwargs.items()}
-            validator.message = lazy_format(message.format_string, *message.args, **shown)
+            validator.message = _limit_message(message.format_string, message.kwargs)
     child = getattr(field, "child", None)
     if isinstance(child, serializers.Field):
         _show_limits(child)
