@@ -80,7 +80,7 @@ def validate_tiers(
     if not tiers:
         raise ValidationFailed(fields={field: [_("Give at least one price: from the minimum order, per unit.")]})
     if len(tiers) > MAX_TIERS:
-        raise ValidationFailed(fields={field: [_("At most %(n)s price tiers.") % {"n": MAX_TIERS}]})
+        raise ValidationFailed(fields={field: [_("At most %(n)s price tiers.") % {"n": format_decimal(MAX_TIERS)}]})
     for tier in tiers:
         if tier.min_quantity <= 0:
             problems.append(_("A tier must start above zero."))

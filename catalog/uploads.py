@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from market.core.errors import ValidationFailed
+from market.core.parsing import format_decimal
 
 
 @contextmanager
@@ -69,7 +70,8 @@ def process_product_image(upload: IO[bytes], *, field: str = "image") -> Process
         upload,
         MAX_IMAGE_BYTES,
         field,
-        _("The photo is larger than %(mb)s MB; send a smaller one.") % {"mb": MAX_IMAGE_BYTES // (1024 * 1024)},
+        _("The photo is larger than %(mb)s MB; send a smaller one.")
+        % {"mb": format_decimal(MAX_IMAGE_BYTES // (1024 * 1024))},
     )
     kind = filetype.guess(data)
     if kind is None or kind.mime not in IMAGE_TYPES:
@@ -94,7 +96,7 @@ def process_product_image(upload: IO[bytes], *, field: str = "image") -> Process
         message = _("This photo could not be read; it may be damaged.")
         raise ValidationFailed(message, fields={field: [message]}) from None
     if min(width, height) < MIN_IMAGE_SIDE:
-        message = _("The photo is too small: at least %(px)s × %(px)s pixels.") % {"px": MIN_IMAGE_SIDE}
+        message = _("The photo is too small: at least %(px)s × %(px)s pixels.") % {"px": format_decimal(MIN_IMAGE_SIDE)}
         raise ValidationFailed(message, fields={field: [message]})
 
     picture = ImageOps.exif_transpose(picture)
@@ -118,7 +120,7 @@ def process_product_image(upload: IO[bytes], *, field: str = "image") -> Process
 
 def _too_many_pixels(field: str) -> ValidationFailed:
     message = _("The photo has too many pixels (at most %(mp)s megapixels); send a smaller one.") % {
-        "mp": MAX_IMAGE_PIXELS // 1_000_000
+        "mp": format_decimal(MAX_IMAGE_PIXELS // 1_000_000)
     }
     return ValidationFailed(message, fields={field: [message]})
 
@@ -140,7 +142,8 @@ def process_certificate_scan(upload: IO[bytes], *, field: str = "scan") -> Proce
         upload,
         MAX_SCAN_BYTES,
         field,
-        _("The scan is larger than %(mb)s MB; send a smaller one.") % {"mb": MAX_SCAN_BYTES // (1024 * 1024)},
+        _("The scan is larger than %(mb)s MB; send a smaller one.")
+        % {"mb": format_decimal(MAX_SCAN_BYTES // (1024 * 1024))},
     )
     kind = filetype.guess(data)
     if kind is None or kind.mime not in SCAN_TYPES:

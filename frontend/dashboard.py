@@ -29,6 +29,7 @@ from fairs import selectors as fairs
 from frontend.charts import Chart, bar_chart_svg, ranking_svg, summary
 from linkage import selectors as linkage
 from linkage.models import ContractStatus
+from market.core.parsing import format_decimal
 from market.organisations import selectors as organisations
 from market.organisations.permissions import Actor
 from market.payments import selectors as payments
@@ -182,7 +183,7 @@ def staff_dashboard(actor: Actor) -> dict[str, Any]:
             MEMBER_LABELS[row.kind],
             row.total,
             members_url,
-            note=_("%(count)s verified") % {"count": row.verified},
+            note=_("%(count)s verified") % {"count": format_decimal(row.verified)},
         )
         for row in organisations.member_counts(actor=actor)
     ]

@@ -247,7 +247,8 @@ def _about(product: Product, w: dict[str, str]) -> str:
     facts = []
     for name, word in _FACTS:
         value = getattr(product, name)
-        facts.append(f"      <dt>{w[word]}</dt><dd>{_value(value)}</dd>\n" if value else "      \n")
+        shown = qty(value) if isinstance(value, int) else value  # shelf life: "3.650" days
+        facts.append(f"      <dt>{w[word]}</dt><dd>{_value(shown)}</dd>\n" if value else "      \n")
     gtin = f"<dt>GTIN</dt><dd>{_value(product.gtin)}</dd>" if product.gtin else ""
     return (
         '  <section class="card" aria-labelledby="about-title">\n'

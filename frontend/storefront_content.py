@@ -185,20 +185,20 @@ def _figure(name: str, label: str, shown: str, note: str, not_enough: str) -> st
 
 def _record(content: StorefrontContent, w: dict[str, str]) -> str:
     record, least = content.record, content.min_samples
-    n = value_html(least)
+    n = qty(least)
     percent = record.on_time_percent
     orders = ngettext("median of %(n)s order", "median of %(n)s orders", record.orders_answered)
     requests = ngettext("median of %(n)s request", "median of %(n)s requests", record.rfqs_answered)
     on_time = _("%(on_time)s of %(due)s orders by the agreed date") % {
-        "on_time": value_html(record.deliveries_on_time),
-        "due": value_html(record.deliveries_due),
+        "on_time": qty(record.deliveries_on_time),
+        "due": qty(record.deliveries_due),
     }
     figures = (
         _figure(
             "order-response",
             w["Confirms orders in"],
             value_html(content.order_response) if content.order_response else "",
-            orders % {"n": value_html(record.orders_answered)},
+            orders % {"n": qty(record.orders_answered)},
             ngettext(
                 "Not enough data yet: shown from %(n)s confirmed order.",
                 "Not enough data yet: shown from %(n)s confirmed orders.",
@@ -210,7 +210,7 @@ def _record(content: StorefrontContent, w: dict[str, str]) -> str:
             "quote-response",
             w["Answers requests for quotation in"],
             value_html(content.quote_response) if content.quote_response else "",
-            requests % {"n": value_html(record.rfqs_answered)},
+            requests % {"n": qty(record.rfqs_answered)},
             ngettext(
                 "Not enough data yet: shown from %(n)s quote.", "Not enough data yet: shown from %(n)s quotes.", least
             )
@@ -289,7 +289,7 @@ def _products(content: StorefrontContent, s: _Setting) -> str:
             pager = (
                 f'\n    <nav class="pager" aria-label="{w["Pages of products"]}">\n'
                 f"      {previous}\n"
-                f'      <span class="muted">{_("Page %(n)s") % {"n": value_html(page.number)}}</span>\n'
+                f'      <span class="muted">{_("Page %(n)s") % {"n": qty(page.number)}}</span>\n'
                 f"      {following}\n"
                 "    </nav>\n    "
             )
@@ -332,7 +332,7 @@ def _areas(supply: PublicSupply, organisation: Organisation, w: dict[str, str]) 
 def _area(row: Any, w: dict[str, str]) -> str:
     area = row.area
     plots = ngettext("%(n)s plot, %(ha)s ha", "%(n)s plots, %(ha)s ha", row.plots) % {
-        "n": value_html(row.plots),
+        "n": qty(row.plots),
         "ha": value_html(qty(row.hectares)),
     }
     code = f" · {w['planting-area code']} {value_html(area.planting_area_code)}" if area.planting_area_code else ""

@@ -25,7 +25,7 @@ from catalog.permissions import CATALOG_IMPORT, PRODUCTS_PUBLISH
 from catalog.selectors.categories import vat_categories
 from catalog.services.products import product_check, product_create, product_publish_many, product_update
 from market.core.errors import Conflict, NotFound, ValidationFailed
-from market.core.inputs import InputMode, flatten_errors
+from market.core.inputs import InputMode, bind_input, flatten_errors
 from market.core.parsing import format_decimal
 from market.core.services import audit_record
 from market.organisations.permissions import Actor
@@ -209,10 +209,12 @@ class _Reader:
                 _("%(column)s: give the VAT category (%(known)s), or choose one for every row on the import page.")
                 % {"column": self.column("vat_category"), "known": known}
             )
-        bound = ProductInput(
-            data=data,
+        bound = bind_input(
+            ProductInput,
+            data,
+            mode=InputMode.FORM,
             partial=existing is not None,
-            context={"input_mode": InputMode.FORM, "unit": existing.unit if existing else None},
+            context={"unit": existing.unit if existing else None},
         )
         if not bound.is_valid():
             errors = flatten_errors(bound.errors)

@@ -32,6 +32,7 @@ from catalog.policy import LOT_POLICY, PRODUCT_POLICY, LotAction, ProductAction
 from catalog.selectors.browse import for_sale
 from catalog.services.common import hide_from_strangers, raise_if
 from market.core.errors import Conflict, NotFound, ValidationFailed
+from market.core.parsing import format_decimal
 from market.core.quantity import WHOLE_UNITS, Unit
 from market.core.services import AuditEntry, audit_record, audit_records
 from market.organisations import validators
@@ -281,7 +282,7 @@ def trace_event_record(
         column = TraceEvent._meta.get_field(name)
         limit = column.max_length if isinstance(column, models.CharField) and column.max_length else len(text)
         if len(text) > limit:
-            errors.setdefault(name, []).append(_("Write at most %(n)s characters.") % {"n": limit})
+            errors.setdefault(name, []).append(_("Write at most %(n)s characters.") % {"n": format_decimal(limit)})
     if quantity is not None and quantity <= 0:
         errors["quantity"] = [_("Enter a quantity above zero.")]
     if unit and unit not in Unit.values:

@@ -26,6 +26,7 @@ from catalog.policy import PRODUCT_POLICY, PRODUCT_TRANSITIONS, ProductAction, h
 from catalog.services.common import hide_from_strangers, merge_errors, raise_if
 from catalog.services.search_rows import search_rows_sync
 from market.core.errors import ApplicationError, Conflict, NotFound, ValidationFailed
+from market.core.parsing import format_decimal
 from market.core.quantity import price_per_base_unit
 from market.core.services import audit_record
 from market.core.text import nfc
@@ -384,7 +385,9 @@ def product_image_add(*, actor: Actor, product_id: int, upload: IO[bytes], alt_t
     PRODUCT_POLICY.authorize(actor=actor, obj=product, action=ProductAction.EDIT)
     count = product.images.count()
     if count >= MAX_IMAGES:
-        raise ValidationFailed(fields={"image": [_("At most %(n)s photos per product.") % {"n": MAX_IMAGES}]})
+        raise ValidationFailed(
+            fields={"image": [_("At most %(n)s photos per product.") % {"n": format_decimal(MAX_IMAGES)}]}
+        )
     processed = uploads.process_product_image(upload)
     image = ProductImage(
         product=product,

@@ -23,6 +23,7 @@ from fairs.services.common import fair_for
 from market.core.errors import Conflict, NotFound
 from market.core.locking import bounded_lock_wait
 from market.core.once import Once, Reuse, once
+from market.core.parsing import format_decimal
 from market.core.services import audit_record
 from market.organisations.models import Organisation
 from market.organisations.permissions import Actor
@@ -88,7 +89,9 @@ def badge_issue_person(*, actor: Actor, fair_id: int, name: str) -> Badge:
     if named.filter(holder_name__iexact=name).exists():
         raise Conflict(_("%(name)s already has a badge.") % {"name": name}, code="badge_exists")
     if named.count() >= MAX_PERSON_BADGES:
-        raise Conflict(_("At most %(count)s people per organisation have badges.") % {"count": MAX_PERSON_BADGES})
+        raise Conflict(
+            _("At most %(count)s people per organisation have badges.") % {"count": format_decimal(MAX_PERSON_BADGES)}
+        )
     badge = _badge_create(fair=fair, kind=party.kind, organisation=party.organisation, holder_name=name)
     audit_record(actor=actor, action="fairs.badge_issued", target=badge, data={"name": name})
     return badge

@@ -29,6 +29,7 @@ from fairs.models import REFUSED_SCAN_OUTCOMES, Badge, CheckinDevice, CheckinSca
 from fairs.policy import FairAction
 from fairs.services.common import authorize_fair, fair_for
 from market.core.errors import Conflict, NotFound
+from market.core.parsing import format_decimal
 from market.core.services import audit_record
 from market.organisations.permissions import Actor
 
@@ -81,7 +82,7 @@ def checkin_sync(
     fair = fair_for(actor, fair_id)
     authorize_fair(actor, fair, FairAction.CHECK_IN)
     if len(scans) > MAX_BATCH:
-        raise Conflict(_("Send at most %(count)s scans at a time.") % {"count": MAX_BATCH})
+        raise Conflict(_("Send at most %(count)s scans at a time.") % {"count": format_decimal(MAX_BATCH)})
     device = _device_seen(fair=fair, actor=actor, device_id=device_id, label=label, pending=pending, synced=bool(scans))
     results = [
         _scan_record(actor=actor, fair=fair, device=device, record=record)

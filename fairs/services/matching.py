@@ -45,7 +45,7 @@ from fairs.services.checkin import checkin_badge, checkin_scan_once
 from fairs.services.common import authorize_fair, fair_for
 from market.core.errors import Conflict, NotFound, ValidationFailed
 from market.core.once import Once, Reuse, once
-from market.core.parsing import format_date
+from market.core.parsing import format_date, format_decimal
 from market.core.services import audit_record
 from market.integrations.registry import emit_event
 from market.notifications.services import notify
@@ -479,16 +479,16 @@ def _slot_errors(fair: Fair, day: date, first: time, count: int, minutes: int) -
         return {
             "count": [
                 _(
-                    "%(count)d meetings of %(minutes)d minutes from %(first)s would end at %(end)s, after the fair "
-                    "closes at %(closes)s: ask for at most %(fit)d."
+                    "%(count)s meetings of %(minutes)s minutes from %(first)s would end at %(end)s, after the fair "
+                    "closes at %(closes)s: ask for at most %(fit)s."
                 )
                 % {
-                    "count": count,
-                    "minutes": minutes,
+                    "count": format_decimal(count),
+                    "minutes": format_decimal(minutes),
                     "first": _hhmm(first),
                     "end": _hhmm(end) if end.date() == day else f"{_hhmm(end)} {format_date(end.date())}",
                     "closes": _hhmm(closes),
-                    "fit": fit,
+                    "fit": format_decimal(fit),
                 }
             ]
         }

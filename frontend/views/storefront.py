@@ -39,6 +39,7 @@ from frontend.written import day_html, path_around, value_html
 from market.core import inputs as core_inputs
 from market.core import read_ahead
 from market.core.conditional import deploy_version
+from market.core.parsing import format_decimal
 from market.organisations import selectors as organisations
 from market.organisations.http import ActorRequest
 from market.organisations.models import Organisation
@@ -62,12 +63,12 @@ def duration_text(value: timedelta | None) -> str:
     hours = value.total_seconds() / 3600
     if hours < 1:
         minutes = max(1, round(value.total_seconds() / 60))
-        return ngettext("%(n)s minute", "%(n)s minutes", minutes) % {"n": minutes}
+        return ngettext("%(n)s minute", "%(n)s minutes", minutes) % {"n": format_decimal(minutes)}
     if hours < 48:
         whole = round(hours)
-        return ngettext("%(n)s hour", "%(n)s hours", whole) % {"n": whole}
+        return ngettext("%(n)s hour", "%(n)s hours", whole) % {"n": format_decimal(whole)}
     days = round(hours / 24)
-    return ngettext("%(n)s day", "%(n)s days", days) % {"n": days}
+    return ngettext("%(n)s day", "%(n)s days", days) % {"n": format_decimal(days)}
 
 
 def organisation_ld(organisation: Organisation, url: str, certificates: list[Certificate]) -> SafeString:

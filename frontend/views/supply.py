@@ -180,7 +180,7 @@ def area_plan_season(request: MemberRequest, area_id: int) -> HttpResponse:
         except ApplicationError as error:
             form.add_service_errors(error)
         else:
-            messages.success(request, _("%(n)s plots planned in the season.") % {"n": count})
+            messages.success(request, _("%(n)s plots planned in the season.") % {"n": format_decimal(count)})
             return redirect("frontend:supply-area", area_id=area.pk)
     return _area_page(request, area, plan=form, status=400)
 
@@ -198,7 +198,7 @@ def area_import_outlines(request: MemberRequest, area_id: int) -> HttpResponse:
         for message in [error.message, *(m for ms in error.fields.values() for m in ms)]:
             messages.error(request, message)
     else:
-        messages.success(request, _("Outlines imported for %(n)s plots.") % {"n": len(plots)})
+        messages.success(request, _("Outlines imported for %(n)s plots.") % {"n": format_decimal(len(plots))})
     return redirect("frontend:supply-area", area_id=area.pk)
 
 
@@ -704,7 +704,7 @@ def intakes(request: MemberRequest) -> HttpResponse:
                 messages.success(
                     request,
                     _("Lot %(code)s now holds %(n)s intakes. Check it, then publish it.")
-                    % {"code": lot.code, "n": lot.intakes.count()},
+                    % {"code": lot.code, "n": format_decimal(lot.intakes.count())},
                 )
                 return redirect("frontend:my-lot", lot_id=lot.pk)
     rows = list(selectors.intake_list_for(actor=actor, **query)[:300])

@@ -20,6 +20,7 @@ from decimal import Decimal
 from enum import Enum, StrEnum
 from typing import Any
 
+from django.core.validators import BaseValidator
 from django.http import QueryDict
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
@@ -27,6 +28,7 @@ from django.utils.translation import gettext_lazy
 from django_stubs_ext import StrOrPromise
 from rest_framework import serializers
 from rest_framework.request import Request
+from rest_framework.utils.formatting import lazy_format
 
 from market.core import parsing
 from market.core.errors import ValidationFailed
@@ -341,6 +343,47 @@ def flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     return {prefix or "non_field_errors": [str(item) for item in items if item]}
 
 
+def _say_limit(template: StrOrPromise, limits: Mapping[str, Any]) -> str:
+    shown = {name: parsing.format_decimal(v) if isinstance(v, int) else v for name, v in limits.items()}
+    return str(template).format(**shown)
+
+
+# Said in the language active when the message is shown, like `at_most_characters`.
+_limit_message = lazy(_say_limit, str)
+
+
+def _show_limits(field: serializers.Field) -> None:
+    """DRF's own limit messages ("Ensure this field has no more than {max_length} elements.") with the limit as
+    people write it ("2.000" in vi): DRF formats the bare integer into them. Each bound schema has its own copies of
+    its fields, so rewriting their validators' messages touches no other request."""
+    for validator in field.validators:
+        if not isinstance(validator, BaseValidator):  # the limits are Django's Max/Min Length/Value validators
+            continue
+        message: Any = validator.message
+        if isinstance(message, lazy_format) and message.format_string is not None:
+            validator.message = _limit_message(message.format_string, message.kwargs)
+    child = getattr(field, "child", None)
+    if isinstance(child, serializers.Field):
+        _show_limits(child)
+    if isinstance(field, serializers.Serializer):
+        for nested in field.fields.values():
+            _show_limits(nested)
+
+
+def bind_input(
+    schema: type[serializers.Serializer],
+    data: Any,
+    *,
+    mode: InputMode,
+    context: Mapping[str, Any] | None = None,
+    partial: bool = False,
+) -> serializers.Serializer:
+    """The schema bound to `data`, read in `mode`, its messages ready for people; `read_input` for most callers."""
+    bound = schema(data=data, context={**(context or {}), "input_mode": mode}, partial=partial)
+    _show_limits(bound)
+    return bound
+
+
 def read_input(
     schema: type[serializers.Serializer],
     data: Any,
@@ -350,7 +393,7 @@ def read_input(
     partial: bool = False,
 ) -> dict[str, Any]:
     """The command's typed values, or `ValidationFailed` with every field's message."""
-    bound = schema(data=data, context={**(context or {}), "input_mode": mode}, partial=partial)
+    bound = bind_input(schema, data, mode=mode, context=context, partial=partial)
     if not bound.is_valid():
         raise ValidationFailed(fields=flatten_errors(bound.errors))
     return dict(bound.validated_data)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from rest_framework import parsers
 
 from market.core.errors import ApplicationError
+from market.core.parsing import format_decimal
 
 MAX_JSON_DEPTH = 64
 
@@ -36,7 +37,7 @@ class JSONTooDeep(ApplicationError, ValueError):
 
     def __init__(self) -> None:
         message = _("The JSON is nested too deeply: at most %(depth)s levels of lists and objects.")
-        super().__init__(message % {"depth": MAX_JSON_DEPTH})
+        super().__init__(message % {"depth": format_decimal(MAX_JSON_DEPTH)})
 
 
 def check_json_depth(data: bytes | str, *, limit: int = MAX_JSON_DEPTH) -> None:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from market.core.errors import NotFound, ValidationFailed
 from market.core.once import Reuse, once
+from market.core.parsing import format_decimal
 from market.core.services import audit_record, deletion_record
 from market.integrations.addresses import validate_endpoint_url
 from market.integrations.config import webhook_settings
@@ -52,8 +53,8 @@ def endpoint_create(
     chosen = _checked_events(events)
     if WebhookEndpoint.objects.filter(organisation_id=organisation_id).count() >= MAX_ENDPOINTS_PER_ORGANISATION:
         raise ValidationFailed(
-            _("An organisation may register at most %(count)d endpoints; remove one first.")
-            % {"count": MAX_ENDPOINTS_PER_ORGANISATION}
+            _("An organisation may register at most %(count)s endpoints; remove one first.")
+            % {"count": format_decimal(MAX_ENDPOINTS_PER_ORGANISATION)}
         )
     secret = new_secret()
     endpoint = WebhookEndpoint.objects.create(
@@ -219,7 +220,7 @@ def endpoint_disable_failing(*, endpoint: WebhookEndpoint, now: datetime) -> Non
     hours = int(webhook_settings().retry_window.total_seconds() // 3600)
     _switch_off(
         endpoint,
-        reason=_("Switched off: no delivery was accepted for %(hours)d hours.") % {"hours": hours},
+        reason=_("Switched off: no delivery was accepted for %(hours)s hours.") % {"hours": format_decimal(hours)},
         now=now,
     )
     audit_record(actor=Actor.system(), action="webhook_endpoint.disabled_failing", target=endpoint)

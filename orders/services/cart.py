@@ -13,6 +13,7 @@ from catalog import pricing
 from catalog.models import HarvestLot, LotStatus, Product
 from catalog.selectors import is_orderable, price_for_quantity
 from market.core.errors import Conflict, NotFound, ValidationFailed
+from market.core.parsing import format_decimal
 from market.core.row_inserts import insert_rows
 from market.core.services import audit_record
 from market.organisations.permissions import Actor
@@ -89,7 +90,9 @@ def cart_line_set(
     product, lot, number = check_line(product_id=product_id, lot_id=lot_id, quantity=wanted)
     if line is None:
         if len(lines) >= MAX_CART_LINES:
-            raise Conflict(_("A cart holds at most %(n)s lines; place an order first.") % {"n": MAX_CART_LINES})
+            raise Conflict(
+                _("A cart holds at most %(n)s lines; place an order first.") % {"n": format_decimal(MAX_CART_LINES)}
+            )
         # The product as `check_line` read it: its cooperative, VAT category and tiers come with it.
         [line] = insert_rows([CartLine(cart=cart, product=product, lot=lot, quantity=number)])
         lines = sorted([*lines, line], key=lambda row: (row.product.cooperative_id, row.pk))

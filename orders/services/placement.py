@@ -39,6 +39,7 @@ from catalog.models import HarvestLot, LotStatus, Product
 from catalog.selectors import is_orderable, price_for_quantity, products_for_order
 from catalog.services import StockTake, lots_stock_take_locked
 from market.core.errors import ApplicationError, Conflict, NotFound, ValidationFailed
+from market.core.parsing import format_decimal
 from market.core.row_inserts import insert_rows
 from market.core.services import audit_batch, audit_record
 from market.core.versions import bumps_batched
@@ -156,7 +157,7 @@ def checkout_place(*, actor: Actor, details: CheckoutDetails, idempotency_key: s
     key = idempotency_key.strip()
     if len(key) > MAX_KEY_LENGTH:
         raise ValidationFailed(
-            fields={"idempotency_key": [_("Write at most %(n)s characters.") % {"n": MAX_KEY_LENGTH}]}
+            fields={"idempotency_key": [_("Write at most %(n)s characters.") % {"n": format_decimal(MAX_KEY_LENGTH)}]}
         )
     digest = request_hash(details)
     buyer_id = actor.organisation_id

@@ -60,3 +60,32 @@ def test_a_bound_of_a_plain_drf_field_is_grouped_too(vietnamese):
     with pytest.raises(ValidationFailed) as caught:
         read_input(CheckinSyncInput, {"device": "may-1", "pending": 2_000_000}, mode=InputMode.JSON)
     assert caught.value.fields["pending"] == ["Nhập nhiều nhất 1.000.000."]
+
+
+# DRF's own limit messages ("{max_length}" elements of a list): the same schema reads the API's JSON and the page's
+# form, so both say the limit grouped, each in its request's language.
+TOO_MANY_INTAKES = list(range(1, 2002))
+
+
+@pytest.mark.django_db
+def test_a_list_limit_of_drf_is_grouped_in_the_api(api, coop_owner):
+    client = api(coop_owner)
+    body = {"intakes": TOO_MANY_INTAKES, "product": 1}
+    vietnamese = client.post("/api/v1/supply/lots/from-intakes/", body, format="json", HTTP_ACCEPT_LANGUAGE="vi")
+    assert vietnamese.status_code == 400
+    assert vietnamese.json()["error"]["fields"]["intakes"] == ["Trường này có tối đa 2.000 phần tử."]
+    english = client.post("/api/v1/supply/lots/from-intakes/", body, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert english.json()["error"]["fields"]["intakes"] == ["Ensure this field has no more than 2,000 elements."]
+
+
+def test_a_list_limit_of_drf_is_grouped_on_the_page(vietnamese):
+    from django.http import QueryDict
+
+    from catalog.supply.inputs import LotFromIntakesInput
+    from frontend.schema_forms import SchemaForm
+
+    posted = QueryDict(mutable=True)
+    posted.setlist("intakes", [str(n) for n in TOO_MANY_INTAKES])
+    form = SchemaForm(posted, schema=LotFromIntakesInput)
+    assert not form.is_valid()
+    assert form.non_field_errors() == ["Trường này có tối đa 2.000 phần tử."]  # the page lays the ticks out itself

@@ -152,6 +152,16 @@ def test_meeting_slot_counts_are_bounded(alliance, staff_user, fair_with_exhibit
     assert fair_with_exhibitor.slots.count() == before
 
 
+def test_too_many_meeting_slots_are_counted_grouped(alliance):
+    """The count asked for is written as people write numbers ("1.000"), not the bare "1000"."""
+    fair = make_fair(alliance)
+    with translation.override("vi"), pytest.raises(ValidationFailed) as late:
+        services.slots_create(
+            actor=staff_actor(alliance), fair_id=fair.pk, day=fair.starts_on, first=time(8), count=1000, minutes=30
+        )
+    assert late.value.fields["count"][0].startswith("1.000 cuộc gặp 30 phút từ 08:00")
+
+
 def test_meeting_slots_fit_the_fairs_day_and_hours(alliance, fair_with_exhibitor):
     fair = fair_with_exhibitor
     staff = staff_actor(alliance)

@@ -90,6 +90,7 @@ def _content(
     cooperative_description: str = "Hợp tác xã trồng lúa thơm\nở Tân Hiệp.",
     alt_text: str = "",
     file_name: str = "gạo st25 (1)?#%.jpg",
+    shelf_life_days: int = 365,
 ) -> ProductContent:
     cooperative = Organisation(id=7, name="HTX <Tân Hiệp> & Co", address_line="Ấp 3", province_code=91,
                                commune_code=30850, description=cooperative_description)  # fmt: skip
@@ -101,7 +102,7 @@ def _content(
         origin_commune_code=30850 if facts else None,
         packaging="Bao 25 kg" if facts else "", net_content="25 kg" if facts else "",
         ingredients=MARKUP if facts else "", storage_instructions="Nơi khô ráo" if facts else "",
-        usage_instructions="Vo nhẹ" if facts else "", shelf_life_days=365 if facts else None,
+        usage_instructions="Vo nhẹ" if facts else "", shelf_life_days=shelf_life_days if facts else None,
         gtin="08936012345678" if facts else "",
     )  # fmt: skip
     product.cooperative = cooperative
@@ -192,6 +193,16 @@ def test_the_written_content_is_the_rendered_template(case, language):
     content = _content(**CASES[case])
     with translation.override(language):
         assert content_html(content, manage=MANAGE, buy=BUY) == _rendered(content)
+
+
+def test_a_shelf_life_of_years_is_grouped():
+    """Days past a thousand read "3.650" in Vietnamese and "3,650" in English, written and rendered alike."""
+    content = _content(shelf_life_days=3650)
+    for language, shown in (("vi", "<dd>3.650</dd>"), ("en", "<dd>3,650</dd>")):
+        with translation.override(language):
+            written = content_html(content, manage=MANAGE, buy=BUY)
+            assert shown in written
+            assert written == _rendered(content)
 
 
 def _read(product: Product, actor: Actor) -> ProductContent:

@@ -6,6 +6,7 @@ escaping."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -15,8 +16,9 @@ from django.utils import timezone, translation
 from catalog.models import Product, ProductImage
 from fairs.models import Fair, FairStatus
 from frontend.storefront_content import TEMPLATE, content_html
-from frontend.views.storefront import storefront_content
+from frontend.views.storefront import duration_text, storefront_content
 from market.organisations.models import Organisation
+from orders.selectors import SellerRecord
 from tests.catalog.factories import make_certificate, make_product
 from tests.fairs.factories import apply, assign, make_fair
 from tests.frontend.test_storefront import traded  # noqa: F401 (a fixture: orders and quotes with a record)
@@ -66,3 +68,33 @@ def test_a_cooperative_showing_everything(cooperative, buyer, alliance, traded):
             status=FairStatus.PUBLISHED, starts_on=starts_on, ends_on=starts_on + timedelta(days=3)
         )
     _assert_written_is_rendered(cooperative.pk, pages=(1, 2, 3))
+
+
+def test_counts_of_a_thousand_and_more_are_grouped(cooperative):
+    """The record's counts, the minimum it needs, an area's plots and a long median are written "1.000" in Vietnamese
+    and "1,000" in English, by the hand-written content and its template alike."""
+    world = build_world(cooperative)
+    shown = SellerRecord(
+        orders_answered=1200, order_response=timedelta(days=1500), rfqs_answered=1001,
+        quote_response=timedelta(hours=3), deliveries_due=2500, deliveries_on_time=2400, on_time_rate=0.96,
+    )  # fmt: skip
+    too_few = replace(shown, order_response=None, quote_response=None, on_time_rate=None)  # each says the minimum
+    expected = {
+        "vi": ("1.200", "1.001", "1.500", "2.400", "2.500", "1.000 thửa", "1.000 đơn"),
+        "en": ("1,200", "1,001", "1,500", "2,400", "2,500", "1,000 plots", "1,000 confirmed"),
+    }
+    for language, said in expected.items():
+        with translation.override(language):
+            content = storefront_content(world.cooperative.pk, 1, now=timezone.now())
+            areas = [replace(row, plots=1000) for row in content.supply.areas]
+            content = replace(content, supply=replace(content.supply, areas=areas, map=None), min_samples=1000)
+            written = ""
+            for record in (shown, too_few):
+                figures = replace(
+                    content, record=record, order_response=duration_text(record.order_response),
+                    quote_response=duration_text(record.quote_response),
+                )  # fmt: skip
+                written += content_html(figures)
+                assert content_html(figures) == render_to_string(TEMPLATE, figures.context())
+            for number in said:
+                assert number in written

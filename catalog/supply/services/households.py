@@ -18,6 +18,7 @@ from catalog.supply.permissions import SUPPLY_MANAGE
 from catalog.supply.policy import HOUSEHOLD_POLICY, HouseholdAction
 from catalog.supply.services.common import acting_cooperative, addressable, save_unique
 from market.core.errors import Conflict, ValidationFailed
+from market.core.parsing import format_decimal
 from market.core.services import audit_record
 from market.organisations import validators
 from market.organisations.models import Organisation
@@ -230,7 +231,7 @@ def _row_values(row: dict[str, str], register: _Register) -> tuple[HouseholdValu
         problems.append(_("name: write the name of the household head."))
     for column, limit in (("code", 20), ("name", 120), ("address_line", 200), ("phone", 20)):
         if len(row.get(column) or "") > limit:
-            problems.append(_("%(column)s: at most %(n)s characters.") % {"column": column, "n": limit})
+            problems.append(_("%(column)s: at most %(n)s characters.") % {"column": column, "n": format_decimal(limit)})
     kind = cell("kind", spreadsheets.member_kind)
     province = cell("province", spreadsheets.province_code, register.cooperative.province_code)
     commune = cell("commune", spreadsheets.commune_code, province) if province is not None else None
@@ -330,7 +331,7 @@ def household_import_apply(*, actor: Actor, import_id: int) -> HouseholdImport:
         if bad:
             raise ValidationFailed(
                 _("%(n)s rows have errors; nothing was imported. Fix them and upload the file again.")
-                % {"n": len(bad)},
+                % {"n": format_decimal(len(bad))},
                 fields={f"row {r.row}": r.errors for r in bad},
             )
         register = _Register.of(cooperative)

@@ -313,7 +313,8 @@ def _origin(intakes: Sequence[Intake]) -> tuple[int, int, str]:
     text = "; ".join(f"{area}: {', '.join(sorted(codes))}" for area, codes in sorted(by_area.items()))
     if len(text) > LOT_PLOT_TEXT_LIMIT:
         text = "; ".join(
-            _("%(area)s: %(n)s plots") % {"area": area, "n": len(codes)} for area, codes in sorted(by_area.items())
+            _("%(area)s: %(n)s plots") % {"area": area, "n": format_decimal(len(codes))}
+            for area, codes in sorted(by_area.items())
         )[:LOT_PLOT_TEXT_LIMIT]
     return province, commune, text
 
@@ -364,7 +365,7 @@ def _new_lot(
         origin_province_code=province,
         origin_commune_code=commune,
         plot=plots,
-        note=_("Built from %(n)s intakes of member households.") % {"n": len(chosen)},
+        note=_("Built from %(n)s intakes of member households.") % {"n": format_decimal(len(chosen))},
     )
     return lot_create(
         actor=actor, product_id=item.pk, details=details, certificate_ids=_covering_certificates(item, chosen, day)

@@ -29,7 +29,7 @@ from fairs.plan_version import plan_version
 from fairs.selectors import PlanBooth
 from frontend.booth_labels import BoothLabel, booth_label
 from market.core.conditional import deploy_version
-from market.core.parsing import machine_number
+from market.core.parsing import format_decimal, machine_number
 
 # The plan in metres; the SVG in tenths of a metre.
 SCALE = 10
@@ -128,7 +128,7 @@ def plan_layout(fair: Fair, *, show_names: bool, labels: bool = False) -> PlanLa
     counts = selectors.plan_counts(rows)
     title = _("Floor plan of %(name)s: %(free)s free, %(held)s held, %(assigned)s assigned booths") % {
         "name": fair.name,
-        **counts,
+        **{status: format_decimal(count) for status, count in counts.items()},
     }
     return PlanLayout(halls, width + 2, height + 2, counts, title)
 

@@ -24,7 +24,7 @@ from frontend.schema_forms import SchemaForm
 from frontend.views.fairs.common import fair_of, tell
 from market.core.errors import ApplicationError, NotFound, PermissionDenied
 from market.core.once import posted_key
-from market.core.parsing import format_date
+from market.core.parsing import format_date, format_decimal
 from market.organisations.http import ActorRequest, MemberRequest
 
 
@@ -297,7 +297,7 @@ def slots_add(request: MemberRequest, slug: str) -> HttpResponse:
         except ApplicationError as error:
             form.add_service_errors(error)
         else:
-            messages.success(request, _("%(n)d meeting times set.") % {"n": len(made)})
+            messages.success(request, _("%(n)s meeting times set.") % {"n": format_decimal(len(made))})
             return redirect("frontend:fair-matching-setup", fair.slug)
     return _setup_page(request, fair, slots_form=form)
 

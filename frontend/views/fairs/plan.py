@@ -23,6 +23,7 @@ from frontend.views.fairs.common import fair_of, invalid, tell
 from frontend.views.fairs.drawing import PlanView, draw, plan_layout
 from market.core.errors import ApplicationError, ValidationFailed
 from market.core.once import posted_key
+from market.core.parsing import format_decimal
 from market.organisations import geo
 from market.organisations.http import MemberRequest
 
@@ -121,8 +122,8 @@ def fair_allocate(request: MemberRequest, slug: str) -> HttpResponse:
             assigned = sum(1 for p in plan if p.booth_id)
             messages.success(
                 request,
-                _("Allocation done: %(assigned)d booths assigned, %(waitlisted)d on the waitlist.")
-                % {"assigned": assigned, "waitlisted": len(plan) - assigned},
+                _("Allocation done: %(assigned)s booths assigned, %(waitlisted)s on the waitlist.")
+                % {"assigned": format_decimal(assigned), "waitlisted": format_decimal(len(plan) - assigned)},
             )
     return _back_to_editor(fair)
 

@@ -8,9 +8,8 @@ from decimal import Decimal, InvalidOperation
 from django import template
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
-from django.utils.formats import number_format
 
-from market.core.parsing import format_decimal
+from market.core.parsing import format_decimal, format_money
 
 register = template.Library()
 
@@ -24,7 +23,7 @@ def vnd(value: int | Decimal | str | None) -> str:
         amount = Decimal(str(value))
     except (InvalidOperation, TypeError, ValueError):
         return ""
-    return f"{number_format(amount, decimal_pos=0, force_grouping=True)}\u00a0₫"
+    return format_money(amount) if amount.is_finite() else ""
 
 
 @register.filter
