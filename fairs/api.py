@@ -193,7 +193,13 @@ class AllocationOut(serializers.Serializer):
     cooperative = serializers.CharField()
     booth_id = serializers.IntegerField(allow_null=True)
     booth_code = serializers.CharField()
-    rule = serializers.CharField()
+    rule = serializers.CharField(
+        help_text=(
+            "How the booth was chosen: `preference N` (the application's N-th choice), `type`, `type (other zone)`. "
+            "Without a booth: `waitlist` (a submitted application put on the waiting list) or `no booth` (an "
+            "application approved before the run, left approved and not waitlisted, for staff to place by hand)."
+        )
+    )
 
 
 class CheckInOut(serializers.Serializer):
@@ -370,7 +376,9 @@ class BoothDetailView(ActorAPIView):
         tags=["fairs"],
     )
     def patch(self, request: Request, fair_id: int, booth_id: int) -> Response:
-        """Alliance fair staff change a booth (only the fields sent)."""
+        """Alliance fair staff change a booth: only the fields sent, on the booth as it is when the change is made (a
+        change of other fields made meanwhile stays); `hall` moves it to another hall of the fair, where it must fit
+        the walls and overlap no booth."""
         booth = selectors.booth_get(actor=self.actor, fair_id=fair_id, booth_id=booth_id)
         change = inputs.booth_change(_body(self, inputs.BoothInput, partial=True), booth=booth)
         once_key = idempotency_key(request.headers)

@@ -219,7 +219,14 @@ def _metres(label: StrOrPromise, *, minimum: Decimal | int, default: Decimal | N
 class BoothInput(serializers.Serializer):
     """A booth drawn on the plan or changed in its form. On the API a PATCH sends only what changes."""
 
-    hall = inputs.IdInput(required=False, label=gettext_lazy("Hall"))
+    hall = inputs.IdInput(
+        required=False,
+        label=gettext_lazy("Hall"),
+        help_text=gettext_lazy(
+            "A hall of the fair: where a new booth stands (the first hall when none is given); a change moves the "
+            "booth there."
+        ),
+    )
     code = BoothCodeInput(label=gettext_lazy("Code"))
     booth_type = inputs.ChoiceInput(BoothType, default=BoothType.STANDARD, label=gettext_lazy("Type"))
     zone = inputs.IdInput(required=False, allow_null=True, default=None, label=gettext_lazy("Zone"))
@@ -237,7 +244,7 @@ class BoothInput(serializers.Serializer):
 
 
 def _spec_values(fields_: Mapping[str, Any]) -> dict[str, Any]:
-    """BoothInput's values under BoothSpec's names (the hall is where a booth is added, not part of its spec)."""
+    """BoothInput's values under BoothSpec's names (the hall is where a booth stands, not part of its spec)."""
     return {("zone_id" if name == "zone" else name): value for name, value in fields_.items() if name != "hall"}
 
 
@@ -249,20 +256,42 @@ def booth_spec(fields_: Mapping[str, Any], *, base: BoothSpec | None = None) -> 
     return BoothSpec(**values)
 
 
+SPEC_FIELDS = frozenset(BoothSpec.__dataclass_fields__)
+
+
 @dataclass(frozen=True)
 class BoothChange:
-    """A PATCH of a booth: the spec it makes of the booth, and which of the spec's fields the request set (what a
-    retry under the same Idempotency-Key must send again, whatever else has changed on the booth since)."""
+    """A change of a booth: the request's values over the booth as it was read (`spec`), which of them the request
+    set (`sent`: only these are applied, onto the booth as the service locks it, so that a change of other fields
+    committed in between is kept; and what a retry under the same Idempotency-Key must send again), and the hall it
+    moves to (None: it stays where it stands)."""
 
     spec: BoothSpec
     sent: frozenset[str]
+    hall_id: int | None = None
+
+    @classmethod
+    def whole(cls, spec: BoothSpec) -> BoothChange:
+        """Every field set, as the booth's form sends them."""
+        return cls(spec=spec, sent=SPEC_FIELDS)
+
+    def onto(self, current: BoothSpec) -> BoothSpec:
+        """The booth as `current` is, with the fields this change sets."""
+        return replace(current, **{name: getattr(self.spec, name) for name in self.sent})
 
     def asked(self) -> dict[str, object]:
-        return {name: getattr(self.spec, name) for name in sorted(self.sent)}
+        asked: dict[str, object] = {name: getattr(self.spec, name) for name in sorted(self.sent)}
+        if self.hall_id is not None:
+            asked["hall_id"] = self.hall_id
+        return asked
 
 
 def booth_change(fields_: Mapping[str, Any], *, booth: Booth) -> BoothChange:
-    return BoothChange(spec=booth_spec(fields_, base=booth_spec_of(booth)), sent=frozenset(_spec_values(fields_)))
+    return BoothChange(
+        spec=booth_spec(fields_, base=booth_spec_of(booth)),
+        sent=frozenset(_spec_values(fields_)),
+        hall_id=fields_.get("hall"),
+    )
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,13 @@
 """Every write to fairs goes through these services (keyword-only, typed, one transaction, audited)."""
 
-from fairs.services.allocation import Allocation, allocation_plan, allocation_run, allocation_run_once
+from fairs.services.allocation import (
+    Allocation,
+    AllocationCounts,
+    allocation_counts,
+    allocation_plan,
+    allocation_run,
+    allocation_run_once,
+)
 from fairs.services.applications import (
     application_approve,
     application_approve_once,
@@ -72,10 +79,12 @@ __all__ = [
     "BOOTH_FEE_KIND",
     "MAX_BATCH",
     "Allocation",
+    "AllocationCounts",
     "CheckIn",
     "ScanRecord",
     "ScanResult",
     "SyncResult",
+    "allocation_counts",
     "allocation_plan",
     "allocation_run",
     "allocation_run_once",

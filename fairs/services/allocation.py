@@ -4,13 +4,15 @@ Order of service (fairness): first-time exhibitors first when the fair's subsidy
 verified cooperatives, then by submission time (first come, first served), ties by application number.
 Each cooperative holds at most one live application per fair, so no one gets two booths. An application
 gets its first free ranked booth that meets its needs (cold storage, water, power); without one, the first
-free booth of its type, in its wanted zone before the others; without one, it joins the waitlist — in the
-same order of service, so the waitlist order is the priority order.
+free booth of its type, in its wanted zone before the others; without one, a submitted application joins the
+waitlist — in the same order of service, so the waitlist order is the priority order — and one staff already
+approved stays approved, without a booth, for staff to place by hand.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 
 from django.db import transaction
@@ -28,6 +30,10 @@ from market.organisations.models import VerificationStatus
 from market.organisations.permissions import Actor
 
 RUN_ACTION = "fairs.allocation_run"
+# The rules of an application that gets no booth: a submitted one joins the waitlist; an approved one (staff approved
+# it before the run) stays approved, waiting for staff to give it a booth by hand.
+WAITLIST = "waitlist"
+NO_BOOTH = "no booth"
 
 
 @dataclass(frozen=True)
@@ -36,7 +42,29 @@ class Allocation:
     cooperative: str
     booth_id: int | None
     booth_code: str
-    rule: str  # "preference 1", "type", "type (other zone)", "waitlist"
+    rule: str  # "preference 1", "type", "type (other zone)"; without a booth WAITLIST or NO_BOOTH
+
+
+@dataclass(frozen=True)
+class AllocationCounts:
+    """What a run did, counted: booths assigned, applications put on the waitlist, approved ones left without a
+    booth (not waitlisted)."""
+
+    assigned: int
+    waitlisted: int
+    approved_without_booth: int
+
+
+def allocation_counts(allocations: Sequence[Allocation]) -> AllocationCounts:
+    return AllocationCounts(
+        assigned=sum(1 for item in allocations if item.booth_id is not None),
+        waitlisted=sum(1 for item in allocations if item.booth_id is None and item.rule == WAITLIST),
+        approved_without_booth=sum(1 for item in allocations if item.booth_id is None and item.rule == NO_BOOTH),
+    )
+
+
+def _unplaced_rule(application: Application) -> str:
+    return WAITLIST if application.status == ApplicationStatus.SUBMITTED else NO_BOOTH
 
 
 def _priority(application: Application, *, first_time_first: bool) -> tuple[int, int, datetime, int]:
@@ -70,7 +98,7 @@ def allocation_plan(*, fair: Fair) -> list[Allocation]:
     plan: list[Allocation] = []
     for application in pending:
         chosen: Booth | None = None
-        rule = "waitlist"
+        rule = _unplaced_rule(application)
         for preference in application.preferences.all():
             booth = by_id.get(preference.booth_id)
             if booth is not None and booth.pk not in taken and booth_fits(booth, application):
@@ -102,15 +130,16 @@ def allocation_plan(*, fair: Fair) -> list[Allocation]:
 
 
 def allocation_run(*, actor: Actor, fair_id: int) -> list[Allocation]:
-    """Carry out the plan: assign (and approve) or waitlist, all or nothing. Staff adjust by hand afterwards."""
+    """Carry out the plan: assign (and approve), waitlist a submitted application left without a booth, leave an
+    approved one as it is; all or nothing. Staff adjust by hand afterwards."""
     return _allocations_recorded(_allocation_carry_out(actor=actor, fair_id=fair_id))
 
 
 def allocation_run_once(*, actor: Actor, fair_id: int, once_key: str) -> Once[list[Allocation]]:
-    """allocation_run under the API request's Idempotency-Key: a client's retry after a lost answer is answered what
-    the first run answered (read back from the run's audit record, even after staff changed an assignment by hand),
-    not a second run that finds no one left to place and answers an empty list. Sent for another fair, it is
-    refused."""
+    """allocation_run under the API request's Idempotency-Key or the page form's one-time key: a retry after a lost
+    answer (a form sent twice) is answered what the first run answered (read back from the run's audit record, even
+    after staff changed an assignment by hand), not a second run that finds no one left to place and answers an
+    empty list. Sent for another fair, it is refused."""
     done = once(
         action=RUN_ACTION,
         key=once_key,
@@ -138,21 +167,21 @@ def _allocation_carry_out(*, actor: Actor, fair_id: int) -> AuditEvent:
     locked_fair = fair_for(actor, fair_id, lock=True)
     authorize_fair(actor, locked_fair, FairAction.ALLOCATE)
     plan = allocation_plan(fair=locked_fair)
+    done: list[Allocation] = []
     for item in plan:
         if item.booth_id is not None:
-            booth = lock_booth(item.booth_id)
+            booth = lock_booth(item.booth_id)  # the booth before the application, as every fairs path locks them
             assign(actor=actor, application=lock_application(item.application_id), booth=booth)
         else:
+            # Told by the application as locked: only a submitted one joins the waitlist.
             application = lock_application(item.application_id)
-            if application.status == ApplicationStatus.SUBMITTED:
+            item = replace(item, rule=_unplaced_rule(application))
+            if item.rule == WAITLIST:
                 waitlist_append(application, actor=actor)
+        done.append(item)
     return audit_record(
         actor=actor,
         action=RUN_ACTION,
         target=locked_fair,
-        data={
-            "assigned": sum(1 for i in plan if i.booth_id),
-            "waitlisted": sum(1 for i in plan if not i.booth_id),
-            "allocations": [asdict(item) for item in plan],
-        },
+        data={**asdict(allocation_counts(done)), "allocations": [asdict(item) for item in done]},
     )

@@ -13,7 +13,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from text_unidecode import unidecode
 
-from fairs.inputs import BoothChange, BoothSpec, FairSpec, PlanRow
+from fairs.inputs import BoothChange, BoothSpec, FairSpec, PlanRow, booth_spec_of
 from fairs.lifecycle import BADGE_CHANGE_STATUSES, FAIR_TRANSITIONS, FairTransition
 from fairs.models import Badge, Booth, BoothAssignment, Fair, Hall, SubsidyProgramme, Zone, ZoneKind
 from fairs.policy import BOOTH_POLICY, BoothAction, FairAction, booth_state
@@ -228,10 +228,11 @@ def _create(fair: Fair, hall: Hall, spec: BoothSpec) -> Booth:
         raise ValidationFailed(fields={"code": [_("Booth %(code)s already exists.") % {"code": spec.code}]}) from None
 
 
-def _update(booth: Booth, spec: BoothSpec) -> Booth:
-    """Change a locked booth; an assigned booth keeps its price and cannot be blocked."""
+def _update(booth: Booth, spec: BoothSpec, *, hall: Hall) -> Booth:
+    """Change a locked booth, in `hall` (its own or another of its fair's, checked as a new booth's would be there);
+    an assigned booth keeps its price and cannot be blocked."""
     state = booth_state(booth)
-    errors = _check_booth(booth.fair, booth.hall, spec, booth_id=booth.pk)
+    errors = _check_booth(booth.fair, hall, spec, booth_id=booth.pk)
     if state.live is not None and spec.blocked:
         errors["blocked"] = [_("This booth is assigned; release it before blocking it.")]
     if state.live is not None and spec.price != booth.price:
@@ -240,9 +241,19 @@ def _update(booth: Booth, spec: BoothSpec) -> Booth:
         raise ValidationFailed(fields=errors)
     for name, value in _booth_values(spec).items():
         setattr(booth, name, value)
+    booth.hall = hall
     booth.save()
     _plan_changed(booth.fair)
     return booth
+
+
+def _hall_of(fair: Fair, hall_id: int | None) -> Hall:
+    """The fair's hall `hall_id` (its first when None) for a booth to stand in."""
+    halls = Hall.objects.filter(fair=fair)
+    hall = halls.filter(pk=hall_id).first() if hall_id is not None else halls.first()
+    if hall is None:
+        raise ValidationFailed(fields={"hall": [_("Choose a hall of this fair; add one first if it has none.")]})
+    return hall
 
 
 @transaction.atomic
@@ -251,11 +262,7 @@ def booth_create(*, actor: Actor, fair_id: int, hall_id: int | None, spec: Booth
     require_staff(actor)
     fair = fair_for(actor, fair_id, lock=True)
     authorize_fair(actor, fair, FairAction.EDIT_PLAN)
-    halls = Hall.objects.filter(fair=fair)
-    hall = halls.filter(pk=hall_id).first() if hall_id is not None else halls.first()
-    if hall is None:
-        raise ValidationFailed(fields={"hall": [_("Choose a hall of this fair; add one first if it has none.")]})
-    booth = _create(fair, hall, spec)
+    booth = _create(fair, _hall_of(fair, hall_id), spec)
     audit_record(actor=actor, action="fairs.booth_created", target=booth, data={"code": booth.code})
     return booth
 
@@ -305,25 +312,29 @@ def _plan_changed(fair: Fair) -> None:
 
 
 @transaction.atomic
-def booth_update(*, actor: Actor, booth_id: int, spec: BoothSpec) -> Booth:
+def booth_update(*, actor: Actor, booth_id: int, change: BoothChange) -> Booth:
+    """Set the fields `change` sends on the booth as locked here (not as the request read it: a change of other
+    fields committed in between stays), moving it to another hall of its fair when the change names one."""
     require_staff(actor)
     booth = _lock_fair_then_booth(actor, booth_id)
     BOOTH_POLICY.authorize(actor=actor, obj=booth_state(booth), action=BoothAction.EDIT)
-    _update(booth, spec)
+    hall = booth.hall if change.hall_id is None else _hall_of(booth.fair, change.hall_id)
+    _update(booth, change.onto(booth_spec_of(booth)), hall=hall)
     audit_record(actor=actor, action="fairs.booth_updated", target=booth, data={"code": booth.code})
     return booth
 
 
 def booth_update_once(*, actor: Actor, booth_id: int, change: BoothChange, once_key: str) -> Once[Booth]:
-    """booth_update under the API request's Idempotency-Key: a client's retry after a lost answer is answered with
-    the booth, not changed again. The key remembers the booth and the values the request set: sent again for
-    another booth or with other values (or other fields), it is refused."""
+    """booth_update under the API request's Idempotency-Key (or the booth form's one-time key): a retry after a lost
+    answer (a form sent twice) is answered with the booth, not changed again. The key remembers the booth and the
+    values the request set, its hall included: sent again for another booth or with other values (or other fields),
+    it is refused."""
     return once(
         action="fairs.booth_updated",
         key=once_key,
         actor=actor,
         model=Booth,
-        make=lambda: booth_update(actor=actor, booth_id=booth_id, spec=change.spec),
+        make=lambda: booth_update(actor=actor, booth_id=booth_id, change=change),
         reuse=Reuse(
             lambda first: first.pk == booth_id,
             _("This key was already used on another booth or with other values: send this request with a new key."),
@@ -388,7 +399,7 @@ def plan_import(*, actor: Actor, fair_id: int, rows: Sequence[PlanRow]) -> dict[
                 _create(fair, hall, spec)
                 created += 1
             else:
-                _update(booth, spec)
+                _update(booth, spec, hall=hall)
                 updated += 1
         except ValidationFailed as error:
             errors[_("line %(n)d") % {"n": row.line}] = [f"{k}: {'; '.join(v)}" for k, v in error.fields.items()]

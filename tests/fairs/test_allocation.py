@@ -7,12 +7,17 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from fairs import services
-from fairs.inputs import ApplicationRequest, BoothSpec, booth_spec_of
+from fairs.inputs import ApplicationRequest, BoothChange, BoothSpec, booth_spec_of
 from fairs.models import Application, ApplicationStatus, BoothType, ZoneKind
+from market.core.models import AuditEvent
+from market.notifications.models import Notification
+from market.organisations.models import Role
 from tests.catalog.factories import actor_for
+from tests.factories import member
 from tests.fairs.factories import apply, booth, cooperatives, hall_of, make_fair, make_programme, staff_actor
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +36,7 @@ def _setup(alliance):
     def change(code: str, **changes: object) -> None:
         current = booth(fair, code)
         spec = replace(booth_spec_of(current), **changes)
-        services.booth_update(actor=staff, booth_id=current.pk, spec=spec)
+        services.booth_update(actor=staff, booth_id=current.pk, change=BoothChange.whole(spec))
 
     for code in ("A-01", "A-02"):
         change(code, zone_id=fresh.pk)
@@ -150,3 +155,32 @@ def test_unpaid_fee_reminds_then_releases_to_the_waitlist(alliance):
     assert unpaid.status == ApplicationStatus.WITHDRAWN
     assert queued.status == ApplicationStatus.APPROVED
     assert queued.assignments.get(released_at__isnull=True).booth.code == "A-01"
+
+
+def test_an_approved_application_left_without_a_booth_is_counted_as_such_not_as_waitlisted(api, alliance):
+    """The run's record counted every application left without a booth as waitlisted, and its answer gave them the
+    rule "waitlist", though one staff had approved before the run stays approved and is put on no waiting list."""
+    fair = make_fair(alliance, booths=1)
+    staff = staff_actor(alliance)
+    placed, approved, waiting = (apply(coop, fair) for coop in cooperatives(3))
+    for application in (placed, approved, waiting):
+        member(application.cooperative, Role.OWNER)
+    services.application_approve(actor=staff, application_id=approved.pk)
+
+    answer = api(member(alliance, Role.STAFF)).post(reverse("fairs:fair-allocate", args=[fair.pk])).json()
+
+    assert [(row["application_id"], row["booth_code"], row["rule"]) for row in answer] == [
+        (placed.pk, "A-01", "type"),
+        (approved.pk, "", "no booth"),
+        (waiting.pk, "", "waitlist"),
+    ]
+    record = AuditEvent.objects.get(action="fairs.allocation_run")
+    assert (record.data["assigned"], record.data["waitlisted"], record.data["approved_without_booth"]) == (1, 1, 1)
+    approved.refresh_from_db()
+    assert (approved.status, approved.waitlist_position) == (ApplicationStatus.APPROVED, None)
+    told_waiting = Notification.objects.filter(context__decision="waitlisted").values_list("object_id", flat=True)
+    assert set(told_waiting) == {str(waiting.pk)}
+    # A second run finds the approved one still without a booth, and leaves it approved again.
+    assert services.allocation_counts(services.allocation_run(actor=staff, fair_id=fair.pk)) == (
+        services.AllocationCounts(assigned=0, waitlisted=0, approved_without_booth=1)
+    )

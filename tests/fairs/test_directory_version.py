@@ -19,7 +19,7 @@ from django.urls import reverse
 from catalog import services as catalog_services
 from catalog.models import Product
 from fairs import services
-from fairs.inputs import booth_spec_of
+from fairs.inputs import BoothChange, booth_spec_of
 from fairs.lifecycle import FairTransition
 from fairs.models import Fair, ZoneKind
 from market.organisations import services as organisation_services
@@ -126,13 +126,17 @@ def test_a_booth_renamed_and_moved_into_a_zone_shows_on_the_next_request(staff: 
         actor=actor, fair_id=fair.pk, hall_id=hall_of(fair).pk, name="Khu OCOP", kind=ZoneKind.OCOP
     )
     subject = booth(fair, "A-01")
-    services.booth_update(actor=actor, booth_id=subject.pk, spec=replace(booth_spec_of(subject), code="B-07"))
+    services.booth_update(
+        actor=actor, booth_id=subject.pk, change=BoothChange.whole(replace(booth_spec_of(subject), code="B-07"))
+    )
     html = directory(staff, fair)
     assert "B-07" in html
     assert "A-01" not in html
 
     subject.refresh_from_db()
-    services.booth_update(actor=actor, booth_id=subject.pk, spec=replace(booth_spec_of(subject), zone_id=zone.pk))
+    services.booth_update(
+        actor=actor, booth_id=subject.pk, change=BoothChange.whole(replace(booth_spec_of(subject), zone_id=zone.pk))
+    )
     assert "Khu OCOP" in directory(staff, fair)
 
 

@@ -17,6 +17,7 @@ from fairs import services
 from fairs.inputs import ApplicationRequest
 from fairs.models import Application, Booth, BoothType, FairStatus, SubsidyLedger
 from frontend.views.fairs.report import bars
+from market.core.once import new_key
 from market.organisations.models import OrganisationKind, Role, User, VerificationStatus
 from tests.factories import OrganisationFactory, member
 from tests.fairs.factories import apply, assign, booth, make_fair, make_programme, publish, staff_actor
@@ -129,6 +130,7 @@ def test_the_booth_form_shows_and_reads_vietnamese_numbers(alliance, staff_vi):
         "booth-depth": "3",
         "booth-price": "4.500.000",
         "booth-power": "on",
+        "once_key": once_key(panel),
     }
     saved = client.post(url, form, HTTP_HX_REQUEST="true")
     assert saved.status_code == 200, saved.content.decode()
@@ -142,6 +144,7 @@ def test_the_booth_form_shows_and_reads_vietnamese_numbers(alliance, staff_vi):
         BoothType.CORNER,
     )
 
+    form["once_key"] = once_key(saved.content.decode())  # the panel comes back with its form, for the next change
     wrong = client.post(url, {**form, "booth-x": "mười", "booth-width": "58"}, HTTP_HX_REQUEST="true")
     assert wrong.status_code == 400
     text = wrong.content.decode()
@@ -377,7 +380,7 @@ def test_a_booth_in_a_running_fair_offers_nothing_to_change(alliance, cooperativ
     assert 'data-action="edit"' not in panel
     edit = client_for(staff_vi).post(
         reverse("frontend:fair-booth-act", args=[fair.slug, subject.pk, "edit"]),
-        {"booth-code": "A-01", "booth-x": "1", "booth-y": "1"},
+        {"booth-code": "A-01", "booth-x": "1", "booth-y": "1", "once_key": new_key()},
         HTTP_HX_REQUEST="true",
     )
     assert edit.status_code == 409

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from fairs import services
-from fairs.inputs import BoothSpec, PlanRow, booth_spec_of
+from fairs.inputs import BoothChange, BoothSpec, PlanRow, booth_spec_of
 from fairs.lifecycle import FairTransition
 from fairs.models import Booth, Fair
 from market.organisations import services as organisation_services
@@ -90,7 +90,7 @@ def test_a_booth_edited_moved_and_renamed_shows_on_the_next_request(staff: Clien
     warm(staff, fair)
     subject = booth(fair, "A-02")
     spec = replace(booth_spec_of(subject), code="B-07", x=Decimal(20), blocked=True)
-    services.booth_update(actor=staff_actor(alliance), booth_id=subject.pk, spec=spec)
+    services.booth_update(actor=staff_actor(alliance), booth_id=subject.pk, change=BoothChange.whole(spec))
 
     for page in PAGES:
         svg = drawn(staff, fair, page)

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from fairs import services
-from fairs.inputs import ApplicationRequest, OutcomeSpec, booth_spec_of
+from fairs.inputs import ApplicationRequest, BoothChange, OutcomeSpec, booth_spec_of
 from fairs.lifecycle import FairTransition
 from fairs.models import Application, Badge, Booth, Fair, FairStatus, FeeStatus, Meeting, OutcomeKind
 from fairs.policy import (
@@ -241,13 +241,15 @@ def test_booth_panel_offers_exactly_what_the_services_accept(state, fair_status)
     if state == "freed after an assignment":
         services.booth_release(actor=staff, booth_id=subject.pk)
     if state == "blocked":
-        services.booth_update(actor=staff, booth_id=subject.pk, spec=replace(booth_spec_of(subject), blocked=True))
+        services.booth_update(
+            actor=staff, booth_id=subject.pk, change=BoothChange.whole(replace(booth_spec_of(subject), blocked=True))
+        )
     candidate = apply(waiting, fair)
     Fair.objects.filter(pk=fair.pk).update(status=fair_status)
     pk = subject.pk
     presses: dict[str, Callable[[Actor], object]] = {
         BoothAction.EDIT: lambda a: services.booth_update(
-            actor=a, booth_id=pk, spec=booth_spec_of(Booth.objects.get(pk=pk))
+            actor=a, booth_id=pk, change=BoothChange.whole(booth_spec_of(Booth.objects.get(pk=pk)))
         ),
         BoothAction.DELETE: lambda a: services.booth_delete(actor=a, booth_id=pk),
         BoothAction.ASSIGN: lambda a: services.booth_assign(actor=a, application_id=candidate.pk, booth_id=pk),

@@ -13,7 +13,7 @@ import pytest
 from django.utils import timezone
 
 from fairs import services
-from fairs.inputs import BoothSpec, booth_spec_of
+from fairs.inputs import BoothChange, BoothSpec, booth_spec_of
 from fairs.models import Fair
 from market.organisations.models import Organisation
 from tests.fairs.factories import booth, hall_of, make_fair, staff_actor
@@ -29,7 +29,7 @@ def _create(alliance: Organisation, fair: Fair) -> None:
 def _update(alliance: Organisation, fair: Fair) -> None:
     current = booth(fair, "A-01")
     spec = replace(booth_spec_of(current), power=True, price=current.price + 100_000)
-    services.booth_update(actor=staff_actor(alliance), booth_id=current.pk, spec=spec)
+    services.booth_update(actor=staff_actor(alliance), booth_id=current.pk, change=BoothChange.whole(spec))
 
 
 def _delete(alliance: Organisation, fair: Fair) -> None:

@@ -22,7 +22,7 @@ from frontend.schema_forms import SchemaForm
 from frontend.views.fairs.common import fair_of, invalid, tell
 from frontend.views.fairs.drawing import PlanView, draw, plan_layout
 from market.core.errors import ApplicationError, ValidationFailed
-from market.core.once import posted_key
+from market.core.once import Once, posted_key
 from market.core.parsing import format_decimal
 from market.organisations import geo
 from market.organisations.http import MemberRequest
@@ -115,17 +115,38 @@ def fair_allocate(request: MemberRequest, slug: str) -> HttpResponse:
     fair = fair_of(request, slug)
     if request.method == "POST":
         try:
-            plan = services.allocation_run(actor=request.actor, fair_id=fair.pk)
+            run = services.allocation_run_once(actor=request.actor, fair_id=fair.pk, once_key=posted_key(request.POST))
         except ApplicationError as error:
             tell(request, error)
         else:
-            assigned = sum(1 for p in plan if p.booth_id)
-            messages.success(
-                request,
-                _("Allocation done: %(assigned)s booths assigned, %(waitlisted)s on the waitlist.")
-                % {"assigned": format_decimal(assigned), "waitlisted": format_decimal(len(plan) - assigned)},
-            )
+            messages.success(request, _allocation_told(run))
     return _back_to_editor(fair)
+
+
+def _allocation_told(run: Once[list[services.Allocation]]) -> str:
+    """What the run did, counted as it happened (sent again, the form is told the first run's counts)."""
+    counts = services.allocation_counts(run.value)
+    values = {
+        "assigned": format_decimal(counts.assigned),
+        "waitlisted": format_decimal(counts.waitlisted),
+        "unplaced": format_decimal(counts.approved_without_booth),
+    }
+    if run.replayed:
+        return (
+            _(
+                "The allocation had already run from this form; it was not run again. It assigned %(assigned)s "
+                "booths, put %(waitlisted)s applications on the waitlist and left %(unplaced)s approved applications "
+                "without a booth."
+            )
+            % values
+        )
+    return (
+        _(
+            "Allocation done: %(assigned)s booths assigned, %(waitlisted)s applications on the waitlist, "
+            "%(unplaced)s approved applications still without a booth."
+        )
+        % values
+    )
 
 
 @actor_required(FAIRS_MANAGE)
@@ -164,8 +185,12 @@ def plan_import(request: MemberRequest, slug: str) -> HttpResponse:
 
 
 # --- one booth's panel ---------------------------------------------------------------------------
+def _booth_or_none(fair: Fair, booth_id: int) -> Booth | None:
+    return Booth.objects.select_related("fair", "hall", "zone").filter(fair=fair, pk=booth_id).first()
+
+
 def _booth(fair: Fair, booth_id: int) -> Booth:
-    booth = Booth.objects.select_related("fair", "hall", "zone").filter(fair=fair, pk=booth_id).first()
+    booth = _booth_or_none(fair, booth_id)
     if booth is None:
         raise Http404()
     return booth
@@ -236,13 +261,16 @@ def plan_booth_act(request: MemberRequest, slug: str, booth_id: int, verb: str) 
     """A button of the booth's panel: save, assign, free or delete. Answers with the panel again (and tells
     the editor to redraw the plan); a form that is not right comes back with what was typed."""
     fair = fair_of(request, slug)
-    booth = _booth(fair, booth_id)
     try:
         action = BoothAction(verb)
     except ValueError:
         raise Http404() from None
     if request.method != "POST":
-        return _panel(request, fair, booth)
+        return _panel(request, fair, _booth(fair, booth_id))
+    if action == BoothAction.DELETE:
+        # Not looked up first: the delete form sent again finds its booth removed by the first send, and says so.
+        return _booth_delete(request, fair, booth_id)
+    booth = _booth(fair, booth_id)
     actor = request.actor
     try:
         if action == BoothAction.EDIT:
@@ -250,11 +278,20 @@ def plan_booth_act(request: MemberRequest, slug: str, booth_id: int, verb: str) 
             if not form.is_valid():
                 return _panel(request, fair, booth, form=form, status=400)
             try:
-                services.booth_update(actor=actor, booth_id=booth.pk, spec=inputs.booth_spec(form.cleaned_data))
+                saved = services.booth_update_once(
+                    actor=actor,
+                    booth_id=booth.pk,
+                    change=inputs.BoothChange.whole(inputs.booth_spec(form.cleaned_data)),
+                    once_key=posted_key(request.POST),
+                )
             except ValidationFailed as error:
                 form.add_service_errors(error)
                 return _panel(request, fair, booth, form=form, status=400)
-            done = _("Booth %(code)s saved.") % {"code": form.cleaned_data["code"]}
+            if saved.replayed:
+                done = _("Booth %(code)s was already saved from this form; it was not saved again.")
+            else:
+                done = _("Booth %(code)s saved.")
+            done %= {"code": saved.value.code}
         elif action == BoothAction.ASSIGN:
             assign_form = SchemaForm(request.POST, schema=inputs.BoothAssignInput, prefix="assign")
             if not assign_form.is_valid():
@@ -266,19 +303,39 @@ def plan_booth_act(request: MemberRequest, slug: str, booth_id: int, verb: str) 
                 "code": booth.code,
                 "name": application.cooperative.name,
             }
-        elif action == BoothAction.RELEASE:
+        else:  # BoothAction.RELEASE
             services.booth_release(actor=actor, booth_id=booth.pk)
             done = _("Booth %(code)s is free again.") % {"code": booth.code}
-        else:
-            services.booth_delete(actor=actor, booth_id=booth.pk)
-            done = _("Booth %(code)s deleted.") % {"code": booth.code}
     except ApplicationError as error:
-        return _panel(request, fair, _booth(fair, booth_id), error=error.message, status=error.status_code)
+        return _refused(request, fair, booth_id, error)
+    return _acted(request, fair, booth_id, done)
+
+
+def _booth_delete(request: MemberRequest, fair: Fair, booth_id: int) -> HttpResponse:
+    try:
+        removed = services.booth_delete_once(
+            actor=request.actor, fair_id=fair.pk, booth_id=booth_id, once_key=posted_key(request.POST)
+        )
+    except ApplicationError as error:
+        return _refused(request, fair, booth_id, error)
+    if removed.replayed:
+        done = _("Booth %(code)s was already deleted from this form; nothing more was changed.")
+    else:
+        done = _("Booth %(code)s deleted.")
+    return _acted(request, fair, booth_id, done % {"code": removed.value.data["code"]})
+
+
+def _refused(request: MemberRequest, fair: Fair, booth_id: int, error: ApplicationError) -> HttpResponse:
+    """The panel again (of the booth, when it is still there) saying why nothing was done."""
+    return _panel(request, fair, _booth_or_none(fair, booth_id), error=error.message, status=error.status_code)
+
+
+def _acted(request: MemberRequest, fair: Fair, booth_id: int, done: str) -> HttpResponse:
+    """What was done: with htmx the panel of the booth (none when it was removed) saying so, otherwise the editor."""
     if not request.headers.get("HX-Request"):
         messages.success(request, done)
         return _back_to_editor(fair)
-    remaining = Booth.objects.select_related("fair", "hall", "zone").filter(pk=booth_id).first()
-    return _panel(request, fair, remaining, done=done)
+    return _panel(request, fair, _booth_or_none(fair, booth_id), done=done)
 
 
 # --- the review queue ----------------------------------------------------------------------------
