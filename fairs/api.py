@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -21,7 +21,7 @@ from fairs.permissions import FAIRS_APPLY, FAIRS_BADGES, FAIRS_EXHIBIT, FAIRS_MA
 from market.core.errors import NotFound, ValidationFailed
 from market.core.inputs import InputMode, idempotency_key, input_mode, read_input
 from market.core.listing import ListEndpoint, list_response
-from market.core.schema import idempotency_key_header
+from market.core.schema import idempotency_key_retried
 from market.organisations.drf import ActorAPIView
 from market.organisations.models import ApiScope
 from market.organisations.permissions import Actor
@@ -40,24 +40,14 @@ def _sorted(actions: Iterable[str]) -> list[str]:
     return sorted(str(action) for action in actions)
 
 
-def _retried(answer: str, *, instead_of: str, reused: str, body: bool = True) -> OpenApiParameter:
-    """The `Idempotency-Key` header of a fairs write, told in the one sentence they all share: a retry with the same
-    key (and body, for a write that has one) answers `answer`, not `instead_of`; the key sent `reused` is a 409."""
-    same = "the same key and body" if body else "the same key"
-    return idempotency_key_header(
-        f"A retry with {same} answers {answer}, not {instead_of}; the key sent {reused} is a 409 "
-        "`idempotency_key_reused`."
-    )
-
-
 # The header of the steps several views take alike: an application's with a reason (reject, withdraw, release) and a
 # meeting's with none (accept, cancel).
-APPLICATION_STEP_RETRIED = _retried(
+APPLICATION_STEP_RETRIED = idempotency_key_retried(
     "with the application as the first request did (200)",
     instead_of='409 "cannot change that way"',
     reused="for another application or with another reason",
 )
-MEETING_STEP_RETRIED = _retried(
+MEETING_STEP_RETRIED = idempotency_key_retried(
     "with the meeting as the first request did (200)",
     instead_of="a 409 refusal of a step already taken",
     reused="for another meeting",
@@ -284,7 +274,7 @@ class FairTransitionView(ActorAPIView):
     @extend_schema(
         request=inputs.FairTransitionInput,
         parameters=[
-            _retried(
+            idempotency_key_retried(
                 "with the fair as the first request did (200)",
                 instead_of="a refusal of a step already taken",
                 reused="for another fair or step",
@@ -337,7 +327,7 @@ class BoothListView(ActorAPIView):
     @extend_schema(
         request=inputs.BoothInput,
         parameters=[
-            _retried(
+            idempotency_key_retried(
                 "with the booth the first request added (201)",
                 instead_of='"already exists"',
                 reused="with another body",
@@ -366,7 +356,7 @@ class BoothDetailView(ActorAPIView):
     @extend_schema(
         request=inputs.BoothInput,
         parameters=[
-            _retried(
+            idempotency_key_retried(
                 "with the booth as the first request did (200)",
                 instead_of="a second change",
                 reused="for another booth or with another body",
@@ -387,7 +377,7 @@ class BoothDetailView(ActorAPIView):
 
     @extend_schema(
         parameters=[
-            _retried(
+            idempotency_key_retried(
                 "204 as the first request did",
                 instead_of="404 for the booth it removed",
                 reused="for another booth",
@@ -419,7 +409,7 @@ class AllocateView(ActorAPIView):
     @extend_schema(
         request=None,
         parameters=[
-            _retried(
+            idempotency_key_retried(
                 "with what the first run answered (200), even once staff have changed an assignment by hand",
                 instead_of="a second run that finds no one left to place and answers an empty list",
                 reused="for another fair",
@@ -590,7 +580,7 @@ class BadgeListView(ListEndpoint, ActorAPIView):
     @extend_schema(
         request=inputs.BadgePersonInput,
         parameters=[
-            _retried(
+            idempotency_key_retried(
                 "with the badge the first request issued (201)",
                 instead_of='"already has a badge"',
                 reused="with another body",
@@ -631,7 +621,7 @@ class BadgeRevokeView(BadgeStepView):
     @extend_schema(
         request=inputs.BadgeRevokeInput,
         parameters=[
-            _retried(
+            idempotency_key_retried(
                 "with the revoked badge as the first request did (200)",
                 instead_of="a refusal",
                 reused="for another badge or reason",
@@ -655,7 +645,7 @@ class BadgeReissueView(BadgeStepView):
     @extend_schema(
         request=None,
         parameters=[
-            _retried(
+            idempotency_key_retried(
                 "with the badge the first request issued (201)",
                 instead_of="a refusal",
                 reused="for another badge",
@@ -754,7 +744,7 @@ class ApplicationListView(ListEndpoint, ActorAPIView):
     @extend_schema(
         request=inputs.ApplicationInput,
         parameters=[
-            _retried(
+            idempotency_key_retried(
                 "with the application the first request made (201)",
                 instead_of="409 `already_applied`",
                 reused="with another body",
@@ -792,7 +782,7 @@ class ApplicationApproveView(ActorAPIView):
     @extend_schema(
         request=None,
         parameters=[
-            _retried(
+            idempotency_key_retried(
                 "with the application as the first request did (200)",
                 instead_of='409 "cannot change that way"',
                 reused="for another application",
@@ -817,7 +807,7 @@ class ApplicationWaitlistView(ActorAPIView):
     @extend_schema(
         request=inputs.ApplicationNoteInput,
         parameters=[
-            _retried(
+            idempotency_key_retried(
                 "with the application as the first request did (200)",
                 instead_of='409 "cannot change that way"',
                 reused="for another application or with another note",
@@ -886,7 +876,7 @@ class ApplicationAssignView(ActorAPIView):
     @extend_schema(
         request=inputs.AssignInput,
         parameters=[
-            _retried(
+            idempotency_key_retried(
                 "with the application as the first request did (200)",
                 instead_of='409 "cannot change that way"',
                 reused="for another application or booth",
@@ -935,7 +925,9 @@ class RegisterView(ActorAPIView):
     @extend_schema(
         request=inputs.RegisterInput,
         parameters=[
-            _retried("201 as the first request did", instead_of='"already registered"', reused="with another body")
+            idempotency_key_retried(
+                "201 as the first request did", instead_of='"already registered"', reused="with another body"
+            )
         ],
         responses={201: None},
         tags=["fair meetings"],
@@ -975,7 +967,7 @@ class MeetingListView(ListEndpoint, ActorAPIView):
     @extend_schema(
         request=inputs.MeetingRequestInput,
         parameters=[
-            _retried(
+            idempotency_key_retried(
                 "with the meeting the first request booked (201)",
                 instead_of="409 `buyer_busy`",
                 reused="with another body",
@@ -1025,7 +1017,7 @@ class MeetingDeclineView(ActorAPIView):
     @extend_schema(
         request=inputs.DeclineInput,
         parameters=[
-            _retried(
+            idempotency_key_retried(
                 "with the meeting as the first request did (200)",
                 instead_of="a 409 refusal of a step already taken",
                 reused="for another meeting or with another reason",
@@ -1067,7 +1059,7 @@ class MeetingOutcomeView(ActorAPIView):
     @extend_schema(
         request=inputs.OutcomeInput,
         parameters=[
-            _retried(
+            idempotency_key_retried(
                 "with the outcome the first request recorded (201)",
                 instead_of="a second outcome",
                 reused="with another body",

@@ -50,7 +50,7 @@ from market.organisations.policies import (
     membership_actions,
     organisation_actions,
 )
-from market.organisations.services import invitation_accept_url
+from market.organisations.services import invitation_accept_url, keyed
 
 
 def home(request: ActorRequest) -> HttpResponse:
@@ -150,7 +150,7 @@ def members(request: MemberRequest) -> HttpResponse:
     invite_form = InvitationForm(request.POST or None, choices=role_choices)
     if request.method == "POST" and invite_form.is_valid():
         try:
-            done, token = services.invitation_create_once(
+            done, token = keyed.invitation_create_once(
                 actor=actor, organisation_id=org.pk, once_key=posted_key(request.POST), **invite_form.cleaned_data
             )
         except ApplicationError as exc:
@@ -241,13 +241,27 @@ def member_remove(request: MemberRequest, membership_id: int) -> HttpResponse:
     return redirect("frontend:dashboard" if leaving else "frontend:organisation-members")
 
 
+def _invitation_not_ours(request: MemberRequest) -> HttpResponse:
+    """An invitation of another organisation (a members page kept open across a switch of organisation) or a missing
+    id: invitations are kept once revoked, so it was never this organisation's; both are told the same, so nothing
+    says whether another organisation's exists."""
+    messages.error(
+        request,
+        _(
+            "This invitation does not belong to the organisation you are acting for (if you switched organisation "
+            "in another tab, switch back to withdraw it): the list below is up to date."
+        ),
+    )
+    return redirect("frontend:organisation-members")
+
+
 @require_POST
 @actor_required()
 def invitation_revoke(request: MemberRequest, invitation_id: int) -> HttpResponse:
     try:
         services.invitation_revoke(actor=request.actor, invitation_id=invitation_id)
     except NotFound:
-        raise  # never anyone's here (they are kept once revoked): the same 404 as another organisation's
+        return _invitation_not_ours(request)
     except ApplicationError as error:  # accepted, or withdrawn by a colleague, meanwhile
         say_refused(request, error)
     else:
@@ -287,7 +301,7 @@ def tokens(request: MemberRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            _done, secret = services.api_token_create_once(
+            _done, secret = keyed.api_token_create_once(
                 actor=request.actor, once_key=posted_key(request.POST), **form.cleaned_data
             )
         except ApplicationError as exc:
@@ -334,7 +348,7 @@ def token_rotate(request: MemberRequest, token_id: int) -> HttpResponse:
     form = ApiTokenRotateForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            done, secret = services.api_token_rotate_once(
+            done, secret = keyed.api_token_rotate_once(
                 actor=request.actor, once_key=posted_key(request.POST), token_id=token.pk, **form.cleaned_data
             )
         except ApplicationError as exc:

@@ -124,3 +124,33 @@ def once(
         claim.asked = _fingerprint(reuse.asked) if reuse is not None else ""
         claim.save(update_fields=["target_id", "asked"])
     return Once(made)
+
+
+def reused_elsewhere() -> str:
+    """The refusal of a key sent again for another request (another object, other values), in words that fit a
+    page's form (its hidden key) and an API client's Idempotency-Key alike."""
+    return _("This key was already used for another request: reload the page, or send this one with a new key.")
+
+
+def once_step(
+    *,
+    action: str,
+    key: str,
+    actor: _Acting,
+    model: type[M],
+    object_id: int,
+    make: Callable[[], M],
+    asked: tuple[object, ...] = (),
+) -> Once[M]:
+    """once() for a state change of the `model` row `object_id` (enable, revoke, a new role…) under an API request's
+    Idempotency-Key: a retry after a lost answer is answered with the row, as the first send was, not refused for a
+    step already taken or taken again. The key remembers the row and what was asked of it (`asked`: the acting
+    organisation, a role, a reason…); sent for another row or with anything else, it is refused."""
+    return once(
+        action=action,
+        key=key,
+        actor=actor,
+        model=model,
+        make=make,
+        reuse=Reuse(lambda first: first.pk == object_id, reused_elsewhere(), asked=(object_id, *asked)),
+    )

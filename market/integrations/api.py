@@ -9,8 +9,9 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from market.core.inputs import input_mode, read_input
+from market.core.inputs import idempotency_key, input_mode, read_input
 from market.core.listing import ListEndpoint, PagesOnly, list_response
+from market.core.schema import idempotency_key_retried
 from market.integrations import selectors, services
 from market.integrations.inputs import EndpointInput, RotateSecretInput
 from market.integrations.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -21,6 +22,14 @@ from market.organisations.drf import ActorAPIView, AllowedActionsField
 from market.organisations.models import ApiScope
 
 SCOPE = ApiScope.WEBHOOKS_MANAGE
+
+# The header of the steps several endpoint views take alike (enable, disable).
+ENDPOINT_STEP_RETRIED = idempotency_key_retried(
+    "with the endpoint as the first request did (200)",
+    instead_of='409 "already enabled/disabled"',
+    reused="for another endpoint",
+    body=False,
+)
 
 
 class WebhookEndpointOut(serializers.ModelSerializer):
@@ -146,12 +155,24 @@ class EndpointListView(ListEndpoint, ActorAPIView):
         endpoints = selectors.endpoint_list_for(actor=self.actor)
         return list_response(self, endpoints, WebhookEndpointOut, context=self.output_context)
 
-    @extend_schema(request=EndpointInput, responses={201: WebhookEndpointWithSecretOut}, tags=["webhooks"])
+    @extend_schema(
+        request=EndpointInput,
+        parameters=[
+            idempotency_key_retried(
+                "with the endpoint the first request registered and its secret (201)",
+                instead_of="a second endpoint that receives every event twice",
+                reused="with another body",
+            )
+        ],
+        responses={201: WebhookEndpointWithSecretOut},
+        tags=["webhooks"],
+    )
     def post(self, request: Request) -> Response:
         """Register a webhook endpoint for the acting organisation; its signing secret is in this answer only. For
         members who manage webhooks."""
         fields = read_input(EndpointInput, request.data, mode=input_mode(request))
-        endpoint, secret = services.endpoint_create(actor=self.actor, **fields)
+        once_key = idempotency_key(request.headers)
+        endpoint, secret = services.endpoint_create_once(actor=self.actor, once_key=once_key, **fields)
         return _endpoint(self, endpoint, secret=secret, code=status.HTTP_201_CREATED)
 
 
@@ -171,10 +192,23 @@ class EndpointDetailView(ActorAPIView):
         fields = read_input(EndpointInput, request.data, mode=input_mode(request))
         return _endpoint(self, services.endpoint_update(actor=self.actor, endpoint_id=endpoint_id, **fields))
 
-    @extend_schema(request=None, responses={204: None}, tags=["webhooks"])
+    @extend_schema(
+        request=None,
+        parameters=[
+            idempotency_key_retried(
+                "204 as the first request did",
+                instead_of="404 for the endpoint it removed",
+                reused="for another endpoint",
+                body=False,
+            )
+        ],
+        responses={204: None},
+        tags=["webhooks"],
+    )
     def delete(self, request: Request, endpoint_id: int) -> Response:
         """Remove a webhook endpoint; nothing more is sent to it. For members who manage webhooks."""
-        services.endpoint_delete(actor=self.actor, endpoint_id=endpoint_id)
+        once_key = idempotency_key(request.headers)
+        services.endpoint_delete_once(actor=self.actor, endpoint_id=endpoint_id, once_key=once_key)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -182,12 +216,27 @@ class EndpointRotateSecretView(ActorAPIView):
     capabilities = {"POST": WEBHOOKS_MANAGE}
     required_scopes = {"POST": SCOPE}
 
-    @extend_schema(request=RotateSecretInput, responses=WebhookEndpointWithSecretOut, tags=["webhooks"])
+    @extend_schema(
+        request=RotateSecretInput,
+        parameters=[
+            idempotency_key_retried(
+                "with the new secret the first request made (200)",
+                instead_of="a second rotation that makes that secret, never received, the old one and stops the one "
+                "the receiver still checks",
+                reused="for another endpoint or with another body",
+            )
+        ],
+        responses=WebhookEndpointWithSecretOut,
+        tags=["webhooks"],
+    )
     def post(self, request: Request, endpoint_id: int) -> Response:
         """Give an endpoint a new signing secret (in this answer only), the old one valid for `grace_hours` more (24
         by default). For members who manage webhooks."""
         fields = read_input(RotateSecretInput, request.data, mode=input_mode(request))
-        endpoint, secret = services.endpoint_rotate_secret(actor=self.actor, endpoint_id=endpoint_id, **fields)
+        once_key = idempotency_key(request.headers)
+        endpoint, secret = services.endpoint_rotate_secret_once(
+            actor=self.actor, endpoint_id=endpoint_id, once_key=once_key, **fields
+        )
         return _endpoint(self, endpoint, secret=secret)
 
 
@@ -195,30 +244,47 @@ class EndpointEnableView(ActorAPIView):
     capabilities = {"POST": WEBHOOKS_MANAGE}
     required_scopes = {"POST": SCOPE}
 
-    @extend_schema(request=None, responses=WebhookEndpointOut, tags=["webhooks"])
+    @extend_schema(request=None, parameters=[ENDPOINT_STEP_RETRIED], responses=WebhookEndpointOut, tags=["webhooks"])
     def post(self, request: Request, endpoint_id: int) -> Response:
         """Send to a disabled endpoint again. For members who manage webhooks."""
-        return _endpoint(self, services.endpoint_enable(actor=self.actor, endpoint_id=endpoint_id))
+        once_key = idempotency_key(request.headers)
+        endpoint = services.endpoint_enable_once(actor=self.actor, endpoint_id=endpoint_id, once_key=once_key).value
+        return _endpoint(self, endpoint)
 
 
 class EndpointDisableView(ActorAPIView):
     capabilities = {"POST": WEBHOOKS_MANAGE}
     required_scopes = {"POST": SCOPE}
 
-    @extend_schema(request=None, responses=WebhookEndpointOut, tags=["webhooks"])
+    @extend_schema(request=None, parameters=[ENDPOINT_STEP_RETRIED], responses=WebhookEndpointOut, tags=["webhooks"])
     def post(self, request: Request, endpoint_id: int) -> Response:
         """Stop sending to an endpoint until it is enabled again. For members who manage webhooks."""
-        return _endpoint(self, services.endpoint_disable(actor=self.actor, endpoint_id=endpoint_id))
+        once_key = idempotency_key(request.headers)
+        endpoint = services.endpoint_disable_once(actor=self.actor, endpoint_id=endpoint_id, once_key=once_key).value
+        return _endpoint(self, endpoint)
 
 
 class EndpointPingView(ActorAPIView):
     capabilities = {"POST": WEBHOOKS_MANAGE}
     required_scopes = {"POST": SCOPE}
 
-    @extend_schema(request=None, responses={202: WebhookDeliveryOut}, tags=["webhooks"])
+    @extend_schema(
+        request=None,
+        parameters=[
+            idempotency_key_retried(
+                "with the first request's delivery as it is now (202)",
+                instead_of="a second test event",
+                reused="for another endpoint",
+                body=False,
+            )
+        ],
+        responses={202: WebhookDeliveryOut},
+        tags=["webhooks"],
+    )
     def post(self, request: Request, endpoint_id: int) -> Response:
         """Queue a test event to an endpoint (202); it appears in the delivery log. For members who manage webhooks."""
-        delivery = services.endpoint_ping(actor=self.actor, endpoint_id=endpoint_id)
+        once_key = idempotency_key(request.headers)
+        delivery = services.endpoint_ping_once(actor=self.actor, endpoint_id=endpoint_id, once_key=once_key).value
         return Response(WebhookDeliveryOut(delivery, context=self.output_context).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -244,8 +310,21 @@ class DeliverySendAgainView(ActorAPIView):
     capabilities = {"POST": WEBHOOKS_MANAGE}
     required_scopes = {"POST": SCOPE}
 
-    @extend_schema(request=None, responses={202: WebhookDeliveryOut}, tags=["webhooks"])
+    @extend_schema(
+        request=None,
+        parameters=[
+            idempotency_key_retried(
+                "with the delivery as it is now (202)",
+                instead_of="a third sending or a 409 while it is being sent",
+                reused="for another delivery",
+                body=False,
+            )
+        ],
+        responses={202: WebhookDeliveryOut},
+        tags=["webhooks"],
+    )
     def post(self, request: Request, delivery_id: int) -> Response:
         """Send a webhook delivery again with the same event id (202: it is queued). For members who manage webhooks."""
-        delivery = services.delivery_send_again(actor=self.actor, delivery_id=delivery_id)
+        once_key = idempotency_key(request.headers)
+        delivery = services.delivery_send_again_once(actor=self.actor, delivery_id=delivery_id, once_key=once_key).value
         return Response(WebhookDeliveryOut(delivery, context=self.output_context).data, status=status.HTTP_202_ACCEPTED)

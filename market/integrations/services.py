@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets as secrets_module
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from market.core.errors import NotFound, ValidationFailed
-from market.core.once import Reuse, once
+from market.core.models import AuditEvent
+from market.core.once import Once, Reuse, once, once_step, reused_elsewhere
 from market.core.parsing import format_decimal
 from market.core.services import audit_record, deletion_record
 from market.integrations.addresses import validate_endpoint_url
@@ -74,9 +75,11 @@ def endpoint_create(
 def endpoint_create_once(
     *, actor: Actor, once_key: str, url: str, description: str, events: Collection[str]
 ) -> tuple[WebhookEndpoint, str]:
-    """endpoint_create from the page, whose form may be sent twice (a double click on its button): the same key
-    answers with the endpoint the first send registered and its secret (the browser shows the last answer), not
-    a second endpoint that would receive every event twice."""
+    """endpoint_create under the key of the page's form (sent twice by a double click on its button) or the API
+    request's Idempotency-Key (a client's retry after a lost answer): the same key answers with the endpoint the
+    first send registered and its secret, not a second endpoint that would receive every event twice. The key sent
+    again for another organisation or with other values is refused."""
+    organisation_id = acting_organisation_id(actor)
     done = once(
         action="integrations.endpoint_created",
         key=once_key,
@@ -84,8 +87,9 @@ def endpoint_create_once(
         model=WebhookEndpoint,
         make=lambda: endpoint_create(actor=actor, url=url, description=description, events=events)[0],
         reuse=Reuse(
-            lambda first: first.organisation_id == acting_organisation_id(actor),
-            _("This form was already sent for another organisation: reload the page."),
+            lambda first: first.organisation_id == organisation_id,
+            reused_elsewhere(),
+            asked=(organisation_id, url, description, sorted(set(events))),
         ),
     )
     return done.value, unseal(done.value.secret_sealed)
@@ -150,9 +154,10 @@ def endpoint_rotate_secret(
 def endpoint_rotate_secret_once(
     *, actor: Actor, once_key: str, endpoint_id: int, grace_hours: int | None = None
 ) -> tuple[WebhookEndpoint, str]:
-    """endpoint_rotate_secret from the page, whose form may be sent twice (a double click on its button): the same
-    key answers with the endpoint's secret (the browser shows the last answer), not a second rotation that would
-    make the first new secret, never shown, the old one and stop the one the receiver still checks."""
+    """endpoint_rotate_secret under the key of the page's form (sent twice by a double click on its button) or the
+    API request's Idempotency-Key (a client's retry after a lost answer): the same key answers with the endpoint's
+    secret, not a second rotation that would make the first new secret, never received, the old one and stop the
+    one the receiver still checks. The key sent again for another endpoint or another grace is refused."""
     done = once(
         action="integrations.endpoint_secret_rotated",
         key=once_key,
@@ -161,7 +166,7 @@ def endpoint_rotate_secret_once(
         make=lambda: endpoint_rotate_secret(actor=actor, endpoint_id=endpoint_id, grace_hours=grace_hours)[0],
         reuse=Reuse(
             lambda first: first.pk == endpoint_id and first.organisation_id == acting_organisation_id(actor),
-            _("This form was already sent with other values: reload the page."),
+            reused_elsewhere(),
             asked=(endpoint_id, grace_hours),
         ),
     )
@@ -181,6 +186,32 @@ def endpoint_enable(*, actor: Actor, endpoint_id: int) -> WebhookEndpoint:
     return endpoint
 
 
+def _endpoint_step_once(
+    *, action: str, actor: Actor, endpoint_id: int, once_key: str, make: Callable[[], WebhookEndpoint]
+) -> Once[WebhookEndpoint]:
+    """A step on one endpoint under the API request's Idempotency-Key: a retry after a lost answer is answered with
+    the endpoint, as the first send was, not "already enabled/disabled"."""
+    return once_step(
+        action=action,
+        key=once_key,
+        actor=actor,
+        model=WebhookEndpoint,
+        object_id=endpoint_id,
+        make=make,
+        asked=(acting_organisation_id(actor),),
+    )
+
+
+def endpoint_enable_once(*, actor: Actor, endpoint_id: int, once_key: str) -> Once[WebhookEndpoint]:
+    return _endpoint_step_once(
+        action="integrations.endpoint_enabled",
+        actor=actor,
+        endpoint_id=endpoint_id,
+        once_key=once_key,
+        make=lambda: endpoint_enable(actor=actor, endpoint_id=endpoint_id),
+    )
+
+
 @transaction.atomic
 def endpoint_disable(*, actor: Actor, endpoint_id: int) -> WebhookEndpoint:
     """Nothing more is sent (new events are not queued for it) until it is enabled again."""
@@ -190,14 +221,25 @@ def endpoint_disable(*, actor: Actor, endpoint_id: int) -> WebhookEndpoint:
     return endpoint
 
 
+def endpoint_disable_once(*, actor: Actor, endpoint_id: int, once_key: str) -> Once[WebhookEndpoint]:
+    return _endpoint_step_once(
+        action="integrations.endpoint_disabled",
+        actor=actor,
+        endpoint_id=endpoint_id,
+        once_key=once_key,
+        make=lambda: endpoint_disable(actor=actor, endpoint_id=endpoint_id),
+    )
+
+
 # What a deleted endpoint's tombstone names (GET /api/v1/deletions/, docs/api-sync.md).
 ENDPOINT_RESOURCE = "integrations.webhook_endpoint"
 
 
 @transaction.atomic
-def endpoint_delete(*, actor: Actor, endpoint_id: int) -> None:
+def endpoint_delete(*, actor: Actor, endpoint_id: int) -> AuditEvent:
+    """Returns the record of the removal (what a retry under the same key is answered with)."""
     endpoint = _locked(actor, endpoint_id, EndpointAction.DELETE)
-    audit_record(actor=actor, action="webhook_endpoint.deleted", target=endpoint, data={"url": endpoint.url})
+    removal = audit_record(actor=actor, action="webhook_endpoint.deleted", target=endpoint, data={"url": endpoint.url})
     deletion_record(
         resource=ENDPOINT_RESOURCE,
         obj=endpoint,
@@ -205,6 +247,23 @@ def endpoint_delete(*, actor: Actor, endpoint_id: int) -> None:
         scope=ApiScope.WEBHOOKS_MANAGE,
     )
     endpoint.delete()
+    return removal
+
+
+def endpoint_delete_once(*, actor: Actor, endpoint_id: int, once_key: str) -> Once[AuditEvent]:
+    """endpoint_delete under the API request's Idempotency-Key: a retry after a lost answer learns the endpoint was
+    removed, not that it is not found. The endpoint row is gone, so the key remembers the record of its removal."""
+    organisation_id = acting_organisation_id(actor)
+    return once(
+        action="integrations.endpoint_deleted",
+        key=once_key,
+        actor=actor,
+        model=AuditEvent,
+        make=lambda: endpoint_delete(actor=actor, endpoint_id=endpoint_id),
+        reuse=Reuse(
+            lambda first: first.target_id == str(endpoint_id), reused_elsewhere(), asked=(endpoint_id, organisation_id)
+        ),
+    )
 
 
 def _switch_off(endpoint: WebhookEndpoint, *, reason: str, now: datetime | None = None) -> None:
@@ -263,6 +322,22 @@ def endpoint_ping(*, actor: Actor, endpoint_id: int) -> WebhookDelivery:
     )
 
 
+def endpoint_ping_once(*, actor: Actor, endpoint_id: int, once_key: str) -> Once[WebhookDelivery]:
+    """endpoint_ping under the API request's Idempotency-Key: a retry after a lost answer is answered with the
+    delivery of the first test event (as it is now), not a second test event."""
+    organisation_id = acting_organisation_id(actor)
+    return once(
+        action="integrations.endpoint_pinged",
+        key=once_key,
+        actor=actor,
+        model=WebhookDelivery,
+        make=lambda: endpoint_ping(actor=actor, endpoint_id=endpoint_id),
+        reuse=Reuse(
+            lambda first: first.endpoint_id == endpoint_id, reused_elsewhere(), asked=(endpoint_id, organisation_id)
+        ),
+    )
+
+
 @transaction.atomic
 def delivery_send_again(*, actor: Actor, delivery_id: int) -> WebhookDelivery:
     """The same event (same id, same data) once more, with a fresh retry window: a receiver that lost it, or
@@ -289,6 +364,20 @@ def delivery_send_again(*, actor: Actor, delivery_id: int) -> WebhookDelivery:
     )
     audit_record(actor=actor, action="webhook_delivery.sent_again", target=delivery, data={"from": previous})
     return delivery
+
+
+def delivery_send_again_once(*, actor: Actor, delivery_id: int, once_key: str) -> Once[WebhookDelivery]:
+    """delivery_send_again under the API request's Idempotency-Key: a retry after a lost answer is answered with the
+    delivery (as it is now), not queued a third time with a new retry window, nor refused while it is being sent."""
+    return once_step(
+        action="integrations.delivery_sent_again",
+        key=once_key,
+        actor=actor,
+        model=WebhookDelivery,
+        object_id=delivery_id,
+        make=lambda: delivery_send_again(actor=actor, delivery_id=delivery_id),
+        asked=(acting_organisation_id(actor),),
+    )
 
 
 def endpoint_secrets_reseal(*, batch: int = 200) -> int:

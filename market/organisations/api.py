@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from market.core.errors import NotFound, ValidationFailed
-from market.core.inputs import flatten_errors, input_mode, read_input, read_query
+from market.core.inputs import flatten_errors, idempotency_key, input_mode, read_input, read_query
 from market.core.listing import ListEndpoint, list_response
-from market.core.schema import ErrorOut
+from market.core.schema import ErrorOut, idempotency_key_retried
 from market.organisations import banks, geo, selectors, services
 from market.organisations.drf import NO_SCOPE, ActorAPIView, AllowedActionsField
 from market.organisations.inputs import (
@@ -49,7 +49,23 @@ from market.organisations.models import (
 )
 from market.organisations.permissions import ORGANISATIONS_VERIFY, TOKENS_MANAGE
 from market.organisations.policies import API_TOKEN_POLICY, INVITATION_POLICY, MEMBERSHIP_POLICY, ORGANISATION_POLICY
-from market.organisations.services import invitation_accept_url
+from market.organisations.services import invitation_accept_url, keyed
+
+
+# The header of the steps several views take alike, on an organisation, a membership, an invitation or a token.
+def _step_retried(thing: str, *, reused: str = "", body: bool = False) -> OpenApiParameter:
+    return idempotency_key_retried(
+        f"with the {thing} as the first request did (200)",
+        instead_of="a refusal of a step already taken",
+        reused=reused or f"for another {thing}",
+        body=body,
+    )
+
+
+ORGANISATION_STEP_RETRIED = _step_retried("organisation")
+TOKEN_STEP_RETRIED = _step_retried("token")
+# A created secret is stored hashed: a retry cannot show it again.
+HASHED_NOT_AGAIN = "without its secret (200: it is stored hashed, shown only in the first answer)"
 
 
 # --- output --------------------------------------------------------------------------------------
@@ -288,17 +304,29 @@ class OrganisationListView(ListEndpoint, ActorAPIView):
             context=self.output_context,
         )
 
-    @extend_schema(request=OrganisationRegisterInput, responses={201: OrganisationOut}, tags=["organisations"])
+    @extend_schema(
+        request=OrganisationRegisterInput,
+        parameters=[
+            idempotency_key_retried(
+                "with the organisation the first request registered (201)",
+                instead_of="a second one",
+                reused="with another body",
+            )
+        ],
+        responses={201: OrganisationOut},
+        tags=["organisations"],
+    )
     def post(self, request: Request) -> Response:
         """Register an organisation (cooperative, buyer…) with the signed-in person as its owner; it waits for the
         alliance's verification."""
         fields = read_input(OrganisationRegisterInput, request.data, mode=input_mode(request))
-        organisation = services.organisation_register(
+        organisation = keyed.organisation_register_once(
             user=_user(request),
+            once_key=idempotency_key(request.headers),
             kind=fields["kind"],
             profile=OrganisationProfile.from_input(fields),
             bank=bank_account_from(fields),
-        )
+        ).value
         self.__dict__.pop("actor", None)  # the new organisation is the one acted for now
         return Response(OrganisationOut(organisation, context=self.output_context).data, status=status.HTTP_201_CREATED)
 
@@ -344,10 +372,15 @@ class OrganisationVerifyView(ActorAPIView):
     required_scopes = {"POST": ApiScope.ORGANISATION}
     capabilities = {"POST": ORGANISATIONS_VERIFY}
 
-    @extend_schema(request=None, responses=OrganisationOut, tags=["verification"])
+    @extend_schema(
+        request=None, parameters=[ORGANISATION_STEP_RETRIED], responses=OrganisationOut, tags=["verification"]
+    )
     def post(self, request: Request, organisation_id: int) -> Response:
         """Alliance staff verify an organisation."""
-        organisation = services.organisation_verify(actor=self.actor, organisation_id=organisation_id)
+        once_key = idempotency_key(request.headers)
+        organisation = keyed.organisation_verify_once(
+            actor=self.actor, organisation_id=organisation_id, once_key=once_key
+        ).value
         return Response(OrganisationOut(organisation, context=self.output_context).data)
 
 
@@ -355,21 +388,34 @@ class OrganisationRejectView(ActorAPIView):
     required_scopes = {"POST": ApiScope.ORGANISATION}
     capabilities = {"POST": ORGANISATIONS_VERIFY}
 
-    @extend_schema(request=RejectInput, responses=OrganisationOut, tags=["verification"])
+    @extend_schema(
+        request=RejectInput,
+        parameters=[_step_retried("organisation", reused="for another organisation or with another reason", body=True)],
+        responses=OrganisationOut,
+        tags=["verification"],
+    )
     def post(self, request: Request, organisation_id: int) -> Response:
         """Alliance staff refuse an organisation's verification, saying why (it may correct and resubmit)."""
         reason = read_input(RejectInput, request.data, mode=input_mode(request))["reason"]
-        organisation = services.organisation_reject(actor=self.actor, organisation_id=organisation_id, reason=reason)
+        once_key = idempotency_key(request.headers)
+        organisation = keyed.organisation_reject_once(
+            actor=self.actor, organisation_id=organisation_id, reason=reason, once_key=once_key
+        ).value
         return Response(OrganisationOut(organisation, context=self.output_context).data)
 
 
 class OrganisationResubmitView(ActorAPIView):
     required_scopes = {"POST": ApiScope.ORGANISATION}
 
-    @extend_schema(request=None, responses=OrganisationOut, tags=["verification"])
+    @extend_schema(
+        request=None, parameters=[ORGANISATION_STEP_RETRIED], responses=OrganisationOut, tags=["verification"]
+    )
     def post(self, request: Request, organisation_id: int) -> Response:
         """An organisation whose verification was refused asks for it again after correcting its profile."""
-        organisation = services.organisation_resubmit(actor=self.actor, organisation_id=organisation_id)
+        once_key = idempotency_key(request.headers)
+        organisation = keyed.organisation_resubmit_once(
+            actor=self.actor, organisation_id=organisation_id, once_key=once_key
+        ).value
         return Response(OrganisationOut(organisation, context=self.output_context).data)
 
 
@@ -396,23 +442,42 @@ class MembershipDetailView(ActorAPIView):
         membership = selectors.membership_get_for(actor=self.actor, membership_id=membership_id)
         return Response(MembershipOut(membership, context=self.output_context).data)
 
-    @extend_schema(responses={204: None}, tags=["memberships"])
+    @extend_schema(
+        parameters=[
+            idempotency_key_retried(
+                "204 as the first request did",
+                instead_of="404 for the membership it removed",
+                reused="for another membership",
+                body=False,
+            )
+        ],
+        responses={204: None},
+        tags=["memberships"],
+    )
     def delete(self, request: Request, membership_id: int) -> Response:
         """Remove a member from the organisation, for members who manage members."""
-        selectors.membership_get_for(actor=self.actor, membership_id=membership_id)
-        services.membership_remove(actor=self.actor, membership_id=membership_id)
+        once_key = idempotency_key(request.headers)
+        keyed.membership_remove_once(actor=self.actor, membership_id=membership_id, once_key=once_key)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MembershipChangeRoleView(ActorAPIView):
     required_scopes = {"POST": ApiScope.ORGANISATION}
 
-    @extend_schema(request=RoleInput, responses=MembershipOut, tags=["memberships"])
+    @extend_schema(
+        request=RoleInput,
+        parameters=[_step_retried("membership", reused="for another membership or with another role", body=True)],
+        responses=MembershipOut,
+        tags=["memberships"],
+    )
     def post(self, request: Request, membership_id: int) -> Response:
         """Give a member another role, for members who manage members."""
         selectors.membership_get_for(actor=self.actor, membership_id=membership_id)
         role = read_input(RoleInput, request.data, mode=input_mode(request))["role"]
-        membership = services.membership_change_role(actor=self.actor, membership_id=membership_id, role=role)
+        once_key = idempotency_key(request.headers)
+        membership = keyed.membership_change_role_once(
+            actor=self.actor, membership_id=membership_id, role=role, once_key=once_key
+        ).value
         return Response(MembershipOut(membership, context=self.output_context).data)
 
 
@@ -427,13 +492,29 @@ class InvitationListView(ListEndpoint, ActorAPIView):
         queryset = selectors.invitation_list_for(actor=self.actor, organisation_id=organisation_id)
         return list_response(self, queryset, InvitationOut, context=self.output_context)
 
-    @extend_schema(request=InvitationInput, responses={201: InvitationCreatedOut}, tags=["memberships"])
+    @extend_schema(
+        request=InvitationInput,
+        parameters=[
+            idempotency_key_retried(
+                f"with the invitation the first request made {HASHED_NOT_AGAIN}",
+                instead_of="a second invitation that revokes the link already e-mailed",
+                reused="for another organisation or with another body",
+            )
+        ],
+        responses={201: InvitationCreatedOut, 200: InvitationOut},
+        tags=["memberships"],
+    )
     def post(self, request: Request, organisation_id: int) -> Response:
         """Invite someone by e-mail to join the organisation with a role; answers the invitation with its token and
         link (shown once). For members who manage members."""
         selectors.organisation_get_for(actor=self.actor, organisation_id=organisation_id)
         fields = read_input(InvitationInput, request.data, mode=input_mode(request))
-        invitation, token = services.invitation_create(actor=self.actor, organisation_id=organisation_id, **fields)
+        done, token = keyed.invitation_create_once(
+            actor=self.actor, organisation_id=organisation_id, once_key=idempotency_key(request.headers), **fields
+        )
+        invitation = done.value
+        if token is None:
+            return Response(InvitationOut(invitation, context=self.output_context).data)
         body = InvitationOut(invitation, context=self.output_context).data | {
             "token": token,
             "accept_url": invitation_accept_url(token),
@@ -444,11 +525,16 @@ class InvitationListView(ListEndpoint, ActorAPIView):
 class InvitationRevokeView(ActorAPIView):
     required_scopes = {"POST": ApiScope.ORGANISATION}
 
-    @extend_schema(request=None, responses=InvitationOut, tags=["memberships"])
+    @extend_schema(
+        request=None, parameters=[_step_retried("invitation")], responses=InvitationOut, tags=["memberships"]
+    )
     def post(self, request: Request, invitation_id: int) -> Response:
         """Revoke a pending invitation, for the organisation's members who manage members; its link stops working."""
         selectors.invitation_get_for(actor=self.actor, invitation_id=invitation_id)
-        invitation = services.invitation_revoke(actor=self.actor, invitation_id=invitation_id)
+        once_key = idempotency_key(request.headers)
+        invitation = keyed.invitation_revoke_once(
+            actor=self.actor, invitation_id=invitation_id, once_key=once_key
+        ).value
         return Response(InvitationOut(invitation, context=self.output_context).data)
 
 
@@ -461,12 +547,20 @@ class InvitationAcceptView(ActorAPIView):
             200: MembershipOut,
             404: OpenApiResponse(ErrorOut, description="The invitation is unknown, expired, revoked or used."),
         },
+        parameters=[
+            idempotency_key_retried(
+                "with the membership the first request made (200)",
+                instead_of="404 for the invitation it used",
+                reused="with another body",
+            )
+        ],
         tags=["memberships"],
     )
     def post(self, request: Request) -> Response:
         """The signed-in person accepts an invitation by its token and becomes a member with the invited role."""
         token = read_input(InvitationAcceptInput, request.data, mode=input_mode(request))["token"]
-        membership = services.invitation_accept(user=_user(request), token=token)
+        once_key = idempotency_key(request.headers)
+        membership = keyed.invitation_accept_once(user=_user(request), token=token, once_key=once_key).value
         self.__dict__.pop("actor", None)
         return Response(MembershipOut(membership, context=self.output_context).data)
 
@@ -504,11 +598,12 @@ class PasswordResetConfirmView(ActorAPIView):
 
 
 # --- API tokens ----------------------------------------------------------------------------------
-def _token_created(view: ActorAPIView, token: ApiToken, secret: str) -> Response:
-    return Response(
-        ApiTokenOut(token, context=view.output_context).data | {"token": secret},
-        status=status.HTTP_201_CREATED,
-    )
+def _token_made(view: ActorAPIView, token: ApiToken, secret: str | None) -> Response:
+    """201 with the secret from the request that made the token; a retry under its key, 200 without (hashed)."""
+    body = ApiTokenOut(token, context=view.output_context).data
+    if secret is None:
+        return Response(body)
+    return Response(body | {"token": secret}, status=status.HTTP_201_CREATED)
 
 
 class DeletionOut(serializers.Serializer):
@@ -541,24 +636,43 @@ class ApiTokenListView(ListEndpoint, ActorAPIView):
             self, selectors.api_token_list_for(actor=self.actor), ApiTokenOut, context=self.output_context
         )
 
-    @extend_schema(request=ApiTokenInput, responses={201: ApiTokenCreatedOut}, tags=["tokens"])
+    @extend_schema(
+        request=ApiTokenInput,
+        parameters=[
+            idempotency_key_retried(
+                f"with the token the first request made {HASHED_NOT_AGAIN}",
+                instead_of="a second live token",
+                reused="with another body",
+            )
+        ],
+        responses={201: ApiTokenCreatedOut, 200: ApiTokenOut},
+        tags=["tokens"],
+    )
     def post(self, request: Request) -> Response:
         """Create an API token for the acting organisation with its scopes; its secret is in this answer only. For
         members who manage tokens."""
         fields = read_input(ApiTokenInput, request.data, mode=input_mode(request))
-        token, secret = services.api_token_create(actor=self.actor, **fields)
-        return _token_created(self, token, secret)
+        done, secret = keyed.api_token_create_once(
+            actor=self.actor, once_key=idempotency_key(request.headers), **fields
+        )
+        return _token_made(self, done.value, secret)
 
 
 class ApiTokenRenewView(ActorAPIView):
     capabilities = {"POST": TOKENS_MANAGE}
     required_scopes = {"POST": ApiScope.ORGANISATION}
 
-    @extend_schema(request=ApiTokenRenewInput, responses=ApiTokenOut, tags=["tokens"])
+    @extend_schema(
+        request=ApiTokenRenewInput,
+        parameters=[_step_retried("token", reused="for another token or with another body", body=True)],
+        responses=ApiTokenOut,
+        tags=["tokens"],
+    )
     def post(self, request: Request, token_id: int) -> Response:
         """Extend an API token's expiry. For members who manage tokens."""
         fields = read_input(ApiTokenRenewInput, request.data, mode=input_mode(request))
-        token = services.api_token_renew(actor=self.actor, token_id=token_id, **fields)
+        once_key = idempotency_key(request.headers)
+        token = keyed.api_token_renew_once(actor=self.actor, token_id=token_id, once_key=once_key, **fields).value
         return Response(ApiTokenOut(token, context=self.output_context).data)
 
 
@@ -566,22 +680,36 @@ class ApiTokenRotateView(ActorAPIView):
     capabilities = {"POST": TOKENS_MANAGE}
     required_scopes = {"POST": ApiScope.ORGANISATION}
 
-    @extend_schema(request=ApiTokenRotateInput, responses={201: ApiTokenCreatedOut}, tags=["tokens"])
+    @extend_schema(
+        request=ApiTokenRotateInput,
+        parameters=[
+            idempotency_key_retried(
+                f"with the new token the first request made {HASHED_NOT_AGAIN}",
+                instead_of="409 for the token it revoked",
+                reused="for another token or with another body",
+            )
+        ],
+        responses={201: ApiTokenCreatedOut, 200: ApiTokenOut},
+        tags=["tokens"],
+    )
     def post(self, request: Request, token_id: int) -> Response:
         """Replace a token by a new one of the same name: the old stops at once, the new secret is shown once."""
         fields = read_input(ApiTokenRotateInput, request.data, mode=input_mode(request))
-        token, secret = services.api_token_rotate(actor=self.actor, token_id=token_id, **fields)
-        return _token_created(self, token, secret)
+        done, secret = keyed.api_token_rotate_once(
+            actor=self.actor, token_id=token_id, once_key=idempotency_key(request.headers), **fields
+        )
+        return _token_made(self, done.value, secret)
 
 
 class ApiTokenRevokeView(ActorAPIView):
     capabilities = {"POST": TOKENS_MANAGE}
     required_scopes = {"POST": ApiScope.ORGANISATION}
 
-    @extend_schema(request=None, responses=ApiTokenOut, tags=["tokens"])
+    @extend_schema(request=None, parameters=[TOKEN_STEP_RETRIED], responses=ApiTokenOut, tags=["tokens"])
     def post(self, request: Request, token_id: int) -> Response:
         """Revoke a token at once: its next request is refused."""
-        token = services.api_token_revoke(actor=self.actor, token_id=token_id)
+        once_key = idempotency_key(request.headers)
+        token = keyed.api_token_revoke_once(actor=self.actor, token_id=token_id, once_key=once_key).value
         return Response(ApiTokenOut(token, context=self.output_context).data)
 
 

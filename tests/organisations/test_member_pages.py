@@ -134,3 +134,29 @@ def test_a_member_who_left_meanwhile_is_neither_removed_nor_changed_and_the_page
             "Người này không còn là thành viên của tổ chức: danh sách dưới đây đã được cập nhật."
         ]
     assert list(Membership.objects.values_list("user_id", "role")) == [(coop_owner.pk, Role.OWNER)]
+
+
+def test_withdrawing_another_organisations_or_a_missing_invitation_answers_on_the_members_page_alike(
+    coop_owner, cooperative, other_cooperative
+):
+    """Given a members page kept open while its user switched, in another tab, to another organisation they own."""
+    invitation, _token = services.invitation_create(
+        actor=Actor(user=coop_owner, organisation=cooperative, role=Role.OWNER),
+        organisation_id=cooperative.pk,
+        email="moi@htx.example",
+        role=Role.STAFF,
+    )
+    Membership.objects.create(user=coop_owner, organisation=other_cooperative, role=Role.OWNER)
+    services.acting_organisation_switch(user=coop_owner, organisation_id=other_cooperative.pk)
+    client = logged_in(coop_owner)
+
+    said = []
+    for invitation_id in (invitation.pk, invitation.pk + 1000):
+        refused = client.post(f"/organisation/invitations/{invitation_id}/revoke/", follow=True)
+        page = members_page_after(refused)
+        said += [str(m) for m in refused.context["messages"]]
+        assert said[-1] in page
+    assert said[0] == said[1]
+    assert said[0].startswith("Lời mời này không thuộc tổ chức bạn đang đại diện")
+    invitation.refresh_from_db()
+    assert invitation.is_open

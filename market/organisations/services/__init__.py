@@ -1,4 +1,5 @@
-"""Every write to users, organisations, memberships, invitations and tokens.
+"""Every write to users, organisations, memberships, invitations and tokens (`keyed`: the same under a one-time
+key, for a page's form sent twice and an API client's retry).
 
 Services take ids and typed values (`market.organisations.inputs` reads what people type) and authorise
 through the policy tables of `market.organisations.policies`.
@@ -22,7 +23,7 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from market.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from market.core.once import Once, Reuse, once
+from market.core.models import AuditEvent
 from market.core.services import audit_record, deletion_record
 from market.core.text import nfc
 from market.notifications.models import Channel
@@ -507,29 +508,6 @@ def invitation_create(*, actor: Actor, organisation_id: int, email: str, role: R
     return invitation, token
 
 
-def invitation_create_once(
-    *, actor: Actor, organisation_id: int, once_key: str, email: str, role: Role
-) -> tuple[Once[Invitation], str | None]:
-    """invitation_create from the members page, whose form may be sent twice (a double click on "Create
-    invitation"): the same key answers with the invitation the first send made, instead of a second one that
-    would revoke the link already e-mailed. The token comes back only from the send that made it."""
-    tokens: list[str] = []
-
-    def make() -> Invitation:
-        invitation, token = invitation_create(actor=actor, organisation_id=organisation_id, email=email, role=role)
-        tokens.append(token)
-        return invitation
-
-    same = Reuse[Invitation](
-        lambda first: first.organisation_id == organisation_id,
-        _("This form was already sent for another organisation: reload the page."),
-    )
-    done = once(
-        action="organisations.invitation_created", key=once_key, actor=actor, model=Invitation, make=make, reuse=same
-    )
-    return done, (tokens[0] if tokens else None)
-
-
 def invitation_accept_url(token: str) -> str:
     return f"{settings.SITE_URL}/invitations/{token}/"
 
@@ -591,8 +569,8 @@ def membership_change_role(*, actor: Actor, membership_id: int, role: Role) -> M
 
 
 @transaction.atomic
-def membership_remove(*, actor: Actor, membership_id: int) -> None:
-    """A manager removes a member, or a member leaves (their own membership)."""
+def membership_remove(*, actor: Actor, membership_id: int) -> AuditEvent:
+    """A manager removes a member, or a member leaves (their own membership). Returns the record of the removal."""
     mine = actor.user is not None and Membership.objects.filter(pk=membership_id, user_id=actor.user.pk).exists()
     membership = _membership_locked(actor, membership_id, MembershipAction.LEAVE if mine else MembershipAction.REMOVE)
     ApiToken.objects.filter(
@@ -601,7 +579,7 @@ def membership_remove(*, actor: Actor, membership_id: int) -> None:
     User.objects.filter(pk=membership.user_id, acting_organisation_id=membership.organisation_id).update(
         acting_organisation=None
     )
-    audit_record(
+    removal = audit_record(
         actor=actor,
         action="membership.removed",
         target=membership,
@@ -614,6 +592,7 @@ def membership_remove(*, actor: Actor, membership_id: int) -> None:
         scope=ApiScope.ORGANISATION,
     )
     membership.delete()
+    return removal
 
 
 # --- API tokens ----------------------------------------------------------------------------------
@@ -685,29 +664,6 @@ def api_token_create(
     return token, secret
 
 
-def api_token_create_once(
-    *, actor: Actor, once_key: str, name: str, scopes: frozenset[ApiScope], expires_on: date | None
-) -> tuple[Once[ApiToken], str | None]:
-    """api_token_create from the tokens page, whose form may be sent twice (a double click on "Create token"): the
-    same key answers with the token the first send made, not a second live token nobody holds the secret of. The
-    secret is stored hashed, so it comes back only from the send that made it."""
-    secrets_made: list[str] = []
-
-    def make() -> ApiToken:
-        token, secret = api_token_create(actor=actor, name=name, scopes=scopes, expires_on=expires_on)
-        secrets_made.append(secret)
-        return token
-
-    same = Reuse[ApiToken](
-        lambda first: first.organisation_id == actor.organisation_id,
-        _("This form was already sent for another organisation: reload the page."),
-    )
-    done = once(
-        action="organisations.api_token_created", key=once_key, actor=actor, model=ApiToken, make=make, reuse=same
-    )
-    return done, (secrets_made[0] if secrets_made else None)
-
-
 @transaction.atomic
 def api_token_renew(*, actor: Actor, token_id: int, expires_on: date | None) -> ApiToken:
     """Moves the expiry (one year from now unless a day is chosen); the secret stays the same."""
@@ -741,34 +697,6 @@ def api_token_rotate(
     )
     audit_record(actor=actor, action="api_token.created", target=token, data=_token_audit_data(token))
     return token, secret
-
-
-def api_token_rotate_once(
-    *, actor: Actor, once_key: str, token_id: int, scopes: frozenset[ApiScope], expires_on: date | None
-) -> tuple[Once[ApiToken], str | None]:
-    """api_token_rotate from the token page, whose form may be sent twice (a double click on "Rotate"): the same
-    key answers with the token the first send made (`replayed`), not a refusal that the token is revoked. The
-    new secret is stored hashed, so it comes back only from the send that made it; the page offers to rotate the
-    new token again to whoever did not see that first answer."""
-    secrets_made: list[str] = []
-
-    def make() -> ApiToken:
-        token, secret = api_token_rotate(actor=actor, token_id=token_id, scopes=scopes, expires_on=expires_on)
-        secrets_made.append(secret)
-        return token
-
-    # A rotation keeps the token's name: the key made a token of this one's name, in this organisation.
-    same = Reuse[ApiToken](
-        lambda first: (
-            first.organisation_id == actor.organisation_id
-            and ApiToken.objects.filter(pk=token_id, organisation_id=first.organisation_id, name=first.name).exists()
-        ),
-        _("This form was already sent for another token: reload the page."),
-    )
-    done = once(
-        action="organisations.api_token_rotated", key=once_key, actor=actor, model=ApiToken, make=make, reuse=same
-    )
-    return done, (secrets_made[0] if secrets_made else None)
 
 
 @transaction.atomic
