@@ -229,7 +229,16 @@ class BoothInput(serializers.Serializer):
     )
     code = BoothCodeInput(label=gettext_lazy("Code"))
     booth_type = inputs.ChoiceInput(BoothType, default=BoothType.STANDARD, label=gettext_lazy("Type"))
-    zone = inputs.IdInput(required=False, allow_null=True, default=None, label=gettext_lazy("Zone"))
+    zone = inputs.IdInput(
+        required=False,
+        allow_null=True,
+        default=None,
+        label=gettext_lazy("Zone"),
+        help_text=gettext_lazy(
+            "A zone of the booth's hall. A booth moved to another hall leaves its zone unless the change names one of "
+            "the new hall."
+        ),
+    )
     x = _metres(gettext_lazy("From the left wall (m)"), minimum=0)
     y = _metres(gettext_lazy("From the front wall (m)"), minimum=0)
     width = _metres(gettext_lazy("Width (m)"), minimum=Decimal("0.5"), default=Decimal(3))
@@ -624,7 +633,16 @@ class ApplicationFilter(serializers.Serializer):
     booth_type = inputs.ChoiceInput(
         BoothType, required=False, allow_null=True, default=None, label=gettext_lazy("Booth type")
     )
-    zone = inputs.IdInput(required=False, allow_null=True, default=None, label=gettext_lazy("Zone"))
+    zone = inputs.IdInput(
+        required=False,
+        allow_null=True,
+        default=None,
+        label=gettext_lazy("Zone"),
+        help_text=gettext_lazy(
+            "A zone of the booth's hall. A booth moved to another hall leaves its zone unless the change names one of "
+            "the new hall."
+        ),
+    )
     province = inputs.IdInput(required=False, allow_null=True, default=None, label=gettext_lazy("Province"))
     q = inputs.TextInput(max_length=100, required=False, default="", label=gettext_lazy("Cooperative"))
 

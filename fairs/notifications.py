@@ -13,6 +13,7 @@ from market.notifications.models import Group
 from market.notifications.registry import NotificationKind, register_kind
 
 APPLICATION_DECIDED = "fairs.application_decided"
+BOOTH_MOVED = "fairs.booth_moved"
 FEE_REMINDER = "fairs.fee_reminder"
 MEETING_UPDATE = "fairs.meeting_update"
 
@@ -45,6 +46,31 @@ def register_notification_kinds() -> None:
                 "amount_due": 1200000,
                 "payment_due_on": "2026-12-01",
                 "waitlist_position": None,
+            },
+        )
+    )
+    register_kind(
+        NotificationKind(
+            name=BOOTH_MOVED,
+            group=Group.FAIRS,
+            label=_("An assigned booth was moved or resized"),
+            template="notifications/fairs/booth_moved",
+            link=_application_page,
+            zalo_params={"hoi_cho": "fair_name", "gian_hang": "booth_code", "nha": "hall"},
+            sample_context={
+                "application_id": 1,
+                "fair_name": "Hội chợ OCOP Đồng bằng sông Cửu Long 2026",
+                "fair_name_en": "Mekong Delta OCOP Fair 2026",
+                "booth_code": "A-07",
+                "changes": ["hall", "size"],
+                "hall": "Nhà B",
+                "previous_hall": "Nhà A",
+                "x": "12.00",
+                "y": "4.50",
+                "width": "6.00",
+                "depth": "3.00",
+                "previous_width": "3.00",
+                "previous_depth": "3.00",
             },
         )
     )

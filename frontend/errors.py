@@ -16,10 +16,12 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views import defaults
 
 from market.core.api import error_body
 from market.core.errors import ApplicationError, DatabaseUnavailable, NotFound
+from market.core.once import KEY_REUSED
 from market.core.passing_errors import passing_error
 
 
@@ -40,7 +42,7 @@ class ApplicationErrorPageMiddleware:
         response = render(
             request,
             "frontend/error.html",
-            {"message": exception.message, "fields": exception.fields, "status": exception.status_code},
+            {"message": page_message(exception), "fields": exception.fields, "status": exception.status_code},
             status=exception.status_code,
         )
         return with_retry_after(response, exception)
@@ -83,9 +85,19 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     return defaults.page_not_found(request, exception)
 
 
+def page_message(error: ApplicationError) -> str:
+    """What a refusal says on a page. A one-time key sent again with other values is refused by the services in an API
+    client's words (its Idempotency-Key: "send this request with a new key"); on a page the key is the form's hidden
+    one, and the person reloads the page for a new form. The error page, say_refused, the forms' add_service_errors
+    and the fair pages tell a refusal through here."""
+    if error.code == KEY_REUSED:
+        return _("This form was already sent with other values: reload the page.")
+    return error.message
+
+
 def refusal_messages(error: ApplicationError) -> list[str]:
     """What a refused write says: its fields' messages, else its message."""
-    return [text for texts in error.fields.values() for text in texts] or [error.message]
+    return [text for texts in error.fields.values() for text in texts] or [page_message(error)]
 
 
 def say_refused(request: HttpRequest, error: ApplicationError, *, about: str = "") -> None:

@@ -9,6 +9,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from frontend.errors import page_message
 from frontend.schema_forms import Choices, SchemaForm
 from market.core.errors import ApplicationError
 from market.exports.inputs import ExportInput
@@ -41,7 +42,7 @@ SIGN_UP_KINDS: Choices = [
 def add_service_errors(form: forms.Form, error: ApplicationError) -> None:
     """Show a service's field errors next to the fields; the rest at the top of the form."""
     if not error.fields:
-        form.add_error(None, error.message)
+        form.add_error(None, page_message(error))
         return
     for field, messages in error.fields.items():
         for message in messages:

@@ -22,6 +22,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from rest_framework import serializers
 
+from frontend.errors import page_message
 from market.core import inputs, parsing
 from market.core.errors import ApplicationError, ValidationFailed
 
@@ -231,7 +232,7 @@ class SchemaForm(forms.Form):
     def add_service_errors(self, error: ApplicationError) -> None:
         """A service's (or the schema's) field errors next to their fields; the rest at the top."""
         if not error.fields:
-            self.add_error(None, error.message)
+            self.add_error(None, page_message(error))
             return
         for name, messages in error.fields.items():
             target = name if name in self.fields else None

@@ -24,6 +24,7 @@ from fairs.services.applications import (
     booth_assign,
     booth_assign_once,
     booth_release,
+    booth_release_once,
     fee_deadlines,
     waitlist_offer,
 )
@@ -115,6 +116,7 @@ __all__ = [
     "booth_delete",
     "booth_delete_once",
     "booth_release",
+    "booth_release_once",
     "booth_update",
     "booth_update_once",
     "buyer_register",

@@ -534,6 +534,24 @@ def assignment_release_once(*, actor: Actor, application_id: int, reason: str, o
     )
 
 
+def booth_release_once(*, actor: Actor, booth_id: int, once_key: str) -> Once[Application]:
+    """booth_release from the plan's "Free" button under its one-time key: sent again, it answers with the application
+    the first send took the booth from (the booth may have gone to the waitlist meanwhile: it is not freed again). The
+    key remembers the booth; sent for another booth, it is refused."""
+    return once(
+        action="fairs.booth_freed",
+        key=once_key,
+        actor=actor,
+        model=Application,
+        make=lambda: booth_release(actor=actor, booth_id=booth_id),
+        reuse=Reuse(
+            lambda first: first.assignments.filter(booth_id=booth_id, released_at__isnull=False).exists(),
+            _("This key was already used on another booth: send this request with a new key."),
+            asked=(booth_id,),
+        ),
+    )
+
+
 # --- payment deadlines (beat) ---------------------------------------------------------------------
 def fee_deadlines(*, now: datetime | None = None) -> dict[str, int]:
     """Past the deadline and unpaid: a reminder; still unpaid `grace_days` later: the booth is released to the

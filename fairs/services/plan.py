@@ -9,13 +9,15 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from text_unidecode import unidecode
 
+from fairs import notifications as kinds
 from fairs.inputs import BoothChange, BoothSpec, FairSpec, PlanRow, booth_spec_of
 from fairs.lifecycle import BADGE_CHANGE_STATUSES, FAIR_TRANSITIONS, FairTransition
-from fairs.models import Badge, Booth, BoothAssignment, Fair, Hall, SubsidyProgramme, Zone, ZoneKind
+from fairs.models import Application, Badge, Booth, BoothAssignment, Fair, Hall, SubsidyProgramme, Zone, ZoneKind
 from fairs.policy import BOOTH_POLICY, BoothAction, FairAction, booth_state
 from fairs.selectors import booth_get
 from fairs.services.common import authorize_fair, fair_for, require_staff
@@ -24,6 +26,7 @@ from market.core.models import AuditEvent
 from market.core.once import Once, Reuse, once
 from market.core.parsing import format_decimal
 from market.core.services import audit_record
+from market.notifications.services import notify
 from market.organisations import geo
 from market.organisations.permissions import Actor
 from market.organisations.storefront import storefront_changed
@@ -166,13 +169,13 @@ def zone_create(*, actor: Actor, fair_id: int, hall_id: int, name: str, kind: Zo
 
 
 def _check_booth(fair: Fair, hall: Hall, spec: BoothSpec, *, booth_id: int | None) -> dict[str, list[str]]:
-    """What is wrong with `spec` on this plan: a code taken, a zone of another fair, past the hall's walls."""
+    """What is wrong with `spec` in this hall: a code taken, a zone of another hall, past the hall's walls."""
     errors: dict[str, list[str]] = {}
     same_code = Booth.objects.filter(fair=fair, code=spec.code)
     if (same_code.exclude(pk=booth_id) if booth_id is not None else same_code).exists():
         errors["code"] = [_("Booth %(code)s already exists.") % {"code": spec.code}]
-    if spec.zone_id is not None and not Zone.objects.filter(fair=fair, pk=spec.zone_id).exists():
-        errors["zone"] = [_("Choose a zone of this fair.")]
+    if spec.zone_id is not None and (zone_error := _zone_error(fair, hall, spec.zone_id)):
+        errors["zone"] = [zone_error]
     if spec.x + spec.width > hall.width_m:
         errors["x"] = [_("The booth reaches past the hall's width (%(w)s m).") % {"w": format_decimal(hall.width_m)}]
     if spec.y + spec.depth > hall.depth_m:
@@ -182,6 +185,20 @@ def _check_booth(fair: Fair, hall: Hall, spec: BoothSpec, *, booth_id: int | Non
             _("The booth overlaps booth %(code)s; move it or make it smaller.") % {"code": other.code}
         )
     return errors
+
+
+def _zone_error(fair: Fair, hall: Hall, zone_id: int) -> str:
+    """Why zone `zone_id` cannot hold a booth of `hall` (empty when it can): a zone is an area of one hall."""
+    zone = Zone.objects.filter(fair=fair, pk=zone_id).select_related("hall").first()
+    if zone is None:
+        return _("Choose a zone of this fair.")
+    if zone.hall_id != hall.pk:
+        return _("Zone %(zone)s is in %(other)s; choose a zone of %(hall)s, or none.") % {
+            "zone": zone.name,
+            "other": zone.hall.name,
+            "hall": hall.name,
+        }
+    return ""
 
 
 def _overlapped(hall: Hall, spec: BoothSpec, *, booth_id: int | None) -> Booth | None:
@@ -239,12 +256,53 @@ def _update(booth: Booth, spec: BoothSpec, *, hall: Hall) -> Booth:
         errors["price"] = [_("This booth is assigned; its price is fixed until it is released.")]
     if errors:
         raise ValidationFailed(fields=errors)
+    before, previous_hall = booth_spec_of(booth), booth.hall
     for name, value in _booth_values(spec).items():
         setattr(booth, name, value)
     booth.hall = hall
     booth.save()
     _plan_changed(booth.fair)
+    if state.live is not None:
+        _tell_exhibitor_moved(state.live.application, booth=booth, before=before, previous_hall=previous_hall)
     return booth
+
+
+def _tell_exhibitor_moved(application: Application, *, booth: Booth, before: BoothSpec, previous_hall: Hall) -> None:
+    """The cooperative holding `booth` learns where it now stands and how big it is, when that changed: it plans its
+    set-up (stand, goods, cold storage) on it."""
+    changes = [
+        name
+        for name, changed in (
+            ("hall", booth.hall_id != previous_hall.pk),
+            ("position", (booth.x, booth.y) != (before.x, before.y)),
+            ("size", (booth.width, booth.depth) != (before.width, before.depth)),
+        )
+        if changed
+    ]
+    if not changes:
+        return
+    fair = booth.fair
+    notify(
+        kind=kinds.BOOTH_MOVED,
+        recipients=[application.cooperative],
+        context={
+            "application_id": application.pk,
+            "fair_name": fair.name_vi,
+            "fair_name_en": fair.name_en,
+            "booth_code": booth.code,
+            "changes": changes,
+            "hall": booth.hall.name,
+            "previous_hall": previous_hall.name,
+            "x": str(booth.x),
+            "y": str(booth.y),
+            "width": str(booth.width),
+            "depth": str(booth.depth),
+            "previous_width": str(before.width),
+            "previous_depth": str(before.depth),
+        },
+        object_ref=application,
+        occurrence=f"moved:{booth.pk}:{timezone.now().isoformat()}",
+    )
 
 
 def _hall_of(fair: Fair, hall_id: int | None) -> Hall:
@@ -319,7 +377,12 @@ def booth_update(*, actor: Actor, booth_id: int, change: BoothChange) -> Booth:
     booth = _lock_fair_then_booth(actor, booth_id)
     BOOTH_POLICY.authorize(actor=actor, obj=booth_state(booth), action=BoothAction.EDIT)
     hall = booth.hall if change.hall_id is None else _hall_of(booth.fair, change.hall_id)
-    _update(booth, change.onto(booth_spec_of(booth)), hall=hall)
+    spec = change.onto(booth_spec_of(booth))
+    if hall.pk != booth.hall_id and "zone_id" not in change.sent:
+        # A zone is an area of one hall: the booth moved out of its hall has left its zone. Staff moving a booth
+        # expect it moved, not refused for a zone they did not touch; they may name a zone of the new hall.
+        spec = replace(spec, zone_id=None)
+    _update(booth, spec, hall=hall)
     audit_record(actor=actor, action="fairs.booth_updated", target=booth, data={"code": booth.code})
     return booth
 

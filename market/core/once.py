@@ -28,6 +28,9 @@ from market.core.models import OneTimeKey
 
 KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,100}")
 FIELD_NAME = "once_key"
+# The code of a key's refusal when sent again for another request: the API answers it as is; pages word it for a
+# form (frontend.errors.page_message), whose hidden key the person never sees.
+KEY_REUSED = "idempotency_key_reused"
 
 
 class _Person(Protocol):
@@ -117,7 +120,7 @@ def once(
             if first is None:  # made, then deleted (a booth removed from the plan): nothing to answer with
                 raise NotFound(_("What this key made first no longer exists: send the request again with a new key."))
             if reuse is not None and (claim.asked != _fingerprint(reuse.asked) or not reuse.same(first)):
-                raise Conflict(reuse.message, code="idempotency_key_reused")
+                raise Conflict(reuse.message, code=KEY_REUSED)
             return Once(first, replayed=True)
         made = make()
         claim.target_id = made.pk

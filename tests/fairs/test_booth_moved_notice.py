@@ -86,9 +86,12 @@ def test_a_move_in_its_hall_and_a_new_size_are_told(alliance, fair, exhibitor):
     )
     resized = told(exhibitor)
 
-    assert moved["vi"] == "Hội chợ OCOP Rạch Giá: gian hàng A-01 (Nhà A) đã được chuyển chỗ, cách tường trái 20 m và tường trước 0 m."
+    assert (
+        moved["vi"]
+        == "Hội chợ OCOP Rạch Giá: gian hàng A-01 (Nhà A) đã được chuyển chỗ, cách tường trái 20 m và tường trước 0 m."
+    )
     assert resized == {
-        "vi": "Hội chợ OCOP Rạch Giá: gian hàng A-01 (Nhà A) nay rộng 6 × 4,5 m (trước đây 3 × 3 m).",
+        "vi": "Hội chợ OCOP Rạch Giá: gian hàng A-01 (Nhà A) nay có kích thước 6 × 4,5 m (trước đây 3 × 3 m).",
         "en": "Hội chợ OCOP Rạch Giá: booth A-01 (Nhà A) is now 6 × 4.5 m (it was 3 × 3 m).",
     }
 

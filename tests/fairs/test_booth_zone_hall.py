@@ -74,9 +74,7 @@ def test_the_api_refuses_a_zone_of_another_hall_on_create_and_on_change(api, fai
     assert booth(fair, "A-01").zone == zone(fair, "Nông sản tươi")
 
 
-def test_a_booth_moved_to_another_hall_leaves_its_zone_unless_one_of_the_new_hall_is_named(
-    api, fair, staff_user: User
-):
+def test_a_booth_moved_to_another_hall_leaves_its_zone_unless_one_of_the_new_hall_is_named(api, fair, staff_user: User):
     client = api(staff_user)
     fresh = zone(fair, "Nông sản tươi").pk
     for code in ("A-01", "A-02"):
@@ -86,12 +84,12 @@ def test_a_booth_moved_to_another_hall_leaves_its_zone_unless_one_of_the_new_hal
     named = client.patch(
         booth_url(fair, "A-02"), {"hall": hall(fair, "Nhà B").pk, "x": 4, "zone": zone(fair, "OCOP").pk}, format="json"
     )
-    kept_old = client.patch(booth_url(fair, "A-02"), {"hall": hall(fair, "Nhà A").pk, "zone": fresh}, format="json")
 
-    assert (moved.status_code, moved.json()["zone"]) == (200, None)
+    assert (moved.status_code, moved.json()["zone"]) == (200, "")
     assert (booth(fair, "A-01").hall.name, booth(fair, "A-01").zone) == ("Nhà B", None)
     assert named.status_code == 200, named.content
     assert booth(fair, "A-02").zone == zone(fair, "OCOP")
+    kept_old = client.patch(booth_url(fair, "A-02"), {"hall": hall(fair, "Nhà A").pk, "zone": fresh}, format="json")
     assert kept_old.status_code == 200, kept_old.content  # back to Nhà A, in a zone of Nhà A
     assert (booth(fair, "A-02").hall.name, booth(fair, "A-02").zone_id) == ("Nhà A", fresh)
     # Moved back to Nhà B with no zone named: it leaves "Nông sản tươi". Moved to Nhà A naming a zone of Nhà B: refused,
@@ -99,12 +97,13 @@ def test_a_booth_moved_to_another_hall_leaves_its_zone_unless_one_of_the_new_hal
     assert client.patch(booth_url(fair, "A-02"), {"hall": hall(fair, "Nhà B").pk}, format="json").status_code == 200
     assert booth(fair, "A-02").zone is None
     back_with_b_zone = client.patch(
-        booth_url(fair, "A-02"), {"hall": hall(fair, "Nhà A").pk, "zone": zone(fair, "Thủ công").pk}, format="json", **VI
+        booth_url(fair, "A-02"),
+        {"hall": hall(fair, "Nhà A").pk, "zone": zone(fair, "Thủ công").pk},
+        format="json",
+        **VI,
     )
     assert back_with_b_zone.status_code == 400
-    assert back_with_b_zone.json()["error"]["fields"]["zone"] == [
-        "Khu Thủ công nằm ở Nhà B; hãy chọn một khu của Nhà A, hoặc không chọn khu nào."
-    ]
+    assert back_with_b_zone.json()["error"]["fields"]["zone"] == [ELSEWHERE]
     assert booth(fair, "A-02").hall.name == "Nhà B"
 
 
@@ -114,7 +113,8 @@ def test_the_booth_form_offers_its_halls_zones_and_refuses_another_halls_at_the_
     a01 = booth(fair, "A-01")
     panel = client.get(reverse("frontend:fair-booth", args=[fair.slug, a01.pk])).content.decode()
     assert f'<option value="{zone(fair, "Nông sản tươi").pk}">Nông sản tươi</option>' in panel
-    assert "Thủ công" not in panel and "OCOP" not in panel
+    assert "Thủ công" not in panel
+    assert "OCOP" not in panel
     url = reverse("frontend:fair-booth-act", args=[fair.slug, a01.pk, "edit"])
     form = {
         "once_key": once_key(panel, action=url),

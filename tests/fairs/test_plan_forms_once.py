@@ -170,7 +170,7 @@ def test_free_sent_twice_frees_once_and_is_told_whom_the_first_took_it_from(staf
         "Gian hàng A-01 đã được trả lại từ biểu mẫu này (lấy lại từ HTX Mẫu 0); không thay đổi gì thêm."
         in again.content.decode()
     )
-    assert ApplicationEvent.objects.filter(kind=ApplicationEventKind.RELEASED).count() == 1
+    assert ApplicationEvent.objects.filter(action=ApplicationEventKind.RELEASED).count() == 1
     refused = staff.post(booth_act(fair, "A-02", "release"), {"once_key": key}, **HTMX)
     assert refused.status_code == 409
     assert SENT_WITH_OTHER_VALUES in refused.content.decode()

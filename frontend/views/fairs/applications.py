@@ -20,6 +20,7 @@ from fairs.models import Application, ApplicationEvent, Badge, BoothType, Fair
 from fairs.permissions import FAIRS_APPLY, FAIRS_EXHIBIT
 from fairs.policy import ApplicationAction, FairAction
 from frontend.decorators import actor_required
+from frontend.errors import page_message
 from frontend.schema_forms import SchemaForm
 from frontend.views.fairs.common import fair_of, invalid
 from market.core.errors import ApplicationError, NotFound, PermissionDenied
@@ -278,7 +279,7 @@ def application_act(request: MemberRequest, application_id: int, verb: str) -> H
         # A press the page never offered this person (not their side, not their role) has nothing typed to keep;
         # neither has a button without a form.
         if form is None or isinstance(error, PermissionDenied | NotFound):
-            messages.error(request, error.message)
+            messages.error(request, page_message(error))
             return redirect("frontend:fair-application", application_id)
         # Refused for what was typed, or because someone acted first (the application withdrawn or decided
         # meanwhile): the form again with what was typed and why, at the form.

@@ -11,6 +11,7 @@ from django.shortcuts import render
 
 from fairs import selectors
 from fairs.models import Fair
+from frontend.errors import page_message
 from market.core.errors import ApplicationError, NotFound
 from market.organisations.http import ActorRequest
 
@@ -25,7 +26,7 @@ def fair_of(request: ActorRequest, slug: str) -> Fair:
 def tell(request: HttpRequest, error: ApplicationError) -> None:
     """A refusal that has no form field to sit next to: its message and the fields' messages, at the top."""
     details = " ".join(message for messages_ in error.fields.values() for message in messages_)
-    messages.error(request, f"{error.message} {details}".strip())
+    messages.error(request, f"{page_message(error)} {details}".strip())
 
 
 def invalid(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:

@@ -20,6 +20,7 @@ from fairs.models import Fair, Meeting
 from fairs.permissions import FAIRS_MANAGE, FAIRS_MEET
 from fairs.policy import FairAction, MeetingAction
 from frontend.decorators import actor_required
+from frontend.errors import page_message
 from frontend.schema_forms import SchemaForm
 from frontend.views.fairs.common import fair_of, tell
 from market.core.errors import ApplicationError, NotFound, PermissionDenied
@@ -355,7 +356,7 @@ def checkin(request: MemberRequest, slug: str) -> HttpResponse:
                 )
                 result = api.checkin_payload(scan, selectors.checkin_counts(fair=fair))
             except ApplicationError as error:
-                result = {"error": error.message}
+                result = {"error": page_message(error)}
         else:
             result = {"error": " ".join(str(e) for errors in form.errors.values() for e in errors)}
     context = {**_checkin_context(request, fair), "form": form, "result": result}

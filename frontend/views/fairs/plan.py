@@ -18,6 +18,7 @@ from fairs.models import LIVE_APPLICATION_STATUSES, Booth, BoothType, Fair, Subs
 from fairs.permissions import FAIRS_MANAGE
 from fairs.policy import BoothAction
 from frontend.decorators import actor_required
+from frontend.errors import page_message
 from frontend.schema_forms import SchemaForm
 from frontend.views.fairs.common import fair_of, invalid, tell
 from frontend.views.fairs.drawing import PlanView, draw, plan_layout
@@ -205,7 +206,8 @@ def _booth_form(fair: Fair, booth: Booth, data: Any = None) -> SchemaForm:
         prefix="booth",
         exclude=("hall",),
         initial=initial,
-        choices={"zone": [(z.pk, z.name) for z in fair.zones.all()]},
+        # The zones of its hall: a zone is an area of one hall (another hall's, posted from an old page, is refused).
+        choices={"zone": [(z.pk, z.name) for z in fair.zones.filter(hall_id=booth.hall_id)]},
     )
 
 
@@ -296,16 +298,26 @@ def plan_booth_act(request: MemberRequest, slug: str, booth_id: int, verb: str) 
             assign_form = SchemaForm(request.POST, schema=inputs.BoothAssignInput, prefix="assign")
             if not assign_form.is_valid():
                 return _panel(request, fair, booth, assign_form=assign_form, status=400)
-            application = services.booth_assign(
-                actor=actor, application_id=assign_form.cleaned_data["application"], booth_id=booth.pk
+            assigned = services.booth_assign_once(
+                actor=actor,
+                application_id=assign_form.cleaned_data["application"],
+                booth_id=booth.pk,
+                once_key=posted_key(request.POST),
             )
-            done = _("Booth %(code)s assigned to %(name)s.") % {
-                "code": booth.code,
-                "name": application.cooperative.name,
-            }
+            if assigned.replayed:
+                done = _("Booth %(code)s was already assigned to %(name)s from this form; it was not assigned again.")
+            else:
+                done = _("Booth %(code)s assigned to %(name)s.")
+            done %= {"code": booth.code, "name": assigned.value.cooperative.name}
         else:  # BoothAction.RELEASE
-            services.booth_release(actor=actor, booth_id=booth.pk)
-            done = _("Booth %(code)s is free again.") % {"code": booth.code}
+            freed = services.booth_release_once(actor=actor, booth_id=booth.pk, once_key=posted_key(request.POST))
+            if freed.replayed:
+                done = _(
+                    "Booth %(code)s was already freed from this form (taken back from %(name)s); nothing more was "
+                    "changed."
+                ) % {"code": booth.code, "name": freed.value.cooperative.name}
+            else:
+                done = _("Booth %(code)s is free again.") % {"code": booth.code}
     except ApplicationError as error:
         return _refused(request, fair, booth_id, error)
     return _acted(request, fair, booth_id, done)
@@ -327,7 +339,7 @@ def _booth_delete(request: MemberRequest, fair: Fair, booth_id: int) -> HttpResp
 
 def _refused(request: MemberRequest, fair: Fair, booth_id: int, error: ApplicationError) -> HttpResponse:
     """The panel again (of the booth, when it is still there) saying why nothing was done."""
-    return _panel(request, fair, _booth_or_none(fair, booth_id), error=error.message, status=error.status_code)
+    return _panel(request, fair, _booth_or_none(fair, booth_id), error=page_message(error), status=error.status_code)
 
 
 def _acted(request: MemberRequest, fair: Fair, booth_id: int, done: str) -> HttpResponse:

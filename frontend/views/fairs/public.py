@@ -16,6 +16,7 @@ from fairs.models import Fair
 from fairs.permissions import FAIRS_BADGES
 from fairs.plan_version import fair_page_versions
 from frontend.decorators import actor_required
+from frontend.errors import page_message
 from frontend.schema_forms import SchemaForm
 from frontend.views.fairs.common import fair_of
 from frontend.views.fairs.directory import exhibitor_directory
@@ -164,7 +165,7 @@ def badge_reissue(request: MemberRequest, slug: str, code: str) -> HttpResponse:
     try:
         badge = services.badge_reissue(actor=request.actor, fair_id=fair.pk, code=code)
     except ApplicationError as error:
-        messages.error(request, error.message)
+        messages.error(request, page_message(error))
     else:
         done = _("New badge %(code)s made for %(name)s.")
         messages.success(request, done % {"code": badge.code, "name": badge.display_name})
