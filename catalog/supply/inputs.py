@@ -45,6 +45,13 @@ MAX_INTAKE_KG = Decimal(1_000_000)
 # đồng per kg is past all of them. (The catalogue's MAX_UNIT_PRICE, ten billion per unit, serves units such as
 # a tấn; an intake's price is always per kg.)
 MAX_PRICE_PER_KG = 1_000_000_000
+# What one season may owe its members in all (the statement's total; each household's amount is a part of it), in
+# đồng: 10^15, some 40 billion US dollars, is past any cooperative's turnover (Vietnam's whole rice export earns
+# less than a fifth of it in a year), and is what one intake at both bounds above is owed, so every intake the
+# form takes fits an empty season. Every whole number up to it has at most 15 significant digits, so a spreadsheet
+# cell holds each total exactly, and it is far below 2^53, so a JavaScript client of the API reads it exactly.
+# The intakes are not bounded in number: the services refuse the intake or price that would pass this.
+MAX_SEASON_OWED = int(MAX_INTAKE_KG) * MAX_PRICE_PER_KG
 # One plot (thửa, ao, vườn) in hectares: a household's field is a few, a large estate's block a few thousand;
 # ten thousand hectares (100 km²) is a district, not a plot. Every plot's expected harvest then fits the
 # quantity columns (10^4 ha × MAX_YIELD_KG_PER_HA = 10^10 kg).

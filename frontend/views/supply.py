@@ -36,6 +36,7 @@ from catalog.supply.selectors.outlook import MonthTotal
 from catalog.supply.services.intakes import WEIGHED_UNITS
 from catalog.supply.spreadsheets import HOUSEHOLD_COLUMNS
 from frontend.decorators import actor_required
+from frontend.errors import say_refused
 from frontend.schema_forms import Choices, SchemaForm
 from market.core.errors import ApplicationError, ValidationFailed
 from market.core.inputs import ImportApplyInput, InputMode, read_input
@@ -399,8 +400,12 @@ def season_detail(request: MemberRequest, season_id: int) -> HttpResponse:
 @actor_required(SUPPLY_MANAGE)
 def season_price_remove(request: MemberRequest, season_id: int, price_id: int) -> HttpResponse:
     season = selectors.season_get_for(actor=request.actor, season_id=season_id)
-    services.season_price_remove(actor=request.actor, price_id=price_id)
-    messages.success(request, _("Price removed."))
+    try:
+        services.season_price_remove(actor=request.actor, price_id=price_id)
+    except ValidationFailed as error:  # told on the season's page, where the price still stands
+        say_refused(request, error)
+    else:
+        messages.success(request, _("Price removed."))
     return redirect("frontend:supply-season", season_id=season.pk)
 
 

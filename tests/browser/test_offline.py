@@ -1,8 +1,9 @@
 """Working with no network, in a Vietnamese browser: two phones check badges in at a fair's entrance while
 offline (one badge on both), come back and sync: five check-ins and one conflict, told to the phone that
-scanned second; a page opened once opens again offline from the service worker. Gate staff write intakes
-down offline ("1.250,5" kg), the answers to the first sends are lost, the records are sent again: one intake
-each, stored as typed, and a bad record stays on the phone with its error. At a factory gate two phones weigh
+scanned second, and the counter the sync rewrites is grouped as the server writes it (1.000 / 1.200); a page
+opened once opens again offline from the service worker. Gate staff write intakes down offline ("1.250,5" kg),
+the answers to the first sends are lost, the records are sent again: one intake each, stored as typed, and a
+bad record stays on the phone with its error. At a factory gate two phones weigh
 call-offs offline (one call-off on both): one delivery per call-off, a record sent again answered as already
 recorded, the second phone's told why not; a delivery refused on sync is kept with the reason. The camera reads
 badges with the browser's BarcodeDetector where there is one and with the vendored decoder elsewhere.
@@ -22,12 +23,13 @@ from uuid import UUID
 
 import pytest
 import segno
+from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Response, Route, expect
 
 from catalog.supply.models import Intake
 from fairs import services
-from fairs.models import Badge, CheckinScan, ScanOutcome
+from fairs.models import Badge, BadgeKind, CheckinScan, ScanOutcome
 from linkage.models import Delivery, LinkageContract
 from market.organisations.models import Organisation, OrganisationKind, Role
 from tests.browser.conftest import CHROMIUM_ARGS, PHONE, VIETNAMESE_BROWSER, assert_accessible, assert_fits_phone
@@ -160,6 +162,38 @@ def test_two_phones_check_in_offline_and_sync_five_check_ins_and_one_conflict(br
     assert a.locator("#checkin-phones tbody td.num").all_inner_texts() == ["0", "0"]
     ctx_a.close()
     ctx_b.close()
+
+
+def test_the_counter_a_sync_rewrites_is_grouped_as_the_server_writes_it(browser: Browser, live_server):
+    """The page's script rewrote the server's "995 / 1.200" with bare numbers after each sync ("1000 / 1200"); it
+    now groups them as the page's language does. A big fair made at once: 1,195 badges more, 990 checked in."""
+    base = live_server.url
+    fair, staff = checkin_fair()
+    cooperative = Organisation.objects.get(name="HTX Khóm Tắc Cậu")
+    now = timezone.now()
+    Badge.objects.bulk_create(
+        Badge(
+            fair=fair, kind=BadgeKind.EXHIBITOR, organisation=cooperative, holder_name=f"Khách {n}",
+            code=f"BULK{n:04d}", checked_in_at=now if n < 990 else None,
+        )
+        for n in range(1195)
+    )  # fmt: skip
+    codes = list(Badge.objects.filter(fair=fair, checked_in_at__isnull=True).values_list("code", flat=True)[:10])
+    ctx, page = phone(browser, base, staff.email)
+    page.goto(f"{base}/staff/fairs/{fair.slug}/check-in/")
+    counter = page.locator("#checkin-count")
+    expect(counter).to_have_text("990 / 1.200")
+    expect(page.locator("#offline-status")).to_contain_text("thẻ đã lưu trên máy")
+
+    ctx.set_offline(True)
+    for code in codes:
+        scan(page, code)
+    expect(page.locator("#offline-status")).to_contain_text("10 lượt quét chờ gửi")
+    sent(page, "#checkin-form", lambda: ctx.set_offline(False))
+    # Read at once, as the sync left it: the counter's own refresh (every 10 s) would write the server's text.
+    assert counter.inner_text() == "1.000 / 1.200"
+    expect(page.locator("#checkin-result")).to_contain_text("Đã gửi: 10")
+    ctx.close()
 
 
 def test_intakes_written_offline_are_sent_again_after_lost_answers_and_recorded_once(browser: Browser, live_server):

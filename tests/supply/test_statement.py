@@ -137,14 +137,13 @@ def test_prices_and_weights_past_any_real_intake_are_refused_by_the_api_and_the_
 
 
 def test_the_largest_legal_intake_at_the_largest_legal_price_is_owed_exactly(world):
-    """The bound of one statement line (MAX_INTAKE_KG × MAX_PRICE_PER_KG = 10^15 đồng) fits a 64-bit integer; the
-    statement adds lines up in Python's exact integers, and the API answers the sum exactly."""
-    record(world, 0, str(MAX_INTAKE_KG), unit_price=MAX_PRICE_PER_KG)
+    """The bound of one statement line (MAX_INTAKE_KG × MAX_PRICE_PER_KG = 10^15 đồng) is also a season's
+    (test_season_owed.py): it fits a 64-bit integer and a double, and the API answers it exactly."""
     record(world, 0, str(MAX_INTAKE_KG), unit_price=MAX_PRICE_PER_KG)
     statement = selectors.season_statement(actor=world.owner, season_id=world.season.pk)
-    assert statement.total_amount == 2 * 10**15
+    assert statement.total_amount == 10**15
     client = Client()
     client.force_login(world.owner.user)
     body = client.get(f"/api/v1/supply/seasons/{world.season.pk}/statement/").json()
-    assert body["total_amount"] == 2 * 10**15
-    assert Decimal(body["rows"][0]["kg"]) == 2 * MAX_INTAKE_KG
+    assert body["total_amount"] == 10**15
+    assert Decimal(body["rows"][0]["kg"]) == MAX_INTAKE_KG

@@ -40,6 +40,7 @@ from catalog.supply.selectors.statements import (
     StatementRow,
     intake_day_totals,
     price_book,
+    season_owed,
     season_statement,
     statement_sheets,
 )
@@ -79,6 +80,7 @@ __all__ = [
     "public_supply_of",
     "season_get_for",
     "season_list_for",
+    "season_owed",
     "season_statement",
     "statement_sheets",
     "supply_outlook",

@@ -42,6 +42,14 @@ def price_book(season: Season) -> PriceBook:
     return PriceBook({(p.category_id, fold(p.grade)): p.price_per_kg for p in season.prices.all()})
 
 
+def season_owed(season: Season) -> int:
+    """What the season's statement totals (every household's amount owed), summed as the statement sums it, from
+    the prices and intakes as they are now in the database."""
+    book = price_book(season)
+    intakes = Intake.objects.filter(season=season).only("category_id", "grade", "unit_price", "weight_kg")
+    return sum(book.amount_for(intake) or 0 for intake in intakes.iterator())
+
+
 @dataclass
 class StatementRow:
     household: MemberHousehold

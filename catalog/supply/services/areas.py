@@ -23,7 +23,14 @@ from catalog.supply.policy import (
     PlotAction,
     SeasonAction,
 )
-from catalog.supply.services.common import acting_cooperative, addressable, category_get, save_unique
+from catalog.supply.services.common import (
+    acting_cooperative,
+    addressable,
+    category_get,
+    save_unique,
+    season_locked,
+    season_owed_checked,
+)
 from market.core.errors import ValidationFailed
 from market.core.services import audit_record
 from market.core.text import fold
@@ -464,6 +471,7 @@ def season_price_set(*, actor: Actor, season_id: int, category: int, grade: str 
     price = same[0] if same else SeasonPrice(season=season, category=chosen)
     price.grade, price.price_per_kg = grade, price_per_kg
     price.save()
+    season_owed_checked(season, field="price_per_kg")  # `_season_for_update` holds the season's lock
     season.save(update_fields=["updated_at"])  # prices are shown with their season: a price is a change of the season
     audit_record(
         actor=actor,
@@ -479,11 +487,14 @@ def season_price_remove(*, actor: Actor, price_id: int) -> None:
     price = SeasonPrice.objects.select_related("season").filter(pk=price_id).first()
     price = addressable(actor, price, lambda p: p.season.cooperative_id)
     SEASON_POLICY.authorize(actor=actor, obj=price.season, action=SeasonAction.SET_PRICES)
+    season = season_locked(price.season_id)
     audit_record(
         actor=actor,
         action="supply.season_price_removed",
-        target=price.season,
+        target=season,
         data={"category": price.category_id, "grade": price.grade},
     )
     price.delete()
-    price.season.save(update_fields=["updated_at"])  # the season's prices changed: sync sends the season again
+    # A grade's price removed, its intakes are paid the category's price for any grade, which may be dearer.
+    season_owed_checked(season, field=None)
+    season.save(update_fields=["updated_at"])  # the season's prices changed: sync sends the season again

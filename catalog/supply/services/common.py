@@ -1,4 +1,5 @@
-"""What the supply services share: loading a row the actor may address, and database errors as messages."""
+"""What the supply services share: loading a row the actor may address, database errors as messages, and the
+bound on what a season owes its members."""
 
 from __future__ import annotations
 
@@ -9,8 +10,12 @@ from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
 from catalog.models import Category
+from catalog.supply.inputs import MAX_SEASON_OWED
+from catalog.supply.models import Season
 from catalog.supply.permissions import SUPPLY_VIEW_ALL
+from catalog.supply.selectors import season_owed
 from market.core.errors import NotFound, PermissionDenied, ValidationFailed
+from market.core.parsing import format_money
 from market.organisations.models import Organisation
 from market.organisations.permissions import Actor
 
@@ -50,3 +55,22 @@ def save_unique(obj: models.Model, *, constraint: str, field: str, message: str)
         if constraint in str(error):
             raise ValidationFailed(fields={field: [message]}) from None
         raise
+
+
+def season_locked(season_id: int) -> Season:
+    """The season's row, locked until the transaction ends. Every write that can raise what a season owes (an
+    intake recorded or corrected, a price set or removed) takes it before `season_owed_checked`, so two of them at
+    once are summed one after the other and cannot each pass the bound with the other's share unseen."""
+    return Season.objects.select_for_update().get(pk=season_id)
+
+
+def season_owed_checked(season: Season, *, field: str | None) -> None:
+    """Refuse the change just written (on `field`, the value that brought the total up) when the season would now
+    owe its members more than MAX_SEASON_OWED; the caller holds `season_locked` and its transaction undoes it."""
+    if season_owed(season) <= MAX_SEASON_OWED:
+        return
+    message = _(
+        "With this, the season would owe its members more than %(limit)s in all, past anything a cooperative pays "
+        "in a season: check the weight and the price per kg."
+    ) % {"limit": format_money(MAX_SEASON_OWED)}
+    raise ValidationFailed(fields={field: [message]}) if field else ValidationFailed(message)

@@ -22,7 +22,7 @@ from catalog.supply.notifications import announce_intakes_of_day, announce_lot_b
 from catalog.supply.permissions import INTAKE_RECORD
 from catalog.supply.policy import INTAKE_POLICY, IntakeAction
 from catalog.supply.selectors import intake_day_totals
-from catalog.supply.services.common import acting_cooperative, addressable
+from catalog.supply.services.common import acting_cooperative, addressable, season_locked, season_owed_checked
 from market.core.errors import Conflict, NotFound, ValidationFailed
 from market.core.inputs import MAX_QUANTITY
 from market.core.parsing import format_decimal
@@ -102,6 +102,14 @@ def _intake_fields(
     intake.received_on = received_on
 
 
+def _saved_within_season_bound(intake: Intake) -> None:
+    """Save the intake, refused (on its weight: weight × price is what it adds) if its season would then owe more
+    than the bound. Only the season it goes to is summed: a season it leaves owes less."""
+    season = season_locked(intake.season_id)
+    intake.save()
+    season_owed_checked(season, field="weight_kg")
+
+
 @transaction.atomic
 def intake_record(
     *,
@@ -135,7 +143,7 @@ def intake_record(
         recorded_by=actor.user if actor.is_authenticated else None,
     )
     _intake_fields(intake, household=household, plot=plot, received_on=received_on, season=season)
-    intake.save()
+    _saved_within_season_bound(intake)
     audit_record(
         actor=actor,
         action="supply.intake_recorded",
@@ -206,7 +214,7 @@ def intake_update(
     intake.weight_kg, intake.grade = weight_kg, grade
     intake.moisture_percent, intake.impurity_percent = moisture_percent, impurity_percent
     intake.measurements, intake.unit_price, intake.note = measurements, unit_price, note
-    intake.save()
+    _saved_within_season_bound(intake)
     audit_record(
         actor=actor, action="supply.intake_updated", target=intake, data={"before": before, "kg": str(weight_kg)}
     )

@@ -12,6 +12,7 @@
   var form = document.getElementById("checkin-form");
   if (!form || !window.OfflineStore) return;
   var store = window.OfflineStore;
+  var number = window.MarketNumbers.format; // counts grouped as the server's counter writes them (app.js)
   var input = document.getElementById("checkin-code");
   var result = document.getElementById("checkin-result");
   var status = document.getElementById("offline-status");
@@ -75,7 +76,7 @@
       });
       status.textContent =
         (navigator.onLine ? d.tOnline : d.tOffline) +
-        " · " + mine.length + " " + d.tWaiting +
+        " · " + number(mine.length) + " " + d.tWaiting +
         (badgesAt ? " · " + d.tBadges + " " + badgesAt : "");
       return mine;
     });
@@ -280,14 +281,14 @@
             });
             if (batch.length) {
               say(
-                d.tSent + ": " + batch.length +
+                d.tSent + ": " + number(batch.length) +
                   (failed.length ? " · " + d.tFailed + " " + failed.map(function (r) { return r.message; }).join(" ") : ""),
                 failed.length ? "warning" : "success"
               );
             }
             showConflicts(answer.conflicts);
             var count = document.getElementById("checkin-count");
-            if (count) count.textContent = answer.checked_in + " / " + answer.total;
+            if (count) count.textContent = number(answer.checked_in) + " / " + number(answer.total);
             return store.remove("scans", done).then(function () {
               return learnRevoked(answer.revoked || []);
             });

@@ -3,6 +3,16 @@
 (function () {
   "use strict";
 
+  // Numbers a script writes for people to read (counts), grouped as the page's language writes them and as the
+  // server writes them on the same page (format_decimal): "1.200" in Vietnamese, "1,200" in English. Numbers a
+  // program reads back (data- attributes, input values, JSON) stay bare.
+  var numbers = new Intl.NumberFormat(document.documentElement.lang || "vi", { maximumFractionDigits: 3 });
+  window.MarketNumbers = {
+    format: function (value) {
+      return numbers.format(value);
+    },
+  };
+
   // <details data-open-wide>: open from the start on a wide screen, folded on a phone (the catalogue's filters).
   function openWhenWide() {
     if (!window.matchMedia("(min-width: 56rem)").matches) return;
