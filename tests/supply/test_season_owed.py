@@ -52,6 +52,17 @@ def test_the_bound_is_what_one_intake_at_both_bounds_owes_and_a_spreadsheet_and_
     assert len(str(MAX_SEASON_OWED - 1)) == 15  # Excel's significant digits
 
 
+def test_the_aggregates_bound_what_the_season_owes_each_amount_rounded_half_up(world):
+    """The check every intake write makes first (three aggregates, no intake read into Python) is never below the
+    statement's total, half-đồng amounts rounded up included."""
+    for index, kg in enumerate(["0.5", "1.5", "2.5"]):
+        record(world, index, kg, unit_price=1)  # owed 1, 2 and 3 đồng: each half rounded up
+    assert selectors.season_owed(world.season) == 6
+    assert selectors.season_owed_at_most(world.season) >= 6
+    record(world, 0, "3.25")  # at the season's price for its grade
+    assert selectors.season_owed_at_most(world.season) >= selectors.season_owed(world.season) > 6
+
+
 def test_a_season_takes_intakes_up_to_its_bound_and_refuses_the_one_past_it(world):
     nearly_full(world)
     last = record(world, 1, "1", unit_price=MAX_PRICE_PER_KG)

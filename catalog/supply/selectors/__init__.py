@@ -41,6 +41,7 @@ from catalog.supply.selectors.statements import (
     intake_day_totals,
     price_book,
     season_owed,
+    season_owed_at_most,
     season_statement,
     statement_sheets,
 )
@@ -81,6 +82,7 @@ __all__ = [
     "season_get_for",
     "season_list_for",
     "season_owed",
+    "season_owed_at_most",
     "season_statement",
     "statement_sheets",
     "supply_outlook",

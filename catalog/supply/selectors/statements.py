@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
+from django.db.models import Count, Max, Sum
 from django.utils.translation import gettext as _
 
 from catalog.supply.models import Intake, MemberHousehold, Season
@@ -40,6 +41,17 @@ class PriceBook:
 
 def price_book(season: Season) -> PriceBook:
     return PriceBook({(p.category_id, fold(p.grade)): p.price_per_kg for p in season.prices.all()})
+
+
+def season_owed_at_most(season: Season) -> int:
+    """An upper bound of `season_owed` from three aggregates PostgreSQL computes over the season's intakes: every
+    kilogram at the dearest price any of them could be owed (its own, or one of the season's), plus half a đồng an
+    intake for the rounding of each amount. What every intake write checks first: reading and pricing each intake
+    in Python (`season_owed`) is left to a season near the bound."""
+    totals = Intake.objects.filter(season=season).aggregate(kg=Sum("weight_kg"), own=Max("unit_price"), n=Count("id"))
+    dearest = max(totals["own"] or 0, season.prices.aggregate(price=Max("price_per_kg"))["price"] or 0)
+    rounding = Decimal(totals["n"]) / 2
+    return int(((totals["kg"] or 0) * dearest + rounding).to_integral_value(rounding=ROUND_CEILING))
 
 
 def season_owed(season: Season) -> int:

@@ -13,7 +13,7 @@ from catalog.models import Category
 from catalog.supply.inputs import MAX_SEASON_OWED
 from catalog.supply.models import Season
 from catalog.supply.permissions import SUPPLY_VIEW_ALL
-from catalog.supply.selectors import season_owed
+from catalog.supply.selectors import season_owed, season_owed_at_most
 from market.core.errors import NotFound, PermissionDenied, ValidationFailed
 from market.core.parsing import format_money
 from market.organisations.models import Organisation
@@ -67,7 +67,7 @@ def season_locked(season_id: int) -> Season:
 def season_owed_checked(season: Season, *, field: str | None) -> None:
     """Refuse the change just written (on `field`, the value that brought the total up) when the season would now
     owe its members more than MAX_SEASON_OWED; the caller holds `season_locked` and its transaction undoes it."""
-    if season_owed(season) <= MAX_SEASON_OWED:
+    if season_owed_at_most(season) <= MAX_SEASON_OWED or season_owed(season) <= MAX_SEASON_OWED:
         return
     message = _(
         "With this, the season would owe its members more than %(limit)s in all, past anything a cooperative pays "
