@@ -412,6 +412,13 @@ def _release_and_offer(application: Application, *, booth: Booth, actor: Actor, 
         from_status=application.status,
         note=" · ".join(part for part in (booth.code, reason) if part),
     )
+    # Staff's release is audited like their assignment (a withdrawal or an unpaid fee is audited by its own step).
+    audit_record(
+        actor=actor,
+        action="fairs.booth_released",
+        target=booth,
+        data={"application": application.pk, **({"reason": reason} if reason else {})},
+    )
     waitlist_offer(booth=booth, actor=actor)
     return application
 

@@ -263,19 +263,20 @@ def _update(booth: Booth, spec: BoothSpec, *, hall: Hall) -> Booth:
     booth.save()
     _plan_changed(booth.fair)
     if state.live is not None:
-        _tell_exhibitor_moved(state.live.application, booth=booth, before=before, previous_hall=previous_hall)
+        _tell_exhibitor_changed(state.live.application, booth=booth, before=before, previous_hall=previous_hall)
     return booth
 
 
-def _tell_exhibitor_moved(application: Application, *, booth: Booth, before: BoothSpec, previous_hall: Hall) -> None:
-    """The cooperative holding `booth` learns where it now stands and how big it is, when that changed: it plans its
-    set-up (stand, goods, cold storage) on it."""
+def _tell_exhibitor_changed(application: Application, *, booth: Booth, before: BoothSpec, previous_hall: Hall) -> None:
+    """The cooperative holding `booth` learns where it now stands, how big it is and its code, when that changed: it
+    plans its set-up (stand, goods, cold storage) on it, and prints the code on its signage and badges."""
     changes = [
         name
         for name, changed in (
             ("hall", booth.hall_id != previous_hall.pk),
             ("position", (booth.x, booth.y) != (before.x, before.y)),
             ("size", (booth.width, booth.depth) != (before.width, before.depth)),
+            ("code", booth.code != before.code),
         )
         if changed
     ]
@@ -290,6 +291,7 @@ def _tell_exhibitor_moved(application: Application, *, booth: Booth, before: Boo
             "fair_name": fair.name_vi,
             "fair_name_en": fair.name_en,
             "booth_code": booth.code,
+            "previous_code": before.code,
             "changes": changes,
             "hall": booth.hall.name,
             "previous_hall": previous_hall.name,

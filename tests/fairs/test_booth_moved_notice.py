@@ -42,7 +42,7 @@ def exhibitor(alliance: Organisation, fair: Fair) -> Organisation:
     return cooperative
 
 
-def change(fair: Fair, code: str, **fields: object) -> inputs.BoothChange:
+def change(fair: Fair, code: str, /, **fields: object) -> inputs.BoothChange:
     return inputs.booth_change(fields, booth=booth(fair, code))
 
 
@@ -114,3 +114,33 @@ def test_changes_that_do_not_move_or_resize_and_free_booths_tell_no_one(alliance
     services.plan_import(actor=staff, fair_id=fair.pk, rows=[row])
 
     assert not Notification.objects.filter(kind=MOVED).exists()
+
+
+def test_a_new_code_alone_tells_the_exhibitor_the_booths_new_code(alliance, fair, exhibitor):
+    services.booth_update(
+        actor=staff_actor(alliance), booth_id=booth(fair, "A-01").pk, change=change(fair, "A-01", code="B-07")
+    )
+
+    assert told(exhibitor) == {
+        "vi": "Hội chợ OCOP Rạch Giá: gian hàng A-01 (Nhà A) nay mang mã B-07.",
+        "en": "Hội chợ OCOP Rạch Giá: booth A-01 (Nhà A) is now booth B-07.",
+    }
+    email = Notification.objects.get(kind=MOVED, organisation=exhibitor, channel="email", language="en")
+    rendered = render_email(get_kind(MOVED), email.context, language="en", recipient_name="Lan")
+    assert rendered.subject == "Your booth A-01 at Hội chợ OCOP Rạch Giá has changed"
+    assert "is now booth B-07" in rendered.text
+
+
+def test_a_new_code_with_a_move_says_both(alliance, fair, exhibitor):
+    services.booth_update(
+        actor=staff_actor(alliance),
+        booth_id=booth(fair, "A-01").pk,
+        change=change(fair, "A-01", code="B-07", hall=fair.halls.get(name="Nhà B").pk, x=Decimal(2), y=Decimal(1)),
+    )
+
+    assert told(exhibitor) == {
+        "vi": "Hội chợ OCOP Rạch Giá: gian hàng A-01 đã được chuyển từ Nhà A sang Nhà B, "
+        "cách tường trái 2 m và tường trước 1 m; gian hàng nay mang mã B-07.",
+        "en": "Hội chợ OCOP Rạch Giá: booth A-01 was moved from Nhà A to Nhà B, "
+        "2 m from the left wall and 1 m from the front wall; it is now booth B-07.",
+    }

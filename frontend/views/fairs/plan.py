@@ -317,10 +317,22 @@ def plan_booth_act(request: MemberRequest, slug: str, booth_id: int, verb: str) 
                     "changed."
                 ) % {"code": booth.code, "name": freed.value.cooperative.name}
             else:
-                done = _("Booth %(code)s is free again.") % {"code": booth.code}
+                done = _freed_told(booth)
     except ApplicationError as error:
         return _refused(request, fair, booth_id, error)
     return _acted(request, fair, booth_id, done)
+
+
+def _freed_told(booth: Booth) -> str:
+    """What freeing `booth` did: the release offers it to the waitlist, so a holder now is the application the
+    waitlist gave it to."""
+    holder = policy.booth_state(booth).live
+    if holder is None:
+        return _("Booth %(code)s is free again.") % {"code": booth.code}
+    return _("Booth %(code)s was freed and given at once to %(name)s from the waitlist.") % {
+        "code": booth.code,
+        "name": holder.application.cooperative.name,
+    }
 
 
 def _booth_delete(request: MemberRequest, fair: Fair, booth_id: int) -> HttpResponse:
