@@ -22,7 +22,7 @@ from tests.integrations.test_webhook_delivery import _signature_matches
 pytestmark = pytest.mark.django_db
 
 KEY = "erp-2026-12-08-webhooks-0001"
-REUSED_VI = "Khóa này đã được dùng cho một yêu cầu khác: hãy tải lại trang, hoặc gửi yêu cầu này với một khóa mới."
+REUSED_VI = "Idempotency-Key này đã được dùng cho một yêu cầu khác: hãy gửi yêu cầu này với một khóa mới."
 
 
 @pytest.fixture
