@@ -230,34 +230,6 @@ def test_the_application_form_sent_twice_answers_the_second_send_with_the_first_
     assert Application.objects.filter(fair=fair).count() == 1
 
 
-def test_an_application_key_sent_again_with_other_values_is_told_in_each_channel_s_words(api, alliance, cooperative):
-    """The services word a key sent again for another application for API clients (their Idempotency-Key); the page,
-    whose key is the form's hidden one, tells the person to reload it (frontend.errors.page_message)."""
-    fair = make_fair(alliance, booths=2)
-    user = member(cooperative, Role.OWNER, language="vi")
-    client = client_for(user)
-    form = {"booth_type": "standard", "note": "Cần 2 bàn", "once_key": _apply_key(client, fair)}
-    url = reverse("frontend:fair-apply", args=[fair.slug])
-    assert client.post(url, form).status_code == 302
-
-    page = client.post(url, {**form, "note": "Cần 3 bàn"}).content.decode()
-    answer = api(user).post(
-        reverse("fairs:application-list", args=[fair.pk]),
-        {"booth_type": "standard", "note": "Cần 3 bàn"},
-        format="json",
-        HTTP_IDEMPOTENCY_KEY=form["once_key"],
-        HTTP_ACCEPT_LANGUAGE="vi",
-    )
-
-    assert "Biểu mẫu này đã được gửi với giá trị khác: hãy tải lại trang." in page
-    assert "khóa mới" not in page
-    assert answer.json()["error"] == {
-        "code": "idempotency_key_reused",
-        "message": "Idempotency-Key này đã được dùng cho một đơn đăng ký khác: hãy gửi đơn này với một khóa mới.",
-    }
-    assert Application.objects.get(fair=fair).note == "Cần 2 bàn"
-
-
 def test_an_application_form_without_its_key_is_told_to_reload(alliance, cooperative):
     fair = make_fair(alliance, booths=1)
     client = client_for(member(cooperative, Role.OWNER, language="vi"))
@@ -308,6 +280,36 @@ def test_the_matching_registration_sent_twice_registers_once_without_an_error(al
     assert (first.status_code, second.status_code) == (302, 302)
     assert flashed(second) == ["Bạn đã đăng ký kết nối cung cầu. Thẻ tham dự của bạn đã sẵn sàng."] * 2
     assert BuyerRegistration.objects.get(fair=fair, buyer=buyer).interests == "Nước mắm, khô cá lóc"
+
+
+def test_a_matching_registration_key_sent_again_with_other_interests_is_told_in_each_channel_s_words(api, alliance):
+    """The services word a key sent again for another registration for API clients (their Idempotency-Key); the page,
+    whose key is the form's hidden one, tells the person to reload it (frontend.errors.page_message)."""
+    fair = publish(make_fair(alliance, booths=1))
+    buyer = OrganisationFactory(kind=OrganisationKind.BUYER, name="Sài Gòn Xanh Foods")
+    user = member(buyer, Role.OWNER, language="vi")
+    client = client_for(user)
+    key = once_key(client.get(reverse("frontend:fair-matching", args=[fair.slug])).content.decode())
+    url = reverse("frontend:fair-matching-register", args=[fair.slug])
+    assert client.post(url, {"interests": "Nước mắm", "once_key": key}).status_code == 302
+
+    page = client.post(url, {"interests": "Gạo ST25", "once_key": key}).content.decode()
+    answer = api(user).post(
+        reverse("fairs:buyer-register", args=[fair.pk]),
+        {"interests": "Gạo ST25"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY=key,
+        HTTP_ACCEPT_LANGUAGE="vi",
+    )
+
+    assert "Biểu mẫu này đã được gửi với giá trị khác: hãy tải lại trang." in page
+    assert "khóa mới" not in page
+    assert answer.json()["error"] == {
+        "code": "idempotency_key_reused",
+        "message": "Idempotency-Key này đã được dùng cho một lượt đăng ký kết nối cung cầu khác: "
+        "hãy gửi lượt đăng ký này với một khóa mới.",
+    }
+    assert BuyerRegistration.objects.get(fair=fair, buyer=buyer).interests == "Nước mắm"
 
 
 # --- requesting a meeting, sent twice -------------------------------------------------------------------------
