@@ -50,6 +50,23 @@ def test_a_registration_sent_again_with_its_key_answers_the_first_endpoint_and_i
     assert WebhookEndpoint.objects.count() == 1
 
 
+def test_a_registration_sent_again_after_its_endpoint_was_removed_is_a_404_of_its_own_code(erp, receiver: Receiver):
+    """In an API client's words (a new key); the same refusal on the page is worded for a form
+    (tests/integrations/test_webhook_pages.py)."""
+    body = {"url": receiver.url, "events": ["order.placed"]}
+    assert erp.post(ENDPOINTS, body, format="json", **keyed()).status_code == 201
+    WebhookEndpoint.objects.get().delete()
+
+    again = erp.post(ENDPOINTS, body, format="json", **keyed())
+
+    assert again.status_code == 404
+    assert again.json()["error"] == {
+        "code": "idempotency_key_target_gone",
+        "message": "Thứ mà khóa này tạo ra lần đầu không còn nữa: hãy gửi lại yêu cầu với một khóa mới.",
+    }
+    assert not WebhookEndpoint.objects.exists()
+
+
 def test_without_a_key_a_registration_sent_twice_still_makes_two(erp, receiver: Receiver):
     register(erp, receiver.url)
     register(erp, receiver.url)
