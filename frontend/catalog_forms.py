@@ -20,6 +20,7 @@ from catalog import selectors
 from catalog.inputs import CertificateInput, EventInput, LotInput, ProductInput, TierInput
 from catalog.models import Certificate, Product, TraceEvent
 from catalog.spreadsheets import TIER_COLUMNS
+from frontend.errors import page_message
 from frontend.schema_forms import Choices, SchemaForm
 from market.core import inputs
 from market.core.errors import ApplicationError, ValidationFailed
@@ -162,7 +163,7 @@ class ProductForm(SchemaForm):
             else:
                 self.tier_list_errors.extend(messages)
         if rest or not error.fields:
-            super().add_service_errors(ValidationFailed(error.message, fields=rest))
+            super().add_service_errors(ValidationFailed(page_message(error), fields=rest))
         if self.tier_errors or self.tier_list_errors:
             self.add_error(None, _("Check the price tiers."))
 

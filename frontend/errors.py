@@ -21,7 +21,7 @@ from django.views import defaults
 
 from market.core.api import error_body
 from market.core.errors import ApplicationError, DatabaseUnavailable, NotFound
-from market.core.once import KEY_REUSED
+from market.core.once import KEY_REUSED, KEY_TARGET_GONE
 from market.core.passing_errors import passing_error
 
 
@@ -86,12 +86,14 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def page_message(error: ApplicationError) -> str:
-    """What a refusal says on a page. A one-time key sent again with other values is refused by the services in an API
-    client's words (its Idempotency-Key: "send this request with a new key"); on a page the key is the form's hidden
-    one, and the person reloads the page for a new form. The error page, say_refused, the forms' add_service_errors
-    and the fair pages tell a refusal through here."""
+    """What a refusal says on a page. A one-time key sent again with other values, or after what it made was removed,
+    is refused by the services in an API client's words (its Idempotency-Key: "send this request with a new key"); on
+    a page the key is the form's hidden one, and the person reloads the page for a new form. Every page tells a
+    service's refusal through here (the error page, say_refused, the forms' add_service_errors, the views' messages)."""
     if error.code == KEY_REUSED:
         return _("This form was already sent with other values: reload the page.")
+    if error.code == KEY_TARGET_GONE:
+        return _("What this form made was removed meanwhile: reload the page and send it again.")
     return error.message
 
 

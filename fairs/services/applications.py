@@ -197,7 +197,7 @@ def application_submit_once(
         make=lambda: application_submit(actor=actor, fair_id=fair_id, request=request),
         reuse=Reuse(
             lambda first: _is_request_of(first, actor=actor, fair_id=fair_id, request=request),
-            _("This key was already used for another application: reload the page to send a new one."),
+            _("This Idempotency-Key was already used for another application: send this one with a new key."),
         ),
     )
 

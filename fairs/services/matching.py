@@ -95,7 +95,7 @@ def buyer_register_once(*, actor: Actor, fair_id: int, once_key: str, interests:
         make=lambda: buyer_register(actor=actor, fair_id=fair_id, interests=interests),
         reuse=Reuse(
             lambda first: (first.fair_id, first.buyer_id, first.interests) == (fair_id, buyer_id, interests),
-            _("This key was already used for another registration: reload the page to send a new one."),
+            _("This Idempotency-Key was already used for another registration: send this one with a new key."),
         ),
     )
 
@@ -181,7 +181,7 @@ def meeting_request_once(
         ),
         reuse=Reuse(
             lambda first: (first.fair_id, first.buyer_id, first.exhibitor_id, first.slot_id, first.message) == asked,
-            _("This form was already sent for another meeting: reload the page."),
+            _("This Idempotency-Key was already used for another meeting request: send this one with a new key."),
         ),
     )
 

@@ -43,6 +43,7 @@ from catalog.selectors.detail_pages import (
 from frontend import shell, trace_content
 from frontend.conditional import conditional_page
 from frontend.csrf import page_token
+from frontend.errors import refusal_messages
 from frontend.fragments import fragment_key, fragment_part, kept_parts, product_cards, results_html
 from frontend.product_content import ProductContent, cart_box_html, content_html, pricing_box_html, quote_html
 from frontend.schema_forms import Choices, SchemaForm
@@ -317,7 +318,7 @@ def _price(product: Product, tiers: list[PriceTier], quantity: Decimal) -> tuple
     try:
         return selectors.price_among(product=product, tiers=tiers, quantity=quantity), None
     except ApplicationError as error:
-        return None, "; ".join(m for ms in error.fields.values() for m in ms) or error.message
+        return None, "; ".join(refusal_messages(error))
 
 
 def _storefront_of(request: ActorRequest, product_id: int) -> list[str] | None:

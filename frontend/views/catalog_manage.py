@@ -40,6 +40,7 @@ from frontend.catalog_forms import (
     posted_action,
 )
 from frontend.decorators import actor_required
+from frontend.errors import page_message, refusal_messages
 from frontend.schema_forms import SchemaForm
 from market.core.errors import ApplicationError
 from market.core.inputs import ImportApplyInput, InputMode, read_input
@@ -50,7 +51,7 @@ from market.organisations.permissions import Actor
 
 
 def _say(request: MemberRequest, error: ApplicationError) -> None:
-    messages.error(request, " ".join(m for ms in error.fields.values() for m in ms) or error.message)
+    messages.error(request, " ".join(refusal_messages(error)))
 
 
 # --- products ------------------------------------------------------------------------------------
@@ -508,7 +509,7 @@ def catalogue_import(request: MemberRequest) -> HttpResponse:
         try:
             batch = services.import_apply(actor=actor, batch_id=batch_id)
         except ApplicationError as error:
-            messages.error(request, error.message)
+            messages.error(request, page_message(error))
             batch = selectors.import_batch_for(actor=actor, batch_id=batch_id)
             rows = [c.result for c in services.check_rows(actor=actor, batch=batch)]
         else:
@@ -528,7 +529,7 @@ def catalogue_import(request: MemberRequest) -> HttpResponse:
         except ApplicationError as error:
             form.add_service_errors(error)
             if error.fields and "file" not in form.errors and error.message:
-                form.add_error("file", error.message)
+                form.add_error("file", page_message(error))
     context = {
         "form": form,
         "batch": batch,

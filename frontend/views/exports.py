@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from frontend.decorators import actor_required
+from frontend.errors import page_message
 from frontend.forms import ExportForm
 from market.core.errors import ApplicationError, Conflict
 from market.core.once import posted_key
@@ -77,7 +78,7 @@ def export_job_cancel(request: MemberRequest, job_id: int) -> HttpResponse:
     try:
         services.export_job_cancel(actor=request.actor, job_id=job.pk)
     except Conflict as error:
-        messages.error(request, error.message)
+        messages.error(request, page_message(error))
     return redirect("frontend:export-job", job_id=job.pk)
 
 

@@ -16,6 +16,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from frontend.decorators import actor_required
+from frontend.errors import page_message
 from frontend.forms import add_service_errors
 from frontend.schema_forms import SchemaForm
 from market.core.errors import ApplicationError
@@ -230,7 +231,7 @@ def delivery_resend(request: MemberRequest, notification_id: int) -> HttpRespons
     try:
         row = services.notification_resend(actor=request.actor, notification_id=notification_id)
     except ApplicationError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, page_message(exc))
     else:
         messages.success(request, _("It will be sent again within a few seconds."))
         notification_id = row.pk

@@ -29,7 +29,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from catalog.models import Category
 from frontend.charts import bar_chart_svg
 from frontend.decorators import actor_required
-from frontend.errors import refusal_messages, say_refused
+from frontend.errors import page_message, refusal_messages, say_refused
 from frontend.schema_forms import SchemaForm
 from frontend.templatetags.market import qty
 from market.core.errors import ApplicationError
@@ -269,7 +269,7 @@ class RefusedForm(SchemaForm):
         self._errors = ErrorDict()
         self.cleaned_data = {}
         if not self.refusal.fields:
-            self.add_error(None, self.refusal.message)
+            self.add_error(None, page_message(self.refusal))
             return
         for name, texts in self.refusal.fields.items():
             if name.startswith("quantities."):

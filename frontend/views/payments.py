@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from frontend.decorators import actor_required
+from frontend.errors import page_message
 from frontend.payment_forms import (
     ApplyTransferForm,
     MarkPaidForm,
@@ -286,7 +287,7 @@ def _refusal(error: Exception) -> ApplicationError:
 
 def _card_error(error: ApplicationError) -> JsonResponse:
     """A refusal the card form shows as it is: the first field's message, or the error's."""
-    message = next(iter(error.fields.values()))[0] if error.fields else error.message
+    message = next(iter(error.fields.values()))[0] if error.fields else page_message(error)
     return JsonResponse({"state": "error", "message": message}, status=error.status_code)
 
 
@@ -409,7 +410,7 @@ def staff_payment_refund(request: MemberRequest, payment_id: int) -> HttpRespons
             if error.code != REFUND_OUTCOME_UNKNOWN:
                 form.add_service_errors(error)
             else:  # not a mistake in the form: the refund is made or not, and the payment's page follows it
-                messages.warning(request, error.message)
+                messages.warning(request, page_message(error))
                 return redirect("frontend:staff-payment", payment_id=payment_id)
         else:
             refund = done.value
@@ -621,7 +622,7 @@ def staff_webhook_event_retry(request: MemberRequest, event_id: int) -> HttpResp
     except ApplicationError as error:
         if error.status_code == 404:
             raise
-        messages.error(request, error.message)
+        messages.error(request, page_message(error))
     else:
         if event.is_failed:
             messages.error(request, _("Processed again, and it failed again: %(reason)s") % {"reason": event.error})
@@ -638,7 +639,7 @@ def staff_reconciliation(request: MemberRequest) -> HttpResponse:
         try:
             reconciliation_request(actor=actor)
         except ApplicationError as error:
-            messages.error(request, error.message)
+            messages.error(request, page_message(error))
         else:
             messages.success(request, _("Reconciliation started; the results appear here in a few minutes."))
         return redirect("frontend:staff-reconciliation")

@@ -36,7 +36,7 @@ from catalog.supply.selectors.outlook import MonthTotal
 from catalog.supply.services.intakes import WEIGHED_UNITS
 from catalog.supply.spreadsheets import HOUSEHOLD_COLUMNS
 from frontend.decorators import actor_required
-from frontend.errors import say_refused
+from frontend.errors import page_message, say_refused
 from frontend.schema_forms import Choices, SchemaForm
 from market.core.errors import ApplicationError, ValidationFailed
 from market.core.inputs import ImportApplyInput, InputMode, read_input
@@ -196,7 +196,7 @@ def area_import_outlines(request: MemberRequest, area_id: int) -> HttpResponse:
             raise ValidationFailed(fields={"file": [_("Choose a GeoJSON file.")]})
         plots = services.area_outlines_import(actor=request.actor, area_id=area.pk, upload=upload)
     except ApplicationError as error:
-        for message in [error.message, *(m for ms in error.fields.values() for m in ms)]:
+        for message in [page_message(error), *(m for ms in error.fields.values() for m in ms)]:
             messages.error(request, message)
     else:
         messages.success(request, _("Outlines imported for %(n)s plots.") % {"n": format_decimal(len(plots))})
@@ -542,7 +542,7 @@ def household_import(request: MemberRequest) -> HttpResponse:
             import_id = read_input(ImportApplyInput, request.POST, mode=InputMode.FORM)["apply"]
             applied = services.household_import_apply(actor=request.actor, import_id=import_id)
         except ApplicationError as error:
-            context["error"], status = error, 400
+            context["error"], context["error_message"], status = error, page_message(error), 400
         else:
             messages.success(
                 request,
@@ -559,7 +559,7 @@ def household_import(request: MemberRequest) -> HttpResponse:
                 actor=request.actor, upload=upload, file_name=upload.name or "households"
             )
         except ApplicationError as error:
-            context["error"], status = error, 400
+            context["error"], context["error_message"], status = error, page_message(error), 400
     return render(request, "frontend/supply/household_import.html", context, status=status)
 
 

@@ -138,7 +138,7 @@ def call_off_add_once(
         make=lambda: call_off_add(actor=actor, contract_id=contract_id, due_on=due_on, quantity=quantity, place=place),
         reuse=Reuse(
             lambda first: (first.contract_id, first.due_on, first.quantity) == (contract_id, due_on, quantity),
-            _("This key was already used for another call-off: reload the page to add a new one."),
+            _("This Idempotency-Key was already used for another call-off: send this one with a new key."),
         ),
     )
 

@@ -31,6 +31,9 @@ FIELD_NAME = "once_key"
 # The code of a key's refusal when sent again for another request: the API answers it as is; pages word it for a
 # form (frontend.errors.page_message), whose hidden key the person never sees.
 KEY_REUSED = "idempotency_key_reused"
+# The code of a key sent again after what it made was deleted (a booth removed from the plan): the API answers it as
+# is; pages word it for a form, sent again (the back button) after the removal.
+KEY_TARGET_GONE = "idempotency_key_target_gone"
 
 
 class _Person(Protocol):
@@ -72,9 +75,9 @@ def posted_key(data: Mapping[str, Any]) -> str:
 @dataclass(frozen=True)
 class Reuse(Generic[M]):
     """How a service tells a replay from a key reused for something else: `same(first)` says whether the row the key
-    made is what this call asks for; when not, `message` (a Conflict, `idempotency_key_reused`). A key is its
-    user's, not the object's: reused for another object or other values, it must not answer with the first row as
-    if this call's had been made."""
+    made is what this call asks for; when not, `message` (a Conflict, `idempotency_key_reused`, in an API client's
+    words: pages word it by its code). A key is its user's, not the object's: reused for another object or other
+    values, it must not answer with the first row as if this call's had been made."""
 
     same: Callable[[M], bool]
     message: str
@@ -118,7 +121,10 @@ def once(
                 raise Conflict(_("This form was already sent by someone else: reload the page."))
             first = model._default_manager.filter(pk=claim.target_id).first()
             if first is None:  # made, then deleted (a booth removed from the plan): nothing to answer with
-                raise NotFound(_("What this key made first no longer exists: send the request again with a new key."))
+                raise NotFound(
+                    _("What this key made first no longer exists: send the request again with a new key."),
+                    code=KEY_TARGET_GONE,
+                )
             if reuse is not None and (claim.asked != _fingerprint(reuse.asked) or not reuse.same(first)):
                 raise Conflict(reuse.message, code=KEY_REUSED)
             return Once(first, replayed=True)
@@ -130,9 +136,9 @@ def once(
 
 
 def reused_elsewhere() -> str:
-    """The refusal of a key sent again for another request (another object, other values), in words that fit a
-    page's form (its hidden key) and an API client's Idempotency-Key alike."""
-    return _("This key was already used for another request: reload the page, or send this one with a new key.")
+    """The refusal of a key sent again for another request (another object, other values), in an API client's words
+    (its Idempotency-Key): pages tell it by its code (frontend.errors.page_message)."""
+    return _("This Idempotency-Key was already used for another request: send this one with a new key.")
 
 
 def once_step(

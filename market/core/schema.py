@@ -34,11 +34,13 @@ def idempotency_key_header(retried: str) -> OpenApiParameter:
 def idempotency_key_retried(answer: str, *, instead_of: str, reused: str, body: bool = True) -> OpenApiParameter:
     """The `Idempotency-Key` header of a write that `market.core.once` keeps to one effect, told in the one sentence
     they all share: a retry with the same key (and body, for a write that has one) answers `answer`, not
-    `instead_of`; the key sent `reused` is a 409."""
+    `instead_of`; the key sent `reused` is a 409; sent again after what it made was deleted, a 404 of its own code
+    (market.core.once.KEY_TARGET_GONE), which a client answers with a new key."""
     same = "the same key and body" if body else "the same key"
     return idempotency_key_header(
         f"A retry with {same} answers {answer}, not {instead_of}; the key sent {reused} is a 409 "
-        "`idempotency_key_reused`."
+        "`idempotency_key_reused`, and sent again after what it made was deleted, a 404 "
+        "`idempotency_key_target_gone`."
     )
 
 

@@ -112,7 +112,7 @@ def export_request(
             first.organisation_id == organisation.pk
             and all(getattr(first, field) == value for field, value in asked.items())
         ),
-        _("This form was already sent for another export: reload the page."),
+        _("This Idempotency-Key was already used for another export: send this one with a new key."),
     )
     with transaction.atomic():
         return once(action="exports.requested", key=once_key, actor=actor, model=ExportJob, make=make, reuse=same).value

@@ -282,6 +282,36 @@ def test_the_matching_registration_sent_twice_registers_once_without_an_error(al
     assert BuyerRegistration.objects.get(fair=fair, buyer=buyer).interests == "Nước mắm, khô cá lóc"
 
 
+def test_a_matching_registration_key_sent_again_with_other_interests_is_told_in_each_channel_s_words(api, alliance):
+    """The services word a key sent again for another registration for API clients (their Idempotency-Key); the page,
+    whose key is the form's hidden one, tells the person to reload it (frontend.errors.page_message)."""
+    fair = publish(make_fair(alliance, booths=1))
+    buyer = OrganisationFactory(kind=OrganisationKind.BUYER, name="Sài Gòn Xanh Foods")
+    user = member(buyer, Role.OWNER, language="vi")
+    client = client_for(user)
+    key = once_key(client.get(reverse("frontend:fair-matching", args=[fair.slug])).content.decode())
+    url = reverse("frontend:fair-matching-register", args=[fair.slug])
+    assert client.post(url, {"interests": "Nước mắm", "once_key": key}).status_code == 302
+
+    page = client.post(url, {"interests": "Gạo ST25", "once_key": key}).content.decode()
+    answer = api(user).post(
+        reverse("fairs:buyer-register", args=[fair.pk]),
+        {"interests": "Gạo ST25"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY=key,
+        HTTP_ACCEPT_LANGUAGE="vi",
+    )
+
+    assert "Biểu mẫu này đã được gửi với giá trị khác: hãy tải lại trang." in page
+    assert "khóa mới" not in page
+    assert answer.json()["error"] == {
+        "code": "idempotency_key_reused",
+        "message": "Idempotency-Key này đã được dùng cho một lượt đăng ký kết nối cung cầu khác: "
+        "hãy gửi lượt đăng ký này với một khóa mới.",
+    }
+    assert BuyerRegistration.objects.get(fair=fair, buyer=buyer).interests == "Nước mắm"
+
+
 # --- requesting a meeting, sent twice -------------------------------------------------------------------------
 def test_a_meeting_request_sent_twice_books_one_meeting_and_answers_both_with_success(matching: Matching):
     """A double click on "Request a meeting": the second send met the first meeting and said "you already have a

@@ -22,7 +22,7 @@ from tests.integrations.test_webhook_delivery import _signature_matches
 pytestmark = pytest.mark.django_db
 
 KEY = "erp-2026-12-08-webhooks-0001"
-REUSED_VI = "Khóa này đã được dùng cho một yêu cầu khác: hãy tải lại trang, hoặc gửi yêu cầu này với một khóa mới."
+REUSED_VI = "Idempotency-Key này đã được dùng cho một yêu cầu khác: hãy gửi yêu cầu này với một khóa mới."
 
 
 @pytest.fixture
@@ -48,6 +48,23 @@ def test_a_registration_sent_again_with_its_key_answers_the_first_endpoint_and_i
     assert other_body.status_code == 409
     assert other_body.json()["error"] == {"code": "idempotency_key_reused", "message": REUSED_VI}
     assert WebhookEndpoint.objects.count() == 1
+
+
+def test_a_registration_sent_again_after_its_endpoint_was_removed_is_a_404_of_its_own_code(erp, receiver: Receiver):
+    """In an API client's words (a new key); the same refusal on the page is worded for a form
+    (tests/integrations/test_webhook_pages.py)."""
+    body = {"url": receiver.url, "events": ["order.placed"]}
+    assert erp.post(ENDPOINTS, body, format="json", **keyed()).status_code == 201
+    WebhookEndpoint.objects.get().delete()
+
+    again = erp.post(ENDPOINTS, body, format="json", **keyed())
+
+    assert again.status_code == 404
+    assert again.json()["error"] == {
+        "code": "idempotency_key_target_gone",
+        "message": "Thứ mà khóa này tạo ra lần đầu không còn nữa: hãy gửi lại yêu cầu với một khóa mới.",
+    }
+    assert not WebhookEndpoint.objects.exists()
 
 
 def test_without_a_key_a_registration_sent_twice_still_makes_two(erp, receiver: Receiver):

@@ -68,6 +68,23 @@ def test_the_form_sent_twice_registers_one_endpoint_and_shows_its_secret_both_ti
     assert second["Cache-Control"] == "no-store"
 
 
+def test_the_form_sent_again_after_its_endpoint_was_removed_is_told_in_a_page_s_words(client, owner, receiver):
+    """The back button after the endpoint was removed: the service's refusal speaks of a key to an API client
+    ("send the request again with a new key"); the page tells the person to reload the form."""
+    client.force_login(owner)
+    body = {"url": receiver.url, "events": ["order.placed"], "once_key": page_key(client)}
+    assert client.post("/organisation/webhooks/", body).status_code == 200
+    WebhookEndpoint.objects.get().delete()
+
+    again = client.post("/organisation/webhooks/", body, HTTP_ACCEPT_LANGUAGE="vi")
+
+    assert again.status_code == 400
+    page = again.content.decode()
+    assert "Thứ mà biểu mẫu này đã tạo ra vừa bị xóa: hãy tải lại trang và gửi lại." in page
+    assert "khóa mới" not in page
+    assert not WebhookEndpoint.objects.exists()
+
+
 def test_the_page_refuses_a_private_address_in_vietnamese(client, owner, settings):
     settings.WEBHOOKS_ALLOW_LOOPBACK = False
     client.force_login(owner)

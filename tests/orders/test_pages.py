@@ -49,6 +49,36 @@ def test_cart_to_checkout_twice_places_once(client, buyer_user, rice, fish_sauce
     assert not CartLine.objects.exists()
 
 
+def test_the_checkout_form_sent_again_with_other_details_is_told_in_a_page_s_words(client, api, buyer_user, rice):
+    """Its key is the form's hidden one: the page tells the person to reload it, where the API tells its client to
+    send the request with a new Idempotency-Key."""
+    client.force_login(buyer_user)
+    client.post(reverse("frontend:cart"), {"action": "add", "product": rice[0].pk, "quantity": "150"})
+    data = {"key": key_of(client.get(reverse("frontend:checkout"))), "delivery_address": "Kho 3, KCN Tân Tạo"}
+    assert client.post(reverse("frontend:checkout"), data).status_code == 302
+    client.post(reverse("frontend:cart"), {"action": "add", "product": rice[0].pk, "quantity": "200"})  # the next
+
+    page = client.post(
+        reverse("frontend:checkout"), {**data, "delivery_address": "Kho 5, KCN Tân Tạo"}, HTTP_ACCEPT_LANGUAGE="vi"
+    ).content.decode()
+    answer = api(buyer_user).post(
+        "/api/v1/checkouts/",
+        {"delivery_address": "Kho 5, KCN Tân Tạo"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY=data["key"],
+        HTTP_ACCEPT_LANGUAGE="vi",
+    )
+
+    assert "Biểu mẫu này đã được gửi với giá trị khác: hãy tải lại trang." in page
+    assert "khóa mới" not in page
+    assert answer.json()["error"] == {
+        "code": "idempotency_key_reused",
+        "message": "Idempotency-Key này đã được dùng cho một lượt đặt hàng khác; "
+        "hãy dùng khóa mới cho lượt đặt hàng mới.",
+    }
+    assert Checkout.objects.count() == 1
+
+
 def test_a_deliver_by_day_in_the_past_is_refused_and_the_checkout_keeps_what_was_typed(client, buyer_user, rice):
     # Only "deliver from" was checked against today: a "deliver by" of 01/01/1900 alone placed the order.
     client.force_login(buyer_user)
