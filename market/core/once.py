@@ -34,6 +34,9 @@ KEY_REUSED = "idempotency_key_reused"
 # The code of a key sent again after what it made was deleted (a booth removed from the plan): the API answers it as
 # is; pages word it for a form, sent again (the back button) after the removal.
 KEY_TARGET_GONE = "idempotency_key_target_gone"
+# The code of a key another person sent first (an API client's keys are its user's): the API answers it as is; pages
+# word it for a form (two people cannot share a rendered form's key unless the page was passed on).
+KEY_TAKEN = "idempotency_key_taken"
 
 
 class _Person(Protocol):
@@ -118,7 +121,10 @@ def once(
         claim, created = OneTimeKey.objects.get_or_create(action=action, key=key, defaults={"user_id": user_id})
         if not created:
             if claim.user_id != user_id or claim.target_id is None:
-                raise Conflict(_("This form was already sent by someone else: reload the page."))
+                raise Conflict(
+                    _("This Idempotency-Key was already used by someone else: send this request with a new key."),
+                    code=KEY_TAKEN,
+                )
             first = model._default_manager.filter(pk=claim.target_id).first()
             if first is None:  # made, then deleted (a booth removed from the plan): nothing to answer with
                 raise NotFound(

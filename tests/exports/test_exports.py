@@ -172,6 +172,27 @@ def test_the_form_sent_twice_makes_one_job_and_both_answers_lead_to_it(settings,
     assert ExportJob.objects.count() == 1
 
 
+def test_a_form_key_sent_by_a_colleague_is_told_in_a_page_s_words(settings, buying, placed):
+    """A page passed on (a link to a filled form, a shared screen): the colleague's send makes nothing and reads the
+    page's words, not the API's ("send this request with a new key")."""
+    settings.EXPORTS_STREAM_MAX_ROWS = 0
+    client = Client()
+    client.force_login(buying.user)
+    day = timezone.localdate().strftime("%d/%m/%Y")
+    form = {"kind": "orders", "date_from": day, "date_to": day, "language": "vi"}
+    form["once_key"] = once_key(client.get("/exports/").content.decode())
+    assert client.post("/exports/", form).status_code == 302
+
+    colleague = Client()
+    colleague.force_login(member(buying.organisation, Role.OWNER, language="vi"))
+    refused = colleague.post("/exports/", form)
+
+    assert refused.status_code == 400  # the form again, as the page answers every refused export
+    assert "Biểu mẫu này đã được người khác gửi: hãy tải lại trang." in refused.content.decode()
+    assert "Idempotency-Key" not in refused.content.decode()
+    assert ExportJob.objects.count() == 1
+
+
 def test_an_api_export_retried_with_its_idempotency_key_is_one_job(api, buying, placed):
     client = api(buying.user)
     body = {"kind": "orders", "date_from": today(), "date_to": today(), "file_format": "xlsx"}

@@ -100,6 +100,10 @@ def test_an_application_key_is_its_users_another_cooperative_sending_it_learns_n
 
     assert refused.status_code == 409, refused.content
     assert set(refused.json()) == {"error", "request_id"}  # not the first cooperative's application
+    assert refused.json()["error"] == {
+        "code": "idempotency_key_taken",
+        "message": "Idempotency-Key này đã được người khác dùng: hãy gửi yêu cầu này với một khóa mới.",
+    }
     assert not Application.objects.filter(fair=fair, cooperative=other_cooperative).exists()
     own_key = stranger.post(url, {"booth_type": "standard"}, format="json", **keyed("another-client-key-0001"))
     assert own_key.status_code == 201
