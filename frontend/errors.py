@@ -88,8 +88,9 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 def page_message(error: ApplicationError) -> str:
     """What a refusal says on a page. A one-time key sent again with other values, after what it made was removed, or
     by someone else, is refused by the services in an API client's words (its Idempotency-Key: "send this request
-    with a new key"); on a page the key is the form's hidden one, and the person reloads the page for a new form. Every page tells a
-    service's refusal through here (the error page, say_refused, the forms' add_service_errors, the views' messages)."""
+    with a new key"); on a page the key is the form's hidden one, and the person reloads the page for a new form.
+    Every page tells a service's refusal through here (the error page, say_refused, the forms' add_service_errors, the
+    views' messages)."""
     if error.code == KEY_REUSED:
         return _("This form was already sent with other values: reload the page.")
     if error.code == KEY_TARGET_GONE:
