@@ -57,22 +57,27 @@ def test_a_booth_freed_from_the_plan_is_audited(alliance, fair):
     assert released() == [("fairs.booth", str(a01.pk), {"application": application.pk}, alliance.pk)]
 
 
-def free_on_the_page(alliance: Organisation, fair: Fair) -> str:
+def free_on_the_page(alliance: Organisation, fair: Fair, sends: int = 1) -> list[str]:
+    """What the panel answers to each send of one "Free" form (a second send is a double tap or a retry)."""
     client = Client()
     client.force_login(member(alliance, Role.STAFF, language="vi"))
     a01 = booth(fair, "A-01")
     url = reverse("frontend:fair-booth-act", args=[fair.slug, a01.pk, "release"])
     panel = client.get(reverse("frontend:fair-booth", args=[fair.slug, a01.pk])).content.decode()
-    response = client.post(url, {"once_key": once_key(panel, action=url)}, **HTMX)
-    assert response.status_code == 200, response.content.decode()
-    return response.content.decode()
+    posted = {"once_key": once_key(panel, action=url)}
+    pages = []
+    for _send in range(sends):
+        response = client.post(url, posted, **HTMX)
+        assert response.status_code == 200, response.content.decode()
+        pages.append(response.content.decode())
+    return pages
 
 
 def test_free_with_no_one_waiting_says_the_booth_is_free(alliance, fair):
     (holder,) = cooperatives(1)
     assign(alliance, apply(holder, fair), fair, "A-01")
 
-    page = free_on_the_page(alliance, fair)
+    (page,) = free_on_the_page(alliance, fair)
 
     assert "Gian hàng A-01 đã trống trở lại." in page
 
@@ -82,8 +87,32 @@ def test_free_says_the_waitlist_was_given_the_booth_at_once(alliance, fair):
     assign(alliance, apply(holder, fair), fair, "A-01")
     services.application_waitlist(actor=staff_actor(alliance), application_id=apply(waiting, fair).pk)
 
-    page = free_on_the_page(alliance, fair)
+    (page,) = free_on_the_page(alliance, fair)
 
     assert "Gian hàng A-01 đã được trả lại và xếp ngay cho HTX Mẫu 1 từ danh sách chờ." in page
     assert "đã trống trở lại" not in page
     assert booth(fair, "A-01").assignments.get(released_at__isnull=True).application.cooperative == waiting
+
+
+def test_free_sent_twice_says_again_that_the_waitlist_was_given_the_booth(alliance, fair):
+    holder, waiting = cooperatives(2)
+    assign(alliance, apply(holder, fair), fair, "A-01")
+    services.application_waitlist(actor=staff_actor(alliance), application_id=apply(waiting, fair).pk)
+
+    first, again = free_on_the_page(alliance, fair, sends=2)
+
+    assert "xếp ngay cho HTX Mẫu 1 từ danh sách chờ" in first
+    assert (
+        "Gian hàng A-01 đã được trả lại từ biểu mẫu này (lấy lại từ HTX Mẫu 0) và xếp ngay cho HTX Mẫu 1 từ danh sách "
+        "chờ; không thay đổi gì thêm." in again
+    )
+    assert booth(fair, "A-01").assignments.get(released_at__isnull=True).application.cooperative == waiting
+
+
+def test_free_sent_twice_with_no_one_waiting_says_again_that_the_booth_was_freed(alliance, fair):
+    (holder,) = cooperatives(1)
+    assign(alliance, apply(holder, fair), fair, "A-01")
+
+    _first, again = free_on_the_page(alliance, fair, sends=2)
+
+    assert "Gian hàng A-01 đã được trả lại từ biểu mẫu này (lấy lại từ HTX Mẫu 0); không thay đổi gì thêm." in again

@@ -220,3 +220,50 @@ def test_two_intakes_at_once_cannot_both_fill_the_last_of_the_season(world):
     assert isinstance(refused, ValidationFailed), refused
     assert list(refused.fields) == ["weight_kg"]
     assert selectors.season_owed(world.season) == MAX_SEASON_OWED
+
+
+def over_the_bound(world: World) -> Intake:
+    """A season recorded before the bound existed: a second near-maximal intake written straight to the table,
+    as old data was, leaves it owing about twice the bound."""
+    full = nearly_full(world)
+    copy = Intake.objects.get(pk=full.pk)
+    copy.pk = None
+    Intake.objects.bulk_create([copy])
+    assert selectors.season_owed(world.season) == 2 * (MAX_SEASON_OWED - 10**9)
+    return full
+
+
+def test_a_season_already_past_the_bound_takes_a_correction_that_lowers_it_and_refuses_one_that_raises_it(world):
+    full = over_the_bound(world)
+    fields = {
+        "household": world.households[0].pk, "plot": world.plots[0].pk, "received_on": world.harvest,
+        "grade": "Loại 1", "unit_price": MAX_PRICE_PER_KG,
+    }  # fmt: skip
+    services.intake_update(actor=world.staff, intake_id=full.pk, weight_kg=Decimal(500_000), **fields)
+    assert selectors.season_owed(world.season) == (999_999 + 500_000) * MAX_PRICE_PER_KG  # still past the bound
+
+    with translation.override("en"), pytest.raises(ValidationFailed) as refused:
+        services.intake_update(actor=world.staff, intake_id=full.pk, weight_kg=Decimal(500_001), **fields)
+    assert refused.value.fields == {"weight_kg": [PAST_EN]}
+    with pytest.raises(ValidationFailed):
+        record(world, 1, "1", unit_price=1)  # a new intake raises it too
+    assert selectors.season_owed(world.season) == (999_999 + 500_000) * MAX_PRICE_PER_KG
+
+
+def test_a_season_already_past_the_bound_takes_a_price_that_lowers_it_and_refuses_one_that_raises_it(world):
+    record(world, 0, "1000000")  # Loại 1, at the season's price
+    record(world, 1, "1000000")
+    SeasonPrice.objects.filter(pk=price_id(world, "Loại 1")).update(price_per_kg=MAX_PRICE_PER_KG)
+    assert selectors.season_owed(world.season) == 2 * 10**6 * MAX_PRICE_PER_KG > MAX_SEASON_OWED
+
+    lower = MAX_PRICE_PER_KG - 1000
+    services.season_price_set(
+        actor=world.owner, season_id=world.season.pk, category=world.rice.pk, grade="Loại 1", price_per_kg=lower
+    )
+    assert selectors.season_owed(world.season) == 2 * 10**6 * lower > MAX_SEASON_OWED
+    with pytest.raises(ValidationFailed) as refused:
+        services.season_price_set(
+            actor=world.owner, season_id=world.season.pk, category=world.rice.pk, grade="Loại 1", price_per_kg=lower + 1
+        )
+    assert list(refused.value.fields) == ["price_per_kg"]
+    assert SeasonPrice.objects.get(pk=price_id(world, "Loại 1")).price_per_kg == lower

@@ -54,10 +54,10 @@ def season_owed_at_most(season: Season) -> int:
     return int(((totals["kg"] or 0) * dearest + rounding).to_integral_value(rounding=ROUND_CEILING))
 
 
-def season_owed(season: Season) -> int:
+def season_owed(season: Season, *, book: PriceBook | None = None) -> int:
     """What the season's statement totals (every household's amount owed), summed as the statement sums it, from
-    the prices and intakes as they are now in the database."""
-    book = price_book(season)
+    the intakes as they are now in the database, at the season's prices now or at those of `book`."""
+    book = book if book is not None else price_book(season)
     intakes = Intake.objects.filter(season=season).only("category_id", "grade", "unit_price", "weight_kg")
     return sum(book.amount_for(intake) or 0 for intake in intakes.iterator())
 

@@ -23,12 +23,14 @@ from catalog.supply.policy import (
     PlotAction,
     SeasonAction,
 )
+from catalog.supply.selectors import price_book
 from catalog.supply.services.common import (
     acting_cooperative,
     addressable,
     category_get,
     save_unique,
     season_locked,
+    season_owed_at_prices,
     season_owed_checked,
 )
 from market.core.errors import ValidationFailed
@@ -469,9 +471,11 @@ def season_price_set(*, actor: Actor, season_id: int, category: int, grade: str 
     # written otherwise replaces its price, or the statement would pay one of two prices.
     same = [p for p in season.prices.filter(category=chosen) if fold(p.grade) == fold(grade)]
     price = same[0] if same else SeasonPrice(season=season, category=chosen)
+    before = price_book(season)
     price.grade, price.price_per_kg = grade, price_per_kg
     price.save()
-    season_owed_checked(season, field="price_per_kg")  # `_season_for_update` holds the season's lock
+    # `_season_for_update` holds the season's lock
+    season_owed_checked(season, field="price_per_kg", owed_before=season_owed_at_prices(season, before))
     season.save(update_fields=["updated_at"])  # prices are shown with their season: a price is a change of the season
     audit_record(
         actor=actor,
@@ -494,7 +498,8 @@ def season_price_remove(*, actor: Actor, price_id: int) -> None:
         target=season,
         data={"category": price.category_id, "grade": price.grade},
     )
+    before = price_book(season)
     price.delete()
     # A grade's price removed, its intakes are paid the category's price for any grade, which may be dearer.
-    season_owed_checked(season, field=None)
+    season_owed_checked(season, field=None, owed_before=season_owed_at_prices(season, before))
     season.save(update_fields=["updated_at"])  # the season's prices changed: sync sends the season again

@@ -13,7 +13,7 @@ from catalog.models import Category
 from catalog.supply.inputs import MAX_SEASON_OWED
 from catalog.supply.models import Season
 from catalog.supply.permissions import SUPPLY_VIEW_ALL
-from catalog.supply.selectors import season_owed, season_owed_at_most
+from catalog.supply.selectors import PriceBook, season_owed, season_owed_at_most
 from market.core.errors import NotFound, PermissionDenied, ValidationFailed
 from market.core.parsing import format_money
 from market.organisations.models import Organisation
@@ -64,13 +64,24 @@ def season_locked(season_id: int) -> Season:
     return Season.objects.select_for_update().get(pk=season_id)
 
 
-def season_owed_checked(season: Season, *, field: str | None) -> None:
-    """Refuse the change just written (on `field`, the value that brought the total up) when the season would now
-    owe its members more than MAX_SEASON_OWED; the caller holds `season_locked` and its transaction undoes it."""
-    if season_owed_at_most(season) <= MAX_SEASON_OWED or season_owed(season) <= MAX_SEASON_OWED:
+def season_owed_checked(season: Season, *, field: str | None, owed_before: Callable[[int], int]) -> None:
+    """Refuse the change just written (on `field`, the value that brought the total up) when it raised what the
+    season owes its members and left it above MAX_SEASON_OWED; the caller holds `season_locked` and its transaction
+    undoes it. A season recorded above the bound before it existed still takes a change that lowers it (a weight
+    or a price corrected down). `owed_before` answers, from what the season owes now, what it owed before the
+    change: asked only of a season above the bound, so an ordinary write costs the aggregates alone."""
+    if season_owed_at_most(season) <= MAX_SEASON_OWED:
+        return
+    owed = season_owed(season)
+    if owed <= MAX_SEASON_OWED or owed <= owed_before(owed):
         return
     message = _(
         "With this, the season would owe its members more than %(limit)s in all, past anything a cooperative pays "
         "in a season: check the weight and the price per kg."
     ) % {"limit": format_money(MAX_SEASON_OWED)}
     raise ValidationFailed(fields={field: [message]}) if field else ValidationFailed(message)
+
+
+def season_owed_at_prices(season: Season, book: PriceBook) -> Callable[[int], int]:
+    """`owed_before` for a change of the season's prices: the intakes, unchanged, at the prices read before it."""
+    return lambda _owed_now: season_owed(season, book=book)

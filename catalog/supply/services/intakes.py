@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from collections.abc import Sequence
+from copy import copy
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -21,7 +22,7 @@ from catalog.supply.models import Intake, MemberHousehold, Plot, PlotSeason
 from catalog.supply.notifications import announce_intakes_of_day, announce_lot_built
 from catalog.supply.permissions import INTAKE_RECORD
 from catalog.supply.policy import INTAKE_POLICY, IntakeAction
-from catalog.supply.selectors import intake_day_totals
+from catalog.supply.selectors import intake_day_totals, price_book
 from catalog.supply.services.common import acting_cooperative, addressable, season_locked, season_owed_checked
 from market.core.errors import Conflict, NotFound, ValidationFailed
 from market.core.inputs import MAX_QUANTITY
@@ -102,12 +103,19 @@ def _intake_fields(
     intake.received_on = received_on
 
 
-def _saved_within_season_bound(intake: Intake) -> None:
-    """Save the intake, refused (on its weight: weight × price is what it adds) if its season would then owe more
-    than the bound. Only the season it goes to is summed: a season it leaves owes less."""
+def _saved_within_season_bound(intake: Intake, previous: Intake | None = None) -> None:
+    """Save the intake (`previous`: as it was before a correction), refused (on its weight: weight × price is what
+    it adds) if that raised what its season owes and left it above the bound. Only the season it goes to is
+    summed: a season it leaves owes less."""
     season = season_locked(intake.season_id)
     intake.save()
-    season_owed_checked(season, field="weight_kg")
+
+    def owed_before(owed_now: int) -> int:
+        book = price_book(season)
+        replaced = (book.amount_for(previous) or 0) if previous and previous.season_id == season.pk else 0
+        return owed_now - (book.amount_for(intake) or 0) + replaced
+
+    season_owed_checked(season, field="weight_kg", owed_before=owed_before)
 
 
 @transaction.atomic
@@ -209,12 +217,13 @@ def intake_update(
     """Correct an intake typed wrong, until it goes into a lot."""
     intake = _intake_for_update(actor, intake_id)
     INTAKE_POLICY.authorize(actor=actor, obj=intake, action=IntakeAction.EDIT)
+    previous = copy(intake)
     before = {"kg": str(intake.weight_kg), "household": intake.household_id, "plot": intake.plot_id}
     _intake_fields(intake, household=household, plot=plot, received_on=received_on, season=season)
     intake.weight_kg, intake.grade = weight_kg, grade
     intake.moisture_percent, intake.impurity_percent = moisture_percent, impurity_percent
     intake.measurements, intake.unit_price, intake.note = measurements, unit_price, note
-    _saved_within_season_bound(intake)
+    _saved_within_season_bound(intake, previous)
     audit_record(
         actor=actor, action="supply.intake_updated", target=intake, data={"before": before, "kg": str(weight_kg)}
     )

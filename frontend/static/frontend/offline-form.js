@@ -68,7 +68,7 @@
       var waiting = records.filter(function (r) {
         return !r.failed;
       });
-      status.textContent = (navigator.onLine ? d.tOnline : d.tOffline) + " · " + d.tWaiting + ": " + waiting.length;
+      status.textContent = (navigator.onLine ? d.tOnline : d.tOffline) + " · " + d.tWaiting + ": " + window.MarketNumbers.format(waiting.length);
       queuedList.replaceChildren.apply(
         queuedList,
         records.map(function (r) {

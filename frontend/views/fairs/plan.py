@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from fairs import inputs, policy, selectors, services
 from fairs.lifecycle import FAIR_TRANSITIONS
-from fairs.models import LIVE_APPLICATION_STATUSES, Booth, BoothType, Fair, SubsidyProgramme
+from fairs.models import LIVE_APPLICATION_STATUSES, Application, Booth, BoothType, Fair, SubsidyProgramme
 from fairs.permissions import FAIRS_MANAGE
 from fairs.policy import BoothAction
 from frontend.decorators import actor_required
@@ -27,6 +27,7 @@ from market.core.once import Once, posted_key
 from market.core.parsing import format_decimal
 from market.organisations import geo
 from market.organisations.http import MemberRequest
+from market.organisations.models import Organisation
 
 
 @actor_required(FAIRS_MANAGE)
@@ -311,28 +312,42 @@ def plan_booth_act(request: MemberRequest, slug: str, booth_id: int, verb: str) 
             done %= {"code": booth.code, "name": assigned.value.cooperative.name}
         else:  # BoothAction.RELEASE
             freed = services.booth_release_once(actor=actor, booth_id=booth.pk, once_key=posted_key(request.POST))
-            if freed.replayed:
-                done = _(
-                    "Booth %(code)s was already freed from this form (taken back from %(name)s); nothing more was "
-                    "changed."
-                ) % {"code": booth.code, "name": freed.value.cooperative.name}
-            else:
-                done = _freed_told(booth)
+            done = _freed_again_told(booth, freed.value) if freed.replayed else _freed_told(booth)
     except ApplicationError as error:
         return _refused(request, fair, booth_id, error)
     return _acted(request, fair, booth_id, done)
 
 
-def _freed_told(booth: Booth) -> str:
-    """What freeing `booth` did: the release offers it to the waitlist, so a holder now is the application the
-    waitlist gave it to."""
+def _waitlist_holder(booth: Booth) -> Organisation | None:
+    """Who holds `booth` after it was freed: the release offers it to the waitlist, so a holder now is the
+    cooperative the waitlist gave it to."""
     holder = policy.booth_state(booth).live
+    return None if holder is None else holder.application.cooperative
+
+
+def _freed_told(booth: Booth) -> str:
+    holder = _waitlist_holder(booth)
     if holder is None:
         return _("Booth %(code)s is free again.") % {"code": booth.code}
     return _("Booth %(code)s was freed and given at once to %(name)s from the waitlist.") % {
         "code": booth.code,
-        "name": holder.application.cooperative.name,
+        "name": holder.name,
     }
+
+
+def _freed_again_told(booth: Booth, taken_from: Application) -> str:
+    """The same form sent again frees nothing: it says what the first send did, the waitlist's share included."""
+    told = {"code": booth.code, "name": taken_from.cooperative.name}
+    holder = _waitlist_holder(booth)
+    if holder is None:
+        return (
+            _("Booth %(code)s was already freed from this form (taken back from %(name)s); nothing more was changed.")
+            % told
+        )
+    return _(
+        "Booth %(code)s was already freed from this form (taken back from %(name)s) and given at once to "
+        "%(holder)s from the waitlist; nothing more was changed."
+    ) % {**told, "holder": holder.name}
 
 
 def _booth_delete(request: MemberRequest, fair: Fair, booth_id: int) -> HttpResponse:

@@ -43,7 +43,7 @@
       } else {
         field.value = "";
       }
-      status.textContent = svg.dataset.cornersLabel + " " + String(corners.length);
+      status.textContent = svg.dataset.cornersLabel + " " + window.MarketNumbers.format(corners.length);
     }
     // The saved outline stays in the field (and highlighted on the map) until the first tap starts a new one.
 
