@@ -29,6 +29,9 @@ def test_the_key_changes_with_our_code_and_what_the_tests_template_adds_not_with
 
     (tmp_path / "tests/test_anything.py").write_text("def test(): assert True\n")
     assert code_key(tmp_path) == key
+    # What makemessages writes beside a template while it reads it, and removes after.
+    (tmp_path / "market/page.html.py").write_text("gettext('Page')\n")
+    assert code_key(tmp_path) == key
     for changed in ("market/models.py", "tests/settings.py", "tests/payables/models.py", "uv.lock"):
         before = code_key(tmp_path)
         (tmp_path / changed).write_text("# changed\n")
