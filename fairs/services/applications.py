@@ -48,7 +48,7 @@ from fairs.services.fees import fee_apply, fee_clear
 from fairs.services.plan import lock_booth
 from market.core.errors import Conflict, NotFound, ValidationFailed
 from market.core.locking import bounded_lock_wait
-from market.core.once import Once, Reuse, once
+from market.core.once import Once, Reuse, once, once_step
 from market.core.services import audit_record
 from market.integrations.registry import emit_event
 from market.notifications.services import notify
@@ -459,19 +459,17 @@ def _step_once(
     409 "cannot change that way now". The key remembers the application (its row) and what was asked of it (by
     whom, with which reason or booth): sent again for another application or with anything else, it is refused."""
     organisation_id = actor.organisation.pk if actor.organisation else None
-    return once(
+    return once_step(
         action=action,
         key=once_key,
         actor=actor,
         model=Application,
+        object_id=application_id,
         make=make,
-        reuse=Reuse(
-            lambda first: first.pk == application_id,
-            _(
-                "This key was already used on another application or with another reason or booth: send this "
-                "request with a new key."
-            ),
-            asked=(application_id, organisation_id, *asked),
+        asked=(organisation_id, *asked),
+        refused=_(
+            "This key was already used on another application or with another reason or booth: send this "
+            "request with a new key."
         ),
     )
 

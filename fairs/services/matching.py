@@ -44,7 +44,7 @@ from fairs.services.badges import badge_ensure
 from fairs.services.checkin import checkin_badge, checkin_scan_once
 from fairs.services.common import authorize_fair, fair_for
 from market.core.errors import Conflict, NotFound, ValidationFailed
-from market.core.once import Once, Reuse, once
+from market.core.once import Once, Reuse, once, once_step
 from market.core.parsing import format_date, format_decimal
 from market.core.services import audit_record
 from market.integrations.registry import emit_event
@@ -292,16 +292,16 @@ def _meeting_step_once(
     meeting and what was asked of it (by whom, with which reason): sent again for another meeting or another
     reason, it is refused."""
     side_id = actor.organisation.pk if actor.organisation else None
-    return once(
+    return once_step(
         action=action,
         key=once_key,
         actor=actor,
         model=Meeting,
+        object_id=meeting_id,
         make=make,
-        reuse=Reuse(
-            lambda first: first.pk == meeting_id,
-            _("This key was already used on another meeting or with another reason: send this request with a new key."),
-            asked=(meeting_id, side_id, reason),
+        asked=(side_id, reason),
+        refused=_(
+            "This key was already used on another meeting or with another reason: send this request with a new key."
         ),
     )
 

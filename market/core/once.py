@@ -156,16 +156,18 @@ def once_step(
     object_id: int,
     make: Callable[[], M],
     asked: tuple[object, ...] = (),
+    refused: str | None = None,
 ) -> Once[M]:
     """once() for a state change of the `model` row `object_id` (enable, revoke, a new role…) under an API request's
     Idempotency-Key: a retry after a lost answer is answered with the row, as the first send was, not refused for a
     step already taken or taken again. The key remembers the row and what was asked of it (`asked`: the acting
-    organisation, a role, a reason…); sent for another row or with anything else, it is refused."""
+    organisation, a role, a reason…); sent for another row or with anything else, it is refused (with `refused`
+    when it names what else, else `reused_elsewhere()`)."""
     return once(
         action=action,
         key=key,
         actor=actor,
         model=model,
         make=make,
-        reuse=Reuse(lambda first: first.pk == object_id, reused_elsewhere(), asked=(object_id, *asked)),
+        reuse=Reuse(lambda first: first.pk == object_id, refused or reused_elsewhere(), asked=(object_id, *asked)),
     )
